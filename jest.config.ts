@@ -1,0 +1,20 @@
+import type { Config } from 'jest';
+
+// One config for every package. Tests import packages by name and run their
+// TypeScript sources through ts-jest; code that starts worker threads points
+// them at the compiled dist/ files, which `npm test` builds first (tsc -b).
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/benchmarks'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: {
+    '^@erlmcp/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
+  },
+  testTimeout: 60_000,
+};
+
+export default config;

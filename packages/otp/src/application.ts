@@ -1,0 +1,97 @@
+import { currentNode } from './current';
+import { BadArgError } from './errors';
+import { stopServer } from './gen-server';
+import type { Node, Stoppable } from './node';
+import type { Pid } from './pid';
+import { formatReason, isNormalExit, type ExitReason } from './reason';
+import { start as startSupervisor, type SupervisorSpec } from './supervisor';
+
+export interface ApplicationSpec {
+  name: string;
+  /** The top supervisor, or a function that starts it (unlinked) and returns its pid. */
+  supervisor: SupervisorSpec | (() => Promise<Pid>);
+  /** Runs before the supervision tree is stopped (OTP's prep_stop). */
+  prepStop?: () => void | Promise<void>;
+  /** Runs after the supervision tree has stopped (OTP's stop/1). */
+  stop?: () => void | Promise<void>;
+}
+
+/** A started application: its top supervisor and how to stop it. */
+export class RunningApplication implements Stoppable {
+  private stopped = false;
+  /** Resolves with the top supervisor's exit reason, whether stopped or failed. */
+  readonly exited: Promise<ExitReason>;
+
+  constructor(
+    private readonly node: Node,
+    readonly name: string,
+    readonly pid: Pid,
+    private readonly spec: ApplicationSpec,
+  ) {
+    this.exited = node.awaitExit(pid);
+    void this.exited.then((reason) => {
+      if (this.stopped) return;
+      // The tree ended on its own (restart intensity reached): the application has stopped.
+      this.stopped = true;
+      node.removeStoppable(this);
+      applications(node).delete(name);
+      node.logger.log(isNormalExit(reason) ? 'info' : 'error', `application ${name} exited: ${formatReason(reason)}`);
+      node.events.emit('application:stop', { name, reason });
+    });
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /** Stops the tree (children in reverse start order), then runs the stop callback. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.node.removeStoppable(this);
+    applications(this.node).delete(this.name);
+    await this.spec.prepStop?.();
+    try {
+      await stopServer(this.pid, 'shutdown');
+    } catch (error) {
+      if (!(error instanceof Error && 'code' in error && error.code === 'noproc')) throw error;
+    }
+    await this.spec.stop?.();
+    this.node.logger.info(`application ${this.name} stopped`);
+    this.node.events.emit('application:stop', { name: this.name, reason: 'stopped' });
+  }
+}
+
+const registry = new WeakMap<Node, Map<string, RunningApplication>>();
+function applications(node: Node): Map<string, RunningApplication> {
+  let apps = registry.get(node);
+  if (apps === undefined) registry.set(node, (apps = new Map()));
+  return apps;
+}
+
+/** application:start. The node stops running applications, newest first, when it stops. */
+export async function startApplication(spec: ApplicationSpec): Promise<RunningApplication> {
+  const node = currentNode();
+  const apps = applications(node);
+  if (apps.has(spec.name)) throw new BadArgError(`application ${spec.name} is already started`);
+  const pid = typeof spec.supervisor === 'function' ? await spec.supervisor() : await startSupervisor(spec.supervisor);
+  const app = new RunningApplication(node, spec.name, pid, spec);
+  apps.set(spec.name, app);
+  node.addStoppable(app);
+  node.logger.info(`application ${spec.name} started at ${pid}`);
+  node.events.emit('application:start', { name: spec.name, pid });
+  return app;
+}
+
+export const Application = {
+  start: startApplication,
+  /** application:stop by name. */
+  stop: async (name: string): Promise<void> => {
+    const app = applications(currentNode()).get(name);
+    if (app === undefined) throw new BadArgError(`application ${name} is not running`);
+    await app.stop();
+  },
+  /** application:which_applications */
+  which: (): string[] => [...applications(currentNode()).keys()],
+  get: (name: string): RunningApplication | undefined => applications(currentNode()).get(name),
+} as const;

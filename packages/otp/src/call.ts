@@ -1,0 +1,170 @@
+import { CallExitError, CallTimeoutError } from './errors';
+import type { Process } from './process';
+import { Queue } from './queue';
+import type { ExitReason } from './reason';
+
+/**
+ * The `From` of a call: whoever holds it can reply once. A reply after the
+ * caller's timeout, or after the server died, is dropped.
+ */
+export class From<R = unknown> {
+  /** Set once replied, timed out or failed: later replies are dropped. */
+  done = false;
+  deadline = 0;
+  /** Links in the callee's list of unanswered calls, so its exit can fail them in O(n). */
+  next: From | null = null;
+  prev: From | null = null;
+
+  // Stored untyped so a From<R> can sit in lists of From<unknown>.
+  private readonly resolveFn: (value: unknown) => void;
+
+  constructor(
+    resolve: (value: R) => void,
+    private readonly rejectFn: (error: Error) => void,
+    /** The process the call went to; null once detached. */
+    public callee: Process | null,
+    /** @internal The request: the From travels as the call message itself, saving an envelope. */
+    readonly request: unknown = undefined,
+  ) {
+    this.resolveFn = resolve as (value: unknown) => void;
+  }
+
+  /** The timeout lane this call waits in, if it has a timeout. */
+  lane: { settled(from: From): void } | null = null;
+
+  /** gen_server:reply(From, Reply). Returns false if the caller no longer waits. */
+  reply(value: R): boolean {
+    if (this.done) return false;
+    this.settle();
+    this.resolveFn(value);
+    return true;
+  }
+
+  /** @internal */
+  fail(error: Error): void {
+    if (this.done) return;
+    this.settle();
+    this.rejectFn(error);
+  }
+
+  private settle(): void {
+    this.done = true;
+    if (this.callee !== null) detachCall(this);
+    this.lane?.settled(this);
+  }
+}
+
+/** Adds `from` to the callee's list of unanswered calls. */
+export function attachCall(callee: Process, from: From): void {
+  from.next = callee.calls;
+  if (callee.calls !== null) callee.calls.prev = from;
+  callee.calls = from;
+}
+
+function detachCall(from: From): void {
+  const callee = from.callee!;
+  if (from.prev !== null) from.prev.next = from.next;
+  else callee.calls = from.next;
+  if (from.next !== null) from.next.prev = from.prev;
+  from.next = from.prev = null;
+  from.callee = null;
+}
+
+/** Fails every call still waiting on a process that has exited. */
+export function failPendingCalls(callee: Process, reason: ExitReason): void {
+  const target = callee.self.toString();
+  while (callee.calls !== null) callee.calls.fail(new CallExitError(target, reason));
+}
+
+/**
+ * Call timeouts without a Node timer per call. Calls with the same timeout
+ * expire in the order they were made, so each timeout value keeps a FIFO of
+ * pending calls and one timer armed for its head. Settled calls are dropped
+ * from the head as they settle, and the FIFO is compacted if they pile up
+ * behind a long-deferred one.
+ */
+export class CallTimeouts {
+  private readonly lanes = new Map<number, Lane>();
+
+  /**
+   * `now` may be a coarse clock (the scheduler's): a deadline computed from a
+   * slightly old reading fires up to that much late, never early.
+   */
+  add(from: From, timeoutMs: number, target: string, now: number): void {
+    let lane = this.lanes.get(timeoutMs);
+    if (lane === undefined) {
+      lane = new Lane(timeoutMs, target);
+      this.lanes.set(timeoutMs, lane);
+    }
+    lane.add(from, now);
+  }
+
+  /** Clears every timer, for node stop. Pending calls stay pending. */
+  clear(): void {
+    for (const lane of this.lanes.values()) lane.clear();
+    this.lanes.clear();
+  }
+}
+
+class Lane {
+  private readonly queue = new Queue<From>(64);
+  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly target: string,
+  ) {}
+
+  add(from: From, now: number): void {
+    from.deadline = now + this.timeoutMs;
+    from.lane = this;
+    this.queue.push(from);
+    this.pending++;
+    if (this.timer === undefined) this.arm(this.timeoutMs);
+  }
+
+  settled(from: From): void {
+    this.pending--;
+    // The timer is not cleared when the lane empties: a clearTimeout/setTimeout pair per
+    // call would cost more than the call. It fires once, finds nothing, and is not re-armed.
+    if (this.queue.peek() === from) {
+      while (this.queue.length > 0 && this.queue.peek()!.done) this.queue.shift();
+    } else if (this.queue.length > 1024 && this.queue.length > 4 * this.pending) {
+      this.compact();
+    }
+  }
+
+  clear(): void {
+    this.disarm();
+  }
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    for (let head = this.queue.peek(); head !== undefined; head = this.queue.peek()) {
+      if (!head.done) {
+        if (head.deadline > now) break;
+        head.fail(new CallTimeoutError(head.callee?.self.toString() ?? this.target, this.timeoutMs));
+      }
+      this.queue.shift();
+    }
+    const head = this.queue.peek();
+    if (head !== undefined) this.arm(Math.max(1, head.deadline - now));
+  };
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.expire, Math.ceil(ms));
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private compact(): void {
+    const live = this.queue.toArray().filter((f) => !f.done);
+    this.queue.clear();
+    for (const f of live) this.queue.push(f);
+  }
+}

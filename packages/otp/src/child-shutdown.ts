@@ -1,0 +1,36 @@
+import type { Shutdown } from './child-spec';
+import type { Pid } from './pid';
+import type { Process } from './process';
+import type { ExitReason } from './reason';
+
+/**
+ * OTP's supervisor shutdown of one child: unlink, then 'kill' for
+ * brutal_kill, else 'shutdown' and wait (up to the timeout, after which the
+ * child is killed). Resolves with the reason the child exited with.
+ */
+export async function shutdownChild(supervisor: Process, pid: Pid, shutdown: Shutdown): Promise<ExitReason> {
+  const node = supervisor.node;
+  const exited = node.awaitExit(pid);
+  supervisor.unlink(pid);
+  if (shutdown === 'brutal_kill') {
+    node.exit(pid, 'kill', supervisor.self);
+    return exited;
+  }
+  node.exit(pid, 'shutdown', supervisor.self);
+  if (shutdown === 'infinity') return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), shutdown);
+  });
+  const outcome = await Promise.race([exited, timedOut]);
+  clearTimeout(timer);
+  if (outcome !== 'timeout') return outcome;
+  node.exit(pid, 'kill', supervisor.self);
+  return exited;
+}
+
+/** The reasons that mean a shutdown went as asked; anything else is reported. */
+export function isExpectedShutdown(shutdown: Shutdown, reason: ExitReason): boolean {
+  if (reason === 'noproc') return true;
+  return shutdown === 'brutal_kill' ? reason === 'killed' : reason === 'shutdown' || reason === 'killed';
+}

@@ -1,0 +1,58 @@
+import type { Pid, Ref } from './pid';
+import type { ExitReason } from './reason';
+import type { ServerName } from './names';
+
+/**
+ * What a process can do as itself. Every callback receives it as `ctx`; it
+ * stays valid across awaits, unlike the module-level `self()`, which only
+ * knows the process during a callback's synchronous part.
+ */
+export interface ProcessContext {
+  readonly self: Pid;
+  /**
+   * Erlang's receive: the first message in the mailbox that `match` accepts
+   * (any message without `match`). With `timeoutMs`, resolves `undefined` if
+   * none arrives in time, like `after`.
+   */
+  receive<T = unknown>(match?: (message: unknown) => boolean, timeoutMs?: number): Promise<T>;
+  send(to: Pid | ServerName, message: unknown): void;
+  link(pid: Pid): void;
+  unlink(pid: Pid): void;
+  monitor(pid: Pid | ServerName): Ref;
+  /** Removes the monitor; with `flush`, also drops its DOWN message if already delivered. */
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean;
+  /** Sets process_flag(trap_exit) and returns the previous value. */
+  trapExit(flag: boolean): boolean;
+  /** Erlang's exit/1: ends this process with `reason`. Never returns. */
+  exit(reason: ExitReason): never;
+  /** Erlang's exit/2: sends an exit signal to `pid`. */
+  exitSignal(pid: Pid, reason: ExitReason): void;
+  spawnLink(body: ProcessBody | Behaviour, options?: SpawnOptions): Pid;
+  spawnMonitor(body: ProcessBody | Behaviour, options?: SpawnOptions): [Pid, Ref];
+  /** erlang:send_after(Time, self(), Msg). */
+  sendAfter(ms: number, message: unknown): Ref;
+}
+
+/** Erlang's spawn(Fun): the process runs `body` and exits 'normal' when it returns. */
+export type ProcessBody = (ctx: ProcessContext) => unknown;
+
+/**
+ * A behaviour handles one message at a time; a returned promise holds the
+ * mailbox until it settles. GenServer and Supervisor are behaviours; so can
+ * be a user's own special process.
+ */
+export interface Behaviour {
+  /** Shown by processInfo and the observer, e.g. 'gen_server'. */
+  readonly kind: string;
+  handleMessage(message: unknown, ctx: ProcessContext): void | PromiseLike<void>;
+  /** Runtime cleanup once the process has ended, whatever the reason. Must not throw. */
+  onExit?(reason: ExitReason): void;
+}
+
+export interface SpawnOptions {
+  link?: boolean;
+  monitor?: boolean;
+  /** Registers the process under this local name as it starts. */
+  name?: string;
+  trapExit?: boolean;
+}

@@ -1,0 +1,15 @@
+import { NodeNotStartedError } from './errors';
+import type { Node } from './node';
+import type { Process } from './process';
+
+/**
+ * The process whose callback is running right now. It is set only around the
+ * synchronous part of a callback: once an async callback awaits, other
+ * processes run, so code after an await must use its ctx.
+ */
+export const running: { process: Process | null; node: Node | null } = { process: null, node: null };
+
+export function currentNode(): Node {
+  if (running.node === null) throw new NodeNotStartedError();
+  return running.node;
+}

@@ -1,0 +1,115 @@
+import type { From } from './call';
+import type { ProcessContext } from './context';
+import type { SystemMessage } from './messages';
+import type { ServerName } from './names';
+import type { Pid } from './pid';
+import type { ExitReason } from './reason';
+
+/** {ok, State} or {ok, State, Timeout} from init. */
+export interface InitOk<S> {
+  readonly kind: 'ok';
+  readonly state: S;
+  readonly timeout?: number;
+}
+
+/** `ignore` from init: the server does not start, and a supervisor keeps the child as not running. */
+export interface Ignore {
+  readonly kind: 'ignore';
+}
+
+/** {reply, Reply, State} */
+export interface ReplyResult<S, R> {
+  readonly kind: 'reply';
+  readonly reply: R;
+  readonly state: S;
+  readonly timeout?: number;
+}
+
+/** {noreply, State}: no reply now; handleCall keeps `from` and answers later with reply(from, ...). */
+export interface NoReplyResult<S> {
+  readonly kind: 'noreply';
+  readonly state: S;
+  readonly timeout?: number;
+}
+
+/** {stop, Reason, State} or {stop, Reason, Reply, State}: terminate is called, then the process exits. */
+export interface StopResult<S, R = never> {
+  readonly kind: 'stop';
+  readonly reason: ExitReason;
+  readonly state: S;
+  readonly hasReply: boolean;
+  readonly reply?: R;
+}
+
+export type InitResult<S> = InitOk<S> | Ignore | StopResult<S>;
+export type CallResult<S, R> = ReplyResult<S, R> | NoReplyResult<S> | StopResult<S, R>;
+export type CastResult<S> = NoReplyResult<S> | StopResult<S>;
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What handleInfo may receive: the server's own Info type, EXIT/DOWN messages, and inactivity 'timeout'. */
+export type InfoMessage<I> = I | SystemMessage | 'timeout';
+
+/**
+ * A gen_server callback module. S is the state, A the init argument, C the
+ * call requests and R their replies, Ca the casts, I the other messages.
+ */
+export interface GenServerDef<S, A = void, C = never, R = unknown, Ca = never, I = unknown> {
+  /** A label for introspection and logs. */
+  readonly name?: string;
+  init(args: A, ctx: ProcessContext): MaybePromise<InitResult<S>>;
+  handleCall?(request: C, from: From<R>, state: S, ctx: ProcessContext): MaybePromise<CallResult<S, R>>;
+  handleCast?(message: Ca, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
+  handleInfo?(message: InfoMessage<I>, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
+  /** Called on stop, on a crash in a callback, and on shutdown by the parent when the server traps exits. */
+  terminate?(reason: ExitReason, state: S, ctx: ProcessContext): void | Promise<void>;
+}
+
+declare const serverDef: unique symbol;
+
+/** A pid that remembers which GenServer it runs, so call() and cast() are typed. */
+export type ServerPid<D> = Pid & { readonly [serverDef]?: D };
+/** A name that remembers which GenServer it names. */
+export type ServerNameOf<D> = ServerName & { readonly [serverDef]?: D };
+export type ServerRef<D> = ServerPid<D> | ServerNameOf<D>;
+
+export type CallOf<D> = D extends GenServerDef<infer _S, infer _A, infer C, infer _R, infer _Ca, infer _I> ? C : unknown;
+export type ReplyOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer R, infer _Ca, infer _I> ? R : unknown;
+export type CastOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer _R, infer Ca, infer _I> ? Ca : unknown;
+export type ArgsOf<D> = D extends GenServerDef<infer _S, infer A, infer _C, infer _R, infer _Ca, infer _I> ? A : unknown;
+
+export interface StartOptions {
+  /** Registers the server under a local name or through a `via` name service before init runs. */
+  name?: ServerName;
+  /** Milliseconds init may take before the start fails (default: no limit). */
+  timeout?: number;
+  /** Sets trap_exit before init, so terminate runs when the parent shuts the server down. */
+  trapExit?: boolean;
+}
+
+// ---- result constructors, named after the tuples they stand for ----------
+
+export function ok<S>(state: S, timeout?: number): InitOk<S> {
+  return timeout === undefined ? { kind: 'ok', state } : { kind: 'ok', state, timeout };
+}
+
+export function ignore(): Ignore {
+  return { kind: 'ignore' };
+}
+
+export function reply<S, R>(value: R, state: S, timeout?: number): ReplyResult<S, R> {
+  return timeout === undefined ? { kind: 'reply', reply: value, state } : { kind: 'reply', reply: value, state, timeout };
+}
+
+export function noreply<S>(state: S, timeout?: number): NoReplyResult<S> {
+  return timeout === undefined ? { kind: 'noreply', state } : { kind: 'noreply', state, timeout };
+}
+
+export function stop<S>(reason: ExitReason, state: S): StopResult<S> {
+  return { kind: 'stop', reason, state, hasReply: false };
+}
+
+/** {stop, Reason, Reply, State}: replies to the caller, then terminates. */
+export function replyAndStop<S, R>(reason: ExitReason, value: R, state: S): StopResult<S, R> {
+  return { kind: 'stop', reason, state, hasReply: true, reply: value };
+}

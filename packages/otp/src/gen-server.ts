@@ -1,0 +1,406 @@
+import { attachCall, From } from './call';
+import type { ChildSpec } from './child-spec';
+import type { Behaviour, ProcessContext } from './context';
+import { currentNode, running } from './current';
+import { AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoProcError, OtpError, StartError } from './errors';
+import type {
+  ArgsOf,
+  CallOf,
+  CallResult,
+  CastOf,
+  CastResult,
+  GenServerDef,
+  InitResult,
+  ReplyOf,
+  ServerPid,
+  ServerRef,
+  StartOptions,
+} from './gen-server-types';
+import { ExitMessage } from './messages';
+import { describeName, isViaName, type ServerName, type ViaName } from './names';
+import type { Node } from './node';
+import { Pid } from './pid';
+import type { Process } from './process';
+import { crashReason, ExitSignal, type ExitReason } from './reason';
+
+export class CastRequest {
+  constructor(readonly message: unknown) {}
+}
+
+class InitRequest {
+  constructor(
+    readonly args: unknown,
+    readonly resolve: (result: Pid | 'ignore') => void,
+    readonly reject: (error: Error) => void,
+  ) {}
+}
+
+class StopRequest {
+  constructor(readonly reason: ExitReason) {}
+}
+
+class InactivityTimeout {
+  constructor(readonly token: number) {}
+}
+
+/** init returned `ignore`: the server did not start. Supervisors keep such a child as not running. */
+export class IgnoredError extends OtpError {
+  constructor() {
+    super('ignore', 'init returned ignore');
+  }
+}
+
+type AnyDef = GenServerDef<unknown, unknown, unknown, unknown, unknown, unknown>;
+type Outcome = CallResult<unknown, unknown> | CastResult<unknown> | InitResult<unknown>;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/** The gen_server loop as a behaviour: one instance per server process. */
+class GenServerProcess implements Behaviour {
+  readonly kind: string;
+  state: unknown = undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerToken = 0;
+  private viaName: ViaName | undefined;
+
+  constructor(
+    private readonly def: AnyDef,
+    private readonly parent: Pid | undefined,
+  ) {
+    this.kind = def.name === undefined ? 'gen_server' : `gen_server:${def.name}`;
+  }
+
+  handleMessage(message: unknown, ctx: ProcessContext): void | Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const def = this.def;
+    // The callbacks are called inline, not through a closure: this is the hot path of every call and cast.
+    let result: Outcome | Promise<Outcome>;
+    let where: string;
+    let from: From | undefined;
+    try {
+      if (message instanceof From) {
+        where = 'handleCall';
+        from = message;
+        if (def.handleCall === undefined) throw new BadArgError('no handleCall in this server');
+        result = def.handleCall(message.request, message, this.state, ctx);
+      } else if (message instanceof CastRequest) {
+        where = 'handleCast';
+        if (def.handleCast === undefined) throw new BadArgError('no handleCast in this server');
+        result = def.handleCast(message.message, this.state, ctx);
+      } else if (message instanceof InitRequest) {
+        return this.init(message, ctx);
+      } else if (message instanceof StopRequest) {
+        return this.terminate(message.reason, ctx);
+      } else if (message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
+        // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
+        return this.terminate(message.reason, ctx);
+      } else {
+        where = 'handleInfo';
+        let info = message;
+        if (message instanceof InactivityTimeout) {
+          if (message.token !== this.timerToken) return;
+          info = 'timeout';
+        }
+        if (def.handleInfo === undefined) {
+          // As gen_server does without handle_info: log the stray message and carry on.
+          (ctx as Process).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(info) });
+          return;
+        }
+        result = def.handleInfo(info, this.state, ctx);
+      }
+    } catch (error) {
+      return this.fail(error, where!, ctx);
+    }
+    if (isPromise(result)) {
+      return result.then(
+        (outcome) => this.apply(outcome, where, ctx, from),
+        (error: unknown) => this.fail(error, where, ctx),
+      );
+    }
+    return this.apply(result, where, ctx, from);
+  }
+
+  onExit(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.viaName !== undefined) {
+      const { via, name } = this.viaName;
+      void Promise.resolve(via.unregisterName(name)).catch(() => undefined);
+    }
+  }
+
+  /** Remembers a `via` name so it is released when the server ends. */
+  holdViaName(name: ViaName): void {
+    this.viaName = name;
+  }
+
+  private apply(outcome: Outcome, where: string, ctx: ProcessContext, from: From | undefined): void | Promise<void> {
+    switch (outcome?.kind) {
+      case 'reply':
+        this.state = outcome.state;
+        if (from === undefined) return this.fail(new BadArgError(`${where} returned reply, which only handleCall may`), where, ctx);
+        from.reply(outcome.reply);
+        this.armTimeout(outcome.timeout, ctx);
+        return;
+      case 'noreply':
+        this.state = outcome.state;
+        this.armTimeout(outcome.timeout, ctx);
+        return;
+      case 'stop':
+        this.state = outcome.state;
+        if (outcome.hasReply && from !== undefined) from.reply(outcome.reply);
+        return this.terminate(outcome.reason, ctx);
+      default:
+        return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
+    }
+  }
+
+  private init(request: InitRequest, ctx: ProcessContext): void | Promise<void> {
+    const failed = (reason: ExitReason): never => {
+      if (this.parent !== undefined) ctx.unlink(this.parent);
+      request.reject(reason === 'ignore' ? new IgnoredError() : new StartError(reason));
+      throw new ExitSignal(reason === 'ignore' ? 'normal' : reason);
+    };
+    const settle = (result: InitResult<unknown>): void => {
+      switch (result?.kind) {
+        case 'ok':
+          this.state = result.state;
+          request.resolve(ctx.self);
+          this.armTimeout(result.timeout, ctx);
+          return;
+        case 'ignore':
+          return failed('ignore');
+        case 'stop':
+          return failed(result.reason);
+        default:
+          return failed(crashReason(new BadArgError(`init returned ${String(result)}: expected ok(), ignore() or stop()`), 'init'));
+      }
+    };
+    let result: InitResult<unknown> | Promise<InitResult<unknown>>;
+    try {
+      result = this.def.init(request.args, ctx);
+    } catch (error) {
+      return failed(crashReason(error, 'init'));
+    }
+    if (isPromise(result)) return result.then(settle, (error: unknown) => failed(crashReason(error, 'init')));
+    settle(result);
+  }
+
+  /** A callback threw: terminate runs with the crash as reason, then the process exits with it. */
+  private fail(error: unknown, where: string, ctx: ProcessContext): void | Promise<void> {
+    return this.terminate(crashReason(error, where), ctx);
+  }
+
+  private terminate(reason: ExitReason, ctx: ProcessContext): void | Promise<void> {
+    const terminate = this.def.terminate;
+    if (terminate === undefined) throw new ExitSignal(reason);
+    let result: void | Promise<void>;
+    try {
+      result = terminate(reason, this.state, ctx);
+    } catch (error) {
+      throw new ExitSignal(crashReason(error, 'terminate'));
+    }
+    if (isPromise(result)) {
+      return result.then(
+        () => {
+          throw new ExitSignal(reason);
+        },
+        (error: unknown) => {
+          throw new ExitSignal(crashReason(error, 'terminate'));
+        },
+      );
+    }
+    throw new ExitSignal(reason);
+  }
+
+  private armTimeout(timeout: number | undefined, ctx: ProcessContext): void {
+    if (timeout === undefined || timeout === Infinity) return;
+    const token = ++this.timerToken;
+    const process = ctx as Process;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // A message that arrived in the meantime cancels the timeout, as with receive ... after.
+      if (process.alive && (process.mailbox === null || process.mailbox.length === 0)) {
+        process.node.deliver(process, new InactivityTimeout(token));
+      }
+    }, timeout);
+  }
+}
+
+/** Captures a callback module's types; returns it unchanged. */
+export function define<S, A = void, C = never, R = unknown, Ca = never, I = unknown>(
+  def: GenServerDef<S, A, C, R, Ca, I>,
+): GenServerDef<S, A, C, R, Ca, I> {
+  return def;
+}
+
+/** A typed name for a server started with `{ name }`, for call() and cast(). */
+export function ref<D>(_def: D, name: ServerName): ServerRef<D> {
+  return name as ServerRef<D>;
+}
+
+/** @internal The start path shared by start, startLink and supervisors. */
+export async function startServer(
+  node: Node,
+  parent: Process | null,
+  def: AnyDef,
+  args: unknown,
+  options: StartOptions,
+): Promise<Pid | 'ignore'> {
+  const behaviour = new GenServerProcess(def, parent?.self);
+  const process = node.spawnFrom(parent, behaviour, { link: parent !== null, trapExit: options.trapExit });
+  const name = options.name;
+  if (name !== undefined) {
+    const registered = await registerName(node, name, process.self);
+    if (!registered) {
+      const holder = node.resolve(name)?.self;
+      if (parent !== null) node.unlink(parent, process.self);
+      node.exitProcess(process, 'normal');
+      throw new AlreadyStartedError(describeName(name), holder);
+    }
+    if (isViaName(name)) behaviour.holdViaName(name);
+  }
+  return new Promise<Pid | 'ignore'>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = <T>(fn: (value: T) => void) => (value: T) => {
+      if (timer !== undefined) clearTimeout(timer);
+      fn(value);
+    };
+    if (options.timeout !== undefined && options.timeout !== Infinity) {
+      timer = setTimeout(() => {
+        if (parent !== null) node.unlink(parent, process.self);
+        node.exitProcess(process, 'killed');
+        reject(new StartError('timeout'));
+      }, options.timeout);
+    }
+    node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)));
+  });
+}
+
+async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boolean> {
+  if (typeof name === 'string') {
+    if (node.whereis(name) !== undefined) return false;
+    node.register(name, pid);
+    return true;
+  }
+  return name.via.registerName(name.name, pid);
+}
+
+function unwrapIgnore(result: Pid | 'ignore'): Pid {
+  if (result === 'ignore') throw new IgnoredError();
+  return result;
+}
+
+/** gen_server:start: an unlinked server. Rejects with StartError, IgnoredError or AlreadyStartedError. */
+export async function start<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
+  def: D,
+  args: ArgsOf<D>,
+  options: StartOptions = {},
+): Promise<ServerPid<D>> {
+  return unwrapIgnore(await startServer(currentNode(), null, def as unknown as AnyDef, args, options)) as ServerPid<D>;
+}
+
+/**
+ * gen_server:start_link: a server linked to the calling process. Call it
+ * synchronously from a callback (a supervisor's child start function is).
+ */
+export async function startLink<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
+  def: D,
+  args: ArgsOf<D>,
+  options: StartOptions = {},
+): Promise<ServerPid<D>> {
+  const parent = running.process;
+  if (parent === null) return Promise.reject(new NoProcError('startLink needs a calling process; use start()'));
+  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef, args, options)) as ServerPid<D>;
+}
+
+/**
+ * gen_server:call. Rejects with NoProcError if the server is not running,
+ * CallTimeoutError after `timeoutMs` (default 5000; Infinity for none), or
+ * CallExitError if it exits before replying.
+ */
+export function call<D>(server: ServerRef<D>, request: CallOf<D>, timeoutMs?: number): Promise<ReplyOf<D>>;
+export function call(server: Pid | ServerName, request: unknown, timeoutMs?: number): Promise<unknown>;
+export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
+  const node = currentNode();
+  const process = node.resolve(server);
+  if (process === undefined || !process.alive) {
+    return Promise.reject(new NoProcError(server instanceof Pid ? server.toString() : describeName(server)));
+  }
+  if (process === running.process) return Promise.reject(new BadArgError(`${process.self} called itself`));
+  return new Promise((resolve, reject) => {
+    const from = new From(resolve, reject, process, request);
+    attachCall(process, from);
+    if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, process.self.toString(), node.scheduler.now);
+    node.deliver(process, from);
+  });
+}
+
+/** gen_server:cast: fire and forget; a cast to a server that is not running is dropped. */
+export function cast<D>(server: ServerRef<D>, message: CastOf<D>): void;
+export function cast(server: Pid | ServerName, message: unknown): void;
+export function cast(server: Pid | ServerName, message: unknown): void {
+  const node = currentNode();
+  const process = node.resolve(server);
+  if (process !== undefined) node.deliver(process, new CastRequest(message));
+}
+
+/** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
+export function replyTo<R>(from: From<R>, value: R): boolean {
+  return from.reply(value);
+}
+
+/**
+ * gen_server:stop: terminate runs with `reason`, and this resolves once the
+ * server has exited. Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
+ */
+export async function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  const node = currentNode();
+  const process = node.resolve(server);
+  const label = server instanceof Pid ? server.toString() : describeName(server);
+  if (process === undefined || !process.alive) throw new NoProcError(label);
+  const exited = node.awaitExit(process.self);
+  node.deliver(process, new StopRequest(reason));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    if (timeoutMs !== Infinity) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([exited, timedOut]);
+  if (timer !== undefined) clearTimeout(timer);
+  if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
+  if (outcome !== reason) throw new CallExitError(label, outcome);
+}
+
+/** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */
+export function childSpec<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
+  id: string,
+  def: D,
+  args: ArgsOf<D>,
+  options: StartOptions & Omit<ChildSpec, 'id' | 'start'> = {},
+): ChildSpec {
+  const { restart, shutdown, type, ...startOptions } = options;
+  return {
+    id,
+    start: () => startServer(currentNode(), running.process, def as unknown as AnyDef, args, startOptions),
+    restart,
+    shutdown,
+    type,
+  };
+}
+
+/** The GenServer API in one namespace, with OTP's names. */
+export const GenServer = {
+  define,
+  ref,
+  start,
+  startLink,
+  call,
+  cast,
+  reply: replyTo,
+  stop: stopServer,
+  childSpec,
+} as const;

@@ -1,0 +1,100 @@
+import { currentNode } from './current';
+import { call } from './gen-server';
+import type { ServerName } from './names';
+import { Pid } from './pid';
+import { Flag, type Process } from './process';
+import type { ChildInfo } from './supervisor';
+
+export type ProcessStatus = 'running' | 'runnable' | 'waiting';
+
+/** erlang:process_info/1, for the parts that mean something here. */
+export interface ProcessInfo {
+  pid: Pid;
+  name: string | null;
+  /** 'process' for a spawned function, else the behaviour's kind (gen_server, supervisor, ...). */
+  behaviour: string;
+  status: ProcessStatus;
+  messageQueueLen: number;
+  messagesHandled: number;
+  links: Pid[];
+  /** Processes this one monitors. */
+  monitors: Pid[];
+  /** Processes monitoring this one. */
+  monitoredBy: Pid[];
+  trapExit: boolean;
+  scheduler: number;
+}
+
+function statusOf(process: Process): ProcessStatus {
+  if ((process.flags & Flag.Busy) !== 0) return 'running';
+  if ((process.flags & Flag.InRunQueue) !== 0) return 'runnable';
+  if (process.behaviour === null && process.waiter === null) return 'running';
+  return 'waiting';
+}
+
+export function infoOf(process: Process): ProcessInfo {
+  const monitoredBy: Pid[] = [];
+  for (const watcher of process.monitoredBy?.values() ?? []) if (typeof watcher !== 'function') monitoredBy.push(watcher.self);
+  return {
+    pid: process.self,
+    name: process.name,
+    behaviour: process.behaviour?.kind ?? 'process',
+    status: statusOf(process),
+    messageQueueLen: process.mailbox?.length ?? 0,
+    messagesHandled: process.handled,
+    links: [...(process.links ?? [])].map((p) => p.self),
+    monitors: [...(process.monitoring?.values() ?? [])].map((p) => p.self),
+    monitoredBy,
+    trapExit: process.trapsExits,
+    scheduler: process.node.scheduler.id,
+  };
+}
+
+/** Information on a live process, or undefined if it is not alive. */
+export function processInfo(target: Pid | ServerName): ProcessInfo | undefined {
+  const process = currentNode().resolve(target);
+  return process === undefined ? undefined : infoOf(process);
+}
+
+/** erlang:processes/0 */
+export function processes(): Pid[] {
+  return currentNode()
+    .processes()
+    .map((p) => p.self);
+}
+
+/** A supervision tree as data, for observers and tests. */
+export interface TreeNode {
+  pid: Pid;
+  /** The child id under its supervisor (undefined for the root and dynamic children). */
+  id?: string;
+  name: string | null;
+  kind: 'supervisor' | 'worker';
+  behaviour: string;
+  children: TreeNode[];
+}
+
+function isSupervisor(behaviour: string): boolean {
+  return behaviour === 'gen_server:supervisor' || behaviour === 'gen_server:dynamic_supervisor';
+}
+
+/** Walks a supervision tree from `root` by asking each supervisor for its children. */
+export async function supervisionTree(root: Pid | ServerName, id?: string): Promise<TreeNode | undefined> {
+  const info = processInfo(root);
+  if (info === undefined) return undefined;
+  const node: TreeNode = { pid: info.pid, id, name: info.name, kind: isSupervisor(info.behaviour) ? 'supervisor' : 'worker', behaviour: info.behaviour, children: [] };
+  if (node.kind === 'worker') return node;
+  let children: ChildInfo[];
+  try {
+    const outcome = (await call(info.pid, { op: 'which_children' }, 5000)) as { ok: ChildInfo[] };
+    children = outcome.ok;
+  } catch {
+    return node; // it exited while we were walking
+  }
+  for (const child of children) {
+    if (!(child.pid instanceof Pid)) continue;
+    const sub = await supervisionTree(child.pid, child.id === 'undefined' ? undefined : child.id);
+    if (sub !== undefined) node.children.push(sub);
+  }
+  return node;
+}

@@ -1,0 +1,167 @@
+import { running } from './current';
+import { Flag, type Process } from './process';
+import { Queue } from './queue';
+import { crashReason } from './reason';
+
+export interface SchedulerOptions {
+  /** Messages a process may handle before it goes to the back of the run queue (its reductions). */
+  budget?: number;
+  /** How long the scheduler may run before it yields to the event loop, in ms. */
+  sliceMs?: number;
+}
+
+/**
+ * Runs runnable processes round-robin, each for a bounded budget of
+ * messages. Work is started from a microtask when the scheduler is idle (so a
+ * call round trip costs no event-loop turn), but once it has run for sliceMs
+ * within one event-loop turn it continues from setImmediate, so timers and
+ * sockets get their turn however busy the processes are.
+ */
+export class Scheduler {
+  private readonly runQueue = new Queue<Process>(64);
+  private scheduled = false;
+  private turnOpen = false;
+  private turnStart = 0;
+  private readonly budget: number;
+  private readonly sliceMs: number;
+  /** Messages handled, for introspection. */
+  messagesHandled = 0;
+  /** A coarse clock (ms), read every few process runs; call timeouts use it. */
+  now = performance.now();
+  /** Process runs since the clock was last read. */
+  private runsSinceClock = 0;
+  /** Set when this turn's slice is used up: further work waits for setImmediate. */
+  private sliceSpent = false;
+  private stopped = false;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly onCrash: (process: Process, error: unknown, where: string) => void,
+    private readonly onReceive: (process: Process) => void,
+    options: SchedulerOptions = {},
+  ) {
+    this.budget = options.budget ?? 500;
+    this.sliceMs = options.sliceMs ?? 4;
+  }
+
+  get runQueueLength(): number {
+    return this.runQueue.length;
+  }
+
+  enqueue(process: Process): void {
+    if ((process.flags & (Flag.InRunQueue | Flag.Dead)) !== 0) return;
+    process.flags |= Flag.InRunQueue;
+    this.runQueue.push(process);
+    if (!this.scheduled) this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    this.scheduled = true;
+    if (this.turnOpen && this.sliceSpent) {
+      this.immediate = setImmediate(this.runFromImmediate);
+    } else {
+      queueMicrotask(this.runFromMicrotask);
+    }
+  }
+
+  private readonly runFromMicrotask = (): void => this.drain();
+
+  private readonly runFromImmediate = (): void => {
+    this.immediate = undefined;
+    this.turnOpen = false;
+    this.drain();
+  };
+
+  private readonly closeTurn = (): void => {
+    this.turnOpen = false;
+  };
+
+  /** Reads the clock every 16 runs (a clock read costs as much as a small message). */
+  private tick(): void {
+    if (++this.runsSinceClock < 16) return;
+    this.runsSinceClock = 0;
+    this.now = performance.now();
+    if (this.now - this.turnStart > this.sliceMs) this.sliceSpent = true;
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    if (!this.turnOpen) {
+      this.turnOpen = true;
+      this.sliceSpent = false;
+      this.turnStart = this.now = performance.now();
+      this.runsSinceClock = 0;
+      setImmediate(this.closeTurn);
+    }
+    const queue = this.runQueue;
+    while (queue.length > 0 && !this.sliceSpent) {
+      const process = queue.shift()!;
+      process.flags &= ~Flag.InRunQueue;
+      this.run(process);
+      this.tick();
+    }
+    if (queue.length > 0 && !this.scheduled && !this.stopped) {
+      this.scheduled = true;
+      this.immediate = setImmediate(this.runFromImmediate);
+    }
+  }
+
+  private run(process: Process): void {
+    if ((process.flags & Flag.Dead) !== 0) return;
+    const behaviour = process.behaviour;
+    if (behaviour === null) {
+      this.onReceive(process);
+      return;
+    }
+    const mailbox = process.mailbox!;
+    running.process = process;
+    let n = 0;
+    try {
+      while (n < this.budget && mailbox.length > 0) {
+        const message = mailbox.shift();
+        n++;
+        process.handled++;
+        let result: void | PromiseLike<void>;
+        try {
+          result = behaviour.handleMessage(message, process);
+        } catch (error) {
+          this.onCrash(process, error, 'handleMessage');
+          return;
+        }
+        if (result !== undefined && typeof result.then === 'function') {
+          process.flags |= Flag.Busy;
+          result.then(
+            () => this.settled(process),
+            (error: unknown) => this.settledWithError(process, error),
+          );
+          return;
+        }
+        if ((process.flags & Flag.Dead) !== 0) return;
+      }
+      if (mailbox.length > 0) this.enqueue(process);
+    } finally {
+      this.messagesHandled += n;
+      running.process = null;
+    }
+  }
+
+  private settled(process: Process): void {
+    process.flags &= ~Flag.Busy;
+    if ((process.flags & Flag.Dead) === 0 && process.mailbox!.length > 0) this.enqueue(process);
+  }
+
+  private settledWithError(process: Process, error: unknown): void {
+    process.flags &= ~Flag.Busy;
+    if ((process.flags & Flag.Dead) === 0) this.onCrash(process, error, 'handleMessage');
+  }
+}
+
