@@ -78,6 +78,12 @@ class GenServerProcess implements Behaviour {
       this.timer = undefined;
     }
     const def = this.def;
+    if (message instanceof InitRequest) return this.init(message, ctx);
+    if (message instanceof StopRequest) return this.terminate(message.reason, ctx);
+    if (message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
+      // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
+      return this.terminate(message.reason, ctx);
+    }
     // The callbacks are called inline, not through a closure: this is the hot path of every call and cast.
     let result: Outcome | Promise<Outcome>;
     let where: string;
@@ -92,13 +98,6 @@ class GenServerProcess implements Behaviour {
         where = 'handleCast';
         if (def.handleCast === undefined) throw new BadArgError('no handleCast in this server');
         result = def.handleCast(message.message, this.state, ctx);
-      } else if (message instanceof InitRequest) {
-        return this.init(message, ctx);
-      } else if (message instanceof StopRequest) {
-        return this.terminate(message.reason, ctx);
-      } else if (message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
-        // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
-        return this.terminate(message.reason, ctx);
       } else {
         where = 'handleInfo';
         let info = message;
