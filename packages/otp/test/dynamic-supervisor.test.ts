@@ -1,0 +1,78 @@
+import { DynamicSupervisor, GenServer, MaxChildrenError, awaitExit, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
+import { endWith, recordingWorker, startNode } from './helpers';
+
+let node: Node;
+beforeEach(() => {
+  node = startNode();
+});
+afterEach(() => node.stop());
+
+const session = GenServer.define({
+  init: ([user, room]: [string, number]) => ok({ user, room }),
+  handleCall: (_req: 'whoami', _from, s: { user: string; room: number }) => reply(s, s),
+});
+
+describe('DynamicSupervisor', () => {
+  test('startChild passes extra arguments to the template', async () => {
+    const sup = await DynamicSupervisor.start({
+      child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) },
+    });
+    const a = await DynamicSupervisor.startChild(sup, 'ana', 1);
+    const b = await DynamicSupervisor.startChild(sup, 'bo', 2);
+    expect(await GenServer.call(a as Pid, 'whoami')).toEqual({ user: 'ana', room: 1 });
+    expect(await GenServer.call(b as Pid, 'whoami')).toEqual({ user: 'bo', room: 2 });
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
+  });
+
+  test('maxChildren is enforced with a typed error, and frees up when a child ends', async () => {
+    const log: string[] = [];
+    const def = recordingWorker(log);
+    const sup = await DynamicSupervisor.start({
+      maxChildren: 2,
+      child: { start: (id: string) => GenServer.startLink(def, { id }), restart: 'temporary' },
+    });
+    const a = await DynamicSupervisor.startChild(sup, 'a');
+    await DynamicSupervisor.startChild(sup, 'b');
+    await expect(DynamicSupervisor.startChild(sup, 'c')).rejects.toBeInstanceOf(MaxChildrenError);
+    await DynamicSupervisor.terminateChild(sup, a as Pid);
+    expect(processInfo(a as Pid)).toBeUndefined();
+    await DynamicSupervisor.startChild(sup, 'c');
+    expect((await DynamicSupervisor.whichChildren(sup)).length).toBe(2);
+  });
+
+  test('a crashed permanent child is restarted with the same arguments; temporary ones are not', async () => {
+    const log: string[] = [];
+    const def = recordingWorker(log);
+    const sup = await DynamicSupervisor.start({ intensity: 5, child: { start: (id: string) => GenServer.startLink(def, { id }) } });
+    const a = (await DynamicSupervisor.startChild(sup, 'a')) as Pid;
+    await endWith(a, 'crash');
+    const children = await DynamicSupervisor.whichChildren(sup);
+    expect(children).toHaveLength(1);
+    expect(children[0]!.pid).not.toBe(a);
+    expect(log).toEqual(['start:a', 'stop:a:crash', 'start:a']);
+
+    const tmp = await DynamicSupervisor.start({ child: { start: (id: string) => GenServer.startLink(def, { id }), restart: 'temporary' } });
+    const t = (await DynamicSupervisor.startChild(tmp, 't')) as Pid;
+    await endWith(t, 'crash');
+    expect(await DynamicSupervisor.whichChildren(tmp)).toEqual([]);
+  });
+
+  test('intensity exceeded: the dynamic supervisor stops its children and exits shutdown', async () => {
+    const def = recordingWorker([]);
+    const sup = await DynamicSupervisor.start({ intensity: 1, period: 3600, child: { start: (id: string) => GenServer.startLink(def, { id }) } });
+    const other = (await DynamicSupervisor.startChild(sup, 'other')) as Pid;
+    const supExit = awaitExit(sup);
+    await endWith((await DynamicSupervisor.startChild(sup, 'x')) as Pid, 'crash');
+    const again = (await DynamicSupervisor.whichChildren(sup)).map((c) => c.pid as Pid).find((p) => !p.equals(other))!;
+    await endWith(again, 'crash');
+    expect(await supExit).toBe('shutdown');
+    expect(processInfo(other)).toBeUndefined();
+  });
+
+  test('terminateChild of an unknown pid is a typed error and changes nothing', async () => {
+    const sup = await DynamicSupervisor.start({ child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) } });
+    await DynamicSupervisor.startChild(sup, 'u', 1);
+    await expect(DynamicSupervisor.terminateChild(sup, sup)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await DynamicSupervisor.countChildren(sup)).active).toBe(1);
+  });
+});
