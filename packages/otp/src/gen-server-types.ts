@@ -58,7 +58,12 @@ export interface GenServerDef<S, A = void, C = never, R = unknown, Ca = never, I
   /** A label for introspection and logs. */
   readonly name?: string;
   init(args: A, ctx: ProcessContext): MaybePromise<InitResult<S>>;
-  handleCall?(request: C, from: From<R>, state: S, ctx: ProcessContext): MaybePromise<CallResult<S, R>>;
+  /**
+   * `from` is typed loosely on purpose: were it From<R>, TypeScript would fix R
+   * before reading it off the returned reply(). Annotate it (From<MyReply>) to
+   * type deferred replies.
+   */
+  handleCall?(request: C, from: From, state: S, ctx: ProcessContext): MaybePromise<CallResult<S, R>>;
   handleCast?(message: Ca, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
   handleInfo?(message: InfoMessage<I>, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
   /** Called on stop, on a crash in a callback, and on shutdown by the parent when the server traps exits. */
@@ -72,6 +77,13 @@ export type ServerPid<D> = Pid & { readonly [serverDef]?: D };
 /** A name that remembers which GenServer it names. */
 export type ServerNameOf<D> = ServerName & { readonly [serverDef]?: D };
 export type ServerRef<D> = ServerPid<D> | ServerNameOf<D>;
+
+/** The definition a typed pid or name carries; {} or unknown for an untyped one. */
+type DefOf<T> = T extends { readonly [serverDef]?: infer D } ? NonNullable<D> : unknown;
+/** What call() and cast() accept and return for a server reference: typed when the reference is. */
+export type RequestFor<T> = CallOf<DefOf<T>>;
+export type ReplyFor<T> = ReplyOf<DefOf<T>>;
+export type CastFor<T> = CastOf<DefOf<T>>;
 
 export type CallOf<D> = D extends GenServerDef<infer _S, infer _A, infer C, infer _R, infer _Ca, infer _I> ? C : unknown;
 export type ReplyOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer R, infer _Ca, infer _I> ? R : unknown;

@@ -2,16 +2,15 @@ import { attachCall, From } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoProcError, OtpError, StartError } from './errors';
+import { AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
 import type {
-  ArgsOf,
-  CallOf,
+  CastFor,
   CallResult,
-  CastOf,
   CastResult,
   GenServerDef,
   InitResult,
-  ReplyOf,
+  ReplyFor,
+  RequestFor,
   ServerPid,
   ServerRef,
   StartOptions,
@@ -231,7 +230,7 @@ class GenServerProcess implements Behaviour {
 }
 
 /** Captures a callback module's types; returns it unchanged. */
-export function define<S, A = void, C = never, R = unknown, Ca = never, I = unknown>(
+export function define<S, A, C, R, Ca, I>(
   def: GenServerDef<S, A, C, R, Ca, I>,
 ): GenServerDef<S, A, C, R, Ca, I> {
   return def;
@@ -295,26 +294,26 @@ function unwrapIgnore(result: Pid | 'ignore'): Pid {
 }
 
 /** gen_server:start: an unlinked server. Rejects with StartError, IgnoredError or AlreadyStartedError. */
-export async function start<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
-  def: D,
-  args: ArgsOf<D>,
+export async function start<S, A, C, R, Ca, I>(
+  def: GenServerDef<S, A, C, R, Ca, I>,
+  args: A,
   options: StartOptions = {},
-): Promise<ServerPid<D>> {
-  return unwrapIgnore(await startServer(currentNode(), null, def as unknown as AnyDef, args, options)) as ServerPid<D>;
+): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+  return unwrapIgnore(await startServer(currentNode(), null, def as unknown as AnyDef, args, options));
 }
 
 /**
  * gen_server:start_link: a server linked to the calling process. Call it
  * synchronously from a callback (a supervisor's child start function is).
  */
-export async function startLink<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
-  def: D,
-  args: ArgsOf<D>,
+export async function startLink<S, A, C, R, Ca, I>(
+  def: GenServerDef<S, A, C, R, Ca, I>,
+  args: A,
   options: StartOptions = {},
-): Promise<ServerPid<D>> {
+): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
   const parent = running.process;
-  if (parent === null) return Promise.reject(new NoProcError('startLink needs a calling process; use start()'));
-  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef, args, options)) as ServerPid<D>;
+  if (parent === null) throw new NoCurrentProcessError('GenServer.startLink');
+  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef, args, options));
 }
 
 /**
@@ -322,8 +321,7 @@ export async function startLink<D extends GenServerDef<never, never, never, unkn
  * CallTimeoutError after `timeoutMs` (default 5000; Infinity for none), or
  * CallExitError if it exits before replying.
  */
-export function call<D>(server: ServerRef<D>, request: CallOf<D>, timeoutMs?: number): Promise<ReplyOf<D>>;
-export function call(server: Pid | ServerName, request: unknown, timeoutMs?: number): Promise<unknown>;
+export function call<T extends Pid | ServerName>(server: T, request: RequestFor<T>, timeoutMs?: number): Promise<ReplyFor<T>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
   const node = currentNode();
   const process = node.resolve(server);
@@ -340,8 +338,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
 }
 
 /** gen_server:cast: fire and forget; a cast to a server that is not running is dropped. */
-export function cast<D>(server: ServerRef<D>, message: CastOf<D>): void;
-export function cast(server: Pid | ServerName, message: unknown): void;
+export function cast<T extends Pid | ServerName>(server: T, message: CastFor<T>): void;
 export function cast(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const process = node.resolve(server);
@@ -375,10 +372,10 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
 }
 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */
-export function childSpec<D extends GenServerDef<never, never, never, unknown, never, unknown>>(
+export function childSpec<S, A, C, R, Ca, I>(
   id: string,
-  def: D,
-  args: ArgsOf<D>,
+  def: GenServerDef<S, A, C, R, Ca, I>,
+  args: A,
   options: StartOptions & Omit<ChildSpec, 'id' | 'start'> = {},
 ): ChildSpec {
   const { restart, shutdown, type, ...startOptions } = options;
