@@ -90,19 +90,27 @@ export class CallTimeouts {
    * `now` may be a coarse clock (the scheduler's): a deadline computed from a
    * slightly old reading fires up to that much late, never early.
    */
-  add(from: From, timeoutMs: number, target: string, now: number): void {
-    let lane = this.lanes.get(timeoutMs);
-    if (lane === undefined) {
-      lane = new Lane(timeoutMs, target);
-      this.lanes.set(timeoutMs, lane);
+  add(from: From, timeoutMs: number, now: number): void {
+    let lane = this.last;
+    if (lane === undefined || lane.timeoutMs !== timeoutMs) {
+      lane = this.lanes.get(timeoutMs);
+      if (lane === undefined) {
+        lane = new Lane(timeoutMs);
+        this.lanes.set(timeoutMs, lane);
+      }
+      this.last = lane;
     }
     lane.add(from, now);
   }
+
+  /** Most calls use the default timeout: remember its lane. */
+  private last: Lane | undefined;
 
   /** Clears every timer, for node stop. Pending calls stay pending. */
   clear(): void {
     for (const lane of this.lanes.values()) lane.clear();
     this.lanes.clear();
+    this.last = undefined;
   }
 }
 
@@ -111,10 +119,7 @@ class Lane {
   private pending = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly target: string,
-  ) {}
+  constructor(readonly timeoutMs: number) {}
 
   add(from: From, now: number): void {
     from.deadline = now + this.timeoutMs;
@@ -145,7 +150,7 @@ class Lane {
     for (let head = this.queue.peek(); head !== undefined; head = this.queue.peek()) {
       if (!head.done) {
         if (head.deadline > now) break;
-        head.fail(new CallTimeoutError(head.callee?.self.toString() ?? this.target, this.timeoutMs));
+        head.fail(new CallTimeoutError(head.callee?.self.toString() ?? 'a process that exited', this.timeoutMs));
       }
       this.queue.shift();
     }

@@ -44,7 +44,12 @@ export type ProcessBody = (ctx: ProcessContext) => unknown;
 export interface Behaviour {
   /** Shown by processInfo and the observer, e.g. 'gen_server'. */
   readonly kind: string;
-  handleMessage(message: unknown, ctx: ProcessContext): void | PromiseLike<void>;
+  /**
+   * `tag` says what kind of message this is: 0 a plain message, 1 a
+   * GenServer cast, 2 a call (the message is its From), 3 runtime-internal.
+   * A behaviour that only takes plain messages can ignore it.
+   */
+  handleMessage(message: unknown, ctx: ProcessContext, tag: number): void | PromiseLike<void>;
   /** Runtime cleanup once the process has ended, whatever the reason. Must not throw. */
   onExit?(reason: ExitReason): void;
 }

@@ -15,16 +15,13 @@ import type {
   ServerRef,
   StartOptions,
 } from './gen-server-types';
+import { Tag } from './mailbox';
 import { ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName, type ViaName } from './names';
 import type { Node } from './node';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { crashReason, ExitSignal, type ExitReason } from './reason';
-
-export class CastRequest {
-  constructor(readonly message: unknown) {}
-}
 
 class InitRequest {
   constructor(
@@ -71,45 +68,50 @@ class GenServerProcess implements Behaviour {
     this.kind = def.name === undefined ? 'gen_server' : `gen_server:${def.name}`;
   }
 
-  handleMessage(message: unknown, ctx: ProcessContext): void | Promise<void> {
+  handleMessage(message: unknown, ctx: ProcessContext, tag: Tag): void | Promise<void> {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
     const def = this.def;
-    if (message instanceof InitRequest) return this.init(message, ctx);
-    if (message instanceof StopRequest) return this.terminate(message.reason, ctx);
-    if (message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
+    if (tag === Tag.System) {
+      if (message instanceof InitRequest) return this.init(message, ctx);
+      if (message instanceof StopRequest) return this.terminate(message.reason, ctx);
+    } else if (tag === Tag.Info && message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
       // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
       return this.terminate(message.reason, ctx);
     }
-    // The callbacks are called inline, not through a closure: this is the hot path of every call and cast.
+    // Callbacks are called inline, not through a closure: this is the hot path of every call and cast.
     let result: Outcome | Promise<Outcome>;
-    let where: string;
     let from: From | undefined;
+    let where: string;
     try {
-      if (message instanceof From) {
-        where = 'handleCall';
-        from = message;
-        if (def.handleCall === undefined) throw new BadArgError('no handleCall in this server');
-        result = def.handleCall(message.request, message, this.state, ctx);
-      } else if (message instanceof CastRequest) {
-        where = 'handleCast';
-        if (def.handleCast === undefined) throw new BadArgError('no handleCast in this server');
-        result = def.handleCast(message.message, this.state, ctx);
-      } else {
-        where = 'handleInfo';
-        let info = message;
-        if (message instanceof InactivityTimeout) {
-          if (message.token !== this.timerToken) return;
-          info = 'timeout';
-        }
-        if (def.handleInfo === undefined) {
-          // As gen_server does without handle_info: log the stray message and carry on.
-          (ctx as Process).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(info) });
-          return;
-        }
-        result = def.handleInfo(info, this.state, ctx);
+      switch (tag) {
+        case Tag.Cast:
+          where = 'handleCast';
+          if (def.handleCast === undefined) throw new BadArgError('no handleCast in this server');
+          result = def.handleCast(message, this.state, ctx);
+          break;
+        case Tag.Call:
+          where = 'handleCall';
+          from = message as From;
+          if (def.handleCall === undefined) throw new BadArgError('no handleCall in this server');
+          result = def.handleCall(from.request, from, this.state, ctx);
+          break;
+        case Tag.System:
+          if (!(message instanceof InactivityTimeout) || message.token !== this.timerToken) return;
+          where = 'handleInfo';
+          if (def.handleInfo === undefined) return;
+          result = def.handleInfo('timeout', this.state, ctx);
+          break;
+        default:
+          where = 'handleInfo';
+          if (def.handleInfo === undefined) {
+            // As gen_server does without handle_info: log the stray message and carry on.
+            (ctx as Process).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(message) });
+            return;
+          }
+          result = def.handleInfo(message, this.state, ctx);
       }
     } catch (error) {
       return this.fail(error, where!, ctx);
@@ -223,7 +225,7 @@ class GenServerProcess implements Behaviour {
       this.timer = undefined;
       // A message that arrived in the meantime cancels the timeout, as with receive ... after.
       if (process.alive && (process.mailbox === null || process.mailbox.length === 0)) {
-        process.node.deliver(process, new InactivityTimeout(token));
+        process.node.deliver(process, new InactivityTimeout(token), Tag.System);
       }
     }, timeout);
   }
@@ -275,7 +277,7 @@ export async function startServer(
         reject(new StartError('timeout'));
       }, options.timeout);
     }
-    node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)));
+    node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);
   });
 }
 
@@ -332,8 +334,8 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
   return new Promise((resolve, reject) => {
     const from = new From(resolve, reject, process, request);
     attachCall(process, from);
-    if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, process.self.toString(), node.scheduler.now);
-    node.deliver(process, from);
+    if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, node.scheduler.now);
+    node.deliver(process, from, Tag.Call);
   });
 }
 
@@ -342,7 +344,7 @@ export function cast<T extends Pid | ServerName>(server: T, message: CastFor<T>)
 export function cast(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const process = node.resolve(server);
-  if (process !== undefined) node.deliver(process, new CastRequest(message));
+  if (process !== undefined) node.deliver(process, message, Tag.Cast);
 }
 
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
@@ -360,7 +362,7 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (process === undefined || !process.alive) throw new NoProcError(label);
   const exited = node.awaitExit(process.self);
-  node.deliver(process, new StopRequest(reason));
+  node.deliver(process, new StopRequest(reason), Tag.System);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     if (timeoutMs !== Infinity) timer = setTimeout(() => resolve('timeout'), timeoutMs);

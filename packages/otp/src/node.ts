@@ -7,6 +7,7 @@ import { DownMessage, ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName } from './names';
 import { Pid, Ref } from './pid';
 import { Flag, Process } from './process';
+import { Mailbox, Tag } from './mailbox';
 import { Queue } from './queue';
 import { Crash, crashReason, formatReason, isNormalExit, type ExitReason } from './reason';
 import { Scheduler, type SchedulerOptions } from './scheduler';
@@ -110,8 +111,8 @@ export class Node {
       this.events.emit('spawn', { pid: process.self, behaviour: isBody ? 'process' : body.kind, parent: parent?.self });
     }
     if (isBody) {
-      process.mailbox = new Queue<unknown>();
-      process.mailbox.push(new StartBody(body));
+      process.mailbox = new Mailbox();
+      process.mailbox.push(Tag.System, new StartBody(body));
       this.scheduler.enqueue(process);
     }
     return process;
@@ -167,11 +168,12 @@ export class Node {
     this.deliver(process, message);
   }
 
-  deliver(process: Process, message: unknown): void {
+  /** Puts a message in a mailbox; `tag` marks casts, calls and runtime messages for behaviours. */
+  deliver(process: Process, message: unknown, tag: Tag = Tag.Info): void {
     if ((process.flags & Flag.Dead) !== 0) return;
     let mailbox = process.mailbox;
-    if (mailbox === null) mailbox = process.mailbox = new Queue<unknown>();
-    mailbox.push(message);
+    if (mailbox === null) mailbox = process.mailbox = new Mailbox();
+    mailbox.push(tag, message);
     if (process.behaviour !== null) {
       if ((process.flags & (Flag.Busy | Flag.InRunQueue)) === 0) this.scheduler.enqueue(process);
     } else if (process.waiter !== null) {
@@ -203,10 +205,9 @@ export class Node {
   private runBodyStep(process: Process): void {
     const mailbox = process.mailbox;
     if (mailbox === null || mailbox.length === 0) return;
-    const first = mailbox.peek();
-    if (first instanceof StartBody) {
-      mailbox.shift();
-      this.startBody(process, first.body);
+    if (mailbox.headTag() === Tag.System) {
+      const start = mailbox.shift() as StartBody;
+      this.startBody(process, start.body);
       return;
     }
     const waiter = process.waiter;

@@ -3,7 +3,7 @@ import type { From } from './call';
 import type { Node } from './node';
 import type { ServerName } from './names';
 import { Pid, Ref } from './pid';
-import { Queue } from './queue';
+import type { Mailbox } from './mailbox';
 import { ExitSignal, type ExitReason } from './reason';
 
 export const enum Flag {
@@ -31,7 +31,7 @@ export type MonitorWatcher = Process | ((reason: ExitReason) => void);
  */
 export class Process implements ProcessContext {
   flags = 0;
-  mailbox: Queue<unknown> | null = null;
+  mailbox: Mailbox | null = null;
   waiter: Waiter | null = null;
   links: Set<Process> | null = null;
   /** Monitors others hold on this process. */

@@ -3,6 +3,8 @@ import { Flag, type Process } from './process';
 import { Queue } from './queue';
 import { crashReason } from './reason';
 
+const resolved = Promise.resolve();
+
 export interface SchedulerOptions {
   /** Messages a process may handle before it goes to the back of the run queue (its reductions). */
   budget?: number;
@@ -68,7 +70,9 @@ export class Scheduler {
     if (this.turnOpen && this.sliceSpent) {
       this.immediate = setImmediate(this.runFromImmediate);
     } else {
-      queueMicrotask(this.runFromMicrotask);
+      // A resolved promise's then() reaches V8's microtask queue directly; queueMicrotask
+      // goes through an AsyncResource per callback, which costs a fifth of a call round trip.
+      resolved.then(this.runFromMicrotask);
     }
   }
 
@@ -127,12 +131,13 @@ export class Scheduler {
     let n = 0;
     try {
       while (n < this.budget && mailbox.length > 0) {
+        const tag = mailbox.headTag();
         const message = mailbox.shift();
         n++;
         process.handled++;
         let result: void | PromiseLike<void>;
         try {
-          result = behaviour.handleMessage(message, process);
+          result = behaviour.handleMessage(message, process, tag);
         } catch (error) {
           this.onCrash(process, error, 'handleMessage');
           return;

@@ -1,0 +1,5 @@
+import type { Category } from '../harness/types';
+import { otp } from './otp';
+
+/** Every benchmark category, in the order `npm run bench` runs them. */
+export const categories: Category[] = [otp];

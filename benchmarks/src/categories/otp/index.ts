@@ -1,0 +1,27 @@
+import path from 'node:path';
+import type { Category } from '../../harness/types';
+import * as nact from './nact';
+import * as ours from './ours';
+
+/** The foundation's figures against nact 7.6.2 (targets from the foundation issue). */
+export const otp: Category = {
+  name: 'otp',
+  peer: 'nact 7.6.2',
+  readme: path.resolve(__dirname, '../../../../packages/otp/README.md'),
+  scenarios: [
+    { name: 'cast', unit: 'msgs/s', size: { full: 1_000_000, smoke: 10_000 }, target: 15, ours: ours.cast, peer: nact.cast },
+    { name: 'call', unit: 'calls/s', size: { full: 200_000, smoke: 2_000 }, target: 5, ours: ours.call, peer: nact.call },
+    { name: 'call_concurrent', unit: 'calls/s', size: { full: 200_000, smoke: 2_000 }, target: 5, ours: ours.callConcurrent, peer: nact.callConcurrent },
+    { name: 'ping_pong', unit: 'exchanges/s', size: { full: 500_000, smoke: 5_000 }, target: 5, ours: ours.pingPong, peer: nact.pingPong },
+    { name: 'spawn', unit: 'spawns/s', size: { full: 100_000, smoke: 1_000 }, target: 2, ours: ours.spawnRate, peer: nact.spawnRate },
+    {
+      name: 'process_memory',
+      unit: 'bytes/process',
+      lowerIsBetter: true,
+      size: { full: 100_000, smoke: 1_000 },
+      target: 2,
+      ours: ours.processMemory,
+      peer: nact.processMemory,
+    },
+  ],
+};

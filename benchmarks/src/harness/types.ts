@@ -1,0 +1,54 @@
+/** One measured value; rates may carry latency percentiles. */
+export interface Measurement {
+  value: number;
+  p50Us?: number;
+  p99Us?: number;
+}
+
+export interface Scenario {
+  name: string;
+  unit: string;
+  /** For memory: smaller is better, and the ratio is peer / ours. */
+  lowerIsBetter?: boolean;
+  /** Work size: the full run and the CI smoke run. */
+  size: { full: number; smoke: number };
+  /** The ratio this scenario aims for (ours / peer, or peer / ours when lower is better). */
+  target?: number;
+  ours(size: number): Promise<Measurement>;
+  peer(size: number): Promise<Measurement>;
+}
+
+export interface Category {
+  name: string;
+  /** The peer's name and version, as reported. */
+  peer: string;
+  /** Where the README table goes. */
+  readme: string;
+  scenarios: Scenario[];
+}
+
+export interface ResultRow {
+  name: string;
+  unit: string;
+  ours: number;
+  peer: string;
+  peerValue: number;
+  /** Oriented so that higher is better: ours / peer, or peer / ours for memory. */
+  ratio: number;
+  target?: number;
+  size: number;
+  runs: number;
+  oursP50Us?: number;
+  oursP99Us?: number;
+  peerP50Us?: number;
+  peerP99Us?: number;
+}
+
+export interface Report {
+  category: string;
+  date: string;
+  node: string;
+  cpu: string;
+  smoke: boolean;
+  results: ResultRow[];
+}

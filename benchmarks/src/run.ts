@@ -1,0 +1,88 @@
+/**
+ * npm run bench [-- <category>...] [--smoke] [--runs N]
+ *
+ * Runs each scenario of each category in fresh child processes, ours and the
+ * peer alternating, and reports the median. Writes
+ * benchmarks/results/<category>.json and the table in the package README
+ * (smoke runs write to results/smoke/ and leave READMEs alone).
+ */
+import { categories } from './categories';
+import { measureInChild, type Side } from './harness/child';
+import { environment } from './harness/environment';
+import { renderTable, updateReadme, writeReport } from './harness/report';
+import { median } from './harness/stats';
+import type { Category, Measurement, Report, ResultRow, Scenario } from './harness/types';
+
+async function childMain(args: string[]): Promise<void> {
+  const [categoryName, scenarioName, side, size] = args;
+  const scenario = categories.find((c) => c.name === categoryName)?.scenarios.find((s) => s.name === scenarioName);
+  if (scenario === undefined) throw new Error(`unknown scenario ${categoryName}/${scenarioName}`);
+  const run = side === 'ours' ? scenario.ours : scenario.peer;
+  // Both sides get the same untimed warm-up, so the JIT has compiled the hot paths of each.
+  if (scenario.lowerIsBetter !== true) await run(Math.max(1, Math.floor(Number(size) / 10)));
+  const measurement = await run(Number(size));
+  process.send!({ ok: measurement });
+}
+
+function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us'): number | undefined {
+  const values = ms.map((m) => m[key]).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : median(values);
+}
+
+async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number): Promise<ResultRow> {
+  const size = smoke ? scenario.size.smoke : scenario.size.full;
+  const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
+      results[side].push(await measureInChild(__filename, category.name, scenario.name, side, size));
+    }
+  }
+  const ours = median(results.ours.map((m) => m.value));
+  const peerValue = median(results.peer.map((m) => m.value));
+  const row: ResultRow = {
+    name: scenario.name,
+    unit: scenario.unit,
+    ours,
+    peer: category.peer,
+    peerValue,
+    ratio: scenario.lowerIsBetter === true ? peerValue / ours : ours / peerValue,
+    target: scenario.target,
+    size,
+    runs,
+    oursP50Us: medianOf(results.ours, 'p50Us'),
+    oursP99Us: medianOf(results.ours, 'p99Us'),
+    peerP50Us: medianOf(results.peer, 'p50Us'),
+    peerP99Us: medianOf(results.peer, 'p99Us'),
+  };
+  return row;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') return childMain(argv.slice(1));
+  const smoke = argv.includes('--smoke');
+  const runsFlag = argv.indexOf('--runs');
+  const runs = runsFlag >= 0 ? Number(argv[runsFlag + 1]) : smoke ? 1 : 3;
+  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+  const unknown = wanted.filter((w) => !categories.some((c) => c.name === w));
+  if (unknown.length > 0) throw new Error(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
+  const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
+  for (const category of selected) {
+    console.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
+    const rows: ResultRow[] = [];
+    for (const scenario of category.scenarios) {
+      process.stdout.write(`  ${scenario.name} ... `);
+      const row = await runScenario(category, scenario, smoke, runs);
+      rows.push(row);
+      console.log(`ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
+    }
+    const report: Report = { category: category.name, ...environment(), smoke, results: rows };
+    console.log(`  wrote ${writeReport(report)}`);
+    if (!smoke && updateReadme(category.readme, report)) console.log(`  updated ${category.readme}`);
+    if (smoke) console.log('\n' + renderTable(report));
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
