@@ -14,6 +14,11 @@ export class Pid {
     return `<${this.node}.${this.id}.0>`;
   }
 
+  /** console.log and util.inspect print a pid the way Erlang does. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** Pids are interned per node; equality by value covers pids rebuilt from the wire. */
   equals(other: Pid): boolean {
     return this.id === other.id && this.node === other.node;
@@ -29,6 +34,10 @@ export class Ref {
 
   toString(): string {
     return `#Ref<${this.node}.${this.id}>`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 
