@@ -122,13 +122,14 @@ describe('GenServer', () => {
 
   test('a failing init under startLink does not take the caller down', async () => {
     const def = GenServer.define({ init: () => stop('nope', undefined) });
-    let outcome: unknown;
+    let started!: (outcome: unknown) => void;
+    const outcome = new Promise<unknown>((resolve) => (started = resolve));
     const parent = spawn(async (ctx) => {
-      outcome = await GenServer.startLink(def, undefined).catch((e: unknown) => e);
+      started(await GenServer.startLink(def, undefined).catch((e: unknown) => e));
       await ctx.receive((m) => m === 'end');
     });
-    await new Promise((r) => setTimeout(r, 5));
-    expect(outcome).toBeInstanceOf(StartError);
+    expect(await outcome).toBeInstanceOf(StartError);
+    await new Promise((r) => setImmediate(r));
     expect(processInfo(parent)).toBeDefined();
     send(parent, 'end');
   });

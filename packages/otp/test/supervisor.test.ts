@@ -260,6 +260,50 @@ describe('Supervisor: child management', () => {
   });
 });
 
+describe('Supervisor: failed restarts', () => {
+  /** A worker whose starts fail while `failures` (shared) is above zero. */
+  function flaky(state: { failures: number; starts: number }) {
+    return GenServer.define({
+      init: () => {
+        state.starts++;
+        if (state.failures > 0) {
+          state.failures--;
+          throw new Error('not yet');
+        }
+        return ok(null);
+      },
+      handleCast: (_m: 'crash') => {
+        throw new Error('crash');
+      },
+    });
+  }
+
+  test('a restart that fails is retried, each try counting toward the intensity', async () => {
+    const state = { failures: 0, starts: 0 };
+    const sup = await Supervisor.start({ intensity: 5, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
+    const first = (await pids(sup)).f as Pid;
+    state.failures = 2;
+    const exited = awaitExit(first);
+    GenServer.cast(first, 'crash');
+    await exited;
+    // Each whichChildren is handled after the retries queued before it.
+    let children = await Supervisor.whichChildren(sup);
+    while (!(typeof children[0]!.pid === 'object')) children = await Supervisor.whichChildren(sup);
+    expect(state.starts).toBe(4); // the first start, two failed restarts, one that worked
+    expect(processInfo(children[0]!.pid as Pid)).toBeDefined();
+  });
+
+  test('restarts that keep failing exhaust the intensity and the supervisor gives up', async () => {
+    const state = { failures: 0, starts: 0 };
+    const sup = await Supervisor.start({ intensity: 3, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
+    const supExit = awaitExit(sup);
+    state.failures = Infinity;
+    GenServer.cast((await pids(sup)).f as Pid, 'crash');
+    expect(await supExit).toBe('shutdown');
+    expect(state.starts).toBe(4); // the first start and three failed restarts; the fourth exceeds the intensity
+  });
+});
+
 describe('Supervisor: nesting', () => {
   test('a nested supervisor restarts its own children; when it gives up, the parent restarts it', async () => {
     const log: string[] = [];
