@@ -1,0 +1,223 @@
+/**
+ * A robust mutex on four Int32 words of a SharedArrayBuffer.
+ *
+ * The lock word holds the owner's `threadId + 1`, so when the owner dies a
+ * waiter can prove it (through a ThreadRegistry) and steal the lock by CAS.
+ * A stolen lock is flagged *inconsistent* (like POSIX robust mutexes'
+ * EOWNERDEAD): the data it protects may be half-updated, and the flag stays set
+ * until a holder repairs the data and calls `markConsistent()`.
+ *
+ * Ownership is per thread: two async tasks on one thread are the same owner.
+ * The mutex is not recursive.
+ */
+import { DeadlockError, MainThreadBlockingError, NotOwnerError, WaitTimeoutError } from './errors';
+import {
+  DEFAULT_RECOVER_AFTER_MS,
+  DEFAULT_SPIN_TIMEOUT_MS,
+  checkEmbedding,
+  checkHandleOffset,
+  type LockHandleBase,
+  type LockOptions,
+} from './lock-options';
+import { IS_MAIN_THREAD, SELF_OWNER_ID, threadIdOfOwner } from './platform';
+import { ThreadRegistry } from './thread-registry';
+import { waitAsync, waitBlocking, waitSpinning, type WaitPolicy, type WaitStep } from './wait';
+
+const OWNER = 0;
+const WAITERS = 1;
+const RECOVERIES = 2;
+const INCONSISTENT = 3;
+
+export interface MutexHandle extends LockHandleBase {
+  readonly kind: 'mutex';
+}
+
+export class Mutex {
+  /** Int32 words a mutex occupies. All-zero words are an unlocked mutex. */
+  static readonly WORDS = 4;
+  static readonly BYTES = Mutex.WORDS * 4;
+
+  private readonly view: Int32Array;
+  private readonly base: number;
+  private readonly registry: ThreadRegistry | undefined;
+  private readonly recoverAfterMs: number;
+
+  /** A mutex in its own SharedArrayBuffer. */
+  static create(options: LockOptions = {}): Mutex {
+    return new Mutex(new Int32Array(new SharedArrayBuffer(Mutex.BYTES)), 0, options);
+  }
+
+  /** Rebuilds a mutex from `handle()` in another thread. */
+  static attach(handle: MutexHandle): Mutex {
+    checkHandleOffset('mutex', handle.buffer, handle.byteOffset, Mutex.WORDS);
+    return new Mutex(new Int32Array(handle.buffer, handle.byteOffset, Mutex.WORDS), 0, {
+      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
+      recoverAfterMs: handle.recoverAfterMs,
+    });
+  }
+
+  /** Uses words `index .. index + Mutex.WORDS - 1` of `view` (zeroed memory is unlocked). */
+  constructor(view: Int32Array, index = 0, options: LockOptions = {}) {
+    checkEmbedding('mutex', view, index, Mutex.WORDS);
+    this.view = view;
+    this.base = index;
+    this.registry = options.registry;
+    this.recoverAfterMs = options.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS;
+  }
+
+  handle(): MutexHandle {
+    return {
+      kind: 'mutex',
+      buffer: this.view.buffer as SharedArrayBuffer,
+      byteOffset: this.view.byteOffset + this.base * 4,
+      registry: this.registry?.handle(),
+      recoverAfterMs: this.recoverAfterMs,
+    };
+  }
+
+  /** Takes the lock if it is free. Never waits, never steals. */
+  tryLock(): boolean {
+    return Atomics.compareExchange(this.view, this.base + OWNER, 0, SELF_OWNER_ID) === 0;
+  }
+
+  /**
+   * Blocks with Atomics.wait until the lock is held. Worker threads only: on the
+   * main thread use `lockAsync`, or `lockSpin` for very short critical sections.
+   */
+  lock(timeoutMs = Infinity): void {
+    if (this.tryLock()) return;
+    if (IS_MAIN_THREAD) throw new MainThreadBlockingError('Mutex.lock', 'lockAsync() or lockSpin()');
+    this.checkNotHeld('Mutex.lock');
+    if (!waitBlocking(new MutexStep(this.view, this.base, this.registry), this.policy(timeoutMs))) {
+      throw new WaitTimeoutError('Mutex.lock', timeoutMs);
+    }
+  }
+
+  /**
+   * Spin-then-yield acquisition usable on any thread, for critical sections of
+   * nanoseconds (a few loads and stores). On the main thread the wait stalls the
+   * event loop, hence the finite default timeout.
+   */
+  lockSpin(timeoutMs = DEFAULT_SPIN_TIMEOUT_MS): void {
+    if (this.tryLock()) return;
+    this.checkNotHeld('Mutex.lockSpin');
+    if (!waitSpinning(new MutexStep(this.view, this.base, this.registry), this.policy(timeoutMs))) {
+      throw new WaitTimeoutError('Mutex.lockSpin', timeoutMs);
+    }
+  }
+
+  /** Waits with Atomics.waitAsync; the event loop keeps running (and stays alive) meanwhile. */
+  async lockAsync(timeoutMs = Infinity): Promise<void> {
+    if (this.tryLock()) return;
+    if (!(await waitAsync(new MutexStep(this.view, this.base, this.registry), this.policy(timeoutMs)))) {
+      throw new WaitTimeoutError('Mutex.lockAsync', timeoutMs);
+    }
+  }
+
+  unlock(): void {
+    if (Atomics.compareExchange(this.view, this.base + OWNER, SELF_OWNER_ID, 0) !== SELF_OWNER_ID) {
+      throw new NotOwnerError('Mutex.unlock');
+    }
+    if (Atomics.load(this.view, this.base + WAITERS) > 0) Atomics.notify(this.view, this.base + OWNER, 1);
+  }
+
+  /** Runs `fn` under the lock: blocking in workers, spin-then-yield on the main thread (keep `fn` short there). */
+  withLock<T>(fn: () => T, timeoutMs?: number): T {
+    if (IS_MAIN_THREAD) this.lockSpin(timeoutMs);
+    else this.lock(timeoutMs);
+    try {
+      return fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  async withLockAsync<T>(fn: () => T | Promise<T>, timeoutMs?: number): Promise<T> {
+    await this.lockAsync(timeoutMs);
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  get locked(): boolean {
+    return Atomics.load(this.view, this.base + OWNER) !== 0;
+  }
+
+  /** Thread id of the holder, or null when free. */
+  get ownerThreadId(): number | null {
+    const owner = Atomics.load(this.view, this.base + OWNER);
+    return owner === 0 ? null : threadIdOfOwner(owner);
+  }
+
+  /** True since the lock was last stolen from a dead owner, until `markConsistent()`. */
+  get inconsistent(): boolean {
+    return Atomics.load(this.view, this.base + INCONSISTENT) !== 0;
+  }
+
+  /** Declares the protected data repaired. Only the holder may call it. */
+  markConsistent(): void {
+    if (Atomics.load(this.view, this.base + OWNER) !== SELF_OWNER_ID) throw new NotOwnerError('Mutex.markConsistent');
+    Atomics.store(this.view, this.base + INCONSISTENT, 0);
+  }
+
+  /** Times this lock was stolen from a dead owner (all threads, since creation). */
+  get recoveries(): number {
+    return Atomics.load(this.view, this.base + RECOVERIES);
+  }
+
+  private checkNotHeld(what: string): void {
+    if (Atomics.load(this.view, this.base + OWNER) === SELF_OWNER_ID) throw new DeadlockError(what);
+  }
+
+  private policy(timeoutMs: number): WaitPolicy {
+    return { timeoutMs, recoverAfterMs: this.registry ? this.recoverAfterMs : Infinity };
+  }
+}
+
+class MutexStep implements WaitStep {
+  waitIndex: number;
+  waitValue = 0;
+  private acquired = false;
+
+  constructor(
+    readonly view: Int32Array,
+    private readonly base: number,
+    private readonly registry: ThreadRegistry | undefined,
+  ) {
+    this.waitIndex = base + OWNER;
+  }
+
+  attempt(): boolean {
+    if (this.acquired) return true;
+    const seen = Atomics.compareExchange(this.view, this.base + OWNER, 0, SELF_OWNER_ID);
+    if (seen === 0) return (this.acquired = true);
+    this.waitValue = seen;
+    return false;
+  }
+
+  recover(): boolean {
+    const owner = Atomics.load(this.view, this.base + OWNER);
+    if (owner === 0 || !this.registry?.isOwnerDead(owner)) return false;
+    if (Atomics.compareExchange(this.view, this.base + OWNER, owner, SELF_OWNER_ID) !== owner) return true;
+    Atomics.store(this.view, this.base + INCONSISTENT, 1);
+    Atomics.add(this.view, this.base + RECOVERIES, 1);
+    this.acquired = true;
+    return true;
+  }
+
+  abandon(): void {}
+
+  enterWait(): void {
+    Atomics.add(this.view, this.base + WAITERS, 1);
+  }
+
+  leaveWait(): void {
+    Atomics.sub(this.view, this.base + WAITERS, 1);
+    // If we were woken but give up (timeout), pass the wake-up on.
+    if (!this.acquired && Atomics.load(this.view, this.base + OWNER) === 0 && Atomics.load(this.view, this.base + WAITERS) > 0) {
+      Atomics.notify(this.view, this.base + OWNER, 1);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * A table of thread ids in shared memory that records which threads are alive
+ * and which are known to be dead. Locks consult it to decide whether a lock
+ * word naming an unresponsive owner may be stolen.
+ *
+ * Node never reuses a threadId within a process, so a "dead" record stays true
+ * forever; that is what makes stealing by compare-and-swap safe.
+ */
+import type { Worker } from 'node:worker_threads';
+import { LayoutError, RegistryFullError } from './errors';
+import { SELF_THREAD_ID, isSharedArrayBuffer, ownerIdOf } from './platform';
+
+const MAGIC = 0x54524547; // 'TREG'
+const HDR_MAGIC = 0;
+const HDR_CAPACITY = 1;
+const HDR_DEATHS = 2;
+const HEADER_WORDS = 4;
+const SLOT_WORDS = 4; // ownerId, state, beats, reserved
+const S_OWNER = 0;
+const S_STATE = 1;
+const S_BEATS = 2;
+
+const STATE_ALIVE = 1;
+const STATE_DEAD = 2;
+
+export type ThreadStatus = 'alive' | 'dead' | 'unknown';
+
+export interface ThreadInfo {
+  threadId: number;
+  status: 'alive' | 'dead';
+  /** Number of heartbeats the thread has recorded since it registered. */
+  beats: number;
+  /** `Date.now()` of the last heartbeat (or of registration). */
+  lastBeatAt: number;
+}
+
+/** Plain object that postMessage can carry; pass it to `ThreadRegistry.attach` in another thread. */
+export interface ThreadRegistryHandle {
+  readonly kind: 'thread-registry';
+  readonly buffer: SharedArrayBuffer;
+}
+
+export interface ThreadRegistryOptions {
+  /** Number of slots (live plus remembered dead threads). Default 256. */
+  capacity?: number;
+}
+
+export class ThreadRegistry {
+  readonly buffer: SharedArrayBuffer;
+  readonly capacity: number;
+  private readonly words: Int32Array;
+  private readonly beatTimes: BigInt64Array;
+  private ownSlot = -1;
+
+  static create(options: ThreadRegistryOptions = {}): ThreadRegistry {
+    const capacity = options.capacity ?? 256;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
+      throw new RangeError(`thread registry capacity must be an integer in 1..${1 << 20}`);
+    }
+    const buffer = new SharedArrayBuffer(ThreadRegistry.byteLengthFor(capacity));
+    const words = new Int32Array(buffer);
+    words[HDR_CAPACITY] = capacity;
+    Atomics.store(words, HDR_MAGIC, MAGIC);
+    return new ThreadRegistry(buffer);
+  }
+
+  static attach(handle: ThreadRegistryHandle): ThreadRegistry {
+    return new ThreadRegistry(handle.buffer);
+  }
+
+  private static byteLengthFor(capacity: number): number {
+    // Int32 header + slots, then 8-byte aligned Int64 heartbeat times.
+    const intBytes = (HEADER_WORDS + capacity * SLOT_WORDS) * 4;
+    return align8(intBytes) + capacity * 8;
+  }
+
+  private constructor(buffer: SharedArrayBuffer) {
+    if (!isSharedArrayBuffer(buffer)) throw new LayoutError('thread registry: handle.buffer is not a SharedArrayBuffer');
+    const head = new Int32Array(buffer, 0, HEADER_WORDS);
+    if (Atomics.load(head, HDR_MAGIC) !== MAGIC) throw new LayoutError('thread registry: buffer does not hold a registry');
+    this.capacity = head[HDR_CAPACITY]!;
+    if (buffer.byteLength < ThreadRegistry.byteLengthFor(this.capacity)) throw new LayoutError('thread registry: buffer too small');
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer, 0, HEADER_WORDS + this.capacity * SLOT_WORDS);
+    this.beatTimes = new BigInt64Array(buffer, align8(this.words.byteLength), this.capacity);
+  }
+
+  handle(): ThreadRegistryHandle {
+    return { kind: 'thread-registry', buffer: this.buffer };
+  }
+
+  /**
+   * Records `threadIdValue` (default: the calling thread) as alive. Idempotent.
+   * Registration is only needed for heartbeats and listings: lock recovery works
+   * for unregistered threads too, because `markDead` records them.
+   */
+  register(threadIdValue: number = SELF_THREAD_ID): void {
+    const owner = ownerIdOf(threadIdValue);
+    let slot = this.findSlot(owner);
+    if (slot < 0) slot = this.claimSlot(owner);
+    const base = slotBase(slot);
+    // Never resurrect a thread already reported dead.
+    Atomics.compareExchange(this.words, base + S_STATE, 0, STATE_ALIVE);
+    Atomics.store(this.beatTimes, slot, BigInt(Date.now()));
+    if (threadIdValue === SELF_THREAD_ID) this.ownSlot = slot;
+  }
+
+  /** Bumps the calling thread's beat counter and timestamp (registers it first if needed). */
+  heartbeat(): void {
+    if (this.ownSlot < 0 || Atomics.load(this.words, slotBase(this.ownSlot) + S_OWNER) !== ownerIdOf(SELF_THREAD_ID)) {
+      this.register();
+    }
+    Atomics.add(this.words, slotBase(this.ownSlot) + S_BEATS, 1);
+    Atomics.store(this.beatTimes, this.ownSlot, BigInt(Date.now()));
+  }
+
+  /**
+   * Declares a thread dead; call it from the Worker's 'exit' event (see `watch`).
+   * Locks whose owner is dead become stealable by waiters after their recovery bound.
+   * Only call it for a thread that can no longer touch shared memory.
+   */
+  markDead(threadIdValue: number): void {
+    if (!Number.isInteger(threadIdValue) || threadIdValue < 0) throw new RangeError(`markDead: invalid threadId ${threadIdValue}`);
+    const owner = ownerIdOf(threadIdValue);
+    let slot = this.findSlot(owner);
+    if (slot < 0) slot = this.claimSlot(owner);
+    const prev = Atomics.exchange(this.words, slotBase(slot) + S_STATE, STATE_DEAD);
+    if (prev !== STATE_DEAD) Atomics.add(this.words, HDR_DEATHS, 1);
+  }
+
+  /**
+   * Calls `markDead(worker.threadId)` when the worker exits, however it exits.
+   * The id is captured now because `worker.threadId` reads -1 once the thread is gone.
+   */
+  watch(worker: Worker): Worker {
+    const id = worker.threadId;
+    if (id >= 0) worker.once('exit', () => this.markDead(id));
+    return worker;
+  }
+
+  status(threadIdValue: number): ThreadStatus {
+    const slot = this.findSlot(ownerIdOf(threadIdValue));
+    if (slot < 0) return 'unknown';
+    const state = Atomics.load(this.words, slotBase(slot) + S_STATE);
+    return state === STATE_DEAD ? 'dead' : state === STATE_ALIVE ? 'alive' : 'unknown';
+  }
+
+  /** Lock-word form of `status(...) === 'dead'` (lock words hold threadId + 1). */
+  isOwnerDead(ownerId: number): boolean {
+    if (ownerId <= 0) return false;
+    const slot = this.findSlot(ownerId);
+    return slot >= 0 && Atomics.load(this.words, slotBase(slot) + S_STATE) === STATE_DEAD;
+  }
+
+  /** Number of `markDead` calls that changed a thread's state. */
+  get deaths(): number {
+    return Atomics.load(this.words, HDR_DEATHS);
+  }
+
+  threads(): ThreadInfo[] {
+    const out: ThreadInfo[] = [];
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slotBase(slot);
+      const owner = Atomics.load(this.words, base + S_OWNER);
+      const state = Atomics.load(this.words, base + S_STATE);
+      if (owner === 0 || (state !== STATE_ALIVE && state !== STATE_DEAD)) continue;
+      out.push({
+        threadId: owner - 1,
+        status: state === STATE_ALIVE ? 'alive' : 'dead',
+        beats: Atomics.load(this.words, base + S_BEATS),
+        lastBeatAt: Number(Atomics.load(this.beatTimes, slot)),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Live threads whose last heartbeat is older than `maxSilenceMs`. The registry
+   * does not act on this: a silent thread may still be inside a critical section,
+   * so the caller decides (typically terminate the worker, whose exit then marks it dead).
+   */
+  staleThreads(maxSilenceMs: number): number[] {
+    const cutoff = Date.now() - maxSilenceMs;
+    return this.threads()
+      .filter((t) => t.status === 'alive' && t.lastBeatAt < cutoff)
+      .map((t) => t.threadId);
+  }
+
+  private findSlot(owner: number): number {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (Atomics.load(this.words, slotBase(slot) + S_OWNER) === owner) return slot;
+    }
+    return -1;
+  }
+
+  private claimSlot(owner: number): number {
+    for (;;) {
+      for (let slot = 0; slot < this.capacity; slot++) {
+        if (Atomics.compareExchange(this.words, slotBase(slot) + S_OWNER, 0, owner) === 0) return slot;
+      }
+      // Full: reuse the record of the oldest dead thread (lowest id, since ids only grow).
+      // A lock still held by that thread can then no longer be recovered; size the table
+      // so that this does not happen in practice.
+      let victim = -1;
+      let victimOwner = 0;
+      for (let slot = 0; slot < this.capacity; slot++) {
+        const base = slotBase(slot);
+        const o = Atomics.load(this.words, base + S_OWNER);
+        if (o === owner) return slot; // claimed concurrently by another caller for the same thread
+        if (Atomics.load(this.words, base + S_STATE) === STATE_DEAD && (victim < 0 || o < victimOwner)) {
+          victim = slot;
+          victimOwner = o;
+        }
+      }
+      if (victim < 0) throw new RegistryFullError(this.capacity);
+      const base = slotBase(victim);
+      // Clear the state first so a concurrent lookup never sees the new owner as dead.
+      if (Atomics.compareExchange(this.words, base + S_OWNER, victimOwner, -1) === victimOwner) {
+        Atomics.store(this.words, base + S_STATE, 0);
+        Atomics.store(this.words, base + S_BEATS, 0);
+        Atomics.store(this.words, base + S_OWNER, owner);
+        return victim;
+      }
+    }
+  }
+}
+
+function slotBase(slot: number): number {
+  return HEADER_WORDS + slot * SLOT_WORDS;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
