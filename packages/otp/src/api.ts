@@ -94,3 +94,8 @@ export function makeRef(): Ref {
 export function awaitExit(pid: Pid): Promise<ExitReason> {
   return currentNode().awaitExit(pid);
 }
+
+/** The calling process, or undefined outside a process callback's synchronous part (for access checks). */
+export function currentPid(): Pid | undefined {
+  return running.process?.self;
+}

@@ -96,6 +96,7 @@ export const sendAfter = m_api.sendAfter;
 export const cancelTimer = m_api.cancelTimer;
 export const makeRef = m_api.makeRef;
 export const awaitExit = m_api.awaitExit;
+export const currentPid = m_api.currentPid;
 export const via = m_names.via;
 export const GenServer = m_gen_server.GenServer;
 export const define = m_gen_server.define;
