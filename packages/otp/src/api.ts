@@ -8,7 +8,8 @@ import { currentNode, running } from './current';
 import { NoCurrentProcessError } from './errors';
 import type { ServerName } from './names';
 import type { Pid, Ref } from './pid';
-import type { Process } from './process';
+import { pidOf, type Process } from './process';
+import type { RemoteSpec } from './cluster/remote';
 import type { ExitReason } from './reason';
 
 function caller(what: string): Process {
@@ -17,15 +18,19 @@ function caller(what: string): Process {
   return process;
 }
 
-export function spawn(body: ProcessBody | Behaviour, options?: SpawnOptions): Pid {
-  return currentNode().spawn(body, options).self;
+/**
+ * Erlang's spawn. `body` is a function (run on this scheduler), a behaviour,
+ * or `{ module, export, args }`, which any scheduler can run.
+ */
+export function spawn(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): Pid {
+  return pidOf(currentNode().spawn(body, options));
 }
 
-export function spawnLink(body: ProcessBody | Behaviour, options?: SpawnOptions): Pid {
+export function spawnLink(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): Pid {
   return caller('spawnLink').spawnLink(body, options);
 }
 
-export function spawnMonitor(body: ProcessBody | Behaviour, options?: SpawnOptions): [Pid, Ref] {
+export function spawnMonitor(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): [Pid, Ref] {
   return caller('spawnMonitor').spawnMonitor(body, options);
 }
 

@@ -29,6 +29,9 @@ export class From<R = unknown> {
     this.resolveFn = resolve as (value: unknown) => void;
   }
 
+  /** Runs once the call is settled (a remote call forgets its ref). */
+  onSettle: ((from: From) => void) | null = null;
+
   /** The timeout lane this call waits in, if it has a timeout. */
   lane: { settled(from: From): void } | null = null;
 
@@ -51,6 +54,7 @@ export class From<R = unknown> {
     this.done = true;
     if (this.callee !== null) detachCall(this);
     this.lane?.settled(this);
+    if (this.onSettle !== null) this.onSettle(this);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Pid, Ref } from './pid';
 import type { ExitReason } from './reason';
+import type { Placement, RemoteSpec } from './cluster/remote';
 import type { ServerName } from './names';
 
 /**
@@ -27,8 +28,8 @@ export interface ProcessContext {
   exit(reason: ExitReason): never;
   /** Erlang's exit/2: sends an exit signal to `pid`. */
   exitSignal(pid: Pid, reason: ExitReason): void;
-  spawnLink(body: ProcessBody | Behaviour, options?: SpawnOptions): Pid;
-  spawnMonitor(body: ProcessBody | Behaviour, options?: SpawnOptions): [Pid, Ref];
+  spawnLink(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): Pid;
+  spawnMonitor(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): [Pid, Ref];
   /** erlang:send_after(Time, self(), Msg). */
   sendAfter(ms: number, message: unknown): Ref;
 }
@@ -60,4 +61,10 @@ export interface SpawnOptions {
   /** Registers the process under this local name as it starts. */
   name?: string;
   trapExit?: boolean;
+  /**
+   * Which scheduler runs it: a number, 'local' (the caller's, the default),
+   * 'round_robin' or 'least_loaded'. On another scheduler the body must be a
+   * `{ module, export, args }` spec.
+   */
+  scheduler?: Placement;
 }

@@ -1,6 +1,7 @@
 import type { From } from './call';
 import type { ProcessContext } from './context';
 import type { SystemMessage } from './messages';
+import type { Placement } from './cluster/remote';
 import type { ServerName } from './names';
 import type { Pid } from './pid';
 import type { ExitReason } from './reason';
@@ -97,6 +98,8 @@ export interface StartOptions {
   timeout?: number;
   /** Sets trap_exit before init, so terminate runs when the parent shuts the server down. */
   trapExit?: boolean;
+  /** The scheduler to run on (see SpawnOptions.scheduler); elsewhere than here, start a `remote()` definition. */
+  scheduler?: Placement;
 }
 
 // ---- result constructors, named after the tuples they stand for ----------

@@ -2,7 +2,7 @@ import { attachCall, From } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
+import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
 import type {
   CastFor,
   CallResult,
@@ -16,24 +16,14 @@ import type {
   StartOptions,
 } from './gen-server-types';
 import { Tag } from './mailbox';
+import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName, type ViaName } from './names';
-import type { Node } from './node';
+import { loadExport, type Node } from './node';
+import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { crashReason, ExitSignal, type ExitReason } from './reason';
-
-class InitRequest {
-  constructor(
-    readonly args: unknown,
-    readonly resolve: (result: Pid | 'ignore') => void,
-    readonly reject: (error: Error) => void,
-  ) {}
-}
-
-class StopRequest {
-  constructor(readonly reason: ExitReason) {}
-}
 
 class InactivityTimeout {
   constructor(readonly token: number) {}
@@ -231,6 +221,18 @@ class GenServerProcess implements Behaviour {
   }
 }
 
+/** A GenServer named by module and export, so any scheduler can start it; D carries its types. */
+export type RemoteDef<D> = RemoteSpec & { readonly [remoteDef]?: D };
+declare const remoteDef: unique symbol;
+
+/**
+ * Names a GenServer definition by module path and export, so it can start on
+ * any scheduler: `GenServer.remote<typeof counter>(require.resolve('./counter'), 'counter')`.
+ */
+export function remote<D>(module: string, exportName: string): RemoteDef<D> {
+  return { module, export: exportName };
+}
+
 /** Captures a callback module's types; returns it unchanged. */
 export function define<S, A, C, R, Ca, I>(
   def: GenServerDef<S, A, C, R, Ca, I>,
@@ -243,24 +245,45 @@ export function ref<D>(_def: D, name: ServerName): ServerRef<D> {
   return name as ServerRef<D>;
 }
 
-/** @internal The start path shared by start, startLink and supervisors. */
+/** Where a started process's parent is, when it is on another scheduler, and its preallocated pid id. */
+export interface RemoteOrigin {
+  id: number;
+  parent?: number;
+}
+
+/**
+ * @internal The start path shared by start, startLink and supervisors. With
+ * `options.scheduler` naming another scheduler, `def` must be a `{ module,
+ * export }` spec and the server starts there, linked to `parent`.
+ */
 export async function startServer(
   node: Node,
   parent: Process | null,
-  def: AnyDef,
+  def: AnyDef | RemoteSpec,
   args: unknown,
   options: StartOptions,
+  remote?: RemoteOrigin,
 ): Promise<Pid | 'ignore'> {
-  const behaviour = new GenServerProcess(def, parent?.self);
-  const process = node.spawnFrom(parent, behaviour, { link: parent !== null, trapExit: options.trapExit });
+  const k = node.placement(options.scheduler);
+  if (k !== node.schedulerId) {
+    if (!isRemoteSpec(def)) throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
+    if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
+    const { startRemote } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
+    return startRemote(node, parent, k, 'gen_server', def, args, { name: options.name, trapExit: options.trapExit, timeout: options.timeout });
+  }
+  const local = isRemoteSpec(def) ? loadExport<AnyDef>(def) : def;
+  const parentPid = parent?.self ?? (remote?.parent !== undefined ? node.pidOf(remote.parent) : undefined);
+  const behaviour = new GenServerProcess(local, parentPid);
+  const process = node.spawnFrom(parent, behaviour, { link: parent !== null, trapExit: options.trapExit }, remote?.id);
+  if (remote?.parent !== undefined) node.peer!.relationsOf(process).links.add(remote.parent);
   const name = options.name;
   if (name !== undefined) {
     const registered = await registerName(node, name, process.self);
     if (!registered) {
-      const holder = node.resolve(name)?.self;
-      if (parent !== null) node.unlink(parent, process.self);
+      const holder = node.route(name);
+      if (parentPid !== undefined) node.unlink(process, parentPid);
       node.exitProcess(process, 'normal');
-      throw new AlreadyStartedError(describeName(name), holder);
+      throw new AlreadyStartedError(describeName(name), holder instanceof Pid ? holder : holder?.self);
     }
     if (isViaName(name)) behaviour.holdViaName(name);
   }
@@ -272,7 +295,7 @@ export async function startServer(
     };
     if (options.timeout !== undefined && options.timeout !== Infinity) {
       timer = setTimeout(() => {
-        if (parent !== null) node.unlink(parent, process.self);
+        if (parentPid !== undefined) node.unlink(process, parentPid);
         node.exitProcess(process, 'killed');
         reject(new StartError('timeout'));
       }, options.timeout);
@@ -284,7 +307,12 @@ export async function startServer(
 async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boolean> {
   if (typeof name === 'string') {
     if (node.whereis(name) !== undefined) return false;
-    node.register(name, pid);
+    try {
+      node.register(name, pid);
+    } catch (error) {
+      if (error instanceof AlreadyRegisteredError) return false; // another scheduler took it meanwhile
+      throw error;
+    }
     return true;
   }
   return name.via.registerName(name.name, pid);
@@ -297,11 +325,11 @@ function unwrapIgnore(result: Pid | 'ignore'): Pid {
 
 /** gen_server:start: an unlinked server. Rejects with StartError, IgnoredError or AlreadyStartedError. */
 export async function start<S, A, C, R, Ca, I>(
-  def: GenServerDef<S, A, C, R, Ca, I>,
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
   args: A,
   options: StartOptions = {},
 ): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
-  return unwrapIgnore(await startServer(currentNode(), null, def as unknown as AnyDef, args, options));
+  return unwrapIgnore(await startServer(currentNode(), null, def as unknown as AnyDef | RemoteSpec, args, options));
 }
 
 /**
@@ -309,13 +337,13 @@ export async function start<S, A, C, R, Ca, I>(
  * synchronously from a callback (a supervisor's child start function is).
  */
 export async function startLink<S, A, C, R, Ca, I>(
-  def: GenServerDef<S, A, C, R, Ca, I>,
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
   args: A,
   options: StartOptions = {},
 ): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
   const parent = running.process;
   if (parent === null) throw new NoCurrentProcessError('GenServer.startLink');
-  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef, args, options));
+  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef | RemoteSpec, args, options));
 }
 
 /**
@@ -326,16 +354,24 @@ export async function startLink<S, A, C, R, Ca, I>(
 export function call<T extends Pid | ServerName>(server: T, request: RequestFor<T>, timeoutMs?: number): Promise<ReplyFor<T>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
   const node = currentNode();
-  const process = node.resolve(server);
-  if (process === undefined || !process.alive) {
+  const target = node.route(server);
+  if (target instanceof Pid) {
+    // On another scheduler: the From stays here (with its timeout); the reply comes back as a record.
+    return new Promise((resolve, reject) => {
+      const from = new From(resolve, reject, null, request);
+      node.peer!.call(target, from, request);
+      if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, node.scheduler.now);
+    });
+  }
+  if (target === undefined || !target.alive) {
     return Promise.reject(new NoProcError(server instanceof Pid ? server.toString() : describeName(server)));
   }
-  if (process === running.process) return Promise.reject(new BadArgError(`${process.self} called itself`));
+  if (target === running.process) return Promise.reject(new BadArgError(`${target.self} called itself`));
   return new Promise((resolve, reject) => {
-    const from = new From(resolve, reject, process, request);
-    attachCall(process, from);
+    const from = new From(resolve, reject, target, request);
+    attachCall(target, from);
     if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, node.scheduler.now);
-    node.deliver(process, from, Tag.Call);
+    node.deliver(target, from, Tag.Call);
   });
 }
 
@@ -343,8 +379,9 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
 export function cast<T extends Pid | ServerName>(server: T, message: CastFor<T>): void;
 export function cast(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
-  const process = node.resolve(server);
-  if (process !== undefined) node.deliver(process, message, Tag.Cast);
+  const target = node.route(server);
+  if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
+  else if (target !== undefined) node.deliver(target, message, Tag.Cast);
 }
 
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
@@ -358,11 +395,13 @@ export function replyTo<R>(from: From<R>, value: R): boolean {
  */
 export async function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
   const node = currentNode();
-  const process = node.resolve(server);
+  const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
-  if (process === undefined || !process.alive) throw new NoProcError(label);
-  const exited = node.awaitExit(process.self);
-  node.deliver(process, new StopRequest(reason), Tag.System);
+  if (target === undefined || (!(target instanceof Pid) && !target.alive)) throw new NoProcError(label);
+  const pid = target instanceof Pid ? target : target.self;
+  const exited = node.awaitExit(pid);
+  if (target instanceof Pid) node.peer!.stop(target, reason);
+  else node.deliver(target, new StopRequest(reason), Tag.System);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     if (timeoutMs !== Infinity) timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -376,14 +415,14 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */
 export function childSpec<S, A, C, R, Ca, I>(
   id: string,
-  def: GenServerDef<S, A, C, R, Ca, I>,
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
   args: A,
   options: StartOptions & Omit<ChildSpec, 'id' | 'start'> = {},
 ): ChildSpec {
   const { restart, shutdown, type, ...startOptions } = options;
   return {
     id,
-    start: () => startServer(currentNode(), running.process, def as unknown as AnyDef, args, startOptions),
+    start: () => startServer(currentNode(), running.process, def as unknown as AnyDef | RemoteSpec, args, startOptions),
     restart,
     shutdown,
     type,
@@ -401,4 +440,5 @@ export const GenServer = {
   reply: replyTo,
   stop: stopServer,
   childSpec,
+  remote,
 } as const;

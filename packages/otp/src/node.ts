@@ -1,15 +1,18 @@
 import type { Behaviour, ProcessBody, SpawnOptions } from './context';
 import { CallTimeouts, failPendingCalls } from './call';
+import type { ClusterHandle, SchedulerPeer } from './cluster/peer';
+import { isRemoteSpec, MAX_SCHEDULERS, schedulerDownReason, schedulerOf, type RemoteSpec } from './cluster/remote';
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
 import { createLogger, type Logger } from './logger';
+import { Mailbox, Tag } from './mailbox';
 import { DownMessage, ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName } from './names';
 import { Pid, Ref } from './pid';
 import { Flag, Process } from './process';
-import { Mailbox, Tag } from './mailbox';
 import { Queue } from './queue';
 import { Crash, crashReason, formatReason, isNormalExit, type ExitReason } from './reason';
+import { LocalNames, type NameRegistry } from './registry';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { createTelemetryBus, type TelemetryBus } from './telemetry';
 
@@ -20,6 +23,14 @@ export interface NodeOptions {
   /** Used when no logger is given: a winston level, or 'silent'. */
   logLevel?: string;
   scheduler?: SchedulerOptions;
+  /**
+   * Scheduler threads: scheduler 0 is the main thread, the others worker
+   * threads. Default 1; 'auto' is one per core. Processes are placed with
+   * spawn's `scheduler` option.
+   */
+  schedulers?: number | 'auto';
+  /** Capacity of the shared name registry when there are several schedulers. */
+  maxNames?: number;
 }
 
 /** Something the node stops, newest first, before it kills what is left (applications). */
@@ -38,49 +49,82 @@ interface TimerEntry {
   due: number;
 }
 
+/** Hooks the cluster installs: starting worker schedulers, stopping them, asking them for data. */
+export interface ClusterControl {
+  readonly handle: ClusterHandle;
+  stop(): Promise<void>;
+}
+
 /**
- * A node: the process table, the registry of local names, links, monitors,
- * exit signals, timers and the scheduler. `Node.start()` makes it the node
- * that the module-level functions (spawn, send, GenServer.call, ...) use.
+ * A node: the process table, the registry of names, links, monitors, exit
+ * signals, timers and the scheduler of this thread. With several schedulers
+ * each thread has its own Node for its processes and a SchedulerPeer that
+ * routes everything addressed to a process on another thread.
+ * `Node.start()` makes it the node the module-level functions use.
  */
 export class Node {
   readonly id: number;
+  readonly schedulerId: number;
   readonly events: TelemetryBus = createTelemetryBus();
   readonly logger: Logger;
   readonly scheduler: Scheduler;
   readonly timeouts = new CallTimeouts();
-  /** The node's own pid (<N.0.0>), the sender of exit signals that come from outside any process. */
+  /** This scheduler's own pid (<N.k.0>), the sender of exit signals that come from outside any process. */
   readonly pid: Pid;
+  /** Routes to other schedulers; null on a one-scheduler node. */
+  peer: SchedulerPeer | null = null;
+  /** On the main thread of a multi-scheduler node: the worker threads. */
+  cluster: ClusterControl | null = null;
+  private names: NameRegistry = new LocalNames();
   private readonly table = new Map<number, Process>();
-  private readonly names = new Map<string, Process>();
   private readonly timers = new Map<number, TimerEntry>();
   private readonly stoppables: Stoppable[] = [];
-  private readonly pendingSignals = new Queue<[Process, Pid, ExitReason]>();
+  private readonly pendingSignals = new Queue<[Process, Pid, ExitReason, boolean]>();
   private deliveringSignals = false;
   private nextPid = 1;
   private nextRef = 1;
   private stopping = false;
 
-  constructor(options: NodeOptions = {}) {
+  constructor(options: NodeOptions = {}, schedulerId = 0) {
     this.id = options.id ?? 0;
-    this.pid = new Pid(this.id, 0);
+    this.schedulerId = schedulerId;
+    this.pid = new Pid(this.id, schedulerId);
     this.logger = options.logger ?? createLogger(options.logLevel);
     this.scheduler = new Scheduler(
-      0,
+      schedulerId,
       (process, error, where) => this.crash(process, error, where),
       (process) => this.runBodyStep(process),
       options.scheduler,
     );
   }
 
-  /** Starts a node and makes it the current one. A node already running is stopped first. */
+  /**
+   * Starts a node and makes it the current one. With `schedulers` > 1 it
+   * also starts the worker schedulers (through the cluster module, loaded
+   * only then).
+   */
   static start(options: NodeOptions = {}): Node {
     if (running.node !== null && !running.node.stopping) {
       throw new BadArgError('a node is already running: stop it first');
     }
     const node = new Node(options);
     running.node = node;
+    const schedulers = options.schedulers === 'auto' ? require('node:os').availableParallelism() : (options.schedulers ?? 1);
+    if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > MAX_SCHEDULERS) {
+      running.node = null;
+      throw new BadArgError(`schedulers must be 1..${MAX_SCHEDULERS} or 'auto'`);
+    }
+    if (schedulers > 1) {
+      const { startCluster } = require('./cluster/cluster') as typeof import('./cluster/cluster');
+      startCluster(node, schedulers, options);
+    }
     return node;
+  }
+
+  /** @internal Wires this node into a cluster as scheduler `schedulerId`. */
+  joinCluster(peer: SchedulerPeer): void {
+    this.peer = peer;
+    this.names = peer.names;
   }
 
   get isRunning(): boolean {
@@ -89,24 +133,78 @@ export class Node {
 
   // ---- processes ----------------------------------------------------------
 
-  spawn(body: ProcessBody | Behaviour, options: SpawnOptions = {}): Process {
-    return this.spawnFrom(running.process, body, options);
+  spawn(body: ProcessBody | Behaviour | RemoteSpec, options: SpawnOptions = {}): Process | Pid {
+    return this.spawnAnywhere(running.process, body, options);
   }
 
-  /** Spawns with `parent` as the process that links or monitors, when options ask. */
-  spawnFrom(parent: Process | null, body: ProcessBody | Behaviour, options: SpawnOptions = {}): Process {
+  /**
+   * Spawns where `options.scheduler` says. On this scheduler it returns the
+   * Process; on another, the new pid (a module and export are required
+   * there: functions cannot cross threads).
+   */
+  spawnAnywhere(parent: Process | null, body: ProcessBody | Behaviour | RemoteSpec, options: SpawnOptions = {}): Process | Pid {
+    const k = this.placement(options.scheduler);
+    if (k === this.schedulerId) {
+      return this.spawnFrom(parent, isRemoteSpec(body) ? bodyOf(body) : body, options);
+    }
+    if (!isRemoteSpec(body)) {
+      throw new BadArgError(`a function cannot run on scheduler ${k}: spawn { module, export } there instead`);
+    }
     if ((options.link === true || options.monitor === true) && parent === null) {
       throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
     }
-    if (options.name !== undefined && this.names.has(options.name)) {
-      throw new AlreadyRegisteredError(options.name, this.names.get(options.name)!.self);
+    const peer = this.peer!;
+    const id = peer.allocatePid(k);
+    if (options.link === true) peer.relationsOf(parent!).links.add(id);
+    void peer.request(k, {
+      kind: 'spawn',
+      module: body.module,
+      export: body.export,
+      args: body.args ?? [],
+      id,
+      parent: options.link === true ? parent!.self.id : undefined,
+      name: options.name,
+      trapExit: options.trapExit,
+    });
+    return new Pid(this.id, id);
+  }
+
+  /** The scheduler a placement option names; throws for one that does not exist. */
+  placement(scheduler: SpawnOptions['scheduler']): number {
+    if (scheduler === undefined || scheduler === 'local') return this.schedulerId;
+    const peer = this.peer;
+    if (peer === null) {
+      if (scheduler === 0 || scheduler === 'round_robin' || scheduler === 'least_loaded') return this.schedulerId;
+      throw new BadArgError(`scheduler ${String(scheduler)} does not exist: this node has one scheduler`);
+    }
+    if (typeof scheduler === 'number') {
+      if (!Number.isInteger(scheduler) || scheduler < 0 || scheduler >= peer.schedulers) {
+        throw new BadArgError(`scheduler ${scheduler} does not exist: this node has ${peer.schedulers}`);
+      }
+      return scheduler;
+    }
+    return peer.place(scheduler);
+  }
+
+  /** Spawns on this scheduler with `parent` as the process that links or monitors, when options ask. */
+  spawnFrom(parent: Process | null, body: ProcessBody | Behaviour, options: SpawnOptions = {}, presetId?: number): Process {
+    if ((options.link === true || options.monitor === true) && parent === null) {
+      throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
+    }
+    if (options.name !== undefined && this.names.whereis(options.name) !== undefined) {
+      throw new AlreadyRegisteredError(options.name, this.pidOf(this.names.whereis(options.name)!));
     }
     const isBody = typeof body === 'function';
-    const process = new Process(this, new Pid(this.id, this.nextPid++), isBody ? null : body);
-    this.table.set(process.self.id, process);
+    const id = presetId ?? this.allocatePid();
+    const process = new Process(this, new Pid(this.id, id), isBody ? null : body);
+    if (options.name !== undefined && !this.names.register(options.name, id)) {
+      throw new AlreadyRegisteredError(options.name, this.pidOf(this.names.whereis(options.name)!));
+    }
+    this.table.set(id, process);
+    this.peer?.onSpawn();
+    if (options.name !== undefined) this.bindName(options.name, process);
     if (options.trapExit === true) process.flags |= Flag.TrapExit;
     if (options.link === true) this.addLink(parent!, process);
-    if (options.name !== undefined) this.bindName(options.name, process);
     if (this.events.listenerCount('spawn') > 0) {
       this.events.emit('spawn', { pid: process.self, behaviour: isBody ? 'process' : body.kind, parent: parent?.self });
     }
@@ -118,20 +216,47 @@ export class Node {
     return process;
   }
 
+  private allocatePid(): number {
+    if (this.peer !== null) return this.peer.allocatePid(this.schedulerId);
+    return this.nextPid++ * MAX_SCHEDULERS + this.schedulerId;
+  }
+
+  /** A Pid object for an id: the process's own for a local one, so identity holds where it can. */
+  pidOf(id: number): Pid {
+    return this.table.get(id)?.self ?? new Pid(this.id, id);
+  }
+
+  isLocal(pid: Pid): boolean {
+    return pid.node === this.id && schedulerOf(pid.id) === this.schedulerId;
+  }
+
   lookup(pid: Pid): Process | undefined {
     if (pid.node !== this.id) return undefined;
     return this.table.get(pid.id);
   }
 
-  /** Resolves a pid or a name to a live local process. */
+  lookupId(id: number): Process | undefined {
+    return this.table.get(id);
+  }
+
+  /** A local live process, or the pid of a process on another scheduler, or undefined. */
+  route(target: Pid | ServerName): Process | Pid | undefined {
+    let pid: Pid | undefined;
+    if (target instanceof Pid) pid = target;
+    else if (typeof target === 'string') {
+      const id = this.names.whereis(target);
+      if (id === undefined) return undefined;
+      pid = this.pidOf(id);
+    } else if (isViaName(target)) pid = target.via.whereisName(target.name);
+    if (pid === undefined || pid.node !== this.id) return undefined;
+    if (schedulerOf(pid.id) === this.schedulerId) return this.table.get(pid.id);
+    return this.peer !== null ? pid : undefined;
+  }
+
+  /** Resolves a pid or a name to a live process on this scheduler. */
   resolve(target: Pid | ServerName): Process | undefined {
-    if (target instanceof Pid) return this.lookup(target);
-    if (typeof target === 'string') return this.names.get(target);
-    if (isViaName(target)) {
-      const pid = target.via.whereisName(target.name);
-      return pid === undefined ? undefined : this.lookup(pid);
-    }
-    return undefined;
+    const routed = this.route(target);
+    return routed instanceof Process ? routed : undefined;
   }
 
   processes(): Process[] {
@@ -157,15 +282,16 @@ export class Node {
 
   /** `To ! Message`. Sends to a dead pid are dropped; an unregistered name is a NoProcError. */
   send(to: Pid | ServerName, message: unknown): void {
+    this.sendTagged(to, message, Tag.Info);
+  }
+
+  /** Sends with a mailbox tag (GenServer casts and calls), to a local process or through the peer. */
+  sendTagged(to: Pid | ServerName, message: unknown, tag: Tag): void {
     if (message === undefined) throw new BadArgError('cannot send undefined');
-    if (to instanceof Pid) {
-      const process = this.lookup(to);
-      if (process !== undefined) this.deliver(process, message);
-      return;
-    }
-    const process = this.resolve(to);
-    if (process === undefined) throw new NoProcError(describeName(to));
-    this.deliver(process, message);
+    const target = this.route(to);
+    if (target instanceof Process) this.deliver(target, message, tag);
+    else if (target !== undefined) this.peer!.send(target, tag, message);
+    else if (!(to instanceof Pid)) throw new NoProcError(describeName(to));
   }
 
   /** Puts a message in a mailbox; `tag` marks casts, calls and runtime messages for behaviours. */
@@ -257,7 +383,13 @@ export class Node {
 
   link(process: Process, pid: Pid): void {
     if (pid.equals(process.self)) return;
-    const target = this.lookup(pid);
+    const target = this.route(pid);
+    if (target instanceof Pid) {
+      const k = schedulerOf(pid.id);
+      if (!this.peer!.isAlive(k)) this.signal(process, pid, schedulerDownReason(k), true);
+      else this.peer!.link(process, pid);
+      return;
+    }
     if (target === undefined || (target.flags & Flag.Dead) !== 0) {
       // link/1 to a process that does not exist: the caller gets a noproc exit signal.
       this.signal(process, pid, 'noproc', true);
@@ -272,7 +404,8 @@ export class Node {
   }
 
   unlink(process: Process, pid: Pid): void {
-    const target = this.lookup(pid);
+    const target = this.route(pid);
+    if (target instanceof Pid) return this.peer!.unlink(process, pid);
     if (target === undefined) return;
     process.links?.delete(target);
     target.links?.delete(process);
@@ -280,13 +413,19 @@ export class Node {
 
   monitor(watcher: Process, target: Pid | ServerName): Ref {
     const ref = this.makeRef();
-    const process = this.resolve(target);
-    if (process === undefined || (process.flags & Flag.Dead) !== 0) {
+    const routed = this.route(target);
+    if (routed instanceof Pid) {
+      const k = schedulerOf(routed.id);
+      if (this.peer!.isAlive(k)) this.peer!.monitor(watcher, routed, ref);
+      else this.deliver(watcher, new DownMessage(ref, routed, schedulerDownReason(k)));
+      return ref;
+    }
+    if (routed === undefined || (routed.flags & Flag.Dead) !== 0) {
       this.deliver(watcher, new DownMessage(ref, target, 'noproc'));
       return ref;
     }
-    (process.monitoredBy ??= new Map()).set(ref, watcher);
-    (watcher.monitoring ??= new Map()).set(ref, process);
+    (routed.monitoredBy ??= new Map()).set(ref, watcher);
+    (watcher.monitoring ??= new Map()).set(ref, routed);
     return ref;
   }
 
@@ -302,7 +441,7 @@ export class Node {
         }
       }
     }
-    if (target === undefined) return false;
+    if (target === undefined) return this.peer?.demonitor(watcher, ref) ?? false;
     watcher.monitoring!.delete(ref);
     target.monitoredBy?.delete(ref);
     return true;
@@ -313,15 +452,16 @@ export class Node {
    * with 'noproc' if it is not alive). Returns a function that cancels it.
    */
   watch(pid: Pid, onExit: (reason: ExitReason) => void): () => void {
-    const process = this.lookup(pid);
-    if (process === undefined || (process.flags & Flag.Dead) !== 0) {
-      onExit(process?.reason ?? 'noproc');
+    const target = this.route(pid);
+    if (target instanceof Pid) return this.peer!.watch(target, onExit);
+    if (target === undefined || (target.flags & Flag.Dead) !== 0) {
+      onExit(target?.reason ?? 'noproc');
       return () => {};
     }
     const ref = this.makeRef();
-    (process.monitoredBy ??= new Map()).set(ref, onExit);
+    (target.monitoredBy ??= new Map()).set(ref, onExit);
     return () => {
-      process.monitoredBy?.delete(ref);
+      target.monitoredBy?.delete(ref);
     };
   }
 
@@ -332,9 +472,10 @@ export class Node {
 
   /** Erlang's exit/2. `from` defaults to the calling process, or the node itself. */
   exit(pid: Pid, reason: ExitReason, from?: Pid): void {
-    const target = this.lookup(pid);
-    if (target === undefined) return;
-    this.signal(target, from ?? running.process?.self ?? this.pid, reason, false);
+    const sender = from ?? running.process?.self ?? this.pid;
+    const target = this.route(pid);
+    if (target instanceof Pid) this.peer!.exit(sender, target, reason, false);
+    else if (target !== undefined) this.signal(target, sender, reason, false);
   }
 
   /**
@@ -342,7 +483,7 @@ export class Node {
    * trapping process gets an EXIT message; 'normal' is ignored unless a
    * process sends it to itself.
    */
-  private signal(target: Process, from: Pid, reason: ExitReason, viaLink: boolean): void {
+  signal(target: Process, from: Pid, reason: ExitReason, viaLink: boolean): void {
     if ((target.flags & Flag.Dead) !== 0) return;
     if (reason === 'kill' && !viaLink) {
       this.exitProcess(target, 'killed');
@@ -365,7 +506,7 @@ export class Node {
     process.flags = (process.flags | Flag.Dead) & ~Flag.InRunQueue;
     process.reason = reason;
     this.table.delete(process.self.id);
-    if (process.name !== null && this.names.get(process.name) === process) this.names.delete(process.name);
+    if (process.name !== null) this.names.unregister(process.name, process.self.id);
     process.mailbox = null;
     if (process.waiter !== null) {
       if (process.waiter.timer !== undefined) clearTimeout(process.waiter.timer);
@@ -395,6 +536,7 @@ export class Node {
         }
       }
     }
+    this.peer?.onExit(process, reason);
     if (reason instanceof Crash) {
       this.logger.error(`crash report: ${process.self}${process.name ? ` (${process.name})` : ''} exited: ${reason.message}`, {
         pid: process.self,
@@ -402,6 +544,7 @@ export class Node {
         behaviour: process.behaviour?.kind ?? 'process',
         where: reason.where,
         messagesHandled: process.handled,
+        scheduler: this.schedulerId,
         stack: reason.stack,
       });
     } else if (!isNormalExit(reason) && reason !== 'killed') {
@@ -413,7 +556,7 @@ export class Node {
     if (process.links !== null) {
       for (const linked of process.links) {
         linked.links?.delete(process);
-        this.pendingSignals.push([linked, process.self, reason]);
+        this.pendingSignals.push([linked, process.self, reason, true]);
       }
       process.links = null;
       this.flushSignals();
@@ -426,7 +569,7 @@ export class Node {
     this.deliveringSignals = true;
     try {
       for (let next = this.pendingSignals.shift(); next !== undefined; next = this.pendingSignals.shift()) {
-        this.signal(next[0], next[1], next[2], true);
+        this.signal(next[0], next[1], next[2], next[3]);
       }
     } finally {
       this.deliveringSignals = false;
@@ -436,40 +579,43 @@ export class Node {
   // ---- registry -----------------------------------------------------------
 
   register(name: string, pid: Pid): true {
-    if (this.names.has(name)) throw new AlreadyRegisteredError(name, this.names.get(name)!.self);
-    const process = this.lookup(pid);
-    if (process === undefined || (process.flags & Flag.Dead) !== 0) throw new NoProcError(pid.toString());
-    if (process.name !== null) throw new BadArgError(`${pid} is already registered as ${process.name}`);
-    this.bindName(name, process);
+    const holder = this.names.whereis(name);
+    if (holder !== undefined) throw new AlreadyRegisteredError(name, this.pidOf(holder));
+    const target = this.route(pid);
+    if (target === undefined || (target instanceof Process && (target.flags & Flag.Dead) !== 0)) throw new NoProcError(pid.toString());
+    if (target instanceof Process && target.name !== null) throw new BadArgError(`${pid} is already registered as ${target.name}`);
+    if (!this.names.register(name, pid.id)) throw new AlreadyRegisteredError(name, this.pidOf(this.names.whereis(name)!));
+    if (target instanceof Process) this.bindName(name, target);
+    else this.peer!.named(target, name);
     return true;
   }
 
   private bindName(name: string, process: Process): void {
-    this.names.set(name, process);
     process.name = name;
     if (this.events.listenerCount('register') > 0) this.events.emit('register', { name, pid: process.self });
   }
 
   unregister(name: string): true {
-    const process = this.names.get(name);
-    if (process === undefined) throw new BadArgError(`${name} is not registered`);
-    this.names.delete(name);
-    process.name = null;
+    const id = this.names.unregister(name);
+    if (id === undefined) throw new BadArgError(`${name} is not registered`);
+    const process = this.table.get(id);
+    if (process !== undefined && process.name === name) process.name = null;
     return true;
   }
 
   whereis(name: string): Pid | undefined {
-    return this.names.get(name)?.self;
+    const id = this.names.whereis(name);
+    return id === undefined ? undefined : this.pidOf(id);
   }
 
   registered(): string[] {
-    return [...this.names.keys()];
+    return this.names.entries().map(([name]) => name);
   }
 
   // ---- refs and timers ----------------------------------------------------
 
   makeRef(): Ref {
-    return new Ref(this.id, this.nextRef++);
+    return new Ref(this.id, this.nextRef++ * MAX_SCHEDULERS + this.schedulerId);
   }
 
   /** erlang:send_after/3. The timer is gone once it fires or is cancelled. */
@@ -478,8 +624,8 @@ export class Node {
     const ref = this.makeRef();
     const handle = setTimeout(() => {
       this.timers.delete(ref.id);
-      const target = to instanceof Pid ? this.lookup(to) : this.names.get(to);
-      if (target !== undefined) this.deliver(target, message);
+      // A name is resolved when the timer fires, as in Erlang; a name nobody holds by then is dropped.
+      if (this.route(to) !== undefined) this.send(to, message);
     }, ms);
     this.timers.set(ref.id, { handle, due: performance.now() + ms });
     return ref;
@@ -506,7 +652,11 @@ export class Node {
     if (i >= 0) this.stoppables.splice(i, 1);
   }
 
-  /** Stops applications newest first, kills every remaining process, clears timers. */
+  /**
+   * Stops applications newest first, then the worker schedulers, then kills
+   * every remaining process and clears every timer: no thread or handle is
+   * left behind.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -517,12 +667,33 @@ export class Node {
         this.logger.error(`stopping ${item.name} failed`, { error });
       }
     }
+    await this.cluster?.stop();
+    this.killAll();
+    await this.peer?.shutdown();
+    if (running.node === this) running.node = null;
+  }
+
+  /** @internal Kills every process of this scheduler and clears its timers. */
+  killAll(): void {
     for (const process of [...this.table.values()]) this.exitProcess(process, 'killed');
     for (const entry of this.timers.values()) clearTimeout(entry.handle);
     this.timers.clear();
     this.timeouts.clear();
     this.scheduler.stop();
-    this.names.clear();
-    if (running.node === this) running.node = null;
   }
+}
+
+/** The process body a spec names: a function export gets (ctx, ...args); a behaviour is used as it is. */
+export function bodyOf(spec: RemoteSpec): ProcessBody | Behaviour {
+  const target = loadExport<ProcessBody | Behaviour | ((ctx: unknown, ...args: unknown[]) => unknown)>(spec);
+  if (typeof target !== 'function') return target;
+  const args = spec.args ?? [];
+  return (ctx) => (target as (ctx: unknown, ...args: unknown[]) => unknown)(ctx, ...args);
+}
+
+/** require()s a module and returns one of its exports: how other schedulers name code. */
+export function loadExport<T>(spec: RemoteSpec): T {
+  const mod = require(spec.module) as Record<string, unknown>;
+  if (!(spec.export in mod)) throw new BadArgError(`${spec.module} has no export ${spec.export}`);
+  return mod[spec.export] as T;
 }

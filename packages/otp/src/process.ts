@@ -1,5 +1,6 @@
 import type { Behaviour, ProcessBody, ProcessContext, SpawnOptions } from './context';
 import type { From } from './call';
+import type { RemoteRelations, RemoteSpec } from './cluster/remote';
 import type { Node } from './node';
 import type { ServerName } from './names';
 import { Pid, Ref } from './pid';
@@ -29,6 +30,11 @@ export type MonitorWatcher = Process | ((reason: ExitReason) => void);
  * hold hundreds of thousands of idle ones. It is also the process's own
  * ProcessContext, so callbacks get a ctx without an extra allocation.
  */
+/** The pid of what spawn returned: a local Process, or the pid of one on another scheduler. */
+export function pidOf(spawned: Process | Pid): Pid {
+  return spawned instanceof Pid ? spawned : spawned.self;
+}
+
 export class Process implements ProcessContext {
   flags = 0;
   mailbox: Mailbox | null = null;
@@ -43,6 +49,8 @@ export class Process implements ProcessContext {
   reason: ExitReason | undefined = undefined;
   /** Unanswered calls made to this process: an intrusive list through From.next/prev. */
   calls: From | null = null;
+  /** Links and monitors with processes on other schedulers. */
+  remote: RemoteRelations | null = null;
 
   constructor(
     readonly node: Node,
@@ -98,13 +106,13 @@ export class Process implements ProcessContext {
     this.node.exit(pid, reason, this.self);
   }
 
-  spawnLink(body: ProcessBody | Behaviour, options?: SpawnOptions): Pid {
-    return this.node.spawnFrom(this, body, { ...options, link: true }).self;
+  spawnLink(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): Pid {
+    return pidOf(this.node.spawnAnywhere(this, body, { ...options, link: true }));
   }
 
-  spawnMonitor(body: ProcessBody | Behaviour, options?: SpawnOptions): [Pid, Ref] {
-    const child = this.node.spawnFrom(this, body, options);
-    return [child.self, this.node.monitor(this, child.self)];
+  spawnMonitor(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): [Pid, Ref] {
+    const child = pidOf(this.node.spawnAnywhere(this, body, options));
+    return [child, this.node.monitor(this, child)];
   }
 
   sendAfter(ms: number, message: unknown): Ref {

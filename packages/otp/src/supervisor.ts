@@ -13,8 +13,10 @@ import {
 } from './child-spec';
 import type { ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { ChildError, DuplicateChildError, OtpError } from './errors';
-import { call, define, IgnoredError, startServer } from './gen-server';
+import { BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
+import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
+import { loadExport, type Node } from './node';
+import { call, define, IgnoredError, startServer, type RemoteOrigin } from './gen-server';
 import { noreply, ok, reply, stop, type CallResult, type CastResult, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
 import type { ServerName } from './names';
@@ -30,6 +32,8 @@ export interface SupervisorSpec extends SupervisorFlags {
 
 export interface SupervisorStartOptions {
   name?: ServerName;
+  /** The scheduler to run the supervisor on; elsewhere than here, pass a `{ module, export }` spec. */
+  scheduler?: Placement;
 }
 
 /** One row of which_children. */
@@ -292,19 +296,38 @@ function prepare(spec: SupervisorSpec): InitArgs {
   return { flags: normalizeFlags(spec), children: normalizeChildSpecs(spec.children) };
 }
 
+/**
+ * @internal Starts a supervisor process here, or (with options.scheduler
+ * naming another scheduler) there, from a spec named by module and export.
+ */
+export async function startSupervisorProcess(
+  node: Node,
+  parent: Process | null,
+  spec: SupervisorSpec | RemoteSpec,
+  options: SupervisorStartOptions,
+  remote?: RemoteOrigin,
+): Promise<Pid | 'ignore'> {
+  const k = node.placement(options.scheduler);
+  if (k !== node.schedulerId) {
+    if (!isRemoteSpec(spec)) throw new BadArgError(`a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`);
+    if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
+    const { startRemote } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
+    return startRemote(node, parent, k, 'supervisor', spec, undefined, { name: options.name });
+  }
+  const args = prepare(isRemoteSpec(spec) ? loadExport<SupervisorSpec>(spec) : spec);
+  return startServer(node, parent, supervisorServer as never, args, { name: options.name, trapExit: true }, remote);
+}
+
 /** supervisor:start_link. The spec is checked before anything starts: a bad one rejects naming the field. */
-export async function startLink(spec: SupervisorSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
-  const parent = running.process;
-  const args = prepare(spec);
-  const result = await startServer(currentNode(), parent, supervisorServer as never, args, { ...options, trapExit: true });
+export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
+  const result = await startSupervisorProcess(currentNode(), running.process, spec, options);
   if (result === 'ignore') throw new IgnoredError();
   return result;
 }
 
 /** A supervisor that is not linked to the caller (a top-level one, or in tests). */
-export async function start(spec: SupervisorSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
-  const args = prepare(spec);
-  const result = await startServer(currentNode(), null, supervisorServer as never, args, { ...options, trapExit: true });
+export async function start(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
+  const result = await startSupervisorProcess(currentNode(), null, spec, options);
   if (result === 'ignore') throw new IgnoredError();
   return result;
 }
@@ -327,9 +350,9 @@ export const Supervisor = {
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),
   /** A child spec for a nested supervisor. */
-  childSpec: (id: string, spec: SupervisorSpec, options: Omit<ChildSpec, 'id' | 'start' | 'type'> & SupervisorStartOptions = {}): ChildSpec => ({
+  childSpec: (id: string, spec: SupervisorSpec | RemoteSpec, options: Omit<ChildSpec, 'id' | 'start' | 'type'> & SupervisorStartOptions = {}): ChildSpec => ({
     id,
-    start: () => startLink(spec, { name: options.name }),
+    start: () => startLink(spec, { name: options.name, scheduler: options.scheduler }),
     type: 'supervisor',
     restart: options.restart,
     shutdown: options.shutdown,

@@ -11,6 +11,8 @@ export interface TelemetryEvents {
   restart: (event: { supervisor: Pid; childId: string; oldPid: Pid | undefined; newPid: Pid | undefined; reason: ExitReason }) => void;
   /** A supervisor exceeded its restart intensity and is shutting down. */
   intensity: (event: { supervisor: Pid; restarts: number; intensity: number; periodSeconds: number }) => void;
+  /** A scheduler thread died; its processes exited with {scheduler_down: N} and it is being replaced. */
+  scheduler_down: (event: { scheduler: number; exitCode: number }) => void;
   'application:start': (event: { name: string; pid: Pid }) => void;
   'application:stop': (event: { name: string; reason: ExitReason }) => void;
 }

@@ -1,0 +1,57 @@
+import { infoOf, type ProcessInfo } from '../introspection';
+import type { Node } from '../node';
+import type { SchedulerPeer } from './peer';
+
+/** One scheduler's load, as published in the shared control block. */
+export interface SchedulerStats {
+  scheduler: number;
+  alive: boolean;
+  processes: number;
+  runQueue: number;
+  /** Event-loop utilisation of the scheduler's thread over the last interval, 0..1. */
+  utilisation: number;
+}
+
+/** A process's info with pids as ids, so it crosses threads by structured clone. */
+export interface WireProcessInfo extends Omit<ProcessInfo, 'pid' | 'links' | 'monitors' | 'monitoredBy'> {
+  pid: number;
+  links: number[];
+  monitors: number[];
+  monitoredBy: number[];
+}
+
+/** The control plane of a worker scheduler, called from the main thread through comlink. */
+export interface SchedulerApi {
+  processes(): WireProcessInfo[];
+  processInfo(id: number): WireProcessInfo | undefined;
+  /** Kills this scheduler's processes, flushes what they sent, and stops reading its ring. */
+  stop(): Promise<void>;
+}
+
+export function toWire(info: ProcessInfo): WireProcessInfo {
+  return {
+    ...info,
+    pid: info.pid.id,
+    links: info.links.map((p) => p.id),
+    monitors: info.monitors.map((p) => p.id),
+    monitoredBy: info.monitoredBy.map((p) => p.id),
+  };
+}
+
+/** Publishes run-queue length and event-loop utilisation every 100 ms; returns the stopper. */
+export function startLoadPublisher(node: Node, peer: SchedulerPeer, keepAlive: boolean): () => void {
+  let last = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    peer.publishLoad(node.scheduler.runQueueLength, performance.eventLoopUtilization(now, last).utilization);
+    last = now;
+  }, 100);
+  if (!keepAlive) timer.unref();
+  const stop = () => clearInterval(timer);
+  node.addStoppable({ name: 'load publisher', stop: async () => stop() });
+  return stop;
+}
+
+export function processesOf(node: Node): WireProcessInfo[] {
+  return node.processes().map((p) => toWire(infoOf(p)));
+}

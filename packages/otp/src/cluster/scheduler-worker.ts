@@ -1,0 +1,42 @@
+/**
+ * A worker scheduler's thread: a Node for the processes placed here, joined
+ * to the others through the shared rings, with a comlink control plane.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/umd/node-adapter';
+import { ThreadRegistry } from '@erlmcp/shm';
+import { running } from '../current';
+import { infoOf } from '../introspection';
+import { Node } from '../node';
+import { SchedulerPeer, type ClusterHandle } from './peer';
+import { processesOf, startLoadPublisher, toWire, type SchedulerApi } from './scheduler-api';
+import { installSpawnHandler } from './spawn-handler';
+
+const { handle, scheduler, logLevel } = workerData as { handle: ClusterHandle; scheduler: number; logLevel?: string };
+
+ThreadRegistry.attach(handle.threads).register();
+const node = new Node({ id: handle.node, logLevel }, scheduler);
+running.node = node;
+const peer = new SchedulerPeer(node, handle, scheduler);
+node.joinCluster(peer);
+installSpawnHandler(node, peer);
+peer.start();
+// Keeps this thread alive while it waits on its ring (Atomics.waitAsync alone does not).
+const stopPublisher = startLoadPublisher(node, peer, true);
+
+const api: SchedulerApi = {
+  processes: () => processesOf(node),
+  processInfo: (id) => {
+    const process = node.lookupId(id);
+    return process === undefined ? undefined : toWire(infoOf(process));
+  },
+  stop: async () => {
+    stopPublisher();
+    node.killAll();
+    await peer.shutdown();
+    running.node = null;
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort!));
