@@ -25,8 +25,8 @@ export interface NodeOptions {
   scheduler?: SchedulerOptions;
   /**
    * Scheduler threads: scheduler 0 is the main thread, the others worker
-   * threads. Default 1; 'auto' is one per core. Processes are placed with
-   * spawn's `scheduler` option.
+   * threads. Default 'auto': one per core, as BEAM does. Processes are
+   * placed with spawn's `scheduler` option.
    */
   schedulers?: number | 'auto';
   /** Capacity of the shared name registry when there are several schedulers. */
@@ -109,7 +109,8 @@ export class Node {
     }
     const node = new Node(options);
     running.node = node;
-    const schedulers = options.schedulers === 'auto' ? require('node:os').availableParallelism() : (options.schedulers ?? 1);
+    const wanted = options.schedulers ?? 'auto';
+    const schedulers = wanted === 'auto' ? Math.min(MAX_SCHEDULERS, require('node:os').availableParallelism() as number) : wanted;
     if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > MAX_SCHEDULERS) {
       running.node = null;
       throw new BadArgError(`schedulers must be 1..${MAX_SCHEDULERS} or 'auto'`);

@@ -2,9 +2,9 @@ import { GenServer, Node, noreply, ok, reply, spawn, type Behaviour, type Pid, t
 import { heapAfterGc, ratePerSecond } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 
-/** Every scenario runs on a fresh node, stopped afterwards. */
+/** Every scenario runs on a fresh one-scheduler node (nact is single-threaded too), stopped afterwards. */
 async function onNode<T>(fn: () => Promise<T>): Promise<T> {
-  const node = Node.start({ logLevel: 'silent' });
+  const node = Node.start({ logLevel: 'silent', schedulers: 1 });
   try {
     return await fn();
   } finally {
