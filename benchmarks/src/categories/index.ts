@@ -1,5 +1,6 @@
 import type { Category } from '../harness/types';
 import { otp } from './otp';
+import { schedulers } from './schedulers';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp];
+export const categories: Category[] = [otp, schedulers];

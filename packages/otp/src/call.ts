@@ -90,11 +90,7 @@ export function failPendingCalls(callee: Process, reason: ExitReason): void {
 export class CallTimeouts {
   private readonly lanes = new Map<number, Lane>();
 
-  /**
-   * `now` may be a coarse clock (the scheduler's): a deadline computed from a
-   * slightly old reading fires up to that much late, never early.
-   */
-  add(from: From, timeoutMs: number, now: number): void {
+  add(from: From, timeoutMs: number): void {
     let lane = this.last;
     if (lane === undefined || lane.timeoutMs !== timeoutMs) {
       lane = this.lanes.get(timeoutMs);
@@ -104,7 +100,7 @@ export class CallTimeouts {
       }
       this.last = lane;
     }
-    lane.add(from, now);
+    lane.add(from);
   }
 
   /** Most calls use the default timeout: remember its lane. */
@@ -125,8 +121,10 @@ class Lane {
 
   constructor(readonly timeoutMs: number) {}
 
-  add(from: From, now: number): void {
-    from.deadline = now + this.timeoutMs;
+  add(from: From): void {
+    // The real clock, not a scheduler's coarse one: a caller awaiting another thread's reply
+    // may not run its own scheduler for seconds, and a stale reading would expire calls early.
+    from.deadline = performance.now() + this.timeoutMs;
     from.lane = this;
     this.queue.push(from);
     this.pending++;

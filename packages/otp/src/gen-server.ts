@@ -360,7 +360,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
     return new Promise((resolve, reject) => {
       const from = new From(resolve, reject, null, request);
       node.peer!.call(target, from, request);
-      if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, node.scheduler.now);
+      if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     });
   }
   if (target === undefined || !target.alive) {
@@ -370,7 +370,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
   return new Promise((resolve, reject) => {
     const from = new From(resolve, reject, target, request);
     attachCall(target, from);
-    if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs, node.scheduler.now);
+    if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     node.deliver(target, from, Tag.Call);
   });
 }

@@ -28,8 +28,8 @@ export class Scheduler {
   private readonly sliceMs: number;
   /** Messages handled, for introspection. */
   messagesHandled = 0;
-  /** A coarse clock (ms), read every few process runs; call timeouts use it. */
-  now = performance.now();
+  /** A coarse clock (ms), read every few process runs, for the slice budget only. */
+  private now = performance.now();
   /** Process runs since the clock was last read. */
   private runsSinceClock = 0;
   /** Set when this turn's slice is used up: further work waits for setImmediate. */

@@ -128,6 +128,28 @@ describe('GenServer across schedulers', () => {
     expect((reason as Crash).message).toBe('remote handleCall failed');
   });
 
+  test('call timeouts are measured from each call, however long the caller has been waiting on others', async () => {
+    // Regression: deadlines once came from a scheduler clock that only advanced when that
+    // scheduler ran, so a process awaiting remote replies saw its later calls expire early.
+    const pid = await GenServer.start(counter, 0, { scheduler: 1 });
+    const outcome = await new Promise<number>((resolve, reject) => {
+      spawn(async () => {
+        const until = performance.now() + 1500;
+        let calls = 0;
+        try {
+          while (performance.now() < until) {
+            await GenServer.call(pid, { op: 'get' } as never, 1000);
+            calls++;
+          }
+          resolve(calls);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    expect(outcome).toBeGreaterThan(0);
+  });
+
   test('init that stops or ignores on the other scheduler rejects the start', async () => {
     const picky = GenServer.remote<never>(fixture, 'picky');
     await expect(GenServer.start(picky, 'stop' as never, { scheduler: 1 })).rejects.toBeInstanceOf(StartError);

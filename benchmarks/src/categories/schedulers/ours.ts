@@ -1,0 +1,77 @@
+import { GenServer, Node, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { quantile } from '../../harness/stats';
+import type { Measurement } from '../../harness/types';
+
+const remote = require.resolve('./remote');
+const sink = GenServer.remote<never>(remote, 'sink');
+const echo = GenServer.remote<never>(remote, 'echo');
+const cruncher = GenServer.remote<never>(remote, 'cruncher');
+
+async function onNode<T>(schedulers: number, fn: () => Promise<T>): Promise<T> {
+  const node = Node.start({ logLevel: 'silent', schedulers });
+  try {
+    return await fn();
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Runs `body` as a process on scheduler 0 and resolves with what it returns. */
+function inProcess<T>(body: (ctx: ProcessContext) => Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    spawn(async (ctx) => {
+      try {
+        resolve(await body(ctx));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+export function crossCast(size: number): Promise<Measurement> {
+  return onNode(2, () =>
+    inProcess(async (ctx) => {
+      const pid = (await GenServer.start(sink, { notify: ctx.self, expected: size } as never, { scheduler: 1 })) as Pid;
+      const start = performance.now();
+      for (let i = 0; i < size; i++) GenServer.cast(pid, i as never);
+      await ctx.receive((m) => m === 'done');
+      return { value: size / ((performance.now() - start) / 1000) };
+    }),
+  );
+}
+
+export function crossCall(size: number): Promise<Measurement> {
+  return onNode(2, () =>
+    inProcess(async () => {
+      const pid = (await GenServer.start(echo, undefined as never, { scheduler: 1 })) as Pid;
+      const latencies = new Float64Array(size);
+      const start = performance.now();
+      for (let i = 0; i < size; i++) {
+        const t = performance.now();
+        await GenServer.call(pid, i as never);
+        latencies[i] = (performance.now() - t) * 1000;
+      }
+      const value = size / ((performance.now() - start) / 1000);
+      return { value, p50Us: quantile(latencies, 0.5), p99Us: quantile(latencies, 0.99) };
+    }),
+  );
+}
+
+/** Calls of CPU work to two crunchers, concurrently; on `schedulers` 2 they sit on different threads. */
+export function parallelWork(size: number, schedulers: 1 | 2): Promise<Measurement> {
+  return onNode(2, async () => {
+    const servers = (await Promise.all([
+      GenServer.start(cruncher, undefined as never, { scheduler: 0 }),
+      GenServer.start(cruncher, undefined as never, { scheduler: schedulers === 2 ? 1 : 0 }),
+    ])) as Pid[];
+    const perServer = Math.ceil(size / 2);
+    const start = performance.now();
+    await Promise.all(
+      servers.map(async (pid) => {
+        for (let i = 0; i < perServer; i++) await GenServer.call(pid, 200_000 as never, 60_000);
+      }),
+    );
+    return { value: (perServer * 2) / ((performance.now() - start) / 1000) };
+  });
+}
