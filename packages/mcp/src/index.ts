@@ -1,0 +1,109 @@
+// JSON-RPC 2.0
+export type {
+  JsonObject,
+  JsonRpcBatch,
+  JsonRpcErrorObject,
+  JsonRpcErrorResponse,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcPayload,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  JsonRpcSuccessResponse,
+  RequestId,
+  SendFn,
+} from './jsonrpc/types';
+export {
+  BatchNotAllowedError,
+  ErrorCode,
+  FrameTooLargeError,
+  InternalError,
+  InvalidParamsError,
+  InvalidRequestError,
+  JsonRpcError,
+  type JsonRpcErrorOptions,
+  type MessageShape,
+  MethodNotFoundError,
+  ParseError,
+} from './jsonrpc/errors';
+export {
+  type BatchEntry,
+  createErrorResponse,
+  createNotification,
+  createRequest,
+  createSuccessResponse,
+  type DecodedFrame,
+  type DecodeOptions,
+  decodeFrame,
+  decodeValue,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodePayload,
+  isErrorResponse,
+  isNotification,
+  isRequest,
+  isSuccessResponse,
+  parseMessage,
+} from './jsonrpc/codec';
+
+// Protocol
+export {
+  allowsBatches,
+  isSupportedProtocolVersion,
+  LATEST_PROTOCOL_VERSION,
+  negotiateProtocolVersion,
+  type ProtocolVersion,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './protocol/versions';
+export {
+  CapabilityNotSupportedError,
+  ConnectionClosedError,
+  DefinitionError,
+  McpErrorCode,
+  OutputValidationError,
+  ProtocolViolationError,
+  RequestCancelledError,
+  RequestTimeoutError,
+  ResourceNotFoundError,
+  SessionError,
+  SessionStateError,
+  UnsupportedProtocolVersionError,
+} from './protocol/errors';
+export type { RequestOptions } from './protocol/peer';
+export * from './types';
+
+// Server
+export {
+  type CapabilityOptions,
+  type DefinitionChange,
+  defineServer,
+  McpServerDefinition,
+  ServerDefinitionBuilder,
+  type ServerDefinitionOptions,
+} from './server/definition';
+export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
+export type { RequestContext, ServerSessionHandle } from './server/context';
+export type { ToolArguments, ToolDefinition, ToolHandlerResult, ToolRegistry } from './server/tools';
+export type { ResourceDefinition, ResourceReadResult, ResourceRegistry, ResourceTemplateDefinition } from './server/resources';
+export type { PromptArguments, PromptDefinition, PromptHandlerResult, PromptRegistry } from './server/prompts';
+export type { Completer, CompletionContext } from './server/completion';
+export { UriTemplate, type UriVariables } from './server/uri-template';
+
+// Client
+export {
+  type ClientHandlers,
+  type ClientRequestContext,
+  ClientSession,
+  type ClientSessionEvents,
+  type ClientSessionOptions,
+  type ClientSessionState,
+} from './client/session';
+
+// Validation
+export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type ValidationOutcome, type Validator } from './validation/json-schema';
+
+// Transports
+export { LineSplitter, type LineSplitterOptions } from './transport/line-splitter';
+export { type FrameEndpoint, NdjsonTransport, type NdjsonTransportOptions } from './transport/ndjson';
+export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
+export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';

@@ -1,0 +1,96 @@
+import { JsonRpcError, type JsonRpcErrorOptions } from '../jsonrpc/errors';
+
+/** MCP-specific JSON-RPC error codes. */
+export const McpErrorCode = {
+  ResourceNotFound: -32002,
+  UrlElicitationRequired: -32042,
+} as const;
+
+/** resources/read of a URI no resource or template answers for. */
+export class ResourceNotFoundError extends JsonRpcError {
+  constructor(uri: string, options: JsonRpcErrorOptions = {}) {
+    super(McpErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { data: { uri }, ...options });
+  }
+}
+
+/**
+ * A local failure of a session (never sent on the wire as such). Thrown from a tool handler
+ * it becomes an `isError` tool result like any other error.
+ */
+export class SessionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The session or its transport closed while a request was outstanding. */
+export class ConnectionClosedError extends SessionError {
+  constructor(message = 'Connection closed') {
+    super(message);
+  }
+}
+
+/** An outgoing request got no response in time; the peer was sent notifications/cancelled. */
+export class RequestTimeoutError extends SessionError {
+  readonly timeoutMs: number;
+
+  constructor(method: string, timeoutMs: number) {
+    super(`Request ${method} timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An outgoing request was aborted through its AbortSignal; the peer was sent notifications/cancelled. */
+export class RequestCancelledError extends SessionError {
+  readonly reason: unknown;
+
+  constructor(method: string, reason: unknown) {
+    super(`Request ${method} was cancelled`);
+    this.reason = reason;
+  }
+}
+
+/** The peer did not declare the capability a request needs (e.g. sampling), or the revision lacks it. */
+export class CapabilityNotSupportedError extends SessionError {
+  readonly capability: string;
+
+  constructor(capability: string, detail?: string) {
+    super(detail ?? `The peer did not declare the "${capability}" capability`);
+    this.capability = capability;
+  }
+}
+
+/** An operation that the session's lifecycle state does not allow (e.g. calls before connect()). */
+export class SessionStateError extends SessionError {}
+
+/** The peer answered with a result that does not have the shape the protocol requires. */
+export class ProtocolViolationError extends SessionError {}
+
+/** The server answered initialize with a revision this client does not speak. */
+export class UnsupportedProtocolVersionError extends SessionError {
+  readonly protocolVersion: unknown;
+
+  constructor(protocolVersion: unknown) {
+    super(`Server chose unsupported protocol version ${JSON.stringify(protocolVersion)}`);
+    this.protocolVersion = protocolVersion;
+  }
+}
+
+/** A tool's structuredContent does not match its outputSchema (client-side check). */
+export class OutputValidationError extends SessionError {
+  readonly tool: string;
+
+  constructor(tool: string, detail: string) {
+    super(`Structured content of tool ${tool} does not match its outputSchema: ${detail}`);
+    this.tool = tool;
+  }
+}
+
+/** A server definition that cannot be served: duplicate names, a schema ajv cannot compile... */
+export class DefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

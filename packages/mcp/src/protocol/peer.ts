@@ -1,0 +1,388 @@
+import {
+  createErrorResponse,
+  createNotification,
+  createRequest,
+  createSuccessResponse,
+  type DecodedFrame,
+  decodeFrame,
+  decodeValue,
+  isPlainObject,
+  isRequest,
+  isRequestId,
+} from '../jsonrpc/codec';
+import { InternalError, InvalidRequestError, JsonRpcError } from '../jsonrpc/errors';
+import type {
+  JsonObject,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcPayload,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  RequestId,
+  SendFn,
+} from '../jsonrpc/types';
+import type { ProgressParams } from '../types/notifications';
+import {
+  ConnectionClosedError,
+  ProtocolViolationError,
+  RequestCancelledError,
+  RequestTimeoutError,
+} from './errors';
+
+/** Per-request options for requests a session sends to its peer. */
+export interface RequestOptions {
+  /** Aborting sends notifications/cancelled and rejects with {@link RequestCancelledError}. */
+  signal?: AbortSignal;
+  /** Overrides the session's requestTimeoutMs; 0 disables the timeout. Progress restarts it. */
+  timeoutMs?: number;
+  /** Asks the peer for progress (sets `_meta.progressToken`) and receives it here. */
+  onProgress?: (progress: ProgressParams) => void;
+}
+
+export interface IncomingRequest {
+  id: RequestId;
+  method: string;
+  params: JsonRpcParams | undefined;
+  signal: AbortSignal;
+}
+
+export interface PeerOptions {
+  send: SendFn;
+  /** Handles a request; the resolved value is the result. Never called after close(). */
+  onRequest(request: IncomingRequest): Promise<unknown>;
+  onNotification(notification: JsonRpcNotification): void;
+  onError(error: Error): void;
+  /** Batching depends on the negotiated revision, so it is asked per frame. */
+  batching(): { allow: boolean; protocolVersion: string | undefined };
+  maxFrameBytes?: number;
+  requestTimeoutMs: number;
+  /** Methods whose cancellation is ignored (a client must not cancel initialize). */
+  uncancellable?: ReadonlySet<string>;
+}
+
+interface PendingRequest {
+  method: string;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  onProgress?: (progress: ProgressParams) => void;
+  /** Restarts the timeout; called again on every progress notification. */
+  arm(): void;
+  dispose(): void;
+}
+
+interface InFlightRequest {
+  method: string;
+  controller: AbortController;
+}
+
+/** Late responses to requests we gave up on are expected; remember a bounded number of their ids. */
+const ABANDONED_ID_MEMORY = 1024;
+
+/**
+ * The symmetric half of an MCP session: correlates outgoing requests with responses,
+ * runs incoming requests with an AbortSignal each, and turns every malformed input into a
+ * spec-shaped error response instead of an exception.
+ */
+export class Peer {
+  private nextId = 1;
+  private closed = false;
+  private readonly pending = new Map<RequestId, PendingRequest>();
+  private readonly inFlight = new Map<RequestId, InFlightRequest>();
+  private readonly abandoned = new Set<RequestId>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: PeerOptions) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Incoming requests whose handlers have not settled yet. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** True while an incoming request is being handled and may still be answered. */
+  isInFlight(id: RequestId): boolean {
+    return this.inFlight.has(id);
+  }
+
+  /** Outgoing requests still waiting for a response. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  receiveText(text: string): void {
+    if (this.closed) return;
+    let frame: DecodedFrame;
+    try {
+      const batching = this.options.batching();
+      frame = decodeFrame(text, {
+        maxFrameBytes: this.options.maxFrameBytes,
+        allowBatch: batching.allow,
+        protocolVersion: batching.protocolVersion,
+      });
+    } catch (error) {
+      this.rejectFrame(error);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  receive(payload: JsonRpcPayload): void {
+    if (this.closed) return;
+    let frame: DecodedFrame;
+    try {
+      const batching = this.options.batching();
+      frame = decodeValue(payload, { allowBatch: batching.allow, protocolVersion: batching.protocolVersion });
+    } catch (error) {
+      this.rejectFrame(error);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  /** A frame the transport could not deliver (e.g. an oversize line): answer it like a bad frame. */
+  receiveFrameError(error: JsonRpcError): void {
+    if (!this.closed) this.rejectFrame(error);
+  }
+
+  request(method: string, params: object | undefined, options: RequestOptions = {}, cancellable = true): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError());
+    const { signal, onProgress } = options;
+    if (signal?.aborted) return Promise.reject(new RequestCancelledError(method, signal.reason));
+    const id = this.nextId++;
+    let body: JsonObject | undefined = params === undefined ? undefined : { ...params };
+    if (onProgress) {
+      const meta = body && isPlainObject(body._meta) ? body._meta : {};
+      body = { ...body, _meta: { ...meta, progressToken: id } };
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+
+    return new Promise<unknown>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        this.abandon(id, new RequestCancelledError(method, signal?.reason), cancellable ? abortReason(signal) : undefined);
+      };
+      const entry: PendingRequest = {
+        method,
+        resolve,
+        reject,
+        onProgress,
+        arm: () => {
+          if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return;
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => {
+            this.abandon(id, new RequestTimeoutError(method, timeoutMs), cancellable ? 'Request timed out' : undefined);
+          }, timeoutMs);
+          // A pending request alone must not keep the process alive; the transport does that.
+          timer.unref();
+        },
+        dispose: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      this.pending.set(id, entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      entry.arm();
+      this.send(createRequest(id, method, body));
+    });
+  }
+
+  notify(method: string, params?: object): void {
+    if (this.closed) return;
+    this.send(createNotification(method, params === undefined ? undefined : { ...params }));
+  }
+
+  /** Resolves once no incoming request is being handled. */
+  drain(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Aborts every in-flight handler (their responses are dropped) and rejects every pending request. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const request of this.inFlight.values()) request.controller.abort(new ConnectionClosedError());
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of pending) {
+      entry.dispose();
+      entry.reject(new ConnectionClosedError());
+    }
+  }
+
+  private dispatch(frame: DecodedFrame): void {
+    if (frame.kind === 'single') {
+      this.dispatchMessage(frame.message, (response) => this.send(response));
+      return;
+    }
+    // A batch is answered with one array once every request in it has settled.
+    const responses: JsonRpcResponse[] = [];
+    let outstanding = 1;
+    const settle = (): void => {
+      outstanding -= 1;
+      if (outstanding === 0 && responses.length > 0 && !this.closed) this.send(responses);
+    };
+    for (const entry of frame.entries) {
+      if (!entry.ok) {
+        if (entry.error.shape === 'response') this.options.onError(entry.error);
+        else responses.push(createErrorResponse(entry.error.requestId, entry.error));
+        continue;
+      }
+      if (isRequest(entry.message)) outstanding += 1;
+      this.dispatchMessage(entry.message, (response) => {
+        responses.push(response);
+      }, settle);
+    }
+    settle();
+  }
+
+  private dispatchMessage(
+    message: JsonRpcMessage,
+    reply: (response: JsonRpcResponse) => void,
+    settled: () => void = () => undefined,
+  ): void {
+    if ('method' in message) {
+      if ('id' in message) this.dispatchRequest(message, reply, settled);
+      else this.dispatchNotification(message);
+    } else {
+      this.dispatchResponse(message);
+    }
+  }
+
+  private dispatchRequest(request: JsonRpcRequest, reply: (response: JsonRpcResponse) => void, settled: () => void): void {
+    const { id, method } = request;
+    if (this.inFlight.has(id)) {
+      reply(createErrorResponse(id, new InvalidRequestError(`Request id ${JSON.stringify(id)} is already in use`)));
+      settled();
+      return;
+    }
+    const controller = new AbortController();
+    this.inFlight.set(id, { method, controller });
+    let outcome: Promise<unknown>;
+    try {
+      outcome = this.options.onRequest({ id, method, params: request.params, signal: controller.signal });
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    const finish = (response: JsonRpcResponse | undefined): void => {
+      this.inFlight.delete(id);
+      // A cancelled request is never answered; the peer has already forgotten it.
+      if (response && !controller.signal.aborted && !this.closed) reply(response);
+      settled();
+      if (this.inFlight.size === 0) this.wakeIdleWaiters();
+    };
+    outcome.then(
+      (result) => finish(createSuccessResponse(id, result)),
+      (error: unknown) => finish(createErrorResponse(id, toJsonRpcError(error))),
+    );
+  }
+
+  private dispatchNotification(notification: JsonRpcNotification): void {
+    const params = isPlainObject(notification.params) ? notification.params : undefined;
+    if (notification.method === 'notifications/cancelled' && params && isRequestId(params.requestId)) {
+      const target = this.inFlight.get(params.requestId);
+      if (target && !this.options.uncancellable?.has(target.method)) {
+        target.controller.abort(typeof params.reason === 'string' ? params.reason : 'Cancelled by peer');
+      }
+    }
+    if (notification.method === 'notifications/progress' && params && isRequestId(params.progressToken)) {
+      const target = this.pending.get(params.progressToken);
+      if (target?.onProgress && typeof params.progress === 'number') {
+        target.arm();
+        const progress = params as unknown as ProgressParams;
+        try {
+          target.onProgress(progress);
+        } catch (error) {
+          this.options.onError(asError(error));
+        }
+        return;
+      }
+    }
+    try {
+      this.options.onNotification(notification);
+    } catch (error) {
+      this.options.onError(asError(error));
+    }
+  }
+
+  private dispatchResponse(response: JsonRpcResponse): void {
+    const id = response.id;
+    if (id === undefined || id === null) {
+      // The peer could not read something we sent: nothing to settle, but worth reporting.
+      if ('error' in response) this.options.onError(JsonRpcError.fromObject(response.error));
+      return;
+    }
+    const entry = this.pending.get(id);
+    if (!entry) {
+      if (!this.abandoned.delete(id)) {
+        this.options.onError(new ProtocolViolationError(`Response to unknown request id ${JSON.stringify(id)}`));
+      }
+      return;
+    }
+    this.pending.delete(id);
+    entry.dispose();
+    if ('error' in response) entry.reject(JsonRpcError.fromObject(response.error, id));
+    else entry.resolve(response.result);
+  }
+
+  private abandon(id: RequestId, error: Error, cancelReason: string | undefined): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.dispose();
+    this.abandoned.add(id);
+    if (this.abandoned.size > ABANDONED_ID_MEMORY) {
+      const oldest = this.abandoned.values().next().value;
+      if (oldest !== undefined) this.abandoned.delete(oldest);
+    }
+    if (cancelReason !== undefined) this.notify('notifications/cancelled', { requestId: id, reason: cancelReason });
+    entry.reject(error);
+  }
+
+  private rejectFrame(error: unknown): void {
+    if (error instanceof InvalidRequestError && error.shape === 'response') {
+      this.options.onError(error);
+    } else if (error instanceof JsonRpcError) {
+      this.send(createErrorResponse(error.requestId, error));
+    } else {
+      this.options.onError(asError(error));
+    }
+  }
+
+  private send(payload: JsonRpcPayload): void {
+    try {
+      const sent = this.options.send(payload);
+      if (sent instanceof Promise) sent.catch((error: unknown) => this.options.onError(asError(error)));
+    } catch (error) {
+      this.options.onError(asError(error));
+    }
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Handler failures that are not already protocol errors become -32603 with their message. */
+function toJsonRpcError(error: unknown): JsonRpcError {
+  if (error instanceof JsonRpcError) return error;
+  return new InternalError(error instanceof Error ? error.message : String(error));
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
+  return 'Request cancelled';
+}
+
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

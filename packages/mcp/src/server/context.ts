@@ -1,0 +1,43 @@
+import type { RequestId } from '../jsonrpc/types';
+import type { RequestOptions } from '../protocol/peer';
+import type { ProtocolVersion } from '../protocol/versions';
+import type { Implementation, Meta } from '../types/base';
+import type { ElicitParams, ElicitResult } from '../types/elicitation';
+import type { ClientCapabilities } from '../types/lifecycle';
+import type { LoggingLevel } from '../types/logging';
+import type { ListRootsResult } from '../types/roots';
+import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
+
+/** What a handler may know about, and ask of, the client on the other end of its session. */
+export interface ServerSessionHandle {
+  readonly id: string;
+  readonly protocolVersion: ProtocolVersion | undefined;
+  readonly clientInfo: Implementation | undefined;
+  readonly clientCapabilities: ClientCapabilities | undefined;
+  /** sampling/createMessage; needs the client's `sampling` capability. */
+  createMessage(params: CreateMessageParams, options?: RequestOptions): Promise<CreateMessageResult>;
+  /** elicitation/create; needs the client's `elicitation` capability (and `url` for URL mode). */
+  elicit(params: ElicitParams, options?: RequestOptions): Promise<ElicitResult>;
+  /** roots/list; needs the client's `roots` capability. */
+  listRoots(options?: RequestOptions): Promise<ListRootsResult>;
+  ping(options?: RequestOptions): Promise<void>;
+  /** notifications/message, when `level` passes the level the client set. */
+  log(level: LoggingLevel, data: unknown, logger?: string): void;
+}
+
+/** The second argument of every server handler. */
+export interface RequestContext {
+  readonly requestId: RequestId;
+  readonly method: string;
+  /** Aborted when the client cancels the request or the session closes; the response is then dropped. */
+  readonly signal: AbortSignal;
+  /** The request's `_meta`, if it had one. */
+  readonly meta: Meta | undefined;
+  readonly session: ServerSessionHandle;
+  /**
+   * Sends notifications/progress when the request carried `_meta.progressToken`.
+   * Values that do not increase are dropped, as the spec requires progress to grow.
+   */
+  progress(progress: number, total?: number, message?: string): void;
+  log(level: LoggingLevel, data: unknown, logger?: string): void;
+}

@@ -1,0 +1,181 @@
+import { DefinitionError } from '../protocol/errors';
+import type { Implementation } from '../types/base';
+import type { ServerCapabilities } from '../types/lifecycle';
+import type { LoggingLevel } from '../types/logging';
+import { JsonSchemaValidator } from '../validation/json-schema';
+import { PromptRegistry, type PromptDefinition } from './prompts';
+import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
+import { ServerSession, type ServerSessionOptions } from './session';
+import { ToolRegistry, type ToolArguments, type ToolDefinition } from './tools';
+
+/** true: always declare; false: never; absent: declare when the kind has entries at initialize time. */
+export interface CapabilityOptions {
+  tools?: boolean;
+  resources?: boolean;
+  prompts?: boolean;
+  completions?: boolean;
+  /** Declared unless false. */
+  logging?: boolean;
+}
+
+export interface ServerDefinitionOptions {
+  instructions?: string;
+  capabilities?: CapabilityOptions;
+  /** Items per page of tools/list, resources/list, resources/templates/list and prompts/list. */
+  pageSize?: number;
+  /** Threshold for notifications/message until the client sends logging/setLevel. */
+  defaultLogLevel?: LoggingLevel;
+}
+
+export type DefinitionChange =
+  | { kind: 'tools' | 'resources' | 'prompts' }
+  | { kind: 'resource-updated'; uri: string };
+
+/**
+ * What a server offers: its identity, tools, resources and prompts. One definition serves
+ * any number of sessions; changes made at run time reach every live session as
+ * list_changed notifications.
+ */
+export class McpServerDefinition {
+  readonly info: Implementation;
+  readonly instructions: string | undefined;
+  readonly pageSize: number;
+  readonly defaultLogLevel: LoggingLevel;
+  readonly tools: ToolRegistry;
+  readonly resources = new ResourceRegistry();
+  readonly prompts = new PromptRegistry();
+  private readonly capabilityOptions: CapabilityOptions;
+  private readonly listeners = new Set<(change: DefinitionChange) => void>();
+
+  constructor(info: Implementation, options: ServerDefinitionOptions = {}) {
+    const pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new DefinitionError('pageSize must be a positive integer');
+    this.info = info;
+    this.instructions = options.instructions;
+    this.pageSize = pageSize;
+    this.defaultLogLevel = options.defaultLogLevel ?? 'info';
+    this.capabilityOptions = options.capabilities ?? {};
+    this.tools = new ToolRegistry(new JsonSchemaValidator());
+  }
+
+  /** The generic parameter types the handler's arguments; they are validated against inputSchema. */
+  addTool<Args extends ToolArguments = ToolArguments>(definition: ToolDefinition<Args>): this {
+    this.tools.add(definition as unknown as ToolDefinition);
+    this.emit({ kind: 'tools' });
+    return this;
+  }
+
+  removeTool(name: string): boolean {
+    return this.removed(this.tools.remove(name), 'tools');
+  }
+
+  addResource(definition: ResourceDefinition): this {
+    this.resources.add(definition);
+    this.emit({ kind: 'resources' });
+    return this;
+  }
+
+  removeResource(uri: string): boolean {
+    return this.removed(this.resources.remove(uri), 'resources');
+  }
+
+  addResourceTemplate(definition: ResourceTemplateDefinition): this {
+    this.resources.addTemplate(definition);
+    this.emit({ kind: 'resources' });
+    return this;
+  }
+
+  removeResourceTemplate(uriTemplate: string): boolean {
+    return this.removed(this.resources.removeTemplate(uriTemplate), 'resources');
+  }
+
+  addPrompt(definition: PromptDefinition): this {
+    this.prompts.add(definition);
+    this.emit({ kind: 'prompts' });
+    return this;
+  }
+
+  removePrompt(name: string): boolean {
+    return this.removed(this.prompts.remove(name), 'prompts');
+  }
+
+  /** Sends notifications/resources/updated to every session subscribed to `uri`. */
+  notifyResourceUpdated(uri: string): void {
+    this.emit({ kind: 'resource-updated', uri });
+  }
+
+  /** The capabilities a session declares when it initializes now. */
+  capabilities(): ServerCapabilities {
+    const options = this.capabilityOptions;
+    const declare = (option: boolean | undefined, present: boolean): boolean => option ?? present;
+    const capabilities: ServerCapabilities = {};
+    if (declare(options.tools, this.tools.size > 0)) capabilities.tools = { listChanged: true };
+    if (declare(options.resources, this.resources.size > 0)) capabilities.resources = { subscribe: true, listChanged: true };
+    if (declare(options.prompts, this.prompts.size > 0)) capabilities.prompts = { listChanged: true };
+    if (declare(options.completions, this.prompts.hasCompleters || this.resources.hasCompleters)) capabilities.completions = {};
+    if (options.logging !== false) capabilities.logging = {};
+    return capabilities;
+  }
+
+  createSession(options: ServerSessionOptions): ServerSession {
+    return new ServerSession(this, options);
+  }
+
+  /** Sessions listen here; returns the function that stops listening. */
+  subscribe(listener: (change: DefinitionChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private removed(done: boolean, kind: 'tools' | 'resources' | 'prompts'): boolean {
+    if (done) this.emit({ kind });
+    return done;
+  }
+
+  private emit(change: DefinitionChange): void {
+    for (const listener of [...this.listeners]) listener(change);
+  }
+}
+
+/** Fluent construction of a {@link McpServerDefinition}. */
+export class ServerDefinitionBuilder {
+  private readonly steps: ((definition: McpServerDefinition) => void)[] = [];
+
+  constructor(
+    private readonly info: Implementation,
+    private readonly options: ServerDefinitionOptions = {},
+  ) {}
+
+  tool<Args extends ToolArguments = ToolArguments>(definition: ToolDefinition<Args>): this {
+    this.steps.push((target) => target.addTool(definition));
+    return this;
+  }
+
+  resource(definition: ResourceDefinition): this {
+    this.steps.push((target) => target.addResource(definition));
+    return this;
+  }
+
+  resourceTemplate(definition: ResourceTemplateDefinition): this {
+    this.steps.push((target) => target.addResourceTemplate(definition));
+    return this;
+  }
+
+  prompt(definition: PromptDefinition): this {
+    this.steps.push((target) => target.addPrompt(definition));
+    return this;
+  }
+
+  /** Throws {@link DefinitionError} for duplicates or schemas that do not compile. */
+  build(): McpServerDefinition {
+    const definition = new McpServerDefinition(this.info, this.options);
+    for (const step of this.steps) step(definition);
+    return definition;
+  }
+}
+
+export function defineServer(info: Implementation, options?: ServerDefinitionOptions): ServerDefinitionBuilder {
+  return new ServerDefinitionBuilder(info, options);
+}

@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import { isPlainObject, isRequestId } from '../jsonrpc/codec';
+import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
+import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
+import { Emitter } from '../protocol/emitter';
+import { CapabilityNotSupportedError, SessionStateError } from '../protocol/errors';
+import { paginate } from '../protocol/pagination';
+import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString } from '../protocol/params';
+import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
+import { expectResult } from '../protocol/results';
+import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
+import type { Implementation, Meta } from '../types/base';
+import type { CompleteResult } from '../types/completion';
+import type { ElicitParams, ElicitResult } from '../types/elicitation';
+import type { ClientCapabilities, InitializeResult, ServerCapabilities } from '../types/lifecycle';
+import { isLoggingLevel, levelPasses, type LoggingLevel, type LoggingMessageParams } from '../types/logging';
+import type { ProgressParams } from '../types/notifications';
+import type { ListRootsResult } from '../types/roots';
+import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
+import type { RequestContext, ServerSessionHandle } from './context';
+import type { DefinitionChange, McpServerDefinition } from './definition';
+
+/** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
+export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
+
+export interface ServerSessionOptions {
+  /** Where every outgoing message goes; the session's only output. */
+  send: SendFn;
+  /** Defaults to a random UUID. */
+  id?: string;
+  /** Transport failures, stray responses, listener throws: never thrown into the caller of receive(). */
+  onError?: (error: Error) => void;
+  maxFrameBytes?: number;
+  /** Timeout for server-to-client requests (sampling, elicitation, roots, ping); default 60 s, 0 for none. */
+  requestTimeoutMs?: number;
+}
+
+export interface ServerSessionEvents {
+  initialized: undefined;
+  rootsListChanged: undefined;
+  close: undefined;
+}
+
+const NOT_CANCELLABLE = new Set(['initialize']);
+
+/**
+ * One MCP session on the server side. Its input is "a decoded message (or a frame of text)
+ * arrived" — {@link receive} / {@link receiveText} — and its only output is the `send`
+ * callback, so a transport, a test or an actor mailbox can drive it alike.
+ */
+export class ServerSession implements ServerSessionHandle {
+  readonly id: string;
+  private readonly peer: Peer;
+  private readonly events: Emitter<ServerSessionEvents>;
+  private readonly onError: (error: Error) => void;
+  private readonly stopListening: () => void;
+  private readonly subscriptions = new Set<string>();
+  private sessionState: ServerSessionState = 'awaiting-initialize';
+  private version: ProtocolVersion | undefined;
+  private client: Implementation | undefined;
+  private clientCaps: ClientCapabilities | undefined;
+  private capabilities: ServerCapabilities = {};
+  private logLevel: LoggingLevel;
+
+  constructor(
+    private readonly definition: McpServerDefinition,
+    options: ServerSessionOptions,
+  ) {
+    this.id = options.id ?? randomUUID();
+    this.onError = options.onError ?? (() => undefined);
+    this.events = new Emitter<ServerSessionEvents>((error) => this.onError(asError(error)));
+    this.logLevel = definition.defaultLogLevel;
+    this.peer = new Peer({
+      send: options.send,
+      onRequest: (request) => this.handleRequest(request),
+      onNotification: (notification) => this.handleNotification(notification),
+      onError: this.onError,
+      batching: () => ({ allow: allowsBatches(this.version), protocolVersion: this.version }),
+      maxFrameBytes: options.maxFrameBytes,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      uncancellable: NOT_CANCELLABLE,
+    });
+    this.stopListening = definition.subscribe((change) => this.onDefinitionChange(change));
+  }
+
+  get state(): ServerSessionState {
+    return this.sessionState;
+  }
+
+  get protocolVersion(): ProtocolVersion | undefined {
+    return this.version;
+  }
+
+  get clientInfo(): Implementation | undefined {
+    return this.client;
+  }
+
+  get clientCapabilities(): ClientCapabilities | undefined {
+    return this.clientCaps;
+  }
+
+  /** The capabilities this session declared in its initialize result. */
+  get serverCapabilities(): ServerCapabilities {
+    return this.capabilities;
+  }
+
+  get loggingLevel(): LoggingLevel {
+    return this.logLevel;
+  }
+
+  /** Uris this session's client subscribed to. */
+  get subscribedResources(): ReadonlySet<string> {
+    return this.subscriptions;
+  }
+
+  /** Requests from the client still being handled. */
+  get inFlightCount(): number {
+    return this.peer.inFlightCount;
+  }
+
+  /** A decoded message or batch arrived. Never throws: bad input is answered with an error response. */
+  receive(payload: JsonRpcPayload): void {
+    this.peer.receive(payload);
+  }
+
+  /** A frame of text arrived (one NDJSON line, one WebSocket message...). Never throws. */
+  receiveText(text: string): void {
+    this.peer.receiveText(text);
+  }
+
+  /** The transport rejected a frame before it could be read (e.g. an oversize line). */
+  receiveFrameError(error: JsonRpcError): void {
+    this.peer.receiveFrameError(error);
+  }
+
+  on<E extends keyof ServerSessionEvents>(event: E, listener: (payload: ServerSessionEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Resolves when no client request is being handled (e.g. before a graceful stop). */
+  drain(): Promise<void> {
+    return this.peer.drain();
+  }
+
+  /** Aborts in-flight handlers, rejects pending server-to-client requests, stops notifications. */
+  close(): void {
+    if (this.sessionState === 'closed') return;
+    this.sessionState = 'closed';
+    this.stopListening();
+    this.peer.close();
+    this.events.emit('close', undefined);
+    this.events.clear();
+  }
+
+  createMessage(params: CreateMessageParams, options?: RequestOptions): Promise<CreateMessageResult> {
+    return this.clientRequest('sampling', 'sampling/createMessage', params, options, () => this.clientCaps?.sampling !== undefined)
+      .then((result) => expectResult(result, 'sampling/createMessage', { role: 'string', content: 'array|object', model: 'string' }) as CreateMessageResult);
+  }
+
+  elicit(params: ElicitParams, options?: RequestOptions): Promise<ElicitResult> {
+    if (this.version !== undefined && !versionAtLeast(this.version, '2025-06-18')) {
+      return Promise.reject(new CapabilityNotSupportedError('elicitation', `Elicitation needs protocol 2025-06-18 or later, not ${this.version}`));
+    }
+    const url = params.mode === 'url';
+    const supported = (): boolean => {
+      const caps = this.clientCaps?.elicitation;
+      if (caps === undefined) return false;
+      // An empty elicitation capability means form mode only (the pre-2025-11-25 meaning).
+      return url ? caps.url !== undefined : caps.form !== undefined || caps.url === undefined;
+    };
+    return this.clientRequest(url ? 'elicitation.url' : 'elicitation', 'elicitation/create', params, options, supported)
+      .then((result) => expectResult(result, 'elicitation/create', { action: 'string' }) as ElicitResult);
+  }
+
+  listRoots(options?: RequestOptions): Promise<ListRootsResult> {
+    return this.clientRequest('roots', 'roots/list', undefined, options, () => this.clientCaps?.roots !== undefined)
+      .then((result) => expectResult(result, 'roots/list', { roots: 'array' }) as ListRootsResult);
+  }
+
+  async ping(options?: RequestOptions): Promise<void> {
+    if (this.sessionState === 'closed') throw new SessionStateError('Session is closed');
+    await this.peer.request('ping', undefined, options);
+  }
+
+  log(level: LoggingLevel, data: unknown, logger?: string): void {
+    if (this.capabilities.logging === undefined || this.version === undefined || this.sessionState === 'closed') return;
+    if (!levelPasses(level, this.logLevel)) return;
+    const params: LoggingMessageParams = { level, data };
+    if (logger !== undefined) params.logger = logger;
+    this.peer.notify('notifications/message', params);
+  }
+
+  /** notifications/resources/updated, if this session's client subscribed to `uri`. */
+  notifyResourceUpdated(uri: string): void {
+    if (this.subscriptions.has(uri)) this.peer.notify('notifications/resources/updated', { uri });
+  }
+
+  private clientRequest(
+    capability: string,
+    method: string,
+    params: object | undefined,
+    options: RequestOptions | undefined,
+    supported: () => boolean,
+  ): Promise<unknown> {
+    if (this.sessionState === 'closed') return Promise.reject(new SessionStateError('Session is closed'));
+    if (this.clientCaps === undefined) return Promise.reject(new SessionStateError(`${method} needs an initialized session`));
+    if (!supported()) return Promise.reject(new CapabilityNotSupportedError(capability));
+    return this.peer.request(method, params, options);
+  }
+
+  private async handleRequest(request: IncomingRequest): Promise<unknown> {
+    const { method } = request;
+    if (method === 'initialize') return this.initialize(objectParams(request.params));
+    if (method === 'ping') return {};
+    if (this.sessionState === 'awaiting-initialize') {
+      throw new InvalidRequestError(`${method} is not allowed before initialize`);
+    }
+    const version = this.version as ProtocolVersion;
+    const params = objectParams(request.params);
+    const ctx = this.context(request, params);
+    const pageSize = this.definition.pageSize;
+    switch (method) {
+      case 'tools/list': {
+        this.require('tools', method);
+        const page = paginate(this.definition.tools.list(version), optionalString(params, 'cursor'), pageSize);
+        return withCursor({ tools: page.items }, page.nextCursor);
+      }
+      case 'tools/call':
+        this.require('tools', method);
+        return this.definition.tools.call(params, ctx, version);
+      case 'resources/list': {
+        this.require('resources', method);
+        const cursor = optionalString(params, 'cursor');
+        const page = paginate(await this.definition.resources.list(ctx), cursor, pageSize);
+        return withCursor({ resources: page.items }, page.nextCursor);
+      }
+      case 'resources/templates/list': {
+        this.require('resources', method);
+        const page = paginate(this.definition.resources.listTemplates(), optionalString(params, 'cursor'), pageSize);
+        return withCursor({ resourceTemplates: page.items }, page.nextCursor);
+      }
+      case 'resources/read':
+        this.require('resources', method);
+        return this.definition.resources.read(requireString(params, 'uri'), ctx);
+      case 'resources/subscribe':
+        this.require('resources', method);
+        this.subscriptions.add(requireString(params, 'uri'));
+        return {};
+      case 'resources/unsubscribe':
+        this.require('resources', method);
+        this.subscriptions.delete(requireString(params, 'uri'));
+        return {};
+      case 'prompts/list': {
+        this.require('prompts', method);
+        const page = paginate(this.definition.prompts.list(), optionalString(params, 'cursor'), pageSize);
+        return withCursor({ prompts: page.items }, page.nextCursor);
+      }
+      case 'prompts/get':
+        this.require('prompts', method);
+        return this.definition.prompts.get(requireString(params, 'name'), optionalStringRecord(params, 'arguments') ?? {}, ctx);
+      case 'completion/complete':
+        this.require('completions', method);
+        return this.complete(params, ctx);
+      case 'logging/setLevel': {
+        this.require('logging', method);
+        const level = params.level;
+        if (!isLoggingLevel(level)) throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
+        this.logLevel = level;
+        return {};
+      }
+      default:
+        throw new MethodNotFoundError(`Method not found: ${method}`);
+    }
+  }
+
+  private initialize(params: JsonObject): InitializeResult {
+    if (this.sessionState !== 'awaiting-initialize') throw new InvalidRequestError('initialize may be sent only once');
+    const requested = requireString(params, 'protocolVersion');
+    const capabilities = requireObject(params, 'capabilities');
+    const clientInfo = requireObject(params, 'clientInfo');
+    if (typeof clientInfo.name !== 'string' || typeof clientInfo.version !== 'string') {
+      throw new InvalidParamsError('clientInfo needs a name and a version');
+    }
+    this.version = negotiateProtocolVersion(requested);
+    this.clientCaps = capabilities as ClientCapabilities;
+    this.client = clientInfo as unknown as Implementation;
+    this.capabilities = this.definition.capabilities();
+    this.sessionState = 'initializing';
+    const result: InitializeResult = {
+      protocolVersion: this.version,
+      capabilities: this.capabilities,
+      serverInfo: this.definition.info,
+    };
+    if (this.definition.instructions !== undefined) result.instructions = this.definition.instructions;
+    return result;
+  }
+
+  private async complete(params: JsonObject, ctx: RequestContext): Promise<CompleteResult> {
+    const ref = requireObject(params, 'ref');
+    const argument = requireObject(params, 'argument');
+    const name = requireString(argument, 'name');
+    const value = requireString(argument, 'value');
+    const context = { arguments: optionalStringRecord(optionalObject(params, 'context') ?? {}, 'arguments') ?? {} };
+    if (ref.type === 'ref/prompt') {
+      return { completion: await this.definition.prompts.complete(requireString(ref, 'name'), name, value, context, ctx) };
+    }
+    if (ref.type === 'ref/resource') {
+      return { completion: await this.definition.resources.complete(requireString(ref, 'uri'), name, value, context, ctx) };
+    }
+    throw new InvalidParamsError(`Unknown completion reference type: ${String(ref.type)}`);
+  }
+
+  private handleNotification(notification: JsonRpcNotification): void {
+    switch (notification.method) {
+      case 'notifications/initialized':
+        if (this.sessionState === 'initializing') {
+          this.sessionState = 'ready';
+          this.events.emit('initialized', undefined);
+        }
+        return;
+      case 'notifications/roots/list_changed':
+        this.events.emit('rootsListChanged', undefined);
+        return;
+      default:
+        // cancelled and progress are handled by the peer; unknown notifications are ignored.
+        return;
+    }
+  }
+
+  private context(request: IncomingRequest, params: JsonObject): RequestContext {
+    const meta = isPlainObject(params._meta) ? (params._meta as Meta) : undefined;
+    const token = meta?.progressToken;
+    let last = -Infinity;
+    return {
+      requestId: request.id,
+      method: request.method,
+      signal: request.signal,
+      meta,
+      session: this,
+      progress: (progress, total, message) => {
+        // Progress is only meaningful for a request that is still running.
+        if (!isRequestId(token) || request.signal.aborted || !this.peer.isInFlight(request.id) || !(progress > last)) return;
+        last = progress;
+        const notification: ProgressParams = { progressToken: token, progress };
+        if (total !== undefined) notification.total = total;
+        if (message !== undefined) notification.message = message;
+        this.peer.notify('notifications/progress', notification);
+      },
+      log: (level, data, logger) => this.log(level, data, logger),
+    };
+  }
+
+  /** A method whose capability this session did not declare does not exist for the client. */
+  private require(capability: keyof ServerCapabilities, method: string): void {
+    if (this.capabilities[capability] === undefined) throw new MethodNotFoundError(`Method not found: ${method}`);
+  }
+
+  private onDefinitionChange(change: DefinitionChange): void {
+    if (change.kind === 'resource-updated') {
+      if (this.sessionState !== 'closed') this.notifyResourceUpdated(change.uri);
+      return;
+    }
+    // list_changed only once the client has said it is ready, and only for what it was told about.
+    if (this.sessionState !== 'ready' || this.capabilities[change.kind] === undefined) return;
+    this.peer.notify(`notifications/${change.kind}/list_changed`);
+  }
+}
+
+function withCursor<T extends object>(result: T, nextCursor: string | undefined): T & { nextCursor?: string } {
+  return nextCursor === undefined ? result : { ...result, nextCursor };
+}

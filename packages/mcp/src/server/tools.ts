@@ -1,0 +1,149 @@
+import { isPlainObject } from '../jsonrpc/codec';
+import { InternalError, InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
+import type { JsonObject } from '../jsonrpc/types';
+import { DefinitionError } from '../protocol/errors';
+import { optionalObject, requireString } from '../protocol/params';
+import { type ProtocolVersion, versionAtLeast } from '../protocol/versions';
+import type { Icon, Meta } from '../types/base';
+import type { ContentBlock } from '../types/content';
+import type { CallToolResult, ObjectSchema, Tool, ToolAnnotations } from '../types/tools';
+import type { JsonSchemaValidator, Validator } from '../validation/json-schema';
+import type { RequestContext } from './context';
+
+/** A handler may leave out `content`; it is then derived from structuredContent. */
+export type ToolHandlerResult = Omit<CallToolResult, 'content'> & { content?: ContentBlock[] };
+
+export type ToolArguments = { [name: string]: unknown };
+
+export interface ToolDefinition<Args extends ToolArguments = ToolArguments> {
+  name: string;
+  title?: string;
+  description?: string;
+  /** Defaults to `{ type: 'object' }`. Draft 2020-12 unless `$schema` names draft-07 or 2019-09. */
+  inputSchema?: ObjectSchema;
+  /** When set, every successful result must carry structuredContent matching it. */
+  outputSchema?: ObjectSchema;
+  annotations?: ToolAnnotations;
+  icons?: Icon[];
+  _meta?: Meta;
+  /** Arguments arrive already validated against inputSchema. A throw becomes an isError result. */
+  handler(args: Args, ctx: RequestContext): ToolHandlerResult | Promise<ToolHandlerResult>;
+}
+
+interface RegisteredTool {
+  definition: ToolDefinition;
+  descriptor: Tool;
+  validateInput: Validator;
+  validateOutput: Validator | undefined;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, RegisteredTool>();
+
+  constructor(private readonly validator: JsonSchemaValidator) {}
+
+  get size(): number {
+    return this.tools.size;
+  }
+
+  has(name: string): boolean {
+    return this.tools.has(name);
+  }
+
+  /** Compiles the schemas now, so a bad schema fails at definition time rather than per call. */
+  add(definition: ToolDefinition): void {
+    if (this.tools.has(definition.name)) throw new DefinitionError(`Tool ${definition.name} is already defined`);
+    const inputSchema = definition.inputSchema ?? { type: 'object' as const };
+    if (inputSchema.type !== 'object') throw new DefinitionError(`Tool ${definition.name}: inputSchema must have type "object"`);
+    if (definition.outputSchema && definition.outputSchema.type !== 'object') {
+      throw new DefinitionError(`Tool ${definition.name}: outputSchema must have type "object"`);
+    }
+    const descriptor: Tool = { name: definition.name, inputSchema };
+    if (definition.title !== undefined) descriptor.title = definition.title;
+    if (definition.description !== undefined) descriptor.description = definition.description;
+    if (definition.outputSchema !== undefined) descriptor.outputSchema = definition.outputSchema;
+    if (definition.annotations !== undefined) descriptor.annotations = definition.annotations;
+    if (definition.icons !== undefined) descriptor.icons = definition.icons;
+    if (definition._meta !== undefined) descriptor._meta = definition._meta;
+    this.tools.set(definition.name, {
+      definition,
+      descriptor,
+      validateInput: this.validator.compile(inputSchema),
+      validateOutput: definition.outputSchema ? this.validator.compile(definition.outputSchema) : undefined,
+    });
+  }
+
+  remove(name: string): boolean {
+    return this.tools.delete(name);
+  }
+
+  /** Descriptors as the given revision knows them (outputSchema arrived in 2025-06-18). */
+  list(version: ProtocolVersion): Tool[] {
+    const structured = versionAtLeast(version, '2025-06-18');
+    return [...this.tools.values()].map(({ descriptor }) => {
+      if (structured || descriptor.outputSchema === undefined) return descriptor;
+      const { outputSchema: _dropped, ...older } = descriptor;
+      return older;
+    });
+  }
+
+  async call(params: JsonObject, ctx: RequestContext, version: ProtocolVersion): Promise<CallToolResult> {
+    const name = requireString(params, 'name');
+    const tool = this.tools.get(name);
+    if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
+    const args = optionalObject(params, 'arguments') ?? {};
+
+    const input = tool.validateInput(args);
+    if (!input.valid) {
+      const message = `Invalid arguments for tool ${name}: ${input.message}`;
+      // 2025-11-25 (SEP-1303) reports these as tool errors so the model can correct itself;
+      // earlier revisions list them among protocol errors.
+      if (versionAtLeast(version, '2025-11-25')) return errorResult(message);
+      throw new InvalidParamsError(message);
+    }
+
+    let raw: ToolHandlerResult;
+    try {
+      raw = await tool.definition.handler(args, ctx);
+    } catch (error) {
+      // An explicit protocol error stays one; anything else is the tool's failure to report.
+      if (error instanceof JsonRpcError) throw error;
+      return errorResult(error instanceof Error ? error.message : String(error));
+    }
+    const result = normalizeResult(name, raw);
+
+    if (tool.validateOutput && !result.isError) {
+      if (result.structuredContent === undefined) {
+        throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
+      }
+      const output = tool.validateOutput(result.structuredContent);
+      if (!output.valid) throw new InternalError(`Tool ${name} returned structuredContent not matching its outputSchema: ${output.message}`);
+    }
+    if (!versionAtLeast(version, '2025-06-18') && result.structuredContent !== undefined) {
+      delete result.structuredContent;
+    }
+    return result;
+  }
+}
+
+function errorResult(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+function normalizeResult(name: string, raw: unknown): CallToolResult {
+  if (!isPlainObject(raw)) throw new InternalError(`Tool ${name} returned a non-object result`);
+  const content = raw.content;
+  if (content !== undefined && !(Array.isArray(content) && content.every(isPlainObject))) {
+    throw new InternalError(`Tool ${name} returned content that is not an array of content blocks`);
+  }
+  const structured = raw.structuredContent;
+  if (structured !== undefined && !isPlainObject(structured)) {
+    throw new InternalError(`Tool ${name} returned structuredContent that is not an object`);
+  }
+  const result = { ...raw } as CallToolResult;
+  if (content === undefined) {
+    // The spec asks tools returning structured content to mirror it as text for older clients.
+    result.content = structured === undefined ? [] : [{ type: 'text', text: JSON.stringify(structured) }];
+  }
+  return result;
+}

@@ -1,0 +1,94 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { ClientSession, type ClientSessionOptions } from '../client/session';
+import type { McpServerDefinition } from '../server/definition';
+import type { ServerSession, ServerSessionOptions } from '../server/session';
+import { NdjsonTransport } from './ndjson';
+
+export interface ServeStdioOptions extends Omit<ServerSessionOptions, 'send'> {
+  /** Default process.stdin. */
+  stdin?: Readable;
+  /** Default process.stdout. Logs must go to stderr: stdout carries only messages. */
+  stdout?: Writable;
+  maxLineBytes?: number;
+}
+
+export interface StdioServer {
+  session: ServerSession;
+  transport: NdjsonTransport;
+  /** Resolves when stdin ends or close() is called. */
+  closed: Promise<void>;
+  close(): void;
+}
+
+/** Serves one session over stdin/stdout, the MCP stdio transport's server side. */
+export function serveStdio(definition: McpServerDefinition, options: ServeStdioOptions = {}): StdioServer {
+  const { stdin = process.stdin, stdout = process.stdout, maxLineBytes, ...sessionOptions } = options;
+  const transport = new NdjsonTransport(stdin, stdout, {
+    maxLineBytes,
+    endOnClose: stdout !== process.stdout,
+    onError: sessionOptions.onError,
+  });
+  const session = definition.createSession({ ...sessionOptions, send: transport.send });
+  const closed = new Promise<void>((resolve) => transport.onClose(resolve));
+  transport.attach(session);
+  return { session, transport, closed, close: () => transport.close() };
+}
+
+export interface SpawnStdioClientOptions extends Omit<ClientSessionOptions, 'send'> {
+  command: string;
+  args?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where the server's stderr (its log channel) goes; default inherit. */
+  stderr?: 'inherit' | 'ignore';
+  maxLineBytes?: number;
+  /** How long close() waits after closing stdin, then after SIGTERM, before escalating. Default 2000 ms. */
+  shutdownGraceMs?: number;
+}
+
+export interface StdioClient {
+  client: ClientSession;
+  child: ChildProcessByStdio<Writable, Readable, null>;
+  /** Closes stdin, then SIGTERM, then SIGKILL, as the stdio transport's shutdown prescribes. */
+  close(): Promise<void>;
+}
+
+/** Spawns a server process and completes the initialize handshake with it. */
+export async function spawnStdioClient(options: SpawnStdioClientOptions): Promise<StdioClient> {
+  const { command, args = [], cwd, env, stderr = 'inherit', maxLineBytes, shutdownGraceMs = 2000, ...clientOptions } = options;
+  const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', stderr] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const transport = new NdjsonTransport(child.stdout, child.stdin, { maxLineBytes, onError: clientOptions.onError });
+  const client = new ClientSession({ ...clientOptions, send: transport.send });
+  transport.attach(client);
+
+  const close = async (): Promise<void> => {
+    transport.close();
+    const waitExit = (ms: number): Promise<boolean> =>
+      Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+      ]);
+    if (await waitExit(shutdownGraceMs)) return;
+    child.kill('SIGTERM');
+    if (await waitExit(shutdownGraceMs)) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  try {
+    await client.connect();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { client, child, close };
+}

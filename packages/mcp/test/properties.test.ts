@@ -1,0 +1,234 @@
+import fc from 'fast-check';
+import {
+  decodeFrame,
+  encodePayload,
+  ErrorCode,
+  type JsonRpcMessage,
+  type JsonRpcPayload,
+  McpErrorCode,
+  type ServerSession,
+} from '@erlmcp/mcp';
+import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
+import { Outbox, readyServer } from './helpers/wire';
+
+/** JSON turns -0 into 0; keep generated values in the set JSON can carry exactly. */
+function jsonSafe<T>(value: T): T {
+  if (Object.is(value, -0)) return 0 as T;
+  if (Array.isArray(value)) return value.map(jsonSafe) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonSafe(item)])) as T;
+  }
+  return value;
+}
+
+const json = fc.jsonValue({ maxDepth: 3 }).map(jsonSafe);
+const id = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map(jsonSafe));
+const method = fc.oneof(
+  fc.constantFrom('ping', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete', 'logging/setLevel', 'initialize'),
+  fc.string({ maxLength: 20 }),
+);
+const params = fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 4 }), fc.array(json, { maxLength: 4 }));
+const errorObject = fc.record({ code: fc.integer(), message: fc.string({ maxLength: 20 }), data: json }, { requiredKeys: ['code', 'message'] });
+
+const request = fc.record({ jsonrpc: fc.constant('2.0' as const), id, method, params }, { requiredKeys: ['jsonrpc', 'id', 'method'] });
+const notification = fc.record({ jsonrpc: fc.constant('2.0' as const), method, params }, { requiredKeys: ['jsonrpc', 'method'] });
+const success = fc.record({ jsonrpc: fc.constant('2.0' as const), id, result: json });
+const failure = fc.record({ jsonrpc: fc.constant('2.0' as const), id, error: errorObject });
+const message: fc.Arbitrary<JsonRpcMessage> = fc.oneof(request, notification, success, failure);
+
+describe('codec properties', () => {
+  test('decode(encode(message)) is the message', () => {
+    fc.assert(
+      fc.property(message, (original) => {
+        expect(decodeFrame(encodePayload(original))).toEqual({ kind: 'single', message: original });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('batches round-trip when allowed', () => {
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), (batch) => {
+        expect(decodeFrame(encodePayload(batch), { allowBatch: true })).toEqual({
+          kind: 'batch',
+          entries: batch.map((item) => ({ ok: true, message: item })),
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+type Mutation =
+  | { kind: 'drop'; key: string }
+  | { kind: 'replace'; key: string; value: unknown }
+  | { kind: 'extra'; key: string; value: unknown }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'batch' };
+
+/** Breaks a valid message in one of the ways peers break them. */
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('drop' as const), key: fc.constantFrom('jsonrpc', 'id', 'method', 'result', 'error') }),
+  fc.record({ kind: fc.constant('replace' as const), key: fc.constantFrom('jsonrpc', 'id', 'method', 'params', 'result', 'error'), value: json }),
+  fc.record({ kind: fc.constant('extra' as const), key: fc.string({ minLength: 1, maxLength: 6 }), value: json }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('batch' as const) }),
+);
+
+function mutate(original: JsonRpcMessage, change: Mutation): string {
+  const copy: Record<string, unknown> = { ...original };
+  switch (change.kind) {
+    case 'drop':
+      delete copy[change.key];
+      return JSON.stringify(copy);
+    case 'replace':
+    case 'extra':
+      copy[change.key] = change.value;
+      return JSON.stringify(copy);
+    case 'truncate': {
+      const text = JSON.stringify(copy);
+      return text.slice(0, change.at % text.length);
+    }
+    case 'batch':
+      return JSON.stringify([copy]);
+  }
+}
+
+const malformedFrame = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  json.map((value) => JSON.stringify(value)),
+  fc.tuple(message, mutation).map(([original, change]) => mutate(original, change)),
+  message.map((valid) => JSON.stringify(valid)),
+);
+
+type Expectation = { reply: false } | { reply: true; id: string | number | undefined };
+
+const KNOWN_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/** An oracle written from JSON-RPC 2.0 itself, independent of the codec under test. */
+function expectationFor(value: unknown, parsed: boolean): Expectation {
+  if (!parsed) return { reply: true, id: undefined };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reply: true, id: undefined };
+  const object = value as Record<string, unknown>;
+  const validId = typeof object.id === 'string' || (typeof object.id === 'number' && Number.isFinite(object.id));
+  const hasMethod = object.method !== undefined;
+  if (!hasMethod && (object.result !== undefined || object.error !== undefined)) return { reply: false };
+  if (hasMethod && object.id === undefined) {
+    const validNotification =
+      object.jsonrpc === '2.0' &&
+      typeof object.method === 'string' &&
+      (object.params === undefined || (typeof object.params === 'object' && object.params !== null)) &&
+      Object.keys(object).every((key) => KNOWN_KEYS.has(key));
+    return validNotification ? { reply: false } : { reply: true, id: undefined };
+  }
+  return { reply: true, id: validId ? (object.id as string | number) : undefined };
+}
+
+function parse(text: string): { parsed: boolean; value: unknown } {
+  try {
+    return { parsed: true, value: JSON.parse(text) };
+  } catch {
+    return { parsed: false, value: undefined };
+  }
+}
+
+const SPEC_ERROR_CODES = new Set<number>([
+  ErrorCode.ParseError,
+  ErrorCode.InvalidRequest,
+  ErrorCode.MethodNotFound,
+  ErrorCode.InvalidParams,
+  McpErrorCode.ResourceNotFound,
+]);
+
+function checkReply(reply: unknown, expected: { id: string | number | undefined }): void {
+  const response = reply as Record<string, any>;
+  expect(response.jsonrpc).toBe('2.0');
+  if (expected.id === undefined) expect('id' in response).toBe(false);
+  else expect(response.id).toBe(expected.id);
+  if ('error' in response) {
+    expect(Object.keys(response).sort()).toEqual(expected.id === undefined ? ['error', 'jsonrpc'] : ['error', 'id', 'jsonrpc']);
+    expect(SPEC_ERROR_CODES.has(response.error.code)).toBe(true);
+    expect(typeof response.error.message).toBe('string');
+  } else {
+    // Only a well-formed request may succeed (ping, a list, a read that matched...).
+    expect(expected.id).not.toBeUndefined();
+    expect(Object.keys(response).sort()).toEqual(['id', 'jsonrpc', 'result']);
+  }
+}
+
+/** The fixture with its long-running tool pre-released, so a random call to it cannot block a run. */
+function fuzzTarget() {
+  const hooks = fixtureHooks();
+  hooks.release.resolve();
+  return fixtureDefinition(hooks);
+}
+
+async function stillServes(session: ServerSession, out: Outbox, requestId: string): Promise<void> {
+  session.receive({ jsonrpc: '2.0', id: requestId, method: 'tools/call', params: { name: 'echo', arguments: { text: 'still here' } } });
+  const response = (await out.response(requestId)) as Record<string, any>;
+  expect(response.result).toEqual({ content: [{ type: 'text', text: 'still here' }] });
+}
+
+describe('session under random malformed frames', () => {
+  test('never throws, answers with spec-shaped errors (or stays silent for notifications and responses), keeps serving', async () => {
+    const { session, out } = await readyServer(fuzzTarget());
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(malformedFrame, { minLength: 1, maxLength: 12 }), async (frames) => {
+        for (const frame of frames) {
+          out.clear();
+          expect(() => session.receiveText(frame)).not.toThrow();
+          await session.drain();
+          const { parsed, value } = parse(frame);
+          const expected = expectationFor(value, parsed);
+          if (!expected.reply) {
+            expect(out.messages).toEqual([]);
+            continue;
+          }
+          expect(out.messages).toHaveLength(1);
+          checkReply(out.messages[0], expected);
+        }
+        out.clear();
+        await stillServes(session, out, `check-${run++}`);
+      }),
+      { numRuns: 500 },
+    );
+    expect(session.state).toBe('ready');
+  });
+
+  test('with batching (2025-03-26) each member is answered on its own, in one array', async () => {
+    const { session, out } = await readyServer(fuzzTarget(), { protocolVersion: '2025-03-26' });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(json, message, fc.tuple(message, mutation).map(([m, c]) => parse(mutate(m, c)).value)), { maxLength: 6 }), async (members) => {
+        out.clear();
+        const items = members.filter((member) => member !== undefined);
+        session.receiveText(JSON.stringify(items));
+        await session.drain();
+        if (items.length === 0) {
+          expect(out.messages).toHaveLength(1);
+          checkReply(out.messages[0], { id: undefined });
+          return;
+        }
+        const expectations = items.map((item) => expectationFor(item, true)).filter((e): e is Extract<Expectation, { reply: true }> => e.reply);
+        if (expectations.length === 0) {
+          expect(out.messages).toEqual([]);
+          return;
+        }
+        expect(out.messages).toHaveLength(1);
+        const replies = out.messages[0] as JsonRpcPayload;
+        expect(Array.isArray(replies)).toBe(true);
+        expect((replies as unknown[]).length).toBe(expectations.length);
+        for (const reply of replies as unknown[]) {
+          const replyId = (reply as { id?: string | number }).id;
+          expect(expectations.some((e) => e.id === replyId)).toBe(true);
+          checkReply(reply, { id: replyId });
+        }
+        out.clear();
+        await stillServes(session, out, `batch-check-${run++}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
