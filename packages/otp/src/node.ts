@@ -126,6 +126,7 @@ export class Node {
   joinCluster(peer: SchedulerPeer): void {
     this.peer = peer;
     this.names = peer.names;
+    this.scheduler.poll = peer.poll;
   }
 
   get isRunning(): boolean {

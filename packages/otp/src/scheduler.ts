@@ -36,6 +36,12 @@ export class Scheduler {
   private sliceSpent = false;
   private stopped = false;
   private immediate: NodeJS.Immediate | undefined;
+  /**
+   * Applies what other schedulers sent (the peer's inbox). Called as a drain
+   * starts and every few runs, so replies from other threads are not held up
+   * behind this thread's own work until the slice ends.
+   */
+  poll: (() => void) | null = null;
 
   constructor(
     readonly id: number,
@@ -92,6 +98,7 @@ export class Scheduler {
   private tick(): void {
     if (++this.runsSinceClock < 16) return;
     this.runsSinceClock = 0;
+    this.poll?.();
     this.now = performance.now();
     if (this.now - this.turnStart > this.sliceMs) this.sliceSpent = true;
   }
@@ -106,6 +113,7 @@ export class Scheduler {
       this.runsSinceClock = 0;
       setImmediate(this.closeTurn);
     }
+    this.poll?.();
     const queue = this.runQueue;
     while (queue.length > 0 && !this.sliceSpent) {
       const process = queue.shift()!;

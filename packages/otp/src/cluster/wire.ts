@@ -75,7 +75,9 @@ export class BatchWriter {
 
   op(op: Op): void {
     this.records++;
-    this.u8(op);
+    // Room for the op, a tag, an id and a small value at once: one bounds check for most records.
+    this.ensure(32);
+    this.buf[this.pos++] = op;
   }
 
   u8(value: number): void {
