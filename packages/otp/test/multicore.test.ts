@@ -100,6 +100,32 @@ describe('messages across schedulers', () => {
   });
 });
 
+describe('shared memory across schedulers', () => {
+  test('a SharedArrayBuffer in a message is the same memory on the other scheduler, in both directions', async () => {
+    const c = collector();
+    const worker = spawn({ module: fixture, export: 'sharedCounter' }, { scheduler: 1 });
+    const buffer = new SharedArrayBuffer(8);
+    const view = new Int32Array(buffer);
+    // The first message naming a buffer may reach the worker before the buffer does: it waits,
+    // and the plain messages sent after it still arrive after it.
+    send(worker, { buffer, add: 5, from: c.pid });
+    for (let n = 0; n < 3; n++) send(worker, { n, from: c.pid });
+    send(worker, { buffer, add: 2, from: c.pid });
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(await c.next());
+    expect(replies).toEqual([{ added: 5 }, { seen: 0 }, { seen: 1 }, { seen: 2 }, { added: 7 }]);
+    expect(Atomics.load(view, 0)).toBe(7);
+
+    send(worker, { make: true, from: c.pid });
+    const { made } = (await c.next(has('made'))) as { made: SharedArrayBuffer };
+    expect(Object.prototype.toString.call(made)).toBe('[object SharedArrayBuffer]'); // from another realm under jest
+    expect(Atomics.load(new Int32Array(made), 0)).toBe(42);
+    send(worker, { buffer: made, add: 1, from: c.pid });
+    expect(await c.next(has('added'))).toEqual({ added: 43 });
+    expect(Atomics.load(new Int32Array(made), 0)).toBe(43);
+  });
+});
+
 describe('GenServer across schedulers', () => {
   test('start by module and export, call, cast and names work from the other scheduler', async () => {
     const pid = await GenServer.start(counter, 5, { scheduler: 1, name: 'remote-counter' });

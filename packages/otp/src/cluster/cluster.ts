@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { RingBuffer, ThreadRegistry } from '@erlmcp/shm';
@@ -23,6 +23,14 @@ function workerEntry(): string {
 interface SchedulerThread {
   worker: Worker;
   api: Comlink.Remote<SchedulerApi>;
+  /** Carries shared buffers (postMessage can share them; rings cannot). */
+  shares: MessagePort;
+}
+
+/** A buffer published by one thread, for the others. */
+interface ShareMessage {
+  id: number;
+  buffer: SharedArrayBuffer;
 }
 
 /**
@@ -52,14 +60,32 @@ export class Cluster implements ClusterControl {
   }
 
   private startWorker(k: number): void {
-    const worker = new Worker(workerEntry(), { workerData: { handle: this.handle, scheduler: k, logLevel: this.logLevel } });
+    const channel = new MessageChannel();
+    const handle: ClusterHandle = { ...this.handle, shares: this.node.peer!.shares.entries() };
+    const worker = new Worker(workerEntry(), {
+      workerData: { handle, scheduler: k, logLevel: this.logLevel, shares: channel.port2 },
+      transferList: [channel.port2],
+    });
+    // A buffer a worker shares: keep it, and pass it to every other worker.
+    channel.port1.on('message', ({ id, buffer }: ShareMessage) => {
+      this.node.peer!.shares.receive(id, buffer);
+      this.broadcastShare(id, buffer, k);
+    });
+    channel.port1.unref();
     this.registry.watch(worker);
     const api = Comlink.wrap<SchedulerApi>(nodeEndpoint(worker));
     // Alive from now on: its ring buffers what is sent before the thread reads it.
     Atomics.store(this.control, Control.Alive + k, 1);
     worker.on('error', (error) => this.node.logger.error(`scheduler ${k} thread failed: ${error.message}`, { stack: error.stack }));
     worker.on('exit', (code) => this.onExit(k, worker, code));
-    this.threads[k] = { worker, api };
+    this.threads[k] = { worker, api, shares: channel.port1 };
+  }
+
+  /** Hands a buffer to every worker thread except `except`. */
+  broadcastShare(id: number, buffer: SharedArrayBuffer, except = -1): void {
+    for (let k = 1; k < this.threads.length; k++) {
+      if (k !== except) this.threads[k]?.shares.postMessage({ id, buffer } satisfies ShareMessage);
+    }
   }
 
   /** A scheduler thread died: its processes are gone; tell everyone, then start a replacement. */
@@ -111,6 +137,7 @@ export class Cluster implements ClusterControl {
     await Promise.all(
       threads.map(async (t) => {
         t.api[Comlink.releaseProxy]();
+        t.shares.close();
         await t.worker.terminate();
       }),
     );
@@ -138,6 +165,7 @@ export function startCluster(node: Node, schedulers: number, options: NodeOption
   Atomics.store(new Int32Array(handle.control), Control.Alive, 1);
   const cluster = new Cluster(node, handle, registry, names, options.logger === undefined ? options.logLevel : 'silent');
   node.cluster = cluster;
+  peer.publishShare = (id, buffer) => cluster.broadcastShare(id, buffer);
   cluster.startWorkers();
   peer.start();
   startLoadPublisher(node, peer, false);

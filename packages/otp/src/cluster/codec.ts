@@ -3,11 +3,12 @@ import { BadArgError } from '../errors';
 import { DownMessage, ExitMessage } from '../messages';
 import { Pid, Ref } from '../pid';
 import { Crash } from '../reason';
+import { MissingShareError, threadShares } from './shares';
 
 /**
  * msgpackr, taught the runtime's own values so they cross threads as
- * themselves: pids, refs, EXIT and DOWN messages, crash reasons, Maps and
- * Sets. A value msgpackr would silently drop (a function) is refused with a
+ * themselves: pids, refs, EXIT and DOWN messages, crash reasons, Maps,
+ * Sets, and SharedArrayBuffers (by reference: see shares.ts). A value msgpackr would silently drop (a function) is refused with a
  * BadArgError instead, so a send never loses part of a message.
  */
 /** A Map in transit: msgpack maps decode as plain objects, so Maps travel boxed under their own extension. */
@@ -15,10 +16,23 @@ class MapBox {
   constructor(readonly entries: [unknown, unknown][]) {}
 }
 
-/** The value with every Map inside boxed; the same value (no copy) when it holds none. */
+/**
+ * A SharedArrayBuffer in transit, found by its tag rather than instanceof: a
+ * buffer that came through a MessagePort may belong to another realm.
+ */
+class ShareBox {
+  constructor(readonly buffer: SharedArrayBuffer) {}
+}
+
+function isShared(value: object): value is SharedArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object SharedArrayBuffer]';
+}
+
+/** The value with every Map and SharedArrayBuffer inside boxed; the same value (no copy) when it holds none. */
 function boxMaps(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 64) return value;
   if (value instanceof Map) return new MapBox([...value].map(([k, v]) => [boxMaps(k, depth + 1), boxMaps(v, depth + 1)]));
+  if (isShared(value)) return new ShareBox(value);
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -67,6 +81,20 @@ function registerExtensions(): void {
       return new Crash(error, where);
     },
   });
+  addExtension({
+    Class: ShareBox,
+    type: 0x57,
+    write: (box: ShareBox) => {
+      const registry = threadShares.registry;
+      if (registry === null) throw new BadArgError('a SharedArrayBuffer can only be sent between schedulers of one node');
+      return registry.idOf(box.buffer);
+    },
+    read: (id: number) => {
+      const registry = threadShares.registry;
+      if (registry === null) throw new MissingShareError(id);
+      return registry.get(id);
+    },
+  });
   addExtension({ Class: MapBox, type: 0x55, write: (box: MapBox) => box.entries, read: (entries: [unknown, unknown][]) => new Map(entries) });
   const refuse = (value: unknown): never => {
     throw new BadArgError(`cannot send ${typeof value === 'function' ? 'a function' : String(value)} to another scheduler: it has no serialized form`);
@@ -93,7 +121,7 @@ export class Codec {
     try {
       return this.packr.pack(boxMaps(value));
     } catch (error) {
-      if (error instanceof BadArgError) throw error;
+      if (error instanceof BadArgError || error instanceof MissingShareError) throw error;
       throw new BadArgError(`cannot send this value to another scheduler: ${(error as Error).message}`);
     }
   }

@@ -10,6 +10,7 @@ import { Queue } from '../queue';
 import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
 import { Codec } from './codec';
+import { MissingShareError, ShareRegistry, threadShares } from './shares';
 import { NameTable, type NameTableHandle } from './name-table';
 import { MAX_SCHEDULERS, RemoteRelations, schedulerDownReason, schedulerOf } from './remote';
 import { BatchReader, BatchWriter, Op } from './wire';
@@ -19,6 +20,8 @@ import { outcomeOf } from './spawn-handler';
 export interface ClusterHandle {
   node: number;
   schedulers: number;
+  /** Buffers already shared when this scheduler's thread starts (a replacement's inheritance). */
+  shares?: [number, SharedArrayBuffer][];
   control: SharedArrayBuffer;
   rings: RingBufferHandle[];
   names: NameTableHandle;
@@ -34,6 +37,7 @@ export const enum Control {
   /** Event-loop utilisation in permille. */
   Utilisation = MAX_SCHEDULERS * 4,
   RoundRobin = MAX_SCHEDULERS * 5,
+  ShareSeq = MAX_SCHEDULERS * 5 + 1,
   Words = MAX_SCHEDULERS * 5 + 8,
 }
 
@@ -56,6 +60,16 @@ export type SpawnOutcome = { ok: number | 'ignore' } | { error: { code: string; 
 
 /** Starts what a Spawn record names, on this scheduler. Installed by the node (it needs GenServer and Supervisor). */
 export type SpawnHandler = (request: SpawnRequest) => Promise<SpawnOutcome>;
+
+/** Thrown inside apply when a record names a shared buffer that has not arrived: park from here. */
+interface LastTarget {
+  id: number;
+  process: Process | undefined;
+}
+
+class ParkedAt {
+  constructor(readonly position: number) {}
+}
 
 /** A batch is sealed into a ring frame once it reaches this size, so a long burst of sends streams. */
 const FRAME_LIMIT = 64 * 1024;
@@ -86,6 +100,11 @@ export class SchedulerPeer {
   private stopped = false;
   private loop: Promise<void> | undefined;
   spawnHandler: SpawnHandler | undefined;
+  /** Frames waiting for a shared buffer, in arrival order; the first may be part-applied. */
+  private readonly parked: { frame: Uint8Array; position: number }[] = [];
+  readonly shares: ShareRegistry;
+  /** How this thread hands a newly shared buffer to the others (installed by the cluster or the worker). */
+  publishShare: (id: number, buffer: SharedArrayBuffer) => void = () => {};
 
   constructor(
     private readonly node: Node,
@@ -95,6 +114,13 @@ export class SchedulerPeer {
     this.control = new Int32Array(handle.control);
     this.rings = handle.rings.map((h) => RingBuffer.attach(h));
     this.names = new NameTable(handle.names);
+    this.shares = new ShareRegistry(
+      () => (Atomics.add(this.control, Control.ShareSeq, 1) + 1) * MAX_SCHEDULERS + id,
+      (shareId, buffer) => this.publishShare(shareId, buffer),
+    );
+    for (const [shareId, buffer] of handle.shares ?? []) this.shares.receive(shareId, buffer);
+    this.shares.onArrival = () => this.resumeParked();
+    threadShares.registry = this.shares;
     for (let k = 0; k < handle.schedulers; k++) {
       this.writers.push(new BatchWriter(this.codec));
       this.backlog.push(new Queue<Uint8Array>());
@@ -380,7 +406,7 @@ export class SchedulerPeer {
     if (frames.length === 0) return;
     this.applying = true;
     try {
-      for (const frame of frames) this.apply(frame);
+      for (const frame of frames) this.receiveFrame(frame);
     } finally {
       this.applying = false;
     }
@@ -402,7 +428,7 @@ export class SchedulerPeer {
       }
       this.applying = true;
       try {
-        for (const frame of frames) this.apply(frame);
+        for (const frame of frames) this.receiveFrame(frame);
       } finally {
         this.applying = false;
       }
@@ -411,24 +437,61 @@ export class SchedulerPeer {
     }
   }
 
-  private apply(frame: Uint8Array): void {
+  /** Applies a frame unless earlier frames are parked (order first), parking it if it names an unknown buffer. */
+  private receiveFrame(frame: Uint8Array): void {
+    if (this.parked.length > 0) this.parked.push({ frame, position: 1 });
+    else this.apply(frame, 1);
+  }
+
+  private resumeParked(): void {
+    while (this.parked.length > 0) {
+      const { frame, position } = this.parked.shift()!;
+      if (!this.apply(frame, position)) return;
+    }
+  }
+
+  /** Applies records from `start`; false if it had to park the frame for a shared buffer. */
+  private apply(frame: Uint8Array, start: number): boolean {
     const r = new BatchReader(frame, this.codec);
     const source = r.u8();
+    r.seek(start);
+    try {
+      this.applyRecords(r, source);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ParkedAt)) throw error;
+      this.parked.unshift({ frame, position: error.position });
+      return false;
+    }
+  }
+
+  private applyRecords(r: BatchReader, source: number): void {
     const node = this.node;
-    let lastId = -1;
-    let lastTarget: Process | undefined;
+    const last: LastTarget = { id: -1, process: undefined };
     while (!r.done) {
+      const recordStart = r.position;
+      try {
+        this.applyRecord(r, source, node, last);
+      } catch (error) {
+        if (error instanceof MissingShareError) throw new ParkedAt(recordStart);
+        throw error;
+      }
+    }
+  }
+
+  /** Applies one record. `last` caches a Send's target lookup: bursts go to one process. */
+  private applyRecord(r: BatchReader, source: number, node: Node, last: LastTarget): void {
+    {
       const op = r.u8() as Op;
       switch (op) {
         case Op.Send: {
           const tag = r.u8() as Tag;
-          // Bursts go to one process: remember the last lookup.
           const id = r.id();
-          if (id !== lastId) {
-            lastId = id;
-            lastTarget = node.lookupId(id);
+          if (id !== last.id) {
+            last.id = id;
+            last.process = node.lookupId(id);
           }
-          const target = lastTarget !== undefined && lastTarget.alive ? lastTarget : undefined;
+          const target = last.process !== undefined && last.process.alive ? last.process : undefined;
           const message = r.value();
           if (target === undefined) break;
           if (tag === Tag.System && typeof message === 'object' && message !== null && '$stop' in message) {

@@ -2,7 +2,7 @@
  * A worker scheduler's thread: a Node for the processes placed here, joined
  * to the others through the shared rings, with a comlink control plane.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { ThreadRegistry } from '@erlmcp/shm';
@@ -13,7 +13,7 @@ import { SchedulerPeer, type ClusterHandle } from './peer';
 import { processesOf, startLoadPublisher, toWire, type SchedulerApi } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
 
-const { handle, scheduler, logLevel } = workerData as { handle: ClusterHandle; scheduler: number; logLevel?: string };
+const { handle, scheduler, logLevel, shares } = workerData as { handle: ClusterHandle; scheduler: number; logLevel?: string; shares: MessagePort };
 
 ThreadRegistry.attach(handle.threads).register();
 const node = new Node({ id: handle.node, logLevel }, scheduler);
@@ -21,6 +21,10 @@ running.node = node;
 const peer = new SchedulerPeer(node, handle, scheduler);
 node.joinCluster(peer);
 installSpawnHandler(node, peer);
+// Shared buffers travel beside the rings: ours go to the main thread (which passes them on), theirs come here.
+peer.publishShare = (id, buffer) => shares.postMessage({ id, buffer });
+shares.on('message', ({ id, buffer }: { id: number; buffer: SharedArrayBuffer }) => peer.shares.receive(id, buffer));
+shares.unref();
 peer.start();
 // Keeps this thread alive while it waits on its ring (Atomics.waitAsync alone does not).
 const stopPublisher = startLoadPublisher(node, peer, true);
@@ -35,6 +39,7 @@ const api: SchedulerApi = {
     stopPublisher();
     node.killAll();
     await peer.shutdown();
+    shares.close();
     running.node = null;
   },
 };

@@ -160,6 +160,15 @@ export class BatchReader {
     this.view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   }
 
+  /** Where the next record starts; a frame parked mid-way resumes from here. */
+  get position(): number {
+    return this.pos;
+  }
+
+  seek(position: number): void {
+    this.pos = position;
+  }
+
   get done(): boolean {
     return this.pos >= this.frame.length;
   }
