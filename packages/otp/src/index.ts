@@ -115,6 +115,9 @@ export const Application = m_application.Application;
 export const processInfo = m_introspection.processInfo;
 export const processes = m_introspection.processes;
 export const supervisionTree = m_introspection.supervisionTree;
+export const processInfoAsync = m_introspection.processInfoAsync;
+export const allProcesses = m_introspection.allProcesses;
+export const schedulers = m_introspection.schedulers;
 export const createLogger = m_logger.createLogger;
 
 export type { NodeOptions, Stoppable } from './node';
@@ -131,3 +134,6 @@ export type { ProcessInfo, ProcessStatus, TreeNode } from './introspection';
 export type { TelemetryEvents, TelemetryBus } from './telemetry';
 export type { Logger } from './logger';
 export type { SchedulerOptions } from './scheduler';
+export type { SchedulerStats } from './cluster/scheduler-api';
+export type { RemoteSpec, Placement, SchedulerDown } from './cluster/remote';
+export type { RemoteDef, RemoteOrigin } from './gen-server';

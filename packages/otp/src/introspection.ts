@@ -4,6 +4,8 @@ import type { ServerName } from './names';
 import { Pid } from './pid';
 import { Flag, type Process } from './process';
 import type { ChildInfo } from './supervisor';
+import { schedulerOf } from './cluster/remote';
+import type { SchedulerStats, WireProcessInfo } from './cluster/scheduler-api';
 
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
@@ -63,6 +65,55 @@ export function processes(): Pid[] {
     .map((p) => p.self);
 }
 
+function fromWire(node: { pidOf(id: number): Pid }, info: WireProcessInfo): ProcessInfo {
+  return {
+    ...info,
+    pid: node.pidOf(info.pid),
+    links: info.links.map((id) => node.pidOf(id)),
+    monitors: info.monitors.map((id) => node.pidOf(id)),
+    monitoredBy: info.monitoredBy.map((id) => node.pidOf(id)),
+  };
+}
+
+/**
+ * processInfo for a process on any scheduler (asks the one it runs on).
+ * Links and monitors list only those on the process's own scheduler, plus its remote ones by pid.
+ */
+export async function processInfoAsync(target: Pid | ServerName): Promise<ProcessInfo | undefined> {
+  const node = currentNode();
+  const routed = node.route(target);
+  if (routed === undefined) return undefined;
+  if (!(routed instanceof Pid)) return infoOf(routed);
+  const { remoteInfo } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
+  const info = (await remoteInfo(node, schedulerOf(routed.id), routed.id)) as WireProcessInfo | null;
+  return info === null ? undefined : fromWire(node, info);
+}
+
+/** Every process on every scheduler of the node, with the scheduler each runs on. */
+export async function allProcesses(): Promise<ProcessInfo[]> {
+  const node = currentNode();
+  const local = node.processes().map(infoOf);
+  const peer = node.peer;
+  if (peer === null) return local;
+  const { remoteInfo } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
+  const others = await Promise.all(
+    Array.from({ length: peer.schedulers }, (_, k) => k)
+      .filter((k) => k !== node.schedulerId && peer.isAlive(k))
+      .map(async (k) => ((await remoteInfo(node, k, -1)) as WireProcessInfo[]).map((info) => fromWire(node, info))),
+  );
+  return [...local, ...others.flat()].sort((a, b) => a.pid.id - b.pid.id);
+}
+
+/** Each scheduler's run-queue length, process count and utilisation (from shared memory; any thread). */
+export function schedulers(): SchedulerStats[] {
+  const node = currentNode();
+  const peer = node.peer;
+  if (peer === null) {
+    return [{ scheduler: 0, alive: true, processes: node.processCount, runQueue: node.scheduler.runQueueLength, utilisation: performance.eventLoopUtilization().utilization }];
+  }
+  return peer.stats();
+}
+
 /** A supervision tree as data, for observers and tests. */
 export interface TreeNode {
   pid: Pid;
@@ -80,7 +131,7 @@ function isSupervisor(behaviour: string): boolean {
 
 /** Walks a supervision tree from `root` by asking each supervisor for its children. */
 export async function supervisionTree(root: Pid | ServerName, id?: string): Promise<TreeNode | undefined> {
-  const info = processInfo(root);
+  const info = await processInfoAsync(root);
   if (info === undefined) return undefined;
   const node: TreeNode = { pid: info.pid, id, name: info.name, kind: isSupervisor(info.behaviour) ? 'supervisor' : 'worker', behaviour: info.behaviour, children: [] };
   if (node.kind === 'worker') return node;

@@ -11,7 +11,11 @@ import {
   Node,
   StartError,
   Supervisor,
+  allProcesses,
   awaitExit,
+  processInfoAsync,
+  schedulers,
+  supervisionTree,
   exit,
   register,
   send,
@@ -366,6 +370,24 @@ describe('introspection and shutdown', () => {
     expect(stats[1]!.processes).toBeGreaterThanOrEqual(1);
     const listed = await cluster().api(1)!.processes();
     expect(listed.some((p) => p.name === 'listed' && p.scheduler === 1)).toBe(true);
+  });
+
+  test('processInfo, the process list and the supervision tree cover every scheduler', async () => {
+    const remote = await GenServer.start(counter, 0, { scheduler: 1, name: 'seen-from-afar' });
+    const local = spawn(async (ctx) => void (await ctx.receive()));
+    const all = await allProcesses();
+    const row = all.find((p) => p.pid.equals(remote))!;
+    expect(row).toMatchObject({ name: 'seen-from-afar', scheduler: 1, behaviour: 'gen_server' });
+    expect(all.find((p) => p.pid.equals(local))!.scheduler).toBe(0);
+    expect((await processInfoAsync(remote))!.name).toBe('seen-from-afar');
+    expect(schedulers().map((s) => s.scheduler)).toEqual([0, 1]);
+
+    const top = await Supervisor.start({
+      children: [Supervisor.childSpec('far', { module: fixture, export: 'subtree' }, { scheduler: 1 })],
+    });
+    const tree = await supervisionTree(top);
+    expect(tree!.children[0]).toMatchObject({ id: 'far', kind: 'supervisor' });
+    expect(tree!.children[0]!.children.map((c) => [c.id, c.name])).toEqual([['sub-counter', 'sub-counter']]);
   });
 
   test('node stop ends every scheduler thread', async () => {

@@ -111,17 +111,7 @@ export class Cluster implements ClusterControl {
 
   /** Every scheduler's figures, from the shared control block. */
   stats(): SchedulerStats[] {
-    const out: SchedulerStats[] = [];
-    for (let k = 0; k < this.handle.schedulers; k++) {
-      out.push({
-        scheduler: k,
-        alive: Atomics.load(this.control, Control.Alive + k) === 1,
-        processes: Atomics.load(this.control, Control.Processes + k),
-        runQueue: Atomics.load(this.control, Control.RunQueue + k),
-        utilisation: Atomics.load(this.control, Control.Utilisation + k) / 1000,
-      });
-    }
-    return out;
+    return this.node.peer!.stats();
   }
 
   /** The worker scheduler k's control API (its processes, its stop). */

@@ -10,6 +10,7 @@ import { Queue } from '../queue';
 import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
 import { Codec } from './codec';
+import type { SchedulerStats } from './scheduler-api';
 import { MissingShareError, ShareRegistry, threadShares } from './shares';
 import { NameTable, type NameTableHandle } from './name-table';
 import { MAX_SCHEDULERS, RemoteRelations, schedulerDownReason, schedulerOf } from './remote';
@@ -43,7 +44,8 @@ export const enum Control {
 
 /** What a Spawn record asks for. */
 export interface SpawnRequest {
-  kind: 'spawn' | 'gen_server' | 'supervisor';
+  /** What to start; 'info' asks for process info instead (id: one pid, or -1 for all). */
+  kind: 'spawn' | 'gen_server' | 'supervisor' | 'info';
   module: string;
   export: string;
   args: unknown;
@@ -56,7 +58,7 @@ export interface SpawnRequest {
   timeout?: number;
 }
 
-export type SpawnOutcome = { ok: number | 'ignore' } | { error: { code: string; message: string; reason?: ExitReason } };
+export type SpawnOutcome = { ok: unknown } | { error: { code: string; message: string; reason?: ExitReason } };
 
 /** Starts what a Spawn record names, on this scheduler. Installed by the node (it needs GenServer and Supervisor). */
 export type SpawnHandler = (request: SpawnRequest) => Promise<SpawnOutcome>;
@@ -726,6 +728,21 @@ export class SchedulerPeer {
       this.seal(s);
     }
     this.schedulerDown(k);
+  }
+
+  /** Every scheduler's figures, from the shared control block. */
+  stats(): SchedulerStats[] {
+    const out: SchedulerStats[] = [];
+    for (let k = 0; k < this.schedulers; k++) {
+      out.push({
+        scheduler: k,
+        alive: this.isAlive(k),
+        processes: Atomics.load(this.control, Control.Processes + k),
+        runQueue: Atomics.load(this.control, Control.RunQueue + k),
+        utilisation: Atomics.load(this.control, Control.Utilisation + k) / 1000,
+      });
+    }
+    return out;
   }
 
   publishLoad(runQueue: number, utilisation: number): void {

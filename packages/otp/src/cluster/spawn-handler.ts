@@ -8,6 +8,8 @@ import type { ExitReason } from '../reason';
 import { startSupervisorProcess, type SupervisorSpec } from '../supervisor';
 import type { SchedulerPeer, SpawnOutcome, SpawnRequest } from './peer';
 import type { RemoteSpec } from './remote';
+import { infoOf } from '../introspection';
+import { processesOf, toWire, type WireProcessInfo } from './scheduler-api';
 
 type AnyDef = GenServerDef<unknown, unknown, unknown, unknown, unknown, unknown>;
 
@@ -16,6 +18,11 @@ export function installSpawnHandler(node: Node, peer: SchedulerPeer): void {
   peer.spawnHandler = async (request: SpawnRequest): Promise<SpawnOutcome> => {
     const remote = { id: request.id, parent: request.parent };
     switch (request.kind) {
+      case 'info': {
+        if (request.id === -1) return { ok: processesOf(node) };
+        const process = node.lookupId(request.id);
+        return { ok: process === undefined ? null : toWire(infoOf(process)) };
+      }
       case 'spawn': {
         let process: Process;
         try {
@@ -73,6 +80,13 @@ export async function startRemote(
   if ('error' in outcome || outcome.ok === 'ignore') parent?.remote?.links.delete(id);
   if ('error' in outcome) throw errorFrom(outcome.error, options.name);
   return outcome.ok === 'ignore' ? 'ignore' : new Pid(node.id, id);
+}
+
+/** Process info from scheduler k (one pid, or all of k's processes with id -1). */
+export async function remoteInfo(node: Node, k: number, id: number): Promise<WireProcessInfo[] | WireProcessInfo | null> {
+  const outcome = await node.peer!.request(k, { kind: 'info', module: '', export: '', args: null, id });
+  if ('error' in outcome) return id === -1 ? [] : null; // a scheduler that is down has no processes
+  return outcome.ok as WireProcessInfo[] | WireProcessInfo | null;
 }
 
 function errorFrom(error: { code: string; message: string; reason?: ExitReason }, name: string | undefined): Error {
