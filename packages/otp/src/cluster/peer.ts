@@ -282,6 +282,16 @@ export class SchedulerPeer {
     return true;
   }
 
+  private sendDown(ref: number, watcher: number, target: number, reason: ExitReason): void {
+    this.record(schedulerOf(watcher), (w) => {
+      w.op(Op.Down);
+      w.id(ref);
+      w.id(watcher);
+      w.id(target);
+      w.value(reason);
+    });
+  }
+
   private sendDemonitor(ref: number, target: number): void {
     this.record(schedulerOf(target), (w) => {
       w.op(Op.Demonitor);
@@ -337,15 +347,7 @@ export class SchedulerPeer {
     process.remote = null;
     this.related.delete(process);
     for (const linked of relations.links) this.exit(process.self, this.pid(linked), reason, true);
-    for (const [ref, watcher] of relations.monitoredBy) {
-      this.record(schedulerOf(watcher), (w) => {
-        w.op(Op.Down);
-        w.id(ref);
-        w.id(watcher);
-        w.id(process.self.id);
-        w.value(reason);
-      });
-    }
+    for (const [ref, watcher] of relations.monitoredBy) this.sendDown(ref, watcher, process.self.id, reason);
     for (const [ref, { target }] of relations.monitoring) this.sendDemonitor(ref, target);
   }
 
@@ -571,13 +573,7 @@ export class SchedulerPeer {
           const targetId = r.id();
           const target = node.lookupId(targetId);
           if (target === undefined) {
-            this.record(schedulerOf(watcher), (w) => {
-              w.op(Op.Down);
-              w.id(ref);
-              w.id(watcher);
-              w.id(targetId);
-              w.value('noproc');
-            });
+            this.sendDown(ref, watcher, targetId, 'noproc');
           } else {
             this.relationsOf(target).monitoredBy.set(ref, watcher);
           }
