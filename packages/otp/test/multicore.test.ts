@@ -357,6 +357,19 @@ describe('scheduler failure', () => {
     expect(await GenServer.call('w', { op: 'get' } as never)).toBe(0);
     expect(node.lookup(linked)).toBeDefined(); // trapping: it got messages, it did not die
   });
+
+  test('an uncaught error that kills a scheduler thread is survived the same way', async () => {
+    const pid = await GenServer.start(counter, 0, { scheduler: 1 });
+    const exited = awaitExit(pid);
+    const downs: number[] = [];
+    node.events.on('scheduler_down', (e) => downs.push(e.scheduler));
+    spawn({ module: fixture, export: 'crashThread' }, { scheduler: 1 });
+    expect(await exited).toEqual({ scheduler_down: 1 });
+    expect(downs).toEqual([1]);
+    // The replacement takes new work.
+    const fresh = await GenServer.start(counter, 3, { scheduler: 1 });
+    expect(await GenServer.call(fresh, { op: 'get' } as never)).toBe(3);
+  });
 });
 
 describe('introspection and shutdown', () => {
