@@ -127,6 +127,7 @@ export class Node {
     this.peer = peer;
     this.names = peer.names;
     this.scheduler.poll = peer.poll;
+    this.scheduler.inboxReady = peer.inboxReady;
   }
 
   get isRunning(): boolean {

@@ -42,6 +42,10 @@ export class Scheduler {
    * behind this thread's own work until the slice ends.
    */
   poll: (() => void) | null = null;
+  /** True when other schedulers have sent something: the current run ends so it can be applied. */
+  inboxReady: (() => boolean) | null = null;
+  /** Set when a run ended early for the inbox: the drain yields to microtasks (callers' continuations) and resumes. */
+  private yieldForInbox = false;
 
   constructor(
     readonly id: number,
@@ -115,11 +119,18 @@ export class Scheduler {
     }
     this.poll?.();
     const queue = this.runQueue;
-    while (queue.length > 0 && !this.sliceSpent) {
+    while (queue.length > 0 && !this.sliceSpent && !this.yieldForInbox) {
       const process = queue.shift()!;
       process.flags &= ~Flag.InRunQueue;
       this.run(process);
       this.tick();
+    }
+    if (this.yieldForInbox) {
+      // Replies from other threads resolve promises whose continuations (often the next
+      // call to that thread) can only run once this drain returns: let them, then go on.
+      this.yieldForInbox = false;
+      if (!this.scheduled && !this.stopped) this.kick();
+      return;
     }
     if (queue.length > 0 && !this.scheduled && !this.stopped) {
       this.scheduled = true;
@@ -159,6 +170,16 @@ export class Scheduler {
           return;
         }
         if ((process.flags & Flag.Dead) !== 0) return;
+        if (this.inboxReady !== null && this.inboxReady()) {
+          this.yieldForInbox = true;
+          break;
+        }
+        // A budget counts messages, not work: a process whose messages are heavy must not hold
+        // the thread for all of them. Checking the clock every 32 messages costs ~1 ns each.
+        if ((n & 31) === 0 && performance.now() - this.turnStart > this.sliceMs) {
+          this.sliceSpent = true;
+          break;
+        }
       }
       if (mailbox.length > 0) this.enqueue(process);
     } finally {

@@ -246,6 +246,11 @@ export class RingBuffer {
     return waitAsync(new DataStep(this), this.consumerPolicy(timeoutMs));
   }
 
+  /** True if a frame has been reserved and not yet read: two atomic loads, cheap enough to ask often. */
+  hasFrames(): boolean {
+    return Atomics.load(this.i32, H_READ) !== Atomics.load(this.i32, H_WRITE);
+  }
+
   stats(): RingBufferStats {
     const w = Atomics.load(this.i32, H_WRITE);
     const r = Atomics.load(this.i32, H_READ);

@@ -403,6 +403,9 @@ export class SchedulerPeer {
     this.loop ??= this.run();
   }
 
+  /** Whether other schedulers have sent anything not yet applied. */
+  readonly inboxReady = (): boolean => !this.applying && this.rings[this.id]!.hasFrames();
+
   /** Applies whatever is ready in this scheduler's ring, without waiting. The scheduler calls it as it runs. */
   readonly poll = (): void => {
     if (this.stopped || this.applying) return;
