@@ -1,7 +1,7 @@
 import type { Category } from '../harness/types';
-import { mcp } from './mcp';
+import { ets } from './ets';
 import { otp } from './otp';
 import { schedulers } from './schedulers';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp];
+export const categories: Category[] = [otp, schedulers, ets];

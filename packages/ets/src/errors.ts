@@ -1,0 +1,79 @@
+/**
+ * Typed errors of @erlmcp/ets. Where ETS raises `badarg`, this package throws
+ * a subclass of EtsError that says which precondition failed. Each carries a
+ * stable `code`, which survives structured cloning into another thread.
+ */
+export class EtsError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The table was deleted (by `delete()`, or because its owner exited without an heir). */
+export class TableDeletedError extends EtsError {
+  constructor(table: string) {
+    super('ERR_ETS_DELETED', `table ${table} has been deleted`);
+  }
+}
+
+/** No table is registered under this name in the calling thread. */
+export class NoSuchTableError extends EtsError {
+  constructor(name: string) {
+    super('ERR_ETS_NO_TABLE', `no table named ${JSON.stringify(name)}`);
+  }
+}
+
+/** `named: true` with a name another live table already has. */
+export class TableNameTakenError extends EtsError {
+  constructor(name: string) {
+    super('ERR_ETS_NAME_TAKEN', `a table named ${JSON.stringify(name)} already exists`);
+  }
+}
+
+/** The caller is not allowed this operation by the table's access mode (or is not its owner). */
+export class AccessDeniedError extends EtsError {
+  constructor(table: string, operation: string, detail: string) {
+    super('ERR_ETS_ACCESS', `${operation} on table ${table}: ${detail}`);
+  }
+}
+
+/** The key is not in the table (lookupElement, updateCounter, ... without a default). */
+export class NoSuchKeyError extends EtsError {
+  constructor(table: string, operation: string) {
+    super('ERR_ETS_NO_KEY', `${operation} on table ${table}: key not found`);
+  }
+}
+
+/** An argument ETS would reject with badarg: a non-tuple object, a position out of range, a non-integer counter, ... */
+export class BadArgError extends EtsError {
+  constructor(message: string) {
+    super('ERR_ETS_BADARG', message);
+  }
+}
+
+/**
+ * The table would have to grow past its `maxBytes`. Raised before anything is
+ * published, so the table holds exactly what it held before the call.
+ */
+export class TableFullError extends EtsError {
+  readonly maxBytes: number;
+  constructor(table: string, maxBytes: number, cause: unknown) {
+    super('ERR_ETS_FULL', `table ${table} cannot grow past its maximum of ${maxBytes} bytes`, { cause });
+    this.maxBytes = maxBytes;
+  }
+}
+
+/**
+ * A key or object that msgpackr cannot encode faithfully: a function, a
+ * symbol, a cyclic structure. Thrown before anything is written.
+ */
+export class UnencodableError extends TypeError {
+  readonly code = 'ERR_ETS_UNENCODABLE';
+  constructor(path: string, what: string) {
+    super(`cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols or cycles)`);
+    this.name = 'UnencodableError';
+  }
+}

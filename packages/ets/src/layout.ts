@@ -1,0 +1,112 @@
+/**
+ * Word layout of a table's control buffer (a fixed SharedArrayBuffer) and of
+ * the blocks it points to in the table's arena. Offsets are byte offsets into
+ * the arena buffer; 0 means "none" (the arena header occupies offset 0).
+ *
+ * Control buffer: HEADER_WORDS of table header, then one STRIPE_WORDS block
+ * per lock stripe (each on its own cache lines).
+ *
+ * Record block (in a chunk, or its own arena block when BIG):
+ *   w0  size in bytes (multiple of 8) | USED | TUPLE | BIG
+ *   w1  xxh32 of the key encoding
+ *   w2  next record of the same key (bag chains) | padding bytes at the end (0..7)
+ *   +12 key encoding, then the msgpack tuple
+ * TUPLE: the tuple is stored whole (its key decodes lossily from the key
+ * encoding, e.g. an object's property order); otherwise the key's slot holds
+ * nil and the key is decoded from the key encoding.
+ *
+ * Chunk (arena block carved into records): [next chunk, usable size, top, 0],
+ * records tile [16, top).
+ *
+ * Hash index block: [capacity, 0], then capacity slots of [hash, record];
+ * linear probing, record 0 = empty.
+ *
+ * Order block (ordered_set): [capacity, count], then record offsets sorted by key.
+ */
+export const MAGIC = 0x31535445; // 'ETS1'
+
+// ---- table header (Int32 words) ----
+export const H_MAGIC = 0;
+export const H_TYPE = 1;
+export const H_KEYPOS = 2;
+export const H_ACCESS = 3;
+export const H_FLAGS = 4;
+export const H_STRIPES = 5;
+export const H_DELETED = 6;
+/** Owner pid as (node, id); id -1 means the node itself. Guarded by H_OWNER_SEQ (odd while changing). */
+export const H_OWNER_NODE = 7;
+export const H_OWNER_ID = 8;
+export const H_OWNER_SEQ = 9;
+/** Arena offset of an in-flight batch descriptor (multi-stripe insert), 0 if none. */
+export const H_BATCH = 10;
+export const H_MAX_BYTES = 11;
+/** Id shared by every thread's view of the table (for names and messages). */
+export const H_TABLE_ID = 12;
+export const HEADER_WORDS = 32;
+
+export const F_READ_CONCURRENCY = 1;
+export const F_WRITE_CONCURRENCY = 2;
+export const F_NAMED = 4;
+
+// ---- stripe block (Int32 words, relative to the stripe's base) ----
+/** SeqLock: sequence, reader waiters, 2 spare, then its writer mutex (4 words). */
+export const S_LOCK = 0;
+export const S_INDEX = 8;
+export const S_KEYS = 9;
+export const S_OBJECTS = 10;
+/** Bytes of record blocks referenced by the index. */
+export const S_LIVE = 11;
+/** Bytes of blocks on this stripe's free lists. */
+export const S_FREE = 12;
+export const S_CHUNKS = 13;
+export const S_BUMP = 14;
+export const S_ORDER = 15;
+export const S_REPAIRS = 16;
+/** Bytes of chunks this stripe holds (records, free blocks, unused tails). */
+export const S_CHUNK_BYTES = 17;
+export const S_FREE_HEADS = 24;
+/** Size classes: 16, 24, ..., MAX_SMALL_RECORD bytes. */
+export const MAX_SMALL_RECORD = 512;
+export const CLASSES = (MAX_SMALL_RECORD - 16) / 8 + 1;
+export const STRIPE_WORDS = 96;
+
+// ---- records ----
+export const R_SIZE = 0;
+export const R_HASH = 1;
+export const R_LINK = 2;
+export const RECORD_HEADER = 12;
+export const USED = 1;
+export const TUPLE = 2;
+export const BIG = 4;
+export const FLAG_MASK = 7;
+
+// ---- chunks ----
+export const C_NEXT = 0;
+export const C_SIZE = 1;
+export const C_TOP = 2;
+export const CHUNK_HEADER = 16;
+export const MIN_CHUNK = 1024;
+export const MAX_CHUNK = 64 * 1024;
+
+// ---- index and order blocks ----
+export const INDEX_HEADER_WORDS = 2;
+export const MIN_INDEX_CAPACITY = 8;
+export const ORDER_HEADER_WORDS = 2;
+
+export type TableType = 'set' | 'ordered_set' | 'bag' | 'duplicate_bag';
+export type Access = 'public' | 'protected' | 'private';
+
+export const TYPES: readonly TableType[] = ['set', 'ordered_set', 'bag', 'duplicate_bag'];
+export const ACCESSES: readonly Access[] = ['public', 'protected', 'private'];
+
+export function stripeBase(stripe: number): number {
+  return HEADER_WORDS + stripe * STRIPE_WORDS;
+}
+
+export function controlWords(stripes: number): number {
+  return HEADER_WORDS + stripes * STRIPE_WORDS;
+}
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}

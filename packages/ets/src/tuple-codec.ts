@@ -1,0 +1,79 @@
+/**
+ * Turning a tuple into the two parts a record stores (key encoding and tuple
+ * bytes) and back, for one table in one thread.
+ *
+ * The tuple bytes hold the tuple with its key slot set to nil, and the key is
+ * decoded from the key encoding on the way out, so a key is stored once. A key
+ * whose encoding does not decode back to an identical value (an object's
+ * property order, a Buffer's class, ...) is stored inside the tuple instead
+ * (the record's TUPLE flag).
+ */
+import { BadArgError } from './errors';
+import { KeyReader, KeyWriter } from './key-codec';
+import { assertEncodable, packValue } from './value-codec';
+import { ValueReader } from './value-reader';
+import { xxh32 } from './xxh32';
+
+/** An encoded object, with copies of its bytes (safe to keep across other encodes). */
+export interface EncodedObject {
+  h: number;
+  key: Uint8Array;
+  tuple: Uint8Array;
+  whole: boolean;
+}
+
+export class TupleCodec {
+  readonly kw = new KeyWriter();
+  readonly kr = new KeyReader();
+  readonly reader = new ValueReader();
+  /** After `encodeKey`/`encode`: length of the key encoding in `kw.buf`, and its hash. */
+  kl = 0;
+  h = 0;
+  private readonly kp: number;
+
+  constructor(readonly keyPos: number) {
+    this.kp = keyPos - 1;
+  }
+
+  /** Encodes `key` into `kw.buf` and hashes it. */
+  encodeKey(key: unknown): void {
+    this.kl = this.kw.encode(key);
+    this.h = xxh32(this.kw.buf, 0, this.kl);
+  }
+
+  /**
+   * Validates and encodes `object`. Leaves the key encoding in `kw.buf`
+   * (`kl`, `h`) and returns the tuple bytes (valid until the next pack).
+   */
+  encodeTuple(object: unknown, what: string): Uint8Array {
+    if (!Array.isArray(object)) throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
+    if (object.length < this.keyPos) throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${this.keyPos}`);
+    this.encodeKey(object[this.kp]);
+    for (let i = 0; i < object.length; i++) if (i !== this.kp) assertEncodable(object[i], `${what}[${i}]`);
+    if (this.kw.lossy) return packValue(object);
+    const copy = object.slice();
+    copy[this.kp] = null;
+    return packValue(copy);
+  }
+
+  /** `encodeTuple` with copies of the bytes. */
+  encode(object: unknown, what: string): EncodedObject {
+    const tuple = this.encodeTuple(object, what);
+    return { h: this.h, key: this.kw.copy(this.kl), tuple: Uint8Array.from(tuple), whole: this.kw.lossy };
+  }
+
+  /**
+   * The tuple from tuple bytes `src[start, end)`; when not `whole`, its key is
+   * `key` (a primitive, returned as is) or decoded from `keyBytes` at `keyStart`.
+   */
+  decode(src: Buffer, start: number, end: number, whole: boolean, keyBytes: Uint8Array, keyStart: number, key?: unknown): unknown[] {
+    const tuple = this.reader.decode(src, start, end);
+    if (!Array.isArray(tuple)) throw new RangeError('corrupt record: the stored tuple is not an array');
+    if (!whole) tuple[this.kp] = key !== undefined && isPrimitive(key) ? key : this.kr.decode(keyBytes, keyStart);
+    return tuple;
+  }
+}
+
+export function isPrimitive(v: unknown): boolean {
+  return v === null || (typeof v !== 'object' && typeof v !== 'function');
+}

@@ -1,0 +1,361 @@
+/**
+ * A msgpack decoder for what msgpackr's packer writes, tuned for small
+ * records and safe on memory another thread may be changing.
+ *
+ * Lookups decode straight from the table's shared memory and validate the
+ * stripe's sequence afterwards, so a decode may run over torn bytes. Every read
+ * is bounds-checked against the record's end, and a container's length is
+ * checked against the bytes left before anything is allocated, so garbage
+ * costs at most one record's worth of work and ends in a RangeError.
+ *
+ * Extension types (Date, Set, typed arrays, RegExp, Error, big bigints) are
+ * handed to msgpackr on a private copy of their bytes, so they decode exactly
+ * as msgpackr decodes them. The rest follows msgpackr's decoding options used
+ * here (`mapsAsObjects`: maps become plain objects with string keys;
+ * 64-bit integers become bigints).
+ */
+import { unpackValue } from './value-codec';
+
+const KEY_CACHE_SIZE = 4096;
+const MAX_SHAPE_KEYS = 16;
+const MAX_SHAPES = 1024;
+const SHAPE_WARMUP = 2;
+const MAX_CACHED_KEY = 24;
+
+export class ValueReader {
+  private b: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64b = new Uint8Array(this.f64.buffer);
+  private readonly f32 = new Float32Array(1);
+  private readonly f32b = new Uint8Array(this.f32.buffer);
+  private readonly keyCache: Array<string | undefined> = new Array(KEY_CACHE_SIZE);
+  private ext: Buffer = Buffer.allocUnsafeSlow(256);
+  private readonly shapes = new ShapeNode(null, '');
+  /** @internal Shape nodes created (bounded, so hostile data cannot grow the trie without limit). */
+  shapeCount = 0;
+
+  /** Decodes the single msgpack value in `b[start, end)`. Throws RangeError on malformed input. */
+  decode(b: Buffer, start: number, end: number): unknown {
+    if (end > b.length || start < 0 || start >= end) throw new RangeError('msgpack: bad range');
+    this.b = b;
+    this.pos = start;
+    this.end = end;
+    const v = this.read();
+    if (this.pos !== end) throw new RangeError('msgpack: trailing bytes');
+    return v;
+  }
+
+  private fail(): never {
+    throw new RangeError('msgpack: malformed or truncated value');
+  }
+
+  private need(n: number): number {
+    const p = this.pos;
+    if (p + n > this.end) this.fail();
+    this.pos = p + n;
+    return p;
+  }
+
+  private read(): unknown {
+    const b = this.b;
+    const t = b[this.need(1)]!;
+    if (t < 0x80) return t;
+    if (t < 0x90) return this.map(t & 0x0f);
+    if (t < 0xa0) return this.array(t & 0x0f);
+    if (t < 0xc0) return this.string(t & 0x1f);
+    if (t >= 0xe0) return t - 0x100;
+    let p: number;
+    switch (t) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.binary(b[this.need(1)]!);
+      case 0xc5:
+        p = this.need(2);
+        return this.binary((b[p]! << 8) | b[p + 1]!);
+      case 0xc6:
+        p = this.need(4);
+        return this.binary(u32(b, p));
+      case 0xc7:
+        return this.extension(this.pos - 1, b[this.need(1)]!);
+      case 0xc8:
+        p = this.need(2);
+        return this.extension(p - 1, (b[p]! << 8) | b[p + 1]!);
+      case 0xc9:
+        p = this.need(4);
+        return this.extension(p - 1, u32(b, p));
+      case 0xca: {
+        p = this.need(4);
+        const f = this.f32b;
+        f[3] = b[p]!;
+        f[2] = b[p + 1]!;
+        f[1] = b[p + 2]!;
+        f[0] = b[p + 3]!;
+        return this.f32[0];
+      }
+      case 0xcb: {
+        p = this.need(8);
+        const f = this.f64b;
+        for (let i = 0; i < 8; i++) f[7 - i] = b[p + i]!;
+        return this.f64[0];
+      }
+      case 0xcc:
+        return b[this.need(1)];
+      case 0xcd:
+        p = this.need(2);
+        return (b[p]! << 8) | b[p + 1]!;
+      case 0xce:
+        return u32(b, this.need(4));
+      case 0xcf:
+        p = this.need(8);
+        return (BigInt(u32(b, p)) << 32n) | BigInt(u32(b, p + 4));
+      case 0xd0:
+        return (b[this.need(1)]! << 24) >> 24;
+      case 0xd1:
+        p = this.need(2);
+        return (((b[p]! << 8) | b[p + 1]!) << 16) >> 16;
+      case 0xd2:
+        p = this.need(4);
+        return u32(b, p) | 0;
+      case 0xd3:
+        p = this.need(8);
+        return (BigInt(u32(b, p) | 0) << 32n) | BigInt(u32(b, p + 4));
+      case 0xd4:
+        // msgpackr writes undefined as fixext1 type 0, data 0.
+        p = this.need(2);
+        if (b[p] === 0 && b[p + 1] === 0) return undefined;
+        // Set, Error and RegExp are a one-byte marker followed by an ordinary value.
+        if (b[p] === 0x73 || b[p] === 0x65 || b[p] === 0x78) this.read();
+        return this.extensionAt(p - 1, this.pos);
+      case 0xd5:
+        return this.extensionAt(this.pos - 1, this.need(3) + 3);
+      case 0xd6:
+        return this.extensionAt(this.pos - 1, this.need(5) + 5);
+      case 0xd7:
+        return this.extensionAt(this.pos - 1, this.need(9) + 9);
+      case 0xd8:
+        return this.extensionAt(this.pos - 1, this.need(17) + 17);
+      case 0xd9:
+        return this.string(b[this.need(1)]!);
+      case 0xda:
+        p = this.need(2);
+        return this.string((b[p]! << 8) | b[p + 1]!);
+      case 0xdb:
+        return this.string(u32(b, this.need(4)));
+      case 0xdc:
+        p = this.need(2);
+        return this.array((b[p]! << 8) | b[p + 1]!);
+      case 0xdd:
+        return this.array(u32(b, this.need(4)));
+      case 0xde:
+        p = this.need(2);
+        return this.map((b[p]! << 8) | b[p + 1]!);
+      case 0xdf:
+        return this.map(u32(b, this.need(4)));
+      default:
+        return this.fail();
+    }
+  }
+
+  private array(n: number): unknown[] {
+    if (n > this.end - this.pos) this.fail();
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = this.read();
+    return out;
+  }
+
+  private map(n: number): Record<string, unknown> {
+    if (n * 2 > this.end - this.pos) this.fail();
+    if (n === 0) return {};
+    // Objects of a shape seen before are built by a generated literal: V8 gives
+    // them one hidden class at once, instead of n megamorphic keyed stores.
+    const values = new Array<unknown>(n);
+    let node: ShapeNode | undefined = n <= MAX_SHAPE_KEYS ? this.shapes : undefined;
+    let keys: string[] | undefined = node === undefined ? new Array<string>(n) : undefined;
+    for (let i = 0; i < n; i++) {
+      const t = this.b[this.pos];
+      const key = t !== undefined && t >= 0xa0 && t < 0xc0 ? this.key(t & 0x1f) : String(this.read());
+      values[i] = this.read();
+      if (node !== undefined) {
+        const next = node.child(key, this);
+        if (next === undefined) {
+          keys = node.keys();
+          keys[i] = key;
+        }
+        node = next;
+      } else {
+        keys![i] = key;
+      }
+    }
+    if (node !== undefined) return node.factory !== null ? node.factory(values) : this.assemble(node, node.keys(), values);
+    return this.assemble(undefined, keys!, values);
+  }
+
+  /** Builds an object the slow way, and makes a factory once its shape has been seen often enough. */
+  private assemble(node: ShapeNode | undefined, keys: string[], values: unknown[]): Record<string, unknown> {
+    const n = values.length;
+    if (node !== undefined && ++node.seen >= SHAPE_WARMUP && !keys.includes('__proto__') && this.shapeCount < MAX_SHAPES) {
+      this.shapeCount++;
+      node.factory = makeFactory(keys);
+      return node.factory(values);
+    }
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      if (key === '__proto__') Object.defineProperty(out, key, { value: values[i], enumerable: true, writable: true, configurable: true });
+      else out[key] = values[i];
+    }
+    return out;
+  }
+
+  /** A short map key, through a cache of recently decoded keys (most tables repeat a few property names). */
+  private key(len: number): string {
+    this.pos++;
+    if (len === 0 || len > MAX_CACHED_KEY) return this.string(len);
+    const b = this.b;
+    const p = this.need(len);
+    const slot = (len * 31 + b[p]! * 7 + b[p + len - 1]! * 13 + b[p + (len >> 1)]!) & (KEY_CACHE_SIZE - 1);
+    const cached = this.keyCache[slot];
+    if (cached !== undefined && cached.length === len) {
+      let i = 0;
+      while (i < len && cached.charCodeAt(i) === b[p + i]) i++;
+      if (i === len) return cached;
+    }
+    this.pos = p;
+    const s = this.string(len);
+    if (s.length === len) this.keyCache[slot] = s;
+    return s;
+  }
+
+  private string(len: number): string {
+    const b = this.b;
+    const p = this.need(len);
+    if (len <= 16) {
+      let ascii = true;
+      for (let i = 0; i < len; i++) {
+        if (b[p + i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return shortAscii(b, p, len);
+    }
+    return (b as NativeSlices).utf8Slice(p, p + len);
+  }
+
+  private binary(len: number): Buffer {
+    const p = this.need(len);
+    return Buffer.from(this.b.subarray(p, p + len));
+  }
+
+  /** An ext value with a length-prefixed payload: `start` is its first byte, `len` the payload length. */
+  private extension(start: number, len: number): unknown {
+    this.need(1 + len);
+    return this.extensionAt(start, this.pos);
+  }
+
+  /** Decodes the ext value at [start, end) with msgpackr, from a private copy. */
+  private extensionAt(start: number, end: number): unknown {
+    const len = end - start;
+    if (this.ext.length < len) this.ext = Buffer.allocUnsafeSlow(Math.max(len, this.ext.length * 2));
+    const ext = this.ext;
+    this.b.copy(ext, 0, start, end);
+    return unpackValue(ext, 0, len);
+  }
+}
+
+type Factory = (values: unknown[]) => Record<string, unknown>;
+
+/** A node of the trie of property-name sequences (object shapes) the reader has decoded. */
+class ShapeNode {
+  seen = 0;
+  factory: Factory | null = null;
+  private first: ShapeNode | null = null;
+  private more: Map<string, ShapeNode> | null = null;
+
+  constructor(
+    private readonly parent: ShapeNode | null,
+    private readonly key: string,
+  ) {}
+
+  /** The node for this shape plus `key`; undefined once the trie is full. */
+  child(key: string, owner: { shapeCount: number }): ShapeNode | undefined {
+    const first = this.first;
+    if (first !== null && first.key === key) return first;
+    const known = this.more?.get(key);
+    if (known !== undefined) return known;
+    if (owner.shapeCount >= MAX_SHAPES) return undefined;
+    owner.shapeCount++;
+    const node = new ShapeNode(this, key);
+    if (first === null) this.first = node;
+    else (this.more ??= new Map()).set(key, node);
+    return node;
+  }
+
+  keys(): string[] {
+    const out: string[] = [];
+    for (let n: ShapeNode | null = this; n !== null && n.parent !== null; n = n.parent) out.push(n.key);
+    return out.reverse();
+  }
+}
+
+/** `(v) => ({ "k0": v[0], "k1": v[1], ... })`; names are JSON-quoted, so any string is a safe literal key. */
+function makeFactory(keys: string[]): Factory {
+  const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
+  return new Function('v', `return { ${body} };`) as Factory;
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}
+
+/** Buffer's native decoder, undeclared in @types/node; `toString('utf8', ...)` wraps it with argument checks. */
+type NativeSlices = Buffer & { utf8Slice(start: number, end: number): string };
+
+const fromCharCode = String.fromCharCode;
+
+/** An ASCII string of at most 16 bytes; a call with a fixed number of arguments is the fastest way V8 builds one. */
+function shortAscii(b: Uint8Array, p: number, len: number): string {
+  switch (len) {
+    case 1:
+      return fromCharCode(b[p]!);
+    case 2:
+      return fromCharCode(b[p]!, b[p + 1]!);
+    case 3:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!);
+    case 4:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!);
+    case 5:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!);
+    case 6:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!);
+    case 7:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!);
+    case 8:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!);
+    case 9:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!);
+    case 10:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!);
+    case 11:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!);
+    case 12:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!);
+    case 13:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!);
+    case 14:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!);
+    case 15:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!);
+    case 16:
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!, b[p + 15]!);
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Key encoding (equality and order rules), the value decoder against
+ * msgpackr, and the hash against XXH32's reference vectors.
+ */
+import fc from 'fast-check';
+import { Packr, Unpackr } from 'msgpackr';
+import { compareTerms, termEquals, xxh32 } from '@erlmcp/ets';
+import { KeyReader, KeyWriter, skipKey } from '../src/key-codec';
+import { ValueReader } from '../src/value-reader';
+
+const enc = (k: unknown): Buffer => {
+  const w = new KeyWriter();
+  return Buffer.from(w.copy(w.encode(k)));
+};
+
+describe('xxh32', () => {
+  it.each([
+    ['', 0x02cc5d05],
+    ['a', 0x550d7456],
+    ['abc', 0x32d153ff],
+    ['Nobody inspects the spammish repetition', 0xe2293b2f],
+  ])('matches the reference vector for %j', (text, expected) => {
+    const bytes = Buffer.from(text);
+    expect(xxh32(bytes, 0, bytes.length) >>> 0).toBe(expected);
+  });
+});
+
+describe('key equality', () => {
+  it('numbers compare by value: 1 and 1.0 are one key, -0 is 0, NaN equals NaN', () => {
+    expect(enc(1)).toEqual(enc(1.0));
+    expect(enc(-0)).toEqual(enc(0));
+    expect(enc(NaN)).toEqual(enc(Number('x')));
+    expect(enc(1)).not.toEqual(enc('1'));
+    expect(enc(1)).not.toEqual(enc(1n));
+  });
+
+  it('objects compare by their properties, in any order; arrays element by element', () => {
+    expect(enc({ a: 1, b: [2, 3] })).toEqual(enc({ b: [2, 3], a: 1 }));
+    expect(enc([1, 'x'])).not.toEqual(enc(['x', 1]));
+    expect(enc({ a: undefined })).not.toEqual(enc({}));
+    expect(enc(new Map([['a', 1]]))).toEqual(enc({ a: 1 }));
+    expect(enc(Buffer.from([1, 2]))).toEqual(enc(new Uint8Array([1, 2])));
+    expect(enc(new Date(5))).toEqual(enc(new Date(5)));
+    expect(enc(new Set([2, 1]))).toEqual(enc(new Set([1, 2])));
+  });
+
+  it('strings compare by code points, surrogates included', () => {
+    expect(enc('\ud800')).not.toEqual(enc('\ufffd'));
+    expect(enc('a\u0000')).not.toEqual(enc('a'));
+  });
+
+  it('refuses functions and symbols', () => {
+    expect(() => enc(() => 1)).toThrow(TypeError);
+    expect(() => enc({ f: () => 1 })).toThrow(TypeError);
+    expect(() => enc(Symbol('s'))).toThrow(TypeError);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(() => enc(cyclic)).toThrow(TypeError);
+  });
+});
+
+const keyArb = fc.letrec((tie) => ({
+  key: fc.oneof(
+    { depthSize: 'small' },
+    fc.double(),
+    fc.integer(),
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.bigInt({ min: -(1n << 100n), max: 1n << 100n }),
+    fc.array(tie('key'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), tie('key'), { maxKeys: 3 }),
+  ),
+})).key;
+
+describe('key encoding properties', () => {
+  it('round-trips (up to -0 and object property order), and is self-delimiting', () => {
+    fc.assert(
+      fc.property(keyArb, (k) => {
+        const bytes = enc(k);
+        const r = new KeyReader();
+        const back = r.decode(bytes, 0);
+        expect(r.end).toBe(bytes.length);
+        expect(skipKey(bytes, 0, bytes.length)).toBe(bytes.length);
+        expect(enc(back)).toEqual(bytes);
+        expect(termEquals(back, k)).toBe(true);
+      }),
+    );
+  });
+
+  it('orders numbers numerically and strings by code point', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true }), fc.double({ noNaN: true }), (a, b) => {
+        expect(Math.sign(Buffer.compare(enc(a), enc(b)))).toBe(a < b ? -1 : a > b ? 1 : 0);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        const cp = (s: string): number[] => [...s].map((c) => c.codePointAt(0)!);
+        const [x, y] = [cp(a), cp(b)];
+        let expected = x.length - y.length;
+        for (let i = 0; i < Math.min(x.length, y.length); i++) {
+          if (x[i] !== y[i]) {
+            expected = x[i]! - y[i]!;
+            break;
+          }
+        }
+        expect(Math.sign(compareTerms(a, b))).toBe(Math.sign(expected));
+      }),
+    );
+  });
+
+  it('orders bigints numerically', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), (a, b) => {
+        expect(Math.sign(Buffer.compare(enc(a), enc(b)))).toBe(a < b ? -1 : a > b ? 1 : 0);
+      }),
+    );
+  });
+});
+
+describe('ValueReader', () => {
+  const options = { useRecords: false, moreTypes: true, variableMapSize: true, mapsAsObjects: true } as const;
+  const packr = new Packr(options);
+  const unpackr = new Unpackr(options);
+  const valueArb = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      fc.double(),
+      fc.integer(),
+      fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+      fc.string(),
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }),
+      fc.date({ noInvalidDate: true }),
+      fc.uint8Array({ maxLength: 8 }),
+      fc.array(fc.integer(), { maxLength: 4 }).map((a) => new Set(a)),
+      fc.string({ maxLength: 5 }).map((s) => new RegExp(s.replace(/[^a-z]/g, ''), 'g')),
+      fc.string({ maxLength: 5 }).map((s) => new Float64Array([s.length, 0.5])),
+      fc.array(tie('v'), { maxLength: 5 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 5 }),
+    ),
+  })).v;
+
+  it('decodes what msgpackr packs exactly as msgpackr does', () => {
+    const reader = new ValueReader();
+    fc.assert(
+      fc.property(valueArb, (v) => {
+        const bytes = Buffer.from(packr.pack(v));
+        expect(reader.decode(bytes, 0, bytes.length)).toEqual(unpackr.unpack(bytes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decodes repeated object shapes the same way after the shape is cached', () => {
+    const reader = new ValueReader();
+    for (let i = 0; i < 5; i++) {
+      const v = { pid: i, node: 'n', ts: 1.5, ['__proto__']: 1 };
+      const bytes = Buffer.from(packr.pack([{ a: i, b: 'x' }, v]));
+      const out = reader.decode(bytes, 0, bytes.length) as [Record<string, unknown>, Record<string, unknown>];
+      expect(out[0]).toEqual({ a: i, b: 'x' });
+      expect(Object.getPrototypeOf(out[1])).toBe(Object.prototype);
+      expect(Object.keys(out[1])).toEqual(['pid', 'node', 'ts', '__proto__']);
+    }
+  });
+
+  it('rejects truncated and garbage input with a RangeError, without running away', () => {
+    const reader = new ValueReader();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        try {
+          reader.decode(b, 0, b.length);
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => reader.decode(Buffer.from([0xdd, 0x7f, 0xff, 0xff, 0xff, 1]), 0, 6)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,31 @@
+'use strict';
+// Shared by the test workers: runs the body and reports failures as messages,
+// since an uncaught error in a worker would only surface as an exit code.
+const { parentPort, workerData } = require('node:worker_threads');
+const ets = require('../../dist/index.js');
+
+function wallNow() {
+  return performance.timeOrigin + performance.now();
+}
+
+function run(body) {
+  Promise.resolve()
+    .then(() => body(workerData, ets))
+    .catch((err) => parentPort.postMessage({ type: 'error', message: String((err && err.stack) || err) }));
+}
+
+/** Blocks until `parties` workers have arrived, so that they really run concurrently. */
+function barrier(sab, parties) {
+  const b = new Int32Array(sab);
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  for (let seen = Atomics.load(b, 0); seen < parties; seen = Atomics.load(b, 0)) Atomics.wait(b, 0, seen, 50);
+}
+
+/** Blocks this thread for good (until terminated), e.g. in the middle of a write. */
+function freeze() {
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(word, 0, 0);
+}
+
+module.exports = { run, wallNow, barrier, freeze, post: (m) => parentPort.postMessage(m) };
