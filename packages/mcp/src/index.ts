@@ -107,3 +107,27 @@ export { LineSplitter, type LineSplitterOptions } from './transport/line-splitte
 export { type FrameEndpoint, NdjsonTransport, type NdjsonTransportOptions } from './transport/ndjson';
 export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
 export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
+
+// Hosting: each session a process under a DynamicSupervisor
+export { SessionRegistry } from './hosting/session-registry';
+export type { SessionChannel } from './hosting/session-channel';
+export { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './hosting/session-process';
+export { newSessionId, SessionHost, type SessionHostOptions } from './hosting/session-host';
+
+// Streamable HTTP and WebSocket
+export { checkRequest, type SecurityOptions, type SecurityVerdict } from './transport/http/security';
+export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transport/http/streamable-http';
+export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
+export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './transport/http/listen';
+export { FrameChannel, type FrameInput } from './transport/frame-channel';
+export {
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  createWebSocketHandler,
+  MCP_WS_SUBPROTOCOL,
+  type WebSocketClient,
+  type WebSocketOptions,
+  type WebSocketUpgradeHandler,
+} from './transport/websocket';
+export { type HostedConnection, type HostedTcpServer, hostNdjson, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
+export { connectHttp, type ConnectHttpOptions, type HttpClient } from './transport/http/client';

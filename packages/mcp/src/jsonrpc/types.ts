@@ -53,4 +53,9 @@ export type JsonRpcPayload = JsonRpcMessage | JsonRpcBatch;
  * The only output of a session: hand one payload to the transport. It may return a promise;
  * a rejection is reported through the session's `onError`, never thrown back into it.
  */
-export type SendFn = (payload: JsonRpcPayload) => void | Promise<void>;
+/**
+ * A session's output. `relatedRequestId` names the incoming request a notification or a
+ * server-to-client request belongs to (progress, logs and sampling during a tool call), so a
+ * transport with one stream per request (Streamable HTTP) can put it on that stream.
+ */
+export type SendFn = (payload: JsonRpcPayload, relatedRequestId?: RequestId) => void | Promise<void>;

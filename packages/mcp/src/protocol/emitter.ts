@@ -1,11 +1,13 @@
 /** A minimal typed event emitter; a listener's throw is reported, never propagated to the emitter. */
 export class Emitter<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+  // Made on the first listener: most sessions never get one.
+  private listeners: Map<keyof Events, Set<(payload: never) => void>> | undefined;
 
   constructor(private readonly onListenerError: (error: unknown) => void) {}
 
   /** Returns a function that removes the listener. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
+    this.listeners ??= new Map();
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener);
@@ -15,7 +17,7 @@ export class Emitter<Events extends object> {
   }
 
   emit<E extends keyof Events>(event: E, payload: Events[E]): void {
-    const set = this.listeners.get(event);
+    const set = this.listeners?.get(event);
     if (!set) return;
     for (const listener of [...set] as ((payload: Events[E]) => void)[]) {
       try {
@@ -27,6 +29,6 @@ export class Emitter<Events extends object> {
   }
 
   clear(): void {
-    this.listeners.clear();
+    this.listeners = undefined;
   }
 }

@@ -38,6 +38,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Asks the peer for progress (sets `_meta.progressToken`) and receives it here. */
   onProgress?: (progress: ProgressParams) => void;
+  /** The incoming request this one is made on behalf of (see SendFn). */
+  relatedRequestId?: RequestId;
 }
 
 export interface IncomingRequest {
@@ -71,9 +73,30 @@ interface PendingRequest {
   dispose(): void;
 }
 
-interface InFlightRequest {
-  method: string;
-  controller: AbortController;
+/**
+ * An incoming request being handled. Its AbortController is made the first time a handler
+ * looks at the signal, or when it is cancelled: most requests never need one.
+ */
+class InFlightRequest implements IncomingRequest {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly id: RequestId,
+    readonly method: string,
+    readonly params: JsonRpcParams | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller?.signal.aborted ?? false;
+  }
+
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
 }
 
 /** Late responses to requests we gave up on are expected; remember a bounded number of their ids. */
@@ -87,9 +110,12 @@ const ABANDONED_ID_MEMORY = 1024;
 export class Peer {
   private nextId = 1;
   private closed = false;
-  private readonly pending = new Map<RequestId, PendingRequest>();
-  private readonly inFlight = new Map<RequestId, InFlightRequest>();
-  private readonly abandoned = new Set<RequestId>();
+  // pending and abandoned exist only once this side sends a request: a server with
+  // thousands of sessions rarely does, and an empty Map still costs a hash table.
+  private pendingMap: Map<RequestId, PendingRequest> | undefined;
+  /** Dropped when empty, like the tables above: an idle session holds none. */
+  private inFlight: Map<RequestId, InFlightRequest> | undefined;
+  private abandonedSet: Set<RequestId> | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: PeerOptions) {}
@@ -100,17 +126,25 @@ export class Peer {
 
   /** Incoming requests whose handlers have not settled yet. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inFlight?.size ?? 0;
   }
 
   /** True while an incoming request is being handled and may still be answered. */
   isInFlight(id: RequestId): boolean {
-    return this.inFlight.has(id);
+    return this.inFlight?.has(id) ?? false;
   }
 
   /** Outgoing requests still waiting for a response. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingMap?.size ?? 0;
+  }
+
+  private get pending(): Map<RequestId, PendingRequest> {
+    return (this.pendingMap ??= new Map());
+  }
+
+  private get abandoned(): Set<RequestId> {
+    return (this.abandonedSet ??= new Set());
   }
 
   receiveText(text: string): void {
@@ -141,6 +175,11 @@ export class Peer {
       return;
     }
     this.dispatch(frame);
+  }
+
+  /** A frame the transport already decoded with {@link decodeValue} (HTTP validates before routing). */
+  receiveDecoded(frame: DecodedFrame): void {
+    if (!this.closed) this.dispatch(frame);
   }
 
   /** A frame the transport could not deliver (e.g. an oversize line): answer it like a bad frame. */
@@ -187,18 +226,18 @@ export class Peer {
       this.pending.set(id, entry);
       signal?.addEventListener('abort', onAbort, { once: true });
       entry.arm();
-      this.send(createRequest(id, method, body));
+      this.send(createRequest(id, method, body), options.relatedRequestId);
     });
   }
 
-  notify(method: string, params?: object): void {
+  notify(method: string, params?: object, relatedRequestId?: RequestId): void {
     if (this.closed) return;
-    this.send(createNotification(method, params === undefined ? undefined : { ...params }));
+    this.send(createNotification(method, params === undefined ? undefined : { ...params }), relatedRequestId);
   }
 
   /** Resolves once no incoming request is being handled. */
   drain(): Promise<void> {
-    if (this.inFlight.size === 0) return Promise.resolve();
+    if (this.inFlight === undefined) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -206,9 +245,9 @@ export class Peer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const request of this.inFlight.values()) request.controller.abort(new ConnectionClosedError());
-    const pending = [...this.pending.values()];
-    this.pending.clear();
+    for (const request of this.inFlight?.values() ?? []) request.abort(new ConnectionClosedError());
+    const pending = [...(this.pendingMap?.values() ?? [])];
+    this.pendingMap?.clear();
     for (const entry of pending) {
       entry.dispose();
       entry.reject(new ConnectionClosedError());
@@ -256,25 +295,29 @@ export class Peer {
 
   private dispatchRequest(request: JsonRpcRequest, reply: (response: JsonRpcResponse) => void, settled: () => void): void {
     const { id, method } = request;
-    if (this.inFlight.has(id)) {
+    if (this.inFlight?.has(id)) {
       reply(createErrorResponse(id, new InvalidRequestError(`Request id ${JSON.stringify(id)} is already in use`)));
       settled();
       return;
     }
-    const controller = new AbortController();
-    this.inFlight.set(id, { method, controller });
+    const incoming = new InFlightRequest(id, method, request.params);
+    (this.inFlight ??= new Map()).set(id, incoming);
     let outcome: Promise<unknown>;
     try {
-      outcome = this.options.onRequest({ id, method, params: request.params, signal: controller.signal });
+      outcome = this.options.onRequest(incoming);
     } catch (error) {
       outcome = Promise.reject(error);
     }
     const finish = (response: JsonRpcResponse | undefined): void => {
-      this.inFlight.delete(id);
+      const inFlight = this.inFlight;
+      if (inFlight !== undefined) {
+        inFlight.delete(id);
+        if (inFlight.size === 0) this.inFlight = undefined;
+      }
       // A cancelled request is never answered; the peer has already forgotten it.
-      if (response && !controller.signal.aborted && !this.closed) reply(response);
+      if (response && !incoming.aborted && !this.closed) reply(response);
       settled();
-      if (this.inFlight.size === 0) this.wakeIdleWaiters();
+      if (this.inFlight === undefined) this.wakeIdleWaiters();
     };
     outcome.then(
       (result) => finish(createSuccessResponse(id, result)),
@@ -285,13 +328,13 @@ export class Peer {
   private dispatchNotification(notification: JsonRpcNotification): void {
     const params = isPlainObject(notification.params) ? notification.params : undefined;
     if (notification.method === 'notifications/cancelled' && params && isRequestId(params.requestId)) {
-      const target = this.inFlight.get(params.requestId);
+      const target = this.inFlight?.get(params.requestId);
       if (target && !this.options.uncancellable?.has(target.method)) {
-        target.controller.abort(typeof params.reason === 'string' ? params.reason : 'Cancelled by peer');
+        target.abort(typeof params.reason === 'string' ? params.reason : 'Cancelled by peer');
       }
     }
     if (notification.method === 'notifications/progress' && params && isRequestId(params.progressToken)) {
-      const target = this.pending.get(params.progressToken);
+      const target = this.pendingMap?.get(params.progressToken);
       if (target?.onProgress && typeof params.progress === 'number') {
         target.arm();
         const progress = params as unknown as ProgressParams;
@@ -317,9 +360,9 @@ export class Peer {
       if ('error' in response) this.options.onError(JsonRpcError.fromObject(response.error));
       return;
     }
-    const entry = this.pending.get(id);
+    const entry = this.pendingMap?.get(id);
     if (!entry) {
-      if (!this.abandoned.delete(id)) {
+      if (!this.abandonedSet?.delete(id)) {
         this.options.onError(new ProtocolViolationError(`Response to unknown request id ${JSON.stringify(id)}`));
       }
       return;
@@ -354,9 +397,9 @@ export class Peer {
     }
   }
 
-  private send(payload: JsonRpcPayload): void {
+  private send(payload: JsonRpcPayload, relatedRequestId?: RequestId): void {
     try {
-      const sent = this.options.send(payload);
+      const sent = this.options.send(payload, relatedRequestId);
       if (sent instanceof Promise) sent.catch((error: unknown) => this.options.onError(asError(error)));
     } catch (error) {
       this.options.onError(asError(error));

@@ -39,5 +39,11 @@ export interface RequestContext {
    * Values that do not increase are dropped, as the spec requires progress to grow.
    */
   progress(progress: number, total?: number, message?: string): void;
+  /**
+   * Ends the SSE stream that would carry this request's answer, while the handler goes on
+   * (SEP-1699 polling): the client reconnects with Last-Event-ID and gets the rest. A no-op
+   * on transports without per-request streams.
+   */
+  closeSseStream(): void;
   log(level: LoggingLevel, data: unknown, logger?: string): void;
 }

@@ -46,6 +46,10 @@ export class McpServerDefinition {
   readonly prompts = new PromptRegistry();
   private readonly capabilityOptions: CapabilityOptions;
   private readonly listeners = new Set<(change: DefinitionChange) => void>();
+  /** Sessions, told of changes directly: no closure pair per session. */
+  private readonly sessions = new Set<ServerSession>();
+  /** Shared by every session until the definition changes. */
+  private cachedCapabilities: ServerCapabilities | undefined;
 
   constructor(info: Implementation, options: ServerDefinitionOptions = {}) {
     const pageSize = options.pageSize ?? 100;
@@ -104,8 +108,12 @@ export class McpServerDefinition {
     this.emit({ kind: 'resource-updated', uri });
   }
 
-  /** The capabilities a session declares when it initializes now. */
+  /** The capabilities a session declares when it initializes now (a frozen object, shared). */
   capabilities(): ServerCapabilities {
+    return (this.cachedCapabilities ??= deepFreeze(this.computeCapabilities()));
+  }
+
+  private computeCapabilities(): ServerCapabilities {
     const options = this.capabilityOptions;
     const declare = (option: boolean | undefined, present: boolean): boolean => option ?? present;
     const capabilities: ServerCapabilities = {};
@@ -134,7 +142,19 @@ export class McpServerDefinition {
     return done;
   }
 
+  /** @internal A session follows this definition's changes until it closes. */
+  attach(session: ServerSession): void {
+    this.sessions.add(session);
+  }
+
+  /** @internal */
+  detach(session: ServerSession): void {
+    this.sessions.delete(session);
+  }
+
   private emit(change: DefinitionChange): void {
+    if (change.kind !== 'resource-updated') this.cachedCapabilities = undefined;
+    for (const session of [...this.sessions]) session['onDefinitionChange'](change);
     for (const listener of [...this.listeners]) listener(change);
   }
 }
@@ -178,4 +198,9 @@ export class ServerDefinitionBuilder {
 
 export function defineServer(info: Implementation, options?: ServerDefinitionOptions): ServerDefinitionBuilder {
   return new ServerDefinitionBuilder(info, options);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) deepFreeze(member as object);
+  return Object.freeze(value);
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isPlainObject, isRequestId } from '../jsonrpc/codec';
+import { type DecodedFrame, isPlainObject, isRequestId } from '../jsonrpc/codec';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
-import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
+import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
 import { CapabilityNotSupportedError, SessionStateError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
 import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString } from '../protocol/params';
-import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
+import { asError, type IncomingRequest, Peer, type PeerOptions, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
 import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
 import type { Implementation, Meta } from '../types/base';
@@ -33,6 +33,12 @@ export interface ServerSessionOptions {
   maxFrameBytes?: number;
   /** Timeout for server-to-client requests (sampling, elicitation, roots, ping); default 60 s, 0 for none. */
   requestTimeoutMs?: number;
+  /**
+   * Ends the stream carrying a request's answer while the request keeps running (Streamable
+   * HTTP's SSE polling, SEP-1699); what follows is replayed when the client reconnects.
+   * Transports without such streams leave it out, and `ctx.closeSseStream()` does nothing.
+   */
+  closeRequestStream?: (requestId: RequestId) => void;
 }
 
 export interface ServerSessionEvents {
@@ -42,6 +48,8 @@ export interface ServerSessionEvents {
 }
 
 const NOT_CANCELLABLE = new Set(['initialize']);
+const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set();
+const ignoreError = (): void => undefined;
 
 /**
  * One MCP session on the server side. Its input is "a decoded message (or a frame of text)
@@ -51,36 +59,28 @@ const NOT_CANCELLABLE = new Set(['initialize']);
 export class ServerSession implements ServerSessionHandle {
   readonly id: string;
   private readonly peer: Peer;
-  private readonly events: Emitter<ServerSessionEvents>;
+  /** Made on the first listener: most sessions never get one. */
+  private events: Emitter<ServerSessionEvents> | undefined;
   private readonly onError: (error: Error) => void;
-  private readonly stopListening: () => void;
-  private readonly subscriptions = new Set<string>();
+  private subscriptions: Set<string> | undefined;
   private sessionState: ServerSessionState = 'awaiting-initialize';
   private version: ProtocolVersion | undefined;
   private client: Implementation | undefined;
   private clientCaps: ClientCapabilities | undefined;
   private capabilities: ServerCapabilities = {};
   private logLevel: LoggingLevel;
+  private readonly closeRequestStream: ((requestId: RequestId) => void) | undefined;
 
   constructor(
     private readonly definition: McpServerDefinition,
     options: ServerSessionOptions,
   ) {
     this.id = options.id ?? randomUUID();
-    this.onError = options.onError ?? (() => undefined);
-    this.events = new Emitter<ServerSessionEvents>((error) => this.onError(asError(error)));
+    this.onError = options.onError ?? ignoreError;
     this.logLevel = definition.defaultLogLevel;
-    this.peer = new Peer({
-      send: options.send,
-      onRequest: (request) => this.handleRequest(request),
-      onNotification: (notification) => this.handleNotification(notification),
-      onError: this.onError,
-      batching: () => ({ allow: allowsBatches(this.version), protocolVersion: this.version }),
-      maxFrameBytes: options.maxFrameBytes,
-      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-      uncancellable: NOT_CANCELLABLE,
-    });
-    this.stopListening = definition.subscribe((change) => this.onDefinitionChange(change));
+    this.closeRequestStream = options.closeRequestStream;
+    this.peer = new Peer(new PeerBinding(this, options.send, this.onError, options.maxFrameBytes, options.requestTimeoutMs ?? 60_000));
+    definition.attach(this);
   }
 
   get state(): ServerSessionState {
@@ -110,7 +110,7 @@ export class ServerSession implements ServerSessionHandle {
 
   /** Uris this session's client subscribed to. */
   get subscribedResources(): ReadonlySet<string> {
-    return this.subscriptions;
+    return this.subscriptions ?? NO_SUBSCRIPTIONS;
   }
 
   /** Requests from the client still being handled. */
@@ -128,12 +128,21 @@ export class ServerSession implements ServerSessionHandle {
     this.peer.receiveText(text);
   }
 
+  /**
+   * A frame the transport decoded already (with `decodeValue` and this session's batching
+   * rules), so it is not validated twice. Never throws.
+   */
+  receiveDecoded(frame: DecodedFrame): void {
+    this.peer.receiveDecoded(frame);
+  }
+
   /** The transport rejected a frame before it could be read (e.g. an oversize line). */
   receiveFrameError(error: JsonRpcError): void {
     this.peer.receiveFrameError(error);
   }
 
   on<E extends keyof ServerSessionEvents>(event: E, listener: (payload: ServerSessionEvents[E]) => void): () => void {
+    this.events ??= new Emitter<ServerSessionEvents>((error) => this.onError(asError(error)));
     return this.events.on(event, listener);
   }
 
@@ -146,10 +155,10 @@ export class ServerSession implements ServerSessionHandle {
   close(): void {
     if (this.sessionState === 'closed') return;
     this.sessionState = 'closed';
-    this.stopListening();
+    this.definition.detach(this);
     this.peer.close();
-    this.events.emit('close', undefined);
-    this.events.clear();
+    this.events?.emit('close', undefined);
+    this.events?.clear();
   }
 
   createMessage(params: CreateMessageParams, options?: RequestOptions): Promise<CreateMessageResult> {
@@ -183,16 +192,44 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   log(level: LoggingLevel, data: unknown, logger?: string): void {
+    this.logFor(undefined, level, data, logger);
+  }
+
+  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string): void {
     if (this.capabilities.logging === undefined || this.version === undefined || this.sessionState === 'closed') return;
     if (!levelPasses(level, this.logLevel)) return;
     const params: LoggingMessageParams = { level, data };
     if (logger !== undefined) params.logger = logger;
-    this.peer.notify('notifications/message', params);
+    this.peer.notify('notifications/message', params, relatedRequestId);
+  }
+
+  /** The session as a handler sees it: what it sends travels with the request it handles. */
+  private handleFor(requestId: RequestId): ServerSessionHandle {
+    const related = (options: RequestOptions | undefined): RequestOptions => ({ ...options, relatedRequestId: requestId });
+    // The getters read the live session, not a snapshot.
+    const session = this;
+    return {
+      id: this.id,
+      get protocolVersion() {
+        return session.protocolVersion;
+      },
+      get clientInfo() {
+        return session.clientInfo;
+      },
+      get clientCapabilities() {
+        return session.clientCapabilities;
+      },
+      createMessage: (params, options) => this.createMessage(params, related(options)),
+      elicit: (params, options) => this.elicit(params, related(options)),
+      listRoots: (options) => this.listRoots(related(options)),
+      ping: (options) => this.ping(related(options)),
+      log: (level, data, logger) => this.logFor(requestId, level, data, logger),
+    };
   }
 
   /** notifications/resources/updated, if this session's client subscribed to `uri`. */
   notifyResourceUpdated(uri: string): void {
-    if (this.subscriptions.has(uri)) this.peer.notify('notifications/resources/updated', { uri });
+    if (this.subscriptions?.has(uri)) this.peer.notify('notifications/resources/updated', { uri });
   }
 
   private clientRequest(
@@ -244,11 +281,11 @@ export class ServerSession implements ServerSessionHandle {
         return this.definition.resources.read(requireString(params, 'uri'), ctx);
       case 'resources/subscribe':
         this.require('resources', method);
-        this.subscriptions.add(requireString(params, 'uri'));
+        (this.subscriptions ??= new Set()).add(requireString(params, 'uri'));
         return {};
       case 'resources/unsubscribe':
         this.require('resources', method);
-        this.subscriptions.delete(requireString(params, 'uri'));
+        this.subscriptions?.delete(requireString(params, 'uri'));
         return {};
       case 'prompts/list': {
         this.require('prompts', method);
@@ -315,11 +352,11 @@ export class ServerSession implements ServerSessionHandle {
       case 'notifications/initialized':
         if (this.sessionState === 'initializing') {
           this.sessionState = 'ready';
-          this.events.emit('initialized', undefined);
+          this.events?.emit('initialized', undefined);
         }
         return;
       case 'notifications/roots/list_changed':
-        this.events.emit('rootsListChanged', undefined);
+        this.events?.emit('rootsListChanged', undefined);
         return;
       default:
         // cancelled and progress are handled by the peer; unknown notifications are ignored.
@@ -328,15 +365,24 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   private context(request: IncomingRequest, params: JsonObject): RequestContext {
+    // The getter below reads this session, not the context object.
+    const session = this;
     const meta = isPlainObject(params._meta) ? (params._meta as Meta) : undefined;
     const token = meta?.progressToken;
     let last = -Infinity;
+    let handle: ServerSessionHandle | undefined;
     return {
       requestId: request.id,
       method: request.method,
-      signal: request.signal,
+      get signal() {
+        return request.signal;
+      },
       meta,
-      session: this,
+      // Built when a handler asks for it: most never do.
+      get session() {
+        return (handle ??= session.handleFor(request.id));
+      },
+      closeSseStream: () => this.closeRequestStream?.(request.id),
       progress: (progress, total, message) => {
         // Progress is only meaningful for a request that is still running.
         if (!isRequestId(token) || request.signal.aborted || !this.peer.isInFlight(request.id) || !(progress > last)) return;
@@ -344,9 +390,9 @@ export class ServerSession implements ServerSessionHandle {
         const notification: ProgressParams = { progressToken: token, progress };
         if (total !== undefined) notification.total = total;
         if (message !== undefined) notification.message = message;
-        this.peer.notify('notifications/progress', notification);
+        this.peer.notify('notifications/progress', notification, request.id);
       },
-      log: (level, data, logger) => this.log(level, data, logger),
+      log: (level, data, logger) => this.logFor(request.id, level, data, logger),
     };
   }
 
@@ -368,4 +414,37 @@ export class ServerSession implements ServerSessionHandle {
 
 function withCursor<T extends object>(result: T, nextCursor: string | undefined): T & { nextCursor?: string } {
   return nextCursor === undefined ? result : { ...result, nextCursor };
+}
+
+/**
+ * The Peer's callbacks for one session as a single object with prototype methods, rather
+ * than an options object and five closures: a server holding thousands of sessions pays
+ * for every per-session allocation. The bracket access reaches the session's private
+ * handlers, which are not part of its public API.
+ */
+class PeerBinding implements PeerOptions {
+  constructor(
+    private readonly session: ServerSession,
+    readonly send: SendFn,
+    readonly onError: (error: Error) => void,
+    readonly maxFrameBytes: number | undefined,
+    readonly requestTimeoutMs: number,
+  ) {}
+
+  get uncancellable(): ReadonlySet<string> {
+    return NOT_CANCELLABLE;
+  }
+
+  onRequest(request: IncomingRequest): Promise<unknown> {
+    return this.session['handleRequest'](request);
+  }
+
+  onNotification(notification: JsonRpcNotification): void {
+    this.session['handleNotification'](notification);
+  }
+
+  batching(): { allow: boolean; protocolVersion: string | undefined } {
+    const version = this.session.protocolVersion;
+    return { allow: allowsBatches(version), protocolVersion: version };
+  }
 }

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { Category } from '../../harness/types';
+import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
+
+/**
+ * Our MCP server (sessions as processes, Streamable HTTP on node:http) against the official
+ * SDK's McpServer on its StreamableHTTPServerTransport (stateful, SSE replies), each in a
+ * server process of its own under the same autocannon load.
+ *
+ * ws_tools_call has no peer that speaks MCP over WebSocket: its peer column is our own
+ * Streamable HTTP server under the same request count, so its ratio says what WebSocket
+ * framing buys over HTTP.
+ */
+export const mcp: Category = {
+  name: 'mcp',
+  peer: '@modelcontextprotocol/sdk 1.32.2',
+  readme: path.resolve(__dirname, '../../../../packages/mcp/README.md'),
+  scenarios: [
+    {
+      name: 'http_tools_call',
+      unit: 'requests/s',
+      size: { full: 40_000, smoke: 200 },
+      target: 4,
+      ours: (size) => httpToolsCall('ours', size),
+      peer: (size) => httpToolsCall('peer', size),
+    },
+    {
+      name: 'session_memory',
+      unit: 'RSS bytes/session',
+      lowerIsBetter: true,
+      size: { full: 10_000, smoke: 100 },
+      target: 10,
+      ours: (size) => sessionMemory('ours', size),
+      peer: (size) => sessionMemory('peer', size),
+    },
+    {
+      name: 'ws_tools_call',
+      unit: 'requests/s',
+      size: { full: 40_000, smoke: 200 },
+      ours: (size) => wsToolsCall(size),
+      peer: (size) => httpToolsCall('ours', size),
+    },
+  ],
+};

@@ -1,0 +1,183 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { WebSocket } from 'ws';
+import { quantile } from '../../harness/stats';
+import type { Measurement } from '../../harness/types';
+
+export type ServerSide = 'ours' | 'peer';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const CONNECTIONS = 50;
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } },
+});
+const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+export const ECHO_CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
+
+/** A correct answer to ECHO_CALL, whether sent as JSON or as SSE events. */
+export function isEchoAnswer(body: string): boolean {
+  return body.includes('"result":{"content":[{"type":"text","text":"hello"}]') && !body.includes('"error"');
+}
+
+export async function startServer(side: ServerSide): Promise<RunningServer> {
+  const child: ChildProcess = fork(path.join(__dirname, 'server-child.js'), [side], {
+    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${side} server exited (${String(code)}) before listening`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/mcp`,
+    rss: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: { rss: number }) => resolve(message.rss));
+        child.send({ cmd: 'rss' });
+      }),
+    stop: async () => {
+      child.send({ cmd: 'stop' });
+      await exited;
+    },
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** initialize + notifications/initialized; the new session's id. */
+export async function openSession(url: string): Promise<string> {
+  const init = await post(url, HEADERS, INITIALIZE);
+  const id = init.headers['mcp-session-id'];
+  if (init.status !== 200 || typeof id !== 'string') throw new Error(`initialize failed: ${init.status} ${init.body}`);
+  const note = await post(url, { ...HEADERS, 'mcp-session-id': id }, INITIALIZED);
+  if (note.status !== 202) throw new Error(`notifications/initialized failed: ${note.status}`);
+  return id;
+}
+
+/** Opens `count` sessions, CONNECTIONS at a time. */
+export async function openSessions(url: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONNECTIONS, count) }, async () => {
+      while (next < count) {
+        next += 1;
+        ids.push(await openSession(url));
+      }
+    }),
+  );
+  return ids;
+}
+
+/** autocannon, 50 connections each on its own session, tools/call echo; every answer checked. */
+export async function httpToolsCall(side: ServerSide, size: number): Promise<Measurement> {
+  const server = await startServer(side);
+  try {
+    const sessions = await openSessions(server.url, CONNECTIONS);
+    let assigned = 0;
+    let wrong = 0;
+    const started = performance.now();
+    const result = await autocannon({
+      url: server.url,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      amount: Math.max(size, CONNECTIONS),
+      timeout: 30,
+      requests: [{ method: 'POST', headers: HEADERS, body: ECHO_CALL, onResponse: (status, body) => void (status === 200 && isEchoAnswer(body) ? 0 : wrong++) }],
+      setupClient: (client) => client.setHeaders({ ...HEADERS, 'mcp-session-id': sessions[assigned++ % sessions.length] }),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const failures = result.non2xx + result.errors + result.timeouts + wrong;
+    if (failures > 0) throw new Error(`${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`);
+    return { value: result.requests.total / seconds, p50Us: result.latency.p50 * 1000, p99Us: result.latency.p99 * 1000 };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** RSS growth per open (initialized) session, after a full GC on both sides of the count. */
+export async function sessionMemory(side: ServerSide, size: number): Promise<Measurement> {
+  const server = await startServer(side);
+  try {
+    await openSessions(server.url, CONNECTIONS); // warms the code paths before the baseline
+    const before = await server.rss();
+    await openSessions(server.url, size);
+    const after = await server.rss();
+    return { value: Math.max(0, after - before) / size };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** 50 WebSocket sessions, each sending tools/call echo back to back; every answer checked. */
+export async function wsToolsCall(size: number): Promise<Measurement> {
+  const server = await startServer('ours');
+  const sockets: WebSocket[] = [];
+  try {
+    const url = `ws://127.0.0.1:${server.port}/ws`;
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const ws = new WebSocket(url, 'mcp');
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      sockets.push(ws);
+    }
+    const exchange = (ws: WebSocket, text: string): Promise<string> =>
+      new Promise((resolve) => {
+        ws.once('message', (data) => resolve(data.toString()));
+        ws.send(text);
+      });
+    await Promise.all(sockets.map(async (ws) => {
+      await exchange(ws, INITIALIZE);
+      ws.send(INITIALIZED);
+    }));
+    const latencies = new Float64Array(size);
+    let next = 0;
+    let wrong = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      sockets.map(async (ws) => {
+        while (next < size) {
+          const slot = next++;
+          const t0 = process.hrtime.bigint();
+          const answer = await exchange(ws, ECHO_CALL);
+          latencies[slot] = Number(process.hrtime.bigint() - t0) / 1000;
+          if (!isEchoAnswer(answer)) wrong += 1;
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (wrong > 0) throw new Error(`ws: ${wrong} wrong answers`);
+    const sorted = latencies.sort();
+    return { value: size / seconds, p50Us: quantile(sorted, 0.5), p99Us: quantile(sorted, 0.99) };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.stop();
+  }
+}

@@ -1,0 +1,63 @@
+import { Application, GenServer, Supervisor, type RunningApplication } from '@erlmcp/otp';
+import { type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import { CALCULATOR, calculator } from './calculator';
+import { serverDefinition, TOP } from './definition';
+import { httpListener, type ListenerUrls } from './http-listener';
+
+export interface McpServerAppOptions extends SecurityOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  hostname?: string;
+  /** Serve HTTP and WebSocket (default true); false for a stdio-only server. */
+  http?: boolean;
+  /** Idle sessions end after this long (ms). */
+  idleTimeoutMs?: number;
+}
+
+export interface McpServerApp {
+  app: RunningApplication;
+  host: SessionHost;
+  /** Set when HTTP is on. */
+  urls: ListenerUrls | undefined;
+  stop(): Promise<void>;
+}
+
+/** Registered name of the transport worker. */
+export const HTTP_LISTENER = 'mcp_http_listener';
+
+/**
+ * The server as a supervision tree:
+ *
+ *   mcp-server (one_for_one, registered as mcp_server_top)
+ *   ├── tools        supervisor: the tool workers (the calculator)
+ *   ├── sessions     DynamicSupervisor: one GenServer per MCP session
+ *   └── http         worker: Streamable HTTP at /mcp and WebSocket at /ws
+ *
+ * Children start in this order and stop in reverse: the port closes first, then the
+ * sessions end, then the workers they call.
+ */
+export async function startMcpServer(options: McpServerAppOptions = {}): Promise<McpServerApp> {
+  const { port = 3000, hostname = '127.0.0.1', http = true, idleTimeoutMs, ...security } = options;
+  const host = new SessionHost(serverDefinition(), { idleTimeoutMs });
+  const children = [
+    Supervisor.childSpec('tools', {
+      strategy: 'one_for_one',
+      intensity: 10,
+      period: 5,
+      children: [GenServer.childSpec('calculator', calculator, undefined, { name: CALCULATOR })],
+    }),
+    host.childSpec('sessions'),
+  ];
+  if (http) {
+    children.push(
+      GenServer.childSpec('http', httpListener, { host, options: { port, hostname, websocket: true, ...security } }, { name: HTTP_LISTENER, trapExit: true }),
+    );
+  }
+  const app = await Application.start({
+    name: 'mcp-server',
+    supervisor: () => Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children }, { name: TOP }),
+  });
+  const urls = http ? ((await GenServer.call(HTTP_LISTENER, 'urls')) as ListenerUrls) : undefined;
+  return { app, host, urls, stop: () => app.stop() };
+}

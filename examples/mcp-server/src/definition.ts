@@ -1,0 +1,144 @@
+import { GenServer, processes, processInfo, supervisionTree, type TreeNode } from '@erlmcp/otp';
+import { defineServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { type Calculation, CALCULATOR, type CalculatorCall } from './calculator';
+
+/** Registered name of the application's top supervisor. */
+export const TOP = 'mcp_server_top';
+
+export interface TreeSummary {
+  id: string | undefined;
+  pid: string;
+  kind: 'supervisor' | 'worker';
+  behaviour: string;
+  children: TreeSummary[] | { count: number };
+}
+
+/** The tree as data; a supervisor with many children (the sessions) is summarised by its count. */
+function summarise(node: TreeNode, maxChildren = 10): TreeSummary {
+  return {
+    id: node.id,
+    pid: String(node.pid),
+    kind: node.kind,
+    behaviour: node.behaviour,
+    children: node.children.length > maxChildren ? { count: node.children.length } : node.children.map((child) => summarise(child, maxChildren)),
+  };
+}
+
+function render(node: TreeSummary, indent = ''): string[] {
+  const head = `${indent}${node.id ?? 'mcp-server'} ${node.pid} ${node.behaviour}`;
+  if (!Array.isArray(node.children)) return [head, `${indent}  … ${node.children.count} children`];
+  return [head, ...node.children.flatMap((child) => render(child, `${indent}  `))];
+}
+
+/** What the server offers: the definition lives on scheduler 0 with the sessions that use it. */
+export function serverDefinition(): McpServerDefinition {
+  return defineServer(
+    { name: 'erlmcp-example', title: 'erlmcp example server', version: '0.1.0' },
+    { instructions: 'Tools: echo, calculate, runtime_info. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.' },
+  )
+    .tool<{ text: string }>({
+      name: 'echo',
+      title: 'Echo',
+      description: 'Returns its text unchanged',
+      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+      handler: ({ text }) => ({ content: [{ type: 'text', text }] }),
+    })
+    .tool<Calculation>({
+      name: 'calculate',
+      title: 'Calculator',
+      description: 'Computes a op b in the calculator worker process; arguments are checked against the schema first',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          op: { type: 'string', enum: ['add', 'subtract', 'multiply', 'divide', 'power'] },
+          a: { type: 'number' },
+          b: { type: 'number' },
+        },
+        required: ['op', 'a', 'b'],
+        additionalProperties: false,
+      },
+      outputSchema: { type: 'object', properties: { result: { type: 'number' } }, required: ['result'] },
+      annotations: { readOnlyHint: true },
+      handler: async (calculation) => {
+        // A tool error (isError), not a crash: a client must not be able to wear the worker's restart budget down.
+        if (calculation.op === 'divide' && calculation.b === 0) throw new RangeError(`cannot divide ${calculation.a} by zero`);
+        const request: CalculatorCall = { kind: 'calculate', calculation };
+        const result = (await GenServer.call(CALCULATOR, request)) as number;
+        return { structuredContent: { result } };
+      },
+    })
+    .tool({
+      name: 'runtime_info',
+      title: 'Runtime info',
+      description: "The runtime's own process count and supervision tree",
+      inputSchema: { type: 'object', properties: {} },
+      annotations: { readOnlyHint: true },
+      handler: async () => {
+        const tree = await supervisionTree(TOP);
+        const summary = tree === undefined ? undefined : summarise(tree);
+        const info = { processes: processes().length, memory: process.memoryUsage().rss, tree: summary };
+        return {
+          content: [{ type: 'text', text: [`${info.processes} processes`, ...(summary ? render(summary) : [])].join('\n') }],
+          structuredContent: info as unknown as Record<string, unknown>,
+        };
+      },
+    })
+    .resource({
+      uri: 'erlmcp://about',
+      name: 'about',
+      title: 'About this server',
+      description: 'What this server is and how it is built',
+      mimeType: 'text/markdown',
+      read: (uri) => [
+        {
+          uri,
+          mimeType: 'text/markdown',
+          text: '# erlmcp example\nEach MCP session is a GenServer under a DynamicSupervisor; the calculator is a supervised worker.',
+        },
+      ],
+    })
+    .resource({
+      uri: 'erlmcp://runtime/tree',
+      name: 'supervision-tree',
+      title: 'Supervision tree',
+      description: 'The live supervision tree as JSON',
+      mimeType: 'application/json',
+      read: async (uri) => {
+        const tree = await supervisionTree(TOP);
+        return [{ uri, mimeType: 'application/json', text: JSON.stringify(tree === undefined ? null : summarise(tree)) }];
+      },
+    })
+    .resourceTemplate({
+      uriTemplate: 'erlmcp://process/{pid}',
+      name: 'process',
+      title: 'A process',
+      description: 'processInfo of one process of this runtime, by pid (<0.12.0>)',
+      mimeType: 'application/json',
+      read: (uri, { pid }) => {
+        const found = processes().find((candidate) => String(candidate) === String(pid));
+        const info = found === undefined ? undefined : processInfo(found);
+        return [{ uri, mimeType: 'application/json', text: JSON.stringify(info === undefined ? null : { ...info, pid: String(info.pid), links: info.links.map(String), monitors: info.monitors.length }) }];
+      },
+    })
+    .prompt({
+      name: 'explain_tree',
+      title: 'Explain the supervision tree',
+      description: 'Asks the model to explain this server’s supervision tree',
+      arguments: [{ name: 'audience', description: 'Who the explanation is for', required: false }],
+      handler: async ({ audience }) => {
+        const tree = await supervisionTree(TOP);
+        return [
+          {
+            role: 'user',
+            content: {
+              type: 'text',
+              text: `Explain this Erlang/OTP-style supervision tree to ${audience ?? 'a TypeScript developer'}:\n${tree === undefined ? '(not running)' : render(summarise(tree)).join('\n')}`,
+            },
+          },
+        ];
+      },
+      complete: { audience: (value) => ['a TypeScript developer', 'an Erlang developer', 'a manager'].filter((a) => a.startsWith(value)) },
+    })
+    .build();
+}

@@ -1,0 +1,26 @@
+import { GenServer, ok, reply } from '@erlmcp/otp';
+import { listenHttp, type ListenHttpOptions, type McpHttpServer, type SessionHost } from '@erlmcp/mcp';
+
+export interface HttpListenerArgs {
+  host: SessionHost;
+  options: ListenHttpOptions;
+}
+
+export interface ListenerUrls {
+  url: string;
+  wsUrl: string | undefined;
+}
+
+/**
+ * The transports as a worker of the tree: init opens the port (Streamable HTTP at /mcp,
+ * WebSocket at /ws), terminate closes it. It traps exits, so shutdown by its supervisor
+ * runs terminate and the port is released before the node stops.
+ */
+export const httpListener = GenServer.define({
+  name: 'http_listener',
+  init: async ({ host, options }: HttpListenerArgs) => ok(await listenHttp(host, options)),
+  handleCall: (_request: 'urls', _from, server: McpHttpServer) => reply<McpHttpServer, ListenerUrls>({ url: server.url, wsUrl: server.wsUrl }, server),
+  terminate: async (_reason, server: McpHttpServer) => {
+    await server.close();
+  },
+});

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Node } from '@erlmcp/otp';
+import { connectWebSocket } from '@erlmcp/mcp';
+import { startMcpServer, type McpServerApp } from '../src/app';
+
+const DIST = path.join(__dirname, '..', 'dist');
+
+describe('the example MCP server, in process', () => {
+  let node: Node;
+  let server: McpServerApp;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    server = await startMcpServer({ port: 0 });
+  });
+
+  afterEach(async () => {
+    await server.stop();
+    await node.stop();
+  });
+
+  it('serves its tools, resources and prompt to the official SDK client over Streamable HTTP', async () => {
+    const client = new Client({ name: 'example-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info']);
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({ content: [{ type: 'text', text: 'hello' }] });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'multiply', a: 6, b: 7 } })).toMatchObject({ structuredContent: { result: 42 } });
+    // Arguments are validated against the schema: the call is refused as a tool error.
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'modulo', a: 1, b: 2 } })).toMatchObject({ isError: true });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'divide', a: 1, b: 0 } })).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: 'cannot divide 1 by zero' }],
+    });
+    const info = (await client.callTool({ name: 'runtime_info', arguments: {} })) as unknown as { structuredContent: { processes: number; tree: { children: { id: string }[] } } };
+    expect(info.structuredContent.processes).toBeGreaterThan(4);
+    expect(info.structuredContent.tree.children.map((c) => c.id)).toEqual(['tools', 'sessions', 'http']);
+    const about = await client.readResource({ uri: 'erlmcp://about' });
+    expect(about.contents[0]).toMatchObject({ mimeType: 'text/markdown' });
+    const tree = JSON.parse(((await client.readResource({ uri: 'erlmcp://runtime/tree' })).contents[0] as { text: string }).text) as { behaviour: string };
+    expect(tree.behaviour).toBe('gen_server:supervisor');
+    const prompt = await client.getPrompt({ name: 'explain_tree', arguments: { audience: 'an Erlang developer' } });
+    expect((prompt.messages[0].content as { text: string }).text).toMatch(/^Explain this .* to an Erlang developer:\nmcp-server/);
+    await client.close();
+  });
+
+  it('serves WebSocket beside HTTP, each connection a session process', async () => {
+    const ws = await connectWebSocket({ url: server.urls!.wsUrl!, clientInfo: { name: 'ws', version: '1' } });
+    expect(server.host.sessionCount).toBe(1);
+    expect(await ws.client.callTool({ name: 'calculate', arguments: { op: 'power', a: 2, b: 10 } })).toMatchObject({ structuredContent: { result: 1024 } });
+    await ws.close();
+  });
+});
+
+describe('the example MCP server, as npm start runs it', () => {
+  it('prints how to connect, serves the SDK client, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(DIST, 'main.js')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      void exited.then((code) => reject(new Error(`exited early (${String(code)}): ${lines.join('\n')}`)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line);
+        const match = /Streamable HTTP: (\S+)/.exec(line);
+        if (match) resolve(match[1]);
+      });
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const client = new Client({ name: 'npm-start', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'up' } })).toEqual({ content: [{ type: 'text', text: 'up' }] });
+    await client.close();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines.join('\n')).toMatch(/WebSocket: +ws:\/\/127\.0\.0\.1:\d+\/ws/);
+    expect(lines.join('\n')).toMatch(/stdio: +node \S*stdio\.js/);
+    expect(lines.join('\n')).toMatch(/SIGTERM: every session closed/);
+  });
+
+  it('serves the same tools over stdio to the SDK StdioClientTransport', async () => {
+    const client = new Client({ name: 'stdio', version: '1.0.0' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [path.join(DIST, 'stdio.js')], stderr: 'ignore' });
+    await client.connect(transport);
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'add', a: 40, b: 2 } })).toMatchObject({ structuredContent: { result: 42 } });
+    await client.close();
+  });
+});

@@ -1,0 +1,89 @@
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { newSessionId, type SessionHost } from '../hosting/session-host';
+import { FrameChannel, type FrameInput } from './frame-channel';
+import { NdjsonTransport, type NdjsonTransportOptions } from './ndjson';
+
+export interface HostedConnection {
+  /** The session id (its process is registered under it). */
+  id: string;
+  transport: NdjsonTransport;
+}
+
+/**
+ * One NDJSON connection (stdio, a TCP socket) as a session process in `host`: each line
+ * becomes a cast to that process, and the session's output is written back as lines.
+ * The connection closing ends the process; the process ending closes the connection.
+ */
+export async function hostNdjson(
+  host: SessionHost,
+  readable: Readable,
+  writable: Writable,
+  options: NdjsonTransportOptions = {},
+): Promise<HostedConnection> {
+  const id = newSessionId();
+  const transport = new NdjsonTransport(readable, writable, options);
+  const channel = new FrameChannel(
+    (text) => {
+      if (!transport.isClosed) writable.write(`${text}\n`);
+    },
+    () => transport.close(),
+    () => void host.end(id),
+  );
+  await host.startSession(channel, id);
+  // A process killed outright runs no terminate: close the connection when it is gone.
+  const stopWatching = host.registry.onUnregister((gone) => {
+    if (gone === id) transport.close();
+  });
+  transport.onClose(stopWatching);
+  const deliver = (input: FrameInput): void => void host.deliver(id, input);
+  transport.attach({
+    receiveText: (text) => deliver({ kind: 'text', text }),
+    receiveFrameError: (error) => deliver({ kind: 'frame-error', error }),
+    // Lines already cast are handled in order before the 'closed' cast that follows them.
+    drain: () => Promise.resolve(),
+    close: () => deliver({ kind: 'closed' }),
+  });
+  return { id, transport };
+}
+
+export interface ListenTcpHostedOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  hostname?: string;
+  maxLineBytes?: number;
+}
+
+export interface HostedTcpServer {
+  server: Server;
+  address: AddressInfo;
+  /** Stops listening and closes every connection (their session processes end). */
+  close(): Promise<void>;
+}
+
+/** NDJSON over TCP, each connection a session process in `host` (compare listenTcp, which hosts none). */
+export async function listenTcpHosted(host: SessionHost, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    hostNdjson(host, socket, socket, { maxLineBytes: options.maxLineBytes }).catch(() => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+/** One SSE event as written: its id and its data line. */
+export interface LoggedEvent {
+  readonly id: string;
+  readonly data: string;
+}
+
+/**
+ * A session's SSE events, kept so a client that lost a stream can resume it with
+ * Last-Event-ID. Event ids are `<stream>.<seq>`: the id names its stream, and seq orders
+ * events within the session. Bounded: the oldest events go first.
+ */
+export class EventLog {
+  private seq = 0;
+  // Made on the first event and dropped when empty again: idle sessions hold no table.
+  private events: Map<string, { stream: string; data: string }> | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  append(stream: string, data: string): string {
+    const id = `${stream}.${++this.seq}`;
+    this.events ??= new Map();
+    this.events.set(id, { stream, data });
+    if (this.events.size > this.capacity) {
+      const oldest = this.events.keys().next().value;
+      if (oldest !== undefined) this.events.delete(oldest);
+    }
+    return id;
+  }
+
+  /** The stream an event id belongs to, if that event is still kept. */
+  streamOf(eventId: string): string | undefined {
+    return this.events?.get(eventId)?.stream;
+  }
+
+  /** Events of the same stream logged after `eventId` (priming events, with empty data, left out). */
+  after(eventId: string): LoggedEvent[] {
+    const entry = this.events?.get(eventId);
+    if (this.events === undefined || entry === undefined) return [];
+    const out: LoggedEvent[] = [];
+    let passed = false;
+    for (const [id, event] of this.events) {
+      if (passed && event.stream === entry.stream && event.data !== '') out.push({ id, data: event.data });
+      if (id === eventId) passed = true;
+    }
+    return out;
+  }
+
+  /** Forgets a stream that was delivered in full. */
+  forget(stream: string): void {
+    const events = this.events;
+    if (events === undefined) return;
+    for (const [id, event] of events) if (event.stream === stream) events.delete(id);
+    if (events.size === 0) this.events = undefined;
+  }
+}
+
+/** One SSE event; `data` is a single line of JSON (JSON.stringify never emits a newline). */
+export function sseEvent(id: string | undefined, data: string, retryMs?: number): string {
+  let out = '';
+  if (id !== undefined) out += `id: ${id}\n`;
+  if (retryMs !== undefined) out += `retry: ${retryMs}\n`;
+  return `${out}data: ${data}\n\n`;
+}

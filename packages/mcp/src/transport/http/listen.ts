@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SessionHost, type SessionHostOptions } from '../../hosting/session-host';
+import { McpServerDefinition } from '../../server/definition';
+import { createWebSocketHandler, type WebSocketOptions } from '../websocket';
+import { createStreamableHttpHandler, type StreamableHttpOptions } from './streamable-http';
+
+export interface ListenHttpOptions extends StreamableHttpOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1: reachable from this machine only. */
+  hostname?: string;
+  /** Also accept WebSocket upgrades (subprotocol "mcp") on this server; `true` serves them at /ws. */
+  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes'>;
+  /** Used when given a definition rather than a host: options of the host started for it. */
+  hostOptions?: SessionHostOptions;
+}
+
+export interface McpHttpServer {
+  server: Server;
+  address: AddressInfo;
+  /** http://127.0.0.1:<port>/mcp */
+  url: string;
+  /** ws://127.0.0.1:<port>/ws, when WebSocket is on. */
+  wsUrl: string | undefined;
+  host: SessionHost;
+  /** Stops listening, ends open streams and sockets; stops the host if it started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves MCP over Streamable HTTP (and WebSocket beside it, if asked) on node:http.
+ * Give it a running {@link SessionHost} (one placed in your supervision tree), or a
+ * definition, and it starts a host of its own; either way a node must be running.
+ */
+export async function listenHttp(target: SessionHost | McpServerDefinition, options: ListenHttpOptions = {}): Promise<McpHttpServer> {
+  const owned = target instanceof McpServerDefinition;
+  const host = owned ? await new SessionHost(target, options.hostOptions).start() : target;
+  const http = createStreamableHttpHandler(host, options);
+  const wsOptions = options.websocket === true ? {} : options.websocket === false ? undefined : options.websocket;
+  const ws = wsOptions === undefined ? undefined : createWebSocketHandler(host, { ...options, ...wsOptions, path: wsOptions.path ?? '/ws' });
+  const server = createServer((req, res) => {
+    if (!http(req, res)) {
+      req.resume();
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
+    }
+  });
+  // Requests go to session processes; a slow client must not pin sockets forever.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+  server.on('upgrade', (req, socket, head) => {
+    if (ws === undefined || !ws(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  const hostname = options.hostname ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, hostname, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    http.dispose();
+    ws?.close();
+    if (owned) await host.stop();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const base = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    address,
+    url: `http://${base}${options.path ?? '/mcp'}`,
+    wsUrl: wsOptions === undefined ? undefined : `ws://${base}${wsOptions.path ?? '/ws'}`,
+    host,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        ws?.close();
+        if (owned) await host.stop();
+        http.dispose();
+        // SSE streams of sessions someone else hosts are connections too: end them.
+        server.closeAllConnections();
+        await closed;
+      })()),
+  };
+}

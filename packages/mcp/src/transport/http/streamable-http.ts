@@ -1,0 +1,174 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../jsonrpc/codec';
+import { isSupportedProtocolVersion } from '../../protocol/versions';
+import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
+import { BodyTooLargeError, readBody } from './body';
+import { HttpChannel, type HttpInput } from './http-channel';
+import { writeJsonRpcError } from './responses';
+import { checkRequest, type SecurityOptions } from './security';
+
+export interface StreamableHttpOptions extends SecurityOptions {
+  /** The MCP endpoint. Default '/mcp'. */
+  path?: string;
+  /** Larger POST bodies get 413. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** 'sse' (default): requests are answered on an SSE stream; 'json': with one JSON body. */
+  responseMode?: 'sse' | 'json';
+  /** The `retry:` of priming events (ms). Default 1000. */
+  retryMs?: number;
+  /** SSE events kept per session for Last-Event-ID. Default 256. */
+  replayEvents?: number;
+}
+
+export interface StreamableHttpHandler {
+  /** Answers one request; false when its path is not the endpoint (the caller answers it). */
+  (req: IncomingMessage, res: ServerResponse): boolean;
+  /** Stops answering requests still waiting for sessions that ended (call once, when done). */
+  dispose(): void;
+}
+
+/** Protocol errors before a request reaches a session use the SDK's codes: -32000, -32001 (no session), -32700. */
+const TRANSPORT_ERROR = -32000;
+const SESSION_NOT_FOUND = -32001;
+const PARSE_ERROR = -32700;
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function accepts(req: IncomingMessage, type: string): boolean {
+  const accept = headerValue(req, 'accept');
+  return accept !== undefined && (accept.includes(type) || accept.includes('*/*'));
+}
+
+function isInitialize(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { method?: unknown }).method === 'initialize';
+}
+
+/**
+ * The Streamable HTTP transport (MCP 2025-03-26 and later) in front of a {@link SessionHost}:
+ * one endpoint; POST carries client messages, GET opens the server's stream, DELETE ends a
+ * session. It checks what it can without a session (security, headers, body size, JSON) and
+ * passes the rest to the session's process, which answers.
+ */
+export function createStreamableHttpHandler(host: SessionHost, options: StreamableHttpOptions = {}): StreamableHttpHandler {
+  const path = options.path ?? '/mcp';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const channelOptions = {
+    responseMode: options.responseMode ?? 'sse',
+    retryMs: options.retryMs ?? 1000,
+    replayEvents: options.replayEvents ?? 256,
+  } as const;
+  // Requests handed to a session that has not taken them yet (response → session id):
+  // if the session ends first, they get 404.
+  const waiting = new Map<ServerResponse, string>();
+  // A process killed outright runs no terminate: its streams are ended here instead.
+  const channels = new Map<string, HttpChannel>();
+  const stopListening = host.registry.onUnregister((id) => {
+    const channel = channels.get(id);
+    if (channel !== undefined) {
+      channels.delete(id);
+      channel.close();
+    }
+    for (const [res, owner] of waiting) {
+      if (owner !== id) continue;
+      waiting.delete(res);
+      writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+    }
+  });
+
+  const deliver = (id: string, input: HttpInput): boolean => {
+    if (host.lookup(id) === undefined) return false;
+    // The session process takes it out of the table when it handles the request.
+    waiting.set(input.res, id);
+    input.waiting = waiting;
+    return host.deliver(id, input);
+  };
+
+  const post = async (req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> => {
+    const contentType = headerValue(req, 'content-type');
+    if (contentType === undefined || !contentType.includes('application/json')) {
+      return writeJsonRpcError(res, 415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
+      return writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list application/json and text/event-stream');
+    }
+    let text: string;
+    try {
+      text = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
+      }
+      res.destroy();
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
+    }
+    if (sessionId === undefined) {
+      if (!isInitialize(body)) return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+      const id = newSessionId();
+      const channel = new HttpChannel(id, channelOptions);
+      try {
+        await host.startSession(channel, id);
+        channels.set(id, channel);
+      } catch (error) {
+        if (isCapacityError(error)) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
+        return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
+      }
+      if (!deliver(id, { kind: 'post', body, res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+      return;
+    }
+    if (!deliver(sessionId, { kind: 'post', body, res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
+    const verdict = checkRequest(req, options);
+    if (!verdict.ok) {
+      req.resume();
+      writeJsonRpcError(res, verdict.status, TRANSPORT_ERROR, verdict.message, verdict.headers);
+      return true;
+    }
+    const version = headerValue(req, 'mcp-protocol-version');
+    if (version !== undefined && !isSupportedProtocolVersion(version)) {
+      req.resume();
+      writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
+      return true;
+    }
+    const sessionId = headerValue(req, 'mcp-session-id');
+    switch (req.method) {
+      case 'POST':
+        post(req, res, sessionId).catch(() => res.destroy());
+        return true;
+      case 'GET':
+        req.resume();
+        if (!accepts(req, 'text/event-stream')) {
+          writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list text/event-stream');
+        } else if (sessionId === undefined) {
+          writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+        } else if (!deliver(sessionId, { kind: 'get', lastEventId: headerValue(req, 'last-event-id'), res })) {
+          writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+        }
+        return true;
+      case 'DELETE':
+        req.resume();
+        if (sessionId === undefined) writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+        else if (!deliver(sessionId, { kind: 'delete', res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+        return true;
+      default:
+        req.resume();
+        writeJsonRpcError(res, 405, TRANSPORT_ERROR, 'Method Not Allowed', { Allow: 'GET, POST, DELETE' });
+        return true;
+    }
+  }) as StreamableHttpHandler;
+  handler.dispose = stopListening;
+  return handler;
+}

@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ClientSession, type ClientSessionOptions } from '../client/session';
+import { DEFAULT_MAX_FRAME_BYTES } from '../jsonrpc/codec';
+import { isCapacityError, newSessionId, type SessionHost } from '../hosting/session-host';
+import { FrameChannel, type FrameInput } from './frame-channel';
+import { checkRequest, type SecurityOptions } from './http/security';
+
+/** The WebSocket subprotocol an MCP connection must ask for. */
+export const MCP_WS_SUBPROTOCOL = 'mcp';
+
+export interface WebSocketOptions extends SecurityOptions {
+  /** The upgrade path. Default '/ws'. */
+  path?: string;
+  /** Larger messages close the connection with 1009. Default 4 MiB. */
+  maxMessageBytes?: number;
+}
+
+export interface WebSocketUpgradeHandler {
+  /** Takes an HTTP upgrade; false when its path is not ours (the caller deals with it). */
+  (req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Closes every connection it accepted. */
+  close(): void;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * MCP over WebSocket (subprotocol "mcp"): one text message is one JSON-RPC message or batch,
+ * and each connection is one session process in the {@link SessionHost}.
+ */
+export function createWebSocketHandler(host: SessionHost, options: WebSocketOptions = {}): WebSocketUpgradeHandler {
+  const path = options.path ?? '/ws';
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxMessageBytes,
+    handleProtocols: (protocols) => (protocols.has(MCP_WS_SUBPROTOCOL) ? MCP_WS_SUBPROTOCOL : false),
+  });
+
+  // A process killed outright runs no terminate: its socket is closed here instead.
+  const sockets = new Map<string, WebSocket>();
+  const stopListening = host.registry.onUnregister((id) => {
+    const ws = sockets.get(id);
+    if (ws === undefined) return;
+    sockets.delete(id);
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1011);
+  });
+
+  const accept = async (ws: WebSocket): Promise<void> => {
+    const id = newSessionId();
+    const channel = new FrameChannel(
+      (text) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      },
+      () => ws.close(1000),
+      () => void host.end(id),
+    );
+    // Messages that arrive while the session process starts wait here, in order.
+    const early: FrameInput[] = [];
+    let started = false;
+    const input = (message: FrameInput): void => {
+      if (!started) early.push(message);
+      else host.deliver(id, message);
+    };
+    // A binary message is read as UTF-8 text, as a text one is.
+    ws.on('message', (data) => input({ kind: 'text', text: data.toString() }));
+    ws.on('close', () => input({ kind: 'closed' }));
+    ws.on('error', () => ws.terminate());
+    try {
+      await host.startSession(channel, id);
+    } catch (error) {
+      ws.close(isCapacityError(error) ? 1013 : 1011);
+      return;
+    }
+    started = true;
+    if (host.lookup(id) !== undefined) sockets.set(id, ws);
+    for (const message of early) host.deliver(id, message);
+  };
+
+  const handler = ((req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
+    const verdict = checkRequest(req, options);
+    if (!verdict.ok) {
+      refuse(socket, verdict.status, verdict.status === 401 ? 'Unauthorized' : 'Forbidden');
+      return true;
+    }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!offered.includes(MCP_WS_SUBPROTOCOL)) {
+      refuse(socket, 400, 'Bad Request');
+      return true;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => void accept(ws));
+    return true;
+  }) as WebSocketUpgradeHandler;
+  handler.close = () => {
+    stopListening();
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  };
+  return handler;
+}
+
+export interface ConnectWebSocketOptions extends Omit<ClientSessionOptions, 'send'> {
+  /** ws://host:port/ws */
+  url: string;
+  /** Extra headers (Authorization, Origin). */
+  headers?: Record<string, string>;
+}
+
+export interface WebSocketClient {
+  client: ClientSession;
+  socket: WebSocket;
+  close(): Promise<void>;
+}
+
+/** Connects our ClientSession over WebSocket and completes the initialize handshake. */
+export async function connectWebSocket(options: ConnectWebSocketOptions): Promise<WebSocketClient> {
+  const { url, headers, ...clientOptions } = options;
+  const socket = new WebSocket(url, MCP_WS_SUBPROTOCOL, { headers });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const client = new ClientSession({
+    ...clientOptions,
+    send: (payload) => {
+      socket.send(JSON.stringify(payload));
+    },
+  });
+  socket.on('message', (data) => client.receiveText(data.toString()));
+  socket.on('close', () => client.close());
+  socket.on('error', () => undefined);
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      client.close();
+      if (socket.readyState === WebSocket.CLOSED) return resolve();
+      socket.once('close', () => resolve());
+      socket.close(1000);
+    });
+  try {
+    await client.connect();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { client, socket, close };
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { Node } from '@erlmcp/otp';
+import { connectHttp, listenHttp } from '@erlmcp/mcp';
+import { fixtureDefinition } from './helpers/fixture';
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => resolve(text === '' ? undefined : JSON.parse(text)));
+  });
+}
+
+/** The SDK's stateful Streamable HTTP pattern: one McpServer and transport per session. */
+async function sdkHttpServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = req.method === 'POST' ? await readJson(req) : undefined;
+      const id = req.headers['mcp-session-id'];
+      const existing = typeof id === 'string' ? transports.get(id) : undefined;
+      if (existing !== undefined) return existing.handleRequest(req, res, body);
+      if (req.method !== 'POST' || !isInitializeRequest(body)) return void res.writeHead(400).end();
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sessionId) => void transports.set(sessionId, transport),
+      });
+      const mcp = new McpServer({ name: 'sdk-http', version: '9.9.9' });
+      mcp.registerTool('shout', { inputSchema: { text: z.string() } }, async ({ text }, extra) => {
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra._meta?.progressToken ?? 0, progress: 1, total: 1 } });
+        return { content: [{ type: 'text', text: text.toUpperCase() }] };
+      });
+      mcp.registerResource('note', 'note://one', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }));
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    close: async () => {
+      for (const transport of transports.values()) await transport.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('our ClientSession over Streamable HTTP (connectHttp)', () => {
+  it('talks to the SDK McpServer on its StreamableHTTPServerTransport', async () => {
+    const sdk = await sdkHttpServer();
+    try {
+      const { client, sessionId, close } = await connectHttp({ url: sdk.url, clientInfo: { name: 'ours', version: '1' } });
+      expect(sessionId).toBeDefined();
+      expect(client.serverInfo).toMatchObject({ name: 'sdk-http', version: '9.9.9' });
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['shout']);
+      const progress: number[] = [];
+      expect(await client.callTool({ name: 'shout', arguments: { text: 'hey' } }, { onProgress: (p) => void progress.push(p.progress) })).toEqual({
+        content: [{ type: 'text', text: 'HEY' }],
+      });
+      expect(progress).toEqual([1]);
+      expect((await client.readResource({ uri: 'note://one' })).contents).toEqual([{ uri: 'note://one', text: 'a note' }]);
+      await close();
+    } finally {
+      await sdk.close();
+    }
+  });
+
+  it('talks to our own server, and turns HTTP failures into errors of the requests they carried', async () => {
+    const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const server = await listenHttp(fixtureDefinition());
+    try {
+      const { client, sessionId, close } = await connectHttp({ url: server.url, clientInfo: { name: 'ours', version: '1' } });
+      expect(server.host.lookup(sessionId!)).toBeDefined();
+      expect(await client.callTool({ name: 'echo', arguments: { text: 'round trip' } })).toEqual({ content: [{ type: 'text', text: 'round trip' }] });
+      // The session ends under the client: its next request fails with the server's 404 error.
+      server.host.end(sessionId!);
+      for (let i = 0; i < 1000 && server.host.lookup(sessionId!) !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await expect(client.ping()).rejects.toThrow('Session not found');
+      await close();
+    } finally {
+      await server.close();
+      await node.stop();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { Node } from '@erlmcp/otp';
+import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
+
+describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () => {
+  let node: Node;
+  let server: McpHttpServer;
+  let release: () => void;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const definition = defineServer({ name: 'resume', version: '1.0.0' })
+      .tool({
+        name: 'slow',
+        handler: async (_args, ctx) => {
+          ctx.log('info', 'before the break');
+          ctx.closeSseStream();
+          ctx.log('info', 'after the break');
+          await released;
+          return { content: [{ type: 'text', text: 'finally' }] };
+        },
+      })
+      .build();
+    server = await listenHttp(definition);
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+
+  it('replays what the client missed after a stream broke, then finishes the answer on the resumed stream', async () => {
+    const session = await initialize(server.url);
+    const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
+    await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'info' } }));
+    // The tool ends the POST stream after its first log line.
+    const first = await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }));
+    expect(messages(first)).toEqual([{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'before the break' } }]);
+    const lastEventId = [...first.body.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]).pop() as string;
+
+    const resumed = raw(server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+    // The resumed stream stays open until the answer is there.
+    setTimeout(() => release(), 20);
+    const res = await resumed;
+    expect(res.status).toBe(200);
+    expect(messages(res)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'after the break' } },
+      { jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'finally' }] } },
+    ]);
+  });
+});

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import fc from 'fast-check';
+import { WebSocket } from 'ws';
+import { Node } from '@erlmcp/otp';
+import { defineServer, listenHttp, listenTcp, type McpServerDefinition } from '@erlmcp/mcp';
+import { tsFixture } from './helpers/child';
+import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
+
+// Thousands of malformed frames at every transport: each gets a spec-shaped answer (or, for
+// notifications and responses, silence), nothing crashes, and a ping still works afterwards.
+
+const json = fc.jsonValue({ maxDepth: 3 });
+const id = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
+const method = fc.oneof(fc.constantFrom('ping', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'initialize', 'logging/setLevel'), fc.string({ maxLength: 12 }));
+const params = fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }), fc.array(json, { maxLength: 3 }));
+const message = fc.oneof(
+  fc.record({ jsonrpc: fc.constant('2.0'), id, method, params }, { requiredKeys: ['jsonrpc', 'id', 'method'] }),
+  fc.record({ jsonrpc: fc.constant('2.0'), method, params }, { requiredKeys: ['jsonrpc', 'method'] }),
+  fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(id, fc.constant(null), json), result: json, error: json }, { requiredKeys: [] }),
+);
+/** A frame: garbage text, JSON that is not JSON-RPC, near-miss messages, truncated ones, batches. */
+const frame = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  json.map((value) => JSON.stringify(value)),
+  message.map((value) => JSON.stringify(value)),
+  fc.tuple(message, fc.nat({ max: 60 })).map(([value, cut]) => JSON.stringify(value).slice(0, cut)),
+  fc.array(message, { maxLength: 3 }).map((value) => JSON.stringify(value)),
+);
+/** For transports where a frame is a line. */
+const line = frame.map((text) => text.replace(/[\r\n]/g, ' '));
+const RUNS = { numRuns: 20 };
+const BATCH = { minLength: 50, maxLength: 100 };
+
+function definition(): McpServerDefinition {
+  return defineServer({ name: 'fuzz', version: '1.0.0' })
+    .tool<{ text: string }>({
+      name: 'echo',
+      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      handler: ({ text }) => ({ content: [{ type: 'text', text }] }),
+    })
+    .build();
+}
+
+/** Whatever a server sends back must be a JSON-RPC response (or a batch of them). */
+function expectResponses(text: string): void {
+  const value = JSON.parse(text) as unknown;
+  for (const item of Array.isArray(value) ? value : [value]) {
+    expect(item).toMatchObject({ jsonrpc: '2.0' });
+    expect('result' in (item as object) !== 'error' in (item as object)).toBe(true);
+  }
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 'init',
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } },
+});
+const FINAL = JSON.stringify({ jsonrpc: '2.0', id: 'final-ping', method: 'ping' });
+
+/** Sends frames on a line/message transport and waits for the final ping's answer. */
+async function fuzzStream(send: (text: string) => void, received: AsyncIterable<string>, frames: string[]): Promise<void> {
+  send(INIT);
+  send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  for (const text of frames) send(text);
+  send(FINAL);
+  for await (const text of received) {
+    expectResponses(text);
+    if ((JSON.parse(text) as { id?: unknown }).id === 'final-ping') return;
+  }
+  throw new Error('the connection ended before the final ping was answered');
+}
+
+/** Lines or messages from an event source, as an async iterable. */
+function queue(): { push(text: string): void; end(): void; iterable: AsyncIterable<string> } {
+  const items: string[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  return {
+    push: (text) => {
+      items.push(text);
+      wake?.();
+    },
+    end: () => {
+      ended = true;
+      wake?.();
+    },
+    iterable: {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (items.length > 0) yield items.shift() as string;
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+    },
+  };
+}
+
+describe('fuzzing every transport with malformed frames', () => {
+  let node: Node;
+
+  beforeEach(() => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+  });
+
+  afterEach(async () => {
+    await node.stop();
+  });
+
+  it('Streamable HTTP', async () => {
+    const server = await listenHttp(definition(), { maxBodyBytes: 1024 });
+    try {
+      const bystander = await initialize(server.url);
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, BATCH), async (frames) => {
+          const session = await initialize(server.url);
+          for (const body of frames) {
+            const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, body);
+            expect([200, 202, 400, 413]).toContain(res.status);
+            if (res.status === 202) expect(res.body).toBe('');
+            else for (const item of messages(res)) expectResponses(JSON.stringify(item));
+          }
+          for (const who of [session, bystander]) {
+            const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
+            expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
+          }
+        }),
+        RUNS,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('WebSocket', async () => {
+    const server = await listenHttp(definition(), { websocket: true });
+    const open = async (): Promise<{ ws: WebSocket; received: ReturnType<typeof queue> }> => {
+      const ws = new WebSocket(server.wsUrl!, 'mcp');
+      const received = queue();
+      ws.on('message', (data) => received.push(data.toString()));
+      ws.on('close', () => received.end());
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      return { ws, received };
+    };
+    try {
+      const bystander = await open();
+      await fuzzStream((text) => bystander.ws.send(text), bystander.received.iterable, []);
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, BATCH), async (frames) => {
+          const { ws, received } = await open();
+          await fuzzStream((text) => ws.send(text), received.iterable, frames);
+          ws.close();
+          await fuzzStream((text) => bystander.ws.send(text), bystander.received.iterable, []);
+        }),
+        RUNS,
+      );
+      bystander.ws.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('TCP', async () => {
+    const server = await listenTcp(definition(), { maxLineBytes: 1024 });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(line, BATCH), async (frames) => {
+          const socket = connect(server.address.port, '127.0.0.1');
+          await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+          const received = queue();
+          createInterface({ input: socket }).on('line', received.push).on('close', received.end);
+          await fuzzStream((text) => socket.write(`${text}\n`), received.iterable, frames);
+          socket.destroy();
+        }),
+        RUNS,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stdio', async () => {
+    const { command, args, env } = tsFixture('stdio-server.ts');
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const received = queue();
+    createInterface({ input: child.stdout }).on('line', received.push).on('close', received.end);
+    try {
+      const frames = fc.sample(fc.array(line, { minLength: 1000, maxLength: 1000 }), { numRuns: 1, seed: 42 })[0];
+      // The server initializes once; the same session takes every frame.
+      await fuzzStream((text) => child.stdin.write(`${text}\n`), received.iterable, frames);
+      await fuzzStream((text) => child.stdin.write(`${text}\n`), received.iterable, fc.sample(line, { numRuns: 1000, seed: 7 }));
+    } finally {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
