@@ -42,7 +42,10 @@ export class Scheduler {
    * behind this thread's own work until the slice ends.
    */
   poll: (() => void) | null = null;
-  /** True when other schedulers have sent something: the current run ends so it can be applied. */
+  /**
+   * True when other schedulers have sent something, or this one has records
+   * waiting to go out: the current run ends so they can be applied or flushed.
+   */
   inboxReady: (() => boolean) | null = null;
   /** Set when a run ended early for the inbox: the drain yields to microtasks (callers' continuations) and resumes. */
   private yieldForInbox = false;

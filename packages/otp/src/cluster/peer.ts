@@ -193,6 +193,7 @@ export class SchedulerPeer {
     if (w.pos >= FRAME_LIMIT) this.seal(k);
     else if (!this.flushPending) {
       this.flushPending = true;
+      this.pendingSince = performance.now();
       void resolved.then(this.flush);
     }
   }
@@ -377,6 +378,7 @@ export class SchedulerPeer {
 
   private readonly flush = (): void => {
     this.flushPending = false;
+    this.pendingSince = 0;
     for (let k = 0; k < this.writers.length; k++) this.seal(k);
   };
 
@@ -403,8 +405,16 @@ export class SchedulerPeer {
     this.loop ??= this.run();
   }
 
-  /** Whether other schedulers have sent anything not yet applied. */
-  readonly inboxReady = (): boolean => !this.applying && this.rings[this.id]!.hasFrames();
+  /**
+   * Whether the scheduler should pause between messages: other schedulers have
+   * sent something, or records (replies, often) have waited to go out for
+   * 0.1 ms — they are flushed by a microtask, which cannot run until the
+   * scheduler's current drain returns. The clock is read only while records wait.
+   */
+  readonly inboxReady = (): boolean =>
+    (!this.applying && this.rings[this.id]!.hasFrames()) || (this.pendingSince !== 0 && performance.now() - this.pendingSince > 0.1);
+  /** When the oldest unflushed record was written (0: none). */
+  private pendingSince = 0;
 
   /** Applies whatever is ready in this scheduler's ring, without waiting. The scheduler calls it as it runs. */
   readonly poll = (): void => {
