@@ -43,7 +43,7 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     name: scenario.name,
     unit: scenario.unit,
     ours,
-    peer: category.peer,
+    peer: scenario.peerLabel ?? category.peer,
     peerValue,
     ratio: scenario.lowerIsBetter === true ? peerValue / ours : ours / peerValue,
     target: scenario.target,

@@ -14,6 +14,8 @@ export interface Scenario {
   size: { full: number; smoke: number };
   /** The ratio this scenario aims for (ours / peer, or peer / ours when lower is better). */
   target?: number;
+  /** What this scenario compares with, when it is not the category's peer. */
+  peerLabel?: string;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
 }

@@ -36,6 +36,7 @@ export const mcp: Category = {
     {
       name: 'ws_tools_call',
       unit: 'requests/s',
+      peerLabel: 'our Streamable HTTP',
       size: { full: 40_000, smoke: 200 },
       ours: (size) => wsToolsCall(size),
       peer: (size) => httpToolsCall('ours', size),
