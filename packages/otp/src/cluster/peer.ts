@@ -75,8 +75,10 @@ class ParkedAt {
 
 /** A batch is sealed into a ring frame once it reaches this size, so a long burst of sends streams. */
 const FRAME_LIMIT = 64 * 1024;
-/** How long an idle scheduler polls its ring before it sleeps on Atomics.waitAsync. */
+/** The longest an idle scheduler polls its ring before it sleeps on Atomics.waitAsync. */
 const SPIN_MS = 0.05;
+/** A wake-up sooner than this after going to sleep says the other side answers fast: spinning would have paid. */
+const QUICK_WAKE_MS = 0.2;
 const resolved = Promise.resolve();
 
 /**
@@ -430,17 +432,29 @@ export class SchedulerPeer {
   };
   private applying = false;
 
+  /**
+   * How long to poll before sleeping, adapted to what polling has been worth:
+   * doubled when a poll found work, halved (down to nothing) when it did not.
+   * A request-reply exchange with a thread on another free core answers within
+   * microseconds, so polling saves a wake-up; but when the cores are busy,
+   * polling only steals the time the other side needs to answer.
+   */
+  private spinMs = SPIN_MS;
+
   private async run(): Promise<void> {
     const ring = this.rings[this.id]!;
     while (!this.stopped) {
       let frames = ring.readBatch(64);
-      if (frames.length === 0) {
-        // A request-reply exchange answers within microseconds: poll briefly before sleeping.
-        const until = performance.now() + SPIN_MS;
+      if (frames.length === 0 && this.spinMs > 0) {
+        const until = performance.now() + this.spinMs;
         while (frames.length === 0 && performance.now() < until) frames = ring.readBatch(64);
+        this.spinMs = frames.length > 0 ? Math.min(SPIN_MS, this.spinMs * 2) : this.spinMs < 0.004 ? 0 : this.spinMs / 2;
       }
       if (frames.length === 0) {
+        const slept = performance.now();
         await ring.waitForDataAsync(250);
+        // A quick wake-up means the other side is answering fast again: try polling once more.
+        if (this.spinMs === 0 && performance.now() - slept < QUICK_WAKE_MS) this.spinMs = 0.005;
         continue;
       }
       this.applying = true;
