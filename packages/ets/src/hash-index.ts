@@ -1,3 +1,4 @@
+import { extendsProbe } from './key-codec';
 /**
  * A stripe's hash index: open addressing with linear probing over an arena
  * block of [hash, record] slots. A key is published by one atomic store of its
@@ -64,7 +65,7 @@ export class HashIndex {
         if (off < 0 || k + kl > u8.length) return ANOMALY;
         let i = 0;
         while (i < kl && u8[k + i] === kb[i]) i++;
-        if (i === kl) {
+        if (i === kl && !extendsProbe(u8, k, kb, kl)) {
           this.slot = s;
           return off;
         }

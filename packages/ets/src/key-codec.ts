@@ -40,7 +40,7 @@ const T_OBJECT = 0x80;
 const T_OTHER = 0x90;
 const END = 0x00;
 const PROPERTY = 0x01;
-const ESCAPE = 0xff;
+export const ESCAPE = 0xff;
 
 const MAX_DEPTH = 64;
 
@@ -431,4 +431,15 @@ export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uin
     if (d !== 0) return d;
   }
   return aEnd - aStart - (bEnd - bStart);
+}
+
+/**
+ * True when a stored key whose first `kl` bytes equal a probe's goes on past
+ * them: the probe's last byte is a 00 terminator, and the stored key's 00 at
+ * the same place was an escaped zero (00 FF). Encoded keys are otherwise
+ * prefix-free, so this is the one way a longer key can share a probe's bytes
+ * ("a" is 61 00; "a\u0000" is 61 00 FF 00).
+ */
+export function extendsProbe(u8: Uint8Array, storedKeyStart: number, kb: Uint8Array, kl: number): boolean {
+  return kl > 0 && kb[kl - 1] === 0 && u8[storedKeyStart + kl] === ESCAPE;
 }

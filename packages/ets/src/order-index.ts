@@ -1,3 +1,4 @@
+import { extendsProbe } from './key-codec';
 /**
  * A stripe's key order (ordered_set): an arena block holding the stripe's
  * record offsets sorted by key encoding. Lookups still go through the hash
@@ -66,6 +67,7 @@ export class OrderIndex {
         d = u8[k + i]! - kb[i]!;
         if (d !== 0) break;
       }
+      if (d === 0 && extendsProbe(u8, k, kb, kl)) d = 1; // the stored key is longer, so greater
       if (d < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -74,7 +76,7 @@ export class OrderIndex {
       if (k + kl > u8.length) return -1;
       let i = 0;
       while (i < kl && u8[k + i] === kb[i]) i++;
-      this.equal = i === kl;
+      this.equal = i === kl && !extendsProbe(u8, k, kb, kl);
     }
     return lo;
   }
