@@ -1,8 +1,9 @@
 import type { Category } from '../harness/types';
-import { ets } from './ets';
 import { mcp } from './mcp';
+import { ets } from './ets';
 import { otp } from './otp';
 import { schedulers } from './schedulers';
+import { registry } from './registry';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry];

@@ -1,0 +1,19 @@
+/**
+ * @erlmcp/sharded-registry: a supervised, sharded name service. Names are
+ * placed on shards by consistent hashing; lookups read the shards' ETS
+ * tables from any thread without a message; shard processes monitor holders.
+ */
+export { ShardedRegistry } from './registry';
+export {
+  BadNameError,
+  DeadPidError,
+  NameTakenError,
+  NotOwnerError,
+  NotRegisteredError,
+  NotRunningError,
+  RegistryArgError,
+  RegistryError,
+} from './errors';
+export { jumpHash, hashString, hashStringJs, xxhashReady } from './placement';
+export type { Name } from './names';
+export type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';

@@ -1,0 +1,469 @@
+/**
+ * ShardedRegistry: the client side, the same in every thread. Lookups read
+ * the shard tables directly; writes are atomic table operations (insertNew,
+ * a delete conditional on the holder) made by the caller, after which the
+ * owning shard process is told to monitor the holder.
+ */
+import { Ets, type Table, type TableHandle } from '@erlmcp/ets';
+import {
+  GenServer,
+  Pid,
+  Supervisor,
+  currentPid,
+  isPid,
+  processInfoAsync,
+  schedulers,
+  type ChildSpec,
+  type NameService,
+  type SupervisorSpec,
+} from '@erlmcp/otp';
+import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError } from './errors';
+import {
+  COUNTERS_PER_SHARD,
+  C_CUR,
+  C_EPOCH,
+  C_MAGIC,
+  C_MAX_SHARDS,
+  C_NEXT,
+  C_NEXT_SLOT,
+  C_PREV,
+  C_VERSIONS,
+  C_WRITERS,
+  MAGIC,
+  MAX_SLOTS,
+  controlWords,
+  counterWords,
+} from './layout';
+import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
+import { jumpHash } from './placement';
+import { moveShards } from './reshard';
+import { deleteIfHeld, hashKey, type Row } from './rows';
+import { shardServer, type ShardCast } from './shard';
+import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
+
+/** A cached answer, valid while its shard's version word and the placement epoch are unchanged. */
+interface Cached<M> {
+  readonly shard: number;
+  readonly version: number;
+  readonly epoch: number;
+  readonly value: Registration<M>;
+}
+
+const DEFAULT_TABLE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CACHE_ENTRIES = 1_000_000;
+let unique = 0;
+
+/** One registry object per thread and handle, so the lookup cache and counter slot are shared in the thread. */
+const attached = new WeakMap<SharedArrayBuffer, ShardedRegistry<unknown>>();
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+
+
+export class ShardedRegistry<M = unknown> {
+  readonly name: string;
+  /** Via this, the registry is the `via` name service of GenServer start and call. */
+  readonly nameService: NameService<Name>;
+  private readonly ctl: Int32Array;
+  private readonly counts: Float64Array;
+  /** Index of this thread's first counter in `counts`. */
+  private readonly slot: number;
+  private readonly tables: Table<Row>[];
+  private readonly tableHandles: TableHandle[];
+  private readonly maxShards: number;
+  private readonly cacheEntries: number;
+  private readonly cache = new Map<string, Cached<M>>();
+  private supervisor: Pid | undefined;
+  private resharding: Promise<void> = Promise.resolve();
+
+  private constructor(handle: RegistryHandle, tables: Table<Row>[]) {
+    this.name = handle.name;
+    this.ctl = new Int32Array(handle.control);
+    this.counts = new Float64Array(handle.counters);
+    this.tables = tables;
+    this.tableHandles = [...handle.tables];
+    this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
+    this.cacheEntries = handle.cacheEntries;
+    const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
+    if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
+    this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
+    this.nameService = {
+      registerName: async (name, pid) => {
+        try {
+          await this.registerName(name, pid);
+          return true;
+        } catch (error) {
+          if (error instanceof NameTakenError) return false;
+          throw error;
+        }
+      },
+      // GenServer calls this as the server ends. It never throws; a name held by another process stays.
+      unregisterName: async (name) => {
+        try {
+          await this.unregisterName(name);
+        } catch {
+          // not registered, or held by another process: nothing to release
+        }
+      },
+      whereisName: (name) => this.whereis(name)?.pid,
+    };
+    attached.set(handle.control, this as ShardedRegistry<unknown>);
+  }
+
+  /**
+   * Creates the registry's tables (owned by the caller: call it outside any
+   * process, or from one that lives as long as the registry). Start its
+   * shard processes with `childSpec()` in a supervision tree, or `start()`.
+   */
+  static create<M = unknown>(options: RegistryOptions = {}): ShardedRegistry<M> {
+    const shards = options.shards ?? 2 * schedulers().length;
+    const maxShards = options.maxShards ?? Math.max(64, shards);
+    if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > 4096) throw new RegistryArgError('maxShards must be an integer in 1..4096');
+    if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) throw new RegistryArgError(`shards must be an integer in 1..${maxShards}`);
+    const cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
+    if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new RegistryArgError('cacheEntries must be a non-negative integer');
+    const name = options.name ?? `sharded_registry_${process.pid}_${++unique}`;
+    if (typeof name !== 'string' || name.length === 0) throw new RegistryArgError('name must be a non-empty string');
+    const control = new SharedArrayBuffer(controlWords(maxShards) * 4);
+    const ctl = new Int32Array(control);
+    ctl[C_CUR] = shards;
+    ctl[C_PREV] = shards;
+    ctl[C_NEXT] = shards;
+    ctl[C_MAX_SHARDS] = maxShards;
+    const tables: Table<Row>[] = [];
+    for (let i = 0; i < maxShards; i++) {
+      tables.push(
+        Ets.new<Row>(`${name}:${i}`, {
+          access: 'public',
+          readConcurrency: true,
+          maxBytes: options.tableBytes ?? DEFAULT_TABLE_BYTES,
+          initialBytes: 64 * 1024,
+        }),
+      );
+    }
+    Atomics.store(ctl, C_MAGIC, MAGIC);
+    const handle: RegistryHandle = {
+      kind: 'sharded-registry',
+      name,
+      control,
+      counters: new SharedArrayBuffer(counterWords(maxShards) * 8),
+      tables: tables.map((t) => t.handle()),
+      cacheEntries,
+    };
+    return new ShardedRegistry<M>(handle, tables);
+  }
+
+  /** The registry behind a handle that came in a message from another scheduler (one object per thread). */
+  static attach<M = unknown>(handle: RegistryHandle): ShardedRegistry<M> {
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'sharded-registry') throw new RegistryArgError('not a registry handle');
+    const known = attached.get(handle.control);
+    if (known !== undefined) return known as ShardedRegistry<M>;
+    if (Atomics.load(new Int32Array(handle.control), C_MAGIC) !== MAGIC) throw new RegistryArgError('the handle does not hold a registry');
+    return new ShardedRegistry<M>(handle, handle.tables.map((h) => Ets.attach<Row>(h)));
+  }
+
+  handle(): RegistryHandle {
+    return {
+      kind: 'sharded-registry',
+      name: this.name,
+      control: this.ctl.buffer as SharedArrayBuffer,
+      counters: this.counts.buffer as SharedArrayBuffer,
+      tables: this.tableHandles,
+      cacheEntries: this.cacheEntries,
+    };
+  }
+
+  /** The current number of shards (the target while a reshard is running). */
+  get shards(): number {
+    return Atomics.load(this.ctl, (Atomics.load(this.ctl, C_EPOCH) & 1) === 0 ? C_CUR : C_NEXT);
+  }
+
+  /** The shard a name is placed on now. */
+  shardOf(name: Name): number {
+    return jumpHash(keyOf(name).hash, this.shards);
+  }
+
+  /** Local name of shard `i`'s process. */
+  shardName(i: number): string {
+    return `${this.name}:shard:${i}`;
+  }
+
+  // ---- the supervisor --------------------------------------------------------
+
+  /** A child spec for any supervision tree: a one_for_one supervisor over the shard processes. */
+  childSpec(id: string = this.name): ChildSpec {
+    return { id, type: 'supervisor', shutdown: 'infinity', start: () => this.startSupervisor(true) };
+  }
+
+  /** Starts the registry's supervisor unlinked (outside a tree: scripts, tests). */
+  async start(): Promise<Pid> {
+    return this.startSupervisor(false);
+  }
+
+  /** Stops the supervisor `start()` started, and with it the shard processes (the tables and their names stay). */
+  async stop(): Promise<void> {
+    const sup = this.supervisor;
+    if (sup === undefined) throw new NotRunningError('stop: the registry supervisor was not started on this scheduler');
+    this.supervisor = undefined;
+    await GenServer.stop(sup, 'shutdown');
+  }
+
+  private async startSupervisor(linked: boolean): Promise<Pid> {
+    const spec: SupervisorSpec = {
+      strategy: 'one_for_one',
+      intensity: 10,
+      period: 5,
+      children: Array.from({ length: Atomics.load(this.ctl, C_CUR) }, (_, i) => this.shardSpec(i)),
+    };
+    const pid = linked ? await Supervisor.startLink(spec, { name: this.name }) : await Supervisor.start(spec, { name: this.name });
+    this.supervisor = pid;
+    return pid;
+  }
+
+  private shardSpec(index: number): ChildSpec {
+    // Shards run on this scheduler (the one that started the registry): their monitors outlive any other scheduler.
+    return GenServer.childSpec(`shard-${index}`, shardServer, { registry: this as ShardedRegistry<unknown>, index }, { name: this.shardName(index) });
+  }
+
+  // ---- lookups -----------------------------------------------------------------
+
+  /** The pid and meta registered under `name`, read from shared memory without a message. */
+  whereis(name: Name): Registration<M> | undefined {
+    if (typeof name === 'string') {
+      const hit = this.cache.get(name);
+      if (hit !== undefined && Atomics.load(this.ctl, C_EPOCH) === hit.epoch && Atomics.load(this.ctl, C_VERSIONS + hit.shard) === hit.version) {
+        this.counts[this.slot + hit.shard * COUNTERS_PER_SHARD]++;
+        return hit.value;
+      }
+    }
+    return this.lookup(name);
+  }
+
+  private lookup(name: Name): Registration<M> | undefined {
+    const { key, hash } = keyOf(name);
+    const ctl = this.ctl;
+    for (;;) {
+      const epoch = Atomics.load(ctl, C_EPOCH);
+      if ((epoch & 1) === 0) {
+        const shard = jumpHash(hash, Atomics.load(ctl, C_CUR));
+        const version = Atomics.load(ctl, C_VERSIONS + shard);
+        this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
+        const rows = this.tables[shard]!.lookup(key);
+        if (rows.length > 0) {
+          const value = this.registration(rows[0]!);
+          if (typeof key === 'string' && this.cacheEntries > 0) {
+            if (this.cache.size >= this.cacheEntries) this.cache.clear();
+            this.cache.set(key, { shard, version, epoch, value });
+          }
+          return value;
+        }
+      } else {
+        // A reshard copies a name to its new shard before deleting it from the old one: read old, then new.
+        const from = jumpHash(hash, Atomics.load(ctl, C_PREV));
+        const to = jumpHash(hash, Atomics.load(ctl, C_NEXT));
+        this.counts[this.slot + from * COUNTERS_PER_SHARD]++;
+        let rows = this.tables[from]!.lookup(key);
+        if (rows.length === 0 && to !== from) rows = this.tables[to]!.lookup(key);
+        if (rows.length > 0) return this.registration(rows[0]!);
+      }
+      // A miss counts only if placement did not change meanwhile.
+      if (Atomics.load(ctl, C_EPOCH) === epoch) return undefined;
+    }
+  }
+
+  private registration(row: Row): Registration<M> {
+    return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
+  }
+
+  /** Registrations by string prefix, by shard, or all. During a reshard each name appears once. */
+  list(options: ListOptions = {}): Entry<M>[] {
+    const { prefix, shard } = options;
+    if (prefix !== undefined && typeof prefix !== 'string') throw new RegistryArgError('prefix must be a string');
+    const current = this.shards;
+    if (shard !== undefined && (!Number.isInteger(shard) || shard < 0 || shard >= current)) throw new RegistryArgError(`shard must be an integer in 0..${current - 1}`);
+    const seen = new Map<string, Entry<M>>();
+    for (;;) {
+      const epoch = Atomics.load(this.ctl, C_EPOCH);
+      const migrating = (epoch & 1) === 1;
+      const width = migrating ? Math.max(Atomics.load(this.ctl, C_PREV), Atomics.load(this.ctl, C_NEXT)) : Atomics.load(this.ctl, C_CUR);
+      // Names only move to tables already holding a copy, so a second pass finds any the first missed.
+      for (let pass = 0; pass < (migrating ? 2 : 1); pass++) {
+        for (let t = 0; t < width; t++) {
+          for (const row of this.tables[t]!.tab2list()) {
+            const key = row[0];
+            if (prefix !== undefined && (typeof key !== 'string' || !key.startsWith(prefix))) continue;
+            const id = keyId(key);
+            if (seen.has(id)) continue;
+            const placed = jumpHash(hashKey(key), current);
+            if (shard !== undefined && placed !== shard) continue;
+            seen.set(id, { name: (typeof key === 'string' ? key : row[4]) as Name, pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined, shard: placed });
+          }
+        }
+      }
+      if (migrating || Atomics.load(this.ctl, C_EPOCH) === epoch) return [...seen.values()];
+      seen.clear();
+    }
+  }
+
+  /** Registered names (exact: table sizes, or a de-duplicated scan during a reshard). */
+  count(): number {
+    for (;;) {
+      const epoch = Atomics.load(this.ctl, C_EPOCH);
+      if ((epoch & 1) === 1) return this.list().length;
+      let n = 0;
+      const shards = Atomics.load(this.ctl, C_CUR);
+      for (let t = 0; t < shards; t++) n += this.tables[t]!.size;
+      if (Atomics.load(this.ctl, C_EPOCH) === epoch) return n;
+    }
+  }
+
+  /** Per shard: entries, and lookups and writes summed over every thread's counters. */
+  stats(): ShardStats[] {
+    const out: ShardStats[] = [];
+    const shards = this.shards;
+    const stride = this.maxShards * COUNTERS_PER_SHARD;
+    const slots = Math.min(MAX_SLOTS, Atomics.load(this.ctl, C_NEXT_SLOT));
+    for (let s = 0; s < shards; s++) {
+      let lookups = 0;
+      let writes = 0;
+      for (let t = 0; t < slots; t++) {
+        lookups += this.counts[t * stride + s * COUNTERS_PER_SHARD]!;
+        writes += this.counts[t * stride + s * COUNTERS_PER_SHARD + 1]!;
+      }
+      out.push({ shard: s, entries: this.tables[s]!.size, lookups, writes });
+    }
+    return out;
+  }
+
+  /**
+   * Resolves once every shard has handled what was sent to it before: after
+   * a holder's exit has been observed, its names are gone when this resolves.
+   * Call it on the scheduler that started the registry (or any, by name).
+   */
+  async settle(): Promise<void> {
+    const shards = this.shards;
+    await Promise.all(Array.from({ length: shards }, (_, i) => GenServer.call(this.shardName(i), 'watched' as never, Infinity)));
+  }
+
+  // ---- writes --------------------------------------------------------------------
+
+  /**
+   * Registers `name` for `pid` (any live process, on any scheduler) with
+   * optional `meta`. Rejects with NameTakenError, BadNameError or DeadPidError,
+   * and then nothing has changed. The pid is monitored: when it exits, the
+   * name goes.
+   */
+  async registerName(name: Name, pid: Pid, meta?: M): Promise<void> {
+    const { key } = keyOf(name);
+    checkEncodable(meta, 'meta');
+    if (!isPid(pid)) throw new DeadPidError(pid);
+    if ((await processInfoAsync(pid)) === undefined) throw new DeadPidError(pid);
+    await this.acquire();
+    let shard: number;
+    let holder: Row | undefined;
+    try {
+      shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
+      const table = this.tables[shard]!;
+      let inserted: boolean;
+      try {
+        inserted = table.insertNew([key, pid.node, pid.id, meta, typeof name === 'string' ? null : name]);
+      } catch (error) {
+        if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
+        throw error;
+      }
+      if (inserted) this.wrote(shard);
+      else holder = table.lookup(key)[0];
+    } finally {
+      this.release();
+    }
+    if (holder !== undefined) throw new NameTakenError(describe(name), new Pid(holder[1], holder[2]));
+    this.tell(shard, { op: 'watch', key, pid });
+  }
+
+  /**
+   * Removes `name`. Called from a process, only the holder may; outside any
+   * process (the node itself), anyone. Rejects with NotRegisteredError or
+   * NotOwnerError, and then nothing has changed.
+   */
+  async unregisterName(name: Name): Promise<void> {
+    const { key } = keyOf(name);
+    const caller = currentPid(); // before any await: it is only set in the synchronous part of a callback
+    await this.acquire();
+    let shard: number;
+    let holder: Pid;
+    try {
+      shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
+      const table = this.tables[shard]!;
+      const row = table.lookup(key)[0];
+      if (row === undefined) throw new NotRegisteredError(describe(name));
+      holder = new Pid(row[1], row[2]);
+      if (caller !== undefined && !caller.equals(holder)) throw new NotOwnerError(describe(name), holder, caller);
+      if (deleteIfHeld(table, key, holder)) this.wrote(shard);
+    } finally {
+      this.release();
+    }
+    this.tell(shard, { op: 'unwatch', key, pid: holder });
+  }
+
+  /** @internal A shard removing the names of a process that exited: only rows still held by that pid go. */
+  async removeHeld(key: string | Uint8Array, pid: Pid): Promise<void> {
+    await this.acquire();
+    try {
+      const shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
+      if (deleteIfHeld(this.tables[shard]!, key, pid)) this.wrote(shard);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** @internal The rows of table `index` (a shard rebuilding its monitors). */
+  rowsOf(index: number): Row[] {
+    return this.tables[index]!.tab2list();
+  }
+
+  private wrote(shard: number): void {
+    Atomics.add(this.ctl, C_VERSIONS + shard, 1);
+    this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
+  }
+
+  private tell(shard: number, message: ShardCast): void {
+    // A shard that is restarting rebuilds its monitors from its table, which already holds the row.
+    GenServer.cast(this.shardName(shard), message as never);
+  }
+
+  private tryAcquire(): boolean {
+    const ctl = this.ctl;
+    if ((Atomics.load(ctl, C_EPOCH) & 1) === 1) return false;
+    Atomics.add(ctl, C_WRITERS, 1);
+    if ((Atomics.load(ctl, C_EPOCH) & 1) === 0) return true;
+    Atomics.sub(ctl, C_WRITERS, 1);
+    return false;
+  }
+
+  /** Enters a write; waits (without blocking the thread) while a reshard moves names. */
+  private async acquire(): Promise<void> {
+    while (!this.tryAcquire()) await sleep(1);
+  }
+
+  private release(): void {
+    Atomics.sub(this.ctl, C_WRITERS, 1);
+  }
+
+  // ---- resharding ------------------------------------------------------------------
+
+  /**
+   * Grows or shrinks the number of shards to `shards` while lookups go on.
+   * Writes wait during the move; no registration is lost or duplicated. Call
+   * it on the scheduler that started the registry's supervisor.
+   */
+  reshard(shards: number): Promise<void> {
+    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) {
+      return Promise.reject(new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`));
+    }
+    if (this.supervisor === undefined) return Promise.reject(new NotRunningError('reshard: the registry supervisor was not started on this scheduler'));
+    const set = { ctl: this.ctl, tables: this.tables, supervisor: this.supervisor, spec: (i: number) => this.shardSpec(i), name: (i: number) => this.shardName(i) };
+    const run = this.resharding.then(() => moveShards(set, shards));
+    this.resharding = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Moving names between shards at run time, while lookups go on.
+ *
+ * The placement epoch goes odd (readers then look in the old placement, then
+ * the new; writers back off), writers in progress drain, each moving row is
+ * copied to its new table and only then deleted from the old one, the new
+ * shard count is published and the epoch goes even. A move that fails part
+ * way (a table would pass its maximum) puts every row back first.
+ */
+import type { Table } from '@erlmcp/ets';
+import { GenServer, Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
+import { C_CUR, C_EPOCH, C_NEXT, C_PREV, C_VERSIONS, C_WRITERS } from './layout';
+import { jumpHash } from './placement';
+import { hashKey, type Row } from './rows';
+
+const MIGRATION_BATCH = 512;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What a move needs of the registry: its shared words, its tables and its supervised shards. */
+export interface ShardSet {
+  readonly ctl: Int32Array;
+  readonly tables: readonly Table<Row>[];
+  readonly supervisor: Pid;
+  spec(index: number): ChildSpec;
+  name(index: number): string;
+}
+
+export async function moveShards(set: ShardSet, target: number): Promise<void> {
+  const { ctl, tables, supervisor } = set;
+  const from = Atomics.load(ctl, C_CUR);
+  if (target === from) return;
+  for (let i = from; i < target; i++) await Supervisor.startChild(supervisor, set.spec(i));
+  Atomics.store(ctl, C_PREV, from);
+  Atomics.store(ctl, C_NEXT, target);
+  Atomics.add(ctl, C_EPOCH, 1); // odd: readers look in both placements, writers back off
+  let failure: { error: unknown } | undefined;
+  try {
+    while (Atomics.load(ctl, C_WRITERS) !== 0) await sleep(1);
+    let moved = 0;
+    for (let s = 0; s < from; s++) {
+      const source = tables[s]!;
+      const leaving: Row[] = [];
+      for (const row of source.tab2list()) if (jumpHash(hashKey(row[0]), target) !== s) leaving.push(row);
+      for (let i = 0; i < leaving.length; i += MIGRATION_BATCH) {
+        const batch = leaving.slice(i, i + MIGRATION_BATCH);
+        // Copy first, then delete: a reader that misses in the old table finds the name in the new one.
+        for (const row of batch) {
+          const to = jumpHash(hashKey(row[0]), target);
+          tables[to]!.insert(row);
+          Atomics.add(ctl, C_VERSIONS + to, 1);
+        }
+        for (const row of batch) source.delete(row[0]);
+        Atomics.add(ctl, C_VERSIONS + s, 1);
+        moved += batch.length;
+        if (moved % (MIGRATION_BATCH * 4) === 0) await yieldTurn();
+      }
+    }
+    Atomics.store(ctl, C_CUR, target);
+  } catch (error) {
+    rollBack(ctl, tables, from, target);
+    failure = { error };
+  } finally {
+    Atomics.add(ctl, C_EPOCH, 1); // even again
+  }
+  if (failure !== undefined) {
+    for (let i = target - 1; i >= from; i--) await stopShard(supervisor, i);
+    throw failure.error;
+  }
+  // Monitors follow the names: each remaining shard rebuilds them from its table.
+  for (let i = 0; i < target; i++) await GenServer.call(set.name(i), 'resync' as never, Infinity);
+  for (let i = from - 1; i >= target; i--) await stopShard(supervisor, i);
+}
+
+/** Every row goes back to its table under `from` placement. */
+function rollBack(ctl: Int32Array, tables: readonly Table<Row>[], from: number, target: number): void {
+  for (let t = 0; t < Math.max(from, target); t++) {
+    for (const row of tables[t]!.tab2list()) {
+      const home = jumpHash(hashKey(row[0]), from);
+      if (home === t) continue;
+      tables[home]!.insert(row);
+      tables[t]!.delete(row[0]);
+      Atomics.add(ctl, C_VERSIONS + home, 1);
+      Atomics.add(ctl, C_VERSIONS + t, 1);
+    }
+  }
+}
+
+export async function stopShard(supervisor: Pid, index: number): Promise<void> {
+  await Supervisor.terminateChild(supervisor, `shard-${index}`);
+  await Supervisor.deleteChild(supervisor, `shard-${index}`);
+}

@@ -1,0 +1,104 @@
+import { Node, exit, spawn, send, awaitExit, type Pid } from '@erlmcp/otp';
+import { ShardedRegistry } from '@erlmcp/sharded-registry';
+import { collector, eventually, has, idle } from './helpers';
+
+/** Worker-side code (plain JS, loaded from dist/ by scheduler 1). */
+const fixture = require.resolve('./fixtures/registry-worker.js');
+
+type Outcome = [string, string];
+
+let node: Node;
+let registry: ShardedRegistry<{ by: string }>;
+beforeEach(async () => {
+  node = Node.start({ schedulers: 2, logLevel: 'silent' });
+  registry = ShardedRegistry.create({ maxShards: 16, tableBytes: 1 << 22 });
+  await registry.start();
+});
+afterEach(() => node.stop());
+
+/** Spawns a fixture body on scheduler 1 and sends it its first message (with the registry handle). */
+function onScheduler1(body: string, args: Record<string, unknown>): Pid {
+  const pid = spawn({ module: fixture, export: body }, { scheduler: 1 });
+  send(pid, { handle: registry.handle(), ...args });
+  return pid;
+}
+
+test('default shard count is twice the schedulers; a handle attaches on scheduler 1, which looks up names registered on scheduler 0', async () => {
+  expect(registry.shards).toBe(4);
+  const a = idle();
+  const names = Array.from({ length: 200 }, (_, i) => `s0:${i}`);
+  for (const n of names) await registry.registerName(n, a, { by: 'scheduler-0' });
+  const c = collector();
+  onScheduler1('lookup', { report: c.pid, names: [...names, 'missing'] });
+  const { found } = await c.next<{ found: [string, Pid | null, unknown][] }>(has('found'));
+  expect(found.slice(0, 200).every(([, pid, meta]) => pid !== null && pid.equals(a) && (meta as { by: string }).by === 'scheduler-0')).toBe(true);
+  expect(found[200]).toEqual(['missing', null, null]);
+  // Lookups made on scheduler 1 are counted in its own slot and summed here.
+  expect(registry.stats().reduce((n, s) => n + s.lookups, 0)).toBe(201);
+});
+
+test('a process on scheduler 1 registers; scheduler 0 sees its pid; its exit removes the names', async () => {
+  const c = collector();
+  const worker = onScheduler1('register', { report: c.pid, names: ['w:1', 'w:2'] });
+  const { outcomes, pid } = await c.next<{ outcomes: Outcome[]; pid: Pid }>(has('outcomes'));
+  expect(outcomes).toEqual([
+    ['w:1', 'won'],
+    ['w:2', 'won'],
+  ]);
+  expect(pid.equals(worker)).toBe(true);
+  expect(pid.id % 64).toBe(1);
+  expect(registry.whereis('w:1')).toMatchObject({ meta: { by: 'scheduler-1' } });
+  expect(registry.whereis('w:2')!.pid.equals(worker)).toBe(true);
+  send(worker, 'crash');
+  await awaitExit(worker);
+  await eventually(() => registry.count() === 0);
+});
+
+test('two schedulers registering the same names at once: exactly one wins each name', async () => {
+  const names = Array.from({ length: 300 }, (_, i) => `race:${i}`);
+  const c = collector();
+  const worker = onScheduler1('register', { report: c.pid, names, go: true });
+  const local = collector();
+  const mine = new Map<string, string>();
+  const racer = spawn(async (ctx) => {
+    await ctx.receive((m) => m === 'go');
+    for (const n of names) {
+      try {
+        await registry.registerName(n, ctx.self, { by: 'scheduler-0' });
+        mine.set(n, 'won');
+      } catch (error) {
+        mine.set(n, (error as { code: string }).code);
+      }
+    }
+    ctx.send(local.pid, { done: true });
+    await ctx.receive((m) => m === 'never');
+  });
+  await c.next(has('ready')); // the worker has attached and waits at its barrier: release both
+  send(worker, 'go');
+  send(racer, 'go');
+  const { outcomes } = await c.next<{ outcomes: Outcome[] }>(has('outcomes'));
+  await local.next(has('done'));
+  for (const [n, outcome] of outcomes) {
+    const here = mine.get(n)!;
+    expect([outcome, here].sort()).toEqual(['ERR_REGISTRY_NAME_TAKEN', 'won']);
+    const holder = registry.whereis(n)!.pid;
+    expect(holder.equals(outcome === 'won' ? worker : racer)).toBe(true);
+  }
+  expect(registry.count()).toBe(names.length);
+});
+
+test('a scheduler that dies: every name held by its processes is removed (DOWN with scheduler_down)', async () => {
+  const c = collector();
+  onScheduler1('register', { report: c.pid, names: Array.from({ length: 50 }, (_, i) => `doomed:${i}`) });
+  onScheduler1('register', { report: c.pid, names: ['doomed:extra'] });
+  await c.next(has('outcomes'));
+  await c.next(has('outcomes'));
+  const survivor = idle();
+  await registry.registerName('survivor', survivor);
+  expect(registry.count()).toBe(52);
+  await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
+  await eventually(() => registry.count() === 1);
+  expect(registry.whereis('survivor')!.pid.equals(survivor)).toBe(true);
+  expect(registry.list({ prefix: 'doomed:' })).toEqual([]);
+  exit(survivor, 'kill');
+});

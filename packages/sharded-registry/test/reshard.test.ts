@@ -1,0 +1,127 @@
+import { Node, exit, awaitExit, send, spawn, type Pid } from '@erlmcp/otp';
+import { ShardedRegistry } from '@erlmcp/sharded-registry';
+import { collector, has, idle } from './helpers';
+
+const fixture = require.resolve('./fixtures/registry-worker.js');
+
+let node: Node;
+beforeEach(() => {
+  node = Node.start({ schedulers: 2, logLevel: 'silent' });
+});
+afterEach(() => node.stop());
+
+/** Every name is in exactly one table, the one its placement names. */
+function checkPlacement(registry: ShardedRegistry, names: string[]): void {
+  const entries = registry.list();
+  expect(entries.length).toBe(names.length);
+  expect(new Set(entries.map((e) => e.name)).size).toBe(names.length);
+  for (let s = 0; s < registry.shards; s++) for (const e of registry.list({ shard: s })) expect(registry.shardOf(e.name)).toBe(s);
+  expect(registry.stats().reduce((n, s) => n + s.entries, 0)).toBe(names.length);
+}
+
+test('growing and shrinking while scheduler 1 and scheduler 0 look up and register: nothing lost, nothing duplicated', async () => {
+  const registry = ShardedRegistry.create({ shards: 4, maxShards: 32, tableBytes: 1 << 23 });
+  await registry.start();
+  const holder = idle();
+  const names = Array.from({ length: 5_000 }, (_, i) => `user:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+
+  // Lookups on scheduler 1, in a loop, for the whole time.
+  const c = collector();
+  const looper = spawn({ module: fixture, export: 'lookupLoop' }, { scheduler: 1 });
+  send(looper, { handle: registry.handle(), report: c.pid, names });
+  await c.next(has('looping'));
+
+  // Lookups on scheduler 0 too, between the reshard's batches.
+  let localMisses = 0;
+  let localLookups = 0;
+  let stopLocal = false;
+  const localDone = new Promise<void>((resolve) => {
+    spawn(async (ctx) => {
+      while (!stopLocal) {
+        for (let i = 0; i < names.length; i += 7) {
+          if (registry.whereis(names[i]!) === undefined) localMisses++;
+          localLookups++;
+        }
+        await ctx.receive(() => false, 0);
+      }
+      resolve();
+    });
+  });
+
+  // And registrations that arrive during the reshards: they wait, then land exactly once.
+  const late = Array.from({ length: 300 }, (_, i) => `late:${i}`);
+  const registering = (async () => {
+    for (const n of late) await registry.registerName(n, holder);
+  })();
+
+  for (const shards of [16, 3, 32, 1, 7]) {
+    await registry.reshard(shards);
+    expect(registry.shards).toBe(shards);
+  }
+  await registering;
+  stopLocal = true;
+  await localDone;
+  send(looper, 'stop');
+  const { lookups, missed } = await c.next<{ lookups: number; missed: string[] }>(has('missed'));
+
+  expect(missed).toEqual([]);
+  expect(lookups).toBeGreaterThan(0);
+  expect(localMisses).toBe(0);
+  expect(localLookups).toBeGreaterThan(0);
+  checkPlacement(registry, [...names, ...late]);
+  for (const n of [...names, ...late]) expect(registry.whereis(n)!.pid.equals(holder)).toBe(true);
+
+  // Monitors followed the names to their new shards: the holder's exit still removes everything.
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+});
+
+test('going from N to N+1 shards moves about 1/(N+1) of the registrations, measured in the tables', async () => {
+  const registry = ShardedRegistry.create({ shards: 8, maxShards: 16, tableBytes: 1 << 23 });
+  await registry.start();
+  const holder: Pid = idle();
+  const names = Array.from({ length: 9_000 }, (_, i) => `m:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+  const before = new Map(registry.list().map((e) => [e.name as string, e.shard]));
+  await registry.reshard(9);
+  const after = registry.list();
+  const moved = after.filter((e) => before.get(e.name as string) !== e.shard);
+  expect(moved.every((e) => e.shard === 8)).toBe(true);
+  expect(registry.list({ shard: 8 }).length).toBe(moved.length);
+  // Ideal 1/9 of 9,000 = 1,000; binomial sd ≈ 30.
+  expect(Math.abs(moved.length - 1000)).toBeLessThan(150);
+  checkPlacement(registry, names);
+  exit(holder, 'kill');
+});
+
+test('a reshard that cannot fit (a table would pass its maximum) fails whole: every name stays where it was', async () => {
+  const registry = ShardedRegistry.create({ shards: 4, maxShards: 8, tableBytes: 256 * 1024 });
+  await registry.start();
+  const holder = idle();
+  const names: string[] = [];
+  // Fill the four tables until one of them refuses: then no single table can take them all.
+  for (let i = 0; ; i++) {
+    const name = `fill:${i}:${'x'.repeat(40)}`;
+    const refused = await registry.registerName(name, holder).then(
+      () => false,
+      (e: { code?: string }) => e.code === 'ERR_ETS_FULL',
+    );
+    if (refused) break;
+    names.push(name);
+  }
+  const before = registry.list().map((e) => [e.name, e.shard]);
+  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_ETS_FULL' });
+  expect(registry.shards).toBe(4);
+  checkPlacement(registry, names);
+  expect(registry.list().map((e) => [e.name, e.shard])).toEqual(before);
+  // Growing still works afterwards, and the holder's exit still clears every name.
+  await registry.reshard(8);
+  checkPlacement(registry, names);
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+});
