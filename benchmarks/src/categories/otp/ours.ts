@@ -1,16 +1,10 @@
-import { GenServer, Node, noreply, ok, reply, spawn, type Behaviour, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { GenServer, noreply, ok, reply, spawn, type Behaviour, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { onNode } from '../../harness/node';
 import { heapAfterGc, ratePerSecond } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 
 /** Every scenario runs on a fresh one-scheduler node (nact is single-threaded too), stopped afterwards. */
-async function onNode<T>(fn: () => Promise<T>): Promise<T> {
-  const node = Node.start({ logLevel: 'silent', schedulers: 1 });
-  try {
-    return await fn();
-  } finally {
-    await node.stop();
-  }
-}
+const onOneScheduler = <T>(fn: () => Promise<T>): Promise<T> => onNode(1, fn);
 
 const echo = GenServer.define({
   init: () => ok(0),
@@ -18,7 +12,7 @@ const echo = GenServer.define({
 });
 
 export function cast(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const counter = GenServer.define({
@@ -38,7 +32,7 @@ export function cast(size: number): Promise<Measurement> {
 }
 
 export function call(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     const pid = await GenServer.start(echo, undefined);
     const value = await ratePerSecond(size, async () => {
       for (let i = 0; i < size; i++) await GenServer.call(pid, i);
@@ -48,7 +42,7 @@ export function call(size: number): Promise<Measurement> {
 }
 
 export function callConcurrent(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     const pid = await GenServer.start(echo, undefined);
     const callers = 100;
     const each = Math.ceil(size / callers);
@@ -64,7 +58,7 @@ export function callConcurrent(size: number): Promise<Measurement> {
 }
 
 export function pingPong(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const pong: Behaviour = {
@@ -92,7 +86,7 @@ export function pingPong(size: number): Promise<Measurement> {
 const idle: Behaviour = { kind: 'idle', handleMessage: () => undefined };
 
 export function spawnRate(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     const value = await ratePerSecond(size, () => {
       for (let i = 0; i < size; i++) spawn(idle);
     });
@@ -101,7 +95,7 @@ export function spawnRate(size: number): Promise<Measurement> {
 }
 
 export function processMemory(size: number): Promise<Measurement> {
-  return onNode(async () => {
+  return onOneScheduler(async () => {
     const before = heapAfterGc();
     const pids: Pid[] = [];
     for (let i = 0; i < size; i++) pids.push(spawn(idle));

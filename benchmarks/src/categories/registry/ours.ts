@@ -1,5 +1,6 @@
-import { GenServer, Node, send, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { GenServer, send, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
+import { inProcess, onNode } from '../../harness/node';
 import type { Measurement } from '../../harness/types';
 import { mapRegistry, type Job, type Timing } from './remote';
 
@@ -10,27 +11,6 @@ export function namesFor(size: number): number {
   return size >= 10_000 ? 100_000 : 1_000;
 }
 
-async function onNode<T>(schedulers: number, fn: () => Promise<T>): Promise<T> {
-  const node = Node.start({ logLevel: 'silent', schedulers });
-  try {
-    return await fn();
-  } finally {
-    await node.stop();
-  }
-}
-
-/** Runs `body` as a process on scheduler 0 and resolves with what it returns. */
-function inProcess<T>(body: (ctx: ProcessContext) => Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    spawn(async (ctx) => {
-      try {
-        resolve(await body(ctx));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
 
 /** Where the names live: our registry or the peer's map registry (both on scheduler 0). */
 export type Side = { kind: 'ours'; registry: ShardedRegistry } | { kind: 'peer'; pid: Pid };

@@ -1,5 +1,6 @@
-import { GenServer, Node, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { GenServer, type Pid } from '@erlmcp/otp';
 import { quantile } from '../../harness/stats';
+import { inProcess, onNode } from '../../harness/node';
 import type { Measurement } from '../../harness/types';
 
 const remote = require.resolve('./remote');
@@ -7,27 +8,6 @@ const sink = GenServer.remote<never>(remote, 'sink');
 const echo = GenServer.remote<never>(remote, 'echo');
 const cruncher = GenServer.remote<never>(remote, 'cruncher');
 
-async function onNode<T>(schedulers: number, fn: () => Promise<T>): Promise<T> {
-  const node = Node.start({ logLevel: 'silent', schedulers });
-  try {
-    return await fn();
-  } finally {
-    await node.stop();
-  }
-}
-
-/** Runs `body` as a process on scheduler 0 and resolves with what it returns. */
-function inProcess<T>(body: (ctx: ProcessContext) => Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    spawn(async (ctx) => {
-      try {
-        resolve(await body(ctx));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
 
 export function crossCast(size: number): Promise<Measurement> {
   return onNode(2, () =>
