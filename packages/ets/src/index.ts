@@ -20,6 +20,7 @@ export { IntegrityError } from './integrity';
 export { WaitTimeoutError } from '@erlmcp/shm';
 export { termEquals, compareTerms } from './terms';
 export { xxh32 } from './xxh32';
+export { hashKey, keyHashReady, WASM_MIN_KEY_BYTES } from './key-hash';
 export type {
   Access,
   CounterOp,

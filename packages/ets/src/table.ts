@@ -42,7 +42,7 @@ import { termEquals } from './terms';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
 import { assertEncodable, packValue } from './value-codec';
-import { xxh32 } from './xxh32';
+import { hashKey } from './key-hash';
 
 /** What first/next/last/prev return past the last key ('$end_of_table' in ETS). */
 export const END_OF_TABLE: unique symbol = Symbol.for('ets.$end_of_table');
@@ -1098,5 +1098,5 @@ function checkPosition(pos: number): void {
 }
 
 function keyHash(key: Uint8Array): number {
-  return xxh32(key, 0, key.length);
+  return hashKey(key, key.length);
 }

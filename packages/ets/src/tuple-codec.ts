@@ -12,7 +12,7 @@ import { BadArgError } from './errors';
 import { KeyReader, KeyWriter } from './key-codec';
 import { assertEncodable, packValue } from './value-codec';
 import { ValueReader } from './value-reader';
-import { xxh32 } from './xxh32';
+import { hashKey } from './key-hash';
 
 /** An encoded object, with copies of its bytes (safe to keep across other encodes). */
 export interface EncodedObject {
@@ -38,7 +38,7 @@ export class TupleCodec {
   /** Encodes `key` into `kw.buf` and hashes it. */
   encodeKey(key: unknown): void {
     this.kl = this.kw.encode(key);
-    this.h = xxh32(this.kw.buf, 0, this.kl);
+    this.h = hashKey(this.kw.buf, this.kl);
   }
 
   /**
