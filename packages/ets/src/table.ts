@@ -653,8 +653,9 @@ export class Table<T extends Tuple = Tuple> {
       const start = cur + RECORD_HEADER + kl;
       const end = cur + (w0 & ~FLAG_MASK) - (link & FLAG_MASK);
       if (end > mem.length || end <= start) return null;
-      out.push(codec.decode(mem.buf, start, end, (w0 & TUPLE) !== 0, kb, 0, key) as T);
-      if (!this.bag) break;
+      const object = codec.decode(mem.buf, start, end, (w0 & TUPLE) !== 0, kb, 0, key) as T;
+      if (!this.bag) return [object];
+      out.push(object);
       cur = link & ~FLAG_MASK;
     }
     return out;

@@ -16,30 +16,35 @@
  */
 import { unpackValue } from './value-codec';
 
-const KEY_CACHE_SIZE = 4096;
+const STRING_CACHE_SIZE = 4096;
+/** Longest string the caches hold (a fixstr's limit). */
+const MAX_CACHED_STRING = 31;
 const MAX_SHAPE_KEYS = 16;
 const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
-const MAX_CACHED_KEY = 24;
 
 export class ValueReader {
   private b: Buffer = Buffer.alloc(0);
   private pos = 0;
   private end = 0;
-  private readonly f64 = new Float64Array(1);
-  private readonly f64b = new Uint8Array(this.f64.buffer);
-  private readonly f32 = new Float32Array(1);
-  private readonly f32b = new Uint8Array(this.f32.buffer);
-  private readonly keyCache: Array<string | undefined> = new Array(KEY_CACHE_SIZE);
+  /** A view of `b` for big-endian floats (remade only when `b` changes: the table's memory grew). */
+  private dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+  private readonly keyCache = new StringCache();
+  private readonly valueCache = new StringCache();
   private ext: Buffer = Buffer.allocUnsafeSlow(256);
   private readonly shapes = new ShapeNode(null, '');
+  /** The shape of the last map decoded with each key count: the guess for the next one. */
+  private readonly lastShape: Array<ShapeNode | undefined> = new Array(MAX_SHAPE_KEYS + 1);
   /** @internal Shape nodes created (bounded, so hostile data cannot grow the trie without limit). */
   shapeCount = 0;
 
   /** Decodes the single msgpack value in `b[start, end)`. Throws RangeError on malformed input. */
   decode(b: Buffer, start: number, end: number): unknown {
     if (end > b.length || start < 0 || start >= end) throw new RangeError('msgpack: bad range');
-    this.b = b;
+    if (b !== this.b) {
+      this.b = b;
+      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
     this.pos = start;
     this.end = end;
     const v = this.read();
@@ -58,13 +63,14 @@ export class ValueReader {
     return p;
   }
 
-  private read(): unknown {
+  /** @internal Reads the next value (called by the generated shape decoders too). */
+  read(): unknown {
     const b = this.b;
     const t = b[this.need(1)]!;
     if (t < 0x80) return t;
     if (t < 0x90) return this.map(t & 0x0f);
     if (t < 0xa0) return this.array(t & 0x0f);
-    if (t < 0xc0) return this.string(t & 0x1f);
+    if (t < 0xc0) return (t & 0x1f) === 0 ? '' : this.cachedString(t & 0x1f, this.valueCache);
     if (t >= 0xe0) return t - 0x100;
     let p: number;
     switch (t) {
@@ -90,21 +96,10 @@ export class ValueReader {
       case 0xc9:
         p = this.need(4);
         return this.extension(p - 1, u32(b, p));
-      case 0xca: {
-        p = this.need(4);
-        const f = this.f32b;
-        f[3] = b[p]!;
-        f[2] = b[p + 1]!;
-        f[1] = b[p + 2]!;
-        f[0] = b[p + 3]!;
-        return this.f32[0];
-      }
-      case 0xcb: {
-        p = this.need(8);
-        const f = this.f64b;
-        for (let i = 0; i < 8; i++) f[7 - i] = b[p + i]!;
-        return this.f64[0];
-      }
+      case 0xca:
+        return this.dv.getFloat32(this.need(4));
+      case 0xcb:
+        return this.dv.getFloat64(this.need(8));
       case 0xcc:
         return b[this.need(1)];
       case 0xcd:
@@ -170,9 +165,29 @@ export class ValueReader {
     return out;
   }
 
+  /** @internal Consumes the encoded map key `k` (header and bytes) if it comes next. */
+  matchKey(k: Uint8Array): boolean {
+    const b = this.b;
+    const p = this.pos;
+    const n = k.length;
+    if (p + n > this.end) return false;
+    for (let i = 0; i < n; i++) if (b[p + i] !== k[i]) return false;
+    this.pos = p + n;
+    return true;
+  }
+
   private map(n: number): Record<string, unknown> {
     if (n * 2 > this.end - this.pos) this.fail();
     if (n === 0) return {};
+    // Most tables hold objects of one shape: try the last shape of this size
+    // first, matching its key bytes as they come instead of decoding them.
+    const guess = n <= MAX_SHAPE_KEYS ? this.lastShape[n] : undefined;
+    if (guess !== undefined) {
+      const start = this.pos;
+      const o = guess.decoder!(this);
+      if (o !== undefined) return o;
+      this.pos = start;
+    }
     // Objects of a shape seen before are built by a generated literal: V8 gives
     // them one hidden class at once, instead of n megamorphic keyed stores.
     const values = new Array<unknown>(n);
@@ -193,8 +208,10 @@ export class ValueReader {
         keys![i] = key;
       }
     }
-    if (node !== undefined) return node.factory !== null ? node.factory(values) : this.assemble(node, node.keys(), values);
-    return this.assemble(undefined, keys!, values);
+    if (node === undefined) return this.assemble(undefined, keys!, values);
+    if (node.factory === null) return this.assemble(node, node.keys(), values);
+    if (node.decoder !== null) this.lastShape[n] = node;
+    return node.factory(values);
   }
 
   /** Builds an object the slow way, and makes a factory once its shape has been seen often enough. */
@@ -203,6 +220,7 @@ export class ValueReader {
     if (node !== undefined && ++node.seen >= SHAPE_WARMUP && !keys.includes('__proto__') && this.shapeCount < MAX_SHAPES) {
       this.shapeCount++;
       node.factory = makeFactory(keys);
+      node.decoder = makeDecoder(keys);
       return node.factory(values);
     }
     const out: Record<string, unknown> = {};
@@ -217,19 +235,39 @@ export class ValueReader {
   /** A short map key, through a cache of recently decoded keys (most tables repeat a few property names). */
   private key(len: number): string {
     this.pos++;
-    if (len === 0 || len > MAX_CACHED_KEY) return this.string(len);
+    return len === 0 ? '' : this.cachedString(len, this.keyCache);
+  }
+
+  /**
+   * A short string through a direct-mapped cache of recent ones: a hit costs a
+   * compare instead of an allocation, and repeated values (a node name, a
+   * status) then share one string, as they would in the writer's heap.
+   */
+  private cachedString(len: number, cache: StringCache): string {
     const b = this.b;
     const p = this.need(len);
-    const slot = (len * 31 + b[p]! * 7 + b[p + len - 1]! * 13 + b[p + (len >> 1)]!) & (KEY_CACHE_SIZE - 1);
-    const cached = this.keyCache[slot];
-    if (cached !== undefined && cached.length === len) {
+    const slot = (len * 31 + b[p]! * 7 + b[p + len - 1]! * 13 + b[p + (len >> 1)]!) & (STRING_CACHE_SIZE - 1);
+    // Compare against the cached string's bytes, not its characters: two typed-array loads are cheaper than charCodeAt.
+    const bytes = cache.bytes;
+    const at = slot * (MAX_CACHED_STRING + 1);
+    if (bytes[at] === len) {
       let i = 0;
-      while (i < len && cached.charCodeAt(i) === b[p + i]) i++;
-      if (i === len) return cached;
+      while (i < len && bytes[at + 1 + i] === b[p + i]) i++;
+      if (i === len) return cache.strings[slot]!;
     }
-    this.pos = p;
-    const s = this.string(len);
-    if (s.length === len) this.keyCache[slot] = s;
+    if (len > MAX_CACHED_STRING) {
+      this.pos = p;
+      return this.string(len);
+    }
+    let high = 0;
+    for (let i = 0; i < len; i++) {
+      const c = b[p + i]!;
+      bytes[at + 1 + i] = c;
+      high |= c;
+    }
+    bytes[at] = len;
+    const s = high < 0x80 && len <= 16 ? shortAscii(b, p, len) : (b as NativeSlices).utf8Slice(p, p + len);
+    cache.strings[slot] = s;
     return s;
   }
 
@@ -270,12 +308,20 @@ export class ValueReader {
   }
 }
 
+/** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes (slot: length byte, then bytes). */
+class StringCache {
+  readonly strings: Array<string | undefined> = new Array(STRING_CACHE_SIZE);
+  readonly bytes = new Uint8Array(STRING_CACHE_SIZE * (MAX_CACHED_STRING + 1));
+}
+
 type Factory = (values: unknown[]) => Record<string, unknown>;
 
 /** A node of the trie of property-name sequences (object shapes) the reader has decoded. */
 class ShapeNode {
   seen = 0;
   factory: Factory | null = null;
+  /** Decodes a map of this shape in one pass (null when a key is too long to match as a fixstr). */
+  decoder: ShapeDecoder | null = null;
   private first: ShapeNode | null = null;
   private more: Map<string, ShapeNode> | null = null;
 
@@ -309,6 +355,26 @@ class ShapeNode {
 function makeFactory(keys: string[]): Factory {
   const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
   return new Function('v', `return { ${body} };`) as Factory;
+}
+
+type ShapeDecoder = (r: ValueReader) => Record<string, unknown> | undefined;
+
+/**
+ * `(r) => r.matchKey(k[0]) ? (v0 = r.read(), ...) : undefined` then the literal:
+ * decodes a map of a known shape without decoding its keys or collecting its
+ * values in an array. Undefined (after a key mismatch) sends the caller back
+ * to the general path.
+ */
+function makeDecoder(keys: string[]): ShapeDecoder | null {
+  const encoded: Uint8Array[] = [];
+  for (const key of keys) {
+    const bytes = Buffer.from(key, 'utf8');
+    if (bytes.length > 31) return null;
+    encoded.push(Uint8Array.of(0xa0 | bytes.length, ...bytes));
+  }
+  const steps = keys.map((_, i) => `if (!r.matchKey(k[${i}])) return undefined; const v${i} = r.read();`).join('\n');
+  const body = keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ');
+  return new Function('k', `return function (r) {\n${steps}\nreturn { ${body} };\n};`)(encoded) as ShapeDecoder;
 }
 
 function u32(b: Uint8Array, p: number): number {

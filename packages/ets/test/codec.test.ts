@@ -170,6 +170,43 @@ describe('ValueReader', () => {
     }
   });
 
+  it('decodes a stream of objects of a few competing shapes and repeated strings exactly as msgpackr', () => {
+    // Same key counts with different keys or key order, keys past the fixstr
+    // range, non-ASCII keys and values, strings of every cacheable length: the
+    // shape guess and the string caches must never hand back a wrong answer
+    // ('erlXcp@localhost' lands in the cache slot of 'erlmcp@localhost').
+    const keyArb = fc.constantFrom('a', 'b', 'pid', 'node', 'ts', 'nœud', 'k'.repeat(31), 'k'.repeat(32), '1', '');
+    const stringArb = fc.oneof(
+      fc.constantFrom('erlmcp@localhost', 'erlmcp@localhosT', 'Erlmcp@localhost', 'erlXcp@localhost', 'x'.repeat(31), 'x'.repeat(30) + 'é', 'ü', ''),
+      fc.string({ maxLength: 34 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    );
+    const valueArb = fc.oneof(stringArb, fc.integer(), fc.double());
+    const shapesArb = fc.array(fc.uniqueArray(keyArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 });
+    const rowsArb = fc.array(fc.tuple(fc.nat(), fc.array(valueArb, { minLength: 3, maxLength: 3 })), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(shapesArb, rowsArb, (shapes, rows) => {
+        const reader = new ValueReader();
+        for (const [pick, values] of rows) {
+          const keys = shapes[pick % shapes.length]!;
+          const o = Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+          const bytes = Buffer.from(packr.pack([o, values]));
+          expect(reader.decode(bytes, 0, bytes.length)).toEqual(unpackr.unpack(bytes));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('returns a fresh object per decode even when the shape decoder built it', () => {
+    const reader = new ValueReader();
+    const bytes = Buffer.from(packr.pack({ pid: '<0.1.0>', node: 'erlmcp@localhost', ts: 1.5 }));
+    const seen = Array.from({ length: 4 }, () => reader.decode(bytes, 0, bytes.length) as Record<string, unknown>);
+    seen[3]!.ts = 2;
+    expect(seen[2]).toEqual({ pid: '<0.1.0>', node: 'erlmcp@localhost', ts: 1.5 });
+    expect(new Set(seen).size).toBe(4);
+  });
+
   it('rejects truncated and garbage input with a RangeError, without running away', () => {
     const reader = new ValueReader();
     fc.assert(
