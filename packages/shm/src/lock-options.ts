@@ -1,4 +1,4 @@
-import type { ThreadRegistry, ThreadRegistryHandle } from './thread-registry';
+import { ThreadRegistry, type ThreadRegistryHandle } from './thread-registry';
 import { LayoutError } from './errors';
 import { isSharedArrayBuffer } from './platform';
 
@@ -39,4 +39,13 @@ export function checkHandleOffset(what: string, buffer: SharedArrayBuffer, byteO
   if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + words * 4 > buffer.byteLength) {
     throw new LayoutError(`${what}: byteOffset ${byteOffset} is not a 4-byte aligned offset with room for ${words} words`);
   }
+}
+
+/** The words a lock handle names and the recovery options it carries, validated: what `attach` rebuilds a lock from. */
+export function attachHandle(what: string, handle: LockHandleBase, words: number): { view: Int32Array; options: LockOptions } {
+  checkHandleOffset(what, handle.buffer, handle.byteOffset, words);
+  return {
+    view: new Int32Array(handle.buffer, handle.byteOffset, words),
+    options: { registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined, recoverAfterMs: handle.recoverAfterMs },
+  };
 }

@@ -15,12 +15,12 @@ import {
   DEFAULT_RECOVER_AFTER_MS,
   DEFAULT_SPIN_TIMEOUT_MS,
   checkEmbedding,
-  checkHandleOffset,
+  attachHandle,
   type LockHandleBase,
   type LockOptions,
 } from './lock-options';
 import { IS_MAIN_THREAD, SELF_OWNER_ID, threadIdOfOwner } from './platform';
-import { ThreadRegistry } from './thread-registry';
+import type { ThreadRegistry } from './thread-registry';
 import { waitAsync, waitBlocking, waitSpinning, type WaitPolicy, type WaitStep } from './wait';
 
 const OWNER = 0;
@@ -49,11 +49,8 @@ export class Mutex {
 
   /** Rebuilds a mutex from `handle()` in another thread. */
   static attach(handle: MutexHandle): Mutex {
-    checkHandleOffset('mutex', handle.buffer, handle.byteOffset, Mutex.WORDS);
-    return new Mutex(new Int32Array(handle.buffer, handle.byteOffset, Mutex.WORDS), 0, {
-      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
-      recoverAfterMs: handle.recoverAfterMs,
-    });
+    const { view, options } = attachHandle('mutex', handle, Mutex.WORDS);
+    return new Mutex(view, 0, options);
   }
 
   /** Uses words `index .. index + Mutex.WORDS - 1` of `view` (zeroed memory is unlocked). */

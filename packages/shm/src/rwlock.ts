@@ -26,12 +26,12 @@ import {
   DEFAULT_RECOVER_AFTER_MS,
   DEFAULT_SPIN_TIMEOUT_MS,
   checkEmbedding,
-  checkHandleOffset,
+  attachHandle,
   type LockHandleBase,
   type LockOptions,
 } from './lock-options';
 import { IS_MAIN_THREAD, SELF_OWNER_ID, threadIdOfOwner } from './platform';
-import { ThreadRegistry } from './thread-registry';
+import type { ThreadRegistry } from './thread-registry';
 import { waitAsync, waitBlocking, waitSpinning, type WaitPolicy, type WaitStep } from './wait';
 
 const WRITER = 0;
@@ -80,12 +80,8 @@ export class RwLock {
 
   static attach(handle: RwLockHandle): RwLock {
     const words = RwLock.wordsFor(handle.maxReaders);
-    checkHandleOffset('rwlock', handle.buffer, handle.byteOffset, words);
-    return new RwLock(new Int32Array(handle.buffer, handle.byteOffset, words), 0, {
-      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
-      recoverAfterMs: handle.recoverAfterMs,
-      maxReaders: handle.maxReaders,
-    });
+    const { view, options } = attachHandle('rwlock', handle, words);
+    return new RwLock(view, 0, { ...options, maxReaders: handle.maxReaders });
   }
 
   /** Uses words `index .. index + RwLock.wordsFor(maxReaders) - 1` of `view`. */

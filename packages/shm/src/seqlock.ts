@@ -15,10 +15,9 @@
  * ordered with respect to the sequence checks on every CPU architecture.
  */
 import { WaitTimeoutError } from './errors';
-import { checkEmbedding, checkHandleOffset, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase, type LockOptions } from './lock-options';
+import { checkEmbedding, attachHandle, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase, type LockOptions } from './lock-options';
 import { Mutex } from './mutex';
 import { IS_MAIN_THREAD, now, waitAsyncRef } from './platform';
-import { ThreadRegistry } from './thread-registry';
 
 const SEQ = 0;
 const READ_WAITERS = 1;
@@ -46,11 +45,8 @@ export class SeqLock {
   }
 
   static attach(handle: SeqLockHandle): SeqLock {
-    checkHandleOffset('seqlock', handle.buffer, handle.byteOffset, SeqLock.WORDS);
-    return new SeqLock(new Int32Array(handle.buffer, handle.byteOffset, SeqLock.WORDS), 0, {
-      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
-      recoverAfterMs: handle.recoverAfterMs,
-    });
+    const { view, options } = attachHandle('seqlock', handle, SeqLock.WORDS);
+    return new SeqLock(view, 0, options);
   }
 
   constructor(view: Int32Array, index = 0, options: LockOptions = {}) {

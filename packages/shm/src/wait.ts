@@ -51,6 +51,27 @@ function sliceFor(elapsed: number, remaining: number, policy: WaitPolicy): numbe
   return Math.max(0, Math.min(slice, remaining));
 }
 
+/** What one pass of a wait loop decided: done, gave up, try again now, or sleep. */
+const DONE = -1;
+const TIMED_OUT = -2;
+const RETRY = -3;
+
+/**
+ * One pass of every wait loop: try, give up at the deadline, steal from a dead
+ * owner past the recovery bound; otherwise the time waited so far (ms, >= 0),
+ * for the driver to choose its sleep.
+ */
+function pass(step: WaitStep, policy: WaitPolicy, start: number): number {
+  if (step.attempt()) return DONE;
+  const elapsed = now() - start;
+  if (elapsed >= policy.timeoutMs) {
+    step.abandon();
+    return TIMED_OUT;
+  }
+  if (elapsed >= policy.recoverAfterMs && step.recover()) return RETRY;
+  return elapsed;
+}
+
 /** Blocks the calling thread with Atomics.wait. Returns false on timeout. */
 export function waitBlocking(step: WaitStep, policy: WaitPolicy): boolean {
   if (step.attempt()) return true;
@@ -58,14 +79,9 @@ export function waitBlocking(step: WaitStep, policy: WaitPolicy): boolean {
   step.enterWait();
   try {
     for (;;) {
-      if (step.attempt()) return true;
-      const t = now();
-      const elapsed = t - start;
-      if (elapsed >= policy.timeoutMs) {
-        step.abandon();
-        return false;
-      }
-      if (elapsed >= policy.recoverAfterMs && step.recover()) continue;
+      const elapsed = pass(step, policy, start);
+      if (elapsed === DONE || elapsed === TIMED_OUT) return elapsed === DONE;
+      if (elapsed === RETRY) continue;
       Atomics.wait(step.view, step.waitIndex, step.waitValue, sliceFor(elapsed, policy.timeoutMs - elapsed, policy));
     }
   } finally {
@@ -85,14 +101,9 @@ export function waitSpinning(step: WaitStep, policy: WaitPolicy): boolean {
   step.enterWait();
   try {
     for (;;) {
-      if (step.attempt()) return true;
-      const t = now();
-      const elapsed = t - start;
-      if (elapsed >= policy.timeoutMs) {
-        step.abandon();
-        return false;
-      }
-      if (elapsed >= policy.recoverAfterMs && step.recover()) continue;
+      const elapsed = pass(step, policy, start);
+      if (elapsed === DONE || elapsed === TIMED_OUT) return elapsed === DONE;
+      if (elapsed === RETRY) continue;
       Atomics.wait(step.view, step.waitIndex, step.waitValue, Math.min(sleep, policy.timeoutMs - elapsed));
       sleep = Math.min(sleep * 2, SPIN_MAX_SLEEP_MS);
     }
@@ -108,14 +119,9 @@ export async function waitAsync(step: WaitStep, policy: WaitPolicy): Promise<boo
   step.enterWait();
   try {
     for (;;) {
-      if (step.attempt()) return true;
-      const t = now();
-      const elapsed = t - start;
-      if (elapsed >= policy.timeoutMs) {
-        step.abandon();
-        return false;
-      }
-      if (elapsed >= policy.recoverAfterMs && step.recover()) continue;
+      const elapsed = pass(step, policy, start);
+      if (elapsed === DONE || elapsed === TIMED_OUT) return elapsed === DONE;
+      if (elapsed === RETRY) continue;
       await waitAsyncRef(step.view, step.waitIndex, step.waitValue, sliceFor(elapsed, policy.timeoutMs - elapsed, policy));
     }
   } finally {

@@ -18,7 +18,7 @@ describe('SeqLock', () => {
     let calls = 0;
     const value = s.read(() => {
       calls++;
-      // Simulate a writer running in the middle of the first attempt.
+      // A real write lands in the middle of the first attempt, forcing a retry.
       if (calls === 1) s.write(() => Atomics.store(cell, 0, 7));
       return Atomics.load(cell, 0);
     });
