@@ -127,7 +127,14 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     readBody(
       req,
       maxBodyBytes,
-      (text) => posted(text, res, sessionId),
+      (text) => {
+        // In an event listener: a throw here (the node stopping under us) must not escape.
+        try {
+          posted(text, res, sessionId);
+        } catch {
+          res.destroy();
+        }
+      },
       (error) => {
         if (error instanceof BodyTooLargeError) writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
         else res.destroy();
