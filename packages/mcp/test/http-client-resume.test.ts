@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Node } from '@erlmcp/otp';
 import { type CallToolResult, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
 import { reconnectDelay, reconnectPolicy } from '../src/transport/http/reconnect';
 import { deferred } from './helpers/fixture';
 import { event, logMessage, scriptedServer, SSE_HEAD, textResult } from './helpers/scripted-sse-server';
+import { sdkHttpServer } from './helpers/sdk-http-server';
 
 const clientInfo = { name: 'resuming', version: '1' };
 const done: CallToolResult = { content: [{ type: 'text', text: 'done' }] };
@@ -119,38 +115,20 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
 
   it('against the SDK server with an event store: a stream the server closes (SEP-1699) is resumed', async () => {
     const resumed = deferred();
-    const transports = new Map<string, StreamableHTTPServerTransport>();
-    const server: Server = createServer((req, res) => {
-      void (async () => {
-        let text = '';
-        for await (const chunk of req) text += String(chunk);
-        const body: unknown = text === '' ? undefined : JSON.parse(text);
-        const id = req.headers['mcp-session-id'];
-        const existing = typeof id === 'string' ? transports.get(id) : undefined;
-        if (existing !== undefined) return existing.handleRequest(req, res, body);
-        if (req.method !== 'POST' || !isInitializeRequest(body)) return void res.writeHead(400).end();
-        const transport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (sessionId) => void transports.set(sessionId, transport),
-          eventStore: new InMemoryEventStore(),
-          retryInterval: 1,
-        });
-        const mcp = new McpServer({ name: 'sdk-resumable', version: '1' }, { capabilities: { logging: {} } });
+    const sdk = await sdkHttpServer({
+      serverOptions: { capabilities: { logging: {} } },
+      transport: { eventStore: new InMemoryEventStore(), retryInterval: 1 },
+      setup: (mcp) =>
         mcp.registerTool('poll', {}, async (extra) => {
           await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'one' } });
           extra.closeSSEStream?.();
           await resumed.promise;
           await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'two' } });
           return { content: [{ type: 'text', text: 'done' }] };
-        });
-        await mcp.connect(transport);
-        await transport.handleRequest(req, res, body);
-      })();
+        }),
     });
-    watchResponses(server, () => resumed.resolve());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-    const { client, close } = await connectHttp({ url, clientInfo, openGetStream: false });
+    watchResponses(sdk.server, () => resumed.resolve());
+    const { client, close } = await connectHttp({ url: sdk.url, clientInfo, openGetStream: false });
     try {
       const logs: unknown[] = [];
       client.on('notifications/message', (message) => void logs.push(message.data));
@@ -158,9 +136,7 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       expect(logs).toEqual(['one', 'two']);
     } finally {
       await close();
-      for (const transport of transports.values()) await transport.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await sdk.close();
     }
   });
 
