@@ -131,3 +131,4 @@ export {
 } from './transport/websocket';
 export { type HostedConnection, type HostedTcpServer, hostNdjson, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
 export { connectHttp, type ConnectHttpOptions, type HttpClient } from './transport/http/client';
+export type { ReconnectOptions } from './transport/http/reconnect';

@@ -1,55 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Node } from '@erlmcp/otp';
 import { connectHttp, listenHttp } from '@erlmcp/mcp';
 import { fixtureDefinition } from './helpers/fixture';
+import { sdkHttpServer as startSdkHttpServer, type SdkHttpServer } from './helpers/sdk-http-server';
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => resolve(text === '' ? undefined : JSON.parse(text)));
-  });
-}
-
-/** The SDK's stateful Streamable HTTP pattern: one McpServer and transport per session. */
-async function sdkHttpServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const body = req.method === 'POST' ? await readJson(req) : undefined;
-      const id = req.headers['mcp-session-id'];
-      const existing = typeof id === 'string' ? transports.get(id) : undefined;
-      if (existing !== undefined) return existing.handleRequest(req, res, body);
-      if (req.method !== 'POST' || !isInitializeRequest(body)) return void res.writeHead(400).end();
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => void transports.set(sessionId, transport),
-      });
-      const mcp = new McpServer({ name: 'sdk-http', version: '9.9.9' });
+/** The SDK's McpServer with a tool that reports progress, and a resource. */
+function sdkHttpServer(): Promise<SdkHttpServer> {
+  return startSdkHttpServer({
+    setup: (mcp) => {
       mcp.registerTool('shout', { inputSchema: { text: z.string() } }, async ({ text }, extra) => {
         await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra._meta?.progressToken ?? 0, progress: 1, total: 1 } });
         return { content: [{ type: 'text', text: text.toUpperCase() }] };
       });
       mcp.registerResource('note', 'note://one', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }));
-      await mcp.connect(transport);
-      await transport.handleRequest(req, res, body);
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
-    close: async () => {
-      for (const transport of transports.values()) await transport.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
     },
-  };
+  });
 }
 
 describe('our ClientSession over Streamable HTTP (connectHttp)', () => {

@@ -74,71 +74,76 @@ export function decodeValue(value: unknown, options: DecodeOptions = {}): Decode
   return { kind: 'batch', entries };
 }
 
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-const RESPONSE_KEYS = new Set(['jsonrpc', 'id', 'result', 'error']);
-const ERROR_KEYS = new Set(['code', 'message', 'data']);
-
 /** Validates one JSON-RPC 2.0 message strictly; throws {@link InvalidRequestError}. */
 export function parseMessage(value: unknown): JsonRpcMessage {
   if (!isPlainObject(value)) throw new InvalidRequestError('A message must be a JSON object');
-  const has = (key: string): boolean => value[key] !== undefined;
+  // Runs once per message on every transport: no closures, spreads or key arrays here.
   const id = value.id;
-  const validId = isRequestId(id);
-  const shape: MessageShape = has('method')
-    ? has('id') ? 'request' : 'notification'
-    : has('result') || has('error') ? 'response' : 'unknown';
-  const fail = (message: string): never => {
-    throw new InvalidRequestError(message, { requestId: validId ? id : undefined, shape });
-  };
+  const method = value.method;
+  const shape: MessageShape =
+    method !== undefined ? (id !== undefined ? 'request' : 'notification') : value.result !== undefined || value.error !== undefined ? 'response' : 'unknown';
 
-  if (value.jsonrpc !== '2.0') fail('jsonrpc must be exactly "2.0"');
+  if (value.jsonrpc !== '2.0') throw invalid('jsonrpc must be exactly "2.0"', id, shape);
 
   if (shape === 'request' || shape === 'notification') {
-    rejectUnknownKeys(value, REQUEST_KEYS, fail);
-    if (typeof value.method !== 'string') fail('method must be a string');
+    const unexpected = unexpectedMember(value, 'method', 'params');
+    if (unexpected !== undefined) throw invalid(`Unexpected member "${unexpected}"`, id, shape);
+    if (typeof method !== 'string') throw invalid('method must be a string', id, shape);
     const params = value.params;
     if (params !== undefined && !isPlainObject(params) && !Array.isArray(params)) {
-      fail('params must be an object or an array');
+      throw invalid('params must be an object or an array', id, shape);
     }
-    const base = { jsonrpc: '2.0' as const, method: value.method as string };
-    const withParams = params === undefined ? base : { ...base, params: params as JsonRpcParams };
-    if (shape === 'notification') return withParams satisfies JsonRpcNotification;
-    if (!validId) fail('id must be a string or a number');
-    return { ...withParams, id: id as RequestId } satisfies JsonRpcRequest;
+    if (shape === 'notification') {
+      return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: params as JsonRpcParams };
+    }
+    if (!isRequestId(id)) throw invalid('id must be a string or a number', id, shape);
+    return params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params: params as JsonRpcParams, id };
   }
 
   if (shape === 'response') {
-    rejectUnknownKeys(value, RESPONSE_KEYS, fail);
-    if (has('result') && has('error')) fail('A response must not carry both result and error');
-    if (has('result')) {
-      if (!validId) fail('A result response needs a string or number id');
-      return { jsonrpc: '2.0', id: id as RequestId, result: value.result } satisfies JsonRpcSuccessResponse;
+    const unexpected = unexpectedMember(value, 'result', 'error');
+    if (unexpected !== undefined) throw invalid(`Unexpected member "${unexpected}"`, id, shape);
+    const result = value.result;
+    if (result !== undefined && value.error !== undefined) throw invalid('A response must not carry both result and error', id, shape);
+    if (result !== undefined) {
+      if (!isRequestId(id)) throw invalid('A result response needs a string or number id', id, shape);
+      return { jsonrpc: '2.0', id, result } satisfies JsonRpcSuccessResponse;
     }
-    if (id !== undefined && id !== null && !validId) fail('id must be a string, a number or null');
-    const error = parseErrorObject(value.error, fail);
+    if (id !== undefined && id !== null && !isRequestId(id)) throw invalid('id must be a string, a number or null', id, shape);
+    const error = parseErrorObject(value.error, id, shape);
     const response: JsonRpcErrorResponse = { jsonrpc: '2.0', error };
-    if (validId) response.id = id;
+    if (isRequestId(id)) response.id = id;
     else if (id === null) response.id = null;
     return response;
   }
 
-  return fail('Not a request, notification or response');
+  throw invalid('Not a request, notification or response', id, shape);
 }
 
-function parseErrorObject(value: unknown, fail: (message: string) => never): JsonRpcErrorObject {
-  if (!isPlainObject(value)) return fail('error must be an object');
-  rejectUnknownKeys(value, ERROR_KEYS, fail);
-  if (typeof value.code !== 'number' || !Number.isInteger(value.code)) fail('error.code must be an integer');
-  if (typeof value.message !== 'string') fail('error.message must be a string');
-  const error: JsonRpcErrorObject = { code: value.code as number, message: value.message as string };
+/** The error for an invalid message, carrying its id when that id is usable for an answer. */
+function invalid(message: string, id: unknown, shape: MessageShape): InvalidRequestError {
+  return new InvalidRequestError(message, { requestId: isRequestId(id) ? id : undefined, shape });
+}
+
+function parseErrorObject(value: unknown, id: unknown, shape: MessageShape): JsonRpcErrorObject {
+  if (!isPlainObject(value)) throw invalid('error must be an object', id, shape);
+  for (const key of Object.keys(value)) {
+    if (key !== 'code' && key !== 'message' && key !== 'data' && value[key] !== undefined) throw invalid(`Unexpected member "${key}"`, id, shape);
+  }
+  if (typeof value.code !== 'number' || !Number.isInteger(value.code)) throw invalid('error.code must be an integer', id, shape);
+  if (typeof value.message !== 'string') throw invalid('error.message must be a string', id, shape);
+  const error: JsonRpcErrorObject = { code: value.code, message: value.message };
   if (value.data !== undefined) error.data = value.data;
   return error;
 }
 
-function rejectUnknownKeys(value: JsonObject, allowed: ReadonlySet<string>, fail: (message: string) => never): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key) && value[key] !== undefined) fail(`Unexpected member "${key}"`);
+/** The first own member other than jsonrpc, id and the two named ones whose value is defined. */
+function unexpectedMember(value: JsonObject, first: string, second: string): string | undefined {
+  for (const key in value) {
+    if (key === 'jsonrpc' || key === 'id' || key === first || key === second) continue;
+    if (Object.prototype.hasOwnProperty.call(value, key) && value[key] !== undefined) return key;
   }
+  return undefined;
 }
 
 /** One frame of text. JSON.stringify never emits a raw newline, so the result is NDJSON-safe. */

@@ -23,6 +23,7 @@ import type {
   SendFn,
 } from '../jsonrpc/types';
 import type { ProgressParams } from '../types/notifications';
+import { RequestTable } from './request-table';
 import {
   ConnectionClosedError,
   ProtocolViolationError,
@@ -47,12 +48,18 @@ export interface IncomingRequest {
   method: string;
   params: JsonRpcParams | undefined;
   signal: AbortSignal;
+  /** Whether it was cancelled, read without making an AbortController. */
+  readonly aborted: boolean;
 }
 
 export interface PeerOptions {
   send: SendFn;
-  /** Handles a request; the resolved value is the result. Never called after close(). */
-  onRequest(request: IncomingRequest): Promise<unknown>;
+  /**
+   * Handles a request: returns the result, or a promise of it. A result returned (or an error
+   * thrown) synchronously is answered at once, without a trip through the microtask queue.
+   * Never called after close().
+   */
+  onRequest(request: IncomingRequest): unknown;
   onNotification(notification: JsonRpcNotification): void;
   onError(error: Error): void;
   /** Batching depends on the negotiated revision, so it is asked per frame. */
@@ -113,8 +120,8 @@ export class Peer {
   // pending and abandoned exist only once this side sends a request: a server with
   // thousands of sessions rarely does, and an empty Map still costs a hash table.
   private pendingMap: Map<RequestId, PendingRequest> | undefined;
-  /** Dropped when empty, like the tables above: an idle session holds none. */
-  private inFlight: Map<RequestId, InFlightRequest> | undefined;
+  /** One entry inline, a Map only for more: most sessions run one request at a time. */
+  private readonly inFlight = new RequestTable<InFlightRequest>();
   private abandonedSet: Set<RequestId> | undefined;
   private idleWaiters: (() => void)[] = [];
 
@@ -126,12 +133,12 @@ export class Peer {
 
   /** Incoming requests whose handlers have not settled yet. */
   get inFlightCount(): number {
-    return this.inFlight?.size ?? 0;
+    return this.inFlight.size;
   }
 
   /** True while an incoming request is being handled and may still be answered. */
   isInFlight(id: RequestId): boolean {
-    return this.inFlight?.has(id) ?? false;
+    return this.inFlight.has(id);
   }
 
   /** Outgoing requests still waiting for a response. */
@@ -237,7 +244,7 @@ export class Peer {
 
   /** Resolves once no incoming request is being handled. */
   drain(): Promise<void> {
-    if (this.inFlight === undefined) return Promise.resolve();
+    if (this.inFlight.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -245,7 +252,7 @@ export class Peer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const request of this.inFlight?.values() ?? []) request.abort(new ConnectionClosedError());
+    for (const request of this.inFlight.values()) request.abort(new ConnectionClosedError());
     const pending = [...(this.pendingMap?.values() ?? [])];
     this.pendingMap?.clear();
     for (const entry of pending) {
@@ -256,79 +263,81 @@ export class Peer {
 
   private dispatch(frame: DecodedFrame): void {
     if (frame.kind === 'single') {
-      this.dispatchMessage(frame.message, (response) => this.send(response));
+      this.dispatchMessage(frame.message, undefined);
       return;
     }
     // A batch is answered with one array once every request in it has settled.
-    const responses: JsonRpcResponse[] = [];
-    let outstanding = 1;
-    const settle = (): void => {
-      outstanding -= 1;
-      if (outstanding === 0 && responses.length > 0 && !this.closed) this.send(responses);
-    };
+    const batch = new BatchReply(this);
     for (const entry of frame.entries) {
       if (!entry.ok) {
         if (entry.error.shape === 'response') this.options.onError(entry.error);
-        else responses.push(createErrorResponse(entry.error.requestId, entry.error));
+        else batch.responses.push(createErrorResponse(entry.error.requestId, entry.error));
         continue;
       }
-      if (isRequest(entry.message)) outstanding += 1;
-      this.dispatchMessage(entry.message, (response) => {
-        responses.push(response);
-      }, settle);
+      if (isRequest(entry.message)) batch.outstanding += 1;
+      this.dispatchMessage(entry.message, batch);
     }
-    settle();
+    batch.settle();
   }
 
-  private dispatchMessage(
-    message: JsonRpcMessage,
-    reply: (response: JsonRpcResponse) => void,
-    settled: () => void = () => undefined,
-  ): void {
+  /** `batch` collects the responses of a batch; a single message's response is sent as it comes. */
+  private dispatchMessage(message: JsonRpcMessage, batch: BatchReply | undefined): void {
     if ('method' in message) {
-      if ('id' in message) this.dispatchRequest(message, reply, settled);
+      if ('id' in message) this.dispatchRequest(message, batch);
       else this.dispatchNotification(message);
     } else {
       this.dispatchResponse(message);
     }
   }
 
-  private dispatchRequest(request: JsonRpcRequest, reply: (response: JsonRpcResponse) => void, settled: () => void): void {
+  private dispatchRequest(request: JsonRpcRequest, batch: BatchReply | undefined): void {
     const { id, method } = request;
-    if (this.inFlight?.has(id)) {
-      reply(createErrorResponse(id, new InvalidRequestError(`Request id ${JSON.stringify(id)} is already in use`)));
-      settled();
+    if (this.inFlight.has(id)) {
+      this.reply(createErrorResponse(id, new InvalidRequestError(`Request id ${JSON.stringify(id)} is already in use`)), batch);
+      batch?.settle();
       return;
     }
     const incoming = new InFlightRequest(id, method, request.params);
-    (this.inFlight ??= new Map()).set(id, incoming);
-    let outcome: Promise<unknown>;
+    this.inFlight.set(id, incoming);
+    let outcome: unknown;
     try {
       outcome = this.options.onRequest(incoming);
     } catch (error) {
-      outcome = Promise.reject(error);
+      this.finish(incoming, createErrorResponse(id, toJsonRpcError(error)), batch);
+      return;
     }
-    const finish = (response: JsonRpcResponse | undefined): void => {
-      const inFlight = this.inFlight;
-      if (inFlight !== undefined) {
-        inFlight.delete(id);
-        if (inFlight.size === 0) this.inFlight = undefined;
-      }
-      // A cancelled request is never answered; the peer has already forgotten it.
-      if (response && !incoming.aborted && !this.closed) reply(response);
-      settled();
-      if (this.inFlight === undefined) this.wakeIdleWaiters();
-    };
+    if (!isThenable(outcome)) {
+      this.finish(incoming, createSuccessResponse(id, outcome), batch);
+      return;
+    }
     outcome.then(
-      (result) => finish(createSuccessResponse(id, result)),
-      (error: unknown) => finish(createErrorResponse(id, toJsonRpcError(error))),
+      (result) => this.finish(incoming, createSuccessResponse(id, result), batch),
+      (error: unknown) => this.finish(incoming, createErrorResponse(id, toJsonRpcError(error)), batch),
     );
+  }
+
+  private finish(incoming: InFlightRequest, response: JsonRpcResponse, batch: BatchReply | undefined): void {
+    this.inFlight.delete(incoming.id);
+    // A cancelled request is never answered; the peer has already forgotten it.
+    if (!incoming.aborted && !this.closed) this.reply(response, batch);
+    batch?.settle();
+    if (this.inFlight.size === 0) this.wakeIdleWaiters();
+  }
+
+  private reply(response: JsonRpcResponse, batch: BatchReply | undefined): void {
+    if (batch === undefined) this.send(response);
+    else batch.responses.push(response);
+  }
+
+  /** Sends a batch's responses as one array (BatchReply calls it once all have settled). */
+  sendBatch(responses: JsonRpcResponse[]): void {
+    if (!this.closed) this.send(responses);
   }
 
   private dispatchNotification(notification: JsonRpcNotification): void {
     const params = isPlainObject(notification.params) ? notification.params : undefined;
     if (notification.method === 'notifications/cancelled' && params && isRequestId(params.requestId)) {
-      const target = this.inFlight?.get(params.requestId);
+      const target = this.inFlight.get(params.requestId);
       if (target && !this.options.uncancellable?.has(target.method)) {
         target.abort(typeof params.reason === 'string' ? params.reason : 'Cancelled by peer');
       }
@@ -407,10 +416,29 @@ export class Peer {
   }
 
   private wakeIdleWaiters(): void {
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The responses of one batch, sent together once its last request has settled. */
+class BatchReply {
+  readonly responses: JsonRpcResponse[] = [];
+  /** Requests not yet settled, plus one held by dispatch until every member has been read. */
+  outstanding = 1;
+
+  constructor(private readonly peer: Peer) {}
+
+  settle(): void {
+    this.outstanding -= 1;
+    if (this.outstanding === 0 && this.responses.length > 0) this.peer.sendBatch(this.responses);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Handler failures that are not already protocol errors become -32603 with their message. */

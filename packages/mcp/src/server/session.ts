@@ -245,7 +245,11 @@ export class ServerSession implements ServerSessionHandle {
     return this.peer.request(method, params, options);
   }
 
-  private async handleRequest(request: IncomingRequest): Promise<unknown> {
+  /**
+   * Answers one request: the result, or a promise of it when a handler is asynchronous. A
+   * synchronous tool's answer is therefore sent within the same turn, with no promise made.
+   */
+  private handleRequest(request: IncomingRequest): unknown {
     const { method } = request;
     if (method === 'initialize') return this.initialize(objectParams(request.params));
     if (method === 'ping') return {};
@@ -254,7 +258,7 @@ export class ServerSession implements ServerSessionHandle {
     }
     const version = this.version as ProtocolVersion;
     const params = objectParams(request.params);
-    const ctx = this.context(request, params);
+    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined);
     const pageSize = this.definition.pageSize;
     switch (method) {
       case 'tools/list': {
@@ -268,8 +272,10 @@ export class ServerSession implements ServerSessionHandle {
       case 'resources/list': {
         this.require('resources', method);
         const cursor = optionalString(params, 'cursor');
-        const page = paginate(await this.definition.resources.list(ctx), cursor, pageSize);
-        return withCursor({ resources: page.items }, page.nextCursor);
+        return this.definition.resources.list(ctx).then((resources) => {
+          const page = paginate(resources, cursor, pageSize);
+          return withCursor({ resources: page.items }, page.nextCursor);
+        });
       }
       case 'resources/templates/list': {
         this.require('resources', method);
@@ -364,36 +370,12 @@ export class ServerSession implements ServerSessionHandle {
     }
   }
 
-  private context(request: IncomingRequest, params: JsonObject): RequestContext {
-    // The getter below reads this session, not the context object.
-    const session = this;
-    const meta = isPlainObject(params._meta) ? (params._meta as Meta) : undefined;
-    const token = meta?.progressToken;
-    let last = -Infinity;
-    let handle: ServerSessionHandle | undefined;
-    return {
-      requestId: request.id,
-      method: request.method,
-      get signal() {
-        return request.signal;
-      },
-      meta,
-      // Built when a handler asks for it: most never do.
-      get session() {
-        return (handle ??= session.handleFor(request.id));
-      },
-      closeSseStream: () => this.closeRequestStream?.(request.id),
-      progress: (progress, total, message) => {
-        // Progress is only meaningful for a request that is still running.
-        if (!isRequestId(token) || request.signal.aborted || !this.peer.isInFlight(request.id) || !(progress > last)) return;
-        last = progress;
-        const notification: ProgressParams = { progressToken: token, progress };
-        if (total !== undefined) notification.total = total;
-        if (message !== undefined) notification.message = message;
-        this.peer.notify('notifications/progress', notification, request.id);
-      },
-      log: (level, data, logger) => this.logFor(request.id, level, data, logger),
-    };
+  /** notifications/progress for a handler's ctx.progress (which checks the request still runs). */
+  private progressFor(requestId: RequestId, token: RequestId, progress: number, total: number | undefined, message: string | undefined): void {
+    const notification: ProgressParams = { progressToken: token, progress };
+    if (total !== undefined) notification.total = total;
+    if (message !== undefined) notification.message = message;
+    this.peer.notify('notifications/progress', notification, requestId);
   }
 
   /** A method whose capability this session did not declare does not exist for the client. */
@@ -417,6 +399,57 @@ function withCursor<T extends object>(result: T, nextCursor: string | undefined)
 }
 
 /**
+ * A handler's `ctx`, one per request. Its methods are made (bound) only when a handler reads
+ * them, so `const { progress } = ctx` still works, and a handler that uses none costs one
+ * small object. The bracket access reaches the session's private helpers.
+ */
+class HandlerContext implements RequestContext {
+  readonly requestId: RequestId;
+  readonly method: string;
+  private lastProgress = -Infinity;
+  private handle: ServerSessionHandle | undefined;
+  private boundProgress: RequestContext['progress'] | undefined;
+  private boundLog: RequestContext['log'] | undefined;
+  private boundClose: RequestContext['closeSseStream'] | undefined;
+
+  constructor(
+    private readonly owner: ServerSession,
+    private readonly request: IncomingRequest,
+    readonly meta: Meta | undefined,
+  ) {
+    this.requestId = request.id;
+    this.method = request.method;
+  }
+
+  get signal(): AbortSignal {
+    return this.request.signal;
+  }
+
+  /** Built when a handler asks for it: most never do. */
+  get session(): ServerSessionHandle {
+    return (this.handle ??= this.owner['handleFor'](this.requestId));
+  }
+
+  get progress(): RequestContext['progress'] {
+    return (this.boundProgress ??= (progress, total, message) => {
+      const token = this.meta?.progressToken;
+      // Progress is only meaningful for a request that is still running, and only grows.
+      if (!isRequestId(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
+      this.lastProgress = progress;
+      this.owner['progressFor'](this.requestId, token, progress, total, message);
+    });
+  }
+
+  get log(): RequestContext['log'] {
+    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger));
+  }
+
+  get closeSseStream(): RequestContext['closeSseStream'] {
+    return (this.boundClose ??= () => this.owner['closeRequestStream']?.(this.requestId));
+  }
+}
+
+/**
  * The Peer's callbacks for one session as a single object with prototype methods, rather
  * than an options object and five closures: a server holding thousands of sessions pays
  * for every per-session allocation. The bracket access reaches the session's private
@@ -435,7 +468,7 @@ class PeerBinding implements PeerOptions {
     return NOT_CANCELLABLE;
   }
 
-  onRequest(request: IncomingRequest): Promise<unknown> {
+  onRequest(request: IncomingRequest): unknown {
     return this.session['handleRequest'](request);
   }
 

@@ -87,7 +87,11 @@ export class ToolRegistry {
     });
   }
 
-  async call(params: JsonObject, ctx: RequestContext, version: ProtocolVersion): Promise<CallToolResult> {
+  /**
+   * Runs a tool. A synchronous handler's result is returned as it is, not wrapped in a
+   * promise: the answer can then go out in the same turn as the request came in.
+   */
+  call(params: JsonObject, ctx: RequestContext, version: ProtocolVersion): CallToolResult | Promise<CallToolResult> {
     const name = requireString(params, 'name');
     const tool = this.tools.get(name);
     if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
@@ -102,34 +106,58 @@ export class ToolRegistry {
       throw new InvalidParamsError(message);
     }
 
-    let raw: ToolHandlerResult;
+    let raw: ToolHandlerResult | PromiseLike<ToolHandlerResult>;
     try {
-      raw = await tool.definition.handler(args, ctx);
+      raw = tool.definition.handler(args, ctx);
     } catch (error) {
-      // An explicit protocol error stays one; anything else is the tool's failure to report.
-      if (error instanceof JsonRpcError) throw error;
-      return errorResult(error instanceof Error ? error.message : String(error));
+      return handlerFailure(error);
     }
-    const result = normalizeResult(name, raw);
-
-    if (tool.validateOutput && !result.isError) {
-      if (result.structuredContent === undefined) {
-        throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
-      }
-      const output = tool.validateOutput(result.structuredContent);
-      if (!output.valid) throw new InternalError(`Tool ${name} returned structuredContent not matching its outputSchema: ${output.message}`);
+    if (isThenable(raw)) {
+      return Promise.resolve(raw).then(
+        (value) => checkedResult(tool, value, version),
+        (error: unknown) => handlerFailure(error),
+      );
     }
-    if (!versionAtLeast(version, '2025-06-18') && result.structuredContent !== undefined) {
-      delete result.structuredContent;
-    }
-    return result;
+    return checkedResult(tool, raw, version);
   }
+}
+
+/** A handler's throw: an explicit protocol error stays one; anything else is the tool's failure to report. */
+function handlerFailure(error: unknown): CallToolResult {
+  if (error instanceof JsonRpcError) throw error;
+  return errorResult(error instanceof Error ? error.message : String(error));
+}
+
+/** The handler's result, completed and checked against the outputSchema, as the revision knows it. */
+function checkedResult(tool: RegisteredTool, raw: unknown, version: ProtocolVersion): CallToolResult {
+  const name = tool.definition.name;
+  const result = normalizeResult(name, raw);
+  if (tool.validateOutput && !result.isError) {
+    if (result.structuredContent === undefined) {
+      throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
+    }
+    const output = tool.validateOutput(result.structuredContent);
+    if (!output.valid) throw new InternalError(`Tool ${name} returned structuredContent not matching its outputSchema: ${output.message}`);
+  }
+  if (result.structuredContent === undefined || versionAtLeast(version, '2025-06-18')) return result;
+  // structuredContent arrived in 2025-06-18: older clients get the result without it.
+  const older = result === raw ? { ...result } : result;
+  delete older.structuredContent;
+  return older;
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function errorResult(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
+/**
+ * Checks a handler's result. It is returned as it is when nothing needs adding or removing;
+ * otherwise a copy is changed, never the handler's own object.
+ */
 function normalizeResult(name: string, raw: unknown): CallToolResult {
   if (!isPlainObject(raw)) throw new InternalError(`Tool ${name} returned a non-object result`);
   const content = raw.content;
@@ -140,10 +168,7 @@ function normalizeResult(name: string, raw: unknown): CallToolResult {
   if (structured !== undefined && !isPlainObject(structured)) {
     throw new InternalError(`Tool ${name} returned structuredContent that is not an object`);
   }
-  const result = { ...raw } as CallToolResult;
-  if (content === undefined) {
-    // The spec asks tools returning structured content to mirror it as text for older clients.
-    result.content = structured === undefined ? [] : [{ type: 'text', text: JSON.stringify(structured) }];
-  }
-  return result;
+  if (content !== undefined) return raw as unknown as CallToolResult;
+  // The spec asks tools returning structured content to mirror it as text for older clients.
+  return { ...raw, content: structured === undefined ? [] : [{ type: 'text', text: JSON.stringify(structured) }] } as CallToolResult;
 }

@@ -11,6 +11,9 @@ export type ValidationOutcome = { valid: true } | { valid: false; message: strin
 
 export type Validator = (value: unknown) => ValidationOutcome;
 
+/** Shared by every passing validation: the common outcome allocates nothing. */
+const VALID: ValidationOutcome = Object.freeze({ valid: true });
+
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;
 
 /**
@@ -43,7 +46,7 @@ export class JsonSchemaValidator {
       throw new DefinitionError(`Invalid JSON Schema: ${error instanceof Error ? error.message : String(error)}`);
     }
     return (value) => {
-      if (validate(value)) return { valid: true };
+      if (validate(value)) return VALID;
       const message = (validate.errors ?? [])
         .map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath} ${error.message ?? 'is invalid'}`)
         .join('; ');

@@ -7,34 +7,44 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a request body up to `limit` bytes; a larger one is refused as soon as it is seen. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads a request body up to `limit` bytes and calls `onBody` with its text, or `onError`
+ * (a {@link BodyTooLargeError} as soon as the body is seen to be too large). Callbacks, not
+ * a promise: this runs for every POST, and most bodies arrive in one chunk.
+ */
+export function readBody(req: IncomingMessage, limit: number, onBody: (text: string) => void, onError: (error: Error) => void): void {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        // Drain what remains so the connection can carry the 413.
-        req.resume();
-        reject(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    let ended = false;
-    req.once('end', () => {
-      ended = true;
-      if (size <= limit) resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
-    });
-    req.once('error', reject);
-    // A client that goes away mid-body never sends 'end': settle rather than wait forever.
-    req.once('close', () => {
-      if (!ended) reject(new Error('the request was aborted'));
-    });
+  if (Number.isFinite(declared) && declared > limit) {
+    onError(new BodyTooLargeError(limit));
+    return;
+  }
+  let first: Buffer | undefined;
+  let rest: Buffer[] | undefined;
+  let size = 0;
+  let failed = false;
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > limit) {
+      failed = true;
+      req.off('data', onData);
+      // Drain what remains so the connection can carry the 413.
+      req.resume();
+      onError(new BodyTooLargeError(limit));
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (rest ??= [first]).push(chunk);
+  };
+  req.on('data', onData);
+  req.once('end', () => {
+    if (failed) return;
+    const body = rest !== undefined ? Buffer.concat(rest) : first;
+    onBody(body === undefined ? '' : body.toString('utf8'));
+  });
+  // A client that goes away mid-body: its socket is gone, and with it the response.
+  req.once('error', (error) => {
+    if (failed) return;
+    failed = true;
+    onError(error);
   });
 }

@@ -1,7 +1,9 @@
 import { ClientSession, type ClientSessionOptions } from '../../client/session';
-import { createErrorResponse, isPlainObject } from '../../jsonrpc/codec';
+import { createErrorResponse } from '../../jsonrpc/codec';
 import { JsonRpcError } from '../../jsonrpc/errors';
-import type { JsonRpcErrorObject, JsonRpcPayload, RequestId } from '../../jsonrpc/types';
+import type { JsonRpcPayload, RequestId } from '../../jsonrpc/types';
+import { errorOf, followStream, type StreamEndpoint } from './client-stream';
+import { type ReconnectOptions, reconnectPolicy } from './reconnect';
 
 export interface ConnectHttpOptions extends Omit<ClientSessionOptions, 'send'> {
   /** The server's MCP endpoint, e.g. http://127.0.0.1:3000/mcp */
@@ -10,33 +12,18 @@ export interface ConnectHttpOptions extends Omit<ClientSessionOptions, 'send'> {
   headers?: Record<string, string>;
   /** Open the GET stream for server messages that belong to no request (default true). */
   openGetStream?: boolean;
+  /** How broken SSE streams are resumed (GET with Last-Event-ID): retries, waits, backoff. */
+  reconnect?: ReconnectOptions;
+  /** Aborting it closes the client, like close(): streams end, reconnection stops. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClient {
   client: ClientSession;
   /** The Mcp-Session-Id the server issued, if it issued one. */
   readonly sessionId: string | undefined;
-  /** Ends the session (DELETE), its streams, and the client. */
+  /** Ends the session (DELETE), its streams, any reconnection, and the client. */
   close(): Promise<void>;
-}
-
-/** Calls `onData` with the data of each event of an SSE body (events without data are skipped). */
-async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).replace(/\r$/, '');
-      buffer = buffer.slice(newline + 1);
-      if (line === '') {
-        if (data.length > 0) onData(data.join('\n'));
-        data = [];
-      } else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
-    }
-  }
 }
 
 function requestIds(payload: JsonRpcPayload): RequestId[] {
@@ -51,10 +38,11 @@ function requestIds(payload: JsonRpcPayload): RequestId[] {
  * Our ClientSession over Streamable HTTP: each message is a POST, answered with JSON or an
  * SSE stream; the session id and protocol version headers follow the handshake. A failed
  * HTTP request fails the requests it carried (with the server's JSON-RPC error when it sent
- * one). Streams are not resumed after a network break.
+ * one). An SSE stream that breaks before it has answered its requests is resumed with GET
+ * and Last-Event-ID, and so is the GET stream (see {@link followStream}).
  */
 export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClient> {
-  const { url, headers = {}, openGetStream = true, ...clientOptions } = options;
+  const { url, headers = {}, openGetStream = true, reconnect, signal, ...clientOptions } = options;
   const abort = new AbortController();
   let sessionId: string | undefined;
   const baseHeaders = (): Record<string, string> => {
@@ -63,8 +51,17 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     if (client.protocolVersion !== undefined) out['mcp-protocol-version'] = client.protocolVersion;
     return out;
   };
-  const fail = (payload: JsonRpcPayload, error: JsonRpcError): void => {
-    for (const id of requestIds(payload)) client.receive(createErrorResponse(id, error));
+  const fail = (ids: Iterable<RequestId>, error: JsonRpcError): void => {
+    for (const id of ids) client.receive(createErrorResponse(id, error));
+  };
+  const endpoint: StreamEndpoint = {
+    url,
+    signal: abort.signal,
+    policy: reconnectPolicy(reconnect),
+    headers: baseHeaders,
+    deliver: (data) => client.receiveText(data),
+    fail,
+    report: (error) => clientOptions.onError?.(error),
   };
 
   const send = async (payload: JsonRpcPayload): Promise<void> => {
@@ -77,21 +74,8 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     sessionId = res.headers.get('mcp-session-id') ?? sessionId;
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 202 || res.body === null) return;
-    if (!res.ok) {
-      const text = await res.text();
-      let error = new JsonRpcError(-32000, `HTTP ${res.status}: ${text.slice(0, 200)}`);
-      try {
-        const body: unknown = JSON.parse(text);
-        const rpc = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined;
-        if (rpc !== undefined && typeof rpc.code === 'number' && typeof rpc.message === 'string') {
-          error = JsonRpcError.fromObject(rpc as unknown as JsonRpcErrorObject);
-        }
-      } catch {
-        // Not JSON: the HTTP status says it.
-      }
-      return fail(payload, error);
-    }
-    if (type.includes('text/event-stream')) return readSse(res.body, (data) => client.receiveText(data));
+    if (!res.ok) return fail(requestIds(payload), await errorOf(res));
+    if (type.includes('text/event-stream')) return followStream(endpoint, res, new Set(requestIds(payload)));
     client.receiveText(await res.text());
   };
 
@@ -99,16 +83,20 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     ...clientOptions,
     send: (payload) =>
       send(payload).catch((error: unknown) => {
-        if (!abort.signal.aborted) fail(payload, new JsonRpcError(-32000, `HTTP request failed: ${String(error)}`));
+        if (!abort.signal.aborted) fail(requestIds(payload), new JsonRpcError(-32000, `HTTP request failed: ${String(error)}`));
       }),
   });
 
   const close = async (): Promise<void> => {
     if (abort.signal.aborted) return;
     abort.abort();
+    signal?.removeEventListener('abort', onAbort);
     client.close();
     if (sessionId !== undefined) await fetch(url, { method: 'DELETE', headers: baseHeaders() }).then((res) => res.body?.cancel(), () => undefined);
   };
+  const onAbort = (): void => void close();
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('connectHttp: aborted before connecting');
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
   } catch (error) {
@@ -117,7 +105,11 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
   }
   if (openGetStream) {
     void fetch(url, { headers: { ...baseHeaders(), accept: 'text/event-stream' }, signal: abort.signal })
-      .then((res) => (res.ok && res.body !== null ? readSse(res.body, (data) => client.receiveText(data)) : res.body?.cancel()))
+      .then((res) => {
+        if (res.ok && res.body !== null) return followStream(endpoint, res, undefined);
+        // 405: the server offers no GET stream, which the spec allows.
+        return res.body?.cancel();
+      })
       .catch(() => undefined);
   }
   return {

@@ -17,14 +17,24 @@ export class EventLog {
   constructor(private readonly capacity: number) {}
 
   append(stream: string, data: string): string {
-    const id = `${stream}.${++this.seq}`;
+    const id = this.nextId(stream);
+    this.record(id, stream, data);
+    return id;
+  }
+
+  /** The id of the next event of `stream`, for an event that is logged later (or never). */
+  nextId(stream: string): string {
+    return `${stream}.${++this.seq}`;
+  }
+
+  /** Logs an event whose id came from {@link nextId}; a stream's events must be recorded in the order of their ids. */
+  record(id: string, stream: string, data: string): void {
     this.events ??= new Map();
     this.events.set(id, { stream, data });
     if (this.events.size > this.capacity) {
       const oldest = this.events.keys().next().value;
       if (oldest !== undefined) this.events.delete(oldest);
     }
-    return id;
   }
 
   /** The stream an event id belongs to, if that event is still kept. */

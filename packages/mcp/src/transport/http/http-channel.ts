@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { createErrorResponse, type DecodedFrame, decodeValue, encodePayload, isNotification, isPlainObject, isRequest, isRequestId } from '../../jsonrpc/codec';
+import { createErrorResponse, type DecodedFrame, decodeValue, encodePayload, isNotification, isPlainObject, isRequest, isRequestId, parseMessage } from '../../jsonrpc/codec';
 import { InvalidRequestError, JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcMessage, JsonRpcPayload, JsonRpcResponse, RequestId } from '../../jsonrpc/types';
 import type { SessionChannel } from '../../hosting/session-channel';
+import { RequestTable } from '../../protocol/request-table';
 import { allowsBatches, versionAtLeast } from '../../protocol/versions';
 import type { ServerSession } from '../../server/session';
 import { EventLog, sseEvent } from './event-log';
@@ -28,25 +29,60 @@ export interface HttpChannelOptions {
 }
 
 /** One stream of answers: a POST's (its requests' responses) or the standalone GET stream. */
-interface Stream {
-  readonly id: string;
-  readonly json: boolean;
-  /** The live HTTP response; undefined while the client is away (it may resume). */
-  res: ServerResponse | undefined;
-  readonly pending: Set<RequestId>;
-  /** JSON mode only: the responses, written together once all have come. */
-  readonly collected: JsonRpcResponse[] | undefined;
-  readonly batch: boolean;
+class Stream {
   /**
    * Events written before the response head. A POST stream opens lazily: an answer that
    * comes within the same turn of the event loop (most do) goes out as one body with a
-   * Content-Length, in one write, instead of a chunked stream of four.
+   * Content-Length, in one write, instead of a chunked stream.
    */
   buffered: string | undefined;
+  /**
+   * The events in `buffered` as [id, data, id, data, ...]. They reach the event log only if
+   * the stream outlives this turn (it opens, or its client goes away): an answer written
+   * whole at once was never worth logging.
+   */
+  unlogged: string[] | undefined;
+  /** JSON mode only: the responses, written together once all have come. */
+  readonly collected: JsonRpcResponse[] | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly channel: HttpChannel,
+    readonly json: boolean,
+    readonly batch: boolean,
+    /** The live HTTP response; undefined while the client is away (it may resume). */
+    public res: ServerResponse | undefined,
+    /** Requests of this stream not answered yet. */
+    public pending: number,
+    lazy: boolean,
+  ) {
+    this.buffered = lazy ? '' : undefined;
+    this.collected = json ? [] : undefined;
+  }
 }
 
 const STANDALONE = 's';
-const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive' };
+const SSE_HEAD = ['Content-Type', 'text/event-stream', 'Cache-Control', 'no-cache, no-transform', 'Connection', 'keep-alive'];
+
+/**
+ * Streams still buffered when their turn ends, across every channel: one setImmediate per
+ * turn opens them all, rather than a timer for each request.
+ */
+const toOpen: Stream[] = [];
+let openScheduled = false;
+
+function openLater(stream: Stream): void {
+  toOpen.push(stream);
+  if (openScheduled) return;
+  openScheduled = true;
+  setImmediate(openWaiting);
+}
+
+function openWaiting(): void {
+  openScheduled = false;
+  const streams = toOpen.splice(0);
+  for (const stream of streams) stream.channel['open'](stream);
+}
 
 /**
  * Streamable HTTP for one session, inside its process. Responses go to the stream of the
@@ -57,10 +93,8 @@ const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-
  */
 export class HttpChannel implements SessionChannel<HttpInput> {
   private session!: ServerSession;
-  // Tables made when a request arrives and dropped when the session is quiet again, so
-  // thousands of idle sessions hold no empty hash tables.
-  private streamTable: Map<string, Stream> | undefined;
-  private requestTable: Map<RequestId, Stream> | undefined;
+  /** Request id → the stream that answers it; a few words while the session is idle. */
+  private readonly requests = new RequestTable<Stream>();
   private eventLog: EventLog | undefined;
   private standaloneStream: Stream | undefined;
   /** Standalone events written while no GET stream was open, delivered when one opens. */
@@ -71,39 +105,21 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   constructor(
     readonly sessionId: string,
     private readonly options: HttpChannelOptions,
-  ) {
-  }
+  ) {}
 
   /** Made with the first event. */
   private get log(): EventLog {
     return (this.eventLog ??= new EventLog(this.options.replayEvents));
   }
 
-  private get streams(): Map<string, Stream> {
-    return (this.streamTable ??= new Map());
-  }
-
-  private get byRequest(): Map<RequestId, Stream> {
-    return (this.requestTable ??= new Map());
-  }
-
   /** The GET stream: made when first needed. */
   private get standalone(): Stream {
-    return (this.standaloneStream ??= { id: STANDALONE, json: false, res: undefined, pending: new Set(), collected: undefined, batch: false, buffered: undefined });
+    return (this.standaloneStream ??= new Stream(STANDALONE, this, false, false, undefined, 0, false));
   }
 
-  private dropStream(stream: Stream): void {
-    const table = this.streamTable;
-    if (table === undefined) return;
-    table.delete(stream.id);
-    if (table.size === 0) this.streamTable = undefined;
-  }
-
-  private forgetRequest(id: RequestId): void {
-    const table = this.requestTable;
-    if (table === undefined) return;
-    table.delete(id);
-    if (table.size === 0) this.requestTable = undefined;
+  /** The POST streams with requests still unanswered, each once. */
+  private openStreams(): Set<Stream> {
+    return new Set(this.requests.values());
   }
 
   bind(session: ServerSession): void {
@@ -112,7 +128,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
   get busy(): boolean {
     if (this.standaloneStream?.res !== undefined) return true;
-    for (const stream of this.streamTable?.values() ?? []) if (stream.res !== undefined) return true;
+    for (const stream of this.requests.values()) if (stream.res !== undefined) return true;
     return false;
   }
 
@@ -135,29 +151,50 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
   readonly send = (payload: JsonRpcPayload, relatedRequestId?: RequestId): void => {
     if (this.closed) return;
-    const response = responseIds(payload);
-    if (response !== undefined) {
-      const stream = response.length > 0 ? this.requestTable?.get(response[0]) : undefined;
+    if (!Array.isArray(payload)) {
+      if ('method' in payload) return this.sendMessage(payload, relatedRequestId);
+      // One response: the common case, routed without the batch bookkeeping below.
+      const id = payload.id;
+      const stream = id === undefined || id === null ? undefined : this.requests.get(id);
       if (stream === undefined) return this.emit(this.standalone, payload);
-      for (const id of response) {
-        this.forgetRequest(id);
-        stream.pending.delete(id);
-      }
-      if (stream.collected !== undefined) stream.collected.push(...((Array.isArray(payload) ? payload : [payload]) as JsonRpcResponse[]));
+      this.requests.delete(id as RequestId);
+      stream.pending -= 1;
+      if (stream.collected !== undefined) stream.collected.push(payload);
       else this.emit(stream, payload);
-      if (stream.pending.size === 0) this.complete(stream);
+      if (stream.pending === 0) this.complete(stream);
       return;
     }
-    const related = relatedRequestId === undefined ? undefined : this.requestTable?.get(relatedRequestId);
-    // A JSON answer has no room for notifications: they go to the GET stream.
-    this.emit(related !== undefined && !related.json ? related : this.standalone, payload);
+    if (payload.length === 0 || 'method' in payload[0]) return this.sendMessage(payload, relatedRequestId);
+    // A batch of responses: they all answer requests of one POST.
+    let stream: Stream | undefined;
+    for (const member of payload) {
+      const id = 'id' in member ? member.id : undefined;
+      if (id === undefined || id === null) continue;
+      stream ??= this.requests.get(id);
+      if (stream !== undefined && this.requests.get(id) === stream) {
+        this.requests.delete(id);
+        stream.pending -= 1;
+      }
+    }
+    if (stream === undefined) return this.emit(this.standalone, payload);
+    if (stream.collected !== undefined) stream.collected.push(...(payload as JsonRpcResponse[]));
+    else this.emit(stream, payload);
+    if (stream.pending === 0) this.complete(stream);
   };
 
+  /** Notifications and server requests: on the stream of the request they belong to, else the GET stream. */
+  private sendMessage(payload: JsonRpcPayload, relatedRequestId: RequestId | undefined): void {
+    const related = relatedRequestId === undefined ? undefined : this.requests.get(relatedRequestId);
+    // A JSON answer has no room for notifications: they go to the GET stream.
+    this.emit(related !== undefined && !related.json ? related : this.standalone, payload);
+  }
+
   readonly closeRequestStream = (requestId: RequestId): void => {
-    const stream = this.requestTable?.get(requestId);
+    const stream = this.requests.get(requestId);
     if (stream === undefined || stream.json || stream.res === undefined) return;
-    this.flush(stream);
+    this.open(stream);
     const res = stream.res;
+    if (res === undefined) return;
     stream.res = undefined;
     res.end();
   };
@@ -165,8 +202,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const streams = [...(this.streamTable?.values() ?? [])];
-    if (this.standaloneStream !== undefined) streams.push(this.standaloneStream);
+    const streams = this.openStreams();
+    if (this.standaloneStream !== undefined) streams.add(this.standaloneStream);
     for (const stream of streams) {
       const res = stream.res;
       stream.res = undefined;
@@ -174,73 +211,81 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       if (stream.json && !res.headersSent) writeJsonRpcError(res, 404, -32001, 'Session closed');
       else this.finish(stream, res);
     }
-    this.streamTable = undefined;
-    this.requestTable = undefined;
+    this.requests.clear();
   }
 
   private post(body: unknown, res: ServerResponse): void {
     const version = this.session.protocolVersion;
-    let ids: RequestId[];
     let frame: DecodedFrame;
-    const cancelled: RequestId[] = [];
-    const note = (message: JsonRpcMessage): void => {
-      if (isRequest(message)) ids.push(message.id);
-      else if (isNotification(message) && message.method === 'notifications/cancelled' && isPlainObject(message.params)) {
-        const id = message.params.requestId;
-        if (isRequestId(id)) cancelled.push(id);
-      }
-    };
     try {
-      frame = decodeValue(body, { allowBatch: allowsBatches(version), protocolVersion: version });
-      ids = [];
-      if (frame.kind === 'single') note(frame.message);
-      else {
-        const errors: JsonRpcResponse[] = [];
-        for (const entry of frame.entries) {
-          if (entry.ok) note(entry.message);
-          else if (entry.error.shape !== 'response') errors.push(createErrorResponse(entry.error.requestId, entry.error));
-        }
-        if (ids.length === 0 && errors.length > 0) return writeJson(res, 400, errors, this.sessionId);
-      }
+      frame = Array.isArray(body)
+        ? decodeValue(body, { allowBatch: allowsBatches(version), protocolVersion: version })
+        : { kind: 'single', message: parseMessage(body) };
     } catch (error) {
       const rpc = error instanceof JsonRpcError ? error : new InvalidRequestError('Invalid JSON-RPC message');
       return writeJson(res, 400, createErrorResponse(rpc.requestId, rpc), this.sessionId);
     }
-    if (ids.length === 0) {
-      // Notifications and responses only: accepted, nothing to answer on this request.
-      res.writeHead(202, { 'Mcp-Session-Id': this.sessionId }).end();
-      this.session.receiveDecoded(frame);
-      // A cancelled request is never answered: its stream must not wait for it.
-      for (const id of cancelled) this.settle(id);
-      return;
+    if (frame.kind === 'single') {
+      const message = frame.message;
+      if (!isRequest(message)) return this.accept(frame, res, cancelledBy(message));
+      if (this.requests.has(message.id)) return this.idInUse(res);
+      return this.openPost(frame, [message.id], res, false);
     }
-    const duplicate = ids.length > 1 && new Set(ids).size !== ids.length;
-    if (duplicate || ids.some((id) => this.requestTable?.has(id) === true)) {
-      return writeJson(res, 400, createErrorResponse(undefined, new InvalidRequestError('Request id already in use')), this.sessionId);
+    const ids: RequestId[] = [];
+    const cancelled: RequestId[] = [];
+    const errors: JsonRpcResponse[] = [];
+    for (const entry of frame.entries) {
+      if (!entry.ok) {
+        if (entry.error.shape !== 'response') errors.push(createErrorResponse(entry.error.requestId, entry.error));
+        continue;
+      }
+      if (isRequest(entry.message)) ids.push(entry.message.id);
+      else {
+        const target = cancelledBy(entry.message);
+        if (target !== undefined) cancelled.push(target);
+      }
     }
-    const json = this.options.responseMode === 'json';
-    const stream: Stream = { id: `p${this.nextStream++}`, json, res, pending: new Set(ids), collected: json ? [] : undefined, batch: Array.isArray(body), buffered: json ? undefined : '' };
-    this.streams.set(stream.id, stream);
-    for (const id of ids) this.byRequest.set(id, stream);
-    if (!json) {
-      this.prime(stream);
-      // Still unanswered after this turn: open the stream so progress and logs flow as they come.
-      setImmediate(() => this.flush(stream));
-    }
-    res.on('close', () => this.detach(stream, res));
+    if (ids.length === 0 && errors.length > 0) return writeJson(res, 400, errors, this.sessionId);
+    if (ids.length === 0) return this.accept(frame, res, ...cancelled);
+    if (new Set(ids).size !== ids.length || ids.some((id) => this.requests.has(id))) return this.idInUse(res);
+    return this.openPost(frame, ids, res, true);
+  }
+
+  /** Notifications and responses only: accepted, nothing to answer on this request. */
+  private accept(frame: DecodedFrame, res: ServerResponse, ...cancelled: (RequestId | undefined)[]): void {
+    res.writeHead(202, ['Mcp-Session-Id', this.sessionId]).end();
     this.session.receiveDecoded(frame);
+    // A cancelled request is never answered: its stream must not wait for it.
+    for (const id of cancelled) if (id !== undefined) this.settle(id);
+  }
+
+  private idInUse(res: ServerResponse): void {
+    writeJson(res, 400, createErrorResponse(undefined, new InvalidRequestError('Request id already in use')), this.sessionId);
+  }
+
+  /** A POST carrying requests: its stream answers them, then ends. */
+  private openPost(frame: DecodedFrame, ids: RequestId[], res: ServerResponse, batch: boolean): void {
+    const json = this.options.responseMode === 'json';
+    const stream = new Stream(`p${this.nextStream++}`, this, json, batch, res, ids.length, !json);
+    for (const id of ids) this.requests.set(id, stream);
+    if (!json) this.prime(stream);
+    // Synchronous handlers answer in here: the stream is then complete and written already.
+    this.session.receiveDecoded(frame);
+    // Still unanswered after this turn: open the stream so progress and logs flow as they come.
+    if (stream.buffered !== undefined && stream.pending > 0) openLater(stream);
   }
 
   private get(lastEventId: string | undefined, res: ServerResponse): void {
-    const resumed = lastEventId === undefined ? undefined : this.log.streamOf(lastEventId);
+    const resumed = lastEventId === undefined ? undefined : this.eventLog?.streamOf(lastEventId);
     if (resumed !== undefined && resumed !== STANDALONE) return this.resume(resumed, lastEventId as string, res);
     if (this.standaloneStream?.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: this session already has an open SSE stream');
     }
-    res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': this.sessionId });
-    this.standalone.res = res;
-    res.on('close', () => this.detach(this.standalone, res));
-    this.prime(this.standalone);
+    this.writeSseHead(res);
+    const standalone = this.standalone;
+    standalone.res = res;
+    this.watch(standalone, res);
+    this.prime(standalone);
     const replay = resumed === STANDALONE ? this.log.after(lastEventId as string).map((e) => sseEvent(e.id, e.data)) : (this.backlog ?? []);
     this.backlog = undefined;
     for (const event of replay) res.write(event);
@@ -248,21 +293,21 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
   /** A client back for a POST stream it lost: replay what it missed, then carry on there. */
   private resume(streamId: string, lastEventId: string, res: ServerResponse): void {
-    const stream = this.streamTable?.get(streamId);
+    let stream: Stream | undefined;
+    for (const candidate of this.requests.values()) if (candidate.id === streamId) stream = candidate;
     if (stream !== undefined && stream.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
     }
-    res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': this.sessionId });
+    this.writeSseHead(res);
     for (const event of this.log.after(lastEventId)) res.write(sseEvent(event.id, event.data));
-    if (stream === undefined || stream.pending.size === 0) {
+    if (stream === undefined || stream.pending === 0) {
       // Everything it was owed has now been written.
-      if (stream !== undefined) this.dropStream(stream);
       this.log.forget(streamId);
       res.end();
       return;
     }
     stream.res = res;
-    res.on('close', () => this.detach(stream, res));
+    this.watch(stream, res);
   }
 
   /** A priming event (an id, no data) lets a client resume a stream that broke before any message. */
@@ -270,35 +315,81 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     const version = this.session.protocolVersion;
     // Older clients may choke on an event without data; 2025-11-25 defines it (SEP-1699).
     if (version !== undefined && !versionAtLeast(version, '2025-11-25')) return;
-    this.write(stream, sseEvent(this.log.append(stream.id, ''), '', this.options.retryMs));
+    this.emitData(stream, '', this.options.retryMs);
   }
 
-  private write(stream: Stream, event: string): void {
-    if (stream.buffered !== undefined) stream.buffered += event;
-    else stream.res?.write(event);
+  private emit(stream: Stream, payload: JsonRpcPayload): void {
+    this.emitData(stream, encodePayload(payload), undefined);
+  }
+
+  private emitData(stream: Stream, data: string, retryMs: number | undefined): void {
+    const log = this.log;
+    const id = log.nextId(stream.id);
+    const event = sseEvent(id, data, retryMs);
+    if (stream.buffered !== undefined) {
+      stream.buffered += event;
+      (stream.unlogged ??= []).push(id, data);
+      return;
+    }
+    log.record(id, stream.id, data);
+    if (stream.res !== undefined) stream.res.write(event);
+    else if (stream === this.standaloneStream) {
+      const backlog = (this.backlog ??= []);
+      backlog.push(event);
+      if (backlog.length > this.options.replayEvents) backlog.shift();
+    }
+  }
+
+  /** The buffered events go to the log after all: the stream outlives its turn. */
+  private logBuffered(stream: Stream): void {
+    const unlogged = stream.unlogged;
+    stream.unlogged = undefined;
+    stream.buffered = undefined;
+    if (unlogged === undefined) return;
+    const log = this.log;
+    for (let i = 0; i < unlogged.length; i += 2) log.record(unlogged[i], stream.id, unlogged[i + 1]);
   }
 
   /** Sends the head and what was buffered: from now on events are written as they come. */
-  private flush(stream: Stream): void {
-    const res = stream.res;
-    if (stream.buffered === undefined || res === undefined) return;
+  private open(stream: Stream): void {
     const buffered = stream.buffered;
-    stream.buffered = undefined;
-    if (res.writableEnded || res.destroyed) return;
-    res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': this.sessionId });
+    if (buffered === undefined) return;
+    const res = stream.res;
+    if (res === undefined || res.writableEnded || res.destroyed) {
+      // The client left before it saw a single event id, so it cannot resume what was buffered.
+      stream.buffered = undefined;
+      stream.unlogged = undefined;
+      stream.res = undefined;
+      return;
+    }
+    this.logBuffered(stream);
+    this.writeSseHead(res);
     if (buffered !== '') res.write(buffered);
+    this.watch(stream, res);
+  }
+
+  private writeSseHead(res: ServerResponse): void {
+    res.writeHead(200, [...SSE_HEAD, 'Mcp-Session-Id', this.sessionId]);
+  }
+
+  /** A stream whose client goes away is kept (logged) for a client that resumes. */
+  private watch(stream: Stream, res: ServerResponse): void {
+    res.once('close', () => {
+      if (stream.res === res) stream.res = undefined;
+    });
   }
 
   /** Ends a stream: in one write with a Content-Length when nothing was sent yet. */
   private finish(stream: Stream, res: ServerResponse): void {
     const buffered = stream.buffered;
     stream.buffered = undefined;
+    stream.unlogged = undefined;
     if (res.writableEnded || res.destroyed) return;
     if (buffered === undefined) {
       res.end();
       return;
     }
-    // The hot path (most answers): a flat header list, no object to spread and walk.
+    // A header list, no object to spread and walk.
     res.writeHead(200, [
       'Content-Type',
       'text/event-stream',
@@ -312,61 +403,34 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     res.end(buffered);
   }
 
-  private emit(stream: Stream, payload: JsonRpcPayload): void {
-    const data = encodePayload(payload);
-    const id = this.log.append(stream.id, data);
-    const event = sseEvent(id, data);
-    if (stream.res !== undefined) this.write(stream, event);
-    else if (stream === this.standaloneStream) {
-      const backlog = (this.backlog ??= []);
-      backlog.push(event);
-      if (backlog.length > this.options.replayEvents) backlog.shift();
-    }
-  }
-
   /** Every request of a stream is answered: end it, or keep its events until the client is back. */
   private complete(stream: Stream): void {
     const res = stream.res;
     if (stream.json) {
-      this.dropStream(stream);
       if (res === undefined || res.writableEnded) return;
       const collected = stream.collected ?? [];
-      const body = stream.batch ? collected : collected[0];
-      writeJson(res, 200, body, this.sessionId);
+      writeJson(res, 200, stream.batch ? collected : collected[0], this.sessionId);
       return;
     }
-    this.dropStream(stream);
     // Nobody is listening: its events stay logged for a client that resumes with Last-Event-ID.
     if (res === undefined) return;
     stream.res = undefined;
-    this.log.forget(stream.id);
+    this.eventLog?.forget(stream.id);
     this.finish(stream, res);
   }
 
   private settle(id: RequestId): void {
-    const stream = this.requestTable?.get(id);
+    const stream = this.requests.get(id);
     if (stream === undefined) return;
-    this.forgetRequest(id);
-    stream.pending.delete(id);
-    if (stream.pending.size === 0) this.complete(stream);
-  }
-
-  private detach(stream: Stream, res: ServerResponse): void {
-    if (stream.res !== res) return;
-    stream.res = undefined;
-    // What it held is in the log, for a client that resumes.
-    stream.buffered = undefined;
+    this.requests.delete(id);
+    stream.pending -= 1;
+    if (stream.pending === 0) this.complete(stream);
   }
 }
 
-/** The ids a response (or a batch of responses) answers; undefined for anything else. */
-function responseIds(payload: JsonRpcPayload): RequestId[] | undefined {
-  if (Array.isArray(payload)) {
-    if (payload.length === 0 || 'method' in payload[0]) return undefined;
-    const ids: RequestId[] = [];
-    for (const member of payload) if ('id' in member && member.id !== undefined && member.id !== null) ids.push(member.id);
-    return ids;
-  }
-  if ('method' in payload) return undefined;
-  return 'id' in payload && payload.id !== undefined && payload.id !== null ? [payload.id] : [];
+/** The request a notifications/cancelled names, if the message is one. */
+function cancelledBy(message: JsonRpcMessage): RequestId | undefined {
+  if (!isNotification(message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params)) return undefined;
+  const id = message.params.requestId;
+  return isRequestId(id) ? id : undefined;
 }

@@ -37,43 +37,73 @@ const OK: SecurityVerdict = { ok: true };
 
 /** Checks Host, Origin and the bearer token of one request, before anything else reads it. */
 export function checkRequest(req: IncomingMessage, options: SecurityOptions): SecurityVerdict {
-  const host = req.headers.host;
-  if (options.allowedHosts !== false) {
-    const allowed = options.allowedHosts;
-    const ok =
-      host !== undefined &&
-      (allowed === undefined
-        ? LOCAL_HOSTS.has(hostName(host))
-        : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === hostName(host)));
-    if (!ok) return { ok: false, status: 403, message: `Forbidden: host ${String(host)} is not allowed` };
-  }
-  const origin = req.headers.origin;
-  if (origin !== undefined && options.allowedOrigins !== false) {
-    const allowed = options.allowedOrigins;
-    let ok: boolean;
-    if (allowed === undefined) {
-      try {
-        const url = new URL(origin);
-        ok = (url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname.toLowerCase());
-      } catch {
-        ok = false;
-      }
-    } else ok = allowed.includes(origin);
-    if (!ok) return { ok: false, status: 403, message: `Forbidden: origin ${origin} is not allowed` };
-  }
-  if (options.bearerTokens !== undefined) {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (token === undefined || !options.bearerTokens.some((expected) => sameSecret(token, expected))) {
-      return {
-        ok: false,
-        status: 401,
-        message: 'Unauthorized: a valid bearer token is required',
-        headers: { 'WWW-Authenticate': token === undefined ? 'Bearer' : 'Bearer error="invalid_token"' },
-      };
+  return checkHost(req.headers.host, options) ?? checkOrigin(req.headers.origin, options) ?? checkBearer(req, options) ?? OK;
+}
+
+/**
+ * {@link checkRequest} for one endpoint, remembering the last Host and Origin values it
+ * accepted: a client sends the same ones on every request, and they need not be parsed
+ * again. Only accepted values are remembered; the bearer token is checked every time.
+ */
+export function createRequestCheck(options: SecurityOptions): (req: IncomingMessage) => SecurityVerdict {
+  let acceptedHost: string | undefined;
+  let acceptedOrigin: string | undefined;
+  return (req) => {
+    const host = req.headers.host;
+    if (host === undefined || host !== acceptedHost) {
+      const refused = checkHost(host, options);
+      if (refused !== undefined) return refused;
+      acceptedHost = host;
     }
-  }
-  return OK;
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== acceptedOrigin) {
+      const refused = checkOrigin(origin, options);
+      if (refused !== undefined) return refused;
+      acceptedOrigin = origin;
+    }
+    return checkBearer(req, options) ?? OK;
+  };
+}
+
+type Refusal = Exclude<SecurityVerdict, { ok: true }>;
+
+function checkHost(host: string | undefined, options: SecurityOptions): Refusal | undefined {
+  if (options.allowedHosts === false) return undefined;
+  const allowed = options.allowedHosts;
+  const ok =
+    host !== undefined &&
+    (allowed === undefined
+      ? LOCAL_HOSTS.has(hostName(host))
+      : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === hostName(host)));
+  return ok ? undefined : { ok: false, status: 403, message: `Forbidden: host ${String(host)} is not allowed` };
+}
+
+function checkOrigin(origin: string | undefined, options: SecurityOptions): Refusal | undefined {
+  if (origin === undefined || options.allowedOrigins === false) return undefined;
+  const allowed = options.allowedOrigins;
+  let ok: boolean;
+  if (allowed === undefined) {
+    try {
+      const url = new URL(origin);
+      ok = (url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname.toLowerCase());
+    } catch {
+      ok = false;
+    }
+  } else ok = allowed.includes(origin);
+  return ok ? undefined : { ok: false, status: 403, message: `Forbidden: origin ${origin} is not allowed` };
+}
+
+function checkBearer(req: IncomingMessage, options: SecurityOptions): Refusal | undefined {
+  if (options.bearerTokens === undefined) return undefined;
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (token !== undefined && options.bearerTokens.some((expected) => sameSecret(token, expected))) return undefined;
+  return {
+    ok: false,
+    status: 401,
+    message: 'Unauthorized: a valid bearer token is required',
+    headers: { 'WWW-Authenticate': token === undefined ? 'Bearer' : 'Bearer error="invalid_token"' },
+  };
 }
 
 /** Compares in time independent of where the strings differ. */

@@ -5,7 +5,7 @@ import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/s
 import { BodyTooLargeError, readBody } from './body';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJsonRpcError } from './responses';
-import { checkRequest, type SecurityOptions } from './security';
+import { createRequestCheck, type SecurityOptions } from './security';
 
 export interface StreamableHttpOptions extends SecurityOptions {
   /** The MCP endpoint. Default '/mcp'. */
@@ -63,6 +63,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
   // Requests handed to a session that has not taken them yet (response → session id):
   // if the session ends first, they get 404.
   const waiting = new Map<ServerResponse, string>();
+  const check = createRequestCheck(options);
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
   const stopListening = host.registry.onUnregister((id) => {
@@ -78,15 +79,44 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     }
   });
 
+  /** Hands a request to its session's process; false when no such session is alive. */
   const deliver = (id: string, input: HttpInput): boolean => {
-    if (host.lookup(id) === undefined) return false;
     // The session process takes it out of the table when it handles the request.
     waiting.set(input.res, id);
-    input.waiting = waiting;
-    return host.deliver(id, input);
+    if (host.deliver(id, input)) return true;
+    waiting.delete(input.res);
+    return false;
   };
 
-  const post = async (req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> => {
+  const startSession = async (body: unknown, res: ServerResponse): Promise<void> => {
+    const id = newSessionId();
+    const channel = new HttpChannel(id, channelOptions);
+    try {
+      await host.startSession(channel, id);
+      channels.set(id, channel);
+    } catch (error) {
+      if (isCapacityError(error)) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
+      return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
+    }
+    if (!deliver(id, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+  };
+
+  const posted = (text: string, res: ServerResponse, sessionId: string | undefined): void => {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
+    }
+    if (sessionId !== undefined) {
+      if (!deliver(sessionId, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+      return;
+    }
+    if (!isInitialize(body)) return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+    startSession(body, res).catch(() => res.destroy());
+  };
+
+  const post = (req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
     const contentType = headerValue(req, 'content-type');
     if (contentType === undefined || !contentType.includes('application/json')) {
       return writeJsonRpcError(res, 415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
@@ -94,44 +124,29 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
       return writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list application/json and text/event-stream');
     }
-    let text: string;
-    try {
-      text = await readBody(req, maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        return writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
-      }
-      res.destroy();
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
-    }
-    if (sessionId === undefined) {
-      if (!isInitialize(body)) return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-      const id = newSessionId();
-      const channel = new HttpChannel(id, channelOptions);
-      try {
-        await host.startSession(channel, id);
-        channels.set(id, channel);
-      } catch (error) {
-        if (isCapacityError(error)) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
-        return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
-      }
-      if (!deliver(id, { kind: 'post', body, res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
-      return;
-    }
-    if (!deliver(sessionId, { kind: 'post', body, res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+    readBody(
+      req,
+      maxBodyBytes,
+      (text) => {
+        // In an event listener: a throw here (the node stopping under us) must not escape.
+        try {
+          posted(text, res, sessionId);
+        } catch {
+          res.destroy();
+        }
+      },
+      (error) => {
+        if (error instanceof BodyTooLargeError) writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
+        else res.destroy();
+      },
+    );
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
-    const verdict = checkRequest(req, options);
+    const verdict = check(req);
     if (!verdict.ok) {
       req.resume();
       writeJsonRpcError(res, verdict.status, TRANSPORT_ERROR, verdict.message, verdict.headers);
@@ -146,7 +161,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     const sessionId = headerValue(req, 'mcp-session-id');
     switch (req.method) {
       case 'POST':
-        post(req, res, sessionId).catch(() => res.destroy());
+        post(req, res, sessionId);
         return true;
       case 'GET':
         req.resume();
@@ -154,14 +169,14 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
           writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list text/event-stream');
         } else if (sessionId === undefined) {
           writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-        } else if (!deliver(sessionId, { kind: 'get', lastEventId: headerValue(req, 'last-event-id'), res })) {
+        } else if (!deliver(sessionId, { kind: 'get', lastEventId: headerValue(req, 'last-event-id'), res, waiting })) {
           writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
         }
         return true;
       case 'DELETE':
         req.resume();
         if (sessionId === undefined) writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-        else if (!deliver(sessionId, { kind: 'delete', res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+        else if (!deliver(sessionId, { kind: 'delete', res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
         return true;
       default:
         req.resume();
