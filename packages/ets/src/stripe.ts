@@ -55,7 +55,7 @@ export class Stripe {
     readonly mem: TableMemory,
     ordered: boolean,
     private readonly bag: boolean,
-    registry: ThreadRegistry | undefined,
+    private readonly registry: ThreadRegistry | undefined,
   ) {
     this.lock = new SeqLock(ctl, base + S_LOCK, { registry });
     this.seqIndex = base + S_LOCK;
@@ -94,7 +94,10 @@ export class Stripe {
 
   private acquire(): void {
     const mutex = this.lock.writerLock;
-    if (!mutex.tryLock()) {
+    // Once some thread has died, a taken lock may be one of several a dead
+    // writer held (a multi-stripe write): steal it now rather than after the
+    // mutex's recovery wait, which would add up stripe after stripe.
+    if (!mutex.tryLock() && !(this.registry !== undefined && this.registry.deaths !== 0 && mutex.tryRecover())) {
       if (isMainThread) mutex.lockSpin(MAIN_THREAD_LOCK_TIMEOUT_MS);
       else mutex.lock();
     }
