@@ -187,6 +187,7 @@ export class HashIndex {
   /** Refills the index from scratch with `entries` (repair). Keeps the block if it is big enough. */
   rebuild(entries: ReadonlyArray<readonly [number, number]>): boolean {
     const block = this.ctl[this.base + S_INDEX]!;
+    if (block === 0 && entries.length === 0) return true; // a stripe that never held a key has no index
     const cap = block === 0 ? 0 : this.mem.i32[block >> 2]!;
     let want = MIN_INDEX_CAPACITY;
     while (entries.length * 4 > want * 3) want *= 2;
