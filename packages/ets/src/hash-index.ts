@@ -10,6 +10,7 @@ import { extendsProbe } from './key-codec';
  * and an impossible state is reported as ANOMALY rather than followed.
  */
 import { INDEX_HEADER_WORDS, MIN_INDEX_CAPACITY, RECORD_HEADER, R_HASH, S_INDEX, S_KEYS } from './layout';
+import { swapBlock } from './in-flight';
 import type { TableMemory } from './memory';
 
 export const ANOMALY = -1;
@@ -195,34 +196,20 @@ export class HashIndex {
       this.fill(block, cap, entries);
       return true;
     }
-    const fresh = this.allocBlock(want);
-    if (fresh === 0) return false;
-    this.fill(fresh, want, entries);
-    Atomics.store(this.ctl, this.base + S_INDEX, fresh);
-    if (block !== 0) this.mem.free(block);
-    return true;
+    return this.swap(want, (fresh) => this.fill(fresh, want, entries));
   }
 
   private rebuildInto(cap: number): boolean {
-    const block = this.allocBlock(cap);
-    if (block === 0) return false;
     const entries: Array<readonly [number, number]> = [];
     const i32 = this.mem.i32;
-    this.forEach((off, s) => {
-      const old = this.ctl[this.base + S_INDEX]!;
-      entries.push([i32[(old >> 2) + INDEX_HEADER_WORDS + s * 2]!, off]);
-    });
-    this.fill(block, cap, entries);
     const old = this.ctl[this.base + S_INDEX]!;
-    Atomics.store(this.ctl, this.base + S_INDEX, block);
-    if (old !== 0) this.mem.free(old);
-    return true;
+    this.forEach((off, s) => entries.push([i32[(old >> 2) + INDEX_HEADER_WORDS + s * 2]!, off]));
+    return this.swap(cap, (fresh) => this.fill(fresh, cap, entries));
   }
 
-  private allocBlock(cap: number): number {
-    const bytes = (INDEX_HEADER_WORDS + cap * 2) * 4;
-    const block = this.mem.tryAlloc(bytes);
-    return block ?? 0;
+  /** A new block of `cap` slots, filled, published and the old one freed (crash-safe: see in-flight.ts). */
+  private swap(cap: number, fill: (block: number) => void): boolean {
+    return swapBlock(this.ctl, this.base, this.mem, this.base + S_INDEX, (INDEX_HEADER_WORDS + cap * 2) * 4, fill);
   }
 
   private fill(block: number, cap: number, entries: ReadonlyArray<readonly [number, number]>): void {

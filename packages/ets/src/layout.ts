@@ -37,8 +37,6 @@ export const H_DELETED = 6;
 export const H_OWNER_NODE = 7;
 export const H_OWNER_ID = 8;
 export const H_OWNER_SEQ = 9;
-/** Arena offset of an in-flight batch descriptor (multi-stripe insert), 0 if none. */
-export const H_BATCH = 10;
 export const H_MAX_BYTES = 11;
 /** Id shared by every thread's view of the table (for names and messages). */
 export const H_TABLE_ID = 12;
@@ -64,6 +62,13 @@ export const S_ORDER = 15;
 export const S_REPAIRS = 16;
 /** Bytes of chunks this stripe holds (records, free blocks, unused tails). */
 export const S_CHUNK_BYTES = 17;
+// Words that let `repair` finish or undo what a dead writer was doing (0 when no write is in flight):
+/** An arena block the writer has taken and not yet linked (chunk, index or order block, big record). */
+export const S_FRESH = 18;
+/** An arena block the writer has unlinked and not yet freed (the old index or order block). */
+export const S_OLD = 19;
+/** First record of a chain being unpublished and freed, when the chain holds a BIG record. */
+export const S_DOOMED = 20;
 export const S_FREE_HEADS = 24;
 /** Size classes: 16, 24, ..., MAX_SMALL_RECORD bytes. */
 export const MAX_SMALL_RECORD = 512;

@@ -7,7 +7,7 @@ import { currentPid, Pid } from '@erlmcp/otp';
 import type { Arena, ThreadRegistry } from '@erlmcp/shm';
 import { AccessDeniedError, BadArgError, NoSuchKeyError, TableDeletedError, TableFullError } from './errors';
 import { ANOMALY } from './hash-index';
-import { checkStripe } from './integrity';
+import { checkStripe, IntegrityError } from './integrity';
 import { skipKey } from './key-codec';
 import {
   ACCESSES,
@@ -376,20 +376,24 @@ export class Table<T extends Tuple = Tuple> {
   }
 
   /**
-   * Checks every stripe's structures against each other and the arena's heap
-   * (O(table); for tests and diagnostics). Throws IntegrityError.
+   * Checks every stripe's structures against each other and the arena's heap,
+   * and that every live arena block belongs to a stripe (nothing leaked).
+   * Holds every stripe meanwhile (O(table); for tests and diagnostics).
+   * Throws IntegrityError.
    */
   check(): void {
     this.checkAlive('check');
-    this.stripes.forEach((stripe, n) => {
-      stripe.readLock();
-      try {
-        checkStripe(stripe, n, this.bag);
-      } finally {
-        stripe.readUnlock();
-      }
-    });
-    this.arena.check();
+    let n = 0;
+    try {
+      for (; n < this.stripes.length; n++) this.stripes[n]!.readLock();
+      let owned = 0;
+      this.stripes.forEach((stripe, s) => (owned += checkStripe(stripe, s, this.bag)));
+      this.arena.check();
+      const live = this.arena.stats().liveBlocks;
+      if (live !== owned) throw new IntegrityError(null, `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`);
+    } finally {
+      while (n-- > 0) this.stripes[n]!.readUnlock();
+    }
   }
 
   /** Number of objects (sum over stripes; exact when no write is in flight). */
@@ -864,13 +868,14 @@ export class Table<T extends Tuple = Tuple> {
   /** Publishes a written record for a key whose current head is `head` (0: absent) in `slot`. */
   private publish(stripe: Stripe, head: number, slot: number, h: number, kb: Uint8Array, kl: number, rec: number): void {
     if (head > 0) {
+      stripe.doom(head, false);
       stripe.index.replace(slot, rec);
       if (stripe.order !== null) {
         const pos = stripe.order.search(kb, kl);
         stripe.order.replaceAt(pos, rec);
       }
       stripe.added(rec);
-      stripe.removed(head);
+      stripe.release(head, 0);
       return;
     }
     stripe.index.publish(slot, h, rec);
@@ -881,6 +886,7 @@ export class Table<T extends Tuple = Tuple> {
   /** Unpublishes the key whose chain starts at `head`, then frees its records. */
   private unpublishKey(stripe: Stripe, head: number, kb: Uint8Array, kl: number): void {
     const slot = stripe.index.slotOf(head);
+    stripe.doom(head, this.bag);
     if (stripe.order !== null) {
       const pos = stripe.order.search(kb, kl);
       if (stripe.order.equal) stripe.order.removeAt(pos);
@@ -888,7 +894,7 @@ export class Table<T extends Tuple = Tuple> {
     stripe.index.remove(slot);
     for (let cur = head; cur !== 0; ) {
       const next = this.bag ? stripe.link(cur) : 0;
-      stripe.removed(cur);
+      stripe.release(cur, next);
       cur = next;
     }
   }
@@ -911,12 +917,14 @@ export class Table<T extends Tuple = Tuple> {
             this.unpublishKey(stripe, cur, kb, kl);
             return removed + 1;
           }
+          stripe.doom(cur, false);
           stripe.index.replace(stripe.index.slotOf(first), next);
           first = next;
         } else {
+          stripe.doom(cur, false);
           stripe.setLink(prev, next);
         }
-        stripe.removed(cur);
+        stripe.release(cur, 0);
         removed++;
       } else {
         prev = cur;
@@ -975,12 +983,13 @@ export class Table<T extends Tuple = Tuple> {
         for (const e of encoded) if (this.stripeOf(e.h).index.find(e.h, e.key, e.key.length) > 0) return false;
       }
       for (const [stripe, list] of byStripe) this.reserve(stripe, list.length);
-      const records: number[] = new Array(encoded.length).fill(0);
+      // The written records, by the words a BIG block must be freed through.
+      const records = new Int32Array(new SharedArrayBuffer(encoded.length * 4));
       for (let i = 0; i < encoded.length; i++) {
         const e = encoded[i]!;
-        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole);
+        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole, records, i);
         if (rec === 0) {
-          for (let j = 0; j < i; j++) this.stripeOf(encoded[j]!.h).heap.free(records[j]!);
+          for (let j = 0; j < i; j++) this.stripeOf(encoded[j]!.h).heap.freeFrom(records, j);
           this.full();
         }
         records[i] = rec;
@@ -988,7 +997,7 @@ export class Table<T extends Tuple = Tuple> {
       for (let i = 0; i < encoded.length; i++) {
         const e = encoded[i]!;
         const stripe = this.stripeOf(e.h);
-        this.publishWritten(stripe, e, records[i]!, objects[i]);
+        this.publishWritten(stripe, e, records, i, objects[i]);
       }
       return true;
     } finally {
@@ -996,8 +1005,9 @@ export class Table<T extends Tuple = Tuple> {
     }
   }
 
-  /** Publishes a record written ahead by `batch`. */
-  private publishWritten(stripe: Stripe, e: EncodedObject, rec: number, object: unknown): void {
+  /** Publishes the record `records[i]` written ahead by `batch`. */
+  private publishWritten(stripe: Stripe, e: EncodedObject, records: Int32Array, i: number, object: unknown): void {
+    const rec = records[i]!;
     const kl = e.key.length;
     const head = stripe.index.find(e.h, e.key, kl);
     const slot = stripe.index.slot;
@@ -1005,7 +1015,7 @@ export class Table<T extends Tuple = Tuple> {
       let tail = head;
       for (let cur = head; cur !== 0; cur = stripe.link(cur)) {
         if (this.typeCode === BAG && this.sameObject(cur, kl, e.tuple, e.whole, object)) {
-          stripe.heap.free(rec);
+          stripe.heap.freeFrom(records, i);
           return;
         }
         tail = cur;
