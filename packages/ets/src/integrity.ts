@@ -21,6 +21,9 @@ import {
   S_OBJECTS,
   S_OLD,
   S_ORDER,
+  S_PLAN,
+  S_TX,
+  S_TX_MEMBERS,
   USED,
 } from './layout';
 import type { Stripe } from './stripe';
@@ -39,6 +42,9 @@ const IN_FLIGHT: ReadonlyArray<readonly [number, string]> = [
   [S_FRESH, 'S_FRESH'],
   [S_OLD, 'S_OLD'],
   [S_DOOMED, 'S_DOOMED'],
+  [S_TX, 'S_TX'],
+  [S_PLAN, 'S_PLAN'],
+  [S_TX_MEMBERS, 'S_TX_MEMBERS'],
 ];
 
 /**

@@ -22,6 +22,10 @@
  * linear probing, record 0 = empty.
  *
  * Order block (ordered_set): [capacity, count], then record offsets sorted by key.
+ *
+ * Plan block (a multi-object write's records on one stripe; a chunk block, or
+ * its own arena block when BIG): [size | USED (| BIG), count], then count
+ * record offsets (0 = none).
  */
 export const MAGIC = 0x31535445; // 'ETS1'
 
@@ -69,10 +73,20 @@ export const S_FRESH = 18;
 export const S_OLD = 19;
 /** First record of a chain being unpublished and freed, when the chain holds a BIG record. */
 export const S_DOOMED = 20;
+/** This stripe's part in a multi-object write (see transaction.ts). */
+export const S_TX = 21;
+/** This stripe's plan in that write: a block listing the records to publish. */
+export const S_PLAN = 22;
+/** As the first stripe of a multi-object write: its sequence number, ... */
+export const S_TX_SEQ = 23;
 export const S_FREE_HEADS = 24;
 /** Size classes: 16, 24, ..., MAX_SMALL_RECORD bytes. */
 export const MAX_SMALL_RECORD = 512;
 export const CLASSES = (MAX_SMALL_RECORD - 16) / 8 + 1;
+/** ... the sequence number once committed (the commit is one store of it), ... */
+export const S_TX_COMMIT = S_FREE_HEADS + CLASSES;
+/** ... and the stripes taking part (a bit per stripe). */
+export const S_TX_MEMBERS = S_TX_COMMIT + 1;
 export const STRIPE_WORDS = 96;
 
 // ---- records ----
@@ -92,6 +106,9 @@ export const C_TOP = 2;
 export const CHUNK_HEADER = 16;
 export const MIN_CHUNK = 1024;
 export const MAX_CHUNK = 64 * 1024;
+
+// ---- plans ----
+export const PLAN_HEADER_WORDS = 2;
 
 // ---- index and order blocks ----
 export const INDEX_HEADER_WORDS = 2;

@@ -2,11 +2,16 @@
  * Putting a stripe right after its mutex was stolen from a dead writer (the
  * repairing thread holds it, its sequence odd). In order:
  *
- * 1. Survey: keep every record the hash index (and its chains) still reaches,
+ * 1. If the stripe owns a multi-object write, record how it ended in every
+ *    member still pending (transaction.ts), and learn this stripe's outcome.
+ * 2. Survey: keep every record the hash index (and its chains) still reaches,
  *    drop entries that do not point at a whole record of the stripe's.
- * 2. Free the arena blocks the writer held unlinked (in-flight.ts).
- * 3. Rebuild index, order, free lists and counters from the survey: a record
- *    written and never published goes back to the free lists.
+ * 3. Free the arena blocks the writer held unlinked (in-flight.ts).
+ * 4. Rebuild index, order, free lists and counters from the survey, keeping
+ *    the records a plan lists.
+ * 5. A plan: roll it forward if the write committed (publishing what is not
+ *    yet published, with the writer's own code, so this is idempotent), then
+ *    free what it left unpublished, drop the plan, and rebuild again.
  *
  * Every step can itself be cut short by the repairer's death: each leaves the
  * words it consumed cleared (frees go through `freeFrom`), and the next
@@ -14,15 +19,51 @@
  */
 import { compareBytes, skipKey } from './key-codec';
 import { reclaimInFlight, type Reachability } from './in-flight';
-import { BIG, FLAG_MASK, MAX_SMALL_RECORD, RECORD_HEADER, R_HASH, S_INDEX, S_LIVE, S_OBJECTS, S_ORDER, S_REPAIRS, USED } from './layout';
+import {
+  BIG,
+  FLAG_MASK,
+  MAX_SMALL_RECORD,
+  PLAN_HEADER_WORDS,
+  RECORD_HEADER,
+  R_HASH,
+  S_INDEX,
+  S_LIVE,
+  S_OBJECTS,
+  S_ORDER,
+  S_PLAN,
+  S_REPAIRS,
+  S_TX,
+  USED,
+} from './layout';
 import type { Stripe } from './stripe';
+import { outcomeOf, settleMembers } from './transaction';
 
-export function repair(stripe: Stripe): void {
+/** The table-type-aware writer code a repair replays a committed plan with. */
+export interface Replayer {
+  /**
+   * Publishes the planned record `rec` (stripe write-locked, room reserved)
+   * unless it is already published; a bag frees it (through `view[index]`)
+   * if it holds the same object already.
+   */
+  publishPlanned(stripe: Stripe, rec: number, view: Int32Array, index: number): void;
+}
+
+export function repair(stripe: Stripe, replayer: Replayer): void {
   const { ctl, base, mem } = stripe;
   mem.refresh();
-  const survey = new Survey(stripe);
+  settleMembers(stripe);
+  const outcome = outcomeOf(stripe);
+  let survey = new Survey(stripe);
   reclaimInFlight(ctl, base, mem, survey);
-  survey.rebuild();
+  const plan = ctl[base + S_PLAN]!;
+  survey.rebuild(plan !== 0 ? planKeeps(stripe, plan, survey) : new Set());
+  if (plan !== 0) {
+    if (outcome === 'committed') rollForward(stripe, plan, survey, replayer);
+    survey = new Survey(stripe);
+    dropPlan(stripe, plan, survey);
+    survey.rebuild(new Set());
+  }
+  ctl[base + S_TX] = 0;
   ctl[base + S_REPAIRS]++;
 }
 
@@ -73,7 +114,7 @@ class Survey implements Reachability {
   linked(off: number): boolean {
     const ctl = this.stripe.ctl;
     const base = this.stripe.base;
-    return off === ctl[base + S_INDEX] || off === ctl[base + S_ORDER] || this.chunks.has(off) || this.live.has(off);
+    return off === ctl[base + S_INDEX] || off === ctl[base + S_ORDER] || off === ctl[base + S_PLAN] || this.chunks.has(off) || this.live.has(off);
   }
 
   inChunk(off: number): boolean {
@@ -93,8 +134,8 @@ class Survey implements Reachability {
     }
   }
 
-  /** Rebuilds index, order, free lists (every block not live is free) and counters. */
-  rebuild(): void {
+  /** Rebuilds index, order, free lists (every block not live nor in `keep` is free) and counters. */
+  rebuild(keep: Set<number>): void {
     const stripe = this.stripe;
     stripe.index.rebuild(this.heads);
     if (stripe.order !== null) {
@@ -104,8 +145,50 @@ class Survey implements Reachability {
       sorted.sort((a, b) => compareBytes(mem.u8, a + RECORD_HEADER, keyEnd(a), mem.u8, b + RECORD_HEADER, keyEnd(b)));
       stripe.order.rebuild(sorted);
     }
-    stripe.heap.rebuild(this.live);
+    stripe.heap.rebuild(keep.size === 0 ? this.live : new Set([...this.live, ...keep]));
     stripe.ctl[stripe.base + S_OBJECTS] = this.live.size;
     stripe.ctl[stripe.base + S_LIVE] = this.liveBytes;
+  }
+}
+
+/** Chunk blocks a plan holds (its own block, its records), kept through the first rebuild. */
+function planKeeps(stripe: Stripe, plan: number, survey: Survey): Set<number> {
+  const keep = new Set<number>();
+  const i32 = stripe.mem.i32;
+  if (survey.inChunk(plan)) keep.add(plan);
+  forEachEntry(stripe, plan, (rec) => {
+    if (survey.inChunk(rec) && (i32[rec >> 2]! & USED) !== 0) keep.add(rec);
+  });
+  return keep;
+}
+
+/** Publishes every whole record of a committed plan (those already published are left alone). */
+function rollForward(stripe: Stripe, plan: number, survey: Survey, replayer: Replayer): void {
+  forEachEntry(stripe, plan, (rec, slot) => {
+    const w0 = stripe.mem.i32[rec >> 2]!;
+    if ((w0 & USED) === 0) return; // a bag's duplicate, freed before the writer died
+    if (!survey.inChunk(rec) && ((w0 & BIG) === 0 || !survey.liveArenaBlock(rec))) return;
+    replayer.publishPlanned(stripe, rec, stripe.mem.i32, slot);
+  });
+}
+
+/** Frees the plan's records nothing publishes, then the plan itself. */
+function dropPlan(stripe: Stripe, plan: number, survey: Survey): void {
+  const { ctl, base, mem } = stripe;
+  forEachEntry(stripe, plan, (rec, slot) => {
+    if (survey.linked(rec)) return;
+    if (!survey.inChunk(rec) && survey.liveArenaBlock(rec)) mem.freeFrom(mem.i32, slot);
+    else mem.i32[slot] = 0; // a chunk block: the next rebuild frees it
+  });
+  if (!survey.inChunk(plan) && survey.liveArenaBlock(plan)) mem.freeFrom(ctl, base + S_PLAN);
+  else ctl[base + S_PLAN] = 0;
+}
+
+function forEachEntry(stripe: Stripe, plan: number, fn: (rec: number, slot: number) => void): void {
+  const first = (plan >> 2) + PLAN_HEADER_WORDS;
+  const count = stripe.mem.i32[(plan >> 2) + 1]!;
+  for (let slot = first; slot < first + count; slot++) {
+    const rec = stripe.mem.i32[slot]!;
+    if (rec !== 0) fn(rec, slot);
   }
 }

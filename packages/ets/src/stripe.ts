@@ -21,6 +21,7 @@ import { HashIndex } from './hash-index';
 import {
   BIG,
   FLAG_MASK,
+  HEADER_WORDS,
   RECORD_HEADER,
   R_HASH,
   R_LINK,
@@ -31,13 +32,14 @@ import {
   S_LOCK,
   S_OBJECTS,
   S_REPAIRS,
+  STRIPE_WORDS,
   TUPLE,
   align8,
 } from './layout';
 import type { TableMemory } from './memory';
 import { OrderIndex } from './order-index';
 import { RecordHeap } from './record-heap';
-import { repair } from './repair';
+import { repair, type Replayer } from './repair';
 
 /** How long the main thread spins for a stripe before giving up (workers block). */
 export const MAIN_THREAD_LOCK_TIMEOUT_MS = 5000;
@@ -50,6 +52,9 @@ export class Stripe {
   /** Word index of the sequence number in the control buffer. */
   readonly seqIndex: number;
 
+  /** Stripe number (0-based). */
+  readonly number: number;
+
   constructor(
     readonly ctl: Int32Array,
     readonly base: number,
@@ -58,7 +63,9 @@ export class Stripe {
     /** bag or duplicate_bag: records of one key chain through R_LINK. */
     readonly bag: boolean,
     private readonly registry: ThreadRegistry | undefined,
+    private readonly replayer: Replayer,
   ) {
+    this.number = (base - HEADER_WORDS) / STRIPE_WORDS;
     this.lock = new SeqLock(ctl, base + S_LOCK, { registry });
     this.seqIndex = base + S_LOCK;
     this.heap = new RecordHeap(ctl, base, mem);
@@ -109,7 +116,7 @@ export class Stripe {
 
   private repairIfNeeded(): void {
     if (!this.lock.writerLock.inconsistent) return;
-    repair(this);
+    repair(this, this.replayer);
     this.lock.writerLock.markConsistent();
   }
 
@@ -136,7 +143,8 @@ export class Stripe {
   /**
    * Writes a record (not yet published): header, key encoding, tuple bytes.
    * Returns its offset, or 0 when the table is full. A BIG record is named by
-   * `view[index]` from the moment it is allocated (S_FRESH by default).
+   * `view[index]` from the moment it is allocated: S_FRESH by default, a
+   * transaction's plan entry for a multi-object write.
    */
   writeRecord(h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, view = this.ctl, index = this.base + S_FRESH): number {
     const total = RECORD_HEADER + kl + tuple.length;

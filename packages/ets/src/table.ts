@@ -26,6 +26,7 @@ import {
   H_STRIPES,
   H_TABLE_ID,
   H_TYPE,
+  R_HASH,
   R_LINK,
   RECORD_HEADER,
   TUPLE,
@@ -37,8 +38,10 @@ import {
 import { bindingList, CompiledSpec, matchPattern, NO_MATCH, type MatchSpec, type Pattern } from './match-spec';
 import { TableMemory } from './memory';
 import { Snapshot } from './snapshot';
+import type { Replayer } from './repair';
 import { Stripe } from './stripe';
 import { termEquals } from './terms';
+import { Transaction } from './transaction';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
 import { assertEncodable, packValue } from './value-codec';
@@ -107,7 +110,11 @@ export class Table<T extends Tuple = Tuple> {
     this.mem = new TableMemory(arena);
     const n = ctl[H_STRIPES]!;
     this.shift = n === 1 ? 0 : 32 - Math.log2(n);
-    this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry));
+    // What a repair replays a dead writer's committed transaction with.
+    const replayer: Replayer = {
+      publishPlanned: (stripe, rec, view, index) => this.publishPlanned(stripe, rec, view, index),
+    };
+    this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry, replayer));
     this.codec = new TupleCodec(this.keyPos);
   }
 
@@ -934,6 +941,24 @@ export class Table<T extends Tuple = Tuple> {
     return removed;
   }
 
+  /** Whether records `a` and `b` (of one key, encoded in `kl` bytes) hold the same object; `object` is b's, if known. */
+  private sameRecord(a: number, b: number, kl: number, object?: unknown): boolean {
+    const i32 = this.mem.i32;
+    const wa = i32[a >> 2]!;
+    const wb = i32[b >> 2]!;
+    if ((wa & TUPLE) === 0 && (wb & TUPLE) === 0) {
+      const u8 = this.mem.u8;
+      const start = RECORD_HEADER + kl;
+      const len = (wa & ~FLAG_MASK) - (i32[(a >> 2) + R_LINK]! & FLAG_MASK) - start;
+      if (len === (wb & ~FLAG_MASK) - (i32[(b >> 2) + R_LINK]! & FLAG_MASK) - start) {
+        let i = 0;
+        while (i < len && u8[a + start + i] === u8[b + start + i]) i++;
+        if (i === len) return true;
+      }
+    }
+    return termEquals(this.decodeAt(a), object ?? this.decodeAt(b));
+  }
+
   /** Whether the record at `off` holds the same object as the one being inserted. */
   private sameObject(off: number, kl: number, tuple: Uint8Array, whole: boolean, object: unknown): boolean {
     const i32 = this.mem.i32;
@@ -957,14 +982,25 @@ export class Table<T extends Tuple = Tuple> {
   }
 
   /**
-   * Inserts encoded objects atomically: locks every stripe involved (in stripe
-   * order, so batches cannot deadlock), reserves and writes every record, and
-   * only then publishes them. Running out of memory frees what was written and
-   * publishes nothing. With `onlyNew`, returns false without writing if any key
-   * is present.
+   * Inserts encoded objects atomically, for other threads and across the
+   * writer's death: locks every stripe involved (in stripe order, so batches
+   * cannot deadlock), reserves room, writes every record unpublished into a
+   * per-stripe plan, commits (transaction.ts), and only then publishes.
+   * Running out of memory frees what was written and publishes nothing. With
+   * `onlyNew`, returns false without writing if any key is present.
    */
   private batch(encoded: EncodedObject[], objects: readonly T[], onlyNew: boolean): boolean {
+    if (!this.bag && encoded.length > 1) {
+      // Only the last object of a key survives in a set: write just that one
+      // (a plan never replaces its own records, which keeps replaying it simple).
+      const keep = lastOfEachKey(encoded);
+      if (keep !== null) {
+        encoded = keep.map((i) => encoded[i]!);
+        objects = keep.map((i) => objects[i]!);
+      }
+    }
     if (encoded.length === 0) return true;
+    if (encoded.length === 1) return this.insertOne(encoded[0]!, objects[0], onlyNew);
     const byStripe = new Map<Stripe, number[]>();
     encoded.forEach((e, i) => {
       const stripe = this.stripeOf(e.h);
@@ -972,50 +1008,102 @@ export class Table<T extends Tuple = Tuple> {
       if (list === undefined) byStripe.set(stripe, (list = []));
       list.push(i);
     });
-    const locked = [...byStripe.keys()].sort((a, b) => a.base - b.base);
-    const held: Stripe[] = [];
+    const members = [...byStripe.keys()].sort((a, b) => a.base - b.base);
+    this.lockAll(members);
     try {
-      for (const stripe of locked) {
-        stripe.writeLock();
-        held.push(stripe);
-      }
       if (onlyNew) {
         for (const e of encoded) if (this.stripeOf(e.h).index.find(e.h, e.key, e.key.length) > 0) return false;
       }
       for (const [stripe, list] of byStripe) this.reserve(stripe, list.length);
-      // The written records, by the words a BIG block must be freed through.
-      const records = new Int32Array(new SharedArrayBuffer(encoded.length * 4));
-      for (let i = 0; i < encoded.length; i++) {
-        const e = encoded[i]!;
-        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole, records, i);
-        if (rec === 0) {
-          for (let j = 0; j < i; j++) this.stripeOf(encoded[j]!.h).heap.freeFrom(records, j);
+      const tx = new Transaction(members);
+      tx.begin();
+      // Word index (in the arena) of each object's plan entry.
+      const slots: number[] = new Array<number>(encoded.length);
+      for (const [stripe, list] of byStripe) {
+        const first = tx.plan(stripe, list.length);
+        if (first < 0) {
+          tx.abandon();
           this.full();
         }
-        records[i] = rec;
+        list.forEach((i, j) => (slots[i] = first + j));
       }
       for (let i = 0; i < encoded.length; i++) {
         const e = encoded[i]!;
-        const stripe = this.stripeOf(e.h);
-        this.publishWritten(stripe, e, records, i, objects[i]);
+        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole, this.mem.i32, slots[i]!);
+        if (rec === 0) {
+          tx.abandon();
+          this.full();
+        }
+        this.mem.i32[slots[i]!] = rec;
       }
+      tx.commit();
+      for (const stripe of members) {
+        for (const i of byStripe.get(stripe)!) this.publishPlanned(stripe, this.mem.i32[slots[i]!]!, this.mem.i32, slots[i]!, encoded[i], objects[i]);
+        tx.finish(stripe);
+      }
+      tx.end();
       return true;
     } finally {
-      for (let i = held.length - 1; i >= 0; i--) held[i]!.writeUnlock();
+      this.unlockAll(members);
     }
   }
 
-  /** Publishes the record `records[i]` written ahead by `batch`. */
-  private publishWritten(stripe: Stripe, e: EncodedObject, records: Int32Array, i: number, object: unknown): void {
-    const rec = records[i]!;
-    const kl = e.key.length;
-    const head = stripe.index.find(e.h, e.key, kl);
+  /** `batch` of one object: a plain insert (or insertNew). */
+  private insertOne(e: EncodedObject, object: unknown, onlyNew: boolean): boolean {
+    const stripe = this.stripeOf(e.h);
+    stripe.writeLock();
+    try {
+      if (onlyNew && stripe.index.find(e.h, e.key, e.key.length) > 0) return false;
+      this.reserve(stripe, 1);
+      this.put(stripe, e.h, e.key, e.key.length, e.tuple, e.whole, object);
+    } finally {
+      stripe.writeUnlock();
+    }
+    return true;
+  }
+
+  /** Write-locks `stripes` (in stripe order). */
+  private lockAll(stripes: readonly Stripe[]): void {
+    let n = 0;
+    try {
+      for (; n < stripes.length; n++) stripes[n]!.writeLock();
+    } catch (error) {
+      while (n-- > 0) stripes[n]!.writeUnlock();
+      throw error;
+    }
+  }
+
+  private unlockAll(stripes: readonly Stripe[]): void {
+    for (let i = stripes.length - 1; i >= 0; i--) stripes[i]!.writeUnlock();
+  }
+
+  /**
+   * Publishes a record a transaction planned (stripe write-locked, room
+   * reserved). Idempotent, since a repair replays plans: a record already
+   * published is left alone. A bag that already holds the same object frees
+   * the record instead, through its plan entry `view[index]`. `e` and
+   * `object` are what the writer encoded, when it is the writer calling.
+   */
+  private publishPlanned(stripe: Stripe, rec: number, view: Int32Array, index: number, e?: EncodedObject, object?: unknown): void {
+    let h: number;
+    let kb: Uint8Array;
+    if (e !== undefined) {
+      h = e.h;
+      kb = e.key;
+    } else {
+      h = this.mem.i32[(rec >> 2) + R_HASH]!;
+      kb = this.mem.u8.slice(rec + RECORD_HEADER, this.keyEndOf(rec));
+    }
+    const kl = kb.length;
+    const head = stripe.index.find(h, kb, kl);
     const slot = stripe.index.slot;
+    if (head === rec) return;
     if (head > 0 && this.bag) {
       let tail = head;
       for (let cur = head; cur !== 0; cur = stripe.link(cur)) {
-        if (this.typeCode === BAG && this.sameObject(cur, kl, e.tuple, e.whole, object)) {
-          stripe.heap.freeFrom(records, i);
+        if (cur === rec) return;
+        if (this.typeCode === BAG && this.sameRecord(cur, rec, kl, object)) {
+          stripe.heap.freeFrom(view, index);
           return;
         }
         tail = cur;
@@ -1024,7 +1112,7 @@ export class Table<T extends Tuple = Tuple> {
       stripe.added(rec);
       return;
     }
-    this.publish(stripe, head, slot, e.h, e.key, kl, rec);
+    this.publish(stripe, head, slot, h, kb, kl, rec);
   }
 
   /**
@@ -1105,6 +1193,29 @@ export class Table<T extends Tuple = Tuple> {
 
 function checkPosition(pos: number): void {
   if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
+}
+
+/** Indexes of the last object of each key, in order; null when no key repeats. */
+function lastOfEachKey(encoded: readonly EncodedObject[]): number[] | null {
+  if (!hashRepeats(encoded)) return null;
+  const last = new Map<string, number>();
+  encoded.forEach((e, i) => last.set(Buffer.from(e.key.buffer, e.key.byteOffset, e.key.length).toString('latin1'), i));
+  return [...last.values()].sort((a, b) => a - b);
+}
+
+/** Whether two objects share a key hash (small batches without allocating). */
+function hashRepeats(encoded: readonly EncodedObject[]): boolean {
+  const n = encoded.length;
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (encoded[i]!.h === encoded[j]!.h) return true;
+    return false;
+  }
+  const hashes = new Set<number>();
+  for (const e of encoded) {
+    if (hashes.has(e.h)) return true;
+    hashes.add(e.h);
+  }
+  return false;
 }
 
 function keyHash(key: Uint8Array): number {

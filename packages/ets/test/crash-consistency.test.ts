@@ -7,8 +7,9 @@
  * or without the interrupted one): `check()` finds no leaked arena block, and
  * `info()` gives the twin's figures.
  */
-import { Ets, type Table, type TableType, type Tuple } from '@erlmcp/ets';
-import { runStopped, stopAllWorkers, type StopStep } from './helpers';
+import { Ets, type Table, type TableType, type Tuple, xxh32 } from '@erlmcp/ets';
+import { KeyWriter } from '../src/key-codec';
+import { ofType, runStopped, startWorker, stopAllWorkers, type StopStep } from './helpers';
 
 afterEach(async () => {
   await stopAllWorkers();
@@ -18,6 +19,13 @@ afterEach(async () => {
 /** A value whose record is over 512 bytes, so it gets an arena block of its own. */
 function big(n: number): string {
   return `${n}:${'x'.repeat(600 + n)}`;
+}
+
+/** Stripe of a key in a 16-stripe table (the top 4 bits of its hash). */
+function stripeOf(key: unknown): number {
+  const w = new KeyWriter();
+  const n = w.encode(key);
+  return xxh32(w.buf, 0, n) >>> 28;
 }
 
 type Step = StopStep;
@@ -40,6 +48,123 @@ function baseObjects(): Tuple[] {
 function fill(t: Table): void {
   for (const o of baseObjects()) t.insert(o);
 }
+
+/**
+ * Forty keys over the 16 stripes: ten replace (or, in bags, join) big base
+ * records, one repeats a base object exactly, one key comes twice, a quarter
+ * of the values are big.
+ */
+function batchObjects(): Tuple[] {
+  const objects: Tuple[] = [['k20', big(20)], ['k21', big(121)], ['k45', 'first']];
+  for (let i = 22; i < 60; i++) objects.push([`k${i}`, i % 4 === 0 ? big(100 + i) : `w${i}`]);
+  objects.push(['k45', 'second']);
+  return objects;
+}
+
+const ALL_KEYS = Array.from({ length: 60 }, (_, i) => `k${i}`);
+
+/** Two keys that fall in `stripe`. */
+function keysIn(stripe: number): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < 2; i++) if (stripeOf(`o${i}`) === stripe) keys.push(`o${i}`);
+  return keys;
+}
+
+/**
+ * After the crash: the main thread first runs a new transaction owned by the
+ * dead one's first stripe (so that stripe is repaired and reused before the
+ * others), then a worker reads every key (repairing the stripes it meets),
+ * then the main thread. Both must see exactly what the twin holds, and the
+ * table must match the twin's figures and stay usable.
+ */
+async function expectRecovered(table: Table, twin: Table, members: number[]): Promise<void> {
+  const owner = Math.min(...members);
+  const fresh = keysIn(owner).map((k) => [k, 'after']);
+  for (const t of [table, twin]) t.insertMany(fresh);
+  const keys = [...ALL_KEYS, ...fresh.map((o) => o[0])];
+  const expected = keys.map((k) => twin.lookup(k));
+  const reader = startWorker('lookups', { handle: table.handle(), keys });
+  const { found } = await reader.next<{ found: Tuple[][] }>(ofType('done'));
+  expect(found).toEqual(expected);
+  expect(keys.map((k) => table.lookup(k))).toEqual(expected);
+  table.check();
+  expect(figures(table)).toEqual(figures(twin));
+  expect(table.info().repairs).toBe(members.length);
+  // Usable: more writes of every kind, the same on both.
+  for (const t of [table, twin]) {
+    t.insertMany(batchObjects().map(([k, v]) => [`${String(k)}+`, v]));
+    t.delete('k3');
+    t.insert(['k4', big(4)]);
+  }
+  table.check();
+  expect(figures(table)).toEqual(figures(twin));
+}
+
+const TYPES: TableType[] = ['set', 'ordered_set', 'bag', 'duplicate_bag'];
+const PUBLISHING = ['HashIndex.publish', 'HashIndex.replace', 'Stripe.setLink'];
+
+function newTables(type: TableType): [Table, Table, Table] {
+  const options = { type, access: 'public' as const, writeConcurrency: true, readConcurrency: true };
+  return [Ets.new('crashed', options), Ets.new('twin-none', options), Ets.new('twin-all', options)];
+}
+
+describe.each(TYPES)('insertMany over 16 stripes, its writer terminated (%s)', (type) => {
+  const steps: Array<[string, Step, Outcome]> = [
+    ['before the first plan', { at: 'Transaction.plan', when: 'before', nth: 1 }, 'none'],
+    ['between two stripes\' plans', { at: 'Transaction.plan', when: 'before', nth: 3 }, 'none'],
+    ['after the first record', { at: 'Stripe.writeRecord', when: 'after', nth: 1 }, 'none'],
+    ['with half the records written', { at: 'Stripe.writeRecord', when: 'after', nth: 20 }, 'none'],
+    ['just before the commit', { at: 'Transaction.commit', when: 'before', nth: 1 }, 'none'],
+    ['just after the commit', { at: 'Transaction.commit', when: 'after', nth: 1 }, 'all'],
+    ['after the first publish', { at: PUBLISHING, when: 'after', nth: 1, afterCommit: true }, 'all'],
+    ['with half the records published', { at: PUBLISHING, when: 'after', nth: 15, afterCommit: true }, 'all'],
+    ['before its first free (a replaced or duplicate big record)', { at: 'RecordHeap.freeFrom', when: 'before', nth: 1, afterCommit: true }, 'all'],
+    ['with one stripe finished', { at: 'Transaction.finish', when: 'after', nth: 1 }, 'all'],
+    ['with half the stripes finished', { at: 'Transaction.finish', when: 'after', nth: 6 }, 'all'],
+    ['with every stripe finished', { at: 'Transaction.end', when: 'before', nth: 1 }, 'all'],
+  ];
+
+  it.each(steps)('%s: other threads see all of it or none; the figures are exact', async (_label, step, outcome) => {
+    const [table, none, all] = newTables(type);
+    const batch = batchObjects();
+    // The same history on all three, so that the interrupted write takes
+    // only memory that the tables already hold (figures then compare exactly).
+    for (const t of [table, none, all]) {
+      fill(t);
+      t.insertMany(batch);
+      t.deleteAllObjects();
+      fill(t);
+    }
+    all.insertMany(batch);
+    await stopIn(table, 'insertMany', [batch], step);
+    const members = [...new Set(batch.map((o) => stripeOf(o[0])))];
+    await expectRecovered(table, outcome === 'all' ? all : none, members);
+  });
+});
+
+describe('insertNewMany, its writer terminated', () => {
+  const fresh = (): Tuple[] => Array.from({ length: 40 }, (_, i) => [`n${i}`, i % 3 === 0 ? big(i) : i]);
+  it.each([
+    ['with half the records written', { at: 'Stripe.writeRecord', when: 'after', nth: 20 } as Step, 'none' as Outcome],
+    ['with half the records published', { at: PUBLISHING, when: 'after', nth: 20, afterCommit: true } as Step, 'all' as Outcome],
+  ])('%s: all or none', async (_label, step, outcome) => {
+    const [table, none, all] = newTables('set');
+    for (const t of [table, none, all]) {
+      fill(t);
+      t.insertNewMany(fresh());
+      t.deleteAllObjects();
+      fill(t);
+    }
+    expect(all.insertNewMany(fresh())).toBe(true);
+    await stopIn(table, 'insertNewMany', [fresh()], step);
+    const twin = outcome === 'all' ? all : none;
+    const keys = fresh().map((o) => o[0]);
+    expect(keys.map((k) => table.lookup(k))).toEqual(keys.map((k) => twin.lookup(k)));
+    table.check();
+    expect(figures(table)).toEqual(figures(twin));
+    expect(table.insertNewMany([['n0', 0], ['zz', 1]])).toBe(outcome === 'none');
+  });
+});
 
 describe.each([
   ['one stripe', false],

@@ -80,6 +80,8 @@ export interface StopStep {
   at: string | string[];
   when: 'before' | 'after';
   nth: number;
+  /** Count only calls after a transaction's commit. */
+  afterCommit?: boolean;
 }
 
 /**

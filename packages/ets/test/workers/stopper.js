@@ -2,14 +2,16 @@
 // Runs one table operation and freezes, holding its stripes, at a chosen
 // internal step, so that the test can terminate the thread exactly there.
 //
-// workerData: { handle, op, args, at, when, nth }
-// - at: 'Class.method' or a list of them (Stripe, HashIndex, OrderIndex,
-//   RecordHeap, TableMemory); calls to any of them count together
+// workerData: { handle, op, args, at, when, nth, afterCommit }
+// - at: 'Class.method' or a list of them (Transaction, Stripe, HashIndex,
+//   OrderIndex, RecordHeap, TableMemory); calls to any of them count together
 // - when: 'before' or 'after' the nth counted call
+// - afterCommit: count only calls made after Transaction.commit returned
 // Posts { type: 'holding' } when frozen, or { type: 'finished' } if the
 // operation completed without reaching the step (a mistake in the test).
 const { run, post, wallNow, freeze } = require('./common');
 const classes = {
+  Transaction: require('../../dist/transaction.js').Transaction,
   Stripe: require('../../dist/stripe.js').Stripe,
   HashIndex: require('../../dist/hash-index.js').HashIndex,
   OrderIndex: require('../../dist/order-index.js').OrderIndex,
@@ -17,8 +19,9 @@ const classes = {
   TableMemory: require('../../dist/memory.js').TableMemory,
 };
 
-run(({ handle, op, args, at, when, nth }, { Ets }) => {
+run(({ handle, op, args, at, when, nth, afterCommit }, { Ets }) => {
   const table = Ets.attach(handle);
+  let armed = !afterCommit;
   let calls = 0;
   const hold = () => {
     post({ type: 'holding', at: wallNow() });
@@ -33,11 +36,18 @@ run(({ handle, op, args, at, when, nth }, { Ets }) => {
       return fn(this, () => original.apply(this, a));
     };
   };
+  if (afterCommit) {
+    wrap('Transaction.commit', (_self, call) => {
+      const r = call();
+      armed = true;
+      return r;
+    });
+  }
   for (const name of Array.isArray(at) ? at : [at]) {
     wrap(name, (_self, call) => {
-      if (when === 'before' && ++calls === nth) hold();
+      if (armed && when === 'before' && ++calls === nth) hold();
       const r = call();
-      if (when === 'after' && ++calls === nth) hold();
+      if (armed && when === 'after' && ++calls === nth) hold();
       return r;
     });
   }
