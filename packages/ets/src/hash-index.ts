@@ -134,6 +134,16 @@ export class HashIndex {
     return this.rebuildInto(next);
   }
 
+  /** Unpublishes every key at once (their records are the caller's to free). */
+  clear(): void {
+    const block = this.ctl[this.base + S_INDEX]!;
+    if (block === 0) return;
+    const i32 = this.mem.i32;
+    const slots = (block >> 2) + INDEX_HEADER_WORDS;
+    for (let s = 0, cap = i32[block >> 2]!; s < cap; s++) Atomics.store(i32, slots + s * 2 + 1, 0);
+    this.ctl[this.base + S_KEYS] = 0;
+  }
+
   /** Calls `fn(off, slot)` for every occupied slot, in slot order. */
   forEach(fn: (off: number, slot: number) => void): void {
     const block = this.ctl[this.base + S_INDEX]!;

@@ -75,7 +75,7 @@ export const S_OLD = 19;
 export const S_DOOMED = 20;
 /** This stripe's part in a multi-object write (see transaction.ts). */
 export const S_TX = 21;
-/** This stripe's plan in that write: a block listing the records to publish. */
+/** This stripe's plan in that write: a block listing the records to publish, or PLAN_CLEAR. */
 export const S_PLAN = 22;
 /** As the first stripe of a multi-object write: its sequence number, ... */
 export const S_TX_SEQ = 23;
@@ -109,6 +109,8 @@ export const MAX_CHUNK = 64 * 1024;
 
 // ---- plans ----
 export const PLAN_HEADER_WORDS = 2;
+/** S_PLAN of a stripe that a committed transaction empties (deleteAllObjects); never a block offset. */
+export const PLAN_CLEAR = 1;
 
 // ---- index and order blocks ----
 export const INDEX_HEADER_WORDS = 2;

@@ -119,6 +119,11 @@ export class OrderIndex {
     i32[(block >> 2) + 1] = count - 1;
   }
 
+  clear(): void {
+    const block = this.ctl[this.base + S_ORDER]!;
+    if (block !== 0) this.mem.i32[(block >> 2) + 1] = 0;
+  }
+
   replaceAt(pos: number, off: number): void {
     const block = this.ctl[this.base + S_ORDER]!;
     Atomics.store(this.mem.i32, (block >> 2) + ORDER_HEADER_WORDS + pos, off);

@@ -23,6 +23,7 @@ import {
   BIG,
   FLAG_MASK,
   MAX_SMALL_RECORD,
+  PLAN_CLEAR,
   PLAN_HEADER_WORDS,
   RECORD_HEADER,
   R_HASH,
@@ -46,6 +47,8 @@ export interface Replayer {
    * if it holds the same object already.
    */
   publishPlanned(stripe: Stripe, rec: number, view: Int32Array, index: number): void;
+  /** Unpublishes and frees every record of the stripe. */
+  clearStripe(stripe: Stripe): void;
 }
 
 export function repair(stripe: Stripe, replayer: Replayer): void {
@@ -56,9 +59,12 @@ export function repair(stripe: Stripe, replayer: Replayer): void {
   let survey = new Survey(stripe);
   reclaimInFlight(ctl, base, mem, survey);
   const plan = ctl[base + S_PLAN]!;
-  survey.rebuild(plan !== 0 ? planKeeps(stripe, plan, survey) : new Set());
+  survey.rebuild(plan > PLAN_CLEAR ? planKeeps(stripe, plan, survey) : new Set());
   if (plan !== 0) {
-    if (outcome === 'committed') rollForward(stripe, plan, survey, replayer);
+    if (outcome === 'committed') {
+      if (plan === PLAN_CLEAR) replayer.clearStripe(stripe);
+      else rollForward(stripe, plan, survey, replayer);
+    }
     survey = new Survey(stripe);
     dropPlan(stripe, plan, survey);
     survey.rebuild(new Set());
@@ -180,11 +186,12 @@ function dropPlan(stripe: Stripe, plan: number, survey: Survey): void {
     if (!survey.inChunk(rec) && survey.liveArenaBlock(rec)) mem.freeFrom(mem.i32, slot);
     else mem.i32[slot] = 0; // a chunk block: the next rebuild frees it
   });
-  if (!survey.inChunk(plan) && survey.liveArenaBlock(plan)) mem.freeFrom(ctl, base + S_PLAN);
+  if (plan > PLAN_CLEAR && !survey.inChunk(plan) && survey.liveArenaBlock(plan)) mem.freeFrom(ctl, base + S_PLAN);
   else ctl[base + S_PLAN] = 0;
 }
 
 function forEachEntry(stripe: Stripe, plan: number, fn: (rec: number, slot: number) => void): void {
+  if (plan <= PLAN_CLEAR) return;
   const first = (plan >> 2) + PLAN_HEADER_WORDS;
   const count = stripe.mem.i32[(plan >> 2) + 1]!;
   for (let slot = first; slot < first + count; slot++) {

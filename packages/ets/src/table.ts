@@ -11,6 +11,7 @@ import { checkStripe, IntegrityError } from './integrity';
 import { skipKey } from './key-codec';
 import {
   ACCESSES,
+  BIG,
   F_NAMED,
   F_READ_CONCURRENCY,
   F_WRITE_CONCURRENCY,
@@ -113,6 +114,7 @@ export class Table<T extends Tuple = Tuple> {
     // What a repair replays a dead writer's committed transaction with.
     const replayer: Replayer = {
       publishPlanned: (stripe, rec, view, index) => this.publishPlanned(stripe, rec, view, index),
+      clearStripe: (stripe) => this.clearStripe(stripe),
     };
     this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry, replayer));
     this.codec = new TupleCodec(this.keyPos);
@@ -501,22 +503,23 @@ export class Table<T extends Tuple = Tuple> {
     return true;
   }
 
-  /** Empties the table (stripe by stripe). */
+  /** Empties the table, atomically (one transaction over every stripe). */
   deleteAllObjects(): true {
     this.checkWrite('deleteAllObjects');
-    for (const stripe of this.stripes) {
-      stripe.writeLock();
-      try {
-        const heads: number[] = [];
-        stripe.index.forEach((off) => heads.push(off));
-        for (const head of heads) {
-          const keyEnd = this.keyEndOf(head);
-          const key = this.mem.u8.slice(head + RECORD_HEADER, keyEnd);
-          this.unpublishKey(stripe, head, key, key.length);
-        }
-      } finally {
-        stripe.writeUnlock();
+    const stripes = this.stripes;
+    this.lockAll(stripes);
+    try {
+      const tx = new Transaction(stripes);
+      tx.begin();
+      for (const stripe of stripes) tx.planClear(stripe);
+      tx.commit();
+      for (const stripe of stripes) {
+        this.clearStripe(stripe);
+        tx.finish(stripe);
       }
+      tx.end();
+    } finally {
+      this.unlockAll(stripes);
     }
     return true;
   }
@@ -903,6 +906,38 @@ export class Table<T extends Tuple = Tuple> {
       const next = this.bag ? stripe.link(cur) : 0;
       stripe.release(cur, next);
       cur = next;
+    }
+  }
+
+  /**
+   * Unpublishes and frees every record of the stripe (write-locked). Keys
+   * holding a BIG record go one by one (their blocks are freed through
+   * S_DOOMED); the others are unpublished at once, after which the chunk walk
+   * would find their records if the writer died before freeing them.
+   */
+  private clearStripe(stripe: Stripe): void {
+    const heads: number[] = [];
+    stripe.index.forEach((off) => heads.push(off));
+    const i32 = this.mem.i32;
+    const small: number[] = [];
+    for (const head of heads) {
+      let hasBig = false;
+      for (let cur = head; cur !== 0 && !hasBig; cur = this.bag ? stripe.link(cur) : 0) hasBig = (i32[cur >> 2]! & BIG) !== 0;
+      if (!hasBig) {
+        small.push(head);
+        continue;
+      }
+      const key = this.mem.u8.slice(head + RECORD_HEADER, this.keyEndOf(head));
+      this.unpublishKey(stripe, head, key, key.length);
+    }
+    stripe.order?.clear();
+    stripe.index.clear();
+    for (const head of small) {
+      for (let cur = head; cur !== 0; ) {
+        const next = this.bag ? stripe.link(cur) : 0;
+        stripe.release(cur, next);
+        cur = next;
+      }
     }
   }
 

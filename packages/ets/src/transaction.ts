@@ -1,6 +1,6 @@
 /**
- * Multi-object writes (insertMany, insertNewMany) that stay all-or-nothing
- * when the writer dies half-way, over any number of stripes.
+ * Multi-object writes (insertMany, insertNewMany, deleteAllObjects) that stay
+ * all-or-nothing when the writer dies half-way, over any number of stripes.
  *
  * The writer holds every stripe involved (locked in stripe order). The first
  * of them owns the transaction: S_TX_SEQ numbers it, S_TX_MEMBERS lists the
@@ -19,6 +19,7 @@
  * S_TX still says pending, that is, before the owner can have moved on.
  */
 import {
+  PLAN_CLEAR,
   PLAN_HEADER_WORDS,
   S_PLAN,
   S_FRESH,
@@ -86,6 +87,11 @@ export class Transaction {
     return first;
   }
 
+  /** Marks `stripe`'s part as emptying the stripe (deleteAllObjects). */
+  planClear(stripe: Stripe): void {
+    stripe.ctl[stripe.base + S_PLAN] = PLAN_CLEAR;
+  }
+
   /** The commit point: one atomic store. Before it a dead writer's transaction is undone, after it finished. */
   commit(): void {
     Atomics.store(this.owner.ctl, this.owner.base + S_TX_COMMIT, this.seq);
@@ -106,7 +112,7 @@ export class Transaction {
   abandon(): void {
     for (const m of this.members) {
       const plan = m.ctl[m.base + S_PLAN]!;
-      if (plan !== 0) {
+      if (plan > PLAN_CLEAR) {
         const i32 = m.mem.i32;
         const first = (plan >> 2) + PLAN_HEADER_WORDS;
         const count = i32[(plan >> 2) + 1]!;
@@ -118,10 +124,11 @@ export class Transaction {
   }
 }
 
-/** Frees a member's plan block (S_PLAN names it). */
+/** Frees a member's plan block (S_PLAN names it) or clears PLAN_CLEAR. */
 function dropPlanBlock(stripe: Stripe): void {
   const at = stripe.base + S_PLAN;
-  if (stripe.ctl[at] !== 0) stripe.heap.freeFrom(stripe.ctl, at);
+  if (stripe.ctl[at]! > PLAN_CLEAR) stripe.heap.freeFrom(stripe.ctl, at);
+  else stripe.ctl[at] = 0;
 }
 
 export type Outcome = 'none' | 'committed' | 'aborted';

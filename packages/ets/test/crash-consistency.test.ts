@@ -166,6 +166,29 @@ describe('insertNewMany, its writer terminated', () => {
   });
 });
 
+describe.each(TYPES)('deleteAllObjects over 16 stripes, its writer terminated (%s)', (type) => {
+  const steps: Array<[string, Step, Outcome]> = [
+    ['just before the commit', { at: 'Transaction.commit', when: 'before', nth: 1 }, 'none'],
+    ['just after the commit', { at: 'Transaction.commit', when: 'after', nth: 1 }, 'all'],
+    ['with a key of big records unpublished', { at: 'HashIndex.remove', when: 'after', nth: 1, afterCommit: true }, 'all'],
+    ['with three stripes\' other keys unpublished at once, not yet freed', { at: 'HashIndex.clear', when: 'after', nth: 3, afterCommit: true }, 'all'],
+    ['before a big record is freed', { at: 'RecordHeap.freeFrom', when: 'before', nth: 1, afterCommit: true }, 'all'],
+    ['with one stripe emptied', { at: 'Transaction.finish', when: 'after', nth: 1 }, 'all'],
+    ['with every stripe emptied', { at: 'Transaction.end', when: 'before', nth: 1 }, 'all'],
+  ];
+
+  it.each(steps)('%s: the table is whole or empty for every thread; the figures are exact', async (_label, step, outcome) => {
+    const [table, none, all] = newTables(type);
+    for (const t of [table, none, all]) {
+      fill(t);
+      t.insertMany(batchObjects());
+    }
+    all.deleteAllObjects();
+    await stopIn(table, 'deleteAllObjects', [], step);
+    await expectRecovered(table, outcome === 'all' ? all : none, Array.from({ length: 16 }, (_, s) => s));
+  });
+});
+
 describe.each([
   ['one stripe', false],
   ['16 stripes', true],

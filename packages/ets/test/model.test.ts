@@ -268,14 +268,14 @@ const CRASH_STEPS: ReadonlyArray<{ step: StopStep; done: boolean }> = [
   { step: { at: 'Stripe.writeRecord', when: 'after', nth: 2 }, done: false },
   { step: { at: 'Transaction.commit', when: 'before', nth: 1 }, done: false },
   { step: { at: 'Transaction.commit', when: 'after', nth: 1 }, done: true },
-  { step: { at: ['HashIndex.publish', 'HashIndex.replace', 'Stripe.setLink'], when: 'after', nth: 2, afterCommit: true }, done: true },
+  { step: { at: ['HashIndex.publish', 'HashIndex.replace', 'HashIndex.remove', 'Stripe.setLink'], when: 'after', nth: 2, afterCommit: true }, done: true },
   { step: { at: 'Transaction.finish', when: 'after', nth: 1 }, done: true },
 ];
 
-type CrashWrite = { write: 'insertMany' | 'insertNewMany'; objs: Obj[]; at: number };
+type CrashWrite = { write: 'insertMany' | 'insertNewMany' | 'deleteAllObjects'; objs: Obj[]; at: number };
 
 const crashArb: fc.Arbitrary<CrashWrite> = fc.record({
-  write: fc.constantFrom('insertMany' as const, 'insertNewMany' as const),
+  write: fc.constantFrom('insertMany' as const, 'insertNewMany' as const, 'deleteAllObjects' as const),
   objs: fc.array(objArb, { minLength: 1, maxLength: 12 }),
   at: fc.nat(CRASH_STEPS.length - 1),
 });
@@ -283,9 +283,11 @@ const crashArb: fc.Arbitrary<CrashWrite> = fc.record({
 /** Runs a multi-object write in a worker terminated at a step, and applies it to the model if it got done. */
 async function crash(table: Table, model: Model, c: CrashWrite): Promise<void> {
   const { step, done } = CRASH_STEPS[c.at]!;
-  const ran = await runStopped(table, c.write, [c.objs], step);
+  const args = c.write === 'deleteAllObjects' ? [] : [c.objs];
+  const ran = await runStopped(table, c.write, args, step);
   if (ran === 'stopped' && !done) return;
-  if (c.write === 'insertMany') for (const o of c.objs) model.insert(o);
+  if (c.write === 'deleteAllObjects') model.entries.clear();
+  else if (c.write === 'insertMany') for (const o of c.objs) model.insert(o);
   else if (new Set(c.objs.map((o) => id(o[0]))).size === c.objs.length && c.objs.every((o) => model.lookup(o[0]).length === 0)) {
     for (const o of c.objs) model.insert(o);
   }
