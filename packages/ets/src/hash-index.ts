@@ -195,18 +195,23 @@ export class HashIndex {
     return -1;
   }
 
-  /** Refills the index from scratch with `entries` (repair). Keeps the block if it is big enough. */
+  /**
+   * Refills the index from scratch with `entries` (repair), keeping at least
+   * its capacity (room a dead writer reserved is still promised). Into a new
+   * block, so that a repairer dying here too leaves the old index whole; in
+   * place only when the table is too full for one.
+   */
   rebuild(entries: ReadonlyArray<readonly [number, number]>): boolean {
     const block = this.ctl[this.base + S_INDEX]!;
     if (block === 0 && entries.length === 0) return true; // a stripe that never held a key has no index
     const cap = block === 0 ? 0 : this.mem.i32[block >> 2]!;
     let want = MIN_INDEX_CAPACITY;
     while (entries.length * 4 > want * 3) want *= 2;
-    if (cap >= want) {
-      this.fill(block, cap, entries);
-      return true;
-    }
-    return this.swap(want, (fresh) => this.fill(fresh, want, entries));
+    const size = Math.max(cap, want);
+    if (this.swap(size, (fresh) => this.fill(fresh, size, entries))) return true;
+    if (cap < want) return false;
+    this.fill(block, cap, entries);
+    return true;
   }
 
   private rebuildInto(cap: number): boolean {

@@ -166,6 +166,32 @@ describe('insertNewMany, its writer terminated', () => {
   });
 });
 
+describe('a thread that dies while repairing a dead writer\'s stripe', () => {
+  it.each([
+    ['its index being refilled (just zeroed)', { at: 'Int32Array.fill', when: 'after', nth: 1 }],
+    ['its new index filled, not published', { at: 'HashIndex.fill', when: 'after', nth: 1 }],
+    ['its new index published, the old one not freed', { at: 'TableMemory.freeFrom', when: 'before', nth: 1 }],
+    ['one record rolled forward', { at: PUBLISHING, when: 'after', nth: 1 }],
+  ] as Array<[string, Step]>)('%s: the next repair finishes the job', async (_label, step) => {
+    const [table, , all] = newTables('set');
+    const batch = batchObjects();
+    for (const t of [table, all]) {
+      fill(t);
+      t.insertMany(batch);
+      t.deleteAllObjects();
+      fill(t);
+    }
+    all.insertMany(batch);
+    // The writer dies with half its records published, stripe by stripe in order...
+    await stopIn(table, 'insertMany', [batch], { at: PUBLISHING, when: 'after', nth: 15, afterCommit: true });
+    // ...and a reader of its last stripe dies while repairing it.
+    const members = [...new Set(batch.map((o) => stripeOf(o[0])))];
+    const last = batch.find((o) => stripeOf(o[0]) === Math.max(...members))![0];
+    await stopIn(table, 'lookup', [last], step);
+    await expectRecovered(table, all, members);
+  });
+});
+
 describe.each(TYPES)('deleteAllObjects over 16 stripes, its writer terminated (%s)', (type) => {
   const steps: Array<[string, Step, Outcome]> = [
     ['just before the commit', { at: 'Transaction.commit', when: 'before', nth: 1 }, 'none'],

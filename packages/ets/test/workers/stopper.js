@@ -4,7 +4,8 @@
 //
 // workerData: { handle, op, args, at, when, nth, afterCommit }
 // - at: 'Class.method' or a list of them (Transaction, Stripe, HashIndex,
-//   OrderIndex, RecordHeap, TableMemory); calls to any of them count together
+//   OrderIndex, RecordHeap, TableMemory, Table, Int32Array); calls to any of
+//   them count together
 // - when: 'before' or 'after' the nth counted call
 // - afterCommit: count only calls made after Transaction.commit returned
 // Posts { type: 'holding' } when frozen, or { type: 'finished' } if the
@@ -17,6 +18,8 @@ const classes = {
   OrderIndex: require('../../dist/order-index.js').OrderIndex,
   RecordHeap: require('../../dist/record-heap.js').RecordHeap,
   TableMemory: require('../../dist/memory.js').TableMemory,
+  Table: require('../../dist/table.js').Table,
+  Int32Array,
 };
 
 run(({ handle, op, args, at, when, nth, afterCommit }, { Ets }) => {
