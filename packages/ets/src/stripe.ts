@@ -32,6 +32,7 @@ import {
   S_LOCK,
   S_OBJECTS,
   S_REPAIRS,
+  S_TX,
   STRIPE_WORDS,
   TUPLE,
   align8,
@@ -103,15 +104,22 @@ export class Stripe {
 
   private acquire(): void {
     const mutex = this.lock.writerLock;
-    // Once some thread has died, a taken lock may be one of several a dead
-    // writer held (a multi-stripe write): steal it now rather than after the
-    // mutex's recovery wait, which would add up stripe after stripe.
-    if (!mutex.tryLock() && !(this.registry !== undefined && this.registry.deaths !== 0 && mutex.tryRecover())) {
+    // A stripe taken by a multi-stripe write (S_TX set) may be one of several
+    // a dead writer held: steal it now rather than after the mutex's recovery
+    // wait, which would add up stripe after stripe. (Only then: asking the
+    // registry costs microseconds, too much for every contended acquire.)
+    const registry = this.registry;
+    if (!mutex.tryLock() && !(registry !== undefined && this.inTransaction() && registry.deaths !== 0 && mutex.tryRecover())) {
       if (isMainThread) mutex.lockSpin(MAIN_THREAD_LOCK_TIMEOUT_MS);
       else mutex.lock();
     }
     // Another thread may have grown the arena (and put this stripe's chunks past our views).
     this.mem.refresh();
+  }
+
+  /** Whether a multi-stripe write holds (or held) this stripe; a hint, read without the lock. */
+  private inTransaction(): boolean {
+    return Atomics.load(this.ctl, this.base + S_TX) !== 0;
   }
 
   private repairIfNeeded(): void {
