@@ -10,6 +10,7 @@ import { extendsProbe } from './key-codec';
  * and an impossible state is reported as ANOMALY rather than followed.
  */
 import { INDEX_HEADER_WORDS, MIN_INDEX_CAPACITY, RECORD_HEADER, R_HASH, S_INDEX, S_KEYS } from './layout';
+import { swapBlock } from './in-flight';
 import type { TableMemory } from './memory';
 
 export const ANOMALY = -1;
@@ -133,6 +134,16 @@ export class HashIndex {
     return this.rebuildInto(next);
   }
 
+  /** Unpublishes every key at once (their records are the caller's to free). */
+  clear(): void {
+    const block = this.ctl[this.base + S_INDEX]!;
+    if (block === 0) return;
+    const i32 = this.mem.i32;
+    const slots = (block >> 2) + INDEX_HEADER_WORDS;
+    for (let s = 0, cap = i32[block >> 2]!; s < cap; s++) Atomics.store(i32, slots + s * 2 + 1, 0);
+    this.ctl[this.base + S_KEYS] = 0;
+  }
+
   /** Calls `fn(off, slot)` for every occupied slot, in slot order. */
   forEach(fn: (off: number, slot: number) => void): void {
     const block = this.ctl[this.base + S_INDEX]!;
@@ -184,44 +195,36 @@ export class HashIndex {
     return -1;
   }
 
-  /** Refills the index from scratch with `entries` (repair). Keeps the block if it is big enough. */
+  /**
+   * Refills the index from scratch with `entries` (repair), keeping at least
+   * its capacity (room a dead writer reserved is still promised). Into a new
+   * block, so that a repairer dying here too leaves the old index whole; in
+   * place only when the table is too full for one.
+   */
   rebuild(entries: ReadonlyArray<readonly [number, number]>): boolean {
     const block = this.ctl[this.base + S_INDEX]!;
+    if (block === 0 && entries.length === 0) return true; // a stripe that never held a key has no index
     const cap = block === 0 ? 0 : this.mem.i32[block >> 2]!;
     let want = MIN_INDEX_CAPACITY;
     while (entries.length * 4 > want * 3) want *= 2;
-    if (cap >= want) {
-      this.fill(block, cap, entries);
-      return true;
-    }
-    const fresh = this.allocBlock(want);
-    if (fresh === 0) return false;
-    this.fill(fresh, want, entries);
-    Atomics.store(this.ctl, this.base + S_INDEX, fresh);
-    if (block !== 0) this.mem.free(block);
+    const size = Math.max(cap, want);
+    if (this.swap(size, (fresh) => this.fill(fresh, size, entries))) return true;
+    if (cap < want) return false;
+    this.fill(block, cap, entries);
     return true;
   }
 
   private rebuildInto(cap: number): boolean {
-    const block = this.allocBlock(cap);
-    if (block === 0) return false;
     const entries: Array<readonly [number, number]> = [];
     const i32 = this.mem.i32;
-    this.forEach((off, s) => {
-      const old = this.ctl[this.base + S_INDEX]!;
-      entries.push([i32[(old >> 2) + INDEX_HEADER_WORDS + s * 2]!, off]);
-    });
-    this.fill(block, cap, entries);
     const old = this.ctl[this.base + S_INDEX]!;
-    Atomics.store(this.ctl, this.base + S_INDEX, block);
-    if (old !== 0) this.mem.free(old);
-    return true;
+    this.forEach((off, s) => entries.push([i32[(old >> 2) + INDEX_HEADER_WORDS + s * 2]!, off]));
+    return this.swap(cap, (fresh) => this.fill(fresh, cap, entries));
   }
 
-  private allocBlock(cap: number): number {
-    const bytes = (INDEX_HEADER_WORDS + cap * 2) * 4;
-    const block = this.mem.tryAlloc(bytes);
-    return block ?? 0;
+  /** A new block of `cap` slots, filled, published and the old one freed (crash-safe: see in-flight.ts). */
+  private swap(cap: number, fill: (block: number) => void): boolean {
+    return swapBlock(this.ctl, this.base, this.mem, this.base + S_INDEX, (INDEX_HEADER_WORDS + cap * 2) * 4, fill);
   }
 
   private fill(block: number, cap: number, entries: ReadonlyArray<readonly [number, number]>): void {

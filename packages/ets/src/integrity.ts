@@ -3,19 +3,56 @@
  * the structures a writer maintains must agree with each other exactly.
  */
 import { compareBytes, skipKey } from './key-codec';
-import { BIG, CHUNK_HEADER, CLASSES, FLAG_MASK, R_HASH, R_LINK, RECORD_HEADER, S_FREE, S_FREE_HEADS, S_KEYS, S_LIVE, S_OBJECTS, USED } from './layout';
+import {
+  BIG,
+  CHUNK_HEADER,
+  CLASSES,
+  FLAG_MASK,
+  R_HASH,
+  R_LINK,
+  RECORD_HEADER,
+  S_DOOMED,
+  S_FREE,
+  S_FREE_HEADS,
+  S_FRESH,
+  S_INDEX,
+  S_KEYS,
+  S_LIVE,
+  S_OBJECTS,
+  S_OLD,
+  S_ORDER,
+  S_PLAN,
+  S_TX,
+  S_TX_MEMBERS,
+  USED,
+} from './layout';
 import type { Stripe } from './stripe';
 import { ValueReader } from './value-reader';
 
 export class IntegrityError extends Error {
-  constructor(stripe: number, message: string) {
-    super(`stripe ${stripe}: ${message}`);
+  /** `stripe`: the stripe at fault, or null for the table as a whole. */
+  constructor(stripe: number | null, message: string) {
+    super(stripe === null ? message : `stripe ${stripe}: ${message}`);
     this.name = 'IntegrityError';
   }
 }
 
-/** Throws IntegrityError on the first disagreement (the caller holds the stripe's lock). */
-export function checkStripe(stripe: Stripe, n: number, bag: boolean): void {
+/** Stripe words that name work in flight: all 0 between writes. */
+const IN_FLIGHT: ReadonlyArray<readonly [number, string]> = [
+  [S_FRESH, 'S_FRESH'],
+  [S_OLD, 'S_OLD'],
+  [S_DOOMED, 'S_DOOMED'],
+  [S_TX, 'S_TX'],
+  [S_PLAN, 'S_PLAN'],
+  [S_TX_MEMBERS, 'S_TX_MEMBERS'],
+];
+
+/**
+ * Throws IntegrityError on the first disagreement (the caller holds the
+ * stripe's lock). Returns how many arena blocks the stripe owns (chunks,
+ * index and order blocks, BIG records), for the caller's leak check.
+ */
+export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
   const fail = (message: string): never => {
     throw new IntegrityError(n, message);
   };
@@ -25,8 +62,11 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): void {
   const u8 = mem.u8;
   const ctl = stripe.ctl;
   const reader = new ValueReader();
+  for (const [word, name] of IN_FLIGHT) if (ctl[stripe.base + word] !== 0) fail(`${name} is ${ctl[stripe.base + word]} with no write in flight`);
+  let arenaBlocks = 0;
   const blocks = new Map<number, number>();
   const walked = stripe.heap.forEachChunk((chunk, _size, top) => {
+    arenaBlocks++;
     for (let b = chunk + CHUNK_HEADER; b < chunk + top; ) {
       const size = i32[b >> 2]! & ~FLAG_MASK;
       if (size < 16 || b + size > chunk + top) fail(`chunk ${chunk}: block ${b} has size ${size}`);
@@ -53,6 +93,7 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): void {
       if (live.has(cur)) fail(`record ${cur} is reachable twice`);
       if ((w0 & USED) === 0) fail(`record ${cur} is published but not marked used`);
       if ((w0 & BIG) === 0 && blocks.get(cur) !== (w0 & ~FLAG_MASK)) fail(`record ${cur} is not a block of this stripe's chunks`);
+      if ((w0 & BIG) !== 0) arenaBlocks++;
       if (i32[(cur >> 2) + R_HASH] !== h) fail(`record ${cur} in a chain of hash ${h} has hash ${i32[(cur >> 2) + R_HASH]}`);
       if (compareBytes(u8, cur + RECORD_HEADER, cur + RECORD_HEADER + kb.length, kb, 0, kb.length) !== 0) fail(`record ${cur} has another key than its chain`);
       const end = cur + (w0 & ~FLAG_MASK) - (i32[(cur >> 2) + R_LINK]! & FLAG_MASK);
@@ -99,4 +140,7 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): void {
       prev = off;
     }
   }
+  if (ctl[stripe.base + S_INDEX] !== 0) arenaBlocks++;
+  if (ctl[stripe.base + S_ORDER] !== 0) arenaBlocks++;
+  return arenaBlocks;
 }

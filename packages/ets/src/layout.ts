@@ -22,6 +22,10 @@
  * linear probing, record 0 = empty.
  *
  * Order block (ordered_set): [capacity, count], then record offsets sorted by key.
+ *
+ * Plan block (a multi-object write's records on one stripe; a chunk block, or
+ * its own arena block when BIG): [size | USED (| BIG), count], then count
+ * record offsets (0 = none).
  */
 export const MAGIC = 0x31535445; // 'ETS1'
 
@@ -37,8 +41,6 @@ export const H_DELETED = 6;
 export const H_OWNER_NODE = 7;
 export const H_OWNER_ID = 8;
 export const H_OWNER_SEQ = 9;
-/** Arena offset of an in-flight batch descriptor (multi-stripe insert), 0 if none. */
-export const H_BATCH = 10;
 export const H_MAX_BYTES = 11;
 /** Id shared by every thread's view of the table (for names and messages). */
 export const H_TABLE_ID = 12;
@@ -64,10 +66,27 @@ export const S_ORDER = 15;
 export const S_REPAIRS = 16;
 /** Bytes of chunks this stripe holds (records, free blocks, unused tails). */
 export const S_CHUNK_BYTES = 17;
+// Words that let `repair` finish or undo what a dead writer was doing (0 when no write is in flight):
+/** An arena block the writer has taken and not yet linked (chunk, index or order block, big record). */
+export const S_FRESH = 18;
+/** An arena block the writer has unlinked and not yet freed (the old index or order block). */
+export const S_OLD = 19;
+/** First record of a chain being unpublished and freed, when the chain holds a BIG record. */
+export const S_DOOMED = 20;
+/** This stripe's part in a multi-object write (see transaction.ts). */
+export const S_TX = 21;
+/** This stripe's plan in that write: a block listing the records to publish, or PLAN_CLEAR. */
+export const S_PLAN = 22;
+/** As the first stripe of a multi-object write: its sequence number, ... */
+export const S_TX_SEQ = 23;
 export const S_FREE_HEADS = 24;
 /** Size classes: 16, 24, ..., MAX_SMALL_RECORD bytes. */
 export const MAX_SMALL_RECORD = 512;
 export const CLASSES = (MAX_SMALL_RECORD - 16) / 8 + 1;
+/** ... the sequence number once committed (the commit is one store of it), ... */
+export const S_TX_COMMIT = S_FREE_HEADS + CLASSES;
+/** ... and the stripes taking part (a bit per stripe). */
+export const S_TX_MEMBERS = S_TX_COMMIT + 1;
 export const STRIPE_WORDS = 96;
 
 // ---- records ----
@@ -87,6 +106,11 @@ export const C_TOP = 2;
 export const CHUNK_HEADER = 16;
 export const MIN_CHUNK = 1024;
 export const MAX_CHUNK = 64 * 1024;
+
+// ---- plans ----
+export const PLAN_HEADER_WORDS = 2;
+/** S_PLAN of a stripe that a committed transaction empties (deleteAllObjects); never a block offset. */
+export const PLAN_CLEAR = 1;
 
 // ---- index and order blocks ----
 export const INDEX_HEADER_WORDS = 2;

@@ -46,7 +46,28 @@ export class TableMemory {
     return offset;
   }
 
+  /**
+   * `tryAlloc` that records the block in `view[index]` as the arena hands it
+   * out, so a writer that dies right after still leaves it findable.
+   */
+  tryAllocInto(size: number, view: Int32Array, index: number): number | null {
+    let offset: number | null;
+    try {
+      offset = this.arena.tryAllocInto(size, view, index);
+    } catch (error) {
+      if (error instanceof OutOfMemoryError) return null;
+      throw error;
+    }
+    if (offset !== null && offset + size > this.length) this.refresh();
+    return offset;
+  }
+
   free(offset: number): void {
     this.arena.free(offset);
+  }
+
+  /** Frees the block `view[index]` names and stores `next` there, as one step a dying writer cannot split. */
+  freeFrom(view: Int32Array, index: number, next = 0): void {
+    this.arena.freeFrom(view, index, next);
   }
 }

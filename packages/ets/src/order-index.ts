@@ -11,6 +11,7 @@ import { extendsProbe } from './key-codec';
  * hash index.
  */
 import { ORDER_HEADER_WORDS, RECORD_HEADER, S_ORDER } from './layout';
+import { swapBlock } from './in-flight';
 import type { TableMemory } from './memory';
 
 const MIN_CAPACITY = 8;
@@ -90,15 +91,12 @@ export class OrderIndex {
     if (count + extra <= cap) return true;
     let next = Math.max(MIN_CAPACITY, cap * 2);
     while (next < count + extra) next *= 2;
-    const fresh = this.mem.tryAlloc((ORDER_HEADER_WORDS + next) * 4);
-    if (fresh === null) return false;
-    const w = this.mem.i32;
-    w[fresh >> 2] = next;
-    w[(fresh >> 2) + 1] = count;
-    if (count > 0) w.copyWithin((fresh >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS + count);
-    Atomics.store(this.ctl, this.base + S_ORDER, fresh);
-    if (block !== 0) this.mem.free(block);
-    return true;
+    return swapBlock(this.ctl, this.base, this.mem, this.base + S_ORDER, (ORDER_HEADER_WORDS + next) * 4, (fresh) => {
+      const w = this.mem.i32;
+      w[fresh >> 2] = next;
+      w[(fresh >> 2) + 1] = count;
+      if (count > 0) w.copyWithin((fresh >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS + count);
+    });
   }
 
   /** Inserts at `pos`; `reserve` must have made room. */
@@ -119,6 +117,11 @@ export class OrderIndex {
     const count = i32[(block >> 2) + 1]!;
     i32.copyWithin(first + pos, first + pos + 1, first + count);
     i32[(block >> 2) + 1] = count - 1;
+  }
+
+  clear(): void {
+    const block = this.ctl[this.base + S_ORDER]!;
+    if (block !== 0) this.mem.i32[(block >> 2) + 1] = 0;
   }
 
   replaceAt(pos: number, off: number): void {

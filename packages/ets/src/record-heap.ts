@@ -12,7 +12,8 @@
  * Every store is ordered so that the chunk walk stays valid if the writer dies
  * between any two of them (a block header is written before the chunk top that
  * exposes it). Free lists and byte counts are derived data: `repair` rebuilds
- * them from the walk.
+ * them from the walk. Arena blocks (chunks, BIG records) are named by a word
+ * from the moment the arena hands them out (see in-flight.ts).
  */
 import {
   BIG,
@@ -31,6 +32,7 @@ import {
   S_CHUNKS,
   S_FREE,
   S_FREE_HEADS,
+  S_FRESH,
   USED,
 } from './layout';
 import type { TableMemory } from './memory';
@@ -46,10 +48,15 @@ export class RecordHeap {
     private readonly mem: TableMemory,
   ) {}
 
-  /** A block of `size` bytes (a multiple of 8, at least 16) with USED (and BIG) set; 0 when the table is full. */
-  alloc(size: number): number {
+  /**
+   * A block of `size` bytes (a multiple of 8, at least 16) with USED (and BIG)
+   * set; 0 when the table is full. A BIG block (its own arena block) is
+   * recorded in `view[index]` as the arena hands it out; small blocks are not
+   * (the chunk walk finds them).
+   */
+  alloc(size: number, view: Int32Array, index: number): number {
     if (size > MAX_SMALL_RECORD) {
-      const off = this.mem.tryAlloc(size);
+      const off = this.mem.tryAllocInto(size, view, index);
       if (off === null) return 0;
       this.mem.i32[off >> 2] = size | USED | BIG;
       return off;
@@ -67,16 +74,23 @@ export class RecordHeap {
     return this.bump(size) || this.split(size) || this.newChunk(size);
   }
 
+  /** Frees a small block (a BIG one must be freed through the word that names it: `freeFrom`). */
   free(off: number): void {
-    const i32 = this.mem.i32;
-    const w0 = i32[off >> 2]!;
-    const size = w0 & ~FLAG_MASK;
+    const w0 = this.mem.i32[off >> 2]!;
+    if ((w0 & BIG) !== 0) throw new Error(`internal: BIG block ${off} freed without the word that names it`);
+    this.push(off, w0 & ~FLAG_MASK);
+  }
+
+  /** Frees the block `view[index]` names and leaves `next` there (for a BIG block, in one arena step). */
+  freeFrom(view: Int32Array, index: number, next = 0): void {
+    const off = view[index]!;
+    const w0 = this.mem.i32[off >> 2]!;
     if ((w0 & BIG) !== 0) {
-      i32[off >> 2] = size | BIG;
-      this.mem.free(off);
+      this.mem.freeFrom(view, index, next);
       return;
     }
-    this.push(off, size);
+    view[index] = next;
+    this.push(off, w0 & ~FLAG_MASK);
   }
 
   /** Bytes inside chunks that hold no record: free blocks and the current chunk's unused tail. */
@@ -200,7 +214,7 @@ export class RecordHeap {
       const request = Math.max(want, needed);
       // Exact arena size classes: powers of two below 32 KiB, 64 KiB minus the arena's block header above.
       usable = request >= MAX_CHUNK ? MAX_CHUNK - 8 : pow2AtLeast(request);
-      chunk = this.mem.tryAlloc(usable);
+      chunk = this.mem.tryAllocInto(usable, ctl, this.base + S_FRESH);
       if (chunk !== null) break;
       if (request <= needed || want <= MIN_CHUNK) return 0;
       want >>= 1;
@@ -212,6 +226,7 @@ export class RecordHeap {
     i32[(chunk >> 2) + C_TOP] = CHUNK_HEADER;
     i32[(chunk >> 2) + 3] = 0;
     ctl[this.base + S_CHUNKS] = chunk;
+    ctl[this.base + S_FRESH] = 0; // linked: the chunk walk finds it now
     ctl[this.base + S_CHUNK_BYTES] += usable;
     if (old !== 0) {
       // The old chunk's tail (shorter than `size`, so within the size classes) becomes a free block.

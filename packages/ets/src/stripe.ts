@@ -11,32 +11,36 @@
  *
  * The hash index (with bag chains) is the truth about what the stripe holds;
  * every publish is one atomic store there. When a stripe's mutex is stolen
- * from a dead thread, `repair` rebuilds everything else (order, free lists,
- * counters) from it and from a walk of the stripe's chunks.
+ * from a dead thread, `repair` (repair.ts) finishes or undoes what the thread
+ * was doing and rebuilds everything else (order, free lists, counters) from
+ * the index and from a walk of the stripe's chunks.
  */
 import { SeqLock, type ThreadRegistry } from '@erlmcp/shm';
 import { isMainThread } from 'node:worker_threads';
 import { HashIndex } from './hash-index';
-import { compareBytes, skipKey } from './key-codec';
 import {
   BIG,
   FLAG_MASK,
-  MAX_SMALL_RECORD,
+  HEADER_WORDS,
   RECORD_HEADER,
   R_HASH,
   R_LINK,
+  S_DOOMED,
+  S_FRESH,
   S_KEYS,
   S_LIVE,
   S_LOCK,
   S_OBJECTS,
   S_REPAIRS,
+  S_TX,
+  STRIPE_WORDS,
   TUPLE,
-  USED,
   align8,
 } from './layout';
 import type { TableMemory } from './memory';
 import { OrderIndex } from './order-index';
 import { RecordHeap } from './record-heap';
+import { repair, type Replayer } from './repair';
 
 /** How long the main thread spins for a stripe before giving up (workers block). */
 export const MAIN_THREAD_LOCK_TIMEOUT_MS = 5000;
@@ -49,14 +53,20 @@ export class Stripe {
   /** Word index of the sequence number in the control buffer. */
   readonly seqIndex: number;
 
+  /** Stripe number (0-based). */
+  readonly number: number;
+
   constructor(
     readonly ctl: Int32Array,
     readonly base: number,
     readonly mem: TableMemory,
     ordered: boolean,
-    private readonly bag: boolean,
-    registry: ThreadRegistry | undefined,
+    /** bag or duplicate_bag: records of one key chain through R_LINK. */
+    readonly bag: boolean,
+    private readonly registry: ThreadRegistry | undefined,
+    private readonly replayer: Replayer,
   ) {
+    this.number = (base - HEADER_WORDS) / STRIPE_WORDS;
     this.lock = new SeqLock(ctl, base + S_LOCK, { registry });
     this.seqIndex = base + S_LOCK;
     this.heap = new RecordHeap(ctl, base, mem);
@@ -94,7 +104,12 @@ export class Stripe {
 
   private acquire(): void {
     const mutex = this.lock.writerLock;
-    if (!mutex.tryLock()) {
+    // A stripe taken by a multi-stripe write (S_TX set) may be one of several
+    // a dead writer held: steal it now rather than after the mutex's recovery
+    // wait, which would add up stripe after stripe. (Only then: asking the
+    // registry costs microseconds, too much for every contended acquire.)
+    const registry = this.registry;
+    if (!mutex.tryLock() && !(registry !== undefined && this.inTransaction() && registry.deaths !== 0 && mutex.tryRecover())) {
       if (isMainThread) mutex.lockSpin(MAIN_THREAD_LOCK_TIMEOUT_MS);
       else mutex.lock();
     }
@@ -102,9 +117,14 @@ export class Stripe {
     this.mem.refresh();
   }
 
+  /** Whether a multi-stripe write holds (or held) this stripe; a hint, read without the lock. */
+  private inTransaction(): boolean {
+    return Atomics.load(this.ctl, this.base + S_TX) !== 0;
+  }
+
   private repairIfNeeded(): void {
     if (!this.lock.writerLock.inconsistent) return;
-    this.repair();
+    repair(this, this.replayer);
     this.lock.writerLock.markConsistent();
   }
 
@@ -130,12 +150,14 @@ export class Stripe {
 
   /**
    * Writes a record (not yet published): header, key encoding, tuple bytes.
-   * Returns its offset, or 0 when the table is full.
+   * Returns its offset, or 0 when the table is full. A BIG record is named by
+   * `view[index]` from the moment it is allocated: S_FRESH by default, a
+   * transaction's plan entry for a multi-object write.
    */
-  writeRecord(h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean): number {
+  writeRecord(h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, view = this.ctl, index = this.base + S_FRESH): number {
     const total = RECORD_HEADER + kl + tuple.length;
     const size = align8(Math.max(total, 16));
-    const off = this.heap.alloc(size);
+    const off = this.heap.alloc(size, view, index);
     if (off === 0) return 0;
     const i32 = this.mem.i32;
     const u8 = this.mem.u8;
@@ -148,17 +170,12 @@ export class Stripe {
     return off;
   }
 
-  /** Counts a published record. */
+  /** Counts a record just published (a BIG one is no longer in flight). */
   added(off: number): void {
+    const w0 = this.mem.i32[off >> 2]!;
     this.ctl[this.base + S_OBJECTS]++;
-    this.ctl[this.base + S_LIVE] += this.mem.i32[off >> 2]! & ~FLAG_MASK;
-  }
-
-  /** Uncounts and frees an unpublished (or just unpublished) record. */
-  removed(off: number): void {
-    this.ctl[this.base + S_OBJECTS]--;
-    this.ctl[this.base + S_LIVE] -= this.mem.i32[off >> 2]! & ~FLAG_MASK;
-    this.heap.free(off);
+    this.ctl[this.base + S_LIVE] += w0 & ~FLAG_MASK;
+    if ((w0 & BIG) !== 0 && this.ctl[this.base + S_FRESH] === off) this.ctl[this.base + S_FRESH] = 0;
   }
 
   /** Next record of the same key (bags), 0 at the end of the chain. */
@@ -172,65 +189,28 @@ export class Stripe {
     Atomics.store(i32, (off >> 2) + R_LINK, next | (i32[(off >> 2) + R_LINK]! & FLAG_MASK));
   }
 
-  // ---- repair ----------------------------------------------------------------
+  // ---- unpublishing ---------------------------------------------------------
 
   /**
-   * Rebuilds the stripe after its mutex was stolen from a dead writer. Keeps
-   * every record the hash index (and its chains) still reaches, drops index
-   * entries that do not point at a record of theirs, then rebuilds the order,
-   * the free lists and the counters. A record that was written but never
-   * published goes back to the free lists.
+   * Before records are unpublished: if any of them is BIG (the chain from
+   * `head` when `chain`, else `head` alone), S_DOOMED names `head`, so that a
+   * repair can still free what is unpublished and not yet freed.
    */
-  repair(): void {
-    const mem = this.mem;
-    mem.refresh();
-    const i32 = mem.i32;
-    const starts = this.heap.blockStarts();
-    const isRecord = (off: number, h: number): boolean => {
-      if (off <= 0 || off % 8 !== 0 || off + 16 > mem.length) return false;
-      const w0 = i32[off >> 2]!;
-      const size = w0 & ~FLAG_MASK;
-      if ((w0 & USED) === 0 || i32[(off >> 2) + R_HASH] !== h || off + size > mem.length) return false;
-      if ((w0 & BIG) === 0) return starts.has(off);
-      if (size <= MAX_SMALL_RECORD) return false;
-      try {
-        return mem.arena.usableSize(off) >= size;
-      } catch {
-        return false;
+  doom(head: number, chain: boolean): void {
+    const i32 = this.mem.i32;
+    for (let cur = head; cur !== 0; cur = chain ? this.link(cur) : 0) {
+      if ((i32[cur >> 2]! & BIG) !== 0) {
+        this.ctl[this.base + S_DOOMED] = head;
+        return;
       }
-    };
-    const live = new Set<number>();
-    const heads: Array<readonly [number, number]> = [];
-    let liveBytes = 0;
-    this.index.forEach((off) => {
-      const h = i32[(off >> 2) + R_HASH]!;
-      if (live.has(off) || !isRecord(off, h)) return;
-      heads.push([h, off]);
-      let prev = off;
-      for (;;) {
-        live.add(prev);
-        liveBytes += i32[prev >> 2]! & ~FLAG_MASK;
-        if (!this.bag) break;
-        const next = this.link(prev);
-        if (next === 0) break;
-        if (live.has(next) || !isRecord(next, h)) {
-          this.setLink(prev, 0);
-          break;
-        }
-        prev = next;
-      }
-    });
-    this.index.rebuild(heads);
-    if (this.order !== null) {
-      const u8 = mem.u8;
-      const keyEnd = (off: number): number => skipKey(u8, off + RECORD_HEADER, off + (i32[off >> 2]! & ~FLAG_MASK));
-      const sorted = heads.map(([, off]) => off);
-      sorted.sort((a, b) => compareBytes(u8, a + RECORD_HEADER, keyEnd(a), u8, b + RECORD_HEADER, keyEnd(b)));
-      this.order.rebuild(sorted);
     }
-    this.heap.rebuild(live);
-    this.ctl[this.base + S_OBJECTS] = live.size;
-    this.ctl[this.base + S_LIVE] = liveBytes;
-    this.ctl[this.base + S_REPAIRS]++;
+  }
+
+  /** Uncounts and frees an unpublished record; `next` is the rest of a doomed chain (0 at its end). */
+  release(off: number, next: number): void {
+    this.ctl[this.base + S_OBJECTS]--;
+    this.ctl[this.base + S_LIVE] -= this.mem.i32[off >> 2]! & ~FLAG_MASK;
+    if (this.ctl[this.base + S_DOOMED] === off) this.heap.freeFrom(this.ctl, this.base + S_DOOMED, next);
+    else this.heap.free(off);
   }
 }

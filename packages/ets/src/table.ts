@@ -7,10 +7,11 @@ import { currentPid, Pid } from '@erlmcp/otp';
 import type { Arena, ThreadRegistry } from '@erlmcp/shm';
 import { AccessDeniedError, BadArgError, NoSuchKeyError, TableDeletedError, TableFullError } from './errors';
 import { ANOMALY } from './hash-index';
-import { checkStripe } from './integrity';
+import { checkStripe, IntegrityError } from './integrity';
 import { skipKey } from './key-codec';
 import {
   ACCESSES,
+  BIG,
   F_NAMED,
   F_READ_CONCURRENCY,
   F_WRITE_CONCURRENCY,
@@ -26,6 +27,7 @@ import {
   H_STRIPES,
   H_TABLE_ID,
   H_TYPE,
+  R_HASH,
   R_LINK,
   RECORD_HEADER,
   TUPLE,
@@ -37,8 +39,10 @@ import {
 import { bindingList, CompiledSpec, matchPattern, NO_MATCH, type MatchSpec, type Pattern } from './match-spec';
 import { TableMemory } from './memory';
 import { Snapshot } from './snapshot';
+import type { Replayer } from './repair';
 import { Stripe } from './stripe';
 import { termEquals } from './terms';
+import { Transaction } from './transaction';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
 import { assertEncodable, packValue } from './value-codec';
@@ -107,7 +111,12 @@ export class Table<T extends Tuple = Tuple> {
     this.mem = new TableMemory(arena);
     const n = ctl[H_STRIPES]!;
     this.shift = n === 1 ? 0 : 32 - Math.log2(n);
-    this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry));
+    // What a repair replays a dead writer's committed transaction with.
+    const replayer: Replayer = {
+      publishPlanned: (stripe, rec, view, index) => this.publishPlanned(stripe, rec, view, index),
+      clearStripe: (stripe) => this.clearStripe(stripe),
+    };
+    this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry, replayer));
     this.codec = new TupleCodec(this.keyPos);
   }
 
@@ -376,20 +385,24 @@ export class Table<T extends Tuple = Tuple> {
   }
 
   /**
-   * Checks every stripe's structures against each other and the arena's heap
-   * (O(table); for tests and diagnostics). Throws IntegrityError.
+   * Checks every stripe's structures against each other and the arena's heap,
+   * and that every live arena block belongs to a stripe (nothing leaked).
+   * Holds every stripe meanwhile (O(table); for tests and diagnostics).
+   * Throws IntegrityError.
    */
   check(): void {
     this.checkAlive('check');
-    this.stripes.forEach((stripe, n) => {
-      stripe.readLock();
-      try {
-        checkStripe(stripe, n, this.bag);
-      } finally {
-        stripe.readUnlock();
-      }
-    });
-    this.arena.check();
+    let n = 0;
+    try {
+      for (; n < this.stripes.length; n++) this.stripes[n]!.readLock();
+      let owned = 0;
+      this.stripes.forEach((stripe, s) => (owned += checkStripe(stripe, s, this.bag)));
+      this.arena.check();
+      const live = this.arena.stats().liveBlocks;
+      if (live !== owned) throw new IntegrityError(null, `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`);
+    } finally {
+      while (n-- > 0) this.stripes[n]!.readUnlock();
+    }
   }
 
   /** Number of objects (sum over stripes; exact when no write is in flight). */
@@ -490,22 +503,23 @@ export class Table<T extends Tuple = Tuple> {
     return true;
   }
 
-  /** Empties the table (stripe by stripe). */
+  /** Empties the table, atomically (one transaction over every stripe). */
   deleteAllObjects(): true {
     this.checkWrite('deleteAllObjects');
-    for (const stripe of this.stripes) {
-      stripe.writeLock();
-      try {
-        const heads: number[] = [];
-        stripe.index.forEach((off) => heads.push(off));
-        for (const head of heads) {
-          const keyEnd = this.keyEndOf(head);
-          const key = this.mem.u8.slice(head + RECORD_HEADER, keyEnd);
-          this.unpublishKey(stripe, head, key, key.length);
-        }
-      } finally {
-        stripe.writeUnlock();
+    const stripes = this.stripes;
+    this.lockAll(stripes);
+    try {
+      const tx = new Transaction(stripes);
+      tx.begin();
+      for (const stripe of stripes) tx.planClear(stripe);
+      tx.commit();
+      for (const stripe of stripes) {
+        this.clearStripe(stripe);
+        tx.finish(stripe);
       }
+      tx.end();
+    } finally {
+      this.unlockAll(stripes);
     }
     return true;
   }
@@ -865,13 +879,14 @@ export class Table<T extends Tuple = Tuple> {
   /** Publishes a written record for a key whose current head is `head` (0: absent) in `slot`. */
   private publish(stripe: Stripe, head: number, slot: number, h: number, kb: Uint8Array, kl: number, rec: number): void {
     if (head > 0) {
+      stripe.doom(head, false);
       stripe.index.replace(slot, rec);
       if (stripe.order !== null) {
         const pos = stripe.order.search(kb, kl);
         stripe.order.replaceAt(pos, rec);
       }
       stripe.added(rec);
-      stripe.removed(head);
+      stripe.release(head, 0);
       return;
     }
     stripe.index.publish(slot, h, rec);
@@ -882,6 +897,7 @@ export class Table<T extends Tuple = Tuple> {
   /** Unpublishes the key whose chain starts at `head`, then frees its records. */
   private unpublishKey(stripe: Stripe, head: number, kb: Uint8Array, kl: number): void {
     const slot = stripe.index.slotOf(head);
+    stripe.doom(head, this.bag);
     if (stripe.order !== null) {
       const pos = stripe.order.search(kb, kl);
       if (stripe.order.equal) stripe.order.removeAt(pos);
@@ -889,8 +905,40 @@ export class Table<T extends Tuple = Tuple> {
     stripe.index.remove(slot);
     for (let cur = head; cur !== 0; ) {
       const next = this.bag ? stripe.link(cur) : 0;
-      stripe.removed(cur);
+      stripe.release(cur, next);
       cur = next;
+    }
+  }
+
+  /**
+   * Unpublishes and frees every record of the stripe (write-locked). Keys
+   * holding a BIG record go one by one (their blocks are freed through
+   * S_DOOMED); the others are unpublished at once, after which the chunk walk
+   * would find their records if the writer died before freeing them.
+   */
+  private clearStripe(stripe: Stripe): void {
+    const heads: number[] = [];
+    stripe.index.forEach((off) => heads.push(off));
+    const i32 = this.mem.i32;
+    const small: number[] = [];
+    for (const head of heads) {
+      let hasBig = false;
+      for (let cur = head; cur !== 0 && !hasBig; cur = this.bag ? stripe.link(cur) : 0) hasBig = (i32[cur >> 2]! & BIG) !== 0;
+      if (!hasBig) {
+        small.push(head);
+        continue;
+      }
+      const key = this.mem.u8.slice(head + RECORD_HEADER, this.keyEndOf(head));
+      this.unpublishKey(stripe, head, key, key.length);
+    }
+    stripe.order?.clear();
+    stripe.index.clear();
+    for (const head of small) {
+      for (let cur = head; cur !== 0; ) {
+        const next = this.bag ? stripe.link(cur) : 0;
+        stripe.release(cur, next);
+        cur = next;
+      }
     }
   }
 
@@ -912,12 +960,14 @@ export class Table<T extends Tuple = Tuple> {
             this.unpublishKey(stripe, cur, kb, kl);
             return removed + 1;
           }
+          stripe.doom(cur, false);
           stripe.index.replace(stripe.index.slotOf(first), next);
           first = next;
         } else {
+          stripe.doom(cur, false);
           stripe.setLink(prev, next);
         }
-        stripe.removed(cur);
+        stripe.release(cur, 0);
         removed++;
       } else {
         prev = cur;
@@ -925,6 +975,24 @@ export class Table<T extends Tuple = Tuple> {
       cur = next;
     }
     return removed;
+  }
+
+  /** Whether records `a` and `b` (of one key, encoded in `kl` bytes) hold the same object; `object` is b's, if known. */
+  private sameRecord(a: number, b: number, kl: number, object?: unknown): boolean {
+    const i32 = this.mem.i32;
+    const wa = i32[a >> 2]!;
+    const wb = i32[b >> 2]!;
+    if ((wa & TUPLE) === 0 && (wb & TUPLE) === 0) {
+      const u8 = this.mem.u8;
+      const start = RECORD_HEADER + kl;
+      const len = (wa & ~FLAG_MASK) - (i32[(a >> 2) + R_LINK]! & FLAG_MASK) - start;
+      if (len === (wb & ~FLAG_MASK) - (i32[(b >> 2) + R_LINK]! & FLAG_MASK) - start) {
+        let i = 0;
+        while (i < len && u8[a + start + i] === u8[b + start + i]) i++;
+        if (i === len) return true;
+      }
+    }
+    return termEquals(this.decodeAt(a), object ?? this.decodeAt(b));
   }
 
   /** Whether the record at `off` holds the same object as the one being inserted. */
@@ -950,14 +1018,25 @@ export class Table<T extends Tuple = Tuple> {
   }
 
   /**
-   * Inserts encoded objects atomically: locks every stripe involved (in stripe
-   * order, so batches cannot deadlock), reserves and writes every record, and
-   * only then publishes them. Running out of memory frees what was written and
-   * publishes nothing. With `onlyNew`, returns false without writing if any key
-   * is present.
+   * Inserts encoded objects atomically, for other threads and across the
+   * writer's death: locks every stripe involved (in stripe order, so batches
+   * cannot deadlock), reserves room, writes every record unpublished into a
+   * per-stripe plan, commits (transaction.ts), and only then publishes.
+   * Running out of memory frees what was written and publishes nothing. With
+   * `onlyNew`, returns false without writing if any key is present.
    */
   private batch(encoded: EncodedObject[], objects: readonly T[], onlyNew: boolean): boolean {
+    if (!this.bag && encoded.length > 1) {
+      // Only the last object of a key survives in a set: write just that one
+      // (a plan never replaces its own records, which keeps replaying it simple).
+      const keep = lastOfEachKey(encoded);
+      if (keep !== null) {
+        encoded = keep.map((i) => encoded[i]!);
+        objects = keep.map((i) => objects[i]!);
+      }
+    }
     if (encoded.length === 0) return true;
+    if (encoded.length === 1) return this.insertOne(encoded[0]!, objects[0], onlyNew);
     const byStripe = new Map<Stripe, number[]>();
     encoded.forEach((e, i) => {
       const stripe = this.stripeOf(e.h);
@@ -965,48 +1044,102 @@ export class Table<T extends Tuple = Tuple> {
       if (list === undefined) byStripe.set(stripe, (list = []));
       list.push(i);
     });
-    const locked = [...byStripe.keys()].sort((a, b) => a.base - b.base);
-    const held: Stripe[] = [];
+    const members = [...byStripe.keys()].sort((a, b) => a.base - b.base);
+    this.lockAll(members);
     try {
-      for (const stripe of locked) {
-        stripe.writeLock();
-        held.push(stripe);
-      }
       if (onlyNew) {
         for (const e of encoded) if (this.stripeOf(e.h).index.find(e.h, e.key, e.key.length) > 0) return false;
       }
       for (const [stripe, list] of byStripe) this.reserve(stripe, list.length);
-      const records: number[] = new Array(encoded.length).fill(0);
-      for (let i = 0; i < encoded.length; i++) {
-        const e = encoded[i]!;
-        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole);
-        if (rec === 0) {
-          for (let j = 0; j < i; j++) this.stripeOf(encoded[j]!.h).heap.free(records[j]!);
+      const tx = new Transaction(members);
+      tx.begin();
+      // Word index (in the arena) of each object's plan entry.
+      const slots: number[] = new Array<number>(encoded.length);
+      for (const [stripe, list] of byStripe) {
+        const first = tx.plan(stripe, list.length);
+        if (first < 0) {
+          tx.abandon();
           this.full();
         }
-        records[i] = rec;
+        list.forEach((i, j) => (slots[i] = first + j));
       }
       for (let i = 0; i < encoded.length; i++) {
         const e = encoded[i]!;
-        const stripe = this.stripeOf(e.h);
-        this.publishWritten(stripe, e, records[i]!, objects[i]);
+        const rec = this.stripeOf(e.h).writeRecord(e.h, e.key, e.key.length, e.tuple, e.whole, this.mem.i32, slots[i]!);
+        if (rec === 0) {
+          tx.abandon();
+          this.full();
+        }
+        this.mem.i32[slots[i]!] = rec;
       }
+      tx.commit();
+      for (const stripe of members) {
+        for (const i of byStripe.get(stripe)!) this.publishPlanned(stripe, this.mem.i32[slots[i]!]!, this.mem.i32, slots[i]!, encoded[i], objects[i]);
+        tx.finish(stripe);
+      }
+      tx.end();
       return true;
     } finally {
-      for (let i = held.length - 1; i >= 0; i--) held[i]!.writeUnlock();
+      this.unlockAll(members);
     }
   }
 
-  /** Publishes a record written ahead by `batch`. */
-  private publishWritten(stripe: Stripe, e: EncodedObject, rec: number, object: unknown): void {
-    const kl = e.key.length;
-    const head = stripe.index.find(e.h, e.key, kl);
+  /** `batch` of one object: a plain insert (or insertNew). */
+  private insertOne(e: EncodedObject, object: unknown, onlyNew: boolean): boolean {
+    const stripe = this.stripeOf(e.h);
+    stripe.writeLock();
+    try {
+      if (onlyNew && stripe.index.find(e.h, e.key, e.key.length) > 0) return false;
+      this.reserve(stripe, 1);
+      this.put(stripe, e.h, e.key, e.key.length, e.tuple, e.whole, object);
+    } finally {
+      stripe.writeUnlock();
+    }
+    return true;
+  }
+
+  /** Write-locks `stripes` (in stripe order). */
+  private lockAll(stripes: readonly Stripe[]): void {
+    let n = 0;
+    try {
+      for (; n < stripes.length; n++) stripes[n]!.writeLock();
+    } catch (error) {
+      while (n-- > 0) stripes[n]!.writeUnlock();
+      throw error;
+    }
+  }
+
+  private unlockAll(stripes: readonly Stripe[]): void {
+    for (let i = stripes.length - 1; i >= 0; i--) stripes[i]!.writeUnlock();
+  }
+
+  /**
+   * Publishes a record a transaction planned (stripe write-locked, room
+   * reserved). Idempotent, since a repair replays plans: a record already
+   * published is left alone. A bag that already holds the same object frees
+   * the record instead, through its plan entry `view[index]`. `e` and
+   * `object` are what the writer encoded, when it is the writer calling.
+   */
+  private publishPlanned(stripe: Stripe, rec: number, view: Int32Array, index: number, e?: EncodedObject, object?: unknown): void {
+    let h: number;
+    let kb: Uint8Array;
+    if (e !== undefined) {
+      h = e.h;
+      kb = e.key;
+    } else {
+      h = this.mem.i32[(rec >> 2) + R_HASH]!;
+      kb = this.mem.u8.slice(rec + RECORD_HEADER, this.keyEndOf(rec));
+    }
+    const kl = kb.length;
+    const head = stripe.index.find(h, kb, kl);
     const slot = stripe.index.slot;
+    if (head === rec) return;
     if (head > 0 && this.bag) {
       let tail = head;
       for (let cur = head; cur !== 0; cur = stripe.link(cur)) {
-        if (this.typeCode === BAG && this.sameObject(cur, kl, e.tuple, e.whole, object)) {
-          stripe.heap.free(rec);
+        if (cur === rec) return;
+        if (this.typeCode === BAG && this.sameRecord(cur, rec, kl, object)) {
+          stripe.heap.freeFrom(view, index);
           return;
         }
         tail = cur;
@@ -1015,7 +1148,7 @@ export class Table<T extends Tuple = Tuple> {
       stripe.added(rec);
       return;
     }
-    this.publish(stripe, head, slot, e.h, e.key, kl, rec);
+    this.publish(stripe, head, slot, h, kb, kl, rec);
   }
 
   /**
@@ -1096,6 +1229,29 @@ export class Table<T extends Tuple = Tuple> {
 
 function checkPosition(pos: number): void {
   if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
+}
+
+/** Indexes of the last object of each key, in order; null when no key repeats. */
+function lastOfEachKey(encoded: readonly EncodedObject[]): number[] | null {
+  if (!hashRepeats(encoded)) return null;
+  const last = new Map<string, number>();
+  encoded.forEach((e, i) => last.set(Buffer.from(e.key.buffer, e.key.byteOffset, e.key.length).toString('latin1'), i));
+  return [...last.values()].sort((a, b) => a - b);
+}
+
+/** Whether two objects share a key hash (small batches without allocating). */
+function hashRepeats(encoded: readonly EncodedObject[]): boolean {
+  const n = encoded.length;
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (encoded[i]!.h === encoded[j]!.h) return true;
+    return false;
+  }
+  const hashes = new Set<number>();
+  for (const e of encoded) {
+    if (hashes.has(e.h)) return true;
+    hashes.add(e.h);
+  }
+  return false;
 }
 
 function keyHash(key: Uint8Array): number {

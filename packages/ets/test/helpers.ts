@@ -73,3 +73,27 @@ export async function stopAllWorkers(): Promise<void> {
   await Promise.all([...live].map((w) => w.terminate()));
   live.clear();
 }
+
+/** A step inside the package where test/workers/stopper.js freezes an operation. */
+export interface StopStep {
+  /** 'Class.method' (or several, counted together) in the worker's copy of the package. */
+  at: string | string[];
+  when: 'before' | 'after';
+  nth: number;
+  /** Count only calls after a transaction's commit. */
+  afterCommit?: boolean;
+}
+
+/**
+ * Runs `table[op](...args)` in a worker that freezes at `step` (holding the
+ * stripes it holds there), and terminates the worker. 'finished' if the
+ * operation completed without reaching the step.
+ */
+export async function runStopped(table: { handle(): unknown }, op: string, args: unknown[], step: StopStep): Promise<'stopped' | 'finished'> {
+  const w = startWorker('stopper', { handle: table.handle(), op, args, ...step });
+  const m = await w.next((msg) => msg.type === 'holding' || msg.type === 'finished');
+  await w.worker.terminate();
+  await w.exited;
+  return m.type === 'holding' ? 'stopped' : 'finished';
+}
+

@@ -163,6 +163,22 @@ export class Arena {
 
   /** Like `alloc`, but returns null instead of throwing when out of memory. */
   tryAlloc(size: number): number | null {
+    return this.allocate(size, null, 0);
+  }
+
+  /**
+   * `tryAlloc`, and the block's offset stored into `view[index]` (any Int32Array
+   * over shared memory) inside the arena's critical section, with no call
+   * between taking the block and the store: a thread that dies during the call
+   * leaves the block either free or recorded in `view[index]`, never allocated
+   * and unrecorded. `view[index]` is untouched when the arena is full.
+   */
+  tryAllocInto(size: number, view: Int32Array, index: number): number | null {
+    checkSlot('tryAllocInto', view, index);
+    return this.allocate(size, view, index);
+  }
+
+  private allocate(size: number, view: Int32Array | null, index: number): number | null {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`arena: invalid allocation size ${size}`);
     const blockSize = blockSizeFor(size);
     if (blockSize > this.maxBytes - HEADER_BYTES) {
@@ -175,6 +191,7 @@ export class Arena {
         Atomics.add(this.w, H_FAILED, 1);
         return null;
       }
+      if (view !== null) view[index] = b + BLOCK_HEADER;
       this.w[H_LIVE_BYTES] += this.sizeOf(b);
       this.w[H_LIVE_BLOCKS] += 1;
       this.w[H_ALLOCS] += 1;
@@ -184,9 +201,27 @@ export class Arena {
 
   /** Returns a block to the arena. Throws InvalidFreeError for offsets that are not live blocks. */
   free(offset: number): void {
+    this.release(null, 0, offset, 0);
+  }
+
+  /**
+   * Frees the block whose offset is in `view[index]` and stores `next` there,
+   * inside the critical section and with no call between that store and the
+   * block turning free: a thread that dies during the call leaves either the
+   * block live and still recorded, or the block free and `view[index]` past it.
+   * So a word that owns a block frees it exactly once, even when callers retry
+   * after a death.
+   */
+  freeFrom(view: Int32Array, index: number, next = 0): void {
+    checkSlot('freeFrom', view, index);
+    this.release(view, index, 0, next);
+  }
+
+  private release(view: Int32Array | null, index: number, offset: number, next: number): void {
     this.locked(() => {
-      const b = this.liveBlockAt(offset);
+      const b = this.liveBlockAt(view === null ? offset : view[index]!);
       const size = this.sizeOf(b);
+      if (view !== null) view[index] = next;
       // Tag first: if we die after this store, a heap walk treats the block as free.
       this.w[(b >> 2) + 1] = TAG_FREE;
       this.w[H_LIVE_BYTES] -= size;
@@ -487,6 +522,11 @@ export class Arena {
     if (prev === 0) this.w[H_LARGE_HEAD] = b;
     else this.w[(prev >> 2) + 2] = b;
   }
+}
+
+function checkSlot(what: string, view: Int32Array, index: number): void {
+  if (!(view instanceof Int32Array) || !isSharedArrayBuffer(view.buffer)) throw new LayoutError(`arena.${what}: the view must be an Int32Array over shared memory`);
+  if (!Number.isInteger(index) || index < 0 || index >= view.length) throw new LayoutError(`arena.${what}: index ${index} is outside the view`);
 }
 
 /** Block size (header included) that serves a request of `size` bytes. */

@@ -78,6 +78,17 @@ export class Mutex {
   }
 
   /**
+   * Steals the lock now if the registry already records its holder as dead,
+   * instead of after `recoverAfterMs` of waiting as `lock` does; for a caller
+   * that met a failed `tryLock` after a death, e.g. one of several locks a
+   * dead thread held. True if the caller now holds the lock (then
+   * `inconsistent`). Never waits.
+   */
+  tryRecover(): boolean {
+    return this.registry !== undefined && steal(this.view, this.base, this.registry) === SELF_OWNER_ID;
+  }
+
+  /**
    * Blocks with Atomics.wait until the lock is held. Worker threads only: on the
    * main thread use `lockAsync`, or `lockSpin` for very short critical sections.
    */
@@ -173,6 +184,20 @@ export class Mutex {
   }
 }
 
+/**
+ * Takes the lock from a holder the registry records as dead, flagging it
+ * inconsistent. Returns SELF_OWNER_ID if this thread took it, 0 if there was
+ * nothing to steal, -1 if another thread moved the lock word first.
+ */
+function steal(view: Int32Array, base: number, registry: ThreadRegistry): number {
+  const owner = Atomics.load(view, base + OWNER);
+  if (owner === 0 || owner === SELF_OWNER_ID || !registry.isOwnerDead(owner)) return 0;
+  if (Atomics.compareExchange(view, base + OWNER, owner, SELF_OWNER_ID) !== owner) return -1;
+  Atomics.store(view, base + INCONSISTENT, 1);
+  Atomics.add(view, base + RECOVERIES, 1);
+  return SELF_OWNER_ID;
+}
+
 class MutexStep implements WaitStep {
   waitIndex: number;
   waitValue = 0;
@@ -195,13 +220,10 @@ class MutexStep implements WaitStep {
   }
 
   recover(): boolean {
-    const owner = Atomics.load(this.view, this.base + OWNER);
-    if (owner === 0 || !this.registry?.isOwnerDead(owner)) return false;
-    if (Atomics.compareExchange(this.view, this.base + OWNER, owner, SELF_OWNER_ID) !== owner) return true;
-    Atomics.store(this.view, this.base + INCONSISTENT, 1);
-    Atomics.add(this.view, this.base + RECOVERIES, 1);
-    this.acquired = true;
-    return true;
+    if (this.registry === undefined) return false;
+    const result = steal(this.view, this.base, this.registry);
+    if (result === SELF_OWNER_ID) this.acquired = true;
+    return result !== 0;
   }
 
   abandon(): void {}

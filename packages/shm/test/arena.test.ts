@@ -112,6 +112,28 @@ describe('Arena (single thread)', () => {
     expect(() => Arena.attach({ kind: 'arena', buffer: new SharedArrayBuffer(256), recoverAfterMs: 10 })).toThrow(/does not hold an arena/);
   });
 
+  it('tryAllocInto records the block in a word; freeFrom frees it through that word, once', () => {
+    const a = Arena.create({ maxBytes: 256 * 1024 });
+    const words = new Int32Array(new SharedArrayBuffer(16));
+    const x = a.tryAllocInto(100, words, 1)!;
+    expect(words[1]).toBe(x);
+    expect(a.usableSize(x)).toBe(128);
+    const y = a.tryAllocInto(40_000, words, 2)!;
+    expect(words[2]).toBe(y);
+    words[3] = -7;
+    expect(a.tryAllocInto(1 << 20, words, 3)).toBeNull(); // full: the word is left alone
+    expect(words[3]).toBe(-7);
+    a.freeFrom(words, 1); // next defaults to 0
+    expect(words[1]).toBe(0);
+    expect(() => a.freeFrom(words, 1)).toThrow(InvalidFreeError); // the word no longer names a block
+    a.freeFrom(words, 2, 12345);
+    expect(words[2]).toBe(12345);
+    expect(a.stats().liveBlocks).toBe(0);
+    expect(() => a.tryAllocInto(16, words, 4)).toThrow(/outside the view/);
+    expect(() => a.freeFrom(new Int32Array(4), 0)).toThrow(/shared memory/);
+    expectBalanced(a);
+  });
+
   it('check() reports heap damage', () => {
     const a = Arena.create({ maxBytes: 1 << 20 });
     const x = a.alloc(16);

@@ -146,6 +146,25 @@ describe('Mutex recovery from dead owners', () => {
     expect(m.locked).toBe(false);
   });
 
+  it('tryRecover steals at once from an owner recorded dead, never from a live one', async () => {
+    const registry = ThreadRegistry.create();
+    const m = Mutex.create({ registry, recoverAfterMs: 60_000 }); // waiting would never recover here
+    expect(m.tryRecover()).toBe(false); // free: nothing to steal
+    const holder = startWorker('lock-holder', { kind: 'mutex', handle: m.handle() });
+    registry.watch(holder.worker);
+    await holder.next(ofType('locked'));
+    expect(m.tryLock()).toBe(false);
+    expect(m.tryRecover()).toBe(false); // alive
+    await holder.worker.terminate(); // 'exit' has run markDead once this resolves
+    expect(m.tryRecover()).toBe(true);
+    expect(m.ownerThreadId).toBe(currentThreadId);
+    expect(m.inconsistent).toBe(true);
+    expect(m.recoveries).toBe(1);
+    expect(m.tryRecover()).toBe(false); // held by this thread: nothing to steal
+    m.markConsistent();
+    m.unlock();
+  });
+
   it('lockSpin recovers too, and never steals from a live owner', async () => {
     const registry = ThreadRegistry.create();
     const m = Mutex.create({ registry });
