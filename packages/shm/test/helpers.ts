@@ -1,77 +1,15 @@
 import { Worker } from 'node:worker_threads';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { driveWorker, requireBuilt, type TestWorker } from '../../../test-support/worker-harness';
+
+export { ofType, stopAllWorkers, wallNow, type TestWorker, type WorkerMessage } from '../../../test-support/worker-harness';
 
 const DIST_ENTRY = path.join(__dirname, '..', 'dist', 'index.js');
 
-/** Wall-clock milliseconds comparable across threads (performance.now() is per thread). */
-export function wallNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-export interface TestWorker {
-  worker: Worker;
-  threadId: number;
-  /** Resolves with the next message satisfying `pred`. */
-  next<T = WorkerMessage>(pred?: (m: WorkerMessage) => boolean): Promise<T>;
-  /** Resolves with the exit code. */
-  exited: Promise<number>;
-}
-
-export type WorkerMessage = { type: string; [key: string]: unknown };
-
-const live = new Set<Worker>();
-
-/** Starts test/workers/<name>.js (plain JS that loads the compiled dist/). */
+/** Starts test/workers/<name>.js (plain JS that loads the compiled dist/); `exited` resolves with the exit code. */
 export function startWorker(name: string, workerData: unknown): TestWorker {
-  if (!fs.existsSync(DIST_ENTRY)) {
-    // Otherwise every worker dies on require() and tests wait for messages until they time out.
-    throw new Error(`${DIST_ENTRY} is missing: build first (npx tsc -b packages/shm)`);
-  }
-  const worker = new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData });
-  live.add(worker);
-  const queue: WorkerMessage[] = [];
-  const waiters: { pred: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }[] = [];
-  let failure: Error | undefined;
-  const fail = (err: Error): void => {
-    failure = err;
-    for (const w of waiters.splice(0)) w.reject(err);
-  };
-  worker.on('message', (m: WorkerMessage) => {
-    if (m.type === 'error') return fail(new Error(`worker ${name}: ${String(m.message)}`));
-    const i = waiters.findIndex((w) => w.pred(m));
-    if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
-    else queue.push(m);
-  });
-  worker.on('error', (err) => fail(err));
-  const exited = new Promise<number>((resolve) =>
-    worker.once('exit', (code) => {
-      live.delete(worker);
-      if (!failure) fail(new Error(`worker ${name} exited (code ${code}) while a message was awaited`));
-      resolve(code);
-    }),
-  );
-  return {
-    worker,
-    threadId: worker.threadId,
-    exited,
-    next<T>(pred: (m: WorkerMessage) => boolean = () => true): Promise<T> {
-      const i = queue.findIndex(pred);
-      if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0] as T);
-      if (failure) return Promise.reject(failure);
-      return new Promise<T>((resolve, reject) => waiters.push({ pred, resolve: resolve as (m: WorkerMessage) => void, reject }));
-    },
-  };
-}
-
-export function ofType(type: string): (m: WorkerMessage) => boolean {
-  return (m) => m.type === type;
-}
-
-/** Terminates every worker still running; call from afterEach. */
-export async function stopAllWorkers(): Promise<void> {
-  await Promise.all([...live].map((w) => w.terminate()));
-  live.clear();
+  requireBuilt(DIST_ENTRY, 'shm');
+  return driveWorker(new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData }), name, (code) => code);
 }
 
 export function sleep(ms: number): Promise<void> {
