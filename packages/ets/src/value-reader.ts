@@ -19,6 +19,7 @@ import { unpackValue } from './value-codec';
 const STRING_CACHE_SIZE = 4096;
 /** Longest string the caches hold (a fixstr's limit). */
 const MAX_CACHED_STRING = 31;
+const CACHE_SLOT_WORDS = 8;
 const MAX_SHAPE_KEYS = 16;
 const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
@@ -247,28 +248,35 @@ export class ValueReader {
     const b = this.b;
     const p = this.need(len);
     const slot = (len * 31 + b[p]! * 7 + b[p + len - 1]! * 13 + b[p + (len >> 1)]!) & (STRING_CACHE_SIZE - 1);
-    // Compare against the cached string's bytes, not its characters: two typed-array loads are cheaper than charCodeAt.
-    const bytes = cache.bytes;
-    const at = slot * (MAX_CACHED_STRING + 1);
-    if (bytes[at] === len) {
-      let i = 0;
-      while (i < len && bytes[at + 1 + i] === b[p + i]) i++;
-      if (i === len) return cache.strings[slot]!;
-    }
+    // Compare the cached string's bytes, four at a time, not its characters.
+    const words = cache.words;
+    const w = slot * CACHE_SLOT_WORDS;
+    if (cache.lengths[slot] === len && this.sameBytes(p, len, words, w)) return cache.strings[slot]!;
     if (len > MAX_CACHED_STRING) {
       this.pos = p;
       return this.string(len);
     }
     let high = 0;
-    for (let i = 0; i < len; i++) {
-      const c = b[p + i]!;
-      bytes[at + 1 + i] = c;
-      high |= c;
+    for (let i = 0; i < len; i += 4) {
+      const word = b[p + i]! | (b[p + i + 1]! << 8) | (b[p + i + 2]! << 16) | (b[p + i + 3]! << 24);
+      words[w + (i >> 2)] = word;
+      high |= len - i >= 4 ? word : word & ((1 << ((len - i) * 8)) - 1);
     }
-    bytes[at] = len;
-    const s = high < 0x80 && len <= 16 ? shortAscii(b, p, len) : (b as NativeSlices).utf8Slice(p, p + len);
+    cache.lengths[slot] = len;
+    const s = (high & 0x80808080) === 0 && len <= 16 ? shortAscii(b, p, len) : (b as NativeSlices).utf8Slice(p, p + len);
     cache.strings[slot] = s;
     return s;
+  }
+
+  /** True when `b[p, p + len)` equals the little-endian words from `words[w]` on. */
+  private sameBytes(p: number, len: number, words: Int32Array, w: number): boolean {
+    const dv = this.dv;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (dv.getInt32(p + i, true) !== words[w + (i >> 2)]) return false;
+    // The last one to three bytes one by one: a whole word could run past the buffer.
+    const b = this.b;
+    for (let word = words[w + (i >> 2)]!; i < len; i++, word >>>= 8) if (b[p + i] !== (word & 0xff)) return false;
+    return true;
   }
 
   private string(len: number): string {
@@ -308,10 +316,13 @@ export class ValueReader {
   }
 }
 
-/** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes (slot: length byte, then bytes). */
+/** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes. */
 class StringCache {
   readonly strings: Array<string | undefined> = new Array(STRING_CACHE_SIZE);
-  readonly bytes = new Uint8Array(STRING_CACHE_SIZE * (MAX_CACHED_STRING + 1));
+  /** Byte length of each slot's string (0: empty). */
+  readonly lengths = new Uint8Array(STRING_CACHE_SIZE);
+  /** Each slot's bytes as little-endian words, CACHE_SLOT_WORDS per slot. */
+  readonly words = new Int32Array(STRING_CACHE_SIZE * CACHE_SLOT_WORDS);
 }
 
 type Factory = (values: unknown[]) => Record<string, unknown>;

@@ -174,10 +174,11 @@ describe('ValueReader', () => {
     // Same key counts with different keys or key order, keys past the fixstr
     // range, non-ASCII keys and values, strings of every cacheable length: the
     // shape guess and the string caches must never hand back a wrong answer
-    // ('erlXcp@localhost' lands in the cache slot of 'erlmcp@localhost').
+    // ('erlXcp@localhost' lands in the cache slot of 'erlmcp@localhost', and
+    // 'erlmcp@localhostX1' in that of 'erlmcp@localhost:1', differing in the tail).
     const keyArb = fc.constantFrom('a', 'b', 'pid', 'node', 'ts', 'nœud', 'k'.repeat(31), 'k'.repeat(32), '1', '');
     const stringArb = fc.oneof(
-      fc.constantFrom('erlmcp@localhost', 'erlmcp@localhosT', 'Erlmcp@localhost', 'erlXcp@localhost', 'x'.repeat(31), 'x'.repeat(30) + 'é', 'ü', ''),
+      fc.constantFrom('erlmcp@localhost', 'erlmcp@localhosT', 'Erlmcp@localhost', 'erlXcp@localhost', 'erlmcp@localhost:1', 'erlmcp@localhostX1', 'x'.repeat(31), 'x'.repeat(30) + 'é', 'ü', ''),
       fc.string({ maxLength: 34 }),
       fc.string({ unit: 'binary', maxLength: 20 }),
     );
