@@ -1,27 +1,14 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
-import { fixtureDefinition } from './helpers/fixture';
+import { useFixtureHttpServer } from './helpers/fixture-http';
 
 describe('the SDK 1.x Client over Streamable HTTP', () => {
-  let node: Node;
-  let server: McpHttpServer;
-
-  beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    server = await listenHttp(fixtureDefinition());
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await node.stop();
-  });
+  const fixtureServer = useFixtureHttpServer();
 
   async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
     const client = new Client({ name: 'sdk-http', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
-    const transport = new StreamableHTTPClientTransport(new URL(server.url));
+    const transport = new StreamableHTTPClientTransport(new URL(fixtureServer().url));
     await client.connect(transport);
     return { client, transport };
   }
@@ -68,15 +55,15 @@ describe('the SDK 1.x Client over Streamable HTTP', () => {
   it('ends a session on DELETE; its id then gets 404', async () => {
     const { client, transport } = await connect();
     const id = transport.sessionId as string;
-    expect(server.host.lookup(id)).toBeDefined();
+    expect(fixtureServer().host.lookup(id)).toBeDefined();
     await transport.terminateSession();
     await client.close();
-    const res = await fetch(server.url, {
+    const res = await fetch(fixtureServer().url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(res.status).toBe(404);
-    expect(server.host.lookup(id)).toBeUndefined();
+    expect(fixtureServer().host.lookup(id)).toBeUndefined();
   });
 });

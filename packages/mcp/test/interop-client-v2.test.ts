@@ -1,27 +1,14 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
-import { fixtureDefinition } from './helpers/fixture';
+import { useFixtureHttpServer } from './helpers/fixture-http';
 
 describe('the @modelcontextprotocol/client 2.x Client over Streamable HTTP', () => {
-  let node: Node;
-  let server: McpHttpServer;
-
-  beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    server = await listenHttp(fixtureDefinition());
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await node.stop();
-  });
+  const fixtureServer = useFixtureHttpServer();
 
   // 'legacy' is its default; 'auto' probes with server/discover first and falls back to initialize.
   for (const mode of [undefined, 'auto'] as const) {
     it(`connects and works with version negotiation ${mode ?? 'left at its default'}`, async () => {
       const client = new Client({ name: 'v2', version: '2.0.0' }, mode === undefined ? {} : { versionNegotiation: { mode } });
-      const transport = new StreamableHTTPClientTransport(new URL(server.url));
+      const transport = new StreamableHTTPClientTransport(new URL(fixtureServer().url));
       await client.connect(transport);
       expect(client.getServerVersion()).toMatchObject({ name: 'fixture-server', version: '1.2.3' });
       expect(transport.sessionId).toBeDefined();
