@@ -52,6 +52,15 @@ export function infoOf(process: Process): ProcessInfo {
   };
 }
 
+/**
+ * The scheduler a pid's process runs on (or ran on), from the pid alone: a
+ * package that keeps per-scheduler state (a process per scheduler that
+ * watches local holders) routes to it without a message.
+ */
+export function schedulerOfPid(pid: Pid): number {
+  return schedulerOf(pid.id);
+}
+
 /** Information on a live process, or undefined if it is not alive. */
 export function processInfo(target: Pid | ServerName): ProcessInfo | undefined {
   const process = currentNode().resolve(target);

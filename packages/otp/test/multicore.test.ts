@@ -14,6 +14,7 @@ import {
   allProcesses,
   awaitExit,
   processInfoAsync,
+  schedulerOfPid,
   schedulers,
   supervisionTree,
   exit,
@@ -393,6 +394,7 @@ describe('introspection and shutdown', () => {
     expect(row).toMatchObject({ name: 'seen-from-afar', scheduler: 1, behaviour: 'gen_server' });
     expect(all.find((p) => p.pid.equals(local))!.scheduler).toBe(0);
     expect((await processInfoAsync(remote))!.name).toBe('seen-from-afar');
+    expect([schedulerOfPid(remote), schedulerOfPid(local)]).toEqual([1, 0]);
     expect(schedulers().map((s) => s.scheduler)).toEqual([0, 1]);
 
     const top = await Supervisor.start({
