@@ -16,11 +16,23 @@ export const C_NEXT = 4;
 export const C_WRITERS = 5;
 export const C_NEXT_SLOT = 6;
 export const C_MAX_SHARDS = 7;
+/** The node's scheduler count when the registry was created: each shard has a process on each. */
+export const C_SCHEDULERS = 8;
 /** One word per table, bumped after every change to it: what thread-local lookup caches validate against. */
 export const C_VERSIONS = 16;
 
-export function controlWords(maxShards: number): number {
-  return C_VERSIONS + maxShards;
+/**
+ * After the versions, one word per (shard, scheduler): the generation of the
+ * shard's process on that scheduler, bumped by each incarnation as it starts
+ * (after its name is registered, before it reads its table). A writer that
+ * sees a generation it has not resolved looks the process up by name again.
+ */
+export function generationWord(maxShards: number, schedulers: number, shard: number, scheduler: number): number {
+  return C_VERSIONS + maxShards + shard * schedulers + scheduler;
+}
+
+export function controlWords(maxShards: number, schedulers: number): number {
+  return C_VERSIONS + maxShards + maxShards * schedulers;
 }
 
 /**

@@ -1,21 +1,26 @@
 /**
  * ShardedRegistry: the client side, the same in every thread. Lookups read
  * the shard tables directly; writes are atomic table operations (insertNew,
- * a delete conditional on the holder) made by the caller, after which the
- * owning shard process is told to monitor the holder.
+ * a delete conditional on the holder) made by the caller on its own thread,
+ * after which the shard's process on the holder's scheduler is told to
+ * monitor the holder.
  */
 import { Ets, type Table, type TableHandle } from '@erlmcp/ets';
 import {
+  CallExitError,
   GenServer,
+  NoProcError,
   Pid,
   Supervisor,
   currentPid,
   isPid,
+  processInfo,
   processInfoAsync,
+  schedulerOfPid,
   schedulers,
+  whereis,
   type ChildSpec,
   type NameService,
-  type SupervisorSpec,
 } from '@erlmcp/otp';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError } from './errors';
 import {
@@ -27,18 +32,21 @@ import {
   C_NEXT,
   C_NEXT_SLOT,
   C_PREV,
+  C_SCHEDULERS,
   C_VERSIONS,
   C_WRITERS,
   MAGIC,
   MAX_SLOTS,
   controlWords,
   counterWords,
+  generationWord,
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { jumpHash } from './placement';
 import { moveShards } from './reshard';
 import { deleteIfHeld, hashKey, type Row } from './rows';
-import { shardServer, type ShardCast } from './shard';
+import type { ShardCall, ShardCast, ShardHost } from './shard';
+import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
 
 /** A cached answer, valid while its shard's version word and the placement epoch are unchanged. */
@@ -58,9 +66,7 @@ const attached = new WeakMap<SharedArrayBuffer, ShardedRegistry<unknown>>();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-
-
-export class ShardedRegistry<M = unknown> {
+export class ShardedRegistry<M = unknown> implements ShardHost {
   readonly name: string;
   /** Via this, the registry is the `via` name service of GenServer start and call. */
   readonly nameService: NameService<Name>;
@@ -71,8 +77,13 @@ export class ShardedRegistry<M = unknown> {
   private readonly tables: Table<Row>[];
   private readonly tableHandles: TableHandle[];
   private readonly maxShards: number;
+  /** The node's schedulers: each shard has a process on every one. */
+  private readonly schedulerCount: number;
   private readonly cacheEntries: number;
   private readonly cache = new Map<string, Cached<M>>();
+  /** Per (shard, scheduler): the shard process this thread last resolved, and the generation it resolved it at. */
+  private readonly shardPids: (Pid | undefined)[];
+  private readonly shardGenerations: Int32Array;
   private supervisor: Pid | undefined;
   private resharding: Promise<void> = Promise.resolve();
 
@@ -83,7 +94,10 @@ export class ShardedRegistry<M = unknown> {
     this.tables = tables;
     this.tableHandles = [...handle.tables];
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
+    this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
+    this.shardPids = new Array<Pid | undefined>(this.maxShards * this.schedulerCount).fill(undefined);
+    this.shardGenerations = new Int32Array(this.maxShards * this.schedulerCount);
     const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
     if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
@@ -116,7 +130,8 @@ export class ShardedRegistry<M = unknown> {
    * shard processes with `childSpec()` in a supervision tree, or `start()`.
    */
   static create<M = unknown>(options: RegistryOptions = {}): ShardedRegistry<M> {
-    const shards = options.shards ?? 2 * schedulers().length;
+    const schedulerCount = schedulers().length;
+    const shards = options.shards ?? 2 * schedulerCount;
     const maxShards = options.maxShards ?? Math.max(64, shards);
     if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > 4096) throw new RegistryArgError('maxShards must be an integer in 1..4096');
     if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) throw new RegistryArgError(`shards must be an integer in 1..${maxShards}`);
@@ -124,12 +139,13 @@ export class ShardedRegistry<M = unknown> {
     if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new RegistryArgError('cacheEntries must be a non-negative integer');
     const name = options.name ?? `sharded_registry_${process.pid}_${++unique}`;
     if (typeof name !== 'string' || name.length === 0) throw new RegistryArgError('name must be a non-empty string');
-    const control = new SharedArrayBuffer(controlWords(maxShards) * 4);
+    const control = new SharedArrayBuffer(controlWords(maxShards, schedulerCount) * 4);
     const ctl = new Int32Array(control);
     ctl[C_CUR] = shards;
     ctl[C_PREV] = shards;
     ctl[C_NEXT] = shards;
     ctl[C_MAX_SHARDS] = maxShards;
+    ctl[C_SCHEDULERS] = schedulerCount;
     const tables: Table<Row>[] = [];
     for (let i = 0; i < maxShards; i++) {
       tables.push(
@@ -183,14 +199,19 @@ export class ShardedRegistry<M = unknown> {
     return jumpHash(keyOf(name).hash, this.shards);
   }
 
-  /** Local name of shard `i`'s process. */
+  /** Local name of shard `i`'s supervisor. */
   shardName(i: number): string {
     return `${this.name}:shard:${i}`;
   }
 
+  /** Local name of shard `i`'s process on scheduler `scheduler`. */
+  shardProcessName(i: number, scheduler: number): string {
+    return `${this.name}:shard:${i}@${scheduler}`;
+  }
+
   // ---- the supervisor --------------------------------------------------------
 
-  /** A child spec for any supervision tree: a one_for_one supervisor over the shard processes. */
+  /** A child spec for any supervision tree: the registry's supervisor (see supervision.ts for its tree). */
   childSpec(id: string = this.name): ChildSpec {
     return { id, type: 'supervisor', shutdown: 'infinity', start: () => this.startSupervisor(true) };
   }
@@ -209,20 +230,10 @@ export class ShardedRegistry<M = unknown> {
   }
 
   private async startSupervisor(linked: boolean): Promise<Pid> {
-    const spec: SupervisorSpec = {
-      strategy: 'one_for_one',
-      intensity: 10,
-      period: 5,
-      children: Array.from({ length: Atomics.load(this.ctl, C_CUR) }, (_, i) => this.shardSpec(i)),
-    };
+    const spec = registrySpec(this as ShardedRegistry<unknown>, Atomics.load(this.ctl, C_CUR), this.schedulerCount);
     const pid = linked ? await Supervisor.startLink(spec, { name: this.name }) : await Supervisor.start(spec, { name: this.name });
     this.supervisor = pid;
     return pid;
-  }
-
-  private shardSpec(index: number): ChildSpec {
-    // Shards run on this scheduler (the one that started the registry): their monitors outlive any other scheduler.
-    return GenServer.childSpec(`shard-${index}`, shardServer, { registry: this as ShardedRegistry<unknown>, index }, { name: this.shardName(index) });
   }
 
   // ---- lookups -----------------------------------------------------------------
@@ -336,13 +347,19 @@ export class ShardedRegistry<M = unknown> {
   }
 
   /**
-   * Resolves once every shard has handled what was sent to it before: after
-   * a holder's exit has been observed, its names are gone when this resolves.
-   * Call it on the scheduler that started the registry (or any, by name).
+   * Resolves once every shard process (on every scheduler) has handled what
+   * was sent to it before: after a holder's exit has been observed, its
+   * names are gone when this resolves. From any scheduler.
    */
   async settle(): Promise<void> {
-    const shards = this.shards;
-    await Promise.all(Array.from({ length: shards }, (_, i) => GenServer.call(this.shardName(i), 'watched' as never, Infinity)));
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < this.shards; i++) {
+      for (let k = 0; k < this.schedulerCount; k++) {
+        // A process that is restarting has nothing queued: its next incarnation reads the table.
+        calls.push(GenServer.call(this.shardProcessName(i, k), 'watched' as ShardCall as never, Infinity).catch(() => undefined));
+      }
+    }
+    await Promise.all(calls);
   }
 
   // ---- writes --------------------------------------------------------------------
@@ -354,11 +371,13 @@ export class ShardedRegistry<M = unknown> {
    * name goes.
    */
   async registerName(name: Name, pid: Pid, meta?: M): Promise<void> {
-    const { key } = keyOf(name);
+    const key = typeof name === 'string' ? name : keyOf(name).key;
     checkEncodable(meta, 'meta');
     if (!isPid(pid)) throw new DeadPidError(pid);
-    if ((await processInfoAsync(pid)) === undefined) throw new DeadPidError(pid);
-    await this.acquire();
+    // The caller itself, or a process of this thread, is checked without a message.
+    const self = currentPid();
+    if (!(self !== undefined && self.equals(pid)) && processInfo(pid) === undefined && (await processInfoAsync(pid)) === undefined) throw new DeadPidError(pid);
+    if (!this.tryAcquire()) await this.acquire();
     let shard: number;
     let holder: Row | undefined;
     try {
@@ -377,7 +396,7 @@ export class ShardedRegistry<M = unknown> {
       this.release();
     }
     if (holder !== undefined) throw new NameTakenError(describe(name), new Pid(holder[1], holder[2]));
-    this.tell(shard, { op: 'watch', key, pid });
+    this.tell(shard, pid, { op: 'watch', key, pid });
   }
 
   /**
@@ -388,7 +407,7 @@ export class ShardedRegistry<M = unknown> {
   async unregisterName(name: Name): Promise<void> {
     const { key } = keyOf(name);
     const caller = currentPid(); // before any await: it is only set in the synchronous part of a callback
-    await this.acquire();
+    if (!this.tryAcquire()) await this.acquire();
     let shard: number;
     let holder: Pid;
     try {
@@ -402,23 +421,37 @@ export class ShardedRegistry<M = unknown> {
     } finally {
       this.release();
     }
-    this.tell(shard, { op: 'unwatch', key, pid: holder });
+    this.tell(shard, holder, { op: 'unwatch', key, pid: holder });
   }
 
-  /** @internal A shard removing the names of a process that exited: only rows still held by that pid go. */
-  async removeHeld(key: string | Uint8Array, pid: Pid): Promise<void> {
-    await this.acquire();
+  // ---- what shard processes call (ShardHost) -----------------------------------------
+
+  /** @internal A shard process removing the names of a process that exited: only rows still held by that pid go. */
+  removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void> {
+    if (!this.tryAcquire()) return this.acquire().then(() => this.removeAcquired(keys, pid));
+    this.removeAcquired(keys, pid);
+  }
+
+  private removeAcquired(keys: Iterable<string | Uint8Array>, pid: Pid): void {
     try {
-      const shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
-      if (deleteIfHeld(this.tables[shard]!, key, pid)) this.wrote(shard);
+      const shards = Atomics.load(this.ctl, C_CUR);
+      for (const key of keys) {
+        const shard = jumpHash(hashKey(key), shards);
+        if (deleteIfHeld(this.tables[shard]!, key, pid)) this.wrote(shard);
+      }
     } finally {
       this.release();
     }
   }
 
-  /** @internal The rows of table `index` (a shard rebuilding its monitors). */
+  /** @internal The rows of table `index` (a shard process rebuilding its monitors). */
   rowsOf(index: number): Row[] {
     return this.tables[index]!.tab2list();
+  }
+
+  /** @internal A new incarnation of shard `index`'s process on `scheduler`: writers resolve it by name again. */
+  started(index: number, scheduler: number): void {
+    Atomics.add(this.ctl, generationWord(this.maxShards, this.schedulerCount, index, scheduler), 1);
   }
 
   private wrote(shard: number): void {
@@ -426,9 +459,25 @@ export class ShardedRegistry<M = unknown> {
     this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
   }
 
-  private tell(shard: number, message: ShardCast): void {
-    // A shard that is restarting rebuilds its monitors from its table, which already holds the row.
-    GenServer.cast(this.shardName(shard), message as never);
+  /**
+   * Tells shard `shard`'s process on the holder's scheduler, so the monitor
+   * is taken where the holder runs. The row is written first: a process that
+   * is not running, or not yet resolved here, reads it from the table when it
+   * starts (it announces itself before it reads).
+   */
+  private tell(shard: number, holder: Pid, message: ShardCast): void {
+    const scheduler = schedulerOfPid(holder);
+    const slot = shard * this.schedulerCount + scheduler;
+    const generation = Atomics.load(this.ctl, generationWord(this.maxShards, this.schedulerCount, shard, scheduler));
+    if (generation === 0) return; // never started: its first incarnation reads the table
+    let pid = this.shardPids[slot];
+    if (pid === undefined || this.shardGenerations[slot] !== generation) {
+      pid = whereis(this.shardProcessName(shard, scheduler));
+      if (pid === undefined) return; // restarting: the next incarnation reads the table
+      this.shardPids[slot] = pid;
+      this.shardGenerations[slot] = generation;
+    }
+    GenServer.cast(pid, message as never);
   }
 
   private tryAcquire(): boolean {
@@ -460,10 +509,29 @@ export class ShardedRegistry<M = unknown> {
     if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) {
       return Promise.reject(new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`));
     }
-    if (this.supervisor === undefined) return Promise.reject(new NotRunningError('reshard: the registry supervisor was not started on this scheduler'));
-    const set = { ctl: this.ctl, tables: this.tables, supervisor: this.supervisor, spec: (i: number) => this.shardSpec(i), name: (i: number) => this.shardName(i) };
+    const supervisor = this.supervisor;
+    if (supervisor === undefined) return Promise.reject(new NotRunningError('reshard: the registry supervisor was not started on this scheduler'));
+    const set = {
+      ctl: this.ctl,
+      tables: this.tables,
+      supervisor,
+      spec: (i: number) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
+      resync: (i: number) => this.resync(i),
+    };
     const run = this.resharding.then(() => moveShards(set, shards));
     this.resharding = run.catch(() => undefined);
     return run;
+  }
+
+  /** Has every process of shard `index` rebuild its monitors from its table. */
+  private async resync(index: number): Promise<void> {
+    for (let k = 0; k < this.schedulerCount; k++) {
+      try {
+        await GenServer.call(this.shardProcessName(index, k), 'resync' as ShardCall as never, Infinity);
+      } catch (error) {
+        // Restarting: the next incarnation reads the table.
+        if (!(error instanceof NoProcError || error instanceof CallExitError)) throw error;
+      }
+    }
   }
 }

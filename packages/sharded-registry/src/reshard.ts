@@ -8,7 +8,7 @@
  * way (a table would pass its maximum) puts every row back first.
  */
 import type { Table } from '@erlmcp/ets';
-import { GenServer, Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
+import { Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
 import { C_CUR, C_EPOCH, C_NEXT, C_PREV, C_VERSIONS, C_WRITERS } from './layout';
 import { jumpHash } from './placement';
 import { hashKey, type Row } from './rows';
@@ -22,9 +22,12 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export interface ShardSet {
   readonly ctl: Int32Array;
   readonly tables: readonly Table<Row>[];
+  /** The registry's supervisor (the move runs on its scheduler). */
   readonly supervisor: Pid;
+  /** Shard `index`'s child spec (a supervisor over its processes). */
   spec(index: number): ChildSpec;
-  name(index: number): string;
+  /** Has every process of shard `index` rebuild its monitors from its table. */
+  resync(index: number): Promise<void>;
 }
 
 export async function moveShards(set: ShardSet, target: number): Promise<void> {
@@ -69,7 +72,7 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
     throw failure.error;
   }
   // Monitors follow the names: each remaining shard rebuilds them from its table.
-  for (let i = 0; i < target; i++) await GenServer.call(set.name(i), 'resync' as never, Infinity);
+  for (let i = 0; i < target; i++) await set.resync(i);
   for (let i = from - 1; i >= target; i--) await stopShard(supervisor, i);
 }
 

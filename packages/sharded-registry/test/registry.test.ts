@@ -141,10 +141,10 @@ describe('monitors remove the names of processes that exit', () => {
     const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
     for (const n of names) await registry.registerName(n, a);
     const shard = registry.shardOf('n0');
-    const shardPid = whereis(registry.shardName(shard))!;
+    const shardPid = whereis(registry.shardProcessName(shard, 0))!;
     exit(shardPid, 'kill');
     await eventually(() => {
-      const now = whereis(registry.shardName(shard));
+      const now = whereis(registry.shardProcessName(shard, 0));
       return now !== undefined && !now.equals(shardPid);
     });
     expect(registry.count()).toBe(40);
