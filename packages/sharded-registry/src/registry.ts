@@ -22,7 +22,8 @@ import {
   type ChildSpec,
   type NameService,
 } from '@erlmcp/otp';
-import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError } from './errors';
+import type { ReshardReply, ReshardRequest } from './coordinator';
+import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
   COUNTERS_PER_SHARD,
   C_CUR,
@@ -85,7 +86,6 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   private readonly shardPids: (Pid | undefined)[];
   private readonly shardGenerations: Int32Array;
   private supervisor: Pid | undefined;
-  private resharding: Promise<void> = Promise.resolve();
 
   private constructor(handle: RegistryHandle, tables: Table<Row>[]) {
     this.name = handle.name;
@@ -207,6 +207,11 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** Local name of shard `i`'s process on scheduler `scheduler`. */
   shardProcessName(i: number, scheduler: number): string {
     return `${this.name}:shard:${i}@${scheduler}`;
+  }
+
+  /** Local name of the process that reshards. */
+  coordinatorName(): string {
+    return `${this.name}:reshard`;
   }
 
   // ---- the supervisor --------------------------------------------------------
@@ -501,26 +506,39 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   // ---- resharding ------------------------------------------------------------------
 
   /**
-   * Grows or shrinks the number of shards to `shards` while lookups go on.
-   * Writes wait during the move; no registration is lost or duplicated. Call
-   * it on the scheduler that started the registry's supervisor.
+   * Grows or shrinks the number of shards to `shards` while lookups go on,
+   * from any scheduler: the registry's resharding process does the move,
+   * one reshard at a time. Writes wait during the move; no registration is
+   * lost or duplicated. Rejects with RegistryArgError, NotRunningError (the
+   * registry's supervisor is not running) or ReshardFailedError (and then
+   * every name is where it was).
    */
-  reshard(shards: number): Promise<void> {
-    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) {
-      return Promise.reject(new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`));
+  async reshard(shards: number): Promise<void> {
+    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) throw new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`);
+    let outcome: ReshardReply;
+    try {
+      outcome = (await GenServer.call(this.coordinatorName(), { shards } satisfies ReshardRequest as never, Infinity)) as ReshardReply;
+    } catch (error) {
+      if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+      throw error;
     }
-    const supervisor = this.supervisor;
-    if (supervisor === undefined) return Promise.reject(new NotRunningError('reshard: the registry supervisor was not started on this scheduler'));
-    const set = {
-      ctl: this.ctl,
-      tables: this.tables,
-      supervisor,
-      spec: (i: number) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
-      resync: (i: number) => this.resync(i),
-    };
-    const run = this.resharding.then(() => moveShards(set, shards));
-    this.resharding = run.catch(() => undefined);
-    return run;
+    if ('error' in outcome) throw new ReshardFailedError(shards, outcome.error);
+  }
+
+  /** @internal Run by the resharding process, on the supervisor's scheduler. */
+  async moveTo(shards: number): Promise<void> {
+    const supervisor = whereis(this.name);
+    if (supervisor === undefined) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+    await moveShards(
+      {
+        ctl: this.ctl,
+        tables: this.tables,
+        supervisor,
+        spec: (i) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
+        resync: (i) => this.resync(i),
+      },
+      shards,
+    );
   }
 
   /** Has every process of shard `index` rebuild its monitors from its table. */

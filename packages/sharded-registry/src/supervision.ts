@@ -3,7 +3,8 @@
  *
  *   <name>                 one_for_one, on the scheduler that starts it
  *   ├─ shard-<i>           a supervisor per shard, named <name>:shard:<i>
- *       └─ on-<k>          the shard's process on scheduler k, <name>:shard:<i>@<k>
+ *   │   └─ on-<k>          the shard's process on scheduler k, <name>:shard:<i>@<k>
+ *   └─ reshard             <name>:reshard, takes reshard calls from any scheduler
  *
  * A scheduler that dies takes one process of every shard with it; each
  * shard's own supervisor restarts its one, so a scheduler's death costs each
@@ -11,6 +12,7 @@
  */
 import path from 'node:path';
 import { GenServer, Supervisor, currentPid, schedulerOfPid, type ChildSpec, type SupervisorSpec } from '@erlmcp/otp';
+import { coordinator } from './coordinator';
 import type { ShardedRegistry } from './registry';
 import { shardServer } from './shard';
 import type { remoteShardServer } from './shard-entry';
@@ -44,12 +46,15 @@ export function shardSpec(registry: ShardedRegistry<unknown>, index: number, sch
   return { id: `shard-${index}`, type: 'supervisor', shutdown: 'infinity', start: () => Supervisor.startLink(spec, { name: registry.shardName(index) }) };
 }
 
-/** The whole tree's spec: a supervisor per shard. */
+/** The whole tree's spec: the shards, then the process that reshards them. */
 export function registrySpec(registry: ShardedRegistry<unknown>, shards: number, schedulers: number): SupervisorSpec {
   return {
     strategy: 'one_for_one',
     intensity: 10,
     period: 5,
-    children: Array.from({ length: shards }, (_, i) => shardSpec(registry, i, schedulers)),
+    children: [
+      ...Array.from({ length: shards }, (_, i) => shardSpec(registry, i, schedulers)),
+      GenServer.childSpec('reshard', coordinator, registry, { name: registry.coordinatorName() }),
+    ],
   };
 }
