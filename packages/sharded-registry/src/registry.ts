@@ -22,6 +22,7 @@ import {
   type ChildSpec,
   type NameService,
 } from '@erlmcp/otp';
+import { CachedRegistration } from './cache';
 import type { ReshardReply, ReshardRequest } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
@@ -43,20 +44,12 @@ import {
   generationWord,
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
-import { jumpHash } from './placement';
+import { hashString, jumpHash } from './placement';
 import { moveShards } from './reshard';
 import { deleteIfHeld, hashKey, type Row } from './rows';
 import type { ShardCall, ShardCast, ShardHost } from './shard';
 import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
-
-/** A cached answer, valid while its shard's version word and the placement epoch are unchanged. */
-interface Cached<M> {
-  readonly shard: number;
-  readonly version: number;
-  readonly epoch: number;
-  readonly value: Registration<M>;
-}
 
 const DEFAULT_TABLE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CACHE_ENTRIES = 1_000_000;
@@ -81,7 +74,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** The node's schedulers: each shard has a process on every one. */
   private readonly schedulerCount: number;
   private readonly cacheEntries: number;
-  private readonly cache = new Map<string, Cached<M>>();
+  private readonly cache = new Map<string, CachedRegistration<M>>();
   /** Per (shard, scheduler): the shard process this thread last resolved, and the generation it resolved it at. */
   private readonly shardPids: (Pid | undefined)[];
   private readonly shardGenerations: Int32Array;
@@ -247,29 +240,34 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   whereis(name: Name): Registration<M> | undefined {
     if (typeof name === 'string') {
       const hit = this.cache.get(name);
-      if (hit !== undefined && Atomics.load(this.ctl, C_EPOCH) === hit.epoch && Atomics.load(this.ctl, C_VERSIONS + hit.shard) === hit.version) {
-        this.counts[this.slot + hit.shard * COUNTERS_PER_SHARD]++;
-        return hit.value;
+      if (hit !== undefined) {
+        const shard = hit.shardIfFresh(this.ctl);
+        if (shard >= 0) {
+          this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
+          return hit;
+        }
       }
+      return this.lookup(name, name, hashString(name));
     }
-    return this.lookup(name);
+    const { key, hash } = keyOf(name);
+    return this.lookup(name, key, hash);
   }
 
-  private lookup(name: Name): Registration<M> | undefined {
-    const { key, hash } = keyOf(name);
+  private lookup(name: Name, key: string | Uint8Array, hash: number): Registration<M> | undefined {
     const ctl = this.ctl;
     for (;;) {
       const epoch = Atomics.load(ctl, C_EPOCH);
       if ((epoch & 1) === 0) {
         const shard = jumpHash(hash, Atomics.load(ctl, C_CUR));
+        // Read before the table: a write that lands after this read bumps the version past it.
         const version = Atomics.load(ctl, C_VERSIONS + shard);
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
-        const rows = this.tables[shard]!.lookup(key);
-        if (rows.length > 0) {
-          const value = this.registration(rows[0]!);
-          if (typeof key === 'string' && this.cacheEntries > 0) {
+        const row = this.tables[shard]!.lookup(key)[0];
+        if (row !== undefined) {
+          const value = new CachedRegistration<M>(new Pid(row[1], row[2]), row[3] as M | undefined, shard, version, epoch);
+          if (typeof name === 'string' && this.cacheEntries > 0) {
             if (this.cache.size >= this.cacheEntries) this.cache.clear();
-            this.cache.set(key, { shard, version, epoch, value });
+            this.cache.set(name, value);
           }
           return value;
         }
@@ -278,17 +276,13 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         const from = jumpHash(hash, Atomics.load(ctl, C_PREV));
         const to = jumpHash(hash, Atomics.load(ctl, C_NEXT));
         this.counts[this.slot + from * COUNTERS_PER_SHARD]++;
-        let rows = this.tables[from]!.lookup(key);
-        if (rows.length === 0 && to !== from) rows = this.tables[to]!.lookup(key);
-        if (rows.length > 0) return this.registration(rows[0]!);
+        let row = this.tables[from]!.lookup(key)[0];
+        if (row === undefined && to !== from) row = this.tables[to]!.lookup(key)[0];
+        if (row !== undefined) return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
       }
       // A miss counts only if placement did not change meanwhile.
       if (Atomics.load(ctl, C_EPOCH) === epoch) return undefined;
     }
-  }
-
-  private registration(row: Row): Registration<M> {
-    return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
   }
 
   /** Registrations by string prefix, by shard, or all. During a reshard each name appears once. */
