@@ -23,7 +23,7 @@ import {
   type NameService,
 } from '@erlmcp/otp';
 import { CachedRegistration } from './cache';
-import type { ReshardReply, ReshardRequest } from './coordinator';
+import { coordinator, type ReshardReply } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
   COUNTERS_PER_SHARD,
@@ -355,7 +355,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     for (let i = 0; i < this.shards; i++) {
       for (let k = 0; k < this.schedulerCount; k++) {
         // A process that is restarting has nothing queued: its next incarnation reads the table.
-        calls.push(GenServer.call(this.shardProcessName(i, k), 'watched' as ShardCall as never, Infinity).catch(() => undefined));
+        calls.push(GenServer.call(this.shardProcessName(i, k), 'watched' satisfies ShardCall, Infinity).catch(() => undefined));
       }
     }
     await Promise.all(calls);
@@ -476,7 +476,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       this.shardPids[slot] = pid;
       this.shardGenerations[slot] = generation;
     }
-    GenServer.cast(pid, message as never);
+    GenServer.cast(pid, message);
   }
 
   private tryAcquire(): boolean {
@@ -511,7 +511,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) throw new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`);
     let outcome: ReshardReply;
     try {
-      outcome = (await GenServer.call(this.coordinatorName(), { shards } satisfies ReshardRequest as never, Infinity)) as ReshardReply;
+      outcome = await GenServer.call(GenServer.ref(coordinator, this.coordinatorName()), { shards }, Infinity);
     } catch (error) {
       if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
       throw error;
@@ -539,7 +539,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   private async resync(index: number): Promise<void> {
     for (let k = 0; k < this.schedulerCount; k++) {
       try {
-        await GenServer.call(this.shardProcessName(index, k), 'resync' as ShardCall as never, Infinity);
+        await GenServer.call(this.shardProcessName(index, k), 'resync' satisfies ShardCall, Infinity);
       } catch (error) {
         // Restarting: the next incarnation reads the table.
         if (!(error instanceof NoProcError || error instanceof CallExitError)) throw error;
