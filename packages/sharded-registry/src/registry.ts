@@ -382,15 +382,22 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     try {
       shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
       const table = this.tables[shard]!;
-      let inserted: boolean;
-      try {
-        inserted = table.insertNew([key, pid.node, pid.id, meta, typeof name === 'string' ? null : name]);
-      } catch (error) {
-        if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
-        throw error;
+      const row: Row = [key, pid.node, pid.id, meta, typeof name === 'string' ? null : name];
+      // Taken, unless its holder went between the insert and the read: then insert again.
+      while (holder === undefined) {
+        let inserted: boolean;
+        try {
+          inserted = table.insertNew(row);
+        } catch (error) {
+          if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
+          throw error;
+        }
+        if (inserted) {
+          this.wrote(shard);
+          break;
+        }
+        holder = table.lookup(key)[0];
       }
-      if (inserted) this.wrote(shard);
-      else holder = table.lookup(key)[0];
     } finally {
       this.release();
     }
