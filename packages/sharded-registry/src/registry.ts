@@ -145,6 +145,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         Ets.new<Row>(`${name}:${i}`, {
           access: 'public',
           readConcurrency: true,
+          // 16 lock stripes, not 1: registrations on different threads rarely meet on one lock.
+          writeConcurrency: true,
           maxBytes: options.tableBytes ?? DEFAULT_TABLE_BYTES,
           initialBytes: 64 * 1024,
         }),
