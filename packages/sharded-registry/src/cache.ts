@@ -4,7 +4,7 @@
  * reads nothing but it and two words of the control block).
  */
 import type { Pid } from '@erlmcp/otp';
-import { C_EPOCH, C_VERSIONS } from './layout';
+import { C_EPOCH, versionWord } from './layout';
 import type { Registration } from './types';
 
 export class CachedRegistration<M> implements Registration<M> {
@@ -25,6 +25,6 @@ export class CachedRegistration<M> implements Registration<M> {
   /** The shard it was read from while its table and the placement are unchanged since, else -1. */
   shardIfFresh(ctl: Int32Array): number {
     const shard = this.#shard;
-    return Atomics.load(ctl, C_EPOCH) === this.#epoch && Atomics.load(ctl, C_VERSIONS + shard) === this.#version ? shard : -1;
+    return Atomics.load(ctl, C_EPOCH) === this.#epoch && Atomics.load(ctl, versionWord(shard)) === this.#version ? shard : -1;
   }
 }

@@ -35,13 +35,13 @@ import {
   C_NEXT_SLOT,
   C_PREV,
   C_SCHEDULERS,
-  C_VERSIONS,
-  C_WRITERS,
   MAGIC,
   MAX_SLOTS,
   controlWords,
   counterWords,
   generationWord,
+  versionWord,
+  writerWord,
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { hashString, jumpHash } from './placement';
@@ -68,6 +68,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   private readonly counts: Float64Array;
   /** Index of this thread's first counter in `counts`. */
   private readonly slot: number;
+  /** This thread's word of writers inside a write, in `ctl`. */
+  private readonly writers: number;
   private readonly tables: Table<Row>[];
   private readonly tableHandles: TableHandle[];
   private readonly maxShards: number;
@@ -94,6 +96,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
     if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
+    this.writers = writerWord(this.maxShards, this.schedulerCount, slot);
     this.nameService = {
       registerName: async (name, pid) => {
         try {
@@ -262,7 +265,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       if ((epoch & 1) === 0) {
         const shard = jumpHash(hash, Atomics.load(ctl, C_CUR));
         // Read before the table: a write that lands after this read bumps the version past it.
-        const version = Atomics.load(ctl, C_VERSIONS + shard);
+        const version = Atomics.load(ctl, versionWord(shard));
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
         const row = this.tables[shard]!.lookup(key)[0];
         if (row !== undefined) {
@@ -463,7 +466,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   }
 
   private wrote(shard: number): void {
-    Atomics.add(this.ctl, C_VERSIONS + shard, 1);
+    Atomics.add(this.ctl, versionWord(shard), 1);
     this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
   }
 
@@ -491,9 +494,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   private tryAcquire(): boolean {
     const ctl = this.ctl;
     if ((Atomics.load(ctl, C_EPOCH) & 1) === 1) return false;
-    Atomics.add(ctl, C_WRITERS, 1);
+    Atomics.add(ctl, this.writers, 1);
     if ((Atomics.load(ctl, C_EPOCH) & 1) === 0) return true;
-    Atomics.sub(ctl, C_WRITERS, 1);
+    Atomics.sub(ctl, this.writers, 1);
     return false;
   }
 
@@ -503,7 +506,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   }
 
   private release(): void {
-    Atomics.sub(this.ctl, C_WRITERS, 1);
+    Atomics.sub(this.ctl, this.writers, 1);
   }
 
   // ---- resharding ------------------------------------------------------------------
@@ -539,9 +542,17 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         supervisor,
         spec: (i) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
         resync: (i) => this.resync(i),
+        writing: () => this.writing(),
       },
       shards,
     );
+  }
+
+  /** Whether a thread is inside a write (each counts its own; a reshard sums them). */
+  private writing(): boolean {
+    const slots = Math.min(MAX_SLOTS, Atomics.load(this.ctl, C_NEXT_SLOT));
+    for (let t = 0; t < slots; t++) if (Atomics.load(this.ctl, writerWord(this.maxShards, this.schedulerCount, t)) !== 0) return true;
+    return false;
   }
 
   /** Has every process of shard `index` rebuild its monitors from its table. */

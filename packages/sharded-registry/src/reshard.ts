@@ -9,7 +9,7 @@
  */
 import type { Table } from '@erlmcp/ets';
 import { Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
-import { C_CUR, C_EPOCH, C_NEXT, C_PREV, C_VERSIONS, C_WRITERS } from './layout';
+import { C_CUR, C_EPOCH, C_NEXT, C_PREV, versionWord } from './layout';
 import { jumpHash } from './placement';
 import { hashKey, type Row } from './rows';
 
@@ -28,6 +28,8 @@ export interface ShardSet {
   spec(index: number): ChildSpec;
   /** Has every process of shard `index` rebuild its monitors from its table. */
   resync(index: number): Promise<void>;
+  /** Whether a writer on any thread is inside a write. */
+  writing(): boolean;
 }
 
 export async function moveShards(set: ShardSet, target: number): Promise<void> {
@@ -40,7 +42,7 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   Atomics.add(ctl, C_EPOCH, 1); // odd: readers look in both placements, writers back off
   let failure: { error: unknown } | undefined;
   try {
-    while (Atomics.load(ctl, C_WRITERS) !== 0) await sleep(1);
+    while (set.writing()) await sleep(1);
     let moved = 0;
     for (let s = 0; s < from; s++) {
       const source = tables[s]!;
@@ -52,10 +54,10 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
         for (const row of batch) {
           const to = jumpHash(hashKey(row[0]), target);
           tables[to]!.insert(row);
-          Atomics.add(ctl, C_VERSIONS + to, 1);
+          Atomics.add(ctl, versionWord(to), 1);
         }
         for (const row of batch) source.delete(row[0]);
-        Atomics.add(ctl, C_VERSIONS + s, 1);
+        Atomics.add(ctl, versionWord(s), 1);
         moved += batch.length;
         if (moved % (MIGRATION_BATCH * 4) === 0) await yieldTurn();
       }
@@ -84,8 +86,8 @@ function rollBack(ctl: Int32Array, tables: readonly Table<Row>[], from: number, 
       if (home === t) continue;
       tables[home]!.insert(row);
       tables[t]!.delete(row[0]);
-      Atomics.add(ctl, C_VERSIONS + home, 1);
-      Atomics.add(ctl, C_VERSIONS + t, 1);
+      Atomics.add(ctl, versionWord(home), 1);
+      Atomics.add(ctl, versionWord(t), 1);
     }
   }
 }
