@@ -10,6 +10,7 @@ import {
   CallExitError,
   GenServer,
   NoProcError,
+  NodeNotStartedError,
   Pid,
   Supervisor,
   currentPid,
@@ -47,7 +48,7 @@ import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { hashString, jumpHash } from './placement';
 import { moveShards } from './reshard';
 import { deleteIfHeld, hashKey, type Row } from './rows';
-import type { ShardCall, ShardCast, ShardHost } from './shard';
+import type { ShardCall, ShardHost, ShardOp } from './shard';
 import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
 
@@ -80,6 +81,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** Per (shard, scheduler): the shard process this thread last resolved, and the generation it resolved it at. */
   private readonly shardPids: (Pid | undefined)[];
   private readonly shardGenerations: Int32Array;
+  /** What this thread has to tell shard processes, by (shard, scheduler) slot, sent when the thread next yields. */
+  private outbox = new Map<number, ShardOp[]>();
+  private flushScheduled = false;
   private supervisor: Pid | undefined;
 
   private constructor(handle: RegistryHandle, tables: Table<Row>[]) {
@@ -352,10 +356,12 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /**
    * Resolves once every shard process (on every scheduler) has handled what
-   * was sent to it before: after a holder's exit has been observed, its
-   * names are gone when this resolves. From any scheduler.
+   * was sent to it before, this thread's outbox included: after a holder's
+   * exit has been observed, its names are gone when this resolves. From any
+   * scheduler.
    */
   async settle(): Promise<void> {
+    this.flush();
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < this.shards; i++) {
       for (let k = 0; k < this.schedulerCount; k++) {
@@ -472,23 +478,56 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /**
    * Tells shard `shard`'s process on the holder's scheduler, so the monitor
-   * is taken where the holder runs. The row is written first: a process that
-   * is not running, or not yet resolved here, reads it from the table when it
-   * starts (it announces itself before it reads).
+   * is taken where the holder runs. What a thread tells goes in one cast per
+   * process when the thread next yields to its event loop (a loop of
+   * registrations costs one message, not one each).
    */
-  private tell(shard: number, holder: Pid, message: ShardCast): void {
-    const scheduler = schedulerOfPid(holder);
-    const slot = shard * this.schedulerCount + scheduler;
+  private tell(shard: number, holder: Pid, op: ShardOp): void {
+    const slot = shard * this.schedulerCount + schedulerOfPid(holder);
+    let ops = this.outbox.get(slot);
+    if (ops === undefined) this.outbox.set(slot, (ops = []));
+    ops.push(op);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Sends the outbox. Each row was written before this reads the process's
+   * generation: a process that is not running, or newer than the one this
+   * thread resolved last, reads the row from the table when it starts (it
+   * announces itself before it reads).
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.size === 0) return;
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    try {
+      for (const [slot, ops] of outbox) {
+        const pid = this.shardProcess(slot);
+        if (pid !== undefined) GenServer.cast(pid, ops.length === 1 ? ops[0]! : { op: 'batch', ops });
+      }
+    } catch (error) {
+      // The node stopped meanwhile: its shard processes are gone, and with them what they watched.
+      if (!(error instanceof NodeNotStartedError)) throw error;
+    }
+  }
+
+  /** The running process of a (shard, scheduler) slot, or undefined if it is not running (never started, or restarting). */
+  private shardProcess(slot: number): Pid | undefined {
+    const shard = Math.floor(slot / this.schedulerCount);
+    const scheduler = slot - shard * this.schedulerCount;
     const generation = Atomics.load(this.ctl, generationWord(this.maxShards, this.schedulerCount, shard, scheduler));
-    if (generation === 0) return; // never started: its first incarnation reads the table
-    let pid = this.shardPids[slot];
-    if (pid === undefined || this.shardGenerations[slot] !== generation) {
-      pid = whereis(this.shardProcessName(shard, scheduler));
-      if (pid === undefined) return; // restarting: the next incarnation reads the table
+    if (generation === 0) return undefined;
+    if (this.shardGenerations[slot] !== generation || this.shardPids[slot] === undefined) {
+      const pid = whereis(this.shardProcessName(shard, scheduler));
+      if (pid === undefined) return undefined;
       this.shardPids[slot] = pid;
       this.shardGenerations[slot] = generation;
     }
-    GenServer.cast(pid, message);
+    return this.shardPids[slot];
   }
 
   private tryAcquire(): boolean {

@@ -8,7 +8,7 @@
  * dies takes this process with it, and the incarnation its supervisor starts
  * on the replacement thread finds the dead holders' rows and removes them.
  */
-import { DownMessage, GenServer, Pid, isPid, noreply, ok, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import { DownMessage, GenServer, Pid, isPid, noreply, ok, processInfo, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
 import type { Row } from './rows';
 
 /** What a shard process needs of the registry (the registry object of its own thread). */
@@ -21,7 +21,9 @@ export interface ShardHost {
   started(index: number, scheduler: number): void;
 }
 
-export type ShardCast = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
+export type ShardOp = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
+/** One op, or the ops a thread queued for this process since it last yielded to its event loop, in order. */
+export type ShardCast = ShardOp | { op: 'batch'; ops: ShardOp[] };
 export type ShardCall = 'resync' | 'watched';
 
 export interface ShardArgs {
@@ -61,13 +63,30 @@ function remove(w: Watch, key: string | Uint8Array): void {
 
 const empty = (w: Watch): boolean => w.names.size === 0 && (w.bytes === undefined || w.bytes.size === 0);
 
-function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): void {
+/**
+ * Watches `pid` for `key`; false if `pid` has exited already (the holder runs
+ * on this scheduler, so that is known now): its row must go at once, not at a
+ * DOWN that would queue behind calls already waiting (settle's).
+ */
+function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): boolean {
   let w = state.watches.get(pid.id);
   if (w === undefined) {
+    if (processInfo(pid) === undefined) return false;
     w = { pid, ref: ctx.monitor(pid), names: new Set(), bytes: undefined };
     state.watches.set(pid.id, w);
   }
   add(w, key);
+  return true;
+}
+
+function unwatch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): void {
+  const w = state.watches.get(pid.id);
+  if (w === undefined) return;
+  remove(w, key);
+  if (empty(w)) {
+    ctx.demonitor(w.ref, { flush: true });
+    state.watches.delete(pid.id);
+  }
 }
 
 /** Monitors exactly the holders (on this scheduler) of the rows in this shard's table, keeping monitors it already has. */
@@ -101,18 +120,10 @@ export const shardServer = GenServer.define({
     if (request === 'resync') resync(state, ctx);
     return reply(state.watches.size, state);
   },
-  handleCast: (message: ShardCast, state: ShardState, ctx: ProcessContext) => {
-    if (message.op === 'watch') {
-      watch(state, ctx, message.pid, message.key);
-    } else {
-      const w = state.watches.get(message.pid.id);
-      if (w !== undefined) {
-        remove(w, message.key);
-        if (empty(w)) {
-          ctx.demonitor(w.ref, { flush: true });
-          state.watches.delete(message.pid.id);
-        }
-      }
+  handleCast: async (message: ShardCast, state: ShardState, ctx: ProcessContext) => {
+    for (const op of message.op === 'batch' ? message.ops : [message]) {
+      if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
+      else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
     }
     return noreply(state);
   },
