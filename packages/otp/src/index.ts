@@ -117,6 +117,7 @@ export const processes = m_introspection.processes;
 export const supervisionTree = m_introspection.supervisionTree;
 export const processInfoAsync = m_introspection.processInfoAsync;
 export const schedulerOfPid = m_introspection.schedulerOfPid;
+export const isProcessAlive = m_introspection.isProcessAlive;
 export const allProcesses = m_introspection.allProcesses;
 export const schedulers = m_introspection.schedulers;
 export const createLogger = m_logger.createLogger;

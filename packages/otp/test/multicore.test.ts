@@ -13,6 +13,7 @@ import {
   Supervisor,
   allProcesses,
   awaitExit,
+  isProcessAlive,
   processInfoAsync,
   schedulerOfPid,
   schedulers,
@@ -395,6 +396,8 @@ describe('introspection and shutdown', () => {
     expect(all.find((p) => p.pid.equals(local))!.scheduler).toBe(0);
     expect((await processInfoAsync(remote))!.name).toBe('seen-from-afar');
     expect([schedulerOfPid(remote), schedulerOfPid(local)]).toEqual([1, 0]);
+    // Without a message: known here, unknown (undefined) for a process on the other scheduler.
+    expect([isProcessAlive(local), isProcessAlive(remote)]).toEqual([true, undefined]);
     expect(schedulers().map((s) => s.scheduler)).toEqual([0, 1]);
 
     const top = await Supervisor.start({
