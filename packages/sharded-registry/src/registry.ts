@@ -15,7 +15,7 @@ import {
   Supervisor,
   currentPid,
   isPid,
-  processInfo,
+  isProcessAlive,
   processInfoAsync,
   schedulerOfPid,
   schedulers,
@@ -384,9 +384,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     const key = typeof name === 'string' ? name : keyOf(name).key;
     checkEncodable(meta, 'meta');
     if (!isPid(pid)) throw new DeadPidError(pid);
-    // The caller itself, or a process of this thread, is checked without a message.
-    const self = currentPid();
-    if (!(self !== undefined && self.equals(pid)) && processInfo(pid) === undefined && (await processInfoAsync(pid)) === undefined) throw new DeadPidError(pid);
+    // A process of this thread is checked without a message; one on another scheduler is asked.
+    const alive = isProcessAlive(pid) ?? (await processInfoAsync(pid)) !== undefined;
+    if (!alive) throw new DeadPidError(pid);
     if (!this.tryAcquire()) await this.acquire();
     let shard: number;
     let holder: Row | undefined;
