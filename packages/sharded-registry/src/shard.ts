@@ -8,7 +8,7 @@
  * dies takes this process with it, and the incarnation its supervisor starts
  * on the replacement thread finds the dead holders' rows and removes them.
  */
-import { DownMessage, GenServer, Pid, isPid, noreply, ok, processInfo, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import { DownMessage, GenServer, Pid, isPid, isProcessAlive, noreply, ok, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
 import type { Row } from './rows';
 
 /** What a shard process needs of the registry (the registry object of its own thread). */
@@ -71,7 +71,7 @@ const empty = (w: Watch): boolean => w.names.size === 0 && (w.bytes === undefine
 function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): boolean {
   let w = state.watches.get(pid.id);
   if (w === undefined) {
-    if (processInfo(pid) === undefined) return false;
+    if (isProcessAlive(pid) === false) return false;
     w = { pid, ref: ctx.monitor(pid), names: new Set(), bytes: undefined };
     state.watches.set(pid.id, w);
   }
