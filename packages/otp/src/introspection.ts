@@ -52,6 +52,26 @@ export function infoOf(process: Process): ProcessInfo {
   };
 }
 
+/**
+ * The scheduler a pid's process runs on (or ran on), from the pid alone: a
+ * package that keeps per-scheduler state (a process per scheduler that
+ * watches local holders) routes to it without a message.
+ */
+export function schedulerOfPid(pid: Pid): number {
+  return schedulerOf(pid.id);
+}
+
+/**
+ * erlang:is_process_alive/1, without a message: true or false for a process
+ * of this scheduler (or of no scheduler of this node); undefined for one on
+ * another scheduler, which only it can answer for (ask processInfoAsync).
+ */
+export function isProcessAlive(pid: Pid): boolean | undefined {
+  const routed = currentNode().route(pid);
+  if (routed instanceof Pid) return undefined;
+  return routed !== undefined && routed.alive;
+}
+
 /** Information on a live process, or undefined if it is not alive. */
 export function processInfo(target: Pid | ServerName): ProcessInfo | undefined {
   const process = currentNode().resolve(target);

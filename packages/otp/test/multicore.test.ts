@@ -13,7 +13,9 @@ import {
   Supervisor,
   allProcesses,
   awaitExit,
+  isProcessAlive,
   processInfoAsync,
+  schedulerOfPid,
   schedulers,
   supervisionTree,
   exit,
@@ -393,6 +395,9 @@ describe('introspection and shutdown', () => {
     expect(row).toMatchObject({ name: 'seen-from-afar', scheduler: 1, behaviour: 'gen_server' });
     expect(all.find((p) => p.pid.equals(local))!.scheduler).toBe(0);
     expect((await processInfoAsync(remote))!.name).toBe('seen-from-afar');
+    expect([schedulerOfPid(remote), schedulerOfPid(local)]).toEqual([1, 0]);
+    // Without a message: known here, unknown (undefined) for a process on the other scheduler.
+    expect([isProcessAlive(local), isProcessAlive(remote)]).toEqual([true, undefined]);
     expect(schedulers().map((s) => s.scheduler)).toEqual([0, 1]);
 
     const top = await Supervisor.start({

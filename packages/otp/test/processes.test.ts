@@ -6,12 +6,13 @@ import {
   NoCurrentProcessError,
   NoProcError,
   awaitExit,
+  isProcessAlive,
   processInfo,
   self,
   send,
   spawn,
+  Pid,
   type Node,
-  type Pid,
 } from '@erlmcp/otp';
 import { startNode } from './helpers';
 
@@ -137,6 +138,15 @@ describe('processes', () => {
     send(pid, 'end');
     await awaitExit(pid);
     expect(processInfo(pid)).toBeUndefined();
+  });
+
+  test('isProcessAlive answers without a message: true while running, false after exit and for a pid of another node', async () => {
+    const pid = spawn(async (ctx) => void (await ctx.receive()));
+    expect(isProcessAlive(pid)).toBe(true);
+    send(pid, 'end');
+    await awaitExit(pid);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessAlive(new Pid(pid.node + 1, pid.id))).toBe(false);
   });
 });
 

@@ -59,9 +59,22 @@ export class RegistryArgError extends RegistryError {
   }
 }
 
-/** An operation that needs the registry's supervisor (reshard) called where it is not running. */
+/** An operation that needs the registry's processes (reshard, stop) while they are not running. */
 export class NotRunningError extends RegistryError {
   constructor(message: string) {
     super('ERR_REGISTRY_NOT_RUNNING', message);
+  }
+}
+
+/**
+ * A reshard that could not complete (a table would pass its maximum, ...):
+ * every name is where it was. `reason` is the failure's code and message,
+ * plain data because the move runs on the supervisor's scheduler.
+ */
+export class ReshardFailedError extends RegistryError {
+  readonly reason: { readonly code: string; readonly message: string };
+  constructor(shards: number, reason: { code: string; message: string }) {
+    super('ERR_REGISTRY_RESHARD_FAILED', `reshard to ${shards} shards failed: ${reason.message}`);
+    this.reason = reason;
   }
 }

@@ -13,6 +13,7 @@ export {
   NotRunningError,
   RegistryArgError,
   RegistryError,
+  ReshardFailedError,
 } from './errors';
 export { jumpHash, hashString, hashStringJs, xxhashReady } from './placement';
 export type { Name } from './names';

@@ -1,23 +1,31 @@
 /**
  * ShardedRegistry: the client side, the same in every thread. Lookups read
  * the shard tables directly; writes are atomic table operations (insertNew,
- * a delete conditional on the holder) made by the caller, after which the
- * owning shard process is told to monitor the holder.
+ * a delete conditional on the holder) made by the caller on its own thread,
+ * after which the shard's process on the holder's scheduler is told to
+ * monitor the holder.
  */
 import { Ets, type Table, type TableHandle } from '@erlmcp/ets';
 import {
+  CallExitError,
   GenServer,
+  NoProcError,
+  NodeNotStartedError,
   Pid,
   Supervisor,
   currentPid,
   isPid,
+  isProcessAlive,
   processInfoAsync,
+  schedulerOfPid,
   schedulers,
+  whereis,
   type ChildSpec,
   type NameService,
-  type SupervisorSpec,
 } from '@erlmcp/otp';
-import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError } from './errors';
+import { CachedRegistration } from './cache';
+import { coordinator, type ReshardReply } from './coordinator';
+import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
   COUNTERS_PER_SHARD,
   C_CUR,
@@ -27,27 +35,22 @@ import {
   C_NEXT,
   C_NEXT_SLOT,
   C_PREV,
-  C_VERSIONS,
-  C_WRITERS,
+  C_SCHEDULERS,
   MAGIC,
   MAX_SLOTS,
   controlWords,
   counterWords,
+  generationWord,
+  versionWord,
+  writerWord,
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
-import { jumpHash } from './placement';
+import { hashString, jumpHash } from './placement';
 import { moveShards } from './reshard';
 import { deleteIfHeld, hashKey, type Row } from './rows';
-import { shardServer, type ShardCast } from './shard';
+import type { ShardCall, ShardHost, ShardOp } from './shard';
+import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
-
-/** A cached answer, valid while its shard's version word and the placement epoch are unchanged. */
-interface Cached<M> {
-  readonly shard: number;
-  readonly version: number;
-  readonly epoch: number;
-  readonly value: Registration<M>;
-}
 
 const DEFAULT_TABLE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CACHE_ENTRIES = 1_000_000;
@@ -58,9 +61,7 @@ const attached = new WeakMap<SharedArrayBuffer, ShardedRegistry<unknown>>();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-
-
-export class ShardedRegistry<M = unknown> {
+export class ShardedRegistry<M = unknown> implements ShardHost {
   readonly name: string;
   /** Via this, the registry is the `via` name service of GenServer start and call. */
   readonly nameService: NameService<Name>;
@@ -68,13 +69,22 @@ export class ShardedRegistry<M = unknown> {
   private readonly counts: Float64Array;
   /** Index of this thread's first counter in `counts`. */
   private readonly slot: number;
+  /** This thread's word of writers inside a write, in `ctl`. */
+  private readonly writers: number;
   private readonly tables: Table<Row>[];
   private readonly tableHandles: TableHandle[];
   private readonly maxShards: number;
+  /** The node's schedulers: each shard has a process on every one. */
+  private readonly schedulerCount: number;
   private readonly cacheEntries: number;
-  private readonly cache = new Map<string, Cached<M>>();
+  private readonly cache = new Map<string, CachedRegistration<M>>();
+  /** Per (shard, scheduler): the shard process this thread last resolved, and the generation it resolved it at. */
+  private readonly shardPids: (Pid | undefined)[];
+  private readonly shardGenerations: Int32Array;
+  /** What this thread has to tell shard processes, by (shard, scheduler) slot, sent when the thread next yields. */
+  private outbox = new Map<number, ShardOp[]>();
+  private flushScheduled = false;
   private supervisor: Pid | undefined;
-  private resharding: Promise<void> = Promise.resolve();
 
   private constructor(handle: RegistryHandle, tables: Table<Row>[]) {
     this.name = handle.name;
@@ -83,10 +93,14 @@ export class ShardedRegistry<M = unknown> {
     this.tables = tables;
     this.tableHandles = [...handle.tables];
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
+    this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
+    this.shardPids = new Array<Pid | undefined>(this.maxShards * this.schedulerCount).fill(undefined);
+    this.shardGenerations = new Int32Array(this.maxShards * this.schedulerCount);
     const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
     if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
+    this.writers = writerWord(this.maxShards, this.schedulerCount, slot);
     this.nameService = {
       registerName: async (name, pid) => {
         try {
@@ -116,7 +130,8 @@ export class ShardedRegistry<M = unknown> {
    * shard processes with `childSpec()` in a supervision tree, or `start()`.
    */
   static create<M = unknown>(options: RegistryOptions = {}): ShardedRegistry<M> {
-    const shards = options.shards ?? 2 * schedulers().length;
+    const schedulerCount = schedulers().length;
+    const shards = options.shards ?? 2 * schedulerCount;
     const maxShards = options.maxShards ?? Math.max(64, shards);
     if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > 4096) throw new RegistryArgError('maxShards must be an integer in 1..4096');
     if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) throw new RegistryArgError(`shards must be an integer in 1..${maxShards}`);
@@ -124,18 +139,21 @@ export class ShardedRegistry<M = unknown> {
     if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new RegistryArgError('cacheEntries must be a non-negative integer');
     const name = options.name ?? `sharded_registry_${process.pid}_${++unique}`;
     if (typeof name !== 'string' || name.length === 0) throw new RegistryArgError('name must be a non-empty string');
-    const control = new SharedArrayBuffer(controlWords(maxShards) * 4);
+    const control = new SharedArrayBuffer(controlWords(maxShards, schedulerCount) * 4);
     const ctl = new Int32Array(control);
     ctl[C_CUR] = shards;
     ctl[C_PREV] = shards;
     ctl[C_NEXT] = shards;
     ctl[C_MAX_SHARDS] = maxShards;
+    ctl[C_SCHEDULERS] = schedulerCount;
     const tables: Table<Row>[] = [];
     for (let i = 0; i < maxShards; i++) {
       tables.push(
         Ets.new<Row>(`${name}:${i}`, {
           access: 'public',
           readConcurrency: true,
+          // 16 lock stripes, not 1: registrations on different threads rarely meet on one lock.
+          writeConcurrency: true,
           maxBytes: options.tableBytes ?? DEFAULT_TABLE_BYTES,
           initialBytes: 64 * 1024,
         }),
@@ -183,14 +201,24 @@ export class ShardedRegistry<M = unknown> {
     return jumpHash(keyOf(name).hash, this.shards);
   }
 
-  /** Local name of shard `i`'s process. */
+  /** Local name of shard `i`'s supervisor. */
   shardName(i: number): string {
     return `${this.name}:shard:${i}`;
   }
 
+  /** Local name of shard `i`'s process on scheduler `scheduler`. */
+  shardProcessName(i: number, scheduler: number): string {
+    return `${this.name}:shard:${i}@${scheduler}`;
+  }
+
+  /** Local name of the process that reshards. */
+  coordinatorName(): string {
+    return `${this.name}:reshard`;
+  }
+
   // ---- the supervisor --------------------------------------------------------
 
-  /** A child spec for any supervision tree: a one_for_one supervisor over the shard processes. */
+  /** A child spec for any supervision tree: the registry's supervisor (see supervision.ts for its tree). */
   childSpec(id: string = this.name): ChildSpec {
     return { id, type: 'supervisor', shutdown: 'infinity', start: () => this.startSupervisor(true) };
   }
@@ -209,20 +237,10 @@ export class ShardedRegistry<M = unknown> {
   }
 
   private async startSupervisor(linked: boolean): Promise<Pid> {
-    const spec: SupervisorSpec = {
-      strategy: 'one_for_one',
-      intensity: 10,
-      period: 5,
-      children: Array.from({ length: Atomics.load(this.ctl, C_CUR) }, (_, i) => this.shardSpec(i)),
-    };
+    const spec = registrySpec(this as ShardedRegistry<unknown>, Atomics.load(this.ctl, C_CUR), this.schedulerCount);
     const pid = linked ? await Supervisor.startLink(spec, { name: this.name }) : await Supervisor.start(spec, { name: this.name });
     this.supervisor = pid;
     return pid;
-  }
-
-  private shardSpec(index: number): ChildSpec {
-    // Shards run on this scheduler (the one that started the registry): their monitors outlive any other scheduler.
-    return GenServer.childSpec(`shard-${index}`, shardServer, { registry: this as ShardedRegistry<unknown>, index }, { name: this.shardName(index) });
   }
 
   // ---- lookups -----------------------------------------------------------------
@@ -231,29 +249,34 @@ export class ShardedRegistry<M = unknown> {
   whereis(name: Name): Registration<M> | undefined {
     if (typeof name === 'string') {
       const hit = this.cache.get(name);
-      if (hit !== undefined && Atomics.load(this.ctl, C_EPOCH) === hit.epoch && Atomics.load(this.ctl, C_VERSIONS + hit.shard) === hit.version) {
-        this.counts[this.slot + hit.shard * COUNTERS_PER_SHARD]++;
-        return hit.value;
+      if (hit !== undefined) {
+        const shard = hit.shardIfFresh(this.ctl);
+        if (shard >= 0) {
+          this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
+          return hit;
+        }
       }
+      return this.lookup(name, name, hashString(name));
     }
-    return this.lookup(name);
+    const { key, hash } = keyOf(name);
+    return this.lookup(name, key, hash);
   }
 
-  private lookup(name: Name): Registration<M> | undefined {
-    const { key, hash } = keyOf(name);
+  private lookup(name: Name, key: string | Uint8Array, hash: number): Registration<M> | undefined {
     const ctl = this.ctl;
     for (;;) {
       const epoch = Atomics.load(ctl, C_EPOCH);
       if ((epoch & 1) === 0) {
         const shard = jumpHash(hash, Atomics.load(ctl, C_CUR));
-        const version = Atomics.load(ctl, C_VERSIONS + shard);
+        // Read before the table: a write that lands after this read bumps the version past it.
+        const version = Atomics.load(ctl, versionWord(shard));
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
-        const rows = this.tables[shard]!.lookup(key);
-        if (rows.length > 0) {
-          const value = this.registration(rows[0]!);
-          if (typeof key === 'string' && this.cacheEntries > 0) {
+        const row = this.tables[shard]!.lookup(key)[0];
+        if (row !== undefined) {
+          const value = new CachedRegistration<M>(new Pid(row[1], row[2]), row[3] as M | undefined, shard, version, epoch);
+          if (typeof name === 'string' && this.cacheEntries > 0) {
             if (this.cache.size >= this.cacheEntries) this.cache.clear();
-            this.cache.set(key, { shard, version, epoch, value });
+            this.cache.set(name, value);
           }
           return value;
         }
@@ -262,17 +285,13 @@ export class ShardedRegistry<M = unknown> {
         const from = jumpHash(hash, Atomics.load(ctl, C_PREV));
         const to = jumpHash(hash, Atomics.load(ctl, C_NEXT));
         this.counts[this.slot + from * COUNTERS_PER_SHARD]++;
-        let rows = this.tables[from]!.lookup(key);
-        if (rows.length === 0 && to !== from) rows = this.tables[to]!.lookup(key);
-        if (rows.length > 0) return this.registration(rows[0]!);
+        let row = this.tables[from]!.lookup(key)[0];
+        if (row === undefined && to !== from) row = this.tables[to]!.lookup(key)[0];
+        if (row !== undefined) return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
       }
       // A miss counts only if placement did not change meanwhile.
       if (Atomics.load(ctl, C_EPOCH) === epoch) return undefined;
     }
-  }
-
-  private registration(row: Row): Registration<M> {
-    return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
   }
 
   /** Registrations by string prefix, by shard, or all. During a reshard each name appears once. */
@@ -336,13 +355,21 @@ export class ShardedRegistry<M = unknown> {
   }
 
   /**
-   * Resolves once every shard has handled what was sent to it before: after
-   * a holder's exit has been observed, its names are gone when this resolves.
-   * Call it on the scheduler that started the registry (or any, by name).
+   * Resolves once every shard process (on every scheduler) has handled what
+   * was sent to it before, this thread's outbox included: after a holder's
+   * exit has been observed, its names are gone when this resolves. From any
+   * scheduler.
    */
   async settle(): Promise<void> {
-    const shards = this.shards;
-    await Promise.all(Array.from({ length: shards }, (_, i) => GenServer.call(this.shardName(i), 'watched' as never, Infinity)));
+    this.flush();
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < this.shards; i++) {
+      for (let k = 0; k < this.schedulerCount; k++) {
+        // A process that is restarting has nothing queued: its next incarnation reads the table.
+        calls.push(GenServer.call(this.shardProcessName(i, k), 'watched' satisfies ShardCall, Infinity).catch(() => undefined));
+      }
+    }
+    await Promise.all(calls);
   }
 
   // ---- writes --------------------------------------------------------------------
@@ -354,30 +381,39 @@ export class ShardedRegistry<M = unknown> {
    * name goes.
    */
   async registerName(name: Name, pid: Pid, meta?: M): Promise<void> {
-    const { key } = keyOf(name);
+    const key = typeof name === 'string' ? name : keyOf(name).key;
     checkEncodable(meta, 'meta');
     if (!isPid(pid)) throw new DeadPidError(pid);
-    if ((await processInfoAsync(pid)) === undefined) throw new DeadPidError(pid);
-    await this.acquire();
+    // A process of this thread is checked without a message; one on another scheduler is asked.
+    const alive = isProcessAlive(pid) ?? (await processInfoAsync(pid)) !== undefined;
+    if (!alive) throw new DeadPidError(pid);
+    if (!this.tryAcquire()) await this.acquire();
     let shard: number;
     let holder: Row | undefined;
     try {
       shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
       const table = this.tables[shard]!;
-      let inserted: boolean;
-      try {
-        inserted = table.insertNew([key, pid.node, pid.id, meta, typeof name === 'string' ? null : name]);
-      } catch (error) {
-        if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
-        throw error;
+      const row: Row = [key, pid.node, pid.id, meta, typeof name === 'string' ? null : name];
+      // Taken, unless its holder went between the insert and the read: then insert again.
+      while (holder === undefined) {
+        let inserted: boolean;
+        try {
+          inserted = table.insertNew(row);
+        } catch (error) {
+          if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
+          throw error;
+        }
+        if (inserted) {
+          this.wrote(shard);
+          break;
+        }
+        holder = table.lookup(key)[0];
       }
-      if (inserted) this.wrote(shard);
-      else holder = table.lookup(key)[0];
     } finally {
       this.release();
     }
     if (holder !== undefined) throw new NameTakenError(describe(name), new Pid(holder[1], holder[2]));
-    this.tell(shard, { op: 'watch', key, pid });
+    this.tell(shard, pid, { op: 'watch', key, pid });
   }
 
   /**
@@ -388,7 +424,7 @@ export class ShardedRegistry<M = unknown> {
   async unregisterName(name: Name): Promise<void> {
     const { key } = keyOf(name);
     const caller = currentPid(); // before any await: it is only set in the synchronous part of a callback
-    await this.acquire();
+    if (!this.tryAcquire()) await this.acquire();
     let shard: number;
     let holder: Pid;
     try {
@@ -402,41 +438,104 @@ export class ShardedRegistry<M = unknown> {
     } finally {
       this.release();
     }
-    this.tell(shard, { op: 'unwatch', key, pid: holder });
+    this.tell(shard, holder, { op: 'unwatch', key, pid: holder });
   }
 
-  /** @internal A shard removing the names of a process that exited: only rows still held by that pid go. */
-  async removeHeld(key: string | Uint8Array, pid: Pid): Promise<void> {
-    await this.acquire();
+  // ---- what shard processes call (ShardHost) -----------------------------------------
+
+  /** @internal A shard process removing the names of a process that exited: only rows still held by that pid go. */
+  removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void> {
+    if (!this.tryAcquire()) return this.acquire().then(() => this.removeAcquired(keys, pid));
+    this.removeAcquired(keys, pid);
+  }
+
+  private removeAcquired(keys: Iterable<string | Uint8Array>, pid: Pid): void {
     try {
-      const shard = jumpHash(hashKey(key), Atomics.load(this.ctl, C_CUR));
-      if (deleteIfHeld(this.tables[shard]!, key, pid)) this.wrote(shard);
+      const shards = Atomics.load(this.ctl, C_CUR);
+      for (const key of keys) {
+        const shard = jumpHash(hashKey(key), shards);
+        if (deleteIfHeld(this.tables[shard]!, key, pid)) this.wrote(shard);
+      }
     } finally {
       this.release();
     }
   }
 
-  /** @internal The rows of table `index` (a shard rebuilding its monitors). */
+  /** @internal The rows of table `index` (a shard process rebuilding its monitors). */
   rowsOf(index: number): Row[] {
     return this.tables[index]!.tab2list();
   }
 
+  /** @internal A new incarnation of shard `index`'s process on `scheduler`: writers resolve it by name again. */
+  started(index: number, scheduler: number): void {
+    Atomics.add(this.ctl, generationWord(this.maxShards, this.schedulerCount, index, scheduler), 1);
+  }
+
   private wrote(shard: number): void {
-    Atomics.add(this.ctl, C_VERSIONS + shard, 1);
+    Atomics.add(this.ctl, versionWord(shard), 1);
     this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
   }
 
-  private tell(shard: number, message: ShardCast): void {
-    // A shard that is restarting rebuilds its monitors from its table, which already holds the row.
-    GenServer.cast(this.shardName(shard), message as never);
+  /**
+   * Tells shard `shard`'s process on the holder's scheduler, so the monitor
+   * is taken where the holder runs. What a thread tells goes in one cast per
+   * process when the thread next yields to its event loop (a loop of
+   * registrations costs one message, not one each).
+   */
+  private tell(shard: number, holder: Pid, op: ShardOp): void {
+    const slot = shard * this.schedulerCount + schedulerOfPid(holder);
+    let ops = this.outbox.get(slot);
+    if (ops === undefined) this.outbox.set(slot, (ops = []));
+    ops.push(op);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Sends the outbox. Each row was written before this reads the process's
+   * generation: a process that is not running, or newer than the one this
+   * thread resolved last, reads the row from the table when it starts (it
+   * announces itself before it reads).
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.size === 0) return;
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    try {
+      for (const [slot, ops] of outbox) {
+        const pid = this.shardProcess(slot);
+        if (pid !== undefined) GenServer.cast(pid, ops.length === 1 ? ops[0]! : { op: 'batch', ops });
+      }
+    } catch (error) {
+      // The node stopped meanwhile: its shard processes are gone, and with them what they watched.
+      if (!(error instanceof NodeNotStartedError)) throw error;
+    }
+  }
+
+  /** The running process of a (shard, scheduler) slot, or undefined if it is not running (never started, or restarting). */
+  private shardProcess(slot: number): Pid | undefined {
+    const shard = Math.floor(slot / this.schedulerCount);
+    const scheduler = slot - shard * this.schedulerCount;
+    const generation = Atomics.load(this.ctl, generationWord(this.maxShards, this.schedulerCount, shard, scheduler));
+    if (generation === 0) return undefined;
+    if (this.shardGenerations[slot] !== generation || this.shardPids[slot] === undefined) {
+      const pid = whereis(this.shardProcessName(shard, scheduler));
+      if (pid === undefined) return undefined;
+      this.shardPids[slot] = pid;
+      this.shardGenerations[slot] = generation;
+    }
+    return this.shardPids[slot];
   }
 
   private tryAcquire(): boolean {
     const ctl = this.ctl;
     if ((Atomics.load(ctl, C_EPOCH) & 1) === 1) return false;
-    Atomics.add(ctl, C_WRITERS, 1);
+    Atomics.add(ctl, this.writers, 1);
     if ((Atomics.load(ctl, C_EPOCH) & 1) === 0) return true;
-    Atomics.sub(ctl, C_WRITERS, 1);
+    Atomics.sub(ctl, this.writers, 1);
     return false;
   }
 
@@ -446,24 +545,64 @@ export class ShardedRegistry<M = unknown> {
   }
 
   private release(): void {
-    Atomics.sub(this.ctl, C_WRITERS, 1);
+    Atomics.sub(this.ctl, this.writers, 1);
   }
 
   // ---- resharding ------------------------------------------------------------------
 
   /**
-   * Grows or shrinks the number of shards to `shards` while lookups go on.
-   * Writes wait during the move; no registration is lost or duplicated. Call
-   * it on the scheduler that started the registry's supervisor.
+   * Grows or shrinks the number of shards to `shards` while lookups go on,
+   * from any scheduler: the registry's resharding process does the move,
+   * one reshard at a time. Writes wait during the move; no registration is
+   * lost or duplicated. Rejects with RegistryArgError, NotRunningError (the
+   * registry's supervisor is not running) or ReshardFailedError (and then
+   * every name is where it was).
    */
-  reshard(shards: number): Promise<void> {
-    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) {
-      return Promise.reject(new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`));
+  async reshard(shards: number): Promise<void> {
+    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) throw new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`);
+    let outcome: ReshardReply;
+    try {
+      outcome = await GenServer.call(GenServer.ref(coordinator, this.coordinatorName()), { shards }, Infinity);
+    } catch (error) {
+      if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+      throw error;
     }
-    if (this.supervisor === undefined) return Promise.reject(new NotRunningError('reshard: the registry supervisor was not started on this scheduler'));
-    const set = { ctl: this.ctl, tables: this.tables, supervisor: this.supervisor, spec: (i: number) => this.shardSpec(i), name: (i: number) => this.shardName(i) };
-    const run = this.resharding.then(() => moveShards(set, shards));
-    this.resharding = run.catch(() => undefined);
-    return run;
+    if ('error' in outcome) throw new ReshardFailedError(shards, outcome.error);
+  }
+
+  /** @internal Run by the resharding process, on the supervisor's scheduler. */
+  async moveTo(shards: number): Promise<void> {
+    const supervisor = whereis(this.name);
+    if (supervisor === undefined) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+    await moveShards(
+      {
+        ctl: this.ctl,
+        tables: this.tables,
+        supervisor,
+        spec: (i) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
+        resync: (i) => this.resync(i),
+        writing: () => this.writing(),
+      },
+      shards,
+    );
+  }
+
+  /** Whether a thread is inside a write (each counts its own; a reshard sums them). */
+  private writing(): boolean {
+    const slots = Math.min(MAX_SLOTS, Atomics.load(this.ctl, C_NEXT_SLOT));
+    for (let t = 0; t < slots; t++) if (Atomics.load(this.ctl, writerWord(this.maxShards, this.schedulerCount, t)) !== 0) return true;
+    return false;
+  }
+
+  /** Has every process of shard `index` rebuild its monitors from its table. */
+  private async resync(index: number): Promise<void> {
+    for (let k = 0; k < this.schedulerCount; k++) {
+      try {
+        await GenServer.call(this.shardProcessName(index, k), 'resync' satisfies ShardCall, Infinity);
+      } catch (error) {
+        // Restarting: the next incarnation reads the table.
+        if (!(error instanceof NoProcError || error instanceof CallExitError)) throw error;
+      }
+    }
   }
 }

@@ -8,8 +8,8 @@
  * way (a table would pass its maximum) puts every row back first.
  */
 import type { Table } from '@erlmcp/ets';
-import { GenServer, Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
-import { C_CUR, C_EPOCH, C_NEXT, C_PREV, C_VERSIONS, C_WRITERS } from './layout';
+import { Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
+import { C_CUR, C_EPOCH, C_NEXT, C_PREV, versionWord } from './layout';
 import { jumpHash } from './placement';
 import { hashKey, type Row } from './rows';
 
@@ -22,9 +22,14 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export interface ShardSet {
   readonly ctl: Int32Array;
   readonly tables: readonly Table<Row>[];
+  /** The registry's supervisor (the move runs on its scheduler). */
   readonly supervisor: Pid;
+  /** Shard `index`'s child spec (a supervisor over its processes). */
   spec(index: number): ChildSpec;
-  name(index: number): string;
+  /** Has every process of shard `index` rebuild its monitors from its table. */
+  resync(index: number): Promise<void>;
+  /** Whether a writer on any thread is inside a write. */
+  writing(): boolean;
 }
 
 export async function moveShards(set: ShardSet, target: number): Promise<void> {
@@ -37,7 +42,7 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   Atomics.add(ctl, C_EPOCH, 1); // odd: readers look in both placements, writers back off
   let failure: { error: unknown } | undefined;
   try {
-    while (Atomics.load(ctl, C_WRITERS) !== 0) await sleep(1);
+    while (set.writing()) await sleep(1);
     let moved = 0;
     for (let s = 0; s < from; s++) {
       const source = tables[s]!;
@@ -49,10 +54,10 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
         for (const row of batch) {
           const to = jumpHash(hashKey(row[0]), target);
           tables[to]!.insert(row);
-          Atomics.add(ctl, C_VERSIONS + to, 1);
+          Atomics.add(ctl, versionWord(to), 1);
         }
         for (const row of batch) source.delete(row[0]);
-        Atomics.add(ctl, C_VERSIONS + s, 1);
+        Atomics.add(ctl, versionWord(s), 1);
         moved += batch.length;
         if (moved % (MIGRATION_BATCH * 4) === 0) await yieldTurn();
       }
@@ -69,7 +74,7 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
     throw failure.error;
   }
   // Monitors follow the names: each remaining shard rebuilds them from its table.
-  for (let i = 0; i < target; i++) await GenServer.call(set.name(i), 'resync' as never, Infinity);
+  for (let i = 0; i < target; i++) await set.resync(i);
   for (let i = from - 1; i >= target; i--) await stopShard(supervisor, i);
 }
 
@@ -81,8 +86,8 @@ function rollBack(ctl: Int32Array, tables: readonly Table<Row>[], from: number, 
       if (home === t) continue;
       tables[home]!.insert(row);
       tables[t]!.delete(row[0]);
-      Atomics.add(ctl, C_VERSIONS + home, 1);
-      Atomics.add(ctl, C_VERSIONS + t, 1);
+      Atomics.add(ctl, versionWord(home), 1);
+      Atomics.add(ctl, versionWord(t), 1);
     }
   }
 }

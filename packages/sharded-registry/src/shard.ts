@@ -1,94 +1,139 @@
 /**
- * A shard process: it watches the holders of the names placed on its table.
- * Names are written by the registering caller (atomically, in the table);
- * the shard monitors each holder and removes its names when it exits,
- * including every process of a scheduler that died (DOWN { scheduler_down }).
+ * A shard's process on one scheduler. Names are written by the registering
+ * caller (atomically, in the shard's table); this process monitors the
+ * holders that run on its own scheduler, so the monitor and the casts that
+ * ask for it never cross threads, and removes a holder's names when it exits.
  * On (re)start and after a reshard it rebuilds its monitors from its table,
- * so a crash of the shard loses no registration and leaks no monitor.
+ * so a crash loses no registration and leaks no monitor; a scheduler that
+ * dies takes this process with it, and the incarnation its supervisor starts
+ * on the replacement thread finds the dead holders' rows and removes them.
  */
-import { DownMessage, GenServer, Pid, isPid, noreply, ok, reply, type ProcessContext, type Ref } from '@erlmcp/otp';
-import { keyId } from './names';
-import type { ShardedRegistry } from './registry';
+import { DownMessage, GenServer, Pid, isPid, isProcessAlive, noreply, ok, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import type { Row } from './rows';
 
-export type ShardCast = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
-
-interface Watch {
-  pid: Pid;
-  ref: Ref;
-  /** The names it holds here, by key id. */
-  keys: Map<string, string | Uint8Array>;
+/** What a shard process needs of the registry (the registry object of its own thread). */
+export interface ShardHost {
+  /** Every row of table `index`. */
+  rowsOf(index: number): Row[];
+  /** Deletes each key's row if `pid` still holds it. */
+  removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void>;
+  /** Announces a new incarnation of shard `index`'s process on `scheduler`. */
+  started(index: number, scheduler: number): void;
 }
 
-interface ShardState {
-  registry: ShardedRegistry<unknown>;
+export type ShardOp = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
+/** One op, or the ops a thread queued for this process since it last yielded to its event loop, in order. */
+export type ShardCast = ShardOp | { op: 'batch'; ops: ShardOp[] };
+export type ShardCall = 'resync' | 'watched';
+
+export interface ShardArgs {
+  host: ShardHost;
   index: number;
-  watches: Map<string, Watch>;
+  scheduler: number;
 }
 
-const pidKey = (pid: Pid): string => `${pid.node}.${pid.id}`;
+/** One monitored holder and the names it holds on this shard. */
+interface Watch {
+  readonly pid: Pid;
+  readonly ref: Ref;
+  readonly names: Set<string>;
+  /** Non-string names by the hex of their msgpack bytes (bytes compare by identity in a Set). */
+  bytes: Map<string, Uint8Array> | undefined;
+}
 
-function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): void {
-  const id = pidKey(pid);
-  let w = state.watches.get(id);
+export interface ShardState {
+  readonly host: ShardHost;
+  readonly index: number;
+  readonly scheduler: number;
+  /** By pid id: every holder here is a process of this node. */
+  watches: Map<number, Watch>;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+function add(w: Watch, key: string | Uint8Array): void {
+  if (typeof key === 'string') w.names.add(key);
+  else (w.bytes ??= new Map()).set(hex(key), key);
+}
+
+function remove(w: Watch, key: string | Uint8Array): void {
+  if (typeof key === 'string') w.names.delete(key);
+  else w.bytes?.delete(hex(key));
+}
+
+const empty = (w: Watch): boolean => w.names.size === 0 && (w.bytes === undefined || w.bytes.size === 0);
+
+/**
+ * Watches `pid` for `key`; false if `pid` has exited already (the holder runs
+ * on this scheduler, so that is known now): its row must go at once, not at a
+ * DOWN that would queue behind calls already waiting (settle's).
+ */
+function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): boolean {
+  let w = state.watches.get(pid.id);
   if (w === undefined) {
-    w = { pid, ref: ctx.monitor(pid), keys: new Map() };
-    state.watches.set(id, w);
+    if (isProcessAlive(pid) === false) return false;
+    w = { pid, ref: ctx.monitor(pid), names: new Set(), bytes: undefined };
+    state.watches.set(pid.id, w);
   }
-  w.keys.set(keyId(key), key);
+  add(w, key);
+  return true;
 }
 
-/** Monitors exactly the holders of the rows in this shard's table, keeping monitors it already has. */
+function unwatch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): void {
+  const w = state.watches.get(pid.id);
+  if (w === undefined) return;
+  remove(w, key);
+  if (empty(w)) {
+    ctx.demonitor(w.ref, { flush: true });
+    state.watches.delete(pid.id);
+  }
+}
+
+/** Monitors exactly the holders (on this scheduler) of the rows in this shard's table, keeping monitors it already has. */
 function resync(state: ShardState, ctx: ProcessContext): void {
   const old = state.watches;
-  state.watches = new Map();
-  for (const row of state.registry.rowsOf(state.index)) {
-    const id = `${row[1]}.${row[2]}`;
-    let w = state.watches.get(id);
+  const next = new Map<number, Watch>();
+  for (const row of state.host.rowsOf(state.index)) {
+    const id = row[2];
+    let w = next.get(id);
     if (w === undefined) {
-      const previous = old.get(id);
-      const pid = previous?.pid ?? new Pid(row[1], row[2]);
-      w = { pid, ref: previous?.ref ?? ctx.monitor(pid), keys: new Map() };
-      state.watches.set(id, w);
+      const pid = old.get(id)?.pid ?? new Pid(row[1], id);
+      if (schedulerOfPid(pid) !== state.scheduler) continue;
+      w = { pid, ref: old.get(id)?.ref ?? ctx.monitor(pid), names: new Set(), bytes: undefined };
+      next.set(id, w);
     }
-    w.keys.set(keyId(row[0]), row[0]);
+    add(w, row[0]);
   }
-  for (const [id, w] of old) if (!state.watches.has(id)) ctx.demonitor(w.ref, { flush: true });
+  for (const [id, w] of old) if (!next.has(id)) ctx.demonitor(w.ref, { flush: true });
+  state.watches = next;
 }
 
 export const shardServer = GenServer.define({
-  init: (args: { registry: ShardedRegistry<unknown>; index: number }, ctx: ProcessContext) => {
-    const state: ShardState = { registry: args.registry, index: args.index, watches: new Map() };
+  init: (args: ShardArgs, ctx: ProcessContext) => {
+    const state: ShardState = { host: args.host, index: args.index, scheduler: args.scheduler, watches: new Map() };
+    // Announce first, then read the table: a writer that missed this incarnation wrote its row before we read.
+    args.host.started(args.index, args.scheduler);
     resync(state, ctx);
     return ok(state);
   },
-  handleCall: (request: 'resync' | 'watched', _from, state: ShardState, ctx: ProcessContext) => {
+  handleCall: (request: ShardCall, _from, state: ShardState, ctx: ProcessContext) => {
     if (request === 'resync') resync(state, ctx);
     return reply(state.watches.size, state);
   },
-  handleCast: (message: ShardCast, state: ShardState, ctx: ProcessContext) => {
-    if (message.op === 'watch') {
-      watch(state, ctx, message.pid, message.key);
-    } else {
-      const id = pidKey(message.pid);
-      const w = state.watches.get(id);
-      if (w !== undefined) {
-        w.keys.delete(keyId(message.key));
-        if (w.keys.size === 0) {
-          ctx.demonitor(w.ref, { flush: true });
-          state.watches.delete(id);
-        }
-      }
+  handleCast: async (message: ShardCast, state: ShardState, ctx: ProcessContext) => {
+    for (const op of message.op === 'batch' ? message.ops : [message]) {
+      if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
+      else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
     }
     return noreply(state);
   },
   handleInfo: async (message: unknown, state: ShardState) => {
     if (message instanceof DownMessage && isPid(message.pid)) {
-      const pid = message.pid;
-      const id = pidKey(pid);
-      const w = state.watches.get(id);
+      const w = state.watches.get(message.pid.id);
       if (w !== undefined && w.ref.id === message.ref.id) {
-        state.watches.delete(id);
-        for (const key of w.keys.values()) await state.registry.removeHeld(key, pid);
+        state.watches.delete(message.pid.id);
+        await state.host.removeHeld(w.names, w.pid);
+        if (w.bytes !== undefined) await state.host.removeHeld(w.bytes.values(), w.pid);
       }
     }
     return noreply(state);

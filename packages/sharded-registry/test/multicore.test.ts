@@ -1,4 +1,4 @@
-import { Node, exit, spawn, send, awaitExit, type Pid } from '@erlmcp/otp';
+import { Node, awaitExit, exit, processInfoAsync, schedulerOfPid, send, spawn, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, eventually, has, idle } from './helpers';
 
@@ -52,6 +52,35 @@ test('a process on scheduler 1 registers; scheduler 0 sees its pid; its exit rem
   send(worker, 'crash');
   await awaitExit(worker);
   await eventually(() => registry.count() === 0);
+});
+
+test("a holder on scheduler 1 is monitored by its shard's process there; that process restarts alone and monitors it again", async () => {
+  const c = collector();
+  const worker = onScheduler1('register', { report: c.pid, names: ['here:1', 'here:2'] });
+  await c.next(has('outcomes'));
+  const shard = registry.shardOf('here:1');
+  const onOne = whereis(registry.shardProcessName(shard, 1))!;
+  const onZero = whereis(registry.shardProcessName(shard, 0))!;
+  expect([schedulerOfPid(onZero), schedulerOfPid(onOne)]).toEqual([0, 1]);
+  const watchers = async () => (await processInfoAsync(worker))!.monitoredBy;
+  expect((await watchers()).some((p) => p.equals(onOne))).toBe(true);
+  expect((await watchers()).some((p) => p.equals(onZero))).toBe(false);
+
+  exit(onOne, 'kill');
+  await eventually(() => {
+    const now = whereis(registry.shardProcessName(shard, 1));
+    return now !== undefined && !now.equals(onOne);
+  });
+  expect(whereis(registry.shardProcessName(shard, 0))!.equals(onZero)).toBe(true);
+  await registry.settle();
+  const replacement = whereis(registry.shardProcessName(shard, 1))!;
+  expect((await watchers()).some((p) => p.equals(replacement))).toBe(true);
+  expect(registry.whereis('here:1')!.pid.equals(worker)).toBe(true);
+
+  send(worker, 'exit');
+  await awaitExit(worker);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
 });
 
 test('two schedulers registering the same names at once: exactly one wins each name', async () => {

@@ -136,15 +136,26 @@ describe('monitors remove the names of processes that exit', () => {
     expect(registry.whereis('h')).toBeUndefined();
   });
 
+  test('a holder that exits right after registering (before this thread yields, so before its shard process heard of it) loses its names', async () => {
+    const a = idle();
+    await registry.registerName('brief', a);
+    await registry.registerName('brief:2', a);
+    exit(a, 'kill');
+    await awaitExit(a);
+    await registry.settle();
+    expect(registry.whereis('brief')).toBeUndefined();
+    expect(registry.count()).toBe(0);
+  });
+
   test('a shard that crashes is restarted and rebuilds its monitors from its table: no name is lost or leaked', async () => {
     const a = idle();
     const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
     for (const n of names) await registry.registerName(n, a);
     const shard = registry.shardOf('n0');
-    const shardPid = whereis(registry.shardName(shard))!;
+    const shardPid = whereis(registry.shardProcessName(shard, 0))!;
     exit(shardPid, 'kill');
     await eventually(() => {
-      const now = whereis(registry.shardName(shard));
+      const now = whereis(registry.shardProcessName(shard, 0));
       return now !== undefined && !now.equals(shardPid);
     });
     expect(registry.count()).toBe(40);

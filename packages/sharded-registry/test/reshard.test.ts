@@ -1,4 +1,4 @@
-import { Node, exit, awaitExit, send, spawn, type Pid } from '@erlmcp/otp';
+import { Node, Supervisor, exit, awaitExit, send, spawn, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, has, idle } from './helpers';
 
@@ -113,7 +113,7 @@ test('a reshard that cannot fit (a table would pass its maximum) fails whole: ev
     names.push(name);
   }
   const before = registry.list().map((e) => [e.name, e.shard]);
-  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_ETS_FULL' });
+  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_REGISTRY_RESHARD_FAILED', reason: { code: 'ERR_ETS_FULL' } });
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);
   expect(registry.list().map((e) => [e.name, e.shard])).toEqual(before);
@@ -124,4 +124,41 @@ test('a reshard that cannot fit (a table would pass its maximum) fails whole: ev
   await awaitExit(holder);
   await registry.settle();
   expect(registry.count()).toBe(0);
+});
+
+test('reshard from scheduler 1, and from both schedulers at once: each move runs whole, one after another', async () => {
+  const registry = ShardedRegistry.create({ shards: 4, maxShards: 16, tableBytes: 1 << 22 });
+  await registry.start();
+  const holder = idle();
+  const names = Array.from({ length: 2_000 }, (_, i) => `x:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+  const c = collector();
+  const fromOne = (shards: number[]) => send(spawn({ module: fixture, export: 'reshard' }, { scheduler: 1 }), { handle: registry.handle(), report: c.pid, shards });
+  const shardChildren = async () => (await Supervisor.whichChildren(registry.name)).filter((ch) => ch.id.startsWith('shard-')).length;
+
+  fromOne([9, 0]);
+  expect(await c.next(has('resharded'))).toEqual({ resharded: ['ok', 'ERR_REGISTRY_BADARG'] });
+  expect(registry.shards).toBe(9);
+  expect(await shardChildren()).toBe(9);
+  checkPlacement(registry, names);
+
+  fromOne([3, 12]);
+  const here = (async () => {
+    await registry.reshard(6);
+    await registry.reshard(2);
+  })();
+  expect(await c.next(has('resharded'))).toEqual({ resharded: ['ok', 'ok'] });
+  await here;
+  expect([12, 2]).toContain(registry.shards);
+  expect(await shardChildren()).toBe(registry.shards);
+  checkPlacement(registry, names);
+
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+
+  await registry.stop();
+  fromOne([5]);
+  expect(await c.next(has('resharded'))).toEqual({ resharded: ['ERR_REGISTRY_NOT_RUNNING'] });
 });
