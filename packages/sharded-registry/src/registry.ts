@@ -356,9 +356,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /**
    * Resolves once every shard process (on every scheduler) has handled what
-   * was sent to it before, this thread's outbox included: after a holder's
-   * exit has been observed, its names are gone when this resolves. From any
-   * scheduler.
+   * was sent to it before, and what this thread and the process's own thread
+   * have queued for it: after a holder's exit has been observed, its names
+   * are gone when this resolves. From any scheduler.
    */
   async settle(): Promise<void> {
     this.flush();
@@ -464,6 +464,15 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** @internal The rows of table `index` (a shard process rebuilding its monitors). */
   rowsOf(index: number): Row[] {
     return this.tables[index]!.tab2list();
+  }
+
+  /** @internal What this thread has queued for shard `index`'s process on `scheduler` (that process takes it when asked to settle). */
+  drain(index: number, scheduler: number): ShardOp[] {
+    const slot = index * this.schedulerCount + scheduler;
+    const ops = this.outbox.get(slot);
+    if (ops === undefined) return [];
+    this.outbox.delete(slot);
+    return ops;
   }
 
   /** @internal A new incarnation of shard `index`'s process on `scheduler`: writers resolve it by name again. */
