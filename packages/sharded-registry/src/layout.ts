@@ -29,7 +29,12 @@ export const MAX_SLOTS = 128;
 const LINE = 16;
 const C_VERSIONS = LINE;
 
-/** Table `shard`'s version, bumped after every change to it: what thread-local lookup caches validate against. */
+/**
+ * Table `shard`'s version, bumped after every change that removes or moves a
+ * row: what thread-local lookup caches validate against. Adding a name leaves
+ * it alone: caches hold names found, never misses, so no cached answer can be
+ * stale for a name that was not there.
+ */
 export function versionWord(shard: number): number {
   return C_VERSIONS + shard * LINE;
 }

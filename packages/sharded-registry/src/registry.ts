@@ -268,7 +268,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       const epoch = Atomics.load(ctl, C_EPOCH);
       if ((epoch & 1) === 0) {
         const shard = jumpHash(hash, Atomics.load(ctl, C_CUR));
-        // Read before the table: a write that lands after this read bumps the version past it.
+        // Read before the table: a removal that lands after this read bumps the version past it.
         const version = Atomics.load(ctl, versionWord(shard));
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
         const row = this.tables[shard]!.lookup(key)[0];
@@ -356,9 +356,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /**
    * Resolves once every shard process (on every scheduler) has handled what
-   * was sent to it before, this thread's outbox included: after a holder's
-   * exit has been observed, its names are gone when this resolves. From any
-   * scheduler.
+   * was sent to it before, and what this thread and the process's own thread
+   * have queued for it: after a holder's exit has been observed, its names
+   * are gone when this resolves. From any scheduler.
    */
   async settle(): Promise<void> {
     this.flush();
@@ -404,7 +404,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
           throw error;
         }
         if (inserted) {
-          this.wrote(shard);
+          this.counted(shard);
           break;
         }
         holder = table.lookup(key)[0];
@@ -466,14 +466,29 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     return this.tables[index]!.tab2list();
   }
 
+  /** @internal What this thread has queued for shard `index`'s process on `scheduler` (that process takes it when asked to settle). */
+  drain(index: number, scheduler: number): ShardOp[] {
+    const slot = index * this.schedulerCount + scheduler;
+    const ops = this.outbox.get(slot);
+    if (ops === undefined) return [];
+    this.outbox.delete(slot);
+    return ops;
+  }
+
   /** @internal A new incarnation of shard `index`'s process on `scheduler`: writers resolve it by name again. */
   started(index: number, scheduler: number): void {
     Atomics.add(this.ctl, generationWord(this.maxShards, this.schedulerCount, index, scheduler), 1);
   }
 
+  /** A write that added a name: it counts, but no cached answer can be stale for it (caches hold names found, never misses). */
+  private counted(shard: number): void {
+    this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
+  }
+
+  /** A write that removed a name: it counts, and answers cached from that table before it are no longer valid. */
   private wrote(shard: number): void {
     Atomics.add(this.ctl, versionWord(shard), 1);
-    this.counts[this.slot + shard * COUNTERS_PER_SHARD + 1]++;
+    this.counted(shard);
   }
 
   /**

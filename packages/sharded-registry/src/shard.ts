@@ -19,6 +19,8 @@ export interface ShardHost {
   removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void>;
   /** Announces a new incarnation of shard `index`'s process on `scheduler`. */
   started(index: number, scheduler: number): void;
+  /** Takes what this thread has queued for shard `index`'s process on `scheduler` and not sent yet. */
+  drain(index: number, scheduler: number): ShardOp[];
 }
 
 export type ShardOp = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
@@ -108,6 +110,13 @@ function resync(state: ShardState, ctx: ProcessContext): void {
   state.watches = next;
 }
 
+async function apply(state: ShardState, ctx: ProcessContext, ops: readonly ShardOp[]): Promise<void> {
+  for (const op of ops) {
+    if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
+    else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
+  }
+}
+
 export const shardServer = GenServer.define({
   init: (args: ShardArgs, ctx: ProcessContext) => {
     const state: ShardState = { host: args.host, index: args.index, scheduler: args.scheduler, watches: new Map() };
@@ -116,15 +125,14 @@ export const shardServer = GenServer.define({
     resync(state, ctx);
     return ok(state);
   },
-  handleCall: (request: ShardCall, _from, state: ShardState, ctx: ProcessContext) => {
+  handleCall: async (request: ShardCall, _from, state: ShardState, ctx: ProcessContext) => {
     if (request === 'resync') resync(state, ctx);
+    // settle: what this thread queued for this process and has not sent (its thread has not yielded since) is taken here.
+    else await apply(state, ctx, state.host.drain(state.index, state.scheduler));
     return reply(state.watches.size, state);
   },
   handleCast: async (message: ShardCast, state: ShardState, ctx: ProcessContext) => {
-    for (const op of message.op === 'batch' ? message.ops : [message]) {
-      if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
-      else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
-    }
+    await apply(state, ctx, message.op === 'batch' ? message.ops : [message]);
     return noreply(state);
   },
   handleInfo: async (message: unknown, state: ShardState) => {

@@ -63,6 +63,7 @@ test("a holder on scheduler 1 is monitored by its shard's process there; that pr
   const onZero = whereis(registry.shardProcessName(shard, 0))!;
   expect([schedulerOfPid(onZero), schedulerOfPid(onOne)]).toEqual([0, 1]);
   const watchers = async () => (await processInfoAsync(worker))!.monitoredBy;
+  await registry.settle(); // the worker's thread tells its shard processes when it yields; settle has them take it now
   expect((await watchers()).some((p) => p.equals(onOne))).toBe(true);
   expect((await watchers()).some((p) => p.equals(onZero))).toBe(false);
 
