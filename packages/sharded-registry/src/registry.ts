@@ -10,7 +10,6 @@ import {
   CallExitError,
   GenServer,
   NoProcError,
-  NodeNotStartedError,
   Pid,
   Supervisor,
   currentPid,
@@ -46,6 +45,7 @@ import {
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { hashString, jumpHash } from './placement';
+import { Outbox } from './outbox';
 import { moveShards } from './reshard';
 import { deleteIfHeld, hashKey, type Row } from './rows';
 import type { ShardCall, ShardHost, ShardOp } from './shard';
@@ -78,12 +78,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   private readonly schedulerCount: number;
   private readonly cacheEntries: number;
   private readonly cache = new Map<string, CachedRegistration<M>>();
-  /** Per (shard, scheduler): the shard process this thread last resolved, and the generation it resolved it at. */
-  private readonly shardPids: (Pid | undefined)[];
-  private readonly shardGenerations: Int32Array;
-  /** What this thread has to tell shard processes, by (shard, scheduler) slot, sent when the thread next yields. */
-  private outbox = new Map<number, ShardOp[]>();
-  private flushScheduled = false;
+  /** What this thread has to tell shard processes. */
+  private readonly outbox: Outbox;
   private supervisor: Pid | undefined;
 
   private constructor(handle: RegistryHandle, tables: Table<Row>[]) {
@@ -95,8 +91,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
-    this.shardPids = new Array<Pid | undefined>(this.maxShards * this.schedulerCount).fill(undefined);
-    this.shardGenerations = new Int32Array(this.maxShards * this.schedulerCount);
+    this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
     const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
     if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
@@ -361,7 +356,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
    * are gone when this resolves. From any scheduler.
    */
   async settle(): Promise<void> {
-    this.flush();
+    this.outbox.flush();
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < this.shards; i++) {
       for (let k = 0; k < this.schedulerCount; k++) {
@@ -468,11 +463,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /** @internal What this thread has queued for shard `index`'s process on `scheduler` (that process takes it when asked to settle). */
   drain(index: number, scheduler: number): ShardOp[] {
-    const slot = index * this.schedulerCount + scheduler;
-    const ops = this.outbox.get(slot);
-    if (ops === undefined) return [];
-    this.outbox.delete(slot);
-    return ops;
+    return this.outbox.drain(index, scheduler);
   }
 
   /** @internal A new incarnation of shard `index`'s process on `scheduler`: writers resolve it by name again. */
@@ -491,58 +482,9 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.counted(shard);
   }
 
-  /**
-   * Tells shard `shard`'s process on the holder's scheduler, so the monitor
-   * is taken where the holder runs. What a thread tells goes in one cast per
-   * process when the thread next yields to its event loop (a loop of
-   * registrations costs one message, not one each).
-   */
+  /** Tells shard `shard`'s process on the holder's scheduler, so the monitor is taken where the holder runs. */
   private tell(shard: number, holder: Pid, op: ShardOp): void {
-    const slot = shard * this.schedulerCount + schedulerOfPid(holder);
-    let ops = this.outbox.get(slot);
-    if (ops === undefined) this.outbox.set(slot, (ops = []));
-    ops.push(op);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /**
-   * Sends the outbox. Each row was written before this reads the process's
-   * generation: a process that is not running, or newer than the one this
-   * thread resolved last, reads the row from the table when it starts (it
-   * announces itself before it reads).
-   */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outbox.size === 0) return;
-    const outbox = this.outbox;
-    this.outbox = new Map();
-    try {
-      for (const [slot, ops] of outbox) {
-        const pid = this.shardProcess(slot);
-        if (pid !== undefined) GenServer.cast(pid, ops.length === 1 ? ops[0]! : { op: 'batch', ops });
-      }
-    } catch (error) {
-      // The node stopped meanwhile: its shard processes are gone, and with them what they watched.
-      if (!(error instanceof NodeNotStartedError)) throw error;
-    }
-  }
-
-  /** The running process of a (shard, scheduler) slot, or undefined if it is not running (never started, or restarting). */
-  private shardProcess(slot: number): Pid | undefined {
-    const shard = Math.floor(slot / this.schedulerCount);
-    const scheduler = slot - shard * this.schedulerCount;
-    const generation = Atomics.load(this.ctl, generationWord(this.maxShards, this.schedulerCount, shard, scheduler));
-    if (generation === 0) return undefined;
-    if (this.shardGenerations[slot] !== generation || this.shardPids[slot] === undefined) {
-      const pid = whereis(this.shardProcessName(shard, scheduler));
-      if (pid === undefined) return undefined;
-      this.shardPids[slot] = pid;
-      this.shardGenerations[slot] = generation;
-    }
-    return this.shardPids[slot];
+    this.outbox.tell(shard, schedulerOfPid(holder), op);
   }
 
   private tryAcquire(): boolean {
