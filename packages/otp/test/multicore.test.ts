@@ -24,9 +24,9 @@ import {
   spawn,
   whereis,
   type Pid,
-  type ProcessContext,
 } from '@erlmcp/otp';
 import type { Cluster } from '../src/cluster/cluster';
+import { collector } from '../../../test-support/collector';
 
 /** Code the worker scheduler runs: plain JS, loaded by module path and export. */
 const fixture = require.resolve('./fixtures/remote.js');
@@ -41,28 +41,6 @@ afterEach(() => node.stop());
 
 const cluster = (): Cluster => node.cluster as Cluster;
 
-/** A process on scheduler 0 that collects what it receives, for assertions from the test. */
-function collector(): { pid: Pid; next(match?: (m: unknown) => boolean): Promise<unknown> } {
-  const inbox: unknown[] = [];
-  const waiters: { match: (m: unknown) => boolean; resolve: (m: unknown) => void }[] = [];
-  const pid = spawn(async (ctx: ProcessContext) => {
-    for (;;) {
-      const m = await ctx.receive();
-      const i = waiters.findIndex((w) => w.match(m));
-      if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
-      else inbox.push(m);
-    }
-  });
-  return {
-    pid,
-    next: (match = () => true) =>
-      new Promise((resolve) => {
-        const i = inbox.findIndex(match);
-        if (i >= 0) resolve(inbox.splice(i, 1)[0]);
-        else waiters.push({ match, resolve });
-      }),
-  };
-}
 
 const has = (key: string) => (m: unknown) => typeof m === 'object' && m !== null && key in m;
 

@@ -27,28 +27,7 @@ export function holderDef(registry: ShardedRegistry) {
   });
 }
 
-/** A process on this scheduler that collects what it receives. */
-export function collector(): { pid: Pid; next<T>(match?: (m: unknown) => boolean): Promise<T> } {
-  const inbox: unknown[] = [];
-  const waiters: { match: (m: unknown) => boolean; resolve: (m: unknown) => void }[] = [];
-  const pid = spawn(async (ctx) => {
-    for (;;) {
-      const m = await ctx.receive();
-      const i = waiters.findIndex((w) => w.match(m));
-      if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
-      else inbox.push(m);
-    }
-  });
-  return {
-    pid,
-    next: <T>(match: (m: unknown) => boolean = () => true) =>
-      new Promise<T>((resolve) => {
-        const i = inbox.findIndex(match);
-        if (i >= 0) resolve(inbox.splice(i, 1)[0] as T);
-        else waiters.push({ match, resolve: resolve as (m: unknown) => void });
-      }),
-  };
-}
+export { collector } from '../../../test-support/collector';
 
 export const has = (key: string) => (m: unknown) => typeof m === 'object' && m !== null && key in m;
 
