@@ -34,6 +34,25 @@ describe('Streamable HTTP: how a POST is answered', () => {
     expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'hi' }] } }]);
   });
 
+  it('a synchronous tool that logs before answering: its notifications, in order, then its answer, in the same one-write body', async () => {
+    const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
+    const level = await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'debug' } }));
+    expect(messages(level)).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+    const res = await raw(server.url, 'POST', headers, call(2, 'log'));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
+    expect(res.headers['transfer-encoding']).toBeUndefined();
+    const log = (level: string): unknown => ({ jsonrpc: '2.0', method: 'notifications/message', params: { level, data: { level }, logger: 'fixture' } });
+    expect(messages(res)).toEqual([log('debug'), log('info'), log('warning'), log('error'), { jsonrpc: '2.0', id: 2, result: { content: [] } }]);
+    // Every event has an id of this stream, in the order written (a priming event first, 2025-11-25).
+    const ids = res.body.split('\n').filter((line) => line.startsWith('id: ')).map((line) => line.slice(4));
+    expect(ids).toHaveLength(6);
+    const streams = new Set(ids.map((id) => id.split('.')[0]));
+    expect(streams.size).toBe(1);
+    const seqs = ids.map((id) => Number(id.split('.')[1]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
   it('a tool still running opens its stream: progress arrives before the answer, which then ends it', async () => {
     const events: string[] = [];
     const ended = new Promise<void>((resolve, reject) => {
