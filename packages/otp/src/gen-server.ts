@@ -384,6 +384,21 @@ export function cast(server: Pid | ServerName, message: unknown): void {
   else if (target !== undefined) node.deliver(target, message, Tag.Cast);
 }
 
+/**
+ * A cast that the server handles before this returns, when it can do so exactly as its next
+ * run would: the server is on this thread, idle (nothing in its mailbox, no async callback
+ * pending), and the caller is not a process (an I/O listener, a timer). Otherwise it is an
+ * ordinary cast. For input from I/O: it saves the trip through the run queue, and the
+ * server's handleCast still runs as that process (self(), crashes, links all as usual).
+ */
+export function castInline<T extends Pid | ServerName>(server: T, message: CastFor<T>): void;
+export function castInline(server: Pid | ServerName, message: unknown): void {
+  const node = currentNode();
+  const target = node.route(server);
+  if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
+  else if (target !== undefined) node.deliverNow(target, message, Tag.Cast);
+}
+
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
 export function replyTo<R>(from: From<R>, value: R): boolean {
   return from.reply(value);
@@ -437,6 +452,7 @@ export const GenServer = {
   startLink,
   call,
   cast,
+  castInline,
   reply: replyTo,
   stop: stopServer,
   childSpec,

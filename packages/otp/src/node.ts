@@ -310,6 +310,15 @@ export class Node {
     }
   }
 
+  /**
+   * {@link deliver}, but handled before this returns when the process is idle and the
+   * caller is not a process (see Scheduler.runNow): an I/O listener's input skips a trip
+   * through the run queue. Otherwise queued as usual.
+   */
+  deliverNow(process: Process, message: unknown, tag: Tag): void {
+    if (!this.scheduler.runNow(process, message, tag)) this.deliver(process, message, tag);
+  }
+
   receive(process: Process, match: ((message: unknown) => boolean) | undefined, timeoutMs: number | undefined): Promise<unknown> {
     if (process.behaviour !== null) {
       throw new BadArgError(`receive() is for spawned functions; ${process.behaviour.kind} gets its messages through handleMessage`);

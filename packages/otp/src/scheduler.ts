@@ -1,4 +1,5 @@
 import { running } from './current';
+import type { Tag } from './mailbox';
 import { Flag, type Process } from './process';
 import { Queue } from './queue';
 import { crashReason } from './reason';
@@ -187,6 +188,49 @@ export class Scheduler {
       if (mailbox.length > 0) this.enqueue(process);
     } finally {
       this.messagesHandled += n;
+      running.process = null;
+    }
+  }
+
+  /**
+   * Handles one message at once, on the caller's stack, when that is what the next run of
+   * `process` would do anyway: it is idle (mailbox empty, not queued, no async callback
+   * pending) and no process callback is running on this thread (the caller is an I/O
+   * listener, not a process). Crashes and async callbacks are handled as in a run. Returns
+   * false, having done nothing, when those conditions do not hold: the caller then queues it.
+   */
+  runNow(process: Process, message: unknown, tag: Tag): boolean {
+    const behaviour = process.behaviour;
+    if (
+      this.stopped ||
+      running.process !== null ||
+      behaviour === null ||
+      (process.flags & (Flag.InRunQueue | Flag.Busy | Flag.Dead)) !== 0 ||
+      (process.mailbox !== null && process.mailbox.length > 0)
+    ) {
+      return false;
+    }
+    running.process = process;
+    process.handled++;
+    this.messagesHandled++;
+    try {
+      let result: void | PromiseLike<void>;
+      try {
+        result = behaviour.handleMessage(message, process, tag);
+      } catch (error) {
+        this.onCrash(process, error, 'handleMessage');
+        return true;
+      }
+      if (result !== undefined && typeof result.then === 'function') {
+        process.flags |= Flag.Busy;
+        result.then(
+          () => this.settled(process),
+          (error: unknown) => this.settledWithError(process, error),
+        );
+      }
+      // What it sent itself meanwhile was queued by deliver, as during a run.
+      return true;
+    } finally {
       running.process = null;
     }
   }
