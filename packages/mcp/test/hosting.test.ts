@@ -1,4 +1,4 @@
-import { DynamicSupervisor, Node, exit, processInfo, supervisionTree } from '@erlmcp/otp';
+import { DynamicSupervisor, Node, exit, processInfo, self, supervisionTree } from '@erlmcp/otp';
 import { connectTcp, connectWebSocket, defineServer, listenTcpHosted, listenHttp, type McpHttpServer, type McpServerDefinition } from '@erlmcp/mcp';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -9,6 +9,11 @@ function definition(): McpServerDefinition {
       name: 'echo',
       inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
       handler: ({ text }, ctx) => ({ content: [{ type: 'text', text: `${ctx.session.id}:${text}` }] }),
+    })
+    .tool({
+      name: 'whoami',
+      // Answered at once, so its POST is handled inline from the socket listener: still as the session's process.
+      handler: () => ({ content: [{ type: 'text', text: String(self()) }] }),
     })
     .tool({
       name: 'boom',
@@ -58,6 +63,21 @@ describe('sessions hosted as processes under a DynamicSupervisor', () => {
     const tree = await supervisionTree(server.host.supervisorName);
     expect(tree?.children).toHaveLength(2);
     expect(await server.host.summary(idA)).toMatchObject({ id: idA, state: 'ready', clientName: 'hosting-test' });
+    await a.client.close();
+    await b.client.close();
+  });
+
+  it('a tool answered at once runs as its own session process', async () => {
+    server = await listenHttp(definition());
+    const a = await sdkClient(server.url);
+    const b = await sdkClient(server.url);
+    const pidA = String(server.host.lookup(a.transport.sessionId as string));
+    const pidB = String(server.host.lookup(b.transport.sessionId as string));
+    expect(pidA).not.toBe(pidB);
+    for (let i = 0; i < 3; i++) {
+      expect(text(await a.client.callTool({ name: 'whoami', arguments: {} }))).toBe(pidA);
+      expect(text(await b.client.callTool({ name: 'whoami', arguments: {} }))).toBe(pidB);
+    }
     await a.client.close();
     await b.client.close();
   });

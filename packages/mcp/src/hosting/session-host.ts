@@ -142,12 +142,17 @@ export class SessionHost {
     return this.registry.whereisName(id);
   }
 
-  /** Casts transport input to a session; false when no such session is alive. */
+  /**
+   * Casts transport input to a session; false when no such session is alive. From an I/O
+   * listener, an idle session process handles it before this returns (GenServer.castInline):
+   * a synchronous tool is answered without a trip through the run queue, still in the
+   * session's process, in order after anything already in its mailbox.
+   */
   deliver<M>(id: string, message: M): boolean {
     const pid = this.registry.whereisName(id);
     if (pid === undefined) return false;
     this.lastSeen.set(id, this.sweeps);
-    GenServer.cast(pid, { kind: 'input', message } satisfies SessionCast<M>);
+    GenServer.castInline(pid, { kind: 'input', message } satisfies SessionCast<M>);
     return true;
   }
 
