@@ -36,13 +36,14 @@ export function readBody(req: IncomingMessage, limit: number, onBody: (text: str
     else (rest ??= [first]).push(chunk);
   };
   req.on('data', onData);
-  req.once('end', () => {
+  // `on`, not `once`: a stream emits each of these at most once, and once() wraps every listener.
+  req.on('end', () => {
     if (failed) return;
     const body = rest !== undefined ? Buffer.concat(rest) : first;
     onBody(body === undefined ? '' : body.toString('utf8'));
   });
   // A client that goes away mid-body: its socket is gone, and with it the response.
-  req.once('error', (error) => {
+  req.on('error', (error) => {
     if (failed) return;
     failed = true;
     onError(error);
