@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { Node } from '@erlmcp/otp';
 import { type CallToolResult, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import * as clientStream from '../src/transport/http/client-stream';
 import { reconnectDelay, reconnectPolicy } from '../src/transport/http/reconnect';
 import { deferred } from './helpers/fixture';
 import { event, logMessage, scriptedServer, SSE_HEAD, textResult } from './helpers/scripted-sse-server';
@@ -37,6 +38,19 @@ function watchResponses(server: Server, onResume: () => void): { find(marker: st
     }) as ServerResponse['writeHead'];
   });
   return { find: (marker) => written.find((entry) => entry.text.includes(marker))?.res, getStream: getStream.promise };
+}
+
+/** The first stream the client follows (its followStream's promise), once it starts following it. */
+function followedStream(): { started: Promise<{ ended: Promise<void> }>; restore(): void } {
+  const original = clientStream.followStream;
+  // Wrapped: a promise resolved with a promise would wait for it.
+  const started = deferred<{ ended: Promise<void> }>();
+  const spy = jest.spyOn(clientStream, 'followStream').mockImplementation((...args) => {
+    const ended = original(...args);
+    started.resolve({ ended });
+    return ended;
+  });
+  return { started: started.promise, restore: () => spy.mockRestore() };
 }
 
 describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability and Redelivery)', () => {
@@ -216,6 +230,34 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
         await expect(client.callTool({ name: 'any' })).rejects.toThrow('Session not found');
         expect(server.gets).toEqual(['e1']);
       } finally {
+        await close();
+        await server.close();
+      }
+    });
+
+    it('stops following the stream of a call it cancelled: an answer that will not come is not resumed', async () => {
+      const streams: ServerResponse[] = [];
+      const server = await scriptedServer((request) => {
+        const { res } = request;
+        if (request.kind === 'get') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
+        res.writeHead(200, SSE_HEAD);
+        // A resumable stream (it has an event id), which the server ends once told of the cancellation.
+        res.write(event('e1', '', 0));
+        streams.push(res);
+      });
+      const follow = followedStream();
+      const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
+      try {
+        const controller = new AbortController();
+        const call = client.callTool({ name: 'any' }, { signal: controller.signal });
+        const { ended } = await follow.started;
+        controller.abort();
+        await expect(call).rejects.toThrow('cancelled');
+        streams[0]!.end();
+        await ended;
+        expect(server.gets).toEqual([]);
+      } finally {
+        follow.restore();
         await close();
         await server.close();
       }
