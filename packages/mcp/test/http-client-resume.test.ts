@@ -96,6 +96,52 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       }
     });
 
+    it("resumes a tool call's stream whose last event the server's log has dropped since: the events still kept, then the answer", async () => {
+      const cut = deferred();
+      const loggedMore = deferred();
+      const resumed = deferred();
+      const definition = defineServer({ name: 'cut', version: '1' })
+        .tool({
+          name: 'chatty',
+          handler: async (_args, ctx) => {
+            ctx.log('info', 'one');
+            await cut.promise;
+            // While the client is away: enough to push 'one' out of a log of four events.
+            for (let i = 0; i < 6; i++) ctx.log('info', `later ${i}`);
+            loggedMore.resolve();
+            await resumed.promise;
+            ctx.log('info', 'last');
+            return done;
+          },
+        })
+        .build();
+      const server = await listenHttp(definition, { retryMs: 1, replayEvents: 4 });
+      // The client's reconnection is answered only once the log has moved on.
+      const [serve] = server.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+      server.server.removeListener('request', serve!);
+      server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method === 'GET' && req.headers['last-event-id'] !== undefined) void loggedMore.promise.then(() => serve!(req, res));
+        else serve!(req, res);
+      });
+      const responses = watchResponses(server.server, () => resumed.resolve());
+      const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
+      try {
+        const logs: unknown[] = [];
+        client.on('notifications/message', (message) => {
+          logs.push(message.data);
+          if (message.data === 'one') {
+            responses.find('"data":"one"')?.socket?.destroy();
+            cut.resolve();
+          }
+        });
+        expect(await client.callTool({ name: 'chatty' })).toEqual(done);
+        expect(logs).toEqual(['one', 'later 2', 'later 3', 'later 4', 'later 5', 'last']);
+      } finally {
+        await close();
+        await server.close();
+      }
+    });
+
     it('resumes the GET stream with Last-Event-ID: what was sent while it was down arrives once', async () => {
       const definition = defineServer({ name: 'notes', version: '1' })
         .resourceTemplate({ uriTemplate: 'note://{name}', name: 'note', read: (uri) => [{ uri, text: uri }] })
