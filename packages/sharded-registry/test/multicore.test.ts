@@ -132,3 +132,22 @@ test('a scheduler that dies: every name held by its processes is removed (DOWN w
   expect(registry.list({ prefix: 'doomed:' })).toEqual([]);
   exit(survivor, 'kill');
 });
+
+test('a scheduler that dies holding a lock of a shard table: the lock is recovered, and the name it guarded can be removed', async () => {
+  const small = ShardedRegistry.create({ shards: 1, tableBytes: 1 << 20 });
+  await small.start();
+  const holder = idle();
+  await small.registerName('guarded', holder);
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const pid = spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 1 });
+  send(pid, { handle: small.handle(), flag: flag.buffer });
+  // Scheduler 1 now holds the stripe of 'guarded' (and blocks there); end its thread as a crash would.
+  const held = Atomics.waitAsync(flag, 0, 0);
+  if (held.async) await held.value;
+  await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
+  await small.unregisterName('guarded');
+  expect(small.whereis('guarded')).toBeUndefined();
+  await small.registerName('guarded', holder);
+  expect(small.whereis('guarded')!.pid.equals(holder)).toBe(true);
+  exit(holder, 'kill');
+});
