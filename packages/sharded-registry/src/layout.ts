@@ -62,6 +62,9 @@ export function writerWord(maxShards: number, schedulers: number, slot: number):
   return writersBase(maxShards, schedulers) + slot * LINE;
 }
 
+/** After a writers word (on its line): that thread's threadId + 1, so a reshard can skip a thread that died inside a write. */
+export const WRITER_THREAD = 1;
+
 export function controlWords(maxShards: number, schedulers: number): number {
   return writersBase(maxShards, schedulers) + MAX_SLOTS * LINE;
 }
