@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { Node } from '@erlmcp/otp';
-import { type CallToolResult, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import { type CallToolResult, type ClientSession, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
 import * as clientStream from '../src/transport/http/client-stream';
 import { reconnectDelay, reconnectPolicy } from '../src/transport/http/reconnect';
 import { deferred } from './helpers/fixture';
@@ -38,6 +38,19 @@ function watchResponses(server: Server, onResume: () => void): { find(marker: st
     }) as ServerResponse['writeHead'];
   });
   return { find: (marker) => written.find((entry) => entry.text.includes(marker))?.res, getStream: getStream.promise };
+}
+
+/** The log messages the client gets; once it has 'one', the server's socket of that stream is cut (then `onCut`). */
+function logsCutAfterOne(client: ClientSession, responses: { find(marker: string): ServerResponse | undefined }, onCut?: () => void): unknown[] {
+  const logs: unknown[] = [];
+  client.on('notifications/message', (message) => {
+    logs.push(message.data);
+    if (message.data !== 'one') return;
+    // The client has the event: now the connection breaks, mid-stream.
+    responses.find('"data":"one"')?.socket?.destroy();
+    onCut?.();
+  });
+  return logs;
 }
 
 /** The first stream the client follows (its followStream's promise), once it starts following it. */
@@ -82,12 +95,7 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       const responses = watchResponses(server.server, () => resumed.resolve());
       const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
       try {
-        const logs: unknown[] = [];
-        client.on('notifications/message', (message) => {
-          logs.push(message.data);
-          // The client has the event: now the connection breaks, mid-stream.
-          if (message.data === 'one') responses.find('"data":"one"')?.socket?.destroy();
-        });
+        const logs = logsCutAfterOne(client, responses);
         expect(await client.callTool({ name: 'slow' })).toEqual(done);
         expect(logs).toEqual(['one', 'two']);
       } finally {
@@ -126,14 +134,7 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       const responses = watchResponses(server.server, () => resumed.resolve());
       const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
       try {
-        const logs: unknown[] = [];
-        client.on('notifications/message', (message) => {
-          logs.push(message.data);
-          if (message.data === 'one') {
-            responses.find('"data":"one"')?.socket?.destroy();
-            cut.resolve();
-          }
-        });
+        const logs = logsCutAfterOne(client, responses, cut.resolve);
         expect(await client.callTool({ name: 'chatty' })).toEqual(done);
         expect(logs).toEqual(['one', 'later 2', 'later 3', 'later 4', 'later 5', 'last']);
       } finally {

@@ -143,8 +143,7 @@ test('a scheduler that dies holding a lock of a shard table: the lock is recover
   const pid = spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 1 });
   send(pid, { handle: small.handle(), flag: flag.buffer });
   // Scheduler 1 now holds the stripe of 'guarded' (and blocks there); end its thread as a crash would.
-  const held = Atomics.waitAsync(flag, 0, 0);
-  if (held.async) await held.value;
+  await eventually(() => Atomics.load(flag, 0) === 1);
   await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
   await small.unregisterName('guarded');
   expect(small.whereis('guarded')).toBeUndefined();
@@ -163,8 +162,7 @@ test('a scheduler that dies inside a registration (blocked on a table lock) does
   // Scheduler 2 holds the stripe of 'guarded' until told to let go.
   const flag = new Int32Array(new SharedArrayBuffer(8));
   send(spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 2 }), { handle: small.handle(), flag: flag.buffer });
-  const held = Atomics.waitAsync(flag, 0, 0);
-  if (held.async) await held.value;
+  await eventually(() => Atomics.load(flag, 0) === 1);
   // Scheduler 1 registers the same name: it enters the write, then waits on that stripe.
   const c = collector();
   send(spawn({ module: fixture, export: 'register' }, { scheduler: 1 }), { handle: small.handle(), report: c.pid, names: ['guarded'] });
