@@ -23,7 +23,7 @@ export const C_NEXT_SLOT = 6;
 export const C_MAX_SHARDS = 7;
 /** The node's scheduler count when the registry was created: each shard has a process on each. */
 export const C_SCHEDULERS = 8;
-/** Threads that may attach to one registry: each has a counter slot and a writers word. */
+/** Threads that may be attached to one registry at once: each has a counter slot and a writers word (slots.ts). */
 export const MAX_SLOTS = 128;
 /** Int32 words in a 64-byte cache line. */
 const LINE = 16;

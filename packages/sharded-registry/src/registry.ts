@@ -49,6 +49,7 @@ import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { hashString, jumpHash } from './placement';
 import { Outbox } from './outbox';
 import { moveShards } from './reshard';
+import { claimSlot } from './slots';
 import { deleteIfHeld, hashKey, type Row } from './rows';
 import type { ShardCall, ShardHost, ShardOp } from './shard';
 import { registrySpec, shardSpec } from './supervision';
@@ -94,11 +95,10 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
     this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
-    const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
-    if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
+    const slot = claimSlot(this.ctl, this.maxShards, this.schedulerCount, threadId, (id) => Ets.registry.status(id) === 'dead');
+    if (slot < 0) throw new RegistryArgError(`more than ${MAX_SLOTS} live threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
     this.writers = writerWord(this.maxShards, this.schedulerCount, slot);
-    Atomics.store(this.ctl, this.writers + WRITER_THREAD, threadId + 1);
     this.nameService = {
       registerName: async (name, pid) => {
         try {
