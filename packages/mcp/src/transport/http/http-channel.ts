@@ -310,8 +310,13 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (stream !== undefined && stream.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
     }
+    const missed = this.log.after(lastEventId);
+    if (stream === undefined && missed.length === 0) {
+      // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
+      return writeJsonRpcError(res, 400, -32000, 'Bad Request: that stream has ended, and none of its events after Last-Event-ID are kept');
+    }
     this.writeSseHead(res);
-    for (const event of this.log.after(lastEventId)) res.write(sseEvent(event.id, event.data));
+    for (const event of missed) res.write(sseEvent(event.id, event.data));
     if (stream === undefined || stream.pending === 0) {
       // Everything it was owed has now been written.
       this.log.forget(streamId);
