@@ -166,10 +166,12 @@ export class Ets {
 
   /**
    * The thread registry tables use (by default) to recover locks held by dead
-   * threads. Watch every worker that touches tables: `Ets.watch(worker)`.
+   * threads: the thread's `ThreadRegistry.shared()`, where an @erlmcp/otp node
+   * records the deaths of its scheduler threads. Watch every other worker that
+   * touches tables: `Ets.watch(worker)`.
    */
   static get registry(): ThreadRegistry {
-    return (registry ??= ThreadRegistry.create());
+    return (registry ??= ThreadRegistry.shared());
   }
 
   /** Marks the worker dead in `Ets.registry` when it exits, so its locks can be recovered. */

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { Node } from '@erlmcp/otp';
-import { type CallToolResult, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import { type CallToolResult, type ClientSession, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import * as clientStream from '../src/transport/http/client-stream';
 import { reconnectDelay, reconnectPolicy } from '../src/transport/http/reconnect';
 import { deferred } from './helpers/fixture';
 import { event, logMessage, scriptedServer, SSE_HEAD, textResult } from './helpers/scripted-sse-server';
@@ -39,6 +40,32 @@ function watchResponses(server: Server, onResume: () => void): { find(marker: st
   return { find: (marker) => written.find((entry) => entry.text.includes(marker))?.res, getStream: getStream.promise };
 }
 
+/** The log messages the client gets; once it has 'one', the server's socket of that stream is cut (then `onCut`). */
+function logsCutAfterOne(client: ClientSession, responses: { find(marker: string): ServerResponse | undefined }, onCut?: () => void): unknown[] {
+  const logs: unknown[] = [];
+  client.on('notifications/message', (message) => {
+    logs.push(message.data);
+    if (message.data !== 'one') return;
+    // The client has the event: now the connection breaks, mid-stream.
+    responses.find('"data":"one"')?.socket?.destroy();
+    onCut?.();
+  });
+  return logs;
+}
+
+/** The first stream the client follows (its followStream's promise), once it starts following it. */
+function followedStream(): { started: Promise<{ ended: Promise<void> }>; restore(): void } {
+  const original = clientStream.followStream;
+  // Wrapped: a promise resolved with a promise would wait for it.
+  const started = deferred<{ ended: Promise<void> }>();
+  const spy = jest.spyOn(clientStream, 'followStream').mockImplementation((...args) => {
+    const ended = original(...args);
+    started.resolve({ ended });
+    return ended;
+  });
+  return { started: started.promise, restore: () => spy.mockRestore() };
+}
+
 describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability and Redelivery)', () => {
   describe('against our own server', () => {
     let node: Node;
@@ -68,14 +95,48 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       const responses = watchResponses(server.server, () => resumed.resolve());
       const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
       try {
-        const logs: unknown[] = [];
-        client.on('notifications/message', (message) => {
-          logs.push(message.data);
-          // The client has the event: now the connection breaks, mid-stream.
-          if (message.data === 'one') responses.find('"data":"one"')?.socket?.destroy();
-        });
+        const logs = logsCutAfterOne(client, responses);
         expect(await client.callTool({ name: 'slow' })).toEqual(done);
         expect(logs).toEqual(['one', 'two']);
+      } finally {
+        await close();
+        await server.close();
+      }
+    });
+
+    it("resumes a tool call's stream whose last event the server's log has dropped since: the events still kept, then the answer", async () => {
+      const cut = deferred();
+      const loggedMore = deferred();
+      const resumed = deferred();
+      const definition = defineServer({ name: 'cut', version: '1' })
+        .tool({
+          name: 'chatty',
+          handler: async (_args, ctx) => {
+            ctx.log('info', 'one');
+            await cut.promise;
+            // While the client is away: enough to push 'one' out of a log of four events.
+            for (let i = 0; i < 6; i++) ctx.log('info', `later ${i}`);
+            loggedMore.resolve();
+            await resumed.promise;
+            ctx.log('info', 'last');
+            return done;
+          },
+        })
+        .build();
+      const server = await listenHttp(definition, { retryMs: 1, replayEvents: 4 });
+      // The client's reconnection is answered only once the log has moved on.
+      const [serve] = server.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+      server.server.removeListener('request', serve!);
+      server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method === 'GET' && req.headers['last-event-id'] !== undefined) void loggedMore.promise.then(() => serve!(req, res));
+        else serve!(req, res);
+      });
+      const responses = watchResponses(server.server, () => resumed.resolve());
+      const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
+      try {
+        const logs = logsCutAfterOne(client, responses, cut.resolve);
+        expect(await client.callTool({ name: 'chatty' })).toEqual(done);
+        expect(logs).toEqual(['one', 'later 2', 'later 3', 'later 4', 'later 5', 'last']);
       } finally {
         await close();
         await server.close();
@@ -216,6 +277,34 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
         await expect(client.callTool({ name: 'any' })).rejects.toThrow('Session not found');
         expect(server.gets).toEqual(['e1']);
       } finally {
+        await close();
+        await server.close();
+      }
+    });
+
+    it('stops following the stream of a call it cancelled: an answer that will not come is not resumed', async () => {
+      const streams: ServerResponse[] = [];
+      const server = await scriptedServer((request) => {
+        const { res } = request;
+        if (request.kind === 'get') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
+        res.writeHead(200, SSE_HEAD);
+        // A resumable stream (it has an event id), which the server ends once told of the cancellation.
+        res.write(event('e1', '', 0));
+        streams.push(res);
+      });
+      const follow = followedStream();
+      const { client, close } = await connectHttp({ url: server.url, clientInfo, openGetStream: false });
+      try {
+        const controller = new AbortController();
+        const call = client.callTool({ name: 'any' }, { signal: controller.signal });
+        const { ended } = await follow.started;
+        controller.abort();
+        await expect(call).rejects.toThrow('cancelled');
+        streams[0]!.end();
+        await ended;
+        expect(server.gets).toEqual([]);
+      } finally {
+        follow.restore();
         await close();
         await server.close();
       }

@@ -49,4 +49,20 @@ describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () =>
       { jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'finally' }] } },
     ]);
   });
+  it('refuses (400) to resume a stream that has ended and of which nothing after Last-Event-ID is kept, rather than serve an empty or unrelated stream', async () => {
+    const session = await initialize(server.url);
+    const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
+    const first = await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }));
+    const lastEventId = [...first.body.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]).pop() as string;
+    release();
+    const resume = { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId };
+    // The first resumption gets the rest; its stream is then delivered and forgotten.
+    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'finally' }] } });
+    // A client whose resumed connection broke before it read that asks again: there is nothing left to send it.
+    const abort = new AbortController();
+    const again = await fetch(server.url, { headers: resume, signal: abort.signal });
+    const seen = { status: again.status, type: again.headers.get('content-type') };
+    abort.abort();
+    expect(seen).toEqual({ status: 400, type: 'application/json' });
+  });
 });

@@ -23,7 +23,7 @@ export const C_NEXT_SLOT = 6;
 export const C_MAX_SHARDS = 7;
 /** The node's scheduler count when the registry was created: each shard has a process on each. */
 export const C_SCHEDULERS = 8;
-/** Threads that may attach to one registry: each has a counter slot and a writers word. */
+/** Threads that may be attached to one registry at once: each has a counter slot and a writers word (slots.ts). */
 export const MAX_SLOTS = 128;
 /** Int32 words in a 64-byte cache line. */
 const LINE = 16;
@@ -61,6 +61,9 @@ function writersBase(maxShards: number, schedulers: number): number {
 export function writerWord(maxShards: number, schedulers: number, slot: number): number {
   return writersBase(maxShards, schedulers) + slot * LINE;
 }
+
+/** After a writers word (on its line): that thread's threadId + 1, so a reshard can skip a thread that died inside a write. */
+export const WRITER_THREAD = 1;
 
 export function controlWords(maxShards: number, schedulers: number): number {
   return writersBase(maxShards, schedulers) + MAX_SLOTS * LINE;

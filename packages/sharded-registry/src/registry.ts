@@ -22,6 +22,7 @@ import {
   type ChildSpec,
   type NameService,
 } from '@erlmcp/otp';
+import { threadId } from 'node:worker_threads';
 import { CachedRegistration } from './cache';
 import { coordinator, type ReshardReply } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
@@ -41,12 +42,14 @@ import {
   counterWords,
   generationWord,
   versionWord,
+  WRITER_THREAD,
   writerWord,
 } from './layout';
 import { checkEncodable, describe, keyId, keyOf, type Name } from './names';
 import { hashString, jumpHash } from './placement';
 import { Outbox } from './outbox';
 import { moveShards } from './reshard';
+import { claimSlot } from './slots';
 import { deleteIfHeld, hashKey, type Row } from './rows';
 import type { ShardCall, ShardHost, ShardOp } from './shard';
 import { registrySpec, shardSpec } from './supervision';
@@ -92,8 +95,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
     this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
-    const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
-    if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
+    const slot = claimSlot(this.ctl, this.maxShards, this.schedulerCount, threadId, (id) => Ets.registry.status(id) === 'dead');
+    if (slot < 0) throw new RegistryArgError(`more than ${MAX_SLOTS} live threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
     this.writers = writerWord(this.maxShards, this.schedulerCount, slot);
     this.nameService = {
@@ -544,10 +547,18 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     );
   }
 
-  /** Whether a thread is inside a write (each counts its own; a reshard sums them). */
+  /**
+   * Whether a live thread is inside a write (each counts its own; a reshard sums them). A
+   * thread that died inside one (a scheduler's) never counts down, and writes no more.
+   */
   private writing(): boolean {
     const slots = Math.min(MAX_SLOTS, Atomics.load(this.ctl, C_NEXT_SLOT));
-    for (let t = 0; t < slots; t++) if (Atomics.load(this.ctl, writerWord(this.maxShards, this.schedulerCount, t)) !== 0) return true;
+    for (let t = 0; t < slots; t++) {
+      const word = writerWord(this.maxShards, this.schedulerCount, t);
+      if (Atomics.load(this.ctl, word) === 0) continue;
+      const thread = Atomics.load(this.ctl, word + WRITER_THREAD) - 1;
+      if (thread < 0 || Ets.registry.status(thread) !== 'dead') return true;
+    }
     return false;
   }
 

@@ -36,7 +36,15 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   const { ctl, tables, supervisor } = set;
   const from = Atomics.load(ctl, C_CUR);
   if (target === from) return;
-  for (let i = from; i < target; i++) await Supervisor.startChild(supervisor, set.spec(i));
+  for (let i = from; i < target; i++) {
+    try {
+      await Supervisor.startChild(supervisor, set.spec(i));
+    } catch (error) {
+      // The shards started so far go too: left running, they would make every later grow fail.
+      for (let j = i - 1; j >= from; j--) await stopShard(supervisor, j);
+      throw error;
+    }
+  }
   Atomics.store(ctl, C_PREV, from);
   Atomics.store(ctl, C_NEXT, target);
   Atomics.add(ctl, C_EPOCH, 1); // odd: readers look in both placements, writers back off

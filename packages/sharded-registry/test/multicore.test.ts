@@ -1,6 +1,7 @@
 import { Node, awaitExit, exit, processInfoAsync, schedulerOfPid, send, spawn, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, eventually, has, idle } from './helpers';
+import { MAX_SLOTS, writerWord } from '../src/layout';
 
 /** Worker-side code (plain JS, loaded from dist/ by scheduler 1). */
 const fixture = require.resolve('./fixtures/registry-worker.js');
@@ -131,4 +132,49 @@ test('a scheduler that dies: every name held by its processes is removed (DOWN w
   expect(registry.whereis('survivor')!.pid.equals(survivor)).toBe(true);
   expect(registry.list({ prefix: 'doomed:' })).toEqual([]);
   exit(survivor, 'kill');
+});
+
+test('a scheduler that dies holding a lock of a shard table: the lock is recovered, and the name it guarded can be removed', async () => {
+  const small = ShardedRegistry.create({ shards: 1, tableBytes: 1 << 20 });
+  await small.start();
+  const holder = idle();
+  await small.registerName('guarded', holder);
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const pid = spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 1 });
+  send(pid, { handle: small.handle(), flag: flag.buffer });
+  // Scheduler 1 now holds the stripe of 'guarded' (and blocks there); end its thread as a crash would.
+  await eventually(() => Atomics.load(flag, 0) === 1);
+  await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
+  await small.unregisterName('guarded');
+  expect(small.whereis('guarded')).toBeUndefined();
+  await small.registerName('guarded', holder);
+  expect(small.whereis('guarded')!.pid.equals(holder)).toBe(true);
+  exit(holder, 'kill');
+});
+
+test('a scheduler that dies inside a registration (blocked on a table lock) does not stall every later reshard', async () => {
+  await node.stop();
+  node = Node.start({ schedulers: 3, logLevel: 'silent' });
+  const small = ShardedRegistry.create({ shards: 1, maxShards: 4, tableBytes: 1 << 20 });
+  await small.start();
+  const holder = idle();
+  await small.registerName('guarded', holder);
+  // Scheduler 2 holds the stripe of 'guarded' until told to let go.
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  send(spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 2 }), { handle: small.handle(), flag: flag.buffer });
+  await eventually(() => Atomics.load(flag, 0) === 1);
+  // Scheduler 1 registers the same name: it enters the write, then waits on that stripe.
+  const c = collector();
+  send(spawn({ module: fixture, export: 'register' }, { scheduler: 1 }), { handle: small.handle(), report: c.pid, names: ['guarded'] });
+  const ctl = new Int32Array(small.handle().control);
+  const inWrite = () => Array.from({ length: MAX_SLOTS }, (_, t) => Atomics.load(ctl, writerWord(4, 3, t))).some((n) => n !== 0);
+  await eventually(inWrite);
+  await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
+  Atomics.store(flag, 1, 1);
+  Atomics.notify(flag, 1);
+  // The dead thread's count of writers stays, but it writes no more: the move goes ahead.
+  await small.reshard(2);
+  expect(small.shards).toBe(2);
+  expect(small.whereis('guarded')!.pid.equals(holder)).toBe(true);
+  exit(holder, 'kill');
 });

@@ -10,6 +10,10 @@ import {
   type Name,
 } from '@erlmcp/sharded-registry';
 import { eventually, holderDef, idle } from './helpers';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Ets } from '@erlmcp/ets';
+import { C_NEXT_SLOT, MAX_SLOTS } from '../src/layout';
 
 let node: Node;
 let registry: ShardedRegistry<{ role: string }>;
@@ -184,5 +188,32 @@ describe('the via name service', () => {
     const again = await GenServer.start(echo, 'third', { name });
     expect(await GenServer.call(name, 'tag')).toBe('third');
     expect(again.equals(pid)).toBe(false);
+  });
+});
+
+describe('threads that come and go', () => {
+  /** A worker thread (watched, so its death is known) that attaches, looks a name up, and exits: 'ok', or the error code. */
+  async function attachOnce(): Promise<string> {
+    const entry = path.resolve(__dirname, '..', 'dist', 'index.js');
+    const code = `const { workerData, parentPort } = require('node:worker_threads');
+      const { ShardedRegistry } = require(${JSON.stringify(entry)});
+      let out = 'ok';
+      try { ShardedRegistry.attach(workerData).whereis('x'); } catch (error) { out = error.code; }
+      parentPort.postMessage(out);`;
+    const worker = Ets.watch(new Worker(code, { eval: true, workerData: registry.handle() }));
+    let outcome = 'no answer';
+    worker.on('message', (m: string) => (outcome = m));
+    await new Promise((resolve) => worker.once('exit', resolve));
+    return outcome;
+  }
+
+  test('a thread takes over the slot of one that died once every slot has been used: attaching never runs out', async () => {
+    // As if all slots but two had been taken by threads still attached.
+    Atomics.store(new Int32Array(registry.handle().control), C_NEXT_SLOT, MAX_SLOTS - 2);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await attachOnce());
+    expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // The dead threads' counts stay in the sums.
+    expect(registry.stats().reduce((n, s) => n + s.lookups, 0)).toBe(4);
   });
 });

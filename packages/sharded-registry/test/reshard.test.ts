@@ -1,4 +1,4 @@
-import { Node, Supervisor, exit, awaitExit, send, spawn, type Pid } from '@erlmcp/otp';
+import { Node, Supervisor, exit, awaitExit, register, send, spawn, unregister, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, has, idle } from './helpers';
 
@@ -161,4 +161,27 @@ test('reshard from scheduler 1, and from both schedulers at once: each move runs
   await registry.stop();
   fromOne([5]);
   expect(await c.next(has('resharded'))).toEqual({ resharded: ['ERR_REGISTRY_NOT_RUNNING'] });
+});
+
+test('a grow whose new shard cannot start fails whole, and leaves no shard behind: the next grow works', async () => {
+  const registry = ShardedRegistry.create({ shards: 2, maxShards: 8, tableBytes: 1 << 20 });
+  await registry.start();
+  const holder = idle();
+  const names = Array.from({ length: 200 }, (_, i) => `grow:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+  // Another process holds the name shard 3's supervisor needs: shard 2 starts, shard 3 cannot.
+  const squatter = idle();
+  register(registry.shardName(3), squatter);
+  await expect(registry.reshard(4)).rejects.toMatchObject({ code: 'ERR_REGISTRY_RESHARD_FAILED' });
+  expect(registry.shards).toBe(2);
+  expect(whereis(registry.shardName(2))).toBeUndefined();
+  checkPlacement(registry, names);
+  unregister(registry.shardName(3));
+  await registry.reshard(4);
+  expect(registry.shards).toBe(4);
+  checkPlacement(registry, names);
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
 });

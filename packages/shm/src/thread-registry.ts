@@ -45,6 +45,9 @@ export interface ThreadRegistryOptions {
   capacity?: number;
 }
 
+/** This thread's shared registry (see `ThreadRegistry.shared`). */
+let sharedRegistry: ThreadRegistry | undefined;
+
 export class ThreadRegistry {
   readonly buffer: SharedArrayBuffer;
   readonly capacity: number;
@@ -66,6 +69,20 @@ export class ThreadRegistry {
 
   static attach(handle: ThreadRegistryHandle): ThreadRegistry {
     return new ThreadRegistry(handle.buffer);
+  }
+
+  /**
+   * The registry libraries share by default in this thread (created on first use): a
+   * thread runtime records here the deaths of the worker threads it starts, so locks
+   * that default to it (ETS tables') are recovered from those threads too.
+   */
+  static shared(): ThreadRegistry {
+    return (sharedRegistry ??= ThreadRegistry.create());
+  }
+
+  /** Makes `handle`'s registry this thread's shared one (a worker taking its parent's), unless it has one already. */
+  static adoptShared(handle: ThreadRegistryHandle): ThreadRegistry {
+    return (sharedRegistry ??= ThreadRegistry.attach(handle));
   }
 
   private static byteLengthFor(capacity: number): number {

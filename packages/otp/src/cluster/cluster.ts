@@ -73,6 +73,9 @@ export class Cluster implements ClusterControl {
     });
     channel.port1.unref();
     this.registry.watch(worker);
+    // Also where ETS tables (and other shared-memory users) look by default, so that a
+    // lock this thread held when it died can be recovered from it.
+    ThreadRegistry.shared().watch(worker);
     const api = Comlink.wrap<SchedulerApi>(nodeEndpoint(worker));
     // Alive from now on: its ring buffers what is sent before the thread reads it.
     Atomics.store(this.control, Control.Alive + k, 1);
@@ -148,6 +151,7 @@ export function startCluster(node: Node, schedulers: number, options: NodeOption
     rings: rings.map((r) => r.handle()),
     names: names.handle,
     threads: registry.handle(),
+    sharedThreads: ThreadRegistry.shared().handle(),
   };
   const peer = new SchedulerPeer(node, handle, 0);
   node.joinCluster(peer);

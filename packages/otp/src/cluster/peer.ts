@@ -27,6 +27,8 @@ export interface ClusterHandle {
   rings: RingBufferHandle[];
   names: NameTableHandle;
   threads: ThreadRegistryHandle;
+  /** The main thread's `ThreadRegistry.shared()`, which workers adopt: it learns of their deaths. */
+  sharedThreads: ThreadRegistryHandle;
 }
 
 /** Words of the control block: per-scheduler pid counters, liveness, load, and shared counters. */

@@ -16,6 +16,7 @@ import { installSpawnHandler } from './spawn-handler';
 const { handle, scheduler, logLevel, shares } = workerData as { handle: ClusterHandle; scheduler: number; logLevel?: string; shares: MessagePort };
 
 ThreadRegistry.attach(handle.threads).register();
+ThreadRegistry.adoptShared(handle.sharedThreads);
 const node = new Node({ id: handle.node, logLevel }, scheduler);
 running.node = node;
 const peer = new SchedulerPeer(node, handle, scheduler);

@@ -1,5 +1,5 @@
 import { ClientSession, type ClientSessionOptions } from '../../client/session';
-import { createErrorResponse } from '../../jsonrpc/codec';
+import { createErrorResponse, isPlainObject, isRequestId } from '../../jsonrpc/codec';
 import { JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcPayload, RequestId } from '../../jsonrpc/types';
 import { errorOf, followStream, type StreamEndpoint } from './client-stream';
@@ -34,6 +34,17 @@ function requestIds(payload: JsonRpcPayload): RequestId[] {
   return ids;
 }
 
+/** The requests a payload's notifications/cancelled name. */
+function cancelledIds(payload: JsonRpcPayload): RequestId[] {
+  const ids: RequestId[] = [];
+  for (const message of Array.isArray(payload) ? payload : [payload]) {
+    if (!('method' in message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params)) continue;
+    const id = message.params.requestId;
+    if (isRequestId(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * Our ClientSession over Streamable HTTP: each message is a POST, answered with JSON or an
  * SSE stream; the session id and protocol version headers follow the handshake. A failed
@@ -64,7 +75,25 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     report: (error) => clientOptions.onError?.(error),
   };
 
+  // The requests each POST stream still owes an answer to, by request id. A request the
+  // client cancels (or gives up on) leaves its stream's set: no answer will come for it, so
+  // a stream that ends owing nothing else is not resumed for it.
+  const owed = new Map<RequestId, Set<RequestId>>();
   const send = async (payload: JsonRpcPayload): Promise<void> => {
+    for (const id of cancelledIds(payload)) {
+      owed.get(id)?.delete(id);
+      owed.delete(id);
+    }
+    const ids = requestIds(payload);
+    const awaiting = new Set(ids);
+    for (const id of ids) owed.set(id, awaiting);
+    try {
+      await post(payload, ids, awaiting);
+    } finally {
+      for (const id of ids) if (owed.get(id) === awaiting) owed.delete(id);
+    }
+  };
+  const post = async (payload: JsonRpcPayload, ids: RequestId[], awaiting: Set<RequestId>): Promise<void> => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { ...baseHeaders(), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -74,8 +103,8 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     sessionId = res.headers.get('mcp-session-id') ?? sessionId;
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 202 || res.body === null) return;
-    if (!res.ok) return fail(requestIds(payload), await errorOf(res));
-    if (type.includes('text/event-stream')) return followStream(endpoint, res, new Set(requestIds(payload)));
+    if (!res.ok) return fail(ids, await errorOf(res));
+    if (type.includes('text/event-stream')) return followStream(endpoint, res, awaiting);
     client.receiveText(await res.text());
   };
 

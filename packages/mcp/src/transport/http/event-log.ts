@@ -42,15 +42,17 @@ export class EventLog {
     return this.events?.get(eventId)?.stream;
   }
 
-  /** Events of the same stream logged after `eventId` (priming events, with empty data, left out). */
+  /**
+   * Events of `eventId`'s stream kept from after it (priming events, with empty data, left
+   * out). By id, so this holds too for an event the log has dropped since: what is kept of
+   * its stream is then all newer.
+   */
   after(eventId: string): LoggedEvent[] {
-    const entry = this.events?.get(eventId);
-    if (this.events === undefined || entry === undefined) return [];
+    const from = parseEventId(eventId);
+    if (this.events === undefined || from === undefined) return [];
     const out: LoggedEvent[] = [];
-    let passed = false;
     for (const [id, event] of this.events) {
-      if (passed && event.stream === entry.stream && event.data !== '') out.push({ id, data: event.data });
-      if (id === eventId) passed = true;
+      if (event.stream === from.stream && event.data !== '' && parseEventId(id)!.seq > from.seq) out.push({ id, data: event.data });
     }
     return out;
   }
@@ -62,6 +64,14 @@ export class EventLog {
     for (const [id, event] of events) if (event.stream === stream) events.delete(id);
     if (events.size === 0) this.events = undefined;
   }
+}
+
+/** The stream and sequence number an event id of {@link EventLog.nextId} names; undefined for any other text. */
+export function parseEventId(eventId: string): { stream: string; seq: number } | undefined {
+  const dot = eventId.lastIndexOf('.');
+  const digits = eventId.slice(dot + 1);
+  if (dot <= 0 || !/^[0-9]+$/.test(digits)) return undefined;
+  return { stream: eventId.slice(0, dot), seq: Number(digits) };
 }
 
 /** One SSE event; `data` is a single line of JSON (JSON.stringify never emits a newline). */

@@ -6,7 +6,7 @@ import type { SessionChannel } from '../../hosting/session-channel';
 import { RequestTable } from '../../protocol/request-table';
 import { allowsBatches, versionAtLeast } from '../../protocol/versions';
 import type { ServerSession } from '../../server/session';
-import { EventLog, sseEvent } from './event-log';
+import { EventLog, parseEventId, sseEvent } from './event-log';
 import { writeJson, writeJsonRpcError } from './responses';
 
 /** What the front door hands a session process for one HTTP request. */
@@ -276,7 +276,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   private get(lastEventId: string | undefined, res: ServerResponse): void {
-    const resumed = lastEventId === undefined ? undefined : this.eventLog?.streamOf(lastEventId);
+    const resumed = lastEventId === undefined ? undefined : (this.eventLog?.streamOf(lastEventId) ?? this.streamNamedBy(lastEventId));
     if (resumed !== undefined && resumed !== STANDALONE) return this.resume(resumed, lastEventId as string, res);
     if (this.standaloneStream?.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: this session already has an open SSE stream');
@@ -291,6 +291,18 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     for (const event of replay) res.write(event);
   }
 
+  /**
+   * The stream of this session an event id names, for an event the log no longer keeps (it
+   * dropped the oldest, or the stream was delivered): resuming it must not turn into a new
+   * GET stream, where the answers of its requests would never come.
+   */
+  private streamNamedBy(eventId: string): string | undefined {
+    const stream = parseEventId(eventId)?.stream;
+    if (stream === STANDALONE) return stream;
+    const n = stream !== undefined && /^p[0-9]+$/.test(stream) ? Number(stream.slice(1)) : 0;
+    return n >= 1 && n < this.nextStream ? stream : undefined;
+  }
+
   /** A client back for a POST stream it lost: replay what it missed, then carry on there. */
   private resume(streamId: string, lastEventId: string, res: ServerResponse): void {
     let stream: Stream | undefined;
@@ -298,8 +310,13 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (stream !== undefined && stream.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
     }
+    const missed = this.log.after(lastEventId);
+    if (stream === undefined && missed.length === 0) {
+      // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
+      return writeJsonRpcError(res, 400, -32000, 'Bad Request: that stream has ended, and none of its events after Last-Event-ID are kept');
+    }
     this.writeSseHead(res);
-    for (const event of this.log.after(lastEventId)) res.write(sseEvent(event.id, event.data));
+    for (const event of missed) res.write(sseEvent(event.id, event.data));
     if (stream === undefined || stream.pending === 0) {
       // Everything it was owed has now been written.
       this.log.forget(streamId);
