@@ -22,7 +22,7 @@ import {
   type ChildSpec,
   type NameService,
 } from '@erlmcp/otp';
-import { Found, LookupCache } from './cache';
+import { CachedRegistration } from './cache';
 import { coordinator, type ReshardReply } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
@@ -77,7 +77,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** The node's schedulers: each shard has a process on every one. */
   private readonly schedulerCount: number;
   private readonly cacheEntries: number;
-  private readonly cache: LookupCache<M>;
+  private readonly cache = new Map<string, CachedRegistration<M>>();
   /** What this thread has to tell shard processes. */
   private readonly outbox: Outbox;
   private supervisor: Pid | undefined;
@@ -91,7 +91,6 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
-    this.cache = new LookupCache<M>(handle.cacheEntries);
     this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
     const slot = Atomics.add(this.ctl, C_NEXT_SLOT, 1);
     if (slot >= MAX_SLOTS) throw new RegistryArgError(`more than ${MAX_SLOTS} threads attached to registry ${this.name}`);
@@ -244,11 +243,13 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** The pid and meta registered under `name`, read from shared memory without a message. */
   whereis(name: Name): Registration<M> | undefined {
     if (typeof name === 'string') {
-      const cache = this.cache;
-      const hit = cache.find(name, this.ctl);
-      if (hit >= 0) {
-        this.counts[this.slot + cache.shardOf(hit) * COUNTERS_PER_SHARD]++;
-        return cache.registrationAt(hit);
+      const hit = this.cache.get(name);
+      if (hit !== undefined) {
+        const shard = hit.shardIfFresh(this.ctl);
+        if (shard >= 0) {
+          this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
+          return hit;
+        }
       }
       return this.lookup(name, name, hashString(name));
     }
@@ -267,8 +268,11 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
         const row = this.tables[shard]!.lookup(key)[0];
         if (row !== undefined) {
-          const value = new Found<M>(new Pid(row[1], row[2]), row[3] as M | undefined);
-          if (typeof name === 'string') this.cache.put(name, value, shard, version, epoch);
+          const value = new CachedRegistration<M>(new Pid(row[1], row[2]), row[3] as M | undefined, shard, version, epoch);
+          if (typeof name === 'string' && this.cacheEntries > 0) {
+            if (this.cache.size >= this.cacheEntries) this.cache.clear();
+            this.cache.set(name, value);
+          }
           return value;
         }
       } else {
@@ -278,7 +282,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         this.counts[this.slot + from * COUNTERS_PER_SHARD]++;
         let row = this.tables[from]!.lookup(key)[0];
         if (row === undefined && to !== from) row = this.tables[to]!.lookup(key)[0];
-        if (row !== undefined) return new Found<M>(new Pid(row[1], row[2]), row[3] as M | undefined);
+        if (row !== undefined) return { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
       }
       // A miss counts only if placement did not change meanwhile.
       if (Atomics.load(ctl, C_EPOCH) === epoch) return undefined;
