@@ -59,9 +59,31 @@ export class KeyWriter {
   encode(key: unknown): number {
     this.pos = 0;
     this.lossy = false;
-    if (typeof key === 'string') this.string(T_STRING, key);
-    else this.value(key, 0);
+    if (typeof key === 'string') {
+      const n = this.ascii(key);
+      if (n >= 0) return (this.pos = n);
+      this.string(T_STRING, key);
+    } else this.value(key, 0);
     return this.pos;
+  }
+
+  /**
+   * A string key that is all ASCII without NUL (the common case), as one
+   * tight loop: its encoding is the tag, its characters, the terminator.
+   * Returns the length, or -1 (nothing to undo) for any other string.
+   */
+  private ascii(s: string): number {
+    const n = s.length;
+    if (n + 2 > this.buf.length) return -1;
+    const b = this.buf;
+    b[0] = T_STRING;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if ((c - 1) >>> 0 >= 0x7f) return -1; // NUL (escaped) or non-ASCII
+      b[i + 1] = c;
+    }
+    b[n + 1] = END;
+    return n + 2;
   }
 
   /** A copy of the bytes of the last `encode`. */

@@ -656,23 +656,34 @@ export class Table<T extends Tuple = Tuple> {
     const kl = codec.kl;
     let cur = stripe.index.find(codec.h, kb, kl);
     if (cur <= 0) return cur === ANOMALY ? null : [];
-    const mem = this.mem;
-    const i32 = mem.i32;
-    const limit = this.bag ? Math.max(1, stripe.objects) : 1;
+    if (!this.bag) {
+      const object = this.decodeRecord(cur, key);
+      return object === null ? null : [object];
+    }
+    const limit = Math.max(1, stripe.objects);
     const out: T[] = [];
     while (cur !== 0) {
-      if (out.length >= limit || cur < 0 || cur % 8 !== 0 || cur + RECORD_HEADER > mem.length) return null;
-      const w0 = i32[cur >> 2]!;
-      const link = i32[(cur >> 2) + R_LINK]!;
-      const start = cur + RECORD_HEADER + kl;
-      const end = cur + (w0 & ~FLAG_MASK) - (link & FLAG_MASK);
-      if (end > mem.length || end <= start) return null;
-      const object = codec.decode(mem.buf, start, end, (w0 & TUPLE) !== 0, kb, 0, key) as T;
-      if (!this.bag) return [object];
+      if (out.length >= limit) return null;
+      const object = this.decodeRecord(cur, key);
+      if (object === null) return null;
       out.push(object);
-      cur = link & ~FLAG_MASK;
+      cur = this.mem.i32[(cur >> 2) + R_LINK]! & ~FLAG_MASK;
     }
     return out;
+  }
+
+  /** The object in the record at `cur`, whose key is the codec's; null if the record looks impossible (torn or stale). */
+  private decodeRecord(cur: number, key: unknown): T | null {
+    const mem = this.mem;
+    if (cur < 0 || cur % 8 !== 0 || cur + RECORD_HEADER > mem.length) return null;
+    const i32 = mem.i32;
+    const w0 = i32[cur >> 2]!;
+    const link = i32[(cur >> 2) + R_LINK]!;
+    const codec = this.codec;
+    const start = cur + RECORD_HEADER + codec.kl;
+    const end = cur + (w0 & ~FLAG_MASK) - (link & FLAG_MASK);
+    if (end > mem.length || end <= start) return null;
+    return codec.decode(mem.buf, start, end, (w0 & TUPLE) !== 0, codec.kw.buf, 0, key) as T;
   }
 
   /** `readObjects` with the stripe locked (views refreshed once if they look stale). */

@@ -25,9 +25,12 @@ const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
 
 export class ValueReader {
-  private b: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  private end = 0;
+  /** @internal The bytes being decoded, the read position and the end (the generated shape decoders read them). */
+  b: Buffer = Buffer.alloc(0);
+  /** @internal */
+  pos = 0;
+  /** @internal */
+  end = 0;
   /** A view of `b` for big-endian floats (remade only when `b` changes: the table's memory grew). */
   private dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
   private readonly keyCache = new StringCache();
@@ -161,20 +164,12 @@ export class ValueReader {
 
   private array(n: number): unknown[] {
     if (n > this.end - this.pos) this.fail();
+    // Small tuples as literals: packed elements from the start, no holey array to fill.
+    if (n === 2) return [this.read(), this.read()];
+    if (n === 3) return [this.read(), this.read(), this.read()];
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = this.read();
     return out;
-  }
-
-  /** @internal Consumes the encoded map key `k` (header and bytes) if it comes next. */
-  matchKey(k: Uint8Array): boolean {
-    const b = this.b;
-    const p = this.pos;
-    const n = k.length;
-    if (p + n > this.end) return false;
-    for (let i = 0; i < n; i++) if (b[p + i] !== k[i]) return false;
-    this.pos = p + n;
-    return true;
   }
 
   private map(n: number): Record<string, unknown> {
@@ -371,21 +366,23 @@ function makeFactory(keys: string[]): Factory {
 type ShapeDecoder = (r: ValueReader) => Record<string, unknown> | undefined;
 
 /**
- * `(r) => r.matchKey(k[0]) ? (v0 = r.read(), ...) : undefined` then the literal:
- * decodes a map of a known shape without decoding its keys or collecting its
- * values in an array. Undefined (after a key mismatch) sends the caller back
- * to the general path.
+ * Decodes a map of a known shape in one pass: each key's bytes (fixstr
+ * header and UTF-8) are compared as constants in the generated code, so the
+ * keys are neither decoded nor looked up, and the values go straight into
+ * the literal. Undefined (after a key mismatch) sends the caller back to the
+ * general path, which re-reads the map from its start.
  */
 function makeDecoder(keys: string[]): ShapeDecoder | null {
-  const encoded: Uint8Array[] = [];
-  for (const key of keys) {
-    const bytes = Buffer.from(key, 'utf8');
+  const steps: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const bytes = Buffer.from(keys[i]!, 'utf8');
     if (bytes.length > 31) return null;
-    encoded.push(Uint8Array.of(0xa0 | bytes.length, ...bytes));
+    const encoded = [0xa0 | bytes.length, ...bytes];
+    const same = encoded.map((byte, j) => `b[p + ${j}] === ${byte}`).join(' && ');
+    steps.push(`p = r.pos; if (p + ${encoded.length} > r.end || !(${same})) return undefined; r.pos = p + ${encoded.length}; const v${i} = r.read();`);
   }
-  const steps = keys.map((_, i) => `if (!r.matchKey(k[${i}])) return undefined; const v${i} = r.read();`).join('\n');
   const body = keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ');
-  return new Function('k', `return function (r) {\n${steps}\nreturn { ${body} };\n};`)(encoded) as ShapeDecoder;
+  return new Function(`return function (r) {\nconst b = r.b;\nlet p;\n${steps.join('\n')}\nreturn { ${body} };\n};`)() as ShapeDecoder;
 }
 
 function u32(b: Uint8Array, p: number): number {

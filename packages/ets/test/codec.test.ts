@@ -112,6 +112,29 @@ describe('key encoding properties', () => {
     );
   });
 
+  it('encodes a string as its tag, its UTF-8 with NUL escaped, and a terminator, on the ASCII fast path and off it', () => {
+    const reference = (s: string): Buffer => {
+      const utf8 = [...Buffer.from(s, 'utf8')].flatMap((b) => (b === 0 ? [0, 0xff] : [b]));
+      return Buffer.from([0x50, ...utf8, 0]);
+    };
+    // One writer for every run: the fast path must not leave anything behind for the next key.
+    const w = new KeyWriter();
+    const chars = fc.constantFrom('a', 'Z', '~', '\x7f', '\x01', '\0', '\x80', 'é', '\u07ff', '\u0800', '\uffff', '😀');
+    const strings = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: chars, maxLength: 40 }),
+      fc.string({ unit: fc.constantFrom('a', 'b', '\0'), minLength: 240, maxLength: 400 }), // past the writer's first buffer
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(strings, (s) => {
+        expect(Buffer.from(w.copy(w.encode(s)))).toEqual(reference(s));
+        expect(w.lossy).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('orders bigints numerically', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), (a, b) => {
