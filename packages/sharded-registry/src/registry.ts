@@ -459,6 +459,12 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     }
   }
 
+  /** @internal Whether `pid` holds `key` in table `index` (a shard process checking a note against the table). */
+  holds(index: number, key: string | Uint8Array, pid: Pid): boolean {
+    const row = this.tables[index]!.lookup(key)[0];
+    return row !== undefined && row[1] === pid.node && row[2] === pid.id;
+  }
+
   /** @internal The rows of table `index` (a shard process rebuilding its monitors). */
   rowsOf(index: number): Row[] {
     return this.tables[index]!.tab2list();

@@ -15,6 +15,8 @@ import type { Row } from './rows';
 export interface ShardHost {
   /** Every row of table `index`. */
   rowsOf(index: number): Row[];
+  /** Whether `pid` holds `key` in table `index` now. */
+  holds(index: number, key: string | Uint8Array, pid: Pid): boolean;
   /** Deletes each key's row if `pid` still holds it. */
   removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void>;
   /** Announces a new incarnation of shard `index`'s process on `scheduler`. */
@@ -110,10 +112,19 @@ function resync(state: ShardState, ctx: ProcessContext): void {
   state.watches = next;
 }
 
+/**
+ * Notes come from every thread, and a thread sends its own when it yields (or
+ * a settle takes them early), so one may arrive after a later write of the
+ * same name: an unwatch after the holder registered it again, a watch after
+ * it was unregistered. The table is the truth: each note is applied only if
+ * it still agrees with the row (a later write sends its own note after it).
+ */
 async function apply(state: ShardState, ctx: ProcessContext, ops: readonly ShardOp[]): Promise<void> {
   for (const op of ops) {
-    if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
-    else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
+    const held = state.host.holds(state.index, op.key, op.pid);
+    if (op.op === 'unwatch') {
+      if (!held) unwatch(state, ctx, op.pid, op.key);
+    } else if (held && !watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
   }
 }
 
