@@ -86,15 +86,24 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   for (let i = from - 1; i >= target; i--) await stopShard(supervisor, i);
 }
 
-/** Every row goes back to its table under `from` placement. */
+/**
+ * Every row goes back to its table under `from` placement. A row of the batch
+ * that failed is still there: it is only deleted from its copy's table (an
+ * insert over it would need room for a second copy, and a full old table has
+ * none). The others were deleted from it during the move, which puts no row
+ * in a table it takes rows from (jump hashing moves names one way), so the
+ * blocks they freed are there to take them back.
+ */
 function rollBack(ctl: Int32Array, tables: readonly Table<Row>[], from: number, target: number): void {
   for (let t = 0; t < Math.max(from, target); t++) {
     for (const row of tables[t]!.tab2list()) {
       const home = jumpHash(hashKey(row[0]), from);
       if (home === t) continue;
-      tables[home]!.insert(row);
+      if (!tables[home]!.member(row[0])) {
+        tables[home]!.insert(row);
+        Atomics.add(ctl, versionWord(home), 1);
+      }
       tables[t]!.delete(row[0]);
-      Atomics.add(ctl, versionWord(home), 1);
       Atomics.add(ctl, versionWord(t), 1);
     }
   }
