@@ -540,6 +540,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   async moveTo(shards: number): Promise<void> {
     const supervisor = whereis(this.name);
     if (supervisor === undefined) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+    const mover = currentPid(); // the resharding process (this runs in the synchronous part of its call)
     await moveShards(
       {
         ctl: this.ctl,
@@ -548,6 +549,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         spec: (i) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
         resync: (i) => this.resync(i),
         writing: () => this.writing(),
+        running: () => mover === undefined || isProcessAlive(mover) !== false,
       },
       shards,
     );

@@ -1,6 +1,7 @@
 import { Node, Supervisor, exit, awaitExit, register, send, spawn, unregister, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
-import { collector, has, idle } from './helpers';
+import { collector, eventually, has, idle } from './helpers';
+import { C_EPOCH, writerWord } from '../src/layout';
 
 const fixture = require.resolve('./fixtures/registry-worker.js');
 
@@ -217,6 +218,36 @@ test('a grow whose new shard cannot start fails whole, and leaves no shard behin
   expect(whereis(registry.shardName(2))).toBeUndefined();
   checkPlacement(registry, names);
   unregister(registry.shardName(3));
+  await registry.reshard(4);
+  expect(registry.shards).toBe(4);
+  checkPlacement(registry, names);
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+});
+
+test('a registry stopped during a reshard: the move stops too (every name back where it was), and a reshard after a restart runs alone', async () => {
+  const registry = ShardedRegistry.create({ shards: 2, maxShards: 8, tableBytes: 1 << 22 });
+  await registry.start();
+  const holder = idle();
+  const names = Array.from({ length: 2_000 }, (_, i) => `stop:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+  // This thread counts as inside a write: the move makes the epoch odd, then waits for it.
+  const ctl = new Int32Array(registry.handle().control);
+  const writers = writerWord(8, 2, 0);
+  Atomics.add(ctl, writers, 1);
+  const first = registry.reshard(8).then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? 'error',
+  );
+  await eventually(() => (Atomics.load(ctl, C_EPOCH) & 1) === 1);
+  await registry.stop();
+  await registry.start();
+  Atomics.sub(ctl, writers, 1);
+  expect(await first).not.toBe('ok');
+  expect(registry.shards).toBe(2);
+  checkPlacement(registry, names);
   await registry.reshard(4);
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);
