@@ -521,7 +521,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
    * from any scheduler: the registry's resharding process does the move,
    * one reshard at a time. Writes wait during the move; no registration is
    * lost or duplicated. Rejects with RegistryArgError, NotRunningError (the
-   * registry's supervisor is not running) or ReshardFailedError (and then
+   * registry's supervisor is not running, or stopped during the move: then
+   * `shards` says whether it took effect) or ReshardFailedError (and then
    * every name is where it was).
    */
   async reshard(shards: number): Promise<void> {
@@ -531,6 +532,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       outcome = await GenServer.call(GenServer.ref(coordinator, this.coordinatorName()), { shards }, Infinity);
     } catch (error) {
       if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+      // Stopped during the move: names are back where they were, unless the new count was published first.
+      if (error instanceof CallExitError) throw new NotRunningError(`reshard: the registry ${this.name} stopped during the reshard (its shard count says whether the move took effect)`);
       throw error;
     }
     if ('error' in outcome) throw new ReshardFailedError(shards, outcome.error);
