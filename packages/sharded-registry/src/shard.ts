@@ -116,15 +116,21 @@ function resync(state: ShardState, ctx: ProcessContext): void {
  * Notes come from every thread, and a thread sends its own when it yields (or
  * a settle takes them early), so one may arrive after a later write of the
  * same name: an unwatch after the holder registered it again, a watch after
- * it was unregistered. The table is the truth: each note is applied only if
- * it still agrees with the row (a later write sends its own note after it).
+ * it was unregistered. The table is the truth (a later write sends its own
+ * note after it): an unwatch whose holder holds the name again is dropped,
+ * and a watch that would start a monitor is dropped if the name is gone. A
+ * watch for a holder already monitored is not checked (a table read per
+ * registration): a stale name there costs an entry until the holder exits,
+ * whose conditional delete then leaves a new holder's row alone.
  */
 async function apply(state: ShardState, ctx: ProcessContext, ops: readonly ShardOp[]): Promise<void> {
+  const { host, index } = state;
   for (const op of ops) {
-    const held = state.host.holds(state.index, op.key, op.pid);
     if (op.op === 'unwatch') {
-      if (!held) unwatch(state, ctx, op.pid, op.key);
-    } else if (held && !watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
+      if (!host.holds(index, op.key, op.pid)) unwatch(state, ctx, op.pid, op.key);
+    } else if (state.watches.has(op.pid.id) || host.holds(index, op.key, op.pid)) {
+      if (!watch(state, ctx, op.pid, op.key)) await host.removeHeld([op.key], op.pid);
+    }
   }
 }
 
