@@ -459,6 +459,12 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     }
   }
 
+  /** @internal Whether `pid` holds `key` in table `index` (a shard process checking a note against the table). */
+  holds(index: number, key: string | Uint8Array, pid: Pid): boolean {
+    const row = this.tables[index]!.lookup(key)[0];
+    return row !== undefined && row[1] === pid.node && row[2] === pid.id;
+  }
+
   /** @internal The rows of table `index` (a shard process rebuilding its monitors). */
   rowsOf(index: number): Row[] {
     return this.tables[index]!.tab2list();
@@ -515,7 +521,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
    * from any scheduler: the registry's resharding process does the move,
    * one reshard at a time. Writes wait during the move; no registration is
    * lost or duplicated. Rejects with RegistryArgError, NotRunningError (the
-   * registry's supervisor is not running) or ReshardFailedError (and then
+   * registry's supervisor is not running, or stopped during the move: then
+   * `shards` says whether it took effect) or ReshardFailedError (and then
    * every name is where it was).
    */
   async reshard(shards: number): Promise<void> {
@@ -525,6 +532,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       outcome = await GenServer.call(GenServer.ref(coordinator, this.coordinatorName()), { shards }, Infinity);
     } catch (error) {
       if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+      // Stopped during the move: names are back where they were, unless the new count was published first.
+      if (error instanceof CallExitError) throw new NotRunningError(`reshard: the registry ${this.name} stopped during the reshard (its shard count says whether the move took effect)`);
       throw error;
     }
     if ('error' in outcome) throw new ReshardFailedError(shards, outcome.error);
@@ -534,6 +543,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   async moveTo(shards: number): Promise<void> {
     const supervisor = whereis(this.name);
     if (supervisor === undefined) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
+    const mover = currentPid(); // the resharding process (this runs in the synchronous part of its call)
     await moveShards(
       {
         ctl: this.ctl,
@@ -542,6 +552,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         spec: (i) => shardSpec(this as ShardedRegistry<unknown>, i, this.schedulerCount),
         resync: (i) => this.resync(i),
         writing: () => this.writing(),
+        running: () => mover === undefined || isProcessAlive(mover) !== false,
       },
       shards,
     );

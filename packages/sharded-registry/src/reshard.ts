@@ -5,10 +5,12 @@
  * the new; writers back off), writers in progress drain, each moving row is
  * copied to its new table and only then deleted from the old one, the new
  * shard count is published and the epoch goes even. A move that fails part
- * way (a table would pass its maximum) puts every row back first.
+ * way (a table would pass its maximum, or the process running it was ended
+ * with the registry's supervisor) puts every row back first.
  */
 import type { Table } from '@erlmcp/ets';
 import { Supervisor, type ChildSpec, type Pid } from '@erlmcp/otp';
+import { NotRunningError } from './errors';
 import { C_CUR, C_EPOCH, C_NEXT, C_PREV, versionWord } from './layout';
 import { jumpHash } from './placement';
 import { hashKey, type Row } from './rows';
@@ -30,6 +32,8 @@ export interface ShardSet {
   resync(index: number): Promise<void>;
   /** Whether a writer on any thread is inside a write. */
   writing(): boolean;
+  /** Whether the process running the move is still alive (it ends with the registry's supervisor). */
+  running(): boolean;
 }
 
 export async function moveShards(set: ShardSet, target: number): Promise<void> {
@@ -38,6 +42,7 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   if (target === from) return;
   for (let i = from; i < target; i++) {
     try {
+      ended(set);
       await Supervisor.startChild(supervisor, set.spec(i));
     } catch (error) {
       // The shards started so far go too: left running, they would make every later grow fail.
@@ -45,12 +50,18 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
       throw error;
     }
   }
+  // A move whose process was ended may still be putting rows back (it does when it next runs): not two at once.
+  while ((Atomics.load(ctl, C_EPOCH) & 1) === 1) await sleep(1);
   Atomics.store(ctl, C_PREV, from);
   Atomics.store(ctl, C_NEXT, target);
   Atomics.add(ctl, C_EPOCH, 1); // odd: readers look in both placements, writers back off
   let failure: { error: unknown } | undefined;
   try {
-    while (set.writing()) await sleep(1);
+    // A process's promise runs on after the process is ended: each step checks that the move's process still runs.
+    while (set.writing()) {
+      await sleep(1);
+      ended(set);
+    }
     let moved = 0;
     for (let s = 0; s < from; s++) {
       const source = tables[s]!;
@@ -67,7 +78,10 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
         for (const row of batch) source.delete(row[0]);
         Atomics.add(ctl, versionWord(s), 1);
         moved += batch.length;
-        if (moved % (MIGRATION_BATCH * 4) === 0) await yieldTurn();
+        if (moved % (MIGRATION_BATCH * 4) === 0) {
+          await yieldTurn();
+          ended(set);
+        }
       }
     }
     Atomics.store(ctl, C_CUR, target);
@@ -86,15 +100,28 @@ export async function moveShards(set: ShardSet, target: number): Promise<void> {
   for (let i = from - 1; i >= target; i--) await stopShard(supervisor, i);
 }
 
-/** Every row goes back to its table under `from` placement. */
+function ended(set: ShardSet): void {
+  if (!set.running()) throw new NotRunningError('reshard: the registry stopped during the move');
+}
+
+/**
+ * Every row goes back to its table under `from` placement. A row of the batch
+ * that failed is still there: it is only deleted from its copy's table (an
+ * insert over it would need room for a second copy, and a full old table has
+ * none). The others were deleted from it during the move, which puts no row
+ * in a table it takes rows from (jump hashing moves names one way), so the
+ * blocks they freed are there to take them back.
+ */
 function rollBack(ctl: Int32Array, tables: readonly Table<Row>[], from: number, target: number): void {
   for (let t = 0; t < Math.max(from, target); t++) {
     for (const row of tables[t]!.tab2list()) {
       const home = jumpHash(hashKey(row[0]), from);
       if (home === t) continue;
-      tables[home]!.insert(row);
+      if (!tables[home]!.member(row[0])) {
+        tables[home]!.insert(row);
+        Atomics.add(ctl, versionWord(home), 1);
+      }
       tables[t]!.delete(row[0]);
-      Atomics.add(ctl, versionWord(home), 1);
       Atomics.add(ctl, versionWord(t), 1);
     }
   }

@@ -15,6 +15,8 @@ import type { Row } from './rows';
 export interface ShardHost {
   /** Every row of table `index`. */
   rowsOf(index: number): Row[];
+  /** Whether `pid` holds `key` in table `index` now. */
+  holds(index: number, key: string | Uint8Array, pid: Pid): boolean;
   /** Deletes each key's row if `pid` still holds it. */
   removeHeld(keys: Iterable<string | Uint8Array>, pid: Pid): void | Promise<void>;
   /** Announces a new incarnation of shard `index`'s process on `scheduler`. */
@@ -110,10 +112,25 @@ function resync(state: ShardState, ctx: ProcessContext): void {
   state.watches = next;
 }
 
+/**
+ * Notes come from every thread, and a thread sends its own when it yields (or
+ * a settle takes them early), so one may arrive after a later write of the
+ * same name: an unwatch after the holder registered it again, a watch after
+ * it was unregistered. The table is the truth (a later write sends its own
+ * note after it): an unwatch whose holder holds the name again is dropped,
+ * and a watch that would start a monitor is dropped if the name is gone. A
+ * watch for a holder already monitored is not checked (a table read per
+ * registration): a stale name there costs an entry until the holder exits,
+ * whose conditional delete then leaves a new holder's row alone.
+ */
 async function apply(state: ShardState, ctx: ProcessContext, ops: readonly ShardOp[]): Promise<void> {
+  const { host, index } = state;
   for (const op of ops) {
-    if (op.op === 'unwatch') unwatch(state, ctx, op.pid, op.key);
-    else if (!watch(state, ctx, op.pid, op.key)) await state.host.removeHeld([op.key], op.pid);
+    if (op.op === 'unwatch') {
+      if (!host.holds(index, op.key, op.pid)) unwatch(state, ctx, op.pid, op.key);
+    } else if (state.watches.has(op.pid.id) || host.holds(index, op.key, op.pid)) {
+      if (!watch(state, ctx, op.pid, op.key)) await host.removeHeld([op.key], op.pid);
+    }
   }
 }
 

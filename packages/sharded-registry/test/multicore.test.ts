@@ -1,4 +1,4 @@
-import { Node, awaitExit, exit, processInfoAsync, schedulerOfPid, send, spawn, whereis, type Pid } from '@erlmcp/otp';
+import { GenServer, Node, awaitExit, exit, processInfoAsync, schedulerOfPid, send, spawn, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, eventually, has, idle } from './helpers';
 import { MAX_SLOTS, writerWord } from '../src/layout';
@@ -177,4 +177,51 @@ test('a scheduler that dies inside a registration (blocked on a table lock) does
   expect(small.shards).toBe(2);
   expect(small.whereis('guarded')!.pid.equals(holder)).toBe(true);
   exit(holder, 'kill');
+});
+
+/** Sets `flag[0]` for the writeOnFlag body and blocks this thread (Atomics.wait) until it is done: notes this thread queued stay unsent meanwhile. */
+function blockUntilDone(flag: Int32Array): void {
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  while (Atomics.load(flag, 0) !== 2) Atomics.wait(flag, 0, 1);
+}
+
+test('an unwatch note that arrives after the same holder registered the name again does not drop the new monitor: its exit still removes the name', async () => {
+  const c = collector();
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const holder = onScheduler1('writeOnFlag', { report: c.pid, name: 'again', flag: flag.buffer, then: 'register' });
+  await c.next(has('ready'));
+  await registry.settle();
+  // Scheduler 0 unregisters the name; its note for the shard's process on scheduler 1 stays here until this thread yields,
+  // and meanwhile the holder registers the name again and its own note is applied.
+  await registry.unregisterName('again');
+  blockUntilDone(flag);
+  expect(registry.whereis('again')!.pid.equals(holder)).toBe(true);
+  await registry.settle();
+  send(holder, 'exit');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.whereis('again')).toBeUndefined();
+});
+
+test('a watch note that arrives after its holder unregistered the name leaves no monitor; a later holder of the name keeps it when the first exits', async () => {
+  const c = collector();
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const first = onScheduler1('writeOnFlag', { report: c.pid, name: 'late', flag: flag.buffer, first: false, then: 'unregister' });
+  await c.next(has('ready'));
+  // Scheduler 0 registers the name for the process on scheduler 1; its watch note stays here while that process unregisters it.
+  await registry.registerName('late', first);
+  blockUntilDone(flag);
+  expect(Atomics.load(flag, 1)).toBe(0);
+  expect(registry.whereis('late')).toBeUndefined();
+  await registry.settle(); // the late watch note is applied now
+  const second = idle();
+  await registry.registerName('late', second);
+  const watching = (await GenServer.call(registry.shardProcessName(registry.shardOf('late'), 1), 'watched')) as number;
+  expect(watching).toBe(0);
+  send(first, 'exit');
+  await awaitExit(first);
+  await registry.settle();
+  expect(registry.whereis('late')!.pid.equals(second)).toBe(true);
+  exit(second, 'kill');
 });

@@ -1,6 +1,7 @@
 import { Node, Supervisor, exit, awaitExit, register, send, spawn, unregister, whereis, type Pid } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
-import { collector, has, idle } from './helpers';
+import { collector, eventually, has, idle } from './helpers';
+import { C_EPOCH, writerWord } from '../src/layout';
 
 const fixture = require.resolve('./fixtures/registry-worker.js');
 
@@ -126,6 +127,46 @@ test('a reshard that cannot fit (a table would pass its maximum) fails whole: ev
   expect(registry.count()).toBe(0);
 });
 
+test('a reshard that fails part way puts back rows still in their old table without needing room there: with a full old table no name is duplicated or lost', async () => {
+  const registry = ShardedRegistry.create({ shards: 2, maxShards: 2, tableBytes: 256 * 1024 });
+  await registry.start();
+  const holder = idle();
+  const refused = (e: { code?: string }) => {
+    if (e.code !== 'ERR_ETS_FULL') throw e;
+    return false;
+  };
+  const names: string[] = [];
+  // Shard 1 full in every stripe: many refusals in a row, names of one length (rows of one size).
+  let i = 0;
+  for (let misses = 0; misses < 400; i++) {
+    const name = `n:${String(i).padStart(7, '0')}`;
+    if (registry.shardOf(name) !== 1) continue;
+    if (await registry.registerName(name, holder).then(() => true, refused)) {
+      names.push(name);
+      misses = 0;
+    } else misses++;
+  }
+  // Shard 0 full too, then room made for more than one batch of the move (512 rows) but not all: the move of shard 1
+  // into it copies and deletes a batch, copies part of the next, then fails.
+  const zero: string[] = [];
+  for (;; i++) {
+    const name = `n:${String(i).padStart(7, '0')}`;
+    if (registry.shardOf(name) !== 0) continue;
+    if (!(await registry.registerName(name, holder).then(() => true, refused))) break;
+    zero.push(name);
+  }
+  for (const name of zero.splice(0, 700)) await registry.unregisterName(name);
+  names.push(...zero);
+  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_REGISTRY_RESHARD_FAILED', reason: { code: 'ERR_ETS_FULL' } });
+  expect(registry.shards).toBe(2);
+  checkPlacement(registry, names);
+  for (const name of names) expect(registry.whereis(name)?.pid.equals(holder)).toBe(true);
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+});
+
 test('reshard from scheduler 1, and from both schedulers at once: each move runs whole, one after another', async () => {
   const registry = ShardedRegistry.create({ shards: 4, maxShards: 16, tableBytes: 1 << 22 });
   await registry.start();
@@ -177,6 +218,36 @@ test('a grow whose new shard cannot start fails whole, and leaves no shard behin
   expect(whereis(registry.shardName(2))).toBeUndefined();
   checkPlacement(registry, names);
   unregister(registry.shardName(3));
+  await registry.reshard(4);
+  expect(registry.shards).toBe(4);
+  checkPlacement(registry, names);
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+});
+
+test('a registry stopped during a reshard: the move stops too (every name back where it was), and a reshard after a restart runs alone', async () => {
+  const registry = ShardedRegistry.create({ shards: 2, maxShards: 8, tableBytes: 1 << 22 });
+  await registry.start();
+  const holder = idle();
+  const names = Array.from({ length: 2_000 }, (_, i) => `stop:${i}`);
+  for (const n of names) await registry.registerName(n, holder);
+  // This thread counts as inside a write: the move makes the epoch odd, then waits for it.
+  const ctl = new Int32Array(registry.handle().control);
+  const writers = writerWord(8, 2, 0);
+  Atomics.add(ctl, writers, 1);
+  const first = registry.reshard(8).then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? 'error',
+  );
+  await eventually(() => (Atomics.load(ctl, C_EPOCH) & 1) === 1);
+  await registry.stop();
+  await registry.start();
+  Atomics.sub(ctl, writers, 1);
+  expect(await first).toBe('ERR_REGISTRY_NOT_RUNNING');
+  expect(registry.shards).toBe(2);
+  checkPlacement(registry, names);
   await registry.reshard(4);
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);

@@ -4,7 +4,10 @@
  * word naming an unresponsive owner may be stolen.
  *
  * Node never reuses a threadId within a process, so a "dead" record stays true
- * forever; that is what makes stealing by compare-and-swap safe.
+ * forever; that is what makes stealing by compare-and-swap safe. Deaths are
+ * also kept as one bit per thread id (threadIds are small and sequential), so
+ * a dead thread stays dead when its record is reused for a newer thread: a
+ * lock it died holding is still recovered, however many threads came after.
  */
 import type { Worker } from 'node:worker_threads';
 import { LayoutError, RegistryFullError } from './errors';
@@ -14,6 +17,8 @@ const MAGIC = 0x54524547; // 'TREG'
 const HDR_MAGIC = 0;
 const HDR_CAPACITY = 1;
 const HDR_DEATHS = 2;
+/** Thread ids the dead-id bitmap covers (a multiple of 32). */
+const HDR_DEAD_IDS = 3;
 const HEADER_WORDS = 4;
 const SLOT_WORDS = 4; // ownerId, state, beats, reserved
 const S_OWNER = 0;
@@ -43,7 +48,14 @@ export interface ThreadRegistryHandle {
 export interface ThreadRegistryOptions {
   /** Number of slots (live plus remembered dead threads). Default 256. */
   capacity?: number;
+  /**
+   * Thread ids below this are remembered dead without a record (one bit
+   * each). Default 2^20 (128 KiB): a process starts fewer threads than that.
+   */
+  deadIds?: number;
 }
+
+const DEFAULT_DEAD_IDS = 1 << 20;
 
 /** This thread's shared registry (see `ThreadRegistry.shared`). */
 let sharedRegistry: ThreadRegistry | undefined;
@@ -53,6 +65,9 @@ export class ThreadRegistry {
   readonly capacity: number;
   private readonly words: Int32Array;
   private readonly beatTimes: BigInt64Array;
+  /** Bit `id` set: thread `id` is dead. */
+  private readonly deadBits: Int32Array;
+  private readonly deadIds: number;
   private ownSlot = -1;
 
   static create(options: ThreadRegistryOptions = {}): ThreadRegistry {
@@ -60,9 +75,15 @@ export class ThreadRegistry {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
       throw new RangeError(`thread registry capacity must be an integer in 1..${1 << 20}`);
     }
-    const buffer = new SharedArrayBuffer(ThreadRegistry.byteLengthFor(capacity));
+    const deadIds = options.deadIds ?? DEFAULT_DEAD_IDS;
+    if (!Number.isInteger(deadIds) || deadIds < 0 || deadIds > 1 << 24) {
+      throw new RangeError(`thread registry deadIds must be an integer in 0..${1 << 24}`);
+    }
+    const deadWords = Math.ceil(deadIds / 32);
+    const buffer = new SharedArrayBuffer(ThreadRegistry.byteLengthFor(capacity, deadWords));
     const words = new Int32Array(buffer);
     words[HDR_CAPACITY] = capacity;
+    words[HDR_DEAD_IDS] = deadWords * 32;
     Atomics.store(words, HDR_MAGIC, MAGIC);
     return new ThreadRegistry(buffer);
   }
@@ -85,10 +106,10 @@ export class ThreadRegistry {
     return (sharedRegistry ??= ThreadRegistry.attach(handle));
   }
 
-  private static byteLengthFor(capacity: number): number {
-    // Int32 header + slots, then 8-byte aligned Int64 heartbeat times.
+  private static byteLengthFor(capacity: number, deadWords: number): number {
+    // Int32 header + slots, then 8-byte aligned Int64 heartbeat times, then the dead-id bitmap.
     const intBytes = (HEADER_WORDS + capacity * SLOT_WORDS) * 4;
-    return align8(intBytes) + capacity * 8;
+    return align8(intBytes) + capacity * 8 + deadWords * 4;
   }
 
   private constructor(buffer: SharedArrayBuffer) {
@@ -96,10 +117,12 @@ export class ThreadRegistry {
     const head = new Int32Array(buffer, 0, HEADER_WORDS);
     if (Atomics.load(head, HDR_MAGIC) !== MAGIC) throw new LayoutError('thread registry: buffer does not hold a registry');
     this.capacity = head[HDR_CAPACITY]!;
-    if (buffer.byteLength < ThreadRegistry.byteLengthFor(this.capacity)) throw new LayoutError('thread registry: buffer too small');
+    this.deadIds = head[HDR_DEAD_IDS]!;
+    if (buffer.byteLength < ThreadRegistry.byteLengthFor(this.capacity, this.deadIds / 32)) throw new LayoutError('thread registry: buffer too small');
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, HEADER_WORDS + this.capacity * SLOT_WORDS);
     this.beatTimes = new BigInt64Array(buffer, align8(this.words.byteLength), this.capacity);
+    this.deadBits = new Int32Array(buffer, this.beatTimes.byteOffset + this.beatTimes.byteLength, this.deadIds / 32);
   }
 
   handle(): ThreadRegistryHandle {
@@ -139,10 +162,13 @@ export class ThreadRegistry {
   markDead(threadIdValue: number): void {
     if (!Number.isInteger(threadIdValue) || threadIdValue < 0) throw new RangeError(`markDead: invalid threadId ${threadIdValue}`);
     const owner = ownerIdOf(threadIdValue);
+    // The bit first: it outlives the record, which a newer thread may take over.
+    const known = this.deadBit(threadIdValue);
+    if (threadIdValue < this.deadIds) Atomics.or(this.deadBits, threadIdValue >> 5, 1 << (threadIdValue & 31));
     let slot = this.findSlot(owner);
     if (slot < 0) slot = this.claimSlot(owner);
     const prev = Atomics.exchange(this.words, slotBase(slot) + S_STATE, STATE_DEAD);
-    if (prev !== STATE_DEAD) Atomics.add(this.words, HDR_DEATHS, 1);
+    if (prev !== STATE_DEAD && !known) Atomics.add(this.words, HDR_DEATHS, 1);
   }
 
   /**
@@ -156,6 +182,7 @@ export class ThreadRegistry {
   }
 
   status(threadIdValue: number): ThreadStatus {
+    if (this.deadBit(threadIdValue)) return 'dead';
     const slot = this.findSlot(ownerIdOf(threadIdValue));
     if (slot < 0) return 'unknown';
     const state = Atomics.load(this.words, slotBase(slot) + S_STATE);
@@ -165,6 +192,7 @@ export class ThreadRegistry {
   /** Lock-word form of `status(...) === 'dead'` (lock words hold threadId + 1). */
   isOwnerDead(ownerId: number): boolean {
     if (ownerId <= 0) return false;
+    if (this.deadBit(ownerId - 1)) return true;
     const slot = this.findSlot(ownerId);
     return slot >= 0 && Atomics.load(this.words, slotBase(slot) + S_STATE) === STATE_DEAD;
   }
@@ -203,6 +231,10 @@ export class ThreadRegistry {
       .map((t) => t.threadId);
   }
 
+  private deadBit(threadIdValue: number): boolean {
+    return threadIdValue >= 0 && threadIdValue < this.deadIds && (Atomics.load(this.deadBits, threadIdValue >> 5) & (1 << (threadIdValue & 31))) !== 0;
+  }
+
   private findSlot(owner: number): number {
     for (let slot = 0; slot < this.capacity; slot++) {
       if (Atomics.load(this.words, slotBase(slot) + S_OWNER) === owner) return slot;
@@ -216,8 +248,8 @@ export class ThreadRegistry {
         if (Atomics.compareExchange(this.words, slotBase(slot) + S_OWNER, 0, owner) === 0) return slot;
       }
       // Full: reuse the record of the oldest dead thread (lowest id, since ids only grow).
-      // A lock still held by that thread can then no longer be recovered; size the table
-      // so that this does not happen in practice.
+      // Its death stays in the bitmap (for ids below deadIds): a lock it still holds is
+      // still recovered.
       let victim = -1;
       let victimOwner = 0;
       for (let slot = 0; slot < this.capacity; slot++) {

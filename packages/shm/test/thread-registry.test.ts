@@ -1,4 +1,4 @@
-import { ThreadRegistry, currentThreadId, LayoutError } from '@erlmcp/shm';
+import { Mutex, ThreadRegistry, currentThreadId, LayoutError } from '@erlmcp/shm';
 import { ofType, startWorker, stopAllWorkers } from './helpers';
 
 afterEach(stopAllWorkers);
@@ -39,9 +39,33 @@ describe('ThreadRegistry', () => {
     reg.register(10);
     reg.markDead(5);
     reg.register(11);
-    expect(reg.status(5)).toBe('unknown');
+    // 5's record went to 11; its death is still known.
+    expect(reg.threads().map((t) => t.threadId)).toEqual([10, 11]);
+    expect(reg.status(5)).toBe('dead');
     expect(reg.status(11)).toBe('alive');
     expect(() => reg.register(12)).toThrow(expect.objectContaining({ code: 'ERR_SHM_REGISTRY_FULL' }));
+  });
+
+  it('a thread that died holding a lock stays dead after its record is reused: the lock can still be recovered', async () => {
+    const reg = ThreadRegistry.create({ capacity: 2 });
+    const m = Mutex.create({ registry: reg });
+    const holder = startWorker('lock-holder', { kind: 'mutex', handle: m.handle(), registry: reg.handle() });
+    reg.watch(holder.worker);
+    await holder.next(ofType('locked'));
+    await holder.worker.terminate();
+    // Threads that come and go afterwards fill the table, and the holder's record is the oldest dead one.
+    for (let i = 0; i < 3; i++) {
+      const w = startWorker('register', { registry: reg.handle() });
+      reg.watch(w.worker);
+      await w.next(ofType('registered'));
+      await w.worker.terminate();
+    }
+    expect(reg.threads().some((t) => t.threadId === holder.threadId)).toBe(false);
+    expect(reg.status(holder.threadId)).toBe('dead');
+    expect(m.tryRecover()).toBe(true);
+    expect(m.inconsistent).toBe(true);
+    m.markConsistent();
+    m.unlock();
   });
 
   it('rejects a buffer that is not a registry', () => {
