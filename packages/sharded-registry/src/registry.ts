@@ -23,7 +23,7 @@ import {
   type NameService,
 } from '@erlmcp/otp';
 import { threadId } from 'node:worker_threads';
-import { CachedRegistration } from './cache';
+import { NameCache } from './name-cache';
 import { coordinator, type ReshardReply } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
@@ -80,7 +80,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** The node's schedulers: each shard has a process on every one. */
   private readonly schedulerCount: number;
   private readonly cacheEntries: number;
-  private readonly cache = new Map<string, CachedRegistration<M>>();
+  private readonly cache: NameCache<Registration<M>>;
   /** What this thread has to tell shard processes. */
   private readonly outbox: Outbox;
   private supervisor: Pid | undefined;
@@ -94,6 +94,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
+    this.cache = new NameCache(handle.cacheEntries);
     this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
     const slot = claimSlot(this.ctl, this.maxShards, this.schedulerCount, threadId, (id) => Ets.registry.status(id) === 'dead');
     if (slot < 0) throw new RegistryArgError(`more than ${MAX_SLOTS} live threads attached to registry ${this.name}`);
@@ -245,17 +246,15 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
 
   /** The pid and meta registered under `name`, read from shared memory without a message. */
   whereis(name: Name): Registration<M> | undefined {
-    if (typeof name === 'string') {
-      const hit = this.cache.get(name);
-      if (hit !== undefined) {
-        const shard = hit.shardIfFresh(this.ctl);
-        if (shard >= 0) {
-          this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
-          return hit;
-        }
+    if (typeof name === 'string' && this.cacheEntries > 0) {
+      const cache = this.cache;
+      const at = cache.fresh(name, this.ctl);
+      if (at >= 0) {
+        this.counts[this.slot + cache.shardAt(at) * COUNTERS_PER_SHARD]++;
+        return cache.valueAt(at);
       }
-      return this.lookup(name, name, hashString(name));
     }
+    if (typeof name === 'string') return this.lookup(name, name, hashString(name));
     const { key, hash } = keyOf(name);
     return this.lookup(name, key, hash);
   }
@@ -271,11 +270,8 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
         this.counts[this.slot + shard * COUNTERS_PER_SHARD]++;
         const row = this.tables[shard]!.lookup(key)[0];
         if (row !== undefined) {
-          const value = new CachedRegistration<M>(new Pid(row[1], row[2]), row[3] as M | undefined, shard, version, epoch);
-          if (typeof name === 'string' && this.cacheEntries > 0) {
-            if (this.cache.size >= this.cacheEntries) this.cache.clear();
-            this.cache.set(name, value);
-          }
+          const value: Registration<M> = { pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined };
+          if (typeof name === 'string') this.cache.set(name, value, shard, version, epoch);
           return value;
         }
       } else {

@@ -225,3 +225,28 @@ test('a watch note that arrives after its holder unregistered the name leaves no
   expect(registry.whereis('late')!.pid.equals(second)).toBe(true);
   exit(second, 'kill');
 });
+
+test('a name cached on both threads, unregistered and registered again by a process on the other thread: neither cache answers the old holder', async () => {
+  const a = idle();
+  await registry.registerName('moved', a, { by: 'scheduler-0' });
+  const looks = collector();
+  const looker = onScheduler1('lookupEach', { report: looks.pid, names: ['moved'] });
+  const before = await looks.next<{ found: [string, Pid | null, unknown][] }>(has('found'));
+  expect(before.found[0]![1]!.equals(a)).toBe(true);
+  expect(registry.whereis('moved')!.pid.equals(a)).toBe(true);
+
+  await registry.unregisterName('moved');
+  const c = collector();
+  const worker = onScheduler1('register', { report: c.pid, names: ['moved'] });
+  expect((await c.next<{ outcomes: Outcome[] }>(has('outcomes'))).outcomes).toEqual([['moved', 'won']]);
+
+  expect(registry.whereis('moved')).toMatchObject({ meta: { by: 'scheduler-1' } });
+  expect(registry.whereis('moved')!.pid.equals(worker)).toBe(true);
+  send(looker, { names: ['moved'] });
+  const after = await looks.next<{ found: [string, Pid | null, unknown][] }>(has('found'));
+  expect(after.found[0]![1]!.equals(worker)).toBe(true);
+  // Each lookup counted once, whichever thread made it and whether its cache answered.
+  expect(registry.stats().reduce((n, s) => n + s.lookups, 0)).toBe(5);
+  send(worker, 'exit');
+  send(looker, 'exit');
+});
