@@ -1,5 +1,5 @@
 import { Node, Supervisor, exit, awaitExit, register, send, spawn, unregister, whereis, type Pid } from '@erlmcp/otp';
-import { ShardedRegistry } from '@erlmcp/sharded-registry';
+import { ShardedRegistry, type RegistryOptions } from '@erlmcp/sharded-registry';
 import { collector, eventually, has, idle } from './helpers';
 import { C_EPOCH, writerWord } from '../src/layout';
 
@@ -20,12 +20,26 @@ function checkPlacement(registry: ShardedRegistry, names: string[]): void {
   expect(registry.stats().reduce((n, s) => n + s.entries, 0)).toBe(names.length);
 }
 
-test('growing and shrinking while scheduler 1 and scheduler 0 look up and register: nothing lost, nothing duplicated', async () => {
-  const registry = ShardedRegistry.create({ shards: 4, maxShards: 32, tableBytes: 1 << 23 });
+/** A started registry with `count` names `<prefix>:<i>` held by one idle process. */
+async function registryHolding(options: RegistryOptions, prefix: string, count: number): Promise<{ registry: ShardedRegistry; holder: Pid; names: string[] }> {
+  const registry = ShardedRegistry.create(options);
   await registry.start();
   const holder = idle();
-  const names = Array.from({ length: 5_000 }, (_, i) => `user:${i}`);
+  const names = Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
   for (const n of names) await registry.registerName(n, holder);
+  return { registry, holder, names };
+}
+
+/** The holder's exit removes every name it held, wherever the names moved since. */
+async function expectReleasedOnExit(registry: ShardedRegistry, holder: Pid): Promise<void> {
+  exit(holder, 'kill');
+  await awaitExit(holder);
+  await registry.settle();
+  expect(registry.count()).toBe(0);
+}
+
+test('growing and shrinking while scheduler 1 and scheduler 0 look up and register: nothing lost, nothing duplicated', async () => {
+  const { registry, holder, names } = await registryHolding({ shards: 4, maxShards: 32, tableBytes: 1 << 23 }, 'user', 5_000);
 
   // Lookups on scheduler 1, in a loop, for the whole time.
   const c = collector();
@@ -74,18 +88,11 @@ test('growing and shrinking while scheduler 1 and scheduler 0 look up and regist
   for (const n of [...names, ...late]) expect(registry.whereis(n)!.pid.equals(holder)).toBe(true);
 
   // Monitors followed the names to their new shards: the holder's exit still removes everything.
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 });
 
 test('going from N to N+1 shards moves about 1/(N+1) of the registrations, measured in the tables', async () => {
-  const registry = ShardedRegistry.create({ shards: 8, maxShards: 16, tableBytes: 1 << 23 });
-  await registry.start();
-  const holder: Pid = idle();
-  const names = Array.from({ length: 9_000 }, (_, i) => `m:${i}`);
-  for (const n of names) await registry.registerName(n, holder);
+  const { registry, holder, names } = await registryHolding({ shards: 8, maxShards: 16, tableBytes: 1 << 23 }, 'm', 9_000);
   const before = new Map(registry.list().map((e) => [e.name as string, e.shard]));
   await registry.reshard(9);
   const after = registry.list();
@@ -121,10 +128,7 @@ test('a reshard that cannot fit (a table would pass its maximum) fails whole: ev
   // Growing still works afterwards, and the holder's exit still clears every name.
   await registry.reshard(8);
   checkPlacement(registry, names);
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 });
 
 test('a reshard that fails part way puts back rows still in their old table without needing room there: with a full old table no name is duplicated or lost', async () => {
@@ -161,18 +165,11 @@ test('a reshard that fails part way puts back rows still in their old table with
   expect(registry.shards).toBe(2);
   checkPlacement(registry, names);
   for (const name of names) expect(registry.whereis(name)?.pid.equals(holder)).toBe(true);
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 });
 
 test('reshard from scheduler 1, and from both schedulers at once: each move runs whole, one after another', async () => {
-  const registry = ShardedRegistry.create({ shards: 4, maxShards: 16, tableBytes: 1 << 22 });
-  await registry.start();
-  const holder = idle();
-  const names = Array.from({ length: 2_000 }, (_, i) => `x:${i}`);
-  for (const n of names) await registry.registerName(n, holder);
+  const { registry, holder, names } = await registryHolding({ shards: 4, maxShards: 16, tableBytes: 1 << 22 }, 'x', 2_000);
   const c = collector();
   const fromOne = (shards: number[]) => send(spawn({ module: fixture, export: 'reshard' }, { scheduler: 1 }), { handle: registry.handle(), report: c.pid, shards });
   const shardChildren = async () => (await Supervisor.whichChildren(registry.name)).filter((ch) => ch.id.startsWith('shard-')).length;
@@ -194,10 +191,7 @@ test('reshard from scheduler 1, and from both schedulers at once: each move runs
   expect(await shardChildren()).toBe(registry.shards);
   checkPlacement(registry, names);
 
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 
   await registry.stop();
   fromOne([5]);
@@ -205,11 +199,7 @@ test('reshard from scheduler 1, and from both schedulers at once: each move runs
 });
 
 test('a grow whose new shard cannot start fails whole, and leaves no shard behind: the next grow works', async () => {
-  const registry = ShardedRegistry.create({ shards: 2, maxShards: 8, tableBytes: 1 << 20 });
-  await registry.start();
-  const holder = idle();
-  const names = Array.from({ length: 200 }, (_, i) => `grow:${i}`);
-  for (const n of names) await registry.registerName(n, holder);
+  const { registry, holder, names } = await registryHolding({ shards: 2, maxShards: 8, tableBytes: 1 << 20 }, 'grow', 200);
   // Another process holds the name shard 3's supervisor needs: shard 2 starts, shard 3 cannot.
   const squatter = idle();
   register(registry.shardName(3), squatter);
@@ -221,18 +211,11 @@ test('a grow whose new shard cannot start fails whole, and leaves no shard behin
   await registry.reshard(4);
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 });
 
 test('a registry stopped during a reshard: the move stops too (every name back where it was), and a reshard after a restart runs alone', async () => {
-  const registry = ShardedRegistry.create({ shards: 2, maxShards: 8, tableBytes: 1 << 22 });
-  await registry.start();
-  const holder = idle();
-  const names = Array.from({ length: 2_000 }, (_, i) => `stop:${i}`);
-  for (const n of names) await registry.registerName(n, holder);
+  const { registry, holder, names } = await registryHolding({ shards: 2, maxShards: 8, tableBytes: 1 << 22 }, 'stop', 2_000);
   // This thread counts as inside a write: the move makes the epoch odd, then waits for it.
   const ctl = new Int32Array(registry.handle().control);
   const writers = writerWord(8, 2, 0);
@@ -251,8 +234,5 @@ test('a registry stopped during a reshard: the move stops too (every name back w
   await registry.reshard(4);
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);
-  exit(holder, 'kill');
-  await awaitExit(holder);
-  await registry.settle();
-  expect(registry.count()).toBe(0);
+  await expectReleasedOnExit(registry, holder);
 });
