@@ -67,6 +67,11 @@ export class TupleCodec {
    * `key` (a primitive, returned as is) or decoded from `keyBytes` at `keyStart`.
    */
   decode(src: Buffer, start: number, end: number, whole: boolean, keyBytes: Uint8Array, keyStart: number, key?: unknown): unknown[] {
+    // The usual record: a pair keyed at 1, stored as [nil, value] (0x92 0xc0 ...): decode the value alone.
+    if (this.kp === 0 && !whole && end - start > 2 && src[start] === 0x92 && src[start + 1] === 0xc0) {
+      const value = this.reader.decode(src, start + 2, end);
+      return [key !== undefined && isPrimitive(key) ? key : this.kr.decode(keyBytes, keyStart), value];
+    }
     const tuple = this.reader.decode(src, start, end);
     if (!Array.isArray(tuple)) throw new RangeError('corrupt record: the stored tuple is not an array');
     if (!whole) tuple[this.kp] = key !== undefined && isPrimitive(key) ? key : this.kr.decode(keyBytes, keyStart);

@@ -32,7 +32,8 @@ export class ValueReader {
   /** @internal */
   end = 0;
   /** A view of `b` for big-endian floats (remade only when `b` changes: the table's memory grew). */
-  private dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+  /** @internal */
+  dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
   private readonly keyCache = new StringCache();
   private readonly valueCache = new StringCache();
   private ext: Buffer = Buffer.allocUnsafeSlow(256);
@@ -251,14 +252,9 @@ export class ValueReader {
       this.pos = p;
       return this.string(len);
     }
-    let high = 0;
-    for (let i = 0; i < len; i += 4) {
-      const word = b[p + i]! | (b[p + i + 1]! << 8) | (b[p + i + 2]! << 16) | (b[p + i + 3]! << 24);
-      words[w + (i >> 2)] = word;
-      high |= len - i >= 4 ? word : word & ((1 << ((len - i) * 8)) - 1);
-    }
+    for (let i = 0; i < len; i += 4) words[w + (i >> 2)] = b[p + i]! | (b[p + i + 1]! << 8) | (b[p + i + 2]! << 16) | (b[p + i + 3]! << 24);
     cache.lengths[slot] = len;
-    const s = (high & 0x80808080) === 0 && len <= 16 ? shortAscii(b, p, len) : (b as NativeSlices).utf8Slice(p, p + len);
+    const s = (len <= 16 ? asciiAt(b, p, len) : null) ?? (b as NativeSlices).utf8Slice(p, p + len);
     cache.strings[slot] = s;
     return s;
   }
@@ -275,17 +271,16 @@ export class ValueReader {
   }
 
   private string(len: number): string {
-    const b = this.b;
     const p = this.need(len);
+    return this.stringAt(p, len);
+  }
+
+  /** @internal The UTF-8 string in `b[p, p + len)` (the caller has checked the range). */
+  stringAt(p: number, len: number): string {
+    const b = this.b;
     if (len <= 16) {
-      let ascii = true;
-      for (let i = 0; i < len; i++) {
-        if (b[p + i]! >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) return shortAscii(b, p, len);
+      const s = asciiAt(b, p, len);
+      if (s !== null) return s;
     }
     return (b as NativeSlices).utf8Slice(p, p + len);
   }
@@ -369,8 +364,13 @@ type ShapeDecoder = (r: ValueReader) => Record<string, unknown> | undefined;
  * Decodes a map of a known shape in one pass: each key's bytes (fixstr
  * header and UTF-8) are compared as constants in the generated code, so the
  * keys are neither decoded nor looked up, and the values go straight into
- * the literal. Undefined (after a key mismatch) sends the caller back to the
- * general path, which re-reads the map from its start.
+ * the literal. Values of the usual types are read inline (short strings,
+ * doubles, small integers); any other goes through `r.read()`. Each property
+ * remembers its last ASCII string: a value repeated across records (a node
+ * name, a status) is compared instead of allocated again, and one that
+ * differs is told apart at its first differing byte. Undefined (after a key
+ * mismatch) sends the caller back to the general path, which re-reads the
+ * map from its start.
  */
 function makeDecoder(keys: string[]): ShapeDecoder | null {
   const steps: string[] = [];
@@ -379,11 +379,36 @@ function makeDecoder(keys: string[]): ShapeDecoder | null {
     if (bytes.length > 31) return null;
     const encoded = [0xa0 | bytes.length, ...bytes];
     const same = encoded.map((byte, j) => `b[p + ${j}] === ${byte}`).join(' && ');
-    steps.push(`p = r.pos; if (p + ${encoded.length} > r.end || !(${same})) return undefined; r.pos = p + ${encoded.length}; const v${i} = r.read();`);
+    steps.push(
+      `if (p + ${encoded.length} > end || !(${same})) return undefined;`,
+      `p += ${encoded.length};`,
+      `let v${i};`,
+      `t = b[p];`,
+      `if (t >= 0xa0 && t < 0xc0 && p + 1 + (t & 0x1f) <= end) {`,
+      `  n = t & 0x1f; s = last[${i}];`,
+      `  if (s !== undefined && s.length === n && sameAscii(b, p + 1, s)) v${i} = s;`,
+      `  else if (n > 0 && n <= 16 && (s = asciiAt(b, p + 1, n)) !== null) v${i} = last[${i}] = s;`,
+      `  else v${i} = r.stringAt(p + 1, n);`,
+      `  p += 1 + n;`,
+      `}`,
+      `else if (t === 0xcb && p + 9 <= end) { v${i} = r.dv.getFloat64(p + 1); p += 9; }`,
+      `else if (t < 0x80 && p < end) { v${i} = t; p += 1; }`,
+      `else { r.pos = p; v${i} = r.read(); p = r.pos; }`,
+    );
   }
   const body = keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ');
-  return new Function(`return function (r) {\nconst b = r.b;\nlet p;\n${steps.join('\n')}\nreturn { ${body} };\n};`)() as ShapeDecoder;
+  const source = `return function (r) {\nconst b = r.b, end = r.end;\nlet p = r.pos, t, n, s;\n${steps.join('\n')}\nr.pos = p;\nreturn { ${body} };\n};`;
+  // Only ASCII strings are remembered: their char codes are their UTF-8 bytes, so a match is exact.
+  const last: Array<string | undefined> = new Array(keys.length);
+  return new Function('last', 'sameAscii', 'asciiAt', source)(last, sameAscii, asciiAt) as ShapeDecoder;
 }
+
+/** True when `b[p, p + s.length)` holds the char codes of `s` (an ASCII string). */
+function sameAscii(b: Uint8Array, p: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (b[p + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
 
 function u32(b: Uint8Array, p: number): number {
   return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
@@ -392,44 +417,21 @@ function u32(b: Uint8Array, p: number): number {
 /** Buffer's native decoder, undeclared in @types/node; `toString('utf8', ...)` wraps it with argument checks. */
 type NativeSlices = Buffer & { utf8Slice(start: number, end: number): string };
 
-const fromCharCode = String.fromCharCode;
-
-/** An ASCII string of at most 16 bytes; a call with a fixed number of arguments is the fastest way V8 builds one. */
-function shortAscii(b: Uint8Array, p: number, len: number): string {
-  switch (len) {
-    case 1:
-      return fromCharCode(b[p]!);
-    case 2:
-      return fromCharCode(b[p]!, b[p + 1]!);
-    case 3:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!);
-    case 4:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!);
-    case 5:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!);
-    case 6:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!);
-    case 7:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!);
-    case 8:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!);
-    case 9:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!);
-    case 10:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!);
-    case 11:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!);
-    case 12:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!);
-    case 13:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!);
-    case 14:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!);
-    case 15:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!);
-    case 16:
-      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!, b[p + 15]!);
-    default:
-      return '';
+/**
+ * `asciiAt(b, p, len)`: the string of the `len` (1 to 16) bytes at `p` when
+ * all are ASCII, else null. Generated as one case per length that loads each
+ * byte once, checks them together and passes them to String.fromCharCode as
+ * that many arguments: V8 builds a short string fastest from a call with a
+ * fixed argument count (a loop, apply or Buffer's latin1Slice cost 3-6x).
+ */
+const asciiAt = ((): ((b: Uint8Array, p: number, len: number) => string | null) => {
+  const cases: string[] = [];
+  for (let n = 1; n <= 16; n++) {
+    const names = Array.from({ length: n }, (_, i) => `c${i}`);
+    const loads = names.map((c, i) => `${c} = b[p + ${i}]`).join(', ');
+    cases.push(`case ${n}: { const ${loads}; return ((${names.join(' | ')}) & 0x80) === 0 ? fcc(${names.join(', ')}) : null; }`);
   }
-}
+  const source = `return function asciiAt(b, p, len) {\nswitch (len) {\n${cases.join('\n')}\n}\nreturn null;\n};`;
+  return new Function('fcc', source)(String.fromCharCode) as (b: Uint8Array, p: number, len: number) => string | null;
+})();
+
