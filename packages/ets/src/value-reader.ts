@@ -31,8 +31,7 @@ export class ValueReader {
   pos = 0;
   /** @internal */
   end = 0;
-  /** A view of `b` for big-endian floats (remade only when `b` changes: the table's memory grew). */
-  /** @internal */
+  /** @internal A view of `b` for big-endian floats (remade only when `b` changes: the table's memory grew). */
   dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
   private readonly keyCache = new StringCache();
   private readonly valueCache = new StringCache();
@@ -408,7 +407,6 @@ function sameAscii(b: Uint8Array, p: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (b[p + i] !== s.charCodeAt(i)) return false;
   return true;
 }
-
 
 function u32(b: Uint8Array, p: number): number {
   return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;

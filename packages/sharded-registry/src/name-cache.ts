@@ -33,6 +33,7 @@ const TAG = 2;
 const VERSION = 3;
 /** Fields per slot. */
 const FIELDS = 4; // a slot's first field is at (slot << 2)
+/** Enough for any shard number: a registry has at most 4096 shards (`maxShards`). */
 const SHARD_BITS = 12;
 const SHARD_MASK = (1 << SHARD_BITS) - 1;
 /** A table of n slots holds at most n * MAX_LOAD names. */
@@ -70,7 +71,6 @@ export class NameCache<V> {
 
   /** `minSlots` (a power of two) is small in tests, so that names share slots and probe. */
   constructor(limit: number, minSlots = 64) {
-    if (limit >= 1 << 30) throw new RangeError('a name cache holds fewer than 2^30 names');
     this.limit = limit;
     this.maxSlots = slotsFor(limit, minSlots);
     this.table = emptyTable(minSlots);
