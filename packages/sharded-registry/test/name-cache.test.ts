@@ -111,3 +111,25 @@ test('growing from the smallest table to the limit keeps every entry', () => {
   cache.set('one more', -1, 0, 0, 0);
   expect(cache.size).toBe(1);
 });
+
+test('every shard number a registry can have, and versions past the small-integer range, come back as cached', () => {
+  const cache = new NameCache<number>(5000, 1);
+  const shards = [0, 1, 2047, 2048, 4094, 4095];
+  const versions = [0, 1, 2 ** 30, -(2 ** 31), 2 ** 31 - 1];
+  const ctl = new Int32Array(versionWord(4096));
+  let n = 0;
+  for (const shard of shards) for (const version of versions) cache.set(`name:${n++}`, n, shard, version, 0);
+  n = 0;
+  for (const shard of shards) {
+    for (const version of versions) {
+      ctl[versionWord(shard)] = version;
+      const at = cache.fresh(`name:${n}`, ctl);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(cache.shardAt(at)).toBe(shard);
+      expect(cache.valueAt(at)).toBe(n + 1);
+      ctl[versionWord(shard)] = version + 1;
+      expect(cache.fresh(`name:${n}`, ctl)).toBe(-1);
+      n++;
+    }
+  }
+});
