@@ -165,10 +165,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Whether a pattern matches exactly one key, so a lookup can replace a scan.
+ * A plain object never is: it matches any object with at least its properties.
+ */
 function isGround(v: unknown): boolean {
-  if (typeof v === 'symbol') return false;
+  if (typeof v === 'symbol' || isPlainObject(v)) return false;
   if (Array.isArray(v)) return v.every(isGround);
-  if (isPlainObject(v)) return Object.values(v).every(isGround);
   return true;
 }
 

@@ -41,7 +41,7 @@ import { TableMemory } from './memory';
 import { Snapshot } from './snapshot';
 import type { Replayer } from './repair';
 import { Stripe } from './stripe';
-import { termEquals } from './terms';
+import { compareTerms, termEquals } from './terms';
 import { Transaction } from './transaction';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
@@ -288,7 +288,7 @@ export class Table<T extends Tuple = Tuple> {
       return out.length < limit;
     };
     if (keys !== null) {
-      for (const key of new Set(keys)) for (const o of this.lookup(key)) if (visit(o) === false) return out;
+      for (const key of distinctKeys(keys, options.reverse === true)) for (const o of this.lookup(key)) if (visit(o) === false) return out;
       return out;
     }
     this.scan(options, visit);
@@ -1240,6 +1240,17 @@ export class Table<T extends Tuple = Tuple> {
 
 function checkPosition(pos: number): void {
   if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
+}
+
+/**
+ * The keys a spec's heads fix, each once (two clauses may fix equal keys), in
+ * key order (descending with `reverse`): the order a scan of an ordered_set
+ * gives, so the lookups return what the scan would.
+ */
+function distinctKeys(keys: readonly unknown[], reverse: boolean): unknown[] {
+  const sorted = [...keys].sort(compareTerms);
+  const distinct = sorted.filter((k, i) => i === 0 || compareTerms(sorted[i - 1], k) !== 0);
+  return reverse ? distinct.reverse() : distinct;
 }
 
 /** Indexes of the last object of each key, in order; null when no key repeats. */
