@@ -456,17 +456,14 @@ export class Table<T extends Tuple = Tuple> {
     return true;
   }
 
-  /** Inserts all objects if none of their keys is present (atomically); otherwise inserts nothing and returns false. */
+  /**
+   * Inserts all objects if none of their keys is in the table (atomically);
+   * otherwise inserts nothing and returns false. As in ETS, only the table is
+   * checked: a key twice in the list is inserted like `insertMany` would.
+   */
   insertNewMany(objects: readonly T[]): boolean {
     this.checkWrite('insertNewMany');
-    const encoded = this.encodeAll(objects, 'insertNewMany');
-    const keys = new Set<string>();
-    for (const e of encoded) {
-      const k = Buffer.from(e.key.buffer, e.key.byteOffset, e.key.length).toString('latin1');
-      if (keys.has(k)) return false;
-      keys.add(k);
-    }
-    return this.batch(encoded, objects, true);
+    return this.batch(this.encodeAll(objects, 'insertNewMany'), objects, true);
   }
 
   /** Deletes every object with this key. */

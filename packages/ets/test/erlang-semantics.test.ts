@@ -1,0 +1,35 @@
+/**
+ * Points where the tables must do what Erlang's ets documentation says,
+ * each found wrong once: insert_new of a list, counters past the integers a
+ * number holds exactly, guards that raise in Erlang.
+ */
+import { $, _, BadArgError, Ets, type MatchSpec } from '@erlmcp/ets';
+
+afterEach(() => {
+  for (const t of Ets.all()) Ets.delete(t);
+});
+
+describe('insertNewMany (ets:insert_new with a list)', () => {
+  it('checks only the table for the keys: a key twice in the list is inserted, the last object kept in a set', () => {
+    const set = Ets.new('inm-set', { writeConcurrency: true });
+    expect(set.insertNewMany([['x', 1], ['y', 0], ['x', 2]])).toBe(true);
+    expect(set.lookup('x')).toEqual([['x', 2]]);
+    expect(set.size).toBe(2);
+    expect(set.insertNewMany([['z', 1], ['z', 2], ['x', 3]])).toBe(false);
+    expect(set.member('z')).toBe(false);
+    set.check();
+  });
+
+  it('a bag gets every distinct object of the list, a duplicate_bag every object', () => {
+    const bag = Ets.new('inm-bag', { type: 'bag' });
+    expect(bag.insertNewMany([['n', 1], ['n', 2], ['n', 1]])).toBe(true);
+    expect(bag.lookup('n')).toEqual([['n', 1], ['n', 2]]);
+    const dup = Ets.new('inm-dup', { type: 'duplicate_bag' });
+    expect(dup.insertNewMany([['n', 1], ['n', 1]])).toBe(true);
+    expect(dup.lookup('n')).toEqual([['n', 1], ['n', 1]]);
+    expect(dup.insertNewMany([['m', 1], ['n', 1]])).toBe(false);
+    expect(dup.size).toBe(2);
+    bag.check();
+    dup.check();
+  });
+});
