@@ -557,6 +557,9 @@ export class Table<T extends Tuple = Tuple> {
       if (o.pos === this.keyPos) throw new BadArgError('updateCounter: cannot update the key');
       if (!Number.isSafeInteger(o.incr)) throw new BadArgError(`updateCounter: increment ${o.incr} is not an integer`);
       if ((o.threshold === undefined) !== (o.setValue === undefined)) throw new BadArgError('updateCounter: threshold and setValue go together');
+      if (o.threshold !== undefined && !(Number.isSafeInteger(o.threshold) && Number.isSafeInteger(o.setValue))) {
+        throw new BadArgError(`updateCounter: threshold ${o.threshold} and setValue ${o.setValue} must be integers`);
+      }
     }
     const results = this.modify(key, defaultObject, 'updateCounter', (object) => {
       return ops.map((o) => {
@@ -565,6 +568,8 @@ export class Table<T extends Tuple = Tuple> {
         if (typeof current !== 'number' || !Number.isSafeInteger(current)) throw new BadArgError(`updateCounter: element ${o.pos} is not an integer`);
         let next = current + o.incr;
         if (o.threshold !== undefined && (o.incr >= 0 ? next > o.threshold : next < o.threshold)) next = o.setValue!;
+        // Erlang's integers have no bound; a number past 2^53 would silently round.
+        if (!Number.isSafeInteger(next)) throw new BadArgError(`updateCounter: element ${o.pos} would pass ${Number.MAX_SAFE_INTEGER} in magnitude, past the integers a number holds exactly`);
         object[o.pos - 1] = next;
         return next;
       });

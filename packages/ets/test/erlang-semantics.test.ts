@@ -33,3 +33,24 @@ describe('insertNewMany (ets:insert_new with a list)', () => {
     dup.check();
   });
 });
+
+describe('updateCounter beyond what a number holds exactly', () => {
+  it('a result past Number.MAX_SAFE_INTEGER is a BadArgError and the counter keeps its value', () => {
+    const t = Ets.new('uc-range');
+    t.insert(['c', Number.MAX_SAFE_INTEGER - 1, -Number.MAX_SAFE_INTEGER + 1]);
+    expect(t.updateCounter('c', 1)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(() => t.updateCounter('c', 1)).toThrow(BadArgError);
+    expect(() => t.updateCounter('c', [{ pos: 3, incr: -1 }, { pos: 3, incr: -1 }])).toThrow(BadArgError);
+    expect(t.lookup('c')).toEqual([['c', Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER + 1]]);
+    // Past the threshold the counter is reset, which a number holds.
+    expect(t.updateCounter('c', { pos: 2, incr: 1, threshold: 10, setValue: 0 })).toBe(0);
+  });
+
+  it('threshold and setValue must be integers, as in ETS', () => {
+    const t = Ets.new('uc-threshold');
+    t.insert(['c', 5]);
+    expect(() => t.updateCounter('c', { pos: 2, incr: 1, threshold: 5, setValue: 1.5 })).toThrow(BadArgError);
+    expect(() => t.updateCounter('c', { pos: 2, incr: 1, threshold: 'x' as unknown as number, setValue: 0 })).toThrow(BadArgError);
+    expect(t.lookup('c')).toEqual([['c', 5]]);
+  });
+});
