@@ -196,8 +196,26 @@ function build(template: unknown, object: unknown, bindings: Bindings): unknown 
 
 type Operator = (args: unknown[]) => unknown;
 
+// A throw fails the guard, as an exception does in Erlang (badarith, badarg).
 const num = (v: unknown): number => {
   if (typeof v !== 'number') throw new TypeError('not a number');
+  return v;
+};
+const int = (v: unknown): number => {
+  if (!Number.isInteger(v)) throw new TypeError('not an integer');
+  return v as number;
+};
+const divisor = (v: unknown): number => {
+  if (int(v) === 0) throw new RangeError('division by zero');
+  return v as number;
+};
+/** Erlang has no Infinity or NaN: an arithmetic result that is not finite is badarith. */
+const finite = (v: number): number => {
+  if (!Number.isFinite(v)) throw new RangeError('badarith');
+  return v;
+};
+const bool = (v: unknown): boolean => {
+  if (typeof v !== 'boolean') throw new TypeError('not a boolean');
   return v;
 };
 
@@ -210,10 +228,10 @@ const OPERATORS: Record<string, Operator> = {
   '/=': ([a, b]) => compareTerms(a, b) !== 0,
   '=:=': ([a, b]) => termEquals(a, b),
   '=/=': ([a, b]) => !termEquals(a, b),
-  and: (args) => args.every((a) => a === true),
-  or: (args) => args.some((a) => a === true),
-  xor: ([a, b]) => (a === true) !== (b === true),
-  not: ([a]) => a !== true,
+  and: (args) => args.map(bool).every((a) => a),
+  or: (args) => args.map(bool).some((a) => a),
+  xor: ([a, b]) => bool(a) !== bool(b),
+  not: ([a]) => !bool(a),
   is_number: ([a]) => typeof a === 'number',
   is_integer: ([a]) => Number.isInteger(a),
   is_float: ([a]) => typeof a === 'number' && !Number.isInteger(a),
@@ -222,12 +240,15 @@ const OPERATORS: Record<string, Operator> = {
   is_map: ([a]) => isPlainObject(a),
   is_boolean: ([a]) => typeof a === 'boolean',
   is_binary: ([a]) => a instanceof Uint8Array,
-  '+': ([a, b]) => num(a) + num(b),
-  '-': (args) => (args.length === 1 ? -num(args[0]) : num(args[0]) - num(args[1])),
-  '*': ([a, b]) => num(a) * num(b),
-  '/': ([a, b]) => num(a) / num(b),
-  div: ([a, b]) => Math.trunc(num(a) / num(b)),
-  rem: ([a, b]) => num(a) % num(b),
+  '+': ([a, b]) => finite(num(a) + num(b)),
+  '-': (args) => (args.length === 1 ? -num(args[0]) : finite(num(args[0]) - num(args[1]))),
+  '*': ([a, b]) => finite(num(a) * num(b)),
+  '/': ([a, b]) => {
+    if (num(b) === 0) throw new RangeError('division by zero');
+    return finite(num(a) / (b as number));
+  },
+  div: ([a, b]) => Math.trunc(int(a) / divisor(b)),
+  rem: ([a, b]) => int(a) % divisor(b),
   abs: ([a]) => Math.abs(num(a)),
   element: ([i, t]) => {
     if (!Array.isArray(t) || !Number.isInteger(i) || (i as number) < 1 || (i as number) > t.length) throw new TypeError('element out of range');
@@ -254,10 +275,11 @@ function evaluate(expr: GuardExpression, object: unknown, bindings: Bindings): u
   if (op === 'const') return args[0];
   if (typeof op !== 'string') throw new BadArgError('a guard call is [operator, ...args]; wrap literal lists as [\'const\', list]');
   if (SHORT_CIRCUIT.has(op)) {
-    for (const a of args) {
-      const v = evaluate(a, object, bindings);
-      if (op === 'andalso' && v !== true) return false;
-      if (op === 'orelse' && v === true) return true;
+    // As in Erlang: every operand but the last must be a boolean; the last is the value.
+    for (let i = 0; i < args.length; i++) {
+      const v = evaluate(args[i], object, bindings);
+      if (i === args.length - 1) return v;
+      if (bool(v) !== (op === 'andalso')) return v;
     }
     return op === 'andalso';
   }

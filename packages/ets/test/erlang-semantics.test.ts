@@ -54,3 +54,40 @@ describe('updateCounter beyond what a number holds exactly', () => {
     expect(t.lookup('c')).toEqual([['c', 5]]);
   });
 });
+
+describe('match spec guards that raise in Erlang fail their clause', () => {
+  const keysPassing = (guard: unknown): unknown[] => {
+    const t = Ets.new('guards');
+    try {
+      t.insertMany([[1, 'one'], [2, 'two']]);
+      return t.select([{ head: [$(1), _], guards: [guard], result: $(1) }] as MatchSpec).sort();
+    } finally {
+      Ets.delete(t);
+    }
+  };
+
+  it('division by zero (/, div, rem) is badarith, not Infinity or NaN', () => {
+    expect(keysPassing(['>', ['div', 10, ['-', $(1), 1]], 0])).toEqual([2]);
+    expect(keysPassing(['>=', ['rem', 10, ['-', $(1), 1]], 0])).toEqual([2]);
+    expect(keysPassing(['>', ['/', 1, ['-', $(1), 1]], 0])).toEqual([2]);
+  });
+
+  it('div and rem take integers only', () => {
+    expect(keysPassing(['=:=', ['div', 7.5, $(1)], 3])).toEqual([]);
+    expect(keysPassing(['=:=', ['rem', 7, 2.5], 2])).toEqual([]);
+    expect(keysPassing(['=:=', ['div', -7, $(1)], -3])).toEqual([2]);
+  });
+
+  it('boolean operators on non-booleans are badarg, even under not', () => {
+    expect(keysPassing(['not', $(1)])).toEqual([]);
+    expect(keysPassing(['not', ['and', $(1), true]])).toEqual([]);
+    expect(keysPassing(['or', ['=:=', $(1), 1], 5])).toEqual([]);
+    expect(keysPassing(['not', ['xor', $(1), false]])).toEqual([]);
+    expect(keysPassing(['not', ['andalso', $(1), true]])).toEqual([]);
+    expect(keysPassing(['not', ['orelse', ['=:=', $(1), 1], $(1)]])).toEqual([]);
+    // The last operand of andalso/orelse is returned as it is, as in Erlang.
+    expect(keysPassing(['andalso', ['=:=', $(1), 2], ['>', $(1), 0]])).toEqual([2]);
+    expect(keysPassing(['orelse', ['=:=', $(1), 1], ['=:=', $(1), 2]])).toEqual([1, 2]);
+    expect(keysPassing(['not', ['andalso', ['=:=', $(1), 1], false]])).toEqual([1, 2]);
+  });
+});
