@@ -82,6 +82,7 @@ export class Ets {
     if (!Number.isInteger(maxBytes) || maxBytes < MIN_MAX_BYTES || maxBytes > ARENA_LIMIT) {
       throw new BadArgError(`maxBytes must be an integer in ${MIN_MAX_BYTES}..${ARENA_LIMIT}`);
     }
+    if (options.heir !== undefined) ownership.checkHeir(options.heir);
     if (options.named === true) {
       const existing = named.get(name);
       if (existing !== undefined && !existing.deleted) throw new TableNameTakenError(name);

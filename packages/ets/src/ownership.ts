@@ -8,7 +8,7 @@
  * watches) is kept in that thread's memory; the owner itself is also written
  * to the control buffer, where access checks in every thread read it.
  */
-import { awaitExit, processInfo, send, type Pid } from '@erlmcp/otp';
+import { awaitExit, isProcessAlive, schedulerOfPid, send, type Pid } from '@erlmcp/otp';
 import { BadArgError } from './errors';
 import type { Table } from './table';
 import type { EtsTransferMessage, HeirSpec, Owner, Tuple } from './types';
@@ -27,12 +27,28 @@ function stateOf(table: Table<Tuple>): OwnerState {
   return state;
 }
 
-/** Whether `pid` is a live process of the running node (false when no node runs here). */
-export function isAlive(pid: Pid): boolean {
+/**
+ * Whether `pid` is a live process of this thread's scheduler (false when no
+ * node runs here); undefined for a process on another scheduler, which only
+ * that scheduler can answer for.
+ */
+function aliveHere(pid: Pid): boolean | undefined {
   try {
-    return processInfo(pid) !== undefined;
+    return isProcessAlive(pid);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Refuses a process of another scheduler as owner or heir. The exit watch,
+ * the heir and the Table in the ETS-TRANSFER message all live in this
+ * thread, so such a process could not take them over: accepted, the table
+ * would be deleted with its owner instead of passing on.
+ */
+function requireThisScheduler(pid: Pid, what: string): void {
+  if (aliveHere(pid) === undefined) {
+    throw new BadArgError(`${what}: ${pid} runs on another scheduler (${schedulerOfPid(pid)}); a table passes only to processes of the scheduler that holds its ownership`);
   }
 }
 
@@ -48,7 +64,7 @@ export function assignOwner(table: Table<Tuple>, owner: Owner, onOrphaned: (tabl
   void awaitExit(owner).then(() => {
     if (state.generation !== generation || table.deleted) return;
     const heir = state.heir;
-    if (heir !== null && !heir.pid.equals(owner) && isAlive(heir.pid)) {
+    if (heir !== null && !heir.pid.equals(owner) && aliveHere(heir.pid) === true) {
       state.heir = null;
       transfer(table, owner, heir.pid, heir.data, onOrphaned);
     } else {
@@ -66,15 +82,23 @@ export function transfer(table: Table<Tuple>, from: Owner, to: Pid, data: unknow
 
 export function giveAway(table: Table<Tuple>, pid: Pid, giftData: unknown, onOrphaned: (table: Table<Tuple>) => void): void {
   const from = table.owner;
-  if (!isAlive(pid)) throw new BadArgError(`giveAway: ${pid} is not a live process`);
+  requireThisScheduler(pid, 'giveAway');
+  if (aliveHere(pid) !== true) throw new BadArgError(`giveAway: ${pid} is not a live process`);
   if (from !== 'node' && from.equals(pid)) throw new BadArgError(`giveAway: ${pid} already owns ${table.name}`);
   transfer(table, from, pid, giftData, onOrphaned);
 }
 
-export function setHeir(table: Table<Tuple>, heir: HeirSpec | 'none'): void {
-  if (heir !== 'none' && (heir === null || typeof heir !== 'object' || typeof heir.pid?.equals !== 'function')) {
+/** Validates an heir option (BadArgError), before anything is changed. */
+export function checkHeir(heir: HeirSpec | 'none'): void {
+  if (heir === 'none') return;
+  if (heir === null || typeof heir !== 'object' || typeof heir.pid?.equals !== 'function') {
     throw new BadArgError("heir must be { pid, data? } or 'none'");
   }
+  requireThisScheduler(heir.pid, 'heir');
+}
+
+export function setHeir(table: Table<Tuple>, heir: HeirSpec | 'none'): void {
+  checkHeir(heir);
   stateOf(table).heir = heir === 'none' ? null : { pid: heir.pid, data: heir.data };
 }
 
