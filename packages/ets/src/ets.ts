@@ -82,6 +82,8 @@ export class Ets {
     if (!Number.isInteger(maxBytes) || maxBytes < MIN_MAX_BYTES || maxBytes > ARENA_LIMIT) {
       throw new BadArgError(`maxBytes must be an integer in ${MIN_MAX_BYTES}..${ARENA_LIMIT}`);
     }
+    const initialBytes = options.initialBytes ?? 64 * 1024;
+    if (!Number.isSafeInteger(initialBytes) || initialBytes < 0) throw new BadArgError(`initialBytes must be a non-negative integer, got ${String(initialBytes)}`);
     if (options.heir !== undefined) ownership.checkHeir(options.heir);
     if (options.named === true) {
       const existing = named.get(name);
@@ -103,7 +105,7 @@ export class Ets {
     ctl[H_TABLE_ID] = ((threadId & 0x7ff) << 20) | (nextId++ & 0xfffff);
     Atomics.store(ctl, H_MAGIC, MAGIC);
     const reg = options.registry ?? Ets.registry;
-    const arena = Arena.create({ maxBytes, initialBytes: options.initialBytes ?? 64 * 1024, registry: reg });
+    const arena = Arena.create({ maxBytes, initialBytes, registry: reg });
     const table = new Table<Tuple>(control, arena, name, hooks, reg);
     ownership.assignOwner(table, currentPid() ?? 'node', orphaned);
     if (options.heir !== undefined) ownership.setHeir(table, options.heir);

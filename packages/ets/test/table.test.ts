@@ -210,6 +210,16 @@ describe('refusals', () => {
     expect(Ets.whereis('gone')).toBeUndefined();
   });
 
+  it('options of the wrong type are a BadArgError, and no table is created', () => {
+    const before = Ets.all().length;
+    for (const initialBytes of ['1024', -1, 1000.5, NaN]) {
+      expect(() => Ets.new('opts', { initialBytes: initialBytes as number })).toThrow(BadArgError);
+    }
+    expect(Ets.all()).toHaveLength(before);
+    // Above maxBytes it is capped, as the arena documents.
+    expect(Ets.new('capped', { maxBytes: 256 << 10, initialBytes: 4 << 20 }).info().capacity).toBeLessThan(4 << 20);
+  });
+
   it('names are unique among live tables', () => {
     const t = Ets.new('named', { named: true });
     expect(Ets.whereis('named')).toBe(t);
