@@ -259,7 +259,7 @@ const OPERATORS: Record<string, Operator> = {
     return a.length;
   },
   map_get: ([k, m]) => {
-    if (!isPlainObject(m) || typeof k !== 'string' || !(k in m)) throw new TypeError('no such key');
+    if (!isPlainObject(m) || typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(m, k)) throw new TypeError('no such key');
     return m[k];
   },
   is_map_key: ([k, m]) => isPlainObject(m) && typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k),

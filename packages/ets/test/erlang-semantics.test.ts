@@ -72,6 +72,15 @@ describe('match spec guards that raise in Erlang fail their clause', () => {
     expect(keysPassing(['>', ['/', 1, ['-', $(1), 1]], 0])).toEqual([2]);
   });
 
+  it('map_get of a key the map does not hold is badarg, even one its prototype has', () => {
+    const t = Ets.new('map-get');
+    t.insert(['m', { a: 1 }]);
+    const passing = (guard: unknown): unknown[] => t.select([{ head: [_, $(1)], guards: [guard], result: $(1) }] as MatchSpec);
+    expect(passing(['=:=', ['map_get', 'a', $(1)], 1])).toEqual([{ a: 1 }]);
+    expect(passing(['not', ['is_list', ['map_get', 'toString', $(1)]]])).toEqual([]);
+    expect(passing(['not', ['is_list', ['map_get', 'constructor', $(1)]]])).toEqual([]);
+  });
+
   it('div and rem take integers only', () => {
     expect(keysPassing(['=:=', ['div', 7.5, $(1)], 3])).toEqual([]);
     expect(keysPassing(['=:=', ['rem', 7, 2.5], 2])).toEqual([]);
