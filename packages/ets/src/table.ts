@@ -280,7 +280,8 @@ export class Table<T extends Tuple = Tuple> {
     const test = this.compile(specOrPredicate);
     const out: unknown[] = [];
     const limit = options.limit ?? Infinity;
-    if (limit <= 0) return out;
+    if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0)) throw new BadArgError(`select: limit must be a non-negative integer, got ${String(limit)}`);
+    if (limit === 0) return out;
     const keys = typeof specOrPredicate === 'function' || options.range !== undefined ? null : (test.spec?.boundKeys(this.keyPos) ?? null);
     const visit = (o: T): boolean | void => {
       const r = test.run(o);

@@ -100,3 +100,15 @@ describe('match spec guards that raise in Erlang fail their clause', () => {
     expect(keysPassing(['not', ['andalso', ['=:=', $(1), 1], false]])).toEqual([1, 2]);
   });
 });
+
+describe('select limit (ets:select/3)', () => {
+  it('is a whole number of results: anything else is a BadArgError, not a rounded or ignored limit', () => {
+    const t = Ets.new('limit');
+    t.insertMany([[1], [2], [3]]);
+    for (const limit of [NaN, 1.5, '2', -1]) expect(() => t.select([{ head: _ }], { limit: limit as number })).toThrow(BadArgError);
+    expect(() => t.select((o) => o[0] === 1, { limit: NaN })).toThrow(BadArgError);
+    expect(t.select([{ head: _ }], { limit: 2 })).toHaveLength(2);
+    expect(t.select([{ head: _ }], { limit: 0 })).toEqual([]);
+    expect(t.select([{ head: _ }], { limit: Infinity })).toHaveLength(3);
+  });
+});
