@@ -1250,7 +1250,8 @@ function checkPosition(pos: number): void {
  * key order (descending with `reverse`): the order a scan of an ordered_set
  * gives, so the lookups return what the scan would.
  */
-function distinctKeys(keys: readonly unknown[], reverse: boolean): unknown[] {
+function distinctKeys(keys: readonly unknown[], reverse: boolean): readonly unknown[] {
+  if (keys.length === 1) return keys;
   const sorted = [...keys].sort(compareTerms);
   const distinct = sorted.filter((k, i) => i === 0 || compareTerms(sorted[i - 1], k) !== 0);
   return reverse ? distinct.reverse() : distinct;
