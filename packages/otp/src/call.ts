@@ -1,4 +1,5 @@
 import { CallExitError, CallTimeoutError } from './errors';
+import { MAX_TIMEOUT_MS } from './long-timeout';
 import type { Process } from './process';
 import { Queue } from './queue';
 import type { ExitReason } from './reason';
@@ -161,7 +162,8 @@ class Lane {
   };
 
   private arm(ms: number): void {
-    this.timer = setTimeout(this.expire, Math.ceil(ms));
+    // Longer than setTimeout holds: wake at its limit; expire re-arms for what is left.
+    this.timer = setTimeout(this.expire, Math.min(Math.ceil(ms), MAX_TIMEOUT_MS));
   }
 
   private disarm(): void {

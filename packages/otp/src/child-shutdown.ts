@@ -1,4 +1,5 @@
 import type { Shutdown } from './child-spec';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import type { Pid } from './pid';
 import type { Process } from './process';
 import type { ExitReason } from './reason';
@@ -18,12 +19,12 @@ export async function shutdownChild(supervisor: Process, pid: Pid, shutdown: Shu
   }
   node.exit(pid, 'shutdown', supervisor.self);
   if (shutdown === 'infinity') return exited;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), shutdown);
+    timer = setTimer(() => resolve('timeout'), shutdown);
   });
   const outcome = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
+  clearTimer(timer);
   if (outcome !== 'timeout') return outcome;
   node.exit(pid, 'kill', supervisor.self);
   return exited;

@@ -15,6 +15,7 @@ import type {
   ServerRef,
   StartOptions,
 } from './gen-server-types';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
@@ -47,7 +48,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 class GenServerProcess implements Behaviour {
   readonly kind: string;
   state: unknown = undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerToken = 0;
   private viaName: ViaName | undefined;
 
@@ -60,7 +61,7 @@ class GenServerProcess implements Behaviour {
 
   handleMessage(message: unknown, ctx: ProcessContext, tag: Tag): void | Promise<void> {
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = undefined;
     }
     const def = this.def;
@@ -116,7 +117,7 @@ class GenServerProcess implements Behaviour {
   }
 
   onExit(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) clearTimer(this.timer);
     if (this.viaName !== undefined) {
       const { via, name } = this.viaName;
       void Promise.resolve(via.unregisterName(name)).catch(() => undefined);
@@ -211,7 +212,7 @@ class GenServerProcess implements Behaviour {
     if (timeout === undefined || timeout === Infinity) return;
     const token = ++this.timerToken;
     const process = ctx as Process;
-    this.timer = setTimeout(() => {
+    this.timer = setTimer(() => {
       this.timer = undefined;
       // A message that arrived in the meantime cancels the timeout, as with receive ... after.
       if (process.alive && (process.mailbox === null || process.mailbox.length === 0)) {
@@ -288,13 +289,13 @@ export async function startServer(
     if (isViaName(name)) behaviour.holdViaName(name);
   }
   return new Promise<Pid | 'ignore'>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const settle = <T>(fn: (value: T) => void) => (value: T) => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clearTimer(timer);
       fn(value);
     };
     if (options.timeout !== undefined && options.timeout !== Infinity) {
-      timer = setTimeout(() => {
+      timer = setTimer(() => {
         if (parentPid !== undefined) node.unlink(process, parentPid);
         node.exitProcess(process, 'killed');
         reject(new StartError('timeout'));
@@ -417,12 +418,12 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   const exited = node.awaitExit(pid);
   if (target instanceof Pid) node.peer!.stop(target, reason);
   else node.deliver(target, new StopRequest(reason), Tag.System);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    if (timeoutMs !== Infinity) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    if (timeoutMs !== Infinity) timer = setTimer(() => resolve('timeout'), timeoutMs);
   });
   const outcome = await Promise.race([exited, timedOut]);
-  if (timer !== undefined) clearTimeout(timer);
+  if (timer !== undefined) clearTimer(timer);
   if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
   if (outcome !== reason) throw new CallExitError(label, outcome);
 }

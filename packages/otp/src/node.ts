@@ -5,6 +5,7 @@ import { isRemoteSpec, MAX_SCHEDULERS, schedulerDownReason, schedulerOf, type Re
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
 import { createLogger, type Logger } from './logger';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Mailbox, Tag } from './mailbox';
 import { DownMessage, ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName } from './names';
@@ -45,7 +46,7 @@ class StartBody {
 }
 
 interface TimerEntry {
-  handle: NodeJS.Timeout;
+  handle: Timer;
   due: number;
 }
 
@@ -326,10 +327,10 @@ export class Node {
     if (process.waiter !== null) throw new BadArgError('receive() is already waiting');
     return new Promise((resolve) => {
       if ((process.flags & Flag.Dead) !== 0) return;
-      const waiter = { match, resolve, timer: undefined as NodeJS.Timeout | undefined };
+      const waiter = { match, resolve, timer: undefined as Timer | undefined };
       process.waiter = waiter;
       if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setTimer(() => {
           if (process.waiter !== waiter) return;
           process.waiter = null;
           resolve(undefined);
@@ -362,7 +363,7 @@ export class Node {
       if (matched) {
         mailbox.removeAt(i);
         process.waiter = null;
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        if (waiter.timer !== undefined) clearTimer(waiter.timer);
         process.handled++;
         waiter.resolve(message);
         return;
@@ -521,7 +522,7 @@ export class Node {
     if (process.name !== null) this.names.unregister(process.name, process.self.id);
     process.mailbox = null;
     if (process.waiter !== null) {
-      if (process.waiter.timer !== undefined) clearTimeout(process.waiter.timer);
+      if (process.waiter.timer !== undefined) clearTimer(process.waiter.timer);
       process.waiter = null;
     }
     if (process.calls !== null) failPendingCalls(process, reason);
@@ -634,7 +635,7 @@ export class Node {
   sendAfter(ms: number, to: Pid | string, message: unknown): Ref {
     if (message === undefined) throw new BadArgError('cannot send undefined');
     const ref = this.makeRef();
-    const handle = setTimeout(() => {
+    const handle = setTimer(() => {
       this.timers.delete(ref.id);
       // A name is resolved when the timer fires, as in Erlang; a name nobody holds by then is dropped.
       if (this.route(to) !== undefined) this.send(to, message);
@@ -647,7 +648,7 @@ export class Node {
   cancelTimer(ref: Ref): number | false {
     const entry = this.timers.get(ref.id);
     if (entry === undefined) return false;
-    clearTimeout(entry.handle);
+    clearTimer(entry.handle);
     this.timers.delete(ref.id);
     return Math.max(0, Math.round(entry.due - performance.now()));
   }
@@ -688,7 +689,7 @@ export class Node {
   /** @internal Kills every process of this scheduler and clears its timers. */
   killAll(): void {
     for (const process of [...this.table.values()]) this.exitProcess(process, 'killed');
-    for (const entry of this.timers.values()) clearTimeout(entry.handle);
+    for (const entry of this.timers.values()) clearTimer(entry.handle);
     this.timers.clear();
     this.timeouts.clear();
     this.scheduler.stop();
