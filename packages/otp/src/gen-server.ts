@@ -290,15 +290,20 @@ export async function startServer(
   }
   return new Promise<Pid | 'ignore'>((resolve, reject) => {
     let timer: Timer | undefined;
+    // As proc_lib's start: a server that ends before init returns (killed, or linked to
+    // something that died) fails the start with its reason instead of leaving it pending.
+    if (!process.alive) return reject(new StartError(process.reason ?? 'noproc'));
+    const unwatch = node.watch(process.self, (reason) => reject(new StartError(reason)));
     const settle = <T>(fn: (value: T) => void) => (value: T) => {
       if (timer !== undefined) clearTimer(timer);
+      unwatch();
       fn(value);
     };
     if (options.timeout !== undefined && options.timeout !== Infinity) {
       timer = setTimer(() => {
         if (parentPid !== undefined) node.unlink(process, parentPid);
-        node.exitProcess(process, 'killed');
         reject(new StartError('timeout'));
+        node.exitProcess(process, 'killed');
       }, options.timeout);
     }
     node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);

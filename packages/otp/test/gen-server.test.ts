@@ -120,6 +120,44 @@ describe('GenServer', () => {
     expect(node.processCount).toBe(before);
   });
 
+  test('a server killed before or during its async init fails the start with the kill, not leaving it pending', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inInit = new Promise<void>((resolve) => (entered = resolve));
+    const def = GenServer.define({
+      init: async () => {
+        entered();
+        await gate;
+        return ok(null);
+      },
+    });
+    const outcomes: Record<string, unknown> = {};
+    const startKilled = async (name: string, when: 'at once' | 'in init') => {
+      outcomes[name] = 'pending';
+      GenServer.start(def, undefined, { name }).then(
+        () => (outcomes[name] = 'started'),
+        (error: unknown) => (outcomes[name] = error),
+      );
+      const pid = whereis(name)!;
+      if (when === 'in init') await inInit;
+      const exited = awaitExit(pid);
+      exit(pid, 'kill');
+      await exited;
+    };
+    await startKilled('killed_at_once', 'at once');
+    await startKilled('killed_in_init', 'in init');
+    await new Promise((r) => setImmediate(r));
+    // Both starts settled as their process ended, before init's promise did.
+    for (const outcome of Object.values(outcomes)) {
+      expect(outcome).toBeInstanceOf(StartError);
+      expect((outcome as StartError).reason).toBe('killed');
+    }
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(Object.values(outcomes).every((o) => o instanceof StartError)).toBe(true);
+  });
+
   test('a failing init under startLink does not take the caller down', async () => {
     const def = GenServer.define({ init: () => stop('nope', undefined) });
     let started!: (outcome: unknown) => void;
