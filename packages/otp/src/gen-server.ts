@@ -108,9 +108,12 @@ class GenServerProcess implements Behaviour {
       return this.fail(error, where!, ctx);
     }
     if (isPromise(result)) {
+      // Killed while the callback was pending: the process is gone, so what the callback
+      // settles with is dropped. Nothing of a killed gen_server runs, terminate included.
+      const process = ctx as Process;
       return result.then(
-        (outcome) => this.apply(outcome, where, ctx, from),
-        (error: unknown) => this.fail(error, where, ctx),
+        (outcome) => (process.alive ? this.apply(outcome, where, ctx, from) : undefined),
+        (error: unknown) => (process.alive ? this.fail(error, where, ctx) : undefined),
       );
     }
     return this.apply(result, where, ctx, from);

@@ -194,6 +194,35 @@ describe('GenServer', () => {
     expect(log).toEqual(['shutdown', 'normal', 'crash']);
   });
 
+  test('a server killed while an async callback is pending does not run terminate or its result afterwards', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = 0;
+    let bothEntered!: () => void;
+    const inCallback = new Promise<void>((resolve) => (bothEntered = resolve));
+    const def = GenServer.define({
+      init: () => ok(null),
+      handleCast: async (mode: 'stop' | 'throw', state: null) => {
+        if (++entered === 2) bothEntered();
+        await gate;
+        if (mode === 'throw') throw new Error('after the kill');
+        return stop('normal', state);
+      },
+      terminate: (reason) => void log.push(`terminate:${String(reason)}`),
+    });
+    const servers = [await GenServer.start(def, undefined), await GenServer.start(def, undefined)];
+    GenServer.cast(servers[0]!, 'stop');
+    GenServer.cast(servers[1]!, 'throw');
+    await inCallback;
+    const reasons = servers.map((pid) => awaitExit(pid));
+    for (const pid of servers) exit(pid, 'kill');
+    expect(await Promise.all(reasons)).toEqual(['killed', 'killed']);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual([]);
+  });
+
   test('a trapping server is terminated by its parent through terminate; a non-trapping one is not', async () => {
     const log: string[] = [];
     const def = GenServer.define({
