@@ -293,6 +293,33 @@ describe('Supervisor: failed restarts', () => {
     expect(processInfo(children[0]!.pid as Pid)).toBeDefined();
   });
 
+  test('terminateChild on a child that is restarting stops the retries: it stays stopped, as do siblings that waited on it', async () => {
+    for (const strategy of ['one_for_one', 'rest_for_one'] as const) {
+      const state = { failures: 0, starts: 0 };
+      const log: string[] = [];
+      const children = [GenServer.childSpec('f', flaky(state), undefined), ...workers(log, ['after'])];
+      const sup = await Supervisor.start({ strategy, intensity: 1_000_000, period: 3600, children });
+      const first = (await pids(sup)).f as Pid;
+      state.failures = Infinity;
+      const exited = awaitExit(first);
+      GenServer.cast(first, 'crash');
+      await exited;
+      while ((await pids(sup)).f !== 'restarting');
+      await Supervisor.terminateChild(sup, 'f');
+      state.failures = 0; // a retry still queued would now succeed
+      const now = await pids(sup);
+      expect(now.f).toBeUndefined();
+      // one_for_one never touched it; rest_for_one stopped it for the restart that is now called off.
+      if (strategy === 'one_for_one') expect(processInfo(now.after as Pid)).toBeDefined();
+      else expect(now.after).toBeUndefined();
+      const restarted = await Supervisor.restartChild(sup, 'f');
+      expect(processInfo(restarted as Pid)).toBeDefined();
+      const supExit = awaitExit(sup);
+      exit(sup, 'kill');
+      await supExit;
+    }
+  });
+
   test('restarts that keep failing exhaust the intensity and the supervisor gives up', async () => {
     const state = { failures: 0, starts: 0 };
     const sup = await Supervisor.start({ intensity: 3, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
