@@ -146,8 +146,8 @@ class GenServerProcess implements Behaviour {
         return;
       case 'stop':
         this.state = outcome.state;
-        if (outcome.hasReply && from !== undefined) from.reply(outcome.reply);
-        return this.terminate(outcome.reason, ctx);
+        if (!outcome.hasReply || from === undefined) return this.terminate(outcome.reason, ctx);
+        return this.terminateThenReply(outcome.reason, ctx, from, outcome.reply);
       default:
         return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
     }
@@ -182,6 +182,19 @@ class GenServerProcess implements Behaviour {
     }
     if (isPromise(result)) return result.then(settle, (error: unknown) => failed(crashReason(error, 'init')));
     settle(result);
+  }
+
+  /** {stop, Reason, Reply, State}: as gen_server, terminate runs first and the reply follows, however terminate ends. */
+  private terminateThenReply(reason: ExitReason, ctx: ProcessContext, from: From, value: unknown): void | Promise<void> {
+    let ended: void | Promise<void>;
+    try {
+      ended = this.terminate(reason, ctx); // throws the exit, or returns a promise that rejects with it
+    } catch (exit) {
+      from.reply(value);
+      throw exit;
+    }
+    if (!isPromise(ended)) return void from.reply(value);
+    return ended.finally(() => void from.reply(value));
   }
 
   /** A callback threw: terminate runs with the crash as reason, then the process exits with it. */

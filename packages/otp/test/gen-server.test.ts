@@ -223,6 +223,25 @@ describe('GenServer', () => {
     expect(log).toEqual([]);
   });
 
+  test('replyAndStop runs terminate before the reply is sent, and replies even when terminate throws', async () => {
+    const log: string[] = [];
+    const def = GenServer.define({
+      init: () => ok(null),
+      handleCall: (mode: 'async' | 'throw', _from, state: null) => replyAndStop(mode === 'throw' ? 'shutdown' : 'normal', `bye:${mode}`, state),
+      terminate: async (reason) => {
+        await new Promise((r) => setImmediate(r));
+        log.push(`terminated:${String(reason)}`);
+        if (reason === 'shutdown') throw new Error('terminate failed');
+      },
+    });
+    for (const mode of ['async', 'throw'] as const) {
+      const pid = await GenServer.start(def, undefined);
+      const reply = await GenServer.call(pid, mode);
+      log.push(String(reply));
+    }
+    expect(log).toEqual(['terminated:normal', 'bye:async', 'terminated:shutdown', 'bye:throw']);
+  });
+
   test('a trapping server is terminated by its parent through terminate; a non-trapping one is not', async () => {
     const log: string[] = [];
     const def = GenServer.define({
