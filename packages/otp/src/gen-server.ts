@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, ProcessContext } from './context';
@@ -446,7 +447,8 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   const outcome = await Promise.race([exited, timedOut]);
   if (timer !== undefined) clearTimer(timer);
   if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
-  if (outcome !== reason) throw new CallExitError(label, outcome);
+  // By value: a reason that crossed from another scheduler is a copy.
+  if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
 }
 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */

@@ -129,6 +129,13 @@ describe('GenServer across schedulers', () => {
     await expect(GenServer.call(pid, { op: 'get' } as never)).rejects.toBeInstanceOf(NoProcError);
   });
 
+  test('GenServer.stop with a {shutdown: term} reason resolves for a server on another scheduler', async () => {
+    const pid = await GenServer.start(counter, 0, { scheduler: 1 });
+    const exited = awaitExit(pid);
+    await expect(GenServer.stop(pid, { shutdown: 'reconfigured' })).resolves.toBeUndefined();
+    expect(await exited).toEqual({ shutdown: 'reconfigured' });
+  });
+
   test('a crash in a remote handleCall is a CallExitError, and the exit reason crosses as a Crash', async () => {
     const pid = await GenServer.start(counter, 0, { scheduler: 1 });
     const exited = awaitExit(pid);
