@@ -95,6 +95,9 @@ class SupervisorState {
 
 /** Starts one child as the supervisor; links it even if its start function did not. */
 async function startChildProcess(sup: Process, spec: NormalizedChildSpec): Promise<Pid | undefined> {
+  // Killed while an earlier child of the same restart (or init) was starting: a child started
+  // now would be linked to a dead process and never stopped.
+  if (!sup.alive) throw new OtpError('noproc', `${sup.self} exited before ${spec.id} was started`);
   let result: Pid | 'ignore';
   try {
     result = await sup.node.runAs(sup, spec.start);

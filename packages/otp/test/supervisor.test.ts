@@ -331,6 +331,52 @@ describe('Supervisor: failed restarts', () => {
   });
 });
 
+describe('Supervisor: killed while starting children', () => {
+  test('a supervisor killed during a one_for_all restart starts none of the remaining children', async () => {
+    const started: Pid[] = [];
+    let gate: Promise<void> = Promise.resolve();
+    let release!: () => void;
+    let entered!: () => void;
+    let inInit = new Promise<void>((resolve) => (entered = resolve));
+    // Traps exits, so the supervisor's death waits in its mailbox while its (re)start is pending.
+    const slow = GenServer.define({
+      init: async (_: undefined, ctx) => {
+        ctx.trapExit(true);
+        started.push(ctx.self);
+        entered();
+        await gate;
+        return ok(null);
+      },
+      handleCast: (_m: 'crash') => {
+        throw new Error('crash');
+      },
+    });
+    const plain = GenServer.define({ init: (_: undefined, ctx) => (started.push(ctx.self), ok(null)) });
+    const sup = await Supervisor.start({
+      strategy: 'one_for_all',
+      intensity: 10,
+      period: 60,
+      children: [GenServer.childSpec('slow', slow, undefined), GenServer.childSpec('plain', plain, undefined)],
+    });
+    const first = (await pids(sup)).slow as Pid;
+    gate = new Promise<void>((resolve) => (release = resolve));
+    inInit = new Promise<void>((resolve) => (entered = resolve));
+    const crashed = awaitExit(first);
+    GenServer.cast(first, 'crash');
+    await crashed;
+    await inInit; // the restart is waiting on slow's init
+    const supExit = awaitExit(sup);
+    exit(sup, 'kill');
+    await supExit;
+    const restartedSlow = started[started.length - 1]!;
+    const slowExit = awaitExit(restartedSlow);
+    release();
+    expect(await slowExit).toBe('killed'); // its parent's exit, handled once init returned
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(started.filter((pid) => processInfo(pid) !== undefined)).toEqual([]);
+  });
+});
+
 describe('Supervisor: nesting', () => {
   test('a nested supervisor restarts its own children; when it gives up, the parent restarts it', async () => {
     const log: string[] = [];
