@@ -634,6 +634,8 @@ export class Node {
   /** erlang:send_after/3. The timer is gone once it fires or is cancelled. */
   sendAfter(ms: number, to: Pid | string, message: unknown): Ref {
     if (message === undefined) throw new BadArgError('cannot send undefined');
+    // erlang:send_after's badarg: a negative, NaN or infinite time is a mistake, not "at once".
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new BadArgError(`sendAfter: expected a time in ms >= 0, got ${String(ms)}`);
     const ref = this.makeRef();
     const handle = setTimer(() => {
       this.timers.delete(ref.id);

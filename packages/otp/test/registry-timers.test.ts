@@ -71,6 +71,15 @@ describe('timers', () => {
     expect(got).toEqual(['tick', undefined]);
   });
 
+  test('sendAfter with a negative, NaN or infinite time is a BadArgError and sets no timer', async () => {
+    const got: unknown[] = [];
+    const pid = spawn(async (ctx) => void got.push(await ctx.receive()));
+    for (const ms of [-1, NaN, Infinity]) expect(() => sendAfter(ms, pid, 'bad')).toThrow(BadArgError);
+    sendAfter(10, pid, 'good');
+    await awaitExit(pid);
+    expect(got).toEqual(['good']);
+  });
+
   test('sendAfter to a name resolves the name when it fires; ctx.sendAfter targets self', async () => {
     const got: unknown[] = [];
     const pid = spawn(async (ctx) => {
