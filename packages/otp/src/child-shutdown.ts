@@ -1,4 +1,4 @@
-import type { Shutdown } from './child-spec';
+import type { RestartType, Shutdown } from './child-spec';
 import { clearTimer, setTimer, type Timer } from './long-timeout';
 import type { Pid } from './pid';
 import type { Process } from './process';
@@ -30,8 +30,13 @@ export async function shutdownChild(supervisor: Process, pid: Pid, shutdown: Shu
   return exited;
 }
 
-/** The reasons that mean a shutdown went as asked; anything else is reported. */
-export function isExpectedShutdown(shutdown: Shutdown, reason: ExitReason): boolean {
+/**
+ * The reasons that mean a shutdown went as asked; anything else is a shutdown_error, as in
+ * OTP: 'killed' after the timeout (terminate took too long) is one, and 'normal' is one
+ * for a permanent child only.
+ */
+export function isExpectedShutdown(shutdown: Shutdown, restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'noproc') return true;
-  return shutdown === 'brutal_kill' ? reason === 'killed' : reason === 'shutdown' || reason === 'killed';
+  if (reason === 'normal' && restart !== 'permanent') return true;
+  return reason === (shutdown === 'brutal_kill' ? 'killed' : 'shutdown');
 }

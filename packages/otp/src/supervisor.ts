@@ -116,7 +116,7 @@ async function terminateChild(sup: Process, child: Child): Promise<void> {
   child.pid = undefined;
   if (!(pid instanceof Pid)) return;
   const reason = await shutdownChild(sup, pid, child.spec.shutdown);
-  if (!isExpectedShutdown(child.spec.shutdown, reason)) reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
+  if (!isExpectedShutdown(child.spec.shutdown, child.spec.restart, reason)) reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
 }
 
 /** Terminates children last-started first; temporary ones are forgotten, as OTP does. */
