@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { attachCall, From } from './call';
+import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, ProcessContext } from './context';
 import { currentNode, running } from './current';
@@ -381,7 +381,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
   if (target instanceof Pid) {
     // On another scheduler: the From stays here (with its timeout); the reply comes back as a record.
     return new Promise((resolve, reject) => {
-      const from = new From(resolve, reject, null, request);
+      const from = new RemoteFrom(resolve, reject, target, request);
       node.peer!.call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     });
