@@ -205,7 +205,8 @@ class GenServerProcess implements Behaviour {
 
   private terminate(reason: ExitReason, ctx: ProcessContext): void | Promise<void> {
     const terminate = this.def.terminate;
-    if (terminate === undefined) throw new ExitSignal(reason);
+    // Already ended during the callback (killed by itself or through a link): nothing more runs.
+    if (terminate === undefined || !(ctx as Process).alive) throw new ExitSignal(reason);
     let result: void | Promise<void>;
     try {
       result = terminate(reason, this.state, ctx);

@@ -242,6 +242,23 @@ describe('GenServer', () => {
     expect(log).toEqual(['terminated:normal', 'bye:async', 'terminated:shutdown', 'bye:throw']);
   });
 
+  test('a server taken down by a link during its own callback does not run terminate', async () => {
+    const log: string[] = [];
+    const def = GenServer.define({
+      init: (_: undefined, ctx) => ok(ctx.spawnLink(async (worker) => void (await worker.receive()))),
+      handleCast: (_m: 'kill_worker', worker: Pid, ctx) => {
+        ctx.exitSignal(worker, 'kill'); // the worker's exit reaches us through the link at once
+        return stop('normal', worker);
+      },
+      terminate: (reason) => void log.push(`terminate:${String(reason)}`),
+    });
+    const pid = await GenServer.start(def, undefined);
+    const exited = awaitExit(pid);
+    GenServer.cast(pid, 'kill_worker');
+    expect(await exited).toBe('killed');
+    expect(log).toEqual([]);
+  });
+
   test('a trapping server is terminated by its parent through terminate; a non-trapping one is not', async () => {
     const log: string[] = [];
     const def = GenServer.define({
