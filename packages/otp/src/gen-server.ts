@@ -437,6 +437,8 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (target === undefined || (!(target instanceof Pid) && !target.alive)) throw new NoProcError(label);
+  // A spawned function has no terminate to run and would take the request for its start.
+  if (!(target instanceof Pid) && target.behaviour === null) throw new BadArgError(`${label} is a spawned function, not a GenServer: use exit(pid, reason)`);
   const pid = target instanceof Pid ? target : target.self;
   const exited = node.awaitExit(pid);
   if (target instanceof Pid) node.peer!.stop(target, reason);
