@@ -1,4 +1,4 @@
-import { ExitMessage, GenServer, Supervisor, awaitExit, cancelTimer, isProcessAlive, noreply, ok, sendAfter, spawn, spawnLink, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { ExitMessage, GenServer, Supervisor, awaitExit, cancelTimer, isProcessAlive, noreply, ok, send, sendAfter, spawn, spawnLink, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 // setTimeout holds a signed 32-bit delay; Node fires anything longer after 1 ms.
@@ -20,13 +20,18 @@ async function afterShortTimer(): Promise<void> {
 
 describe('timers longer than setTimeout can hold', () => {
   test('sendAfter does not fire early, and cancelTimer finds it still pending', async () => {
-    const got: unknown[] = [];
-    const pid = spawn(async (ctx) => void got.push(await ctx.receive()));
+    let first!: (message: unknown) => void;
+    const received = new Promise<unknown>((resolve) => (first = resolve));
+    const pid = spawn(async (ctx) => {
+      first(await ctx.receive());
+      await ctx.receive((m) => m === 'stop'); // stays alive: a timer for a dead pid is cancelled
+    });
     const ref = sendAfter(BEYOND_SET_TIMEOUT, pid, 'late');
     sendAfter(20, pid, 'soon');
-    await awaitExit(pid);
-    expect(got).toEqual(['soon']);
+    expect(await received).toBe('soon');
     expect(cancelTimer(ref)).toBeGreaterThan(2 ** 31 - 60_000);
+    send(pid, 'stop');
+    await awaitExit(pid);
   });
 
   test('receive with such a timeout keeps waiting', async () => {
