@@ -1,4 +1,6 @@
 import { CallExitError, CallTimeoutError } from './errors';
+import { MAX_TIMEOUT_MS } from './long-timeout';
+import type { Pid } from './pid';
 import type { Process } from './process';
 import { Queue } from './queue';
 import type { ExitReason } from './reason';
@@ -56,6 +58,23 @@ export class From<R = unknown> {
     this.lane?.settled(this);
     if (this.onSettle !== null) this.onSettle(this);
   }
+}
+
+/** A call to a process on another scheduler: there is no local callee, so it names its target. */
+export class RemoteFrom<R = unknown> extends From<R> {
+  constructor(
+    resolve: (value: R) => void,
+    reject: (error: Error) => void,
+    readonly target: Pid,
+    request: unknown,
+  ) {
+    super(resolve, reject, null, request);
+  }
+}
+
+function calleeName(from: From): string {
+  if (from.callee !== null) return from.callee.self.toString();
+  return from instanceof RemoteFrom ? from.target.toString() : 'a process that exited';
 }
 
 /** Adds `from` to the callee's list of unanswered calls. */
@@ -152,7 +171,7 @@ class Lane {
     for (let head = this.queue.peek(); head !== undefined; head = this.queue.peek()) {
       if (!head.done) {
         if (head.deadline > now) break;
-        head.fail(new CallTimeoutError(head.callee?.self.toString() ?? 'a process that exited', this.timeoutMs));
+        head.fail(new CallTimeoutError(calleeName(head), this.timeoutMs));
       }
       this.queue.shift();
     }
@@ -161,7 +180,8 @@ class Lane {
   };
 
   private arm(ms: number): void {
-    this.timer = setTimeout(this.expire, Math.ceil(ms));
+    // Longer than setTimeout holds: wake at its limit; expire re-arms for what is left.
+    this.timer = setTimeout(this.expire, Math.min(Math.ceil(ms), MAX_TIMEOUT_MS));
   }
 
   private disarm(): void {

@@ -1,4 +1,5 @@
-import type { Shutdown } from './child-spec';
+import type { RestartType, Shutdown } from './child-spec';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import type { Pid } from './pid';
 import type { Process } from './process';
 import type { ExitReason } from './reason';
@@ -18,19 +19,24 @@ export async function shutdownChild(supervisor: Process, pid: Pid, shutdown: Shu
   }
   node.exit(pid, 'shutdown', supervisor.self);
   if (shutdown === 'infinity') return exited;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), shutdown);
+    timer = setTimer(() => resolve('timeout'), shutdown);
   });
   const outcome = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
+  clearTimer(timer);
   if (outcome !== 'timeout') return outcome;
   node.exit(pid, 'kill', supervisor.self);
   return exited;
 }
 
-/** The reasons that mean a shutdown went as asked; anything else is reported. */
-export function isExpectedShutdown(shutdown: Shutdown, reason: ExitReason): boolean {
+/**
+ * The reasons that mean a shutdown went as asked; anything else is a shutdown_error, as in
+ * OTP: 'killed' after the timeout (terminate took too long) is one, and 'normal' is one
+ * for a permanent child only.
+ */
+export function isExpectedShutdown(shutdown: Shutdown, restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'noproc') return true;
-  return shutdown === 'brutal_kill' ? reason === 'killed' : reason === 'shutdown' || reason === 'killed';
+  if (reason === 'normal' && restart !== 'permanent') return true;
+  return reason === (shutdown === 'brutal_kill' ? 'killed' : 'shutdown');
 }

@@ -75,7 +75,7 @@ async function startFromTemplate(sup: Process, template: Template, args: unknown
 async function terminate(sup: Process, state: DynamicState, child: Child): Promise<void> {
   state.children.delete(child.pid.id);
   const reason = await shutdownChild(sup, child.pid, state.template.shutdown);
-  if (!isExpectedShutdown(state.template.shutdown, reason)) reportShutdownError(sup.node, sup.self, 'dynamic', child.pid, reason);
+  if (!isExpectedShutdown(state.template.shutdown, state.template.restart, reason)) reportShutdownError(sup.node, sup.self, 'dynamic', child.pid, reason);
 }
 
 class RetryRestart {

@@ -1,4 +1,5 @@
-import { attachCall, From } from './call';
+import { isDeepStrictEqual } from 'node:util';
+import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, ProcessContext } from './context';
 import { currentNode, running } from './current';
@@ -15,6 +16,7 @@ import type {
   ServerRef,
   StartOptions,
 } from './gen-server-types';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
@@ -47,7 +49,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 class GenServerProcess implements Behaviour {
   readonly kind: string;
   state: unknown = undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerToken = 0;
   private viaName: ViaName | undefined;
 
@@ -60,7 +62,7 @@ class GenServerProcess implements Behaviour {
 
   handleMessage(message: unknown, ctx: ProcessContext, tag: Tag): void | Promise<void> {
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = undefined;
     }
     const def = this.def;
@@ -107,16 +109,19 @@ class GenServerProcess implements Behaviour {
       return this.fail(error, where!, ctx);
     }
     if (isPromise(result)) {
+      // Killed while the callback was pending: the process is gone, so what the callback
+      // settles with is dropped. Nothing of a killed gen_server runs, terminate included.
+      const process = ctx as Process;
       return result.then(
-        (outcome) => this.apply(outcome, where, ctx, from),
-        (error: unknown) => this.fail(error, where, ctx),
+        (outcome) => (process.alive ? this.apply(outcome, where, ctx, from) : undefined),
+        (error: unknown) => (process.alive ? this.fail(error, where, ctx) : undefined),
       );
     }
     return this.apply(result, where, ctx, from);
   }
 
   onExit(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) clearTimer(this.timer);
     if (this.viaName !== undefined) {
       const { via, name } = this.viaName;
       void Promise.resolve(via.unregisterName(name)).catch(() => undefined);
@@ -142,8 +147,8 @@ class GenServerProcess implements Behaviour {
         return;
       case 'stop':
         this.state = outcome.state;
-        if (outcome.hasReply && from !== undefined) from.reply(outcome.reply);
-        return this.terminate(outcome.reason, ctx);
+        if (!outcome.hasReply || from === undefined) return this.terminate(outcome.reason, ctx);
+        return this.terminateThenReply(outcome.reason, ctx, from, outcome.reply);
       default:
         return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
     }
@@ -180,6 +185,19 @@ class GenServerProcess implements Behaviour {
     settle(result);
   }
 
+  /** {stop, Reason, Reply, State}: as gen_server, terminate runs first and the reply follows, however terminate ends. */
+  private terminateThenReply(reason: ExitReason, ctx: ProcessContext, from: From, value: unknown): void | Promise<void> {
+    let ended: void | Promise<void>;
+    try {
+      ended = this.terminate(reason, ctx); // throws the exit, or returns a promise that rejects with it
+    } catch (exit) {
+      from.reply(value);
+      throw exit;
+    }
+    if (!isPromise(ended)) return void from.reply(value);
+    return ended.finally(() => void from.reply(value));
+  }
+
   /** A callback threw: terminate runs with the crash as reason, then the process exits with it. */
   private fail(error: unknown, where: string, ctx: ProcessContext): void | Promise<void> {
     return this.terminate(crashReason(error, where), ctx);
@@ -187,7 +205,8 @@ class GenServerProcess implements Behaviour {
 
   private terminate(reason: ExitReason, ctx: ProcessContext): void | Promise<void> {
     const terminate = this.def.terminate;
-    if (terminate === undefined) throw new ExitSignal(reason);
+    // Already ended during the callback (killed by itself or through a link): nothing more runs.
+    if (terminate === undefined || !(ctx as Process).alive) throw new ExitSignal(reason);
     let result: void | Promise<void>;
     try {
       result = terminate(reason, this.state, ctx);
@@ -211,7 +230,7 @@ class GenServerProcess implements Behaviour {
     if (timeout === undefined || timeout === Infinity) return;
     const token = ++this.timerToken;
     const process = ctx as Process;
-    this.timer = setTimeout(() => {
+    this.timer = setTimer(() => {
       this.timer = undefined;
       // A message that arrived in the meantime cancels the timeout, as with receive ... after.
       if (process.alive && (process.mailbox === null || process.mailbox.length === 0)) {
@@ -288,16 +307,21 @@ export async function startServer(
     if (isViaName(name)) behaviour.holdViaName(name);
   }
   return new Promise<Pid | 'ignore'>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
+    // As proc_lib's start: a server that ends before init returns (killed, or linked to
+    // something that died) fails the start with its reason instead of leaving it pending.
+    if (!process.alive) return reject(new StartError(process.reason ?? 'noproc'));
+    const unwatch = node.watch(process.self, (reason) => reject(new StartError(reason)));
     const settle = <T>(fn: (value: T) => void) => (value: T) => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clearTimer(timer);
+      unwatch();
       fn(value);
     };
     if (options.timeout !== undefined && options.timeout !== Infinity) {
-      timer = setTimeout(() => {
+      timer = setTimer(() => {
         if (parentPid !== undefined) node.unlink(process, parentPid);
-        node.exitProcess(process, 'killed');
         reject(new StartError('timeout'));
+        node.exitProcess(process, 'killed');
       }, options.timeout);
     }
     node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);
@@ -358,7 +382,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
   if (target instanceof Pid) {
     // On another scheduler: the From stays here (with its timeout); the reply comes back as a record.
     return new Promise((resolve, reject) => {
-      const from = new From(resolve, reject, null, request);
+      const from = new RemoteFrom(resolve, reject, target, request);
       node.peer!.call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     });
@@ -413,18 +437,21 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (target === undefined || (!(target instanceof Pid) && !target.alive)) throw new NoProcError(label);
+  // A spawned function has no terminate to run and would take the request for its start.
+  if (!(target instanceof Pid) && target.behaviour === null) throw new BadArgError(`${label} is a spawned function, not a GenServer: use exit(pid, reason)`);
   const pid = target instanceof Pid ? target : target.self;
   const exited = node.awaitExit(pid);
   if (target instanceof Pid) node.peer!.stop(target, reason);
   else node.deliver(target, new StopRequest(reason), Tag.System);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    if (timeoutMs !== Infinity) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    if (timeoutMs !== Infinity) timer = setTimer(() => resolve('timeout'), timeoutMs);
   });
   const outcome = await Promise.race([exited, timedOut]);
-  if (timer !== undefined) clearTimeout(timer);
+  if (timer !== undefined) clearTimer(timer);
   if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
-  if (outcome !== reason) throw new CallExitError(label, outcome);
+  // By value: a reason that crossed from another scheduler is a copy.
+  if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
 }
 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */

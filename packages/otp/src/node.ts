@@ -5,6 +5,7 @@ import { isRemoteSpec, MAX_SCHEDULERS, schedulerDownReason, schedulerOf, type Re
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
 import { createLogger, type Logger } from './logger';
+import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Mailbox, Tag } from './mailbox';
 import { DownMessage, ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName } from './names';
@@ -45,8 +46,10 @@ class StartBody {
 }
 
 interface TimerEntry {
-  handle: NodeJS.Timeout;
+  handle: Timer;
   due: number;
+  /** The local process it is for, when addressed by pid: its exit cancels the timer. */
+  owner: Process | undefined;
 }
 
 /** Hooks the cluster installs: starting worker schedulers, stopping them, asking them for data. */
@@ -78,6 +81,8 @@ export class Node {
   private names: NameRegistry = new LocalNames();
   private readonly table = new Map<number, Process>();
   private readonly timers = new Map<number, TimerEntry>();
+  /** Timers addressed to a local pid, by that process: cancelled when it exits. */
+  private readonly timersOf = new Map<Process, Set<number>>();
   private readonly stoppables: Stoppable[] = [];
   private readonly pendingSignals = new Queue<[Process, Pid, ExitReason, boolean]>();
   private deliveringSignals = false;
@@ -326,10 +331,10 @@ export class Node {
     if (process.waiter !== null) throw new BadArgError('receive() is already waiting');
     return new Promise((resolve) => {
       if ((process.flags & Flag.Dead) !== 0) return;
-      const waiter = { match, resolve, timer: undefined as NodeJS.Timeout | undefined };
+      const waiter = { match, resolve, timer: undefined as Timer | undefined };
       process.waiter = waiter;
       if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setTimer(() => {
           if (process.waiter !== waiter) return;
           process.waiter = null;
           resolve(undefined);
@@ -362,7 +367,7 @@ export class Node {
       if (matched) {
         mailbox.removeAt(i);
         process.waiter = null;
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        if (waiter.timer !== undefined) clearTimer(waiter.timer);
         process.handled++;
         waiter.resolve(message);
         return;
@@ -521,10 +526,11 @@ export class Node {
     if (process.name !== null) this.names.unregister(process.name, process.self.id);
     process.mailbox = null;
     if (process.waiter !== null) {
-      if (process.waiter.timer !== undefined) clearTimeout(process.waiter.timer);
+      if (process.waiter.timer !== undefined) clearTimer(process.waiter.timer);
       process.waiter = null;
     }
     if (process.calls !== null) failPendingCalls(process, reason);
+    if (this.timersOf.size !== 0) this.cancelTimersOf(process);
     if (process.behaviour?.onExit !== undefined) {
       try {
         process.behaviour.onExit(reason);
@@ -633,23 +639,54 @@ export class Node {
   /** erlang:send_after/3. The timer is gone once it fires or is cancelled. */
   sendAfter(ms: number, to: Pid | string, message: unknown): Ref {
     if (message === undefined) throw new BadArgError('cannot send undefined');
+    // erlang:send_after's badarg: a negative, NaN or infinite time is a mistake, not "at once".
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new BadArgError(`sendAfter: expected a time in ms >= 0, got ${String(ms)}`);
     const ref = this.makeRef();
-    const handle = setTimeout(() => {
-      this.timers.delete(ref.id);
+    // As erlang:send_after: a timer for a pid is cancelled when that process is not alive, so
+    // a process that dies does not leave its timers holding the event loop open.
+    const owner = to instanceof Pid && this.isLocal(to) ? this.table.get(to.id) : undefined;
+    if (to instanceof Pid && this.isLocal(to) && owner === undefined) return ref;
+    const handle = setTimer(() => {
+      this.forgetTimer(ref.id);
       // A name is resolved when the timer fires, as in Erlang; a name nobody holds by then is dropped.
       if (this.route(to) !== undefined) this.send(to, message);
     }, ms);
-    this.timers.set(ref.id, { handle, due: performance.now() + ms });
+    this.timers.set(ref.id, { handle, due: performance.now() + ms, owner });
+    if (owner !== undefined) {
+      let refs = this.timersOf.get(owner);
+      if (refs === undefined) this.timersOf.set(owner, (refs = new Set()));
+      refs.add(ref.id);
+    }
     return ref;
   }
 
-  /** erlang:cancel_timer/1: the milliseconds that were left, or false if it already fired. */
+  /** erlang:cancel_timer/1: the milliseconds that were left, or false if it already fired (or was cancelled). */
   cancelTimer(ref: Ref): number | false {
     const entry = this.timers.get(ref.id);
     if (entry === undefined) return false;
-    clearTimeout(entry.handle);
-    this.timers.delete(ref.id);
+    clearTimer(entry.handle);
+    this.forgetTimer(ref.id);
     return Math.max(0, Math.round(entry.due - performance.now()));
+  }
+
+  private forgetTimer(id: number): void {
+    const owner = this.timers.get(id)?.owner;
+    this.timers.delete(id);
+    if (owner === undefined) return;
+    const refs = this.timersOf.get(owner)!;
+    refs.delete(id);
+    if (refs.size === 0) this.timersOf.delete(owner);
+  }
+
+  /** Cancels the timers addressed to a process that has exited. */
+  private cancelTimersOf(process: Process): void {
+    const refs = this.timersOf.get(process);
+    if (refs === undefined) return;
+    this.timersOf.delete(process);
+    for (const id of refs) {
+      clearTimer(this.timers.get(id)!.handle);
+      this.timers.delete(id);
+    }
   }
 
   // ---- lifecycle ----------------------------------------------------------
@@ -688,8 +725,9 @@ export class Node {
   /** @internal Kills every process of this scheduler and clears its timers. */
   killAll(): void {
     for (const process of [...this.table.values()]) this.exitProcess(process, 'killed');
-    for (const entry of this.timers.values()) clearTimeout(entry.handle);
+    for (const entry of this.timers.values()) clearTimer(entry.handle);
     this.timers.clear();
+    this.timersOf.clear();
     this.timeouts.clear();
     this.scheduler.stop();
   }

@@ -4,6 +4,7 @@ import type { RemoteRelations, RemoteSpec } from './cluster/remote';
 import type { Node } from './node';
 import type { ServerName } from './names';
 import { Pid, Ref } from './pid';
+import type { Timer } from './long-timeout';
 import type { Mailbox } from './mailbox';
 import { ExitSignal, type ExitReason } from './reason';
 
@@ -19,7 +20,7 @@ export const enum Flag {
 export interface Waiter {
   match: ((message: unknown) => boolean) | undefined;
   resolve: (message: unknown) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
 }
 
 /** What a process does when the process it monitors ends: a DOWN message, or (runtime-internal) a callback. */

@@ -68,7 +68,11 @@ type SupervisorCall =
 type Outcome = { ok: unknown } | { error: Error };
 
 class TryAgainRestart {
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    /** Children after it in the restart group, shown as 'restarting' until this retry. */
+    readonly waiting: readonly string[],
+  ) {}
 }
 
 class SupervisorState {
@@ -91,6 +95,9 @@ class SupervisorState {
 
 /** Starts one child as the supervisor; links it even if its start function did not. */
 async function startChildProcess(sup: Process, spec: NormalizedChildSpec): Promise<Pid | undefined> {
+  // Killed while an earlier child of the same restart (or init) was starting: a child started
+  // now would be linked to a dead process and never stopped.
+  if (!sup.alive) throw new OtpError('noproc', `${sup.self} exited before ${spec.id} was started`);
   let result: Pid | 'ignore';
   try {
     result = await sup.node.runAs(sup, spec.start);
@@ -109,7 +116,7 @@ async function terminateChild(sup: Process, child: Child): Promise<void> {
   child.pid = undefined;
   if (!(pid instanceof Pid)) return;
   const reason = await shutdownChild(sup, pid, child.spec.shutdown);
-  if (!isExpectedShutdown(child.spec.shutdown, reason)) reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
+  if (!isExpectedShutdown(child.spec.shutdown, child.spec.restart, reason)) reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
 }
 
 /** Terminates children last-started first; temporary ones are forgotten, as OTP does. */
@@ -150,8 +157,13 @@ async function restart(sup: Process, state: SupervisorState, failed: Child, fail
       // OTP counts a failed restart as another restart and tries again through the mailbox.
       reportStartError(sup.node, sup.self, child.spec.id, error, 'restart_error');
       child.pid = 'restarting';
-      for (const rest of group.slice(group.indexOf(child) + 1)) if (rest.pid === undefined) rest.pid = 'restarting';
-      sup.node.deliver(sup, new TryAgainRestart(child.spec.id));
+      const waiting: string[] = [];
+      for (const rest of group.slice(group.indexOf(child) + 1)) {
+        if (rest.pid !== undefined) continue;
+        rest.pid = 'restarting';
+        waiting.push(rest.spec.id);
+      }
+      sup.node.deliver(sup, new TryAgainRestart(child.spec.id, waiting));
       return;
     }
   }
@@ -281,8 +293,14 @@ const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outco
     }
     if (message instanceof TryAgainRestart) {
       const child = state.find(message.id);
-      if (child === undefined || child.pid instanceof Pid) return noreply(state);
-      return handleChildExit(sup, state, child, undefined, 'restart_failed');
+      if (child !== undefined && child.pid === 'restarting') return handleChildExit(sup, state, child, undefined, 'restart_failed');
+      // As OTP's try_again_restart: a child no longer restarting (terminated or deleted
+      // meanwhile) stays as it is, and so do those that waited on it.
+      for (const id of message.waiting) {
+        const rest = state.find(id);
+        if (rest !== undefined && rest.pid === 'restarting') rest.pid = undefined;
+      }
+      return noreply(state);
     }
     return noreply(state);
   },

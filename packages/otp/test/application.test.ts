@@ -105,6 +105,26 @@ describe('logging and telemetry', () => {
     expect(messages.some((m) => m.startsWith('info: supervisor report') && m.includes('restarted payments'))).toBe(true);
   });
 
+  test('a child killed because terminate outlasted its shutdown timeout gets a shutdown_error report; one that stopped in time does not', async () => {
+    const slow = GenServer.define({
+      init: (hang: boolean, ctx) => {
+        ctx.trapExit(true);
+        return ok(hang);
+      },
+      terminate: async (_reason, hang) => {
+        if (hang) await new Promise(() => undefined);
+      },
+    });
+    const sup = await Supervisor.start({
+      children: [GenServer.childSpec('prompt', slow, false, { shutdown: 1000 }), GenServer.childSpec('stuck', slow, true, { shutdown: 10 })],
+    });
+    await Supervisor.terminateChild(sup, 'prompt');
+    await Supervisor.terminateChild(sup, 'stuck');
+    const reports = memory.entries.filter((e) => e.message.includes('shutdown_error')).map((e) => e.message);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/shutdown_error stuck .*killed/);
+  });
+
   test('spawn and exit events reach the telemetry bus', async () => {
     const events: string[] = [];
     node.events.on('spawn', (e) => events.push(`spawn:${e.behaviour}`));

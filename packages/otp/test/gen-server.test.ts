@@ -120,6 +120,44 @@ describe('GenServer', () => {
     expect(node.processCount).toBe(before);
   });
 
+  test('a server killed before or during its async init fails the start with the kill, not leaving it pending', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inInit = new Promise<void>((resolve) => (entered = resolve));
+    const def = GenServer.define({
+      init: async () => {
+        entered();
+        await gate;
+        return ok(null);
+      },
+    });
+    const outcomes: Record<string, unknown> = {};
+    const startKilled = async (name: string, when: 'at once' | 'in init') => {
+      outcomes[name] = 'pending';
+      GenServer.start(def, undefined, { name }).then(
+        () => (outcomes[name] = 'started'),
+        (error: unknown) => (outcomes[name] = error),
+      );
+      const pid = whereis(name)!;
+      if (when === 'in init') await inInit;
+      const exited = awaitExit(pid);
+      exit(pid, 'kill');
+      await exited;
+    };
+    await startKilled('killed_at_once', 'at once');
+    await startKilled('killed_in_init', 'in init');
+    await new Promise((r) => setImmediate(r));
+    // Both starts settled as their process ended, before init's promise did.
+    for (const outcome of Object.values(outcomes)) {
+      expect(outcome).toBeInstanceOf(StartError);
+      expect((outcome as StartError).reason).toBe('killed');
+    }
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(Object.values(outcomes).every((o) => o instanceof StartError)).toBe(true);
+  });
+
   test('a failing init under startLink does not take the caller down', async () => {
     const def = GenServer.define({ init: () => stop('nope', undefined) });
     let started!: (outcome: unknown) => void;
@@ -154,6 +192,71 @@ describe('GenServer', () => {
     await GenServer.call(c, 'crash').catch(() => undefined);
     await awaitExit(c);
     expect(log).toEqual(['shutdown', 'normal', 'crash']);
+  });
+
+  test('a server killed while an async callback is pending does not run terminate or its result afterwards', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = 0;
+    let bothEntered!: () => void;
+    const inCallback = new Promise<void>((resolve) => (bothEntered = resolve));
+    const def = GenServer.define({
+      init: () => ok(null),
+      handleCast: async (mode: 'stop' | 'throw', state: null) => {
+        if (++entered === 2) bothEntered();
+        await gate;
+        if (mode === 'throw') throw new Error('after the kill');
+        return stop('normal', state);
+      },
+      terminate: (reason) => void log.push(`terminate:${String(reason)}`),
+    });
+    const servers = [await GenServer.start(def, undefined), await GenServer.start(def, undefined)];
+    GenServer.cast(servers[0]!, 'stop');
+    GenServer.cast(servers[1]!, 'throw');
+    await inCallback;
+    const reasons = servers.map((pid) => awaitExit(pid));
+    for (const pid of servers) exit(pid, 'kill');
+    expect(await Promise.all(reasons)).toEqual(['killed', 'killed']);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual([]);
+  });
+
+  test('replyAndStop runs terminate before the reply is sent, and replies even when terminate throws', async () => {
+    const log: string[] = [];
+    const def = GenServer.define({
+      init: () => ok(null),
+      handleCall: (mode: 'async' | 'throw', _from, state: null) => replyAndStop(mode === 'throw' ? 'shutdown' : 'normal', `bye:${mode}`, state),
+      terminate: async (reason) => {
+        await new Promise((r) => setImmediate(r));
+        log.push(`terminated:${String(reason)}`);
+        if (reason === 'shutdown') throw new Error('terminate failed');
+      },
+    });
+    for (const mode of ['async', 'throw'] as const) {
+      const pid = await GenServer.start(def, undefined);
+      const reply = await GenServer.call(pid, mode);
+      log.push(String(reply));
+    }
+    expect(log).toEqual(['terminated:normal', 'bye:async', 'terminated:shutdown', 'bye:throw']);
+  });
+
+  test('a server taken down by a link during its own callback does not run terminate', async () => {
+    const log: string[] = [];
+    const def = GenServer.define({
+      init: (_: undefined, ctx) => ok(ctx.spawnLink(async (worker) => void (await worker.receive()))),
+      handleCast: (_m: 'kill_worker', worker: Pid, ctx) => {
+        ctx.exitSignal(worker, 'kill'); // the worker's exit reaches us through the link at once
+        return stop('normal', worker);
+      },
+      terminate: (reason) => void log.push(`terminate:${String(reason)}`),
+    });
+    const pid = await GenServer.start(def, undefined);
+    const exited = awaitExit(pid);
+    GenServer.cast(pid, 'kill_worker');
+    expect(await exited).toBe('killed');
+    expect(log).toEqual([]);
   });
 
   test('a trapping server is terminated by its parent through terminate; a non-trapping one is not', async () => {

@@ -122,11 +122,20 @@ describe('GenServer across schedulers', () => {
   test('deferred replies, timeouts with late replies dropped, and calls to dead servers', async () => {
     const pid = await GenServer.start(counter, 7, { scheduler: 1 });
     const slow = GenServer.call(pid, { op: 'slow' } as never);
-    await expect(GenServer.call(pid, { op: 'slow' } as never, 20)).rejects.toBeInstanceOf(CallTimeoutError);
+    const timedOut = await GenServer.call(pid, { op: 'slow' } as never, 20).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(CallTimeoutError);
+    expect((timedOut as CallTimeoutError).target).toBe(pid.toString()); // the live server, not "a process that exited"
     GenServer.cast(pid, { op: 'release' } as never);
     expect(await slow).toBe(7);
     await GenServer.stop(pid);
     await expect(GenServer.call(pid, { op: 'get' } as never)).rejects.toBeInstanceOf(NoProcError);
+  });
+
+  test('GenServer.stop with a {shutdown: term} reason resolves for a server on another scheduler', async () => {
+    const pid = await GenServer.start(counter, 0, { scheduler: 1 });
+    const exited = awaitExit(pid);
+    await expect(GenServer.stop(pid, { shutdown: 'reconfigured' })).resolves.toBeUndefined();
+    expect(await exited).toEqual({ shutdown: 'reconfigured' });
   });
 
   test('a crash in a remote handleCall is a CallExitError, and the exit reason crosses as a Crash', async () => {

@@ -3,6 +3,7 @@ import {
   BadArgError,
   Crash,
   DownMessage,
+  GenServer,
   NoCurrentProcessError,
   NoProcError,
   awaitExit,
@@ -38,6 +39,15 @@ describe('processes', () => {
     });
     expect(await awaitExit(pid)).toBe('normal');
     expect(seen).toBe(pid);
+  });
+
+  test('GenServer.stop of a spawned function is a BadArgError and leaves it running', async () => {
+    const got: unknown[] = [];
+    const pid = spawn(async (ctx) => void got.push(await ctx.receive()));
+    await expect(GenServer.stop(pid)).rejects.toBeInstanceOf(BadArgError);
+    send(pid, 'still here');
+    expect(await awaitExit(pid)).toBe('normal');
+    expect(got).toEqual(['still here']);
   });
 
   test('messages between two processes arrive in the order sent', async () => {

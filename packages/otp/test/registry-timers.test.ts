@@ -71,6 +71,26 @@ describe('timers', () => {
     expect(got).toEqual(['tick', undefined]);
   });
 
+  test('a timer addressed to a pid is cancelled when that process exits; one addressed to a name is not', async () => {
+    const pid = spawn(waitForever, { name: 'mortal' });
+    const byPid = sendAfter(3_600_000, pid, 'later');
+    const byName = sendAfter(3_600_000, 'mortal', 'later');
+    send(pid, 'stop');
+    await awaitExit(pid);
+    expect(cancelTimer(byPid)).toBe(false);
+    expect(cancelTimer(byName)).not.toBe(false);
+    expect(cancelTimer(sendAfter(3_600_000, pid, 'to the dead'))).toBe(false);
+  });
+
+  test('sendAfter with a negative, NaN or infinite time is a BadArgError and sets no timer', async () => {
+    const got: unknown[] = [];
+    const pid = spawn(async (ctx) => void got.push(await ctx.receive()));
+    for (const ms of [-1, NaN, Infinity]) expect(() => sendAfter(ms, pid, 'bad')).toThrow(BadArgError);
+    sendAfter(10, pid, 'good');
+    await awaitExit(pid);
+    expect(got).toEqual(['good']);
+  });
+
   test('sendAfter to a name resolves the name when it fires; ctx.sendAfter targets self', async () => {
     const got: unknown[] = [];
     const pid = spawn(async (ctx) => {

@@ -293,6 +293,33 @@ describe('Supervisor: failed restarts', () => {
     expect(processInfo(children[0]!.pid as Pid)).toBeDefined();
   });
 
+  test('terminateChild on a child that is restarting stops the retries: it stays stopped, as do siblings that waited on it', async () => {
+    for (const strategy of ['one_for_one', 'rest_for_one'] as const) {
+      const state = { failures: 0, starts: 0 };
+      const log: string[] = [];
+      const children = [GenServer.childSpec('f', flaky(state), undefined), ...workers(log, ['after'])];
+      const sup = await Supervisor.start({ strategy, intensity: 1_000_000, period: 3600, children });
+      const first = (await pids(sup)).f as Pid;
+      state.failures = Infinity;
+      const exited = awaitExit(first);
+      GenServer.cast(first, 'crash');
+      await exited;
+      while ((await pids(sup)).f !== 'restarting');
+      await Supervisor.terminateChild(sup, 'f');
+      state.failures = 0; // a retry still queued would now succeed
+      const now = await pids(sup);
+      expect(now.f).toBeUndefined();
+      // one_for_one never touched it; rest_for_one stopped it for the restart that is now called off.
+      if (strategy === 'one_for_one') expect(processInfo(now.after as Pid)).toBeDefined();
+      else expect(now.after).toBeUndefined();
+      const restarted = await Supervisor.restartChild(sup, 'f');
+      expect(processInfo(restarted as Pid)).toBeDefined();
+      const supExit = awaitExit(sup);
+      exit(sup, 'kill');
+      await supExit;
+    }
+  });
+
   test('restarts that keep failing exhaust the intensity and the supervisor gives up', async () => {
     const state = { failures: 0, starts: 0 };
     const sup = await Supervisor.start({ intensity: 3, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
@@ -301,6 +328,52 @@ describe('Supervisor: failed restarts', () => {
     GenServer.cast((await pids(sup)).f as Pid, 'crash');
     expect(await supExit).toBe('shutdown');
     expect(state.starts).toBe(4); // the first start and three failed restarts; the fourth exceeds the intensity
+  });
+});
+
+describe('Supervisor: killed while starting children', () => {
+  test('a supervisor killed during a one_for_all restart starts none of the remaining children', async () => {
+    const started: Pid[] = [];
+    let gate: Promise<void> = Promise.resolve();
+    let release!: () => void;
+    let entered!: () => void;
+    let inInit = new Promise<void>((resolve) => (entered = resolve));
+    // Traps exits, so the supervisor's death waits in its mailbox while its (re)start is pending.
+    const slow = GenServer.define({
+      init: async (_: undefined, ctx) => {
+        ctx.trapExit(true);
+        started.push(ctx.self);
+        entered();
+        await gate;
+        return ok(null);
+      },
+      handleCast: (_m: 'crash') => {
+        throw new Error('crash');
+      },
+    });
+    const plain = GenServer.define({ init: (_: undefined, ctx) => (started.push(ctx.self), ok(null)) });
+    const sup = await Supervisor.start({
+      strategy: 'one_for_all',
+      intensity: 10,
+      period: 60,
+      children: [GenServer.childSpec('slow', slow, undefined), GenServer.childSpec('plain', plain, undefined)],
+    });
+    const first = (await pids(sup)).slow as Pid;
+    gate = new Promise<void>((resolve) => (release = resolve));
+    inInit = new Promise<void>((resolve) => (entered = resolve));
+    const crashed = awaitExit(first);
+    GenServer.cast(first, 'crash');
+    await crashed;
+    await inInit; // the restart is waiting on slow's init
+    const supExit = awaitExit(sup);
+    exit(sup, 'kill');
+    await supExit;
+    const restartedSlow = started[started.length - 1]!;
+    const slowExit = awaitExit(restartedSlow);
+    release();
+    expect(await slowExit).toBe('killed'); // its parent's exit, handled once init returned
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(started.filter((pid) => processInfo(pid) !== undefined)).toEqual([]);
   });
 });
 

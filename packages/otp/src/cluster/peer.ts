@@ -528,7 +528,8 @@ export class SchedulerPeer {
           const message = r.value();
           if (target === undefined) break;
           if (tag === Tag.System && typeof message === 'object' && message !== null && '$stop' in message) {
-            node.deliver(target, new StopRequest((message as { $stop: ExitReason }).$stop), Tag.System);
+            // A spawned function would take the stop for its start and crash: it is left alone.
+            if (target.behaviour !== null) node.deliver(target, new StopRequest((message as { $stop: ExitReason }).$stop), Tag.System);
           } else {
             node.deliver(target, message, tag);
           }
