@@ -426,6 +426,11 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (stream.json) {
       if (res === undefined || res.writableEnded) return;
       const collected = stream.collected ?? [];
+      // Every request it carried was cancelled: nothing is owed, but the POST must still end.
+      if (collected.length === 0) {
+        res.writeHead(202, ['Mcp-Session-Id', this.sessionId]).end();
+        return;
+      }
       writeJson(res, 200, stream.batch ? collected : collected[0], this.sessionId);
       return;
     }
