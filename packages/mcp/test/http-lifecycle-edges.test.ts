@@ -1,7 +1,17 @@
+import { type IncomingMessage, request } from 'node:http';
 import { Node } from '@erlmcp/otp';
 import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
 import { fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
+
+/** Resolves with the response as soon as its head arrives, before any body. */
+function head(url: string, method: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 const ping = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' });
 const callWait = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: {} } });
@@ -37,5 +47,51 @@ describe('Streamable HTTP in JSON response mode: cancellation', () => {
     expect(res.body).toBe('');
     expect(server.host.lookup(session)).toBeDefined();
     expect(messages(await raw(server.url, 'POST', headers, ping(2)))).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
+  });
+});
+
+describe('Streamable HTTP under 2025-06-18 (no priming event): SSE streams show their head at once', () => {
+  let node: Node;
+  let server: McpHttpServer;
+  let hooks: FixtureHooks;
+  let session: string;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    hooks = fixtureHooks();
+    server = await listenHttp(fixtureDefinition(hooks));
+    const init = await raw(
+      server.url,
+      'POST',
+      JSON_HEADERS,
+      JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'old', version: '1' } } }),
+    );
+    session = init.headers['mcp-session-id'] as string;
+    await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+
+  it('a GET stream with nothing to send yet', async () => {
+    const res = await head(server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    res.destroy();
+  });
+
+  it('the stream of a tool still running that has sent nothing yet', async () => {
+    const headers = { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    const res = await head(server.url, 'POST', headers, callWait(1));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    let body = '';
+    res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+    const ended = new Promise((resolve) => res.on('end', resolve));
+    hooks.release.resolve();
+    await ended;
+    expect(body).toContain('"released"');
   });
 });

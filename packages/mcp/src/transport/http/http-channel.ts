@@ -380,13 +380,19 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       return;
     }
     this.logBuffered(stream);
-    this.writeSseHead(res);
+    this.writeSseHead(res, buffered === '');
     if (buffered !== '') res.write(buffered);
     this.watch(stream, res);
   }
 
-  private writeSseHead(res: ServerResponse): void {
+  /**
+   * The head of a stream. Node sends a head only with the first body bytes, and before
+   * 2025-11-25 no priming event follows it: flushed, unless an event is written right after,
+   * so that the client sees its stream open before the first message, however late that is.
+   */
+  private writeSseHead(res: ServerResponse, flush = true): void {
     res.writeHead(200, [...SSE_HEAD, 'Mcp-Session-Id', this.sessionId]);
+    if (flush) res.flushHeaders();
   }
 
   /** A stream whose client goes away is kept (logged) for a client that resumes. */
