@@ -95,3 +95,35 @@ describe('Streamable HTTP under 2025-06-18 (no priming event): SSE streams show 
     expect(body).toContain('"released"');
   });
 });
+
+describe('Streamable HTTP: an initialize that fails leaves no session behind', () => {
+  let node: Node;
+  let server: McpHttpServer;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    server = await listenHttp(fixtureDefinition());
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+
+  const initialize = (message: object): string => JSON.stringify({ jsonrpc: '2.0', method: 'initialize', ...message });
+  const goodParams = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } };
+
+  it.each([
+    ['invalid params', initialize({ id: 1, params: { protocolVersion: 7 } }), 200],
+    ['a wrong jsonrpc version', initialize({ jsonrpc: '1.0', id: 1, params: goodParams }), 400],
+    ['a notification', initialize({ params: goodParams }), 202],
+  ])('%s: answered as before, and the id it named is gone', async (_label, body, status) => {
+    const res = await raw(server.url, 'POST', JSON_HEADERS, body);
+    expect(res.status).toBe(status);
+    const named = res.headers['mcp-session-id'];
+    if (typeof named === 'string') {
+      expect((await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': named }, ping(2))).status).toBe(404);
+    }
+    expect(server.host.sessionCount).toBe(0);
+  });
+});

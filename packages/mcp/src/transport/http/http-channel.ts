@@ -140,7 +140,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     }
     switch (input.kind) {
       case 'post':
-        return this.post(input.body, input.res);
+        this.post(input.body, input.res);
+        // Only an initialize starts a session (and it is answered at once): if it failed, the
+        // session has no client, and its id must not live on until the idle timeout.
+        return this.session.state === 'awaiting-initialize' ? 'stop' : undefined;
       case 'get':
         return this.get(input.lastEventId, input.res);
       case 'delete':
