@@ -127,3 +127,47 @@ describe('Streamable HTTP: an initialize that fails leaves no session behind', (
     expect(server.host.sessionCount).toBe(0);
   });
 });
+
+describe('Streamable HTTP under 2025-03-26: notifications/cancelled inside a batch that carries requests', () => {
+  let node: Node;
+  let server: McpHttpServer;
+  let hooks: FixtureHooks;
+  let headers: Record<string, string>;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    hooks = fixtureHooks();
+    server = await listenHttp(fixtureDefinition(hooks));
+    const init = await raw(
+      server.url,
+      'POST',
+      JSON_HEADERS,
+      JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'batcher', version: '1' } } }),
+    );
+    headers = { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
+    await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+
+  const callWaitMessage = (id: number): object => JSON.parse(callWait(id)) as object;
+  const cancelMessage = (id: number): object => JSON.parse(cancel(id)) as object;
+
+  it('of a request in the same batch: the batch is answered without it, and its POST ends', async () => {
+    const res = await raw(server.url, 'POST', headers, JSON.stringify([callWaitMessage(1), JSON.parse(ping(2)), cancelMessage(1)]));
+    expect(messages(res)).toEqual([[{ jsonrpc: '2.0', id: 2, result: {} }]]);
+    expect(await hooks.aborted.promise).toBe('no longer needed');
+  });
+
+  it('of a request on another POST: that POST ends with no answer', async () => {
+    const call = raw(server.url, 'POST', headers, callWait(3));
+    await hooks.started.promise;
+    const res = await raw(server.url, 'POST', headers, JSON.stringify([JSON.parse(ping(4)), cancelMessage(3)]));
+    expect(messages(res)).toEqual([[{ jsonrpc: '2.0', id: 4, result: {} }]]);
+    expect(messages(await call)).toEqual([]);
+    expect(messages(await raw(server.url, 'POST', headers, ping(5)))).toEqual([{ jsonrpc: '2.0', id: 5, result: {} }]);
+  });
+});

@@ -251,7 +251,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (ids.length === 0 && errors.length > 0) return writeJson(res, 400, errors, this.sessionId);
     if (ids.length === 0) return this.accept(frame, res, ...cancelled);
     if (new Set(ids).size !== ids.length || ids.some((id) => this.requests.has(id))) return this.idInUse(res);
-    return this.openPost(frame, ids, res, true);
+    this.openPost(frame, ids, res, true);
+    // As in accept(): the requests it cancelled (in this batch or on another POST) are never answered.
+    for (const id of cancelled) this.settle(id);
   }
 
   /** Notifications and responses only: accepted, nothing to answer on this request. */
