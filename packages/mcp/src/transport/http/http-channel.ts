@@ -7,7 +7,7 @@ import { RequestTable } from '../../protocol/request-table';
 import { allowsBatches, versionAtLeast } from '../../protocol/versions';
 import type { ServerSession } from '../../server/session';
 import { EventLog, parseEventId, sseEvent } from './event-log';
-import { writeJson, writeJsonRpcError } from './responses';
+import { writeJson, writeJsonRpcError, writeJsonText } from './responses';
 
 /** What the front door hands a session process for one HTTP request. */
 export type HttpInput = (
@@ -42,8 +42,8 @@ class Stream {
    * whole at once was never worth logging.
    */
   unlogged: string[] | undefined;
-  /** JSON mode only: the responses, written together once all have come. */
-  readonly collected: JsonRpcResponse[] | undefined;
+  /** JSON mode only: the responses (encoded; a batch's members without its brackets), written together once all have come. */
+  readonly collected: string[] | undefined;
 
   constructor(
     readonly id: string,
@@ -160,15 +160,18 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       const id = payload.id;
       const stream = id === undefined || id === null ? undefined : this.requests.get(id);
       if (stream === undefined) return this.emit(this.standalone, payload);
+      // Encoded before anything changes: when JSON cannot encode it, the session sends an error instead.
+      const data = encodePayload(payload);
       this.requests.delete(id as RequestId);
       stream.pending -= 1;
-      if (stream.collected !== undefined) stream.collected.push(payload);
-      else this.emit(stream, payload);
+      if (stream.collected !== undefined) stream.collected.push(data);
+      else this.emitData(stream, data, undefined);
       if (stream.pending === 0) this.complete(stream);
       return;
     }
     if (payload.length === 0 || 'method' in payload[0]) return this.sendMessage(payload, relatedRequestId);
     // A batch of responses: they all answer requests of one POST.
+    const data = encodePayload(payload);
     let stream: Stream | undefined;
     for (const member of payload) {
       const id = 'id' in member ? member.id : undefined;
@@ -179,9 +182,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         stream.pending -= 1;
       }
     }
-    if (stream === undefined) return this.emit(this.standalone, payload);
-    if (stream.collected !== undefined) stream.collected.push(...(payload as JsonRpcResponse[]));
-    else this.emit(stream, payload);
+    if (stream === undefined) return this.emitData(this.standalone, data, undefined);
+    // JSON.stringify writes an array as "[" + its members joined by "," + "]".
+    if (stream.collected !== undefined) stream.collected.push(data.slice(1, -1));
+    else this.emitData(stream, data, undefined);
     if (stream.pending === 0) this.complete(stream);
   };
 
@@ -442,7 +446,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         res.writeHead(202, ['Mcp-Session-Id', this.sessionId]).end();
         return;
       }
-      writeJson(res, 200, stream.batch ? collected : collected[0], this.sessionId);
+      writeJsonText(res, 200, stream.batch ? `[${collected.join(',')}]` : collected[0], this.sessionId);
       return;
     }
     // Nobody is listening: its events stay logged for a client that resumes with Last-Event-ID.
