@@ -1,7 +1,7 @@
 import { type IncomingMessage, request } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
-import { fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
+import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { deferred, fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
 /** Resolves with the response as soon as its head arrives, before any body. */
@@ -169,5 +169,41 @@ describe('Streamable HTTP under 2025-03-26: notifications/cancelled inside a bat
     expect(messages(res)).toEqual([[{ jsonrpc: '2.0', id: 4, result: {} }]]);
     expect(messages(await call)).toEqual([]);
     expect(messages(await raw(server.url, 'POST', headers, ping(5)))).toEqual([{ jsonrpc: '2.0', id: 5, result: {} }]);
+  });
+});
+
+describe('Streamable HTTP: ctx.closeSseStream() with a client older than 2025-11-25', () => {
+  it('keeps the stream open (before SEP-1699 a server must not end it before the answer, and the client has no event id to resume with)', async () => {
+    const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const closed = deferred();
+    const release = deferred();
+    const definition = defineServer({ name: 'poller', version: '1' })
+      .tool({
+        name: 'poll',
+        handler: async (_args, ctx) => {
+          ctx.closeSseStream();
+          closed.resolve();
+          await release.promise;
+          return { content: [{ type: 'text', text: 'done' }] };
+        },
+      })
+      .build();
+    const server = await listenHttp(definition);
+    try {
+      const init = await raw(
+        server.url,
+        'POST',
+        JSON_HEADERS,
+        JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'old', version: '1' } } }),
+      );
+      const headers = { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
+      const call = raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'poll' } }));
+      await closed.promise;
+      release.resolve();
+      expect(messages(await call)).toEqual([{ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'done' }] } }]);
+    } finally {
+      await server.close();
+      await node.stop();
+    }
   });
 });

@@ -197,6 +197,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   readonly closeRequestStream = (requestId: RequestId): void => {
+    // Before 2025-11-25 (SEP-1699) a stream must carry its answer, and has no priming event id to resume from.
+    const version = this.session.protocolVersion;
+    if (version !== undefined && !versionAtLeast(version, '2025-11-25')) return;
     const stream = this.requests.get(requestId);
     if (stream === undefined || stream.json || stream.res === undefined) return;
     this.open(stream);
