@@ -1,6 +1,6 @@
 import { type IncomingMessage, request } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { defineServer, listenHttp, type ListenHttpOptions, type McpHttpServer } from '@erlmcp/mcp';
 import { deferred, fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
@@ -17,26 +17,38 @@ const ping = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method
 const callWait = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: {} } });
 const cancel = (requestId: number): string => JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'no longer needed' } });
 
-describe('Streamable HTTP in JSON response mode: cancellation', () => {
-  let node: Node;
-  let server: McpHttpServer;
-  let hooks: FixtureHooks;
-  let session: string;
+interface Served {
+  node: Node;
+  server: McpHttpServer;
+  hooks: FixtureHooks;
+  /** POST headers of the session, when one was initialized. */
+  headers: Record<string, string>;
+}
 
+/**
+ * Around each test of the enclosing describe: a node, the fixture server with these options,
+ * and (unless `initializeAs` is false) a session initialized under that revision.
+ */
+function serveFixture(options: ListenHttpOptions, initializeAs: string | false): Served {
+  const served = {} as Served;
   beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    hooks = fixtureHooks();
-    server = await listenHttp(fixtureDefinition(hooks), { responseMode: 'json' });
-    session = await initialize(server.url);
+    served.node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    served.hooks = fixtureHooks();
+    served.server = await listenHttp(fixtureDefinition(served.hooks), options);
+    served.headers = initializeAs === false ? JSON_HEADERS : { ...JSON_HEADERS, 'mcp-session-id': await initialize(served.server.url, {}, initializeAs) };
   });
-
   afterEach(async () => {
-    await server.close();
-    await node.stop();
+    await served.server.close();
+    await served.node.stop();
   });
+  return served;
+}
+
+describe('Streamable HTTP in JSON response mode: cancellation', () => {
+  const served = serveFixture({ responseMode: 'json' }, '2025-11-25');
 
   it('a cancelled request ends its POST with no answer, and the session keeps serving', async () => {
-    const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
+    const { server, hooks, headers } = served;
     const call = raw(server.url, 'POST', headers, callWait(1));
     await hooks.started.promise;
     expect((await raw(server.url, 'POST', headers, cancel(1))).status).toBe(202);
@@ -45,79 +57,45 @@ describe('Streamable HTTP in JSON response mode: cancellation', () => {
     const res = await call;
     expect(res.status).toBe(202);
     expect(res.body).toBe('');
-    expect(server.host.lookup(session)).toBeDefined();
+    expect(server.host.lookup(headers['mcp-session-id'])).toBeDefined();
     expect(messages(await raw(server.url, 'POST', headers, ping(2)))).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
   });
 });
 
 describe('Streamable HTTP under 2025-06-18 (no priming event): SSE streams show their head at once', () => {
-  let node: Node;
-  let server: McpHttpServer;
-  let hooks: FixtureHooks;
-  let session: string;
-
-  beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    hooks = fixtureHooks();
-    server = await listenHttp(fixtureDefinition(hooks));
-    const init = await raw(
-      server.url,
-      'POST',
-      JSON_HEADERS,
-      JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'old', version: '1' } } }),
-    );
-    session = init.headers['mcp-session-id'] as string;
-    await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await node.stop();
-  });
+  const served = serveFixture({}, '2025-06-18');
 
   it('a GET stream with nothing to send yet', async () => {
-    const res = await head(server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    const res = await head(served.server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': served.headers['mcp-session-id'], 'mcp-protocol-version': '2025-06-18' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     res.destroy();
   });
 
   it('the stream of a tool still running that has sent nothing yet', async () => {
-    const headers = { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
-    const res = await head(server.url, 'POST', headers, callWait(1));
+    const res = await head(served.server.url, 'POST', { ...served.headers, 'mcp-protocol-version': '2025-06-18' }, callWait(1));
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     let body = '';
     res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
     const ended = new Promise((resolve) => res.on('end', resolve));
-    hooks.release.resolve();
+    served.hooks.release.resolve();
     await ended;
     expect(body).toContain('"released"');
   });
 });
 
 describe('Streamable HTTP: an initialize that fails leaves no session behind', () => {
-  let node: Node;
-  let server: McpHttpServer;
-
-  beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    server = await listenHttp(fixtureDefinition());
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await node.stop();
-  });
-
-  const initialize = (message: object): string => JSON.stringify({ jsonrpc: '2.0', method: 'initialize', ...message });
+  const served = serveFixture({}, false);
+  const initializeWith = (message: object): string => JSON.stringify({ jsonrpc: '2.0', method: 'initialize', ...message });
   const goodParams = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } };
 
   it.each([
-    ['invalid params', initialize({ id: 1, params: { protocolVersion: 7 } }), 200],
-    ['a wrong jsonrpc version', initialize({ jsonrpc: '1.0', id: 1, params: goodParams }), 400],
-    ['a notification', initialize({ params: goodParams }), 202],
+    ['invalid params', initializeWith({ id: 1, params: { protocolVersion: 7 } }), 200],
+    ['a wrong jsonrpc version', initializeWith({ jsonrpc: '1.0', id: 1, params: goodParams }), 400],
+    ['a notification', initializeWith({ params: goodParams }), 202],
   ])('%s: answered as before, and the id it named is gone', async (_label, body, status) => {
+    const { server } = served;
     const res = await raw(server.url, 'POST', JSON_HEADERS, body);
     expect(res.status).toBe(status);
     const named = res.headers['mcp-session-id'];
@@ -129,40 +107,18 @@ describe('Streamable HTTP: an initialize that fails leaves no session behind', (
 });
 
 describe('Streamable HTTP under 2025-03-26: notifications/cancelled inside a batch that carries requests', () => {
-  let node: Node;
-  let server: McpHttpServer;
-  let hooks: FixtureHooks;
-  let headers: Record<string, string>;
-
-  beforeEach(async () => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    hooks = fixtureHooks();
-    server = await listenHttp(fixtureDefinition(hooks));
-    const init = await raw(
-      server.url,
-      'POST',
-      JSON_HEADERS,
-      JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'batcher', version: '1' } } }),
-    );
-    headers = { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
-    await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await node.stop();
-  });
-
+  const served = serveFixture({}, '2025-03-26');
   const callWaitMessage = (id: number): object => JSON.parse(callWait(id)) as object;
   const cancelMessage = (id: number): object => JSON.parse(cancel(id)) as object;
 
   it('of a request in the same batch: the batch is answered without it, and its POST ends', async () => {
-    const res = await raw(server.url, 'POST', headers, JSON.stringify([callWaitMessage(1), JSON.parse(ping(2)), cancelMessage(1)]));
+    const res = await raw(served.server.url, 'POST', served.headers, JSON.stringify([callWaitMessage(1), JSON.parse(ping(2)), cancelMessage(1)]));
     expect(messages(res)).toEqual([[{ jsonrpc: '2.0', id: 2, result: {} }]]);
-    expect(await hooks.aborted.promise).toBe('no longer needed');
+    expect(await served.hooks.aborted.promise).toBe('no longer needed');
   });
 
   it('of a request on another POST: that POST ends with no answer', async () => {
+    const { server, hooks, headers } = served;
     const call = raw(server.url, 'POST', headers, callWait(3));
     await hooks.started.promise;
     const res = await raw(server.url, 'POST', headers, JSON.stringify([JSON.parse(ping(4)), cancelMessage(3)]));
@@ -190,13 +146,7 @@ describe('Streamable HTTP: ctx.closeSseStream() with a client older than 2025-11
       .build();
     const server = await listenHttp(definition);
     try {
-      const init = await raw(
-        server.url,
-        'POST',
-        JSON_HEADERS,
-        JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'old', version: '1' } } }),
-      );
-      const headers = { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
+      const headers = { ...JSON_HEADERS, 'mcp-session-id': await initialize(server.url, {}, '2025-06-18') };
       const call = raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'poll' } }));
       await closed.promise;
       release.resolve();

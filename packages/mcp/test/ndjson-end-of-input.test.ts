@@ -34,13 +34,18 @@ async function answeredAfterHalfClose(hooks: FixtureHooks, server: Server, port:
   socket.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const closed = once(socket, 'close');
   const [serverSide] = await accepted;
-  const ended = endSeen(serverSide);
-  socket.end(LINES);
+  await endThenRelease(hooks, serverSide, () => socket.end(LINES), closed);
+  return messages(output);
+}
+
+/** Ends the input, waits until the server has seen its end, then lets the tool answer; resolves once the connection has closed. */
+async function endThenRelease(hooks: FixtureHooks, input: NodeJS.EventEmitter, end: () => void, closed: Promise<unknown>): Promise<void> {
+  const ended = endSeen(input);
+  end();
   await hooks.started.promise;
   await ended;
   hooks.release.resolve();
   await closed;
-  return messages(output);
 }
 
 describe('end of input: requests already read are still answered', () => {
@@ -65,12 +70,7 @@ describe('end of input: requests already read are still answered', () => {
       output.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       const { transport } = await hostNdjson(host, input, output);
       const closed = new Promise<void>((resolve) => transport.onClose(resolve));
-      const ended = endSeen(input);
-      input.end(LINES);
-      await hooks.started.promise;
-      await ended;
-      hooks.release.resolve();
-      await closed;
+      await endThenRelease(hooks, input, () => input.end(LINES), closed);
       expect(messages(text)).toContainEqual(WAIT_ANSWER);
     } finally {
       await host.stop();

@@ -57,13 +57,7 @@ describe('a result JSON cannot encode is answered with -32603, and the session k
     it('in a 2025-03-26 batch: that member only', async () => {
       const server = await listenHttp(definition(), { responseMode });
       try {
-        const init = await raw(
-          server.url,
-          'POST',
-          JSON_HEADERS,
-          JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'b', version: '1' } } }),
-        );
-        const headers = { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
+        const headers = { ...JSON_HEADERS, 'mcp-session-id': await initialize(server.url, {}, '2025-03-26') };
         // Answered in the order they settle: the asynchronous tool last.
         const batch = `[${call(1, 'cycle-later')},{"jsonrpc":"2.0","id":2,"method":"ping"},${call(3, 'bigint')}]`;
         expect(messages(await raw(server.url, 'POST', headers, batch))).toEqual([[{ jsonrpc: '2.0', id: 2, result: {} }, internalError(3), internalError(1)]]);
