@@ -1,5 +1,5 @@
 import { GenServer, processes, processInfo, supervisionTree, type TreeNode } from '@erlmcp/otp';
-import { defineServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition, ResourceNotFoundError } from '@erlmcp/mcp';
 import { type Calculation, CALCULATOR, type CalculatorCall } from './calculator';
 
 /** Registered name of the application's top supervisor. */
@@ -65,6 +65,8 @@ export function serverDefinition(): McpServerDefinition {
         if (calculation.op === 'divide' && calculation.b === 0) throw new RangeError(`cannot divide ${calculation.a} by zero`);
         const request: CalculatorCall = { kind: 'calculate', calculation };
         const result = (await GenServer.call(CALCULATOR, request)) as number;
+        // JSON has no Infinity or NaN (they would be sent as null, against the outputSchema).
+        if (!Number.isFinite(result)) throw new RangeError(`${calculation.op} of ${calculation.a} and ${calculation.b} is not a finite number`);
         return { structuredContent: { result } };
       },
     })
@@ -118,7 +120,8 @@ export function serverDefinition(): McpServerDefinition {
       read: (uri, { pid }) => {
         const found = processes().find((candidate) => String(candidate) === String(pid));
         const info = found === undefined ? undefined : processInfo(found);
-        return [{ uri, mimeType: 'application/json', text: JSON.stringify(info === undefined ? null : { ...info, pid: String(info.pid), links: info.links.map(String), monitors: info.monitors.length }) }];
+        if (info === undefined) throw new ResourceNotFoundError(uri);
+        return [{ uri, mimeType: 'application/json', text: JSON.stringify({ ...info, pid: String(info.pid), links: info.links.map(String), monitors: info.monitors.length }) }];
       },
     })
     .prompt({

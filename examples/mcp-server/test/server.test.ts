@@ -48,6 +48,19 @@ describe('the example MCP server, in process', () => {
     await client.close();
   });
 
+  it('answers what its schemas cannot carry with errors: a non-finite result is a tool error, an unknown process -32002', async () => {
+    const client = new Client({ name: 'example-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
+    // JSON has no Infinity or NaN: sent as structuredContent they would arrive as null, against the outputSchema.
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'power', a: 10, b: 400 } })).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: 'power of 10 and 400 is not a finite number' }],
+    });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'power', a: -8, b: 1 / 3 } })).toMatchObject({ isError: true });
+    await expect(client.readResource({ uri: 'erlmcp://process/<0.999999.0>' })).rejects.toMatchObject({ code: -32002 });
+    await client.close();
+  });
+
   it('serves WebSocket beside HTTP, each connection a session process', async () => {
     const ws = await connectWebSocket({ url: server.urls!.wsUrl!, clientInfo: { name: 'ws', version: '1' } });
     expect(server.host.sessionCount).toBe(1);

@@ -325,13 +325,15 @@ export class Peer {
   }
 
   private reply(response: JsonRpcResponse, batch: BatchReply | undefined): void {
-    if (batch === undefined) this.send(response);
-    else batch.responses.push(response);
+    if (batch !== undefined) batch.responses.push(response);
+    // A result JSON cannot encode (a BigInt, a cycle) must still get an answer.
+    else if (!this.send(response)) this.send(unencodable(response));
   }
 
   /** Sends a batch's responses as one array (BatchReply calls it once all have settled). */
   sendBatch(responses: JsonRpcResponse[]): void {
-    if (!this.closed) this.send(responses);
+    if (this.closed || this.send(responses)) return;
+    this.send(responses.map((response) => (encodes(response) ? response : unencodable(response))));
   }
 
   private dispatchNotification(notification: JsonRpcNotification): void {
@@ -406,12 +408,18 @@ export class Peer {
     }
   }
 
-  private send(payload: JsonRpcPayload, relatedRequestId?: RequestId): void {
+  /**
+   * False when the transport threw for a reason other than being closed: the payload could
+   * not be encoded. Transports encode before they change any state, so it may be sent again.
+   */
+  private send(payload: JsonRpcPayload, relatedRequestId?: RequestId): boolean {
     try {
       const sent = this.options.send(payload, relatedRequestId);
       if (sent instanceof Promise) sent.catch((error: unknown) => this.options.onError(asError(error)));
+      return true;
     } catch (error) {
       this.options.onError(asError(error));
+      return error instanceof ConnectionClosedError;
     }
   }
 
@@ -434,6 +442,20 @@ class BatchReply {
   settle(): void {
     this.outstanding -= 1;
     if (this.outstanding === 0 && this.responses.length > 0) this.peer.sendBatch(this.responses);
+  }
+}
+
+/** The answer to send instead of a response JSON cannot encode. */
+function unencodable(response: JsonRpcResponse): JsonRpcResponse {
+  return createErrorResponse(response.id ?? undefined, new InternalError('The response could not be encoded as JSON'));
+}
+
+function encodes(response: JsonRpcResponse): boolean {
+  try {
+    JSON.stringify(response);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -42,7 +42,7 @@ export interface RequestContext {
   /**
    * Ends the SSE stream that would carry this request's answer, while the handler goes on
    * (SEP-1699 polling): the client reconnects with Last-Event-ID and gets the rest. A no-op
-   * on transports without per-request streams.
+   * on transports without per-request streams, and for clients older than 2025-11-25.
    */
   closeSseStream(): void;
   log(level: LoggingLevel, data: unknown, logger?: string): void;

@@ -36,13 +36,14 @@ export async function hostNdjson(
     if (gone === id) transport.close();
   });
   transport.onClose(stopWatching);
-  const deliver = (input: FrameInput): void => void host.deliver(id, input);
+  const deliver = (input: FrameInput): boolean => host.deliver(id, input);
   transport.attach({
-    receiveText: (text) => deliver({ kind: 'text', text }),
-    receiveFrameError: (error) => deliver({ kind: 'frame-error', error }),
-    // Lines already cast are handled in order before the 'closed' cast that follows them.
-    drain: () => Promise.resolve(),
-    close: () => deliver({ kind: 'closed' }),
+    receiveText: (text) => void deliver({ kind: 'text', text }),
+    receiveFrameError: (error) => void deliver({ kind: 'frame-error', error }),
+    // End of input: the session answers what it has read (lines already cast come before this
+    // cast), then ends, and its ending closes the transport. Closing earlier would drop those answers.
+    drain: () => (deliver({ kind: 'closed' }) ? new Promise<void>((resolve) => transport.onClose(resolve)) : Promise.resolve()),
+    close: () => void deliver({ kind: 'closed' }),
   });
   return { id, transport };
 }
@@ -65,7 +66,8 @@ export interface HostedTcpServer {
 /** NDJSON over TCP, each connection a session process in `host` (compare listenTcp, which hosts none). */
 export async function listenTcpHosted(host: SessionHost, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  // Half-open: a client that ends its side still gets the answers to what it sent.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     hostNdjson(host, socket, socket, { maxLineBytes: options.maxLineBytes }).catch(() => socket.destroy());

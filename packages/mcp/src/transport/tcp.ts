@@ -25,7 +25,8 @@ export async function listenTcp(definition: McpServerDefinition, options: Listen
   const { port = 0, host = '127.0.0.1', maxLineBytes, onSession, ...sessionOptions } = options;
   const sessions = new Set<ServerSession>();
   const transports = new Set<NdjsonTransport>();
-  const server = createServer((socket) => {
+  // Half-open: a client that ends its side still gets the answers to what it sent.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     const transport = new NdjsonTransport(socket, socket, { maxLineBytes, onError: sessionOptions.onError });
     const session = definition.createSession({ ...sessionOptions, send: transport.send });
     sessions.add(session);

@@ -36,8 +36,8 @@ export function messages(res: RawResponse): unknown[] {
     .map((line) => JSON.parse(line.slice(6)) as unknown);
 }
 
-/** Initializes a session by hand; resolves with its id. */
-export async function initialize(url: string, extra: Record<string, string> = {}): Promise<string> {
+/** Initializes a session by hand (under `protocolVersion`); resolves with its id. */
+export async function initialize(url: string, extra: Record<string, string> = {}, protocolVersion = '2025-11-25'): Promise<string> {
   const res = await raw(
     url,
     'POST',
@@ -46,7 +46,7 @@ export async function initialize(url: string, extra: Record<string, string> = {}
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
     }),
   );
   if (res.status !== 200) throw new Error(`initialize: ${res.status} ${res.body}`);

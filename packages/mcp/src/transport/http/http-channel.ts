@@ -7,7 +7,7 @@ import { RequestTable } from '../../protocol/request-table';
 import { allowsBatches, versionAtLeast } from '../../protocol/versions';
 import type { ServerSession } from '../../server/session';
 import { EventLog, parseEventId, sseEvent } from './event-log';
-import { writeJson, writeJsonRpcError } from './responses';
+import { writeJson, writeJsonRpcError, writeJsonText } from './responses';
 
 /** What the front door hands a session process for one HTTP request. */
 export type HttpInput = (
@@ -42,8 +42,8 @@ class Stream {
    * whole at once was never worth logging.
    */
   unlogged: string[] | undefined;
-  /** JSON mode only: the responses, written together once all have come. */
-  readonly collected: JsonRpcResponse[] | undefined;
+  /** JSON mode only: the responses (encoded; a batch's members without its brackets), written together once all have come. */
+  readonly collected: string[] | undefined;
 
   constructor(
     readonly id: string,
@@ -140,7 +140,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     }
     switch (input.kind) {
       case 'post':
-        return this.post(input.body, input.res);
+        this.post(input.body, input.res);
+        // Only an initialize starts a session (and it is answered at once): if it failed, the
+        // session has no client, and its id must not live on until the idle timeout.
+        return this.session.state === 'awaiting-initialize' ? 'stop' : undefined;
       case 'get':
         return this.get(input.lastEventId, input.res);
       case 'delete':
@@ -157,15 +160,18 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       const id = payload.id;
       const stream = id === undefined || id === null ? undefined : this.requests.get(id);
       if (stream === undefined) return this.emit(this.standalone, payload);
+      // Encoded before anything changes: when JSON cannot encode it, the session sends an error instead.
+      const data = encodePayload(payload);
       this.requests.delete(id as RequestId);
       stream.pending -= 1;
-      if (stream.collected !== undefined) stream.collected.push(payload);
-      else this.emit(stream, payload);
+      if (stream.collected !== undefined) stream.collected.push(data);
+      else this.emitData(stream, data, undefined);
       if (stream.pending === 0) this.complete(stream);
       return;
     }
     if (payload.length === 0 || 'method' in payload[0]) return this.sendMessage(payload, relatedRequestId);
     // A batch of responses: they all answer requests of one POST.
+    const data = encodePayload(payload);
     let stream: Stream | undefined;
     for (const member of payload) {
       const id = 'id' in member ? member.id : undefined;
@@ -176,9 +182,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         stream.pending -= 1;
       }
     }
-    if (stream === undefined) return this.emit(this.standalone, payload);
-    if (stream.collected !== undefined) stream.collected.push(...(payload as JsonRpcResponse[]));
-    else this.emit(stream, payload);
+    if (stream === undefined) return this.emitData(this.standalone, data, undefined);
+    // JSON.stringify writes an array as "[" + its members joined by "," + "]".
+    if (stream.collected !== undefined) stream.collected.push(data.slice(1, -1));
+    else this.emitData(stream, data, undefined);
     if (stream.pending === 0) this.complete(stream);
   };
 
@@ -190,6 +197,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   readonly closeRequestStream = (requestId: RequestId): void => {
+    // Before 2025-11-25 (SEP-1699) a stream must carry its answer, and has no priming event id to resume from.
+    const version = this.session.protocolVersion;
+    if (version !== undefined && !versionAtLeast(version, '2025-11-25')) return;
     const stream = this.requests.get(requestId);
     if (stream === undefined || stream.json || stream.res === undefined) return;
     this.open(stream);
@@ -248,7 +258,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (ids.length === 0 && errors.length > 0) return writeJson(res, 400, errors, this.sessionId);
     if (ids.length === 0) return this.accept(frame, res, ...cancelled);
     if (new Set(ids).size !== ids.length || ids.some((id) => this.requests.has(id))) return this.idInUse(res);
-    return this.openPost(frame, ids, res, true);
+    this.openPost(frame, ids, res, true);
+    // As in accept(): the requests it cancelled (in this batch or on another POST) are never answered.
+    for (const id of cancelled) this.settle(id);
   }
 
   /** Notifications and responses only: accepted, nothing to answer on this request. */
@@ -380,13 +392,19 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       return;
     }
     this.logBuffered(stream);
-    this.writeSseHead(res);
+    this.writeSseHead(res, buffered === '');
     if (buffered !== '') res.write(buffered);
     this.watch(stream, res);
   }
 
-  private writeSseHead(res: ServerResponse): void {
+  /**
+   * The head of a stream. Node sends a head only with the first body bytes, and before
+   * 2025-11-25 no priming event follows it: flushed, unless an event is written right after,
+   * so that the client sees its stream open before the first message, however late that is.
+   */
+  private writeSseHead(res: ServerResponse, flush = true): void {
     res.writeHead(200, [...SSE_HEAD, 'Mcp-Session-Id', this.sessionId]);
+    if (flush) res.flushHeaders();
   }
 
   /** A stream whose client goes away is kept (logged) for a client that resumes. */
@@ -426,7 +444,12 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (stream.json) {
       if (res === undefined || res.writableEnded) return;
       const collected = stream.collected ?? [];
-      writeJson(res, 200, stream.batch ? collected : collected[0], this.sessionId);
+      // Every request it carried was cancelled: nothing is owed, but the POST must still end.
+      if (collected.length === 0) {
+        res.writeHead(202, ['Mcp-Session-Id', this.sessionId]).end();
+        return;
+      }
+      writeJsonText(res, 200, stream.batch ? `[${collected.join(',')}]` : collected[0], this.sessionId);
       return;
     }
     // Nobody is listening: its events stay logged for a client that resumes with Last-Event-ID.

@@ -3,7 +3,12 @@ import type { ServerResponse } from 'node:http';
 /** A JSON body with its length, and the session id when there is one. */
 export function writeJson(res: ServerResponse, status: number, body: unknown, sessionId?: string): void {
   if (res.headersSent || res.writableEnded) return;
-  const text = JSON.stringify(body);
+  writeJsonText(res, status, JSON.stringify(body), sessionId);
+}
+
+/** {@link writeJson} for a body already encoded. */
+export function writeJsonText(res: ServerResponse, status: number, text: string, sessionId?: string): void {
+  if (res.headersSent || res.writableEnded) return;
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) };
   if (sessionId !== undefined) headers['Mcp-Session-Id'] = sessionId;
   res.writeHead(status, headers).end(text);
