@@ -460,7 +460,7 @@ export class Node {
     }
     if (target === undefined) return this.peer?.demonitor(watcher, ref) ?? false;
     watcher.monitoring!.delete(ref);
-    target.monitoredBy?.delete(ref);
+    dropWatcher(target, ref);
     return true;
   }
 
@@ -477,9 +477,7 @@ export class Node {
     }
     const ref = this.makeRef();
     (target.monitoredBy ??= new Map()).set(ref, onExit);
-    return () => {
-      target.monitoredBy?.delete(ref);
-    };
+    return () => dropWatcher(target, ref);
   }
 
   /** Resolves with the exit reason once `pid` has ended ('noproc' if it was not alive). */
@@ -539,7 +537,7 @@ export class Node {
       }
     }
     if (process.monitoring !== null) {
-      for (const [ref, target] of process.monitoring) target.monitoredBy?.delete(ref);
+      for (const [ref, target] of process.monitoring) dropWatcher(target, ref);
       process.monitoring = null;
     }
     if (process.monitoredBy !== null) {
@@ -746,4 +744,12 @@ export function loadExport<T>(spec: RemoteSpec): T {
   const mod = require(spec.module) as Record<string, unknown>;
   if (!(spec.export in mod)) throw new BadArgError(`${spec.module} has no export ${spec.export}`);
   return mod[spec.export] as T;
+}
+
+/** Removes one watcher; a process watched only briefly (every GenServer during its start) keeps no empty map. */
+function dropWatcher(target: Process, ref: Ref): void {
+  const watchers = target.monitoredBy;
+  if (watchers === null) return;
+  watchers.delete(ref);
+  if (watchers.size === 0) target.monitoredBy = null;
 }

@@ -1,4 +1,4 @@
-import { awaitExit, ExitMessage, exit, processInfo, send, spawn, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
+import { awaitExit, ExitMessage, exit, GenServer, ok, processInfo, send, spawn, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -166,4 +166,28 @@ describe('links and exit signals', () => {
     expect(await awaitExit(first)).toBe('noproc');
     expect(processInfo(pids[pids.length - 1]!)).toBeUndefined();
   });
+});
+
+test('watchers that are removed leave nothing on the watched process (a started GenServer, a demonitor, a watcher that exits)', async () => {
+  // GenServer.start watches the new server until init returns.
+  const server = (await GenServer.start(GenServer.define({ init: () => ok(0) }), undefined)) as Pid;
+  expect(node.lookup(server)!.monitoredBy).toBeNull();
+  // A monitor taken down by demonitor.
+  const target = spawn(idle);
+  const watcher = spawn(async (ctx) => {
+    const ref = ctx.monitor(target);
+    ctx.demonitor(ref);
+    await ctx.receive((m) => m === 'go');
+    ctx.monitor(target);
+    await ctx.receive((m) => m === 'never-sent');
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(node.lookup(target)!.monitoredBy).toBeNull();
+  // A monitor whose watcher exits.
+  send(watcher, 'go');
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(node.lookup(target)!.monitoredBy?.size).toBe(1);
+  exit(watcher, 'kill');
+  await awaitExit(watcher);
+  expect(node.lookup(target)!.monitoredBy).toBeNull();
 });
