@@ -1,5 +1,5 @@
 import { currentNode } from './current';
-import { BadArgError } from './errors';
+import { AlreadyStartedError, BadArgError } from './errors';
 import { stopServer } from './gen-server';
 import type { Node, Stoppable } from './node';
 import type { Pid } from './pid';
@@ -69,12 +69,34 @@ function applications(node: Node): Map<string, RunningApplication> {
   return apps;
 }
 
-/** application:start. The node stops running applications, newest first, when it stops. */
+/** Names whose start is in flight, per node: reserved before the first await. */
+const startingRegistry = new WeakMap<Node, Set<string>>();
+function starting(node: Node): Set<string> {
+  let names = startingRegistry.get(node);
+  if (names === undefined) startingRegistry.set(node, (names = new Set()));
+  return names;
+}
+
+/**
+ * application:start. Starts of one name are serialised like OTP's application controller:
+ * while a start is in flight or the application runs, another start rejects with
+ * AlreadyStartedError (pid set once the tree runs). A failed start releases the name.
+ * The node stops running applications, newest first, when it stops.
+ */
 export async function startApplication(spec: ApplicationSpec): Promise<RunningApplication> {
   const node = currentNode();
   const apps = applications(node);
-  if (apps.has(spec.name)) throw new BadArgError(`application ${spec.name} is already started`);
-  const pid = typeof spec.supervisor === 'function' ? await spec.supervisor() : await startSupervisor(spec.supervisor);
+  const pending = starting(node);
+  if (apps.has(spec.name) || pending.has(spec.name)) {
+    throw new AlreadyStartedError(`application ${spec.name}`, apps.get(spec.name)?.pid);
+  }
+  pending.add(spec.name);
+  let pid: Pid;
+  try {
+    pid = typeof spec.supervisor === 'function' ? await spec.supervisor() : await startSupervisor(spec.supervisor);
+  } finally {
+    pending.delete(spec.name);
+  }
   const app = new RunningApplication(node, spec.name, pid, spec);
   apps.set(spec.name, app);
   node.addStoppable(app);

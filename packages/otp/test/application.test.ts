@@ -1,6 +1,7 @@
 import Transport from 'winston-transport';
 import winston from 'winston';
 import {
+  AlreadyStartedError,
   Application,
   GenServer,
   Node,
@@ -76,6 +77,42 @@ describe('Application', () => {
     await node.stop();
     expect(log).toEqual(['start:a', 'start:b', 'stop:b:shutdown', 'stop:a:shutdown']);
     expect(node.processCount).toBe(0);
+  });
+
+  test('two concurrent starts of one name start one tree; the other rejects with already_started', async () => {
+    const log: string[] = [];
+    const def = recordingWorker(log);
+    const spec = { name: 'twice', supervisor: { children: [GenServer.childSpec('w', def, { id: 'w' })] } };
+    const results = await Promise.allSettled([Application.start(spec), Application.start(spec)]);
+    const started = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(started).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toBeInstanceOf(AlreadyStartedError);
+    expect((rejected[0]!.reason as AlreadyStartedError).code).toBe('already_started');
+    expect(log).toEqual(['start:w']);
+    expect(Application.which()).toEqual(['twice']);
+    // A start after the first has finished names the running tree's pid.
+    const again = await Application.start(spec).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(AlreadyStartedError);
+    expect((again as AlreadyStartedError).pid).toEqual(Application.get('twice')!.pid);
+  });
+
+  test('a start that fails releases the name, so a later start of it succeeds', async () => {
+    let attempts = 0;
+    const failing = async (): Promise<Pid> => {
+      attempts += 1;
+      throw new Error('no tree');
+    };
+    const first = Application.start({ name: 'retry', supervisor: failing });
+    const second = Application.start({ name: 'retry', supervisor: failing });
+    await expect(first).rejects.toThrow('no tree');
+    await expect(second).rejects.toBeInstanceOf(AlreadyStartedError);
+    expect(attempts).toBe(1);
+    expect(Application.which()).toEqual([]);
+    const app = await Application.start({ name: 'retry', supervisor: { children: [] } });
+    expect(Application.which()).toEqual(['retry']);
+    await app.stop();
   });
 
   test('an application whose tree gives up is reported as stopped', async () => {
