@@ -87,8 +87,14 @@ export function sendAfter(ms: number, to: Pid | string, message: unknown): Ref {
   return currentNode().sendAfter(ms, to, message);
 }
 
+/** The milliseconds left, or false: fired, cancelled, or set on another scheduler (forwarded there; see cancelTimerAsync). */
 export function cancelTimer(ref: Ref): number | false {
   return currentNode().cancelTimer(ref);
+}
+
+/** Cancels a timer set on any scheduler; resolves with the milliseconds that were left, or false if it had fired. */
+export function cancelTimerAsync(ref: Ref): Promise<number | false> {
+  return currentNode().cancelTimerAsync(ref);
 }
 
 export function makeRef(): Ref {

@@ -94,6 +94,7 @@ export const whereis = m_api.whereis;
 export const registered = m_api.registered;
 export const sendAfter = m_api.sendAfter;
 export const cancelTimer = m_api.cancelTimer;
+export const cancelTimerAsync = m_api.cancelTimerAsync;
 export const makeRef = m_api.makeRef;
 export const awaitExit = m_api.awaitExit;
 export const currentPid = m_api.currentPid;

@@ -658,12 +658,40 @@ export class Node {
     return ref;
   }
 
-  /** erlang:cancel_timer/1: the milliseconds that were left, or false if it already fired (or was cancelled). */
+  /**
+   * erlang:cancel_timer/1: the milliseconds that were left, or false if it already fired (or was
+   * cancelled). A timer set on another scheduler lives there: the cancel is forwarded to it and
+   * this returns false, meaning "not known here" (cancelTimerAsync gives that scheduler's answer).
+   */
   cancelTimer(ref: Ref): number | false {
-    const entry = this.timers.get(ref.id);
+    const k = this.timerScheduler(ref);
+    if (k === this.schedulerId) return this.cancelLocalTimer(ref.id);
+    if (k !== undefined) void this.peer!.cancelTimer(k, ref.id);
+    return false;
+  }
+
+  /** erlang:cancel_timer/2 with {async, true}, as a promise: works for a timer set on any scheduler. */
+  cancelTimerAsync(ref: Ref): Promise<number | false> {
+    const k = this.timerScheduler(ref);
+    if (k === this.schedulerId) return Promise.resolve(this.cancelLocalTimer(ref.id));
+    return k === undefined ? Promise.resolve(false) : this.peer!.cancelTimer(k, ref.id);
+  }
+
+  /** The scheduler that owns the timer `ref` names (a ref carries it in its id); undefined if none of this node's. */
+  private timerScheduler(ref: Ref): number | undefined {
+    if (!(ref instanceof Ref)) throw new BadArgError(`cancelTimer: expected a timer ref, got ${String(ref)}`);
+    if (ref.node !== this.id) return undefined;
+    const k = schedulerOf(ref.id);
+    if (k === this.schedulerId) return k;
+    return this.peer !== null && k < this.peer.schedulers ? k : undefined;
+  }
+
+  /** @internal Cancels a timer set on this scheduler, by its ref id. */
+  cancelLocalTimer(id: number): number | false {
+    const entry = this.timers.get(id);
     if (entry === undefined) return false;
     clearTimer(entry.handle);
-    this.forgetTimer(ref.id);
+    this.forgetTimer(id);
     return Math.max(0, Math.round(entry.due - performance.now()));
   }
 

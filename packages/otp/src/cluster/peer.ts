@@ -101,6 +101,7 @@ export class SchedulerPeer {
   private readonly calls = new Map<number, { from: From; scheduler: number }>();
   private readonly watches = new Map<number, { onExit: (reason: ExitReason) => void; target: number }>();
   private readonly requests = new Map<number, { resolve: (outcome: SpawnOutcome) => void; scheduler: number }>();
+  private readonly cancels = new Map<number, { resolve: (left: number | false) => void; scheduler: number }>();
   /** Local processes with remote relations: the ones a scheduler's death concerns. */
   private readonly related = new Set<Process>();
   private stopped = false;
@@ -332,6 +333,23 @@ export class SchedulerPeer {
         w.value(spawn);
       });
       this.seal(k); // a spawn goes out at once, so nothing sent to the new pid can overtake it
+    });
+  }
+
+  /**
+   * Asks scheduler k to cancel its timer `timer` (a ref id); resolves with what cancelTimer answered
+   * there. Records to k keep their order, so whatever this thread sends k afterwards finds it cancelled.
+   */
+  cancelTimer(k: number, timer: number): Promise<number | false> {
+    if (!this.isAlive(k) || this.stopped) return Promise.resolve(false); // its timers died with it
+    const ref = this.node.makeRef().id;
+    return new Promise((resolve) => {
+      this.cancels.set(ref, { resolve, scheduler: k });
+      this.record(k, (w) => {
+        w.op(Op.CancelTimer);
+        w.id(ref);
+        w.id(timer);
+      });
     });
   }
 
@@ -661,6 +679,24 @@ export class SchedulerPeer {
         case Op.SchedulerDown:
           this.schedulerDown(r.u8());
           break;
+        case Op.CancelTimer: {
+          const ref = r.id();
+          const left = node.cancelLocalTimer(r.id());
+          this.record(source, (w) => {
+            w.op(Op.TimerCancelled);
+            w.id(ref);
+            w.value(left);
+          });
+          break;
+        }
+        case Op.TimerCancelled: {
+          const ref = r.id();
+          const left = r.value() as number | false;
+          const pending = this.cancels.get(ref);
+          this.cancels.delete(ref);
+          pending?.resolve(left);
+          break;
+        }
         default:
           throw new OtpError('corrupt_frame', `unknown record ${String(op)} from scheduler ${source}`);
       }
@@ -718,6 +754,12 @@ export class SchedulerPeer {
       if (request.scheduler === k) {
         this.requests.delete(ref);
         request.resolve({ error: { code: 'scheduler_down', message: `scheduler ${k} went down`, reason } });
+      }
+    }
+    for (const [ref, cancel] of this.cancels) {
+      if (cancel.scheduler === k) {
+        this.cancels.delete(ref);
+        cancel.resolve(false);
       }
     }
     for (const [ref, watch] of this.watches) {
@@ -780,6 +822,9 @@ export class SchedulerPeer {
   async shutdown(): Promise<void> {
     this.flush();
     this.stopped = true;
+    // No answer can arrive now: a pending cancel resolves as "not known here".
+    for (const cancel of this.cancels.values()) cancel.resolve(false);
+    this.cancels.clear();
     await this.loop;
   }
 }

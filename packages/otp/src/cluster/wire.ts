@@ -33,6 +33,10 @@ export const enum Op {
   Named = 13,
   /** scheduler u8 */
   SchedulerDown = 14,
+  /** request ref, timer ref id */
+  CancelTimer = 15,
+  /** request ref, milliseconds left or false */
+  TimerCancelled = 16,
 }
 
 const enum Kind {
