@@ -70,6 +70,7 @@ export {
   UnsupportedProtocolVersionError,
 } from './protocol/errors';
 export type { RequestOptions } from './protocol/peer';
+export { MAX_URI_LENGTH } from './protocol/params';
 export * from './types';
 
 // Server

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   JsonRpcError,
   LATEST_PROTOCOL_VERSION,
+  MAX_URI_LENGTH,
   McpErrorCode,
   RequestCancelledError,
   RequestTimeoutError,
@@ -336,6 +337,26 @@ describe('resources', () => {
     const missing = (await request('resources/read', { uri: 'memo://nothing' })) as Json;
     expect(missing.error).toEqual({ code: McpErrorCode.ResourceNotFound, message: 'Resource not found: memo://nothing', data: { uri: 'memo://nothing' } });
     expect(((await request('resources/read', {})) as Json).error.code).toBe(ErrorCode.InvalidParams);
+  });
+
+  test('URIs longer than MAX_URI_LENGTH are -32602 before any matching; the cap itself is accepted', async () => {
+    const { request } = await readyServer(fixtureDefinition());
+    const long = `users://${'a'.repeat(MAX_URI_LENGTH)}/profile`;
+    const refused = ((await request('resources/read', { uri: long })) as Json).error;
+    expect(refused).toEqual({
+      code: ErrorCode.InvalidParams,
+      message: `uri is longer than ${MAX_URI_LENGTH} characters`,
+      data: { length: long.length, limit: MAX_URI_LENGTH },
+    });
+    for (const method of ['resources/subscribe', 'resources/unsubscribe']) {
+      expect(((await request(method, { uri: long })) as Json).error.code).toBe(ErrorCode.InvalidParams);
+    }
+    const complete = (await request('completion/complete', { ref: { type: 'ref/resource', uri: long }, argument: { name: 'id', value: '' } })) as Json;
+    expect(complete.error.code).toBe(ErrorCode.InvalidParams);
+    const atCap = `users://${'a'.repeat(MAX_URI_LENGTH - 'users:///profile'.length)}/profile`;
+    expect(atCap).toHaveLength(MAX_URI_LENGTH);
+    const read = (await request('resources/read', { uri: atCap })) as Json;
+    expect(JSON.parse(read.result.contents[0].text).id).toHaveLength(MAX_URI_LENGTH - 'users:///profile'.length);
   });
 
   test('subscribe / unsubscribe drive notifications/resources/updated', async () => {

@@ -15,6 +15,23 @@ export function requireString(params: JsonObject, key: string): string {
   return value;
 }
 
+/**
+ * Longest resource URI (in UTF-16 code units) a server accepts in resources/read,
+ * resources/subscribe, resources/unsubscribe and completion/complete; longer ones are
+ * refused before any template matching. Real URIs are far shorter; the cap bounds the work
+ * one request can cause.
+ */
+export const MAX_URI_LENGTH = 65_536;
+
+/** A string param that names a resource URI (or URI template), at most MAX_URI_LENGTH long. */
+export function requireUri(params: JsonObject, key: string): string {
+  const value = requireString(params, key);
+  if (value.length > MAX_URI_LENGTH) {
+    throw new InvalidParamsError(`${key} is longer than ${MAX_URI_LENGTH} characters`, { data: { length: value.length, limit: MAX_URI_LENGTH } });
+  }
+  return value;
+}
+
 export function optionalString(params: JsonObject, key: string): string | undefined {
   const value = params[key];
   if (value === undefined) return undefined;

@@ -5,7 +5,7 @@ import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn
 import { Emitter } from '../protocol/emitter';
 import { CapabilityNotSupportedError, SessionStateError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
-import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString } from '../protocol/params';
+import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString, requireUri } from '../protocol/params';
 import { asError, type IncomingRequest, Peer, type PeerOptions, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
 import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
@@ -284,14 +284,14 @@ export class ServerSession implements ServerSessionHandle {
       }
       case 'resources/read':
         this.require('resources', method);
-        return this.definition.resources.read(requireString(params, 'uri'), ctx);
+        return this.definition.resources.read(requireUri(params, 'uri'), ctx);
       case 'resources/subscribe':
         this.require('resources', method);
-        (this.subscriptions ??= new Set()).add(requireString(params, 'uri'));
+        (this.subscriptions ??= new Set()).add(requireUri(params, 'uri'));
         return {};
       case 'resources/unsubscribe':
         this.require('resources', method);
-        this.subscriptions?.delete(requireString(params, 'uri'));
+        this.subscriptions?.delete(requireUri(params, 'uri'));
         return {};
       case 'prompts/list': {
         this.require('prompts', method);
@@ -348,7 +348,7 @@ export class ServerSession implements ServerSessionHandle {
       return { completion: await this.definition.prompts.complete(requireString(ref, 'name'), name, value, context, ctx) };
     }
     if (ref.type === 'ref/resource') {
-      return { completion: await this.definition.resources.complete(requireString(ref, 'uri'), name, value, context, ctx) };
+      return { completion: await this.definition.resources.complete(requireUri(ref, 'uri'), name, value, context, ctx) };
     }
     throw new InvalidParamsError(`Unknown completion reference type: ${String(ref.type)}`);
   }

@@ -1,40 +1,8 @@
 import { DefinitionError } from '../protocol/errors';
+import { buildMatcher, type Matcher } from './uri-matcher';
+import { type Expression, type Operator, RULES, type UriVariables, type VarSpec } from './uri-template-syntax';
 
-/** Values bound to a template's variables; exploded (`*`) variables take lists. */
-export type UriVariables = { [name: string]: string | string[] };
-
-interface VarSpec {
-  name: string;
-  explode: boolean;
-  prefix: number | undefined;
-}
-
-interface Expression {
-  operator: Operator;
-  vars: VarSpec[];
-}
-
-type Operator = '' | '+' | '#' | '.' | '/' | ';' | '?' | '&';
-
-interface OperatorRules {
-  first: string;
-  separator: string;
-  named: boolean;
-  ifEmpty: string;
-  allowReserved: boolean;
-}
-
-// RFC 6570 appendix A.
-const RULES: Record<Operator, OperatorRules> = {
-  '': { first: '', separator: ',', named: false, ifEmpty: '', allowReserved: false },
-  '+': { first: '', separator: ',', named: false, ifEmpty: '', allowReserved: true },
-  '#': { first: '#', separator: ',', named: false, ifEmpty: '', allowReserved: true },
-  '.': { first: '.', separator: '.', named: false, ifEmpty: '', allowReserved: false },
-  '/': { first: '/', separator: '/', named: false, ifEmpty: '', allowReserved: false },
-  ';': { first: ';', separator: ';', named: true, ifEmpty: '', allowReserved: false },
-  '?': { first: '?', separator: '&', named: true, ifEmpty: '=', allowReserved: false },
-  '&': { first: '&', separator: '&', named: true, ifEmpty: '=', allowReserved: false },
-};
+export type { UriVariables } from './uri-template-syntax';
 
 const VARNAME = /^(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*$/;
 
@@ -59,104 +27,17 @@ export class UriTemplate {
     return this.parts.map((part) => (typeof part === 'string' ? part : expandExpression(part, variables))).join('');
   }
 
-  /** The variables that expand to `uri`, or undefined when it does not fit the template. */
+  /**
+   * The variables that expand to `uri`, or undefined when it does not fit the template.
+   * Runs in time linear in `uri.length`; see uri-matcher.ts for which split wins when a
+   * reserved expression ({+x}, {#x}) could end at several places.
+   */
   match(uri: string): UriVariables | undefined {
-    const matcher = (this.matcher ??= buildMatcher(this.parts));
-    const found = matcher.regex.exec(uri);
-    if (!found) return undefined;
-    const result: UriVariables = {};
-    const groups = found.slice(1);
-    for (const read of matcher.readers) if (!read(groups, result)) return undefined;
-    return result;
+    return (this.matcher ??= buildMatcher(this.parts)).match(uri);
   }
 
   toString(): string {
     return this.template;
-  }
-}
-
-/** Reads one capture group into the result; false when the text cannot be decoded. */
-type GroupReader = (groups: (string | undefined)[], result: UriVariables) => boolean;
-
-interface Matcher {
-  regex: RegExp;
-  readers: GroupReader[];
-}
-
-function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
-  let source = '^';
-  const readers: GroupReader[] = [];
-  const capture = (pattern: string, read: (raw: string | undefined, result: UriVariables) => boolean): void => {
-    const index = readers.length;
-    source += `(${pattern})`;
-    readers.push((groups, result) => read(groups[index], result));
-  };
-
-  for (const part of parts) {
-    if (typeof part === 'string') {
-      source += escapeRegex(part);
-      continue;
-    }
-    const { operator, vars } = part;
-    if (operator === '?' || operator === '&') {
-      // Query parameters: optional and order-independent.
-      capture(`(?:${escapeRegex(operator)}[^#]*)?`, (raw, result) => {
-        const pairs = parseQuery(raw === undefined || raw === '' ? '' : raw.slice(1));
-        if (pairs === undefined) return false;
-        for (const spec of vars) {
-          const values = pairs.filter(([key]) => key === spec.name).map(([, value]) => value);
-          if (values.length > 0) result[spec.name] = spec.explode ? values : (values[0] as string);
-        }
-        return true;
-      });
-      continue;
-    }
-    vars.forEach((spec, index) => {
-      source += escapeRegex(index === 0 ? RULES[operator].first : RULES[operator].separator);
-      const pattern = valuePattern(operator, spec, vars.length > 1);
-      if (operator === ';') {
-        source += escapeRegex(spec.name);
-        capture(`(?:=${pattern})?`, (raw, result) => {
-          const value = decodeValue(raw === undefined || raw === '' ? '' : raw.slice(1));
-          if (value === undefined) return false;
-          result[spec.name] = value;
-          return true;
-        });
-        return;
-      }
-      capture(pattern, (raw, result) => {
-        if (raw === undefined) return false;
-        if (!spec.explode) {
-          const value = decodeValue(raw);
-          if (value === undefined) return false;
-          result[spec.name] = value;
-          return true;
-        }
-        const items = raw.split(RULES[operator].separator).map(decodeValue);
-        if (items.some((item) => item === undefined)) return false;
-        result[spec.name] = items as string[];
-        return true;
-      });
-    });
-  }
-  return { regex: new RegExp(`${source}$`), readers };
-}
-
-function valuePattern(operator: Operator, spec: VarSpec, multi: boolean): string {
-  const stop = multi && !spec.explode ? ',' : '';
-  switch (operator) {
-    case '':
-      return spec.explode ? '[^/?#]*' : '[^/?#,]*';
-    case '+':
-      return `[^?#${stop}]*`;
-    case '#':
-      return stop ? '[^,]*' : '.*';
-    case '.':
-      return spec.explode ? '[^/?#]*' : '[^/?#.]*';
-    case '/':
-      return spec.explode ? '[^?#]*' : '[^/?#]*';
-    default:
-      return '[^;/?#]*';
   }
 }
 
@@ -253,29 +134,4 @@ function encodeValue(value: string, allowReserved: boolean): string {
     }
   }
   return out;
-}
-
-function decodeValue(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseQuery(query: string): [string, string][] | undefined {
-  if (query === '') return [];
-  const pairs: [string, string][] = [];
-  for (const piece of query.split('&')) {
-    const eq = piece.indexOf('=');
-    const key = decodeValue(eq === -1 ? piece : piece.slice(0, eq));
-    const value = decodeValue(eq === -1 ? '' : piece.slice(eq + 1));
-    if (key === undefined || value === undefined) return undefined;
-    pairs.push([key, value]);
-  }
-  return pairs;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
