@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { uriMatchSteps } from '../src/server/uri-matcher';
 import { UriTemplate } from '../src/server/uri-template';
-import { UriTemplate as RegexUriTemplate } from './helpers/regex-uri-template';
+import { RegexUriTemplate } from './helpers/regex-uri-template';
 
 /** Characters the matcher examined while matching `uri`. */
 function stepsFor(template: UriTemplate, uri: string): { steps: number; result: ReturnType<UriTemplate['match']> } {

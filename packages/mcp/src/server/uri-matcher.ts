@@ -199,7 +199,8 @@ function readQuery(vars: readonly VarSpec[], query: string, result: UriVariables
   return true;
 }
 
-function decodeValue(raw: string): string | undefined {
+/** decodeURIComponent, or undefined for malformed escapes. */
+export function decodeValue(raw: string): string | undefined {
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -207,7 +208,8 @@ function decodeValue(raw: string): string | undefined {
   }
 }
 
-function parseQuery(query: string): [string, string][] | undefined {
+/** `a=1&b=2` as decoded pairs, or undefined when an escape is malformed. */
+export function parseQuery(query: string): [string, string][] | undefined {
   if (query === '') return [];
   const pairs: [string, string][] = [];
   for (const piece of query.split('&')) {
