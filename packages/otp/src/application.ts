@@ -62,19 +62,21 @@ export class RunningApplication implements Stoppable {
   }
 }
 
-const registry = new WeakMap<Node, Map<string, RunningApplication>>();
-function applications(node: Node): Map<string, RunningApplication> {
+/** Per node: the running applications, and the names whose start is in flight (reserved before the first await). */
+interface Applications {
+  running: Map<string, RunningApplication>;
+  starting: Set<string>;
+}
+
+const registry = new WeakMap<Node, Applications>();
+function applicationsOf(node: Node): Applications {
   let apps = registry.get(node);
-  if (apps === undefined) registry.set(node, (apps = new Map()));
+  if (apps === undefined) registry.set(node, (apps = { running: new Map(), starting: new Set() }));
   return apps;
 }
 
-/** Names whose start is in flight, per node: reserved before the first await. */
-const startingRegistry = new WeakMap<Node, Set<string>>();
-function starting(node: Node): Set<string> {
-  let names = startingRegistry.get(node);
-  if (names === undefined) startingRegistry.set(node, (names = new Set()));
-  return names;
+function applications(node: Node): Map<string, RunningApplication> {
+  return applicationsOf(node).running;
 }
 
 /**
@@ -85,8 +87,7 @@ function starting(node: Node): Set<string> {
  */
 export async function startApplication(spec: ApplicationSpec): Promise<RunningApplication> {
   const node = currentNode();
-  const apps = applications(node);
-  const pending = starting(node);
+  const { running: apps, starting: pending } = applicationsOf(node);
   if (apps.has(spec.name) || pending.has(spec.name)) {
     throw new AlreadyStartedError(`application ${spec.name}`, apps.get(spec.name)?.pid);
   }
