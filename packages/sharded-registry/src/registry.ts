@@ -6,6 +6,7 @@
  * monitor the holder.
  */
 import { Ets, type Table, type TableHandle } from '@erlmcp/ets';
+import { VersionedCache } from '@erlmcp/shm';
 import {
   CallExitError,
   GenServer,
@@ -23,7 +24,6 @@ import {
   type NameService,
 } from '@erlmcp/otp';
 import { threadId } from 'node:worker_threads';
-import { NameCache } from './name-cache';
 import { coordinator, type ReshardReply } from './coordinator';
 import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
 import {
@@ -80,7 +80,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
   /** The node's schedulers: each shard has a process on every one. */
   private readonly schedulerCount: number;
   private readonly cacheEntries: number;
-  private readonly cache: NameCache<Registration<M>>;
+  private readonly cache: VersionedCache<Registration<M>>;
   /** What this thread has to tell shard processes. */
   private readonly outbox: Outbox;
   private supervisor: Pid | undefined;
@@ -94,7 +94,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
-    this.cache = new NameCache(handle.cacheEntries);
+    this.cache = new VersionedCache(handle.cacheEntries, { versionWords: Array.from({ length: this.maxShards }, (_, s) => versionWord(s)), epochWord: C_EPOCH });
     this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
     const slot = claimSlot(this.ctl, this.maxShards, this.schedulerCount, threadId, (id) => Ets.registry.status(id) === 'dead');
     if (slot < 0) throw new RegistryArgError(`more than ${MAX_SLOTS} live threads attached to registry ${this.name}`);
@@ -250,7 +250,7 @@ export class ShardedRegistry<M = unknown> implements ShardHost {
       const cache = this.cache;
       const at = cache.fresh(name, this.ctl);
       if (at >= 0) {
-        this.counts[this.slot + cache.shardAt(at) * COUNTERS_PER_SHARD]++;
+        this.counts[this.slot + cache.sourceAt(at) * COUNTERS_PER_SHARD]++;
         return cache.valueAt(at);
       }
     }

@@ -33,3 +33,4 @@ export {
   type RingBufferStats,
 } from './ring-buffer';
 export { SELF_THREAD_ID as currentThreadId } from './platform';
+export { VersionedCache, cacheKeyHash, isCacheKey, type CacheKey, type VersionedCacheOptions } from './versioned-cache';
