@@ -18,6 +18,7 @@ import {
   H_KEYPOS,
   H_MAGIC,
   H_MAX_BYTES,
+  H_READ_CACHE,
   H_OWNER_ID,
   H_STRIPES,
   H_TABLE_ID,
@@ -35,6 +36,8 @@ export const WRITE_CONCURRENCY_STRIPES = 16;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 const MIN_MAX_BYTES = 256 * 1024;
 const ARENA_LIMIT = 1 << 30;
+/** readCache's ceiling: keys per thread (a cache of 2^24 keys is a 512 MiB JS array). */
+const MAX_READ_CACHE = 1 << 24;
 
 const named = new Map<string, Table<Tuple>>();
 const byControl = new WeakMap<SharedArrayBuffer, Table<Tuple>>();
@@ -84,6 +87,10 @@ export class Ets {
     }
     const initialBytes = options.initialBytes ?? 64 * 1024;
     if (!Number.isSafeInteger(initialBytes) || initialBytes < 0) throw new BadArgError(`initialBytes must be a non-negative integer, got ${String(initialBytes)}`);
+    const readCache = options.readCache ?? 0;
+    if (!Number.isInteger(readCache) || readCache < 0 || readCache > MAX_READ_CACHE) {
+      throw new BadArgError(`readCache must be an integer in 0..${MAX_READ_CACHE}, got ${String(readCache)}`);
+    }
     if (options.heir !== undefined) ownership.checkHeir(options.heir);
     if (options.named === true) {
       const existing = named.get(name);
@@ -101,6 +108,7 @@ export class Ets {
       (options.named === true ? F_NAMED : 0);
     ctl[H_STRIPES] = stripes;
     ctl[H_MAX_BYTES] = maxBytes;
+    ctl[H_READ_CACHE] = readCache;
     ctl[H_OWNER_ID] = -1;
     ctl[H_TABLE_ID] = ((threadId & 0x7ff) << 20) | (nextId++ & 0xfffff);
     Atomics.store(ctl, H_MAGIC, MAGIC);

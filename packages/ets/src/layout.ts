@@ -44,6 +44,13 @@ export const H_OWNER_SEQ = 9;
 export const H_MAX_BYTES = 11;
 /** Id shared by every thread's view of the table (for names and messages). */
 export const H_TABLE_ID = 12;
+/** Per-thread read cache size (readCache option; 0 = off). */
+export const H_READ_CACHE = 13;
+/**
+ * Bumped when a stripe's sequence wraps past 0 (every 2^31 writes), so that a
+ * read cache entry stamped with (epoch, sequence) can never match a later state.
+ */
+export const H_CACHE_EPOCH = 14;
 export const HEADER_WORDS = 32;
 
 export const F_READ_CONCURRENCY = 1;

@@ -21,6 +21,7 @@ import { HashIndex } from './hash-index';
 import {
   BIG,
   FLAG_MASK,
+  H_CACHE_EPOCH,
   HEADER_WORDS,
   RECORD_HEADER,
   R_HASH,
@@ -84,7 +85,7 @@ export class Stripe {
   }
 
   writeUnlock(): void {
-    this.lock.endWrite();
+    this.endWrite();
     this.lock.writerLock.unlock();
   }
 
@@ -94,8 +95,14 @@ export class Stripe {
     if (this.lock.writerLock.inconsistent) {
       this.lock.beginWrite();
       this.repairIfNeeded();
-      this.lock.endWrite();
+      this.endWrite();
     }
+  }
+
+  /** Ends a write (mutex still held). A sequence back at 0 has wrapped: bump the cache epoch so no cached (epoch, sequence) stamp can match again. */
+  private endWrite(): void {
+    this.lock.endWrite();
+    if (Atomics.load(this.ctl, this.seqIndex) === 0) Atomics.add(this.ctl, H_CACHE_EPOCH, 1);
   }
 
   readUnlock(): void {

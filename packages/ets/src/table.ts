@@ -4,7 +4,8 @@
  * (created here, or rebuilt from a handle with `Ets.attach`).
  */
 import { currentPid, Pid } from '@erlmcp/otp';
-import type { Arena, ThreadRegistry } from '@erlmcp/shm';
+import { isCacheKey, VersionedCache, type Arena, type ThreadRegistry } from '@erlmcp/shm';
+import { canDeepFreeze, deepFreeze } from './deep-freeze';
 import { AccessDeniedError, BadArgError, NoSuchKeyError, TableDeletedError, TableFullError } from './errors';
 import { ANOMALY } from './hash-index';
 import { checkStripe, IntegrityError } from './integrity';
@@ -17,6 +18,7 @@ import {
   F_WRITE_CONCURRENCY,
   FLAG_MASK,
   H_ACCESS,
+  H_CACHE_EPOCH,
   H_DELETED,
   H_FLAGS,
   H_KEYPOS,
@@ -24,6 +26,7 @@ import {
   H_OWNER_ID,
   H_OWNER_NODE,
   H_OWNER_SEQ,
+  H_READ_CACHE,
   H_STRIPES,
   H_TABLE_ID,
   H_TYPE,
@@ -76,6 +79,8 @@ export class Table<T extends Tuple = Tuple> {
   readonly named: boolean;
   readonly readConcurrency: boolean;
   readonly writeConcurrency: boolean;
+  /** Keys whose objects this thread keeps decoded (the readCache option; 0 = off). */
+  readonly readCache: number;
 
   private readonly ctl: Int32Array;
   private readonly mem: TableMemory;
@@ -85,6 +90,8 @@ export class Table<T extends Tuple = Tuple> {
   private readonly bag: boolean;
   private readonly kp: number;
   private readonly codec: TupleCodec;
+  /** This thread's decoded objects by key, each valid while its stripe's sequence is unchanged (null: readCache off). */
+  private readonly cache: VersionedCache<T[]> | null;
 
   /** @internal Use `Ets.new` or `Ets.attach`. */
   constructor(
@@ -118,6 +125,9 @@ export class Table<T extends Tuple = Tuple> {
     };
     this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.typeCode === ORDERED_SET, this.bag, registry, replayer));
     this.codec = new TupleCodec(this.keyPos);
+    this.readCache = ctl[H_READ_CACHE]!;
+    this.cache =
+      this.readCache === 0 ? null : new VersionedCache(this.readCache, { versionWords: this.stripes.map((s) => s.seqIndex), epochWord: H_CACHE_EPOCH });
   }
 
   /** A plain object to post to a worker thread; `Ets.attach(handle)` there gives the same table. */
@@ -192,12 +202,19 @@ export class Table<T extends Tuple = Tuple> {
   /** The objects with this key (at most one for set and ordered_set). */
   lookup(key: unknown): T[] {
     this.checkRead('lookup');
+    const cache = this.cache;
+    if (cache !== null && isCacheKey(key)) {
+      const at = cache.fresh(key, this.ctl);
+      if (at >= 0) return cache.valueAt(at).slice();
+    }
     const codec = this.codec;
     codec.encodeKey(key);
     const stripe = this.stripeOf(codec.h);
+    const ctl = this.ctl;
+    const seqIndex = stripe.seqIndex;
+    // Loaded before the sequence, so that a cache entry is stamped no later than the state it holds.
+    const epoch = cache === null ? 0 : Atomics.load(ctl, H_CACHE_EPOCH);
     if (this.readConcurrency) {
-      const ctl = this.ctl;
-      const seqIndex = stripe.seqIndex;
       for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
         const seq = Atomics.load(ctl, seqIndex);
         if ((seq & 1) !== 0) continue;
@@ -209,16 +226,31 @@ export class Table<T extends Tuple = Tuple> {
           continue;
         }
         if (Atomics.load(ctl, seqIndex) !== seq) continue;
-        if (objects !== null) return objects;
+        if (objects !== null) {
+          if (cache !== null) this.remember(cache, key, objects, stripe, seq, epoch);
+          return objects;
+        }
         if (!this.mem.refresh()) break;
       }
     }
     stripe.readLock();
     try {
-      return this.readObjectsLocked(stripe, key);
+      const objects = this.readObjectsLocked(stripe, key);
+      // No writer runs while we hold the mutex: the sequence is even and stays so.
+      if (cache !== null) this.remember(cache, key, objects, stripe, Atomics.load(ctl, seqIndex), epoch);
+      return objects;
     } finally {
       stripe.readUnlock();
     }
+  }
+
+  /** Caches a key's objects, read while its stripe's sequence was `seq`, if they can be frozen (and then frozen). */
+  private remember(cache: VersionedCache<T[]>, key: unknown, objects: T[], stripe: Stripe, seq: number, epoch: number): void {
+    if (objects.length === 0 || (seq & 1) !== 0 || !isCacheKey(key)) return;
+    for (let i = 0; i < objects.length; i++) if (!canDeepFreeze(objects[i])) return;
+    for (let i = 0; i < objects.length; i++) deepFreeze(objects[i]);
+    // The list is not frozen: it is never handed out (hits return a copy), and V8 slices a frozen array ~20x slower.
+    cache.set(key, objects.slice(), stripe.number, seq, epoch);
   }
 
   /** Element `pos` (1-based) of the object with this key; for bags, of each such object. Throws NoSuchKeyError without a default. */
@@ -235,6 +267,7 @@ export class Table<T extends Tuple = Tuple> {
 
   member(key: unknown): boolean {
     this.checkRead('member');
+    if (this.cache !== null && isCacheKey(key) && this.cache.fresh(key, this.ctl) >= 0) return true;
     this.codec.encodeKey(key);
     const stripe = this.stripeOf(this.codec.h);
     return this.readKey(stripe, () => stripe.index.find(this.codec.h, this.codec.kw.buf, this.codec.kl)) > 0;
@@ -375,6 +408,7 @@ export class Table<T extends Tuple = Tuple> {
       heir: this.hooks.heir(this as unknown as Table<Tuple>),
       readConcurrency: this.readConcurrency,
       writeConcurrency: this.writeConcurrency,
+      readCache: this.readCache,
       stripes: this.stripes.length,
       size,
       memory: control + stats.metadataBytes + stats.liveBytes - slack,

@@ -27,6 +27,15 @@ export interface TableOptions {
   keyPos?: number;
   /** Readers validate against a seqlock instead of taking the stripe's mutex. Default false. */
   readConcurrency?: boolean;
+  /**
+   * Up to this many keys' objects kept decoded, per thread, for lookup,
+   * lookupElement and member: a hit is answered without reading the record
+   * while the key's stripe has not been written since (any write to the
+   * stripe makes its entries stale). Objects from the cache are deep-frozen
+   * and the same object is returned to every caller. Objects holding a Map,
+   * Set, Date, typed array or class instance are not cached. Default 0 (off).
+   */
+  readCache?: number;
   /** 16 lock stripes instead of 1, each with its own index and allocator. Default false. */
   writeConcurrency?: boolean;
   /** Who inherits the table when its owner exits. Default 'none'. */
@@ -61,6 +70,8 @@ export interface TableInfo {
   heir: Pid | 'none';
   readConcurrency: boolean;
   writeConcurrency: boolean;
+  /** The readCache option: keys cached per thread (0 = off). */
+  readCache: number;
   /** Lock stripes (1, or 16 with writeConcurrency). */
   stripes: number;
   /** Objects stored. */

@@ -39,6 +39,8 @@ describe('concurrent insert, delete and lookup', () => {
     ['set, optimistic reads', { readConcurrency: true }],
     ['set, locked reads, 16 stripes', { writeConcurrency: true }],
     ['ordered_set, optimistic reads, 16 stripes', { type: 'ordered_set' as const, readConcurrency: true, writeConcurrency: true }],
+    ['set, optimistic reads, readCache', { readConcurrency: true, readCache: 64 }],
+    ['set, locked reads, 16 stripes, readCache', { writeConcurrency: true, readCache: 64 }],
   ])('never returns torn objects, nor objects after their delete completed (%s)', async (_label, options) => {
     const table = Ets.new('churn', { access: 'public', ...options });
     const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
