@@ -90,8 +90,8 @@ export class Table<T extends Tuple = Tuple> {
   private readonly bag: boolean;
   private readonly kp: number;
   private readonly codec: TupleCodec;
-  /** This thread's decoded objects by key, each valid while its stripe's sequence is unchanged (null: readCache off). */
-  private readonly cache: VersionedCache<T[]> | null;
+  /** This thread's decoded objects by key (a set's object, a bag's list), each valid while its stripe's sequence is unchanged (null: readCache off). */
+  private readonly cache: VersionedCache<T | T[]> | null;
 
   /** @internal Use `Ets.new` or `Ets.attach`. */
   constructor(
@@ -205,7 +205,7 @@ export class Table<T extends Tuple = Tuple> {
     const cache = this.cache;
     if (cache !== null && isCacheKey(key)) {
       const at = cache.fresh(key, this.ctl);
-      if (at >= 0) return cache.valueAt(at).slice();
+      if (at >= 0) return this.bag ? (cache.valueAt(at) as T[]).slice() : [cache.valueAt(at) as T];
     }
     const codec = this.codec;
     codec.encodeKey(key);
@@ -245,12 +245,12 @@ export class Table<T extends Tuple = Tuple> {
   }
 
   /** Caches a key's objects, read while its stripe's sequence was `seq`, if they can be frozen (and then frozen). */
-  private remember(cache: VersionedCache<T[]>, key: unknown, objects: T[], stripe: Stripe, seq: number, epoch: number): void {
+  private remember(cache: VersionedCache<T | T[]>, key: unknown, objects: T[], stripe: Stripe, seq: number, epoch: number): void {
     if (objects.length === 0 || (seq & 1) !== 0 || !isCacheKey(key)) return;
     for (let i = 0; i < objects.length; i++) if (!canDeepFreeze(objects[i])) return;
     for (let i = 0; i < objects.length; i++) deepFreeze(objects[i]);
-    // The list is not frozen: it is never handed out (hits return a copy), and V8 slices a frozen array ~20x slower.
-    cache.set(key, objects.slice(), stripe.number, seq, epoch);
+    // A set's one object, a bag's list (never handed out: hits return a copy; V8 slices a frozen array ~20x slower, so it is not frozen).
+    cache.set(key, this.bag ? objects.slice() : objects[0]!, stripe.number, seq, epoch);
   }
 
   /** Element `pos` (1-based) of the object with this key; for bags, of each such object. Throws NoSuchKeyError without a default. */

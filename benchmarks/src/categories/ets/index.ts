@@ -5,7 +5,8 @@ import * as peer from './peer';
 
 /**
  * @erlmcp/ets against what one would use without it. Each row's baseline is
- * named in packages/ets/README.md: a JS Map for single-thread lookups and
+ * named in packages/ets/README.md: a JS Map for single-thread lookups (ours
+ * with a readCache for `lookup`, without for `lookup_uncached`) and
  * memory, one thread for the two-thread rows, a GenServer asked through
  * postMessage for lookups from a worker.
  */
@@ -15,6 +16,7 @@ export const ets: Category = {
   readme: path.resolve(__dirname, '../../../../packages/ets/README.md'),
   scenarios: [
     { name: 'lookup', unit: 'lookups/s', size: { full: 2_000_000, smoke: 2_000 }, target: 1.0, ours: ours.lookup, peer: peer.mapLookup },
+    { name: 'lookup_uncached', unit: 'lookups/s', size: { full: 2_000_000, smoke: 2_000 }, ours: ours.lookupUncached, peer: peer.mapLookup },
     {
       name: 'lookup_2_threads',
       unit: 'lookups/s',

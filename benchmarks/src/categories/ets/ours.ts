@@ -7,9 +7,12 @@ import { runTogether } from './threads';
 
 type SessionTuple = [string, Session];
 
-/** The table the lookup scenarios read: public, readConcurrency (lock-free, seqlock-validated reads). */
-export function sessionTable(entries: number): Table<SessionTuple> {
-  const table = Ets.new<SessionTuple>('sessions', { access: 'public', readConcurrency: true });
+/**
+ * The table the lookup scenarios read: public, readConcurrency (lock-free,
+ * seqlock-validated reads), and for `lookup` a readCache holding every key.
+ */
+export function sessionTable(entries: number, readCache = 0): Table<SessionTuple> {
+  const table = Ets.new<SessionTuple>('sessions', { access: 'public', readConcurrency: true, readCache });
   for (let n = 0; n < entries; n++) table.insert(['session:' + n, session(n)]);
   return table;
 }
@@ -18,9 +21,19 @@ function entriesFor(size: number): number {
   return Math.min(TABLE_ENTRIES, size);
 }
 
+/** Random lookups from this thread, the cache cold at the start (its fills are timed too). */
 export async function lookup(size: number): Promise<Measurement> {
+  return lookupWith(size, entriesFor(size));
+}
+
+/** The same, without readCache: every lookup decodes the record from shared memory. */
+export async function lookupUncached(size: number): Promise<Measurement> {
+  return lookupWith(size, 0);
+}
+
+async function lookupWith(size: number, readCache: number): Promise<Measurement> {
   const entries = entriesFor(size);
-  const table = sessionTable(entries);
+  const table = sessionTable(entries, readCache);
   const idx = randomIndexes(1 << 16, entries);
   let found = 0;
   const value = await ratePerSecond(size, () => {
