@@ -106,7 +106,11 @@ export function awaitExit(pid: Pid): Promise<ExitReason> {
   return currentNode().awaitExit(pid);
 }
 
-/** The calling process, or undefined outside a process callback's synchronous part (for access checks). */
+/**
+ * The calling process, or undefined outside a process callback's synchronous part
+ * (for access checks). After an await in a callback it is undefined, never another
+ * process: read ctx.self there.
+ */
 export function currentPid(): Pid | undefined {
   return running.process?.self;
 }

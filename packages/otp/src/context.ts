@@ -32,6 +32,13 @@ export interface ProcessContext {
   spawnMonitor(body: ProcessBody | Behaviour | RemoteSpec, options?: SpawnOptions): [Pid, Ref];
   /** erlang:send_after(Time, self(), Msg). */
   sendAfter(ms: number, message: unknown): Ref;
+  /**
+   * erlang:cancel_timer(Ref), as the module-level `cancelTimer`: the ms that were
+   * left, or false (fired, cancelled, or set on another scheduler: see cancelTimerAsync).
+   */
+  cancelTimer(ref: Ref): number | false;
+  /** As the module-level `cancelTimerAsync`: works for a timer set on any scheduler. */
+  cancelTimerAsync(ref: Ref): Promise<number | false>;
 }
 
 /** Erlang's spawn(Fun): the process runs `body` and exits 'normal' when it returns. */

@@ -48,6 +48,8 @@ interface Template {
 class DynamicState {
   /** Keyed by pid id, in start order. */
   readonly children = new Map<number, Child>();
+  /** Children whose restart failed and is being retried (OTP's dynamic_restarts): no pid yet. */
+  restarting = 0;
   readonly intensity: RestartIntensity;
   constructor(
     readonly template: Template,
@@ -108,16 +110,19 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
         await terminate(sup, state, child);
         return reply({ ok: true }, state);
       }
-      case 'which_children':
-        return reply(
-          {
-            ok: [...state.children.values()].map((c): ChildInfo => ({ id: 'undefined', pid: c.pid, type: state.template.type, restart: state.template.restart })),
-          },
-          state,
-        );
+      case 'which_children': {
+        const { type, restart } = state.template;
+        const rows = [...state.children.values()].map((c): ChildInfo => ({ id: 'undefined', pid: c.pid, type, restart }));
+        for (let i = 0; i < state.restarting; i++) rows.push({ id: 'undefined', pid: 'restarting', type, restart });
+        return reply({ ok: rows }, state);
+      }
       case 'count_children': {
-        const n = state.children.size;
-        const counts: ChildCounts = { specs: n, active: n, supervisors: state.template.type === 'supervisor' ? n : 0, workers: state.template.type === 'worker' ? n : 0 };
+        // As supervisor:count_children/1 on simple_one_for_one: one spec (the template);
+        // workers/supervisors count every child, active only those running now.
+        const active = state.children.size;
+        const all = active + state.restarting;
+        const supervisors = state.template.type === 'supervisor' ? all : 0;
+        const counts: ChildCounts = { specs: 1, active, supervisors, workers: all - supervisors };
         return reply({ ok: counts }, state);
       }
     }
@@ -135,6 +140,7 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
       if (restartType === 'temporary' || (restartType === 'transient' && isNormalExit(message.reason))) return noreply(state);
       args = child.args;
     } else if (message instanceof RetryRestart) {
+      state.restarting--;
       args = message.args;
     } else {
       return noreply(state);
@@ -149,6 +155,7 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
       reportRestarted(sup.node, sup.self, 'dynamic', message instanceof ExitMessage ? message.from : undefined, pid, 'restart');
     } catch (error) {
       reportStartError(sup.node, sup.self, 'dynamic', error, 'restart_error');
+      state.restarting++;
       sup.node.deliver(sup, new RetryRestart(args));
     }
     return noreply(state);

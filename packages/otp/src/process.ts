@@ -120,6 +120,14 @@ export class Process implements ProcessContext {
     return this.node.sendAfter(ms, this.self, message);
   }
 
+  cancelTimer(ref: Ref): number | false {
+    return this.node.cancelTimer(ref);
+  }
+
+  cancelTimerAsync(ref: Ref): Promise<number | false> {
+    return this.node.cancelTimerAsync(ref);
+  }
+
   toString(): string {
     return this.self.toString();
   }

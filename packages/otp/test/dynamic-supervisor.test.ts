@@ -1,4 +1,4 @@
-import { DynamicSupervisor, GenServer, MaxChildrenError, awaitExit, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
+import { DynamicSupervisor, GenServer, MaxChildrenError, awaitExit, exit, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
 import { endWith, recordingWorker, startNode } from './helpers';
 
 let node: Node;
@@ -21,7 +21,7 @@ describe('DynamicSupervisor', () => {
     const b = await DynamicSupervisor.startChild(sup, 'bo', 2);
     expect(await GenServer.call(a as Pid, 'whoami')).toEqual({ user: 'ana', room: 1 });
     expect(await GenServer.call(b as Pid, 'whoami')).toEqual({ user: 'bo', room: 2 });
-    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 2, supervisors: 0, workers: 2 });
   });
 
   test('maxChildren is enforced with a typed error, and frees up when a child ends', async () => {
@@ -74,5 +74,51 @@ describe('DynamicSupervisor', () => {
     await DynamicSupervisor.startChild(sup, 'u', 1);
     await expect(DynamicSupervisor.terminateChild(sup, sup)).rejects.toMatchObject({ code: 'not_found' });
     expect((await DynamicSupervisor.countChildren(sup)).active).toBe(1);
+  });
+});
+
+describe('DynamicSupervisor.countChildren (as supervisor:count_children on simple_one_for_one)', () => {
+  test('specs is 1, the template, however many children run; type counts follow the template', async () => {
+    const sup = await DynamicSupervisor.start({ child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) } });
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 0 });
+    for (let i = 0; i < 3; i++) await DynamicSupervisor.startChild(sup, `u${i}`, i);
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 3, supervisors: 0, workers: 3 });
+
+    const outer = await DynamicSupervisor.start({
+      child: { start: () => DynamicSupervisor.startLink({ child: { start: () => GenServer.startLink(session, ['x', 0]) } }), type: 'supervisor' },
+    });
+    await DynamicSupervisor.startChild(outer);
+    await DynamicSupervisor.startChild(outer);
+    expect(await DynamicSupervisor.countChildren(outer)).toEqual({ specs: 1, active: 2, supervisors: 2, workers: 0 });
+  });
+
+  test('a child waiting for a restart counts in workers but not in active', async () => {
+    let failNext = false;
+    const sup = await DynamicSupervisor.start({
+      intensity: 10,
+      child: {
+        start: (user: string, room: number) => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('restart refused once');
+          }
+          return GenServer.startLink(session, [user, room]);
+        },
+      },
+    });
+    const a = (await DynamicSupervisor.startChild(sup, 'a', 1)) as Pid;
+    await DynamicSupervisor.startChild(sup, 'b', 2);
+    failNext = true;
+    // The kill's EXIT reaches the supervisor before this call; the failed restart is
+    // retried from a message queued behind the call, so the call sees it pending.
+    exit(a, 'kill');
+    const during = DynamicSupervisor.countChildren(sup);
+    const rowsDuring = DynamicSupervisor.whichChildren(sup);
+    expect(await during).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 2 });
+    expect((await rowsDuring).map((r) => (r.pid === 'restarting' ? 'restarting' : 'pid'))).toEqual(['pid', 'restarting']);
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 2, supervisors: 0, workers: 2 });
+    const rows = await DynamicSupervisor.whichChildren(sup);
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => r.pid !== 'restarting')).toBe(true);
   });
 });
