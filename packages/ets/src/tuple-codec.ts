@@ -10,7 +10,7 @@
  */
 import { BadArgError } from './errors';
 import { KeyReader, KeyWriter } from './key-codec';
-import { packPrepared, prepareValue } from './value-codec';
+import { packPrepared, prepareElement } from './value-codec';
 import { ValueReader } from './value-reader';
 import { hashKey } from './key-hash';
 
@@ -59,7 +59,7 @@ export class TupleCodec {
     for (let i = 0; i < object.length; i++) {
       if (i === this.kp && !whole) continue;
       const v: unknown = object[i];
-      const p = prepareValue(v, `${what}[${i}]`);
+      const p = prepareElement(v, what, i);
       if (p !== v) (out ??= object.slice())[i] = p;
     }
     return packPrepared(out ?? object);

@@ -126,6 +126,15 @@ export function prepareValue(value: unknown, path: string): unknown {
   }
 }
 
+/** `prepareValue` of element `index` of the tuple `parent`, building its path only if it is needed. */
+export function prepareElement(value: unknown, parent: string, index: number): unknown {
+  // Only an object needs a list of ancestors (fresh: a throw leaves it unpopped).
+  return typeof value === 'object' && value !== null ? prepareObject(value, childPath(parent, index), []) : prepareChild(value, parent, index, NO_ANCESTORS);
+}
+
+/** What a primitive child is passed: prepareChild never reads it for one. */
+const NO_ANCESTORS: object[] = [];
+
 function prepareObject(o: object, path: string, ancestors: object[]): unknown {
   if (ancestors.length >= MAX_DEPTH || ancestors.includes(o)) throw new UnencodableError(path, 'a cyclic or too deeply nested structure');
   if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
@@ -137,7 +146,7 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
     let copy: unknown[] | undefined;
     for (let i = 0; i < o.length; i++) {
       const v: unknown = o[i];
-      const p = prepareChild(v, `${path}[${i}]`, ancestors);
+      const p = prepareChild(v, path, i, ancestors);
       if (p !== v) (copy ??= o.slice())[i] = p;
     }
     if (copy !== undefined) out = copy;
@@ -146,15 +155,15 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
     const flat = new Array<unknown>(o.size * 2);
     let i = 0;
     for (const [k, v] of o as Map<unknown, unknown>) {
-      flat[i++] = prepareChild(k, `${path}<key>`, ancestors);
-      flat[i++] = prepareChild(v, `${path}.get(${String(k)})`, ancestors);
+      flat[i++] = prepareChild(k, path, '<key>', ancestors);
+      flat[i++] = prepareChild(v, path, `.get(${String(k)})`, ancestors);
     }
     out = new BoxedMap(flat);
   } else if (o instanceof Set) {
     const members: unknown[] = [];
     let boxed = false;
     for (const v of o as Set<unknown>) {
-      const p = prepareChild(v, `${path}<member>`, ancestors);
+      const p = prepareChild(v, path, '<member>', ancestors);
       boxed ||= p !== v;
       members.push(p);
     }
@@ -164,7 +173,7 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
     let copy: Record<string, unknown> | undefined;
     for (const k of Object.keys(record)) {
       const v = record[k];
-      const p = prepareChild(v, `${path}.${k}`, ancestors);
+      const p = prepareChild(v, path, `.${k}`, ancestors);
       if (p !== v) (copy ??= ownCopy(record))[k] = p;
     }
     // An Error or an object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
@@ -174,19 +183,28 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
   return out;
 }
 
-function prepareChild(v: unknown, path: string, ancestors: object[]): unknown {
+/**
+ * `prepareValue` of a child at `parent` + `step` (an index or a suffix). The
+ * path is only built for a child that is walked or refused: most children are
+ * primitives, and building a string for each would cost more than the walk.
+ */
+function prepareChild(v: unknown, parent: string, step: number | string, ancestors: object[]): unknown {
   switch (typeof v) {
     case 'number':
       return v === 0 && 1 / v < 0 ? NEGATIVE_ZERO : v;
     case 'function':
-      throw new UnencodableError(path, 'a function');
+      throw new UnencodableError(childPath(parent, step), 'a function');
     case 'symbol':
-      throw new UnencodableError(path, 'a symbol');
+      throw new UnencodableError(childPath(parent, step), 'a symbol');
     case 'object':
-      return v === null ? null : prepareObject(v, path, ancestors);
+      return v === null ? null : prepareObject(v, childPath(parent, step), ancestors);
     default:
       return v;
   }
+}
+
+function childPath(parent: string, step: number | string): string {
+  return typeof step === 'number' ? `${parent}[${step}]` : parent + step;
 }
 
 /** A plain object with the own enumerable properties of `o`. */
