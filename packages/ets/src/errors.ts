@@ -68,12 +68,14 @@ export class TableFullError extends EtsError {
 
 /**
  * A key or object that msgpackr cannot encode faithfully: a function, a
- * symbol, a cyclic structure. Thrown before anything is written.
+ * symbol, a cyclic structure, or an object whose contents it cannot see (a
+ * boxed primitive, WeakMap, WeakSet, WeakRef, Promise, SharedArrayBuffer).
+ * Thrown before anything is written.
  */
 export class UnencodableError extends TypeError {
   readonly code = 'ERR_ETS_UNENCODABLE';
   constructor(path: string, what: string) {
-    super(`cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols or cycles)`);
+    super(`cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols, cycles or opaque objects)`);
     this.name = 'UnencodableError';
   }
 }

@@ -64,7 +64,26 @@ function forget(table: Table<Tuple>): void {
 function register(table: Table<Tuple>): void {
   tables.add(table);
   byControl.set(table.handle().control, table);
-  if (table.named) named.set(table.name, table);
+  claimName(table);
+}
+
+/** The live table registered under `name` in this thread, if any (a deleted one is forgotten). */
+function holderOf(name: string): Table<Tuple> | undefined {
+  const holder = named.get(name);
+  if (holder !== undefined && holder.deleted) {
+    forget(holder);
+    return undefined;
+  }
+  return holder;
+}
+
+/**
+ * Registers a named table's name unless another live table holds it: as in
+ * ETS, where a named_table name is unique per node, a name stays with its
+ * table until that table is deleted.
+ */
+function claimName(table: Table<Tuple>): void {
+  if (table.named && holderOf(table.name) === undefined) named.set(table.name, table);
 }
 
 export class Ets {
@@ -92,10 +111,7 @@ export class Ets {
       throw new BadArgError(`readCache must be an integer in 0..${MAX_READ_CACHE}, got ${String(readCache)}`);
     }
     if (options.heir !== undefined) ownership.checkHeir(options.heir);
-    if (options.named === true) {
-      const existing = named.get(name);
-      if (existing !== undefined && !existing.deleted) throw new TableNameTakenError(name);
-    }
+    if (options.named === true && holderOf(name) !== undefined) throw new TableNameTakenError(name);
     const stripes = options.writeConcurrency === true ? WRITE_CONCURRENCY_STRIPES : 1;
     const control = new SharedArrayBuffer(controlWords(stripes) * 4);
     const ctl = new Int32Array(control);
@@ -121,11 +137,21 @@ export class Ets {
     return table as unknown as Table<T>;
   }
 
-  /** The table behind a handle posted from another thread (the same instance if already attached here). */
+  /**
+   * The table behind a handle posted from another thread (the same instance
+   * if already attached here). A named table takes its name in this thread
+   * (`whereis`) only if no other live table holds it here: names are per
+   * thread, so two threads can each have a table of one name, and attaching
+   * the second never moves the name from the first (whose `Ets.new` would
+   * have been refused). Attaching again once the name is free takes it.
+   */
   static attach<T extends Tuple = Tuple>(handle: TableHandle): Table<T> {
     if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-table') throw new BadArgError('not a table handle');
     const known = byControl.get(handle.control);
-    if (known !== undefined && !known.deleted) return known as unknown as Table<T>;
+    if (known !== undefined && !known.deleted) {
+      claimName(known);
+      return known as unknown as Table<T>;
+    }
     const ctl = new Int32Array(handle.control);
     if (Atomics.load(ctl, H_MAGIC) !== MAGIC) throw new BadArgError('the handle does not hold a table');
     const arena = Arena.attach(handle.arena);
@@ -140,13 +166,7 @@ export class Ets {
 
   /** The named table registered in this thread, or undefined. */
   static whereis<T extends Tuple = Tuple>(name: string): Table<T> | undefined {
-    const table = named.get(name);
-    if (table === undefined) return undefined;
-    if (table.deleted) {
-      forget(table);
-      return undefined;
-    }
-    return table as unknown as Table<T>;
+    return holderOf(name) as unknown as Table<T> | undefined;
   }
 
   /** A table, or the named table with this name (NoSuchTableError if there is none). */

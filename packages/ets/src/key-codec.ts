@@ -23,7 +23,7 @@
  *   + the msgpackr encoding of its canonical form, escaped, + 00
  */
 import { UnencodableError } from './errors';
-import { packCanonical, unpackValue } from './value-codec';
+import { packCanonical, refuseOpaque, unpackValue } from './value-codec';
 
 const T_NULL = 0x10;
 const T_UNDEFINED = 0x11;
@@ -153,6 +153,7 @@ export class KeyWriter {
       this.lossy = true;
       return this.bytes(T_OTHER, packCanonical(o, (k) => this.sortKey(k)));
     }
+    if (Object.getPrototypeOf(o) !== Object.prototype) refuseOpaque(o, 'key');
     this.lossy = true;
     const record = o as Record<string, unknown>;
     this.properties(Object.keys(record).sort(), (k) => record[k], depth);

@@ -8,8 +8,8 @@
  * the list of bindings in a result.
  *
  * A pattern matches an array element by element (same length), a plain object
- * on the properties the pattern names (like an Erlang map pattern), anything
- * else by value (see terms.ts).
+ * or a Map on the properties or string keys the pattern names (like an Erlang
+ * map pattern), anything else by value (see terms.ts).
  *
  * A match spec is a list of clauses `{ head, guards?, result? }` (or ETS's
  * tuple form `[head, guards, [result]]`). Guards are expressions: a variable,
@@ -132,6 +132,13 @@ export function matchPattern(pattern: Pattern, value: unknown, bindings: Binding
   }
   if (isPlainObject(pattern)) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    if (value instanceof Map) {
+      for (const k of Object.keys(pattern)) {
+        const entry = mapEntry(value as Map<unknown, unknown>, k);
+        if (entry === undefined || !matchPattern(pattern[k], entry[1], bindings)) return false;
+      }
+      return true;
+    }
     const record = value as Record<string, unknown>;
     for (const k of Object.keys(pattern)) {
       if (!Object.prototype.hasOwnProperty.call(record, k)) return false;
@@ -157,6 +164,22 @@ function variableNumber(s: symbol): number {
   const n = Number(m[1]);
   VARIABLES.set(s, n);
   return n;
+}
+
+/**
+ * The entry of `map` whose key equals `key` (as terms: an object or array key
+ * by value, as Erlang map keys), or undefined.
+ */
+function mapEntry(map: Map<unknown, unknown>, key: unknown): [unknown, unknown] | undefined {
+  if (map.has(key)) return [key, map.get(key)];
+  if (key === null || typeof key !== 'object') return undefined;
+  for (const entry of map) if (termEquals(entry[0], key)) return entry;
+  return undefined;
+}
+
+/** A map in Erlang's sense: a plain object, or a Map. */
+function isMap(v: unknown): boolean {
+  return isPlainObject(v) || v instanceof Map;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -237,7 +260,7 @@ const OPERATORS: Record<string, Operator> = {
   is_float: ([a]) => typeof a === 'number' && !Number.isInteger(a),
   is_string: ([a]) => typeof a === 'string',
   is_list: ([a]) => Array.isArray(a),
-  is_map: ([a]) => isPlainObject(a),
+  is_map: ([a]) => isMap(a),
   is_boolean: ([a]) => typeof a === 'boolean',
   is_binary: ([a]) => a instanceof Uint8Array,
   '+': ([a, b]) => finite(num(a) + num(b)),
@@ -259,10 +282,16 @@ const OPERATORS: Record<string, Operator> = {
     return a.length;
   },
   map_get: ([k, m]) => {
+    if (m instanceof Map) {
+      const entry = mapEntry(m as Map<unknown, unknown>, k);
+      if (entry === undefined) throw new TypeError('no such key');
+      return entry[1];
+    }
     if (!isPlainObject(m) || typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(m, k)) throw new TypeError('no such key');
     return m[k];
   },
-  is_map_key: ([k, m]) => isPlainObject(m) && typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k),
+  is_map_key: ([k, m]) =>
+    m instanceof Map ? mapEntry(m as Map<unknown, unknown>, k) !== undefined : isPlainObject(m) && typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k),
 };
 
 /** Lazy operators evaluate their arguments only as far as needed. */

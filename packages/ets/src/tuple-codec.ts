@@ -10,7 +10,7 @@
  */
 import { BadArgError } from './errors';
 import { KeyReader, KeyWriter } from './key-codec';
-import { assertEncodable, packValue } from './value-codec';
+import { packPrepared, prepareElement } from './value-codec';
 import { ValueReader } from './value-reader';
 import { hashKey } from './key-hash';
 
@@ -49,11 +49,20 @@ export class TupleCodec {
     if (!Array.isArray(object)) throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
     if (object.length < this.keyPos) throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${this.keyPos}`);
     this.encodeKey(object[this.kp]);
-    for (let i = 0; i < object.length; i++) if (i !== this.kp) assertEncodable(object[i], `${what}[${i}]`);
-    if (this.kw.lossy) return packValue(object);
-    const copy = object.slice();
-    copy[this.kp] = null;
-    return packValue(copy);
+    const whole = this.kw.lossy;
+    let out: unknown[] | undefined;
+    if (!whole) {
+      out = object.slice();
+      out[this.kp] = null;
+    }
+    // A key stored whole goes through prepareValue too, for the Maps and -0 inside it.
+    for (let i = 0; i < object.length; i++) {
+      if (i === this.kp && !whole) continue;
+      const v: unknown = object[i];
+      const p = prepareElement(v, what, i);
+      if (p !== v) (out ??= object.slice())[i] = p;
+    }
+    return packPrepared(out ?? object);
   }
 
   /** `encodeTuple` with copies of the bytes. */

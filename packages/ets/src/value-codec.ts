@@ -3,13 +3,17 @@
  * msgpackr's lossy corners out of a table.
  *
  * msgpackr encodes a function as undefined (silently) and overflows the stack
- * on a cycle; `assertEncodable` walks a value first and refuses both, so a
- * failed insert has written nothing. `moreTypes` makes Set, typed arrays,
+ * on a cycle; `prepareValue` walks a value first and refuses both, and the
+ * objects whose contents msgpackr cannot see (boxed primitives, WeakMap,
+ * WeakSet, WeakRef, Promise, SharedArrayBuffer), so a failed insert has
+ * written nothing. The same walk boxes what msgpack would flatten: a Map
+ * (msgpack maps decode as plain objects with string keys) and -0 (msgpackr
+ * writes integral numbers as integers). `moreTypes` makes Set, typed arrays,
  * RegExp and Error round-trip; records (`useRecords`) stay off because their
  * shared structure dictionary would make encodings depend on what was encoded
  * before.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { addExtension, Packr, Unpackr } from 'msgpackr';
 import { UnencodableError } from './errors';
 
 const OPTIONS = { useRecords: false, moreTypes: true, variableMapSize: true, mapsAsObjects: true } as const;
@@ -18,10 +22,45 @@ const unpackr = new Unpackr(OPTIONS);
 const MAX_DEPTH = 512;
 
 /**
- * msgpack bytes of `value`. The returned view is only valid until the next
- * call (msgpackr reuses its buffer): copy it before encoding anything else.
+ * Extension types of boxed values, written as msgpackr writes its own
+ * one-byte tags: `d4 <type> 00`, then an ordinary value. A Map's value is the
+ * flat list of its keys and values; -0's is nil. Types 0x50-0x57 are
+ * @erlmcp/otp's (msgpackr's extension table is process-wide).
+ */
+export const MAP_EXT = 0x4d;
+export const NEGATIVE_ZERO_EXT = 0x4e;
+
+/** A Map on its way into msgpack: its entries, keys and values alternating. */
+class BoxedMap {
+  constructor(readonly flat: unknown[]) {}
+}
+
+/** -0 on its way into msgpack. */
+class NegativeZero {}
+const NEGATIVE_ZERO = new NegativeZero();
+
+/** The Map of a flat key/value list. RangeError on anything else (the bytes were torn or forged). */
+export function mapFromFlat(flat: unknown): Map<unknown, unknown> {
+  if (!Array.isArray(flat) || flat.length % 2 !== 0) throw new RangeError('msgpack: malformed Map extension');
+  const map = new Map<unknown, unknown>();
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i], flat[i + 1]);
+  return map;
+}
+
+addExtension({ Class: BoxedMap, type: MAP_EXT, write: (m: BoxedMap) => m.flat, read: mapFromFlat });
+addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT, write: () => null, read: () => -0 });
+
+/**
+ * msgpack bytes of `value`, which `prepareValue` checks and boxes first. The
+ * returned view is only valid until the next call (msgpackr reuses its
+ * buffer): copy it before encoding anything else.
  */
 export function packValue(value: unknown): Uint8Array {
+  return packr.pack(prepareValue(value, 'value'));
+}
+
+/** `packValue` of a value `prepareValue` returned. */
+export function packPrepared(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
@@ -54,46 +93,146 @@ function canonical(v: unknown, sortKey: (k: unknown) => string, depth: number): 
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) return v;
   const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o).sort()) out[k] = canonical(o[k], sortKey, depth + 1);
+  for (const k of Object.keys(o).sort()) setOwn(out, k, canonical(o[k], sortKey, depth + 1));
   return out;
 }
 
 /**
- * Throws UnencodableError if `value` holds a function, a symbol or a cycle
- * anywhere msgpackr would look (array elements, own enumerable properties,
- * Map keys and values, Set members).
+ * Throws UnencodableError if `value` holds a function, a symbol, a cycle or
+ * an opaque object anywhere msgpackr would look (array elements, own
+ * enumerable properties, Map keys and values, Set members).
  */
 export function assertEncodable(value: unknown, path: string): void {
-  const t = typeof value;
-  if (t === 'function') throw new UnencodableError(path, 'a function');
-  if (t === 'symbol') throw new UnencodableError(path, 'a symbol');
-  if (t !== 'object' || value === null) return;
-  walk(value as object, path, []);
+  prepareValue(value, path);
 }
 
-function walk(o: object, path: string, ancestors: object[]): void {
+/**
+ * `value` checked as `assertEncodable` does, with every Map and -0 inside it
+ * boxed for `packPrepared`: the value itself (no copy) when it holds neither,
+ * else a copy of the arrays, plain objects and Sets on the way to them.
+ */
+export function prepareValue(value: unknown, path: string): unknown {
+  switch (typeof value) {
+    case 'number':
+      return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+    case 'function':
+      throw new UnencodableError(path, 'a function');
+    case 'symbol':
+      throw new UnencodableError(path, 'a symbol');
+    case 'object':
+      return value === null ? null : prepareObject(value, path, []);
+    default:
+      return value;
+  }
+}
+
+/** `prepareValue` of element `index` of the tuple `parent`, building its path only if it is needed. */
+export function prepareElement(value: unknown, parent: string, index: number): unknown {
+  // Only an object needs a list of ancestors (fresh: a throw leaves it unpopped).
+  return typeof value === 'object' && value !== null ? prepareObject(value, childPath(parent, index), []) : prepareChild(value, parent, index, NO_ANCESTORS);
+}
+
+/** What a primitive child is passed: prepareChild never reads it for one. */
+const NO_ANCESTORS: object[] = [];
+
+function prepareObject(o: object, path: string, ancestors: object[]): unknown {
   if (ancestors.length >= MAX_DEPTH || ancestors.includes(o)) throw new UnencodableError(path, 'a cyclic or too deeply nested structure');
-  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return;
+  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+  const proto = Object.getPrototypeOf(o) as unknown;
+  if (proto !== Object.prototype && proto !== Array.prototype) refuseOpaque(o, path);
   ancestors.push(o);
+  let out: unknown = o;
   if (Array.isArray(o)) {
-    for (let i = 0; i < o.length; i++) check(o[i], `${path}[${i}]`, ancestors);
-  } else if (o instanceof Map) {
-    for (const [k, v] of o) {
-      check(k, `${path}<key>`, ancestors);
-      check(v, `${path}.get(${String(k)})`, ancestors);
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < o.length; i++) {
+      const v: unknown = o[i];
+      const p = prepareChild(v, path, i, ancestors);
+      if (p !== v) (copy ??= o.slice())[i] = p;
     }
+    if (copy !== undefined) out = copy;
+  } else if (o instanceof Map) {
+    // Always boxed, subclasses too (msgpackr would write a subclass as its own properties: none).
+    const flat = new Array<unknown>(o.size * 2);
+    let i = 0;
+    for (const [k, v] of o as Map<unknown, unknown>) {
+      flat[i++] = prepareChild(k, path, '<key>', ancestors);
+      flat[i++] = prepareChild(v, path, `.get(${String(k)})`, ancestors);
+    }
+    out = new BoxedMap(flat);
   } else if (o instanceof Set) {
-    for (const v of o) check(v, `${path}<member>`, ancestors);
+    const members: unknown[] = [];
+    let boxed = false;
+    for (const v of o as Set<unknown>) {
+      const p = prepareChild(v, path, '<member>', ancestors);
+      boxed ||= p !== v;
+      members.push(p);
+    }
+    if (boxed) out = new Set(members);
   } else {
     const record = o as Record<string, unknown>;
-    for (const k of Object.keys(record)) check(record[k], `${path}.${k}`, ancestors);
+    let copy: Record<string, unknown> | undefined;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      const p = prepareChild(v, path, `.${k}`, ancestors);
+      if (p !== v) (copy ??= ownCopy(record))[k] = p;
+    }
+    // An Error or an object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
+    if (copy !== undefined && !(o instanceof Error) && !(proto !== Object.prototype && typeof record.toJSON === 'function')) out = copy;
   }
   ancestors.pop();
+  return out;
 }
 
-function check(v: unknown, path: string, ancestors: object[]): void {
-  const t = typeof v;
-  if (t === 'function') throw new UnencodableError(path, 'a function');
-  if (t === 'symbol') throw new UnencodableError(path, 'a symbol');
-  if (t === 'object' && v !== null) walk(v as object, path, ancestors);
+/**
+ * `prepareValue` of a child at `parent` + `step` (an index or a suffix). The
+ * path is only built for a child that is walked or refused: most children are
+ * primitives, and building a string for each would cost more than the walk.
+ */
+function prepareChild(v: unknown, parent: string, step: number | string, ancestors: object[]): unknown {
+  switch (typeof v) {
+    case 'number':
+      return v === 0 && 1 / v < 0 ? NEGATIVE_ZERO : v;
+    case 'function':
+      throw new UnencodableError(childPath(parent, step), 'a function');
+    case 'symbol':
+      throw new UnencodableError(childPath(parent, step), 'a symbol');
+    case 'object':
+      return v === null ? null : prepareObject(v, childPath(parent, step), ancestors);
+    default:
+      return v;
+  }
+}
+
+function childPath(parent: string, step: number | string): string {
+  return typeof step === 'number' ? `${parent}[${step}]` : parent + step;
+}
+
+/** A plain object with the own enumerable properties of `o`. */
+function ownCopy(o: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) setOwn(copy, k, o[k]);
+  return copy;
+}
+
+/** `o[k] = v`, where a '__proto__' key makes a property instead of setting the prototype. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * Objects that msgpackr would write as their (absent) own properties, losing
+ * what they hold: refused rather than stored as `{}`.
+ */
+export function refuseOpaque(o: object, path: string): void {
+  if (o instanceof Number || o instanceof String || o instanceof Boolean || o instanceof BigInt || o instanceof Symbol) {
+    throw new UnencodableError(path, 'a boxed primitive (store the primitive itself)');
+  }
+  if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef || o instanceof Promise || isShared(o)) {
+    throw new UnencodableError(path, `a ${Object.prototype.toString.call(o).slice(8, -1)} (its contents cannot be copied)`);
+  }
+}
+
+function isShared(o: object): boolean {
+  return Object.prototype.toString.call(o) === '[object SharedArrayBuffer]';
 }

@@ -10,11 +10,11 @@
  *
  * Extension types (Date, Set, typed arrays, RegExp, Error, big bigints) are
  * handed to msgpackr on a private copy of their bytes, so they decode exactly
- * as msgpackr decodes them. The rest follows msgpackr's decoding options used
- * here (`mapsAsObjects`: maps become plain objects with string keys;
- * 64-bit integers become bigints).
+ * as msgpackr decodes them; value-codec's own (a Map, -0) are decoded here.
+ * The rest follows msgpackr's decoding options used here (`mapsAsObjects`:
+ * maps become plain objects with string keys; 64-bit integers become bigints).
  */
-import { unpackValue } from './value-codec';
+import { MAP_EXT, NEGATIVE_ZERO_EXT, mapFromFlat, unpackValue } from './value-codec';
 
 const STRING_CACHE_SIZE = 4096;
 /** Longest string the caches hold (a fixstr's limit). */
@@ -23,6 +23,8 @@ const CACHE_SLOT_WORDS = 8;
 const MAX_SHAPE_KEYS = 16;
 const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
+/** msgpackr's extension type of a Set (`moreTypes`): a marker, then the members as an array. */
+const SET_EXT = 0x73;
 
 export class ValueReader {
   /** @internal The bytes being decoded, the read position and the end (the generated shape decoders read them). */
@@ -129,8 +131,20 @@ export class ValueReader {
         // msgpackr writes undefined as fixext1 type 0, data 0.
         p = this.need(2);
         if (b[p] === 0 && b[p + 1] === 0) return undefined;
-        // Set, Error and RegExp are a one-byte marker followed by an ordinary value.
-        if (b[p] === 0x73 || b[p] === 0x65 || b[p] === 0x78) this.read();
+        // value-codec's boxed Map and -0, and msgpackr's Set: decoded here, so their
+        // members take the fast paths too (and a '__proto__' property stays a property).
+        if (b[p] === MAP_EXT) return mapFromFlat(this.read());
+        if (b[p] === SET_EXT) {
+          const members = this.read();
+          if (!Array.isArray(members)) this.fail();
+          return new Set(members);
+        }
+        if (b[p] === NEGATIVE_ZERO_EXT) {
+          if (this.read() !== null) this.fail();
+          return -0;
+        }
+        // Error and RegExp are a one-byte marker followed by an ordinary value.
+        if (b[p] === 0x65 || b[p] === 0x78) this.read();
         return this.extensionAt(p - 1, this.pos);
       case 0xd5:
         return this.extensionAt(this.pos - 1, this.need(3) + 3);

@@ -7,6 +7,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { compareTerms, termEquals, xxh32 } from '@erlmcp/ets';
 import { KeyReader, KeyWriter, skipKey } from '../src/key-codec';
 import { ValueReader } from '../src/value-reader';
+import { packValue, unpackValue } from '../src/value-codec';
 
 const enc = (k: unknown): Buffer => {
   const w = new KeyWriter();
@@ -261,4 +262,50 @@ describe('ValueReader', () => {
     );
     expect(() => reader.decode(Buffer.from([0xdd, 0x7f, 0xff, 0xff, 0xff, 1]), 0, 6)).toThrow(RangeError);
   });
+
+  it('decodes boxed Maps, -0 and Sets as msgpackr does with value-codec\'s extensions, and rejects forged ones', () => {
+    const reader = new ValueReader();
+    const boxed = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom(-0, 0, 1.5, 'x', null),
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.array(fc.tuple(tie('v'), tie('v')), { maxLength: 3 }).map((e) => new Map(e)),
+        fc.array(tie('v'), { maxLength: 3 }).map((m) => new Set(m)),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(boxed, (v) => {
+        const bytes = Buffer.from(packValue(v));
+        const viaReader = reader.decode(bytes, 0, bytes.length);
+        expect(viaReader).toEqual(unpackValue(bytes));
+        expect(viaReader).toEqual(v);
+      }),
+      { numRuns: 300 },
+    );
+    expect(Object.is(reader.decode(Buffer.from([0xd4, 0x4e, 0, 0xc0]), 0, 4), -0)).toBe(true);
+    for (const forged of [
+      [0xd4, 0x4d, 0, 0xc0], // a Map whose entries are not a list
+      [0xd4, 0x4d, 0, 0x91, 0x01], // an odd number of keys and values
+      [0xd4, 0x4e, 0, 0x01], // -0 with a payload
+      [0xd4, 0x73, 0, 0x01], // a Set whose members are not a list
+    ]) {
+      expect(() => reader.decode(Buffer.from(forged), 0, forged.length)).toThrow(RangeError);
+    }
+  });
 });
+
+describe('key canonical form', () => {
+  it('keeps a property named __proto__ inside a Set or Map key as a property', () => {
+    const withProto = record([['__proto__', 1]]);
+    expect(enc(new Set([withProto]))).not.toEqual(enc(new Set([{}])));
+    expect(enc(new Map([[1, withProto]]))).not.toEqual(enc(new Map([[1, {}]])));
+    expect(enc(new Set([withProto]))).toEqual(enc(new Set([record([['__proto__', 1]])])));
+  });
+});
+
+function record(entries: [string, unknown][]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return o;
+}
