@@ -117,7 +117,13 @@ export { newSessionId, SessionHost, type SessionHostOptions } from './hosting/se
 
 // Streamable HTTP and WebSocket
 export { checkRequest, type SecurityOptions, type SecurityVerdict } from './transport/http/security';
-export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transport/http/streamable-http';
+export {
+  createStreamableHttpHandler,
+  DEFAULT_BODY_TIMEOUT_MS,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from './transport/http/streamable-http';
+export { BodyTimeoutError } from './transport/http/body-deadlines';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './transport/http/listen';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';
