@@ -106,6 +106,12 @@ export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type Validation
 // Transports
 export { LineSplitter, type LineSplitterOptions } from './transport/line-splitter';
 export { type FrameEndpoint, NdjsonTransport, type NdjsonTransportOptions } from './transport/ndjson';
+export {
+  type BackpressureOptions,
+  DEFAULT_MAX_OUTBOUND_BYTES,
+  DEFAULT_OUTBOUND_HIGH_WATER_BYTES,
+  OutboundOverflowError,
+} from './transport/backpressure';
 export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
 export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
 
