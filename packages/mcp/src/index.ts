@@ -112,6 +112,7 @@ export {
   DEFAULT_OUTBOUND_HIGH_WATER_BYTES,
   OutboundOverflowError,
 } from './transport/backpressure';
+export { OVERFLOW_CLOSE_CODE, OVERFLOW_CLOSE_REASON, type WebSocketConnectionState } from './transport/websocket-connection';
 export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
 export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
 

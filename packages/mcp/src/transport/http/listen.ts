@@ -11,7 +11,7 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 127.0.0.1: reachable from this machine only. */
   hostname?: string;
   /** Also accept WebSocket upgrades (subprotocol "mcp") on this server; `true` serves them at /ws. */
-  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes'>;
+  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes' | 'outboundHighWaterBytes' | 'maxOutboundBytes' | 'onError'>;
   /** Used when given a definition rather than a host: options of the host started for it. */
   hostOptions?: SessionHostOptions;
 }
