@@ -106,6 +106,13 @@ export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type Validation
 // Transports
 export { LineSplitter, type LineSplitterOptions } from './transport/line-splitter';
 export { type FrameEndpoint, NdjsonTransport, type NdjsonTransportOptions } from './transport/ndjson';
+export {
+  type BackpressureOptions,
+  DEFAULT_MAX_OUTBOUND_BYTES,
+  DEFAULT_OUTBOUND_HIGH_WATER_BYTES,
+  OutboundOverflowError,
+} from './transport/backpressure';
+export { OVERFLOW_CLOSE_CODE, OVERFLOW_CLOSE_REASON, type WebSocketConnectionState } from './transport/websocket-connection';
 export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
 export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
 
@@ -117,7 +124,13 @@ export { newSessionId, SessionHost, type SessionHostOptions } from './hosting/se
 
 // Streamable HTTP and WebSocket
 export { checkRequest, type SecurityOptions, type SecurityVerdict } from './transport/http/security';
-export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transport/http/streamable-http';
+export {
+  createStreamableHttpHandler,
+  DEFAULT_BODY_TIMEOUT_MS,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from './transport/http/streamable-http';
+export { BodyTimeoutError } from './transport/http/body-deadlines';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './transport/http/listen';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';

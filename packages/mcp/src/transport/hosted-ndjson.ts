@@ -2,6 +2,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import type { Readable, Writable } from 'node:stream';
 import { newSessionId, type SessionHost } from '../hosting/session-host';
 import { FrameChannel, type FrameInput } from './frame-channel';
+import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport, type NdjsonTransportOptions } from './ndjson';
 
 export interface HostedConnection {
@@ -24,9 +25,7 @@ export async function hostNdjson(
   const id = newSessionId();
   const transport = new NdjsonTransport(readable, writable, options);
   const channel = new FrameChannel(
-    (text) => {
-      if (!transport.isClosed) writable.write(`${text}\n`);
-    },
+    (text) => transport.writeLine(text),
     () => transport.close(),
     () => void host.end(id),
   );
@@ -35,7 +34,12 @@ export async function hostNdjson(
   const stopWatching = host.registry.onUnregister((gone) => {
     if (gone === id) transport.close();
   });
-  transport.onClose(stopWatching);
+  transport.onClose(() => {
+    stopWatching();
+    // Closed for leaving too much unread: nobody will read the answers of requests still
+    // running, so end the session now (aborting them) rather than wait for them to finish.
+    if (transport.closeReason !== undefined) void host.end(id);
+  });
   const deliver = (input: FrameInput): boolean => host.deliver(id, input);
   transport.attach({
     receiveText: (text) => void deliver({ kind: 'text', text }),
@@ -48,33 +52,45 @@ export async function hostNdjson(
   return { id, transport };
 }
 
-export interface ListenTcpHostedOptions {
+export interface ListenTcpHostedOptions extends BackpressureOptions {
   /** Default 0: a free port. */
   port?: number;
   /** Default 127.0.0.1. */
   hostname?: string;
   maxLineBytes?: number;
+  /** Reports transport trouble, such as a connection closed for leaving too much unread. */
+  onError?: (error: Error) => void;
 }
 
 export interface HostedTcpServer {
   server: Server;
   address: AddressInfo;
+  /** The open connections, each with its session id and transport. */
+  connections: ReadonlySet<HostedConnection>;
   /** Stops listening and closes every connection (their session processes end). */
   close(): Promise<void>;
 }
 
 /** NDJSON over TCP, each connection a session process in `host` (compare listenTcp, which hosts none). */
 export async function listenTcpHosted(host: SessionHost, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
+  const { port, hostname, ...transportOptions } = options;
   const sockets = new Set<Socket>();
+  const connections = new Set<HostedConnection>();
   // Half-open: a client that ends its side still gets the answers to what it sent.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    hostNdjson(host, socket, socket, { maxLineBytes: options.maxLineBytes }).catch(() => socket.destroy());
+    hostNdjson(host, socket, socket, transportOptions).then(
+      (connection) => {
+        connection.transport.onClose(() => connections.delete(connection));
+        if (!connection.transport.isClosed) connections.add(connection);
+      },
+      () => socket.destroy(),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1', () => {
+    server.listen(port ?? 0, hostname ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -82,6 +98,7 @@ export async function listenTcpHosted(host: SessionHost, options: ListenTcpHoste
   return {
     server,
     address: server.address() as AddressInfo,
+    connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

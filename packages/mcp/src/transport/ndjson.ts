@@ -3,6 +3,7 @@ import { DEFAULT_MAX_FRAME_BYTES, encodePayload } from '../jsonrpc/codec';
 import type { JsonRpcError } from '../jsonrpc/errors';
 import type { JsonRpcPayload } from '../jsonrpc/types';
 import { ConnectionClosedError } from '../protocol/errors';
+import { type BackpressureLimits, backpressureLimits, type BackpressureOptions, OutboundOverflowError } from './backpressure';
 import { LineSplitter } from './line-splitter';
 
 /** What a transport feeds: both ServerSession and ClientSession are endpoints. */
@@ -14,7 +15,7 @@ export interface FrameEndpoint {
   close(): void;
 }
 
-export interface NdjsonTransportOptions {
+export interface NdjsonTransportOptions extends BackpressureOptions {
   /** Defaults to the codec's frame limit. */
   maxLineBytes?: number;
   /** End the writable side on close (false for process.stdout, which outlives the session). */
@@ -25,11 +26,23 @@ export interface NdjsonTransportOptions {
 /**
  * Newline-delimited JSON over a pair of Node streams: stdio pipes, a TCP socket, anything.
  * `send` is what a session is given; `attach` starts delivering lines to the session.
+ *
+ * Backpressure: when more than `outboundHighWaterBytes` wait unread in the writable, the
+ * transport stops reading (lines already split from the last chunk wait, in order) until
+ * the writable drains; past `maxOutboundBytes` it closes, with an {@link OutboundOverflowError}
+ * as its `closeReason` and through `onError`.
  */
 export class NdjsonTransport {
   private endpoint: FrameEndpoint | undefined;
   private closed = false;
   private ending = false;
+  /** End of input seen while lines still waited for the writable to drain. */
+  private endDeferred = false;
+  private paused = false;
+  /** Lines (or oversize-line errors) read but held back while paused; made when first needed. */
+  private held: (string | JsonRpcError)[] | undefined;
+  private reason: Error | undefined;
+  private readonly limits: BackpressureLimits;
   private readonly splitter: LineSplitter;
   private readonly closeListeners = new Set<() => void>();
   private readonly detach: () => void;
@@ -39,10 +52,17 @@ export class NdjsonTransport {
     private readonly writable: Writable,
     private readonly options: NdjsonTransportOptions = {},
   ) {
+    this.limits = backpressureLimits(options);
     this.splitter = new LineSplitter({
       maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      onLine: (line) => this.endpoint?.receiveText(line),
-      onOversize: (error) => this.endpoint?.receiveFrameError(error),
+      onLine: (line) => {
+        if (this.paused || this.held !== undefined) this.hold(line);
+        else this.endpoint?.receiveText(line);
+      },
+      onOversize: (error) => {
+        if (this.paused || this.held !== undefined) this.hold(error);
+        else this.endpoint?.receiveFrameError(error);
+      },
     });
     const onData = (chunk: Buffer | string): void => this.splitter.push(chunk);
     // End of input (stdin EOF, a TCP half-close) still lets requests already read be answered.
@@ -50,11 +70,8 @@ export class NdjsonTransport {
       if (this.ending || this.closed) return;
       this.ending = true;
       this.splitter.end();
-      const drained = this.endpoint ? this.endpoint.drain() : Promise.resolve();
-      drained.then(
-        () => this.close(),
-        () => this.close(),
-      );
+      if (this.held !== undefined) this.endDeferred = true;
+      else this.finishInput();
     };
     const onGone = (): void => this.close();
     const onError = (error: Error): void => {
@@ -82,15 +99,40 @@ export class NdjsonTransport {
     return this.closed;
   }
 
+  /** Outbound bytes written but not yet taken by the peer (the writable's buffer). */
+  get bufferedBytes(): number {
+    return this.writable.writableLength;
+  }
+
+  /** True while reading is stopped because the peer is not taking what it is sent. */
+  get readingPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Why the transport closed itself (an {@link OutboundOverflowError}); undefined otherwise. */
+  get closeReason(): Error | undefined {
+    return this.reason;
+  }
+
   /** Hand this to a session as its `send`. */
   readonly send = (payload: JsonRpcPayload): void => {
     if (this.closed || this.writable.destroyed || this.writable.writableEnded) throw new ConnectionClosedError();
-    this.writable.write(`${encodePayload(payload)}\n`);
+    this.writeLine(encodePayload(payload));
   };
+
+  /** Writes one encoded message as a line, minding the backpressure limits; a no-op once closed. */
+  writeLine(text: string): void {
+    if (this.closed) return;
+    // write() says true while the buffer is under the stream's high-water mark: the common case.
+    if (this.writable.write(`${text}\n`)) return;
+    const buffered = this.writable.writableLength;
+    if (buffered > this.limits.max) this.overflow(buffered);
+    else if (buffered > this.limits.highWater && !this.paused) this.pauseReading();
+  }
 
   attach(endpoint: FrameEndpoint): void {
     this.endpoint = endpoint;
-    if (!this.closed) this.readable.resume();
+    if (!this.closed && !this.paused) this.readable.resume();
   }
 
   onClose(listener: () => void): () => void {
@@ -108,6 +150,8 @@ export class NdjsonTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.held = undefined;
+    this.writable.off('drain', this.onDrain);
     this.detach();
     // A late EPIPE/ECONNRESET on a stream we are done with must not become an uncaught exception.
     this.readable.on('error', ignore);
@@ -117,6 +161,60 @@ export class NdjsonTransport {
     this.endpoint?.close();
     for (const listener of [...this.closeListeners]) listener();
     this.closeListeners.clear();
+  }
+
+  private finishInput(): void {
+    const drained = this.endpoint ? this.endpoint.drain() : Promise.resolve();
+    drained.then(
+      () => this.close(),
+      () => this.close(),
+    );
+  }
+
+  private hold(item: string | JsonRpcError): void {
+    (this.held ??= []).push(item);
+  }
+
+  private pauseReading(): void {
+    this.paused = true;
+    this.readable.pause();
+    // write() returned false, so the writable emits 'drain' once its buffer is empty.
+    this.writable.once('drain', this.onDrain);
+  }
+
+  private readonly onDrain = (): void => {
+    if (this.closed) return;
+    this.paused = false;
+    // Lines held back go first, in order; any of them may fill the buffer again.
+    const held = this.held;
+    if (held !== undefined) {
+      let next = 0;
+      while (next < held.length && !this.paused && !this.closed) {
+        const item = held[next++];
+        if (typeof item === 'string') this.endpoint?.receiveText(item);
+        else this.endpoint?.receiveFrameError(item);
+      }
+      if (this.closed) return;
+      if (next < held.length) {
+        this.held = held.slice(next);
+        return;
+      }
+      this.held = undefined;
+    }
+    if (this.paused) return;
+    if (this.endDeferred) {
+      this.endDeferred = false;
+      this.finishInput();
+    } else if (this.endpoint !== undefined) this.readable.resume();
+  };
+
+  /** The peer left more than the hard limit unread: give up on it, and free the buffer. */
+  private overflow(buffered: number): void {
+    const error = new OutboundOverflowError(buffered, this.limits.max);
+    this.reason = error;
+    this.options.onError?.(error);
+    this.close();
+    if (this.options.endOnClose ?? true) this.writable.destroy();
   }
 }
 

@@ -3,9 +3,10 @@ import type { Readable, Writable } from 'node:stream';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionOptions } from '../server/session';
+import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport } from './ndjson';
 
-export interface ServeStdioOptions extends Omit<ServerSessionOptions, 'send'> {
+export interface ServeStdioOptions extends Omit<ServerSessionOptions, 'send'>, BackpressureOptions {
   /** Default process.stdin. */
   stdin?: Readable;
   /** Default process.stdout. Logs must go to stderr: stdout carries only messages. */
@@ -23,9 +24,11 @@ export interface StdioServer {
 
 /** Serves one session over stdin/stdout, the MCP stdio transport's server side. */
 export function serveStdio(definition: McpServerDefinition, options: ServeStdioOptions = {}): StdioServer {
-  const { stdin = process.stdin, stdout = process.stdout, maxLineBytes, ...sessionOptions } = options;
+  const { stdin = process.stdin, stdout = process.stdout, maxLineBytes, outboundHighWaterBytes, maxOutboundBytes, ...sessionOptions } = options;
   const transport = new NdjsonTransport(stdin, stdout, {
     maxLineBytes,
+    outboundHighWaterBytes,
+    maxOutboundBytes,
     endOnClose: stdout !== process.stdout,
     onError: sessionOptions.onError,
   });

@@ -2,14 +2,15 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionOptions } from '../server/session';
+import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport } from './ndjson';
 
-export interface ListenTcpOptions extends Omit<ServerSessionOptions, 'send' | 'id'> {
+export interface ListenTcpOptions extends Omit<ServerSessionOptions, 'send' | 'id'>, BackpressureOptions {
   port?: number;
   host?: string;
   maxLineBytes?: number;
   /** Called for each accepted connection's session, before its first message. */
-  onSession?: (session: ServerSession, socket: Socket) => void;
+  onSession?: (session: ServerSession, socket: Socket, transport: NdjsonTransport) => void;
 }
 
 export interface TcpServer {
@@ -22,12 +23,12 @@ export interface TcpServer {
 
 /** NDJSON over TCP: one session per connection. Port 0 picks a free port. */
 export async function listenTcp(definition: McpServerDefinition, options: ListenTcpOptions = {}): Promise<TcpServer> {
-  const { port = 0, host = '127.0.0.1', maxLineBytes, onSession, ...sessionOptions } = options;
+  const { port = 0, host = '127.0.0.1', maxLineBytes, onSession, outboundHighWaterBytes, maxOutboundBytes, ...sessionOptions } = options;
   const sessions = new Set<ServerSession>();
   const transports = new Set<NdjsonTransport>();
   // Half-open: a client that ends its side still gets the answers to what it sent.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const transport = new NdjsonTransport(socket, socket, { maxLineBytes, onError: sessionOptions.onError });
+    const transport = new NdjsonTransport(socket, socket, { maxLineBytes, outboundHighWaterBytes, maxOutboundBytes, onError: sessionOptions.onError });
     const session = definition.createSession({ ...sessionOptions, send: transport.send });
     sessions.add(session);
     transports.add(transport);
@@ -36,7 +37,7 @@ export async function listenTcp(definition: McpServerDefinition, options: Listen
       transports.delete(transport);
       socket.destroy();
     });
-    onSession?.(session, socket);
+    onSession?.(session, socket, transport);
     transport.attach(session);
   });
   await new Promise<void>((resolve, reject) => {

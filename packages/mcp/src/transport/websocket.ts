@@ -4,22 +4,28 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import { DEFAULT_MAX_FRAME_BYTES } from '../jsonrpc/codec';
 import { isCapacityError, newSessionId, type SessionHost } from '../hosting/session-host';
+import { backpressureLimits, type BackpressureOptions } from './backpressure';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import { checkRequest, type SecurityOptions } from './http/security';
+import { WebSocketConnection, type WebSocketConnectionState } from './websocket-connection';
 
 /** The WebSocket subprotocol an MCP connection must ask for. */
 export const MCP_WS_SUBPROTOCOL = 'mcp';
 
-export interface WebSocketOptions extends SecurityOptions {
+export interface WebSocketOptions extends SecurityOptions, BackpressureOptions {
   /** The upgrade path. Default '/ws'. */
   path?: string;
   /** Larger messages close the connection with 1009. Default 4 MiB. */
   maxMessageBytes?: number;
+  /** Reports transport trouble, such as a connection closed for leaving too much unread. */
+  onError?: (error: Error) => void;
 }
 
 export interface WebSocketUpgradeHandler {
   /** Takes an HTTP upgrade; false when its path is not ours (the caller deals with it). */
   (req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** The open connections, with their outbound buffer and backpressure state. */
+  connections(): WebSocketConnectionState[];
   /** Closes every connection it accepted. */
   close(): void;
 }
@@ -35,6 +41,8 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 export function createWebSocketHandler(host: SessionHost, options: WebSocketOptions = {}): WebSocketUpgradeHandler {
   const path = options.path ?? '/ws';
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const limits = backpressureLimits(options);
+  const open = new Map<string, WebSocketConnection>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxMessageBytes,
@@ -52,13 +60,6 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
 
   const accept = async (ws: WebSocket): Promise<void> => {
     const id = newSessionId();
-    const channel = new FrameChannel(
-      (text) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
-      },
-      () => ws.close(1000),
-      () => void host.end(id),
-    );
     // Messages that arrive while the session process starts wait here, in order.
     const early: FrameInput[] = [];
     let started = false;
@@ -66,9 +67,26 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
       if (!started) early.push(message);
       else host.deliver(id, message);
     };
-    // A binary message is read as UTF-8 text, as a text one is.
-    ws.on('message', (data) => input({ kind: 'text', text: data.toString() }));
-    ws.on('close', () => input({ kind: 'closed' }));
+    const connection = new WebSocketConnection(id, ws, limits, input, (error) => {
+      options.onError?.(error);
+      // Nobody will read the answers of requests still running: end the session now.
+      host.end(id);
+    });
+    open.set(id, connection);
+    const channel = new FrameChannel(
+      (text) => connection.send(text),
+      () => ws.close(1000),
+      () => void host.end(id),
+    );
+    // A binary message is read as UTF-8 text, as a text one is. Once closing, nothing more
+    // is answered, so nothing more is read.
+    ws.on('message', (data) => {
+      if (ws.readyState === WebSocket.OPEN) connection.receive({ kind: 'text', text: data.toString() });
+    });
+    ws.on('close', () => {
+      open.delete(id);
+      connection.receive({ kind: 'closed' });
+    });
     ws.on('error', () => ws.terminate());
     try {
       await host.startSession(channel, id);
@@ -98,6 +116,7 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     wss.handleUpgrade(req, socket, head, (ws) => void accept(ws));
     return true;
   }) as WebSocketUpgradeHandler;
+  handler.connections = () => [...open.values()];
   handler.close = () => {
     stopListening();
     for (const client of wss.clients) client.terminate();

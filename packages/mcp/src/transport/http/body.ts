@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { BodyDeadlines } from './body-deadlines';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -9,10 +10,17 @@ export class BodyTooLargeError extends Error {
 
 /**
  * Reads a request body up to `limit` bytes and calls `onBody` with its text, or `onError`
- * (a {@link BodyTooLargeError} as soon as the body is seen to be too large). Callbacks, not
- * a promise: this runs for every POST, and most bodies arrive in one chunk.
+ * (a {@link BodyTooLargeError} as soon as the body is seen to be too large, a
+ * `BodyTimeoutError` when `deadlines` cut it off). Callbacks, not a promise: this runs for
+ * every POST, and most bodies arrive in one chunk.
  */
-export function readBody(req: IncomingMessage, limit: number, onBody: (text: string) => void, onError: (error: Error) => void): void {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  onBody: (text: string) => void,
+  onError: (error: Error) => void,
+  deadlines?: BodyDeadlines,
+): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     onError(new BodyTooLargeError(limit));
@@ -26,6 +34,7 @@ export function readBody(req: IncomingMessage, limit: number, onBody: (text: str
     size += chunk.length;
     if (size > limit) {
       failed = true;
+      deadlines?.unwatch(req);
       req.off('data', onData);
       // Drain what remains so the connection can carry the 413.
       req.resume();
@@ -39,6 +48,7 @@ export function readBody(req: IncomingMessage, limit: number, onBody: (text: str
   // `on`, not `once`: a stream emits each of these at most once, and once() wraps every listener.
   req.on('end', () => {
     if (failed) return;
+    deadlines?.unwatch(req);
     const body = rest !== undefined ? Buffer.concat(rest) : first;
     onBody(body === undefined ? '' : body.toString('utf8'));
   });
@@ -46,6 +56,14 @@ export function readBody(req: IncomingMessage, limit: number, onBody: (text: str
   req.on('error', (error) => {
     if (failed) return;
     failed = true;
+    deadlines?.unwatch(req);
+    onError(error);
+  });
+  // Too slow: stop reading; the caller answers 408 and closes the connection.
+  deadlines?.watch(req, (error) => {
+    if (failed) return;
+    failed = true;
+    req.off('data', onData);
     onError(error);
   });
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SessionHost, type SessionHostOptions } from '../../hosting/session-host';
 import { McpServerDefinition } from '../../server/definition';
 import { createWebSocketHandler, type WebSocketOptions } from '../websocket';
-import { createStreamableHttpHandler, type StreamableHttpOptions } from './streamable-http';
+import { createStreamableHttpHandler, DEFAULT_BODY_TIMEOUT_MS, type StreamableHttpOptions } from './streamable-http';
 
 export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 0: a free port. */
@@ -11,7 +11,7 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 127.0.0.1: reachable from this machine only. */
   hostname?: string;
   /** Also accept WebSocket upgrades (subprotocol "mcp") on this server; `true` serves them at /ws. */
-  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes'>;
+  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes' | 'outboundHighWaterBytes' | 'maxOutboundBytes' | 'onError'>;
   /** Used when given a definition rather than a host: options of the host started for it. */
   hostOptions?: SessionHostOptions;
 }
@@ -45,9 +45,14 @@ export async function listenHttp(target: SessionHost | McpServerDefinition, opti
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
     }
   });
-  // Requests go to session processes; a slow client must not pin sockets forever.
+  // Requests go to session processes; a slow client must not pin sockets forever. The MCP
+  // endpoint times its POST bodies itself (bodyTimeoutMs, answered with a JSON-RPC 408);
+  // node's requestTimeout is the coarse backstop for bodies sent anywhere else (a 404 path,
+  // a GET with a body). It ends when the request has arrived, so it never cuts a response
+  // or an SSE stream short.
   server.headersTimeout = 30_000;
-  server.requestTimeout = 0;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  server.requestTimeout = bodyTimeoutMs > 0 ? server.headersTimeout + bodyTimeoutMs : 0;
   server.on('upgrade', (req, socket, head) => {
     if (ws === undefined || !ws(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

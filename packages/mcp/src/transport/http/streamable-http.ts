@@ -3,6 +3,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../jsonrpc/codec';
 import { isSupportedProtocolVersion } from '../../protocol/versions';
 import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
 import { BodyTooLargeError, readBody } from './body';
+import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
@@ -18,6 +19,13 @@ export interface StreamableHttpOptions extends SecurityOptions {
   retryMs?: number;
   /** SSE events kept per session for Last-Event-ID. Default 256. */
   replayEvents?: number;
+  /**
+   * How long a POST body may take to arrive in full, counted from its headers (ms). A body
+   * still incomplete then gets 408 and its connection is closed, so a client trickling a body
+   * cannot hold a socket for ever. Responses (a tool that runs long) and GET streams are not
+   * limited. Default 30000; 0 turns the limit off.
+   */
+  bodyTimeoutMs?: number;
 }
 
 export interface StreamableHttpHandler {
@@ -31,6 +39,8 @@ export interface StreamableHttpHandler {
 const TRANSPORT_ERROR = -32000;
 const SESSION_NOT_FOUND = -32001;
 const PARSE_ERROR = -32700;
+/** Default of {@link StreamableHttpOptions.bodyTimeoutMs}. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -64,6 +74,8 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
   // if the session ends first, they get 404.
   const waiting = new Map<ServerResponse, string>();
   const check = createRequestCheck(options);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const deadlines = bodyTimeoutMs > 0 ? new BodyDeadlines(bodyTimeoutMs) : undefined;
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
   const stopListening = host.registry.onUnregister((id) => {
@@ -137,8 +149,13 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       },
       (error) => {
         if (error instanceof BodyTooLargeError) writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
+        // Connection: close makes node:http close the socket once the answer is out, and
+        // with it the rest of the body. Nothing reaches a session before its body is whole,
+        // so no answer can have started; if one somehow had, only closing is left.
+        else if (error instanceof BodyTimeoutError && !res.headersSent) writeJsonRpcError(res, 408, TRANSPORT_ERROR, error.message, { Connection: 'close' });
         else res.destroy();
       },
+      deadlines,
     );
   };
 
@@ -184,6 +201,9 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
         return true;
     }
   }) as StreamableHttpHandler;
-  handler.dispose = stopListening;
+  handler.dispose = () => {
+    stopListening();
+    deadlines?.dispose();
+  };
   return handler;
 }
