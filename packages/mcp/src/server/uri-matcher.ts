@@ -1,223 +1,195 @@
-import { type Expression, type Operator, RULES, type UriVariables, type VarSpec } from './uri-template-syntax';
+import { CHAR, CLASS, compile, MATCH, type Program, SAVE, SPLIT } from './uri-matcher-program';
+import type { Expression, UriVariables } from './uri-template-syntax';
 
 /**
- * Matches URIs against a parsed template without backtracking, in time linear in the URI's
- * length (a regex with several `[^?#]*` runs backtracks polynomially, which let one long
- * resources/read URI stall a session).
+ * Matches URIs against a parsed template in time O(URI length × template size), without
+ * backtracking (the regexes this replaced, with several `[^?#]*` runs, backtracked
+ * polynomially and let one long resources/read URI stall a session), yet accepting exactly
+ * the URIs those regexes accepted and binding the same values.
  *
- * The template flattens into literals and captures. First, a pass from the right bounds each
- * literal: the latest place it can start and still leave room for the literals after it
- * (found with lastIndexOf, each search starting below the previous one's hit). Then a pass
- * from the left: literals must appear exactly where the walk has reached, and a capture
- * first finds its run, the characters up to the first one its operator excludes (e.g.
- * `/?#,` for `{x}`, `?#` for `{+x}`), and then:
- * - followed by the template's final literal, it ends where that literal must begin to end
- *   the URI;
- * - followed by another literal, it ends at the LAST occurrence of that literal that starts
- *   within its run and not after the literal's bound (greedy, like the regex's first try).
- *   No other occurrence is retried: `{+a}/{b}.{+c}` does not match `p/q./,.z`, since a
- *   takes `p/q.` and b cannot hold `,` (a backtracking regex would find a=p, b=q);
- * - followed by a capture or by nothing, it takes the whole run (and must reach the end).
- * Optional parts (`{?q}`, `{&q}`, the `=value` of `{;x}`) are taken when their leading
- * character is present. Every step scans a stretch of the URI a bounded number of times, so
- * the cost is O(URI length × template size).
+ * The template is an NFA (uri-matcher-program.ts) simulated as a Pike VM: all threads advance
+ * together one character at a time, kept in the order a backtracking regex would try them.
+ * Two threads at the same instruction and position have the same future, so only the first
+ * (higher priority) one is kept: at most one thread per instruction per character. The first
+ * thread to accept at the end of the URI is the regex's leftmost, greedy split. Values are
+ * decoded after the split is chosen; one that does not decode fails the match, as it did
+ * after the regex matched.
  */
 export interface Matcher {
   match(uri: string): UriVariables | undefined;
 }
 
-type Step =
-  | { kind: 'literal'; text: string }
-  | {
-      kind: 'capture';
-      /** Characters that end the capture's run. */
-      stop: string;
-      /** When set, the capture is optional and present only if the URI continues with this. */
-      lead: string | undefined;
-      read: (raw: string | undefined, result: UriVariables) => boolean;
-    };
+/** A thread's recorded capture positions, newest first; shared between forked threads. */
+interface Saved {
+  slot: number;
+  pos: number;
+  prev: Saved | undefined;
+}
+
+/** One step's threads, in priority order: each a consuming instruction and its captures. */
+class Threads {
+  readonly pc: Int32Array;
+  readonly saved: (Saved | undefined)[];
+  count = 0;
+
+  constructor(size: number) {
+    this.pc = new Int32Array(size);
+    this.saved = new Array<Saved | undefined>(size).fill(undefined);
+  }
+}
 
 let stepCount = 0;
 
-/** Characters examined by all matches so far; for tests asserting the work is linear. */
+/** Instructions visited by all matches so far; for tests asserting the work is linear. */
 export function uriMatchSteps(): number {
   return stepCount;
 }
 
 export function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
-  const steps = flatten(parts);
-  return { match: (uri) => run(steps, uri) };
-}
-
-function run(steps: readonly Step[], uri: string): UriVariables | undefined {
-  const result: UriVariables = {};
-  const length = uri.length;
-  const bounds = literalBounds(steps, uri);
-  if (bounds === undefined) return undefined;
-  let pos = 0;
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i] as Step;
-    if (step.kind === 'literal') {
-      stepCount += step.text.length;
-      if (!uri.startsWith(step.text, pos)) return undefined;
-      pos += step.text.length;
-      continue;
-    }
-    if (step.lead !== undefined) {
-      if (!uri.startsWith(step.lead, pos)) {
-        if (!step.read(undefined, result)) return undefined;
-        continue;
-      }
-      pos += step.lead.length;
-    }
-    let limit = pos;
-    while (limit < length && !step.stop.includes(uri[limit] as string)) limit++;
-    stepCount += limit - pos;
-    const next = steps[i + 1];
-    let end: number;
-    if (next === undefined) {
-      if (limit !== length) return undefined;
-      end = length;
-    } else if (next.kind === 'capture') {
-      end = limit;
-    } else if (i + 2 === steps.length) {
-      end = length - next.text.length;
-      if (end < pos || end > limit) return undefined;
-    } else {
-      const from = Math.min(limit, bounds[i + 1] as number);
-      end = from < pos ? -1 : uri.lastIndexOf(next.text, from);
-      stepCount += Math.max(0, from - pos) + next.text.length;
-      if (end < pos) return undefined;
-    }
-    const raw = uri.slice(pos, end);
-    stepCount += raw.length;
-    if (!step.read(raw, result)) return undefined;
-    pos = end;
-  }
-  return pos === length ? result : undefined;
+  const vm = new PikeVm(compile(parts));
+  return { match: (uri) => vm.match(uri) };
 }
 
 /**
- * For each literal step, the latest index it can start at given only the literals after it
- * (captures may be empty, so they do not move the bound). Undefined when some literal cannot
- * fit at all, which means the URI cannot match.
+ * A program's simulation, with its scratch space allocated once. Not reentrant, which a
+ * synchronous match never needs.
  */
-function literalBounds(steps: readonly Step[], uri: string): number[] | undefined {
-  const bounds: number[] = new Array<number>(steps.length).fill(uri.length);
-  let right = uri.length;
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i] as Step;
-    if (step.kind !== 'literal') continue;
-    const from = right - step.text.length;
-    const found = from < 0 ? -1 : uri.lastIndexOf(step.text, from);
-    stepCount += Math.max(0, right - found) + step.text.length;
-    if (found === -1) return undefined;
-    bounds[i] = found;
-    right = found;
-  }
-  return bounds;
-}
+class PikeVm {
+  private readonly size: number;
+  // Depth-first stack of (instruction, captures): each instruction is visited at most once
+  // per position and pushes at most two successors.
+  private readonly stackPc: Int32Array;
+  private readonly stackSaved: (Saved | undefined)[];
+  /** The position at which each instruction was last visited. */
+  private readonly visited: Int32Array;
+  private current: Threads;
+  private upcoming: Threads;
+  private uri = '';
+  private steps = 0;
 
-function flatten(parts: readonly (string | Expression)[]): Step[] {
-  const steps: Step[] = [];
-  const literal = (text: string): void => {
-    if (text === '') return;
-    const last = steps[steps.length - 1];
-    if (last?.kind === 'literal') last.text += text;
-    else steps.push({ kind: 'literal', text });
-  };
-  for (const part of parts) {
-    if (typeof part === 'string') {
-      literal(part);
-      continue;
-    }
-    const { operator, vars } = part;
-    if (operator === '?' || operator === '&') {
-      // Query parameters: optional and order-independent.
-      steps.push({ kind: 'capture', stop: '#', lead: operator, read: (raw, result) => readQuery(vars, raw ?? '', result) });
-      continue;
-    }
-    vars.forEach((spec, index) => {
-      literal(index === 0 ? RULES[operator].first : RULES[operator].separator);
-      const stop = stopChars(operator, spec, vars.length > 1);
-      if (operator === ';') {
-        literal(spec.name);
-        steps.push({ kind: 'capture', stop, lead: '=', read: (raw, result) => assign(spec.name, raw ?? '', result) });
-        return;
+  constructor(private readonly program: Program) {
+    this.size = program.op.length;
+    this.stackPc = new Int32Array(2 * this.size + 1);
+    this.stackSaved = new Array<Saved | undefined>(2 * this.size + 1);
+    this.visited = new Int32Array(this.size);
+    this.current = new Threads(this.size);
+    this.upcoming = new Threads(this.size);
+  }
+
+  match(uri: string): UriVariables | undefined {
+    const { next, skip } = this.program;
+    const length = uri.length;
+    this.uri = uri;
+    this.steps = 0;
+    this.visited.fill(-1);
+    this.current.count = 0;
+    this.follow(this.current, 0, undefined, 0);
+    for (let pos = 0; pos < length && this.current.count > 0; pos++) {
+      const quiet = quietChars(this.current, skip);
+      if (quiet !== undefined) {
+        // While the next character is one on which every thread stays in its loop, the
+        // threads for it are these same ones.
+        const from = pos;
+        while (pos + 1 < length && !includes(quiet, uri.charCodeAt(pos + 1))) pos++;
+        this.steps += pos - from;
       }
-      steps.push({
-        kind: 'capture',
-        stop,
-        lead: undefined,
-        read: (raw, result) => {
-          if (raw === undefined) return false;
-          if (!spec.explode) return assign(spec.name, raw, result);
-          const items = raw.split(RULES[operator].separator).map(decodeValue);
-          if (items.some((item) => item === undefined)) return false;
-          result[spec.name] = items as string[];
-          return true;
-        },
-      });
-    });
+      const current = this.current;
+      const upcoming = this.upcoming;
+      upcoming.count = 0;
+      for (let t = 0; t < current.count; t++) {
+        this.follow(upcoming, next[current.pc[t] as number] as number, current.saved[t], pos + 1);
+      }
+      this.current = upcoming;
+      this.upcoming = current;
+    }
+    stepCount += this.steps;
+    this.uri = '';
+    // At the end only an accepting thread survives `follow`, and there is one MATCH instruction.
+    if (this.current.count === 0) return undefined;
+    const winner = this.current.saved[0];
+    this.current.saved.fill(undefined);
+    this.upcoming.saved.fill(undefined);
+    return read(this.program, uri, winner);
   }
-  return steps;
+
+  /**
+   * Adds the threads reachable from `start` without consuming, depth first in priority order.
+   * Only those that can take the character at `pos` (or accept, at the end) are kept.
+   */
+  private follow(into: Threads, start: number, from: Saved | undefined, pos: number): void {
+    const { op, arg, next, stop } = this.program;
+    const { stackPc, stackSaved, visited } = this;
+    const char = pos < this.uri.length ? this.uri.charCodeAt(pos) : -1;
+    let steps = 0;
+    let top = 0;
+    stackPc[0] = start;
+    stackSaved[0] = from;
+    while (top >= 0) {
+      const pc = stackPc[top] as number;
+      const saved = stackSaved[top];
+      top--;
+      steps++;
+      if (visited[pc] === pos) continue;
+      visited[pc] = pos;
+      switch (op[pc]) {
+        case CHAR:
+          if (char === arg[pc]) push(into, pc, saved);
+          break;
+        case CLASS:
+          if (char !== -1 && !includes(stop[pc] as string, char)) push(into, pc, saved);
+          break;
+        case SPLIT:
+          stackPc[++top] = arg[pc] as number;
+          stackSaved[top] = saved;
+          stackPc[++top] = next[pc] as number;
+          stackSaved[top] = saved;
+          break;
+        case SAVE: {
+          // Most exits from a run meet a literal that is not there: allocate only if it is.
+          const to = next[pc] as number;
+          if (op[to] === CHAR && arg[to] !== char) break;
+          stackPc[++top] = to;
+          stackSaved[top] = { slot: arg[pc] as number, pos, prev: saved };
+          break;
+        }
+        case MATCH:
+          if (char === -1) push(into, pc, saved);
+          break;
+      }
+    }
+    this.steps += steps;
+  }
 }
 
-/** The characters a variable's value cannot contain, so its run ends at them. */
-function stopChars(operator: Operator, spec: VarSpec, multi: boolean): string {
-  const comma = multi && !spec.explode ? ',' : '';
-  switch (operator) {
-    case '':
-      return spec.explode ? '/?#' : '/?#,';
-    case '+':
-      return `?#${comma}`;
-    case '#':
-      return comma;
-    case '.':
-      return spec.explode ? '/?#' : '/?#.';
-    case '/':
-      return spec.explode ? '?#' : '/?#';
-    default:
-      return ';/?#';
+/** The characters that change anything for `threads`, when all of them are skippable loops. */
+function quietChars(threads: Threads, skip: readonly (string | undefined)[]): string | undefined {
+  let chars = '';
+  for (let t = 0; t < threads.count; t++) {
+    const own = skip[threads.pc[t] as number];
+    if (own === undefined) return undefined;
+    chars += own;
   }
+  return chars;
 }
 
-function assign(name: string, raw: string, result: UriVariables): boolean {
-  const value = decodeValue(raw);
-  if (value === undefined) return false;
-  result[name] = value;
-  return true;
+function push(into: Threads, pc: number, saved: Saved | undefined): void {
+  into.pc[into.count] = pc;
+  into.saved[into.count] = saved;
+  into.count++;
 }
 
-function readQuery(vars: readonly VarSpec[], query: string, result: UriVariables): boolean {
-  const pairs = parseQuery(query);
-  if (pairs === undefined) return false;
-  for (const spec of vars) {
-    const values = pairs.filter(([key]) => key === spec.name).map(([, value]) => value);
-    if (values.length > 0) result[spec.name] = spec.explode ? values : (values[0] as string);
-  }
-  return true;
+function includes(chars: string, code: number): boolean {
+  for (let i = 0; i < chars.length; i++) if (chars.charCodeAt(i) === code) return true;
+  return false;
 }
 
-/** decodeURIComponent, or undefined for malformed escapes. */
-export function decodeValue(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
+/** Decodes the winning thread's captures, in template order. */
+function read(program: Program, uri: string, last: Saved | undefined): UriVariables | undefined {
+  const positions = new Int32Array(program.captures.length * 2).fill(-1);
+  for (let s = last; s !== undefined; s = s.prev) if (positions[s.slot] === -1) positions[s.slot] = s.pos;
+  const result: UriVariables = {};
+  for (const { slot, read: decode } of program.captures) {
+    if (!decode(uri.slice(positions[slot], positions[slot + 1]), result)) return undefined;
   }
-}
-
-/** `a=1&b=2` as decoded pairs, or undefined when an escape is malformed. */
-export function parseQuery(query: string): [string, string][] | undefined {
-  if (query === '') return [];
-  const pairs: [string, string][] = [];
-  for (const piece of query.split('&')) {
-    const eq = piece.indexOf('=');
-    const key = decodeValue(eq === -1 ? piece : piece.slice(0, eq));
-    const value = decodeValue(eq === -1 ? '' : piece.slice(eq + 1));
-    if (key === undefined || value === undefined) return undefined;
-    pairs.push([key, value]);
-  }
-  return pairs;
+  return result;
 }
