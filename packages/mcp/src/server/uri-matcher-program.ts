@@ -2,15 +2,15 @@ import { type Expression, type Operator, RULES, type UriVariables, type VarSpec 
 
 /**
  * A URI template compiled to the instructions of a small NFA, the same automaton as the regex
- * `^lit([^S]*)lit...$` the template used to become, for uri-matcher.ts to simulate.
- * Alternatives are ordered as a backtracking regex tries them (a `*` loop prefers another
- * character, an optional part prefers to be present), so the simulation's winning thread
- * binds what the regex would.
+ * `^lit([^S]*)lit...$` the template used to become, for uri-matcher.ts to run. A SPLIT's
+ * `next` is the alternative a backtracking regex tries first (a `*` loop prefers another
+ * character, an optional part prefers to be present). Every non-consuming edge leads to a
+ * higher instruction index, so the non-consuming steps never loop.
  */
 
-/** Consume one character equal to `arg` (a UTF-16 code unit). */
-export const CHAR = 0;
-/** Consume one character not in `stop`. */
+/** Consume the literal `text`. */
+export const LIT = 0;
+/** Consume one character not in `text`. */
 export const CLASS = 1;
 /** Fork: `next` first, then `arg`. */
 export const SPLIT = 2;
@@ -30,14 +30,20 @@ export interface Program {
   op: Uint8Array;
   arg: Int32Array;
   next: Int32Array;
-  /** The characters a CLASS instruction does not take. */
-  stop: (string | undefined)[];
+  /** A LIT's literal; the characters a CLASS does not take. */
+  text: string[];
+  /** A LIT's first character. */
+  first: Int32Array;
+  /** Whether CLASS `pc` takes ASCII character c: `takes[pc * 128 + c]`. */
+  takes: Uint8Array;
   /**
-   * For a CLASS in a `*` loop whose way out starts with given characters (a literal or the
-   * end): its stop characters and those. Any other character leaves a thread there exactly
-   * where it was, so a step in which every thread is such a loop can be skipped.
+   * ASCII characters that start a LIT after the first instruction or stop a CLASS. On any
+   * other character every LIT past the first fails and every CLASS goes on.
    */
-  skip: (string | undefined)[];
+  special: Uint8Array;
+  /** For each SPLIT, its index among the program's SPLITs; -1 for other instructions. */
+  split: Int32Array;
+  splits: number;
   captures: Capture[];
 }
 
@@ -45,24 +51,27 @@ class Builder {
   readonly op: number[] = [];
   readonly arg: number[] = [];
   readonly next: number[] = [];
-  readonly stop: (string | undefined)[] = [];
+  readonly text: string[] = [];
   readonly captures: Capture[] = [];
 
   get pc(): number {
     return this.op.length;
   }
 
-  emit(op: number, arg = 0, stop?: string): number {
+  emit(op: number, arg = 0, text = ''): number {
     const pc = this.pc;
     this.op.push(op);
     this.arg.push(arg);
     this.next.push(pc + 1);
-    this.stop.push(stop);
+    this.text.push(text);
     return pc;
   }
 
   literal(text: string): void {
-    for (let i = 0; i < text.length; i++) this.emit(CHAR, text.charCodeAt(i));
+    if (text === '') return;
+    // A SPLIT's other branch always lands on a SAVE, so nothing jumps to a LIT's end: join it.
+    if (this.op[this.pc - 1] === LIT) this.text[this.pc - 1] += text;
+    else this.emit(LIT, 0, text);
   }
 
   /** `[^stop]*`, greedy. */
@@ -94,31 +103,32 @@ class Builder {
 
   build(): Program {
     this.emit(MATCH);
+    let splits = 0;
+    const split = Int32Array.from(this.op, (op) => (op === SPLIT ? splits++ : -1));
+    const takes = new Uint8Array(this.pc * 128);
+    const special = new Uint8Array(128);
+    this.op.forEach((op, pc) => {
+      const text = this.text[pc] as string;
+      if (op === LIT && pc > 0 && text.charCodeAt(0) < 128) special[text.charCodeAt(0)] = 1;
+      if (op !== CLASS) return;
+      for (let c = 0; c < 128; c++) {
+        const stops = text.includes(String.fromCharCode(c));
+        takes[pc * 128 + c] = stops ? 0 : 1;
+        if (stops) special[c] = 1;
+      }
+    });
     return {
       op: Uint8Array.from(this.op),
       arg: Int32Array.from(this.arg),
       next: Int32Array.from(this.next),
-      stop: this.stop,
-      skip: this.op.map((op, pc) => (op === CLASS ? this.skipChars(pc) : undefined)),
+      text: this.text,
+      first: Int32Array.from(this.text, (text) => text.charCodeAt(0)),
+      takes,
+      special,
+      split,
+      splits,
       captures: this.captures,
     };
-  }
-
-  /** See Program.skip: the characters on which a loop's thread may do anything but stay. */
-  private skipChars(pc: number): string | undefined {
-    let chars = this.stop[pc] as string;
-    const seen = new Set<number>();
-    const pending = [this.arg[this.next[pc] as number] as number];
-    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
-      if (seen.has(at)) continue;
-      seen.add(at);
-      const op = this.op[at];
-      if (op === CHAR) chars += String.fromCharCode(this.arg[at] as number);
-      else if (op === SAVE) pending.push(this.next[at] as number);
-      else if (op === SPLIT) pending.push(this.next[at] as number, this.arg[at] as number);
-      else if (op === CLASS) return undefined; // another run can start on almost any character
-    }
-    return chars;
   }
 }
 

@@ -1,4 +1,4 @@
-import { CHAR, CLASS, compile, MATCH, type Program, SAVE, SPLIT } from './uri-matcher-program';
+import { CLASS, compile, LIT, MATCH, type Program, SAVE, SPLIT } from './uri-matcher-program';
 import type { Expression, UriVariables } from './uri-template-syntax';
 
 /**
@@ -7,189 +7,173 @@ import type { Expression, UriVariables } from './uri-template-syntax';
  * polynomially and let one long resources/read URI stall a session), yet accepting exactly
  * the URIs those regexes accepted and binding the same values.
  *
- * The template is an NFA (uri-matcher-program.ts) simulated as a Pike VM: all threads advance
- * together one character at a time, kept in the order a backtracking regex would try them.
- * Two threads at the same instruction and position have the same future, so only the first
- * (higher priority) one is kept: at most one thread per instruction per character. The first
- * thread to accept at the end of the URI is the regex's leftmost, greedy split. Values are
- * decoded after the split is chosen; one that does not decode fails the match, as it did
- * after the regex matched.
+ * The template is an NFA (uri-matcher-program.ts). A pass from the end of the URI to its
+ * start finds, at each position, which instructions can still reach acceptance from there;
+ * it keeps, for each SPLIT, whether its preferred branch can. A walk from the start then
+ * takes each SPLIT's preferred branch when it can succeed and the other one otherwise. A
+ * backtracking regex returns the first path, in that same preference order, that succeeds,
+ * so the walk finds its split without ever going back. Values are decoded after the split is
+ * chosen; one that does not decode fails the match, as it did after the regex matched.
  */
 export interface Matcher {
   match(uri: string): UriVariables | undefined;
 }
 
-/** A thread's recorded capture positions, newest first; shared between forked threads. */
-interface Saved {
-  slot: number;
-  pos: number;
-  prev: Saved | undefined;
-}
-
-/** One step's threads, in priority order: each a consuming instruction and its captures. */
-class Threads {
-  readonly pc: Int32Array;
-  readonly saved: (Saved | undefined)[];
-  count = 0;
-
-  constructor(size: number) {
-    this.pc = new Int32Array(size);
-    this.saved = new Array<Saved | undefined>(size).fill(undefined);
-  }
-}
-
 let stepCount = 0;
 
-/** Instructions visited by all matches so far; for tests asserting the work is linear. */
+/** Instructions evaluated by all matches so far; for tests asserting the work is linear. */
 export function uriMatchSteps(): number {
   return stepCount;
 }
 
 export function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
-  const vm = new PikeVm(compile(parts));
-  return { match: (uri) => vm.match(uri) };
+  const program = compile(parts);
+  const { op, text } = program;
+  const size = op.length;
+  // Every path starts with the first instruction and reaches MATCH through the one before it.
+  const prefix = op[0] === LIT ? (text[0] as string) : '';
+  const suffix = size > 2 && op[size - 2] === LIT ? (text[size - 2] as string) : '';
+  // "Can reach acceptance" flags per instruction for the positions a LIT can look ahead to.
+  const depth = Math.max(1, ...text.filter((_, pc) => op[pc] === LIT).map((literal) => literal.length)) + 1;
+  const rows = new Uint8Array(depth * size);
+  return {
+    match(uri) {
+      // Cheap refusals first: most templates a server tries fail on their scheme or host.
+      stepCount += prefix.length + suffix.length;
+      if (!uri.startsWith(prefix) || !uri.endsWith(suffix) || uri.length < prefix.length + suffix.length) return undefined;
+      // Past the prefix, the program goes on from its second instruction.
+      const start = prefix === '' ? 0 : 1;
+      const preferred = viableBranches(program, uri, start, prefix.length, rows, depth);
+      return preferred === undefined ? undefined : walk(program, uri, start, prefix.length, preferred);
+    },
+  };
 }
 
 /**
- * A program's simulation, with its scratch space allocated once. Not reentrant, which a
- * synchronous match never needs.
+ * For each position from `from` on and each SPLIT, whether the SPLIT's preferred branch can
+ * reach acceptance from there: bit k % 8 of byte position × stride + k / 8, for the SPLIT
+ * numbered k. Undefined when instruction `start` cannot reach acceptance from `from`.
  */
-class PikeVm {
-  private readonly size: number;
-  // Depth-first stack of (instruction, captures): each instruction is visited at most once
-  // per position and pushes at most two successors.
-  private readonly stackPc: Int32Array;
-  private readonly stackSaved: (Saved | undefined)[];
-  /** The position at which each instruction was last visited. */
-  private readonly visited: Int32Array;
-  private current: Threads;
-  private upcoming: Threads;
-  private uri = '';
-  private steps = 0;
-
-  constructor(private readonly program: Program) {
-    this.size = program.op.length;
-    this.stackPc = new Int32Array(2 * this.size + 1);
-    this.stackSaved = new Array<Saved | undefined>(2 * this.size + 1);
-    this.visited = new Int32Array(this.size);
-    this.current = new Threads(this.size);
-    this.upcoming = new Threads(this.size);
-  }
-
-  match(uri: string): UriVariables | undefined {
-    const { next, skip } = this.program;
-    const length = uri.length;
-    this.uri = uri;
-    this.steps = 0;
-    this.visited.fill(-1);
-    this.current.count = 0;
-    this.follow(this.current, 0, undefined, 0);
-    for (let pos = 0; pos < length && this.current.count > 0; pos++) {
-      const quiet = quietChars(this.current, skip);
-      if (quiet !== undefined) {
-        // While the next character is one on which every thread stays in its loop, the
-        // threads for it are these same ones.
-        const from = pos;
-        while (pos + 1 < length && !includes(quiet, uri.charCodeAt(pos + 1))) pos++;
-        this.steps += pos - from;
-      }
-      const current = this.current;
-      const upcoming = this.upcoming;
-      upcoming.count = 0;
-      for (let t = 0; t < current.count; t++) {
-        this.follow(upcoming, next[current.pc[t] as number] as number, current.saved[t], pos + 1);
-      }
-      this.current = upcoming;
-      this.upcoming = current;
-    }
-    stepCount += this.steps;
-    this.uri = '';
-    // At the end only an accepting thread survives `follow`, and there is one MATCH instruction.
-    if (this.current.count === 0) return undefined;
-    const winner = this.current.saved[0];
-    this.current.saved.fill(undefined);
-    this.upcoming.saved.fill(undefined);
-    return read(this.program, uri, winner);
-  }
-
-  /**
-   * Adds the threads reachable from `start` without consuming, depth first in priority order.
-   * Only those that can take the character at `pos` (or accept, at the end) are kept.
-   */
-  private follow(into: Threads, start: number, from: Saved | undefined, pos: number): void {
-    const { op, arg, next, stop } = this.program;
-    const { stackPc, stackSaved, visited } = this;
-    const char = pos < this.uri.length ? this.uri.charCodeAt(pos) : -1;
-    let steps = 0;
-    let top = 0;
-    stackPc[0] = start;
-    stackSaved[0] = from;
-    while (top >= 0) {
-      const pc = stackPc[top] as number;
-      const saved = stackSaved[top];
-      top--;
-      steps++;
-      if (visited[pc] === pos) continue;
-      visited[pc] = pos;
+function viableBranches(program: Program, uri: string, start: number, from: number, rows: Uint8Array, depth: number): Uint8Array | undefined {
+  const { op, arg, next, text, first, takes, special, split } = program;
+  const size = op.length;
+  const length = uri.length;
+  const stride = Math.max(1, Math.ceil(program.splits / 8));
+  const preferred = new Uint8Array((length + 1) * stride);
+  // Row (pos % depth) holds position pos; rows past the end stay all 0.
+  rows.fill(0);
+  let dead = 0;
+  for (let pos = length; pos >= from; pos--) {
+    const here = (pos % depth) * size;
+    const later = ((pos + 1) % depth) * size;
+    const char = pos < length ? uri.charCodeAt(pos) : -1;
+    let alive = 0;
+    // Non-consuming edges lead to higher indices, so this row's flags they read are final.
+    // Instructions before `start` cannot be reached.
+    for (let pc = size - 1; pc >= start; pc--) {
+      let ok = 0;
       switch (op[pc]) {
-        case CHAR:
-          if (char === arg[pc]) push(into, pc, saved);
-          break;
-        case CLASS:
-          if (char !== -1 && !includes(stop[pc] as string, char)) push(into, pc, saved);
-          break;
-        case SPLIT:
-          stackPc[++top] = arg[pc] as number;
-          stackSaved[top] = saved;
-          stackPc[++top] = next[pc] as number;
-          stackSaved[top] = saved;
-          break;
-        case SAVE: {
-          // Most exits from a run meet a literal that is not there: allocate only if it is.
-          const to = next[pc] as number;
-          if (op[to] === CHAR && arg[to] !== char) break;
-          stackPc[++top] = to;
-          stackSaved[top] = { slot: arg[pc] as number, pos, prev: saved };
+        case LIT: {
+          if (char !== first[pc]) break;
+          const literal = text[pc] as string;
+          if (literal.length === 1 || uri.startsWith(literal, pos)) {
+            ok = rows[((pos + literal.length) % depth) * size + (next[pc] as number)] as number;
+          }
           break;
         }
-        case MATCH:
-          if (char === -1) push(into, pc, saved);
+        case CLASS:
+          if (char < 128 ? char !== -1 && takes[pc * 128 + char] === 1 : !includes(text[pc] as string, char)) {
+            ok = rows[later + (next[pc] as number)] as number;
+          }
           break;
+        case SPLIT: {
+          const taken = rows[here + (next[pc] as number)] as number;
+          if (taken !== 0) {
+            const k = split[pc] as number;
+            preferred[pos * stride + (k >> 3)] |= 1 << (k & 7);
+          }
+          ok = taken | (rows[here + (arg[pc] as number)] as number);
+          break;
+        }
+        case SAVE:
+          ok = rows[here + (next[pc] as number)] as number;
+          break;
+        default: // MATCH
+          ok = char === -1 ? 1 : 0;
       }
+      rows[here + pc] = ok;
+      alive |= ok;
     }
-    this.steps += steps;
+    stepCount += size;
+    if (pos > from && pos < length && isPlain(special, char) && isPlain(special, uri.charCodeAt(pos - 1)) && sameRow(rows, here, later, start, size)) {
+      // On a plain character a row is the same function of the next row. This one is plain
+      // and equals the next, so it is a fixed point: the rows of the plain characters before
+      // it equal it too. Copy them rather than evaluate them.
+      let to = pos - 1;
+      while (to > from && isPlain(special, uri.charCodeAt(to - 1))) to--;
+      for (let at = pos - 1; at >= to; at--) {
+        for (let b = 0; b < stride; b++) preferred[at * stride + b] = preferred[pos * stride + b] as number;
+        // Only the rows a LIT can still look ahead to are needed.
+        if (at < to + depth) rows.copyWithin((at % depth) * size, here, here + size);
+      }
+      stepCount += pos - to;
+      pos = to;
+    }
+    // Positions from which nothing is reachable, as many as a LIT can jump over, cut off
+    // every earlier one.
+    dead = alive === 0 ? dead + 1 : 0;
+    if (dead >= depth - 1) return undefined;
   }
+  return rows[(from % depth) * size + start] === 1 ? preferred : undefined;
 }
 
-/** The characters that change anything for `threads`, when all of them are skippable loops. */
-function quietChars(threads: Threads, skip: readonly (string | undefined)[]): string | undefined {
-  let chars = '';
-  for (let t = 0; t < threads.count; t++) {
-    const own = skip[threads.pc[t] as number];
-    if (own === undefined) return undefined;
-    chars += own;
+/** Follows the preferred path that succeeds, recording where each capture starts and ends. */
+function walk(program: Program, uri: string, start: number, from: number, preferred: Uint8Array): UriVariables | undefined {
+  const { op, arg, next, text, split } = program;
+  const stride = Math.max(1, Math.ceil(program.splits / 8));
+  const positions = new Int32Array(program.captures.length * 2);
+  let pos = from;
+  let steps = 0;
+  for (let pc = start; op[pc] !== MATCH; steps++) {
+    switch (op[pc]) {
+      case LIT:
+        pos += (text[pc] as string).length;
+        pc = next[pc] as number;
+        break;
+      case CLASS:
+        pos++;
+        pc = next[pc] as number;
+        break;
+      case SPLIT: {
+        const k = split[pc] as number;
+        const taken = ((preferred[pos * stride + (k >> 3)] as number) >> (k & 7)) & 1;
+        pc = taken === 1 ? (next[pc] as number) : (arg[pc] as number);
+        break;
+      }
+      case SAVE:
+        positions[arg[pc] as number] = pos;
+        pc = next[pc] as number;
+        break;
+    }
   }
-  return chars;
+  stepCount += steps;
+  const result: UriVariables = {};
+  for (const { slot, read } of program.captures) {
+    if (!read(uri.slice(positions[slot], positions[slot + 1]), result)) return undefined;
+  }
+  return result;
 }
 
-function push(into: Threads, pc: number, saved: Saved | undefined): void {
-  into.pc[into.count] = pc;
-  into.saved[into.count] = saved;
-  into.count++;
+function isPlain(special: Uint8Array, char: number): boolean {
+  return char < 128 && special[char] === 0;
+}
+
+function sameRow(rows: Uint8Array, a: number, b: number, start: number, size: number): boolean {
+  for (let pc = start; pc < size; pc++) if (rows[a + pc] !== rows[b + pc]) return false;
+  return true;
 }
 
 function includes(chars: string, code: number): boolean {
   for (let i = 0; i < chars.length; i++) if (chars.charCodeAt(i) === code) return true;
   return false;
-}
-
-/** Decodes the winning thread's captures, in template order. */
-function read(program: Program, uri: string, last: Saved | undefined): UriVariables | undefined {
-  const positions = new Int32Array(program.captures.length * 2).fill(-1);
-  for (let s = last; s !== undefined; s = s.prev) if (positions[s.slot] === -1) positions[s.slot] = s.pos;
-  const result: UriVariables = {};
-  for (const { slot, read: decode } of program.captures) {
-    if (!decode(uri.slice(positions[slot], positions[slot + 1]), result)) return undefined;
-  }
-  return result;
 }
