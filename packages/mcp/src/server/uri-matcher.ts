@@ -1,223 +1,179 @@
-import { type Expression, type Operator, RULES, type UriVariables, type VarSpec } from './uri-template-syntax';
+import { CLASS, compile, LIT, MATCH, type Program, SAVE, SPLIT } from './uri-matcher-program';
+import type { Expression, UriVariables } from './uri-template-syntax';
 
 /**
- * Matches URIs against a parsed template without backtracking, in time linear in the URI's
- * length (a regex with several `[^?#]*` runs backtracks polynomially, which let one long
- * resources/read URI stall a session).
+ * Matches URIs against a parsed template in time O(URI length × template size), without
+ * backtracking (the regexes this replaced, with several `[^?#]*` runs, backtracked
+ * polynomially and let one long resources/read URI stall a session), yet accepting exactly
+ * the URIs those regexes accepted and binding the same values.
  *
- * The template flattens into literals and captures. First, a pass from the right bounds each
- * literal: the latest place it can start and still leave room for the literals after it
- * (found with lastIndexOf, each search starting below the previous one's hit). Then a pass
- * from the left: literals must appear exactly where the walk has reached, and a capture
- * first finds its run, the characters up to the first one its operator excludes (e.g.
- * `/?#,` for `{x}`, `?#` for `{+x}`), and then:
- * - followed by the template's final literal, it ends where that literal must begin to end
- *   the URI;
- * - followed by another literal, it ends at the LAST occurrence of that literal that starts
- *   within its run and not after the literal's bound (greedy, like the regex's first try).
- *   No other occurrence is retried: `{+a}/{b}.{+c}` does not match `p/q./,.z`, since a
- *   takes `p/q.` and b cannot hold `,` (a backtracking regex would find a=p, b=q);
- * - followed by a capture or by nothing, it takes the whole run (and must reach the end).
- * Optional parts (`{?q}`, `{&q}`, the `=value` of `{;x}`) are taken when their leading
- * character is present. Every step scans a stretch of the URI a bounded number of times, so
- * the cost is O(URI length × template size).
+ * The template is an NFA (uri-matcher-program.ts). A pass from the end of the URI to its
+ * start finds, at each position, which instructions can still reach acceptance from there;
+ * it keeps, for each SPLIT, whether its preferred branch can. A walk from the start then
+ * takes each SPLIT's preferred branch when it can succeed and the other one otherwise. A
+ * backtracking regex returns the first path, in that same preference order, that succeeds,
+ * so the walk finds its split without ever going back. Values are decoded after the split is
+ * chosen; one that does not decode fails the match, as it did after the regex matched.
  */
 export interface Matcher {
   match(uri: string): UriVariables | undefined;
 }
 
-type Step =
-  | { kind: 'literal'; text: string }
-  | {
-      kind: 'capture';
-      /** Characters that end the capture's run. */
-      stop: string;
-      /** When set, the capture is optional and present only if the URI continues with this. */
-      lead: string | undefined;
-      read: (raw: string | undefined, result: UriVariables) => boolean;
-    };
-
 let stepCount = 0;
 
-/** Characters examined by all matches so far; for tests asserting the work is linear. */
+/** Instructions evaluated by all matches so far; for tests asserting the work is linear. */
 export function uriMatchSteps(): number {
   return stepCount;
 }
 
 export function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
-  const steps = flatten(parts);
-  return { match: (uri) => run(steps, uri) };
-}
-
-function run(steps: readonly Step[], uri: string): UriVariables | undefined {
-  const result: UriVariables = {};
-  const length = uri.length;
-  const bounds = literalBounds(steps, uri);
-  if (bounds === undefined) return undefined;
-  let pos = 0;
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i] as Step;
-    if (step.kind === 'literal') {
-      stepCount += step.text.length;
-      if (!uri.startsWith(step.text, pos)) return undefined;
-      pos += step.text.length;
-      continue;
-    }
-    if (step.lead !== undefined) {
-      if (!uri.startsWith(step.lead, pos)) {
-        if (!step.read(undefined, result)) return undefined;
-        continue;
-      }
-      pos += step.lead.length;
-    }
-    let limit = pos;
-    while (limit < length && !step.stop.includes(uri[limit] as string)) limit++;
-    stepCount += limit - pos;
-    const next = steps[i + 1];
-    let end: number;
-    if (next === undefined) {
-      if (limit !== length) return undefined;
-      end = length;
-    } else if (next.kind === 'capture') {
-      end = limit;
-    } else if (i + 2 === steps.length) {
-      end = length - next.text.length;
-      if (end < pos || end > limit) return undefined;
-    } else {
-      const from = Math.min(limit, bounds[i + 1] as number);
-      end = from < pos ? -1 : uri.lastIndexOf(next.text, from);
-      stepCount += Math.max(0, from - pos) + next.text.length;
-      if (end < pos) return undefined;
-    }
-    const raw = uri.slice(pos, end);
-    stepCount += raw.length;
-    if (!step.read(raw, result)) return undefined;
-    pos = end;
-  }
-  return pos === length ? result : undefined;
+  const program = compile(parts);
+  const { op, text } = program;
+  const size = op.length;
+  // Every path starts with the first instruction and reaches MATCH through the one before it.
+  const prefix = op[0] === LIT ? (text[0] as string) : '';
+  const suffix = size > 2 && op[size - 2] === LIT ? (text[size - 2] as string) : '';
+  // "Can reach acceptance" flags per instruction for the positions a LIT can look ahead to.
+  const depth = Math.max(1, ...text.filter((_, pc) => op[pc] === LIT).map((literal) => literal.length)) + 1;
+  const rows = new Uint8Array(depth * size);
+  return {
+    match(uri) {
+      // Cheap refusals first: most templates a server tries fail on their scheme or host.
+      stepCount += prefix.length + suffix.length;
+      if (!uri.startsWith(prefix) || !uri.endsWith(suffix) || uri.length < prefix.length + suffix.length) return undefined;
+      // Past the prefix, the program goes on from its second instruction.
+      const start = prefix === '' ? 0 : 1;
+      const preferred = viableBranches(program, uri, start, prefix.length, rows, depth);
+      return preferred === undefined ? undefined : walk(program, uri, start, prefix.length, preferred);
+    },
+  };
 }
 
 /**
- * For each literal step, the latest index it can start at given only the literals after it
- * (captures may be empty, so they do not move the bound). Undefined when some literal cannot
- * fit at all, which means the URI cannot match.
+ * For each position from `from` on and each SPLIT, whether the SPLIT's preferred branch can
+ * reach acceptance from there: bit k % 8 of byte position × stride + k / 8, for the SPLIT
+ * numbered k. Undefined when instruction `start` cannot reach acceptance from `from`.
  */
-function literalBounds(steps: readonly Step[], uri: string): number[] | undefined {
-  const bounds: number[] = new Array<number>(steps.length).fill(uri.length);
-  let right = uri.length;
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i] as Step;
-    if (step.kind !== 'literal') continue;
-    const from = right - step.text.length;
-    const found = from < 0 ? -1 : uri.lastIndexOf(step.text, from);
-    stepCount += Math.max(0, right - found) + step.text.length;
-    if (found === -1) return undefined;
-    bounds[i] = found;
-    right = found;
-  }
-  return bounds;
-}
-
-function flatten(parts: readonly (string | Expression)[]): Step[] {
-  const steps: Step[] = [];
-  const literal = (text: string): void => {
-    if (text === '') return;
-    const last = steps[steps.length - 1];
-    if (last?.kind === 'literal') last.text += text;
-    else steps.push({ kind: 'literal', text });
-  };
-  for (const part of parts) {
-    if (typeof part === 'string') {
-      literal(part);
-      continue;
-    }
-    const { operator, vars } = part;
-    if (operator === '?' || operator === '&') {
-      // Query parameters: optional and order-independent.
-      steps.push({ kind: 'capture', stop: '#', lead: operator, read: (raw, result) => readQuery(vars, raw ?? '', result) });
-      continue;
-    }
-    vars.forEach((spec, index) => {
-      literal(index === 0 ? RULES[operator].first : RULES[operator].separator);
-      const stop = stopChars(operator, spec, vars.length > 1);
-      if (operator === ';') {
-        literal(spec.name);
-        steps.push({ kind: 'capture', stop, lead: '=', read: (raw, result) => assign(spec.name, raw ?? '', result) });
-        return;
+function viableBranches(program: Program, uri: string, start: number, from: number, rows: Uint8Array, depth: number): Uint8Array | undefined {
+  const { op, arg, next, text, first, takes, special, split } = program;
+  const size = op.length;
+  const length = uri.length;
+  const stride = Math.max(1, Math.ceil(program.splits / 8));
+  const preferred = new Uint8Array((length + 1) * stride);
+  // Row (pos % depth) holds position pos; rows past the end stay all 0.
+  rows.fill(0);
+  let dead = 0;
+  for (let pos = length; pos >= from; pos--) {
+    const here = (pos % depth) * size;
+    const later = ((pos + 1) % depth) * size;
+    const char = pos < length ? uri.charCodeAt(pos) : -1;
+    let alive = 0;
+    // Non-consuming edges lead to higher indices, so this row's flags they read are final.
+    // Instructions before `start` cannot be reached.
+    for (let pc = size - 1; pc >= start; pc--) {
+      let ok = 0;
+      switch (op[pc]) {
+        case LIT: {
+          if (char !== first[pc]) break;
+          const literal = text[pc] as string;
+          if (literal.length === 1 || uri.startsWith(literal, pos)) {
+            ok = rows[((pos + literal.length) % depth) * size + (next[pc] as number)] as number;
+          }
+          break;
+        }
+        case CLASS:
+          if (char < 128 ? char !== -1 && takes[pc * 128 + char] === 1 : !includes(text[pc] as string, char)) {
+            ok = rows[later + (next[pc] as number)] as number;
+          }
+          break;
+        case SPLIT: {
+          const taken = rows[here + (next[pc] as number)] as number;
+          if (taken !== 0) {
+            const k = split[pc] as number;
+            preferred[pos * stride + (k >> 3)] |= 1 << (k & 7);
+          }
+          ok = taken | (rows[here + (arg[pc] as number)] as number);
+          break;
+        }
+        case SAVE:
+          ok = rows[here + (next[pc] as number)] as number;
+          break;
+        default: // MATCH
+          ok = char === -1 ? 1 : 0;
       }
-      steps.push({
-        kind: 'capture',
-        stop,
-        lead: undefined,
-        read: (raw, result) => {
-          if (raw === undefined) return false;
-          if (!spec.explode) return assign(spec.name, raw, result);
-          const items = raw.split(RULES[operator].separator).map(decodeValue);
-          if (items.some((item) => item === undefined)) return false;
-          result[spec.name] = items as string[];
-          return true;
-        },
-      });
-    });
+      rows[here + pc] = ok;
+      alive |= ok;
+    }
+    stepCount += size;
+    if (pos > from && pos < length && isPlain(special, char) && isPlain(special, uri.charCodeAt(pos - 1)) && sameRow(rows, here, later, start, size)) {
+      // On a plain character a row is the same function of the next row. This one is plain
+      // and equals the next, so it is a fixed point: the rows of the plain characters before
+      // it equal it too. Copy them rather than evaluate them.
+      let to = pos - 1;
+      while (to > from && isPlain(special, uri.charCodeAt(to - 1))) to--;
+      for (let at = pos - 1; at >= to; at--) {
+        for (let b = 0; b < stride; b++) preferred[at * stride + b] = preferred[pos * stride + b] as number;
+        // Only the rows a LIT can still look ahead to are needed.
+        if (at < to + depth) rows.copyWithin((at % depth) * size, here, here + size);
+      }
+      stepCount += pos - to;
+      pos = to;
+    }
+    // Positions from which nothing is reachable, as many as a LIT can jump over, cut off
+    // every earlier one.
+    dead = alive === 0 ? dead + 1 : 0;
+    if (dead >= depth - 1) return undefined;
   }
-  return steps;
+  return rows[(from % depth) * size + start] === 1 ? preferred : undefined;
 }
 
-/** The characters a variable's value cannot contain, so its run ends at them. */
-function stopChars(operator: Operator, spec: VarSpec, multi: boolean): string {
-  const comma = multi && !spec.explode ? ',' : '';
-  switch (operator) {
-    case '':
-      return spec.explode ? '/?#' : '/?#,';
-    case '+':
-      return `?#${comma}`;
-    case '#':
-      return comma;
-    case '.':
-      return spec.explode ? '/?#' : '/?#.';
-    case '/':
-      return spec.explode ? '?#' : '/?#';
-    default:
-      return ';/?#';
+/** Follows the preferred path that succeeds, recording where each capture starts and ends. */
+function walk(program: Program, uri: string, start: number, from: number, preferred: Uint8Array): UriVariables | undefined {
+  const { op, arg, next, text, split } = program;
+  const stride = Math.max(1, Math.ceil(program.splits / 8));
+  const positions = new Int32Array(program.captures.length * 2);
+  let pos = from;
+  let steps = 0;
+  for (let pc = start; op[pc] !== MATCH; steps++) {
+    switch (op[pc]) {
+      case LIT:
+        pos += (text[pc] as string).length;
+        pc = next[pc] as number;
+        break;
+      case CLASS:
+        pos++;
+        pc = next[pc] as number;
+        break;
+      case SPLIT: {
+        const k = split[pc] as number;
+        const taken = ((preferred[pos * stride + (k >> 3)] as number) >> (k & 7)) & 1;
+        pc = taken === 1 ? (next[pc] as number) : (arg[pc] as number);
+        break;
+      }
+      case SAVE:
+        positions[arg[pc] as number] = pos;
+        pc = next[pc] as number;
+        break;
+    }
   }
+  stepCount += steps;
+  const result: UriVariables = {};
+  for (const { slot, read } of program.captures) {
+    if (!read(uri.slice(positions[slot], positions[slot + 1]), result)) return undefined;
+  }
+  return result;
 }
 
-function assign(name: string, raw: string, result: UriVariables): boolean {
-  const value = decodeValue(raw);
-  if (value === undefined) return false;
-  result[name] = value;
+function isPlain(special: Uint8Array, char: number): boolean {
+  return char < 128 && special[char] === 0;
+}
+
+function sameRow(rows: Uint8Array, a: number, b: number, start: number, size: number): boolean {
+  for (let pc = start; pc < size; pc++) if (rows[a + pc] !== rows[b + pc]) return false;
   return true;
 }
 
-function readQuery(vars: readonly VarSpec[], query: string, result: UriVariables): boolean {
-  const pairs = parseQuery(query);
-  if (pairs === undefined) return false;
-  for (const spec of vars) {
-    const values = pairs.filter(([key]) => key === spec.name).map(([, value]) => value);
-    if (values.length > 0) result[spec.name] = spec.explode ? values : (values[0] as string);
-  }
-  return true;
-}
-
-/** decodeURIComponent, or undefined for malformed escapes. */
-export function decodeValue(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `a=1&b=2` as decoded pairs, or undefined when an escape is malformed. */
-export function parseQuery(query: string): [string, string][] | undefined {
-  if (query === '') return [];
-  const pairs: [string, string][] = [];
-  for (const piece of query.split('&')) {
-    const eq = piece.indexOf('=');
-    const key = decodeValue(eq === -1 ? piece : piece.slice(0, eq));
-    const value = decodeValue(eq === -1 ? '' : piece.slice(eq + 1));
-    if (key === undefined || value === undefined) return undefined;
-    pairs.push([key, value]);
-  }
-  return pairs;
+function includes(chars: string, code: number): boolean {
+  for (let i = 0; i < chars.length; i++) if (chars.charCodeAt(i) === code) return true;
+  return false;
 }

@@ -26,8 +26,10 @@ export class UriTemplate {
 
   /**
    * The variables that expand to `uri`, or undefined when it does not fit the template.
-   * Runs in time linear in `uri.length`; see uri-matcher.ts for which split wins when a
-   * reserved expression ({+x}, {#x}) could end at several places.
+   * Runs in time linear in `uri.length` (times the template's size), without backtracking;
+   * when reserved expressions ({+x}, {#x}) could split the URI several ways, it binds what a
+   * backtracking regex would (each expression as long as the rest still matches). See
+   * uri-matcher.ts.
    */
   match(uri: string): UriVariables | undefined {
     return (this.matcher ??= buildMatcher(this.parts)).match(uri);

@@ -1,7 +1,7 @@
 // The regex-based matcher that uri-matcher.ts replaced (commit e3fb8ae), kept only as an
-// oracle: the linear matcher must agree with it wherever it finds a match. Its regexes backtrack,
+// oracle: the linear matcher must agree with it on every URI. Its regexes backtrack,
 // so feed it only short URIs. Parsing and value decoding are the package's own.
-import { decodeValue, parseQuery } from '../../src/server/uri-matcher';
+import { decodeValue, parseQuery } from '../../src/server/uri-matcher-program';
 import { type Expression, type Operator, parseTemplate, RULES, type UriVariables, type VarSpec } from '../../src/server/uri-template-syntax';
 
 export class RegexUriTemplate {
