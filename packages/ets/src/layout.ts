@@ -47,8 +47,8 @@ export const H_TABLE_ID = 12;
 /** Per-thread read cache size (readCache option; 0 = off). */
 export const H_READ_CACHE = 13;
 /**
- * Bumped when a stripe's sequence wraps past 0 (every 2^31 writes), so that a
- * read cache entry stamped with (epoch, sequence) can never match a later state.
+ * Bumped when a stripe's S_CHANGES wraps back to 0 (every 2^32 changes), so
+ * that a read cache entry stamped with (epoch, changes) never matches a later state.
  */
 export const H_CACHE_EPOCH = 14;
 export const HEADER_WORDS = 32;
@@ -94,6 +94,11 @@ export const CLASSES = (MAX_SMALL_RECORD - 16) / 8 + 1;
 export const S_TX_COMMIT = S_FREE_HEADS + CLASSES;
 /** ... and the stripes taking part (a bit per stripe). */
 export const S_TX_MEMBERS = S_TX_COMMIT + 1;
+/**
+ * Bumped (while the sequence is odd) by every write except one that only adds
+ * keys absent before: what read caches validate a key's objects against.
+ */
+export const S_CHANGES = S_TX_MEMBERS + 1;
 export const STRIPE_WORDS = 96;
 
 // ---- records ----

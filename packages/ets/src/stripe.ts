@@ -27,6 +27,7 @@ import {
   R_HASH,
   R_LINK,
   S_DOOMED,
+  S_CHANGES,
   S_FRESH,
   S_KEYS,
   S_LIVE,
@@ -53,6 +54,10 @@ export class Stripe {
   readonly order: OrderIndex | null;
   /** Word index of the sequence number in the control buffer. */
   readonly seqIndex: number;
+  /** Word index of the stripe's change count (S_CHANGES), which read caches validate against. */
+  readonly changesIndex: number;
+  /** Set by a write that only added keys: objects cached for the stripe's other keys stay valid. */
+  private addedOnly = false;
 
   /** Stripe number (0-based). */
   readonly number: number;
@@ -70,6 +75,7 @@ export class Stripe {
     this.number = (base - HEADER_WORDS) / STRIPE_WORDS;
     this.lock = new SeqLock(ctl, base + S_LOCK, { registry });
     this.seqIndex = base + S_LOCK;
+    this.changesIndex = base + S_CHANGES;
     this.heap = new RecordHeap(ctl, base, mem);
     this.index = new HashIndex(ctl, base, mem);
     this.order = ordered ? new OrderIndex(ctl, base, mem) : null;
@@ -79,6 +85,7 @@ export class Stripe {
 
   /** Takes the stripe for writing: mutex, repair if its last holder died, sequence odd. */
   writeLock(): void {
+    this.addedOnly = false;
     this.acquire();
     this.lock.beginWrite();
     this.repairIfNeeded();
@@ -99,10 +106,25 @@ export class Stripe {
     }
   }
 
-  /** Ends a write (mutex still held). A sequence back at 0 has wrapped: bump the cache epoch so no cached (epoch, sequence) stamp can match again. */
+  /** Marks the write in progress as one that only added keys absent before it (or changed nothing). */
+  onlyAddedKeys(): void {
+    this.addedOnly = true;
+  }
+
+  /**
+   * Ends a write (mutex still held). Unless it only added keys, the change
+   * count moves first, while the sequence is still odd: a reader that sees the
+   * write's data (the sequence even again) sees the new count. A count back at
+   * 0 has wrapped: the cache epoch moves, so no cached stamp can match again.
+   */
   private endWrite(): void {
+    if (!this.addedOnly) this.bumpChanges();
+    this.addedOnly = false;
     this.lock.endWrite();
-    if (Atomics.load(this.ctl, this.seqIndex) === 0) Atomics.add(this.ctl, H_CACHE_EPOCH, 1);
+  }
+
+  private bumpChanges(): void {
+    if (Atomics.add(this.ctl, this.changesIndex, 1) === -1) Atomics.add(this.ctl, H_CACHE_EPOCH, 1);
   }
 
   readUnlock(): void {
@@ -132,6 +154,8 @@ export class Stripe {
   private repairIfNeeded(): void {
     if (!this.lock.writerLock.inconsistent) return;
     repair(this, this.replayer);
+    // Whatever the dead writer was doing is finished or undone: a change, even if this write only adds keys.
+    this.bumpChanges();
     this.lock.writerLock.markConsistent();
   }
 

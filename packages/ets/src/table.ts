@@ -90,7 +90,7 @@ export class Table<T extends Tuple = Tuple> {
   private readonly bag: boolean;
   private readonly kp: number;
   private readonly codec: TupleCodec;
-  /** This thread's decoded objects by key (a set's object, a bag's list), each valid while its stripe's sequence is unchanged (null: readCache off). */
+  /** This thread's decoded objects by key (a set's object, a bag's list), each valid while its stripe's change count is unchanged (null: readCache off). */
   private readonly cache: VersionedCache<T | T[]> | null;
 
   /** @internal Use `Ets.new` or `Ets.attach`. */
@@ -127,7 +127,7 @@ export class Table<T extends Tuple = Tuple> {
     this.codec = new TupleCodec(this.keyPos);
     this.readCache = ctl[H_READ_CACHE]!;
     this.cache =
-      this.readCache === 0 ? null : new VersionedCache(this.readCache, { versionWords: this.stripes.map((s) => s.seqIndex), epochWord: H_CACHE_EPOCH });
+      this.readCache === 0 ? null : new VersionedCache(this.readCache, { versionWords: this.stripes.map((s) => s.changesIndex), epochWord: H_CACHE_EPOCH });
   }
 
   /** A plain object to post to a worker thread; `Ets.attach(handle)` there gives the same table. */
@@ -212,10 +212,11 @@ export class Table<T extends Tuple = Tuple> {
     const stripe = this.stripeOf(codec.h);
     const ctl = this.ctl;
     const seqIndex = stripe.seqIndex;
-    // Loaded before the sequence, so that a cache entry is stamped no later than the state it holds.
+    // The cache stamp (epoch, change count) is loaded before the sequence, so it is never newer than the objects read.
     const epoch = cache === null ? 0 : Atomics.load(ctl, H_CACHE_EPOCH);
     if (this.readConcurrency) {
       for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+        const changes = cache === null ? 0 : Atomics.load(ctl, stripe.changesIndex);
         const seq = Atomics.load(ctl, seqIndex);
         if ((seq & 1) !== 0) continue;
         let objects: T[] | null;
@@ -227,7 +228,7 @@ export class Table<T extends Tuple = Tuple> {
         }
         if (Atomics.load(ctl, seqIndex) !== seq) continue;
         if (objects !== null) {
-          if (cache !== null) this.remember(cache, key, objects, stripe, seq, epoch);
+          if (cache !== null) this.remember(cache, key, objects, stripe, changes, epoch);
           return objects;
         }
         if (!this.mem.refresh()) break;
@@ -236,21 +237,21 @@ export class Table<T extends Tuple = Tuple> {
     stripe.readLock();
     try {
       const objects = this.readObjectsLocked(stripe, key);
-      // No writer runs while we hold the mutex: the sequence is even and stays so.
-      if (cache !== null) this.remember(cache, key, objects, stripe, Atomics.load(ctl, seqIndex), epoch);
+      // No writer runs while we hold the mutex: the change count is that of the objects read.
+      if (cache !== null) this.remember(cache, key, objects, stripe, Atomics.load(ctl, stripe.changesIndex), epoch);
       return objects;
     } finally {
       stripe.readUnlock();
     }
   }
 
-  /** Caches a key's objects, read while its stripe's sequence was `seq`, if they can be frozen (and then frozen). */
-  private remember(cache: VersionedCache<T | T[]>, key: unknown, objects: T[], stripe: Stripe, seq: number, epoch: number): void {
-    if (objects.length === 0 || (seq & 1) !== 0 || !isCacheKey(key)) return;
+  /** Caches a key's objects, read while its stripe's change count was `changes`, if they can be frozen (and then frozen). */
+  private remember(cache: VersionedCache<T | T[]>, key: unknown, objects: T[], stripe: Stripe, changes: number, epoch: number): void {
+    if (objects.length === 0 || !isCacheKey(key)) return;
     for (let i = 0; i < objects.length; i++) if (!canDeepFreeze(objects[i])) return;
     for (let i = 0; i < objects.length; i++) deepFreeze(objects[i]);
     // A set's one object, a bag's list (never handed out: hits return a copy; V8 slices a frozen array ~20x slower, so it is not frozen).
-    cache.set(key, this.bag ? objects.slice() : objects[0]!, stripe.number, seq, epoch);
+    cache.set(key, this.bag ? objects.slice() : objects[0]!, stripe.number, changes, epoch);
   }
 
   /** Element `pos` (1-based) of the object with this key; for bags, of each such object. Throws NoSuchKeyError without a default. */
@@ -459,7 +460,7 @@ export class Table<T extends Tuple = Tuple> {
     stripe.writeLock();
     try {
       this.reserve(stripe, 1);
-      this.put(stripe, codec.h, codec.kw.buf, codec.kl, tuple, codec.kw.lossy, object);
+      if (this.put(stripe, codec.h, codec.kw.buf, codec.kl, tuple, codec.kw.lossy, object)) stripe.onlyAddedKeys();
     } finally {
       stripe.writeUnlock();
     }
@@ -482,6 +483,7 @@ export class Table<T extends Tuple = Tuple> {
     const stripe = this.stripeOf(codec.h);
     stripe.writeLock();
     try {
+      stripe.onlyAddedKeys(); // a new key, or nothing at all
       if (stripe.index.find(codec.h, codec.kw.buf, codec.kl) > 0) return false;
       this.reserve(stripe, 1);
       this.put(stripe, codec.h, codec.kw.buf, codec.kl, tuple, codec.kw.lossy, object);
@@ -902,26 +904,27 @@ export class Table<T extends Tuple = Tuple> {
   /**
    * Writes and publishes one object (stripe write-locked, room reserved):
    * replaces the key's object (set types) or appends to its chain (bags; a bag
-   * skips an object it already holds).
+   * skips an object it already holds). True if the key was absent before.
    */
-  private put(stripe: Stripe, h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, object: unknown): void {
+  private put(stripe: Stripe, h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, object: unknown): boolean {
     const head = stripe.index.find(h, kb, kl);
     const slot = stripe.index.slot;
     if (head > 0 && this.bag) {
       let tail = head;
       for (let cur = head; cur !== 0; cur = stripe.link(cur)) {
-        if (this.typeCode === BAG && this.sameObject(cur, kl, tuple, whole, object)) return;
+        if (this.typeCode === BAG && this.sameObject(cur, kl, tuple, whole, object)) return false;
         tail = cur;
       }
       const rec = stripe.writeRecord(h, kb, kl, tuple, whole);
       if (rec === 0) this.full();
       stripe.setLink(tail, rec);
       stripe.added(rec);
-      return;
+      return false;
     }
     const rec = stripe.writeRecord(h, kb, kl, tuple, whole);
     if (rec === 0) this.full();
     this.publish(stripe, head, slot, h, kb, kl, rec);
+    return head === 0;
   }
 
   /** Publishes a written record for a key whose current head is `head` (0: absent) in `slot`. */
@@ -1137,9 +1140,12 @@ export class Table<T extends Tuple = Tuple> {
     const stripe = this.stripeOf(e.h);
     stripe.writeLock();
     try {
-      if (onlyNew && stripe.index.find(e.h, e.key, e.key.length) > 0) return false;
+      if (onlyNew && stripe.index.find(e.h, e.key, e.key.length) > 0) {
+        stripe.onlyAddedKeys(); // changed nothing
+        return false;
+      }
       this.reserve(stripe, 1);
-      this.put(stripe, e.h, e.key, e.key.length, e.tuple, e.whole, object);
+      if (this.put(stripe, e.h, e.key, e.key.length, e.tuple, e.whole, object)) stripe.onlyAddedKeys();
     } finally {
       stripe.writeUnlock();
     }

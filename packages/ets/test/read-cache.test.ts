@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { BadArgError, Ets, TableDeletedError, type Table, type TableType } from '@erlmcp/ets';
 import { Node, spawn, type ProcessContext } from '@erlmcp/otp';
-import { H_CACHE_EPOCH, S_LOCK, stripeBase } from '../src/layout';
+import { H_CACHE_EPOCH, S_CHANGES, stripeBase } from '../src/layout';
 import { ofType, startWorker, stopAllWorkers } from './helpers';
 
 afterEach(stopAllWorkers);
@@ -178,20 +178,36 @@ describe('the readCache option', () => {
     for (const bad of [-1, 1.5, NaN, 2 ** 25, '10']) expect(() => Ets.new('rc', { readCache: bad as number })).toThrow(BadArgError);
   });
 
-  it('a stripe sequence that wraps back to a cached stamp does not revive the entry (the cache epoch moved)', () => {
+  it('a change count that wraps back to a cached stamp does not revive the entry (the cache epoch moved)', () => {
     const table = Ets.new('wrap', { readCache: 10 });
     const ctl = new Int32Array(table.handle().control);
-    const seq = stripeBase(0) + S_LOCK;
+    const changes = stripeBase(0) + S_CHANGES;
     table.insert(['k', 'old']);
-    // Two writes before the sequence wraps to 0; cache 'k' at the stamp -2.
-    ctl[seq] = -2;
+    // One change before the count wraps to 0; cache 'k' at the stamp -1.
+    ctl[changes] = -1;
     expect(table.lookup('k')).toEqual([['k', 'old']]);
-    table.insert(['k', 'new']); // -1, then 0: wrapped
-    expect(ctl[seq]).toBe(0);
+    table.insert(['k', 'new']); // a change: -1, then 0, wrapped
+    expect(ctl[changes]).toBe(0);
     expect(ctl[H_CACHE_EPOCH]).toBe(1);
-    // 2^31 writes later the sequence is back at -2 (the epoch, moved once more on the way, is what differs).
-    ctl[seq] = -2;
+    // 2^32 changes later the count is back at -1 (the epoch, moved once more on the way, is what differs).
+    ctl[changes] = -1;
     expect(table.lookup('k')).toEqual([['k', 'new']]);
+  });
+
+  it.each([
+    ['set', { type: 'set' as const }],
+    ['bag, locked reads', { type: 'bag' as const, readConcurrency: false }],
+  ])('adding new keys keeps the cached objects of the others; any change drops them (%s)', (_label, options) => {
+    const table = Ets.new('adds', { readCache: 100, readConcurrency: true, ...options });
+    table.insert(['a', 1]);
+    const cached = table.lookup('a')[0];
+    for (let i = 0; i < 50; i++) table.insert([`new${i}`, i]);
+    table.insertNew(['a', 2]); // refused: changes nothing
+    expect(table.lookup('a')[0]).toBe(cached);
+    table.insert(['new0', 'again']); // a change to an existing key (a bag appends to it)
+    const after = table.lookup('a')[0];
+    expect(after).not.toBe(cached);
+    expect(after).toEqual(['a', 1]);
   });
 });
 
