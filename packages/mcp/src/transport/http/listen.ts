@@ -56,8 +56,12 @@ export async function listenHttp(target: SessionHost | McpServerDefinition, opti
   server.on('upgrade', (req, socket, head) => {
     if (ws === undefined || !ws(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Answer if we still can, then close. Ending our side alone would leave a half-open socket
+    // that a client still sending (a body past requestTimeout) could hold for as long as it likes.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    else socket.destroy();
   });
   const hostname = options.hostname ?? '127.0.0.1';
   try {
