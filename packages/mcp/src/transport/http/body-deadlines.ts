@@ -8,6 +8,9 @@ export class BodyTimeoutError extends Error {
   }
 }
 
+/** The longest delay setTimeout takes; node turns a longer one into 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Watch {
   at: number;
   expire: (error: BodyTimeoutError) => void;
@@ -42,7 +45,8 @@ export class BodyDeadlines {
   }
 
   private arm(delay: number): void {
-    this.timer = setTimeout(this.sweep, Math.max(delay, 1));
+    // A longer deadline is swept early, finds itself still ahead, and waits again.
+    this.timer = setTimeout(this.sweep, Math.min(Math.max(delay, 1), MAX_TIMER_MS));
     // The server's own handles keep the process alive; this timer alone must not.
     this.timer.unref();
   }
