@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Node } from '@erlmcp/otp';
 import { createStreamableHttpHandler, listenHttp, SessionHost } from '@erlmcp/mcp';
 import { BodyDeadlines } from '../src/transport/http/body-deadlines';
+import { eventually } from './helpers/backpressure';
 import { fixtureDefinition } from './helpers/fixture';
 
 /** Timers `run` arms, counted while it runs and for 20 ms after (long enough for a 1 ms one to fire). */
@@ -46,6 +47,26 @@ describe('bodyTimeoutMs: values a timer cannot hold, and nonsense', () => {
     } finally {
       await host.stop();
       await node.stop();
+    }
+  });
+
+  it('a wall clock set back does not postpone a deadline (nor would one set forward bring it early)', async () => {
+    const spy = jest.spyOn(globalThis, 'setTimeout');
+    const realNow = Date.now.bind(Date);
+    try {
+      const deadlines = new BodyDeadlines(20);
+      const expired: Error[] = [];
+      deadlines.watch({} as IncomingMessage, (error) => expired.push(error));
+      // NTP steps the clock an hour back just after the body started.
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      // The deadline's timer fires after 20 ms of real time: it either expires the body or,
+      // reading the wall clock, finds it an hour ahead and arms again.
+      const armedForAnHour = (): boolean => spy.mock.calls.some(([, delay]) => (delay ?? 0) > 60_000);
+      await eventually(() => expired.length > 0 || armedForAnHour());
+      deadlines.dispose();
+      expect(expired).toHaveLength(1);
+    } finally {
+      jest.restoreAllMocks();
     }
   });
 });

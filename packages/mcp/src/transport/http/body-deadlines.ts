@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 /** A request body that did not arrive in full within the allowed time. */
 export class BodyTimeoutError extends Error {
@@ -29,7 +30,8 @@ export class BodyDeadlines {
   constructor(readonly timeoutMs: number) {}
 
   watch(req: IncomingMessage, expire: (error: BodyTimeoutError) => void): void {
-    this.watches.set(req, { at: Date.now() + this.timeoutMs, expire });
+    // A monotonic clock: the wall clock, stepped by NTP, would postpone or advance deadlines.
+    this.watches.set(req, { at: performance.now() + this.timeoutMs, expire });
     if (this.timer === undefined) this.arm(this.timeoutMs);
   }
 
@@ -53,7 +55,7 @@ export class BodyDeadlines {
 
   private readonly sweep = (): void => {
     this.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     for (const [req, watch] of this.watches) {
       if (watch.at > now) {
         this.arm(watch.at - now);
