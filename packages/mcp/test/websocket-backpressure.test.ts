@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
 import {
@@ -24,6 +25,8 @@ describe('WebSocket: a client that stops reading', () => {
   let handler: WebSocketUpgradeHandler;
   let url: string;
   let errors: Error[];
+  /** The server side of each accepted connection, as the upgrade handed it over. */
+  let upgraded: Duplex[];
 
   beforeEach(async () => {
     node = Node.start({ schedulers: 1, logLevel: 'silent' });
@@ -31,7 +34,9 @@ describe('WebSocket: a client that stops reading', () => {
     errors = [];
     handler = createWebSocketHandler(host, { outboundHighWaterBytes: HIGH_WATER, maxOutboundBytes: MAX, onError: (error) => errors.push(error) });
     server = createServer();
+    upgraded = [];
     server.on('upgrade', (req, socket, head) => {
+      upgraded.push(socket);
       if (!handler(req, socket, head)) socket.destroy();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,5 +121,27 @@ describe('WebSocket: a client that stops reading', () => {
     expect(code).toBe(OVERFLOW_CLOSE_CODE);
     expect(reason).toMatch(/not reading/);
     await eventually(() => handler.connections().length === 0);
+  }, 60_000);
+
+  it('a session ended while its connection is paused completes the close handshake once the client reads again', async () => {
+    const client = await rawClient();
+    const connection = await onlyConnection();
+    client.ws.pause();
+    const calls = 1000;
+    for (let i = 1; i <= calls; i++) client.ws.send(callLine(i, 'blob'));
+    await eventually(() => connection.readingPaused);
+    // The server ends the session: its close frame waits behind the unread answers.
+    expect(host.end(connection.id)).toBe(true);
+    client.ws.resume();
+    // The client gets everything, answers the close frame, and ends its side. A server still
+    // not reading then, with nothing left to write, could only wait for ws's close timer.
+    const serverSocket = upgraded[0] as Duplex;
+    const stuck = (): boolean => client.ws.readyState !== WebSocket.OPEN && connection.bufferedBytes === 0 && serverSocket.isPaused();
+    await eventually(() => handler.connections().length === 0 || stuck());
+    expect(stuck()).toBe(false);
+    const [code] = await client.closed;
+    expect(code).toBe(1000);
+    await eventually(() => handler.connections().length === 0);
+    expect(errors).toEqual([]);
   }, 60_000);
 });

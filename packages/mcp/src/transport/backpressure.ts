@@ -46,3 +46,11 @@ export class OutboundOverflowError extends Error {
     this.name = 'OutboundOverflowError';
   }
 }
+
+/**
+ * The limits of a client's transport: none. A client's input is answers, and reading them is
+ * what lets the server's output drain and the server read the client's requests again. A
+ * client that stopped reading while its own requests wait unread would wait on a server
+ * waiting on it, for ever; one that closed would drop every call in flight.
+ */
+export const CLIENT_BACKPRESSURE: Required<BackpressureOptions> = { outboundHighWaterBytes: Infinity, maxOutboundBytes: Infinity };

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionOptions } from '../server/session';
-import type { BackpressureOptions } from './backpressure';
+import { type BackpressureOptions, CLIENT_BACKPRESSURE } from './backpressure';
 import { NdjsonTransport } from './ndjson';
 
 export interface ServeStdioOptions extends Omit<ServerSessionOptions, 'send'>, BackpressureOptions {
@@ -69,7 +69,7 @@ export async function spawnStdioClient(options: SpawnStdioClientOptions): Promis
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  const transport = new NdjsonTransport(child.stdout, child.stdin, { maxLineBytes, onError: clientOptions.onError });
+  const transport = new NdjsonTransport(child.stdout, child.stdin, { maxLineBytes, ...CLIENT_BACKPRESSURE, onError: clientOptions.onError });
   const client = new ClientSession({ ...clientOptions, send: transport.send });
   transport.attach(client);
 

@@ -2,7 +2,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionOptions } from '../server/session';
-import type { BackpressureOptions } from './backpressure';
+import { type BackpressureOptions, CLIENT_BACKPRESSURE } from './backpressure';
 import { NdjsonTransport } from './ndjson';
 
 export interface ListenTcpOptions extends Omit<ServerSessionOptions, 'send' | 'id'>, BackpressureOptions {
@@ -79,7 +79,7 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<TcpClient>
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  const transport = new NdjsonTransport(socket, socket, { maxLineBytes, onError: clientOptions.onError });
+  const transport = new NdjsonTransport(socket, socket, { maxLineBytes, ...CLIENT_BACKPRESSURE, onError: clientOptions.onError });
   const client = new ClientSession({ ...clientOptions, send: transport.send });
   transport.onClose(() => socket.destroy());
   transport.attach(client);

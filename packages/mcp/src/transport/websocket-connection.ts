@@ -77,14 +77,27 @@ export class WebSocketConnection implements WebSocketConnectionState {
   }
 
   private readonly written = (): void => {
-    if (!this.paused || this.ws.bufferedAmount > this.limits.highWater) return;
+    if (!this.paused) return;
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      // Closed from our side while paused (the session ended): nothing held will be answered,
+      // and the peer's close frame must be read for the close to complete before ws's timer.
+      this.paused = false;
+      this.held = undefined;
+      this.ws.resume();
+      return;
+    }
+    if (this.ws.bufferedAmount > this.limits.highWater) return;
     this.paused = false;
     // Held messages go first, in order; any of them may fill the buffer again.
     const held = this.held;
     if (held !== undefined) {
       let next = 0;
       while (next < held.length && !this.paused && this.ws.readyState === WebSocket.OPEN) this.deliver(held[next++]);
-      if (this.ws.readyState !== WebSocket.OPEN) return;
+      if (this.ws.readyState !== WebSocket.OPEN) {
+        this.held = undefined;
+        this.ws.resume();
+        return;
+      }
       if (next < held.length) {
         this.held = held.slice(next);
         return;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 /** A request body that did not arrive in full within the allowed time. */
 export class BodyTimeoutError extends Error {
@@ -7,6 +8,9 @@ export class BodyTimeoutError extends Error {
     this.name = 'BodyTimeoutError';
   }
 }
+
+/** The longest delay setTimeout takes; node turns a longer one into 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Watch {
   at: number;
@@ -26,7 +30,8 @@ export class BodyDeadlines {
   constructor(readonly timeoutMs: number) {}
 
   watch(req: IncomingMessage, expire: (error: BodyTimeoutError) => void): void {
-    this.watches.set(req, { at: Date.now() + this.timeoutMs, expire });
+    // A monotonic clock: the wall clock, stepped by NTP, would postpone or advance deadlines.
+    this.watches.set(req, { at: performance.now() + this.timeoutMs, expire });
     if (this.timer === undefined) this.arm(this.timeoutMs);
   }
 
@@ -42,14 +47,15 @@ export class BodyDeadlines {
   }
 
   private arm(delay: number): void {
-    this.timer = setTimeout(this.sweep, Math.max(delay, 1));
+    // A longer deadline is swept early, finds itself still ahead, and waits again.
+    this.timer = setTimeout(this.sweep, Math.min(Math.max(delay, 1), MAX_TIMER_MS));
     // The server's own handles keep the process alive; this timer alone must not.
     this.timer.unref();
   }
 
   private readonly sweep = (): void => {
     this.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     for (const [req, watch] of this.watches) {
       if (watch.at > now) {
         this.arm(watch.at - now);

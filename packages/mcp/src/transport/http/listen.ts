@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SessionHost, type SessionHostOptions } from '../../hosting/session-host';
 import { McpServerDefinition } from '../../server/definition';
 import { createWebSocketHandler, type WebSocketOptions } from '../websocket';
-import { createStreamableHttpHandler, DEFAULT_BODY_TIMEOUT_MS, type StreamableHttpOptions } from './streamable-http';
+import { bodyTimeoutOf, createStreamableHttpHandler, type StreamableHttpOptions } from './streamable-http';
 
 export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 0: a free port. */
@@ -34,6 +34,8 @@ export interface McpHttpServer {
  * definition, and it starts a host of its own; either way a node must be running.
  */
 export async function listenHttp(target: SessionHost | McpServerDefinition, options: ListenHttpOptions = {}): Promise<McpHttpServer> {
+  // Checked before a host is started that a throw would leave running.
+  const bodyTimeoutMs = bodyTimeoutOf(options);
   const owned = target instanceof McpServerDefinition;
   const host = owned ? await new SessionHost(target, options.hostOptions).start() : target;
   const http = createStreamableHttpHandler(host, options);
@@ -51,13 +53,16 @@ export async function listenHttp(target: SessionHost | McpServerDefinition, opti
   // a GET with a body). It ends when the request has arrived, so it never cuts a response
   // or an SSE stream short.
   server.headersTimeout = 30_000;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  server.requestTimeout = bodyTimeoutMs > 0 ? server.headersTimeout + bodyTimeoutMs : 0;
+  server.requestTimeout = bodyTimeoutMs === undefined ? 0 : server.headersTimeout + bodyTimeoutMs;
   server.on('upgrade', (req, socket, head) => {
     if (ws === undefined || !ws(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Answer if we still can, then close. Ending our side alone would leave a half-open socket
+    // that a client still sending (a body past requestTimeout) could hold for as long as it likes.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    else socket.destroy();
   });
   const hostname = options.hostname ?? '127.0.0.1';
   try {

@@ -23,7 +23,7 @@ export interface StreamableHttpOptions extends SecurityOptions {
    * How long a POST body may take to arrive in full, counted from its headers (ms). A body
    * still incomplete then gets 408 and its connection is closed, so a client trickling a body
    * cannot hold a socket for ever. Responses (a tool that runs long) and GET streams are not
-   * limited. Default 30000; 0 turns the limit off.
+   * limited. Default 30000; 0 or Infinity turns the limit off; negative or NaN is a RangeError.
    */
   bodyTimeoutMs?: number;
 }
@@ -41,6 +41,13 @@ const SESSION_NOT_FOUND = -32001;
 const PARSE_ERROR = -32700;
 /** Default of {@link StreamableHttpOptions.bodyTimeoutMs}. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** The body time limit in ms, undefined when off (0 or Infinity); a RangeError for nonsense. */
+export function bodyTimeoutOf(options: StreamableHttpOptions): number | undefined {
+  const ms = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!(ms >= 0)) throw new RangeError(`bodyTimeoutMs must be 0 (off), a positive number of ms or Infinity (off); got ${ms}`);
+  return ms > 0 && ms < Infinity ? ms : undefined;
+}
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -74,8 +81,8 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
   // if the session ends first, they get 404.
   const waiting = new Map<ServerResponse, string>();
   const check = createRequestCheck(options);
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  const deadlines = bodyTimeoutMs > 0 ? new BodyDeadlines(bodyTimeoutMs) : undefined;
+  const bodyTimeoutMs = bodyTimeoutOf(options);
+  const deadlines = bodyTimeoutMs === undefined ? undefined : new BodyDeadlines(bodyTimeoutMs);
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
   const stopListening = host.registry.onUnregister((id) => {
