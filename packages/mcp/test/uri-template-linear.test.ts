@@ -122,3 +122,16 @@ describe('agreement with the regex matcher it replaced', () => {
 
   // Templates with several reserved expressions: see uri-template-oracle.test.ts.
 });
+
+describe('the step counter counts what a match reads', () => {
+  test('comparing a long literal at every position counts its characters, and stays within the bound', () => {
+    const slashes = '/'.repeat(200);
+    const template = new UriTemplate(`x://{+a}${slashes}{+b}`);
+    const uri = `x://${'/'.repeat(1 << 14)}`;
+    const { steps, bound, result } = stepsFor(template, uri);
+    expect(result).toEqual({ a: '/'.repeat((1 << 14) - 200), b: '' });
+    // Nearly every position compares the whole literal.
+    expect(steps).toBeGreaterThan(((1 << 14) - 400) * 200);
+    expect(steps).toBeLessThanOrEqual(bound(2));
+  });
+});

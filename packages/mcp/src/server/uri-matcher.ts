@@ -76,6 +76,8 @@ function viableBranches(program: Program, uri: string, start: number, from: numb
         case LIT: {
           if (char !== first[pc]) break;
           const literal = text[pc] as string;
+          // A comparison reads up to the literal's length: counted as such.
+          stepCount += literal.length - 1;
           if (literal.length === 1 || uri.startsWith(literal, pos)) {
             ok = rows[((pos + literal.length) % depth) * size + (next[pc] as number)] as number;
           }
