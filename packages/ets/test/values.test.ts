@@ -280,3 +280,68 @@ describe('values across threads', () => {
     }
   });
 });
+
+/** Strings of UTF-16 code units, lone surrogates often among them. */
+const wtf16 = fc
+  .array(fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x61, 0xe9), fc.integer({ min: 0, max: 0xffff })), { maxLength: 8 })
+  .map((units) => String.fromCharCode(...units));
+
+describe('strings holding lone surrogates', () => {
+  it('come back unchanged as values, inside arrays, objects, Maps and Sets, from lookup and tab2list', () => {
+    const t = Ets.new('surrogates', { readCache: 4 });
+    try {
+      fc.assert(
+        fc.property(wtf16, (s) => {
+          const object = ['k', s, [s], { p: s }, new Map([[s, s]]), new Set([s])];
+          t.insert(object);
+          expect(same(t.lookup('k')[0], object)).toBe(true);
+          expect(same(t.tab2list(), [object])).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('are told apart from the replacement character: two bag objects stay two, deleteObject finds its own', () => {
+    const t = Ets.new('surrogates-bag', { type: 'bag' });
+    try {
+      t.insert([1, '\ud800']);
+      t.insert([1, '\udc00']);
+      t.insert([1, '\ufffd']);
+      expect(t.lookup(1)).toEqual([[1, '\ud800'], [1, '\udc00'], [1, '\ufffd']]);
+      t.deleteObject([1, '\ud800']);
+      expect(t.lookup(1)).toEqual([[1, '\udc00'], [1, '\ufffd']]);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('in a key stored whole, the key comes back exactly and stays a key of its own', () => {
+    const t = Ets.new('surrogates-keys', {});
+    try {
+      t.insert([{ a: '\ud800' }, 1]);
+      t.insert([{ a: '\udc00' }, 2]);
+      t.insert([new Set(['\ud800']), 3]);
+      t.insert([new Set(['\udc00']), 4]);
+      expect(t.size).toBe(4);
+      expect(same(t.lookup({ a: '\ud800' }), [[{ a: '\ud800' }, 1]])).toBe(true);
+      expect(t.lookup(new Set(['\udc00']))).toHaveLength(1);
+      expect(t.lookupElement(new Set(['\udc00']), 2)).toBe(4);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('as a property name (msgpack would replace it) are refused with UnencodableError, and nothing is written', () => {
+    const t = Ets.new('surrogates-names', {});
+    try {
+      expect(() => t.insert(['k', { '\ud800': 1 }])).toThrow(UnencodableError);
+      expect(() => t.insert([{ '\udc00': 1 }, 1])).toThrow(UnencodableError);
+      expect(t.size).toBe(0);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+});
