@@ -10,11 +10,12 @@
  *
  * Extension types (Date, Set, typed arrays, RegExp, Error, big bigints) are
  * handed to msgpackr on a private copy of their bytes, so they decode exactly
- * as msgpackr decodes them; value-codec's own (a Map, -0) are decoded here.
+ * as msgpackr decodes them; value-codec's own (a Map, -0, a string with a lone
+ * surrogate) are decoded here.
  * The rest follows msgpackr's decoding options used here (`mapsAsObjects`:
  * maps become plain objects with string keys; 64-bit integers become bigints).
  */
-import { MAP_EXT, NEGATIVE_ZERO_EXT, mapFromFlat, unpackValue } from './value-codec';
+import { MAP_EXT, NEGATIVE_ZERO_EXT, STRING_EXT, mapFromFlat, stringFromUnits, unpackValue } from './value-codec';
 
 const STRING_CACHE_SIZE = 4096;
 /** Longest string the caches hold (a fixstr's limit). */
@@ -134,6 +135,7 @@ export class ValueReader {
         // value-codec's boxed Map and -0, and msgpackr's Set: decoded here, so their
         // members take the fast paths too (and a '__proto__' property stays a property).
         if (b[p] === MAP_EXT) return mapFromFlat(this.read());
+        if (b[p] === STRING_EXT) return stringFromUnits(this.read());
         if (b[p] === SET_EXT) {
           const members = this.read();
           if (!Array.isArray(members)) this.fail();
