@@ -345,3 +345,45 @@ describe('strings holding lone surrogates', () => {
     }
   });
 });
+
+describe('Errors', () => {
+  /** An Error's name, message, cause (and an AggregateError's errors) compared as `same` compares values. */
+  function sameError(a: unknown, b: unknown): boolean {
+    if (!(a instanceof Error) || !(b instanceof Error)) return false;
+    const errors = (e: Error): unknown => (e instanceof AggregateError ? e.errors : undefined);
+    return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && a.name === b.name && a.message === b.message && same(a.cause, b.cause) && same(errors(a), errors(b));
+  }
+
+  it('keep the Maps, -0, Sets and lone surrogates of their cause, message and errors (the cause given to the constructor is not enumerable)', () => {
+    const t = Ets.new('errors', { readCache: 4 });
+    try {
+      const stored: Error[] = [
+        new Error('map', { cause: new Map<unknown, unknown>([[1, 'one'], [{ a: 1 }, -0]]) }),
+        new RangeError('zero', { cause: -0 }),
+        new TypeError('nested', { cause: { list: [new Set([new Map([[2, 3]])])] } }),
+        new Error('lone \ud800', { cause: '\udc00' }),
+        new AggregateError([new Map([[1, 2]]), -0], 'aggregate', { cause: [new Map()] }),
+      ];
+      for (const [i, e] of stored.entries()) {
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2);
+        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
+      }
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('holding a function, symbol or opaque object in their cause or errors are refused with UnencodableError, writing nothing', () => {
+    const t = Ets.new('errors-refused', {});
+    try {
+      for (const cause of [() => 1, Symbol('s'), new WeakMap(), { deep: [new Number(1)] }]) {
+        expect(() => t.insert(['k', new Error('m', { cause })])).toThrow(UnencodableError);
+        expect(() => t.insert(['k', new AggregateError([cause], 'm')])).toThrow(UnencodableError);
+      }
+      expect(t.size).toBe(0);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+});
