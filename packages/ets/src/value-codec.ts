@@ -193,6 +193,8 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
       members.push(p);
     }
     if (boxed) out = new Set(members);
+  } else if (o instanceof Error) {
+    out = prepareError(o, path, ancestors);
   } else {
     const record = o as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
@@ -203,11 +205,36 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
       const p = prepareChild(v, path, `.${k}`, ancestors);
       if (p !== v) (copy ??= ownCopy(record))[k] = p;
     }
-    // An Error or an object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
-    if (copy !== undefined && !(o instanceof Error) && !(proto !== Object.prototype && typeof record.toJSON === 'function')) out = copy;
+    // An object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
+    if (copy !== undefined && !(proto !== Object.prototype && typeof record.toJSON === 'function')) out = copy;
   }
   ancestors.pop();
   return out;
+}
+
+/**
+ * What msgpackr stores of an Error, prepared: its name, message and cause
+ * (the cause given to the constructor is not enumerable, so no property walk
+ * finds it) and an AggregateError's errors. The Error itself when none
+ * changed, else a stand-in of its class carrying the prepared parts.
+ */
+function prepareError(e: Error, path: string, ancestors: object[]): Error {
+  const aggregate = e instanceof AggregateError;
+  const parts: [string, unknown, unknown][] = [
+    ['name', e.name, undefined],
+    ['message', e.message, undefined],
+    ['cause', e.cause, undefined],
+  ];
+  if (aggregate) parts.push(['errors', (e as AggregateError).errors, undefined]);
+  let changed = false;
+  for (const part of parts) {
+    part[2] = prepareChild(part[1], path, `.${part[0]}`, ancestors);
+    changed ||= part[2] !== part[1];
+  }
+  if (!changed) return e;
+  const standIn = Object.create(Object.getPrototypeOf(e) as object) as Error;
+  for (const [k, , p] of parts) Object.defineProperty(standIn, k, { value: p, enumerable: false, writable: true, configurable: true });
+  return standIn;
 }
 
 /**
