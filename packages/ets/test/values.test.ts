@@ -374,6 +374,22 @@ describe('Errors', () => {
     }
   });
 
+  it('keep a \'__proto__\' property of their cause as a property, and their class, unknown names included', () => {
+    const t = Ets.new('errors-proto', {});
+    try {
+      const renamed = new Error('custom', { cause: record([['__proto__', { x: 1 }], ['y', [record([['__proto__', 2]])]]]) });
+      renamed.name = 'MyError';
+      const stored = [renamed, new SyntaxError('s', { cause: record([['__proto__', 'p']]) })];
+      for (const [i, e] of stored.entries()) {
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2);
+        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
+      }
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
   it('holding a function, symbol or opaque object in their cause or errors are refused with UnencodableError, writing nothing', () => {
     const t = Ets.new('errors-refused', {});
     try {
