@@ -8,10 +8,10 @@
  * checked against the bytes left before anything is allocated, so garbage
  * costs at most one record's worth of work and ends in a RangeError.
  *
- * Extension types (Date, Set, typed arrays, RegExp, Error, big bigints) are
- * handed to msgpackr on a private copy of their bytes, so they decode exactly
- * as msgpackr decodes them; value-codec's own (a Map, -0, a string with a lone
- * surrogate) are decoded here.
+ * Extension types (Date, typed arrays, RegExp, big bigints) are handed to
+ * msgpackr on a private copy of their bytes, so they decode exactly as msgpackr
+ * decodes them; value-codec's own (a Map, -0, a string with a lone surrogate),
+ * Sets and Errors (whose parts are ordinary values) are decoded here.
  * The rest follows msgpackr's decoding options used here (`mapsAsObjects`:
  * maps become plain objects with string keys; 64-bit integers become bigints).
  */
@@ -26,6 +26,10 @@ const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
 /** msgpackr's extension type of a Set (`moreTypes`): a marker, then the members as an array. */
 const SET_EXT = 0x73;
+/** msgpackr's extension type of an Error (`moreTypes`): a marker, then [name, message, cause] (and an AggregateError's errors). */
+const ERROR_EXT = 0x65;
+/** The built-in Error classes an Error is rebuilt as, by name (any other name: an Error with that name). */
+const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
 export class ValueReader {
   /** @internal The bytes being decoded, the read position and the end (the generated shape decoders read them). */
@@ -145,8 +149,10 @@ export class ValueReader {
           if (this.read() !== null) this.fail();
           return -0;
         }
-        // Error and RegExp are a one-byte marker followed by an ordinary value.
-        if (b[p] === 0x65 || b[p] === 0x78) this.read();
+        // An Error's parts are decoded here too: msgpackr's decoder would rename a '__proto__' property of its cause.
+        if (b[p] === ERROR_EXT) return errorFromParts(this.read());
+        // RegExp is a one-byte marker followed by an ordinary value.
+        if (b[p] === 0x78) this.read();
         return this.extensionAt(p - 1, this.pos);
       case 0xd5:
         return this.extensionAt(this.pos - 1, this.need(3) + 3);
@@ -319,6 +325,17 @@ export class ValueReader {
     this.b.copy(ext, 0, start, end);
     return unpackValue(ext, 0, len);
   }
+}
+
+/** The Error of an ERROR_EXT payload, built as msgpackr's decoder builds it. RangeError when the payload is not one (torn or forged bytes). */
+function errorFromParts(parts: unknown): Error {
+  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4 || typeof parts[0] !== 'string') throw new RangeError('msgpack: malformed Error extension');
+  const [name, message, cause, errors] = parts as [string, unknown, unknown, unknown];
+  if (name === 'AggregateError') return new AggregateError(Array.isArray(errors) ? errors : [], message as string, { cause });
+  const known = Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : undefined;
+  const error = new (known ?? Error)(message as string, { cause });
+  if (known === undefined) error.name = name;
+  return error;
 }
 
 /** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes. */
