@@ -390,6 +390,23 @@ describe('Errors', () => {
     }
   });
 
+  it('with a message that is not a string read back with it as is', () => {
+    const t = Ets.new('errors-message', {});
+    try {
+      const messages: unknown[] = [5, { toString: 1 }, ['a'], null];
+      for (const [i, message] of messages.entries()) {
+        const e = new Error('m');
+        e.message = message as string;
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2) as Error;
+        expect(back).toBeInstanceOf(Error);
+        expect({ i, same: same(back.message, message) }).toEqual({ i, same: true });
+      }
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
   it('holding a function, symbol or opaque object in their cause or errors are refused with UnencodableError, writing nothing', () => {
     const t = Ets.new('errors-refused', {});
     try {
