@@ -390,7 +390,7 @@ describe('Errors', () => {
     }
   });
 
-  it('with a message that is not a string read back with it as is', () => {
+  it('with a message or name that is not a string read back with it as is', () => {
     const t = Ets.new('errors-message', {});
     try {
       const messages: unknown[] = [5, { toString: 1 }, ['a'], null];
@@ -402,6 +402,10 @@ describe('Errors', () => {
         expect(back).toBeInstanceOf(Error);
         expect({ i, same: same(back.message, message) }).toEqual({ i, same: true });
       }
+      const named = new Error('m');
+      named.name = 5 as unknown as string;
+      t.insert(['named', named]);
+      expect((t.lookupElement('named', 2) as Error).name).toBe(5);
     } finally {
       Ets.delete(t);
     }
