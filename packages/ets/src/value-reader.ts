@@ -329,16 +329,16 @@ export class ValueReader {
 
 /** The Error of an ERROR_EXT payload, built as msgpackr's decoder builds it (but for a message that is not a string). RangeError when the payload is not one (torn or forged bytes). */
 function errorFromParts(parts: unknown): Error {
-  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4 || typeof parts[0] !== 'string') throw new RangeError('msgpack: malformed Error extension');
-  const [name, message, cause, errors] = parts as [string, unknown, unknown, unknown];
+  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4) throw new RangeError('msgpack: malformed Error extension');
+  const [name, message, cause, errors] = parts as [unknown, unknown, unknown, unknown];
   // A message that is not a string is set as is: the constructors would convert it, or throw on an object they cannot convert.
   const text = typeof message === 'string' ? message : undefined;
   let error: Error;
   if (name === 'AggregateError') error = new AggregateError(Array.isArray(errors) ? errors : [], text, { cause });
   else {
-    const known = Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : undefined;
+    const known = typeof name === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : undefined;
     error = new (known ?? Error)(text, { cause });
-    if (known === undefined) error.name = name;
+    if (known === undefined) error.name = name as string;
   }
   if (text === undefined && message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, enumerable: false, configurable: true });
   return error;
