@@ -29,6 +29,8 @@ const MAX_DEPTH = 512;
  */
 export const MAP_EXT = 0x4d;
 export const NEGATIVE_ZERO_EXT = 0x4e;
+/** A string with a lone surrogate (msgpack strings are UTF-8, where it would become U+FFFD): its UTF-16LE code units as a binary. */
+export const STRING_EXT = 0x4c;
 
 /** A Map on its way into msgpack: its entries, keys and values alternating. */
 class BoxedMap {
@@ -38,6 +40,25 @@ class BoxedMap {
 /** -0 on its way into msgpack. */
 class NegativeZero {}
 const NEGATIVE_ZERO = new NegativeZero();
+
+/** A string with a lone surrogate on its way into msgpack. */
+class BoxedString {
+  constructor(readonly units: Buffer) {}
+}
+
+/** `String.prototype.isWellFormed` (Node 20; newer than the ES2023 lib): false when a surrogate is unpaired. */
+type CheckedString = string & { isWellFormed(): boolean };
+
+/** `s`, or its box when it holds a lone surrogate (one-byte strings answer without a scan). */
+function prepareString(s: string): string | BoxedString {
+  return (s as CheckedString).isWellFormed() ? s : new BoxedString(Buffer.from(s, 'utf16le'));
+}
+
+/** The string of a STRING_EXT payload. RangeError on anything else (the bytes were torn or forged). */
+export function stringFromUnits(units: unknown): string {
+  if (!(units instanceof Uint8Array) || units.length % 2 !== 0) throw new RangeError('msgpack: malformed string extension');
+  return Buffer.from(units.buffer, units.byteOffset, units.length).toString('utf16le');
+}
 
 /** The Map of a flat key/value list. RangeError on anything else (the bytes were torn or forged). */
 export function mapFromFlat(flat: unknown): Map<unknown, unknown> {
@@ -49,6 +70,7 @@ export function mapFromFlat(flat: unknown): Map<unknown, unknown> {
 
 addExtension({ Class: BoxedMap, type: MAP_EXT, write: (m: BoxedMap) => m.flat, read: mapFromFlat });
 addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT, write: () => null, read: () => -0 });
+addExtension({ Class: BoxedString, type: STRING_EXT, write: (s: BoxedString) => s.units, read: stringFromUnits });
 
 /**
  * msgpack bytes of `value`, which `prepareValue` checks and boxes first. The
@@ -78,6 +100,7 @@ export function packCanonical(value: object, sortKey: (k: unknown) => string): U
 }
 
 function canonical(v: unknown, sortKey: (k: unknown) => string, depth: number): unknown {
+  if (typeof v === 'string') return prepareString(v);
   if (v === null || typeof v !== 'object' || depth > MAX_DEPTH) return v;
   if (Array.isArray(v)) return v.map((x) => canonical(x, sortKey, depth + 1));
   if (v instanceof Map) {
@@ -115,6 +138,8 @@ export function prepareValue(value: unknown, path: string): unknown {
   switch (typeof value) {
     case 'number':
       return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+    case 'string':
+      return prepareString(value);
     case 'function':
       throw new UnencodableError(path, 'a function');
     case 'symbol':
@@ -168,19 +193,48 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
       members.push(p);
     }
     if (boxed) out = new Set(members);
+  } else if (o instanceof Error) {
+    out = prepareError(o, path, ancestors);
   } else {
     const record = o as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const k of Object.keys(record)) {
+      // A msgpack map's keys are UTF-8 strings, with no room for a box.
+      if (!(k as CheckedString).isWellFormed()) throw new UnencodableError(childPath(path, `.${k}`), 'a property name with a lone surrogate');
       const v = record[k];
       const p = prepareChild(v, path, `.${k}`, ancestors);
       if (p !== v) (copy ??= ownCopy(record))[k] = p;
     }
-    // An Error or an object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
-    if (copy !== undefined && !(o instanceof Error) && !(proto !== Object.prototype && typeof record.toJSON === 'function')) out = copy;
+    // An object with its own toJSON is written by msgpackr its own way, not as a copy of its properties.
+    if (copy !== undefined && !(proto !== Object.prototype && typeof record.toJSON === 'function')) out = copy;
   }
   ancestors.pop();
   return out;
+}
+
+/**
+ * What msgpackr stores of an Error, prepared: its name, message and cause
+ * (the cause given to the constructor is not enumerable, so no property walk
+ * finds it) and an AggregateError's errors. The Error itself when none
+ * changed, else a stand-in of its class carrying the prepared parts.
+ */
+function prepareError(e: Error, path: string, ancestors: object[]): Error {
+  const aggregate = e instanceof AggregateError;
+  const parts: [string, unknown, unknown][] = [
+    ['name', e.name, undefined],
+    ['message', e.message, undefined],
+    ['cause', e.cause, undefined],
+  ];
+  if (aggregate) parts.push(['errors', (e as AggregateError).errors, undefined]);
+  let changed = false;
+  for (const part of parts) {
+    part[2] = prepareChild(part[1], path, `.${part[0]}`, ancestors);
+    changed ||= part[2] !== part[1];
+  }
+  if (!changed) return e;
+  const standIn = Object.create(Object.getPrototypeOf(e) as object) as Error;
+  for (const [k, , p] of parts) Object.defineProperty(standIn, k, { value: p, enumerable: false, writable: true, configurable: true });
+  return standIn;
 }
 
 /**
@@ -192,6 +246,8 @@ function prepareChild(v: unknown, parent: string, step: number | string, ancesto
   switch (typeof v) {
     case 'number':
       return v === 0 && 1 / v < 0 ? NEGATIVE_ZERO : v;
+    case 'string':
+      return prepareString(v);
     case 'function':
       throw new UnencodableError(childPath(parent, step), 'a function');
     case 'symbol':

@@ -8,13 +8,14 @@
  * checked against the bytes left before anything is allocated, so garbage
  * costs at most one record's worth of work and ends in a RangeError.
  *
- * Extension types (Date, Set, typed arrays, RegExp, Error, big bigints) are
- * handed to msgpackr on a private copy of their bytes, so they decode exactly
- * as msgpackr decodes them; value-codec's own (a Map, -0) are decoded here.
+ * Extension types (Date, typed arrays, RegExp, big bigints) are handed to
+ * msgpackr on a private copy of their bytes, so they decode exactly as msgpackr
+ * decodes them; value-codec's own (a Map, -0, a string with a lone surrogate),
+ * Sets and Errors (whose parts are ordinary values) are decoded here.
  * The rest follows msgpackr's decoding options used here (`mapsAsObjects`:
  * maps become plain objects with string keys; 64-bit integers become bigints).
  */
-import { MAP_EXT, NEGATIVE_ZERO_EXT, mapFromFlat, unpackValue } from './value-codec';
+import { MAP_EXT, NEGATIVE_ZERO_EXT, STRING_EXT, mapFromFlat, stringFromUnits, unpackValue } from './value-codec';
 
 const STRING_CACHE_SIZE = 4096;
 /** Longest string the caches hold (a fixstr's limit). */
@@ -25,6 +26,10 @@ const MAX_SHAPES = 1024;
 const SHAPE_WARMUP = 2;
 /** msgpackr's extension type of a Set (`moreTypes`): a marker, then the members as an array. */
 const SET_EXT = 0x73;
+/** msgpackr's extension type of an Error (`moreTypes`): a marker, then [name, message, cause] (and an AggregateError's errors). */
+const ERROR_EXT = 0x65;
+/** The built-in Error classes an Error is rebuilt as, by name (any other name: an Error with that name). */
+const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
 export class ValueReader {
   /** @internal The bytes being decoded, the read position and the end (the generated shape decoders read them). */
@@ -134,6 +139,7 @@ export class ValueReader {
         // value-codec's boxed Map and -0, and msgpackr's Set: decoded here, so their
         // members take the fast paths too (and a '__proto__' property stays a property).
         if (b[p] === MAP_EXT) return mapFromFlat(this.read());
+        if (b[p] === STRING_EXT) return stringFromUnits(this.read());
         if (b[p] === SET_EXT) {
           const members = this.read();
           if (!Array.isArray(members)) this.fail();
@@ -143,8 +149,10 @@ export class ValueReader {
           if (this.read() !== null) this.fail();
           return -0;
         }
-        // Error and RegExp are a one-byte marker followed by an ordinary value.
-        if (b[p] === 0x65 || b[p] === 0x78) this.read();
+        // An Error's parts are decoded here too: msgpackr's decoder would rename a '__proto__' property of its cause.
+        if (b[p] === ERROR_EXT) return errorFromParts(this.read());
+        // RegExp is a one-byte marker followed by an ordinary value.
+        if (b[p] === 0x78) this.read();
         return this.extensionAt(p - 1, this.pos);
       case 0xd5:
         return this.extensionAt(this.pos - 1, this.need(3) + 3);
@@ -317,6 +325,23 @@ export class ValueReader {
     this.b.copy(ext, 0, start, end);
     return unpackValue(ext, 0, len);
   }
+}
+
+/** The Error of an ERROR_EXT payload, built as msgpackr's decoder builds it (but for a message that is not a string). RangeError when the payload is not one (torn or forged bytes). */
+function errorFromParts(parts: unknown): Error {
+  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4) throw new RangeError('msgpack: malformed Error extension');
+  const [name, message, cause, errors] = parts as [unknown, unknown, unknown, unknown];
+  // A message that is not a string is set as is: the constructors would convert it, or throw on an object they cannot convert.
+  const text = typeof message === 'string' ? message : undefined;
+  let error: Error;
+  if (name === 'AggregateError') error = new AggregateError(Array.isArray(errors) ? errors : [], text, { cause });
+  else {
+    const known = typeof name === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : undefined;
+    error = new (known ?? Error)(text, { cause });
+    if (known === undefined) error.name = name as string;
+  }
+  if (text === undefined && message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, enumerable: false, configurable: true });
+  return error;
 }
 
 /** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes. */

@@ -280,3 +280,147 @@ describe('values across threads', () => {
     }
   });
 });
+
+/** Strings of UTF-16 code units, lone surrogates often among them. */
+const wtf16 = fc
+  .array(fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x61, 0xe9), fc.integer({ min: 0, max: 0xffff })), { maxLength: 8 })
+  .map((units) => String.fromCharCode(...units));
+
+describe('strings holding lone surrogates', () => {
+  it('come back unchanged as values, inside arrays, objects, Maps and Sets, from lookup and tab2list', () => {
+    const t = Ets.new('surrogates', { readCache: 4 });
+    try {
+      fc.assert(
+        fc.property(wtf16, (s) => {
+          const object = ['k', s, [s], { p: s }, new Map([[s, s]]), new Set([s])];
+          t.insert(object);
+          expect(same(t.lookup('k')[0], object)).toBe(true);
+          expect(same(t.tab2list(), [object])).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('are told apart from the replacement character: two bag objects stay two, deleteObject finds its own', () => {
+    const t = Ets.new('surrogates-bag', { type: 'bag' });
+    try {
+      t.insert([1, '\ud800']);
+      t.insert([1, '\udc00']);
+      t.insert([1, '\ufffd']);
+      expect(t.lookup(1)).toEqual([[1, '\ud800'], [1, '\udc00'], [1, '\ufffd']]);
+      t.deleteObject([1, '\ud800']);
+      expect(t.lookup(1)).toEqual([[1, '\udc00'], [1, '\ufffd']]);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('in a key stored whole, the key comes back exactly and stays a key of its own', () => {
+    const t = Ets.new('surrogates-keys', {});
+    try {
+      t.insert([{ a: '\ud800' }, 1]);
+      t.insert([{ a: '\udc00' }, 2]);
+      t.insert([new Set(['\ud800']), 3]);
+      t.insert([new Set(['\udc00']), 4]);
+      expect(t.size).toBe(4);
+      expect(same(t.lookup({ a: '\ud800' }), [[{ a: '\ud800' }, 1]])).toBe(true);
+      expect(t.lookup(new Set(['\udc00']))).toHaveLength(1);
+      expect(t.lookupElement(new Set(['\udc00']), 2)).toBe(4);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('as a property name (msgpack would replace it) are refused with UnencodableError, and nothing is written', () => {
+    const t = Ets.new('surrogates-names', {});
+    try {
+      expect(() => t.insert(['k', { '\ud800': 1 }])).toThrow(UnencodableError);
+      expect(() => t.insert([{ '\udc00': 1 }, 1])).toThrow(UnencodableError);
+      expect(t.size).toBe(0);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+});
+
+describe('Errors', () => {
+  /** An Error's name, message, cause (and an AggregateError's errors) compared as `same` compares values. */
+  function sameError(a: unknown, b: unknown): boolean {
+    if (!(a instanceof Error) || !(b instanceof Error)) return false;
+    const errors = (e: Error): unknown => (e instanceof AggregateError ? e.errors : undefined);
+    return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && a.name === b.name && a.message === b.message && same(a.cause, b.cause) && same(errors(a), errors(b));
+  }
+
+  it('keep the Maps, -0, Sets and lone surrogates of their cause, message and errors (the cause given to the constructor is not enumerable)', () => {
+    const t = Ets.new('errors', { readCache: 4 });
+    try {
+      const stored: Error[] = [
+        new Error('map', { cause: new Map<unknown, unknown>([[1, 'one'], [{ a: 1 }, -0]]) }),
+        new RangeError('zero', { cause: -0 }),
+        new TypeError('nested', { cause: { list: [new Set([new Map([[2, 3]])])] } }),
+        new Error('lone \ud800', { cause: '\udc00' }),
+        new AggregateError([new Map([[1, 2]]), -0], 'aggregate', { cause: [new Map()] }),
+      ];
+      for (const [i, e] of stored.entries()) {
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2);
+        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
+      }
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('keep a \'__proto__\' property of their cause as a property, and their class, unknown names included', () => {
+    const t = Ets.new('errors-proto', {});
+    try {
+      const renamed = new Error('custom', { cause: record([['__proto__', { x: 1 }], ['y', [record([['__proto__', 2]])]]]) });
+      renamed.name = 'MyError';
+      const stored = [renamed, new SyntaxError('s', { cause: record([['__proto__', 'p']]) })];
+      for (const [i, e] of stored.entries()) {
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2);
+        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
+      }
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('with a message or name that is not a string read back with it as is', () => {
+    const t = Ets.new('errors-message', {});
+    try {
+      const messages: unknown[] = [5, { toString: 1 }, ['a'], null];
+      for (const [i, message] of messages.entries()) {
+        const e = new Error('m');
+        e.message = message as string;
+        t.insert([i, e]);
+        const back = t.lookupElement(i, 2) as Error;
+        expect(back).toBeInstanceOf(Error);
+        expect({ i, same: same(back.message, message) }).toEqual({ i, same: true });
+      }
+      const named = new Error('m');
+      named.name = 5 as unknown as string;
+      t.insert(['named', named]);
+      expect((t.lookupElement('named', 2) as Error).name).toBe(5);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+
+  it('holding a function, symbol or opaque object in their cause or errors are refused with UnencodableError, writing nothing', () => {
+    const t = Ets.new('errors-refused', {});
+    try {
+      for (const cause of [() => 1, Symbol('s'), new WeakMap(), { deep: [new Number(1)] }]) {
+        expect(() => t.insert(['k', new Error('m', { cause })])).toThrow(UnencodableError);
+        expect(() => t.insert(['k', new AggregateError([cause], 'm')])).toThrow(UnencodableError);
+      }
+      expect(t.size).toBe(0);
+    } finally {
+      Ets.delete(t);
+    }
+  });
+});
