@@ -354,6 +354,15 @@ describe('Errors', () => {
     return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && a.name === b.name && a.message === b.message && same(a.cause, b.cause) && same(errors(a), errors(b));
   }
 
+  /** Stores each Error under its index and checks that what comes back is the same Error. */
+  function expectRoundTrips(t: Table, stored: Error[]): void {
+    for (const [i, e] of stored.entries()) {
+      t.insert([i, e]);
+      const back = t.lookupElement(i, 2);
+      expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
+    }
+  }
+
   it('keep the Maps, -0, Sets and lone surrogates of their cause, message and errors (the cause given to the constructor is not enumerable)', () => {
     const t = Ets.new('errors', { readCache: 4 });
     try {
@@ -364,11 +373,7 @@ describe('Errors', () => {
         new Error('lone \ud800', { cause: '\udc00' }),
         new AggregateError([new Map([[1, 2]]), -0], 'aggregate', { cause: [new Map()] }),
       ];
-      for (const [i, e] of stored.entries()) {
-        t.insert([i, e]);
-        const back = t.lookupElement(i, 2);
-        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
-      }
+      expectRoundTrips(t, stored);
     } finally {
       Ets.delete(t);
     }
@@ -380,11 +385,7 @@ describe('Errors', () => {
       const renamed = new Error('custom', { cause: record([['__proto__', { x: 1 }], ['y', [record([['__proto__', 2]])]]]) });
       renamed.name = 'MyError';
       const stored = [renamed, new SyntaxError('s', { cause: record([['__proto__', 'p']]) })];
-      for (const [i, e] of stored.entries()) {
-        t.insert([i, e]);
-        const back = t.lookupElement(i, 2);
-        expect({ i, same: sameError(back, e) }).toEqual({ i, same: true });
-      }
+      expectRoundTrips(t, stored);
     } finally {
       Ets.delete(t);
     }

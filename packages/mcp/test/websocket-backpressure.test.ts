@@ -72,13 +72,20 @@ describe('WebSocket: a client that stops reading', () => {
     return handler.connections()[0];
   }
 
-  it('stops reading its messages while its answers wait unread, keeps the buffer bounded, and loses nothing', async () => {
+  const calls = 1000;
+
+  /** A client that stops reading and sends `calls` calls with big answers, once the server has paused its connection. */
+  async function pausedWithCalls(): Promise<{ client: Awaited<ReturnType<typeof rawClient>>; connection: WebSocketConnectionState }> {
     const client = await rawClient();
     const connection = await onlyConnection();
     client.ws.pause();
-    const calls = 1000;
     for (let i = 1; i <= calls; i++) client.ws.send(callLine(i, 'blob'));
     await eventually(() => connection.readingPaused);
+    return { client, connection };
+  }
+
+  it('stops reading its messages while its answers wait unread, keeps the buffer bounded, and loses nothing', async () => {
+    const { client, connection } = await pausedWithCalls();
     for (let i = 0; i < 20; i++) {
       expect(connection.bufferedBytes).toBeLessThanOrEqual(MAX);
       expect(connection.readingPaused).toBe(true);
@@ -124,12 +131,7 @@ describe('WebSocket: a client that stops reading', () => {
   }, 60_000);
 
   it('a session ended while its connection is paused completes the close handshake once the client reads again', async () => {
-    const client = await rawClient();
-    const connection = await onlyConnection();
-    client.ws.pause();
-    const calls = 1000;
-    for (let i = 1; i <= calls; i++) client.ws.send(callLine(i, 'blob'));
-    await eventually(() => connection.readingPaused);
+    const { client, connection } = await pausedWithCalls();
     // The server ends the session: its close frame waits behind the unread answers.
     expect(host.end(connection.id)).toBe(true);
     client.ws.resume();
