@@ -184,6 +184,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   get busy(): boolean {
     if (this.standaloneStream?.res !== undefined) return true;
     for (const stream of this.requests.values()) if (stream.res !== undefined) return true;
+    // A stream whose requests are answered but whose queue is still being written.
+    for (const stream of this.queued.values()) if (stream.res !== undefined) return true;
     return false;
   }
 
@@ -416,6 +418,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (replay.length > 0) {
       for (const event of replay) stream.queuedBytes += event.bytes;
       stream.queue = replay.concat(queue);
+      this.queued.set(stream.id, stream);
     }
     this.flush(stream, res);
   }
