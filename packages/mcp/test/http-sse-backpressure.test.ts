@@ -304,4 +304,33 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(all.map((event) => (event.data as { params: { data: { i: number } } }).params.data.i)).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('a stream nobody reads keeps at most the cap queued (the oldest go to the replay log), and hands the rest, in order, to the next GET', async () => {
+    const session = await initialize(url);
+    await subscribeAll(session);
+    const get = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+    get.res.pause();
+    const { sent } = await pumpUntilOverflow(session);
+    get.res.destroy();
+    let maxBuffered = 0;
+    for (let k = 0; k < (2 * MAX) / PAD.length + 10; k++) {
+      const uri = BIG_URIS[sent.length % BIG_URIS.length];
+      definition.notifyResourceUpdated(uri);
+      sent.push(uri);
+      maxBuffered = Math.max(maxBuffered, streamOf(session, 's')?.bufferedBytes ?? 0);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(maxBuffered).toBeGreaterThan(MAX / 2);
+    expect(maxBuffered).toBeLessThanOrEqual(MAX);
+    expect(streamOf(session, 's')?.connected).toBe(false);
+    const next = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+    // What the queue held: the newest events, once each, in order.
+    await eventually(() => next.events.length > 0 && updatedUri(next.events[next.events.length - 1]) === sent[sent.length - 1]);
+    expect(next.events.map(updatedUri)).toEqual(sent.slice(-next.events.length));
+    const seqs = next.events.map((event) => seqOf(event.id));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(errors).toHaveLength(1);
+    next.res.destroy();
+  }, 60_000);
 });
