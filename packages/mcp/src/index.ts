@@ -131,6 +131,7 @@ export {
   type StreamableHttpOptions,
 } from './transport/http/streamable-http';
 export { BodyTimeoutError } from './transport/http/body-deadlines';
+export { SseStreamOverflowError, type SseStreamState } from './transport/http/sse-overflow';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './transport/http/listen';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';

@@ -6,8 +6,10 @@ import type { SessionChannel } from '../../hosting/session-channel';
 import { RequestTable } from '../../protocol/request-table';
 import { allowsBatches, versionAtLeast } from '../../protocol/versions';
 import type { ServerSession } from '../../server/session';
+import { DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_OUTBOUND_HIGH_WATER_BYTES } from '../backpressure';
 import { EventLog, parseEventId, sseEvent } from './event-log';
 import { writeJson, writeJsonRpcError, writeJsonText } from './responses';
+import { SseStreamOverflowError, type SseStreamState } from './sse-overflow';
 
 /** What the front door hands a session process for one HTTP request. */
 export type HttpInput = (
@@ -26,6 +28,23 @@ export interface HttpChannelOptions {
   retryMs: number;
   /** Events kept per session for Last-Event-ID resumption. */
   replayEvents: number;
+  /** Above this many unread bytes on a stream's socket, its events wait (queued) until the socket drains. */
+  highWater?: number;
+  /** Above this many unread bytes (socket and queue) a connected stream is ended; a detached stream's oldest queued events go to the log. */
+  maxOutbound?: number;
+  /** Told when a stream is ended for overflow. */
+  onError?: (error: Error) => void;
+}
+
+/** An event not written to its stream's socket yet. */
+interface QueuedEvent {
+  readonly id: string;
+  readonly seq: number;
+  readonly data: string;
+  readonly text: string;
+  readonly bytes: number;
+  /** Already in the event log (a replay): not recorded again when written. */
+  readonly logged: boolean;
 }
 
 /** One stream of answers: a POST's (its requests' responses) or the standalone GET stream. */
@@ -44,6 +63,15 @@ class Stream {
   unlogged: string[] | undefined;
   /** JSON mode only: the responses (encoded; a batch's members without its brackets), written together once all have come. */
   readonly collected: string[] | undefined;
+  /**
+   * Events held back, oldest first (ascending seq), because the socket has more than the
+   * high-water mark unread, or because the client left while some were held. Never in the
+   * event log until written: the log drops its oldest by count, these must not be lost.
+   */
+  queue: QueuedEvent[] | undefined;
+  queuedBytes = 0;
+  /** The response whose 'drain' we wait for, so that we listen once. */
+  drainRes: ServerResponse | undefined;
 
   constructor(
     readonly id: string,
@@ -98,14 +126,41 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   private eventLog: EventLog | undefined;
   private standaloneStream: Stream | undefined;
   /** Standalone events written while no GET stream was open, delivered when one opens. */
-  private backlog: string[] | undefined;
+  private backlog: QueuedEvent[] | undefined;
+  /** Streams with queued events, by id: a POST stream stays here after its requests are answered, until its queue is delivered. */
+  private readonly queued = new Map<string, Stream>();
   private nextStream = 1;
   private closed = false;
+  private readonly highWater: number;
+  private readonly maxOutbound: number;
 
   constructor(
     readonly sessionId: string,
     private readonly options: HttpChannelOptions,
-  ) {}
+  ) {
+    this.highWater = options.highWater ?? DEFAULT_OUTBOUND_HIGH_WATER_BYTES;
+    this.maxOutbound = options.maxOutbound ?? Math.max(DEFAULT_MAX_OUTBOUND_BYTES, this.highWater);
+  }
+
+  /** The SSE streams that hold bytes for a client or have one connected. */
+  streamStates(): SseStreamState[] {
+    const streams = this.openStreams();
+    if (this.standaloneStream !== undefined) streams.add(this.standaloneStream);
+    for (const stream of this.queued.values()) streams.add(stream);
+    const out: SseStreamState[] = [];
+    for (const stream of streams) {
+      if (stream.json) continue;
+      const socketBytes = stream.res === undefined ? 0 : stream.res.writableLength;
+      out.push({
+        sessionId: this.sessionId,
+        streamId: stream.id,
+        connected: stream.res !== undefined,
+        bufferedBytes: socketBytes + stream.queuedBytes,
+        queuedBytes: stream.queuedBytes,
+      });
+    }
+    return out;
+  }
 
   /** Made with the first event. */
   private get log(): EventLog {
@@ -129,6 +184,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   get busy(): boolean {
     if (this.standaloneStream?.res !== undefined) return true;
     for (const stream of this.requests.values()) if (stream.res !== undefined) return true;
+    // A stream whose requests are answered but whose queue is still being written.
+    for (const stream of this.queued.values()) if (stream.res !== undefined) return true;
     return false;
   }
 
@@ -214,9 +271,13 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     this.closed = true;
     const streams = this.openStreams();
     if (this.standaloneStream !== undefined) streams.add(this.standaloneStream);
+    for (const stream of this.queued.values()) streams.add(stream);
+    this.queued.clear();
     for (const stream of streams) {
       const res = stream.res;
       stream.res = undefined;
+      stream.queue = undefined;
+      stream.queuedBytes = 0;
       if (res === undefined || res.writableEnded) continue;
       if (stream.json && !res.headersSent) writeJsonRpcError(res, 404, -32001, 'Session closed');
       else this.finish(stream, res);
@@ -298,9 +359,12 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     standalone.res = res;
     this.watch(standalone, res);
     this.prime(standalone);
-    const replay = resumed === STANDALONE ? this.log.after(lastEventId as string).map((e) => sseEvent(e.id, e.data)) : (this.backlog ?? []);
-    this.backlog = undefined;
-    for (const event of replay) res.write(event);
+    if (resumed === STANDALONE) this.attach(standalone, res, lastEventId as string);
+    else {
+      const backlog = this.backlog ?? [];
+      this.backlog = undefined;
+      this.attach(standalone, res, undefined, backlog);
+    }
   }
 
   /**
@@ -317,26 +381,46 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
   /** A client back for a POST stream it lost: replay what it missed, then carry on there. */
   private resume(streamId: string, lastEventId: string, res: ServerResponse): void {
-    let stream: Stream | undefined;
-    for (const candidate of this.requests.values()) if (candidate.id === streamId) stream = candidate;
+    let stream = this.queued.get(streamId);
+    if (stream === undefined) for (const candidate of this.requests.values()) if (candidate.id === streamId) stream = candidate;
     if (stream !== undefined && stream.res !== undefined) {
       return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
     }
-    const missed = this.log.after(lastEventId);
-    if (stream === undefined && missed.length === 0) {
+    if (stream === undefined && this.log.after(lastEventId).length === 0) {
       // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
       return writeJsonRpcError(res, 400, -32000, 'Bad Request: that stream has ended, and none of its events after Last-Event-ID are kept');
     }
     this.writeSseHead(res);
-    for (const event of missed) res.write(sseEvent(event.id, event.data));
-    if (stream === undefined || stream.pending === 0) {
-      // Everything it was owed has now been written.
-      this.log.forget(streamId);
-      res.end();
-      return;
-    }
+    // A stream whose requests are all answered (pending 0) ends once what it is owed is written.
+    stream ??= new Stream(streamId, this, false, false, undefined, 0, false);
     stream.res = res;
     this.watch(stream, res);
+    this.attach(stream, res, lastEventId);
+  }
+
+  /**
+   * A client (back) on `stream`: what it missed goes first (from the log after
+   * `lastEventId`, or `replay`), then the stream's queue, all through {@link flush}.
+   */
+  private attach(stream: Stream, res: ServerResponse, lastEventId: string | undefined, replay: QueuedEvent[] = []): void {
+    const queue = stream.queue ?? [];
+    if (lastEventId !== undefined) {
+      const last = parseEventId(lastEventId)?.seq ?? 0;
+      // The log holds what was written, the queue what was not: all older than the queue's first.
+      const before = queue.length > 0 ? queue[0].seq : Infinity;
+      for (const event of this.log.after(lastEventId)) {
+        const seq = parseEventId(event.id)!.seq;
+        if (seq < before) replay.push(queued(event.id, seq, event.data, sseEvent(event.id, event.data), true));
+      }
+      // Events the client says it has are not sent again.
+      while (queue.length > 0 && queue[0].seq <= last) stream.queuedBytes -= queue.shift()!.bytes;
+    }
+    if (replay.length > 0) {
+      for (const event of replay) stream.queuedBytes += event.bytes;
+      stream.queue = replay.concat(queue);
+      this.queued.set(stream.id, stream);
+    }
+    this.flush(stream, res);
   }
 
   /** A priming event (an id, no data) lets a client resume a stream that broke before any message. */
@@ -360,13 +444,101 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       (stream.unlogged ??= []).push(id, data);
       return;
     }
-    log.record(id, stream.id, data);
-    if (stream.res !== undefined) stream.res.write(event);
-    else if (stream === this.standaloneStream) {
-      const backlog = (this.backlog ??= []);
-      backlog.push(event);
-      if (backlog.length > this.options.replayEvents) backlog.shift();
+    const res = stream.res;
+    if (stream.queue === undefined) {
+      if (res !== undefined && !this.full(res)) {
+        log.record(id, stream.id, data);
+        res.write(event);
+        return;
+      }
+      if (res === undefined) {
+        // Nobody listening, nothing held: logged (the log keeps the last replayEvents).
+        log.record(id, stream.id, data);
+        if (stream === this.standaloneStream) {
+          const backlog = (this.backlog ??= []);
+          backlog.push(queued(id, parseEventId(id)!.seq, data, event, true));
+          if (backlog.length > this.options.replayEvents) backlog.shift();
+        }
+        return;
+      }
     }
+    this.enqueue(stream, queued(id, parseEventId(id)!.seq, data, event, false));
+  }
+
+  /** Whether a socket has enough unread: it said so (write() returned false) and holds at least the high-water mark. */
+  private full(res: ServerResponse): boolean {
+    return res.writableNeedDrain && res.writableLength >= this.highWater;
+  }
+
+  /** Holds an event back; past the hard cap, ends the stream (connected) or logs the oldest (detached). */
+  private enqueue(stream: Stream, event: QueuedEvent): void {
+    (stream.queue ??= []).push(event);
+    stream.queuedBytes += event.bytes;
+    this.queued.set(stream.id, stream);
+    const res = stream.res;
+    if (res !== undefined) {
+      // Over the cap while its socket takes nothing more: the client is not reading. (A socket
+      // not full yet is being written to by flush(): a client just back is not cut again.)
+      const unread = res.writableLength + stream.queuedBytes;
+      if (unread > this.maxOutbound && this.full(res)) this.overflow(stream, res, unread);
+      else this.awaitDrain(stream, res);
+      return;
+    }
+    // Nobody reading, and no socket to end: the oldest move to the log, which keeps the last replayEvents.
+    const queue = stream.queue;
+    while (stream.queuedBytes > this.maxOutbound && queue.length > 1) {
+      const oldest = queue.shift()!;
+      stream.queuedBytes -= oldest.bytes;
+      if (!oldest.logged) this.log.record(oldest.id, stream.id, oldest.data);
+    }
+  }
+
+  private awaitDrain(stream: Stream, res: ServerResponse): void {
+    if (stream.drainRes === res) return;
+    stream.drainRes = res;
+    res.once('drain', () => {
+      if (stream.drainRes === res) stream.drainRes = undefined;
+      if (stream.res === res && stream.queue !== undefined) this.flush(stream, res);
+    });
+  }
+
+  /** Writes queued events while the socket takes them; a stream whose requests are all answered ends once its queue is out. */
+  private flush(stream: Stream, res: ServerResponse): void {
+    const queue = stream.queue;
+    if (queue !== undefined) {
+      const log = this.log;
+      let written = 0;
+      while (written < queue.length && !this.full(res)) {
+        const event = queue[written++];
+        stream.queuedBytes -= event.bytes;
+        if (!event.logged) log.record(event.id, stream.id, event.data);
+        res.write(event.text);
+      }
+      queue.splice(0, written);
+      if (queue.length > 0) return this.awaitDrain(stream, res);
+      stream.queue = undefined;
+      stream.queuedBytes = 0;
+      this.queued.delete(stream.id);
+    }
+    if (stream.pending === 0 && stream !== this.standaloneStream && !stream.json) {
+      // Everything it was owed has now been written.
+      stream.res = undefined;
+      this.eventLog?.forget(stream.id);
+      res.end();
+    }
+  }
+
+  /** The client left more than the hard cap unread: end this stream (not the session); its queue waits for a resume. */
+  private overflow(stream: Stream, res: ServerResponse, unread: number): void {
+    const version = this.session.protocolVersion;
+    const resumable = version !== undefined && versionAtLeast(version, '2025-11-25');
+    stream.res = undefined;
+    stream.drainRes = undefined;
+    // 2025-11-25 lets a server end a stream for the client to resume (SEP-1699). Before it, a
+    // stream that ends without its answer reads as a broken one: cut it, which also frees its socket buffer.
+    if (resumable) res.end();
+    else res.destroy();
+    this.options.onError?.(new SseStreamOverflowError(unread, this.maxOutbound, this.sessionId, stream.id, resumable));
   }
 
   /** The buffered events go to the log after all: the stream outlives its turn. */
@@ -454,6 +626,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     }
     // Nobody is listening: its events stay logged for a client that resumes with Last-Event-ID.
     if (res === undefined) return;
+    // Events still held back: the stream ends when flush() has written them.
+    if (stream.queue !== undefined) return;
     stream.res = undefined;
     this.eventLog?.forget(stream.id);
     this.finish(stream, res);
@@ -473,4 +647,8 @@ function cancelledBy(message: JsonRpcMessage): RequestId | undefined {
   if (!isNotification(message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params)) return undefined;
   const id = message.params.requestId;
   return isRequestId(id) ? id : undefined;
+}
+
+function queued(id: string, seq: number, data: string, text: string, logged: boolean): QueuedEvent {
+  return { id, seq, data, text, bytes: Buffer.byteLength(text), logged };
 }

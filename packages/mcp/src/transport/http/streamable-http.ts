@@ -2,13 +2,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../jsonrpc/codec';
 import { isSupportedProtocolVersion } from '../../protocol/versions';
 import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
+import { backpressureLimits, type BackpressureOptions } from '../backpressure';
 import { BodyTooLargeError, readBody } from './body';
 import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
+import type { SseStreamState } from './sse-overflow';
 
-export interface StreamableHttpOptions extends SecurityOptions {
+/**
+ * `outboundHighWaterBytes` and `maxOutboundBytes` bound each SSE stream: above the first its
+ * events wait (queued, in order) until its socket drains; above the second a connected
+ * stream is ended (the session lives on) and its queue kept for a resume with Last-Event-ID.
+ */
+export interface StreamableHttpOptions extends SecurityOptions, BackpressureOptions {
   /** The MCP endpoint. Default '/mcp'. */
   path?: string;
   /** Larger POST bodies get 413. Default 4 MiB. */
@@ -26,6 +33,8 @@ export interface StreamableHttpOptions extends SecurityOptions {
    * limited. Default 30000; 0 or Infinity turns the limit off; negative or NaN is a RangeError.
    */
   bodyTimeoutMs?: number;
+  /** Told of an SSE stream ended because its client stopped reading (an `SseStreamOverflowError`). */
+  onError?: (error: Error) => void;
 }
 
 export interface StreamableHttpHandler {
@@ -33,6 +42,8 @@ export interface StreamableHttpHandler {
   (req: IncomingMessage, res: ServerResponse): boolean;
   /** Stops answering requests still waiting for sessions that ended (call once, when done). */
   dispose(): void;
+  /** The SSE streams of every session that have a client or hold events for one. */
+  streams(): SseStreamState[];
 }
 
 /** Protocol errors before a request reaches a session use the SDK's codes: -32000, -32001 (no session), -32700. */
@@ -72,10 +83,14 @@ function isInitialize(body: unknown): boolean {
 export function createStreamableHttpHandler(host: SessionHost, options: StreamableHttpOptions = {}): StreamableHttpHandler {
   const path = options.path ?? '/mcp';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const limits = backpressureLimits(options);
   const channelOptions = {
     responseMode: options.responseMode ?? 'sse',
     retryMs: options.retryMs ?? 1000,
     replayEvents: options.replayEvents ?? 256,
+    highWater: limits.highWater,
+    maxOutbound: limits.max,
+    onError: options.onError,
   } as const;
   // Requests handed to a session that has not taken them yet (response → session id):
   // if the session ends first, they get 404.
@@ -208,6 +223,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
         return true;
     }
   }) as StreamableHttpHandler;
+  handler.streams = () => [...channels.values()].flatMap((channel) => channel.streamStates());
   handler.dispose = () => {
     stopListening();
     deadlines?.dispose();
