@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { Node } from '@erlmcp/otp';
 import { startMcpServer } from './app';
+import { portFromEnv } from './port';
 
 /** npm start: the MCP server on 127.0.0.1:${PORT:-3000}, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
+  const port = portFromEnv(process.env.PORT); // before the node starts: a bad PORT leaves nothing running
   const node = Node.start({ schedulers: 1, logLevel: process.env.ERLMCP_LOG_LEVEL ?? 'warn' });
-  const port = Number(process.env.PORT ?? 3000);
-  const server = await startMcpServer({ port: Number.isInteger(port) && port >= 0 ? port : 3000 });
+  const server = await startMcpServer({ port });
   const urls = server.urls!;
   const stdio = path.join(__dirname, 'stdio.js');
   console.log(`erlmcp example MCP server

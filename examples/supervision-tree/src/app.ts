@@ -53,7 +53,8 @@ export async function runDemo(print: (line: string) => void): Promise<DemoResult
   const crashedPid = whereis('calculator')!;
   print(`sending the calculator a bad message (1 / 0) ...`);
   const outcome = await GenServer.call(calc, { op: 'divide', a: 1, b: 0 }).catch((error: Error) => error);
-  print(`the call failed: ${outcome instanceof Error ? outcome.message : String(outcome)}`);
+  // The caller sees a typed error (the server died during the call), not a hang or an untyped throw.
+  print(`the call failed with ${outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome)}`);
 
   // The supervisor restarts the calculator under the same name; the greeter is untouched.
   const restartedPid = await waitForRestart(app.pid, 'calculator', crashedPid);
