@@ -43,6 +43,8 @@ export class ValueReader {
   private readonly keyCache = new StringCache();
   private readonly valueCache = new StringCache();
   private ext: Buffer = Buffer.allocUnsafeSlow(256);
+  /** Where a string entering a cache is copied first (MAX_CACHED_STRING bytes and a word's padding). */
+  private readonly scratch: Buffer = Buffer.alloc(MAX_CACHED_STRING + 4);
   private readonly shapes = new ShapeNode(null, '');
   /** The shape of the last map decoded with each key count: the guess for the next one. */
   private readonly lastShape: Array<ShapeNode | undefined> = new Array(MAX_SHAPE_KEYS + 1);
@@ -273,9 +275,15 @@ export class ValueReader {
       this.pos = p;
       return this.string(len);
     }
-    for (let i = 0; i < len; i += 4) words[w + (i >> 2)] = b[p + i]! | (b[p + i + 1]! << 8) | (b[p + i + 2]! << 16) | (b[p + i + 3]! << 24);
+    // Key and string come from one private copy of the bytes: another thread may be
+    // rewriting them (that read is then discarded, but the cache entry outlives it, so
+    // its bytes and its string must agree).
+    const copy = this.scratch;
+    b.copy(copy, 0, p, p + len);
+    copy.fill(0, len, len + 3);
+    for (let i = 0; i < len; i += 4) words[w + (i >> 2)] = copy[i]! | (copy[i + 1]! << 8) | (copy[i + 2]! << 16) | (copy[i + 3]! << 24);
     cache.lengths[slot] = len;
-    const s = (len <= 16 ? asciiAt(b, p, len) : null) ?? (b as NativeSlices).utf8Slice(p, p + len);
+    const s = (len <= 16 ? asciiAt(copy, 0, len) : null) ?? (copy as NativeSlices).utf8Slice(0, len);
     cache.strings[slot] = s;
     return s;
   }
