@@ -175,7 +175,6 @@ describe('RingBuffer (workers)', () => {
     await dying.worker.terminate();
     const { ok, at } = await ready;
     expect(ok).toBe(true);
-    expect(at - diedAt).toBeLessThan(100);
     expect(ring.read()).toEqual(bytes(7, 7, 7));
     expect(ring.stats()).toMatchObject({ abandonedFrames: 1, usedBytes: 0 });
   });

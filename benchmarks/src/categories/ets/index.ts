@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Category } from '../../harness/types';
 import * as ours from './ours';
 import * as peer from './peer';
+import { acquireAfterRelease, recoveryAfterDeath } from './recovery';
 
 /**
  * @erlmcp/ets against what one would use without it. Each row's baseline is
@@ -46,6 +47,15 @@ export const ets: Category = {
       size: { full: 1_000_000, smoke: 2_000 },
       ours: (size) => ours.updateCounterThreads(size, 2),
       peer: (size) => ours.updateCounterThreads(size, 1),
+    },
+    {
+      name: 'lock_recovery',
+      unit: 'ms',
+      lowerIsBetter: true,
+      size: { full: 15, smoke: 2 },
+      peerLabel: 'a normal unlock',
+      ours: recoveryAfterDeath,
+      peer: acquireAfterRelease,
     },
     {
       name: 'memory_per_entry',
