@@ -333,4 +333,30 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(errors).toHaveLength(1);
     next.res.destroy();
   }, 60_000);
+  it('GET stream: events held for an absent client are delivered once, whether it comes back with Last-Event-ID or without', async () => {
+    const session = await initialize(url);
+    await post(session, { id: 100, method: 'resources/subscribe', params: { uri: 'memo://one' } });
+    const gone = async (reader: SseReader): Promise<void> => {
+      reader.res.destroy();
+      await eventually(() => streamOf(session, 's')?.connected === false);
+    };
+    const first = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+    definition.notifyResourceUpdated('memo://one');
+    await eventually(() => first.events.length === 1);
+    await gone(first);
+    // Two events while nobody listens: held for the next GET, and logged for a resume.
+    definition.notifyResourceUpdated('memo://one');
+    definition.notifyResourceUpdated('memo://one');
+    const resumed = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': first.events[0].id as string });
+    await eventually(() => resumed.events.length === 2);
+    await gone(resumed);
+    // A fresh GET: the client has had both already, so only what comes now is sent.
+    const fresh = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+    definition.notifyResourceUpdated('memo://one');
+    await eventually(() => fresh.events.length > 0 && seqOf(fresh.events[fresh.events.length - 1].id) > seqOf(resumed.events[1].id));
+    const ids = [...first.events, ...resumed.events, ...fresh.events].map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(fresh.events).toHaveLength(1);
+    fresh.res.destroy();
+  }, 60_000);
 });

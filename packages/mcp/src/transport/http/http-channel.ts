@@ -359,12 +359,11 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     standalone.res = res;
     this.watch(standalone, res);
     this.prime(standalone);
-    if (resumed === STANDALONE) this.attach(standalone, res, lastEventId as string);
-    else {
-      const backlog = this.backlog ?? [];
-      this.backlog = undefined;
-      this.attach(standalone, res, undefined, backlog);
-    }
+    // Taken either way: a client back with Last-Event-ID gets the backlog's events it lacks,
+    // and a later GET must not be handed them again.
+    const backlog = this.backlog ?? [];
+    this.backlog = undefined;
+    this.attach(standalone, res, resumed === STANDALONE ? (lastEventId as string) : undefined, backlog);
   }
 
   /**
@@ -408,10 +407,14 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       const last = parseEventId(lastEventId)?.seq ?? 0;
       // The log holds what was written, the queue what was not: all older than the queue's first.
       const before = queue.length > 0 ? queue[0].seq : Infinity;
+      // `replay` (the GET stream's backlog) and the log overlap: each event once, in order.
+      replay = replay.filter((event) => event.seq > last && event.seq < before);
+      const have = new Set(replay.map((event) => event.seq));
       for (const event of this.log.after(lastEventId)) {
         const seq = parseEventId(event.id)!.seq;
-        if (seq < before) replay.push(queued(event.id, seq, event.data, sseEvent(event.id, event.data), true));
+        if (seq < before && !have.has(seq)) replay.push(queued(event.id, seq, event.data, sseEvent(event.id, event.data), true));
       }
+      replay.sort((a, b) => a.seq - b.seq);
       // Events the client says it has are not sent again.
       while (queue.length > 0 && queue[0].seq <= last) stream.queuedBytes -= queue.shift()!.bytes;
     }
