@@ -84,6 +84,8 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
   let overflowed: boolean;
   /** Log lines the `paced` tool may still send; it answers once `overflowed` is set. */
   let budget: number;
+  /** Lets the `gated` tool answer. */
+  let openGate: () => void;
 
   beforeEach(async () => {
     node = Node.start({ schedulers: 1, logLevel: 'silent' });
@@ -107,6 +109,14 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
             await new Promise((resolve) => setImmediate(resolve));
           }
           return { content: [{ type: 'text', text: String(i) }] };
+        },
+      })
+      .tool({
+        name: 'gated',
+        handler: async (_args, ctx) => {
+          ctx.log('info', 'waiting');
+          await new Promise<void>((resolve) => (openGate = resolve));
+          return { content: [{ type: 'text', text: 'opened' }] };
         },
       })
       .tool({
@@ -358,5 +368,38 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(new Set(ids).size).toBe(ids.length);
     expect(fresh.events).toHaveLength(1);
     fresh.res.destroy();
+  }, 60_000);
+  it("a POST stream's answer, sent while its client is away, waits for it: other streams' events do not push it out of the replay log", async () => {
+    const small = createStreamableHttpHandler(host, { replayEvents: 4 });
+    const smallServer = createServer((req, res) => {
+      if (!small(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => smallServer.listen(0, '127.0.0.1', resolve));
+    const smallUrl = `http://127.0.0.1:${(smallServer.address() as AddressInfo).port}/mcp`;
+    try {
+      const session = await initialize(smallUrl);
+      await raw(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 100, method: 'resources/subscribe', params: { uri: 'memo://one' } }));
+      const call = await openSse(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'gated' } }));
+      await eventually(() => call.events.length === 1);
+      const lastEventId = call.events[0].id as string;
+      const streamId = lastEventId.slice(0, lastEventId.lastIndexOf('.'));
+      const state = (): SseStreamState | undefined => small.streams().find((s) => s.sessionId === session && s.streamId === streamId);
+      call.res.destroy();
+      await eventually(() => state()?.connected === false);
+      openGate();
+      // Answered (the stream no longer waits for a request, or holds the answer for its client).
+      await eventually(() => state() === undefined || state()!.queuedBytes > 0);
+      // More events on the GET stream than the replay log keeps.
+      for (let i = 0; i < 8; i++) definition.notifyResourceUpdated('memo://one');
+      const resumed = await openSse(smallUrl, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+      expect(resumed.status).toBe(200);
+      expect(await resumed.ended).toBe('end');
+      expect(resumed.events.map((event) => (event.data as { id?: number }).id)).toEqual([9]);
+      expect(state()).toBeUndefined();
+    } finally {
+      small.dispose();
+      smallServer.closeAllConnections();
+      await new Promise<void>((resolve) => smallServer.close(() => resolve()));
+    }
   }, 60_000);
 });

@@ -72,6 +72,8 @@ class Stream {
   queuedBytes = 0;
   /** The response whose 'drain' we wait for, so that we listen once. */
   drainRes: ServerResponse | undefined;
+  /** Its client left before it saw an event id: it cannot resume, so nothing is held for it. */
+  orphan = false;
 
   constructor(
     readonly id: string,
@@ -454,7 +456,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         res.write(event);
         return;
       }
-      if (res === undefined) {
+      if (res === undefined && (stream === this.standaloneStream || stream.orphan)) {
         // Nobody listening, nothing held: logged (the log keeps the last replayEvents).
         log.record(id, stream.id, data);
         if (stream === this.standaloneStream) {
@@ -464,6 +466,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         }
         return;
       }
+      // A POST stream whose client is away (it left, or the stream was ended for it to poll):
+      // held, like a queue its client left behind. Only logged, its answer could be pushed out
+      // of the log by other streams' events before the client is back.
     }
     this.enqueue(stream, queued(id, parseEventId(id)!.seq, data, event, false));
   }
@@ -564,6 +569,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       stream.buffered = undefined;
       stream.unlogged = undefined;
       stream.res = undefined;
+      stream.orphan = true;
       return;
     }
     this.logBuffered(stream);
