@@ -84,14 +84,15 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
   let overflowed: boolean;
   /** Log lines the `paced` tool may still send; it answers once `overflowed` is set. */
   let budget: number;
-  /** Lets the `gated` tool answer. */
-  let openGate: () => void;
+  /** Each running `gated` call's release: it answers when called. */
+  let gates: (() => void)[];
 
   beforeEach(async () => {
     node = Node.start({ schedulers: 1, logLevel: 'silent' });
     errors = [];
     overflowed = false;
     budget = 0;
+    gates = [];
     definition = defineServer({ name: 'sse-backpressure', version: '1' })
       .resource({ uri: 'memo://one', name: 'one', read: (uri) => [{ uri, text: 'one' }] })
       .tool<{ text: string }>({
@@ -115,7 +116,7 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
         name: 'gated',
         handler: async (_args, ctx) => {
           ctx.log('info', 'waiting');
-          await new Promise<void>((resolve) => (openGate = resolve));
+          await new Promise<void>((resolve) => gates.push(resolve));
           return { content: [{ type: 'text', text: 'opened' }] };
         },
       })
@@ -369,24 +370,58 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(fresh.events).toHaveLength(1);
     fresh.res.destroy();
   }, 60_000);
-  it("a POST stream's answer, sent while its client is away, waits for it: other streams' events do not push it out of the replay log", async () => {
-    const small = createStreamableHttpHandler(host, { replayEvents: 4 });
+  /** A second front door on the same host, keeping only `replayEvents` events per session for resumption. */
+  async function withReplayEvents(replayEvents: number, body: (small: StreamableHttpHandler, smallUrl: string) => Promise<void>): Promise<void> {
+    const small = createStreamableHttpHandler(host, { replayEvents });
     const smallServer = createServer((req, res) => {
       if (!small(req, res)) res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => smallServer.listen(0, '127.0.0.1', resolve));
-    const smallUrl = `http://127.0.0.1:${(smallServer.address() as AddressInfo).port}/mcp`;
     try {
+      await body(small, `http://127.0.0.1:${(smallServer.address() as AddressInfo).port}/mcp`);
+    } finally {
+      small.dispose();
+      smallServer.closeAllConnections();
+      await new Promise<void>((resolve) => smallServer.close(() => resolve()));
+    }
+  }
+
+  /** Starts a `gated` call, reads its first event, and goes away; resolves to that event's id. */
+  async function abandonGatedCall(smallUrl: string, session: string, id: number, streams: () => SseStreamState[]): Promise<string> {
+    const call = await openSse(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'gated' } }));
+    await eventually(() => call.events.length === 1);
+    const eventId = call.events[0].id as string;
+    const streamId = eventId.slice(0, eventId.lastIndexOf('.'));
+    call.res.destroy();
+    await eventually(() => streams().find((s) => s.sessionId === session && s.streamId === streamId)?.connected === false);
+    return eventId;
+  }
+
+  it('answers held for clients that went away are bounded in number: past replayEvents streams, the oldest go to the replay log', async () => {
+    await withReplayEvents(2, async (small, smallUrl) => {
+      const session = await initialize(smallUrl);
+      const held = (): SseStreamState[] => small.streams().filter((s) => s.sessionId === session && s.streamId !== 's');
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push(await abandonGatedCall(smallUrl, session, 20 + i, () => small.streams()));
+      gates.forEach((open) => open());
+      // Every call answered: no stream waits for a request any more, only for its client.
+      await eventually(() => held().every((s) => s.queuedBytes > 0));
+      expect(held().length).toBeLessThanOrEqual(2);
+      // The newest are still delivered, once.
+      const resumed = await openSse(smallUrl, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': ids[5] });
+      expect(await resumed.ended).toBe('end');
+      expect(resumed.events.map((event) => (event.data as { id?: number }).id)).toEqual([25]);
+    });
+  }, 60_000);
+
+  it("a POST stream's answer, sent while its client is away, waits for it: other streams' events do not push it out of the replay log", async () => {
+    await withReplayEvents(4, async (small, smallUrl) => {
       const session = await initialize(smallUrl);
       await raw(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 100, method: 'resources/subscribe', params: { uri: 'memo://one' } }));
-      const call = await openSse(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'gated' } }));
-      await eventually(() => call.events.length === 1);
-      const lastEventId = call.events[0].id as string;
+      const lastEventId = await abandonGatedCall(smallUrl, session, 9, () => small.streams());
       const streamId = lastEventId.slice(0, lastEventId.lastIndexOf('.'));
       const state = (): SseStreamState | undefined => small.streams().find((s) => s.sessionId === session && s.streamId === streamId);
-      call.res.destroy();
-      await eventually(() => state()?.connected === false);
-      openGate();
+      gates.forEach((open) => open());
       // Answered (the stream no longer waits for a request, or holds the answer for its client).
       await eventually(() => state() === undefined || state()!.queuedBytes > 0);
       // More events on the GET stream than the replay log keeps.
@@ -396,10 +431,6 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
       expect(await resumed.ended).toBe('end');
       expect(resumed.events.map((event) => (event.data as { id?: number }).id)).toEqual([9]);
       expect(state()).toBeUndefined();
-    } finally {
-      small.dispose();
-      smallServer.closeAllConnections();
-      await new Promise<void>((resolve) => smallServer.close(() => resolve()));
-    }
+    });
   }, 60_000);
 });

@@ -131,6 +131,12 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   private backlog: QueuedEvent[] | undefined;
   /** Streams with queued events, by id: a POST stream stays here after its requests are answered, until its queue is delivered. */
   private readonly queued = new Map<string, Stream>();
+  /**
+   * POST streams whose requests are all answered, holding events for a client that is away,
+   * oldest first: past `replayEvents` of them the oldest's events go to the log, so that a
+   * client that never resumes cannot make a live session hold answers without bound.
+   */
+  private readonly unclaimed = new Set<Stream>();
   private nextStream = 1;
   private closed = false;
   private readonly highWater: number;
@@ -275,6 +281,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (this.standaloneStream !== undefined) streams.add(this.standaloneStream);
     for (const stream of this.queued.values()) streams.add(stream);
     this.queued.clear();
+    this.unclaimed.clear();
     for (const stream of streams) {
       const res = stream.res;
       stream.res = undefined;
@@ -404,6 +411,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
    * `lastEventId`, or `replay`), then the stream's queue, all through {@link flush}.
    */
   private attach(stream: Stream, res: ServerResponse, lastEventId: string | undefined, replay: QueuedEvent[] = []): void {
+    this.unclaimed.delete(stream);
     const queue = stream.queue ?? [];
     if (lastEventId !== undefined) {
       const last = parseEventId(lastEventId)?.seq ?? 0;
@@ -591,7 +599,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   /** A stream whose client goes away is kept (logged) for a client that resumes. */
   private watch(stream: Stream, res: ServerResponse): void {
     res.once('close', () => {
-      if (stream.res === res) stream.res = undefined;
+      if (stream.res !== res) return;
+      stream.res = undefined;
+      this.awaitClient(stream);
     });
   }
 
@@ -633,13 +643,27 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       writeJsonText(res, 200, stream.batch ? `[${collected.join(',')}]` : collected[0], this.sessionId);
       return;
     }
-    // Nobody is listening: its events stay logged for a client that resumes with Last-Event-ID.
-    if (res === undefined) return;
+    // Nobody is listening: its events are kept for a client that resumes with Last-Event-ID.
+    if (res === undefined) return this.awaitClient(stream);
     // Events still held back: the stream ends when flush() has written them.
     if (stream.queue !== undefined) return;
     stream.res = undefined;
     this.eventLog?.forget(stream.id);
     this.finish(stream, res);
+  }
+
+  /** A POST stream answered in full, its client away: held until it resumes, within the {@link unclaimed} bound. */
+  private awaitClient(stream: Stream): void {
+    if (stream.pending !== 0 || stream === this.standaloneStream || stream.queue === undefined) return;
+    this.unclaimed.add(stream);
+    if (this.unclaimed.size <= this.options.replayEvents) return;
+    const [oldest] = this.unclaimed;
+    this.unclaimed.delete(oldest);
+    this.queued.delete(oldest.id);
+    const queue = oldest.queue ?? [];
+    oldest.queue = undefined;
+    oldest.queuedBytes = 0;
+    for (const event of queue) if (!event.logged) this.log.record(event.id, oldest.id, event.data);
   }
 
   private settle(id: RequestId): void {
