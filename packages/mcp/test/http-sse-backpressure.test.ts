@@ -433,4 +433,26 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
       expect(state()).toBeUndefined();
     });
   }, 60_000);
+  it('GET stream events sent before any GET: held within the cap, reported by streams(), and handed in order to the first GET', async () => {
+    const session = await initialize(url);
+    await subscribeAll(session);
+    const sent: string[] = [];
+    for (let k = 0; k < (2 * MAX) / PAD.length; k++) {
+      const uri = BIG_URIS[k % BIG_URIS.length];
+      definition.notifyResourceUpdated(uri);
+      sent.push(uri);
+    }
+    const state = streamOf(session, 's');
+    expect(state?.connected).toBe(false);
+    expect(state?.queuedBytes).toBeGreaterThan(MAX / 2);
+    expect(state?.queuedBytes).toBeLessThanOrEqual(MAX);
+    expect(state?.bufferedBytes).toBe(state?.queuedBytes);
+    const get = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+    await eventually(() => get.events.length > 0 && streamOf(session, 's')?.queuedBytes === 0);
+    await eventually(() => updatedUri(get.events[get.events.length - 1]) === sent[sent.length - 1]);
+    expect(get.events.map(updatedUri)).toEqual(sent.slice(-get.events.length));
+    const seqs = get.events.map((event) => seqOf(event.id));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    get.res.destroy();
+  }, 60_000);
 });

@@ -129,6 +129,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   private standaloneStream: Stream | undefined;
   /** Standalone events written while no GET stream was open, delivered when one opens. */
   private backlog: QueuedEvent[] | undefined;
+  /** The backlog's bytes: held within maxOutbound, like a queue nobody reads. */
+  private backlogBytes = 0;
   /** Streams with queued events, by id: a POST stream stays here after its requests are answered, until its queue is delivered. */
   private readonly queued = new Map<string, Stream>();
   /**
@@ -159,12 +161,13 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     for (const stream of streams) {
       if (stream.json) continue;
       const socketBytes = stream.res === undefined ? 0 : stream.res.writableLength;
+      const held = stream.queuedBytes + (stream === this.standaloneStream ? this.backlogBytes : 0);
       out.push({
         sessionId: this.sessionId,
         streamId: stream.id,
         connected: stream.res !== undefined,
-        bufferedBytes: socketBytes + stream.queuedBytes,
-        queuedBytes: stream.queuedBytes,
+        bufferedBytes: socketBytes + held,
+        queuedBytes: held,
       });
     }
     return out;
@@ -282,6 +285,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     for (const stream of this.queued.values()) streams.add(stream);
     this.queued.clear();
     this.unclaimed.clear();
+    this.backlog = undefined;
+    this.backlogBytes = 0;
     for (const stream of streams) {
       const res = stream.res;
       stream.res = undefined;
@@ -372,6 +377,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     // and a later GET must not be handed them again.
     const backlog = this.backlog ?? [];
     this.backlog = undefined;
+    this.backlogBytes = 0;
     this.attach(standalone, res, resumed === STANDALONE ? (lastEventId as string) : undefined, backlog);
   }
 
@@ -469,8 +475,13 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         log.record(id, stream.id, data);
         if (stream === this.standaloneStream) {
           const backlog = (this.backlog ??= []);
-          backlog.push(queued(id, parseEventId(id)!.seq, data, event, true));
-          if (backlog.length > this.options.replayEvents) backlog.shift();
+          const held = queued(id, parseEventId(id)!.seq, data, event, true);
+          backlog.push(held);
+          this.backlogBytes += held.bytes;
+          // The oldest stay in the log only: the last replayEvents, within maxOutbound.
+          while (backlog.length > 1 && (backlog.length > this.options.replayEvents || this.backlogBytes > this.maxOutbound)) {
+            this.backlogBytes -= backlog.shift()!.bytes;
+          }
         }
         return;
       }
