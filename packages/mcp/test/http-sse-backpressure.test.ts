@@ -455,4 +455,31 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     get.res.destroy();
   }, 60_000);
+  it('a GET whose client is gone before its session takes it leaves the GET stream free and the session idle-able', async () => {
+    const session = await initialize(url);
+    // A front door that hands the request on only once its connection has closed.
+    let handed = false;
+    const late = createServer((req, res) => {
+      res.once('close', () => {
+        handler(req, res);
+        handed = true;
+      });
+      req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve));
+    try {
+      const lateUrl = `http://127.0.0.1:${(late.address() as AddressInfo).port}/mcp`;
+      await openSse(lateUrl, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session }).catch(() => undefined);
+      await eventually(() => handed);
+      // The session has handled it once a later request of the same session is answered.
+      expect((await post(session, { id: 1, method: 'ping' })).status).toBe(200);
+      expect(streamOf(session, 's')?.connected ?? false).toBe(false);
+      const get = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
+      expect(get.status).toBe(200);
+      get.res.destroy();
+    } finally {
+      late.closeAllConnections();
+      await new Promise<void>((resolve) => late.close(() => resolve()));
+    }
+  }, 60_000);
 });

@@ -363,6 +363,9 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   private get(lastEventId: string | undefined, res: ServerResponse): void {
+    // The client left before this session took its request: its 'close' has passed, so a
+    // stream attached to it would stay "connected" (refusing other GETs, never idle).
+    if (res.destroyed) return;
     const resumed = lastEventId === undefined ? undefined : (this.eventLog?.streamOf(lastEventId) ?? this.streamNamedBy(lastEventId));
     if (resumed !== undefined && resumed !== STANDALONE) return this.resume(resumed, lastEventId as string, res);
     if (this.standaloneStream?.res !== undefined) {
