@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { BadArgError, Ets, TableDeletedError, type Table, type TableType } from '@erlmcp/ets';
 import { Node, spawn, type ProcessContext } from '@erlmcp/otp';
+import type { VersionedCache } from '@erlmcp/shm';
 import { H_CACHE_EPOCH, S_CHANGES, stripeBase } from '../src/layout';
 import { ofType, startWorker, stopAllWorkers } from './helpers';
 
@@ -202,6 +203,60 @@ describe('the readCache option', () => {
     expect(ctl[H_CACHE_EPOCH]).toBe(1);
     // 2^32 changes later the count is back at -1 (the epoch, moved once more on the way, is what differs).
     ctl[changes] = -1;
+    expect(table.lookup('k')).toEqual([['k', 'new']]);
+  });
+
+  it('a change that wraps the count back to a cached stamp, made between a hit’s loads of the epoch and the count, is not missed', () => {
+    const table = Ets.new('wrap-race', { readCache: 10 });
+    const ctl = new Int32Array(table.handle().control);
+    const changes = stripeBase(0) + S_CHANGES;
+    table.insert(['k', 'old']); // a new key: the count stays 0
+    expect(table.lookup('k')).toEqual([['k', 'old']]); // cached at (epoch 0, count 0)
+    table.insert(['k', 'new']); // count 1
+    ctl[changes] = -1; // 2^32 - 2 changes later, not yet wrapped
+    // Another thread's change lands right after the hit's first load of a stamp word (whichever it loads first).
+    const load = Atomics.load.bind(Atomics) as (view: Int32Array, index: number) => number;
+    let armed = true;
+    const spy = jest.spyOn(Atomics, 'load').mockImplementation(((view: Int32Array, index: number) => {
+      const value = load(view, index);
+      if (armed && view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH)) {
+        armed = false;
+        table.delete('absent'); // a change: the count wraps to 0
+      }
+      return value;
+    }) as typeof Atomics.load);
+    try {
+      expect(table.lookup('k')).toEqual([['k', 'new']]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(armed).toBe(false);
+  });
+
+  it('a reader between a wrapping write’s stores of the count and the epoch gets no hit from 2^32 changes ago', () => {
+    const table = Ets.new('wrap-mid', { readCache: 10 });
+    const ctl = new Int32Array(table.handle().control);
+    const changes = stripeBase(0) + S_CHANGES;
+    const cache = (table as unknown as { cache: VersionedCache<unknown> }).cache;
+    table.insert(['k', 'old']);
+    expect(table.lookup('k')).toEqual([['k', 'old']]); // cached at (epoch 0, count 0)
+    table.insert(['k', 'new']);
+    ctl[changes] = -1;
+    // After each store the write makes to either word, a reader on another thread checks its entry.
+    const add = Atomics.add.bind(Atomics) as (view: Int32Array, index: number, value: number) => number;
+    const seen: Array<[number, number, boolean]> = [];
+    const spy = jest.spyOn(Atomics, 'add').mockImplementation(((view: Int32Array, index: number, value: number) => {
+      const old = add(view, index, value);
+      if (view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH)) seen.push([ctl[changes]!, ctl[H_CACHE_EPOCH]!, cache.fresh('k', ctl) >= 0]);
+      return old;
+    }) as typeof Atomics.add);
+    try {
+      table.delete('absent'); // a change: the count wraps to 0
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen.length).toBe(2);
+    expect(seen.filter(([, , hit]) => hit)).toEqual([]);
     expect(table.lookup('k')).toEqual([['k', 'new']]);
   });
 
