@@ -47,7 +47,7 @@ export const H_TABLE_ID = 12;
 /** Per-thread read cache size (readCache option; 0 = off). */
 export const H_READ_CACHE = 13;
 /**
- * Bumped when a stripe's S_CHANGES wraps back to 0 (every 2^32 changes), so
+ * Bumped just before a stripe's S_CHANGES wraps back to 0 (every 2^32 changes), so
  * that a read cache entry stamped with (epoch, changes) never matches a later state.
  */
 export const H_CACHE_EPOCH = 14;

@@ -114,8 +114,8 @@ export class Stripe {
   /**
    * Ends a write (mutex still held). Unless it only added keys, the change
    * count moves first, while the sequence is still odd: a reader that sees the
-   * write's data (the sequence even again) sees the new count. A count back at
-   * 0 has wrapped: the cache epoch moves, so no cached stamp can match again.
+   * write's data (the sequence even again) sees the new count. Before the
+   * count wraps back to 0 the cache epoch moves, so no cached stamp can match again.
    */
   private endWrite(): void {
     if (!this.addedOnly) this.bumpChanges();
@@ -124,7 +124,11 @@ export class Stripe {
   }
 
   private bumpChanges(): void {
-    if (Atomics.add(this.ctl, this.changesIndex, 1) === -1) Atomics.add(this.ctl, H_CACHE_EPOCH, 1);
+    // Only the mutex holder moves the count. The epoch moves *before* the count
+    // wraps back to 0 (a stamp of 2^32 changes ago): a cache hit, which loads
+    // the count and then the epoch, that sees the wrapped count sees the new epoch.
+    if (Atomics.load(this.ctl, this.changesIndex) === -1) Atomics.add(this.ctl, H_CACHE_EPOCH, 1);
+    Atomics.add(this.ctl, this.changesIndex, 1);
   }
 
   readUnlock(): void {

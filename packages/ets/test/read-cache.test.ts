@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { BadArgError, Ets, TableDeletedError, type Table, type TableType } from '@erlmcp/ets';
 import { Node, spawn, type ProcessContext } from '@erlmcp/otp';
+import type { VersionedCache } from '@erlmcp/shm';
 import { H_CACHE_EPOCH, S_CHANGES, stripeBase } from '../src/layout';
 import { ofType, startWorker, stopAllWorkers } from './helpers';
 
@@ -25,6 +26,8 @@ const valueArb = fc.oneof(
 type Op =
   | { op: 'insert'; obj: Obj }
   | { op: 'insertMany'; objs: Obj[] }
+  | { op: 'insertNew'; obj: Obj }
+  | { op: 'insertNewMany'; objs: Obj[] }
   | { op: 'delete'; key: unknown }
   | { op: 'deleteObject'; obj: Obj }
   | { op: 'take'; key: unknown }
@@ -36,6 +39,8 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('insert' as const), obj: fc.tuple(keyArb, valueArb) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('insertMany' as const), objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('insertNew' as const), obj: fc.tuple(keyArb, valueArb) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('insertNewMany' as const), objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteObject' as const), obj: fc.tuple(keyArb, valueArb) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('take' as const), key: keyArb }) },
@@ -46,25 +51,32 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Applies `op` to a table; errors (badarg on a counter that is not a number, ...) are part of the result. */
-function apply(table: Table, op: Op): unknown {
+function apply(table: Table, op: Op, keyPos = 1): unknown {
+  // With keyPos 2 the model's [key, value] objects are stored as [value, key].
+  const o = (obj: Obj): Obj => (keyPos === 1 ? obj : [obj[1], obj[0]]);
+  const vp = keyPos === 1 ? 2 : 1;
   try {
     switch (op.op) {
       case 'insert':
-        return table.insert(op.obj);
+        return table.insert(o(op.obj));
       case 'insertMany':
-        return table.insertMany(op.objs);
+        return table.insertMany(op.objs.map(o));
+      case 'insertNew':
+        return table.insertNew(o(op.obj));
+      case 'insertNewMany':
+        return table.insertNewMany(op.objs.map(o));
       case 'delete':
         return table.delete(op.key);
       case 'deleteObject':
-        return table.deleteObject(op.obj);
+        return table.deleteObject(o(op.obj));
       case 'take':
         return table.take(op.key);
       case 'updateCounter':
-        return table.updateCounter(op.key, 1, [op.key, 0]);
+        return table.updateCounter(op.key, { pos: vp, incr: 1 }, o([op.key, 0]));
       case 'updateElement':
-        return table.updateElement(op.key, [2, op.value]);
+        return table.updateElement(op.key, [vp, op.value]);
       case 'selectDelete':
-        return table.selectDelete((o) => JSON.stringify(o[1]) === JSON.stringify(op.value));
+        return table.selectDelete((x) => JSON.stringify(x[vp - 1]) === JSON.stringify(op.value));
       case 'deleteAllObjects':
         return table.deleteAllObjects();
     }
@@ -76,23 +88,23 @@ function apply(table: Table, op: Op): unknown {
 const READS: unknown[] = ['a', 'b', 'c', '', 'é', -2, -1, 0, 1, 2, 3, 1.5, -0, 2 ** 40, ['t', 1]];
 
 /** What a reader sees of every key: lookup, member, lookupElement (with a default). */
-function view(table: Table): unknown[] {
-  return READS.map((k) => [table.lookup(k), table.member(k), table.lookupElement(k, 2, 'none')]);
+function view(table: Table, keyPos = 1): unknown[] {
+  return READS.map((k) => [table.lookup(k), table.member(k), table.lookupElement(k, keyPos === 1 ? 2 : 1, 'none')]);
 }
 
 describe.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as TableType[])('%s with readCache', (type) => {
   it('reads exactly what an uncached table reads, after every write', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean(), (ops, readCache, readConcurrency, writeConcurrency) => {
-        const options = { type, access: 'public' as const, readConcurrency, writeConcurrency };
+      fc.property(fc.array(opArb, { maxLength: 40 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean(), fc.constantFrom(1, 2), (ops, readCache, readConcurrency, writeConcurrency, keyPos) => {
+        const options = { type, access: 'public' as const, readConcurrency, writeConcurrency, keyPos };
         const cached = Ets.new(`cached_${type}`, { ...options, readCache });
         const plain = Ets.new(`plain_${type}`, options);
         try {
           for (const op of ops) {
-            expect(apply(cached, op)).toEqual(apply(plain, op));
+            expect(apply(cached, op, keyPos)).toEqual(apply(plain, op, keyPos));
             // Twice: the second read of each key is a cache hit where the first filled it.
-            expect(view(cached)).toEqual(view(plain));
-            expect(view(cached)).toEqual(view(plain));
+            expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
+            expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
           }
           cached.check();
         } finally {
@@ -191,6 +203,60 @@ describe('the readCache option', () => {
     expect(ctl[H_CACHE_EPOCH]).toBe(1);
     // 2^32 changes later the count is back at -1 (the epoch, moved once more on the way, is what differs).
     ctl[changes] = -1;
+    expect(table.lookup('k')).toEqual([['k', 'new']]);
+  });
+
+  it('a change that wraps the count back to a cached stamp, made between a hit’s loads of the epoch and the count, is not missed', () => {
+    const table = Ets.new('wrap-race', { readCache: 10 });
+    const ctl = new Int32Array(table.handle().control);
+    const changes = stripeBase(0) + S_CHANGES;
+    table.insert(['k', 'old']); // a new key: the count stays 0
+    expect(table.lookup('k')).toEqual([['k', 'old']]); // cached at (epoch 0, count 0)
+    table.insert(['k', 'new']); // count 1
+    ctl[changes] = -1; // 2^32 - 2 changes later, not yet wrapped
+    // Another thread's change lands right after the hit's first load of a stamp word (whichever it loads first).
+    const load = Atomics.load.bind(Atomics) as (view: Int32Array, index: number) => number;
+    let armed = true;
+    const spy = jest.spyOn(Atomics, 'load').mockImplementation(((view: Int32Array, index: number) => {
+      const value = load(view, index);
+      if (armed && view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH)) {
+        armed = false;
+        table.delete('absent'); // a change: the count wraps to 0
+      }
+      return value;
+    }) as typeof Atomics.load);
+    try {
+      expect(table.lookup('k')).toEqual([['k', 'new']]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(armed).toBe(false);
+  });
+
+  it('a reader between a wrapping write’s stores of the count and the epoch gets no hit from 2^32 changes ago', () => {
+    const table = Ets.new('wrap-mid', { readCache: 10 });
+    const ctl = new Int32Array(table.handle().control);
+    const changes = stripeBase(0) + S_CHANGES;
+    const cache = (table as unknown as { cache: VersionedCache<unknown> }).cache;
+    table.insert(['k', 'old']);
+    expect(table.lookup('k')).toEqual([['k', 'old']]); // cached at (epoch 0, count 0)
+    table.insert(['k', 'new']);
+    ctl[changes] = -1;
+    // After each store the write makes to either word, a reader on another thread checks its entry.
+    const add = Atomics.add.bind(Atomics) as (view: Int32Array, index: number, value: number) => number;
+    const seen: Array<[number, number, boolean]> = [];
+    const spy = jest.spyOn(Atomics, 'add').mockImplementation(((view: Int32Array, index: number, value: number) => {
+      const old = add(view, index, value);
+      if (view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH)) seen.push([ctl[changes]!, ctl[H_CACHE_EPOCH]!, cache.fresh('k', ctl) >= 0]);
+      return old;
+    }) as typeof Atomics.add);
+    try {
+      table.delete('absent'); // a change: the count wraps to 0
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen.length).toBe(2);
+    expect(seen.filter(([, , hit]) => hit)).toEqual([]);
     expect(table.lookup('k')).toEqual([['k', 'new']]);
   });
 

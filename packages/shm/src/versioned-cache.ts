@@ -122,11 +122,13 @@ export class VersionedCache<V> {
    * its source's version in `ctl` unchanged since it was cached), else -1.
    */
   fresh(key: CacheKey, ctl: Int32Array): number {
-    if (Atomics.load(ctl, this.epochWord) !== this.epoch) return -1;
     const at = this.find(key);
     if (at < 0) return -1;
     const table = this.table;
-    return Atomics.load(ctl, this.versionWords[(table[at + TAG] as number) & SOURCE_MASK]!) === table[at + VERSION] ? at : -1;
+    if (Atomics.load(ctl, this.versionWords[(table[at + TAG] as number) & SOURCE_MASK]!) !== table[at + VERSION]) return -1;
+    // The epoch after the version: a writer moves the epoch before a version
+    // wraps back to an old stamp, so a wrapped version read here comes with the new epoch.
+    return Atomics.load(ctl, this.epochWord) === this.epoch ? at : -1;
   }
 
   /** The source of the entry at `at` (from `fresh`). */
