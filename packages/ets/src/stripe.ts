@@ -101,8 +101,8 @@ export class Stripe {
     this.acquire();
     if (this.lock.writerLock.inconsistent) {
       this.lock.beginWrite();
-      this.repairIfNeeded();
-      this.endWrite();
+      this.repairIfNeeded(); // counts the repair as a change
+      this.lock.endWrite();
     }
   }
 

@@ -5,7 +5,7 @@
  * hold what they held when the value was read, so a hit costs one probe of a
  * JS array and one or two Atomics.load of hot words, and never copies or
  * decodes shared bytes. Writers make entries stale by bumping the version of
- * the source they change (a seqlock sequence, a table version).
+ * the source they change (an ets stripe's change count, a registry shard's version).
  *
  * Keys are strings and int32 numbers (compared with ===). A lookup over many
  * keys is bound by cache misses, so the layout keeps them few: one JS array
