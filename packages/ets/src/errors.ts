@@ -49,8 +49,8 @@ export class NoSuchKeyError extends EtsError {
 
 /** An argument ETS would reject with badarg: a non-tuple object, a position out of range, a non-integer counter, ... */
 export class BadArgError extends EtsError {
-  constructor(message: string) {
-    super('ERR_ETS_BADARG', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_ETS_BADARG', message, options);
   }
 }
 
@@ -63,6 +63,14 @@ export class TableFullError extends EtsError {
   constructor(table: string, maxBytes: number, cause: unknown) {
     super('ERR_ETS_FULL', `table ${table} cannot grow past its maximum of ${maxBytes} bytes`, { cause });
     this.maxBytes = maxBytes;
+  }
+}
+
+/** A table's internal structures disagree (from `check()`, which tests and diagnostics call). */
+export class IntegrityError extends EtsError {
+  /** `stripe`: the stripe at fault, or null for the table as a whole. */
+  constructor(stripe: number | null, message: string, options?: { cause?: unknown }) {
+    super('ERR_ETS_INTEGRITY', stripe === null ? message : `stripe ${stripe}: ${message}`, options);
   }
 }
 
