@@ -17,9 +17,12 @@ import {
   TableNameTakenError,
   UnencodableError,
   WaitTimeoutError,
+  deserializeError,
+  type SerializedError,
   type Table,
 } from '@erlmcp/ets';
 import { Node, spawn, type ProcessContext } from '@erlmcp/otp';
+import { types } from 'node:util';
 import { S_KEYS, stripeBase } from '../src/layout';
 import { ofType, startWorker, stopAllWorkers } from './helpers';
 
@@ -129,5 +132,60 @@ describe('errors of table calls, by class from @erlmcp/ets', () => {
     expect(thrown(() => Ets.attach({ ...handle, control, arena: { ...handle.arena, buffer: new SharedArrayBuffer(64) } }))).toBeInstanceOf(BadArgError);
     expect(thrown(() => Ets.attach({ ...handle, control: new SharedArrayBuffer(8) }))).toBeInstanceOf(BadArgError);
     expect(thrown(() => Ets.attach({ ...handle, control: 'nope' as unknown as SharedArrayBuffer }))).toBeInstanceOf(BadArgError);
+  });
+});
+
+interface Expected {
+  name: string;
+  code: string;
+  message: string;
+  stack: string;
+  maxBytes?: number;
+}
+
+describe('errors sent to another thread', () => {
+  it('from a worker: postMessage alone loses class and code; serializeError keeps both', async () => {
+    const table = Ets.new('posted', { access: 'public' });
+    const small = Ets.new('small', { access: 'public', maxBytes: 256 * 1024 });
+    const w = startWorker('error-poster', { handle: table.handle(), small: small.handle() });
+    const { raw, serialized, expected } = await w.next<{ raw: Error[]; serialized: SerializedError[]; expected: Expected[] }>(ofType('errors'));
+    expect(expected.map((e) => e.name)).toEqual(['NoSuchKeyError', 'TableFullError', 'DeadlockError', 'UnencodableError']);
+    for (const [i, error] of raw.entries()) {
+      expect(types.isNativeError(error)).toBe(true);
+      expect(error.message).toBe(expected[i]!.message);
+      expect((error as { code?: string }).code).toBeUndefined();
+    }
+    const rebuilt = serialized.map((s) => deserializeError(s));
+    [NoSuchKeyError, TableFullError, DeadlockError, UnencodableError].forEach((Class, i) => expect(rebuilt[i]).toBeInstanceOf(Class));
+    expect(rebuilt[0]).toBeInstanceOf(EtsError);
+    expect(rebuilt[2]).toBeInstanceOf(ShmError);
+    expect(rebuilt[3]).toBeInstanceOf(TypeError);
+    for (const [i, error] of rebuilt.entries()) {
+      expect(error).toMatchObject({ name: expected[i]!.name, code: expected[i]!.code, message: expected[i]!.message });
+      expect(error.stack).toBe(expected[i]!.stack);
+    }
+    expect((rebuilt[1] as TableFullError).maxBytes).toBe(256 * 1024);
+  });
+
+  it('between schedulers of an otp node: the message keeps the name only; serializeError keeps class and code', async () => {
+    const node = Node.start({ schedulers: 2, logLevel: 'silent' });
+    try {
+      const table = Ets.new('across-schedulers', { access: 'public' });
+      const reply = await new Promise<{ raw: Error; serialized: SerializedError; stack: string }>((resolve) => {
+        spawn(async (ctx: ProcessContext) => {
+          const sender = spawn({ module: require.resolve('./fixtures/scheduler-user.js'), export: 'errorSender' }, { scheduler: 1 });
+          ctx.send(sender, { handle: table.handle(), from: ctx.self });
+          resolve(await ctx.receive());
+        });
+      });
+      expect(reply.raw.name).toBe('NoSuchKeyError');
+      expect((reply.raw as { code?: string }).code).toBeUndefined();
+      const error = deserializeError(reply.serialized);
+      expect(error).toBeInstanceOf(NoSuchKeyError);
+      expect(error).toMatchObject({ code: 'ERR_ETS_NO_KEY', message: reply.raw.message });
+      expect(error.stack).toBe(reply.stack);
+    } finally {
+      await node.stop();
+    }
   });
 });
