@@ -8,6 +8,7 @@ import { currentPid } from '@erlmcp/otp';
 import { Arena, ThreadRegistry } from '@erlmcp/shm';
 import { threadId, type Worker } from 'node:worker_threads';
 import { BadArgError, NoSuchTableError, TableNameTakenError } from './errors';
+import { isShared } from './value-codec';
 import {
   ACCESSES,
   F_NAMED,
@@ -146,20 +147,32 @@ export class Ets {
    * have been refused). Attaching again once the name is free takes it.
    */
   static attach<T extends Tuple = Tuple>(handle: TableHandle): Table<T> {
-    if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-table') throw new BadArgError('not a table handle');
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-table' || typeof handle.name !== 'string') throw new BadArgError('not a table handle');
     const known = byControl.get(handle.control);
     if (known !== undefined && !known.deleted) {
       claimName(known);
       return known as unknown as Table<T>;
     }
-    const ctl = new Int32Array(handle.control);
-    if (Atomics.load(ctl, H_MAGIC) !== MAGIC) throw new BadArgError('the handle does not hold a table');
-    const arena = Arena.attach(handle.arena);
-    const reg = handle.arena.registry === undefined ? undefined : ThreadRegistry.attach(handle.arena.registry);
+    const control: unknown = handle.control;
+    if (!isShared(control) || control.byteLength < controlWords(1) * 4) throw new BadArgError('the handle does not hold a table');
+    const ctl = new Int32Array(control);
+    const stripes = ctl[H_STRIPES];
+    if (Atomics.load(ctl, H_MAGIC) !== MAGIC || (stripes !== 1 && stripes !== WRITE_CONCURRENCY_STRIPES) || control.byteLength < controlWords(stripes) * 4) {
+      throw new BadArgError('the handle does not hold a table');
+    }
+    let arena: Arena;
+    let reg: ThreadRegistry | undefined;
+    try {
+      arena = Arena.attach(handle.arena);
+      reg = handle.arena.registry === undefined ? undefined : ThreadRegistry.attach(handle.arena.registry);
+    } catch (error) {
+      // A LayoutError (a buffer that is not an arena or registry), or a TypeError (no arena at all).
+      throw new BadArgError(`the handle does not hold a table's memory: ${(error as Error).message}`, { cause: error });
+    }
     // A thread that attaches before creating anything adopts the creator's registry,
     // so `Ets.watch` here marks deaths where this table's locks look.
     if (registry === undefined && reg !== undefined) registry = reg;
-    const table = new Table<Tuple>(handle.control, arena, handle.name, hooks, reg);
+    const table = new Table<Tuple>(control, arena, handle.name, hooks, reg);
     register(table);
     return table as unknown as Table<T>;
   }

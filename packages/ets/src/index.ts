@@ -9,6 +9,7 @@ export {
   AccessDeniedError,
   BadArgError,
   EtsError,
+  IntegrityError,
   NoSuchKeyError,
   NoSuchTableError,
   TableDeletedError,
@@ -16,8 +17,11 @@ export {
   TableNameTakenError,
   UnencodableError,
 } from './errors';
-export { IntegrityError } from './integrity';
-export { WaitTimeoutError } from '@erlmcp/shm';
+// What a table call can throw from the shared memory underneath: a main-thread
+// wait that ran out, a re-entrant call from inside a callback that holds a stripe.
+export { DeadlockError, ShmError, WaitTimeoutError } from '@erlmcp/shm';
+// Errors to and from other threads: a structured clone keeps neither class nor code.
+export { deserializeError, isSerializedError, serializeError, type SerializedError } from '@erlmcp/shm';
 export { termEquals, compareTerms } from './terms';
 export { xxh32 } from './xxh32';
 export { hashKey, keyHashReady, WASM_MIN_KEY_BYTES } from './key-hash';

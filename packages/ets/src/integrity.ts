@@ -2,6 +2,7 @@
  * A full consistency check of a stripe (for tests and diagnostics, O(stripe)):
  * the structures a writer maintains must agree with each other exactly.
  */
+import { IntegrityError } from './errors';
 import { compareBytes, skipKey } from './key-codec';
 import {
   BIG,
@@ -28,14 +29,6 @@ import {
 } from './layout';
 import type { Stripe } from './stripe';
 import { ValueReader } from './value-reader';
-
-export class IntegrityError extends Error {
-  /** `stripe`: the stripe at fault, or null for the table as a whole. */
-  constructor(stripe: number | null, message: string) {
-    super(stripe === null ? message : `stripe ${stripe}: ${message}`);
-    this.name = 'IntegrityError';
-  }
-}
 
 /** Stripe words that name work in flight: all 0 between writes. */
 const IN_FLIGHT: ReadonlyArray<readonly [number, string]> = [

@@ -4,11 +4,11 @@
  * (created here, or rebuilt from a handle with `Ets.attach`).
  */
 import { currentPid, Pid } from '@erlmcp/otp';
-import { isCacheKey, VersionedCache, type Arena, type ThreadRegistry } from '@erlmcp/shm';
+import { ArenaCorruptedError, isCacheKey, VersionedCache, type Arena, type ThreadRegistry } from '@erlmcp/shm';
 import { canDeepFreeze, deepFreeze } from './deep-freeze';
-import { AccessDeniedError, BadArgError, NoSuchKeyError, TableDeletedError, TableFullError } from './errors';
+import { AccessDeniedError, BadArgError, IntegrityError, NoSuchKeyError, TableDeletedError, TableFullError } from './errors';
 import { ANOMALY } from './hash-index';
-import { checkStripe, IntegrityError } from './integrity';
+import { checkStripe } from './integrity';
 import { skipKey } from './key-codec';
 import {
   ACCESSES,
@@ -433,7 +433,12 @@ export class Table<T extends Tuple = Tuple> {
       for (; n < this.stripes.length; n++) this.stripes[n]!.readLock();
       let owned = 0;
       this.stripes.forEach((stripe, s) => (owned += checkStripe(stripe, s, this.bag)));
-      this.arena.check();
+      try {
+        this.arena.check();
+      } catch (error) {
+        if (error instanceof ArenaCorruptedError) throw new IntegrityError(null, `arena: ${error.message}`, { cause: error });
+        throw error;
+      }
       const live = this.arena.stats().liveBlocks;
       if (live !== owned) throw new IntegrityError(null, `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`);
     } finally {

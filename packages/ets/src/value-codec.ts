@@ -289,6 +289,7 @@ export function refuseOpaque(o: object, path: string): void {
   }
 }
 
-function isShared(o: object): boolean {
+/** The brand check: a SharedArrayBuffer from another realm (jest's vm context) fails `instanceof`. */
+export function isShared(o: unknown): o is SharedArrayBuffer {
   return Object.prototype.toString.call(o) === '[object SharedArrayBuffer]';
 }

@@ -113,6 +113,27 @@ describe('a worker terminated in the middle of a write', () => {
     table.check();
   });
 
+  it.each([
+    ['locked reads', {}],
+    ['optimistic reads', { readConcurrency: true }],
+    ['16 stripes, optimistic reads', { writeConcurrency: true, readConcurrency: true }],
+  ])('a main-thread call right after the holder is terminated recovers the stripe, before the exit listener has run (%s)', async (_label, options) => {
+    const table = Ets.new('unreported', { access: 'public', ...options });
+    fill(table);
+    const crasher = startWorker('crasher', { handle: table.handle(), mode: 'unpublished', key: 'k7' });
+    await crasher.next(ofType('holding'));
+    // From here on nothing yields to the event loop, so Ets.watch's 'exit' listener cannot run:
+    // the death is found by the waiting call itself.
+    void crasher.worker.terminate();
+    expect(Ets.registry.status(crasher.threadId)).not.toBe('dead');
+    expect(table.lookup('k7')).toEqual([['k7', 'value of k7']]);
+    expect(Ets.registry.status(crasher.threadId)).toBe('dead');
+    expect(table.info().repairs).toBe(1);
+    table.insert(['after', 1]);
+    table.check();
+    await crasher.exited;
+  });
+
   it('random writes cut off at a random moment leave a consistent, usable table', async () => {
     for (let trial = 0; trial < 6; trial++) {
       const table = Ets.new('random-crash', { type: trial % 2 === 0 ? 'set' : 'ordered_set', access: 'public', writeConcurrency: trial % 3 === 0 });

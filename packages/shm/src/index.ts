@@ -18,6 +18,14 @@ export {
   ShmError,
   WaitTimeoutError,
 } from './errors';
+export {
+  deserializeError,
+  isSerializedError,
+  registerErrorClasses,
+  serializeError,
+  type CodedErrorClass,
+  type SerializedError,
+} from './serialized-error';
 export { ThreadRegistry, type ThreadInfo, type ThreadRegistryHandle, type ThreadRegistryOptions, type ThreadStatus } from './thread-registry';
 export { DEFAULT_RECOVER_AFTER_MS, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase, type LockOptions } from './lock-options';
 export { Mutex, type MutexHandle } from './mutex';

@@ -60,6 +60,8 @@ export class Mutex {
     this.base = index;
     this.registry = options.registry;
     this.recoverAfterMs = options.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS;
+    // Before this thread can hold the lock: lets a waiter learn of its death from the OS.
+    this.registry?.recordSelf();
   }
 
   handle(): MutexHandle {
@@ -85,7 +87,7 @@ export class Mutex {
    * `inconsistent`). Never waits.
    */
   tryRecover(): boolean {
-    return this.registry !== undefined && steal(this.view, this.base, this.registry) === SELF_OWNER_ID;
+    return this.registry !== undefined && steal(this.view, this.base, this.registry, false) === SELF_OWNER_ID;
   }
 
   /**
@@ -185,13 +187,14 @@ export class Mutex {
 }
 
 /**
- * Takes the lock from a holder the registry records as dead, flagging it
- * inconsistent. Returns SELF_OWNER_ID if this thread took it, 0 if there was
- * nothing to steal, -1 if another thread moved the lock word first.
+ * Takes the lock from a holder the registry records as dead (or, with
+ * `askOs`, whose thread the OS shows has exited), flagging it inconsistent.
+ * Returns SELF_OWNER_ID if this thread took it, 0 if there was nothing to
+ * steal, -1 if another thread moved the lock word first.
  */
-function steal(view: Int32Array, base: number, registry: ThreadRegistry): number {
+function steal(view: Int32Array, base: number, registry: ThreadRegistry, askOs: boolean): number {
   const owner = Atomics.load(view, base + OWNER);
-  if (owner === 0 || owner === SELF_OWNER_ID || !registry.isOwnerDead(owner)) return 0;
+  if (owner === 0 || owner === SELF_OWNER_ID || !(askOs ? registry.ownerExited(owner) : registry.isOwnerDead(owner))) return 0;
   if (Atomics.compareExchange(view, base + OWNER, owner, SELF_OWNER_ID) !== owner) return -1;
   Atomics.store(view, base + INCONSISTENT, 1);
   Atomics.add(view, base + RECOVERIES, 1);
@@ -221,7 +224,7 @@ class MutexStep implements WaitStep {
 
   recover(): boolean {
     if (this.registry === undefined) return false;
-    const result = steal(this.view, this.base, this.registry);
+    const result = steal(this.view, this.base, this.registry, true);
     if (result === SELF_OWNER_ID) this.acquired = true;
     return result !== 0;
   }

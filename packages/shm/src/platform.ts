@@ -3,6 +3,7 @@
  * SharedArrayBuffer and Atomics.waitAsync). The repo compiles against lib
  * ES2023, so they are declared here instead of widening every package's lib.
  */
+import { readlinkSync, statSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
@@ -79,3 +80,37 @@ export function threadIdOfOwner(ownerId: number): number {
 }
 
 export const now: () => number = () => performance.now();
+
+let osTid: number | undefined;
+
+/**
+ * The calling thread's kernel thread id, or 0 where it cannot be known (no
+ * /proc/thread-self: not Linux, or /proc not mounted). Read once per thread.
+ */
+export function osThreadId(): number {
+  if (osTid === undefined) {
+    try {
+      const link = readlinkSync('/proc/thread-self'); // '<pid>/task/<tid>'
+      const tid = Number(link.slice(link.lastIndexOf('/') + 1));
+      osTid = Number.isInteger(tid) && tid > 0 && tid <= 0x7fffffff ? tid : 0;
+    } catch {
+      osTid = 0;
+    }
+  }
+  return osTid;
+}
+
+/**
+ * True when kernel thread `tid` of this process no longer exists: the kernel
+ * removes /proc/self/task/<tid> as the thread exits, without waiting for
+ * anything in JavaScript. False whenever that is not certain (any error other
+ * than ENOENT), so a live thread is never reported gone. A tid the kernel gave
+ * to a newer thread reads as alive: a missed death, never a false one.
+ */
+export function osThreadGone(tid: number): boolean {
+  try {
+    return statSync(`/proc/self/task/${tid}`, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}

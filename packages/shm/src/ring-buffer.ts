@@ -283,7 +283,7 @@ export class RingBuffer {
     if (r === Atomics.load(this.i32, H_WRITE)) return false;
     const h = this.headerIndex(r & this.mask);
     const state = Atomics.load(this.i32, h + 1);
-    if (state === COMMITTED || !this.registry?.isOwnerDead(state)) return false;
+    if (state === COMMITTED || !this.registry?.ownerExited(state)) return false;
     const size = frameSize(Atomics.load(this.i32, h));
     if (Atomics.compareExchange(this.i32, H_READ, r, (r + size) | 0) === r) {
       Atomics.add(this.i32, H_ABANDONED, 1);

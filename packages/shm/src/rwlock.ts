@@ -97,6 +97,8 @@ export class RwLock {
     this.slotBase = this.maskBase + this.maskWords;
     this.registry = options.registry;
     this.recoverAfterMs = options.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS;
+    // Before this thread can hold the lock: lets a waiter learn of its death from the OS.
+    this.registry?.recordSelf();
     // Start slot scans at a per-thread position so threads rarely contend for a slot.
     this.hint = (SELF_OWNER_ID * 7) % maxReaders;
   }
@@ -318,7 +320,7 @@ export class RwLock {
     for (let i = 0; i < this.maxReaders; i++) {
       const slot = this.slotBase + i;
       const owner = Atomics.load(this.view, slot);
-      if (owner === 0 || !this.registry.isOwnerDead(owner)) continue;
+      if (owner === 0 || !this.registry.ownerExited(owner)) continue;
       // Bit first: while the slot still names the dead owner nobody can reuse it.
       this.clearBit(slot);
       if (Atomics.compareExchange(this.view, slot, owner, 0) === owner) {
@@ -340,7 +342,7 @@ export class RwLock {
   stealDeadWriter(replacement: number): boolean {
     const w = Atomics.load(this.view, this.base + WRITER);
     const owner = w & OWNER_MASK;
-    if (owner === 0 || !this.registry?.isOwnerDead(owner)) return false;
+    if (owner === 0 || !this.registry?.ownerExited(owner)) return false;
     if (Atomics.compareExchange(this.view, this.base + WRITER, w, replacement) !== w) return false;
     if ((w & ACTIVE) !== 0) Atomics.store(this.view, this.base + INCONSISTENT, 1);
     Atomics.add(this.view, this.base + RECOVERIES, 1);

@@ -8,10 +8,18 @@
  * also kept as one bit per thread id (threadIds are small and sequential), so
  * a dead thread stays dead when its record is reused for a newer thread: a
  * lock it died holding is still recovered, however many threads came after.
+ *
+ * A death is known from `markDead` (a Worker's 'exit' event, see `watch`), or
+ * from the operating system: each thread that builds a lock over the registry
+ * (or registers) records its kernel thread id, and a waiter that has waited
+ * past its recovery bound asks whether that kernel thread still exists
+ * (`reap`). This second way needs no event loop to run, so it also works for
+ * the main thread blocked on a lock whose holder it just terminated; it needs
+ * Linux's /proc (elsewhere only markDead counts).
  */
 import type { Worker } from 'node:worker_threads';
 import { LayoutError, RegistryFullError } from './errors';
-import { SELF_THREAD_ID, isSharedArrayBuffer, ownerIdOf } from './platform';
+import { SELF_THREAD_ID, isSharedArrayBuffer, osThreadGone, osThreadId, ownerIdOf } from './platform';
 
 const MAGIC = 0x54524547; // 'TREG'
 const HDR_MAGIC = 0;
@@ -20,10 +28,13 @@ const HDR_DEATHS = 2;
 /** Thread ids the dead-id bitmap covers (a multiple of 32). */
 const HDR_DEAD_IDS = 3;
 const HEADER_WORDS = 4;
-const SLOT_WORDS = 4; // ownerId, state, beats, reserved
+const SLOT_WORDS = 4; // ownerId, state, beats, kernel thread id
 const S_OWNER = 0;
+/** 0: the thread only recorded its kernel thread id (not registered, not listed); or ALIVE, DEAD. */
 const S_STATE = 1;
 const S_BEATS = 2;
+/** The thread's kernel thread id (Linux), written by the thread itself; 0 if unknown. */
+const S_OS_TID = 3;
 
 const STATE_ALIVE = 1;
 const STATE_DEAD = 2;
@@ -59,6 +70,8 @@ const DEFAULT_DEAD_IDS = 1 << 20;
 
 /** This thread's shared registry (see `ThreadRegistry.shared`). */
 let sharedRegistry: ThreadRegistry | undefined;
+/** Registries (by buffer) this thread has recorded its kernel thread id in. */
+const recordedIn = new WeakSet<SharedArrayBuffer>();
 
 export class ThreadRegistry {
   readonly buffer: SharedArrayBuffer;
@@ -139,10 +152,40 @@ export class ThreadRegistry {
     let slot = this.findSlot(owner);
     if (slot < 0) slot = this.claimSlot(owner);
     const base = slotBase(slot);
+    if (threadIdValue === SELF_THREAD_ID) this.recordOsThread(slot);
     // Never resurrect a thread already reported dead.
     Atomics.compareExchange(this.words, base + S_STATE, 0, STATE_ALIVE);
     Atomics.store(this.beatTimes, slot, BigInt(Date.now()));
     if (threadIdValue === SELF_THREAD_ID) this.ownSlot = slot;
+  }
+
+  /**
+   * @internal Records the calling thread's kernel thread id, once per thread
+   * and registry, without registering it (it is not listed). Locks call it
+   * when built over this registry, so a thread records it before it can hold
+   * one. Best effort: with no kernel id to read, or a full table, nothing is
+   * recorded and only `markDead` can report this thread's death.
+   */
+  recordSelf(): void {
+    if (recordedIn.has(this.buffer)) return;
+    recordedIn.add(this.buffer);
+    if (osThreadId() === 0) return;
+    const owner = ownerIdOf(SELF_THREAD_ID);
+    let slot = this.findSlot(owner);
+    if (slot < 0) {
+      try {
+        slot = this.claimSlot(owner);
+      } catch (error) {
+        if (error instanceof RegistryFullError) return;
+        throw error;
+      }
+    }
+    this.recordOsThread(slot);
+  }
+
+  private recordOsThread(slot: number): void {
+    recordedIn.add(this.buffer);
+    Atomics.store(this.words, slotBase(slot) + S_OS_TID, osThreadId());
   }
 
   /** Bumps the calling thread's beat counter and timestamp (registers it first if needed). */
@@ -187,6 +230,37 @@ export class ThreadRegistry {
     if (slot < 0) return 'unknown';
     const state = Atomics.load(this.words, slotBase(slot) + S_STATE);
     return state === STATE_DEAD ? 'dead' : state === STATE_ALIVE ? 'alive' : 'unknown';
+  }
+
+  /**
+   * Records `threadIdValue` dead if the operating system says its thread has
+   * exited, and returns whether it is now recorded dead. Only Linux says so,
+   * and only of a thread that recorded its kernel thread id here (by
+   * `register()`, or by building a lock over this registry); otherwise this
+   * is `status(threadIdValue) === 'dead'`. Unlike a silence (`staleThreads`),
+   * an exited thread can no longer touch shared memory, so this is as final
+   * as the 'exit' event. Costs a system call for a thread not yet known dead.
+   */
+  reap(threadIdValue: number): boolean {
+    if (this.status(threadIdValue) === 'dead') return true;
+    const owner = ownerIdOf(threadIdValue);
+    const slot = this.findSlot(owner);
+    if (slot < 0) return false;
+    // A record is taken over only once its thread is dead, and the new owner's id
+    // is stored only after its kernel id is cleared: a kernel id read here is this
+    // thread's, or belongs to a record whose thread is dead anyway.
+    const tid = Atomics.load(this.words, slotBase(slot) + S_OS_TID);
+    if (tid === 0 || !osThreadGone(tid)) return false;
+    this.markDead(threadIdValue);
+    return true;
+  }
+
+  /**
+   * @internal What a waiter past its recovery bound asks of a lock word's
+   * owner: recorded dead, or its thread gone (then recorded dead).
+   */
+  ownerExited(ownerId: number): boolean {
+    return this.isOwnerDead(ownerId) || (ownerId > 0 && this.reap(ownerId - 1));
   }
 
   /** Lock-word form of `status(...) === 'dead'` (lock words hold threadId + 1). */
@@ -261,16 +335,32 @@ export class ThreadRegistry {
           victimOwner = o;
         }
       }
-      if (victim < 0) throw new RegistryFullError(this.capacity);
+      if (victim < 0) {
+        // No record of a known death: look for threads that exited unreported.
+        if (this.reapAll()) continue;
+        throw new RegistryFullError(this.capacity);
+      }
       const base = slotBase(victim);
       // Clear the state first so a concurrent lookup never sees the new owner as dead.
       if (Atomics.compareExchange(this.words, base + S_OWNER, victimOwner, -1) === victimOwner) {
         Atomics.store(this.words, base + S_STATE, 0);
         Atomics.store(this.words, base + S_BEATS, 0);
+        Atomics.store(this.words, base + S_OS_TID, 0);
         Atomics.store(this.words, base + S_OWNER, owner);
         return victim;
       }
     }
+  }
+
+  /** Reaps every recorded thread whose kernel thread has exited; true if any was. */
+  private reapAll(): boolean {
+    let reaped = false;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const base = slotBase(slot);
+      const owner = Atomics.load(this.words, base + S_OWNER);
+      if (owner > 0 && Atomics.load(this.words, base + S_STATE) !== STATE_DEAD && this.reap(owner - 1)) reaped = true;
+    }
+    return reaped;
   }
 }
 
