@@ -1,6 +1,8 @@
 /**
- * Typed errors of @erlmcp/sharded-registry. Each carries a stable `code`
- * (which survives crossing a thread) and is thrown before anything changes.
+ * Typed errors of @erlmcp/sharded-registry. Each carries a stable `code` and is
+ * thrown before anything changes. A structured clone (postMessage) keeps only an
+ * Error's message, stack and cause: send the code along yourself if another
+ * thread needs it.
  */
 import type { Pid } from '@erlmcp/otp';
 
