@@ -3,11 +3,11 @@
 // an ETS table), a sharded registry naming the first, and an MCP server whose tool
 // reads the table, called by an MCP client over Streamable HTTP on 127.0.0.1.
 import { threadId } from 'node:worker_threads';
-import { GenServer, Node, Supervisor, noreply, ok, reply, via } from '@erlmcp/otp';
-import { Ets } from '@erlmcp/ets';
+import { GenServer, Supervisor, noreply, ok, reply, via } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
 import { outsideThisProject } from './modules';
+import { hitsTable, startNode } from './node-setup';
 import type { Bump, tally } from './tally';
 
 const counter = GenServer.define({
@@ -17,8 +17,8 @@ const counter = GenServer.define({
 });
 
 async function main(): Promise<void> {
-  const node = Node.start({ schedulers: 2, logLevel: 'warn' });
-  const hits = Ets.new('hits', { type: 'set', access: 'public' });
+  const node = startNode();
+  const hits = hitsTable();
   const registry = ShardedRegistry.create({ shards: 4 });
   const counterName = via(registry.nameService, 'counter');
   const tallyDef = GenServer.remote<typeof tally>(require.resolve('./tally'), 'tally');
