@@ -33,6 +33,25 @@ const EXPECTED_MAIN = [
   'stopped',
 ];
 const EXPECTED_ESM = ['esm: function,function,function,function; lookup [["k",1]]'];
+const MCP_README = path.join(ROOT, 'packages', 'mcp', 'README.md');
+
+/**
+ * The quick start of the mcp README: its weather-server.ts and weather-client.ts blocks,
+ * compiled here as they stand, and the output it says the client prints.
+ */
+function readmeQuickStart() {
+  const text = readFileSync(MCP_README, 'utf8');
+  const blocks = [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2], at: m.index }));
+  const file = (name) => blocks.find((b) => b.lang === 'ts' && b.code.startsWith(`// ${name}\n`))?.code;
+  const outputAt = text.indexOf('The output is:');
+  const output = blocks.find((b) => b.lang === '' && b.at > outputAt)?.code;
+  const server = file('weather-server.ts');
+  const client = file('weather-client.ts');
+  if (server === undefined || client === undefined || outputAt < 0 || output === undefined) {
+    throw new Error(`${MCP_README}: no weather-server.ts, weather-client.ts and "The output is:" blocks`);
+  }
+  return { server, client, output: output.split('\n').filter((line) => line !== '') };
+}
 
 const failures = [];
 const check = (ok, message) => {
@@ -150,6 +169,9 @@ async function main() {
     );
     cpSync(path.join(APP_SOURCE, 'tsconfig.json'), path.join(app, 'tsconfig.json'));
     cpSync(path.join(APP_SOURCE, 'src'), path.join(app, 'src'), { recursive: true });
+    const quickStart = readmeQuickStart();
+    writeFileSync(path.join(app, 'src', 'weather-server.ts'), quickStart.server);
+    writeFileSync(path.join(app, 'src', 'weather-client.ts'), quickStart.client);
     const installed = await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => path.join(tarballs, f))], {
       cwd: app,
       timeout: TIMEOUT_MS.install,
@@ -168,9 +190,14 @@ async function main() {
     const main = await run(process.execPath, [path.join(app, 'dist', 'main.js')], { cwd: app, timeout: TIMEOUT_MS.run });
     process.stdout.write(prefixed(main.stdout));
     compareLines('dist/main.js', main.stdout, EXPECTED_MAIN);
+    // logLevel 'warn': a warning or an error report (a crash, a child killed at shutdown) is a failure.
+    check(main.stderr === '', `dist/main.js wrote to stderr:\n${main.stderr}`);
     const esm = await run(process.execPath, [path.join(app, 'dist', 'esm-check.mjs')], { cwd: app, timeout: TIMEOUT_MS.run });
     process.stdout.write(prefixed(esm.stdout));
     compareLines('dist/esm-check.mjs', esm.stdout, EXPECTED_ESM);
+    const weather = await run(process.execPath, [path.join(app, 'dist', 'weather-client.js')], { cwd: app, timeout: TIMEOUT_MS.run });
+    process.stdout.write(prefixed(weather.stdout));
+    compareLines('the mcp README quick start (dist/weather-client.js)', weather.stdout, quickStart.output);
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error));
   } finally {

@@ -12,7 +12,7 @@ const LIMIT_MS = 480_000;
 
 describe('the packages, used from another project', () => {
   it(
-    'pack, install from the tarballs, compile against their types and run: a supervision tree, ETS from a worker scheduler, an MCP tool over HTTP',
+    'pack, install from the tarballs, compile against their types and run: a supervision tree, ETS from a worker scheduler, an MCP tool over HTTP, the mcp README quick start',
     async () => {
       const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'consumer-check.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -27,6 +27,8 @@ describe('the packages, used from another project', () => {
       expect(output).toContain('app: modules loaded from outside this project: worker thread [], main thread []');
       expect(output).toContain('app: mcp 127.0.0.1: tools hits; hits(/home) = [{"type":"text","text":"1000"}]');
       expect(output).toContain('app: esm: function,function,function,function; lookup [["k",1]]');
+      // The mcp README's quick start, compiled from the README, over stdio.
+      expect(output).toContain("app: { city: 'Oslo', celsius: 14 }");
     },
     LIMIT_MS,
   );

@@ -1,9 +1,10 @@
 // A project outside the erlmcp-ts repository, built against the packed tarballs:
-// a supervision tree (a GenServer, and a GenServer on a worker scheduler that writes
-// an ETS table), a sharded registry naming the first, and an MCP server whose tool
-// reads the table, called by an MCP client over Streamable HTTP on 127.0.0.1.
+// an application whose supervision tree holds a sharded registry, a GenServer named
+// through it, and a GenServer on a worker scheduler that writes an ETS table; and an
+// MCP server whose tool reads the table, called by an MCP client over Streamable HTTP
+// on 127.0.0.1.
 import { threadId } from 'node:worker_threads';
-import { GenServer, Supervisor, noreply, ok, reply, via } from '@erlmcp/otp';
+import { Application, GenServer, Supervisor, noreply, ok, reply, via } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
 import { outsideThisProject } from './modules';
@@ -23,13 +24,17 @@ async function main(): Promise<void> {
   const counterName = via(registry.nameService, 'counter');
   const tallyDef = GenServer.remote<typeof tally>(require.resolve('./tally'), 'tally');
 
-  const sup = await Supervisor.start({
-    strategy: 'one_for_one',
-    children: [
-      registry.childSpec('registry'),
-      GenServer.childSpec('counter', counter, 40, { name: counterName }),
-      GenServer.childSpec('tally', tallyDef, hits.handle(), { name: 'tally', scheduler: 1 }),
-    ],
+  // An application: node.stop() stops its tree in order before the schedulers.
+  const app = await Application.start({
+    name: 'consumer',
+    supervisor: {
+      strategy: 'one_for_one',
+      children: [
+        registry.childSpec('registry'),
+        GenServer.childSpec('counter', counter, 40, { name: counterName }),
+        GenServer.childSpec('tally', tallyDef, hits.handle(), { name: 'tally', scheduler: 1 }),
+      ],
+    },
   });
 
   GenServer.cast(counterName, 'inc');
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
   await close();
   await server.close();
 
-  const children = await Supervisor.whichChildren(sup);
+  const children = await Supervisor.whichChildren(app.pid);
   console.log(`children: ${children.map((c) => c.id).join(',')}`);
   await node.stop();
   console.log('stopped');
