@@ -10,12 +10,7 @@ async function main(): Promise<void> {
   const server = await startMcpServer({ port });
   const urls = server.urls!;
   const stdio = path.join(__dirname, 'stdio.js');
-  console.log(`erlmcp example MCP server
-  Streamable HTTP: ${urls.url}
-  WebSocket:       ${urls.wsUrl} (subprotocol "mcp")
-  stdio:           node ${path.relative(process.cwd(), stdio) || stdio}
-Connect, for example: npx @modelcontextprotocol/inspector --transport http --server-url ${urls.url}
-Ctrl-C stops it.`);
+  // Listen for the signals before saying that Ctrl-C stops it.
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string): void => {
     stopping ??= (async () => {
@@ -26,6 +21,12 @@ Ctrl-C stops it.`);
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  console.log(`erlmcp example MCP server
+  Streamable HTTP: ${urls.url}
+  WebSocket:       ${urls.wsUrl} (subprotocol "mcp")
+  stdio:           node ${path.relative(process.cwd(), stdio) || stdio}
+Connect, for example: npx @modelcontextprotocol/inspector --transport http --server-url ${urls.url}
+Ctrl-C stops it.`);
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,11 @@
  *
  * Values are re-exported as plain properties (`export const X = m.X`), not with
  * `export { X } from`: TypeScript compiles the latter to a getter per access in
- * CommonJS, which a hot loop of casts pays for on every call.
+ * CommonJS, which a hot loop of casts pays for on every call. Classes use
+ * `export import X = m.X`, which compiles to the same plain property and also
+ * re-exports the class's type itself (not an alias of it), so that a user's
+ * declaration files can name it as `import("@erlmcp/otp").X`: the package's
+ * `exports` map hides dist/pid and the like.
  */
 import * as m_pid from './pid';
 import * as m_node from './node';
@@ -25,54 +29,30 @@ import * as m_child_spec from './child-spec';
 import * as m_telemetry from './telemetry';
 import * as m_scheduler from './scheduler';
 
-export const Pid = m_pid.Pid;
-export type Pid = m_pid.Pid;
-export const Ref = m_pid.Ref;
-export type Ref = m_pid.Ref;
-export const Node = m_node.Node;
-export type Node = m_node.Node;
-export const ExitMessage = m_messages.ExitMessage;
-export type ExitMessage = m_messages.ExitMessage;
-export const DownMessage = m_messages.DownMessage;
-export type DownMessage = m_messages.DownMessage;
-export const Crash = m_reason.Crash;
-export type Crash = m_reason.Crash;
-export const ExitSignal = m_reason.ExitSignal;
-export type ExitSignal = m_reason.ExitSignal;
-export const From = m_call.From;
-export type From<R = unknown> = m_call.From<R>;
-export const IgnoredError = m_gen_server.IgnoredError;
-export type IgnoredError = m_gen_server.IgnoredError;
-export const RunningApplication = m_application.RunningApplication;
-export type RunningApplication = m_application.RunningApplication;
-export const OtpError = m_errors.OtpError;
-export type OtpError = m_errors.OtpError;
-export const NoProcError = m_errors.NoProcError;
-export type NoProcError = m_errors.NoProcError;
-export const CallTimeoutError = m_errors.CallTimeoutError;
-export type CallTimeoutError = m_errors.CallTimeoutError;
-export const CallExitError = m_errors.CallExitError;
-export type CallExitError = m_errors.CallExitError;
-export const AlreadyRegisteredError = m_errors.AlreadyRegisteredError;
-export type AlreadyRegisteredError = m_errors.AlreadyRegisteredError;
-export const AlreadyStartedError = m_errors.AlreadyStartedError;
-export type AlreadyStartedError = m_errors.AlreadyStartedError;
-export const StartError = m_errors.StartError;
-export type StartError = m_errors.StartError;
-export const InvalidChildSpecError = m_errors.InvalidChildSpecError;
-export type InvalidChildSpecError = m_errors.InvalidChildSpecError;
-export const DuplicateChildError = m_errors.DuplicateChildError;
-export type DuplicateChildError = m_errors.DuplicateChildError;
-export const ChildError = m_errors.ChildError;
-export type ChildError = m_errors.ChildError;
-export const MaxChildrenError = m_errors.MaxChildrenError;
-export type MaxChildrenError = m_errors.MaxChildrenError;
-export const NoCurrentProcessError = m_errors.NoCurrentProcessError;
-export type NoCurrentProcessError = m_errors.NoCurrentProcessError;
-export const NodeNotStartedError = m_errors.NodeNotStartedError;
-export type NodeNotStartedError = m_errors.NodeNotStartedError;
-export const BadArgError = m_errors.BadArgError;
-export type BadArgError = m_errors.BadArgError;
+export import Pid = m_pid.Pid;
+export import Ref = m_pid.Ref;
+export import Node = m_node.Node;
+export import ExitMessage = m_messages.ExitMessage;
+export import DownMessage = m_messages.DownMessage;
+export import Crash = m_reason.Crash;
+export import ExitSignal = m_reason.ExitSignal;
+export import From = m_call.From;
+export import IgnoredError = m_gen_server.IgnoredError;
+export import RunningApplication = m_application.RunningApplication;
+export import OtpError = m_errors.OtpError;
+export import NoProcError = m_errors.NoProcError;
+export import CallTimeoutError = m_errors.CallTimeoutError;
+export import CallExitError = m_errors.CallExitError;
+export import AlreadyRegisteredError = m_errors.AlreadyRegisteredError;
+export import AlreadyStartedError = m_errors.AlreadyStartedError;
+export import StartError = m_errors.StartError;
+export import InvalidChildSpecError = m_errors.InvalidChildSpecError;
+export import DuplicateChildError = m_errors.DuplicateChildError;
+export import ChildError = m_errors.ChildError;
+export import MaxChildrenError = m_errors.MaxChildrenError;
+export import NoCurrentProcessError = m_errors.NoCurrentProcessError;
+export import NodeNotStartedError = m_errors.NodeNotStartedError;
+export import BadArgError = m_errors.BadArgError;
 
 export const isPid = m_pid.isPid;
 export const isNormalExit = m_reason.isNormalExit;
