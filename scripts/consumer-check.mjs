@@ -98,8 +98,11 @@ function checkInstalled(dir, name, installedVersions) {
   check(/^\d+\.\d+\.\d+/.test(manifest.version ?? ''), where('no version'));
   check(manifest.license === 'Apache-2.0', where(`license is ${manifest.license}, not Apache-2.0`));
   check(typeof manifest.description === 'string' && manifest.description.length > 0, where('no description'));
+  // The project has no public repository yet: once it has, the root names it and every package follows.
   const repository = readJson(path.join(ROOT, 'package.json')).repository?.url;
-  check(manifest.repository?.url === repository && manifest.repository?.directory === `packages/${name.split('/')[1]}`, where(`repository is not { url: ${repository}, directory }`));
+  if (repository !== undefined) {
+    check(manifest.repository?.url === repository && manifest.repository?.directory === `packages/${name.split('/')[1]}`, where(`repository is not { url: ${repository}, directory }`));
+  } else check(manifest.repository === undefined, where('names a repository the root does not'));
   check(
     existsSync(path.join(dir, 'LICENSE')) && readFileSync(path.join(dir, 'LICENSE'), 'utf8') === readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'),
     where('LICENSE missing or not the repository LICENSE'),
