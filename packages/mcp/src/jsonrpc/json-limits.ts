@@ -58,14 +58,24 @@ function definedOnly(limits: JsonLimits): JsonLimits {
   return out;
 }
 
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
+const OPEN_OBJECT = 0x7b;
 const OK: JsonScan = Object.freeze({ ok: true });
+
+/** What a character is to the scan. Most characters (digits, letters, colons) are OTHER: one table load, one test. */
+const OTHER = 0;
+const SPACE = 1;
+const CLOSE = 2;
+const COMMA = 3;
+const QUOTE = 4;
+const OPEN = 5;
+const CLASS = new Uint8Array(128);
+CLASS[0x20] = CLASS[0x0a] = CLASS[0x0d] = CLASS[0x09] = SPACE;
+CLASS[0x5d] = CLASS[0x7d] = CLOSE;
+CLASS[0x2c] = COMMA;
+CLASS[0x22] = QUOTE;
+CLASS[0x5b] = CLASS[0x7b] = OPEN;
 
 /**
  * Container kinds of the open brackets (1 object, 0 array). Shared: the scan is synchronous
@@ -93,12 +103,17 @@ export function scanJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS)
   let i = 0;
   while (i < length) {
     const c = text.charCodeAt(i);
-    // Whitespace: space, \n, \r, \t.
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+    const kind = c < 128 ? CLASS[c] : OTHER;
+    if (kind === OTHER && !fresh) {
+      // Inside a number or literal, or a colon, or a stray character: JSON.parse's to judge.
       i++;
       continue;
     }
-    if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+    if (kind === SPACE) {
+      i++;
+      continue;
+    }
+    if (kind === CLOSE) {
       if (depth === 0) return malformed(`unexpected ${String.fromCharCode(c)}`, i);
       if (inObject !== (c === CLOSE_OBJECT)) return malformed(`${String.fromCharCode(c)} closes ${inObject ? 'an object' : 'an array'}`, i);
       depth--;
@@ -108,35 +123,33 @@ export function scanJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS)
       continue;
     }
     // A comma, or the first token in a container, starts one more member (object) or element (array).
-    if (c === COMMA || fresh) {
+    if (kind === COMMA || fresh) {
       fresh = false;
       if (depth > 0) {
         if (inObject) {
           if (++keys > maxObjectKeys) return overLimit('maxObjectKeys', maxObjectKeys, i);
         } else if (++items > maxArrayItems) return overLimit('maxArrayItems', maxArrayItems, i);
       }
-      if (c === COMMA) {
+      if (kind !== QUOTE && kind !== OPEN) {
         i++;
         continue;
       }
     }
-    if (c === QUOTE) {
+    if (kind === QUOTE) {
       i = stringEnd(text, i + 1);
       if (i < 0) return malformed('unterminated string', length);
       continue;
     }
-    if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      if (depth >= maxDepth) return overLimit('maxDepth', maxDepth, i);
-      if (depth === kinds.length) {
-        const grown = new Uint8Array(kinds.length * 2);
-        grown.set(kinds);
-        kinds = grown;
-      }
-      inObject = c === OPEN_OBJECT;
-      kinds[depth++] = inObject ? 1 : 0;
-      fresh = true;
+    // OPEN
+    if (depth >= maxDepth) return overLimit('maxDepth', maxDepth, i);
+    if (depth === kinds.length) {
+      const grown = new Uint8Array(kinds.length * 2);
+      grown.set(kinds);
+      kinds = grown;
     }
-    // Anything else (digits, literals, colons, stray characters) is JSON.parse's to judge.
+    inObject = c === OPEN_OBJECT;
+    kinds[depth++] = inObject ? 1 : 0;
+    fresh = true;
     i++;
   }
   return depth === 0 ? OK : malformed('unclosed array or object', length);
