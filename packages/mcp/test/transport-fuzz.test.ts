@@ -116,6 +116,30 @@ function queue(): { push(text: string): void; end(): void; iterable: AsyncIterab
   };
 }
 
+/** The body of the issue: 4 MB, 2 million arrays deep. */
+const NESTED = '['.repeat(2_000_000) + ']'.repeat(2_000_000);
+
+/** Sends the nested body (and a request nested too deep) between a handshake and a ping: both get -32600 for maxDepth, then the ping its answer. */
+async function hostileStream(send: (text: string) => void, received: AsyncIterable<string>): Promise<void> {
+  send(INIT);
+  send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  send(NESTED);
+  send(`{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"x":${'['.repeat(100)}${']'.repeat(100)}}}`);
+  send(FINAL);
+  const refusals: unknown[] = [];
+  for await (const text of received) {
+    expectResponses(text);
+    const answer = JSON.parse(text) as { id?: unknown; error?: { code: number; data?: { limit?: string } } };
+    if (answer.error !== undefined) refusals.push(answer.error);
+    if (answer.id === 'final-ping') {
+      const refusal = { code: -32600, message: expect.stringContaining('maxDepth'), data: expect.objectContaining({ limit: 'maxDepth' }) };
+      expect(refusals).toEqual([refusal, refusal]);
+      return;
+    }
+  }
+  throw new Error('the connection ended before the final ping was answered');
+}
+
 describe('fuzzing every transport with malformed frames', () => {
   let node: Node;
 
@@ -214,105 +238,71 @@ describe('fuzzing every transport with malformed frames', () => {
       await new Promise((resolve) => child.once('exit', resolve));
     }
   });
-});
 
-/** The body of the issue: 4 MB, 2 million arrays deep. */
-const NESTED = '['.repeat(2_000_000) + ']'.repeat(2_000_000);
-
-/** Sends the nested body (and a request nested too deep) between a handshake and a ping: both get -32600 for maxDepth, then the ping its answer. */
-async function hostileStream(send: (text: string) => void, received: AsyncIterable<string>): Promise<void> {
-  send(INIT);
-  send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  send(NESTED);
-  send(`{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"x":${'['.repeat(100)}${']'.repeat(100)}}}`);
-  send(FINAL);
-  const refusals: unknown[] = [];
-  for await (const text of received) {
-    expectResponses(text);
-    const answer = JSON.parse(text) as { id?: unknown; error?: { code: number; data?: { limit?: string } } };
-    if (answer.error !== undefined) refusals.push(answer.error);
-    if (answer.id === 'final-ping') {
-      const refusal = { code: -32600, message: expect.stringContaining('maxDepth'), data: expect.objectContaining({ limit: 'maxDepth' }) };
-      expect(refusals).toEqual([refusal, refusal]);
-      return;
-    }
-  }
-  throw new Error('the connection ended before the final ping was answered');
-}
-
-describe('the 4 MB nested body on every transport, at the default limits', () => {
-  let node: Node;
-
-  beforeEach(() => {
-    node = Node.start({ schedulers: 1, logLevel: 'silent' });
-  });
-
-  afterEach(async () => {
-    await node.stop();
-  });
-
-  it('Streamable HTTP', async () => {
-    const server = await listenHttp(definition());
-    try {
-      const session = await initialize(server.url);
-      const bystander = await initialize(server.url);
-      for (const headers of [{ 'mcp-session-id': session }, {}] as Record<string, string>[]) {
-        const res = await raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, NESTED);
-        expect(res.status).toBe(400);
-        expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32600, data: { limit: 'maxDepth' } } });
+  describe('the 4 MB nested body on every transport, at the default limits', () => {
+    it('Streamable HTTP', async () => {
+      const server = await listenHttp(definition());
+      try {
+        const session = await initialize(server.url);
+        const bystander = await initialize(server.url);
+        for (const headers of [{ 'mcp-session-id': session }, {}] as Record<string, string>[]) {
+          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, NESTED);
+          expect(res.status).toBe(400);
+          expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32600, data: { limit: 'maxDepth' } } });
+        }
+        for (const who of [session, bystander]) {
+          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
+          expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
+        }
+      } finally {
+        await server.close();
       }
-      for (const who of [session, bystander]) {
-        const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
-        expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
-      }
-    } finally {
-      await server.close();
-    }
-  });
+    });
 
-  it('WebSocket', async () => {
-    const server = await listenHttp(definition(), { websocket: true });
-    try {
-      const ws = new WebSocket(server.wsUrl!, 'mcp');
-      const received = queue();
-      ws.on('message', (data) => received.push(data.toString()));
-      ws.on('close', () => received.end());
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      await hostileStream((text) => ws.send(text), received.iterable);
-      ws.close();
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('TCP, unhosted and hosted', async () => {
-    const host = await new SessionHost(definition()).start();
-    const servers = [await listenTcp(definition()), await listenTcpHosted(host)];
-    try {
-      for (const server of servers) {
-        const socket = connect(server.address.port, '127.0.0.1');
-        await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    it('WebSocket', async () => {
+      const server = await listenHttp(definition(), { websocket: true });
+      try {
+        const ws = new WebSocket(server.wsUrl!, 'mcp');
         const received = queue();
-        createInterface({ input: socket }).on('line', received.push).on('close', received.end);
-        await hostileStream((text) => socket.write(`${text}\n`), received.iterable);
-        socket.destroy();
+        ws.on('message', (data) => received.push(data.toString()));
+        ws.on('close', () => received.end());
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+        await hostileStream((text) => ws.send(text), received.iterable);
+        ws.close();
+      } finally {
+        await server.close();
       }
-    } finally {
-      for (const server of servers) await server.close();
-      await host.stop();
-    }
-  });
+    });
 
-  it('stdio', async () => {
-    const { command, args, env } = tsFixture('stdio-server.ts');
-    const child = spawn(command, args, { env: { ...env, MAX_LINE_BYTES: String(4 * 1024 * 1024) }, stdio: ['pipe', 'pipe', 'ignore'] });
-    const received = queue();
-    createInterface({ input: child.stdout }).on('line', received.push).on('close', received.end);
-    try {
-      await hostileStream((text) => child.stdin.write(`${text}\n`), received.iterable);
-    } finally {
-      child.stdin.end();
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    it('TCP, unhosted and hosted', async () => {
+      const host = await new SessionHost(definition()).start();
+      const servers = [await listenTcp(definition()), await listenTcpHosted(host)];
+      try {
+        for (const server of servers) {
+          const socket = connect(server.address.port, '127.0.0.1');
+          await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+          const received = queue();
+          createInterface({ input: socket }).on('line', received.push).on('close', received.end);
+          await hostileStream((text) => socket.write(`${text}\n`), received.iterable);
+          socket.destroy();
+        }
+      } finally {
+        for (const server of servers) await server.close();
+        await host.stop();
+      }
+    });
+
+    it('stdio', async () => {
+      const { command, args, env } = tsFixture('stdio-server.ts');
+      const child = spawn(command, args, { env: { ...env, MAX_LINE_BYTES: String(4 * 1024 * 1024) }, stdio: ['pipe', 'pipe', 'ignore'] });
+      const received = queue();
+      createInterface({ input: child.stdout }).on('line', received.push).on('close', received.end);
+      try {
+        await hostileStream((text) => child.stdin.write(`${text}\n`), received.iterable);
+      } finally {
+        child.stdin.end();
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    });
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
 import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
-import { faultAtEndBody, nestedBody, timeRejection } from './rejection';
+import { faultAtEndBody, nestedBody, rejectionScenario } from './rejection';
 
 /**
  * Our MCP server (sessions as processes, Streamable HTTP on node:http) against the official
@@ -46,23 +46,7 @@ export const mcp: Category = {
       ours: (size) => wsToolsCall(size),
       peer: (size) => httpToolsCall('ours', size),
     },
-    {
-      name: 'rejected_nested_body',
-      unit: 'ms per body',
-      lowerIsBetter: true,
-      peerLabel: 'JSON.parse of the same body',
-      size: { full: 9, smoke: 1 },
-      ours: async (size) => timeRejection('ours', nestedBody(), size),
-      peer: async (size) => timeRejection('peer', nestedBody(), size),
-    },
-    {
-      name: 'rejected_body_at_end',
-      unit: 'ms per body',
-      lowerIsBetter: true,
-      peerLabel: 'JSON.parse of the same body',
-      size: { full: 21, smoke: 1 },
-      ours: async (size) => timeRejection('ours', faultAtEndBody(), size),
-      peer: async (size) => timeRejection('peer', faultAtEndBody(), size),
-    },
+    rejectionScenario('rejected_nested_body', nestedBody, 9),
+    rejectionScenario('rejected_body_at_end', faultAtEndBody, 21),
   ],
 };

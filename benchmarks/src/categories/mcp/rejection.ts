@@ -1,6 +1,6 @@
 import { decodeFrame, FrameTooComplexError } from '@erlmcp/mcp';
 import { median } from '../../harness/stats';
-import type { Measurement } from '../../harness/types';
+import type { Measurement, Scenario } from '../../harness/types';
 
 /**
  * What a hostile body costs before anything can refuse it. Ours is the decode every text
@@ -51,4 +51,17 @@ function refuse(body: string): void {
     throw error;
   }
   throw new Error('the body was accepted: the benchmark measures a refusal');
+}
+
+/** A scenario timing the refusal of `body()` (made in the child that measures), `full` samples a run. */
+export function rejectionScenario(name: string, body: () => string, full: number): Scenario {
+  return {
+    name,
+    unit: 'ms per body',
+    lowerIsBetter: true,
+    peerLabel: 'JSON.parse of the same body',
+    size: { full, smoke: 1 },
+    ours: async (size) => timeRejection('ours', body(), size),
+    peer: async (size) => timeRejection('peer', body(), size),
+  };
 }
