@@ -129,10 +129,10 @@ export class Peer {
   private abandonedSet: Set<RequestId> | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  private readonly jsonLimits: Readonly<Required<JsonLimits>>;
-
   constructor(private readonly options: PeerOptions) {
-    this.jsonLimits = resolveJsonLimits(options.jsonLimits);
+    // Checked now (a RangeError at session creation), read from the options per frame: no
+    // field per session for a value thousands of sessions share.
+    resolveJsonLimits(options.jsonLimits);
   }
 
   get isClosed(): boolean {
@@ -169,7 +169,7 @@ export class Peer {
       const batching = this.options.batching();
       frame = decodeFrame(text, {
         maxFrameBytes: this.options.maxFrameBytes,
-        jsonLimits: this.jsonLimits,
+        jsonLimits: this.options.jsonLimits,
         allowBatch: batching.allow,
         protocolVersion: batching.protocolVersion,
       });
