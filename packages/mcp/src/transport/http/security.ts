@@ -20,9 +20,9 @@ export interface SecurityOptions {
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** RFC 3986 reg-name (lower-cased), and an IP-literal in brackets. */
+/** RFC 3986 reg-name (lower-cased), and an IP-literal in brackets (with an RFC 6874 zone id). */
 const REG_NAME = /^[a-z0-9\-._~%!$&'()*+,;=]+$/;
-const IP_LITERAL = /^\[[0-9a-z:.]+\]$/;
+const IP_LITERAL = /^\[[0-9a-z:.%]+\]$/;
 const PORT = /^[0-9]{0,5}$/;
 
 /**
