@@ -1,15 +1,18 @@
 /**
- * npm run bench [-- <category>...] [--smoke] [--runs N]
+ * npm run bench [-- <category>...] [--smoke] [--runs N] [--only <scenario>[,<scenario>...]]
  *
  * Runs each scenario of each category in fresh child processes, ours and the
  * peer alternating, and reports the median. Writes
  * benchmarks/results/<category>.json and the table in the package README
  * (smoke runs write to results/smoke/ and leave READMEs alone).
+ *
+ * --only runs the named scenarios and keeps the category's other rows from its
+ * last report, each with the date it was measured (the table shows that date).
  */
 import { categories } from './categories';
 import { measureInChild, type Side } from './harness/child';
 import { environment } from './harness/environment';
-import { renderTable, updateReadme, writeReport } from './harness/report';
+import { mergeReport, readReport, renderTable, updateReadme, writeReport } from './harness/report';
 import { median } from './harness/stats';
 import type { Category, Measurement, Report, ResultRow, Scenario } from './harness/types';
 
@@ -62,20 +65,31 @@ async function main(argv: string[]): Promise<void> {
   const smoke = argv.includes('--smoke');
   const runsFlag = argv.indexOf('--runs');
   const runs = runsFlag >= 0 ? Number(argv[runsFlag + 1]) : smoke ? 1 : 3;
-  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+  const onlyFlag = argv.indexOf('--only');
+  const only = onlyFlag >= 0 ? new Set(argv[onlyFlag + 1]?.split(',') ?? []) : undefined;
+  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs' && argv[i - 1] !== '--only');
   const unknown = wanted.filter((w) => !categories.some((c) => c.name === w));
   if (unknown.length > 0) throw new Error(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
   const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
+  if (only !== undefined) {
+    const known = new Set(selected.flatMap((c) => c.scenarios.map((s) => s.name)));
+    const missing = [...only].filter((name) => !known.has(name));
+    if (only.size === 0 || missing.length > 0) throw new Error(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
+  }
   for (const category of selected) {
+    const scenarios = only === undefined ? category.scenarios : category.scenarios.filter((s) => only.has(s.name));
+    if (scenarios.length === 0) continue;
     console.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
     const rows: ResultRow[] = [];
-    for (const scenario of category.scenarios) {
+    for (const scenario of scenarios) {
       process.stdout.write(`  ${scenario.name} ... `);
       const row = await runScenario(category, scenario, smoke, runs);
       rows.push(row);
       console.log(`ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
     }
-    const report: Report = { category: category.name, ...environment(), smoke, results: rows };
+    const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
+    const previous = only === undefined ? undefined : readReport(category.name, smoke);
+    const report = previous === undefined ? fresh : mergeReport(previous, fresh, category.scenarios.map((s) => s.name));
     console.log(`  wrote ${writeReport(report)}`);
     if (!smoke && updateReadme(category.readme, report)) console.log(`  updated ${category.readme}`);
     if (smoke) console.log('\n' + renderTable(report));

@@ -17,23 +17,50 @@ function latency(p50?: number, p99?: number): string {
 
 /** The markdown table that goes into a package README. */
 export function renderTable(report: Report): string {
+  const runs = [...new Set(report.results.map((r) => r.runs))].join(' or ');
+  const earlier = report.results.some((r) => r.date !== undefined);
   const lines = [
-    `Measured ${report.date.slice(0, 10)} on ${report.cpu}, Node ${report.node}; ours and the peer in the same run (median of ${report.results[0]?.runs ?? 0} runs each).`,
+    `Measured ${report.date.slice(0, 10)}${earlier ? ' (a row with a date: on that date, in an earlier run)' : ''} on ${report.cpu}, Node ${report.node}; ours and the peer in the same run (median of ${runs} runs each).`,
     '',
     '| benchmark | unit | ours | peer | ratio | target | met |',
     '|---|---|---|---|---|---|---|',
     ...report.results.map((r: ResultRow) => {
       const met = r.target === undefined ? '' : r.ratio >= r.target ? 'yes' : 'no';
-      return `| ${r.name} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
+      return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
     }),
   ];
   return lines.join('\n');
 }
 
+function reportFile(category: string, smoke: boolean): string {
+  return path.join(smoke ? path.join(resultsDir, 'smoke') : resultsDir, `${category}.json`);
+}
+
+/** The last report written for a category, if there is one. */
+export function readReport(category: string, smoke: boolean): Report | undefined {
+  const file = reportFile(category, smoke);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Report) : undefined;
+}
+
+/**
+ * A run of some scenarios (`fresh`) over the category's last report: its rows replace theirs,
+ * the others stay with the date they were measured, all in `order`. Rows measured on another
+ * machine or Node cannot share a table: that is an error (run the whole category).
+ */
+export function mergeReport(previous: Report, fresh: Report, order: string[]): Report {
+  if (previous.cpu !== fresh.cpu || previous.node !== fresh.node) {
+    throw new Error(`the last ${fresh.category} report was measured on ${previous.cpu}, Node ${previous.node}: run the whole category`);
+  }
+  const rows = new Map<string, ResultRow>();
+  for (const row of previous.results) rows.set(row.name, { ...row, date: row.date ?? previous.date });
+  for (const row of fresh.results) rows.set(row.name, row);
+  const results = order.filter((name) => rows.has(name)).map((name) => rows.get(name)!);
+  return { ...fresh, results };
+}
+
 export function writeReport(report: Report): string {
-  const dir = report.smoke ? path.join(resultsDir, 'smoke') : resultsDir;
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${report.category}.json`);
+  const file = reportFile(report.category, report.smoke);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   return file;
 }

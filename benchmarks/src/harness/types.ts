@@ -44,6 +44,8 @@ export interface ResultRow {
   oursP99Us?: number;
   peerP50Us?: number;
   peerP99Us?: number;
+  /** When this row was measured, if not in the report's own run (kept by a run with --only). */
+  date?: string;
 }
 
 export interface Report {

@@ -1,5 +1,5 @@
-import { GenServer, processes, processInfo, supervisionTree, type TreeNode } from '@erlmcp/otp';
-import { defineServer, type McpServerDefinition, ResourceNotFoundError } from '@erlmcp/mcp';
+import { GenServer, type Pid, type ProcessInfo, processes, processInfo, self, supervisionTree, type TreeNode } from '@erlmcp/otp';
+import { defineServer, type McpServerDefinition, ResourceNotFoundError, sessionServer } from '@erlmcp/mcp';
 import { type Calculation, CALCULATOR, type CalculatorCall } from './calculator';
 
 /** Registered name of the application's top supervisor. */
@@ -13,14 +13,54 @@ export interface TreeSummary {
   children: TreeSummary[] | { count: number };
 }
 
-/** The tree as data; a supervisor with many children (the sessions) is summarised by its count. */
+/** The behaviour of a session process, as processInfo and the tree name it. */
+const SESSION_BEHAVIOUR = `gen_server:${sessionServer.name}`;
+
+/**
+ * Sessions belong to their clients: a client may see its own session process, and only a
+ * count of the others (which pids exist, their mailboxes and message counts are theirs).
+ */
+function isSession(pid: Pid): boolean {
+  return processInfo(pid)?.behaviour === SESSION_BEHAVIOUR;
+}
+
+/** The process running this handler: the session's own, when the session is hosted (undefined otherwise). */
+function ownProcess(): string | undefined {
+  try {
+    return String(self());
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a client is shown of a process: its links to session processes only counted. */
+function describeProcess(info: ProcessInfo): Record<string, unknown> {
+  const links = info.links.filter((pid) => !isSession(pid));
+  return {
+    pid: String(info.pid),
+    name: info.name,
+    behaviour: info.behaviour,
+    status: info.status,
+    messageQueueLen: info.messageQueueLen,
+    messagesHandled: info.messagesHandled,
+    links: links.map(String),
+    sessionLinks: info.links.length - links.length,
+    monitors: info.monitors.length,
+    monitoredBy: info.monitoredBy.length,
+    trapExit: info.trapExit,
+    scheduler: info.scheduler,
+  };
+}
+
+/** The tree as data; a supervisor of sessions, or of many children, is summarised by its count. */
 function summarise(node: TreeNode, maxChildren = 10): TreeSummary {
+  const counted = node.children.length > maxChildren || node.children.some((child) => child.behaviour === SESSION_BEHAVIOUR);
   return {
     id: node.id,
     pid: String(node.pid),
     kind: node.kind,
     behaviour: node.behaviour,
-    children: node.children.length > maxChildren ? { count: node.children.length } : node.children.map((child) => summarise(child, maxChildren)),
+    children: counted ? { count: node.children.length } : node.children.map((child) => summarise(child, maxChildren)),
   };
 }
 
@@ -115,13 +155,14 @@ export function serverDefinition(): McpServerDefinition {
       uriTemplate: 'erlmcp://process/{pid}',
       name: 'process',
       title: 'A process',
-      description: 'processInfo of one process of this runtime, by pid (<0.12.0>)',
+      description: 'processInfo of one process of this runtime, by pid (<0.12.0>); of the session processes, only your own',
       mimeType: 'application/json',
       read: (uri, { pid }) => {
         const found = processes().find((candidate) => String(candidate) === String(pid));
         const info = found === undefined ? undefined : processInfo(found);
-        if (info === undefined) throw new ResourceNotFoundError(uri);
-        return [{ uri, mimeType: 'application/json', text: JSON.stringify({ ...info, pid: String(info.pid), links: info.links.map(String), monitors: info.monitors.length }) }];
+        // Another client's session is not found, as if it did not exist.
+        if (info === undefined || (info.behaviour === SESSION_BEHAVIOUR && String(info.pid) !== ownProcess())) throw new ResourceNotFoundError(uri);
+        return [{ uri, mimeType: 'application/json', text: JSON.stringify(describeProcess(info)) }];
       },
     })
     .prompt({

@@ -61,6 +61,41 @@ describe('the example MCP server, in process', () => {
     await client.close();
   });
 
+  it('shows a client its own session process only: another session is not found, and no listing names one', async () => {
+    const connectClient = async (): Promise<{ client: Client; pid: string }> => {
+      const client = new Client({ name: 'example-test', version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL(server.urls!.url));
+      await client.connect(transport);
+      const pid = server.host.lookup(transport.sessionId!);
+      return { client, pid: String(pid) };
+    };
+    const a = await connectClient();
+    const b = await connectClient();
+    const read = async (client: Client, uri: string): Promise<string> => ((await client.readResource({ uri })).contents[0] as { text: string }).text;
+
+    // Its own process: yes, with its counts.
+    const own = JSON.parse(await read(a.client, `erlmcp://process/${a.pid}`)) as { pid: string; messagesHandled: number };
+    expect(own.pid).toBe(a.pid);
+    expect(own.messagesHandled).toBeGreaterThan(0);
+    // Another client's: as if it did not exist.
+    await expect(read(a.client, `erlmcp://process/${b.pid}`)).rejects.toMatchObject({ code: -32002 });
+    await expect(read(b.client, `erlmcp://process/${a.pid}`)).rejects.toMatchObject({ code: -32002 });
+
+    // The tree, runtime_info and the session supervisor's links count sessions, and name none.
+    const tree = await read(a.client, 'erlmcp://runtime/tree');
+    const sessions = (JSON.parse(tree) as { children: { id: string; pid: string; children: unknown }[] }).children.find((child) => child.id === 'sessions')!;
+    expect(sessions.children).toEqual({ count: 2 });
+    const info = JSON.stringify(await a.client.callTool({ name: 'runtime_info', arguments: {} }));
+    const supervisor = await read(a.client, `erlmcp://process/${sessions.pid}`);
+    for (const text of [tree, info, supervisor]) {
+      expect(text).not.toContain(a.pid);
+      expect(text).not.toContain(b.pid);
+    }
+    expect(JSON.parse(supervisor)).toMatchObject({ behaviour: 'gen_server:dynamic_supervisor', sessionLinks: 2 });
+    await a.client.close();
+    await b.client.close();
+  });
+
   it('serves WebSocket beside HTTP, each connection a session process', async () => {
     const ws = await connectWebSocket({ url: server.urls!.wsUrl!, clientInfo: { name: 'ws', version: '1' } });
     expect(server.host.sessionCount).toBe(1);

@@ -17,6 +17,7 @@ export type {
 export {
   BatchNotAllowedError,
   ErrorCode,
+  FrameTooComplexError,
   FrameTooLargeError,
   InternalError,
   InvalidParamsError,
@@ -45,6 +46,7 @@ export {
   isSuccessResponse,
   parseMessage,
 } from './jsonrpc/codec';
+export { DEFAULT_JSON_LIMITS, type JsonLimitName, type JsonLimits, type JsonScan, scanJson } from './jsonrpc/json-limits';
 
 // Protocol
 export {

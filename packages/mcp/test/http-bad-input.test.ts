@@ -1,7 +1,8 @@
+import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
 import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
 import { fixtureDefinition } from './helpers/fixture';
-import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
+import { initialize, JSON_HEADERS, messages, raw, rawExchange } from './helpers/http';
 
 const ping = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' });
 
@@ -97,6 +98,28 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
     expect((await post(ping(1), { host: `[::1]:${server.address.port}` })).status).toBe(200);
   });
 
+  it('a malformed Host (a port that is not a number, junk after an IPv6 literal) or two Host headers: 400', async () => {
+    const port = server.address.port;
+    const head = (hosts: string[]): string[] => [
+      'POST /mcp HTTP/1.1',
+      ...hosts.map((host) => `Host: ${host}`),
+      'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      `Mcp-Session-Id: ${session}`,
+      `Content-Length: ${ping(1).length}`,
+    ];
+    const refused = [['localhost:evil'], ['localhost:80:80'], ['localhost:99999'], ['[::1]evil'], ['[::1]:8x'], ['evil@localhost'], [`localhost:${port}`, 'evil.example'], [`localhost:${port}`, `localhost:${port}`]];
+    for (const hosts of refused) {
+      const res = await rawExchange(server.url, head(hosts), ping(1));
+      expect([hosts, res.status]).toEqual([hosts, 400]);
+      expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/^Bad Request: .*Host/) } });
+    }
+    // Still served, by a well-formed Host given once (an empty port is allowed by RFC 3986).
+    for (const host of [`localhost:${port}`, 'localhost', 'LOCALHOST:', `[::1]:${port}`, `127.0.0.1:${port}`]) {
+      expect([host, (await rawExchange(server.url, head([host]), ping(1))).status]).toEqual([host, 200]);
+    }
+  });
+
   it('a second GET stream on one session: 409', async () => {
     const controller = new AbortController();
     const first = await fetch(server.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session }, signal: controller.signal });
@@ -151,6 +174,35 @@ describe('Streamable HTTP in JSON response mode', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');
       expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'j' }] } });
+    } finally {
+      await server.close();
+      await node.stop();
+    }
+  });
+});
+
+describe('WebSocket upgrades pass the same Host checks', () => {
+  it('a malformed Host gets 400, a foreign one 403, a local one the upgrade', async () => {
+    const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const server = await listenHttp(fixtureDefinition(), { websocket: true });
+    /** The status of the upgrade: 101 when it opened, else the refusal's. */
+    const upgrade = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(server.wsUrl!, 'mcp', { headers: { host } });
+        ws.once('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.once('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        ws.once('error', reject);
+      });
+    try {
+      expect(await upgrade('localhost:evil')).toBe(400);
+      expect(await upgrade('evil.example')).toBe(403);
+      expect(await upgrade(`localhost:${server.address.port}`)).toBe(101);
     } finally {
       await server.close();
       await node.stop();

@@ -9,6 +9,7 @@ import {
   type ServerSession,
 } from '@erlmcp/mcp';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
+import { withinLimits } from './helpers/json-shape';
 import { Outbox, readyServer } from './helpers/wire';
 
 /** JSON turns -0 into 0; keep generated values in the set JSON can carry exactly. */
@@ -94,21 +95,37 @@ function mutate(original: JsonRpcMessage, change: Mutation): string {
   }
 }
 
+/** The session's JSON limits in these properties: counts small enough for frames to pass them. */
+const LIMITS = { maxDepth: 64, maxObjectKeys: 50, maxArrayItems: 50 };
+
+/** Frames the pre-scan refuses: nested past the depth (closed or not), or with too many members or elements. */
+const hostileFrame = fc.oneof(
+  fc.tuple(fc.integer({ min: 65, max: 400 }), fc.boolean()).map(([depth, closed]) => '['.repeat(depth) + (closed ? ']'.repeat(depth) : '')),
+  fc.tuple(message, fc.integer({ min: 65, max: 400 })).map(([valid, depth]) => JSON.stringify({ ...valid, params: { deep: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown } })),
+  fc.tuple(message, fc.integer({ min: 51, max: 120 })).map(([valid, n]) => JSON.stringify({ ...valid, params: { many: new Array(n).fill(0) } })),
+  fc.tuple(message, fc.integer({ min: 51, max: 120 })).map(([valid, n]) => JSON.stringify({ ...valid, params: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })),
+);
+
 const malformedFrame = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   json.map((value) => JSON.stringify(value)),
   fc.tuple(message, mutation).map(([original, change]) => mutate(original, change)),
   message.map((valid) => JSON.stringify(valid)),
+  hostileFrame,
 );
 
 type Expectation = { reply: false } | { reply: true; id: string | number | undefined };
 
 const KNOWN_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
-/** An oracle written from JSON-RPC 2.0 itself, independent of the codec under test. */
-function expectationFor(value: unknown, parsed: boolean): Expectation {
-  if (!parsed) return { reply: true, id: undefined };
+/**
+ * An oracle written from JSON-RPC 2.0 itself (and the frame's limits, when it is a whole
+ * frame), independent of the codec under test.
+ */
+function expectationFor(value: unknown, parsed: boolean, limits?: typeof LIMITS): Expectation {
+  // Not JSON, or past the limits: refused before any id is read.
+  if (!parsed || (limits !== undefined && !withinLimits(value, limits))) return { reply: true, id: undefined };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reply: true, id: undefined };
   const object = value as Record<string, unknown>;
   const validId = typeof object.id === 'string' || (typeof object.id === 'number' && Number.isFinite(object.id));
@@ -172,7 +189,7 @@ async function stillServes(session: ServerSession, out: Outbox, requestId: strin
 
 describe('session under random malformed frames', () => {
   test('never throws, answers with spec-shaped errors (or stays silent for notifications and responses), keeps serving', async () => {
-    const { session, out } = await readyServer(fuzzTarget());
+    const { session, out } = await readyServer(fuzzTarget(), { jsonLimits: LIMITS });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(malformedFrame, { minLength: 1, maxLength: 12 }), async (frames) => {
@@ -181,7 +198,7 @@ describe('session under random malformed frames', () => {
           expect(() => session.receiveText(frame)).not.toThrow();
           await session.drain();
           const { parsed, value } = parse(frame);
-          const expected = expectationFor(value, parsed);
+          const expected = expectationFor(value, parsed, LIMITS);
           if (!expected.reply) {
             expect(out.messages).toEqual([]);
             continue;

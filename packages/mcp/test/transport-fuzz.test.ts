@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, listenTcp, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, listenHttp, listenTcp, listenTcpHosted, type McpServerDefinition, SessionHost } from '@erlmcp/mcp';
 import { tsFixture } from './helpers/child';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
@@ -20,13 +20,29 @@ const message = fc.oneof(
   fc.record({ jsonrpc: fc.constant('2.0'), method, params }, { requiredKeys: ['jsonrpc', 'method'] }),
   fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(id, fc.constant(null), json), result: json, error: json }, { requiredKeys: [] }),
 );
-/** A frame: garbage text, JSON that is not JSON-RPC, near-miss messages, truncated ones, batches. */
+/** Nesting past the depth limit (64), closed or not, alone or inside a request's params. */
+const nested = fc
+  .tuple(fc.integer({ min: 65, max: 180 }), fc.constantFrom('[', '{"a":'), fc.boolean())
+  .map(([depth, open, closed]) => {
+    if (!closed) return open.repeat(depth);
+    return open === '[' ? '['.repeat(depth) + ']'.repeat(depth) : `${open.repeat(depth)}0${'}'.repeat(depth)}`;
+  });
+/** Frames the pre-scan refuses: too deep, or more elements than the fuzzed servers' limit ({@link LIMITS}). */
+const hostile = fc.oneof(
+  nested,
+  nested.map((inner) => `{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"x":${inner}}}`),
+  fc.integer({ min: 21, max: 200 }).map((n) => `{"jsonrpc":"2.0","id":"many","method":"ping","params":{"x":[${new Array(n).fill(0).join(',')}]}}`),
+);
+/** Small count limits, so that frames within the 1024-byte cap can go past them. */
+const LIMITS = { maxObjectKeys: 20, maxArrayItems: 20 };
+/** A frame: garbage text, JSON that is not JSON-RPC, near-miss messages, truncated ones, batches, hostile shapes. */
 const frame = fc.oneof(
   fc.string({ maxLength: 40 }),
   json.map((value) => JSON.stringify(value)),
   message.map((value) => JSON.stringify(value)),
   fc.tuple(message, fc.nat({ max: 60 })).map(([value, cut]) => JSON.stringify(value).slice(0, cut)),
   fc.array(message, { maxLength: 3 }).map((value) => JSON.stringify(value)),
+  hostile,
 );
 /** For transports where a frame is a line. */
 const line = frame.map((text) => text.replace(/[\r\n]/g, ' '));
@@ -100,6 +116,30 @@ function queue(): { push(text: string): void; end(): void; iterable: AsyncIterab
   };
 }
 
+/** The body of the issue: 4 MB, 2 million arrays deep. */
+const NESTED = '['.repeat(2_000_000) + ']'.repeat(2_000_000);
+
+/** Sends the nested body (and a request nested too deep) between a handshake and a ping: both get -32600 for maxDepth, then the ping its answer. */
+async function hostileStream(send: (text: string) => void, received: AsyncIterable<string>): Promise<void> {
+  send(INIT);
+  send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  send(NESTED);
+  send(`{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"x":${'['.repeat(100)}${']'.repeat(100)}}}`);
+  send(FINAL);
+  const refusals: unknown[] = [];
+  for await (const text of received) {
+    expectResponses(text);
+    const answer = JSON.parse(text) as { id?: unknown; error?: { code: number; data?: { limit?: string } } };
+    if (answer.error !== undefined) refusals.push(answer.error);
+    if (answer.id === 'final-ping') {
+      const refusal = { code: -32600, message: expect.stringContaining('maxDepth'), data: expect.objectContaining({ limit: 'maxDepth' }) };
+      expect(refusals).toEqual([refusal, refusal]);
+      return;
+    }
+  }
+  throw new Error('the connection ended before the final ping was answered');
+}
+
 describe('fuzzing every transport with malformed frames', () => {
   let node: Node;
 
@@ -112,7 +152,7 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('Streamable HTTP', async () => {
-    const server = await listenHttp(definition(), { maxBodyBytes: 1024 });
+    const server = await listenHttp(definition(), { maxBodyBytes: 1024, hostOptions: { session: { jsonLimits: LIMITS } } });
     try {
       const bystander = await initialize(server.url);
       await fc.assert(
@@ -137,7 +177,7 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('WebSocket', async () => {
-    const server = await listenHttp(definition(), { websocket: true });
+    const server = await listenHttp(definition(), { websocket: true, hostOptions: { session: { jsonLimits: LIMITS } } });
     const open = async (): Promise<{ ws: WebSocket; received: ReturnType<typeof queue> }> => {
       const ws = new WebSocket(server.wsUrl!, 'mcp');
       const received = queue();
@@ -165,7 +205,7 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('TCP', async () => {
-    const server = await listenTcp(definition(), { maxLineBytes: 1024 });
+    const server = await listenTcp(definition(), { maxLineBytes: 1024, jsonLimits: LIMITS });
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(line, BATCH), async (frames) => {
@@ -197,5 +237,72 @@ describe('fuzzing every transport with malformed frames', () => {
       child.stdin.end();
       await new Promise((resolve) => child.once('exit', resolve));
     }
+  });
+
+  describe('the 4 MB nested body on every transport, at the default limits', () => {
+    it('Streamable HTTP', async () => {
+      const server = await listenHttp(definition());
+      try {
+        const session = await initialize(server.url);
+        const bystander = await initialize(server.url);
+        for (const headers of [{ 'mcp-session-id': session }, {}] as Record<string, string>[]) {
+          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, NESTED);
+          expect(res.status).toBe(400);
+          expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32600, data: { limit: 'maxDepth' } } });
+        }
+        for (const who of [session, bystander]) {
+          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
+          expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('WebSocket', async () => {
+      const server = await listenHttp(definition(), { websocket: true });
+      try {
+        const ws = new WebSocket(server.wsUrl!, 'mcp');
+        const received = queue();
+        ws.on('message', (data) => received.push(data.toString()));
+        ws.on('close', () => received.end());
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+        await hostileStream((text) => ws.send(text), received.iterable);
+        ws.close();
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('TCP, unhosted and hosted', async () => {
+      const host = await new SessionHost(definition()).start();
+      const servers = [await listenTcp(definition()), await listenTcpHosted(host)];
+      try {
+        for (const server of servers) {
+          const socket = connect(server.address.port, '127.0.0.1');
+          await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+          const received = queue();
+          createInterface({ input: socket }).on('line', received.push).on('close', received.end);
+          await hostileStream((text) => socket.write(`${text}\n`), received.iterable);
+          socket.destroy();
+        }
+      } finally {
+        for (const server of servers) await server.close();
+        await host.stop();
+      }
+    });
+
+    it('stdio', async () => {
+      const { command, args, env } = tsFixture('stdio-server.ts');
+      const child = spawn(command, args, { env: { ...env, MAX_LINE_BYTES: String(4 * 1024 * 1024) }, stdio: ['pipe', 'pipe', 'ignore'] });
+      const received = queue();
+      createInterface({ input: child.stdout }).on('line', received.push).on('close', received.end);
+      try {
+        await hostileStream((text) => child.stdin.write(`${text}\n`), received.iterable);
+      } finally {
+        child.stdin.end();
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    });
   });
 });

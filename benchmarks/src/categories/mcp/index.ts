@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
 import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
+import { faultAtEndBody, nestedBody, rejectionScenario } from './rejection';
 
 /**
  * Our MCP server (sessions as processes, Streamable HTTP on node:http) against the official
@@ -10,6 +11,10 @@ import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
  * ws_tools_call has no peer that speaks MCP over WebSocket: its peer column is our own
  * Streamable HTTP server under the same request count, so its ratio says what WebSocket
  * framing buys over HTTP.
+ *
+ * rejected_nested_body and rejected_body_at_end time the refusal of a hostile body by the
+ * decode every transport runs (the pre-scan, before JSON.parse), against JSON.parse of the
+ * same body: what the body cost before the pre-scan. Their peer column is JSON.parse.
  */
 export const mcp: Category = {
   name: 'mcp',
@@ -41,5 +46,7 @@ export const mcp: Category = {
       ours: (size) => wsToolsCall(size),
       peer: (size) => httpToolsCall('ours', size),
     },
+    rejectionScenario('rejected_nested_body', nestedBody, 9),
+    rejectionScenario('rejected_body_at_end', faultAtEndBody, 21),
   ],
 };

@@ -1,5 +1,6 @@
 import { isPlainObject } from '../jsonrpc/codec';
 import { type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
+import type { JsonLimits } from '../jsonrpc/json-limits';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
 import { OutputValidationError, SessionStateError, UnsupportedProtocolVersionError } from '../protocol/errors';
@@ -58,6 +59,8 @@ export interface ClientSessionOptions {
   protocolVersion?: ProtocolVersion;
   onError?: (error: Error) => void;
   maxFrameBytes?: number;
+  /** Bounds on each frame from the server, checked before it is parsed: as `ServerSessionOptions.jsonLimits`. */
+  jsonLimits?: JsonLimits;
   /** Default timeout of requests to the server; 60 s, 0 for none. Progress restarts it. */
   requestTimeoutMs?: number;
   /** Check structuredContent against the outputSchema seen in listTools (default true). */
@@ -108,6 +111,7 @@ export class ClientSession {
       onError: this.onError,
       batching: () => ({ allow: allowsBatches(this.version), protocolVersion: this.version }),
       maxFrameBytes: options.maxFrameBytes,
+      jsonLimits: options.jsonLimits,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     });
   }

@@ -9,6 +9,7 @@ import {
   type Pid,
   via,
 } from '@erlmcp/otp';
+import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
 import type { McpServerDefinition } from '../server/definition';
 import type { SessionChannel } from './session-channel';
 import { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
@@ -21,7 +22,10 @@ export interface SessionHostOptions {
   idleTimeoutMs?: number;
   /** Milliseconds a session process gets to close its streams at shutdown. Default 5000. */
   shutdownMs?: number;
-  /** Options for every ServerSession (onError, maxFrameBytes, requestTimeoutMs). */
+  /**
+   * Options for every ServerSession (onError, maxFrameBytes, jsonLimits, requestTimeoutMs).
+   * The Streamable HTTP front door parses bodies for its sessions with the same `jsonLimits`.
+   */
   session?: HostedSessionOptions;
   /** The registered name of the session supervisor; default a unique `mcp_sessions_<n>`. */
   name?: string;
@@ -53,6 +57,8 @@ export class SessionHost {
   private readonly sessionOptions: HostedSessionOptions;
   private readonly spec: DynamicSupervisorSpec<[SessionProcessArgs<unknown>]>;
   private standalone: Pid | undefined;
+  /** The sessions' JSON limits, checked here (RangeError) so that a bad one fails at start. */
+  readonly jsonLimits: Readonly<Required<JsonLimits>>;
 
   constructor(
     readonly definition: McpServerDefinition,
@@ -61,6 +67,7 @@ export class SessionHost {
     this.supervisorName = options.name ?? `mcp_sessions_${++hostCount}`;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.sessionOptions = options.session ?? {};
+    this.jsonLimits = resolveJsonLimits(this.sessionOptions.jsonLimits);
     const registry = this.registry;
     registry.onUnregister((id) => this.lastSeen.delete(id));
     this.spec = {

@@ -1,5 +1,6 @@
 import {
   BatchNotAllowedError,
+  FrameTooComplexError,
   FrameTooLargeError,
   InvalidRequestError,
   JsonRpcError,
@@ -18,6 +19,8 @@ import type {
   JsonRpcSuccessResponse,
   RequestId,
 } from './types';
+import { type JsonLimits, scanJson } from './json-limits';
+import { restoreLargeIds } from './large-ids';
 
 /** 4 MiB: room for base64 resource blobs, small enough to bound a hostile peer. */
 export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -29,6 +32,8 @@ export interface DecodeOptions {
   allowBatch?: boolean;
   /** Named in the error when a batch is refused. */
   protocolVersion?: string;
+  /** Bounds on nesting and counts, checked before the text is parsed. Default: depth 64, 100,000 members, 100,000 elements. */
+  jsonLimits?: JsonLimits;
 }
 
 export type BatchEntry = { ok: true; message: JsonRpcMessage } | { ok: false; error: InvalidRequestError };
@@ -38,9 +43,9 @@ export type DecodedFrame =
   | { kind: 'batch'; entries: BatchEntry[] };
 
 /**
- * Decodes one frame of text. Throws {@link FrameTooLargeError}, {@link ParseError},
- * {@link BatchNotAllowedError} or {@link InvalidRequestError}; invalid members of a batch
- * are returned as failed entries so the valid ones still run.
+ * Decodes one frame of text. Throws {@link FrameTooLargeError}, {@link FrameTooComplexError},
+ * {@link ParseError}, {@link BatchNotAllowedError} or {@link InvalidRequestError}; invalid
+ * members of a batch are returned as failed entries so the valid ones still run.
  */
 export function decodeFrame(text: string, options: DecodeOptions = {}): DecodedFrame {
   const limit = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -49,13 +54,29 @@ export function decodeFrame(text: string, options: DecodeOptions = {}): DecodedF
     const size = Buffer.byteLength(text, 'utf8');
     if (size > limit) throw new FrameTooLargeError(size, limit);
   }
+  return decodeValue(parseFrameText(text, options.jsonLimits), options);
+}
+
+/**
+ * The JSON value of one frame's text: pre-scanned against `limits` (a {@link FrameTooComplexError}
+ * past them, a {@link ParseError} for text the scan already knows is not JSON), then parsed
+ * (a {@link ParseError} when it is not JSON), with ids beyond 2^53 restored exactly (bigints).
+ * Every transport's text goes through here: NDJSON lines, WebSocket messages, HTTP bodies.
+ */
+export function parseFrameText(text: string, limits?: JsonLimits): unknown {
+  const scan = scanJson(text, limits);
+  if (!scan.ok) {
+    if (scan.kind === 'limit') throw new FrameTooComplexError(scan.limit, scan.max, scan.offset);
+    throw new ParseError(`Parse error: ${scan.reason} at character ${scan.offset}`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new ParseError(`Parse error: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return decodeValue(value, options);
+  restoreLargeIds(value, text);
+  return value;
 }
 
 /** Validates an already-parsed value (from an in-memory or object transport) like {@link decodeFrame}. */
@@ -146,9 +167,29 @@ function unexpectedMember(value: JsonObject, first: string, second: string): str
   return undefined;
 }
 
-/** One frame of text. JSON.stringify never emits a raw newline, so the result is NDJSON-safe. */
+/**
+ * One frame of text. JSON.stringify never emits a raw newline, so the result is NDJSON-safe.
+ * A bigint id (one beyond 2^53, as decoded) is written as its digits; a bigint anywhere else
+ * still throws, as JSON.stringify does.
+ */
 export function encodePayload(payload: JsonRpcPayload): string {
-  return JSON.stringify(payload);
+  if (Array.isArray(payload)) {
+    for (const message of payload) if (hasBigIntId(message)) return `[${payload.map(encodeMessage).join(',')}]`;
+    return JSON.stringify(payload);
+  }
+  return hasBigIntId(payload) ? encodeMessage(payload) : JSON.stringify(payload);
+}
+
+function hasBigIntId(message: JsonRpcMessage): boolean {
+  return typeof (message as { id?: unknown }).id === 'bigint';
+}
+
+function encodeMessage(message: JsonRpcMessage): string {
+  if (!hasBigIntId(message)) return JSON.stringify(message);
+  const { id, ...rest } = message as JsonRpcMessage & { id: bigint };
+  const body = JSON.stringify(rest);
+  // The id first, then the rest of the members: `{"id":18446744073709551616,"jsonrpc":...}`.
+  return body === '{}' ? `{"id":${id}}` : `{"id":${id},${body.slice(1)}`;
 }
 
 export function createRequest(id: RequestId, method: string, params?: JsonRpcParams): JsonRpcRequest {
@@ -189,7 +230,7 @@ export function isErrorResponse(message: JsonRpcMessage): message is JsonRpcErro
 }
 
 export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint';
 }
 
 export function isPlainObject(value: unknown): value is JsonObject {

@@ -1,4 +1,5 @@
 import type { JsonRpcErrorObject, RequestId } from './types';
+import type { JsonLimitName, JsonLimits } from './json-limits';
 
 /** The error codes JSON-RPC 2.0 reserves, as used by MCP. */
 export const ErrorCode = {
@@ -117,5 +118,22 @@ export class BatchNotAllowedError extends InvalidRequestError {
         ? 'Batches are not accepted before initialization'
         : `Batches are not supported in protocol version ${protocolVersion}`,
     );
+  }
+}
+
+/**
+ * A frame past one of its {@link JsonLimits} (nested too deep, too many object members or
+ * array elements), refused by the pre-scan before `JSON.parse` ran. -32600 rather than
+ * -32700: the text may well be JSON; it is not a request this peer accepts, as with
+ * {@link FrameTooLargeError}.
+ */
+export class FrameTooComplexError extends InvalidRequestError {
+  readonly limit: JsonLimitName;
+  readonly max: number;
+
+  constructor(limit: JsonLimitName, max: number, offset: number) {
+    super(`Frame exceeds ${limit} (${max}) at character ${offset}`, { data: { limit, max, offset } });
+    this.limit = limit;
+    this.max = max;
   }
 }

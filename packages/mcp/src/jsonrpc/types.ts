@@ -1,8 +1,11 @@
 /** A JSON object as it appears on the wire. Values stay `unknown` until a layer checks them. */
 export type JsonObject = { [key: string]: unknown };
 
-/** MCP request ids: a string or a number, never null. */
-export type RequestId = string | number;
+/**
+ * MCP request ids: a string or a number, never null. An integer id beyond 2^53 arrives as a
+ * bigint, so that the answer carries exactly the digits that were sent.
+ */
+export type RequestId = string | number | bigint;
 
 /** JSON-RPC params are structured: by name (object) or by position (array). */
 export type JsonRpcParams = JsonObject | unknown[];

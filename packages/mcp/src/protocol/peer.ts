@@ -6,11 +6,13 @@ import {
   type DecodedFrame,
   decodeFrame,
   decodeValue,
+  encodePayload,
   isPlainObject,
   isRequest,
   isRequestId,
 } from '../jsonrpc/codec';
 import { InternalError, InvalidRequestError, JsonRpcError } from '../jsonrpc/errors';
+import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
 import type {
   JsonObject,
   JsonRpcMessage,
@@ -65,6 +67,8 @@ export interface PeerOptions {
   /** Batching depends on the negotiated revision, so it is asked per frame. */
   batching(): { allow: boolean; protocolVersion: string | undefined };
   maxFrameBytes?: number;
+  /** Checked (RangeError) when the peer is made; defaults for those left out. */
+  jsonLimits?: JsonLimits;
   requestTimeoutMs: number;
   /** Methods whose cancellation is ignored (a client must not cancel initialize). */
   uncancellable?: ReadonlySet<string>;
@@ -125,7 +129,11 @@ export class Peer {
   private abandonedSet: Set<RequestId> | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: PeerOptions) {}
+  constructor(private readonly options: PeerOptions) {
+    // Checked now (a RangeError at session creation), read from the options per frame: no
+    // field per session for a value thousands of sessions share.
+    resolveJsonLimits(options.jsonLimits);
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -161,6 +169,7 @@ export class Peer {
       const batching = this.options.batching();
       frame = decodeFrame(text, {
         maxFrameBytes: this.options.maxFrameBytes,
+        jsonLimits: this.options.jsonLimits,
         allowBatch: batching.allow,
         protocolVersion: batching.protocolVersion,
       });
@@ -293,7 +302,7 @@ export class Peer {
   private dispatchRequest(request: JsonRpcRequest, batch: BatchReply | undefined): void {
     const { id, method } = request;
     if (this.inFlight.has(id)) {
-      this.reply(createErrorResponse(id, new InvalidRequestError(`Request id ${JSON.stringify(id)} is already in use`)), batch);
+      this.reply(createErrorResponse(id, new InvalidRequestError(`Request id ${idText(id)} is already in use`)), batch);
       batch?.settle();
       return;
     }
@@ -374,7 +383,7 @@ export class Peer {
     const entry = this.pendingMap?.get(id);
     if (!entry) {
       if (!this.abandonedSet?.delete(id)) {
-        this.options.onError(new ProtocolViolationError(`Response to unknown request id ${JSON.stringify(id)}`));
+        this.options.onError(new ProtocolViolationError(`Response to unknown request id ${idText(id)}`));
       }
       return;
     }
@@ -452,11 +461,16 @@ function unencodable(response: JsonRpcResponse): JsonRpcResponse {
 
 function encodes(response: JsonRpcResponse): boolean {
   try {
-    JSON.stringify(response);
+    encodePayload(response);
     return true;
   } catch {
     return false;
   }
+}
+
+/** An id as it appears on the wire. */
+function idText(id: RequestId): string {
+  return typeof id === 'bigint' ? id.toString() : JSON.stringify(id);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DecodedFrame, isPlainObject, isRequestId } from '../jsonrpc/codec';
+import { type DecodedFrame, isPlainObject } from '../jsonrpc/codec';
+import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
@@ -9,7 +10,7 @@ import { objectParams, optionalObject, optionalString, optionalStringRecord, req
 import { asError, type IncomingRequest, Peer, type PeerOptions, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
 import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
-import type { Implementation, Meta } from '../types/base';
+import type { Implementation, Meta, ProgressToken } from '../types/base';
 import type { CompleteResult } from '../types/completion';
 import type { ElicitParams, ElicitResult } from '../types/elicitation';
 import type { ClientCapabilities, InitializeResult, ServerCapabilities } from '../types/lifecycle';
@@ -31,6 +32,12 @@ export interface ServerSessionOptions {
   /** Transport failures, stray responses, listener throws: never thrown into the caller of receive(). */
   onError?: (error: Error) => void;
   maxFrameBytes?: number;
+  /**
+   * How deep a frame may nest and how many object members and array elements it may hold,
+   * checked before it is parsed (a frame past them gets -32600). Default: depth 64, 100,000
+   * of each. A limit that is not a non-negative integer or Infinity is a RangeError here.
+   */
+  jsonLimits?: JsonLimits;
   /** Timeout for server-to-client requests (sampling, elicitation, roots, ping); default 60 s, 0 for none. */
   requestTimeoutMs?: number;
   /**
@@ -79,7 +86,7 @@ export class ServerSession implements ServerSessionHandle {
     this.onError = options.onError ?? ignoreError;
     this.logLevel = definition.defaultLogLevel;
     this.closeRequestStream = options.closeRequestStream;
-    this.peer = new Peer(new PeerBinding(this, options.send, this.onError, options.maxFrameBytes, options.requestTimeoutMs ?? 60_000));
+    this.peer = new Peer(new PeerBinding(this, options.send, this.onError, options.maxFrameBytes, options.jsonLimits, options.requestTimeoutMs ?? 60_000));
     definition.attach(this);
   }
 
@@ -371,7 +378,7 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   /** notifications/progress for a handler's ctx.progress (which checks the request still runs). */
-  private progressFor(requestId: RequestId, token: RequestId, progress: number, total: number | undefined, message: string | undefined): void {
+  private progressFor(requestId: RequestId, token: ProgressToken, progress: number, total: number | undefined, message: string | undefined): void {
     const notification: ProgressParams = { progressToken: token, progress };
     if (total !== undefined) notification.total = total;
     if (message !== undefined) notification.message = message;
@@ -434,7 +441,7 @@ class HandlerContext implements RequestContext {
     return (this.boundProgress ??= (progress, total, message) => {
       const token = this.meta?.progressToken;
       // Progress is only meaningful for a request that is still running, and only grows.
-      if (!isRequestId(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
+      if (!isProgressToken(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
       this.lastProgress = progress;
       this.owner['progressFor'](this.requestId, token, progress, total, message);
     });
@@ -461,6 +468,7 @@ class PeerBinding implements PeerOptions {
     readonly send: SendFn,
     readonly onError: (error: Error) => void,
     readonly maxFrameBytes: number | undefined,
+    readonly jsonLimits: JsonLimits | undefined,
     readonly requestTimeoutMs: number,
   ) {}
 
@@ -480,4 +488,9 @@ class PeerBinding implements PeerOptions {
     const version = this.session.protocolVersion;
     return { allow: allowsBatches(version), protocolVersion: version };
   }
+}
+
+/** A progress token is a string or a finite number (tokens are not restored beyond 2^53, ids are). */
+function isProgressToken(value: unknown): value is ProgressToken {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 }

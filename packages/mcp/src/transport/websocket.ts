@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
-import { DEFAULT_MAX_FRAME_BYTES } from '../jsonrpc/codec';
+import { DEFAULT_MAX_FRAME_BYTES, encodePayload } from '../jsonrpc/codec';
 import { isCapacityError, newSessionId, type SessionHost } from '../hosting/session-host';
 import { backpressureLimits, type BackpressureOptions } from './backpressure';
 import { FrameChannel, type FrameInput } from './frame-channel';
@@ -29,6 +29,8 @@ export interface WebSocketUpgradeHandler {
   /** Closes every connection it accepted. */
   close(): void;
 }
+
+const REASONS = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' } as const;
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -105,7 +107,7 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
     const verdict = checkRequest(req, options);
     if (!verdict.ok) {
-      refuse(socket, verdict.status, verdict.status === 401 ? 'Unauthorized' : 'Forbidden');
+      refuse(socket, verdict.status, REASONS[verdict.status]);
       return true;
     }
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
@@ -149,7 +151,7 @@ export async function connectWebSocket(options: ConnectWebSocketOptions): Promis
   const client = new ClientSession({
     ...clientOptions,
     send: (payload) => {
-      socket.send(JSON.stringify(payload));
+      socket.send(encodePayload(payload));
     },
   });
   socket.on('message', (data) => client.receiveText(data.toString()));

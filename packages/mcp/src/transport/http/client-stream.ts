@@ -1,4 +1,5 @@
-import { isPlainObject } from '../../jsonrpc/codec';
+import { isPlainObject, isRequestId, parseFrameText } from '../../jsonrpc/codec';
+import type { JsonLimits } from '../../jsonrpc/json-limits';
 import { JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcErrorObject, RequestId } from '../../jsonrpc/types';
 import { pause, reconnectDelay, type ReconnectPolicy } from './reconnect';
@@ -14,6 +15,8 @@ export interface StreamEndpoint {
   headers(): Record<string, string>;
   /** One message's text, for the client session. */
   deliver(data: string): void;
+  /** The client session's limits, for the ids read from each message. */
+  readonly jsonLimits?: JsonLimits;
   /** Fails requests that will get no answer. */
   fail(ids: Iterable<RequestId>, error: JsonRpcError): void;
   /** Reports trouble that fails no request (the GET stream lost, a reconnection refused). */
@@ -27,7 +30,7 @@ const SEEN_IDS = 1024;
 export async function errorOf(res: Response): Promise<JsonRpcError> {
   const text = await res.text().catch(() => '');
   try {
-    const body: unknown = JSON.parse(text);
+    const body = parseFrameText(text);
     const rpc = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined;
     if (rpc !== undefined && typeof rpc.code === 'number' && typeof rpc.message === 'string') {
       return JsonRpcError.fromObject(rpc as unknown as JsonRpcErrorObject);
@@ -39,10 +42,10 @@ export async function errorOf(res: Response): Promise<JsonRpcError> {
 }
 
 /** Ids of the responses in one message's text (a response or a batch of them). */
-function responseIds(data: string): RequestId[] {
+function responseIds(data: string, limits: JsonLimits | undefined): RequestId[] {
   let value: unknown;
   try {
-    value = JSON.parse(data);
+    value = parseFrameText(data, limits);
   } catch {
     return [];
   }
@@ -50,7 +53,7 @@ function responseIds(data: string): RequestId[] {
   for (const message of Array.isArray(value) ? value : [value]) {
     if (!isPlainObject(message) || 'method' in message) continue;
     const id = message.id;
-    if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+    if (isRequestId(id)) ids.push(id);
   }
   return ids;
 }
@@ -83,7 +86,7 @@ export async function followStream(endpoint: StreamEndpoint, first: Response, aw
         lastEventId = event.id;
       }
       if (event.data === '') return;
-      if (awaiting !== undefined && awaiting.size > 0) for (const id of responseIds(event.data)) awaiting.delete(id);
+      if (awaiting !== undefined && awaiting.size > 0) for (const id of responseIds(event.data, endpoint.jsonLimits)) awaiting.delete(id);
       endpoint.deliver(event.data);
     });
 

@@ -1,5 +1,5 @@
 import { ClientSession, type ClientSessionOptions } from '../../client/session';
-import { createErrorResponse, isPlainObject, isRequestId } from '../../jsonrpc/codec';
+import { createErrorResponse, encodePayload, isPlainObject, isRequestId } from '../../jsonrpc/codec';
 import { JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcPayload, RequestId } from '../../jsonrpc/types';
 import { errorOf, followStream, type StreamEndpoint } from './client-stream';
@@ -71,6 +71,7 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     policy: reconnectPolicy(reconnect),
     headers: baseHeaders,
     deliver: (data) => client.receiveText(data),
+    jsonLimits: clientOptions.jsonLimits,
     fail,
     report: (error) => clientOptions.onError?.(error),
   };
@@ -97,7 +98,7 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     const res = await fetch(url, {
       method: 'POST',
       headers: { ...baseHeaders(), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify(payload),
+      body: encodePayload(payload),
       signal: abort.signal,
     });
     sessionId = res.headers.get('mcp-session-id') ?? sessionId;

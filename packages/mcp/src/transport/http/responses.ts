@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import { encodePayload } from '../../jsonrpc/codec';
+import type { JsonRpcPayload } from '../../jsonrpc/types';
 
-/** A JSON body with its length, and the session id when there is one. */
-export function writeJson(res: ServerResponse, status: number, body: unknown, sessionId?: string): void {
+/** A JSON-RPC body with its length, and the session id when there is one. */
+export function writeJson(res: ServerResponse, status: number, body: JsonRpcPayload, sessionId?: string): void {
   if (res.headersSent || res.writableEnded) return;
-  writeJsonText(res, status, JSON.stringify(body), sessionId);
+  writeJsonText(res, status, encodePayload(body), sessionId);
 }
 
 /** {@link writeJson} for a body already encoded. */

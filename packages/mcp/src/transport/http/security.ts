@@ -20,24 +20,47 @@ export interface SecurityOptions {
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The host part of a Host header value: "[::1]:3000" → "[::1]", "localhost:80" → "localhost". */
-function hostName(value: string): string {
+/** RFC 3986 reg-name (lower-cased), and an IP-literal in brackets (with an RFC 6874 zone id). */
+const REG_NAME = /^[a-z0-9\-._~%!$&'()*+,;=]+$/;
+const IP_LITERAL = /^\[[0-9a-z:.%]+\]$/;
+const PORT = /^[0-9]{0,5}$/;
+
+/**
+ * The host part of a well-formed Host header value (RFC 9110 §7.2: uri-host [":" port]),
+ * lower-cased: "[::1]:3000" → "[::1]", "localhost:80" → "localhost". Undefined when it is
+ * not one: "localhost:evil", "[::1]x", a port past 65535, userinfo ("evil@localhost").
+ */
+function hostName(value: string): string | undefined {
   const lower = value.trim().toLowerCase();
-  if (lower.startsWith('[')) {
-    const end = lower.indexOf(']');
-    return end < 0 ? lower : lower.slice(0, end + 1);
-  }
-  const colon = lower.indexOf(':');
-  return colon < 0 ? lower : lower.slice(0, colon);
+  const split = lower.startsWith('[') ? lower.indexOf(']') + 1 : lower.indexOf(':');
+  const name = split <= 0 ? lower : lower.slice(0, split);
+  const rest = split <= 0 ? '' : lower.slice(split);
+  if (!(lower.startsWith('[') ? IP_LITERAL : REG_NAME).test(name)) return undefined;
+  if (rest === '') return name;
+  const port = rest.slice(1);
+  return rest.charCodeAt(0) === 0x3a && PORT.test(port) && Number(port) <= 65535 ? name : undefined;
 }
 
-export type SecurityVerdict = { ok: true } | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
+/** More than one Host header line: node keeps the first, so it must be counted in the raw headers. */
+function repeatedHost(req: IncomingMessage): boolean {
+  const raw = req.rawHeaders;
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+export type SecurityVerdict = { ok: true } | { ok: false; status: 400 | 401 | 403; message: string; headers?: Record<string, string> };
 
 const OK: SecurityVerdict = { ok: true };
 
 /** Checks Host, Origin and the bearer token of one request, before anything else reads it. */
 export function checkRequest(req: IncomingMessage, options: SecurityOptions): SecurityVerdict {
-  return checkHost(req.headers.host, options) ?? checkOrigin(req.headers.origin, options) ?? checkBearer(req, options) ?? OK;
+  return checkRepeatedHost(req, options) ?? checkHost(req.headers.host, options) ?? checkOrigin(req.headers.origin, options) ?? checkBearer(req, options) ?? OK;
 }
 
 /**
@@ -49,6 +72,9 @@ export function createRequestCheck(options: SecurityOptions): (req: IncomingMess
   let acceptedHost: string | undefined;
   let acceptedOrigin: string | undefined;
   return (req) => {
+    // Before the remembered value: node shows only the first of two Host headers.
+    const repeated = checkRepeatedHost(req, options);
+    if (repeated !== undefined) return repeated;
     const host = req.headers.host;
     if (host === undefined || host !== acceptedHost) {
       const refused = checkHost(host, options);
@@ -67,14 +93,22 @@ export function createRequestCheck(options: SecurityOptions): (req: IncomingMess
 
 type Refusal = Exclude<SecurityVerdict, { ok: true }>;
 
+/** RFC 9112 §3.2: a request with more than one Host header gets 400. */
+function checkRepeatedHost(req: IncomingMessage, options: SecurityOptions): Refusal | undefined {
+  if (options.allowedHosts === false || !repeatedHost(req)) return undefined;
+  return { ok: false, status: 400, message: 'Bad Request: more than one Host header' };
+}
+
 function checkHost(host: string | undefined, options: SecurityOptions): Refusal | undefined {
   if (options.allowedHosts === false) return undefined;
+  const name = host === undefined ? undefined : hostName(host);
+  // RFC 9112 §3.2: a Host header with an invalid value gets 400.
+  if (host !== undefined && name === undefined) return { ok: false, status: 400, message: `Bad Request: malformed Host header ${JSON.stringify(host)}` };
   const allowed = options.allowedHosts;
   const ok =
     host !== undefined &&
-    (allowed === undefined
-      ? LOCAL_HOSTS.has(hostName(host))
-      : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === hostName(host)));
+    name !== undefined &&
+    (allowed === undefined ? LOCAL_HOSTS.has(name) : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === name));
   return ok ? undefined : { ok: false, status: 403, message: `Forbidden: host ${String(host)} is not allowed` };
 }
 

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_MAX_FRAME_BYTES } from '../../jsonrpc/codec';
+import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, parseFrameText } from '../../jsonrpc/codec';
+import { FrameTooComplexError } from '../../jsonrpc/errors';
 import { isSupportedProtocolVersion } from '../../protocol/versions';
 import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
 import { backpressureLimits, type BackpressureOptions } from '../backpressure';
 import { BodyTooLargeError, readBody } from './body';
 import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
 import { HttpChannel, type HttpInput } from './http-channel';
-import { writeJsonRpcError } from './responses';
+import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
 import type { SseStreamState } from './sse-overflow';
 
@@ -138,8 +139,10 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
   const posted = (text: string, res: ServerResponse, sessionId: string | undefined): void => {
     let body: unknown;
     try {
-      body = JSON.parse(text);
-    } catch {
+      // Pre-scanned against the sessions' JSON limits: a body nested too deep never reaches JSON.parse.
+      body = parseFrameText(text, host.jsonLimits);
+    } catch (error) {
+      if (error instanceof FrameTooComplexError) return writeJson(res, 400, createErrorResponse(undefined, error));
       return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
     }
     if (sessionId !== undefined) {
@@ -157,6 +160,12 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     }
     if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
       return writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list application/json and text/event-stream');
+    }
+    // The session is known from the header: an unknown one gets its 404 before the body is
+    // read, let alone parsed. (It may still end while the body arrives; deliver() then says so.)
+    if (sessionId !== undefined && host.lookup(sessionId) === undefined) {
+      req.resume();
+      return writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
     }
     readBody(
       req,
