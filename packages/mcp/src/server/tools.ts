@@ -8,6 +8,7 @@ import type { Icon, Meta } from '../types/base';
 import type { ContentBlock } from '../types/content';
 import type { CallToolResult, ObjectSchema, Tool, ToolAnnotations } from '../types/tools';
 import type { JsonSchemaValidator, Validator } from '../validation/json-schema';
+import { findNonJsonNumber } from '../validation/json-numbers';
 import type { RequestContext } from './context';
 
 /** A handler may leave out `content`; it is then derived from structuredContent. */
@@ -132,6 +133,9 @@ function handlerFailure(error: unknown): CallToolResult {
 function checkedResult(tool: RegisteredTool, raw: unknown, version: ProtocolVersion): CallToolResult {
   const name = tool.definition.name;
   const result = normalizeResult(name, raw);
+  const bad = result.structuredContent === undefined ? undefined : findNonJsonNumber(result.structuredContent);
+  // JSON would send it as null, which the outputSchema (and so the client) refuses: tell the model instead.
+  if (bad) return errorResult(`Tool ${name} returned structuredContent with ${String(bad.value)} at ${bad.pointer} (JSON has no NaN or Infinity)`);
   if (tool.validateOutput && !result.isError) {
     if (result.structuredContent === undefined) {
       throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
