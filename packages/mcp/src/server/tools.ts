@@ -4,35 +4,24 @@ import type { JsonObject } from '../jsonrpc/types';
 import { DefinitionError } from '../protocol/errors';
 import { optionalObject, requireString } from '../protocol/params';
 import { type ProtocolVersion, versionAtLeast } from '../protocol/versions';
-import type { Icon, Meta } from '../types/base';
-import type { ContentBlock } from '../types/content';
-import type { CallToolResult, ObjectSchema, Tool, ToolAnnotations } from '../types/tools';
+import type { CallToolResult, ObjectSchema, Tool } from '../types/tools';
 import type { JsonSchemaValidator, Validator } from '../validation/json-schema';
 import { findNonJsonNumber } from '../validation/json-numbers';
 import type { RequestContext } from './context';
+import type { ToolArguments, ToolDescription, ToolHandlerResult, ToolJsonSchema } from './tool-definition';
 
-/** A handler may leave out `content`; it is then derived from structuredContent. */
-export type ToolHandlerResult = Omit<CallToolResult, 'content'> & { content?: ContentBlock[] };
-
-export type ToolArguments = { [name: string]: unknown };
-
-export interface ToolDefinition<Args extends ToolArguments = ToolArguments> {
-  name: string;
-  title?: string;
-  description?: string;
-  /** Defaults to `{ type: 'object' }`. Draft 2020-12 unless `$schema` names draft-07 or 2019-09. */
-  inputSchema?: ObjectSchema;
-  /** When set, every successful result must carry structuredContent matching it. */
-  outputSchema?: ObjectSchema;
-  annotations?: ToolAnnotations;
-  icons?: Icon[];
-  _meta?: Meta;
-  /** Arguments arrive already validated against inputSchema. A throw becomes an isError result. */
-  handler(args: Args, ctx: RequestContext): ToolHandlerResult | Promise<ToolHandlerResult>;
+/**
+ * Any of the definition forms, as the registry runs it (method syntax: every form's handler
+ * fits, whatever its argument type; the schemas have checked the arguments by then).
+ */
+export interface AnyToolDefinition extends ToolDescription {
+  inputSchema?: ToolJsonSchema;
+  outputSchema?: ToolJsonSchema;
+  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | Promise<ToolHandlerResult<unknown>>;
 }
 
 interface RegisteredTool {
-  definition: ToolDefinition;
+  definition: AnyToolDefinition;
   descriptor: Tool;
   validateInput: Validator;
   validateOutput: Validator | undefined;
@@ -52,17 +41,18 @@ export class ToolRegistry {
   }
 
   /** Compiles the schemas now, so a bad schema fails at definition time rather than per call. */
-  add(definition: ToolDefinition): void {
+  add(definition: AnyToolDefinition): void {
     if (this.tools.has(definition.name)) throw new DefinitionError(`Tool ${definition.name} is already defined`);
     const inputSchema = definition.inputSchema ?? { type: 'object' as const };
     if (inputSchema.type !== 'object') throw new DefinitionError(`Tool ${definition.name}: inputSchema must have type "object"`);
     if (definition.outputSchema && definition.outputSchema.type !== 'object') {
       throw new DefinitionError(`Tool ${definition.name}: outputSchema must have type "object"`);
     }
-    const descriptor: Tool = { name: definition.name, inputSchema };
+    // The wire type is mutable; the definition's schema is shared with it, never changed.
+    const descriptor: Tool = { name: definition.name, inputSchema: inputSchema as ObjectSchema };
     if (definition.title !== undefined) descriptor.title = definition.title;
     if (definition.description !== undefined) descriptor.description = definition.description;
-    if (definition.outputSchema !== undefined) descriptor.outputSchema = definition.outputSchema;
+    if (definition.outputSchema !== undefined) descriptor.outputSchema = definition.outputSchema as ObjectSchema;
     if (definition.annotations !== undefined) descriptor.annotations = definition.annotations;
     if (definition.icons !== undefined) descriptor.icons = definition.icons;
     if (definition._meta !== undefined) descriptor._meta = definition._meta;
@@ -107,7 +97,7 @@ export class ToolRegistry {
       throw new InvalidParamsError(message);
     }
 
-    let raw: ToolHandlerResult | PromiseLike<ToolHandlerResult>;
+    let raw: ToolHandlerResult<unknown> | PromiseLike<ToolHandlerResult<unknown>>;
     try {
       raw = tool.definition.handler(args, ctx);
     } catch (error) {
