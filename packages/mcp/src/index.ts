@@ -65,6 +65,7 @@ export {
   RequestCancelledError,
   RequestTimeoutError,
   ResourceNotFoundError,
+  SchemaConversionError,
   SessionError,
   SessionStateError,
   UnsupportedProtocolVersionError,
@@ -96,6 +97,8 @@ export type {
   ToolDescription,
   ToolHandlerResult,
   ToolJsonSchema,
+  ToolSchema,
+  ToolValidator,
 } from './server/tool-definition';
 export type { JsonSchemaFor } from './server/json-schema-for';
 export type { AnyToolDefinition, ToolRegistry } from './server/tools';

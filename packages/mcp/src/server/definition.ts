@@ -6,7 +6,7 @@ import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
 import { ServerSession, type ServerSessionOptions } from './session';
-import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolJsonSchema } from './tool-definition';
+import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
 import { type AnyToolDefinition, ToolRegistry } from './tools';
 
 /** true: always declare; false: never; absent: declare when the kind has entries at initialize time. */
@@ -67,7 +67,7 @@ export class McpServerDefinition {
    * Adds a tool, its handler's `args` typed from its inputSchema and the structuredContent it
    * returns from its outputSchema; both are checked at run time too.
    */
-  addTool<Args extends ToolArguments = never, const I extends ToolJsonSchema = AnyObjectSchema, const O extends ToolJsonSchema | undefined = undefined>(
+  addTool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
     definition: ToolDefinitionOf<Args, I, O>,
   ): this {
     this.tools.add(definition as AnyToolDefinition);
@@ -175,7 +175,7 @@ export class ServerDefinitionBuilder {
   ) {}
 
   /** See {@link McpServerDefinition.addTool}. */
-  tool<Args extends ToolArguments = never, const I extends ToolJsonSchema = AnyObjectSchema, const O extends ToolJsonSchema | undefined = undefined>(
+  tool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
     definition: ToolDefinitionOf<Args, I, O>,
   ): this {
     this.steps.push((target) => target.addTool(definition));
