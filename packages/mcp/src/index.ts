@@ -86,22 +86,19 @@ export {
 export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
 export type { RequestContext, ServerSessionHandle } from './server/context';
 export type {
-  AnyObjectSchema,
   ArgumentsOf,
   InferredToolDefinition,
   StructuredContent,
   StructuredOf,
   ToolArguments,
   ToolDefinition,
-  ToolDefinitionOf,
-  ToolDescription,
   ToolHandlerResult,
   ToolJsonSchema,
   ToolSchema,
   ToolValidator,
 } from './server/tool-definition';
 export type { JsonSchemaFor } from './server/json-schema-for';
-export type { AnyToolDefinition, ToolRegistry } from './server/tools';
+export type { ToolRegistry } from './server/tools';
 export type { ResourceDefinition, ResourceReadResult, ResourceRegistry, ResourceTemplateDefinition } from './server/resources';
 export type { PromptArguments, PromptDefinition, PromptHandlerResult, PromptRegistry } from './server/prompts';
 export type { Completer, CompletionContext } from './server/completion';

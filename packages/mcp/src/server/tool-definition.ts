@@ -82,8 +82,8 @@ type InputSchemaFor<Args> = JsonSchemaFor<Args> | StandardSchemaV1<unknown, Args
  * A tool whose types come from its schemas: the handler's `args` from the inputSchema, the
  * structuredContent it returns from the outputSchema. Each schema is a JSON Schema literal
  * or a Standard Schema validator; a validator's JSON Schema for tools/list is its own
- * (Standard JSON Schema, `~standard.jsonSchema`: zod 4.2+, arktype 2.1+) or, for libraries
- * without it (valibot 1, zod 3), `inputJsonSchema` / `outputJsonSchema`, then required.
+ * (Standard JSON Schema, `~standard.jsonSchema`, as zod 4 and arktype 2 have) or, for
+ * libraries without it (valibot 1), `inputJsonSchema` / `outputJsonSchema`, then required.
  */
 export type InferredToolDefinition<I, O> = ToolDescription & {
   /** Defaults to `{ type: 'object' }`. A JSON Schema is draft 2020-12 unless `$schema` names draft-07 or 2019-09. */
