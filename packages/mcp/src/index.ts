@@ -67,6 +67,7 @@ export {
   RequestCancelledError,
   RequestTimeoutError,
   ResourceNotFoundError,
+  SchemaConversionError,
   SessionError,
   SessionStateError,
   UnsupportedProtocolVersionError,
@@ -86,7 +87,20 @@ export {
 } from './server/definition';
 export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
 export type { RequestContext, ServerSessionHandle } from './server/context';
-export type { ToolArguments, ToolDefinition, ToolHandlerResult, ToolRegistry } from './server/tools';
+export type {
+  ArgumentsOf,
+  InferredToolDefinition,
+  StructuredContent,
+  StructuredOf,
+  ToolArguments,
+  ToolDefinition,
+  ToolHandlerResult,
+  ToolJsonSchema,
+  ToolSchema,
+  ToolValidator,
+} from './server/tool-definition';
+export type { JsonSchemaFor } from './server/json-schema-for';
+export type { ToolRegistry } from './server/tools';
 export type { ResourceDefinition, ResourceReadResult, ResourceRegistry, ResourceTemplateDefinition } from './server/resources';
 export type { PromptArguments, PromptDefinition, PromptHandlerResult, PromptRegistry } from './server/prompts';
 export type { Completer, CompletionContext } from './server/completion';

@@ -89,8 +89,29 @@ export class OutputValidationError extends SessionError {
 
 /** A server definition that cannot be served: duplicate names, a schema ajv cannot compile... */
 export class DefinitionError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
+  }
+}
+
+/**
+ * A tool's Standard Schema validator has no JSON Schema to list in tools/list: the library
+ * does not implement Standard JSON Schema (`~standard.jsonSchema`), or its converter threw
+ * (zod cannot write a transform as JSON Schema, for one). Give `inputJsonSchema` /
+ * `outputJsonSchema` beside it.
+ */
+export class SchemaConversionError extends DefinitionError {
+  readonly tool: string;
+  readonly schema: 'inputSchema' | 'outputSchema';
+  /** `~standard.vendor`: 'zod', 'valibot', 'arktype'... */
+  readonly vendor: string;
+
+  constructor(tool: string, schema: 'inputSchema' | 'outputSchema', vendor: string, reason: string, options?: ErrorOptions) {
+    const option = schema === 'inputSchema' ? 'inputJsonSchema' : 'outputJsonSchema';
+    super(`Tool ${tool}: its ${schema} (${vendor}) cannot be converted to JSON Schema: ${reason}; give ${option} beside it`, options);
+    this.tool = tool;
+    this.schema = schema;
+    this.vendor = vendor;
   }
 }

@@ -6,7 +6,8 @@ import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
 import { ServerSession, type ServerSessionOptions } from './session';
-import { ToolRegistry, type ToolArguments, type ToolDefinition } from './tools';
+import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
+import { type AnyToolDefinition, ToolRegistry } from './tools';
 
 /** true: always declare; false: never; absent: declare when the kind has entries at initialize time. */
 export interface CapabilityOptions {
@@ -62,9 +63,14 @@ export class McpServerDefinition {
     this.tools = new ToolRegistry(new JsonSchemaValidator());
   }
 
-  /** The generic parameter types the handler's arguments; they are validated against inputSchema. */
-  addTool<Args extends ToolArguments = ToolArguments>(definition: ToolDefinition<Args>): this {
-    this.tools.add(definition as unknown as ToolDefinition);
+  /**
+   * Adds a tool, its handler's `args` typed from its inputSchema and the structuredContent it
+   * returns from its outputSchema; both are checked at run time too.
+   */
+  addTool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
+    definition: ToolDefinitionOf<Args, I, O>,
+  ): this {
+    this.tools.add(definition as AnyToolDefinition);
     this.emit({ kind: 'tools' });
     return this;
   }
@@ -168,7 +174,10 @@ export class ServerDefinitionBuilder {
     private readonly options: ServerDefinitionOptions = {},
   ) {}
 
-  tool<Args extends ToolArguments = ToolArguments>(definition: ToolDefinition<Args>): this {
+  /** See {@link McpServerDefinition.addTool}. */
+  tool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
+    definition: ToolDefinitionOf<Args, I, O>,
+  ): this {
     this.steps.push((target) => target.addTool(definition));
     return this;
   }

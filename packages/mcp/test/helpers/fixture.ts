@@ -67,7 +67,8 @@ export function fixtureDefinition(hooks: FixtureHooks = fixtureHooks(), pageSize
     .tool({
       name: 'bad-output',
       outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
-      handler: () => ({ structuredContent: { sum: 'not a number' } }),
+      // Typed as the schema says, so that only the run-time check stands in the way.
+      handler: () => ({ structuredContent: { sum: 'not a number' as unknown as number } }),
     })
     .tool<{ steps?: number }>({
       name: 'progress',
