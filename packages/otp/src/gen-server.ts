@@ -18,6 +18,7 @@ import type {
 } from './gen-server-types';
 import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
+import { linkedStartFailed } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName, type ViaName } from './names';
@@ -155,10 +156,18 @@ class GenServerProcess implements Behaviour {
   }
 
   private init(request: InitRequest, ctx: ProcessContext): void | Promise<void> {
+    // As gen_server's init_it on {stop, Reason}, an exception or a bad return: the process
+    // exits with the reason, which reaches a linked parent (and kills it, if it does not trap
+    // exits and the reason is not normal). The start rejects from that exit (startServer
+    // watches the process), so the exit signal is on its way before the caller learns of it.
     const failed = (reason: ExitReason): never => {
+      throw new ExitSignal(reason);
+    };
+    // As proc_lib:init_fail(Starter, ignore, {exit, normal}): a quiet end, and no EXIT for the parent.
+    const ignored = (): never => {
       if (this.parent !== undefined) ctx.unlink(this.parent);
-      request.reject(reason === 'ignore' ? new IgnoredError() : new StartError(reason));
-      throw new ExitSignal(reason === 'ignore' ? 'normal' : reason);
+      request.reject(new IgnoredError());
+      throw new ExitSignal('normal');
     };
     const settle = (result: InitResult<unknown>): void => {
       switch (result?.kind) {
@@ -168,7 +177,7 @@ class GenServerProcess implements Behaviour {
           this.armTimeout(result.timeout, ctx);
           return;
         case 'ignore':
-          return failed('ignore');
+          return ignored();
         case 'stop':
           return failed(result.reason);
         default:
@@ -306,12 +315,15 @@ export async function startServer(
     }
     if (isViaName(name)) behaviour.holdViaName(name);
   }
-  return new Promise<Pid | 'ignore'>((resolve, reject) => {
+  const started = new Promise<Pid | 'ignore'>((resolve, reject) => {
     let timer: Timer | undefined;
     // As proc_lib's start: a server that ends before init returns (killed, or linked to
     // something that died) fails the start with its reason instead of leaving it pending.
     if (!process.alive) return reject(new StartError(process.reason ?? 'noproc'));
-    const unwatch = node.watch(process.self, (reason) => reject(new StartError(reason)));
+    const unwatch = node.watch(process.self, (reason) => {
+      if (timer !== undefined) clearTimer(timer);
+      reject(new StartError(reason));
+    });
     const settle = <T>(fn: (value: T) => void) => (value: T) => {
       if (timer !== undefined) clearTimer(timer);
       unwatch();
@@ -326,6 +338,7 @@ export async function startServer(
     }
     node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);
   });
+  return parent === null ? started : started.catch((error: unknown) => linkedStartFailed(parent, process.self, error));
 }
 
 async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boolean> {
