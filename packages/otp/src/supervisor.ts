@@ -13,7 +13,7 @@ import {
 } from './child-spec';
 import type { ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
+import { AlreadyStartedError, BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
 import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
 import { loadExport, type Node } from './node';
 import { call, define, IgnoredError, startServer, type RemoteOrigin } from './gen-server';
@@ -201,7 +201,8 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       }
       const existing = state.find(spec.id);
       if (existing !== undefined) {
-        return { error: existing.pid instanceof Pid ? new ChildError('running', spec.id) : new DuplicateChildError(spec.id) };
+        // As supervisor:start_child: {error, {already_started, Pid}} if it runs, else {error, already_present}.
+        return { error: existing.pid instanceof Pid ? new AlreadyStartedError(`child ${spec.id}`, existing.pid) : new DuplicateChildError(spec.id) };
       }
       try {
         const pid = await startChildProcess(sup, spec);

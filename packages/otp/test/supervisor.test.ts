@@ -1,4 +1,5 @@
 import {
+  AlreadyStartedError,
   ChildError,
   DuplicateChildError,
   GenServer,
@@ -212,13 +213,18 @@ describe('Supervisor: child management', () => {
     const [spec] = workers(log, ['b']);
     const b = await Supervisor.startChild(sup, spec!);
     expect(processInfo(b as Pid)).toBeDefined();
-    await expect(Supervisor.startChild(sup, spec!)).rejects.toBeInstanceOf(ChildError);
+    // OTP's {error, {already_started, Pid}} for a running child, {error, already_present} for one that is not.
+    const again = await Supervisor.startChild(sup, spec!).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(AlreadyStartedError);
+    expect(again).toMatchObject({ code: 'already_started' });
+    expect((again as AlreadyStartedError).pid!.equals(b as Pid)).toBe(true);
     expect(await Supervisor.countChildren(sup)).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
 
     await expect(Supervisor.deleteChild(sup, 'b')).rejects.toMatchObject({ code: 'running' });
     await Supervisor.terminateChild(sup, 'b');
     expect(processInfo(b as Pid)).toBeUndefined();
     expect(await Supervisor.countChildren(sup)).toEqual({ specs: 2, active: 1, supervisors: 0, workers: 2 });
+    await expect(Supervisor.startChild(sup, spec!)).rejects.toMatchObject({ code: 'already_present' });
     await expect(Supervisor.startChild(sup, spec!)).rejects.toBeInstanceOf(DuplicateChildError);
 
     const b2 = await Supervisor.restartChild(sup, 'b');
