@@ -9,7 +9,8 @@ export type Shutdown = 'brutal_kill' | 'infinity' | number;
 export type ChildType = 'worker' | 'supervisor';
 /**
  * Starts the child linked to the supervisor (it runs as the supervisor, so
- * GenServer.startLink and spawnLink link to it). 'ignore' leaves it not running.
+ * GenServer.startLink and spawnLink link to it). Returning 'ignore', or rejecting
+ * with IgnoredError (as GenServer.startLink does), leaves it not running.
  */
 export type StartFunction = () => Pid | 'ignore' | Promise<Pid | 'ignore'>;
 

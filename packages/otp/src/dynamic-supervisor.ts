@@ -97,8 +97,9 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
         if (state.children.size >= state.maxChildren) return reply({ error: new MaxChildrenError(state.maxChildren) }, state);
         try {
           const pid = await startFromTemplate(sup, state.template, request.args);
-          if (pid !== undefined) state.children.set(pid.id, { pid, args: request.args });
-          return reply({ ok: pid ?? 'ignore' }, state);
+          if (pid === undefined) return reply({ error: new IgnoredError('dynamic') }, state);
+          state.children.set(pid.id, { pid, args: request.args });
+          return reply({ ok: pid }, state);
         } catch (error) {
           reportStartError(sup.node, sup.self, 'dynamic', error, 'start_error');
           return reply({ error: error as Error }, state);
@@ -202,9 +203,12 @@ export const DynamicSupervisor = {
   startLink: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) =>
     startDynamic(running.process, spec, options),
   start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => startDynamic(null, spec, options),
-  /** Starts a child with these arguments appended to the template's start (OTP's extra arguments). */
+  /**
+   * Starts a child with these arguments appended to the template's start (OTP's extra
+   * arguments). Rejects with IgnoredError if its start ignored (nothing is kept).
+   */
   startChild: <A extends unknown[]>(sup: DynamicSupervisorRef<A> | Pid | ServerName, ...args: A) =>
-    ask<Pid | 'ignore'>(sup, { op: 'start_child', args }),
+    ask<Pid>(sup, { op: 'start_child', args }),
   terminateChild: (sup: Pid | ServerName, pid: Pid) => ask<true>(sup, { op: 'terminate_child', pid }),
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),

@@ -32,10 +32,14 @@ class InactivityTimeout {
   constructor(readonly token: number) {}
 }
 
-/** init returned `ignore`: the server did not start. Supervisors keep such a child as not running. */
+/**
+ * OTP's `ignore`: init returned ignore (or a child's start function did), so nothing
+ * started. Every start in the API (start, startLink, startChild, restartChild) rejects
+ * with it; a supervisor keeps such a child's spec as not running (unless temporary).
+ */
 export class IgnoredError extends OtpError {
-  constructor() {
-    super('ignore', 'init returned ignore');
+  constructor(readonly childId?: string) {
+    super('ignore', childId === undefined ? 'init returned ignore' : `child ${childId}: start returned ignore`);
   }
 }
 

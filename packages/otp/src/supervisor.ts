@@ -207,7 +207,7 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       try {
         const pid = await startChildProcess(sup, spec);
         if (pid !== undefined || spec.restart !== 'temporary') state.children.push({ spec, pid });
-        return { ok: pid ?? 'ignore' };
+        return pid === undefined ? { error: new IgnoredError(spec.id) } : { ok: pid };
       } catch (error) {
         reportStartError(sup.node, sup.self, spec.id, error, 'start_error');
         return { error: error as Error };
@@ -227,7 +227,7 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       if (child.pid === 'restarting') return { error: new ChildError('restarting', request.id) };
       try {
         child.pid = await startChildProcess(sup, child.spec);
-        return { ok: child.pid ?? 'ignore' };
+        return child.pid === undefined ? { error: new IgnoredError(child.spec.id) } : { ok: child.pid };
       } catch (error) {
         return { error: error as Error };
       }
@@ -360,11 +360,16 @@ async function ask<T>(sup: Pid | ServerName, request: SupervisorCall): Promise<T
 export const Supervisor = {
   start,
   startLink,
-  /** supervisor:start_child: starts and adds a child; 'ignore' if its start ignored. */
-  startChild: (sup: Pid | ServerName, spec: ChildSpec) => ask<Pid | 'ignore'>(sup, { op: 'start_child', spec }),
+  /**
+   * supervisor:start_child: starts and adds a child. Rejects with IgnoredError if its start
+   * ignored (the spec is kept, not running, unless temporary), AlreadyStartedError if a child
+   * with this id runs, DuplicateChildError (already_present) if one is there, not running.
+   */
+  startChild: (sup: Pid | ServerName, spec: ChildSpec) => ask<Pid>(sup, { op: 'start_child', spec }),
   /** Stops a child but keeps its spec (a temporary child's spec is dropped). */
   terminateChild: (sup: Pid | ServerName, id: string) => ask<true>(sup, { op: 'terminate_child', id }),
-  restartChild: (sup: Pid | ServerName, id: string) => ask<Pid | 'ignore'>(sup, { op: 'restart_child', id }),
+  /** Starts a child that is not running from its kept spec; IgnoredError if its start ignored. */
+  restartChild: (sup: Pid | ServerName, id: string) => ask<Pid>(sup, { op: 'restart_child', id }),
   deleteChild: (sup: Pid | ServerName, id: string) => ask<true>(sup, { op: 'delete_child', id }),
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),

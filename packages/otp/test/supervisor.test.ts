@@ -3,6 +3,7 @@ import {
   ChildError,
   DuplicateChildError,
   GenServer,
+  IgnoredError,
   InvalidChildSpecError,
   StartError,
   Supervisor,
@@ -240,6 +241,25 @@ describe('Supervisor: child management', () => {
     const def = GenServer.define({ init: () => ignore() });
     const sup = await Supervisor.start({ children: [GenServer.childSpec('quiet', def, undefined)] });
     expect(await Supervisor.whichChildren(sup)).toEqual([{ id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' }]);
+  });
+
+  test('ignore is a rejection with IgnoredError, from startChild and restartChild as from GenServer.start; the spec stays, not running', async () => {
+    let mode: 'ignore' | 'ok' = 'ignore';
+    const def = GenServer.define({ init: () => (mode === 'ignore' ? ignore() : ok(null)) });
+    const sup = await Supervisor.start({ children: [] });
+    await expect(Supervisor.startChild(sup, GenServer.childSpec('quiet', def, undefined))).rejects.toBeInstanceOf(IgnoredError);
+    // A start function that returns 'ignore' (OTP's spelling) is the same to the caller.
+    await expect(Supervisor.startChild(sup, { id: 'plain', start: () => 'ignore' })).rejects.toMatchObject({ code: 'ignore' });
+    // A temporary child that ignores is not kept, as in OTP.
+    await expect(Supervisor.startChild(sup, { id: 'gone', start: () => 'ignore', restart: 'temporary' })).rejects.toBeInstanceOf(IgnoredError);
+    expect(await Supervisor.whichChildren(sup)).toEqual([
+      { id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' },
+      { id: 'plain', pid: undefined, type: 'worker', restart: 'permanent' },
+    ]);
+    await expect(Supervisor.restartChild(sup, 'quiet')).rejects.toBeInstanceOf(IgnoredError);
+    mode = 'ok';
+    const pid = await Supervisor.restartChild(sup, 'quiet');
+    expect(processInfo(pid)).toBeDefined();
   });
 
   test('a child that fails to start fails the supervisor start and stops those already started', async () => {
