@@ -1,7 +1,8 @@
 import { isExpectedShutdown, shutdownChild } from './child-shutdown';
 import { normalizeChildSpec, normalizeFlags, type ChildType, type NormalizedFlags, type RestartType, type Shutdown } from './child-spec';
-import type { ProcessContext } from './context';
-import { currentNode, running } from './current';
+import type { LinkOptions, ProcessContext } from './context';
+import { linkParent } from './linked-start';
+import { currentNode } from './current';
 import { ChildError, MaxChildrenError, OtpError } from './errors';
 import { call, define, IgnoredError, startServer } from './gen-server';
 import { noreply, ok, reply, stop, type InfoMessage } from './gen-server-types';
@@ -200,8 +201,11 @@ async function ask<T>(sup: Pid | ServerName, request: DynamicCall): Promise<T> {
 }
 
 export const DynamicSupervisor = {
-  startLink: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) =>
-    startDynamic(running.process, spec, options),
+  /** Linked to the calling process, or to `parent` (a callback's ctx) after an await. */
+  startLink: async <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions & LinkOptions = {}) => {
+    const { parent, ...startOptions } = options;
+    return startDynamic(linkParent('DynamicSupervisor.startLink', parent), spec, startOptions);
+  },
   start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => startDynamic(null, spec, options),
   /**
    * Starts a child with these arguments appended to the template's start (OTP's extra
@@ -214,7 +218,7 @@ export const DynamicSupervisor = {
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),
   childSpec: <A extends unknown[]>(id: string, spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => ({
     id,
-    start: () => startDynamic(running.process, spec, options),
+    start: () => DynamicSupervisor.startLink(spec, options),
     type: 'supervisor' as const,
   }),
 } as const;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
-import type { Behaviour, ProcessContext } from './context';
+import type { Behaviour, LinkOptions, ProcessContext } from './context';
 import { currentNode, running } from './current';
 import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
 import type {
@@ -18,7 +18,7 @@ import type {
 } from './gen-server-types';
 import { clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
-import { linkedStartFailed } from './linked-start';
+import { linkedStartFailed, linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
 import { describeName, isViaName, type ServerName, type ViaName } from './names';
@@ -374,17 +374,18 @@ export async function start<S, A, C, R, Ca, I>(
 }
 
 /**
- * gen_server:start_link: a server linked to the calling process. Call it
- * synchronously from a callback (a supervisor's child start function is).
+ * gen_server:start_link: a server linked to the calling process. Call it in a
+ * callback's synchronous part (a supervisor's child start function is one), or
+ * pass the callback's ctx as `parent` (after an await).
  */
 export async function startLink<S, A, C, R, Ca, I>(
   def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
   args: A,
-  options: StartOptions = {},
+  options: StartOptions & LinkOptions = {},
 ): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
-  const parent = running.process;
-  if (parent === null) throw new NoCurrentProcessError('GenServer.startLink');
-  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef | RemoteSpec, args, options));
+  const { parent, ...startOptions } = options;
+  const linked = linkParent('GenServer.startLink', parent);
+  return unwrapIgnore(await startServer(currentNode(), linked, def as unknown as AnyDef | RemoteSpec, args, startOptions));
 }
 
 /**

@@ -124,7 +124,7 @@ export const schedulers = m_introspection.schedulers;
 export const createLogger = m_logger.createLogger;
 
 export type { NodeOptions, Stoppable } from './node';
-export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions } from './context';
+export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions, LinkOptions } from './context';
 export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';

@@ -11,8 +11,9 @@ import {
   type RestartType,
   type SupervisorFlags,
 } from './child-spec';
-import type { ProcessContext } from './context';
-import { currentNode, running } from './current';
+import type { LinkOptions, ProcessContext } from './context';
+import { linkParent } from './linked-start';
+import { currentNode } from './current';
 import { AlreadyStartedError, BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
 import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
 import { loadExport, type Node } from './node';
@@ -337,9 +338,14 @@ export async function startSupervisorProcess(
   return startServer(node, parent, supervisorServer as never, args, { name: options.name, trapExit: true }, remote);
 }
 
-/** supervisor:start_link. The spec is checked before anything starts: a bad one rejects naming the field. */
-export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
-  const result = await startSupervisorProcess(currentNode(), running.process, spec, options);
+/**
+ * supervisor:start_link: a supervisor linked to the calling process (or to `parent`, a
+ * callback's ctx, after an await). The spec is checked before anything starts: a bad
+ * one rejects naming the field.
+ */
+export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions & LinkOptions = {}): Promise<Pid> {
+  const { parent, ...startOptions } = options;
+  const result = await startSupervisorProcess(currentNode(), linkParent('Supervisor.startLink', parent), spec, startOptions);
   if (result === 'ignore') throw new IgnoredError();
   return result;
 }

@@ -6,13 +6,18 @@
  * rejects. `ignore` ends the process `normal`, quietly.
  */
 import {
+  BadArgError,
   Crash,
+  DynamicSupervisor,
   ExitMessage,
   GenServer,
   IgnoredError,
+  NoCurrentProcessError,
+  NoProcError,
   StartError,
   Supervisor,
   awaitExit,
+  exit,
   ignore,
   ok,
   processInfo,
@@ -190,5 +195,58 @@ describe('startLink: init fails', () => {
     });
     await awaitExit(pid);
     expect(seen).toEqual([true]);
+  });
+});
+
+describe('startLink after an await', () => {
+  const worker = GenServer.define({ init: () => ok(null) });
+  const supSpec = { children: [] };
+  const dynSpec = { child: { start: () => GenServer.startLink(worker, undefined) } };
+  type Starter = (parent?: ProcessContext) => Promise<Pid>;
+  const starters: [string, Starter][] = [
+    ['GenServer', (parent) => GenServer.startLink(worker, undefined, { parent })],
+    ['Supervisor', (parent) => Supervisor.startLink(supSpec, { parent })],
+    ['DynamicSupervisor', (parent) => DynamicSupervisor.startLink(dynSpec, { parent })],
+  ];
+
+  /** Runs `body` in a process, after an await, and hands back what it returned or threw. */
+  function afterAwait<T>(body: (ctx: ProcessContext) => Promise<T>): { pid: Pid; outcome: Promise<T | unknown> } {
+    let done!: (value: unknown) => void;
+    const outcome = new Promise<unknown>((resolve) => (done = resolve));
+    const pid = spawn(async (ctx) => {
+      await tick();
+      done(await body(ctx).catch((e: unknown) => e));
+      await ctx.receive((m) => m === 'end');
+    });
+    return { pid, outcome };
+  }
+
+  test.each(starters)('%s.startLink after an await, without its ctx, is a NoCurrentProcessError and starts nothing', async (_name, start) => {
+    const before = node.processCount;
+    const { pid, outcome } = afterAwait(() => start());
+    expect(await outcome).toBeInstanceOf(NoCurrentProcessError);
+    expect(node.processCount).toBe(before + 1); // only the caller
+    send(pid, 'end');
+  });
+
+  test.each(starters)('%s.startLink outside any process is a NoCurrentProcessError', async (_name, start) => {
+    await expect(start()).rejects.toBeInstanceOf(NoCurrentProcessError);
+  });
+
+  test.each(starters)('%s.startLink after an await with { parent: ctx } links to the caller, and dies with it', async (_name, start) => {
+    const { pid, outcome } = afterAwait((ctx) => start(ctx));
+    const child = (await outcome) as Pid;
+    expect(processInfo(child)!.links.map(String)).toEqual([String(pid)]);
+    const childExit = awaitExit(child);
+    exit(pid, 'boom');
+    expect(await childExit).toBe('boom');
+  });
+
+  test.each(starters)('%s.startLink with a parent that is not a ctx, or is dead, is refused', async (_name, start) => {
+    await expect(start({ self: spawn(() => undefined) } as unknown as ProcessContext)).rejects.toBeInstanceOf(BadArgError);
+    let dead!: ProcessContext;
+    const gone = spawn((ctx) => void (dead = ctx));
+    await awaitExit(gone);
+    await expect(start(dead)).rejects.toBeInstanceOf(NoProcError);
   });
 });
