@@ -3,11 +3,11 @@ import { normalizeChildSpec, normalizeFlags, type ChildType, type NormalizedFlag
 import type { LinkOptions, ProcessContext } from './context';
 import { linkParent } from './linked-start';
 import { currentNode } from './current';
-import { ChildError, MaxChildrenError, OtpError } from './errors';
+import { BadArgError, ChildError, MaxChildrenError, OtpError } from './errors';
 import { call, define, IgnoredError, startServer } from './gen-server';
 import { noreply, ok, reply, stop, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
-import type { ServerName } from './names';
+import { describeValue, type ServerName } from './names';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { isNormalExit } from './reason';
@@ -178,8 +178,10 @@ function prepare<A extends unknown[]>(spec: DynamicSupervisorSpec<A>) {
     shutdown: normalized.shutdown,
     type: normalized.type,
   };
-  const maxChildren = spec.maxChildren ?? Infinity;
-  if (!(maxChildren >= 0)) throw new OtpError('invalid_child_spec', `maxChildren: expected a number >= 0, got ${String(spec.maxChildren)}`);
+  const maxChildren = spec.maxChildren === undefined ? Infinity : spec.maxChildren;
+  if (maxChildren !== Infinity && !(Number.isInteger(maxChildren) && maxChildren >= 0)) {
+    throw new BadArgError(`maxChildren: expected a whole number >= 0 or Infinity, got ${describeValue(maxChildren)}`);
+  }
   return { template, flags: normalizeFlags({ strategy: 'one_for_one', intensity: spec.intensity, period: spec.period }), maxChildren };
 }
 

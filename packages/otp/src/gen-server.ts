@@ -16,12 +16,12 @@ import type {
   ServerRef,
   StartOptions,
 } from './gen-server-types';
-import { clearTimer, setTimer, type Timer } from './long-timeout';
+import { badTimeout, checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
 import { linkedStartFailed, linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
-import { describeName, isViaName, type ServerName, type ViaName } from './names';
+import { checkServerName, describeName, describeValue, isServerName, isViaName, type ServerName, type ViaName } from './names';
 import { loadExport, type Node } from './node';
 import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
@@ -296,6 +296,8 @@ export async function startServer(
   options: StartOptions,
   remote?: RemoteOrigin,
 ): Promise<Pid | 'ignore'> {
+  if (options.timeout !== undefined) checkTimeout('start', options.timeout);
+  if (options.name !== undefined) checkServerName('start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(def)) throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
@@ -395,6 +397,7 @@ export async function startLink<S, A, C, R, Ca, I>(
  */
 export function call<T extends Pid | ServerName>(server: T, request: RequestFor<T>, timeoutMs?: number): Promise<ReplyFor<T>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(badTimeout('call', timeoutMs));
   const node = currentNode();
   const target = node.route(server);
   if (target instanceof Pid) {
@@ -406,6 +409,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
     });
   }
   if (target === undefined || !target.alive) {
+    if (!(server instanceof Pid) && !isServerName(server)) return Promise.reject(badName('call', server));
     return Promise.reject(new NoProcError(server instanceof Pid ? server.toString() : describeName(server)));
   }
   if (target === running.process) return Promise.reject(new BadArgError(`${target.self} called itself`));
@@ -424,6 +428,7 @@ export function cast(server: Pid | ServerName, message: unknown): void {
   const target = node.route(server);
   if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliver(target, message, Tag.Cast);
+  else if (!(server instanceof Pid) && !isServerName(server)) throw badName('cast', server);
 }
 
 /**
@@ -439,6 +444,7 @@ export function castInline(server: Pid | ServerName, message: unknown): void {
   const target = node.route(server);
   if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliverNow(target, message, Tag.Cast);
+  else if (!(server instanceof Pid) && !isServerName(server)) throw badName('castInline', server);
 }
 
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
@@ -451,6 +457,8 @@ export function replyTo<R>(from: From<R>, value: R): boolean {
  * server has exited. Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
  */
 export async function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  checkTimeout('stop', timeoutMs);
+  if (!(server instanceof Pid)) checkServerName('stop', server);
   const node = currentNode();
   const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
@@ -470,6 +478,10 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
   // By value: a reason that crossed from another scheduler is a copy.
   if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
+}
+
+function badName(what: string, name: unknown): BadArgError {
+  return new BadArgError(`${what}: a server is a pid, a string or via(service, name), got ${describeValue(name)}`);
 }
 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */

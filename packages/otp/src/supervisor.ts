@@ -20,7 +20,7 @@ import { loadExport, type Node } from './node';
 import { call, define, IgnoredError, startServer, type RemoteOrigin } from './gen-server';
 import { noreply, ok, reply, stop, type CallResult, type CastResult, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
-import type { ServerName } from './names';
+import { checkServerName, type ServerName } from './names';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { RestartIntensity } from './restart-intensity';
@@ -327,6 +327,7 @@ export async function startSupervisorProcess(
   options: SupervisorStartOptions,
   remote?: RemoteOrigin,
 ): Promise<Pid | 'ignore'> {
+  if (options.name !== undefined) checkServerName('Supervisor.start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(spec)) throw new BadArgError(`a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`);
