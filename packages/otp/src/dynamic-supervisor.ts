@@ -12,7 +12,7 @@ import { Pid } from './pid';
 import type { Process } from './process';
 import { isNormalExit } from './reason';
 import { RestartIntensity } from './restart-intensity';
-import type { ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
+import { stopSupervisor, type ChildInfo, type ChildCounts, type SupervisorStartOptions } from './supervisor';
 import { reportChildTerminated, reportIntensity, reportRestarted, reportShutdownError, reportStartError } from './supervisor-report';
 
 /** The template every child is started from; startChild's arguments are passed to `start`. */
@@ -209,6 +209,8 @@ export const DynamicSupervisor = {
     return startDynamic(linkParent('DynamicSupervisor.startLink', parent), spec, startOptions);
   },
   start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => startDynamic(null, spec, options),
+  /** Shuts every child down (together, as simple_one_for_one does), then the supervisor; see Supervisor.stop. */
+  stop: stopSupervisor,
   /**
    * Starts a child with these arguments appended to the template's start (OTP's extra
    * arguments). Rejects with IgnoredError if its start ignored (nothing is kept).

@@ -17,7 +17,7 @@ import { currentNode } from './current';
 import { AlreadyStartedError, BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
 import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
 import { loadExport, type Node } from './node';
-import { call, define, IgnoredError, startServer, type RemoteOrigin } from './gen-server';
+import { call, define, IgnoredError, startServer, stopServer, type RemoteOrigin } from './gen-server';
 import { noreply, ok, reply, stop, type CallResult, type CastResult, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
 import { checkServerName, type ServerName } from './names';
@@ -364,9 +364,20 @@ async function ask<T>(sup: Pid | ServerName, request: SupervisorCall): Promise<T
   return outcome.ok as T;
 }
 
+/**
+ * Stops a supervisor: its children in reverse start order (each by its shutdown), then
+ * the supervisor, which exits with `reason`. OTP has no supervisor:stop; this is the
+ * gen_server:stop(Sup, Reason, Timeout) used there. Resolves once it has exited; rejects
+ * with NoProcError, or CallTimeoutError after `timeoutMs` (default: no limit).
+ */
+export function stopSupervisor(sup: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopServer(sup, reason, timeoutMs);
+}
+
 export const Supervisor = {
   start,
   startLink,
+  stop: stopSupervisor,
   /**
    * supervisor:start_child: starts and adds a child. Rejects with IgnoredError if its start
    * ignored (the spec is kept, not running, unless temporary), AlreadyStartedError if a child

@@ -48,14 +48,14 @@ describe('supervisor flags', () => {
         const outcome = await Supervisor.start(spec).catch((e: unknown) => e);
         if (valid) {
           expect(processInfo(outcome as never)).toBeDefined();
-          await GenServer.stop(outcome as never, 'shutdown');
+          await Supervisor.stop(outcome as never);
         } else {
           expect(outcome).toBeInstanceOf(BadArgError);
           expect((outcome as Error).message).toContain(field);
           expect(node.processCount).toBe(before);
         }
         const dynamic = await DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, [field]: value }).catch((e: unknown) => e);
-        if (valid) await GenServer.stop(dynamic as never, 'shutdown');
+        if (valid) await DynamicSupervisor.stop(dynamic as never);
         else expect(dynamic).toBeInstanceOf(BadArgError);
       }),
       { numRuns: 200 },

@@ -2,6 +2,7 @@ import {
   AlreadyStartedError,
   ChildError,
   DuplicateChildError,
+  DynamicSupervisor,
   GenServer,
   IgnoredError,
   InvalidChildSpecError,
@@ -283,6 +284,36 @@ describe('Supervisor: child management', () => {
     await expect(bad({ id: 'x', start, type: 'thing' })).rejects.toBeInstanceOf(InvalidChildSpecError);
     await expect(Supervisor.start({ strategy: 'all_for_none' as Strategy, children: [] })).rejects.toThrow(/strategy/);
     await expect(Supervisor.start({ children: [{ id: 'x', start }, { id: 'x', start }] })).rejects.toBeInstanceOf(DuplicateChildError);
+  });
+});
+
+describe('Supervisor.stop', () => {
+  test('stops the children in reverse start order, then the supervisor, with reason normal by default', async () => {
+    const log: string[] = [];
+    const sup = await Supervisor.start({ children: workers(log, ['a', 'b', 'c']) });
+    const exited = awaitExit(sup);
+    await Supervisor.stop(sup);
+    expect(log).toEqual(['start:a', 'start:b', 'start:c', 'stop:c:shutdown', 'stop:b:shutdown', 'stop:a:shutdown']);
+    expect(await exited).toBe('normal');
+    expect(processInfo(sup)).toBeUndefined();
+  });
+
+  test('takes a reason and a timeout, by name too; a supervisor that is not running is a NoProcError', async () => {
+    const sup = await Supervisor.start({ children: workers([], ['a']) }, { name: 'top' });
+    const exited = awaitExit(sup);
+    await Supervisor.stop('top', 'shutdown', 5000);
+    expect(await exited).toBe('shutdown');
+    await expect(Supervisor.stop(sup)).rejects.toMatchObject({ code: 'noproc' });
+  });
+
+  test('DynamicSupervisor.stop shuts its children down, then itself', async () => {
+    const log: string[] = [];
+    const def = recordingWorker(log);
+    const sup = await DynamicSupervisor.start({ child: { start: (id: string) => GenServer.startLink(def, { id, trap: true }) } });
+    const children = [await DynamicSupervisor.startChild(sup, 'x'), await DynamicSupervisor.startChild(sup, 'y')];
+    await DynamicSupervisor.stop(sup);
+    expect(log.filter((l) => l.startsWith('stop:')).sort()).toEqual(['stop:x:shutdown', 'stop:y:shutdown']);
+    for (const pid of [sup, ...children]) expect(processInfo(pid)).toBeUndefined();
   });
 });
 
