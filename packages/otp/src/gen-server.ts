@@ -10,7 +10,7 @@ import type {
   CastResult,
   GenServerDef,
   InitResult,
-  ReplyFor,
+  ReplyTo,
   RequestFor,
   ServerPid,
   ServerRef,
@@ -18,6 +18,7 @@ import type {
 } from './gen-server-types';
 import { badTimeout, checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
+import { calls } from './call-handlers';
 import { linkedStartFailed, linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
@@ -395,7 +396,7 @@ export async function startLink<S, A, C, R, Ca, I>(
  * CallTimeoutError after `timeoutMs` (default 5000; Infinity for none), or
  * CallExitError if it exits before replying.
  */
-export function call<T extends Pid | ServerName>(server: T, request: RequestFor<T>, timeoutMs?: number): Promise<ReplyFor<T>>;
+export function call<T extends Pid | ServerName, const Q extends RequestFor<T>>(server: T, request: Q, timeoutMs?: number): Promise<ReplyTo<T, Q>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(badTimeout('call', timeoutMs));
   const node = currentNode();
@@ -448,7 +449,7 @@ export function castInline(server: Pid | ServerName, message: unknown): void {
 }
 
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
-export function replyTo<R>(from: From<R>, value: R): boolean {
+export function replyTo<R>(from: From<R>, value: NoInfer<R>): boolean {
   return from.reply(value);
 }
 
@@ -504,6 +505,7 @@ export function childSpec<S, A, C, R, Ca, I>(
 /** The GenServer API in one namespace, with OTP's names. */
 export const GenServer = {
   define,
+  calls,
   ref,
   start,
   startLink,

@@ -128,7 +128,8 @@ export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions, LinkOptions 
 export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
-export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions } from './gen-server-types';
+export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type { CallHandlers, HandleCallByType, RequestsWithReplies, TypedRequest } from './call-handlers';
 export type { SupervisorSpec, ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
 export type { ChildSpec, Strategy, RestartType, Shutdown, ChildType, SupervisorFlags, StartFunction } from './child-spec';
 export type { DynamicSupervisorSpec, ChildTemplate, DynamicSupervisorRef } from './dynamic-supervisor';
