@@ -201,6 +201,15 @@ describe('GenServer across schedulers', () => {
     send(trapping, 'end');
   });
 
+  test('GenServer.calls on another scheduler: typed requests work, one with no handler fails only that call', async () => {
+    const kv = await GenServer.start(GenServer.remote<never>(fixture, 'kv'), undefined as never, { scheduler: 1 });
+    expect(await GenServer.call(kv, { type: 'put', key: 'a', value: 1 } as never)).toBe('ok');
+    const error = await GenServer.call(kv, { type: 'nope' } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallExitError);
+    expect(String((error as CallExitError).reason)).toContain('no handler');
+    expect(await GenServer.call(kv, { type: 'get', key: 'a' } as never)).toBe(1);
+  });
+
   test('a function cannot be placed on another scheduler; a scheduler that does not exist is refused', () => {
     expect(() => spawn(() => undefined, { scheduler: 1 })).toThrow(BadArgError);
     expect(() => spawn({ module: fixture, export: 'echo' }, { scheduler: 7 })).toThrow(BadArgError);
