@@ -3,7 +3,7 @@ import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, LinkOptions, ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
+import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoProcError, OtpError, StartError } from './errors';
 import type {
   CastFor,
   CallResult,

@@ -340,9 +340,8 @@ export async function startSupervisorProcess(
 }
 
 /**
- * supervisor:start_link: a supervisor linked to the calling process (or to `parent`, a
- * callback's ctx, after an await). The spec is checked before anything starts: a bad
- * one rejects naming the field.
+ * supervisor:start_link, linked to the calling process (or to `parent`, a ctx, after an
+ * await). The spec is checked before anything starts: a bad one rejects naming the field.
  */
 export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions & LinkOptions = {}): Promise<Pid> {
   const { parent, ...startOptions } = options;
@@ -365,10 +364,8 @@ async function ask<T>(sup: Pid | ServerName, request: SupervisorCall): Promise<T
 }
 
 /**
- * Stops a supervisor: its children in reverse start order (each by its shutdown), then
- * the supervisor, which exits with `reason`. OTP has no supervisor:stop; this is the
- * gen_server:stop(Sup, Reason, Timeout) used there. Resolves once it has exited; rejects
- * with NoProcError, or CallTimeoutError after `timeoutMs` (default: no limit).
+ * gen_server:stop(Sup, Reason, Timeout), as OTP stops a supervisor: children in reverse start
+ * order, then the supervisor exits with `reason`; resolves once it has (see stopServer).
  */
 export function stopSupervisor(sup: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
   return stopServer(sup, reason, timeoutMs);
