@@ -8,7 +8,8 @@ import { startMcpServer } from './app';
  * stdin/stdout. stdout carries protocol messages only.
  */
 async function main(): Promise<void> {
-  const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+  // The runtime logs to stderr only, so crash and supervisor reports cannot corrupt the protocol stream.
+  const node = Node.start({ schedulers: 1, logLevel: process.env.ERLMCP_LOG_LEVEL ?? 'warn' });
   const server = await startMcpServer({ http: false });
   const { transport } = await hostNdjson(server.host, process.stdin, process.stdout, {
     endOnClose: false,

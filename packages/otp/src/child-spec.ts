@@ -1,4 +1,5 @@
-import { DuplicateChildError, InvalidChildSpecError } from './errors';
+import { BadArgError, DuplicateChildError, InvalidChildSpecError } from './errors';
+import { describeValue } from './names';
 import type { Pid } from './pid';
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -9,7 +10,8 @@ export type Shutdown = 'brutal_kill' | 'infinity' | number;
 export type ChildType = 'worker' | 'supervisor';
 /**
  * Starts the child linked to the supervisor (it runs as the supervisor, so
- * GenServer.startLink and spawnLink link to it). 'ignore' leaves it not running.
+ * GenServer.startLink and spawnLink link to it). Returning 'ignore', or rejecting
+ * with IgnoredError (as GenServer.startLink does), leaves it not running.
  */
 export type StartFunction = () => Pid | 'ignore' | Promise<Pid | 'ignore'>;
 
@@ -26,9 +28,9 @@ export type NormalizedChildSpec = Required<ChildSpec>;
 
 export interface SupervisorFlags {
   strategy?: Strategy;
-  /** Restarts allowed within `period` seconds before the supervisor gives up (OTP default 1). */
+  /** Restarts allowed within `period` seconds before the supervisor gives up: a whole number >= 0 (OTP default 1). */
   intensity?: number;
-  /** In seconds, as in OTP (default 5). */
+  /** In whole seconds > 0, as in OTP (default 5). */
   period?: number;
 }
 
@@ -76,15 +78,15 @@ export interface NormalizedFlags {
   period: number;
 }
 
+/** Checks the supervisor flags (OTP's sup_flags) and fills the defaults; a bad one is a BadArgError naming it. */
 export function normalizeFlags(flags: SupervisorFlags): NormalizedFlags {
-  const strategy = oneOf('strategy', flags.strategy ?? 'one_for_one', strategies);
-  const intensity = flags.intensity ?? 1;
-  if (!Number.isInteger(intensity) || intensity < 0) {
-    throw new InvalidChildSpecError('intensity', `expected a whole number >= 0, got ${JSON.stringify(intensity)}`);
-  }
-  const period = flags.period ?? 5;
-  if (typeof period !== 'number' || !(period > 0)) {
-    throw new InvalidChildSpecError('period', `expected a number of seconds > 0, got ${JSON.stringify(period)}`);
-  }
+  if (typeof flags !== 'object' || flags === null) throw new BadArgError('supervisor flags: expected an object');
+  const strategy = flags.strategy === undefined ? 'one_for_one' : flags.strategy;
+  if (!strategies.includes(strategy)) throw new BadArgError(`strategy: expected one of ${strategies.join(', ')}, got ${describeValue(strategy)}`);
+  const intensity = flags.intensity === undefined ? 1 : flags.intensity;
+  if (!Number.isInteger(intensity) || intensity < 0) throw new BadArgError(`intensity: expected a whole number >= 0, got ${describeValue(intensity)}`);
+  // Whole seconds, as OTP's period: a fraction is more likely a unit mix-up (ms meant) than intended.
+  const period = flags.period === undefined ? 5 : flags.period;
+  if (!Number.isInteger(period) || period <= 0) throw new BadArgError(`period: expected a whole number of seconds > 0, got ${describeValue(period)}`);
   return { strategy, intensity, period };
 }

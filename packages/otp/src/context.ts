@@ -75,3 +75,13 @@ export interface SpawnOptions {
    */
   scheduler?: Placement;
 }
+
+/** For the startLink of GenServer, Supervisor and DynamicSupervisor. */
+export interface LinkOptions {
+  /**
+   * The process to link to, as its callback's ctx. Default: the process whose callback
+   * is running, which is known only in a callback's synchronous part: after an await,
+   * pass `{ parent: ctx }` (without it, startLink there is a NoCurrentProcessError).
+   */
+  parent?: ProcessContext;
+}

@@ -1,17 +1,18 @@
 import { isExpectedShutdown, shutdownChild } from './child-shutdown';
 import { normalizeChildSpec, normalizeFlags, type ChildType, type NormalizedFlags, type RestartType, type Shutdown } from './child-spec';
-import type { ProcessContext } from './context';
-import { currentNode, running } from './current';
-import { ChildError, MaxChildrenError, OtpError } from './errors';
+import type { LinkOptions, ProcessContext } from './context';
+import { linkParent } from './linked-start';
+import { currentNode } from './current';
+import { BadArgError, ChildError, MaxChildrenError, OtpError } from './errors';
 import { call, define, IgnoredError, startServer } from './gen-server';
 import { noreply, ok, reply, stop, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
-import type { ServerName } from './names';
+import { describeValue, type ServerName } from './names';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { isNormalExit } from './reason';
 import { RestartIntensity } from './restart-intensity';
-import type { ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
+import { stopSupervisor, type ChildInfo, type ChildCounts, type SupervisorStartOptions } from './supervisor';
 import { reportChildTerminated, reportIntensity, reportRestarted, reportShutdownError, reportStartError } from './supervisor-report';
 
 /** The template every child is started from; startChild's arguments are passed to `start`. */
@@ -97,8 +98,9 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
         if (state.children.size >= state.maxChildren) return reply({ error: new MaxChildrenError(state.maxChildren) }, state);
         try {
           const pid = await startFromTemplate(sup, state.template, request.args);
-          if (pid !== undefined) state.children.set(pid.id, { pid, args: request.args });
-          return reply({ ok: pid ?? 'ignore' }, state);
+          if (pid === undefined) return reply({ error: new IgnoredError('dynamic') }, state);
+          state.children.set(pid.id, { pid, args: request.args });
+          return reply({ ok: pid }, state);
         } catch (error) {
           reportStartError(sup.node, sup.self, 'dynamic', error, 'start_error');
           return reply({ error: error as Error }, state);
@@ -176,8 +178,10 @@ function prepare<A extends unknown[]>(spec: DynamicSupervisorSpec<A>) {
     shutdown: normalized.shutdown,
     type: normalized.type,
   };
-  const maxChildren = spec.maxChildren ?? Infinity;
-  if (!(maxChildren >= 0)) throw new OtpError('invalid_child_spec', `maxChildren: expected a number >= 0, got ${String(spec.maxChildren)}`);
+  const maxChildren = spec.maxChildren === undefined ? Infinity : spec.maxChildren;
+  if (maxChildren !== Infinity && !(Number.isInteger(maxChildren) && maxChildren >= 0)) {
+    throw new BadArgError(`maxChildren: expected a whole number >= 0 or Infinity, got ${describeValue(maxChildren)}`);
+  }
   return { template, flags: normalizeFlags({ strategy: 'one_for_one', intensity: spec.intensity, period: spec.period }), maxChildren };
 }
 
@@ -199,18 +203,26 @@ async function ask<T>(sup: Pid | ServerName, request: DynamicCall): Promise<T> {
 }
 
 export const DynamicSupervisor = {
-  startLink: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) =>
-    startDynamic(running.process, spec, options),
+  /** Linked to the calling process, or to `parent` (a callback's ctx) after an await. */
+  startLink: async <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions & LinkOptions = {}) => {
+    const { parent, ...startOptions } = options;
+    return startDynamic(linkParent('DynamicSupervisor.startLink', parent), spec, startOptions);
+  },
   start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => startDynamic(null, spec, options),
-  /** Starts a child with these arguments appended to the template's start (OTP's extra arguments). */
+  /** Shuts every child down (together, as simple_one_for_one does), then the supervisor; see Supervisor.stop. */
+  stop: stopSupervisor,
+  /**
+   * Starts a child with these arguments appended to the template's start (OTP's extra
+   * arguments). Rejects with IgnoredError if its start ignored (nothing is kept).
+   */
   startChild: <A extends unknown[]>(sup: DynamicSupervisorRef<A> | Pid | ServerName, ...args: A) =>
-    ask<Pid | 'ignore'>(sup, { op: 'start_child', args }),
+    ask<Pid>(sup, { op: 'start_child', args }),
   terminateChild: (sup: Pid | ServerName, pid: Pid) => ask<true>(sup, { op: 'terminate_child', pid }),
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),
   childSpec: <A extends unknown[]>(id: string, spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => ({
     id,
-    start: () => startDynamic(running.process, spec, options),
+    start: () => DynamicSupervisor.startLink(spec, options),
     type: 'supervisor' as const,
   }),
 } as const;

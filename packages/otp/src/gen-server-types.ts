@@ -46,7 +46,8 @@ export type InitResult<S> = InitOk<S> | Ignore | StopResult<S>;
 export type CallResult<S, R> = ReplyResult<S, R> | NoReplyResult<S> | StopResult<S, R>;
 export type CastResult<S> = NoReplyResult<S> | StopResult<S>;
 
-type MaybePromise<T> = T | Promise<T>;
+/** @internal */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** What handleInfo may receive: the server's own Info type, EXIT/DOWN messages, and inactivity 'timeout'. */
 export type InfoMessage<I> = I | SystemMessage | 'timeout';
@@ -85,6 +86,29 @@ type DefOf<T> = T extends { readonly [serverDef]?: infer D } ? NonNullable<D> : 
 export type RequestFor<T> = CallOf<DefOf<T>>;
 export type ReplyFor<T> = ReplyOf<DefOf<T>>;
 export type CastFor<T> = CastOf<DefOf<T>>;
+
+declare const replyType: unique symbol;
+
+/**
+ * A request that carries the type of its reply, so `call()` returns that type for it.
+ * The reply is a phantom: nothing is added at run time. `GenServer.calls` builds these.
+ */
+export type RequestWithReply<Q, R> = Q & { readonly [replyType]?: [R] };
+
+/** The reply a request type carries, boxed so an `undefined` reply survives; never if it carries none. */
+type CarriedReply<M> = M extends unknown ? (typeof replyType extends keyof M ? Exclude<M[typeof replyType], undefined> : never) : never;
+/** The server's request types that `Q` (what the caller passed) is one of. */
+type RequestsMatching<C, Q> = C extends unknown ? ([Q] extends [C] ? C : never) : never;
+
+/**
+ * What `call(server, request)` resolves with: the reply of that request when the server
+ * declares a reply per request (GenServer.calls), else the server's reply type.
+ */
+export type ReplyTo<T, Q> = [CarriedReply<RequestsMatching<RequestFor<T>, Q>>] extends [never]
+  ? ReplyFor<T>
+  : CarriedReply<RequestsMatching<RequestFor<T>, Q>> extends [infer R]
+    ? R
+    : never;
 
 export type CallOf<D> = D extends GenServerDef<infer _S, infer _A, infer C, infer _R, infer _Ca, infer _I> ? C : unknown;
 export type ReplyOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer R, infer _Ca, infer _I> ? R : unknown;

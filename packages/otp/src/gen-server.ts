@@ -1,26 +1,28 @@
 import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
-import type { Behaviour, ProcessContext } from './context';
+import type { Behaviour, LinkOptions, ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoCurrentProcessError, NoProcError, OtpError, StartError } from './errors';
+import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoProcError, OtpError, StartError } from './errors';
 import type {
   CastFor,
   CallResult,
   CastResult,
   GenServerDef,
   InitResult,
-  ReplyFor,
+  ReplyTo,
   RequestFor,
   ServerPid,
   ServerRef,
   StartOptions,
 } from './gen-server-types';
-import { clearTimer, setTimer, type Timer } from './long-timeout';
+import { badTimeout, checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
+import { calls } from './call-handlers';
+import { linkedStartFailed, linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
-import { describeName, isViaName, type ServerName, type ViaName } from './names';
+import { checkServerName, describeName, describeValue, isServerName, isViaName, type ServerName, type ViaName } from './names';
 import { loadExport, type Node } from './node';
 import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
@@ -31,10 +33,14 @@ class InactivityTimeout {
   constructor(readonly token: number) {}
 }
 
-/** init returned `ignore`: the server did not start. Supervisors keep such a child as not running. */
+/**
+ * OTP's `ignore`: init returned ignore (or a child's start function did), so nothing
+ * started. Every start in the API (start, startLink, startChild, restartChild) rejects
+ * with it; a supervisor keeps such a child's spec as not running (unless temporary).
+ */
 export class IgnoredError extends OtpError {
-  constructor() {
-    super('ignore', 'init returned ignore');
+  constructor(readonly childId?: string) {
+    super('ignore', childId === undefined ? 'init returned ignore' : `child ${childId}: start returned ignore`);
   }
 }
 
@@ -155,10 +161,18 @@ class GenServerProcess implements Behaviour {
   }
 
   private init(request: InitRequest, ctx: ProcessContext): void | Promise<void> {
+    // As gen_server's init_it on {stop, Reason}, an exception or a bad return: the process
+    // exits with the reason, which reaches a linked parent (and kills it, if it does not trap
+    // exits and the reason is not normal). The start rejects from that exit (startServer
+    // watches the process), so the exit signal is on its way before the caller learns of it.
     const failed = (reason: ExitReason): never => {
+      throw new ExitSignal(reason);
+    };
+    // As proc_lib:init_fail(Starter, ignore, {exit, normal}): a quiet end, and no EXIT for the parent.
+    const ignored = (): never => {
       if (this.parent !== undefined) ctx.unlink(this.parent);
-      request.reject(reason === 'ignore' ? new IgnoredError() : new StartError(reason));
-      throw new ExitSignal(reason === 'ignore' ? 'normal' : reason);
+      request.reject(new IgnoredError());
+      throw new ExitSignal('normal');
     };
     const settle = (result: InitResult<unknown>): void => {
       switch (result?.kind) {
@@ -168,7 +182,7 @@ class GenServerProcess implements Behaviour {
           this.armTimeout(result.timeout, ctx);
           return;
         case 'ignore':
-          return failed('ignore');
+          return ignored();
         case 'stop':
           return failed(result.reason);
         default:
@@ -283,6 +297,8 @@ export async function startServer(
   options: StartOptions,
   remote?: RemoteOrigin,
 ): Promise<Pid | 'ignore'> {
+  if (options.timeout !== undefined) checkTimeout('start', options.timeout);
+  if (options.name !== undefined) checkServerName('start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(def)) throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
@@ -306,12 +322,15 @@ export async function startServer(
     }
     if (isViaName(name)) behaviour.holdViaName(name);
   }
-  return new Promise<Pid | 'ignore'>((resolve, reject) => {
+  const started = new Promise<Pid | 'ignore'>((resolve, reject) => {
     let timer: Timer | undefined;
     // As proc_lib's start: a server that ends before init returns (killed, or linked to
     // something that died) fails the start with its reason instead of leaving it pending.
     if (!process.alive) return reject(new StartError(process.reason ?? 'noproc'));
-    const unwatch = node.watch(process.self, (reason) => reject(new StartError(reason)));
+    const unwatch = node.watch(process.self, (reason) => {
+      if (timer !== undefined) clearTimer(timer);
+      reject(new StartError(reason));
+    });
     const settle = <T>(fn: (value: T) => void) => (value: T) => {
       if (timer !== undefined) clearTimer(timer);
       unwatch();
@@ -326,6 +345,7 @@ export async function startServer(
     }
     node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);
   });
+  return parent === null ? started : started.catch((error: unknown) => linkedStartFailed(parent, process.self, error));
 }
 
 async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boolean> {
@@ -357,17 +377,18 @@ export async function start<S, A, C, R, Ca, I>(
 }
 
 /**
- * gen_server:start_link: a server linked to the calling process. Call it
- * synchronously from a callback (a supervisor's child start function is).
+ * gen_server:start_link: a server linked to the calling process. Call it in a
+ * callback's synchronous part (a supervisor's child start function is one), or
+ * pass the callback's ctx as `parent` (after an await).
  */
 export async function startLink<S, A, C, R, Ca, I>(
   def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
   args: A,
-  options: StartOptions = {},
+  options: StartOptions & LinkOptions = {},
 ): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
-  const parent = running.process;
-  if (parent === null) throw new NoCurrentProcessError('GenServer.startLink');
-  return unwrapIgnore(await startServer(currentNode(), parent, def as unknown as AnyDef | RemoteSpec, args, options));
+  const { parent, ...startOptions } = options;
+  const linked = linkParent('GenServer.startLink', parent);
+  return unwrapIgnore(await startServer(currentNode(), linked, def as unknown as AnyDef | RemoteSpec, args, startOptions));
 }
 
 /**
@@ -375,8 +396,9 @@ export async function startLink<S, A, C, R, Ca, I>(
  * CallTimeoutError after `timeoutMs` (default 5000; Infinity for none), or
  * CallExitError if it exits before replying.
  */
-export function call<T extends Pid | ServerName>(server: T, request: RequestFor<T>, timeoutMs?: number): Promise<ReplyFor<T>>;
+export function call<T extends Pid | ServerName, const Q extends RequestFor<T>>(server: T, request: Q, timeoutMs?: number): Promise<ReplyTo<T, Q>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(badTimeout('call', timeoutMs));
   const node = currentNode();
   const target = node.route(server);
   if (target instanceof Pid) {
@@ -388,6 +410,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
     });
   }
   if (target === undefined || !target.alive) {
+    if (!(server instanceof Pid) && !isServerName(server)) return Promise.reject(badName('call', server));
     return Promise.reject(new NoProcError(server instanceof Pid ? server.toString() : describeName(server)));
   }
   if (target === running.process) return Promise.reject(new BadArgError(`${target.self} called itself`));
@@ -406,6 +429,7 @@ export function cast(server: Pid | ServerName, message: unknown): void {
   const target = node.route(server);
   if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliver(target, message, Tag.Cast);
+  else if (!(server instanceof Pid) && !isServerName(server)) throw badName('cast', server);
 }
 
 /**
@@ -421,10 +445,11 @@ export function castInline(server: Pid | ServerName, message: unknown): void {
   const target = node.route(server);
   if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliverNow(target, message, Tag.Cast);
+  else if (!(server instanceof Pid) && !isServerName(server)) throw badName('castInline', server);
 }
 
 /** gen_server:reply: answers a call that handleCall kept (returned noreply for). */
-export function replyTo<R>(from: From<R>, value: R): boolean {
+export function replyTo<R>(from: From<R>, value: NoInfer<R>): boolean {
   return from.reply(value);
 }
 
@@ -433,6 +458,8 @@ export function replyTo<R>(from: From<R>, value: R): boolean {
  * server has exited. Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
  */
 export async function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  checkTimeout('stop', timeoutMs);
+  if (!(server instanceof Pid)) checkServerName('stop', server);
   const node = currentNode();
   const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
@@ -452,6 +479,10 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
   // By value: a reason that crossed from another scheduler is a copy.
   if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
+}
+
+function badName(what: string, name: unknown): BadArgError {
+  return new BadArgError(`${what}: a server is a pid, a string or via(service, name), got ${describeValue(name)}`);
 }
 
 /** A supervisor child spec that starts this server with startLink semantics; init's ignore is honoured. */
@@ -474,6 +505,7 @@ export function childSpec<S, A, C, R, Ca, I>(
 /** The GenServer API in one namespace, with OTP's names. */
 export const GenServer = {
   define,
+  calls,
   ref,
   start,
   startLink,

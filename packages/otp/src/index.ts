@@ -104,11 +104,12 @@ export const schedulers = m_introspection.schedulers;
 export const createLogger = m_logger.createLogger;
 
 export type { NodeOptions, Stoppable } from './node';
-export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions } from './context';
+export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions, LinkOptions } from './context';
 export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
-export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions } from './gen-server-types';
+export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type { CallHandlers, HandleCallByType, RequestsWithReplies, TypedRequest } from './call-handlers';
 export type { SupervisorSpec, ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
 export type { ChildSpec, Strategy, RestartType, Shutdown, ChildType, SupervisorFlags, StartFunction } from './child-spec';
 export type { DynamicSupervisorSpec, ChildTemplate, DynamicSupervisorRef } from './dynamic-supervisor';

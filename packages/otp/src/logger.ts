@@ -3,8 +3,11 @@ import winston from 'winston';
 export type Logger = winston.Logger;
 
 /**
- * The default logger: winston to the console. ERLMCP_LOG_LEVEL (or the
- * node's logLevel option) picks the level; 'silent' turns it off.
+ * The default logger: winston to stderr, every level. stdout is left alone
+ * because a stdio MCP server speaks its protocol there: one info line (a
+ * supervisor restart report) would corrupt the stream. ERLMCP_LOG_LEVEL (or
+ * the node's logLevel option) picks the level; 'silent' turns it off. To send
+ * logs elsewhere, pass your own winston logger: `Node.start({ logger })`.
  */
 export function createLogger(level = process.env.ERLMCP_LOG_LEVEL ?? 'info'): Logger {
   return winston.createLogger({
@@ -17,7 +20,7 @@ export function createLogger(level = process.env.ERLMCP_LOG_LEVEL ?? 'info'): Lo
         return `${String(timestamp)} ${lvl}: ${String(message)}${extra}`;
       }),
     ),
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    transports: [new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) })],
   });
 }
 

@@ -4,7 +4,21 @@
  * (send_after takes up to 2^32-1 ms, `after` and call timeouts more), so the
  * runtime's timers go through here: a longer delay is a chain of shorter ones.
  */
+import { BadArgError } from './errors';
+
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * badarg unless `ms` is a timeout: a number of ms >= 0, or Infinity. NaN or a negative
+ * would otherwise fire at once (setTimeout's reading), which Erlang refuses as well.
+ */
+export function checkTimeout(what: string, ms: unknown): asserts ms is number {
+  if (typeof ms !== 'number' || !(ms >= 0)) throw badTimeout(what, ms);
+}
+
+export function badTimeout(what: string, ms: unknown): BadArgError {
+  return new BadArgError(`${what}: a timeout is a number of ms >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : typeof ms}`);
+}
 
 /** A timer longer than setTimeout can hold: re-armed until its deadline. */
 class LongTimeout {

@@ -5,10 +5,10 @@ import { isRemoteSpec, MAX_SCHEDULERS, schedulerDownReason, schedulerOf, type Re
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
 import { createLogger, type Logger } from './logger';
-import { clearTimer, setTimer, type Timer } from './long-timeout';
+import { checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Mailbox, Tag } from './mailbox';
 import { DownMessage, ExitMessage } from './messages';
-import { describeName, isViaName, type ServerName } from './names';
+import { checkLocalName, checkServerName, describeName, isViaName, type ServerName } from './names';
 import { Pid, Ref } from './pid';
 import { Flag, Process } from './process';
 import { Queue } from './queue';
@@ -199,6 +199,7 @@ export class Node {
     if ((options.link === true || options.monitor === true) && parent === null) {
       throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
     }
+    if (options.name !== undefined) checkLocalName('spawn', options.name);
     if (options.name !== undefined && this.names.whereis(options.name) !== undefined) {
       throw new AlreadyRegisteredError(options.name, this.pidOf(this.names.whereis(options.name)!));
     }
@@ -299,7 +300,10 @@ export class Node {
     const target = this.route(to);
     if (target instanceof Process) this.deliver(target, message, tag);
     else if (target !== undefined) this.peer!.send(target, tag, message);
-    else if (!(to instanceof Pid)) throw new NoProcError(describeName(to));
+    else if (!(to instanceof Pid)) {
+      checkServerName('send', to);
+      throw new NoProcError(describeName(to));
+    }
   }
 
   /** Puts a message in a mailbox; `tag` marks casts, calls and runtime messages for behaviours. */
@@ -329,6 +333,7 @@ export class Node {
       throw new BadArgError(`receive() is for spawned functions; ${process.behaviour.kind} gets its messages through handleMessage`);
     }
     if (process.waiter !== null) throw new BadArgError('receive() is already waiting');
+    if (timeoutMs !== undefined) checkTimeout('receive', timeoutMs);
     return new Promise((resolve) => {
       if ((process.flags & Flag.Dead) !== 0) return;
       const waiter = { match, resolve, timer: undefined as Timer | undefined };
@@ -595,6 +600,7 @@ export class Node {
   // ---- registry -----------------------------------------------------------
 
   register(name: string, pid: Pid): true {
+    checkLocalName('register', name);
     const holder = this.names.whereis(name);
     if (holder !== undefined) throw new AlreadyRegisteredError(name, this.pidOf(holder));
     const target = this.route(pid);
@@ -612,6 +618,7 @@ export class Node {
   }
 
   unregister(name: string): true {
+    checkLocalName('unregister', name);
     const id = this.names.unregister(name);
     if (id === undefined) throw new BadArgError(`${name} is not registered`);
     const process = this.table.get(id);
@@ -620,6 +627,7 @@ export class Node {
   }
 
   whereis(name: string): Pid | undefined {
+    checkLocalName('whereis', name);
     const id = this.names.whereis(name);
     return id === undefined ? undefined : this.pidOf(id);
   }

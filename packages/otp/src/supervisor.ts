@@ -11,15 +11,16 @@ import {
   type RestartType,
   type SupervisorFlags,
 } from './child-spec';
-import type { ProcessContext } from './context';
-import { currentNode, running } from './current';
-import { BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
+import type { LinkOptions, ProcessContext } from './context';
+import { linkParent } from './linked-start';
+import { currentNode } from './current';
+import { AlreadyStartedError, BadArgError, ChildError, DuplicateChildError, OtpError } from './errors';
 import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
 import { loadExport, type Node } from './node';
-import { call, define, IgnoredError, startServer, type RemoteOrigin } from './gen-server';
+import { call, define, IgnoredError, startServer, stopServer, type RemoteOrigin } from './gen-server';
 import { noreply, ok, reply, stop, type CallResult, type CastResult, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
-import type { ServerName } from './names';
+import { checkServerName, type ServerName } from './names';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { RestartIntensity } from './restart-intensity';
@@ -201,12 +202,13 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       }
       const existing = state.find(spec.id);
       if (existing !== undefined) {
-        return { error: existing.pid instanceof Pid ? new ChildError('running', spec.id) : new DuplicateChildError(spec.id) };
+        // As supervisor:start_child: {error, {already_started, Pid}} if it runs, else {error, already_present}.
+        return { error: existing.pid instanceof Pid ? new AlreadyStartedError(`child ${spec.id}`, existing.pid) : new DuplicateChildError(spec.id) };
       }
       try {
         const pid = await startChildProcess(sup, spec);
         if (pid !== undefined || spec.restart !== 'temporary') state.children.push({ spec, pid });
-        return { ok: pid ?? 'ignore' };
+        return pid === undefined ? { error: new IgnoredError(spec.id) } : { ok: pid };
       } catch (error) {
         reportStartError(sup.node, sup.self, spec.id, error, 'start_error');
         return { error: error as Error };
@@ -226,7 +228,7 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       if (child.pid === 'restarting') return { error: new ChildError('restarting', request.id) };
       try {
         child.pid = await startChildProcess(sup, child.spec);
-        return { ok: child.pid ?? 'ignore' };
+        return child.pid === undefined ? { error: new IgnoredError(child.spec.id) } : { ok: child.pid };
       } catch (error) {
         return { error: error as Error };
       }
@@ -325,6 +327,7 @@ export async function startSupervisorProcess(
   options: SupervisorStartOptions,
   remote?: RemoteOrigin,
 ): Promise<Pid | 'ignore'> {
+  if (options.name !== undefined) checkServerName('Supervisor.start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(spec)) throw new BadArgError(`a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`);
@@ -336,9 +339,13 @@ export async function startSupervisorProcess(
   return startServer(node, parent, supervisorServer as never, args, { name: options.name, trapExit: true }, remote);
 }
 
-/** supervisor:start_link. The spec is checked before anything starts: a bad one rejects naming the field. */
-export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions = {}): Promise<Pid> {
-  const result = await startSupervisorProcess(currentNode(), running.process, spec, options);
+/**
+ * supervisor:start_link, linked to the calling process (or to `parent`, a ctx, after an
+ * await). The spec is checked before anything starts: a bad one rejects naming the field.
+ */
+export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions & LinkOptions = {}): Promise<Pid> {
+  const { parent, ...startOptions } = options;
+  const result = await startSupervisorProcess(currentNode(), linkParent('Supervisor.startLink', parent), spec, startOptions);
   if (result === 'ignore') throw new IgnoredError();
   return result;
 }
@@ -356,14 +363,28 @@ async function ask<T>(sup: Pid | ServerName, request: SupervisorCall): Promise<T
   return outcome.ok as T;
 }
 
+/**
+ * gen_server:stop(Sup, Reason, Timeout), as OTP stops a supervisor: children in reverse start
+ * order, then the supervisor exits with `reason`; resolves once it has (see stopServer).
+ */
+export function stopSupervisor(sup: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopServer(sup, reason, timeoutMs);
+}
+
 export const Supervisor = {
   start,
   startLink,
-  /** supervisor:start_child: starts and adds a child; 'ignore' if its start ignored. */
-  startChild: (sup: Pid | ServerName, spec: ChildSpec) => ask<Pid | 'ignore'>(sup, { op: 'start_child', spec }),
+  stop: stopSupervisor,
+  /**
+   * supervisor:start_child: starts and adds a child. Rejects with IgnoredError if its start
+   * ignored (the spec is kept, not running, unless temporary), AlreadyStartedError if a child
+   * with this id runs, DuplicateChildError (already_present) if one is there, not running.
+   */
+  startChild: (sup: Pid | ServerName, spec: ChildSpec) => ask<Pid>(sup, { op: 'start_child', spec }),
   /** Stops a child but keeps its spec (a temporary child's spec is dropped). */
   terminateChild: (sup: Pid | ServerName, id: string) => ask<true>(sup, { op: 'terminate_child', id }),
-  restartChild: (sup: Pid | ServerName, id: string) => ask<Pid | 'ignore'>(sup, { op: 'restart_child', id }),
+  /** Starts a child that is not running from its kept spec; IgnoredError if its start ignored. */
+  restartChild: (sup: Pid | ServerName, id: string) => ask<Pid>(sup, { op: 'restart_child', id }),
   deleteChild: (sup: Pid | ServerName, id: string) => ask<true>(sup, { op: 'delete_child', id }),
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),

@@ -1,4 +1,4 @@
-import { DynamicSupervisor, GenServer, MaxChildrenError, awaitExit, exit, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
+import { DynamicSupervisor, GenServer, IgnoredError, MaxChildrenError, awaitExit, exit, ignore, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
 import { endWith, recordingWorker, startNode } from './helpers';
 
 let node: Node;
@@ -90,6 +90,18 @@ describe('DynamicSupervisor.countChildren (as supervisor:count_children on simpl
     await DynamicSupervisor.startChild(outer);
     await DynamicSupervisor.startChild(outer);
     expect(await DynamicSupervisor.countChildren(outer)).toEqual({ specs: 1, active: 2, supervisors: 2, workers: 0 });
+  });
+
+  test('a child that ignores: startChild rejects with IgnoredError and nothing is kept', async () => {
+    const quiet = GenServer.define({ init: (mode: 'ignore' | 'plain') => (mode === 'ignore' ? ignore() : ok(mode)) });
+    const sup = await DynamicSupervisor.start({
+      child: { start: (mode: 'ignore' | 'plain' | 'ignore-value') => (mode === 'ignore-value' ? 'ignore' : GenServer.startLink(quiet, mode)) },
+    });
+    await expect(DynamicSupervisor.startChild(sup, 'ignore')).rejects.toBeInstanceOf(IgnoredError);
+    await expect(DynamicSupervisor.startChild(sup, 'ignore-value')).rejects.toBeInstanceOf(IgnoredError);
+    const pid: Pid = await DynamicSupervisor.startChild(sup, 'plain');
+    expect(processInfo(pid)).toBeDefined();
+    expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 1 });
   });
 
   test('a child waiting for a restart counts in workers but not in active', async () => {

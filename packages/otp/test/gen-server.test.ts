@@ -158,20 +158,6 @@ describe('GenServer', () => {
     expect(Object.values(outcomes).every((o) => o instanceof StartError)).toBe(true);
   });
 
-  test('a failing init under startLink does not take the caller down', async () => {
-    const def = GenServer.define({ init: () => stop('nope', undefined) });
-    let started!: (outcome: unknown) => void;
-    const outcome = new Promise<unknown>((resolve) => (started = resolve));
-    const parent = spawn(async (ctx) => {
-      started(await GenServer.startLink(def, undefined).catch((e: unknown) => e));
-      await ctx.receive((m) => m === 'end');
-    });
-    expect(await outcome).toBeInstanceOf(StartError);
-    await new Promise((r) => setImmediate(r));
-    expect(processInfo(parent)).toBeDefined();
-    send(parent, 'end');
-  });
-
   test('terminate runs on stop(), on a stop result, and after a crash', async () => {
     const log: string[] = [];
     const def = GenServer.define({

@@ -176,6 +176,40 @@ describe('GenServer across schedulers', () => {
     await expect(GenServer.start(GenServer.remote<never>(fixture, 'nothing'), undefined as never, { scheduler: 1 })).rejects.toThrow(/no export nothing/);
   });
 
+  test('startLink of a server whose init stops on the other scheduler: the exit kills a caller that does not trap, a trapping one gets the rejection', async () => {
+    const picky = GenServer.remote<never>(fixture, 'picky');
+    const outcomes: Record<string, unknown> = {};
+    const startFrom = (trap: boolean) =>
+      spawn(async (ctx) => {
+        ctx.trapExit(trap);
+        try {
+          outcomes[String(trap)] = await GenServer.startLink(picky, 'stop' as never, { scheduler: 1 });
+        } catch (error) {
+          outcomes[String(trap)] = error;
+        }
+        outcomes[`${String(trap)}:leftover`] = await ctx.receive(undefined, 0);
+        await ctx.receive((m) => m === 'end');
+      });
+    const plain = startFrom(false);
+    const trapping = startFrom(true);
+    expect(await awaitExit(plain)).toBe('bad_config');
+    while (!('true:leftover' in outcomes)) await new Promise((r) => setImmediate(r));
+    expect(outcomes.true).toBeInstanceOf(StartError);
+    expect((outcomes.true as StartError).reason).toBe('bad_config');
+    expect(outcomes['true:leftover']).toBeUndefined(); // the EXIT was consumed
+    expect('false' in outcomes).toBe(false); // the killed caller ran nothing more
+    send(trapping, 'end');
+  });
+
+  test('GenServer.calls on another scheduler: typed requests work, one with no handler fails only that call', async () => {
+    const kv = await GenServer.start(GenServer.remote<never>(fixture, 'kv'), undefined as never, { scheduler: 1 });
+    expect(await GenServer.call(kv, { type: 'put', key: 'a', value: 1 } as never)).toBe('ok');
+    const error = await GenServer.call(kv, { type: 'nope' } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallExitError);
+    expect(String((error as CallExitError).reason)).toContain('no handler');
+    expect(await GenServer.call(kv, { type: 'get', key: 'a' } as never)).toBe(1);
+  });
+
   test('a function cannot be placed on another scheduler; a scheduler that does not exist is refused', () => {
     expect(() => spawn(() => undefined, { scheduler: 1 })).toThrow(BadArgError);
     expect(() => spawn({ module: fixture, export: 'echo' }, { scheduler: 7 })).toThrow(BadArgError);

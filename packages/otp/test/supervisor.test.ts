@@ -1,7 +1,10 @@
 import {
+  AlreadyStartedError,
   ChildError,
   DuplicateChildError,
+  DynamicSupervisor,
   GenServer,
+  IgnoredError,
   InvalidChildSpecError,
   StartError,
   Supervisor,
@@ -134,9 +137,9 @@ describe('Supervisor: restart intensity', () => {
   });
 
   test('restarts older than the period no longer count', async () => {
-    const sup = await Supervisor.start({ intensity: 1, period: 0.02, children: workers([], ['a']) });
+    const sup = await Supervisor.start({ intensity: 1, period: 1, children: workers([], ['a']) });
     await endWith((await pids(sup)).a as Pid, 'crash');
-    await new Promise((r) => setTimeout(r, 60)); // longer than the period: the first restart expires
+    await new Promise((r) => setTimeout(r, 1050)); // longer than the period (whole seconds, as OTP's): the first restart expires
     await endWith((await pids(sup)).a as Pid, 'crash');
     expect(processInfo(sup)).toBeDefined();
   });
@@ -212,13 +215,18 @@ describe('Supervisor: child management', () => {
     const [spec] = workers(log, ['b']);
     const b = await Supervisor.startChild(sup, spec!);
     expect(processInfo(b as Pid)).toBeDefined();
-    await expect(Supervisor.startChild(sup, spec!)).rejects.toBeInstanceOf(ChildError);
+    // OTP's {error, {already_started, Pid}} for a running child, {error, already_present} for one that is not.
+    const again = await Supervisor.startChild(sup, spec!).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(AlreadyStartedError);
+    expect(again).toMatchObject({ code: 'already_started' });
+    expect((again as AlreadyStartedError).pid!.equals(b as Pid)).toBe(true);
     expect(await Supervisor.countChildren(sup)).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
 
     await expect(Supervisor.deleteChild(sup, 'b')).rejects.toMatchObject({ code: 'running' });
     await Supervisor.terminateChild(sup, 'b');
     expect(processInfo(b as Pid)).toBeUndefined();
     expect(await Supervisor.countChildren(sup)).toEqual({ specs: 2, active: 1, supervisors: 0, workers: 2 });
+    await expect(Supervisor.startChild(sup, spec!)).rejects.toMatchObject({ code: 'already_present' });
     await expect(Supervisor.startChild(sup, spec!)).rejects.toBeInstanceOf(DuplicateChildError);
 
     const b2 = await Supervisor.restartChild(sup, 'b');
@@ -234,6 +242,25 @@ describe('Supervisor: child management', () => {
     const def = GenServer.define({ init: () => ignore() });
     const sup = await Supervisor.start({ children: [GenServer.childSpec('quiet', def, undefined)] });
     expect(await Supervisor.whichChildren(sup)).toEqual([{ id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' }]);
+  });
+
+  test('ignore is a rejection with IgnoredError, from startChild and restartChild as from GenServer.start; the spec stays, not running', async () => {
+    let mode: 'ignore' | 'ok' = 'ignore';
+    const def = GenServer.define({ init: () => (mode === 'ignore' ? ignore() : ok(null)) });
+    const sup = await Supervisor.start({ children: [] });
+    await expect(Supervisor.startChild(sup, GenServer.childSpec('quiet', def, undefined))).rejects.toBeInstanceOf(IgnoredError);
+    // A start function that returns 'ignore' (OTP's spelling) is the same to the caller.
+    await expect(Supervisor.startChild(sup, { id: 'plain', start: () => 'ignore' })).rejects.toMatchObject({ code: 'ignore' });
+    // A temporary child that ignores is not kept, as in OTP.
+    await expect(Supervisor.startChild(sup, { id: 'gone', start: () => 'ignore', restart: 'temporary' })).rejects.toBeInstanceOf(IgnoredError);
+    expect(await Supervisor.whichChildren(sup)).toEqual([
+      { id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' },
+      { id: 'plain', pid: undefined, type: 'worker', restart: 'permanent' },
+    ]);
+    await expect(Supervisor.restartChild(sup, 'quiet')).rejects.toBeInstanceOf(IgnoredError);
+    mode = 'ok';
+    const pid = await Supervisor.restartChild(sup, 'quiet');
+    expect(processInfo(pid)).toBeDefined();
   });
 
   test('a child that fails to start fails the supervisor start and stops those already started', async () => {
@@ -257,6 +284,36 @@ describe('Supervisor: child management', () => {
     await expect(bad({ id: 'x', start, type: 'thing' })).rejects.toBeInstanceOf(InvalidChildSpecError);
     await expect(Supervisor.start({ strategy: 'all_for_none' as Strategy, children: [] })).rejects.toThrow(/strategy/);
     await expect(Supervisor.start({ children: [{ id: 'x', start }, { id: 'x', start }] })).rejects.toBeInstanceOf(DuplicateChildError);
+  });
+});
+
+describe('Supervisor.stop', () => {
+  test('stops the children in reverse start order, then the supervisor, with reason normal by default', async () => {
+    const log: string[] = [];
+    const sup = await Supervisor.start({ children: workers(log, ['a', 'b', 'c']) });
+    const exited = awaitExit(sup);
+    await Supervisor.stop(sup);
+    expect(log).toEqual(['start:a', 'start:b', 'start:c', 'stop:c:shutdown', 'stop:b:shutdown', 'stop:a:shutdown']);
+    expect(await exited).toBe('normal');
+    expect(processInfo(sup)).toBeUndefined();
+  });
+
+  test('takes a reason and a timeout, by name too; a supervisor that is not running is a NoProcError', async () => {
+    const sup = await Supervisor.start({ children: workers([], ['a']) }, { name: 'top' });
+    const exited = awaitExit(sup);
+    await Supervisor.stop('top', 'shutdown', 5000);
+    expect(await exited).toBe('shutdown');
+    await expect(Supervisor.stop(sup)).rejects.toMatchObject({ code: 'noproc' });
+  });
+
+  test('DynamicSupervisor.stop shuts its children down, then itself', async () => {
+    const log: string[] = [];
+    const def = recordingWorker(log);
+    const sup = await DynamicSupervisor.start({ child: { start: (id: string) => GenServer.startLink(def, { id, trap: true }) } });
+    const children = [await DynamicSupervisor.startChild(sup, 'x'), await DynamicSupervisor.startChild(sup, 'y')];
+    await DynamicSupervisor.stop(sup);
+    expect(log.filter((l) => l.startsWith('stop:')).sort()).toEqual(['stop:x:shutdown', 'stop:y:shutdown']);
+    for (const pid of [sup, ...children]) expect(processInfo(pid)).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@
  * Each @ts-expect-error line must be an error, so the types really flow from a
  * GenServer's definition to its callers.
  */
-import { GenServer, noreply, ok, reply } from '@erlmcp/otp';
+import { GenServer, noreply, ok, reply, type CallHandlers } from '@erlmcp/otp';
 
 const counter = GenServer.define({
   init: (n: number) => ok(n),
@@ -28,4 +28,85 @@ export async function typeFlow(): Promise<unknown[]> {
   // An untyped name accepts anything and replies unknown.
   const untyped: unknown = await GenServer.call('anything', 42);
   return [text, wrong, viaName, untyped];
+}
+
+// ---- a reply type per request: GenServer.calls -------------------------------
+
+type KvRequest = { type: 'get'; key: string } | { type: 'put'; key: string; value: number } | { type: 'size' };
+type KvReplies = { get: number | undefined; put: 'ok'; size: number };
+type Kv = Map<string, number>;
+
+const kv = GenServer.define({
+  init: () => ok<Kv>(new Map()),
+  handleCall: GenServer.calls<KvRequest, KvReplies, Kv>({
+    get: (req, _from, m) => reply(m.get(req.key), m),
+    put: (req, _from, m) => reply('ok', m.set(req.key, req.value)),
+    size: async (_req, _from, m) => reply(m.size, m),
+  }),
+});
+
+export const wrongReplies = [
+  GenServer.calls<KvRequest, KvReplies, Kv>({
+    get: (req, _from, m) => reply(m.get(req.key), m),
+    // @ts-expect-error put replies 'ok', not a number
+    put: (req, _from, m) => reply(m.size, m.set(req.key, req.value)),
+    size: (_req, _from, m) => reply(m.size, m),
+  }),
+  GenServer.calls<KvRequest, KvReplies, Kv>({
+    get: (req, _from, m) => reply(m.get(req.key), m),
+    put: (_req, from, m) => {
+      // @ts-expect-error a deferred reply to put is 'ok' too
+      GenServer.reply(from, 'done');
+      return noreply(m);
+    },
+    size: (_req, _from, m) => reply(m.size, m),
+  }),
+  // @ts-expect-error every request type needs its handler (size is missing)
+  GenServer.calls<KvRequest, KvReplies, Kv>({
+    get: (req, _from, m) => reply(m.get(req.key), m),
+    put: (_req, _from, m) => reply('ok', m),
+  }),
+  GenServer.calls<KvRequest, KvReplies, Kv>({
+    get: (req, _from, m) => reply(m.get(req.key), m),
+    put: (_req, _from, m) => reply('ok', m),
+    size: (_req, _from, m) => reply(m.size, m),
+    // @ts-expect-error no such request type
+    clear: (_req: unknown, _from: unknown, m: Kv) => reply('ok', m),
+  }),
+  GenServer.calls<KvRequest, KvReplies, Kv>({
+    // @ts-expect-error the request is narrowed to its type: get has no value
+    get: (req, _from, m) => reply(req.value, m),
+    put: (_req, _from, m) => reply('ok', m),
+    size: (_req, _from, m) => reply(m.size, m),
+  }),
+];
+
+// @ts-expect-error every request type needs a reply type (size has none)
+export type MissingReply = CallHandlers<KvRequest, { get: number; put: 'ok' }, Kv>;
+
+export async function perRequestReplies(): Promise<unknown[]> {
+  const pid = await GenServer.start(kv, undefined);
+  const got: number | undefined = await GenServer.call(pid, { type: 'get', key: 'a' });
+  const put: 'ok' = await GenServer.call(pid, { type: 'put', key: 'a', value: 1 });
+  const size: number = await GenServer.call(pid, { type: 'size' });
+  // @ts-expect-error get replies number | undefined
+  const wrongGet: number = await GenServer.call(pid, { type: 'get', key: 'a' });
+  // @ts-expect-error put replies 'ok'
+  const wrongPut: number = await GenServer.call(pid, { type: 'put', key: 'a', value: 1 });
+  // @ts-expect-error not a request type of this server
+  await GenServer.call(pid, { type: 'clear' });
+  // @ts-expect-error get needs its key
+  await GenServer.call(pid, { type: 'get' });
+  // @ts-expect-error put's value is a number
+  await GenServer.call(pid, { type: 'put', key: 'a', value: 'one' });
+  // A request whose type is not known statically gets the union of the replies.
+  const request: KvRequest = Math.random() > 0.5 ? { type: 'size' } : { type: 'get', key: 'a' };
+  const any: number | undefined | 'ok' = await GenServer.call(pid, request);
+  // Typed through a name as well.
+  const named = GenServer.ref(kv, 'kv');
+  const viaName: number = await GenServer.call(named, { type: 'size' });
+  // Requests that are arrays still type-check (the request type parameter is const).
+  const lengths = GenServer.define({ init: () => ok(0), handleCall: (req: string[], _from, n: number) => reply(req.length, n) });
+  const measured: number = await GenServer.call(await GenServer.start(lengths, undefined), ['a', 'b']);
+  return [got, put, size, wrongGet, wrongPut, any, viaName, measured];
 }

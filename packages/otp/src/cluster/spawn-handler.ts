@@ -1,5 +1,6 @@
 import { AlreadyStartedError, OtpError, StartError } from '../errors';
 import { IgnoredError, startServer } from '../gen-server';
+import { linkedStartFailed } from '../linked-start';
 import type { GenServerDef } from '../gen-server-types';
 import { bodyOf, loadExport, type Node } from '../node';
 import { Pid } from '../pid';
@@ -78,7 +79,12 @@ export async function startRemote(
     timeout: options.timeout,
   });
   if ('error' in outcome || outcome.ok === 'ignore') parent?.remote?.links.delete(id);
-  if ('error' in outcome) throw errorFrom(outcome.error, options.name);
+  if ('error' in outcome) {
+    const error = errorFrom(outcome.error, options.name);
+    // The process's exit signal came through the ring ahead of this outcome: it has reached the parent.
+    if (parent !== null) return linkedStartFailed(parent, new Pid(node.id, id), error);
+    throw error;
+  }
   return outcome.ok === 'ignore' ? 'ignore' : new Pid(node.id, id);
 }
 
