@@ -97,22 +97,26 @@ export class Batch implements EntryBatch, SinkContext {
    * plain path): an empty batch that takes a whole chunk adopts its arrays.
    */
   addRun(chunk: Chunk, from: number, to: number): void {
-    if (this.entries.length === 0 && from === 0 && to === chunk.entries.length) {
-      this.entries = chunk.entries;
-      this.items = chunk.items;
-      this.adopted = true;
+    if (this.entries.length === 0) {
+      if (from === 0 && to === chunk.entries.length) {
+        this.entries = chunk.entries;
+        this.items = chunk.items;
+        this.adopted = true;
+      } else {
+        // slice is a block copy; a push per item costs several times more.
+        this.entries = chunk.entries.slice(from, to);
+        this.items = chunk.items.slice(from, to);
+      }
       this.runChunks = [chunk];
-      this.runCounts = [to];
+      this.runCounts = [to - from];
       return;
     }
     this.own();
-    {
-      const entries = this.entries;
-      const items = this.items;
-      for (let i = from; i < to; i++) {
-        entries.push(chunk.entries[i]!);
-        items.push(chunk.items[i]);
-      }
+    const entries = this.entries;
+    const items = this.items;
+    for (let i = from; i < to; i++) {
+      entries.push(chunk.entries[i]!);
+      items.push(chunk.items[i]);
     }
     this.runChunks.push(chunk);
     this.runCounts.push(to - from);

@@ -70,26 +70,38 @@ export class Entry<I = unknown, R = unknown> {
 
   resolve(value: R): boolean {
     if (this.done) return false;
-    this.finish();
-    this.resolveFn(value);
+    this.done = true;
+    if (this.extra !== undefined) this.dropListener();
+    const chunk = this.chunk;
+    if (--chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
+    const resolve = this.resolveFn;
+    // Let go of the promise now: the chunk keeps its entries until the last one settles.
+    this.resolveFn = this.rejectFn = noop;
+    resolve(value);
     return true;
   }
 
   reject(error: unknown): boolean {
     if (this.done) return false;
     this.finish();
-    this.rejectFn(error);
+    const reject = this.rejectFn;
+    this.resolveFn = this.rejectFn = noop;
+    reject(error);
     return true;
   }
 
   private finish(): void {
     this.done = true;
-    const extra = this.extra;
-    if (extra?.onAbort !== undefined) {
+    if (this.extra !== undefined) this.dropListener();
+    const chunk = this.chunk;
+    if (--chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
+  }
+
+  private dropListener(): void {
+    const extra = this.extra!;
+    if (extra.onAbort !== undefined) {
       extra.signal!.removeEventListener('abort', extra.onAbort);
       extra.onAbort = undefined;
     }
-    const chunk = this.chunk;
-    if (--chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
   }
 }

@@ -89,3 +89,33 @@ export class ItemTooLargeError extends BatcherError {
     super('ERR_BATCHER_ITEM_TOO_LARGE', `the item is ${size} ${what}, more than a whole batch may hold (${limit})`);
   }
 }
+
+/** The provider answered with an HTTP error (after the retries 429 and 5xx get), or could not be reached. */
+export class LlmHttpError extends BatcherError {
+  /** The HTTP status; 0 when the connection failed or was dropped. */
+  readonly status: number;
+  readonly attempts: number;
+  constructor(url: string, status: number, attempts: number, detail: string, options?: { cause?: unknown }) {
+    super('ERR_BATCHER_LLM_HTTP', `${url}: ${status === 0 ? 'no answer' : `HTTP ${status}`} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`, options);
+    this.status = status;
+    this.attempts = attempts;
+  }
+}
+
+/** The provider's response was not the JSON shape its API documents. */
+export class LlmResponseError extends BatcherError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_BATCHER_LLM_RESPONSE', message, options);
+  }
+}
+
+/** This item's answer stayed missing, duplicated or malformed after every re-send. */
+export class LlmAnswerError extends BatcherError {
+  readonly attempts: number;
+  readonly problem: string;
+  constructor(attempts: number, problem: string) {
+    super('ERR_BATCHER_LLM_ANSWER', `no valid answer for this item after ${attempts} request${attempts === 1 ? '' : 's'}: ${problem}`);
+    this.attempts = attempts;
+    this.problem = problem;
+  }
+}

@@ -28,7 +28,11 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
       for (const e of entries) e.reject(error);
       return;
     }
-    for (let i = 0; i < entries.length; i++) settleOne(entries[i]!, answer[i]);
+    for (let i = 0; i < entries.length; i++) {
+      const value: unknown = answer[i];
+      if (value instanceof Error) entries[i]!.reject(value);
+      else entries[i]!.resolve(value);
+    }
     return;
   }
   let lookup: ((id: ItemId) => { found: boolean; value: unknown }) | undefined;
