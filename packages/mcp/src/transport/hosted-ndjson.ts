@@ -4,6 +4,12 @@ import { newSessionId, type SessionHost } from '../hosting/session-host';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport, type NdjsonTransportOptions } from './ndjson';
+import type { OutboundCoalescer } from './outbound-coalescer';
+
+export interface HostNdjsonOptions extends NdjsonTransportOptions {
+  /** Gathers the session's outbound messages into fewer writes (each message stays its own line). */
+  coalescer?: OutboundCoalescer;
+}
 
 export interface HostedConnection {
   /** The session id (its process is registered under it). */
@@ -20,13 +26,16 @@ export async function hostNdjson(
   host: SessionHost,
   readable: Readable,
   writable: Writable,
-  options: NdjsonTransportOptions = {},
+  options: HostNdjsonOptions = {},
 ): Promise<HostedConnection> {
   const id = newSessionId();
-  const transport = new NdjsonTransport(readable, writable, options);
+  const { coalescer, ...transportOptions } = options;
+  const transport = new NdjsonTransport(readable, writable, transportOptions);
+  const writeLines = (texts: readonly string[]): void => transport.writeLines(texts);
   const channel = new FrameChannel(
-    (text) => transport.writeLine(text),
-    () => transport.close(),
+    coalescer === undefined ? (text) => transport.writeLine(text) : (text) => coalescer.submit(id, text, writeLines),
+    // What the coalescer holds (a last answer, say) is written before the connection closes.
+    coalescer === undefined ? () => transport.close() : () => void coalescer.flush(id).finally(() => transport.close()),
     () => void host.end(id),
   );
   await host.startSession(channel, id);
