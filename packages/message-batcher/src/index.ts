@@ -33,3 +33,5 @@ export type { RetryPolicy } from './llm/http';
 export { batchedRequest, individualRequest, type ChatMessage, type ChatRequest, type Example, type JsonSchemaProperty, type LlmInstructions, type ToolDefinition } from './llm/request';
 export { countRequest, countText, type Encoding } from './llm/tokenizer';
 export { startLocalLlmServer, localAnswer, type LocalFault, type LocalLlmServer, type LocalLlmServerOptions, type LocalRequest } from './llm/local-server';
+export { corpus, type CorpusTask } from './corpus';
+export { WriteCoalescer, type OutboundWrite, type WriteCoalescerOptions } from './write-coalescer';
