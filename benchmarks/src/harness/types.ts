@@ -1,6 +1,8 @@
 /** One measured value; rates may carry latency percentiles. */
 export interface Measurement {
   value: number;
+  /** Parts of the value (per task, per kind), for a scenario's note; not in the table. */
+  detail?: Record<string, number>;
   p50Us?: number;
   p99Us?: number;
 }
@@ -18,6 +20,8 @@ export interface Scenario {
   peerLabel?: string;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
+  /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
+  note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }
 
 export interface Category {
@@ -44,6 +48,7 @@ export interface ResultRow {
   oursP99Us?: number;
   peerP50Us?: number;
   peerP99Us?: number;
+  note?: string;
 }
 
 export interface Report {
