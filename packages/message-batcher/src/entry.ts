@@ -42,11 +42,8 @@ export interface EntryExtra {
   tokens: number;
 }
 
-const noop = (): void => undefined;
-
 export class Entry<I = unknown, R = unknown> {
-  // Assigned in the constructor rather than as class fields: one Entry per add(), and V8
-  // builds a plain constructor's objects faster than defined fields (ES2022 [[Define]]).
+  // Set in the constructor, all of them, in one order: one Entry per add(), all of one shape.
   declare done: boolean;
   declare resolveFn: (value: R) => void;
   declare rejectFn: (error: unknown) => void;
@@ -54,10 +51,10 @@ export class Entry<I = unknown, R = unknown> {
   declare readonly item: I;
   declare readonly chunk: Chunk;
 
-  constructor(item: I, chunk: Chunk) {
+  constructor(item: I, chunk: Chunk, resolve: (value: R) => void, reject: (error: unknown) => void) {
     this.done = false;
-    this.resolveFn = noop;
-    this.rejectFn = noop;
+    this.resolveFn = resolve;
+    this.rejectFn = reject;
     this.extra = undefined;
     this.item = item;
     this.chunk = chunk;
@@ -74,19 +71,14 @@ export class Entry<I = unknown, R = unknown> {
     if (this.extra !== undefined) this.dropListener();
     const chunk = this.chunk;
     if (--chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
-    const resolve = this.resolveFn;
-    // Let go of the promise now: the chunk keeps its entries until the last one settles.
-    this.resolveFn = this.rejectFn = noop;
-    resolve(value);
+    this.resolveFn(value);
     return true;
   }
 
   reject(error: unknown): boolean {
     if (this.done) return false;
     this.finish();
-    const reject = this.rejectFn;
-    this.resolveFn = this.rejectFn = noop;
-    reject(error);
+    this.rejectFn(error);
     return true;
   }
 

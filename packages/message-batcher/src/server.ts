@@ -480,7 +480,8 @@ export class BatcherState {
   /** A message to this process from outside a callback (a promise, a timer); dropped if it has exited. */
   private post(message: ServerMessage): void {
     try {
-      GenServer.cast(this.ctx.self, message);
+      // From a promise callback or a timer, never from within a callback of this process.
+      GenServer.castInline(this.ctx.self, message);
     } catch {
       // The node has stopped: the handle has already failed what was pending.
     }
