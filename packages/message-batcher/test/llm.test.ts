@@ -16,7 +16,7 @@ import {
   type LocalLlmServer,
   type LocalRequest,
 } from '@erlmcp/message-batcher';
-import { outcome } from './helpers';
+import { eventually, outcome } from './helpers';
 
 let node: Node;
 let server: LocalLlmServer;
@@ -177,7 +177,30 @@ describe('HTTP faults', () => {
     await hurried.start();
     const r = await outcome(hurried.add('never in time'));
     expect((r as { error: Error }).error.name).toBe('SinkTimeoutError');
+    // The batch's aborted signal reached the HTTP request: the server saw the client leave.
+    await eventually(() => server.requests.at(-1)!.abandoned === true);
   });
+});
+
+test('base URL and key come from OPENAI_* / ANTHROPIC_* when not given; cl100k_base counts with its own encoding', async () => {
+  const saved = { ...process.env };
+  try {
+    process.env.OPENAI_BASE_URL = server.openAiBaseUrl;
+    process.env.OPENAI_API_KEY = 'from-env';
+    process.env.ANTHROPIC_BASE_URL = server.anthropicBaseUrl;
+    process.env.ANTHROPIC_API_KEY = 'anthropic-env';
+    const openai = llmBatcher<string>({ provider: 'openai', model: 'm', instructions, maxDelayMs: 0, encoding: 'cl100k_base' });
+    const anthropic = llmBatcher<string>({ provider: 'anthropic', model: 'm', instructions, maxDelayMs: 0, name: 'from-env-anthropic' });
+    await openai.start();
+    await anthropic.start();
+    expect(await openai.add('a')).toBe(localAnswer('a'));
+    expect(await anthropic.add('b')).toBe(localAnswer('b'));
+    expect(server.requests.map((r) => r.headers.authorization ?? r.headers['x-api-key'])).toEqual(['Bearer from-env', 'anthropic-env']);
+    expect(openai.efficiency().tokens!.batchedInput).toBe(countRequest(batchedRequest(instructions, [{ id: '1', input: 'a' }]), 'cl100k_base'));
+    expect(openai.efficiency().tokens!.individualInput).toBe(countRequest(individualRequest(instructions, 'a'), 'cl100k_base'));
+  } finally {
+    process.env = saved;
+  }
 });
 
 test('bad input: a non-string input, bad options', async () => {

@@ -29,6 +29,8 @@ export interface LocalRequest {
   /** The items of a batched request; null for a request about one input. */
   items: { id: string; input: string }[] | null;
   headers: IncomingMessage['headers'];
+  /** Set when the client closed the connection before its (delayed) answer: its abort reached the request. */
+  abandoned?: boolean;
 }
 
 /** How to answer one request instead of normally. */
@@ -209,7 +211,10 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions = {}): 
             resolve(true);
           });
         });
-        if (gone) return;
+        if (gone) {
+          request.abandoned = true;
+          return;
+        }
       }
       if (request.items === null) {
         const one = answer(request.messages[request.messages.length - 1]!.content, request);
