@@ -16,17 +16,23 @@
  * Why the sink is not awaited in a callback: that would hold the mailbox for the sink's whole
  * latency, one batch at a time. The sink's promise posts the batch back instead, so batches
  * overlap up to `maxInFlight` and the process stays free to take items.
+ *
+ * Why this file stays whole (past 400 lines): it is one state machine, whose sections (taking
+ * items, windows, dispatch, sink timeouts, flush) all read and write the same few fields;
+ * what does not need them (sizing an item, time and self-messages, results, the adaptive
+ * controller) lives in its own file.
  */
-import { GenServer, currentNode, noreply, ok, type From, type NoReplyResult, type Pid, type ProcessContext, type Ref, type TelemetryBus } from '@erlmcp/otp';
+import { GenServer, currentNode, noreply, ok, type From, type NoReplyResult, type Pid, type ProcessContext, type TelemetryBus } from '@erlmcp/otp';
 import { AdaptivePolicy } from './adaptive';
 import { Batch } from './batch';
 import type { EfficiencyStats } from './efficiency';
 import { Chunk, type Entry } from './entry';
-import { BatcherArgError, BatcherOverloadError, ItemTooLargeError, SinkFailedError, SinkTimeoutError } from './errors';
+import { BatcherOverloadError, SinkFailedError, SinkTimeoutError } from './errors';
 import { Fifo } from './fifo';
 import type { GroupKey, Settings } from './options';
 import { applyAnswer } from './results';
-import { byteSize, tokenCount } from './sizes';
+import { ProcessClock } from './process-clock';
+import { measure, REFUSED } from './sizes';
 
 /** What the process needs from the handle that started it. */
 export interface Host {
@@ -52,9 +58,6 @@ class TimeoutTimer {
 }
 
 export type ServerMessage = Chunk | Cancel | Batch | Tick | WindowTimer | TimeoutTimer;
-
-/** measure()'s answer for an item it rejected. */
-const REFUSED: unique symbol = Symbol('refused');
 
 /** Timer fires up to this early (Node's timer clock is per loop turn) still count as due. */
 const SLACK_MS = 0.25;
@@ -93,18 +96,17 @@ export class BatcherState {
   private pumping = false;
   private pumpAgain = false;
   private waiters: FlushWaiter[] = [];
+  private readonly clock: ProcessClock<ServerMessage>;
   /** The callbacks' answer, made once: the state is changed in place, never replaced. */
   readonly noreply: NoReplyResult<BatcherState> = noreply(this);
 
-  constructor(
-    host: Host,
-    private readonly ctx: ProcessContext,
-  ) {
+  constructor(host: Host, ctx: ProcessContext) {
     this.s = host.settings;
     this.stats = host.stats;
     this.events = currentNode().events;
     this.adaptive = this.s.strategy === 'adaptive' ? new AdaptivePolicy(this.s.targetLatencyMs, this.s.maxItems) : null;
     this.groups = this.s.groupBy === undefined ? null : new Map();
+    this.clock = new ProcessClock(this.s.clock, ctx);
     this.recordWait = (ms, count) => this.stats.recordWait(ms, count);
     this.plain = this.groups === null && this.s.maxBytes === Infinity && this.s.maxTokens === Infinity;
   }
@@ -184,7 +186,7 @@ export class BatcherState {
         // No groups and no byte or token caps: the hot path.
         if (batch === null) batch = this.openFor(undefined, at);
       } else {
-        const group = this.measure(e);
+        const group = measure(this.s, e);
         if (group === REFUSED) continue;
         batch = this.openFor(group, at);
         const extra = e.extra;
@@ -202,36 +204,6 @@ export class BatcherState {
       }
     }
     this.adaptive?.arrived(accepted, at);
-  }
-
-  /** An entry's group, bytes and tokens: its group, or REFUSED (and the entry rejected) if it cannot be batched. */
-  private measure(e: Entry): GroupKey | typeof REFUSED {
-    const s = this.s;
-    let group: GroupKey;
-    try {
-      if (s.groupBy !== undefined) group = s.groupBy(e.item);
-    } catch (cause) {
-      e.reject(new BatcherArgError(`groupBy threw for this item: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
-      return REFUSED;
-    }
-    if (s.maxBytes === Infinity && s.maxTokens === Infinity) return group;
-    const extra = e.more();
-    try {
-      if (s.maxBytes !== Infinity) extra.bytes = s.sizeOf === undefined ? byteSize(e.item) : s.sizeOf(e.item);
-      if (s.maxTokens !== Infinity) extra.tokens = s.tokensOf === undefined ? tokenCount(e.item) : s.tokensOf(e.item);
-    } catch (cause) {
-      e.reject(new BatcherArgError(`could not size this item: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
-      return REFUSED;
-    }
-    for (const [what, value] of [['sizeOf', extra.bytes], ['tokensOf', extra.tokens]] as const) {
-      if (typeof value !== 'number' || !(value >= 0)) {
-        e.reject(new BatcherArgError(`${what} gave ${String(value)}: expected a number >= 0`));
-        return REFUSED;
-      }
-    }
-    if (extra.bytes > s.maxBytes) return e.reject(new ItemTooLargeError('bytes', extra.bytes, s.maxBytes)), REFUSED;
-    if (extra.tokens > s.maxTokens) return e.reject(new ItemTooLargeError('tokens', extra.tokens, s.maxTokens)), REFUSED;
-    return group;
   }
 
   private openFor(group: GroupKey, at: number): Batch {
@@ -271,7 +243,7 @@ export class BatcherState {
   // ---- windows ----------------------------------------------------------------
 
   private now(): number {
-    return this.s.clock === undefined ? performance.now() : this.s.clock.now();
+    return this.clock.now();
   }
 
   /** A batch's window ends at `deadline`: make sure something wakes the process then. */
@@ -281,13 +253,13 @@ export class BatcherState {
     if (delay <= SLACK_MS) {
       if (!this.tickPending) {
         this.tickPending = true;
-        this.post(TICK);
+        this.clock.post(TICK);
       }
       return;
     }
-    if (this.windowTimer !== undefined) this.cancelTimer(this.windowTimer);
+    if (this.windowTimer !== undefined) this.clock.cancel(this.windowTimer);
     this.windowAt = deadline;
-    this.windowTimer = this.setTimer(delay, new WindowTimer(++this.windowToken));
+    this.windowTimer = this.clock.set(delay, new WindowTimer(++this.windowToken));
   }
 
   /** Closes the batches whose window is over (adaptive: lets pump decide), then re-arms for the next. */
@@ -376,12 +348,12 @@ export class BatcherState {
       (out as PromiseLike<unknown>).then(
         (answer) => {
           batch.answer = answer;
-          this.post(batch);
+          this.clock.post(batch);
         },
         (error: unknown) => {
           batch.error = error;
           batch.failed = true;
-          this.post(batch);
+          this.clock.post(batch);
         },
       );
       return;
@@ -425,7 +397,7 @@ export class BatcherState {
 
   private armTimeout(at: number): void {
     this.timeoutAt = at;
-    this.timeoutTimer = this.setTimer(Math.max(0, at - this.now()), new TimeoutTimer(++this.timeoutToken));
+    this.timeoutTimer = this.clock.set(Math.max(0, at - this.now()), new TimeoutTimer(++this.timeoutToken));
   }
 
   private timeoutsOver(): void {
@@ -471,32 +443,8 @@ export class BatcherState {
   }
 
   terminate(): void {
-    if (this.windowTimer !== undefined) this.cancelTimer(this.windowTimer);
-    if (this.timeoutTimer !== undefined) this.cancelTimer(this.timeoutTimer);
-  }
-
-  // ---- plumbing -------------------------------------------------------------------
-
-  /** A message to this process from outside a callback (a promise, a timer); dropped if it has exited. */
-  private post(message: ServerMessage): void {
-    try {
-      // From a promise callback or a timer, never from within a callback of this process.
-      GenServer.castInline(this.ctx.self, message);
-    } catch {
-      // The node has stopped: the handle has already failed what was pending.
-    }
-  }
-
-  private setTimer(ms: number, message: WindowTimer | TimeoutTimer): unknown {
-    const clock = this.s.clock;
-    if (clock !== undefined) return clock.setTimeout(() => this.post(message), ms);
-    return this.ctx.sendAfter(Math.ceil(ms), message);
-  }
-
-  private cancelTimer(handle: unknown): void {
-    const clock = this.s.clock;
-    if (clock !== undefined) clock.clearTimeout(handle);
-    else this.ctx.cancelTimer(handle as Ref);
+    if (this.windowTimer !== undefined) this.clock.cancel(this.windowTimer);
+    if (this.timeoutTimer !== undefined) this.clock.cancel(this.timeoutTimer);
   }
 }
 
