@@ -366,7 +366,7 @@ export class BatcherState {
     batch.done = true;
     this.inFlight--;
     const listening = this.events.listenerCount('batcher:batch') > 0;
-    // A clock read per batch is measurable at millions of items/s: only when someone uses it.
+    // The clock is read only when the latency is used (the adaptive fit, a listener).
     const latency = this.adaptive !== null || listening ? this.now() - batch.startedAt : 0;
     if (outcome === 'answered') applyAnswer(batch, answer);
     else {
