@@ -104,3 +104,12 @@ test('with a coalescer, a burst of notifications leaves in fewer writes, each it
   expect(coalesced.writes).toBe(coalescer.batches);
   expect(coalesced.writes).toBeLessThan(10);
 });
+
+test('a coalescer whose flush fails still lets the connection close (and nothing becomes an unhandled rejection)', async () => {
+  const failing: OutboundCoalescer = {
+    submit: (_connection, text, write) => write([text]),
+    flush: () => Promise.reject(new Error('flush failed')),
+  };
+  const { messages } = await run(failing);
+  expect(messages.at(-1)).toMatchObject({ id: 1, result: { content: [{ type: 'text', text: 'done' }] } });
+});

@@ -32,16 +32,27 @@ export async function hostNdjson(
   const { coalescer, ...transportOptions } = options;
   const transport = new NdjsonTransport(readable, writable, transportOptions);
   const writeLines = (texts: readonly string[]): void => transport.writeLines(texts);
+  const close = (): void => transport.close();
+  // What the coalescer holds (a last answer, say) is written before the connection closes; it
+  // closes whether or not the flush succeeds.
+  const flushThenClose = (): void => {
+    let flushed: Promise<void>;
+    try {
+      flushed = coalescer!.flush(id);
+    } catch {
+      return close();
+    }
+    void Promise.resolve(flushed).then(close, close);
+  };
   const channel = new FrameChannel(
     coalescer === undefined ? (text) => transport.writeLine(text) : (text) => coalescer.submit(id, text, writeLines),
-    // What the coalescer holds (a last answer, say) is written before the connection closes.
-    coalescer === undefined ? () => transport.close() : () => void coalescer.flush(id).finally(() => transport.close()),
+    coalescer === undefined ? close : flushThenClose,
     () => void host.end(id),
   );
   await host.startSession(channel, id);
   // A process killed outright runs no terminate: close the connection when it is gone.
   const stopWatching = host.registry.onUnregister((gone) => {
-    if (gone === id) transport.close();
+    if (gone === id) (coalescer === undefined ? close : flushThenClose)();
   });
   transport.onClose(() => {
     stopWatching();
