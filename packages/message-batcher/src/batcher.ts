@@ -24,13 +24,13 @@ export interface AddOptions {
   signal?: AbortSignal;
 }
 
+const resolved = Promise.resolve();
+
 /**
  * One executor for every add(): it leaves the promise's settle functions here, to be taken
  * at once. A closure per add() would cost two more allocations (the function and its
  * context) on the hot path.
  */
-const resolved = Promise.resolve();
-
 const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
 function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
   captured.resolve = resolve as (value: unknown) => void;
@@ -69,8 +69,9 @@ export class Batcher<I = unknown, R = unknown> implements Host {
 
   /**
    * The batcher's supervisor as a child of your tree: a one_for_one supervisor
-   * over the batcher process. Transient, so `stop()` ends it for good while a
-   * crash that exhausts its restarts is reported to your tree.
+   * over the batcher process (3 restarts in 5 s). Transient: `stop()` ends it for
+   * good, and so does a batcher that crashes past that intensity (its supervisor
+   * exits `shutdown`; `add` then rejects with BatcherNotRunningError).
    */
   childSpec(id: string = this.name): ChildSpec {
     return { id, type: 'supervisor', restart: 'transient', shutdown: 'infinity', start: () => this.startSupervisor(true) };
