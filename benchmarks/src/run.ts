@@ -56,6 +56,7 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     oursP99Us: medianOf(results.ours, 'p99Us'),
     peerP50Us: medianOf(results.peer, 'p50Us'),
     peerP99Us: medianOf(results.peer, 'p99Us'),
+    ...(scenario.note === undefined ? {} : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
   };
   return row;
 }

@@ -29,6 +29,8 @@ export function renderTable(report: Report): string {
       return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
     }),
   ];
+  const notes = report.results.filter((r) => r.note !== undefined).map((r) => `- ${r.name}: ${r.note}`);
+  if (notes.length > 0) lines.push('', ...notes);
   return lines.join('\n');
 }
 

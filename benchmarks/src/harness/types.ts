@@ -1,6 +1,8 @@
 /** One measured value; rates may carry latency percentiles. */
 export interface Measurement {
   value: number;
+  /** Parts of the value (per task, per kind), for a scenario's note; not in the table. */
+  detail?: Record<string, number>;
   p50Us?: number;
   p99Us?: number;
 }
@@ -18,6 +20,8 @@ export interface Scenario {
   peerLabel?: string;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
+  /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
+  note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }
 
 export interface Category {
@@ -46,6 +50,7 @@ export interface ResultRow {
   peerP99Us?: number;
   /** When this row was measured, if not in the report's own run (kept by a run with --only). */
   date?: string;
+  note?: string;
 }
 
 export interface Report {

@@ -1,5 +1,6 @@
 import { Application, GenServer, Supervisor, type RunningApplication } from '@erlmcp/otp';
 import { type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import { WriteCoalescer } from '@erlmcp/message-batcher';
 import { CALCULATOR, calculator } from './calculator';
 import { serverDefinition, TOP } from './definition';
 import { httpListener, type ListenerUrls } from './http-listener';
@@ -18,6 +19,8 @@ export interface McpServerAppOptions extends SecurityOptions {
 export interface McpServerApp {
   app: RunningApplication;
   host: SessionHost;
+  /** Coalesces the writes of NDJSON sessions (stdio): pass it to hostNdjson as `coalescer`. */
+  outbound: WriteCoalescer;
   /** Set when HTTP is on. */
   urls: ListenerUrls | undefined;
   stop(): Promise<void>;
@@ -31,15 +34,19 @@ export const HTTP_LISTENER = 'mcp_http_listener';
  *
  *   mcp-server (one_for_one, registered as mcp_server_top)
  *   ├── tools        supervisor: the tool workers (the calculator)
+ *   ├── outbound     a message batcher (under its own supervisor): what a stdio session
+ *   │                writes in one window (a burst of progress notifications) leaves in one write
  *   ├── sessions     DynamicSupervisor: one GenServer per MCP session
  *   └── http         worker: Streamable HTTP at /mcp and WebSocket at /ws
  *
  * Children start in this order and stop in reverse: the port closes first, then the
- * sessions end, then the workers they call.
+ * sessions end (their last writes flushed by the batcher, which stops after them), then the
+ * workers they call.
  */
 export async function startMcpServer(options: McpServerAppOptions = {}): Promise<McpServerApp> {
   const { port = 3000, hostname = '127.0.0.1', http = true, idleTimeoutMs, ...security } = options;
   const host = new SessionHost(serverDefinition(), { idleTimeoutMs });
+  const outbound = new WriteCoalescer({ name: 'mcp_outbound' });
   const children = [
     Supervisor.childSpec('tools', {
       strategy: 'one_for_one',
@@ -47,6 +54,7 @@ export async function startMcpServer(options: McpServerAppOptions = {}): Promise
       period: 5,
       children: [GenServer.childSpec('calculator', calculator, undefined, { name: CALCULATOR })],
     }),
+    outbound.childSpec('outbound'),
     host.childSpec('sessions'),
   ];
   if (http) {
@@ -59,5 +67,5 @@ export async function startMcpServer(options: McpServerAppOptions = {}): Promise
     supervisor: () => Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children }, { name: TOP }),
   });
   const urls = http ? ((await GenServer.call(HTTP_LISTENER, 'urls')) as ListenerUrls) : undefined;
-  return { app, host, urls, stop: () => app.stop() };
+  return { app, host, outbound, urls, stop: () => app.stop() };
 }

@@ -74,7 +74,7 @@ function render(node: TreeSummary, indent = ''): string[] {
 export function serverDefinition(): McpServerDefinition {
   return defineServer(
     { name: 'erlmcp-example', title: 'erlmcp example server', version: '0.1.0' },
-    { instructions: 'Tools: echo, calculate, runtime_info. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.' },
+    { instructions: 'Tools: echo, calculate, runtime_info, count. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.' },
   )
     .tool<{ text: string }>({
       name: 'echo',
@@ -124,6 +124,17 @@ export function serverDefinition(): McpServerDefinition {
           content: [{ type: 'text', text: [`${info.processes} processes`, ...(summary ? render(summary) : [])].join('\n') }],
           structuredContent: info as unknown as Record<string, unknown>,
         };
+      },
+    })
+    .tool<{ to: number }>({
+      name: 'count',
+      title: 'Count',
+      description: 'Counts from 1 to `to`, sending a progress notification at each step when the call carries a progressToken',
+      inputSchema: { type: 'object', properties: { to: { type: 'integer', minimum: 1, maximum: 10000 } }, required: ['to'], additionalProperties: false },
+      annotations: { readOnlyHint: true },
+      handler: ({ to }, ctx) => {
+        for (let i = 1; i <= to; i++) ctx.progress(i, to);
+        return { content: [{ type: 'text', text: `counted to ${to}` }] };
       },
     })
     .resource({

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const node = Node.start({ schedulers: 1, logLevel: process.env.ERLMCP_LOG_LEVEL ?? 'warn' });
   const server = await startMcpServer({ http: false });
   const { transport } = await hostNdjson(server.host, process.stdin, process.stdout, {
+    coalescer: server.outbound,
     endOnClose: false,
     onError: (error) => process.stderr.write(`${error.message}\n`),
   });

@@ -27,7 +27,7 @@ describe('the example MCP server, in process', () => {
   it('serves its tools, resources and prompt to the official SDK client over Streamable HTTP', async () => {
     const client = new Client({ name: 'example-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info', 'count']);
     expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({ content: [{ type: 'text', text: 'hello' }] });
     expect(await client.callTool({ name: 'calculate', arguments: { op: 'multiply', a: 6, b: 7 } })).toMatchObject({ structuredContent: { result: 42 } });
     // Arguments are validated against the schema: the call is refused as a tool error.
@@ -38,7 +38,7 @@ describe('the example MCP server, in process', () => {
     });
     const info = (await client.callTool({ name: 'runtime_info', arguments: {} })) as unknown as { structuredContent: { processes: number; tree: { children: { id: string }[] } } };
     expect(info.structuredContent.processes).toBeGreaterThan(4);
-    expect(info.structuredContent.tree.children.map((c) => c.id)).toEqual(['tools', 'sessions', 'http']);
+    expect(info.structuredContent.tree.children.map((c) => c.id)).toEqual(['tools', 'outbound', 'sessions', 'http']);
     const about = await client.readResource({ uri: 'erlmcp://about' });
     expect(about.contents[0]).toMatchObject({ mimeType: 'text/markdown' });
     const tree = JSON.parse(((await client.readResource({ uri: 'erlmcp://runtime/tree' })).contents[0] as { text: string }).text) as { behaviour: string };

@@ -160,6 +160,7 @@ export {
   type WebSocketOptions,
   type WebSocketUpgradeHandler,
 } from './transport/websocket';
-export { type HostedConnection, type HostedTcpServer, hostNdjson, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
+export { type HostedConnection, type HostedTcpServer, hostNdjson, type HostNdjsonOptions, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
+export type { OutboundCoalescer } from './transport/outbound-coalescer';
 export { connectHttp, type ConnectHttpOptions, type HttpClient } from './transport/http/client';
 export type { ReconnectOptions } from './transport/http/reconnect';

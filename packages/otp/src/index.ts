@@ -28,6 +28,7 @@ import * as m_context from './context';
 import * as m_child_spec from './child-spec';
 import * as m_telemetry from './telemetry';
 import * as m_scheduler from './scheduler';
+import * as m_current from './current';
 
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;
@@ -77,6 +78,8 @@ export const cancelTimer = m_api.cancelTimer;
 export const cancelTimerAsync = m_api.cancelTimerAsync;
 export const makeRef = m_api.makeRef;
 export const awaitExit = m_api.awaitExit;
+/** The node the module-level functions use (its `events` bus, logger, ...); throws NodeNotStartedError if none. */
+export const currentNode = m_current.currentNode;
 export const currentPid = m_api.currentPid;
 export const via = m_names.via;
 export const GenServer = m_gen_server.GenServer;

@@ -4,6 +4,12 @@ import { newSessionId, type SessionHost } from '../hosting/session-host';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport, type NdjsonTransportOptions } from './ndjson';
+import type { OutboundCoalescer } from './outbound-coalescer';
+
+export interface HostNdjsonOptions extends NdjsonTransportOptions {
+  /** Gathers the session's outbound messages into fewer writes (each message stays its own line). */
+  coalescer?: OutboundCoalescer;
+}
 
 export interface HostedConnection {
   /** The session id (its process is registered under it). */
@@ -20,19 +26,33 @@ export async function hostNdjson(
   host: SessionHost,
   readable: Readable,
   writable: Writable,
-  options: NdjsonTransportOptions = {},
+  options: HostNdjsonOptions = {},
 ): Promise<HostedConnection> {
   const id = newSessionId();
-  const transport = new NdjsonTransport(readable, writable, options);
+  const { coalescer, ...transportOptions } = options;
+  const transport = new NdjsonTransport(readable, writable, transportOptions);
+  const writeLines = (texts: readonly string[]): void => transport.writeLines(texts);
+  const close = (): void => transport.close();
+  // What the coalescer holds (a last answer, say) is written before the connection closes; it
+  // closes whether or not the flush succeeds.
+  const flushThenClose = (): void => {
+    let flushed: Promise<void>;
+    try {
+      flushed = coalescer!.flush(id);
+    } catch {
+      return close();
+    }
+    void Promise.resolve(flushed).then(close, close);
+  };
   const channel = new FrameChannel(
-    (text) => transport.writeLine(text),
-    () => transport.close(),
+    coalescer === undefined ? (text) => transport.writeLine(text) : (text) => coalescer.submit(id, text, writeLines),
+    coalescer === undefined ? close : flushThenClose,
     () => void host.end(id),
   );
   await host.startSession(channel, id);
   // A process killed outright runs no terminate: close the connection when it is gone.
   const stopWatching = host.registry.onUnregister((gone) => {
-    if (gone === id) transport.close();
+    if (gone === id) (coalescer === undefined ? close : flushThenClose)();
   });
   transport.onClose(() => {
     stopWatching();

@@ -130,6 +130,11 @@ export class NdjsonTransport {
     else if (buffered > this.limits.highWater && !this.paused) this.pauseReading();
   }
 
+  /** Writes several encoded messages, each its own line, in one write of the writable. */
+  writeLines(texts: readonly string[]): void {
+    if (texts.length > 0) this.writeLine(texts.join('\n'));
+  }
+
   attach(endpoint: FrameEndpoint): void {
     this.endpoint = endpoint;
     if (!this.closed && !this.paused) this.readable.resume();

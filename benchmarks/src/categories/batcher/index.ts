@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { Category } from '../../harness/types';
+import * as notifications from './notifications';
+import * as throughput from './throughput';
+import * as tokens from './tokens';
+
+/**
+ * @erlmcp/message-batcher. throughput: against DataLoader 2.2.3 with the same
+ * batch function. token_savings_N: llmBatcher against one request per item,
+ * on the package's corpus. notification_*: an MCP session's writes through a
+ * WriteCoalescer against one write per message. What each row means is in
+ * packages/message-batcher/README.md.
+ */
+export const batcher: Category = {
+  name: 'batcher',
+  peer: 'dataloader 2.2.3',
+  readme: path.resolve(__dirname, '../../../../packages/message-batcher/README.md'),
+  scenarios: [
+    { name: 'throughput', unit: 'items/s', size: { full: 2_000_000, smoke: 10_000 }, target: 1, ours: throughput.ours, peer: throughput.peer },
+    ...[10, 100, 1000].map((n) => ({
+      name: `token_savings_${n}`,
+      unit: 'input tokens/item',
+      lowerIsBetter: true,
+      peerLabel: 'one request per item',
+      // The full run measures batches of n; the smoke run batches of a few items.
+      size: { full: n, smoke: Math.min(n, 2 + String(n).length) },
+      ours: tokens.ours,
+      peer: tokens.peer,
+      note: tokens.note(n),
+    })),
+    {
+      name: 'notification_coalescing',
+      unit: 'writes/1000 notifications',
+      lowerIsBetter: true,
+      peerLabel: 'one write per message',
+      size: { full: 10_000, smoke: 200 },
+      ours: notifications.writes(true),
+      peer: notifications.writes(false),
+    },
+    {
+      name: 'notification_rate',
+      unit: 'notifications/s',
+      peerLabel: 'one write per message',
+      size: { full: 10_000, smoke: 200 },
+      ours: notifications.rate(true),
+      peer: notifications.rate(false),
+    },
+  ],
+};

@@ -1,0 +1,471 @@
+/**
+ * The batcher process: a GenServer whose state owns the queue, the open
+ * batches, the windows, the sink slots and the timeouts.
+ *
+ * Messages (casts, and timer messages as infos):
+ *   Chunk       entries added in one synchronous run of the caller's thread
+ *   Cancel      an entry's signal fired: take it out of its batch if not yet sent
+ *   Batch       the sink settled this batch (posted by the sink's promise callbacks, the
+ *               outcome in the batch: no message object per batch)
+ *   Tick        a window of 0 (or one already over): close after the mailbox's current messages
+ *   WindowTimer the earliest window is over
+ *   TimeoutTimer the oldest batch at the sink has had its time
+ * Call:
+ *   'flush'     close every open batch; reply once every batch that exists now has finished
+ *
+ * Why the sink is not awaited in a callback: that would hold the mailbox for the sink's whole
+ * latency, one batch at a time. The sink's promise posts the batch back instead, so batches
+ * overlap up to `maxInFlight` and the process stays free to take items.
+ *
+ * Why this file stays whole (past 400 lines): it is one state machine, whose sections (taking
+ * items, windows, dispatch, sink timeouts, flush) all read and write the same few fields;
+ * what does not need them (sizing an item, time and self-messages, results, the adaptive
+ * controller) lives in its own file.
+ */
+import { GenServer, currentNode, noreply, ok, type From, type NoReplyResult, type Pid, type ProcessContext, type TelemetryBus } from '@erlmcp/otp';
+import { AdaptivePolicy } from './adaptive';
+import { Batch } from './batch';
+import type { EfficiencyStats } from './efficiency';
+import { Chunk, type Entry } from './entry';
+import { BatcherOverloadError, SinkFailedError, SinkTimeoutError } from './errors';
+import { Fifo } from './fifo';
+import type { GroupKey, Settings } from './options';
+import { applyAnswer } from './results';
+import { ProcessClock } from './process-clock';
+import { measure, REFUSED } from './sizes';
+
+/** What the process needs from the handle that started it. */
+export interface Host {
+  readonly settings: Settings<unknown, unknown>;
+  readonly stats: EfficiencyStats;
+  /** Called from init: this incarnation runs as `pid`; `started` holds its batches at the sink. */
+  attach(pid: Pid, started: Fifo<Batch>): void;
+}
+
+export class Cancel {
+  constructor(readonly entry: Entry) {}
+}
+
+class Tick {}
+const TICK = new Tick();
+
+class WindowTimer {
+  constructor(readonly token: number) {}
+}
+
+class TimeoutTimer {
+  constructor(readonly token: number) {}
+}
+
+export type ServerMessage = Chunk | Cancel | Batch | Tick | WindowTimer | TimeoutTimer;
+
+/** Timer fires up to this early (Node's timer clock is per loop turn) still count as due. */
+const SLACK_MS = 0.25;
+
+interface FlushWaiter {
+  from: From;
+  pending: Set<Batch>;
+}
+
+export class BatcherState {
+  private readonly s: Settings<unknown, unknown>;
+  private readonly stats: EfficiencyStats;
+  private readonly events: TelemetryBus;
+  private readonly adaptive: AdaptivePolicy | null;
+  /** The open batch when there is no groupBy. */
+  private single: Batch | null = null;
+  private readonly groups: Map<GroupKey, Batch> | null;
+  /** No groupBy and no byte or token cap. */
+  private readonly plain: boolean;
+  private readonly recordWait: (ms: number, count: number) => void;
+  /** Closed batches waiting for a sink slot, oldest first. */
+  private readonly ready = new Fifo<Batch>();
+  /** Batches given to an async sink, in start order (the timeout order). */
+  readonly started = new Fifo<Batch>();
+  private inFlight = 0;
+  /** Items accepted and not yet dispatched. */
+  private queued = 0;
+  private seq = 0;
+  private windowAt = Infinity;
+  private windowTimer: unknown = undefined;
+  private windowToken = 0;
+  private tickPending = false;
+  private timeoutAt = Infinity;
+  private timeoutTimer: unknown = undefined;
+  private timeoutToken = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private waiters: FlushWaiter[] = [];
+  private readonly clock: ProcessClock<ServerMessage>;
+  /** The callbacks' answer, made once: the state is changed in place, never replaced. */
+  readonly noreply: NoReplyResult<BatcherState> = noreply(this);
+
+  constructor(host: Host, ctx: ProcessContext) {
+    this.s = host.settings;
+    this.stats = host.stats;
+    this.events = currentNode().events;
+    this.adaptive = this.s.strategy === 'adaptive' ? new AdaptivePolicy(this.s.targetLatencyMs, this.s.maxItems) : null;
+    this.groups = this.s.groupBy === undefined ? null : new Map();
+    this.clock = new ProcessClock(this.s.clock, ctx);
+    this.recordWait = (ms, count) => this.stats.recordWait(ms, count);
+    this.plain = this.groups === null && this.s.maxBytes === Infinity && this.s.maxTokens === Infinity;
+  }
+
+  handle(message: ServerMessage): void {
+    if (message instanceof Chunk) this.accept(message);
+    else if (message instanceof Cancel) this.cancel(message.entry);
+    else if (message instanceof Batch) this.finish(message, message.answer, message.error, message.failed ? 'failed' : 'answered');
+    else if (message === TICK) {
+      this.tickPending = false;
+      this.windowsOver();
+    } else if (message instanceof WindowTimer) {
+      if (message.token !== this.windowToken) return;
+      this.windowAt = Infinity;
+      this.windowTimer = undefined;
+      this.windowsOver();
+    } else if (message instanceof TimeoutTimer) {
+      if (message.token !== this.timeoutToken) return;
+      this.timeoutAt = Infinity;
+      this.timeoutTimer = undefined;
+      this.timeoutsOver();
+    }
+  }
+
+  // ---- taking items ---------------------------------------------------------
+
+  private accept(chunk: Chunk): void {
+    if (this.plain && chunk.plain && chunk.pending === chunk.entries.length) this.acceptPlain(chunk);
+    else this.acceptEach(chunk);
+    this.pump();
+  }
+
+  /**
+   * The hot path: no groups, no byte or token caps, and no entry of the chunk with a signal or
+   * settled: the chunk is cut into runs that fill the open batch, without a per-item step.
+   */
+  private acceptPlain(chunk: Chunk): void {
+    const s = this.s;
+    const n = chunk.entries.length;
+    let accepted = n;
+    if (this.queued + n > s.maxQueued) {
+      accepted = Math.max(0, s.maxQueued - this.queued);
+      const error = new BatcherOverloadError(s.name, s.maxQueued);
+      for (let i = accepted; i < n; i++) chunk.entries[i]!.reject(error);
+    }
+    const cap = this.adaptive !== null ? s.maxItems : undefined;
+    let from = 0;
+    while (from < accepted) {
+      const batch = this.single ?? this.openFor(undefined, chunk.at);
+      const room = (cap ?? batch.target) - batch.size;
+      const to = Math.min(accepted, from + room);
+      batch.addRun(chunk, from, to);
+      from = to;
+      if (batch.size >= (cap ?? batch.target)) this.close(batch);
+    }
+    this.queued += accepted;
+    this.adaptive?.arrived(accepted, chunk.at);
+  }
+
+  private acceptEach(chunk: Chunk): void {
+    const s = this.s;
+    const at = chunk.at;
+    const entries = chunk.entries;
+    // The size at which a batch closes: for adaptive the chosen size only makes a batch ripe
+    // (it leaves when a slot is free, see pump), and maxItems is the hard cap.
+    const adaptive = this.adaptive !== null;
+    let accepted = 0;
+    let batch = this.single;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.done) continue; // cancelled while it travelled
+      if (this.queued >= s.maxQueued) {
+        e.reject(new BatcherOverloadError(s.name, s.maxQueued));
+        continue;
+      }
+      if (this.plain) {
+        // No groups and no byte or token caps: the hot path.
+        if (batch === null) batch = this.openFor(undefined, at);
+      } else {
+        const group = measure(this.s, e);
+        if (group === REFUSED) continue;
+        batch = this.openFor(group, at);
+        const extra = e.extra;
+        if (extra !== undefined && (batch.bytes + extra.bytes > s.maxBytes || batch.tokens + extra.tokens > s.maxTokens)) {
+          this.close(batch);
+          batch = this.openFor(group, at);
+        }
+      }
+      batch.add(e);
+      this.queued++;
+      accepted++;
+      if (batch.size >= (adaptive ? s.maxItems : batch.target)) {
+        this.close(batch);
+        batch = null;
+      }
+    }
+    this.adaptive?.arrived(accepted, at);
+  }
+
+  private openFor(group: GroupKey, at: number): Batch {
+    const existing = this.groups === null ? this.single : this.groups.get(group);
+    if (existing !== null && existing !== undefined) return existing;
+    let window = this.s.windowMs;
+    let target = this.s.maxItems;
+    if (this.adaptive !== null) ({ windowMs: window, size: target } = this.adaptive.choose());
+    const batch = new Batch(++this.seq, group, at, at + window, target, this.s.idOf);
+    if (this.groups === null) this.single = batch;
+    else this.groups.set(group, batch);
+    this.noteDeadline(batch.deadline);
+    return batch;
+  }
+
+  /** Moves an open batch to the ready queue. */
+  private close(batch: Batch): void {
+    if (batch.closed) return;
+    batch.closed = true;
+    if (this.groups === null) {
+      if (this.single === batch) this.single = null;
+    } else if (this.groups.get(batch.group) === batch) this.groups.delete(batch.group);
+    this.ready.push(batch);
+  }
+
+  private cancel(entry: Entry): void {
+    const batch = entry.extra?.batch as Batch | null | undefined;
+    if (batch === null || batch === undefined) return;
+    if (batch.started) {
+      // Already at the sink: if nobody waits for any of its items any more, tell the sink.
+      if (!batch.done && batch.allSettled()) batch.abort(entry.extra!.signal?.reason);
+      return;
+    }
+    if (batch.remove(entry)) this.queued--;
+  }
+
+  // ---- windows ----------------------------------------------------------------
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  /** A batch's window ends at `deadline`: make sure something wakes the process then. */
+  private noteDeadline(deadline: number): void {
+    if (deadline >= this.windowAt || deadline === Infinity) return;
+    const delay = deadline - this.now();
+    if (delay <= SLACK_MS) {
+      if (!this.tickPending) {
+        this.tickPending = true;
+        this.clock.post(TICK);
+      }
+      return;
+    }
+    if (this.windowTimer !== undefined) this.clock.cancel(this.windowTimer);
+    this.windowAt = deadline;
+    this.windowTimer = this.clock.set(delay, new WindowTimer(++this.windowToken));
+  }
+
+  /** Closes the batches whose window is over (adaptive: lets pump decide), then re-arms for the next. */
+  private windowsOver(): void {
+    const now = this.now() + SLACK_MS;
+    if (this.adaptive === null) {
+      if (this.groups === null) {
+        if (this.single !== null && this.single.deadline <= now) this.close(this.single);
+      } else {
+        for (const batch of [...this.groups.values()]) if (batch.deadline <= now) this.close(batch);
+      }
+    }
+    this.pump();
+    let next = Infinity;
+    if (this.groups === null) next = this.single?.deadline ?? Infinity;
+    else for (const batch of this.groups.values()) next = Math.min(next, batch.deadline);
+    // An adaptive batch past its window that waits for a slot is woken by the slot, not a timer.
+    if (next > now) this.noteDeadline(next);
+  }
+
+  // ---- dispatch -----------------------------------------------------------------
+
+  /** Starts what may start: ripe adaptive batches and ready batches, while sink slots are free. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const max = this.s.maxInFlight;
+        while (this.inFlight < max) {
+          const batch = this.ready.shift() ?? this.ripe();
+          if (batch === undefined) break;
+          this.start(batch);
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Adaptive: the oldest open batch that reached its size or whose window is over, closed. */
+  private ripe(): Batch | undefined {
+    if (this.adaptive === null) return undefined;
+    const now = this.now() + SLACK_MS;
+    let pick: Batch | undefined;
+    const consider = (b: Batch) => {
+      if (b.size > 0 && (b.size >= b.target || b.deadline <= now) && (pick === undefined || b.batch < pick.batch)) pick = b;
+    };
+    if (this.groups === null) {
+      if (this.single !== null) consider(this.single);
+    } else for (const b of this.groups.values()) consider(b);
+    if (pick === undefined) return undefined;
+    this.close(pick);
+    return this.ready.shift();
+  }
+
+  private start(batch: Batch): void {
+    batch.started = true;
+    this.queued -= batch.size;
+    const live = batch.compact();
+    if (live === 0) {
+      batch.done = true;
+      this.gone(batch);
+      return;
+    }
+    const now = this.now();
+    batch.recordWaits(now, this.recordWait);
+    const items = batch.items;
+    batch.startedAt = now;
+    this.inFlight++;
+    let out: unknown;
+    try {
+      out = this.s.sink(items, batch);
+    } catch (error) {
+      this.finish(batch, undefined, error, 'failed');
+      return;
+    }
+    if (out !== null && typeof (out as PromiseLike<unknown>)?.then === 'function') {
+      batch.timeoutAt = now + this.s.sinkTimeoutMs;
+      this.started.push(batch);
+      if (this.timeoutAt === Infinity && batch.timeoutAt !== Infinity) this.armTimeout(batch.timeoutAt);
+      (out as PromiseLike<unknown>).then(
+        (answer) => {
+          batch.answer = answer;
+          this.clock.post(batch);
+        },
+        (error: unknown) => {
+          batch.error = error;
+          batch.failed = true;
+          this.clock.post(batch);
+        },
+      );
+      return;
+    }
+    this.finish(batch, out, undefined, 'answered');
+  }
+
+  private finish(batch: Batch, answer: unknown, error: unknown, outcome: 'answered' | 'failed' | 'timeout'): void {
+    if (batch.done) return; // timed out before the sink answered: its items were failed then
+    batch.done = true;
+    this.inFlight--;
+    const listening = this.events.listenerCount('batcher:batch') > 0;
+    // The clock is read only when the latency is used (the adaptive fit, a listener).
+    const latency = this.adaptive !== null || listening ? this.now() - batch.startedAt : 0;
+    if (outcome === 'answered') applyAnswer(batch, answer);
+    else {
+      const failure = outcome === 'timeout' ? error : new SinkFailedError(batch.batch, error);
+      for (const e of batch.entries) e.reject(failure);
+    }
+    const size = batch.entries.length;
+    this.adaptive?.finished(size, latency);
+    this.stats.recordBatch(size, outcome !== 'answered', batch.usage);
+    if (listening) {
+      this.events.emit('batcher:batch', {
+        batcher: this.s.name,
+        batch: batch.batch,
+        group: batch.group,
+        size,
+        latencyMs: latency,
+        maxWaitMs: batch.startedAt - batch.oldest,
+        outcome,
+        ...(batch.usage === undefined ? {} : { tokens: batch.usage }),
+      });
+    }
+    while (this.started.peek()?.done === true) this.started.shift();
+    this.gone(batch);
+    this.pump();
+  }
+
+  // ---- sink timeouts --------------------------------------------------------------
+
+  private armTimeout(at: number): void {
+    this.timeoutAt = at;
+    this.timeoutTimer = this.clock.set(Math.max(0, at - this.now()), new TimeoutTimer(++this.timeoutToken));
+  }
+
+  private timeoutsOver(): void {
+    const now = this.now() + SLACK_MS;
+    for (;;) {
+      const head = this.started.peek();
+      if (head === undefined) return;
+      if (head.done) {
+        this.started.shift();
+        continue;
+      }
+      if (head.timeoutAt > now) return this.armTimeout(head.timeoutAt);
+      this.started.shift();
+      const error = new SinkTimeoutError(head.batch, this.s.sinkTimeoutMs);
+      head.abort(error);
+      this.finish(head, undefined, error, 'timeout');
+    }
+  }
+
+  // ---- flush ------------------------------------------------------------------------
+
+  flush(from: From): void {
+    if (this.groups === null) {
+      if (this.single !== null) this.close(this.single);
+    } else for (const b of [...this.groups.values()]) this.close(b);
+    this.pump();
+    const pending = new Set<Batch>();
+    for (const b of this.ready) pending.add(b);
+    for (const b of this.started) if (!b.done) pending.add(b);
+    if (pending.size === 0) from.reply(undefined);
+    else this.waiters.push({ from, pending });
+  }
+
+  /** A batch finished (or was dropped empty): answer the flushes that waited for it. */
+  private gone(batch: Batch): void {
+    if (this.waiters.length === 0) return;
+    this.waiters = this.waiters.filter((w) => {
+      w.pending.delete(batch);
+      if (w.pending.size > 0) return true;
+      w.from.reply(undefined);
+      return false;
+    });
+  }
+
+  terminate(): void {
+    if (this.windowTimer !== undefined) this.clock.cancel(this.windowTimer);
+    if (this.timeoutTimer !== undefined) this.clock.cancel(this.timeoutTimer);
+  }
+}
+
+export const batcherServer = GenServer.define({
+  name: 'message_batcher',
+  init: (host: Host, ctx: ProcessContext) => {
+    const state = new BatcherState(host, ctx);
+    host.attach(ctx.self, state.started);
+    return ok(state);
+  },
+  handleCast: (message: ServerMessage, state: BatcherState) => {
+    state.handle(message);
+    return state.noreply;
+  },
+  handleInfo: (message, state: BatcherState) => {
+    state.handle(message as ServerMessage);
+    return state.noreply;
+  },
+  handleCall: (_request: 'flush', from, state: BatcherState) => {
+    state.flush(from);
+    return state.noreply;
+  },
+  terminate: (_reason, state: BatcherState) => state.terminate(),
+});
