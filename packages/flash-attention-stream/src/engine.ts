@@ -1,0 +1,175 @@
+/**
+ * The engine: a shared memory, a kernel on this thread, and the layout of
+ * requests in that memory. `compute` runs a whole request here,
+ * synchronously; the AttentionServer uses the same engine to lay requests
+ * out and hands their tasks to the tile workers on other schedulers.
+ */
+import { JsKernel } from './js-kernel';
+import { TILE_ROWS, type Kernel, type KernelName } from './kernel';
+import { SharedMemory } from './memory';
+import { chunkCount, runTask, taskCount, tileRowsFor, type Job } from './job';
+import { checkInput, type AttentionInput, type Dims, type NonFinitePolicy } from './shape';
+import { AttentionArgError } from './errors';
+import { loadWasmKernel } from './wasm-kernel';
+
+export type KernelChoice = KernelName | 'auto';
+
+export interface EngineOptions {
+  /** 'auto' (default): relaxed SIMD where this Node can enable it, else SIMD, else the TypeScript kernel. */
+  kernel?: KernelChoice;
+  /** Longest query or key sequence accepted (default 16384). */
+  maxSequence?: number;
+  /** NaN and infinities in Q, K, V: 'reject' (default) throws NonFiniteError; 'allow' computes (the rows they reach are NaN). */
+  nonFinite?: NonFinitePolicy;
+  /** Largest size of the shared memory (default 1 GiB; at most 4 GiB). */
+  maxMemoryBytes?: number;
+}
+
+export const DEFAULT_MAX_SEQUENCE = 16384;
+const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
+
+/** The kernel named, or the best this thread can run; `memory` is what its instance imports. */
+export function loadKernel(memory: WebAssembly.Memory, choice: KernelChoice): Kernel {
+  if (choice === 'js') return new JsKernel(memory);
+  if (choice === 'relaxed' || choice === 'simd') return loadWasmKernel(memory, choice);
+  if (choice !== 'auto') throw new AttentionArgError(`kernel must be 'auto', 'relaxed', 'simd' or 'js', got ${String(choice)}`);
+  for (const name of ['relaxed', 'simd'] as const) {
+    try {
+      return loadWasmKernel(memory, name);
+    } catch {
+      // not available on this Node: try the next
+    }
+  }
+  return new JsKernel(memory);
+}
+
+export function checkEngineOptions(options: EngineOptions): Required<EngineOptions> {
+  const maxSequence = options.maxSequence ?? DEFAULT_MAX_SEQUENCE;
+  if (!Number.isInteger(maxSequence) || maxSequence < 1) throw new AttentionArgError(`maxSequence must be a positive integer, got ${String(maxSequence)}`);
+  const nonFinite = options.nonFinite ?? 'reject';
+  if (nonFinite !== 'reject' && nonFinite !== 'allow') throw new AttentionArgError(`nonFinite must be 'reject' or 'allow', got ${String(nonFinite)}`);
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+  if (!Number.isFinite(maxMemoryBytes) || maxMemoryBytes < 4 * 65536) throw new AttentionArgError(`maxMemoryBytes must be at least 262144, got ${String(maxMemoryBytes)}`);
+  return { kernel: options.kernel ?? 'auto', maxSequence, nonFinite, maxMemoryBytes };
+}
+
+/** Floats per batch entry of a key mask's bias row: padded so the kernels may read whole vectors past the last key. */
+export function biasStride(keys: number): number {
+  return Math.ceil(keys / 8) * 8 + 8;
+}
+
+export class AttentionEngine {
+  readonly memory: SharedMemory;
+  readonly kernel: Kernel;
+  readonly options: Required<EngineOptions>;
+  private scratch = 0;
+  private nextId = 1;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = checkEngineOptions(options);
+    this.memory = new SharedMemory({ maxBytes: this.options.maxMemoryBytes });
+    this.kernel = loadKernel(this.memory.memory, this.options.kernel);
+  }
+
+  /** Attention for a whole request on this thread; the result is (batch, heads, queries, d). */
+  compute(input: AttentionInput): Float32Array {
+    const job = this.load(input);
+    try {
+      this.ensureScratch();
+      const tasks = taskCount(job);
+      for (let t = 0; t < tasks; t++) runTask(this.kernel, job, t, this.scratch);
+      return this.memory.f32(job.o, job.batch * job.heads * job.queries * job.d).slice();
+    } finally {
+      this.release(job);
+    }
+  }
+
+  /** Checks a request and copies it into the shared memory. */
+  load(input: AttentionInput): Job {
+    const dims = checkInput(input, this.options.maxSequence, this.options.nonFinite);
+    const { batch, heads, kvHeads, queries, keys, d } = dims;
+    const qFloats = batch * heads * queries * d;
+    const kvFloats = batch * kvHeads * keys * d;
+    const regions: number[] = [];
+    try {
+      const take = (floats: number): number => {
+        const at = this.memory.alloc(floats * 4);
+        regions.push(at);
+        return at;
+      };
+      const q = take(qFloats);
+      const k = take(kvFloats);
+      const v = take(kvFloats);
+      const o = take(qFloats);
+      this.memory.f32(q, qFloats).set(input.q);
+      this.memory.f32(k, kvFloats).set(input.k);
+      this.memory.f32(v, kvFloats).set(input.v);
+      let bias = 0;
+      const stride = biasStride(keys);
+      if (input.keyMask !== undefined) {
+        bias = take(batch * stride);
+        writeBias(this.memory.f32(bias, batch * stride), input.keyMask, batch, keys, stride);
+      }
+      return this.job(dims, { q, k, v, o, bias, biasStride: stride, kvHeadStride: keys * d, causal: input.causal === true, scale: input.scale });
+    } catch (error) {
+      for (const at of regions) this.memory.release(at);
+      throw error;
+    }
+  }
+
+  /** A job over regions already in the memory (a KV cache's, for a decode step). */
+  job(dims: Dims, at: { q: number; k: number; v: number; o: number; bias: number; biasStride: number; kvHeadStride: number; causal: boolean; scale?: number }): Job {
+    const tileRows = tileRowsFor(dims.queries);
+    return {
+      id: this.nextId++,
+      ...dims,
+      q: at.q,
+      k: at.k,
+      v: at.v,
+      o: at.o,
+      kvHeadStride: at.kvHeadStride,
+      bias: at.bias,
+      biasStride: at.biasStride,
+      causalOffset: at.causal ? dims.keys - dims.queries : null,
+      c: (at.scale ?? 1 / Math.sqrt(dims.d)) * Math.LOG2E,
+      tiles: Math.ceil(dims.queries / tileRows),
+      tileRows,
+    };
+  }
+
+  /** Frees a loaded request's regions. */
+  release(job: Job): void {
+    for (const at of [job.q, job.k, job.v, job.o, job.bias]) if (at !== 0) this.memory.release(at);
+  }
+
+  /** Rows of chunk `chunk` (one batch entry's row tile, every head) copied out: (heads, rows, d). */
+  readChunk(job: Job, chunk: number): { batch: number; rowStart: number; rows: number; data: Float32Array } {
+    const tile = chunk % job.tiles;
+    const b = (chunk - tile) / job.tiles;
+    const rowStart = tile * job.tileRows;
+    const rows = Math.min(job.tileRows, job.queries - rowStart);
+    const { d, heads, queries } = job;
+    const data = new Float32Array(heads * rows * d);
+    for (let h = 0; h < heads; h++) {
+      data.set(this.memory.f32(job.o + ((b * heads + h) * queries + rowStart) * d * 4, rows * d), h * rows * d);
+    }
+    return { batch: b, rowStart, rows, data };
+  }
+
+  /** This thread's scratch, allocated once for the largest head size. */
+  ensureScratch(): number {
+    if (this.scratch === 0) {
+      const bytes = this.kernel.scratchBytes(128);
+      this.scratch = bytes === 0 ? 0 : this.memory.alloc(bytes);
+    }
+    return this.scratch;
+  }
+}
+
+/** 0 where the mask attends, -Infinity where it pads; rows padded with -Infinity. */
+export function writeBias(bias: Float32Array, mask: Uint8Array, batch: number, keys: number, stride: number): void {
+  bias.fill(-Infinity);
+  for (let b = 0; b < batch; b++) for (let j = 0; j < keys; j++) if (mask[b * keys + j] !== 0) bias[b * stride + j] = 0;
+}
+
+export { chunkCount, TILE_ROWS };

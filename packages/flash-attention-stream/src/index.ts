@@ -1,0 +1,22 @@
+/**
+ * @erlmcp/flash-attention-stream: exact attention computed tile by tile
+ * (FlashAttention-2's online softmax) in WebAssembly SIMD, streamed as rows
+ * finish, run by a supervised AttentionServer over worker-thread schedulers.
+ *
+ * Any new export here becomes public API.
+ */
+export { AttentionEngine, type EngineOptions, type KernelChoice } from './engine';
+export { referenceAttention } from './reference';
+export { HEAD_DIMS, type AttentionInput, type AttentionShape, type NonFinitePolicy } from './shape';
+export { TILE_ROWS, type KernelName } from './kernel';
+export {
+  AbortError,
+  AttentionArgError,
+  AttentionError,
+  DtypeError,
+  LimitError,
+  NonFiniteError,
+  NotRunningError,
+  SchedulerDownError,
+  ShapeError,
+} from './errors';
