@@ -11,6 +11,7 @@ import { chunkCount, runTask, taskCount, tileRowsFor, type Job } from './job';
 import { checkInput, type AttentionInput, type Dims, type NonFinitePolicy } from './shape';
 import { AttentionArgError } from './errors';
 import { loadWasmKernel } from './wasm-kernel';
+import { KvCache, type CacheHost, type DecodeStep, type KvCacheOptions } from './kv-cache';
 
 export type KernelChoice = KernelName | 'auto';
 
@@ -58,7 +59,7 @@ export function biasStride(keys: number): number {
   return Math.ceil(keys / 8) * 8 + 8;
 }
 
-export class AttentionEngine {
+export class AttentionEngine implements CacheHost {
   readonly memory: SharedMemory;
   readonly kernel: Kernel;
   readonly options: Required<EngineOptions>;
@@ -71,17 +72,51 @@ export class AttentionEngine {
     this.kernel = loadKernel(this.memory.memory, this.options.kernel);
   }
 
+  get nonFinite(): NonFinitePolicy {
+    return this.options.nonFinite;
+  }
+
+  get maxSequence(): number {
+    return this.options.maxSequence;
+  }
+
   /** Attention for a whole request on this thread; the result is (batch, heads, queries, d). */
   compute(input: AttentionInput): Float32Array {
     const job = this.load(input);
     try {
-      this.ensureScratch();
-      const tasks = taskCount(job);
-      for (let t = 0; t < tasks; t++) runTask(this.kernel, job, t, this.scratch);
-      return this.memory.f32(job.o, job.batch * job.heads * job.queries * job.d).slice();
+      this.runAll(job);
+      return this.output(job);
     } finally {
       this.release(job);
     }
+  }
+
+  /** A KV cache in this engine's memory, for `decode`. */
+  createCache(options: KvCacheOptions): KvCache {
+    return new KvCache(this, options);
+  }
+
+  /** One decode step on this thread: appends the step's K/V to the cache, returns its rows' output (batch, heads, tokens, d). */
+  decode(cache: KvCache, step: DecodeStep): Float32Array {
+    const job = cache.beginStep(step);
+    try {
+      this.runAll(job);
+      return this.output(job);
+    } finally {
+      cache.endStep(job);
+    }
+  }
+
+  /** Every task of a job, here. */
+  runAll(job: Job): void {
+    const scratch = this.ensureScratch();
+    const tasks = taskCount(job);
+    for (let t = 0; t < tasks; t++) runTask(this.kernel, job, t, scratch);
+  }
+
+  /** A job's whole output, copied out. */
+  output(job: Job): Float32Array {
+    return this.memory.f32(job.o, job.batch * job.heads * job.queries * job.d).slice();
   }
 
   /** Checks a request and copies it into the shared memory. */
@@ -110,7 +145,7 @@ export class AttentionEngine {
         bias = take(batch * stride);
         writeBias(this.memory.f32(bias, batch * stride), input.keyMask, batch, keys, stride);
       }
-      return this.job(dims, { q, k, v, o, bias, biasStride: stride, kvHeadStride: keys * d, causal: input.causal === true, scale: input.scale });
+      return this.makeJob(dims, { q, k, v, o, bias, biasStride: stride, kvHeadStride: keys * d, causal: input.causal === true, scale: input.scale });
     } catch (error) {
       for (const at of regions) this.memory.release(at);
       throw error;
@@ -118,7 +153,7 @@ export class AttentionEngine {
   }
 
   /** A job over regions already in the memory (a KV cache's, for a decode step). */
-  job(dims: Dims, at: { q: number; k: number; v: number; o: number; bias: number; biasStride: number; kvHeadStride: number; causal: boolean; scale?: number }): Job {
+  makeJob(dims: Dims, at: { q: number; k: number; v: number; o: number; bias: number; biasStride: number; kvHeadStride: number; causal: boolean; scale?: number }): Job {
     const tileRows = tileRowsFor(dims.queries);
     return {
       id: this.nextId++,

@@ -6,6 +6,7 @@
  * Any new export here becomes public API.
  */
 export { AttentionEngine, type EngineOptions, type KernelChoice } from './engine';
+export { KvCache, type DecodeStep, type KvCacheOptions } from './kv-cache';
 export { referenceAttention } from './reference';
 export { HEAD_DIMS, type AttentionInput, type AttentionShape, type NonFinitePolicy } from './shape';
 export { TILE_ROWS, type KernelName } from './kernel';
