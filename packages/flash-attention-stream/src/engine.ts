@@ -119,9 +119,9 @@ export class AttentionEngine implements CacheHost {
     return this.memory.f32(job.o, job.batch * job.heads * job.queries * job.d).slice();
   }
 
-  /** Checks a request and copies it into the shared memory. */
-  load(input: AttentionInput): Job {
-    const dims = checkInput(input, this.options.maxSequence, this.options.nonFinite);
+  /** Checks a request (unless the caller did: `checked`) and copies it into the shared memory. */
+  load(input: AttentionInput, checked?: Dims): Job {
+    const dims = checked ?? checkInput(input, this.options.maxSequence, this.options.nonFinite);
     const { batch, heads, kvHeads, queries, keys, d } = dims;
     const qFloats = batch * heads * queries * d;
     const kvFloats = batch * kvHeads * keys * d;

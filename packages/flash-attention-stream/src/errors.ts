@@ -58,12 +58,28 @@ export class AbortError extends AttentionError {
   }
 }
 
-/** A scheduler running the request's tiles died; the request did not complete (retry with `retries`). */
-export class SchedulerDownError extends AttentionError {
+/**
+ * The tile worker running some of the request's tiles went down (its
+ * scheduler thread died, reason {scheduler_down: N}, or the worker crashed)
+ * and the request had no retries left. The supervisor restarts the worker;
+ * the request's memory is freed.
+ */
+export class WorkerDownError extends AttentionError {
   readonly scheduler: number;
-  constructor(scheduler: number, detail: string) {
-    super('ERR_ATTENTION_SCHEDULER_DOWN', `scheduler ${scheduler} died while running tiles of this request: ${detail}`);
+  readonly reason: unknown;
+  constructor(scheduler: number, reason: unknown) {
+    super('ERR_ATTENTION_WORKER_DOWN', `the tile worker on scheduler ${scheduler} went down while running tiles of this request (${describeReason(reason)})`);
     this.scheduler = scheduler;
+    this.reason = reason;
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  try {
+    return JSON.stringify(reason) ?? String(reason);
+  } catch {
+    return String(reason);
   }
 }
 

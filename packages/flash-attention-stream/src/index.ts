@@ -18,6 +18,12 @@ export {
   LimitError,
   NonFiniteError,
   NotRunningError,
-  SchedulerDownError,
+  WorkerDownError,
   ShapeError,
 } from './errors';
+export { FlashAttention, type FlashAttentionOptions, type SpeedupMeasurement, type StreamOptions } from './flash-attention';
+export { Decoder, type StepOptions } from './decoder';
+export { AttentionStream, type RequestSummary, type RowChunk } from './stream';
+export type { AttentionMessage } from './process-sink';
+export type { AttentionStats, LastRequest, WorkerStats } from './stats';
+export { naiveAttention, type NaiveResult } from './naive';

@@ -50,8 +50,8 @@ export function chunkCount(job: Job): number {
   return job.batch * job.tiles;
 }
 
-/** Runs one task: rows of one tile of one head. */
-export function runTask(kernel: Kernel, job: Job, task: number, scratch: number): void {
+/** Runs one task (rows of one tile of one head); returns the floating-point operations it performed. */
+export function runTask(kernel: Kernel, job: Job, task: number, scratch: number): number {
   const h = task % job.heads;
   const chunk = (task - h) / job.heads;
   const tile = chunk % job.tiles;
@@ -65,6 +65,9 @@ export function runTask(kernel: Kernel, job: Job, task: number, scratch: number)
   const limit0 = job.causalOffset === null ? NO_LIMIT : i0 + job.causalOffset;
   const bias = job.bias === 0 ? 0 : job.bias + b * job.biasStride * 4;
   kernel.attend(job.q + qRow, job.k + kv, job.v + kv, job.o + qRow, bias, rows, job.keys, d, limit0, job.c, scratch);
+  // The kernel visits keys up to the last row's limit: QK^T and PV, a multiply and an add each.
+  const visited = Math.max(0, Math.min(job.keys, limit0 + rows));
+  return 4 * rows * visited * d;
 }
 
 /** Row tiles of at most TILE_ROWS rows. */

@@ -144,10 +144,22 @@ export class KvCache {
     });
   }
 
+  /** A step is running on the server: another may not begin until it ends. */
+  busy = false;
+
+  /** Forgets tokens past `length` (a step that failed or was aborted): the next step writes over them. */
+  rollback(length: number): void {
+    if (length < this.length) this.length = length;
+  }
+
   /** Frees a step's own regions (not the cache's). */
   endStep(job: Job): void {
     this.host.memory.release(job.q);
     this.host.memory.release(job.o);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Frees the cache's memory. Later steps throw NotRunningError. */
