@@ -15,9 +15,14 @@
 // Loops stay small on purpose: V8's register allocator spills when an inner
 // loop is unrolled by hand past what 16 vector registers hold, and the 4x8
 // micro-tile (8 accumulators, 2 loads of B, 4 broadcasts of A) fits.
+//
+// The scratch copies of Q and of the running O are kept in 4-row panels
+// (the four rows' values of one column side by side), so the micro-tiles
+// address four rows with constant offsets whatever d is, and the scratch is
+// exactly BR x d floats each.
 
 /** Query rows per tile: the host's tiles are at most this many rows. */
-const BR: i32 = 64;
+const BR: i32 = 32;
 /** Keys per inner tile. */
 const BC: i32 = 64;
 
@@ -79,24 +84,21 @@ const L7: f32 = 0.000015252733804059841;
 
 /** Scratch bytes one caller needs for head size d. */
 export function scratchBytes(d: i32): i32 {
-  return (2 * BR * DS + d * BC + BR * BC + 4 * BR) * 4;
+  return (2 * BR * d + d * BC + BR * BC + 4 * BR) * 4;
 }
-
-/** Row stride (floats) of the scratch copies of Q and O: the largest d, a constant so rows are immediate offsets. */
-const DS: i32 = 128;
 
 /**
  * S[rows x cols] = Qs[rows x d] . Kt[d x cols], rows a multiple of 4 and
- * cols of 8, and each row's maximum into rowMax. A 4x8 micro-tile at a time,
- * the loop over d innermost; the four rows of Qs are one pointer plus
- * constant offsets, so the loop keeps two pointers and ten vectors in
- * registers.
+ * cols of 8, and each row's maximum into rowMax. Qs is in 4-row panels: the
+ * loop over d reads one panel column (four rows) per step at constant
+ * offsets, so it keeps two pointers and ten vectors in registers.
  */
 function gemmQK(qs: usize, kt: usize, sc: usize, rowMax: usize, rows: i32, cols: i32, d: i32): void {
   const negInf = f32x4.splat(NEG_INF);
+  const panel = <usize>d << 4;
   for (let i = 0; i < rows; i += 4) {
-    const a = qs + (<usize>(i * DS) << 2);
-    const aEnd = a + (<usize>d << 2);
+    const a = qs + <usize>(i >> 2) * panel;
+    const aEnd = a + panel;
     let m0 = negInf, m1 = negInf, m2 = negInf, m3 = negInf;
     for (let j = 0; j < cols; j += 8) {
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -110,13 +112,13 @@ function gemmQK(qs: usize, kt: usize, sc: usize, rowMax: usize, rows: i32, cols:
         const b1 = v128.load(bp, 16);
         let s = v128.load32_splat(ap);
         c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-        s = v128.load32_splat(ap, DS * 4);
+        s = v128.load32_splat(ap, 4);
         c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-        s = v128.load32_splat(ap, DS * 8);
+        s = v128.load32_splat(ap, 8);
         c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-        s = v128.load32_splat(ap, DS * 12);
+        s = v128.load32_splat(ap, 12);
         c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-        ap += 4;
+        ap += 16;
         bp += BC * 4;
       } while (ap < aEnd);
       const cp = sc + (<usize>(i * BC + j) << 2);
@@ -140,10 +142,12 @@ function gemmQK(qs: usize, kt: usize, sc: usize, rowMax: usize, rows: i32, cols:
 /**
  * Os[rows x d] = Os * alpha[row] + P[rows x n] . V[n x d]: the rescale of
  * the running output folded into the accumulators' first load. P is the
- * score tile (row stride BC), n >= 1.
+ * score tile (row stride BC), n >= 1. Os is in 4-row panels of 4-column
+ * blocks: row r of columns j..j+3 is at panel + (j / 4) * 64 + r * 16.
  */
 function gemmPV(p: usize, v: usize, d: i32, os: usize, alpha: usize, rows: i32, n: i32): void {
   const vs = <usize>d << 2;
+  const panel = <usize>d << 4;
   for (let i = 0; i < rows; i += 4) {
     const a = p + (<usize>(i * BC) << 2);
     const aEnd = a + (<usize>n << 2);
@@ -152,12 +156,13 @@ function gemmPV(p: usize, v: usize, d: i32, os: usize, alpha: usize, rows: i32, 
     const s1 = v128.load32_splat(ai, 4);
     const s2 = v128.load32_splat(ai, 8);
     const s3 = v128.load32_splat(ai, 12);
+    const ob = os + <usize>(i >> 2) * panel;
     for (let j = 0; j < d; j += 8) {
-      const op = os + (<usize>(i * DS + j) << 2);
-      let c00 = f32x4.mul(v128.load(op), s0), c01 = f32x4.mul(v128.load(op, 16), s0);
-      let c10 = f32x4.mul(v128.load(op, DS * 4), s1), c11 = f32x4.mul(v128.load(op, DS * 4 + 16), s1);
-      let c20 = f32x4.mul(v128.load(op, DS * 8), s2), c21 = f32x4.mul(v128.load(op, DS * 8 + 16), s2);
-      let c30 = f32x4.mul(v128.load(op, DS * 12), s3), c31 = f32x4.mul(v128.load(op, DS * 12 + 16), s3);
+      const op = ob + (<usize>j << 4);
+      let c00 = f32x4.mul(v128.load(op), s0), c01 = f32x4.mul(v128.load(op, 64), s0);
+      let c10 = f32x4.mul(v128.load(op, 16), s1), c11 = f32x4.mul(v128.load(op, 80), s1);
+      let c20 = f32x4.mul(v128.load(op, 32), s2), c21 = f32x4.mul(v128.load(op, 96), s2);
+      let c30 = f32x4.mul(v128.load(op, 48), s3), c31 = f32x4.mul(v128.load(op, 112), s3);
       let ap = a;
       let bp = v + (<usize>j << 2);
       do {
@@ -174,10 +179,10 @@ function gemmPV(p: usize, v: usize, d: i32, os: usize, alpha: usize, rows: i32, 
         ap += 4;
         bp += vs;
       } while (ap < aEnd);
-      v128.store(op, c00); v128.store(op, c01, 16);
-      v128.store(op, c10, DS * 4); v128.store(op, c11, DS * 4 + 16);
-      v128.store(op, c20, DS * 8); v128.store(op, c21, DS * 8 + 16);
-      v128.store(op, c30, DS * 12); v128.store(op, c31, DS * 12 + 16);
+      v128.store(op, c00); v128.store(op, c01, 64);
+      v128.store(op, c10, 16); v128.store(op, c11, 80);
+      v128.store(op, c20, 32); v128.store(op, c21, 96);
+      v128.store(op, c30, 48); v128.store(op, c31, 112);
     }
   }
 }
@@ -253,24 +258,42 @@ function maskScores(sc: usize, rowMax: usize, bias: usize, hasBias: bool, rows: 
 export function attend(q: usize, k: usize, v: usize, o: usize, bias: usize, rows: i32, nk: i32, d: i32, limit0: i32, c: f32, scratch: usize): void {
   const rowsPad = (rows + 3) & ~3;
   const qs = scratch;
-  const os = qs + (<usize>(BR * DS) << 2);
-  const kt = os + (<usize>(BR * DS) << 2);
+  const os = qs + (<usize>(BR * d) << 2);
+  const kt = os + (<usize>(BR * d) << 2);
   const sc = kt + (<usize>(d * BC) << 2);
   const mp = sc + (<usize>(BR * BC) << 2);
   const lp = mp + (<usize>BR << 2);
   const ap = lp + (<usize>BR << 2);
   const xp = ap + (<usize>BR << 2);
+  const rowBytes = <usize>d << 2;
+  const panel = <usize>d << 4;
 
-  // The tile's queries, pre-scaled by c; padding rows are zero.
+  // The tile's queries, pre-scaled by c, into 4-row panels (a 4x4 transpose
+  // per four rows and four columns); rows past `rows` are zero.
   const cv = f32x4.splat(c);
-  for (let r = 0; r < rowsPad; r++) {
-    const dst = qs + (<usize>(r * DS) << 2);
-    const src = q + (<usize>(r * d) << 2);
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < rowsPad; i += 4) {
+    const src = q + <usize>i * rowBytes;
+    let dst = qs + <usize>(i >> 2) * panel;
     for (let x = 0; x < d; x += 4) {
-      const val = r < rows ? f32x4.mul(v128.load(src + (<usize>x << 2)), cv) : f32x4.splat(0);
-      v128.store(dst + (<usize>x << 2), val);
-      v128.store(os + (<usize>(r * DS + x) << 2), f32x4.splat(0));
+      const at = src + (<usize>x << 2);
+      const r0 = f32x4.mul(v128.load(at), cv);
+      const r1 = i + 1 < rows ? f32x4.mul(v128.load(at + rowBytes), cv) : zero;
+      const r2 = i + 2 < rows ? f32x4.mul(v128.load(at + 2 * rowBytes), cv) : zero;
+      const r3 = i + 3 < rows ? f32x4.mul(v128.load(at + 3 * rowBytes), cv) : zero;
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+      dst += 64;
     }
+  }
+  for (let at = os; at < os + <usize>rowsPad * rowBytes; at += 16) v128.store(at, zero);
+  for (let r = 0; r < rowsPad; r++) {
     store<f32>(mp + (<usize>r << 2), NEG_INF);
     store<f32>(lp + (<usize>r << 2), 0);
   }
@@ -306,16 +329,17 @@ export function attend(q: usize, k: usize, v: usize, o: usize, bias: usize, rows
     gemmPV(sc, v + (<usize>(j0 * d) << 2), d, os, ap, rowsPad, cols);
   }
 
-  // O = acc / l. A row that saw no key (l = 0) is 0; a NaN or +Infinity
-  // score (only from non-finite inputs) makes the row NaN rather than hide it.
+  // O = acc / l, out of the panels. A row that saw no key (l = 0) is 0; a
+  // NaN or +Infinity score (only from non-finite inputs) makes the row NaN
+  // rather than hide it.
   for (let r = 0; r < rows; r++) {
     const m = load<f32>(mp + (<usize>r << 2));
     const l = load<f32>(lp + (<usize>r << 2));
     let inv: f32 = l > 0 ? 1 / l : 0;
     if (m != m || m == Infinity) inv = NaN;
     const iv = f32x4.splat(inv);
-    const src = os + (<usize>(r * DS) << 2);
-    const dst = o + (<usize>(r * d) << 2);
-    for (let x = 0; x < d; x += 4) v128.store(dst + (<usize>x << 2), f32x4.mul(v128.load(src + (<usize>x << 2)), iv));
+    const src = os + <usize>(r >> 2) * panel + (<usize>(r & 3) << 4);
+    const dst = o + <usize>r * rowBytes;
+    for (let x = 0; x < d; x += 4) v128.store(dst + (<usize>x << 2), f32x4.mul(v128.load(src + (<usize>x << 4)), iv));
   }
 }

@@ -13,7 +13,7 @@
 export type KernelName = 'relaxed' | 'simd' | 'js';
 
 /** Query rows per tile, the same in every kernel. */
-export const TILE_ROWS = 64;
+export const TILE_ROWS = 32;
 
 /** limit0 when nothing is masked by position: past every key. */
 export const NO_LIMIT = 0x3fffffff;

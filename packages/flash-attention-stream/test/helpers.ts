@@ -48,10 +48,10 @@ export function makeInput(c: Case): AttentionInput {
   return input;
 }
 
-/** Shapes the properties draw from: N = 1, sizes around and off the tile (64), every d, GQA and MQA. */
+/** Shapes the properties draw from: N = 1, sizes around and off the row tile (32) and key tile (64), every d, GQA and MQA. */
 export function caseArb(options: { maxRows?: number; magnitude?: fc.Arbitrary<number> } = {}): fc.Arbitrary<Case> {
   const maxRows = options.maxRows ?? 150;
-  const rows = fc.oneof(fc.constantFrom(1, 2, 63, 64, 65, 128, 129), fc.integer({ min: 1, max: maxRows }));
+  const rows = fc.oneof(fc.constantFrom(1, 2, 31, 32, 33, 63, 64, 65, 129), fc.integer({ min: 1, max: maxRows }));
   return fc
     .record({
       batch: fc.integer({ min: 1, max: 2 }),

@@ -12,6 +12,7 @@ import {
   DtypeError,
   FlashAttention,
   ShapeError,
+  TILE_ROWS,
   WorkerDownError,
   referenceAttention,
   type AttentionInput,
@@ -68,7 +69,7 @@ describe('computing over the pool', () => {
     expect(stats.schedulers).toEqual([1, 2]);
     expect(stats.workers.map((w) => w.kernel)).toEqual(['relaxed', 'relaxed']);
     expect(stats.workers.every((w) => w.tasks > 0)).toBe(true);
-    expect(stats.workers.reduce((n, w) => n + w.tasks, 0)).toBe(2 * 5 * 4);
+    expect(stats.workers.reduce((n, w) => n + w.tasks, 0)).toBe(2 * Math.ceil(300 / TILE_ROWS) * 4);
     expect(stats.requests).toMatchObject({ started: 1, completed: 1, running: 0 });
     expect(stats.last!.rows).toBe(600);
     expect(stats.last!.flops).toBeGreaterThan(0);
@@ -87,11 +88,11 @@ describe('computing over the pool', () => {
         expect(maxAbsDiff(chunk.data.subarray(h * chunk.rows * 32, (h + 1) * chunk.rows * 32), expected)).toBe(0);
       }
     }
-    expect(starts).toEqual([0, 64, 128, 192]);
+    expect(starts).toEqual(Array.from({ length: Math.ceil(200 / TILE_ROWS) }, (_, i) => i * TILE_ROWS));
   });
 
   it('holds the work back for a slow reader: no more than highWaterMark chunks ahead', async () => {
-    const x = input(3, { batch: 1, heads: 2, queries: 64 * 20, d: 64 });
+    const x = input(3, { batch: 1, heads: 2, queries: TILE_ROWS * 20, d: 64 });
     const stream = attention.stream(x, { highWaterMark: 2 });
     const first = await stream.next();
     expect(first.done).toBe(false);
@@ -116,7 +117,7 @@ describe('computing over the pool', () => {
 describe('stopping a request frees its memory', () => {
   beforeEach(() => boot());
 
-  const big = () => input(5, { batch: 1, heads: 4, queries: 64 * 16, d: 64 });
+  const big = () => input(5, { batch: 1, heads: 4, queries: TILE_ROWS * 16, d: 64 });
 
   it('by AbortSignal: the reader gets an AbortError, the memory comes back', async () => {
     const baseline = (await attention.stats()).memory.live;
@@ -162,7 +163,7 @@ describe('streaming to a process', () => {
   beforeEach(() => boot());
 
   it('sends at most `window` chunks before they are acked, then the rest and done', async () => {
-    const x = input(6, { batch: 1, heads: 2, queries: 64 * 6, d: 32 });
+    const x = input(6, { batch: 1, heads: 2, queries: TILE_ROWS * 6, d: 32 });
     const c = collector();
     const id = await attention.streamTo(c.pid, x, { window: 2 });
     const got: RowChunk[] = [];
@@ -177,7 +178,7 @@ describe('streaming to a process', () => {
       if ('done' in m) break;
       if ('chunk' in m) got.push(m.chunk);
     }
-    expect(got.map((g) => g.rowStart)).toEqual([0, 64, 128, 192, 256, 320]);
+    expect(got.map((g) => g.rowStart)).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * TILE_ROWS));
   });
 });
 
@@ -186,7 +187,7 @@ describe('a scheduler that dies mid-request', () => {
     await boot({ schedulers: [1] });
     const cluster = node.cluster as unknown as { terminate(k: number): Promise<void> };
     const baseline = (await attention.stats()).memory.live;
-    const x = input(7, { batch: 1, heads: 4, queries: 64 * 24, d: 64 });
+    const x = input(7, { batch: 1, heads: 4, queries: TILE_ROWS * 24, d: 64 });
     // A window past the request's 24 chunks: the worker always has tiles in hand until the end.
     const stream = attention.stream(x, { highWaterMark: 64 });
     await stream.next();
@@ -209,7 +210,7 @@ describe('a scheduler that dies mid-request', () => {
   it('runs the lost tiles again when the request allows retries', async () => {
     await boot({ schedulers: [1, 2] });
     const cluster = node.cluster as unknown as { terminate(k: number): Promise<void> };
-    const x = input(9, { batch: 1, heads: 4, queries: 64 * 24, d: 64 });
+    const x = input(9, { batch: 1, heads: 4, queries: TILE_ROWS * 24, d: 64 });
     const stream = attention.stream(x, { retries: 2, highWaterMark: 64 });
     const first = await stream.next();
     await cluster.terminate(1);

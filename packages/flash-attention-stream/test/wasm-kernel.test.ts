@@ -80,7 +80,7 @@ describe.each(['simd', 'relaxed'] as const)('the %s kernel', (name) => {
     expect(Number.isNaN(withNaN[0])).toBe(true);
   });
 
-  it('matches the reference at N = 2048 (32 row tiles, 32 key tiles), causal', () => {
+  it('matches the reference at N = 2048 (64 row tiles, 32 key tiles), causal', () => {
     const random = rng(7);
     const n = 2048;
     const d = 64;
