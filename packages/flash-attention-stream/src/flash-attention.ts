@@ -66,7 +66,6 @@ export class FlashAttention implements ServerHost, DecoderHost {
   private readonly highWaterMark: number;
   private readonly retries: number;
   private readonly thread = threadId;
-  private readonly scratch = new Map<number, number>();
   private supervisor: Pid | undefined;
   private nextId = 1;
 
@@ -242,14 +241,7 @@ export class FlashAttention implements ServerHost, DecoderHost {
     return {
       id: `on-${k}`,
       start: () => {
-        // Each scheduler's scratch is allocated once and kept across restarts of its worker.
-        let scratch = this.scratch.get(k);
-        if (scratch === undefined) {
-          const bytes = this.engine.kernel.scratchBytes(128);
-          scratch = bytes === 0 ? 0 : this.engine.memory.alloc(bytes);
-          this.scratch.set(k, scratch);
-        }
-        const args: TileWorkerArgs = { memory: this.engine.memory.memory, kernel: this.engine.kernel.name, scratch, scheduler: k, server: this.serverName };
+        const args: TileWorkerArgs = { memory: this.engine.memory.memory, kernel: this.engine.kernel.name, scheduler: k, server: this.serverName };
         const here = currentPid();
         if (here !== undefined && schedulerOfPid(here) === k) return GenServer.startLink(tileWorker, args, { name: this.workerName(k) });
         return GenServer.startLink(remoteTileWorker, args, { name: this.workerName(k), scheduler: k });

@@ -7,15 +7,10 @@
  * together and rows can be streamed in order.
  */
 import { NO_LIMIT, TILE_ROWS, type Kernel } from './kernel';
+import type { Dims } from './shape';
 
-export interface Job {
+export interface Job extends Dims {
   id: number;
-  batch: number;
-  heads: number;
-  kvHeads: number;
-  queries: number;
-  keys: number;
-  d: number;
   /** Q and O: (batch, heads, queries, d) from these offsets. */
   q: number;
   o: number;

@@ -6,11 +6,10 @@
  * the whole cache, causally among themselves (a new row sees every cached
  * token and the new ones up to itself).
  */
-import { LimitError, NotRunningError, ShapeError } from './errors';
+import { DtypeError, LimitError, NotRunningError, ShapeError } from './errors';
 import type { Job } from './job';
 import type { SharedMemory } from './memory';
 import { checkFinite, checkMask, checkScale, checkShape, type Dims, type NonFinitePolicy } from './shape';
-import { DtypeError } from './errors';
 
 export interface KvCacheOptions {
   batch: number;

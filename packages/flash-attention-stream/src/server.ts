@@ -70,6 +70,8 @@ interface State {
   /** monitor key -> request id, for requests owned by a process. */
   owners: Map<string, number>;
   caches: Set<KvCache>;
+  /** Scratch regions by scheduler and head size, allocated on first use and kept across worker restarts. */
+  scratch: Map<string, { bytes: number; at: number }>;
   counts: { started: number; completed: number; failed: number; aborted: number; rows: number; flops: number; retried: number };
   last: LastRequest | null;
 }
@@ -86,6 +88,18 @@ function addWorker(state: State, scheduler: number, pid: Pid, kernel: KernelName
   state.workers.set(scheduler, { pid, monitor: refKey(ctx.monitor(pid)), kernel, running: 0, tasks: 0, busyMs: 0 });
 }
 
+/** Scheduler k's scratch for head size d: only what that d needs, so a d = 64 workload holds d = 64's tile scratch. */
+function scratchFor(state: State, k: number, d: number): number {
+  const key = `${k}:${d}`;
+  let region = state.scratch.get(key);
+  if (region === undefined) {
+    const bytes = state.host.engine.kernel.scratchBytes(d);
+    region = { bytes, at: bytes === 0 ? 0 : state.host.engine.memory.alloc(bytes) };
+    state.scratch.set(key, region);
+  }
+  return region.at;
+}
+
 /** Hands out tasks, a round at a time over the workers, oldest request first. */
 function pump(state: State): void {
   let gave = true;
@@ -97,7 +111,7 @@ function pump(state: State): void {
         const task = request.take(k);
         if (task < 0) continue;
         slot.running++;
-        GenServer.cast(slot.pid, { run: request.job, task } satisfies TileWorkerCast);
+        GenServer.cast(slot.pid, { run: request.job, task, scratch: scratchFor(state, k, request.job.d) } satisfies TileWorkerCast);
         gave = true;
         break;
       }
@@ -209,7 +223,7 @@ function stats(state: State): AttentionStats {
     flops,
     retriedTasks: retried,
     last: state.last,
-    scratchBytesPerWorker: engine.kernel.workingBytes(128),
+    scratchBytes: [...state.scratch.values()].reduce((n, r) => n + r.bytes, 0),
     memory: engine.memory.stats(),
   };
 }
@@ -224,6 +238,7 @@ export const attentionServer = GenServer.define({
       requests: new Map(),
       owners: new Map(),
       caches: new Set(),
+      scratch: new Map(),
       counts: { started: 0, completed: 0, failed: 0, aborted: 0, rows: 0, flops: 0, retried: 0 },
       last: null,
     };

@@ -34,7 +34,7 @@ export interface AttentionStats {
   retriedTasks: number;
   /** The latest completed request's figures. */
   last: LastRequest | null;
-  /** Scratch one worker uses for head size 128, whatever N is. */
-  scratchBytesPerWorker: number;
+  /** Scratch regions the workers hold in the shared memory (per scheduler and head size used), whatever N is. */
+  scratchBytes: number;
   memory: MemoryStats;
 }

@@ -18,8 +18,6 @@ import type { Kernel, KernelName } from './kernel';
 export interface TileWorkerArgs {
   memory: WebAssembly.Memory;
   kernel: KernelName;
-  /** This worker's scratch region in the shared memory. */
-  scratch: number;
   scheduler: number;
   /** The AttentionServer's registered name, told of this worker when it starts. */
   server: string;
@@ -27,12 +25,12 @@ export interface TileWorkerArgs {
 
 interface State {
   kernel: Kernel;
-  scratch: number;
   scheduler: number;
   server: string;
 }
 
-export type TileWorkerCast = { run: Job; task: number };
+/** Run `task` of `run`, with this scheduler's scratch region for the job's head size. */
+export type TileWorkerCast = { run: Job; task: number; scratch: number };
 
 /** What a worker tells the server. */
 export type WorkerReport =
@@ -44,11 +42,11 @@ export const tileWorker = GenServer.define({
   init: (args: TileWorkerArgs, ctx: ProcessContext) => {
     const kernel = loadKernel(args.memory, args.kernel);
     GenServer.cast(args.server, { hello: args.scheduler, pid: ctx.self, kernel: kernel.name } satisfies WorkerReport);
-    return ok<State>({ kernel, scratch: args.scratch, scheduler: args.scheduler, server: args.server });
+    return ok<State>({ kernel, scheduler: args.scheduler, server: args.server });
   },
   handleCast: (message: TileWorkerCast, state: State) => {
     const started = performance.now();
-    const flops = runTask(state.kernel, message.run, message.task, state.scratch);
+    const flops = runTask(state.kernel, message.run, message.task, message.scratch);
     const report: WorkerReport = { done: message.run.id, task: message.task, scheduler: state.scheduler, ms: performance.now() - started, flops };
     GenServer.cast(state.server, report);
     return noreply(state);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { AttentionInput, AttentionShape } from '@erlmcp/flash-attention-stream';
+import { referenceAttention, type AttentionEngine, type AttentionInput, type AttentionShape } from '@erlmcp/flash-attention-stream';
 
 /** A deterministic generator (xorshift32), so a failing property replays from its seed. */
 export function rng(seed: number): () => number {
@@ -117,4 +117,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function hasNaN(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i]!)) return true;
   return false;
+}
+
+/** The property both kernels' tests check on extreme logits: finite, and within tolerance of the reference. */
+export function extremeLogitsProperty(engine: AttentionEngine): void {
+  fc.assert(
+    fc.property(caseArb({ maxRows: 80, magnitude: fc.constantFrom(30, 60) }), (c) => {
+      const input = makeInput(c);
+      const out = engine.compute(input);
+      if (hasNaN(out)) throw new Error('NaN in the output');
+      const error = maxAbsDiff(out, referenceAttention(input));
+      if (error > tolerance(input)) throw new Error(`error ${error} past the tolerance ${tolerance(input)}`);
+    }),
+    { numRuns: 25 },
+  );
 }

@@ -73,8 +73,9 @@ describe('computing over the pool', () => {
     expect(stats.requests).toMatchObject({ started: 1, completed: 1, running: 0 });
     expect(stats.last!.rows).toBe(600);
     expect(stats.last!.flops).toBeGreaterThan(0);
-    // What is left in the shared memory is the two workers' scratch: the request's regions were freed.
-    expect(stats.memory.live).toBe(2 * stats.scratchBytesPerWorker);
+    // What is left in the shared memory is the two workers' scratch for d = 64: the request's regions were freed.
+    expect(stats.scratchBytes).toBe(2 * local.kernel.scratchBytes(64));
+    expect(stats.memory.live).toBe(stats.scratchBytes);
   });
 
   it('streams chunks of every head in row order, each equal to those rows of the result', async () => {
@@ -106,6 +107,13 @@ describe('computing over the pool', () => {
     expect(chunks).toBe(20);
   });
 
+  it('measures the speedup against naive attention when asked, on the same input', () => {
+    const m = attention.measureSpeedup({ queries: 96, d: 32 });
+    expect(m.naiveMs).toBeGreaterThan(0);
+    expect(m.oursMs).toBeGreaterThan(0);
+    expect(m.speedup).toBeCloseTo(m.naiveMs / m.oursMs, 10);
+  });
+
   it('refuses bad input at the call, typed, and keeps serving', async () => {
     const x = input(4, { batch: 1, heads: 2, queries: 10, d: 32 });
     expect(() => attention.stream({ ...x, k: new Float32Array(3) })).toThrow(ShapeError);
@@ -120,7 +128,6 @@ describe('stopping a request frees its memory', () => {
   const big = () => input(5, { batch: 1, heads: 4, queries: TILE_ROWS * 16, d: 64 });
 
   it('by AbortSignal: the reader gets an AbortError, the memory comes back', async () => {
-    const baseline = (await attention.stats()).memory.live;
     const controller = new AbortController();
     const stream = attention.stream(big(), { signal: controller.signal, highWaterMark: 1 });
     await stream.next();
@@ -128,22 +135,21 @@ describe('stopping a request frees its memory', () => {
     await expect(stream.next()).rejects.toBeInstanceOf(AbortError);
     await eventually(async () => (await attention.stats()).requests.running === 0);
     const stats = await attention.stats();
-    expect(stats.memory.live).toBe(baseline);
+    // Only the workers' scratch (kept for the next request) is left.
+    expect(stats.memory.live).toBe(stats.scratchBytes);
     expect(stats.requests.aborted).toBe(1);
   });
 
   it('by leaving the for-await loop', async () => {
-    const baseline = (await attention.stats()).memory.live;
     for await (const chunk of attention.stream(big(), { highWaterMark: 1 })) {
       expect(chunk.rowStart).toBe(0);
       break;
     }
     await eventually(async () => (await attention.stats()).requests.running === 0);
-    expect((await attention.stats()).memory.live).toBe(baseline);
+    expect((await attention.stats()).memory.live).toBe((await attention.stats()).scratchBytes);
   });
 
   it('by the exit of the process that asked', async () => {
-    const baseline = (await attention.stats()).memory.live;
     const c = collector();
     spawn(async (ctx) => {
       const stream = attention.stream(big(), { highWaterMark: 1 });
@@ -155,7 +161,7 @@ describe('stopping a request frees its memory', () => {
     await eventually(async () => (await attention.stats()).requests.running === 0);
     const stats = await attention.stats();
     expect(stats.requests.aborted).toBe(1);
-    expect(stats.memory.live).toBe(baseline);
+    expect(stats.memory.live).toBe(stats.scratchBytes);
   });
 });
 
@@ -186,7 +192,6 @@ describe('a scheduler that dies mid-request', () => {
   it('fails the request with WorkerDownError, frees it, and the restarted worker serves the next', async () => {
     await boot({ schedulers: [1] });
     const cluster = node.cluster as unknown as { terminate(k: number): Promise<void> };
-    const baseline = (await attention.stats()).memory.live;
     const x = input(7, { batch: 1, heads: 4, queries: TILE_ROWS * 24, d: 64 });
     // A window past the request's 24 chunks: the worker always has tiles in hand until the end.
     const stream = attention.stream(x, { highWaterMark: 64 });
@@ -201,7 +206,7 @@ describe('a scheduler that dies mid-request', () => {
     expect(error).toBeInstanceOf(WorkerDownError);
     expect((error as WorkerDownError).scheduler).toBe(1);
     await eventually(async () => (await attention.stats()).requests.running === 0);
-    expect((await attention.stats()).memory.live).toBe(baseline);
+    expect((await attention.stats()).memory.live).toBe((await attention.stats()).scratchBytes);
     await eventually(async () => (await attention.stats()).workers[0]!.running === 0 && (await attention.stats()).requests.failed === 1);
     const small = input(8, { batch: 1, heads: 2, queries: 100, d: 64 });
     expect(maxAbsDiff(await attention.compute(small), local.compute(small))).toBe(0);
