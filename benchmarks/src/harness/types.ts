@@ -3,6 +3,8 @@ export interface Measurement {
   value: number;
   p50Us?: number;
   p99Us?: number;
+  /** The time the measured work took, shown beside a rate (a GFLOP/s figure and its milliseconds). */
+  ms?: number;
 }
 
 export interface Scenario {
@@ -44,6 +46,8 @@ export interface ResultRow {
   oursP99Us?: number;
   peerP50Us?: number;
   peerP99Us?: number;
+  oursMs?: number;
+  peerMs?: number;
 }
 
 export interface Report {
