@@ -5,9 +5,9 @@
  * out and hands their tasks to the tile workers on other schedulers.
  */
 import { JsKernel } from './js-kernel';
-import { TILE_ROWS, type Kernel, type KernelName } from './kernel';
+import type { Kernel, KernelName } from './kernel';
 import { SharedMemory } from './memory';
-import { chunkCount, runTask, taskCount, tileRowsFor, type Job } from './job';
+import { chunkCount, runTask, tileRowsFor, type Job } from './job';
 import { checkInput, type AttentionInput, type Dims, type NonFinitePolicy } from './shape';
 import { AttentionArgError } from './errors';
 import { loadWasmKernel } from './wasm-kernel';
@@ -107,11 +107,11 @@ export class AttentionEngine implements CacheHost {
     }
   }
 
-  /** Every task of a job, here. */
+  /** Every task of a job, here, head by head: consecutive tiles of one head reuse its K and V from the cache. */
   runAll(job: Job): void {
     const scratch = this.ensureScratch();
-    const tasks = taskCount(job);
-    for (let t = 0; t < tasks; t++) runTask(this.kernel, job, t, scratch);
+    const chunks = chunkCount(job);
+    for (let h = 0; h < job.heads; h++) for (let c = 0; c < chunks; c++) runTask(this.kernel, job, c * job.heads + h, scratch);
   }
 
   /** A job's whole output, copied out. */
@@ -207,4 +207,3 @@ export function writeBias(bias: Float32Array, mask: Uint8Array, batch: number, k
   for (let b = 0; b < batch; b++) for (let j = 0; j < keys; j++) if (mask[b * keys + j] !== 0) bias[b * stride + j] = 0;
 }
 
-export { chunkCount, TILE_ROWS };

@@ -128,7 +128,8 @@ export class FlashAttention implements ServerHost, DecoderHost {
   async compute(input: AttentionInput, options: StreamOptions = {}): Promise<Float32Array> {
     const dims = checkInput(input, this.engine.options.maxSequence, this.engine.options.nonFinite);
     this.checkThread('compute');
-    return collect(this.open({ prefill: { input, dims } }, options), dims);
+    // Read whole, so no reader to keep pace with: tiles go head by head, for cache reuse.
+    return collect(this.open({ prefill: { input, dims }, order: 'heads' }, options), dims);
   }
 
   /** Streams a request's rows to a process as messages (see AttentionMessage); resolves with the request id to `ack` with. */
@@ -179,7 +180,7 @@ export class FlashAttention implements ServerHost, DecoderHost {
   }
 
   /** @internal Starts a request on the server; errors reach the stream. */
-  open(what: Pick<StartRequest, 'prefill' | 'decode'>, options: StreamOptions): AttentionStream {
+  open(what: Pick<StartRequest, 'prefill' | 'decode' | 'order'>, options: StreamOptions): AttentionStream {
     const id = this.nextId++;
     const stream = new AttentionStream(
       () => GenServer.cast(this.serverName, { read: id }),

@@ -20,7 +20,7 @@ import type { AttentionEngine } from './engine';
 import { AbortError, AttentionError, NotRunningError, WorkerDownError } from './errors';
 import type { KernelName } from './kernel';
 import { KvCache, type DecodeStep, type KvCacheOptions } from './kv-cache';
-import { Request } from './request';
+import { Request, type TaskOrder } from './request';
 import type { AttentionInput, Dims } from './shape';
 import type { AttentionStats, LastRequest } from './stats';
 import type { Sink } from './stream';
@@ -46,6 +46,8 @@ export interface StartRequest {
   owner?: Pid;
   window: number;
   retries: number;
+  /** 'heads' for a request read whole (no reader to keep pace with): better cache reuse. Default 'rows'. */
+  order?: TaskOrder;
 }
 
 export type ServerCall = { start: StartRequest } | { openCache: KvCacheOptions } | { closeCache: KvCache } | 'stats';
@@ -125,14 +127,14 @@ function start(state: State, req: StartRequest, ctx: ProcessContext): Request {
   // Jobs carry the request's id: the workers' reports name it.
   if (req.prefill !== undefined) {
     const job = { ...engine.load(req.prefill.input, req.prefill.dims), id: req.id };
-    request = new Request(job, req.sink, req.window, req.retries, () => engine.release(job));
+    request = new Request(job, req.sink, req.window, req.retries, req.order ?? 'rows', () => engine.release(job));
   } else {
     const { cache, step } = req.decode!;
     if (cache.busy) throw new NotRunningError('a decode step is already running on this cache');
     const before = cache.length;
     const job = { ...cache.beginStep(step), id: req.id };
     cache.busy = true;
-    request = new Request(job, req.sink, req.window, req.retries, (completed) => {
+    request = new Request(job, req.sink, req.window, req.retries, 'rows', (completed) => {
       cache.busy = false;
       if (!completed) cache.rollback(before);
       cache.endStep(job);
