@@ -115,9 +115,13 @@ function checkInstalled(dir, name, installedVersions) {
     check(typeof target === 'string' && existsSync(path.join(dir, target)), where(`exports["."].${condition} (${target}) is not a file in the package`));
   }
   check(typeof manifest.types === 'string' && existsSync(path.join(dir, manifest.types)), where(`types (${manifest.types}) is not a file in the package`));
-  // Only the build, its README and LICENSE: no tests, build state or fixtures.
-  const stray = files.filter((f) => !/^(dist|src)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f));
-  check(stray.length === 0, where(`ships files outside dist/ and src/: ${stray.join(', ')}`));
+  // Only the build, its sources (src/, and assembly/ for WebAssembly kernels), README and
+  // LICENSE: no tests, build state or fixtures.
+  const stray = files.filter((f) => !/^(dist|src|assembly)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f));
+  check(stray.length === 0, where(`ships files outside dist/, src/ and assembly/: ${stray.join(', ')}`));
+  if (manifest.scripts?.['build:wasm'] !== undefined) {
+    check(files.some((f) => /^dist\/.*\.wasm$/.test(f)), where('has a build:wasm script but ships no dist/**/*.wasm'));
+  }
   const junk = files.filter((f) => /(^|\/)test\/|\.test\.|\.tsbuildinfo$|(^|\/)fixtures\//.test(f));
   check(junk.length === 0, where(`ships tests or build state: ${junk.join(', ')}`));
   // src/ is shipped so that source maps and declaration maps resolve: each one must.

@@ -5,7 +5,7 @@
 // would ship it), and copies the repository's LICENSE in unless the package has its own
 // (postpack takes the copy out).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,13 @@ function walk(dir, prefix = '') {
     const rel = path.join(prefix, entry.name);
     return entry.isDirectory() ? walk(dir, rel) : [rel];
   });
+}
+
+// A package with WebAssembly kernels builds them first (tsc -b does not).
+const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8'));
+if (manifest.scripts?.['build:wasm'] !== undefined) {
+  console.error(`prepack ${path.relative(ROOT, pkg)}: building WebAssembly (npm run build:wasm)`);
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build:wasm'], { cwd: pkg, stdio: 'inherit' });
 }
 
 const tsc = createRequire(path.join(ROOT, 'package.json')).resolve('typescript/bin/tsc');

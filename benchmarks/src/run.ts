@@ -27,7 +27,7 @@ async function childMain(args: string[]): Promise<void> {
   process.send!({ ok: measurement });
 }
 
-function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us'): number | undefined {
+function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | undefined {
   const values = ms.map((m) => m[key]).filter((v): v is number => v !== undefined);
   return values.length === 0 ? undefined : median(values);
 }
@@ -57,6 +57,8 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     peerP50Us: medianOf(results.peer, 'p50Us'),
     peerP99Us: medianOf(results.peer, 'p99Us'),
     ...(scenario.note === undefined ? {} : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
+    oursMs: medianOf(results.ours, 'ms'),
+    peerMs: medianOf(results.peer, 'ms'),
   };
   return row;
 }

@@ -5,6 +5,7 @@ import { otp } from './otp';
 import { schedulers } from './schedulers';
 import { registry } from './registry';
 import { batcher } from './batcher';
+import { flash } from './flash';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, batcher];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, batcher, flash];

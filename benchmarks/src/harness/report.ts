@@ -15,6 +15,10 @@ function latency(p50?: number, p99?: number): string {
   return p50 === undefined ? '' : ` (p50 ${p50.toFixed(1)} µs, p99 ${p99!.toFixed(1)} µs)`;
 }
 
+function took(ms?: number): string {
+  return ms === undefined ? '' : ` (${ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)} ms)`;
+}
+
 /** The markdown table that goes into a package README. */
 export function renderTable(report: Report): string {
   const runs = [...new Set(report.results.map((r) => r.runs))].join(' or ');
@@ -26,7 +30,7 @@ export function renderTable(report: Report): string {
     '|---|---|---|---|---|---|---|',
     ...report.results.map((r: ResultRow) => {
       const met = r.target === undefined ? '' : r.ratio >= r.target ? 'yes' : 'no';
-      return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
+      return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)}${took(r.oursMs)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)}${took(r.peerMs)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
     }),
   ];
   const notes = report.results.filter((r) => r.note !== undefined).map((r) => `- ${r.name}: ${r.note}`);

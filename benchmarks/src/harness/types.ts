@@ -5,6 +5,8 @@ export interface Measurement {
   detail?: Record<string, number>;
   p50Us?: number;
   p99Us?: number;
+  /** The time the measured work took, shown beside a rate (a GFLOP/s figure and its milliseconds). */
+  ms?: number;
 }
 
 export interface Scenario {
@@ -51,6 +53,8 @@ export interface ResultRow {
   /** When this row was measured, if not in the report's own run (kept by a run with --only). */
   date?: string;
   note?: string;
+  oursMs?: number;
+  peerMs?: number;
 }
 
 export interface Report {

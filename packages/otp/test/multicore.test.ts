@@ -110,6 +110,28 @@ describe('shared memory across schedulers', () => {
   });
 });
 
+describe('shared WebAssembly memory across schedulers', () => {
+  test('a shared WebAssembly.Memory in a message is the same memory on the other scheduler, growth included', async () => {
+    const c = collector();
+    const worker = spawn({ module: fixture, export: 'sharedMemory' }, { scheduler: 1 });
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    send(worker, { memory, add: 5, from: c.pid });
+    expect(await c.next()).toEqual({ isMemory: true, bytes: 2 * 65536 });
+    send(worker, { memory, add: 2, from: c.pid });
+    expect(await c.next()).toEqual({ isMemory: true, bytes: 3 * 65536 });
+    expect(Atomics.load(new Int32Array(memory.buffer), 0)).toBe(7);
+    expect(memory.buffer.byteLength).toBe(3 * 65536);
+  });
+
+  test('a memory that is not shared cannot be sent: BadArgError, nothing sent', async () => {
+    const c = collector();
+    const worker = spawn({ module: fixture, export: 'sharedMemory' }, { scheduler: 1 });
+    expect(() => send(worker, { memory: new WebAssembly.Memory({ initial: 1 }), add: 1, from: c.pid })).toThrow(BadArgError);
+    send(worker, { from: c.pid });
+    expect(await c.next()).toEqual({ isMemory: false, bytes: -1 });
+  });
+});
+
 describe('GenServer across schedulers', () => {
   test('start by module and export, call, cast and names work from the other scheduler', async () => {
     const pid = await GenServer.start(counter, 5, { scheduler: 1, name: 'remote-counter' });

@@ -7,6 +7,7 @@ import type { ClusterControl, Node, NodeOptions } from '../node';
 import { NameTable } from './name-table';
 import { Control, SchedulerPeer, type ClusterHandle } from './peer';
 import { schedulerOf } from './remote';
+import type { Shareable } from './shares';
 import { startLoadPublisher, type SchedulerApi, type SchedulerStats } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
 
@@ -30,7 +31,7 @@ interface SchedulerThread {
 /** A buffer published by one thread, for the others. */
 interface ShareMessage {
   id: number;
-  buffer: SharedArrayBuffer;
+  buffer: Shareable;
 }
 
 /**
@@ -85,7 +86,7 @@ export class Cluster implements ClusterControl {
   }
 
   /** Hands a buffer to every worker thread except `except`. */
-  broadcastShare(id: number, buffer: SharedArrayBuffer, except = -1): void {
+  broadcastShare(id: number, buffer: Shareable, except = -1): void {
     for (let k = 1; k < this.threads.length; k++) {
       if (k !== except) this.threads[k]?.shares.postMessage({ id, buffer } satisfies ShareMessage);
     }

@@ -3,12 +3,12 @@ import { BadArgError } from '../errors';
 import { DownMessage, ExitMessage } from '../messages';
 import { Pid, Ref } from '../pid';
 import { Crash } from '../reason';
-import { MissingShareError, threadShares } from './shares';
+import { MissingShareError, isSharedArrayBuffer, isWasmMemory, threadShares, type Shareable } from './shares';
 
 /**
  * msgpackr, taught the runtime's own values so they cross threads as
  * themselves: pids, refs, EXIT and DOWN messages, crash reasons, Maps,
- * Sets, and SharedArrayBuffers (by reference: see shares.ts). A value msgpackr would silently drop (a function) is refused with a
+ * Sets, and SharedArrayBuffers and shared WebAssembly memories (by reference: see shares.ts). A value msgpackr would silently drop (a function) is refused with a
  * BadArgError instead, so a send never loses part of a message.
  */
 /** A Map in transit: msgpack maps decode as plain objects, so Maps travel boxed under their own extension. */
@@ -16,23 +16,20 @@ class MapBox {
   constructor(readonly entries: [unknown, unknown][]) {}
 }
 
-/**
- * A SharedArrayBuffer in transit, found by its tag rather than instanceof: a
- * buffer that came through a MessagePort may belong to another realm.
- */
+/** A SharedArrayBuffer or shared WebAssembly.Memory in transit. */
 class ShareBox {
-  constructor(readonly buffer: SharedArrayBuffer) {}
-}
-
-function isShared(value: object): value is SharedArrayBuffer {
-  return Object.prototype.toString.call(value) === '[object SharedArrayBuffer]';
+  constructor(readonly buffer: Shareable) {}
 }
 
 /** The value with every Map and SharedArrayBuffer inside boxed; the same value (no copy) when it holds none. */
 function boxMaps(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 64) return value;
   if (value instanceof Map) return new MapBox([...value].map(([k, v]) => [boxMaps(k, depth + 1), boxMaps(v, depth + 1)]));
-  if (isShared(value)) return new ShareBox(value);
+  if (isSharedArrayBuffer(value)) return new ShareBox(value);
+  if (isWasmMemory(value)) {
+    if (!isSharedArrayBuffer(value.buffer)) throw new BadArgError('a WebAssembly.Memory that is not shared cannot be sent to another scheduler: create it with shared: true');
+    return new ShareBox(value);
+  }
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -86,7 +83,7 @@ function registerExtensions(): void {
     type: 0x57,
     write: (box: ShareBox) => {
       const registry = threadShares.registry;
-      if (registry === null) throw new BadArgError('a SharedArrayBuffer can only be sent between schedulers of one node');
+      if (registry === null) throw new BadArgError('shared memory can only be sent between schedulers of one node');
       return registry.idOf(box.buffer);
     },
     read: (id: number) => {

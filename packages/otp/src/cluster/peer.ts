@@ -11,7 +11,7 @@ import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
 import { Codec } from './codec';
 import type { SchedulerStats } from './scheduler-api';
-import { MissingShareError, ShareRegistry, threadShares } from './shares';
+import { MissingShareError, ShareRegistry, threadShares, type Shareable } from './shares';
 import { NameTable, type NameTableHandle } from './name-table';
 import { MAX_SCHEDULERS, RemoteRelations, schedulerDownReason, schedulerOf } from './remote';
 import { BatchReader, BatchWriter, Op } from './wire';
@@ -22,7 +22,7 @@ export interface ClusterHandle {
   node: number;
   schedulers: number;
   /** Buffers already shared when this scheduler's thread starts (a replacement's inheritance). */
-  shares?: [number, SharedArrayBuffer][];
+  shares?: [number, Shareable][];
   control: SharedArrayBuffer;
   rings: RingBufferHandle[];
   names: NameTableHandle;
@@ -111,7 +111,7 @@ export class SchedulerPeer {
   private readonly parked: { frame: Uint8Array; position: number }[] = [];
   readonly shares: ShareRegistry;
   /** How this thread hands a newly shared buffer to the others (installed by the cluster or the worker). */
-  publishShare: (id: number, buffer: SharedArrayBuffer) => void = () => {};
+  publishShare: (id: number, buffer: Shareable) => void = () => {};
 
   constructor(
     private readonly node: Node,

@@ -10,6 +10,7 @@ import { running } from '../current';
 import { infoOf } from '../introspection';
 import { Node } from '../node';
 import { SchedulerPeer, type ClusterHandle } from './peer';
+import type { Shareable } from './shares';
 import { processesOf, startLoadPublisher, toWire, type SchedulerApi } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
 
@@ -24,7 +25,7 @@ node.joinCluster(peer);
 installSpawnHandler(node, peer);
 // Shared buffers travel beside the rings: ours go to the main thread (which passes them on), theirs come here.
 peer.publishShare = (id, buffer) => shares.postMessage({ id, buffer });
-shares.on('message', ({ id, buffer }: { id: number; buffer: SharedArrayBuffer }) => peer.shares.receive(id, buffer));
+shares.on('message', ({ id, buffer }: { id: number; buffer: Shareable }) => peer.shares.receive(id, buffer));
 shares.unref();
 peer.start();
 // Keeps this thread alive while it waits on its ring (Atomics.waitAsync alone does not).
