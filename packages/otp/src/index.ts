@@ -20,6 +20,7 @@ import * as m_errors from './errors';
 import * as m_api from './api';
 import * as m_names from './names';
 import * as m_gen_server_types from './gen-server-types';
+import * as m_gen_statem from './gen-statem';
 import * as m_supervisor from './supervisor';
 import * as m_dynamic_supervisor from './dynamic-supervisor';
 import * as m_introspection from './introspection';
@@ -90,6 +91,7 @@ export const reply = m_gen_server_types.reply;
 export const noreply = m_gen_server_types.noreply;
 export const stop = m_gen_server_types.stop;
 export const replyAndStop = m_gen_server_types.replyAndStop;
+export const GenStatem = m_gen_statem.GenStatem;
 export const Supervisor = m_supervisor.Supervisor;
 export const DynamicSupervisor = m_dynamic_supervisor.DynamicSupervisor;
 export const Application = m_application.Application;
@@ -109,6 +111,36 @@ export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
 export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type { StatemDef, Machine } from './gen-statem';
+export type {
+  StatemEvent,
+  CallEvent,
+  CastEvent,
+  InfoEvent,
+  TimeoutEvent,
+  GenericTimeoutEvent,
+  InternalEvent,
+  EnterEvent,
+  Action,
+  EnterAction,
+  ReplyAction,
+  PostponeAction,
+  NextEventAction,
+  HibernateAction,
+  TimeoutAction,
+  EventResult,
+  NextState,
+  KeepState,
+  RepeatState,
+  StatemStop,
+  StatemStopAndReply,
+  StatemInitOk,
+  StatemInitResult,
+  StatemTimers,
+  StateFunctionsDef,
+  HandleEventDef,
+  StateHandler,
+} from './gen-statem-types';
 export type { CallHandlers, HandleCallByType, RequestsWithReplies, TypedRequest } from './call-handlers';
 export type { SupervisorSpec, ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
 export type { ChildSpec, Strategy, RestartType, Shutdown, ChildType, SupervisorFlags, StartFunction } from './child-spec';
