@@ -38,10 +38,11 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { From } from './call';
-import type { ProcessContext } from './context';
+import type { ChildSpec } from './child-spec';
+import type { LinkOptions, ProcessContext } from './context';
 import { BadArgError } from './errors';
 import { GenServer, type RemoteDef } from './gen-server';
-import { ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid } from './gen-server-types';
+import { ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid, type StartOptions } from './gen-server-types';
 import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
 import * as t from './gen-statem-types';
 import type { Action, EventResult, HandleEventDef, StateFunctionsDef, StatemEvent, StatemInitResult, TimeoutAction } from './gen-statem-types';
@@ -260,16 +261,40 @@ export function sendReply<R>(from: From<R>, value: NoInfer<R>): boolean {
   return from.reply(value);
 }
 
+/** gen_statem:start: as GenServer.start; init's argument is checked against the definition's. */
+export function start<S, A, C, R, Ca, I>(def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>, args: NoInfer<A>, options?: StartOptions): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+  return GenServer.start(def, args, options);
+}
+
+/** gen_statem:start_link: as GenServer.startLink (pass `{ parent: ctx }` after an await). */
+export function startLink<S, A, C, R, Ca, I>(
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
+  args: NoInfer<A>,
+  options?: StartOptions & LinkOptions,
+): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+  return GenServer.startLink(def, args, options);
+}
+
+/** A supervisor child spec that starts the statem linked, as GenServer.childSpec. */
+export function childSpec<S, A, C, R, Ca, I>(
+  id: string,
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
+  args: NoInfer<A>,
+  options?: StartOptions & Omit<ChildSpec, 'id' | 'start'>,
+): ChildSpec {
+  return GenServer.childSpec(id, def, args, options);
+}
+
 /** The GenStatem API in one namespace, with gen_statem's names. */
 export const GenStatem = {
   define,
   remote,
-  start: GenServer.start,
-  startLink: GenServer.startLink,
+  start,
+  startLink,
   call: GenServer.call,
   cast: GenServer.cast,
   stop: GenServer.stop,
-  childSpec: GenServer.childSpec,
+  childSpec,
   ref: GenServer.ref,
   sendReply,
   ok: t.statemOk,
