@@ -28,6 +28,8 @@ interface Running {
 export class StatemTimeouts {
   private readonly running = new Map<string, Running>();
   private token = 0;
+  /** Read on every event, which cancels the event timeout: cheaper than a lookup. */
+  eventTimeoutRunning = false;
 
   constructor(
     private readonly timers: StatemTimers | undefined,
@@ -44,6 +46,7 @@ export class StatemTimeouts {
     this.cancel(key);
     if (ms === Infinity) return;
     const token = ++this.token;
+    if (key === 'timeout') this.eventTimeoutRunning = true;
     const fired = new TimeoutFired(key, token, kind, name, message);
     const ctx = this.ctx;
     if (ms === 0) {
@@ -60,6 +63,7 @@ export class StatemTimeouts {
     const running = this.running.get(key);
     if (running === undefined) return;
     this.running.delete(key);
+    if (key === 'timeout') this.eventTimeoutRunning = false;
     if (running.queued) return;
     if (this.timers === undefined) this.ctx.cancelTimer(running.handle as never);
     else this.timers.cancel(running.handle);
@@ -74,6 +78,7 @@ export class StatemTimeouts {
     const running = this.running.get(fired.key);
     if (running === undefined || running.token !== fired.token) return false;
     this.running.delete(fired.key);
+    if (fired.key === 'timeout') this.eventTimeoutRunning = false;
     return true;
   }
 

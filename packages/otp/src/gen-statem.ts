@@ -72,6 +72,10 @@ export class Machine {
   private postponed: AnyEvent[] = [];
   /** The event timeout the last transition asked for, started once the queue is empty. */
   private pendingEventTimeout: TimeoutAction | undefined;
+  /** Set by actions() when they hold a postpone. */
+  private postponing = false;
+  /** The GenServer outcome of every event that does not stop the statem: its state is always this. */
+  private readonly carryOn: Outcome = noreply(this);
   readonly timeouts: StatemTimeouts;
 
   constructor(
@@ -93,7 +97,7 @@ export class Machine {
   /** Handles the queued events, then `event` (if any) and whatever it queues. */
   drive(event: AnyEvent | null): MaybePromise<Outcome> {
     for (;;) {
-      let next: AnyEvent | undefined = this.queue.shift();
+      let next: AnyEvent | undefined = this.queue.length === 0 ? undefined : this.queue.shift();
       if (next === undefined) {
         if (event === null) break;
         next = event;
@@ -103,7 +107,7 @@ export class Machine {
       if (current.type !== 'enter') {
         // Any event cancels the event timeout, running or about to start.
         this.pendingEventTimeout = undefined;
-        if (this.timeouts.has('timeout')) this.timeouts.cancel('timeout');
+        if (this.timeouts.eventTimeoutRunning) this.timeouts.cancel('timeout');
       }
       const result = this.invoke(current);
       if (isPromise(result)) {
@@ -118,7 +122,7 @@ export class Machine {
       this.pendingEventTimeout = undefined;
       this.timeouts.set('timeout', undefined, timeout.ms, timeout.message);
     }
-    return noreply(this);
+    return this.carryOn;
   }
 
   private invoke(event: AnyEvent): MaybePromise<AnyResult> {
@@ -157,22 +161,22 @@ export class Machine {
     } else if (!result.keepData) {
       this.data = result.data;
     }
-    const postponing = result.actions.some((a) => a.type === 'postpone');
-    if (postponing) {
+    const inserted = result.actions.length === 0 ? null : this.actions(result.actions, changed, enter ? 'enter' : 'event');
+    if (this.postponing) {
+      this.postponing = false;
       if (enter) throw new BadArgError('a state enter call may not postpone');
       this.postponed.push(event);
+    } else if (changed && inserted === null) {
+      this.timeouts.cancel('state_timeout'); // with actions, actions() did, before setting theirs
     }
-    const inserted = this.actions(result.actions, changed, enter ? 'enter' : 'event');
-    let queued = this.queue;
     if (changed && this.postponed.length > 0) {
-      queued = [...this.postponed, ...queued];
+      this.queue = this.queue.length === 0 ? this.postponed : [...this.postponed, ...this.queue];
       this.postponed = [];
     }
     // repeatState from an enter call is keepState: the enter call does not run again.
-    if (changed || (result.kind === 'repeat_state' && !enter)) {
-      if (this.def.stateEnter === true) inserted.unshift({ type: 'enter', oldState });
-    }
-    this.queue = inserted.length === 0 ? queued : [...inserted, ...queued];
+    const entering = (changed || (result.kind === 'repeat_state' && !enter)) && this.def.stateEnter === true;
+    if (inserted !== null && inserted.length > 0) this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
+    else if (entering) this.queue.unshift({ type: 'enter', oldState });
     return undefined;
   }
 
@@ -181,6 +185,7 @@ export class Machine {
     // A state change cancels the state timeout before this transition's own timeouts apply.
     if (changed) this.timeouts.cancel('state_timeout');
     const inserted: AnyEvent[] = [];
+    this.postponing = false;
     for (const action of actions) {
       switch (action?.type) {
         case 'reply':
@@ -188,6 +193,7 @@ export class Machine {
           break;
         case 'postpone':
           if (where === 'init') throw new BadArgError('init may not postpone');
+          this.postponing = true;
           break;
         case 'next_event':
           if (where === 'enter') throw new BadArgError('a state enter call may not insert events');
