@@ -91,7 +91,7 @@ export class Machine {
   begin(actions: readonly Action<unknown>[]): void {
     const inserted = this.actions(actions, false, 'init');
     if (this.def.stateEnter === true) this.queue.push({ type: 'enter', oldState: this.state });
-    this.queue.push(...inserted);
+    if (inserted !== null) this.queue.push(...inserted);
   }
 
   /** Handles the queued events, then `event` (if any) and whatever it queues. */
@@ -166,7 +166,7 @@ export class Machine {
       this.postponing = false;
       if (enter) throw new BadArgError('a state enter call may not postpone');
       this.postponed.push(event);
-    } else if (changed && inserted === null) {
+    } else if (changed && result.actions.length === 0) {
       this.timeouts.cancel('state_timeout'); // with actions, actions() did, before setting theirs
     }
     if (changed && this.postponed.length > 0) {
@@ -175,16 +175,16 @@ export class Machine {
     }
     // repeatState from an enter call is keepState: the enter call does not run again.
     const entering = (changed || (result.kind === 'repeat_state' && !enter)) && this.def.stateEnter === true;
-    if (inserted !== null && inserted.length > 0) this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
+    if (inserted !== null) this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
     else if (entering) this.queue.unshift({ type: 'enter', oldState });
     return undefined;
   }
 
   /** Runs replies and timeouts now; returns the events nextEvent inserts, in order. */
-  private actions(actions: readonly Action<unknown>[], changed: boolean, where: 'init' | 'enter' | 'event'): AnyEvent[] {
+  private actions(actions: readonly Action<unknown>[], changed: boolean, where: 'init' | 'enter' | 'event'): AnyEvent[] | null {
     // A state change cancels the state timeout before this transition's own timeouts apply.
     if (changed) this.timeouts.cancel('state_timeout');
-    const inserted: AnyEvent[] = [];
+    let inserted: AnyEvent[] | null = null;
     this.postponing = false;
     for (const action of actions) {
       switch (action?.type) {
@@ -197,7 +197,7 @@ export class Machine {
           break;
         case 'next_event':
           if (where === 'enter') throw new BadArgError('a state enter call may not insert events');
-          inserted.push(action.event);
+          (inserted ??= []).push(action.event);
           break;
         case 'hibernate':
           break;
