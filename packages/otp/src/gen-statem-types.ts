@@ -163,6 +163,8 @@ interface StatemCommon<St, D, A, R> {
   /** Call the handler with an EnterEvent on each state change, and for the initial state. */
   readonly stateEnter?: boolean;
   terminate?(reason: ExitReason, state: St, data: D, ctx: ProcessContext): void | Promise<void>;
+  /** format_status: what sys.getStatus shows (redact secrets here). Default: { state, data }. */
+  formatStatus?(state: St, data: D): unknown;
   /** For tests: drive the timeouts with a clock of your own. */
   readonly timers?: StatemTimers;
 }

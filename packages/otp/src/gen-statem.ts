@@ -250,6 +250,17 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
       }
       return machine.drive({ type: 'info', message });
     },
+    // sys sees { state, data }, as gen_statem's [State, Data].
+    systemState: {
+      get: (machine: Machine) => ({ state: machine.state, data: machine.data }),
+      replace: (machine: Machine, view: unknown) => {
+        const { state, data } = view as { state: unknown; data: unknown };
+        machine.state = state;
+        machine.data = data;
+        return machine;
+      },
+    },
+    formatStatus: (machine: Machine) => (def.formatStatus === undefined ? { state: machine.state, data: machine.data } : def.formatStatus(machine.state, machine.data)),
     terminate(reason: ExitReason, machine: Machine, ctx: ProcessContext) {
       machine.timeouts.cancelAll();
       return def.terminate?.(reason, machine.state, machine.data, ctx);

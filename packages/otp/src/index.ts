@@ -21,6 +21,8 @@ import * as m_api from './api';
 import * as m_names from './names';
 import * as m_gen_server_types from './gen-server-types';
 import * as m_gen_statem from './gen-statem';
+import * as m_sys from './sys';
+import * as m_behaviour_system from './behaviour-system';
 import * as m_supervisor from './supervisor';
 import * as m_dynamic_supervisor from './dynamic-supervisor';
 import * as m_introspection from './introspection';
@@ -54,6 +56,7 @@ export import MaxChildrenError = m_errors.MaxChildrenError;
 export import NoCurrentProcessError = m_errors.NoCurrentProcessError;
 export import NodeNotStartedError = m_errors.NodeNotStartedError;
 export import BadArgError = m_errors.BadArgError;
+export import SystemDebug = m_behaviour_system.SystemDebug;
 
 export const isPid = m_pid.isPid;
 export const isNormalExit = m_reason.isNormalExit;
@@ -92,6 +95,8 @@ export const noreply = m_gen_server_types.noreply;
 export const stop = m_gen_server_types.stop;
 export const replyAndStop = m_gen_server_types.replyAndStop;
 export const GenStatem = m_gen_statem.GenStatem;
+export const sys = m_sys.sys;
+export const isSysRequest = m_sys.isSysRequest;
 export const Supervisor = m_supervisor.Supervisor;
 export const DynamicSupervisor = m_dynamic_supervisor.DynamicSupervisor;
 export const Application = m_application.Application;
@@ -112,6 +117,8 @@ export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
 export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
 export type { StatemDef, Machine } from './gen-statem';
+export type { SysRequest, SysStatus, SysStatistics } from './sys';
+export type { SystemView } from './behaviour-system';
 export type {
   StatemEvent,
   CallEvent,
