@@ -22,6 +22,7 @@ import * as m_names from './names';
 import * as m_gen_server_types from './gen-server-types';
 import * as m_gen_statem from './gen-statem';
 import * as m_sys from './sys';
+import * as m_gen_event from './gen-event';
 import * as m_behaviour_system from './behaviour-system';
 import * as m_supervisor from './supervisor';
 import * as m_dynamic_supervisor from './dynamic-supervisor';
@@ -57,6 +58,8 @@ export import NoCurrentProcessError = m_errors.NoCurrentProcessError;
 export import NodeNotStartedError = m_errors.NodeNotStartedError;
 export import BadArgError = m_errors.BadArgError;
 export import SystemDebug = m_behaviour_system.SystemDebug;
+export import GenEventExit = m_gen_event.GenEventExit;
+export import HandlerError = m_gen_event.HandlerError;
 
 export const isPid = m_pid.isPid;
 export const isNormalExit = m_reason.isNormalExit;
@@ -96,6 +99,7 @@ export const stop = m_gen_server_types.stop;
 export const replyAndStop = m_gen_server_types.replyAndStop;
 export const GenStatem = m_gen_statem.GenStatem;
 export const sys = m_sys.sys;
+export const GenEvent = m_gen_event.GenEvent;
 export const isSysRequest = m_sys.isSysRequest;
 export const Supervisor = m_supervisor.Supervisor;
 export const DynamicSupervisor = m_dynamic_supervisor.DynamicSupervisor;
@@ -119,6 +123,7 @@ export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult
 export type { StatemDef, Machine } from './gen-statem';
 export type { SysRequest, SysStatus, SysStatistics } from './sys';
 export type { SystemView } from './behaviour-system';
+export type { EventHandler, HandlerId, HandlerOk, HandlerReply, RemoveHandler, HandlerStop } from './gen-event';
 export type {
   StatemEvent,
   CallEvent,
