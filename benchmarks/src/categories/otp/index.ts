@@ -3,6 +3,7 @@ import type { Category } from '../../harness/types';
 import * as nact from './nact';
 import * as ours from './ours';
 import * as statem from './statem';
+import * as event from './event';
 
 /** The foundation's figures against nact 7.6.2 (targets from the foundation issue). */
 export const otp: Category = {
@@ -23,6 +24,14 @@ export const otp: Category = {
       peerLabel: 'our GenServer call',
       ours: statem.statemCall,
       peer: ours.call,
+    },
+    {
+      name: 'event_notify',
+      unit: 'notifications/s',
+      size: { full: 200_000, smoke: 2_000 },
+      peerLabel: 'EventEmitter, 10 listeners',
+      ours: event.eventNotify,
+      peer: event.emitterNotify,
     },
     {
       name: 'process_memory',
