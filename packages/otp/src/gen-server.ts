@@ -1,3 +1,8 @@
+/**
+ * GenServer: the gen_server loop (GenServerProcess) and its API. One file past ~400 lines
+ * because the loop, startServer and the API share the start machinery (InitRequest, the
+ * watch that fails a start, via names); the call/cast API is the part to move out first.
+ */
 import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';

@@ -276,6 +276,8 @@ describe('GenStatem: actions and results', () => {
   test('init returning ignore or stop fails the start as a GenServer does', async () => {
     const ignoring = GenStatem.define({ callbackMode: 'handle_event_function', init: () => GenStatem.ignore(), handleEvent: () => GenStatem.keepStateAndData() });
     await expect(GenStatem.start(ignoring, undefined)).rejects.toMatchObject({ code: 'ignore' });
+    const refusing = GenStatem.define({ callbackMode: 'handle_event_function', init: () => GenStatem.initStop('no config'), handleEvent: () => GenStatem.keepStateAndData() });
+    await expect(GenStatem.start(refusing, undefined)).rejects.toMatchObject({ reason: 'no config' });
   });
 });
 
