@@ -10,7 +10,8 @@
  * - a postponed event is retried after the next state change, postponed events in the order
  *   they came, before anything else in the mailbox;
  * - timeouts that fall due together arrive in the order they fall due; one whose timer was
- *   cancelled or restarted after it fell due (by an event handled before it) is dropped.
+ *   cancelled or restarted after it fell due (by an event handled before it) is dropped;
+ * - a 0 ms timeout is enqueued at once, behind what the mailbox already holds.
  */
 import fc from 'fast-check';
 import { GenStatem, Node, processInfo, type Pid, type StatemEvent, type TimeoutAction } from '@erlmcp/otp';
@@ -35,17 +36,27 @@ class Model {
 
   cast(cast: Cast): void {
     this.handle({ cast });
+    this.fireDue(this.now);
   }
 
   advance(ms: number): void {
-    const until = this.now + ms;
-    // Every timer due by then fires (sends its message) before the statem handles any of them.
-    const fired = [...this.timers.entries()].filter(([, t]) => t.at <= until).sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq);
+    this.fireDue(this.now + ms);
+  }
+
+  /**
+   * Every timer due by `until` fires (sends its message) before the statem handles any of
+   * them; a 0 ms timeout set meanwhile is enqueued behind those, and fires in its turn.
+   */
+  private fireDue(until: number): void {
     this.now = until;
-    for (const [key, t] of fired) {
-      if (this.timers.get(key)?.seq !== t.seq) continue; // cancelled or restarted meanwhile: stale
-      this.timers.delete(key);
-      this.handle({ timeout: t });
+    for (;;) {
+      const fired = [...this.timers.entries()].filter(([, t]) => t.at <= until).sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq);
+      if (fired.length === 0) return;
+      for (const [key, t] of fired) {
+        if (this.timers.get(key)?.seq !== t.seq) continue; // cancelled or restarted meanwhile: stale
+        this.timers.delete(key);
+        this.handle({ timeout: t });
+      }
     }
   }
 
@@ -139,7 +150,7 @@ async function idle(pid: Pid): Promise<void> {
 const setTimeoutArb: fc.Arbitrary<SetTimeout> = fc.record({
   kind: fc.constantFrom<Kind>('timeout', 'state_timeout', 'generic_timeout'),
   name: fc.constantFrom('a', 'b'),
-  ms: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(Infinity)),
+  ms: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 }), fc.constant(Infinity)),
 });
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ go: fc.integer({ min: 0, max: 2 }), timeouts: fc.array(setTimeoutArb, { maxLength: 3 }) }),
