@@ -222,23 +222,22 @@ describe('GenStatem: actions and results', () => {
   });
 
   test('stopAndReply replies first, then terminate runs, then the statem exits with the reason', async () => {
-    const order: string[] = [];
+    const seen: string[] = [];
     const def = GenStatem.define({
       callbackMode: 'state_functions',
-      init: () => GenStatem.ok('only', null),
+      init: () => GenStatem.ok('only', { from: null as From | null }),
       states: {
         only: (event: StatemEvent<'quit'>) =>
-          event.type === 'call' ? GenStatem.stopAndReply('normal', [GenStatem.reply(event.from, 'bye')]) : GenStatem.keepStateAndData(),
+          event.type === 'call' ? GenStatem.stopAndReply('normal', [GenStatem.reply(event.from, 'bye')], { from: event.from }) : GenStatem.keepStateAndData(),
       },
-      terminate: (reason) => void order.push(`terminate ${String(reason)}`),
+      // The caller's From is settled (replied) by the time terminate runs.
+      terminate: (reason, _state, data) => void seen.push(`terminate ${String(reason)}, replied: ${String(data.from?.done)}`),
     });
     const pid = await GenStatem.start(def, undefined);
     const exited = awaitExit(pid);
-    const answer = GenStatem.call(pid, 'quit').then((r) => void order.push(`reply ${r}`));
+    expect(await GenStatem.call(pid, 'quit')).toBe('bye');
     expect(await exited).toBe('normal');
-    await answer;
-    expect(order[0]).toBe('terminate normal'); // terminate ran in the same turn as the reply was sent...
-    expect(order).toEqual(['terminate normal', 'reply bye']); // ...and the caller's promise settles after
+    expect(seen).toEqual(['terminate normal, replied: true']);
   });
 
   test('a reply kept for later: sendReply answers a call from another event', async () => {
