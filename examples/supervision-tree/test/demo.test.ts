@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { runMain } from '../../../test-support/run-main';
 import { Node, processInfo, whereis } from '@erlmcp/otp';
 import { runDemo } from '../src/app';
 
@@ -26,12 +26,7 @@ test('the calculator crashes on a bad message, is restarted, and the rest of the
 
 test('npm start runs the demo as a process that exits cleanly by itself', async () => {
   const main = path.join(__dirname, '..', 'dist', 'main.js');
-  const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = execFile(process.execPath, [main], { env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' }, timeout: 30_000 }, (error, out) =>
-      resolve({ code: error ? (error.code as number) ?? 1 : 0, stdout: out }),
-    );
-    child.stdin?.end();
-  });
+  const { code, stdout } = await runMain(main);
   expect(code).toBe(0);
   expect(stdout).toMatch(/calculator restarted: <0\.\d+\.0> -> <0\.\d+\.0>/);
   expect(stdout).toContain('node stopped');

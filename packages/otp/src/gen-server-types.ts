@@ -70,6 +70,14 @@ export interface GenServerDef<S, A = void, C = never, R = unknown, Ca = never, I
   handleInfo?(message: InfoMessage<I>, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
   /** Called on stop, on a crash in a callback, and on shutdown by the parent when the server traps exits. */
   terminate?(reason: ExitReason, state: S, ctx: ProcessContext): void | Promise<void>;
+  /** format_status: what sys.getStatus shows of the state (redact secrets here). Default: the state. */
+  formatStatus?(state: S): unknown;
+  /**
+   * How sys.getState shows the state and sys.replaceState writes it back, for a behaviour
+   * built on GenServer whose state is its own machinery (GenStatem shows { state, data }).
+   * Default: the state itself.
+   */
+  readonly systemState?: { get(state: S): unknown; replace(state: S, view: unknown): S };
 }
 
 declare const serverDef: unique symbol;

@@ -1,3 +1,8 @@
+/**
+ * GenServer: the gen_server loop (GenServerProcess) and its API. One file past ~400 lines
+ * because the loop, startServer and the API share the start machinery (InitRequest, the
+ * watch that fails a start, via names); the call/cast API is the part to move out first.
+ */
 import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
@@ -19,6 +24,7 @@ import type {
 import { badTimeout, checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
 import { calls } from './call-handlers';
+import { SystemDebug, type SystemView } from './behaviour-system';
 import { linkedStartFailed, linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
 import { ExitMessage } from './messages';
@@ -58,6 +64,8 @@ class GenServerProcess implements Behaviour {
   private timer: Timer | undefined;
   private timerToken = 0;
   private viaName: ViaName | undefined;
+  /** sys's flags, from the first sys request on. */
+  private debug: SystemDebug | null = null;
 
   constructor(
     private readonly def: AnyDef,
@@ -75,9 +83,12 @@ class GenServerProcess implements Behaviour {
     if (tag === Tag.System) {
       if (message instanceof InitRequest) return this.init(message, ctx);
       if (message instanceof StopRequest) return this.terminate(message.reason, ctx);
+      if (message instanceof From) return this.system(message, ctx);
     } else if (tag === Tag.Info && message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
       // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
       return this.terminate(message.reason, ctx);
+    } else if (this.debug !== null && this.debug.observe(message, tag, ctx)) {
+      return; // suspended: held until resume
     }
     // Callbacks are called inline, not through a closure: this is the hot path of every call and cast.
     let result: Outcome | Promise<Outcome>;
@@ -131,6 +142,32 @@ class GenServerProcess implements Behaviour {
     if (this.viaName !== undefined) {
       const { via, name } = this.viaName;
       void Promise.resolve(via.unregisterName(name)).catch(() => undefined);
+    }
+  }
+
+  /** A sys request: answered in the loop, so a suspended server answers it too. */
+  private system(from: From, ctx: ProcessContext): void | Promise<void> {
+    const def = this.def;
+    const view: SystemView = {
+      kind: this.kind,
+      getState: () => (def.systemState === undefined ? this.state : def.systemState.get(this.state)),
+      replaceState: (fn) => {
+        this.state = def.systemState === undefined ? fn(this.state) : def.systemState.replace(this.state, fn(def.systemState.get(this.state)));
+        return view.getState();
+      },
+      formatStatus: () => (def.formatStatus === undefined ? view.getState() : def.formatStatus(this.state)),
+    };
+    const held = (this.debug ??= new SystemDebug()).handle(from, view, ctx);
+    if (held !== undefined) return this.replay(held, 0, ctx);
+  }
+
+  /** Handles the messages held while suspended, in order, before anything newer. */
+  private replay(held: [unknown, number][], i: number, ctx: ProcessContext): void | Promise<void> {
+    for (; i < held.length; i++) {
+      const [message, tag] = held[i];
+      const done = this.handleMessage(message, ctx, tag as Tag);
+      const next = i + 1;
+      if (isPromise(done)) return done.then(() => ((ctx as Process).alive ? this.replay(held, next, ctx) : undefined));
     }
   }
 

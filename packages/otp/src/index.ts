@@ -20,6 +20,10 @@ import * as m_errors from './errors';
 import * as m_api from './api';
 import * as m_names from './names';
 import * as m_gen_server_types from './gen-server-types';
+import * as m_gen_statem from './gen-statem';
+import * as m_sys from './sys';
+import * as m_gen_event from './gen-event';
+import * as m_behaviour_system from './behaviour-system';
 import * as m_supervisor from './supervisor';
 import * as m_dynamic_supervisor from './dynamic-supervisor';
 import * as m_introspection from './introspection';
@@ -54,6 +58,9 @@ export import MaxChildrenError = m_errors.MaxChildrenError;
 export import NoCurrentProcessError = m_errors.NoCurrentProcessError;
 export import NodeNotStartedError = m_errors.NodeNotStartedError;
 export import BadArgError = m_errors.BadArgError;
+export import SystemDebug = m_behaviour_system.SystemDebug;
+export import GenEventExit = m_gen_event.GenEventExit;
+export import HandlerError = m_gen_event.HandlerError;
 
 export const isPid = m_pid.isPid;
 export const isNormalExit = m_reason.isNormalExit;
@@ -93,6 +100,10 @@ export const reply = m_gen_server_types.reply;
 export const noreply = m_gen_server_types.noreply;
 export const stop = m_gen_server_types.stop;
 export const replyAndStop = m_gen_server_types.replyAndStop;
+export const GenStatem = m_gen_statem.GenStatem;
+export const sys = m_sys.sys;
+export const GenEvent = m_gen_event.GenEvent;
+export const isSysRequest = m_sys.isSysRequest;
 export const Supervisor = m_supervisor.Supervisor;
 export const DynamicSupervisor = m_dynamic_supervisor.DynamicSupervisor;
 export const Application = m_application.Application;
@@ -112,6 +123,39 @@ export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
 export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type { StatemDef, Machine } from './gen-statem';
+export type { SysRequest, SysStatus, SysStatistics } from './sys';
+export type { SystemView } from './behaviour-system';
+export type { EventHandler, HandlerId, HandlerOk, HandlerReply, RemoveHandler, HandlerStop } from './gen-event';
+export type {
+  StatemEvent,
+  CallEvent,
+  CastEvent,
+  InfoEvent,
+  TimeoutEvent,
+  GenericTimeoutEvent,
+  InternalEvent,
+  EnterEvent,
+  Action,
+  EnterAction,
+  ReplyAction,
+  PostponeAction,
+  NextEventAction,
+  HibernateAction,
+  TimeoutAction,
+  EventResult,
+  NextState,
+  KeepState,
+  RepeatState,
+  StatemStop,
+  StatemStopAndReply,
+  StatemInitOk,
+  StatemInitResult,
+  StatemTimers,
+  StateFunctionsDef,
+  HandleEventDef,
+  StateHandler,
+} from './gen-statem-types';
 export type { CallHandlers, HandleCallByType, RequestsWithReplies, TypedRequest } from './call-handlers';
 export type { SupervisorSpec, ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
 export type { ChildSpec, Strategy, RestartType, Shutdown, ChildType, SupervisorFlags, StartFunction } from './child-spec';

@@ -1,5 +1,5 @@
 import { BadArgError, GenServer, awaitExit, exit, processInfo, type Node, type Pid } from '@erlmcp/otp';
-import { kv, startAfterAwait, useKv } from './readme-examples';
+import { kv, startAfterAwait, useBreaker, useKv } from './readme-examples';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -37,4 +37,14 @@ test('GenServer.calls: a request with no handler fails that call with a BadArgEr
 
 test('GenServer.calls refuses handlers that are not functions', () => {
   expect(() => GenServer.calls({ get: 42 } as never)).toThrow(BadArgError);
+});
+
+test('README: the circuit breaker opens after two failures and then fails fast without calling the upstream', async () => {
+  let calls = 0;
+  const replies = await useBreaker(async () => {
+    calls++;
+    throw new Error('upstream down');
+  });
+  expect(replies).toEqual([{ error: 'Error: upstream down' }, { error: 'Error: upstream down' }, { error: 'circuit open' }]);
+  expect(calls).toBe(2);
 });

@@ -3,7 +3,7 @@
  * Each @ts-expect-error line must be an error, so the types really flow from a
  * GenServer's definition to its callers.
  */
-import { GenServer, noreply, ok, reply, type CallHandlers } from '@erlmcp/otp';
+import { GenServer, GenStatem, noreply, ok, reply, type CallHandlers, type StatemEvent } from '@erlmcp/otp';
 
 const counter = GenServer.define({
   init: (n: number) => ok(n),
@@ -110,3 +110,41 @@ export async function perRequestReplies(): Promise<unknown[]> {
   const measured: number = await GenServer.call(await GenServer.start(lengths, undefined), ['a', 'b']);
   return [got, put, size, wrongGet, wrongPut, any, viaName, measured];
 }
+
+// ---- GenStatem: states, events and data flow from the definition --------------
+
+const light = GenStatem.define({
+  callbackMode: 'state_functions',
+  init: (start: 'red' | 'green') => GenStatem.ok(start, { changes: 0 }),
+  states: {
+    red: (event: StatemEvent<'colour', 'switch'>, data: { changes: number }) =>
+      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'red')]) : GenStatem.nextState('green', { changes: data.changes + 1 }),
+    green: (event: StatemEvent<'colour', 'switch'>, data: { changes: number }) =>
+      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'green')]) : GenStatem.nextState('red', { changes: data.changes + 1 }),
+  },
+});
+
+export async function statemTypeFlow(): Promise<unknown[]> {
+  const pid = await GenStatem.start(light, 'red');
+  const colour: string = await GenStatem.call(pid, 'colour');
+  // @ts-expect-error the reply is a string
+  const wrong: number = await GenStatem.call(pid, 'colour');
+  // @ts-expect-error not a request this statem handles
+  await GenStatem.call(pid, 'brightness');
+  GenStatem.cast(pid, 'switch');
+  // @ts-expect-error not a cast this statem handles
+  GenStatem.cast(pid, 'dim');
+  // @ts-expect-error init takes 'red' or 'green'
+  await GenStatem.start(light, 'blue');
+  return [colour, wrong];
+}
+
+// A handler that keeps data of another type than init's: the definition does not compile.
+export const badStatems = [
+  // @ts-expect-error data is a number
+  GenStatem.define({
+    callbackMode: 'handle_event_function',
+    init: () => GenStatem.ok<'on' | 'off', number>('on', 0),
+    handleEvent: () => GenStatem.keepState('zero'),
+  }),
+];

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Category } from '../../harness/types';
 import * as nact from './nact';
 import * as ours from './ours';
+import * as statem from './statem';
+import * as event from './event';
 
 /** The foundation's figures against nact 7.6.2 (targets from the foundation issue). */
 export const otp: Category = {
@@ -14,6 +16,23 @@ export const otp: Category = {
     { name: 'call_concurrent', unit: 'calls/s', size: { full: 200_000, smoke: 2_000 }, target: 5, ours: ours.callConcurrent, peer: nact.callConcurrent },
     { name: 'ping_pong', unit: 'exchanges/s', size: { full: 500_000, smoke: 5_000 }, target: 5, ours: ours.pingPong, peer: nact.pingPong },
     { name: 'spawn', unit: 'spawns/s', size: { full: 100_000, smoke: 1_000 }, target: 2, ours: ours.spawnRate, peer: nact.spawnRate },
+    {
+      name: 'statem_call',
+      unit: 'calls/s',
+      size: { full: 200_000, smoke: 2_000 },
+      target: 0.8,
+      peerLabel: 'our GenServer call',
+      ours: statem.statemCall,
+      peer: ours.call,
+    },
+    {
+      name: 'event_notify',
+      unit: 'notifications/s',
+      size: { full: 200_000, smoke: 2_000 },
+      peerLabel: 'EventEmitter, 10 listeners',
+      ours: event.eventNotify,
+      peer: event.emitterNotify,
+    },
     {
       name: 'process_memory',
       unit: 'bytes/process',

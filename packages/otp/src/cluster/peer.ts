@@ -9,6 +9,7 @@ import type { Process } from '../process';
 import { Queue } from '../queue';
 import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
+import { isSysRequest } from '../sys';
 import { Codec } from './codec';
 import type { SchedulerStats } from './scheduler-api';
 import { MissingShareError, ShareRegistry, threadShares, type Shareable } from './shares';
@@ -569,7 +570,13 @@ export class SchedulerPeer {
             request,
           );
           attachCall(target, from);
-          node.deliver(target, from, Tag.Call);
+          // A sys request is a system message at its target (see sys.ts).
+          if (isSysRequest(request)) {
+            if (target.behaviour === null) from.reply({ error: `${target.self} is a spawned function, not a behaviour: sys needs a behaviour's loop` });
+            else node.deliver(target, from, Tag.System);
+          } else {
+            node.deliver(target, from, Tag.Call);
+          }
           break;
         }
         case Op.Reply: {

@@ -1,0 +1,340 @@
+/**
+ * GenStatem: OTP's gen_statem.
+ *
+ * The callback module (GenStatem.define) provides:
+ *
+ *   callbackMode   'state_functions': `states` holds one handler per state,
+ *                    states[State](event, data, ctx);
+ *                  'handle_event_function': one handleEvent(event, state, data, ctx).
+ *   init(args, ctx) -> ok(State, Data, Actions?) | ignore() | stop(Reason)
+ *   stateEnter?    true: the handler is called with { type: 'enter', oldState } after each
+ *                  state change, after repeatState, and for the initial state (oldState is
+ *                  the state itself). An enter call may not change state, postpone or insert
+ *                  events. Default false.
+ *   terminate?(reason, state, data, ctx): on stop, on a crash in a callback, and on shutdown
+ *                  by the parent when the statem traps exits. Default: none.
+ *
+ * A handler returns nextState(State, Data, Actions?), keepState(Data, Actions?),
+ * keepStateAndData(Actions?), repeatState(Data, Actions?), repeatStateAndData(Actions?),
+ * stop(Reason, Data?) or stopAndReply(Reason, Replies, Data?). Events are
+ * { type: 'call', request, from }, 'cast', 'info', 'timeout' (event timeout), 'state_timeout',
+ * 'generic_timeout' (with its name), 'internal' (from nextEvent) and 'enter'.
+ *
+ * Actions, applied in order: reply(from, value); postpone() (retry this event after the next
+ * state change); nextEvent(type, content) (handled before anything in the mailbox, the first
+ * action first); hibernate() (accepted, no effect); eventTimeout(ms, content) (cancelled by
+ * any event); stateTimeout(ms, content) (cancelled by a state change); genericTimeout(name,
+ * ms, content) (by name only). Setting a running timeout again restarts it; Infinity or
+ * cancelTimeout() cancels it; 0 enqueues its event at once, behind what the mailbox holds.
+ *
+ * On a state change (the new state differs by value), postponed events are retried first,
+ * in the order they came, after the events that nextEvent inserted.
+ *
+ * A statem runs as a GenServer definition (as OTP's supervisor is a gen_server), so start,
+ * startLink, names (via included), supervisors, other schedulers and stop are GenServer's.
+ * As in gen_statem, the initial enter call and the events init inserts run after the start
+ * has returned and before any message (a message the statem sends itself in init makes sure
+ * they run even if none comes). Nothing of this file touches the runtime's internals.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { From } from './call';
+import type { ChildSpec } from './child-spec';
+import type { LinkOptions, ProcessContext } from './context';
+import { BadArgError } from './errors';
+import { GenServer, type RemoteDef } from './gen-server';
+import { ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid, type StartOptions } from './gen-server-types';
+import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
+import * as t from './gen-statem-types';
+import type { Action, EventResult, HandleEventDef, StateFunctionsDef, StatemEvent, StatemInitResult, TimeoutAction } from './gen-statem-types';
+import type { ExitReason } from './reason';
+
+type AnyEvent = StatemEvent<unknown, unknown, unknown, unknown>;
+type AnyResult = EventResult<unknown, unknown, unknown>;
+// any: the internal view of a definition whatever its states (a handler per state key).
+type AnyStatemDef = StateFunctionsDef<any, unknown, unknown, unknown, unknown, unknown, unknown> | HandleEventDef<unknown, unknown, unknown, unknown, unknown, unknown, unknown>;
+type Outcome = CastResult<Machine>;
+
+/** Sent to itself by a statem in init, so its start work runs even if no message comes. */
+const startWork = Symbol('gen_statem start');
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+function sameState(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && isDeepStrictEqual(a, b));
+}
+
+/** One statem's state, data, queues and timers: the GenServer state of its process. */
+export class Machine {
+  /** Events to handle before the next message: enter calls, inserted events, retried postponed ones. */
+  private queue: AnyEvent[] = [];
+  private postponed: AnyEvent[] = [];
+  /** The event timeout the last transition asked for, started once the queue is empty. */
+  private pendingEventTimeout: TimeoutAction | undefined;
+  /** Set by actions() when they hold a postpone. */
+  private postponing = false;
+  /** The GenServer outcome of every event that does not stop the statem: its state is always this. */
+  private readonly carryOn: Outcome = noreply(this);
+  readonly timeouts: StatemTimeouts;
+
+  constructor(
+    private readonly def: AnyStatemDef,
+    private readonly ctx: ProcessContext,
+    public state: unknown,
+    public data: unknown,
+  ) {
+    this.timeouts = new StatemTimeouts(def.timers, ctx);
+  }
+
+  /** init's actions, then the initial enter call, both run as the start work. */
+  begin(actions: readonly Action<unknown>[]): void {
+    const inserted = this.actions(actions, false, 'init');
+    if (this.def.stateEnter === true) this.queue.push({ type: 'enter', oldState: this.state });
+    if (inserted !== null) this.queue.push(...inserted);
+  }
+
+  /** Handles the queued events, then `event` (if any) and whatever it queues. */
+  drive(event: AnyEvent | null): MaybePromise<Outcome> {
+    for (;;) {
+      let next: AnyEvent | undefined = this.queue.length === 0 ? undefined : this.queue.shift();
+      if (next === undefined) {
+        if (event === null) break;
+        next = event;
+        event = null;
+      }
+      const current = next;
+      if (current.type !== 'enter') {
+        // Any event cancels the event timeout, running or about to start.
+        this.pendingEventTimeout = undefined;
+        if (this.timeouts.eventTimeoutRunning) this.timeouts.cancel('timeout');
+      }
+      const result = this.invoke(current);
+      if (isPromise(result)) {
+        const rest = event;
+        return result.then((r) => this.apply(r, current) ?? this.drive(rest));
+      }
+      const stopped = this.apply(result, current);
+      if (stopped !== undefined) return stopped;
+    }
+    const timeout = this.pendingEventTimeout;
+    if (timeout !== undefined) {
+      this.pendingEventTimeout = undefined;
+      this.timeouts.set('timeout', undefined, timeout.ms, timeout.message);
+    }
+    return this.carryOn;
+  }
+
+  private invoke(event: AnyEvent): MaybePromise<AnyResult> {
+    const def = this.def;
+    if (def.callbackMode === 'handle_event_function') return def.handleEvent(event, this.state, this.data, this.ctx);
+    const handler = def.states[this.state as string];
+    if (typeof handler !== 'function') throw new BadArgError(`no handler for state ${String(this.state)}`);
+    return handler(event, this.data, this.ctx);
+  }
+
+  /** Applies a handler's result; returns the GenServer outcome if the statem stops. */
+  private apply(result: AnyResult, event: AnyEvent): Outcome | undefined {
+    const enter = event.type === 'enter';
+    switch (result?.kind) {
+      case 'stop':
+        if (!result.keepData) this.data = result.data;
+        return stop(result.reason, this);
+      case 'stop_and_reply':
+        if (!result.keepData) this.data = result.data;
+        for (const r of result.replies) r.from.reply(r.reply);
+        return stop(result.reason, this);
+      case 'next_state':
+      case 'keep_state':
+      case 'repeat_state':
+        break;
+      default:
+        throw new BadArgError(`a state handler returned ${String(result)}: expected nextState(), keepState(), repeatState(), stop() or stopAndReply()`);
+    }
+    const oldState = this.state;
+    let changed = false;
+    if (result.kind === 'next_state') {
+      changed = !sameState(result.state, oldState);
+      if (enter && changed) throw new BadArgError(`a state enter call may not change state (from ${String(oldState)} to ${String(result.state)})`);
+      this.state = result.state;
+      this.data = result.data;
+    } else if (!result.keepData) {
+      this.data = result.data;
+    }
+    const inserted = result.actions.length === 0 ? null : this.actions(result.actions, changed, enter ? 'enter' : 'event');
+    if (this.postponing) {
+      this.postponing = false;
+      if (enter) throw new BadArgError('a state enter call may not postpone');
+      this.postponed.push(event);
+    } else if (changed && result.actions.length === 0) {
+      this.timeouts.cancel('state_timeout'); // with actions, actions() did, before setting theirs
+    }
+    if (changed && this.postponed.length > 0) {
+      this.queue = this.queue.length === 0 ? this.postponed : [...this.postponed, ...this.queue];
+      this.postponed = [];
+    }
+    // repeatState from an enter call is keepState: the enter call does not run again.
+    const entering = (changed || (result.kind === 'repeat_state' && !enter)) && this.def.stateEnter === true;
+    if (inserted !== null) this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
+    else if (entering) this.queue.unshift({ type: 'enter', oldState });
+    return undefined;
+  }
+
+  /** Runs replies and timeouts now; returns the events nextEvent inserts, in order. */
+  private actions(actions: readonly Action<unknown>[], changed: boolean, where: 'init' | 'enter' | 'event'): AnyEvent[] | null {
+    // A state change cancels the state timeout before this transition's own timeouts apply.
+    if (changed) this.timeouts.cancel('state_timeout');
+    let inserted: AnyEvent[] | null = null;
+    this.postponing = false;
+    for (const action of actions) {
+      switch (action?.type) {
+        case 'reply':
+          (action.from as From<unknown>).reply(action.reply);
+          break;
+        case 'postpone':
+          if (where === 'init') throw new BadArgError('init may not postpone');
+          this.postponing = true;
+          break;
+        case 'next_event':
+          if (where === 'enter') throw new BadArgError('a state enter call may not insert events');
+          (inserted ??= []).push(action.event);
+          break;
+        case 'hibernate':
+          break;
+        case 'set_timeout':
+          if (typeof action.ms !== 'number' || !(action.ms >= 0)) throw new BadArgError(`a ${action.kind} of ${String(action.ms)} ms`);
+          if (action.kind === 'timeout') this.pendingEventTimeout = action.ms === Infinity ? undefined : action;
+          else this.timeouts.set(action.kind, action.name, action.ms, action.message);
+          break;
+        default:
+          throw new BadArgError(`not an action: ${String(action)}`);
+      }
+    }
+    return inserted;
+  }
+}
+
+/** A GenStatem's definition as the GenServer it runs as, carrying the statem's own types. */
+export type StatemDef<St, D, A, C, R, Ca, I> = GenServerDef<Machine, A, C, R, Ca, I> & { readonly [statemTypes]?: { state: St; data: D } };
+declare const statemTypes: unique symbol;
+
+/** Captures a statem callback module's types, and makes the GenServer definition it runs as. */
+export function define<St extends string, D, A = void, C = never, R = never, Ca = never, I = never>(def: StateFunctionsDef<St, D, A, C, R, Ca, I>): StatemDef<St, D, A, C, R, Ca, I>;
+export function define<St, D, A = void, C = never, R = never, Ca = never, I = never>(def: HandleEventDef<St, D, A, C, R, Ca, I>): StatemDef<St, D, A, C, R, Ca, I>;
+export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknown, unknown, unknown, unknown> {
+  if (def.callbackMode !== 'state_functions' && def.callbackMode !== 'handle_event_function') {
+    throw new BadArgError(`callbackMode must be 'state_functions' or 'handle_event_function', got ${String((def as { callbackMode?: unknown }).callbackMode)}`);
+  }
+  const started = (result: StatemInitResult<unknown, unknown, unknown>, ctx: ProcessContext): InitResult<Machine> => {
+    if (result?.kind !== 'ok') return result as InitResult<Machine>; // ignore or stop: GenServer checks them
+    const machine = new Machine(def, ctx, result.state, result.data);
+    machine.begin(result.actions);
+    ctx.send(ctx.self, startWork);
+    return ok(machine);
+  };
+  return {
+    name: def.name === undefined ? 'gen_statem' : `gen_statem:${def.name}`,
+    init(args, ctx) {
+      const result = def.init(args, ctx);
+      return isPromise(result) ? result.then((r) => started(r, ctx)) : started(result, ctx);
+    },
+    handleCall: (request, from, machine) => machine.drive({ type: 'call', request, from }),
+    handleCast: (message, machine) => machine.drive({ type: 'cast', message }),
+    handleInfo(message: InfoMessage<unknown>, machine) {
+      if (message === startWork) return machine.drive(null);
+      if (message instanceof TimeoutFired) {
+        if (!machine.timeouts.take(message)) return noreply(machine); // cancelled or restarted since
+        const event: AnyEvent =
+          message.kind === 'generic_timeout' ? { type: 'generic_timeout', name: message.name as string, message: message.message } : { type: message.kind, message: message.message };
+        return machine.drive(event);
+      }
+      return machine.drive({ type: 'info', message });
+    },
+    // sys sees { state, data }, as gen_statem's [State, Data].
+    systemState: {
+      get: (machine: Machine) => ({ state: machine.state, data: machine.data }),
+      replace: (machine: Machine, view: unknown) => {
+        const { state, data } = view as { state: unknown; data: unknown };
+        machine.state = state;
+        machine.data = data;
+        return machine;
+      },
+    },
+    formatStatus: (machine: Machine) => (def.formatStatus === undefined ? { state: machine.state, data: machine.data } : def.formatStatus(machine.state, machine.data)),
+    terminate(reason: ExitReason, machine: Machine, ctx: ProcessContext) {
+      machine.timeouts.cancelAll();
+      return def.terminate?.(reason, machine.state, machine.data, ctx);
+    },
+  };
+}
+
+/** Names a statem definition by module and export, so it can start on any scheduler. */
+export function remote<D>(module: string, exportName: string): RemoteDef<D> {
+  return GenServer.remote<D>(module, exportName);
+}
+
+/** gen_statem:reply/2: answers a call now, outside the actions (a `from` kept for later). */
+export function sendReply<R>(from: From<R>, value: NoInfer<R>): boolean {
+  return from.reply(value);
+}
+
+/** gen_statem:start: as GenServer.start; init's argument is checked against the definition's. */
+export function start<S, A, C, R, Ca, I>(def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>, args: NoInfer<A>, options?: StartOptions): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+  return GenServer.start(def, args, options);
+}
+
+/** gen_statem:start_link: as GenServer.startLink (pass `{ parent: ctx }` after an await). */
+export function startLink<S, A, C, R, Ca, I>(
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
+  args: NoInfer<A>,
+  options?: StartOptions & LinkOptions,
+): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+  return GenServer.startLink(def, args, options);
+}
+
+/** A supervisor child spec that starts the statem linked, as GenServer.childSpec. */
+export function childSpec<S, A, C, R, Ca, I>(
+  id: string,
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
+  args: NoInfer<A>,
+  options?: StartOptions & Omit<ChildSpec, 'id' | 'start'>,
+): ChildSpec {
+  return GenServer.childSpec(id, def, args, options);
+}
+
+/** The GenStatem API in one namespace, with gen_statem's names. */
+export const GenStatem = {
+  define,
+  remote,
+  start,
+  startLink,
+  call: GenServer.call,
+  cast: GenServer.cast,
+  stop: GenServer.stop,
+  childSpec,
+  ref: GenServer.ref,
+  sendReply,
+  ok: t.statemOk,
+  /** From init: nothing starts (see IgnoredError). */
+  ignore,
+  /** From init: the start fails with the reason. */
+  initStop: (reason: ExitReason) => stop(reason, undefined),
+  nextState: t.nextState,
+  keepState: t.keepState,
+  keepStateAndData: t.keepStateAndData,
+  repeatState: t.repeatState,
+  repeatStateAndData: t.repeatStateAndData,
+  /** {stop, Reason[, Data]} from a handler (GenStatem.stop stops a running statem, as gen_statem:stop). */
+  stopWith: t.statemStop,
+  stopAndReply: t.stopAndReply,
+  reply: t.replyAction,
+  postpone: t.postpone,
+  hibernate: t.hibernate,
+  nextEvent: t.nextEvent,
+  eventTimeout: t.eventTimeout,
+  stateTimeout: t.stateTimeout,
+  genericTimeout: t.genericTimeout,
+  cancelTimeout: t.cancelTimeout,
+} as const;
+
+export type { ServerPid };
