@@ -84,12 +84,11 @@ export class PoolCore<R> {
 
   /** Returns a connection the caller found broken: it is closed, never handed out again. */
   destroy(conn: PooledConnection<R>): void {
-    this.release(conn);
-    if (conn.state === 'ready' || conn.state === 'checking') {
-      const at = this.idle.lastIndexOf(conn);
-      if (at >= 0) this.idle.splice(at, 1);
-      this.retire(conn);
-    }
+    if (!conn.leased) throw new NotLeasedError(conn.id);
+    conn.leased = false;
+    conn.holder = undefined;
+    this.leased--;
+    this.retire(conn);
   }
 
   stats(): PoolStats {

@@ -1,7 +1,7 @@
 import { DownMessage, DynamicSupervisor, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
 import { PoolCore, type PoolCast } from './core';
-import { PoolClosedError } from './errors';
+import { ConnectError, PoolClosedError } from './errors';
 import type { ResolvedOptions } from './options';
 import type { PoolEvents } from './telemetry';
 
@@ -115,7 +115,7 @@ function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnec
   conn.state = 'dead';
   core.connecting--;
   core.failedConnects++;
-  core.lastConnectError = reason;
+  core.lastConnectError = reason instanceof ConnectError ? reason : new ConnectError(`connect failed: ${describe(reason)}`, reason);
   state.failureStreak++;
   // Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(max, initial * 2^n)).
   const ceiling = Math.min(core.options.backoff.maxMs, core.options.backoff.initialMs * 2 ** (state.failureStreak - 1));
