@@ -46,13 +46,15 @@ test('adaptive sizing: the size follows load up to max and back down to min; eac
     // Load down: everything released; idle connections above min are closed.
     for (const c of held.splice(0)) pool.release(c);
     await eventually(() => pool.stats().size === 2);
-    expect(decisions.filter((d) => d === 'shrink')).toHaveLength(4);
+    // At least the four above min (more if the machine was slow enough for one to idle out between rounds, then regrow).
+    expect(decisions.filter((d) => d === 'shrink').length).toBeGreaterThanOrEqual(4);
     await eventually(() => server.sockets.size === 2);
     // Up again: use crossing the watermark grows ahead of waiters.
+    const before = decisions.length;
     const a = await pool.acquire();
     const b = await pool.acquire();
-    await eventually(() => pool.stats().size === 3);
-    expect(decisions.at(-1)).toBe('grow:watermark:1');
+    await eventually(() => decisions.slice(before).includes('grow:watermark:1'));
+    await eventually(() => pool.stats().created >= 7);
     pool.release(a);
     pool.release(b);
   } finally {

@@ -31,7 +31,8 @@ export function httpFactory(options: HttpFactoryOptions): ConnectionFactory<Clie
         client.once('connectionError', (_origin, _targets, error) => fail(error));
         client.once('connect', () => resolve(client));
         // undici connects lazily: the check request opens the socket (and proves the server answers).
-        client.request({ method: 'HEAD', path: check.path ?? '/', signal }).then(
+        // reset: false keeps the socket after a HEAD, which undici would otherwise close.
+        client.request({ method: check.method ?? 'HEAD', path: check.path ?? '/', signal, reset: false }).then(
           (res) => res.body.dump().catch(() => undefined),
           (error) => fail(error),
         );
@@ -41,7 +42,7 @@ export function httpFactory(options: HttpFactoryOptions): ConnectionFactory<Clie
       client.once('disconnect', (_origin, _targets, error) => lost(error ?? new Error('disconnected')));
     },
     check: async (client, signal) => {
-      const res = await client.request({ method: check.method ?? 'HEAD', path: check.path ?? '/', signal });
+      const res = await client.request({ method: check.method ?? 'HEAD', path: check.path ?? '/', signal, reset: false });
       await res.body.dump();
       const ok = check.expectStatus?.(res.statusCode) ?? res.statusCode < 500;
       if (!ok) throw new CheckError(`health check answered ${res.statusCode}`);
