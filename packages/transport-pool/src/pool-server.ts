@@ -1,6 +1,6 @@
 import { DownMessage, DynamicSupervisor, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
-import { PoolCore, type PoolCast } from './core';
+import { coarseNow, PoolCore, type PoolCast } from './core';
 import { ConnectError, PoolClosedError } from './errors';
 import type { ResolvedOptions } from './options';
 import type { PoolEvents } from './telemetry';
@@ -172,7 +172,7 @@ function callerDown(state: PoolState, ctx: ProcessContext, pid: Pid): void {
 function sweep(state: PoolState): void {
   const { core } = state;
   const o = core.options;
-  const t = now();
+  const t = coarseNow();
   // The oldest idle connections are at the front.
   while (core.idle.length > 0 && core.conns.size - closing(core) > o.min && t - core.idle[0]!.idleSince >= o.idleTimeoutMs) {
     const conn = core.idle.shift()!;

@@ -7,7 +7,10 @@ export interface Waiter<R> {
   reject(error: Error): void;
   /** The waiting process, when a process called acquire(). */
   pid: Pid | undefined;
+  /** Date.now() when it started waiting (its deadline is since + acquireTimeoutMs). */
   since: number;
+  /** performance.now() when timed for the latency histogram, else -1. */
+  timedFrom: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   prev: Waiter<R> | undefined;

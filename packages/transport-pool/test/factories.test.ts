@@ -107,13 +107,16 @@ describe('websocket', () => {
     const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
     const pool = await Pool.start({ factory: websocketFactory({ url }), min: 2, max: 2, healthCheck: { intervalMs: 5, timeoutMs: 1000 } });
     try {
-      // Checks pass (pongs come back): nothing is replaced while the server keeps the sockets.
+      // Checks pass (ws answers each ping with a pong): nothing is replaced while the server keeps the sockets.
       await eventually(() => wss.clients.size === 2);
+      let pings = 0;
+      for (const client of wss.clients) client.on('ping', () => pings++);
+      await eventually(() => pings >= 6);
+      expect(pool.stats()).toMatchObject({ created: 2, healthCheckFailures: 0 });
       const closed = nextEvent(pool.events, 'pool:closed');
       [...wss.clients][0]!.terminate();
       await closed;
       await eventually(() => pool.stats().created === 3 && wss.clients.size === 2);
-      expect(pool.stats().healthCheckFailures).toBe(0);
     } finally {
       await pool.stop(1000);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
