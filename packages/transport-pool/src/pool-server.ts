@@ -1,4 +1,4 @@
-import { DownMessage, DynamicSupervisor, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import { DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
 import { coarseNow, PoolCore, type PoolCast } from './core';
 import { ConnectError, PoolClosedError } from './errors';
@@ -15,7 +15,7 @@ export interface PoolInit {
   started: (core: PoolCore<unknown>) => void;
 }
 
-type Info = ConnectionReport | DownMessage | 'sweep' | 'health' | 'retry';
+type Info = ConnectionReport | DownMessage | ExitMessage | 'sweep' | 'health' | 'retry';
 
 /** The pool process's state: the shared core plus what only the process touches. */
 interface PoolState {
@@ -201,6 +201,9 @@ function healthCheck(state: PoolState): void {
 export const poolServer = GenServer.define({
   name: 'transport-pool',
   init: async (init: PoolInit, ctx) => {
+    // Trapping exits, the pool runs terminate when its parent shuts it down: it then stops its
+    // DynamicSupervisor and waits while each connection process closes its connection.
+    ctx.trapExit(true);
     const sup = await DynamicSupervisor.startLink<[ConnectionArgs<unknown>]>({
       child: { start: (args) => GenServer.startLink(connectionServer, args as ConnectionArgs<unknown>), restart: 'temporary', shutdown: 5000 },
       intensity: 0,
@@ -265,6 +268,11 @@ export const poolServer = GenServer.define({
   },
   handleInfo: (message: Info, state: PoolState, ctx) => {
     const { core } = state;
+    if (message instanceof ExitMessage) {
+      // Our DynamicSupervisor died (the parent's exit is handled by GenServer itself): go down with it.
+      if (message.from.equals(state.sup)) return stop(message.reason, state);
+      return noreply(state);
+    }
     if (message instanceof DownMessage) {
       const key = String(message.ref);
       const watcher = state.monitors.get(key);
