@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
+import * as gateway from './gateway';
 import * as ours from './ours';
 import * as peer from './peer';
 
@@ -8,6 +9,8 @@ import * as peer from './peer';
  * pools holding 10 real TCP sockets) and undici 6.29.1's Pool (HTTP requests
  * over 10 keep-alive connections). prewarm compares the pool opening its
  * connections in parallel with the same pool opening them one at a time.
+ * gateway_tools_call: tools/call through examples/mcp-gateway over pooled MCP
+ * sessions against a fresh MCP client connection per call to the same upstream.
  */
 export const pool: Category = {
   name: 'pool',
@@ -31,6 +34,14 @@ export const pool: Category = {
       target: 1,
       ours: ours.httpRequests,
       peer: peer.httpRequests,
+    },
+    {
+      name: 'gateway_tools_call',
+      unit: 'calls/s',
+      peerLabel: 'a fresh MCP connection per call',
+      size: { full: 4_000, smoke: 50 },
+      ours: gateway.throughGateway,
+      peer: gateway.freshConnection,
     },
     {
       name: 'prewarm',
