@@ -34,18 +34,21 @@ export function acquireRelease(size: number): Promise<Measurement> {
   });
 }
 
+/** USERS concurrent loops sharing `size` operations; operations per second. */
+export async function byUsers(size: number, one: () => Promise<void>): Promise<Measurement> {
+  const each = Math.ceil(size / USERS);
+  const value = await ratePerSecond(each * USERS, () =>
+    Promise.all(
+      Array.from({ length: USERS }, async () => {
+        for (let i = 0; i < each; i++) await one();
+      }),
+    ).then(() => undefined),
+  );
+  return { value };
+}
+
 export function acquireRelease100(size: number): Promise<Measurement> {
-  return socketPool(async (pool) => {
-    const each = Math.ceil(size / USERS);
-    const value = await ratePerSecond(each * USERS, () =>
-      Promise.all(
-        Array.from({ length: USERS }, async () => {
-          for (let i = 0; i < each; i++) pool.release(await pool.acquire());
-        }),
-      ).then(() => undefined),
-    );
-    return { value };
-  });
+  return socketPool((pool) => byUsers(size, async () => pool.release(await pool.acquire())));
 }
 
 /** `size` GETs from USERS concurrent callers, each over a pooled keep-alive connection; latency per request. */

@@ -3,7 +3,7 @@ import genericPool from 'generic-pool';
 import { Pool as UndiciPool } from 'undici';
 import { ratePerSecond } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
-import { CONNECTIONS, timedRequests, USERS } from './ours';
+import { byUsers, CONNECTIONS, timedRequests } from './ours';
 import { holdServer, httpServer } from './servers';
 
 /** generic-pool 3.9.0 holding CONNECTIONS real TCP sockets to the same kind of server. */
@@ -43,17 +43,7 @@ export function acquireRelease(size: number): Promise<Measurement> {
 }
 
 export function acquireRelease100(size: number): Promise<Measurement> {
-  return socketPool(async (pool) => {
-    const each = Math.ceil(size / USERS);
-    const value = await ratePerSecond(each * USERS, () =>
-      Promise.all(
-        Array.from({ length: USERS }, async () => {
-          for (let i = 0; i < each; i++) await pool.release(await pool.acquire());
-        }),
-      ).then(() => undefined),
-    );
-    return { value };
-  });
+  return socketPool((pool) => byUsers(size, async () => pool.release(await pool.acquire())));
 }
 
 /** undici's Pool with the same connection count, driven the same way. */
