@@ -173,9 +173,11 @@ function sweep(state: PoolState): void {
   const { core } = state;
   const o = core.options;
   const t = coarseNow();
-  // The oldest idle connections are at the front.
-  while (core.idle.length > 0 && core.conns.size - closing(core) > o.min && t - core.idle[0]!.idleSince >= o.idleTimeoutMs) {
+  // The oldest idle connections are at the front. Those already closing are counted once, not per step.
+  let open = core.conns.size - closing(core);
+  while (core.idle.length > 0 && open > o.min && t - core.idle[0]!.idleSince >= o.idleTimeoutMs) {
     const conn = core.idle.shift()!;
+    open--;
     core.emit('pool:shrink', { pool: o.name, size: core.conns.size - 1, id: conn.id, reason: 'idle' });
     core.retire(conn);
   }
