@@ -6,6 +6,7 @@ import { schedulers } from './schedulers';
 import { registry } from './registry';
 import { batcher } from './batcher';
 import { flash } from './flash';
+import { pool } from './pool';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, batcher, flash];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, batcher, flash, pool];

@@ -1,0 +1,132 @@
+import type { TelemetryBus } from '@erlmcp/otp';
+import { InvalidPoolOptionsError } from './errors';
+import type { ConnectionFactory } from './factory';
+
+export interface HealthCheckOptions {
+  /** How often each idle connection is checked. */
+  intervalMs: number;
+  /** A check that has not answered by then fails (the connection is replaced). Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface BackoffOptions {
+  /** The first retry waits up to this long (full jitter). Default 100. */
+  initialMs?: number;
+  /** Retries never wait longer than this. Default 10000. */
+  maxMs?: number;
+}
+
+export interface PoolOptions<R> {
+  factory: ConnectionFactory<R>;
+  /** Connections kept open even when idle. Default 0. */
+  min?: number;
+  /** Never more connections than this (open or opening). Default 10. */
+  max?: number;
+  /** Open `min` connections at start, and resolve start() once they are up. Default true. */
+  prewarm?: boolean;
+  /** Connects in flight at once (prewarm and growth). Default 16. */
+  connectConcurrency?: number;
+  /** A connect that has not succeeded by then fails. Default 10000. */
+  connectTimeoutMs?: number;
+  /** acquire() waits at most this long. Default 5000. */
+  acquireTimeoutMs?: number;
+  /** Idle connections above `min` are closed after this long. Default 30000. */
+  idleTimeoutMs?: number;
+  /** A connection is closed (and replaced if needed) after this many leases. Default Infinity. */
+  maxUses?: number;
+  /** Callers allowed to wait at once; one more gets WaitersFullError. Default 10000. */
+  maxWaiters?: number;
+  /** Grow ahead of demand when in-use / size reaches this fraction (0 < x <= 1). Default 0.8. */
+  highWatermark?: number;
+  /** Periodic checks of idle connections with the factory's check; off when omitted. */
+  healthCheck?: HealthCheckOptions;
+  backoff?: BackoffOptions;
+  /** How often the pool sweeps idle connections and retries failed connects. Default min(1000, idleTimeoutMs / 2). */
+  sweepIntervalMs?: number;
+  /** Also emit the pool's telemetry on this bus (pass `node.events`). */
+  telemetry?: TelemetryBus;
+  /** A label for telemetry and logs. */
+  name?: string;
+}
+
+export interface ResolvedOptions<R> {
+  factory: ConnectionFactory<R>;
+  min: number;
+  max: number;
+  prewarm: boolean;
+  connectConcurrency: number;
+  connectTimeoutMs: number;
+  acquireTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxUses: number;
+  maxWaiters: number;
+  highWatermark: number;
+  healthCheck: { intervalMs: number; timeoutMs: number } | undefined;
+  backoff: { initialMs: number; maxMs: number };
+  sweepIntervalMs: number;
+  telemetry: TelemetryBus | undefined;
+  name: string;
+}
+
+function count(field: string, value: unknown, fallback: number, { min = 0, infinite = false } = {}): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidPoolOptionsError(field, `expected a number, got ${String(value)}`);
+  if (value === Infinity && infinite) return value;
+  if (!Number.isFinite(value) || value < min) throw new InvalidPoolOptionsError(field, `expected a finite number >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+function integer(field: string, value: unknown, fallback: number, options: { min?: number; infinite?: boolean } = {}): number {
+  const n = count(field, value, fallback, options);
+  if (n !== Infinity && !Number.isInteger(n)) throw new InvalidPoolOptionsError(field, `expected an integer, got ${n}`);
+  return n;
+}
+
+/** Checks every option and fills in the defaults; throws InvalidPoolOptionsError naming the first bad field. */
+export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
+  if (options === null || typeof options !== 'object') throw new InvalidPoolOptionsError('options', 'expected an object');
+  const f = options.factory as Partial<ConnectionFactory<R>> | undefined;
+  if (f === null || typeof f !== 'object' || typeof f.connect !== 'function' || typeof f.close !== 'function') {
+    throw new InvalidPoolOptionsError('factory', 'expected { kind, connect, close, check?, watch? }');
+  }
+  const min = integer('min', options.min, 0);
+  const max = integer('max', options.max, Math.max(10, min), { min: 1 });
+  if (min > max) throw new InvalidPoolOptionsError('min', `min (${min}) is greater than max (${max})`);
+  const idleTimeoutMs = count('idleTimeoutMs', options.idleTimeoutMs, 30_000, { min: 1, infinite: true });
+  const hc = options.healthCheck;
+  let healthCheck: ResolvedOptions<R>['healthCheck'];
+  if (hc !== undefined) {
+    if (hc === null || typeof hc !== 'object') throw new InvalidPoolOptionsError('healthCheck', 'expected { intervalMs, timeoutMs? }');
+    if (typeof f.check !== 'function') throw new InvalidPoolOptionsError('healthCheck', `the ${String(f.kind)} factory has no check`);
+    healthCheck = {
+      intervalMs: count('healthCheck.intervalMs', hc.intervalMs, NaN, { min: 1 }),
+      timeoutMs: count('healthCheck.timeoutMs', hc.timeoutMs, 5000, { min: 1 }),
+    };
+    if (Number.isNaN(healthCheck.intervalMs)) throw new InvalidPoolOptionsError('healthCheck.intervalMs', 'required');
+  }
+  const backoff = {
+    initialMs: count('backoff.initialMs', options.backoff?.initialMs, 100, { min: 1 }),
+    maxMs: count('backoff.maxMs', options.backoff?.maxMs, 10_000, { min: 1 }),
+  };
+  const highWatermark = count('highWatermark', options.highWatermark, 0.8);
+  if (highWatermark <= 0 || highWatermark > 1) throw new InvalidPoolOptionsError('highWatermark', `expected 0 < x <= 1, got ${highWatermark}`);
+  if (options.prewarm !== undefined && typeof options.prewarm !== 'boolean') throw new InvalidPoolOptionsError('prewarm', 'expected a boolean');
+  return {
+    factory: options.factory,
+    min,
+    max,
+    prewarm: options.prewarm ?? true,
+    connectConcurrency: integer('connectConcurrency', options.connectConcurrency, 16, { min: 1 }),
+    connectTimeoutMs: count('connectTimeoutMs', options.connectTimeoutMs, 10_000, { min: 1 }),
+    acquireTimeoutMs: count('acquireTimeoutMs', options.acquireTimeoutMs, 5000, { min: 0, infinite: true }),
+    idleTimeoutMs,
+    maxUses: integer('maxUses', options.maxUses, Infinity, { min: 1, infinite: true }),
+    maxWaiters: integer('maxWaiters', options.maxWaiters, 10_000, { min: 0 }),
+    highWatermark,
+    healthCheck,
+    backoff,
+    sweepIntervalMs: count('sweepIntervalMs', options.sweepIntervalMs, Math.min(1000, idleTimeoutMs === Infinity ? 1000 : Math.max(1, idleTimeoutMs / 2)), { min: 1 }),
+    telemetry: options.telemetry,
+    name: typeof options.name === 'string' ? options.name : f.kind ?? 'pool',
+  };
+}
