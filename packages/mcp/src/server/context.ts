@@ -6,6 +6,7 @@ import type { ElicitParams, ElicitResult } from '../types/elicitation';
 import type { ClientCapabilities } from '../types/lifecycle';
 import type { LoggingLevel } from '../types/logging';
 import type { ListRootsResult } from '../types/roots';
+import type { ModernRequestMeta } from './modern';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 
 /** What a handler may know about, and ask of, the client on the other end of its session. */
@@ -33,6 +34,11 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** The request's `_meta`, if it had one. */
   readonly meta: Meta | undefined;
+  /**
+   * For a stateless 2026-07-28 request: its protocol version, client capabilities, client
+   * info and log level, read from `_meta`. Undefined for a request on a 2025-style session.
+   */
+  readonly modern?: ModernRequestMeta;
   readonly session: ServerSessionHandle;
   /**
    * Sends notifications/progress when the request carried `_meta.progressToken`.

@@ -5,6 +5,7 @@ import type { LoggingLevel } from '../types/logging';
 import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
+import type { CacheHint } from './modern';
 import { ServerSession, type ServerSessionOptions } from './session';
 import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
 import { type AnyToolDefinition, ToolRegistry } from './tools';
@@ -26,6 +27,12 @@ export interface ServerDefinitionOptions {
   pageSize?: number;
   /** Threshold for notifications/message until the client sends logging/setLevel. */
   defaultLogLevel?: LoggingLevel;
+  /**
+   * `ttlMs` and `cacheScope` of the cacheable results sent to 2026-07-28 clients (the lists,
+   * resources/read, server/discover). Default `{ ttlMs: 0, cacheScope: 'private' }`: stale at
+   * once, and never shared across authorization contexts.
+   */
+  cache?: Partial<CacheHint>;
 }
 
 export type DefinitionChange =
@@ -42,6 +49,7 @@ export class McpServerDefinition {
   readonly instructions: string | undefined;
   readonly pageSize: number;
   readonly defaultLogLevel: LoggingLevel;
+  readonly cacheHint: Readonly<CacheHint>;
   readonly tools: ToolRegistry;
   readonly resources = new ResourceRegistry();
   readonly prompts = new PromptRegistry();
@@ -59,6 +67,11 @@ export class McpServerDefinition {
     this.instructions = options.instructions;
     this.pageSize = pageSize;
     this.defaultLogLevel = options.defaultLogLevel ?? 'info';
+    const ttlMs = options.cache?.ttlMs ?? 0;
+    const cacheScope = options.cache?.cacheScope ?? 'private';
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new DefinitionError('cache.ttlMs must be a non-negative integer');
+    if (cacheScope !== 'public' && cacheScope !== 'private') throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
+    this.cacheHint = Object.freeze({ ttlMs, cacheScope });
     this.capabilityOptions = options.capabilities ?? {};
     this.tools = new ToolRegistry(new JsonSchemaValidator());
   }

@@ -4,12 +4,12 @@ import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import { CapabilityNotSupportedError, SessionStateError } from '../protocol/errors';
+import { CapabilityNotSupportedError, ResourceNotFoundError, SessionStateError, UnsupportedProtocolVersionRpcError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
 import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString, requireUri } from '../protocol/params';
 import { asError, type IncomingRequest, Peer, type PeerOptions, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
-import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
+import { ALL_PROTOCOL_VERSIONS, allowsBatches, MODERN_BASELINE, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
 import type { Implementation, Meta, ProgressToken } from '../types/base';
 import type { CompleteResult } from '../types/completion';
 import type { ElicitParams, ElicitResult } from '../types/elicitation';
@@ -20,6 +20,7 @@ import type { ListRootsResult } from '../types/roots';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, McpServerDefinition } from './definition';
+import { claimsModernEra, modernCapabilities, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta } from './modern';
 
 /** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
 export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
@@ -202,16 +203,22 @@ export class ServerSession implements ServerSessionHandle {
     this.logFor(undefined, level, data, logger);
   }
 
-  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string): void {
-    if (this.capabilities.logging === undefined || this.version === undefined || this.sessionState === 'closed') return;
-    if (!levelPasses(level, this.logLevel)) return;
+  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string, modern?: ModernRequestMeta): void {
+    if (this.sessionState === 'closed') return;
+    if (modern !== undefined) {
+      // 2026-07-28: nothing unless this request asked for a level (RequestMetaObject.logLevel).
+      if (modern.logLevel === undefined || this.definition.capabilities().logging === undefined || !levelPasses(level, modern.logLevel)) return;
+    } else if (this.capabilities.logging === undefined || this.version === undefined || !levelPasses(level, this.logLevel)) {
+      return;
+    }
     const params: LoggingMessageParams = { level, data };
     if (logger !== undefined) params.logger = logger;
     this.peer.notify('notifications/message', params, relatedRequestId);
   }
 
   /** The session as a handler sees it: what it sends travels with the request it handles. */
-  private handleFor(requestId: RequestId): ServerSessionHandle {
+  private handleFor(requestId: RequestId, modern: ModernRequestMeta | undefined): ServerSessionHandle {
+    if (modern !== undefined) return this.modernHandleFor(requestId, modern);
     const related = (options: RequestOptions | undefined): RequestOptions => ({ ...options, relatedRequestId: requestId });
     // The getters read the live session, not a snapshot.
     const session = this;
@@ -231,6 +238,27 @@ export class ServerSession implements ServerSessionHandle {
       listRoots: (options) => this.listRoots(related(options)),
       ping: (options) => this.ping(related(options)),
       log: (level, data, logger) => this.logFor(requestId, level, data, logger),
+    };
+  }
+
+  /**
+   * A stateless request has no session to ask things of: what the client is comes from the
+   * request, and 2026-07-28 asks for input with input_required results instead of
+   * server-to-client requests (not offered by this server yet).
+   */
+  private modernHandleFor(requestId: RequestId, modern: ModernRequestMeta): ServerSessionHandle {
+    const noRequests = (method: string): Promise<never> =>
+      Promise.reject(new SessionStateError(`${method} cannot be sent to a 2026-07-28 client: that revision has no server-to-client requests`));
+    return {
+      id: this.id,
+      protocolVersion: undefined,
+      clientInfo: modern.clientInfo,
+      clientCapabilities: modern.clientCapabilities,
+      createMessage: () => noRequests('sampling/createMessage'),
+      elicit: () => noRequests('elicitation/create'),
+      listRoots: () => noRequests('roots/list'),
+      ping: () => noRequests('ping'),
+      log: (level, data, logger) => this.logFor(requestId, level, data, logger, modern),
     };
   }
 
@@ -259,25 +287,55 @@ export class ServerSession implements ServerSessionHandle {
   private handleRequest(request: IncomingRequest): unknown {
     const { method } = request;
     if (method === 'initialize') return this.initialize(objectParams(request.params));
+    const params = objectParams(request.params);
+    // A request naming its revision in _meta is served statelessly (basic/versioning.mdx, dual-era).
+    if (method === 'server/discover' || claimsModernEra(params)) return this.handleModern(request, params);
     if (method === 'ping') return {};
     if (this.sessionState === 'awaiting-initialize') {
       throw new InvalidRequestError(`${method} is not allowed before initialize`);
     }
-    const version = this.version as ProtocolVersion;
-    const params = objectParams(request.params);
-    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined);
+    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined, undefined);
+    return this.dispatch(method, params, ctx, this.version as ProtocolVersion, this.capabilities, false);
+  }
+
+  /**
+   * A 2026-07-28 request: its version, capabilities and log level come from its own `_meta`,
+   * nothing is kept after it, and its result carries resultType, serverInfo and cache hints.
+   */
+  private handleModern(request: IncomingRequest, params: JsonObject): unknown {
+    if (this.sessionState !== 'awaiting-initialize') {
+      // initialize chose legacy semantics for this session: only its revision is served here.
+      const meta = isPlainObject(params._meta) ? params._meta : {};
+      throw new UnsupportedProtocolVersionRpcError(String(meta[PROTOCOL_VERSION_KEY]), [this.version as string]);
+    }
+    const modern = readModernMeta(params);
+    const { method } = request;
+    const ctx = new HandlerContext(this, request, params._meta as Meta, modern);
+    const capabilities = modernCapabilities(this.definition.capabilities());
+    const { info, cacheHint } = this.definition;
+    const result = this.dispatch(method, params, ctx, MODERN_BASELINE, capabilities, true);
+    if (result instanceof Promise) return result.then((value) => modernResult(value, method, info, cacheHint));
+    return modernResult(result, method, info, cacheHint);
+  }
+
+  /** The methods both eras share, and those only one of them has. */
+  private dispatch(method: string, params: JsonObject, ctx: HandlerContext, version: ProtocolVersion, capabilities: ServerCapabilities, modern: boolean): unknown {
     const pageSize = this.definition.pageSize;
+    // A method whose capability was not declared does not exist for the client.
+    const require = (capability: keyof ServerCapabilities): void => {
+      if (capabilities[capability] === undefined) throw new MethodNotFoundError(`Method not found: ${method}`);
+    };
     switch (method) {
       case 'tools/list': {
-        this.require('tools', method);
+        require('tools');
         const page = paginate(this.definition.tools.list(version), optionalString(params, 'cursor'), pageSize);
         return withCursor({ tools: page.items }, page.nextCursor);
       }
       case 'tools/call':
-        this.require('tools', method);
+        require('tools');
         return this.definition.tools.call(params, ctx, version);
       case 'resources/list': {
-        this.require('resources', method);
+        require('resources');
         const cursor = optionalString(params, 'cursor');
         return this.definition.resources.list(ctx).then((resources) => {
           const page = paginate(resources, cursor, pageSize);
@@ -285,34 +343,42 @@ export class ServerSession implements ServerSessionHandle {
         });
       }
       case 'resources/templates/list': {
-        this.require('resources', method);
+        require('resources');
         const page = paginate(this.definition.resources.listTemplates(), optionalString(params, 'cursor'), pageSize);
         return withCursor({ resourceTemplates: page.items }, page.nextCursor);
       }
       case 'resources/read':
-        this.require('resources', method);
-        return this.definition.resources.read(requireUri(params, 'uri'), ctx);
-      case 'resources/subscribe':
-        this.require('resources', method);
-        (this.subscriptions ??= new Set()).add(requireUri(params, 'uri'));
-        return {};
-      case 'resources/unsubscribe':
-        this.require('resources', method);
-        this.subscriptions?.delete(requireUri(params, 'uri'));
-        return {};
+        require('resources');
+        return modern ? readModern(this.definition, requireUri(params, 'uri'), ctx) : this.definition.resources.read(requireUri(params, 'uri'), ctx);
       case 'prompts/list': {
-        this.require('prompts', method);
+        require('prompts');
         const page = paginate(this.definition.prompts.list(), optionalString(params, 'cursor'), pageSize);
         return withCursor({ prompts: page.items }, page.nextCursor);
       }
       case 'prompts/get':
-        this.require('prompts', method);
+        require('prompts');
         return this.definition.prompts.get(requireString(params, 'name'), optionalStringRecord(params, 'arguments') ?? {}, ctx);
       case 'completion/complete':
-        this.require('completions', method);
+        require('completions');
         return this.complete(params, ctx);
+    }
+    if (modern) {
+      // ping, logging/setLevel and resources/(un)subscribe are gone from 2026-07-28 (changelog.mdx):
+      // like any method a server does not implement, they are -32601.
+      if (method === 'server/discover') return this.discover(capabilities);
+      throw new MethodNotFoundError(`Method not found: ${method}`);
+    }
+    switch (method) {
+      case 'resources/subscribe':
+        require('resources');
+        (this.subscriptions ??= new Set()).add(requireUri(params, 'uri'));
+        return {};
+      case 'resources/unsubscribe':
+        require('resources');
+        this.subscriptions?.delete(requireUri(params, 'uri'));
+        return {};
       case 'logging/setLevel': {
-        this.require('logging', method);
+        require('logging');
         const level = params.level;
         if (!isLoggingLevel(level)) throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
         this.logLevel = level;
@@ -321,6 +387,13 @@ export class ServerSession implements ServerSessionHandle {
       default:
         throw new MethodNotFoundError(`Method not found: ${method}`);
     }
+  }
+
+  /** server/discover (DiscoverResult in schema/2026-07-28/schema.ts); serverInfo travels in _meta. */
+  private discover(capabilities: ServerCapabilities): JsonObject {
+    const result: JsonObject = { supportedVersions: [...ALL_PROTOCOL_VERSIONS], capabilities: capabilities as JsonObject };
+    if (this.definition.instructions !== undefined) result.instructions = this.definition.instructions;
+    return result;
   }
 
   private initialize(params: JsonObject): InitializeResult {
@@ -385,11 +458,6 @@ export class ServerSession implements ServerSessionHandle {
     this.peer.notify('notifications/progress', notification, requestId);
   }
 
-  /** A method whose capability this session did not declare does not exist for the client. */
-  private require(capability: keyof ServerCapabilities, method: string): void {
-    if (this.capabilities[capability] === undefined) throw new MethodNotFoundError(`Method not found: ${method}`);
-  }
-
   private onDefinitionChange(change: DefinitionChange): void {
     if (change.kind === 'resource-updated') {
       if (this.sessionState !== 'closed') this.notifyResourceUpdated(change.uri);
@@ -398,6 +466,16 @@ export class ServerSession implements ServerSessionHandle {
     // list_changed only once the client has said it is ready, and only for what it was told about.
     if (this.sessionState !== 'ready' || this.capabilities[change.kind] === undefined) return;
     this.peer.notify(`notifications/${change.kind}/list_changed`);
+  }
+}
+
+/** 2026-07-28 reports an unknown resource as -32602 (changelog.mdx, minor change 6), not -32002. */
+async function readModern(definition: McpServerDefinition, uri: string, ctx: RequestContext): Promise<unknown> {
+  try {
+    return await definition.resources.read(uri, ctx);
+  } catch (error) {
+    if (error instanceof ResourceNotFoundError) throw new InvalidParamsError(error.message, { data: error.data });
+    throw error;
   }
 }
 
@@ -423,6 +501,7 @@ class HandlerContext implements RequestContext {
     private readonly owner: ServerSession,
     private readonly request: IncomingRequest,
     readonly meta: Meta | undefined,
+    readonly modern: ModernRequestMeta | undefined,
   ) {
     this.requestId = request.id;
     this.method = request.method;
@@ -434,7 +513,7 @@ class HandlerContext implements RequestContext {
 
   /** Built when a handler asks for it: most never do. */
   get session(): ServerSessionHandle {
-    return (this.handle ??= this.owner['handleFor'](this.requestId));
+    return (this.handle ??= this.owner['handleFor'](this.requestId, this.modern));
   }
 
   get progress(): RequestContext['progress'] {
@@ -448,7 +527,7 @@ class HandlerContext implements RequestContext {
   }
 
   get log(): RequestContext['log'] {
-    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger));
+    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger, this.modern));
   }
 
   get closeSseStream(): RequestContext['closeSseStream'] {

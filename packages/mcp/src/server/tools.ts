@@ -72,6 +72,11 @@ export class ToolRegistry {
     this.tools.set(name, { definition, descriptor, checkInput: input.check, checkOutput: output?.check });
   }
 
+  /** The wire descriptor of one tool (its inputSchema carries any `x-mcp-header` annotations). */
+  descriptor(name: string): Tool | undefined {
+    return this.tools.get(name)?.descriptor;
+  }
+
   remove(name: string): boolean {
     return this.tools.delete(name);
   }
