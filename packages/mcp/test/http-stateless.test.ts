@@ -138,8 +138,8 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
     expect(json(await send(bare, { 'mcp-param-region': `=?base64?${Buffer.from('Hello, 世界').toString('base64')}?=` })).result).toMatchObject({ resultType: 'complete' });
   });
 
-  it('ping and logging/setLevel are gone: 404 with -32601', async () => {
-    for (const method of ['ping', 'logging/setLevel', 'resources/subscribe', 'no/such-method']) {
+  it('ping, logging/setLevel, resources/subscribe and initialize (with 2026 _meta) are not 2026-07-28 methods: 404 with -32601', async () => {
+    for (const method of ['ping', 'logging/setLevel', 'resources/subscribe', 'initialize', 'no/such-method']) {
       const res = await send(modern(method, { level: 'info', uri: 'memo://readme' }));
       expect({ method, status: res.status, code: json(res).error?.code }).toEqual({ method, status: 404, code: -32601 });
     }

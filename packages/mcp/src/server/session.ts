@@ -286,10 +286,11 @@ export class ServerSession implements ServerSessionHandle {
    */
   private handleRequest(request: IncomingRequest): unknown {
     const { method } = request;
-    if (method === 'initialize') return this.initialize(objectParams(request.params));
     const params = objectParams(request.params);
-    // A request naming its revision in _meta is served statelessly (basic/versioning.mdx, dual-era).
+    // A request naming its revision in _meta is served statelessly (basic/versioning.mdx, dual-era);
+    // initialize among them is a method that revision does not have.
     if (method === 'server/discover' || claimsModernEra(params)) return this.handleModern(request, params);
+    if (method === 'initialize') return this.initialize(params);
     if (method === 'ping') return {};
     if (this.sessionState === 'awaiting-initialize') {
       throw new InvalidRequestError(`${method} is not allowed before initialize`);
