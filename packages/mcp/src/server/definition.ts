@@ -6,6 +6,7 @@ import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
 import type { CacheHint } from './modern';
+import { RequestStateSigner, type RequestStateOptions } from './request-state';
 import { ServerSession, type ServerSessionOptions } from './session';
 import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
 import { type AnyToolDefinition, ToolRegistry } from './tools';
@@ -33,6 +34,8 @@ export interface ServerDefinitionOptions {
    * once, and never shared across authorization contexts.
    */
   cache?: Partial<CacheHint>;
+  /** How the `requestState` of multi round-trip requests is signed (key, lifetime). */
+  requestState?: RequestStateOptions;
 }
 
 export type DefinitionChange =
@@ -50,6 +53,8 @@ export class McpServerDefinition {
   readonly pageSize: number;
   readonly defaultLogLevel: LoggingLevel;
   readonly cacheHint: Readonly<CacheHint>;
+  /** Signs and checks `requestState` for this server's multi round-trip requests. */
+  readonly requestStates: RequestStateSigner;
   readonly tools: ToolRegistry;
   readonly resources = new ResourceRegistry();
   readonly prompts = new PromptRegistry();
@@ -72,6 +77,7 @@ export class McpServerDefinition {
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new DefinitionError('cache.ttlMs must be a non-negative integer');
     if (cacheScope !== 'public' && cacheScope !== 'private') throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
     this.cacheHint = Object.freeze({ ttlMs, cacheScope });
+    this.requestStates = new RequestStateSigner(options.requestState);
     this.capabilityOptions = options.capabilities ?? {};
     this.tools = new ToolRegistry(new JsonSchemaValidator());
   }

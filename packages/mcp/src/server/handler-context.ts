@@ -4,7 +4,9 @@ import type { IncomingRequest, PeerOptions } from '../protocol/peer';
 import { allowsBatches } from '../protocol/versions';
 import type { Meta, ProgressToken } from '../types/base';
 import type { RequestContext, ServerSessionHandle } from './context';
-import type { ModernRequestMeta } from './modern';
+import { MissingRequiredClientCapabilityError, SessionStateError } from '../protocol/errors';
+import type { InputRequests, InputRequiredResult } from '../types/input-requests';
+import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
 import type { ServerSession } from './session';
 
 // The two per-session helper objects of ServerSession, apart so that session.ts holds the
@@ -32,9 +34,33 @@ export class HandlerContext implements RequestContext {
     private readonly request: IncomingRequest,
     readonly meta: Meta | undefined,
     readonly modern: ModernRequestMeta | undefined,
+    private readonly retry?: RetryInput,
   ) {
     this.requestId = request.id;
     this.method = request.method;
+  }
+
+  get inputResponses(): Readonly<Record<string, unknown>> | undefined {
+    return this.retry?.inputResponses;
+  }
+
+  get requestState(): unknown {
+    return this.retry?.state;
+  }
+
+  get inputRequired(): NonNullable<RequestContext['inputRequired']> {
+    return (requests: InputRequests, state?: unknown): InputRequiredResult => {
+      if (this.modern === undefined) {
+        throw new SessionStateError('inputRequired answers 2026-07-28 requests; on a 2025 session use ctx.session.elicit, createMessage or listRoots');
+      }
+      if (this.retry === undefined) throw new SessionStateError(`${this.method} cannot ask for input here`);
+      // mrtr.mdx: never ask what the client did not declare it can answer.
+      const missing = missingCapabilities(requests, this.modern.clientCapabilities);
+      if (missing !== undefined) throw new MissingRequiredClientCapabilityError(missing);
+      const result: InputRequiredResult = { resultType: 'input_required', requestState: this.owner['definition'].requestStates.sign(this.retry.binding, state) };
+      if (Object.keys(requests).length > 0) result.inputRequests = requests;
+      return result;
+    };
   }
 
   get signal(): AbortSignal {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
@@ -5,7 +6,9 @@ import { UnsupportedProtocolVersionRpcError } from '../protocol/errors';
 import { ALL_PROTOCOL_VERSIONS, isModernProtocolVersion, type ModernProtocolVersion } from '../protocol/versions';
 import type { Implementation } from '../types/base';
 import type { ClientCapabilities, ServerCapabilities } from '../types/lifecycle';
+import type { InputRequests } from '../types/input-requests';
 import { isLoggingLevel, type LoggingLevel } from '../types/logging';
+import { canonicalJson, type RequestStateSigner } from './request-state';
 
 // The reserved `_meta` keys of revision 2026-07-28 (schema/2026-07-28/schema.ts:
 // RequestMetaObject, ResultMetaObject).
@@ -104,4 +107,43 @@ export function modernCapabilities(capabilities: ServerCapabilities): ServerCapa
     (out as Record<string, unknown>)[key] = rest;
   }
   return out;
+}
+
+/** What a multi round-trip retry brought back, checked; `binding` names the request for signing. */
+export interface RetryInput {
+  readonly binding: string;
+  readonly inputResponses: Readonly<Record<string, unknown>> | undefined;
+  readonly state: unknown;
+}
+
+/**
+ * The request identity a `requestState` is bound to (mrtr.mdx, server requirement 5): method,
+ * tool name and a digest of the arguments. Only tools/call asks for input here, for now.
+ */
+export function readRetry(method: string, params: JsonObject, signer: RequestStateSigner): RetryInput | undefined {
+  if (method !== 'tools/call' || typeof params.name !== 'string') return undefined;
+  const digest = createHash('sha256').update(canonicalJson(params.arguments ?? {})).digest('base64url');
+  const binding = `${method}\n${params.name}\n${digest}`;
+  const responses = params.inputResponses;
+  if (responses !== undefined && !isPlainObject(responses)) throw new InvalidParamsError('inputResponses must be an object');
+  const token = params.requestState;
+  if (token !== undefined && typeof token !== 'string') throw new InvalidParamsError('requestState must be a string');
+  return { binding, inputResponses: responses, state: token === undefined ? undefined : signer.verify(binding, token) };
+}
+
+/** The capabilities `requests` need that `declared` lacks, or undefined when none is missing. */
+export function missingCapabilities(requests: InputRequests, declared: ClientCapabilities): Record<string, unknown> | undefined {
+  const missing: Record<string, unknown> = {};
+  for (const request of Object.values(requests)) {
+    if (request.method === 'sampling/createMessage' && declared.sampling === undefined) missing.sampling = {};
+    if (request.method === 'roots/list' && declared.roots === undefined) missing.roots = {};
+    if (request.method === 'elicitation/create') {
+      const url = request.params.mode === 'url';
+      const caps = declared.elicitation;
+      // An empty elicitation capability means form mode (schema.ts, ClientCapabilities examples).
+      const ok = caps !== undefined && (url ? caps.url !== undefined : caps.form !== undefined || caps.url === undefined);
+      if (!ok) missing.elicitation = url ? { url: {} } : { form: {} };
+    }
+  }
+  return Object.keys(missing).length === 0 ? undefined : missing;
 }

@@ -24,7 +24,7 @@ import type { CreateMessageParams, CreateMessageResult } from '../types/sampling
 import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, McpServerDefinition } from './definition';
 import { HandlerContext, PeerBinding } from './handler-context';
-import { claimsModernEra, modernCapabilities, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta } from './modern';
+import { claimsModernEra, modernCapabilities, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
 
 /** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
 export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
@@ -314,7 +314,8 @@ export class ServerSession implements ServerSessionHandle {
     }
     const modern = readModernMeta(params);
     const { method } = request;
-    const ctx = new HandlerContext(this, request, params._meta as Meta, modern);
+    const retry = readRetry(method, params, this.definition.requestStates);
+    const ctx = new HandlerContext(this, request, params._meta as Meta, modern, retry);
     const capabilities = modernCapabilities(this.definition.capabilities());
     const { info, cacheHint } = this.definition;
     const result = this.dispatch(method, params, ctx, MODERN_BASELINE, capabilities, true);

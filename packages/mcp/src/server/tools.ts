@@ -1,3 +1,4 @@
+import type { InputRequiredResult } from '../types/input-requests';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
@@ -21,7 +22,7 @@ export interface AnyToolDefinition extends ToolDescription {
   inputJsonSchema?: ToolJsonSchema;
   outputSchema?: ToolSchema;
   outputJsonSchema?: ToolJsonSchema;
-  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | Promise<ToolHandlerResult<unknown>>;
+  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | InputRequiredResult | Promise<ToolHandlerResult<unknown> | InputRequiredResult>;
 }
 
 interface RegisteredTool {
@@ -117,7 +118,7 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   }
   // A Standard Schema validator's output (defaults filled in, transforms applied) is what the handler gets.
   const value = 'value' in input ? (input.value as ToolArguments) : args;
-  let raw: ToolHandlerResult<unknown> | PromiseLike<ToolHandlerResult<unknown>>;
+  let raw: ToolHandlerResult<unknown> | InputRequiredResult | PromiseLike<ToolHandlerResult<unknown> | InputRequiredResult>;
   try {
     raw = tool.definition.handler(value, ctx);
   } catch (error) {
@@ -125,11 +126,16 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   }
   if (isThenable(raw)) {
     return Promise.resolve(raw).then(
-      (result) => checkedResult(tool, result, version),
+      (result) => (asksForInput(result, ctx) ? (result as never) : checkedResult(tool, result, version)),
       (error: unknown) => handlerFailure(error),
     );
   }
-  return checkedResult(tool, raw, version);
+  return asksForInput(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
+}
+
+/** An interim input_required answer, which only a 2026-07-28 request may get (made by ctx.inputRequired). */
+function asksForInput(raw: unknown, ctx: RequestContext): boolean {
+  return ctx.modern !== undefined && isPlainObject(raw) && raw.resultType === 'input_required';
 }
 
 /** Runs a check; a validator that throws or rejects is the server's fault, not the caller's. */
