@@ -1,32 +1,15 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, type McpHttpServer, type McpServerDefinition } from '@erlmcp/mcp';
+import fs from 'node:fs';
+import path from 'node:path';
+import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
 import { RequestStateSigner } from '../src/server/request-state';
 import { initialize, JSON_HEADERS, messages, raw, type RawResponse } from './helpers/http';
+import { greeter } from './readme/greet-tool';
 
 // Multi round-trip requests (2026-07-28, basic/patterns/mrtr.mdx): a tool asks for input in
 // its result, the client retries with the answers, and the state the tool kept comes back
 // signed.
-
-function greeter(): McpServerDefinition {
-  return defineServer({ name: 'mrtr', version: '1.0.0' })
-    .tool<{ greeting: string }>({
-      name: 'greet',
-      inputSchema: { type: 'object', properties: { greeting: { type: 'string' } }, required: ['greeting'] },
-      handler: ({ greeting }, ctx) => {
-        const answer = ctx.inputResponses?.who as { action?: string; content?: { name?: string } } | undefined;
-        if (answer?.action !== 'accept' || typeof answer.content?.name !== 'string') {
-          return ctx.inputRequired!(
-            { who: { method: 'elicitation/create', params: { message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } } },
-            { asked: greeting },
-          );
-        }
-        const state = ctx.requestState as { asked?: string } | undefined;
-        return { content: [{ type: 'text', text: `${greeting}, ${answer.content.name} (state ${JSON.stringify(state)})` }] };
-      },
-    })
-    .build();
-}
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
 
@@ -97,6 +80,11 @@ describe('multi round-trip tools/call', () => {
     const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'greet', arguments: { greeting: 'Hi' } } }));
     expect(messages(res)).toEqual([expect.objectContaining({ result: expect.objectContaining({ isError: true }) })]);
   });
+});
+
+test('the README shows the greet tool as it is compiled and run here', () => {
+  const example = fs.readFileSync(path.join(__dirname, 'readme', 'greet-tool.ts'), 'utf8').replace(/\n$/, '');
+  expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')).toContain(`\`\`\`ts\n${example}\n\`\`\``);
 });
 
 describe('RequestStateSigner', () => {
