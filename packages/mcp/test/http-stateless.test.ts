@@ -62,11 +62,11 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
     expect(server.host.registry.size).toBe(0);
   });
 
-  it('server/discover lists every revision and the capabilities, without promises of list_changed', async () => {
+  it('server/discover lists every revision and the capabilities (change notifications through subscriptions/listen)', async () => {
     const result = json(await send(modern('server/discover'))).result;
     expect(result).toEqual({
       supportedVersions: ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'],
-      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+      capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
       instructions: 'Use the tools.',
       ttlMs: 0,
       cacheScope: 'private',

@@ -5,7 +5,7 @@ import type { JsonObject } from '../jsonrpc/types';
 import { UnsupportedProtocolVersionRpcError } from '../protocol/errors';
 import { ALL_PROTOCOL_VERSIONS, isModernProtocolVersion, type ModernProtocolVersion } from '../protocol/versions';
 import type { Implementation } from '../types/base';
-import type { ClientCapabilities, ServerCapabilities } from '../types/lifecycle';
+import type { ClientCapabilities } from '../types/lifecycle';
 import type { InputRequests } from '../types/input-requests';
 import { isLoggingLevel, type LoggingLevel } from '../types/logging';
 import { canonicalJson, type RequestStateSigner } from './request-state';
@@ -90,21 +90,6 @@ export function modernResult(result: unknown, method: string, serverInfo: Implem
   if (CACHEABLE_METHODS.has(method)) {
     if (typeof out.ttlMs !== 'number') out.ttlMs = cache.ttlMs;
     if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = cache.cacheScope;
-  }
-  return out;
-}
-
-/**
- * The capabilities a stateless client is told of. Change notifications reach it only through
- * subscriptions/listen, which this server does not offer yet: `listChanged` and `subscribe`
- * are left out rather than promised.
- */
-export function modernCapabilities(capabilities: ServerCapabilities): ServerCapabilities {
-  const out: ServerCapabilities = {};
-  for (const [key, value] of Object.entries(capabilities)) {
-    if (!isPlainObject(value)) continue;
-    const { listChanged: _listChanged, subscribe: _subscribe, ...rest } = value;
-    (out as Record<string, unknown>)[key] = rest;
   }
   return out;
 }

@@ -24,7 +24,8 @@ import type { CreateMessageParams, CreateMessageResult } from '../types/sampling
 import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, McpServerDefinition } from './definition';
 import { HandlerContext, PeerBinding } from './handler-context';
-import { claimsModernEra, modernCapabilities, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
+import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
+import { claimsModernEra, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
 
 /** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
 export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
@@ -74,6 +75,8 @@ export class ServerSession implements ServerSessionHandle {
   private events: Emitter<ServerSessionEvents> | undefined;
   private readonly onError: (error: Error) => void;
   private subscriptions: Set<string> | undefined;
+  /** Open subscriptions/listen requests (2026-07-28), by request id. */
+  private listens: Map<RequestId, SubscriptionFilter> | undefined;
   private sessionState: ServerSessionState = 'awaiting-initialize';
   private version: ProtocolVersion | undefined;
   private client: Implementation | undefined;
@@ -316,8 +319,9 @@ export class ServerSession implements ServerSessionHandle {
     const { method } = request;
     const retry = readRetry(method, params, this.definition.requestStates);
     const ctx = new HandlerContext(this, request, params._meta as Meta, modern, retry);
-    const capabilities = modernCapabilities(this.definition.capabilities());
+    const capabilities = this.definition.capabilities();
     const { info, cacheHint } = this.definition;
+    if (method === 'subscriptions/listen') return this.listen(request, params, capabilities);
     const result = this.dispatch(method, params, ctx, MODERN_BASELINE, capabilities, true);
     if (result instanceof Promise) return result.then((value) => modernResult(value, method, info, cacheHint));
     return modernResult(result, method, info, cacheHint);
@@ -394,6 +398,22 @@ export class ServerSession implements ServerSessionHandle {
     }
   }
 
+  /**
+   * Opens a subscription: acknowledged at once with what will be honoured, then change
+   * notifications tagged with its id, until the client cancels it (closes the HTTP stream,
+   * or notifications/cancelled on stdio) or the session ends. The request is never answered
+   * otherwise: its pending promise is the subscription.
+   */
+  private listen(request: IncomingRequest, params: JsonObject, capabilities: ServerCapabilities): Promise<never> {
+    const filter = honouredFilter(params, capabilities);
+    const id = request.id;
+    (this.listens ??= new Map()).set(id, filter);
+    this.peer.notify('notifications/subscriptions/acknowledged', { notifications: filter as JsonObject, _meta: { [SUBSCRIPTION_ID_KEY]: id } }, id);
+    return new Promise<never>(() => {
+      request.signal.addEventListener('abort', () => this.listens?.delete(id), { once: true });
+    });
+  }
+
   /** server/discover (DiscoverResult in schema/2026-07-28/schema.ts); serverInfo travels in _meta. */
   private discover(capabilities: ServerCapabilities): JsonObject {
     const result: JsonObject = { supportedVersions: [...ALL_PROTOCOL_VERSIONS], capabilities: capabilities as JsonObject };
@@ -464,6 +484,12 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   private onDefinitionChange(change: DefinitionChange): void {
+    if (this.listens !== undefined && this.sessionState !== 'closed') {
+      for (const [id, filter] of this.listens) {
+        const notification = notificationFor(filter, change, id);
+        if (notification !== undefined) this.peer.notify(notification.method, notification.params, id);
+      }
+    }
     if (change.kind === 'resource-updated') {
       if (this.sessionState !== 'closed') this.notifyResourceUpdated(change.uri);
       return;

@@ -66,6 +66,8 @@ export function serveStateless(
     return;
   }
   const requestId = message.id;
+  // A subscription is a stream by nature, whatever the answers' mode.
+  const stream = responseMode === 'sse' || message.method === 'subscriptions/listen';
   let streaming = false;
   let answered = false;
   const session = new ServerSession(definition, {
@@ -82,7 +84,7 @@ export function serveStateless(
         return;
       }
       // Progress and log messages of this request: they need a stream, which JSON mode has not.
-      if (responseMode === 'json') return;
+      if (!stream) return;
       if (!streaming) {
         streaming = true;
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
