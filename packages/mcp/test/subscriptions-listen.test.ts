@@ -93,6 +93,45 @@ describe('subscriptions/listen (2026-07-28)', () => {
     expect(sessions()).toBe(0);
   });
 
+  it('a listener that stops reading is cut off past maxOutboundBytes; the server goes on', async () => {
+    const errors: Error[] = [];
+    const capped = await listenHttp(fixtureDefinition(), { maxOutboundBytes: 1024 * 1024, onError: (error) => errors.push(error) });
+    try {
+      const big = `big://${'p'.repeat(16 * 1024)}`;
+      const target = new URL(capped.url);
+      let acknowledged = false;
+      const req = request(
+        { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false, headers: { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' } },
+        (res) => {
+          // Reads the acknowledgement, then nothing more.
+          res.once('data', () => {
+            acknowledged = true;
+            res.pause();
+          });
+        },
+      );
+      req.on('error', () => undefined);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id: 'slow', method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: [big] }, _meta: META } }));
+      for (let i = 0; i < 200 && !acknowledged; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(acknowledged).toBe(true);
+      // 64 MiB of updates at most: a server that never cuts the stream off fails here.
+      for (let i = 0; i < 4096 && errors.length === 0; i++) {
+        capped.host.definition.notifyResourceUpdated(big);
+        if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(errors).toEqual([expect.objectContaining({ name: 'OutboundOverflowError', limit: 1024 * 1024 })]);
+      // The server let go: the subscription's session is closed and detached from the definition.
+      const sessions = (): number => (capped.host.definition as unknown as { sessions: Set<unknown> }).sessions.size;
+      for (let i = 0; i < 200 && sessions() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(sessions()).toBe(0);
+      req.destroy();
+      const res = await raw(capped.url, 'POST', { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: META } }));
+      expect(JSON.parse(res.body).result.tools.length).toBeGreaterThan(0);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('on stdio, subscriptions share the channel, and notifications/cancelled ends one', async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();

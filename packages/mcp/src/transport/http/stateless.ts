@@ -7,6 +7,7 @@ import type { HostedSessionOptions } from '../../hosting/session-process';
 import type { McpServerDefinition } from '../../server/definition';
 import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
 import { ServerSession } from '../../server/session';
+import { OutboundOverflowError } from '../backpressure';
 import { checkMcpHeaders } from './mcp-headers';
 import { writeJson, writeJsonText } from './responses';
 
@@ -47,6 +48,7 @@ export function serveStateless(
   res: ServerResponse,
   responseMode: 'sse' | 'json',
   sessionOptions: HostedSessionOptions,
+  limits: { maxOutbound: number; onError?: (error: Error) => void },
 ): void {
   let message;
   try {
@@ -90,6 +92,12 @@ export function serveStateless(
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
       }
       res.write(`event: message\ndata: ${text}\n\n`);
+      // A client that stops reading: past the cap the stream (and with it the request or
+      // subscription) ends, as no session is there to keep its events for a resume.
+      if (res.writableLength > limits.maxOutbound) {
+        limits.onError?.(new OutboundOverflowError(res.writableLength, limits.maxOutbound));
+        res.destroy();
+      }
     },
   });
   // Closing the response stream is the cancellation of a 2026-07-28 request.

@@ -151,7 +151,9 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       return;
     }
     // 2026-07-28: no session; the request says its revision and capabilities itself.
-    if (isModernBody(body)) return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions);
+    if (isModernBody(body)) {
+      return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions, { maxOutbound: limits.max, onError: options.onError });
+    }
     const version = headerValue(req, 'mcp-protocol-version');
     if (version !== undefined && !isSupportedProtocolVersion(version)) {
       return writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
