@@ -2,7 +2,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Node } from '@erlmcp/otp';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
 import { RequestStateSigner } from '../src/server/request-state';
 import { initialize, JSON_HEADERS, messages, raw, type RawResponse } from './helpers/http';
 import { greeter } from './readme/greet-tool';
@@ -79,6 +79,63 @@ describe('multi round-trip tools/call', () => {
     const session = await initialize(server.url);
     const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'greet', arguments: { greeting: 'Hi' } } }));
     expect(messages(res)).toEqual([expect.objectContaining({ result: expect.objectContaining({ isError: true }) })]);
+  });
+});
+
+describe('multi round-trip prompts/get and resources/read', () => {
+  const ask = { who: { method: 'elicitation/create' as const, params: { message: 'Who?', requestedSchema: { type: 'object' as const, properties: { name: { type: 'string' as const } } } } } };
+  const nameOf = (responses: Readonly<Record<string, unknown>> | undefined): string | undefined => (responses?.who as { content?: { name?: string } } | undefined)?.content?.name;
+  const definition = () =>
+    defineServer({ name: 'mrtr-2', version: '1.0.0' })
+      .prompt({
+        name: 'intro',
+        handler: (_args, ctx) => {
+          const name = nameOf(ctx.inputResponses);
+          return name === undefined ? ctx.inputRequired!(ask, 'prompt') : [{ role: 'user', content: { type: 'text', text: `I am ${name}; state ${String(ctx.requestState)}` } }];
+        },
+      })
+      .resource({
+        uri: 'memo://me',
+        name: 'me',
+        read: (uri, ctx) => {
+          const name = nameOf(ctx.inputResponses);
+          return name === undefined ? ctx.inputRequired!(ask, 'resource') : [{ uri, text: `${name}; state ${String(ctx.requestState)}` }];
+        },
+      })
+      .build();
+  let node: Node;
+  let server: McpHttpServer;
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    server = await listenHttp(definition());
+  });
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+  const post = async (method: string, params: Record<string, unknown>, name: string) => {
+    const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, 'mcp-name': name }, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }));
+    return JSON.parse(res.body) as { result?: Record<string, any>; error?: { code: number } };
+  };
+
+  it('both ask, are retried, and complete; the interim result carries no cache hint', async () => {
+    const answers = { who: { action: 'accept', content: { name: 'ada' } } };
+    const prompt = (await post('prompts/get', { name: 'intro' }, 'intro')).result!;
+    expect(prompt).toMatchObject({ resultType: 'input_required', inputRequests: ask });
+    expect((await post('prompts/get', { name: 'intro', inputResponses: answers, requestState: prompt.requestState }, 'intro')).result).toMatchObject({
+      resultType: 'complete',
+      messages: [{ content: { text: 'I am ada; state prompt' } }],
+    });
+    const resource = (await post('resources/read', { uri: 'memo://me' }, 'memo://me')).result!;
+    expect(resource).toMatchObject({ resultType: 'input_required' });
+    expect(resource).not.toHaveProperty('ttlMs');
+    expect((await post('resources/read', { uri: 'memo://me', inputResponses: answers, requestState: resource.requestState }, 'memo://me')).result).toMatchObject({
+      resultType: 'complete',
+      ttlMs: 0,
+      contents: [{ text: 'ada; state resource' }],
+    });
+    // A state made for the resource does not open the prompt.
+    expect((await post('prompts/get', { name: 'intro', inputResponses: answers, requestState: resource.requestState }, 'intro')).error?.code).toBe(-32602);
   });
 });
 

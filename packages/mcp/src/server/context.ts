@@ -52,7 +52,8 @@ export interface RequestContext {
    * retry the call with the answers; `state` comes back as {@link requestState}, signed so
    * that the client cannot alter it. Throws MissingRequiredClientCapabilityError (-32021) when
    * the request did not declare the capability a question needs, and SessionStateError on a
-   * 2025 session (use `ctx.session.elicit` and the others there). tools/call only, for now.
+   * 2025 session (use `ctx.session.elicit` and the others there). tools/call, prompts/get and
+   * resources/read only.
    */
   inputRequired?(requests: InputRequests, state?: unknown): InputRequiredResult;
   readonly session: ServerSessionHandle;

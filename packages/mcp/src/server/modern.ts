@@ -87,11 +87,16 @@ export function modernResult(result: unknown, method: string, serverInfo: Implem
   const out: JsonObject = { ...result };
   if (typeof out.resultType !== 'string') out.resultType = 'complete';
   out._meta = { ...(isPlainObject(out._meta) ? out._meta : {}), [SERVER_INFO_KEY]: serverInfo as unknown as JsonObject };
-  if (CACHEABLE_METHODS.has(method)) {
+  if (CACHEABLE_METHODS.has(method) && out.resultType === 'complete') {
     if (typeof out.ttlMs !== 'number') out.ttlMs = cache.ttlMs;
     if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = cache.cacheScope;
   }
   return out;
+}
+
+/** An interim input_required answer, which only a 2026-07-28 request may get (made by ctx.inputRequired). */
+export function asksForInput(raw: unknown, ctx: { readonly modern?: ModernRequestMeta }): boolean {
+  return ctx.modern !== undefined && isPlainObject(raw) && raw.resultType === 'input_required';
 }
 
 /** What a multi round-trip retry brought back, checked; `binding` names the request for signing. */
@@ -106,9 +111,11 @@ export interface RetryInput {
  * tool name and a digest of the arguments. Only tools/call asks for input here, for now.
  */
 export function readRetry(method: string, params: JsonObject, signer: RequestStateSigner): RetryInput | undefined {
-  if (method !== 'tools/call' || typeof params.name !== 'string') return undefined;
-  const digest = createHash('sha256').update(canonicalJson(params.arguments ?? {})).digest('base64url');
-  const binding = `${method}\n${params.name}\n${digest}`;
+  // mrtr.mdx "Supported Requests": tools/call, prompts/get and resources/read, nothing else.
+  const name = method === 'resources/read' ? params.uri : method === 'tools/call' || method === 'prompts/get' ? params.name : undefined;
+  if (typeof name !== 'string') return undefined;
+  const digest = createHash('sha256').update(canonicalJson(method === 'resources/read' ? {} : (params.arguments ?? {}))).digest('base64url');
+  const binding = `${method}\n${name}\n${digest}`;
   const responses = params.inputResponses;
   if (responses !== undefined && !isPlainObject(responses)) throw new InvalidParamsError('inputResponses must be an object');
   const token = params.requestState;

@@ -1,3 +1,4 @@
+import { asksForInput } from './modern';
 import type { InputRequiredResult } from '../types/input-requests';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
@@ -133,10 +134,6 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   return asksForInput(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
 }
 
-/** An interim input_required answer, which only a 2026-07-28 request may get (made by ctx.inputRequired). */
-function asksForInput(raw: unknown, ctx: RequestContext): boolean {
-  return ctx.modern !== undefined && isPlainObject(raw) && raw.resultType === 'input_required';
-}
 
 /** Runs a check; a validator that throws or rejects is the server's fault, not the caller's. */
 function check(tool: RegisteredTool, which: 'inputSchema' | 'outputSchema', value: unknown): CheckOutcome | Promise<CheckOutcome> {
