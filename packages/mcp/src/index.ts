@@ -52,7 +52,11 @@ export { DEFAULT_JSON_LIMITS, type JsonLimitName, type JsonLimits, type JsonScan
 export {
   allowsBatches,
   isSupportedProtocolVersion,
+  ALL_PROTOCOL_VERSIONS,
+  isModernProtocolVersion,
   LATEST_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+  type ModernProtocolVersion,
   negotiateProtocolVersion,
   type ProtocolVersion,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -61,7 +65,9 @@ export {
   CapabilityNotSupportedError,
   ConnectionClosedError,
   DefinitionError,
+  HeaderMismatchError,
   McpErrorCode,
+  MissingRequiredClientCapabilityError,
   OutputValidationError,
   ProtocolViolationError,
   RequestCancelledError,
@@ -71,6 +77,7 @@ export {
   SessionError,
   SessionStateError,
   UnsupportedProtocolVersionError,
+  UnsupportedProtocolVersionRpcError,
 } from './protocol/errors';
 export type { RequestOptions } from './protocol/peer';
 export { MAX_URI_LENGTH } from './protocol/params';
@@ -87,6 +94,7 @@ export {
 } from './server/definition';
 export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
 export type { RequestContext, ServerSessionHandle } from './server/context';
+export type { CacheHint, ModernRequestMeta } from './server/modern';
 export type {
   ArgumentsOf,
   InferredToolDefinition,

@@ -249,3 +249,50 @@ describe('session under random malformed frames', () => {
     );
   });
 });
+
+describe('2026-07-28 requests with random _meta, on a session that never saw initialize', () => {
+  const version = fc.oneof(fc.constantFrom('2026-07-28', '2025-11-25', '1900-01-01'), json);
+  const meta = fc.record(
+    {
+      'io.modelcontextprotocol/protocolVersion': version,
+      'io.modelcontextprotocol/clientCapabilities': fc.oneof(fc.constant({}), json),
+      'io.modelcontextprotocol/logLevel': fc.oneof(fc.constantFrom('debug', 'emergency'), json),
+    },
+    { requiredKeys: ['io.modelcontextprotocol/protocolVersion'] },
+  );
+  const modernMethod = fc.oneof(method, fc.constantFrom('server/discover', 'subscriptions/listen', 'tasks/get'));
+  const MODERN = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+
+  test('each gets exactly one answer: -32022 naming the version it asked for, -32602 for a malformed _meta, or a result with resultType; the session stays sessionless', async () => {
+    const out = new Outbox();
+    const session = fuzzTarget().createSession({ send: out.send });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(modernMethod, meta, fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }), async (name, requestMeta, extra) => {
+        out.clear();
+        const requestId = `m-${run++}`;
+        session.receive({ jsonrpc: '2.0', id: requestId, method: name, params: { ...jsonSafe(extra), _meta: jsonSafe(requestMeta) } as never });
+        await session.drain();
+        expect(out.messages.filter((m) => !Array.isArray(m) && 'id' in m)).toHaveLength(1);
+        const answer = (await out.response(requestId)) as { result?: Record<string, unknown>; error?: { code: number; data?: { requested?: unknown } } };
+        const asked = requestMeta['io.modelcontextprotocol/protocolVersion'];
+        if (typeof asked === 'string' && asked !== '2026-07-28') {
+          expect(answer.error).toMatchObject({ code: McpErrorCode.UnsupportedProtocolVersion, data: { requested: asked } });
+        } else if (typeof asked !== 'string') {
+          expect(answer.error?.code).toBe(ErrorCode.InvalidParams);
+        } else if (answer.result !== undefined) {
+          expect(answer.result.resultType).toBe('complete');
+          expect(answer.result._meta).toMatchObject({ 'io.modelcontextprotocol/serverInfo': { name: 'fixture-server' } });
+        } else {
+          expect([ErrorCode.InvalidParams, ErrorCode.MethodNotFound, ErrorCode.InternalError]).toContain(answer.error?.code);
+        }
+        // Progress and logs only: nothing else is sent unasked.
+        for (const m of out.messages) if (!Array.isArray(m) && 'method' in m) expect(['notifications/progress', 'notifications/message']).toContain(m.method);
+      }),
+      { numRuns: 300 },
+    );
+    expect(session.state).toBe('awaiting-initialize');
+    session.receive({ jsonrpc: '2.0', id: 'last', method: 'tools/call', params: { name: 'echo', arguments: { text: 'ok' }, _meta: MODERN } });
+    expect(((await out.response('last')) as { result: unknown }).result).toMatchObject({ content: [{ type: 'text', text: 'ok' }], resultType: 'complete' });
+  });
+});

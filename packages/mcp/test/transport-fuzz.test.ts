@@ -15,7 +15,29 @@ const json = fc.jsonValue({ maxDepth: 3 });
 const id = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
 const method = fc.oneof(fc.constantFrom('ping', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'initialize', 'logging/setLevel'), fc.string({ maxLength: 12 }));
 const params = fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }), fc.array(json, { maxLength: 3 }));
+/** Near-misses of a 2026-07-28 `_meta`: versions known and not, capabilities and log levels of any shape. */
+const modernMeta = fc.record(
+  {
+    'io.modelcontextprotocol/protocolVersion': fc.oneof(fc.constantFrom('2026-07-28', '2025-11-25', '1900-01-01'), json),
+    'io.modelcontextprotocol/clientCapabilities': fc.oneof(fc.constant({}), json),
+    'io.modelcontextprotocol/clientInfo': fc.oneof(fc.constant({ name: 'f', version: '1' }), json),
+    'io.modelcontextprotocol/logLevel': fc.oneof(fc.constantFrom('debug', 'error'), json),
+    progressToken: fc.oneof(fc.string({ maxLength: 4 }), json),
+  },
+  { requiredKeys: ['io.modelcontextprotocol/protocolVersion'] },
+);
+/** Methods of 2026-07-28, those it removed, and extension requests this server does not know. */
+const modernMethod = fc.oneof(
+  method,
+  fc.constantFrom('server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/update', 'io.modelcontextprotocol/tasks', 'resources/subscribe'),
+);
+const modernParams = fc.record(
+  { _meta: modernMeta, name: fc.oneof(fc.constant('echo'), json), uri: fc.oneof(fc.constant('memo://x'), json), arguments: fc.oneof(fc.constant({ text: 't' }), json), inputResponses: json, requestState: json },
+  { requiredKeys: ['_meta'] },
+);
+const modernMessage = fc.record({ jsonrpc: fc.constant('2.0'), id, method: modernMethod, params: modernParams }, { requiredKeys: ['jsonrpc', 'id', 'method', 'params'] });
 const message = fc.oneof(
+  modernMessage,
   fc.record({ jsonrpc: fc.constant('2.0'), id, method, params }, { requiredKeys: ['jsonrpc', 'id', 'method'] }),
   fc.record({ jsonrpc: fc.constant('2.0'), method, params }, { requiredKeys: ['jsonrpc', 'method'] }),
   fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(id, fc.constant(null), json), result: json, error: json }, { requiredKeys: [] }),
@@ -168,6 +190,46 @@ describe('fuzzing every transport with malformed frames', () => {
             const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
             expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
           }
+        }),
+        RUNS,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('Streamable HTTP, 2026-07-28 requests without a session, with headers that match the body or not', async () => {
+    const server = await listenHttp(definition(), { maxBodyBytes: 1024, hostOptions: { session: { jsonLimits: LIMITS } } });
+    const header = fc.option(fc.oneof(fc.constantFrom('2026-07-28', 'tools/call', 'echo', '=?base64?ZWNobw==?=', '=?base64?%%?='), fc.string({ maxLength: 10 })), { nil: undefined });
+    // Each header either mirrors the body, is left out, or is anything.
+    const post = fc.record({ body: fc.oneof(modernMessage, message), version: fc.oneof(fc.constant('mirror'), header), method: fc.oneof(fc.constant('mirror'), header), name: fc.oneof(fc.constant('mirror'), header) });
+    const printable = (value: unknown): string | undefined => (typeof value === 'string' && /^[\x20-\x7e]*$/.test(value) ? value : undefined);
+    try {
+      const bystander = await initialize(server.url);
+      await fc.assert(
+        fc.asyncProperty(fc.array(post, { minLength: 20, maxLength: 40 }), async (posts) => {
+          for (const { body, version, method, name } of posts) {
+            const params = (body as { params?: Record<string, unknown> }).params;
+            const meta = params !== undefined && !Array.isArray(params) ? (params._meta as Record<string, unknown> | undefined) : undefined;
+            const headers: Record<string, string> = { ...JSON_HEADERS };
+            const set = (key: string, choice: string | undefined, mirrored: unknown): void => {
+              const value = choice === 'mirror' ? printable(mirrored) : choice;
+              if (value !== undefined) headers[key] = value;
+            };
+            set('mcp-protocol-version', version, meta?.['io.modelcontextprotocol/protocolVersion']);
+            set('mcp-method', method, (body as { method?: unknown }).method);
+            set('mcp-name', name, params?.name ?? params?.uri);
+            const res = await raw(server.url, 'POST', headers, JSON.stringify(body));
+            expect([200, 202, 400, 404, 413]).toContain(res.status);
+            if (res.status === 202) expect(res.body).toBe('');
+            else for (const item of messages(res)) expectResponses(JSON.stringify(item));
+          }
+          expect(server.host.registry.size).toBeLessThanOrEqual(posts.length + 1);
+          const good = { jsonrpc: '2.0', id: 'final', method: 'tools/call', params: { name: 'echo', arguments: { text: 'still here' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } };
+          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' }, JSON.stringify(good));
+          expect(messages(res)).toEqual([expect.objectContaining({ id: 'final', result: expect.objectContaining({ content: [{ type: 'text', text: 'still here' }], resultType: 'complete' }) })]);
+          const ping = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': bystander }, FINAL);
+          expect(messages(ping)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
         }),
         RUNS,
       );

@@ -54,7 +54,8 @@ export class SessionHost {
   private readonly lastSeen = new Map<string, number>();
   private sweeps = 0;
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly sessionOptions: HostedSessionOptions;
+  /** Options of every session this host starts (stateless 2026-07-28 requests use them too). */
+  readonly sessionOptions: HostedSessionOptions;
   private readonly spec: DynamicSupervisorSpec<[SessionProcessArgs<unknown>]>;
   private standalone: Pid | undefined;
   /** The sessions' JSON limits, checked here (RangeError) so that a bad one fails at start. */

@@ -4,7 +4,38 @@ import { JsonRpcError, type JsonRpcErrorOptions } from '../jsonrpc/errors';
 export const McpErrorCode = {
   ResourceNotFound: -32002,
   UrlElicitationRequired: -32042,
+  /** 2026-07-28 (schema.ts HEADER_MISMATCH): HTTP headers disagree with the body, or are missing. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28 (schema.ts MISSING_REQUIRED_CLIENT_CAPABILITY). */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28 (schema.ts UNSUPPORTED_PROTOCOL_VERSION). */
+  UnsupportedProtocolVersion: -32022,
 } as const;
+
+/**
+ * -32022 on the wire: a request's protocol version is one this server does not serve; `data`
+ * lists those it does. (UnsupportedProtocolVersionError is the client's local error for an
+ * initialize answered with a revision it does not speak.)
+ */
+export class UnsupportedProtocolVersionRpcError extends JsonRpcError {
+  constructor(requested: string, supported: readonly string[], options: JsonRpcErrorOptions = {}) {
+    super(McpErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', { data: { supported: [...supported], requested }, ...options });
+  }
+}
+
+/** Streamable HTTP (2026-07-28): a required header is missing, malformed, or disagrees with the body. */
+export class HeaderMismatchError extends JsonRpcError {
+  constructor(message: string, options: JsonRpcErrorOptions = {}) {
+    super(McpErrorCode.HeaderMismatch, `Header mismatch: ${message}`, options);
+  }
+}
+
+/** Handling the request needs a client capability the request's `_meta` did not declare. */
+export class MissingRequiredClientCapabilityError extends JsonRpcError {
+  constructor(requiredCapabilities: Record<string, unknown>, options: JsonRpcErrorOptions = {}) {
+    super(McpErrorCode.MissingRequiredClientCapability, 'Missing required client capability', { data: { requiredCapabilities }, ...options });
+  }
+}
 
 /** resources/read of a URI no resource or template answers for. */
 export class ResourceNotFoundError extends JsonRpcError {

@@ -6,6 +6,8 @@ import type { ElicitParams, ElicitResult } from '../types/elicitation';
 import type { ClientCapabilities } from '../types/lifecycle';
 import type { LoggingLevel } from '../types/logging';
 import type { ListRootsResult } from '../types/roots';
+import type { InputRequests, InputRequiredResult } from '../types/input-requests';
+import type { ModernRequestMeta } from './modern';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 
 /** What a handler may know about, and ask of, the client on the other end of its session. */
@@ -33,6 +35,27 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** The request's `_meta`, if it had one. */
   readonly meta: Meta | undefined;
+  /**
+   * For a stateless 2026-07-28 request: its protocol version, client capabilities, client
+   * info and log level, read from `_meta`. Undefined for a request on a 2025-style session.
+   */
+  readonly modern?: ModernRequestMeta;
+  /**
+   * On the retry of a multi round-trip tools/call (2026-07-28): the client's answers, keyed as
+   * the handler asked. Undefined on a first attempt and on 2025 sessions.
+   */
+  readonly inputResponses?: Readonly<Record<string, unknown>>;
+  /** On such a retry: the `state` the handler passed to {@link inputRequired}, verified and unexpired. */
+  readonly requestState?: unknown;
+  /**
+   * The result that asks a 2026-07-28 client for input (elicitation, sampling, roots) and to
+   * retry the call with the answers; `state` comes back as {@link requestState}, signed so
+   * that the client cannot alter it. Throws MissingRequiredClientCapabilityError (-32021) when
+   * the request did not declare the capability a question needs, and SessionStateError on a
+   * 2025 session (use `ctx.session.elicit` and the others there). tools/call, prompts/get and
+   * resources/read only.
+   */
+  inputRequired?(requests: InputRequests, state?: unknown): InputRequiredResult;
   readonly session: ServerSessionHandle;
   /**
    * Sends notifications/progress when the request carried `_meta.progressToken`.

@@ -5,6 +5,8 @@ import type { LoggingLevel } from '../types/logging';
 import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
+import type { CacheHint } from './modern';
+import { RequestStateSigner, type RequestStateOptions } from './request-state';
 import { ServerSession, type ServerSessionOptions } from './session';
 import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
 import { type AnyToolDefinition, ToolRegistry } from './tools';
@@ -26,6 +28,14 @@ export interface ServerDefinitionOptions {
   pageSize?: number;
   /** Threshold for notifications/message until the client sends logging/setLevel. */
   defaultLogLevel?: LoggingLevel;
+  /**
+   * `ttlMs` and `cacheScope` of the cacheable results sent to 2026-07-28 clients (the lists,
+   * resources/read, server/discover). Default `{ ttlMs: 0, cacheScope: 'private' }`: stale at
+   * once, and never shared across authorization contexts.
+   */
+  cache?: Partial<CacheHint>;
+  /** How the `requestState` of multi round-trip requests is signed (key, lifetime). */
+  requestState?: RequestStateOptions;
 }
 
 export type DefinitionChange =
@@ -42,6 +52,9 @@ export class McpServerDefinition {
   readonly instructions: string | undefined;
   readonly pageSize: number;
   readonly defaultLogLevel: LoggingLevel;
+  readonly cacheHint: Readonly<CacheHint>;
+  /** Signs and checks `requestState` for this server's multi round-trip requests. */
+  readonly requestStates: RequestStateSigner;
   readonly tools: ToolRegistry;
   readonly resources = new ResourceRegistry();
   readonly prompts = new PromptRegistry();
@@ -59,6 +72,12 @@ export class McpServerDefinition {
     this.instructions = options.instructions;
     this.pageSize = pageSize;
     this.defaultLogLevel = options.defaultLogLevel ?? 'info';
+    const ttlMs = options.cache?.ttlMs ?? 0;
+    const cacheScope = options.cache?.cacheScope ?? 'private';
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new DefinitionError('cache.ttlMs must be a non-negative integer');
+    if (cacheScope !== 'public' && cacheScope !== 'private') throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
+    this.cacheHint = Object.freeze({ ttlMs, cacheScope });
+    this.requestStates = new RequestStateSigner(options.requestState);
     this.capabilityOptions = options.capabilities ?? {};
     this.tools = new ToolRegistry(new JsonSchemaValidator());
   }

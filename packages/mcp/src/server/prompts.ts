@@ -1,3 +1,5 @@
+import type { InputRequiredResult } from '../types/input-requests';
+import { asksForInput } from './modern';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError } from '../jsonrpc/errors';
 import { DefinitionError } from '../protocol/errors';
@@ -8,7 +10,8 @@ import type { RequestContext } from './context';
 
 export type PromptArguments = { [name: string]: string };
 
-export type PromptHandlerResult = GetPromptResult | PromptMessage[];
+/** Messages, or (for a 2026-07-28 request) `ctx.inputRequired(...)` to ask the client first. */
+export type PromptHandlerResult = GetPromptResult | PromptMessage[] | InputRequiredResult;
 
 export interface PromptDefinition extends Prompt {
   /** Required arguments are checked before the handler runs. */
@@ -55,6 +58,7 @@ export class PromptRegistry {
       throw new InvalidParamsError(`Missing required arguments for prompt ${name}: ${missing.map((arg) => arg.name).join(', ')}`);
     }
     const outcome = await prompt.definition.handler(args, ctx);
+    if (asksForInput(outcome, ctx)) return outcome as never;
     const result = Array.isArray(outcome) ? { messages: outcome } : outcome;
     if (!isPlainObject(result) || !Array.isArray(result.messages)) {
       throw new InternalError(`Prompt ${name} produced no messages array`);

@@ -1,3 +1,5 @@
+import type { InputRequiredResult } from '../types/input-requests';
+import { asksForInput } from './modern';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError } from '../jsonrpc/errors';
 import { DefinitionError, ResourceNotFoundError } from '../protocol/errors';
@@ -8,7 +10,8 @@ import { type Completer, type CompletionContext, normalizeCompletion } from './c
 import type { RequestContext } from './context';
 import { UriTemplate, type UriVariables } from './uri-template';
 
-export type ResourceReadResult = ReadResourceResult | ResourceContents[];
+/** Contents, or (for a 2026-07-28 request) `ctx.inputRequired(...)` to ask the client first. */
+export type ResourceReadResult = ReadResourceResult | ResourceContents[] | InputRequiredResult;
 
 /** A resource with a fixed URI. */
 export interface ResourceDefinition extends Resource {
@@ -84,10 +87,10 @@ export class ResourceRegistry {
   /** Fixed URIs first, then templates in the order they were added. */
   async read(uri: string, ctx: RequestContext): Promise<ReadResourceResult> {
     const fixed = this.resources.get(uri);
-    if (fixed) return normalizeRead(uri, await fixed.definition.read(uri, ctx));
+    if (fixed) return normalizeRead(uri, await fixed.definition.read(uri, ctx), ctx);
     for (const { definition, template } of this.templates.values()) {
       const variables = template.match(uri);
-      if (variables) return normalizeRead(uri, await definition.read(uri, variables, ctx));
+      if (variables) return normalizeRead(uri, await definition.read(uri, variables, ctx), ctx);
     }
     throw new ResourceNotFoundError(uri);
   }
@@ -101,7 +104,8 @@ export class ResourceRegistry {
   }
 }
 
-function normalizeRead(uri: string, outcome: unknown): ReadResourceResult {
+function normalizeRead(uri: string, outcome: unknown, ctx: RequestContext): ReadResourceResult {
+  if (asksForInput(outcome, ctx)) return outcome as never;
   const result = Array.isArray(outcome) ? { contents: outcome } : outcome;
   if (!isPlainObject(result) || !Array.isArray(result.contents)) {
     throw new InternalError(`Reading ${uri} produced no contents array`);

@@ -1,15 +1,18 @@
+// One file past ~400 lines on purpose: the dispatch of both eras (2025 sessions, 2026-07-28
+// stateless requests) reads the session state it sits beside. Its per-request helpers live in
+// handler-context.ts, the 2026-07-28 _meta and result shapes in modern.ts.
 import { randomUUID } from 'node:crypto';
 import { type DecodedFrame, isPlainObject } from '../jsonrpc/codec';
 import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import { CapabilityNotSupportedError, SessionStateError } from '../protocol/errors';
+import { CapabilityNotSupportedError, ResourceNotFoundError, SessionStateError, UnsupportedProtocolVersionRpcError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
 import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString, requireUri } from '../protocol/params';
-import { asError, type IncomingRequest, Peer, type PeerOptions, type RequestOptions } from '../protocol/peer';
+import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
-import { allowsBatches, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
+import { ALL_PROTOCOL_VERSIONS, MODERN_BASELINE, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
 import type { Implementation, Meta, ProgressToken } from '../types/base';
 import type { CompleteResult } from '../types/completion';
 import type { ElicitParams, ElicitResult } from '../types/elicitation';
@@ -20,6 +23,9 @@ import type { ListRootsResult } from '../types/roots';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, McpServerDefinition } from './definition';
+import { HandlerContext, PeerBinding } from './handler-context';
+import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
+import { claimsModernEra, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
 
 /** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
 export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
@@ -54,7 +60,6 @@ export interface ServerSessionEvents {
   close: undefined;
 }
 
-const NOT_CANCELLABLE = new Set(['initialize']);
 const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set();
 const ignoreError = (): void => undefined;
 
@@ -70,6 +75,8 @@ export class ServerSession implements ServerSessionHandle {
   private events: Emitter<ServerSessionEvents> | undefined;
   private readonly onError: (error: Error) => void;
   private subscriptions: Set<string> | undefined;
+  /** Open subscriptions/listen requests (2026-07-28), by request id. */
+  private listens: Map<RequestId, SubscriptionFilter> | undefined;
   private sessionState: ServerSessionState = 'awaiting-initialize';
   private version: ProtocolVersion | undefined;
   private client: Implementation | undefined;
@@ -202,16 +209,22 @@ export class ServerSession implements ServerSessionHandle {
     this.logFor(undefined, level, data, logger);
   }
 
-  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string): void {
-    if (this.capabilities.logging === undefined || this.version === undefined || this.sessionState === 'closed') return;
-    if (!levelPasses(level, this.logLevel)) return;
+  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string, modern?: ModernRequestMeta): void {
+    if (this.sessionState === 'closed') return;
+    if (modern !== undefined) {
+      // 2026-07-28: nothing unless this request asked for a level (RequestMetaObject.logLevel).
+      if (modern.logLevel === undefined || this.definition.capabilities().logging === undefined || !levelPasses(level, modern.logLevel)) return;
+    } else if (this.capabilities.logging === undefined || this.version === undefined || !levelPasses(level, this.logLevel)) {
+      return;
+    }
     const params: LoggingMessageParams = { level, data };
     if (logger !== undefined) params.logger = logger;
     this.peer.notify('notifications/message', params, relatedRequestId);
   }
 
   /** The session as a handler sees it: what it sends travels with the request it handles. */
-  private handleFor(requestId: RequestId): ServerSessionHandle {
+  private handleFor(requestId: RequestId, modern: ModernRequestMeta | undefined): ServerSessionHandle {
+    if (modern !== undefined) return this.modernHandleFor(requestId, modern);
     const related = (options: RequestOptions | undefined): RequestOptions => ({ ...options, relatedRequestId: requestId });
     // The getters read the live session, not a snapshot.
     const session = this;
@@ -231,6 +244,27 @@ export class ServerSession implements ServerSessionHandle {
       listRoots: (options) => this.listRoots(related(options)),
       ping: (options) => this.ping(related(options)),
       log: (level, data, logger) => this.logFor(requestId, level, data, logger),
+    };
+  }
+
+  /**
+   * A stateless request has no session to ask things of: what the client is comes from the
+   * request, and 2026-07-28 asks for input with input_required results instead of
+   * server-to-client requests (not offered by this server yet).
+   */
+  private modernHandleFor(requestId: RequestId, modern: ModernRequestMeta): ServerSessionHandle {
+    const noRequests = (method: string): Promise<never> =>
+      Promise.reject(new SessionStateError(`${method} cannot be sent to a 2026-07-28 client: that revision has no server-to-client requests`));
+    return {
+      id: this.id,
+      protocolVersion: undefined,
+      clientInfo: modern.clientInfo,
+      clientCapabilities: modern.clientCapabilities,
+      createMessage: () => noRequests('sampling/createMessage'),
+      elicit: () => noRequests('elicitation/create'),
+      listRoots: () => noRequests('roots/list'),
+      ping: () => noRequests('ping'),
+      log: (level, data, logger) => this.logFor(requestId, level, data, logger, modern),
     };
   }
 
@@ -258,26 +292,59 @@ export class ServerSession implements ServerSessionHandle {
    */
   private handleRequest(request: IncomingRequest): unknown {
     const { method } = request;
-    if (method === 'initialize') return this.initialize(objectParams(request.params));
+    const params = objectParams(request.params);
+    // A request naming its revision in _meta is served statelessly (basic/versioning.mdx, dual-era);
+    // initialize among them is a method that revision does not have.
+    if (method === 'server/discover' || claimsModernEra(params)) return this.handleModern(request, params);
+    if (method === 'initialize') return this.initialize(params);
     if (method === 'ping') return {};
     if (this.sessionState === 'awaiting-initialize') {
       throw new InvalidRequestError(`${method} is not allowed before initialize`);
     }
-    const version = this.version as ProtocolVersion;
-    const params = objectParams(request.params);
-    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined);
+    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined, undefined);
+    return this.dispatch(method, params, ctx, this.version as ProtocolVersion, this.capabilities, false);
+  }
+
+  /**
+   * A 2026-07-28 request: its version, capabilities and log level come from its own `_meta`,
+   * nothing is kept after it, and its result carries resultType, serverInfo and cache hints.
+   */
+  private handleModern(request: IncomingRequest, params: JsonObject): unknown {
+    if (this.sessionState !== 'awaiting-initialize') {
+      // initialize chose legacy semantics for this session: only its revision is served here.
+      const meta = isPlainObject(params._meta) ? params._meta : {};
+      throw new UnsupportedProtocolVersionRpcError(String(meta[PROTOCOL_VERSION_KEY]), [this.version as string]);
+    }
+    const modern = readModernMeta(params);
+    const { method } = request;
+    const retry = readRetry(method, params, this.definition.requestStates);
+    const ctx = new HandlerContext(this, request, params._meta as Meta, modern, retry);
+    const capabilities = this.definition.capabilities();
+    const { info, cacheHint } = this.definition;
+    if (method === 'subscriptions/listen') return this.listen(request, params, capabilities);
+    const result = this.dispatch(method, params, ctx, MODERN_BASELINE, capabilities, true);
+    if (result instanceof Promise) return result.then((value) => modernResult(value, method, info, cacheHint));
+    return modernResult(result, method, info, cacheHint);
+  }
+
+  /** The methods both eras share, and those only one of them has. */
+  private dispatch(method: string, params: JsonObject, ctx: HandlerContext, version: ProtocolVersion, capabilities: ServerCapabilities, modern: boolean): unknown {
     const pageSize = this.definition.pageSize;
+    // A method whose capability was not declared does not exist for the client.
+    const require = (capability: keyof ServerCapabilities): void => {
+      if (capabilities[capability] === undefined) throw new MethodNotFoundError(`Method not found: ${method}`);
+    };
     switch (method) {
       case 'tools/list': {
-        this.require('tools', method);
+        require('tools');
         const page = paginate(this.definition.tools.list(version), optionalString(params, 'cursor'), pageSize);
         return withCursor({ tools: page.items }, page.nextCursor);
       }
       case 'tools/call':
-        this.require('tools', method);
+        require('tools');
         return this.definition.tools.call(params, ctx, version);
       case 'resources/list': {
-        this.require('resources', method);
+        require('resources');
         const cursor = optionalString(params, 'cursor');
         return this.definition.resources.list(ctx).then((resources) => {
           const page = paginate(resources, cursor, pageSize);
@@ -285,34 +352,42 @@ export class ServerSession implements ServerSessionHandle {
         });
       }
       case 'resources/templates/list': {
-        this.require('resources', method);
+        require('resources');
         const page = paginate(this.definition.resources.listTemplates(), optionalString(params, 'cursor'), pageSize);
         return withCursor({ resourceTemplates: page.items }, page.nextCursor);
       }
       case 'resources/read':
-        this.require('resources', method);
-        return this.definition.resources.read(requireUri(params, 'uri'), ctx);
-      case 'resources/subscribe':
-        this.require('resources', method);
-        (this.subscriptions ??= new Set()).add(requireUri(params, 'uri'));
-        return {};
-      case 'resources/unsubscribe':
-        this.require('resources', method);
-        this.subscriptions?.delete(requireUri(params, 'uri'));
-        return {};
+        require('resources');
+        return modern ? readModern(this.definition, requireUri(params, 'uri'), ctx) : this.definition.resources.read(requireUri(params, 'uri'), ctx);
       case 'prompts/list': {
-        this.require('prompts', method);
+        require('prompts');
         const page = paginate(this.definition.prompts.list(), optionalString(params, 'cursor'), pageSize);
         return withCursor({ prompts: page.items }, page.nextCursor);
       }
       case 'prompts/get':
-        this.require('prompts', method);
+        require('prompts');
         return this.definition.prompts.get(requireString(params, 'name'), optionalStringRecord(params, 'arguments') ?? {}, ctx);
       case 'completion/complete':
-        this.require('completions', method);
+        require('completions');
         return this.complete(params, ctx);
+    }
+    if (modern) {
+      // ping, logging/setLevel and resources/(un)subscribe are gone from 2026-07-28 (changelog.mdx):
+      // like any method a server does not implement, they are -32601.
+      if (method === 'server/discover') return this.discover(capabilities);
+      throw new MethodNotFoundError(`Method not found: ${method}`);
+    }
+    switch (method) {
+      case 'resources/subscribe':
+        require('resources');
+        (this.subscriptions ??= new Set()).add(requireUri(params, 'uri'));
+        return {};
+      case 'resources/unsubscribe':
+        require('resources');
+        this.subscriptions?.delete(requireUri(params, 'uri'));
+        return {};
       case 'logging/setLevel': {
-        this.require('logging', method);
+        require('logging');
         const level = params.level;
         if (!isLoggingLevel(level)) throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
         this.logLevel = level;
@@ -321,6 +396,29 @@ export class ServerSession implements ServerSessionHandle {
       default:
         throw new MethodNotFoundError(`Method not found: ${method}`);
     }
+  }
+
+  /**
+   * Opens a subscription: acknowledged at once with what will be honoured, then change
+   * notifications tagged with its id, until the client cancels it (closes the HTTP stream,
+   * or notifications/cancelled on stdio) or the session ends. The request is never answered
+   * otherwise: its pending promise is the subscription.
+   */
+  private listen(request: IncomingRequest, params: JsonObject, capabilities: ServerCapabilities): Promise<never> {
+    const filter = honouredFilter(params, capabilities);
+    const id = request.id;
+    (this.listens ??= new Map()).set(id, filter);
+    this.peer.notify('notifications/subscriptions/acknowledged', { notifications: filter as JsonObject, _meta: { [SUBSCRIPTION_ID_KEY]: id } }, id);
+    return new Promise<never>(() => {
+      request.signal.addEventListener('abort', () => this.listens?.delete(id), { once: true });
+    });
+  }
+
+  /** server/discover (DiscoverResult in schema/2026-07-28/schema.ts); serverInfo travels in _meta. */
+  private discover(capabilities: ServerCapabilities): JsonObject {
+    const result: JsonObject = { supportedVersions: [...ALL_PROTOCOL_VERSIONS], capabilities: capabilities as JsonObject };
+    if (this.definition.instructions !== undefined) result.instructions = this.definition.instructions;
+    return result;
   }
 
   private initialize(params: JsonObject): InitializeResult {
@@ -385,12 +483,13 @@ export class ServerSession implements ServerSessionHandle {
     this.peer.notify('notifications/progress', notification, requestId);
   }
 
-  /** A method whose capability this session did not declare does not exist for the client. */
-  private require(capability: keyof ServerCapabilities, method: string): void {
-    if (this.capabilities[capability] === undefined) throw new MethodNotFoundError(`Method not found: ${method}`);
-  }
-
   private onDefinitionChange(change: DefinitionChange): void {
+    if (this.listens !== undefined && this.sessionState !== 'closed') {
+      for (const [id, filter] of this.listens) {
+        const notification = notificationFor(filter, change, id);
+        if (notification !== undefined) this.peer.notify(notification.method, notification.params, id);
+      }
+    }
     if (change.kind === 'resource-updated') {
       if (this.sessionState !== 'closed') this.notifyResourceUpdated(change.uri);
       return;
@@ -401,96 +500,16 @@ export class ServerSession implements ServerSessionHandle {
   }
 }
 
+/** 2026-07-28 reports an unknown resource as -32602 (changelog.mdx, minor change 6), not -32002. */
+async function readModern(definition: McpServerDefinition, uri: string, ctx: RequestContext): Promise<unknown> {
+  try {
+    return await definition.resources.read(uri, ctx);
+  } catch (error) {
+    if (error instanceof ResourceNotFoundError) throw new InvalidParamsError(error.message, { data: error.data });
+    throw error;
+  }
+}
+
 function withCursor<T extends object>(result: T, nextCursor: string | undefined): T & { nextCursor?: string } {
   return nextCursor === undefined ? result : { ...result, nextCursor };
-}
-
-/**
- * A handler's `ctx`, one per request. Its methods are made (bound) only when a handler reads
- * them, so `const { progress } = ctx` still works, and a handler that uses none costs one
- * small object. The bracket access reaches the session's private helpers.
- */
-class HandlerContext implements RequestContext {
-  readonly requestId: RequestId;
-  readonly method: string;
-  private lastProgress = -Infinity;
-  private handle: ServerSessionHandle | undefined;
-  private boundProgress: RequestContext['progress'] | undefined;
-  private boundLog: RequestContext['log'] | undefined;
-  private boundClose: RequestContext['closeSseStream'] | undefined;
-
-  constructor(
-    private readonly owner: ServerSession,
-    private readonly request: IncomingRequest,
-    readonly meta: Meta | undefined,
-  ) {
-    this.requestId = request.id;
-    this.method = request.method;
-  }
-
-  get signal(): AbortSignal {
-    return this.request.signal;
-  }
-
-  /** Built when a handler asks for it: most never do. */
-  get session(): ServerSessionHandle {
-    return (this.handle ??= this.owner['handleFor'](this.requestId));
-  }
-
-  get progress(): RequestContext['progress'] {
-    return (this.boundProgress ??= (progress, total, message) => {
-      const token = this.meta?.progressToken;
-      // Progress is only meaningful for a request that is still running, and only grows.
-      if (!isProgressToken(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
-      this.lastProgress = progress;
-      this.owner['progressFor'](this.requestId, token, progress, total, message);
-    });
-  }
-
-  get log(): RequestContext['log'] {
-    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger));
-  }
-
-  get closeSseStream(): RequestContext['closeSseStream'] {
-    return (this.boundClose ??= () => this.owner['closeRequestStream']?.(this.requestId));
-  }
-}
-
-/**
- * The Peer's callbacks for one session as a single object with prototype methods, rather
- * than an options object and five closures: a server holding thousands of sessions pays
- * for every per-session allocation. The bracket access reaches the session's private
- * handlers, which are not part of its public API.
- */
-class PeerBinding implements PeerOptions {
-  constructor(
-    private readonly session: ServerSession,
-    readonly send: SendFn,
-    readonly onError: (error: Error) => void,
-    readonly maxFrameBytes: number | undefined,
-    readonly jsonLimits: JsonLimits | undefined,
-    readonly requestTimeoutMs: number,
-  ) {}
-
-  get uncancellable(): ReadonlySet<string> {
-    return NOT_CANCELLABLE;
-  }
-
-  onRequest(request: IncomingRequest): unknown {
-    return this.session['handleRequest'](request);
-  }
-
-  onNotification(notification: JsonRpcNotification): void {
-    this.session['handleNotification'](notification);
-  }
-
-  batching(): { allow: boolean; protocolVersion: string | undefined } {
-    const version = this.session.protocolVersion;
-    return { allow: allowsBatches(version), protocolVersion: version };
-  }
-}
-
-/** A progress token is a string or a finite number (tokens are not restored beyond 2^53, ids are). */
-function isProgressToken(value: unknown): value is ProgressToken {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 }

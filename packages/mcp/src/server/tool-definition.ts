@@ -1,3 +1,4 @@
+import type { InputRequiredResult } from '../types/input-requests';
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Icon, Meta } from '../types/base';
@@ -73,7 +74,7 @@ export type ToolDefinition<Args extends ToolArguments = ToolArguments> = ToolDes
     /** The JSON Schema tools/list shows for a validator outputSchema that offers none. */
     outputJsonSchema?: ToolJsonSchema;
     /** Arguments arrive already validated against inputSchema. A throw becomes an isError result. */
-    handler: (args: Args, ctx: RequestContext) => Awaitable<ToolHandlerResult>;
+    handler: (args: Args, ctx: RequestContext) => Awaitable<ToolHandlerResult | InputRequiredResult>;
   };
 
 type InputSchemaFor<Args> = JsonSchemaFor<Args> | StandardSchemaV1<unknown, Args>;
@@ -91,7 +92,7 @@ export type InferredToolDefinition<I, O> = ToolDescription & {
   /** When set, every successful result must carry structuredContent matching it. */
   outputSchema?: O;
   /** Arguments arrive already validated by inputSchema. A throw becomes an isError result. */
-  handler: (args: NoInfer<ArgumentsOf<I>>, ctx: RequestContext) => Awaitable<ToolHandlerResult<NoInfer<StructuredOf<O>>>>;
+  handler: (args: NoInfer<ArgumentsOf<I>>, ctx: RequestContext) => Awaitable<ToolHandlerResult<NoInfer<StructuredOf<O>>> | InputRequiredResult>;
 } & InputJsonSchemaOption<JsonSchemaNeed<I>> &
   OutputJsonSchemaOption<JsonSchemaNeed<O>>;
 

@@ -1,3 +1,5 @@
+import { asksForInput } from './modern';
+import type { InputRequiredResult } from '../types/input-requests';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
@@ -21,7 +23,7 @@ export interface AnyToolDefinition extends ToolDescription {
   inputJsonSchema?: ToolJsonSchema;
   outputSchema?: ToolSchema;
   outputJsonSchema?: ToolJsonSchema;
-  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | Promise<ToolHandlerResult<unknown>>;
+  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | InputRequiredResult | Promise<ToolHandlerResult<unknown> | InputRequiredResult>;
 }
 
 interface RegisteredTool {
@@ -72,6 +74,11 @@ export class ToolRegistry {
     this.tools.set(name, { definition, descriptor, checkInput: input.check, checkOutput: output?.check });
   }
 
+  /** The wire descriptor of one tool (its inputSchema carries any `x-mcp-header` annotations). */
+  descriptor(name: string): Tool | undefined {
+    return this.tools.get(name)?.descriptor;
+  }
+
   remove(name: string): boolean {
     return this.tools.delete(name);
   }
@@ -112,7 +119,7 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   }
   // A Standard Schema validator's output (defaults filled in, transforms applied) is what the handler gets.
   const value = 'value' in input ? (input.value as ToolArguments) : args;
-  let raw: ToolHandlerResult<unknown> | PromiseLike<ToolHandlerResult<unknown>>;
+  let raw: ToolHandlerResult<unknown> | InputRequiredResult | PromiseLike<ToolHandlerResult<unknown> | InputRequiredResult>;
   try {
     raw = tool.definition.handler(value, ctx);
   } catch (error) {
@@ -120,12 +127,13 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   }
   if (isThenable(raw)) {
     return Promise.resolve(raw).then(
-      (result) => checkedResult(tool, result, version),
+      (result) => (asksForInput(result, ctx) ? (result as never) : checkedResult(tool, result, version)),
       (error: unknown) => handlerFailure(error),
     );
   }
-  return checkedResult(tool, raw, version);
+  return asksForInput(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
 }
+
 
 /** Runs a check; a validator that throws or rejects is the server's fault, not the caller's. */
 function check(tool: RegisteredTool, which: 'inputSchema' | 'outputSchema', value: unknown): CheckOutcome | Promise<CheckOutcome> {

@@ -10,3 +10,4 @@ export * from './resources';
 export * from './roots';
 export * from './sampling';
 export * from './tools';
+export * from './input-requests';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, parseFrameText } from '../../jsonrpc/codec';
 import { FrameTooComplexError } from '../../jsonrpc/errors';
-import { isSupportedProtocolVersion } from '../../protocol/versions';
+import { isModernProtocolVersion, isSupportedProtocolVersion } from '../../protocol/versions';
 import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
 import { backpressureLimits, type BackpressureOptions } from '../backpressure';
 import { BodyTooLargeError, readBody } from './body';
@@ -9,6 +9,7 @@ import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
+import { isModernBody, serveStateless } from './stateless';
 import type { SseStreamState } from './sse-overflow';
 
 /**
@@ -136,7 +137,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     if (!deliver(id, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
   };
 
-  const posted = (text: string, res: ServerResponse, sessionId: string | undefined): void => {
+  const posted = (text: string, req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
     let body: unknown;
     try {
       // Pre-scanned against the sessions' JSON limits: a body nested too deep never reaches JSON.parse.
@@ -149,7 +150,17 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       if (!deliver(sessionId, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
       return;
     }
-    if (!isInitialize(body)) return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+    // 2026-07-28: no session; the request says its revision and capabilities itself.
+    if (isModernBody(body)) {
+      return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions, { maxOutbound: limits.max, onError: options.onError });
+    }
+    const version = headerValue(req, 'mcp-protocol-version');
+    if (version !== undefined && !isSupportedProtocolVersion(version)) {
+      return writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
+    }
+    if (!isInitialize(body)) {
+      return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (or a 2026-07-28 request with _meta)');
+    }
     startSession(body, res).catch(() => res.destroy());
   };
 
@@ -173,7 +184,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       (text) => {
         // In an event listener: a throw here (the node stopping under us) must not escape.
         try {
-          posted(text, res, sessionId);
+          posted(text, req, res, sessionId);
         } catch {
           res.destroy();
         }
@@ -201,12 +212,14 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       return true;
     }
     const version = headerValue(req, 'mcp-protocol-version');
-    if (version !== undefined && !isSupportedProtocolVersion(version)) {
+    const sessionId = headerValue(req, 'mcp-session-id');
+    // A POST without a session is checked once its body says which era it speaks (posted()).
+    const sessionless = req.method === 'POST' && sessionId === undefined;
+    if (!sessionless && version !== undefined && !isSupportedProtocolVersion(version) && !isModernProtocolVersion(version)) {
       req.resume();
       writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
       return true;
     }
-    const sessionId = headerValue(req, 'mcp-session-id');
     switch (req.method) {
       case 'POST':
         post(req, res, sessionId);

@@ -1,0 +1,131 @@
+import type { JsonLimits } from '../jsonrpc/json-limits';
+import type { JsonRpcNotification, RequestId, SendFn } from '../jsonrpc/types';
+import type { IncomingRequest, PeerOptions } from '../protocol/peer';
+import { allowsBatches } from '../protocol/versions';
+import type { Meta, ProgressToken } from '../types/base';
+import type { RequestContext, ServerSessionHandle } from './context';
+import { MissingRequiredClientCapabilityError, SessionStateError } from '../protocol/errors';
+import type { InputRequests, InputRequiredResult } from '../types/input-requests';
+import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
+import type { ServerSession } from './session';
+
+// The two per-session helper objects of ServerSession, apart so that session.ts holds the
+// protocol alone. Both reach the session's private members by bracket access: they are
+// part of it, not users of its public API.
+
+const NOT_CANCELLABLE = new Set(['initialize']);
+
+/**
+ * A handler's `ctx`, one per request. Its methods are made (bound) only when a handler reads
+ * them, so `const { progress } = ctx` still works, and a handler that uses none costs one
+ * small object. The bracket access reaches the session's private helpers.
+ */
+export class HandlerContext implements RequestContext {
+  readonly requestId: RequestId;
+  readonly method: string;
+  private lastProgress = -Infinity;
+  private handle: ServerSessionHandle | undefined;
+  private boundProgress: RequestContext['progress'] | undefined;
+  private boundLog: RequestContext['log'] | undefined;
+  private boundClose: RequestContext['closeSseStream'] | undefined;
+
+  constructor(
+    private readonly owner: ServerSession,
+    private readonly request: IncomingRequest,
+    readonly meta: Meta | undefined,
+    readonly modern: ModernRequestMeta | undefined,
+    private readonly retry?: RetryInput,
+  ) {
+    this.requestId = request.id;
+    this.method = request.method;
+  }
+
+  get inputResponses(): Readonly<Record<string, unknown>> | undefined {
+    return this.retry?.inputResponses;
+  }
+
+  get requestState(): unknown {
+    return this.retry?.state;
+  }
+
+  get inputRequired(): NonNullable<RequestContext['inputRequired']> {
+    return (requests: InputRequests, state?: unknown): InputRequiredResult => {
+      if (this.modern === undefined) {
+        throw new SessionStateError('inputRequired answers 2026-07-28 requests; on a 2025 session use ctx.session.elicit, createMessage or listRoots');
+      }
+      if (this.retry === undefined) throw new SessionStateError(`${this.method} cannot ask for input here`);
+      // mrtr.mdx: never ask what the client did not declare it can answer.
+      const missing = missingCapabilities(requests, this.modern.clientCapabilities);
+      if (missing !== undefined) throw new MissingRequiredClientCapabilityError(missing);
+      const result: InputRequiredResult = { resultType: 'input_required', requestState: this.owner['definition'].requestStates.sign(this.retry.binding, state) };
+      if (Object.keys(requests).length > 0) result.inputRequests = requests;
+      return result;
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.request.signal;
+  }
+
+  /** Built when a handler asks for it: most never do. */
+  get session(): ServerSessionHandle {
+    return (this.handle ??= this.owner['handleFor'](this.requestId, this.modern));
+  }
+
+  get progress(): RequestContext['progress'] {
+    return (this.boundProgress ??= (progress, total, message) => {
+      const token = this.meta?.progressToken;
+      // Progress is only meaningful for a request that is still running, and only grows.
+      if (!isProgressToken(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
+      this.lastProgress = progress;
+      this.owner['progressFor'](this.requestId, token, progress, total, message);
+    });
+  }
+
+  get log(): RequestContext['log'] {
+    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger, this.modern));
+  }
+
+  get closeSseStream(): RequestContext['closeSseStream'] {
+    return (this.boundClose ??= () => this.owner['closeRequestStream']?.(this.requestId));
+  }
+}
+
+/**
+ * The Peer's callbacks for one session as a single object with prototype methods, rather
+ * than an options object and five closures: a server holding thousands of sessions pays
+ * for every per-session allocation. The bracket access reaches the session's private
+ * handlers, which are not part of its public API.
+ */
+export class PeerBinding implements PeerOptions {
+  constructor(
+    private readonly session: ServerSession,
+    readonly send: SendFn,
+    readonly onError: (error: Error) => void,
+    readonly maxFrameBytes: number | undefined,
+    readonly jsonLimits: JsonLimits | undefined,
+    readonly requestTimeoutMs: number,
+  ) {}
+
+  get uncancellable(): ReadonlySet<string> {
+    return NOT_CANCELLABLE;
+  }
+
+  onRequest(request: IncomingRequest): unknown {
+    return this.session['handleRequest'](request);
+  }
+
+  onNotification(notification: JsonRpcNotification): void {
+    this.session['handleNotification'](notification);
+  }
+
+  batching(): { allow: boolean; protocolVersion: string | undefined } {
+    const version = this.session.protocolVersion;
+    return { allow: allowsBatches(version), protocolVersion: version };
+  }
+}
+
+/** A progress token is a string or a finite number (tokens are not restored beyond 2^53, ids are). */
+function isProgressToken(value: unknown): value is ProgressToken {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createErrorResponse, encodePayload, isPlainObject, isRequest, parseMessage } from '../../jsonrpc/codec';
+import { InvalidRequestError, JsonRpcError } from '../../jsonrpc/errors';
+import type { JsonObject, JsonRpcPayload, RequestId } from '../../jsonrpc/types';
+import { McpErrorCode } from '../../protocol/errors';
+import type { HostedSessionOptions } from '../../hosting/session-process';
+import type { McpServerDefinition } from '../../server/definition';
+import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
+import { ServerSession } from '../../server/session';
+import { OutboundOverflowError } from '../backpressure';
+import { checkMcpHeaders } from './mcp-headers';
+import { writeJson, writeJsonText } from './responses';
+
+/** A body that names its revision in `_meta`: a 2026-07-28 request, served without a session. */
+export function isModernBody(body: unknown): boolean {
+  if (!isPlainObject(body)) return false;
+  return isPlainObject(body.params) && claimsModernEra(body.params);
+}
+
+/**
+ * The HTTP status of an answer on a plain JSON response (basic/transports/streamable-http.mdx):
+ * 400 for the revision's own errors, 404 for an unknown method, 200 for everything else.
+ */
+function statusOf(payload: JsonRpcPayload): number {
+  if (Array.isArray(payload) || !('error' in payload)) return 200;
+  switch (payload.error.code) {
+    case McpErrorCode.HeaderMismatch:
+    case McpErrorCode.MissingRequiredClientCapability:
+    case McpErrorCode.UnsupportedProtocolVersion:
+      return 400;
+    case -32601:
+      return 404;
+    default:
+      return 200;
+  }
+}
+
+/**
+ * One stateless request: checks its headers against its body, then runs it on a session that
+ * lives as long as the request. The answer is one JSON body, unless the handler sends
+ * progress or log notifications first: then the response becomes an SSE stream scoped to the
+ * request, closed by the answer. The client closing the response cancels the request.
+ */
+export function serveStateless(
+  definition: McpServerDefinition,
+  body: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  responseMode: 'sse' | 'json',
+  sessionOptions: HostedSessionOptions,
+  limits: { maxOutbound: number; onError?: (error: Error) => void },
+): void {
+  let message;
+  try {
+    message = parseMessage(body);
+    if (!('method' in message)) throw new InvalidRequestError('Only requests and notifications may be posted');
+    const params = message.params as JsonObject;
+    checkMcpHeaders(req.headers, message.method, params, (params._meta as JsonObject)[PROTOCOL_VERSION_KEY], definition.tools);
+  } catch (error) {
+    const rpc = error instanceof JsonRpcError ? error : new InvalidRequestError('Invalid JSON-RPC message');
+    const id = isPlainObject(body) ? (body.id as RequestId | undefined) : undefined;
+    const response = createErrorResponse(rpc.requestId ?? id, rpc);
+    return writeJson(res, rpc.code === McpErrorCode.HeaderMismatch ? 400 : statusOf(response), response);
+  }
+  if (!isRequest(message)) {
+    // The revision defines no client notifications over HTTP: accepted and dropped.
+    res.writeHead(202).end();
+    return;
+  }
+  const requestId = message.id;
+  // A subscription is a stream by nature, whatever the answers' mode.
+  const stream = responseMode === 'sse' || message.method === 'subscriptions/listen';
+  let streaming = false;
+  let answered = false;
+  const session = new ServerSession(definition, {
+    ...sessionOptions,
+    send: (payload) => {
+      if (answered || res.writableEnded || res.destroyed) return;
+      const text = encodePayload(payload);
+      const final = !Array.isArray(payload) && !('method' in payload) && payload.id === requestId;
+      if (final) {
+        answered = true;
+        if (streaming) res.end(`event: message\ndata: ${text}\n\n`);
+        else writeJsonText(res, statusOf(payload), text);
+        queueMicrotask(() => session.close());
+        return;
+      }
+      // Progress and log messages of this request: they need a stream, which JSON mode has not.
+      if (!stream) return;
+      if (!streaming) {
+        streaming = true;
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+      }
+      res.write(`event: message\ndata: ${text}\n\n`);
+      // A client that stops reading: past the cap the stream (and with it the request or
+      // subscription) ends, as no session is there to keep its events for a resume.
+      if (res.writableLength > limits.maxOutbound) {
+        limits.onError?.(new OutboundOverflowError(res.writableLength, limits.maxOutbound));
+        res.destroy();
+      }
+    },
+  });
+  // Closing the response stream is the cancellation of a 2026-07-28 request.
+  res.once('close', () => {
+    if (!answered) session.close();
+  });
+  session.receiveDecoded({ kind: 'single', message });
+}
