@@ -563,6 +563,48 @@ export class Table<T extends Tuple = Tuple> {
     return true;
   }
 
+  /**
+   * Compare-and-swap on one key, as ETS's `select_replace` is used for it: if
+   * the table holds exactly `expected` (`termEquals`) under its key, replaces
+   * it with `replacement` (same key) or, with no replacement, deletes it, in
+   * one atomic step (one store publishes it, so a crash leaves either object);
+   * otherwise changes nothing. Returns whether it did. set and ordered_set only.
+   */
+  replaceObject(expected: T, replacement?: T): boolean {
+    this.checkWrite('replaceObject');
+    if (this.bag) throw new BadArgError('replaceObject: not allowed on bag tables');
+    const codec = this.codec;
+    const next = replacement === undefined ? undefined : codec.encode(replacement, 'replaceObject');
+    const old = codec.encodeTuple(expected, 'replaceObject');
+    const kb = codec.kw.buf;
+    const kl = codec.kl;
+    const h = codec.h;
+    if (next !== undefined && (next.key.length !== kl || Buffer.compare(next.key, kb.subarray(0, kl)) !== 0)) {
+      throw new BadArgError('replaceObject: the replacement has another key');
+    }
+    const stripe = this.stripeOf(h);
+    stripe.writeLock();
+    try {
+      if (next !== undefined) this.reserve(stripe, 1);
+      const head = stripe.index.find(h, kb, kl);
+      const slot = stripe.index.slot;
+      if (head <= 0 || !this.sameObject(head, kl, old, codec.kw.lossy, expected)) {
+        stripe.onlyAddedKeys(); // changed nothing
+        return false;
+      }
+      if (next === undefined) {
+        this.unpublishKey(stripe, head, kb, kl);
+        return true;
+      }
+      const rec = stripe.writeRecord(h, kb, kl, next.tuple, next.whole);
+      if (rec === 0) this.full();
+      this.publish(stripe, head, slot, h, kb, kl, rec);
+      return true;
+    } finally {
+      stripe.writeUnlock();
+    }
+  }
+
   /** Removes and returns the objects with this key. */
   take(key: unknown): T[] {
     this.checkWrite('take');
