@@ -1,9 +1,9 @@
 /**
  * Typed errors of @erlmcp/ets-optimizer. Table operations throw the errors
- * of @erlmcp/ets (AccessDeniedError, BadArgError, ...), as a plain table
- * would; these are the optimizer's own: bad options, and values its cold
- * codec cannot hold. Each has a stable `code`, registered so that
- * `deserializeError` rebuilds it in any thread that loaded the package.
+ * of @erlmcp/ets (AccessDeniedError, BadArgError, UnencodableError naming
+ * the field, ...), as a plain table would; these are the optimizer's own.
+ * Each has a stable `code`, registered so that `deserializeError` rebuilds
+ * it in any thread that loaded the package.
  */
 import { registerErrorClasses } from '@erlmcp/shm';
 
@@ -16,7 +16,7 @@ export class OptimizerError extends Error {
   }
 }
 
-/** An option that is unknown, of the wrong type or out of range; `field` names it (`'shards'`, `'hotCold.maxHot'`). Nothing was created. */
+/** An option that is unknown, of the wrong type or out of range; `field` names it (`'shards'`, `'hotCold.promoteAfter'`). Nothing was created. */
 export class InvalidOptionError extends OptimizerError {
   static readonly code = 'ERR_ETS_OPTIMIZER_OPTION';
   constructor(
@@ -27,16 +27,4 @@ export class InvalidOptionError extends OptimizerError {
   }
 }
 
-/** A value the table cannot store; `field` is where in the object it sits (`'[2].tools[0].run'`). Nothing was written. */
-export class UnencodableValueError extends OptimizerError {
-  static readonly code = 'ERR_ETS_OPTIMIZER_VALUE';
-  constructor(
-    readonly field: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(UnencodableValueError.code, `${field}: ${detail}`, options);
-  }
-}
-
-registerErrorClasses([InvalidOptionError, UnencodableValueError]);
+registerErrorClasses([InvalidOptionError]);

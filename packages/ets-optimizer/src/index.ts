@@ -2,9 +2,12 @@
  * @erlmcp/ets-optimizer: ETS tables made of shards, with hot/cold tiers,
  * deduplicated strings, trained compression and compaction.
  */
-export { OptimizedTable, SHARD_SEED } from './optimized-table';
+export { OptimizedTable, SHARD_SEED, type StoreStats } from './optimized-table';
 export type { OptimizedTableHandle } from './parts';
+export type { MaintenanceOptions, MaintenanceReport } from './maintenance';
+export type { MemoryReport, TableBytes } from './memory-report';
+export type { HitRates } from './access-stats';
 export { DEFAULT_SHARDS, MAX_SHARDS, type CompactionOptions, type CompressionOptions, type DedupOptions, type HotColdOptions, type OptimizedTableOptions } from './options';
-export { InvalidOptionError, OptimizerError, UnencodableValueError } from './errors';
+export { InvalidOptionError, OptimizerError } from './errors';
 // What a table returns past its last key, as @erlmcp/ets.
 export { END_OF_TABLE } from '@erlmcp/ets';

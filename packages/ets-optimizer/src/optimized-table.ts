@@ -20,6 +20,7 @@ import {
   NO_MATCH,
   TableDeletedError,
   TableNameTakenError,
+  UnencodableError,
   bindingList,
   compareTerms,
   encodeValue,
@@ -37,6 +38,10 @@ import {
   type Tuple,
 } from '@erlmcp/ets';
 import type { Pid } from '@erlmcp/otp';
+import { AccessStats, COLD_HIT, HOT_HIT, MISS, PROMOTED, type HitRates } from './access-stats';
+import { checkParts } from './integrity';
+import { maintain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
+import { memoryReport, type MemoryReport } from './memory-report';
 import type { OptimizedTableOptions } from './options';
 import { applyCounter, applyElements, counterOps, elementUpdates } from './counters';
 import { isCold, split, type ColdForm, type HotRecord, type Payload, type Stored } from './stored';
@@ -44,6 +49,17 @@ import { edgeKey, scanShards, stepKey } from './traversal';
 import { attachParts, createParts, deleteParts, partsHandle, type OptimizedTableHandle, type TableParts } from './parts';
 
 const named = new Map<string, OptimizedTable>();
+
+export interface StoreStats {
+  /** Rows of the dictionary table (two per interned string: by string and by id). */
+  dictionaryStrings: number;
+  sharedValues: number;
+  sharedReferences: number;
+  /** Bytes of the shared values (UTF-8 for strings). */
+  sharedBytes: number;
+  /** The version of the compression dictionary in use (0: none). */
+  compressionDictionary: number;
+}
 
 /** Seed of the shard hash: independent of the hash each shard places its keys by (seed 0). */
 export const SHARD_SEED = 0x5eed;
@@ -61,6 +77,8 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   private readonly cold: ColdForm | null;
   /** Whether writes store the hot form (hot/cold on) or go straight to the cold one. */
   private readonly writeHot: boolean;
+  private readonly reads: AccessStats | null;
+  private readonly promoteAfter: number;
 
   /** @internal Use `OptimizedTable.create` or `OptimizedTable.attach`. */
   constructor(readonly parts: TableParts) {
@@ -74,6 +92,8 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.ordered = this.type === 'ordered_set';
     this.cold = this.bag ? null : parts.cold;
     this.writeHot = this.cold === null || parts.options.hotCold !== null;
+    this.reads = parts.access;
+    this.promoteAfter = parts.options.hotCold?.promoteAfter ?? Infinity;
   }
 
   /**
@@ -172,10 +192,39 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   lookup(key: unknown): T[] {
     this.checkRead('lookup');
-    const recs = this.shards[this.shardOf(key)]!.lookup(key) as Stored[];
-    if (recs.length === 0) return [];
-    if (!this.bag) return [this.objectOf(recs[0]!, true)];
-    return recs.map((r) => this.objectOf(r, true));
+    const access = this.reads;
+    if (access === null) {
+      const recs = this.shards[this.shardOf(key)]!.lookup(key) as Stored[];
+      if (recs.length === 0) return [];
+      if (!this.bag) return [this.objectOf(recs[0]!, true)];
+      return recs.map((r) => this.objectOf(r, true));
+    }
+    const h = hashTerm(key, SHARD_SEED);
+    const shard = this.shards[h % this.shards.length]!;
+    const [rec] = shard.lookup(key) as Stored[];
+    if (rec === undefined) {
+      access.count(MISS);
+      return [];
+    }
+    const reads = access.read(h);
+    if (!(rec[1] instanceof Uint8Array)) {
+      access.count(HOT_HIT);
+      return [this.objectOf(rec, true)];
+    }
+    access.count(COLD_HIT);
+    const object = this.objectOf(rec);
+    if (reads >= this.promoteAfter) this.promote(shard, rec, object);
+    return [object];
+  }
+
+  /** A cold record read often enough becomes hot (compare-and-swap: a write meanwhile wins). */
+  private promote(shard: Table, rec: Stored, object: T): void {
+    const payload = object.slice();
+    payload[this.kp] = null;
+    if (shard.replaceObject(rec, [rec[0], payload])) {
+      this.release(rec);
+      this.reads!.count(PROMOTED);
+    }
   }
 
   lookupElement(key: unknown, pos: number, ...fallback: [] | [defaultValue: unknown]): unknown {
@@ -293,22 +342,72 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     return n;
   }
 
+  /** Bytes the table holds, by part (see MemoryReport). */
+  memory(): MemoryReport {
+    this.checkAlive('memory');
+    return memoryReport(this.parts);
+  }
+
+  /** Hot and cold hits, misses, promotions and demotions, counted by every thread (zeros without hotCold). */
+  hitRates(): HitRates {
+    return this.reads?.rates() ?? { hotHits: 0, coldHits: 0, misses: 0, promotions: 0, demotions: 0, hotHitRate: NaN };
+  }
+
+  /** What the shared stores hold: dictionary strings, shared values and the references to them, the compression dictionary version. */
+  storeStats(): StoreStats {
+    this.checkAlive('storeStats');
+    const stores = this.parts.stores;
+    const shared = stores?.dedup?.stats() ?? { values: 0, references: 0, bytes: 0 };
+    return {
+      dictionaryStrings: stores?.dictionary?.table.size ?? 0,
+      sharedValues: shared.values,
+      sharedReferences: shared.references,
+      sharedBytes: shared.bytes,
+      compressionDictionary: stores?.compressor?.version ?? 0,
+    };
+  }
+
+  /** Hot and cold records (a scan of every shard). */
+  tiers(): { hot: number; cold: number } {
+    this.checkRead('tiers');
+    let hot = 0;
+    let cold = 0;
+    for (const shard of this.shards) shard.foldl((rec: unknown[]) => (rec[1] instanceof Uint8Array ? cold++ : hot++, 0), 0);
+    return { hot, cold };
+  }
+
+  /** Verifies every part (see integrity.ts); throws IntegrityError. For tests and diagnostics. */
+  check(): void {
+    this.checkAlive('check');
+    checkParts(this.parts);
+  }
+
+  /** One maintenance pass (migration between tiers, dictionary training); the owner process runs them on a timer. */
+  maintain(options: MaintenanceOptions = {}): MaintenanceReport {
+    this.checkAlive('maintain');
+    return maintain(this.parts, SHARD_SEED, options);
+  }
+
   // ---- writes --------------------------------------------------------------------
 
   insert(object: T): true {
     this.checkWrite('insert');
     const [key, payload] = split(object, this.kp, 'insert');
     const shard = this.shards[this.shardOf(key)]!;
-    if (this.cold === null) {
-      shard.insert([key, payload]);
-      return true;
-    }
-    const rec: Stored = [key, this.writeForm(payload)];
     try {
-      if (!shard.insertNew(rec)) this.swap(shard, key, rec);
+      if (this.cold === null) {
+        shard.insert([key, payload]);
+        return true;
+      }
+      const rec: Stored = [key, this.writeForm(payload, 'insert')];
+      try {
+        if (!shard.insertNew(rec)) this.swap(shard, key, rec);
+      } catch (error) {
+        this.dropUnpublished(rec);
+        throw error;
+      }
     } catch (error) {
-      this.dropUnpublished(rec);
-      throw error;
+      rethrowAt(error, payload, 'insert');
     }
     return true;
   }
@@ -317,16 +416,20 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.checkWrite('insertNew');
     const [key, payload] = split(object, this.kp, 'insertNew');
     const shard = this.shards[this.shardOf(key)]!;
-    if (this.cold === null) return shard.insertNew([key, payload]);
-    if (shard.member(key)) return false;
-    const rec: Stored = [key, this.writeForm(payload)];
-    let done = false;
     try {
-      done = shard.insertNew(rec);
-    } finally {
-      if (!done) this.dropUnpublished(rec);
+      if (this.cold === null) return shard.insertNew([key, payload]);
+      if (shard.member(key)) return false;
+      const rec: Stored = [key, this.writeForm(payload, 'insertNew')];
+      let done = false;
+      try {
+        done = shard.insertNew(rec);
+      } finally {
+        if (!done) this.dropUnpublished(rec);
+      }
+      return done;
+    } catch (error) {
+      rethrowAt(error, payload, 'insertNew');
     }
-    return done;
   }
 
   /**
@@ -343,7 +446,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
         shard.insertMany(recs);
         continue;
       }
-      const stored = recs.map(([key, payload]) => [key, this.writeForm(payload)] as Stored);
+      const stored = recs.map(([key, payload]) => [key, this.writeForm(payload, 'insertMany')] as Stored);
       let i = 0;
       try {
         if (shard.insertNewMany(stored)) {
@@ -372,7 +475,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     const written: [Table, Stored[]][] = [];
     for (const [s, recs] of groups) {
       const shard = this.shards[s]!;
-      const stored = this.cold === null ? (recs as Stored[]) : recs.map(([key, payload]) => [key, this.writeForm(payload)] as Stored);
+      const stored = this.cold === null ? (recs as Stored[]) : recs.map(([key, payload]) => [key, this.writeForm(payload, 'insertNewMany')] as Stored);
       if (!shard.insertNewMany(stored)) {
         for (const r of stored) this.dropUnpublished(r);
         for (const [t, rs] of written) for (const r of rs) this.removeExact(t, r);
@@ -489,8 +592,15 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     return object;
   }
 
-  private writeForm(payload: unknown[]): Payload {
-    return this.writeHot ? payload : this.cold!.encode(payload);
+  private writeForm(payload: unknown[], what: string): Payload {
+    if (this.writeHot) return payload;
+    try {
+      return this.cold!.encode(payload);
+    } catch (error) {
+      // The codec met what a table refuses: find where, as a plain table names it.
+      if (error instanceof UnencodableError) encodeValue(payload, what);
+      throw error;
+    }
   }
 
   /** Drops the references of a record that is no longer (or never was) in the table. */
@@ -552,7 +662,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
       const result = change(object);
       const [, payload] = split(object, this.kp, what);
       // A write makes the object hot (a cold one is decoded already).
-      const rec: Stored = [key, this.writeForm(payload)];
+      const rec: Stored = [key, this.writeForm(payload, what)];
       let done = false;
       try {
         done = cur === undefined ? shard.insertNew(rec) : shard.replaceObject(cur, rec);
@@ -594,6 +704,16 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   private scan(options: SelectOptions, visit: (object: T) => boolean | void): void {
     scanShards(this.shards, this.ordered, options, (rec) => visit(this.objectOf(rec as Stored, true)));
   }
+}
+
+/**
+ * A value a shard refused is named by its place in the shard record
+ * ([key, payload]); the payload's own check names it as a plain table
+ * would (`insert[1].tools[0].run`), and that error is thrown instead.
+ */
+function rethrowAt(error: unknown, payload: unknown[], what: string): never {
+  if (error instanceof UnencodableError) encodeValue(payload, what);
+  throw error;
 }
 
 function acceptor<T>(specOrPredicate: MatchSpec | ((object: T) => boolean)): (object: T) => boolean {

@@ -9,6 +9,7 @@
  */
 import { BadArgError, Ets, type Table, type TableHandle, type TableType } from '@erlmcp/ets';
 import { resolveOptions, type ResolvedOptions } from './options';
+import { AccessStats } from './access-stats';
 import type { ColdForm } from './stored';
 import { createStores, attachStores, type Stores, type StoresHandle } from './stores';
 
@@ -19,6 +20,8 @@ export interface TableParts {
   readonly shards: Table[];
   readonly stores: Stores | null;
   readonly cold: ColdForm | null;
+  /** Reads recorded for the hot/cold policy (null without hotCold or a cold form). */
+  readonly access: AccessStats | null;
   /** Every table but the anchor. */
   internal(): Table[];
 }
@@ -31,12 +34,14 @@ export interface OptimizedTableHandle {
   readonly anchor: TableHandle;
   readonly shards: TableHandle[];
   readonly stores: StoresHandle | null;
+  readonly access: SharedArrayBuffer | null;
 }
 
 const ANCHOR_BYTES = 256 * 1024;
 const SHARD_INITIAL_BYTES = 64 * 1024;
 
-function parts(name: string, options: ResolvedOptions, anchor: Table, shards: Table[], stores: Stores | null): TableParts {
+function parts(name: string, options: ResolvedOptions, anchor: Table, shards: Table[], stores: Stores | null, accessBuffer?: SharedArrayBuffer): TableParts {
+  const tiered = stores !== null && options.hotCold !== null;
   return {
     name,
     options,
@@ -44,6 +49,7 @@ function parts(name: string, options: ResolvedOptions, anchor: Table, shards: Ta
     shards,
     stores,
     cold: stores?.cold ?? null,
+    access: tiered ? new AccessStats(accessBuffer) : null,
     internal: () => [...shards, ...(stores?.tables() ?? [])],
   };
 }
@@ -70,7 +76,7 @@ export function createParts(name: string, rawOptions: unknown): TableParts {
 
 export function partsHandle(p: TableParts): OptimizedTableHandle {
   const { heir: _heir, ...options } = p.options;
-  return { kind: 'ets-optimizer', name: p.name, options, anchor: p.anchor.handle(), shards: p.shards.map((s) => s.handle()), stores: p.stores?.handle() ?? null };
+  return { kind: 'ets-optimizer', name: p.name, options, anchor: p.anchor.handle(), shards: p.shards.map((s) => s.handle()), stores: p.stores?.handle() ?? null, access: p.access?.buffer ?? null };
 }
 
 export function attachParts(handle: OptimizedTableHandle): TableParts {
@@ -79,7 +85,7 @@ export function attachParts(handle: OptimizedTableHandle): TableParts {
   const anchor = Ets.attach(handle.anchor);
   const shards = handle.shards.map((h) => Ets.attach(h));
   const stores = handle.stores === null ? null : attachStores(handle.name, options, handle.stores);
-  return parts(handle.name, options, anchor, shards, stores);
+  return parts(handle.name, options, anchor, shards, stores, handle.access ?? undefined);
 }
 
 /** Deletes every table of `p` (the caller must be allowed to write it). */

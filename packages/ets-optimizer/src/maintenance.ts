@@ -1,0 +1,107 @@
+/**
+ * One maintenance pass over a table (the owner process runs them on a
+ * timer; anyone may run one by hand):
+ *
+ * 1. the clock moves and read frequencies halve (access-stats.ts);
+ * 2. with compression and no dictionary yet, one is trained on up to
+ *    `SAMPLES` of the table's records, once it holds `TRAIN_AFTER`;
+ * 3. hot records not read for `demoteAfterPasses` passes, and read fewer
+ *    than `promoteAfter` times lately, become cold (all of them with
+ *    `demoteAll`); cold records compressed without the current dictionary
+ *    are compressed again with it.
+ *
+ * Every change of a record is a compare-and-swap on its shard, so a write
+ * by another thread meanwhile wins and the pass leaves that record alone.
+ */
+import { hashTerm, type Table } from '@erlmcp/ets';
+import { DEMOTED } from './access-stats';
+import { ColdCodec } from './cold-codec';
+import type { TableParts } from './parts';
+import type { Stored } from './stored';
+import { trainDictionary } from './train-dictionary';
+
+const SAMPLES = 256;
+const TRAIN_AFTER = 64;
+
+export interface MaintenanceOptions {
+  /** Demote every hot record, whatever its age (tests, benchmarks, before a snapshot of memory). */
+  demoteAll?: boolean;
+}
+
+export interface MaintenanceReport {
+  pass: number;
+  demoted: number;
+  recompressed: number;
+  /** The dictionary version trained in this pass, or 0. */
+  trained: number;
+  durationMs: number;
+}
+
+export function maintain(parts: TableParts, shardSeed: number, options: MaintenanceOptions = {}): MaintenanceReport {
+  const started = performance.now();
+  const report: MaintenanceReport = { pass: 0, demoted: 0, recompressed: 0, trained: 0, durationMs: 0 };
+  const stores = parts.stores;
+  if (stores === null || parts.options.type === 'bag' || parts.options.type === 'duplicate_bag') return finish(report, started);
+  const access = parts.access;
+  if (access !== null) report.pass = access.nextPass();
+  const codec = stores.cold;
+  const compressor = stores.compressor;
+  const kp = parts.options.keyPos - 1;
+  if (compressor !== null && compressor.version === 0 && parts.options.compression!.dictionaryBytes > 0) {
+    report.trained = train(parts, codec);
+  }
+  const version = compressor?.version ?? 0;
+  const hotCold = parts.options.hotCold;
+  for (const shard of parts.shards) {
+    for (const rec of shard.tab2list() as Stored[]) {
+      const payload = rec[1];
+      if (payload instanceof Uint8Array) {
+        if (version !== 0 && ColdCodec.dictionaryVersion(payload) !== version && recode(shard, rec, codec.decode(payload), codec, kp)) report.recompressed++;
+        continue;
+      }
+      if (hotCold === null) continue;
+      const h = hashTerm(rec[0], shardSeed);
+      const demote = options.demoteAll === true || (access!.age(h) >= hotCold.demoteAfterPasses && access!.frequency(h) < hotCold.promoteAfter);
+      if (demote && recode(shard, rec, payload, codec, kp)) {
+        access!.cool(h);
+        access!.count(DEMOTED);
+        report.demoted++;
+      }
+    }
+  }
+  return finish(report, started);
+}
+
+function finish(report: MaintenanceReport, started: number): MaintenanceReport {
+  report.durationMs = performance.now() - started;
+  return report;
+}
+
+/** Replaces `rec` by the cold form of `payload` if the shard still holds `rec`. */
+function recode(shard: Table, rec: Stored, payload: unknown[], codec: ColdCodec, kp: number): boolean {
+  payload[kp] = null;
+  const bytes = codec.encode(payload);
+  if (shard.replaceObject(rec, [rec[0], bytes])) {
+    if (rec[1] instanceof Uint8Array) codec.release(rec[1]);
+    return true;
+  }
+  codec.release(bytes);
+  return false;
+}
+
+/** Trains and publishes a compression dictionary on a sample of the records; returns its version, or 0 if the table is too small yet. */
+function train(parts: TableParts, codec: ColdCodec): number {
+  let size = 0;
+  for (const s of parts.shards) size += s.size;
+  if (size < TRAIN_AFTER) return 0;
+  const samples: Uint8Array[] = [];
+  const perShard = Math.ceil(SAMPLES / parts.shards.length);
+  for (const shard of parts.shards) {
+    for (const rec of shard.select(() => true, { limit: perShard }) as Stored[]) {
+      const payload = rec[1];
+      samples.push(codec.sample(payload instanceof Uint8Array ? codec.decode(payload) : payload));
+    }
+  }
+  const dictionary = trainDictionary(samples, parts.options.compression!.dictionaryBytes);
+  return dictionary.length === 0 ? 0 : parts.stores!.compressor!.publish(dictionary);
+}
