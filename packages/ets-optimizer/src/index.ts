@@ -7,6 +7,8 @@ export type { OptimizedTableHandle } from './parts';
 export type { MaintenanceOptions, MaintenanceReport } from './maintenance';
 export type { MemoryReport, TableBytes } from './memory-report';
 export type { HitRates } from './access-stats';
+export { ownerServer, type OwnerCall, type OwnerOptions, type OwnerStats } from './owner-server';
+export { sessionWorkload, skewedIndexes, toolCatalog, prng, type SessionWorkload, type ToolDef } from './session-workload';
 export { DEFAULT_SHARDS, MAX_SHARDS, type CompactionOptions, type CompressionOptions, type DedupOptions, type HotColdOptions, type OptimizedTableOptions } from './options';
 export { InvalidOptionError, OptimizerError } from './errors';
 // What a table returns past its last key, as @erlmcp/ets.

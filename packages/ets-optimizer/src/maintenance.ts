@@ -3,8 +3,9 @@
  * timer; anyone may run one by hand):
  *
  * 1. the clock moves and read frequencies halve (access-stats.ts);
- * 2. with compression and no dictionary yet, one is trained on up to
- *    `SAMPLES` of the table's records, once it holds `TRAIN_AFTER`;
+ * 2. from a sample of up to `SAMPLES` records (once the table holds
+ *    `TRAIN_AFTER`): strings found in 2% of them join the string dictionary,
+ *    and, with compression and no compression dictionary yet, one is trained;
  * 3. hot records not read for `demoteAfterPasses` passes, and read fewer
  *    than `promoteAfter` times lately, become cold (all of them with
  *    `demoteAll`); cold records compressed without the current dictionary
@@ -20,8 +21,10 @@ import type { TableParts } from './parts';
 import type { Stored } from './stored';
 import { trainDictionary } from './train-dictionary';
 
-const SAMPLES = 256;
+const SAMPLES = 128;
 const TRAIN_AFTER = 64;
+/** A string is interned when it occurs in this share of the sampled records (and at least two). */
+const INTERN_SHARE = 0.02;
 
 export interface MaintenanceOptions {
   /** Demote every hot record, whatever its age (tests, benchmarks, before a snapshot of memory). */
@@ -32,6 +35,8 @@ export interface MaintenanceReport {
   pass: number;
   demoted: number;
   recompressed: number;
+  /** Strings added to the dictionary in this pass. */
+  interned: number;
   /** The dictionary version trained in this pass, or 0. */
   trained: number;
   durationMs: number;
@@ -39,7 +44,7 @@ export interface MaintenanceReport {
 
 export function maintain(parts: TableParts, shardSeed: number, options: MaintenanceOptions = {}): MaintenanceReport {
   const started = performance.now();
-  const report: MaintenanceReport = { pass: 0, demoted: 0, recompressed: 0, trained: 0, durationMs: 0 };
+  const report: MaintenanceReport = { pass: 0, demoted: 0, recompressed: 0, interned: 0, trained: 0, durationMs: 0 };
   const stores = parts.stores;
   if (stores === null || parts.options.type === 'bag' || parts.options.type === 'duplicate_bag') return finish(report, started);
   const access = parts.access;
@@ -47,8 +52,16 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
   const codec = stores.cold;
   const compressor = stores.compressor;
   const kp = parts.options.keyPos - 1;
-  if (compressor !== null && compressor.version === 0 && parts.options.compression!.dictionaryBytes > 0) {
-    report.trained = train(parts, codec);
+  const samples = sample(parts, codec);
+  if (stores.dictionary !== null && samples.length >= TRAIN_AFTER) {
+    report.interned = stores.dictionary.train(samples, Math.max(2, Math.ceil(samples.length * INTERN_SHARE)));
+  }
+  if (compressor !== null && compressor.version === 0 && parts.options.compression!.dictionaryBytes > 0 && samples.length >= TRAIN_AFTER) {
+    const dictionary = trainDictionary(
+      samples.map((p) => codec.sample(p)),
+      parts.options.compression!.dictionaryBytes,
+    );
+    if (dictionary.length > 0) report.trained = compressor.publish(dictionary);
   }
   const version = compressor?.version ?? 0;
   const hotCold = parts.options.hotCold;
@@ -89,19 +102,15 @@ function recode(shard: Table, rec: Stored, payload: unknown[], codec: ColdCodec,
   return false;
 }
 
-/** Trains and publishes a compression dictionary on a sample of the records; returns its version, or 0 if the table is too small yet. */
-function train(parts: TableParts, codec: ColdCodec): number {
-  let size = 0;
-  for (const s of parts.shards) size += s.size;
-  if (size < TRAIN_AFTER) return 0;
-  const samples: Uint8Array[] = [];
+/** Payloads (key slot null, fresh arrays) of up to SAMPLES records, taken evenly from the shards. */
+function sample(parts: TableParts, codec: ColdCodec): unknown[][] {
+  const out: unknown[][] = [];
   const perShard = Math.ceil(SAMPLES / parts.shards.length);
   for (const shard of parts.shards) {
     for (const rec of shard.select(() => true, { limit: perShard }) as Stored[]) {
       const payload = rec[1];
-      samples.push(codec.sample(payload instanceof Uint8Array ? codec.decode(payload) : payload));
+      out.push(payload instanceof Uint8Array ? codec.decode(payload) : payload);
     }
   }
-  const dictionary = trainDictionary(samples, parts.options.compression!.dictionaryBytes);
-  return dictionary.length === 0 ? 0 : parts.stores!.compressor!.publish(dictionary);
+  return out;
 }

@@ -37,12 +37,13 @@ import {
   type TableType,
   type Tuple,
 } from '@erlmcp/ets';
-import type { Pid } from '@erlmcp/otp';
+import type { ChildSpec, Pid } from '@erlmcp/otp';
 import { AccessStats, COLD_HIT, HOT_HIT, MISS, PROMOTED, type HitRates } from './access-stats';
 import { checkParts } from './integrity';
 import { maintain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
 import { memoryReport, type MemoryReport } from './memory-report';
-import type { OptimizedTableOptions } from './options';
+import { resolveOptions, type OptimizedTableOptions } from './options';
+import { ownerChildSpec, type OwnerOptions } from './owner-server';
 import { applyCounter, applyElements, counterOps, elementUpdates } from './counters';
 import { isCold, split, type ColdForm, type HotRecord, type Payload, type Stored } from './stored';
 import { edgeKey, scanShards, stepKey } from './traversal';
@@ -106,6 +107,19 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     const table = new OptimizedTable<T>(createParts(name, options));
     if (options.named === true) named.set(name, table as unknown as OptimizedTable);
     return table;
+  }
+
+  /**
+   * A child spec for any supervision tree: a GenServer that creates the
+   * table in its init (and so owns it) and runs `maintain()` every
+   * `intervalMs` (default 1000). Ask it for the table's handle with
+   * `GenServer.call(pid, 'handle')`; see owner-server.ts.
+   */
+  static childSpec(name: string, options: OptimizedTableOptions = {}, owner: OwnerOptions & { id?: string; register?: string } = {}): ChildSpec {
+    // Options are checked now, in the caller: a bad one fails here rather than in every restart.
+    resolveOptions(name, options);
+    const start = owner.register === undefined ? {} : { name: owner.register };
+    return ownerChildSpec(owner.id ?? `ets-optimizer:${name}`, () => OptimizedTable.create(name, options), owner, start);
   }
 
   /** The table behind `table.handle()`, in this thread. */

@@ -5,8 +5,8 @@
  *   <name>/dedup   the store of large strings and binaries (dedup-store.ts)
  *   <name>/zdict   the trained compression dictionaries (compressor.ts)
  *
- * and a control SharedArrayBuffer: counter words and the "seen twice"
- * sketches of the dictionary and the store.
+ * and a control SharedArrayBuffer: counter words and the store's "seen
+ * twice" sketch.
  */
 import { Ets, type Table, type TableHandle, type TableType } from '@erlmcp/ets';
 import { ColdCodec } from './cold-codec';
@@ -19,7 +19,7 @@ import { SeenSketch } from './sketch';
 const W_DICT_NEXT = 0;
 const W_ZDICT_VERSION = 1; // and W_ZDICT_VERSION + 1: the next version
 const HEADER_BYTES = 64;
-const CONTROL_BYTES = HEADER_BYTES + 2 * SeenSketch.bytes;
+const CONTROL_BYTES = HEADER_BYTES + SeenSketch.bytes;
 const STORE_BYTES = 1 << 30;
 
 export interface StoresHandle {
@@ -44,8 +44,8 @@ export class Stores {
   ) {
     const ctl = new Int32Array(control, 0, HEADER_BYTES / 4);
     this.dictionary =
-      dictTable === null ? null : new Dictionary(dictTable, ctl, W_DICT_NEXT, new SeenSketch(control, HEADER_BYTES), options.dedup!.internMaxLength, options.dedup!.maxDictionary);
-    this.dedup = dedupTable === null ? null : new DedupStore(dedupTable, new SeenSketch(control, HEADER_BYTES + SeenSketch.bytes), options.dedup!.minBytes);
+      dictTable === null ? null : new Dictionary(dictTable, ctl, W_DICT_NEXT, options.dedup!.internMaxLength, options.dedup!.maxDictionary);
+    this.dedup = dedupTable === null ? null : new DedupStore(dedupTable, new SeenSketch(control, HEADER_BYTES), options.dedup!.minBytes);
     this.compressor = zdictTable === null ? null : new Compressor(zdictTable, ctl, W_ZDICT_VERSION, options.compression!.level);
     this.cold = new ColdCodec(this.dictionary, this.dedup, this.compressor);
   }

@@ -2,83 +2,119 @@
  * Training a preset dictionary for deflate on sample records, after the
  * idea of zstd's COVER trainer: content that recurs across many samples is
  * worth a place. Each sample is cut into segments; a segment scores the
- * number of samples that contain each of its 8-byte grams (counting a gram
- * once per sample, and only grams found in two or more); the best segments
- * are taken greedily, a taken gram scoring nothing afterwards, until the
- * dictionary is full. The best go last: deflate codes nearer matches in
- * fewer bits.
+ * number of samples that contain each of its 8-byte grams (grams found in
+ * two or more samples only); the best segments are taken greedily, a taken
+ * gram scoring nothing afterwards, until the dictionary is full. The best
+ * go last: deflate codes nearer matches in fewer bits. Grams are 32-bit
+ * hashes (a collision only misjudges a segment's worth).
  */
 const GRAM = 8;
 const SEGMENT = 64;
 const STEP = 16;
 
-function gramKey(b: Uint8Array, i: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + i, GRAM).toString('latin1');
+function gramHash(b: Uint8Array, i: number): number {
+  let h = 0x9e3779b1;
+  for (let j = 0; j < GRAM; j++) h = Math.imul(h ^ b[i + j]!, 0x85ebca6b);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 export function trainDictionary(samples: readonly Uint8Array[], size: number): Uint8Array {
   if (size === 0 || samples.length === 0) return new Uint8Array(0);
-  const df = new Map<string, number>();
-  for (const s of samples) {
-    const seen = new Set<string>();
-    for (let i = 0; i + GRAM <= s.length; i++) seen.add(gramKey(s, i));
-    for (const g of seen) df.set(g, (df.get(g) ?? 0) + 1);
+  const grams = samples.map((s) => {
+    const g = new Uint32Array(Math.max(0, s.length - GRAM + 1));
+    for (let i = 0; i < g.length; i++) g[i] = gramHash(s, i);
+    return g;
+  });
+  const df = new Map<number, number>();
+  for (const g of grams) {
+    for (const h of new Set(g)) df.set(h, (df.get(h) ?? 0) + 1);
   }
-  type Segment = { sample: Uint8Array; start: number; end: number; grams: string[] };
-  const segments: Segment[] = [];
-  for (const s of samples) {
-    for (let start = 0; start < s.length; start += STEP) {
-      const end = Math.min(s.length, start + SEGMENT);
-      if (end - start < GRAM) break;
-      const grams: string[] = [];
-      for (let i = start; i + GRAM <= end; i++) grams.push(gramKey(s, i));
-      segments.push({ sample: s, start, end, grams });
-    }
-  }
+  type Segment = { sample: number; start: number; end: number; score: number };
   const score = (seg: Segment): number => {
-    const seen = new Set<string>();
+    const g = grams[seg.sample]!;
     let n = 0;
-    for (const g of seg.grams) {
-      if (seen.has(g)) continue;
-      seen.add(g);
-      const c = df.get(g) ?? 0;
+    for (let i = seg.start; i + GRAM <= seg.end; i++) {
+      const c = df.get(g[i]!) ?? 0;
       if (c >= 2) n += c;
     }
     return n;
   };
-  const chosen: { seg: Segment; score: number }[] = [];
+  const segments: Segment[] = [];
+  samples.forEach((s, sample) => {
+    for (let start = 0; start + GRAM <= s.length; start += STEP) {
+      const seg = { sample, start, end: Math.min(s.length, start + SEGMENT), score: 0 };
+      seg.score = score(seg);
+      if (seg.score > 0) segments.push(seg);
+    }
+  });
+  const heap = new MaxHeap(segments);
+  const chosen: Segment[] = [];
   let total = 0;
-  // Lazy greedy: rescore the best candidate; take it if it still beats the next.
-  let heap = segments.map((seg) => ({ seg, score: score(seg) })).sort((a, b) => b.score - a.score);
-  while (total < size && heap.length > 0) {
-    const top = heap[0]!;
-    const fresh = score(top.seg);
-    if (fresh <= 0) break;
-    if (heap.length > 1 && fresh < heap[1]!.score) {
+  // Lazy greedy: rescore the best; take it if it still beats the next best, else put it back with its new score.
+  while (total < size && heap.size > 0) {
+    const top = heap.pop();
+    const fresh = score(top);
+    if (fresh <= 0) continue;
+    if (heap.size > 0 && fresh < heap.peekScore()) {
       top.score = fresh;
-      heap = insertSorted(heap.slice(1), top);
+      heap.push(top);
       continue;
     }
-    heap.shift();
-    chosen.push({ seg: top.seg, score: fresh });
-    total += top.seg.end - top.seg.start;
-    for (const g of top.seg.grams) df.delete(g);
+    chosen.push(top);
+    total += top.end - top.start;
+    const g = grams[top.sample]!;
+    for (let i = top.start; i + GRAM <= top.end; i++) df.delete(g[i]!);
   }
-  // Best last; cut from the front when over size.
   chosen.reverse();
-  const parts = chosen.map((c) => c.seg.sample.subarray(c.seg.start, c.seg.end));
-  const all = Buffer.concat(parts);
+  const all = Buffer.concat(chosen.map((c) => samples[c.sample]!.subarray(c.start, c.end)));
   return Uint8Array.from(all.subarray(Math.max(0, all.length - size)));
 }
 
-function insertSorted<T extends { score: number }>(list: T[], item: T): T[] {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.score > item.score) lo = mid + 1;
-    else hi = mid;
+class MaxHeap<T extends { score: number }> {
+  private readonly items: T[] = [];
+
+  constructor(items: T[]) {
+    for (const item of items) this.push(item);
   }
-  list.splice(lo, 0, item);
-  return list;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peekScore(): number {
+    return this.items[0]!.score;
+  }
+
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]!.score >= a[i]!.score) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+
+  pop(): T {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]!.score > a[m]!.score) m = l;
+        if (r < a.length && a[r]!.score > a[m]!.score) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
