@@ -24,6 +24,13 @@ async function childMain(args: string[]): Promise<void> {
   process.send!({ ok: measurement });
 }
 
+/** The median of each detail figure over the runs that reported it. */
+function detailOf(ms: Measurement[]): Record<string, number> | undefined {
+  const keys = new Set(ms.flatMap((m) => Object.keys(m.detail ?? {})));
+  if (keys.size === 0) return undefined;
+  return Object.fromEntries([...keys].map((k) => [k, median(ms.map((m) => m.detail?.[k]).filter((v): v is number => v !== undefined))]));
+}
+
 function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us'): number | undefined {
   const values = ms.map((m) => m[key]).filter((v): v is number => v !== undefined);
   return values.length === 0 ? undefined : median(values);
@@ -53,6 +60,8 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     oursP99Us: medianOf(results.ours, 'p99Us'),
     peerP50Us: medianOf(results.peer, 'p50Us'),
     peerP99Us: medianOf(results.peer, 'p99Us'),
+    oursDetail: detailOf(results.ours),
+    peerDetail: detailOf(results.peer),
   };
   return row;
 }

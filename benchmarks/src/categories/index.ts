@@ -4,6 +4,7 @@ import { ets } from './ets';
 import { otp } from './otp';
 import { schedulers } from './schedulers';
 import { registry } from './registry';
+import { etsOptimizer } from './ets-optimizer';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer];

@@ -3,6 +3,8 @@ export interface Measurement {
   value: number;
   p50Us?: number;
   p99Us?: number;
+  /** Figures behind the value (a memory breakdown, hit counts), reported as their medians. */
+  detail?: Record<string, number>;
 }
 
 export interface Scenario {
@@ -44,6 +46,8 @@ export interface ResultRow {
   oursP99Us?: number;
   peerP50Us?: number;
   peerP99Us?: number;
+  oursDetail?: Record<string, number>;
+  peerDetail?: Record<string, number>;
 }
 
 export interface Report {

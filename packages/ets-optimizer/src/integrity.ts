@@ -7,7 +7,7 @@
 import { IntegrityError } from '@erlmcp/ets';
 import { ColdCodec } from './cold-codec';
 import type { TableParts } from './parts';
-import type { Stored } from './stored';
+import { isCold, type Stored } from './stored';
 
 export function checkParts(parts: TableParts): void {
   parts.anchor.check();
@@ -17,8 +17,8 @@ export function checkParts(parts: TableParts): void {
   const held = new Map<number, number>();
   parts.shards.forEach((shard, s) => {
     for (const rec of shard.tab2list() as Stored[]) {
+      if (!isCold(rec)) continue;
       const payload = rec[1];
-      if (!(payload instanceof Uint8Array)) continue;
       for (const id of ColdCodec.references(payload)) held.set(id, (held.get(id) ?? 0) + 1);
       try {
         stores.cold.decode(payload);

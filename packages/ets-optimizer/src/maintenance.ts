@@ -17,8 +17,9 @@
 import { hashTerm, type Table } from '@erlmcp/ets';
 import { DEMOTED } from './access-stats';
 import { ColdCodec } from './cold-codec';
+import type { CompactionReport } from './compaction';
 import type { TableParts } from './parts';
-import type { Stored } from './stored';
+import { coldRecord, isCold, payloadOf, type Stored } from './stored';
 import { trainDictionary } from './train-dictionary';
 
 const SAMPLES = 128;
@@ -39,6 +40,8 @@ export interface MaintenanceReport {
   interned: number;
   /** The dictionary version trained in this pass, or 0. */
   trained: number;
+  /** What the compaction policy did in this pass (the owner's passes only). */
+  compaction?: CompactionReport;
   durationMs: number;
 }
 
@@ -52,7 +55,7 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
   const codec = stores.cold;
   const compressor = stores.compressor;
   const kp = parts.options.keyPos - 1;
-  const samples = sample(parts, codec);
+  const samples = sample(parts, codec, kp);
   if (stores.dictionary !== null && samples.length >= TRAIN_AFTER) {
     report.interned = stores.dictionary.train(samples, Math.max(2, Math.ceil(samples.length * INTERN_SHARE)));
   }
@@ -65,22 +68,24 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
   }
   const version = compressor?.version ?? 0;
   const hotCold = parts.options.hotCold;
-  for (const shard of parts.shards) {
-    for (const rec of shard.tab2list() as Stored[]) {
-      const payload = rec[1];
-      if (payload instanceof Uint8Array) {
-        if (version !== 0 && ColdCodec.dictionaryVersion(payload) !== version && recode(shard, rec, codec.decode(payload), codec, kp)) report.recompressed++;
-        continue;
+  for (let s = 0; s < parts.shards.length; s++) {
+    parts.directory.writing(s, () => {
+      const shard = parts.shards[s]!;
+      for (const rec of shard.tab2list() as Stored[]) {
+        if (isCold(rec)) {
+          if (version !== 0 && ColdCodec.dictionaryVersion(rec[1]) !== version && recode(shard, rec, codec.decode(rec[1]), codec)) report.recompressed++;
+          continue;
+        }
+        if (hotCold === null) continue;
+        const h = hashTerm(rec[0], shardSeed);
+        const demote = options.demoteAll === true || (access!.age(h) >= hotCold.demoteAfterPasses && access!.frequency(h) < hotCold.promoteAfter);
+        if (demote && recode(shard, rec, payloadOf(rec, kp), codec)) {
+          access!.cool(h);
+          access!.count(DEMOTED);
+          report.demoted++;
+        }
       }
-      if (hotCold === null) continue;
-      const h = hashTerm(rec[0], shardSeed);
-      const demote = options.demoteAll === true || (access!.age(h) >= hotCold.demoteAfterPasses && access!.frequency(h) < hotCold.promoteAfter);
-      if (demote && recode(shard, rec, payload, codec, kp)) {
-        access!.cool(h);
-        access!.count(DEMOTED);
-        report.demoted++;
-      }
-    }
+    });
   }
   return finish(report, started);
 }
@@ -91,11 +96,10 @@ function finish(report: MaintenanceReport, started: number): MaintenanceReport {
 }
 
 /** Replaces `rec` by the cold form of `payload` if the shard still holds `rec`. */
-function recode(shard: Table, rec: Stored, payload: unknown[], codec: ColdCodec, kp: number): boolean {
-  payload[kp] = null;
+function recode(shard: Table, rec: Stored, payload: unknown[], codec: ColdCodec): boolean {
   const bytes = codec.encode(payload);
-  if (shard.replaceObject(rec, [rec[0], bytes])) {
-    if (rec[1] instanceof Uint8Array) codec.release(rec[1]);
+  if (shard.replaceObject(rec, coldRecord(rec[0], bytes))) {
+    if (isCold(rec)) codec.release(rec[1]);
     return true;
   }
   codec.release(bytes);
@@ -103,13 +107,12 @@ function recode(shard: Table, rec: Stored, payload: unknown[], codec: ColdCodec,
 }
 
 /** Payloads (key slot null, fresh arrays) of up to SAMPLES records, taken evenly from the shards. */
-function sample(parts: TableParts, codec: ColdCodec): unknown[][] {
+function sample(parts: TableParts, codec: ColdCodec, kp: number): unknown[][] {
   const out: unknown[][] = [];
   const perShard = Math.ceil(SAMPLES / parts.shards.length);
   for (const shard of parts.shards) {
     for (const rec of shard.select(() => true, { limit: perShard }) as Stored[]) {
-      const payload = rec[1];
-      out.push(payload instanceof Uint8Array ? codec.decode(payload) : payload);
+      out.push(isCold(rec) ? codec.decode(rec[1]) : payloadOf(rec, kp));
     }
   }
   return out;

@@ -19,7 +19,7 @@ export interface TableBytes {
 }
 
 export interface MemoryReport {
-  /** used bytes of everything shared: shards + dictionary + dedup + compression + control. */
+  /** used bytes of everything shared: shards + dictionary + dedup + compression + control + retired. */
   total: number;
   /** capacity of everything shared. */
   capacity: number;
@@ -27,8 +27,10 @@ export interface MemoryReport {
   dictionary: TableBytes;
   dedup: TableBytes;
   compressionDictionaries: TableBytes;
-  /** The anchor table and the optimizer's control buffers (read statistics, sketches). */
+  /** The anchor table and the optimizer's control buffers (read statistics, sketches, shard directory). */
   control: TableBytes;
+  /** Old shard tables a compaction switched away from, not yet deleted (the next compaction or pass deletes them). */
+  retired: TableBytes;
   /** This thread's caches (an estimate, see above); not in `total`. */
   heap: number;
 }
@@ -52,9 +54,11 @@ export function memoryReport(parts: TableParts): MemoryReport {
   const dedup = bytesOf([stores?.dedup?.table ?? null]);
   const compressionDictionaries = bytesOf([stores?.compressor?.table ?? null]);
   const anchor = bytesOf([parts.anchor]);
-  const buffers = (parts.access?.buffer.byteLength ?? 0) + (stores?.control.byteLength ?? 0);
+  const dir = parts.directory.handle();
+  const buffers = (parts.access?.buffer.byteLength ?? 0) + (stores?.control.byteLength ?? 0) + dir.words.byteLength + dir.gates.byteLength;
   const control = { used: anchor.used + buffers, capacity: anchor.capacity + buffers };
-  const parts5 = [shards, dictionary, dedup, compressionDictionaries, control];
+  const retired = bytesOf(parts.retired.filter((t) => !t.deleted));
+  const parts5 = [shards, dictionary, dedup, compressionDictionaries, control, retired];
   return {
     total: parts5.reduce((n, b) => n + b.used, 0),
     capacity: parts5.reduce((n, b) => n + b.capacity, 0),
@@ -63,6 +67,7 @@ export function memoryReport(parts: TableParts): MemoryReport {
     dedup,
     compressionDictionaries,
     control,
+    retired,
     heap: (stores?.dictionary?.heapBytes() ?? 0) + (stores?.dedup?.heapBytes() ?? 0) + (stores?.compressor?.heapBytes() ?? 0),
   };
 }

@@ -39,13 +39,15 @@ import {
 } from '@erlmcp/ets';
 import type { ChildSpec, Pid } from '@erlmcp/otp';
 import { AccessStats, COLD_HIT, HOT_HIT, MISS, PROMOTED, type HitRates } from './access-stats';
+import { compactShards, dropRetired, fragmentation, shardsToCompact, type CompactionReport, type ShardFragmentation } from './compaction';
 import { checkParts } from './integrity';
 import { maintain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
 import { memoryReport, type MemoryReport } from './memory-report';
 import { resolveOptions, type OptimizedTableOptions } from './options';
 import { ownerChildSpec, type OwnerOptions } from './owner-server';
 import { applyCounter, applyElements, counterOps, elementUpdates } from './counters';
-import { isCold, split, type ColdForm, type HotRecord, type Payload, type Stored } from './stored';
+import { coldRecord, hotRecord, isCold, objectOf, payloadOf, type ColdForm, type Stored } from './stored';
+import type { ShardDirectory } from './shard-directory';
 import { edgeKey, scanShards, stepKey } from './traversal';
 import { attachParts, createParts, deleteParts, partsHandle, type OptimizedTableHandle, type TableParts } from './parts';
 
@@ -74,6 +76,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   private readonly ordered: boolean;
   private readonly shards: Table[];
   private readonly anchor: Table;
+  private readonly dir: ShardDirectory;
   /** Null when every record stays hot (no cold form configured, or a bag). */
   private readonly cold: ColdForm | null;
   /** Whether writes store the hot form (hot/cold on) or go straight to the cold one. */
@@ -86,6 +89,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.name = parts.name;
     this.anchor = parts.anchor;
     this.shards = parts.shards;
+    this.dir = parts.directory;
     this.type = parts.options.type;
     this.keyPos = parts.options.keyPos;
     this.kp = this.keyPos - 1;
@@ -199,6 +203,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     if (!this.callerIsOwner()) throw new AccessDeniedError(this.name, 'setHeir', 'only the owner can set the heir');
     for (const t of this.parts.internal()) t.setHeir(heir);
     this.anchor.setHeir(heir);
+    this.parts.options.heir = heir; // for the shard tables compaction creates
     return true;
   }
 
@@ -214,31 +219,32 @@ export class OptimizedTable<T extends Tuple = Tuple> {
       return recs.map((r) => this.objectOf(r, true));
     }
     const h = hashTerm(key, SHARD_SEED);
-    const shard = this.shards[h % this.shards.length]!;
-    const [rec] = shard.lookup(key) as Stored[];
+    const s = h % this.shards.length;
+    const [rec] = this.shards[s]!.lookup(key) as Stored[];
     if (rec === undefined) {
       access.count(MISS);
       return [];
     }
     const reads = access.read(h);
-    if (!(rec[1] instanceof Uint8Array)) {
+    if (!isCold(rec)) {
       access.count(HOT_HIT);
       return [this.objectOf(rec, true)];
     }
     access.count(COLD_HIT);
     const object = this.objectOf(rec);
-    if (reads >= this.promoteAfter) this.promote(shard, rec, object);
+    if (reads >= this.promoteAfter) this.promote(s, rec, object);
     return [object];
   }
 
   /** A cold record read often enough becomes hot (compare-and-swap: a write meanwhile wins). */
-  private promote(shard: Table, rec: Stored, object: T): void {
-    const payload = object.slice();
-    payload[this.kp] = null;
-    if (shard.replaceObject(rec, [rec[0], payload])) {
-      this.release(rec);
-      this.reads!.count(PROMOTED);
-    }
+  private promote(s: number, rec: Stored, object: T): void {
+    const hot = hotRecord(object, this.kp, 'lookup');
+    this.dir.writing(s, () => {
+      if (this.shards[s]!.replaceObject(rec, hot)) {
+        this.release(rec);
+        this.reads!.count(PROMOTED);
+      }
+    });
   }
 
   lookupElement(key: unknown, pos: number, ...fallback: [] | [defaultValue: unknown]): unknown {
@@ -351,6 +357,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   /** Objects stored (the sum over shards; exact when no write is in flight). */
   get size(): number {
     this.checkAlive('size');
+    this.dir.sync();
     let n = 0;
     for (const s of this.shards) n += s.size;
     return n;
@@ -359,6 +366,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   /** Bytes the table holds, by part (see MemoryReport). */
   memory(): MemoryReport {
     this.checkAlive('memory');
+    this.dir.sync();
     return memoryReport(this.parts);
   }
 
@@ -386,64 +394,104 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.checkRead('tiers');
     let hot = 0;
     let cold = 0;
-    for (const shard of this.shards) shard.foldl((rec: unknown[]) => (rec[1] instanceof Uint8Array ? cold++ : hot++, 0), 0);
+    for (const shard of this.shards) shard.foldl((rec: unknown[]) => (isCold(rec as Stored) ? cold++ : hot++, 0), 0);
     return { hot, cold };
   }
 
   /** Verifies every part (see integrity.ts); throws IntegrityError. For tests and diagnostics. */
   check(): void {
     this.checkAlive('check');
+    this.dir.sync();
     checkParts(this.parts);
+  }
+
+  /** Per shard: bytes reserved and in use, free bytes, free extents and the largest free block. */
+  fragmentation(): ShardFragmentation[] {
+    this.checkAlive('fragmentation');
+    this.dir.sync();
+    return fragmentation(this.parts);
+  }
+
+  /**
+   * Copies the live records of the given shards (all by default) into new
+   * tables sized for them and switches every thread to those (see
+   * compaction.ts). Readers keep reading throughout; writers of a shard wait
+   * while it is copied. Owner only (the new tables are the owner's).
+   */
+  compact(shards?: readonly number[]): CompactionReport {
+    this.checkAlive('compact');
+    if (!this.anchor.callerIsOwner()) throw new AccessDeniedError(this.name, 'compact', 'only the owner compacts (the new shard tables are its)');
+    this.dir.sync();
+    const which = shards ?? this.shards.map((_, s) => s);
+    for (const s of which) if (!Number.isInteger(s) || s < 0 || s >= this.shards.length) throw new BadArgError(`compact: no shard ${String(s)}`);
+    return compactShards(this.parts, which);
   }
 
   /** One maintenance pass (migration between tiers, dictionary training); the owner process runs them on a timer. */
   maintain(options: MaintenanceOptions = {}): MaintenanceReport {
     this.checkAlive('maintain');
-    return maintain(this.parts, SHARD_SEED, options);
+    this.dir.sync();
+    const report = maintain(this.parts, SHARD_SEED, options);
+    // The compaction policy: only the owner compacts (the new tables are its).
+    const policy = this.parts.options.compaction;
+    if (policy !== null && this.anchor.callerIsOwner()) {
+      dropRetired(this.parts);
+      const which = shardsToCompact(this.parts, policy.threshold);
+      if (which.length > 0) report.compaction = compactShards(this.parts, which);
+    }
+    return report;
   }
 
   // ---- writes --------------------------------------------------------------------
 
   insert(object: T): true {
     this.checkWrite('insert');
-    const [key, payload] = split(object, this.kp, 'insert');
-    const shard = this.shards[this.shardOf(key)]!;
-    try {
-      if (this.cold === null) {
-        shard.insert([key, payload]);
-        return true;
-      }
-      const rec: Stored = [key, this.writeForm(payload, 'insert')];
+    const hot = hotRecord(object, this.kp, 'insert');
+    const key = hot[0];
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => {
+      const shard = this.shards[s]!;
       try {
-        if (!shard.insertNew(rec)) this.swap(shard, key, rec);
+        if (this.cold === null) {
+          shard.insert(hot);
+          return true;
+        }
+        const rec = this.writeForm(hot, 'insert');
+        try {
+          if (!shard.insertNew(rec)) this.swap(shard, key, rec);
+        } catch (error) {
+          this.dropUnpublished(rec);
+          throw error;
+        }
       } catch (error) {
-        this.dropUnpublished(rec);
-        throw error;
+        rethrowAt(error, object, 'insert');
       }
-    } catch (error) {
-      rethrowAt(error, payload, 'insert');
-    }
-    return true;
+      return true;
+    });
   }
 
   insertNew(object: T): boolean {
     this.checkWrite('insertNew');
-    const [key, payload] = split(object, this.kp, 'insertNew');
-    const shard = this.shards[this.shardOf(key)]!;
-    try {
-      if (this.cold === null) return shard.insertNew([key, payload]);
-      if (shard.member(key)) return false;
-      const rec: Stored = [key, this.writeForm(payload, 'insertNew')];
-      let done = false;
+    const hot = hotRecord(object, this.kp, 'insertNew');
+    const key = hot[0];
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => {
+      const shard = this.shards[s]!;
       try {
-        done = shard.insertNew(rec);
-      } finally {
-        if (!done) this.dropUnpublished(rec);
+        if (this.cold === null) return shard.insertNew(hot);
+        if (shard.member(key)) return false;
+        const rec = this.writeForm(hot, 'insertNew');
+        let done = false;
+        try {
+          done = shard.insertNew(rec);
+        } finally {
+          if (!done) this.dropUnpublished(rec);
+        }
+        return done;
+      } catch (error) {
+        rethrowAt(error, object, 'insertNew');
       }
-      return done;
-    } catch (error) {
-      rethrowAt(error, payload, 'insertNew');
-    }
+    });
   }
 
   /**
@@ -455,24 +503,26 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.checkWrite('insertMany');
     const groups = this.grouped(objects, 'insertMany');
     for (const [s, recs] of groups) {
-      const shard = this.shards[s]!;
-      if (this.cold === null) {
-        shard.insertMany(recs);
-        continue;
-      }
-      const stored = recs.map(([key, payload]) => [key, this.writeForm(payload, 'insertMany')] as Stored);
-      let i = 0;
-      try {
-        if (shard.insertNewMany(stored)) {
-          // A key twice in the list: only its last object was stored; the others' references go.
-          this.dropShadowed(stored);
-          continue;
+      this.dir.writing(s, () => {
+        const shard = this.shards[s]!;
+        if (this.cold === null) {
+          shard.insertMany(recs);
+          return;
         }
-        for (; i < stored.length; i++) if (!shard.insertNew(stored[i]!)) this.swap(shard, stored[i]![0], stored[i]!);
-      } catch (error) {
-        for (; i < stored.length; i++) this.dropUnpublished(stored[i]!);
-        throw error;
-      }
+        const stored = recs.map((r) => this.writeForm(r, 'insertMany'));
+        let i = 0;
+        try {
+          if (shard.insertNewMany(stored)) {
+            // A key twice in the list: only its last object was stored; the others' references go.
+            this.dropShadowed(stored);
+            return;
+          }
+          for (; i < stored.length; i++) if (!shard.insertNew(stored[i]!)) this.swap(shard, stored[i]![0], stored[i]!);
+        } catch (error) {
+          for (; i < stored.length; i++) this.dropUnpublished(stored[i]!);
+          throw error;
+        }
+      });
     }
     return true;
   }
@@ -485,63 +535,82 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   insertNewMany(objects: readonly T[]): boolean {
     this.checkWrite('insertNewMany');
     const groups = this.grouped(objects, 'insertNewMany');
+    this.dir.sync();
     for (const [s, recs] of groups) for (const r of recs) if (this.shards[s]!.member(r[0])) return false;
-    const written: [Table, Stored[]][] = [];
+    const written: [number, Stored[]][] = [];
     for (const [s, recs] of groups) {
-      const shard = this.shards[s]!;
-      const stored = this.cold === null ? (recs as Stored[]) : recs.map(([key, payload]) => [key, this.writeForm(payload, 'insertNewMany')] as Stored);
-      if (!shard.insertNewMany(stored)) {
-        for (const r of stored) this.dropUnpublished(r);
-        for (const [t, rs] of written) for (const r of rs) this.removeExact(t, r);
+      const ok = this.dir.writing(s, () => {
+        const stored = this.cold === null ? recs : recs.map((r) => this.writeForm(r, 'insertNewMany'));
+        if (!this.shards[s]!.insertNewMany(stored)) {
+          for (const r of stored) this.dropUnpublished(r);
+          return false;
+        }
+        if (!this.bag) this.dropShadowed(stored);
+        written.push([s, stored]);
+        return true;
+      });
+      if (!ok) {
+        for (const [ws, rs] of written) this.dir.writing(ws, () => rs.forEach((r) => this.removeExact(this.shards[ws]!, r)));
         return false;
       }
-      if (!this.bag) this.dropShadowed(stored);
-      written.push([shard, stored]);
     }
     return true;
   }
 
   delete(key: unknown): true {
     this.checkWrite('delete');
-    const shard = this.shards[this.shardOf(key)]!;
-    if (this.cold === null) shard.delete(key);
-    else for (const r of shard.take(key) as Stored[]) this.release(r);
-    return true;
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => {
+      const shard = this.shards[s]!;
+      if (this.cold === null) shard.delete(key);
+      else for (const r of shard.take(key) as Stored[]) this.release(r);
+      return true;
+    });
   }
 
   take(key: unknown): T[] {
     this.checkWrite('take');
-    const recs = this.shards[this.shardOf(key)]!.take(key) as Stored[];
-    // Decoded before its references go: a cold record's strings may live only in the shared store.
-    const out = recs.map((r) => this.objectOf(r, true));
-    for (const r of recs) this.release(r);
-    return out;
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => {
+      const recs = this.shards[s]!.take(key) as Stored[];
+      // Decoded before its references go: a cold record's strings may live only in the shared store.
+      const out = recs.map((r) => this.objectOf(r, true));
+      for (const r of recs) this.release(r);
+      return out;
+    });
   }
 
   deleteObject(object: T): true {
     this.checkWrite('deleteObject');
-    const [key, payload] = split(object, this.kp, 'deleteObject');
-    const shard = this.shards[this.shardOf(key)]!;
-    if (this.bag) {
-      shard.deleteObject([key, payload]);
-      return true;
-    }
-    for (;;) {
-      const [cur] = shard.lookup(key) as Stored[];
-      if (cur === undefined || !termEquals(this.objectOf(cur), object)) return true;
-      if (shard.replaceObject(cur)) {
-        this.release(cur);
+    const hot = hotRecord(object, this.kp, 'deleteObject');
+    const key = hot[0];
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => {
+      const shard = this.shards[s]!;
+      if (this.bag) {
+        shard.deleteObject(hot);
         return true;
       }
-    }
+      for (;;) {
+        const [cur] = shard.lookup(key) as Stored[];
+        if (cur === undefined || !termEquals(this.objectOf(cur), object)) return true;
+        if (shard.replaceObject(cur)) {
+          this.release(cur);
+          return true;
+        }
+      }
+    });
   }
 
   /** Empties the table, shard by shard (not atomic across shards). */
   deleteAllObjects(): true {
     this.checkWrite('deleteAllObjects');
-    for (const shard of this.shards) {
-      if (this.cold === null) shard.deleteAllObjects();
-      else while (shard.size > 0) for (const r of shard.tab2list() as Stored[]) this.removeExact(shard, r);
+    for (let s = 0; s < this.shards.length; s++) {
+      this.dir.writing(s, () => {
+        const shard = this.shards[s]!;
+        if (this.cold === null) shard.deleteAllObjects();
+        else while (shard.size > 0) for (const r of shard.tab2list() as Stored[]) this.removeExact(shard, r);
+      });
     }
     return true;
   }
@@ -585,6 +654,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   private checkRead(op: string): void {
     this.checkAlive(op);
+    this.dir.sync();
     if (this.anchor.access === 'private' && !this.anchor.callerIsOwner()) throw new AccessDeniedError(this.name, op, 'the table is private to its owner');
   }
 
@@ -600,16 +670,15 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   /** The object a stored record holds, as a fresh array (`owned`: the record is the caller's to spend, its payload array is reused). */
   private objectOf(rec: Stored, owned = false): T {
-    const payload = rec[1];
-    const object = (payload instanceof Uint8Array ? this.cold!.decode(payload) : owned ? payload : payload.slice()) as T;
-    object[this.kp] = rec[0];
-    return object;
+    return objectOf(rec, this.kp, this.cold, owned) as T;
   }
 
-  private writeForm(payload: unknown[], what: string): Payload {
-    if (this.writeHot) return payload;
+  /** The record a write stores: the hot one, or (hot/cold off) its cold form. */
+  private writeForm(hot: Stored, what: string): Stored {
+    if (this.writeHot) return hot;
+    const payload = payloadOf(hot, this.kp);
     try {
-      return this.cold!.encode(payload);
+      return coldRecord(hot[0], this.cold!.encode(payload));
     } catch (error) {
       // The codec met what a table refuses: find where, as a plain table names it.
       if (error instanceof UnencodableError) encodeValue(payload, what);
@@ -619,7 +688,7 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   /** Drops the references of a record that is no longer (or never was) in the table. */
   private release(rec: Stored): void {
-    if (this.cold !== null && isCold(rec)) this.cold.release(rec[1] as Uint8Array);
+    if (this.cold !== null && isCold(rec)) this.cold.release(rec[1]);
   }
 
   private dropUnpublished(rec: Stored): void {
@@ -668,15 +737,18 @@ export class OptimizedTable<T extends Tuple = Tuple> {
       fallback = defaultObject.slice() as T;
       fallback[this.kp] = key;
     }
-    const shard = this.shards[this.shardOf(key)]!;
+    const s = this.shardOf(key);
+    return this.dir.writing(s, () => this.modifyIn(this.shards[s]!, key, fallback, what, change));
+  }
+
+  private modifyIn(shard: Table, key: unknown, fallback: T | undefined, what: string, change: (object: T) => number[]): number[] | null {
     for (;;) {
       const [cur] = shard.lookup(key) as Stored[];
       if (cur === undefined && fallback === undefined) return null;
       const object = cur === undefined ? (fallback!.slice() as T) : this.objectOf(cur);
       const result = change(object);
-      const [, payload] = split(object, this.kp, what);
       // A write makes the object hot (a cold one is decoded already).
-      const rec: Stored = [key, this.writeForm(payload, what)];
+      const rec = this.writeForm(hotRecord(object, this.kp, what), what);
       let done = false;
       try {
         done = cur === undefined ? shard.insertNew(rec) : shard.replaceObject(cur, rec);
@@ -692,20 +764,23 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   private deleteWhere(test: (object: T) => boolean): number {
     let deleted = 0;
-    for (const shard of this.shards) {
-      for (const rec of shard.tab2list() as Stored[]) {
-        if (test(this.objectOf(rec)) && this.removeExact(shard, rec)) deleted++;
-      }
+    for (let s = 0; s < this.shards.length; s++) {
+      this.dir.writing(s, () => {
+        const shard = this.shards[s]!;
+        for (const rec of shard.tab2list() as Stored[]) {
+          if (test(this.objectOf(rec)) && this.removeExact(shard, rec)) deleted++;
+        }
+      });
     }
     return deleted;
   }
 
   /** Objects checked (all of them, before anything is written) and grouped by shard, as [key, hot payload]. */
-  private grouped(objects: readonly T[], what: string): Map<number, HotRecord[]> {
+  private grouped(objects: readonly T[], what: string): Map<number, Stored[]> {
     if (!Array.isArray(objects)) throw new BadArgError(`${what}: expected a list of tuples`);
-    const groups = new Map<number, HotRecord[]>();
+    const groups = new Map<number, Stored[]>();
     objects.forEach((o, i) => {
-      const rec = split(o, this.kp, `${what}[${i}]`);
+      const rec = hotRecord(o, this.kp, `${what}[${i}]`);
       encodeValue(o, `${what}[${i}]`);
       const s = this.shardOf(rec[0]);
       let list = groups.get(s);
@@ -721,12 +796,12 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 }
 
 /**
- * A value a shard refused is named by its place in the shard record
- * ([key, payload]); the payload's own check names it as a plain table
- * would (`insert[1].tools[0].run`), and that error is thrown instead.
+ * A value a shard refused is named by its place in the shard record (see
+ * stored.ts); the object's own check names it as a plain table would
+ * (`insert[1].tools[0].run`), and that error is thrown instead.
  */
-function rethrowAt(error: unknown, payload: unknown[], what: string): never {
-  if (error instanceof UnencodableError) encodeValue(payload, what);
+function rethrowAt(error: unknown, object: unknown, what: string): never {
+  if (error instanceof UnencodableError) encodeValue(object, what);
   throw error;
 }
 

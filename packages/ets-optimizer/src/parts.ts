@@ -9,7 +9,9 @@
  */
 import { BadArgError, Ets, type Table, type TableHandle, type TableType } from '@erlmcp/ets';
 import { resolveOptions, type ResolvedOptions } from './options';
+import { randomUUID } from 'node:crypto';
 import { AccessStats } from './access-stats';
+import { ShardDirectory, type DirectoryHandle } from './shard-directory';
 import type { ColdForm } from './stored';
 import { createStores, attachStores, type Stores, type StoresHandle } from './stores';
 
@@ -22,6 +24,10 @@ export interface TableParts {
   readonly cold: ColdForm | null;
   /** Reads recorded for the hot/cold policy (null without hotCold or a cold form). */
   readonly access: AccessStats | null;
+  /** Which table is each shard's now, and the gates compaction shuts (shard-directory.ts). */
+  readonly directory: ShardDirectory;
+  /** Old shard tables a compaction switched away from, deleted by this thread's next compaction (a grace period for readers still in them). */
+  readonly retired: Table[];
   /** Every table but the anchor. */
   internal(): Table[];
 }
@@ -35,14 +41,25 @@ export interface OptimizedTableHandle {
   readonly shards: TableHandle[];
   readonly stores: StoresHandle | null;
   readonly access: SharedArrayBuffer | null;
+  readonly directory: DirectoryHandle;
 }
 
 const ANCHOR_BYTES = 256 * 1024;
 const SHARD_INITIAL_BYTES = 64 * 1024;
 
-function parts(name: string, options: ResolvedOptions, anchor: Table, shards: Table[], stores: Stores | null, accessBuffer?: SharedArrayBuffer): TableParts {
+function parts(
+  name: string,
+  options: ResolvedOptions,
+  anchor: Table,
+  shards: Table[],
+  stores: Stores | null,
+  accessBuffer?: SharedArrayBuffer,
+  directory?: DirectoryHandle,
+): TableParts {
   const tiered = stores !== null && options.hotCold !== null;
   return {
+    directory: new ShardDirectory(shards, directory?.channel ?? `ets-optimizer:${anchor.id}:${randomUUID()}`, directory),
+    retired: [],
     name,
     options,
     anchor,
@@ -76,7 +93,7 @@ export function createParts(name: string, rawOptions: unknown): TableParts {
 
 export function partsHandle(p: TableParts): OptimizedTableHandle {
   const { heir: _heir, ...options } = p.options;
-  return { kind: 'ets-optimizer', name: p.name, options, anchor: p.anchor.handle(), shards: p.shards.map((s) => s.handle()), stores: p.stores?.handle() ?? null, access: p.access?.buffer ?? null };
+  return { kind: 'ets-optimizer', name: p.name, options, anchor: p.anchor.handle(), shards: p.shards.map((s) => s.handle()), stores: p.stores?.handle() ?? null, access: p.access?.buffer ?? null, directory: p.directory.handle() };
 }
 
 export function attachParts(handle: OptimizedTableHandle): TableParts {
@@ -85,11 +102,13 @@ export function attachParts(handle: OptimizedTableHandle): TableParts {
   const anchor = Ets.attach(handle.anchor);
   const shards = handle.shards.map((h) => Ets.attach(h));
   const stores = handle.stores === null ? null : attachStores(handle.name, options, handle.stores);
-  return parts(handle.name, options, anchor, shards, stores, handle.access ?? undefined);
+  return parts(handle.name, options, anchor, shards, stores, handle.access ?? undefined, handle.directory);
 }
 
 /** Deletes every table of `p` (the caller must be allowed to write it). */
 export function deleteParts(p: TableParts): void {
-  for (const t of p.internal()) if (!t.deleted) Ets.delete(t);
+  p.directory.sync();
+  for (const t of [...p.internal(), ...p.retired.splice(0)]) if (!t.deleted) Ets.delete(t);
+  p.directory.close();
   if (!p.anchor.deleted) Ets.delete(p.anchor);
 }
