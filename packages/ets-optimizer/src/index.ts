@@ -7,6 +7,7 @@ export type { OptimizedTableHandle } from './parts';
 export type { MaintenanceOptions, MaintenanceReport } from './maintenance';
 export type { MemoryReport, TableBytes } from './memory-report';
 export type { CompactionReport, ShardFragmentation } from './compaction';
+export type { RepairReport } from './repair';
 export type { HitRates } from './access-stats';
 export { ownerServer, type OwnerCall, type OwnerOptions, type OwnerStats } from './owner-server';
 export { sessionWorkload, skewedIndexes, toolCatalog, prng, type SessionWorkload, type ToolDef } from './session-workload';

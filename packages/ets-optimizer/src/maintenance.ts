@@ -18,6 +18,7 @@ import { hashTerm, type Table } from '@erlmcp/ets';
 import { DEMOTED } from './access-stats';
 import { ColdCodec } from './cold-codec';
 import type { CompactionReport } from './compaction';
+import type { RepairReport } from './repair';
 import type { TableParts } from './parts';
 import { coldRecord, isCold, payloadOf, type Stored } from './stored';
 import { trainDictionary } from './train-dictionary';
@@ -42,6 +43,8 @@ export interface MaintenanceReport {
   trained: number;
   /** What the compaction policy did in this pass (the owner's passes only). */
   compaction?: CompactionReport;
+  /** The reference audit run first, when a thread had died since the last one. */
+  repaired?: RepairReport;
   durationMs: number;
 }
 

@@ -41,6 +41,7 @@ import type { ChildSpec, Pid } from '@erlmcp/otp';
 import { AccessStats, COLD_HIT, HOT_HIT, MISS, PROMOTED, type HitRates } from './access-stats';
 import { compactShards, dropRetired, fragmentation, shardsToCompact, type CompactionReport, type ShardFragmentation } from './compaction';
 import { checkParts } from './integrity';
+import { repairReferences, type RepairReport } from './repair';
 import { maintain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
 import { memoryReport, type MemoryReport } from './memory-report';
 import { resolveOptions, type OptimizedTableOptions } from './options';
@@ -427,15 +428,26 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     return compactShards(this.parts, which);
   }
 
+  /** Recounts the shared store's references (see repair.ts); maintenance runs it when a thread has died since the last audit. */
+  repair(): RepairReport {
+    this.checkAlive('repair');
+    this.dir.sync();
+    return repairReferences(this.parts);
+  }
+
   /** One maintenance pass (migration between tiers, dictionary training); the owner process runs them on a timer. */
   maintain(options: MaintenanceOptions = {}): MaintenanceReport {
     this.checkAlive('maintain');
     this.dir.sync();
+    // A thread died since the last audit: it may have died between taking references and publishing.
+    const repaired = this.parts.directory.unaudited() ? repairReferences(this.parts) : undefined;
     const report = maintain(this.parts, SHARD_SEED, options);
+    if (repaired !== undefined) report.repaired = repaired;
     // The compaction policy: only the owner compacts (the new tables are its).
+    // Old shards switched away from by this thread's last compaction: a pass later, no reader is still in them.
+    dropRetired(this.parts);
     const policy = this.parts.options.compaction;
     if (policy !== null && this.anchor.callerIsOwner()) {
-      dropRetired(this.parts);
       const which = shardsToCompact(this.parts, policy.threshold);
       if (which.length > 0) report.compaction = compactShards(this.parts, which);
     }

@@ -389,6 +389,8 @@ export class Table<T extends Tuple = Tuple> {
   info(): TableInfo {
     this.checkAlive('info');
     const stats = this.arena.stats();
+    // Another thread may have grown the arena: the stripes' chunk words below are read through this thread's views.
+    if (this.mem.length < stats.capacity) this.mem.refresh();
     let size = 0;
     let slack = 0;
     let repairs = 0;
