@@ -38,6 +38,7 @@ function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us'): number | undefined
 
 async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number): Promise<ResultRow> {
   const size = smoke ? scenario.size.smoke : scenario.size.full;
+  if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
   for (let i = 0; i < runs; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {

@@ -18,6 +18,8 @@ export interface Scenario {
   target?: number;
   /** What this scenario compares with, when it is not the category's peer. */
   peerLabel?: string;
+  /** Repetitions of a full run, when fewer than the run's (a scenario that takes many minutes). */
+  maxRuns?: number;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
 }

@@ -4,18 +4,21 @@
  *
  *   pass word     the maintenance pass number (the clock of ages)
  *   last[slot]    the pass in which a key of this slot was last read (16 bits)
- *   freq[slot]    reads since the slot was last demoted or decayed (8 bits,
- *                 saturating, halved by every pass)
+ *   freq          reads of a key, as a count-min sketch: two rows of 8-bit
+ *                 saturating counters, each indexed by its own bits of the
+ *                 key's hash; a key's count is the smaller of its two
+ *                 (halved by every pass)
  *   counters      per thread slot (threadId mod 64, a cache line each):
  *                 hot hits, cold hits, misses, promotions, demotions
  *
- * Slots are a key's shard hash folded to 2^18: keys that share a slot share
- * their age and frequency (an approximation the policy tolerates: a cold key
- * may be promoted a read early, a hot one kept a pass longer).
+ * Slots are a key's shard hash folded to 2^19: a key's count is only
+ * overstated when both its slots are shared with keys read too (then a cold
+ * key may be promoted a read early), and keys that share a `last` slot
+ * share their age (a hot one may be kept a pass longer).
  */
 import { threadId } from 'node:worker_threads';
 
-const SLOTS = 1 << 18;
+const SLOTS = 1 << 19;
 const THREAD_SLOTS = 64;
 const LINE_WORDS = 16;
 const HEADER_WORDS = 16;
@@ -37,21 +40,28 @@ export interface HitRates {
   hotHitRate: number;
 }
 
+/** The second row's slot: the hash's other bits, mixed (the shard took the low ones, the first row bits 7-25). */
+function second(h: number): number {
+  return (Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 13) & (SLOTS - 1);
+}
+
 export class AccessStats {
   readonly buffer: SharedArrayBuffer;
   private readonly ctl: Int32Array;
   private readonly counters: Int32Array;
   private readonly last: Uint16Array;
   private readonly freq: Uint8Array;
+  private readonly freq2: Uint8Array;
   private readonly line: number;
 
   constructor(buffer?: SharedArrayBuffer) {
     const counterBytes = THREAD_SLOTS * LINE_WORDS * 4;
-    this.buffer = buffer ?? new SharedArrayBuffer(HEADER_WORDS * 4 + counterBytes + SLOTS * 2 + SLOTS);
+    this.buffer = buffer ?? new SharedArrayBuffer(HEADER_WORDS * 4 + counterBytes + SLOTS * 2 + 2 * SLOTS);
     this.ctl = new Int32Array(this.buffer, 0, HEADER_WORDS);
     this.counters = new Int32Array(this.buffer, HEADER_WORDS * 4, THREAD_SLOTS * LINE_WORDS);
     this.last = new Uint16Array(this.buffer, HEADER_WORDS * 4 + counterBytes, SLOTS);
     this.freq = new Uint8Array(this.buffer, HEADER_WORDS * 4 + counterBytes + SLOTS * 2, SLOTS);
+    this.freq2 = new Uint8Array(this.buffer, HEADER_WORDS * 4 + counterBytes + SLOTS * 3, SLOTS);
     this.line = (threadId % THREAD_SLOTS) * LINE_WORDS;
   }
 
@@ -62,10 +72,13 @@ export class AccessStats {
   /** Records a read of the key with shard hash `h`; returns its frequency. */
   read(h: number): number {
     const slot = (h >>> 7) & (SLOTS - 1);
+    const slot2 = second(h);
     this.last[slot] = this.ctl[W_PASS]! & 0xffff;
     const f = this.freq[slot]!;
+    const f2 = this.freq2[slot2]!;
     if (f < 255) this.freq[slot] = f + 1;
-    return f + 1;
+    if (f2 < 255) this.freq2[slot2] = f2 + 1;
+    return Math.min(f, f2) + 1;
   }
 
   /** Passes since the key with shard hash `h` was last read (0: in this pass). */
@@ -75,12 +88,13 @@ export class AccessStats {
   }
 
   frequency(h: number): number {
-    return this.freq[(h >>> 7) & (SLOTS - 1)]!;
+    return Math.min(this.freq[(h >>> 7) & (SLOTS - 1)]!, this.freq2[second(h)]!);
   }
 
-  /** Forgets the frequency of the key's slot (after its demotion). */
+  /** Forgets the frequency of the key's slots (after its demotion). */
   cool(h: number): void {
     this.freq[(h >>> 7) & (SLOTS - 1)] = 0;
+    this.freq2[second(h)] = 0;
   }
 
   count(what: number, n = 1): void {
@@ -89,8 +103,7 @@ export class AccessStats {
 
   /** Starts a pass: the clock moves and every frequency halves. */
   nextPass(): number {
-    const f = this.freq;
-    for (let i = 0; i < SLOTS; i++) f[i] = f[i]! >>> 1;
+    for (const f of [this.freq, this.freq2]) for (let i = 0; i < SLOTS; i++) f[i] = f[i]! >>> 1;
     return Atomics.add(this.ctl, W_PASS, 1) + 1;
   }
 

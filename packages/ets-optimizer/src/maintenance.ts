@@ -21,7 +21,7 @@ import type { CompactionReport } from './compaction';
 import type { RepairReport } from './repair';
 import type { TableParts } from './parts';
 import { coldRecord, isCold, payloadOf, type Stored } from './stored';
-import { trainDictionary } from './train-dictionary';
+import { chooseDictionary } from './train-dictionary';
 
 const SAMPLES = 128;
 const TRAIN_AFTER = 64;
@@ -63,9 +63,10 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
     report.interned = stores.dictionary.train(samples, Math.max(2, Math.ceil(samples.length * INTERN_SHARE)));
   }
   if (compressor !== null && compressor.version === 0 && parts.options.compression!.dictionaryBytes > 0 && samples.length >= TRAIN_AFTER) {
-    const dictionary = trainDictionary(
+    const dictionary = chooseDictionary(
       samples.map((p) => codec.sample(p)),
       parts.options.compression!.dictionaryBytes,
+      parts.options.compression!.level,
     );
     if (dictionary.length > 0) report.trained = compressor.publish(dictionary);
   }

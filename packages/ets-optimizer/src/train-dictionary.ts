@@ -8,6 +8,8 @@
  * go last: deflate codes nearer matches in fewer bits. Grams are 32-bit
  * hashes (a collision only misjudges a segment's worth).
  */
+import { deflateRawSync } from 'node:zlib';
+
 const GRAM = 8;
 const SEGMENT = 64;
 const STEP = 16;
@@ -117,4 +119,35 @@ class MaxHeap<T extends { score: number }> {
     }
     return top;
   }
+}
+
+/**
+ * The better of two dictionaries for `samples`: the trained one above, and
+ * the plainest, the samples themselves laid end to end (the last `size`
+ * bytes). Each is judged by the bytes deflate makes of every fourth sample
+ * with it (the others train), and the smaller wins: on records as uniform
+ * as a session cache's, whole records can beat picked segments.
+ */
+export function chooseDictionary(samples: readonly Uint8Array[], size: number, level: number): Uint8Array {
+  const judge = samples.filter((_, i) => i % 4 === 3);
+  const learn = samples.filter((_, i) => i % 4 !== 3);
+  const candidates = [trainDictionary(learn, size), tail(learn, size)].filter((d) => d.length > 0);
+  if (candidates.length === 0) return new Uint8Array(0);
+  let best = candidates[0]!;
+  let bestBytes = Infinity;
+  for (const d of candidates) {
+    const dictionary = Buffer.from(d.buffer, d.byteOffset, d.length);
+    const bytes = judge.reduce((n, s) => n + deflateRawSync(s, { level, dictionary }).length, 0);
+    if (bytes < bestBytes) {
+      best = d;
+      bestBytes = bytes;
+    }
+  }
+  // The chosen kind, trained again on every sample.
+  return best === candidates[0] && candidates.length === 2 ? trainDictionary(samples, size) : tail(samples, size);
+}
+
+function tail(samples: readonly Uint8Array[], size: number): Uint8Array {
+  const all = Buffer.concat(samples.map((s) => Buffer.from(s.buffer, s.byteOffset, s.length)));
+  return Uint8Array.from(all.subarray(Math.max(0, all.length - size)));
 }

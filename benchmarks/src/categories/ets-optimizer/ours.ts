@@ -1,5 +1,7 @@
 /** The ets-optimizer scenarios: each function measures one side (ours, or the plain table / Map it is compared with). */
-import { OptimizedTable, type OptimizedTableOptions } from '@erlmcp/ets-optimizer';
+import { OptimizedTable, prng, type OptimizedTableOptions } from '@erlmcp/ets-optimizer';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { heapAfterGc, ratePerSecond } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 import { coldIndexes, hotIndexes, PlainTables, steadyTable, workload } from './shared';
@@ -107,3 +109,63 @@ export async function plainInserts(n: number): Promise<Measurement> {
   plain.delete();
   return { value };
 }
+
+/** A steady table of `n` records with half of them deleted at random. */
+function halfDeleted(n: number): OptimizedTable {
+  const table = steadyTable(n, { compaction: false });
+  const rand = prng(11);
+  for (let i = 0; i < n; i++) if (rand() < 0.5) table.delete(workload.key(i));
+  return table;
+}
+
+/** Bytes the shards reserve after compact() (detail: before, reclaimed), or, for the peer, the same table without it. */
+export async function compactedBytes(n: number, compact: boolean): Promise<Measurement> {
+  const table = halfDeleted(n);
+  const before = table.fragmentation().reduce((s, f) => s + f.allocated, 0);
+  if (!compact) {
+    OptimizedTable.delete(table);
+    return { value: before };
+  }
+  const report = table.compact();
+  const after = table.fragmentation().reduce((s, f) => s + f.allocated, 0);
+  OptimizedTable.delete(table);
+  return { value: after, detail: { before, reclaimed: report.reclaimed, compactionMs: report.durationMs } };
+}
+
+/** The longest lookup of a reader thread while the table is compacted (or, for the peer, over a window as long without compaction). */
+export async function readerStall(n: number, compact: boolean): Promise<Measurement> {
+  const table = halfDeleted(n);
+  const keys = table.select(() => true, { limit: 20_000 }).map((o) => o[0] as string);
+  const stop = new SharedArrayBuffer(4);
+  const worker = new Worker(path.join(__dirname, 'stall-worker.js'), { workerData: { handle: table.handle(), keys, stop } });
+  const messages: { type: string; longestMs?: number }[] = [];
+  const waiters: (() => void)[] = [];
+  worker.on('message', (m) => {
+    messages.push(m);
+    waiters.splice(0).forEach((w) => w());
+  });
+  worker.on('error', (e) => {
+    throw e;
+  });
+  const next = async (type: string): Promise<{ longestMs?: number; reads?: number }> => {
+    for (;;) {
+      const m = messages.find((x) => x.type === type);
+      if (m !== undefined) return m;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  await next('ready');
+  const started = performance.now();
+  let compactionMs = 0;
+  if (compact) compactionMs = table.compact().durationMs;
+  // The same window on both sides: at least STALL_WINDOW_MS of reading.
+  const left = STALL_WINDOW_MS - (performance.now() - started);
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+  Atomics.store(new Int32Array(stop), 0, 1);
+  const done = await next('done');
+  await worker.terminate();
+  OptimizedTable.delete(table);
+  return { value: done.longestMs!, detail: { reads: done.reads!, compactionMs } };
+}
+
+const STALL_WINDOW_MS = 5000;
