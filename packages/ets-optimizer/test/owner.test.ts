@@ -32,12 +32,12 @@ describe('the owner process', () => {
       children: [OptimizedTable.childSpec('sessions', { access: 'public', hotCold: { demoteAfterPasses: 1 } }, { intervalMs: 10, register: 'sessions-owner' })],
     });
     const owner = whereis('sessions-owner') as Pid;
-    const table = OptimizedTable.attach(await GenServer.call<OptimizedTableHandle>('sessions-owner', 'handle'));
+    const table = OptimizedTable.attach((await GenServer.call('sessions-owner', 'handle')) as OptimizedTableHandle);
     expect(table.owner).toEqual(owner);
     for (let i = 0; i < 100; i++) table.insert([`s${i}`, { client: 'claude-desktop', protocolVersion: '2025-11-25', i }]);
     // Nobody reads them: passes of the owner's timer demote them.
     await until(() => (table.tiers().cold === 100 ? true : undefined));
-    const stats = await GenServer.call<OwnerStats>('sessions-owner', 'stats');
+    const stats = (await GenServer.call('sessions-owner', 'stats')) as OwnerStats;
     expect(stats.hitRates.demotions).toBe(100);
     expect(table.lookup('s7')).toEqual([['s7', { client: 'claude-desktop', protocolVersion: '2025-11-25', i: 7 }]]);
     table.check();
@@ -49,7 +49,7 @@ describe('the owner process', () => {
     });
     expect(table.deleted).toBe(true);
     expect(() => table.lookup('s7')).toThrow(/deleted/);
-    const fresh = OptimizedTable.attach(await GenServer.call<OptimizedTableHandle>('sessions-owner', 'handle'));
+    const fresh = OptimizedTable.attach((await GenServer.call('sessions-owner', 'handle')) as OptimizedTableHandle);
     expect(fresh.owner).toEqual(next);
     expect(fresh.size).toBe(0);
   });

@@ -6,7 +6,7 @@ test('the README example', async () => {
   const node = Node.start({ logLevel: 'silent' });
   try {
     await Supervisor.start({ children: [OptimizedTable.childSpec('sessions', { access: 'public' }, { register: 'sessions' })] });
-    const sessions = OptimizedTable.attach(await GenServer.call<OptimizedTableHandle>('sessions', 'handle'));
+    const sessions = OptimizedTable.attach((await GenServer.call('sessions', 'handle')) as OptimizedTableHandle);
 
     const workload = sessionWorkload();
     for (let i = 0; i < 2_000; i++) sessions.insert(workload.record(i));
