@@ -13,6 +13,8 @@
  */
 import {
   AccessDeniedError,
+  applyCounter,
+  applyElements,
   BadArgError,
   CompiledSpec,
   END_OF_TABLE,
@@ -23,6 +25,8 @@ import {
   UnencodableError,
   bindingList,
   compareTerms,
+  counterOps,
+  elementUpdates,
   encodeValue,
   hashTerm,
   matchPattern,
@@ -46,7 +50,6 @@ import { maintain, type MaintenanceOptions, type MaintenanceReport } from './mai
 import { memoryReport, type MemoryReport } from './memory-report';
 import { resolveOptions, type OptimizedTableOptions } from './options';
 import { ownerChildSpec, type OwnerOptions } from './owner-server';
-import { applyCounter, applyElements, counterOps, elementUpdates } from './counters';
 import { coldRecord, hotRecord, isCold, objectOf, payloadOf, type ColdForm, type Stored } from './stored';
 import type { ShardDirectory } from './shard-directory';
 import { edgeKey, scanShards, stepKey } from './traversal';

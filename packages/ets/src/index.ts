@@ -27,6 +27,7 @@ export { termEquals, compareTerms } from './terms';
 // engine tables run, the codec they store values with, the hash of a key.
 export { CompiledSpec, NO_MATCH, matchPattern, bindingList } from './match-spec';
 export { encodeValue, decodeValue, hashTerm } from './term-codec';
+export { applyCounter, applyElements, counterOps, elementUpdates } from './updates';
 export { xxh32 } from './xxh32';
 export { hashKey, keyHashReady, WASM_MIN_KEY_BYTES } from './key-hash';
 export type {

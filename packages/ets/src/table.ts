@@ -46,6 +46,7 @@ import type { Replayer } from './repair';
 import { Stripe } from './stripe';
 import { compareTerms, termEquals } from './terms';
 import { Transaction } from './transaction';
+import { applyCounter, applyElements, checkPosition, counterOps, elementUpdates } from './updates';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
 import { assertEncodable, packValue } from './value-codec';
@@ -637,29 +638,8 @@ export class Table<T extends Tuple = Tuple> {
   updateCounter(key: unknown, op: number | CounterOp | readonly CounterOp[], defaultObject?: T): number | number[] {
     this.checkWrite('updateCounter');
     if (this.bag) throw new BadArgError('updateCounter: not allowed on bag tables');
-    const ops: CounterOp[] = typeof op === 'number' ? [{ pos: this.keyPos + 1, incr: op }] : Array.isArray(op) ? [...op] : [op as CounterOp];
-    for (const o of ops) {
-      checkPosition(o.pos);
-      if (o.pos === this.keyPos) throw new BadArgError('updateCounter: cannot update the key');
-      if (!Number.isSafeInteger(o.incr)) throw new BadArgError(`updateCounter: increment ${o.incr} is not an integer`);
-      if ((o.threshold === undefined) !== (o.setValue === undefined)) throw new BadArgError('updateCounter: threshold and setValue go together');
-      if (o.threshold !== undefined && !(Number.isSafeInteger(o.threshold) && Number.isSafeInteger(o.setValue))) {
-        throw new BadArgError(`updateCounter: threshold ${o.threshold} and setValue ${o.setValue} must be integers`);
-      }
-    }
-    const results = this.modify(key, defaultObject, 'updateCounter', (object) => {
-      return ops.map((o) => {
-        if (o.pos > object.length) throw new BadArgError(`updateCounter: position ${o.pos} is past the object's ${object.length} elements`);
-        const current = object[o.pos - 1];
-        if (typeof current !== 'number' || !Number.isSafeInteger(current)) throw new BadArgError(`updateCounter: element ${o.pos} is not an integer`);
-        let next = current + o.incr;
-        if (o.threshold !== undefined && (o.incr >= 0 ? next > o.threshold : next < o.threshold)) next = o.setValue!;
-        // Erlang's integers have no bound; a number past 2^53 would silently round.
-        if (!Number.isSafeInteger(next)) throw new BadArgError(`updateCounter: element ${o.pos} would pass ${Number.MAX_SAFE_INTEGER} in magnitude, past the integers a number holds exactly`);
-        object[o.pos - 1] = next;
-        return next;
-      });
-    });
+    const ops = counterOps(op, this.keyPos);
+    const results = this.modify(key, defaultObject, 'updateCounter', (object) => applyCounter(object, ops));
     if (results === null) throw new NoSuchKeyError(this.name, 'updateCounter');
     return typeof op === 'number' || !Array.isArray(op) ? results[0]! : results;
   }
@@ -672,17 +652,10 @@ export class Table<T extends Tuple = Tuple> {
   updateElement(key: unknown, update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>, defaultObject?: T): boolean {
     this.checkWrite('updateElement');
     if (this.bag) throw new BadArgError('updateElement: not allowed on bag tables');
-    const updates = (typeof update[0] === 'number' ? [update] : update) as ReadonlyArray<readonly [number, unknown]>;
-    for (const [pos, value] of updates) {
-      checkPosition(pos);
-      if (pos === this.keyPos) throw new BadArgError('updateElement: cannot update the key');
-      assertEncodable(value, `updateElement[${pos}]`);
-    }
+    const updates = elementUpdates(update, this.keyPos);
+    for (const [pos, value] of updates) assertEncodable(value, `updateElement[${pos}]`);
     const done = this.modify(key, defaultObject, 'updateElement', (object) => {
-      for (const [pos] of updates) {
-        if (pos > object.length) throw new BadArgError(`updateElement: position ${pos} is past the object's ${object.length} elements`);
-      }
-      for (const [pos, value] of updates) object[pos - 1] = value;
+      applyElements(object, updates);
       return [];
     });
     return done !== null;
@@ -1328,10 +1301,6 @@ export class Table<T extends Tuple = Tuple> {
     const spec = new CompiledSpec(specOrPredicate);
     return { run: (o) => spec.run(o), spec };
   }
-}
-
-function checkPosition(pos: number): void {
-  if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
 }
 
 /**

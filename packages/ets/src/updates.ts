@@ -1,11 +1,13 @@
 /**
- * updateCounter and updateElement as pure functions of an object, with the
- * checks and errors of @erlmcp/ets, so the optimized table applies them in
- * its compare-and-swap loop and behaves as a plain table does.
+ * updateCounter and updateElement as pure functions of an object: their
+ * checks and errors, and the change they make. A table applies them under
+ * its stripe's lock; a layer over tables (@erlmcp/ets-optimizer) applies
+ * them in its compare-and-swap loop, and so behaves as a table does.
  */
-import { BadArgError, type CounterOp } from '@erlmcp/ets';
+import { BadArgError } from './errors';
+import type { CounterOp } from './types';
 
-function checkPosition(pos: number): void {
+export function checkPosition(pos: number): void {
   if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
 }
 
@@ -32,6 +34,7 @@ export function applyCounter(object: unknown[], ops: readonly CounterOp[]): numb
     if (typeof current !== 'number' || !Number.isSafeInteger(current)) throw new BadArgError(`updateCounter: element ${o.pos} is not an integer`);
     let next = current + o.incr;
     if (o.threshold !== undefined && (o.incr >= 0 ? next > o.threshold : next < o.threshold)) next = o.setValue!;
+    // Erlang's integers have no bound; a number past 2^53 would silently round.
     if (!Number.isSafeInteger(next)) throw new BadArgError(`updateCounter: element ${o.pos} would pass ${Number.MAX_SAFE_INTEGER} in magnitude, past the integers a number holds exactly`);
     object[o.pos - 1] = next;
     return next;
