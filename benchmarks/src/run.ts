@@ -1,15 +1,17 @@
 /**
- * npm run bench [-- <category>...] [--smoke] [--runs N]
+ * npm run bench [-- <category>...] [--smoke] [--runs N] [--only scenario,...]
  *
  * Runs each scenario of each category in fresh child processes, ours and the
  * peer alternating, and reports the median. Writes
  * benchmarks/results/<category>.json and the table in the package README
  * (smoke runs write to results/smoke/ and leave READMEs alone).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { categories } from './categories';
 import { measureInChild, type Side } from './harness/child';
 import { environment } from './harness/environment';
-import { renderTable, updateReadme, writeReport } from './harness/report';
+import { renderTable, resultsDir, updateReadme, writeReport } from './harness/report';
 import { median } from './harness/stats';
 import type { Category, Measurement, Report, ResultRow, Scenario } from './harness/types';
 
@@ -72,24 +74,39 @@ async function main(argv: string[]): Promise<void> {
   const smoke = argv.includes('--smoke');
   const runsFlag = argv.indexOf('--runs');
   const runs = runsFlag >= 0 ? Number(argv[runsFlag + 1]) : smoke ? 1 : 3;
-  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+  const onlyFlag = argv.indexOf('--only');
+  const only = onlyFlag >= 0 ? argv[onlyFlag + 1]!.split(',') : null;
+  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs' && argv[i - 1] !== '--only');
   const unknown = wanted.filter((w) => !categories.some((c) => c.name === w));
   if (unknown.length > 0) throw new Error(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
   const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
   for (const category of selected) {
     console.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
     const rows: ResultRow[] = [];
-    for (const scenario of category.scenarios) {
+    for (const scenario of category.scenarios.filter((sc) => only === null || only.includes(sc.name))) {
       process.stdout.write(`  ${scenario.name} ... `);
       const row = await runScenario(category, scenario, smoke, runs);
       rows.push(row);
       console.log(`ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
     }
-    const report: Report = { category: category.name, ...environment(), smoke, results: rows };
+    const report: Report = { category: category.name, ...environment(), smoke, results: only === null ? rows : mergeRows(category, rows, smoke) };
     console.log(`  wrote ${writeReport(report)}`);
     if (!smoke && updateReadme(category.readme, report)) console.log(`  updated ${category.readme}`);
     if (smoke) console.log('\n' + renderTable(report));
   }
+}
+
+/**
+ * `--only`: the rows just measured replace those of the same name in the
+ * category's last results; the others are kept as they were (each row says
+ * its runs and size; the report's date is this run's).
+ */
+function mergeRows(category: Category, rows: ResultRow[], smoke: boolean): ResultRow[] {
+  const file = path.join(resultsDir, ...(smoke ? ['smoke'] : []), `${category.name}.json`);
+  const previous: ResultRow[] = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Report).results : [];
+  return category.scenarios
+    .map((sc) => rows.find((r) => r.name === sc.name) ?? previous.find((r) => r.name === sc.name))
+    .filter((r): r is ResultRow => r !== undefined);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
