@@ -27,6 +27,13 @@ async function childMain(args: string[]): Promise<void> {
   process.send!({ ok: measurement });
 }
 
+/** The median of each detail figure over the runs that reported it. */
+function detailOf(ms: Measurement[]): Record<string, number> | undefined {
+  const keys = new Set(ms.flatMap((m) => Object.keys(m.detail ?? {})));
+  if (keys.size === 0) return undefined;
+  return Object.fromEntries([...keys].map((k) => [k, median(ms.map((m) => m.detail?.[k]).filter((v): v is number => v !== undefined))]));
+}
+
 function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | undefined {
   const values = ms.map((m) => m[key]).filter((v): v is number => v !== undefined);
   return values.length === 0 ? undefined : median(values);
@@ -34,6 +41,7 @@ function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | un
 
 async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number): Promise<ResultRow> {
   const size = smoke ? scenario.size.smoke : scenario.size.full;
+  if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
   for (let i = 0; i < runs; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
@@ -59,6 +67,8 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     ...(scenario.note === undefined ? {} : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
     oursMs: medianOf(results.ours, 'ms'),
     peerMs: medianOf(results.peer, 'ms'),
+    oursDetail: detailOf(results.ours),
+    peerDetail: detailOf(results.peer),
   };
   return row;
 }

@@ -5,8 +5,9 @@ import { otp } from './otp';
 import { schedulers } from './schedulers';
 import { registry } from './registry';
 import { batcher } from './batcher';
+import { etsOptimizer } from './ets-optimizer';
 import { flash } from './flash';
 import { pool } from './pool';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, batcher, flash, pool];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool];

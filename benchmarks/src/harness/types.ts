@@ -1,7 +1,7 @@
 /** One measured value; rates may carry latency percentiles. */
 export interface Measurement {
   value: number;
-  /** Parts of the value (per task, per kind), for a scenario's note; not in the table. */
+  /** Parts of the value (per task, per kind, a memory breakdown): a scenario's note reads them, and the results keep their medians. */
   detail?: Record<string, number>;
   p50Us?: number;
   p99Us?: number;
@@ -20,6 +20,8 @@ export interface Scenario {
   target?: number;
   /** What this scenario compares with, when it is not the category's peer. */
   peerLabel?: string;
+  /** Repetitions of a full run, when fewer than the run's (a scenario that takes many minutes). */
+  maxRuns?: number;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
@@ -55,6 +57,8 @@ export interface ResultRow {
   note?: string;
   oursMs?: number;
   peerMs?: number;
+  oursDetail?: Record<string, number>;
+  peerDetail?: Record<string, number>;
 }
 
 export interface Report {

@@ -97,7 +97,14 @@ export class IntegrityError extends EtsError {
 export class UnencodableError extends TypeError {
   static readonly code = 'ERR_ETS_UNENCODABLE';
   readonly code = UnencodableError.code;
-  constructor(path: string, what: string) {
+  /**
+   * `path`: where the value sits (`insert[1].tools[0].run`: element 1 of the
+   * inserted tuple, then properties and indexes); `what`: what it is (`a function`).
+   */
+  constructor(
+    readonly path: string,
+    readonly what: string,
+  ) {
     super(`cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols, cycles or opaque objects)`);
     this.name = 'UnencodableError';
   }

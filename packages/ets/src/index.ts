@@ -23,6 +23,11 @@ export { DeadlockError, ShmError, WaitTimeoutError } from '@erlmcp/shm';
 // Errors to and from other threads: a structured clone keeps neither class nor code.
 export { deserializeError, isSerializedError, serializeError, type SerializedError } from '@erlmcp/shm';
 export { termEquals, compareTerms } from './terms';
+// Building blocks for layers over tables (@erlmcp/ets-optimizer): the match-spec
+// engine tables run, the codec they store values with, the hash of a key.
+export { CompiledSpec, NO_MATCH, matchPattern, bindingList } from './match-spec';
+export { encodeValue, decodeValue, hashTerm } from './term-codec';
+export { applyCounter, applyElements, counterOps, elementUpdates } from './updates';
 export { xxh32 } from './xxh32';
 export { hashKey, keyHashReady, WASM_MIN_KEY_BYTES } from './key-hash';
 export type {

@@ -46,6 +46,7 @@ import type { Replayer } from './repair';
 import { Stripe } from './stripe';
 import { compareTerms, termEquals } from './terms';
 import { Transaction } from './transaction';
+import { applyCounter, applyElements, checkPosition, counterOps, elementUpdates } from './updates';
 import { TupleCodec, type EncodedObject } from './tuple-codec';
 import type { CounterOp, HeirSpec, Owner, SelectOptions, TableHandle, TableInfo, Tuple } from './types';
 import { assertEncodable, packValue } from './value-codec';
@@ -389,6 +390,8 @@ export class Table<T extends Tuple = Tuple> {
   info(): TableInfo {
     this.checkAlive('info');
     const stats = this.arena.stats();
+    // Another thread may have grown the arena: the stripes' chunk words below are read through this thread's views.
+    if (this.mem.length < stats.capacity) this.mem.refresh();
     let size = 0;
     let slack = 0;
     let repairs = 0;
@@ -563,6 +566,48 @@ export class Table<T extends Tuple = Tuple> {
     return true;
   }
 
+  /**
+   * Compare-and-swap on one key, as ETS's `select_replace` is used for it: if
+   * the table holds exactly `expected` (`termEquals`) under its key, replaces
+   * it with `replacement` (same key) or, with no replacement, deletes it, in
+   * one atomic step (one store publishes it, so a crash leaves either object);
+   * otherwise changes nothing. Returns whether it did. set and ordered_set only.
+   */
+  replaceObject(expected: T, replacement?: T): boolean {
+    this.checkWrite('replaceObject');
+    if (this.bag) throw new BadArgError('replaceObject: not allowed on bag tables');
+    const codec = this.codec;
+    const next = replacement === undefined ? undefined : codec.encode(replacement, 'replaceObject');
+    const old = codec.encodeTuple(expected, 'replaceObject');
+    const kb = codec.kw.buf;
+    const kl = codec.kl;
+    const h = codec.h;
+    if (next !== undefined && (next.key.length !== kl || Buffer.compare(next.key, kb.subarray(0, kl)) !== 0)) {
+      throw new BadArgError('replaceObject: the replacement has another key');
+    }
+    const stripe = this.stripeOf(h);
+    stripe.writeLock();
+    try {
+      if (next !== undefined) this.reserve(stripe, 1);
+      const head = stripe.index.find(h, kb, kl);
+      const slot = stripe.index.slot;
+      if (head <= 0 || !this.sameObject(head, kl, old, codec.kw.lossy, expected)) {
+        stripe.onlyAddedKeys(); // changed nothing
+        return false;
+      }
+      if (next === undefined) {
+        this.unpublishKey(stripe, head, kb, kl);
+        return true;
+      }
+      const rec = stripe.writeRecord(h, kb, kl, next.tuple, next.whole);
+      if (rec === 0) this.full();
+      this.publish(stripe, head, slot, h, kb, kl, rec);
+      return true;
+    } finally {
+      stripe.writeUnlock();
+    }
+  }
+
   /** Removes and returns the objects with this key. */
   take(key: unknown): T[] {
     this.checkWrite('take');
@@ -593,29 +638,8 @@ export class Table<T extends Tuple = Tuple> {
   updateCounter(key: unknown, op: number | CounterOp | readonly CounterOp[], defaultObject?: T): number | number[] {
     this.checkWrite('updateCounter');
     if (this.bag) throw new BadArgError('updateCounter: not allowed on bag tables');
-    const ops: CounterOp[] = typeof op === 'number' ? [{ pos: this.keyPos + 1, incr: op }] : Array.isArray(op) ? [...op] : [op as CounterOp];
-    for (const o of ops) {
-      checkPosition(o.pos);
-      if (o.pos === this.keyPos) throw new BadArgError('updateCounter: cannot update the key');
-      if (!Number.isSafeInteger(o.incr)) throw new BadArgError(`updateCounter: increment ${o.incr} is not an integer`);
-      if ((o.threshold === undefined) !== (o.setValue === undefined)) throw new BadArgError('updateCounter: threshold and setValue go together');
-      if (o.threshold !== undefined && !(Number.isSafeInteger(o.threshold) && Number.isSafeInteger(o.setValue))) {
-        throw new BadArgError(`updateCounter: threshold ${o.threshold} and setValue ${o.setValue} must be integers`);
-      }
-    }
-    const results = this.modify(key, defaultObject, 'updateCounter', (object) => {
-      return ops.map((o) => {
-        if (o.pos > object.length) throw new BadArgError(`updateCounter: position ${o.pos} is past the object's ${object.length} elements`);
-        const current = object[o.pos - 1];
-        if (typeof current !== 'number' || !Number.isSafeInteger(current)) throw new BadArgError(`updateCounter: element ${o.pos} is not an integer`);
-        let next = current + o.incr;
-        if (o.threshold !== undefined && (o.incr >= 0 ? next > o.threshold : next < o.threshold)) next = o.setValue!;
-        // Erlang's integers have no bound; a number past 2^53 would silently round.
-        if (!Number.isSafeInteger(next)) throw new BadArgError(`updateCounter: element ${o.pos} would pass ${Number.MAX_SAFE_INTEGER} in magnitude, past the integers a number holds exactly`);
-        object[o.pos - 1] = next;
-        return next;
-      });
-    });
+    const ops = counterOps(op, this.keyPos);
+    const results = this.modify(key, defaultObject, 'updateCounter', (object) => applyCounter(object, ops));
     if (results === null) throw new NoSuchKeyError(this.name, 'updateCounter');
     return typeof op === 'number' || !Array.isArray(op) ? results[0]! : results;
   }
@@ -628,17 +652,10 @@ export class Table<T extends Tuple = Tuple> {
   updateElement(key: unknown, update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>, defaultObject?: T): boolean {
     this.checkWrite('updateElement');
     if (this.bag) throw new BadArgError('updateElement: not allowed on bag tables');
-    const updates = (typeof update[0] === 'number' ? [update] : update) as ReadonlyArray<readonly [number, unknown]>;
-    for (const [pos, value] of updates) {
-      checkPosition(pos);
-      if (pos === this.keyPos) throw new BadArgError('updateElement: cannot update the key');
-      assertEncodable(value, `updateElement[${pos}]`);
-    }
+    const updates = elementUpdates(update, this.keyPos);
+    for (const [pos, value] of updates) assertEncodable(value, `updateElement[${pos}]`);
     const done = this.modify(key, defaultObject, 'updateElement', (object) => {
-      for (const [pos] of updates) {
-        if (pos > object.length) throw new BadArgError(`updateElement: position ${pos} is past the object's ${object.length} elements`);
-      }
-      for (const [pos, value] of updates) object[pos - 1] = value;
+      applyElements(object, updates);
       return [];
     });
     return done !== null;
@@ -1284,10 +1301,6 @@ export class Table<T extends Tuple = Tuple> {
     const spec = new CompiledSpec(specOrPredicate);
     return { run: (o) => spec.run(o), spec };
   }
-}
-
-function checkPosition(pos: number): void {
-  if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
 }
 
 /**

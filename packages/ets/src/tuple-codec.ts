@@ -22,10 +22,19 @@ export interface EncodedObject {
   whole: boolean;
 }
 
+/**
+ * One reader per thread for every table: its string and shape caches hold
+ * what the data repeats whatever table it is in, so a thread reading many
+ * tables (the shards of an @erlmcp/ets-optimizer table) keeps one warm set
+ * of caches instead of one per table. Decoding is synchronous and never
+ * re-enters the reader, so sharing it is safe.
+ */
+const sharedReader = new ValueReader();
+
 export class TupleCodec {
   readonly kw = new KeyWriter();
   readonly kr = new KeyReader();
-  readonly reader = new ValueReader();
+  readonly reader = sharedReader;
   /** After `encodeKey`/`encode`: length of the key encoding in `kw.buf`, and its hash. */
   kl = 0;
   h = 0;

@@ -78,6 +78,17 @@ export interface ArenaHandle {
   readonly recoverAfterMs: number;
 }
 
+/** `arena.fragmentation()`. */
+export interface ArenaFragmentation {
+  /** Free blocks on the lists, plus the untouched tail if any. */
+  freeExtents: number;
+  /** Payload bytes of the largest free extent (the largest allocation that fits without growing). */
+  largestFreeBlock: number;
+  /** Bytes between the top of the heap and the end of the buffer. */
+  tailBytes: number;
+  freeListBytes: number;
+}
+
 export interface ArenaStats {
   /** Current buffer size in bytes (grows, never shrinks). */
   capacity: number;
@@ -261,6 +272,31 @@ export class Arena {
         failedAllocations: Atomics.load(this.w, H_FAILED) >>> 0,
         repairs: this.w[H_REPAIRS],
       };
+    });
+  }
+
+  /**
+   * How the free space lies: the free blocks (each a free extent; adjacent
+   * small blocks are not merged, as the allocator does not merge them) and
+   * the untouched tail, and the largest of them, which bounds the largest
+   * allocation that needs no growth. O(free blocks), under the arena's lock.
+   */
+  fragmentation(): ArenaFragmentation {
+    return this.locked(() => {
+      let freeExtents = 0;
+      let largestFreeBlock = 0;
+      const visit = (b: number): void => {
+        freeExtents++;
+        largestFreeBlock = Math.max(largestFreeBlock, this.sizeOf(b) - BLOCK_HEADER);
+      };
+      for (let c = 0; c < SMALL_CLASSES; c++) for (let b = this.w[H_SMALL_HEADS + c]; b !== 0; b = this.nextOf(b)) visit(b);
+      for (let b = this.w[H_LARGE_HEAD]; b !== 0; b = this.nextOf(b)) visit(b);
+      const tailBytes = this.buffer.byteLength - this.w[H_TOP];
+      if (tailBytes > BLOCK_HEADER) {
+        freeExtents++;
+        largestFreeBlock = Math.max(largestFreeBlock, tailBytes - BLOCK_HEADER);
+      }
+      return { freeExtents, largestFreeBlock, tailBytes, freeListBytes: this.w[H_FREE_LIST_BYTES] };
     });
   }
 

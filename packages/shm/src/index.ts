@@ -31,7 +31,7 @@ export { DEFAULT_RECOVER_AFTER_MS, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase,
 export { Mutex, type MutexHandle } from './mutex';
 export { RwLock, type RwLockHandle, type RwLockOptions } from './rwlock';
 export { SeqLock, type SeqLockHandle } from './seqlock';
-export { ARENA_MAX_BYTES, Arena, type ArenaHandle, type ArenaOptions, type ArenaStats } from './arena';
+export { ARENA_MAX_BYTES, Arena, type ArenaFragmentation, type ArenaHandle, type ArenaOptions, type ArenaStats } from './arena';
 export {
   RING_MAX_CAPACITY,
   RING_MIN_CAPACITY,

@@ -245,3 +245,22 @@ describe('Arena (workers)', () => {
     expectBalanced(a);
   });
 });
+
+describe('fragmentation', () => {
+  it('counts free extents and the largest one, the tail included', () => {
+    const arena = Arena.create({ maxBytes: 1 << 20, initialBytes: 64 * 1024 });
+    const before = arena.fragmentation();
+    expect(before.freeExtents).toBe(1);
+    expect(before.largestFreeBlock).toBe(before.tailBytes - 8);
+    const small = Array.from({ length: 10 }, () => arena.alloc(100));
+    const large = [arena.alloc(40_000), arena.alloc(40_000), arena.alloc(40_000)];
+    for (let i = 0; i < small.length; i += 2) arena.free(small[i]!);
+    arena.free(large[1]!);
+    const after = arena.fragmentation();
+    // Five small blocks, one large block, the tail.
+    expect(after.freeExtents).toBe(after.tailBytes > 8 ? 7 : 6);
+    expect(after.largestFreeBlock).toBeGreaterThanOrEqual(40_000);
+    expect(after.freeListBytes).toBe(arena.stats().freeListBytes);
+    arena.check();
+  });
+});
