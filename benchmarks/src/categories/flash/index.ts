@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Category } from '../../harness/types';
 import * as ours from './ours';
 import * as peer from './peer';
+import { simdPeak } from './simd-peak';
 
 /**
  * @erlmcp/flash-attention-stream against naive JavaScript attention and
@@ -18,6 +19,28 @@ export const flash: Category = {
     { name: 'speedup_vs_naive', unit: 'GFLOP/s', size: { full: 2048, smoke: 96 }, target: 20, peerLabel: 'naive JS', ours: ours.kernel, peer: peer.naive },
     { name: 'vs_onnxruntime_1thread_512', unit: 'GFLOP/s', size: { full: 512, smoke: 64 }, peerLabel: 'onnxruntime graph, 1 thread', ours: ours.kernel, peer: (n) => peer.onnxruntime(n, 1) },
     { name: 'vs_onnxruntime_1thread', unit: 'GFLOP/s', size: { full: 2048, smoke: 96 }, target: 0.5, peerLabel: 'onnxruntime graph, 1 thread', ours: ours.kernel, peer: (n) => peer.onnxruntime(n, 1) },
+    {
+      // How near our kernel is to 128-bit WebAssembly's own ceiling on this CPU (peer: a loop of nothing but multiply-adds).
+      name: 'kernel_vs_simd_peak',
+      unit: 'GFLOP/s',
+      size: { full: 2048, smoke: 96 },
+      peerLabel: 'WebAssembly relaxed-SIMD multiply-add peak, 1 thread',
+      ours: ours.kernel,
+      peer: (n) => simdPeak(n / 20),
+      note: (o, p) => `our attention kernel runs at ${Math.round((100 * o) / p)}% of the rate a loop of nothing but 128-bit multiply-adds reaches on this CPU.`,
+    },
+    {
+      // The ceiling itself against onnxruntime: the best ratio any 128-bit WebAssembly kernel could reach in vs_onnxruntime_1thread.
+      name: 'simd_peak_vs_onnxruntime_1thread',
+      unit: 'GFLOP/s',
+      size: { full: 2048, smoke: 96 },
+      peerLabel: 'onnxruntime graph, 1 thread (ours: the multiply-add peak, not attention)',
+      ours: (n) => simdPeak(n / 20),
+      peer: (n) => peer.onnxruntime(n, 1),
+      note: (o, p) =>
+        `${(o / p).toFixed(2)} is the most any 128-bit WebAssembly kernel could reach against onnxruntime's one-thread graph here` +
+        (o / p < 0.5 ? ', so the 0.5 target of vs_onnxruntime_1thread cannot be met on this CPU.' : '.'),
+    },
     { name: 'vs_onnxruntime_1thread_8192', unit: 'GFLOP/s', size: { full: 8192, smoke: 128 }, peerLabel: 'onnxruntime graph, 1 thread', ours: ours.kernel, peer: (n) => peer.onnxruntime(n, 1) },
     {
       name: 'vs_onnxruntime_default',
