@@ -51,6 +51,22 @@ export class Request {
     this.headsDone = new Uint16Array(this.chunks);
   }
 
+  /** Up to `max` tasks allowed to start, in the order they are handed out (empty: none now). */
+  takeMany(scheduler: number, max: number): number[] {
+    const tasks: number[] = [];
+    while (tasks.length < max) {
+      const task = this.take(scheduler);
+      if (task < 0) break;
+      tasks.push(task);
+    }
+    return tasks;
+  }
+
+  /** Tasks not yet handed out (retries included). */
+  get remaining(): number {
+    return this.total - this.next + this.redo.length;
+  }
+
   /** The next task allowed to start, or -1. */
   take(scheduler: number): number {
     if (this.stopped !== null) return -1;
@@ -69,12 +85,12 @@ export class Request {
     return task;
   }
 
-  /** A task finished: returns the chunks now complete, in order, for delivery. */
-  complete(task: number, flops: number): number[] {
-    this.assigned.delete(task);
+  /** Tasks finished (`flops` between them): returns the chunks now complete, in order, for delivery. */
+  complete(tasks: readonly number[], flops: number): number[] {
+    for (const task of tasks) this.assigned.delete(task);
     if (this.stopped !== null) return [];
     this.flops += flops;
-    this.headsDone[Math.floor(task / this.job.heads)]!++;
+    for (const task of tasks) this.headsDone[Math.floor(task / this.job.heads)]!++;
     const ready: number[] = [];
     while (this.emitted < this.chunks && this.headsDone[this.emitted] === this.job.heads) ready.push(this.emitted++);
     return ready;

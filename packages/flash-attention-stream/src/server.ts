@@ -1,8 +1,9 @@
 /**
  * The AttentionServer: a GenServer that owns the shared memory and the
  * kernels' layout of requests, hands each request's tasks (one row tile of
- * one head) to the tile workers of its pool, at most DEPTH at a time per
- * worker, and delivers rows in order as their tiles finish.
+ * one head) to the tile workers of its pool, a few per message and at most
+ * DEPTH messages at a time per worker, and delivers rows in order as their
+ * tiles finish.
  *
  * Calls:  { start }  a request (prefill, or a decode step on a cache) and its sink
  *         { openCache } | { closeCache } | 'stats'
@@ -26,8 +27,28 @@ import type { AttentionStats, LastRequest } from './stats';
 import type { Sink } from './stream';
 import type { TileWorkerCast, WorkerReport } from './worker';
 
-/** Tasks in flight per worker: one running, one waiting in its mailbox, so it never idles between tiles. */
+/** Messages in flight per worker: one running, one waiting in its mailbox, so it never idles between them. */
 const DEPTH = 2;
+
+/**
+ * Tiles per message, at most. Each message costs the server an encode and the
+ * worker a decode of the job and a report back; on a 2-core machine that
+ * overhead (on the main thread, where the server lives) came to a fifth of
+ * the CPU a request used with one tile per message.
+ */
+export const MAX_TASKS_PER_MESSAGE = 8;
+
+/**
+ * How many of a request's tasks one message carries: fewer as the request
+ * runs out, so that near its end every worker still gets a share (there are
+ * at least DEPTH * 2 messages' worth left per worker), and one task per
+ * message for small requests such as a decode step, whose few tasks should
+ * spread over every worker.
+ * @internal
+ */
+export function tasksPerMessage(remaining: number, workers: number): number {
+  return Math.max(1, Math.min(MAX_TASKS_PER_MESSAGE, Math.floor(remaining / (workers * DEPTH * 2))));
+}
 
 /** What the server needs from its FlashAttention (kept narrow: no cycle between the two). */
 export interface ServerHost {
@@ -110,10 +131,10 @@ function pump(state: State): void {
     for (const [k, slot] of state.workers) {
       if (slot.running >= DEPTH) continue;
       for (const request of state.requests.values()) {
-        const task = request.take(k);
-        if (task < 0) continue;
+        const tasks = request.takeMany(k, tasksPerMessage(request.remaining, state.workers.size));
+        if (tasks.length === 0) continue;
         slot.running++;
-        GenServer.cast(slot.pid, { run: request.job, task, scratch: scratchFor(state, k, request.job.d) } satisfies TileWorkerCast);
+        GenServer.cast(slot.pid, { run: request.job, tasks, scratch: scratchFor(state, k, request.job.d) } satisfies TileWorkerCast);
         gave = true;
         break;
       }
@@ -180,12 +201,12 @@ function onDone(state: State, report: Extract<WorkerReport, { done: number }>): 
   const slot = state.workers.get(report.scheduler);
   if (slot !== undefined) {
     if (slot.running > 0) slot.running--;
-    slot.tasks++;
+    slot.tasks += report.tasks.length;
     slot.busyMs += report.ms;
   }
   const request = state.requests.get(report.done);
   if (request !== undefined) {
-    for (const chunk of request.complete(report.task, report.flops)) request.delivered(state.host.engine.readChunk(request.job, chunk));
+    for (const chunk of request.complete(report.tasks, report.flops)) request.delivered(state.host.engine.readChunk(request.job, chunk));
     if (request.finished || request.stopped !== null) settle(state, report.done, request);
   }
   pump(state);

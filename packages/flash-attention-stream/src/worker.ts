@@ -2,10 +2,10 @@
  * A tile worker: one process per scheduler of the pool, started there by the
  * package supervisor. It instantiates the kernel on its thread over the
  * shared memory (Q, K, V and O are read and written in place: no copy
- * between threads) and runs one task per message, so the other processes of
- * its scheduler get their turn between tiles; a tile is a few milliseconds.
- * It reports each finished task to the AttentionServer, which hands out the
- * next.
+ * between threads) and runs the few tasks of one message (at most
+ * MAX_TASKS_PER_MESSAGE tiles, a few milliseconds), so the other processes of
+ * its scheduler get their turn between messages. It reports each message's
+ * tasks to the AttentionServer, which hands out the next.
  *
  * Worker threads load this file compiled (dist/worker.js), by module path
  * and export name.
@@ -29,13 +29,13 @@ interface State {
   server: string;
 }
 
-/** Run `task` of `run`, with this scheduler's scratch region for the job's head size. */
-export type TileWorkerCast = { run: Job; task: number; scratch: number };
+/** Run `tasks` of `run`, in order, with this scheduler's scratch region for the job's head size. */
+export type TileWorkerCast = { run: Job; tasks: number[]; scratch: number };
 
 /** What a worker tells the server. */
 export type WorkerReport =
   | { hello: number; pid: Pid; kernel: KernelName }
-  | { done: number; task: number; scheduler: number; ms: number; flops: number };
+  | { done: number; tasks: number[]; scheduler: number; ms: number; flops: number };
 
 export const tileWorker = GenServer.define({
   name: 'flash_attention_tile_worker',
@@ -46,8 +46,9 @@ export const tileWorker = GenServer.define({
   },
   handleCast: (message: TileWorkerCast, state: State) => {
     const started = performance.now();
-    const flops = runTask(state.kernel, message.run, message.task, message.scratch);
-    const report: WorkerReport = { done: message.run.id, task: message.task, scheduler: state.scheduler, ms: performance.now() - started, flops };
+    let flops = 0;
+    for (const task of message.tasks) flops += runTask(state.kernel, message.run, task, message.scratch);
+    const report: WorkerReport = { done: message.run.id, tasks: message.tasks, scheduler: state.scheduler, ms: performance.now() - started, flops };
     GenServer.cast(state.server, report);
     return noreply(state);
   },
