@@ -1,6 +1,6 @@
 import type { Behaviour, ProcessBody, SpawnOptions } from './context';
 import { CallTimeouts, failPendingCalls } from './call';
-import type { ClusterHandle, SchedulerPeer } from './cluster/peer';
+import type { ClusterControl, ClusterService } from './cluster-service';
 import { isRemoteSpec, MAX_SCHEDULERS, schedulerDownReason, schedulerOf, type RemoteSpec } from './cluster/remote';
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
@@ -10,7 +10,7 @@ import { Mailbox, Tag } from './mailbox';
 import { DownMessage, ExitMessage } from './messages';
 import { checkLocalName, checkServerName, describeName, isViaName, type ServerName } from './names';
 import { Pid, Ref } from './pid';
-import { Flag, Process } from './process';
+import { Flag, Process, type NodeRuntime } from './process';
 import { Queue } from './queue';
 import { Crash, crashReason, formatReason, isNormalExit, type ExitReason } from './reason';
 import { LocalNames, type NameRegistry } from './registry';
@@ -52,10 +52,14 @@ interface TimerEntry {
   owner: Process | undefined;
 }
 
-/** Hooks the cluster installs: starting worker schedulers, stopping them, asking them for data. */
-export interface ClusterControl {
-  readonly handle: ClusterHandle;
-  stop(): Promise<void>;
+/** Starts the worker schedulers of a node; the cluster installs it (cluster/install.ts). */
+export type ClusterStarter = (node: Node, schedulers: number, options: NodeOptions) => void;
+
+let clusterStarter: ClusterStarter | null = null;
+
+/** @internal How the cluster installs itself, so that node.ts never imports cluster/. */
+export function installClusterStarter(start: ClusterStarter): void {
+  clusterStarter = start;
 }
 
 /**
@@ -65,7 +69,7 @@ export interface ClusterControl {
  * routes everything addressed to a process on another thread.
  * `Node.start()` makes it the node the module-level functions use.
  */
-export class Node {
+export class Node implements NodeRuntime {
   readonly id: number;
   readonly schedulerId: number;
   readonly events: TelemetryBus = createTelemetryBus();
@@ -74,8 +78,8 @@ export class Node {
   readonly timeouts = new CallTimeouts();
   /** This scheduler's own pid (<N.k.0>), the sender of exit signals that come from outside any process. */
   readonly pid: Pid;
-  /** Routes to other schedulers; null on a one-scheduler node. */
-  peer: SchedulerPeer | null = null;
+  /** @internal Routes to other schedulers; null on a one-scheduler node. Installed by {@link joinCluster}. */
+  peer: ClusterService | null = null;
   /** On the main thread of a multi-scheduler node: the worker threads. */
   cluster: ClusterControl | null = null;
   private names: NameRegistry = new LocalNames();
@@ -105,8 +109,8 @@ export class Node {
 
   /**
    * Starts a node and makes it the current one. With `schedulers` > 1 it
-   * also starts the worker schedulers (through the cluster module, loaded
-   * only then).
+   * also starts the worker schedulers (through the starter the cluster
+   * installed, which loads the cluster module only then).
    */
   static start(options: NodeOptions = {}): Node {
     if (running.node !== null && !running.node.stopping) {
@@ -121,14 +125,17 @@ export class Node {
       throw new BadArgError(`schedulers must be 1..${MAX_SCHEDULERS} or 'auto'`);
     }
     if (schedulers > 1) {
-      const { startCluster } = require('./cluster/cluster') as typeof import('./cluster/cluster');
-      startCluster(node, schedulers, options);
+      if (clusterStarter === null) {
+        running.node = null;
+        throw new BadArgError('no cluster is installed: import the node from @erlmcp/otp to run several schedulers');
+      }
+      clusterStarter(node, schedulers, options);
     }
     return node;
   }
 
-  /** @internal Wires this node into a cluster as scheduler `schedulerId`. */
-  joinCluster(peer: SchedulerPeer): void {
+  /** @internal Wires this node into a cluster as scheduler `schedulerId`: the hook through which the cluster installs itself. */
+  joinCluster(peer: ClusterService): void {
     this.peer = peer;
     this.names = peer.names;
     this.scheduler.poll = peer.poll;
@@ -161,20 +168,17 @@ export class Node {
     if ((options.link === true || options.monitor === true) && parent === null) {
       throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
     }
-    const peer = this.peer!;
-    const id = peer.allocatePid(k);
-    if (options.link === true) peer.relationsOf(parent!).links.add(id);
-    void peer.request(k, {
-      kind: 'spawn',
-      module: body.module,
-      export: body.export,
-      args: body.args ?? [],
-      id,
-      parent: options.link === true ? parent!.self.id : undefined,
-      name: options.name,
-      trapExit: options.trapExit,
-    });
-    return new Pid(this.id, id);
+    return this.remote().spawnRemote(parent, k, body, options);
+  }
+
+  /**
+   * @internal The cluster, for what concerns another scheduler. Only a multi-scheduler node
+   * routes a pid elsewhere or places a process elsewhere, so a call here on a one-scheduler
+   * node is a runtime bug, not a user's mistake.
+   */
+  remote(): ClusterService {
+    if (this.peer === null) throw new Error('internal: another scheduler was addressed on a one-scheduler node');
+    return this.peer;
   }
 
   /** The scheduler a placement option names; throws for one that does not exist. */
@@ -299,7 +303,7 @@ export class Node {
     if (message === undefined) throw new BadArgError('cannot send undefined');
     const target = this.route(to);
     if (target instanceof Process) this.deliver(target, message, tag);
-    else if (target !== undefined) this.peer!.send(target, tag, message);
+    else if (target !== undefined) this.remote().send(target, tag, message);
     else if (!(to instanceof Pid)) {
       checkServerName('send', to);
       throw new NoProcError(describeName(to));
@@ -408,8 +412,9 @@ export class Node {
     const target = this.route(pid);
     if (target instanceof Pid) {
       const k = schedulerOf(pid.id);
-      if (!this.peer!.isAlive(k)) this.signal(process, pid, schedulerDownReason(k), true);
-      else this.peer!.link(process, pid);
+      const peer = this.remote();
+      if (!peer.isAlive(k)) this.signal(process, pid, schedulerDownReason(k), true);
+      else peer.link(process, pid);
       return;
     }
     if (target === undefined || (target.flags & Flag.Dead) !== 0) {
@@ -427,7 +432,7 @@ export class Node {
 
   unlink(process: Process, pid: Pid): void {
     const target = this.route(pid);
-    if (target instanceof Pid) return this.peer!.unlink(process, pid);
+    if (target instanceof Pid) return this.remote().unlink(process, pid);
     if (target === undefined) return;
     process.links?.delete(target);
     target.links?.delete(process);
@@ -438,7 +443,8 @@ export class Node {
     const routed = this.route(target);
     if (routed instanceof Pid) {
       const k = schedulerOf(routed.id);
-      if (this.peer!.isAlive(k)) this.peer!.monitor(watcher, routed, ref);
+      const peer = this.remote();
+      if (peer.isAlive(k)) peer.monitor(watcher, routed, ref);
       else this.deliver(watcher, new DownMessage(ref, routed, schedulerDownReason(k)));
       return ref;
     }
@@ -475,7 +481,7 @@ export class Node {
    */
   watch(pid: Pid, onExit: (reason: ExitReason) => void): () => void {
     const target = this.route(pid);
-    if (target instanceof Pid) return this.peer!.watch(target, onExit);
+    if (target instanceof Pid) return this.remote().watch(target, onExit);
     if (target === undefined || (target.flags & Flag.Dead) !== 0) {
       onExit(target?.reason ?? 'noproc');
       return () => {};
@@ -494,7 +500,7 @@ export class Node {
   exit(pid: Pid, reason: ExitReason, from?: Pid): void {
     const sender = from ?? running.process?.self ?? this.pid;
     const target = this.route(pid);
-    if (target instanceof Pid) this.peer!.exit(sender, target, reason, false);
+    if (target instanceof Pid) this.remote().exit(sender, target, reason, false);
     else if (target !== undefined) this.signal(target, sender, reason, false);
   }
 
@@ -608,7 +614,7 @@ export class Node {
     if (target instanceof Process && target.name !== null) throw new BadArgError(`${pid} is already registered as ${target.name}`);
     if (!this.names.register(name, pid.id)) throw new AlreadyRegisteredError(name, this.pidOf(this.names.whereis(name)!));
     if (target instanceof Process) this.bindName(name, target);
-    else this.peer!.named(target, name);
+    else this.remote().named(target, name);
     return true;
   }
 
@@ -674,7 +680,7 @@ export class Node {
   cancelTimer(ref: Ref): number | false {
     const k = this.timerScheduler(ref);
     if (k === this.schedulerId) return this.cancelLocalTimer(ref.id);
-    if (k !== undefined) void this.peer!.cancelTimer(k, ref.id);
+    if (k !== undefined) void this.remote().cancelTimer(k, ref.id);
     return false;
   }
 
@@ -682,7 +688,7 @@ export class Node {
   cancelTimerAsync(ref: Ref): Promise<number | false> {
     const k = this.timerScheduler(ref);
     if (k === this.schedulerId) return Promise.resolve(this.cancelLocalTimer(ref.id));
-    return k === undefined ? Promise.resolve(false) : this.peer!.cancelTimer(k, ref.id);
+    return k === undefined ? Promise.resolve(false) : this.remote().cancelTimer(k, ref.id);
   }
 
   /** The scheduler that owns the timer `ref` names (a ref carries it in its id); undefined if none of this node's. */

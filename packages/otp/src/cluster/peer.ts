@@ -11,12 +11,16 @@ import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
 import { isSysRequest } from '../sys';
 import { Codec } from './codec';
-import type { SchedulerStats } from './scheduler-api';
 import { MissingShareError, ShareRegistry, threadShares, type Shareable } from './shares';
 import { NameTable, type NameTableHandle } from './name-table';
 import { MAX_SCHEDULERS, RemoteRelations, schedulerDownReason, schedulerOf } from './remote';
 import { BatchReader, BatchWriter, Op } from './wire';
-import { outcomeOf } from './spawn-handler';
+import { errorFrom, outcomeOf, type SpawnHandler, type SpawnOutcome, type SpawnRequest } from './remote-start';
+import type { ClusterService, RemoteStartKind } from '../cluster-service';
+import type { SpawnOptions } from '../context';
+import { linkedStartFailed } from '../linked-start';
+import type { SchedulerStats, WireProcessInfo } from '../process-info';
+import type { RemoteSpec } from './remote';
 
 /** Everything a scheduler thread needs to join the node: plain data and SharedArrayBuffers. */
 export interface ClusterHandle {
@@ -45,33 +49,13 @@ export const enum Control {
   Words = MAX_SCHEDULERS * 5 + 8,
 }
 
-/** What a Spawn record asks for. */
-export interface SpawnRequest {
-  /** What to start; 'info' asks for process info instead (id: one pid, or -1 for all). */
-  kind: 'spawn' | 'gen_server' | 'supervisor' | 'info';
-  module: string;
-  export: string;
-  args: unknown;
-  /** Preallocated pid id: the requester links or monitors before the process exists. */
-  id: number;
-  parent?: number;
-  monitor?: { ref: number; watcher: number };
-  name?: string;
-  trapExit?: boolean;
-  timeout?: number;
-}
-
-export type SpawnOutcome = { ok: unknown } | { error: { code: string; message: string; reason?: ExitReason } };
-
-/** Starts what a Spawn record names, on this scheduler. Installed by the node (it needs GenServer and Supervisor). */
-export type SpawnHandler = (request: SpawnRequest) => Promise<SpawnOutcome>;
-
-/** Thrown inside apply when a record names a shared buffer that has not arrived: park from here. */
+/** The pid the previous record of a batch addressed, and its process: consecutive sends to one process resolve it once. */
 interface LastTarget {
   id: number;
   process: Process | undefined;
 }
 
+/** Thrown inside apply when a record names a shared buffer that has not arrived: park from here. */
 class ParkedAt {
   constructor(readonly position: number) {}
 }
@@ -90,7 +74,7 @@ const resolved = Promise.resolve();
  * their rings, and applies the records other threads send it. Records from
  * one scheduler to another arrive in the order they were written.
  */
-export class SchedulerPeer {
+export class SchedulerPeer implements ClusterService {
   readonly names: NameTable;
   readonly control: Int32Array;
   private readonly rings: RingBuffer[];
@@ -335,6 +319,64 @@ export class SchedulerPeer {
       });
       this.seal(k); // a spawn goes out at once, so nothing sent to the new pid can overtake it
     });
+  }
+
+  /** Spawns `spec` on scheduler k; the pid is allocated here, so the caller can link before the process exists. */
+  spawnRemote(parent: Process | null, k: number, spec: RemoteSpec, options: SpawnOptions): Pid {
+    const id = this.allocatePid(k);
+    const link = options.link === true && parent !== null;
+    if (link) this.relationsOf(parent).links.add(id);
+    void this.request(k, {
+      kind: 'spawn',
+      module: spec.module,
+      export: spec.export,
+      args: spec.args ?? [],
+      id,
+      parent: link ? parent.self.id : undefined,
+      name: options.name,
+      trapExit: options.trapExit,
+    });
+    return new Pid(this.node.id, id);
+  }
+
+  /** Asks scheduler k to start a GenServer or supervisor linked to `parent`; the remote half of startLink. */
+  async startRemote(
+    parent: Process | null,
+    k: number,
+    kind: RemoteStartKind,
+    spec: RemoteSpec,
+    args: unknown,
+    options: { name?: string; trapExit?: boolean; timeout?: number },
+  ): Promise<Pid | 'ignore'> {
+    const id = this.allocatePid(k);
+    // Linked before the process exists, so an exit during its init cannot be missed.
+    if (parent !== null) this.relationsOf(parent).links.add(id);
+    const outcome = await this.request(k, {
+      kind,
+      module: spec.module,
+      export: spec.export,
+      args,
+      id,
+      parent: parent?.self.id,
+      name: options.name,
+      trapExit: options.trapExit,
+      timeout: options.timeout,
+    });
+    if ('error' in outcome || outcome.ok === 'ignore') parent?.remote?.links.delete(id);
+    if ('error' in outcome) {
+      const error = errorFrom(outcome.error, options.name);
+      // The process's exit signal came through the ring ahead of this outcome: it has reached the parent.
+      if (parent !== null) return linkedStartFailed(parent, new Pid(this.node.id, id), error);
+      throw error;
+    }
+    return outcome.ok === 'ignore' ? 'ignore' : new Pid(this.node.id, id);
+  }
+
+  /** Process info from scheduler k (one pid, or all of k's processes with id -1). */
+  async remoteInfo(k: number, id: number): Promise<WireProcessInfo[] | WireProcessInfo | null> {
+    const outcome = await this.request(k, { kind: 'info', module: '', export: '', args: null, id });
+    if ('error' in outcome) return id === -1 ? [] : null; // a scheduler that is down has no processes
+    return outcome.ok as WireProcessInfo[] | WireProcessInfo | null;
   }
 
   /**
