@@ -31,7 +31,7 @@ export class From<R = unknown> {
     private readonly rejectFn: (error: Error) => void,
     /** The process the call went to; null once detached. */
     public callee: Callee | null,
-    /** @internal The request: the From travels as the call message itself, saving an envelope. */
+    /** The request the call carries: the From travels as the call message itself, saving an envelope (a custom behaviour reads it here). */
     readonly request: unknown = undefined,
   ) {
     this.resolveFn = resolve as (value: unknown) => void;

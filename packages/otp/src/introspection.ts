@@ -106,12 +106,7 @@ export async function allProcesses(): Promise<ProcessInfo[]> {
 
 /** Each scheduler's run-queue length, process count and utilisation (from shared memory; any thread). */
 export function schedulers(): SchedulerStats[] {
-  const node = currentNode();
-  const peer = node.peer;
-  if (peer === null) {
-    return [{ scheduler: 0, alive: true, processes: node.processCount, runQueue: node.scheduler.runQueueLength, utilisation: performance.eventLoopUtilization().utilization }];
-  }
-  return peer.stats();
+  return currentNode().stats();
 }
 
 /** A supervision tree as data, for observers and tests. */
