@@ -1,3 +1,7 @@
+// Past 400 lines on purpose: about a third of it is one-line delegations to signals.ts,
+// node-names.ts and node-timers.ts, which keep `node.link(...)`, `node.exitProcess(...)` and
+// the like as the one runtime interface (runtime.ts) that processes and behaviours call; the
+// rest is the process table and message delivery, kept together as the hot path of a send.
 import type { Behaviour, ProcessBody, SpawnOptions } from './context';
 import { receive, runBodyStep, StartBody } from './body-process';
 import { CallTimeouts } from './call';

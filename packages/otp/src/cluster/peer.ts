@@ -1,3 +1,7 @@
+// One file past 400 lines on purpose: each method of SchedulerPeer is the sending half of one
+// record kind (the receiving halves are record-handlers.ts), and splitting them from the
+// state they share (pending calls, watches, requests, remote relations) would scatter that
+// state. The rings are ring-transport.ts.
 import type { RingBufferHandle, ThreadRegistryHandle } from '@erlmcp/shm';
 import type { From } from '../call';
 import type { ClusterService, RemoteStartKind } from '../cluster-service';
@@ -18,7 +22,7 @@ import { MAX_SCHEDULERS, RemoteRelations, schedulerDownReason, schedulerOf, type
 import { errorFrom, outcomeOf, type SpawnHandler, type SpawnOutcome, type SpawnRequest } from './remote-start';
 import { RingTransport } from './ring-transport';
 import { ShareRegistry, threadShares, type Shareable } from './shares';
-import { Op, type BatchReader } from './wire';
+import { Op, type BatchReader, type BatchWriter } from './wire';
 
 /** Everything a scheduler thread needs to join the node: plain data and SharedArrayBuffers. */
 export interface ClusterHandle {
@@ -380,6 +384,11 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
   }
 
   // ---- incoming ---------------------------------------------------------------
+
+  /** @internal Writes one record to scheduler k (through the transport's batch for k). */
+  record(k: number, write: (w: BatchWriter) => void): void {
+    this.transport.record(k, write);
+  }
 
   /** Reads this scheduler's ring until stopped. */
   start(): void {

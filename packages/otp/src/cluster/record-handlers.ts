@@ -11,8 +11,7 @@ import { isSysRequest } from '../sys';
 import type { NameTable } from './name-table';
 import type { RemoteRelations } from './remote';
 import type { SpawnOutcome, SpawnRequest } from './remote-start';
-import type { RingTransport } from './ring-transport';
-import { Op, type BatchReader } from './wire';
+import { Op, type BatchReader, type BatchWriter } from './wire';
 
 /** The pid the previous record of a frame addressed, and its process: a burst of sends to one process looks it up once. */
 export interface LastTarget {
@@ -25,7 +24,6 @@ export interface RecordPeer {
   readonly node: Node;
   readonly id: number;
   readonly names: NameTable;
-  readonly transport: RingTransport;
   readonly calls: Map<number, { from: From; scheduler: number }>;
   readonly watches: Map<number, { onExit: (reason: ExitReason) => void; target: number }>;
   readonly requests: Map<number, { resolve: (outcome: SpawnOutcome) => void; scheduler: number }>;
@@ -38,6 +36,8 @@ export interface RecordPeer {
   sendDown(ref: number, watcher: number, target: number, reason: ExitReason): void;
   handleSpawn(source: number, ref: number, request: SpawnRequest): Promise<void>;
   schedulerDown(k: number): void;
+  /** Writes one record to scheduler k. */
+  record(k: number, write: (w: BatchWriter) => void): void;
 }
 
 /** Reads one record's fields (after its op) from a frame sent by scheduler `source`, and applies it. */
@@ -198,7 +198,7 @@ const handlers: { [K in Op]: RecordHandler } = {
   [Op.CancelTimer]: (r, source, peer) => {
     const ref = r.id();
     const left = peer.node.cancelLocalTimer(r.id());
-    peer.transport.record(source, (w) => {
+    peer.record(source, (w) => {
       w.op(Op.TimerCancelled);
       w.id(ref);
       w.value(left);
