@@ -7,7 +7,7 @@
 import type { From } from './call';
 import type { ProcessContext } from './context';
 import { Tag } from './mailbox';
-import type { Process } from './process';
+import { processOf } from './process';
 import type { SysRequest, SysStatistics, SysStatus } from './sys';
 
 /** How a behaviour shows its state to sys. */
@@ -45,7 +45,7 @@ export class SystemDebug {
     if (this.statistics !== null) this.statistics.messagesIn++;
     if (this.tracing) {
       const request = tag === Tag.Call ? (message as From).request : message;
-      (ctx as Process).node.logger.info(`*DBG* ${ctx.self} got ${tagNames[tag] ?? tag} ${describe(request)}`);
+      processOf(ctx).node.logger.info(`*DBG* ${ctx.self} got ${tagNames[tag] ?? tag} ${describe(request)}`);
     }
     return false;
   }

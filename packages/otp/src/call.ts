@@ -1,9 +1,15 @@
 import { CallExitError, CallTimeoutError } from './errors';
 import { MAX_TIMEOUT_MS } from './long-timeout';
 import type { Pid } from './pid';
-import type { Process } from './process';
 import { Queue } from './queue';
 import type { ExitReason } from './reason';
+
+/** What a call is made to: a process, as far as its list of unanswered calls goes. */
+export interface Callee {
+  readonly self: Pid;
+  /** Unanswered calls made to it: an intrusive list through From.next/prev. */
+  calls: From | null;
+}
 
 /**
  * The `From` of a call: whoever holds it can reply once. A reply after the
@@ -24,8 +30,8 @@ export class From<R = unknown> {
     resolve: (value: R) => void,
     private readonly rejectFn: (error: Error) => void,
     /** The process the call went to; null once detached. */
-    public callee: Process | null,
-    /** @internal The request: the From travels as the call message itself, saving an envelope. */
+    public callee: Callee | null,
+    /** The request the call carries: the From travels as the call message itself, saving an envelope (a custom behaviour reads it here). */
     readonly request: unknown = undefined,
   ) {
     this.resolveFn = resolve as (value: unknown) => void;
@@ -78,7 +84,7 @@ function calleeName(from: From): string {
 }
 
 /** Adds `from` to the callee's list of unanswered calls. */
-export function attachCall(callee: Process, from: From): void {
+export function attachCall(callee: Callee, from: From): void {
   from.next = callee.calls;
   if (callee.calls !== null) callee.calls.prev = from;
   callee.calls = from;
@@ -94,7 +100,7 @@ function detachCall(from: From): void {
 }
 
 /** Fails every call still waiting on a process that has exited. */
-export function failPendingCalls(callee: Process, reason: ExitReason): void {
+export function failPendingCalls(callee: Callee, reason: ExitReason): void {
   const target = callee.self.toString();
   while (callee.calls !== null) callee.calls.fail(new CallExitError(target, reason));
 }

@@ -1,4 +1,5 @@
 import { NodeNotStartedError } from './errors';
+// type cycle: node.ts sets `running.node` to itself, so this slot is typed as a Node; the edge is erased at compile time.
 import type { Node } from './node';
 import type { Process } from './process';
 

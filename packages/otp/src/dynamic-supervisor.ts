@@ -9,7 +9,7 @@ import { noreply, ok, reply, stop, type InfoMessage } from './gen-server-types';
 import { ExitMessage } from './messages';
 import { describeValue, type ServerName } from './names';
 import { Pid } from './pid';
-import type { Process } from './process';
+import { processOf, type Process } from './process';
 import { isNormalExit } from './reason';
 import { RestartIntensity } from './restart-intensity';
 import { stopSupervisor, type ChildInfo, type ChildCounts, type SupervisorStartOptions } from './supervisor';
@@ -92,7 +92,7 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
   },
 
   async handleCall(request, _from, state, ctx) {
-    const sup = ctx as Process;
+    const sup = processOf(ctx);
     switch (request.op) {
       case 'start_child': {
         if (state.children.size >= state.maxChildren) return reply({ error: new MaxChildrenError(state.maxChildren) }, state);
@@ -131,7 +131,7 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
   },
 
   async handleInfo(message: InfoMessage<RetryRestart>, state, ctx: ProcessContext) {
-    const sup = ctx as Process;
+    const sup = processOf(ctx);
     let args: unknown[];
     if (message instanceof ExitMessage) {
       const child = state.children.get(message.from.id);
@@ -165,7 +165,7 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
 
   async terminate(_reason, state, ctx) {
     // Like simple_one_for_one: children are shut down together, not one by one.
-    const sup = ctx as Process;
+    const sup = processOf(ctx);
     await Promise.all([...state.children.values()].map((child) => terminate(sup, state, child)));
   },
 });

@@ -46,7 +46,7 @@ export type InitResult<S> = InitOk<S> | Ignore | StopResult<S>;
 export type CallResult<S, R> = ReplyResult<S, R> | NoReplyResult<S> | StopResult<S, R>;
 export type CastResult<S> = NoReplyResult<S> | StopResult<S>;
 
-/** @internal */
+/** A callback's result, or a promise of it. */
 export type MaybePromise<T> = T | Promise<T>;
 
 /** What handleInfo may receive: the server's own Info type, EXIT/DOWN messages, and inactivity 'timeout'. */

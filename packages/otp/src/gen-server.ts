@@ -32,7 +32,7 @@ import { checkServerName, describeName, describeValue, isServerName, isViaName, 
 import { loadExport, type Node } from './node';
 import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
-import type { Process } from './process';
+import { processOf, type Process } from './process';
 import { crashReason, ExitSignal, type ExitReason } from './reason';
 
 class InactivityTimeout {
@@ -117,7 +117,7 @@ class GenServerProcess implements Behaviour {
           where = 'handleInfo';
           if (def.handleInfo === undefined) {
             // As gen_server does without handle_info: log the stray message and carry on.
-            (ctx as Process).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(message) });
+            processOf(ctx).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(message) });
             return;
           }
           result = def.handleInfo(message, this.state, ctx);
@@ -128,7 +128,7 @@ class GenServerProcess implements Behaviour {
     if (isPromise(result)) {
       // Killed while the callback was pending: the process is gone, so what the callback
       // settles with is dropped. Nothing of a killed gen_server runs, terminate included.
-      const process = ctx as Process;
+      const process = processOf(ctx);
       return result.then(
         (outcome) => (process.alive ? this.apply(outcome, where, ctx, from) : undefined),
         (error: unknown) => (process.alive ? this.fail(error, where, ctx) : undefined),
@@ -167,7 +167,7 @@ class GenServerProcess implements Behaviour {
       const [message, tag] = held[i];
       const done = this.handleMessage(message, ctx, tag as Tag);
       const next = i + 1;
-      if (isPromise(done)) return done.then(() => ((ctx as Process).alive ? this.replay(held, next, ctx) : undefined));
+      if (isPromise(done)) return done.then(() => (processOf(ctx).alive ? this.replay(held, next, ctx) : undefined));
     }
   }
 
@@ -257,7 +257,7 @@ class GenServerProcess implements Behaviour {
   private terminate(reason: ExitReason, ctx: ProcessContext): void | Promise<void> {
     const terminate = this.def.terminate;
     // Already ended during the callback (killed by itself or through a link): nothing more runs.
-    if (terminate === undefined || !(ctx as Process).alive) throw new ExitSignal(reason);
+    if (terminate === undefined || !processOf(ctx).alive) throw new ExitSignal(reason);
     let result: void | Promise<void>;
     try {
       result = terminate(reason, this.state, ctx);
@@ -280,7 +280,7 @@ class GenServerProcess implements Behaviour {
   private armTimeout(timeout: number | undefined, ctx: ProcessContext): void {
     if (timeout === undefined || timeout === Infinity) return;
     const token = ++this.timerToken;
-    const process = ctx as Process;
+    const process = processOf(ctx);
     this.timer = setTimer(() => {
       this.timer = undefined;
       // A message that arrived in the meantime cancels the timeout, as with receive ... after.
@@ -340,14 +340,13 @@ export async function startServer(
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(def)) throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
     if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
-    const { startRemote } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
-    return startRemote(node, parent, k, 'gen_server', def, args, { name: options.name, trapExit: options.trapExit, timeout: options.timeout });
+    return node.remote().startRemote(parent, k, 'gen_server', def, args, { name: options.name, trapExit: options.trapExit, timeout: options.timeout });
   }
   const local = isRemoteSpec(def) ? loadExport<AnyDef>(def) : def;
   const parentPid = parent?.self ?? (remote?.parent !== undefined ? node.pidOf(remote.parent) : undefined);
   const behaviour = new GenServerProcess(local, parentPid);
   const process = node.spawnFrom(parent, behaviour, { link: parent !== null, trapExit: options.trapExit }, remote?.id);
-  if (remote?.parent !== undefined) node.peer!.relationsOf(process).links.add(remote.parent);
+  if (remote?.parent !== undefined) node.remote().relationsOf(process).links.add(remote.parent);
   const name = options.name;
   if (name !== undefined) {
     const registered = await registerName(node, name, process.self);
@@ -442,7 +441,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
     // On another scheduler: the From stays here (with its timeout); the reply comes back as a record.
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
-      node.peer!.call(target, from, request);
+      node.remote().call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     });
   }
@@ -464,7 +463,7 @@ export function cast<T extends Pid | ServerName>(server: T, message: CastFor<T>)
 export function cast(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const target = node.route(server);
-  if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
+  if (target instanceof Pid) node.remote().send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliver(target, message, Tag.Cast);
   else if (!(server instanceof Pid) && !isServerName(server)) throw badName('cast', server);
 }
@@ -480,7 +479,7 @@ export function castInline<T extends Pid | ServerName>(server: T, message: CastF
 export function castInline(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const target = node.route(server);
-  if (target instanceof Pid) node.peer!.send(target, Tag.Cast, message);
+  if (target instanceof Pid) node.remote().send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliverNow(target, message, Tag.Cast);
   else if (!(server instanceof Pid) && !isServerName(server)) throw badName('castInline', server);
 }
@@ -505,7 +504,7 @@ export async function stopServer(server: Pid | ServerName, reason: ExitReason = 
   if (!(target instanceof Pid) && target.behaviour === null) throw new BadArgError(`${label} is a spawned function, not a GenServer: use exit(pid, reason)`);
   const pid = target instanceof Pid ? target : target.self;
   const exited = node.awaitExit(pid);
-  if (target instanceof Pid) node.peer!.stop(target, reason);
+  if (target instanceof Pid) node.remote().stop(target, reason);
   else node.deliver(target, new StopRequest(reason), Tag.System);
   let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {

@@ -33,6 +33,8 @@ import * as m_child_spec from './child-spec';
 import * as m_telemetry from './telemetry';
 import * as m_scheduler from './scheduler';
 import * as m_current from './current';
+// The cluster installs its starter into Node (loaded lazily, only when schedulers > 1).
+import './cluster/install';
 
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;

@@ -5,27 +5,9 @@ import { Pid } from './pid';
 import { Flag, type Process } from './process';
 import type { ChildInfo } from './supervisor';
 import { schedulerOf } from './cluster/remote';
-import type { SchedulerStats, WireProcessInfo } from './cluster/scheduler-api';
+import type { ProcessInfo, ProcessStatus, SchedulerStats, WireProcessInfo } from './process-info';
 
-export type ProcessStatus = 'running' | 'runnable' | 'waiting';
-
-/** erlang:process_info/1, for the parts that mean something here. */
-export interface ProcessInfo {
-  pid: Pid;
-  name: string | null;
-  /** 'process' for a spawned function, else the behaviour's kind (gen_server, supervisor, ...). */
-  behaviour: string;
-  status: ProcessStatus;
-  messageQueueLen: number;
-  messagesHandled: number;
-  links: Pid[];
-  /** Processes this one monitors. */
-  monitors: Pid[];
-  /** Processes monitoring this one. */
-  monitoredBy: Pid[];
-  trapExit: boolean;
-  scheduler: number;
-}
+export type { ProcessInfo, ProcessStatus } from './process-info';
 
 function statusOf(process: Process): ProcessStatus {
   if ((process.flags & Flag.Busy) !== 0) return 'running';
@@ -48,7 +30,7 @@ export function infoOf(process: Process): ProcessInfo {
     monitors: [...(process.monitoring?.values() ?? [])].map((p) => p.self),
     monitoredBy,
     trapExit: process.trapsExits,
-    scheduler: process.node.scheduler.id,
+    scheduler: process.node.schedulerId,
   };
 }
 
@@ -104,8 +86,7 @@ export async function processInfoAsync(target: Pid | ServerName): Promise<Proces
   const routed = node.route(target);
   if (routed === undefined) return undefined;
   if (!(routed instanceof Pid)) return infoOf(routed);
-  const { remoteInfo } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
-  const info = (await remoteInfo(node, schedulerOf(routed.id), routed.id)) as WireProcessInfo | null;
+  const info = (await node.remote().remoteInfo(schedulerOf(routed.id), routed.id)) as WireProcessInfo | null;
   return info === null ? undefined : fromWire(node, info);
 }
 
@@ -115,23 +96,17 @@ export async function allProcesses(): Promise<ProcessInfo[]> {
   const local = node.processes().map(infoOf);
   const peer = node.peer;
   if (peer === null) return local;
-  const { remoteInfo } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
   const others = await Promise.all(
     Array.from({ length: peer.schedulers }, (_, k) => k)
       .filter((k) => k !== node.schedulerId && peer.isAlive(k))
-      .map(async (k) => ((await remoteInfo(node, k, -1)) as WireProcessInfo[]).map((info) => fromWire(node, info))),
+      .map(async (k) => ((await peer.remoteInfo(k, -1)) as WireProcessInfo[]).map((info) => fromWire(node, info))),
   );
   return [...local, ...others.flat()].sort((a, b) => a.pid.id - b.pid.id);
 }
 
 /** Each scheduler's run-queue length, process count and utilisation (from shared memory; any thread). */
 export function schedulers(): SchedulerStats[] {
-  const node = currentNode();
-  const peer = node.peer;
-  if (peer === null) {
-    return [{ scheduler: 0, alive: true, processes: node.processCount, runQueue: node.scheduler.runQueueLength, utilisation: performance.eventLoopUtilization().utilization }];
-  }
-  return peer.stats();
+  return currentNode().stats();
 }
 
 /** A supervision tree as data, for observers and tests. */

@@ -1,12 +1,13 @@
 import type { Behaviour, ProcessBody, ProcessContext, SpawnOptions } from './context';
 import type { From } from './call';
 import type { RemoteRelations, RemoteSpec } from './cluster/remote';
-import type { Node } from './node';
 import type { ServerName } from './names';
 import { Pid, Ref } from './pid';
 import type { Timer } from './long-timeout';
 import type { Mailbox } from './mailbox';
 import { ExitSignal, type ExitReason } from './reason';
+import { BadArgError } from './errors';
+import type { Runtime } from './runtime';
 
 export const enum Flag {
   InRunQueue = 1,
@@ -26,16 +27,29 @@ export interface Waiter {
 /** What a process does when the process it monitors ends: a DOWN message, or (runtime-internal) a callback. */
 export type MonitorWatcher = Process | ((reason: ExitReason) => void);
 
-/**
- * One process. Kept lean (fields allocated on first use) because a node may
- * hold hundreds of thousands of idle ones. It is also the process's own
- * ProcessContext, so callbacks get a ctx without an extra allocation.
- */
+/** The node as its processes see it. */
+export type NodeRuntime = Runtime<Process>;
+
 /** The pid of what spawn returned: a local Process, or the pid of one on another scheduler. */
 export function pidOf(spawned: Process | Pid): Pid {
   return spawned instanceof Pid ? spawned : spawned.self;
 }
 
+/**
+ * The runtime's own view of a callback's ctx: every ctx the runtime hands out is the
+ * Process itself. A ctx made up elsewhere (a user's object passed as `parent`) is a
+ * BadArgError here rather than a crash later.
+ */
+export function processOf(ctx: ProcessContext): Process {
+  if (ctx instanceof Process) return ctx;
+  throw new BadArgError(`${String(ctx?.self)} is not a ctx this runtime gave out`);
+}
+
+/**
+ * One process. Kept lean (fields allocated on first use) because a node may
+ * hold hundreds of thousands of idle ones. It is also the process's own
+ * ProcessContext, so callbacks get a ctx without an extra allocation.
+ */
 export class Process implements ProcessContext {
   flags = 0;
   mailbox: Mailbox | null = null;
@@ -54,7 +68,7 @@ export class Process implements ProcessContext {
   remote: RemoteRelations | null = null;
 
   constructor(
-    readonly node: Node,
+    readonly node: NodeRuntime,
     readonly self: Pid,
     /** null for a body process, which consumes its mailbox through receive(). */
     readonly behaviour: Behaviour | null,

@@ -1,9 +1,12 @@
-import type { Node } from './node';
+import type { Runtime } from './runtime';
+
+/** What a report needs of the node: its logger and its telemetry. */
+type Reporter = Pick<Runtime<unknown>, 'logger' | 'events'>;
 import type { Pid } from './pid';
 import { formatReason, isNormalExit, type ExitReason } from './reason';
 
 /** SASL-style supervisor reports: who died, why, and what the supervisor did. */
-export function reportChildTerminated(node: Node, supervisor: Pid, childId: string, pid: Pid, reason: ExitReason): void {
+export function reportChildTerminated(node: Reporter, supervisor: Pid, childId: string, pid: Pid, reason: ExitReason): void {
   if (isNormalExit(reason)) {
     node.logger.debug(`supervisor ${supervisor}: child ${childId} (${pid}) exited: ${formatReason(reason)}`);
     return;
@@ -16,7 +19,7 @@ export function reportChildTerminated(node: Node, supervisor: Pid, childId: stri
   });
 }
 
-export function reportRestarted(node: Node, supervisor: Pid, childId: string, oldPid: Pid | undefined, newPid: Pid | undefined, reason: ExitReason): void {
+export function reportRestarted(node: Reporter, supervisor: Pid, childId: string, oldPid: Pid | undefined, newPid: Pid | undefined, reason: ExitReason): void {
   node.logger.info(`supervisor report: ${supervisor} restarted ${childId}: ${oldPid ?? '-'} -> ${newPid ?? 'ignore'}`, {
     supervisor,
     errorContext: 'restarted',
@@ -27,7 +30,7 @@ export function reportRestarted(node: Node, supervisor: Pid, childId: string, ol
   }
 }
 
-export function reportStartError(node: Node, supervisor: Pid, childId: string, error: unknown, context: 'start_error' | 'restart_error'): void {
+export function reportStartError(node: Reporter, supervisor: Pid, childId: string, error: unknown, context: 'start_error' | 'restart_error'): void {
   node.logger.error(`supervisor report: ${supervisor} ${context} ${childId}: ${error instanceof Error ? error.message : String(error)}`, {
     supervisor,
     errorContext: context,
@@ -35,7 +38,7 @@ export function reportStartError(node: Node, supervisor: Pid, childId: string, e
   });
 }
 
-export function reportShutdownError(node: Node, supervisor: Pid, childId: string, pid: Pid, reason: ExitReason): void {
+export function reportShutdownError(node: Reporter, supervisor: Pid, childId: string, pid: Pid, reason: ExitReason): void {
   node.logger.error(`supervisor report: ${supervisor} shutdown_error ${childId} (${pid}): ${formatReason(reason)}`, {
     supervisor,
     errorContext: 'shutdown_error',
@@ -43,7 +46,7 @@ export function reportShutdownError(node: Node, supervisor: Pid, childId: string
   });
 }
 
-export function reportIntensity(node: Node, supervisor: Pid, restarts: number, intensity: number, periodSeconds: number): void {
+export function reportIntensity(node: Reporter, supervisor: Pid, restarts: number, intensity: number, periodSeconds: number): void {
   node.logger.error(`supervisor report: ${supervisor} reached_max_restart_intensity (${intensity} in ${periodSeconds}s): shutting down`, {
     supervisor,
     errorContext: 'shutdown',

@@ -22,7 +22,7 @@ import { noreply, ok, reply, stop, type CallResult, type CastResult, type InfoMe
 import { ExitMessage } from './messages';
 import { checkServerName, type ServerName } from './names';
 import { Pid } from './pid';
-import type { Process } from './process';
+import { processOf, type Process } from './process';
 import { RestartIntensity } from './restart-intensity';
 import { isNormalExit, type ExitReason } from './reason';
 import { reportChildTerminated, reportIntensity, reportRestarted, reportShutdownError, reportStartError } from './supervisor-report';
@@ -265,7 +265,7 @@ interface InitArgs {
 const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outcome, never, TryAgainRestart>({
   name: 'supervisor',
   async init({ flags, children }, ctx) {
-    const sup = ctx as Process;
+    const sup = processOf(ctx);
     const state = new SupervisorState(flags, []);
     for (const spec of children) {
       try {
@@ -281,11 +281,11 @@ const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outco
   },
 
   async handleCall(request, _from: From<Outcome>, state, ctx): Promise<CallResult<SupervisorState, Outcome>> {
-    return reply(await handleCall(request, ctx as Process, state), state);
+    return reply(await handleCall(request, processOf(ctx), state), state);
   },
 
   async handleInfo(message: InfoMessage<TryAgainRestart>, state, ctx: ProcessContext) {
-    const sup = ctx as Process;
+    const sup = processOf(ctx);
     if (message instanceof ExitMessage) {
       const child = state.findByPid(message.from);
       if (child === undefined) return noreply(state); // an EXIT from a child already shut down or replaced
@@ -308,7 +308,7 @@ const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outco
   },
 
   async terminate(_reason, state, ctx) {
-    await terminateChildren(ctx as Process, state, [...state.children]);
+    await terminateChildren(processOf(ctx), state, [...state.children]);
   },
 });
 
@@ -332,8 +332,7 @@ export async function startSupervisorProcess(
   if (k !== node.schedulerId) {
     if (!isRemoteSpec(spec)) throw new BadArgError(`a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`);
     if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
-    const { startRemote } = require('./cluster/spawn-handler') as typeof import('./cluster/spawn-handler');
-    return startRemote(node, parent, k, 'supervisor', spec, undefined, { name: options.name });
+    return node.remote().startRemote(parent, k, 'supervisor', spec, undefined, { name: options.name });
   }
   const args = prepare(isRemoteSpec(spec) ? loadExport<SupervisorSpec>(spec) : spec);
   return startServer(node, parent, supervisorServer as never, args, { name: options.name, trapExit: true }, remote);

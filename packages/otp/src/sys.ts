@@ -65,7 +65,7 @@ function systemCall(server: Pid | ServerName, request: SysRequest, timeoutMs: nu
     if (request.$sys === 'replace_state') return Promise.reject(new BadArgError(`sys.replaceState: a function cannot cross to ${label} on another scheduler`));
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
-      node.peer!.call(target, from, request);
+      node.remote().call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     }).then(unwrap);
   }

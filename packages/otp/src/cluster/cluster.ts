@@ -3,7 +3,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { RingBuffer, ThreadRegistry } from '@erlmcp/shm';
-import type { ClusterControl, Node, NodeOptions } from '../node';
+import type { ClusterControl } from '../cluster-service';
+import type { Node, NodeOptions } from '../node';
 import { NameTable } from './name-table';
 import { Control, SchedulerPeer, type ClusterHandle } from './peer';
 import { schedulerOf } from './remote';
@@ -48,6 +49,7 @@ export class Cluster implements ClusterControl {
 
   constructor(
     private readonly node: Node,
+    private readonly peer: SchedulerPeer,
     readonly handle: ClusterHandle,
     private readonly registry: ThreadRegistry,
     private readonly names: NameTable,
@@ -62,14 +64,14 @@ export class Cluster implements ClusterControl {
 
   private startWorker(k: number): void {
     const channel = new MessageChannel();
-    const handle: ClusterHandle = { ...this.handle, shares: this.node.peer!.shares.entries() };
+    const handle: ClusterHandle = { ...this.handle, shares: this.peer.shares.entries() };
     const worker = new Worker(workerEntry(), {
       workerData: { handle, scheduler: k, logLevel: this.logLevel, shares: channel.port2 },
       transferList: [channel.port2],
     });
     // A buffer a worker shares: keep it, and pass it to every other worker.
     channel.port1.on('message', ({ id, buffer }: ShareMessage) => {
-      this.node.peer!.shares.receive(id, buffer);
+      this.peer.shares.receive(id, buffer);
       this.broadcastShare(id, buffer, k);
     });
     channel.port1.unref();
@@ -100,7 +102,7 @@ export class Cluster implements ClusterControl {
     Atomics.store(this.control, Control.RunQueue + k, 0);
     const names = this.names.removeWhere((id) => schedulerOf(id) === k);
     this.node.logger.error(`scheduler ${k} died (exit code ${code}): its processes exited with {scheduler_down: ${k}}; ${names} names released; starting a replacement`);
-    this.node.peer!.broadcastSchedulerDown(k);
+    this.peer.broadcastSchedulerDown(k);
     this.replacements++;
     this.node.events.emit('scheduler_down', { scheduler: k, exitCode: code });
     this.startWorker(k);
@@ -115,7 +117,7 @@ export class Cluster implements ClusterControl {
 
   /** Every scheduler's figures, from the shared control block. */
   stats(): SchedulerStats[] {
-    return this.node.peer!.stats();
+    return this.peer.stats();
   }
 
   /** The worker scheduler k's control API (its processes, its stop). */
@@ -158,7 +160,7 @@ export function startCluster(node: Node, schedulers: number, options: NodeOption
   node.joinCluster(peer);
   installSpawnHandler(node, peer);
   Atomics.store(new Int32Array(handle.control), Control.Alive, 1);
-  const cluster = new Cluster(node, handle, registry, names, options.logger === undefined ? options.logLevel : 'silent');
+  const cluster = new Cluster(node, peer, handle, registry, names, options.logger === undefined ? options.logLevel : 'silent');
   node.cluster = cluster;
   peer.publishShare = (id, buffer) => cluster.broadcastShare(id, buffer);
   cluster.startWorkers();

@@ -1,24 +1,9 @@
-import { infoOf, type ProcessInfo } from '../introspection';
+import { infoOf } from '../introspection';
 import type { Node } from '../node';
+import type { ProcessInfo, WireProcessInfo } from '../process-info';
 import type { SchedulerPeer } from './peer';
 
-/** One scheduler's load, as published in the shared control block. */
-export interface SchedulerStats {
-  scheduler: number;
-  alive: boolean;
-  processes: number;
-  runQueue: number;
-  /** Event-loop utilisation of the scheduler's thread over the last interval, 0..1. */
-  utilisation: number;
-}
-
-/** A process's info with pids as ids, so it crosses threads by structured clone. */
-export interface WireProcessInfo extends Omit<ProcessInfo, 'pid' | 'links' | 'monitors' | 'monitoredBy'> {
-  pid: number;
-  links: number[];
-  monitors: number[];
-  monitoredBy: number[];
-}
+export type { SchedulerStats, WireProcessInfo } from '../process-info';
 
 /** The control plane of a worker scheduler, called from the main thread through comlink. */
 export interface SchedulerApi {

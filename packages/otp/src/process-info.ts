@@ -1,0 +1,42 @@
+import type { Pid } from './pid';
+
+// The shapes introspection reports, in a file of their own: both the node's cluster
+// service (which fetches them from other schedulers) and introspection.ts use them.
+
+export type ProcessStatus = 'running' | 'runnable' | 'waiting';
+
+/** erlang:process_info/1, for the parts that mean something here. */
+export interface ProcessInfo {
+  pid: Pid;
+  name: string | null;
+  /** 'process' for a spawned function, else the behaviour's kind (gen_server, supervisor, ...). */
+  behaviour: string;
+  status: ProcessStatus;
+  messageQueueLen: number;
+  messagesHandled: number;
+  links: Pid[];
+  /** Processes this one monitors. */
+  monitors: Pid[];
+  /** Processes monitoring this one. */
+  monitoredBy: Pid[];
+  trapExit: boolean;
+  scheduler: number;
+}
+
+/** A process's info with pids as ids, so it crosses threads by structured clone. */
+export interface WireProcessInfo extends Omit<ProcessInfo, 'pid' | 'links' | 'monitors' | 'monitoredBy'> {
+  pid: number;
+  links: number[];
+  monitors: number[];
+  monitoredBy: number[];
+}
+
+/** One scheduler's load, as published in the shared control block. */
+export interface SchedulerStats {
+  scheduler: number;
+  alive: boolean;
+  processes: number;
+  runQueue: number;
+  /** Event-loop utilisation of the scheduler's thread over the last interval, 0..1. */
+  utilisation: number;
+}
