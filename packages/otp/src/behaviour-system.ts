@@ -9,6 +9,7 @@ import type { ProcessContext } from './context';
 import { Tag } from './mailbox';
 import type { Process } from './process';
 import type { SysRequest, SysStatistics, SysStatus } from './sys';
+import { mailboxSlots } from './hibernation';
 
 /** How a behaviour shows its state to sys. */
 export interface SystemView {
@@ -20,6 +21,8 @@ export interface SystemView {
   replaceState(fn: (state: unknown) => unknown): unknown;
   /** sys.getStatus's state: the behaviour's formatStatus, which may redact. */
   formatStatus(): unknown;
+  /** How many times the process has hibernated (sys.getStatus); 0 if left out. */
+  hibernations?(): number;
 }
 
 /** A message held while suspended: the message and its tag. */
@@ -32,6 +35,11 @@ export class SystemDebug {
   held: Held[] | null = null;
   tracing = false;
   statistics: { startTime: number; messagesIn: number } | null = null;
+
+  /** Nothing switched on: a hibernating behaviour may drop it. */
+  get idle(): boolean {
+    return this.held === null && !this.tracing && this.statistics === null;
+  }
 
   /**
    * Called by the behaviour for each non-system message while it has a SystemDebug:
@@ -62,7 +70,14 @@ export class SystemDebug {
           from.reply({ ok: view.replaceState(request.fn) });
           return;
         case 'get_status': {
-          const status: SysStatus = { pid: ctx.self, behaviour: view.kind, status: this.held === null ? 'running' : 'suspended', state: view.formatStatus() };
+          const status: SysStatus = {
+            pid: ctx.self,
+            behaviour: view.kind,
+            status: this.held === null ? 'running' : 'suspended',
+            state: view.formatStatus(),
+            hibernations: view.hibernations?.() ?? 0,
+            mailboxSlots: mailboxSlots(ctx),
+          };
           from.reply({ ok: status });
           return;
         }

@@ -115,3 +115,14 @@ export class BadArgError extends OtpError {
     super('badarg', detail);
   }
 }
+
+/**
+ * A state_functions GenStatem was asked to run a state with no handler in `states` (an
+ * untyped definition, or a transition the types did not see). A call's caller gets this
+ * error; the statem crashes with it, as gen_statem does on a missing state function.
+ */
+export class NoStateHandlerError extends OtpError {
+  constructor(readonly state: string) {
+    super('no_state_handler', `no handler for state ${state}`);
+  }
+}

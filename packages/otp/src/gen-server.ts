@@ -12,6 +12,8 @@ import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError
 import type {
   CastFor,
   CallResult,
+  Continue,
+  Hibernate,
   CastResult,
   GenServerDef,
   InitResult,
@@ -34,6 +36,7 @@ import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { crashReason, ExitSignal, type ExitReason } from './reason';
+import { shed } from './hibernation';
 
 class InactivityTimeout {
   constructor(readonly token: number) {}
@@ -66,6 +69,8 @@ class GenServerProcess implements Behaviour {
   private viaName: ViaName | undefined;
   /** sys's flags, from the first sys request on. */
   private debug: SystemDebug | null = null;
+  /** Times this server has hibernated, for sys.getStatus. */
+  private hibernations = 0;
 
   constructor(
     private readonly def: AnyDef,
@@ -148,14 +153,17 @@ class GenServerProcess implements Behaviour {
   /** A sys request: answered in the loop, so a suspended server answers it too. */
   private system(from: From, ctx: ProcessContext): void | Promise<void> {
     const def = this.def;
+    const raw = () => (def.systemState === undefined ? this.state : def.systemState.get(this.state));
+    // formatStatus shapes all that introspection shows; only replaceState's own function sees the raw state.
     const view: SystemView = {
       kind: this.kind,
-      getState: () => (def.systemState === undefined ? this.state : def.systemState.get(this.state)),
+      getState: () => (def.formatStatus === undefined ? raw() : def.formatStatus(this.state)),
       replaceState: (fn) => {
-        this.state = def.systemState === undefined ? fn(this.state) : def.systemState.replace(this.state, fn(def.systemState.get(this.state)));
+        this.state = def.systemState === undefined ? fn(this.state) : def.systemState.replace(this.state, fn(raw()));
         return view.getState();
       },
-      formatStatus: () => (def.formatStatus === undefined ? view.getState() : def.formatStatus(this.state)),
+      formatStatus: () => view.getState(),
+      hibernations: () => this.hibernations,
     };
     const held = (this.debug ??= new SystemDebug()).handle(from, view, ctx);
     if (held !== undefined) return this.replay(held, 0, ctx);
@@ -182,10 +190,12 @@ class GenServerProcess implements Behaviour {
         this.state = outcome.state;
         if (from === undefined) return this.fail(new BadArgError(`${where} returned reply, which only handleCall may`), where, ctx);
         from.reply(outcome.reply);
+        if (outcome.next !== undefined) return this.next(outcome.next, ctx);
         this.armTimeout(outcome.timeout, ctx);
         return;
       case 'noreply':
         this.state = outcome.state;
+        if (outcome.next !== undefined) return this.next(outcome.next, ctx);
         this.armTimeout(outcome.timeout, ctx);
         return;
       case 'stop':
@@ -195,6 +205,42 @@ class GenServerProcess implements Behaviour {
       default:
         return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
     }
+  }
+
+  /** {continue, Arg} runs handleContinue now, inside this message's turn, so no message comes first; hibernate sheds. */
+  private next(next: Continue | Hibernate, ctx: ProcessContext): void | Promise<void> {
+    if (next?.kind === 'hibernate') return this.hibernate(ctx);
+    const where = 'handleContinue';
+    if (next?.kind !== 'continue') return this.fail(new BadArgError(`a result ended with ${String(next)}: expected a timeout, continueWith() or hibernate()`), where, ctx);
+    let result: Outcome | Promise<Outcome>;
+    try {
+      if (this.def.handleContinue === undefined) throw new BadArgError('a result asked to continue, and this server has no handleContinue');
+      result = this.def.handleContinue(next.arg, this.state, ctx);
+    } catch (error) {
+      return this.fail(error, where, ctx);
+    }
+    if (isPromise(result)) {
+      const process = ctx as Process;
+      return result.then(
+        (outcome) => (process.alive ? this.apply(outcome, where, ctx, undefined) : undefined),
+        (error: unknown) => (process.alive ? this.fail(error, where, ctx) : undefined),
+      );
+    }
+    return this.apply(result, where, ctx, undefined);
+  }
+
+  /** See hibernate() in gen-server-types.ts: the state's hook, then the process's own storage. */
+  private hibernate(ctx: ProcessContext): void | Promise<void> {
+    if (this.def.hibernate !== undefined) {
+      try {
+        this.state = this.def.hibernate(this.state);
+      } catch (error) {
+        return this.fail(error, 'hibernate', ctx);
+      }
+    }
+    if (this.debug !== null && this.debug.idle) this.debug = null;
+    shed(ctx);
+    this.hibernations++;
   }
 
   private init(request: InitRequest, ctx: ProcessContext): void | Promise<void> {
@@ -211,11 +257,12 @@ class GenServerProcess implements Behaviour {
       request.reject(new IgnoredError());
       throw new ExitSignal('normal');
     };
-    const settle = (result: InitResult<unknown>): void => {
+    const settle = (result: InitResult<unknown>): void | Promise<void> => {
       switch (result?.kind) {
         case 'ok':
           this.state = result.state;
           request.resolve(ctx.self);
+          if (result.next !== undefined) return this.next(result.next, ctx);
           this.armTimeout(result.timeout, ctx);
           return;
         case 'ignore':
@@ -233,7 +280,7 @@ class GenServerProcess implements Behaviour {
       return failed(crashReason(error, 'init'));
     }
     if (isPromise(result)) return result.then(settle, (error: unknown) => failed(crashReason(error, 'init')));
-    settle(result);
+    return settle(result);
   }
 
   /** {stop, Reason, Reply, State}: as gen_server, terminate runs first and the reply follows, however terminate ends. */

@@ -34,6 +34,10 @@ export interface SysStatus {
   status: 'running' | 'suspended';
   /** The state as the behaviour's formatStatus shows it (the state itself without one). */
   state: unknown;
+  /** How many times the process has hibernated. */
+  hibernations: number;
+  /** The slots of its mailbox buffer: grown by a burst, shrunk by hibernation (two per message). */
+  mailboxSlots: number;
 }
 
 /** sys:statistics/2 with get: counted since statistics were turned on. */
