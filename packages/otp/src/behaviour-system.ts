@@ -10,6 +10,7 @@ import { Tag } from './mailbox';
 import type { Process } from './process';
 import type { SysRequest, SysStatistics, SysStatus } from './sys';
 import { mailboxSlots } from './hibernation';
+import { loadExport } from './node';
 
 /** How a behaviour shows its state to sys. */
 export interface SystemView {
@@ -66,9 +67,13 @@ export class SystemDebug {
         case 'get_state':
           from.reply({ ok: view.getState() });
           return;
-        case 'replace_state':
-          from.reply({ ok: view.replaceState(request.fn) });
+        case 'replace_state': {
+          // A spec arrived from another scheduler (or was passed here): load the function on this thread.
+          const spec = request.fn;
+          const fn = typeof spec === 'function' ? spec : (state: unknown) => loadExport<(state: unknown, ...args: unknown[]) => unknown>({ module: spec.module, export: spec.export })(state, ...(spec.args ?? []));
+          from.reply({ ok: view.replaceState(fn) });
           return;
+        }
         case 'get_status': {
           const status: SysStatus = {
             pid: ctx.self,

@@ -123,7 +123,7 @@ export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
 export type { Continue, Hibernate, After, InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
 export type { StatemDef, Machine } from './gen-statem';
-export type { SysRequest, SysStatus, SysStatistics } from './sys';
+export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
 export type { EventHandler, HandlerId, HandlerOk, HandlerReply, RemoveHandler, HandlerStop } from './gen-event';
 export type {

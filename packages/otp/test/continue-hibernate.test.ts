@@ -76,7 +76,7 @@ describe('handleContinue', () => {
     const pid = await GenServer.start(stepper, 'load');
     await GenServer.call(pid, { async: 'slow' });
     GenServer.cast(pid, 'y');
-    expect((await GenServer.call(pid, 'log')).slice(-2)).toEqual(['async:slow', 'cast:y']);
+    expect(((await GenServer.call(pid, 'log')) as string[]).slice(-2)).toEqual(['async:slow', 'cast:y']);
     const exited = awaitExit(pid);
     await GenServer.call(pid, { async: 'stop' });
     expect(await exited).toBe('normal');
