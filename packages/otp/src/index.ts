@@ -125,7 +125,7 @@ export type { Continue, Hibernate, After, InitOk, Ignore, ReplyResult, NoReplyRe
 export type { StatemDef, Machine } from './gen-statem';
 export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
-export type { EventHandler, HandlerId, HandlerOk, HandlerReply, RemoveHandler, HandlerStop } from './gen-event';
+export type { EventHandler, HandlerId, HandlerOk, HandlerReply, HandlerRef, HandlerSpec, RemoveHandler, HandlerStop } from './gen-event';
 export type {
   StatemEvent,
   CallEvent,
