@@ -126,3 +126,14 @@ export class NoStateHandlerError extends OtpError {
     super('no_state_handler', `no handler for state ${state}`);
   }
 }
+
+/**
+ * OTP's `ignore`: init returned ignore (or a child's start function did), so nothing
+ * started. Every start in the API (start, startLink, startChild, restartChild) rejects
+ * with it; a supervisor keeps such a child's spec as not running (unless temporary).
+ */
+export class IgnoredError extends OtpError {
+  constructor(readonly childId?: string) {
+    super('ignore', childId === undefined ? 'init returned ignore' : `child ${childId}: start returned ignore`);
+  }
+}

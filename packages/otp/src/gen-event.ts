@@ -52,7 +52,7 @@ import { DownMessage } from './messages';
 import { loadExport } from './node';
 import { Pid, type Ref } from './pid';
 import type { Process } from './process';
-import { formatReason, type ExitReason } from './reason';
+import { formatReason } from './reason';
 import type { ServerName } from './names';
 
 interface Installed {

@@ -33,6 +33,7 @@ import * as m_child_spec from './child-spec';
 import * as m_telemetry from './telemetry';
 import * as m_scheduler from './scheduler';
 import * as m_current from './current';
+import * as m_proc_lib from './proc-lib';
 
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;
@@ -60,6 +61,8 @@ export import NodeNotStartedError = m_errors.NodeNotStartedError;
 export import BadArgError = m_errors.BadArgError;
 export import NoStateHandlerError = m_errors.NoStateHandlerError;
 export import SystemDebug = m_behaviour_system.SystemDebug;
+export import InitRequest = m_proc_lib.InitRequest;
+export import StopRequest = m_proc_lib.StopRequest;
 export import GenEventExit = m_gen_event.GenEventExit;
 export import HandlerError = m_gen_event.HandlerError;
 
@@ -100,6 +103,7 @@ export const replyAndStop = m_gen_server_types.replyAndStop;
 export const continueWith = m_gen_server_types.continueWith;
 export const hibernate = m_gen_server_types.hibernate;
 export const GenStatem = m_gen_statem.GenStatem;
+export const ProcLib = m_proc_lib.ProcLib;
 export const sys = m_sys.sys;
 export const GenEvent = m_gen_event.GenEvent;
 export const isSysRequest = m_sys.isSysRequest;
@@ -125,6 +129,7 @@ export type { Continue, Hibernate, After, InitOk, Ignore, ReplyResult, NoReplyRe
 export type { StatemDef, Machine } from './gen-statem';
 export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
+export type { SpecialBehaviour, ProcLibStartOptions } from './proc-lib';
 export type { EventHandler, HandlerId, HandlerOk, HandlerReply, HandlerRef, HandlerSpec, RemoveHandler, HandlerStop } from './gen-event';
 export type {
   StatemEvent,
