@@ -27,6 +27,9 @@
  *
  * The manager runs as a GenServer, so start, startLink, names, supervisors, sys and stop are
  * GenServer's; on stop, every handler's terminate runs (with 'stop').
+ *
+ * One file past ~400 lines: the manager's loop and the API share the Request protocol; the
+ * loop (Manager) is the part to move out first.
  */
 import { BadArgError } from './errors';
 import type { ProcessContext } from './context';

@@ -27,9 +27,9 @@
  * `from`), stop, childSpec, ref, remote. The loop (GenServerProcess) is a Behaviour started
  * through proc-lib.ts's public contract, like any behaviour of a user's.
  *
- * One file past ~400 lines because the loop, startServer and the API share the start machinery
- * (InitRequest, the watch that fails a start, via names); the call/cast API is the part to move
- * out first.
+ * One file past ~400 lines because the loop and the API share GenServer's private pieces
+ * (the inactivity timeout, the sys view); the call/cast API is the part to move out first
+ * (the start machinery has moved to proc-lib.ts).
  */
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
