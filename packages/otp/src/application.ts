@@ -1,3 +1,18 @@
+/**
+ * Application: OTP's application master, reduced to what a Node program needs. The callback
+ * "module" is the ApplicationSpec given to Application.start:
+ *
+ *   name         unique among running applications (AlreadyStartedError otherwise)
+ *   supervisor   a SupervisorSpec (started unlinked as the top supervisor), or a function that
+ *                starts the top supervisor and resolves with its pid (OTP's start/2)
+ *   prepStop?()  runs before the tree is stopped (prep_stop/1); may be async. Default: none
+ *   stop?()      runs after the tree has stopped (stop/1); may be async. Default: none
+ *
+ * Application.stop(name) (or app.stop()) runs prepStop, stops the tree (children in reverse
+ * order), then stop. A tree that gives up (restart intensity) stops the application, which is
+ * reported on the node's logger and its 'application:stop' event. node.stop() stops every
+ * application, newest first.
+ */
 import { currentNode } from './current';
 import { AlreadyStartedError, BadArgError } from './errors';
 import { stopServer } from './gen-server';

@@ -9,6 +9,8 @@ import type { ProcessContext } from './context';
 import { Tag } from './mailbox';
 import { processOf } from './process';
 import type { SysRequest, SysStatistics, SysStatus } from './sys';
+import { mailboxSlots } from './hibernation';
+import { loadExport } from './node';
 
 /** How a behaviour shows its state to sys. */
 export interface SystemView {
@@ -20,6 +22,8 @@ export interface SystemView {
   replaceState(fn: (state: unknown) => unknown): unknown;
   /** sys.getStatus's state: the behaviour's formatStatus, which may redact. */
   formatStatus(): unknown;
+  /** How many times the process has hibernated (sys.getStatus); 0 if left out. */
+  hibernations?(): number;
 }
 
 /** A message held while suspended: the message and its tag. */
@@ -32,6 +36,11 @@ export class SystemDebug {
   held: Held[] | null = null;
   tracing = false;
   statistics: { startTime: number; messagesIn: number } | null = null;
+
+  /** Nothing switched on: a hibernating behaviour may drop it. */
+  get idle(): boolean {
+    return this.held === null && !this.tracing && this.statistics === null;
+  }
 
   /**
    * Called by the behaviour for each non-system message while it has a SystemDebug:
@@ -58,11 +67,22 @@ export class SystemDebug {
         case 'get_state':
           from.reply({ ok: view.getState() });
           return;
-        case 'replace_state':
-          from.reply({ ok: view.replaceState(request.fn) });
+        case 'replace_state': {
+          // A spec arrived from another scheduler (or was passed here): load the function on this thread.
+          const spec = request.fn;
+          const fn = typeof spec === 'function' ? spec : (state: unknown) => loadExport<(state: unknown, ...args: unknown[]) => unknown>({ module: spec.module, export: spec.export })(state, ...(spec.args ?? []));
+          from.reply({ ok: view.replaceState(fn) });
           return;
+        }
         case 'get_status': {
-          const status: SysStatus = { pid: ctx.self, behaviour: view.kind, status: this.held === null ? 'running' : 'suspended', state: view.formatStatus() };
+          const status: SysStatus = {
+            pid: ctx.self,
+            behaviour: view.kind,
+            status: this.held === null ? 'running' : 'suspended',
+            state: view.formatStatus(),
+            hibernations: view.hibernations?.() ?? 0,
+            mailboxSlots: mailboxSlots(ctx),
+          };
           from.reply({ ok: status });
           return;
         }

@@ -1,3 +1,18 @@
+/**
+ * DynamicSupervisor: OTP's simple_one_for_one supervisor, a GenServer definition. Its spec:
+ *
+ *   { child, intensity?, period?, maxChildren? }
+ *     child        ChildTemplate: { start(...extraArgs), restart?, shutdown?, type? }, the
+ *                  ChildSpec fields and defaults of supervisor.ts; start runs as the supervisor
+ *                  with startChild's arguments and returns Pid | 'ignore' (or a promise of one)
+ *     intensity, period   as a Supervisor's (defaults 1 and 5)
+ *     maxChildren  default Infinity; startChild beyond it rejects with MaxChildrenError
+ *
+ * Children are started on demand (startChild(sup, ...args)), restarted per the template's
+ * `restart`, ended with terminateChild(sup, pid), and shut down together (in parallel, each by
+ * its `shutdown`) when the supervisor stops. countChildren and whichChildren answer as
+ * supervisor's do for simple_one_for_one.
+ */
 import { isExpectedShutdown, shutdownChild } from './child-shutdown';
 import { normalizeChildSpec, normalizeFlags, type ChildType, type NormalizedFlags, type RestartType, type Shutdown } from './child-spec';
 import type { LinkOptions, ProcessContext } from './context';

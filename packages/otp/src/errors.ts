@@ -115,3 +115,25 @@ export class BadArgError extends OtpError {
     super('badarg', detail);
   }
 }
+
+/**
+ * A state_functions GenStatem was asked to run a state with no handler in `states` (an
+ * untyped definition, or a transition the types did not see). A call's caller gets this
+ * error; the statem crashes with it, as gen_statem does on a missing state function.
+ */
+export class NoStateHandlerError extends OtpError {
+  constructor(readonly state: string) {
+    super('no_state_handler', `no handler for state ${state}`);
+  }
+}
+
+/**
+ * OTP's `ignore`: init returned ignore (or a child's start function did), so nothing
+ * started. Every start in the API (start, startLink, startChild, restartChild) rejects
+ * with it; a supervisor keeps such a child's spec as not running (unless temporary).
+ */
+export class IgnoredError extends OtpError {
+  constructor(readonly childId?: string) {
+    super('ignore', childId === undefined ? 'init returned ignore' : `child ${childId}: start returned ignore`);
+  }
+}

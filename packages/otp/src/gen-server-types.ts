@@ -6,11 +6,26 @@ import type { ServerName } from './names';
 import type { Pid } from './pid';
 import type { ExitReason } from './reason';
 
-/** {ok, State} or {ok, State, Timeout} from init. */
+/** {continue, Arg}: handleContinue(arg, state) runs next, before any message. */
+export interface Continue {
+  readonly kind: 'continue';
+  readonly arg: unknown;
+}
+
+/** hibernate: the process sheds what it holds for speed before it waits (see hibernate()). */
+export interface Hibernate {
+  readonly kind: 'hibernate';
+}
+
+/** What may follow a result's state: an inactivity timeout (ms), a continuation or hibernation. */
+export type After = number | Continue | Hibernate;
+
+/** {ok, State}, {ok, State, Timeout}, {ok, State, {continue, Arg}} or {ok, State, hibernate} from init. */
 export interface InitOk<S> {
   readonly kind: 'ok';
   readonly state: S;
   readonly timeout?: number;
+  readonly next?: Continue | Hibernate;
 }
 
 /** `ignore` from init: the server does not start, and a supervisor keeps the child as not running. */
@@ -24,6 +39,7 @@ export interface ReplyResult<S, R> {
   readonly reply: R;
   readonly state: S;
   readonly timeout?: number;
+  readonly next?: Continue | Hibernate;
 }
 
 /** {noreply, State}: no reply now; handleCall keeps `from` and answers later with reply(from, ...). */
@@ -31,6 +47,7 @@ export interface NoReplyResult<S> {
   readonly kind: 'noreply';
   readonly state: S;
   readonly timeout?: number;
+  readonly next?: Continue | Hibernate;
 }
 
 /** {stop, Reason, State} or {stop, Reason, Reply, State}: terminate is called, then the process exits. */
@@ -68,9 +85,22 @@ export interface GenServerDef<S, A = void, C = never, R = unknown, Ca = never, I
   handleCall?(request: C, from: From, state: S, ctx: ProcessContext): MaybePromise<CallResult<S, R>>;
   handleCast?(message: Ca, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
   handleInfo?(message: InfoMessage<I>, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
+  /**
+   * handle_continue: runs when a result ends with continueWith(arg), after that result is
+   * applied (a reply sent) and before the next message. Required by a server that continues.
+   */
+  handleContinue?(arg: unknown, state: S, ctx: ProcessContext): MaybePromise<CastResult<S>>;
+  /**
+   * Called when the server hibernates: return the state with its caches dropped and its
+   * storage compacted. Default: the state as it is.
+   */
+  hibernate?(state: S): S;
   /** Called on stop, on a crash in a callback, and on shutdown by the parent when the server traps exits. */
   terminate?(reason: ExitReason, state: S, ctx: ProcessContext): void | Promise<void>;
-  /** format_status: what sys.getStatus shows of the state (redact secrets here). Default: the state. */
+  /**
+   * format_status: what introspection shows of the state, sys.getStatus and sys.getState
+   * (and what replaceState resolves with). Redact secrets here. Default: the state.
+   */
   formatStatus?(state: S): unknown;
   /**
    * How sys.getState shows the state and sys.replaceState writes it back, for a behaviour
@@ -136,20 +166,40 @@ export interface StartOptions {
 
 // ---- result constructors, named after the tuples they stand for ----------
 
-export function ok<S>(state: S, timeout?: number): InitOk<S> {
-  return timeout === undefined ? { kind: 'ok', state } : { kind: 'ok', state, timeout };
+export function ok<S>(state: S, after?: After): InitOk<S> {
+  if (after === undefined) return { kind: 'ok', state };
+  return typeof after === 'number' ? { kind: 'ok', state, timeout: after } : { kind: 'ok', state, next: after };
 }
 
 export function ignore(): Ignore {
   return { kind: 'ignore' };
 }
 
-export function reply<S, R>(value: R, state: S, timeout?: number): ReplyResult<S, R> {
-  return timeout === undefined ? { kind: 'reply', reply: value, state } : { kind: 'reply', reply: value, state, timeout };
+export function reply<S, R>(value: R, state: S, after?: After): ReplyResult<S, R> {
+  if (after === undefined) return { kind: 'reply', reply: value, state };
+  return typeof after === 'number' ? { kind: 'reply', reply: value, state, timeout: after } : { kind: 'reply', reply: value, state, next: after };
 }
 
-export function noreply<S>(state: S, timeout?: number): NoReplyResult<S> {
-  return timeout === undefined ? { kind: 'noreply', state } : { kind: 'noreply', state, timeout };
+export function noreply<S>(state: S, after?: After): NoReplyResult<S> {
+  if (after === undefined) return { kind: 'noreply', state };
+  return typeof after === 'number' ? { kind: 'noreply', state, timeout: after } : { kind: 'noreply', state, next: after };
+}
+
+/** {continue, Arg}, as the last element of ok/reply/noreply: handleContinue(arg, state) runs next. */
+export function continueWith(arg: unknown): Continue {
+  return { kind: 'continue', arg };
+}
+
+const hibernation: Hibernate = Object.freeze({ kind: 'hibernate' });
+
+/**
+ * hibernate, as the last element of ok/reply/noreply. Node has no per-process heap to
+ * collect, so hibernating sheds what the process holds for speed: its mailbox buffer shrinks
+ * to what is queued, its unused sys bookkeeping is dropped, and the definition's optional
+ * hibernate(state) hook compacts the state. The next message wakes it as usual.
+ */
+export function hibernate(): Hibernate {
+  return hibernation;
 }
 
 export function stop<S>(reason: ExitReason, state: S): StopResult<S> {

@@ -1,17 +1,46 @@
 /**
- * GenServer: the gen_server loop (GenServerProcess) and its API. One file past ~400 lines
- * because the loop, startServer and the API share the start machinery (InitRequest, the
- * watch that fails a start, via names); the call/cast API is the part to move out first.
+ * GenServer: OTP's gen_server. The callback module (GenServer.define) provides:
+ *
+ *   init(args, ctx)                   -> ok(State[, After]) | ignore() | stop(Reason)
+ *   handleCall?(request, from, State, ctx)
+ *                                     -> reply(Reply, State[, After]) | noreply(State[, After])
+ *                                        | stop(Reason, State) | replyAndStop(Reason, Reply, State)
+ *   handleCast?(message, State, ctx)  -> noreply(State[, After]) | stop(Reason, State)
+ *   handleInfo?(message, State, ctx)  -> as handleCast; gets plain messages, EXIT/DOWN, and 'timeout'
+ *   handleContinue?(arg, State, ctx)  -> as handleCast; runs when a result ends with continueWith(arg)
+ *   terminate?(reason, State, ctx)    on stop, on a crash in a callback, and on the parent's
+ *                                     shutdown when the server traps exits; what it returns is ignored
+ *   formatStatus?(State)              what sys.getStatus / sys.getState show (redact secrets)
+ *   hibernate?(State) -> State        on hibernation: drop caches, compact
+ *
+ * After is an inactivity timeout in ms (handleInfo('timeout') if no message comes first),
+ * continueWith(arg) (handleContinue runs next, before any message) or hibernate() (the process
+ * sheds its storage: see hibernate() in gen-server-types.ts). Any callback may be async: the
+ * mailbox is held until it settles. A callback that throws, rejects or returns anything else
+ * ends the server with a Crash reason (terminate runs first).
+ *
+ * Defaults: no handleCall/handleCast is a BadArgError crash when one arrives (as gen_server's
+ * missing clause); no handleInfo logs and drops the message; no terminate; formatStatus shows
+ * the state; hibernate leaves it as it is.
+ *
+ * The API acts on servers: GenServer.start, startLink, call, cast, castInline, reply (a kept
+ * `from`), stop, childSpec, ref, remote. The loop (GenServerProcess) is a Behaviour started
+ * through proc-lib.ts's public contract, like any behaviour of a user's.
+ *
+ * One file past ~400 lines because the loop and the API share GenServer's private pieces
+ * (the inactivity timeout, the sys view); the call/cast API is the part to move out first
+ * (the start machinery has moved to proc-lib.ts).
  */
-import { isDeepStrictEqual } from 'node:util';
 import { attachCall, From, RemoteFrom } from './call';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, LinkOptions, ProcessContext } from './context';
 import { currentNode, running } from './current';
-import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, NoProcError, OtpError, StartError } from './errors';
+import { BadArgError, IgnoredError, NoProcError } from './errors';
 import type {
   CastFor,
   CallResult,
+  Continue,
+  Hibernate,
   CastResult,
   GenServerDef,
   InitResult,
@@ -25,30 +54,23 @@ import { badTimeout, checkTimeout, clearTimer, setTimer, type Timer } from './lo
 import { Tag } from './mailbox';
 import { calls } from './call-handlers';
 import { SystemDebug, type SystemView } from './behaviour-system';
-import { linkedStartFailed, linkParent } from './linked-start';
+import { linkParent } from './linked-start';
 import { InitRequest, StopRequest } from './system-messages';
+import { startSpecial, stopSpecial } from './proc-lib';
 import { ExitMessage } from './messages';
-import { checkServerName, describeName, describeValue, isServerName, isViaName, type ServerName, type ViaName } from './names';
+import { checkServerName, describeName, describeValue, isServerName, type ServerName, type ViaName } from './names';
 import { loadExport, type Node } from './node';
 import { isRemoteSpec, type RemoteSpec } from './cluster/remote';
 import { Pid } from './pid';
 import { processOf, type Process } from './process';
 import { crashReason, ExitSignal, type ExitReason } from './reason';
+import { shed } from './hibernation';
 
 class InactivityTimeout {
   constructor(readonly token: number) {}
 }
 
-/**
- * OTP's `ignore`: init returned ignore (or a child's start function did), so nothing
- * started. Every start in the API (start, startLink, startChild, restartChild) rejects
- * with it; a supervisor keeps such a child's spec as not running (unless temporary).
- */
-export class IgnoredError extends OtpError {
-  constructor(readonly childId?: string) {
-    super('ignore', childId === undefined ? 'init returned ignore' : `child ${childId}: start returned ignore`);
-  }
-}
+export { IgnoredError };
 
 type AnyDef = GenServerDef<unknown, unknown, unknown, unknown, unknown, unknown>;
 type Outcome = CallResult<unknown, unknown> | CastResult<unknown> | InitResult<unknown>;
@@ -66,6 +88,8 @@ class GenServerProcess implements Behaviour {
   private viaName: ViaName | undefined;
   /** sys's flags, from the first sys request on. */
   private debug: SystemDebug | null = null;
+  /** Times this server has hibernated, for sys.getStatus. */
+  private hibernations = 0;
 
   constructor(
     private readonly def: AnyDef,
@@ -148,14 +172,17 @@ class GenServerProcess implements Behaviour {
   /** A sys request: answered in the loop, so a suspended server answers it too. */
   private system(from: From, ctx: ProcessContext): void | Promise<void> {
     const def = this.def;
+    const raw = () => (def.systemState === undefined ? this.state : def.systemState.get(this.state));
+    // formatStatus shapes all that introspection shows; only replaceState's own function sees the raw state.
     const view: SystemView = {
       kind: this.kind,
-      getState: () => (def.systemState === undefined ? this.state : def.systemState.get(this.state)),
+      getState: () => (def.formatStatus === undefined ? raw() : def.formatStatus(this.state)),
       replaceState: (fn) => {
-        this.state = def.systemState === undefined ? fn(this.state) : def.systemState.replace(this.state, fn(def.systemState.get(this.state)));
+        this.state = def.systemState === undefined ? fn(this.state) : def.systemState.replace(this.state, fn(raw()));
         return view.getState();
       },
-      formatStatus: () => (def.formatStatus === undefined ? view.getState() : def.formatStatus(this.state)),
+      formatStatus: () => view.getState(),
+      hibernations: () => this.hibernations,
     };
     const held = (this.debug ??= new SystemDebug()).handle(from, view, ctx);
     if (held !== undefined) return this.replay(held, 0, ctx);
@@ -182,10 +209,12 @@ class GenServerProcess implements Behaviour {
         this.state = outcome.state;
         if (from === undefined) return this.fail(new BadArgError(`${where} returned reply, which only handleCall may`), where, ctx);
         from.reply(outcome.reply);
+        if (outcome.next !== undefined) return this.next(outcome.next, ctx);
         this.armTimeout(outcome.timeout, ctx);
         return;
       case 'noreply':
         this.state = outcome.state;
+        if (outcome.next !== undefined) return this.next(outcome.next, ctx);
         this.armTimeout(outcome.timeout, ctx);
         return;
       case 'stop':
@@ -195,6 +224,42 @@ class GenServerProcess implements Behaviour {
       default:
         return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
     }
+  }
+
+  /** {continue, Arg} runs handleContinue now, inside this message's turn, so no message comes first; hibernate sheds. */
+  private next(next: Continue | Hibernate, ctx: ProcessContext): void | Promise<void> {
+    if (next?.kind === 'hibernate') return this.hibernate(ctx);
+    const where = 'handleContinue';
+    if (next?.kind !== 'continue') return this.fail(new BadArgError(`a result ended with ${String(next)}: expected a timeout, continueWith() or hibernate()`), where, ctx);
+    let result: Outcome | Promise<Outcome>;
+    try {
+      if (this.def.handleContinue === undefined) throw new BadArgError('a result asked to continue, and this server has no handleContinue');
+      result = this.def.handleContinue(next.arg, this.state, ctx);
+    } catch (error) {
+      return this.fail(error, where, ctx);
+    }
+    if (isPromise(result)) {
+      const process = processOf(ctx);
+      return result.then(
+        (outcome) => (process.alive ? this.apply(outcome, where, ctx, undefined) : undefined),
+        (error: unknown) => (process.alive ? this.fail(error, where, ctx) : undefined),
+      );
+    }
+    return this.apply(result, where, ctx, undefined);
+  }
+
+  /** See hibernate() in gen-server-types.ts: the state's hook, then the process's own storage. */
+  private hibernate(ctx: ProcessContext): void | Promise<void> {
+    if (this.def.hibernate !== undefined) {
+      try {
+        this.state = this.def.hibernate(this.state);
+      } catch (error) {
+        return this.fail(error, 'hibernate', ctx);
+      }
+    }
+    if (this.debug !== null && this.debug.idle) this.debug = null;
+    shed(ctx);
+    this.hibernations++;
   }
 
   private init(request: InitRequest, ctx: ProcessContext): void | Promise<void> {
@@ -211,11 +276,12 @@ class GenServerProcess implements Behaviour {
       request.reject(new IgnoredError());
       throw new ExitSignal('normal');
     };
-    const settle = (result: InitResult<unknown>): void => {
+    const settle = (result: InitResult<unknown>): void | Promise<void> => {
       switch (result?.kind) {
         case 'ok':
           this.state = result.state;
           request.resolve(ctx.self);
+          if (result.next !== undefined) return this.next(result.next, ctx);
           this.armTimeout(result.timeout, ctx);
           return;
         case 'ignore':
@@ -233,7 +299,7 @@ class GenServerProcess implements Behaviour {
       return failed(crashReason(error, 'init'));
     }
     if (isPromise(result)) return result.then(settle, (error: unknown) => failed(crashReason(error, 'init')));
-    settle(result);
+    return settle(result);
   }
 
   /** {stop, Reason, Reply, State}: as gen_server, terminate runs first and the reply follows, however terminate ends. */
@@ -343,59 +409,7 @@ export async function startServer(
     return node.remote().startRemote(parent, k, 'gen_server', def, args, { name: options.name, trapExit: options.trapExit, timeout: options.timeout });
   }
   const local = isRemoteSpec(def) ? loadExport<AnyDef>(def) : def;
-  const parentPid = parent?.self ?? (remote?.parent !== undefined ? node.pidOf(remote.parent) : undefined);
-  const behaviour = new GenServerProcess(local, parentPid);
-  const process = node.spawnFrom(parent, behaviour, { link: parent !== null, trapExit: options.trapExit }, remote?.id);
-  if (remote?.parent !== undefined) node.remote().relationsOf(process).links.add(remote.parent);
-  const name = options.name;
-  if (name !== undefined) {
-    const registered = await registerName(node, name, process.self);
-    if (!registered) {
-      const holder = node.route(name);
-      if (parentPid !== undefined) node.unlink(process, parentPid);
-      node.exitProcess(process, 'normal');
-      throw new AlreadyStartedError(describeName(name), holder instanceof Pid ? holder : holder?.self);
-    }
-    if (isViaName(name)) behaviour.holdViaName(name);
-  }
-  const started = new Promise<Pid | 'ignore'>((resolve, reject) => {
-    let timer: Timer | undefined;
-    // As proc_lib's start: a server that ends before init returns (killed, or linked to
-    // something that died) fails the start with its reason instead of leaving it pending.
-    if (!process.alive) return reject(new StartError(process.reason ?? 'noproc'));
-    const unwatch = node.watch(process.self, (reason) => {
-      if (timer !== undefined) clearTimer(timer);
-      reject(new StartError(reason));
-    });
-    const settle = <T>(fn: (value: T) => void) => (value: T) => {
-      if (timer !== undefined) clearTimer(timer);
-      unwatch();
-      fn(value);
-    };
-    if (options.timeout !== undefined && options.timeout !== Infinity) {
-      timer = setTimer(() => {
-        if (parentPid !== undefined) node.unlink(process, parentPid);
-        reject(new StartError('timeout'));
-        node.exitProcess(process, 'killed');
-      }, options.timeout);
-    }
-    node.deliver(process, new InitRequest(args, settle(resolve), settle(reject)), Tag.System);
-  });
-  return parent === null ? started : started.catch((error: unknown) => linkedStartFailed(parent, process.self, error));
-}
-
-async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boolean> {
-  if (typeof name === 'string') {
-    if (node.whereis(name) !== undefined) return false;
-    try {
-      node.register(name, pid);
-    } catch (error) {
-      if (error instanceof AlreadyRegisteredError) return false; // another scheduler took it meanwhile
-      throw error;
-    }
-    return true;
-  }
-  return name.via.registerName(name.name, pid);
+  return startSpecial(node, parent, (parentPid) => new GenServerProcess(local, parentPid), args, options, remote);
 }
 
 function unwrapIgnore(result: Pid | 'ignore'): Pid {
@@ -493,28 +507,8 @@ export function replyTo<R>(from: From<R>, value: NoInfer<R>): boolean {
  * gen_server:stop: terminate runs with `reason`, and this resolves once the
  * server has exited. Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
  */
-export async function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
-  checkTimeout('stop', timeoutMs);
-  if (!(server instanceof Pid)) checkServerName('stop', server);
-  const node = currentNode();
-  const target = node.route(server);
-  const label = server instanceof Pid ? server.toString() : describeName(server);
-  if (target === undefined || (!(target instanceof Pid) && !target.alive)) throw new NoProcError(label);
-  // A spawned function has no terminate to run and would take the request for its start.
-  if (!(target instanceof Pid) && target.behaviour === null) throw new BadArgError(`${label} is a spawned function, not a GenServer: use exit(pid, reason)`);
-  const pid = target instanceof Pid ? target : target.self;
-  const exited = node.awaitExit(pid);
-  if (target instanceof Pid) node.remote().stop(target, reason);
-  else node.deliver(target, new StopRequest(reason), Tag.System);
-  let timer: Timer | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    if (timeoutMs !== Infinity) timer = setTimer(() => resolve('timeout'), timeoutMs);
-  });
-  const outcome = await Promise.race([exited, timedOut]);
-  if (timer !== undefined) clearTimer(timer);
-  if (outcome === 'timeout') throw new CallTimeoutError(label, timeoutMs);
-  // By value: a reason that crossed from another scheduler is a copy.
-  if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
+export function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopSpecial(server, reason, timeoutMs);
 }
 
 function badName(what: string, name: unknown): BadArgError {

@@ -76,7 +76,10 @@ export interface NextEventAction {
   readonly type: 'next_event';
   readonly event: CallEvent<unknown> | CastEvent<unknown> | InfoEvent<unknown> | InternalEvent;
 }
-/** hibernate: accepted for compatibility; a Node process has no heap of its own to compact. */
+/**
+ * hibernate: once the events queued are handled, the process hibernates (its mailbox storage
+ * shrinks, the statem's queues and the definition's hibernate(data) hook compact).
+ */
 export interface HibernateAction {
   readonly type: 'hibernate';
 }
@@ -163,8 +166,10 @@ interface StatemCommon<St, D, A, R> {
   /** Call the handler with an EnterEvent on each state change, and for the initial state. */
   readonly stateEnter?: boolean;
   terminate?(reason: ExitReason, state: St, data: D, ctx: ProcessContext): void | Promise<void>;
-  /** format_status: what sys.getStatus shows (redact secrets here). Default: { state, data }. */
+  /** format_status: what sys.getStatus and sys.getState show (redact secrets here). Default: { state, data }. */
   formatStatus?(state: St, data: D): unknown;
+  /** Called on a hibernate action: return the data with its caches dropped. Default: the data. */
+  hibernate?(data: D): D;
   /** For tests: drive the timeouts with a clock of your own. */
   readonly timers?: StatemTimers;
 }

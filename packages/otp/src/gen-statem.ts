@@ -22,7 +22,9 @@
  *
  * Actions, applied in order: reply(from, value); postpone() (retry this event after the next
  * state change); nextEvent(type, content) (handled before anything in the mailbox, the first
- * action first); hibernate() (accepted, no effect); eventTimeout(ms, content) (cancelled by
+ * action first); hibernate() (once the
+ * events are handled, the process hibernates as a GenServer does, see hibernate() in
+ * gen-server-types.ts, and the definition's optional hibernate(data) compacts the data); eventTimeout(ms, content) (cancelled by
  * any event); stateTimeout(ms, content) (cancelled by a state change); genericTimeout(name,
  * ms, content) (by name only). Setting a running timeout again restarts it; Infinity or
  * cancelTimeout() cancels it; 0 enqueues its event at once, behind what the mailbox holds.
@@ -40,9 +42,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { From } from './call';
 import type { ChildSpec } from './child-spec';
 import type { LinkOptions, ProcessContext } from './context';
-import { BadArgError } from './errors';
+import { BadArgError, NoStateHandlerError } from './errors';
 import { GenServer, type RemoteDef } from './gen-server';
-import { ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid, type StartOptions } from './gen-server-types';
+import { hibernate, ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid, type StartOptions } from './gen-server-types';
 import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
 import * as t from './gen-statem-types';
 import type { Action, EventResult, HandleEventDef, StateFunctionsDef, StatemEvent, StatemInitResult, TimeoutAction } from './gen-statem-types';
@@ -74,8 +76,11 @@ export class Machine {
   private pendingEventTimeout: TimeoutAction | undefined;
   /** Set by actions() when they hold a postpone. */
   private postponing = false;
+  /** Set by a hibernate action: the events done, the GenServer hibernates the process. */
+  private hibernating = false;
   /** The GenServer outcome of every event that does not stop the statem: its state is always this. */
   private readonly carryOn: Outcome = noreply(this);
+  private readonly carryOnHibernating: Outcome = noreply(this, hibernate());
   readonly timeouts: StatemTimeouts;
 
   constructor(
@@ -122,14 +127,38 @@ export class Machine {
       this.pendingEventTimeout = undefined;
       this.timeouts.set('timeout', undefined, timeout.ms, timeout.message);
     }
+    if (this.hibernating) {
+      this.hibernating = false;
+      return this.carryOnHibernating;
+    }
     return this.carryOn;
+  }
+
+  /**
+   * GenServer's hibernate hook for the statem: the queues' spare storage goes (an array keeps
+   * its backing store after shift), then the definition's own hibernate(data), if any.
+   */
+  compact(): void {
+    if (this.queue.length === 0) this.queue = [];
+    if (this.postponed.length === 0) this.postponed = [];
+    if (this.def.hibernate !== undefined) this.data = this.def.hibernate(this.data);
+  }
+
+  /** In state_functions mode, a state must have a handler (NoStateHandlerError). */
+  checkState(state: unknown): void {
+    const def = this.def;
+    if (def.callbackMode === 'state_functions' && typeof def.states[state as string] !== 'function') throw new NoStateHandlerError(String(state));
   }
 
   private invoke(event: AnyEvent): MaybePromise<AnyResult> {
     const def = this.def;
     if (def.callbackMode === 'handle_event_function') return def.handleEvent(event, this.state, this.data, this.ctx);
     const handler = def.states[this.state as string];
-    if (typeof handler !== 'function') throw new BadArgError(`no handler for state ${String(this.state)}`);
+    if (typeof handler !== 'function') {
+      const error = new NoStateHandlerError(String(this.state));
+      if (event.type === 'call') event.from.fail(error);
+      throw error;
+    }
     return handler(event, this.data, this.ctx);
   }
 
@@ -156,6 +185,7 @@ export class Machine {
     if (result.kind === 'next_state') {
       changed = !sameState(result.state, oldState);
       if (enter && changed) throw new BadArgError(`a state enter call may not change state (from ${String(oldState)} to ${String(result.state)})`);
+      if (changed) this.checkState(result.state);
       this.state = result.state;
       this.data = result.data;
     } else if (!result.keepData) {
@@ -200,6 +230,7 @@ export class Machine {
           (inserted ??= []).push(action.event);
           break;
         case 'hibernate':
+          this.hibernating = true;
           break;
         case 'set_timeout':
           if (typeof action.ms !== 'number' || !(action.ms >= 0)) throw new BadArgError(`a ${action.kind} of ${String(action.ms)} ms`);
@@ -228,6 +259,7 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
   const started = (result: StatemInitResult<unknown, unknown, unknown>, ctx: ProcessContext): InitResult<Machine> => {
     if (result?.kind !== 'ok') return result as InitResult<Machine>; // ignore or stop: GenServer checks them
     const machine = new Machine(def, ctx, result.state, result.data);
+    machine.checkState(result.state);
     machine.begin(result.actions);
     ctx.send(ctx.self, startWork);
     return ok(machine);
@@ -255,10 +287,15 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
       get: (machine: Machine) => ({ state: machine.state, data: machine.data }),
       replace: (machine: Machine, view: unknown) => {
         const { state, data } = view as { state: unknown; data: unknown };
+        machine.checkState(state); // throws before anything changes: sys rejects, the statem keeps its state
         machine.state = state;
         machine.data = data;
         return machine;
       },
+    },
+    hibernate: (machine: Machine) => {
+      machine.compact();
+      return machine;
     },
     formatStatus: (machine: Machine) => (def.formatStatus === undefined ? { state: machine.state, data: machine.data } : def.formatStatus(machine.state, machine.data)),
     terminate(reason: ExitReason, machine: Machine, ctx: ProcessContext) {

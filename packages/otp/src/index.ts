@@ -35,6 +35,7 @@ import * as m_scheduler from './scheduler';
 import * as m_current from './current';
 // The cluster installs its starter into Node (loaded lazily, only when schedulers > 1).
 import './cluster/install';
+import * as m_proc_lib from './proc-lib';
 
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;
@@ -60,7 +61,10 @@ export import MaxChildrenError = m_errors.MaxChildrenError;
 export import NoCurrentProcessError = m_errors.NoCurrentProcessError;
 export import NodeNotStartedError = m_errors.NodeNotStartedError;
 export import BadArgError = m_errors.BadArgError;
+export import NoStateHandlerError = m_errors.NoStateHandlerError;
 export import SystemDebug = m_behaviour_system.SystemDebug;
+export import InitRequest = m_proc_lib.InitRequest;
+export import StopRequest = m_proc_lib.StopRequest;
 export import GenEventExit = m_gen_event.GenEventExit;
 export import HandlerError = m_gen_event.HandlerError;
 
@@ -92,17 +96,16 @@ export const currentNode = m_current.currentNode;
 export const currentPid = m_api.currentPid;
 export const via = m_names.via;
 export const GenServer = m_gen_server.GenServer;
-export const define = m_gen_server.define;
-export const call = m_gen_server.call;
-export const cast = m_gen_server.cast;
-export const replyTo = m_gen_server.replyTo;
 export const ok = m_gen_server_types.ok;
 export const ignore = m_gen_server_types.ignore;
 export const reply = m_gen_server_types.reply;
 export const noreply = m_gen_server_types.noreply;
 export const stop = m_gen_server_types.stop;
 export const replyAndStop = m_gen_server_types.replyAndStop;
+export const continueWith = m_gen_server_types.continueWith;
+export const hibernate = m_gen_server_types.hibernate;
 export const GenStatem = m_gen_statem.GenStatem;
+export const ProcLib = m_proc_lib.ProcLib;
 export const sys = m_sys.sys;
 export const GenEvent = m_gen_event.GenEvent;
 export const isSysRequest = m_sys.isSysRequest;
@@ -124,11 +127,12 @@ export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions, LinkOptions 
 export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
-export type { InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type { Continue, Hibernate, After, InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
 export type { StatemDef, Machine } from './gen-statem';
-export type { SysRequest, SysStatus, SysStatistics } from './sys';
+export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
-export type { EventHandler, HandlerId, HandlerOk, HandlerReply, RemoveHandler, HandlerStop } from './gen-event';
+export type { SpecialBehaviour, ProcLibStartOptions } from './proc-lib';
+export type { EventHandler, HandlerId, HandlerOk, HandlerReply, HandlerRef, HandlerSpec, RemoveHandler, HandlerStop } from './gen-event';
 export type {
   StatemEvent,
   CallEvent,

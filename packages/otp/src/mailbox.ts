@@ -78,8 +78,28 @@ export class Mailbox {
     return message;
   }
 
+  /** Slots in the ring buffer (two per message); it grows with a burst and only compact() shrinks it. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /**
+   * Shrinks the buffer to the smallest power of two that holds what is queued (16 slots at
+   * least), in place: a scheduler mid-run keeps this same Mailbox. For hibernation.
+   */
+  compact(): void {
+    let cap = 16;
+    while (cap < this.count * 2 + 2) cap *= 2;
+    if (cap < this.buf.length) this.resize(cap);
+  }
+
   private grow(cap: number): void {
-    const next = new Array<unknown>(cap * 2);
+    this.resize(cap * 2);
+  }
+
+  private resize(size: number): void {
+    const cap = this.buf.length;
+    const next = new Array<unknown>(size);
     for (let k = 0; k < this.count * 2; k++) next[k] = this.buf[(this.head + k) & (cap - 1)];
     this.buf = next;
     this.head = 0;

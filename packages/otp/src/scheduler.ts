@@ -143,7 +143,9 @@ export class Scheduler {
   }
 
   private run(process: Process): void {
-    if ((process.flags & Flag.Dead) !== 0) return;
+    // Busy: queued by a message it sent itself in the synchronous part of a callback that then
+    // returned a promise. Its mailbox stays held; settled() queues it again.
+    if ((process.flags & (Flag.Dead | Flag.Busy)) !== 0) return;
     const behaviour = process.behaviour;
     if (behaviour === null) {
       this.onReceive(process);

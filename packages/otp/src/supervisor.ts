@@ -1,3 +1,27 @@
+/**
+ * Supervisor: OTP's supervisor, itself a GenServer definition (as supervisor.erl is a
+ * gen_server). The callback "module" is the spec given to start/startLink:
+ *
+ *   { strategy?, intensity?, period?, children }
+ *     strategy    'one_for_one' (default) | 'one_for_all' | 'rest_for_one'
+ *     intensity   restarts allowed within `period` seconds, a whole number >= 0 (default 1)
+ *     period      whole seconds > 0 (default 5); more restarts than that: the supervisor
+ *                 shuts its children down and exits 'shutdown'
+ *     children    ChildSpec[], started in order, stopped in reverse:
+ *       { id, start, restart?, shutdown?, type? }
+ *       start()   runs as the supervisor (so startLink/spawnLink link to it) and returns
+ *                 Pid | 'ignore' or a promise of one; it may reject (IgnoredError means ignore)
+ *       restart   'permanent' (default) | 'transient' (restarted after an abnormal exit) |
+ *                 'temporary' (never restarted, dropped when it ends)
+ *       shutdown  'brutal_kill' | ms (default 5000 for a worker) | 'infinity' (default for a
+ *                 supervisor): an exit 'shutdown' and that long to end, then 'kill'
+ *       type      'worker' (default) | 'supervisor'
+ *
+ * A bad flag or child spec is a BadArgError / InvalidChildSpecError naming the field. The API:
+ * Supervisor.start, startLink, startChild, terminateChild, restartChild, deleteChild,
+ * whichChildren, countChildren, childSpec (to nest one), stop. One file near 400 lines: the
+ * loop's strategies share the children table and the restart path; split them together.
+ */
 import type { From } from './call';
 import { isExpectedShutdown, shutdownChild } from './child-shutdown';
 import {

@@ -24,7 +24,18 @@ export type SysRequest =
   | { readonly $sys: 'resume' }
   | { readonly $sys: 'trace'; readonly on: boolean }
   | { readonly $sys: 'statistics'; readonly on: boolean | 'get' }
-  | { readonly $sys: 'replace_state'; readonly fn: (state: unknown) => unknown };
+  | { readonly $sys: 'replace_state'; readonly fn: ((state: unknown) => unknown) | StateFunctionSpec };
+
+/**
+ * A state function named by module and export, so it crosses schedulers: on the process's
+ * scheduler, `require(module)[export](state, ...args)` makes the new state. `args` must be
+ * serializable (they are copied to that thread).
+ */
+export interface StateFunctionSpec {
+  readonly module: string;
+  readonly export: string;
+  readonly args?: readonly unknown[];
+}
 
 /** sys:get_status/1, trimmed to what means something here. */
 export interface SysStatus {
@@ -34,6 +45,10 @@ export interface SysStatus {
   status: 'running' | 'suspended';
   /** The state as the behaviour's formatStatus shows it (the state itself without one). */
   state: unknown;
+  /** How many times the process has hibernated. */
+  hibernations: number;
+  /** The slots of its mailbox buffer: grown by a burst, shrunk by hibernation (two per message). */
+  mailboxSlots: number;
 }
 
 /** sys:statistics/2 with get: counted since statistics were turned on. */
@@ -62,7 +77,9 @@ function systemCall(server: Pid | ServerName, request: SysRequest, timeoutMs: nu
   const target = node.route(server);
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (target instanceof Pid) {
-    if (request.$sys === 'replace_state') return Promise.reject(new BadArgError(`sys.replaceState: a function cannot cross to ${label} on another scheduler`));
+    if (request.$sys === 'replace_state' && typeof request.fn === 'function') {
+      return Promise.reject(new BadArgError(`sys.replaceState: a function cannot cross to ${label} on another scheduler: name it as { module, export }`));
+    }
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
       node.remote().call(target, from, request);
@@ -92,8 +109,15 @@ export function getState<T = unknown>(server: Pid | ServerName, timeoutMs = 5000
   return systemCall(server, { $sys: 'get_state' }, timeoutMs) as Promise<T>;
 }
 
-/** sys:replace_state: replaces the state with fn(state), and resolves with the new state. Same scheduler only. */
-export function replaceState<T>(server: Pid | ServerName, fn: (state: T) => T, timeoutMs = 5000): Promise<T> {
+/**
+ * sys:replace_state: replaces the state with fn(state), and resolves with the new state (as
+ * formatStatus shows it). A closure reaches a process on the caller's scheduler; a
+ * { module, export, args } spec reaches one on any scheduler.
+ */
+export function replaceState<T>(server: Pid | ServerName, fn: ((state: T) => T) | StateFunctionSpec, timeoutMs = 5000): Promise<T> {
+  if (typeof fn !== 'function' && (typeof fn?.module !== 'string' || typeof fn.export !== 'string')) {
+    return Promise.reject(new BadArgError('sys.replaceState: expected a function or { module, export, args? }'));
+  }
   return systemCall(server, { $sys: 'replace_state', fn: fn as (state: unknown) => unknown }, timeoutMs) as Promise<T>;
 }
 

@@ -190,4 +190,59 @@ describe('GenEvent', () => {
     await GenEvent.stop(mgr);
     expect(log).toEqual(['a:terminate:stop']);
   });
+
+  test('async callbacks hold the manager: handlers run one after another, in order, event after event', async () => {
+    const log: string[] = [];
+    const slow = GenEvent.handler({
+      name: 'slow',
+      init: async (tag: string) => {
+        await new Promise((r) => setTimeout(r, 2));
+        return GenEvent.ok(tag);
+      },
+      async handleEvent(event: number, tag: string) {
+        log.push(`${tag}:start:${event}`);
+        await new Promise((r) => setTimeout(r, 2));
+        log.push(`${tag}:end:${event}`);
+        return GenEvent.ok(tag);
+      },
+      handleCall: async (_req: 'tag', tag: string) => GenEvent.reply(tag, tag),
+      terminate: async (_arg, tag: string) => `${tag} done`,
+    });
+    const quick = GenEvent.handler({
+      init: () => GenEvent.ok(null),
+      handleEvent(event: number, s: null) {
+        log.push(`quick:${event}`);
+        return GenEvent.ok(s);
+      },
+    });
+    const mgr = await GenEvent.start();
+    await GenEvent.addHandler(mgr, slow, 'a');
+    await GenEvent.addHandler(mgr, quick, undefined);
+    GenEvent.notify(mgr, 1);
+    await GenEvent.syncNotify(mgr, 2);
+    expect(log).toEqual(['a:start:1', 'a:end:1', 'quick:1', 'a:start:2', 'a:end:2', 'quick:2']);
+    expect(await GenEvent.call(mgr, slow, 'tag')).toBe('a');
+    expect(await GenEvent.deleteHandler(mgr, slow)).toBe('a done');
+  });
+
+  test('a handler whose promise rejects is removed alone; the manager and the others carry on', async () => {
+    const log: string[] = [];
+    const flaky = GenEvent.handler({
+      name: 'flaky',
+      init: () => GenEvent.ok(0),
+      async handleEvent(event: { n: number }, n: number) {
+        await new Promise((r) => setTimeout(r, 1));
+        if (event.n === 0) throw new Error('rejected');
+        return GenEvent.ok(n + 1);
+      },
+      terminate: (arg: unknown) => void log.push(`flaky:terminate:${Object.keys(arg as object).join()}`),
+    });
+    const mgr = await GenEvent.start();
+    await GenEvent.addHandler(mgr, flaky, undefined);
+    await GenEvent.addHandler(mgr, recorder(log), 'r');
+    await GenEvent.syncNotify(mgr, { n: 0 });
+    await GenEvent.syncNotify(mgr, { n: 1 });
+    expect(log).toEqual(['flaky:terminate:error', 'r:0', 'r:1']);
+    expect((await GenEvent.whichHandlers(mgr)).map((x) => (x.handler as { name?: string }).name)).toEqual(['recorder']);
+  });
 });

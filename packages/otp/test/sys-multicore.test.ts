@@ -21,7 +21,12 @@ test('sys reaches a GenServer on another scheduler: state, status, suspend and r
   await sys.resume(pid);
   expect(await during).toBe(6);
   expect((await sys.statistics(pid, 'get'))?.messagesIn).toBe(2);
-  // A function cannot cross threads: replaceState is for a process on this scheduler.
+  // A closure cannot cross threads; a state function named by module and export can.
   await expect(sys.replaceState(pid, (s) => s)).rejects.toBeInstanceOf(BadArgError);
+  const spec = { module: require.resolve('./fixtures/remote.js'), export: 'addToCount', args: [10] };
+  expect(await sys.replaceState(pid, spec)).toEqual({ n: 16, waiting: [] });
+  expect(await GenServer.call(pid, { op: 'get' } as never)).toBe(16);
+  await expect(sys.replaceState(pid, { ...spec, export: 'nothing' })).rejects.toThrow(/has no export nothing/);
+  expect(await GenServer.call(pid, { op: 'get' } as never)).toBe(16); // a failed replace keeps the state
   await GenServer.stop(pid);
 });

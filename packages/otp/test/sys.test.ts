@@ -41,11 +41,17 @@ const toggle = GenStatem.define({
 });
 
 describe('sys on a GenServer', () => {
-  test('getState and replaceState read and write the state; getStatus shows it through formatStatus', async () => {
+  test('getState and replaceState read and write the state, both shown through formatStatus, as getStatus is', async () => {
     const pid = await GenServer.start(account, 'ada');
     GenServer.cast(pid, 'inc');
-    expect(await sys.getState(pid)).toEqual({ user: 'ada', password: 'hunter2', n: 1 });
-    expect(await sys.replaceState<Account>(pid, (s) => ({ ...s, n: 41 }))).toEqual({ user: 'ada', password: 'hunter2', n: 41 });
+    expect(await sys.getState(pid)).toEqual({ user: 'ada', password: '***', n: 1 });
+    let seen: Account | undefined;
+    const shown = await sys.replaceState<Account>(pid, (s) => {
+      seen = s; // the function itself gets the raw state: it has to write it back whole
+      return { ...s, n: 41 };
+    });
+    expect(seen?.password).toBe('hunter2');
+    expect(shown).toEqual({ user: 'ada', password: '***', n: 41 });
     GenServer.cast(pid, 'inc');
     expect(await GenServer.call(pid, 'get')).toBe(42);
     const status = await sys.getStatus(pid);
@@ -110,8 +116,10 @@ describe('sys on a GenStatem and a Supervisor', () => {
   test('a statem shows { state, data }; replaceState moves it to another state; formatStatus redacts', async () => {
     const pid = await GenStatem.start(toggle, undefined);
     GenStatem.cast(pid, 'flip');
-    expect(await sys.getState(pid)).toEqual({ state: 'on', data: { flips: 1, secret: 'k' } });
+    expect(await sys.getState(pid)).toEqual({ state: 'on', flips: 1 }); // formatStatus: no secret
     await sys.replaceState<{ state: string; data: unknown }>(pid, (s) => ({ ...s, state: 'off' }));
+    // A state with no handler is refused, and the statem keeps the state it had.
+    await expect(sys.replaceState<{ state: string; data: unknown }>(pid, (s) => ({ ...s, state: 'dimmed' }))).rejects.toThrow('no handler for state dimmed');
     expect(await GenStatem.call(pid, 'state')).toBe('off');
     expect((await sys.getStatus(pid)).state).toEqual({ state: 'off', flips: 1 });
   });

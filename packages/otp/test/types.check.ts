@@ -3,7 +3,7 @@
  * Each @ts-expect-error line must be an error, so the types really flow from a
  * GenServer's definition to its callers.
  */
-import { GenServer, GenStatem, noreply, ok, reply, type CallHandlers, type StatemEvent } from '@erlmcp/otp';
+import { continueWith, GenServer, GenStatem, hibernate, noreply, ok, reply, type CallHandlers, type StatemEvent } from '@erlmcp/otp';
 
 const counter = GenServer.define({
   init: (n: number) => ok(n),
@@ -148,3 +148,36 @@ export const badStatems = [
     handleEvent: () => GenStatem.keepState('zero'),
   }),
 ];
+
+// state_functions: every state a statem can be in has a handler. A transition to a state with
+// no handler in `states`, or an initial state without one, does not compile (at run time,
+// from untyped code, it is a NoStateHandlerError: see continue-hibernate.test.ts).
+type Lamp = 'off' | 'on';
+export const strayStatems = [
+  GenStatem.define({
+    callbackMode: 'state_functions',
+    init: () => GenStatem.ok<Lamp, number>('off', 0),
+    states: {
+      off: (_event: StatemEvent<never, 'flip'>, n: number) => GenStatem.nextState<Lamp, number>('on', n + 1),
+      // @ts-expect-error 'dimmed' is not a state of this statem
+      on: (_event: StatemEvent<never, 'flip'>, n: number) => GenStatem.nextState<Lamp, number>('dimmed', n + 1),
+    },
+  }),
+  // @ts-expect-error the state 'on' has no handler
+  GenStatem.define({
+    callbackMode: 'state_functions',
+    init: () => GenStatem.ok<Lamp, number>('off', 0),
+    states: {
+      off: (_event: StatemEvent<never, 'flip'>, n: number) => GenStatem.nextState<Lamp, number>('on', n + 1),
+    },
+  }),
+];
+
+// Continuations and hibernation end a result where a timeout may; nothing else does.
+export const continuing = GenServer.define({
+  init: () => ok(0, continueWith('warm')),
+  handleCast: (_m: 'sleep', n: number) => noreply(n, hibernate()),
+  handleContinue: (_arg, n: number) => noreply(n + 1),
+  // @ts-expect-error a result ends with a timeout, continueWith() or hibernate()
+  handleInfo: (_m, n: number) => noreply(n, 'later'),
+});
