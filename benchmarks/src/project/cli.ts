@@ -6,9 +6,9 @@
  * (its cores, this machine's memory, this process's open-file limit); the rate per
  * connection is the workload's, given or 1 request/s, and printed as an assumption.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
+import { openFileLimit } from '../harness/limits';
 import { resultsDir } from '../harness/report';
 import { loadReports } from '../harness/results';
 import { formatProjection } from './format';
@@ -26,17 +26,6 @@ export function parseCount(text: string): number {
   const n = Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1e3 : 1e6);
   if (!Number.isInteger(n) || n < 1) throw new ProjectionError(`not a whole positive count: ${text}`);
   return n;
-}
-
-/** This process's soft limit on open files, from /proc/self/limits (Linux), else undefined. */
-export function openFileLimit(): number | undefined {
-  try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.split(/\s{2,}/)[1]);
-    return Number.isFinite(soft) && soft > 0 ? soft : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function parseArgs(args: string[]): Map<string, string> {
