@@ -74,7 +74,7 @@ describe('the projection arithmetic', () => {
     expect(text).toMatch(/measured on 2 cores; a 8-core node/);
     expect(text).toMatch(/nodes assume sessions are independent/);
     // 5M sessions over few processes pass V8's 4 GiB heap limit.
-    const heavy = project(inputs, { ...node, memoryBytes: 100 * GiB }, { connections: 5_000_000, ratePerConnection: 0.001 });
+    const heavy = project(inputs, { ...node, memoryBytes: 100 * GiB, fileDescriptors: 10_000_000 }, { connections: 5_000_000, ratePerConnection: 0.001 });
     expect(heavy.validity.join('\n')).toMatch(/over V8's heap limit of 4\.0 GiB/);
   });
 
