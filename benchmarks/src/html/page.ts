@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fmt } from '../harness/report';
 import type { Report } from '../harness/types';
 import { sectionsOf, type Section } from './charts';
 
@@ -20,15 +21,6 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#
 /** JSON that cannot close the script element it sits in. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
-/** A figure as the tables print it; JSON has no NaN, so a ratio of 0/0 comes back as null. */
-function fmt(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return 'n/a';
-  const abs = Math.abs(value);
-  if (abs >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
-  if (abs >= 1e4) return `${(value / 1e3).toFixed(1)}K`;
-  return abs >= 100 ? value.toFixed(0) : value.toFixed(2);
-}
-
 function sectionHtml(section: Section): string {
   const table =
     section.rows.length === 0
@@ -36,7 +28,7 @@ function sectionHtml(section: Section): string {
       : `<table><thead><tr><th>benchmark</th><th>unit</th><th>ours</th><th>peer</th><th>ratio</th><th>measured</th></tr></thead><tbody>${section.rows
           .map(
             (r) =>
-              `<tr><td>${escapeHtml(r.name)}${r.note === undefined ? '' : `<div class="note">${escapeHtml(r.note)}</div>`}</td><td>${escapeHtml(r.unit)}</td><td>${fmt(r.ours)}</td><td>${escapeHtml(r.peer)}: ${fmt(r.peerValue)}</td><td class="${r.ratio >= 1 ? 'win' : 'loss'}">${typeof r.ratio === 'number' && Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : 'n/a'}</td><td>${r.measured}</td></tr>`,
+              `<tr><td>${escapeHtml(r.name)}${r.note === undefined ? '' : `<div class="note">${escapeHtml(r.note)}</div>`}</td><td>${escapeHtml(r.unit)}</td><td>${fmt(r.ours)}</td><td>${escapeHtml(r.peer)}: ${fmt(r.peerValue)}</td><td class="${r.ratio >= 1 ? 'win' : 'loss'}">${r.ratio === null || !Number.isFinite(r.ratio) ? 'n/a' : r.ratio.toFixed(2)}</td><td>${r.measured}</td></tr>`,
           )
           .join('')}</tbody></table>`;
   const charts = section.charts.map((c) => `<figure class="chart"><div class="box"${c.height === undefined ? '' : ` style="height: ${c.height}px"`}><canvas id="${c.id}" aria-label="${escapeHtml(c.title)}" role="img"></canvas></div></figure>`).join('');

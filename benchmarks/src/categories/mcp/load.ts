@@ -74,7 +74,12 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle (its keepAliveTimeout passed while the
+      // benchmark measured RSS) resets on reuse; the request never reached it: send it again.
+      if (req.reusedSocket && error.code === 'ECONNRESET') post(url, headers, body).then(resolve, reject);
+      else reject(error);
+    });
     req.end(body);
   });
 }
