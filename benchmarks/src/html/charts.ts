@@ -137,6 +137,12 @@ function scatterLines(id: string, title: string, xTitle: string, yTitle: string,
   };
 }
 
+/** The sweep's p99 bound across the connection counts either side reached. */
+function boundLine(row: ResultRow): Array<{ x: number; y: number }> {
+  const xs = [...pointsOf(row.oursDetail, 'rps_c'), ...pointsOf(row.peerDetail, 'rps_c')].map((p) => p.x);
+  return xs.length === 0 ? [] : [{ x: Math.min(...xs), y: 10 }, { x: Math.max(...xs), y: 10 }];
+}
+
 /** Throughput against connections (the p99 < 10 ms sweep), against cores, memory against sessions and entries. */
 export function scalingSection(reports: Report[]): Section | undefined {
   const charts: ChartSpec[] = [];
@@ -154,6 +160,7 @@ export function scalingSection(reports: Report[]): Section | undefined {
           { label: `${row.peer} requests/s`, data: pointsOf(row.peerDetail, 'rps_c'), color: PEER },
           { label: 'ours p99 (ms)', data: pointsOf(row.oursDetail, 'p99Us_c', 1e-3), color: OURS, yAxisID: 'p99', dashed: true },
           { label: `${row.peer} p99 (ms)`, data: pointsOf(row.peerDetail, 'p99Us_c', 1e-3), color: PEER, yAxisID: 'p99', dashed: true },
+          { label: 'p99 bound (10 ms)', data: boundLine(row), color: '#999', yAxisID: 'p99', dashed: true },
         ],
         true,
         { p99: { position: 'right', type: 'logarithmic', title: axisTitle('p99 ms (dashed, log)'), grid: { drawOnChartArea: false } } },
