@@ -1,20 +1,39 @@
 /**
- * npm run bench [-- <category>...] [--smoke] [--runs N] [--only <scenario>[,<scenario>...]]
+ * npm run bench [-- <category>...] [--smoke] [--runs N] [--only <scenario>[,<scenario>...]] [--compare <baseline.json>]
+ * npm run bench -- report [<results>]                 the HTML report from existing results
+ * npm run bench -- compare <baseline.json> [<current>] the regression gate alone
+ * npm run bench -- baseline [<out.json>]              bundles the results into a baseline
+ * npm run bench -- project --connections N [...]      the scaling projection (see project/cli.ts)
  *
- * Runs each scenario of each category in fresh child processes, ours and the
- * peer alternating, and reports the median. Writes
- * benchmarks/results/<category>.json and the table in the package README
- * (smoke runs write to results/smoke/ and leave READMEs alone).
+ * Runs each scenario of each category in fresh child processes, ours and the peer
+ * alternating, and reports the median. Writes benchmarks/results/<category>.json, the table
+ * in the package README and results/report.html (smoke runs write to results/smoke/, leave
+ * READMEs alone, and also run the projection so its code cannot rot).
  *
- * --only runs the named scenarios and keeps the category's other rows from its
- * last report, each with the date it was measured (the table shows that date).
+ * --only runs the named scenarios and keeps the category's other rows from its last report,
+ * each with the date it was measured (the table shows that date).
+ *
+ * Exit codes: 0 done (gate passed); 1 a regression (gate failed) or a benchmark failed;
+ * 2 bad usage or unreadable results.
  */
+import path from 'node:path';
 import { categories } from './categories';
+import { compareResults, formatComparison, GateError } from './gate/compare';
 import { measureInChild, type Side } from './harness/child';
 import { environment } from './harness/environment';
-import { mergeReport, readReport, renderTable, updateReadme, writeReport } from './harness/report';
+import { Progress } from './harness/progress';
+import { mergeReport, readReport, renderTable, resultsDir, updateReadme, writeReport } from './harness/report';
+import { loadReports, ResultsError } from './harness/results';
 import { median } from './harness/stats';
 import type { Category, Measurement, Report, ResultRow, Scenario } from './harness/types';
+import { writeHtmlReport } from './html/write';
+import { projectCommand, ProjectionError } from './project/cli';
+import { writeBaseline } from './gate/baseline';
+
+/** Bad arguments: exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 async function childMain(args: string[]): Promise<void> {
   const [categoryName, scenarioName, side, size] = args;
@@ -27,11 +46,11 @@ async function childMain(args: string[]): Promise<void> {
   process.send!({ ok: measurement });
 }
 
-/** The median of each detail figure over the runs that reported it. */
-function detailOf(ms: Measurement[]): Record<string, number> | undefined {
-  const keys = new Set(ms.flatMap((m) => Object.keys(m.detail ?? {})));
+/** The median of each keyed figure over the runs that reported it. */
+function mediansOf(records: Array<Record<string, number> | undefined>): Record<string, number> | undefined {
+  const keys = new Set(records.flatMap((r) => Object.keys(r ?? {})));
   if (keys.size === 0) return undefined;
-  return Object.fromEntries([...keys].map((k) => [k, median(ms.map((m) => m.detail?.[k]).filter((v): v is number => v !== undefined))]));
+  return Object.fromEntries([...keys].map((k) => [k, median(records.map((r) => r?.[k]).filter((v): v is number => v !== undefined))]));
 }
 
 function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | undefined {
@@ -39,24 +58,28 @@ function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | un
   return values.length === 0 ? undefined : median(values);
 }
 
-async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number): Promise<ResultRow> {
+async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number, progress: Progress): Promise<ResultRow> {
   const size = smoke ? scenario.size.smoke : scenario.size.full;
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
+  progress.startScenario(scenario.name, runs * 2);
   for (let i = 0; i < runs; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
-      results[side].push(await measureInChild(__filename, category.name, scenario.name, side, size));
+      progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
+      results[side].push(await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side]));
     }
   }
+  progress.endScenario();
   const ours = median(results.ours.map((m) => m.value));
   const peerValue = median(results.peer.map((m) => m.value));
-  const row: ResultRow = {
+  return {
     name: scenario.name,
     unit: scenario.unit,
     ours,
     peer: scenario.peerLabel ?? category.peer,
     peerValue,
     ratio: scenario.lowerIsBetter === true ? peerValue / ours : ours / peerValue,
+    ...(scenario.lowerIsBetter === true ? { lowerIsBetter: true } : {}),
     target: scenario.target,
     size,
     runs,
@@ -67,49 +90,116 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     ...(scenario.note === undefined ? {} : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
     oursMs: medianOf(results.ours, 'ms'),
     peerMs: medianOf(results.peer, 'ms'),
-    oursDetail: detailOf(results.ours),
-    peerDetail: detailOf(results.peer),
+    oursDetail: mediansOf(results.ours.map((m) => m.detail)),
+    peerDetail: mediansOf(results.peer.map((m) => m.detail)),
+    oursPercentilesUs: mediansOf(results.ours.map((m) => m.percentilesUs)),
+    peerPercentilesUs: mediansOf(results.peer.map((m) => m.percentilesUs)),
+    ...(scenario.runtime === undefined ? {} : { runtime: scenario.runtime }),
   };
-  return row;
 }
 
-async function main(argv: string[]): Promise<void> {
-  if (argv[0] === '--child') return childMain(argv.slice(1));
+/** The value after `flag`, if the flag is given; a flag given without one is a usage error. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return value;
+}
+
+const VALUE_FLAGS = new Set(['--runs', '--only', '--compare']);
+
+/** Runs the gate; true when it passed. */
+function gate(baselineFile: string, current: string): boolean {
+  const comparison = compareResults(loadReports(baselineFile), loadReports(current));
+  console.log(formatComparison(comparison));
+  return comparison.passed;
+}
+
+async function runBenchmarks(argv: string[]): Promise<number> {
   const smoke = argv.includes('--smoke');
-  const runsFlag = argv.indexOf('--runs');
-  const runs = runsFlag >= 0 ? Number(argv[runsFlag + 1]) : smoke ? 1 : 3;
-  const onlyFlag = argv.indexOf('--only');
-  const only = onlyFlag >= 0 ? new Set(argv[onlyFlag + 1]?.split(',') ?? []) : undefined;
-  const wanted = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs' && argv[i - 1] !== '--only');
+  const runsFlag = flagValue(argv, '--runs');
+  const runs = runsFlag !== undefined ? Number(runsFlag) : smoke ? 1 : 3;
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: ${runsFlag} is not a positive integer`);
+  const onlyFlag = flagValue(argv, '--only');
+  const only = onlyFlag === undefined ? undefined : new Set(onlyFlag.split(',').filter((s) => s !== ''));
+  const baseline = flagValue(argv, '--compare');
+  const wanted = argv.filter((a, i) => !a.startsWith('--') && !VALUE_FLAGS.has(argv[i - 1] ?? ''));
   const unknown = wanted.filter((w) => !categories.some((c) => c.name === w));
-  if (unknown.length > 0) throw new Error(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
+  if (unknown.length > 0) throw new UsageError(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
   const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
   if (only !== undefined) {
     const known = new Set(selected.flatMap((c) => c.scenarios.map((s) => s.name)));
     const missing = [...only].filter((name) => !known.has(name));
-    if (only.size === 0 || missing.length > 0) throw new Error(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
+    if (only.size === 0 || missing.length > 0) throw new UsageError(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
   }
-  for (const category of selected) {
-    const scenarios = only === undefined ? category.scenarios : category.scenarios.filter((s) => only.has(s.name));
-    if (scenarios.length === 0) continue;
-    console.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
-    const rows: ResultRow[] = [];
-    for (const scenario of scenarios) {
-      process.stdout.write(`  ${scenario.name} ... `);
-      const row = await runScenario(category, scenario, smoke, runs);
-      rows.push(row);
-      console.log(`ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
+  const progress = new Progress();
+  try {
+    for (const category of selected) {
+      const scenarios = only === undefined ? category.scenarios : category.scenarios.filter((s) => only.has(s.name));
+      if (scenarios.length === 0) continue;
+      progress.startCategory(category.name, scenarios.length);
+      progress.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
+      const rows: ResultRow[] = [];
+      for (const scenario of scenarios) {
+        const row = await runScenario(category, scenario, smoke, runs, progress);
+        rows.push(row);
+        progress.log(`  ${scenario.name}: ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
+      }
+      progress.endCategory();
+      const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
+      const previous = only === undefined ? undefined : readReport(category.name, smoke);
+      const report = previous === undefined ? fresh : mergeReport(previous, fresh, category.scenarios.map((s) => s.name));
+      progress.log(`  wrote ${writeReport(report)}`);
+      if (!smoke && updateReadme(category.readme, report)) progress.log(`  updated ${category.readme}`);
+      if (smoke) progress.log('\n' + renderTable(report));
     }
-    const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
-    const previous = only === undefined ? undefined : readReport(category.name, smoke);
-    const report = previous === undefined ? fresh : mergeReport(previous, fresh, category.scenarios.map((s) => s.name));
-    console.log(`  wrote ${writeReport(report)}`);
-    if (!smoke && updateReadme(category.readme, report)) console.log(`  updated ${category.readme}`);
-    if (smoke) console.log('\n' + renderTable(report));
+  } finally {
+    progress.stop();
+  }
+  const dir = smoke ? path.join(resultsDir, 'smoke') : resultsDir;
+  console.log(`\nwrote ${writeHtmlReport(dir)}`);
+  if (smoke) {
+    // So the projection cannot rot: on the committed full results, since smoke sizes measure
+    // nothing a projection could use (a 50-request step's p99 is the JIT's).
+    for (const connections of ['50K', '500K', '5M']) await projectCommand(['--connections', connections]);
+  }
+  if (baseline !== undefined && !gate(baseline, dir)) return 1;
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--child') {
+    await childMain(argv.slice(1));
+    return 0;
+  }
+  switch (argv[0]) {
+    case 'report': {
+      console.log(`wrote ${writeHtmlReport(argv[1] ?? resultsDir)}`);
+      return 0;
+    }
+    case 'compare': {
+      if (argv[1] === undefined) throw new UsageError('usage: compare <baseline.json> [<current results: a directory or a file>]');
+      return gate(argv[1], argv[2] ?? resultsDir) ? 0 : 1;
+    }
+    case 'baseline': {
+      console.log(`wrote ${writeBaseline(argv[1])}`);
+      return 0;
+    }
+    case 'project':
+      return projectCommand(argv.slice(1));
+    default:
+      return runBenchmarks(argv);
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof UsageError || error instanceof ResultsError || error instanceof GateError || error instanceof ProjectionError;
+    console.error(usage ? `bench: ${(error as Error).message}` : error);
+    process.exit(usage ? 2 : 1);
+  },
+);

@@ -8,6 +8,7 @@ import { batcher } from './batcher';
 import { etsOptimizer } from './ets-optimizer';
 import { flash } from './flash';
 import { pool } from './pool';
+import { tuning } from './tuning';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool, tuning];

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import type { Measurement } from './types';
+import type { Measurement, SideRuntime } from './types';
 
 export type Side = 'ours' | 'peer';
 
@@ -7,10 +7,11 @@ export type Side = 'ours' | 'peer';
  * Runs one measurement in a fresh Node process, so neither side inherits the
  * other's JIT state, garbage or open handles.
  */
-export function measureInChild(entry: string, category: string, scenario: string, side: Side, size: number): Promise<Measurement> {
+export function measureInChild(entry: string, category: string, scenario: string, side: Side, size: number, runtime: SideRuntime = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const child = fork(entry, ['--child', category, scenario, side, String(size)], {
-      execArgv: ['--expose-gc', '--max-old-space-size=4096'],
+      execArgv: ['--expose-gc', ...(runtime.execArgv ?? ['--max-old-space-size=4096'])],
+      env: runtime.env === undefined ? process.env : { ...process.env, ...runtime.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: Measurement | undefined;

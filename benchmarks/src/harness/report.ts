@@ -4,8 +4,9 @@ import type { Report, ResultRow } from './types';
 
 export const resultsDir = path.resolve(__dirname, '..', '..', 'results');
 
-function fmt(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+/** A figure as the tables print it (1.23M, 45.6K); JSON has no NaN, so a 0/0 ratio reads back as null. */
+export function fmt(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return 'n/a';
   if (Math.abs(value) >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
   if (Math.abs(value) >= 1e4) return `${(value / 1e3).toFixed(1)}K`;
   return value >= 100 ? value.toFixed(0) : value.toFixed(2);
@@ -30,7 +31,7 @@ export function renderTable(report: Report): string {
     '|---|---|---|---|---|---|---|',
     ...report.results.map((r: ResultRow) => {
       const met = r.target === undefined ? '' : r.ratio >= r.target ? 'yes' : 'no';
-      return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)}${took(r.oursMs)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)}${took(r.peerMs)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
+      return `| ${r.name}${r.date === undefined ? '' : ` (${r.date.slice(0, 10)})`} | ${r.unit} | ${fmt(r.ours)}${latency(r.oursP50Us, r.oursP99Us)}${took(r.oursMs)} | ${r.peer}: ${fmt(r.peerValue)}${latency(r.peerP50Us, r.peerP99Us)}${took(r.peerMs)} | ${r.ratio === null || !Number.isFinite(r.ratio) ? 'n/a' : r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≥ ${r.target}`} | ${met} |`;
     }),
   ];
   const notes = report.results.filter((r) => r.note !== undefined).map((r) => `- ${r.name}: ${r.note}`);

@@ -26,3 +26,12 @@ export function heapAfterGc(): number {
   gc();
   return process.memoryUsage().heapUsed;
 }
+
+/** The percentiles the report plots as a latency distribution (the labels autocannon's match). */
+export const PERCENTILE_LABELS = ['10', '25', '50', '75', '90', '97.5', '99', '99.9', 'max'] as const;
+
+/** `values`' distribution at PERCENTILE_LABELS, nearest-rank. */
+export function percentiles(values: Float64Array | number[]): Record<string, number> {
+  const sorted = Float64Array.from(values).sort();
+  return Object.fromEntries(PERCENTILE_LABELS.map((label) => [label, label === 'max' ? sorted[sorted.length - 1]! : quantile(sorted, Number(label) / 100)]));
+}

@@ -7,6 +7,15 @@ export interface Measurement {
   p99Us?: number;
   /** The time the measured work took, shown beside a rate (a GFLOP/s figure and its milliseconds). */
   ms?: number;
+  /** The latency distribution, keyed by percentile ('50', '90', '99', '99.9', 'max'): the report plots it. */
+  percentilesUs?: Record<string, number>;
+}
+
+/** How the child process of one side starts: Node flags and environment (the tuning category compares them). */
+export interface SideRuntime {
+  /** Replaces the default flags (--max-old-space-size=4096); --expose-gc is always given. */
+  execArgv?: string[];
+  env?: Record<string, string>;
 }
 
 export interface Scenario {
@@ -22,6 +31,8 @@ export interface Scenario {
   peerLabel?: string;
   /** Repetitions of a full run, when fewer than the run's (a scenario that takes many minutes). */
   maxRuns?: number;
+  /** Flags and environment of each side's child process, when not the harness's defaults. */
+  runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
   ours(size: number): Promise<Measurement>;
   peer(size: number): Promise<Measurement>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
@@ -59,6 +70,12 @@ export interface ResultRow {
   peerMs?: number;
   oursDetail?: Record<string, number>;
   peerDetail?: Record<string, number>;
+  oursPercentilesUs?: Record<string, number>;
+  peerPercentilesUs?: Record<string, number>;
+  /** Set when the scenario ran with a non-default runtime (the tuning category): each side's flags and environment. */
+  runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
+  /** Set when the row is lower-is-better (memory, time): its ratio is peer / ours. */
+  lowerIsBetter?: boolean;
 }
 
 export interface Report {

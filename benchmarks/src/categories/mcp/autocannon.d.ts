@@ -4,8 +4,15 @@ declare module 'autocannon' {
     setHeaders(headers: Record<string, string>): void;
   }
   interface Percentiles {
+    p10: number;
+    p25: number;
     p50: number;
+    p75: number;
+    p90: number;
+    p97_5: number;
     p99: number;
+    p99_9: number;
+    max: number;
   }
   interface Result {
     duration: number;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
+import { rateAtP99Bound, wireBytesPerCall } from './capacity';
 import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
 import { faultAtEndBody, nestedBody, rejectionScenario } from './rejection';
 
@@ -15,6 +16,9 @@ import { faultAtEndBody, nestedBody, rejectionScenario } from './rejection';
  * rejected_nested_body and rejected_body_at_end time the refusal of a hostile body by the
  * decode every transport runs (the pre-scan, before JSON.parse), against JSON.parse of the
  * same body: what the body cost before the pre-scan. Their peer column is JSON.parse.
+ *
+ * http_rate_p99_10ms and wire_bytes_per_call are the capacity figures the scaling projection
+ * reads (requests/s one core sustains with p99 under 10 ms, bytes per request on the wire).
  */
 export const mcp: Category = {
   name: 'mcp',
@@ -45,6 +49,23 @@ export const mcp: Category = {
       size: { full: 40_000, smoke: 200 },
       ours: (size) => wsToolsCall(size),
       peer: (size) => httpToolsCall('ours', size),
+    },
+    {
+      name: 'http_rate_p99_10ms',
+      unit: 'requests/s',
+      size: { full: 5_000, smoke: 50 },
+      ours: (size) => rateAtP99Bound('ours', size),
+      peer: (size) => rateAtP99Bound('peer', size),
+      note: (ours, peer, o, p) => `best rate of a 1..256-connection sweep with p99 under 10 ms, one server core: ours at ${o.connectionsAtBest ?? '-'} connections, the SDK at ${p.connectionsAtBest ?? '-'}`,
+    },
+    {
+      name: 'wire_bytes_per_call',
+      unit: 'bytes/request',
+      lowerIsBetter: true,
+      size: { full: 5_000, smoke: 50 },
+      ours: (size) => wireBytesPerCall('ours', size),
+      peer: (size) => wireBytesPerCall('peer', size),
+      note: (_o, _p, o, p) => `HTTP bytes on the server's sockets per tools/call: ours ${Math.round(o.in ?? 0)} in, ${Math.round(o.out ?? 0)} out (JSON); the SDK ${Math.round(p.in ?? 0)} in, ${Math.round(p.out ?? 0)} out (SSE)`,
     },
     rejectionScenario('rejected_nested_body', nestedBody, 9),
     rejectionScenario('rejected_body_at_end', faultAtEndBody, 21),

@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
-import { quantile } from '../../harness/stats';
+import { percentiles } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 
 export type ServerSide = 'ours' | 'peer';
@@ -12,6 +12,8 @@ export interface RunningServer {
   port: number;
   url: string;
   rss(): Promise<number>;
+  /** Bytes the server's sockets have read and written so far. */
+  bytes(): Promise<{ read: number; written: number }>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,11 @@ export async function startServer(side: ServerSide): Promise<RunningServer> {
         child.once('message', (message: { rss: number }) => resolve(message.rss));
         child.send({ cmd: 'rss' });
       }),
+    bytes: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: { bytes: { read: number; written: number } }) => resolve(message.bytes));
+        child.send({ cmd: 'bytes' });
+      }),
     stop: async () => {
       child.send({ cmd: 'stop' });
       await exited;
@@ -67,7 +74,12 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle (its keepAliveTimeout passed while the
+      // benchmark measured RSS) resets on reuse; the request never reached it: send it again.
+      if (req.reusedSocket && error.code === 'ECONNRESET') post(url, headers, body).then(resolve, reject);
+      else reject(error);
+    });
     req.end(body);
   });
 }
@@ -97,55 +109,83 @@ export async function openSessions(url: string, count: number): Promise<string[]
   return ids;
 }
 
+/** What one autocannon run measured: every answer checked. */
+export interface CannonRun {
+  requests: number;
+  requestsPerSecond: number;
+  percentilesUs: Record<string, number>;
+}
+
+const PERCENTILES = { '10': 'p10', '25': 'p25', '50': 'p50', '75': 'p75', '90': 'p90', '97.5': 'p97_5', '99': 'p99', '99.9': 'p99_9', max: 'max' } as const;
+
+/** autocannon with `connections` connections, each on its own session, sending tools/call echo `amount` times in all. */
+export async function cannon(server: RunningServer, side: ServerSide, sessions: string[], connections: number, amount: number): Promise<CannonRun> {
+  let assigned = 0;
+  let wrong = 0;
+  let lastAnswer = 0;
+  const started = performance.now();
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    pipelining: 1,
+    amount: Math.max(amount, connections),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        headers: HEADERS,
+        body: ECHO_CALL,
+        onResponse: (status, body) => {
+          lastAnswer = performance.now();
+          if (status !== 200 || !isEchoAnswer(body)) wrong++;
+        },
+      },
+    ],
+    setupClient: (client) => client.setHeaders({ ...HEADERS, 'mcp-session-id': sessions[assigned++ % sessions.length] }),
+  });
+  // Up to the last answer, not until autocannon returns: with `amount` it notices the end only
+  // on its next 1 s sample tick, which rounded every run up to whole seconds (40,000 requests
+  // read as 40,000/2.02 s or 40,000/3.02 s, whatever the server did in between).
+  const seconds = ((lastAnswer > 0 ? lastAnswer : performance.now()) - started) / 1000;
+  const failures = result.non2xx + result.errors + result.timeouts + wrong;
+  if (failures > 0) throw new Error(`${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`);
+  const percentilesUs = Object.fromEntries(Object.entries(PERCENTILES).map(([label, key]) => [label, result.latency[key] * 1000]));
+  return { requests: result.requests.total, requestsPerSecond: result.requests.total / seconds, percentilesUs };
+}
+
 /** autocannon, 50 connections each on its own session, tools/call echo; every answer checked. */
 export async function httpToolsCall(side: ServerSide, size: number): Promise<Measurement> {
   const server = await startServer(side);
   try {
     const sessions = await openSessions(server.url, CONNECTIONS);
-    let assigned = 0;
-    let wrong = 0;
-    let lastAnswer = 0;
-    const started = performance.now();
-    const result = await autocannon({
-      url: server.url,
-      connections: CONNECTIONS,
-      pipelining: 1,
-      amount: Math.max(size, CONNECTIONS),
-      timeout: 30,
-      requests: [
-        {
-          method: 'POST',
-          headers: HEADERS,
-          body: ECHO_CALL,
-          onResponse: (status, body) => {
-            lastAnswer = performance.now();
-            if (status !== 200 || !isEchoAnswer(body)) wrong++;
-          },
-        },
-      ],
-      setupClient: (client) => client.setHeaders({ ...HEADERS, 'mcp-session-id': sessions[assigned++ % sessions.length] }),
-    });
-    // Up to the last answer, not until autocannon returns: with `amount` it notices the end only
-    // on its next 1 s sample tick, which rounded every run up to whole seconds (40,000 requests
-    // read as 40,000/2.02 s or 40,000/3.02 s, whatever the server did in between).
-    const seconds = ((lastAnswer > 0 ? lastAnswer : performance.now()) - started) / 1000;
-    const failures = result.non2xx + result.errors + result.timeouts + wrong;
-    if (failures > 0) throw new Error(`${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`);
-    return { value: result.requests.total / seconds, p50Us: result.latency.p50 * 1000, p99Us: result.latency.p99 * 1000 };
+    const run = await cannon(server, side, sessions, CONNECTIONS, size);
+    return { value: run.requestsPerSecond, p50Us: run.percentilesUs['50'], p99Us: run.percentilesUs['99'], percentilesUs: run.percentilesUs };
   } finally {
     await server.stop();
   }
 }
 
-/** RSS growth per open (initialized) session, after a full GC on both sides of the count. */
+/**
+ * RSS growth per open (initialized) session, after a full GC on both sides of the count. The
+ * sessions open in four steps, and the growth at each (`sessions_<n>`, bytes) is kept as
+ * detail: the report plots memory against sessions from it.
+ */
 export async function sessionMemory(side: ServerSide, size: number): Promise<Measurement> {
   const server = await startServer(side);
   try {
     await openSessions(server.url, CONNECTIONS); // warms the code paths before the baseline
     const before = await server.rss();
-    await openSessions(server.url, size);
-    const after = await server.rss();
-    return { value: Math.max(0, after - before) / size };
+    const detail: Record<string, number> = {};
+    let open = 0;
+    let after = before;
+    for (const step of [1, 2, 3, 4]) {
+      const target = Math.round((size * step) / 4);
+      await openSessions(server.url, target - open);
+      open = target;
+      after = await server.rss();
+      detail[`sessions_${open}`] = Math.max(0, after - before);
+    }
+    return { value: Math.max(0, after - before) / size, detail };
   } finally {
     await server.stop();
   }
@@ -188,8 +228,8 @@ export async function wsToolsCall(size: number): Promise<Measurement> {
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (wrong > 0) throw new Error(`ws: ${wrong} wrong answers`);
-    const sorted = latencies.sort();
-    return { value: size / seconds, p50Us: quantile(sorted, 0.5), p99Us: quantile(sorted, 0.99) };
+    const distribution = percentiles(latencies);
+    return { value: size / seconds, p50Us: distribution['50'], p99Us: distribution['99'], percentilesUs: distribution };
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.stop();

@@ -1,12 +1,37 @@
 /**
  * One MCP server under load, in a process of its own so the load generator does not share
  * its event loop: `node server-child.js ours|peer`. It reports { port } over IPC, answers
- * { cmd: 'rss' } with its resident set size after a full GC, and exits on { cmd: 'stop' }.
+ * { cmd: 'rss' } with its resident set size after a full GC, { cmd: 'bytes' } with the bytes
+ * its sockets have read and written so far, and exits on { cmd: 'stop' }.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+/** Bytes on the wire, counted on every socket the server accepted (closed ones included). */
+const wire = { read: 0, written: 0, open: new Set<Socket>() };
+
+function countBytes(server: Server): void {
+  server.on('connection', (socket: Socket) => {
+    wire.open.add(socket);
+    socket.once('close', () => {
+      wire.open.delete(socket);
+      wire.read += socket.bytesRead;
+      wire.written += socket.bytesWritten;
+    });
+  });
+}
+
+function wireBytes(): { read: number; written: number } {
+  let read = wire.read;
+  let written = wire.written;
+  for (const socket of wire.open) {
+    read += socket.bytesRead;
+    written += socket.bytesWritten;
+  }
+  return { read, written };
+}
 
 async function ours(): Promise<number> {
   const { Node } = require('@erlmcp/otp') as typeof import('@erlmcp/otp');
@@ -20,6 +45,7 @@ async function ours(): Promise<number> {
     })
     .build();
   const server = await listenHttp(definition, { websocket: true, hostOptions: { maxSessions: 1_000_000 } });
+  countBytes(server.server);
   return server.address.port;
 }
 
@@ -72,6 +98,7 @@ async function peer(): Promise<number> {
       res.end();
     });
   });
+  countBytes(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -83,6 +110,8 @@ async function main(): Promise<void> {
     if (message.cmd === 'rss') {
       for (let i = 0; i < 3; i++) global.gc?.();
       process.send!({ rss: process.memoryUsage().rss });
+    } else if (message.cmd === 'bytes') {
+      process.send!({ bytes: wireBytes() });
     } else if (message.cmd === 'stop') process.exit(0);
   });
   process.send!({ port });
