@@ -124,12 +124,12 @@ export async function allProcesses(): Promise<ProcessInfo[]> {
   return [...local, ...others.flat()].sort((a, b) => a.pid.id - b.pid.id);
 }
 
-/** Each scheduler's run-queue length, process count and utilisation (from shared memory; any thread). */
+/** Each scheduler's run-queue length, process count, utilisation and messages handled (from shared memory; any thread). */
 export function schedulers(): SchedulerStats[] {
   const node = currentNode();
   const peer = node.peer;
   if (peer === null) {
-    return [{ scheduler: 0, alive: true, processes: node.processCount, runQueue: node.scheduler.runQueueLength, utilisation: performance.eventLoopUtilization().utilization }];
+    return [{ scheduler: 0, alive: true, processes: node.processCount, runQueue: node.scheduler.runQueueLength, utilisation: performance.eventLoopUtilization().utilization, messages: node.scheduler.messagesHandled % 2 ** 32 }];
   }
   return peer.stats();
 }

@@ -374,6 +374,7 @@ export class Node {
         process.waiter = null;
         if (waiter.timer !== undefined) clearTimer(waiter.timer);
         process.handled++;
+        this.scheduler.messagesHandled++;
         waiter.resolve(message);
         return;
       }

@@ -10,6 +10,8 @@ export interface SchedulerStats {
   runQueue: number;
   /** Event-loop utilisation of the scheduler's thread over the last interval, 0..1. */
   utilisation: number;
+  /** Messages its processes have handled, modulo 2^32 (published with the load, every 100 ms). */
+  messages: number;
 }
 
 /** A process's info with pids as ids, so it crosses threads by structured clone. */
@@ -43,7 +45,7 @@ export function startLoadPublisher(node: Node, peer: SchedulerPeer, keepAlive: b
   let last = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
-    peer.publishLoad(node.scheduler.runQueueLength, performance.eventLoopUtilization(now, last).utilization);
+    peer.publishLoad(node.scheduler.runQueueLength, performance.eventLoopUtilization(now, last).utilization, node.scheduler.messagesHandled);
     last = now;
   }, 100);
   if (!keepAlive) timer.unref();
