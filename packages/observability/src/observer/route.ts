@@ -45,7 +45,7 @@ export function observerRoute(observer: Observer, base: string): (req: IncomingM
       return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
     }
     req.resume();
-    if (rest === '/events') return stream(observer, req, res);
+    if (rest === '/events') return stream(observer, res);
     if (rest === '/snapshot') {
       observer.snapshot().then(
         (snapshot) => res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(snapshot)),
@@ -71,7 +71,7 @@ export function observerRoute(observer: Observer, base: string): (req: IncomingM
   };
 }
 
-function stream(observer: Observer, req: IncomingMessage, res: ServerResponse): void {
+function stream(observer: Observer, res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   let busy = false;
   let closed = false;
@@ -96,7 +96,7 @@ function stream(observer: Observer, req: IncomingMessage, res: ServerResponse): 
     closed = true;
     clearInterval(timer);
   };
-  req.on('close', stop);
+  // Not req's 'close': it fires once the (empty) request body is read, not when the client goes.
   res.on('close', stop);
 }
 
