@@ -11,3 +11,6 @@ export { observabilityRoutes, type ObservabilityRoutesOptions, type RouteVerdict
 export { Observer, KillNotAllowedError, NoSuchProcessError, type ObserverOptions } from './observer/observer';
 export type { NodeView, ProcessView, SessionView, Snapshot, TableView } from './observer/snapshot';
 export { SNAPSHOT_INTERVAL_MS } from './observer/route';
+export { ALERT_RULES_FILE } from './rules/path';
+export { run as runCli } from './cli/program';
+export { ExitCode } from './cli/exit-codes';

@@ -1,17 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ALERT_RULES_FILE } from '@erlmcp/observability';
 
 // promtool comes with Debian's prometheus package; .ci/run installs it when it is missing.
-const RULES = path.join(__dirname, '..', 'rules');
+const TESTS = path.join(__dirname, 'rules');
 
 function promtool(...args: string[]): string {
-  return execFileSync('promtool', args, { cwd: RULES, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('promtool', args, { cwd: TESTS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('the alert rules', () => {
   it('pass promtool check rules', () => {
-    expect(promtool('check', 'rules', 'erlmcp-alerts.yml')).toMatch(/SUCCESS: 17 rules found/);
+    expect(promtool('check', 'rules', ALERT_RULES_FILE)).toMatch(/SUCCESS: 17 rules found/);
   });
 
   it("fire and clear on synthetic series (promtool test rules): erlmcp's four and the rest", () => {
@@ -20,8 +21,8 @@ describe('the alert rules', () => {
   });
 
   it('have a fire-and-clear test for every alert', () => {
-    const rules = [...fs.readFileSync(path.join(RULES, 'erlmcp-alerts.yml'), 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
-    const tests = fs.readFileSync(path.join(RULES, 'erlmcp-alerts.test.yml'), 'utf8');
+    const rules = [...fs.readFileSync(ALERT_RULES_FILE, 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+    const tests = fs.readFileSync(path.join(TESTS, 'erlmcp-alerts.test.yml'), 'utf8');
     for (const alert of rules) {
       // once expected to fire, once expected clear
       expect(tests.match(new RegExp(`alertname: ${alert}\\n`, 'g'))?.length).toBe(2);

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { sendText } from '../http/routes';
 import { KillNotAllowedError, NoSuchProcessError, type Observer } from './observer';
 
-/** src/observer and dist/observer are both two levels below the package root. */
-const ASSETS = path.join(__dirname, '..', '..', 'assets');
+/** The page's files stay in src/ (shipped); from src/observer and dist/observer alike. */
+const ASSETS = path.join(__dirname, '..', '..', 'src', 'observer', 'assets');
 
 interface Asset {
   type: string;
