@@ -5,31 +5,32 @@
  */
 import type { BatchEvent } from '@erlmcp/message-batcher';
 import type { Node } from '@erlmcp/otp';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './children';
 import { LATENCY_BUCKETS } from './mcp';
 import type { MetricSources } from './sources';
 
 export function qualityFamilies(node: Node, registers: Registry[], sources: MetricSources): { stop(): void; speedup: Gauge<'kernel'> } {
-  const batches = new Counter({ name: 'erlmcp_batcher_batches_total', help: 'Batches a message batcher finished, by batcher and outcome (answered, failed, timeout).', labelNames: ['batcher', 'outcome'], registers });
-  const items = new Counter({ name: 'erlmcp_batcher_items_total', help: 'Items in finished batches, by batcher.', labelNames: ['batcher'], registers });
-  const latency = new Histogram({ name: 'erlmcp_batcher_batch_duration_seconds', help: "A batch's time at its sink, by batcher.", labelNames: ['batcher'], buckets: LATENCY_BUCKETS, registers });
-  const tokens = new Counter({
-    name: 'erlmcp_batcher_tokens_total',
-    help: 'Tokens counted by the tokenizer for LLM batches: as sent batched, and as the same items would have been sent one by one (request=batched|individual; direction=input|output).',
-    labelNames: ['batcher', 'request', 'direction'],
+  const batches = new FastCounter('erlmcp_batcher_batches_total', 'Batches a message batcher finished, by batcher and outcome (answered, failed, timeout).', ['batcher', 'outcome'], registers);
+  const items = new FastCounter('erlmcp_batcher_items_total', 'Items in finished batches, by batcher.', ['batcher'], registers);
+  const latency = new FastHistogram('erlmcp_batcher_batch_duration_seconds', "A batch's time at its sink, by batcher.", ['batcher'], LATENCY_BUCKETS, registers);
+  const tokens = new FastCounter(
+    'erlmcp_batcher_tokens_total',
+    'Tokens counted by the tokenizer for LLM batches: as sent batched, and as the same items would have been sent one by one (request=batched|individual; direction=input|output).',
+    ['batcher', 'request', 'direction'],
     registers,
-  });
+  );
   const onBatch = (e: BatchEvent): void => {
-    batches.inc({ batcher: e.batcher, outcome: e.outcome });
-    items.inc({ batcher: e.batcher }, e.size);
-    latency.observe({ batcher: e.batcher }, e.latencyMs / 1000);
+    batches.inc([e.batcher, e.outcome]);
+    items.inc([e.batcher], e.size);
+    latency.observe([e.batcher], e.latencyMs / 1000);
     const t = e.tokens;
     if (t !== undefined) {
-      tokens.inc({ batcher: e.batcher, request: 'individual', direction: 'input' }, t.individualInput);
-      tokens.inc({ batcher: e.batcher, request: 'batched', direction: 'input' }, t.batchedInput);
+      tokens.inc([e.batcher, 'individual', 'input'], t.individualInput);
+      tokens.inc([e.batcher, 'batched', 'input'], t.batchedInput);
       // Output counts are reported by some sinks only.
-      if (t.individualOutput !== undefined) tokens.inc({ batcher: e.batcher, request: 'individual', direction: 'output' }, t.individualOutput);
-      if (t.batchedOutput !== undefined) tokens.inc({ batcher: e.batcher, request: 'batched', direction: 'output' }, t.batchedOutput);
+      if (t.individualOutput !== undefined) tokens.inc([e.batcher, 'individual', 'output'], t.individualOutput);
+      if (t.batchedOutput !== undefined) tokens.inc([e.batcher, 'batched', 'output'], t.batchedOutput);
     }
   };
   node.events.on('batcher:batch', onBatch);
