@@ -142,7 +142,7 @@ function timedRequest(bus: TelemetryBus, session: ServerSession, request: Incomi
   const tool = name !== undefined && session['definition'].tools.has(name) ? name : undefined;
   const started = performance.now();
   const done = (outcome: 'ok' | 'error' | 'tool_error'): void => {
-    bus.emit('mcp:request', { method, ...(tool === undefined ? {} : { tool }), durationMs: performance.now() - started, outcome });
+    bus.emit('mcp:request', { method, tool, durationMs: performance.now() - started, outcome });
   };
   const ok = (result: unknown): 'ok' | 'tool_error' => (method === 'tools/call' && (result as { isError?: unknown } | null)?.isError === true ? 'tool_error' : 'ok');
   let result: unknown;

@@ -10,6 +10,8 @@ import { ExitCode } from './exit-codes';
 import { observerAnswers, openInBrowser } from './open-url';
 import { runNode } from './run';
 
+/** This package's version (src/cli and dist/cli are both two levels below its package.json). */
+const VERSION = (require('../../package.json') as { version: string }).version;
 const SERVER = path.join('examples', 'mcp-server', 'dist', 'main.js');
 const BENCH = path.join('benchmarks', 'dist', 'run.js');
 
@@ -56,7 +58,7 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
 
   program
     .description('erlmcp-ts: run the MCP server, the benchmarks and their report, scaling projections, and open the observer')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--repo <dir>', 'the erlmcp-ts repository checkout, for start, bench, report and project')
     .enablePositionalOptions()
     .showHelpAfterError('(erlmcp --help lists the commands)')
