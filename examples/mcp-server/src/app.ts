@@ -1,5 +1,6 @@
 import { Application, GenServer, Supervisor, type RunningApplication } from '@erlmcp/otp';
-import { type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import { checkRequest, type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import { observabilityRoutes, Observer, RuntimeMetrics } from '@erlmcp/observability';
 import { WriteCoalescer } from '@erlmcp/message-batcher';
 import { CALCULATOR, calculator } from './calculator';
 import { serverDefinition, TOP } from './definition';
@@ -14,6 +15,10 @@ export interface McpServerAppOptions extends SecurityOptions {
   http?: boolean;
   /** Idle sessions end after this long (ms). */
   idleTimeoutMs?: number;
+  /** Serve Prometheus metrics at /metrics (default true; needs http). */
+  metrics?: boolean;
+  /** Serve the web observer at /observer (default true; needs http); `{ allowKill: true }` lets it kill processes. */
+  observer?: boolean | { allowKill?: boolean };
 }
 
 export interface McpServerApp {
@@ -23,6 +28,10 @@ export interface McpServerApp {
   outbound: WriteCoalescer;
   /** Set when HTTP is on. */
   urls: ListenerUrls | undefined;
+  /** The metrics served at /metrics, when on. */
+  metrics: RuntimeMetrics | undefined;
+  /** The observer served at /observer, when on. */
+  observer: Observer | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,15 +46,23 @@ export const HTTP_LISTENER = 'mcp_http_listener';
  *   ├── outbound     a message batcher (under its own supervisor): what a stdio session
  *   │                writes in one window (a burst of progress notifications) leaves in one write
  *   ├── sessions     DynamicSupervisor: one GenServer per MCP session
- *   └── http         worker: Streamable HTTP at /mcp and WebSocket at /ws
+ *   └── http         worker: Streamable HTTP at /mcp and WebSocket at /ws; beside them
+ *                    /metrics (Prometheus) and /observer, under the same Host/Origin checks
  *
  * Children start in this order and stop in reverse: the port closes first, then the
  * sessions end (their last writes flushed by the batcher, which stops after them), then the
  * workers they call.
  */
 export async function startMcpServer(options: McpServerAppOptions = {}): Promise<McpServerApp> {
-  const { port = 3000, hostname = '127.0.0.1', http = true, idleTimeoutMs, ...security } = options;
+  const { port = 3000, hostname = '127.0.0.1', http = true, idleTimeoutMs, metrics: withMetrics = true, observer: withObserver = true, ...security } = options;
   const host = new SessionHost(serverDefinition(), { idleTimeoutMs });
+  // Subscribed before the tree starts, so its first sessions and restarts are counted.
+  const metrics = http && withMetrics ? new RuntimeMetrics({ sources: { sessions: host } }) : undefined;
+  const observer =
+    http && withObserver !== false
+      ? new Observer({ applications: [{ name: 'mcp-server', root: TOP }], sessions: host, allowKill: typeof withObserver === 'object' && withObserver.allowKill === true })
+      : undefined;
+  const routes = observabilityRoutes({ metrics, observer, check: (req) => checkRequest(req, security) });
   const outbound = new WriteCoalescer({ name: 'mcp_outbound' });
   const children = [
     Supervisor.childSpec('tools', {
@@ -59,13 +76,27 @@ export async function startMcpServer(options: McpServerAppOptions = {}): Promise
   ];
   if (http) {
     children.push(
-      GenServer.childSpec('http', httpListener, { host, options: { port, hostname, websocket: true, ...security } }, { name: HTTP_LISTENER, trapExit: true }),
+      GenServer.childSpec('http', httpListener, { host, options: { port, hostname, websocket: true, routes, ...security } }, { name: HTTP_LISTENER, trapExit: true }),
     );
   }
-  const app = await Application.start({
-    name: 'mcp-server',
-    supervisor: () => Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children }, { name: TOP }),
-  });
+  const unsubscribe = (): void => {
+    metrics?.close();
+    observer?.close();
+  };
+  let app: RunningApplication;
+  try {
+    app = await Application.start({
+      name: 'mcp-server',
+      supervisor: () => Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children }, { name: TOP }),
+    });
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   const urls = http ? ((await GenServer.call(HTTP_LISTENER, 'urls')) as ListenerUrls) : undefined;
-  return { app, host, outbound, urls, stop: () => app.stop() };
+  const stop = async (): Promise<void> => {
+    await app.stop();
+    unsubscribe();
+  };
+  return { app, host, outbound, urls, metrics, observer, stop };
 }

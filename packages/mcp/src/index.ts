@@ -140,6 +140,9 @@ export { OVERFLOW_CLOSE_CODE, OVERFLOW_CLOSE_REASON, type WebSocketConnectionSta
 export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
 export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
 
+// Telemetry: events on the node's bus (node.events)
+export type { McpConnectionEvent, McpRequestEvent, McpTransportKind } from './telemetry';
+
 // Hosting: each session a process under a DynamicSupervisor
 export { SessionRegistry } from './hosting/session-registry';
 export type { SessionChannel } from './hosting/session-channel';

@@ -12,7 +12,7 @@ import type { ExitReason } from './reason';
 
 /** What a body process needs of its node. */
 export interface BodyHost {
-  readonly scheduler: { enqueue(process: Process): void };
+  readonly scheduler: { enqueue(process: Process): void; messagesHandled: number };
   crash(process: Process, error: unknown, where: string): void;
   exitProcess(process: Process, reason: ExitReason): void;
 }
@@ -69,6 +69,7 @@ export function runBodyStep(node: BodyHost, process: Process): void {
       process.waiter = null;
       if (waiter.timer !== undefined) clearTimer(waiter.timer);
       process.handled++;
+      node.scheduler.messagesHandled++;
       waiter.resolve(message);
       return;
     }

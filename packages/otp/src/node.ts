@@ -289,7 +289,7 @@ export class Node {
   stats(): SchedulerStats[] {
     if (this.peer !== null) return this.peer.stats();
     const utilisation = performance.eventLoopUtilization().utilization;
-    return [{ scheduler: this.schedulerId, alive: true, processes: this.processCount, runQueue: this.scheduler.runQueueLength, utilisation }];
+    return [{ scheduler: this.schedulerId, alive: true, processes: this.processCount, runQueue: this.scheduler.runQueueLength, utilisation, messages: this.scheduler.messagesHandled % 2 ** 32 }];
   }
 
   /** The processes alive on this scheduler. */

@@ -39,4 +39,6 @@ export interface SchedulerStats {
   runQueue: number;
   /** Event-loop utilisation of the scheduler's thread over the last interval, 0..1. */
   utilisation: number;
+  /** Messages its processes have handled, modulo 2^32 (published with the load, every 100 ms). */
+  messages: number;
 }

@@ -14,6 +14,7 @@ import type { McpServerDefinition } from '../server/definition';
 import type { SessionChannel } from './session-channel';
 import { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
 import { SessionRegistry } from './session-registry';
+import { emitConnection, listening, type McpTransportKind } from '../telemetry';
 
 export interface SessionHostOptions {
   /** Sessions beyond this many are refused (HTTP 503, WebSocket close 1013). Default 100,000. */
@@ -100,10 +101,23 @@ export class SessionHost {
     if (pid !== undefined) await GenServer.stop(pid, 'shutdown').catch(() => undefined);
   }
 
-  /** Starts a session process for this channel; resolves with its new id. Rejects with MaxChildrenError when full. */
-  async startSession<M>(channel: SessionChannel<M>, id = newSessionId()): Promise<string> {
+  /**
+   * Starts a session process for this channel; resolves with its new id. Rejects with
+   * MaxChildrenError when full. A transport that names itself gets an `mcp:connection` event.
+   */
+  async startSession<M>(channel: SessionChannel<M>, id = newSessionId(), transport?: McpTransportKind): Promise<string> {
     const args: SessionProcessArgs<M> = { id, definition: this.definition, channel, sessionOptions: this.sessionOptions };
-    await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
+    const timed = transport !== undefined && listening('mcp:connection') !== undefined ? performance.now() : undefined;
+    try {
+      await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
+    } catch (error) {
+      if (timed !== undefined) {
+        const outcome = isCapacityError(error) ? 'rejected' : 'error';
+        emitConnection({ transport: transport!, outcome, ...(outcome === 'rejected' ? { reason: 'capacity' } : {}), durationMs: performance.now() - timed });
+      }
+      throw error;
+    }
+    if (timed !== undefined) emitConnection({ transport: transport!, outcome: 'accepted', durationMs: performance.now() - timed, pid: this.registry.whereisName(id) });
     if (this.registry.whereisName(id) !== undefined) {
       this.lastSeen.set(id, this.sweeps);
       this.startSweeping();

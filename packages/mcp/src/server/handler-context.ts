@@ -8,6 +8,8 @@ import { MissingRequiredClientCapabilityError, SessionStateError } from '../prot
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
 import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
 import type { ServerSession } from './session';
+import { listening } from '../telemetry';
+import type { TelemetryBus } from '@erlmcp/otp';
 
 // The two per-session helper objects of ServerSession, apart so that session.ts holds the
 // protocol alone. Both reach the session's private members by bracket access: they are
@@ -112,7 +114,9 @@ export class PeerBinding implements PeerOptions {
   }
 
   onRequest(request: IncomingRequest): unknown {
-    return this.session['handleRequest'](request);
+    const bus = listening('mcp:request');
+    if (bus === undefined) return this.session['handleRequest'](request);
+    return timedRequest(bus, this.session, request);
   }
 
   onNotification(notification: JsonRpcNotification): void {
@@ -128,4 +132,38 @@ export class PeerBinding implements PeerOptions {
 /** A progress token is a string or a finite number (tokens are not restored beyond 2^53, ids are). */
 function isProgressToken(value: unknown): value is ProgressToken {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** handleRequest with an `mcp:request` event when it settles; a synchronous answer stays synchronous. */
+function timedRequest(bus: TelemetryBus, session: ServerSession, request: IncomingRequest): unknown {
+  const { method } = request;
+  const name = method === 'tools/call' && typeof (request.params as { name?: unknown } | undefined)?.name === 'string' ? (request.params as { name: string }).name : undefined;
+  // Only a tool the server has names a label: a client cannot grow the label set.
+  const tool = name !== undefined && session['definition'].tools.has(name) ? name : undefined;
+  const started = performance.now();
+  const done = (outcome: 'ok' | 'error' | 'tool_error'): void => {
+    bus.emit('mcp:request', { method, tool, durationMs: performance.now() - started, outcome });
+  };
+  const ok = (result: unknown): 'ok' | 'tool_error' => (method === 'tools/call' && (result as { isError?: unknown } | null)?.isError === true ? 'tool_error' : 'ok');
+  let result: unknown;
+  try {
+    result = session['handleRequest'](request);
+  } catch (error) {
+    done('error');
+    throw error;
+  }
+  if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
+    done(ok(result));
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value: unknown) => {
+      done(ok(value));
+      return value;
+    },
+    (error: unknown) => {
+      done('error');
+      throw error;
+    },
+  );
 }

@@ -49,7 +49,7 @@ export async function hostNdjson(
     coalescer === undefined ? close : flushThenClose,
     () => void host.end(id),
   );
-  await host.startSession(channel, id);
+  await host.startSession(channel, id, 'ndjson');
   // A process killed outright runs no terminate: close the connection when it is gone.
   const stopWatching = host.registry.onUnregister((gone) => {
     if (gone === id) (coalescer === undefined ? close : flushThenClose)();

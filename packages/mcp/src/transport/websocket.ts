@@ -8,6 +8,7 @@ import { backpressureLimits, type BackpressureOptions } from './backpressure';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import { checkRequest, type SecurityOptions } from './http/security';
 import { WebSocketConnection, type WebSocketConnectionState } from './websocket-connection';
+import { emitConnection } from '../telemetry';
 
 /** The WebSocket subprotocol an MCP connection must ask for. */
 export const MCP_WS_SUBPROTOCOL = 'mcp';
@@ -91,7 +92,7 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     });
     ws.on('error', () => ws.terminate());
     try {
-      await host.startSession(channel, id);
+      await host.startSession(channel, id, 'websocket');
     } catch (error) {
       ws.close(isCapacityError(error) ? 1013 : 1011);
       return;
@@ -107,6 +108,7 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
     const verdict = checkRequest(req, options);
     if (!verdict.ok) {
+      emitConnection({ transport: 'websocket', outcome: 'rejected', reason: String(verdict.status), durationMs: 0 });
       refuse(socket, verdict.status, REASONS[verdict.status]);
       return true;
     }

@@ -48,7 +48,9 @@ export const enum Control {
   Utilisation = MAX_SCHEDULERS * 4,
   RoundRobin = MAX_SCHEDULERS * 5,
   ShareSeq = MAX_SCHEDULERS * 5 + 1,
-  Words = MAX_SCHEDULERS * 5 + 8,
+  /** Messages each scheduler has handled, modulo 2^32. */
+  Messages = MAX_SCHEDULERS * 5 + 8,
+  Words = MAX_SCHEDULERS * 6 + 8,
 }
 
 /**
@@ -511,13 +513,15 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
         processes: Atomics.load(this.control, Control.Processes + k),
         runQueue: Atomics.load(this.control, Control.RunQueue + k),
         utilisation: Atomics.load(this.control, Control.Utilisation + k) / 1000,
+        messages: Atomics.load(this.control, Control.Messages + k) >>> 0,
       });
     }
     return out;
   }
 
-  publishLoad(runQueue: number, utilisation: number): void {
+  publishLoad(runQueue: number, utilisation: number, messages: number): void {
     Atomics.store(this.control, Control.RunQueue + this.id, runQueue);
+    Atomics.store(this.control, Control.Messages + this.id, messages % 2 ** 32 | 0);
     Atomics.store(this.control, Control.Utilisation + this.id, Math.round(utilisation * 1000));
   }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SessionHost, type SessionHostOptions } from '../../hosting/session-host';
 import { McpServerDefinition } from '../../server/definition';
@@ -14,6 +14,11 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
   websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes' | 'outboundHighWaterBytes' | 'maxOutboundBytes' | 'onError'>;
   /** Used when given a definition rather than a host: options of the host started for it. */
   hostOptions?: SessionHostOptions;
+  /**
+   * Requests off the MCP endpoint (a /metrics route, a status page) go here before the 404:
+   * return true when it answered. It does its own Host and Origin checks (`checkRequest`).
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface McpHttpServer {
@@ -42,7 +47,7 @@ export async function listenHttp(target: SessionHost | McpServerDefinition, opti
   const wsOptions = options.websocket === true ? {} : options.websocket === false ? undefined : options.websocket;
   const ws = wsOptions === undefined ? undefined : createWebSocketHandler(host, { ...options, ...wsOptions, path: wsOptions.path ?? '/ws' });
   const server = createServer((req, res) => {
-    if (!http(req, res)) {
+    if (!http(req, res) && options.routes?.(req, res) !== true) {
       req.resume();
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
     }

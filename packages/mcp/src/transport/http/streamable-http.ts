@@ -11,6 +11,7 @@ import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
 import { isModernBody, serveStateless } from './stateless';
 import type { SseStreamState } from './sse-overflow';
+import { emitConnection } from '../../telemetry';
 
 /**
  * `outboundHighWaterBytes` and `maxOutboundBytes` bound each SSE stream: above the first its
@@ -128,7 +129,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     const id = newSessionId();
     const channel = new HttpChannel(id, channelOptions);
     try {
-      await host.startSession(channel, id);
+      await host.startSession(channel, id, 'http');
       channels.set(id, channel);
     } catch (error) {
       if (isCapacityError(error)) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
@@ -207,6 +208,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
     const verdict = check(req);
     if (!verdict.ok) {
+      emitConnection({ transport: 'http', outcome: 'rejected', reason: String(verdict.status), durationMs: 0 });
       req.resume();
       writeJsonRpcError(res, verdict.status, TRANSPORT_ERROR, verdict.message, verdict.headers);
       return true;
