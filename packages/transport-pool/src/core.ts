@@ -75,6 +75,11 @@ export class PoolCore<R> {
     return this.limit === undefined ? here : Math.min(here, this.limit.room());
   }
 
+  /** Tells the other schedulers' sub-pools how many idle connections this one could close for them (those above its min). */
+  publishSpare(): void {
+    this.limit?.publishIdle(Math.max(0, Math.min(this.idle.length, this.conns.size - this.options.min)));
+  }
+
   /** Drops a connection the pool no longer counts (closed, lost, or failed to connect). */
   forget(conn: PooledConnection<R>): boolean {
     if (this.conns.get(conn.id) !== conn) return false;
@@ -145,7 +150,7 @@ export class PoolCore<R> {
       const conn = this.idle.pop();
       // One that died since it went idle (its loss is noticed synchronously) is skipped.
       if (conn === undefined || conn.state === 'ready') {
-        this.limit?.publishIdle(this.idle.length);
+        if (this.limit !== undefined) this.publishSpare();
         return conn;
       }
     }
@@ -252,7 +257,7 @@ export class PoolCore<R> {
     }
     conn.idleSince = coarseNow();
     this.idle.push(conn);
-    this.limit?.publishIdle(this.idle.length);
+    if (this.limit !== undefined) this.publishSpare();
   }
 
   /** Closes a connection through its process; the pool forgets it when the process is DOWN. */

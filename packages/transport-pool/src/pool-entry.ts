@@ -6,7 +6,8 @@
  */
 import { GenServer, type ProcessContext } from '@erlmcp/otp';
 import { type PoolOptions, resolveOptions } from './options';
-import { poolServer, type SharedInit } from './pool-server';
+import { poolServer } from './pool-server';
+import type { SharedInit } from './pool-state';
 import { createPoolEvents } from './telemetry';
 
 export interface RemotePoolArgs {

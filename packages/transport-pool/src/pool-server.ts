@@ -1,25 +1,12 @@
-import { currentNode, DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, whereis, type From, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import { currentNode, DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, type Pid, type ProcessContext } from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
 import { coarseNow, PoolCore, type PoolCast } from './core';
 import { ConnectError, PoolClosedError } from './errors';
 import type { ResolvedOptions } from './options';
+import { closing, type PoolState, type SharedInit } from './pool-state';
+import { askToShed, roomMade, shed } from './shedding';
 import { SharedLimit } from './shared-limit';
 import type { PoolEvents } from './telemetry';
-
-/** The pool processes of this thread, so that a handle finds its core without a message. */
-export const localCores = new Map<string, PoolCore<unknown>>();
-/** This thread's sub-pool of each pool started with `schedulers: 'all'`, by the pool's name. */
-export const localGroups = new Map<string, { core: PoolCore<unknown>; shared: SharedInit }>();
-
-/** What a sub-pool of a `schedulers: 'all'` pool knows of the others (all of it can cross threads). */
-export interface SharedInit {
-  buffer: SharedArrayBuffer;
-  /** This sub-pool's scheduler. */
-  slot: number;
-  schedulers: number;
-  /** The pool's name; sub-pool k is registered as `${group}@${k}`. */
-  group: string;
-}
 
 export interface PoolInit {
   options: ResolvedOptions<unknown>;
@@ -29,41 +16,14 @@ export interface PoolInit {
   shared?: SharedInit;
 }
 
-/** The registered name of a shared pool's sub-pool on scheduler k. */
-export const memberName = (group: string, k: number): string => `${group}@${k}`;
-
 export type PoolCall = 'drain' | 'warm' | 'stats';
 
 type Info = ConnectionReport | DownMessage | ExitMessage | 'sweep' | 'health' | 'retry';
 
-/** The pool process's state: the shared core plus what only the process touches. */
-/** @internal */
-export interface PoolState {
-  core: PoolCore<unknown>;
-  sup: Pid;
-  /** Connections not yet asked for (growth waits for the connect concurrency limit or a backoff). */
-  wanted: number;
-  /** Consecutive failed connects, for backoff; 0 after a success. */
-  failureStreak: number;
-  /** No new connect before this time (backoff). */
-  notBefore: number;
-  retryTimer: Ref | undefined;
-  /** Monitors of connection processes and of calling processes, by ref. */
-  monitors: Map<string, { conn: PooledConnection<unknown> } | { caller: Pid }>;
-  watched: Map<string, Ref>;
-  /** Ids of the prewarm connects still pending, and who waits for them. */
-  warming: Set<number>;
-  started: ((core: PoolCore<unknown>) => void) | undefined;
-  /** Callers of 'warm', answered when prewarm has settled. */
-  warmed: From[];
-  drained: (() => void)[];
-  nextId: number;
-  shared: SharedInit | undefined;
-  /** A 'shed' request is out to another scheduler's sub-pool (cleared when room comes, or at the next sweep). */
-  shedAsked: boolean;
-  /** Sub-pools that asked this one to shed, told when the connection it closed for them is gone. */
-  owed: Pid[];
-}
+/** The pool processes of this thread, so that a handle finds its core without a message. */
+export const localCores = new Map<string, PoolCore<unknown>>();
+/** This thread's sub-pool of each pool started with `schedulers: 'all'`, by the pool's name. */
+export const localGroups = new Map<string, { core: PoolCore<unknown>; shared: SharedInit }>();
 
 const now = (): number => performance.now();
 
@@ -137,39 +97,6 @@ function reconsider(state: PoolState, ctx: ProcessContext): void {
     grow(state, ctx, uncovered, 'waiters');
     if (core.room() <= 0 && core.connecting + state.wanted < core.waiters.length) askToShed(state, ctx);
   } else if (coming === 0 && core.conns.size > 0 && core.leased >= o.highWatermark * core.conns.size) grow(state, ctx, 1, 'watermark');
-}
-
-/**
- * Callers wait here while the schedulers' common max is held elsewhere: ask the
- * sub-pool with the most idle connections to close one, so that this one can
- * open its own (a connection cannot move between threads).
- */
-function askToShed(state: PoolState, ctx: ProcessContext): void {
-  const { shared, core } = state;
-  if (shared === undefined || state.shedAsked) return;
-  const k = core.limit!.mostIdle(shared.schedulers);
-  const member = k < 0 ? undefined : whereis(memberName(shared.group, k));
-  if (member === undefined) return;
-  state.shedAsked = true;
-  GenServer.cast(member, { op: 'shed', from: ctx.self } as never);
-}
-
-/** Another scheduler's callers wait at the common max: close one idle connection above this sub-pool's min, if there is one. */
-function shed(state: PoolState, from: Pid): void {
-  const { core } = state;
-  const open = core.conns.size - closing(core);
-  if (core.idle.length === 0 || open <= core.options.min) return void GenServer.cast(from, { op: 'demand' } as never);
-  const conn = core.idle.shift()!;
-  core.limit?.publishIdle(core.idle.length);
-  state.owed.push(from);
-  core.emit('pool:shrink', { pool: core.options.name, size: core.conns.size - 1, id: conn.id, reason: 'shed' });
-  core.retire(conn);
-}
-
-/** The pool forgot a connection: a sub-pool that asked for room gets it now. */
-function roomMade(state: PoolState): void {
-  const to = state.owed.shift();
-  if (to !== undefined) GenServer.cast(to, { op: 'demand' } as never);
 }
 
 function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnection<unknown>, reason: unknown): void {
@@ -250,11 +177,6 @@ function sweep(state: PoolState): void {
   }
 }
 
-function closing(core: PoolCore<unknown>): number {
-  let n = 0;
-  for (const conn of core.conns.values()) if (conn.state === 'closing') n++;
-  return n;
-}
 
 function healthCheck(state: PoolState): void {
   const { core } = state;
@@ -337,9 +259,12 @@ export const poolServer = GenServer.define({
     state.drained.push(() => GenServer.reply(from, true));
     return noreply(state);
   },
-  handleCast: (message: PoolCast | { op: 'start_failed'; id: number; reason: unknown } | { op: 'shed'; from: Pid }, state: PoolState, ctx) => {
+  handleCast: (message: PoolCast | { op: 'start_failed'; id: number; reason: unknown } | { op: 'shed'; from: Pid } | { op: 'room' }, state: PoolState, ctx) => {
     if (message.op === 'demand') {
       state.core.demandPending = false;
+      afterChange(state, ctx);
+    } else if (message.op === 'room') {
+      // The sub-pool we asked closed a connection: its place in the common max is ours to take.
       state.shedAsked = false;
       afterChange(state, ctx);
     } else if (message.op === 'shed') {

@@ -8,8 +8,9 @@
  *
  * Layout (Int32): [0] the total; [1 + k] what sub-pool k holds of it, so that
  * a sub-pool restarted after a crash returns what its dead incarnation held.
- * Each sub-pool also publishes [1 + MAX_SCHEDULERS + k], its idle count, which
- * a sub-pool that has callers waiting at max reads to pick whom to ask for one.
+ * Each sub-pool also publishes [1 + MAX_SCHEDULERS + k], how many of its idle
+ * connections it could close (those above its min), which a sub-pool with
+ * callers waiting at max reads to pick whom to ask for one.
  */
 const MAX_SCHEDULERS = 64;
 const TOTAL = 0;
@@ -70,7 +71,7 @@ export class SharedLimit {
     Atomics.store(this.words, IDLE + this.slot, idle);
   }
 
-  /** The other scheduler (below `schedulers`) with the most idle connections, or -1 if none has any. */
+  /** The other scheduler (below `schedulers`) with the most idle connections to spare, or -1 if none has any. */
   mostIdle(schedulers: number): number {
     let best = -1;
     let most = 0;

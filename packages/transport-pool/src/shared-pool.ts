@@ -14,7 +14,8 @@ import path from 'node:path';
 import { currentPid, GenServer, schedulerOfPid, schedulers, type ChildSpec, type SupervisorSpec } from '@erlmcp/otp';
 import type { PoolOptions, ResolvedOptions } from './options';
 import type { remotePoolServer, RemotePoolArgs } from './pool-entry';
-import { memberName, poolServer, type PoolCall, type SharedInit } from './pool-server';
+import { poolServer, type PoolCall } from './pool-server';
+import { memberName, type SharedInit } from './pool-state';
 import { sharedLimitBuffer } from './shared-limit';
 import { createPoolEvents } from './telemetry';
 
