@@ -88,6 +88,22 @@ test('max counts every scheduler: at the common max, the scheduler with idle con
   }
 });
 
+test("a sub-pool keeps its share of min: it does not close one for another scheduler, whose waiter times out instead", async () => {
+  const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2, acquireTimeoutMs: 300 }, { name: 'shared-d' });
+  try {
+    const { pid, c } = holderOnScheduler1('shared-d', 2);
+    expect((await c.next<{ error: string }>(has('error'))).error).toMatch(/^AcquireTimeoutError/);
+    expect((await pool.schedulerStats()).map((s) => ({ size: s.size, destroyed: s.destroyed }))).toEqual([
+      { size: 1, destroyed: 0 },
+      { size: 1, destroyed: 0 },
+    ]);
+    expect(server.accepted).toBe(2);
+    send(pid, 'exit');
+  } finally {
+    await pool.stop(2000);
+  }
+});
+
 test("a sub-pool that crashes is restarted by the pool's supervisor and gives back the places its connections held", async () => {
   const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2 }, { name: 'shared-c' });
   try {
