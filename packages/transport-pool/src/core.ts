@@ -1,8 +1,9 @@
-import { currentPid, GenServer, type Pid } from '@erlmcp/otp';
+import { currentPid, GenServer, type Pid, type TelemetryBus } from '@erlmcp/otp';
 import type { Histogram } from 'hdr-histogram-js';
 import { PooledConnection } from './connection';
 import { AcquireAbortedError, AcquireTimeoutError, NotLeasedError, PoolClosedError, WaitersFullError } from './errors';
 import type { ResolvedOptions } from './options';
+import type { SharedLimit } from './shared-limit';
 import { latencyHistogram, type PoolStats } from './stats';
 import type { PoolEvents, PoolTelemetryEvents } from './telemetry';
 import { type Waiter, WaiterQueue } from './waiters';
@@ -56,12 +57,35 @@ export class PoolCore<R> {
     readonly options: ResolvedOptions<R>,
     readonly pool: Pid,
     readonly events: PoolEvents,
+    /** The node's telemetry bus (of the pool's scheduler), unless the options turned it off. */
+    private readonly bus: TelemetryBus | undefined,
+    /** The limit shared with the other schedulers' sub-pools (`schedulers: 'all'`). */
+    readonly limit: SharedLimit | undefined,
   ) {}
 
   emit<E extends keyof PoolTelemetryEvents>(event: E, payload: Parameters<PoolTelemetryEvents[E]>[0]): void {
     (this.events.emit as (e: string, p: unknown) => boolean)(event, payload);
-    const bus = this.options.telemetry as unknown as { emit(e: string, p: unknown): boolean } | undefined;
-    bus?.emit(event, payload);
+    // The node's bus is typed for the runtime's own events; the pool's travel on it beside them.
+    (this.bus as unknown as { emit(e: string, p: unknown): boolean } | undefined)?.emit(event, payload);
+  }
+
+  /** Connections this pool may still open: within its max and, when shared, within the schedulers' common max. */
+  room(): number {
+    const here = this.options.max - this.conns.size;
+    return this.limit === undefined ? here : Math.min(here, this.limit.room());
+  }
+
+  /** Tells the other schedulers' sub-pools how many idle connections this one could close for them (those above its min). */
+  publishSpare(): void {
+    this.limit?.publishIdle(Math.max(0, Math.min(this.idle.length, this.conns.size - this.options.min)));
+  }
+
+  /** Drops a connection the pool no longer counts (closed, lost, or failed to connect). */
+  forget(conn: PooledConnection<R>): boolean {
+    if (this.conns.get(conn.id) !== conn) return false;
+    this.conns.delete(conn.id);
+    this.limit?.give();
+    return true;
   }
 
   // ---- the caller's side (any code on the pool's thread) ----
@@ -125,7 +149,10 @@ export class PoolCore<R> {
     for (;;) {
       const conn = this.idle.pop();
       // One that died since it went idle (its loss is noticed synchronously) is skipped.
-      if (conn === undefined || conn.state === 'ready') return conn;
+      if (conn === undefined || conn.state === 'ready') {
+        if (this.limit !== undefined) this.publishSpare();
+        return conn;
+      }
     }
   }
 
@@ -137,7 +164,7 @@ export class PoolCore<R> {
     this.acquires++;
     // A process holding a connection is watched, so that its exit gives the connection back.
     if (pid !== undefined) GenServer.cast(this.pool, { op: 'watch', pid } as PoolCast as never);
-    if (this.leased >= this.options.highWatermark * this.conns.size && this.conns.size < this.options.max) this.signalDemand();
+    if (this.leased >= this.options.highWatermark * this.conns.size && this.room() > 0) this.signalDemand();
   }
 
   /** Waiters are timed one in SAMPLE_EVERY too, from the call to the hand-off. */
@@ -165,8 +192,8 @@ export class PoolCore<R> {
     });
     if (this.deadlineTimer === undefined && this.options.acquireTimeoutMs !== Infinity) this.armDeadline(this.options.acquireTimeoutMs);
     if (pid !== undefined) GenServer.cast(this.pool, { op: 'watch', pid } as PoolCast as never);
-    // At max (counting connects in flight) there is nothing to decide: no message.
-    if (this.conns.size < this.options.max) this.signalDemand();
+    // At max (counting connects in flight) there is nothing to decide, unless other schedulers hold the shared max.
+    if (this.room() > 0 || this.limit !== undefined) this.signalDemand();
     return promise;
   }
 
@@ -230,6 +257,7 @@ export class PoolCore<R> {
     }
     conn.idleSince = coarseNow();
     this.idle.push(conn);
+    if (this.limit !== undefined) this.publishSpare();
   }
 
   /** Closes a connection through its process; the pool forgets it when the process is DOWN. */

@@ -20,6 +20,21 @@ export interface ConnectionFactory<R> {
   isTransportError?(error: unknown): boolean;
 }
 
+/**
+ * A factory named by module and export, so that any scheduler thread can build
+ * it: the export is called with `args` (`{ module: '@erlmcp/transport-pool',
+ * export: 'tcpFactory', args: [{ host, port }] }`), or is itself a factory when
+ * it is an object. `module` is an absolute path or a package name that thread
+ * can require; `args` cross threads, so they must be serializable.
+ */
+export interface FactorySpec<R> {
+  module: string;
+  export: string;
+  args?: unknown[];
+  /** @internal Carries R. */
+  readonly __resource?: R;
+}
+
 /** Throw this (or an error with one of the codes below) from use(fn) to have the connection destroyed. */
 export class TransportError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

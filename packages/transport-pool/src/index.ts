@@ -8,7 +8,7 @@ export { PooledConnection, type ConnectionState } from './connection';
 export type { PoolOptions, HealthCheckOptions, BackoffOptions } from './options';
 export type { PoolStats } from './stats';
 export type { PoolTelemetryEvents, PoolEvents } from './telemetry';
-export { type ConnectionFactory, TransportError, isTransportError } from './factory';
+export { type ConnectionFactory, type FactorySpec, TransportError, isTransportError } from './factory';
 export { tcpFactory, type TcpFactoryOptions } from './factories/tcp';
 export { httpFactory, type HttpFactoryOptions } from './factories/http';
 export { websocketFactory, type WebSocketFactoryOptions } from './factories/websocket';

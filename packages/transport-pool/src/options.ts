@@ -1,6 +1,6 @@
 import type { TelemetryBus } from '@erlmcp/otp';
 import { InvalidPoolOptionsError } from './errors';
-import type { ConnectionFactory } from './factory';
+import type { ConnectionFactory, FactorySpec } from './factory';
 
 export interface HealthCheckOptions {
   /** How often each idle connection is checked. */
@@ -17,7 +17,22 @@ export interface BackoffOptions {
 }
 
 export interface PoolOptions<R> {
-  factory: ConnectionFactory<R>;
+  /**
+   * The kind of connection. With `schedulers: 'all'` it must be a FactorySpec
+   * (`{ module, export, args }`): each scheduler thread builds its own factory
+   * from it, since functions cannot cross threads.
+   */
+  factory: ConnectionFactory<R> | FactorySpec<R>;
+  /**
+   * `'all'`: a sub-pool on every scheduler of the node, under one set of limits:
+   * `max` counts the connections of every scheduler, `min` is shared out among
+   * them, and the other options apply to each sub-pool (`maxWaiters` bounds each
+   * one's queue). acquire() takes from the caller's scheduler's sub-pool; when
+   * the common max is held by other schedulers, the one with the most idle
+   * connections closes one so the caller's can open its own. Default: the pool
+   * lives on the scheduler that starts it.
+   */
+  schedulers?: 'all';
   /** Connections kept open even when idle. Default 0. */
   min?: number;
   /** Never more connections than this (open or opening). Default 10. */
@@ -43,14 +58,17 @@ export interface PoolOptions<R> {
   backoff?: BackoffOptions;
   /** How often the pool sweeps idle connections and retries failed connects. Default min(1000, idleTimeoutMs / 2). */
   sweepIntervalMs?: number;
-  /** Also emit the pool's telemetry on this bus (pass `node.events`). */
-  telemetry?: TelemetryBus;
+  /** Where the pool's telemetry also goes: by default the bus of the node (scheduler) the pool runs on; `false` for none. */
+  telemetry?: TelemetryBus | false;
   /** A label for telemetry and logs. */
   name?: string;
 }
 
 export interface ResolvedOptions<R> {
   factory: ConnectionFactory<R>;
+  /** The spec the factory was built from, when it was given as one. */
+  factorySpec: FactorySpec<R> | undefined;
+  schedulers: 'one' | 'all';
   min: number;
   max: number;
   prewarm: boolean;
@@ -64,7 +82,7 @@ export interface ResolvedOptions<R> {
   healthCheck: { intervalMs: number; timeoutMs: number } | undefined;
   backoff: { initialMs: number; maxMs: number };
   sweepIntervalMs: number;
-  telemetry: TelemetryBus | undefined;
+  telemetry: TelemetryBus | false | undefined;
   name: string;
 }
 
@@ -85,7 +103,12 @@ function integer(field: string, value: unknown, fallback: number, options: { min
 /** Checks every option and fills in the defaults; throws InvalidPoolOptionsError naming the first bad field. */
 export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
   if (options === null || typeof options !== 'object') throw new InvalidPoolOptionsError('options', 'expected an object');
-  const f = options.factory as Partial<ConnectionFactory<R>> | undefined;
+  if (options.schedulers !== undefined && options.schedulers !== 'all') throw new InvalidPoolOptionsError('schedulers', `expected 'all', got ${String(options.schedulers)}`);
+  const factorySpec = isFactorySpec(options.factory) ? options.factory : undefined;
+  if (options.schedulers === 'all' && factorySpec === undefined) {
+    throw new InvalidPoolOptionsError('factory', "with schedulers: 'all' the factory must be a { module, export, args } spec (functions cannot cross threads)");
+  }
+  const f = (factorySpec === undefined ? options.factory : loadFactory(factorySpec)) as Partial<ConnectionFactory<R>> | undefined;
   if (f === null || typeof f !== 'object' || typeof f.connect !== 'function' || typeof f.close !== 'function') {
     throw new InvalidPoolOptionsError('factory', 'expected { kind, connect, close, check?, watch? }');
   }
@@ -112,7 +135,9 @@ export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
   if (highWatermark <= 0 || highWatermark > 1) throw new InvalidPoolOptionsError('highWatermark', `expected 0 < x <= 1, got ${highWatermark}`);
   if (options.prewarm !== undefined && typeof options.prewarm !== 'boolean') throw new InvalidPoolOptionsError('prewarm', 'expected a boolean');
   return {
-    factory: options.factory,
+    factory: f as ConnectionFactory<R>,
+    factorySpec,
+    schedulers: options.schedulers ?? 'one',
     min,
     max,
     prewarm: options.prewarm ?? true,
@@ -129,4 +154,21 @@ export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
     telemetry: options.telemetry,
     name: typeof options.name === 'string' ? options.name : f.kind ?? 'pool',
   };
+}
+
+function isFactorySpec<R>(value: unknown): value is FactorySpec<R> {
+  return typeof value === 'object' && value !== null && typeof (value as FactorySpec<R>).module === 'string' && typeof (value as FactorySpec<R>).export === 'string';
+}
+
+/** Builds a factory from its spec on this thread: the export called with `args`, or the export itself when it is a factory. */
+export function loadFactory<R>(spec: FactorySpec<R>): ConnectionFactory<R> {
+  let exported: unknown;
+  try {
+    exported = (require(spec.module) as Record<string, unknown>)[spec.export];
+  } catch (error) {
+    throw new InvalidPoolOptionsError('factory', `cannot load ${spec.module}: ${(error as Error).message}`);
+  }
+  if (typeof exported === 'function') return (exported as (...args: unknown[]) => ConnectionFactory<R>)(...(spec.args ?? []));
+  if (typeof exported === 'object' && exported !== null) return exported as ConnectionFactory<R>;
+  throw new InvalidPoolOptionsError('factory', `${spec.module} has no export ${spec.export}`);
 }

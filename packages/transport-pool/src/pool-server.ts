@@ -1,42 +1,29 @@
-import { DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, type Pid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import { currentNode, DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, type Pid, type ProcessContext } from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
 import { coarseNow, PoolCore, type PoolCast } from './core';
 import { ConnectError, PoolClosedError } from './errors';
 import type { ResolvedOptions } from './options';
+import { closing, type PoolState, type SharedInit } from './pool-state';
+import { askToShed, roomMade, shed } from './shedding';
+import { SharedLimit } from './shared-limit';
 import type { PoolEvents } from './telemetry';
-
-/** The pool processes of this thread, so that a handle finds its core without a message. */
-export const localCores = new Map<string, PoolCore<unknown>>();
 
 export interface PoolInit {
   options: ResolvedOptions<unknown>;
   events: PoolEvents;
   /** Resolved when each of the first `min` connects has settled (prewarm), with the core. */
-  started: (core: PoolCore<unknown>) => void;
+  started: ((core: PoolCore<unknown>) => void) | undefined;
+  shared?: SharedInit;
 }
+
+export type PoolCall = 'drain' | 'warm' | 'stats';
 
 type Info = ConnectionReport | DownMessage | ExitMessage | 'sweep' | 'health' | 'retry';
 
-/** The pool process's state: the shared core plus what only the process touches. */
-interface PoolState {
-  core: PoolCore<unknown>;
-  sup: Pid;
-  /** Connections not yet asked for (growth waits for the connect concurrency limit or a backoff). */
-  wanted: number;
-  /** Consecutive failed connects, for backoff; 0 after a success. */
-  failureStreak: number;
-  /** No new connect before this time (backoff). */
-  notBefore: number;
-  retryTimer: Ref | undefined;
-  /** Monitors of connection processes and of calling processes, by ref. */
-  monitors: Map<string, { conn: PooledConnection<unknown> } | { caller: Pid }>;
-  watched: Map<string, Ref>;
-  /** Ids of the prewarm connects still pending, and who waits for them. */
-  warming: Set<number>;
-  started: ((core: PoolCore<unknown>) => void) | undefined;
-  drained: (() => void)[];
-  nextId: number;
-}
+/** The pool processes of this thread, so that a handle finds its core without a message. */
+export const localCores = new Map<string, PoolCore<unknown>>();
+/** This thread's sub-pool of each pool started with `schedulers: 'all'`, by the pool's name. */
+export const localGroups = new Map<string, { core: PoolCore<unknown>; shared: SharedInit }>();
 
 const now = (): number => performance.now();
 
@@ -58,14 +45,16 @@ function pump(state: PoolState, ctx: ProcessContext): void {
     state.wanted = 0;
     return;
   }
-  state.wanted = Math.min(state.wanted, o.max - core.conns.size);
+  state.wanted = Math.min(state.wanted, core.room());
   if (state.wanted <= 0) return;
   const wait = state.notBefore - now();
   if (wait > 0) {
     if (state.retryTimer === undefined) state.retryTimer = ctx.sendAfter(Math.ceil(wait), 'retry');
     return;
   }
-  while (state.wanted > 0 && core.connecting < o.connectConcurrency && core.conns.size < o.max) {
+  while (state.wanted > 0 && core.connecting < o.connectConcurrency && core.room() > 0) {
+    // Counted in the schedulers' common max before the connect starts; another scheduler may have taken the last place.
+    if (core.limit !== undefined && !core.limit.take()) break;
     state.wanted--;
     open(state, ctx);
   }
@@ -87,7 +76,7 @@ function open(state: PoolState, ctx: ProcessContext): PooledConnection<unknown> 
 
 /** Asks for `count` more connections (bounded by max) and says why on the telemetry bus. */
 function grow(state: PoolState, ctx: ProcessContext, count: number, reason: 'min' | 'waiters' | 'watermark'): void {
-  const room = state.core.options.max - state.core.conns.size - state.wanted;
+  const room = state.core.room() - state.wanted;
   const n = Math.min(count, room);
   if (n <= 0) return;
   state.wanted += n;
@@ -104,14 +93,16 @@ function reconsider(state: PoolState, ctx: ProcessContext): void {
   const belowMin = o.min - core.conns.size - state.wanted;
   if (belowMin > 0) grow(state, ctx, belowMin, 'min');
   const uncovered = core.waiters.length - coming;
-  if (uncovered > 0) grow(state, ctx, uncovered, 'waiters');
-  else if (coming === 0 && core.conns.size > 0 && core.leased >= o.highWatermark * core.conns.size) grow(state, ctx, 1, 'watermark');
+  if (uncovered > 0) {
+    grow(state, ctx, uncovered, 'waiters');
+    if (core.room() <= 0 && core.connecting + state.wanted < core.waiters.length) askToShed(state, ctx);
+  } else if (coming === 0 && core.conns.size > 0 && core.leased >= o.highWatermark * core.conns.size) grow(state, ctx, 1, 'watermark');
 }
 
 function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnection<unknown>, reason: unknown): void {
   const { core } = state;
   if (core.conns.get(conn.id) !== conn || conn.state !== 'connecting') return;
-  core.conns.delete(conn.id);
+  core.forget(conn);
   conn.state = 'dead';
   core.connecting--;
   core.failedConnects++;
@@ -129,10 +120,13 @@ function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnec
 }
 
 function settleWarm(state: PoolState, id: number): void {
-  if (state.warming.delete(id) && state.warming.size === 0 && state.started !== undefined) {
-    state.started(state.core);
-    state.started = undefined;
-  }
+  if (state.warming.delete(id) && state.warming.size === 0) warmed(state);
+}
+
+function warmed(state: PoolState): void {
+  state.started?.(state.core);
+  state.started = undefined;
+  for (const from of state.warmed.splice(0)) GenServer.reply(from, true);
 }
 
 function afterChange(state: PoolState, ctx: ProcessContext): void {
@@ -146,8 +140,8 @@ function afterChange(state: PoolState, ctx: ProcessContext): void {
 function connectionDown(state: PoolState, ctx: ProcessContext, conn: PooledConnection<unknown>, reason: unknown): void {
   const { core } = state;
   if (conn.state === 'connecting') return connectFailed(state, ctx, conn, reason);
-  if (core.conns.get(conn.id) !== conn) return;
-  core.conns.delete(conn.id);
+  if (!core.forget(conn)) return;
+  roomMade(state);
   const at = core.idle.indexOf(conn);
   if (at >= 0) core.idle.splice(at, 1);
   conn.state = 'dead';
@@ -183,11 +177,6 @@ function sweep(state: PoolState): void {
   }
 }
 
-function closing(core: PoolCore<unknown>): number {
-  let n = 0;
-  for (const conn of core.conns.values()) if (conn.state === 'closing') n++;
-  return n;
-}
 
 function healthCheck(state: PoolState): void {
   const { core } = state;
@@ -206,12 +195,19 @@ export const poolServer = GenServer.define({
     // Trapping exits, the pool runs terminate when its parent shuts it down: it then stops its
     // DynamicSupervisor and waits while each connection process closes its connection.
     ctx.trapExit(true);
+    // The node this pool runs on, read before the first await (the current node is set only in a callback's synchronous part).
+    const bus = init.options.telemetry === false ? undefined : init.options.telemetry ?? currentNode().events;
+    const { shared } = init;
+    const limit = shared === undefined ? undefined : new SharedLimit(shared.buffer, shared.slot, init.options.max);
+    // A restarted sub-pool returns the places its dead incarnation held (its connections died with it).
+    limit?.reset();
     const sup = await DynamicSupervisor.startLink<[ConnectionArgs<unknown>]>({
       child: { start: (args) => GenServer.startLink(connectionServer, args as ConnectionArgs<unknown>), restart: 'temporary', shutdown: 5000 },
       intensity: 0,
     });
-    const core = new PoolCore<unknown>(init.options, ctx.self, init.events);
+    const core = new PoolCore<unknown>(init.options, ctx.self, init.events, bus, limit);
     localCores.set(String(ctx.self), core);
+    if (shared !== undefined) localGroups.set(shared.group, { core, shared });
     const state: PoolState = {
       core,
       sup,
@@ -223,18 +219,24 @@ export const poolServer = GenServer.define({
       watched: new Map(),
       warming: new Set(),
       started: init.started,
+      warmed: [],
       drained: [],
       nextId: 0,
+      shared,
+      shedAsked: false,
+      owed: [],
     };
     if (init.options.prewarm && init.options.min > 0) {
       core.emit('pool:grow', { pool: init.options.name, size: 0, count: init.options.min, reason: 'min' });
       state.wanted = init.options.min;
       const before = state.nextId;
       pump(state, ctx);
-      for (let id = before + 1; id <= before + init.options.min; id++) state.warming.add(id);
+      // Connects beyond the concurrency limit get the next ids; under a shared max, only those that got a place are waited for.
+      const last = limit === undefined ? before + init.options.min : state.nextId;
+      for (let id = before + 1; id <= last; id++) state.warming.add(id);
+      if (state.warming.size === 0) warmed(state);
     } else {
-      state.started!(core);
-      state.started = undefined;
+      warmed(state);
       reconsider(state, ctx);
     }
     ctx.sendAfter(init.options.sweepIntervalMs, 'sweep');
@@ -242,7 +244,13 @@ export const poolServer = GenServer.define({
     return ok(state);
   },
   /** drain: hand out nothing more, close idle connections now and leased ones as they come back; reply when all are closed. */
-  handleCall: (_request: 'drain', from, state: PoolState) => {
+  handleCall: (request: PoolCall, from, state: PoolState) => {
+    if (request === 'stats') return reply(state.core.stats() as unknown, state);
+    if (request === 'warm') {
+      if (state.started === undefined && state.warming.size === 0) return reply(true as unknown, state);
+      state.warmed.push(from);
+      return noreply(state);
+    }
     state.core.closed ??= 'pool_draining';
     for (const w of state.core.waiters.toArray()) state.core.giveUp(w, new PoolClosedError('pool_draining'));
     for (const conn of state.core.idle.splice(0)) state.core.retire(conn);
@@ -251,10 +259,16 @@ export const poolServer = GenServer.define({
     state.drained.push(() => GenServer.reply(from, true));
     return noreply(state);
   },
-  handleCast: (message: PoolCast | { op: 'start_failed'; id: number; reason: unknown }, state: PoolState, ctx) => {
+  handleCast: (message: PoolCast | { op: 'start_failed'; id: number; reason: unknown } | { op: 'shed'; from: Pid } | { op: 'room' }, state: PoolState, ctx) => {
     if (message.op === 'demand') {
       state.core.demandPending = false;
-      reconsider(state, ctx);
+      afterChange(state, ctx);
+    } else if (message.op === 'room') {
+      // The sub-pool we asked closed a connection: its place in the common max is ours to take.
+      state.shedAsked = false;
+      afterChange(state, ctx);
+    } else if (message.op === 'shed') {
+      shed(state, message.from);
     } else if (message.op === 'watch') {
       const key = String(message.pid);
       if (!state.watched.has(key)) {
@@ -284,6 +298,8 @@ export const poolServer = GenServer.define({
       else callerDown(state, ctx, watcher.caller);
     } else if (message === 'sweep') {
       sweep(state);
+      state.shedAsked = false;
+      if (state.shared !== undefined) reconsider(state, ctx);
       ctx.sendAfter(core.options.sweepIntervalMs, 'sweep');
     } else if (message === 'health') {
       if (core.closed === undefined) healthCheck(state);
@@ -320,6 +336,7 @@ export const poolServer = GenServer.define({
     const { core } = state;
     core.closed = 'pool_stopped';
     localCores.delete(String(core.pool));
+    if (state.shared !== undefined && localGroups.get(state.shared.group)?.core === core) localGroups.delete(state.shared.group);
     for (const w of core.waiters.toArray()) core.giveUp(w, new PoolClosedError('pool_stopped'));
     core.idle.length = 0;
     core.clearDeadline();
@@ -327,5 +344,7 @@ export const poolServer = GenServer.define({
     ctx.unlink(state.sup);
     await GenServer.stop(state.sup, 'shutdown').catch(() => undefined);
     for (const done of state.drained.splice(0)) done();
+    // Every connection process is gone: give back the places this sub-pool held in the common max.
+    core.limit?.reset();
   },
 });

@@ -1,9 +1,11 @@
-import { GenServer, whereis, type ChildSpec, type Pid } from '@erlmcp/otp';
+import { GenServer, Supervisor, whereis, type ChildSpec, type Pid } from '@erlmcp/otp';
 import type { PooledConnection } from './connection';
 import type { PoolCore } from './core';
 import { isTransportError } from './factory';
 import { type PoolOptions, resolveOptions } from './options';
-import { localCores, poolServer, type PoolInit } from './pool-server';
+import { localCores, localGroups, poolServer, type PoolCall, type PoolInit } from './pool-server';
+import { memberName } from './pool-state';
+import { groupName, sharedPoolSpec, warmAll } from './shared-pool';
 import type { PoolStats } from './stats';
 import { createPoolEvents, type PoolEvents } from './telemetry';
 
@@ -19,10 +21,12 @@ export interface AcquireOptions {
 export class Pool<R> {
   private constructor(
     private readonly core: PoolCore<R>,
-    /** The pool process. */
+    /** The pool process (with `schedulers: 'all'`, the supervisor of the sub-pools). */
     readonly pid: Pid,
-    /** Sizing decisions and connection events (also emitted on `options.telemetry`). */
+    /** Sizing decisions and connection events of this scheduler's (sub-)pool (also emitted on the node's bus). */
     readonly events: PoolEvents,
+    /** With `schedulers: 'all'`: the pool's name and how many sub-pools it has. */
+    private readonly group?: { name: string; schedulers: number },
   ) {}
 
   /**
@@ -32,6 +36,14 @@ export class Pool<R> {
    */
   static async start<R>(options: PoolOptions<R>, startOptions: { link?: boolean; name?: string } = {}): Promise<Pool<R>> {
     const resolved = resolveOptions(options);
+    if (resolved.schedulers === 'all') {
+      const group = groupName(startOptions.name);
+      const spec = sharedPoolSpec(options, resolved, group);
+      const how = startOptions.link === true ? Supervisor.startLink : Supervisor.start;
+      await how(spec, { name: group });
+      await warmAll(group, spec.children.length);
+      return Pool.whereis<R>(group)!;
+    }
     const events = createPoolEvents();
     let started!: (core: PoolCore<unknown>) => void;
     const warm = new Promise<PoolCore<unknown>>((resolve) => (started = resolve));
@@ -44,12 +56,22 @@ export class Pool<R> {
 
   /** A child spec for a supervision tree; find the running pool with Pool.whereis(name). */
   static childSpec<R>(id: string, options: PoolOptions<R>, name: string): ChildSpec {
-    resolveOptions(options);
-    return { id, start: async () => (await Pool.start(options, { link: true, name })).pid, shutdown: 10_000 };
+    const resolved = resolveOptions(options);
+    const type = resolved.schedulers === 'all' ? 'supervisor' : 'worker';
+    return { id, type, start: async () => (await Pool.start(options, { link: true, name })).pid, shutdown: type === 'supervisor' ? 'infinity' : 10_000 };
   }
 
-  /** The pool registered under `name` on this thread, or undefined. */
+  /**
+   * The pool registered under `name`, as code on this thread uses it: with
+   * `schedulers: 'all'`, a handle on this scheduler's sub-pool (from any
+   * scheduler of the node); otherwise the pool if it lives on this thread.
+   */
   static whereis<R>(name: string): Pool<R> | undefined {
+    const member = localGroups.get(name);
+    if (member !== undefined) {
+      const { core, shared } = member;
+      return new Pool(core as PoolCore<R>, whereis(name) ?? core.pool, core.events, { name, schedulers: shared.schedulers });
+    }
     const pid = whereis(name);
     const core = pid === undefined ? undefined : localCores.get(String(pid));
     return core === undefined ? undefined : new Pool(core as PoolCore<R>, pid!, core.events);
@@ -89,8 +111,21 @@ export class Pool<R> {
     return result;
   }
 
+  /** This scheduler's (sub-)pool: counted here, no message. */
   stats(): PoolStats {
     return this.core.stats();
+  }
+
+  /** Each scheduler's sub-pool's stats, in scheduler order (one entry, this pool's, without `schedulers: 'all'`). */
+  async schedulerStats(): Promise<PoolStats[]> {
+    return Promise.all(this.members().map((m) => GenServer.call(m as never, 'stats' satisfies PoolCall as never, 5000) as Promise<PoolStats>));
+  }
+
+  /** The pool processes: one, or one per scheduler. */
+  private members(): (Pid | string)[] {
+    const group = this.group;
+    if (group === undefined) return [this.core.pool];
+    return Array.from({ length: group.schedulers }, (_, k) => memberName(group.name, k));
   }
 
   /** Hands out nothing more; closes idle connections now and leased ones as they are released. Resolves when all are closed. */
@@ -98,7 +133,7 @@ export class Pool<R> {
     if (this.core.closed === 'pool_stopped') return;
     // Refuse new acquires from now on; the pool process closes what is idle.
     this.core.closed ??= 'pool_draining';
-    await GenServer.call(this.pid, 'drain' as never, Infinity);
+    await Promise.all(this.members().map((m) => GenServer.call(m as never, 'drain' satisfies PoolCall as never, Infinity)));
   }
 
   /**

@@ -10,8 +10,11 @@ import * as peer from './peer';
  * over 10 keep-alive connections). prewarm compares the pool opening its
  * connections in parallel with the same pool opening them one at a time.
  * gateway_tools_call: tools/call through examples/mcp-gateway over pooled MCP
- * sessions against a fresh MCP client connection per call to the same upstream.
+ * sessions against a fresh MCP client connection per call to the same upstream,
+ * over WebSocket, and (the _http_upstream row) over Streamable HTTP.
  */
+const cpu = (detail: Record<string, number>): string => (detail.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(detail.cpuUsPerRequest)} µs`);
+
 export const pool: Category = {
   name: 'pool',
   peer: 'generic-pool 3.9.0',
@@ -34,14 +37,25 @@ export const pool: Category = {
       target: 1,
       ours: ours.httpRequests,
       peer: peer.httpRequests,
+      note: (_o, _p, od, pd) => `client CPU per request (this process, user + system): ours ${cpu(od)}, undici's Pool ${cpu(pd)}`,
     },
     {
       name: 'gateway_tools_call',
       unit: 'calls/s',
       peerLabel: 'a fresh MCP connection per call',
       size: { full: 4_000, smoke: 50 },
-      ours: gateway.throughGateway,
-      peer: gateway.freshConnection,
+      ours: (size) => gateway.throughGateway(size, 'websocket'),
+      peer: (size) => gateway.freshConnection(size, 'websocket'),
+      note: (_o, _p, od, pd) => `upstream over WebSocket; CPU per call in the measuring process (callers and gateway): ${cpu(od)}; fresh connections: ${cpu(pd)}`,
+    },
+    {
+      name: 'gateway_tools_call_http_upstream',
+      unit: 'calls/s',
+      peerLabel: 'a fresh MCP connection per call',
+      size: { full: 1_000, smoke: 20 },
+      ours: (size) => gateway.throughGateway(size, 'http'),
+      peer: (size) => gateway.freshConnection(size, 'http'),
+      note: (_o, _p, od, pd) => `upstream over Streamable HTTP (@erlmcp/mcp connectHttp, which posts with fetch); CPU per call: ${cpu(od)}; fresh connections: ${cpu(pd)}`,
     },
     {
       name: 'prewarm',

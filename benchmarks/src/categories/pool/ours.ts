@@ -76,11 +76,17 @@ export async function httpRequests(size: number): Promise<Measurement> {
   }
 }
 
-/** Runs `size` requests from USERS concurrent loops; rate and per-request latency. */
+/**
+ * Runs `size` requests from USERS concurrent loops; rate, per-request latency,
+ * and this process's CPU time per request (user + system, from process.cpuUsage):
+ * on a shared machine the rate and latency follow the machine's load, the CPU
+ * time far less.
+ */
 export async function timedRequests(size: number, one: () => Promise<void>): Promise<Measurement> {
   const each = Math.ceil(size / USERS);
   const latencies = new Float64Array(each * USERS);
   let k = 0;
+  const cpu = process.cpuUsage();
   const value = await ratePerSecond(each * USERS, () =>
     Promise.all(
       Array.from({ length: USERS }, async () => {
@@ -92,7 +98,8 @@ export async function timedRequests(size: number, one: () => Promise<void>): Pro
       }),
     ).then(() => undefined),
   );
-  return { value, p50Us: quantile(latencies, 0.5) * 1000, p99Us: quantile(latencies, 0.99) * 1000 };
+  const used = process.cpuUsage(cpu);
+  return { value, p50Us: quantile(latencies, 0.5) * 1000, p99Us: quantile(latencies, 0.99) * 1000, detail: { cpuUsPerRequest: (used.user + used.system) / (each * USERS) } };
 }
 
 /** Opens `size` real TCP connections at start (prewarm), `concurrency` at a time; connections/s. */
