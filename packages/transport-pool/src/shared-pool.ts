@@ -11,7 +11,7 @@
  * and split `min` among them; a caller acquires from its own scheduler's.
  */
 import path from 'node:path';
-import { currentPid, GenServer, schedulerOfPid, schedulers, type ChildSpec, type SupervisorSpec } from '@erlmcp/otp';
+import { currentNode, currentPid, GenServer, schedulerOfPid, schedulers, type ChildSpec, type SupervisorSpec } from '@erlmcp/otp';
 import type { PoolOptions, ResolvedOptions } from './options';
 import type { remotePoolServer, RemotePoolArgs } from './pool-entry';
 import { poolServer, type PoolCall } from './pool-server';
@@ -24,8 +24,8 @@ const POOL_ENTRY = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', 'd
 const remotePool = GenServer.remote<typeof remotePoolServer>(POOL_ENTRY, 'remotePoolServer');
 
 let unnamed = 0;
-/** A node-wide unique name for a pool started without one (its sub-pools are found by name from every thread). */
-export const groupName = (name: string | undefined): string => name ?? `transport-pool:${process.pid}:${currentPid()?.id ?? 0}:${++unnamed}`;
+/** A node-wide unique name for a pool started without one (its sub-pools are found by name from every thread); the counter is this thread's. */
+export const groupName = (name: string | undefined): string => name ?? `transport-pool:${currentNode().schedulerId}:${++unnamed}`;
 
 /** Scheduler k's share of `min`: spread evenly, the remainder to the lowest schedulers. */
 export function minShare(min: number, count: number, k: number): number {

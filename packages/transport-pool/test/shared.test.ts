@@ -126,6 +126,22 @@ test("a sub-pool that crashes is restarted by the pool's supervisor and gives ba
   }
 });
 
+test('shared pools started without a name get distinct ones', async () => {
+  const one = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2 });
+  const two = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2 });
+  try {
+    expect(one.pid.equals(two.pid)).toBe(false);
+    const [a, b] = [await one.acquire(), await two.acquire()];
+    expect(a.pid!.equals(b.pid!)).toBe(false);
+    expect(server.accepted).toBe(4);
+    one.release(a);
+    two.release(b);
+  } finally {
+    await one.stop(2000);
+    await two.stop(2000);
+  }
+});
+
 test("schedulers: 'all' needs a factory spec: functions cannot cross threads", async () => {
   await expect(Pool.start({ schedulers: 'all', factory: tcpFactory({ host: '127.0.0.1', port: server.port }) })).rejects.toThrow(InvalidPoolOptionsError);
   await expect(Pool.start({ schedulers: 'all', factory: { module: '@erlmcp/transport-pool', export: 'noSuchFactory' } })).rejects.toMatchObject({ field: 'factory' });
