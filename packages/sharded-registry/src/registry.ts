@@ -51,7 +51,7 @@ import { Outbox } from './outbox';
 import { moveShards } from './reshard';
 import { claimSlot } from './slots';
 import { deleteIfHeld, hashKey, type Row } from './rows';
-import type { ShardCall, ShardHost, ShardOp } from './shard';
+import type { ShardCall, ShardOp } from './shard';
 import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
 
@@ -64,7 +64,10 @@ const attached = new WeakMap<SharedArrayBuffer, ShardedRegistry<unknown>>();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class ShardedRegistry<M = unknown> implements ShardHost {
+// The shard processes reach the registry as their ShardHost (shard.ts; supervision.ts passes it
+// as one, which checks it). It does not say `implements ShardHost`: those members are marked internal,
+// left out of the published types, where the clause would then fail to hold.
+export class ShardedRegistry<M = unknown> {
   readonly name: string;
   /** Via this, the registry is the `via` name service of GenServer start and call. */
   readonly nameService: NameService<Name>;

@@ -60,19 +60,21 @@ export const enum Control {
  * one scheduler to another arrive in the order they were written. The rings
  * themselves are ring-transport.ts; each record kind's handler is in
  * record-handlers.ts. It is the ClusterService the node reaches the cluster by.
+ * The class is not part of the package's API (index.ts does not export it), so the
+ * members the record handlers use (RecordPeer) are plain public ones.
  */
 export class SchedulerPeer implements ClusterService, RecordPeer {
   readonly names: NameTable;
   readonly control: Int32Array;
-  /** @internal The rings to and from the other schedulers. */
+  /** The rings to and from the other schedulers. */
   readonly transport: RingTransport;
-  /** @internal Calls this scheduler's processes made to other schedulers, by call ref. */
+  /** Calls this scheduler's processes made to other schedulers, by call ref. */
   readonly calls = new Map<number, { from: From; scheduler: number }>();
-  /** @internal Runtime-internal watches of processes on other schedulers, by ref. */
+  /** Runtime-internal watches of processes on other schedulers, by ref. */
   readonly watches = new Map<number, { onExit: (reason: ExitReason) => void; target: number }>();
-  /** @internal Spawn requests waiting for their outcome, by request ref. */
+  /** Spawn requests waiting for their outcome, by request ref. */
   readonly requests = new Map<number, { resolve: (outcome: SpawnOutcome) => void; scheduler: number }>();
-  /** @internal Timer cancels waiting for the other scheduler's answer, by ref. */
+  /** Timer cancels waiting for the other scheduler's answer, by ref. */
   readonly cancels = new Map<number, { resolve: (left: number | false) => void; scheduler: number }>();
   /** Local processes with remote relations: the ones a scheduler's death concerns. */
   private readonly related = new Set<Process>();
@@ -89,7 +91,6 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
   publishShare: (id: number, buffer: Shareable) => void = () => {};
 
   constructor(
-    /** @internal */
     readonly node: Node,
     readonly handle: ClusterHandle,
     readonly id: number,
@@ -231,7 +232,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     return true;
   }
 
-  /** @internal */
+  /** Tells `watcher`'s scheduler that the process it monitored is down. */
   sendDown(ref: number, watcher: number, target: number, reason: ExitReason): void {
     this.transport.record(schedulerOf(watcher), (w) => {
       w.op(Op.Down);
@@ -380,14 +381,14 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     Atomics.add(this.control, Control.Processes + this.id, 1);
   }
 
-  /** @internal */
+  /** A Pid object for a pid id of this node. */
   pidOf(id: number): Pid {
     return new Pid(this.node.id, id);
   }
 
   // ---- incoming ---------------------------------------------------------------
 
-  /** @internal Writes one record to scheduler k (through the transport's batch for k). */
+  /** Writes one record to scheduler k (through the transport's batch for k). */
   record(k: number, write: (w: BatchWriter) => void): void {
     this.transport.record(k, write);
   }
@@ -405,7 +406,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     handler(r, source, this, last);
   };
 
-  /** @internal Starts what a Spawn record asks for, and answers with a Spawned record. */
+  /** Starts what a Spawn record asks for, and answers with a Spawned record. */
   async handleSpawn(source: number, ref: number, request: SpawnRequest): Promise<void> {
     let outcome: SpawnOutcome;
     try {
@@ -421,7 +422,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     });
   }
 
-  /** @internal */
+  /** Answers a call from scheduler k. */
   reply(k: number, ref: number, value: unknown): void {
     try {
       this.transport.record(k, (w) => {
@@ -435,7 +436,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     }
   }
 
-  /** @internal */
+  /** Fails a call from scheduler k: its target is gone (noproc) or exited. */
   callFail(k: number, ref: number, noproc: boolean, reason: ExitReason): void {
     this.transport.record(k, (w) => {
       w.op(Op.CallFail);
