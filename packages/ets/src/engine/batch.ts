@@ -1,5 +1,4 @@
 /**
- * @internal
  * Writes of many objects at once, atomic for other threads and across the
  * writer's death: insert_new and insert with a list, and delete_all_objects.
  * A batch locks every stripe involved (in stripe order, so batches cannot

@@ -1,5 +1,4 @@
 /**
- * @internal
  * What every part of a table's engine shares, seen from one thread: the
  * control words, this thread's views of the arena, the stripes, the tuple
  * codec, and the small helpers both reads and writes use (which stripe a hash
@@ -20,8 +19,9 @@ import { Stripe } from '../stripe';
 import { TupleCodec } from '../tuple-codec';
 import type { Tuple } from '../types';
 
-/** Type codes in H_TYPE (layout.ts TYPES). */
+/** @internal Type codes in H_TYPE (layout.ts TYPES). */
 export const ORDERED_SET = 1;
+/** @internal */
 export const BAG = 2;
 
 /** @internal */

@@ -1,5 +1,4 @@
 /**
- * @internal
  * A table's engine, assembled: the shared core, the reads (seqlock reads of a
  * key, scans, the ordered walk) and the writes (one key, batches) over the
  * publish primitives. The stripes' repair replays through the same

@@ -1,5 +1,4 @@
 /**
- * @internal
  * Writes of one key (and the stripe-by-stripe deletes of select_delete): each
  * takes its key's stripe write lock, changes the stripe through the publish
  * primitives, and lets go. A new version of an object is a new record

@@ -1,5 +1,4 @@
 /**
- * @internal
  * first/last/next/prev. An ordered_set walks its stripes' key orders and takes
  * the nearest key over all stripes (each stripe ordered by key encoding, which
  * sorts as the terms do); other types walk hash slots, stripe after stripe, as
@@ -16,7 +15,7 @@ import type { TableCore } from './core';
 export const END_OF_TABLE: unique symbol = Symbol.for('ets.$end_of_table');
 export type EndOfTable = typeof END_OF_TABLE;
 
-/** first/last: the smallest or largest key (ordered_set), or the first key in slot order. */
+/** @internal first/last: the smallest or largest key (ordered_set), or the first key in slot order. */
 export function edge(core: TableCore<Tuple>, last: boolean): unknown {
   if (core.ordered) {
     let best: { key: Uint8Array; stripe: Stripe } | null = null;
@@ -37,7 +36,7 @@ export function edge(core: TableCore<Tuple>, last: boolean): unknown {
   return slotWalk(core, 0, -1);
 }
 
-/** next/prev: the key after (before, `backwards`) `key`. */
+/** @internal next/prev: the key after (before, `backwards`) `key`. */
 export function step(core: TableCore<Tuple>, key: unknown, backwards: boolean): unknown {
   const codec = core.codec;
   codec.encodeKey(key);

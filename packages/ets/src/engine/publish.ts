@@ -1,5 +1,4 @@
 /**
- * @internal
  * The write primitives, every one run with its stripe write-locked: write a
  * record and publish it (one atomic store in the hash index makes it visible),
  * unpublish a key, remove some of a bag's records, empty a stripe, and publish

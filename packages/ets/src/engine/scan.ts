@@ -1,5 +1,4 @@
 /**
- * @internal
  * Whole-table reads: every object, stripe by stripe, each stripe copied under
  * its lock into a snapshot and decoded after the lock is let go (so a visitor
  * may take as long as it likes); ordered_set snapshots are merged in key order.
@@ -9,7 +8,7 @@ import { Snapshot } from '../snapshot';
 import type { SelectOptions, Tuple } from '../types';
 import type { TableCore } from './core';
 
-/** Runs `visit` over every object (ordered_set: in key order; `reverse` walks backwards) until it returns false. */
+/** @internal Runs `visit` over every object (ordered_set: in key order; `reverse` walks backwards) until it returns false. */
 export function scan<T extends Tuple>(core: TableCore<T>, options: SelectOptions, visit: (object: T) => boolean | void): void {
   const ordered = core.ordered;
   if (!ordered && options.range !== undefined) throw new BadArgError('a key range needs an ordered_set table');

@@ -1,5 +1,4 @@
 /**
- * @internal
  * Reads of one key: optimistic under the stripe's seqlock (readConcurrency),
  * falling back to the stripe's mutex, which also recovers a stripe from a
  * dead writer; and this thread's cache of decoded objects (readCache), each
