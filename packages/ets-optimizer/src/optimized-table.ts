@@ -7,6 +7,8 @@
  * one lookup; writes that must know what they replace (to drop a cold
  * record's references in the shared stores) go through `replaceObject`, the
  * shard's compare-and-swap, and retry when another thread got there first.
+ * insertNewMany and deleteAllObjects over several shards run as one batch
+ * (shard-directory.ts), which single-key reads never see half of.
  * This file stays whole past 400 lines: it is the table's API, one method
  * per ETS operation, each a few lines over the shards; the engines live in
  * traversal.ts, stored.ts and the tier modules.

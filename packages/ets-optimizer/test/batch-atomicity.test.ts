@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { Ets, TableFullError } from '@erlmcp/ets';
 import { OptimizedTable, type OptimizedTableOptions } from '@erlmcp/ets-optimizer';
-import { ofType, startWorker, stopAllWorkers } from './helpers';
+import { ofType, runStopped, startWorker, stopAllWorkers } from './helpers';
 
 afterEach(async () => {
   await stopAllWorkers();
@@ -39,6 +39,29 @@ describe('a reader racing batches on another thread', () => {
     // The reader's passes overlapped the writer's rounds (the writer ran until they had).
     expect(Atomics.load(new Int32Array(shared), 2)).toBeGreaterThanOrEqual(30);
     expect(table.size).toBe(0);
+    table.check();
+    OptimizedTable.delete(table);
+  });
+});
+
+describe('a thread terminated inside a multi-shard batch', () => {
+  it('leaves no reader waiting: its gates are taken over, its odd sequences made even, each shard whole', async () => {
+    const table = OptimizedTable.create('batch-crash', { shards: 4, access: 'public', hotCold: false, dedup: false, compression: false });
+    const objects = Array.from({ length: 40 }, (_, k) => [`k${k}`, { k }] as [string, unknown]);
+    const shards = new Set(objects.map(([k]) => table.shardOf(k)));
+    expect(shards.size).toBe(4);
+    // Frozen after the batch wrote its second shard (shards in ascending order), holding every gate.
+    expect(await runStopped(table, 'insertNewMany', [objects], 'Table.insertNewMany', 2)).toBe('stopped');
+    const present = objects.filter(([k]) => table.lookup(k).length === 1).map(([k]) => table.shardOf(k));
+    // What the dead batch wrote stays (there is no log to undo it by, see the README): shards 0 and 1 whole, 2 and 3 untouched.
+    expect(new Set(present)).toEqual(new Set([0, 1]));
+    expect(present.length).toBe(objects.filter(([k]) => table.shardOf(k) <= 1).length);
+    for (const [k] of objects) expect(table.member(k)).toBe(table.shardOf(k) <= 1);
+    table.check();
+    // Writers and batches go on: the gates the dead thread held are taken over.
+    table.deleteAllObjects();
+    expect(table.insertNewMany(objects)).toBe(true);
+    expect(table.size).toBe(40);
     table.check();
     OptimizedTable.delete(table);
   });
