@@ -9,6 +9,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Table } from '@erlmcp/ets';
+import type { CacheCount } from './cache-count';
 
 export class Compressor {
   private readonly dictionaries = new Map<number, Buffer>();
@@ -54,10 +55,11 @@ export class Compressor {
     return n;
   }
 
-  heapBytes(): number {
-    let n = 0;
-    for (const d of this.dictionaries.values()) n += d.length + 64;
-    return n;
+  /** What this thread's cache of compression dictionaries holds: dictionaries and their bytes. */
+  cached(): CacheCount {
+    let binaryBytes = 0;
+    for (const d of this.dictionaries.values()) binaryBytes += d.byteLength;
+    return { entries: this.dictionaries.size, stringUnits: 0, binaryBytes };
   }
 
   private dictionary(version: number): Buffer {

@@ -14,6 +14,7 @@
  * id could reuse the id (documented in the README).
  */
 import { NoSuchKeyError, xxh32, type Table } from '@erlmcp/ets';
+import type { CacheCount } from './cache-count';
 import type { SeenSketch } from './sketch';
 
 type Shared = string | Uint8Array;
@@ -99,11 +100,14 @@ export class DedupStore {
     return { values: this.table.size, references, bytes };
   }
 
-  /** JS heap this thread's cache holds (string lengths and binary sizes, plus 48 bytes an entry). */
-  heapBytes(): number {
-    let n = 0;
-    for (const v of this.cache.values()) n += (typeof v === 'string' ? 2 * v.length : v.length) + 48;
-    return n;
+  /** What this thread's cache of shared values holds: values, their strings' UTF-16 code units, their binaries' bytes. */
+  cached(): CacheCount {
+    const count: CacheCount = { entries: this.cache.size, stringUnits: 0, binaryBytes: 0 };
+    for (const v of this.cache.values()) {
+      if (typeof v === 'string') count.stringUnits += v.length;
+      else count.binaryBytes += v.byteLength;
+    }
+    return count;
   }
 }
 

@@ -12,6 +12,7 @@
  * meaning and are never freed (like atoms); there are at most `maxEntries`.
  */
 import type { Table } from '@erlmcp/ets';
+import type { CacheCount } from './cache-count';
 
 export class Dictionary {
   private readonly ids = new Map<string, number>();
@@ -75,11 +76,11 @@ export class Dictionary {
     return added;
   }
 
-  /** JS heap this thread's caches hold (an estimate: 2 bytes a UTF-16 unit and 64 per entry). */
-  heapBytes(): number {
-    let n = 0;
-    for (const s of this.ids.keys()) n += 2 * s.length + 64;
-    return n;
+  /** What this thread's cache of the dictionary holds: strings and their UTF-16 code units (counted, not sized: see memory-report.ts). */
+  cached(): CacheCount {
+    let stringUnits = 0;
+    for (const s of this.ids.keys()) stringUnits += s.length;
+    return { entries: this.ids.size, stringUnits, binaryBytes: 0 };
   }
 
   private sync(): void {

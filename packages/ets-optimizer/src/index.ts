@@ -6,6 +6,7 @@ export { OptimizedTable, SHARD_SEED, type StoreStats } from './optimized-table';
 export type { OptimizedTableHandle } from './parts';
 export type { MaintenanceOptions, MaintenanceReport } from './maintenance';
 export type { MemoryReport, TableBytes } from './memory-report';
+export type { CacheCount } from './cache-count';
 export type { CompactionReport, ShardFragmentation } from './compaction';
 export type { RepairReport } from './repair';
 export type { HitRates } from './access-stats';

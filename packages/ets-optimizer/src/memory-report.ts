@@ -1,14 +1,20 @@
 /**
- * `table.memory()`: the bytes a table holds, counted from its parts.
- * Shared memory is exact: each internal @erlmcp/ets table's `info()` (bytes
- * in use: records, indexes, control buffer; and the buffer grown so far),
- * plus the control buffers of the optimizer itself. The JS heap the layer
- * holds in this thread (its caches of dictionary strings, shared values and
- * compression dictionaries) is counted from the cached strings' lengths and
- * buffers' sizes plus a fixed overhead per entry: V8 gives no exact figure
- * per object, so that part is an estimate and is reported apart.
+ * `table.memory()`: the bytes a table holds, counted from its parts. Every
+ * byte figure is shared memory, read from the allocators that hand it out:
+ * each internal @erlmcp/ets table's `info()` (`used`: the control buffer plus
+ * the arena bytes allocated to records and indexes, as the arena's allocator
+ * counts them; `capacity`: the bytes of its SharedArrayBuffers as grown), plus
+ * the byteLength of the optimizer's own control buffers.
+ *
+ * The JS heap is not given in bytes: V8 exposes no size per object, and a
+ * figure made of string lengths times a guessed overhead would be a formula,
+ * not a measurement. What this thread's caches hold is counted instead
+ * (`caches`: entries, UTF-16 code units of cached strings, bytes of cached
+ * binaries). The benchmark measures the JS heap a table takes from outside,
+ * as the heap after a full collection before and after building it.
  */
 import type { Table } from '@erlmcp/ets';
+import type { CacheCount } from './cache-count';
 import type { TableParts } from './parts';
 
 export interface TableBytes {
@@ -31,9 +37,10 @@ export interface MemoryReport {
   control: TableBytes;
   /** Old shard tables a compaction switched away from, not yet deleted (the next compaction or pass deletes them). */
   retired: TableBytes;
-  /** This thread's caches (an estimate, see above); not in `total`. */
-  heap: number;
+  /** What this thread's caches hold (counted, see above); not in `total`. */
+  caches: CacheCount;
 }
+
 
 function bytesOf(tables: readonly (Table | null)[]): TableBytes {
   let used = 0;
@@ -55,7 +62,7 @@ export function memoryReport(parts: TableParts): MemoryReport {
   const compressionDictionaries = bytesOf([stores?.compressor?.table ?? null]);
   const anchor = bytesOf([parts.anchor]);
   const dir = parts.directory.handle();
-  const buffers = (parts.access?.buffer.byteLength ?? 0) + (stores?.control.byteLength ?? 0) + dir.words.byteLength + dir.gates.byteLength;
+  const buffers = (parts.access?.buffer.byteLength ?? 0) + (stores?.control.byteLength ?? 0) + dir.words.byteLength + dir.gates.byteLength + dir.batches.byteLength;
   const control = { used: anchor.used + buffers, capacity: anchor.capacity + buffers };
   const retired = bytesOf(parts.retired.filter((t) => !t.deleted));
   const parts5 = [shards, dictionary, dedup, compressionDictionaries, control, retired];
@@ -68,6 +75,17 @@ export function memoryReport(parts: TableParts): MemoryReport {
     compressionDictionaries,
     control,
     retired,
-    heap: (stores?.dictionary?.heapBytes() ?? 0) + (stores?.dedup?.heapBytes() ?? 0) + (stores?.compressor?.heapBytes() ?? 0),
+    caches: sumCounts([stores?.dictionary?.cached(), stores?.dedup?.cached(), stores?.compressor?.cached()]),
   };
+}
+
+function sumCounts(counts: readonly (CacheCount | undefined)[]): CacheCount {
+  const sum: CacheCount = { entries: 0, stringUnits: 0, binaryBytes: 0 };
+  for (const c of counts) {
+    if (c === undefined) continue;
+    sum.entries += c.entries;
+    sum.stringUnits += c.stringUnits;
+    sum.binaryBytes += c.binaryBytes;
+  }
+  return sum;
 }

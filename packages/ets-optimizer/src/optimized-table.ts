@@ -7,6 +7,8 @@
  * one lookup; writes that must know what they replace (to drop a cold
  * record's references in the shared stores) go through `replaceObject`, the
  * shard's compare-and-swap, and retry when another thread got there first.
+ * insertNewMany and deleteAllObjects over several shards run as one batch
+ * (shard-directory.ts), which single-key reads never see half of.
  * This file stays whole past 400 lines: it is the table's API, one method
  * per ETS operation, each a few lines over the shards; the engines live in
  * traversal.ts, stored.ts and the tier modules.
@@ -217,14 +219,14 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.checkRead('lookup');
     const access = this.reads;
     if (access === null) {
-      const recs = this.shards[this.shardOf(key)]!.lookup(key) as Stored[];
+      const recs = this.readShard(this.shardOf(key), key);
       if (recs.length === 0) return [];
       if (!this.bag) return [this.objectOf(recs[0]!, true)];
       return recs.map((r) => this.objectOf(r, true));
     }
     const h = hashTerm(key, SHARD_SEED);
     const s = h % this.shards.length;
-    const [rec] = this.shards[s]!.lookup(key) as Stored[];
+    const [rec] = this.readShard(s, key);
     if (rec === undefined) {
       access.count(MISS);
       return [];
@@ -264,7 +266,15 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   member(key: unknown): boolean {
     this.checkRead('member');
-    return this.shards[this.shardOf(key)]!.member(key);
+    const s = this.shardOf(key);
+    const seqs = this.dir.batchSeqs;
+    for (;;) {
+      const seq = Atomics.load(seqs, s);
+      if ((seq & 1) === 0) {
+        const found = this.shards[s]!.member(key);
+        if (Atomics.load(seqs, s) === seq) return found;
+      } else this.dir.awaitBatch(s);
+    }
   }
 
   tab2list(): T[] {
@@ -544,32 +554,48 @@ export class OptimizedTable<T extends Tuple = Tuple> {
 
   /**
    * Inserts the objects if none of their keys is in the table, else nothing
-   * (false). Atomic within a shard; across shards, a key another thread
-   * inserts meanwhile makes it take back what it wrote and return false.
+   * (false), atomically across shards: the shards involved are written as one
+   * batch (shard-directory.ts), so other writers wait and a reader of any key
+   * sees all of the objects or none. A failure (the table full) takes back
+   * what the batch wrote before readers see it.
    */
   insertNewMany(objects: readonly T[]): boolean {
     this.checkWrite('insertNewMany');
     const groups = this.grouped(objects, 'insertNewMany');
-    this.dir.sync();
-    for (const [s, recs] of groups) for (const r of recs) if (this.shards[s]!.member(r[0])) return false;
-    const written: [number, Stored[]][] = [];
-    for (const [s, recs] of groups) {
-      const ok = this.dir.writing(s, () => {
-        const stored = this.cold === null ? recs : recs.map((r) => this.writeForm(r, 'insertNewMany'));
-        if (!this.shards[s]!.insertNewMany(stored)) {
-          for (const r of stored) this.dropUnpublished(r);
-          return false;
+    if (groups.size === 0) return true;
+    const shards = [...groups.keys()].sort((a, b) => a - b);
+    const write = (): boolean => {
+      for (const [s, recs] of groups) for (const r of recs) if (this.shards[s]!.member(r[0])) return false;
+      const written: [Table, Stored[]][] = [];
+      // Takes back what was written: readers (shut out of a batch's shards) never see it.
+      const undo = (outcome: unknown): false => {
+        for (const [shard, rs] of written) for (const r of rs) this.removeExact(shard, r);
+        if (outcome === false) return false;
+        throw outcome;
+      };
+      try {
+        for (const s of shards) {
+          const shard = this.shards[s]!;
+          const stored = this.cold === null ? groups.get(s)! : groups.get(s)!.map((r) => this.writeForm(r, 'insertNewMany'));
+          let done = false;
+          try {
+            // In a batch no other writer holds the shard, so only running out of room fails it; one shard
+            // shares its gate with other writers, and a key one of them inserted since the check refuses it.
+            done = shard.insertNewMany(stored);
+          } finally {
+            if (!done) for (const r of stored) this.dropUnpublished(r);
+          }
+          if (!done) return undo(false);
+          if (!this.bag) this.dropShadowed(stored);
+          written.push([shard, stored]);
         }
-        if (!this.bag) this.dropShadowed(stored);
-        written.push([s, stored]);
-        return true;
-      });
-      if (!ok) {
-        for (const [ws, rs] of written) this.dir.writing(ws, () => rs.forEach((r) => this.removeExact(this.shards[ws]!, r)));
-        return false;
+      } catch (error) {
+        undo(error);
       }
-    }
-    return true;
+      return true;
+    };
+    // One shard: its @erlmcp/ets table makes the batch atomic by itself.
+    return shards.length === 1 ? this.dir.writing(shards[0]!, write) : this.dir.batch(shards, write);
   }
 
   delete(key: unknown): true {
@@ -617,16 +643,19 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     });
   }
 
-  /** Empties the table, shard by shard (not atomic across shards). */
+  /** Empties the table, atomically across shards (one batch over every shard: a reader sees every object or none gone). */
   deleteAllObjects(): true {
     this.checkWrite('deleteAllObjects');
-    for (let s = 0; s < this.shards.length; s++) {
-      this.dir.writing(s, () => {
-        const shard = this.shards[s]!;
-        if (this.cold === null) shard.deleteAllObjects();
-        else while (shard.size > 0) for (const r of shard.tab2list() as Stored[]) this.removeExact(shard, r);
-      });
-    }
+    this.dir.batch(
+      this.shards.map((_, s) => s),
+      () => {
+        for (const shard of this.shards) {
+          if (this.cold === null) shard.deleteAllObjects();
+          // No other writer holds the shard: one pass removes every record.
+          else for (const r of shard.tab2list() as Stored[]) this.removeExact(shard, r);
+        }
+      },
+    );
     return true;
   }
 
@@ -682,6 +711,21 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   }
 
   // ---- engine ----------------------------------------------------------------------
+
+  /**
+   * The records of `key` in shard `s`, read under the shard's batch seqlock
+   * (shard-directory.ts): never part of a multi-shard batch.
+   */
+  private readShard(s: number, key: unknown): Stored[] {
+    const seqs = this.dir.batchSeqs;
+    for (;;) {
+      const seq = Atomics.load(seqs, s);
+      if ((seq & 1) === 0) {
+        const recs = this.shards[s]!.lookup(key) as Stored[];
+        if (Atomics.load(seqs, s) === seq) return recs;
+      } else this.dir.awaitBatch(s);
+    }
+  }
 
   /** The object a stored record holds, as a fresh array (`owned`: the record is the caller's to spend, its payload array is reused). */
   private objectOf(rec: Stored, owned = false): T {

@@ -21,6 +21,17 @@
  *   races a switch returns what the table held when it began), and a read
  *   that meets the old table deleted refreshes and reads again.
  *
+ * A write of several shards at once (insertNewMany, deleteAllObjects) is
+ * atomic for single-key readers, as ets:insert_new with a list is: it takes
+ * the gates of its shards exclusively (in shard order, so two batches cannot
+ * deadlock), then makes each shard's batch sequence `batches[s]` odd, writes,
+ * and makes them even again before letting the gates go. A reader of shard s
+ * notes `batches[s]`, reads, and reads again if the sequence moved or was
+ * odd (a seqlock over the shard): it sees the whole batch or none of it.
+ * A reader that meets an odd sequence waits on the shard's gate (a robust
+ * lock: a batch writer that died is taken over) and, holding it, makes a
+ * sequence a dead writer left odd even.
+ *
  * A thread that attaches a handle taken before a switch cannot receive the
  * posts it missed: `attach` refuses such a handle (take a fresh one).
  */
@@ -35,6 +46,8 @@ const GATE_TIMEOUT_MS = 30_000;
 export interface DirectoryHandle {
   readonly words: SharedArrayBuffer;
   readonly gates: SharedArrayBuffer;
+  /** One batch sequence per shard (odd while a multi-shard batch writes it). */
+  readonly batches: SharedArrayBuffer;
   readonly channel: string;
   /** The shard table ids when the handle was taken. */
   readonly ids: number[];
@@ -50,6 +63,8 @@ export class ShardDirectory {
   private readonly words: Int32Array;
   private readonly gateBuffer: SharedArrayBuffer;
   private readonly gates: RwLock[];
+  /** @internal Per shard: odd while a multi-shard batch writes the shard (readers retry across a change). */
+  readonly batchSeqs: Int32Array;
   /** The id of each shard table this thread uses. */
   private readonly ids: number[];
   private readonly channel: BroadcastChannel;
@@ -66,6 +81,7 @@ export class ShardDirectory {
     const gates = handle?.gates ?? new SharedArrayBuffer(n * gateWords * 4);
     this.words = new Int32Array(words);
     this.gateBuffer = gates;
+    this.batchSeqs = new Int32Array(handle?.batches ?? new SharedArrayBuffer(n * 4));
     this.ids = shards.map((t) => t.id);
     const gateView = new Int32Array(gates);
     this.gates = shards.map((_, s) => new RwLock(gateView, s * gateWords, { maxReaders: MAX_READERS, registry: Ets.registry }));
@@ -82,7 +98,7 @@ export class ShardDirectory {
   }
 
   handle(): DirectoryHandle {
-    return { words: this.words.buffer as SharedArrayBuffer, gates: this.gateBuffer, channel: this.channelName, ids: this.ids.slice() };
+    return { words: this.words.buffer as SharedArrayBuffer, gates: this.gateBuffer, batches: this.batchSeqs.buffer as SharedArrayBuffer, channel: this.channelName, ids: this.ids.slice() };
   }
 
   /** Brings this thread's shard tables up to date (a load per shard when nothing moved). */
@@ -150,6 +166,40 @@ export class ShardDirectory {
 
   audited(deaths: number): void {
     Atomics.store(this.words, this.ids.length, deaths);
+  }
+
+  /**
+   * Runs `fn`, a write of every shard in `shards` (ascending), atomically for
+   * readers: the shards' writers are shut out and their batch sequences odd
+   * while it runs. `fn` must leave each shard whole or as it found it (it
+   * undoes its own work on failure): readers see the state it returns in.
+   */
+  batch<R>(shards: readonly number[], fn: () => R): R {
+    const step = (i: number): R => {
+      if (i < shards.length) return this.exclusive(shards[i]!, () => step(i + 1));
+      const seqs = this.batchSeqs;
+      for (const s of shards) if ((Atomics.add(seqs, s, 1) & 1) !== 0) Atomics.add(seqs, s, 1); // left odd by a dead batch: now odd for this one
+      try {
+        return fn();
+      } finally {
+        for (const s of shards) Atomics.add(seqs, s, 1);
+      }
+    };
+    return step(0);
+  }
+
+  /**
+   * A reader met shard `s`'s batch sequence odd: waits for the batch writer
+   * (on the shard's gate) and, if the writer died with the sequence odd,
+   * makes it even. The reader then reads again.
+   */
+  awaitBatch(s: number): void {
+    this.gates[s]!.withReadLock(() => {
+      // Holding the gate, no batch of this shard runs: an odd sequence is a dead writer's.
+      const seq = Atomics.load(this.batchSeqs, s);
+      if ((seq & 1) !== 0) Atomics.compareExchange(this.batchSeqs, s, seq, seq + 1);
+    }, GATE_TIMEOUT_MS);
+    this.sync();
   }
 
   /** Runs `fn` with every shard's writers shut out (gates taken in shard order). */

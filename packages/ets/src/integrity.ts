@@ -2,6 +2,7 @@
  * A full consistency check of a stripe (for tests and diagnostics, O(stripe)):
  * the structures a writer maintains must agree with each other exactly.
  */
+import { ArenaCorruptedError, type Arena } from '@erlmcp/shm';
 import { IntegrityError } from './errors';
 import { compareBytes, skipKey } from './key-codec';
 import {
@@ -136,4 +137,28 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
   if (ctl[stripe.base + S_INDEX] !== 0) arenaBlocks++;
   if (ctl[stripe.base + S_ORDER] !== 0) arenaBlocks++;
   return arenaBlocks;
+}
+
+/**
+ * Checks every stripe's structures against each other and the arena's heap,
+ * and that every live arena block belongs to a stripe (nothing leaked).
+ * Holds every stripe meanwhile. Throws IntegrityError.
+ */
+export function checkTable(stripes: readonly Stripe[], arena: Arena, bag: boolean): void {
+  let n = 0;
+  try {
+    for (; n < stripes.length; n++) stripes[n]!.readLock();
+    let owned = 0;
+    stripes.forEach((stripe, s) => (owned += checkStripe(stripe, s, bag)));
+    try {
+      arena.check();
+    } catch (error) {
+      if (error instanceof ArenaCorruptedError) throw new IntegrityError(null, `arena: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const live = arena.stats().liveBlocks;
+    if (live !== owned) throw new IntegrityError(null, `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`);
+  } finally {
+    while (n-- > 0) stripes[n]!.readUnlock();
+  }
 }

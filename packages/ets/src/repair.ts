@@ -36,6 +36,7 @@ import {
   S_TX,
   USED,
 } from './layout';
+// A cycle through types only (erased at run time): stripe.ts calls repair() on itself, and repair works on that stripe.
 import type { Stripe } from './stripe';
 import { outcomeOf, settleMembers } from './transaction';
 

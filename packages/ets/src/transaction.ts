@@ -30,6 +30,7 @@ import {
   align8,
   stripeBase,
 } from './layout';
+// A cycle through types only (erased at run time): a stripe's repair settles the transactions it was part of.
 import type { Stripe } from './stripe';
 
 // S_TX: owner stripe + 1 in bits 0-4, state in bits 5-6, sequence number in bits 7-31.

@@ -237,7 +237,8 @@ describe('the readCache option', () => {
     const table = Ets.new('wrap-mid', { readCache: 10 });
     const ctl = new Int32Array(table.handle().control);
     const changes = stripeBase(0) + S_CHANGES;
-    const cache = (table as unknown as { cache: VersionedCache<unknown> }).cache;
+    // This thread's cache, inside the table's read engine (engine/seqlock-read.ts).
+    const cache = (table as unknown as { reader: { cache: VersionedCache<unknown> } }).reader.cache;
     table.insert(['k', 'old']);
     expect(table.lookup('k')).toEqual([['k', 'old']]); // cached at (epoch 0, count 0)
     table.insert(['k', 'new']);

@@ -8,14 +8,24 @@ import { coldIndexes, hotIndexes, PlainTables, steadyTable, workload } from './s
 
 const LOOKUPS = 200_000;
 
-/** Bytes of an optimized table in its steady state (`memory().total`: shared memory in use). */
-export async function optimizedBytes(n: number, options: OptimizedTableOptions = {}): Promise<Measurement> {
+/**
+ * Bytes of an optimized table in its steady state: `memory().total`, the
+ * shared memory in use (minus old shard tables the next pass deletes). The
+ * JS heap it takes in this thread is measured around building it (the heap
+ * after full collections, before and after) and given in the detail; with
+ * `withHeap` it is added to the value (memory_vs_map, whose peer is all heap).
+ */
+export async function optimizedBytes(n: number, options: OptimizedTableOptions = {}, withHeap = false): Promise<Measurement> {
+  const heapBefore = heapAfterGc();
   const table = steadyTable(n, options);
+  const jsHeap = heapAfterGc() - heapBefore;
   const m = table.memory();
   const tiers = table.tiers();
   // The steady state: old shard tables of the last pass's compaction are deleted by the next pass.
-  const value = m.total - m.retired.used;
+  const shared = m.total - m.retired.used;
   const detail = {
+    shared,
+    jsHeap,
     shards: m.shards.used,
     dictionary: m.dictionary.used,
     dedup: m.dedup.used,
@@ -23,12 +33,14 @@ export async function optimizedBytes(n: number, options: OptimizedTableOptions =
     control: m.control.used,
     capacity: m.capacity - m.retired.capacity,
     retired: m.retired.used,
-    heapEstimate: m.heap,
+    cachedEntries: m.caches.entries,
+    cachedStringUnits: m.caches.stringUnits,
+    cachedBinaryBytes: m.caches.binaryBytes,
     hot: tiers.hot,
     cold: tiers.cold,
   };
   OptimizedTable.delete(table);
-  return { value, detail };
+  return { value: withHeap ? shared + jsHeap : shared, detail };
 }
 
 /**
@@ -47,10 +59,12 @@ export async function allColdBytes(n: number, options: OptimizedTableOptions): P
 }
 
 export async function plainBytes(n: number): Promise<Measurement> {
+  const heapBefore = heapAfterGc();
   const plain = new PlainTables(n).fill(n);
+  const jsHeap = heapAfterGc() - heapBefore;
   const value = plain.bytes();
   plain.delete();
-  return { value, detail: { tables: plain.tables.length } };
+  return { value, detail: { tables: plain.tables.length, jsHeap } };
 }
 
 /** JS heap a bare Map of the same records takes (after a full collection). */
