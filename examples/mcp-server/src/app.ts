@@ -1,5 +1,6 @@
 import { Application, GenServer, Supervisor, type RunningApplication } from '@erlmcp/otp';
-import { type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import type { SecurityOptions } from '@erlmcp/mcp/server';
+import { SessionHost } from '@erlmcp/mcp/hosting';
 import { WriteCoalescer } from '@erlmcp/message-batcher';
 import { CALCULATOR, calculator } from './calculator';
 import { serverDefinition, TOP } from './definition';

@@ -1,4 +1,4 @@
-import { connectHttp, type HttpClient } from '@erlmcp/mcp';
+import { connectHttp, type HttpClient } from '@erlmcp/mcp/client';
 import { startGateway } from '@erlmcp/example-mcp-gateway';
 import { onNode } from '../../harness/node';
 import type { Measurement } from '../../harness/types';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DynamicSupervisor,
   GenServer,
@@ -11,8 +10,8 @@ import {
 } from '@erlmcp/otp';
 import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
 import type { McpServerDefinition } from '../server/definition';
-import type { SessionChannel } from './session-channel';
-import { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
+import { type HostedSessionOptions, newSessionId, type SessionChannel, type SessionHosting, SessionLimitError } from '../server/session-hosting';
+import { type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
 import { SessionRegistry } from './session-registry';
 
 export interface SessionHostOptions {
@@ -33,11 +32,6 @@ export interface SessionHostOptions {
 
 let hostCount = 0;
 
-/** 128 random bits from the OS CSPRNG, base64url: unguessable and header-safe. */
-export function newSessionId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 /**
  * Hosts MCP sessions as processes under a DynamicSupervisor: one `sessionServer` per session,
  * registered by session id through a `via` name service. Transports start sessions and
@@ -45,7 +39,7 @@ export function newSessionId(): string {
  *
  * Place it in a tree with {@link childSpec}, or run it alone with {@link start}.
  */
-export class SessionHost {
+export class SessionHost implements SessionHosting {
   readonly registry = new SessionRegistry();
   /** The session supervisor's registered name. */
   readonly supervisorName: string;
@@ -100,10 +94,15 @@ export class SessionHost {
     if (pid !== undefined) await GenServer.stop(pid, 'shutdown').catch(() => undefined);
   }
 
-  /** Starts a session process for this channel; resolves with its new id. Rejects with MaxChildrenError when full. */
+  /** Starts a session process for this channel; resolves with its new id. Rejects with SessionLimitError when full. */
   async startSession<M>(channel: SessionChannel<M>, id = newSessionId()): Promise<string> {
     const args: SessionProcessArgs<M> = { id, definition: this.definition, channel, sessionOptions: this.sessionOptions };
-    await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
+    try {
+      await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
+    } catch (error) {
+      if (error instanceof MaxChildrenError) throw new SessionLimitError(error.max, { cause: error });
+      throw error;
+    }
     if (this.registry.whereisName(id) !== undefined) {
       this.lastSeen.set(id, this.sweeps);
       this.startSweeping();
@@ -146,8 +145,17 @@ export class SessionHost {
     }
   }
 
+  /** The process of a session; undefined when it is gone. */
   lookup(id: string): Pid | undefined {
     return this.registry.whereisName(id);
+  }
+
+  has(id: string): boolean {
+    return this.registry.whereisName(id) !== undefined;
+  }
+
+  onSessionEnd(listener: (id: string) => void): () => void {
+    return this.registry.onUnregister(listener);
   }
 
   /**
@@ -187,8 +195,4 @@ export class SessionHost {
       throw error;
     }
   }
-}
-
-export function isCapacityError(error: unknown): boolean {
-  return error instanceof MaxChildrenError;
 }

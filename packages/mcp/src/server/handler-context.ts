@@ -11,7 +11,8 @@ import type { ServerSession } from './session';
 
 // The two per-session helper objects of ServerSession, apart so that session.ts holds the
 // protocol alone. Both reach the session's private members by bracket access: they are
-// part of it, not users of its public API.
+// part of it, not users of its public API. Hence the one import cycle of src/, through a
+// type import only (session.ts makes them; they name its type): test/import-graph.test.ts.
 
 const NOT_CANCELLABLE = new Set(['initialize']);
 
