@@ -22,7 +22,7 @@ import type { ProgressParams } from '../types/notifications';
 import type { ListRootsResult } from '../types/roots';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { RequestContext, ServerSessionHandle } from './context';
-import type { DefinitionChange, DefinitionFollower, ServedDefinition } from './served-definition';
+import type { DefinitionChange, ServedDefinition } from './served-definition';
 import { HandlerContext, PeerBinding } from './handler-context';
 import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
 import { claimsModernEra, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';

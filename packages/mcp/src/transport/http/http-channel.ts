@@ -60,7 +60,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     readonly sessionId: string,
     private readonly options: HttpChannelOptions,
   ) {
-    this.streams = new SessionStreams(sessionId, options, () => this.session.protocolVersion);
+    this.streams = new SessionStreams(sessionId, options);
   }
 
   /** The SSE streams that hold bytes for a client or have one connected. */
@@ -75,6 +75,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
   bind(session: ServerSession): void {
     this.session = session;
+    this.streams.bind(session);
   }
 
   get busy(): boolean {

@@ -48,15 +48,24 @@ export class SessionStreams implements SseStreamOpener {
   private readonly unclaimed = new Set<SseStream>();
   private readonly highWater: number;
   private readonly maxOutbound: number;
+  /** Its revision, once negotiated, decides priming and how an overflowing stream ends (a field, not a closure: one per session). */
+  private session: { readonly protocolVersion: ProtocolVersion | undefined } | undefined;
 
   constructor(
     private readonly sessionId: string,
     private readonly options: SessionStreamsOptions,
-    /** The session's protocol revision, once negotiated: priming and overflow depend on it. */
-    private readonly protocolVersion: () => ProtocolVersion | undefined,
   ) {
     this.highWater = options.highWater ?? DEFAULT_OUTBOUND_HIGH_WATER_BYTES;
     this.maxOutbound = options.maxOutbound ?? Math.max(DEFAULT_MAX_OUTBOUND_BYTES, this.highWater);
+  }
+
+  /** The session whose streams these are, before any input. */
+  bind(session: { readonly protocolVersion: ProtocolVersion | undefined }): void {
+    this.session = session;
+  }
+
+  private get protocolVersion(): ProtocolVersion | undefined {
+    return this.session?.protocolVersion;
   }
 
   /** Made with the first event. */
@@ -200,7 +209,7 @@ export class SessionStreams implements SseStreamOpener {
 
   /** A priming event (an id, no data) lets a client resume a stream that broke before any message. */
   prime(stream: SseStream): void {
-    const version = this.protocolVersion();
+    const version = this.protocolVersion;
     // Older clients may choke on an event without data; 2025-11-25 defines it (SEP-1699).
     if (version !== undefined && !versionAtLeast(version, '2025-11-25')) return;
     this.emitData(stream, '', this.options.retryMs);
@@ -313,7 +322,7 @@ export class SessionStreams implements SseStreamOpener {
 
   /** The client left more than the hard cap unread: end this stream (not the session); its queue waits for a resume. */
   private overflow(stream: SseStream, res: ServerResponse, unread: number): void {
-    const version = this.protocolVersion();
+    const version = this.protocolVersion;
     const resumable = version !== undefined && versionAtLeast(version, '2025-11-25');
     stream.res = undefined;
     stream.drainRes = undefined;
