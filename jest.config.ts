@@ -10,6 +10,8 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@erlmcp/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // @erlmcp/mcp's role entries (client, server, hosting): src/<role>.ts.
+    '^@erlmcp/mcp/(client|server|hosting)$': '<rootDir>/packages/mcp/src/$1.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],

@@ -9,6 +9,8 @@
 //
 // Third-party packages come from the npm cache that `npm ci` filled
 // (--prefer-offline); the registry is asked only for what the cache lacks.
+// A second project installs the @erlmcp/mcp tarball alone and uses its client entry,
+// without the runtime (@erlmcp/otp is an optional peer of @erlmcp/mcp).
 // Exits 0 and prints "consumer check passed" when every check holds.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const APP_SOURCE = path.join(ROOT, 'scripts', 'consumer-app');
+const CLIENT_APP_SOURCE = path.join(ROOT, 'scripts', 'consumer-client-app');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** Every child process is bounded; the whole check takes well under this sum. */
 const TIMEOUT_MS = { pack: 300_000, install: 300_000, compile: 180_000, run: 60_000 };
@@ -33,6 +36,11 @@ const EXPECTED_MAIN = [
   'stopped',
 ];
 const EXPECTED_ESM = ['esm: function,function,function,function; lookup [["k",1]]'];
+const EXPECTED_CLIENT_ONLY = [
+  'client only: forecast {"city":"Lima","celsius":14}',
+  'client only: @erlmcp/otp installed: false',
+  'client only: runtime modules loaded: []',
+];
 const MCP_README = path.join(ROOT, 'packages', 'mcp', 'README.md');
 
 /**
@@ -138,7 +146,7 @@ function checkInstalled(dir, name, installedVersions) {
     check(existsSync(path.join(dir, source)), where(`${js} has no source (${source}): a stale build output`));
   }
   // Dependencies between @erlmcp packages resolve to the tarballs installed beside it.
-  for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
+  for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
     check(!/^(file|link|workspace):/.test(range), where(`dependency ${dep}@${range} cannot resolve outside the repository`));
     if (dep.startsWith('@erlmcp/')) check(installedVersions.get(dep) === range, where(`depends on ${dep}@${range}, installed ${installedVersions.get(dep)}`));
   }
@@ -151,6 +159,44 @@ const prefixed = (text) => text.replace(/^(?=.)/gm, 'app: ');
 function compareLines(label, stdout, expected) {
   const lines = stdout.split('\n').filter((line) => line !== '');
   check(JSON.stringify(lines) === JSON.stringify(expected), `${label} printed\n  ${lines.join('\n  ')}\nexpected\n  ${expected.join('\n  ')}`);
+}
+
+/** A user's project in `dir`: its own TypeScript and Node types, at the repository's versions, and the sources of `source`. */
+function newProject(dir, name, source) {
+  const rootDev = readJson(path.join(ROOT, 'package.json')).devDependencies;
+  mkdirSync(dir);
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name, version: '1.0.0', private: true, devDependencies: { typescript: rootDev.typescript, '@types/node': rootDev['@types/node'] } }, null, 2)}\n`,
+  );
+  cpSync(path.join(source, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
+  cpSync(path.join(source, 'src'), path.join(dir, 'src'), { recursive: true });
+}
+
+/**
+ * The client alone: a project that installs only the @erlmcp/mcp tarball (npm leaves out its
+ * optional peer @erlmcp/otp), compiles against @erlmcp/mcp/client and calls the weather
+ * server of the main project over stdio.
+ */
+async function clientOnly(work, tarballs, files, weatherServer) {
+  const dir = path.join(work, 'client-only');
+  newProject(dir, 'erlmcp-client-only', CLIENT_APP_SOURCE);
+  const mcp = files.find((f) => /^erlmcp-mcp-\d/.test(f));
+  check(mcp !== undefined, `no @erlmcp/mcp tarball among ${files.join(' ')}`);
+  if (mcp === undefined) return;
+  const installed = await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(tarballs, mcp)], { cwd: dir, timeout: TIMEOUT_MS.install });
+  log(`client only: installed @erlmcp/mcp alone in ${installed.seconds} s`);
+  for (const line of `${installed.stdout}\n${installed.stderr}`.split('\n')) {
+    check(!/EBADENGINE|ERESOLVE|peer dep/i.test(line), `client only: npm install warned: ${line}`);
+  }
+  const erlmcp = path.join(dir, 'node_modules', '@erlmcp');
+  const present = existsSync(erlmcp) ? readdirSync(erlmcp) : [];
+  check(JSON.stringify(present) === '["mcp"]', `client only: node_modules/@erlmcp holds ${JSON.stringify(present)}, not only mcp`);
+  for (const name of ['winston', 'msgpackr', 'comlink']) check(!existsSync(path.join(dir, 'node_modules', name)), `client only: ${name} was installed`);
+  await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, timeout: TIMEOUT_MS.compile });
+  const ran = await run(process.execPath, [path.join(dir, 'dist', 'main.js'), weatherServer], { cwd: dir, timeout: TIMEOUT_MS.run });
+  process.stdout.write(prefixed(ran.stdout));
+  compareLines('the client-only project (dist/main.js)', ran.stdout, EXPECTED_CLIENT_ONLY);
 }
 
 async function main() {
@@ -167,15 +213,7 @@ async function main() {
     log(`packed ${files.length} tarballs in ${packed.seconds} s: ${files.join(' ')}`);
     check(files.length === packages.length, `packed ${files.length} tarballs for ${packages.length} packages`);
 
-    // The user's project: its own TypeScript and Node types, at the repository's versions.
-    const rootDev = readJson(path.join(ROOT, 'package.json')).devDependencies;
-    mkdirSync(app);
-    writeFileSync(
-      path.join(app, 'package.json'),
-      `${JSON.stringify({ name: 'erlmcp-consumer', version: '1.0.0', private: true, devDependencies: { typescript: rootDev.typescript, '@types/node': rootDev['@types/node'] } }, null, 2)}\n`,
-    );
-    cpSync(path.join(APP_SOURCE, 'tsconfig.json'), path.join(app, 'tsconfig.json'));
-    cpSync(path.join(APP_SOURCE, 'src'), path.join(app, 'src'), { recursive: true });
+    newProject(app, 'erlmcp-consumer', APP_SOURCE);
     const quickStart = readmeQuickStart();
     writeFileSync(path.join(app, 'src', 'weather-server.ts'), quickStart.server);
     writeFileSync(path.join(app, 'src', 'weather-client.ts'), quickStart.client);
@@ -205,6 +243,7 @@ async function main() {
     const weather = await run(process.execPath, [path.join(app, 'dist', 'weather-client.js')], { cwd: app, timeout: TIMEOUT_MS.run });
     process.stdout.write(prefixed(weather.stdout));
     compareLines('the mcp README quick start (dist/weather-client.js)', weather.stdout, quickStart.output);
+    await clientOnly(work, tarballs, files, path.join(app, 'dist', 'weather-server.js'));
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error));
   } finally {

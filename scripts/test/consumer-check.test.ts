@@ -12,7 +12,7 @@ const LIMIT_MS = 480_000;
 
 describe('the packages, used from another project', () => {
   it(
-    'pack, install from the tarballs, compile against their types and run: a supervision tree, ETS from a worker scheduler, an MCP tool over HTTP, the mcp README quick start',
+    'pack, install from the tarballs, compile against their types and run: a supervision tree, ETS from a worker scheduler, an MCP tool over HTTP, the mcp README quick start, the mcp client installed alone',
     async () => {
       const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'consumer-check.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -29,6 +29,10 @@ describe('the packages, used from another project', () => {
       expect(output).toContain('app: esm: function,function,function,function; lookup [["k",1]]');
       // The mcp README's quick start, compiled from the README, over stdio.
       expect(output).toContain("app: { city: 'Oslo', celsius: 14 }");
+      // @erlmcp/mcp installed alone, its client used without the runtime.
+      expect(output).toContain('app: client only: forecast {"city":"Lima","celsius":14}');
+      expect(output).toContain('app: client only: @erlmcp/otp installed: false');
+      expect(output).toContain('app: client only: runtime modules loaded: []');
     },
     LIMIT_MS,
   );

@@ -1,4 +1,6 @@
-import type { ClientSession, McpServerDefinition, ObjectSchema } from '@erlmcp/mcp';
+import type { ObjectSchema } from '@erlmcp/mcp';
+import type { ClientSession } from '@erlmcp/mcp/client';
+import type { McpServerDefinition } from '@erlmcp/mcp/server';
 import type { McpConnection, Pool } from '@erlmcp/transport-pool';
 import { upstreamError } from './errors';
 

@@ -1,4 +1,5 @@
-import { defineServer, listenHttp, type McpHttpServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '@erlmcp/mcp/server';
+import { listenHttp, type McpHttpServer } from '@erlmcp/mcp/hosting';
 import { GenServer, Supervisor, type Pid } from '@erlmcp/otp';
 import { mcpFactory, Pool, type McpConnection } from '@erlmcp/transport-pool';
 import { loadCatalog } from './catalog';

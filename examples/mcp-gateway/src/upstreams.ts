@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { spawnStdioClient } from '@erlmcp/mcp';
+import { spawnStdioClient } from '@erlmcp/mcp/client';
 import type { McpConnection } from '@erlmcp/transport-pool';
 
 /** One upstream MCP server: a name (the prefix of everything it offers) and how to open a session to it. */

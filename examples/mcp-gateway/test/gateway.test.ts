@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Node } from '@erlmcp/otp';
-import { connectHttp, JsonRpcError, spawnStdioClient, type HttpClient } from '@erlmcp/mcp';
+import { JsonRpcError } from '@erlmcp/mcp';
+import { connectHttp, spawnStdioClient, type HttpClient } from '@erlmcp/mcp/client';
 import { startGateway, UPSTREAM_CLOSED, type Gateway, type Upstream } from '../src';
 
 // The gateway's upstreams run from compiled code: `npx tsc -b` first (npm test does).

@@ -1,5 +1,6 @@
 import { Application, GenServer, Supervisor, type RunningApplication } from '@erlmcp/otp';
-import { checkRequest, type SecurityOptions, SessionHost } from '@erlmcp/mcp';
+import { checkRequest, type SecurityOptions } from '@erlmcp/mcp/server';
+import { SessionHost } from '@erlmcp/mcp/hosting';
 import { observabilityRoutes, Observer, RuntimeMetrics } from '@erlmcp/observability';
 import { WriteCoalescer } from '@erlmcp/message-batcher';
 import { CALCULATOR, calculator } from './calculator';

@@ -1,5 +1,7 @@
 import { GenServer, type Pid, type ProcessInfo, processes, processInfo, self, supervisionTree, type TreeNode } from '@erlmcp/otp';
-import { defineServer, type McpServerDefinition, ResourceNotFoundError, sessionServer } from '@erlmcp/mcp';
+import { ResourceNotFoundError } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '@erlmcp/mcp/server';
+import { sessionServer } from '@erlmcp/mcp/hosting';
 import { type Calculation, CALCULATOR, type CalculatorCall } from './calculator';
 
 /** Registered name of the application's top supervisor. */

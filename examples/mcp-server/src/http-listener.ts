@@ -1,5 +1,5 @@
 import { GenServer, ok, reply } from '@erlmcp/otp';
-import { listenHttp, type ListenHttpOptions, type McpHttpServer, type SessionHost } from '@erlmcp/mcp';
+import { listenHttp, type ListenHttpOptions, type McpHttpServer, type SessionHost } from '@erlmcp/mcp/hosting';
 
 export interface HttpListenerArgs {
   host: SessionHost;

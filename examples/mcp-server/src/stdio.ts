@@ -1,5 +1,5 @@
 import { Node } from '@erlmcp/otp';
-import { hostNdjson } from '@erlmcp/mcp';
+import { hostNdjson } from '@erlmcp/mcp/server';
 import { startMcpServer } from './app';
 
 /**

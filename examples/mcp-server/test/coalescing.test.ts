@@ -5,7 +5,7 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import { Node } from '@erlmcp/otp';
-import { hostNdjson } from '@erlmcp/mcp';
+import { hostNdjson } from '@erlmcp/mcp/server';
 import { startMcpServer } from '../src/app';
 
 const COUNT = 1000;

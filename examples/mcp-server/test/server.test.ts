@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Node } from '@erlmcp/otp';
-import { connectWebSocket } from '@erlmcp/mcp';
+import { connectWebSocket } from '@erlmcp/mcp/client';
 import { startMcpServer, type McpServerApp } from '../src/app';
 
 const DIST = path.join(__dirname, '..', 'dist');

@@ -1,3 +1,16 @@
+/**
+ * @erlmcp/mcp: the core both sides share. The JSON-RPC 2.0 codec and its errors, the MCP
+ * types and revisions, the protocol errors, JSON Schema validation and the NDJSON framing.
+ * Loads no runtime, no server and no client.
+ *
+ *   @erlmcp/mcp          this core
+ *   @erlmcp/mcp/client   ClientSession and the client transports
+ *   @erlmcp/mcp/server   server definitions, ServerSession, the server transports
+ *   @erlmcp/mcp/hosting  each session a process on the @erlmcp/otp runtime, listenHttp
+ *
+ * Any export added here becomes public API: each name is exported by one entry only.
+ */
+
 // JSON-RPC 2.0
 export type {
   JsonObject,
@@ -83,51 +96,7 @@ export type { RequestOptions } from './protocol/peer';
 export { MAX_URI_LENGTH } from './protocol/params';
 export * from './types';
 
-// Server
-export {
-  type CapabilityOptions,
-  type DefinitionChange,
-  defineServer,
-  McpServerDefinition,
-  ServerDefinitionBuilder,
-  type ServerDefinitionOptions,
-} from './server/definition';
-export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
-export type { RequestContext, ServerSessionHandle } from './server/context';
-export type { CacheHint, ModernRequestMeta } from './server/modern';
-export type {
-  ArgumentsOf,
-  InferredToolDefinition,
-  StructuredContent,
-  StructuredOf,
-  ToolArguments,
-  ToolDefinition,
-  ToolHandlerResult,
-  ToolJsonSchema,
-  ToolSchema,
-  ToolValidator,
-} from './server/tool-definition';
-export type { JsonSchemaFor } from './server/json-schema-for';
-export type { ToolRegistry } from './server/tools';
-export type { ResourceDefinition, ResourceReadResult, ResourceRegistry, ResourceTemplateDefinition } from './server/resources';
-export type { PromptArguments, PromptDefinition, PromptHandlerResult, PromptRegistry } from './server/prompts';
-export type { Completer, CompletionContext } from './server/completion';
-export { UriTemplate, type UriVariables } from './server/uri-template';
-
-// Client
-export {
-  type ClientHandlers,
-  type ClientRequestContext,
-  ClientSession,
-  type ClientSessionEvents,
-  type ClientSessionOptions,
-  type ClientSessionState,
-} from './client/session';
-
-// Validation
-export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type ValidationOutcome, type Validator } from './validation/json-schema';
-
-// Transports
+// Framing both sides use: NDJSON lines, outbound backpressure, the WebSocket subprotocol
 export { LineSplitter, type LineSplitterOptions } from './transport/line-splitter';
 export { type FrameEndpoint, NdjsonTransport, type NdjsonTransportOptions } from './transport/ndjson';
 export {
@@ -136,42 +105,7 @@ export {
   DEFAULT_OUTBOUND_HIGH_WATER_BYTES,
   OutboundOverflowError,
 } from './transport/backpressure';
-export { OVERFLOW_CLOSE_CODE, OVERFLOW_CLOSE_REASON, type WebSocketConnectionState } from './transport/websocket-connection';
-export { serveStdio, type ServeStdioOptions, spawnStdioClient, type SpawnStdioClientOptions, type StdioClient, type StdioServer } from './transport/stdio';
-export { connectTcp, type ConnectTcpOptions, listenTcp, type ListenTcpOptions, type TcpClient, type TcpServer } from './transport/tcp';
+export { MCP_WS_SUBPROTOCOL } from './transport/websocket-subprotocol';
 
-// Telemetry: events on the node's bus (node.events)
-export type { McpConnectionEvent, McpRequestEvent, McpTransportKind } from './telemetry';
-
-// Hosting: each session a process under a DynamicSupervisor
-export { SessionRegistry } from './hosting/session-registry';
-export type { SessionChannel } from './hosting/session-channel';
-export { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './hosting/session-process';
-export { newSessionId, SessionHost, type SessionHostOptions } from './hosting/session-host';
-
-// Streamable HTTP and WebSocket
-export { checkRequest, type SecurityOptions, type SecurityVerdict } from './transport/http/security';
-export {
-  createStreamableHttpHandler,
-  DEFAULT_BODY_TIMEOUT_MS,
-  type StreamableHttpHandler,
-  type StreamableHttpOptions,
-} from './transport/http/streamable-http';
-export { BodyTimeoutError } from './transport/http/body-deadlines';
-export { SseStreamOverflowError, type SseStreamState } from './transport/http/sse-overflow';
-export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
-export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './transport/http/listen';
-export { FrameChannel, type FrameInput } from './transport/frame-channel';
-export {
-  connectWebSocket,
-  type ConnectWebSocketOptions,
-  createWebSocketHandler,
-  MCP_WS_SUBPROTOCOL,
-  type WebSocketClient,
-  type WebSocketOptions,
-  type WebSocketUpgradeHandler,
-} from './transport/websocket';
-export { type HostedConnection, type HostedTcpServer, hostNdjson, type HostNdjsonOptions, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
-export type { OutboundCoalescer } from './transport/outbound-coalescer';
-export { connectHttp, type ConnectHttpOptions, type HttpClient } from './transport/http/client';
-export type { ReconnectOptions } from './transport/http/reconnect';
+// Validation
+export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type ValidationOutcome, type Validator } from './validation/json-schema';

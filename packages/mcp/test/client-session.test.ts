@@ -1,5 +1,4 @@
 import {
-  ClientSession,
   ConnectionClosedError,
   ErrorCode,
   InvalidParamsError,
@@ -14,6 +13,7 @@ import {
   SessionStateError,
   UnsupportedProtocolVersionError,
 } from '@erlmcp/mcp';
+import { ClientSession } from '../src/client';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { link } from './helpers/wire';
 

@@ -1,5 +1,7 @@
 import { DynamicSupervisor, Node, exit, processInfo, self, supervisionTree } from '@erlmcp/otp';
-import { connectTcp, connectWebSocket, defineServer, listenTcpHosted, listenHttp, type McpHttpServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { connectTcp, connectWebSocket } from '../src/client';
+import { defineServer, listenTcpHosted, type McpServerDefinition } from '../src/server';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 

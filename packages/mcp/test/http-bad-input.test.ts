@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { fixtureDefinition } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw, rawExchange } from './helpers/http';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { createStreamableHttpHandler, listenHttp, SessionHost } from '@erlmcp/mcp';
+import { createStreamableHttpHandler } from '../src/server';
+import { listenHttp, SessionHost } from '../src/hosting';
 import { BodyDeadlines } from '../src/transport/http/body-deadlines';
 import { eventually } from './helpers/backpressure';
 import { fixtureDefinition } from './helpers/fixture';

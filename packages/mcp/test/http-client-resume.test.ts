@@ -1,7 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { Node } from '@erlmcp/otp';
-import { type CallToolResult, type ClientSession, ConnectionClosedError, connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import { type CallToolResult, ConnectionClosedError } from '@erlmcp/mcp';
+import { type ClientSession, connectHttp } from '../src/client';
+import { defineServer } from '../src/server';
+import { listenHttp } from '../src/hosting';
 import * as clientStream from '../src/transport/http/client-stream';
 import { reconnectDelay, reconnectPolicy } from '../src/transport/http/reconnect';
 import { deferred } from './helpers/fixture';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Node } from '@erlmcp/otp';
-import { connectHttp, listenHttp } from '@erlmcp/mcp';
+import { connectHttp } from '../src/client';
+import { listenHttp } from '../src/hosting';
 import { fixtureDefinition } from './helpers/fixture';
 import { sdkHttpServer as startSdkHttpServer, type SdkHttpServer } from './helpers/sdk-http-server';
 

@@ -1,5 +1,5 @@
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { fixtureDefinition } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw, rawExchange } from './helpers/http';
 

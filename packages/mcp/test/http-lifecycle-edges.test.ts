@@ -1,6 +1,7 @@
 import { type IncomingMessage, request } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, type ListenHttpOptions, type McpHttpServer } from '@erlmcp/mcp';
+import { defineServer } from '../src/server';
+import { listenHttp, type ListenHttpOptions, type McpHttpServer } from '../src/hosting';
 import { deferred, fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { eventually } from './helpers/backpressure';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { JSON_HEADERS } from './helpers/http';

@@ -1,5 +1,6 @@
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { defineServer } from '../src/server';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
 describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () => {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { deferred, fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 

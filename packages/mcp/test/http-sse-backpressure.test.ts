@@ -5,11 +5,11 @@ import {
   createStreamableHttpHandler,
   defineServer,
   type McpServerDefinition,
-  SessionHost,
   SseStreamOverflowError,
   type SseStreamState,
   type StreamableHttpHandler,
-} from '@erlmcp/mcp';
+} from '../src/server';
+import { SessionHost } from '../src/hosting';
 import { eventually } from './helpers/backpressure';
 import { initialize, JSON_HEADERS, raw, type RawResponse } from './helpers/http';
 

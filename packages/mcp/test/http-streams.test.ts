@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 

@@ -13,7 +13,7 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServerDefinition, ServerSession } from '@erlmcp/mcp';
+import type { McpServerDefinition, ServerSession } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { SessionBridgeTransport } from './helpers/sdk';
 

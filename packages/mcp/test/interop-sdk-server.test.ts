@@ -6,15 +6,8 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { z } from 'zod/v4';
-import {
-  ClientSession,
-  type ClientSessionOptions,
-  JsonRpcError,
-  type JsonRpcPayload,
-  type LoggingMessageParams,
-  type ProgressParams,
-  RequestCancelledError,
-} from '@erlmcp/mcp';
+import { JsonRpcError, type JsonRpcPayload, type LoggingMessageParams, type ProgressParams, RequestCancelledError } from '@erlmcp/mcp';
+import { ClientSession, type ClientSessionOptions } from '../src/client';
 import { deferred } from './helpers/fixture';
 
 interface Harness {

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
-import {
-  decodeFrame,
-  DEFAULT_JSON_LIMITS,
-  defineServer,
-  ErrorCode,
-  FrameTooComplexError,
-  type JsonLimits,
-  ParseError,
-  scanJson,
-} from '@erlmcp/mcp';
+import { decodeFrame, DEFAULT_JSON_LIMITS, ErrorCode, FrameTooComplexError, type JsonLimits, ParseError, scanJson } from '@erlmcp/mcp';
+import { defineServer } from '../src/server';
 import { shapeOf } from './helpers/json-shape';
 import { Outbox } from './helpers/wire';
 

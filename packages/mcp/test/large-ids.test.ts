@@ -3,7 +3,9 @@ import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
-import { type BatchEntry, createSuccessResponse, decodeFrame, InvalidRequestError, defineServer, encodePayload, listenHttp, listenTcp, listenTcpHosted, type McpServerDefinition, SessionHost } from '@erlmcp/mcp';
+import { type BatchEntry, createSuccessResponse, decodeFrame, InvalidRequestError, encodePayload } from '@erlmcp/mcp';
+import { defineServer, listenTcp, listenTcpHosted, type McpServerDefinition } from '../src/server';
+import { listenHttp, SessionHost } from '../src/hosting';
 import { initialize, JSON_HEADERS, raw } from './helpers/http';
 
 // JSON.parse reads 18446744073709551616 as 18446744073709552000: an answer built from the

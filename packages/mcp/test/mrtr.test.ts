@@ -2,7 +2,8 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Node } from '@erlmcp/otp';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defineServer, listenHttp, type McpHttpServer } from '@erlmcp/mcp';
+import { defineServer } from '@erlmcp/mcp/server';
+import { listenHttp, type McpHttpServer } from '@erlmcp/mcp/hosting';
 import { RequestStateSigner } from '../src/server/request-state';
 import { initialize, JSON_HEADERS, messages, raw, type RawResponse } from './helpers/http';
 import { greeter } from './readme/greet-tool';

@@ -1,7 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Node } from '@erlmcp/otp';
-import { connectTcp, LineSplitter, listenTcp, listenTcpHosted, type NdjsonTransport, OutboundOverflowError, serveStdio, SessionHost } from '@erlmcp/mcp';
+import { LineSplitter, type NdjsonTransport, OutboundOverflowError } from '@erlmcp/mcp';
+import { connectTcp } from '../src/client';
+import { listenTcp, listenTcpHosted, serveStdio } from '../src/server';
+import { SessionHost } from '../src/hosting';
 import { backpressureDefinition, callLine, eventually, INIT_LINE, INITIALIZED_LINE } from './helpers/backpressure';
 
 const HIGH_WATER = 64 * 1024;

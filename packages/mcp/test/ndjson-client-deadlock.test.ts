@@ -1,4 +1,5 @@
-import { type ClientSession, connectTcp, listenTcp, spawnStdioClient } from '@erlmcp/mcp';
+import { type ClientSession, connectTcp, spawnStdioClient } from '../src/client';
+import { listenTcp } from '../src/server';
 import { tsFixture } from './helpers/child';
 import { backpressureDefinition, eventually } from './helpers/backpressure';
 

@@ -5,7 +5,8 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import { Node } from '@erlmcp/otp';
-import { defineServer, hostNdjson, SessionHost, type OutboundCoalescer } from '@erlmcp/mcp';
+import { defineServer, hostNdjson, type OutboundCoalescer } from '../src/server';
+import { SessionHost } from '../src/hosting';
 
 const BURST = 200;
 

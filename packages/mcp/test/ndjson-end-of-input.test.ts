@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { connect, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Node } from '@erlmcp/otp';
-import { hostNdjson, listenTcp, listenTcpHosted, SessionHost } from '@erlmcp/mcp';
+import { hostNdjson, listenTcp, listenTcpHosted } from '../src/server';
+import { SessionHost } from '../src/hosting';
 import { fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'eof', version: '1' } } });

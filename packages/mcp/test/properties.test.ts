@@ -1,13 +1,6 @@
 import fc from 'fast-check';
-import {
-  decodeFrame,
-  encodePayload,
-  ErrorCode,
-  type JsonRpcMessage,
-  type JsonRpcPayload,
-  McpErrorCode,
-  type ServerSession,
-} from '@erlmcp/mcp';
+import { decodeFrame, encodePayload, ErrorCode, type JsonRpcMessage, type JsonRpcPayload, McpErrorCode } from '@erlmcp/mcp';
+import type { ServerSession } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { withinLimits } from './helpers/json-shape';
 import { Outbox, readyServer } from './helpers/wire';

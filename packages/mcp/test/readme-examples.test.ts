@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GenServer, Node, reply, Supervisor, whereis } from '@erlmcp/otp';
-import { connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import { connectHttp } from '../src/client';
+import { defineServer } from '../src/server';
+import { listenHttp } from '../src/hosting';
 import { deferred } from './helpers/fixture';
 import { startCounting } from './readme/supervised-http';
 

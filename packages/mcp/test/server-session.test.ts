@@ -1,7 +1,6 @@
 import {
   CapabilityNotSupportedError,
   ConnectionClosedError,
-  defineServer,
   ErrorCode,
   JsonRpcError,
   LATEST_PROTOCOL_VERSION,
@@ -12,6 +11,7 @@ import {
   SessionStateError,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@erlmcp/mcp';
+import { defineServer } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { initializeRequest, Outbox, readyServer } from './helpers/wire';
 

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { Node } from '@erlmcp/otp';
-import { listenHttp, type McpHttpServer, serveStdio } from '@erlmcp/mcp';
+import { serveStdio } from '../src/server';
+import { listenHttp, type McpHttpServer } from '../src/hosting';
 import { fixtureDefinition } from './helpers/fixture';
 import { JSON_HEADERS, raw } from './helpers/http';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { Client } from '@modelcontextprotocol/client';
-import { defineServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '../src/server';
 import { SessionBridgeTransport } from './helpers/sdk';
 import { readyServer } from './helpers/wire';
 

@@ -4,7 +4,7 @@
  * from its JSON Schemas, and an explicit type argument that its inputSchema does not back is
  * refused.
  */
-import { defineServer, McpServerDefinition, type ToolDefinition } from '@erlmcp/mcp';
+import { defineServer, McpServerDefinition, type ToolDefinition } from '../src/server';
 
 const server = defineServer({ name: 'types', version: '1.0.0' });
 

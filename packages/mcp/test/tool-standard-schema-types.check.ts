@@ -7,7 +7,7 @@
 import { type } from 'arktype';
 import * as v from 'valibot';
 import { z } from 'zod';
-import { defineServer, McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, McpServerDefinition } from '../src/server';
 
 const server = defineServer({ name: 'standard', version: '1.0.0' });
 

@@ -7,7 +7,8 @@ import * as v from 'valibot';
 import { z } from 'zod';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { Client } from '@modelcontextprotocol/client';
-import { DefinitionError, defineServer, ErrorCode, type McpServerDefinition, SchemaConversionError, type ToolValidator } from '@erlmcp/mcp';
+import { DefinitionError, ErrorCode, SchemaConversionError } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition, type ToolValidator } from '../src/server';
 import { SessionBridgeTransport } from './helpers/sdk';
 import { link, readyServer } from './helpers/wire';
 

@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
-import { defineServer, listenHttp, listenTcp, listenTcpHosted, type McpServerDefinition, SessionHost } from '@erlmcp/mcp';
+import { defineServer, listenTcp, listenTcpHosted, type McpServerDefinition } from '../src/server';
+import { listenHttp, SessionHost } from '../src/hosting';
 import { tsFixture } from './helpers/child';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 

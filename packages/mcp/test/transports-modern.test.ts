@@ -4,7 +4,9 @@ import { WebSocket } from 'ws';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Node } from '@erlmcp/otp';
-import { LineSplitter, listenHttp, listenTcp, serveStdio } from '@erlmcp/mcp';
+import { LineSplitter } from '@erlmcp/mcp';
+import { listenTcp, serveStdio } from '../src/server';
+import { listenHttp } from '../src/hosting';
 import { fixtureDefinition } from './helpers/fixture';
 import { tsFixture } from './helpers/child';
 

@@ -3,14 +3,9 @@ import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  connectTcp,
-  ErrorCode,
-  LineSplitter,
-  listenTcp,
-  serveStdio,
-  spawnStdioClient,
-} from '@erlmcp/mcp';
+import { ErrorCode, LineSplitter } from '@erlmcp/mcp';
+import { connectTcp, spawnStdioClient } from '../src/client';
+import { listenTcp, serveStdio } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { jsFixture, REPO_ROOT, tsFixture } from './helpers/child';
 

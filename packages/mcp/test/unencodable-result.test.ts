@@ -1,5 +1,7 @@
 import { Node } from '@erlmcp/otp';
-import { type ContentBlock, defineServer, encodePayload, listenHttp, type JsonRpcPayload, type McpServerDefinition } from '@erlmcp/mcp';
+import { type ContentBlock, encodePayload, type JsonRpcPayload } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '../src/server';
+import { listenHttp } from '../src/hosting';
 import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
 /** Tools whose results JSON cannot encode: a BigInt, a cycle. */

@@ -1,4 +1,5 @@
-import { DefinitionError, UriTemplate } from '@erlmcp/mcp';
+import { DefinitionError } from '@erlmcp/mcp';
+import { UriTemplate } from '../src/server';
 
 // Variables and expected expansions from RFC 6570 section 3.2.
 const vars = {

@@ -3,16 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
-import {
-  connectWebSocket,
-  createWebSocketHandler,
-  MCP_WS_SUBPROTOCOL,
-  OutboundOverflowError,
-  OVERFLOW_CLOSE_CODE,
-  SessionHost,
-  type WebSocketConnectionState,
-  type WebSocketUpgradeHandler,
-} from '@erlmcp/mcp';
+import { MCP_WS_SUBPROTOCOL, OutboundOverflowError } from '@erlmcp/mcp';
+import { connectWebSocket } from '../src/client';
+import { createWebSocketHandler, OVERFLOW_CLOSE_CODE, type WebSocketConnectionState, type WebSocketUpgradeHandler } from '../src/server';
+import { SessionHost } from '../src/hosting';
 import { backpressureDefinition, callLine, eventually, INIT_LINE, INITIALIZED_LINE } from './helpers/backpressure';
 
 const HIGH_WATER = 64 * 1024;

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { Node } from '@erlmcp/otp';
-import { connectTcp, defineServer, listenTcp, type TcpServer } from '@erlmcp/mcp';
+import { connectTcp } from '@erlmcp/mcp/client';
+import { defineServer, listenTcp, type TcpServer } from '@erlmcp/mcp/server';
 import { httpFactory, mcpFactory, Pool, websocketFactory } from '@erlmcp/transport-pool';
 import { eventually, nextEvent } from './helpers';
 

@@ -3,7 +3,7 @@ import { GenServer, Node } from '@erlmcp/otp';
 import { Ets } from '@erlmcp/ets';
 import { Mutex } from '@erlmcp/shm';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
-import { defineServer } from '@erlmcp/mcp';
+import { defineServer } from '@erlmcp/mcp/server';
 
 const node = Node.start({ schedulers: 1, logLevel: 'warn' });
 const table = Ets.new('esm', { type: 'set' });

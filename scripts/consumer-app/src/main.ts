@@ -6,7 +6,9 @@
 import { threadId } from 'node:worker_threads';
 import { Application, GenServer, Supervisor, noreply, ok, reply, via } from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
-import { connectHttp, defineServer, listenHttp } from '@erlmcp/mcp';
+import { connectHttp } from '@erlmcp/mcp/client';
+import { defineServer } from '@erlmcp/mcp/server';
+import { listenHttp } from '@erlmcp/mcp/hosting';
 import { outsideThisProject } from './modules';
 import { hitsTable, startNode } from './node-setup';
 import type { Bump, tally } from './tally';

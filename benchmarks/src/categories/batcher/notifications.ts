@@ -9,7 +9,8 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Node } from '@erlmcp/otp';
-import { defineServer, hostNdjson, SessionHost } from '@erlmcp/mcp';
+import { defineServer, hostNdjson } from '@erlmcp/mcp/server';
+import { SessionHost } from '@erlmcp/mcp/hosting';
 import { WriteCoalescer } from '@erlmcp/message-batcher';
 import type { Measurement } from '../../harness/types';
 

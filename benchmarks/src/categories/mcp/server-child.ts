@@ -35,7 +35,8 @@ function wireBytes(): { read: number; written: number } {
 
 async function ours(): Promise<number> {
   const { Node } = require('@erlmcp/otp') as typeof import('@erlmcp/otp');
-  const { defineServer, listenHttp } = require('@erlmcp/mcp') as typeof import('@erlmcp/mcp');
+  const { defineServer } = require('@erlmcp/mcp/server') as typeof import('@erlmcp/mcp/server');
+  const { listenHttp } = require('@erlmcp/mcp/hosting') as typeof import('@erlmcp/mcp/hosting');
   Node.start({ schedulers: 1, logLevel: 'silent' });
   const definition = defineServer({ name: 'bench', version: '1.0.0' })
     .tool<{ text: string }>({

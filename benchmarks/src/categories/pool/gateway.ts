@@ -1,4 +1,4 @@
-import { connectHttp, connectWebSocket } from '@erlmcp/mcp';
+import { connectHttp, connectWebSocket } from '@erlmcp/mcp/client';
 import { startGateway } from '@erlmcp/example-mcp-gateway';
 import type { McpConnection } from '@erlmcp/transport-pool';
 import { Pool as UndiciPool } from 'undici';

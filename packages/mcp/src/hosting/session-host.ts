@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DynamicSupervisor,
   GenServer,
@@ -11,10 +10,11 @@ import {
 } from '@erlmcp/otp';
 import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
 import type { McpServerDefinition } from '../server/definition';
-import type { SessionChannel } from './session-channel';
-import { type HostedSessionOptions, type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
+import { type HostedSessionOptions, newSessionId, type SessionChannel, type SessionHosting, SessionLimitError } from '../server/session-hosting';
+import { type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
 import { SessionRegistry } from './session-registry';
-import { emitConnection, listening, type McpTransportKind } from '../telemetry';
+import { emitConnection, listening, type McpTransportKind } from '../server/telemetry';
+import './telemetry';
 
 export interface SessionHostOptions {
   /** Sessions beyond this many are refused (HTTP 503, WebSocket close 1013). Default 100,000. */
@@ -34,11 +34,6 @@ export interface SessionHostOptions {
 
 let hostCount = 0;
 
-/** 128 random bits from the OS CSPRNG, base64url: unguessable and header-safe. */
-export function newSessionId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 /**
  * Hosts MCP sessions as processes under a DynamicSupervisor: one `sessionServer` per session,
  * registered by session id through a `via` name service. Transports start sessions and
@@ -46,7 +41,7 @@ export function newSessionId(): string {
  *
  * Place it in a tree with {@link childSpec}, or run it alone with {@link start}.
  */
-export class SessionHost {
+export class SessionHost implements SessionHosting {
   readonly registry = new SessionRegistry();
   /** The session supervisor's registered name. */
   readonly supervisorName: string;
@@ -103,7 +98,7 @@ export class SessionHost {
 
   /**
    * Starts a session process for this channel; resolves with its new id. Rejects with
-   * MaxChildrenError when full. A transport that names itself gets an `mcp:connection` event.
+   * SessionLimitError when full. A transport that names itself gets an `mcp:connection` event.
    */
   async startSession<M>(channel: SessionChannel<M>, id = newSessionId(), transport?: McpTransportKind): Promise<string> {
     const args: SessionProcessArgs<M> = { id, definition: this.definition, channel, sessionOptions: this.sessionOptions };
@@ -111,10 +106,11 @@ export class SessionHost {
     try {
       await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
     } catch (error) {
+      const full = error instanceof MaxChildrenError;
       if (timed !== undefined) {
-        const outcome = isCapacityError(error) ? 'rejected' : 'error';
-        emitConnection({ transport: transport!, outcome, ...(outcome === 'rejected' ? { reason: 'capacity' } : {}), durationMs: performance.now() - timed });
+        emitConnection({ transport: transport!, outcome: full ? 'rejected' : 'error', ...(full ? { reason: 'capacity' } : {}), durationMs: performance.now() - timed });
       }
+      if (full) throw new SessionLimitError(error.max, { cause: error });
       throw error;
     }
     if (timed !== undefined) emitConnection({ transport: transport!, outcome: 'accepted', durationMs: performance.now() - timed, pid: this.registry.whereisName(id) });
@@ -160,8 +156,17 @@ export class SessionHost {
     }
   }
 
+  /** The process of a session; undefined when it is gone. */
   lookup(id: string): Pid | undefined {
     return this.registry.whereisName(id);
+  }
+
+  has(id: string): boolean {
+    return this.registry.whereisName(id) !== undefined;
+  }
+
+  onSessionEnd(listener: (id: string) => void): () => void {
+    return this.registry.onUnregister(listener);
   }
 
   /**
@@ -201,8 +206,4 @@ export class SessionHost {
       throw error;
     }
   }
-}
-
-export function isCapacityError(error: unknown): boolean {
-  return error instanceof MaxChildrenError;
 }

@@ -1,10 +1,7 @@
 import { GenServer, noreply, ok, stop, reply, type ExitReason } from '@erlmcp/otp';
 import type { McpServerDefinition } from '../server/definition';
-import type { ServerSession, ServerSessionOptions, ServerSessionState } from '../server/session';
-import type { SessionChannel } from './session-channel';
-
-/** Session options a host passes to every session it starts. */
-export type HostedSessionOptions = Omit<ServerSessionOptions, 'send' | 'id' | 'closeRequestStream'>;
+import type { ServerSession, ServerSessionState } from '../server/session';
+import type { HostedSessionOptions, SessionChannel } from '../server/session-hosting';
 
 export interface SessionProcessArgs<M> {
   id: string;

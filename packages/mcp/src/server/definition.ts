@@ -7,6 +7,7 @@ import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
 import type { CacheHint } from './modern';
 import { RequestStateSigner, type RequestStateOptions } from './request-state';
+import type { DefinitionChange, DefinitionFollower } from './served-definition';
 import { ServerSession, type ServerSessionOptions } from './session';
 import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
 import { type AnyToolDefinition, ToolRegistry } from './tools';
@@ -38,14 +39,13 @@ export interface ServerDefinitionOptions {
   requestState?: RequestStateOptions;
 }
 
-export type DefinitionChange =
-  | { kind: 'tools' | 'resources' | 'prompts' }
-  | { kind: 'resource-updated'; uri: string };
-
 /**
  * What a server offers: its identity, tools, resources and prompts. One definition serves
  * any number of sessions; changes made at run time reach every live session as
  * list_changed notifications.
+ *
+ * It is the ServedDefinition its sessions read, checked where it makes them, and not
+ * declared with `implements`: attach and detach are left out of the published types.
  */
 export class McpServerDefinition {
   readonly info: Implementation;
@@ -61,7 +61,7 @@ export class McpServerDefinition {
   private readonly capabilityOptions: CapabilityOptions;
   private readonly listeners = new Set<(change: DefinitionChange) => void>();
   /** Sessions, told of changes directly: no closure pair per session. */
-  private readonly sessions = new Set<ServerSession>();
+  private readonly sessions = new Set<DefinitionFollower>();
   /** Shared by every session until the definition changes. */
   private cachedCapabilities: ServerCapabilities | undefined;
 
@@ -168,18 +168,18 @@ export class McpServerDefinition {
   }
 
   /** @internal A session follows this definition's changes until it closes. */
-  attach(session: ServerSession): void {
+  attach(session: DefinitionFollower): void {
     this.sessions.add(session);
   }
 
   /** @internal */
-  detach(session: ServerSession): void {
+  detach(session: DefinitionFollower): void {
     this.sessions.delete(session);
   }
 
   private emit(change: DefinitionChange): void {
     if (change.kind !== 'resource-updated') this.cachedCapabilities = undefined;
-    for (const session of [...this.sessions]) session['onDefinitionChange'](change);
+    for (const session of [...this.sessions]) session.definitionChanged(change);
     for (const listener of [...this.listeners]) listener(change);
   }
 }

@@ -8,12 +8,12 @@ import { MissingRequiredClientCapabilityError, SessionStateError } from '../prot
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
 import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
 import type { ServerSession } from './session';
-import { listening } from '../telemetry';
-import type { TelemetryBus } from '@erlmcp/otp';
+import { listening, type McpTelemetryBus } from './telemetry';
 
 // The two per-session helper objects of ServerSession, apart so that session.ts holds the
 // protocol alone. Both reach the session's private members by bracket access: they are
-// part of it, not users of its public API.
+// part of it, not users of its public API. Hence the one import cycle of src/, through a
+// type import only (session.ts makes them; they name its type): test/import-graph.test.ts.
 
 const NOT_CANCELLABLE = new Set(['initialize']);
 
@@ -135,7 +135,7 @@ function isProgressToken(value: unknown): value is ProgressToken {
 }
 
 /** handleRequest with an `mcp:request` event when it settles; a synchronous answer stays synchronous. */
-function timedRequest(bus: TelemetryBus, session: ServerSession, request: IncomingRequest): unknown {
+function timedRequest(bus: McpTelemetryBus, session: ServerSession, request: IncomingRequest): unknown {
   const { method } = request;
   const name = method === 'tools/call' && typeof (request.params as { name?: unknown } | undefined)?.name === 'string' ? (request.params as { name: string }).name : undefined;
   // Only a tool the server has names a label: a client cannot grow the label set.

@@ -22,7 +22,7 @@ import type { ProgressParams } from '../types/notifications';
 import type { ListRootsResult } from '../types/roots';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { RequestContext, ServerSessionHandle } from './context';
-import type { DefinitionChange, McpServerDefinition } from './definition';
+import type { DefinitionChange, ServedDefinition } from './served-definition';
 import { HandlerContext, PeerBinding } from './handler-context';
 import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
 import { claimsModernEra, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
@@ -86,7 +86,7 @@ export class ServerSession implements ServerSessionHandle {
   private readonly closeRequestStream: ((requestId: RequestId) => void) | undefined;
 
   constructor(
-    private readonly definition: McpServerDefinition,
+    private readonly definition: ServedDefinition,
     options: ServerSessionOptions,
   ) {
     this.id = options.id ?? randomUUID();
@@ -483,7 +483,8 @@ export class ServerSession implements ServerSessionHandle {
     this.peer.notify('notifications/progress', notification, requestId);
   }
 
-  private onDefinitionChange(change: DefinitionChange): void {
+  /** @internal Called by the definition this session serves. */
+  definitionChanged(change: DefinitionChange): void {
     if (this.listens !== undefined && this.sessionState !== 'closed') {
       for (const [id, filter] of this.listens) {
         const notification = notificationFor(filter, change, id);
@@ -501,7 +502,7 @@ export class ServerSession implements ServerSessionHandle {
 }
 
 /** 2026-07-28 reports an unknown resource as -32602 (changelog.mdx, minor change 6), not -32002. */
-async function readModern(definition: McpServerDefinition, uri: string, ctx: RequestContext): Promise<unknown> {
+async function readModern(definition: ServedDefinition, uri: string, ctx: RequestContext): Promise<unknown> {
   try {
     return await definition.resources.read(uri, ctx);
   } catch (error) {

@@ -2,7 +2,7 @@ import { isPlainObject } from '../jsonrpc/codec';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import type { JsonObject, RequestId } from '../jsonrpc/types';
 import type { ServerCapabilities } from '../types/lifecycle';
-import type { DefinitionChange } from './definition';
+import type { DefinitionChange } from './served-definition';
 
 // subscriptions/listen (schema/2026-07-28/schema.ts: SubscriptionFilter,
 // SubscriptionsListenRequest, SubscriptionsAcknowledgedNotification): the 2026-07-28

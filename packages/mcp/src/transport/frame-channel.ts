@@ -1,8 +1,8 @@
 import { encodePayload } from '../jsonrpc/codec';
 import type { JsonRpcError } from '../jsonrpc/errors';
 import type { JsonRpcPayload } from '../jsonrpc/types';
-import type { SessionChannel } from '../hosting/session-channel';
 import type { ServerSession } from '../server/session';
+import type { SessionChannel } from '../server/session-hosting';
 
 /** Input from a message-framed connection (a WebSocket, an NDJSON stream). */
 export type FrameInput = { kind: 'text'; text: string } | { kind: 'frame-error'; error: JsonRpcError } | { kind: 'closed' };

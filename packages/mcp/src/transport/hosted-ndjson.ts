@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { newSessionId, type SessionHost } from '../hosting/session-host';
+import { newSessionId, type SessionHosting } from '../server/session-hosting';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport, type NdjsonTransportOptions } from './ndjson';
@@ -23,7 +23,7 @@ export interface HostedConnection {
  * The connection closing ends the process; the process ending closes the connection.
  */
 export async function hostNdjson(
-  host: SessionHost,
+  host: SessionHosting,
   readable: Readable,
   writable: Writable,
   options: HostNdjsonOptions = {},
@@ -51,7 +51,7 @@ export async function hostNdjson(
   );
   await host.startSession(channel, id, 'ndjson');
   // A process killed outright runs no terminate: close the connection when it is gone.
-  const stopWatching = host.registry.onUnregister((gone) => {
+  const stopWatching = host.onSessionEnd((gone) => {
     if (gone === id) (coalescer === undefined ? close : flushThenClose)();
   });
   transport.onClose(() => {
@@ -92,7 +92,7 @@ export interface HostedTcpServer {
 }
 
 /** NDJSON over TCP, each connection a session process in `host` (compare listenTcp, which hosts none). */
-export async function listenTcpHosted(host: SessionHost, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
+export async function listenTcpHosted(host: SessionHosting, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
   const { port, hostname, ...transportOptions } = options;
   const sockets = new Set<Socket>();
   const connections = new Set<HostedConnection>();

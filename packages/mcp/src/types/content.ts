@@ -1,5 +1,5 @@
 import type { Annotations, Meta } from './base';
-import type { Resource } from './resources';
+import type { Resource, ResourceContents } from './resources';
 
 export interface TextContent {
   type: 'text';
@@ -29,23 +29,6 @@ export interface AudioContent {
 export interface ResourceLink extends Resource {
   type: 'resource_link';
 }
-
-export interface TextResourceContents {
-  uri: string;
-  mimeType?: string;
-  text: string;
-  _meta?: Meta;
-}
-
-export interface BlobResourceContents {
-  uri: string;
-  mimeType?: string;
-  /** base64 */
-  blob: string;
-  _meta?: Meta;
-}
-
-export type ResourceContents = TextResourceContents | BlobResourceContents;
 
 export interface EmbeddedResource {
   type: 'resource';

@@ -1,5 +1,4 @@
 import type { Annotations, Icon, Meta, PaginatedParams, PaginatedResult, RequestParams, Result } from './base';
-import type { ResourceContents } from './content';
 
 export interface Resource {
   uri: string;
@@ -52,3 +51,20 @@ export interface ResourceUpdatedParams {
   uri: string;
   _meta?: Meta;
 }
+
+export interface TextResourceContents {
+  uri: string;
+  mimeType?: string;
+  text: string;
+  _meta?: Meta;
+}
+
+export interface BlobResourceContents {
+  uri: string;
+  mimeType?: string;
+  /** base64 */
+  blob: string;
+  _meta?: Meta;
+}
+
+export type ResourceContents = TextResourceContents | BlobResourceContents;

@@ -1,6 +1,6 @@
 // The server the official conformance suite (@modelcontextprotocol/conformance 0.1.16) tests:
 // every tool, resource and prompt its server scenarios call, doing what each scenario checks.
-import { defineServer, type McpServerDefinition } from '../../src/index';
+import { defineServer, type McpServerDefinition } from '../../src/server';
 
 /** A 1×1 red PNG. */
 const RED_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';

@@ -1,7 +1,7 @@
 // Starts the conformance fixture server on 127.0.0.1 and prints its URL as one JSON line.
 // Run by scripts/conformance.mjs (npm run conformance) and by conformance.test.ts: PORT (default 0: a free port).
 import { Node } from '@erlmcp/otp';
-import { listenHttp } from '../../src/index';
+import { listenHttp } from '../../src/hosting';
 import { conformanceDefinition } from './fixtures';
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { defineServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '../../src/server';
 
 /** Bytes of text in each `blob` answer and each `flood` notification. */
 export const BLOB_BYTES = 32 * 1024;

@@ -1,4 +1,5 @@
-import { defineServer, InvalidParamsError, type McpServerDefinition, type RequestContext } from '@erlmcp/mcp';
+import { InvalidParamsError } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition, type RequestContext } from '../../src/server';
 
 export interface Deferred<T> {
   promise: Promise<T>;

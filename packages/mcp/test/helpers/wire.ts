@@ -1,12 +1,6 @@
-import {
-  ClientSession,
-  type ClientSessionOptions,
-  encodePayload,
-  type JsonRpcPayload,
-  type McpServerDefinition,
-  type ServerSession,
-  type ServerSessionOptions,
-} from '@erlmcp/mcp';
+import { encodePayload, type JsonRpcPayload } from '@erlmcp/mcp';
+import { ClientSession, type ClientSessionOptions } from '../../src/client';
+import type { McpServerDefinition, ServerSession, ServerSessionOptions } from '../../src/server';
 
 /** Collects what a session sends, decoded, and lets a test wait for a matching message. */
 export class Outbox {

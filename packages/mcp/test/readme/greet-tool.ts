@@ -1,4 +1,4 @@
-import { defineServer, type McpServerDefinition } from '@erlmcp/mcp';
+import { defineServer, type McpServerDefinition } from '@erlmcp/mcp/server';
 
 export function greeter(): McpServerDefinition {
   return defineServer({ name: 'mrtr', version: '1.0.0' })

@@ -1,6 +1,7 @@
 // supervised-http.ts: an MCP server as an application, its HTTP listener a child of the tree.
 import { Application, CallExitError, GenServer, ok, reply, type RunningApplication, Supervisor } from '@erlmcp/otp';
-import { defineServer, listenHttp, type McpHttpServer, SessionHost } from '@erlmcp/mcp';
+import { defineServer } from '@erlmcp/mcp/server';
+import { listenHttp, type McpHttpServer, SessionHost } from '@erlmcp/mcp/hosting';
 
 type Answer = { total: number } | { error: string };
 

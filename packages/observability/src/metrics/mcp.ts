@@ -3,7 +3,8 @@
  * sessions), requests, tool calls and resource reads, from `mcp:connection` and
  * `mcp:request` events on the node's bus. Session ids are never labels.
  */
-import type { McpConnectionEvent, McpRequestEvent } from '@erlmcp/mcp';
+import type { McpConnectionEvent } from '@erlmcp/mcp/hosting';
+import type { McpRequestEvent } from '@erlmcp/mcp/server';
 import type { Node } from '@erlmcp/otp';
 import { Gauge, type Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './children';

@@ -1,5 +1,5 @@
 import { Ets } from '@erlmcp/ets';
-import type { McpConnectionEvent } from '@erlmcp/mcp';
+import type { McpConnectionEvent } from '@erlmcp/mcp/hosting';
 import { allProcesses, currentNode, GenServer, exit, type Node, type Pid, processInfoAsync, schedulers, type ServerName, supervisionTree, type TreeNode } from '@erlmcp/otp';
 import type { RegistrySource, SessionCountSource } from '../metrics/sources';
 import type { ProcessView, SessionView, Snapshot, TableView } from './snapshot';

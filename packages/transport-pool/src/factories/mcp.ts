@@ -1,4 +1,4 @@
-import type { ClientSession } from '@erlmcp/mcp';
+import type { ClientSession } from '@erlmcp/mcp/client';
 import type { ConnectionFactory } from '../factory';
 
 /** What @erlmcp/mcp's connectors return (connectTcp, connectHttp, connectWebSocket, spawnStdioClient). */

@@ -3,7 +3,7 @@ import { createErrorResponse, encodePayload, isPlainObject, isRequest, parseMess
 import { InvalidRequestError, JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonObject, JsonRpcPayload, RequestId } from '../../jsonrpc/types';
 import { McpErrorCode } from '../../protocol/errors';
-import type { HostedSessionOptions } from '../../hosting/session-process';
+import type { HostedSessionOptions } from '../../server/session-hosting';
 import type { McpServerDefinition } from '../../server/definition';
 import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
 import { ServerSession } from '../../server/session';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, parseFrameText } from '../../jsonrpc/codec';
 import { FrameTooComplexError } from '../../jsonrpc/errors';
 import { isModernProtocolVersion, isSupportedProtocolVersion } from '../../protocol/versions';
-import { isCapacityError, newSessionId, type SessionHost } from '../../hosting/session-host';
+import { newSessionId, type SessionHosting, SessionLimitError } from '../../server/session-hosting';
 import { backpressureLimits, type BackpressureOptions } from '../backpressure';
 import { BodyTooLargeError, readBody } from './body';
 import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
@@ -11,7 +11,7 @@ import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
 import { isModernBody, serveStateless } from './stateless';
 import type { SseStreamState } from './sse-overflow';
-import { emitConnection } from '../../telemetry';
+import { emitConnection } from '../../server/telemetry';
 
 /**
  * `outboundHighWaterBytes` and `maxOutboundBytes` bound each SSE stream: above the first its
@@ -56,7 +56,7 @@ const PARSE_ERROR = -32700;
 /** Default of {@link StreamableHttpOptions.bodyTimeoutMs}. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
-/** The body time limit in ms, undefined when off (0 or Infinity); a RangeError for nonsense. */
+/** @internal The body time limit in ms, undefined when off (0 or Infinity); a RangeError for nonsense. */
 export function bodyTimeoutOf(options: StreamableHttpOptions): number | undefined {
   const ms = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   if (!(ms >= 0)) throw new RangeError(`bodyTimeoutMs must be 0 (off), a positive number of ms or Infinity (off); got ${ms}`);
@@ -78,12 +78,13 @@ function isInitialize(body: unknown): boolean {
 }
 
 /**
- * The Streamable HTTP transport (MCP 2025-03-26 and later) in front of a {@link SessionHost}:
+ * The Streamable HTTP transport (MCP 2025-03-26 and later) in front of a {@link SessionHosting}
+ * (`SessionHost` of `@erlmcp/mcp/hosting`):
  * one endpoint; POST carries client messages, GET opens the server's stream, DELETE ends a
  * session. It checks what it can without a session (security, headers, body size, JSON) and
  * passes the rest to the session's process, which answers.
  */
-export function createStreamableHttpHandler(host: SessionHost, options: StreamableHttpOptions = {}): StreamableHttpHandler {
+export function createStreamableHttpHandler(host: SessionHosting, options: StreamableHttpOptions = {}): StreamableHttpHandler {
   const path = options.path ?? '/mcp';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const limits = backpressureLimits(options);
@@ -103,7 +104,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
   const deadlines = bodyTimeoutMs === undefined ? undefined : new BodyDeadlines(bodyTimeoutMs);
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
-  const stopListening = host.registry.onUnregister((id) => {
+  const stopListening = host.onSessionEnd((id) => {
     const channel = channels.get(id);
     if (channel !== undefined) {
       channels.delete(id);
@@ -132,7 +133,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
       await host.startSession(channel, id, 'http');
       channels.set(id, channel);
     } catch (error) {
-      if (isCapacityError(error)) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
+      if (error instanceof SessionLimitError) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
       return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
     }
     if (!deliver(id, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
@@ -175,7 +176,7 @@ export function createStreamableHttpHandler(host: SessionHost, options: Streamab
     }
     // The session is known from the header: an unknown one gets its 404 before the body is
     // read, let alone parsed. (It may still end while the body arrives; deliver() then says so.)
-    if (sessionId !== undefined && host.lookup(sessionId) === undefined) {
+    if (sessionId !== undefined && !host.has(sessionId)) {
       req.resume();
       return writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
     }

@@ -1,17 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ClientSession, type ClientSessionOptions } from '../client/session';
-import { DEFAULT_MAX_FRAME_BYTES, encodePayload } from '../jsonrpc/codec';
-import { isCapacityError, newSessionId, type SessionHost } from '../hosting/session-host';
+import { DEFAULT_MAX_FRAME_BYTES } from '../jsonrpc/codec';
+import { newSessionId, type SessionHosting, SessionLimitError } from '../server/session-hosting';
 import { backpressureLimits, type BackpressureOptions } from './backpressure';
 import { FrameChannel, type FrameInput } from './frame-channel';
 import { checkRequest, type SecurityOptions } from './http/security';
+import { MCP_WS_SUBPROTOCOL } from './websocket-subprotocol';
 import { WebSocketConnection, type WebSocketConnectionState } from './websocket-connection';
-import { emitConnection } from '../telemetry';
+import { emitConnection } from '../server/telemetry';
 
-/** The WebSocket subprotocol an MCP connection must ask for. */
-export const MCP_WS_SUBPROTOCOL = 'mcp';
 
 export interface WebSocketOptions extends SecurityOptions, BackpressureOptions {
   /** The upgrade path. Default '/ws'. */
@@ -39,9 +37,9 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 
 /**
  * MCP over WebSocket (subprotocol "mcp"): one text message is one JSON-RPC message or batch,
- * and each connection is one session process in the {@link SessionHost}.
+ * and each connection is one session in the host (`SessionHost` of `@erlmcp/mcp/hosting`, each session a process).
  */
-export function createWebSocketHandler(host: SessionHost, options: WebSocketOptions = {}): WebSocketUpgradeHandler {
+export function createWebSocketHandler(host: SessionHosting, options: WebSocketOptions = {}): WebSocketUpgradeHandler {
   const path = options.path ?? '/ws';
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const limits = backpressureLimits(options);
@@ -54,7 +52,7 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
 
   // A process killed outright runs no terminate: its socket is closed here instead.
   const sockets = new Map<string, WebSocket>();
-  const stopListening = host.registry.onUnregister((id) => {
+  const stopListening = host.onSessionEnd((id) => {
     const ws = sockets.get(id);
     if (ws === undefined) return;
     sockets.delete(id);
@@ -94,11 +92,11 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     try {
       await host.startSession(channel, id, 'websocket');
     } catch (error) {
-      ws.close(isCapacityError(error) ? 1013 : 1011);
+      ws.close(error instanceof SessionLimitError ? 1013 : 1011);
       return;
     }
     started = true;
-    if (host.lookup(id) !== undefined) sockets.set(id, ws);
+    if (host.has(id)) sockets.set(id, ws);
     for (const message of early) host.deliver(id, message);
   };
 
@@ -127,50 +125,4 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     wss.close();
   };
   return handler;
-}
-
-export interface ConnectWebSocketOptions extends Omit<ClientSessionOptions, 'send'> {
-  /** ws://host:port/ws */
-  url: string;
-  /** Extra headers (Authorization, Origin). */
-  headers?: Record<string, string>;
-}
-
-export interface WebSocketClient {
-  client: ClientSession;
-  socket: WebSocket;
-  close(): Promise<void>;
-}
-
-/** Connects our ClientSession over WebSocket and completes the initialize handshake. */
-export async function connectWebSocket(options: ConnectWebSocketOptions): Promise<WebSocketClient> {
-  const { url, headers, ...clientOptions } = options;
-  const socket = new WebSocket(url, MCP_WS_SUBPROTOCOL, { headers });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const client = new ClientSession({
-    ...clientOptions,
-    send: (payload) => {
-      socket.send(encodePayload(payload));
-    },
-  });
-  socket.on('message', (data) => client.receiveText(data.toString()));
-  socket.on('close', () => client.close());
-  socket.on('error', () => undefined);
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
-      client.close();
-      if (socket.readyState === WebSocket.CLOSED) return resolve();
-      socket.once('close', () => resolve());
-      socket.close(1000);
-    });
-  try {
-    await client.connect();
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { client, socket, close };
 }

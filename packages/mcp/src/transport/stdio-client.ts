@@ -1,42 +1,8 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
-import type { McpServerDefinition } from '../server/definition';
-import type { ServerSession, ServerSessionOptions } from '../server/session';
-import { type BackpressureOptions, CLIENT_BACKPRESSURE } from './backpressure';
+import { CLIENT_BACKPRESSURE } from './backpressure';
 import { NdjsonTransport } from './ndjson';
-
-export interface ServeStdioOptions extends Omit<ServerSessionOptions, 'send'>, BackpressureOptions {
-  /** Default process.stdin. */
-  stdin?: Readable;
-  /** Default process.stdout. Logs must go to stderr: stdout carries only messages. */
-  stdout?: Writable;
-  maxLineBytes?: number;
-}
-
-export interface StdioServer {
-  session: ServerSession;
-  transport: NdjsonTransport;
-  /** Resolves when stdin ends or close() is called. */
-  closed: Promise<void>;
-  close(): void;
-}
-
-/** Serves one session over stdin/stdout, the MCP stdio transport's server side. */
-export function serveStdio(definition: McpServerDefinition, options: ServeStdioOptions = {}): StdioServer {
-  const { stdin = process.stdin, stdout = process.stdout, maxLineBytes, outboundHighWaterBytes, maxOutboundBytes, ...sessionOptions } = options;
-  const transport = new NdjsonTransport(stdin, stdout, {
-    maxLineBytes,
-    outboundHighWaterBytes,
-    maxOutboundBytes,
-    endOnClose: stdout !== process.stdout,
-    onError: sessionOptions.onError,
-  });
-  const session = definition.createSession({ ...sessionOptions, send: transport.send });
-  const closed = new Promise<void>((resolve) => transport.onClose(resolve));
-  transport.attach(session);
-  return { session, transport, closed, close: () => transport.close() };
-}
 
 export interface SpawnStdioClientOptions extends Omit<ClientSessionOptions, 'send'> {
   command: string;

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SessionHost, type SessionHostOptions } from '../../hosting/session-host';
-import { McpServerDefinition } from '../../server/definition';
-import { createWebSocketHandler, type WebSocketOptions } from '../websocket';
-import { bodyTimeoutOf, createStreamableHttpHandler, type StreamableHttpOptions } from './streamable-http';
+import { McpServerDefinition } from '../server/definition';
+import { bodyTimeoutOf, createStreamableHttpHandler, type StreamableHttpOptions } from '../transport/http/streamable-http';
+import { createWebSocketHandler, type WebSocketOptions } from '../transport/websocket-server';
+import { SessionHost, type SessionHostOptions } from './session-host';
 
 export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 0: a free port. */

@@ -1,8 +1,7 @@
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { ClientSession, type ClientSessionOptions } from '../client/session';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionOptions } from '../server/session';
-import { type BackpressureOptions, CLIENT_BACKPRESSURE } from './backpressure';
+import type { BackpressureOptions } from './backpressure';
 import { NdjsonTransport } from './ndjson';
 
 export interface ListenTcpOptions extends Omit<ServerSessionOptions, 'send' | 'id'>, BackpressureOptions {
@@ -57,38 +56,4 @@ export async function listenTcp(definition: McpServerDefinition, options: Listen
         server.close(() => resolve());
       }),
   };
-}
-
-export interface ConnectTcpOptions extends Omit<ClientSessionOptions, 'send'> {
-  port: number;
-  host?: string;
-  maxLineBytes?: number;
-}
-
-export interface TcpClient {
-  client: ClientSession;
-  socket: Socket;
-  close(): void;
-}
-
-/** Connects and completes the initialize handshake. */
-export async function connectTcp(options: ConnectTcpOptions): Promise<TcpClient> {
-  const { port, host = '127.0.0.1', maxLineBytes, ...clientOptions } = options;
-  const socket = connect(port, host);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const transport = new NdjsonTransport(socket, socket, { maxLineBytes, ...CLIENT_BACKPRESSURE, onError: clientOptions.onError });
-  const client = new ClientSession({ ...clientOptions, send: transport.send });
-  transport.onClose(() => socket.destroy());
-  transport.attach(client);
-  const close = (): void => transport.close();
-  try {
-    await client.connect();
-  } catch (error) {
-    close();
-    throw error;
-  }
-  return { client, socket, close };
 }
