@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenServer, Node, ok, reply, Supervisor } from '@erlmcp/otp';
-import { checkRequest } from '@erlmcp/mcp';
+import { checkRequest } from '@erlmcp/mcp/server';
 import { observabilityRoutes, Observer, RuntimeMetrics } from '@erlmcp/observability';
 
 const counter = GenServer.define({
