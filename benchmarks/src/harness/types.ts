@@ -22,8 +22,8 @@ export interface Scenario {
   peerLabel?: string;
   /** Repetitions of a full run, when fewer than the run's (a scenario that takes many minutes). */
   maxRuns?: number;
-  ours(size: number): Promise<Measurement>;
-  peer(size: number): Promise<Measurement>;
+  ours: (size: number) => Promise<Measurement>;
+  peer: (size: number) => Promise<Measurement>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
   note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }

@@ -56,7 +56,7 @@ import { hashKey } from './key-hash';
 export const END_OF_TABLE: unique symbol = Symbol.for('ets.$end_of_table');
 export type EndOfTable = typeof END_OF_TABLE;
 
-const SET = 0;
+// Type codes: 0 is set, the default, which no test here needs by name.
 const ORDERED_SET = 1;
 const BAG = 2;
 const PUBLIC = 0;

@@ -11,7 +11,7 @@ import { DefinitionError, defineServer, ErrorCode, type McpServerDefinition, Sch
 import { SessionBridgeTransport } from './helpers/sdk';
 import { link, readyServer } from './helpers/wire';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const Add = z.object({ a: z.number(), b: z.number(), times: z.number().int().default(1) });
 

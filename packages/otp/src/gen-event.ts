@@ -126,9 +126,9 @@ class Manager {
       if (owned !== undefined) return void this.remove(owned, { stop: message.reason }, undefined);
     }
     for (const h of this.handlers.slice()) {
-      const handleInfo = h.handler.handleInfo;
-      if (handleInfo === undefined || !this.handlers.includes(h)) continue;
-      this.run(h, 'handleInfo', () => handleInfo(message, h.state, this.ctx));
+      const handler = h.handler;
+      if (handler.handleInfo === undefined || !this.handlers.includes(h)) continue;
+      this.run(h, 'handleInfo', () => handler.handleInfo!(message, h.state, this.ctx));
     }
   }
 
@@ -150,11 +150,11 @@ class Manager {
       case 'call': {
         const h = this.find(request.handler, request.id);
         if (h === undefined) return { error: `${label(request)} is not installed` };
-        const handleCall = h.handler.handleCall;
-        if (handleCall === undefined) return { error: `${label(request)} has no handleCall` };
+        const handler = h.handler;
+        if (handler.handleCall === undefined) return { error: `${label(request)} has no handleCall` };
         let answer: Answer = { error: `${label(request)} crashed` };
         this.run(h, 'handleCall', () => {
-          const result = handleCall(request.request, h.state, this.ctx);
+          const result = handler.handleCall!(request.request, h.state, this.ctx);
           if (result?.kind === 'reply') answer = { ok: result.reply };
           else if (result?.kind === 'remove_handler') answer = { ok: result.reply };
           return result?.kind === 'reply' ? { kind: 'ok', state: result.state } : result;

@@ -19,7 +19,7 @@ export interface StdioServer {
   transport: NdjsonTransport;
   /** Resolves when stdin ends or close() is called. */
   closed: Promise<void>;
-  close(): void;
+  close: () => void;
 }
 
 /** Serves one session over stdin/stdout, the MCP stdio transport's server side. */
@@ -54,7 +54,7 @@ export interface StdioClient {
   client: ClientSession;
   child: ChildProcessByStdio<Writable, Readable, null>;
   /** Closes stdin, then SIGTERM, then SIGKILL, as the stdio transport's shutdown prescribes. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Spawns a server process and completes the initialize handshake with it. */

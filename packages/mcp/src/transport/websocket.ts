@@ -82,8 +82,9 @@ export function createWebSocketHandler(host: SessionHost, options: WebSocketOpti
     );
     // A binary message is read as UTF-8 text, as a text one is. Once closing, nothing more
     // is answered, so nothing more is read.
+    // binaryType 'nodebuffer', the default: a message is one Buffer.
     ws.on('message', (data) => {
-      if (ws.readyState === WebSocket.OPEN) connection.receive({ kind: 'text', text: data.toString() });
+      if (ws.readyState === WebSocket.OPEN) connection.receive({ kind: 'text', text: (data as Buffer).toString() });
     });
     ws.on('close', () => {
       open.delete(id);
@@ -154,7 +155,8 @@ export async function connectWebSocket(options: ConnectWebSocketOptions): Promis
       socket.send(encodePayload(payload));
     },
   });
-  socket.on('message', (data) => client.receiveText(data.toString()));
+  // binaryType 'nodebuffer', the default: a message is one Buffer.
+  socket.on('message', (data) => client.receiveText((data as Buffer).toString()));
   socket.on('close', () => client.close());
   socket.on('error', () => undefined);
   const close = (): Promise<void> =>

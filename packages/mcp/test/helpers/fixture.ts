@@ -2,7 +2,7 @@ import { defineServer, InvalidParamsError, type McpServerDefinition, type Reques
 
 export interface Deferred<T> {
   promise: Promise<T>;
-  resolve(value: T): void;
+  resolve: (value: T) => void;
 }
 
 export function deferred<T = void>(): Deferred<T> {

@@ -81,6 +81,7 @@ export class LlmBatcher<A = unknown> {
     if (provider === 'openai') this.provider = openAiProvider(providerOptions);
     else if (provider === 'anthropic') this.provider = anthropicProvider(providerOptions);
     else if (provider !== null && typeof provider === 'object' && typeof provider.complete === 'function') this.provider = provider;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it
     else throw new BatcherArgError(`provider must be 'openai', 'anthropic' or an object with complete(), got ${String(provider)}`);
     if (typeof model !== 'string' || model.length === 0) throw new BatcherArgError('model must be a non-empty string');
     this.model = model;
@@ -139,8 +140,8 @@ export class LlmBatcher<A = unknown> {
     let individualInput = 0;
     for (const input of inputs) individualInput += countRequest(individualRequest(instructions, input), enc);
     const usage = { individualInput, batchedInput: 0, individualOutput: 0, batchedOutput: 0, providerInput: 0, providerOutput: 0 };
-    const results: (A | Error | undefined)[] = new Array(inputs.length);
-    const problems: string[] = new Array(inputs.length);
+    const results: (A | Error | undefined)[] = new Array<A | Error | undefined>(inputs.length);
+    const problems: string[] = new Array<string>(inputs.length);
     let pending: Pending[] = inputs.map((input, pos) => ({ pos, id: String(pos + 1), input }));
     let round = 0;
     try {

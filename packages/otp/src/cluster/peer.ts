@@ -525,6 +525,7 @@ export class SchedulerPeer {
       try {
         this.applyRecord(r, source, node, last);
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a resume position for the caller, not an error: no stack wanted
         if (error instanceof MissingShareError) throw new ParkedAt(recordStart);
         throw error;
       }
