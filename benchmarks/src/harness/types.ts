@@ -33,8 +33,8 @@ export interface Scenario {
   maxRuns?: number;
   /** Flags and environment of each side's child process, when not the harness's defaults. */
   runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
-  ours(size: number): Promise<Measurement>;
-  peer(size: number): Promise<Measurement>;
+  ours: (size: number) => Promise<Measurement>;
+  peer: (size: number) => Promise<Measurement>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
   note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }

@@ -18,4 +18,4 @@ async function main() {
   console.log(await attention.stats());                      // rows/s, GFLOP/s, time to first row: measured
   await node.stop();
 }
-main();
+void main(); // a rejection is unhandled: Node prints it and exits with code 1

@@ -71,7 +71,7 @@ export async function runDemo(print: (line: string) => void): Promise<Pid> {
   // A bug in the limiter's callback (a key that is not a string) crashes it; the supervisor restarts it.
   const limiter = whereis('limiter')!;
   const failed = await GenServer.call('limiter', 42).catch((error: Error) => `${error.name}: ${error.message}`);
-  print(`limiter crashed: ${failed}`);
+  print(`limiter crashed: ${String(failed)}`);
   print(`limiter restarted: ${limiter} -> ${await restarted(sup, 'limiter', limiter)} (bucket full again: ${JSON.stringify(await sys.getState('limiter'))})`);
 
   // The breaker killed from outside: restarted closed, with its failures forgotten.

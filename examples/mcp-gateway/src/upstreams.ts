@@ -5,7 +5,7 @@ import type { McpConnection } from '@erlmcp/transport-pool';
 /** One upstream MCP server: a name (the prefix of everything it offers) and how to open a session to it. */
 export interface Upstream {
   name: string;
-  connect(signal: AbortSignal): Promise<McpConnection>;
+  connect: (signal: AbortSignal) => Promise<McpConnection>;
 }
 
 const clientInfo = { name: 'erlmcp-gateway', version: '0.1.0' };

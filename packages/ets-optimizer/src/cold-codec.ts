@@ -129,8 +129,13 @@ export class ColdCodec implements ColdForm {
       case 'number':
         if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
           if (v >= 0 && v < 0x80) w.byte(SMALL | v);
-          else if (v >= 0) (w.byte(UINT), w.varint(v));
-          else (w.byte(NEGINT), w.varint(-v));
+          else if (v >= 0) {
+            w.byte(UINT);
+            w.varint(v);
+          } else {
+            w.byte(NEGINT);
+            w.varint(-v);
+          }
         } else {
           w.byte(FLOAT);
           w.float64(v);

@@ -19,7 +19,6 @@ import {
   applyElements,
   BadArgError,
   CompiledSpec,
-  END_OF_TABLE,
   NoSuchKeyError,
   NO_MATCH,
   TableDeletedError,

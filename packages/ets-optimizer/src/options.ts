@@ -96,7 +96,9 @@ function fraction(field: string, value: unknown, fallback: number): number {
 }
 
 function describe(value: unknown): string {
+  /* eslint-disable @typescript-eslint/no-base-to-string -- strings and objects are handled first; the rest prints as itself */
   return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? (value === null ? 'null' : 'an object') : String(value);
+  /* eslint-enable @typescript-eslint/no-base-to-string */
 }
 
 function onlyKnown(field: string, value: object, known: readonly string[]): void {

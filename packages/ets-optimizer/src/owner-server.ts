@@ -13,7 +13,6 @@
  */
 import { GenServer, noreply, ok, reply, type ChildSpec, type ProcessContext, type StartOptions } from '@erlmcp/otp';
 import type { MaintenanceReport } from './maintenance';
-import type { OptimizedTableOptions } from './options';
 import type { OptimizedTableHandle } from './parts';
 import type { HitRates } from './access-stats';
 import type { MemoryReport } from './memory-report';

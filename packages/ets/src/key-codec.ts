@@ -147,7 +147,7 @@ export class KeyWriter {
     }
     if (o instanceof Map && [...o.keys()].every((k) => typeof k === 'string')) {
       this.lossy = true;
-      return this.properties([...o.keys()].sort(), (k) => o.get(k), depth);
+      return this.properties([...(o as Map<string, unknown>).keys()].sort(), (k) => o.get(k), depth);
     }
     if (o instanceof Map || o instanceof Set || ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof RegExp || o instanceof Error) {
       this.lossy = true;

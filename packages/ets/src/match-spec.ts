@@ -104,7 +104,7 @@ export class CompiledSpec {
     const keys: unknown[] = [];
     for (const clause of this.clauses) {
       if (!Array.isArray(clause.head) || clause.head.length < keyPos) return null;
-      const key = clause.head[keyPos - 1];
+      const key: unknown = clause.head[keyPos - 1];
       if (!isGround(key)) return null;
       keys.push(key);
     }
@@ -275,7 +275,7 @@ const OPERATORS: Record<string, Operator> = {
   abs: ([a]) => Math.abs(num(a)),
   element: ([i, t]) => {
     if (!Array.isArray(t) || !Number.isInteger(i) || (i as number) < 1 || (i as number) > t.length) throw new TypeError('element out of range');
-    return t[(i as number) - 1];
+    return t[(i as number) - 1] as unknown;
   },
   length: ([a]) => {
     if (!Array.isArray(a) && typeof a !== 'string') throw new TypeError('no length');

@@ -26,7 +26,6 @@ import {
   MAX_CHUNK,
   MAX_SMALL_RECORD,
   MIN_CHUNK,
-  R_SIZE,
   S_BUMP,
   S_CHUNK_BYTES,
   S_CHUNKS,

@@ -47,7 +47,7 @@ export class ValueReader {
   private readonly scratch: Buffer = Buffer.alloc(MAX_CACHED_STRING + 4);
   private readonly shapes = new ShapeNode(null, '');
   /** The shape of the last map decoded with each key count: the guess for the next one. */
-  private readonly lastShape: Array<ShapeNode | undefined> = new Array(MAX_SHAPE_KEYS + 1);
+  private readonly lastShape: Array<ShapeNode | undefined> = new Array<ShapeNode | undefined>(MAX_SHAPE_KEYS + 1);
   /** @internal Shape nodes created (bounded, so hostile data cannot grow the trie without limit). */
   shapeCount = 0;
 
@@ -354,7 +354,7 @@ function errorFromParts(parts: unknown): Error {
 
 /** Direct-mapped cache of short strings, keyed and compared by their UTF-8 bytes. */
 class StringCache {
-  readonly strings: Array<string | undefined> = new Array(STRING_CACHE_SIZE);
+  readonly strings: Array<string | undefined> = new Array<string | undefined>(STRING_CACHE_SIZE);
   /** Byte length of each slot's string (0: empty). */
   readonly lengths = new Uint8Array(STRING_CACHE_SIZE);
   /** Each slot's bytes as little-endian words, CACHE_SLOT_WORDS per slot. */
@@ -393,6 +393,7 @@ class ShapeNode {
 
   keys(): string[] {
     const out: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk up the parent chain starts at this node
     for (let n: ShapeNode | null = this; n !== null && n.parent !== null; n = n.parent) out.push(n.key);
     return out.reverse();
   }
@@ -401,6 +402,7 @@ class ShapeNode {
 /** `(v) => ({ "k0": v[0], "k1": v[1], ... })`; names are JSON-quoted, so any string is a safe literal key. */
 function makeFactory(keys: string[]): Factory {
   const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-quoted keys only, as said above
   return new Function('v', `return { ${body} };`) as Factory;
 }
 
@@ -445,8 +447,10 @@ function makeDecoder(keys: string[]): ShapeDecoder | null {
   const body = keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ');
   const source = `return function (r) {\nconst b = r.b, end = r.end;\nlet p = r.pos, t, n, s;\n${steps.join('\n')}\nr.pos = p;\nreturn { ${body} };\n};`;
   // Only ASCII strings are remembered: their char codes are their UTF-8 bytes, so a match is exact.
-  const last: Array<string | undefined> = new Array(keys.length);
-  return new Function('last', 'sameAscii', 'asciiAt', source)(last, sameAscii, asciiAt) as ShapeDecoder;
+  const last: Array<string | undefined> = new Array<string | undefined>(keys.length);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a decoder generated per shape; keys enter JSON-quoted only
+  const make = new Function('last', 'sameAscii', 'asciiAt', source) as (l: typeof last, s: typeof sameAscii, a: typeof asciiAt) => ShapeDecoder;
+  return make(last, sameAscii, asciiAt);
 }
 
 /** True when `b[p, p + s.length)` holds the char codes of `s` (an ASCII string). */
@@ -477,6 +481,8 @@ const asciiAt = ((): ((b: Uint8Array, p: number, len: number) => string | null) 
     cases.push(`case ${n}: { const ${loads}; return ((${names.join(' | ')}) & 0x80) === 0 ? fcc(${names.join(', ')}) : null; }`);
   }
   const source = `return function asciiAt(b, p, len) {\nswitch (len) {\n${cases.join('\n')}\n}\nreturn null;\n};`;
-  return new Function('fcc', source)(String.fromCharCode) as (b: Uint8Array, p: number, len: number) => string | null;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the loop above, no outside input
+  const make = new Function('fcc', source) as (fcc: typeof String.fromCharCode) => (b: Uint8Array, p: number, len: number) => string | null;
+  return make(String.fromCharCode);
 })();
 

@@ -203,6 +203,7 @@ describe('values: examples', () => {
     }
     class Registry extends Map<string, number> {}
     const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+    // eslint-disable-next-line no-sparse-arrays -- the hole is what this test stores
     t.insert(['c', [1, , 3], new Point(1, 2), nullProto, new Registry([['r', 1]])]);
     const [o] = t.lookup('c');
     expect(o![1]).toEqual([1, undefined, 3]);

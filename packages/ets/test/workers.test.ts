@@ -3,7 +3,7 @@
  * reads, and recovery from a worker that dies in the middle of a write.
  */
 import { Ets, type Table } from '@erlmcp/ets';
-import { ofType, startWorker, stopAllWorkers, wallNow, type TestWorker } from './helpers';
+import { ofType, startWorker, stopAllWorkers, type TestWorker } from './helpers';
 
 afterEach(async () => {
   await stopAllWorkers();

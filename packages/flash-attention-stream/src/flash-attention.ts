@@ -23,7 +23,7 @@ import type { KvCache, KvCacheOptions } from './kv-cache';
 import { naiveAttention } from './naive';
 import { ProcessSink } from './process-sink';
 import { attentionServer, type ServerCall, type ServerHost, type ServerReply, type StartRequest } from './server';
-import { checkInput, type AttentionInput, type Dims } from './shape';
+import { checkInput, type AttentionInput } from './shape';
 import type { AttentionStats } from './stats';
 import { AttentionStream, collect } from './stream';
 import { tileWorker, type TileWorkerArgs } from './worker';

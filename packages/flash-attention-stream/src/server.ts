@@ -16,7 +16,7 @@
  * A cancelled or failed request keeps its memory until its running tasks
  * report, since they still write into it; then it is freed.
  */
-import { DownMessage, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref, whereis } from '@erlmcp/otp';
+import { DownMessage, formatReason, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref, whereis } from '@erlmcp/otp';
 import type { AttentionEngine } from './engine';
 import { AbortError, AttentionError, NotRunningError, WorkerDownError } from './errors';
 import type { KernelName } from './kernel';
@@ -316,7 +316,7 @@ export const attentionServer = GenServer.define({
       const owned = state.owners.get(key);
       if (owned !== undefined) {
         state.owners.delete(key);
-        stopRequest(state, owned, new AbortError(`the process that owned the request exited (${String(message.reason)})`));
+        stopRequest(state, owned, new AbortError(`the process that owned the request exited (${formatReason(message.reason)})`));
         pump(state);
       } else {
         for (const [k, slot] of state.workers) if (slot.monitor === key) onWorkerDown(state, k, slot, message.reason);

@@ -123,5 +123,7 @@ export function checkMask(mask: unknown, batch: number, keys: number): void {
 
 export function checkScale(scale: unknown): void {
   if (scale === undefined) return;
+  /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new ShapeError(`scale must be a finite positive number, got ${String(scale)}`);
+  /* eslint-enable @typescript-eslint/no-base-to-string */
 }

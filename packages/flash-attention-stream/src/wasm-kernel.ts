@@ -19,7 +19,7 @@ import { TILE_ROWS, type Kernel } from './kernel';
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 interface Exports {
-  attend(q: number, k: number, v: number, o: number, bias: number, rows: number, nk: number, d: number, limit0: number, c: number, scratch: number): void;
+  attend: (q: number, k: number, v: number, o: number, bias: number, rows: number, nk: number, d: number, limit0: number, c: number, scratch: number) => void;
   scratchBytes(d: number): number;
   tileRows(): number;
 }

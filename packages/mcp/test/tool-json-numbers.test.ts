@@ -9,7 +9,7 @@ import { defineServer, type McpServerDefinition } from '../src/server';
 import { SessionBridgeTransport } from './helpers/sdk';
 import { readyServer } from './helpers/wire';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 type StructuredContent = { [key: string]: unknown };
 
 /** A server whose one tool returns, as structuredContent, whatever the test put in `next`. */

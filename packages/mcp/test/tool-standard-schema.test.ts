@@ -12,7 +12,7 @@ import { defineServer, type McpServerDefinition, type ToolValidator } from '../s
 import { SessionBridgeTransport } from './helpers/sdk';
 import { link, readyServer } from './helpers/wire';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const Add = z.object({ a: z.number(), b: z.number(), times: z.number().int().default(1) });
 

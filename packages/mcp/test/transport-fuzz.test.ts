@@ -113,7 +113,7 @@ async function fuzzStream(send: (text: string) => void, received: AsyncIterable<
 }
 
 /** Lines or messages from an event source, as an async iterable. */
-function queue(): { push(text: string): void; end(): void; iterable: AsyncIterable<string> } {
+function queue(): { push: (text: string) => void; end: () => void; iterable: AsyncIterable<string> } {
   const items: string[] = [];
   let wake: (() => void) | undefined;
   let ended = false;

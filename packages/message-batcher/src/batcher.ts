@@ -137,7 +137,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
     const chunk = (this.staged = new Chunk(this.settings.clock === undefined ? performance.now() : this.settings.clock.now()));
     // A resolved promise's then() reaches V8's microtask queue directly; queueMicrotask goes
     // through an AsyncResource per callback.
-    resolved.then(this.push);
+    void resolved.then(this.push);
     return chunk;
   }
 
@@ -212,7 +212,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
 
   private cancel(entry: Entry): void {
     const extra = entry.extra!;
-    const reason = extra.signal!.reason;
+    const reason: unknown = extra.signal!.reason;
     extra.onAbort = undefined; // a { once } listener is gone already
     if (!entry.reject(reason)) return;
     const running = entry.chunk.incarnation as Running | null;

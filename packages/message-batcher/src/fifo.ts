@@ -1,12 +1,12 @@
 /** A FIFO on a growable ring: push and shift in O(1) without Array#shift's copying. */
 export class Fifo<T> {
-  private items: (T | undefined)[] = new Array(16);
+  private items: (T | undefined)[] = new Array<T | undefined>(16);
   private head = 0;
   length = 0;
 
   push(value: T): void {
     if (this.length === this.items.length) {
-      const grown: (T | undefined)[] = new Array(this.items.length * 2);
+      const grown: (T | undefined)[] = new Array<T | undefined>(this.items.length * 2);
       for (let i = 0; i < this.length; i++) grown[i] = this.items[(this.head + i) & (this.items.length - 1)];
       this.items = grown;
       this.head = 0;

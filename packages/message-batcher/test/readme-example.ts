@@ -15,4 +15,4 @@ async function main() {
   await users.stop(); // drains: every pending item settles first
   await node.stop();
 }
-main();
+void main(); // a rejection is unhandled: Node prints it and exits with code 1

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { currentNode } from '@erlmcp/otp';
 import { eventually } from './helpers';
 
 test('the README example is readme-example.ts, and it prints each name from one batch', async () => {
@@ -13,12 +14,12 @@ test('the README example is readme-example.ts, and it prints each name from one 
   const logged: unknown[][] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args));
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs the example here, inside the console spy
     require('./readme-example');
     await eventually(() => logged.length === 2);
     expect(logged[0]![0]).toEqual(['user 1', 'user 2', 'user 3']);
     expect(logged[1]![0]).toMatchObject({ batches: 1, items: 3, maxBatchSize: 3 });
     // main() stops the node after its last log: wait for that, so the next test file starts clean.
-    const { currentNode } = require('@erlmcp/otp') as typeof import('@erlmcp/otp');
     await eventually(() => {
       try {
         return !currentNode().isRunning;

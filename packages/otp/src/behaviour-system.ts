@@ -46,7 +46,7 @@ export class SystemDebug {
    * Called by the behaviour for each non-system message while it has a SystemDebug:
    * true when the message is held (the process is suspended) and must not be handled now.
    */
-  observe(message: unknown, tag: number, ctx: ProcessContext): boolean {
+  observe(message: unknown, tag: Tag, ctx: ProcessContext): boolean {
     if (this.held !== null) {
       this.held.push([message, tag]);
       return true;

@@ -64,7 +64,8 @@ export function normalizeChildSpec(spec: ChildSpec, field = 'child'): Normalized
 export function normalizeChildSpecs(children: readonly ChildSpec[]): NormalizedChildSpec[] {
   if (!Array.isArray(children)) throw new InvalidChildSpecError('children', 'expected an array');
   const seen = new Set<string>();
-  return children.map((spec, i) => {
+  // Typed: Array.isArray above narrowed `children` to any[].
+  return children.map((spec: ChildSpec, i) => {
     const normalized = normalizeChildSpec(spec, `children[${i}]`);
     if (seen.has(normalized.id)) throw new DuplicateChildError(normalized.id);
     seen.add(normalized.id);

@@ -133,9 +133,10 @@ class Manager {
       if (owned !== undefined) return done(this.remove(owned, { stop: message.reason }, undefined));
     }
     return inOrder(this.handlers.slice(), (h) => {
-      const handleInfo = h.handler.handleInfo;
-      if (handleInfo === undefined || !this.handlers.includes(h)) return;
-      return this.run(h, 'handleInfo', () => handleInfo(message, h.state, this.ctx));
+      // Called on the handler, as every other callback is (a handler may use `this`).
+      const handler = h.handler;
+      if (handler.handleInfo === undefined || !this.handlers.includes(h)) return;
+      return this.run(h, 'handleInfo', () => handler.handleInfo!(message, h.state, this.ctx));
     });
   }
 
@@ -156,15 +157,15 @@ class Manager {
       case 'call': {
         const h = this.find(request.handler, request.id);
         if (h === undefined) return { error: `${label(request)} is not installed` };
-        const handleCall = h.handler.handleCall;
-        if (handleCall === undefined) return { error: `${label(request)} has no handleCall` };
+        const handler = h.handler;
+        if (handler.handleCall === undefined) return { error: `${label(request)} has no handleCall` };
         let answer: Answer = { error: `${label(request)} crashed` };
         const take = (result: t.HandlerReply<unknown, unknown> | RemoveHandler<unknown>): HandlerOk<unknown> | RemoveHandler<unknown> => {
           if (result?.kind === 'reply') answer = { ok: result.reply };
           else if (result?.kind === 'remove_handler') answer = { ok: result.reply };
           return result?.kind === 'reply' ? { kind: 'ok', state: result.state } : result;
         };
-        const step = this.run(h, 'handleCall', () => then(handleCall(request.request, h.state, this.ctx), take));
+        const step = this.run(h, 'handleCall', () => then(handler.handleCall!(request.request, h.state, this.ctx), take));
         return step === undefined ? answer : step.then(() => answer);
       }
       case 'sync_notify': {

@@ -222,7 +222,7 @@ class GenServerProcess implements Behaviour {
         if (!outcome.hasReply || from === undefined) return this.terminate(outcome.reason, ctx);
         return this.terminateThenReply(outcome.reason, ctx, from, outcome.reply);
       default:
-        return this.fail(new BadArgError(`${where} returned ${String(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
+        return this.fail(new BadArgError(`${where} returned ${describeValue(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
     }
   }
 
@@ -321,12 +321,12 @@ class GenServerProcess implements Behaviour {
   }
 
   private terminate(reason: ExitReason, ctx: ProcessContext): void | Promise<void> {
-    const terminate = this.def.terminate;
+    const def = this.def;
     // Already ended during the callback (killed by itself or through a link): nothing more runs.
-    if (terminate === undefined || !processOf(ctx).alive) throw new ExitSignal(reason);
+    if (def.terminate === undefined || !processOf(ctx).alive) throw new ExitSignal(reason);
     let result: void | Promise<void>;
     try {
-      result = terminate(reason, this.state, ctx);
+      result = def.terminate(reason, this.state, ctx);
     } catch (error) {
       throw new ExitSignal(crashReason(error, 'terminate'));
     }

@@ -28,10 +28,6 @@ import * as m_supervisor from './supervisor';
 import * as m_dynamic_supervisor from './dynamic-supervisor';
 import * as m_introspection from './introspection';
 import * as m_logger from './logger';
-import * as m_context from './context';
-import * as m_child_spec from './child-spec';
-import * as m_telemetry from './telemetry';
-import * as m_scheduler from './scheduler';
 import * as m_current from './current';
 // The cluster installs its starter into Node (loaded lazily, only when schedulers > 1).
 import './cluster/install';

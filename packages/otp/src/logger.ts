@@ -30,6 +30,7 @@ function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'object' && value !== null && 'toString' in value) {
     const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
     const name = proto?.constructor?.name;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- these three print themselves with toString()
     if (name === 'Pid' || name === 'Ref' || name === 'Crash') return String(value);
   }
   return value;

@@ -60,6 +60,7 @@ export function describeValue(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     default:
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives get here
       return `${typeof value} ${String(value)}`;
   }
 }

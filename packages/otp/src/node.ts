@@ -2,6 +2,7 @@
 // node-names.ts and node-timers.ts, which keep `node.link(...)`, `node.exitProcess(...)` and
 // the like as the one runtime interface (runtime.ts) that processes and behaviours call; the
 // rest is the process table and message delivery, kept together as the hot path of a send.
+import { availableParallelism } from 'node:os';
 import type { Behaviour, ProcessBody, SpawnOptions } from './context';
 import { receive, runBodyStep, StartBody } from './body-process';
 import { CallTimeouts } from './call';
@@ -122,7 +123,7 @@ export class Node {
     const node = new Node(options);
     running.node = node;
     const wanted = options.schedulers ?? 'auto';
-    const schedulers = wanted === 'auto' ? Math.min(MAX_SCHEDULERS, require('node:os').availableParallelism() as number) : wanted;
+    const schedulers = wanted === 'auto' ? Math.min(MAX_SCHEDULERS, availableParallelism()) : wanted;
     if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > MAX_SCHEDULERS) {
       running.node = null;
       throw new BadArgError(`schedulers must be 1..${MAX_SCHEDULERS} or 'auto'`);
@@ -515,6 +516,7 @@ export function bodyOf(spec: RemoteSpec): ProcessBody | Behaviour {
 
 /** require()s a module and returns one of its exports: how other schedulers name code. */
 export function loadExport<T>(spec: RemoteSpec): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module named by path at run time (CommonJS, as the README says)
   const mod = require(spec.module) as Record<string, unknown>;
   if (!(spec.export in mod)) throw new BadArgError(`${spec.module} has no export ${spec.export}`);
   return mod[spec.export] as T;

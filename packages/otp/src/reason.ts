@@ -55,6 +55,7 @@ export function formatReason(reason: ExitReason): string {
   try {
     return JSON.stringify(reason);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the last resort, when JSON.stringify throws (a cycle, a bigint)
     return String(reason);
   }
 }

@@ -2,7 +2,6 @@ import { running } from './current';
 import type { Tag } from './mailbox';
 import { Flag, type Process } from './process';
 import { Queue } from './queue';
-import { crashReason } from './reason';
 
 const resolved = Promise.resolve();
 
@@ -86,7 +85,7 @@ export class Scheduler {
     } else {
       // A resolved promise's then() reaches V8's microtask queue directly; queueMicrotask
       // goes through an AsyncResource per callback, which costs a fifth of a call round trip.
-      resolved.then(this.runFromMicrotask);
+      void resolved.then(this.runFromMicrotask);
     }
   }
 

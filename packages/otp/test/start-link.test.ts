@@ -210,7 +210,7 @@ describe('startLink after an await', () => {
   ];
 
   /** Runs `body` in a process, after an await, and hands back what it returned or threw. */
-  function afterAwait<T>(body: (ctx: ProcessContext) => Promise<T>): { pid: Pid; outcome: Promise<T | unknown> } {
+  function afterAwait<T>(body: (ctx: ProcessContext) => Promise<T>): { pid: Pid; outcome: Promise<unknown> } {
     let done!: (value: unknown) => void;
     const outcome = new Promise<unknown>((resolve) => (done = resolve));
     const pid = spawn(async (ctx) => {

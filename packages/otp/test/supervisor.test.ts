@@ -1,6 +1,5 @@
 import {
   AlreadyStartedError,
-  ChildError,
   DuplicateChildError,
   DynamicSupervisor,
   GenServer,

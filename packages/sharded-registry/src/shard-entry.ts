@@ -3,7 +3,6 @@
  * (functions cannot cross threads), with the registry's handle, which this
  * thread attaches to. Worker threads load the compiled file (dist/).
  */
-import path from 'node:path';
 import { GenServer, type ProcessContext } from '@erlmcp/otp';
 import { ShardedRegistry } from './registry';
 import { shardServer } from './shard';

@@ -135,7 +135,7 @@ test('a reshard that fails part way puts back rows still in their old table with
   const registry = ShardedRegistry.create({ shards: 2, maxShards: 2, tableBytes: 256 * 1024 });
   await registry.start();
   const holder = idle();
-  const refused = (e: { code?: string }) => {
+  const refused = (e: Error & { code?: string }) => {
     if (e.code !== 'ERR_ETS_FULL') throw e;
     return false;
   };

@@ -132,8 +132,6 @@ describe('Mutex recovery from dead owners', () => {
     const m = Mutex.create({ registry });
     const holder = startWorker('lock-holder', { kind: 'mutex', handle: m.handle() });
     registry.watch(holder.worker);
-    let diedAt = 0;
-    holder.worker.once('exit', () => (diedAt = wallNow()));
     await holder.next(ofType('locked'));
     const waiter = startWorker('mutex-waiter', { handle: m.handle() });
     await waiter.next(ofType('waiting'));

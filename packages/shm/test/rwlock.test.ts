@@ -112,8 +112,6 @@ describe('RwLock recovery from dead owners', () => {
     const record = new SharedArrayBuffer(8 * 4);
     const holder = startWorker('lock-holder', { kind: 'rwlock-write', handle: l.handle(), writeWords: { buffer: record } });
     registry.watch(holder.worker);
-    let diedAt = 0;
-    holder.worker.once('exit', () => (diedAt = wallNow()));
     await holder.next(ofType('locked'));
     const reading = l.readLockAsync(30_000).then(() => wallNow());
     await holder.worker.terminate();
@@ -134,8 +132,6 @@ describe('RwLock recovery from dead owners', () => {
     const l = RwLock.create({ registry });
     const holder = startWorker('lock-holder', { kind: 'rwlock-read', handle: l.handle() });
     registry.watch(holder.worker);
-    let diedAt = 0;
-    holder.worker.once('exit', () => (diedAt = wallNow()));
     await holder.next(ofType('locked'));
     expect(l.readers).toBe(1);
     const writing = l.writeLockAsync(30_000).then(() => wallNow());

@@ -39,7 +39,6 @@ export interface ConnectionArgs<R> {
 export type ConnectionReport = { tag: 'up'; id: number } | { tag: 'checked'; id: number } | { tag: 'failed'; id: number; reason: unknown };
 
 type Cast = { op: 'check'; timeoutMs: number } | { op: 'close' };
-type Info = 'connect' | { lost: unknown };
 
 interface ConnState<R> {
   args: ConnectionArgs<R>;
@@ -86,7 +85,8 @@ export const connectionServer = GenServer.define({
     send(pool, { tag: 'checked', id: conn.id } satisfies ConnectionReport);
     return noreply(state);
   },
-  handleInfo: async (message: Info | unknown, state: ConnState<unknown>, ctx) => {
+  // `message`: 'connect', { lost: reason }, or anything else sent to the process.
+  handleInfo: async (message: unknown, state: ConnState<unknown>, ctx) => {
     const { conn, factory, pool, connectTimeoutMs } = state.args;
     if (message === 'connect') {
       const controller = new AbortController();
@@ -117,6 +117,7 @@ export const connectionServer = GenServer.define({
     }
     if (typeof message === 'object' && message !== null && 'lost' in message) {
       const reason = (message as { lost: unknown }).lost;
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what a transport closed with, when it is not an Error
       return stop({ connection_lost: (reason as Error)?.message ?? String(reason ?? 'closed') }, state);
     }
     // An exit signal from the supervisor (we trap exits): stop, closing in terminate.

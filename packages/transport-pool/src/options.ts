@@ -88,7 +88,9 @@ export interface ResolvedOptions<R> {
 
 function count(field: string, value: unknown, fallback: number, { min = 0, infinite = false } = {}): number {
   if (value === undefined) return fallback;
+  /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
   if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidPoolOptionsError(field, `expected a number, got ${String(value)}`);
+  /* eslint-enable @typescript-eslint/no-base-to-string */
   if (value === Infinity && infinite) return value;
   if (!Number.isFinite(value) || value < min) throw new InvalidPoolOptionsError(field, `expected a finite number >= ${min}, got ${String(value)}`);
   return value;

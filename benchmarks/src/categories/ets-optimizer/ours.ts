@@ -164,9 +164,10 @@ export async function readerStall(n: number, compact: boolean): Promise<Measurem
   const keys = table.select(() => true, { limit: 20_000 }).map((o) => o[0] as string);
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(path.join(__dirname, 'stall-worker.js'), { workerData: { handle: table.handle(), keys, stop } });
-  const messages: { type: string; longestMs?: number }[] = [];
+  type Report = { type: string; longestMs?: number };
+  const messages: Report[] = [];
   const waiters: (() => void)[] = [];
-  worker.on('message', (m) => {
+  worker.on('message', (m: Report) => {
     messages.push(m);
     waiters.splice(0).forEach((w) => w());
   });

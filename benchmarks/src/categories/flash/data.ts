@@ -27,7 +27,7 @@ export function flops(n: number, heads = HEADS, d = D): number {
 }
 
 /** Runs `fn` `reps` times and returns the median wall time in ms. */
-export async function medianMs(reps: number, fn: () => unknown | Promise<unknown>): Promise<number> {
+export async function medianMs(reps: number, fn: () => unknown): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
@@ -44,7 +44,7 @@ export async function medianMs(reps: number, fn: () => unknown | Promise<unknown
  * shared with other work, a one-thread computation's CPU time does not count
  * the time it waited for a core, which wall time does.
  */
-export async function medianCpuMs(reps: number, fn: () => unknown | Promise<unknown>): Promise<number> {
+export async function medianCpuMs(reps: number, fn: () => unknown): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = process.cpuUsage();

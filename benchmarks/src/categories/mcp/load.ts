@@ -204,7 +204,7 @@ export async function wsToolsCall(size: number): Promise<Measurement> {
     }
     const exchange = (ws: WebSocket, text: string): Promise<string> =>
       new Promise((resolve) => {
-        ws.once('message', (data) => resolve(data.toString()));
+        ws.once('message', (data) => resolve((data as Buffer).toString())); // binaryType 'nodebuffer'
         ws.send(text);
       });
     await Promise.all(sockets.map(async (ws) => {

@@ -1,4 +1,5 @@
 import type { JsonRpcErrorObject, RequestId } from './types';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- JsonLimits is named by a {@link} below
 import type { JsonLimitName, JsonLimits } from './json-limits';
 
 /** The error codes JSON-RPC 2.0 reserves, as used by MCP. */

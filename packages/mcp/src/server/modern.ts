@@ -50,7 +50,9 @@ export function readModernMeta(params: JsonObject): ModernRequestMeta {
     throw new InvalidParamsError(`_meta["${CLIENT_INFO_KEY}"] needs a name and a version`);
   }
   const level = meta[LOG_LEVEL_KEY];
+  /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
   if (level !== undefined && !isLoggingLevel(level)) throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
+  /* eslint-enable @typescript-eslint/no-base-to-string */
   return {
     protocolVersion: version,
     clientCapabilities: capabilities as ClientCapabilities,

@@ -226,7 +226,8 @@ export class ServerSession implements ServerSessionHandle {
   private handleFor(requestId: RequestId, modern: ModernRequestMeta | undefined): ServerSessionHandle {
     if (modern !== undefined) return this.modernHandleFor(requestId, modern);
     const related = (options: RequestOptions | undefined): RequestOptions => ({ ...options, relatedRequestId: requestId });
-    // The getters read the live session, not a snapshot.
+    // The getters read the live session, not a snapshot (a getter's own `this` is the handle).
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- as said above
     const session = this;
     return {
       id: this.id,

@@ -20,7 +20,7 @@ export interface StdioClient {
   client: ClientSession;
   child: ChildProcessByStdio<Writable, Readable, null>;
   /** Closes stdin, then SIGTERM, then SIGKILL, as the stdio transport's shutdown prescribes. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Spawns a server process and completes the initialize handshake with it. */

@@ -81,8 +81,9 @@ export function createWebSocketHandler(host: SessionHosting, options: WebSocketO
     );
     // A binary message is read as UTF-8 text, as a text one is. Once closing, nothing more
     // is answered, so nothing more is read.
+    // binaryType 'nodebuffer', the default: a message is one Buffer.
     ws.on('message', (data) => {
-      if (ws.readyState === WebSocket.OPEN) connection.receive({ kind: 'text', text: data.toString() });
+      if (ws.readyState === WebSocket.OPEN) connection.receive({ kind: 'text', text: (data as Buffer).toString() });
     });
     ws.on('close', () => {
       open.delete(id);

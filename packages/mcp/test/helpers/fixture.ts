@@ -3,7 +3,7 @@ import { defineServer, type McpServerDefinition, type RequestContext } from '../
 
 export interface Deferred<T> {
   promise: Promise<T>;
-  resolve(value: T): void;
+  resolve: (value: T) => void;
 }
 
 export function deferred<T = void>(): Deferred<T> {

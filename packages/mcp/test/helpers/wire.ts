@@ -78,16 +78,16 @@ export function link(
 ): { client: ClientSession; server: ServerSession; toServer: JsonRpcPayload[]; toClient: JsonRpcPayload[] } {
   const toServer: JsonRpcPayload[] = [];
   const toClient: JsonRpcPayload[] = [];
-  let client: ClientSession | undefined;
   const server = definition.createSession({
     ...serverOptions,
     send: (payload) => {
       toClient.push(payload);
       const text = encodePayload(payload);
-      setImmediate(() => client?.receiveText(text));
+      // Read when the message is delivered, by which time `client` below exists.
+      setImmediate(() => client.receiveText(text));
     },
   });
-  client = new ClientSession({
+  const client = new ClientSession({
     clientInfo: { name: 'erlmcp-test-client', version: '1.0.0' },
     ...clientOptions,
     send: (payload) => {

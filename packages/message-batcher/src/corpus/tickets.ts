@@ -94,15 +94,15 @@ const closings = ['Thanks!', 'Thanks in advance.', 'Please advise.', 'Any help a
 
 const problems: ((r: Random) => [string, string])[] = [
   (r) => ['invoice question', `Our invoice ${`INV-${r.int(10000, 99999)}`} shows ${r.int(2, 9)} seats but we only have ${r.int(1, 2)} users. Can you correct it and send a new PDF for our accountant?`],
-  (r) => ['cannot log in', `Since this morning I cannot log in: the console says "invalid 2FA code" although the codes from my authenticator app worked yesterday. I already synced the clock on my phone.`],
+  () => ['cannot log in', `Since this morning I cannot log in: the console says "invalid 2FA code" although the codes from my authenticator app worked yesterday. I already synced the clock on my phone.`],
   (r) => [`${r.pick(services)} errors`, `Our ${r.pick(services)} in ${r.pick(regions)} returns "ECONNRESET" on roughly one request in ${r.int(3, 20)} since ${r.int(1, 11)} am UTC. Nothing changed on our side; the deploy before was ${r.int(2, 9)} days ago.`],
   (r) => ['slow queries', `Simple primary-key lookups on our database went from ${r.int(1, 3)} ms to ${r.int(40, 400)} ms p99 overnight. CPU on the instance is at ${r.int(5, 20)}%. Is something wrong with the storage layer in ${r.pick(regions)}?`],
-  (r) => ['how to rotate keys', `How do I rotate the access keys of a storage bucket without downtime? The docs page on keys mentions "staged rotation" but does not say how to stage them from the CLI.`],
+  () => ['how to rotate keys', `How do I rotate the access keys of a storage bucket without downtime? The docs page on keys mentions "staged rotation" but does not say how to stage them from the CLI.`],
   (r) => ['feature idea', `It would be great if scheduled functions could run more often than once a minute. We would pay more for a ${r.int(5, 30)}-second schedule.`],
   (r) => ['possible leak', `We accidentally pushed a token that starts with "nwc_live_" to a public GitHub repository about ${r.int(5, 50)} minutes ago. We removed the commit. What should we do next, and can you check whether it was used?`],
   (r) => ['cluster upgrade failed', `The upgrade of our Kubernetes cluster to ${`1.${r.int(27, 31)}`} has been stuck at "draining nodes" for ${r.int(2, 9)} hours. Workloads still run, but we cannot scale the node pool.`],
   (r) => ['refund request', `We cancelled our plan on the ${r.int(1, 28)}th but were billed for the full month. Could you refund the unused ${r.int(5, 25)} days?`],
-  (r) => ['SSO setup', `We are setting up SAML SSO with Okta. After the redirect we land on an error page "audience mismatch". Which entity id should we configure on our side?`],
+  () => ['SSO setup', `We are setting up SAML SSO with Okta. After the redirect we land on an error page "audience mismatch". Which entity id should we configure on our side?`],
   (r) => ['partnership', `I run a consultancy of ${r.int(5, 60)} engineers and we deploy most client projects on Northwind. Is there a partner program with discounts or referral fees?`],
 ];
 

@@ -78,10 +78,12 @@ export class LlmBatcher<A = unknown> {
   constructor(options: LlmBatcherOptions<A>) {
     if (options === null || typeof options !== 'object') throw new BatcherArgError('llmBatcher options must be an object');
     const { provider, providerOptions, model, instructions, groupBy, validate, encoding, maxOutputTokens, maxResends, ...rest } = options;
+    /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
     if (provider === 'openai') this.provider = openAiProvider(providerOptions);
     else if (provider === 'anthropic') this.provider = anthropicProvider(providerOptions);
     else if (provider !== null && typeof provider === 'object' && typeof provider.complete === 'function') this.provider = provider;
     else throw new BatcherArgError(`provider must be 'openai', 'anthropic' or an object with complete(), got ${String(provider)}`);
+    /* eslint-enable @typescript-eslint/no-base-to-string */
     if (typeof model !== 'string' || model.length === 0) throw new BatcherArgError('model must be a non-empty string');
     this.model = model;
     if (typeof instructions === 'function') {
@@ -139,8 +141,8 @@ export class LlmBatcher<A = unknown> {
     let individualInput = 0;
     for (const input of inputs) individualInput += countRequest(individualRequest(instructions, input), enc);
     const usage = { individualInput, batchedInput: 0, individualOutput: 0, batchedOutput: 0, providerInput: 0, providerOutput: 0 };
-    const results: (A | Error | undefined)[] = new Array(inputs.length);
-    const problems: string[] = new Array(inputs.length);
+    const results: (A | Error | undefined)[] = new Array<A | Error | undefined>(inputs.length);
+    const problems: string[] = new Array<string>(inputs.length);
     let pending: Pending[] = inputs.map((input, pos) => ({ pos, id: String(pos + 1), input }));
     let round = 0;
     try {

@@ -79,11 +79,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+/** `v?.[key]` of a decoded JSON value, typed as what it is: unknown. */
+const field = (v: unknown, key: string): unknown => (v as Record<string, unknown> | null | undefined)?.[key];
 
 function content(value: unknown): string | undefined {
   if (isString(value)) return value;
   // Anthropic also takes content as blocks.
-  if (Array.isArray(value) && value.every((b) => b?.type === 'text' && isString(b.text))) return value.map((b: { text: string }) => b.text).join('');
+  if (Array.isArray(value) && value.every((b: unknown) => field(b, 'type') === 'text' && isString(field(b, 'text')))) return value.map((b: { text: string }) => b.text).join('');
   return undefined;
 }
 
@@ -117,11 +119,11 @@ function parseRequest(api: LocalRequest['api'], body: unknown, headers: Incoming
     }
     if (!isString(headers['anthropic-version'])) return 'anthropic-version header missing';
     if (b.tools !== undefined) {
-      if (!Array.isArray(b.tools) || !b.tools.every((t) => isString(t?.name) && typeof t?.input_schema === 'object')) return 'tools are not { name, input_schema }';
+      if (!Array.isArray(b.tools) || !b.tools.every((t: unknown) => isString(field(t, 'name')) && typeof field(t, 'input_schema') === 'object')) return 'tools are not { name, input_schema }';
       tools = (b.tools as { name: string; description?: string; input_schema: ToolDefinition['parameters'] }[]).map((t) => ({ name: t.name, description: t.description, parameters: t.input_schema }));
     }
   } else if (b.tools !== undefined) {
-    if (!Array.isArray(b.tools) || !b.tools.every((t) => t?.type === 'function' && isString(t?.function?.name))) return 'tools are not { type: function, function: { name } }';
+    if (!Array.isArray(b.tools) || !b.tools.every((t: unknown) => field(t, 'type') === 'function' && isString(field(field(t, 'function'), 'name')))) return 'tools are not { type: function, function: { name } }';
     tools = (b.tools as { function: ToolDefinition }[]).map((t) => t.function);
   }
   const last = messages[messages.length - 1]!.content;

@@ -23,7 +23,7 @@ export interface HttpClient {
   /** The Mcp-Session-Id the server issued, if it issued one. */
   readonly sessionId: string | undefined;
   /** Ends the session (DELETE), its streams, any reconnection, and the client. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 function requestIds(payload: JsonRpcPayload): RequestId[] {
