@@ -5,9 +5,10 @@
  *
  * Any export added here becomes public API: each name is exported by one entry only.
  */
+export type { ClientHandlers, ClientRequestContext } from './client/handlers';
+export type { DiscoverResult, VersionNegotiation } from './client/modern';
 export {
-  type ClientHandlers,
-  type ClientRequestContext,
+  type ConnectResult,
   ClientSession,
   type ClientSessionEvents,
   type ClientSessionOptions,

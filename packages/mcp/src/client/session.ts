@@ -1,9 +1,12 @@
+// The client side of a session in one class, as ServerSession is the server side: 2025
+// handshakes and 2026-07-28 requests share its methods (the era's details are in modern.ts,
+// the answers to the server's questions in handlers.ts), which keeps it a little past 400 lines.
 import { isPlainObject } from '../jsonrpc/codec';
 import { type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonLimits } from '../jsonrpc/json-limits';
-import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
+import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import { OutputValidationError, SessionStateError, UnsupportedProtocolVersionError } from '../protocol/errors';
+import { OutputValidationError, ProtocolViolationError, SessionStateError, UnsupportedProtocolVersionError } from '../protocol/errors';
 import { objectParams } from '../protocol/params';
 import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
@@ -11,11 +14,11 @@ import {
   allowsBatches,
   isSupportedProtocolVersion,
   LATEST_PROTOCOL_VERSION,
+  type ModernProtocolVersion,
   type ProtocolVersion,
 } from '../protocol/versions';
 import type { Implementation, Meta } from '../types/base';
 import type { CompleteParams, CompleteResult } from '../types/completion';
-import type { ElicitParams, ElicitResult } from '../types/elicitation';
 import type { ClientCapabilities, InitializeResult, ServerCapabilities } from '../types/lifecycle';
 import type { LoggingLevel } from '../types/logging';
 import type { ServerNotificationMap } from '../types/notifications';
@@ -30,24 +33,11 @@ import type {
   Resource,
   ResourceTemplate,
 } from '../types/resources';
-import type { ListRootsResult, Root } from '../types/roots';
-import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { CallToolParams, CallToolResult, ListToolsParams, ListToolsResult, Tool } from '../types/tools';
+import type { InputRequest } from '../types/input-requests';
 import { JsonSchemaValidator, type Validator } from '../validation/json-schema';
-
-export interface ClientRequestContext {
-  readonly requestId: RequestId;
-  /** Aborted when the server cancels the request or the session closes. */
-  readonly signal: AbortSignal;
-  readonly meta: Meta | undefined;
-}
-
-/** Answers to server-to-client requests; each one present declares the matching capability. */
-export interface ClientHandlers {
-  createMessage?(params: CreateMessageParams, ctx: ClientRequestContext): CreateMessageResult | Promise<CreateMessageResult>;
-  elicit?(params: ElicitParams, ctx: ClientRequestContext): ElicitResult | Promise<ElicitResult>;
-  listRoots?(ctx: ClientRequestContext): Root[] | ListRootsResult | Promise<Root[] | ListRootsResult>;
-}
+import { type ClientHandlers, handlerFor } from './handlers';
+import { type DiscoverResult, discover, type ModernEra, requestModern, type VersionNegotiation } from './modern';
 
 export interface ClientSessionOptions {
   send: SendFn;
@@ -55,8 +45,14 @@ export interface ClientSessionOptions {
   /** Merged with the capabilities implied by `handlers`. */
   capabilities?: ClientCapabilities;
   handlers?: ClientHandlers;
-  /** The revision to ask for; defaults to the latest. */
+  /** The revision to ask for in initialize; defaults to the latest of the 2025 era. */
   protocolVersion?: ProtocolVersion;
+  /**
+   * 'legacy' (default): the initialize handshake. 'auto': server/discover first and
+   * 2026-07-28 when the server offers it, else initialize. `{ pin: '2026-07-28' }`: that
+   * revision or a rejected connect().
+   */
+  versionNegotiation?: VersionNegotiation;
   onError?: (error: Error) => void;
   maxFrameBytes?: number;
   /** Bounds on each frame from the server, checked before it is parsed: as `ServerSessionOptions.jsonLimits`. */
@@ -68,6 +64,12 @@ export interface ClientSessionOptions {
 }
 
 export type ClientSessionState = 'new' | 'connecting' | 'ready' | 'closed';
+
+/** What connect() learnt: the initialize result, or (2026-07-28) what server/discover said. */
+export type ConnectResult = InitializeResult | (DiscoverResult & { protocolVersion: ModernProtocolVersion });
+
+/** Requests 2026-07-28 removed: a 2026 client keeps its log level itself and has no subscriptions by resource. */
+const LEGACY_ONLY = new Set(['ping', 'resources/subscribe', 'resources/unsubscribe']);
 
 /** Server notifications by method, plus `notification` (every one, raw) and `close`. */
 export type ClientSessionEvents = ServerNotificationMap & {
@@ -92,6 +94,9 @@ export class ClientSession {
   private sessionState: ClientSessionState = 'new';
   private initializeResult: InitializeResult | undefined;
   private version: ProtocolVersion | undefined;
+  /** Set when connect() chose 2026-07-28: every request then carries it in its `_meta`. */
+  private era: ModernEra | undefined;
+  private discovered: DiscoverResult | undefined;
 
   constructor(private readonly options: ClientSessionOptions) {
     this.onError = options.onError ?? (() => undefined);
@@ -120,20 +125,20 @@ export class ClientSession {
     return this.sessionState;
   }
 
-  get protocolVersion(): ProtocolVersion | undefined {
-    return this.version;
+  get protocolVersion(): ProtocolVersion | ModernProtocolVersion | undefined {
+    return this.era?.protocolVersion ?? this.version;
   }
 
   get serverInfo(): Implementation | undefined {
-    return this.initializeResult?.serverInfo;
+    return this.initializeResult?.serverInfo ?? this.discovered?.serverInfo;
   }
 
   get serverCapabilities(): ServerCapabilities | undefined {
-    return this.initializeResult?.capabilities;
+    return this.initializeResult?.capabilities ?? this.discovered?.capabilities;
   }
 
   get instructions(): string | undefined {
-    return this.initializeResult?.instructions;
+    return this.initializeResult?.instructions ?? this.discovered?.instructions;
   }
 
   /** The capabilities sent in initialize. */
@@ -161,10 +166,15 @@ export class ClientSession {
    * The handshake: initialize, check the revision the server chose, then
    * notifications/initialized. A server choosing an unsupported revision closes the session.
    */
-  async connect(options?: Omit<RequestOptions, 'onProgress'>): Promise<InitializeResult> {
+  async connect(options?: Omit<RequestOptions, 'onProgress'>): Promise<ConnectResult> {
     if (this.sessionState !== 'new') throw new SessionStateError(`connect() called in state ${this.sessionState}`);
     this.sessionState = 'connecting';
     try {
+      const negotiation = this.options.versionNegotiation ?? 'legacy';
+      if (negotiation !== 'legacy') {
+        const discovered = await this.discover(negotiation, options);
+        if (discovered !== undefined) return discovered;
+      }
       // The spec forbids cancelling initialize, so a timeout or abort sends no notifications/cancelled.
       const raw = await this.peer.request(
         'initialize',
@@ -183,6 +193,16 @@ export class ClientSession {
       this.close();
       throw error;
     }
+  }
+
+  /** 2026-07-28 when the server offers it: no initialize, every request carries the era. */
+  private async discover(negotiation: Exclude<VersionNegotiation, 'legacy'>, options?: Omit<RequestOptions, 'onProgress'>): Promise<ConnectResult | undefined> {
+    const found = await discover(this.peer, negotiation, this.capabilities, this.options.clientInfo, options);
+    if (found === undefined) return undefined;
+    this.era = found.era;
+    this.discovered = found.result;
+    this.sessionState = 'ready';
+    return { ...found.result, protocolVersion: found.era.protocolVersion };
   }
 
   async ping(options?: RequestOptions): Promise<void> {
@@ -264,7 +284,12 @@ export class ClientSession {
     return result;
   }
 
+  /** 2026-07-28: no request; the level goes in the `_meta` of every later request. */
   async setLoggingLevel(level: LoggingLevel, options?: RequestOptions): Promise<void> {
+    if (this.era !== undefined) {
+      this.era.logLevel = level;
+      return;
+    }
     await this.call('logging/setLevel', { level }, options);
   }
 
@@ -304,8 +329,20 @@ export class ClientSession {
     const anyState = fields === true;
     if (this.sessionState === 'closed') throw new SessionStateError('Session is closed');
     if (!anyState && this.sessionState !== 'ready') throw new SessionStateError(`${method} needs a connected session; call connect() first`);
+    if (this.era !== undefined) {
+      if (LEGACY_ONLY.has(method)) throw new SessionStateError(`${method} does not exist in ${this.era.protocolVersion}`);
+      const answer = (request: InputRequest, key: string): Promise<unknown> => this.answerInput(request, key, options?.signal);
+      return expectResult(await requestModern(this.peer, this.era, method, params, options, answer), method, anyState ? {} : fields);
+    }
     const result = await this.peer.request(method, params, options);
     return expectResult(result, method, anyState ? {} : fields);
+  }
+
+  /** One question of an input_required result, answered by the handler a server request of that method would reach. */
+  private answerInput(request: InputRequest, key: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const handler = handlerFor(this.handlers, request.method);
+    if (handler === undefined) throw new ProtocolViolationError(`the server asked ${request.method}, which this client declared no handler for`);
+    return handler((request.params ?? {}) as JsonObject, { requestId: key, signal: signal ?? new AbortController().signal, meta: undefined });
   }
 
   private async collect<Page extends { nextCursor?: string }, Item>(
@@ -340,30 +377,11 @@ export class ClientSession {
   }
 
   private async handleRequest(request: IncomingRequest): Promise<unknown> {
+    if (request.method === 'ping') return {};
+    const handler = handlerFor(this.handlers, request.method);
+    if (handler === undefined) throw new MethodNotFoundError(`Method not found: ${request.method}`);
     const params = objectParams(request.params);
-    const ctx: ClientRequestContext = {
-      requestId: request.id,
-      signal: request.signal,
-      meta: isPlainObject(params._meta) ? (params._meta as Meta) : undefined,
-    };
-    switch (request.method) {
-      case 'ping':
-        return {};
-      case 'sampling/createMessage':
-        if (!this.handlers.createMessage) break;
-        return this.handlers.createMessage(params as unknown as CreateMessageParams, ctx);
-      case 'elicitation/create':
-        if (!this.handlers.elicit) break;
-        return this.handlers.elicit(params as unknown as ElicitParams, ctx);
-      case 'roots/list': {
-        if (!this.handlers.listRoots) break;
-        const roots = await this.handlers.listRoots(ctx);
-        return Array.isArray(roots) ? { roots } : roots;
-      }
-      default:
-        break;
-    }
-    throw new MethodNotFoundError(`Method not found: ${request.method}`);
+    return handler(params, { requestId: request.id, signal: request.signal, meta: isPlainObject(params._meta) ? (params._meta as Meta) : undefined });
   }
 
   private handleNotification(notification: JsonRpcNotification): void {

@@ -2,6 +2,7 @@ import { ClientSession, type ClientSessionOptions } from '../../client/session';
 import { createErrorResponse, encodePayload, isPlainObject, isRequestId } from '../../jsonrpc/codec';
 import { JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcPayload, RequestId } from '../../jsonrpc/types';
+import { isModernProtocolVersion } from '../../protocol/versions';
 import { errorOf, followStream, type StreamEndpoint } from './client-stream';
 import { type ReconnectOptions, reconnectPolicy } from './reconnect';
 
@@ -43,6 +44,32 @@ function cancelledIds(payload: JsonRpcPayload): RequestId[] {
     if (isRequestId(id)) ids.push(id);
   }
   return ids;
+}
+
+/** Where `Mcp-Name` comes from, per method (2026-07-28, "Standard Request Headers"). */
+const NAME_SOURCE: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+
+/** A header value as it stands when it is visible ASCII, else in the `=?base64?…?=` sentinel ("Value Encoding"). */
+function headerValue(value: string): string {
+  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/**
+ * The request metadata headers of a 2026-07-28 request (one whose `_meta` names its
+ * revision): `MCP-Protocol-Version`, `Mcp-Method` and, for tools/call, prompts/get and
+ * resources/read, `Mcp-Name`. The server compares them with the body.
+ */
+function modernHeaders(payload: JsonRpcPayload): Record<string, string> {
+  if (Array.isArray(payload) || !('method' in payload) || !isPlainObject(payload.params)) return {};
+  const meta = payload.params._meta;
+  const version = isPlainObject(meta) ? meta[PROTOCOL_VERSION_KEY] : undefined;
+  if (typeof version !== 'string') return {};
+  const out: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': payload.method };
+  const nameKey = NAME_SOURCE[payload.method];
+  const name = nameKey === undefined ? undefined : payload.params[nameKey];
+  if (typeof name === 'string') out['mcp-name'] = headerValue(name);
+  return out;
 }
 
 /**
@@ -97,7 +124,7 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
   const post = async (payload: JsonRpcPayload, ids: RequestId[], awaiting: Set<RequestId>): Promise<void> => {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { ...baseHeaders(), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { ...baseHeaders(), ...modernHeaders(payload), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: encodePayload(payload),
       signal: abort.signal,
     });
@@ -133,7 +160,8 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     await close();
     throw error;
   }
-  if (openGetStream) {
+  // 2026-07-28 has no GET stream (subscriptions/listen replaces it) and no session to end.
+  if (openGetStream && !isModernProtocolVersion(client.protocolVersion)) {
     void fetch(url, { headers: { ...baseHeaders(), accept: 'text/event-stream' }, signal: abort.signal })
       .then((res) => {
         if (res.ok && res.body !== null) return followStream(endpoint, res, undefined);

@@ -1,3 +1,7 @@
+// One session's SSE output in one file, past 400 lines: the replay log, the per-stream
+// queues, the GET stream's backlog and the answers held for absent clients hand events to
+// one another (a queued event reaches the log only when written or dropped), and split
+// apart they would each need the others' private state.
 import type { ServerResponse } from 'node:http';
 import { encodePayload } from '../../jsonrpc/codec';
 import type { JsonRpcPayload } from '../../jsonrpc/types';
