@@ -62,8 +62,14 @@ export default defineConfig(
       // Exit reasons, abort reasons and caught values are not always Errors, by design
       // (crashes are values): rejecting or rethrowing one as it came is allowed; building a
       // new non-Error rejection or throw is still flagged.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true, allowThrowingAny: true }],
-      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true, allowThrowingAny: true, allowRethrowing: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingUnknown: true, allowThrowingAny: true },
+      ],
+      '@typescript-eslint/only-throw-error': [
+        'error',
+        { allowThrowingUnknown: true, allowThrowingAny: true, allowRethrowing: true },
+      ],
       // `declare global { namespace WebAssembly { ... } }` is how a global namespace is augmented.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
       // require() where the code loads a module at run time on purpose; anything else imports.
@@ -118,7 +124,10 @@ export default defineConfig(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      'no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
     },
   },
 );

@@ -17,7 +17,10 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
     // arktype (a test-only dependency of mcp) ships ES modules only, which jest cannot require
     // on Node 20: they are compiled to CommonJS like our own sources.
-    '/node_modules/(arktype|@ark/[a-z]+|arkregex)/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } }],
+    '/node_modules/(arktype|@ark/[a-z]+|arkregex)/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(arktype|@ark/[a-z]+|arkregex)/)'],
   testTimeout: 60_000,

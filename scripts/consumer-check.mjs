@@ -49,7 +49,11 @@ const MCP_README = path.join(ROOT, 'packages', 'mcp', 'README.md');
  */
 function readmeQuickStart() {
   const text = readFileSync(MCP_README, 'utf8');
-  const blocks = [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2], at: m.index }));
+  const blocks = [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    lang: m[1],
+    code: m[2],
+    at: m.index,
+  }));
   const file = (name) => blocks.find((b) => b.lang === 'ts' && b.code.startsWith(`// ${name}\n`))?.code;
   const outputAt = text.indexOf('The output is:');
   const output = blocks.find((b) => b.lang === '' && b.at > outputAt)?.code;
@@ -70,13 +74,20 @@ const log = (message) => console.log(`consumer-check: ${message}`);
 function run(command, args, { cwd, timeout }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    execFile(command, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      if (error) {
-        const why = error.killed ? `timed out after ${timeout} ms` : `exit code ${error.code}`;
-        reject(new Error(`${command} ${args.join(' ')} (in ${cwd}): ${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-      } else resolve({ stdout, stderr, seconds });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        if (error) {
+          const why = error.killed ? `timed out after ${timeout} ms` : `exit code ${error.code}`;
+          reject(
+            new Error(`${command} ${args.join(' ')} (in ${cwd}): ${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`),
+          );
+        } else resolve({ stdout, stderr, seconds });
+      },
+    );
   });
 }
 
@@ -109,10 +120,14 @@ function checkInstalled(dir, name, installedVersions) {
   // The project has no public repository yet: once it has, the root names it and every package follows.
   const repository = readJson(path.join(ROOT, 'package.json')).repository?.url;
   if (repository !== undefined) {
-    check(manifest.repository?.url === repository && manifest.repository?.directory === `packages/${name.split('/')[1]}`, where(`repository is not { url: ${repository}, directory }`));
+    check(
+      manifest.repository?.url === repository && manifest.repository?.directory === `packages/${name.split('/')[1]}`,
+      where(`repository is not { url: ${repository}, directory }`),
+    );
   } else check(manifest.repository === undefined, where('names a repository the root does not'));
   check(
-    existsSync(path.join(dir, 'LICENSE')) && readFileSync(path.join(dir, 'LICENSE'), 'utf8') === readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'),
+    existsSync(path.join(dir, 'LICENSE')) &&
+      readFileSync(path.join(dir, 'LICENSE'), 'utf8') === readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'),
     where('LICENSE missing or not the repository LICENSE'),
   );
   check(existsSync(path.join(dir, 'README.md')), where('README.md missing'));
@@ -120,15 +135,26 @@ function checkInstalled(dir, name, installedVersions) {
   check(entry !== undefined && typeof entry === 'object', where('no exports["."]'));
   for (const condition of ['types', 'require', 'default']) {
     const target = entry?.[condition];
-    check(typeof target === 'string' && existsSync(path.join(dir, target)), where(`exports["."].${condition} (${target}) is not a file in the package`));
+    check(
+      typeof target === 'string' && existsSync(path.join(dir, target)),
+      where(`exports["."].${condition} (${target}) is not a file in the package`),
+    );
   }
-  check(typeof manifest.types === 'string' && existsSync(path.join(dir, manifest.types)), where(`types (${manifest.types}) is not a file in the package`));
+  check(
+    typeof manifest.types === 'string' && existsSync(path.join(dir, manifest.types)),
+    where(`types (${manifest.types}) is not a file in the package`),
+  );
   // Only the build, its sources (src/, and assembly/ for WebAssembly kernels), README and
   // LICENSE: no tests, build state or fixtures.
-  const stray = files.filter((f) => !/^(dist|src|assembly)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f));
+  const stray = files.filter(
+    (f) => !/^(dist|src|assembly)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f),
+  );
   check(stray.length === 0, where(`ships files outside dist/, src/ and assembly/: ${stray.join(', ')}`));
   if (manifest.scripts?.['build:wasm'] !== undefined) {
-    check(files.some((f) => /^dist\/.*\.wasm$/.test(f)), where('has a build:wasm script but ships no dist/**/*.wasm'));
+    check(
+      files.some((f) => /^dist\/.*\.wasm$/.test(f)),
+      where('has a build:wasm script but ships no dist/**/*.wasm'),
+    );
   }
   const junk = files.filter((f) => /(^|\/)test\/|\.test\.|\.tsbuildinfo$|(^|\/)fixtures\//.test(f));
   check(junk.length === 0, where(`ships tests or build state: ${junk.join(', ')}`));
@@ -147,8 +173,15 @@ function checkInstalled(dir, name, installedVersions) {
   }
   // Dependencies between @erlmcp packages resolve to the tarballs installed beside it.
   for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
-    check(!/^(file|link|workspace):/.test(range), where(`dependency ${dep}@${range} cannot resolve outside the repository`));
-    if (dep.startsWith('@erlmcp/')) check(installedVersions.get(dep) === range, where(`depends on ${dep}@${range}, installed ${installedVersions.get(dep)}`));
+    check(
+      !/^(file|link|workspace):/.test(range),
+      where(`dependency ${dep}@${range} cannot resolve outside the repository`),
+    );
+    if (dep.startsWith('@erlmcp/'))
+      check(
+        installedVersions.get(dep) === range,
+        where(`depends on ${dep}@${range}, installed ${installedVersions.get(dep)}`),
+      );
   }
   // One copy of each: a second @erlmcp/otp would be a second runtime.
   check(!existsSync(path.join(dir, 'node_modules', '@erlmcp')), where('has a nested copy of an @erlmcp package'));
@@ -158,7 +191,10 @@ const prefixed = (text) => text.replace(/^(?=.)/gm, 'app: ');
 
 function compareLines(label, stdout, expected) {
   const lines = stdout.split('\n').filter((line) => line !== '');
-  check(JSON.stringify(lines) === JSON.stringify(expected), `${label} printed\n  ${lines.join('\n  ')}\nexpected\n  ${expected.join('\n  ')}`);
+  check(
+    JSON.stringify(lines) === JSON.stringify(expected),
+    `${label} printed\n  ${lines.join('\n  ')}\nexpected\n  ${expected.join('\n  ')}`,
+  );
 }
 
 /** A user's project in `dir`: its own TypeScript and Node types, at the repository's versions, and the sources of `source`. */
@@ -184,17 +220,31 @@ async function clientOnly(work, tarballs, files, weatherServer) {
   const mcp = files.find((f) => /^erlmcp-mcp-\d/.test(f));
   check(mcp !== undefined, `no @erlmcp/mcp tarball among ${files.join(' ')}`);
   if (mcp === undefined) return;
-  const installed = await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(tarballs, mcp)], { cwd: dir, timeout: TIMEOUT_MS.install });
+  const installed = await run(
+    NPM,
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(tarballs, mcp)],
+    { cwd: dir, timeout: TIMEOUT_MS.install },
+  );
   log(`client only: installed @erlmcp/mcp alone in ${installed.seconds} s`);
   for (const line of `${installed.stdout}\n${installed.stderr}`.split('\n')) {
     check(!/EBADENGINE|ERESOLVE|peer dep/i.test(line), `client only: npm install warned: ${line}`);
   }
   const erlmcp = path.join(dir, 'node_modules', '@erlmcp');
   const present = existsSync(erlmcp) ? readdirSync(erlmcp) : [];
-  check(JSON.stringify(present) === '["mcp"]', `client only: node_modules/@erlmcp holds ${JSON.stringify(present)}, not only mcp`);
-  for (const name of ['winston', 'msgpackr', 'comlink']) check(!existsSync(path.join(dir, 'node_modules', name)), `client only: ${name} was installed`);
-  await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, timeout: TIMEOUT_MS.compile });
-  const ran = await run(process.execPath, [path.join(dir, 'dist', 'main.js'), weatherServer], { cwd: dir, timeout: TIMEOUT_MS.run });
+  check(
+    JSON.stringify(present) === '["mcp"]',
+    `client only: node_modules/@erlmcp holds ${JSON.stringify(present)}, not only mcp`,
+  );
+  for (const name of ['winston', 'msgpackr', 'comlink'])
+    check(!existsSync(path.join(dir, 'node_modules', name)), `client only: ${name} was installed`);
+  await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
+    cwd: dir,
+    timeout: TIMEOUT_MS.compile,
+  });
+  const ran = await run(process.execPath, [path.join(dir, 'dist', 'main.js'), weatherServer], {
+    cwd: dir,
+    timeout: TIMEOUT_MS.run,
+  });
   process.stdout.write(prefixed(ran.stdout));
   compareLines('the client-only project (dist/main.js)', ran.stdout, EXPECTED_CLIENT_ONLY);
 }
@@ -208,7 +258,11 @@ async function main() {
   log(`working in ${work}`);
   try {
     const packages = publishable();
-    const packed = await run(NPM, ['pack', ...packages.flatMap((p) => ['-w', p.folder]), '--pack-destination', tarballs], { cwd: ROOT, timeout: TIMEOUT_MS.pack });
+    const packed = await run(
+      NPM,
+      ['pack', ...packages.flatMap((p) => ['-w', p.folder]), '--pack-destination', tarballs],
+      { cwd: ROOT, timeout: TIMEOUT_MS.pack },
+    );
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
     log(`packed ${files.length} tarballs in ${packed.seconds} s: ${files.join(' ')}`);
     check(files.length === packages.length, `packed ${files.length} tarballs for ${packages.length} packages`);
@@ -217,30 +271,49 @@ async function main() {
     const quickStart = readmeQuickStart();
     writeFileSync(path.join(app, 'src', 'weather-server.ts'), quickStart.server);
     writeFileSync(path.join(app, 'src', 'weather-client.ts'), quickStart.client);
-    const installed = await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => path.join(tarballs, f))], {
-      cwd: app,
-      timeout: TIMEOUT_MS.install,
-    });
+    const installed = await run(
+      NPM,
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => path.join(tarballs, f))],
+      {
+        cwd: app,
+        timeout: TIMEOUT_MS.install,
+      },
+    );
     log(`installed in ${installed.seconds} s`);
     for (const line of `${installed.stdout}\n${installed.stderr}`.split('\n')) {
       check(!/EBADENGINE|ERESOLVE|peer dep/i.test(line), `npm install warned: ${line}`);
     }
 
-    const versions = new Map(packages.map((p) => [p.name, readJson(path.join(app, 'node_modules', p.name, 'package.json')).version]));
+    const versions = new Map(
+      packages.map((p) => [p.name, readJson(path.join(app, 'node_modules', p.name, 'package.json')).version]),
+    );
     for (const { name } of packages) checkInstalled(path.join(app, 'node_modules', name), name, versions);
 
-    const compiled = await run(process.execPath, [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, timeout: TIMEOUT_MS.compile });
+    const compiled = await run(
+      process.execPath,
+      [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app],
+      { cwd: app, timeout: TIMEOUT_MS.compile },
+    );
     log(`compiled with the project's tsc in ${compiled.seconds} s`);
 
-    const main = await run(process.execPath, [path.join(app, 'dist', 'main.js')], { cwd: app, timeout: TIMEOUT_MS.run });
+    const main = await run(process.execPath, [path.join(app, 'dist', 'main.js')], {
+      cwd: app,
+      timeout: TIMEOUT_MS.run,
+    });
     process.stdout.write(prefixed(main.stdout));
     compareLines('dist/main.js', main.stdout, EXPECTED_MAIN);
     // logLevel 'warn': a warning or an error report (a crash, a child killed at shutdown) is a failure.
     check(main.stderr === '', `dist/main.js wrote to stderr:\n${main.stderr}`);
-    const esm = await run(process.execPath, [path.join(app, 'dist', 'esm-check.mjs')], { cwd: app, timeout: TIMEOUT_MS.run });
+    const esm = await run(process.execPath, [path.join(app, 'dist', 'esm-check.mjs')], {
+      cwd: app,
+      timeout: TIMEOUT_MS.run,
+    });
     process.stdout.write(prefixed(esm.stdout));
     compareLines('dist/esm-check.mjs', esm.stdout, EXPECTED_ESM);
-    const weather = await run(process.execPath, [path.join(app, 'dist', 'weather-client.js')], { cwd: app, timeout: TIMEOUT_MS.run });
+    const weather = await run(process.execPath, [path.join(app, 'dist', 'weather-client.js')], {
+      cwd: app,
+      timeout: TIMEOUT_MS.run,
+    });
     process.stdout.write(prefixed(weather.stdout));
     compareLines('the mcp README quick start (dist/weather-client.js)', weather.stdout, quickStart.output);
     await clientOnly(work, tarballs, files, path.join(app, 'dist', 'weather-server.js'));

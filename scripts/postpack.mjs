@@ -7,4 +7,5 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const copied = path.join(process.cwd(), 'LICENSE');
-if (existsSync(copied) && readFileSync(copied, 'utf8') === readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')) rmSync(copied);
+if (existsSync(copied) && readFileSync(copied, 'utf8') === readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'))
+  rmSync(copied);

@@ -15,9 +15,14 @@ const PROJECT = 'examples/mcp-server';
 
 console.error(`npm start: building ${PROJECT} and the packages it uses (tsc -b)...`);
 const started = performance.now();
-const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', PROJECT], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', PROJECT], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 if (build.status !== 0) {
-  console.error(`npm start: the build failed (${build.error?.message ?? `tsc exit code ${build.status ?? build.signal}`})`);
+  console.error(
+    `npm start: the build failed (${build.error?.message ?? `tsc exit code ${build.status ?? build.signal}`})`,
+  );
   process.exit(1);
 }
 console.error(`npm start: built in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -66,17 +66,28 @@ export function importGraph(dir: string): ImportEdge[] {
               clause.namedBindings.elements.length > 0 &&
               clause.namedBindings.elements.every((element) => element.isTypeOnly)));
         add(node, node.moduleSpecifier.text, typeOnly);
-      } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      } else if (
+        ts.isExportDeclaration(node) &&
+        node.moduleSpecifier !== undefined &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         const typeOnly =
           node.isTypeOnly ||
-          (node.exportClause !== undefined && ts.isNamedExports(node.exportClause) && node.exportClause.elements.length > 0 && node.exportClause.elements.every((element) => element.isTypeOnly));
+          (node.exportClause !== undefined &&
+            ts.isNamedExports(node.exportClause) &&
+            node.exportClause.elements.length > 0 &&
+            node.exportClause.elements.every((element) => element.isTypeOnly));
         add(node, node.moduleSpecifier.text, typeOnly);
       } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!)) {
         const callee = node.expression;
         if ((ts.isIdentifier(callee) && callee.text === 'require') || callee.kind === ts.SyntaxKind.ImportKeyword) {
           add(node, (node.arguments[0] as ts.StringLiteral).text, false);
         }
-      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      } else if (
+        ts.isImportTypeNode(node) &&
+        ts.isLiteralTypeNode(node.argument) &&
+        ts.isStringLiteral(node.argument.literal)
+      ) {
         add(node, node.argument.literal.text, true);
       }
       ts.forEachChild(node, visit);
@@ -160,7 +171,8 @@ function pathThrough(component: string[], next: Map<string, string[]>): string[]
       if (!members.has(target)) continue;
       if (target === start) {
         const path = [start];
-        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at)) path.unshift(at);
+        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at))
+          path.unshift(at);
         return [start, ...path];
       }
       if (!previous.has(target)) {

@@ -78,8 +78,16 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: keyArb.map((key) => ({ op: 'take' as const, key })) },
   { weight: 4, arbitrary: keyArb.map((key) => ({ op: 'lookup' as const, key })) },
   { weight: 2, arbitrary: keyArb.map((key) => ({ op: 'member' as const, key })) },
-  { weight: 2, arbitrary: fc.tuple(keyArb, fc.integer({ min: -3, max: 3 })).map(([key, incr]) => ({ op: 'updateCounter' as const, key, incr })) },
-  { weight: 1, arbitrary: fc.tuple(keyArb, valueArb).map(([key, value]) => ({ op: 'updateElement' as const, key, value })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(keyArb, fc.integer({ min: -3, max: 3 }))
+      .map(([key, incr]) => ({ op: 'updateCounter' as const, key, incr })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(keyArb, valueArb).map(([key, value]) => ({ op: 'updateElement' as const, key, value })),
+  },
   { weight: 1, arbitrary: fc.integer({ min: -5, max: 5 }).map((max) => ({ op: 'selectDelete' as const, max })) },
   { weight: 1, arbitrary: fc.constant({ op: 'deleteAll' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'walk' as const }) },
@@ -91,7 +99,11 @@ export function id(v: unknown): string {
     if (typeof x === 'number' && Object.is(x, -0)) return 0;
     if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
       const o = x as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, o[k]]),
+      );
     }
     return x;
   });
@@ -99,7 +111,8 @@ export function id(v: unknown): string {
 
 /** The documented key order on this domain: null < numbers < strings < arrays < objects. */
 export function compareKeys(a: unknown, b: unknown): number {
-  const rank = (v: unknown): number => (v === null ? 0 : typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 4);
+  const rank = (v: unknown): number =>
+    v === null ? 0 : typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 4;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
@@ -261,7 +274,6 @@ export function run(table: ModelTable, model: Model, op: Op): void {
   }
   expect(table.size).toBe(model.all().length);
 }
-
 
 /** `table` seen as a `ModelTable`: its own methods, bound, and `endOfTable`. */
 export function modelView(table: object, endOfTable: unknown): ModelTable {

@@ -37,7 +37,11 @@ export function requireBuilt(distEntry: string, pkg: string): void {
 export function driveWorker<Exit>(worker: Worker, name: string, onExit: (code: number) => Exit): TestWorker<Exit> {
   live.add(worker);
   const queue: WorkerMessage[] = [];
-  const waiters: { pred: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }[] = [];
+  const waiters: {
+    pred: (m: WorkerMessage) => boolean;
+    resolve: (m: WorkerMessage) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   let failure: Error | undefined;
   const fail = (err: Error): void => {
     failure = err;
@@ -66,7 +70,9 @@ export function driveWorker<Exit>(worker: Worker, name: string, onExit: (code: n
       const i = queue.findIndex(pred);
       if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0] as T);
       if (failure) return Promise.reject(failure);
-      return new Promise<T>((resolve, reject) => waiters.push({ pred, resolve: resolve as (m: WorkerMessage) => void, reject }));
+      return new Promise<T>((resolve, reject) =>
+        waiters.push({ pred, resolve: resolve as (m: WorkerMessage) => void, reject }),
+      );
     },
   };
 }

@@ -50,7 +50,9 @@ async function childMain(args: string[]): Promise<void> {
 function mediansOf(records: Array<Record<string, number> | undefined>): Record<string, number> | undefined {
   const keys = new Set(records.flatMap((r) => Object.keys(r ?? {})));
   if (keys.size === 0) return undefined;
-  return Object.fromEntries([...keys].map((k) => [k, median(records.map((r) => r?.[k]).filter((v): v is number => v !== undefined))]));
+  return Object.fromEntries(
+    [...keys].map((k) => [k, median(records.map((r) => r?.[k]).filter((v): v is number => v !== undefined))]),
+  );
 }
 
 function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | undefined {
@@ -58,7 +60,13 @@ function medianOf(ms: Measurement[], key: 'p50Us' | 'p99Us' | 'ms'): number | un
   return values.length === 0 ? undefined : median(values);
 }
 
-async function runScenario(category: Category, scenario: Scenario, smoke: boolean, runs: number, progress: Progress): Promise<ResultRow> {
+async function runScenario(
+  category: Category,
+  scenario: Scenario,
+  smoke: boolean,
+  runs: number,
+  progress: Progress,
+): Promise<ResultRow> {
   const size = smoke ? scenario.size.smoke : scenario.size.full;
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
@@ -66,7 +74,9 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
   for (let i = 0; i < runs; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
       progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
-      results[side].push(await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side]));
+      results[side].push(
+        await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side]),
+      );
     }
   }
   progress.endScenario();
@@ -87,7 +97,9 @@ async function runScenario(category: Category, scenario: Scenario, smoke: boolea
     oursP99Us: medianOf(results.ours, 'p99Us'),
     peerP50Us: medianOf(results.peer, 'p50Us'),
     peerP99Us: medianOf(results.peer, 'p99Us'),
-    ...(scenario.note === undefined ? {} : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
+    ...(scenario.note === undefined
+      ? {}
+      : { note: scenario.note(ours, peerValue, results.ours[0]?.detail ?? {}, results.peer[0]?.detail ?? {}) }),
     oursMs: medianOf(results.ours, 'ms'),
     peerMs: medianOf(results.peer, 'ms'),
     oursDetail: mediansOf(results.ours.map((m) => m.detail)),
@@ -126,12 +138,14 @@ async function runBenchmarks(argv: string[]): Promise<number> {
   const baseline = flagValue(argv, '--compare');
   const wanted = argv.filter((a, i) => !a.startsWith('--') && !VALUE_FLAGS.has(argv[i - 1] ?? ''));
   const unknown = wanted.filter((w) => !categories.some((c) => c.name === w));
-  if (unknown.length > 0) throw new UsageError(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
   const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
   if (only !== undefined) {
     const known = new Set(selected.flatMap((c) => c.scenarios.map((s) => s.name)));
     const missing = [...only].filter((name) => !known.has(name));
-    if (only.size === 0 || missing.length > 0) throw new UsageError(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
+    if (only.size === 0 || missing.length > 0)
+      throw new UsageError(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
   }
   const progress = new Progress();
   try {
@@ -144,12 +158,21 @@ async function runBenchmarks(argv: string[]): Promise<number> {
       for (const scenario of scenarios) {
         const row = await runScenario(category, scenario, smoke, runs, progress);
         rows.push(row);
-        progress.log(`  ${scenario.name}: ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`);
+        progress.log(
+          `  ${scenario.name}: ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`,
+        );
       }
       progress.endCategory();
       const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
       const previous = only === undefined ? undefined : readReport(category.name, smoke);
-      const report = previous === undefined ? fresh : mergeReport(previous, fresh, category.scenarios.map((s) => s.name));
+      const report =
+        previous === undefined
+          ? fresh
+          : mergeReport(
+              previous,
+              fresh,
+              category.scenarios.map((s) => s.name),
+            );
       progress.log(`  wrote ${writeReport(report)}`);
       if (!smoke && updateReadme(category.readme, report)) progress.log(`  updated ${category.readme}`);
       if (smoke) progress.log('\n' + renderTable(report));
@@ -179,7 +202,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'compare': {
-      if (argv[1] === undefined) throw new UsageError('usage: compare <baseline.json> [<current results: a directory or a file>]');
+      if (argv[1] === undefined)
+        throw new UsageError('usage: compare <baseline.json> [<current results: a directory or a file>]');
       return gate(argv[1], argv[2] ?? resultsDir) ? 0 : 1;
     }
     case 'baseline': {
@@ -198,7 +222,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError || error instanceof ResultsError || error instanceof GateError || error instanceof ProjectionError;
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ResultsError ||
+      error instanceof GateError ||
+      error instanceof ProjectionError;
     console.error(usage ? `bench: ${(error as Error).message}` : error);
     process.exit(usage ? 2 : 1);
   },

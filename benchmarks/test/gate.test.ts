@@ -18,14 +18,37 @@ const rate = (name: string, ours: number, peer: number, p99?: [number, number]):
   ...(p99 === undefined ? {} : { oursP50Us: p99[0] / 2, oursP99Us: p99[0], peerP50Us: p99[1] / 2, peerP99Us: p99[1] }),
 });
 // Written before rows carried lowerIsBetter: the gate reads it from the ratio's direction.
-const memory = (name: string, ours: number, peer: number): ResultRow => ({ name, unit: 'RSS bytes/session', ours, peer: 'peer', peerValue: peer, ratio: peer / ours, size: 1, runs: 3 });
-const report = (category: string, results: ResultRow[], smoke = false): Report => ({ category, date: '2026-12-06T20:00:00.000Z', node: 'v20', cpu: 'cpu x2', smoke, results });
+const memory = (name: string, ours: number, peer: number): ResultRow => ({
+  name,
+  unit: 'RSS bytes/session',
+  ours,
+  peer: 'peer',
+  peerValue: peer,
+  ratio: peer / ours,
+  size: 1,
+  runs: 3,
+});
+const report = (category: string, results: ResultRow[], smoke = false): Report => ({
+  category,
+  date: '2026-12-06T20:00:00.000Z',
+  node: 'v20',
+  cpu: 'cpu x2',
+  smoke,
+  results,
+});
 
-const baseline = [report('mcp', [rate('http', 15_000, 3_000, [13_000, 37_000]), memory('session_memory', 4_400, 44_000)]), report('otp', [rate('cast', 6e6, 2.5e5)])];
+const baseline = [
+  report('mcp', [rate('http', 15_000, 3_000, [13_000, 37_000]), memory('session_memory', 4_400, 44_000)]),
+  report('otp', [rate('cast', 6e6, 2.5e5)]),
+];
 
 /** The baseline with one row's figures replaced. */
 function doctored(category: string, name: string, change: Partial<ResultRow>): Report[] {
-  return baseline.map((r) => (r.category !== category ? r : { ...r, results: r.results.map((row) => (row.name !== name ? row : { ...row, ...change })) }));
+  return baseline.map((r) =>
+    r.category !== category
+      ? r
+      : { ...r, results: r.results.map((row) => (row.name !== name ? row : { ...row, ...change })) },
+  );
 }
 
 describe('the regression gate', () => {
@@ -35,7 +58,10 @@ describe('the regression gate', () => {
     const slower = doctored('mcp', 'http', { ours: 7_500, peerValue: 1_500 });
     // Throughput ratio down 9%, p99 ratio up 19%, memory ratio up 29%: all inside.
     const within = [
-      report('mcp', [{ ...baseline[0]!.results[0]!, ratio: 5 * 0.91, oursP99Us: 13_000 * 1.19 }, { ...baseline[0]!.results[1]!, ratio: 10 / 1.29 }]),
+      report('mcp', [
+        { ...baseline[0]!.results[0]!, ratio: 5 * 0.91, oursP99Us: 13_000 * 1.19 },
+        { ...baseline[0]!.results[1]!, ratio: 10 / 1.29 },
+      ]),
       baseline[1]!,
     ];
     expect(compareResults(baseline, slower).passed).toBe(true);
@@ -47,7 +73,9 @@ describe('the regression gate', () => {
   test('fails when a throughput ratio falls by more than 10%', () => {
     const result = compareResults(baseline, doctored('otp', 'cast', { ratio: 24 * 0.89 }));
     expect(result.passed).toBe(false);
-    expect(result.checks.filter((c) => c.failed)).toEqual([expect.objectContaining({ category: 'otp', row: 'cast', kind: 'throughput' })]);
+    expect(result.checks.filter((c) => c.failed)).toEqual([
+      expect.objectContaining({ category: 'otp', row: 'cast', kind: 'throughput' }),
+    ]);
     expect(result.checks.find((c) => c.failed)!.change).toBeCloseTo(-0.11, 5);
   });
 
@@ -61,11 +89,15 @@ describe('the regression gate', () => {
     // ours 4,400 -> 5,800 bytes/session against the same peer: ours/peer up 31.8%.
     const result = compareResults(baseline, doctored('mcp', 'session_memory', { ours: 5_800, ratio: 44_000 / 5_800 }));
     expect(result.passed).toBe(false);
-    expect(result.checks.filter((c) => c.failed)).toEqual([expect.objectContaining({ row: 'session_memory', kind: 'memory' })]);
+    expect(result.checks.filter((c) => c.failed)).toEqual([
+      expect.objectContaining({ row: 'session_memory', kind: 'memory' }),
+    ]);
   });
 
   test('fails on a baseline row or category missing from the current results, lists new rows without gating them', () => {
-    const withoutRow = baseline.map((r) => (r.category === 'mcp' ? { ...r, results: [...r.results.slice(1), rate('new_row', 1, 1)] } : r));
+    const withoutRow = baseline.map((r) =>
+      r.category === 'mcp' ? { ...r, results: [...r.results.slice(1), rate('new_row', 1, 1)] } : r,
+    );
     const result = compareResults(baseline, withoutRow);
     expect(result.passed).toBe(false);
     expect(result.missing).toEqual(['mcp/http']);
@@ -105,11 +137,19 @@ describe('`compare` on the command line (what `erlmcp bench` relies on)', () => 
 
   test('exits 0 on a pass, 1 on a regression, 2 on unreadable input', () => {
     const base = write('base.json', baseline);
-    expect(execFileSync(process.execPath, [runJs, 'compare', base, base], { encoding: 'utf8' })).toMatch(/regression gate: PASS/);
-    const regressed = spawnSync(process.execPath, [runJs, 'compare', base, write('bad.json', doctored('otp', 'cast', { ours: 3e6, ratio: 3e6 / 2.5e5 }))], { encoding: 'utf8' });
+    expect(execFileSync(process.execPath, [runJs, 'compare', base, base], { encoding: 'utf8' })).toMatch(
+      /regression gate: PASS/,
+    );
+    const regressed = spawnSync(
+      process.execPath,
+      [runJs, 'compare', base, write('bad.json', doctored('otp', 'cast', { ours: 3e6, ratio: 3e6 / 2.5e5 }))],
+      { encoding: 'utf8' },
+    );
     expect(regressed.status).toBe(1);
     expect(regressed.stdout).toMatch(/FAIL otp\/cast throughput/);
-    const unreadable = spawnSync(process.execPath, [runJs, 'compare', path.join(dir, 'none.json')], { encoding: 'utf8' });
+    const unreadable = spawnSync(process.execPath, [runJs, 'compare', path.join(dir, 'none.json')], {
+      encoding: 'utf8',
+    });
     expect(unreadable.status).toBe(2);
     expect(unreadable.stderr).toMatch(/no such file/);
   });

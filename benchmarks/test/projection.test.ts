@@ -21,7 +21,13 @@ const inputs: ProjectionInputs = {
   coresMeasured: 2,
 };
 const GiB = 2 ** 30;
-const node: NodeShape = { cores: 2, memoryBytes: 10 * GiB, fileDescriptors: 100_000, memoryHeadroom: 0.8, heapLimitBytes: 4 * GiB };
+const node: NodeShape = {
+  cores: 2,
+  memoryBytes: 10 * GiB,
+  fileDescriptors: 100_000,
+  memoryHeadroom: 0.8,
+  heapLimitBytes: 4 * GiB,
+};
 
 describe('the projection arithmetic', () => {
   test('throughput-bound: 50K connections at 1 req/s', () => {
@@ -43,10 +49,18 @@ describe('the projection arithmetic', () => {
 
   test('memory-bound: 5M connections at a low rate', () => {
     // 5M × 4,000 B = 20 GB of sessions; 2,147,483 per node -> 3 nodes; 50,000 req/s needs 3 too.
-    const p = project(inputs, { ...node, fileDescriptors: 10_000_000 }, { connections: 5_000_000, ratePerConnection: 0.001 });
+    const p = project(
+      inputs,
+      { ...node, fileDescriptors: 10_000_000 },
+      { connections: 5_000_000, ratePerConnection: 0.001 },
+    );
     expect(p.nodes).toBe(3);
     expect(p.boundBy).toBe('memory');
-    const tighter = project(inputs, { ...node, memoryBytes: 5 * GiB, fileDescriptors: 10_000_000 }, { connections: 5_000_000, ratePerConnection: 0.001 });
+    const tighter = project(
+      inputs,
+      { ...node, memoryBytes: 5 * GiB, fileDescriptors: 10_000_000 },
+      { connections: 5_000_000, ratePerConnection: 0.001 },
+    );
     expect(tighter.nodes).toBe(Math.ceil(5_000_000 / Math.floor((5 * GiB * 0.8) / 4_000)));
     expect(tighter.boundBy).toBe('memory');
   });
@@ -59,7 +73,10 @@ describe('the projection arithmetic', () => {
   });
 
   test('never counts on better than linear multi-core scaling', () => {
-    const p = project({ ...inputs, coreEfficiency: at(1.1, 'noise') }, node, { connections: 1_000, ratePerConnection: 1 });
+    const p = project({ ...inputs, coreEfficiency: at(1.1, 'noise') }, node, {
+      connections: 1_000,
+      ratePerConnection: 1,
+    });
     expect(p.capacity.efficiency).toBe(1);
     expect(p.capacity.requestsPerSecondPerNode).toBe(20_000);
   });
@@ -74,32 +91,76 @@ describe('the projection arithmetic', () => {
     expect(text).toMatch(/measured on 2 cores; a 8-core node/);
     expect(text).toMatch(/nodes assume sessions are independent/);
     // 5M sessions over few processes pass V8's 4 GiB heap limit.
-    const heavy = project(inputs, { ...node, memoryBytes: 100 * GiB, fileDescriptors: 10_000_000 }, { connections: 5_000_000, ratePerConnection: 0.001 });
+    const heavy = project(
+      inputs,
+      { ...node, memoryBytes: 100 * GiB, fileDescriptors: 10_000_000 },
+      { connections: 5_000_000, ratePerConnection: 0.001 },
+    );
     expect(heavy.validity.join('\n')).toMatch(/over V8's heap limit of 4\.0 GiB/);
   });
 
   test('refuses inputs it cannot project from', () => {
-    expect(() => project({ ...inputs, requestsPerCore: at(0, 'x') }, node, { connections: 1, ratePerConnection: 1 })).toThrow(ProjectionError);
-    expect(() => project(inputs, node, { connections: -5, ratePerConnection: 1 })).toThrow(/connections must be a positive number/);
-    expect(() => project(inputs, { ...node, memoryHeadroom: 1.5 }, { connections: 1, ratePerConnection: 1 })).toThrow(/headroom/);
+    expect(() =>
+      project({ ...inputs, requestsPerCore: at(0, 'x') }, node, { connections: 1, ratePerConnection: 1 }),
+    ).toThrow(ProjectionError);
+    expect(() => project(inputs, node, { connections: -5, ratePerConnection: 1 })).toThrow(
+      /connections must be a positive number/,
+    );
+    expect(() => project(inputs, { ...node, memoryHeadroom: 1.5 }, { connections: 1, ratePerConnection: 1 })).toThrow(
+      /headroom/,
+    );
   });
 
   test('reads counts as people write them', () => {
-    expect([parseCount('50K'), parseCount('500k'), parseCount('5M'), parseCount('1.5M'), parseCount('42')]).toEqual([50_000, 500_000, 5_000_000, 1_500_000, 42]);
+    expect([parseCount('50K'), parseCount('500k'), parseCount('5M'), parseCount('1.5M'), parseCount('42')]).toEqual([
+      50_000, 500_000, 5_000_000, 1_500_000, 42,
+    ]);
     expect(() => parseCount('lots')).toThrow(ProjectionError);
   });
 });
 
-const row = (name: string, ours: number, extra: Partial<ResultRow> = {}): ResultRow => ({ name, unit: 'u', ours, peer: 'p', peerValue: 1, ratio: ours, size: 10_000, runs: 3, ...extra });
+const row = (name: string, ours: number, extra: Partial<ResultRow> = {}): ResultRow => ({
+  name,
+  unit: 'u',
+  ours,
+  peer: 'p',
+  peerValue: 1,
+  ratio: ours,
+  size: 10_000,
+  runs: 3,
+  ...extra,
+});
 const fixtureReports: Report[] = [
-  { category: 'mcp', date: '2026-12-06T20:00:00.000Z', node: 'v20', cpu: 'AMD EPYC x2', smoke: false, results: [row('session_memory', 4_000, { date: '2026-11-27T09:00:00.000Z' }), row('http_rate_p99_10ms', 10_000, { oursDetail: { connectionsSwept: 256 } }), row('wire_bytes_per_call', 500)] },
-  { category: 'schedulers', date: '2026-11-27T08:00:00.000Z', node: 'v20', cpu: 'AMD EPYC x2', smoke: false, results: [row('parallel_work', 1_996, { ratio: 1.8 })] },
+  {
+    category: 'mcp',
+    date: '2026-12-06T20:00:00.000Z',
+    node: 'v20',
+    cpu: 'AMD EPYC x2',
+    smoke: false,
+    results: [
+      row('session_memory', 4_000, { date: '2026-11-27T09:00:00.000Z' }),
+      row('http_rate_p99_10ms', 10_000, { oursDetail: { connectionsSwept: 256 } }),
+      row('wire_bytes_per_call', 500),
+    ],
+  },
+  {
+    category: 'schedulers',
+    date: '2026-11-27T08:00:00.000Z',
+    node: 'v20',
+    cpu: 'AMD EPYC x2',
+    smoke: false,
+    results: [row('parallel_work', 1_996, { ratio: 1.8 })],
+  },
 ];
 
 describe('the projection inputs', () => {
   test('come from the results, each with its source and the date it was measured', () => {
     const read = projectionInputs(fixtureReports);
-    expect(read.memoryPerSession).toEqual({ value: 4_000, source: 'mcp/session_memory (ours)', measuredOn: '2026-11-27T09:00:00.000Z' });
+    expect(read.memoryPerSession).toEqual({
+      value: 4_000,
+      source: 'mcp/session_memory (ours)',
+      measuredOn: '2026-11-27T09:00:00.000Z',
+    });
     expect(read.requestsPerCore.measuredOn).toBe('2026-12-06T20:00:00.000Z');
     expect(read.connectionsMeasured).toBe(256);
     expect(read.coreEfficiency.value).toBeCloseTo(0.9, 10);
@@ -107,7 +168,10 @@ describe('the projection inputs', () => {
   });
 
   test('a missing input names the command that measures it', () => {
-    const without = [{ ...fixtureReports[0]!, results: fixtureReports[0]!.results.filter((r) => r.name !== 'wire_bytes_per_call') }, fixtureReports[1]!];
+    const without = [
+      { ...fixtureReports[0]!, results: fixtureReports[0]!.results.filter((r) => r.name !== 'wire_bytes_per_call') },
+      fixtureReports[1]!,
+    ];
     expect(() => projectionInputs(without)).toThrow(/npm run bench -- mcp --only wire_bytes_per_call/);
   });
 
@@ -116,14 +180,51 @@ describe('the projection inputs', () => {
     try {
       const file = path.join(dir, 'results.json');
       fs.writeFileSync(file, JSON.stringify(resultSet(fixtureReports)));
-      const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'dist', 'run.js'), 'project', '--connections', '500K', '--results', file, '--memory-gib', '10', '--fd-limit', '100000', '--headroom', '0.8'], { encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        [
+          path.join(__dirname, '..', 'dist', 'run.js'),
+          'project',
+          '--connections',
+          '500K',
+          '--results',
+          file,
+          '--memory-gib',
+          '10',
+          '--fd-limit',
+          '100000',
+          '--headroom',
+          '0.8',
+        ],
+        { encoding: 'utf8' },
+      );
       expect(out).toMatch(/Scaling projection for 500,000 connections/);
       expect(out).toMatch(/memory per session\s+4000 B\s+mcp\/session_memory \(ours\), measured 2026-11-27/);
       expect(out).toMatch(/nodes\s+= max\(/);
       // 500,000 req/s / 18,000 per node = 28 nodes, bound by throughput.
       expect(out).toMatch(/= 28 \(bound by throughput\)/);
       expect(out).toMatch(/Where it stops being valid:/);
-      const json = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, '..', 'dist', 'run.js'), 'project', '--connections', '500K', '--results', file, '--memory-gib', '10', '--fd-limit', '100000', '--headroom', '0.8', '--json'], { encoding: 'utf8' })) as { projection: { nodes: number } };
+      const json = JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            path.join(__dirname, '..', 'dist', 'run.js'),
+            'project',
+            '--connections',
+            '500K',
+            '--results',
+            file,
+            '--memory-gib',
+            '10',
+            '--fd-limit',
+            '100000',
+            '--headroom',
+            '0.8',
+            '--json',
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as { projection: { nodes: number } };
       expect(json.projection.nodes).toBe(28);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

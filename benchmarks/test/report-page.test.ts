@@ -13,22 +13,79 @@ import { loadReports } from '../src/harness/results';
 import type { Report, ResultRow } from '../src/harness/types';
 import { launchChromium } from './browser';
 
-const row = (name: string, ours: number, peerValue: number, extra: Partial<ResultRow> = {}): ResultRow => ({ name, unit: 'ops/s', ours, peer: 'peer', peerValue, ratio: ours / peerValue, size: 1_000, runs: 3, ...extra });
-const dist = (scale: number): Record<string, number> => ({ '10': 100 * scale, '25': 150 * scale, '50': 200 * scale, '75': 300 * scale, '90': 500 * scale, '97.5': 800 * scale, '99': 1_000 * scale, '99.9': 3_000 * scale, max: 9_000 * scale });
-const report = (category: string, results: ResultRow[]): Report => ({ category, date: '2026-12-06T20:00:00.000Z', node: 'v20.20.2', cpu: 'AMD EPYC x2', smoke: false, results });
+const row = (name: string, ours: number, peerValue: number, extra: Partial<ResultRow> = {}): ResultRow => ({
+  name,
+  unit: 'ops/s',
+  ours,
+  peer: 'peer',
+  peerValue,
+  ratio: ours / peerValue,
+  size: 1_000,
+  runs: 3,
+  ...extra,
+});
+const dist = (scale: number): Record<string, number> => ({
+  '10': 100 * scale,
+  '25': 150 * scale,
+  '50': 200 * scale,
+  '75': 300 * scale,
+  '90': 500 * scale,
+  '97.5': 800 * scale,
+  '99': 1_000 * scale,
+  '99.9': 3_000 * scale,
+  max: 9_000 * scale,
+});
+const report = (category: string, results: ResultRow[]): Report => ({
+  category,
+  date: '2026-12-06T20:00:00.000Z',
+  node: 'v20.20.2',
+  cpu: 'AMD EPYC x2',
+  smoke: false,
+  results,
+});
 
 /** One row of every shape the page plots. */
 const fixture: Report[] = [
   report('mcp', [
-    row('http_tools_call', 15_000, 3_000, { oursP50Us: 2_000, oursP99Us: 13_000, peerP50Us: 15_000, peerP99Us: 37_000, oursPercentilesUs: dist(1), peerPercentilesUs: dist(5) }),
+    row('http_tools_call', 15_000, 3_000, {
+      oursP50Us: 2_000,
+      oursP99Us: 13_000,
+      peerP50Us: 15_000,
+      peerP99Us: 37_000,
+      oursPercentilesUs: dist(1),
+      peerPercentilesUs: dist(5),
+    }),
     row('ws_tools_call', 35_000, 16_000, { oursP50Us: 1_000, oursP99Us: 7_000, peerP50Us: 2_000, peerP99Us: 13_000 }),
-    row('session_memory', 4_400, 44_000, { unit: 'RSS bytes/session', ratio: 10, lowerIsBetter: true, oursDetail: { sessions_2500: 11e6, sessions_5000: 22e6, sessions_10000: 44e6 }, peerDetail: { sessions_2500: 110e6, sessions_5000: 220e6, sessions_10000: 440e6 } }),
-    row('http_rate_p99_10ms', 9_000, 2_000, { oursDetail: { rps_c1: 3_000, rps_c2: 6_000, rps_c4: 9_000, p99Us_c1: 1_000, p99Us_c2: 2_000, p99Us_c4: 12_000, connectionsSwept: 4 }, peerDetail: { rps_c1: 1_000, rps_c2: 2_000, p99Us_c1: 4_000, p99Us_c2: 11_000, connectionsSwept: 2 } }),
+    row('session_memory', 4_400, 44_000, {
+      unit: 'RSS bytes/session',
+      ratio: 10,
+      lowerIsBetter: true,
+      oursDetail: { sessions_2500: 11e6, sessions_5000: 22e6, sessions_10000: 44e6 },
+      peerDetail: { sessions_2500: 110e6, sessions_5000: 220e6, sessions_10000: 440e6 },
+    }),
+    row('http_rate_p99_10ms', 9_000, 2_000, {
+      oursDetail: {
+        rps_c1: 3_000,
+        rps_c2: 6_000,
+        rps_c4: 9_000,
+        p99Us_c1: 1_000,
+        p99Us_c2: 2_000,
+        p99Us_c4: 12_000,
+        connectionsSwept: 4,
+      },
+      peerDetail: { rps_c1: 1_000, rps_c2: 2_000, p99Us_c1: 4_000, p99Us_c2: 11_000, connectionsSwept: 2 },
+    }),
   ]),
   report('schedulers', [row('parallel_work', 1_990, 1_030)]),
-  report('ets-optimizer', [row('memory_reduction', 99e6, 445e6, { unit: 'bytes', ratio: 4.5, size: 100_000 }), row('memory_reduction_1m', 680e6, 4_460e6, { unit: 'bytes', ratio: 6.6, size: 1_000_000 })]),
+  report('ets-optimizer', [
+    row('memory_reduction', 99e6, 445e6, { unit: 'bytes', ratio: 4.5, size: 100_000 }),
+    row('memory_reduction_1m', 680e6, 4_460e6, { unit: 'bytes', ratio: 6.6, size: 1_000_000 }),
+  ]),
   report('ets', [row('memory_per_entry', 105, 181, { unit: 'bytes/entry', ratio: 1.73, size: 1_000_000 })]),
-  report('tuning', [row('schedulers_per_core', 250, 130), row('heap_limit_8g', 8.6e9, 4.3e9, { unit: 'bytes (V8 heap limit)' })]),
+  report('tuning', [
+    row('schedulers_per_core', 250, 130),
+    row('heap_limit_8g', 8.6e9, 4.3e9, { unit: 'bytes (V8 heap limit)' }),
+  ]),
 ];
 
 interface PageCheck {
@@ -81,7 +138,16 @@ async function open(html: string, screenshot?: string): Promise<PageCheck> {
 describe('report.html in chromium', () => {
   test('every chart of every kind renders, offline, with no console error', async () => {
     const charts = sectionsOf(fixture).flatMap((s) => s.charts.map((c) => c.id));
-    for (const id of ['throughput-vs-connections', 'throughput-vs-cores', 'memory-vs-sessions', 'memory-vs-entries', 'mcp-ratio', 'mcp-http-tools-call-latency', 'mcp-p50-p99']) expect(charts).toContain(id);
+    for (const id of [
+      'throughput-vs-connections',
+      'throughput-vs-cores',
+      'memory-vs-sessions',
+      'memory-vs-entries',
+      'mcp-ratio',
+      'mcp-http-tools-call-latency',
+      'mcp-p50-p99',
+    ])
+      expect(charts).toContain(id);
     const check = await open(renderPage(fixture));
     expect(check.errors).toEqual([]);
     expect(check.state).toEqual({ expected: charts.length, rendered: charts.length, failed: [] });

@@ -14,7 +14,10 @@ describe('the packages, used from another project', () => {
   it(
     'pack, install from the tarballs, compile against their types and run: a supervision tree, ETS from a worker scheduler, an MCP tool over HTTP, the mcp README quick start, the mcp client installed alone',
     async () => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'consumer-check.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'consumer-check.mjs')], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

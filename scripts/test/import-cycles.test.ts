@@ -14,7 +14,10 @@ const show = (found: string[][]) => found.map((cycle) => cycle.join(' -> '));
  */
 const KNOWN_TYPE_CYCLES: Record<string, string[]> = {
   ets: ['repair.ts -> stripe.ts -> repair.ts', 'snapshot.ts -> types.ts -> table.ts -> snapshot.ts'],
-  mcp: ['types/content.ts -> types/resources.ts -> types/content.ts', 'server/definition.ts -> server/session.ts -> server/definition.ts'],
+  mcp: [
+    'types/content.ts -> types/resources.ts -> types/content.ts',
+    'server/definition.ts -> server/session.ts -> server/definition.ts',
+  ],
   'sharded-registry': ['registry.ts -> supervision.ts -> registry.ts'],
 };
 

@@ -31,10 +31,14 @@ describe('npm ci from the lockfile', () => {
         cpSync(path.join(ROOT, folder, 'package.json'), path.join(dir, folder, 'package.json'));
       }
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-      const { stdout, stderr } = await promisify(execFile)(npm, ['ci', '--dry-run', '--no-audit', '--no-fund', '--offline'], {
-        cwd: dir,
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const { stdout, stderr } = await promisify(execFile)(
+        npm,
+        ['ci', '--dry-run', '--no-audit', '--no-fund', '--offline'],
+        {
+          cwd: dir,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
       const output = `${stdout}\n${stderr}`;
       expect(output).toMatch(/added \d+ packages/);
       expect(output.split('\n').filter((line) => line.includes('EBADENGINE'))).toEqual([]);

@@ -11,7 +11,12 @@ describe('npm start', () => {
   it('says on stderr that it builds, and when the build is done, then serves', async () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     // Its own process group, as in a terminal, where Ctrl-C signals the whole group.
-    const child = spawn(npm, ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(npm, ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const stdout: string[] = [];
     const stderr: string[] = [];
     createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
@@ -27,7 +32,10 @@ describe('npm start', () => {
     // exits; npm reports the interrupted script as it always does (exit code 130).
     if (served) process.kill(-child.pid!, 'SIGINT');
     let timer: NodeJS.Timeout | undefined;
-    const end = await Promise.race([exited.then(() => 'exited'), new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000)))]);
+    const end = await Promise.race([
+      exited.then(() => 'exited'),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000))),
+    ]);
     clearTimeout(timer);
     if (end === 'still running') process.kill(-child.pid!, 'SIGKILL');
     expect({ served, end }).toEqual({ served: true, end: 'exited' });

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const run = (script: string, cwd: string) => promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', script)], { cwd });
+const run = (script: string, cwd: string) =>
+  promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', script)], { cwd });
 
 /** A package folder under the OS temp folder: two sources, and outputs of a third that was removed. */
 function fixturePackage(): string {
@@ -18,17 +19,33 @@ function fixturePackage(): string {
   write(
     'tsconfig.json',
     JSON.stringify({
-      compilerOptions: { rootDir: 'src', outDir: 'dist', module: 'nodenext', target: 'ES2022', declaration: true, declarationMap: true, sourceMap: true, types: [] },
+      compilerOptions: {
+        rootDir: 'src',
+        outDir: 'dist',
+        module: 'nodenext',
+        target: 'ES2022',
+        declaration: true,
+        declarationMap: true,
+        sourceMap: true,
+        types: [],
+      },
       include: ['src'],
     }),
   );
   write('src/index.ts', "export { two } from './sub/two';\n");
   write('src/sub/two.ts', 'export const two = 2;\n');
-  for (const stale of ['dist/renamed.js', 'dist/renamed.js.map', 'dist/renamed.d.ts', 'dist/renamed.d.ts.map', 'dist/sub/gone.js']) write(stale, '// stale\n');
+  for (const stale of [
+    'dist/renamed.js',
+    'dist/renamed.js.map',
+    'dist/renamed.d.ts',
+    'dist/renamed.d.ts.map',
+    'dist/sub/gone.js',
+  ])
+    write(stale, '// stale\n');
   return dir;
 }
 
-describe('a package\'s prepack and postpack', () => {
+describe("a package's prepack and postpack", () => {
   let dir: string;
   beforeEach(() => {
     dir = fixturePackage();
@@ -48,7 +65,7 @@ describe('a package\'s prepack and postpack', () => {
     expect(existsSync(path.join(dir, 'LICENSE'))).toBe(false);
   });
 
-  it('leaves a package\'s own LICENSE alone', async () => {
+  it("leaves a package's own LICENSE alone", async () => {
     writeFileSync(path.join(dir, 'LICENSE'), 'MIT, for this one\n');
     await run('prepack.mjs', dir);
     await run('postpack.mjs', dir);

@@ -37,7 +37,9 @@ function readmes(): string[] {
       .map((name) => path.join(ROOT, folder, name, 'README.md'))
       .filter((file) => fs.existsSync(file)),
   );
-  return [path.join(ROOT, 'README.md'), ...inFolders, path.join(ROOT, 'benchmarks', 'README.md')].filter((f) => fs.existsSync(f));
+  return [path.join(ROOT, 'README.md'), ...inFolders, path.join(ROOT, 'benchmarks', 'README.md')].filter((f) =>
+    fs.existsSync(f),
+  );
 }
 
 /** The blocks of one README, and what is wrong with its markup (a marker on no ts block, an unclosed fence). */
@@ -51,7 +53,8 @@ function extract(readme: string): { blocks: Block[]; problems: string[] } {
     const line = lines[i]!;
     if (fence !== undefined) {
       if (line.startsWith(fence)) {
-        if (line.trim() !== fence) problems.push(`${where(i)}: text after a closing fence, which then does not close the block`);
+        if (line.trim() !== fence)
+          problems.push(`${where(i)}: text after a closing fence, which then does not close the block`);
         fence = undefined;
       }
       continue;
@@ -59,7 +62,8 @@ function extract(readme: string): { blocks: Block[]; problems: string[] } {
     const marker = MARKER.exec(line);
     if (marker !== null) {
       const next = lines.slice(i + 1).findIndex((l) => l.trim() !== '');
-      if (next < 0 || !OPEN.test(lines[i + 1 + next]!)) problems.push(`${where(i)}: a not-compiled marker that is not followed by a ts block`);
+      if (next < 0 || !OPEN.test(lines[i + 1 + next]!))
+        problems.push(`${where(i)}: a not-compiled marker that is not followed by a ts block`);
       if (marker[1]!.trim() === '') problems.push(`${where(i)}: a not-compiled marker without its reason`);
       continue;
     }
@@ -105,7 +109,9 @@ function compile(blocks: Block[]): Map<string, string[]> {
     readFile: (f) => virtual.get(f) ?? base.readFile(f),
     getSourceFile: (f, language, onError, create) => {
       const code = virtual.get(f);
-      return code === undefined ? base.getSourceFile(f, language, onError, create) : ts.createSourceFile(f, code, language, true);
+      return code === undefined
+        ? base.getSourceFile(f, language, onError, create)
+        : ts.createSourceFile(f, code, language, true);
     },
   };
   const program = ts.createProgram({ rootNames: [...virtual.keys()], options: OPTIONS, host });
@@ -156,6 +162,9 @@ test('nothing outside the blocks fails to compile', () => {
   expect(diagnostics.get('(outside the blocks)') ?? []).toEqual([]);
 });
 
-test.each(compiled.map((b) => [`${path.relative(ROOT, b.readme)}:${b.line}`, b] as const))('%s compiles', (_name, block) => {
-  expect(diagnostics.get(block.file)).toEqual([]);
-});
+test.each(compiled.map((b) => [`${path.relative(ROOT, b.readme)}:${b.line}`, b] as const))(
+  '%s compiles',
+  (_name, block) => {
+    expect(diagnostics.get(block.file)).toEqual([]);
+  },
+);

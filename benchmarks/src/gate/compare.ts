@@ -72,7 +72,10 @@ function ratiosOf(row: ResultRow): Array<{ kind: CheckKind; ratio: number | unde
   else if (TIME_UNIT.test(row.unit)) checks.push({ kind: 'p99', ratio: oursOverPeer });
   else checks.push({ kind: 'cost', ratio: row.ratio });
   if (row.oursP99Us !== undefined || row.peerP99Us !== undefined) {
-    checks.push({ kind: 'p99', ratio: usable(row.oursP99Us) && usable(row.peerP99Us) ? row.oursP99Us / row.peerP99Us : undefined });
+    checks.push({
+      kind: 'p99',
+      ratio: usable(row.oursP99Us) && usable(row.peerP99Us) ? row.oursP99Us / row.peerP99Us : undefined,
+    });
   }
   return checks;
 }
@@ -89,7 +92,11 @@ function fails(kind: CheckKind, change: number, t: Thresholds): boolean {
   }
 }
 
-export function compareResults(baseline: Report[], current: Report[], thresholds: Thresholds = defaultThresholds): Comparison {
+export function compareResults(
+  baseline: Report[],
+  current: Report[],
+  thresholds: Thresholds = defaultThresholds,
+): Comparison {
   const checks: Check[] = [];
   const missing: string[] = [];
   const skipped: string[] = [];
@@ -97,7 +104,9 @@ export function compareResults(baseline: Report[], current: Report[], thresholds
   for (const base of baseline) {
     const now = currentByCategory.get(base.category);
     if (now !== undefined && now.smoke !== base.smoke) {
-      throw new GateError(`${base.category}: the baseline is ${base.smoke ? '' : 'not '}a smoke run and the current results are${now.smoke ? '' : ' not'}: ratios at different sizes do not compare`);
+      throw new GateError(
+        `${base.category}: the baseline is ${base.smoke ? '' : 'not '}a smoke run and the current results are${now.smoke ? '' : ' not'}: ratios at different sizes do not compare`,
+      );
     }
     for (const baseRow of base.results) {
       const id = `${base.category}/${baseRow.name}`;
@@ -114,12 +123,22 @@ export function compareResults(baseline: Report[], current: Report[], thresholds
           continue;
         }
         const change = currentRatio / baseRatio - 1;
-        checks.push({ category: base.category, row: baseRow.name, kind, baseline: baseRatio, current: currentRatio, change, failed: fails(kind, change, thresholds) });
+        checks.push({
+          category: base.category,
+          row: baseRow.name,
+          kind,
+          baseline: baseRatio,
+          current: currentRatio,
+          change,
+          failed: fails(kind, change, thresholds),
+        });
       }
     }
   }
   const baseIds = new Set(baseline.flatMap((r) => r.results.map((row) => `${r.category}/${row.name}`)));
-  const added = current.flatMap((r) => r.results.map((row) => `${r.category}/${row.name}`)).filter((id) => !baseIds.has(id));
+  const added = current
+    .flatMap((r) => r.results.map((row) => `${r.category}/${row.name}`))
+    .filter((id) => !baseIds.has(id));
   return { checks, missing, added, skipped, passed: missing.length === 0 && checks.every((c) => !c.failed) };
 }
 
@@ -136,7 +155,9 @@ export function formatComparison(c: Comparison, thresholds: Thresholds = default
   const line = (k: Check): string =>
     `  ${k.failed ? 'FAIL' : 'ok  '} ${k.category}/${k.row} ${k.kind}: ours/peer ${k.baseline.toPrecision(4)} -> ${k.current.toPrecision(4)} (${pct(k.change)}; fails if it ${LIMIT[k.kind](thresholds)})`;
   const failed = c.checks.filter((k) => k.failed);
-  const lines = [`regression gate: ${c.passed ? 'PASS' : 'FAIL'} (${c.checks.length} checks, ${failed.length} failed, ${c.missing.length} missing)`];
+  const lines = [
+    `regression gate: ${c.passed ? 'PASS' : 'FAIL'} (${c.checks.length} checks, ${failed.length} failed, ${c.missing.length} missing)`,
+  ];
   if (failed.length > 0) lines.push('failed:', ...failed.map(line));
   if (c.missing.length > 0) lines.push('missing from the current results:', ...c.missing.map((m) => `  FAIL ${m}`));
   lines.push('checks:', ...c.checks.map(line));

@@ -7,7 +7,14 @@ export type Side = 'ours' | 'peer';
  * Runs one measurement in a fresh Node process, so neither side inherits the
  * other's JIT state, garbage or open handles.
  */
-export function measureInChild(entry: string, category: string, scenario: string, side: Side, size: number, runtime: SideRuntime = {}): Promise<Measurement> {
+export function measureInChild(
+  entry: string,
+  category: string,
+  scenario: string,
+  side: Side,
+  size: number,
+  runtime: SideRuntime = {},
+): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const child = fork(entry, ['--child', category, scenario, side, String(size)], {
       execArgv: ['--expose-gc', ...(runtime.execArgv ?? ['--max-old-space-size=4096'])],

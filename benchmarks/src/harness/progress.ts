@@ -20,7 +20,14 @@ export class Progress {
   ) {
     this.bars = tty
       ? new MultiBar(
-          { stream: stderr, format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: true, autopadding: true, fps: 5 },
+          {
+            stream: stderr,
+            format: ' {bar} {value}/{total} {label}',
+            hideCursor: true,
+            clearOnComplete: true,
+            autopadding: true,
+            fps: 5,
+          },
           Presets.shades_classic,
         )
       : undefined;
@@ -41,7 +48,8 @@ export class Progress {
   /** One child process is about to run (`run 2/3 peer`). */
   step(label: string, total: number): void {
     this.steps += 1;
-    if (this.bars === undefined) this.line(`${this.categoryName}/${this.scenarioName} [${this.steps}/${total}] ${label}`);
+    if (this.bars === undefined)
+      this.line(`${this.categoryName}/${this.scenarioName} [${this.steps}/${total}] ${label}`);
     else this.scenario?.update(this.steps - 1, { label: `${this.scenarioName}: ${label}` });
   }
 

@@ -56,7 +56,9 @@ export function readReport(category: string, smoke: boolean): Report | undefined
  */
 export function mergeReport(previous: Report, fresh: Report, order: string[]): Report {
   if (previous.cpu !== fresh.cpu || previous.node !== fresh.node) {
-    throw new Error(`the last ${fresh.category} report was measured on ${previous.cpu}, Node ${previous.node}: run the whole category`);
+    throw new Error(
+      `the last ${fresh.category} report was measured on ${previous.cpu}, Node ${previous.node}: run the whole category`,
+    );
   }
   const rows = new Map<string, ResultRow>();
   for (const row of previous.results) rows.set(row.name, { ...row, date: row.date ?? previous.date });

@@ -17,7 +17,13 @@ export class ResultsError extends Error {
 
 function isReport(value: unknown): value is Report {
   const r = value as Partial<Report> | null;
-  return typeof r === 'object' && r !== null && typeof r.category === 'string' && typeof r.date === 'string' && Array.isArray(r.results);
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.category === 'string' &&
+    typeof r.date === 'string' &&
+    Array.isArray(r.results)
+  );
 }
 
 function parse(file: string): unknown {
@@ -35,7 +41,10 @@ function parse(file: string): unknown {
 export function loadReports(where: string = resultsDir): Report[] {
   if (!fs.existsSync(where)) throw new ResultsError(`${where}: no such file or directory`);
   if (fs.statSync(where).isDirectory()) {
-    const files = fs.readdirSync(where).filter((f) => f.endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(where)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     const reports = files.map((f) => parse(path.join(where, f))).filter(isReport);
     if (reports.length === 0) throw new ResultsError(`${where}: no benchmark reports in it`);
     return reports;
@@ -43,7 +52,8 @@ export function loadReports(where: string = resultsDir): Report[] {
   const value = parse(where);
   if (isReport(value)) return [value];
   const set = value as Partial<ResultSet> | null;
-  if (set?.kind === 'erlmcp-bench-results' && Array.isArray(set.reports) && set.reports.every(isReport)) return set.reports;
+  if (set?.kind === 'erlmcp-bench-results' && Array.isArray(set.reports) && set.reports.every(isReport))
+    return set.reports;
   throw new ResultsError(`${where}: neither a benchmark report nor a result set`);
 }
 

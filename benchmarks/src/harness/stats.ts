@@ -33,5 +33,10 @@ export const PERCENTILE_LABELS = ['10', '25', '50', '75', '90', '97.5', '99', '9
 /** `values`' distribution at PERCENTILE_LABELS, nearest-rank. */
 export function percentiles(values: Float64Array | number[]): Record<string, number> {
   const sorted = Float64Array.from(values).sort();
-  return Object.fromEntries(PERCENTILE_LABELS.map((label) => [label, label === 'max' ? sorted[sorted.length - 1]! : quantile(sorted, Number(label) / 100)]));
+  return Object.fromEntries(
+    PERCENTILE_LABELS.map((label) => [
+      label,
+      label === 'max' ? sorted[sorted.length - 1]! : quantile(sorted, Number(label) / 100),
+    ]),
+  );
 }

@@ -21,7 +21,16 @@ export interface Section {
   /** One line under the title: where and when it was measured. */
   meta: string;
   charts: ChartSpec[];
-  rows: Array<{ name: string; unit: string; ours: number; peer: string; peerValue: number; ratio: number; measured: string; note?: string }>;
+  rows: Array<{
+    name: string;
+    unit: string;
+    ours: number;
+    peer: string;
+    peerValue: number;
+    ratio: number;
+    measured: string;
+    note?: string;
+  }>;
 }
 
 const OURS = '#1f77b4';
@@ -33,8 +42,21 @@ function axisTitle(text: string): Record<string, unknown> {
   return { display: true, text };
 }
 
-function baseOptions(title: string, x: Record<string, unknown>, y: Record<string, unknown>, extra: Record<string, unknown> = {}, extraScales: Record<string, unknown> = {}): Record<string, unknown> {
-  return { animation: false, responsive: true, maintainAspectRatio: false, plugins: { title: { display: true, text: title }, legend: { display: extra.indexAxis !== 'y' } }, scales: { x, y, ...extraScales }, ...extra };
+function baseOptions(
+  title: string,
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  extraScales: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    plugins: { title: { display: true, text: title }, legend: { display: extra.indexAxis !== 'y' } },
+    scales: { x, y, ...extraScales },
+    ...extra,
+  };
 }
 
 /** Ours against the peer for every row: a floating bar from parity (1) to the ratio, on a log axis. */
@@ -57,7 +79,15 @@ function ratioChart(report: Report): ChartSpec {
           },
         ],
       },
-      options: baseOptions(title, { type: 'logarithmic', title: axisTitle('ratio: ours/peer (peer/ours for memory and time); the table names each peer') }, { ticks: { autoSkip: false } }, { indexAxis: 'y' }),
+      options: baseOptions(
+        title,
+        {
+          type: 'logarithmic',
+          title: axisTitle('ratio: ours/peer (peer/ours for memory and time); the table names each peer'),
+        },
+        { ticks: { autoSkip: false } },
+        { indexAxis: 'y' },
+      ),
     },
   };
 }
@@ -81,7 +111,11 @@ function distributionCharts(report: Report): ChartSpec[] {
               { label: r.peer, data: series(r.peerPercentilesUs!), borderColor: PEER, backgroundColor: PEER },
             ],
           },
-          options: baseOptions(title, { title: axisTitle('percentile') }, { type: 'logarithmic', title: axisTitle('µs') }),
+          options: baseOptions(
+            title,
+            { title: axisTitle('percentile') },
+            { type: 'logarithmic', title: axisTitle('µs') },
+          ),
         },
       };
     });
@@ -89,7 +123,9 @@ function distributionCharts(report: Report): ChartSpec[] {
 
 /** Rows measured before distributions were recorded: their p50 and p99 side by side. */
 function p50p99Chart(report: Report): ChartSpec | undefined {
-  const rows = report.results.filter((r) => r.oursPercentilesUs === undefined && r.oursP99Us !== undefined && r.peerP99Us !== undefined);
+  const rows = report.results.filter(
+    (r) => r.oursPercentilesUs === undefined && r.oursP99Us !== undefined && r.peerP99Us !== undefined,
+  );
   if (rows.length === 0) return undefined;
   const title = `${report.category}: p50 and p99 latency (µs, log)`;
   return {
@@ -100,8 +136,16 @@ function p50p99Chart(report: Report): ChartSpec | undefined {
       data: {
         labels: rows.flatMap((r) => [`${r.name} p50`, `${r.name} p99`]),
         datasets: [
-          { label: 'ours', data: rows.flatMap((r) => [r.oursP50Us ?? null, r.oursP99Us ?? null]), backgroundColor: OURS },
-          { label: 'peer', data: rows.flatMap((r) => [r.peerP50Us ?? null, r.peerP99Us ?? null]), backgroundColor: PEER },
+          {
+            label: 'ours',
+            data: rows.flatMap((r) => [r.oursP50Us ?? null, r.oursP99Us ?? null]),
+            backgroundColor: OURS,
+          },
+          {
+            label: 'peer',
+            data: rows.flatMap((r) => [r.peerP50Us ?? null, r.peerP99Us ?? null]),
+            backgroundColor: PEER,
+          },
         ],
       },
       options: baseOptions(title, {}, { type: 'logarithmic', title: axisTitle('µs') }),
@@ -116,23 +160,55 @@ function find(reports: Report[], category: string, name: string): { report: Repo
 }
 
 /** Detail keys `<prefix><n>` as points (n, value), sorted by n. */
-function pointsOf(detail: Record<string, number> | undefined, prefix: string, scale = 1): Array<{ x: number; y: number }> {
+function pointsOf(
+  detail: Record<string, number> | undefined,
+  prefix: string,
+  scale = 1,
+): Array<{ x: number; y: number }> {
   return Object.entries(detail ?? {})
     .filter(([k]) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
     .map(([k, v]) => ({ x: Number(k.slice(prefix.length)), y: v * scale }))
     .sort((a, b) => a.x - b.x);
 }
 
-function scatterLines(id: string, title: string, xTitle: string, yTitle: string, datasets: Array<{ label: string; data: Array<{ x: number; y: number }>; color: string; yAxisID?: string; dashed?: boolean }>, xLog: boolean, extraScales: Record<string, unknown> = {}): ChartSpec {
+function scatterLines(
+  id: string,
+  title: string,
+  xTitle: string,
+  yTitle: string,
+  datasets: Array<{
+    label: string;
+    data: Array<{ x: number; y: number }>;
+    color: string;
+    yAxisID?: string;
+    dashed?: boolean;
+  }>,
+  xLog: boolean,
+  extraScales: Record<string, unknown> = {},
+): ChartSpec {
   return {
     id,
     title,
     config: {
       type: 'line',
       data: {
-        datasets: datasets.map((d) => ({ label: d.label, data: d.data, borderColor: d.color, backgroundColor: d.color, showLine: true, ...(d.yAxisID ? { yAxisID: d.yAxisID } : {}), ...(d.dashed ? { borderDash: [6, 4] } : {}) })),
+        datasets: datasets.map((d) => ({
+          label: d.label,
+          data: d.data,
+          borderColor: d.color,
+          backgroundColor: d.color,
+          showLine: true,
+          ...(d.yAxisID ? { yAxisID: d.yAxisID } : {}),
+          ...(d.dashed ? { borderDash: [6, 4] } : {}),
+        })),
       },
-      options: baseOptions(title, { type: xLog ? 'logarithmic' : 'linear', title: axisTitle(xTitle) }, { title: axisTitle(yTitle), beginAtZero: true }, {}, extraScales),
+      options: baseOptions(
+        title,
+        { type: xLog ? 'logarithmic' : 'linear', title: axisTitle(xTitle) },
+        { title: axisTitle(yTitle), beginAtZero: true },
+        {},
+        extraScales,
+      ),
     },
   };
 }
@@ -140,7 +216,12 @@ function scatterLines(id: string, title: string, xTitle: string, yTitle: string,
 /** The sweep's p99 bound across the connection counts either side reached. */
 function boundLine(row: ResultRow): Array<{ x: number; y: number }> {
   const xs = [...pointsOf(row.oursDetail, 'rps_c'), ...pointsOf(row.peerDetail, 'rps_c')].map((p) => p.x);
-  return xs.length === 0 ? [] : [{ x: Math.min(...xs), y: 10 }, { x: Math.max(...xs), y: 10 }];
+  return xs.length === 0
+    ? []
+    : [
+        { x: Math.min(...xs), y: 10 },
+        { x: Math.max(...xs), y: 10 },
+      ];
 }
 
 /** Throughput against connections (the p99 < 10 ms sweep), against cores, memory against sessions and entries. */
@@ -158,12 +239,31 @@ export function scalingSection(reports: Report[]): Section | undefined {
         [
           { label: 'ours requests/s', data: pointsOf(row.oursDetail, 'rps_c'), color: OURS },
           { label: `${row.peer} requests/s`, data: pointsOf(row.peerDetail, 'rps_c'), color: PEER },
-          { label: 'ours p99 (ms)', data: pointsOf(row.oursDetail, 'p99Us_c', 1e-3), color: OURS, yAxisID: 'p99', dashed: true },
-          { label: `${row.peer} p99 (ms)`, data: pointsOf(row.peerDetail, 'p99Us_c', 1e-3), color: PEER, yAxisID: 'p99', dashed: true },
+          {
+            label: 'ours p99 (ms)',
+            data: pointsOf(row.oursDetail, 'p99Us_c', 1e-3),
+            color: OURS,
+            yAxisID: 'p99',
+            dashed: true,
+          },
+          {
+            label: `${row.peer} p99 (ms)`,
+            data: pointsOf(row.peerDetail, 'p99Us_c', 1e-3),
+            color: PEER,
+            yAxisID: 'p99',
+            dashed: true,
+          },
           { label: 'p99 bound (10 ms)', data: boundLine(row), color: '#999', yAxisID: 'p99', dashed: true },
         ],
         true,
-        { p99: { position: 'right', type: 'logarithmic', title: axisTitle('p99 ms (dashed, log)'), grid: { drawOnChartArea: false } } },
+        {
+          p99: {
+            position: 'right',
+            type: 'logarithmic',
+            title: axisTitle('p99 ms (dashed, log)'),
+            grid: { drawOnChartArea: false },
+          },
+        },
       ),
     );
   }
@@ -193,7 +293,11 @@ export function scalingSection(reports: Report[]): Section | undefined {
             { label: 'linear', data: [1, 2], borderColor: '#999', backgroundColor: '#999', borderDash: [4, 4] },
           ],
         },
-        options: baseOptions(title, { title: axisTitle('cores (schedulers)') }, { title: axisTitle('throughput relative to 1 core'), beginAtZero: true }),
+        options: baseOptions(
+          title,
+          { title: axisTitle('cores (schedulers)') },
+          { title: axisTitle('throughput relative to 1 core'), beginAtZero: true },
+        ),
       },
     });
   }
@@ -214,26 +318,60 @@ export function scalingSection(reports: Report[]): Section | undefined {
       ),
     );
   }
-  const entries = ['memory_reduction', 'memory_reduction_1m'].map((n) => find(reports, 'ets-optimizer', n)).filter((x): x is { report: Report; row: ResultRow } => x !== undefined);
+  const entries = ['memory_reduction', 'memory_reduction_1m']
+    .map((n) => find(reports, 'ets-optimizer', n))
+    .filter((x): x is { report: Report; row: ResultRow } => x !== undefined);
   const perEntry = find(reports, 'ets', 'memory_per_entry');
   if (entries.length > 0 || perEntry !== undefined) {
     const mib = 2 ** -20;
     const datasets = [
-      { label: 'ets-optimizer table (ours)', data: entries.map(({ row }) => ({ x: row.size, y: row.ours * mib })), color: OURS },
-      { label: `${entries[0]?.row.peer ?? 'plain table'}`, data: entries.map(({ row }) => ({ x: row.size, y: row.peerValue * mib })), color: PEER },
+      {
+        label: 'ets-optimizer table (ours)',
+        data: entries.map(({ row }) => ({ x: row.size, y: row.ours * mib })),
+        color: OURS,
+      },
+      {
+        label: `${entries[0]?.row.peer ?? 'plain table'}`,
+        data: entries.map(({ row }) => ({ x: row.size, y: row.peerValue * mib })),
+        color: PEER,
+      },
     ];
     if (perEntry !== undefined) {
       datasets.push(
-        { label: '@erlmcp/ets (bytes/entry × entries)', data: [{ x: perEntry.row.size, y: perEntry.row.ours * perEntry.row.size * mib }], color: '#2ca02c' },
-        { label: `${perEntry.row.peer} (bytes/entry × entries)`, data: [{ x: perEntry.row.size, y: perEntry.row.peerValue * perEntry.row.size * mib }], color: '#d62728' },
+        {
+          label: '@erlmcp/ets (bytes/entry × entries)',
+          data: [{ x: perEntry.row.size, y: perEntry.row.ours * perEntry.row.size * mib }],
+          color: '#2ca02c',
+        },
+        {
+          label: `${perEntry.row.peer} (bytes/entry × entries)`,
+          data: [{ x: perEntry.row.size, y: perEntry.row.peerValue * perEntry.row.size * mib }],
+          color: '#d62728',
+        },
       );
     }
-    const chart = scatterLines('memory-vs-entries', 'Table memory against entries (MiB, log-log)', 'entries (log)', 'MiB (log)', datasets, true);
-    (chart.config as { options: { scales: { y: Record<string, unknown> } } }).options.scales.y = { type: 'logarithmic', title: axisTitle('MiB (log)') };
+    const chart = scatterLines(
+      'memory-vs-entries',
+      'Table memory against entries (MiB, log-log)',
+      'entries (log)',
+      'MiB (log)',
+      datasets,
+      true,
+    );
+    (chart.config as { options: { scales: { y: Record<string, unknown> } } }).options.scales.y = {
+      type: 'logarithmic',
+      title: axisTitle('MiB (log)'),
+    };
     charts.push(chart);
   }
   if (charts.length === 0) return undefined;
-  return { id: 'scaling', title: 'Scaling and memory', meta: 'Plots across categories; each says when its rows were measured.', charts, rows: [] };
+  return {
+    id: 'scaling',
+    title: 'Scaling and memory',
+    meta: 'Plots across categories; each says when its rows were measured.',
+    charts,
+    rows: [],
+  };
 }
 
 export function categorySection(report: Report): Section {

@@ -31,7 +31,12 @@ function sectionHtml(section: Section): string {
               `<tr><td>${escapeHtml(r.name)}${r.note === undefined ? '' : `<div class="note">${escapeHtml(r.note)}</div>`}</td><td>${escapeHtml(r.unit)}</td><td>${fmt(r.ours)}</td><td>${escapeHtml(r.peer)}: ${fmt(r.peerValue)}</td><td class="${r.ratio >= 1 ? 'win' : 'loss'}">${r.ratio === null || !Number.isFinite(r.ratio) ? 'n/a' : r.ratio.toFixed(2)}</td><td>${r.measured}</td></tr>`,
           )
           .join('')}</tbody></table>`;
-  const charts = section.charts.map((c) => `<figure class="chart"><div class="box"${c.height === undefined ? '' : ` style="height: ${c.height}px"`}><canvas id="${c.id}" aria-label="${escapeHtml(c.title)}" role="img"></canvas></div></figure>`).join('');
+  const charts = section.charts
+    .map(
+      (c) =>
+        `<figure class="chart"><div class="box"${c.height === undefined ? '' : ` style="height: ${c.height}px"`}><canvas id="${c.id}" aria-label="${escapeHtml(c.title)}" role="img"></canvas></div></figure>`,
+    )
+    .join('');
   return `<section id="${section.id}"><h2>${escapeHtml(section.title)}</h2><p class="meta">${escapeHtml(section.meta)}</p><div class="charts">${charts}</div>${table}</section>`;
 }
 

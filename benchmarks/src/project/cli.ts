@@ -62,7 +62,8 @@ export function runProjection(args: string[]): ProjectionRun {
   const reports = loadReports(flags.get('--results') ?? resultsDir);
   const inputs = projectionInputs(reports);
   const fdLimit = number(flags, '--fd-limit') ?? openFileLimit();
-  if (fdLimit === undefined) throw new ProjectionError('project: cannot read the open-file limit here; give --fd-limit');
+  if (fdLimit === undefined)
+    throw new ProjectionError('project: cannot read the open-file limit here; give --fd-limit');
   const memoryGib = number(flags, '--memory-gib');
   const cores = number(flags, '--cores');
   const measuredOn = reports.find((r) => r.category === SOURCES.coreEfficiency[0])!;
@@ -82,7 +83,12 @@ export function runProjection(args: string[]): ProjectionRun {
   };
   const rate = number(flags, '--rate');
   const projection = project(inputs, node, { connections: parseCount(connectionsText), ratePerConnection: rate ?? 1 });
-  return { inputs, projection, nodeSources, rateSource: rate === undefined ? 'assumed: 1 request/s per connection (set it with --rate)' : '--rate' };
+  return {
+    inputs,
+    projection,
+    nodeSources,
+    rateSource: rate === undefined ? 'assumed: 1 request/s per connection (set it with --rate)' : '--rate',
+  };
 }
 
 export async function projectCommand(args: string[]): Promise<number> {

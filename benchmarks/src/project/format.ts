@@ -9,11 +9,21 @@ function si(value: number, unit: string): string {
 
 function bytes(value: number): string {
   const abs = Math.abs(value);
-  const [div, unit] = abs >= 2 ** 40 ? [2 ** 40, 'TiB'] : abs >= 2 ** 30 ? [2 ** 30, 'GiB'] : abs >= 2 ** 20 ? [2 ** 20, 'MiB'] : abs >= 2 ** 10 ? [2 ** 10, 'KiB'] : [1, 'B'];
+  const [div, unit] =
+    abs >= 2 ** 40
+      ? [2 ** 40, 'TiB']
+      : abs >= 2 ** 30
+        ? [2 ** 30, 'GiB']
+        : abs >= 2 ** 20
+          ? [2 ** 20, 'MiB']
+          : abs >= 2 ** 10
+            ? [2 ** 10, 'KiB']
+            : [1, 'B'];
   return `${(value / div).toFixed(2)} ${unit}`;
 }
 
-const input = (label: string, m: Measured, shown: string): string => `  ${label.padEnd(30)} ${shown.padEnd(18)} ${m.source}, measured ${m.measuredOn.slice(0, 10)}`;
+const input = (label: string, m: Measured, shown: string): string =>
+  `  ${label.padEnd(30)} ${shown.padEnd(18)} ${m.source}, measured ${m.measuredOn.slice(0, 10)}`;
 
 /** The projection as a person reads it: inputs with their dates, the formula, the result, its limits. */
 export function formatProjection({ inputs, projection: p, nodeSources, rateSource }: ProjectionRun): string {
@@ -22,10 +32,13 @@ export function formatProjection({ inputs, projection: p, nodeSources, rateSourc
     `Scaling projection for ${p.workload.connections.toLocaleString('en-US')} connections`,
     '',
     'Measured inputs (from the benchmark results):',
-    input('memory per session', inputs.memoryPerSession, `${Math.round(inputs.memoryPerSession.value)} B`) + ` (up to ${inputs.sessionsMeasured} sessions)`,
-    input('requests/s per core, p99<10ms', inputs.requestsPerCore, si(inputs.requestsPerCore.value, 'req/s')) + ` (1..${inputs.connectionsMeasured} connections)`,
+    input('memory per session', inputs.memoryPerSession, `${Math.round(inputs.memoryPerSession.value)} B`) +
+      ` (up to ${inputs.sessionsMeasured} sessions)`,
+    input('requests/s per core, p99<10ms', inputs.requestsPerCore, si(inputs.requestsPerCore.value, 'req/s')) +
+      ` (1..${inputs.connectionsMeasured} connections)`,
     input('bytes per request (in + out)', inputs.bytesPerRequest, `${Math.round(inputs.bytesPerRequest.value)} B`),
-    input('multi-core efficiency', inputs.coreEfficiency, inputs.coreEfficiency.value.toFixed(2)) + ` (${inputs.coresMeasured} cores; counted as at most 1)`,
+    input('multi-core efficiency', inputs.coreEfficiency, inputs.coreEfficiency.value.toFixed(2)) +
+      ` (${inputs.coresMeasured} cores; counted as at most 1)`,
     '',
     'Node and workload:',
     `  cores                          ${n.cores} (${nodeSources.cores})`,

@@ -14,7 +14,9 @@ function find(reports: Report[], [category, scenario]: readonly [string, string]
   const report = reports.find((r) => r.category === category);
   const row = report?.results.find((r) => r.name === scenario);
   if (report === undefined || row === undefined) {
-    throw new ProjectionError(`the projection needs ${category}/${scenario}, which the results do not have: run \`npm run bench -- ${category} --only ${scenario}\``);
+    throw new ProjectionError(
+      `the projection needs ${category}/${scenario}, which the results do not have: run \`npm run bench -- ${category} --only ${scenario}\``,
+    );
   }
   return { report, row };
 }
@@ -26,7 +28,8 @@ function measured(report: Report, row: ResultRow, value: number, side = 'ours'):
 /** Cores of the machine a report was measured on (its cpu reads `<model> x<cores>`). */
 export function coresOf(report: Report): number {
   const cores = Number(/x(\d+)$/.exec(report.cpu)?.[1]);
-  if (!Number.isInteger(cores) || cores < 1) throw new ProjectionError(`${report.category}: cannot read the core count from cpu "${report.cpu}"`);
+  if (!Number.isInteger(cores) || cores < 1)
+    throw new ProjectionError(`${report.category}: cannot read the core count from cpu "${report.cpu}"`);
   return cores;
 }
 
@@ -36,7 +39,8 @@ export function projectionInputs(reports: Report[]): ProjectionInputs {
   const rate = find(reports, SOURCES.requestsPerCore);
   const bytes = find(reports, SOURCES.bytesPerRequest);
   const cores = find(reports, SOURCES.coreEfficiency);
-  if (!(rate.row.ours > 0)) throw new ProjectionError(`${SOURCES.requestsPerCore.join('/')}: no step of the sweep kept p99 under 10 ms`);
+  if (!(rate.row.ours > 0))
+    throw new ProjectionError(`${SOURCES.requestsPerCore.join('/')}: no step of the sweep kept p99 under 10 ms`);
   const coresMeasured = coresOf(cores.report);
   return {
     memoryPerSession: measured(memory.report, memory.row, memory.row.ours),

@@ -64,7 +64,12 @@ export interface Projection {
   /** What sets the node count. */
   boundBy: Bound;
   requiredRequestsPerSecond: number;
-  capacity: { sessionsPerNode: number; requestsPerSecondPerNode: number; connectionsPerNodeByFiles: number; efficiency: number };
+  capacity: {
+    sessionsPerNode: number;
+    requestsPerSecondPerNode: number;
+    connectionsPerNodeByFiles: number;
+    efficiency: number;
+  };
   perNode: { connections: number; memoryBytes: number; requestsPerSecond: number; networkBitsPerSecond: number };
   total: { memoryBytes: number; requestsPerSecondCapacity: number; networkBitsPerSecond: number };
   /** Where this projection leaves what was measured, each said in numbers. */
@@ -77,7 +82,8 @@ export class ProjectionError extends Error {
 }
 
 function positive(name: string, value: number): void {
-  if (!Number.isFinite(value) || value <= 0) throw new ProjectionError(`${name} must be a positive number (got ${value})`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ProjectionError(`${name} must be a positive number (got ${value})`);
 }
 
 export function project(inputs: ProjectionInputs, node: NodeShape, workload: Workload): Projection {
@@ -86,8 +92,14 @@ export function project(inputs: ProjectionInputs, node: NodeShape, workload: Wor
   positive('node cores', node.cores);
   positive('node memory', node.memoryBytes);
   positive('file descriptors', node.fileDescriptors);
-  if (!(node.memoryHeadroom > 0 && node.memoryHeadroom <= 1)) throw new ProjectionError(`memory headroom must be in (0, 1] (got ${node.memoryHeadroom})`);
-  for (const [name, m] of Object.entries({ memoryPerSession: inputs.memoryPerSession, requestsPerCore: inputs.requestsPerCore, bytesPerRequest: inputs.bytesPerRequest, coreEfficiency: inputs.coreEfficiency })) {
+  if (!(node.memoryHeadroom > 0 && node.memoryHeadroom <= 1))
+    throw new ProjectionError(`memory headroom must be in (0, 1] (got ${node.memoryHeadroom})`);
+  for (const [name, m] of Object.entries({
+    memoryPerSession: inputs.memoryPerSession,
+    requestsPerCore: inputs.requestsPerCore,
+    bytesPerRequest: inputs.bytesPerRequest,
+    coreEfficiency: inputs.coreEfficiency,
+  })) {
     positive(`${name} (${m.source})`, m.value);
   }
   // Noise can put two cores above twice one; the projection never counts on more than linear.
@@ -119,7 +131,11 @@ export function project(inputs: ProjectionInputs, node: NodeShape, workload: Wor
     requiredRequestsPerSecond,
     capacity: { sessionsPerNode, requestsPerSecondPerNode, connectionsPerNodeByFiles, efficiency },
     perNode,
-    total: { memoryBytes: workload.connections * inputs.memoryPerSession.value, requestsPerSecondCapacity: nodes * requestsPerSecondPerNode, networkBitsPerSecond: perNode.networkBitsPerSecond * nodes },
+    total: {
+      memoryBytes: workload.connections * inputs.memoryPerSession.value,
+      requestsPerSecondCapacity: nodes * requestsPerSecondPerNode,
+      networkBitsPerSecond: perNode.networkBitsPerSecond * nodes,
+    },
     validity: [],
   };
   projection.validity = validity(inputs, projection);
@@ -133,20 +149,32 @@ function validity(inputs: ProjectionInputs, p: Projection): string[] {
   const notes: string[] = [];
   const perProcess = p.perNode.connections / p.node.cores;
   if (perProcess > inputs.sessionsMeasured) {
-    notes.push(`memory per session was measured up to ${inputs.sessionsMeasured} sessions in one process; this projection puts ${Math.round(perProcess)} in each (${times(perProcess / inputs.sessionsMeasured)} beyond): linear growth is assumed, not measured`);
+    notes.push(
+      `memory per session was measured up to ${inputs.sessionsMeasured} sessions in one process; this projection puts ${Math.round(perProcess)} in each (${times(perProcess / inputs.sessionsMeasured)} beyond): linear growth is assumed, not measured`,
+    );
   }
   if (perProcess > inputs.connectionsMeasured) {
-    notes.push(`requests/s per core was measured with at most ${inputs.connectionsMeasured} concurrent connections; each process here holds ${Math.round(perProcess)} (${times(perProcess / inputs.connectionsMeasured)} beyond): the cost of many idle connections (timers, socket buffers, the kernel's epoll set) is not in the figure`);
+    notes.push(
+      `requests/s per core was measured with at most ${inputs.connectionsMeasured} concurrent connections; each process here holds ${Math.round(perProcess)} (${times(perProcess / inputs.connectionsMeasured)} beyond): the cost of many idle connections (timers, socket buffers, the kernel's epoll set) is not in the figure`,
+    );
   }
   if (p.node.cores > inputs.coresMeasured) {
-    notes.push(`multi-core efficiency was measured on ${inputs.coresMeasured} cores; a ${p.node.cores}-core node is assumed to scale the same`);
+    notes.push(
+      `multi-core efficiency was measured on ${inputs.coresMeasured} cores; a ${p.node.cores}-core node is assumed to scale the same`,
+    );
   }
   if (perProcess * inputs.memoryPerSession.value > p.node.heapLimitBytes) {
-    notes.push(`each process would hold ${(perProcess * inputs.memoryPerSession.value / 2 ** 30).toFixed(1)} GiB of sessions, over V8's heap limit of ${(p.node.heapLimitBytes / 2 ** 30).toFixed(1)} GiB: raise --max-old-space-size (benchmarks/README.md, tuning profile) or run more processes per core`);
+    notes.push(
+      `each process would hold ${((perProcess * inputs.memoryPerSession.value) / 2 ** 30).toFixed(1)} GiB of sessions, over V8's heap limit of ${(p.node.heapLimitBytes / 2 ** 30).toFixed(1)} GiB: raise --max-old-space-size (benchmarks/README.md, tuning profile) or run more processes per core`,
+    );
   }
   if (p.nodes > 1) {
-    notes.push(`${p.nodes} nodes assume sessions are independent and the load balancer keeps a session on its node (mcp-session-id affinity); cross-node registry traffic was not measured`);
+    notes.push(
+      `${p.nodes} nodes assume sessions are independent and the load balancer keeps a session on its node (mcp-session-id affinity); cross-node registry traffic was not measured`,
+    );
   }
-  notes.push(`network: ${(p.perNode.networkBitsPerSecond / 1e9).toFixed(3)} Gbit/s per node of MCP traffic; the NIC and the path between nodes were not measured here (loopback only)`);
+  notes.push(
+    `network: ${(p.perNode.networkBitsPerSecond / 1e9).toFixed(3)} Gbit/s per node of MCP traffic; the NIC and the path between nodes were not measured here (loopback only)`,
+  );
   return notes;
 }

@@ -46,12 +46,21 @@ const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 export async function runDemo(print: (line: string) => void, options: DemoOptions = defaults): Promise<DemoResult> {
   const { n, heads, d, prompt, tokens } = options;
   const attention = FlashAttention.create({ maxSequence: Math.max(n, prompt + tokens) });
-  const tree: Pid = await Supervisor.start({ strategy: 'one_for_one', children: [attention.childSpec()] }, { name: 'attention-stream' });
+  const tree: Pid = await Supervisor.start(
+    { strategy: 'one_for_one', children: [attention.childSpec()] },
+    { name: 'attention-stream' },
+  );
   try {
     print(`pool: schedulers ${attention.pool.join(', ')}; kernel: ${attention.engine.kernel.name}`);
 
     // 1. Prefill: causal attention over n tokens, rows printed as they stream.
-    const input: AttentionInput = { q: random(heads * n * d), k: random(heads * n * d), v: random(heads * n * d), shape: { batch: 1, heads, queries: n, d }, causal: true };
+    const input: AttentionInput = {
+      q: random(heads * n * d),
+      k: random(heads * n * d),
+      v: random(heads * n * d),
+      shape: { batch: 1, heads, queries: n, d },
+      causal: true,
+    };
     print(`prefill: ${heads} heads x ${n} tokens, d = ${d}, causal`);
     const chunkStarts: number[] = [];
     const started = performance.now();
@@ -60,16 +69,22 @@ export async function runDemo(print: (line: string) => void, options: DemoOption
       chunkStarts.push(chunk.rowStart);
       const last = chunk.rowStart + chunk.rows === n;
       if (chunkStarts.length <= 4 || last || chunkStarts.length % 32 === 0) {
-        print(`  rows ${chunk.rowStart}..${chunk.rowStart + chunk.rows - 1} of ${n} at ${ms(performance.now() - started)}`);
+        print(
+          `  rows ${chunk.rowStart}..${chunk.rowStart + chunk.rows - 1} of ${n} at ${ms(performance.now() - started)}`,
+        );
       }
     }
     const summary = await stream.summary;
-    print(`  first rows after ${ms(summary.timeToFirstRowMs)}, all ${n} after ${ms(summary.ms)}: ${(summary.flops / (summary.ms * 1e6)).toFixed(1)} GFLOP/s`);
+    print(
+      `  first rows after ${ms(summary.timeToFirstRowMs)}, all ${n} after ${ms(summary.ms)}: ${(summary.flops / (summary.ms * 1e6)).toFixed(1)} GFLOP/s`,
+    );
 
     // 2. Decode: a prompt into the KV cache, then one token at a time.
     const decoder = await attention.decoder({ batch: 1, heads, d, capacity: prompt + tokens });
     await decoder.step({ q: random(heads * prompt * d), k: random(heads * prompt * d), v: random(heads * prompt * d) });
-    print(`decode: ${prompt} prompt tokens cached (${(decoder.bytes / 2 ** 20).toFixed(1)} MiB reserved for ${decoder.capacity}), ${tokens} tokens one by one`);
+    print(
+      `decode: ${prompt} prompt tokens cached (${(decoder.bytes / 2 ** 20).toFixed(1)} MiB reserved for ${decoder.capacity}), ${tokens} tokens one by one`,
+    );
     const tokenOutputs: Float32Array[] = [];
     for (let t = 0; t < tokens; t++) {
       const begun = performance.now();
@@ -79,7 +94,9 @@ export async function runDemo(print: (line: string) => void, options: DemoOption
     await decoder.close();
 
     const stats = await attention.stats();
-    print(`stats: ${stats.requests.completed} requests, ${stats.rows} rows, ${(stats.flops / 1e9).toFixed(1)} GFLOP; workers ${stats.workers.map((w) => `${w.scheduler}: ${w.tasks} tiles in ${ms(w.busyMs)}`).join(', ')}; scratch ${stats.scratchBytes} bytes`);
+    print(
+      `stats: ${stats.requests.completed} requests, ${stats.rows} rows, ${(stats.flops / 1e9).toFixed(1)} GFLOP; workers ${stats.workers.map((w) => `${w.scheduler}: ${w.tasks} tiles in ${ms(w.busyMs)}`).join(', ')}; scratch ${stats.scratchBytes} bytes`,
+    );
     return { chunkStarts, tokenOutputs, stats };
   } finally {
     await GenServer.stop(tree, 'shutdown');

@@ -3,8 +3,14 @@ import { defaults, runDemo } from './app';
 
 /** Sizes can be made smaller for a quick look: ATTENTION_N=1024 ATTENTION_PROMPT=512 node dist/main.js */
 function sizes() {
-  const num = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
-  return { ...defaults, n: num('ATTENTION_N', defaults.n), prompt: num('ATTENTION_PROMPT', defaults.prompt), tokens: num('ATTENTION_TOKENS', defaults.tokens) };
+  const num = (name: string, fallback: number) =>
+    process.env[name] === undefined ? fallback : Number(process.env[name]);
+  return {
+    ...defaults,
+    n: num('ATTENTION_N', defaults.n),
+    prompt: num('ATTENTION_PROMPT', defaults.prompt),
+    tokens: num('ATTENTION_TOKENS', defaults.tokens),
+  };
 }
 
 async function main(): Promise<void> {

@@ -72,7 +72,9 @@ export async function runDemo(print: (line: string) => void): Promise<Pid> {
   const limiter = whereis('limiter')!;
   const failed = await GenServer.call('limiter', 42).catch((error: Error) => `${error.name}: ${error.message}`);
   print(`limiter crashed: ${String(failed)}`);
-  print(`limiter restarted: ${limiter} -> ${await restarted(sup, 'limiter', limiter)} (bucket full again: ${JSON.stringify(await sys.getState('limiter'))})`);
+  print(
+    `limiter restarted: ${limiter} -> ${await restarted(sup, 'limiter', limiter)} (bucket full again: ${JSON.stringify(await sys.getState('limiter'))})`,
+  );
 
   // The breaker killed from outside: restarted closed, with its failures forgotten.
   const old = whereis('breaker')!;

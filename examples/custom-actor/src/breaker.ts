@@ -19,23 +19,31 @@ export const breaker = GenStatem.define({
   name: 'breaker',
   callbackMode: 'handle_event_function',
   stateEnter: true,
-  init: (opts: { limit: number; coolDownMs: number }) => GenStatem.ok<BreakerState, Data>('closed', { failures: 0, ...opts }),
+  init: (opts: { limit: number; coolDownMs: number }) =>
+    GenStatem.ok<BreakerState, Data>('closed', { failures: 0, ...opts }),
   async handleEvent(event: StatemEvent<BreakerCall, never, never, BreakerState>, state: BreakerState, data: Data) {
     switch (event.type) {
       case 'enter':
-        return state === 'open' ? GenStatem.keepStateAndData([GenStatem.stateTimeout(data.coolDownMs, 'cooled down')]) : GenStatem.keepStateAndData();
+        return state === 'open'
+          ? GenStatem.keepStateAndData([GenStatem.stateTimeout(data.coolDownMs, 'cooled down')])
+          : GenStatem.keepStateAndData();
       case 'state_timeout':
         return GenStatem.nextState<BreakerState, Data>('half_open', data);
       case 'call': {
         const reply = (value: BreakerReply) => GenStatem.reply(event.from, value);
-        if (state === 'open') return GenStatem.keepStateAndData([reply({ error: 'circuit open: not calling the upstream' })]);
+        if (state === 'open')
+          return GenStatem.keepStateAndData([reply({ error: 'circuit open: not calling the upstream' })]);
         try {
           const result = await event.request.run();
-          return GenStatem.nextState<BreakerState, Data, BreakerReply>('closed', { ...data, failures: 0 }, [reply({ ok: result })]);
+          return GenStatem.nextState<BreakerState, Data, BreakerReply>('closed', { ...data, failures: 0 }, [
+            reply({ ok: result }),
+          ]);
         } catch (error) {
           const failures = data.failures + 1;
           const next: BreakerState = state === 'half_open' || failures >= data.limit ? 'open' : 'closed';
-          return GenStatem.nextState(next, { ...data, failures }, [reply({ error: error instanceof Error ? error.message : String(error) })]);
+          return GenStatem.nextState(next, { ...data, failures }, [
+            reply({ error: error instanceof Error ? error.message : String(error) }),
+          ]);
         }
       }
       default:

@@ -65,7 +65,8 @@ class RateLimiterProcess<S, A> implements SpecialBehaviour {
       }
       return;
     }
-    if (tag === INFO && message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) ctx.exit(message.reason);
+    if (tag === INFO && message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent))
+      ctx.exit(message.reason);
     if (this.debug !== null && this.debug.observe(message, tag, ctx)) return; // suspended: held
     if (message === tick) {
       this.state = this.def.refill(this.state);

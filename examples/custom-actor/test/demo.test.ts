@@ -19,7 +19,9 @@ test('the breaker opens, cools down and closes; the limiter crashes and is resta
       'breaker cooled down: half_open',
       'request 6: upstream answered request 5 (breaker closed)',
       expect.stringMatching(/^limiter crashed: CallExitError: .*a rate-limit key must be a string, got number$/),
-      expect.stringMatching(/^limiter restarted: <0\.\d+\.0> -> <0\.\d+\.0> \(bucket full again: \{"tokens":8,"capacity":8\}\)$/),
+      expect.stringMatching(
+        /^limiter restarted: <0\.\d+\.0> -> <0\.\d+\.0> \(bucket full again: \{"tokens":8,"capacity":8\}\)$/,
+      ),
       expect.stringMatching(/^breaker killed: restarted <0\.\d+\.0> -> <0\.\d+\.0> \(breaker closed\)$/),
       'request 7: upstream answered request 6 (breaker closed)',
     ]);

@@ -42,7 +42,13 @@ export async function startLlmBatching(options: LlmBatchingOptions): Promise<Llm
   });
   const app = await Application.start({
     name: 'llm-batching',
-    supervisor: () => Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children: [classifier.childSpec('classifier')] }),
+    supervisor: () =>
+      Supervisor.start({
+        strategy: 'one_for_one',
+        intensity: 3,
+        period: 5,
+        children: [classifier.childSpec('classifier')],
+      }),
   });
   return {
     app,

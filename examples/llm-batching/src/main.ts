@@ -21,10 +21,13 @@ async function main(): Promise<void> {
   if (baseUrl === undefined || baseUrl === '') {
     local = await startLocalLlmServer({ answer: keywordTriage });
     baseUrl = local.openAiBaseUrl;
-    console.log(`No OPENAI_BASE_URL set: using the local test server at ${baseUrl} (it answers with keyword rules, not a model).`);
+    console.log(
+      `No OPENAI_BASE_URL set: using the local test server at ${baseUrl} (it answers with keyword rules, not a model).`,
+    );
   } else console.log(`Endpoint: ${baseUrl}`);
   const count = Number(process.env.LLM_INPUTS ?? 24);
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`LLM_INPUTS must be a positive integer, got ${process.env.LLM_INPUTS}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`LLM_INPUTS must be a positive integer, got ${process.env.LLM_INPUTS}`);
   const model = process.env.LLM_MODEL ?? 'gpt-4o-mini';
   const app = await startLlmBatching({ baseUrl, apiKey: process.env.OPENAI_API_KEY, model });
   try {
@@ -32,14 +35,23 @@ async function main(): Promise<void> {
     const results = await Promise.allSettled(tickets.map((ticket) => app.classifier.add(ticket)));
     results.forEach((result, i) => {
       const subject = tickets[i]!.split('\n')[0]!.replace(/^Subject: /, '');
-      const answer = result.status === 'fulfilled' ? `${result.value.category} ${result.value.priority}` : `error: ${(result.reason as Error).message}`;
+      const answer =
+        result.status === 'fulfilled'
+          ? `${result.value.category} ${result.value.priority}`
+          : `error: ${(result.reason as Error).message}`;
       console.log(`${String(i + 1).padStart(3)}. ${subject.padEnd(28)} -> ${answer}`);
     });
     const e = app.classifier.efficiency();
     const t = e.tokens!;
-    console.log(`\n${e.items} tickets in ${e.batches} batches (mean ${e.meanBatchSize.toFixed(1)} per request), model ${model}.`);
-    console.log(`Input tokens: ${t.batchedInput} sent batched, ${t.individualInput} one request per ticket: ${(t.inputSavings * 100).toFixed(1)}% input tokens saved.`);
-    console.log(`Output tokens: ${t.batchedOutput} batched, ${t.individualOutput} as separate answers (our count; the endpoint reported ${t.providerInput} in, ${t.providerOutput} out).`);
+    console.log(
+      `\n${e.items} tickets in ${e.batches} batches (mean ${e.meanBatchSize.toFixed(1)} per request), model ${model}.`,
+    );
+    console.log(
+      `Input tokens: ${t.batchedInput} sent batched, ${t.individualInput} one request per ticket: ${(t.inputSavings * 100).toFixed(1)}% input tokens saved.`,
+    );
+    console.log(
+      `Output tokens: ${t.batchedOutput} batched, ${t.individualOutput} as separate answers (our count; the endpoint reported ${t.providerInput} in, ${t.providerOutput} out).`,
+    );
   } finally {
     await app.stop();
     await local?.close();

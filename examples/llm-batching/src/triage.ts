@@ -1,6 +1,16 @@
 import type { LocalRequest } from '@erlmcp/message-batcher';
 
-export const CATEGORIES = ['billing', 'account_access', 'bug', 'outage', 'performance', 'feature_request', 'how_to', 'security', 'other'] as const;
+export const CATEGORIES = [
+  'billing',
+  'account_access',
+  'bug',
+  'outage',
+  'performance',
+  'feature_request',
+  'how_to',
+  'security',
+  'other',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export interface Triage {
@@ -13,7 +23,8 @@ export function validateTriage(answer: unknown): Triage {
   const a = answer as Partial<Triage> | null;
   if (a === null || typeof a !== 'object') throw new Error('not an object');
   if (!CATEGORIES.includes(a.category as Category)) throw new Error(`unknown category ${String(a.category)}`);
-  if (!['p1', 'p2', 'p3', 'p4'].includes(a.priority as string)) throw new Error(`unknown priority ${String(a.priority)}`);
+  if (!['p1', 'p2', 'p3', 'p4'].includes(a.priority as string))
+    throw new Error(`unknown priority ${String(a.priority)}`);
   return { category: a.category as Category, priority: a.priority as Triage['priority'] };
 }
 

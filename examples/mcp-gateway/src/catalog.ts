@@ -8,7 +8,12 @@ import { upstreamError } from './errors';
 export const SEPARATOR = '_';
 
 /** Runs one request on a pooled session of `upstream`, turning its failures into JSON-RPC errors. */
-export async function onUpstream<T>(pool: () => Pool<McpConnection>, upstream: string, method: string, fn: (client: ClientSession) => Promise<T>): Promise<T> {
+export async function onUpstream<T>(
+  pool: () => Pool<McpConnection>,
+  upstream: string,
+  method: string,
+  fn: (client: ClientSession) => Promise<T>,
+): Promise<T> {
   try {
     return await pool().use(({ client }) => fn(client));
   } catch (error) {
@@ -22,7 +27,11 @@ export async function onUpstream<T>(pool: () => Pool<McpConnection>, upstream: s
  * Resource URIs stay as the upstream gives them (a URI names the thing, wherever it is served);
  * when two upstreams offer the same URI, the first one loaded keeps it.
  */
-export async function loadCatalog(definition: McpServerDefinition, upstream: string, pool: () => Pool<McpConnection>): Promise<{ tools: number; resources: number; prompts: number }> {
+export async function loadCatalog(
+  definition: McpServerDefinition,
+  upstream: string,
+  pool: () => Pool<McpConnection>,
+): Promise<{ tools: number; resources: number; prompts: number }> {
   const caps = await pool().use(async ({ client }) => ({
     tools: client.serverCapabilities?.tools ? await client.listAllTools() : [],
     resources: client.serverCapabilities?.resources ? await client.listAllResources() : [],
@@ -40,7 +49,10 @@ export async function loadCatalog(definition: McpServerDefinition, upstream: str
       inputSchema: tool.inputSchema as ObjectSchema,
       outputSchema: tool.outputSchema as ObjectSchema | undefined,
       annotations: tool.annotations,
-      handler: (args) => onUpstream(pool, upstream, 'tools/call', (client) => client.callTool({ name: original, arguments: args })) as never,
+      handler: (args) =>
+        onUpstream(pool, upstream, 'tools/call', (client) =>
+          client.callTool({ name: original, arguments: args }),
+        ) as never,
     });
   }
   for (const resource of caps.resources) {
@@ -65,8 +77,15 @@ export async function loadCatalog(definition: McpServerDefinition, upstream: str
     definition.addPrompt({
       ...prompt,
       name: prefix + original,
-      handler: (args) => onUpstream(pool, upstream, 'prompts/get', (client) => client.getPrompt({ name: original, arguments: args })) as never,
+      handler: (args) =>
+        onUpstream(pool, upstream, 'prompts/get', (client) =>
+          client.getPrompt({ name: original, arguments: args }),
+        ) as never,
     });
   }
-  return { tools: caps.tools.length, resources: caps.resources.length + caps.templates.length, prompts: caps.prompts.length };
+  return {
+    tools: caps.tools.length,
+    resources: caps.resources.length + caps.templates.length,
+    prompts: caps.prompts.length,
+  };
 }

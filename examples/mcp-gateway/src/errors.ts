@@ -13,7 +13,11 @@ export function upstreamError(upstream: string, method: string, error: unknown):
   const name = (error as { name?: string } | null)?.name;
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'ConnectionClosedError' || name === 'TransportError') {
-    return new JsonRpcError(UPSTREAM_CLOSED, `upstream "${upstream}" closed the connection during ${method}`, { data: { upstream, reason: message } });
+    return new JsonRpcError(UPSTREAM_CLOSED, `upstream "${upstream}" closed the connection during ${method}`, {
+      data: { upstream, reason: message },
+    });
   }
-  return new JsonRpcError(UPSTREAM_UNAVAILABLE, `upstream "${upstream}" is unavailable for ${method}: ${message}`, { data: { upstream, reason: message } });
+  return new JsonRpcError(UPSTREAM_UNAVAILABLE, `upstream "${upstream}" is unavailable for ${method}: ${message}`, {
+    data: { upstream, reason: message },
+  });
 }

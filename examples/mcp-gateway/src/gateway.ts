@@ -39,7 +39,9 @@ const poolName = (upstream: string) => `mcp_gateway_pool_${upstream}`;
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const definition = defineServer(
     { name: 'erlmcp-gateway', title: 'erlmcp MCP gateway', version: '0.1.0' },
-    { instructions: `Serves ${options.upstreams.map((u) => u.name).join(', ')} under one endpoint; names are prefixed by upstream (upstream_name).` },
+    {
+      instructions: `Serves ${options.upstreams.map((u) => u.name).join(', ')} under one endpoint; names are prefixed by upstream (upstream_name).`,
+    },
   ).build();
   const pool = (upstream: string): Pool<McpConnection> => {
     const found = Pool.whereis<McpConnection>(poolName(upstream));

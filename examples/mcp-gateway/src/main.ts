@@ -6,7 +6,9 @@ import { defaultUpstreams } from './upstreams';
 async function main(): Promise<void> {
   const node = Node.start({ schedulers: 1 });
   const gateway = await startGateway({ upstreams: defaultUpstreams(), port: Number(process.env.PORT ?? 3100) });
-  const offered = [...gateway.loaded].map(([name, c]) => `  ${name}: ${c.tools} tools, ${c.resources} resources, ${c.prompts} prompts`).join('\n');
+  const offered = [...gateway.loaded]
+    .map(([name, c]) => `  ${name}: ${c.tools} tools, ${c.resources} resources, ${c.prompts} prompts`)
+    .join('\n');
   process.stderr.write(`erlmcp MCP gateway at ${gateway.url} (Streamable HTTP)\n${offered}\nCtrl-C stops it.\n`);
   let stopping = false;
   const stop = async () => {

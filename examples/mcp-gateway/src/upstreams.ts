@@ -24,7 +24,14 @@ export function stdioUpstream(name: string, command: string, args: string[]): Up
  * over stdio. Both run locally; nothing is downloaded.
  */
 export function defaultUpstreams(): Upstream[] {
-  const example = path.join(path.dirname(require.resolve('@erlmcp/example-mcp-server/package.json')), 'dist', 'stdio.js');
+  const example = path.join(
+    path.dirname(require.resolve('@erlmcp/example-mcp-server/package.json')),
+    'dist',
+    'stdio.js',
+  );
   const everything = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
-  return [stdioUpstream('example', process.execPath, [example]), stdioUpstream('everything', process.execPath, [everything, 'stdio'])];
+  return [
+    stdioUpstream('example', process.execPath, [example]),
+    stdioUpstream('everything', process.execPath, [everything, 'stdio']),
+  ];
 }

@@ -16,7 +16,12 @@ function recorded(name: string, args: string[]): Upstream & { children: ChildPro
     name,
     children,
     connect: async () => {
-      const conn = await spawnStdioClient({ command: process.execPath, args, stderr: 'ignore', clientInfo: { name: 'gateway-test', version: '1' } });
+      const conn = await spawnStdioClient({
+        command: process.execPath,
+        args,
+        stderr: 'ignore',
+        clientInfo: { name: 'gateway-test', version: '1' },
+      });
       children.push(conn.child);
       return conn;
     },
@@ -33,7 +38,12 @@ beforeAll(async () => {
   node = Node.start({ schedulers: 1, logLevel: 'silent' });
   example = recorded('example', [exampleStdio]);
   reference = recorded('everything', [everything, 'stdio']);
-  gateway = await startGateway({ upstreams: [example, reference], pool: { min: 1, max: 2 }, backoff: { initialMs: 10, maxMs: 100 }, acquireTimeoutMs: 10_000 });
+  gateway = await startGateway({
+    upstreams: [example, reference],
+    pool: { min: 1, max: 2 },
+    backoff: { initialMs: 10, maxMs: 100 },
+    acquireTimeoutMs: 10_000,
+  });
   client = await connectHttp({ url: gateway.url, clientInfo: { name: 'gateway-test', version: '1' } });
 }, 60_000);
 afterAll(async () => {
@@ -46,9 +56,13 @@ const text = (result: { content?: unknown[] }) => (result.content as { text?: st
 
 test('one endpoint serves both upstreams: tools, resources and prompts, names prefixed by upstream', async () => {
   const tools = (await client.client.listAllTools()).map((t) => t.name);
-  expect(tools).toEqual(expect.arrayContaining(['example_echo', 'example_calculate', 'everything_echo', 'everything_get-sum']));
+  expect(tools).toEqual(
+    expect.arrayContaining(['example_echo', 'example_calculate', 'everything_echo', 'everything_get-sum']),
+  );
   expect(text(await client.client.callTool({ name: 'example_echo', arguments: { text: 'hi' } }))).toBe('hi');
-  expect(text(await client.client.callTool({ name: 'everything_echo', arguments: { message: 'hi' } }))).toBe('Echo: hi');
+  expect(text(await client.client.callTool({ name: 'everything_echo', arguments: { message: 'hi' } }))).toBe(
+    'Echo: hi',
+  );
   const sum = await client.client.callTool({ name: 'example_calculate', arguments: { op: 'add', a: 2, b: 3 } });
   expect(sum.structuredContent).toEqual({ result: 5 });
 
@@ -85,9 +99,13 @@ test('an upstream that dies: its call in flight fails with a clear JSON-RPC erro
   expect((error as JsonRpcError).message).toMatch(/upstream "everything" closed the connection during tools\/call/);
 
   // The other upstream never stopped serving.
-  expect(text(await client.client.callTool({ name: 'example_echo', arguments: { text: 'still here' } }))).toBe('still here');
+  expect(text(await client.client.callTool({ name: 'example_echo', arguments: { text: 'still here' } }))).toBe(
+    'still here',
+  );
 
   // The dead upstream is reconnected (with backoff) and serves again.
-  expect(text(await client.client.callTool({ name: 'everything_echo', arguments: { message: 'back' } }))).toBe('Echo: back');
+  expect(text(await client.client.callTool({ name: 'everything_echo', arguments: { message: 'back' } }))).toBe(
+    'Echo: back',
+  );
   expect(gateway.pool('everything').stats().created).toBeGreaterThan(before);
 });

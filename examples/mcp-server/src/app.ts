@@ -55,13 +55,25 @@ export const HTTP_LISTENER = 'mcp_http_listener';
  * workers they call.
  */
 export async function startMcpServer(options: McpServerAppOptions = {}): Promise<McpServerApp> {
-  const { port = 3000, hostname = '127.0.0.1', http = true, idleTimeoutMs, metrics: withMetrics = true, observer: withObserver = true, ...security } = options;
+  const {
+    port = 3000,
+    hostname = '127.0.0.1',
+    http = true,
+    idleTimeoutMs,
+    metrics: withMetrics = true,
+    observer: withObserver = true,
+    ...security
+  } = options;
   const host = new SessionHost(serverDefinition(), { idleTimeoutMs });
   // Subscribed before the tree starts, so its first sessions and restarts are counted.
   const metrics = http && withMetrics ? new RuntimeMetrics({ sources: { sessions: host } }) : undefined;
   const observer =
     http && withObserver !== false
-      ? new Observer({ applications: [{ name: 'mcp-server', root: TOP }], sessions: host, allowKill: typeof withObserver === 'object' && withObserver.allowKill === true })
+      ? new Observer({
+          applications: [{ name: 'mcp-server', root: TOP }],
+          sessions: host,
+          allowKill: typeof withObserver === 'object' && withObserver.allowKill === true,
+        })
       : undefined;
   const routes = observabilityRoutes({ metrics, observer, check: (req) => checkRequest(req, security) });
   const outbound = new WriteCoalescer({ name: 'mcp_outbound' });
@@ -77,7 +89,12 @@ export async function startMcpServer(options: McpServerAppOptions = {}): Promise
   ];
   if (http) {
     children.push(
-      GenServer.childSpec('http', httpListener, { host, options: { port, hostname, websocket: true, routes, ...security } }, { name: HTTP_LISTENER, trapExit: true }),
+      GenServer.childSpec(
+        'http',
+        httpListener,
+        { host, options: { port, hostname, websocket: true, routes, ...security } },
+        { name: HTTP_LISTENER, trapExit: true },
+      ),
     );
   }
   const unsubscribe = (): void => {

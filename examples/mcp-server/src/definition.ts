@@ -1,4 +1,13 @@
-import { GenServer, type Pid, type ProcessInfo, processes, processInfo, self, supervisionTree, type TreeNode } from '@erlmcp/otp';
+import {
+  GenServer,
+  type Pid,
+  type ProcessInfo,
+  processes,
+  processInfo,
+  self,
+  supervisionTree,
+  type TreeNode,
+} from '@erlmcp/otp';
 import { ResourceNotFoundError } from '@erlmcp/mcp';
 import { defineServer, type McpServerDefinition } from '@erlmcp/mcp/server';
 import { sessionServer } from '@erlmcp/mcp/hosting';
@@ -56,7 +65,8 @@ function describeProcess(info: ProcessInfo): Record<string, unknown> {
 
 /** The tree as data; a supervisor of sessions, or of many children, is summarised by its count. */
 function summarise(node: TreeNode, maxChildren = 10): TreeSummary {
-  const counted = node.children.length > maxChildren || node.children.some((child) => child.behaviour === SESSION_BEHAVIOUR);
+  const counted =
+    node.children.length > maxChildren || node.children.some((child) => child.behaviour === SESSION_BEHAVIOUR);
   return {
     id: node.id,
     pid: String(node.pid),
@@ -76,13 +86,21 @@ function render(node: TreeSummary, indent = ''): string[] {
 export function serverDefinition(): McpServerDefinition {
   return defineServer(
     { name: 'erlmcp-example', title: 'erlmcp example server', version: '0.1.0' },
-    { instructions: 'Tools: echo, calculate, runtime_info, count. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.' },
+    {
+      instructions:
+        'Tools: echo, calculate, runtime_info, count. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.',
+    },
   )
     .tool<{ text: string }>({
       name: 'echo',
       title: 'Echo',
       description: 'Returns its text unchanged',
-      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+      inputSchema: {
+        type: 'object',
+        properties: { text: { type: 'string' } },
+        required: ['text'],
+        additionalProperties: false,
+      },
       annotations: { readOnlyHint: true, idempotentHint: true },
       handler: ({ text }) => ({ content: [{ type: 'text', text }] }),
     })
@@ -104,11 +122,13 @@ export function serverDefinition(): McpServerDefinition {
       annotations: { readOnlyHint: true },
       handler: async (calculation) => {
         // A tool error (isError), not a crash: a client must not be able to wear the worker's restart budget down.
-        if (calculation.op === 'divide' && calculation.b === 0) throw new RangeError(`cannot divide ${calculation.a} by zero`);
+        if (calculation.op === 'divide' && calculation.b === 0)
+          throw new RangeError(`cannot divide ${calculation.a} by zero`);
         const request: CalculatorCall = { kind: 'calculate', calculation };
         const result = (await GenServer.call(CALCULATOR, request)) as number;
         // JSON has no Infinity or NaN (they would be sent as null, against the outputSchema).
-        if (!Number.isFinite(result)) throw new RangeError(`${calculation.op} of ${calculation.a} and ${calculation.b} is not a finite number`);
+        if (!Number.isFinite(result))
+          throw new RangeError(`${calculation.op} of ${calculation.a} and ${calculation.b} is not a finite number`);
         return { structuredContent: { result } };
       },
     })
@@ -123,7 +143,9 @@ export function serverDefinition(): McpServerDefinition {
         const summary = tree === undefined ? undefined : summarise(tree);
         const info = { processes: processes().length, memory: process.memoryUsage().rss, tree: summary };
         return {
-          content: [{ type: 'text', text: [`${info.processes} processes`, ...(summary ? render(summary) : [])].join('\n') }],
+          content: [
+            { type: 'text', text: [`${info.processes} processes`, ...(summary ? render(summary) : [])].join('\n') },
+          ],
           structuredContent: info as unknown as Record<string, unknown>,
         };
       },
@@ -131,8 +153,14 @@ export function serverDefinition(): McpServerDefinition {
     .tool<{ to: number }>({
       name: 'count',
       title: 'Count',
-      description: 'Counts from 1 to `to`, sending a progress notification at each step when the call carries a progressToken',
-      inputSchema: { type: 'object', properties: { to: { type: 'integer', minimum: 1, maximum: 10000 } }, required: ['to'], additionalProperties: false },
+      description:
+        'Counts from 1 to `to`, sending a progress notification at each step when the call carries a progressToken',
+      inputSchema: {
+        type: 'object',
+        properties: { to: { type: 'integer', minimum: 1, maximum: 10000 } },
+        required: ['to'],
+        additionalProperties: false,
+      },
       annotations: { readOnlyHint: true },
       handler: ({ to }, ctx) => {
         for (let i = 1; i <= to; i++) ctx.progress(i, to);
@@ -161,20 +189,24 @@ export function serverDefinition(): McpServerDefinition {
       mimeType: 'application/json',
       read: async (uri) => {
         const tree = await supervisionTree(TOP);
-        return [{ uri, mimeType: 'application/json', text: JSON.stringify(tree === undefined ? null : summarise(tree)) }];
+        return [
+          { uri, mimeType: 'application/json', text: JSON.stringify(tree === undefined ? null : summarise(tree)) },
+        ];
       },
     })
     .resourceTemplate({
       uriTemplate: 'erlmcp://process/{pid}',
       name: 'process',
       title: 'A process',
-      description: 'processInfo of one process of this runtime, by pid (<0.12.0>); of the session processes, only your own',
+      description:
+        'processInfo of one process of this runtime, by pid (<0.12.0>); of the session processes, only your own',
       mimeType: 'application/json',
       read: (uri, { pid }) => {
         const found = processes().find((candidate) => String(candidate) === String(pid));
         const info = found === undefined ? undefined : processInfo(found);
         // Another client's session is not found, as if it did not exist.
-        if (info === undefined || (info.behaviour === SESSION_BEHAVIOUR && String(info.pid) !== ownProcess())) throw new ResourceNotFoundError(uri);
+        if (info === undefined || (info.behaviour === SESSION_BEHAVIOUR && String(info.pid) !== ownProcess()))
+          throw new ResourceNotFoundError(uri);
         return [{ uri, mimeType: 'application/json', text: JSON.stringify(describeProcess(info)) }];
       },
     })
@@ -195,7 +227,10 @@ export function serverDefinition(): McpServerDefinition {
           },
         ];
       },
-      complete: { audience: (value) => ['a TypeScript developer', 'an Erlang developer', 'a manager'].filter((a) => a.startsWith(value)) },
+      complete: {
+        audience: (value) =>
+          ['a TypeScript developer', 'an Erlang developer', 'a manager'].filter((a) => a.startsWith(value)),
+      },
     })
     .build();
 }

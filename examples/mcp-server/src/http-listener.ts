@@ -19,7 +19,8 @@ export interface ListenerUrls {
 export const httpListener = GenServer.define({
   name: 'http_listener',
   init: async ({ host, options }: HttpListenerArgs) => ok(await listenHttp(host, options)),
-  handleCall: (_request: 'urls', _from, server: McpHttpServer) => reply<McpHttpServer, ListenerUrls>({ url: server.url, wsUrl: server.wsUrl }, server),
+  handleCall: (_request: 'urls', _from, server: McpHttpServer) =>
+    reply<McpHttpServer, ListenerUrls>({ url: server.url, wsUrl: server.wsUrl }, server),
   terminate: async (_reason, server: McpHttpServer) => {
     await server.close();
   },

@@ -50,7 +50,8 @@ describe('the flagship serves /metrics beside the MCP endpoint', () => {
     for (const family of families) {
       expect(family.name).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
       if (family.type === 'COUNTER') expect(family.name).toMatch(/_total$/);
-      for (const m of family.metrics) for (const label of Object.keys(m.labels ?? {})) expect(label).not.toMatch(/session/i);
+      for (const m of family.metrics)
+        for (const label of Object.keys(m.labels ?? {})) expect(label).not.toMatch(/session/i);
     }
   });
 

@@ -31,7 +31,8 @@ describe('the observer page at /observer, in a real browser', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     problems.length = 0;
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   });
@@ -52,7 +53,8 @@ describe('the observer page at /observer, in a real browser', () => {
     // The example's supervisors and workers, as its tree draws them.
     const top = page.locator('details[data-path=""]');
     await top.locator('> summary').getByText('mcp_server_top').waitFor();
-    for (const child of ['tools', 'outbound', 'sessions', 'http']) await page.locator(`[data-path="/${child}"]`).first().waitFor({ state: 'visible' });
+    for (const child of ['tools', 'outbound', 'sessions', 'http'])
+      await page.locator(`[data-path="/${child}"]`).first().waitFor({ state: 'visible' });
     await page.locator('details[data-path="/tools"] > summary').click();
     const calculator = page.locator('[data-path="/tools/calculator"]');
     await calculator.waitFor({ state: 'visible' });
@@ -99,10 +101,17 @@ describe('the observer is read-only by default', () => {
     const server = await startMcpServer({ port: 0 });
     try {
       const pid = String(whereis(CALCULATOR));
-      const res = await fetch(new URL('/observer/kill', server.urls!.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ pid }) });
+      const res = await fetch(new URL('/observer/kill', server.urls!.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pid }),
+      });
       expect(res.status).toBe(403);
       expect(String(whereis(CALCULATOR))).toBe(pid);
-      const snapshot = (await (await fetch(new URL('/observer/snapshot', server.urls!.url))).json()) as { canKill: boolean; applications: { name: string }[] };
+      const snapshot = (await (await fetch(new URL('/observer/snapshot', server.urls!.url))).json()) as {
+        canKill: boolean;
+        applications: { name: string }[];
+      };
       expect(snapshot.canKill).toBe(false);
       expect(snapshot.applications.map((a) => a.name)).toEqual(['mcp-server']);
     } finally {

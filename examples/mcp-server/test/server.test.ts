@@ -28,23 +28,35 @@ describe('the example MCP server, in process', () => {
     const client = new Client({ name: 'example-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info', 'count']);
-    expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({ content: [{ type: 'text', text: 'hello' }] });
-    expect(await client.callTool({ name: 'calculate', arguments: { op: 'multiply', a: 6, b: 7 } })).toMatchObject({ structuredContent: { result: 42 } });
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({
+      content: [{ type: 'text', text: 'hello' }],
+    });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'multiply', a: 6, b: 7 } })).toMatchObject({
+      structuredContent: { result: 42 },
+    });
     // Arguments are validated against the schema: the call is refused as a tool error.
-    expect(await client.callTool({ name: 'calculate', arguments: { op: 'modulo', a: 1, b: 2 } })).toMatchObject({ isError: true });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'modulo', a: 1, b: 2 } })).toMatchObject({
+      isError: true,
+    });
     expect(await client.callTool({ name: 'calculate', arguments: { op: 'divide', a: 1, b: 0 } })).toMatchObject({
       isError: true,
       content: [{ type: 'text', text: 'cannot divide 1 by zero' }],
     });
-    const info = (await client.callTool({ name: 'runtime_info', arguments: {} })) as unknown as { structuredContent: { processes: number; tree: { children: { id: string }[] } } };
+    const info = (await client.callTool({ name: 'runtime_info', arguments: {} })) as unknown as {
+      structuredContent: { processes: number; tree: { children: { id: string }[] } };
+    };
     expect(info.structuredContent.processes).toBeGreaterThan(4);
     expect(info.structuredContent.tree.children.map((c) => c.id)).toEqual(['tools', 'outbound', 'sessions', 'http']);
     const about = await client.readResource({ uri: 'erlmcp://about' });
     expect(about.contents[0]).toMatchObject({ mimeType: 'text/markdown' });
-    const tree = JSON.parse(((await client.readResource({ uri: 'erlmcp://runtime/tree' })).contents[0] as { text: string }).text) as { behaviour: string };
+    const tree = JSON.parse(
+      ((await client.readResource({ uri: 'erlmcp://runtime/tree' })).contents[0] as { text: string }).text,
+    ) as { behaviour: string };
     expect(tree.behaviour).toBe('gen_server:supervisor');
     const prompt = await client.getPrompt({ name: 'explain_tree', arguments: { audience: 'an Erlang developer' } });
-    expect((prompt.messages[0].content as { text: string }).text).toMatch(/^Explain this .* to an Erlang developer:\nmcp-server/);
+    expect((prompt.messages[0].content as { text: string }).text).toMatch(
+      /^Explain this .* to an Erlang developer:\nmcp-server/,
+    );
     await client.close();
   });
 
@@ -56,7 +68,9 @@ describe('the example MCP server, in process', () => {
       isError: true,
       content: [{ type: 'text', text: 'power of 10 and 400 is not a finite number' }],
     });
-    expect(await client.callTool({ name: 'calculate', arguments: { op: 'power', a: -8, b: 1 / 3 } })).toMatchObject({ isError: true });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'power', a: -8, b: 1 / 3 } })).toMatchObject({
+      isError: true,
+    });
     await expect(client.readResource({ uri: 'erlmcp://process/<0.999999.0>' })).rejects.toMatchObject({ code: -32002 });
     await client.close();
   });
@@ -71,10 +85,14 @@ describe('the example MCP server, in process', () => {
     };
     const a = await connectClient();
     const b = await connectClient();
-    const read = async (client: Client, uri: string): Promise<string> => ((await client.readResource({ uri })).contents[0] as { text: string }).text;
+    const read = async (client: Client, uri: string): Promise<string> =>
+      ((await client.readResource({ uri })).contents[0] as { text: string }).text;
 
     // Its own process: yes, with its counts.
-    const own = JSON.parse(await read(a.client, `erlmcp://process/${a.pid}`)) as { pid: string; messagesHandled: number };
+    const own = JSON.parse(await read(a.client, `erlmcp://process/${a.pid}`)) as {
+      pid: string;
+      messagesHandled: number;
+    };
     expect(own.pid).toBe(a.pid);
     expect(own.messagesHandled).toBeGreaterThan(0);
     // Another client's: as if it did not exist.
@@ -83,7 +101,9 @@ describe('the example MCP server, in process', () => {
 
     // The tree, runtime_info and the session supervisor's links count sessions, and name none.
     const tree = await read(a.client, 'erlmcp://runtime/tree');
-    const sessions = (JSON.parse(tree) as { children: { id: string; pid: string; children: unknown }[] }).children.find((child) => child.id === 'sessions')!;
+    const sessions = (JSON.parse(tree) as { children: { id: string; pid: string; children: unknown }[] }).children.find(
+      (child) => child.id === 'sessions',
+    )!;
     expect(sessions.children).toEqual({ count: 2 });
     const info = JSON.stringify(await a.client.callTool({ name: 'runtime_info', arguments: {} }));
     const supervisor = await read(a.client, `erlmcp://process/${sessions.pid}`);
@@ -99,14 +119,19 @@ describe('the example MCP server, in process', () => {
   it('serves WebSocket beside HTTP, each connection a session process', async () => {
     const ws = await connectWebSocket({ url: server.urls!.wsUrl!, clientInfo: { name: 'ws', version: '1' } });
     expect(server.host.sessionCount).toBe(1);
-    expect(await ws.client.callTool({ name: 'calculate', arguments: { op: 'power', a: 2, b: 10 } })).toMatchObject({ structuredContent: { result: 1024 } });
+    expect(await ws.client.callTool({ name: 'calculate', arguments: { op: 'power', a: 2, b: 10 } })).toMatchObject({
+      structuredContent: { result: 1024 },
+    });
     await ws.close();
   });
 });
 
 describe('the example MCP server, as npm start runs it', () => {
   it('prints how to connect, serves the SDK client, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(DIST, 'main.js')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: string[] = [];
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const url = await new Promise<string>((resolve, reject) => {
@@ -120,7 +145,9 @@ describe('the example MCP server, as npm start runs it', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const client = new Client({ name: 'npm-start', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-    expect(await client.callTool({ name: 'echo', arguments: { text: 'up' } })).toEqual({ content: [{ type: 'text', text: 'up' }] });
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'up' } })).toEqual({
+      content: [{ type: 'text', text: 'up' }],
+    });
     await client.close();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -131,9 +158,15 @@ describe('the example MCP server, as npm start runs it', () => {
 
   it('serves the same tools over stdio to the SDK StdioClientTransport', async () => {
     const client = new Client({ name: 'stdio', version: '1.0.0' });
-    const transport = new StdioClientTransport({ command: process.execPath, args: [path.join(DIST, 'stdio.js')], stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [path.join(DIST, 'stdio.js')],
+      stderr: 'ignore',
+    });
     await client.connect(transport);
-    expect(await client.callTool({ name: 'calculate', arguments: { op: 'add', a: 40, b: 2 } })).toMatchObject({ structuredContent: { result: 42 } });
+    expect(await client.callTool({ name: 'calculate', arguments: { op: 'add', a: 40, b: 2 } })).toMatchObject({
+      structuredContent: { result: 42 },
+    });
     await client.close();
   });
 });

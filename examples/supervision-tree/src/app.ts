@@ -1,4 +1,14 @@
-import { Application, GenServer, Supervisor, supervisionTree, whereis, type ApplicationSpec, type Pid, type RunningApplication, type TreeNode } from '@erlmcp/otp';
+import {
+  Application,
+  GenServer,
+  Supervisor,
+  supervisionTree,
+  whereis,
+  type ApplicationSpec,
+  type Pid,
+  type RunningApplication,
+  type TreeNode,
+} from '@erlmcp/otp';
 import { cache } from './cache';
 import { calculator } from './calculator';
 import { greeter } from './greeter';
@@ -58,7 +68,9 @@ export async function runDemo(print: (line: string) => void): Promise<DemoResult
 
   // The supervisor restarts the calculator under the same name; the greeter is untouched.
   const restartedPid = await waitForRestart(app.pid, 'calculator', crashedPid);
-  print(`calculator restarted: ${crashedPid} -> ${restartedPid}; its total starts again at ${await GenServer.call(calc, { op: 'total' })}`);
+  print(
+    `calculator restarted: ${crashedPid} -> ${restartedPid}; its total starts again at ${await GenServer.call(calc, { op: 'total' })}`,
+  );
   print('supervision tree after the restart:');
   for (const line of renderTree((await supervisionTree(app.pid))!)) print('  ' + line);
   return { app, crashedPid, restartedPid };

@@ -11,7 +11,9 @@ test('the calculator crashes on a bad message, is restarted, and the rest of the
     const greeter = whereis('greeter');
     expect(processInfo(crashedPid)).toBeUndefined();
     expect(processInfo(restartedPid)?.name).toBe('calculator');
-    expect(lines).toContain(`the call failed with CallExitError: ${crashedPid} exited during call: crash in handleCall: cannot divide 1 by zero`);
+    expect(lines).toContain(
+      `the call failed with CallExitError: ${crashedPid} exited during call: crash in handleCall: cannot divide 1 by zero`,
+    );
     expect(lines).toContain(`calculator restarted: ${crashedPid} -> ${restartedPid}; its total starts again at 0`);
     // The tree printed after the restart shows the new calculator and the same greeter.
     const after = lines.slice(lines.indexOf('supervision tree after the restart:'));

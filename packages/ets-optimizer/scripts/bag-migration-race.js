@@ -26,7 +26,9 @@ if (isMainThread) {
       lookups++;
       if (table.lookup('k').length !== 3) short++;
     }
-    console.log(JSON.stringify({ migrations: MIGRATIONS, lookups, short, shortPct: +((100 * short) / lookups).toFixed(2) }));
+    console.log(
+      JSON.stringify({ migrations: MIGRATIONS, lookups, short, shortPct: +((100 * short) / lookups).toFixed(2) }),
+    );
     worker.terminate();
   });
 } else {

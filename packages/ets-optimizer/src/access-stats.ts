@@ -115,6 +115,13 @@ export class AccessStats {
     };
     const hotHits = sum(HOT_HIT);
     const coldHits = sum(COLD_HIT);
-    return { hotHits, coldHits, misses: sum(MISS), promotions: sum(PROMOTED), demotions: sum(DEMOTED), hotHitRate: hotHits / (hotHits + coldHits) };
+    return {
+      hotHits,
+      coldHits,
+      misses: sum(MISS),
+      promotions: sum(PROMOTED),
+      demotions: sum(DEMOTED),
+      hotHitRate: hotHits / (hotHits + coldHits),
+    };
   }
 }

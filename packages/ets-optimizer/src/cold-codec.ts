@@ -98,12 +98,15 @@ export class ColdCodec implements ColdForm {
     const n = r.varint();
     const refs: number[] = [];
     for (let i = 0; i < n; i++) refs.push(r.varint());
-    const body = (flags & F_DEFLATED) !== 0 ? new ByteReader(this.compressor!.decompress(buf.subarray(r.pos), version)) : r;
+    const body =
+      (flags & F_DEFLATED) !== 0 ? new ByteReader(this.compressor!.decompress(buf.subarray(r.pos), version)) : r;
     return this.read(body, refs) as unknown[];
   }
 
   release(bytes: Uint8Array): void {
-    const r = new ByteReader(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    const r = new ByteReader(
+      Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+    );
     if ((r.byte() & F_DEFLATED) !== 0) r.varint();
     const n = r.varint();
     for (let i = 0; i < n; i++) this.dedup!.release(r.varint());
@@ -167,7 +170,11 @@ export class ColdCodec implements ColdForm {
           }
           return;
         }
-        if (this.dedup !== null && (v.constructor === Buffer || v.constructor === Uint8Array) && this.dedup.wants(v as Uint8Array)) {
+        if (
+          this.dedup !== null &&
+          (v.constructor === Buffer || v.constructor === Uint8Array) &&
+          this.dedup.wants(v as Uint8Array)
+        ) {
           const id = this.dedup.acquire(v as Uint8Array);
           if (id >= 0) return this.shared(id);
         }
@@ -255,7 +262,8 @@ export class ColdCodec implements ColdForm {
         for (let i = 0; i < n; i++) {
           const k = this.read(r, refs) as string;
           const v = this.read(r, refs);
-          if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+          if (k === '__proto__')
+            Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
           else o[k] = v;
         }
         return o;

@@ -51,7 +51,14 @@ export function fragmentation(parts: TableParts): ShardFragmentation[] {
   return parts.shards.map((t, shard) => {
     const info = t.info();
     const f = t.arena.fragmentation();
-    return { shard, allocated: info.capacity, used: info.memory, free: info.freeBytes, freeExtents: f.freeExtents, largestFreeBlock: f.largestFreeBlock };
+    return {
+      shard,
+      allocated: info.capacity,
+      used: info.memory,
+      free: info.freeBytes,
+      freeExtents: f.freeExtents,
+      largestFreeBlock: f.largestFreeBlock,
+    };
   });
 }
 
@@ -101,5 +108,13 @@ function newShard(parts: TableParts, s: number, usedBytes: number): Table {
   const heir = o.heir === undefined ? {} : { heir: o.heir };
   // Room for what is live and a little growth; the arena doubles from there if needed.
   const initialBytes = Math.min(o.shardBytes, Math.ceil((usedBytes * 1.25) / 65536) * 65536);
-  return Ets.new(`${parts.name}/shard-${s}`, { type: o.type, access: 'public', readConcurrency: true, writeConcurrency: true, maxBytes: o.shardBytes, initialBytes, ...heir });
+  return Ets.new(`${parts.name}/shard-${s}`, {
+    type: o.type,
+    access: 'public',
+    readConcurrency: true,
+    writeConcurrency: true,
+    maxBytes: o.shardBytes,
+    initialBytes,
+    ...heir,
+  });
 }

@@ -30,7 +30,10 @@ export class Compressor {
   compress(raw: Uint8Array): { version: number; bytes: Uint8Array } | null {
     const version = this.version;
     const dictionary = version === 0 ? undefined : this.dictionary(version);
-    const bytes = deflateRawSync(raw, dictionary === undefined ? { level: this.level } : { level: this.level, dictionary });
+    const bytes = deflateRawSync(
+      raw,
+      dictionary === undefined ? { level: this.level } : { level: this.level, dictionary },
+    );
     return bytes.length + 1 < raw.length ? { version, bytes } : null;
   }
 

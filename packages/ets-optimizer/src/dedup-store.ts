@@ -69,7 +69,8 @@ export class DedupStore {
     try {
       left = this.table.updateCounter(id, -1);
     } catch (error) {
-      if (error instanceof NoSuchKeyError) throw new RangeError(`dedup store: release of id ${id}, which it does not hold`, { cause: error });
+      if (error instanceof NoSuchKeyError)
+        throw new RangeError(`dedup store: release of id ${id}, which it does not hold`, { cause: error });
       throw error;
     }
     if (left > 0) return;

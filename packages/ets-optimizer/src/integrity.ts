@@ -23,7 +23,9 @@ export function checkParts(parts: TableParts): void {
       try {
         stores.cold.decode(payload);
       } catch (error) {
-        throw new IntegrityError(null, `shard ${s}: a cold record does not decode: ${(error as Error).message}`, { cause: error });
+        throw new IntegrityError(null, `shard ${s}: a cold record does not decode: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
   });
@@ -31,8 +33,13 @@ export function checkParts(parts: TableParts): void {
   if (dedup === null) return;
   for (const [id, count] of dedup.table.tab2list()) {
     const expected = held.get(id as number) ?? 0;
-    if (count !== expected) throw new IntegrityError(null, `shared value ${String(id)}: the store counts ${String(count)} references, records hold ${expected}`);
+    if (count !== expected)
+      throw new IntegrityError(
+        null,
+        `shared value ${String(id)}: the store counts ${String(count)} references, records hold ${expected}`,
+      );
     held.delete(id as number);
   }
-  for (const [id, n] of held) throw new IntegrityError(null, `shared value ${id}: ${n} records hold it, the store does not`);
+  for (const [id, n] of held)
+    throw new IntegrityError(null, `shared value ${id}: ${n} records hold it, the store does not`);
 }

@@ -52,7 +52,8 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
   const started = performance.now();
   const report: MaintenanceReport = { pass: 0, demoted: 0, recompressed: 0, interned: 0, trained: 0, durationMs: 0 };
   const stores = parts.stores;
-  if (stores === null || parts.options.type === 'bag' || parts.options.type === 'duplicate_bag') return finish(report, started);
+  if (stores === null || parts.options.type === 'bag' || parts.options.type === 'duplicate_bag')
+    return finish(report, started);
   const access = parts.access;
   if (access !== null) report.pass = access.nextPass();
   const codec = stores.cold;
@@ -62,7 +63,12 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
   if (stores.dictionary !== null && samples.length >= TRAIN_AFTER) {
     report.interned = stores.dictionary.train(samples, Math.max(2, Math.ceil(samples.length * INTERN_SHARE)));
   }
-  if (compressor !== null && compressor.version === 0 && parts.options.compression!.dictionaryBytes > 0 && samples.length >= TRAIN_AFTER) {
+  if (
+    compressor !== null &&
+    compressor.version === 0 &&
+    parts.options.compression!.dictionaryBytes > 0 &&
+    samples.length >= TRAIN_AFTER
+  ) {
     const dictionary = chooseDictionary(
       samples.map((p) => codec.sample(p)),
       parts.options.compression!.dictionaryBytes,
@@ -77,12 +83,19 @@ export function maintain(parts: TableParts, shardSeed: number, options: Maintena
       const shard = parts.shards[s]!;
       for (const rec of shard.tab2list() as Stored[]) {
         if (isCold(rec)) {
-          if (version !== 0 && ColdCodec.dictionaryVersion(rec[1]) !== version && recode(shard, rec, codec.decode(rec[1]), codec)) report.recompressed++;
+          if (
+            version !== 0 &&
+            ColdCodec.dictionaryVersion(rec[1]) !== version &&
+            recode(shard, rec, codec.decode(rec[1]), codec)
+          )
+            report.recompressed++;
           continue;
         }
         if (hotCold === null) continue;
         const h = hashTerm(rec[0], shardSeed);
-        const demote = options.demoteAll === true || (access!.age(h) >= hotCold.demoteAfterPasses && access!.frequency(h) < hotCold.promoteAfter);
+        const demote =
+          options.demoteAll === true ||
+          (access!.age(h) >= hotCold.demoteAfterPasses && access!.frequency(h) < hotCold.promoteAfter);
         if (demote && recode(shard, rec, payloadOf(rec, kp), codec)) {
           access!.cool(h);
           access!.count(DEMOTED);

@@ -41,7 +41,6 @@ export interface MemoryReport {
   caches: CacheCount;
 }
 
-
 function bytesOf(tables: readonly (Table | null)[]): TableBytes {
   let used = 0;
   let capacity = 0;
@@ -62,7 +61,12 @@ export function memoryReport(parts: TableParts): MemoryReport {
   const compressionDictionaries = bytesOf([stores?.compressor?.table ?? null]);
   const anchor = bytesOf([parts.anchor]);
   const dir = parts.directory.handle();
-  const buffers = (parts.access?.buffer.byteLength ?? 0) + (stores?.control.byteLength ?? 0) + dir.words.byteLength + dir.gates.byteLength + dir.batches.byteLength;
+  const buffers =
+    (parts.access?.buffer.byteLength ?? 0) +
+    (stores?.control.byteLength ?? 0) +
+    dir.words.byteLength +
+    dir.gates.byteLength +
+    dir.batches.byteLength;
   const control = { used: anchor.used + buffers, capacity: anchor.capacity + buffers };
   const retired = bytesOf(parts.retired.filter((t) => !t.deleted));
   const parts5 = [shards, dictionary, dedup, compressionDictionaries, control, retired];

@@ -11,7 +11,8 @@ type Rec = readonly unknown[];
 export function mergeSorted(lists: readonly Rec[][], reverse: boolean, visit: (rec: Rec) => boolean | void): void {
   const sign = reverse ? -1 : 1;
   const heap: { list: Rec[]; at: number }[] = [];
-  const less = (a: { list: Rec[]; at: number }, b: { list: Rec[]; at: number }): boolean => sign * compareTerms(a.list[a.at]![0], b.list[b.at]![0]) < 0;
+  const less = (a: { list: Rec[]; at: number }, b: { list: Rec[]; at: number }): boolean =>
+    sign * compareTerms(a.list[a.at]![0], b.list[b.at]![0]) < 0;
   const up = (i: number): void => {
     while (i > 0) {
       const parent = (i - 1) >> 1;

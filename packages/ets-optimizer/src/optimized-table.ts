@@ -44,7 +44,14 @@ import {
 } from '@erlmcp/ets';
 import type { ChildSpec, Pid } from '@erlmcp/otp';
 import { AccessStats, COLD_HIT, HOT_HIT, MISS, PROMOTED, type HitRates } from './access-stats';
-import { compactShards, dropRetired, fragmentation, shardsToCompact, type CompactionReport, type ShardFragmentation } from './compaction';
+import {
+  compactShards,
+  dropRetired,
+  fragmentation,
+  shardsToCompact,
+  type CompactionReport,
+  type ShardFragmentation,
+} from './compaction';
 import { checkParts } from './integrity';
 import { repairReferences, type RepairReport } from './repair';
 import { maintain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
@@ -54,7 +61,14 @@ import { ownerChildSpec, type OwnerOptions } from './owner-server';
 import { coldRecord, hotRecord, isCold, objectOf, payloadOf, type ColdForm, type Stored } from './stored';
 import type { ShardDirectory } from './shard-directory';
 import { edgeKey, scanShards, stepKey } from './traversal';
-import { attachParts, createParts, deleteParts, partsHandle, type OptimizedTableHandle, type TableParts } from './parts';
+import {
+  attachParts,
+  createParts,
+  deleteParts,
+  partsHandle,
+  type OptimizedTableHandle,
+  type TableParts,
+} from './parts';
 
 const named = new Map<string, OptimizedTable>();
 
@@ -124,11 +138,20 @@ export class OptimizedTable<T extends Tuple = Tuple> {
    * `intervalMs` (default 1000). Ask it for the table's handle with
    * `GenServer.call(pid, 'handle')`; see owner-server.ts.
    */
-  static childSpec(name: string, options: OptimizedTableOptions = {}, owner: OwnerOptions & { id?: string; register?: string } = {}): ChildSpec {
+  static childSpec(
+    name: string,
+    options: OptimizedTableOptions = {},
+    owner: OwnerOptions & { id?: string; register?: string } = {},
+  ): ChildSpec {
     // Options are checked now, in the caller: a bad one fails here rather than in every restart.
     resolveOptions(name, options);
     const start = owner.register === undefined ? {} : { name: owner.register };
-    return ownerChildSpec(owner.id ?? `ets-optimizer:${name}`, () => OptimizedTable.create(name, options), owner, start);
+    return ownerChildSpec(
+      owner.id ?? `ets-optimizer:${name}`,
+      () => OptimizedTable.create(name, options),
+      owner,
+      start,
+    );
   }
 
   /** The table behind `table.handle()`, in this thread. */
@@ -196,7 +219,8 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   /** Hands the table to `pid` (every internal table goes; the anchor's ETS-TRANSFER message names this table). Owner only. */
   giveAway(pid: Pid, giftData?: unknown): true {
     this.checkAlive('giveAway');
-    if (!this.callerIsOwner()) throw new AccessDeniedError(this.name, 'giveAway', 'only the owner can give the table away');
+    if (!this.callerIsOwner())
+      throw new AccessDeniedError(this.name, 'giveAway', 'only the owner can give the table away');
     for (const t of this.parts.internal()) t.giveAway(pid, giftData);
     this.anchor.giveAway(pid, giftData);
     return true;
@@ -259,7 +283,9 @@ export class OptimizedTable<T extends Tuple = Tuple> {
       throw new NoSuchKeyError(this.name, 'lookupElement');
     }
     if (!Number.isInteger(pos) || pos < 1) throw new BadArgError(`position must be a positive integer, got ${pos}`);
-    for (const o of objects) if (pos > o.length) throw new BadArgError(`lookupElement: position ${pos} is past the object's ${o.length} elements`);
+    for (const o of objects)
+      if (pos > o.length)
+        throw new BadArgError(`lookupElement: position ${pos} is past the object's ${o.length} elements`);
     return this.bag ? objects.map((o) => o[pos - 1]) : objects[0]![pos - 1];
   }
 
@@ -301,10 +327,12 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     this.checkRead('select');
     const out: unknown[] = [];
     const limit = options.limit ?? Infinity;
-    if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0)) throw new BadArgError(`select: limit must be a non-negative integer, got ${String(limit)}`);
+    if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0))
+      throw new BadArgError(`select: limit must be a non-negative integer, got ${String(limit)}`);
     if (limit === 0) return out;
     const spec = typeof specOrPredicate === 'function' ? null : new CompiledSpec(specOrPredicate);
-    const run = spec === null ? (o: T) => ((specOrPredicate as (object: T) => boolean)(o) ? o : NO_MATCH) : (o: T) => spec.run(o);
+    const run =
+      spec === null ? (o: T) => ((specOrPredicate as (object: T) => boolean)(o) ? o : NO_MATCH) : (o: T) => spec.run(o);
     const visit = (o: T): boolean => {
       const r = run(o);
       if (r !== NO_MATCH) out.push(r);
@@ -433,10 +461,13 @@ export class OptimizedTable<T extends Tuple = Tuple> {
    */
   compact(shards?: readonly number[]): CompactionReport {
     this.checkAlive('compact');
-    if (!this.anchor.callerIsOwner()) throw new AccessDeniedError(this.name, 'compact', 'only the owner compacts (the new shard tables are its)');
+    if (!this.anchor.callerIsOwner())
+      throw new AccessDeniedError(this.name, 'compact', 'only the owner compacts (the new shard tables are its)');
     this.dir.sync();
     const which = shards ?? this.shards.map((_, s) => s);
-    for (const s of which) if (!Number.isInteger(s) || s < 0 || s >= this.shards.length) throw new BadArgError(`compact: no shard ${String(s)}`);
+    for (const s of which)
+      if (!Number.isInteger(s) || s < 0 || s >= this.shards.length)
+        throw new BadArgError(`compact: no shard ${String(s)}`);
     return compactShards(this.parts, which);
   }
 
@@ -575,7 +606,8 @@ export class OptimizedTable<T extends Tuple = Tuple> {
       try {
         for (const s of shards) {
           const shard = this.shards[s]!;
-          const stored = this.cold === null ? groups.get(s)! : groups.get(s)!.map((r) => this.writeForm(r, 'insertNewMany'));
+          const stored =
+            this.cold === null ? groups.get(s)! : groups.get(s)!.map((r) => this.writeForm(r, 'insertNewMany'));
           let done = false;
           try {
             // In a batch no other writer holds the shard, so only running out of room fails it; one shard
@@ -669,7 +701,11 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     return typeof op === 'number' || !Array.isArray(op) ? results[0]! : results;
   }
 
-  updateElement(key: unknown, update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>, defaultObject?: T): boolean {
+  updateElement(
+    key: unknown,
+    update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>,
+    defaultObject?: T,
+  ): boolean {
     this.checkWrite('updateElement');
     if (this.bag) throw new BadArgError('updateElement: not allowed on bag tables');
     const updates = elementUpdates(update, this.keyPos);
@@ -698,7 +734,8 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   private checkRead(op: string): void {
     this.checkAlive(op);
     this.dir.sync();
-    if (this.anchor.access === 'private' && !this.anchor.callerIsOwner()) throw new AccessDeniedError(this.name, op, 'the table is private to its owner');
+    if (this.anchor.access === 'private' && !this.anchor.callerIsOwner())
+      throw new AccessDeniedError(this.name, op, 'the table is private to its owner');
   }
 
   /** @internal */
@@ -788,10 +825,16 @@ export class OptimizedTable<T extends Tuple = Tuple> {
   }
 
   /** Read-modify-write of a set's object through compare-and-swap; null if absent without a default. */
-  private modify(key: unknown, defaultObject: T | undefined, what: string, change: (object: T) => number[]): number[] | null {
+  private modify(
+    key: unknown,
+    defaultObject: T | undefined,
+    what: string,
+    change: (object: T) => number[],
+  ): number[] | null {
     let fallback: T | undefined;
     if (defaultObject !== undefined) {
-      if (!Array.isArray(defaultObject) || defaultObject.length < this.keyPos) throw new BadArgError(`${what}: the default must be a tuple with at least keyPos elements`);
+      if (!Array.isArray(defaultObject) || defaultObject.length < this.keyPos)
+        throw new BadArgError(`${what}: the default must be a tuple with at least keyPos elements`);
       fallback = defaultObject.slice() as T;
       fallback[this.kp] = key;
     }
@@ -799,7 +842,13 @@ export class OptimizedTable<T extends Tuple = Tuple> {
     return this.dir.writing(s, () => this.modifyIn(this.shards[s]!, key, fallback, what, change));
   }
 
-  private modifyIn(shard: Table, key: unknown, fallback: T | undefined, what: string, change: (object: T) => number[]): number[] | null {
+  private modifyIn(
+    shard: Table,
+    key: unknown,
+    fallback: T | undefined,
+    what: string,
+    change: (object: T) => number[],
+  ): number[] | null {
     for (;;) {
       const [cur] = shard.lookup(key) as Stored[];
       if (cur === undefined && fallback === undefined) return null;

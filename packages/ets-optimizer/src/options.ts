@@ -77,7 +77,19 @@ export interface ResolvedOptions {
   compaction: Required<CompactionOptions> | null;
 }
 
-const TOP = ['type', 'access', 'named', 'keyPos', 'heir', 'shards', 'shardBytes', 'hotCold', 'dedup', 'compression', 'compaction'];
+const TOP = [
+  'type',
+  'access',
+  'named',
+  'keyPos',
+  'heir',
+  'shards',
+  'shardBytes',
+  'hotCold',
+  'dedup',
+  'compression',
+  'compaction',
+];
 const TYPES: readonly TableType[] = ['set', 'ordered_set', 'bag', 'duplicate_bag'];
 const ACCESSES: readonly Access[] = ['public', 'protected', 'private'];
 
@@ -91,13 +103,20 @@ function integer(field: string, value: unknown, min: number, max: number, fallba
 
 function fraction(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw new InvalidOptionError(field, `must be a number in (0, 1], got ${describe(value)}`);
+  if (typeof value !== 'number' || !(value > 0 && value <= 1))
+    throw new InvalidOptionError(field, `must be a number in (0, 1], got ${describe(value)}`);
   return value;
 }
 
 function describe(value: unknown): string {
   /* eslint-disable @typescript-eslint/no-base-to-string -- strings and objects are handled first; the rest prints as itself */
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? (value === null ? 'null' : 'an object') : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'object'
+      ? value === null
+        ? 'null'
+        : 'an object'
+      : String(value);
   /* eslint-enable @typescript-eslint/no-base-to-string */
 }
 
@@ -108,26 +127,41 @@ function onlyKnown(field: string, value: object, known: readonly string[]): void
 }
 
 /** `true`/`undefined` → the defaults, `false` → null, an object → its checked fields. */
-function group<T extends object>(field: string, value: unknown, known: readonly string[], resolve: (o: Partial<T>) => Required<T>): Required<T> | null {
+function group<T extends object>(
+  field: string,
+  value: unknown,
+  known: readonly string[],
+  resolve: (o: Partial<T>) => Required<T>,
+): Required<T> | null {
   if (value === false) return null;
   if (value === undefined || value === true) return resolve({});
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(field, `must be a boolean or an object, got ${describe(value)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidOptionError(field, `must be a boolean or an object, got ${describe(value)}`);
   onlyKnown(field, value, known);
   return resolve(value as Partial<T>);
 }
 
 export function resolveOptions(name: unknown, options: unknown): ResolvedOptions {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionError('name', 'a table name is a non-empty string');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidOptionError('name', 'a table name is a non-empty string');
   if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidOptionError('options', 'must be an object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidOptionError('options', 'must be an object');
   onlyKnown('', options, TOP);
   const o = options as OptimizedTableOptions;
   const type = o.type ?? 'set';
-  if (!TYPES.includes(type)) throw new InvalidOptionError('type', `must be one of ${TYPES.join(', ')}, got ${describe(type)}`);
+  if (!TYPES.includes(type))
+    throw new InvalidOptionError('type', `must be one of ${TYPES.join(', ')}, got ${describe(type)}`);
   const access = o.access ?? 'protected';
-  if (!ACCESSES.includes(access)) throw new InvalidOptionError('access', `must be one of ${ACCESSES.join(', ')}, got ${describe(access)}`);
-  if (o.named !== undefined && typeof o.named !== 'boolean') throw new InvalidOptionError('named', `must be a boolean, got ${describe(o.named)}`);
-  if (o.heir !== undefined && o.heir !== 'none' && (o.heir === null || typeof o.heir !== 'object' || !isPid(o.heir.pid))) {
+  if (!ACCESSES.includes(access))
+    throw new InvalidOptionError('access', `must be one of ${ACCESSES.join(', ')}, got ${describe(access)}`);
+  if (o.named !== undefined && typeof o.named !== 'boolean')
+    throw new InvalidOptionError('named', `must be a boolean, got ${describe(o.named)}`);
+  if (
+    o.heir !== undefined &&
+    o.heir !== 'none' &&
+    (o.heir === null || typeof o.heir !== 'object' || !isPid(o.heir.pid))
+  ) {
     throw new InvalidOptionError('heir', "must be 'none' or { pid, data? }");
   }
   const bag = type === 'bag' || type === 'duplicate_bag';

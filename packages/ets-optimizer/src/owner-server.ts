@@ -62,7 +62,11 @@ export const ownerServer = GenServer.define({
       state.lastPass = state.table.maintain();
       return reply<OwnerState, unknown>(state.lastPass, state);
     }
-    const stats: OwnerStats = { hitRates: state.table.hitRates(), memory: state.table.memory(), lastPass: state.lastPass };
+    const stats: OwnerStats = {
+      hitRates: state.table.hitRates(),
+      memory: state.table.memory(),
+      lastPass: state.lastPass,
+    };
     return reply<OwnerState, unknown>(stats, state);
   },
   handleInfo: (message: unknown, state: OwnerState, ctx: ProcessContext) => {
@@ -74,7 +78,12 @@ export const ownerServer = GenServer.define({
   },
 });
 
-export function ownerChildSpec(id: string, create: () => OwnedTable, options: OwnerOptions, start: StartOptions = {}): ChildSpec {
+export function ownerChildSpec(
+  id: string,
+  create: () => OwnedTable,
+  options: OwnerOptions,
+  start: StartOptions = {},
+): ChildSpec {
   const intervalMs = options.intervalMs ?? 1000;
   return GenServer.childSpec(id, ownerServer, { create, intervalMs }, start);
 }

@@ -58,7 +58,11 @@ function parts(
 ): TableParts {
   const tiered = stores !== null && options.hotCold !== null;
   return {
-    directory: new ShardDirectory(shards, directory?.channel ?? `ets-optimizer:${anchor.id}:${randomUUID()}`, directory),
+    directory: new ShardDirectory(
+      shards,
+      directory?.channel ?? `ets-optimizer:${anchor.id}:${randomUUID()}`,
+      directory,
+    ),
     retired: [],
     name,
     options,
@@ -75,15 +79,33 @@ export function createParts(name: string, rawOptions: unknown): TableParts {
   const options = resolveOptions(name, rawOptions);
   const made: Table[] = [];
   const heir = options.heir === undefined ? {} : { heir: options.heir };
-  const make = (tname: string, type: TableType, maxBytes: number, initialBytes: number, access: Table['access'] = 'public'): Table => {
-    const t = Ets.new(tname, { type, access, readConcurrency: true, writeConcurrency: true, maxBytes, initialBytes, ...heir });
+  const make = (
+    tname: string,
+    type: TableType,
+    maxBytes: number,
+    initialBytes: number,
+    access: Table['access'] = 'public',
+  ): Table => {
+    const t = Ets.new(tname, {
+      type,
+      access,
+      readConcurrency: true,
+      writeConcurrency: true,
+      maxBytes,
+      initialBytes,
+      ...heir,
+    });
     made.push(t);
     return t;
   };
   try {
     const anchor = make(name, 'set', ANCHOR_BYTES, 0, options.access);
-    const shards = Array.from({ length: options.shards }, (_, i) => make(`${name}/shard-${i}`, options.type, options.shardBytes, SHARD_INITIAL_BYTES));
-    const stores = createStores(name, options, (tname, type, maxBytes) => make(tname, type, maxBytes, SHARD_INITIAL_BYTES));
+    const shards = Array.from({ length: options.shards }, (_, i) =>
+      make(`${name}/shard-${i}`, options.type, options.shardBytes, SHARD_INITIAL_BYTES),
+    );
+    const stores = createStores(name, options, (tname, type, maxBytes) =>
+      make(tname, type, maxBytes, SHARD_INITIAL_BYTES),
+    );
     return parts(name, options, anchor, shards, stores);
   } catch (error) {
     for (const t of made.reverse()) if (!t.deleted) Ets.delete(t);
@@ -93,11 +115,21 @@ export function createParts(name: string, rawOptions: unknown): TableParts {
 
 export function partsHandle(p: TableParts): OptimizedTableHandle {
   const { heir: _heir, ...options } = p.options;
-  return { kind: 'ets-optimizer', name: p.name, options, anchor: p.anchor.handle(), shards: p.shards.map((s) => s.handle()), stores: p.stores?.handle() ?? null, access: p.access?.buffer ?? null, directory: p.directory.handle() };
+  return {
+    kind: 'ets-optimizer',
+    name: p.name,
+    options,
+    anchor: p.anchor.handle(),
+    shards: p.shards.map((s) => s.handle()),
+    stores: p.stores?.handle() ?? null,
+    access: p.access?.buffer ?? null,
+    directory: p.directory.handle(),
+  };
 }
 
 export function attachParts(handle: OptimizedTableHandle): TableParts {
-  if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-optimizer' || !Array.isArray(handle.shards)) throw new BadArgError('not an optimized table handle');
+  if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-optimizer' || !Array.isArray(handle.shards))
+    throw new BadArgError('not an optimized table handle');
   const options: ResolvedOptions = { ...handle.options, heir: undefined };
   const anchor = Ets.attach(handle.anchor);
   const shards = handle.shards.map((h) => Ets.attach(h));

@@ -32,8 +32,33 @@ const CLIENTS = [
   ['goose', 'Goose', ['1.1.0']],
 ] as const;
 const PROTOCOLS = ['2025-11-25', '2025-06-18', '2025-03-26'];
-const VERBS = ['search', 'read', 'write', 'list', 'create', 'delete', 'update', 'summarize', 'translate', 'query', 'fetch', 'run'];
-const NOUNS = ['files', 'issues', 'documents', 'tickets', 'commits', 'calendar', 'emails', 'tables', 'metrics', 'logs', 'pages'];
+const VERBS = [
+  'search',
+  'read',
+  'write',
+  'list',
+  'create',
+  'delete',
+  'update',
+  'summarize',
+  'translate',
+  'query',
+  'fetch',
+  'run',
+];
+const NOUNS = [
+  'files',
+  'issues',
+  'documents',
+  'tickets',
+  'commits',
+  'calendar',
+  'emails',
+  'tables',
+  'metrics',
+  'logs',
+  'pages',
+];
 const WORDS = (
   'the a of to and in for with on by from as that this each when which returns given results matching optional required ' +
   'items page cursor limit sorted newest oldest first owner project workspace repository folder path pattern query filter ' +
@@ -67,7 +92,10 @@ export function toolCatalog(seed = 1): ToolDef[] {
       const n = 2 + Math.floor(rand() * 3);
       for (let i = 0; i < n; i++) {
         const p = WORDS[Math.floor(rand() * WORDS.length)]!;
-        params[p] = rand() < 0.6 ? { type: 'string', description: sentence(rand, 6 + Math.floor(rand() * 10)) } : { type: 'integer', minimum: 0, maximum: 1000, description: sentence(rand, 5) };
+        params[p] =
+          rand() < 0.6
+            ? { type: 'string', description: sentence(rand, 6 + Math.floor(rand() * 10)) }
+            : { type: 'integer', minimum: 0, maximum: 1000, description: sentence(rand, 5) };
         if (rand() < 0.4) required.push(p);
       }
       tools.push({
@@ -75,7 +103,11 @@ export function toolCatalog(seed = 1): ToolDef[] {
         title: `${verb[0]!.toUpperCase()}${verb.slice(1)} ${noun}`,
         description: `${sentence(rand, 14 + Math.floor(rand() * 30))} ${sentence(rand, 6 + Math.floor(rand() * 12))}`,
         inputSchema: { type: 'object', properties: params, required, additionalProperties: false },
-        annotations: { readOnlyHint: verb === 'read' || verb === 'list' || verb === 'search', destructiveHint: verb === 'delete', openWorldHint: rand() < 0.3 },
+        annotations: {
+          readOnlyHint: verb === 'read' || verb === 'list' || verb === 'search',
+          destructiveHint: verb === 'delete',
+          openWorldHint: rand() < 0.3,
+        },
       });
     }
   }
@@ -121,13 +153,26 @@ export function sessionWorkload(seed = 1): SessionWorkload {
         createdAt: new Date(created).toISOString(),
         lastSeenAt: created + Math.floor(rand() * 3_600_000),
         client: { name: cname, title: ctitle, version: versions[Math.floor(rand() * versions.length)]! },
-        clientCapabilities: rand() < 0.5 ? { roots: { listChanged: true }, sampling: {}, elicitation: {} } : { roots: { listChanged: false } },
+        clientCapabilities:
+          rand() < 0.5
+            ? { roots: { listChanged: true }, sampling: {}, elicitation: {} }
+            : { roots: { listChanged: false } },
         server: profile.server,
-        serverCapabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} },
+        serverCapabilities: {
+          tools: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          prompts: { listChanged: false },
+          logging: {},
+        },
         tools: profile.tools,
         resources,
         subscriptions: resources.filter(() => rand() < 0.3).map((r) => r.uri),
-        stats: { requests: Math.floor(rand() * 5000), errors: Math.floor(rand() * 20), bytesIn: Math.floor(rand() * 1e7), bytesOut: Math.floor(rand() * 1e8) },
+        stats: {
+          requests: Math.floor(rand() * 5000),
+          errors: Math.floor(rand() * 20),
+          bytesIn: Math.floor(rand() * 1e7),
+          bytesOut: Math.floor(rand() * 1e8),
+        },
         user: { id: `user-${Math.floor(rand() * 50_000)}`, org: `org-${Math.floor(rand() * 200)}` },
       };
       return [key(i), session];

@@ -84,12 +84,13 @@ export class ShardDirectory {
     this.batchSeqs = new Int32Array(handle?.batches ?? new SharedArrayBuffer(n * 4));
     this.ids = shards.map((t) => t.id);
     const gateView = new Int32Array(gates);
-    this.gates = shards.map((_, s) => new RwLock(gateView, s * gateWords, { maxReaders: MAX_READERS, registry: Ets.registry }));
+    this.gates = shards.map(
+      (_, s) => new RwLock(gateView, s * gateWords, { maxReaders: MAX_READERS, registry: Ets.registry }),
+    );
     if (handle === undefined) {
       shards.forEach((t, s) => (this.words[s] = t.id));
       this.words[n] = Ets.registry.deaths;
-    }
-    else if (shards.some((_, s) => Atomics.load(this.words, s) !== handle.ids[s])) {
+    } else if (shards.some((_, s) => Atomics.load(this.words, s) !== handle.ids[s])) {
       throw new BadArgError('a handle taken before the table was compacted: take a fresh handle() and attach that');
     }
     this.channel = new BroadcastChannel(channelName);
@@ -98,7 +99,13 @@ export class ShardDirectory {
   }
 
   handle(): DirectoryHandle {
-    return { words: this.words.buffer as SharedArrayBuffer, gates: this.gateBuffer, batches: this.batchSeqs.buffer as SharedArrayBuffer, channel: this.channelName, ids: this.ids.slice() };
+    return {
+      words: this.words.buffer as SharedArrayBuffer,
+      gates: this.gateBuffer,
+      batches: this.batchSeqs.buffer as SharedArrayBuffer,
+      channel: this.channelName,
+      ids: this.ids.slice(),
+    };
   }
 
   /** Brings this thread's shard tables up to date (a load per shard when nothing moved). */
@@ -111,7 +118,11 @@ export class ShardDirectory {
 
   /** Takes every posted switch and attaches the tables the directory names. */
   refresh(): void {
-    for (let m = receiveMessageOnPort(this.channel as never); m !== undefined; m = receiveMessageOnPort(this.channel as never)) {
+    for (
+      let m = receiveMessageOnPort(this.channel as never);
+      m !== undefined;
+      m = receiveMessageOnPort(this.channel as never)
+    ) {
       const post = m.message as SwitchPost;
       // Only the table the directory names now: a post of an older switch, or of one whose compactor died before naming it, is dropped.
       if (Atomics.load(this.words, post.shard) === post.id && this.ids[post.shard] !== post.id) {
@@ -120,7 +131,8 @@ export class ShardDirectory {
       }
     }
     this.ids.forEach((id, s) => {
-      if (Atomics.load(this.words, s) !== id) throw new BadArgError(`shard ${s}: the directory names a table this thread was never sent`);
+      if (Atomics.load(this.words, s) !== id)
+        throw new BadArgError(`shard ${s}: the directory names a table this thread was never sent`);
     });
   }
 

@@ -14,7 +14,10 @@
  */
 import { BadArgError } from '@erlmcp/ets';
 
-export type Stored = [key: unknown, value: unknown] | [key: unknown, payload: unknown[], tag: 0] | [key: unknown, bytes: Uint8Array, tag: 1];
+export type Stored =
+  | [key: unknown, value: unknown]
+  | [key: unknown, payload: unknown[], tag: 0]
+  | [key: unknown, bytes: Uint8Array, tag: 1];
 export type ColdRecord = [key: unknown, bytes: Uint8Array, tag: 1];
 
 const HOT = 0;
@@ -32,8 +35,10 @@ export interface ColdForm {
 
 /** The hot record of `object`; BadArgError (as a plain table throws) if it is not a tuple with a key. */
 export function hotRecord(object: unknown, kp: number, what: string): Stored {
-  if (!Array.isArray(object)) throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
-  if (object.length <= kp) throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${kp + 1}`);
+  if (!Array.isArray(object))
+    throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
+  if (object.length <= kp)
+    throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${kp + 1}`);
   if (kp === 0 && object.length === 2) return [object[0], object[1]];
   const payload = object.slice();
   payload[kp] = null;
@@ -63,7 +68,12 @@ export function payloadOf(rec: Stored, kp: number): unknown[] {
  */
 export function objectOf(rec: Stored, kp: number, cold: ColdForm | null, owned: boolean): unknown[] {
   if (rec.length === 2) return owned ? rec : [rec[0], rec[1]];
-  const object = rec[2] === COLD ? cold!.decode(rec[1] as Uint8Array) : owned ? (rec[1] as unknown[]) : (rec[1] as unknown[]).slice();
+  const object =
+    rec[2] === COLD
+      ? cold!.decode(rec[1] as Uint8Array)
+      : owned
+        ? (rec[1] as unknown[])
+        : (rec[1] as unknown[]).slice();
   object[kp] = rec[0];
   return object;
 }

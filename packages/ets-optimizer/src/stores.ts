@@ -44,9 +44,15 @@ export class Stores {
   ) {
     const ctl = new Int32Array(control, 0, HEADER_BYTES / 4);
     this.dictionary =
-      dictTable === null ? null : new Dictionary(dictTable, ctl, W_DICT_NEXT, options.dedup!.internMaxLength, options.dedup!.maxDictionary);
-    this.dedup = dedupTable === null ? null : new DedupStore(dedupTable, new SeenSketch(control, HEADER_BYTES), options.dedup!.minBytes);
-    this.compressor = zdictTable === null ? null : new Compressor(zdictTable, ctl, W_ZDICT_VERSION, options.compression!.level);
+      dictTable === null
+        ? null
+        : new Dictionary(dictTable, ctl, W_DICT_NEXT, options.dedup!.internMaxLength, options.dedup!.maxDictionary);
+    this.dedup =
+      dedupTable === null
+        ? null
+        : new DedupStore(dedupTable, new SeenSketch(control, HEADER_BYTES), options.dedup!.minBytes);
+    this.compressor =
+      zdictTable === null ? null : new Compressor(zdictTable, ctl, W_ZDICT_VERSION, options.compression!.level);
     this.cold = new ColdCodec(this.dictionary, this.dedup, this.compressor);
   }
 
@@ -55,12 +61,21 @@ export class Stores {
   }
 
   handle(): StoresHandle {
-    return { control: this.control, dict: this.dictTable?.handle() ?? null, dedup: this.dedupTable?.handle() ?? null, zdict: this.zdictTable?.handle() ?? null };
+    return {
+      control: this.control,
+      dict: this.dictTable?.handle() ?? null,
+      dedup: this.dedupTable?.handle() ?? null,
+      zdict: this.zdictTable?.handle() ?? null,
+    };
   }
 }
 
 /** Null when the table has no cold form (no dedup, no compression). */
-export function createStores(name: string, options: ResolvedOptions, make: (name: string, type: TableType, maxBytes: number) => Table): Stores | null {
+export function createStores(
+  name: string,
+  options: ResolvedOptions,
+  make: (name: string, type: TableType, maxBytes: number) => Table,
+): Stores | null {
   if (options.dedup === null && options.compression === null) return null;
   const dict = options.dedup === null ? null : make(`${name}/dict`, 'set', STORE_BYTES);
   const dedup = options.dedup === null ? null : make(`${name}/dedup`, 'set', STORE_BYTES);

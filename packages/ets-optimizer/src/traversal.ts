@@ -10,7 +10,12 @@ type Rec = unknown[];
 const ALL = (): boolean => true;
 
 /** Calls `visit` on every stored record in table order until it returns false. Each shard is read at one instant, one after the other. */
-export function scanShards(shards: readonly Table[], ordered: boolean, options: SelectOptions, visit: (rec: Rec) => boolean | void): void {
+export function scanShards(
+  shards: readonly Table[],
+  ordered: boolean,
+  options: SelectOptions,
+  visit: (rec: Rec) => boolean | void,
+): void {
   if (!ordered && options.range !== undefined) throw new BadArgError('a key range needs an ordered_set table');
   const reverse = options.reverse === true;
   if (!ordered) {
@@ -52,7 +57,13 @@ export function edgeKey(shards: readonly Table[], ordered: boolean, last: boolea
  * next, as in ETS). A hash table's key must be present (BadArgError
  * otherwise, as ETS without safe_fixtable); `shard` is its shard's index.
  */
-export function stepKey(shards: readonly Table[], ordered: boolean, key: unknown, shard: number, backwards: boolean): unknown {
+export function stepKey(
+  shards: readonly Table[],
+  ordered: boolean,
+  key: unknown,
+  shard: number,
+  backwards: boolean,
+): unknown {
   if (!ordered) {
     const k = shards[shard]!.next(key);
     if (k !== END_OF_TABLE) return k;

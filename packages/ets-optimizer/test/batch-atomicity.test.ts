@@ -29,7 +29,14 @@ describe('a reader racing batches on another thread', () => {
     const shared = new SharedArrayBuffer(12);
     const reader = startWorker('batch-reader', { handle: table.handle(), keys, shared });
     await reader.next(ofType('started'));
-    const writer = startWorker('batch-writer', { handle: table.handle(), keys, shared, minRounds: 50, minOverlapped: 30, maxRounds: 200_000 });
+    const writer = startWorker('batch-writer', {
+      handle: table.handle(),
+      keys,
+      shared,
+      minRounds: 50,
+      minOverlapped: 30,
+      maxRounds: 200_000,
+    });
     const wrote = await writer.next(ofType('done'));
     Atomics.store(new Int32Array(shared), 0, 1);
     const read = await reader.next(ofType('done'));
@@ -46,7 +53,13 @@ describe('a reader racing batches on another thread', () => {
 
 describe('a thread terminated inside a multi-shard batch', () => {
   it('leaves no reader waiting: its gates are taken over, its odd sequences made even, each shard whole', async () => {
-    const table = OptimizedTable.create('batch-crash', { shards: 4, access: 'public', hotCold: false, dedup: false, compression: false });
+    const table = OptimizedTable.create('batch-crash', {
+      shards: 4,
+      access: 'public',
+      hotCold: false,
+      dedup: false,
+      compression: false,
+    });
     const objects = Array.from({ length: 40 }, (_, k) => [`k${k}`, { k }] as [string, unknown]);
     const shards = new Set(objects.map(([k]) => table.shardOf(k)));
     expect(shards.size).toBe(4);
@@ -67,15 +80,26 @@ describe('a thread terminated inside a multi-shard batch', () => {
   });
 });
 
-type Step = { op: 'insertNewMany'; items: Array<[number, boolean]> } | { op: 'insert'; key: number; big: boolean } | { op: 'delete'; key: number } | { op: 'deleteAll' };
+type Step =
+  | { op: 'insertNewMany'; items: Array<[number, boolean]> }
+  | { op: 'insert'; key: number; big: boolean }
+  | { op: 'delete'; key: number }
+  | { op: 'deleteAll' };
 
 // Big values fill a small shard, so a batch can fail part-way with TableFullError.
-const big = (k: number): string => Array.from({ length: 60_000 }, (_, i) => String.fromCharCode(33 + ((i * 7919 + k * 104729) % 94))).join('');
+const big = (k: number): string =>
+  Array.from({ length: 60_000 }, (_, i) => String.fromCharCode(33 + ((i * 7919 + k * 104729) % 94))).join('');
 const value = (k: number, isBig: boolean): { k: number; body: string } => ({ k, body: isBig ? big(k) : `v${k}` });
 
 const keyArb = fc.integer({ min: 0, max: 40 });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('insertNewMany' as const), items: fc.array(fc.tuple(keyArb, fc.boolean()), { maxLength: 30 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('insertNewMany' as const),
+      items: fc.array(fc.tuple(keyArb, fc.boolean()), { maxLength: 30 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('insert' as const), key: keyArb, big: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.constant({ op: 'deleteAll' as const }) },
@@ -85,9 +109,19 @@ describe('insertNewMany across shards is all or nothing (model)', () => {
   it.each(CONFIGS)('random batches, some refused, some too big for a shard (%s)', (_label, options) => {
     fc.assert(
       fc.property(fc.array(stepArb, { maxLength: 25 }), (steps) => {
-        const table = OptimizedTable.create('batch-model', { shards: 4, shardBytes: 256 * 1024, access: 'public', compaction: false, ...options });
+        const table = OptimizedTable.create('batch-model', {
+          shards: 4,
+          shardBytes: 256 * 1024,
+          access: 'public',
+          compaction: false,
+          ...options,
+        });
         const model = new Map<string, unknown>();
-        const contents = (): string[] => table.tab2list().map((o) => JSON.stringify(o)).sort();
+        const contents = (): string[] =>
+          table
+            .tab2list()
+            .map((o) => JSON.stringify(o))
+            .sort();
         const expected = (): string[] => [...model].map(([k, v]) => JSON.stringify([k, v])).sort();
         try {
           for (const step of steps) {
@@ -131,7 +165,14 @@ describe('insertNewMany across shards is all or nothing (model)', () => {
   });
 
   it('a batch that fills a shard part-way throws TableFullError and leaves every shard as it was', () => {
-    const table = OptimizedTable.create('batch-full', { shards: 4, shardBytes: 256 * 1024, access: 'public', hotCold: false, dedup: false, compression: false });
+    const table = OptimizedTable.create('batch-full', {
+      shards: 4,
+      shardBytes: 256 * 1024,
+      access: 'public',
+      hotCold: false,
+      dedup: false,
+      compression: false,
+    });
     table.insert(['kept', value(0, false)]);
     const before = table.tab2list();
     // 40 values of 60 KB: more than one 256 KB shard holds, whichever shards they land in.

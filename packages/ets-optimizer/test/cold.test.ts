@@ -13,15 +13,40 @@ afterEach(() => {
 });
 
 const valueArb = fc.oneof(
-  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: false, withBoxedValues: false, withSparseArray: true }),
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: false,
+    withBoxedValues: false,
+    withSparseArray: true,
+  }),
   fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.constantFrom(-0, NaN, Infinity, 2 ** 53 - 1, -(2 ** 40), 0.5, '\ud800', 'é'.repeat(120), Buffer.from('x'.repeat(150)), new Uint8Array(150).fill(7)),
+  fc.constantFrom(
+    -0,
+    NaN,
+    Infinity,
+    2 ** 53 - 1,
+    -(2 ** 40),
+    0.5,
+    '\ud800',
+    'é'.repeat(120),
+    Buffer.from('x'.repeat(150)),
+    new Uint8Array(150).fill(7),
+  ),
 );
 
 describe('cold records', () => {
   it('hold every value a plain table holds, read back the same', () => {
     const plain = Ets.new('plain', { access: 'public' });
-    const opt = OptimizedTable.create('cold', { hotCold: false, dedup: { minBytes: 16, internMaxLength: 16 }, shards: 4, access: 'public' });
+    const opt = OptimizedTable.create('cold', {
+      hotCold: false,
+      dedup: { minBytes: 16, internMaxLength: 16 },
+      shards: 4,
+      access: 'public',
+    });
     fc.assert(
       fc.property(fc.array(valueArb, { maxLength: 4 }), fc.nat(20), (values, k) => {
         const object = [k, ...values, values];
@@ -50,7 +75,12 @@ describe('cold records', () => {
       expect((error as UnencodableError).path).toBe('insert[1].tools[0].run');
       expect(t.size).toBe(0);
     }
-    expect(() => opt.insertMany([['a', 1], ['b', Symbol('x')]])).toThrow(UnencodableError);
+    expect(() =>
+      opt.insertMany([
+        ['a', 1],
+        ['b', Symbol('x')],
+      ]),
+    ).toThrow(UnencodableError);
     expect(opt.size).toBe(0);
     opt.check();
   });
@@ -99,14 +129,20 @@ describe('cold records', () => {
 
   it('intern repeated small strings and train a compression dictionary', () => {
     const opt = OptimizedTable.create('dict', { access: 'public' });
-    for (let i = 0; i < 200; i++) opt.insert([`k${i}`, { protocolVersion: '2025-11-25', client: { name: 'claude-desktop', version: '1.2.3' }, seq: i }]);
+    for (let i = 0; i < 200; i++)
+      opt.insert([
+        `k${i}`,
+        { protocolVersion: '2025-11-25', client: { name: 'claude-desktop', version: '1.2.3' }, seq: i },
+      ]);
     const report = opt.maintain({ demoteAll: true });
     expect(report.trained).toBe(1);
     expect(report.demoted).toBe(200);
     const stats = opt.storeStats();
     expect(stats.compressionDictionary).toBe(1);
     expect(stats.dictionaryStrings).toBeGreaterThan(0);
-    expect(opt.lookup('k5')).toEqual([['k5', { protocolVersion: '2025-11-25', client: { name: 'claude-desktop', version: '1.2.3' }, seq: 5 }]]);
+    expect(opt.lookup('k5')).toEqual([
+      ['k5', { protocolVersion: '2025-11-25', client: { name: 'claude-desktop', version: '1.2.3' }, seq: 5 }],
+    ]);
     expect(opt.memory().compressionDictionaries.used).toBeGreaterThan(0);
     opt.check();
   });

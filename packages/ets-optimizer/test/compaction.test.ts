@@ -15,7 +15,11 @@ afterEach(async () => {
 });
 
 const workload = sessionWorkload(1);
-const sorted = (t: OptimizedTable): string[] => t.tab2list().map((o) => JSON.stringify(o)).sort();
+const sorted = (t: OptimizedTable): string[] =>
+  t
+    .tab2list()
+    .map((o) => JSON.stringify(o))
+    .sort();
 
 function halfDeleted(n: number, options = {}): OptimizedTable {
   const table = OptimizedTable.create('frag', { shards: 4, access: 'public', compaction: false, ...options });
@@ -78,7 +82,10 @@ describe('compaction', () => {
 
   it('keeps readers in other threads reading consistent objects, and loses no write made meanwhile', async () => {
     const table = halfDeleted(1500);
-    const keys = table.tab2list().slice(0, 300).map((o) => o[0] as string);
+    const keys = table
+      .tab2list()
+      .slice(0, 300)
+      .map((o) => o[0] as string);
     const expected = keys.map((k) => JSON.stringify(table.lookup(k)[0]));
     const stop = new SharedArrayBuffer(4);
     const reader = startWorker('reader', { handle: table.handle(), keys, expect: expected, stop });
@@ -94,7 +101,8 @@ describe('compaction', () => {
     const done = await reader.next<{ reads: number; wrong: number }>(ofType('done'));
     expect(done.wrong).toBe(0);
     expect(done.reads).toBeGreaterThan(0);
-    for (let i = 0; i < 1500; i++) expect(table.lookup(`new:${i}`)).toEqual([[`new:${i}`, { i, note: 'written while compacting' }]]);
+    for (let i = 0; i < 1500; i++)
+      expect(table.lookup(`new:${i}`)).toEqual([[`new:${i}`, { i, note: 'written while compacting' }]]);
     table.check();
   });
 });

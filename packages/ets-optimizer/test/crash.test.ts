@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 const workload = sessionWorkload(1);
-const contents = (t: OptimizedTable): string[] => t.tab2list().map((o) => JSON.stringify(o)).sort();
+const contents = (t: OptimizedTable): string[] =>
+  t
+    .tab2list()
+    .map((o) => JSON.stringify(o))
+    .sort();
 
 function filled(n: number, options = {}): OptimizedTable {
   const table = OptimizedTable.create('crash', { shards: 4, access: 'public', compaction: false, ...options });
@@ -65,7 +69,9 @@ describe('a thread terminated', () => {
     for (let i = 0; i < 3; i++) table.insert([`k${i}`, { description, i }]);
     expect(table.storeStats().sharedReferences).toBe(2);
     // Frozen right after the store counted the new record's reference, before the record is published.
-    expect(await runStopped(table, 'insert', [['k9', { description, i: 9 }]], 'Table.updateCounter', 1)).toBe('stopped');
+    expect(await runStopped(table, 'insert', [['k9', { description, i: 9 }]], 'Table.updateCounter', 1)).toBe(
+      'stopped',
+    );
     expect(table.lookup('k9')).toEqual([]);
     expect(table.lookup('k1')).toEqual([['k1', { description, i: 1 }]]);
     // Too high, never too low: the value outlives the dead write, no record loses it.

@@ -10,11 +10,20 @@ const DIST_ENTRY = path.join(__dirname, '..', 'dist', 'index.js');
 /** Starts test/workers/<name>.js (plain JS on the compiled dist/), watched by `Ets.registry`. */
 export function startWorker(name: string, workerData: unknown): TestWorker<number> {
   requireBuilt(DIST_ENTRY, 'ets-optimizer');
-  return driveWorker(Ets.watch(new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData })), name, () => wallNow());
+  return driveWorker(Ets.watch(new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData })), name, () =>
+    wallNow(),
+  );
 }
 
 /** Runs `table[op](...args)` in a worker frozen after the nth call (of `arity` arguments, if given) of an @erlmcp/ets Table method, then terminates it there. */
-export async function runStopped(table: { handle(): unknown }, op: string, args: unknown[], at: string, nth: number, arity?: number): Promise<'stopped' | 'finished'> {
+export async function runStopped(
+  table: { handle(): unknown },
+  op: string,
+  args: unknown[],
+  at: string,
+  nth: number,
+  arity?: number,
+): Promise<'stopped' | 'finished'> {
   const w = startWorker('stopper', { handle: table.handle(), op, args, at, nth, arity });
   const m = await w.next((msg) => msg.type === 'holding' || msg.type === 'finished');
   await w.worker.terminate();

@@ -7,7 +7,15 @@
 import fc from 'fast-check';
 import { END_OF_TABLE } from '@erlmcp/ets';
 import { OptimizedTable, type OptimizedTableOptions } from '@erlmcp/ets-optimizer';
-import { checkContents, Model, modelView, opArb, run, type Op, type TableType } from '../../../test-support/table-model';
+import {
+  checkContents,
+  Model,
+  modelView,
+  opArb,
+  run,
+  type Op,
+  type TableType,
+} from '../../../test-support/table-model';
 
 const CONFIGS: Array<[string, OptimizedTableOptions]> = [
   ['1 shard, plain', { shards: 1, hotCold: false, dedup: false, compression: false }],
@@ -17,7 +25,10 @@ const CONFIGS: Array<[string, OptimizedTableOptions]> = [
 ];
 
 type Step = Op | { op: 'demoteAll' };
-const stepArb: fc.Arbitrary<Step> = fc.oneof({ weight: 12, arbitrary: opArb }, { weight: 1, arbitrary: fc.constant({ op: 'demoteAll' as const }) });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 12, arbitrary: opArb },
+  { weight: 1, arbitrary: fc.constant({ op: 'demoteAll' as const }) },
+);
 
 describe.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as TableType[])('%s behaves like its model', (type) => {
   it.each(CONFIGS)('random operation sequences (%s)', (_label, options) => {

@@ -29,12 +29,19 @@ describe('the owner process', () => {
 
   it('owns the table, maintains it, and is restarted with a new table', async () => {
     await Supervisor.start({
-      children: [OptimizedTable.childSpec('sessions', { access: 'public', hotCold: { demoteAfterPasses: 1 } }, { intervalMs: 10, register: 'sessions-owner' })],
+      children: [
+        OptimizedTable.childSpec(
+          'sessions',
+          { access: 'public', hotCold: { demoteAfterPasses: 1 } },
+          { intervalMs: 10, register: 'sessions-owner' },
+        ),
+      ],
     });
     const owner = whereis('sessions-owner') as Pid;
     const table = OptimizedTable.attach((await GenServer.call('sessions-owner', 'handle')) as OptimizedTableHandle);
     expect(table.owner).toEqual(owner);
-    for (let i = 0; i < 100; i++) table.insert([`s${i}`, { client: 'claude-desktop', protocolVersion: '2025-11-25', i }]);
+    for (let i = 0; i < 100; i++)
+      table.insert([`s${i}`, { client: 'claude-desktop', protocolVersion: '2025-11-25', i }]);
     // Nobody reads them: passes of the owner's timer demote them.
     await until(() => (table.tiers().cold === 100 ? true : undefined));
     const stats = (await GenServer.call('sessions-owner', 'stats')) as OwnerStats;

@@ -5,7 +5,9 @@ import { OptimizedTable, sessionWorkload, type OptimizedTableHandle } from '@erl
 test('the README example', async () => {
   const node = Node.start({ logLevel: 'silent' });
   try {
-    await Supervisor.start({ children: [OptimizedTable.childSpec('sessions', { access: 'public' }, { register: 'sessions' })] });
+    await Supervisor.start({
+      children: [OptimizedTable.childSpec('sessions', { access: 'public' }, { register: 'sessions' })],
+    });
     const sessions = OptimizedTable.attach((await GenServer.call('sessions', 'handle')) as OptimizedTableHandle);
 
     const workload = sessionWorkload();
@@ -13,7 +15,11 @@ test('the README example', async () => {
     sessions.maintain({ demoteAll: true });
     for (let i = 0; i < 1_000; i++) sessions.lookup(workload.key(i % 100));
 
-    expect(Object.keys((sessions.lookup(workload.key(7))[0]![1] as { client: object }).client)).toEqual(['name', 'title', 'version']);
+    expect(Object.keys((sessions.lookup(workload.key(7))[0]![1] as { client: object }).client)).toEqual([
+      'name',
+      'title',
+      'version',
+    ]);
     expect(sessions.tiers()).toEqual({ hot: 100, cold: 1900 });
     expect(sessions.memory().total).toBeGreaterThan(0);
     expect(sessions.hitRates().hotHitRate).toBeCloseTo(0.8, 1);

@@ -105,7 +105,9 @@ export class UnencodableError extends TypeError {
     readonly path: string,
     readonly what: string,
   ) {
-    super(`cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols, cycles or opaque objects)`);
+    super(
+      `cannot store ${what} at ${path}: values must be msgpack-encodable (no functions, symbols, cycles or opaque objects)`,
+    );
     this.name = 'UnencodableError';
   }
 }

@@ -101,12 +101,14 @@ export class Ets {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     if (!TYPES.includes(type)) throw new BadArgError(`unknown table type ${String(type)}`);
     if (!ACCESSES.includes(access)) throw new BadArgError(`unknown access ${String(access)}`);
-    if (!Number.isInteger(keyPos) || keyPos < 1 || keyPos > 1 << 20) throw new BadArgError(`keyPos must be a positive integer, got ${keyPos}`);
+    if (!Number.isInteger(keyPos) || keyPos < 1 || keyPos > 1 << 20)
+      throw new BadArgError(`keyPos must be a positive integer, got ${keyPos}`);
     if (!Number.isInteger(maxBytes) || maxBytes < MIN_MAX_BYTES || maxBytes > ARENA_LIMIT) {
       throw new BadArgError(`maxBytes must be an integer in ${MIN_MAX_BYTES}..${ARENA_LIMIT}`);
     }
     const initialBytes = options.initialBytes ?? 64 * 1024;
-    if (!Number.isSafeInteger(initialBytes) || initialBytes < 0) throw new BadArgError(`initialBytes must be a non-negative integer, got ${String(initialBytes)}`);
+    if (!Number.isSafeInteger(initialBytes) || initialBytes < 0)
+      throw new BadArgError(`initialBytes must be a non-negative integer, got ${String(initialBytes)}`);
     const readCache = options.readCache ?? 0;
     if (!Number.isInteger(readCache) || readCache < 0 || readCache > MAX_READ_CACHE) {
       throw new BadArgError(`readCache must be an integer in 0..${MAX_READ_CACHE}, got ${String(readCache)}`);
@@ -147,17 +149,23 @@ export class Ets {
    * have been refused). Attaching again once the name is free takes it.
    */
   static attach<T extends Tuple = Tuple>(handle: TableHandle): Table<T> {
-    if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-table' || typeof handle.name !== 'string') throw new BadArgError('not a table handle');
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'ets-table' || typeof handle.name !== 'string')
+      throw new BadArgError('not a table handle');
     const known = byControl.get(handle.control);
     if (known !== undefined && !known.deleted) {
       claimName(known);
       return known as unknown as Table<T>;
     }
     const control: unknown = handle.control;
-    if (!isShared(control) || control.byteLength < controlWords(1) * 4) throw new BadArgError('the handle does not hold a table');
+    if (!isShared(control) || control.byteLength < controlWords(1) * 4)
+      throw new BadArgError('the handle does not hold a table');
     const ctl = new Int32Array(control);
     const stripes = ctl[H_STRIPES];
-    if (Atomics.load(ctl, H_MAGIC) !== MAGIC || (stripes !== 1 && stripes !== WRITE_CONCURRENCY_STRIPES) || control.byteLength < controlWords(stripes) * 4) {
+    if (
+      Atomics.load(ctl, H_MAGIC) !== MAGIC ||
+      (stripes !== 1 && stripes !== WRITE_CONCURRENCY_STRIPES) ||
+      control.byteLength < controlWords(stripes) * 4
+    ) {
       throw new BadArgError('the handle does not hold a table');
     }
     let arena: Arena;

@@ -16,7 +16,14 @@ import type { TableMemory } from './memory';
  * prepares before one store publishes it; then frees the old one. False (and
  * nothing changed) when the table is full.
  */
-export function swapBlock(ctl: Int32Array, base: number, mem: TableMemory, at: number, bytes: number, fill: (block: number) => void): boolean {
+export function swapBlock(
+  ctl: Int32Array,
+  base: number,
+  mem: TableMemory,
+  at: number,
+  bytes: number,
+  fill: (block: number) => void,
+): boolean {
   const fresh = mem.tryAllocInto(bytes, ctl, base + S_FRESH);
   if (fresh === null) return false;
   fill(fresh);

@@ -56,12 +56,13 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
   const u8 = mem.u8;
   const ctl = stripe.ctl;
   const reader = new ValueReader();
-  for (const [word, name] of IN_FLIGHT) if (ctl[stripe.base + word] !== 0) fail(`${name} is ${ctl[stripe.base + word]} with no write in flight`);
+  for (const [word, name] of IN_FLIGHT)
+    if (ctl[stripe.base + word] !== 0) fail(`${name} is ${ctl[stripe.base + word]} with no write in flight`);
   let arenaBlocks = 0;
   const blocks = new Map<number, number>();
   const walked = stripe.heap.forEachChunk((chunk, _size, top) => {
     arenaBlocks++;
-    for (let b = chunk + CHUNK_HEADER; b < chunk + top; ) {
+    for (let b = chunk + CHUNK_HEADER; b < chunk + top;) {
       const size = i32[b >> 2]! & ~FLAG_MASK;
       if (size < 16 || b + size > chunk + top) fail(`chunk ${chunk}: block ${b} has size ${size}`);
       blocks.set(b, size);
@@ -86,13 +87,17 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
       const w0 = i32[cur >> 2]!;
       if (live.has(cur)) fail(`record ${cur} is reachable twice`);
       if ((w0 & USED) === 0) fail(`record ${cur} is published but not marked used`);
-      if ((w0 & BIG) === 0 && blocks.get(cur) !== (w0 & ~FLAG_MASK)) fail(`record ${cur} is not a block of this stripe's chunks`);
+      if ((w0 & BIG) === 0 && blocks.get(cur) !== (w0 & ~FLAG_MASK))
+        fail(`record ${cur} is not a block of this stripe's chunks`);
       if ((w0 & BIG) !== 0) arenaBlocks++;
-      if (i32[(cur >> 2) + R_HASH] !== h) fail(`record ${cur} in a chain of hash ${h} has hash ${i32[(cur >> 2) + R_HASH]}`);
-      if (compareBytes(u8, cur + RECORD_HEADER, cur + RECORD_HEADER + kb.length, kb, 0, kb.length) !== 0) fail(`record ${cur} has another key than its chain`);
+      if (i32[(cur >> 2) + R_HASH] !== h)
+        fail(`record ${cur} in a chain of hash ${h} has hash ${i32[(cur >> 2) + R_HASH]}`);
+      if (compareBytes(u8, cur + RECORD_HEADER, cur + RECORD_HEADER + kb.length, kb, 0, kb.length) !== 0)
+        fail(`record ${cur} has another key than its chain`);
       const end = cur + (w0 & ~FLAG_MASK) - (i32[(cur >> 2) + R_LINK]! & FLAG_MASK);
       try {
-        if (!Array.isArray(reader.decode(mem.buf, cur + RECORD_HEADER + kb.length, end))) fail(`record ${cur} does not hold a tuple`);
+        if (!Array.isArray(reader.decode(mem.buf, cur + RECORD_HEADER + kb.length, end)))
+          fail(`record ${cur} does not hold a tuple`);
       } catch (error) {
         fail(`record ${cur} does not decode: ${String(error)}`);
       }
@@ -102,8 +107,10 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
     }
   });
   if (keys !== ctl[stripe.base + S_KEYS]) fail(`${keys} keys indexed, counter says ${ctl[stripe.base + S_KEYS]}`);
-  if (objects !== ctl[stripe.base + S_OBJECTS]) fail(`${objects} objects reachable, counter says ${ctl[stripe.base + S_OBJECTS]}`);
-  if (liveBytes !== ctl[stripe.base + S_LIVE]) fail(`${liveBytes} live bytes, counter says ${ctl[stripe.base + S_LIVE]}`);
+  if (objects !== ctl[stripe.base + S_OBJECTS])
+    fail(`${objects} objects reachable, counter says ${ctl[stripe.base + S_OBJECTS]}`);
+  if (liveBytes !== ctl[stripe.base + S_LIVE])
+    fail(`${liveBytes} live bytes, counter says ${ctl[stripe.base + S_LIVE]}`);
   let freeBytes = 0;
   const free = new Set<number>();
   for (let c = 0; c < CLASSES; c++) {
@@ -116,7 +123,8 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
       freeBytes += size!;
     }
   }
-  if (freeBytes !== ctl[stripe.base + S_FREE]) fail(`${freeBytes} bytes on free lists, counter says ${ctl[stripe.base + S_FREE]}`);
+  if (freeBytes !== ctl[stripe.base + S_FREE])
+    fail(`${freeBytes} bytes on free lists, counter says ${ctl[stripe.base + S_FREE]}`);
   for (const b of blocks.keys()) if (!live.has(b) && !free.has(b)) fail(`block ${b} is neither live nor free (leaked)`);
   const order = stripe.order;
   if (order !== null) {
@@ -129,7 +137,8 @@ export function checkStripe(stripe: Stripe, n: number, bag: boolean): number {
       if (prev >= 0) {
         const a = skipKey(u8, prev + RECORD_HEADER, prev + (i32[prev >> 2]! & ~FLAG_MASK));
         const b = skipKey(u8, off + RECORD_HEADER, off + (i32[off >> 2]! & ~FLAG_MASK));
-        if (compareBytes(u8, prev + RECORD_HEADER, a, u8, off + RECORD_HEADER, b) >= 0) fail(`order is not strictly ascending at ${pos}`);
+        if (compareBytes(u8, prev + RECORD_HEADER, a, u8, off + RECORD_HEADER, b) >= 0)
+          fail(`order is not strictly ascending at ${pos}`);
       }
       prev = off;
     }
@@ -153,11 +162,16 @@ export function checkTable(stripes: readonly Stripe[], arena: Arena, bag: boolea
     try {
       arena.check();
     } catch (error) {
-      if (error instanceof ArenaCorruptedError) throw new IntegrityError(null, `arena: ${error.message}`, { cause: error });
+      if (error instanceof ArenaCorruptedError)
+        throw new IntegrityError(null, `arena: ${error.message}`, { cause: error });
       throw error;
     }
     const live = arena.stats().liveBlocks;
-    if (live !== owned) throw new IntegrityError(null, `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`);
+    if (live !== owned)
+      throw new IntegrityError(
+        null,
+        `the arena holds ${live} live blocks, the stripes own ${owned} (leaked: ${live - owned})`,
+      );
   } finally {
     while (n-- > 0) stripes[n]!.readUnlock();
   }

@@ -124,7 +124,8 @@ export class KeyWriter {
     }
     if (v === null) return this.byte(T_NULL);
     const o = v as object;
-    if (depth >= MAX_DEPTH || this.ancestors.includes(o)) throw new UnencodableError('key', 'a cyclic or too deeply nested structure');
+    if (depth >= MAX_DEPTH || this.ancestors.includes(o))
+      throw new UnencodableError('key', 'a cyclic or too deeply nested structure');
     this.ancestors.push(o);
     try {
       this.object(o, depth + 1);
@@ -149,9 +150,19 @@ export class KeyWriter {
       this.lossy = true;
       return this.properties([...(o as Map<string, unknown>).keys()].sort(), (k) => o.get(k), depth);
     }
-    if (o instanceof Map || o instanceof Set || ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof RegExp || o instanceof Error) {
+    if (
+      o instanceof Map ||
+      o instanceof Set ||
+      ArrayBuffer.isView(o) ||
+      o instanceof ArrayBuffer ||
+      o instanceof RegExp ||
+      o instanceof Error
+    ) {
       this.lossy = true;
-      return this.bytes(T_OTHER, packCanonical(o, (k) => this.sortKey(k)));
+      return this.bytes(
+        T_OTHER,
+        packCanonical(o, (k) => this.sortKey(k)),
+      );
     }
     if (Object.getPrototypeOf(o) !== Object.prototype) refuseOpaque(o, 'key');
     this.lossy = true;
@@ -447,7 +458,14 @@ export class KeyReader {
 }
 
 /** Lexicographic comparison of two encodings (the ordered_set order). */
-export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+export function compareBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
   const n = Math.min(aEnd - aStart, bEnd - bStart);
   for (let i = 0; i < n; i++) {
     const d = a[aStart + i]! - b[bStart + i]!;

@@ -35,7 +35,8 @@ export const $$: unique symbol = Symbol.for('ets.$$');
 
 /** The match variable number `n` (1, 2, ...), written `'$n'` in Erlang. */
 export function $(n: number): symbol {
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new BadArgError(`match variable number must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new BadArgError(`match variable number must be a positive integer, got ${n}`);
   const s = Symbol.for(`ets.$${n}`);
   VARIABLES.set(s, n);
   return s;
@@ -70,7 +71,8 @@ export class CompiledSpec {
         return { head, guards, result: body[0] };
       }
       const clause = c as MatchClause;
-      if (clause === null || typeof clause !== 'object' || !('head' in clause)) throw new BadArgError(`match spec clause ${i}: expected { head, guards?, result? }`);
+      if (clause === null || typeof clause !== 'object' || !('head' in clause))
+        throw new BadArgError(`match spec clause ${i}: expected { head, guards?, result? }`);
       return { head: clause.head, guards: clause.guards ?? [], result: 'result' in clause ? clause.result : $_ };
     });
   }
@@ -202,7 +204,8 @@ function binding(s: symbol, object: unknown, bindings: Bindings): unknown {
   if (s === $_) return object;
   if (s === $$) return bindingList(bindings);
   const n = variableNumber(s);
-  if (n === 0 || n - 1 >= bindings.length || bindings[n - 1] === UNBOUND) throw new BadArgError(`${String(s)} is not bound in this clause`);
+  if (n === 0 || n - 1 >= bindings.length || bindings[n - 1] === UNBOUND)
+    throw new BadArgError(`${String(s)} is not bound in this clause`);
   return bindings[n - 1];
 }
 
@@ -274,7 +277,8 @@ const OPERATORS: Record<string, Operator> = {
   rem: ([a, b]) => int(a) % divisor(b),
   abs: ([a]) => Math.abs(num(a)),
   element: ([i, t]) => {
-    if (!Array.isArray(t) || !Number.isInteger(i) || (i as number) < 1 || (i as number) > t.length) throw new TypeError('element out of range');
+    if (!Array.isArray(t) || !Number.isInteger(i) || (i as number) < 1 || (i as number) > t.length)
+      throw new TypeError('element out of range');
     return t[(i as number) - 1] as unknown;
   },
   length: ([a]) => {
@@ -287,11 +291,14 @@ const OPERATORS: Record<string, Operator> = {
       if (entry === undefined) throw new TypeError('no such key');
       return entry[1];
     }
-    if (!isPlainObject(m) || typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(m, k)) throw new TypeError('no such key');
+    if (!isPlainObject(m) || typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(m, k))
+      throw new TypeError('no such key');
     return m[k];
   },
   is_map_key: ([k, m]) =>
-    m instanceof Map ? mapEntry(m as Map<unknown, unknown>, k) !== undefined : isPlainObject(m) && typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k),
+    m instanceof Map
+      ? mapEntry(m as Map<unknown, unknown>, k) !== undefined
+      : isPlainObject(m) && typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k),
 };
 
 /** Lazy operators evaluate their arguments only as far as needed. */
@@ -302,7 +309,8 @@ function evaluate(expr: GuardExpression, object: unknown, bindings: Bindings): u
   if (!Array.isArray(expr)) return expr;
   const [op, ...args] = expr as [unknown, ...unknown[]];
   if (op === 'const') return args[0];
-  if (typeof op !== 'string') throw new BadArgError('a guard call is [operator, ...args]; wrap literal lists as [\'const\', list]');
+  if (typeof op !== 'string')
+    throw new BadArgError("a guard call is [operator, ...args]; wrap literal lists as ['const', list]");
   if (SHORT_CIRCUIT.has(op)) {
     // As in Erlang: every operand but the last must be a boolean; the last is the value.
     for (let i = 0; i < args.length; i++) {

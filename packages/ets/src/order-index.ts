@@ -95,7 +95,12 @@ export class OrderIndex {
       const w = this.mem.i32;
       w[fresh >> 2] = next;
       w[(fresh >> 2) + 1] = count;
-      if (count > 0) w.copyWithin((fresh >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS, (block >> 2) + ORDER_HEADER_WORDS + count);
+      if (count > 0)
+        w.copyWithin(
+          (fresh >> 2) + ORDER_HEADER_WORDS,
+          (block >> 2) + ORDER_HEADER_WORDS,
+          (block >> 2) + ORDER_HEADER_WORDS + count,
+        );
     });
   }
 

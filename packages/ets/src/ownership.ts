@@ -48,7 +48,9 @@ function aliveHere(pid: Pid): boolean | undefined {
  */
 function requireThisScheduler(pid: Pid, what: string): void {
   if (aliveHere(pid) === undefined) {
-    throw new BadArgError(`${what}: ${pid} runs on another scheduler (${schedulerOfPid(pid)}); a table passes only to processes of the scheduler that holds its ownership`);
+    throw new BadArgError(
+      `${what}: ${pid} runs on another scheduler (${schedulerOfPid(pid)}); a table passes only to processes of the scheduler that holds its ownership`,
+    );
   }
 }
 
@@ -74,13 +76,24 @@ export function assignOwner(table: Table<Tuple>, owner: Owner, onOrphaned: (tabl
 }
 
 /** Moves the table to `to` and sends it the ETS-TRANSFER message. */
-export function transfer(table: Table<Tuple>, from: Owner, to: Pid, data: unknown, onOrphaned: (table: Table<Tuple>) => void): void {
+export function transfer(
+  table: Table<Tuple>,
+  from: Owner,
+  to: Pid,
+  data: unknown,
+  onOrphaned: (table: Table<Tuple>) => void,
+): void {
   assignOwner(table, to, onOrphaned);
   const message: EtsTransferMessage = { type: 'ETS-TRANSFER', table, from, heirData: data };
   send(to, message);
 }
 
-export function giveAway(table: Table<Tuple>, pid: Pid, giftData: unknown, onOrphaned: (table: Table<Tuple>) => void): void {
+export function giveAway(
+  table: Table<Tuple>,
+  pid: Pid,
+  giftData: unknown,
+  onOrphaned: (table: Table<Tuple>) => void,
+): void {
   const from = table.owner;
   requireThisScheduler(pid, 'giveAway');
   if (aliveHere(pid) !== true) throw new BadArgError(`giveAway: ${pid} is not a live process`);

@@ -109,7 +109,8 @@ export class RecordHeap {
     const i32 = this.mem.i32;
     let seen = 0;
     for (let c = this.ctl[this.base + S_CHUNKS]!; c !== 0; c = i32[(c >> 2) + C_NEXT]!) {
-      if (c < 0 || c % 8 !== 0 || c + CHUNK_HEADER > this.mem.length || ++seen > this.mem.length / MIN_CHUNK) return false;
+      if (c < 0 || c % 8 !== 0 || c + CHUNK_HEADER > this.mem.length || ++seen > this.mem.length / MIN_CHUNK)
+        return false;
       const size = i32[(c >> 2) + C_SIZE]!;
       const top = i32[(c >> 2) + C_TOP]!;
       if (size < CHUNK_HEADER || c + size > this.mem.length || top < CHUNK_HEADER || top > size) return false;
@@ -127,7 +128,7 @@ export class RecordHeap {
     let chunkBytes = 0;
     this.forEachChunk((chunk, size, top) => {
       chunkBytes += size;
-      for (let b = chunk + CHUNK_HEADER; b < chunk + top; ) {
+      for (let b = chunk + CHUNK_HEADER; b < chunk + top;) {
         const blockSize = i32[b >> 2]! & ~FLAG_MASK;
         if (blockSize < MIN_BLOCK || b + blockSize > chunk + top) {
           // A torn tail cannot happen given the store order; treat anything past a bad header as unused.
@@ -147,7 +148,7 @@ export class RecordHeap {
     const starts = new Set<number>();
     const i32 = this.mem.i32;
     this.forEachChunk((chunk, _size, top) => {
-      for (let b = chunk + CHUNK_HEADER; b < chunk + top; ) {
+      for (let b = chunk + CHUNK_HEADER; b < chunk + top;) {
         const blockSize = i32[b >> 2]! & ~FLAG_MASK;
         if (blockSize < MIN_BLOCK || b + blockSize > chunk + top) break;
         starts.add(b);

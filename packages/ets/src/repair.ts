@@ -121,7 +121,13 @@ class Survey implements Reachability {
   linked(off: number): boolean {
     const ctl = this.stripe.ctl;
     const base = this.stripe.base;
-    return off === ctl[base + S_INDEX] || off === ctl[base + S_ORDER] || off === ctl[base + S_PLAN] || this.chunks.has(off) || this.live.has(off);
+    return (
+      off === ctl[base + S_INDEX] ||
+      off === ctl[base + S_ORDER] ||
+      off === ctl[base + S_PLAN] ||
+      this.chunks.has(off) ||
+      this.live.has(off)
+    );
   }
 
   inChunk(off: number): boolean {
@@ -147,7 +153,8 @@ class Survey implements Reachability {
     stripe.index.rebuild(this.heads);
     if (stripe.order !== null) {
       const mem = stripe.mem;
-      const keyEnd = (off: number): number => skipKey(mem.u8, off + RECORD_HEADER, off + (mem.i32[off >> 2]! & ~FLAG_MASK));
+      const keyEnd = (off: number): number =>
+        skipKey(mem.u8, off + RECORD_HEADER, off + (mem.i32[off >> 2]! & ~FLAG_MASK));
       const sorted = this.heads.map(([, off]) => off);
       sorted.sort((a, b) => compareBytes(mem.u8, a + RECORD_HEADER, keyEnd(a), mem.u8, b + RECORD_HEADER, keyEnd(b)));
       stripe.order.rebuild(sorted);

@@ -72,7 +72,12 @@ export class Snapshot {
   }
 
   /** Visits the records of ordered snapshots merged by key (descending when `reverse`). */
-  static merged(snaps: Snapshot[], codec: TupleCodec, reverse: boolean, visit: (object: unknown[]) => boolean | void): void {
+  static merged(
+    snaps: Snapshot[],
+    codec: TupleCodec,
+    reverse: boolean,
+    visit: (object: unknown[]) => boolean | void,
+  ): void {
     const live = snaps.filter((s) => s.count > 0);
     if (live.length === 1) {
       live[0]!.each(codec, reverse, visit);
@@ -98,7 +103,14 @@ export class Snapshot {
   }
 
   private compareKey(i: number, other: Snapshot, j: number): number {
-    return compareBytes(this.buf, this.keyStart[i]!, this.tupleStart[i]!, other.buf, other.keyStart[j]!, other.tupleStart[j]!);
+    return compareBytes(
+      this.buf,
+      this.keyStart[i]!,
+      this.tupleStart[i]!,
+      other.buf,
+      other.keyStart[j]!,
+      other.tupleStart[j]!,
+    );
   }
 
   private decode(codec: TupleCodec, i: number): unknown[] {

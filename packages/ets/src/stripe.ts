@@ -142,7 +142,10 @@ export class Stripe {
     // wait, which would add up stripe after stripe. (Only then: asking the
     // registry costs microseconds, too much for every contended acquire.)
     const registry = this.registry;
-    if (!mutex.tryLock() && !(registry !== undefined && this.inTransaction() && registry.deaths !== 0 && mutex.tryRecover())) {
+    if (
+      !mutex.tryLock() &&
+      !(registry !== undefined && this.inTransaction() && registry.deaths !== 0 && mutex.tryRecover())
+    ) {
       if (isMainThread) mutex.lockSpin(MAIN_THREAD_LOCK_TIMEOUT_MS);
       else mutex.lock();
     }
@@ -189,7 +192,15 @@ export class Stripe {
    * `view[index]` from the moment it is allocated: S_FRESH by default, a
    * transaction's plan entry for a multi-object write.
    */
-  writeRecord(h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, view = this.ctl, index = this.base + S_FRESH): number {
+  writeRecord(
+    h: number,
+    kb: Uint8Array,
+    kl: number,
+    tuple: Uint8Array,
+    whole: boolean,
+    view = this.ctl,
+    index = this.base + S_FRESH,
+  ): number {
     const total = RECORD_HEADER + kl + tuple.length;
     const size = align8(Math.max(total, 16));
     const off = this.heap.alloc(size, view, index);

@@ -108,7 +108,12 @@ export class Table<T extends Tuple = Tuple> {
 
   /** A plain object to post to a worker thread; `Ets.attach(handle)` there gives the same table. */
   handle(): TableHandle {
-    return { kind: 'ets-table', name: this.name, control: this.ctl.buffer as SharedArrayBuffer, arena: this.arena.handle() };
+    return {
+      kind: 'ets-table',
+      name: this.name,
+      control: this.ctl.buffer as SharedArrayBuffer,
+      arena: this.arena.handle(),
+    };
   }
 
   toString(): string {
@@ -160,7 +165,8 @@ export class Table<T extends Tuple = Tuple> {
   /** Hands the table to `pid`, which receives `{ type: 'ETS-TRANSFER', table, from, heirData: giftData }`. Owner only. */
   giveAway(pid: Pid, giftData?: unknown): true {
     this.checkAlive('giveAway');
-    if (!this.callerIsOwner()) throw new AccessDeniedError(this.name, 'giveAway', 'only the owner can give the table away');
+    if (!this.callerIsOwner())
+      throw new AccessDeniedError(this.name, 'giveAway', 'only the owner can give the table away');
     this.hooks.giveAway(this as unknown as Table<Tuple>, pid, giftData);
     return true;
   }
@@ -189,7 +195,9 @@ export class Table<T extends Tuple = Tuple> {
       throw new NoSuchKeyError(this.name, 'lookupElement');
     }
     checkPosition(pos);
-    for (const o of objects) if (pos > o.length) throw new BadArgError(`lookupElement: position ${pos} is past the object's ${o.length} elements`);
+    for (const o of objects)
+      if (pos > o.length)
+        throw new BadArgError(`lookupElement: position ${pos} is past the object's ${o.length} elements`);
     return this.bag ? objects.map((o) => o[pos - 1]) : objects[0]![pos - 1];
   }
 
@@ -238,16 +246,21 @@ export class Table<T extends Tuple = Tuple> {
     const test = compile(specOrPredicate);
     const out: unknown[] = [];
     const limit = options.limit ?? Infinity;
-    if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0)) throw new BadArgError(`select: limit must be a non-negative integer, got ${String(limit)}`);
+    if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0))
+      throw new BadArgError(`select: limit must be a non-negative integer, got ${String(limit)}`);
     if (limit === 0) return out;
-    const keys = typeof specOrPredicate === 'function' || options.range !== undefined ? null : (test.spec?.boundKeys(this.keyPos) ?? null);
+    const keys =
+      typeof specOrPredicate === 'function' || options.range !== undefined
+        ? null
+        : (test.spec?.boundKeys(this.keyPos) ?? null);
     const visit = (o: T): boolean | void => {
       const r = test.run(o);
       if (r !== NO_MATCH) out.push(r);
       return out.length < limit;
     };
     if (keys !== null) {
-      for (const key of distinctKeys(keys, options.reverse === true)) for (const o of this.reader.lookup(key)) if (visit(o) === false) return out;
+      for (const key of distinctKeys(keys, options.reverse === true))
+        for (const o of this.reader.lookup(key)) if (visit(o) === false) return out;
       return out;
     }
     scan(this.core, options, visit);
@@ -451,7 +464,9 @@ export class Table<T extends Tuple = Tuple> {
     this.checkWrite('updateCounter');
     if (this.bag) throw new BadArgError('updateCounter: not allowed on bag tables');
     const ops = counterOps(op, this.keyPos);
-    const results = this.keyWrites.modify(key, this.fallback(key, defaultObject, 'updateCounter'), (object) => applyCounter(object, ops));
+    const results = this.keyWrites.modify(key, this.fallback(key, defaultObject, 'updateCounter'), (object) =>
+      applyCounter(object, ops),
+    );
     if (results === null) throw new NoSuchKeyError(this.name, 'updateCounter');
     return typeof op === 'number' || !Array.isArray(op) ? results[0]! : results;
   }
@@ -461,7 +476,11 @@ export class Table<T extends Tuple = Tuple> {
    * of them. Returns false if the key is absent and no default is given.
    * set and ordered_set only.
    */
-  updateElement(key: unknown, update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>, defaultObject?: T): boolean {
+  updateElement(
+    key: unknown,
+    update: readonly [number, unknown] | ReadonlyArray<readonly [number, unknown]>,
+    defaultObject?: T,
+  ): boolean {
     this.checkWrite('updateElement');
     if (this.bag) throw new BadArgError('updateElement: not allowed on bag tables');
     const updates = elementUpdates(update, this.keyPos);
@@ -519,7 +538,8 @@ export class Table<T extends Tuple = Tuple> {
   /** updateCounter/updateElement's default object, checked, copied, and given `key`. */
   private fallback(key: unknown, defaultObject: T | undefined, what: string): T | undefined {
     if (defaultObject === undefined) return undefined;
-    if (!Array.isArray(defaultObject) || defaultObject.length < this.keyPos) throw new BadArgError(`${what}: the default must be a tuple with at least keyPos elements`);
+    if (!Array.isArray(defaultObject) || defaultObject.length < this.keyPos)
+      throw new BadArgError(`${what}: the default must be a tuple with at least keyPos elements`);
     const fallback = defaultObject.slice() as T;
     fallback[this.keyPos - 1] = key;
     return fallback;
@@ -533,7 +553,10 @@ function acceptor<T>(specOrPredicate: MatchSpec | ((object: T) => boolean)): (ob
   return (o) => spec.run(o) === true;
 }
 
-function compile<T>(specOrPredicate: MatchSpec | ((object: T) => boolean)): { run: (o: T) => unknown; spec: CompiledSpec | null } {
+function compile<T>(specOrPredicate: MatchSpec | ((object: T) => boolean)): {
+  run: (o: T) => unknown;
+  spec: CompiledSpec | null;
+} {
   if (typeof specOrPredicate === 'function') {
     return { run: (o) => (specOrPredicate(o) ? o : NO_MATCH), spec: null };
   }

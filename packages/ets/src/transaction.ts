@@ -42,7 +42,7 @@ const COMMITTED = 1;
 const ABORTED = 2;
 
 function txRef(owner: number, seq: number, state: number): number {
-  return ((seq << SEQ_SHIFT) | (state << STATE_SHIFT) | (owner + 1)) | 0;
+  return (seq << SEQ_SHIFT) | (state << STATE_SHIFT) | (owner + 1) | 0;
 }
 
 /** The writer's side of one transaction. Its steps are methods so that tests can stop a writer between them. */
@@ -117,7 +117,8 @@ export class Transaction {
         const i32 = m.mem.i32;
         const first = (plan >> 2) + PLAN_HEADER_WORDS;
         const count = i32[(plan >> 2) + 1]!;
-        for (let slot = first; slot < first + count; slot++) if (m.mem.i32[slot] !== 0) m.heap.freeFrom(m.mem.i32, slot);
+        for (let slot = first; slot < first + count; slot++)
+          if (m.mem.i32[slot] !== 0) m.heap.freeFrom(m.mem.i32, slot);
       }
       this.finish(m);
     }

@@ -55,8 +55,10 @@ export class TupleCodec {
    * (`kl`, `h`) and returns the tuple bytes (valid until the next pack).
    */
   encodeTuple(object: unknown, what: string): Uint8Array {
-    if (!Array.isArray(object)) throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
-    if (object.length < this.keyPos) throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${this.keyPos}`);
+    if (!Array.isArray(object))
+      throw new BadArgError(`${what}: an object must be a tuple (an array), got ${typeof object}`);
+    if (object.length < this.keyPos)
+      throw new BadArgError(`${what}: the tuple has ${object.length} elements, fewer than keyPos ${this.keyPos}`);
     this.encodeKey(object[this.kp]);
     const whole = this.kw.lossy;
     let out: unknown[] | undefined;
@@ -84,7 +86,15 @@ export class TupleCodec {
    * The tuple from tuple bytes `src[start, end)`; when not `whole`, its key is
    * `key` (a primitive, returned as is) or decoded from `keyBytes` at `keyStart`.
    */
-  decode(src: Buffer, start: number, end: number, whole: boolean, keyBytes: Uint8Array, keyStart: number, key?: unknown): unknown[] {
+  decode(
+    src: Buffer,
+    start: number,
+    end: number,
+    whole: boolean,
+    keyBytes: Uint8Array,
+    keyStart: number,
+    key?: unknown,
+  ): unknown[] {
     // The usual record: a pair keyed at 1, stored as [nil, value] (0x92 0xc0 ...): decode the value alone.
     if (this.kp === 0 && !whole && end - start > 2 && src[start] === 0x92 && src[start + 1] === 0xc0) {
       const value = this.reader.decode(src, start + 2, end);

@@ -56,7 +56,8 @@ function prepareString(s: string): string | BoxedString {
 
 /** The string of a STRING_EXT payload. RangeError on anything else (the bytes were torn or forged). */
 export function stringFromUnits(units: unknown): string {
-  if (!(units instanceof Uint8Array) || units.length % 2 !== 0) throw new RangeError('msgpack: malformed string extension');
+  if (!(units instanceof Uint8Array) || units.length % 2 !== 0)
+    throw new RangeError('msgpack: malformed string extension');
   return Buffer.from(units.buffer, units.byteOffset, units.length).toString('utf16le');
 }
 
@@ -113,7 +114,14 @@ function canonical(v: unknown, sortKey: (k: unknown) => string, depth: number): 
     members.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return new Set(members.map(([, x]) => x));
   }
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) return v;
+  if (
+    ArrayBuffer.isView(v) ||
+    v instanceof ArrayBuffer ||
+    v instanceof Date ||
+    v instanceof RegExp ||
+    v instanceof Error
+  )
+    return v;
   const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(o).sort()) setOwn(out, k, canonical(o[k], sortKey, depth + 1));
@@ -154,14 +162,17 @@ export function prepareValue(value: unknown, path: string): unknown {
 /** `prepareValue` of element `index` of the tuple `parent`, building its path only if it is needed. */
 export function prepareElement(value: unknown, parent: string, index: number): unknown {
   // Only an object needs a list of ancestors (fresh: a throw leaves it unpopped).
-  return typeof value === 'object' && value !== null ? prepareObject(value, childPath(parent, index), []) : prepareChild(value, parent, index, NO_ANCESTORS);
+  return typeof value === 'object' && value !== null
+    ? prepareObject(value, childPath(parent, index), [])
+    : prepareChild(value, parent, index, NO_ANCESTORS);
 }
 
 /** What a primitive child is passed: prepareChild never reads it for one. */
 const NO_ANCESTORS: object[] = [];
 
 function prepareObject(o: object, path: string, ancestors: object[]): unknown {
-  if (ancestors.length >= MAX_DEPTH || ancestors.includes(o)) throw new UnencodableError(path, 'a cyclic or too deeply nested structure');
+  if (ancestors.length >= MAX_DEPTH || ancestors.includes(o))
+    throw new UnencodableError(path, 'a cyclic or too deeply nested structure');
   if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
   const proto = Object.getPrototypeOf(o) as unknown;
   if (proto !== Object.prototype && proto !== Array.prototype) refuseOpaque(o, path);
@@ -200,7 +211,8 @@ function prepareObject(o: object, path: string, ancestors: object[]): unknown {
     let copy: Record<string, unknown> | undefined;
     for (const k of Object.keys(record)) {
       // A msgpack map's keys are UTF-8 strings, with no room for a box.
-      if (!(k as CheckedString).isWellFormed()) throw new UnencodableError(childPath(path, `.${k}`), 'a property name with a lone surrogate');
+      if (!(k as CheckedString).isWellFormed())
+        throw new UnencodableError(childPath(path, `.${k}`), 'a property name with a lone surrogate');
       const v = record[k];
       const p = prepareChild(v, path, `.${k}`, ancestors);
       if (p !== v) (copy ??= ownCopy(record))[k] = p;
@@ -233,7 +245,8 @@ function prepareError(e: Error, path: string, ancestors: object[]): Error {
   }
   if (!changed) return e;
   const standIn = Object.create(Object.getPrototypeOf(e) as object) as Error;
-  for (const [k, , p] of parts) Object.defineProperty(standIn, k, { value: p, enumerable: false, writable: true, configurable: true });
+  for (const [k, , p] of parts)
+    Object.defineProperty(standIn, k, { value: p, enumerable: false, writable: true, configurable: true });
   return standIn;
 }
 
@@ -272,7 +285,8 @@ function ownCopy(o: Record<string, unknown>): Record<string, unknown> {
 
 /** `o[k] = v`, where a '__proto__' key makes a property instead of setting the prototype. */
 function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
 }
 
@@ -281,11 +295,20 @@ function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
  * what they hold: refused rather than stored as `{}`.
  */
 export function refuseOpaque(o: object, path: string): void {
-  if (o instanceof Number || o instanceof String || o instanceof Boolean || o instanceof BigInt || o instanceof Symbol) {
+  if (
+    o instanceof Number ||
+    o instanceof String ||
+    o instanceof Boolean ||
+    o instanceof BigInt ||
+    o instanceof Symbol
+  ) {
     throw new UnencodableError(path, 'a boxed primitive (store the primitive itself)');
   }
   if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef || o instanceof Promise || isShared(o)) {
-    throw new UnencodableError(path, `a ${Object.prototype.toString.call(o).slice(8, -1)} (its contents cannot be copied)`);
+    throw new UnencodableError(
+      path,
+      `a ${Object.prototype.toString.call(o).slice(8, -1)} (its contents cannot be copied)`,
+    );
   }
 }
 

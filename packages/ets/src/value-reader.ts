@@ -29,7 +29,15 @@ const SET_EXT = 0x73;
 /** msgpackr's extension type of an Error (`moreTypes`): a marker, then [name, message, cause] (and an AggregateError's errors). */
 const ERROR_EXT = 0x65;
 /** The built-in Error classes an Error is rebuilt as, by name (any other name: an Error with that name). */
-const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
 
 export class ValueReader {
   /** @internal The bytes being decoded, the read position and the end (the generated shape decoders read them). */
@@ -237,7 +245,12 @@ export class ValueReader {
   /** Builds an object the slow way, and makes a factory once its shape has been seen often enough. */
   private assemble(node: ShapeNode | undefined, keys: string[], values: unknown[]): Record<string, unknown> {
     const n = values.length;
-    if (node !== undefined && ++node.seen >= SHAPE_WARMUP && !keys.includes('__proto__') && this.shapeCount < MAX_SHAPES) {
+    if (
+      node !== undefined &&
+      ++node.seen >= SHAPE_WARMUP &&
+      !keys.includes('__proto__') &&
+      this.shapeCount < MAX_SHAPES
+    ) {
       this.shapeCount++;
       node.factory = makeFactory(keys);
       node.decoder = makeDecoder(keys);
@@ -246,7 +259,8 @@ export class ValueReader {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      if (key === '__proto__') Object.defineProperty(out, key, { value: values[i], enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: values[i], enumerable: true, writable: true, configurable: true });
       else out[key] = values[i];
     }
     return out;
@@ -281,7 +295,8 @@ export class ValueReader {
     const copy = this.scratch;
     b.copy(copy, 0, p, p + len);
     copy.fill(0, len, len + 3);
-    for (let i = 0; i < len; i += 4) words[w + (i >> 2)] = copy[i]! | (copy[i + 1]! << 8) | (copy[i + 2]! << 16) | (copy[i + 3]! << 24);
+    for (let i = 0; i < len; i += 4)
+      words[w + (i >> 2)] = copy[i]! | (copy[i + 1]! << 8) | (copy[i + 2]! << 16) | (copy[i + 3]! << 24);
     cache.lengths[slot] = len;
     const s = (len <= 16 ? asciiAt(copy, 0, len) : null) ?? (copy as NativeSlices).utf8Slice(0, len);
     cache.strings[slot] = s;
@@ -337,18 +352,23 @@ export class ValueReader {
 
 /** The Error of an ERROR_EXT payload, built as msgpackr's decoder builds it (but for a message that is not a string). RangeError when the payload is not one (torn or forged bytes). */
 function errorFromParts(parts: unknown): Error {
-  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4) throw new RangeError('msgpack: malformed Error extension');
+  if (!Array.isArray(parts) || parts.length < 3 || parts.length > 4)
+    throw new RangeError('msgpack: malformed Error extension');
   const [name, message, cause, errors] = parts as [unknown, unknown, unknown, unknown];
   // A message that is not a string is set as is: the constructors would convert it, or throw on an object they cannot convert.
   const text = typeof message === 'string' ? message : undefined;
   let error: Error;
   if (name === 'AggregateError') error = new AggregateError(Array.isArray(errors) ? errors : [], text, { cause });
   else {
-    const known = typeof name === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : undefined;
+    const known =
+      typeof name === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name)
+        ? ERROR_CLASSES[name]!
+        : undefined;
     error = new (known ?? Error)(text, { cause });
     if (known === undefined) error.name = name as string;
   }
-  if (text === undefined && message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, enumerable: false, configurable: true });
+  if (text === undefined && message !== undefined)
+    Object.defineProperty(error, 'message', { value: message, writable: true, enumerable: false, configurable: true });
   return error;
 }
 
@@ -449,7 +469,11 @@ function makeDecoder(keys: string[]): ShapeDecoder | null {
   // Only ASCII strings are remembered: their char codes are their UTF-8 bytes, so a match is exact.
   const last: Array<string | undefined> = new Array<string | undefined>(keys.length);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a decoder generated per shape; keys enter JSON-quoted only
-  const make = new Function('last', 'sameAscii', 'asciiAt', source) as (l: typeof last, s: typeof sameAscii, a: typeof asciiAt) => ShapeDecoder;
+  const make = new Function('last', 'sameAscii', 'asciiAt', source) as (
+    l: typeof last,
+    s: typeof sameAscii,
+    a: typeof asciiAt,
+  ) => ShapeDecoder;
   return make(last, sameAscii, asciiAt);
 }
 
@@ -478,11 +502,14 @@ const asciiAt = ((): ((b: Uint8Array, p: number, len: number) => string | null) 
   for (let n = 1; n <= 16; n++) {
     const names = Array.from({ length: n }, (_, i) => `c${i}`);
     const loads = names.map((c, i) => `${c} = b[p + ${i}]`).join(', ');
-    cases.push(`case ${n}: { const ${loads}; return ((${names.join(' | ')}) & 0x80) === 0 ? fcc(${names.join(', ')}) : null; }`);
+    cases.push(
+      `case ${n}: { const ${loads}; return ((${names.join(' | ')}) & 0x80) === 0 ? fcc(${names.join(', ')}) : null; }`,
+    );
   }
   const source = `return function asciiAt(b, p, len) {\nswitch (len) {\n${cases.join('\n')}\n}\nreturn null;\n};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the loop above, no outside input
-  const make = new Function('fcc', source) as (fcc: typeof String.fromCharCode) => (b: Uint8Array, p: number, len: number) => string | null;
+  const make = new Function('fcc', source) as (
+    fcc: typeof String.fromCharCode,
+  ) => (b: Uint8Array, p: number, len: number) => string | null;
   return make(String.fromCharCode);
 })();
-

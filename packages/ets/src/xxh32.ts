@@ -40,7 +40,12 @@ export function xxh32(bytes: Uint8Array, offset: number, length: number, seed = 
       v4 = round(v4, read32(bytes, i + 12));
       i += 16;
     } while (i <= limit);
-    h = (((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) + ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14))) | 0;
+    h =
+      (((v1 << 1) | (v1 >>> 31)) +
+        ((v2 << 7) | (v2 >>> 25)) +
+        ((v3 << 12) | (v3 >>> 20)) +
+        ((v4 << 18) | (v4 >>> 14))) |
+      0;
   } else {
     h = (seed + P5) | 0;
   }

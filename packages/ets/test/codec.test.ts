@@ -138,9 +138,13 @@ describe('key encoding properties', () => {
 
   it('orders bigints numerically', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), (a, b) => {
-        expect(Math.sign(Buffer.compare(enc(a), enc(b)))).toBe(a < b ? -1 : a > b ? 1 : 0);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }),
+        fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }),
+        (a, b) => {
+          expect(Math.sign(Buffer.compare(enc(a), enc(b)))).toBe(a < b ? -1 : a > b ? 1 : 0);
+        },
+      ),
     );
   });
 });
@@ -231,13 +235,31 @@ describe('ValueReader', () => {
     // char codes must stop at ASCII).
     const keyArb = fc.constantFrom('a', 'b', 'pid', 'node', 'ts', 'nœud', 'k'.repeat(31), 'k'.repeat(32), '1', '');
     const stringArb = fc.oneof(
-      fc.constantFrom('erlmcp@localhost', 'erlmcp@localhosT', 'Erlmcp@localhost', 'erlXcp@localhost', 'erlmcp@localhost:1', 'erlmcp@localhostX1', 'x'.repeat(31), 'x'.repeat(30) + 'é', 'ü', 'é', 'Ã©', 'aé', 'aÃ©', ''),
+      fc.constantFrom(
+        'erlmcp@localhost',
+        'erlmcp@localhosT',
+        'Erlmcp@localhost',
+        'erlXcp@localhost',
+        'erlmcp@localhost:1',
+        'erlmcp@localhostX1',
+        'x'.repeat(31),
+        'x'.repeat(30) + 'é',
+        'ü',
+        'é',
+        'Ã©',
+        'aé',
+        'aÃ©',
+        '',
+      ),
       fc.string({ maxLength: 34 }),
       fc.string({ unit: 'binary', maxLength: 20 }),
     );
     const valueArb = fc.oneof(stringArb, fc.integer(), fc.double());
     const shapesArb = fc.array(fc.uniqueArray(keyArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 });
-    const rowsArb = fc.array(fc.tuple(fc.nat(), fc.array(valueArb, { minLength: 3, maxLength: 3 })), { minLength: 1, maxLength: 40 });
+    const rowsArb = fc.array(fc.tuple(fc.nat(), fc.array(valueArb, { minLength: 3, maxLength: 3 })), {
+      minLength: 1,
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(shapesArb, rowsArb, (shapes, rows) => {
         const reader = new ValueReader();
@@ -290,7 +312,7 @@ describe('ValueReader', () => {
     expect(() => reader.decode(Buffer.from([0xdd, 0x7f, 0xff, 0xff, 0xff, 1]), 0, 6)).toThrow(RangeError);
   });
 
-  it('decodes boxed Maps, -0 and Sets as msgpackr does with value-codec\'s extensions, and rejects forged ones', () => {
+  it("decodes boxed Maps, -0 and Sets as msgpackr does with value-codec's extensions, and rejects forged ones", () => {
     const reader = new ValueReader();
     const boxed = fc.letrec((tie) => ({
       v: fc.oneof(
@@ -333,6 +355,7 @@ describe('key canonical form', () => {
 
 function record(entries: [string, unknown][]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 }

@@ -55,7 +55,11 @@ function fill(t: Table): void {
  * of the values are big.
  */
 function batchObjects(): Tuple[] {
-  const objects: Tuple[] = [['k20', big(20)], ['k21', big(121)], ['k45', 'first']];
+  const objects: Tuple[] = [
+    ['k20', big(20)],
+    ['k21', big(121)],
+    ['k45', 'first'],
+  ];
   for (let i = 22; i < 60; i++) objects.push([`k${i}`, i % 4 === 0 ? big(100 + i) : `w${i}`]);
   objects.push(['k45', 'second']);
   return objects;
@@ -111,14 +115,18 @@ function newTables(type: TableType): [Table, Table, Table] {
 describe.each(TYPES)('insertMany over 16 stripes, its writer terminated (%s)', (type) => {
   const steps: Array<[string, Step, Outcome]> = [
     ['before the first plan', { at: 'Transaction.plan', when: 'before', nth: 1 }, 'none'],
-    ['between two stripes\' plans', { at: 'Transaction.plan', when: 'before', nth: 3 }, 'none'],
+    ["between two stripes' plans", { at: 'Transaction.plan', when: 'before', nth: 3 }, 'none'],
     ['after the first record', { at: 'Stripe.writeRecord', when: 'after', nth: 1 }, 'none'],
     ['with half the records written', { at: 'Stripe.writeRecord', when: 'after', nth: 20 }, 'none'],
     ['just before the commit', { at: 'Transaction.commit', when: 'before', nth: 1 }, 'none'],
     ['just after the commit', { at: 'Transaction.commit', when: 'after', nth: 1 }, 'all'],
     ['after the first publish', { at: PUBLISHING, when: 'after', nth: 1, afterCommit: true }, 'all'],
     ['with half the records published', { at: PUBLISHING, when: 'after', nth: 15, afterCommit: true }, 'all'],
-    ['before its first free (a replaced or duplicate big record)', { at: 'RecordHeap.freeFrom', when: 'before', nth: 1, afterCommit: true }, 'all'],
+    [
+      'before its first free (a replaced or duplicate big record)',
+      { at: 'RecordHeap.freeFrom', when: 'before', nth: 1, afterCommit: true },
+      'all',
+    ],
     ['with one stripe finished', { at: 'Transaction.finish', when: 'after', nth: 1 }, 'all'],
     ['with half the stripes finished', { at: 'Transaction.finish', when: 'after', nth: 6 }, 'all'],
     ['with every stripe finished', { at: 'Transaction.end', when: 'before', nth: 1 }, 'all'],
@@ -146,7 +154,11 @@ describe('insertNewMany, its writer terminated', () => {
   const fresh = (): Tuple[] => Array.from({ length: 40 }, (_, i) => [`n${i}`, i % 3 === 0 ? big(i) : i]);
   it.each([
     ['with half the records written', { at: 'Stripe.writeRecord', when: 'after', nth: 20 } as Step, 'none' as Outcome],
-    ['with half the records published', { at: PUBLISHING, when: 'after', nth: 20, afterCommit: true } as Step, 'all' as Outcome],
+    [
+      'with half the records published',
+      { at: PUBLISHING, when: 'after', nth: 20, afterCommit: true } as Step,
+      'all' as Outcome,
+    ],
   ])('%s: all or none', async (_label, step, outcome) => {
     const [table, none, all] = newTables('set');
     for (const t of [table, none, all]) {
@@ -162,11 +174,16 @@ describe('insertNewMany, its writer terminated', () => {
     expect(keys.map((k) => table.lookup(k))).toEqual(keys.map((k) => twin.lookup(k)));
     table.check();
     expect(figures(table)).toEqual(figures(twin));
-    expect(table.insertNewMany([['n0', 0], ['zz', 1]])).toBe(outcome === 'none');
+    expect(
+      table.insertNewMany([
+        ['n0', 0],
+        ['zz', 1],
+      ]),
+    ).toBe(outcome === 'none');
   });
 });
 
-describe('a thread that dies while repairing a dead writer\'s stripe', () => {
+describe("a thread that dies while repairing a dead writer's stripe", () => {
   it.each([
     ['its index being refilled (just zeroed)', { at: 'Int32Array.fill', when: 'after', nth: 1 }],
     ['its new index filled, not published', { at: 'HashIndex.fill', when: 'after', nth: 1 }],
@@ -196,39 +213,110 @@ describe.each(TYPES)('deleteAllObjects over 16 stripes, its writer terminated (%
   const steps: Array<[string, Step, Outcome]> = [
     ['just before the commit', { at: 'Transaction.commit', when: 'before', nth: 1 }, 'none'],
     ['just after the commit', { at: 'Transaction.commit', when: 'after', nth: 1 }, 'all'],
-    ['with a key of big records unpublished', { at: 'HashIndex.remove', when: 'after', nth: 1, afterCommit: true }, 'all'],
-    ['with three stripes\' other keys unpublished at once, not yet freed', { at: 'HashIndex.clear', when: 'after', nth: 3, afterCommit: true }, 'all'],
+    [
+      'with a key of big records unpublished',
+      { at: 'HashIndex.remove', when: 'after', nth: 1, afterCommit: true },
+      'all',
+    ],
+    [
+      "with three stripes' other keys unpublished at once, not yet freed",
+      { at: 'HashIndex.clear', when: 'after', nth: 3, afterCommit: true },
+      'all',
+    ],
     ['before a big record is freed', { at: 'RecordHeap.freeFrom', when: 'before', nth: 1, afterCommit: true }, 'all'],
     ['with one stripe emptied', { at: 'Transaction.finish', when: 'after', nth: 1 }, 'all'],
     ['with every stripe emptied', { at: 'Transaction.end', when: 'before', nth: 1 }, 'all'],
   ];
 
-  it.each(steps)('%s: the table is whole or empty for every thread; the figures are exact', async (_label, step, outcome) => {
-    const [table, none, all] = newTables(type);
-    for (const t of [table, none, all]) {
-      fill(t);
-      t.insertMany(batchObjects());
-    }
-    all.deleteAllObjects();
-    await stopIn(table, 'deleteAllObjects', [], step);
-    await expectRecovered(table, outcome === 'all' ? all : none, Array.from({ length: 16 }, (_, s) => s));
-  });
+  it.each(steps)(
+    '%s: the table is whole or empty for every thread; the figures are exact',
+    async (_label, step, outcome) => {
+      const [table, none, all] = newTables(type);
+      for (const t of [table, none, all]) {
+        fill(t);
+        t.insertMany(batchObjects());
+      }
+      all.deleteAllObjects();
+      await stopIn(table, 'deleteAllObjects', [], step);
+      await expectRecovered(
+        table,
+        outcome === 'all' ? all : none,
+        Array.from({ length: 16 }, (_, s) => s),
+      );
+    },
+  );
 });
 
 describe.each([
   ['one stripe', false],
   ['16 stripes', true],
-])('a dying writer\'s arena blocks are reclaimed (%s)', (_label, writeConcurrency) => {
+])("a dying writer's arena blocks are reclaimed (%s)", (_label, writeConcurrency) => {
   type Case = [string, TableType, string, unknown[], Step, Outcome];
   const cases: Case[] = [
-    ['a new big record, written, not published', 'set', 'insert', [['new', big(1)]], { at: 'HashIndex.publish', when: 'before', nth: 1 }, 'none'],
-    ['a big record replacing another, written, not published', 'set', 'insert', [['k25', big(2)]], { at: 'HashIndex.replace', when: 'before', nth: 1 }, 'none'],
-    ['the big record it replaced, unpublished, not freed', 'set', 'insert', [['k25', big(3)]], { at: 'Stripe.release', when: 'before', nth: 1 }, 'all'],
-    ['an updated big record\'s old version, unpublished, not freed', 'set', 'updateElement', ['k26', [2, big(4)]], { at: 'Stripe.release', when: 'before', nth: 1 }, 'all'],
-    ['a deleted key\'s big record, unpublished, not freed', 'set', 'delete', ['k27'], { at: 'Stripe.release', when: 'before', nth: 1 }, 'all'],
-    ['a bag key\'s chain of big records, half freed', 'bag', 'delete', ['k28'], { at: 'Stripe.release', when: 'before', nth: 2 }, 'all'],
-    ['one big record taken out of a bag chain, not freed', 'bag', 'deleteObject', [['k28', big(5)]], { at: 'Stripe.release', when: 'before', nth: 1 }, 'all'],
-    ['a new big record appended to a bag chain, not linked', 'bag', 'insert', [['k28', big(9)]], { at: 'Stripe.setLink', when: 'before', nth: 1 }, 'none'],
+    [
+      'a new big record, written, not published',
+      'set',
+      'insert',
+      [['new', big(1)]],
+      { at: 'HashIndex.publish', when: 'before', nth: 1 },
+      'none',
+    ],
+    [
+      'a big record replacing another, written, not published',
+      'set',
+      'insert',
+      [['k25', big(2)]],
+      { at: 'HashIndex.replace', when: 'before', nth: 1 },
+      'none',
+    ],
+    [
+      'the big record it replaced, unpublished, not freed',
+      'set',
+      'insert',
+      [['k25', big(3)]],
+      { at: 'Stripe.release', when: 'before', nth: 1 },
+      'all',
+    ],
+    [
+      "an updated big record's old version, unpublished, not freed",
+      'set',
+      'updateElement',
+      ['k26', [2, big(4)]],
+      { at: 'Stripe.release', when: 'before', nth: 1 },
+      'all',
+    ],
+    [
+      "a deleted key's big record, unpublished, not freed",
+      'set',
+      'delete',
+      ['k27'],
+      { at: 'Stripe.release', when: 'before', nth: 1 },
+      'all',
+    ],
+    [
+      "a bag key's chain of big records, half freed",
+      'bag',
+      'delete',
+      ['k28'],
+      { at: 'Stripe.release', when: 'before', nth: 2 },
+      'all',
+    ],
+    [
+      'one big record taken out of a bag chain, not freed',
+      'bag',
+      'deleteObject',
+      [['k28', big(5)]],
+      { at: 'Stripe.release', when: 'before', nth: 1 },
+      'all',
+    ],
+    [
+      'a new big record appended to a bag chain, not linked',
+      'bag',
+      'insert',
+      [['k28', big(9)]],
+      { at: 'Stripe.setLink', when: 'before', nth: 1 },
+      'none',
+    ],
   ];
 
   it.each(cases)('%s (%s %s)', async (_label, type, op, args, step, outcome) => {
@@ -252,7 +340,7 @@ describe.each([
   });
 });
 
-describe('a dying writer\'s index, order and chunk blocks are reclaimed', () => {
+describe("a dying writer's index, order and chunk blocks are reclaimed", () => {
   // One stripe holding 6 keys; a batch of 40 grows its index, then its order,
   // then takes a chunk.
   it.each([

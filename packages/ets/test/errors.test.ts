@@ -45,40 +45,70 @@ type Case = [name: string, Class: abstract new (...args: never[]) => Error, code
 
 describe('errors of table calls, by class from @erlmcp/ets', () => {
   it.each<Case>([
-    ['TableDeletedError', TableDeletedError, 'ERR_ETS_DELETED', () => {
-      const t = Ets.new('gone');
-      Ets.delete(t);
-      t.lookup('k');
-    }],
+    [
+      'TableDeletedError',
+      TableDeletedError,
+      'ERR_ETS_DELETED',
+      () => {
+        const t = Ets.new('gone');
+        Ets.delete(t);
+        t.lookup('k');
+      },
+    ],
     ['NoSuchTableError', NoSuchTableError, 'ERR_ETS_NO_TABLE', () => Ets.table('no such table')],
-    ['TableNameTakenError', TableNameTakenError, 'ERR_ETS_NAME_TAKEN', () => {
-      Ets.new('taken', { named: true });
-      Ets.new('taken', { named: true });
-    }],
+    [
+      'TableNameTakenError',
+      TableNameTakenError,
+      'ERR_ETS_NAME_TAKEN',
+      () => {
+        Ets.new('taken', { named: true });
+        Ets.new('taken', { named: true });
+      },
+    ],
     ['NoSuchKeyError', NoSuchKeyError, 'ERR_ETS_NO_KEY', () => Ets.new('keys').lookupElement('absent', 2)],
-    ['BadArgError', BadArgError, 'ERR_ETS_BADARG', () => {
-      const t = Ets.new('badarg');
-      t.insert(['k', 'text']);
-      t.updateCounter('k', 1);
-    }],
-    ['TableFullError', TableFullError, 'ERR_ETS_FULL', () => {
-      const t = Ets.new('full', { maxBytes: 256 * 1024 });
-      for (let n = 0; n < 100_000; n++) t.insert([n, 'v'.repeat(100)]);
-    }],
+    [
+      'BadArgError',
+      BadArgError,
+      'ERR_ETS_BADARG',
+      () => {
+        const t = Ets.new('badarg');
+        t.insert(['k', 'text']);
+        t.updateCounter('k', 1);
+      },
+    ],
+    [
+      'TableFullError',
+      TableFullError,
+      'ERR_ETS_FULL',
+      () => {
+        const t = Ets.new('full', { maxBytes: 256 * 1024 });
+        for (let n = 0; n < 100_000; n++) t.insert([n, 'v'.repeat(100)]);
+      },
+    ],
     ['UnencodableError', UnencodableError, 'ERR_ETS_UNENCODABLE', () => Ets.new('fn').insert(['k', () => 1])],
-    ['IntegrityError', IntegrityError, 'ERR_ETS_INTEGRITY', () => {
-      const t = Ets.new('damaged');
-      t.insert(['k', 1]);
-      new Int32Array(t.handle().control)[stripeBase(0) + S_KEYS] = 999; // the stripe's key count, now wrong
-      t.check();
-    }],
-    ['DeadlockError', DeadlockError, 'ERR_SHM_DEADLOCK', () => {
-      const t = Ets.new('reentrant', { readConcurrency: true });
-      t.insert(['a', 1]);
-      t.insert(['b', 2]);
-      // The predicate runs with the stripe held for deleting: calling the table from there would wait on itself.
-      t.selectDelete(() => t.member('a'));
-    }],
+    [
+      'IntegrityError',
+      IntegrityError,
+      'ERR_ETS_INTEGRITY',
+      () => {
+        const t = Ets.new('damaged');
+        t.insert(['k', 1]);
+        new Int32Array(t.handle().control)[stripeBase(0) + S_KEYS] = 999; // the stripe's key count, now wrong
+        t.check();
+      },
+    ],
+    [
+      'DeadlockError',
+      DeadlockError,
+      'ERR_SHM_DEADLOCK',
+      () => {
+        const t = Ets.new('reentrant', { readConcurrency: true });
+        t.insert(['a', 1]);
+        t.insert(['b', 2]);
+        // The predicate runs with the stripe held for deleting: calling the table from there would wait on itself.
+        t.selectDelete(() => t.member('a'));
+      },
+    ],
   ])('%s', (_name, Class, code, trigger) => {
     const error = thrown(trigger);
     expect(error).toBeInstanceOf(Class);
@@ -129,9 +159,13 @@ describe('errors of table calls, by class from @erlmcp/ets', () => {
     // A copy of the control block, so that the handle does not name a table this thread already has.
     const control = new SharedArrayBuffer(handle.control.byteLength);
     new Uint8Array(control).set(new Uint8Array(handle.control));
-    expect(thrown(() => Ets.attach({ ...handle, control, arena: { ...handle.arena, buffer: new SharedArrayBuffer(64) } }))).toBeInstanceOf(BadArgError);
+    expect(
+      thrown(() => Ets.attach({ ...handle, control, arena: { ...handle.arena, buffer: new SharedArrayBuffer(64) } })),
+    ).toBeInstanceOf(BadArgError);
     expect(thrown(() => Ets.attach({ ...handle, control: new SharedArrayBuffer(8) }))).toBeInstanceOf(BadArgError);
-    expect(thrown(() => Ets.attach({ ...handle, control: 'nope' as unknown as SharedArrayBuffer }))).toBeInstanceOf(BadArgError);
+    expect(thrown(() => Ets.attach({ ...handle, control: 'nope' as unknown as SharedArrayBuffer }))).toBeInstanceOf(
+      BadArgError,
+    );
   });
 });
 
@@ -148,15 +182,26 @@ describe('errors sent to another thread', () => {
     const table = Ets.new('posted', { access: 'public' });
     const small = Ets.new('small', { access: 'public', maxBytes: 256 * 1024 });
     const w = startWorker('error-poster', { handle: table.handle(), small: small.handle() });
-    const { raw, serialized, expected } = await w.next<{ raw: Error[]; serialized: SerializedError[]; expected: Expected[] }>(ofType('errors'));
-    expect(expected.map((e) => e.name)).toEqual(['NoSuchKeyError', 'TableFullError', 'DeadlockError', 'UnencodableError']);
+    const { raw, serialized, expected } = await w.next<{
+      raw: Error[];
+      serialized: SerializedError[];
+      expected: Expected[];
+    }>(ofType('errors'));
+    expect(expected.map((e) => e.name)).toEqual([
+      'NoSuchKeyError',
+      'TableFullError',
+      'DeadlockError',
+      'UnencodableError',
+    ]);
     for (const [i, error] of raw.entries()) {
       expect(types.isNativeError(error)).toBe(true);
       expect(error.message).toBe(expected[i]!.message);
       expect((error as { code?: string }).code).toBeUndefined();
     }
     const rebuilt = serialized.map((s) => deserializeError(s));
-    [NoSuchKeyError, TableFullError, DeadlockError, UnencodableError].forEach((Class, i) => expect(rebuilt[i]).toBeInstanceOf(Class));
+    [NoSuchKeyError, TableFullError, DeadlockError, UnencodableError].forEach((Class, i) =>
+      expect(rebuilt[i]).toBeInstanceOf(Class),
+    );
     expect(rebuilt[0]).toBeInstanceOf(EtsError);
     expect(rebuilt[2]).toBeInstanceOf(ShmError);
     expect(rebuilt[3]).toBeInstanceOf(TypeError);
@@ -173,7 +218,10 @@ describe('errors sent to another thread', () => {
       const table = Ets.new('across-schedulers', { access: 'public' });
       const reply = await new Promise<{ raw: Error; serialized: SerializedError; stack: string }>((resolve) => {
         spawn(async (ctx: ProcessContext) => {
-          const sender = spawn({ module: require.resolve('./fixtures/scheduler-user.js'), export: 'errorSender' }, { scheduler: 1 });
+          const sender = spawn(
+            { module: require.resolve('./fixtures/scheduler-user.js'), export: 'errorSender' },
+            { scheduler: 1 },
+          );
           ctx.send(sender, { handle: table.handle(), from: ctx.self });
           resolve(await ctx.receive());
         });

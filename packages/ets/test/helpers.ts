@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { driveWorker, requireBuilt, wallNow, type TestWorker } from '../../../test-support/worker-harness';
 
-export { ofType, stopAllWorkers, wallNow, type TestWorker, type WorkerMessage } from '../../../test-support/worker-harness';
+export {
+  ofType,
+  stopAllWorkers,
+  wallNow,
+  type TestWorker,
+  type WorkerMessage,
+} from '../../../test-support/worker-harness';
 
 const DIST_ENTRY = path.join(__dirname, '..', 'dist', 'index.js');
 
@@ -14,7 +20,9 @@ const DIST_ENTRY = path.join(__dirname, '..', 'dist', 'index.js');
  */
 export function startWorker(name: string, workerData: unknown): TestWorker<number> {
   requireBuilt(DIST_ENTRY, 'ets');
-  return driveWorker(Ets.watch(new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData })), name, () => wallNow());
+  return driveWorker(Ets.watch(new Worker(path.join(__dirname, 'workers', `${name}.js`), { workerData })), name, () =>
+    wallNow(),
+  );
 }
 
 /** A step inside the package where test/workers/stopper.js freezes an operation. */
@@ -32,11 +40,15 @@ export interface StopStep {
  * stripes it holds there), and terminates the worker. 'finished' if the
  * operation completed without reaching the step.
  */
-export async function runStopped(table: { handle(): unknown }, op: string, args: unknown[], step: StopStep): Promise<'stopped' | 'finished'> {
+export async function runStopped(
+  table: { handle(): unknown },
+  op: string,
+  args: unknown[],
+  step: StopStep,
+): Promise<'stopped' | 'finished'> {
   const w = startWorker('stopper', { handle: table.handle(), op, args, ...step });
   const m = await w.next((msg) => msg.type === 'holding' || msg.type === 'finished');
   await w.worker.terminate();
   await w.exited;
   return m.type === 'holding' ? 'stopped' : 'finished';
 }
-

@@ -15,7 +15,19 @@ const keyArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: -3, max: 40 }),
   fc.constantFrom(0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53),
   fc.constantFrom(true, false, null, undefined, 1n, -(2n ** 70n)),
-  fc.constantFrom('a', '', 'session:1', 'a\u0000', '\u0000', 'é', '\ud800', '😀', '\x7f', 'k'.repeat(300), 'k'.repeat(299) + 'é'),
+  fc.constantFrom(
+    'a',
+    '',
+    'session:1',
+    'a\u0000',
+    '\u0000',
+    'é',
+    '\ud800',
+    '😀',
+    '\x7f',
+    'k'.repeat(300),
+    'k'.repeat(299) + 'é',
+  ),
   fc.string({ maxLength: 6 }),
   fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('x', 'y')),
   fc.record({ x: fc.integer({ min: 0, max: 2 }), y: fc.constantFrom('p', 'q') }),
@@ -25,7 +37,11 @@ const valueArb = fc.oneof(
   fc.integer(),
   fc.string({ maxLength: 8 }),
   // Values come back as msgpackr returns them, -0 as 0 (README, Values): the model holds 0.
-  fc.record({ pid: fc.string({ maxLength: 10 }), node: fc.constantFrom('erlmcp@localhost', 'n2'), ts: fc.double().map((d) => (Object.is(d, -0) ? 0 : d)) }),
+  fc.record({
+    pid: fc.string({ maxLength: 10 }),
+    node: fc.constantFrom('erlmcp@localhost', 'n2'),
+    ts: fc.double().map((d) => (Object.is(d, -0) ? 0 : d)),
+  }),
   fc.record({ pid: fc.integer(), node: fc.constant('n1') }),
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.constant(null),
@@ -35,14 +51,19 @@ const valueArb = fc.oneof(
 function id(k: unknown): string {
   return JSON.stringify(k, function (this: Record<string, unknown>, name: string, x: unknown) {
     const raw = this[name];
-    if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? 0 : x === Infinity || x === -Infinity ? String(x) : x;
+    if (typeof x === 'number')
+      return Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? 0 : x === Infinity || x === -Infinity ? String(x) : x;
     if (typeof x === 'bigint') return `big:${x}`;
     if (x === undefined) return 'undefined';
     if (raw instanceof Date) return `date:${raw.getTime()}`;
     if (raw instanceof Uint8Array) return `bin:${[...raw].join(',')}`;
     if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
       const o = x as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((p) => [p, o[p]]));
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((p) => [p, o[p]]),
+      );
     }
     return typeof x === 'string' ? `s:${x}` : x;
   });
@@ -50,7 +71,8 @@ function id(k: unknown): string {
 
 const isPrimitive = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function');
 
-type Op = { op: 'insert'; key: unknown; value: unknown } | { op: 'delete'; key: unknown } | { op: 'fill'; from: number };
+type Op =
+  { op: 'insert'; key: unknown; value: unknown } | { op: 'delete'; key: unknown } | { op: 'fill'; from: number };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(keyArb, valueArb).map(([key, value]) => ({ op: 'insert' as const, key, value })) },
   { weight: 2, arbitrary: keyArb.map((key) => ({ op: 'delete' as const, key })) },
@@ -67,7 +89,12 @@ describe.each<[TableType, boolean]>([
   it('after inserts, overwrites, deletes and growth', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), keyArb, (ops, probe) => {
-        const table = Ets.new<unknown[]>(`lookup_${type}`, { type, access: 'public', readConcurrency, writeConcurrency: readConcurrency });
+        const table = Ets.new<unknown[]>(`lookup_${type}`, {
+          type,
+          access: 'public',
+          readConcurrency,
+          writeConcurrency: readConcurrency,
+        });
         const model = new Map<string, unknown[][]>();
         const keys: unknown[] = [probe];
         try {

@@ -4,7 +4,18 @@
  */
 import fc from 'fast-check';
 import { END_OF_TABLE, Ets, type Table } from '@erlmcp/ets';
-import { id, Model, modelView, objArb, opArb, counterObjArb, run, runSequence, sortForCompare, type Obj } from '../../../test-support/table-model';
+import {
+  id,
+  Model,
+  modelView,
+  objArb,
+  opArb,
+  counterObjArb,
+  run,
+  runSequence,
+  sortForCompare,
+  type Obj,
+} from '../../../test-support/table-model';
 import { runStopped, stopAllWorkers, type StopStep } from './helpers';
 
 describe.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as const)('%s behaves like its model', (type) => {
@@ -14,7 +25,12 @@ describe.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as const)('%s behav
   ])('random operation sequences (%s)', (_label, concurrent) => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-        const table = Ets.new(`model_${type}`, { type, access: 'public', writeConcurrency: concurrent, readConcurrency: concurrent });
+        const table = Ets.new(`model_${type}`, {
+          type,
+          access: 'public',
+          writeConcurrency: concurrent,
+          readConcurrency: concurrent,
+        });
         try {
           runSequence(modelView(table, END_OF_TABLE), type, ops);
           table.check();
@@ -37,7 +53,15 @@ const CRASH_STEPS: ReadonlyArray<{ step: StopStep; done: boolean }> = [
   { step: { at: 'Stripe.writeRecord', when: 'after', nth: 2 }, done: false },
   { step: { at: 'Transaction.commit', when: 'before', nth: 1 }, done: false },
   { step: { at: 'Transaction.commit', when: 'after', nth: 1 }, done: true },
-  { step: { at: ['HashIndex.publish', 'HashIndex.replace', 'HashIndex.remove', 'Stripe.setLink'], when: 'after', nth: 2, afterCommit: true }, done: true },
+  {
+    step: {
+      at: ['HashIndex.publish', 'HashIndex.replace', 'HashIndex.remove', 'Stripe.setLink'],
+      when: 'after',
+      nth: 2,
+      afterCommit: true,
+    },
+    done: true,
+  },
   { step: { at: 'Transaction.finish', when: 'after', nth: 1 }, done: true },
 ];
 
@@ -65,27 +89,40 @@ async function crash(table: Table, model: Model, c: CrashWrite): Promise<void> {
 describe('with a writer that dies in the middle of a multi-object write', () => {
   afterEach(stopAllWorkers);
 
-  it.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as const)('%s: the write is all there or absent, and the table behaves like its model after', async (type) => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { maxLength: 25 }), crashArb, fc.array(opArb, { maxLength: 25 }), async (before, c, after) => {
-        const table = Ets.new(`crash_${type}`, { type, access: 'public', writeConcurrency: true, readConcurrency: true });
-        try {
-          const model = new Model(type);
-          const view = modelView(table, END_OF_TABLE);
-          for (const op of before) run(view, model, op);
-          await crash(table, model, c);
-          expect(sortForCompare(table.tab2list())).toEqual(sortForCompare(model.all()));
-          for (const op of after) run(view, model, op);
-          expect(sortForCompare(table.tab2list())).toEqual(sortForCompare(model.all()));
-          if (type === 'ordered_set') expect(table.tab2list().map((o) => o[0])).toEqual(model.sortedKeys());
-          table.check();
-        } finally {
-          Ets.delete(table);
-        }
-      }),
-      { numRuns: 10 },
-    );
-  });
+  it.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as const)(
+    '%s: the write is all there or absent, and the table behaves like its model after',
+    async (type) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { maxLength: 25 }),
+          crashArb,
+          fc.array(opArb, { maxLength: 25 }),
+          async (before, c, after) => {
+            const table = Ets.new(`crash_${type}`, {
+              type,
+              access: 'public',
+              writeConcurrency: true,
+              readConcurrency: true,
+            });
+            try {
+              const model = new Model(type);
+              const view = modelView(table, END_OF_TABLE);
+              for (const op of before) run(view, model, op);
+              await crash(table, model, c);
+              expect(sortForCompare(table.tab2list())).toEqual(sortForCompare(model.all()));
+              for (const op of after) run(view, model, op);
+              expect(sortForCompare(table.tab2list())).toEqual(sortForCompare(model.all()));
+              if (type === 'ordered_set') expect(table.tab2list().map((o) => o[0])).toEqual(model.sortedKeys());
+              table.check();
+            } finally {
+              Ets.delete(table);
+            }
+          },
+        ),
+        { numRuns: 10 },
+      );
+    },
+  );
 });
 
 describe('counters keep a model of integer arithmetic', () => {
@@ -93,7 +130,14 @@ describe('counters keep a model of integer arithmetic', () => {
     fc.assert(
       fc.property(
         fc.array(counterObjArb, { minLength: 1, maxLength: 5 }),
-        fc.array(fc.record({ which: fc.nat(4), incr: fc.integer({ min: -20, max: 20 }), threshold: fc.option(fc.integer({ min: -30, max: 30 })) }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            which: fc.nat(4),
+            incr: fc.integer({ min: -20, max: 20 }),
+            threshold: fc.option(fc.integer({ min: -30, max: 30 })),
+          }),
+          { maxLength: 40 },
+        ),
         (initial, steps) => {
           const table = Ets.new('counters', { access: 'public' });
           try {
@@ -107,7 +151,10 @@ describe('counters keep a model of integer arithmetic', () => {
               const key = keys[s.which % keys.length];
               let next = model.get(id(key))! + s.incr;
               if (s.threshold !== null && (s.incr >= 0 ? next > s.threshold : next < s.threshold)) next = -1;
-              const op = s.threshold === null ? { pos: 2, incr: s.incr } : { pos: 2, incr: s.incr, threshold: s.threshold, setValue: -1 };
+              const op =
+                s.threshold === null
+                  ? { pos: 2, incr: s.incr }
+                  : { pos: 2, incr: s.incr, threshold: s.threshold, setValue: -1 };
               expect(table.updateCounter(key, op)).toBe(next);
               model.set(id(key), next);
             }

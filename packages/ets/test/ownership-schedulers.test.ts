@@ -68,7 +68,9 @@ it('giveAway to a process on another scheduler is a BadArgError that says so; th
 it('an heir on another scheduler is refused up front, by Ets.new (creating nothing) and by setHeir (keeping the heir)', async () => {
   const remote = await remoteProcess();
   const before = Ets.all().length;
-  expect(() => Ets.new('heir-across', { named: true, heir: { pid: remote, data: 'will' } })).toThrow(/another scheduler/);
+  expect(() => Ets.new('heir-across', { named: true, heir: { pid: remote, data: 'will' } })).toThrow(
+    /another scheduler/,
+  );
   expect(Ets.all()).toHaveLength(before);
   expect(Ets.whereis('heir-across')).toBeUndefined();
   const table = Ets.new('heir-across', { named: true });

@@ -14,7 +14,12 @@ afterEach(stopAllWorkers);
 
 type Obj = [unknown, unknown];
 
-const keyArb = fc.oneof(fc.constantFrom('a', 'b', 'c', '', 'é'), fc.integer({ min: -2, max: 3 }), fc.constantFrom(1.5, -0, 2 ** 40), fc.constant(['t', 1]));
+const keyArb = fc.oneof(
+  fc.constantFrom('a', 'b', 'c', '', 'é'),
+  fc.integer({ min: -2, max: 3 }),
+  fc.constantFrom(1.5, -0, 2 ** 40),
+  fc.constant(['t', 1]),
+);
 const valueArb = fc.oneof(
   fc.integer({ min: -5, max: 5 }),
   fc.string({ maxLength: 4 }),
@@ -38,9 +43,21 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('insert' as const), obj: fc.tuple(keyArb, valueArb) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('insertMany' as const), objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('insertMany' as const),
+      objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('insertNew' as const), obj: fc.tuple(keyArb, valueArb) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('insertNewMany' as const), objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('insertNewMany' as const),
+      objs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteObject' as const), obj: fc.tuple(keyArb, valueArb) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('take' as const), key: keyArb }) },
@@ -95,23 +112,30 @@ function view(table: Table, keyPos = 1): unknown[] {
 describe.each(['set', 'ordered_set', 'bag', 'duplicate_bag'] as TableType[])('%s with readCache', (type) => {
   it('reads exactly what an uncached table reads, after every write', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean(), fc.constantFrom(1, 2), (ops, readCache, readConcurrency, writeConcurrency, keyPos) => {
-        const options = { type, access: 'public' as const, readConcurrency, writeConcurrency, keyPos };
-        const cached = Ets.new(`cached_${type}`, { ...options, readCache });
-        const plain = Ets.new(`plain_${type}`, options);
-        try {
-          for (const op of ops) {
-            expect(apply(cached, op, keyPos)).toEqual(apply(plain, op, keyPos));
-            // Twice: the second read of each key is a cache hit where the first filled it.
-            expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
-            expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
+      fc.property(
+        fc.array(opArb, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(1, 2),
+        (ops, readCache, readConcurrency, writeConcurrency, keyPos) => {
+          const options = { type, access: 'public' as const, readConcurrency, writeConcurrency, keyPos };
+          const cached = Ets.new(`cached_${type}`, { ...options, readCache });
+          const plain = Ets.new(`plain_${type}`, options);
+          try {
+            for (const op of ops) {
+              expect(apply(cached, op, keyPos)).toEqual(apply(plain, op, keyPos));
+              // Twice: the second read of each key is a cache hit where the first filled it.
+              expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
+              expect(view(cached, keyPos)).toEqual(view(plain, keyPos));
+            }
+            cached.check();
+          } finally {
+            Ets.delete(cached);
+            Ets.delete(plain);
           }
-          cached.check();
-        } finally {
-          Ets.delete(cached);
-          Ets.delete(plain);
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -187,7 +211,8 @@ describe('the readCache option', () => {
   it('is reported by info and validated', () => {
     expect(Ets.new('rc', { readCache: 7 }).info().readCache).toBe(7);
     expect(Ets.new('rc0').info().readCache).toBe(0);
-    for (const bad of [-1, 1.5, NaN, 2 ** 25, '10']) expect(() => Ets.new('rc', { readCache: bad as number })).toThrow(BadArgError);
+    for (const bad of [-1, 1.5, NaN, 2 ** 25, '10'])
+      expect(() => Ets.new('rc', { readCache: bad as number })).toThrow(BadArgError);
   });
 
   it('a change count that wraps back to a cached stamp does not revive the entry (the cache epoch moved)', () => {
@@ -248,7 +273,8 @@ describe('the readCache option', () => {
     const seen: Array<[number, number, boolean]> = [];
     const spy = jest.spyOn(Atomics, 'add').mockImplementation(((view: Int32Array, index: number, value: number) => {
       const old = add(view, index, value);
-      if (view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH)) seen.push([ctl[changes]!, ctl[H_CACHE_EPOCH]!, cache.fresh('k', ctl) >= 0]);
+      if (view.buffer === ctl.buffer && (index === changes || index === H_CACHE_EPOCH))
+        seen.push([ctl[changes]!, ctl[H_CACHE_EPOCH]!, cache.fresh('k', ctl) >= 0]);
       return old;
     }) as typeof Atomics.add);
     try {
@@ -287,7 +313,14 @@ describe('with other threads writing', () => {
     const table = Ets.new('remote', { access: 'public', readConcurrency: true, readCache: 100 });
     for (let i = 0; i < 20; i++) table.insert([`k${i}`, i]);
     for (let i = 0; i < 20; i++) table.lookup(`k${i}`);
-    const w = startWorker('writer', { handle: table.handle(), ops: [['insert', ['k3', 'changed']], ['delete', 'k4'], ['updateCounter', 'k5', 10]] });
+    const w = startWorker('writer', {
+      handle: table.handle(),
+      ops: [
+        ['insert', ['k3', 'changed']],
+        ['delete', 'k4'],
+        ['updateCounter', 'k5', 10],
+      ],
+    });
     await w.next(ofType('done'));
     expect(table.lookup('k3')).toEqual([['k3', 'changed']]);
     expect(table.lookup('k4')).toEqual([]);
@@ -299,31 +332,36 @@ describe('with other threads writing', () => {
   it.each([
     ['optimistic reads', { readConcurrency: true }],
     ['locked reads, 16 stripes', { writeConcurrency: true }],
-  ])('counters read through the cache while workers increment them never go back, and end exact (%s)', async (_label, options) => {
-    const table = Ets.new('counted', { access: 'public', readCache: 64, ...options });
-    const keys = Array.from({ length: 8 }, (_, i) => `c${i}`);
-    for (const k of keys) table.insert([k, 0]);
-    table.insert(['total', 0]);
-    const start = sab(4);
-    const rounds = 300;
-    const parties = 2;
-    const workers = Array.from({ length: parties }, () => startWorker('counter', { handle: table.handle(), keys, rounds, start, parties }));
-    const last = keys.map(() => 0);
-    let finished = false;
-    const done = Promise.all(workers.map((w) => w.next(ofType('done')))).then(() => (finished = true));
-    let backwards = 0;
-    while (!finished) {
-      keys.forEach((k, i) => {
-        const v = table.lookupElement(k, 2) as number;
-        if (v < last[i]!) backwards++;
-        last[i] = v;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await done;
-    expect(backwards).toBe(0);
-    for (const k of keys) expect(table.lookupElement(k, 2)).toBe(parties * rounds);
-  });
+  ])(
+    'counters read through the cache while workers increment them never go back, and end exact (%s)',
+    async (_label, options) => {
+      const table = Ets.new('counted', { access: 'public', readCache: 64, ...options });
+      const keys = Array.from({ length: 8 }, (_, i) => `c${i}`);
+      for (const k of keys) table.insert([k, 0]);
+      table.insert(['total', 0]);
+      const start = sab(4);
+      const rounds = 300;
+      const parties = 2;
+      const workers = Array.from({ length: parties }, () =>
+        startWorker('counter', { handle: table.handle(), keys, rounds, start, parties }),
+      );
+      const last = keys.map(() => 0);
+      let finished = false;
+      const done = Promise.all(workers.map((w) => w.next(ofType('done')))).then(() => (finished = true));
+      let backwards = 0;
+      while (!finished) {
+        keys.forEach((k, i) => {
+          const v = table.lookupElement(k, 2) as number;
+          if (v < last[i]!) backwards++;
+          last[i] = v;
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await done;
+      expect(backwards).toBe(0);
+      for (const k of keys) expect(table.lookupElement(k, 2)).toBe(parties * rounds);
+    },
+  );
 });
 
 describe('a writer that dies in the middle of a write', () => {

@@ -13,20 +13,23 @@ afterEach(async () => {
 });
 
 describe('replaceObject', () => {
-  it.each(['set', 'ordered_set'] as const)('%s: swaps only the expected object, deletes without a replacement', (type) => {
-    const t = Ets.new('cas', { type, access: 'public', writeConcurrency: true });
-    t.insert(['k', 1, { a: 'x' }]);
-    expect(t.replaceObject(['k', 2, { a: 'x' }], ['k', 3])).toBe(false);
-    expect(t.lookup('k')).toEqual([['k', 1, { a: 'x' }]]);
-    expect(t.replaceObject(['k', 1, { a: 'x' }], ['k', 3])).toBe(true);
-    expect(t.lookup('k')).toEqual([['k', 3]]);
-    expect(t.replaceObject(['absent', 3], ['absent', 4])).toBe(false);
-    expect(t.member('absent')).toBe(false);
-    expect(t.replaceObject(['k', 3])).toBe(true);
-    expect(t.member('k')).toBe(false);
-    expect(t.size).toBe(0);
-    t.check();
-  });
+  it.each(['set', 'ordered_set'] as const)(
+    '%s: swaps only the expected object, deletes without a replacement',
+    (type) => {
+      const t = Ets.new('cas', { type, access: 'public', writeConcurrency: true });
+      t.insert(['k', 1, { a: 'x' }]);
+      expect(t.replaceObject(['k', 2, { a: 'x' }], ['k', 3])).toBe(false);
+      expect(t.lookup('k')).toEqual([['k', 1, { a: 'x' }]]);
+      expect(t.replaceObject(['k', 1, { a: 'x' }], ['k', 3])).toBe(true);
+      expect(t.lookup('k')).toEqual([['k', 3]]);
+      expect(t.replaceObject(['absent', 3], ['absent', 4])).toBe(false);
+      expect(t.member('absent')).toBe(false);
+      expect(t.replaceObject(['k', 3])).toBe(true);
+      expect(t.member('k')).toBe(false);
+      expect(t.size).toBe(0);
+      t.check();
+    },
+  );
 
   it('refuses a replacement with another key, and bags', () => {
     const t = Ets.new('cas', { access: 'public' });
@@ -39,26 +42,36 @@ describe('replaceObject', () => {
 
   it('matches a model of compare-and-swap', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 3 }))), { maxLength: 40 }), (steps) => {
-        const t: Table = Ets.new('casmodel', { access: 'public', readCache: 16 });
-        const model = new Map<number, number>();
-        for (const [k, expected, next] of steps) {
-          t.lookup(k); // fills the read cache, which a swap must make stale
-          const ok = model.get(k) === expected;
-          expect(t.replaceObject([k, expected], next === null ? undefined : [k, next])).toBe(ok);
-          if (ok) {
-            if (next === null) model.delete(k);
-            else model.set(k, next);
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 3 }),
+            fc.integer({ min: 0, max: 3 }),
+            fc.option(fc.integer({ min: 0, max: 3 })),
+          ),
+          { maxLength: 40 },
+        ),
+        (steps) => {
+          const t: Table = Ets.new('casmodel', { access: 'public', readCache: 16 });
+          const model = new Map<number, number>();
+          for (const [k, expected, next] of steps) {
+            t.lookup(k); // fills the read cache, which a swap must make stale
+            const ok = model.get(k) === expected;
+            expect(t.replaceObject([k, expected], next === null ? undefined : [k, next])).toBe(ok);
+            if (ok) {
+              if (next === null) model.delete(k);
+              else model.set(k, next);
+            }
+            expect(t.lookup(k)).toEqual(model.has(k) ? [[k, model.get(k)]] : []);
+            if (!ok && !model.has(k) && next !== null) {
+              t.insert([k, next]);
+              model.set(k, next);
+            }
           }
-          expect(t.lookup(k)).toEqual(model.has(k) ? [[k, model.get(k)]] : []);
-          if (!ok && !model.has(k) && next !== null) {
-            t.insert([k, next]);
-            model.set(k, next);
-          }
-        }
-        t.check();
-        Ets.delete(t);
-      }),
+          t.check();
+          Ets.delete(t);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -2,7 +2,21 @@
  * The table API on one thread: operations, access and ownership with
  * processes, memory limits and reuse, refusal of unencodable values.
  */
-import { $, $$, $_, _, AccessDeniedError, BadArgError, END_OF_TABLE, Ets, NoSuchKeyError, TableDeletedError, TableFullError, TableNameTakenError, UnencodableError } from '@erlmcp/ets';
+import {
+  $,
+  $$,
+  $_,
+  _,
+  AccessDeniedError,
+  BadArgError,
+  END_OF_TABLE,
+  Ets,
+  NoSuchKeyError,
+  TableDeletedError,
+  TableFullError,
+  TableNameTakenError,
+  UnencodableError,
+} from '@erlmcp/ets';
 import { Node, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
 
 afterEach(() => {
@@ -24,9 +38,19 @@ describe('operations', () => {
     const t = Ets.new('ops');
     expect(t.insertNew(['a', 1])).toBe(true);
     expect(t.insertNew(['a', 2])).toBe(false);
-    expect(t.insertNewMany([['b', 1], ['a', 3]])).toBe(false);
+    expect(
+      t.insertNewMany([
+        ['b', 1],
+        ['a', 3],
+      ]),
+    ).toBe(false);
     expect(t.member('b')).toBe(false);
-    expect(t.insertNewMany([['b', 1], ['c', 3]])).toBe(true);
+    expect(
+      t.insertNewMany([
+        ['b', 1],
+        ['c', 3],
+      ]),
+    ).toBe(true);
     expect(t.lookupElement('zz', 2, 'dflt')).toBe('dflt');
     expect(() => t.lookupElement('zz', 2)).toThrow(NoSuchKeyError);
     expect(() => t.lookupElement('a', 3)).toThrow(BadArgError);
@@ -37,7 +61,12 @@ describe('operations', () => {
   it('updateCounter: several ops at once, thresholds, defaults, refusals', () => {
     const t = Ets.new('uc');
     t.insert(['k', 10, 100, 'text']);
-    expect(t.updateCounter('k', [{ pos: 2, incr: 5 }, { pos: 3, incr: -1 }])).toEqual([15, 99]);
+    expect(
+      t.updateCounter('k', [
+        { pos: 2, incr: 5 },
+        { pos: 3, incr: -1 },
+      ]),
+    ).toEqual([15, 99]);
     expect(t.updateCounter('k', { pos: 2, incr: 10, threshold: 20, setValue: 0 })).toBe(0);
     expect(t.updateCounter('k', { pos: 3, incr: -200, threshold: 0, setValue: 7 })).toBe(7);
     expect(() => t.updateCounter('k', { pos: 4, incr: 1 })).toThrow(/not an integer/);
@@ -52,7 +81,12 @@ describe('operations', () => {
     const t = Ets.new('ue');
     t.insert(['k', 1, 2]);
     expect(t.updateElement('k', [3, 'three'])).toBe(true);
-    expect(t.updateElement('k', [[2, 'two'], [3, { x: 1 }]])).toBe(true);
+    expect(
+      t.updateElement('k', [
+        [2, 'two'],
+        [3, { x: 1 }],
+      ]),
+    ).toBe(true);
     expect(t.lookup('k')).toEqual([['k', 'two', { x: 1 }]]);
     expect(t.updateElement('missing', [2, 0])).toBe(false);
     expect(t.updateElement('missing', [2, 0], ['_', 5, 6])).toBe(true);
@@ -68,8 +102,15 @@ describe('operations', () => {
       t.insert(['k', 2]);
       t.insert(['k', { b: 2, a: 1 }]);
     }
-    expect(bag.lookup('k')).toEqual([['k', { a: 1, b: 2 }], ['k', 2]]);
-    expect(dup.lookup('k')).toEqual([['k', { a: 1, b: 2 }], ['k', 2], ['k', { a: 1, b: 2 }]]);
+    expect(bag.lookup('k')).toEqual([
+      ['k', { a: 1, b: 2 }],
+      ['k', 2],
+    ]);
+    expect(dup.lookup('k')).toEqual([
+      ['k', { a: 1, b: 2 }],
+      ['k', 2],
+      ['k', { a: 1, b: 2 }],
+    ]);
     dup.deleteObject(['k', { a: 1, b: 2 }]);
     expect(dup.lookup('k')).toEqual([['k', 2]]);
     expect(bag.lookupElement('k', 2)).toEqual([{ a: 1, b: 2 }, 2]);
@@ -77,7 +118,21 @@ describe('operations', () => {
 
   it('keys of any msgpack type, compared by value', () => {
     const t = Ets.new('keys', { type: 'ordered_set' });
-    const keys = [null, false, -1.5, 0, 2, 10n, new Date(1), 'a', 'b', Buffer.from([1]), [1, 'x'], { a: 1 }, new Set([1])];
+    const keys = [
+      null,
+      false,
+      -1.5,
+      0,
+      2,
+      10n,
+      new Date(1),
+      'a',
+      'b',
+      Buffer.from([1]),
+      [1, 'x'],
+      { a: 1 },
+      new Set([1]),
+    ];
     for (const [i, k] of keys.entries()) t.insert([k, i]);
     expect(t.lookup(1.0 + 1)).toEqual([[2, 4]]);
     expect(t.lookup({ a: 1 })).toEqual([[{ a: 1 }, 11]]);
@@ -85,7 +140,10 @@ describe('operations', () => {
     expect(t.lookup(new Date(1))).toEqual([[new Date(1), 6]]);
     expect(t.tab2list().map((o) => o[1])).toEqual(keys.map((_k, i) => i));
     expect(t.select([{ head: [_, $(1)], result: $(1) }], { range: { gte: 0, lt: 'b' } })).toEqual([3, 4, 5, 6, 7]);
-    expect(t.select((o) => typeof o[0] === 'string', { reverse: true, range: { lte: 'b' } })).toEqual([['b', 8], ['a', 7]]);
+    expect(t.select((o) => typeof o[0] === 'string', { reverse: true, range: { lte: 'b' } })).toEqual([
+      ['b', 8],
+      ['a', 7],
+    ]);
   });
 
   it('first/next/last/prev walk an ordered_set in key order, from any key', () => {
@@ -106,8 +164,14 @@ describe('operations', () => {
     for (let i = 0; i < 10; i++) t.insert([`k${i}`, i, { even: i % 2 === 0 }]);
     expect(t.match([$(1), 3, _]).flat()).toEqual(['k3']);
     expect(t.matchObject([_, _, { even: true }]).length).toBe(5);
-    const spec = [{ head: [$(1), $(2), _], guards: [['andalso', ['>=', $(2), 7], ['is_integer', $(2)]]], result: [$(2), $(1)] }];
-    expect(t.select(spec).sort()).toEqual([[7, 'k7'], [8, 'k8'], [9, 'k9']]);
+    const spec = [
+      { head: [$(1), $(2), _], guards: [['andalso', ['>=', $(2), 7], ['is_integer', $(2)]]], result: [$(2), $(1)] },
+    ];
+    expect(t.select(spec).sort()).toEqual([
+      [7, 'k7'],
+      [8, 'k8'],
+      [9, 'k9'],
+    ]);
     expect(t.select([[[$(1), 4, _], [], [$$]]])).toEqual([['k4']]);
     expect(t.select([{ head: ['k5', _, _] }])).toEqual([['k5', 5, { even: false }]]);
     expect(t.select([{ head: ['k5', _, _], result: $_ }], { limit: 0 })).toEqual([]);
@@ -118,7 +182,7 @@ describe('operations', () => {
     expect(() => t.select([{ head: [_, _, _], guards: [['nope', 1]] }])).toThrow(BadArgError);
   });
 
-  it('foldr visits a hash table in the reverse of foldl\'s order', () => {
+  it("foldr visits a hash table in the reverse of foldl's order", () => {
     const t = Ets.new('folds', { type: 'bag', writeConcurrency: true });
     for (let i = 0; i < 100; i++) t.insert([i % 40, i]);
     const forward = t.foldl((o, acc: unknown[]) => [...acc, o], []);
@@ -177,7 +241,9 @@ describe('memory', () => {
     }
     expect(error).toBeInstanceOf(TableFullError);
     expect(t.size).toBe(n);
-    expect(() => t.insertMany(Array.from({ length: 100 }, (_v, i) => [`many${i}`, 'w'.repeat(200)]))).toThrow(TableFullError);
+    expect(() => t.insertMany(Array.from({ length: 100 }, (_v, i) => [`many${i}`, 'w'.repeat(200)]))).toThrow(
+      TableFullError,
+    );
     expect(t.member('many0')).toBe(false);
     for (let i = 0; i < n; i += 97) expect(t.lookup(i)).toEqual([[i, 'v'.repeat(100)]]);
     t.check();
@@ -192,11 +258,22 @@ describe('refusals', () => {
     const t = Ets.new('enc', { type: 'ordered_set' });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    for (const bad of [['f', () => 1], ['o', { fn() {} }], ['s', Symbol('x')], ['c', cyclic], [() => 1, 1]]) {
+    for (const bad of [
+      ['f', () => 1],
+      ['o', { fn() {} }],
+      ['s', Symbol('x')],
+      ['c', cyclic],
+      [() => 1, 1],
+    ]) {
       expect(() => t.insert(bad)).toThrow(UnencodableError);
       expect(() => t.insert(bad)).toThrow(TypeError);
     }
-    expect(() => t.insertMany([['ok', 1], ['bad', () => 1]])).toThrow(TypeError);
+    expect(() =>
+      t.insertMany([
+        ['ok', 1],
+        ['bad', () => 1],
+      ]),
+    ).toThrow(TypeError);
     expect(() => t.updateElement('ok', [2, () => 1])).toThrow(TypeError);
     expect(t.size).toBe(0);
   });

@@ -13,7 +13,8 @@ afterAll(stopAllWorkers);
 /** Own enumerable properties set with defineProperty, so '__proto__' is a property like any other. */
 function record(entries: [string, unknown][]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 }
 
@@ -45,15 +46,28 @@ const leaf = fc.oneof(
   fc.int32Array({ maxLength: 3 }).map((a) => new NodeInt32Array(a)),
 );
 
-const { value } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown>; map: Map<unknown, unknown>; set: Set<unknown> }>(
-  (tie) => ({
-    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object'), tie('map'), tie('set')),
-    array: fc.array(tie('value'), { maxLength: 4 }),
-    object: fc.array(fc.tuple(fc.oneof(fc.string({ maxLength: 4 }), fc.constant('__proto__')), tie('value')), { maxLength: 4 }).map(record),
-    map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
-    set: fc.array(tie('value'), { maxLength: 4 }).map((members) => new Set(members)),
-  }),
-);
+const { value } = fc.letrec<{
+  value: unknown;
+  array: unknown[];
+  object: Record<string, unknown>;
+  map: Map<unknown, unknown>;
+  set: Set<unknown>;
+}>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    tie('array'),
+    tie('object'),
+    tie('map'),
+    tie('set'),
+  ),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+  object: fc
+    .array(fc.tuple(fc.oneof(fc.string({ maxLength: 4 }), fc.constant('__proto__')), tie('value')), { maxLength: 4 })
+    .map(record),
+  map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
+  set: fc.array(tie('value'), { maxLength: 4 }).map((members) => new Set(members)),
+}));
 
 /** Same value, same types (prototypes), -0 apart from 0, property, Map and Set order included. */
 function same(a: unknown, b: unknown): boolean {
@@ -62,7 +76,8 @@ function same(a: unknown, b: unknown): boolean {
   if (a === null || typeof a !== 'object' || b === null) return a === b;
   const o = b as object;
   // Typed arrays by class name and bytes: see nodeRealm.
-  if (ArrayBuffer.isView(a)) return ArrayBuffer.isView(o) && a.constructor.name === o.constructor.name && bytesOf(a).equals(bytesOf(o));
+  if (ArrayBuffer.isView(a))
+    return ArrayBuffer.isView(o) && a.constructor.name === o.constructor.name && bytesOf(a).equals(bytesOf(o));
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(o)) return false;
   if (a instanceof Date) return Object.is(a.getTime(), (o as Date).getTime());
   if (a instanceof Map || a instanceof Set) return same([...a], [...(o as Map<unknown, unknown> | Set<unknown>)]);
@@ -74,7 +89,10 @@ function same(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(o);
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k]))
+  );
 }
 
 function bytesOf(v: ArrayBufferView): Buffer {
@@ -180,7 +198,18 @@ describe('values: examples', () => {
   });
 
   it('NaN, undefined inside arrays and objects, bigints, Dates (an invalid one too) and typed arrays round-trip', () => {
-    const obj = ['u', NaN, [undefined, 1], { a: undefined }, 2n ** 70n, -5n, new Date(NaN), new Date(7), new NodeFloat32Array([1.5]), Buffer.from([0, 1])];
+    const obj = [
+      'u',
+      NaN,
+      [undefined, 1],
+      { a: undefined },
+      2n ** 70n,
+      -5n,
+      new Date(NaN),
+      new Date(7),
+      new NodeFloat32Array([1.5]),
+      Buffer.from([0, 1]),
+    ];
     t.insert(obj);
     const [o] = t.lookup('u');
     expect(Number.isNaN(o![1])).toBe(true);
@@ -226,19 +255,27 @@ describe('values: examples', () => {
     ['a WeakRef', () => new WeakRef({})],
     ['a Promise', () => Promise.resolve(1)],
     ['a SharedArrayBuffer', () => new SharedArrayBuffer(8)],
-  ])('refuses %s (its contents would be lost) with UnencodableError, as a value or a key, writing nothing', (_what, make) => {
-    t.insert(['keep', 1]);
-    const before = t.info();
-    const bad = make();
-    expect(() => t.insert(['x', bad])).toThrow(UnencodableError);
-    expect(() => t.insert(['x', { deep: [new Map([[1, bad]])] }])).toThrow(UnencodableError);
-    expect(() => t.insert([bad, 1])).toThrow(UnencodableError);
-    expect(() => t.insert([[1, { k: bad }], 1])).toThrow(UnencodableError);
-    expect(() => t.insertMany([['y', 1], ['x', bad]])).toThrow(TypeError);
-    expect(() => t.updateElement('keep', [2, bad])).toThrow(UnencodableError);
-    expect(t.tab2list()).toEqual([['keep', 1]]);
-    expect(t.info()).toEqual(before);
-  });
+  ])(
+    'refuses %s (its contents would be lost) with UnencodableError, as a value or a key, writing nothing',
+    (_what, make) => {
+      t.insert(['keep', 1]);
+      const before = t.info();
+      const bad = make();
+      expect(() => t.insert(['x', bad])).toThrow(UnencodableError);
+      expect(() => t.insert(['x', { deep: [new Map([[1, bad]])] }])).toThrow(UnencodableError);
+      expect(() => t.insert([bad, 1])).toThrow(UnencodableError);
+      expect(() => t.insert([[1, { k: bad }], 1])).toThrow(UnencodableError);
+      expect(() =>
+        t.insertMany([
+          ['y', 1],
+          ['x', bad],
+        ]),
+      ).toThrow(TypeError);
+      expect(() => t.updateElement('keep', [2, bad])).toThrow(UnencodableError);
+      expect(t.tab2list()).toEqual([['keep', 1]]);
+      expect(t.info()).toEqual(before);
+    },
+  );
 
   it('updateElement keeps the Maps and -0 of the elements it does not replace', () => {
     t.insert(['e', new Map([[1, 2]]), -0, 'old']);
@@ -250,16 +287,30 @@ describe('values: examples', () => {
   });
 
   it('match specs see a Map as an Erlang map: object patterns, map_get, is_map_key and is_map', () => {
-    t.insert(['m', new Map<unknown, unknown>([['pid', 7], [1, 'one']])]);
+    t.insert([
+      'm',
+      new Map<unknown, unknown>([
+        ['pid', 7],
+        [1, 'one'],
+      ]),
+    ]);
     t.insert(['o', { pid: 8 }]);
     expect(t.match(['m', { pid: $(1) }])).toEqual([[7]]);
     expect(t.select([{ head: [$(1), $(2)], guards: [['is_map', $(2)]], result: $(1) }]).sort()).toEqual(['m', 'o']);
-    expect(t.select([{ head: [$(1), $(2)], guards: [['=:=', ['map_get', 'pid', $(2)], 7]], result: $(1) }])).toEqual(['m']);
+    expect(t.select([{ head: [$(1), $(2)], guards: [['=:=', ['map_get', 'pid', $(2)], 7]], result: $(1) }])).toEqual([
+      'm',
+    ]);
     expect(t.select([{ head: [$(1), $(2)], guards: [['is_map_key', 1, $(2)]], result: $(1) }])).toEqual(['m']);
     expect(t.matchObject([_, { missing: _ }])).toEqual([]);
     t.insert(['t', new Map<unknown, unknown>([[[1, 'a'], 'tuple key']])]);
-    expect(t.select([{ head: [$(1), $(2)], guards: [['is_map_key', ['const', [1, 'a']], $(2)]], result: $(1) }])).toEqual(['t']);
-    expect(t.select([{ head: ['t', $(2)], guards: [['=:=', ['map_get', ['const', [1, 'a']], $(2)], 'tuple key']], result: 'found' }])).toEqual(['found']);
+    expect(
+      t.select([{ head: [$(1), $(2)], guards: [['is_map_key', ['const', [1, 'a']], $(2)]], result: $(1) }]),
+    ).toEqual(['t']);
+    expect(
+      t.select([
+        { head: ['t', $(2)], guards: [['=:=', ['map_get', ['const', [1, 'a']], $(2)], 'tuple key']], result: 'found' },
+      ]),
+    ).toEqual(['found']);
   });
 });
 
@@ -267,7 +318,11 @@ describe('values across threads', () => {
   it('a worker reads the Maps, -0 and typed arrays the main thread stored, and stores its own that the main thread reads back', async () => {
     const t = Ets.new('values-threads', { access: 'public', readConcurrency: true });
     try {
-      const stored = new Map<unknown, unknown>([[1, -0], ['s', new Set([new Map([[2n, 'x']])])], ['f', new NodeFloat32Array([0.5])]]);
+      const stored = new Map<unknown, unknown>([
+        [1, -0],
+        ['s', new Set([new Map([[2n, 'x']])])],
+        ['f', new NodeFloat32Array([0.5])],
+      ]);
       t.insert(['main', stored]);
       const w = startWorker('values', { handle: t.handle(), keys: ['main'] });
       const m = await w.next((msg) => msg.type === 'checked');
@@ -275,7 +330,16 @@ describe('values across threads', () => {
       expect(m).toMatchObject({ isMap: true, negativeZero: true });
       expect(same(t.lookupElement(['echo', 'main'], 2), stored)).toBe(true);
       const [mine] = t.lookup('worker');
-      expect(same(mine, ['worker', new Map<unknown, unknown>([[3, [-0]], [{ a: 1 }, 'obj key']]), new NodeFloat32Array([2.5])])).toBe(true);
+      expect(
+        same(mine, [
+          'worker',
+          new Map<unknown, unknown>([
+            [3, [-0]],
+            [{ a: 1 }, 'obj key'],
+          ]),
+          new NodeFloat32Array([2.5]),
+        ]),
+      ).toBe(true);
     } finally {
       Ets.delete(t);
     }
@@ -284,7 +348,9 @@ describe('values across threads', () => {
 
 /** Strings of UTF-16 code units, lone surrogates often among them. */
 const wtf16 = fc
-  .array(fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x61, 0xe9), fc.integer({ min: 0, max: 0xffff })), { maxLength: 8 })
+  .array(fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x61, 0xe9), fc.integer({ min: 0, max: 0xffff })), {
+    maxLength: 8,
+  })
   .map((units) => String.fromCharCode(...units));
 
 describe('strings holding lone surrogates', () => {
@@ -311,9 +377,16 @@ describe('strings holding lone surrogates', () => {
       t.insert([1, '\ud800']);
       t.insert([1, '\udc00']);
       t.insert([1, '\ufffd']);
-      expect(t.lookup(1)).toEqual([[1, '\ud800'], [1, '\udc00'], [1, '\ufffd']]);
+      expect(t.lookup(1)).toEqual([
+        [1, '\ud800'],
+        [1, '\udc00'],
+        [1, '\ufffd'],
+      ]);
       t.deleteObject([1, '\ud800']);
-      expect(t.lookup(1)).toEqual([[1, '\udc00'], [1, '\ufffd']]);
+      expect(t.lookup(1)).toEqual([
+        [1, '\udc00'],
+        [1, '\ufffd'],
+      ]);
     } finally {
       Ets.delete(t);
     }
@@ -352,7 +425,13 @@ describe('Errors', () => {
   function sameError(a: unknown, b: unknown): boolean {
     if (!(a instanceof Error) || !(b instanceof Error)) return false;
     const errors = (e: Error): unknown => (e instanceof AggregateError ? e.errors : undefined);
-    return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && a.name === b.name && a.message === b.message && same(a.cause, b.cause) && same(errors(a), errors(b));
+    return (
+      Object.getPrototypeOf(a) === Object.getPrototypeOf(b) &&
+      a.name === b.name &&
+      a.message === b.message &&
+      same(a.cause, b.cause) &&
+      same(errors(a), errors(b))
+    );
   }
 
   /** Stores each Error under its index and checks that what comes back is the same Error. */
@@ -368,7 +447,12 @@ describe('Errors', () => {
     const t = Ets.new('errors', { readCache: 4 });
     try {
       const stored: Error[] = [
-        new Error('map', { cause: new Map<unknown, unknown>([[1, 'one'], [{ a: 1 }, -0]]) }),
+        new Error('map', {
+          cause: new Map<unknown, unknown>([
+            [1, 'one'],
+            [{ a: 1 }, -0],
+          ]),
+        }),
         new RangeError('zero', { cause: -0 }),
         new TypeError('nested', { cause: { list: [new Set([new Map([[2, 3]])])] } }),
         new Error('lone \ud800', { cause: '\udc00' }),
@@ -380,10 +464,15 @@ describe('Errors', () => {
     }
   });
 
-  it('keep a \'__proto__\' property of their cause as a property, and their class, unknown names included', () => {
+  it("keep a '__proto__' property of their cause as a property, and their class, unknown names included", () => {
     const t = Ets.new('errors-proto', {});
     try {
-      const renamed = new Error('custom', { cause: record([['__proto__', { x: 1 }], ['y', [record([['__proto__', 2]])]]]) });
+      const renamed = new Error('custom', {
+        cause: record([
+          ['__proto__', { x: 1 }],
+          ['y', [record([['__proto__', 2]])]],
+        ]),
+      });
       renamed.name = 'MyError';
       const stored = [renamed, new SyntaxError('s', { cause: record([['__proto__', 'p']]) })];
       expectRoundTrips(t, stored);

@@ -26,7 +26,9 @@ describe('updateCounter from several workers', () => {
     const parties = 4;
     const rounds = 2000;
     const start = sab(4);
-    const workers = Array.from({ length: parties }, () => startWorker('counter', { handle: table.handle(), keys, rounds, start, parties }));
+    const workers = Array.from({ length: parties }, () =>
+      startWorker('counter', { handle: table.handle(), keys, rounds, start, parties }),
+    );
     await Promise.all(workers.map((w) => w.next(ofType('done'))));
     for (const k of keys) expect(table.lookupElement(k, 2)).toBe(parties * rounds);
     expect(table.lookupElement('total', 2)).toBe(parties * rounds * keys.length);
@@ -38,7 +40,10 @@ describe('concurrent insert, delete and lookup', () => {
   it.each([
     ['set, optimistic reads', { readConcurrency: true }],
     ['set, locked reads, 16 stripes', { writeConcurrency: true }],
-    ['ordered_set, optimistic reads, 16 stripes', { type: 'ordered_set' as const, readConcurrency: true, writeConcurrency: true }],
+    [
+      'ordered_set, optimistic reads, 16 stripes',
+      { type: 'ordered_set' as const, readConcurrency: true, writeConcurrency: true },
+    ],
     ['set, optimistic reads, readCache', { readConcurrency: true, readCache: 64 }],
     ['set, locked reads, 16 stripes, readCache', { writeConcurrency: true, readCache: 64 }],
   ])('never returns torn objects, nor objects after their delete completed (%s)', async (_label, options) => {
@@ -48,8 +53,19 @@ describe('concurrent insert, delete and lookup', () => {
     const stop = sab(4);
     const start = sab(4);
     const parties = 3;
-    const writer = startWorker('churn', { handle: table.handle(), role: 'writer', keys, deleted, rounds: 400, start, parties, stop });
-    const readers = [0, 1].map(() => startWorker('churn', { handle: table.handle(), role: 'reader', keys, deleted, start, parties, stop }));
+    const writer = startWorker('churn', {
+      handle: table.handle(),
+      role: 'writer',
+      keys,
+      deleted,
+      rounds: 400,
+      start,
+      parties,
+      stop,
+    });
+    const readers = [0, 1].map(() =>
+      startWorker('churn', { handle: table.handle(), role: 'reader', keys, deleted, start, parties, stop }),
+    );
     await writer.next(ofType('done'));
     Atomics.store(new Int32Array(stop), 0, 1);
     const results = await Promise.all(readers.map((r) => r.next<{ seen: number; problems: string[] }>(ofType('done'))));
@@ -62,7 +78,11 @@ describe('concurrent insert, delete and lookup', () => {
 
 describe('a worker terminated in the middle of a write', () => {
   /** Fills a table, starts a reader worker, and has a crasher worker freeze mid-write in `mode`. */
-  async function crashIn(mode: string, table: Table, key: unknown): Promise<{ crasher: TestWorker; reader: TestWorker; stop: SharedArrayBuffer; progress: Float64Array }> {
+  async function crashIn(
+    mode: string,
+    table: Table,
+    key: unknown,
+  ): Promise<{ crasher: TestWorker; reader: TestWorker; stop: SharedArrayBuffer; progress: Float64Array }> {
     const stop = sab(4);
     const progressBuffer = sab(8);
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
@@ -101,7 +121,8 @@ describe('a worker terminated in the middle of a write', () => {
     // Nothing that was stored is damaged; the interrupted write is either absent or whole.
     for (let i = 0; i < 50; i++) {
       const found = table.lookup(`k${i}`);
-      if (mode === 'shift' && `k${i}` === key) expect(found.length === 0 || found[0]![1] === `value of ${key}`).toBe(true);
+      if (mode === 'shift' && `k${i}` === key)
+        expect(found.length === 0 || found[0]![1] === `value of ${key}`).toBe(true);
       else expect(found).toContainEqual([`k${i}`, `value of k${i}`]);
     }
     expect(table.lookup('after')).toEqual([['after', 1]]);
@@ -117,26 +138,33 @@ describe('a worker terminated in the middle of a write', () => {
     ['locked reads', {}],
     ['optimistic reads', { readConcurrency: true }],
     ['16 stripes, optimistic reads', { writeConcurrency: true, readConcurrency: true }],
-  ])('a main-thread call right after the holder is terminated recovers the stripe, before the exit listener has run (%s)', async (_label, options) => {
-    const table = Ets.new('unreported', { access: 'public', ...options });
-    fill(table);
-    const crasher = startWorker('crasher', { handle: table.handle(), mode: 'unpublished', key: 'k7' });
-    await crasher.next(ofType('holding'));
-    // From here on nothing yields to the event loop, so Ets.watch's 'exit' listener cannot run:
-    // the death is found by the waiting call itself.
-    void crasher.worker.terminate();
-    expect(Ets.registry.status(crasher.threadId)).not.toBe('dead');
-    expect(table.lookup('k7')).toEqual([['k7', 'value of k7']]);
-    expect(Ets.registry.status(crasher.threadId)).toBe('dead');
-    expect(table.info().repairs).toBe(1);
-    table.insert(['after', 1]);
-    table.check();
-    await crasher.exited;
-  });
+  ])(
+    'a main-thread call right after the holder is terminated recovers the stripe, before the exit listener has run (%s)',
+    async (_label, options) => {
+      const table = Ets.new('unreported', { access: 'public', ...options });
+      fill(table);
+      const crasher = startWorker('crasher', { handle: table.handle(), mode: 'unpublished', key: 'k7' });
+      await crasher.next(ofType('holding'));
+      // From here on nothing yields to the event loop, so Ets.watch's 'exit' listener cannot run:
+      // the death is found by the waiting call itself.
+      void crasher.worker.terminate();
+      expect(Ets.registry.status(crasher.threadId)).not.toBe('dead');
+      expect(table.lookup('k7')).toEqual([['k7', 'value of k7']]);
+      expect(Ets.registry.status(crasher.threadId)).toBe('dead');
+      expect(table.info().repairs).toBe(1);
+      table.insert(['after', 1]);
+      table.check();
+      await crasher.exited;
+    },
+  );
 
   it('random writes cut off at a random moment leave a consistent, usable table', async () => {
     for (let trial = 0; trial < 6; trial++) {
-      const table = Ets.new('random-crash', { type: trial % 2 === 0 ? 'set' : 'ordered_set', access: 'public', writeConcurrency: trial % 3 === 0 });
+      const table = Ets.new('random-crash', {
+        type: trial % 2 === 0 ? 'set' : 'ordered_set',
+        access: 'public',
+        writeConcurrency: trial % 3 === 0,
+      });
       fill(table);
       const crasher = startWorker('crasher', { handle: table.handle(), mode: 'random', key: null });
       await crasher.next(ofType('holding'));

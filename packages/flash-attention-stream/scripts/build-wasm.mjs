@@ -39,15 +39,21 @@ if (todo.length > 0) {
     const out = path.join(outDir, `attention-${variant.name}.wasm`);
     const args = [
       source,
-      '--outFile', out,
-      '--optimizeLevel', '3',
-      '--runtime', 'stub',
+      '--outFile',
+      out,
+      '--optimizeLevel',
+      '3',
+      '--runtime',
+      'stub',
       '--importMemory',
       '--sharedMemory',
       '--noExportMemory',
-      '--initialMemory', '2',
-      '--maximumMemory', '65536',
-      '--use', 'abort=',
+      '--initialMemory',
+      '2',
+      '--maximumMemory',
+      '65536',
+      '--use',
+      'abort=',
       ...variant.features.flatMap((f) => ['--enable', f]),
     ];
     const { error, stderr } = await asc.main(args);
@@ -58,7 +64,9 @@ if (todo.length > 0) {
     }
     // A data segment or a global would be rewritten by every thread's instantiation: refuse it.
     const module = new WebAssembly.Module(fs.readFileSync(out));
-    const exports = WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`).sort();
+    const exports = WebAssembly.Module.exports(module)
+      .map((e) => `${e.kind}:${e.name}`)
+      .sort();
     if (exports.join(',') !== 'function:attend,function:scratchBytes,function:tileRows') {
       console.error(`build-wasm: unexpected exports of the ${variant.name} kernel: ${exports.join(', ')}`);
       process.exit(1);

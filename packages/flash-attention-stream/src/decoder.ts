@@ -47,10 +47,16 @@ export class Decoder {
   step(step: DecodeStep, options: StepOptions = {}): Promise<Float32Array> {
     const run = this.tail.then(() => {
       if (this.cache.isClosed) throw new NotRunningError('this decoder is closed');
-      if (typeof step !== 'object' || step === null || !(step.q instanceof Float32Array)) throw new AttentionArgError('step must be { q, k, v, keyMask? } with Float32Array tensors');
+      if (typeof step !== 'object' || step === null || !(step.q instanceof Float32Array))
+        throw new AttentionArgError('step must be { q, k, v, keyMask? } with Float32Array tensors');
       const tokens = step.q.length / (this.cache.batch * this.cache.heads * this.cache.d);
       const stream: AttentionStream = this.attention.open({ decode: { cache: this.cache, step } }, options);
-      return collect(stream, { batch: this.cache.batch, heads: this.cache.heads, queries: Math.max(1, Math.floor(tokens)), d: this.cache.d });
+      return collect(stream, {
+        batch: this.cache.batch,
+        heads: this.cache.heads,
+        queries: Math.max(1, Math.floor(tokens)),
+        d: this.cache.d,
+      });
     });
     this.tail = run.catch(() => undefined);
     return run;

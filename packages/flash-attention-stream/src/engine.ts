@@ -33,7 +33,8 @@ const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
 export function loadKernel(memory: WebAssembly.Memory, choice: KernelChoice): Kernel {
   if (choice === 'js') return new JsKernel(memory);
   if (choice === 'relaxed' || choice === 'simd') return loadWasmKernel(memory, choice);
-  if (choice !== 'auto') throw new AttentionArgError(`kernel must be 'auto', 'relaxed', 'simd' or 'js', got ${String(choice)}`);
+  if (choice !== 'auto')
+    throw new AttentionArgError(`kernel must be 'auto', 'relaxed', 'simd' or 'js', got ${String(choice)}`);
   for (const name of ['relaxed', 'simd'] as const) {
     try {
       return loadWasmKernel(memory, name);
@@ -46,11 +47,14 @@ export function loadKernel(memory: WebAssembly.Memory, choice: KernelChoice): Ke
 
 export function checkEngineOptions(options: EngineOptions): Required<EngineOptions> {
   const maxSequence = options.maxSequence ?? DEFAULT_MAX_SEQUENCE;
-  if (!Number.isInteger(maxSequence) || maxSequence < 1) throw new AttentionArgError(`maxSequence must be a positive integer, got ${String(maxSequence)}`);
+  if (!Number.isInteger(maxSequence) || maxSequence < 1)
+    throw new AttentionArgError(`maxSequence must be a positive integer, got ${String(maxSequence)}`);
   const nonFinite = options.nonFinite ?? 'reject';
-  if (nonFinite !== 'reject' && nonFinite !== 'allow') throw new AttentionArgError(`nonFinite must be 'reject' or 'allow', got ${String(nonFinite)}`);
+  if (nonFinite !== 'reject' && nonFinite !== 'allow')
+    throw new AttentionArgError(`nonFinite must be 'reject' or 'allow', got ${String(nonFinite)}`);
   const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
-  if (!Number.isFinite(maxMemoryBytes) || maxMemoryBytes < 4 * 65536) throw new AttentionArgError(`maxMemoryBytes must be at least 262144, got ${String(maxMemoryBytes)}`);
+  if (!Number.isFinite(maxMemoryBytes) || maxMemoryBytes < 4 * 65536)
+    throw new AttentionArgError(`maxMemoryBytes must be at least 262144, got ${String(maxMemoryBytes)}`);
   return { kernel: options.kernel ?? 'auto', maxSequence, nonFinite, maxMemoryBytes };
 }
 
@@ -111,7 +115,8 @@ export class AttentionEngine implements CacheHost {
   runAll(job: Job): void {
     const scratch = this.ensureScratch();
     const chunks = chunkCount(job);
-    for (let h = 0; h < job.heads; h++) for (let c = 0; c < chunks; c++) runTask(this.kernel, job, c * job.heads + h, scratch);
+    for (let h = 0; h < job.heads; h++)
+      for (let c = 0; c < chunks; c++) runTask(this.kernel, job, c * job.heads + h, scratch);
   }
 
   /** A job's whole output, copied out. */
@@ -145,7 +150,17 @@ export class AttentionEngine implements CacheHost {
         bias = take(batch * stride);
         writeBias(this.memory.f32(bias, batch * stride), input.keyMask, batch, keys, stride);
       }
-      return this.makeJob(dims, { q, k, v, o, bias, biasStride: stride, kvHeadStride: keys * d, causal: input.causal === true, scale: input.scale });
+      return this.makeJob(dims, {
+        q,
+        k,
+        v,
+        o,
+        bias,
+        biasStride: stride,
+        kvHeadStride: keys * d,
+        causal: input.causal === true,
+        scale: input.scale,
+      });
     } catch (error) {
       for (const at of regions) this.memory.release(at);
       throw error;
@@ -153,7 +168,20 @@ export class AttentionEngine implements CacheHost {
   }
 
   /** A job over regions already in the memory (a KV cache's, for a decode step). */
-  makeJob(dims: Dims, at: { q: number; k: number; v: number; o: number; bias: number; biasStride: number; kvHeadStride: number; causal: boolean; scale?: number }): Job {
+  makeJob(
+    dims: Dims,
+    at: {
+      q: number;
+      k: number;
+      v: number;
+      o: number;
+      bias: number;
+      biasStride: number;
+      kvHeadStride: number;
+      causal: boolean;
+      scale?: number;
+    },
+  ): Job {
     const tileRows = tileRowsFor(dims.queries);
     return {
       id: this.nextId++,
@@ -206,4 +234,3 @@ export function writeBias(bias: Float32Array, mask: Uint8Array, batch: number, k
   bias.fill(-Infinity);
   for (let b = 0; b < batch; b++) for (let j = 0; j < keys; j++) if (mask[b * keys + j] !== 0) bias[b * stride + j] = 0;
 }
-

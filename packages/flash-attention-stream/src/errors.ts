@@ -68,7 +68,10 @@ export class WorkerDownError extends AttentionError {
   readonly scheduler: number;
   readonly reason: unknown;
   constructor(scheduler: number, reason: unknown) {
-    super('ERR_ATTENTION_WORKER_DOWN', `the tile worker on scheduler ${scheduler} went down while running tiles of this request (${describeReason(reason)})`);
+    super(
+      'ERR_ATTENTION_WORKER_DOWN',
+      `the tile worker on scheduler ${scheduler} went down while running tiles of this request (${describeReason(reason)})`,
+    );
     this.scheduler = scheduler;
     this.reason = reason;
   }

@@ -15,7 +15,17 @@
  */
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { GenServer, Supervisor, currentPid, schedulerOfPid, schedulers, whereis, type ChildSpec, type Pid, type SupervisorSpec } from '@erlmcp/otp';
+import {
+  GenServer,
+  Supervisor,
+  currentPid,
+  schedulerOfPid,
+  schedulers,
+  whereis,
+  type ChildSpec,
+  type Pid,
+  type SupervisorSpec,
+} from '@erlmcp/otp';
 import { Decoder, type DecoderHost } from './decoder';
 import { AttentionEngine, checkEngineOptions, type EngineOptions } from './engine';
 import { AbortError, AttentionArgError, AttentionError, NotRunningError } from './errors';
@@ -29,7 +39,9 @@ import { AttentionStream, collect } from './stream';
 import { tileWorker, type TileWorkerArgs } from './worker';
 
 /** The compiled worker module that other schedulers load (under ts-jest this file runs from src/, they from dist/). */
-const WORKER_MODULE = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', 'dist', 'worker.js') : path.join(__dirname, 'worker.js');
+const WORKER_MODULE = __filename.endsWith('.ts')
+  ? path.resolve(__dirname, '..', 'dist', 'worker.js')
+  : path.join(__dirname, 'worker.js');
 const remoteTileWorker = GenServer.remote<typeof tileWorker>(WORKER_MODULE, 'tileWorker');
 
 export interface FlashAttentionOptions extends EngineOptions {
@@ -72,10 +84,18 @@ export class FlashAttention implements ServerHost, DecoderHost {
   private constructor(options: FlashAttentionOptions) {
     const count = schedulers().length;
     this.name = options.name ?? (unique++ === 0 ? 'flash_attention' : `flash_attention_${unique}`);
-    if (typeof this.name !== 'string' || this.name.length === 0) throw new AttentionArgError('name must be a non-empty string');
+    if (typeof this.name !== 'string' || this.name.length === 0)
+      throw new AttentionArgError('name must be a non-empty string');
     const pool = options.schedulers ?? (count > 1 ? Array.from({ length: count - 1 }, (_, i) => i + 1) : [0]);
-    if (!Array.isArray(pool) || pool.length === 0 || pool.some((k) => !Number.isInteger(k) || k < 0 || k >= count) || new Set(pool).size !== pool.length) {
-      throw new AttentionArgError(`schedulers must be distinct scheduler numbers in 0..${count - 1}, got ${JSON.stringify(pool)}`);
+    if (
+      !Array.isArray(pool) ||
+      pool.length === 0 ||
+      pool.some((k) => !Number.isInteger(k) || k < 0 || k >= count) ||
+      new Set(pool).size !== pool.length
+    ) {
+      throw new AttentionArgError(
+        `schedulers must be distinct scheduler numbers in 0..${count - 1}, got ${JSON.stringify(pool)}`,
+      );
     }
     this.pool = pool;
     this.highWaterMark = positive('highWaterMark', options.highWaterMark ?? 4);
@@ -137,7 +157,16 @@ export class FlashAttention implements ServerHost, DecoderHost {
     this.checkThread('streamTo');
     const dims = checkInput(input, this.engine.options.maxSequence, this.engine.options.nonFinite);
     const id = this.nextId++;
-    const answer = await this.call({ start: { id, prefill: { input, dims }, sink: new ProcessSink(to, id), owner: to, window: positive('window', options.window ?? this.highWaterMark), retries: options.retries ?? this.retries } });
+    const answer = await this.call({
+      start: {
+        id,
+        prefill: { input, dims },
+        sink: new ProcessSink(to, id),
+        owner: to,
+        window: positive('window', options.window ?? this.highWaterMark),
+        retries: options.retries ?? this.retries,
+      },
+    });
     if ('error' in answer) throw answer.error;
     return id;
   }
@@ -207,33 +236,54 @@ export class FlashAttention implements ServerHost, DecoderHost {
     };
     this.call({ start: request }).then(
       (answer) => 'error' in answer && stream.fail(answer.error),
-      (error: unknown) => stream.fail(error instanceof AttentionError ? error : new NotRunningError(`the attention server did not answer: ${(error as Error).message}`)),
+      (error: unknown) =>
+        stream.fail(
+          error instanceof AttentionError
+            ? error
+            : new NotRunningError(`the attention server did not answer: ${(error as Error).message}`),
+        ),
     );
     return stream;
   }
 
   /** @internal */
   call(request: ServerCall): Promise<ServerReply> {
-    if (whereis(this.serverName) === undefined) return Promise.reject(new NotRunningError(`the attention server ${this.serverName} is not running`));
+    if (whereis(this.serverName) === undefined)
+      return Promise.reject(new NotRunningError(`the attention server ${this.serverName} is not running`));
     return GenServer.call(this.serverName, request, 60_000) as Promise<ServerReply>;
   }
 
   private checkThread(what: string): void {
-    if (threadId !== this.thread) throw new NotRunningError(`${what}: call it on the thread that created this FlashAttention (it hands tensors over by reference)`);
+    if (threadId !== this.thread)
+      throw new NotRunningError(
+        `${what}: call it on the thread that created this FlashAttention (it hands tensors over by reference)`,
+      );
   }
 
   private async startSupervisor(linked: boolean): Promise<Pid> {
-    const workers: SupervisorSpec = { strategy: 'one_for_one', intensity: 10, period: 5, children: this.pool.map((k) => this.workerSpec(k)) };
+    const workers: SupervisorSpec = {
+      strategy: 'one_for_one',
+      intensity: 10,
+      period: 5,
+      children: this.pool.map((k) => this.workerSpec(k)),
+    };
     const spec: SupervisorSpec = {
       strategy: 'one_for_one',
       intensity: 10,
       period: 5,
       children: [
         GenServer.childSpec('server', attentionServer, this as ServerHost, { name: this.serverName }),
-        { id: 'workers', type: 'supervisor', shutdown: 'infinity', start: () => Supervisor.startLink(workers, { name: `${this.name}:workers` }) },
+        {
+          id: 'workers',
+          type: 'supervisor',
+          shutdown: 'infinity',
+          start: () => Supervisor.startLink(workers, { name: `${this.name}:workers` }),
+        },
       ],
     };
-    const pid = linked ? await Supervisor.startLink(spec, { name: this.name }) : await Supervisor.start(spec, { name: this.name });
+    const pid = linked
+      ? await Supervisor.startLink(spec, { name: this.name })
+      : await Supervisor.start(spec, { name: this.name });
     this.supervisor = pid;
     return pid;
   }
@@ -242,9 +292,15 @@ export class FlashAttention implements ServerHost, DecoderHost {
     return {
       id: `on-${k}`,
       start: () => {
-        const args: TileWorkerArgs = { memory: this.engine.memory.memory, kernel: this.engine.kernel.name, scheduler: k, server: this.serverName };
+        const args: TileWorkerArgs = {
+          memory: this.engine.memory.memory,
+          kernel: this.engine.kernel.name,
+          scheduler: k,
+          server: this.serverName,
+        };
         const here = currentPid();
-        if (here !== undefined && schedulerOfPid(here) === k) return GenServer.startLink(tileWorker, args, { name: this.workerName(k) });
+        if (here !== undefined && schedulerOfPid(here) === k)
+          return GenServer.startLink(tileWorker, args, { name: this.workerName(k) });
         return GenServer.startLink(remoteTileWorker, args, { name: this.workerName(k), scheduler: k });
       },
     };
@@ -252,11 +308,13 @@ export class FlashAttention implements ServerHost, DecoderHost {
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new AttentionArgError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new AttentionArgError(`${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new AttentionArgError(`${name} must be a non-negative integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new AttentionArgError(`${name} must be a non-negative integer, got ${String(value)}`);
   return value;
 }

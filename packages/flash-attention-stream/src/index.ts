@@ -21,7 +21,12 @@ export {
   WorkerDownError,
   ShapeError,
 } from './errors';
-export { FlashAttention, type FlashAttentionOptions, type SpeedupMeasurement, type StreamOptions } from './flash-attention';
+export {
+  FlashAttention,
+  type FlashAttentionOptions,
+  type SpeedupMeasurement,
+  type StreamOptions,
+} from './flash-attention';
 export { Decoder, type StepOptions } from './decoder';
 export { AttentionStream, type RequestSummary, type RowChunk } from './stream';
 export type { AttentionMessage } from './process-sink';

@@ -30,7 +30,18 @@ export class JsKernel implements Kernel {
     return (TILE_ROWS * d + BC + 2 * TILE_ROWS) * 8;
   }
 
-  attend(q: number, k: number, v: number, o: number, bias: number, rows: number, nk: number, d: number, limit0: number, c: number): void {
+  attend(
+    q: number,
+    k: number,
+    v: number,
+    o: number,
+    bias: number,
+    rows: number,
+    nk: number,
+    d: number,
+    limit0: number,
+    c: number,
+  ): void {
     // A shared memory that grew elsewhere keeps its old buffer object here until asked again.
     if (this.view.byteLength !== this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
     const f = this.view;

@@ -24,5 +24,17 @@ export interface Kernel {
   scratchBytes(d: number): number;
   /** Bytes of scratch this kernel uses for head size d, wherever it lives: the figure stats report. */
   workingBytes(d: number): number;
-  attend(q: number, k: number, v: number, o: number, bias: number, rows: number, nk: number, d: number, limit0: number, c: number, scratch: number): void;
+  attend(
+    q: number,
+    k: number,
+    v: number,
+    o: number,
+    bias: number,
+    rows: number,
+    nk: number,
+    d: number,
+    limit0: number,
+    c: number,
+    scratch: number,
+  ): void;
 }

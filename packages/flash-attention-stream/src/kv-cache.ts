@@ -37,7 +37,20 @@ export interface CacheHost {
   readonly memory: SharedMemory;
   readonly nonFinite: NonFinitePolicy;
   readonly maxSequence: number;
-  makeJob(dims: Dims, at: { q: number; k: number; v: number; o: number; bias: number; biasStride: number; kvHeadStride: number; causal: boolean; scale?: number }): Job;
+  makeJob(
+    dims: Dims,
+    at: {
+      q: number;
+      k: number;
+      v: number;
+      o: number;
+      bias: number;
+      biasStride: number;
+      kvHeadStride: number;
+      causal: boolean;
+      scale?: number;
+    },
+  ): Job;
 }
 
 export class KvCache {
@@ -61,8 +74,19 @@ export class KvCache {
     private readonly host: CacheHost,
     options: KvCacheOptions,
   ) {
-    if (typeof options !== 'object' || options === null) throw new ShapeError('cache options must be an object { batch, heads, kvHeads?, d, capacity }');
-    const dims = checkShape({ batch: options.batch, heads: options.heads, kvHeads: options.kvHeads, queries: 1, keys: options.capacity, d: options.d }, host.maxSequence);
+    if (typeof options !== 'object' || options === null)
+      throw new ShapeError('cache options must be an object { batch, heads, kvHeads?, d, capacity }');
+    const dims = checkShape(
+      {
+        batch: options.batch,
+        heads: options.heads,
+        kvHeads: options.kvHeads,
+        queries: 1,
+        keys: options.capacity,
+        d: options.d,
+      },
+      host.maxSequence,
+    );
     checkScale(options.scale);
     this.batch = dims.batch;
     this.heads = dims.heads;
@@ -171,19 +195,30 @@ export class KvCache {
   }
 
   private checkStep(step: DecodeStep): number {
-    if (typeof step !== 'object' || step === null) throw new ShapeError('a decode step must be an object { q, k, v, keyMask? }');
+    if (typeof step !== 'object' || step === null)
+      throw new ShapeError('a decode step must be an object { q, k, v, keyMask? }');
     const { batch, heads, kvHeads, d } = this;
     if (!(step.q instanceof Float32Array)) throw new DtypeError('q', 'Float32Array', step.q);
     if (!(step.k instanceof Float32Array)) throw new DtypeError('k', 'Float32Array', step.k);
     if (!(step.v instanceof Float32Array)) throw new DtypeError('v', 'Float32Array', step.v);
     const perToken = batch * heads * d;
-    if (step.q.length === 0 || step.q.length % perToken !== 0) throw new ShapeError(`q has ${step.q.length} elements: not a positive multiple of batch ${batch} x heads ${heads} x d ${d}`);
+    if (step.q.length === 0 || step.q.length % perToken !== 0)
+      throw new ShapeError(
+        `q has ${step.q.length} elements: not a positive multiple of batch ${batch} x heads ${heads} x d ${d}`,
+      );
     const tokens = step.q.length / perToken;
     const kvFloats = batch * kvHeads * tokens * d;
-    if (step.k.length !== kvFloats) throw new ShapeError(`k has ${step.k.length} elements; ${tokens} new tokens need (batch ${batch}, kvHeads ${kvHeads}, ${tokens}, d ${d}) = ${kvFloats}`);
-    if (step.v.length !== kvFloats) throw new ShapeError(`v has ${step.v.length} elements; ${tokens} new tokens need (batch ${batch}, kvHeads ${kvHeads}, ${tokens}, d ${d}) = ${kvFloats}`);
+    if (step.k.length !== kvFloats)
+      throw new ShapeError(
+        `k has ${step.k.length} elements; ${tokens} new tokens need (batch ${batch}, kvHeads ${kvHeads}, ${tokens}, d ${d}) = ${kvFloats}`,
+      );
+    if (step.v.length !== kvFloats)
+      throw new ShapeError(
+        `v has ${step.v.length} elements; ${tokens} new tokens need (batch ${batch}, kvHeads ${kvHeads}, ${tokens}, d ${d}) = ${kvFloats}`,
+      );
     checkMask(step.keyMask, batch, tokens);
-    if (this.length + tokens > this.capacity) throw new LimitError(`the KV cache holds ${this.length} of ${this.capacity} tokens: ${tokens} more do not fit`);
+    if (this.length + tokens > this.capacity)
+      throw new LimitError(`the KV cache holds ${this.length} of ${this.capacity} tokens: ${tokens} more do not fit`);
     if (this.host.nonFinite === 'reject') {
       checkFinite('q', step.q, heads, tokens, d);
       checkFinite('k', step.k, kvHeads, tokens, d);

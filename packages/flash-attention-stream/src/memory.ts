@@ -41,7 +41,8 @@ export class SharedMemory {
   constructor(options: { initialBytes?: number; maxBytes: number }) {
     this.maxBytes = Math.min(Math.floor(options.maxBytes / PAGE), 65536) * PAGE;
     const initial = Math.max(2, Math.ceil((options.initialBytes ?? 2 * PAGE) / PAGE));
-    if (initial * PAGE > this.maxBytes) throw new LimitError(`initial memory ${initial * PAGE} bytes is past maxMemoryBytes ${this.maxBytes}`);
+    if (initial * PAGE > this.maxBytes)
+      throw new LimitError(`initial memory ${initial * PAGE} bytes is past maxMemoryBytes ${this.maxBytes}`);
     this.memory = new WebAssembly.Memory({ initial, maximum: this.maxBytes / PAGE, shared: true });
     // The first page stays unused: offset 0 means "none" to the kernels.
     this.top = PAGE;
@@ -65,7 +66,8 @@ export class SharedMemory {
     }
     if (at < 0) {
       const end = this.top + size;
-      if (end > this.maxBytes) throw new LimitError(`the attention memory would need ${end} bytes, past maxMemoryBytes ${this.maxBytes}`);
+      if (end > this.maxBytes)
+        throw new LimitError(`the attention memory would need ${end} bytes, past maxMemoryBytes ${this.maxBytes}`);
       const have = this.memory.buffer.byteLength;
       if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
       at = this.top;

@@ -29,6 +29,9 @@ export class ProcessSink implements Sink {
   }
 
   fail(error: AttentionError): void {
-    send(this.to, { attention: this.id, error: { code: error.code, message: error.message } } satisfies AttentionMessage);
+    send(this.to, {
+      attention: this.id,
+      error: { code: error.code, message: error.message },
+    } satisfies AttentionMessage);
   }
 }

@@ -22,7 +22,8 @@ export function referenceAttention(input: AttentionInput): Float64Array {
       for (let i = 0; i < queries; i++) {
         let max = -Infinity;
         for (let j = 0; j < keys; j++) {
-          const visible = (input.causal !== true || j <= i + offset) && (keyMask === undefined || keyMask[b * keys + j] !== 0);
+          const visible =
+            (input.causal !== true || j <= i + offset) && (keyMask === undefined || keyMask[b * keys + j] !== 0);
           if (!visible) {
             s[j] = -Infinity;
             continue;

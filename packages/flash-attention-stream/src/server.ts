@@ -16,7 +16,18 @@
  * A cancelled or failed request keeps its memory until its running tasks
  * report, since they still write into it; then it is freed.
  */
-import { DownMessage, formatReason, GenServer, noreply, ok, reply, type Pid, type ProcessContext, type Ref, whereis } from '@erlmcp/otp';
+import {
+  DownMessage,
+  formatReason,
+  GenServer,
+  noreply,
+  ok,
+  reply,
+  type Pid,
+  type ProcessContext,
+  type Ref,
+  whereis,
+} from '@erlmcp/otp';
 import type { AttentionEngine } from './engine';
 import { AbortError, AttentionError, NotRunningError, WorkerDownError } from './errors';
 import type { KernelName } from './kernel';
@@ -95,14 +106,24 @@ interface State {
   caches: Set<KvCache>;
   /** Scratch regions by scheduler and head size, allocated on first use and kept across worker restarts. */
   scratch: Map<string, { bytes: number; at: number }>;
-  counts: { started: number; completed: number; failed: number; aborted: number; rows: number; flops: number; retried: number };
+  counts: {
+    started: number;
+    completed: number;
+    failed: number;
+    aborted: number;
+    rows: number;
+    flops: number;
+    retried: number;
+  };
   last: LastRequest | null;
 }
 
 const refKey = (ref: Ref): string => `${ref.node}.${ref.id}`;
 
 function asError(error: unknown): AttentionError {
-  return error instanceof AttentionError ? error : new AttentionError('ERR_ATTENTION', error instanceof Error ? error.message : String(error), { cause: error });
+  return error instanceof AttentionError
+    ? error
+    : new AttentionError('ERR_ATTENTION', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 function addWorker(state: State, scheduler: number, pid: Pid, kernel: KernelName, ctx: ProcessContext): void {
@@ -134,7 +155,11 @@ function pump(state: State): void {
         const tasks = request.takeMany(k, tasksPerMessage(request.remaining, state.workers.size));
         if (tasks.length === 0) continue;
         slot.running++;
-        GenServer.cast(slot.pid, { run: request.job, tasks, scratch: scratchFor(state, k, request.job.d) } satisfies TileWorkerCast);
+        GenServer.cast(slot.pid, {
+          run: request.job,
+          tasks,
+          scratch: scratchFor(state, k, request.job.d),
+        } satisfies TileWorkerCast);
         gave = true;
         break;
       }
@@ -182,7 +207,11 @@ function settle(state: State, id: number, request: Request): void {
     state.counts.completed++;
     state.counts.rows += summary.rows;
     state.counts.flops += summary.flops;
-    state.last = { ...summary, rowsPerSecond: summary.rows / (summary.ms / 1000), gflops: summary.flops / (summary.ms * 1e6) };
+    state.last = {
+      ...summary,
+      rowsPerSecond: summary.rows / (summary.ms / 1000),
+      gflops: summary.flops / (summary.ms * 1e6),
+    };
     request.sink.finish(summary);
   }
 }
@@ -206,7 +235,8 @@ function onDone(state: State, report: Extract<WorkerReport, { done: number }>): 
   }
   const request = state.requests.get(report.done);
   if (request !== undefined) {
-    for (const chunk of request.complete(report.tasks, report.flops)) request.delivered(state.host.engine.readChunk(request.job, chunk));
+    for (const chunk of request.complete(report.tasks, report.flops))
+      request.delivered(state.host.engine.readChunk(request.job, chunk));
     if (request.finished || request.stopped !== null) settle(state, report.done, request);
   }
   pump(state);
@@ -234,7 +264,13 @@ function stats(state: State): AttentionStats {
   const workers = pool.map((k) => {
     const slot = state.workers.get(k);
     const old = state.retired.get(k) ?? { tasks: 0, busyMs: 0 };
-    return { scheduler: k, kernel: slot?.kernel ?? engine.kernel.name, tasks: old.tasks + (slot?.tasks ?? 0), busyMs: old.busyMs + (slot?.busyMs ?? 0), running: slot?.running ?? 0 };
+    return {
+      scheduler: k,
+      kernel: slot?.kernel ?? engine.kernel.name,
+      tasks: old.tasks + (slot?.tasks ?? 0),
+      busyMs: old.busyMs + (slot?.busyMs ?? 0),
+      running: slot?.running ?? 0,
+    };
   });
   const { started, completed, failed, aborted, rows, flops, retried } = state.counts;
   return {
@@ -316,7 +352,11 @@ export const attentionServer = GenServer.define({
       const owned = state.owners.get(key);
       if (owned !== undefined) {
         state.owners.delete(key);
-        stopRequest(state, owned, new AbortError(`the process that owned the request exited (${formatReason(message.reason)})`));
+        stopRequest(
+          state,
+          owned,
+          new AbortError(`the process that owned the request exited (${formatReason(message.reason)})`),
+        );
         pump(state);
       } else {
         for (const [k, slot] of state.workers) if (slot.monitor === key) onWorkerDown(state, k, slot, message.reason);

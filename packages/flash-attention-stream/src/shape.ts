@@ -55,13 +55,15 @@ export interface Dims {
 }
 
 function positiveInt(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ShapeError(`${name} must be a positive integer, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new ShapeError(`${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
 /** The shape with its defaults, checked: integers, d supported, kvHeads divides heads, lengths within `maxSequence`. */
 export function checkShape(shape: AttentionShape, maxSequence: number): Dims {
-  if (typeof shape !== 'object' || shape === null) throw new ShapeError('shape must be an object { batch, heads, kvHeads?, queries, keys?, d }');
+  if (typeof shape !== 'object' || shape === null)
+    throw new ShapeError('shape must be an object { batch, heads, kvHeads?, queries, keys?, d }');
   const batch = positiveInt('shape.batch', shape.batch);
   const heads = positiveInt('shape.heads', shape.heads);
   const kvHeads = positiveInt('shape.kvHeads', shape.kvHeads ?? heads);
@@ -77,7 +79,8 @@ export function checkShape(shape: AttentionShape, maxSequence: number): Dims {
 
 function checkTensor(name: string, value: unknown, expected: number, dims: string): Float32Array {
   if (!(value instanceof Float32Array)) throw new DtypeError(name, 'Float32Array', value);
-  if (value.length !== expected) throw new ShapeError(`${name} has ${value.length} elements; ${dims} needs ${expected}`);
+  if (value.length !== expected)
+    throw new ShapeError(`${name} has ${value.length} elements; ${dims} needs ${expected}`);
   return value;
 }
 
@@ -100,13 +103,19 @@ export function checkInput(input: AttentionInput, maxSequence: number, nonFinite
   if (typeof input !== 'object' || input === null) throw new ShapeError('input must be an object { q, k, v, shape }');
   const dims = checkShape(input.shape, maxSequence);
   const { batch, heads, kvHeads, queries, keys, d } = dims;
-  checkTensor('q', input.q, batch * heads * queries * d, `(batch ${batch}, heads ${heads}, queries ${queries}, d ${d})`);
+  checkTensor(
+    'q',
+    input.q,
+    batch * heads * queries * d,
+    `(batch ${batch}, heads ${heads}, queries ${queries}, d ${d})`,
+  );
   const kvDims = `(batch ${batch}, kvHeads ${kvHeads}, keys ${keys}, d ${d})`;
   checkTensor('k', input.k, batch * kvHeads * keys * d, kvDims);
   checkTensor('v', input.v, batch * kvHeads * keys * d, kvDims);
   checkMask(input.keyMask, batch, keys);
   checkScale(input.scale);
-  if (input.causal !== undefined && typeof input.causal !== 'boolean') throw new ShapeError(`causal must be a boolean, got ${typeof input.causal}`);
+  if (input.causal !== undefined && typeof input.causal !== 'boolean')
+    throw new ShapeError(`causal must be a boolean, got ${typeof input.causal}`);
   if (nonFinite === 'reject') {
     checkFinite('q', input.q, heads, queries, d);
     checkFinite('k', input.k, kvHeads, keys, d);
@@ -118,12 +127,14 @@ export function checkInput(input: AttentionInput, maxSequence: number, nonFinite
 export function checkMask(mask: unknown, batch: number, keys: number): void {
   if (mask === undefined) return;
   if (!(mask instanceof Uint8Array)) throw new DtypeError('keyMask', 'Uint8Array', mask);
-  if (mask.length !== batch * keys) throw new ShapeError(`keyMask has ${mask.length} elements; (batch ${batch}, keys ${keys}) needs ${batch * keys}`);
+  if (mask.length !== batch * keys)
+    throw new ShapeError(`keyMask has ${mask.length} elements; (batch ${batch}, keys ${keys}) needs ${batch * keys}`);
 }
 
 export function checkScale(scale: unknown): void {
   if (scale === undefined) return;
   /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new ShapeError(`scale must be a finite positive number, got ${String(scale)}`);
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0)
+    throw new ShapeError(`scale must be a finite positive number, got ${String(scale)}`);
   /* eslint-enable @typescript-eslint/no-base-to-string */
 }

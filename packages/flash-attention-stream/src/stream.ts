@@ -75,7 +75,8 @@ export class AttentionStream implements AsyncIterableIterator<RowChunk>, Sink {
     }
     if (this.error !== null) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.waiter !== null) return Promise.reject(new Error('next() called again before the previous next() settled'));
+    if (this.waiter !== null)
+      return Promise.reject(new Error('next() called again before the previous next() settled'));
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
@@ -134,7 +135,10 @@ export class AttentionStream implements AsyncIterableIterator<RowChunk>, Sink {
 }
 
 /** Reads a stream to its end into one (batch, heads, queries, d) array. */
-export async function collect(stream: AttentionStream, dims: Pick<Dims, 'batch' | 'heads' | 'queries' | 'd'>): Promise<Float32Array> {
+export async function collect(
+  stream: AttentionStream,
+  dims: Pick<Dims, 'batch' | 'heads' | 'queries' | 'd'>,
+): Promise<Float32Array> {
   const { batch, heads, queries, d } = dims;
   const out = new Float32Array(batch * heads * queries * d);
   for await (const chunk of stream) place(out, chunk, heads, queries, d);
@@ -143,6 +147,6 @@ export async function collect(stream: AttentionStream, dims: Pick<Dims, 'batch' 
 
 function place(out: Float32Array, chunk: RowChunk, heads: number, queries: number, d: number): void {
   const span = chunk.rows * d;
-  for (let h = 0; h < heads; h++) out.set(chunk.data.subarray(h * span, (h + 1) * span), ((chunk.batch * heads + h) * queries + chunk.rowStart) * d);
+  for (let h = 0; h < heads; h++)
+    out.set(chunk.data.subarray(h * span, (h + 1) * span), ((chunk.batch * heads + h) * queries + chunk.rowStart) * d);
 }
-

@@ -19,7 +19,19 @@ import { TILE_ROWS, type Kernel } from './kernel';
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 interface Exports {
-  attend: (q: number, k: number, v: number, o: number, bias: number, rows: number, nk: number, d: number, limit0: number, c: number, scratch: number) => void;
+  attend: (
+    q: number,
+    k: number,
+    v: number,
+    o: number,
+    bias: number,
+    rows: number,
+    nk: number,
+    d: number,
+    limit0: number,
+    c: number,
+    scratch: number,
+  ) => void;
   scratchBytes(d: number): number;
   tileRows(): number;
 }
@@ -52,7 +64,8 @@ class WasmKernel implements Kernel {
   ) {
     const instance = new WebAssembly.Instance(compile(name), { env: { memory } });
     this.exports = instance.exports as unknown as Exports;
-    if (this.exports.tileRows() !== TILE_ROWS) throw new Error(`the ${name} kernel was built for ${this.exports.tileRows()} rows per tile, not ${TILE_ROWS}`);
+    if (this.exports.tileRows() !== TILE_ROWS)
+      throw new Error(`the ${name} kernel was built for ${this.exports.tileRows()} rows per tile, not ${TILE_ROWS}`);
     this.attend = this.exports.attend;
   }
 

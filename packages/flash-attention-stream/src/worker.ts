@@ -48,7 +48,13 @@ export const tileWorker = GenServer.define({
     const started = performance.now();
     let flops = 0;
     for (const task of message.tasks) flops += runTask(state.kernel, message.run, task, message.scratch);
-    const report: WorkerReport = { done: message.run.id, tasks: message.tasks, scheduler: state.scheduler, ms: performance.now() - started, flops };
+    const report: WorkerReport = {
+      done: message.run.id,
+      tasks: message.tasks,
+      scheduler: state.scheduler,
+      ms: performance.now() - started,
+      flops,
+    };
     GenServer.cast(state.server, report);
     return noreply(state);
   },

@@ -4,7 +4,14 @@
  * whole sequence; the cache grows in place; bad steps append nothing.
  */
 import fc from 'fast-check';
-import { AttentionEngine, LimitError, NotRunningError, ShapeError, referenceAttention, type DecodeStep } from '@erlmcp/flash-attention-stream';
+import {
+  AttentionEngine,
+  LimitError,
+  NotRunningError,
+  ShapeError,
+  referenceAttention,
+  type DecodeStep,
+} from '@erlmcp/flash-attention-stream';
 import { maxAbsDiff, randomTensor, rng, tolerance } from './helpers';
 
 /** Concatenates per-step tensors (batch, heads, tokens_s, d) along the token axis. */
@@ -14,7 +21,8 @@ function concatTokens(parts: Float32Array[], tokens: number[], batch: number, he
   let at = 0;
   parts.forEach((part, s) => {
     const t = tokens[s]!;
-    for (let bh = 0; bh < batch * heads; bh++) out.set(part.subarray(bh * t * d, (bh + 1) * t * d), (bh * total + at) * d);
+    for (let bh = 0; bh < batch * heads; bh++)
+      out.set(part.subarray(bh * t * d, (bh + 1) * t * d), (bh * total + at) * d);
     at += t;
   });
   return out;
@@ -44,7 +52,11 @@ describe.each(['relaxed', 'js'] as const)('decode with the %s kernel', (kernel) 
           const vs: Float32Array[] = [];
           const outs: Float32Array[] = [];
           for (const t of steps) {
-            const step: DecodeStep = { q: randomTensor(batch * heads * t * d, random), k: randomTensor(batch * kvHeads * t * d, random), v: randomTensor(batch * kvHeads * t * d, random) };
+            const step: DecodeStep = {
+              q: randomTensor(batch * heads * t * d, random),
+              k: randomTensor(batch * kvHeads * t * d, random),
+              v: randomTensor(batch * kvHeads * t * d, random),
+            };
             qs.push(step.q);
             ks.push(step.k);
             vs.push(step.v);
@@ -72,9 +84,18 @@ describe.each(['relaxed', 'js'] as const)('decode with the %s kernel', (kernel) 
     const random = rng(3);
     const cache = engine.createCache({ batch: 2, heads: 1, d, capacity: 8 });
     // Batch 0's prompt is left-padded by two tokens.
-    const prompt: DecodeStep = { q: randomTensor(2 * 4 * d, random), k: randomTensor(2 * 4 * d, random), v: randomTensor(2 * 4 * d, random), keyMask: Uint8Array.from([0, 0, 1, 1, 1, 1, 1, 1]) };
+    const prompt: DecodeStep = {
+      q: randomTensor(2 * 4 * d, random),
+      k: randomTensor(2 * 4 * d, random),
+      v: randomTensor(2 * 4 * d, random),
+      keyMask: Uint8Array.from([0, 0, 1, 1, 1, 1, 1, 1]),
+    };
     engine.decode(cache, prompt);
-    const step: DecodeStep = { q: randomTensor(2 * d, random), k: randomTensor(2 * d, random), v: randomTensor(2 * d, random) };
+    const step: DecodeStep = {
+      q: randomTensor(2 * d, random),
+      k: randomTensor(2 * d, random),
+      v: randomTensor(2 * d, random),
+    };
     const out = engine.decode(cache, step);
     const full = {
       q: concatTokens([prompt.q, step.q], [4, 1], 2, 1, d),
@@ -86,7 +107,9 @@ describe.each(['relaxed', 'js'] as const)('decode with the %s kernel', (kernel) 
     };
     const ref = referenceAttention(full);
     // The step's row is row 4 of each batch entry of the full result.
-    expect(maxAbsDiff(out, [...ref.subarray(4 * d, 5 * d), ...ref.subarray(9 * d, 10 * d)])).toBeLessThanOrEqual(tolerance(full));
+    expect(maxAbsDiff(out, [...ref.subarray(4 * d, 5 * d), ...ref.subarray(9 * d, 10 * d)])).toBeLessThanOrEqual(
+      tolerance(full),
+    );
     cache.close();
   });
 
@@ -96,7 +119,11 @@ describe.each(['relaxed', 'js'] as const)('decode with the %s kernel', (kernel) 
     const cache = engine.createCache({ batch: 1, heads: 4, d, capacity: 256 });
     const live: number[] = [];
     for (let s = 0; s < 20; s++) {
-      engine.decode(cache, { q: randomTensor(4 * d, random), k: randomTensor(4 * d, random), v: randomTensor(4 * d, random) });
+      engine.decode(cache, {
+        q: randomTensor(4 * d, random),
+        k: randomTensor(4 * d, random),
+        v: randomTensor(4 * d, random),
+      });
       live.push(engine.memory.stats().live);
     }
     expect(new Set(live).size).toBe(1);
@@ -106,7 +133,11 @@ describe.each(['relaxed', 'js'] as const)('decode with the %s kernel', (kernel) 
   it('refuses a step past the capacity or of the wrong shape, appending nothing', () => {
     const d = 32;
     const cache = engine.createCache({ batch: 1, heads: 2, d, capacity: 3 });
-    const step = (t: number): DecodeStep => ({ q: new Float32Array(2 * t * d), k: new Float32Array(2 * t * d), v: new Float32Array(2 * t * d) });
+    const step = (t: number): DecodeStep => ({
+      q: new Float32Array(2 * t * d),
+      k: new Float32Array(2 * t * d),
+      v: new Float32Array(2 * t * d),
+    });
     engine.decode(cache, step(2));
     expect(() => engine.decode(cache, step(2))).toThrow(LimitError);
     expect(() => engine.decode(cache, step(2))).toThrow(/holds 2 of 3 tokens: 2 more do not fit/);

@@ -23,7 +23,8 @@ describe('tasksPerMessage', () => {
 
   it('shrinks as a request runs out, so the last tiles spread over the workers', () => {
     const sizes: number[] = [];
-    for (let remaining = 512; remaining > 0; remaining -= tasksPerMessage(remaining, 2)) sizes.push(tasksPerMessage(remaining, 2));
+    for (let remaining = 512; remaining > 0; remaining -= tasksPerMessage(remaining, 2))
+      sizes.push(tasksPerMessage(remaining, 2));
     expect(sizes[0]).toBe(MAX_TASKS_PER_MESSAGE);
     expect(sizes[sizes.length - 1]).toBe(1);
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1]!);

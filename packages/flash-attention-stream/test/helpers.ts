@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { referenceAttention, type AttentionEngine, type AttentionInput, type AttentionShape } from '@erlmcp/flash-attention-stream';
+import {
+  referenceAttention,
+  type AttentionEngine,
+  type AttentionInput,
+  type AttentionShape,
+} from '@erlmcp/flash-attention-stream';
 
 /** A deterministic generator (xorshift32), so a failing property replays from its seed. */
 export function rng(seed: number): () => number {
@@ -68,7 +73,14 @@ export function caseArb(options: { maxRows?: number; magnitude?: fc.Arbitrary<nu
       seed: fc.integer({ min: 1, max: 2 ** 30 }),
     })
     .map((r) => ({
-      shape: { batch: r.batch, heads: r.kvHeads * r.group, kvHeads: r.kvHeads, queries: r.queries, keys: r.sameLength ? r.queries : r.keys, d: r.d },
+      shape: {
+        batch: r.batch,
+        heads: r.kvHeads * r.group,
+        kvHeads: r.kvHeads,
+        queries: r.queries,
+        keys: r.sameLength ? r.queries : r.keys,
+        d: r.d,
+      },
       causal: r.causal,
       maskRate: r.maskRate,
       fullyMasked: r.fullyMasked && r.maskRate > 0,

@@ -52,7 +52,14 @@ describe('the TypeScript kernel', () => {
     expect(Array.from(out.subarray(0, 3 * d))).toEqual(new Array(3 * d).fill(0));
     expect(Array.from(out.subarray(3 * d))).toEqual(new Array(3 * d).fill(2));
     // Causal with fewer keys than queries: row i sees keys <= i - 2, so rows 0 and 1 see none.
-    const causal = engine.compute({ ...input, keyMask: undefined, causal: true, shape: { batch: 2, heads: 1, queries: 3, keys: 1, d }, k: input.k.subarray(0, 2 * d), v: input.v.subarray(0, 2 * d) });
+    const causal = engine.compute({
+      ...input,
+      keyMask: undefined,
+      causal: true,
+      shape: { batch: 2, heads: 1, queries: 3, keys: 1, d },
+      k: input.k.subarray(0, 2 * d),
+      v: input.v.subarray(0, 2 * d),
+    });
     expect(Array.from(causal.subarray(0, 2 * d))).toEqual(new Array(2 * d).fill(0));
     expect(causal[2 * d]).toBe(2);
   });
@@ -62,7 +69,12 @@ describe('the TypeScript kernel', () => {
     const d = 32;
     const k = new Float32Array(4 * d).fill(0.5);
     k[2 * d + 3] = NaN;
-    const out = loose.compute({ q: new Float32Array(2 * d).fill(1), k, v: new Float32Array(4 * d).fill(1), shape: { batch: 1, heads: 1, queries: 2, keys: 4, d } });
+    const out = loose.compute({
+      q: new Float32Array(2 * d).fill(1),
+      k,
+      v: new Float32Array(4 * d).fill(1),
+      shape: { batch: 1, heads: 1, queries: 2, keys: 4, d },
+    });
     expect(Number.isNaN(out[0])).toBe(true);
   });
 });
@@ -82,14 +94,22 @@ describe('bad input', () => {
   });
 
   it('names a wrong dtype', () => {
-    expect(() => engine.compute({ ...good(), v: new Float64Array(2 * 4 * d) as unknown as Float32Array })).toThrow(DtypeError);
-    expect(() => engine.compute({ ...good(), v: new Float64Array(2 * 4 * d) as unknown as Float32Array })).toThrow(/v must be a Float32Array, got Float64Array/);
+    expect(() => engine.compute({ ...good(), v: new Float64Array(2 * 4 * d) as unknown as Float32Array })).toThrow(
+      DtypeError,
+    );
+    expect(() => engine.compute({ ...good(), v: new Float64Array(2 * 4 * d) as unknown as Float32Array })).toThrow(
+      /v must be a Float32Array, got Float64Array/,
+    );
     expect(() => engine.compute({ ...good(), keyMask: [1, 1, 1, 1] as unknown as Uint8Array })).toThrow(DtypeError);
   });
 
   it('refuses a d it has no kernel for, and kvHeads that do not divide heads', () => {
-    expect(() => engine.compute({ ...good(), shape: { batch: 1, heads: 2, queries: 4, d: 48 } })).toThrow(/shape.d must be one of 32, 64, 128/);
-    expect(() => engine.compute({ ...good(), shape: { batch: 1, heads: 2, kvHeads: 3, queries: 4, d } })).toThrow(/kvHeads \(3\) must divide/);
+    expect(() => engine.compute({ ...good(), shape: { batch: 1, heads: 2, queries: 4, d: 48 } })).toThrow(
+      /shape.d must be one of 32, 64, 128/,
+    );
+    expect(() => engine.compute({ ...good(), shape: { batch: 1, heads: 2, kvHeads: 3, queries: 4, d } })).toThrow(
+      /kvHeads \(3\) must divide/,
+    );
     expect(() => engine.compute({ ...good(), shape: { batch: 1.5, heads: 2, queries: 4, d } })).toThrow(ShapeError);
   });
 

@@ -28,7 +28,11 @@ async function eventually(check: () => boolean | Promise<boolean>): Promise<void
   while (!(await check())) await sleep(5);
 }
 
-function input(seed: number, shape: { batch: number; heads: number; kvHeads?: number; queries: number; keys?: number; d: number }, causal = false): AttentionInput {
+function input(
+  seed: number,
+  shape: { batch: number; heads: number; kvHeads?: number; queries: number; keys?: number; d: number },
+  causal = false,
+): AttentionInput {
   const random = rng(seed);
   const kvHeads = shape.kvHeads ?? shape.heads;
   const keys = shape.keys ?? shape.queries;
@@ -50,7 +54,11 @@ async function boot(options: FlashAttentionOptions = {}): Promise<void> {
   attention = FlashAttention.create(options);
   await attention.start();
   // Both workers said hello (they start on their threads).
-  await eventually(async () => (await attention.stats()).workers.every((w) => w.kernel !== undefined) && (await attention.stats()).workers.length === attention.pool.length);
+  await eventually(
+    async () =>
+      (await attention.stats()).workers.every((w) => w.kernel !== undefined) &&
+      (await attention.stats()).workers.length === attention.pool.length,
+  );
 }
 
 afterEach(async () => {
@@ -207,7 +215,10 @@ describe('a scheduler that dies mid-request', () => {
     expect((error as WorkerDownError).scheduler).toBe(1);
     await eventually(async () => (await attention.stats()).requests.running === 0);
     expect((await attention.stats()).memory.live).toBe((await attention.stats()).scratchBytes);
-    await eventually(async () => (await attention.stats()).workers[0]!.running === 0 && (await attention.stats()).requests.failed === 1);
+    await eventually(
+      async () =>
+        (await attention.stats()).workers[0]!.running === 0 && (await attention.stats()).requests.failed === 1,
+    );
     const small = input(8, { batch: 1, heads: 2, queries: 100, d: 64 });
     expect(maxAbsDiff(await attention.compute(small), local.compute(small))).toBe(0);
   });
@@ -224,7 +235,10 @@ describe('a scheduler that dies mid-request', () => {
     const full = local.compute(x);
     for (const chunk of rest) {
       for (let h = 0; h < 4; h++) {
-        const expected = full.subarray((h * x.shape.queries + chunk.rowStart) * 64, (h * x.shape.queries + chunk.rowStart + chunk.rows) * 64);
+        const expected = full.subarray(
+          (h * x.shape.queries + chunk.rowStart) * 64,
+          (h * x.shape.queries + chunk.rowStart + chunk.rows) * 64,
+        );
         expect(maxAbsDiff(chunk.data.subarray(h * chunk.rows * 64, (h + 1) * chunk.rows * 64), expected)).toBe(0);
       }
     }
@@ -242,7 +256,11 @@ describe('decoding over the pool', () => {
     const decoder = await attention.decoder({ batch: 1, heads: 4, kvHeads: 2, d, capacity: 300 });
     const cache = local.createCache({ batch: 1, heads: 4, kvHeads: 2, d, capacity: 300 });
     const random = rng(10);
-    const step = (t: number) => ({ q: randomTensor(4 * t * d, random), k: randomTensor(2 * t * d, random), v: randomTensor(2 * t * d, random) });
+    const step = (t: number) => ({
+      q: randomTensor(4 * t * d, random),
+      k: randomTensor(2 * t * d, random),
+      v: randomTensor(2 * t * d, random),
+    });
     for (const t of [100, 1, 1, 7, 1]) {
       const s = step(t);
       expect(maxAbsDiff(await decoder.step(s), local.decode(cache, s))).toBe(0);

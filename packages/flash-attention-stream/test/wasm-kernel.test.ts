@@ -68,7 +68,12 @@ describe.each(['simd', 'relaxed'] as const)('the %s kernel', (name) => {
     const loose = new AttentionEngine({ kernel: name, nonFinite: 'allow' });
     const k = new Float32Array(70 * d).fill(0.1);
     k[65 * d] = NaN;
-    const withNaN = loose.compute({ q: new Float32Array(70 * d).fill(1), k, v: new Float32Array(70 * d).fill(1), shape: { batch: 1, heads: 1, queries: 70, d } });
+    const withNaN = loose.compute({
+      q: new Float32Array(70 * d).fill(1),
+      k,
+      v: new Float32Array(70 * d).fill(1),
+      shape: { batch: 1, heads: 1, queries: 70, d },
+    });
     expect(Number.isNaN(withNaN[0])).toBe(true);
   });
 
@@ -76,7 +81,13 @@ describe.each(['simd', 'relaxed'] as const)('the %s kernel', (name) => {
     const random = rng(7);
     const n = 2048;
     const d = 64;
-    const input: AttentionInput = { q: randomTensor(n * d, random), k: randomTensor(n * d, random), v: randomTensor(n * d, random), shape: { batch: 1, heads: 1, queries: n, d }, causal: true };
+    const input: AttentionInput = {
+      q: randomTensor(n * d, random),
+      k: randomTensor(n * d, random),
+      v: randomTensor(n * d, random),
+      shape: { batch: 1, heads: 1, queries: n, d },
+      causal: true,
+    };
     expect(maxAbsDiff(engine.compute(input), referenceAttention(input))).toBeLessThanOrEqual(tolerance(input));
   });
 

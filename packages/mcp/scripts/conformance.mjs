@@ -18,13 +18,25 @@ const require = createRequire(import.meta.url);
 const cli = path.join(path.dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist/index.js');
 // The suite writes results/ under its working directory: keep that out of the tree.
 const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-'));
-const runs = [['--suite', 'active'], ['--scenario', 'json-schema-2020-12'], ['--scenario', 'server-sse-polling']];
+const runs = [
+  ['--suite', 'active'],
+  ['--scenario', 'json-schema-2020-12'],
+  ['--scenario', 'server-sse-polling'],
+];
 
 function startServer() {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(here, '../test/conformance/server.ts')], {
-    env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'), TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(here, '../test/conformance/server.ts')],
+    {
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'),
+        TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`conformance server exited (${code}) before listening`)));
     createInterface({ input: child.stdout }).once('line', (line) => resolve({ child, url: JSON.parse(line).url }));
@@ -34,10 +46,14 @@ function startServer() {
 /** Runs the suite once; resolves with its exit code and the failures its summary counted. */
 function runSuite(url, args) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', path.join(here, 'fs-glob-register.mjs'), cli, 'server', '--url', url, ...args], {
-      cwd: scratch,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', path.join(here, 'fs-glob-register.mjs'), cli, 'server', '--url', url, ...args],
+      {
+        cwd: scratch,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let failures = 0;
     let passes = 0;
     createInterface({ input: child.stdout }).on('line', (line) => {

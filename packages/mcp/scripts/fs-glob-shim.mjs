@@ -53,7 +53,8 @@ export function globSync(patterns, options = {}) {
     const all = [];
     walk(root, '', all);
     for (const candidate of all) {
-      if (matcher.test(candidate)) results.add(absolute ? path.join(root, candidate) : candidate.split('/').join(path.sep));
+      if (matcher.test(candidate))
+        results.add(absolute ? path.join(root, candidate) : candidate.split('/').join(path.sep));
     }
   }
   return [...results];

@@ -8,7 +8,12 @@
  */
 export { SessionHost, type SessionHostOptions } from './hosting/session-host';
 export { SessionRegistry } from './hosting/session-registry';
-export { type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './hosting/session-process';
+export {
+  type SessionCast,
+  sessionServer,
+  type SessionProcessArgs,
+  type SessionSummary,
+} from './hosting/session-process';
 export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './hosting/listen-http';
 
 // Telemetry: `mcp:connection` and `mcp:request` on the node's bus (node.events)

@@ -59,7 +59,13 @@ export {
   isSuccessResponse,
   parseMessage,
 } from './jsonrpc/codec';
-export { DEFAULT_JSON_LIMITS, type JsonLimitName, type JsonLimits, type JsonScan, scanJson } from './jsonrpc/json-limits';
+export {
+  DEFAULT_JSON_LIMITS,
+  type JsonLimitName,
+  type JsonLimits,
+  type JsonScan,
+  scanJson,
+} from './jsonrpc/json-limits';
 
 // Protocol
 export {
@@ -108,4 +114,10 @@ export {
 export { MCP_WS_SUBPROTOCOL } from './transport/websocket-subprotocol';
 
 // Validation
-export { JsonSchemaValidator, type SchemaDialect, schemaDialect, type ValidationOutcome, type Validator } from './validation/json-schema';
+export {
+  JsonSchemaValidator,
+  type SchemaDialect,
+  schemaDialect,
+  type ValidationOutcome,
+  type Validator,
+} from './validation/json-schema';

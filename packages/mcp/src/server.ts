@@ -16,7 +16,12 @@ export {
   type ServerDefinitionOptions,
 } from './server/definition';
 export type { DefinitionChange } from './server/served-definition';
-export { ServerSession, type ServerSessionEvents, type ServerSessionOptions, type ServerSessionState } from './server/session';
+export {
+  ServerSession,
+  type ServerSessionEvents,
+  type ServerSessionOptions,
+  type ServerSessionState,
+} from './server/session';
 export type { RequestContext, ServerSessionHandle } from './server/context';
 export type { CacheHint, ModernRequestMeta } from './server/modern';
 export type {
@@ -33,7 +38,12 @@ export type {
 } from './server/tool-definition';
 export type { JsonSchemaFor } from './server/json-schema-for';
 export type { ToolRegistry } from './server/tools';
-export type { ResourceDefinition, ResourceReadResult, ResourceRegistry, ResourceTemplateDefinition } from './server/resources';
+export type {
+  ResourceDefinition,
+  ResourceReadResult,
+  ResourceRegistry,
+  ResourceTemplateDefinition,
+} from './server/resources';
 export type { PromptArguments, PromptDefinition, PromptHandlerResult, PromptRegistry } from './server/prompts';
 export type { Completer, CompletionContext } from './server/completion';
 export { UriTemplate, type UriVariables } from './server/uri-template';
@@ -63,9 +73,24 @@ export { BodyTimeoutError } from './transport/http/body-deadlines';
 export { SseStreamOverflowError, type SseStreamState } from './transport/http/sse-overflow';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';
-export { OVERFLOW_CLOSE_CODE, OVERFLOW_CLOSE_REASON, type WebSocketConnectionState } from './transport/websocket-connection';
-export { createWebSocketHandler, type WebSocketOptions, type WebSocketUpgradeHandler } from './transport/websocket-server';
-export { type HostedConnection, type HostedTcpServer, hostNdjson, type HostNdjsonOptions, listenTcpHosted, type ListenTcpHostedOptions } from './transport/hosted-ndjson';
+export {
+  OVERFLOW_CLOSE_CODE,
+  OVERFLOW_CLOSE_REASON,
+  type WebSocketConnectionState,
+} from './transport/websocket-connection';
+export {
+  createWebSocketHandler,
+  type WebSocketOptions,
+  type WebSocketUpgradeHandler,
+} from './transport/websocket-server';
+export {
+  type HostedConnection,
+  type HostedTcpServer,
+  hostNdjson,
+  type HostNdjsonOptions,
+  listenTcpHosted,
+  type ListenTcpHostedOptions,
+} from './transport/hosted-ndjson';
 export type { OutboundCoalescer } from './transport/outbound-coalescer';
 
 // Telemetry: events the server side emits on the bus the hosting installs

@@ -17,7 +17,11 @@ const INFO = { name: 'modern-client', version: '1.0.0' };
 
 /** What the test needs of a definition and its sessions (the fixture's and the README's greeter). */
 interface Definition {
-  createSession(options: { send: (message: JsonRpcPayload) => void }): { receive(message: JsonRpcPayload): void; close(): void; readonly state: string };
+  createSession(options: { send: (message: JsonRpcPayload) => void }): {
+    receive(message: JsonRpcPayload): void;
+    close(): void;
+    readonly state: string;
+  };
 }
 
 /** A client and a server session wired back to back, each message a turn later. */
@@ -28,7 +32,8 @@ function backToBack(server: Definition, options: Partial<ConstructorParameters<t
     clientInfo: INFO,
     ...options,
     send: (message) => {
-      if (!Array.isArray(message) && 'method' in message) sent.push({ method: message.method, meta: (message.params as { _meta?: unknown } | undefined)?._meta });
+      if (!Array.isArray(message) && 'method' in message)
+        sent.push({ method: message.method, meta: (message.params as { _meta?: unknown } | undefined)?._meta });
       setImmediate(() => session.receive(message));
     },
   });
@@ -39,10 +44,16 @@ describe('ClientSession in 2026-07-28', () => {
   test("'auto' against our server: server/discover, then stateless requests carrying the era; no initialize", async () => {
     const { client, session, sent } = backToBack(fixtureDefinition(), { versionNegotiation: 'auto' });
     const connected = await client.connect();
-    expect(connected).toMatchObject({ protocolVersion: '2026-07-28', instructions: 'Use the tools.', serverInfo: { name: 'fixture-server', version: '1.2.3' } });
+    expect(connected).toMatchObject({
+      protocolVersion: '2026-07-28',
+      instructions: 'Use the tools.',
+      serverInfo: { name: 'fixture-server', version: '1.2.3' },
+    });
     expect(client.protocolVersion).toBe('2026-07-28');
     expect(client.serverCapabilities?.tools).toBeDefined();
-    expect(await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })).toMatchObject({ structuredContent: { sum: 42 } });
+    expect(await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })).toMatchObject({
+      structuredContent: { sum: 42 },
+    });
     expect(sent.map((m) => m.method)).toEqual(['server/discover', 'tools/call']);
     for (const { meta } of sent) {
       expect(meta).toEqual({
@@ -99,7 +110,9 @@ describe('ClientSession in 2026-07-28', () => {
   test('a question the client has no handler for fails the call (the server checks capabilities first: -32021)', async () => {
     const { client, session } = backToBack(greeter(), { versionNegotiation: 'auto' });
     await client.connect();
-    await expect(client.callTool({ name: 'greet', arguments: { greeting: 'Hi' } })).rejects.toMatchObject({ code: -32021 });
+    await expect(client.callTool({ name: 'greet', arguments: { greeting: 'Hi' } })).rejects.toMatchObject({
+      code: -32021,
+    });
     client.close();
     session.close();
   });
@@ -107,11 +120,18 @@ describe('ClientSession in 2026-07-28', () => {
 
 describe('ClientSession 2026-07-28 against a server without it (the official SDK 1.x McpServer over stdio)', () => {
   test("'auto' falls back to the initialize handshake", async () => {
-    const { client, close } = await spawnStdioClient({ ...jsFixture('sdk-stdio-server.cjs'), cwd: REPO_ROOT, clientInfo: INFO, versionNegotiation: 'auto' });
+    const { client, close } = await spawnStdioClient({
+      ...jsFixture('sdk-stdio-server.cjs'),
+      cwd: REPO_ROOT,
+      clientInfo: INFO,
+      versionNegotiation: 'auto',
+    });
     try {
       expect(client.protocolVersion).toBe('2025-11-25');
       expect(client.serverInfo).toEqual({ name: 'sdk-stdio', version: '1.0.0' });
-      expect(await client.callTool({ name: 'shout', arguments: { text: 'hi' } })).toMatchObject({ content: [{ type: 'text', text: 'HI' }] });
+      expect(await client.callTool({ name: 'shout', arguments: { text: 'hi' } })).toMatchObject({
+        content: [{ type: 'text', text: 'HI' }],
+      });
     } finally {
       await close();
     }
@@ -119,7 +139,12 @@ describe('ClientSession 2026-07-28 against a server without it (the official SDK
 
   test("a pin rejects connect() with the server's error", async () => {
     await expect(
-      spawnStdioClient({ ...jsFixture('sdk-stdio-server.cjs'), cwd: REPO_ROOT, clientInfo: INFO, versionNegotiation: { pin: '2026-07-28' } }),
+      spawnStdioClient({
+        ...jsFixture('sdk-stdio-server.cjs'),
+        cwd: REPO_ROOT,
+        clientInfo: INFO,
+        versionNegotiation: { pin: '2026-07-28' },
+      }),
     ).rejects.toBeInstanceOf(JsonRpcError);
   });
 });
@@ -128,13 +153,24 @@ describe('connectHttp in 2026-07-28 against our server', () => {
   const fixtureServer = useFixtureHttpServer();
 
   test('no session: each POST carries MCP-Protocol-Version, Mcp-Method and Mcp-Name, which the server checks against the body', async () => {
-    const { client, sessionId, close } = await connectHttp({ url: fixtureServer().url, clientInfo: INFO, versionNegotiation: 'auto' });
+    const { client, sessionId, close } = await connectHttp({
+      url: fixtureServer().url,
+      clientInfo: INFO,
+      versionNegotiation: 'auto',
+    });
     expect(client.protocolVersion).toBe('2026-07-28');
     expect(sessionId).toBeUndefined();
-    expect(await client.callTool({ name: 'echo', arguments: { text: 'stateless' } })).toMatchObject({ content: [{ type: 'text', text: 'stateless' }] });
-    expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([{ uri: 'memo://readme', mimeType: 'text/plain', text: 'Read me first.' }]);
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'stateless' } })).toMatchObject({
+      content: [{ type: 'text', text: 'stateless' }],
+    });
+    expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([
+      { uri: 'memo://readme', mimeType: 'text/plain', text: 'Read me first.' },
+    ]);
     const progress: number[] = [];
-    await client.callTool({ name: 'progress', arguments: { steps: 2 } }, { onProgress: (p) => void progress.push(p.progress) });
+    await client.callTool(
+      { name: 'progress', arguments: { steps: 2 } },
+      { onProgress: (p) => void progress.push(p.progress) },
+    );
     expect(progress).toEqual([1, 2]);
     expect(fixtureServer().host.registry.size).toBe(0);
     await close();

@@ -29,7 +29,11 @@ describe('handshake', () => {
     expect(client.serverCapabilities?.tools).toEqual({ listChanged: true });
     await client.ping();
     expect(server.state).toBe('ready');
-    expect(toServer.map((m) => (m as { method?: string }).method)).toEqual(['initialize', 'notifications/initialized', 'ping']);
+    expect(toServer.map((m) => (m as { method?: string }).method)).toEqual([
+      'initialize',
+      'notifications/initialized',
+      'ping',
+    ]);
   });
 
   test('an older revision can be requested', async () => {
@@ -47,7 +51,11 @@ describe('handshake', () => {
   });
 
   test('a server choosing an unknown revision is refused and the session closes', async () => {
-    const client = scripted(() => ({ protocolVersion: '2030-01-01', capabilities: {}, serverInfo: { name: 'future', version: '9' } }));
+    const client = scripted(() => ({
+      protocolVersion: '2030-01-01',
+      capabilities: {},
+      serverInfo: { name: 'future', version: '9' },
+    }));
     await expect(client.connect()).rejects.toBeInstanceOf(UnsupportedProtocolVersionError);
     expect(client.state).toBe('closed');
   });
@@ -59,7 +67,9 @@ describe('features', () => {
     await client.connect();
     const tools = await client.listAllTools();
     expect(tools).toHaveLength(12);
-    expect(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).toEqual({ content: [{ type: 'text', text: 'hi' }] });
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).toEqual({
+      content: [{ type: 'text', text: 'hi' }],
+    });
     expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).structuredContent).toEqual({ sum: 3 });
     expect(await client.callTool({ name: 'fail' })).toMatchObject({ isError: true });
     const unknown = await client.callTool({ name: 'nope' }).catch((error: unknown) => error);
@@ -70,8 +80,14 @@ describe('features', () => {
   test('resources: list, templates, read, not found', async () => {
     const { client } = link(fixtureDefinition());
     await client.connect();
-    expect((await client.listAllResources()).map((r) => r.uri)).toEqual(['memo://readme', 'memo://logo', 'users://ada/profile']);
-    expect((await client.listAllResourceTemplates()).map((t) => t.uriTemplate)).toEqual(['users://{id}/profile{?fields*}']);
+    expect((await client.listAllResources()).map((r) => r.uri)).toEqual([
+      'memo://readme',
+      'memo://logo',
+      'users://ada/profile',
+    ]);
+    expect((await client.listAllResourceTemplates()).map((t) => t.uriTemplate)).toEqual([
+      'users://{id}/profile{?fields*}',
+    ]);
     expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([
       { uri: 'memo://readme', mimeType: 'text/plain', text: 'Read me first.' },
     ]);
@@ -87,7 +103,10 @@ describe('features', () => {
     expect((await client.getPrompt({ name: 'greet', arguments: { name: 'Grace' } })).messages).toEqual([
       { role: 'user', content: { type: 'text', text: 'Greet Grace' } },
     ]);
-    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'style', value: 'fr' } });
+    const completion = await client.complete({
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'style', value: 'fr' },
+    });
     expect(completion.completion.values).toEqual(['friendly']);
   });
 
@@ -117,7 +136,10 @@ describe('features', () => {
     const { client } = link(fixtureDefinition());
     await client.connect();
     const seen: ProgressParams[] = [];
-    const result = await client.callTool({ name: 'progress', arguments: { steps: 3 } }, { onProgress: (p) => seen.push(p) });
+    const result = await client.callTool(
+      { name: 'progress', arguments: { steps: 3 } },
+      { onProgress: (p) => seen.push(p) },
+    );
     expect(result.content).toEqual([{ type: 'text', text: 'done 3' }]);
     expect(seen.map((p) => [p.progress, p.total])).toEqual([
       [1, 3],
@@ -146,7 +168,11 @@ describe('server-to-client requests through handlers', () => {
   test('sampling, elicitation and roots are answered by the client handlers', async () => {
     const { client, server } = link(fixtureDefinition(), {
       handlers: {
-        createMessage: (params) => ({ role: 'assistant', content: { type: 'text', text: `got ${params.messages.length}` }, model: 'tiny' }),
+        createMessage: (params) => ({
+          role: 'assistant',
+          content: { type: 'text', text: `got ${params.messages.length}` },
+          model: 'tiny',
+        }),
         elicit: () => ({ action: 'accept', content: { name: 'Ada' } }),
         listRoots: () => [{ uri: 'file:///work' }, { uri: 'file:///tmp' }],
       },
@@ -154,12 +180,20 @@ describe('server-to-client requests through handlers', () => {
     let rootsChanged = 0;
     server.on('rootsListChanged', () => rootsChanged++);
     await client.connect();
-    expect(client.clientCapabilities).toEqual({ sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } });
+    expect(client.clientCapabilities).toEqual({
+      sampling: {},
+      elicitation: { form: {} },
+      roots: { listChanged: true },
+    });
     expect((await client.callTool({ name: 'ask-model' })).content).toEqual([
       { type: 'text', text: 'model tiny said {"type":"text","text":"got 1"}' },
     ]);
-    expect((await client.callTool({ name: 'ask-user' })).content).toEqual([{ type: 'text', text: 'accept:{"name":"Ada"}' }]);
-    expect((await client.callTool({ name: 'roots' })).content).toEqual([{ type: 'text', text: 'file:///work,file:///tmp' }]);
+    expect((await client.callTool({ name: 'ask-user' })).content).toEqual([
+      { type: 'text', text: 'accept:{"name":"Ada"}' },
+    ]);
+    expect((await client.callTool({ name: 'roots' })).content).toEqual([
+      { type: 'text', text: 'file:///work,file:///tmp' },
+    ]);
     await server.ping();
     client.notifyRootsListChanged();
     await client.ping();
@@ -176,7 +210,10 @@ describe('server-to-client requests through handlers', () => {
 });
 
 /** A client whose server is a script: each request's response comes from `answer`. */
-function scripted(answer: (request: { method: string; params?: unknown }) => unknown, onSend: (message: JsonRpcPayload) => void = () => undefined): ClientSession {
+function scripted(
+  answer: (request: { method: string; params?: unknown }) => unknown,
+  onSend: (message: JsonRpcPayload) => void = () => undefined,
+): ClientSession {
   const client: ClientSession = new ClientSession({
     clientInfo: { name: 'scripted', version: '1' },
     send: (payload) => {
@@ -189,14 +226,26 @@ function scripted(answer: (request: { method: string; params?: unknown }) => unk
   return client;
 }
 
-const INIT = { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'scripted', version: '1' } };
+const INIT = {
+  protocolVersion: '2025-11-25',
+  capabilities: { tools: {} },
+  serverInfo: { name: 'scripted', version: '1' },
+};
 
 describe('defensive client', () => {
   test('structuredContent is checked against the outputSchema from listTools', async () => {
     const client = scripted((request) => {
       if (request.method === 'initialize') return INIT;
       if (request.method === 'tools/list') {
-        return { tools: [{ name: 'sum', inputSchema: { type: 'object' }, outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] } }] };
+        return {
+          tools: [
+            {
+              name: 'sum',
+              inputSchema: { type: 'object' },
+              outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+            },
+          ],
+        };
       }
       return { content: [], structuredContent: { sum: 'many' } };
     });
@@ -213,7 +262,10 @@ describe('defensive client', () => {
 
   test('an unanswered request times out; close rejects what is pending', async () => {
     const sent: JsonRpcPayload[] = [];
-    const client = scripted((request) => (request.method === 'initialize' ? INIT : undefined), (message) => sent.push(message));
+    const client = scripted(
+      (request) => (request.method === 'initialize' ? INIT : undefined),
+      (message) => sent.push(message),
+    );
     await client.connect();
     await expect(client.listPrompts(undefined, { timeoutMs: 1 })).rejects.toBeInstanceOf(RequestTimeoutError);
     expect(sent.some((m) => !Array.isArray(m) && 'method' in m && m.method === 'notifications/cancelled')).toBe(true);
@@ -225,9 +277,19 @@ describe('defensive client', () => {
 
   test('requests the client has no handler for get -32601', async () => {
     const sent: JsonRpcPayload[] = [];
-    const client = scripted(() => undefined, (message) => sent.push(message));
-    client.receive({ jsonrpc: '2.0', id: 'x', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
+    const client = scripted(
+      () => undefined,
+      (message) => sent.push(message),
+    );
+    client.receive({
+      jsonrpc: '2.0',
+      id: 'x',
+      method: 'sampling/createMessage',
+      params: { messages: [], maxTokens: 1 },
+    });
     await client.drain();
-    expect(sent).toEqual([{ jsonrpc: '2.0', id: 'x', error: { code: -32601, message: 'Method not found: sampling/createMessage' } }]);
+    expect(sent).toEqual([
+      { jsonrpc: '2.0', id: 'x', error: { code: -32601, message: 'Method not found: sampling/createMessage' } },
+    ]);
   });
 });

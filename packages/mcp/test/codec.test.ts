@@ -69,7 +69,11 @@ describe('decodeFrame: well-formed messages', () => {
   });
 
   test('undefined members of in-memory objects count as absent', () => {
-    expect(parseMessage({ jsonrpc: '2.0', id: 1, method: 'ping', params: undefined })).toEqual({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    expect(parseMessage({ jsonrpc: '2.0', id: 1, method: 'ping', params: undefined })).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'ping',
+    });
   });
 });
 
@@ -133,7 +137,9 @@ describe('decodeFrame: malformed input, one typed error per shape', () => {
     expect((error as FrameTooLargeError).size).toBe(Buffer.byteLength(text));
     // Multi-byte characters are counted in bytes, not UTF-16 units.
     expect(() => decodeFrame(text, { maxFrameBytes: Buffer.byteLength(text) })).not.toThrow();
-    expect(() => decodeFrame('{"jsonrpc":"2.0","id":1,"method":"x"}', { maxFrameBytes: 10 })).toThrow(FrameTooLargeError);
+    expect(() => decodeFrame('{"jsonrpc":"2.0","id":1,"method":"x"}', { maxFrameBytes: 10 })).toThrow(
+      FrameTooLargeError,
+    );
   });
 });
 
@@ -161,15 +167,26 @@ describe('batches', () => {
 describe('encoding helpers', () => {
   test('build spec-shaped messages', () => {
     expect(createRequest(1, 'ping')).toEqual({ jsonrpc: '2.0', id: 1, method: 'ping' });
-    expect(createRequest('a', 'tools/call', { name: 'x' })).toEqual({ jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { name: 'x' } });
-    expect(createNotification('notifications/initialized')).toEqual({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(createRequest('a', 'tools/call', { name: 'x' })).toEqual({
+      jsonrpc: '2.0',
+      id: 'a',
+      method: 'tools/call',
+      params: { name: 'x' },
+    });
+    expect(createNotification('notifications/initialized')).toEqual({
+      jsonrpc: '2.0',
+      method: 'notifications/initialized',
+    });
     expect(createSuccessResponse(3, {})).toEqual({ jsonrpc: '2.0', id: 3, result: {} });
     expect(createErrorResponse(3, new MethodNotFoundError('no such method'))).toEqual({
       jsonrpc: '2.0',
       id: 3,
       error: { code: -32601, message: 'no such method' },
     });
-    expect(createErrorResponse(undefined, new ParseError())).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' } });
+    expect(createErrorResponse(undefined, new ParseError())).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error' },
+    });
   });
 
   test('encoded frames contain no raw newline', () => {

@@ -19,17 +19,28 @@ function loadedBy(entry: Entry): Promise<string[]> {
     process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((file) => !before.has(file))));
   `;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { cwd: PACKAGE_DIR, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as string[]);
-    });
+    execFile(
+      process.execPath,
+      ['-e', script],
+      { cwd: PACKAGE_DIR, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as string[]);
+      },
+    );
   });
 }
 
 /** What of a list of files belongs to the runtime or its dependencies. */
 function runtimeFiles(files: string[]): string[] {
-  const runtime = [`${path.sep}packages${path.sep}otp${path.sep}`, `${path.sep}packages${path.sep}shm${path.sep}`, `${path.sep}@erlmcp${path.sep}otp${path.sep}`];
-  const libraries = ['winston', 'msgpackr', 'comlink', 'eventemitter3'].map((name) => `${path.sep}node_modules${path.sep}${name}${path.sep}`);
+  const runtime = [
+    `${path.sep}packages${path.sep}otp${path.sep}`,
+    `${path.sep}packages${path.sep}shm${path.sep}`,
+    `${path.sep}@erlmcp${path.sep}otp${path.sep}`,
+  ];
+  const libraries = ['winston', 'msgpackr', 'comlink', 'eventemitter3'].map(
+    (name) => `${path.sep}node_modules${path.sep}${name}${path.sep}`,
+  );
   return files.filter((file) => [...runtime, ...libraries].some((part) => file.includes(part)));
 }
 
@@ -43,7 +54,9 @@ describe('each entry loads only its role', () => {
     const files = await loadedBy('@erlmcp/mcp/client');
     const own = ownFiles(files);
     // It did load the client: the check below is about a real module graph.
-    expect(own).toEqual(expect.arrayContaining(['client.js', 'client/session.js', 'protocol/peer.js', 'transport/http/client.js']));
+    expect(own).toEqual(
+      expect.arrayContaining(['client.js', 'client/session.js', 'protocol/peer.js', 'transport/http/client.js']),
+    );
     expect(runtimeFiles(files)).toEqual([]);
     expect(own.filter((file) => file.startsWith('server') || file.startsWith('hosting'))).toEqual([]);
   });
@@ -59,7 +72,9 @@ describe('each entry loads only its role', () => {
   test('@erlmcp/mcp/server: no runtime and no hosting, though its transports serve hosted sessions', async () => {
     const files = await loadedBy('@erlmcp/mcp/server');
     const own = ownFiles(files);
-    expect(own).toEqual(expect.arrayContaining(['server.js', 'transport/http/streamable-http.js', 'transport/websocket-server.js']));
+    expect(own).toEqual(
+      expect.arrayContaining(['server.js', 'transport/http/streamable-http.js', 'transport/websocket-server.js']),
+    );
     expect(runtimeFiles(files)).toEqual([]);
     expect(own.filter((file) => file.startsWith('hosting') || file.startsWith('client'))).toEqual([]);
   });

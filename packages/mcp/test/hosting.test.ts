@@ -94,14 +94,19 @@ describe('sessions hosted as processes under a DynamicSupervisor', () => {
       content: [{ type: 'text', text: 'handler exploded' }],
       isError: true,
     });
-    expect(text(await a.client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(`${idA}:still here`);
+    expect(text(await a.client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
+      `${idA}:still here`,
+    );
 
     // Crash session A's process outright: B goes on, A's id is gone (404), and nothing restarts it.
     exit(server.host.lookup(idA)!, 'kill');
-    for (let i = 0; i < 1000 && server.host.lookup(idA) !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && server.host.lookup(idA) !== undefined; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.host.lookup(idA)).toBeUndefined();
     expect(text(await b.client.callTool({ name: 'echo', arguments: { text: 'fine' } }))).toBe(`${idB}:fine`);
-    await expect(a.client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toThrow(/404|Session not found/);
+    await expect(a.client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toThrow(
+      /404|Session not found/,
+    );
     expect((await DynamicSupervisor.countChildren(server.host.supervisorName)).active).toBe(1);
     await b.client.close();
     await a.client.close();
@@ -113,11 +118,16 @@ describe('sessions hosted as processes under a DynamicSupervisor', () => {
     const id = a.transport.sessionId as string;
     // The SDK client keeps a GET stream open: while it is open the session is not idle.
     await a.transport.close();
-    for (let i = 0; i < 1000 && server.host.lookup(id) !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 1000 && server.host.lookup(id) !== undefined; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.host.lookup(id)).toBeUndefined();
     const res = await fetch(server.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': id,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(res.status).toBe(404);
@@ -150,7 +160,8 @@ describe('sessions hosted as processes under a DynamicSupervisor', () => {
     await ws.close();
     expect(text(await other.client.callTool({ name: 'echo', arguments: { text: 'b' } }))).toMatch(/:b$/);
     await other.close();
-    for (let i = 0; i < 2000 && server.host.sessionCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 2000 && server.host.sessionCount > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.host.sessionCount).toBe(0);
   });
 

@@ -22,7 +22,8 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
     await node.stop();
   });
 
-  const post = (body: string, headers: Record<string, string> = {}) => raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session, ...headers }, body);
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session, ...headers }, body);
 
   it('answers requests on an SSE stream with event ids, and the session id header', async () => {
     const res = await post(ping(7));
@@ -40,7 +41,13 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
   });
 
   it('wrong JSON-RPC shapes: 400 with -32600', async () => {
-    for (const body of ['[]', '42', '{"jsonrpc":"1.0","id":1,"method":"ping"}', '{"jsonrpc":"2.0","id":null,"method":"ping"}', '{"jsonrpc":"2.0","id":1}']) {
+    for (const body of [
+      '[]',
+      '42',
+      '{"jsonrpc":"1.0","id":1,"method":"ping"}',
+      '{"jsonrpc":"2.0","id":null,"method":"ping"}',
+      '{"jsonrpc":"2.0","id":1}',
+    ]) {
       const res = await post(body);
       expect(res.status).toBe(400);
       expect((JSON.parse(res.body) as { error: { code: number } }).error.code).toBe(-32600);
@@ -51,7 +58,9 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
     expect(messages(await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'no/such' })))).toEqual([
       { jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found: no/such' } },
     ]);
-    const [invalid] = messages(await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 5 } })));
+    const [invalid] = messages(
+      await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 5 } })),
+    );
     expect((invalid as { error: { code: number } }).error.code).toBe(-32602);
   });
 
@@ -62,7 +71,9 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
   });
 
   it('oversized bodies: 413', async () => {
-    const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }));
+    const res = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }),
+    );
     expect(res.status).toBe(413);
   });
 
@@ -73,7 +84,12 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
 
   it('unknown session ids: 404 on POST, GET and DELETE', async () => {
     for (const method of ['POST', 'GET', 'DELETE']) {
-      const res = await raw(server.url, method, { ...JSON_HEADERS, 'mcp-session-id': 'nope' }, method === 'POST' ? ping(1) : undefined);
+      const res = await raw(
+        server.url,
+        method,
+        { ...JSON_HEADERS, 'mcp-session-id': 'nope' },
+        method === 'POST' ? ping(1) : undefined,
+      );
       expect(res.status).toBe(404);
       expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
     }
@@ -94,7 +110,9 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
   it('DNS rebinding: a foreign Host or Origin gets 403', async () => {
     expect((await post(ping(1), { host: 'evil.example:80' })).status).toBe(403);
     expect((await post(ping(1), { origin: 'http://evil.example' })).status).toBe(403);
-    expect((await post(ping(1), { host: `localhost:${server.address.port}`, origin: 'http://localhost:5173' })).status).toBe(200);
+    expect(
+      (await post(ping(1), { host: `localhost:${server.address.port}`, origin: 'http://localhost:5173' })).status,
+    ).toBe(200);
     expect((await post(ping(1), { host: `[::1]:${server.address.port}` })).status).toBe(200);
   });
 
@@ -108,11 +126,23 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
       `Mcp-Session-Id: ${session}`,
       `Content-Length: ${ping(1).length}`,
     ];
-    const refused = [['localhost:evil'], ['localhost:80:80'], ['localhost:99999'], ['[::1]evil'], ['[::1]:8x'], ['evil@localhost'], [`localhost:${port}`, 'evil.example'], [`localhost:${port}`, `localhost:${port}`]];
+    const refused = [
+      ['localhost:evil'],
+      ['localhost:80:80'],
+      ['localhost:99999'],
+      ['[::1]evil'],
+      ['[::1]:8x'],
+      ['evil@localhost'],
+      [`localhost:${port}`, 'evil.example'],
+      [`localhost:${port}`, `localhost:${port}`],
+    ];
     for (const hosts of refused) {
       const res = await rawExchange(server.url, head(hosts), ping(1));
       expect([hosts, res.status]).toEqual([hosts, 400]);
-      expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/^Bad Request: .*Host/) } });
+      expect(JSON.parse(res.body)).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: expect.stringMatching(/^Bad Request: .*Host/) },
+      });
     }
     // Still served, by a well-formed Host given once (an empty port is allowed by RFC 3986).
     for (const host of [`localhost:${port}`, 'localhost', 'LOCALHOST:', `[::1]:${port}`, `127.0.0.1:${port}`]) {
@@ -122,7 +152,10 @@ describe('Streamable HTTP: bad input gets the spec answer, and everyone else is 
 
   it('a second GET stream on one session: 409', async () => {
     const controller = new AbortController();
-    const first = await fetch(server.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session }, signal: controller.signal });
+    const first = await fetch(server.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': session },
+      signal: controller.signal,
+    });
     expect(first.status).toBe(200);
     const second = await raw(server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
     expect(second.status).toBe(409);
@@ -159,7 +192,12 @@ describe('Streamable HTTP with bearer-token auth', () => {
     const wrong = await raw(server.url, 'POST', { ...JSON_HEADERS, authorization: 'Bearer nope' }, ping(1));
     expect(wrong.status).toBe(401);
     const id = await initialize(server.url, { authorization: 'Bearer s3cret-token' });
-    const res = await raw(server.url, 'POST', { ...JSON_HEADERS, authorization: 'Bearer s3cret-token', 'mcp-session-id': id }, ping(3));
+    const res = await raw(
+      server.url,
+      'POST',
+      { ...JSON_HEADERS, authorization: 'Bearer s3cret-token', 'mcp-session-id': id },
+      ping(3),
+    );
     expect(messages(res)).toEqual([{ jsonrpc: '2.0', id: 3, result: {} }]);
   });
 });
@@ -170,10 +208,24 @@ describe('Streamable HTTP in JSON response mode', () => {
     const server = await listenHttp(fixtureDefinition(), { responseMode: 'json' });
     try {
       const id = await initialize(server.url);
-      const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': id }, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'echo', arguments: { text: 'j' } } }));
+      const res = await raw(
+        server.url,
+        'POST',
+        { ...JSON_HEADERS, 'mcp-session-id': id },
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 5,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: 'j' } },
+        }),
+      );
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');
-      expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'j' }] } });
+      expect(JSON.parse(res.body)).toEqual({
+        jsonrpc: '2.0',
+        id: 5,
+        result: { content: [{ type: 'text', text: 'j' }] },
+      });
     } finally {
       await server.close();
       await node.stop();

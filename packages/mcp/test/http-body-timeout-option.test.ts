@@ -42,7 +42,8 @@ describe('bodyTimeoutMs: values a timer cannot hold, and nonsense', () => {
     try {
       const handler = createStreamableHttpHandler(host, { bodyTimeoutMs: Infinity });
       handler.dispose();
-      for (const bad of [-1, Number.NaN]) expect(() => createStreamableHttpHandler(host, { bodyTimeoutMs: bad })).toThrow(RangeError);
+      for (const bad of [-1, Number.NaN])
+        expect(() => createStreamableHttpHandler(host, { bodyTimeoutMs: bad })).toThrow(RangeError);
       // Refused before listenHttp starts a host of its own.
       await expect(listenHttp(fixtureDefinition(), { bodyTimeoutMs: -1 })).rejects.toThrow(RangeError);
     } finally {

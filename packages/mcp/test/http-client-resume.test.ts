@@ -20,7 +20,10 @@ const done: CallToolResult = { content: [{ type: 'text', text: 'done' }] };
  * answered with 200 (its stream is then attached on the server), `getStream` resolves once a
  * plain GET has.
  */
-function watchResponses(server: Server, onResume: () => void): { find(marker: string): ServerResponse | undefined; getStream: Promise<void> } {
+function watchResponses(
+  server: Server,
+  onResume: () => void,
+): { find(marker: string): ServerResponse | undefined; getStream: Promise<void> } {
   const written: { res: ServerResponse; text: string }[] = [];
   const getStream = deferred();
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -44,7 +47,11 @@ function watchResponses(server: Server, onResume: () => void): { find(marker: st
 }
 
 /** The log messages the client gets; once it has 'one', the server's socket of that stream is cut (then `onCut`). */
-function logsCutAfterOne(client: ClientSession, responses: { find(marker: string): ServerResponse | undefined }, onCut?: () => void): unknown[] {
+function logsCutAfterOne(
+  client: ClientSession,
+  responses: { find(marker: string): ServerResponse | undefined },
+  onCut?: () => void,
+): unknown[] {
   const logs: unknown[] = [];
   client.on('notifications/message', (message) => {
     logs.push(message.data);
@@ -131,7 +138,8 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       const [serve] = server.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
       server.server.removeListener('request', serve!);
       server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-        if (req.method === 'GET' && req.headers['last-event-id'] !== undefined) void loggedMore.promise.then(() => serve!(req, res));
+        if (req.method === 'GET' && req.headers['last-event-id'] !== undefined)
+          void loggedMore.promise.then(() => serve!(req, res));
         else serve!(req, res);
       });
       const responses = watchResponses(server.server, () => resumed.resolve());
@@ -218,9 +226,18 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
           return;
         }
         // A careless replay: from the start, not after the Last-Event-ID.
-        res.end(event('e1', '', 0) + event('e2', logMessage('one')) + event('e3', logMessage('two')) + event('e4', textResult(callId, 'done')));
+        res.end(
+          event('e1', '', 0) +
+            event('e2', logMessage('one')) +
+            event('e3', logMessage('two')) +
+            event('e4', textResult(callId, 'done')),
+        );
       });
-      const { client, close } = await connectHttp({ url: server.url, clientInfo, reconnect: { initialDelayMs: 3_600_000 } });
+      const { client, close } = await connectHttp({
+        url: server.url,
+        clientInfo,
+        reconnect: { initialDelayMs: 3_600_000 },
+      });
       try {
         const logs: unknown[] = [];
         client.on('notifications/message', (message) => {
@@ -239,11 +256,18 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
     it('gives up after maxRetries refused reconnections and fails the call', async () => {
       const server = await scriptedServer((request) => {
         const { res } = request;
-        if (request.kind === 'get') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32000,"message":"busy"}}');
+        if (request.kind === 'get')
+          return void res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end('{"jsonrpc":"2.0","error":{"code":-32000,"message":"busy"}}');
         res.writeHead(200, SSE_HEAD);
         res.end(event('e1', ''));
       });
-      const { client, close } = await connectHttp({ url: server.url, clientInfo, reconnect: { maxRetries: 3, initialDelayMs: 1 } });
+      const { client, close } = await connectHttp({
+        url: server.url,
+        clientInfo,
+        reconnect: { maxRetries: 3, initialDelayMs: 1 },
+      });
       try {
         await expect(client.callTool({ name: 'any' })).rejects.toThrow('3 reconnection attempts failed');
         expect(server.gets).toEqual(['e1', 'e1', 'e1']);
@@ -271,7 +295,10 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
     it('fails the call with the server error when the session is gone (404)', async () => {
       const server = await scriptedServer((request) => {
         const { res } = request;
-        if (request.kind === 'get') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
+        if (request.kind === 'get')
+          return void res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
         res.writeHead(200, SSE_HEAD);
         res.end(event('e1', '', 0));
       });
@@ -289,7 +316,10 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
       const streams: ServerResponse[] = [];
       const server = await scriptedServer((request) => {
         const { res } = request;
-        if (request.kind === 'get') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
+        if (request.kind === 'get')
+          return void res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"}}');
         res.writeHead(200, SSE_HEAD);
         // A resumable stream (it has an event id), which the server ends once told of the cancellation.
         res.write(event('e1', '', 0));
@@ -319,7 +349,12 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
         request.res.end(event('e1', ''));
       });
       const controller = new AbortController();
-      const { client, close } = await connectHttp({ url: server.url, clientInfo, signal: controller.signal, reconnect: { initialDelayMs: 3_600_000 } });
+      const { client, close } = await connectHttp({
+        url: server.url,
+        clientInfo,
+        signal: controller.signal,
+        reconnect: { initialDelayMs: 3_600_000 },
+      });
       try {
         const call = client.callTool({ name: 'any' });
         // The stream has ended and the client waits an hour to reconnect; abort it meanwhile.
@@ -338,7 +373,9 @@ describe('connectHttp resumes broken SSE streams (MCP 2025-11-25, Resumability a
 
   it('waits the server retry at least, backs off from it, and caps the backoff', () => {
     const policy = reconnectPolicy({ initialDelayMs: 100, growFactor: 2, maxDelayMs: 1000 });
-    expect([0, 1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, undefined, policy))).toEqual([100, 200, 400, 800, 1000]);
+    expect([0, 1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, undefined, policy))).toEqual([
+      100, 200, 400, 800, 1000,
+    ]);
     expect([0, 1, 2].map((attempt) => reconnectDelay(attempt, 300, policy))).toEqual([300, 600, 1000]);
     // A server that asks for more than the cap is obeyed.
     expect(reconnectDelay(0, 5000, policy)).toBe(5000);

@@ -8,7 +8,14 @@ import { initialize, JSON_HEADERS, messages, raw, rawExchange } from './helpers/
 
 const ping = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' });
 const NESTED = '['.repeat(2_000_000) + ']'.repeat(2_000_000);
-const limitError = (limit: string) => ({ jsonrpc: '2.0', error: { code: -32600, message: expect.stringContaining(limit), data: { limit, max: expect.any(Number), offset: expect.any(Number) } } });
+const limitError = (limit: string) => ({
+  jsonrpc: '2.0',
+  error: {
+    code: -32600,
+    message: expect.stringContaining(limit),
+    data: { limit, max: expect.any(Number), offset: expect.any(Number) },
+  },
+});
 
 describe('Streamable HTTP: bodies past the JSON limits', () => {
   let node: Node;
@@ -24,7 +31,8 @@ describe('Streamable HTTP: bodies past the JSON limits', () => {
     await node.stop();
   });
 
-  const post = (body: string, headers: Record<string, string> = {}) => raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, body);
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, body);
 
   it('4 MB of nesting gets 400 with -32600 (the limit as data), with a session or without one; both sessions still answer', async () => {
     const session = await initialize(server.url);
@@ -45,7 +53,11 @@ describe('Streamable HTTP: bodies past the JSON limits', () => {
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: { experimental: { x: JSON.parse('['.repeat(100) + ']'.repeat(100)) as unknown } }, clientInfo: { name: 'deep', version: '1' } },
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: { experimental: { x: JSON.parse('['.repeat(100) + ']'.repeat(100)) as unknown } },
+        clientInfo: { name: 'deep', version: '1' },
+      },
     });
     const res = await post(deep);
     expect(res.status).toBe(400);
@@ -57,9 +69,16 @@ describe('Streamable HTTP: bodies past the JSON limits', () => {
   it('too many object members or array elements in one request: 400 with -32600', async () => {
     const session = await initialize(server.url);
     const members = Object.fromEntries(Array.from({ length: 100_001 }, (_, i) => [`k${i}`, 0]));
-    const call = (args: unknown) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: args } });
-    expect(JSON.parse((await post(call({ text: 'x', members }), { 'mcp-session-id': session })).body)).toEqual(limitError('maxObjectKeys'));
-    expect(JSON.parse((await post(call({ text: 'x', items: new Array(100_001).fill(0) }), { 'mcp-session-id': session })).body)).toEqual(limitError('maxArrayItems'));
+    const call = (args: unknown) =>
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: args } });
+    expect(JSON.parse((await post(call({ text: 'x', members }), { 'mcp-session-id': session })).body)).toEqual(
+      limitError('maxObjectKeys'),
+    );
+    expect(
+      JSON.parse(
+        (await post(call({ text: 'x', items: new Array(100_001).fill(0) }), { 'mcp-session-id': session })).body,
+      ),
+    ).toEqual(limitError('maxArrayItems'));
   });
 
   it('an unknown session id gets its 404 from the headers alone, before any of its body has come', async () => {
@@ -79,13 +98,22 @@ describe('Streamable HTTP: bodies past the JSON limits', () => {
 describe('Streamable HTTP: the limits are the sessions’ own', () => {
   it('hostOptions.session.jsonLimits raises (or lowers) them for the HTTP front door too', async () => {
     const node = Node.start({ schedulers: 1, logLevel: 'silent' });
-    const server = await listenHttp(fixtureDefinition(), { hostOptions: { session: { jsonLimits: { maxDepth: 200, maxArrayItems: 200 } } } });
+    const server = await listenHttp(fixtureDefinition(), {
+      hostOptions: { session: { jsonLimits: { maxDepth: 200, maxArrayItems: 200 } } },
+    });
     try {
       const session = await initialize(server.url);
       const call = (params: unknown) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params });
       const deep = JSON.parse('['.repeat(150) + ']'.repeat(150)) as unknown;
-      expect(messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, call({ deep })))).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
-      const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, call({ items: new Array(201).fill(0) }));
+      expect(
+        messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, call({ deep }))),
+      ).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+      const res = await raw(
+        server.url,
+        'POST',
+        { ...JSON_HEADERS, 'mcp-session-id': session },
+        call({ items: new Array(201).fill(0) }),
+      );
       expect(JSON.parse(res.body)).toEqual(limitError('maxArrayItems'));
     } finally {
       await server.close();

@@ -15,8 +15,14 @@ function head(url: string, method: string, headers: Record<string, string>, body
 }
 
 const ping = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' });
-const callWait = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: {} } });
-const cancel = (requestId: number): string => JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'no longer needed' } });
+const callWait = (id: number): string =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: {} } });
+const cancel = (requestId: number): string =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    method: 'notifications/cancelled',
+    params: { requestId, reason: 'no longer needed' },
+  });
 
 interface Served {
   node: Node;
@@ -36,7 +42,10 @@ function serveFixture(options: ListenHttpOptions, initializeAs: string | false):
     served.node = Node.start({ schedulers: 1, logLevel: 'silent' });
     served.hooks = fixtureHooks();
     served.server = await listenHttp(fixtureDefinition(served.hooks), options);
-    served.headers = initializeAs === false ? JSON_HEADERS : { ...JSON_HEADERS, 'mcp-session-id': await initialize(served.server.url, {}, initializeAs) };
+    served.headers =
+      initializeAs === false
+        ? JSON_HEADERS
+        : { ...JSON_HEADERS, 'mcp-session-id': await initialize(served.server.url, {}, initializeAs) };
   });
   afterEach(async () => {
     await served.server.close();
@@ -67,14 +76,23 @@ describe('Streamable HTTP under 2025-06-18 (no priming event): SSE streams show 
   const served = serveFixture({}, '2025-06-18');
 
   it('a GET stream with nothing to send yet', async () => {
-    const res = await head(served.server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': served.headers['mcp-session-id'], 'mcp-protocol-version': '2025-06-18' });
+    const res = await head(served.server.url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': served.headers['mcp-session-id'],
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     res.destroy();
   });
 
   it('the stream of a tool still running that has sent nothing yet', async () => {
-    const res = await head(served.server.url, 'POST', { ...served.headers, 'mcp-protocol-version': '2025-06-18' }, callWait(1));
+    const res = await head(
+      served.server.url,
+      'POST',
+      { ...served.headers, 'mcp-protocol-version': '2025-06-18' },
+      callWait(1),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     let body = '';
@@ -88,7 +106,8 @@ describe('Streamable HTTP under 2025-06-18 (no priming event): SSE streams show 
 
 describe('Streamable HTTP: an initialize that fails leaves no session behind', () => {
   const served = serveFixture({}, false);
-  const initializeWith = (message: object): string => JSON.stringify({ jsonrpc: '2.0', method: 'initialize', ...message });
+  const initializeWith = (message: object): string =>
+    JSON.stringify({ jsonrpc: '2.0', method: 'initialize', ...message });
   const goodParams = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } };
 
   it.each([
@@ -113,7 +132,12 @@ describe('Streamable HTTP under 2025-03-26: notifications/cancelled inside a bat
   const cancelMessage = (id: number): object => JSON.parse(cancel(id)) as object;
 
   it('of a request in the same batch: the batch is answered without it, and its POST ends', async () => {
-    const res = await raw(served.server.url, 'POST', served.headers, JSON.stringify([callWaitMessage(1), JSON.parse(ping(2)), cancelMessage(1)]));
+    const res = await raw(
+      served.server.url,
+      'POST',
+      served.headers,
+      JSON.stringify([callWaitMessage(1), JSON.parse(ping(2)), cancelMessage(1)]),
+    );
     expect(messages(res)).toEqual([[{ jsonrpc: '2.0', id: 2, result: {} }]]);
     expect(await served.hooks.aborted.promise).toBe('no longer needed');
   });
@@ -148,10 +172,17 @@ describe('Streamable HTTP: ctx.closeSseStream() with a client older than 2025-11
     const server = await listenHttp(definition);
     try {
       const headers = { ...JSON_HEADERS, 'mcp-session-id': await initialize(server.url, {}, '2025-06-18') };
-      const call = raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'poll' } }));
+      const call = raw(
+        server.url,
+        'POST',
+        headers,
+        JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'poll' } }),
+      );
       await closed.promise;
       release.resolve();
-      expect(messages(await call)).toEqual([{ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'done' }] } }]);
+      expect(messages(await call)).toEqual([
+        { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'done' }] } },
+      ]);
     } finally {
       await server.close();
       await node.stop();

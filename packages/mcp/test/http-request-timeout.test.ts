@@ -10,7 +10,11 @@ import { JSON_HEADERS } from './helpers/http';
 // as long as the client keeps sending.
 
 /** A half-open-capable client that sends the head of a POST and then a byte every few ms. */
-function trickler(server: McpHttpServer, path: string, headers: Record<string, string>): { socket: Socket; received: () => string; stop: () => void } {
+function trickler(
+  server: McpHttpServer,
+  path: string,
+  headers: Record<string, string>,
+): { socket: Socket; received: () => string; stop: () => void } {
   const socket = connect({ port: server.address.port, host: '127.0.0.1', allowHalfOpen: true });
   const lines = [`POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${server.address.port}`, 'Content-Length: 1000000'];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
@@ -66,7 +70,11 @@ describe('listenHttp: a client that keeps trickling a body after it was answered
       const socket = accepted[1] as Socket;
       // What node's connection check does when requestTimeout passes: a clientError with
       // ERR_HTTP_REQUEST_TIMEOUT for the socket (its interval is 30 s, too long to wait for here).
-      server.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+      server.server.emit(
+        'clientError',
+        Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+        socket,
+      );
       await settled(socket);
       expect(socket.destroyed).toBe(true);
       // After the 404 it was given, the timeout is answered as node would: 408, then closed.

@@ -34,13 +34,29 @@ describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () =>
   it('replays what the client missed after a stream broke, then finishes the answer on the resumed stream', async () => {
     const session = await initialize(server.url);
     const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
-    await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'info' } }));
+    await raw(
+      server.url,
+      'POST',
+      headers,
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'info' } }),
+    );
     // The tool ends the POST stream after its first log line.
-    const first = await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }));
-    expect(messages(first)).toEqual([{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'before the break' } }]);
+    const first = await raw(
+      server.url,
+      'POST',
+      headers,
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }),
+    );
+    expect(messages(first)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'before the break' } },
+    ]);
     const lastEventId = [...first.body.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]).pop() as string;
 
-    const resumed = raw(server.url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+    const resumed = raw(server.url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': session,
+      'last-event-id': lastEventId,
+    });
     // The resumed stream stays open until the answer is there.
     setTimeout(() => release(), 20);
     const res = await resumed;
@@ -53,12 +69,21 @@ describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () =>
   it('refuses (400) to resume a stream that has ended and of which nothing after Last-Event-ID is kept, rather than serve an empty or unrelated stream', async () => {
     const session = await initialize(server.url);
     const headers = { ...JSON_HEADERS, 'mcp-session-id': session };
-    const first = await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }));
+    const first = await raw(
+      server.url,
+      'POST',
+      headers,
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }),
+    );
     const lastEventId = [...first.body.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]).pop() as string;
     release();
     const resume = { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId };
     // The first resumption gets the rest; its stream is then delivered and forgotten.
-    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'finally' }] } });
+    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual({
+      jsonrpc: '2.0',
+      id: 2,
+      result: { content: [{ type: 'text', text: 'finally' }] },
+    });
     // A client whose resumed connection broke before it read that asks again: there is nothing left to send it.
     const abort = new AbortController();
     const again = await fetch(server.url, { headers: resume, signal: abort.signal });

@@ -1,13 +1,20 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { useFixtureHttpServer } from './helpers/fixture-http';
 
 describe('the SDK 1.x Client over Streamable HTTP', () => {
   const fixtureServer = useFixtureHttpServer();
 
   async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-    const client = new Client({ name: 'sdk-http', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+    const client = new Client(
+      { name: 'sdk-http', version: '1.0.0' },
+      { capabilities: { sampling: {}, elicitation: {} } },
+    );
     const transport = new StreamableHTTPClientTransport(new URL(fixtureServer().url));
     await client.connect(transport);
     return { client, transport };
@@ -19,8 +26,12 @@ describe('the SDK 1.x Client over Streamable HTTP', () => {
     expect(client.getServerVersion()).toEqual({ name: 'fixture-server', version: '1.2.3' });
     const tools = await client.listTools();
     expect(tools.tools.map((tool) => tool.name)).toContain('echo');
-    expect(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).toEqual({ content: [{ type: 'text', text: 'hi' }] });
-    expect(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } })).toMatchObject({ structuredContent: { sum: 5 } });
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).toEqual({
+      content: [{ type: 'text', text: 'hi' }],
+    });
+    expect(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } })).toMatchObject({
+      structuredContent: { sum: 5 },
+    });
     expect((await client.readResource({ uri: 'memo://readme' })).contents[0]).toMatchObject({ text: 'Read me first.' });
     expect((await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } })).messages).toHaveLength(1);
     await client.close();
@@ -48,7 +59,9 @@ describe('the SDK 1.x Client over Streamable HTTP', () => {
     expect(await client.callTool({ name: 'ask-model', arguments: {} })).toEqual({
       content: [{ type: 'text', text: 'model m1 said {"type":"text","text":"pong"}' }],
     });
-    expect(await client.callTool({ name: 'ask-user', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'accept:{"name":"Ada"}' }] });
+    expect(await client.callTool({ name: 'ask-user', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'accept:{"name":"Ada"}' }],
+    });
     await client.close();
   });
 
@@ -60,7 +73,11 @@ describe('the SDK 1.x Client over Streamable HTTP', () => {
     await client.close();
     const res = await fetch(fixtureServer().url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': id,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(res.status).toBe(404);

@@ -13,7 +13,12 @@ interface Received {
 }
 
 /** Opens a POST by hand: the headers and `part` of a body promising `declared` bytes; then nothing. */
-function stalledPost(url: string, headers: Record<string, string>, declared: number, part: string): { socket: Socket; received: Received } {
+function stalledPost(
+  url: string,
+  headers: Record<string, string>,
+  declared: number,
+  part: string,
+): { socket: Socket; received: Received } {
   const target = new URL(url);
   const socket = connect(Number(target.port), target.hostname);
   const lines = [`POST ${target.pathname} HTTP/1.1`, `Host: ${target.host}`, `Content-Length: ${declared}`];
@@ -46,16 +51,28 @@ describe('Streamable HTTP: a request body that does not arrive in time', () => {
 
   it('a stalled body gets 408 with a JSON-RPC error, the connection is closed, and others are still served', async () => {
     const session = await initialize(server.url);
-    const stalled = stalledPost(server.url, { ...JSON_HEADERS, 'mcp-session-id': session }, 200, '{"jsonrpc":"2.0","id":1,');
+    const stalled = stalledPost(
+      server.url,
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      200,
+      '{"jsonrpc":"2.0","id":1,',
+    );
     await stalled.received.closed;
     expect(stalled.received.text).toMatch(/^HTTP\/1\.1 408 /);
     expect(stalled.received.text).toMatch(/\r\nconnection: close\r\n/i);
     const body = stalled.received.text.slice(stalled.received.text.indexOf('\r\n\r\n') + 4);
-    expect(JSON.parse(body)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/^Request Timeout/) } });
+    expect(JSON.parse(body)).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: expect.stringMatching(/^Request Timeout/) },
+    });
     // The same session and a new one both still work.
-    expect(messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, ping(2)))).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
+    expect(messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, ping(2)))).toEqual([
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ]);
     const other = await initialize(server.url);
-    expect(messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': other }, ping(3)))).toEqual([{ jsonrpc: '2.0', id: 3, result: {} }]);
+    expect(messages(await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': other }, ping(3)))).toEqual([
+      { jsonrpc: '2.0', id: 3, result: {} },
+    ]);
   }, 30_000);
 
   it('a stalled initialize gets 408 and starts no session', async () => {
@@ -83,14 +100,23 @@ describe('Streamable HTTP: a request body that does not arrive in time', () => {
 
   it('does not limit slow responses: a tool that runs past the body timeout still answers', async () => {
     const session = await initialize(server.url);
-    const call = raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'wait' } }));
+    const call = raw(
+      server.url,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'wait' } }),
+    );
     await hooks.started.promise;
     // Several body timeouts go by while the tool runs.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     hooks.release.resolve();
     const res = await call;
     expect(res.status).toBe(200);
-    expect(messages(res).at(-1)).toEqual({ jsonrpc: '2.0', id: 4, result: { content: [{ type: 'text', text: 'released' }] } });
+    expect(messages(res).at(-1)).toEqual({
+      jsonrpc: '2.0',
+      id: 4,
+      result: { content: [{ type: 'text', text: 'released' }] },
+    });
   }, 30_000);
 
   it('does not limit the GET stream: it outlives several body timeouts and still carries notifications', async () => {
@@ -98,7 +124,14 @@ describe('Streamable HTTP: a request body that does not arrive in time', () => {
     const target = new URL(server.url);
     const got = deferred<string>();
     const get = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': session }, agent: false },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'GET',
+        headers: { accept: 'text/event-stream', 'mcp-session-id': session },
+        agent: false,
+      },
       (res) => {
         expect(res.statusCode).toBe(200);
         let text = '';
@@ -125,7 +158,12 @@ describe('Streamable HTTP: bodyTimeoutMs 0 turns the limit off', () => {
     try {
       const session = await initialize(server.url);
       const body = ping(5);
-      const slow = stalledPost(server.url, { ...JSON_HEADERS, 'mcp-session-id': session, connection: 'close' }, Buffer.byteLength(body), body.slice(0, 5));
+      const slow = stalledPost(
+        server.url,
+        { ...JSON_HEADERS, 'mcp-session-id': session, connection: 'close' },
+        Buffer.byteLength(body),
+        body.slice(0, 5),
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
       slow.socket.write(body.slice(5));
       await slow.received.closed;

@@ -39,32 +39,35 @@ interface SseReader {
 function openSse(url: string, method: string, headers: Record<string, string>, body?: string): Promise<SseReader> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: target.hostname, port: target.port, path: target.pathname, method, headers, agent: false }, (res) => {
-      const events: SseEvent[] = [];
-      let pending = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        pending += chunk;
-        let end: number;
-        while ((end = pending.indexOf('\n\n')) >= 0) {
-          const block = pending.slice(0, end);
-          pending = pending.slice(end + 2);
-          let id: string | undefined;
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4);
-            else if (line.startsWith('data: ')) data = line.slice(6);
+    const req = request(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method, headers, agent: false },
+      (res) => {
+        const events: SseEvent[] = [];
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          pending += chunk;
+          let end: number;
+          while ((end = pending.indexOf('\n\n')) >= 0) {
+            const block = pending.slice(0, end);
+            pending = pending.slice(end + 2);
+            let id: string | undefined;
+            let data = '';
+            for (const line of block.split('\n')) {
+              if (line.startsWith('id: ')) id = line.slice(4);
+              else if (line.startsWith('data: ')) data = line.slice(6);
+            }
+            if (data !== '') events.push({ id, data: JSON.parse(data) as unknown });
           }
-          if (data !== '') events.push({ id, data: JSON.parse(data) as unknown });
-        }
-      });
-      const ended = new Promise<'end' | 'error'>((done) => {
-        res.on('end', () => done('end'));
-        res.on('error', () => done('error'));
-        res.on('aborted', () => done('error'));
-      });
-      resolve({ status: res.statusCode ?? 0, events, res, ended });
-    });
+        });
+        const ended = new Promise<'end' | 'error'>((done) => {
+          res.on('end', () => done('end'));
+          res.on('error', () => done('error'));
+          res.on('aborted', () => done('error'));
+        });
+        resolve({ status: res.statusCode ?? 0, events, res, ended });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -200,7 +203,12 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(errors).toHaveLength(1);
     const error = errors[0] as SseStreamOverflowError;
     expect(error).toBeInstanceOf(SseStreamOverflowError);
-    expect({ session: error.sessionId, stream: error.streamId, resumable: error.resumable, limit: error.limit }).toEqual({ session, stream: 's', resumable: true, limit: MAX });
+    expect({
+      session: error.sessionId,
+      stream: error.streamId,
+      resumable: error.resumable,
+      limit: error.limit,
+    }).toEqual({ session, stream: 's', resumable: true, limit: MAX });
     // The stream is ended; what it did not get waits for the client, within the cap.
     const state = streamOf(session, 's');
     expect(state?.connected).toBe(false);
@@ -209,7 +217,11 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
 
     // Another session is served meanwhile, and holds nothing.
     const other = await initialize(url);
-    const echoed = await post(other, { id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'unaffected' } } });
+    const echoed = await post(other, {
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'unaffected' } },
+    });
     expect(echoed.body).toContain('unaffected');
     expect(handler.streams().filter((s) => s.sessionId === other && s.bufferedBytes > 0)).toEqual([]);
 
@@ -217,7 +229,11 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     get.res.resume();
     expect(await get.ended).toBe('end');
     const lastEventId = get.events[get.events.length - 1].id as string;
-    const resumed = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+    const resumed = await openSse(url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': session,
+      'last-event-id': lastEventId,
+    });
     expect(resumed.status).toBe(200);
     await eventually(() => get.events.length + resumed.events.length >= sent.length);
     const all = [...get.events, ...resumed.events];
@@ -231,7 +247,12 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
 
   it("a tool's POST stream: bounded, ended past the cap, and resumed with every log line once, in order, then the answer", async () => {
     const session = await initialize(url);
-    const call = await openSse(url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'numbered' } }));
+    const call = await openSse(
+      url,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'numbered' } }),
+    );
     expect(call.status).toBe(200);
     call.res.pause();
     let maxBuffered = 0;
@@ -239,7 +260,10 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     let done = false;
     void answered.then(() => (done = true));
     await eventually(() => {
-      maxBuffered = Math.max(maxBuffered, handler.streams().find((s) => s.sessionId === session && s.streamId !== 's')?.bufferedBytes ?? 0);
+      maxBuffered = Math.max(
+        maxBuffered,
+        handler.streams().find((s) => s.sessionId === session && s.streamId !== 's')?.bufferedBytes ?? 0,
+      );
       return errors.length > 0 || done;
     });
     expect(maxBuffered).toBeLessThanOrEqual(MAX);
@@ -249,13 +273,19 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(error.sessionId).toBe(session);
 
     const other = await initialize(url);
-    expect((await post(other, { id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'fine' } } })).body).toContain('fine');
+    expect(
+      (await post(other, { id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'fine' } } })).body,
+    ).toContain('fine');
 
     call.res.resume();
     expect(await call.ended).toBe('end');
     const lastEventId = call.events[call.events.length - 1].id as string;
     expect(lastEventId.startsWith(`${error.streamId}.`)).toBe(true);
-    const resumed = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+    const resumed = await openSse(url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': session,
+      'last-event-id': lastEventId,
+    });
     expect(resumed.status).toBe(200);
     // The stream's requests are all answered: the resumed stream ends once everything is out.
     expect(await resumed.ended).toBe('end');
@@ -263,7 +293,9 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     const answer = all.pop()?.data as { id: number; result: { content: { text: string }[] } };
     expect(answer.id).toBe(7);
     const count = Number(answer.result.content[0].text);
-    expect(all.map((event) => (event.data as { params: { data: { i: number } } }).params.data.i)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(all.map((event) => (event.data as { params: { data: { i: number } } }).params.data.i)).toEqual(
+      Array.from({ length: count }, (_, i) => i),
+    );
     expect(errors).toHaveLength(1);
     expect(handler.streams().filter((s) => s.sessionId === session && s.streamId !== 's')).toEqual([]);
   }, 60_000);
@@ -271,7 +303,11 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
   it('before 2025-11-25 (no server-ended streams): the stream is cut, onError says so, and the session lives on', async () => {
     const session = await initialize(url, {}, '2025-06-18');
     await subscribeAll(session);
-    const get = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    const get = await openSse(url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': session,
+      'mcp-protocol-version': '2025-06-18',
+    });
     get.res.pause();
     const { maxBuffered } = await pumpUntilOverflow(session);
     expect(maxBuffered).toBeLessThanOrEqual(MAX);
@@ -285,7 +321,12 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
       url,
       'POST',
       { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'alive' } } }),
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'alive' } },
+      }),
     );
     expect(echoed.body).toContain('alive');
     // Its undelivered events are still kept, within the cap, for a client that resumes.
@@ -294,8 +335,14 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
 
   it('a client that reads slowly but keeps up loses nothing and is never cut', async () => {
     const session = await initialize(url);
-    const call = await openSse(url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'paced' } }));
-    const queued = (): number => handler.streams().find((s) => s.sessionId === session && s.streamId !== 's')?.queuedBytes ?? 0;
+    const call = await openSse(
+      url,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'paced' } }),
+    );
+    const queued = (): number =>
+      handler.streams().find((s) => s.sessionId === session && s.streamId !== 's')?.queuedBytes ?? 0;
     // Stops reading until events are held back (a few at a time, far below the cap), then reads again, a few times over.
     for (let round = 0; round < 3; round++) {
       call.res.pause();
@@ -312,7 +359,9 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     const all = [...call.events];
     const answer = all.pop()?.data as { result: { content: { text: string }[] } };
     const count = Number(answer.result.content[0].text);
-    expect(all.map((event) => (event.data as { params: { data: { i: number } } }).params.data.i)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(all.map((event) => (event.data as { params: { data: { i: number } } }).params.data.i)).toEqual(
+      Array.from({ length: count }, (_, i) => i),
+    );
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -336,7 +385,9 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     expect(streamOf(session, 's')?.connected).toBe(false);
     const next = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
     // What the queue held: the newest events, once each, in order.
-    await eventually(() => next.events.length > 0 && updatedUri(next.events[next.events.length - 1]) === sent[sent.length - 1]);
+    await eventually(
+      () => next.events.length > 0 && updatedUri(next.events[next.events.length - 1]) === sent[sent.length - 1],
+    );
     expect(next.events.map(updatedUri)).toEqual(sent.slice(-next.events.length));
     const seqs = next.events.map((event) => seqOf(event.id));
     expect(new Set(seqs).size).toBe(seqs.length);
@@ -358,20 +409,29 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
     // Two events while nobody listens: held for the next GET, and logged for a resume.
     definition.notifyResourceUpdated('memo://one');
     definition.notifyResourceUpdated('memo://one');
-    const resumed = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': first.events[0].id as string });
+    const resumed = await openSse(url, 'GET', {
+      accept: 'text/event-stream',
+      'mcp-session-id': session,
+      'last-event-id': first.events[0].id as string,
+    });
     await eventually(() => resumed.events.length === 2);
     await gone(resumed);
     // A fresh GET: the client has had both already, so only what comes now is sent.
     const fresh = await openSse(url, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session });
     definition.notifyResourceUpdated('memo://one');
-    await eventually(() => fresh.events.length > 0 && seqOf(fresh.events[fresh.events.length - 1].id) > seqOf(resumed.events[1].id));
+    await eventually(
+      () => fresh.events.length > 0 && seqOf(fresh.events[fresh.events.length - 1].id) > seqOf(resumed.events[1].id),
+    );
     const ids = [...first.events, ...resumed.events, ...fresh.events].map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(fresh.events).toHaveLength(1);
     fresh.res.destroy();
   }, 60_000);
   /** A second front door on the same host, keeping only `replayEvents` events per session for resumption. */
-  async function withReplayEvents(replayEvents: number, body: (small: StreamableHttpHandler, smallUrl: string) => Promise<void>): Promise<void> {
+  async function withReplayEvents(
+    replayEvents: number,
+    body: (small: StreamableHttpHandler, smallUrl: string) => Promise<void>,
+  ): Promise<void> {
     const small = createStreamableHttpHandler(host, { replayEvents });
     const smallServer = createServer((req, res) => {
       if (!small(req, res)) res.writeHead(404).end();
@@ -387,13 +447,25 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
   }
 
   /** Starts a `gated` call, reads its first event, and goes away; resolves to that event's id. */
-  async function abandonGatedCall(smallUrl: string, session: string, id: number, streams: () => SseStreamState[]): Promise<string> {
-    const call = await openSse(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'gated' } }));
+  async function abandonGatedCall(
+    smallUrl: string,
+    session: string,
+    id: number,
+    streams: () => SseStreamState[],
+  ): Promise<string> {
+    const call = await openSse(
+      smallUrl,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'gated' } }),
+    );
     await eventually(() => call.events.length === 1);
     const eventId = call.events[0].id as string;
     const streamId = eventId.slice(0, eventId.lastIndexOf('.'));
     call.res.destroy();
-    await eventually(() => streams().find((s) => s.sessionId === session && s.streamId === streamId)?.connected === false);
+    await eventually(
+      () => streams().find((s) => s.sessionId === session && s.streamId === streamId)?.connected === false,
+    );
     return eventId;
   }
 
@@ -408,7 +480,11 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
       await eventually(() => held().every((s) => s.queuedBytes > 0));
       expect(held().length).toBeLessThanOrEqual(2);
       // The newest are still delivered, once.
-      const resumed = await openSse(smallUrl, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': ids[5] });
+      const resumed = await openSse(smallUrl, 'GET', {
+        accept: 'text/event-stream',
+        'mcp-session-id': session,
+        'last-event-id': ids[5],
+      });
       expect(await resumed.ended).toBe('end');
       expect(resumed.events.map((event) => (event.data as { id?: number }).id)).toEqual([25]);
     });
@@ -417,16 +493,26 @@ describe('Streamable HTTP: a client that keeps an SSE stream open but stops read
   it("a POST stream's answer, sent while its client is away, waits for it: other streams' events do not push it out of the replay log", async () => {
     await withReplayEvents(4, async (small, smallUrl) => {
       const session = await initialize(smallUrl);
-      await raw(smallUrl, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id: 100, method: 'resources/subscribe', params: { uri: 'memo://one' } }));
+      await raw(
+        smallUrl,
+        'POST',
+        { ...JSON_HEADERS, 'mcp-session-id': session },
+        JSON.stringify({ jsonrpc: '2.0', id: 100, method: 'resources/subscribe', params: { uri: 'memo://one' } }),
+      );
       const lastEventId = await abandonGatedCall(smallUrl, session, 9, () => small.streams());
       const streamId = lastEventId.slice(0, lastEventId.lastIndexOf('.'));
-      const state = (): SseStreamState | undefined => small.streams().find((s) => s.sessionId === session && s.streamId === streamId);
+      const state = (): SseStreamState | undefined =>
+        small.streams().find((s) => s.sessionId === session && s.streamId === streamId);
       gates.forEach((open) => open());
       // Answered (the stream no longer waits for a request, or holds the answer for its client).
       await eventually(() => state() === undefined || state()!.queuedBytes > 0);
       // More events on the GET stream than the replay log keeps.
       for (let i = 0; i < 8; i++) definition.notifyResourceUpdated('memo://one');
-      const resumed = await openSse(smallUrl, 'GET', { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId });
+      const resumed = await openSse(smallUrl, 'GET', {
+        accept: 'text/event-stream',
+        'mcp-session-id': session,
+        'last-event-id': lastEventId,
+      });
       expect(resumed.status).toBe(200);
       expect(await resumed.ended).toBe('end');
       expect(resumed.events.map((event) => (event.data as { id?: number }).id)).toEqual([9]);

@@ -12,7 +12,15 @@ const SRC = path.resolve(__dirname, '..', 'src');
 
 type Role = 'core' | 'client' | 'server' | 'hosting';
 
-const CLIENT_TRANSPORTS = ['stdio-client', 'tcp-client', 'websocket-client', 'http/client', 'http/client-stream', 'http/reconnect', 'http/sse-reader'];
+const CLIENT_TRANSPORTS = [
+  'stdio-client',
+  'tcp-client',
+  'websocket-client',
+  'http/client',
+  'http/client-stream',
+  'http/reconnect',
+  'http/sse-reader',
+];
 const CORE_TRANSPORTS = ['line-splitter', 'ndjson', 'backpressure', 'websocket-subprotocol'];
 
 function roleOf(file: string): Role {
@@ -34,8 +42,14 @@ function roleOf(file: string): Role {
 const ALLOWED: Record<Role, Role[]> = { core: [], client: ['core'], server: ['core'], hosting: ['core', 'server'] };
 
 /** The graph of src/ alone (the runtime, reached through @erlmcp/otp, is another package). */
-async function importGraph(skipTypeImports: boolean): Promise<{ graph: Record<string, string[]>; circular: string[][] }> {
-  const result = await madge(SRC, { fileExtensions: ['ts'], excludeRegExp: [/^\.\.\//], detectiveOptions: { ts: { skipTypeImports } } });
+async function importGraph(
+  skipTypeImports: boolean,
+): Promise<{ graph: Record<string, string[]>; circular: string[][] }> {
+  const result = await madge(SRC, {
+    fileExtensions: ['ts'],
+    excludeRegExp: [/^\.\.\//],
+    detectiveOptions: { ts: { skipTypeImports } },
+  });
   return { graph: result.obj(), circular: result.circular() };
 }
 

@@ -37,11 +37,20 @@ describe('the @modelcontextprotocol/client 2.x Client over Streamable HTTP', () 
 });
 
 async function exercise(client: Client): Promise<void> {
-  expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'progress']));
-  expect(await client.callTool({ name: 'echo', arguments: { text: 'v2' } })).toMatchObject({ content: [{ type: 'text', text: 'v2' }] });
-  expect(await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })).toMatchObject({ structuredContent: { sum: 42 } });
+  expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(
+    expect.arrayContaining(['echo', 'add', 'progress']),
+  );
+  expect(await client.callTool({ name: 'echo', arguments: { text: 'v2' } })).toMatchObject({
+    content: [{ type: 'text', text: 'v2' }],
+  });
+  expect(await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })).toMatchObject({
+    structuredContent: { sum: 42 },
+  });
   const progress: number[] = [];
-  await client.callTool({ name: 'progress', arguments: { steps: 2 } }, { onprogress: (p) => void progress.push(p.progress) });
+  await client.callTool(
+    { name: 'progress', arguments: { steps: 2 } },
+    { onprogress: (p) => void progress.push(p.progress) },
+  );
   expect(progress).toEqual([1, 2]);
   expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([
     { uri: 'memo://readme', mimeType: 'text/plain', text: 'Read me first.' },

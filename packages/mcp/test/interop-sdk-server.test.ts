@@ -6,7 +6,13 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { z } from 'zod/v4';
-import { JsonRpcError, type JsonRpcPayload, type LoggingMessageParams, type ProgressParams, RequestCancelledError } from '@erlmcp/mcp';
+import {
+  JsonRpcError,
+  type JsonRpcPayload,
+  type LoggingMessageParams,
+  type ProgressParams,
+  RequestCancelledError,
+} from '@erlmcp/mcp';
 import { ClientSession, type ClientSessionOptions } from '../src/client';
 import { deferred } from './helpers/fixture';
 
@@ -18,7 +24,10 @@ interface Harness {
 }
 
 async function connectToSdk(options: Partial<ClientSessionOptions> = {}): Promise<Harness> {
-  const sdk = new McpServer({ name: 'sdk-server', version: '9.9.9' }, { capabilities: { logging: {} }, instructions: 'SDK here' });
+  const sdk = new McpServer(
+    { name: 'sdk-server', version: '9.9.9' },
+    { capabilities: { logging: {} }, instructions: 'SDK here' },
+  );
   const slowStarted = deferred();
   const slowAborted = deferred<unknown>();
   sdk.registerTool(
@@ -33,7 +42,10 @@ async function connectToSdk(options: Partial<ClientSessionOptions> = {}): Promis
     const token = extra._meta?.progressToken;
     for (let i = 1; i <= to; i++) {
       if (token !== undefined) {
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: to } });
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: i, total: to },
+        });
       }
     }
     return { content: [{ type: 'text', text: `counted to ${to}` }] };
@@ -45,14 +57,22 @@ async function connectToSdk(options: Partial<ClientSessionOptions> = {}): Promis
     return { content: [{ type: 'text', text: 'too late' }] };
   });
   sdk.registerTool('ask', {}, async () => {
-    const sampled = await sdk.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'ping?' } }], maxTokens: 5 });
+    const sampled = await sdk.server.createMessage({
+      messages: [{ role: 'user', content: { type: 'text', text: 'ping?' } }],
+      maxTokens: 5,
+    });
     const elicited = await sdk.server.elicitInput({
       message: 'Name?',
       requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
     });
     const { roots } = await sdk.server.listRoots();
     return {
-      content: [{ type: 'text', text: `${sampled.model}|${elicited.action}:${JSON.stringify(elicited.content)}|${roots.map((r) => r.uri).join(',')}` }],
+      content: [
+        {
+          type: 'text',
+          text: `${sampled.model}|${elicited.action}:${JSON.stringify(elicited.content)}|${roots.map((r) => r.uri).join(',')}`,
+        },
+      ],
     };
   });
   sdk.registerResource('readme', 'memo://readme', { mimeType: 'text/plain' }, async (uri) => ({
@@ -60,13 +80,19 @@ async function connectToSdk(options: Partial<ClientSessionOptions> = {}): Promis
   }));
   sdk.registerResource(
     'user',
-    new ResourceTemplate('users://{id}', { list: undefined, complete: { id: (value) => ['ada', 'alan'].filter((id) => id.startsWith(value)) } }),
+    new ResourceTemplate('users://{id}', {
+      list: undefined,
+      complete: { id: (value) => ['ada', 'alan'].filter((id) => id.startsWith(value)) },
+    }),
     { mimeType: 'application/json' },
     async (uri, variables) => ({ contents: [{ uri: uri.href, text: JSON.stringify(variables) }] }),
   );
   sdk.registerPrompt(
     'greet',
-    { description: 'Greets', argsSchema: { name: completable(z.string(), (value) => ['Ada', 'Alan'].filter((n) => n.startsWith(value))) } },
+    {
+      description: 'Greets',
+      argsSchema: { name: completable(z.string(), (value) => ['Ada', 'Alan'].filter((n) => n.startsWith(value))) },
+    },
     ({ name }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }] }),
   );
 
@@ -90,7 +116,13 @@ describe('ClientSession ↔ SDK McpServer', () => {
     expect(result.protocolVersion).toBe('2025-11-25');
     expect(client.serverInfo).toEqual({ name: 'sdk-server', version: '9.9.9' });
     expect(client.instructions).toBe('SDK here');
-    expect(client.serverCapabilities).toMatchObject({ tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} });
+    expect(client.serverCapabilities).toMatchObject({
+      tools: {},
+      resources: {},
+      prompts: {},
+      logging: {},
+      completions: {},
+    });
     await client.ping();
     await sdk.close();
     expect(client.state).toBe('closed');
@@ -101,10 +133,16 @@ describe('ClientSession ↔ SDK McpServer', () => {
     await client.connect();
     const tools = await client.listAllTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['add', 'ask', 'count', 'fail', 'slow']);
-    expect(tools.find((tool) => tool.name === 'add')?.inputSchema).toMatchObject({ type: 'object', required: ['a', 'b'] });
+    expect(tools.find((tool) => tool.name === 'add')?.inputSchema).toMatchObject({
+      type: 'object',
+      required: ['a', 'b'],
+    });
     const sum = await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } });
     expect(sum.structuredContent).toEqual({ sum: 42 });
-    expect(await client.callTool({ name: 'fail' })).toMatchObject({ isError: true, content: [{ type: 'text', text: 'sdk tool broke' }] });
+    expect(await client.callTool({ name: 'fail' })).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: 'sdk tool broke' }],
+    });
     // The SDK reports an unknown tool and bad arguments as tool errors rather than -32602.
     expect(await client.callTool({ name: 'missing' })).toMatchObject({ isError: true });
     expect(await client.callTool({ name: 'add', arguments: { a: 'x' } })).toMatchObject({ isError: true });
@@ -114,22 +152,31 @@ describe('ClientSession ↔ SDK McpServer', () => {
   test('resources, templates, prompts and completion', async () => {
     const { client, sdk } = await connectToSdk();
     await client.connect();
-    expect((await client.listResources()).resources).toEqual([{ uri: 'memo://readme', name: 'readme', mimeType: 'text/plain' }]);
+    expect((await client.listResources()).resources).toEqual([
+      { uri: 'memo://readme', name: 'readme', mimeType: 'text/plain' },
+    ]);
     expect((await client.listResourceTemplates()).resourceTemplates).toEqual([
       { uriTemplate: 'users://{id}', name: 'user', mimeType: 'application/json' },
     ]);
-    expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([{ uri: 'memo://readme', mimeType: 'text/plain', text: 'SDK readme' }]);
+    expect((await client.readResource({ uri: 'memo://readme' })).contents).toEqual([
+      { uri: 'memo://readme', mimeType: 'text/plain', text: 'SDK readme' },
+    ]);
     expect((await client.readResource({ uri: 'users://ada' })).contents[0]).toMatchObject({ text: '{"id":"ada"}' });
     expect((await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } })).messages).toEqual([
       { role: 'user', content: { type: 'text', text: 'Hello Ada' } },
     ]);
-    expect((await client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'A' } })).completion.values).toEqual([
-      'Ada',
-      'Alan',
-    ]);
-    expect((await client.complete({ ref: { type: 'ref/resource', uri: 'users://{id}' }, argument: { name: 'id', value: 'al' } })).completion.values).toEqual([
-      'alan',
-    ]);
+    expect(
+      (await client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'A' } }))
+        .completion.values,
+    ).toEqual(['Ada', 'Alan']);
+    expect(
+      (
+        await client.complete({
+          ref: { type: 'ref/resource', uri: 'users://{id}' },
+          argument: { name: 'id', value: 'al' },
+        })
+      ).completion.values,
+    ).toEqual(['alan']);
     // The SDK answers an unknown resource with -32602 where the spec suggests -32002; either is a typed JsonRpcError here.
     const missing = await client.readResource({ uri: 'memo://nothing' }).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(JsonRpcError);
@@ -141,7 +188,10 @@ describe('ClientSession ↔ SDK McpServer', () => {
     const { client, sdk, slowStarted, slowAborted } = await connectToSdk();
     await client.connect();
     const progress: ProgressParams[] = [];
-    const counted = await client.callTool({ name: 'count', arguments: { to: 3 } }, { onProgress: (p) => progress.push(p) });
+    const counted = await client.callTool(
+      { name: 'count', arguments: { to: 3 } },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(counted.content).toEqual([{ type: 'text', text: 'counted to 3' }]);
     expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
 
@@ -180,7 +230,9 @@ describe('ClientSession ↔ SDK McpServer', () => {
       },
     });
     await client.connect();
-    expect((await client.callTool({ name: 'ask' })).content).toEqual([{ type: 'text', text: 'erl-model|accept:{"name":"Joe"}|file:///home/joe' }]);
+    expect((await client.callTool({ name: 'ask' })).content).toEqual([
+      { type: 'text', text: 'erl-model|accept:{"name":"Joe"}|file:///home/joe' },
+    ]);
     await sdk.close();
   });
 });

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { decodeFrame, DEFAULT_JSON_LIMITS, ErrorCode, FrameTooComplexError, type JsonLimits, ParseError, scanJson } from '@erlmcp/mcp';
+import {
+  decodeFrame,
+  DEFAULT_JSON_LIMITS,
+  ErrorCode,
+  FrameTooComplexError,
+  type JsonLimits,
+  ParseError,
+  scanJson,
+} from '@erlmcp/mcp';
 import { defineServer } from '../src/server';
 import { shapeOf } from './helpers/json-shape';
 import { Outbox } from './helpers/wire';
@@ -14,18 +22,25 @@ function parses(text: string): boolean {
 }
 
 const limit = fc.oneof(fc.nat({ max: 40 }), fc.constant(Infinity));
-const limits: fc.Arbitrary<Required<JsonLimits>> = fc.record({ maxDepth: fc.oneof(fc.nat({ max: 10 }), fc.constant(Infinity)), maxObjectKeys: limit, maxArrayItems: limit });
+const limits: fc.Arbitrary<Required<JsonLimits>> = fc.record({
+  maxDepth: fc.oneof(fc.nat({ max: 10 }), fc.constant(Infinity)),
+  maxObjectKeys: limit,
+  maxArrayItems: limit,
+});
 /** JSON values with any characters in their strings (quotes, backslashes, brackets), nested up to 8 deep. */
 const jsonValue = fc.jsonValue({ maxDepth: 8, stringUnit: 'binary' });
 /** The same value as text, compact or indented (whitespace between every token). */
-const jsonText = fc.tuple(jsonValue, fc.constantFrom(undefined, 1, '\t', '\r\n ')).map(([value, space]) => ({ value, text: JSON.stringify(value, null, space as never) }));
+const jsonText = fc
+  .tuple(jsonValue, fc.constantFrom(undefined, 1, '\t', '\r\n '))
+  .map(([value, space]) => ({ value, text: JSON.stringify(value, null, space as never) }));
 
 describe('scanJson', () => {
   test('accepts exactly the JSON values within its limits, and names a limit the value really exceeds', () => {
     fc.assert(
       fc.property(jsonText, limits, ({ value, text }, bounds) => {
         const shape = shapeOf(value);
-        const within = shape.depth <= bounds.maxDepth && shape.keys <= bounds.maxObjectKeys && shape.items <= bounds.maxArrayItems;
+        const within =
+          shape.depth <= bounds.maxDepth && shape.keys <= bounds.maxObjectKeys && shape.items <= bounds.maxArrayItems;
         const scan = scanJson(text, bounds);
         expect(scan.ok).toBe(within);
         if (scan.ok) return;
@@ -44,8 +59,18 @@ describe('scanJson', () => {
     const broken = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 60 }),
       fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ':', '1', ' ', 'a'), maxLength: 40 }),
-      fc.tuple(jsonText, fc.nat(), fc.nat()).map(([{ text }, cut, drop]) => text.slice(0, cut % (text.length + 1)) + text.slice((cut % (text.length + 1)) + (drop % 3))),
-      fc.tuple(jsonText, fc.nat(), fc.constantFrom('[', ']', '{', '}', '"', '\\', ',')).map(([{ text }, at, insert]) => text.slice(0, at % (text.length + 1)) + insert + text.slice(at % (text.length + 1))),
+      fc
+        .tuple(jsonText, fc.nat(), fc.nat())
+        .map(
+          ([{ text }, cut, drop]) =>
+            text.slice(0, cut % (text.length + 1)) + text.slice((cut % (text.length + 1)) + (drop % 3)),
+        ),
+      fc
+        .tuple(jsonText, fc.nat(), fc.constantFrom('[', ']', '{', '}', '"', '\\', ','))
+        .map(
+          ([{ text }, at, insert]) =>
+            text.slice(0, at % (text.length + 1)) + insert + text.slice(at % (text.length + 1)),
+        ),
     );
     const unbounded = { maxDepth: Infinity, maxObjectKeys: Infinity, maxArrayItems: Infinity };
     fc.assert(
@@ -60,7 +85,13 @@ describe('scanJson', () => {
 
   test('the hostile body of the issue: 4 MB of 2 million nested arrays is refused at the first bracket past the depth', () => {
     const body = '['.repeat(2_000_000) + ']'.repeat(2_000_000);
-    expect(scanJson(body)).toEqual({ ok: false, kind: 'limit', limit: 'maxDepth', max: DEFAULT_JSON_LIMITS.maxDepth, offset: DEFAULT_JSON_LIMITS.maxDepth });
+    expect(scanJson(body)).toEqual({
+      ok: false,
+      kind: 'limit',
+      limit: 'maxDepth',
+      max: DEFAULT_JSON_LIMITS.maxDepth,
+      offset: DEFAULT_JSON_LIMITS.maxDepth,
+    });
     // Unclosed, and deeper than the limit: still a limit, found as early.
     expect(scanJson('{"a":'.repeat(1_000_000))).toMatchObject({ ok: false, kind: 'limit', limit: 'maxDepth' });
   });
@@ -102,7 +133,11 @@ describe('decoding a frame past the limits', () => {
       }
       expect(thrown).toBeInstanceOf(FrameTooComplexError);
       expect((thrown as FrameTooComplexError).code).toBe(ErrorCode.InvalidRequest);
-      expect((thrown as FrameTooComplexError).data).toEqual({ limit: 'maxDepth', max: 64, offset: deep.indexOf('[') + 62 });
+      expect((thrown as FrameTooComplexError).data).toEqual({
+        limit: 'maxDepth',
+        max: 64,
+        offset: deep.indexOf('[') + 62,
+      });
       expect(parse).not.toHaveBeenCalled();
       // Raised, it passes.
       expect(decodeFrame(deep, { jsonLimits: { maxDepth: 200 } }).kind).toBe('single');
@@ -118,10 +153,23 @@ describe('decoding a frame past the limits', () => {
     const session = defineServer({ name: 'limits', version: '1' })
       .build()
       .createSession({ send: out.send, jsonLimits: { maxArrayItems: 10 } });
-    session.receiveText(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { many: Array.from({ length: 11 }, () => 0) } }));
-    expect(out.messages).toEqual([{ jsonrpc: '2.0', error: { code: -32600, message: expect.stringContaining('maxArrayItems'), data: { limit: 'maxArrayItems', max: 10, offset: expect.any(Number) } } }]);
+    session.receiveText(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { many: Array.from({ length: 11 }, () => 0) } }),
+    );
+    expect(out.messages).toEqual([
+      {
+        jsonrpc: '2.0',
+        error: {
+          code: -32600,
+          message: expect.stringContaining('maxArrayItems'),
+          data: { limit: 'maxArrayItems', max: 10, offset: expect.any(Number) },
+        },
+      },
+    ]);
     out.clear();
-    session.receiveText(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping', params: { many: Array.from({ length: 10 }, () => 0) } }));
+    session.receiveText(
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping', params: { many: Array.from({ length: 10 }, () => 0) } }),
+    );
     expect(out.messages).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
   });
 });

@@ -13,7 +13,8 @@ import { initialize, JSON_HEADERS, raw } from './helpers/http';
 
 const BIG = '18446744073709551616';
 const ping = (id: string): string => `{"jsonrpc":"2.0","id":${id},"method":"ping"}`;
-const INIT = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}';
+const INIT =
+  '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}';
 const INITIALIZED = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
 
 /** A server whose `wait` tool runs until it is cancelled, and reports that it was. */
@@ -33,7 +34,10 @@ function waitingDefinition(cancelled: (reason: unknown) => void): McpServerDefin
 }
 
 /** A server session whose output is kept as text, as a transport would write it. */
-function textSession(definition: McpServerDefinition = defineServer({ name: 'large-ids', version: '1' }).build(), protocolVersion = '2025-11-25') {
+function textSession(
+  definition: McpServerDefinition = defineServer({ name: 'large-ids', version: '1' }).build(),
+  protocolVersion = '2025-11-25',
+) {
   const sent: string[] = [];
   const session = definition.createSession({ send: (payload) => void sent.push(encodePayload(payload)) });
   session.receiveText(INIT.replace('2025-11-25', protocolVersion));
@@ -53,13 +57,20 @@ describe('ids beyond 2^53 come back digit for digit', () => {
     expect(decodeFrame(ping('1152921504606846976'))).toMatchObject({ message: { id: 2n ** 60n } });
     expect(decodeFrame(ping('1e30'))).toMatchObject({ message: { id: 1e30 } });
     // The key may be escaped, and of duplicate keys the last counts (as JSON.parse has it).
-    expect(decodeFrame(`{"jsonrpc":"2.0","\\u0069d":${BIG},"method":"ping"}`)).toMatchObject({ message: { id: BigInt(BIG) } });
-    expect(decodeFrame(`{"jsonrpc":"2.0","id":1,"method":"ping","id" : -${BIG}}`)).toMatchObject({ message: { id: -BigInt(BIG) } });
+    expect(decodeFrame(`{"jsonrpc":"2.0","\\u0069d":${BIG},"method":"ping"}`)).toMatchObject({
+      message: { id: BigInt(BIG) },
+    });
+    expect(decodeFrame(`{"jsonrpc":"2.0","id":1,"method":"ping","id" : -${BIG}}`)).toMatchObject({
+      message: { id: -BigInt(BIG) },
+    });
   });
 
   test('any integer id beyond 2^53 is answered with its own digits, and the session keeps serving', () => {
     const { session, sent } = textSession();
-    const unsafe = fc.oneof(fc.bigInt({ min: 2n ** 53n, max: 2n ** 200n }), fc.bigInt({ min: -(2n ** 200n), max: -(2n ** 53n) }));
+    const unsafe = fc.oneof(
+      fc.bigInt({ min: 2n ** 53n, max: 2n ** 200n }),
+      fc.bigInt({ min: -(2n ** 200n), max: -(2n ** 53n) }),
+    );
     fc.assert(
       fc.property(unsafe, fc.constantFrom('ping', 'no/such'), (id, method) => {
         sent.length = 0;
@@ -75,11 +86,18 @@ describe('ids beyond 2^53 come back digit for digit', () => {
   });
 
   test('found wherever the id stands among the members, in any layout, alone or in a batch; nothing else changes', () => {
-    const unsafe = fc.oneof(fc.bigInt({ min: 2n ** 53n, max: 2n ** 100n }), fc.bigInt({ min: -(2n ** 100n), max: -(2n ** 53n) }));
+    const unsafe = fc.oneof(
+      fc.bigInt({ min: 2n ** 53n, max: 2n ** 100n }),
+      fc.bigInt({ min: -(2n ** 100n), max: -(2n ** 53n) }),
+    );
     const member = fc.record({
       id: unsafe,
       method: fc.oneof(fc.string({ maxLength: 8 }), fc.constant('notifications/cancelled')),
-      params: fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 })),
+      params: fc.oneof(
+        fc.constant(null),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      ),
       requestId: unsafe,
       order: fc.shuffledSubarray(['jsonrpc', 'id', 'method', 'params'], { minLength: 4 }),
     });
@@ -88,40 +106,50 @@ describe('ids beyond 2^53 come back digit for digit', () => {
     /** A message as text, its id (and a requestId in its params) written as digits. */
     type Member = { id: bigint; method: string; params: unknown; requestId: bigint; order: string[] };
     const text = (m: Member, space: string): string => {
-      const params = typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params) ? { ...m.params, requestId: '@requestId@' } : m.params;
+      const params =
+        typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params)
+          ? { ...m.params, requestId: '@requestId@' }
+          : m.params;
       const values: Record<string, unknown> = { jsonrpc: '2.0', id: '@id@', method: m.method, params };
       const body = JSON.stringify(Object.fromEntries(m.order.map((key) => [key, values[key]])), null, space);
       return body.replace('"@id@"', m.id.toString()).replace('"@requestId@"', m.requestId.toString());
     };
     fc.assert(
-      fc.property(fc.array(member, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.constantFrom('', ' ', '\n\t'), (members, batch, space) => {
-        const frame = batch ? `[${members.map((m) => text(m, space)).join(', ')}]` : text(members[0], space);
-        let entries: BatchEntry[];
-        try {
-          const decoded = decodeFrame(frame, { allowBatch: true });
-          entries = decoded.kind === 'batch' ? decoded.entries : [{ ok: true, message: decoded.message }];
-        } catch (error) {
-          // A single message refused (params null or a scalar): its error carries the id.
-          expect(error).toBeInstanceOf(InvalidRequestError);
-          entries = [{ ok: false, error: error as InvalidRequestError }];
-        }
-        expect(entries).toHaveLength(batch ? members.length : 1);
-        entries.forEach((entry, index) => {
-          const m = members[index];
-          if (!entry.ok) {
-            expect(entry.error.requestId).toBe(asDecoded(m.id));
-            return;
+      fc.property(
+        fc.array(member, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.constantFrom('', ' ', '\n\t'),
+        (members, batch, space) => {
+          const frame = batch ? `[${members.map((m) => text(m, space)).join(', ')}]` : text(members[0], space);
+          let entries: BatchEntry[];
+          try {
+            const decoded = decodeFrame(frame, { allowBatch: true });
+            entries = decoded.kind === 'batch' ? decoded.entries : [{ ok: true, message: decoded.message }];
+          } catch (error) {
+            // A single message refused (params null or a scalar): its error carries the id.
+            expect(error).toBeInstanceOf(InvalidRequestError);
+            entries = [{ ok: false, error: error as InvalidRequestError }];
           }
-          expect((entry.message as { id?: unknown }).id).toBe(asDecoded(m.id));
-          const params = (entry.message as { params?: unknown }).params;
-          // Everything but the two ids is what JSON.parse reads.
-          const parsed = JSON.parse(text(m, space)) as { params?: unknown };
-          if (typeof params === 'object' && params !== null && !Array.isArray(params) && 'requestId' in params) {
-            expect(params.requestId).toEqual(m.method === 'notifications/cancelled' ? asDecoded(m.requestId) : Number(m.requestId));
-            expect({ ...params, requestId: 0 }).toEqual({ ...(parsed.params as object), requestId: 0 });
-          } else expect(params).toEqual(parsed.params);
-        });
-      }),
+          expect(entries).toHaveLength(batch ? members.length : 1);
+          entries.forEach((entry, index) => {
+            const m = members[index];
+            if (!entry.ok) {
+              expect(entry.error.requestId).toBe(asDecoded(m.id));
+              return;
+            }
+            expect((entry.message as { id?: unknown }).id).toBe(asDecoded(m.id));
+            const params = (entry.message as { params?: unknown }).params;
+            // Everything but the two ids is what JSON.parse reads.
+            const parsed = JSON.parse(text(m, space)) as { params?: unknown };
+            if (typeof params === 'object' && params !== null && !Array.isArray(params) && 'requestId' in params) {
+              expect(params.requestId).toEqual(
+                m.method === 'notifications/cancelled' ? asDecoded(m.requestId) : Number(m.requestId),
+              );
+              expect({ ...params, requestId: 0 }).toEqual({ ...(parsed.params as object), requestId: 0 });
+            } else expect(params).toEqual(parsed.params);
+          });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -136,7 +164,9 @@ describe('ids beyond 2^53 come back digit for digit', () => {
   test('in a batch (2025-03-26), each member keeps its own id', () => {
     const { session, sent } = textSession(undefined, '2025-03-26');
     session.receiveText(`[${ping(BIG)}, ${ping('3')}, ${ping(`${BIG}1`)}]`);
-    expect(sent).toEqual([`[{"id":${BIG},"jsonrpc":"2.0","result":{}},{"jsonrpc":"2.0","id":3,"result":{}},{"id":${BIG}1,"jsonrpc":"2.0","result":{}}]`]);
+    expect(sent).toEqual([
+      `[{"id":${BIG},"jsonrpc":"2.0","result":{}},{"jsonrpc":"2.0","id":3,"result":{}},{"id":${BIG}1,"jsonrpc":"2.0","result":{}}]`,
+    ]);
   });
 
   test('notifications/cancelled naming such an id cancels that request, not a neighbour that rounds to the same double', async () => {
@@ -148,7 +178,9 @@ describe('ids beyond 2^53 come back digit for digit', () => {
     session.receiveText(`{"jsonrpc":"2.0","id":${neighbour},"method":"tools/call","params":{"name":"wait"}}`);
     // Two requests, not "id already in use": their ids differ.
     expect(session.inFlightCount).toBe(2);
-    session.receiveText(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${neighbour},"reason":"enough"}}`);
+    session.receiveText(
+      `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${neighbour},"reason":"enough"}}`,
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(reasons).toEqual(['enough']);
     expect(session.inFlightCount).toBe(1);
@@ -179,7 +211,12 @@ describe('ids beyond 2^53 on every transport that encodes responses', () => {
         expect(res.status).toBe(200);
         expect(res.body).toContain(`{"id":${BIG},"jsonrpc":"2.0","result":{}}`);
         // Refused before it reaches a request: the 400 carries the id as well.
-        const invalid = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, `{"jsonrpc":"2.0","id":${BIG},"method":7}`);
+        const invalid = await raw(
+          server.url,
+          'POST',
+          { ...JSON_HEADERS, 'mcp-session-id': session },
+          `{"jsonrpc":"2.0","id":${BIG},"method":7}`,
+        );
         expect(invalid.status).toBe(400);
         expect(invalid.body).toContain(`"id":${BIG}`);
       } finally {

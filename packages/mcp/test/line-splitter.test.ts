@@ -4,7 +4,11 @@ import { FrameTooLargeError, LineSplitter } from '@erlmcp/mcp';
 function splitter(maxLineBytes: number) {
   const lines: string[] = [];
   const oversize: FrameTooLargeError[] = [];
-  const split = new LineSplitter({ maxLineBytes, onLine: (line) => lines.push(line), onOversize: (error) => oversize.push(error) });
+  const split = new LineSplitter({
+    maxLineBytes,
+    onLine: (line) => lines.push(line),
+    onOversize: (error) => oversize.push(error),
+  });
   return { split, lines, oversize };
 }
 
@@ -47,7 +51,10 @@ test('a line of exactly the limit is accepted', () => {
 test('any chunking of a stream yields the same lines', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.string({ unit: 'binary', maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, '')), { maxLength: 10 }),
+      fc.array(
+        fc.string({ unit: 'binary', maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, '')),
+        { maxLength: 10 },
+      ),
       fc.array(fc.nat(), { maxLength: 10 }),
       (input, cuts) => {
         const text = input.map((line) => `${line}\n`).join('');

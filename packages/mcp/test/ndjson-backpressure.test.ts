@@ -43,13 +43,18 @@ async function serveHosted(): Promise<Served> {
   const node = Node.start({ schedulers: 1, logLevel: 'silent' });
   const host = await new SessionHost(backpressureDefinition()).start();
   const errors: Error[] = [];
-  const server = await listenTcpHosted(host, { outboundHighWaterBytes: HIGH_WATER, maxOutboundBytes: MAX, onError: (error) => errors.push(error) });
+  const server = await listenTcpHosted(host, {
+    outboundHighWaterBytes: HIGH_WATER,
+    maxOutboundBytes: MAX,
+    onError: (error) => errors.push(error),
+  });
   const seen: NdjsonTransport[] = [];
   return {
     port: server.address.port,
     transport: async (n) => {
       await eventually(() => {
-        for (const connection of server.connections) if (!seen.includes(connection.transport)) seen.push(connection.transport);
+        for (const connection of server.connections)
+          if (!seen.includes(connection.transport)) seen.push(connection.transport);
         return seen.length > n;
       });
       return seen[n];
@@ -74,7 +79,11 @@ interface RawClient {
 async function rawClient(port: number): Promise<RawClient> {
   const socket = connect(port, '127.0.0.1');
   const received: Record<string, unknown>[] = [];
-  const splitter = new LineSplitter({ maxLineBytes: 1 << 20, onLine: (line) => received.push(JSON.parse(line) as Record<string, unknown>), onOversize: () => undefined });
+  const splitter = new LineSplitter({
+    maxLineBytes: 1 << 20,
+    onLine: (line) => received.push(JSON.parse(line) as Record<string, unknown>),
+    onOversize: () => undefined,
+  });
   socket.on('data', (chunk: Buffer) => splitter.push(chunk));
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -120,13 +129,17 @@ describe.each([
 
     // Another client is served meanwhile.
     const other = await connectTcp({ port: served.port, clientInfo: { name: 'bystander', version: '1' } });
-    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'still here' } })).toEqual({ content: [{ type: 'text', text: 'still here' }] });
+    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'still here' } })).toEqual({
+      content: [{ type: 'text', text: 'still here' }],
+    });
     other.close();
 
     // Reading again, the client gets every answer, once each and in order.
     client.socket.resume();
     await eventually(() => client.received.length === calls + 1);
-    expect(client.received.slice(1).map((message) => message.id)).toEqual(Array.from({ length: calls }, (_, i) => i + 1));
+    expect(client.received.slice(1).map((message) => message.id)).toEqual(
+      Array.from({ length: calls }, (_, i) => i + 1),
+    );
     await eventually(() => !transport.readingPaused);
     expect(transport.isClosed).toBe(false);
     expect(served.errors).toEqual([]);
@@ -146,7 +159,9 @@ describe.each([
     expect(transport.bufferedBytes).toBe(0);
 
     const other = await connectTcp({ port: served.port, clientInfo: { name: 'bystander', version: '1' } });
-    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'unaffected' } })).toEqual({ content: [{ type: 'text', text: 'unaffected' }] });
+    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'unaffected' } })).toEqual({
+      content: [{ type: 'text', text: 'unaffected' }],
+    });
     other.close();
     client.socket.resume();
     await client.closed;
@@ -160,11 +175,19 @@ describe('NDJSON over in-process streams: end of input while paused', () => {
     const server = serveStdio(backpressureDefinition(), { stdin, stdout, outboundHighWaterBytes: 0 });
     const calls = 40;
     // Everything at once, then end of input; nobody reads stdout yet.
-    stdin.end([INIT_LINE, INITIALIZED_LINE, ...Array.from({ length: calls }, (_, i) => callLine(i + 1, 'blob'))].map((line) => `${line}\n`).join(''));
+    stdin.end(
+      [INIT_LINE, INITIALIZED_LINE, ...Array.from({ length: calls }, (_, i) => callLine(i + 1, 'blob'))]
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     await eventually(() => server.transport.readingPaused);
     expect(server.session.state).not.toBe('closed');
     const received: Record<string, unknown>[] = [];
-    const splitter = new LineSplitter({ maxLineBytes: 1 << 20, onLine: (line) => received.push(JSON.parse(line) as Record<string, unknown>), onOversize: () => undefined });
+    const splitter = new LineSplitter({
+      maxLineBytes: 1 << 20,
+      onLine: (line) => received.push(JSON.parse(line) as Record<string, unknown>),
+      onOversize: () => undefined,
+    });
     stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
     await server.closed;
     await eventually(() => received.length === calls + 1);
@@ -173,6 +196,13 @@ describe('NDJSON over in-process streams: end of input while paused', () => {
   }, 60_000);
 
   it('rejects limits that make no sense with a RangeError', () => {
-    expect(() => serveStdio(backpressureDefinition(), { stdin: new PassThrough(), stdout: new PassThrough(), outboundHighWaterBytes: 10, maxOutboundBytes: 5 })).toThrow(RangeError);
+    expect(() =>
+      serveStdio(backpressureDefinition(), {
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        outboundHighWaterBytes: 10,
+        maxOutboundBytes: 5,
+      }),
+    ).toThrow(RangeError);
   });
 });

@@ -35,7 +35,10 @@ async function manyLargeCalls(client: ClientSession, reading: () => boolean): Pr
 describe('NDJSON clients: many large requests at once', () => {
   it('connectTcp keeps reading answers while its requests wait unread, so every call completes', async () => {
     const server = await listenTcp(backpressureDefinition(), { outboundHighWaterBytes: 64 * 1024 });
-    const { client, socket, close } = await connectTcp({ port: server.address.port, clientInfo: { name: 'bulk', version: '1' } });
+    const { client, socket, close } = await connectTcp({
+      port: server.address.port,
+      clientInfo: { name: 'bulk', version: '1' },
+    });
     try {
       await manyLargeCalls(client, () => !socket.isPaused());
     } finally {
@@ -44,8 +47,12 @@ describe('NDJSON clients: many large requests at once', () => {
     }
   }, 60_000);
 
-  it('spawnStdioClient keeps reading the child\'s stdout while its stdin is full, so every call completes', async () => {
-    const { client, child, close } = await spawnStdioClient({ ...tsFixture('stdio-server.ts'), clientInfo: { name: 'bulk', version: '1' }, stderr: 'inherit' });
+  it("spawnStdioClient keeps reading the child's stdout while its stdin is full, so every call completes", async () => {
+    const { client, child, close } = await spawnStdioClient({
+      ...tsFixture('stdio-server.ts'),
+      clientInfo: { name: 'bulk', version: '1' },
+      stderr: 'inherit',
+    });
     try {
       await manyLargeCalls(client, () => !child.stdout.isPaused());
     } finally {

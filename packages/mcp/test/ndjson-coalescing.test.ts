@@ -11,15 +11,17 @@ import { SessionHost } from '../src/hosting';
 const BURST = 200;
 
 function definition() {
-  return defineServer({ name: 'burst', version: '1' }).tool<{ n: number }>({
-    name: 'burst',
-    description: 'Sends n progress notifications, then answers',
-    inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
-    handler: ({ n }, ctx) => {
-      for (let i = 1; i <= n; i++) ctx.progress(i, n);
-      return { content: [{ type: 'text', text: 'done' }] };
-    },
-  }).build();
+  return defineServer({ name: 'burst', version: '1' })
+    .tool<{ n: number }>({
+      name: 'burst',
+      description: 'Sends n progress notifications, then answers',
+      inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+      handler: ({ n }, ctx) => {
+        for (let i = 1; i <= n; i++) ctx.progress(i, n);
+        return { content: [{ type: 'text', text: 'done' }] };
+      },
+    })
+    .build();
 }
 
 /** Gathers what one connection submits in one turn of the event loop and writes it at once. */
@@ -61,11 +63,21 @@ function countingSink(): { stream: Writable; writes: () => number; text: () => s
   return { stream, writes: () => writes, text: () => text };
 }
 
-const INIT = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+};
 const lines = [
   INIT,
   { jsonrpc: '2.0', method: 'notifications/initialized' },
-  { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'burst', arguments: { n: BURST }, _meta: { progressToken: 'p' } } },
+  {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'burst', arguments: { n: BURST }, _meta: { progressToken: 'p' } },
+  },
 ]
   .map((m) => JSON.stringify(m))
   .join('\n');
@@ -100,7 +112,9 @@ test('with a coalescer, a burst of notifications leaves in fewer writes, each it
   // Without: one write per message (the initialize answer, BURST progress notifications, the answer).
   expect(plain.writes).toBe(BURST + 2);
   expect(coalesced.messages).toEqual(plain.messages);
-  expect(coalesced.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress)).toEqual(Array.from({ length: BURST }, (_, i) => i + 1));
+  expect(
+    coalesced.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress),
+  ).toEqual(Array.from({ length: BURST }, (_, i) => i + 1));
   expect(coalesced.messages.at(-1)).toMatchObject({ id: 1, result: { content: [{ type: 'text', text: 'done' }] } });
   expect(coalesced.writes).toBe(coalescer.batches);
   expect(coalesced.writes).toBeLessThan(10);

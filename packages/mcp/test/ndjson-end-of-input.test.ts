@@ -6,7 +6,12 @@ import { hostNdjson, listenTcp, listenTcpHosted } from '../src/server';
 import { SessionHost } from '../src/hosting';
 import { fixtureDefinition, fixtureHooks, type FixtureHooks } from './helpers/fixture';
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'eof', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'eof', version: '1' } },
+});
 /** The handshake and a call of the fixture's `wait` tool, which answers only once released. */
 const LINES = `${INIT}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wait"}}\n`;
 const WAIT_ANSWER = { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'released' }] } };
@@ -40,7 +45,12 @@ async function answeredAfterHalfClose(hooks: FixtureHooks, server: Server, port:
 }
 
 /** Ends the input, waits until the server has seen its end, then lets the tool answer; resolves once the connection has closed. */
-async function endThenRelease(hooks: FixtureHooks, input: NodeJS.EventEmitter, end: () => void, closed: Promise<unknown>): Promise<void> {
+async function endThenRelease(
+  hooks: FixtureHooks,
+  input: NodeJS.EventEmitter,
+  end: () => void,
+  closed: Promise<unknown>,
+): Promise<void> {
   const ended = endSeen(input);
   end();
   await hooks.started.promise;

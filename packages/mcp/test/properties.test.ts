@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { decodeFrame, encodePayload, ErrorCode, type JsonRpcMessage, type JsonRpcPayload, McpErrorCode } from '@erlmcp/mcp';
+import {
+  decodeFrame,
+  encodePayload,
+  ErrorCode,
+  type JsonRpcMessage,
+  type JsonRpcPayload,
+  McpErrorCode,
+} from '@erlmcp/mcp';
 import type { ServerSession } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { withinLimits } from './helpers/json-shape';
@@ -16,16 +23,41 @@ function jsonSafe<T>(value: T): T {
 }
 
 const json = fc.jsonValue({ maxDepth: 3 }).map(jsonSafe);
-const id = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map(jsonSafe));
+const id = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(jsonSafe),
+);
 const method = fc.oneof(
-  fc.constantFrom('ping', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete', 'logging/setLevel', 'initialize'),
+  fc.constantFrom(
+    'ping',
+    'tools/list',
+    'tools/call',
+    'resources/read',
+    'prompts/get',
+    'completion/complete',
+    'logging/setLevel',
+    'initialize',
+  ),
   fc.string({ maxLength: 20 }),
 );
-const params = fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 4 }), fc.array(json, { maxLength: 4 }));
-const errorObject = fc.record({ code: fc.integer(), message: fc.string({ maxLength: 20 }), data: json }, { requiredKeys: ['code', 'message'] });
+const params = fc.oneof(
+  fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 4 }),
+  fc.array(json, { maxLength: 4 }),
+);
+const errorObject = fc.record(
+  { code: fc.integer(), message: fc.string({ maxLength: 20 }), data: json },
+  { requiredKeys: ['code', 'message'] },
+);
 
-const request = fc.record({ jsonrpc: fc.constant('2.0' as const), id, method, params }, { requiredKeys: ['jsonrpc', 'id', 'method'] });
-const notification = fc.record({ jsonrpc: fc.constant('2.0' as const), method, params }, { requiredKeys: ['jsonrpc', 'method'] });
+const request = fc.record(
+  { jsonrpc: fc.constant('2.0' as const), id, method, params },
+  { requiredKeys: ['jsonrpc', 'id', 'method'] },
+);
+const notification = fc.record(
+  { jsonrpc: fc.constant('2.0' as const), method, params },
+  { requiredKeys: ['jsonrpc', 'method'] },
+);
 const success = fc.record({ jsonrpc: fc.constant('2.0' as const), id, result: json });
 const failure = fc.record({ jsonrpc: fc.constant('2.0' as const), id, error: errorObject });
 const message: fc.Arbitrary<JsonRpcMessage> = fc.oneof(request, notification, success, failure);
@@ -63,7 +95,11 @@ type Mutation =
 /** Breaks a valid message in one of the ways peers break them. */
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('drop' as const), key: fc.constantFrom('jsonrpc', 'id', 'method', 'result', 'error') }),
-  fc.record({ kind: fc.constant('replace' as const), key: fc.constantFrom('jsonrpc', 'id', 'method', 'params', 'result', 'error'), value: json }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    key: fc.constantFrom('jsonrpc', 'id', 'method', 'params', 'result', 'error'),
+    value: json,
+  }),
   fc.record({ kind: fc.constant('extra' as const), key: fc.string({ minLength: 1, maxLength: 6 }), value: json }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('batch' as const) }),
@@ -93,10 +129,22 @@ const LIMITS = { maxDepth: 64, maxObjectKeys: 50, maxArrayItems: 50 };
 
 /** Frames the pre-scan refuses: nested past the depth (closed or not), or with too many members or elements. */
 const hostileFrame = fc.oneof(
-  fc.tuple(fc.integer({ min: 65, max: 400 }), fc.boolean()).map(([depth, closed]) => '['.repeat(depth) + (closed ? ']'.repeat(depth) : '')),
-  fc.tuple(message, fc.integer({ min: 65, max: 400 })).map(([valid, depth]) => JSON.stringify({ ...valid, params: { deep: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown } })),
-  fc.tuple(message, fc.integer({ min: 51, max: 120 })).map(([valid, n]) => JSON.stringify({ ...valid, params: { many: new Array(n).fill(0) } })),
-  fc.tuple(message, fc.integer({ min: 51, max: 120 })).map(([valid, n]) => JSON.stringify({ ...valid, params: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })),
+  fc
+    .tuple(fc.integer({ min: 65, max: 400 }), fc.boolean())
+    .map(([depth, closed]) => '['.repeat(depth) + (closed ? ']'.repeat(depth) : '')),
+  fc
+    .tuple(message, fc.integer({ min: 65, max: 400 }))
+    .map(([valid, depth]) =>
+      JSON.stringify({ ...valid, params: { deep: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown } }),
+    ),
+  fc
+    .tuple(message, fc.integer({ min: 51, max: 120 }))
+    .map(([valid, n]) => JSON.stringify({ ...valid, params: { many: new Array(n).fill(0) } })),
+  fc
+    .tuple(message, fc.integer({ min: 51, max: 120 }))
+    .map(([valid, n]) =>
+      JSON.stringify({ ...valid, params: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) }),
+    ),
 );
 
 const malformedFrame = fc.oneof(
@@ -157,7 +205,9 @@ function checkReply(reply: unknown, expected: { id: string | number | undefined 
   if (expected.id === undefined) expect('id' in response).toBe(false);
   else expect(response.id).toBe(expected.id);
   if ('error' in response) {
-    expect(Object.keys(response).sort()).toEqual(expected.id === undefined ? ['error', 'jsonrpc'] : ['error', 'id', 'jsonrpc']);
+    expect(Object.keys(response).sort()).toEqual(
+      expected.id === undefined ? ['error', 'jsonrpc'] : ['error', 'id', 'jsonrpc'],
+    );
     expect(SPEC_ERROR_CODES.has(response.error.code)).toBe(true);
     expect(typeof response.error.message).toBe('string');
   } else {
@@ -175,7 +225,12 @@ function fuzzTarget() {
 }
 
 async function stillServes(session: ServerSession, out: Outbox, requestId: string): Promise<void> {
-  session.receive({ jsonrpc: '2.0', id: requestId, method: 'tools/call', params: { name: 'echo', arguments: { text: 'still here' } } });
+  session.receive({
+    jsonrpc: '2.0',
+    id: requestId,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { text: 'still here' } },
+  });
   const response = (await out.response(requestId)) as Record<string, any>;
   expect(response.result).toEqual({ content: [{ type: 'text', text: 'still here' }] });
 }
@@ -211,33 +266,45 @@ describe('session under random malformed frames', () => {
     const { session, out } = await readyServer(fuzzTarget(), { protocolVersion: '2025-03-26' });
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(json, message, fc.tuple(message, mutation).map(([m, c]) => parse(mutate(m, c)).value)), { maxLength: 6 }), async (members) => {
-        out.clear();
-        const items = members.filter((member) => member !== undefined);
-        session.receiveText(JSON.stringify(items));
-        await session.drain();
-        if (items.length === 0) {
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            json,
+            message,
+            fc.tuple(message, mutation).map(([m, c]) => parse(mutate(m, c)).value),
+          ),
+          { maxLength: 6 },
+        ),
+        async (members) => {
+          out.clear();
+          const items = members.filter((member) => member !== undefined);
+          session.receiveText(JSON.stringify(items));
+          await session.drain();
+          if (items.length === 0) {
+            expect(out.messages).toHaveLength(1);
+            checkReply(out.messages[0], { id: undefined });
+            return;
+          }
+          const expectations = items
+            .map((item) => expectationFor(item, true))
+            .filter((e): e is Extract<Expectation, { reply: true }> => e.reply);
+          if (expectations.length === 0) {
+            expect(out.messages).toEqual([]);
+            return;
+          }
           expect(out.messages).toHaveLength(1);
-          checkReply(out.messages[0], { id: undefined });
-          return;
-        }
-        const expectations = items.map((item) => expectationFor(item, true)).filter((e): e is Extract<Expectation, { reply: true }> => e.reply);
-        if (expectations.length === 0) {
-          expect(out.messages).toEqual([]);
-          return;
-        }
-        expect(out.messages).toHaveLength(1);
-        const replies = out.messages[0] as JsonRpcPayload;
-        expect(Array.isArray(replies)).toBe(true);
-        expect((replies as unknown[]).length).toBe(expectations.length);
-        for (const reply of replies as unknown[]) {
-          const replyId = (reply as { id?: string | number }).id;
-          expect(expectations.some((e) => e.id === replyId)).toBe(true);
-          checkReply(reply, { id: replyId });
-        }
-        out.clear();
-        await stillServes(session, out, `batch-check-${run++}`);
-      }),
+          const replies = out.messages[0] as JsonRpcPayload;
+          expect(Array.isArray(replies)).toBe(true);
+          expect((replies as unknown[]).length).toBe(expectations.length);
+          for (const reply of replies as unknown[]) {
+            const replyId = (reply as { id?: string | number }).id;
+            expect(expectations.some((e) => e.id === replyId)).toBe(true);
+            checkReply(reply, { id: replyId });
+          }
+          out.clear();
+          await stillServes(session, out, `batch-check-${run++}`);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -254,38 +321,71 @@ describe('2026-07-28 requests with random _meta, on a session that never saw ini
     { requiredKeys: ['io.modelcontextprotocol/protocolVersion'] },
   );
   const modernMethod = fc.oneof(method, fc.constantFrom('server/discover', 'subscriptions/listen', 'tasks/get'));
-  const MODERN = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const MODERN = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
 
   test('each gets exactly one answer: -32022 naming the version it asked for, -32602 for a malformed _meta, or a result with resultType; the session stays sessionless', async () => {
     const out = new Outbox();
     const session = fuzzTarget().createSession({ send: out.send });
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(modernMethod, meta, fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }), async (name, requestMeta, extra) => {
-        out.clear();
-        const requestId = `m-${run++}`;
-        session.receive({ jsonrpc: '2.0', id: requestId, method: name, params: { ...jsonSafe(extra), _meta: jsonSafe(requestMeta) } as never });
-        await session.drain();
-        expect(out.messages.filter((m) => !Array.isArray(m) && 'id' in m)).toHaveLength(1);
-        const answer = (await out.response(requestId)) as { result?: Record<string, unknown>; error?: { code: number; data?: { requested?: unknown } } };
-        const asked = requestMeta['io.modelcontextprotocol/protocolVersion'];
-        if (typeof asked === 'string' && asked !== '2026-07-28') {
-          expect(answer.error).toMatchObject({ code: McpErrorCode.UnsupportedProtocolVersion, data: { requested: asked } });
-        } else if (typeof asked !== 'string') {
-          expect(answer.error?.code).toBe(ErrorCode.InvalidParams);
-        } else if (answer.result !== undefined) {
-          expect(answer.result.resultType).toBe('complete');
-          expect(answer.result._meta).toMatchObject({ 'io.modelcontextprotocol/serverInfo': { name: 'fixture-server' } });
-        } else {
-          expect([ErrorCode.InvalidParams, ErrorCode.MethodNotFound, ErrorCode.InternalError]).toContain(answer.error?.code);
-        }
-        // Progress and logs only: nothing else is sent unasked.
-        for (const m of out.messages) if (!Array.isArray(m) && 'method' in m) expect(['notifications/progress', 'notifications/message']).toContain(m.method);
-      }),
+      fc.asyncProperty(
+        modernMethod,
+        meta,
+        fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }),
+        async (name, requestMeta, extra) => {
+          out.clear();
+          const requestId = `m-${run++}`;
+          session.receive({
+            jsonrpc: '2.0',
+            id: requestId,
+            method: name,
+            params: { ...jsonSafe(extra), _meta: jsonSafe(requestMeta) } as never,
+          });
+          await session.drain();
+          expect(out.messages.filter((m) => !Array.isArray(m) && 'id' in m)).toHaveLength(1);
+          const answer = (await out.response(requestId)) as {
+            result?: Record<string, unknown>;
+            error?: { code: number; data?: { requested?: unknown } };
+          };
+          const asked = requestMeta['io.modelcontextprotocol/protocolVersion'];
+          if (typeof asked === 'string' && asked !== '2026-07-28') {
+            expect(answer.error).toMatchObject({
+              code: McpErrorCode.UnsupportedProtocolVersion,
+              data: { requested: asked },
+            });
+          } else if (typeof asked !== 'string') {
+            expect(answer.error?.code).toBe(ErrorCode.InvalidParams);
+          } else if (answer.result !== undefined) {
+            expect(answer.result.resultType).toBe('complete');
+            expect(answer.result._meta).toMatchObject({
+              'io.modelcontextprotocol/serverInfo': { name: 'fixture-server' },
+            });
+          } else {
+            expect([ErrorCode.InvalidParams, ErrorCode.MethodNotFound, ErrorCode.InternalError]).toContain(
+              answer.error?.code,
+            );
+          }
+          // Progress and logs only: nothing else is sent unasked.
+          for (const m of out.messages)
+            if (!Array.isArray(m) && 'method' in m)
+              expect(['notifications/progress', 'notifications/message']).toContain(m.method);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(session.state).toBe('awaiting-initialize');
-    session.receive({ jsonrpc: '2.0', id: 'last', method: 'tools/call', params: { name: 'echo', arguments: { text: 'ok' }, _meta: MODERN } });
-    expect(((await out.response('last')) as { result: unknown }).result).toMatchObject({ content: [{ type: 'text', text: 'ok' }], resultType: 'complete' });
+    session.receive({
+      jsonrpc: '2.0',
+      id: 'last',
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'ok' }, _meta: MODERN },
+    });
+    expect(((await out.response('last')) as { result: unknown }).result).toMatchObject({
+      content: [{ type: 'text', text: 'ok' }],
+      resultType: 'complete',
+    });
   });
 });

@@ -22,9 +22,16 @@ describe('the README example: an MCP server as an application, its HTTP listener
       const app = await startCounting(0);
       const url = (await GenServer.call('http_listener', 'url')) as string;
       const { client, close } = await connectHttp({ url, clientInfo: { name: 'readme', version: '1' } });
-      expect(await client.callTool({ name: 'add', arguments: { n: 2 } })).toEqual({ content: [{ type: 'text', text: '2' }] });
-      expect(await client.callTool({ name: 'add', arguments: { n: 1_000_000 } })).toEqual({ content: [{ type: 'text', text: 'the total would pass 1,000,000' }], isError: true });
-      expect(await client.callTool({ name: 'add', arguments: { n: 3 } })).toEqual({ content: [{ type: 'text', text: '5' }] });
+      expect(await client.callTool({ name: 'add', arguments: { n: 2 } })).toEqual({
+        content: [{ type: 'text', text: '2' }],
+      });
+      expect(await client.callTool({ name: 'add', arguments: { n: 1_000_000 } })).toEqual({
+        content: [{ type: 'text', text: 'the total would pass 1,000,000' }],
+        isError: true,
+      });
+      expect(await client.callTool({ name: 'add', arguments: { n: 3 } })).toEqual({
+        content: [{ type: 'text', text: '5' }],
+      });
       await close();
       await app.stop();
       expect(whereis('http_listener')).toBeUndefined();
@@ -57,21 +64,39 @@ describe('what the README says of a worker that crashes', () => {
         name: 'ask',
         inputSchema: { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] },
         // No catch: the handler's throw (a CallExitError) becomes the tool's error result.
-        handler: async ({ request }) => ({ content: [{ type: 'text', text: (await GenServer.call('fragile', request)) as string }] }),
+        handler: async ({ request }) => ({
+          content: [{ type: 'text', text: (await GenServer.call('fragile', request)) as string }],
+        }),
       })
       .build();
-    await Supervisor.start({ strategy: 'one_for_one', intensity: 3, period: 5, children: [GenServer.childSpec('fragile', fragile, undefined, { name: 'fragile' })] });
+    await Supervisor.start({
+      strategy: 'one_for_one',
+      intensity: 3,
+      period: 5,
+      children: [GenServer.childSpec('fragile', fragile, undefined, { name: 'fragile' })],
+    });
     const server = await listenHttp(definition);
     const { client, close } = await connectHttp({ url: server.url, clientInfo: { name: 'readme', version: '1' } });
     try {
       const crashing = client.callTool({ name: 'ask', arguments: { request: 'boom' } });
       while (started === 0) await new Promise((resolve) => setImmediate(resolve));
       // These wait in the worker's mailbox while it holds the crashing call.
-      const queued = [client.callTool({ name: 'ask', arguments: { request: 'a' } }), client.callTool({ name: 'ask', arguments: { request: 'b' } })];
+      const queued = [
+        client.callTool({ name: 'ask', arguments: { request: 'a' } }),
+        client.callTool({ name: 'ask', arguments: { request: 'b' } }),
+      ];
       await new Promise((resolve) => setImmediate(resolve));
       crashNow.resolve();
       for (const result of await Promise.all([crashing, ...queued])) {
-        expect(result).toEqual({ content: [{ type: 'text', text: expect.stringMatching(/exited during call: crash in handleCall: boom in the worker$/) }], isError: true });
+        expect(result).toEqual({
+          content: [
+            {
+              type: 'text',
+              text: expect.stringMatching(/exited during call: crash in handleCall: boom in the worker$/),
+            },
+          ],
+          isError: true,
+        });
       }
       // Restarted by its supervisor (new mailbox): the next call is served.
       let answer: unknown;

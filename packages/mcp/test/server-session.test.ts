@@ -72,7 +72,12 @@ describe('lifecycle', () => {
     const session = fixtureDefinition().createSession({ send: out.send });
     session.receive({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1 } });
     expect(((await out.response(1)) as Json).error.code).toBe(ErrorCode.InvalidParams);
-    session.receive({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: 'x', capabilities: {}, clientInfo: { name: 'n' } } });
+    session.receive({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'initialize',
+      params: { protocolVersion: 'x', capabilities: {}, clientInfo: { name: 'n' } },
+    });
     expect(((await out.response(2)) as Json).error.code).toBe(ErrorCode.InvalidParams);
     session.receive(initializeRequest(3));
     await out.response(3);
@@ -140,7 +145,9 @@ describe('batches', () => {
     out.clear();
     session.receiveText('[{"jsonrpc":"2.0","id":1,"method":"ping"}]');
     await session.drain();
-    expect(out.messages).toEqual([{ jsonrpc: '2.0', error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(version) } }]);
+    expect(out.messages).toEqual([
+      { jsonrpc: '2.0', error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(version) } },
+    ]);
   });
 });
 
@@ -157,8 +164,23 @@ describe('tools', () => {
       pages++;
     } while (cursor !== undefined);
     expect(pages).toBe(3);
-    expect(names).toEqual(['echo', 'add', 'legacy-count', 'fail', 'refuse', 'bad-output', 'progress', 'wait', 'log', 'ask-model', 'ask-user', 'roots']);
-    expect(((await request('tools/list', { cursor: 'not-a-cursor' })) as Json).error.code).toBe(ErrorCode.InvalidParams);
+    expect(names).toEqual([
+      'echo',
+      'add',
+      'legacy-count',
+      'fail',
+      'refuse',
+      'bad-output',
+      'progress',
+      'wait',
+      'log',
+      'ask-model',
+      'ask-user',
+      'roots',
+    ]);
+    expect(((await request('tools/list', { cursor: 'not-a-cursor' })) as Json).error.code).toBe(
+      ErrorCode.InvalidParams,
+    );
   });
 
   test('call runs the handler with validated arguments', async () => {
@@ -186,7 +208,10 @@ describe('tools', () => {
 
   test('draft-07 and 2020-12 input schemas are both enforced', async () => {
     const { request } = await readyServer(fixtureDefinition());
-    expect(((await request('tools/call', { name: 'legacy-count', arguments: { items: [1, 2] } })) as Json).result.content[0].text).toBe('2');
+    expect(
+      ((await request('tools/call', { name: 'legacy-count', arguments: { items: [1, 2] } })) as Json).result.content[0]
+        .text,
+    ).toBe('2');
     const tooMany = (await request('tools/call', { name: 'legacy-count', arguments: { items: [1, 2, 3, 4] } })) as Json;
     expect(tooMany.result.isError).toBe(true);
     const notInteger = (await request('tools/call', { name: 'legacy-count', arguments: { items: [1.5] } })) as Json;
@@ -197,7 +222,9 @@ describe('tools', () => {
 
   test('arguments that are not an object are invalid params', async () => {
     const { request } = await readyServer(fixtureDefinition());
-    expect(((await request('tools/call', { name: 'echo', arguments: [1] })) as Json).error.code).toBe(ErrorCode.InvalidParams);
+    expect(((await request('tools/call', { name: 'echo', arguments: [1] })) as Json).error.code).toBe(
+      ErrorCode.InvalidParams,
+    );
     expect(((await request('tools/call', { arguments: {} })) as Json).error.code).toBe(ErrorCode.InvalidParams);
   });
 
@@ -216,7 +243,10 @@ describe('tools', () => {
       content: [{ type: 'text', text: 'the tool broke' }],
       isError: true,
     });
-    expect(((await request('tools/call', { name: 'refuse' })) as Json).error).toEqual({ code: ErrorCode.InvalidParams, message: 'refused explicitly' });
+    expect(((await request('tools/call', { name: 'refuse' })) as Json).error).toEqual({
+      code: ErrorCode.InvalidParams,
+      message: 'refused explicitly',
+    });
   });
 
   test('2024-11-05 sessions see neither outputSchema nor structuredContent', async () => {
@@ -230,16 +260,27 @@ describe('tools', () => {
   test('a schema ajv cannot compile fails at definition time', () => {
     expect(() =>
       defineServer({ name: 'x', version: '1' })
-        .tool({ name: 't', inputSchema: { type: 'object', properties: { a: { type: 'no-such-type' } } }, handler: () => ({}) })
+        .tool({
+          name: 't',
+          inputSchema: { type: 'object', properties: { a: { type: 'no-such-type' } } },
+          handler: () => ({}),
+        })
         .build(),
     ).toThrow(/Invalid JSON Schema/);
     expect(() =>
       defineServer({ name: 'x', version: '1' })
-        .tool({ name: 't', inputSchema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' }, handler: () => ({}) })
+        .tool({
+          name: 't',
+          inputSchema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+          handler: () => ({}),
+        })
         .build(),
     ).toThrow(/Unsupported JSON Schema dialect/);
     expect(() =>
-      defineServer({ name: 'x', version: '1' }).tool({ name: 't', handler: () => ({}) }).tool({ name: 't', handler: () => ({}) }).build(),
+      defineServer({ name: 'x', version: '1' })
+        .tool({ name: 't', handler: () => ({}) })
+        .tool({ name: 't', handler: () => ({}) })
+        .build(),
     ).toThrow(/already defined/);
   });
 });
@@ -247,12 +288,19 @@ describe('tools', () => {
 describe('progress and cancellation', () => {
   test('progress notifications carry the token, only increase, and precede the response', async () => {
     const { out, request } = await readyServer(fixtureDefinition());
-    const response = (await request('tools/call', { name: 'progress', arguments: { steps: 3 }, _meta: { progressToken: 'tok' } })) as Json;
+    const response = (await request('tools/call', {
+      name: 'progress',
+      arguments: { steps: 3 },
+      _meta: { progressToken: 'tok' },
+    })) as Json;
     expect(response.result.content[0].text).toBe('done 3');
     const responseIndex = out.messages.indexOf(response as never);
     const progress = out.notifications('notifications/progress');
-    expect(progress.map((n) => n.params)).toEqual([1, 2, 3].map((i) => ({ progressToken: 'tok', progress: i, total: 3, message: `step ${i}` })));
-    for (const notification of progress) expect(out.messages.indexOf(notification as never)).toBeLessThan(responseIndex);
+    expect(progress.map((n) => n.params)).toEqual(
+      [1, 2, 3].map((i) => ({ progressToken: 'tok', progress: i, total: 3, message: `step ${i}` })),
+    );
+    for (const notification of progress)
+      expect(out.messages.indexOf(notification as never)).toBeLessThan(responseIndex);
   });
 
   test('no progressToken, no progress notifications', async () => {
@@ -264,10 +312,19 @@ describe('progress and cancellation', () => {
   test('notifications/cancelled aborts the handler and suppresses its response', async () => {
     const hooks = fixtureHooks();
     const { session, out, request } = await readyServer(fixtureDefinition(hooks));
-    session.receive({ jsonrpc: '2.0', id: 50, method: 'tools/call', params: { name: 'wait', _meta: { progressToken: 9 } } });
+    session.receive({
+      jsonrpc: '2.0',
+      id: 50,
+      method: 'tools/call',
+      params: { name: 'wait', _meta: { progressToken: 9 } },
+    });
     const ctx = await hooks.started.promise;
     expect(ctx.requestId).toBe(50);
-    session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 50, reason: 'user gave up' } });
+    session.receive({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 50, reason: 'user gave up' },
+    });
     expect(await hooks.aborted.promise).toBe('user gave up');
     await session.drain();
     expect(out.messages.filter((m) => !Array.isArray(m) && 'id' in m && m.id === 50)).toEqual([]);
@@ -279,7 +336,12 @@ describe('progress and cancellation', () => {
   test('progress after the request completed is dropped', async () => {
     const hooks = fixtureHooks();
     const { session, out } = await readyServer(fixtureDefinition(hooks));
-    session.receive({ jsonrpc: '2.0', id: 'late', method: 'tools/call', params: { name: 'wait', _meta: { progressToken: 'lt' } } });
+    session.receive({
+      jsonrpc: '2.0',
+      id: 'late',
+      method: 'tools/call',
+      params: { name: 'wait', _meta: { progressToken: 'lt' } },
+    });
     const ctx = await hooks.started.promise;
     hooks.release.resolve();
     await out.response('late');
@@ -303,8 +365,16 @@ describe('logging', () => {
   test('messages below the level are filtered; setLevel changes the level', async () => {
     const { out, request } = await readyServer(fixtureDefinition());
     await request('tools/call', { name: 'log' });
-    expect(out.notifications('notifications/message').map((n) => (n.params as Json).level)).toEqual(['info', 'warning', 'error']);
-    expect(out.notifications('notifications/message')[0]?.params).toEqual({ level: 'info', logger: 'fixture', data: { level: 'info' } });
+    expect(out.notifications('notifications/message').map((n) => (n.params as Json).level)).toEqual([
+      'info',
+      'warning',
+      'error',
+    ]);
+    expect(out.notifications('notifications/message')[0]?.params).toEqual({
+      level: 'info',
+      logger: 'fixture',
+      data: { level: 'info' },
+    });
     out.clear();
     expect(((await request('logging/setLevel', { level: 'error' })) as Json).result).toEqual({});
     await request('tools/call', { name: 'log' });
@@ -332,10 +402,16 @@ describe('resources', () => {
       contents: [{ uri: 'memo://readme', mimeType: 'text/plain', text: 'Read me first.' }],
     });
     expect(((await request('resources/read', { uri: 'memo://logo' })) as Json).result.contents[0].blob).toBe('AQID');
-    const profile = (await request('resources/read', { uri: 'users://grace%20h/profile?fields=name&fields=born' })) as Json;
+    const profile = (await request('resources/read', {
+      uri: 'users://grace%20h/profile?fields=name&fields=born',
+    })) as Json;
     expect(JSON.parse(profile.result.contents[0].text)).toEqual({ id: 'grace h', fields: ['name', 'born'] });
     const missing = (await request('resources/read', { uri: 'memo://nothing' })) as Json;
-    expect(missing.error).toEqual({ code: McpErrorCode.ResourceNotFound, message: 'Resource not found: memo://nothing', data: { uri: 'memo://nothing' } });
+    expect(missing.error).toEqual({
+      code: McpErrorCode.ResourceNotFound,
+      message: 'Resource not found: memo://nothing',
+      data: { uri: 'memo://nothing' },
+    });
     expect(((await request('resources/read', {})) as Json).error.code).toBe(ErrorCode.InvalidParams);
   });
 
@@ -351,7 +427,10 @@ describe('resources', () => {
     for (const method of ['resources/subscribe', 'resources/unsubscribe']) {
       expect(((await request(method, { uri: long })) as Json).error.code).toBe(ErrorCode.InvalidParams);
     }
-    const complete = (await request('completion/complete', { ref: { type: 'ref/resource', uri: long }, argument: { name: 'id', value: '' } })) as Json;
+    const complete = (await request('completion/complete', {
+      ref: { type: 'ref/resource', uri: long },
+      argument: { name: 'id', value: '' },
+    })) as Json;
     expect(complete.error.code).toBe(ErrorCode.InvalidParams);
     const atCap = `users://${'a'.repeat(MAX_URI_LENGTH - 'users:///profile'.length)}/profile`;
     expect(atCap).toHaveLength(MAX_URI_LENGTH);
@@ -365,7 +444,9 @@ describe('resources', () => {
     await request('resources/subscribe', { uri: 'memo://readme' });
     definition.notifyResourceUpdated('memo://readme');
     definition.notifyResourceUpdated('memo://logo');
-    expect(out.notifications('notifications/resources/updated').map((n) => n.params)).toEqual([{ uri: 'memo://readme' }]);
+    expect(out.notifications('notifications/resources/updated').map((n) => n.params)).toEqual([
+      { uri: 'memo://readme' },
+    ]);
     await request('resources/unsubscribe', { uri: 'memo://readme' });
     definition.notifyResourceUpdated('memo://readme');
     expect(out.notifications('notifications/resources/updated')).toHaveLength(1);
@@ -376,25 +457,44 @@ describe('prompts and completion', () => {
   test('list and get with arguments', async () => {
     const { request } = await readyServer(fixtureDefinition());
     expect(((await request('prompts/list')) as Json).result.prompts).toEqual([
-      { name: 'greet', description: 'Greets someone', arguments: [{ name: 'name', required: true }, { name: 'style', required: false }] },
+      {
+        name: 'greet',
+        description: 'Greets someone',
+        arguments: [
+          { name: 'name', required: true },
+          { name: 'style', required: false },
+        ],
+      },
     ]);
-    expect(((await request('prompts/get', { name: 'greet', arguments: { name: 'Ada', style: 'formal' } })) as Json).result).toEqual({
+    expect(
+      ((await request('prompts/get', { name: 'greet', arguments: { name: 'Ada', style: 'formal' } })) as Json).result,
+    ).toEqual({
       messages: [{ role: 'user', content: { type: 'text', text: 'Greet Ada in a formal way' } }],
     });
   });
 
   test('missing required arguments, non-string arguments and unknown prompts are invalid params', async () => {
     const { request } = await readyServer(fixtureDefinition());
-    expect(((await request('prompts/get', { name: 'greet' })) as Json).error.message).toMatch(/Missing required arguments.*name/);
-    expect(((await request('prompts/get', { name: 'greet', arguments: { name: 3 } })) as Json).error.code).toBe(ErrorCode.InvalidParams);
+    expect(((await request('prompts/get', { name: 'greet' })) as Json).error.message).toMatch(
+      /Missing required arguments.*name/,
+    );
+    expect(((await request('prompts/get', { name: 'greet', arguments: { name: 3 } })) as Json).error.code).toBe(
+      ErrorCode.InvalidParams,
+    );
     expect(((await request('prompts/get', { name: 'nope' })) as Json).error.code).toBe(ErrorCode.InvalidParams);
   });
 
   test('completion for prompt arguments and template variables, capped at 100', async () => {
     const { request } = await readyServer(fixtureDefinition());
-    const style = (await request('completion/complete', { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'style', value: 'f' } })) as Json;
+    const style = (await request('completion/complete', {
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'style', value: 'f' },
+    })) as Json;
     expect(style.result.completion).toEqual({ values: ['formal', 'friendly', 'funny'] });
-    const names = (await request('completion/complete', { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: '' } })) as Json;
+    const names = (await request('completion/complete', {
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'name', value: '' },
+    })) as Json;
     expect(names.result.completion.values).toHaveLength(100);
     expect(names.result.completion).toMatchObject({ total: 150, hasMore: true });
     const ids = (await request('completion/complete', {
@@ -402,9 +502,15 @@ describe('prompts and completion', () => {
       argument: { name: 'id', value: 'a' },
     })) as Json;
     expect(ids.result.completion).toEqual({ values: ['ada', 'alan'] });
-    const other = (await request('completion/complete', { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'unknown', value: '' } })) as Json;
+    const other = (await request('completion/complete', {
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'unknown', value: '' },
+    })) as Json;
     expect(other.result.completion).toEqual({ values: [] });
-    const bad = (await request('completion/complete', { ref: { type: 'ref/tool', name: 'x' }, argument: { name: 'a', value: '' } })) as Json;
+    const bad = (await request('completion/complete', {
+      ref: { type: 'ref/tool', name: 'x' },
+      argument: { name: 'a', value: '' },
+    })) as Json;
     expect(bad.error.code).toBe(ErrorCode.InvalidParams);
   });
 });
@@ -414,7 +520,9 @@ describe('list_changed at run time', () => {
     const definition = fixtureDefinition();
     const { out, request } = await readyServer(definition);
     definition.addTool({ name: 'late', handler: () => ({ content: [{ type: 'text', text: 'late' }] }) });
-    expect(out.notifications('notifications/tools/list_changed')).toEqual([{ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }]);
+    expect(out.notifications('notifications/tools/list_changed')).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
+    ]);
     expect(((await request('tools/call', { name: 'late' })) as Json).result.content[0].text).toBe('late');
     expect(definition.removeTool('late')).toBe(true);
     expect(definition.removeTool('late')).toBe(false);
@@ -427,7 +535,9 @@ describe('list_changed at run time', () => {
   });
 
   test('not before notifications/initialized, not after close, not for undeclared capabilities', async () => {
-    const definition = defineServer({ name: 'tools-only', version: '1' }).tool({ name: 'a', handler: () => ({}) }).build();
+    const definition = defineServer({ name: 'tools-only', version: '1' })
+      .tool({ name: 'a', handler: () => ({}) })
+      .build();
     const out = new Outbox();
     const session = definition.createSession({ send: out.send });
     session.receive(initializeRequest(0));
@@ -447,10 +557,12 @@ describe('list_changed at run time', () => {
 describe('server-to-client requests', () => {
   test('refused with a typed error unless the client declared the capability', async () => {
     const { session, request } = await readyServer(fixtureDefinition());
-    await expect(session.createMessage({ messages: [], maxTokens: 1 })).rejects.toBeInstanceOf(CapabilityNotSupportedError);
-    await expect(session.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } })).rejects.toBeInstanceOf(
+    await expect(session.createMessage({ messages: [], maxTokens: 1 })).rejects.toBeInstanceOf(
       CapabilityNotSupportedError,
     );
+    await expect(
+      session.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } }),
+    ).rejects.toBeInstanceOf(CapabilityNotSupportedError);
     await expect(session.listRoots()).rejects.toBeInstanceOf(CapabilityNotSupportedError);
     const viaTool = (await request('tools/call', { name: 'ask-model' })) as Json;
     expect(viaTool.result.isError).toBe(true);
@@ -463,13 +575,26 @@ describe('server-to-client requests', () => {
   });
 
   test('responses are routed back to the caller, errors arrive typed', async () => {
-    const { session, out } = await readyServer(fixtureDefinition(), { capabilities: { sampling: {}, roots: {}, elicitation: {} } });
-    const sampled = session.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 });
+    const { session, out } = await readyServer(fixtureDefinition(), {
+      capabilities: { sampling: {}, roots: {}, elicitation: {} },
+    });
+    const sampled = session.createMessage({
+      messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }],
+      maxTokens: 5,
+    });
     const roots = session.listRoots();
-    const samplingRequest = (await out.next((m) => !Array.isArray(m) && 'method' in m && m.method === 'sampling/createMessage')) as Json;
-    const rootsRequest = (await out.next((m) => !Array.isArray(m) && 'method' in m && m.method === 'roots/list')) as Json;
+    const samplingRequest = (await out.next(
+      (m) => !Array.isArray(m) && 'method' in m && m.method === 'sampling/createMessage',
+    )) as Json;
+    const rootsRequest = (await out.next(
+      (m) => !Array.isArray(m) && 'method' in m && m.method === 'roots/list',
+    )) as Json;
     session.receive({ jsonrpc: '2.0', id: rootsRequest.id, error: { code: -32601, message: 'no roots here' } });
-    session.receive({ jsonrpc: '2.0', id: samplingRequest.id, result: { role: 'assistant', content: { type: 'text', text: 'yo' }, model: 'm1' } });
+    session.receive({
+      jsonrpc: '2.0',
+      id: samplingRequest.id,
+      result: { role: 'assistant', content: { type: 'text', text: 'yo' }, model: 'm1' },
+    });
     expect(await sampled).toEqual({ role: 'assistant', content: { type: 'text', text: 'yo' }, model: 'm1' });
     const failure = await roots.catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(JsonRpcError);
@@ -477,31 +602,42 @@ describe('server-to-client requests', () => {
   });
 
   test('form elicitation needs 2025-06-18 or later; URL mode needs the url capability', async () => {
-    const older = await readyServer(fixtureDefinition(), { protocolVersion: '2025-03-26', capabilities: { elicitation: {} } });
-    await expect(older.session.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } })).rejects.toBeInstanceOf(
-      CapabilityNotSupportedError,
-    );
+    const older = await readyServer(fixtureDefinition(), {
+      protocolVersion: '2025-03-26',
+      capabilities: { elicitation: {} },
+    });
+    await expect(
+      older.session.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } }),
+    ).rejects.toBeInstanceOf(CapabilityNotSupportedError);
     const latest = await readyServer(fixtureDefinition(), { capabilities: { elicitation: {} } });
-    await expect(latest.session.elicit({ mode: 'url', message: 'Sign in', elicitationId: 'e1', url: 'https://example.com' })).rejects.toBeInstanceOf(
-      CapabilityNotSupportedError,
-    );
+    await expect(
+      latest.session.elicit({ mode: 'url', message: 'Sign in', elicitationId: 'e1', url: 'https://example.com' }),
+    ).rejects.toBeInstanceOf(CapabilityNotSupportedError);
   });
 
   test('aborting sends notifications/cancelled; the late response is ignored', async () => {
     const errors: Error[] = [];
-    const { session, out } = await readyServer(fixtureDefinition(), { capabilities: { roots: {} }, onError: (e) => errors.push(e) });
+    const { session, out } = await readyServer(fixtureDefinition(), {
+      capabilities: { roots: {} },
+      onError: (e) => errors.push(e),
+    });
     const controller = new AbortController();
     const roots = session.listRoots({ signal: controller.signal });
     const sent = (await out.next((m) => !Array.isArray(m) && 'method' in m && m.method === 'roots/list')) as Json;
     controller.abort('changed my mind');
     await expect(roots).rejects.toBeInstanceOf(RequestCancelledError);
-    expect(out.notifications('notifications/cancelled').map((n) => n.params)).toEqual([{ requestId: sent.id, reason: 'changed my mind' }]);
+    expect(out.notifications('notifications/cancelled').map((n) => n.params)).toEqual([
+      { requestId: sent.id, reason: 'changed my mind' },
+    ]);
     session.receive({ jsonrpc: '2.0', id: sent.id, result: { roots: [] } });
     expect(errors).toEqual([]);
   });
 
   test('an unanswered request times out with a typed error', async () => {
-    const { session, out } = await readyServer(fixtureDefinition(), { capabilities: { roots: {} }, requestTimeoutMs: 1 });
+    const { session, out } = await readyServer(fixtureDefinition(), {
+      capabilities: { roots: {} },
+      requestTimeoutMs: 1,
+    });
     await expect(session.listRoots()).rejects.toBeInstanceOf(RequestTimeoutError);
     expect(out.notifications('notifications/cancelled')).toHaveLength(1);
   });

@@ -13,10 +13,17 @@ type Json = any;
 type StructuredContent = { [key: string]: unknown };
 
 /** A server whose one tool returns, as structuredContent, whatever the test put in `next`. */
-function echoing(outputSchema?: { type: 'object'; [keyword: string]: unknown }): { definition: McpServerDefinition; next: { value: StructuredContent } } {
+function echoing(outputSchema?: { type: 'object'; [keyword: string]: unknown }): {
+  definition: McpServerDefinition;
+  next: { value: StructuredContent };
+} {
   const next = { value: {} as StructuredContent };
   const definition = defineServer({ name: 'numbers', version: '1.0.0' })
-    .tool({ name: 'measure', ...(outputSchema && { outputSchema }), handler: () => ({ structuredContent: next.value }) })
+    .tool({
+      name: 'measure',
+      ...(outputSchema && { outputSchema }),
+      handler: () => ({ structuredContent: next.value }),
+    })
     .build();
   return { definition, next };
 }
@@ -59,29 +66,34 @@ describe('structuredContent holding numbers JSON cannot carry', () => {
     const { request } = await readyServer(definition);
     const bad = fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })), fc.array(fc.nat()), bad, async (base, choices, number) => {
-        // Walk down `base` along `choices`, then put the bad number in a container there.
-        const path: string[] = [];
-        let container: Json = base;
-        for (const choice of choices) {
-          const keys = Object.keys(container);
-          if (keys.length === 0) break;
-          const key = keys[choice % keys.length]!;
-          const child = container[key];
-          if (typeof child !== 'object' || child === null) break;
+      fc.asyncProperty(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })),
+        fc.array(fc.nat()),
+        bad,
+        async (base, choices, number) => {
+          // Walk down `base` along `choices`, then put the bad number in a container there.
+          const path: string[] = [];
+          let container: Json = base;
+          for (const choice of choices) {
+            const keys = Object.keys(container);
+            if (keys.length === 0) break;
+            const key = keys[choice % keys.length]!;
+            const child = container[key];
+            if (typeof child !== 'object' || child === null) break;
+            path.push(key);
+            container = child;
+          }
+          const key = Array.isArray(container) ? String(container.length) : 'bad';
+          if (Array.isArray(container)) container.push(number);
+          else container[key] = number;
           path.push(key);
-          container = child;
-        }
-        const key = Array.isArray(container) ? String(container.length) : 'bad';
-        if (Array.isArray(container)) container.push(number);
-        else container[key] = number;
-        path.push(key);
-        next.value = base;
-        const pointer = path.map((step) => `/${step.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-        const { result } = (await request('tools/call', { name: 'measure' })) as Json;
-        expect(result.isError).toBe(true);
-        expect(result.content[0].text).toContain(`at ${pointer} (`);
-      }),
+          next.value = base;
+          const pointer = path.map((step) => `/${step.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+          const { result } = (await request('tools/call', { name: 'measure' })) as Json;
+          expect(result.isError).toBe(true);
+          expect(result.content[0].text).toContain(`at ${pointer} (`);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -101,7 +113,11 @@ describe('structuredContent holding numbers JSON cannot carry', () => {
   });
 
   test('the official 2.x client gets the tool error instead of failing on null', async () => {
-    const { definition, next } = echoing({ type: 'object', properties: { celsius: { type: 'number' } }, required: ['celsius'] });
+    const { definition, next } = echoing({
+      type: 'object',
+      properties: { celsius: { type: 'number' } },
+      required: ['celsius'],
+    });
     next.value = { celsius: Number.NaN };
     const transport = new SessionBridgeTransport();
     const session = definition.createSession({ send: transport.deliver });

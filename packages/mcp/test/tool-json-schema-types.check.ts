@@ -13,7 +13,12 @@ server.tool({
   name: 'add',
   inputSchema: {
     type: 'object',
-    properties: { a: { type: 'number' }, b: { type: 'integer' }, note: { type: 'string' }, op: { enum: ['plus', 'minus'] } },
+    properties: {
+      a: { type: 'number' },
+      b: { type: 'integer' },
+      note: { type: 'string' },
+      op: { enum: ['plus', 'minus'] },
+    },
     required: ['a', 'b', 'op'],
     additionalProperties: false,
   },
@@ -38,7 +43,9 @@ server.tool({
   name: 'nested',
   inputSchema: {
     type: 'object',
-    properties: { points: { type: 'array', items: { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] } } },
+    properties: {
+      points: { type: 'array', items: { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] } },
+    },
     required: ['points'],
   },
   handler: ({ points }) => {
@@ -57,7 +64,11 @@ server.tool({
 });
 
 // A schema declared apart, `as const`.
-const searchSchema = { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1 } }, required: ['query'] } as const;
+const searchSchema = {
+  type: 'object',
+  properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1 } },
+  required: ['query'],
+} as const;
 server.tool({
   name: 'search',
   inputSchema: searchSchema,
@@ -78,7 +89,11 @@ server.tool({
 const sumSchema = { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] } as const;
 server.tool({ name: 'sum', outputSchema: sumSchema, handler: () => ({ structuredContent: { sum: 1 } }) });
 server.tool({ name: 'sum-async', outputSchema: sumSchema, handler: async () => ({ structuredContent: { sum: 1 } }) });
-server.tool({ name: 'sum-error', outputSchema: sumSchema, handler: () => ({ isError: true, content: [{ type: 'text', text: 'no sum' }] }) });
+server.tool({
+  name: 'sum-error',
+  outputSchema: sumSchema,
+  handler: () => ({ isError: true, content: [{ type: 'text', text: 'no sum' }] }),
+});
 server.tool({
   name: 'sum-wrong',
   outputSchema: sumSchema,
@@ -106,7 +121,9 @@ server.tool<{ text: string; count?: number; mode: 'fast' | 'slow'; tags: string[
     },
     required: ['text', 'mode', 'tags'],
   },
-  handler: ({ text, count = 1, mode, tags }) => ({ content: [{ type: 'text', text: `${text.repeat(count)} ${mode} ${tags.join()}` }] }),
+  handler: ({ text, count = 1, mode, tags }) => ({
+    content: [{ type: 'text', text: `${text.repeat(count)} ${mode} ${tags.join()}` }],
+  }),
 });
 
 // ...and is refused where it does not.
@@ -141,7 +158,10 @@ server.tool<{ mode: 'fast' | 'slow' }>({
   handler: ({ mode }) => ({ content: [{ type: 'text', text: mode }] }),
 });
 // @ts-expect-error without a schema any value of steps would reach the handler
-server.tool<{ steps?: number }>({ name: 'no-schema', handler: ({ steps = 1 }) => ({ content: [{ type: 'text', text: steps.toFixed() }] }) });
+server.tool<{ steps?: number }>({
+  name: 'no-schema',
+  handler: ({ steps = 1 }) => ({ content: [{ type: 'text', text: steps.toFixed() }] }),
+});
 server.tool<{ ids: number[] }>({
   name: 'wrong-items',
   // @ts-expect-error the items are strings in the schema
@@ -157,7 +177,13 @@ server.tool<{ tree: Tree }>({
     type: 'object',
     properties: { tree: { $ref: '#/$defs/tree' } },
     required: ['tree'],
-    $defs: { tree: { type: 'object', properties: { label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/tree' } } }, required: ['label'] } },
+    $defs: {
+      tree: {
+        type: 'object',
+        properties: { label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/tree' } } },
+        required: ['label'],
+      },
+    },
   },
   handler: ({ tree }) => ({ content: [{ type: 'text', text: tree.label }] }),
 });

@@ -44,7 +44,12 @@ server.tool({
 
 // outputSchema: the handler returns what the validator takes in.
 const Sum = z.object({ sum: z.number() });
-server.tool({ name: 'sum', inputSchema: z.object({ a: z.number() }), outputSchema: Sum, handler: ({ a }) => ({ structuredContent: { sum: a } }) });
+server.tool({
+  name: 'sum',
+  inputSchema: z.object({ a: z.number() }),
+  outputSchema: Sum,
+  handler: ({ a }) => ({ structuredContent: { sum: a } }),
+});
 server.tool({
   name: 'sum-wrong',
   outputSchema: Sum,
@@ -72,15 +77,27 @@ const Point = v.object({ x: v.number(), y: v.number() });
 server.tool({
   name: 'valibot',
   inputSchema: Point,
-  inputJsonSchema: { type: 'object', properties: { x: { type: 'number' } , y: { type: 'number' } }, required: ['x', 'y'] },
+  inputJsonSchema: {
+    type: 'object',
+    properties: { x: { type: 'number' }, y: { type: 'number' } },
+    required: ['x', 'y'],
+  },
   handler: ({ x, y }) => ({ content: [{ type: 'text', text: String(x + y) }] }),
 });
 // @ts-expect-error valibot has no ~standard.jsonSchema, and no inputJsonSchema is given
-server.tool({ name: 'valibot-bare', inputSchema: Point, handler: ({ x }) => ({ content: [{ type: 'text', text: String(x) }] }) });
+server.tool({
+  name: 'valibot-bare',
+  inputSchema: Point,
+  handler: ({ x }) => ({ content: [{ type: 'text', text: String(x) }] }),
+});
 server.tool({
   name: 'valibot-output',
   outputSchema: Point,
-  outputJsonSchema: { type: 'object', properties: { x: { type: 'number' }, y: { type: 'number' } }, required: ['x', 'y'] },
+  outputJsonSchema: {
+    type: 'object',
+    properties: { x: { type: 'number' }, y: { type: 'number' } },
+    required: ['x', 'y'],
+  },
   handler: () => ({ structuredContent: { x: 1, y: 2 } }),
 });
 
@@ -96,7 +113,11 @@ server.tool({
 server.tool({
   name: 'zod-override',
   inputSchema: z.object({ when: z.string() }),
-  inputJsonSchema: { type: 'object', properties: { when: { type: 'string', format: 'date-time' } }, required: ['when'] },
+  inputJsonSchema: {
+    type: 'object',
+    properties: { when: { type: 'string', format: 'date-time' } },
+    required: ['when'],
+  },
   handler: ({ when }) => ({ content: [{ type: 'text', text: when }] }),
 });
 
@@ -104,7 +125,11 @@ server.tool({
 server.tool({ name: 'not-an-object', inputSchema: z.string(), handler: () => ({ content: [] }) });
 
 // The explicit form checks the validator's output against the type argument.
-server.tool<{ a: number }>({ name: 'explicit', inputSchema: z.object({ a: z.number() }), handler: ({ a }) => ({ content: [{ type: 'text', text: a.toFixed() }] }) });
+server.tool<{ a: number }>({
+  name: 'explicit',
+  inputSchema: z.object({ a: z.number() }),
+  handler: ({ a }) => ({ content: [{ type: 'text', text: a.toFixed() }] }),
+});
 server.tool<{ a: number }>({
   name: 'explicit-mismatch',
   // @ts-expect-error the validator outputs a string

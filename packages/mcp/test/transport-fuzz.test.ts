@@ -14,12 +14,29 @@ import { initialize, JSON_HEADERS, messages, raw } from './helpers/http';
 
 const json = fc.jsonValue({ maxDepth: 3 });
 const id = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
-const method = fc.oneof(fc.constantFrom('ping', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'initialize', 'logging/setLevel'), fc.string({ maxLength: 12 }));
-const params = fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }), fc.array(json, { maxLength: 3 }));
+const method = fc.oneof(
+  fc.constantFrom(
+    'ping',
+    'tools/list',
+    'tools/call',
+    'resources/read',
+    'prompts/get',
+    'initialize',
+    'logging/setLevel',
+  ),
+  fc.string({ maxLength: 12 }),
+);
+const params = fc.oneof(
+  fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }),
+  fc.array(json, { maxLength: 3 }),
+);
 /** Near-misses of a 2026-07-28 `_meta`: versions known and not, capabilities and log levels of any shape. */
 const modernMeta = fc.record(
   {
-    'io.modelcontextprotocol/protocolVersion': fc.oneof(fc.constantFrom('2026-07-28', '2025-11-25', '1900-01-01'), json),
+    'io.modelcontextprotocol/protocolVersion': fc.oneof(
+      fc.constantFrom('2026-07-28', '2025-11-25', '1900-01-01'),
+      json,
+    ),
     'io.modelcontextprotocol/clientCapabilities': fc.oneof(fc.constant({}), json),
     'io.modelcontextprotocol/clientInfo': fc.oneof(fc.constant({ name: 'f', version: '1' }), json),
     'io.modelcontextprotocol/logLevel': fc.oneof(fc.constantFrom('debug', 'error'), json),
@@ -30,18 +47,38 @@ const modernMeta = fc.record(
 /** Methods of 2026-07-28, those it removed, and extension requests this server does not know. */
 const modernMethod = fc.oneof(
   method,
-  fc.constantFrom('server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/update', 'io.modelcontextprotocol/tasks', 'resources/subscribe'),
+  fc.constantFrom(
+    'server/discover',
+    'subscriptions/listen',
+    'tasks/get',
+    'tasks/update',
+    'io.modelcontextprotocol/tasks',
+    'resources/subscribe',
+  ),
 );
 const modernParams = fc.record(
-  { _meta: modernMeta, name: fc.oneof(fc.constant('echo'), json), uri: fc.oneof(fc.constant('memo://x'), json), arguments: fc.oneof(fc.constant({ text: 't' }), json), inputResponses: json, requestState: json },
+  {
+    _meta: modernMeta,
+    name: fc.oneof(fc.constant('echo'), json),
+    uri: fc.oneof(fc.constant('memo://x'), json),
+    arguments: fc.oneof(fc.constant({ text: 't' }), json),
+    inputResponses: json,
+    requestState: json,
+  },
   { requiredKeys: ['_meta'] },
 );
-const modernMessage = fc.record({ jsonrpc: fc.constant('2.0'), id, method: modernMethod, params: modernParams }, { requiredKeys: ['jsonrpc', 'id', 'method', 'params'] });
+const modernMessage = fc.record(
+  { jsonrpc: fc.constant('2.0'), id, method: modernMethod, params: modernParams },
+  { requiredKeys: ['jsonrpc', 'id', 'method', 'params'] },
+);
 const message = fc.oneof(
   modernMessage,
   fc.record({ jsonrpc: fc.constant('2.0'), id, method, params }, { requiredKeys: ['jsonrpc', 'id', 'method'] }),
   fc.record({ jsonrpc: fc.constant('2.0'), method, params }, { requiredKeys: ['jsonrpc', 'method'] }),
-  fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(id, fc.constant(null), json), result: json, error: json }, { requiredKeys: [] }),
+  fc.record(
+    { jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(id, fc.constant(null), json), result: json, error: json },
+    { requiredKeys: [] },
+  ),
 );
 /** Nesting past the depth limit (64), closed or not, alone or inside a request's params. */
 const nested = fc
@@ -54,7 +91,9 @@ const nested = fc
 const hostile = fc.oneof(
   nested,
   nested.map((inner) => `{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"x":${inner}}}`),
-  fc.integer({ min: 21, max: 200 }).map((n) => `{"jsonrpc":"2.0","id":"many","method":"ping","params":{"x":[${new Array(n).fill(0).join(',')}]}}`),
+  fc
+    .integer({ min: 21, max: 200 })
+    .map((n) => `{"jsonrpc":"2.0","id":"many","method":"ping","params":{"x":[${new Array(n).fill(0).join(',')}]}}`),
 );
 /** Small count limits, so that frames within the 1024-byte cap can go past them. */
 const LIMITS = { maxObjectKeys: 20, maxArrayItems: 20 };
@@ -100,7 +139,11 @@ const INIT = JSON.stringify({
 const FINAL = JSON.stringify({ jsonrpc: '2.0', id: 'final-ping', method: 'ping' });
 
 /** Sends frames on a line/message transport and waits for the final ping's answer. */
-async function fuzzStream(send: (text: string) => void, received: AsyncIterable<string>, frames: string[]): Promise<void> {
+async function fuzzStream(
+  send: (text: string) => void,
+  received: AsyncIterable<string>,
+  frames: string[],
+): Promise<void> {
   send(INIT);
   send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   for (const text of frames) send(text);
@@ -155,7 +198,11 @@ async function hostileStream(send: (text: string) => void, received: AsyncIterab
     const answer = JSON.parse(text) as { id?: unknown; error?: { code: number; data?: { limit?: string } } };
     if (answer.error !== undefined) refusals.push(answer.error);
     if (answer.id === 'final-ping') {
-      const refusal = { code: -32600, message: expect.stringContaining('maxDepth'), data: expect.objectContaining({ limit: 'maxDepth' }) };
+      const refusal = {
+        code: -32600,
+        message: expect.stringContaining('maxDepth'),
+        data: expect.objectContaining({ limit: 'maxDepth' }),
+      };
       expect(refusals).toEqual([refusal, refusal]);
       return;
     }
@@ -175,7 +222,10 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('Streamable HTTP', async () => {
-    const server = await listenHttp(definition(), { maxBodyBytes: 1024, hostOptions: { session: { jsonLimits: LIMITS } } });
+    const server = await listenHttp(definition(), {
+      maxBodyBytes: 1024,
+      hostOptions: { session: { jsonLimits: LIMITS } },
+    });
     try {
       const bystander = await initialize(server.url);
       await fc.assert(
@@ -200,18 +250,36 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('Streamable HTTP, 2026-07-28 requests without a session, with headers that match the body or not', async () => {
-    const server = await listenHttp(definition(), { maxBodyBytes: 1024, hostOptions: { session: { jsonLimits: LIMITS } } });
-    const header = fc.option(fc.oneof(fc.constantFrom('2026-07-28', 'tools/call', 'echo', '=?base64?ZWNobw==?=', '=?base64?%%?='), fc.string({ maxLength: 10 })), { nil: undefined });
+    const server = await listenHttp(definition(), {
+      maxBodyBytes: 1024,
+      hostOptions: { session: { jsonLimits: LIMITS } },
+    });
+    const header = fc.option(
+      fc.oneof(
+        fc.constantFrom('2026-07-28', 'tools/call', 'echo', '=?base64?ZWNobw==?=', '=?base64?%%?='),
+        fc.string({ maxLength: 10 }),
+      ),
+      { nil: undefined },
+    );
     // Each header either mirrors the body, is left out, or is anything.
-    const post = fc.record({ body: fc.oneof(modernMessage, message), version: fc.oneof(fc.constant('mirror'), header), method: fc.oneof(fc.constant('mirror'), header), name: fc.oneof(fc.constant('mirror'), header) });
-    const printable = (value: unknown): string | undefined => (typeof value === 'string' && /^[\x20-\x7e]*$/.test(value) ? value : undefined);
+    const post = fc.record({
+      body: fc.oneof(modernMessage, message),
+      version: fc.oneof(fc.constant('mirror'), header),
+      method: fc.oneof(fc.constant('mirror'), header),
+      name: fc.oneof(fc.constant('mirror'), header),
+    });
+    const printable = (value: unknown): string | undefined =>
+      typeof value === 'string' && /^[\x20-\x7e]*$/.test(value) ? value : undefined;
     try {
       const bystander = await initialize(server.url);
       await fc.assert(
         fc.asyncProperty(fc.array(post, { minLength: 20, maxLength: 40 }), async (posts) => {
           for (const { body, version, method, name } of posts) {
             const params = (body as { params?: Record<string, unknown> }).params;
-            const meta = params !== undefined && !Array.isArray(params) ? (params._meta as Record<string, unknown> | undefined) : undefined;
+            const meta =
+              params !== undefined && !Array.isArray(params)
+                ? (params._meta as Record<string, unknown> | undefined)
+                : undefined;
             const headers: Record<string, string> = { ...JSON_HEADERS };
             const set = (key: string, choice: string | undefined, mirrored: unknown): void => {
               const value = choice === 'mirror' ? printable(mirrored) : choice;
@@ -226,9 +294,34 @@ describe('fuzzing every transport with malformed frames', () => {
             else for (const item of messages(res)) expectResponses(JSON.stringify(item));
           }
           expect(server.host.registry.size).toBeLessThanOrEqual(posts.length + 1);
-          const good = { jsonrpc: '2.0', id: 'final', method: 'tools/call', params: { name: 'echo', arguments: { text: 'still here' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } };
-          const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' }, JSON.stringify(good));
-          expect(messages(res)).toEqual([expect.objectContaining({ id: 'final', result: expect.objectContaining({ content: [{ type: 'text', text: 'still here' }], resultType: 'complete' }) })]);
+          const good = {
+            jsonrpc: '2.0',
+            id: 'final',
+            method: 'tools/call',
+            params: {
+              name: 'echo',
+              arguments: { text: 'still here' },
+              _meta: {
+                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+                'io.modelcontextprotocol/clientCapabilities': {},
+              },
+            },
+          };
+          const res = await raw(
+            server.url,
+            'POST',
+            { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+            JSON.stringify(good),
+          );
+          expect(messages(res)).toEqual([
+            expect.objectContaining({
+              id: 'final',
+              result: expect.objectContaining({
+                content: [{ type: 'text', text: 'still here' }],
+                resultType: 'complete',
+              }),
+            }),
+          ]);
           const ping = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': bystander }, FINAL);
           expect(messages(ping)).toEqual([{ jsonrpc: '2.0', id: 'final-ping', result: {} }]);
         }),
@@ -240,7 +333,10 @@ describe('fuzzing every transport with malformed frames', () => {
   });
 
   it('WebSocket', async () => {
-    const server = await listenHttp(definition(), { websocket: true, hostOptions: { session: { jsonLimits: LIMITS } } });
+    const server = await listenHttp(definition(), {
+      websocket: true,
+      hostOptions: { session: { jsonLimits: LIMITS } },
+    });
     const open = async (): Promise<{ ws: WebSocket; received: ReturnType<typeof queue> }> => {
       const ws = new WebSocket(server.wsUrl!, 'mcp');
       const received = queue();
@@ -295,7 +391,11 @@ describe('fuzzing every transport with malformed frames', () => {
       const frames = fc.sample(fc.array(line, { minLength: 1000, maxLength: 1000 }), { numRuns: 1, seed: 42 })[0];
       // The server initializes once; the same session takes every frame.
       await fuzzStream((text) => child.stdin.write(`${text}\n`), received.iterable, frames);
-      await fuzzStream((text) => child.stdin.write(`${text}\n`), received.iterable, fc.sample(line, { numRuns: 1000, seed: 7 }));
+      await fuzzStream(
+        (text) => child.stdin.write(`${text}\n`),
+        received.iterable,
+        fc.sample(line, { numRuns: 1000, seed: 7 }),
+      );
     } finally {
       child.stdin.end();
       await new Promise((resolve) => child.once('exit', resolve));
@@ -311,7 +411,10 @@ describe('fuzzing every transport with malformed frames', () => {
         for (const headers of [{ 'mcp-session-id': session }, {}] as Record<string, string>[]) {
           const res = await raw(server.url, 'POST', { ...JSON_HEADERS, ...headers }, NESTED);
           expect(res.status).toBe(400);
-          expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32600, data: { limit: 'maxDepth' } } });
+          expect(JSON.parse(res.body)).toMatchObject({
+            jsonrpc: '2.0',
+            error: { code: -32600, data: { limit: 'maxDepth' } },
+          });
         }
         for (const who of [session, bystander]) {
           const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': who }, FINAL);
@@ -357,7 +460,10 @@ describe('fuzzing every transport with malformed frames', () => {
 
     it('stdio', async () => {
       const { command, args, env } = tsFixture('stdio-server.ts');
-      const child = spawn(command, args, { env: { ...env, MAX_LINE_BYTES: String(4 * 1024 * 1024) }, stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = spawn(command, args, {
+        env: { ...env, MAX_LINE_BYTES: String(4 * 1024 * 1024) },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
       const received = queue();
       createInterface({ input: child.stdout }).on('line', received.push).on('close', received.end);
       try {

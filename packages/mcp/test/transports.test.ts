@@ -25,11 +25,14 @@ function lineReader(stream: NodeJS.ReadableStream): () => Promise<Record<string,
   stream.on('data', (chunk: Buffer) => splitter.push(chunk));
   return () => {
     const line = lines.shift();
-    return line !== undefined ? Promise.resolve(JSON.parse(line)) : new Promise((resolve) => waiting.push((l) => resolve(JSON.parse(l))));
+    return line !== undefined
+      ? Promise.resolve(JSON.parse(line))
+      : new Promise((resolve) => waiting.push((l) => resolve(JSON.parse(l))));
   };
 }
 
-const INIT = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}';
+const INIT =
+  '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}';
 
 describe('stdio, server side (in-process streams)', () => {
   test('serves NDJSON, answers garbage and oversize lines with errors, keeps going, closes at end of input', async () => {
@@ -42,9 +45,18 @@ describe('stdio, server side (in-process streams)', () => {
     stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
     stdin.write('this is not json\n');
     expect((await next()).error.code).toBe(ErrorCode.ParseError);
-    stdin.write(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"${'y'.repeat(400)}"}}}\n`);
+    stdin.write(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"${'y'.repeat(400)}"}}}\n`,
+    );
     const oversize = await next();
-    expect(oversize).toEqual({ jsonrpc: '2.0', error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(/exceeds the limit of 256 bytes/), data: expect.any(Object) } });
+    expect(oversize).toEqual({
+      jsonrpc: '2.0',
+      error: {
+        code: ErrorCode.InvalidRequest,
+        message: expect.stringMatching(/exceeds the limit of 256 bytes/),
+        data: expect.any(Object),
+      },
+    });
     // A request split across writes, with CRLF, right after the oversize line.
     stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/call",');
     stdin.write('"params":{"name":"echo","arguments":{"text":"ok"}}}\r\n');
@@ -76,10 +88,16 @@ describe('stdio, server side (in-process streams)', () => {
 describe('stdio across processes', () => {
   test('spawnStdioClient drives our server in a child process', async () => {
     const fixture = tsFixture('stdio-server.ts');
-    const { client, child, close } = await spawnStdioClient({ ...fixture, clientInfo: { name: 'parent', version: '1' }, stderr: 'inherit' });
+    const { client, child, close } = await spawnStdioClient({
+      ...fixture,
+      clientInfo: { name: 'parent', version: '1' },
+      stderr: 'inherit',
+    });
     expect(client.serverInfo).toEqual({ name: 'stdio-fixture', version: '1.0.0' });
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo', 'big', 'whoami']);
-    expect((await client.callTool({ name: 'whoami' })).content).toEqual([{ type: 'text', text: `parent pid ${child.pid}` }]);
+    expect((await client.callTool({ name: 'whoami' })).content).toEqual([
+      { type: 'text', text: `parent pid ${child.pid}` },
+    ]);
     const big = await client.callTool({ name: 'big', arguments: { bytes: 200_000 } });
     expect((big.content[0] as { text: string }).text).toHaveLength(200_000);
     await close();
@@ -88,30 +106,50 @@ describe('stdio across processes', () => {
   });
 
   test('spawnStdioClient drives the SDK stdio server', async () => {
-    const { client, close } = await spawnStdioClient({ ...jsFixture('sdk-stdio-server.cjs'), cwd: REPO_ROOT, clientInfo: { name: 'parent', version: '1' } });
+    const { client, close } = await spawnStdioClient({
+      ...jsFixture('sdk-stdio-server.cjs'),
+      cwd: REPO_ROOT,
+      clientInfo: { name: 'parent', version: '1' },
+    });
     expect(client.serverInfo?.name).toBe('sdk-stdio');
-    expect((await client.callTool({ name: 'shout', arguments: { text: 'hello' } })).content).toEqual([{ type: 'text', text: 'HELLO' }]);
+    expect((await client.callTool({ name: 'shout', arguments: { text: 'hello' } })).content).toEqual([
+      { type: 'text', text: 'HELLO' },
+    ]);
     await close();
   });
 
   test('the SDK StdioClientTransport drives our server in a child process', async () => {
     const fixture = tsFixture('stdio-server.ts');
-    const transport = new StdioClientTransport({ command: fixture.command, args: fixture.args, env: fixture.env as Record<string, string>, stderr: 'inherit' });
+    const transport = new StdioClientTransport({
+      command: fixture.command,
+      args: fixture.args,
+      env: fixture.env as Record<string, string>,
+      stderr: 'inherit',
+    });
     const client = new Client({ name: 'sdk-parent', version: '1' });
     await client.connect(transport);
     expect(client.getServerVersion()?.name).toBe('stdio-fixture');
-    expect((await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })).content).toEqual([{ type: 'text', text: 'over stdio' }]);
-    expect((await client.callTool({ name: 'whoami' })).content).toEqual([{ type: 'text', text: `sdk-parent pid ${transport.pid}` }]);
+    expect((await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })).content).toEqual([
+      { type: 'text', text: 'over stdio' },
+    ]);
+    expect((await client.callTool({ name: 'whoami' })).content).toEqual([
+      { type: 'text', text: `sdk-parent pid ${transport.pid}` },
+    ]);
     await client.close();
   });
 
   test('an oversize line to the child is answered with -32600 and the stream continues', async () => {
     const fixture = tsFixture('stdio-server.ts');
-    const child = spawn(fixture.command, fixture.args, { env: { ...fixture.env, MAX_LINE_BYTES: '300' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(fixture.command, fixture.args, {
+      env: { ...fixture.env, MAX_LINE_BYTES: '300' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const next = lineReader(child.stdout);
     child.stdin.write(`${INIT}\n`);
     expect((await next()).id).toBe(0);
-    child.stdin.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'p'.repeat(5000)}"}}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n`);
+    child.stdin.write(
+      `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'p'.repeat(5000)}"}}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n`,
+    );
     expect((await next()).error.code).toBe(ErrorCode.InvalidRequest);
     expect(await next()).toEqual({ jsonrpc: '2.0', id: 2, result: {} });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -127,8 +165,12 @@ describe('TCP', () => {
     const second = await connectTcp({ port: tcp.address.port, clientInfo: { name: 'second', version: '1' } });
     expect(tcp.sessions.size).toBe(2);
     expect([...tcp.sessions].map((session) => session.clientInfo?.name).sort()).toEqual(['first', 'second']);
-    expect((await first.client.callTool({ name: 'echo', arguments: { text: 'one' } })).content).toEqual([{ type: 'text', text: 'one' }]);
-    expect((await second.client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({ sum: 2 });
+    expect((await first.client.callTool({ name: 'echo', arguments: { text: 'one' } })).content).toEqual([
+      { type: 'text', text: 'one' },
+    ]);
+    expect((await second.client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({
+      sum: 2,
+    });
     const [session] = [...tcp.sessions].filter((s) => s.clientInfo?.name === 'first');
     const ended = new Promise<void>((resolve) => session?.on('close', resolve));
     first.close();
@@ -149,7 +191,12 @@ describe('TCP', () => {
     const replies = [await next(), await next(), await next(), await next()];
     expect(replies.find((reply) => reply.id === 0)?.result.protocolVersion).toBe('2025-11-25');
     expect(replies).toContainEqual({ jsonrpc: '2.0', id: 'p', result: {} });
-    expect(replies.filter((reply) => !('id' in reply)).map((reply) => reply.error.code).sort()).toEqual([ErrorCode.ParseError, ErrorCode.InvalidRequest].sort());
+    expect(
+      replies
+        .filter((reply) => !('id' in reply))
+        .map((reply) => reply.error.code)
+        .sort(),
+    ).toEqual([ErrorCode.ParseError, ErrorCode.InvalidRequest].sort());
     socket.destroy();
     await tcp.close();
   });

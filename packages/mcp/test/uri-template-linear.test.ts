@@ -7,7 +7,10 @@ import { RegexUriTemplate } from './helpers/regex-uri-template';
  * Work units the matcher spent on `uri`, and the bound it must stay within: c × URI length ×
  * template size (its text's length; the NFA has at most about twice as many instructions).
  */
-function stepsFor(template: UriTemplate, uri: string): { steps: number; bound: (c: number) => number; result: ReturnType<UriTemplate['match']> } {
+function stepsFor(
+  template: UriTemplate,
+  uri: string,
+): { steps: number; bound: (c: number) => number; result: ReturnType<UriTemplate['match']> } {
   const before = uriMatchSteps();
   const result = template.match(uri);
   return { steps: uriMatchSteps() - before, bound: (c) => c * (uri.length + 1) * template.template.length, result };
@@ -17,14 +20,17 @@ describe('matching work is linear in the URI length', () => {
   // The review's case: two reserved expressions, many candidate splits.
   const template = new UriTemplate('repo://{+path}/blob/{+file}.md');
 
-  test.each([1, 2, 4])('a crafted %i MB URI that fails only near its start costs a bounded number of steps', (megabytes) => {
-    const uri = `repo://?${'a/blob/'.repeat(Math.ceil((megabytes << 20) / 7))}x.md`;
-    const { steps, bound, result } = stepsFor(template, uri);
-    expect(result).toBeUndefined();
-    // The lower bound shows the counter is live: this miss can only be found by reading it all.
-    expect(steps).toBeGreaterThanOrEqual(uri.length - 'repo://?'.length);
-    expect(steps).toBeLessThanOrEqual(bound(2));
-  });
+  test.each([1, 2, 4])(
+    'a crafted %i MB URI that fails only near its start costs a bounded number of steps',
+    (megabytes) => {
+      const uri = `repo://?${'a/blob/'.repeat(Math.ceil((megabytes << 20) / 7))}x.md`;
+      const { steps, bound, result } = stepsFor(template, uri);
+      expect(result).toBeUndefined();
+      // The lower bound shows the counter is live: this miss can only be found by reading it all.
+      expect(steps).toBeGreaterThanOrEqual(uri.length - 'repo://?'.length);
+      expect(steps).toBeLessThanOrEqual(bound(2));
+    },
+  );
 
   test('a crafted URI that fails at its end is refused without reading the rest', () => {
     const uri = `repo://${'a/blob/'.repeat(Math.ceil((4 << 20) / 7))}x`;
@@ -33,13 +39,16 @@ describe('matching work is linear in the URI length', () => {
     expect(steps).toBeLessThan(100);
   });
 
-  test.each([1, 4])('a crafted %i MB URI that matches costs a bounded number of steps and splits greedily', (megabytes) => {
-    const repeats = Math.ceil((megabytes << 20) / 7);
-    const uri = `repo://${'a/blob/'.repeat(repeats)}x.md`;
-    const { steps, bound, result } = stepsFor(template, uri);
-    expect(steps).toBeLessThanOrEqual(bound(2));
-    expect(result).toEqual({ path: `${'a/blob/'.repeat(repeats - 1)}a`, file: 'x' });
-  });
+  test.each([1, 4])(
+    'a crafted %i MB URI that matches costs a bounded number of steps and splits greedily',
+    (megabytes) => {
+      const repeats = Math.ceil((megabytes << 20) / 7);
+      const uri = `repo://${'a/blob/'.repeat(repeats)}x.md`;
+      const { steps, bound, result } = stepsFor(template, uri);
+      expect(steps).toBeLessThanOrEqual(bound(2));
+      expect(result).toEqual({ path: `${'a/blob/'.repeat(repeats - 1)}a`, file: 'x' });
+    },
+  );
 
   test.each([1, 4])('a crafted %i MB URI whose only split is far from the greedy one', (megabytes) => {
     // Every later "/" leaves b holding a ",", so the split must go back to the first one.
@@ -70,7 +79,10 @@ describe('matching work is linear in the URI length', () => {
 
 describe('split rule', () => {
   test('a reserved expression followed by a literal ends at its last occurrence', () => {
-    expect(new UriTemplate('repo://{+path}/blob/{+file}.md').match('repo://a/blob/b/blob/c.md')).toEqual({ path: 'a/blob/b', file: 'c' });
+    expect(new UriTemplate('repo://{+path}/blob/{+file}.md').match('repo://a/blob/b/blob/c.md')).toEqual({
+      path: 'a/blob/b',
+      file: 'c',
+    });
   });
 
   test('the final literal anchors the end', () => {
@@ -114,10 +126,27 @@ describe('agreement with the regex matcher it replaced', () => {
   const uris = fc.stringMatching(/^[ab/.?#,;=&]{0,14}$/).map((tail) => `x://${tail}`);
 
   // Templates with one reserved expression, checked since the linear matcher first replaced the regex.
-  const single = ['x://{+a}/{b}/c', 'x://{+a}/{b}', 'x://{a}{+b}/c', 'x://{+a}ab{b}bc', 'x://{a}/{+b}/{c}.d', 'x://{+a},{b}/{c}{?q}', 'x://{;a,b}/{+c}', 'x://{/a*}/{+b}', 'x://{.a}/{+b}/{c}', 'x://{+a}/{b}{?q}/x', 'x://{a}/{#b}', 'x://{#a,b}/{c}', 'x://{a}.{.b*}/{+c}'];
+  const single = [
+    'x://{+a}/{b}/c',
+    'x://{+a}/{b}',
+    'x://{a}{+b}/c',
+    'x://{+a}ab{b}bc',
+    'x://{a}/{+b}/{c}.d',
+    'x://{+a},{b}/{c}{?q}',
+    'x://{;a,b}/{+c}',
+    'x://{/a*}/{+b}',
+    'x://{.a}/{+b}/{c}',
+    'x://{+a}/{b}{?q}/x',
+    'x://{a}/{#b}',
+    'x://{#a,b}/{c}',
+    'x://{a}.{.b*}/{+c}',
+  ];
   test.each(single)('%s: same result on every URI', (text) => {
     const [linear, regex] = [new UriTemplate(text), new RegexUriTemplate(text)];
-    fc.assert(fc.property(uris, (uri) => expect(linear.match(uri)).toEqual(regex.match(uri))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(uris, (uri) => expect(linear.match(uri)).toEqual(regex.match(uri))),
+      { numRuns: 2000 },
+    );
   });
 
   // Templates with several reserved expressions: see uri-template-oracle.test.ts.

@@ -20,7 +20,10 @@ const expression = fc
   .map(([operator, specs]) => `{${operator}${specs.join(',')}}`);
 const literal = fc.stringMatching(new RegExp(`^[${LITERAL_CHARS.replace(/[-/]/g, '\\$&')}]{1,3}$`));
 const template = fc
-  .array(fc.oneof({ arbitrary: expression, weight: 3 }, { arbitrary: literal, weight: 2 }), { minLength: 1, maxLength: 5 })
+  .array(fc.oneof({ arbitrary: expression, weight: 3 }, { arbitrary: literal, weight: 2 }), {
+    minLength: 1,
+    maxLength: 5,
+  })
   .map((parts) => parts.join(''));
 
 /** Pieces that URIs for `text` are built from: its literals, its separators and value characters. */
@@ -82,8 +85,13 @@ describe('the linear matcher agrees with the backtracking regex', () => {
   ];
   test.each(several)('%s: same result on every URI', (text) => {
     const [linear, regex] = [new UriTemplate(text), new RegexUriTemplate(text)];
-    const uris = fc.array(fc.constantFrom(...piecesOf(text)), { maxLength: 12 }).map((pieces) => `x://${pieces.join('')}`);
-    fc.assert(fc.property(uris, (uri) => expect(linear.match(uri)).toEqual(regex.match(uri))), { numRuns: 3000 });
+    const uris = fc
+      .array(fc.constantFrom(...piecesOf(text)), { maxLength: 12 })
+      .map((pieces) => `x://${pieces.join('')}`);
+    fc.assert(
+      fc.property(uris, (uri) => expect(linear.match(uri)).toEqual(regex.match(uri))),
+      { numRuns: 3000 },
+    );
   });
 
   test('a split the regex found by backtracking', () => {

@@ -5,7 +5,12 @@ import { WebSocket } from 'ws';
 import { Node } from '@erlmcp/otp';
 import { MCP_WS_SUBPROTOCOL, OutboundOverflowError } from '@erlmcp/mcp';
 import { connectWebSocket } from '../src/client';
-import { createWebSocketHandler, OVERFLOW_CLOSE_CODE, type WebSocketConnectionState, type WebSocketUpgradeHandler } from '../src/server';
+import {
+  createWebSocketHandler,
+  OVERFLOW_CLOSE_CODE,
+  type WebSocketConnectionState,
+  type WebSocketUpgradeHandler,
+} from '../src/server';
 import { SessionHost } from '../src/hosting';
 import { backpressureDefinition, callLine, eventually, INIT_LINE, INITIALIZED_LINE } from './helpers/backpressure';
 
@@ -26,7 +31,11 @@ describe('WebSocket: a client that stops reading', () => {
     node = Node.start({ schedulers: 1, logLevel: 'silent' });
     host = await new SessionHost(backpressureDefinition()).start();
     errors = [];
-    handler = createWebSocketHandler(host, { outboundHighWaterBytes: HIGH_WATER, maxOutboundBytes: MAX, onError: (error) => errors.push(error) });
+    handler = createWebSocketHandler(host, {
+      outboundHighWaterBytes: HIGH_WATER,
+      maxOutboundBytes: MAX,
+      onError: (error) => errors.push(error),
+    });
     server = createServer();
     upgraded = [];
     server.on('upgrade', (req, socket, head) => {
@@ -45,12 +54,18 @@ describe('WebSocket: a client that stops reading', () => {
   });
 
   /** A raw client, initialized, that can stop reading. */
-  async function rawClient(): Promise<{ ws: WebSocket; received: Record<string, unknown>[]; closed: Promise<[number, string]> }> {
+  async function rawClient(): Promise<{
+    ws: WebSocket;
+    received: Record<string, unknown>[];
+    closed: Promise<[number, string]>;
+  }> {
     const ws = new WebSocket(url, MCP_WS_SUBPROTOCOL);
     const received: Record<string, unknown>[] = [];
     ws.on('message', (data) => received.push(JSON.parse(data.toString()) as Record<string, unknown>));
     ws.on('error', () => undefined);
-    const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      ws.once('close', (code, reason) => resolve([code, reason.toString()])),
+    );
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -69,7 +84,10 @@ describe('WebSocket: a client that stops reading', () => {
   const calls = 1000;
 
   /** A client that stops reading and sends `calls` calls with big answers, once the server has paused its connection. */
-  async function pausedWithCalls(): Promise<{ client: Awaited<ReturnType<typeof rawClient>>; connection: WebSocketConnectionState }> {
+  async function pausedWithCalls(): Promise<{
+    client: Awaited<ReturnType<typeof rawClient>>;
+    connection: WebSocketConnectionState;
+  }> {
     const client = await rawClient();
     const connection = await onlyConnection();
     client.ws.pause();
@@ -88,12 +106,16 @@ describe('WebSocket: a client that stops reading', () => {
     }
 
     const other = await connectWebSocket({ url, clientInfo: { name: 'bystander', version: '1' } });
-    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'still here' } })).toEqual({ content: [{ type: 'text', text: 'still here' }] });
+    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'still here' } })).toEqual({
+      content: [{ type: 'text', text: 'still here' }],
+    });
     await other.close();
 
     client.ws.resume();
     await eventually(() => client.received.length === calls + 1);
-    expect(client.received.slice(1).map((message) => message.id)).toEqual(Array.from({ length: calls }, (_, i) => i + 1));
+    expect(client.received.slice(1).map((message) => message.id)).toEqual(
+      Array.from({ length: calls }, (_, i) => i + 1),
+    );
     await eventually(() => !connection.readingPaused);
     expect(errors).toEqual([]);
     client.ws.terminate();
@@ -113,7 +135,9 @@ describe('WebSocket: a client that stops reading', () => {
     expect(connection.bufferedBytes).toBeLessThanOrEqual(after);
 
     const other = await connectWebSocket({ url, clientInfo: { name: 'bystander', version: '1' } });
-    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'unaffected' } })).toEqual({ content: [{ type: 'text', text: 'unaffected' }] });
+    expect(await other.client.callTool({ name: 'echo', arguments: { text: 'unaffected' } })).toEqual({
+      content: [{ type: 'text', text: 'unaffected' }],
+    });
     await other.close();
 
     // Reading again, the client gets what was queued, then the close frame with its reason.
@@ -132,7 +156,8 @@ describe('WebSocket: a client that stops reading', () => {
     // The client gets everything, answers the close frame, and ends its side. A server still
     // not reading then, with nothing left to write, could only wait for ws's close timer.
     const serverSocket = upgraded[0] as Duplex;
-    const stuck = (): boolean => client.ws.readyState !== WebSocket.OPEN && connection.bufferedBytes === 0 && serverSocket.isPaused();
+    const stuck = (): boolean =>
+      client.ws.readyState !== WebSocket.OPEN && connection.bufferedBytes === 0 && serverSocket.isPaused();
     await eventually(() => handler.connections().length === 0 || stuck());
     expect(stuck()).toBe(false);
     const [code] = await client.closed;

@@ -10,7 +10,15 @@
  * process, so that when it exits every entry it held is failed with a
  * BatcherExitedError, and the supervisor's restart starts clean.
  */
-import { GenServer, Supervisor, awaitExit, type ChildSpec, type ExitReason, type Pid, type SupervisorSpec } from '@erlmcp/otp';
+import {
+  GenServer,
+  Supervisor,
+  awaitExit,
+  type ChildSpec,
+  type ExitReason,
+  type Pid,
+  type SupervisorSpec,
+} from '@erlmcp/otp';
 import type { Batch } from './batch';
 import { EfficiencyStats, type Efficiency } from './efficiency';
 import { Chunk, Entry, type Incarnation } from './entry';
@@ -31,7 +39,10 @@ const resolved = Promise.resolve();
  * at once. A closure per add() would cost two more allocations (the function and its
  * context) on the hot path.
  */
-const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = {
+  resolve: () => undefined,
+  reject: () => undefined,
+};
 function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
   captured.resolve = resolve as (value: unknown) => void;
   captured.reject = reject;
@@ -74,7 +85,13 @@ export class Batcher<I = unknown, R = unknown> implements Host {
    * exits `shutdown`; `add` then rejects with BatcherNotRunningError).
    */
   childSpec(id: string = this.name): ChildSpec {
-    return { id, type: 'supervisor', restart: 'transient', shutdown: 'infinity', start: () => this.startSupervisor(true) };
+    return {
+      id,
+      type: 'supervisor',
+      restart: 'transient',
+      shutdown: 'infinity',
+      start: () => this.startSupervisor(true),
+    };
   }
 
   /** Starts the batcher under its own supervisor, not linked to the caller. */
@@ -89,7 +106,13 @@ export class Batcher<I = unknown, R = unknown> implements Host {
       strategy: 'one_for_one',
       intensity: 3,
       period: 5,
-      children: [GenServer.childSpec('batcher', batcherServer, this as Host, { name: this.name, restart: 'transient', shutdown: 5000 })],
+      children: [
+        GenServer.childSpec('batcher', batcherServer, this as Host, {
+          name: this.name,
+          restart: 'transient',
+          shutdown: 5000,
+        }),
+      ],
     };
     const pid = linked ? await Supervisor.startLink(spec) : await Supervisor.start(spec);
     this.supervisor = pid;
@@ -116,8 +139,12 @@ export class Batcher<I = unknown, R = unknown> implements Host {
 
   private addSlow(item: I, options: AddOptions | undefined): Promise<R> {
     if (this.closed) return Promise.reject(new BatcherStoppedError(this.name));
-    if (this.current === null) return Promise.reject(new BatcherNotRunningError(this.name, this.everStarted ? 'restarting after an exit' : 'not started'));
-    if (options === null || typeof options !== 'object') return Promise.reject(new BatcherArgError('add options must be an object'));
+    if (this.current === null)
+      return Promise.reject(
+        new BatcherNotRunningError(this.name, this.everStarted ? 'restarting after an exit' : 'not started'),
+      );
+    if (options === null || typeof options !== 'object')
+      return Promise.reject(new BatcherArgError('add options must be an object'));
     const signal = options.signal;
     if (signal === undefined) return this.add(item);
     if (!(signal instanceof AbortSignal)) return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
@@ -134,7 +161,9 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   }
 
   private newChunk(): Chunk {
-    const chunk = (this.staged = new Chunk(this.settings.clock === undefined ? performance.now() : this.settings.clock.now()));
+    const chunk = (this.staged = new Chunk(
+      this.settings.clock === undefined ? performance.now() : this.settings.clock.now(),
+    ));
     // A resolved promise's then() reaches V8's microtask queue directly; queueMicrotask goes
     // through an AsyncResource per callback.
     void resolved.then(this.push);

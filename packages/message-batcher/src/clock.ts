@@ -55,7 +55,8 @@ export class ManualClock implements Clock {
     const end = this.time + ms;
     for (;;) {
       let next: ManualTimer | undefined;
-      for (const t of this.timers) if (t.at <= end && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      for (const t of this.timers)
+        if (t.at <= end && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (next === undefined) break;
       this.timers.splice(this.timers.indexOf(next), 1);
       this.time = Math.max(this.time, next.at);

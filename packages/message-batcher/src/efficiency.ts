@@ -42,7 +42,11 @@ export class EfficiencyStats {
   items = 0;
   maxBatchSize = 0;
   failedBatches = 0;
-  private readonly wait = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly wait = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   private tokens: TokenEfficiency | undefined = undefined;
 
   /** `count` items that waited `ms` each. */
@@ -89,7 +93,12 @@ export class EfficiencyStats {
       items: this.items,
       meanBatchSize: this.batches === 0 ? 0 : this.items / this.batches,
       maxBatchSize: this.maxBatchSize,
-      addedWaitMs: { p50: ms(w.getValueAtPercentile(50)), p99: ms(w.getValueAtPercentile(99)), max: ms(w.maxValue), mean: any ? w.mean / 1000 : 0 },
+      addedWaitMs: {
+        p50: ms(w.getValueAtPercentile(50)),
+        p99: ms(w.getValueAtPercentile(99)),
+        max: ms(w.maxValue),
+        mean: any ? w.mean / 1000 : 0,
+      },
       failedBatches: this.failedBatches,
       ...(this.tokens === undefined ? {} : { tokens: { ...this.tokens } }),
     };

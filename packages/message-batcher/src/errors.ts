@@ -26,7 +26,10 @@ export class BatcherArgError extends BatcherError {
 export class BatcherOverloadError extends BatcherError {
   readonly maxQueued: number;
   constructor(name: string, maxQueued: number) {
-    super('ERR_BATCHER_OVERLOAD', `batcher ${name} is overloaded: ${maxQueued} items already wait for dispatch (maxQueued)`);
+    super(
+      'ERR_BATCHER_OVERLOAD',
+      `batcher ${name} is overloaded: ${maxQueued} items already wait for dispatch (maxQueued)`,
+    );
     this.maxQueued = maxQueued;
   }
 }
@@ -58,7 +61,11 @@ export class BatcherExitedError extends BatcherError {
 export class SinkFailedError extends BatcherError {
   readonly batch: number;
   constructor(batch: number, cause: unknown) {
-    super('ERR_BATCHER_SINK_FAILED', `the sink failed on batch ${batch}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      'ERR_BATCHER_SINK_FAILED',
+      `the sink failed on batch ${batch}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.batch = batch;
   }
 }
@@ -96,7 +103,11 @@ export class LlmHttpError extends BatcherError {
   readonly status: number;
   readonly attempts: number;
   constructor(url: string, status: number, attempts: number, detail: string, options?: { cause?: unknown }) {
-    super('ERR_BATCHER_LLM_HTTP', `${url}: ${status === 0 ? 'no answer' : `HTTP ${status}`} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`, options);
+    super(
+      'ERR_BATCHER_LLM_HTTP',
+      `${url}: ${status === 0 ? 'no answer' : `HTTP ${status}`} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`,
+      options,
+    );
     this.status = status;
     this.attempts = attempts;
   }
@@ -114,7 +125,10 @@ export class LlmAnswerError extends BatcherError {
   readonly attempts: number;
   readonly problem: string;
   constructor(attempts: number, problem: string) {
-    super('ERR_BATCHER_LLM_ANSWER', `no valid answer for this item after ${attempts} request${attempts === 1 ? '' : 's'}: ${problem}`);
+    super(
+      'ERR_BATCHER_LLM_ANSWER',
+      `no valid answer for this item after ${attempts} request${attempts === 1 ? '' : 's'}: ${problem}`,
+    );
     this.attempts = attempts;
     this.problem = problem;
   }

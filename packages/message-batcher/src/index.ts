@@ -28,10 +28,33 @@ export type { BatchEvent } from './telemetry';
 
 // Batch prompting for LLM calls
 export { llmBatcher, LlmBatcher, type LlmBatcherOptions } from './llm/llm-batcher';
-export { openAiProvider, anthropicProvider, type LlmProvider, type Completion, type CompleteOptions, type HttpProviderOptions } from './llm/providers';
+export {
+  openAiProvider,
+  anthropicProvider,
+  type LlmProvider,
+  type Completion,
+  type CompleteOptions,
+  type HttpProviderOptions,
+} from './llm/providers';
 export type { RetryPolicy } from './llm/http';
-export { batchedRequest, individualRequest, type ChatMessage, type ChatRequest, type Example, type JsonSchemaProperty, type LlmInstructions, type ToolDefinition } from './llm/request';
+export {
+  batchedRequest,
+  individualRequest,
+  type ChatMessage,
+  type ChatRequest,
+  type Example,
+  type JsonSchemaProperty,
+  type LlmInstructions,
+  type ToolDefinition,
+} from './llm/request';
 export { countRequest, countText, type Encoding } from './llm/tokenizer';
-export { startLocalLlmServer, localAnswer, type LocalFault, type LocalLlmServer, type LocalLlmServerOptions, type LocalRequest } from './llm/local-server';
+export {
+  startLocalLlmServer,
+  localAnswer,
+  type LocalFault,
+  type LocalLlmServer,
+  type LocalLlmServerOptions,
+  type LocalRequest,
+} from './llm/local-server';
 export { corpus, type CorpusTask } from './corpus';
 export { WriteCoalescer, type OutboundWrite, type WriteCoalescerOptions } from './write-coalescer';

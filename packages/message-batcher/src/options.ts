@@ -56,7 +56,8 @@ export interface SinkContext {
  * A sink's answer: one result per item, as an array in the order of `items`, or a Map (or plain
  * object) keyed by item id. An `Error` as an item's result rejects that item only.
  */
-export type SinkResults<R> = ReadonlyArray<R | Error> | ReadonlyMap<ItemId, R | Error> | Readonly<Record<string, R | Error>>;
+export type SinkResults<R> =
+  ReadonlyArray<R | Error> | ReadonlyMap<ItemId, R | Error> | Readonly<Record<string, R | Error>>;
 
 export type Sink<I, R> = (items: I[], ctx: SinkContext) => SinkResults<R> | PromiseLike<SinkResults<R>>;
 
@@ -121,35 +122,52 @@ const STRATEGIES: readonly Strategy[] = ['time', 'count', 'semantic', 'adaptive'
 function checkFunction(options: object, key: string, required: boolean): void {
   const value = (options as Record<string, unknown>)[key];
   if (value === undefined && !required) return;
-  if (typeof value !== 'function') throw new BatcherArgError(`${key} must be a function, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'function')
+    throw new BatcherArgError(`${key} must be a function, got ${value === null ? 'null' : typeof value}`);
 }
 
 /** A number option: finite (or Infinity where allowed), not NaN, at least `min`, an integer where asked. */
-function numberOption(options: object, key: string, fallback: number, rule: { min: number; integer?: boolean; infinite?: boolean }): number {
+function numberOption(
+  options: object,
+  key: string,
+  fallback: number,
+  rule: { min: number; integer?: boolean; infinite?: boolean },
+): number {
   const value = (options as Record<string, unknown>)[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new BatcherArgError(`${key} must be a number, got ${typeof value === 'number' ? 'NaN' : typeof value}`);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new BatcherArgError(`${key} must be a number, got ${typeof value === 'number' ? 'NaN' : typeof value}`);
   if (value === Infinity && rule.infinite === true) return value;
   if (!Number.isFinite(value)) throw new BatcherArgError(`${key} must be finite, got ${value}`);
   if (value < rule.min) throw new BatcherArgError(`${key} must be at least ${rule.min}, got ${value}`);
-  if (rule.integer === true && !Number.isInteger(value)) throw new BatcherArgError(`${key} must be an integer, got ${value}`);
+  if (rule.integer === true && !Number.isInteger(value))
+    throw new BatcherArgError(`${key} must be an integer, got ${value}`);
   return value;
 }
 
 let unique = 0;
 
 export function settle<I, R>(options: BatcherOptions<I, R>): Settings<I, R> {
-  if (options === null || typeof options !== 'object') throw new BatcherArgError('options must be an object with a sink');
+  if (options === null || typeof options !== 'object')
+    throw new BatcherArgError('options must be an object with a sink');
   checkFunction(options, 'sink', true);
   for (const key of ['sizeOf', 'tokensOf', 'groupBy', 'idOf']) checkFunction(options, key, false);
   const name = options.name ?? `batcher_${process.pid}_${++unique}`;
   if (typeof name !== 'string' || name.length === 0) throw new BatcherArgError('name must be a non-empty string');
   const strategy = options.strategy ?? (options.groupBy === undefined ? 'time' : 'semantic');
-  if (!STRATEGIES.includes(strategy)) throw new BatcherArgError(`strategy must be one of ${STRATEGIES.join(', ')}, got ${String(strategy)}`);
-  if (strategy === 'semantic' && options.groupBy === undefined) throw new BatcherArgError('strategy semantic needs groupBy');
+  if (!STRATEGIES.includes(strategy))
+    throw new BatcherArgError(`strategy must be one of ${STRATEGIES.join(', ')}, got ${String(strategy)}`);
+  if (strategy === 'semantic' && options.groupBy === undefined)
+    throw new BatcherArgError('strategy semantic needs groupBy');
   const maxDelayMs = numberOption(options, 'maxDelayMs', 10, { min: 0 });
   const clock = options.clock;
-  if (clock !== undefined && (clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')) {
+  if (
+    clock !== undefined &&
+    (clock === null ||
+      typeof clock.now !== 'function' ||
+      typeof clock.setTimeout !== 'function' ||
+      typeof clock.clearTimeout !== 'function')
+  ) {
     throw new BatcherArgError('clock must have now(), setTimeout(fn, ms) and clearTimeout(handle)');
   }
   return {

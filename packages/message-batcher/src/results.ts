@@ -24,7 +24,10 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
   const entries = batch.entries;
   if (Array.isArray(answer)) {
     if (answer.length !== entries.length) {
-      const error = new SinkResultError(batch.batch, `the sink returned ${answer.length} results for ${entries.length} items`);
+      const error = new SinkResultError(
+        batch.batch,
+        `the sink returned ${answer.length} results for ${entries.length} items`,
+      );
       for (const e of entries) e.reject(error);
       return;
     }
@@ -45,7 +48,10 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
     lookup = (id) => ({ found: Object.hasOwn(record, String(id)), value: record[String(id)] });
     keys = () => Object.keys(record);
   } else {
-    const error = new SinkResultError(batch.batch, `the sink returned ${describe(answer)}: expected an array of ${entries.length} results or a Map by item id`);
+    const error = new SinkResultError(
+      batch.batch,
+      `the sink returned ${describe(answer)}: expected an array of ${entries.length} results or a Map by item id`,
+    );
     for (const e of entries) e.reject(error);
     return;
   }
@@ -53,7 +59,10 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
   try {
     ids = batch.ids;
   } catch (cause) {
-    for (const e of entries) e.reject(new SinkResultError(batch.batch, `idOf threw: ${cause instanceof Error ? cause.message : String(cause)}`));
+    for (const e of entries)
+      e.reject(
+        new SinkResultError(batch.batch, `idOf threw: ${cause instanceof Error ? cause.message : String(cause)}`),
+      );
     return;
   }
   let unknown: string | undefined;
@@ -66,8 +75,13 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
     if (unknown === undefined) {
       const wanted = new Set(ids.map(String));
       const extra = keys().filter((k) => !wanted.has(String(k)));
-      unknown = extra.length === 0 ? '' : `; it answered unknown ids ${extra.slice(0, 5).map(String).join(', ')}${extra.length > 5 ? ', ...' : ''}`;
+      unknown =
+        extra.length === 0
+          ? ''
+          : `; it answered unknown ids ${extra.slice(0, 5).map(String).join(', ')}${extra.length > 5 ? ', ...' : ''}`;
     }
-    entries[i]!.reject(new SinkResultError(batch.batch, `the sink gave no result for item id ${String(ids[i])}${unknown}`));
+    entries[i]!.reject(
+      new SinkResultError(batch.batch, `the sink gave no result for item id ${String(ids[i])}${unknown}`),
+    );
   }
 }

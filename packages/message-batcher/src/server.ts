@@ -22,7 +22,17 @@
  * what does not need them (sizing an item, time and self-messages, results, the adaptive
  * controller) lives in its own file.
  */
-import { GenServer, currentNode, noreply, ok, type From, type NoReplyResult, type Pid, type ProcessContext, type TelemetryBus } from '@erlmcp/otp';
+import {
+  GenServer,
+  currentNode,
+  noreply,
+  ok,
+  type From,
+  type NoReplyResult,
+  type Pid,
+  type ProcessContext,
+  type TelemetryBus,
+} from '@erlmcp/otp';
 import { AdaptivePolicy } from './adaptive';
 import { Batch } from './batch';
 import type { EfficiencyStats } from './efficiency';
@@ -114,7 +124,8 @@ export class BatcherState {
   handle(message: ServerMessage): void {
     if (message instanceof Chunk) this.accept(message);
     else if (message instanceof Cancel) this.cancel(message.entry);
-    else if (message instanceof Batch) this.finish(message, message.answer, message.error, message.failed ? 'failed' : 'answered');
+    else if (message instanceof Batch)
+      this.finish(message, message.answer, message.error, message.failed ? 'failed' : 'answered');
     else if (message === TICK) {
       this.tickPending = false;
       this.windowsOver();
@@ -190,7 +201,10 @@ export class BatcherState {
         if (group === REFUSED) continue;
         batch = this.openFor(group, at);
         const extra = e.extra;
-        if (extra !== undefined && (batch.bytes + extra.bytes > s.maxBytes || batch.tokens + extra.tokens > s.maxTokens)) {
+        if (
+          extra !== undefined &&
+          (batch.bytes + extra.bytes > s.maxBytes || batch.tokens + extra.tokens > s.maxTokens)
+        ) {
           this.close(batch);
           batch = this.openFor(group, at);
         }
@@ -310,7 +324,8 @@ export class BatcherState {
     const now = this.now() + SLACK_MS;
     let pick: Batch | undefined;
     const consider = (b: Batch) => {
-      if (b.size > 0 && (b.size >= b.target || b.deadline <= now) && (pick === undefined || b.batch < pick.batch)) pick = b;
+      if (b.size > 0 && (b.size >= b.target || b.deadline <= now) && (pick === undefined || b.batch < pick.batch))
+        pick = b;
     };
     if (this.groups === null) {
       if (this.single !== null) consider(this.single);

@@ -19,7 +19,8 @@ export function byteSize(item: unknown): number {
 }
 
 export function tokenCount(item: unknown): number {
-  const { countTokens } = require('gpt-tokenizer/encoding/o200k_base') as typeof import('gpt-tokenizer/encoding/o200k_base');
+  const { countTokens } =
+    require('gpt-tokenizer/encoding/o200k_base') as typeof import('gpt-tokenizer/encoding/o200k_base');
   return countTokens(text(item));
 }
 
@@ -32,7 +33,11 @@ export function measure(s: Settings<unknown, unknown>, e: Entry): GroupKey | typ
   try {
     if (s.groupBy !== undefined) group = s.groupBy(e.item);
   } catch (cause) {
-    e.reject(new BatcherArgError(`groupBy threw for this item: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+    e.reject(
+      new BatcherArgError(`groupBy threw for this item: ${cause instanceof Error ? cause.message : String(cause)}`, {
+        cause,
+      }),
+    );
     return REFUSED;
   }
   if (s.maxBytes === Infinity && s.maxTokens === Infinity) return group;
@@ -41,16 +46,24 @@ export function measure(s: Settings<unknown, unknown>, e: Entry): GroupKey | typ
     if (s.maxBytes !== Infinity) extra.bytes = s.sizeOf === undefined ? byteSize(e.item) : s.sizeOf(e.item);
     if (s.maxTokens !== Infinity) extra.tokens = s.tokensOf === undefined ? tokenCount(e.item) : s.tokensOf(e.item);
   } catch (cause) {
-    e.reject(new BatcherArgError(`could not size this item: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+    e.reject(
+      new BatcherArgError(`could not size this item: ${cause instanceof Error ? cause.message : String(cause)}`, {
+        cause,
+      }),
+    );
     return REFUSED;
   }
-  for (const [what, value] of [['sizeOf', extra.bytes], ['tokensOf', extra.tokens]] as const) {
+  for (const [what, value] of [
+    ['sizeOf', extra.bytes],
+    ['tokensOf', extra.tokens],
+  ] as const) {
     if (typeof value !== 'number' || !(value >= 0)) {
       e.reject(new BatcherArgError(`${what} gave ${String(value)}: expected a number >= 0`));
       return REFUSED;
     }
   }
-  if (extra.bytes > s.maxBytes) return e.reject(new ItemTooLargeError('bytes', extra.bytes, s.maxBytes)), REFUSED;
-  if (extra.tokens > s.maxTokens) return e.reject(new ItemTooLargeError('tokens', extra.tokens, s.maxTokens)), REFUSED;
+  if (extra.bytes > s.maxBytes) return (e.reject(new ItemTooLargeError('bytes', extra.bytes, s.maxBytes)), REFUSED);
+  if (extra.tokens > s.maxTokens)
+    return (e.reject(new ItemTooLargeError('tokens', extra.tokens, s.maxTokens)), REFUSED);
   return group;
 }

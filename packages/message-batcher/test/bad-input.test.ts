@@ -20,11 +20,23 @@ test.each<[string, unknown, RegExp]>([
   ['a zero maxItems', { sink, maxItems: 0 }, /maxItems must be at least 1, got 0/],
   ['a negative maxQueued', { sink, maxQueued: -5 }, /maxQueued must be at least 1, got -5/],
   ['a string maxInFlight', { sink, maxInFlight: '4' }, /maxInFlight must be a number, got string/],
-  ['a NaN targetLatencyMs', { sink, strategy: 'adaptive', targetLatencyMs: NaN }, /targetLatencyMs must be a number, got NaN/],
-  ['an unknown strategy', { sink, strategy: 'eager' }, /strategy must be one of time, count, semantic, adaptive, got eager/],
+  [
+    'a NaN targetLatencyMs',
+    { sink, strategy: 'adaptive', targetLatencyMs: NaN },
+    /targetLatencyMs must be a number, got NaN/,
+  ],
+  [
+    'an unknown strategy',
+    { sink, strategy: 'eager' },
+    /strategy must be one of time, count, semantic, adaptive, got eager/,
+  ],
   ['semantic without groupBy', { sink, strategy: 'semantic' }, /strategy semantic needs groupBy/],
   ['a groupBy that is not a function', { sink, groupBy: 'kind' }, /groupBy must be a function, got string/],
-  ['a clock without timers', { sink, clock: { now: () => 0 } }, /clock must have now\(\), setTimeout\(fn, ms\) and clearTimeout\(handle\)/],
+  [
+    'a clock without timers',
+    { sink, clock: { now: () => 0 } },
+    /clock must have now\(\), setTimeout\(fn, ms\) and clearTimeout\(handle\)/,
+  ],
 ])('%s is a BatcherArgError that says what is wrong', (_what, options, message) => {
   let error: unknown;
   try {
@@ -58,7 +70,7 @@ test('bad add options, a throwing groupBy and a bad sizeOf reject that item only
   expect(results[0]).toEqual({ ok: true, value: 'ok' });
   const messages = results.slice(1).map((r) => {
     expect((r as { error: unknown }).error).toBeInstanceOf(BatcherArgError);
-    return ((r as { error: Error }).error).message;
+    return (r as { error: Error }).error.message;
   });
   expect(messages).toEqual([
     'groupBy threw for this item: no group for boom',

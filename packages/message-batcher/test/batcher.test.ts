@@ -33,7 +33,10 @@ describe('windows', () => {
     expect(batches).toHaveLength(1);
     clock.advance(1);
     await turns();
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(await Promise.all(results)).toEqual([2, 4, 6, 8, 10]);
   });
 
@@ -83,11 +86,17 @@ describe('windows', () => {
   });
 
   test('maxBytes splits batches by size; an item larger than a batch may be is refused', async () => {
-    const { batcher, batches } = await recording((items: string[]) => items.map((s) => s.length), { maxBytes: 10, maxItems: 100 });
+    const { batcher, batches } = await recording((items: string[]) => items.map((s) => s.length), {
+      maxBytes: 10,
+      maxItems: 100,
+    });
     const results = ['aaaa', 'bbbb', 'cccc', 'dd'].map((s) => batcher.add(s));
     const tooBig = outcome(batcher.add('x'.repeat(11)));
     await batcher.flush();
-    expect(batches).toEqual([['aaaa', 'bbbb'], ['cccc', 'dd']]);
+    expect(batches).toEqual([
+      ['aaaa', 'bbbb'],
+      ['cccc', 'dd'],
+    ]);
     expect(await Promise.all(results)).toEqual([4, 4, 4, 2]);
     const refused = await tooBig;
     expect(refused.ok).toBe(false);
@@ -95,7 +104,10 @@ describe('windows', () => {
   });
 
   test('maxTokens counts tokens with gpt-tokenizer by default', async () => {
-    const { batcher, batches } = await recording((items: string[]) => items.map(() => 1), { maxTokens: 6, maxItems: 100 });
+    const { batcher, batches } = await recording((items: string[]) => items.map(() => 1), {
+      maxTokens: 6,
+      maxItems: 100,
+    });
     // "hello world" is 2 tokens in o200k_base.
     const results = Array.from({ length: 4 }, () => batcher.add('hello world'));
     await batcher.flush();
@@ -109,10 +121,17 @@ describe('answers', () => {
     const batcher = Batcher.create<{ id: string; n: number }, number>({
       idOf: (item) => item.id,
       maxDelayMs: 0,
-      sink: async (items) => new Map(items.map((item) => [item.id, item.n < 0 ? new RangeError(`negative ${item.id}`) : item.n * 10] as const)),
+      sink: async (items) =>
+        new Map(
+          items.map((item) => [item.id, item.n < 0 ? new RangeError(`negative ${item.id}`) : item.n * 10] as const),
+        ),
     });
     await batcher.start();
-    const [a, b, c] = await Promise.all([outcome(batcher.add({ id: 'a', n: 1 })), outcome(batcher.add({ id: 'b', n: -1 })), outcome(batcher.add({ id: 'c', n: 3 }))]);
+    const [a, b, c] = await Promise.all([
+      outcome(batcher.add({ id: 'a', n: 1 })),
+      outcome(batcher.add({ id: 'b', n: -1 })),
+      outcome(batcher.add({ id: 'c', n: 3 })),
+    ]);
     expect(a).toEqual({ ok: true, value: 10 });
     expect(c).toEqual({ ok: true, value: 30 });
     expect(b.ok).toBe(false);

@@ -35,13 +35,23 @@ afterEach(async () => {
 const instructions = {
   system: 'You triage customer support tickets for an online bookshop.',
   answer: 'a short label',
-  tools: [{ name: 'lookup_order', description: 'Finds an order by its number.', parameters: { type: 'object' as const, properties: { order: { type: 'string' as const } }, required: ['order'] } }],
+  tools: [
+    {
+      name: 'lookup_order',
+      description: 'Finds an order by its number.',
+      parameters: { type: 'object' as const, properties: { order: { type: 'string' as const } }, required: ['order'] },
+    },
+  ],
 };
 
 function make(provider: 'openai' | 'anthropic', extra: Partial<LlmBatcherOptions<string>> = {}) {
   return llmBatcher<string>({
     provider,
-    providerOptions: { baseUrl: provider === 'openai' ? server.openAiBaseUrl : server.anthropicBaseUrl, apiKey: 'test-key', retry: { baseBackoffMs: 1, maxBackoffMs: 5, retries: 3 } },
+    providerOptions: {
+      baseUrl: provider === 'openai' ? server.openAiBaseUrl : server.anthropicBaseUrl,
+      apiKey: 'test-key',
+      retry: { baseBackoffMs: 1, maxBackoffMs: 5, retries: 3 },
+    },
     model: 'local-model',
     instructions,
     maxDelayMs: 0,
@@ -54,7 +64,8 @@ function make(provider: 'openai' | 'anthropic', extra: Partial<LlmBatcherOptions
   });
 }
 
-const inputs = (n: number, tag = 't') => Array.from({ length: n }, (_, i) => `ticket ${tag}${i}: where is my order #${1000 + i}?`);
+const inputs = (n: number, tag = 't') =>
+  Array.from({ length: n }, (_, i) => `ticket ${tag}${i}: where is my order #${1000 + i}?`);
 
 describe.each(['openai', 'anthropic'] as const)('%s', (provider) => {
   test('one request for the batch, instructions once, each caller gets its own answer, tokens counted', async () => {
@@ -70,11 +81,19 @@ describe.each(['openai', 'anthropic'] as const)('%s', (provider) => {
     expect(request!.items!.map((i) => i.id)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(request!.system.match(/triage customer support/g)).toHaveLength(1);
     expect(request!.tools.map((t) => t.name)).toEqual(['lookup_order']);
-    expect(request!.headers[provider === 'openai' ? 'authorization' : 'x-api-key']).toBe(provider === 'openai' ? 'Bearer test-key' : 'test-key');
+    expect(request!.headers[provider === 'openai' ? 'authorization' : 'x-api-key']).toBe(
+      provider === 'openai' ? 'Bearer test-key' : 'test-key',
+    );
 
     const tokens = llm.efficiency().tokens!;
     const individual = asked.reduce((n, i) => n + countRequest(individualRequest(instructions, i), 'o200k_base'), 0);
-    const batched = countRequest(batchedRequest(instructions, asked.map((input, i) => ({ id: String(i + 1), input }))), 'o200k_base');
+    const batched = countRequest(
+      batchedRequest(
+        instructions,
+        asked.map((input, i) => ({ id: String(i + 1), input })),
+      ),
+      'o200k_base',
+    );
     expect(tokens.individualInput).toBe(individual);
     expect(tokens.batchedInput).toBe(batched);
     expect(tokens.inputSavings).toBeCloseTo(1 - batched / individual, 10);
@@ -109,7 +128,15 @@ describe('answers that need another request', () => {
 
   test('an id that never comes back gives up with LlmAnswerError after the batch, the smaller batch and alone', async () => {
     const asked = inputs(3);
-    faults = (r) => ({ kind: 'text', text: (answers) => JSON.stringify(Object.fromEntries(Object.entries(answers).filter(([id]) => r.items!.find((i) => i.id === id)!.input !== asked[1]))) });
+    faults = (r) => ({
+      kind: 'text',
+      text: (answers) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(answers).filter(([id]) => r.items!.find((i) => i.id === id)!.input !== asked[1]),
+          ),
+        ),
+    });
     const llm = make('anthropic');
     await llm.start();
     const [a, b, c] = await Promise.all(asked.map((i) => outcome(llm.add(i))));
@@ -123,7 +150,12 @@ describe('answers that need another request', () => {
   });
 
   test('an answer that is not JSON, or a body that is not JSON, is sent again; if it stays so, the error says why', async () => {
-    faults = (r) => (r.index === 0 ? { kind: 'text', text: () => 'Sure! Here are your labels: positive, negative' } : r.index === 1 ? { kind: 'body', body: '<html>oops</html>' } : undefined);
+    faults = (r) =>
+      r.index === 0
+        ? { kind: 'text', text: () => 'Sure! Here are your labels: positive, negative' }
+        : r.index === 1
+          ? { kind: 'body', body: '<html>oops</html>' }
+          : undefined;
     const llm = make('openai', { maxResends: 2 });
     await llm.start();
     const asked = inputs(2);
@@ -140,7 +172,11 @@ describe('answers that need another request', () => {
 
 describe('HTTP faults', () => {
   test('429 with Retry-After, 500 and a dropped connection are retried; the answers arrive', async () => {
-    const plan: (LocalFault | undefined)[] = [{ kind: 'status', status: 429, retryAfter: '0' }, { kind: 'status', status: 503 }, { kind: 'drop' }];
+    const plan: (LocalFault | undefined)[] = [
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'status', status: 503 },
+      { kind: 'drop' },
+    ];
     faults = (r) => plan[r.index];
     const llm = make('openai');
     await llm.start();
@@ -167,7 +203,9 @@ describe('HTTP faults', () => {
 
   test('a slow answer past the attempt timeout is retried; a sink timeout aborts the request', async () => {
     faults = (r) => (r.index === 0 ? { kind: 'delay', ms: 2_000 } : undefined);
-    const llm = make('openai', { providerOptions: { baseUrl: server.openAiBaseUrl, retry: { timeoutMs: 100, baseBackoffMs: 1 } } });
+    const llm = make('openai', {
+      providerOptions: { baseUrl: server.openAiBaseUrl, retry: { timeoutMs: 100, baseBackoffMs: 1 } },
+    });
     await llm.start();
     expect(await llm.add('slow')).toBe(localAnswer('slow'));
     expect(server.requests).toHaveLength(2);
@@ -189,15 +227,34 @@ test('base URL and key come from OPENAI_* / ANTHROPIC_* when not given; cl100k_b
     process.env.OPENAI_API_KEY = 'from-env';
     process.env.ANTHROPIC_BASE_URL = server.anthropicBaseUrl;
     process.env.ANTHROPIC_API_KEY = 'anthropic-env';
-    const openai = llmBatcher<string>({ provider: 'openai', model: 'm', instructions, maxDelayMs: 0, encoding: 'cl100k_base' });
-    const anthropic = llmBatcher<string>({ provider: 'anthropic', model: 'm', instructions, maxDelayMs: 0, name: 'from-env-anthropic' });
+    const openai = llmBatcher<string>({
+      provider: 'openai',
+      model: 'm',
+      instructions,
+      maxDelayMs: 0,
+      encoding: 'cl100k_base',
+    });
+    const anthropic = llmBatcher<string>({
+      provider: 'anthropic',
+      model: 'm',
+      instructions,
+      maxDelayMs: 0,
+      name: 'from-env-anthropic',
+    });
     await openai.start();
     await anthropic.start();
     expect(await openai.add('a')).toBe(localAnswer('a'));
     expect(await anthropic.add('b')).toBe(localAnswer('b'));
-    expect(server.requests.map((r) => r.headers.authorization ?? r.headers['x-api-key'])).toEqual(['Bearer from-env', 'anthropic-env']);
-    expect(openai.efficiency().tokens!.batchedInput).toBe(countRequest(batchedRequest(instructions, [{ id: '1', input: 'a' }]), 'cl100k_base'));
-    expect(openai.efficiency().tokens!.individualInput).toBe(countRequest(individualRequest(instructions, 'a'), 'cl100k_base'));
+    expect(server.requests.map((r) => r.headers.authorization ?? r.headers['x-api-key'])).toEqual([
+      'Bearer from-env',
+      'anthropic-env',
+    ]);
+    expect(openai.efficiency().tokens!.batchedInput).toBe(
+      countRequest(batchedRequest(instructions, [{ id: '1', input: 'a' }]), 'cl100k_base'),
+    );
+    expect(openai.efficiency().tokens!.individualInput).toBe(
+      countRequest(individualRequest(instructions, 'a'), 'cl100k_base'),
+    );
   } finally {
     process.env = saved;
   }
@@ -206,51 +263,86 @@ test('base URL and key come from OPENAI_* / ANTHROPIC_* when not given; cl100k_b
 test('bad input: a non-string input, bad options', async () => {
   const llm = make('openai');
   await llm.start();
-  await expect(llm.add(42 as unknown as string)).rejects.toThrow(new BatcherArgError('an LLM input must be a string, got number'));
-  expect(() => llmBatcher({ provider: 'gemini' as never, model: 'm', instructions: 'x' })).toThrow(/provider must be 'openai', 'anthropic' or an object with complete\(\)/);
-  expect(() => llmBatcher({ provider: 'openai', model: '', instructions: 'x' })).toThrow(/model must be a non-empty string/);
-  expect(() => llmBatcher({ provider: 'openai', model: 'm', instructions: { prompt: 'x' } as never })).toThrow(/instructions must be a string or \{ system: string/);
-  expect(() => llmBatcher({ provider: 'openai', model: 'm', instructions: 'x', encoding: 'p50k' as never })).toThrow(/encoding must be o200k_base or cl100k_base/);
-  expect(() => llmBatcher({ provider: 'openai', providerOptions: { baseUrl: 'not a url' }, model: 'm', instructions: 'x' })).toThrow(/baseUrl is not a URL/);
+  await expect(llm.add(42 as unknown as string)).rejects.toThrow(
+    new BatcherArgError('an LLM input must be a string, got number'),
+  );
+  expect(() => llmBatcher({ provider: 'gemini' as never, model: 'm', instructions: 'x' })).toThrow(
+    /provider must be 'openai', 'anthropic' or an object with complete\(\)/,
+  );
+  expect(() => llmBatcher({ provider: 'openai', model: '', instructions: 'x' })).toThrow(
+    /model must be a non-empty string/,
+  );
+  expect(() => llmBatcher({ provider: 'openai', model: 'm', instructions: { prompt: 'x' } as never })).toThrow(
+    /instructions must be a string or \{ system: string/,
+  );
+  expect(() => llmBatcher({ provider: 'openai', model: 'm', instructions: 'x', encoding: 'p50k' as never })).toThrow(
+    /encoding must be o200k_base or cl100k_base/,
+  );
+  expect(() =>
+    llmBatcher({ provider: 'openai', providerOptions: { baseUrl: 'not a url' }, model: 'm', instructions: 'x' }),
+  ).toThrow(/baseUrl is not a URL/);
 });
 
-test('property: under random faults, no item is lost, answered twice or given another item\'s answer', async () => {
+test("property: under random faults, no item is lost, answered twice or given another item's answer", async () => {
   const faultArb: fc.Arbitrary<LocalFault | undefined> = fc.oneof(
     fc.constant(undefined),
     fc.constant(undefined),
-    fc.constantFrom<LocalFault>({ kind: 'status', status: 429, retryAfter: '0' }, { kind: 'status', status: 500 }, { kind: 'drop' }, { kind: 'delay', ms: 5 }, { kind: 'body', body: 'not json' }),
+    fc.constantFrom<LocalFault>(
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'status', status: 500 },
+      { kind: 'drop' },
+      { kind: 'delay', ms: 5 },
+      { kind: 'body', body: 'not json' },
+    ),
     fc.constant<LocalFault>({ kind: 'text', text: () => '{ broken' }),
-    fc.nat(5).map<LocalFault>((k) => ({ kind: 'text', text: (a) => JSON.stringify(Object.fromEntries(Object.entries(a).filter((_, i) => i !== k))) })),
-    fc.nat(5).map<LocalFault>((k) => ({ kind: 'text', text: (a) => JSON.stringify(Object.fromEntries(Object.entries(a).map(([id, v], i) => [id, i === k ? { wrong: true } : v]))) })),
-    fc.nat(5).map<LocalFault>((k) => ({ kind: 'text', text: (a) => JSON.stringify(a).replace('{', `{"${k + 1}": "answer:00000000", `) })),
+    fc.nat(5).map<LocalFault>((k) => ({
+      kind: 'text',
+      text: (a) => JSON.stringify(Object.fromEntries(Object.entries(a).filter((_, i) => i !== k))),
+    })),
+    fc.nat(5).map<LocalFault>((k) => ({
+      kind: 'text',
+      text: (a) =>
+        JSON.stringify(Object.fromEntries(Object.entries(a).map(([id, v], i) => [id, i === k ? { wrong: true } : v]))),
+    })),
+    fc.nat(5).map<LocalFault>((k) => ({
+      kind: 'text',
+      text: (a) => JSON.stringify(a).replace('{', `{"${k + 1}": "answer:00000000", `),
+    })),
   );
   await fc.assert(
-    fc.asyncProperty(fc.array(faultArb, { maxLength: 12 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('openai' as const, 'anthropic' as const), async (plan, n, provider) => {
-      const start = server.requests.length;
-      faults = (r) => plan[r.index - start];
-      const llm = make(provider, { name: `prop-${start}` });
-      await llm.start();
-      const asked = inputs(n, `p${start}-`);
-      const settled = asked.map(() => 0);
-      const results = await Promise.all(
-        asked.map((input, i) =>
-          llm.add(input).then(
-            (value) => {
-              settled[i]!++;
-              expect(value).toBe(localAnswer(input));
-            },
-            (error: unknown) => {
-              settled[i]!++;
-              expect(error instanceof LlmAnswerError || error instanceof LlmHttpError || error instanceof SinkFailedError).toBe(true);
-            },
+    fc.asyncProperty(
+      fc.array(faultArb, { maxLength: 12 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.constantFrom('openai' as const, 'anthropic' as const),
+      async (plan, n, provider) => {
+        const start = server.requests.length;
+        faults = (r) => plan[r.index - start];
+        const llm = make(provider, { name: `prop-${start}` });
+        await llm.start();
+        const asked = inputs(n, `p${start}-`);
+        const settled = asked.map(() => 0);
+        const results = await Promise.all(
+          asked.map((input, i) =>
+            llm.add(input).then(
+              (value) => {
+                settled[i]!++;
+                expect(value).toBe(localAnswer(input));
+              },
+              (error: unknown) => {
+                settled[i]!++;
+                expect(
+                  error instanceof LlmAnswerError || error instanceof LlmHttpError || error instanceof SinkFailedError,
+                ).toBe(true);
+              },
+            ),
           ),
-        ),
-      );
-      expect(results).toHaveLength(n);
-      expect(settled).toEqual(asked.map(() => 1));
-      expect(server.violations).toEqual([]);
-      await llm.stop();
-    }),
+        );
+        expect(results).toHaveLength(n);
+        expect(settled).toEqual(asked.map(() => 1));
+        expect(server.violations).toEqual([]);
+        await llm.stop();
+      },
+    ),
     { numRuns: 25 },
   );
 });

@@ -22,7 +22,7 @@ const itemArb = fc.record({
   cancelAfter: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
 });
 
-test('no item is lost, answered twice or given another item\'s answer', async () => {
+test("no item is lost, answered twice or given another item's answer", async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.tuple(itemArb, fc.boolean()), { minLength: 1, maxLength: 60 }),
@@ -67,7 +67,8 @@ test('no item is lost, answered twice or given another item\'s answer', async ()
                 (error: unknown) => {
                   settled.set(item.id, (settled.get(item.id) ?? 0) + 1);
                   if (error === `cancelled ${item.id}`) return;
-                  if (error instanceof SinkFailedError) return expect((error.cause as Error).message).toBe('poisoned batch');
+                  if (error instanceof SinkFailedError)
+                    return expect((error.cause as Error).message).toBe('poisoned batch');
                   expect(item.fate).toBe('error');
                   expect((error as Error).message).toBe(`item ${item.id}`);
                 },

@@ -32,7 +32,7 @@ test('the README example is readme-example.ts, and it prints each name from one 
   }
 });
 
-test('the README\'s llmBatcher example is readme-llm-example.ts', () => {
+test("the README's llmBatcher example is readme-llm-example.ts", () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
   expect(blocks[1]).toBe(fs.readFileSync(path.join(__dirname, 'readme-llm-example.ts'), 'utf8'));

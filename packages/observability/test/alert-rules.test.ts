@@ -27,6 +27,13 @@ describe('the alert rules', () => {
       // once expected to fire, once expected clear
       expect(tests.match(new RegExp(`alertname: ${alert}\\n`, 'g'))?.length).toBe(2);
     }
-    expect(rules).toEqual(expect.arrayContaining(['ErlmcpConnectionRejectionRateHigh', 'ErlmcpThroughputLow', 'ErlmcpRequestLatencyP99High', 'ErlmcpMemoryHigh']));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'ErlmcpConnectionRejectionRateHigh',
+        'ErlmcpThroughputLow',
+        'ErlmcpRequestLatencyP99High',
+        'ErlmcpMemoryHigh',
+      ]),
+    );
   });
 });

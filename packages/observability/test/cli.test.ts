@@ -27,7 +27,10 @@ function fakeCheckout(): string {
     path.join(root, 'benchmarks', 'dist', 'run.js'),
     "console.log(JSON.stringify({ args: process.argv.slice(2), gc: typeof gc === 'function', cwd: process.cwd() })); process.exitCode = process.argv.includes('--fail') ? 7 : 0;\n",
   );
-  writeFileSync(path.join(root, 'examples', 'mcp-server', 'dist', 'main.js'), 'console.log(JSON.stringify({ port: process.env.PORT }));\n');
+  writeFileSync(
+    path.join(root, 'examples', 'mcp-server', 'dist', 'main.js'),
+    'console.log(JSON.stringify({ port: process.env.PORT }));\n',
+  );
   return root;
 }
 
@@ -41,7 +44,8 @@ describe('the erlmcp command line', () => {
   it('lists its commands and exit codes with --help, and exits 0', async () => {
     const { code, stdout } = await erlmcp(['--help']);
     expect(code).toBe(0);
-    for (const command of ['start', 'bench', 'report', 'project', 'observer']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['start', 'bench', 'report', 'project', 'observer'])
+      expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(stdout).toMatch(/Exit codes:\n {2}0 {2}done/);
   });
 
@@ -54,7 +58,14 @@ describe('the erlmcp command line', () => {
   });
 
   it('exits 2 on bad usage', async () => {
-    for (const args of [['nope'], ['project'], ['project', '--connections', 'many'], ['project', '--connections', '0'], ['start', '--port', '70000'], ['observer', '--bogus']]) {
+    for (const args of [
+      ['nope'],
+      ['project'],
+      ['project', '--connections', 'many'],
+      ['project', '--connections', '0'],
+      ['start', '--port', '70000'],
+      ['observer', '--bogus'],
+    ]) {
       const { code, stderr } = await erlmcp(args);
       expect({ args, code }).toEqual({ args, code: 2 });
       expect(stderr).toMatch(/error:/);
@@ -63,7 +74,12 @@ describe('the erlmcp command line', () => {
 
   it('exits 3 when the checkout it needs is not there', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'erlmcp-empty-'));
-    for (const args of [['--repo', empty, 'bench'], ['--repo', empty, 'report'], ['--repo', empty, 'project', '-c', '5'], ['--repo', empty, 'start']]) {
+    for (const args of [
+      ['--repo', empty, 'bench'],
+      ['--repo', empty, 'report'],
+      ['--repo', empty, 'project', '-c', '5'],
+      ['--repo', empty, 'start'],
+    ]) {
       const { code, stderr } = await erlmcp(args);
       expect({ args, code }).toEqual({ args, code: 3 });
       expect(stderr).toMatch(/not found/);
@@ -76,7 +92,11 @@ describe('the erlmcp command line', () => {
     expect(bench.code).toBe(0);
     expect(JSON.parse(bench.stdout)).toEqual({ args: ['otp', '--smoke', '--only', 'a,b'], gc: true, cwd: repo });
     expect(JSON.parse((await erlmcp(['--repo', repo, 'report'])).stdout).args).toEqual(['report']);
-    expect(JSON.parse((await erlmcp(['--repo', repo, 'project', '--connections', '500000'])).stdout).args).toEqual(['project', '--connections', '500000']);
+    expect(JSON.parse((await erlmcp(['--repo', repo, 'project', '--connections', '500000'])).stdout).args).toEqual([
+      'project',
+      '--connections',
+      '500000',
+    ]);
     expect((await erlmcp(['--repo', repo, 'bench', '--fail'])).code).toBe(7);
     // Found from the working directory up, without --repo.
     const nested = path.join(repo, 'benchmarks', 'results');

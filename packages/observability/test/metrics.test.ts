@@ -36,13 +36,26 @@ describe('RuntimeMetrics: each family moves when its cause happens', () => {
   });
 
   it('counts spawns, crashes and supervisor restarts from the bus', async () => {
-    const sup = await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 5, children: [GenServer.childSpec('echo', echo, undefined, { name: 'metrics_echo' })] }, { name: 'metrics_sup' });
+    const sup = await Supervisor.start(
+      {
+        strategy: 'one_for_one',
+        intensity: 5,
+        period: 5,
+        children: [GenServer.childSpec('echo', echo, undefined, { name: 'metrics_echo' })],
+      },
+      { name: 'metrics_sup' },
+    );
     const before = await metrics.metrics();
     exit(whereis('metrics_echo')!, 'kill');
-    const restarts = await until(async () => sample(await metrics.metrics(), 'erlmcp_supervisor_restarts_total', { supervisor: 'metrics_sup' }), 0);
+    const restarts = await until(
+      async () => sample(await metrics.metrics(), 'erlmcp_supervisor_restarts_total', { supervisor: 'metrics_sup' }),
+      0,
+    );
     const after = await metrics.metrics();
     expect(restarts).toBe(1);
-    expect(sample(after, 'erlmcp_process_exits_total', { reason: 'killed' })).toBe(sample(before, 'erlmcp_process_exits_total', { reason: 'killed' }) + 1);
+    expect(sample(after, 'erlmcp_process_exits_total', { reason: 'killed' })).toBe(
+      sample(before, 'erlmcp_process_exits_total', { reason: 'killed' }) + 1,
+    );
     expect(sample(after, 'erlmcp_process_spawns_total', { behaviour: 'gen_server:metrics_test_echo' })).toBe(2);
     await GenServer.stop(sup);
   });
@@ -53,7 +66,10 @@ describe('RuntimeMetrics: each family moves when its cause happens', () => {
       for (let i = 0; i < 100; i++) await ctx.receive();
     });
     for (let i = 0; i < 100; i++) send(pid, i);
-    const after = await until(async () => sample(await metrics.metrics(), 'erlmcp_scheduler_messages_total', { scheduler: '0' }), before + 99);
+    const after = await until(
+      async () => sample(await metrics.metrics(), 'erlmcp_scheduler_messages_total', { scheduler: '0' }),
+      before + 99,
+    );
     expect(after).toBeGreaterThanOrEqual(before + 100);
     expect(sample(await metrics.metrics(), 'erlmcp_processes', { scheduler: '0' })).toBe(node.processCount);
   });
@@ -65,7 +81,9 @@ describe('RuntimeMetrics: each family moves when its cause happens', () => {
     const after = await metrics.metrics();
     expect(sample(before, 'erlmcp_ets_table_objects', { table: 'metrics_test_table' })).toBe(0);
     expect(sample(after, 'erlmcp_ets_table_objects', { table: 'metrics_test_table' })).toBe(500);
-    expect(sample(after, 'erlmcp_ets_table_memory_bytes', { table: 'metrics_test_table' })).toBeGreaterThan(sample(before, 'erlmcp_ets_table_memory_bytes', { table: 'metrics_test_table' }));
+    expect(sample(after, 'erlmcp_ets_table_memory_bytes', { table: 'metrics_test_table' })).toBeGreaterThan(
+      sample(before, 'erlmcp_ets_table_memory_bytes', { table: 'metrics_test_table' }),
+    );
     Ets.delete(table);
   });
 
@@ -83,8 +101,20 @@ describe('RuntimeMetrics: each family moves when its cause happens', () => {
     const text = await metrics.metrics();
     expect(sample(text, 'erlmcp_batcher_batches_total', { batcher: 'metrics_batcher', outcome: 'answered' })).toBe(1);
     expect(sample(text, 'erlmcp_batcher_items_total', { batcher: 'metrics_batcher' })).toBe(3);
-    expect(sample(text, 'erlmcp_batcher_tokens_total', { batcher: 'metrics_batcher', request: 'individual', direction: 'input' })).toBe(30);
-    expect(sample(text, 'erlmcp_batcher_tokens_total', { batcher: 'metrics_batcher', request: 'batched', direction: 'input' })).toBe(18);
+    expect(
+      sample(text, 'erlmcp_batcher_tokens_total', {
+        batcher: 'metrics_batcher',
+        request: 'individual',
+        direction: 'input',
+      }),
+    ).toBe(30);
+    expect(
+      sample(text, 'erlmcp_batcher_tokens_total', {
+        batcher: 'metrics_batcher',
+        request: 'batched',
+        direction: 'input',
+      }),
+    ).toBe(18);
     await batcher.stop();
   });
 
@@ -97,8 +127,12 @@ describe('RuntimeMetrics: each family moves when its cause happens', () => {
     for (let i = 0; i < 10; i++) registry.whereis('worker-a');
     const text = await own.metrics();
     const shard = String(registry.shardOf('worker-a'));
-    expect(sample(text, 'erlmcp_registry_operations_total', { registry: 'metrics_registry', shard, operation: 'lookup' })).toBeGreaterThanOrEqual(10);
-    expect(sample(text, 'erlmcp_registry_operations_total', { registry: 'metrics_registry', shard, operation: 'write' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'erlmcp_registry_operations_total', { registry: 'metrics_registry', shard, operation: 'lookup' }),
+    ).toBeGreaterThanOrEqual(10);
+    expect(
+      sample(text, 'erlmcp_registry_operations_total', { registry: 'metrics_registry', shard, operation: 'write' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'erlmcp_registry_entries', { registry: 'metrics_registry', shard })).toBe(1);
     send(pid, 'stop');
     own.close();

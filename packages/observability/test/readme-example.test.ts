@@ -15,7 +15,10 @@ async function main(): Promise<{ url: string; stop(): Promise<void> }> {
   const node = Node.start();
   const metrics = new RuntimeMetrics(); // subscribes to node.events now, reads stats at each scrape
   const observer = new Observer({ applications: [{ name: 'demo', root: 'demo_top' }] });
-  await Supervisor.start({ strategy: 'one_for_one', children: [GenServer.childSpec('counter', counter, undefined, { name: 'counter' })] }, { name: 'demo_top' });
+  await Supervisor.start(
+    { strategy: 'one_for_one', children: [GenServer.childSpec('counter', counter, undefined, { name: 'counter' })] },
+    { name: 'demo_top' },
+  );
 
   const routes = observabilityRoutes({ metrics, observer, check: (req) => checkRequest(req, {}) });
   const server = createServer((req, res) => {
@@ -43,7 +46,9 @@ describe("the README's example", () => {
     try {
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       expect(metrics).toMatch(/^erlmcp_process_spawns_total\{behaviour="gen_server:counter"\} 1$/m);
-      const snapshot = (await (await fetch(`${app.url}/observer/snapshot`)).json()) as { applications: { name: string; tree: { children: { id: string }[] } }[] };
+      const snapshot = (await (await fetch(`${app.url}/observer/snapshot`)).json()) as {
+        applications: { name: string; tree: { children: { id: string }[] } }[];
+      };
       expect(snapshot.applications[0].tree.children.map((c) => c.id)).toEqual(['counter']);
       expect(log).toHaveBeenCalledWith(`${app.url}/metrics and ${app.url}/observer/`);
     } finally {

@@ -70,7 +70,14 @@ export class SystemDebug {
         case 'replace_state': {
           // A spec arrived from another scheduler (or was passed here): load the function on this thread.
           const spec = request.fn;
-          const fn = typeof spec === 'function' ? spec : (state: unknown) => loadExport<(state: unknown, ...args: unknown[]) => unknown>({ module: spec.module, export: spec.export })(state, ...(spec.args ?? []));
+          const fn =
+            typeof spec === 'function'
+              ? spec
+              : (state: unknown) =>
+                  loadExport<(state: unknown, ...args: unknown[]) => unknown>({
+                    module: spec.module,
+                    export: spec.export,
+                  })(state, ...(spec.args ?? []));
           from.reply({ ok: view.replaceState(fn) });
           return;
         }
@@ -103,7 +110,8 @@ export class SystemDebug {
         case 'statistics': {
           if (request.on === 'get') {
             const s = this.statistics;
-            const answer: SysStatistics | undefined = s === null ? undefined : { startTime: s.startTime, currentTime: Date.now(), messagesIn: s.messagesIn };
+            const answer: SysStatistics | undefined =
+              s === null ? undefined : { startTime: s.startTime, currentTime: Date.now(), messagesIn: s.messagesIn };
             from.reply({ ok: answer });
           } else {
             this.statistics = request.on ? { startTime: Date.now(), messagesIn: 0 } : null;

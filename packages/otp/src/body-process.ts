@@ -23,9 +23,16 @@ export class StartBody {
 }
 
 /** Erlang's receive for a body process: the first message `match` accepts, or undefined after `timeoutMs`. */
-export function receive(node: BodyHost, process: Process, match: ((message: unknown) => boolean) | undefined, timeoutMs: number | undefined): Promise<unknown> {
+export function receive(
+  node: BodyHost,
+  process: Process,
+  match: ((message: unknown) => boolean) | undefined,
+  timeoutMs: number | undefined,
+): Promise<unknown> {
   if (process.behaviour !== null) {
-    throw new BadArgError(`receive() is for spawned functions; ${process.behaviour.kind} gets its messages through handleMessage`);
+    throw new BadArgError(
+      `receive() is for spawned functions; ${process.behaviour.kind} gets its messages through handleMessage`,
+    );
   }
   if (process.waiter !== null) throw new BadArgError('receive() is already waiting');
   if (timeoutMs !== undefined) checkTimeout('receive', timeoutMs);

@@ -52,17 +52,26 @@ export type HandleCallByType<Req extends TypedRequest, Replies extends { [K in R
 export function calls<Req extends TypedRequest, Replies extends { [K in Req['type']]: unknown }, S>(
   handlers: CallHandlers<Req, Replies, S>,
 ): HandleCallByType<Req, Replies, S> {
-  if (typeof handlers !== 'object' || handlers === null) throw new BadArgError('GenServer.calls: expected an object of handlers');
-  const table = new Map<string, (request: unknown, from: From, state: S, ctx: ProcessContext) => MaybePromise<CallResult<S, unknown>>>();
+  if (typeof handlers !== 'object' || handlers === null)
+    throw new BadArgError('GenServer.calls: expected an object of handlers');
+  const table = new Map<
+    string,
+    (request: unknown, from: From, state: S, ctx: ProcessContext) => MaybePromise<CallResult<S, unknown>>
+  >();
   for (const [type, handler] of Object.entries(handlers)) {
-    if (typeof handler !== 'function') throw new BadArgError(`GenServer.calls: the handler for ${JSON.stringify(type)} is not a function`);
+    if (typeof handler !== 'function')
+      throw new BadArgError(`GenServer.calls: the handler for ${JSON.stringify(type)} is not a function`);
     table.set(type, handler as never);
   }
   return (request, from, state, ctx) => {
     const type = typeof request === 'object' && request !== null ? (request as { type?: unknown }).type : undefined;
     const handler = typeof type === 'string' ? table.get(type) : undefined;
     if (handler === undefined) {
-      from.fail(new BadArgError(`no handler for a call of type ${describeValue(type)}: expected one of ${[...table.keys()].join(', ')}`));
+      from.fail(
+        new BadArgError(
+          `no handler for a call of type ${describeValue(type)}: expected one of ${[...table.keys()].join(', ')}`,
+        ),
+      );
       return noreply(state);
     }
     return handler(request, from, state, ctx) as MaybePromise<CallResult<S, Replies[Req['type']]>>;

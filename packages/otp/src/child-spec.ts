@@ -55,8 +55,15 @@ export function normalizeChildSpec(spec: ChildSpec, field = 'child'): Normalized
   const type = oneOf(`${field}.type`, spec.type ?? 'worker', types);
   const restart = oneOf(`${field}.restart`, spec.restart ?? 'permanent', restarts);
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
-  if (!(shutdown === 'brutal_kill' || shutdown === 'infinity' || (typeof shutdown === 'number' && Number.isInteger(shutdown) && shutdown >= 0))) {
-    throw new InvalidChildSpecError(`${field}.shutdown`, `expected 'brutal_kill', 'infinity' or a whole number of ms >= 0, got ${JSON.stringify(shutdown)}`);
+  if (!(
+    shutdown === 'brutal_kill' ||
+    shutdown === 'infinity' ||
+    (typeof shutdown === 'number' && Number.isInteger(shutdown) && shutdown >= 0)
+  )) {
+    throw new InvalidChildSpecError(
+      `${field}.shutdown`,
+      `expected 'brutal_kill', 'infinity' or a whole number of ms >= 0, got ${JSON.stringify(shutdown)}`,
+    );
   }
   return { id: spec.id, start: spec.start, restart, shutdown, type };
 }
@@ -83,11 +90,14 @@ export interface NormalizedFlags {
 export function normalizeFlags(flags: SupervisorFlags): NormalizedFlags {
   if (typeof flags !== 'object' || flags === null) throw new BadArgError('supervisor flags: expected an object');
   const strategy = flags.strategy === undefined ? 'one_for_one' : flags.strategy;
-  if (!strategies.includes(strategy)) throw new BadArgError(`strategy: expected one of ${strategies.join(', ')}, got ${describeValue(strategy)}`);
+  if (!strategies.includes(strategy))
+    throw new BadArgError(`strategy: expected one of ${strategies.join(', ')}, got ${describeValue(strategy)}`);
   const intensity = flags.intensity === undefined ? 1 : flags.intensity;
-  if (!Number.isInteger(intensity) || intensity < 0) throw new BadArgError(`intensity: expected a whole number >= 0, got ${describeValue(intensity)}`);
+  if (!Number.isInteger(intensity) || intensity < 0)
+    throw new BadArgError(`intensity: expected a whole number >= 0, got ${describeValue(intensity)}`);
   // Whole seconds, as OTP's period: a fraction is more likely a unit mix-up (ms meant) than intended.
   const period = flags.period === undefined ? 5 : flags.period;
-  if (!Number.isInteger(period) || period <= 0) throw new BadArgError(`period: expected a whole number of seconds > 0, got ${describeValue(period)}`);
+  if (!Number.isInteger(period) || period <= 0)
+    throw new BadArgError(`period: expected a whole number of seconds > 0, got ${describeValue(period)}`);
   return { strategy, intensity, period };
 }

@@ -14,7 +14,14 @@
  * supervisor's do for simple_one_for_one.
  */
 import { isExpectedShutdown, shutdownChild } from './child-shutdown';
-import { normalizeChildSpec, normalizeFlags, type ChildType, type NormalizedFlags, type RestartType, type Shutdown } from './child-spec';
+import {
+  normalizeChildSpec,
+  normalizeFlags,
+  type ChildType,
+  type NormalizedFlags,
+  type RestartType,
+  type Shutdown,
+} from './child-spec';
 import type { LinkOptions, ProcessContext } from './context';
 import { linkParent } from './linked-start';
 import { currentNode } from './current';
@@ -28,7 +35,13 @@ import { processOf, type Process } from './process';
 import { isNormalExit } from './reason';
 import { RestartIntensity } from './restart-intensity';
 import { stopSupervisor, type ChildInfo, type ChildCounts, type SupervisorStartOptions } from './supervisor';
-import { reportChildTerminated, reportIntensity, reportRestarted, reportShutdownError, reportStartError } from './supervisor-report';
+import {
+  reportChildTerminated,
+  reportIntensity,
+  reportRestarted,
+  reportShutdownError,
+  reportStartError,
+} from './supervisor-report';
 
 /** The template every child is started from; startChild's arguments are passed to `start`. */
 export interface ChildTemplate<A extends unknown[]> {
@@ -51,7 +64,11 @@ interface Child {
   args: unknown[];
 }
 
-type DynamicCall = { op: 'start_child'; args: unknown[] } | { op: 'terminate_child'; pid: Pid } | { op: 'which_children' } | { op: 'count_children' };
+type DynamicCall =
+  | { op: 'start_child'; args: unknown[] }
+  | { op: 'terminate_child'; pid: Pid }
+  | { op: 'which_children' }
+  | { op: 'count_children' };
 type Outcome = { ok: unknown } | { error: Error };
 
 interface Template {
@@ -85,7 +102,8 @@ async function startFromTemplate(sup: Process, template: Template, args: unknown
     throw error;
   }
   if (result === 'ignore') return undefined;
-  if (!(result instanceof Pid)) throw new OtpError('bad_start', `child start returned ${String(result)}, not a pid or 'ignore'`);
+  if (!(result instanceof Pid))
+    throw new OtpError('bad_start', `child start returned ${String(result)}, not a pid or 'ignore'`);
   sup.link(result);
   return result;
 }
@@ -93,14 +111,22 @@ async function startFromTemplate(sup: Process, template: Template, args: unknown
 async function terminate(sup: Process, state: DynamicState, child: Child): Promise<void> {
   state.children.delete(child.pid.id);
   const reason = await shutdownChild(sup, child.pid, state.template.shutdown);
-  if (!isExpectedShutdown(state.template.shutdown, state.template.restart, reason)) reportShutdownError(sup.node, sup.self, 'dynamic', child.pid, reason);
+  if (!isExpectedShutdown(state.template.shutdown, state.template.restart, reason))
+    reportShutdownError(sup.node, sup.self, 'dynamic', child.pid, reason);
 }
 
 class RetryRestart {
   constructor(readonly args: unknown[]) {}
 }
 
-const dynamicServer = define<DynamicState, { template: Template; flags: NormalizedFlags; maxChildren: number }, DynamicCall, Outcome, never, RetryRestart>({
+const dynamicServer = define<
+  DynamicState,
+  { template: Template; flags: NormalizedFlags; maxChildren: number },
+  DynamicCall,
+  Outcome,
+  never,
+  RetryRestart
+>({
   name: 'dynamic_supervisor',
   init({ template, flags, maxChildren }) {
     return ok(new DynamicState(template, flags, maxChildren));
@@ -110,7 +136,8 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
     const sup = processOf(ctx);
     switch (request.op) {
       case 'start_child': {
-        if (state.children.size >= state.maxChildren) return reply({ error: new MaxChildrenError(state.maxChildren) }, state);
+        if (state.children.size >= state.maxChildren)
+          return reply({ error: new MaxChildrenError(state.maxChildren) }, state);
         try {
           const pid = await startFromTemplate(sup, state.template, request.args);
           if (pid === undefined) return reply({ error: new IgnoredError('dynamic') }, state);
@@ -123,13 +150,19 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
       }
       case 'terminate_child': {
         const child = state.children.get(request.pid.id);
-        if (child === undefined || !child.pid.equals(request.pid)) return reply({ error: new ChildError('not_found', String(request.pid)) }, state);
+        if (child === undefined || !child.pid.equals(request.pid))
+          return reply({ error: new ChildError('not_found', String(request.pid)) }, state);
         await terminate(sup, state, child);
         return reply({ ok: true }, state);
       }
       case 'which_children': {
         const { type, restart } = state.template;
-        const rows = [...state.children.values()].map((c): ChildInfo => ({ id: 'undefined', pid: c.pid, type, restart }));
+        const rows = [...state.children.values()].map((c): ChildInfo => ({
+          id: 'undefined',
+          pid: c.pid,
+          type,
+          restart,
+        }));
         for (let i = 0; i < state.restarting; i++) rows.push({ id: 'undefined', pid: 'restarting', type, restart });
         return reply({ ok: rows }, state);
       }
@@ -154,7 +187,8 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
       state.children.delete(message.from.id);
       reportChildTerminated(sup.node, sup.self, 'dynamic', message.from, message.reason);
       const restartType = state.template.restart;
-      if (restartType === 'temporary' || (restartType === 'transient' && isNormalExit(message.reason))) return noreply(state);
+      if (restartType === 'temporary' || (restartType === 'transient' && isNormalExit(message.reason)))
+        return noreply(state);
       args = child.args;
     } else if (message instanceof RetryRestart) {
       state.restarting--;
@@ -169,7 +203,14 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
     try {
       const pid = await startFromTemplate(sup, state.template, args);
       if (pid !== undefined) state.children.set(pid.id, { pid, args });
-      reportRestarted(sup.node, sup.self, 'dynamic', message instanceof ExitMessage ? message.from : undefined, pid, 'restart');
+      reportRestarted(
+        sup.node,
+        sup.self,
+        'dynamic',
+        message instanceof ExitMessage ? message.from : undefined,
+        pid,
+        'restart',
+      );
     } catch (error) {
       reportStartError(sup.node, sup.self, 'dynamic', error, 'restart_error');
       state.restarting++;
@@ -186,7 +227,10 @@ const dynamicServer = define<DynamicState, { template: Template; flags: Normaliz
 });
 
 function prepare<A extends unknown[]>(spec: DynamicSupervisorSpec<A>) {
-  const normalized = normalizeChildSpec({ id: 'template', ...spec.child, start: spec.child.start as () => Pid }, 'child');
+  const normalized = normalizeChildSpec(
+    { id: 'template', ...spec.child, start: spec.child.start as () => Pid },
+    'child',
+  );
   const template: Template = {
     start: spec.child.start as Template['start'],
     restart: normalized.restart,
@@ -197,7 +241,11 @@ function prepare<A extends unknown[]>(spec: DynamicSupervisorSpec<A>) {
   if (maxChildren !== Infinity && !(Number.isInteger(maxChildren) && maxChildren >= 0)) {
     throw new BadArgError(`maxChildren: expected a whole number >= 0 or Infinity, got ${describeValue(maxChildren)}`);
   }
-  return { template, flags: normalizeFlags({ strategy: 'one_for_one', intensity: spec.intensity, period: spec.period }), maxChildren };
+  return {
+    template,
+    flags: normalizeFlags({ strategy: 'one_for_one', intensity: spec.intensity, period: spec.period }),
+    maxChildren,
+  };
 }
 
 /** A supervisor whose children are started on demand from one template (simple_one_for_one). */
@@ -205,8 +253,15 @@ export interface DynamicSupervisorRef<A extends unknown[]> extends Pid {
   readonly __args?: A;
 }
 
-async function startDynamic<A extends unknown[]>(parent: Process | null, spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions) {
-  const result = await startServer(currentNode(), parent, dynamicServer as never, prepare(spec), { ...options, trapExit: true });
+async function startDynamic<A extends unknown[]>(
+  parent: Process | null,
+  spec: DynamicSupervisorSpec<A>,
+  options: SupervisorStartOptions,
+) {
+  const result = await startServer(currentNode(), parent, dynamicServer as never, prepare(spec), {
+    ...options,
+    trapExit: true,
+  });
   if (result === 'ignore') throw new IgnoredError();
   return result as DynamicSupervisorRef<A>;
 }
@@ -219,11 +274,15 @@ async function ask<T>(sup: Pid | ServerName, request: DynamicCall): Promise<T> {
 
 export const DynamicSupervisor = {
   /** Linked to the calling process, or to `parent` (a callback's ctx) after an await. */
-  startLink: async <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions & LinkOptions = {}) => {
+  startLink: async <A extends unknown[]>(
+    spec: DynamicSupervisorSpec<A>,
+    options: SupervisorStartOptions & LinkOptions = {},
+  ) => {
     const { parent, ...startOptions } = options;
     return startDynamic(linkParent('DynamicSupervisor.startLink', parent), spec, startOptions);
   },
-  start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => startDynamic(null, spec, options),
+  start: <A extends unknown[]>(spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) =>
+    startDynamic(null, spec, options),
   /** Shuts every child down (together, as simple_one_for_one does), then the supervisor; see Supervisor.stop. */
   stop: stopSupervisor,
   /**
@@ -235,7 +294,11 @@ export const DynamicSupervisor = {
   terminateChild: (sup: Pid | ServerName, pid: Pid) => ask<true>(sup, { op: 'terminate_child', pid }),
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),
-  childSpec: <A extends unknown[]>(id: string, spec: DynamicSupervisorSpec<A>, options: SupervisorStartOptions = {}) => ({
+  childSpec: <A extends unknown[]>(
+    id: string,
+    spec: DynamicSupervisorSpec<A>,
+    options: SupervisorStartOptions = {},
+  ) => ({
     id,
     start: () => DynamicSupervisor.startLink(spec, options),
     type: 'supervisor' as const,

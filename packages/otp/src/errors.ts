@@ -82,7 +82,10 @@ export class DuplicateChildError extends OtpError {
 
 /** Supervisor operations on a child id the supervisor does not know, or in the wrong state. */
 export class ChildError extends OtpError {
-  constructor(code: 'not_found' | 'running' | 'restarting' | 'not_running', readonly childId: string) {
+  constructor(
+    code: 'not_found' | 'running' | 'restarting' | 'not_running',
+    readonly childId: string,
+  ) {
     super(code, `child ${childId}: ${code.replace('_', ' ')}`);
   }
 }

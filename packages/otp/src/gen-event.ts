@@ -35,7 +35,16 @@ import { BadArgError } from './errors';
 import type { ProcessContext } from './context';
 import { currentNode } from './current';
 import { GenServer } from './gen-server';
-import { noreply, ok as serverOk, reply as serverReply, type CastResult, type GenServerDef, type InfoMessage, type MaybePromise, type StartOptions } from './gen-server-types';
+import {
+  noreply,
+  ok as serverOk,
+  reply as serverReply,
+  type CastResult,
+  type GenServerDef,
+  type InfoMessage,
+  type MaybePromise,
+  type StartOptions,
+} from './gen-server-types';
 import * as t from './gen-event-types';
 import {
   GenEventExit,
@@ -74,7 +83,13 @@ type Named = AnyHandler | HandlerSpec;
 type Request =
   | { op: 'add'; handler: Named; id?: string; args: unknown; owner?: Pid }
   | { op: 'delete'; handler: Named; id?: string; args: unknown }
-  | { op: 'swap'; old: { handler: Named; id?: string }; oldArgs: unknown; next: { handler: Named; id?: string }; nextArgs: unknown }
+  | {
+      op: 'swap';
+      old: { handler: Named; id?: string };
+      oldArgs: unknown;
+      next: { handler: Named; id?: string };
+      nextArgs: unknown;
+    }
   | { op: 'call'; handler: Named; id?: string; request: unknown }
   | { op: 'sync_notify'; event: unknown }
   | { op: 'which'; portable: boolean };
@@ -99,7 +114,11 @@ function inOrder<T>(items: readonly T[], fn: (item: T) => Step, from = 0): Step 
 }
 
 function isSpec(named: Named): named is HandlerSpec {
-  return typeof (named as HandlerSpec)?.module === 'string' && typeof (named as HandlerSpec).export === 'string' && typeof (named as AnyHandler).init !== 'function';
+  return (
+    typeof (named as HandlerSpec)?.module === 'string' &&
+    typeof (named as HandlerSpec).export === 'string' &&
+    typeof (named as AnyHandler).init !== 'function'
+  );
 }
 
 const label = (h: { handler: Named; id?: string }) => {
@@ -123,7 +142,9 @@ class Manager {
   notify(event: unknown): Step {
     // A copy: handlers removed during the round are skipped, as gen_event does.
     return inOrder(this.handlers.slice(), (h) =>
-      this.handlers.includes(h) ? this.run(h, 'handleEvent', () => h.handler.handleEvent(event, h.state, this.ctx)) : undefined,
+      this.handlers.includes(h)
+        ? this.run(h, 'handleEvent', () => h.handler.handleEvent(event, h.state, this.ctx))
+        : undefined,
     );
   }
 
@@ -151,8 +172,13 @@ class Manager {
       }
       case 'swap': {
         const h = this.find(request.old.handler, request.old.id);
-        const removed = h === undefined ? { error: 'no old handler' } : this.remove(h, request.oldArgs, { swapped: label(request.next) });
-        return then(removed, (terminated) => this.add(request.next.handler, request.next.id, { args: request.nextArgs, terminated }, h?.owner?.pid));
+        const removed =
+          h === undefined
+            ? { error: 'no old handler' }
+            : this.remove(h, request.oldArgs, { swapped: label(request.next) });
+        return then(removed, (terminated) =>
+          this.add(request.next.handler, request.next.id, { args: request.nextArgs, terminated }, h?.owner?.pid),
+        );
       }
       case 'call': {
         const h = this.find(request.handler, request.id);
@@ -160,12 +186,16 @@ class Manager {
         const handler = h.handler;
         if (handler.handleCall === undefined) return { error: `${label(request)} has no handleCall` };
         let answer: Answer = { error: `${label(request)} crashed` };
-        const take = (result: t.HandlerReply<unknown, unknown> | RemoveHandler<unknown>): HandlerOk<unknown> | RemoveHandler<unknown> => {
+        const take = (
+          result: t.HandlerReply<unknown, unknown> | RemoveHandler<unknown>,
+        ): HandlerOk<unknown> | RemoveHandler<unknown> => {
           if (result?.kind === 'reply') answer = { ok: result.reply };
           else if (result?.kind === 'remove_handler') answer = { ok: result.reply };
           return result?.kind === 'reply' ? { kind: 'ok', state: result.state } : result;
         };
-        const step = this.run(h, 'handleCall', () => then(handler.handleCall!(request.request, h.state, this.ctx), take));
+        const step = this.run(h, 'handleCall', () =>
+          then(handler.handleCall!(request.request, h.state, this.ctx), take),
+        );
         return step === undefined ? answer : step.then(() => answer);
       }
       case 'sync_notify': {
@@ -192,18 +222,31 @@ class Manager {
     try {
       handler = isSpec(named) ? loadExport<AnyHandler>({ module: named.module, export: named.export }) : named;
     } catch (error) {
-      return { error: `${label({ handler: named, id })} could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        error: `${label({ handler: named, id })} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
-    if (typeof handler?.init !== 'function' || typeof handler.handleEvent !== 'function') return { error: 'not a handler: it needs init and handleEvent' };
+    if (typeof handler?.init !== 'function' || typeof handler.handleEvent !== 'function')
+      return { error: 'not a handler: it needs init and handleEvent' };
     if (this.find(handler, id) !== undefined) return { error: `${label({ handler, id })} is already installed` };
-    const refused = (error: unknown): Answer => ({ error: `${label({ handler, id })} init threw: ${error instanceof Error ? error.message : String(error)}` });
+    const refused = (error: unknown): Answer => ({
+      error: `${label({ handler, id })} init threw: ${error instanceof Error ? error.message : String(error)}`,
+    });
     const installed = (result: HandlerOk<unknown> | HandlerStop): Answer => {
       if (result?.kind !== 'ok') {
         const reason = result?.kind === 'stop' ? result.reason : undefined;
-        return { error: `${label({ handler, id })} init returned ${result?.kind === 'stop' ? `stop(${formatReason(result.reason)})` : String(result)}`, reason };
+        return {
+          error: `${label({ handler, id })} init returned ${result?.kind === 'stop' ? `stop(${formatReason(result.reason)})` : String(result)}`,
+          reason,
+        };
       }
       if (this.find(handler, id) !== undefined) return { error: `${label({ handler, id })} is already installed` }; // added while init awaited
-      const entry: Installed = { handler, id, spec: isSpec(named) ? { module: named.module, export: named.export } : undefined, state: result.state };
+      const entry: Installed = {
+        handler,
+        id,
+        spec: isSpec(named) ? { module: named.module, export: named.export } : undefined,
+        state: result.state,
+      };
       if (owner !== undefined) entry.owner = { pid: owner, ref: this.ctx.monitor(owner) };
       this.handlers.push(entry);
       return { ok: undefined };
@@ -218,7 +261,12 @@ class Manager {
   }
 
   private find(named: Named, id: string | undefined): Installed | undefined {
-    if (isSpec(named)) return this.handlers.find((h) => h.id === id && (h.spec?.module === named.module && h.spec.export === named.export || h.handler === loadIfThere(named)));
+    if (isSpec(named))
+      return this.handlers.find(
+        (h) =>
+          h.id === id &&
+          ((h.spec?.module === named.module && h.spec.export === named.export) || h.handler === loadIfThere(named)),
+      );
     return this.handlers.find((h) => h.handler === named && h.id === id);
   }
 
@@ -242,12 +290,20 @@ class Manager {
   private settle(h: Installed, where: string, result: HandlerOk<unknown> | RemoveHandler<unknown>): Step {
     if (result?.kind === 'ok') h.state = result.state;
     else if (result?.kind === 'remove_handler') return done(this.remove(h, 'remove_handler', 'normal'));
-    else return this.crashed(h, where, new BadArgError(`${where} returned ${String(result)}: expected ok() or removeHandler()`));
+    else
+      return this.crashed(
+        h,
+        where,
+        new BadArgError(`${where} returned ${String(result)}: expected ok() or removeHandler()`),
+      );
   }
 
   private crashed(h: Installed, where: string, error: unknown): Step {
     const message = error instanceof Error ? error.message : String(error);
-    processOf(this.ctx).node.logger.error(`${this.ctx.self} (gen_event) removed handler ${label(h)}: ${where} failed: ${message}`, { error });
+    processOf(this.ctx).node.logger.error(
+      `${this.ctx.self} (gen_event) removed handler ${label(h)}: ${where} failed: ${message}`,
+      { error },
+    );
     return done(this.remove(h, { error }, { error }));
   }
 
@@ -258,7 +314,15 @@ class Manager {
     const told = (result: unknown): unknown => {
       if (h.owner !== undefined) {
         this.ctx.demonitor(h.owner.ref, { flush: true });
-        if (ownerReason !== undefined) this.ctx.send(h.owner.pid, new GenEventExit(this.ctx.self, h.id === undefined ? { handler: h.handler } : { handler: h.handler, id: h.id }, ownerReason));
+        if (ownerReason !== undefined)
+          this.ctx.send(
+            h.owner.pid,
+            new GenEventExit(
+              this.ctx.self,
+              h.id === undefined ? { handler: h.handler } : { handler: h.handler, id: h.id },
+              ownerReason,
+            ),
+          );
       }
       return result;
     };
@@ -331,22 +395,41 @@ export function startLink(options?: Omit<StartOptions, 'scheduler'> & LinkOption
   return GenServer.startLink(manager, undefined, options);
 }
 /** A supervisor child spec for a manager. */
-export function childSpec(id: string, options?: Omit<StartOptions, 'scheduler'> & Omit<ChildSpec, 'id' | 'start'>): ChildSpec {
+export function childSpec(
+  id: string,
+  options?: Omit<StartOptions, 'scheduler'> & Omit<ChildSpec, 'id' | 'start'>,
+): ChildSpec {
   return GenServer.childSpec(id, manager, undefined, options);
 }
 
 /** gen_event:add_handler: rejects with HandlerError if it is installed already or its init refuses. */
-export async function addHandler<E, S, A, C, R>(mgr: Manager$, handler: HandlerRef<E, S, A, C, R>, args: A, id?: string): Promise<void> {
+export async function addHandler<E, S, A, C, R>(
+  mgr: Manager$,
+  handler: HandlerRef<E, S, A, C, R>,
+  args: A,
+  id?: string,
+): Promise<void> {
   answer(await ask(mgr, { op: 'add', handler: handler as Named, id, args }));
 }
 
 /** gen_event:add_sup_handler: as addHandler, tied to the owner's process (pass the caller's ctx). */
-export async function addSupHandler<E, S, A, C, R>(mgr: Manager$, handler: HandlerRef<E, S, A, C, R>, args: A, owner: ProcessContext, id?: string): Promise<void> {
+export async function addSupHandler<E, S, A, C, R>(
+  mgr: Manager$,
+  handler: HandlerRef<E, S, A, C, R>,
+  args: A,
+  owner: ProcessContext,
+  id?: string,
+): Promise<void> {
   answer(await ask(mgr, { op: 'add', handler: handler as Named, id, args, owner: owner.self }));
 }
 
 /** gen_event:delete_handler: resolves with what the handler's terminate(args) returned. */
-export async function deleteHandler<E, S, A, C, R>(mgr: Manager$, handler: HandlerRef<E, S, A, C, R>, args?: unknown, id?: string): Promise<unknown> {
+export async function deleteHandler<E, S, A, C, R>(
+  mgr: Manager$,
+  handler: HandlerRef<E, S, A, C, R>,
+  args?: unknown,
+  id?: string,
+): Promise<unknown> {
   return answer(await ask(mgr, { op: 'delete', handler: handler as Named, id, args }));
 }
 
@@ -378,7 +461,13 @@ export async function syncNotify(mgr: Manager$, event: unknown, timeoutMs = 5000
 }
 
 /** gen_event:call: a request to one handler; rejects with HandlerError if it is not installed or crashes. */
-export async function callHandler<E, S, A, C, R>(mgr: Manager$, handler: HandlerRef<E, S, A, C, R>, request: C, id?: string, timeoutMs = 5000): Promise<R> {
+export async function callHandler<E, S, A, C, R>(
+  mgr: Manager$,
+  handler: HandlerRef<E, S, A, C, R>,
+  request: C,
+  id?: string,
+  timeoutMs = 5000,
+): Promise<R> {
   return answer(await ask(mgr, { op: 'call', handler: handler as Named, id, request }, timeoutMs)) as R;
 }
 
@@ -391,7 +480,9 @@ export async function whichHandlers(mgr: Manager$): Promise<HandlerId[]> {
 }
 
 /** Captures a handler's types; returns it unchanged. */
-export function handler<E, S, A = void, C = never, R = never>(def: EventHandler<E, S, A, C, R>): EventHandler<E, S, A, C, R> {
+export function handler<E, S, A = void, C = never, R = never>(
+  def: EventHandler<E, S, A, C, R>,
+): EventHandler<E, S, A, C, R> {
   return def;
 }
 
@@ -426,4 +517,13 @@ export const GenEvent = {
 } as const;
 
 export { GenEventExit, HandlerError };
-export type { EventHandler, HandlerId, HandlerOk, HandlerReply, HandlerRef, HandlerSpec, HandlerStop, RemoveHandler } from './gen-event-types';
+export type {
+  EventHandler,
+  HandlerId,
+  HandlerOk,
+  HandlerReply,
+  HandlerRef,
+  HandlerSpec,
+  HandlerStop,
+  RemoveHandler,
+} from './gen-event-types';

@@ -134,7 +134,11 @@ declare const replyType: unique symbol;
 export type RequestWithReply<Q, R> = Q & { readonly [replyType]?: [R] };
 
 /** The reply a request type carries, boxed so an `undefined` reply survives; never if it carries none. */
-type CarriedReply<M> = M extends unknown ? (typeof replyType extends keyof M ? Exclude<M[typeof replyType], undefined> : never) : never;
+type CarriedReply<M> = M extends unknown
+  ? typeof replyType extends keyof M
+    ? Exclude<M[typeof replyType], undefined>
+    : never
+  : never;
 /** The server's request types that `Q` (what the caller passed) is one of. */
 type RequestsMatching<C, Q> = C extends unknown ? ([Q] extends [C] ? C : never) : never;
 
@@ -148,10 +152,14 @@ export type ReplyTo<T, Q> = [CarriedReply<RequestsMatching<RequestFor<T>, Q>>] e
     ? R
     : never;
 
-export type CallOf<D> = D extends GenServerDef<infer _S, infer _A, infer C, infer _R, infer _Ca, infer _I> ? C : unknown;
-export type ReplyOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer R, infer _Ca, infer _I> ? R : unknown;
-export type CastOf<D> = D extends GenServerDef<infer _S, infer _A, infer _C, infer _R, infer Ca, infer _I> ? Ca : unknown;
-export type ArgsOf<D> = D extends GenServerDef<infer _S, infer A, infer _C, infer _R, infer _Ca, infer _I> ? A : unknown;
+export type CallOf<D> =
+  D extends GenServerDef<infer _S, infer _A, infer C, infer _R, infer _Ca, infer _I> ? C : unknown;
+export type ReplyOf<D> =
+  D extends GenServerDef<infer _S, infer _A, infer _C, infer R, infer _Ca, infer _I> ? R : unknown;
+export type CastOf<D> =
+  D extends GenServerDef<infer _S, infer _A, infer _C, infer _R, infer Ca, infer _I> ? Ca : unknown;
+export type ArgsOf<D> =
+  D extends GenServerDef<infer _S, infer A, infer _C, infer _R, infer _Ca, infer _I> ? A : unknown;
 
 export interface StartOptions {
   /** Registers the server under a local name or through a `via` name service before init runs. */
@@ -177,12 +185,16 @@ export function ignore(): Ignore {
 
 export function reply<S, R>(value: R, state: S, after?: After): ReplyResult<S, R> {
   if (after === undefined) return { kind: 'reply', reply: value, state };
-  return typeof after === 'number' ? { kind: 'reply', reply: value, state, timeout: after } : { kind: 'reply', reply: value, state, next: after };
+  return typeof after === 'number'
+    ? { kind: 'reply', reply: value, state, timeout: after }
+    : { kind: 'reply', reply: value, state, next: after };
 }
 
 export function noreply<S>(state: S, after?: After): NoReplyResult<S> {
   if (after === undefined) return { kind: 'noreply', state };
-  return typeof after === 'number' ? { kind: 'noreply', state, timeout: after } : { kind: 'noreply', state, next: after };
+  return typeof after === 'number'
+    ? { kind: 'noreply', state, timeout: after }
+    : { kind: 'noreply', state, next: after };
 }
 
 /** {continue, Arg}, as the last element of ok/reply/noreply: handleContinue(arg, state) runs next. */

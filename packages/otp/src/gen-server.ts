@@ -108,7 +108,12 @@ class GenServerProcess implements Behaviour {
       if (message instanceof InitRequest) return this.init(message, ctx);
       if (message instanceof StopRequest) return this.terminate(message.reason, ctx);
       if (message instanceof From) return this.system(message, ctx);
-    } else if (tag === Tag.Info && message instanceof ExitMessage && this.parent !== undefined && message.from.equals(this.parent)) {
+    } else if (
+      tag === Tag.Info &&
+      message instanceof ExitMessage &&
+      this.parent !== undefined &&
+      message.from.equals(this.parent)
+    ) {
       // Our parent (a supervisor, usually) is shutting us down: terminate, then exit with its reason.
       return this.terminate(message.reason, ctx);
     } else if (this.debug !== null && this.debug.observe(message, tag, ctx)) {
@@ -141,7 +146,9 @@ class GenServerProcess implements Behaviour {
           where = 'handleInfo';
           if (def.handleInfo === undefined) {
             // As gen_server does without handle_info: log the stray message and carry on.
-            processOf(ctx).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, { message: String(message) });
+            processOf(ctx).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, {
+              message: String(message),
+            });
             return;
           }
           result = def.handleInfo(message, this.state, ctx);
@@ -207,7 +214,8 @@ class GenServerProcess implements Behaviour {
     switch (outcome?.kind) {
       case 'reply':
         this.state = outcome.state;
-        if (from === undefined) return this.fail(new BadArgError(`${where} returned reply, which only handleCall may`), where, ctx);
+        if (from === undefined)
+          return this.fail(new BadArgError(`${where} returned reply, which only handleCall may`), where, ctx);
         from.reply(outcome.reply);
         if (outcome.next !== undefined) return this.next(outcome.next, ctx);
         this.armTimeout(outcome.timeout, ctx);
@@ -222,7 +230,11 @@ class GenServerProcess implements Behaviour {
         if (!outcome.hasReply || from === undefined) return this.terminate(outcome.reason, ctx);
         return this.terminateThenReply(outcome.reason, ctx, from, outcome.reply);
       default:
-        return this.fail(new BadArgError(`${where} returned ${describeValue(outcome)}: expected reply(), noreply() or stop()`), where, ctx);
+        return this.fail(
+          new BadArgError(`${where} returned ${describeValue(outcome)}: expected reply(), noreply() or stop()`),
+          where,
+          ctx,
+        );
     }
   }
 
@@ -230,10 +242,16 @@ class GenServerProcess implements Behaviour {
   private next(next: Continue | Hibernate, ctx: ProcessContext): void | Promise<void> {
     if (next?.kind === 'hibernate') return this.hibernate(ctx);
     const where = 'handleContinue';
-    if (next?.kind !== 'continue') return this.fail(new BadArgError(`a result ended with ${String(next)}: expected a timeout, continueWith() or hibernate()`), where, ctx);
+    if (next?.kind !== 'continue')
+      return this.fail(
+        new BadArgError(`a result ended with ${String(next)}: expected a timeout, continueWith() or hibernate()`),
+        where,
+        ctx,
+      );
     let result: Outcome | Promise<Outcome>;
     try {
-      if (this.def.handleContinue === undefined) throw new BadArgError('a result asked to continue, and this server has no handleContinue');
+      if (this.def.handleContinue === undefined)
+        throw new BadArgError('a result asked to continue, and this server has no handleContinue');
       result = this.def.handleContinue(next.arg, this.state, ctx);
     } catch (error) {
       return this.fail(error, where, ctx);
@@ -289,7 +307,9 @@ class GenServerProcess implements Behaviour {
         case 'stop':
           return failed(result.reason);
         default:
-          return failed(crashReason(new BadArgError(`init returned ${String(result)}: expected ok(), ignore() or stop()`), 'init'));
+          return failed(
+            crashReason(new BadArgError(`init returned ${String(result)}: expected ok(), ignore() or stop()`), 'init'),
+          );
       }
     };
     let result: InitResult<unknown> | Promise<InitResult<unknown>>;
@@ -303,7 +323,12 @@ class GenServerProcess implements Behaviour {
   }
 
   /** {stop, Reason, Reply, State}: as gen_server, terminate runs first and the reply follows, however terminate ends. */
-  private terminateThenReply(reason: ExitReason, ctx: ProcessContext, from: From, value: unknown): void | Promise<void> {
+  private terminateThenReply(
+    reason: ExitReason,
+    ctx: ProcessContext,
+    from: From,
+    value: unknown,
+  ): void | Promise<void> {
     let ended: void | Promise<void>;
     try {
       ended = this.terminate(reason, ctx); // throws the exit, or returns a promise that rejects with it
@@ -370,9 +395,7 @@ export function remote<D>(module: string, exportName: string): RemoteDef<D> {
 }
 
 /** Captures a callback module's types; returns it unchanged. */
-export function define<S, A, C, R, Ca, I>(
-  def: GenServerDef<S, A, C, R, Ca, I>,
-): GenServerDef<S, A, C, R, Ca, I> {
+export function define<S, A, C, R, Ca, I>(def: GenServerDef<S, A, C, R, Ca, I>): GenServerDef<S, A, C, R, Ca, I> {
   return def;
 }
 
@@ -404,9 +427,15 @@ export async function startServer(
   if (options.name !== undefined) checkServerName('start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
-    if (!isRemoteSpec(def)) throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
-    if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
-    return node.remote().startRemote(parent, k, 'gen_server', def, args, { name: options.name, trapExit: options.trapExit, timeout: options.timeout });
+    if (!isRemoteSpec(def))
+      throw new BadArgError(`a definition cannot start on scheduler ${k}: pass { module, export } instead`);
+    if (options.name !== undefined && typeof options.name !== 'string')
+      throw new BadArgError('a via name cannot cross schedulers: use a local name');
+    return node.remote().startRemote(parent, k, 'gen_server', def, args, {
+      name: options.name,
+      trapExit: options.trapExit,
+      timeout: options.timeout,
+    });
   }
   const local = isRemoteSpec(def) ? loadExport<AnyDef>(def) : def;
   return startSpecial(node, parent, (parentPid) => new GenServerProcess(local, parentPid), args, options, remote);
@@ -438,7 +467,9 @@ export async function startLink<S, A, C, R, Ca, I>(
 ): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
   const { parent, ...startOptions } = options;
   const linked = linkParent('GenServer.startLink', parent);
-  return unwrapIgnore(await startServer(currentNode(), linked, def as unknown as AnyDef | RemoteSpec, args, startOptions));
+  return unwrapIgnore(
+    await startServer(currentNode(), linked, def as unknown as AnyDef | RemoteSpec, args, startOptions),
+  );
 }
 
 /**
@@ -446,7 +477,11 @@ export async function startLink<S, A, C, R, Ca, I>(
  * CallTimeoutError after `timeoutMs` (default 5000; Infinity for none), or
  * CallExitError if it exits before replying.
  */
-export function call<T extends Pid | ServerName, const Q extends RequestFor<T>>(server: T, request: Q, timeoutMs?: number): Promise<ReplyTo<T, Q>>;
+export function call<T extends Pid | ServerName, const Q extends RequestFor<T>>(
+  server: T,
+  request: Q,
+  timeoutMs?: number,
+): Promise<ReplyTo<T, Q>>;
 export function call(server: Pid | ServerName, request: unknown, timeoutMs = 5000): Promise<unknown> {
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(badTimeout('call', timeoutMs));
   const node = currentNode();
@@ -507,7 +542,11 @@ export function replyTo<R>(from: From<R>, value: NoInfer<R>): boolean {
  * gen_server:stop: terminate runs with `reason`, and this resolves once the
  * server has exited. Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
  */
-export function stopServer(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+export function stopServer(
+  server: Pid | ServerName,
+  reason: ExitReason = 'normal',
+  timeoutMs = Infinity,
+): Promise<void> {
   return stopSpecial(server, reason, timeoutMs);
 }
 

@@ -41,7 +41,12 @@ export class StatemTimeouts {
   }
 
   /** Starts (or restarts) a timer; Infinity cancels it. */
-  set(kind: 'timeout' | 'state_timeout' | 'generic_timeout', name: string | undefined, ms: number, message: unknown): void {
+  set(
+    kind: 'timeout' | 'state_timeout' | 'generic_timeout',
+    name: string | undefined,
+    ms: number,
+    message: unknown,
+  ): void {
     const key = StatemTimeouts.keyOf(kind, name);
     this.cancel(key);
     if (ms === Infinity) return;
@@ -55,7 +60,8 @@ export class StatemTimeouts {
       this.running.set(key, { token, handle: undefined, queued: true });
       return;
     }
-    const handle = this.timers === undefined ? ctx.sendAfter(ms, fired) : this.timers.start(ms, () => ctx.send(ctx.self, fired));
+    const handle =
+      this.timers === undefined ? ctx.sendAfter(ms, fired) : this.timers.start(ms, () => ctx.send(ctx.self, fired));
     this.running.set(key, { token, handle, queued: false });
   }
 

@@ -51,13 +51,7 @@ export interface EnterEvent<St> {
  * states (for the enter call; leave it out without stateEnter).
  */
 export type StatemEvent<C = never, Ca = never, I = never, St = never> =
-  | CallEvent<C>
-  | CastEvent<Ca>
-  | InfoEvent<I>
-  | TimeoutEvent
-  | GenericTimeoutEvent
-  | InternalEvent
-  | EnterEvent<St>;
+  CallEvent<C> | CastEvent<Ca> | InfoEvent<I> | TimeoutEvent | GenericTimeoutEvent | InternalEvent | EnterEvent<St>;
 
 // ---- actions -----------------------------------------------------------------
 
@@ -139,7 +133,8 @@ export interface StatemStopAndReply<D, R> {
   readonly keepData: boolean;
 }
 
-export type EventResult<St, D, R = unknown> = NextState<St, D, R> | KeepState<D, R> | RepeatState<D, R> | StatemStop<D> | StatemStopAndReply<D, R>;
+export type EventResult<St, D, R = unknown> =
+  NextState<St, D, R> | KeepState<D, R> | RepeatState<D, R> | StatemStop<D> | StatemStopAndReply<D, R>;
 
 /** {ok, State, Data, Actions} from init. */
 export interface StatemInitOk<St, D, R> {
@@ -183,7 +178,12 @@ export interface StateFunctionsDef<St extends string, D, A, C, R, Ca, I> extends
 /** callback_mode() -> handle_event_function: one handler gets the state and the event. */
 export interface HandleEventDef<St, D, A, C, R, Ca, I> extends StatemCommon<St, D, A, R> {
   readonly callbackMode: 'handle_event_function';
-  handleEvent(event: StatemEvent<C, Ca, I, St>, state: St, data: D, ctx: ProcessContext): MaybePromise<EventResult<St, D, R>>;
+  handleEvent(
+    event: StatemEvent<C, Ca, I, St>,
+    state: St,
+    data: D,
+    ctx: ProcessContext,
+  ): MaybePromise<EventResult<St, D, R>>;
 }
 
 /**
@@ -198,10 +198,18 @@ export type StateHandler<St, D, C, R, Ca, I> = {
 
 const none: readonly never[] = [];
 
-export function statemOk<St, D, R = never>(state: St, data: D, actions: readonly Action<R>[] = none): StatemInitOk<St, D, R> {
+export function statemOk<St, D, R = never>(
+  state: St,
+  data: D,
+  actions: readonly Action<R>[] = none,
+): StatemInitOk<St, D, R> {
   return { kind: 'ok', state, data, actions };
 }
-export function nextState<St, D, R = never>(state: St, data: D, actions: readonly Action<R>[] = none): NextState<St, D, R> {
+export function nextState<St, D, R = never>(
+  state: St,
+  data: D,
+  actions: readonly Action<R>[] = none,
+): NextState<St, D, R> {
   return { kind: 'next_state', state, data, actions };
 }
 export function keepState<D, R = never>(data: D, actions: readonly Action<R>[] = none): KeepState<D, R> {
@@ -218,9 +226,15 @@ export function repeatStateAndData<R = never>(actions: readonly Action<R>[] = no
 }
 /** {stop, Reason} without data, or {stop, Reason, Data}. */
 export function statemStop<D = never>(reason: ExitReason, ...data: [D] | []): StatemStop<D> {
-  return data.length === 0 ? { kind: 'stop', reason, data: undefined, keepData: true } : { kind: 'stop', reason, data: data[0], keepData: false };
+  return data.length === 0
+    ? { kind: 'stop', reason, data: undefined, keepData: true }
+    : { kind: 'stop', reason, data: data[0], keepData: false };
 }
-export function stopAndReply<R, D = never>(reason: ExitReason, replies: readonly ReplyAction<R>[], ...data: [D] | []): StatemStopAndReply<D, R> {
+export function stopAndReply<R, D = never>(
+  reason: ExitReason,
+  replies: readonly ReplyAction<R>[],
+  ...data: [D] | []
+): StatemStopAndReply<D, R> {
   return data.length === 0
     ? { kind: 'stop_and_reply', reason, replies, data: undefined, keepData: true }
     : { kind: 'stop_and_reply', reason, replies, data: data[0], keepData: false };
@@ -236,7 +250,10 @@ export function hibernate(): HibernateAction {
   return { type: 'hibernate' };
 }
 export function nextEvent(type: 'internal' | 'cast' | 'info', message: unknown): NextEventAction {
-  return { type: 'next_event', event: type === 'internal' ? { type, message } : type === 'cast' ? { type, message } : { type, message } };
+  return {
+    type: 'next_event',
+    event: type === 'internal' ? { type, message } : type === 'cast' ? { type, message } : { type, message },
+  };
 }
 /** {timeout, Time, Content}: fires unless an event arrives first; Infinity starts nothing. */
 export function eventTimeout(ms: number, message: unknown = 'timeout'): TimeoutAction {

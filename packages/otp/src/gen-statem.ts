@@ -44,10 +44,31 @@ import type { ChildSpec } from './child-spec';
 import type { LinkOptions, ProcessContext } from './context';
 import { BadArgError, NoStateHandlerError } from './errors';
 import { GenServer, type RemoteDef } from './gen-server';
-import { hibernate, ignore, noreply, ok, stop, type CastResult, type GenServerDef, type InfoMessage, type InitResult, type MaybePromise, type ServerPid, type StartOptions } from './gen-server-types';
+import {
+  hibernate,
+  ignore,
+  noreply,
+  ok,
+  stop,
+  type CastResult,
+  type GenServerDef,
+  type InfoMessage,
+  type InitResult,
+  type MaybePromise,
+  type ServerPid,
+  type StartOptions,
+} from './gen-server-types';
 import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
 import * as t from './gen-statem-types';
-import type { Action, EventResult, HandleEventDef, StateFunctionsDef, StatemEvent, StatemInitResult, TimeoutAction } from './gen-statem-types';
+import type {
+  Action,
+  EventResult,
+  HandleEventDef,
+  StateFunctionsDef,
+  StatemEvent,
+  StatemInitResult,
+  TimeoutAction,
+} from './gen-statem-types';
 import type { ExitReason } from './reason';
 
 type AnyEvent = StatemEvent<unknown, unknown, unknown, unknown>;
@@ -55,7 +76,9 @@ type AnyResult = EventResult<unknown, unknown, unknown>;
 // any: the internal view of a definition whatever its states (a handler per state key).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- internal, as the line above says
 type AnyStates = any;
-type AnyStatemDef = StateFunctionsDef<AnyStates, unknown, unknown, unknown, unknown, unknown, unknown> | HandleEventDef<unknown, unknown, unknown, unknown, unknown, unknown, unknown>;
+type AnyStatemDef =
+  | StateFunctionsDef<AnyStates, unknown, unknown, unknown, unknown, unknown, unknown>
+  | HandleEventDef<unknown, unknown, unknown, unknown, unknown, unknown, unknown>;
 type Outcome = CastResult<Machine>;
 
 /** Sent to itself by a statem in init, so its start work runs even if no message comes. */
@@ -149,7 +172,8 @@ export class Machine {
   /** In state_functions mode, a state must have a handler (NoStateHandlerError). */
   checkState(state: unknown): void {
     const def = this.def;
-    if (def.callbackMode === 'state_functions' && typeof def.states[state as string] !== 'function') throw new NoStateHandlerError(String(state));
+    if (def.callbackMode === 'state_functions' && typeof def.states[state as string] !== 'function')
+      throw new NoStateHandlerError(String(state));
   }
 
   private invoke(event: AnyEvent): MaybePromise<AnyResult> {
@@ -180,20 +204,26 @@ export class Machine {
       case 'repeat_state':
         break;
       default:
-        throw new BadArgError(`a state handler returned ${String(result)}: expected nextState(), keepState(), repeatState(), stop() or stopAndReply()`);
+        throw new BadArgError(
+          `a state handler returned ${String(result)}: expected nextState(), keepState(), repeatState(), stop() or stopAndReply()`,
+        );
     }
     const oldState = this.state;
     let changed = false;
     if (result.kind === 'next_state') {
       changed = !sameState(result.state, oldState);
-      if (enter && changed) throw new BadArgError(`a state enter call may not change state (from ${String(oldState)} to ${String(result.state)})`);
+      if (enter && changed)
+        throw new BadArgError(
+          `a state enter call may not change state (from ${String(oldState)} to ${String(result.state)})`,
+        );
       if (changed) this.checkState(result.state);
       this.state = result.state;
       this.data = result.data;
     } else if (!result.keepData) {
       this.data = result.data;
     }
-    const inserted = result.actions.length === 0 ? null : this.actions(result.actions, changed, enter ? 'enter' : 'event');
+    const inserted =
+      result.actions.length === 0 ? null : this.actions(result.actions, changed, enter ? 'enter' : 'event');
     if (this.postponing) {
       this.postponing = false;
       if (enter) throw new BadArgError('a state enter call may not postpone');
@@ -207,13 +237,18 @@ export class Machine {
     }
     // repeatState from an enter call is keepState: the enter call does not run again.
     const entering = (changed || (result.kind === 'repeat_state' && !enter)) && this.def.stateEnter === true;
-    if (inserted !== null) this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
+    if (inserted !== null)
+      this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
     else if (entering) this.queue.unshift({ type: 'enter', oldState });
     return undefined;
   }
 
   /** Runs replies and timeouts now; returns the events nextEvent inserts, in order. */
-  private actions(actions: readonly Action<unknown>[], changed: boolean, where: 'init' | 'enter' | 'event'): AnyEvent[] | null {
+  private actions(
+    actions: readonly Action<unknown>[],
+    changed: boolean,
+    where: 'init' | 'enter' | 'event',
+  ): AnyEvent[] | null {
     // A state change cancels the state timeout before this transition's own timeouts apply.
     if (changed) this.timeouts.cancel('state_timeout');
     let inserted: AnyEvent[] | null = null;
@@ -235,7 +270,8 @@ export class Machine {
           this.hibernating = true;
           break;
         case 'set_timeout':
-          if (typeof action.ms !== 'number' || !(action.ms >= 0)) throw new BadArgError(`a ${action.kind} of ${String(action.ms)} ms`);
+          if (typeof action.ms !== 'number' || !(action.ms >= 0))
+            throw new BadArgError(`a ${action.kind} of ${String(action.ms)} ms`);
           if (action.kind === 'timeout') this.pendingEventTimeout = action.ms === Infinity ? undefined : action;
           else this.timeouts.set(action.kind, action.name, action.ms, action.message);
           break;
@@ -248,15 +284,23 @@ export class Machine {
 }
 
 /** A GenStatem's definition as the GenServer it runs as, carrying the statem's own types. */
-export type StatemDef<St, D, A, C, R, Ca, I> = GenServerDef<Machine, A, C, R, Ca, I> & { readonly [statemTypes]?: { state: St; data: D } };
+export type StatemDef<St, D, A, C, R, Ca, I> = GenServerDef<Machine, A, C, R, Ca, I> & {
+  readonly [statemTypes]?: { state: St; data: D };
+};
 declare const statemTypes: unique symbol;
 
 /** Captures a statem callback module's types, and makes the GenServer definition it runs as. */
-export function define<St extends string, D, A = void, C = never, R = never, Ca = never, I = never>(def: StateFunctionsDef<St, D, A, C, R, Ca, I>): StatemDef<St, D, A, C, R, Ca, I>;
-export function define<St, D, A = void, C = never, R = never, Ca = never, I = never>(def: HandleEventDef<St, D, A, C, R, Ca, I>): StatemDef<St, D, A, C, R, Ca, I>;
+export function define<St extends string, D, A = void, C = never, R = never, Ca = never, I = never>(
+  def: StateFunctionsDef<St, D, A, C, R, Ca, I>,
+): StatemDef<St, D, A, C, R, Ca, I>;
+export function define<St, D, A = void, C = never, R = never, Ca = never, I = never>(
+  def: HandleEventDef<St, D, A, C, R, Ca, I>,
+): StatemDef<St, D, A, C, R, Ca, I>;
 export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknown, unknown, unknown, unknown> {
   if (def.callbackMode !== 'state_functions' && def.callbackMode !== 'handle_event_function') {
-    throw new BadArgError(`callbackMode must be 'state_functions' or 'handle_event_function', got ${String((def as { callbackMode?: unknown }).callbackMode)}`);
+    throw new BadArgError(
+      `callbackMode must be 'state_functions' or 'handle_event_function', got ${String((def as { callbackMode?: unknown }).callbackMode)}`,
+    );
   }
   const started = (result: StatemInitResult<unknown, unknown, unknown>, ctx: ProcessContext): InitResult<Machine> => {
     if (result?.kind !== 'ok') return result as InitResult<Machine>; // ignore or stop: GenServer checks them
@@ -279,7 +323,9 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
       if (message instanceof TimeoutFired) {
         if (!machine.timeouts.take(message)) return noreply(machine); // cancelled or restarted since
         const event: AnyEvent =
-          message.kind === 'generic_timeout' ? { type: 'generic_timeout', name: message.name as string, message: message.message } : { type: message.kind, message: message.message };
+          message.kind === 'generic_timeout'
+            ? { type: 'generic_timeout', name: message.name as string, message: message.message }
+            : { type: message.kind, message: message.message };
         return machine.drive(event);
       }
       return machine.drive({ type: 'info', message });
@@ -299,7 +345,10 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
       machine.compact();
       return machine;
     },
-    formatStatus: (machine: Machine) => (def.formatStatus === undefined ? { state: machine.state, data: machine.data } : def.formatStatus(machine.state, machine.data)),
+    formatStatus: (machine: Machine) =>
+      def.formatStatus === undefined
+        ? { state: machine.state, data: machine.data }
+        : def.formatStatus(machine.state, machine.data),
     terminate(reason: ExitReason, machine: Machine, ctx: ProcessContext) {
       machine.timeouts.cancelAll();
       return def.terminate?.(reason, machine.state, machine.data, ctx);
@@ -318,7 +367,11 @@ export function sendReply<R>(from: From<R>, value: NoInfer<R>): boolean {
 }
 
 /** gen_statem:start: as GenServer.start; init's argument is checked against the definition's. */
-export function start<S, A, C, R, Ca, I>(def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>, args: NoInfer<A>, options?: StartOptions): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
+export function start<S, A, C, R, Ca, I>(
+  def: GenServerDef<S, A, C, R, Ca, I> | RemoteDef<GenServerDef<S, A, C, R, Ca, I>>,
+  args: NoInfer<A>,
+  options?: StartOptions,
+): Promise<ServerPid<GenServerDef<S, A, C, R, Ca, I>>> {
   return GenServer.start(def, args, options);
 }
 

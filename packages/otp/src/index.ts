@@ -123,12 +123,48 @@ export type { ProcessContext, ProcessBody, Behaviour, SpawnOptions, LinkOptions 
 export type { SystemMessage } from './messages';
 export type { ExitReason, ShutdownWith } from './reason';
 export type { NameService, ViaName, ServerName } from './names';
-export type { Continue, Hibernate, After, InitOk, Ignore, ReplyResult, NoReplyResult, StopResult, InitResult, CallResult, CastResult, InfoMessage, GenServerDef, ServerPid, ServerNameOf, ServerRef, RequestFor, ReplyFor, CastFor, CallOf, ReplyOf, CastOf, ArgsOf, StartOptions, RequestWithReply, ReplyTo } from './gen-server-types';
+export type {
+  Continue,
+  Hibernate,
+  After,
+  InitOk,
+  Ignore,
+  ReplyResult,
+  NoReplyResult,
+  StopResult,
+  InitResult,
+  CallResult,
+  CastResult,
+  InfoMessage,
+  GenServerDef,
+  ServerPid,
+  ServerNameOf,
+  ServerRef,
+  RequestFor,
+  ReplyFor,
+  CastFor,
+  CallOf,
+  ReplyOf,
+  CastOf,
+  ArgsOf,
+  StartOptions,
+  RequestWithReply,
+  ReplyTo,
+} from './gen-server-types';
 export type { StatemDef, Machine } from './gen-statem';
 export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
 export type { SpecialBehaviour, ProcLibStartOptions } from './proc-lib';
-export type { EventHandler, HandlerId, HandlerOk, HandlerReply, HandlerRef, HandlerSpec, RemoveHandler, HandlerStop } from './gen-event';
+export type {
+  EventHandler,
+  HandlerId,
+  HandlerOk,
+  HandlerReply,
+  HandlerRef,
+  HandlerSpec,
+  RemoveHandler,
+  HandlerStop,
+} from './gen-event';
 export type {
   StatemEvent,
   CallEvent,
@@ -160,7 +196,15 @@ export type {
 } from './gen-statem-types';
 export type { CallHandlers, HandleCallByType, RequestsWithReplies, TypedRequest } from './call-handlers';
 export type { SupervisorSpec, ChildInfo, ChildCounts, SupervisorStartOptions } from './supervisor';
-export type { ChildSpec, Strategy, RestartType, Shutdown, ChildType, SupervisorFlags, StartFunction } from './child-spec';
+export type {
+  ChildSpec,
+  Strategy,
+  RestartType,
+  Shutdown,
+  ChildType,
+  SupervisorFlags,
+  StartFunction,
+} from './child-spec';
 export type { DynamicSupervisorSpec, ChildTemplate, DynamicSupervisorRef } from './dynamic-supervisor';
 export type { ApplicationSpec } from './application';
 export type { ProcessInfo, ProcessStatus, TreeNode } from './introspection';

@@ -18,7 +18,8 @@ function statusOf(process: Process): ProcessStatus {
 
 export function infoOf(process: Process): ProcessInfo {
   const monitoredBy: Pid[] = [];
-  for (const watcher of process.monitoredBy?.values() ?? []) if (typeof watcher !== 'function') monitoredBy.push(watcher.self);
+  for (const watcher of process.monitoredBy?.values() ?? [])
+    if (typeof watcher !== 'function') monitoredBy.push(watcher.self);
   return {
     pid: process.self,
     name: process.name,
@@ -128,7 +129,14 @@ function isSupervisor(behaviour: string): boolean {
 export async function supervisionTree(root: Pid | ServerName, id?: string): Promise<TreeNode | undefined> {
   const info = await processInfoAsync(root);
   if (info === undefined) return undefined;
-  const node: TreeNode = { pid: info.pid, id, name: info.name, kind: isSupervisor(info.behaviour) ? 'supervisor' : 'worker', behaviour: info.behaviour, children: [] };
+  const node: TreeNode = {
+    pid: info.pid,
+    id,
+    name: info.name,
+    kind: isSupervisor(info.behaviour) ? 'supervisor' : 'worker',
+    behaviour: info.behaviour,
+    children: [],
+  };
   if (node.kind === 'worker') return node;
   let children: ChildInfo[];
   try {

@@ -17,7 +17,9 @@ export function checkTimeout(what: string, ms: unknown): asserts ms is number {
 }
 
 export function badTimeout(what: string, ms: unknown): BadArgError {
-  return new BadArgError(`${what}: a timeout is a number of ms >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : typeof ms}`);
+  return new BadArgError(
+    `${what}: a timeout is a number of ms >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : typeof ms}`,
+  );
 }
 
 /** A timer longer than setTimeout can hold: re-armed until its deadline. */
@@ -39,7 +41,8 @@ class LongTimeout {
 
   private readonly step = (): void => {
     const left = this.due - performance.now();
-    this.handle = left > MAX_TIMEOUT_MS ? setTimeout(this.step, MAX_TIMEOUT_MS) : setTimeout(this.fn, Math.max(0, left));
+    this.handle =
+      left > MAX_TIMEOUT_MS ? setTimeout(this.step, MAX_TIMEOUT_MS) : setTimeout(this.fn, Math.max(0, left));
   };
 }
 

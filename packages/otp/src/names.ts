@@ -40,12 +40,14 @@ export function isServerName(value: unknown): value is ServerName {
 
 /** badarg unless `name` is a local registered name (a string). */
 export function checkLocalName(what: string, name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new BadArgError(`${what}: a registered name is a string, got ${describeValue(name)}`);
+  if (typeof name !== 'string')
+    throw new BadArgError(`${what}: a registered name is a string, got ${describeValue(name)}`);
 }
 
 /** badarg unless `name` is a string or a `via` name. */
 export function checkServerName(what: string, name: unknown): asserts name is ServerName {
-  if (!isServerName(name)) throw new BadArgError(`${what}: a name is a string or via(service, name), got ${describeValue(name)}`);
+  if (!isServerName(name))
+    throw new BadArgError(`${what}: a name is a string or via(service, name), got ${describeValue(name)}`);
 }
 
 /** A value named for an error message without calling its own toString (which may throw or lie). */

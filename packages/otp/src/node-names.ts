@@ -30,9 +30,12 @@ export class NodeNames {
     const holder = this.registry.whereis(name);
     if (holder !== undefined) throw new AlreadyRegisteredError(name, this.node.pidOf(holder));
     const target = this.node.route(pid);
-    if (target === undefined || (target instanceof Process && (target.flags & Flag.Dead) !== 0)) throw new NoProcError(pid.toString());
-    if (target instanceof Process && target.name !== null) throw new BadArgError(`${pid} is already registered as ${target.name}`);
-    if (!this.registry.register(name, pid.id)) throw new AlreadyRegisteredError(name, this.node.pidOf(this.registry.whereis(name)!));
+    if (target === undefined || (target instanceof Process && (target.flags & Flag.Dead) !== 0))
+      throw new NoProcError(pid.toString());
+    if (target instanceof Process && target.name !== null)
+      throw new BadArgError(`${pid} is already registered as ${target.name}`);
+    if (!this.registry.register(name, pid.id))
+      throw new AlreadyRegisteredError(name, this.node.pidOf(this.registry.whereis(name)!));
     if (target instanceof Process) this.bind(name, target);
     else this.node.remote().named(target, name);
     return true;

@@ -40,7 +40,8 @@ export class NodeTimers {
   sendAfter(ms: number, to: Pid | string, message: unknown): Ref {
     if (message === undefined) throw new BadArgError('cannot send undefined');
     // erlang:send_after's badarg: a negative, NaN or infinite time is a mistake, not "at once".
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new BadArgError(`sendAfter: expected a time in ms >= 0, got ${String(ms)}`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+      throw new BadArgError(`sendAfter: expected a time in ms >= 0, got ${String(ms)}`);
     const node = this.node;
     const ref = node.makeRef();
     // As erlang:send_after: a timer for a pid is cancelled when that process is not alive, so

@@ -163,7 +163,11 @@ export class Node {
    * Process; on another, the new pid (a module and export are required
    * there: functions cannot cross threads).
    */
-  spawnAnywhere(parent: Process | null, body: ProcessBody | Behaviour | RemoteSpec, options: SpawnOptions = {}): Process | Pid {
+  spawnAnywhere(
+    parent: Process | null,
+    body: ProcessBody | Behaviour | RemoteSpec,
+    options: SpawnOptions = {},
+  ): Process | Pid {
     const k = this.placement(options.scheduler);
     if (k === this.schedulerId) {
       return this.spawnFrom(parent, isRemoteSpec(body) ? bodyOf(body) : body, options);
@@ -205,7 +209,12 @@ export class Node {
   }
 
   /** @internal Spawns on this scheduler with `parent` as the process that links or monitors, when options ask. */
-  spawnFrom(parent: Process | null, body: ProcessBody | Behaviour, options: SpawnOptions = {}, presetId?: number): Process {
+  spawnFrom(
+    parent: Process | null,
+    body: ProcessBody | Behaviour,
+    options: SpawnOptions = {},
+    presetId?: number,
+  ): Process {
     if ((options.link === true || options.monitor === true) && parent === null) {
       throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
     }
@@ -290,7 +299,16 @@ export class Node {
   stats(): SchedulerStats[] {
     if (this.peer !== null) return this.peer.stats();
     const utilisation = performance.eventLoopUtilization().utilization;
-    return [{ scheduler: this.schedulerId, alive: true, processes: this.processCount, runQueue: this.scheduler.runQueueLength, utilisation, messages: this.scheduler.messagesHandled % 2 ** 32 }];
+    return [
+      {
+        scheduler: this.schedulerId,
+        alive: true,
+        processes: this.processCount,
+        runQueue: this.scheduler.runQueueLength,
+        utilisation,
+        messages: this.scheduler.messagesHandled % 2 ** 32,
+      },
+    ];
   }
 
   /** The processes alive on this scheduler. */
@@ -352,7 +370,11 @@ export class Node {
   }
 
   /** @internal */
-  receive(process: Process, match: ((message: unknown) => boolean) | undefined, timeoutMs: number | undefined): Promise<unknown> {
+  receive(
+    process: Process,
+    match: ((message: unknown) => boolean) | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<unknown> {
     return receive(this, process, match, timeoutMs);
   }
 

@@ -22,7 +22,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Behaviour, LinkOptions } from './context';
 import { currentNode } from './current';
-import { AlreadyRegisteredError, AlreadyStartedError, BadArgError, CallExitError, CallTimeoutError, IgnoredError, NoProcError, StartError } from './errors';
+import {
+  AlreadyRegisteredError,
+  AlreadyStartedError,
+  BadArgError,
+  CallExitError,
+  CallTimeoutError,
+  IgnoredError,
+  NoProcError,
+  StartError,
+} from './errors';
 import { linkedStartFailed, linkParent } from './linked-start';
 import { checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
@@ -85,7 +94,8 @@ export async function startSpecial(
     }
     if (isViaName(name)) {
       if (behaviour.holdViaName !== undefined) behaviour.holdViaName(name);
-      else node.watch(process.self, () => void Promise.resolve(name.via.unregisterName(name.name)).catch(() => undefined));
+      else
+        node.watch(process.self, () => void Promise.resolve(name.via.unregisterName(name.name)).catch(() => undefined));
     }
   }
   const started = new Promise<Pid | 'ignore'>((resolve, reject) => {
@@ -134,7 +144,11 @@ async function registerName(node: Node, name: ServerName, pid: Pid): Promise<boo
  * @internal The stop GenServer and ProcLib share (gen_server:stop / proc_lib:stop): a
  * StopRequest, then wait for the exit. Rejects with NoProcError, or CallTimeoutError.
  */
-export async function stopSpecial(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+export async function stopSpecial(
+  server: Pid | ServerName,
+  reason: ExitReason = 'normal',
+  timeoutMs = Infinity,
+): Promise<void> {
   checkTimeout('stop', timeoutMs);
   if (!(server instanceof Pid)) checkServerName('stop', server);
   const node = currentNode();
@@ -142,7 +156,8 @@ export async function stopSpecial(server: Pid | ServerName, reason: ExitReason =
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (target === undefined || (!(target instanceof Pid) && !target.alive)) throw new NoProcError(label);
   // A spawned function has no terminate to run and would take the request for its start.
-  if (!(target instanceof Pid) && target.behaviour === null) throw new BadArgError(`${label} is a spawned function, not a behaviour: use exit(pid, reason)`);
+  if (!(target instanceof Pid) && target.behaviour === null)
+    throw new BadArgError(`${label} is a spawned function, not a behaviour: use exit(pid, reason)`);
   const pid = target instanceof Pid ? target : target.self;
   const exited = node.awaitExit(pid);
   if (target instanceof Pid) node.remote().stop(target, reason);
@@ -165,7 +180,11 @@ function started(result: Pid | 'ignore'): Pid {
 }
 
 /** proc_lib:start: an unlinked behaviour process, once its init has acknowledged. */
-export async function start(make: (parent: Pid | undefined) => SpecialBehaviour, args: unknown, options: ProcLibStartOptions = {}): Promise<Pid> {
+export async function start(
+  make: (parent: Pid | undefined) => SpecialBehaviour,
+  args: unknown,
+  options: ProcLibStartOptions = {},
+): Promise<Pid> {
   return started(await startSpecial(currentNode(), null, make, args, options));
 }
 

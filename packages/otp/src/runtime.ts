@@ -25,7 +25,11 @@ export interface Runtime<P> {
   send(to: Pid | ServerName, message: unknown): void;
   /** Puts a message in a local process's mailbox; `tag` marks casts, calls and runtime messages. */
   deliver(process: P, message: unknown, tag?: Tag): void;
-  receive(process: P, match: ((message: unknown) => boolean) | undefined, timeoutMs: number | undefined): Promise<unknown>;
+  receive(
+    process: P,
+    match: ((message: unknown) => boolean) | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<unknown>;
   link(process: P, pid: Pid): void;
   unlink(process: P, pid: Pid): void;
   monitor(watcher: P, target: Pid | ServerName): Ref;

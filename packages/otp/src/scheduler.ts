@@ -246,4 +246,3 @@ export class Scheduler {
     if ((process.flags & Flag.Dead) === 0) this.onCrash(process, error, 'handleMessage');
   }
 }
-

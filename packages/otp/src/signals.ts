@@ -199,20 +199,28 @@ export class Signals {
     }
     this.node.peer?.onExit(process, reason);
     if (reason instanceof Crash) {
-      this.node.logger.error(`crash report: ${process.self}${process.name ? ` (${process.name})` : ''} exited: ${reason.message}`, {
-        pid: process.self,
-        name: process.name ?? undefined,
-        behaviour: process.behaviour?.kind ?? 'process',
-        where: reason.where,
-        messagesHandled: process.handled,
-        scheduler: this.node.schedulerId,
-        stack: reason.stack,
-      });
+      this.node.logger.error(
+        `crash report: ${process.self}${process.name ? ` (${process.name})` : ''} exited: ${reason.message}`,
+        {
+          pid: process.self,
+          name: process.name ?? undefined,
+          behaviour: process.behaviour?.kind ?? 'process',
+          where: reason.where,
+          messagesHandled: process.handled,
+          scheduler: this.node.schedulerId,
+          stack: reason.stack,
+        },
+      );
     } else if (!isNormalExit(reason) && reason !== 'killed') {
       this.node.logger.debug(`${process.self} exited: ${formatReason(reason)}`);
     }
     if (this.node.events.listenerCount('exit') > 0) {
-      this.node.events.emit('exit', { pid: process.self, name: process.name, reason, messagesHandled: process.handled });
+      this.node.events.emit('exit', {
+        pid: process.self,
+        name: process.name,
+        reason,
+        messagesHandled: process.handled,
+      });
     }
     if (process.links !== null) {
       for (const linked of process.links) {

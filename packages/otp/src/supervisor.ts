@@ -49,7 +49,13 @@ import { Pid } from './pid';
 import { processOf, type Process } from './process';
 import { RestartIntensity } from './restart-intensity';
 import { isNormalExit, type ExitReason } from './reason';
-import { reportChildTerminated, reportIntensity, reportRestarted, reportShutdownError, reportStartError } from './supervisor-report';
+import {
+  reportChildTerminated,
+  reportIntensity,
+  reportRestarted,
+  reportShutdownError,
+  reportStartError,
+} from './supervisor-report';
 
 export interface SupervisorSpec extends SupervisorFlags {
   children: ChildSpec[];
@@ -131,7 +137,8 @@ async function startChildProcess(sup: Process, spec: NormalizedChildSpec): Promi
     throw error;
   }
   if (result === 'ignore') return undefined;
-  if (!(result instanceof Pid)) throw new OtpError('bad_start', `start of ${spec.id} returned ${String(result)}, not a pid or 'ignore'`);
+  if (!(result instanceof Pid))
+    throw new OtpError('bad_start', `start of ${spec.id} returned ${String(result)}, not a pid or 'ignore'`);
   sup.link(result);
   return result;
 }
@@ -141,7 +148,8 @@ async function terminateChild(sup: Process, child: Child): Promise<void> {
   child.pid = undefined;
   if (!(pid instanceof Pid)) return;
   const reason = await shutdownChild(sup, pid, child.spec.shutdown);
-  if (!isExpectedShutdown(child.spec.shutdown, child.spec.restart, reason)) reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
+  if (!isExpectedShutdown(child.spec.shutdown, child.spec.restart, reason))
+    reportShutdownError(sup.node, sup.self, child.spec.id, pid, reason);
 }
 
 /** Terminates children last-started first; temporary ones are forgotten, as OTP does. */
@@ -165,7 +173,13 @@ function restartGroup(state: SupervisorState, failed: Child): Child[] {
   }
 }
 
-async function restart(sup: Process, state: SupervisorState, failed: Child, failedPid: Pid | undefined, reason: ExitReason): Promise<void> {
+async function restart(
+  sup: Process,
+  state: SupervisorState,
+  failed: Child,
+  failedPid: Pid | undefined,
+  reason: ExitReason,
+): Promise<void> {
   const group = restartGroup(state, failed);
   const oldPids = new Map(group.map((c) => [c, c === failed ? failedPid : c.pid instanceof Pid ? c.pid : undefined]));
   await terminateChildren(
@@ -227,7 +241,12 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
       const existing = state.find(spec.id);
       if (existing !== undefined) {
         // As supervisor:start_child: {error, {already_started, Pid}} if it runs, else {error, already_present}.
-        return { error: existing.pid instanceof Pid ? new AlreadyStartedError(`child ${spec.id}`, existing.pid) : new DuplicateChildError(spec.id) };
+        return {
+          error:
+            existing.pid instanceof Pid
+              ? new AlreadyStartedError(`child ${spec.id}`, existing.pid)
+              : new DuplicateChildError(spec.id),
+        };
       }
       try {
         const pid = await startChildProcess(sup, spec);
@@ -267,7 +286,12 @@ async function handleCall(request: SupervisorCall, sup: Process, state: Supervis
     }
     case 'which_children':
       return {
-        ok: state.children.map((c): ChildInfo => ({ id: c.spec.id, pid: c.pid, type: c.spec.type, restart: c.spec.restart })),
+        ok: state.children.map((c): ChildInfo => ({
+          id: c.spec.id,
+          pid: c.pid,
+          type: c.spec.type,
+          restart: c.spec.restart,
+        })),
       };
     case 'count_children': {
       const counts: ChildCounts = { specs: state.children.length, active: 0, supervisors: 0, workers: 0 };
@@ -298,7 +322,15 @@ const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outco
       } catch (error) {
         reportStartError(sup.node, sup.self, spec.id, error, 'start_error');
         await terminateChildren(sup, state, [...state.children]);
-        return stop({ shutdown: { failed_to_start_child: spec.id, reason: error instanceof Error ? error.message : String(error) } }, state);
+        return stop(
+          {
+            shutdown: {
+              failed_to_start_child: spec.id,
+              reason: error instanceof Error ? error.message : String(error),
+            },
+          },
+          state,
+        );
       }
     }
     return ok(state);
@@ -319,7 +351,8 @@ const supervisorServer = define<SupervisorState, InitArgs, SupervisorCall, Outco
     }
     if (message instanceof TryAgainRestart) {
       const child = state.find(message.id);
-      if (child !== undefined && child.pid === 'restarting') return handleChildExit(sup, state, child, undefined, 'restart_failed');
+      if (child !== undefined && child.pid === 'restarting')
+        return handleChildExit(sup, state, child, undefined, 'restart_failed');
       // As OTP's try_again_restart: a child no longer restarting (terminated or deleted
       // meanwhile) stays as it is, and so do those that waited on it.
       for (const id of message.waiting) {
@@ -354,8 +387,12 @@ export async function startSupervisorProcess(
   if (options.name !== undefined) checkServerName('Supervisor.start', options.name);
   const k = node.placement(options.scheduler);
   if (k !== node.schedulerId) {
-    if (!isRemoteSpec(spec)) throw new BadArgError(`a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`);
-    if (options.name !== undefined && typeof options.name !== 'string') throw new BadArgError('a via name cannot cross schedulers: use a local name');
+    if (!isRemoteSpec(spec))
+      throw new BadArgError(
+        `a supervisor spec holds functions and cannot start on scheduler ${k}: pass { module, export } instead`,
+      );
+    if (options.name !== undefined && typeof options.name !== 'string')
+      throw new BadArgError('a via name cannot cross schedulers: use a local name');
     return node.remote().startRemote(parent, k, 'supervisor', spec, undefined, { name: options.name });
   }
   const args = prepare(isRemoteSpec(spec) ? loadExport<SupervisorSpec>(spec) : spec);
@@ -366,9 +403,17 @@ export async function startSupervisorProcess(
  * supervisor:start_link, linked to the calling process (or to `parent`, a ctx, after an
  * await). The spec is checked before anything starts: a bad one rejects naming the field.
  */
-export async function startLink(spec: SupervisorSpec | RemoteSpec, options: SupervisorStartOptions & LinkOptions = {}): Promise<Pid> {
+export async function startLink(
+  spec: SupervisorSpec | RemoteSpec,
+  options: SupervisorStartOptions & LinkOptions = {},
+): Promise<Pid> {
   const { parent, ...startOptions } = options;
-  const result = await startSupervisorProcess(currentNode(), linkParent('Supervisor.startLink', parent), spec, startOptions);
+  const result = await startSupervisorProcess(
+    currentNode(),
+    linkParent('Supervisor.startLink', parent),
+    spec,
+    startOptions,
+  );
   if (result === 'ignore') throw new IgnoredError();
   return result;
 }
@@ -390,7 +435,11 @@ async function ask<T>(sup: Pid | ServerName, request: SupervisorCall): Promise<T
  * gen_server:stop(Sup, Reason, Timeout), as OTP stops a supervisor: children in reverse start
  * order, then the supervisor exits with `reason`; resolves once it has (see stopServer).
  */
-export function stopSupervisor(sup: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+export function stopSupervisor(
+  sup: Pid | ServerName,
+  reason: ExitReason = 'normal',
+  timeoutMs = Infinity,
+): Promise<void> {
   return stopServer(sup, reason, timeoutMs);
 }
 
@@ -412,7 +461,11 @@ export const Supervisor = {
   whichChildren: (sup: Pid | ServerName) => ask<ChildInfo[]>(sup, { op: 'which_children' }),
   countChildren: (sup: Pid | ServerName) => ask<ChildCounts>(sup, { op: 'count_children' }),
   /** A child spec for a nested supervisor. */
-  childSpec: (id: string, spec: SupervisorSpec | RemoteSpec, options: Omit<ChildSpec, 'id' | 'start' | 'type'> & SupervisorStartOptions = {}): ChildSpec => ({
+  childSpec: (
+    id: string,
+    spec: SupervisorSpec | RemoteSpec,
+    options: Omit<ChildSpec, 'id' | 'start' | 'type'> & SupervisorStartOptions = {},
+  ): ChildSpec => ({
     id,
     start: () => startLink(spec, { name: options.name, scheduler: options.scheduler }),
     type: 'supervisor',

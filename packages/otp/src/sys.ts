@@ -78,7 +78,11 @@ function systemCall(server: Pid | ServerName, request: SysRequest, timeoutMs: nu
   const label = server instanceof Pid ? server.toString() : describeName(server);
   if (target instanceof Pid) {
     if (request.$sys === 'replace_state' && typeof request.fn === 'function') {
-      return Promise.reject(new BadArgError(`sys.replaceState: a function cannot cross to ${label} on another scheduler: name it as { module, export }`));
+      return Promise.reject(
+        new BadArgError(
+          `sys.replaceState: a function cannot cross to ${label} on another scheduler: name it as { module, export }`,
+        ),
+      );
     }
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
@@ -87,7 +91,10 @@ function systemCall(server: Pid | ServerName, request: SysRequest, timeoutMs: nu
     }).then(unwrap);
   }
   if (target === undefined || !target.alive) return Promise.reject(new NoProcError(label));
-  if (target.behaviour === null) return Promise.reject(new BadArgError(`${label} is a spawned function, not a behaviour: sys needs a behaviour's loop`));
+  if (target.behaviour === null)
+    return Promise.reject(
+      new BadArgError(`${label} is a spawned function, not a behaviour: sys needs a behaviour's loop`),
+    );
   if (target === running.process) return Promise.reject(new BadArgError(`${label} called sys on itself`));
   return new Promise((resolve, reject) => {
     const from = new From(resolve, reject, target, request);
@@ -114,7 +121,11 @@ export function getState<T = unknown>(server: Pid | ServerName, timeoutMs = 5000
  * formatStatus shows it). A closure reaches a process on the caller's scheduler; a
  * { module, export, args } spec reaches one on any scheduler.
  */
-export function replaceState<T>(server: Pid | ServerName, fn: ((state: T) => T) | StateFunctionSpec, timeoutMs = 5000): Promise<T> {
+export function replaceState<T>(
+  server: Pid | ServerName,
+  fn: ((state: T) => T) | StateFunctionSpec,
+  timeoutMs = 5000,
+): Promise<T> {
   if (typeof fn !== 'function' && (typeof fn?.module !== 'string' || typeof fn.export !== 'string')) {
     return Promise.reject(new BadArgError('sys.replaceState: expected a function or { module, export, args? }'));
   }
@@ -143,7 +154,11 @@ export async function trace(server: Pid | ServerName, on: boolean, timeoutMs = 5
 /** sys:statistics: true starts counting, false stops, 'get' reads (undefined when off). */
 export function statistics(server: Pid | ServerName, on: 'get', timeoutMs?: number): Promise<SysStatistics | undefined>;
 export function statistics(server: Pid | ServerName, on: boolean, timeoutMs?: number): Promise<void>;
-export async function statistics(server: Pid | ServerName, on: boolean | 'get', timeoutMs = 5000): Promise<SysStatistics | undefined | void> {
+export async function statistics(
+  server: Pid | ServerName,
+  on: boolean | 'get',
+  timeoutMs = 5000,
+): Promise<SysStatistics | undefined | void> {
   const answer = await systemCall(server, { $sys: 'statistics', on }, timeoutMs);
   if (on === 'get') return answer as SysStatistics | undefined;
 }

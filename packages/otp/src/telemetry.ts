@@ -8,7 +8,13 @@ export interface TelemetryEvents {
   exit: (event: { pid: Pid; name: string | null; reason: ExitReason; messagesHandled: number }) => void;
   register: (event: { name: string; pid: Pid }) => void;
   /** A supervisor restarted a child. */
-  restart: (event: { supervisor: Pid; childId: string; oldPid: Pid | undefined; newPid: Pid | undefined; reason: ExitReason }) => void;
+  restart: (event: {
+    supervisor: Pid;
+    childId: string;
+    oldPid: Pid | undefined;
+    newPid: Pid | undefined;
+    reason: ExitReason;
+  }) => void;
   /** A supervisor exceeded its restart intensity and is shutting down. */
   intensity: (event: { supervisor: Pid; restarts: number; intensity: number; periodSeconds: number }) => void;
   /** A scheduler thread died; its processes exited with {scheduler_down: N} and it is being replaced. */

@@ -72,8 +72,14 @@ describe('Application', () => {
   test('node stop stops applications newest first', async () => {
     const log: string[] = [];
     const def = recordingWorker(log);
-    await Application.start({ name: 'first', supervisor: { children: [GenServer.childSpec('a', def, { id: 'a', trap: true })] } });
-    await Application.start({ name: 'second', supervisor: { children: [GenServer.childSpec('b', def, { id: 'b', trap: true })] } });
+    await Application.start({
+      name: 'first',
+      supervisor: { children: [GenServer.childSpec('a', def, { id: 'a', trap: true })] },
+    });
+    await Application.start({
+      name: 'second',
+      supervisor: { children: [GenServer.childSpec('b', def, { id: 'b', trap: true })] },
+    });
     await node.stop();
     expect(log).toEqual(['start:a', 'start:b', 'stop:b:shutdown', 'stop:a:shutdown']);
     expect(node.processCount).toBe(0);
@@ -119,7 +125,10 @@ describe('Application', () => {
     const def = recordingWorker([]);
     const stopped: string[] = [];
     node.events.on('application:stop', (e) => stopped.push(`${e.name}:${String(e.reason)}`));
-    const app = await Application.start({ name: 'fragile', supervisor: { intensity: 0, children: [GenServer.childSpec('w', def, { id: 'w' })] } });
+    const app = await Application.start({
+      name: 'fragile',
+      supervisor: { intensity: 0, children: [GenServer.childSpec('w', def, { id: 'w' })] },
+    });
     const [child] = await Supervisor.whichChildren(app.pid);
     await endWith(child!.pid as Pid, 'crash');
     await app.exited;
@@ -139,7 +148,9 @@ describe('logging and telemetry', () => {
     const messages = memory.entries.map((e) => `${e.level}: ${e.message}`);
     expect(messages.some((m) => m.startsWith('error: crash report') && m.includes('boom'))).toBe(true);
     expect(messages.some((m) => m.includes('child_terminated payments') && m.includes('boom'))).toBe(true);
-    expect(messages.some((m) => m.startsWith('info: supervisor report') && m.includes('restarted payments'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('info: supervisor report') && m.includes('restarted payments'))).toBe(
+      true,
+    );
   });
 
   test('a child killed because terminate outlasted its shutdown timeout gets a shutdown_error report; one that stopped in time does not', async () => {
@@ -153,7 +164,10 @@ describe('logging and telemetry', () => {
       },
     });
     const sup = await Supervisor.start({
-      children: [GenServer.childSpec('prompt', slow, false, { shutdown: 1000 }), GenServer.childSpec('stuck', slow, true, { shutdown: 10 })],
+      children: [
+        GenServer.childSpec('prompt', slow, false, { shutdown: 1000 }),
+        GenServer.childSpec('stuck', slow, true, { shutdown: 10 }),
+      ],
     });
     await Supervisor.terminateChild(sup, 'prompt');
     await Supervisor.terminateChild(sup, 'stuck');

@@ -36,7 +36,12 @@ const echo = GenServer.define({
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const isNonNegativeInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 /** Any value, weighted towards the numbers a typo or a unit mix-up produces. */
-const anyValue = fc.oneof(fc.anything(), fc.double(), fc.integer({ min: -5, max: 5 }), fc.constantFrom(NaN, Infinity, -Infinity, 0.5, '5', null));
+const anyValue = fc.oneof(
+  fc.anything(),
+  fc.double(),
+  fc.integer({ min: -5, max: 5 }),
+  fc.constantFrom(NaN, Infinity, -Infinity, 0.5, '5', null),
+);
 
 describe('supervisor flags', () => {
   test('period must be a positive integer (seconds) and intensity a non-negative integer; anything else is a BadArgError', async () => {
@@ -44,7 +49,8 @@ describe('supervisor flags', () => {
       fc.asyncProperty(fc.constantFrom('period', 'intensity'), anyValue, async (field, value) => {
         const before = node.processCount;
         const spec = { children: [], [field]: value } as SupervisorSpec;
-        const valid = value === undefined || (field === 'period' ? isPositiveInteger(value) : isNonNegativeInteger(value));
+        const valid =
+          value === undefined || (field === 'period' ? isPositiveInteger(value) : isNonNegativeInteger(value));
         const outcome = await Supervisor.start(spec).catch((e: unknown) => e);
         if (valid) {
           expect(processInfo(outcome as never)).toBeDefined();
@@ -54,7 +60,10 @@ describe('supervisor flags', () => {
           expect((outcome as Error).message).toContain(field);
           expect(node.processCount).toBe(before);
         }
-        const dynamic = await DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, [field]: value }).catch((e: unknown) => e);
+        const dynamic = await DynamicSupervisor.start({
+          child: { start: () => 'ignore' as const },
+          [field]: value,
+        }).catch((e: unknown) => e);
         if (valid) await DynamicSupervisor.stop(dynamic as never);
         else expect(dynamic).toBeInstanceOf(BadArgError);
       }),
@@ -65,9 +74,15 @@ describe('supervisor flags', () => {
   test('a fractional period, a bad strategy and a bad maxChildren are BadArgErrors', async () => {
     await expect(Supervisor.start({ period: 0.5, children: [] })).rejects.toThrow(BadArgError);
     await expect(Supervisor.start({ strategy: 'all_for_none' as never, children: [] })).rejects.toThrow(/strategy/);
-    await expect(Supervisor.start({ strategy: 'all_for_none' as never, children: [] })).rejects.toBeInstanceOf(BadArgError);
-    await expect(DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, maxChildren: -1 })).rejects.toBeInstanceOf(BadArgError);
-    await expect(DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, maxChildren: NaN })).rejects.toThrow(/maxChildren/);
+    await expect(Supervisor.start({ strategy: 'all_for_none' as never, children: [] })).rejects.toBeInstanceOf(
+      BadArgError,
+    );
+    await expect(
+      DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, maxChildren: -1 }),
+    ).rejects.toBeInstanceOf(BadArgError);
+    await expect(
+      DynamicSupervisor.start({ child: { start: () => 'ignore' as const }, maxChildren: NaN }),
+    ).rejects.toThrow(/maxChildren/);
   });
 });
 
@@ -75,17 +90,20 @@ describe('timeouts', () => {
   test('a call timeout that is NaN or negative is a BadArgError, and the server is not called', async () => {
     const pid = await GenServer.start(echo, undefined);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.double(), fc.constantFrom(NaN, -1, -0.5, -Infinity, Infinity, 0, 10)), async (timeout) => {
-        const handled = processInfo(pid)!.messagesHandled;
-        const outcome = await GenServer.call(pid, 'hi', timeout).catch((e: unknown) => e);
-        if (timeout >= 0) {
-          expect(outcome === 'hi' || (outcome as Error).name === 'CallTimeoutError').toBe(true);
-        } else {
-          expect(outcome).toBeInstanceOf(BadArgError);
-          expect((outcome as Error).message).toContain('timeout');
-          expect(processInfo(pid)!.messagesHandled).toBe(handled);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.double(), fc.constantFrom(NaN, -1, -0.5, -Infinity, Infinity, 0, 10)),
+        async (timeout) => {
+          const handled = processInfo(pid)!.messagesHandled;
+          const outcome = await GenServer.call(pid, 'hi', timeout).catch((e: unknown) => e);
+          if (timeout >= 0) {
+            expect(outcome === 'hi' || (outcome as Error).name === 'CallTimeoutError').toBe(true);
+          } else {
+            expect(outcome).toBeInstanceOf(BadArgError);
+            expect((outcome as Error).message).toContain('timeout');
+            expect(processInfo(pid)!.messagesHandled).toBe(handled);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -146,7 +164,9 @@ describe('registered names', () => {
     const before = node.processCount;
     for (const name of [42, null, { name: 'x' }, ['a']]) {
       await expect(GenServer.start(echo, undefined, { name: name as ServerName })).rejects.toBeInstanceOf(BadArgError);
-      await expect(Supervisor.start({ children: [] }, { name: name as ServerName })).rejects.toBeInstanceOf(BadArgError);
+      await expect(Supervisor.start({ children: [] }, { name: name as ServerName })).rejects.toBeInstanceOf(
+        BadArgError,
+      );
     }
     expect(node.processCount).toBe(before);
   });

@@ -26,7 +26,9 @@ describe('calls queued behind a call that crashes the server', () => {
       },
     });
     const pid = await GenServer.start(server, undefined);
-    const calls = [GenServer.call(pid, 'boom'), GenServer.call(pid, 'other'), GenServer.call(pid, 'other')].map((call) => call.catch((error: unknown) => error));
+    const calls = [GenServer.call(pid, 'boom'), GenServer.call(pid, 'other'), GenServer.call(pid, 'other')].map(
+      (call) => call.catch((error: unknown) => error),
+    );
     // The two others wait in the mailbox while the server holds the first.
     while ((processInfo(pid)?.messageQueueLen ?? 0) < 2) await new Promise((resolve) => setImmediate(resolve));
     crash();

@@ -1,4 +1,16 @@
-import { BadArgError, GenServer, awaitExit, cancelTimer, noreply, ok, reply, spawn, type Node, type ProcessContext, type Ref } from '@erlmcp/otp';
+import {
+  BadArgError,
+  GenServer,
+  awaitExit,
+  cancelTimer,
+  noreply,
+  ok,
+  reply,
+  spawn,
+  type Node,
+  type ProcessContext,
+  type Ref,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -62,7 +74,9 @@ describe('ctx.cancelTimer', () => {
     const server = GenServer.define({
       init: (_: null, ctx: ProcessContext) => ok<State>({ ref: ctx.sendAfter(hour, 'late'), seen: [] }),
       handleCall: (req: 'cancel' | 'seen', _from, s: State, ctx) =>
-        req === 'cancel' ? reply<State, unknown>(ctx.cancelTimer(s.ref!), { ...s, ref: null }) : reply<State, unknown>(s.seen, s),
+        req === 'cancel'
+          ? reply<State, unknown>(ctx.cancelTimer(s.ref!), { ...s, ref: null })
+          : reply<State, unknown>(s.seen, s),
       handleInfo: (msg, s: State) => noreply({ ...s, seen: [...s.seen, String(msg)] }),
     });
     const pid = await GenServer.start(server, null);

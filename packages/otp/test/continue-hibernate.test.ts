@@ -59,7 +59,7 @@ const stepper = GenServer.define({
 });
 
 describe('handleContinue', () => {
-  test("from init: runs after the start returns and before a message already in the mailbox", async () => {
+  test('from init: runs after the start returns and before a message already in the mailbox', async () => {
     const pid = await GenServer.start(stepper, 'load');
     expect(await GenServer.call(pid, 'log')).toEqual(['init', 'continue:load', 'info:early']);
   });
@@ -69,7 +69,16 @@ describe('handleContinue', () => {
     const answer = GenServer.call(pid, { continue: ['a', 'b', 'c'] });
     GenServer.cast(pid, 'x'); // queued while handleCall runs
     expect(await answer).toBe('ok');
-    expect(await GenServer.call(pid, 'log')).toEqual(['init', 'continue:load', 'info:early', 'call', 'continue:a', 'continue:b', 'continue:c', 'cast:x']);
+    expect(await GenServer.call(pid, 'log')).toEqual([
+      'init',
+      'continue:load',
+      'info:early',
+      'call',
+      'continue:a',
+      'continue:b',
+      'continue:c',
+      'cast:x',
+    ]);
   });
 
   test('an async handleContinue holds the mailbox until it settles; its stop result stops the server', async () => {
@@ -131,7 +140,10 @@ describe('hibernate', () => {
     const server = GenServer.define({
       init: () => ok<Cached>({ n: 0, cache: new Map(), compactions: 0 }),
       handleCall(req: CacheCall, _from, s: Cached) {
-        if (req === 'block') return new Promise<ReturnType<typeof reply<Cached, unknown>>>((resolve) => (release = () => resolve(reply('ok', s))));
+        if (req === 'block')
+          return new Promise<ReturnType<typeof reply<Cached, unknown>>>(
+            (resolve) => (release = () => resolve(reply('ok', s))),
+          );
         if (req === 'hibernate') return reply<Cached, unknown>('ok', s, hibernate());
         return reply<Cached, unknown>(s.n, s);
       },
@@ -188,7 +200,11 @@ describe('hibernate', () => {
       states: {
         idle: (event: StatemEvent<'data', string>, d: D) => {
           if (event.type === 'call') return GenStatem.keepStateAndData([GenStatem.reply(event.from, d)]);
-          if (event.type === 'cast') return GenStatem.keepState({ ...d, seen: [...d.seen, event.message] }, event.message === 'sleep' ? [GenStatem.hibernate()] : []);
+          if (event.type === 'cast')
+            return GenStatem.keepState(
+              { ...d, seen: [...d.seen, event.message] },
+              event.message === 'sleep' ? [GenStatem.hibernate()] : [],
+            );
           return GenStatem.keepStateAndData();
         },
       },
@@ -215,7 +231,8 @@ describe('a state_functions statem and a state with no handler', () => {
       callbackMode: 'state_functions',
       init: () => GenStatem.ok('a' as const, initial),
       states: {
-        a: (event: StatemEvent<'go'>, d: string) => GenStatem.nextState(d as 'a', d, event.type === 'call' ? [GenStatem.reply(event.from, 'went')] : []),
+        a: (event: StatemEvent<'go'>, d: string) =>
+          GenStatem.nextState(d as 'a', d, event.type === 'call' ? [GenStatem.reply(event.from, 'went')] : []),
       },
     });
 

@@ -1,4 +1,15 @@
-import { GenServer, NoCurrentProcessError, awaitExit, currentPid, ok, reply, self, spawn, type Node, type Pid } from '@erlmcp/otp';
+import {
+  GenServer,
+  NoCurrentProcessError,
+  awaitExit,
+  currentPid,
+  ok,
+  reply,
+  self,
+  spawn,
+  type Node,
+  type Pid,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 /**

@@ -1,4 +1,17 @@
-import { DynamicSupervisor, GenServer, IgnoredError, MaxChildrenError, awaitExit, exit, ignore, ok, processInfo, reply, type Node, type Pid } from '@erlmcp/otp';
+import {
+  DynamicSupervisor,
+  GenServer,
+  IgnoredError,
+  MaxChildrenError,
+  awaitExit,
+  exit,
+  ignore,
+  ok,
+  processInfo,
+  reply,
+  type Node,
+  type Pid,
+} from '@erlmcp/otp';
 import { endWith, recordingWorker, startNode } from './helpers';
 
 let node: Node;
@@ -43,7 +56,10 @@ describe('DynamicSupervisor', () => {
   test('a crashed permanent child is restarted with the same arguments; temporary ones are not', async () => {
     const log: string[] = [];
     const def = recordingWorker(log);
-    const sup = await DynamicSupervisor.start({ intensity: 5, child: { start: (id: string) => GenServer.startLink(def, { id }) } });
+    const sup = await DynamicSupervisor.start({
+      intensity: 5,
+      child: { start: (id: string) => GenServer.startLink(def, { id }) },
+    });
     const a = (await DynamicSupervisor.startChild(sup, 'a')) as Pid;
     await endWith(a, 'crash');
     const children = await DynamicSupervisor.whichChildren(sup);
@@ -51,7 +67,9 @@ describe('DynamicSupervisor', () => {
     expect(children[0]!.pid).not.toBe(a);
     expect(log).toEqual(['start:a', 'stop:a:crash', 'start:a']);
 
-    const tmp = await DynamicSupervisor.start({ child: { start: (id: string) => GenServer.startLink(def, { id }), restart: 'temporary' } });
+    const tmp = await DynamicSupervisor.start({
+      child: { start: (id: string) => GenServer.startLink(def, { id }), restart: 'temporary' },
+    });
     const t = (await DynamicSupervisor.startChild(tmp, 't')) as Pid;
     await endWith(t, 'crash');
     expect(await DynamicSupervisor.whichChildren(tmp)).toEqual([]);
@@ -59,7 +77,11 @@ describe('DynamicSupervisor', () => {
 
   test('intensity exceeded: the dynamic supervisor stops its children and exits shutdown', async () => {
     const def = recordingWorker([]);
-    const sup = await DynamicSupervisor.start({ intensity: 1, period: 3600, child: { start: (id: string) => GenServer.startLink(def, { id }) } });
+    const sup = await DynamicSupervisor.start({
+      intensity: 1,
+      period: 3600,
+      child: { start: (id: string) => GenServer.startLink(def, { id }) },
+    });
     const other = (await DynamicSupervisor.startChild(sup, 'other')) as Pid;
     const supExit = awaitExit(sup);
     await endWith((await DynamicSupervisor.startChild(sup, 'x')) as Pid, 'crash');
@@ -70,7 +92,9 @@ describe('DynamicSupervisor', () => {
   });
 
   test('terminateChild of an unknown pid is a typed error and changes nothing', async () => {
-    const sup = await DynamicSupervisor.start({ child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) } });
+    const sup = await DynamicSupervisor.start({
+      child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) },
+    });
     await DynamicSupervisor.startChild(sup, 'u', 1);
     await expect(DynamicSupervisor.terminateChild(sup, sup)).rejects.toMatchObject({ code: 'not_found' });
     expect((await DynamicSupervisor.countChildren(sup)).active).toBe(1);
@@ -79,13 +103,18 @@ describe('DynamicSupervisor', () => {
 
 describe('DynamicSupervisor.countChildren (as supervisor:count_children on simple_one_for_one)', () => {
   test('specs is 1, the template, however many children run; type counts follow the template', async () => {
-    const sup = await DynamicSupervisor.start({ child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) } });
+    const sup = await DynamicSupervisor.start({
+      child: { start: (user: string, room: number) => GenServer.startLink(session, [user, room]) },
+    });
     expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 0 });
     for (let i = 0; i < 3; i++) await DynamicSupervisor.startChild(sup, `u${i}`, i);
     expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 3, supervisors: 0, workers: 3 });
 
     const outer = await DynamicSupervisor.start({
-      child: { start: () => DynamicSupervisor.startLink({ child: { start: () => GenServer.startLink(session, ['x', 0]) } }), type: 'supervisor' },
+      child: {
+        start: () => DynamicSupervisor.startLink({ child: { start: () => GenServer.startLink(session, ['x', 0]) } }),
+        type: 'supervisor',
+      },
     });
     await DynamicSupervisor.startChild(outer);
     await DynamicSupervisor.startChild(outer);
@@ -95,7 +124,10 @@ describe('DynamicSupervisor.countChildren (as supervisor:count_children on simpl
   test('a child that ignores: startChild rejects with IgnoredError and nothing is kept', async () => {
     const quiet = GenServer.define({ init: (mode: 'ignore' | 'plain') => (mode === 'ignore' ? ignore() : ok(mode)) });
     const sup = await DynamicSupervisor.start({
-      child: { start: (mode: 'ignore' | 'plain' | 'ignore-value') => (mode === 'ignore-value' ? 'ignore' : GenServer.startLink(quiet, mode)) },
+      child: {
+        start: (mode: 'ignore' | 'plain' | 'ignore-value') =>
+          mode === 'ignore-value' ? 'ignore' : GenServer.startLink(quiet, mode),
+      },
     });
     await expect(DynamicSupervisor.startChild(sup, 'ignore')).rejects.toBeInstanceOf(IgnoredError);
     await expect(DynamicSupervisor.startChild(sup, 'ignore-value')).rejects.toBeInstanceOf(IgnoredError);
@@ -127,7 +159,10 @@ describe('DynamicSupervisor.countChildren (as supervisor:count_children on simpl
     const during = DynamicSupervisor.countChildren(sup);
     const rowsDuring = DynamicSupervisor.whichChildren(sup);
     expect(await during).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 2 });
-    expect((await rowsDuring).map((r) => (r.pid === 'restarting' ? 'restarting' : 'pid'))).toEqual(['pid', 'restarting']);
+    expect((await rowsDuring).map((r) => (r.pid === 'restarting' ? 'restarting' : 'pid'))).toEqual([
+      'pid',
+      'restarting',
+    ]);
     expect(await DynamicSupervisor.countChildren(sup)).toEqual({ specs: 1, active: 2, supervisors: 0, workers: 2 });
     const rows = await DynamicSupervisor.whichChildren(sup);
     expect(rows).toHaveLength(2);

@@ -1,4 +1,16 @@
-import { GenEvent, GenEventExit, HandlerError, Node, exit, processInfo, send, spawn, sys, type Pid, type ProcessContext } from '@erlmcp/otp';
+import {
+  GenEvent,
+  GenEventExit,
+  HandlerError,
+  Node,
+  exit,
+  processInfo,
+  send,
+  spawn,
+  sys,
+  type Pid,
+  type ProcessContext,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -20,7 +32,8 @@ function recorder(log: string[]) {
       log.push(`${s.tag}:${event.n}`);
       return GenEvent.ok({ ...s, seen: s.seen + 1 });
     },
-    handleCall: (req: 'seen' | 'quit', s: { tag: string; seen: number }) => (req === 'seen' ? GenEvent.reply(s.seen, s) : GenEvent.removeHandlerAndReply(-1)),
+    handleCall: (req: 'seen' | 'quit', s: { tag: string; seen: number }) =>
+      req === 'seen' ? GenEvent.reply(s.seen, s) : GenEvent.removeHandlerAndReply(-1),
     handleInfo(message: unknown, s: { tag: string; seen: number }) {
       log.push(`${s.tag}:info:${String(message)}`);
       return GenEvent.ok(s);
@@ -65,7 +78,7 @@ describe('GenEvent', () => {
     await expect(GenEvent.deleteHandler(mgr, h)).rejects.toBeInstanceOf(HandlerError);
   });
 
-  test('swapHandler: the new handler\'s init gets its args and what the old terminate returned', async () => {
+  test("swapHandler: the new handler's init gets its args and what the old terminate returned", async () => {
     const log: string[] = [];
     const old = recorder(log);
     const inits: unknown[] = [];
@@ -143,7 +156,7 @@ describe('GenEvent', () => {
     expect(log).toEqual(['a:info:ping', 'a:1']);
   });
 
-  test('a supervised handler tells its owner when removed (deleted: normal; crashed: error); the owner\'s exit removes it', async () => {
+  test("a supervised handler tells its owner when removed (deleted: normal; crashed: error); the owner's exit removes it", async () => {
     const log: string[] = [];
     const h = recorder(log);
     const mgr = await GenEvent.start();
@@ -162,7 +175,9 @@ describe('GenEvent', () => {
     await GenEvent.deleteHandler(mgr, h);
     await GenEvent.syncNotify(mgr, 'boom');
     await new Promise((r) => setImmediate(r));
-    expect(exits.map((e) => [e.handler.id, e.reason === 'normal' ? 'normal' : Object.keys(e.reason as object).join()])).toEqual([
+    expect(
+      exits.map((e) => [e.handler.id, e.reason === 'normal' ? 'normal' : Object.keys(e.reason as object).join()]),
+    ).toEqual([
       [undefined, 'normal'],
       ['b', 'error'],
     ]);

@@ -7,7 +7,11 @@ beforeEach(() => {
 });
 afterEach(() => node.stop());
 
-type Cast = { op: 'note'; tag: string } | { op: 'crash' } | { op: 'wait'; until: Promise<void> } | { op: 'self-send'; tag: string };
+type Cast =
+  | { op: 'note'; tag: string }
+  | { op: 'crash' }
+  | { op: 'wait'; until: Promise<void> }
+  | { op: 'self-send'; tag: string };
 interface State {
   log: string[];
   seen: Pid[];

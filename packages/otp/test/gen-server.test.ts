@@ -213,7 +213,8 @@ describe('GenServer', () => {
     const log: string[] = [];
     const def = GenServer.define({
       init: () => ok(null),
-      handleCall: (mode: 'async' | 'throw', _from, state: null) => replyAndStop(mode === 'throw' ? 'shutdown' : 'normal', `bye:${mode}`, state),
+      handleCall: (mode: 'async' | 'throw', _from, state: null) =>
+        replyAndStop(mode === 'throw' ? 'shutdown' : 'normal', `bye:${mode}`, state),
       terminate: async (reason) => {
         await new Promise((r) => setImmediate(r));
         log.push(`terminated:${String(reason)}`);

@@ -50,7 +50,9 @@ class Model {
   private fireDue(until: number): void {
     this.now = until;
     for (;;) {
-      const fired = [...this.timers.entries()].filter(([, t]) => t.at <= until).sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq);
+      const fired = [...this.timers.entries()]
+        .filter(([, t]) => t.at <= until)
+        .sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq);
       if (fired.length === 0) return;
       for (const [key, t] of fired) {
         if (this.timers.get(key)?.seq !== t.seq) continue; // cancelled or restarted meanwhile: stale
@@ -60,9 +62,11 @@ class Model {
     }
   }
 
-  private handle(first: { cast: Cast } | { timeout: { kind: Kind; name: string; content: string } } | { retry: number }): void {
+  private handle(
+    first: { cast: Cast } | { timeout: { kind: Kind; name: string; content: string } } | { retry: number },
+  ): void {
     const queue = [first];
-    let eventTimeout: SetTimeout & { content: string } | undefined;
+    let eventTimeout: (SetTimeout & { content: string }) | undefined;
     while (queue.length > 0) {
       const event = queue.shift()!;
       this.timers.delete('timeout'); // any event cancels the event timeout
@@ -96,10 +100,18 @@ class Model {
           continue;
         }
         this.timers.delete(keyOf(t));
-        if (t.ms !== Infinity) this.timers.set(keyOf(t), { at: this.now + t.ms, seq: ++this.seq, content, kind: t.kind, name: t.name });
+        if (t.ms !== Infinity)
+          this.timers.set(keyOf(t), { at: this.now + t.ms, seq: ++this.seq, content, kind: t.kind, name: t.name });
       }
     }
-    if (eventTimeout !== undefined) this.timers.set('timeout', { at: this.now + eventTimeout.ms, seq: ++this.seq, content: eventTimeout.content, kind: 'timeout', name: '' });
+    if (eventTimeout !== undefined)
+      this.timers.set('timeout', {
+        at: this.now + eventTimeout.ms,
+        seq: ++this.seq,
+        content: eventTimeout.content,
+        kind: 'timeout',
+        name: '',
+      });
   }
 }
 
@@ -123,13 +135,16 @@ function machine(clock: ManualClock, log: string[]) {
         const actions: TimeoutAction[] = cast.timeouts.map((t) => {
           const content = `${cast.label}/${t.kind}`;
           if (t.kind === 'timeout') return GenStatem.eventTimeout(t.ms, content);
-          if (t.kind === 'state_timeout') return t.ms === Infinity ? GenStatem.cancelTimeout('state_timeout') : GenStatem.stateTimeout(t.ms, content);
+          if (t.kind === 'state_timeout')
+            return t.ms === Infinity ? GenStatem.cancelTimeout('state_timeout') : GenStatem.stateTimeout(t.ms, content);
           return GenStatem.genericTimeout(t.name, t.ms, content);
         });
         return GenStatem.nextState(cast.go, null, actions);
       }
       if (event.type === 'timeout' || event.type === 'state_timeout' || event.type === 'generic_timeout') {
-        log.push(`${state}:${event.type}:${event.type === 'generic_timeout' ? event.name : ''}:${String(event.message)}`);
+        log.push(
+          `${state}:${event.type}:${event.type === 'generic_timeout' ? event.name : ''}:${String(event.message)}`,
+        );
       }
       return GenStatem.keepStateAndData();
     },
@@ -164,7 +179,7 @@ beforeAll(() => {
 });
 afterAll(() => node.stop());
 
-test('timeouts and postponed events follow gen_statem\'s rules (model-based)', async () => {
+test("timeouts and postponed events follow gen_statem's rules (model-based)", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(commandArb, { minLength: 1, maxLength: 25 }), async (commands) => {
       const clock = new ManualClock();

@@ -36,11 +36,16 @@ const door = (clock?: ManualClock) =>
       locked(event: StatemEvent<DoorCall, 'lock', never, 'locked' | 'open'>, data: DoorData) {
         switch (event.type) {
           case 'enter':
-            return GenStatem.keepState({ ...data, input: [], log: [...data.log, `enter locked from ${event.oldState}`] });
+            return GenStatem.keepState({
+              ...data,
+              input: [],
+              log: [...data.log, `enter locked from ${event.oldState}`],
+            });
           case 'call': {
             if (event.request === 'state') return GenStatem.keepStateAndData([GenStatem.reply(event.from, 'locked')]);
             const input = [...data.input, event.request.button];
-            if (input.join() === data.code.join()) return GenStatem.nextState('open', { ...data, input }, [GenStatem.reply(event.from, 'open')]);
+            if (input.join() === data.code.join())
+              return GenStatem.nextState('open', { ...data, input }, [GenStatem.reply(event.from, 'open')]);
             return GenStatem.keepState({ ...data, input }, [GenStatem.reply(event.from, 'locked')]);
           }
           default:
@@ -50,12 +55,16 @@ const door = (clock?: ManualClock) =>
       open(event: StatemEvent<DoorCall, 'lock', never, 'locked' | 'open'>, data: DoorData) {
         switch (event.type) {
           case 'enter':
-            return GenStatem.keepState({ ...data, log: [...data.log, `enter open from ${event.oldState}`] }, [GenStatem.stateTimeout(10_000, 'lock')]);
+            return GenStatem.keepState({ ...data, log: [...data.log, `enter open from ${event.oldState}`] }, [
+              GenStatem.stateTimeout(10_000, 'lock'),
+            ]);
           case 'state_timeout':
           case 'cast':
             return GenStatem.nextState('locked', data);
           case 'call':
-            return GenStatem.keepStateAndData([GenStatem.reply(event.from, event.request === 'state' ? 'open' : 'already open')]);
+            return GenStatem.keepStateAndData([
+              GenStatem.reply(event.from, event.request === 'state' ? 'open' : 'already open'),
+            ]);
           default:
             return GenStatem.keepStateAndData();
         }
@@ -98,7 +107,8 @@ describe('GenStatem: state functions', () => {
           return GenStatem.keepState(n + 1);
         },
       },
-      terminate: (reason, state, data) => void terminated.push([state, data, reason instanceof Crash ? (reason.error as Error).message : reason]),
+      terminate: (reason, state, data) =>
+        void terminated.push([state, data, reason instanceof Crash ? (reason.error as Error).message : reason]),
     });
     const pid = await GenStatem.start(def, undefined);
     const exited = awaitExit(pid);
@@ -115,7 +125,8 @@ describe('GenStatem: state functions', () => {
       stateEnter: true,
       init: () => GenStatem.ok<'a' | 'b', null>('a', null),
       states: {
-        a: (event: StatemEvent<never, never, never, 'a' | 'b'>) => (event.type === 'enter' ? GenStatem.nextState('b', null) : GenStatem.keepStateAndData()),
+        a: (event: StatemEvent<never, never, never, 'a' | 'b'>) =>
+          event.type === 'enter' ? GenStatem.nextState('b', null) : GenStatem.keepStateAndData(),
         b: () => GenStatem.keepStateAndData(),
       },
     });
@@ -146,7 +157,8 @@ function connection(log: string[]) {
         return GenStatem.keepStateAndData();
       }
       if (event.type === 'call') {
-        if (event.request === 'phase') return GenStatem.keepStateAndData([GenStatem.reply(event.from, state.phase as string)]);
+        if (event.request === 'phase')
+          return GenStatem.keepStateAndData([GenStatem.reply(event.from, state.phase as string)]);
         // Sending waits until the connection is up: postponed, retried on the state change.
         if (state.phase === 'down') return GenStatem.keepStateAndData([GenStatem.postpone()]);
         return GenStatem.keepState(sent + 1, [GenStatem.reply(event.from, `sent ${sent + 1} to ${state.peer}`)]);
@@ -192,7 +204,10 @@ describe('GenStatem: actions and results', () => {
           case 'cast':
             log.push(`cast ${event.message}`);
             if (event.message === 'again') return GenStatem.repeatStateAndData();
-            return GenStatem.keepStateAndData([GenStatem.nextEvent('internal', 'i1'), GenStatem.nextEvent('internal', 'i2')]);
+            return GenStatem.keepStateAndData([
+              GenStatem.nextEvent('internal', 'i1'),
+              GenStatem.nextEvent('internal', 'i2'),
+            ]);
           case 'internal':
             log.push(`internal ${String(event.message)}`);
             return GenStatem.keepStateAndData();
@@ -228,10 +243,13 @@ describe('GenStatem: actions and results', () => {
       init: () => GenStatem.ok('only', { from: null as From | null }),
       states: {
         only: (event: StatemEvent<'quit'>) =>
-          event.type === 'call' ? GenStatem.stopAndReply('normal', [GenStatem.reply(event.from, 'bye')], { from: event.from }) : GenStatem.keepStateAndData(),
+          event.type === 'call'
+            ? GenStatem.stopAndReply('normal', [GenStatem.reply(event.from, 'bye')], { from: event.from })
+            : GenStatem.keepStateAndData(),
       },
       // The caller's From is settled (replied) by the time terminate runs.
-      terminate: (reason, _state, data) => void seen.push(`terminate ${String(reason)}, replied: ${String(data.from?.done)}`),
+      terminate: (reason, _state, data) =>
+        void seen.push(`terminate ${String(reason)}, replied: ${String(data.from?.done)}`),
     });
     const pid = await GenStatem.start(def, undefined);
     const exited = awaitExit(pid);
@@ -273,9 +291,17 @@ describe('GenStatem: actions and results', () => {
   });
 
   test('init returning ignore or stop fails the start as a GenServer does', async () => {
-    const ignoring = GenStatem.define({ callbackMode: 'handle_event_function', init: () => GenStatem.ignore(), handleEvent: () => GenStatem.keepStateAndData() });
+    const ignoring = GenStatem.define({
+      callbackMode: 'handle_event_function',
+      init: () => GenStatem.ignore(),
+      handleEvent: () => GenStatem.keepStateAndData(),
+    });
     await expect(GenStatem.start(ignoring, undefined)).rejects.toMatchObject({ code: 'ignore' });
-    const refusing = GenStatem.define({ callbackMode: 'handle_event_function', init: () => GenStatem.initStop('no config'), handleEvent: () => GenStatem.keepStateAndData() });
+    const refusing = GenStatem.define({
+      callbackMode: 'handle_event_function',
+      init: () => GenStatem.initStop('no config'),
+      handleEvent: () => GenStatem.keepStateAndData(),
+    });
     await expect(GenStatem.start(refusing, undefined)).rejects.toMatchObject({ reason: 'no config' });
   });
 });
@@ -301,7 +327,8 @@ describe('GenStatem: supervision, names and introspection', () => {
     exit(first, 'kill');
     await exited;
     // The supervisor restarts it: the new one starts locked again.
-    for (let i = 0; i < 100 && (names.get('door') === undefined || names.get('door')!.equals(first)); i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 100 && (names.get('door') === undefined || names.get('door')!.equals(first)); i++)
+      await new Promise((r) => setImmediate(r));
     expect(await GenStatem.call(name, 'state')).toBe('locked');
     expect(names.get('door')!.equals(first)).toBe(false);
     await Supervisor.stop(sup);

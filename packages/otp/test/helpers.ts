@@ -1,4 +1,15 @@
-import { awaitExit, GenServer, noreply, ok, reply, stop, type ExitReason, type Pid, Node, type ProcessContext } from '@erlmcp/otp';
+import {
+  awaitExit,
+  GenServer,
+  noreply,
+  ok,
+  reply,
+  stop,
+  type ExitReason,
+  type Pid,
+  Node,
+  type ProcessContext,
+} from '@erlmcp/otp';
 
 /** A node with logging silenced; stopped by the returned function. */
 export function startNode(): Node {

@@ -1,4 +1,16 @@
-import { awaitExit, ExitMessage, exit, GenServer, ok, processInfo, send, spawn, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
+import {
+  awaitExit,
+  ExitMessage,
+  exit,
+  GenServer,
+  ok,
+  processInfo,
+  send,
+  spawn,
+  type Node,
+  type Pid,
+  type ProcessContext,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -139,7 +151,9 @@ describe('links and exit signals', () => {
         c.exit('child-died');
       });
       const [, ref] = ctx.spawnMonitor(() => undefined);
-      const down = await ctx.receive((m) => typeof m === 'object' && m !== null && 'ref' in m && (m as { ref: unknown }).ref === ref);
+      const down = await ctx.receive(
+        (m) => typeof m === 'object' && m !== null && 'ref' in m && (m as { ref: unknown }).ref === ref,
+      );
       expect(down).toBeDefined();
       ctx.send(child, 'go');
       await ctx.receive((m) => m === 'never');

@@ -11,9 +11,14 @@ function run(logLevel: string | undefined): Promise<{ code: number | null; stdou
   delete env.ERLMCP_LOG_LEVEL;
   if (logLevel !== undefined) env.ERLMCP_LOG_LEVEL = logLevel;
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(__dirname, 'fixtures/restart-logs.js')], { env }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : (child.exitCode ?? 1), stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [path.join(__dirname, 'fixtures/restart-logs.js')],
+      { env },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : (child.exitCode ?? 1), stdout, stderr });
+      },
+    );
   });
 }
 

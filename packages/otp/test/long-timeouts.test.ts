@@ -1,4 +1,20 @@
-import { ExitMessage, GenServer, Supervisor, awaitExit, cancelTimer, isProcessAlive, noreply, ok, send, sendAfter, spawn, spawnLink, type Node, type Pid, type ProcessContext } from '@erlmcp/otp';
+import {
+  ExitMessage,
+  GenServer,
+  Supervisor,
+  awaitExit,
+  cancelTimer,
+  isProcessAlive,
+  noreply,
+  ok,
+  send,
+  sendAfter,
+  spawn,
+  spawnLink,
+  type Node,
+  type Pid,
+  type ProcessContext,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 // setTimeout holds a signed 32-bit delay; Node fires anything longer after 1 ms.
@@ -85,7 +101,10 @@ describe('timers longer than setTimeout can hold', () => {
   });
 
   test('a call with such a timeout arms one timer, not one every millisecond', async () => {
-    const def = GenServer.define({ init: () => ok(null), handleCall: (_req: 'wait', _from, state: null) => noreply(state) });
+    const def = GenServer.define({
+      init: () => ok(null),
+      handleCall: (_req: 'wait', _from, state: null) => noreply(state),
+    });
     const server = await GenServer.start(def, undefined);
     const long: number[] = [];
     const spy = jest.spyOn(global, 'setTimeout');

@@ -41,7 +41,6 @@ afterEach(() => node.stop());
 
 const cluster = (): Cluster => node.cluster as Cluster;
 
-
 const has = (key: string) => (m: unknown) => typeof m === 'object' && m !== null && key in m;
 
 describe('messages across schedulers', () => {
@@ -71,7 +70,14 @@ describe('messages across schedulers', () => {
   test('values cross as themselves; a value that cannot be sent is a BadArgError and nothing is sent', async () => {
     const c = collector();
     const echo = spawn({ module: fixture, export: 'echo' }, { scheduler: 1 });
-    const value = { map: new Map([['k', [1, 2]]]), set: new Set(['a']), big: 10n, date: new Date(5), bytes: new Uint8Array([1, 2]), pid: c.pid };
+    const value = {
+      map: new Map([['k', [1, 2]]]),
+      set: new Set(['a']),
+      big: 10n,
+      date: new Date(5),
+      bytes: new Uint8Array([1, 2]),
+      pid: c.pid,
+    };
     send(echo, { from: c.pid, msg: value });
     const reply = (await c.next(has('echo'))) as { echo: typeof value };
     expect(reply.echo.map).toEqual(new Map([['k', [1, 2]]]));
@@ -126,7 +132,9 @@ describe('shared WebAssembly memory across schedulers', () => {
   test('a memory that is not shared cannot be sent: BadArgError, nothing sent', async () => {
     const c = collector();
     const worker = spawn({ module: fixture, export: 'sharedMemory' }, { scheduler: 1 });
-    expect(() => send(worker, { memory: new WebAssembly.Memory({ initial: 1 }), add: 1, from: c.pid })).toThrow(BadArgError);
+    expect(() => send(worker, { memory: new WebAssembly.Memory({ initial: 1 }), add: 1, from: c.pid })).toThrow(
+      BadArgError,
+    );
     send(worker, { from: c.pid });
     expect(await c.next()).toEqual({ isMemory: false, bytes: -1 });
   });
@@ -195,7 +203,9 @@ describe('GenServer across schedulers', () => {
     const picky = GenServer.remote<never>(fixture, 'picky');
     await expect(GenServer.start(picky, 'stop' as never, { scheduler: 1 })).rejects.toBeInstanceOf(StartError);
     await expect(GenServer.start(picky, 'ignore' as never, { scheduler: 1 })).rejects.toMatchObject({ code: 'ignore' });
-    await expect(GenServer.start(GenServer.remote<never>(fixture, 'nothing'), undefined as never, { scheduler: 1 })).rejects.toThrow(/no export nothing/);
+    await expect(
+      GenServer.start(GenServer.remote<never>(fixture, 'nothing'), undefined as never, { scheduler: 1 }),
+    ).rejects.toThrow(/no export nothing/);
   });
 
   test('startLink of a server whose init stops on the other scheduler: the exit kills a caller that does not trap, a trapping one gets the rejection', async () => {
@@ -240,7 +250,10 @@ describe('GenServer across schedulers', () => {
 
 describe('links, monitors and exit signals across schedulers', () => {
   test('an abnormal exit on scheduler 1 kills a linked process on scheduler 0; normal does not', async () => {
-    const [a, b] = await Promise.all([GenServer.start(counter, 0, { scheduler: 1 }), GenServer.start(counter, 0, { scheduler: 1 })]);
+    const [a, b] = await Promise.all([
+      GenServer.start(counter, 0, { scheduler: 1 }),
+      GenServer.start(counter, 0, { scheduler: 1 }),
+    ]);
     const linkedTo = (target: Pid) =>
       spawn(async (ctx) => {
         ctx.link(target);
@@ -265,7 +278,11 @@ describe('links, monitors and exit signals across schedulers', () => {
     spawn({ module: fixture, export: 'watcher', args: [target, c.pid] }, { scheduler: 0 });
     await c.next(has('ready'));
     GenServer.cast(target, { op: 'exit', reason: 'bye' } as never);
-    const got = [await c.next(has('exit')), await c.next(has('down'))] as { exit?: string; down?: string; from?: Pid }[];
+    const got = [await c.next(has('exit')), await c.next(has('down'))] as {
+      exit?: string;
+      down?: string;
+      from?: Pid;
+    }[];
     expect(got[0]!.exit).toBe('bye');
     expect(got[0]!.from!.equals(target)).toBe(true);
     expect(got[1]!.down).toBe('bye');
@@ -326,7 +343,9 @@ describe('registry across schedulers', () => {
     await GenServer.stop(remote);
     expect(whereis('shared')).toBeUndefined();
     register('shared', local);
-    await expect(GenServer.start(counter, 0, { scheduler: 1, name: 'shared' })).rejects.toMatchObject({ code: 'already_started' });
+    await expect(GenServer.start(counter, 0, { scheduler: 1, name: 'shared' })).rejects.toMatchObject({
+      code: 'already_started',
+    });
   });
 });
 
@@ -359,7 +378,9 @@ describe('supervision across schedulers', () => {
   });
 
   test('round_robin and least_loaded place children on both schedulers', async () => {
-    const placed = await Promise.all(Array.from({ length: 4 }, () => GenServer.start(counter, 0, { scheduler: 'round_robin' })));
+    const placed = await Promise.all(
+      Array.from({ length: 4 }, () => GenServer.start(counter, 0, { scheduler: 'round_robin' })),
+    );
     expect(new Set(placed.map((p) => p.id % 64))).toEqual(new Set([0, 1]));
     const least = await GenServer.start(counter, 0, { scheduler: 'least_loaded' });
     expect([0, 1]).toContain(least.id % 64);
@@ -369,7 +390,10 @@ describe('supervision across schedulers', () => {
 describe('scheduler failure', () => {
   test('a scheduler thread that dies: its processes exit with a reason naming it, links and monitors fire, supervisors restart children on its replacement', async () => {
     const c = collector();
-    const sup = await Supervisor.start({ intensity: 5, children: [GenServer.childSpec('w', counter, 0, { scheduler: 1, name: 'w' })] });
+    const sup = await Supervisor.start({
+      intensity: 5,
+      children: [GenServer.childSpec('w', counter, 0, { scheduler: 1, name: 'w' })],
+    });
     const [child] = await Supervisor.whichChildren(sup);
     const oldPid = child!.pid as Pid;
     const linked = spawn(async (ctx) => {
@@ -388,7 +412,9 @@ describe('scheduler failure', () => {
     await cluster().terminate(1);
 
     await expect(pending).rejects.toBeInstanceOf(CallExitError);
-    const got = [(await c.next(has('got'))) as { got: unknown }, (await c.next(has('got'))) as { got: unknown }].map((m) => m.got);
+    const got = [(await c.next(has('got'))) as { got: unknown }, (await c.next(has('got'))) as { got: unknown }].map(
+      (m) => m.got,
+    );
     const reasons = got.map((m) => (m as ExitMessage | DownMessage).reason);
     expect(reasons).toEqual([{ scheduler_down: 1 }, { scheduler_down: 1 }]);
     expect(downs).toEqual([1]);
@@ -454,6 +480,11 @@ describe('introspection and shutdown', () => {
   test('node stop ends every scheduler thread', async () => {
     await GenServer.start(counter, 0, { scheduler: 1 });
     await node.stop();
-    expect(cluster().stats().filter((s) => s.alive).map((s) => s.scheduler)).toEqual([0]);
+    expect(
+      cluster()
+        .stats()
+        .filter((s) => s.alive)
+        .map((s) => s.scheduler),
+    ).toEqual([0]);
   });
 });

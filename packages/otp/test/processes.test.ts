@@ -183,7 +183,14 @@ describe('scheduling', () => {
 
   test.each([
     ['a body process', () => flooder()],
-    ['a behaviour', () => { const p = spawn(flooderBehaviour); send(p, 0); return p; }],
+    [
+      'a behaviour',
+      () => {
+        const p = spawn(flooderBehaviour);
+        send(p, 0);
+        return p;
+      },
+    ],
   ])('%s flooding itself does not starve other processes, timers or sockets', async (_label, start) => {
     const busy = start();
 

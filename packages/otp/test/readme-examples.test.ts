@@ -45,6 +45,10 @@ test('README: the circuit breaker opens after two failures and then fails fast w
     calls++;
     throw new Error('upstream down');
   });
-  expect(replies).toEqual([{ error: 'Error: upstream down' }, { error: 'Error: upstream down' }, { error: 'circuit open' }]);
+  expect(replies).toEqual([
+    { error: 'Error: upstream down' },
+    { error: 'Error: upstream down' },
+    { error: 'circuit open' },
+  ]);
   expect(calls).toBe(2);
 });

@@ -2,7 +2,18 @@
  * The otp README's code examples, kept here so they compile (`npm test` type-checks
  * this file) and run (readme-examples.test.ts). Change them together.
  */
-import { GenServer, GenStatem, Supervisor, noreply, ok, reply, spawn, type From, type Pid, type StatemEvent } from '@erlmcp/otp';
+import {
+  GenServer,
+  GenStatem,
+  Supervisor,
+  noreply,
+  ok,
+  reply,
+  spawn,
+  type From,
+  type Pid,
+  type StatemEvent,
+} from '@erlmcp/otp';
 
 const workerDef = GenServer.define({ init: (config: { size: number }) => ok(config) });
 
@@ -19,9 +30,7 @@ export function startAfterAwait(loadConfig: () => Promise<{ size: number }>, sta
 
 // README, "GenServer: a reply type per request".
 type KvRequest =
-  | { type: 'get'; key: string }
-  | { type: 'put'; key: string; value: number }
-  | { type: 'take'; key: string }; // answered later, when the key is put
+  { type: 'get'; key: string } | { type: 'put'; key: string; value: number } | { type: 'take'; key: string }; // answered later, when the key is put
 type KvReplies = { get: number | undefined; put: 'ok'; take: number };
 interface KvState {
   data: Map<string, number>;
@@ -65,12 +74,15 @@ type Breaker = { failures: number; limit: number; coolDownMs: number };
 export const breaker = GenStatem.define({
   callbackMode: 'handle_event_function',
   stateEnter: true,
-  init: (opts: { limit: number; coolDownMs: number }) => GenStatem.ok<BreakerState, Breaker>('closed', { failures: 0, ...opts }),
+  init: (opts: { limit: number; coolDownMs: number }) =>
+    GenStatem.ok<BreakerState, Breaker>('closed', { failures: 0, ...opts }),
   async handleEvent(event: StatemEvent<BreakerCall, never, never, BreakerState>, state: BreakerState, data: Breaker) {
     switch (event.type) {
       case 'enter':
         // Entering open starts the cool-down; any state change cancels it.
-        return state === 'open' ? GenStatem.keepStateAndData([GenStatem.stateTimeout(data.coolDownMs, 'try')]) : GenStatem.keepStateAndData();
+        return state === 'open'
+          ? GenStatem.keepStateAndData([GenStatem.stateTimeout(data.coolDownMs, 'try')])
+          : GenStatem.keepStateAndData();
       case 'state_timeout':
         return GenStatem.nextState<BreakerState, Breaker>('half_open', data);
       case 'call': {
@@ -78,7 +90,9 @@ export const breaker = GenStatem.define({
         if (state === 'open') return GenStatem.keepStateAndData([reply({ error: 'circuit open' })]);
         try {
           const result = await event.request.run();
-          return GenStatem.nextState<BreakerState, Breaker, BreakerReply>('closed', { ...data, failures: 0 }, [reply({ ok: result })]);
+          return GenStatem.nextState<BreakerState, Breaker, BreakerReply>('closed', { ...data, failures: 0 }, [
+            reply({ ok: result }),
+          ]);
         } catch (error) {
           const failures = data.failures + 1;
           const next: BreakerState = state === 'half_open' || failures >= data.limit ? 'open' : 'closed';

@@ -1,4 +1,19 @@
-import { AlreadyRegisteredError, BadArgError, NoProcError, awaitExit, cancelTimer, register, registered, send, sendAfter, spawn, unregister, whereis, type Node, type ProcessContext } from '@erlmcp/otp';
+import {
+  AlreadyRegisteredError,
+  BadArgError,
+  NoProcError,
+  awaitExit,
+  cancelTimer,
+  register,
+  registered,
+  send,
+  sendAfter,
+  spawn,
+  unregister,
+  whereis,
+  type Node,
+  type ProcessContext,
+} from '@erlmcp/otp';
 import { startNode } from './helpers';
 
 let node: Node;
@@ -93,11 +108,14 @@ describe('timers', () => {
 
   test('sendAfter to a name resolves the name when it fires; ctx.sendAfter targets self', async () => {
     const got: unknown[] = [];
-    const pid = spawn(async (ctx) => {
-      ctx.sendAfter(1, 'self-tick');
-      got.push(await ctx.receive());
-      got.push(await ctx.receive());
-    }, { name: 'late' });
+    const pid = spawn(
+      async (ctx) => {
+        ctx.sendAfter(1, 'self-tick');
+        got.push(await ctx.receive());
+        got.push(await ctx.receive());
+      },
+      { name: 'late' },
+    );
     sendAfter(2, 'late', 'named-tick');
     await awaitExit(pid);
     expect(got.sort()).toEqual(['named-tick', 'self-tick']);

@@ -57,9 +57,26 @@ describe('Node', () => {
     // `npm test` builds dist first (tsc -b); this reads what a consumer of the package sees.
     const types = readFileSync(path.join(__dirname, '..', 'dist', 'node.d.ts'), 'utf8');
     const body = types.slice(types.indexOf('export declare class Node'));
-    const members = [...body.slice(0, body.indexOf('\n}')).matchAll(/^ {4}(?:static |readonly |get |private )*([A-Za-z]+)[(:;<?]/gm)].map((m) => m[1]);
+    const members = [
+      ...body.slice(0, body.indexOf('\n}')).matchAll(/^ {4}(?:static |readonly |get |private )*([A-Za-z]+)[(:;<?]/gm),
+    ].map((m) => m[1]);
     const shown = members.filter((name) => !/^(table|stoppables|nextPid|nextRef|stopping|allocatePid)$/.test(name!));
-    expect(shown.sort()).toEqual(['constructor', 'events', 'id', 'isRunning', 'logger', 'pid', 'processCount', 'schedulerId', 'start', 'stats', 'stop'].sort());
-    for (const internal of ['deliver', 'spawnFrom', 'exitProcess', 'route', 'peer', 'joinCluster']) expect(body).not.toContain(` ${internal}(`);
+    expect(shown.sort()).toEqual(
+      [
+        'constructor',
+        'events',
+        'id',
+        'isRunning',
+        'logger',
+        'pid',
+        'processCount',
+        'schedulerId',
+        'start',
+        'stats',
+        'stop',
+      ].sort(),
+    );
+    for (const internal of ['deliver', 'spawnFrom', 'exitProcess', 'route', 'peer', 'joinCluster'])
+      expect(body).not.toContain(` ${internal}(`);
   });
 });

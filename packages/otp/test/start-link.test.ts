@@ -99,58 +99,70 @@ describe('startLink: init fails', () => {
     ['stop', (reason) => expect(reason).toBe('bad_config')],
     ['throw', (reason) => expect((reason as Crash).message).toBe('init blew up')],
     ['reject', (reason) => expect((reason as Crash).message).toBe('async init blew up')],
-  ])('init %s: the server exits with the reason and a caller that does not trap exits dies of it', async (mode, check) => {
-    const exits = new Map<string, ExitReason>();
-    node.events.on('exit', (e) => exits.set(e.pid.toString(), e.reason));
-    const report: CallerReport = {};
-    const pid = caller(mode, false, report, `failing_${mode}`);
-    // Until the caller is gone, or has gone on past its start (it should not).
-    while (processInfo(pid) !== undefined && !('leftover' in report)) await tick();
-    expect(processInfo(pid)).toBeUndefined();
-    const serverReason = exits.get(report.server!.toString())!;
-    check(serverReason);
-    expect(exits.get(pid.toString())).toBe(serverReason);
-    await settle();
-    // The caller was killed: nothing after its await ran.
-    expect(report).toEqual({ server: report.server });
-    expect(whereis(`failing_${mode}`)).toBeUndefined();
-  });
+  ])(
+    'init %s: the server exits with the reason and a caller that does not trap exits dies of it',
+    async (mode, check) => {
+      const exits = new Map<string, ExitReason>();
+      node.events.on('exit', (e) => exits.set(e.pid.toString(), e.reason));
+      const report: CallerReport = {};
+      const pid = caller(mode, false, report, `failing_${mode}`);
+      // Until the caller is gone, or has gone on past its start (it should not).
+      while (processInfo(pid) !== undefined && !('leftover' in report)) await tick();
+      expect(processInfo(pid)).toBeUndefined();
+      const serverReason = exits.get(report.server!.toString())!;
+      check(serverReason);
+      expect(exits.get(pid.toString())).toBe(serverReason);
+      await settle();
+      // The caller was killed: nothing after its await ran.
+      expect(report).toEqual({ server: report.server });
+      expect(whereis(`failing_${mode}`)).toBeUndefined();
+    },
+  );
 
-  test.each<Mode>(['stop', 'throw', 'reject'])('init %s: a trapping caller survives, the start rejects with the reason, and the EXIT is consumed', async (mode) => {
-    const report: CallerReport = {};
-    const pid = caller(mode, true, report, `trapped_${mode}`);
-    while (!('leftover' in report)) await tick();
-    expect(report.outcome).toBeInstanceOf(StartError);
-    const reason = (report.outcome as StartError).reason;
-    if (mode === 'stop') expect(reason).toBe('bad_config');
-    else expect(reason).toBeInstanceOf(Crash);
-    expect(report.leftover).toBeUndefined(); // no {'EXIT', Server, Reason} left behind
-    expect(processInfo(pid)).toBeDefined();
-    // The name was released before the start rejected: it can be taken again at once.
-    expect(whereis(`trapped_${mode}`)).toBeUndefined();
-    send(pid, 'end');
-  });
+  test.each<Mode>(['stop', 'throw', 'reject'])(
+    'init %s: a trapping caller survives, the start rejects with the reason, and the EXIT is consumed',
+    async (mode) => {
+      const report: CallerReport = {};
+      const pid = caller(mode, true, report, `trapped_${mode}`);
+      while (!('leftover' in report)) await tick();
+      expect(report.outcome).toBeInstanceOf(StartError);
+      const reason = (report.outcome as StartError).reason;
+      if (mode === 'stop') expect(reason).toBe('bad_config');
+      else expect(reason).toBeInstanceOf(Crash);
+      expect(report.leftover).toBeUndefined(); // no {'EXIT', Server, Reason} left behind
+      expect(processInfo(pid)).toBeDefined();
+      // The name was released before the start rejected: it can be taken again at once.
+      expect(whereis(`trapped_${mode}`)).toBeUndefined();
+      send(pid, 'end');
+    },
+  );
 
-  test.each([false, true])('init stop(normal): the caller (trapping: %s) survives and the start rejects', async (trap) => {
-    const report: CallerReport = {};
-    const pid = caller('stop_normal', trap, report, `normal_${String(trap)}`);
-    while (!('leftover' in report)) await tick();
-    expect(report.outcome).toBeInstanceOf(StartError);
-    expect((report.outcome as StartError).reason).toBe('normal');
-    expect(report.leftover).toBeUndefined();
-    expect(processInfo(pid)).toBeDefined();
-    send(pid, 'end');
-  });
+  test.each([false, true])(
+    'init stop(normal): the caller (trapping: %s) survives and the start rejects',
+    async (trap) => {
+      const report: CallerReport = {};
+      const pid = caller('stop_normal', trap, report, `normal_${String(trap)}`);
+      while (!('leftover' in report)) await tick();
+      expect(report.outcome).toBeInstanceOf(StartError);
+      expect((report.outcome as StartError).reason).toBe('normal');
+      expect(report.leftover).toBeUndefined();
+      expect(processInfo(pid)).toBeDefined();
+      send(pid, 'end');
+    },
+  );
 
-  test.each([false, true])('init ignore: the server exits normal, the caller (trapping: %s) survives and gets no EXIT', async (trap) => {
-    const report: CallerReport = {};
-    const pid = caller('ignore', trap, report, `ignored_${String(trap)}`);
-    while (!('leftover' in report)) await tick();
-    expect(report.outcome).toBeInstanceOf(IgnoredError);
-    expect(report.leftover).toBeUndefined();
-    expect(processInfo(pid)).toBeDefined();
-    send(pid, 'end');
-  });
+  test.each([false, true])(
+    'init ignore: the server exits normal, the caller (trapping: %s) survives and gets no EXIT',
+    async (trap) => {
+      const report: CallerReport = {};
+      const pid = caller('ignore', trap, report, `ignored_${String(trap)}`);
+      while (!('leftover' in report)) await tick();
+      expect(report.outcome).toBeInstanceOf(IgnoredError);
+      expect(report.leftover).toBeUndefined();
+      expect(processInfo(pid)).toBeDefined();
+      send(pid, 'end');
+    },
+  );
 
   test('outside any process, GenServer.start cannot kill anyone: the rejection stays', async () => {
     const error = await GenServer.start(syncPicky, 'stop').catch((e: unknown) => e);
@@ -160,14 +172,16 @@ describe('startLink: init fails', () => {
 
   test('a supervisor (trapping) whose child fails init reports the failure and is not killed by it', async () => {
     const sup = await Supervisor.start({ children: [] });
-    const error = await Supervisor.startChild(sup, GenServer.childSpec('bad', syncPicky, 'stop')).catch((e: unknown) => e);
+    const error = await Supervisor.startChild(sup, GenServer.childSpec('bad', syncPicky, 'stop')).catch(
+      (e: unknown) => e,
+    );
     expect((error as StartError).reason).toBe('bad_config');
     expect(processInfo(sup)).toBeDefined();
     expect(processInfo(sup)!.messageQueueLen).toBe(0);
     expect(await Supervisor.whichChildren(sup)).toEqual([]);
   });
 
-  test('Supervisor.startLink whose child fails kills a caller that does not trap exits, with the supervisor\'s reason', async () => {
+  test("Supervisor.startLink whose child fails kills a caller that does not trap exits, with the supervisor's reason", async () => {
     let after = false;
     const pid = spawn(async () => {
       await Supervisor.startLink({ children: [GenServer.childSpec('bad', syncPicky, 'stop')] });
@@ -177,7 +191,9 @@ describe('startLink: init fails', () => {
     while (processInfo(pid) !== undefined && !after) await tick();
     expect(after).toBe(false);
     const reason = await exited;
-    expect(reason).toEqual({ shutdown: { failed_to_start_child: 'bad', reason: expect.stringContaining('bad_config') } });
+    expect(reason).toEqual({
+      shutdown: { failed_to_start_child: 'bad', reason: expect.stringContaining('bad_config') },
+    });
     await settle();
     expect(after).toBe(false);
   });
@@ -221,29 +237,37 @@ describe('startLink after an await', () => {
     return { pid, outcome };
   }
 
-  test.each(starters)('%s.startLink after an await, without its ctx, is a NoCurrentProcessError and starts nothing', async (_name, start) => {
-    const before = node.processCount;
-    const { pid, outcome } = afterAwait(() => start());
-    expect(await outcome).toBeInstanceOf(NoCurrentProcessError);
-    expect(node.processCount).toBe(before + 1); // only the caller
-    send(pid, 'end');
-  });
+  test.each(starters)(
+    '%s.startLink after an await, without its ctx, is a NoCurrentProcessError and starts nothing',
+    async (_name, start) => {
+      const before = node.processCount;
+      const { pid, outcome } = afterAwait(() => start());
+      expect(await outcome).toBeInstanceOf(NoCurrentProcessError);
+      expect(node.processCount).toBe(before + 1); // only the caller
+      send(pid, 'end');
+    },
+  );
 
   test.each(starters)('%s.startLink outside any process is a NoCurrentProcessError', async (_name, start) => {
     await expect(start()).rejects.toBeInstanceOf(NoCurrentProcessError);
   });
 
-  test.each(starters)('%s.startLink after an await with { parent: ctx } links to the caller, and dies with it', async (_name, start) => {
-    const { pid, outcome } = afterAwait((ctx) => start(ctx));
-    const child = (await outcome) as Pid;
-    expect(processInfo(child)!.links.map(String)).toEqual([String(pid)]);
-    const childExit = awaitExit(child);
-    exit(pid, 'boom');
-    expect(await childExit).toBe('boom');
-  });
+  test.each(starters)(
+    '%s.startLink after an await with { parent: ctx } links to the caller, and dies with it',
+    async (_name, start) => {
+      const { pid, outcome } = afterAwait((ctx) => start(ctx));
+      const child = (await outcome) as Pid;
+      expect(processInfo(child)!.links.map(String)).toEqual([String(pid)]);
+      const childExit = awaitExit(child);
+      exit(pid, 'boom');
+      expect(await childExit).toBe('boom');
+    },
+  );
 
   test.each(starters)('%s.startLink with a parent that is not a ctx, or is dead, is refused', async (_name, start) => {
-    await expect(start({ self: spawn(() => undefined) } as unknown as ProcessContext)).rejects.toBeInstanceOf(BadArgError);
+    await expect(start({ self: spawn(() => undefined) } as unknown as ProcessContext)).rejects.toBeInstanceOf(
+      BadArgError,
+    );
     let dead!: ProcessContext;
     const gone = spawn((ctx) => void (dead = ctx));
     await awaitExit(gone);

@@ -26,7 +26,9 @@ export class ManualClock implements StatemTimers {
   advance(ms: number): void {
     const until = this.now + ms;
     for (;;) {
-      const due = [...this.pending.values()].filter((t) => t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = [...this.pending.values()]
+        .filter((t) => t.at <= until)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (due === undefined) break;
       this.pending.delete(due.seq);
       this.now = due.at;

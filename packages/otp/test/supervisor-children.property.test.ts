@@ -38,7 +38,12 @@ const id = fc.constantFrom('a', 'b', 'c');
 const mode = fc.constantFrom<Mode>('ok', 'ignore_init', 'ignore_value');
 const ops = fc.array(
   fc.oneof(
-    fc.record({ op: fc.constant('start' as const), id, mode, restart: fc.constantFrom<RestartType>('permanent', 'transient', 'temporary') }),
+    fc.record({
+      op: fc.constant('start' as const),
+      id,
+      mode,
+      restart: fc.constantFrom<RestartType>('permanent', 'transient', 'temporary'),
+    }),
     fc.record({ op: fc.constant('terminate' as const), id }),
     fc.record({ op: fc.constant('restart' as const), id, mode }),
     fc.record({ op: fc.constant('delete' as const), id }),
@@ -122,7 +127,9 @@ test('child management on random sequences of ids agrees with the model of super
         expect(actual.map((c) => [c.id, c.restart])).toEqual(model.map((c) => [c.id, c.restart]));
         actual.forEach((c, i) => {
           const expected = model[i]!.pid;
-          expect(c.pid === undefined ? undefined : String(c.pid)).toBe(expected === undefined ? undefined : String(expected));
+          expect(c.pid === undefined ? undefined : String(c.pid)).toBe(
+            expected === undefined ? undefined : String(expected),
+          );
           if (expected !== undefined) expect(processInfo(expected)).toBeDefined();
         });
       }

@@ -68,7 +68,14 @@ describe('Supervisor: strategies', () => {
     await endWith(before.b as Pid, 'crash');
     const after = await pids(sup);
     for (const id of ['a', 'b', 'c']) expect(after[id]).not.toBe(before[id]);
-    expect(log.slice(3)).toEqual(['stop:b:crash', 'stop:c:shutdown', 'stop:a:shutdown', 'start:a', 'start:b', 'start:c']);
+    expect(log.slice(3)).toEqual([
+      'stop:b:crash',
+      'stop:c:shutdown',
+      'stop:a:shutdown',
+      'start:a',
+      'start:b',
+      'start:c',
+    ]);
   });
 
   test('rest_for_one restarts the child and those started after it', async () => {
@@ -79,7 +86,14 @@ describe('Supervisor: strategies', () => {
     const after = await pids(sup);
     expect(after.a).toBe(before.a);
     for (const id of ['b', 'c', 'd']) expect(after[id]).not.toBe(before[id]);
-    expect(log.slice(4)).toEqual(['stop:b:crash', 'stop:d:shutdown', 'stop:c:shutdown', 'start:b', 'start:c', 'start:d']);
+    expect(log.slice(4)).toEqual([
+      'stop:b:crash',
+      'stop:d:shutdown',
+      'stop:c:shutdown',
+      'start:b',
+      'start:c',
+      'start:d',
+    ]);
   });
 });
 
@@ -175,7 +189,9 @@ describe('Supervisor: shutdown', () => {
 
   async function shutdownWith(shutdown: Shutdown, delayMs: number) {
     const log: string[] = [];
-    const sup = await Supervisor.start({ children: [GenServer.childSpec('w', slowStopper(log), delayMs, { shutdown })] });
+    const sup = await Supervisor.start({
+      children: [GenServer.childSpec('w', slowStopper(log), delayMs, { shutdown })],
+    });
     const child = (await pids(sup)).w as Pid;
     const childExit = awaitExit(child);
     await Supervisor.terminateChild(sup, 'w');
@@ -240,18 +256,26 @@ describe('Supervisor: child management', () => {
   test('a child whose init returns ignore is kept as not running', async () => {
     const def = GenServer.define({ init: () => ignore() });
     const sup = await Supervisor.start({ children: [GenServer.childSpec('quiet', def, undefined)] });
-    expect(await Supervisor.whichChildren(sup)).toEqual([{ id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' }]);
+    expect(await Supervisor.whichChildren(sup)).toEqual([
+      { id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' },
+    ]);
   });
 
   test('ignore is a rejection with IgnoredError, from startChild and restartChild as from GenServer.start; the spec stays, not running', async () => {
     let mode: 'ignore' | 'ok' = 'ignore';
     const def = GenServer.define({ init: () => (mode === 'ignore' ? ignore() : ok(null)) });
     const sup = await Supervisor.start({ children: [] });
-    await expect(Supervisor.startChild(sup, GenServer.childSpec('quiet', def, undefined))).rejects.toBeInstanceOf(IgnoredError);
+    await expect(Supervisor.startChild(sup, GenServer.childSpec('quiet', def, undefined))).rejects.toBeInstanceOf(
+      IgnoredError,
+    );
     // A start function that returns 'ignore' (OTP's spelling) is the same to the caller.
-    await expect(Supervisor.startChild(sup, { id: 'plain', start: () => 'ignore' })).rejects.toMatchObject({ code: 'ignore' });
+    await expect(Supervisor.startChild(sup, { id: 'plain', start: () => 'ignore' })).rejects.toMatchObject({
+      code: 'ignore',
+    });
     // A temporary child that ignores is not kept, as in OTP.
-    await expect(Supervisor.startChild(sup, { id: 'gone', start: () => 'ignore', restart: 'temporary' })).rejects.toBeInstanceOf(IgnoredError);
+    await expect(
+      Supervisor.startChild(sup, { id: 'gone', start: () => 'ignore', restart: 'temporary' }),
+    ).rejects.toBeInstanceOf(IgnoredError);
     expect(await Supervisor.whichChildren(sup)).toEqual([
       { id: 'quiet', pid: undefined, type: 'worker', restart: 'permanent' },
       { id: 'plain', pid: undefined, type: 'worker', restart: 'permanent' },
@@ -264,7 +288,11 @@ describe('Supervisor: child management', () => {
 
   test('a child that fails to start fails the supervisor start and stops those already started', async () => {
     const log: string[] = [];
-    const bad = GenServer.define({ init: () => { throw new Error('cannot start'); } });
+    const bad = GenServer.define({
+      init: () => {
+        throw new Error('cannot start');
+      },
+    });
     const error = await Supervisor.start({
       children: [...workers(log, ['a']), GenServer.childSpec('bad', bad, undefined), ...workers(log, ['c'])],
     }).catch((e: unknown) => e);
@@ -282,7 +310,14 @@ describe('Supervisor: child management', () => {
     await expect(bad({ id: 'x', start, shutdown: -1 })).rejects.toThrow(/children\[0\]\.shutdown/);
     await expect(bad({ id: 'x', start, type: 'thing' })).rejects.toBeInstanceOf(InvalidChildSpecError);
     await expect(Supervisor.start({ strategy: 'all_for_none' as Strategy, children: [] })).rejects.toThrow(/strategy/);
-    await expect(Supervisor.start({ children: [{ id: 'x', start }, { id: 'x', start }] })).rejects.toBeInstanceOf(DuplicateChildError);
+    await expect(
+      Supervisor.start({
+        children: [
+          { id: 'x', start },
+          { id: 'x', start },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(DuplicateChildError);
   });
 });
 
@@ -308,7 +343,9 @@ describe('Supervisor.stop', () => {
   test('DynamicSupervisor.stop shuts its children down, then itself', async () => {
     const log: string[] = [];
     const def = recordingWorker(log);
-    const sup = await DynamicSupervisor.start({ child: { start: (id: string) => GenServer.startLink(def, { id, trap: true }) } });
+    const sup = await DynamicSupervisor.start({
+      child: { start: (id: string) => GenServer.startLink(def, { id, trap: true }) },
+    });
     const children = [await DynamicSupervisor.startChild(sup, 'x'), await DynamicSupervisor.startChild(sup, 'y')];
     await DynamicSupervisor.stop(sup);
     expect(log.filter((l) => l.startsWith('stop:')).sort()).toEqual(['stop:x:shutdown', 'stop:y:shutdown']);
@@ -336,7 +373,11 @@ describe('Supervisor: failed restarts', () => {
 
   test('a restart that fails is retried, each try counting toward the intensity', async () => {
     const state = { failures: 0, starts: 0 };
-    const sup = await Supervisor.start({ intensity: 5, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
+    const sup = await Supervisor.start({
+      intensity: 5,
+      period: 3600,
+      children: [GenServer.childSpec('f', flaky(state), undefined)],
+    });
     const first = (await pids(sup)).f as Pid;
     state.failures = 2;
     const exited = awaitExit(first);
@@ -378,7 +419,11 @@ describe('Supervisor: failed restarts', () => {
 
   test('restarts that keep failing exhaust the intensity and the supervisor gives up', async () => {
     const state = { failures: 0, starts: 0 };
-    const sup = await Supervisor.start({ intensity: 3, period: 3600, children: [GenServer.childSpec('f', flaky(state), undefined)] });
+    const sup = await Supervisor.start({
+      intensity: 3,
+      period: 3600,
+      children: [GenServer.childSpec('f', flaky(state), undefined)],
+    });
     const supExit = awaitExit(sup);
     state.failures = Infinity;
     GenServer.cast((await pids(sup)).f as Pid, 'crash');

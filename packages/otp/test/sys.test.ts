@@ -33,9 +33,13 @@ const toggle = GenStatem.define({
   init: () => GenStatem.ok<'off' | 'on', { flips: number; secret: string }>('off', { flips: 0, secret: 'k' }),
   states: {
     off: (event: StatemEvent<'state', 'flip'>, d: { flips: number; secret: string }) =>
-      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'off')]) : GenStatem.nextState('on', { ...d, flips: d.flips + 1 }),
+      event.type === 'call'
+        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'off')])
+        : GenStatem.nextState('on', { ...d, flips: d.flips + 1 }),
     on: (event: StatemEvent<'state', 'flip'>, d: { flips: number; secret: string }) =>
-      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'on')]) : GenStatem.nextState('off', { ...d, flips: d.flips + 1 }),
+      event.type === 'call'
+        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'on')])
+        : GenStatem.nextState('off', { ...d, flips: d.flips + 1 }),
   },
   formatStatus: (state, data) => ({ state, flips: data.flips }),
 });
@@ -55,7 +59,11 @@ describe('sys on a GenServer', () => {
     GenServer.cast(pid, 'inc');
     expect(await GenServer.call(pid, 'get')).toBe(42);
     const status = await sys.getStatus(pid);
-    expect(status).toMatchObject({ behaviour: 'gen_server', status: 'running', state: { user: 'ada', password: '***', n: 42 } });
+    expect(status).toMatchObject({
+      behaviour: 'gen_server',
+      status: 'running',
+      state: { user: 'ada', password: '***', n: 42 },
+    });
     expect(status.pid.equals(pid)).toBe(true);
   });
 
@@ -119,7 +127,9 @@ describe('sys on a GenStatem and a Supervisor', () => {
     expect(await sys.getState(pid)).toEqual({ state: 'on', flips: 1 }); // formatStatus: no secret
     await sys.replaceState<{ state: string; data: unknown }>(pid, (s) => ({ ...s, state: 'off' }));
     // A state with no handler is refused, and the statem keeps the state it had.
-    await expect(sys.replaceState<{ state: string; data: unknown }>(pid, (s) => ({ ...s, state: 'dimmed' }))).rejects.toThrow('no handler for state dimmed');
+    await expect(
+      sys.replaceState<{ state: string; data: unknown }>(pid, (s) => ({ ...s, state: 'dimmed' })),
+    ).rejects.toThrow('no handler for state dimmed');
     expect(await GenStatem.call(pid, 'state')).toBe('off');
     expect((await sys.getStatus(pid)).state).toEqual({ state: 'off', flips: 1 });
   });

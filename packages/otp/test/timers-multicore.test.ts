@@ -1,4 +1,13 @@
-import { BadArgError, GenServer, Node, cancelTimer, cancelTimerAsync, sendAfter, type Pid, type Ref } from '@erlmcp/otp';
+import {
+  BadArgError,
+  GenServer,
+  Node,
+  cancelTimer,
+  cancelTimerAsync,
+  sendAfter,
+  type Pid,
+  type Ref,
+} from '@erlmcp/otp';
 import { collector } from '../../../test-support/collector';
 
 /** Timers are set on the scheduler that calls sendAfter; these tests cancel them from another one. */

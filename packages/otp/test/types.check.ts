@@ -3,7 +3,17 @@
  * Each @ts-expect-error line must be an error, so the types really flow from a
  * GenServer's definition to its callers.
  */
-import { continueWith, GenServer, GenStatem, hibernate, noreply, ok, reply, type CallHandlers, type StatemEvent } from '@erlmcp/otp';
+import {
+  continueWith,
+  GenServer,
+  GenStatem,
+  hibernate,
+  noreply,
+  ok,
+  reply,
+  type CallHandlers,
+  type StatemEvent,
+} from '@erlmcp/otp';
 
 const counter = GenServer.define({
   init: (n: number) => ok(n),
@@ -106,7 +116,10 @@ export async function perRequestReplies(): Promise<unknown[]> {
   const named = GenServer.ref(kv, 'kv');
   const viaName: number = await GenServer.call(named, { type: 'size' });
   // Requests that are arrays still type-check (the request type parameter is const).
-  const lengths = GenServer.define({ init: () => ok(0), handleCall: (req: string[], _from, n: number) => reply(req.length, n) });
+  const lengths = GenServer.define({
+    init: () => ok(0),
+    handleCall: (req: string[], _from, n: number) => reply(req.length, n),
+  });
   const measured: number = await GenServer.call(await GenServer.start(lengths, undefined), ['a', 'b']);
   return [got, put, size, wrongGet, wrongPut, any, viaName, measured];
 }
@@ -118,9 +131,13 @@ const light = GenStatem.define({
   init: (start: 'red' | 'green') => GenStatem.ok(start, { changes: 0 }),
   states: {
     red: (event: StatemEvent<'colour', 'switch'>, data: { changes: number }) =>
-      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'red')]) : GenStatem.nextState('green', { changes: data.changes + 1 }),
+      event.type === 'call'
+        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'red')])
+        : GenStatem.nextState('green', { changes: data.changes + 1 }),
     green: (event: StatemEvent<'colour', 'switch'>, data: { changes: number }) =>
-      event.type === 'call' ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'green')]) : GenStatem.nextState('red', { changes: data.changes + 1 }),
+      event.type === 'call'
+        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, 'green')])
+        : GenStatem.nextState('red', { changes: data.changes + 1 }),
   },
 });
 

@@ -20,7 +20,10 @@ export type ReshardReply = { ok: true } | { error: { code: string; message: stri
 
 function describeFailure(error: unknown): { code: string; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
-  return { code: typeof code === 'string' ? code : 'ERR_UNKNOWN', message: error instanceof Error ? error.message : String(error) };
+  return {
+    code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
+    message: error instanceof Error ? error.message : String(error),
+  };
 }
 
 export const coordinator = GenServer.define({

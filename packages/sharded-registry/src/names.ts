@@ -10,7 +10,8 @@ import { BadNameError } from './errors';
 import { hashBytes, hashString } from './placement';
 
 /** What may be registered: a string, or any value msgpackr encodes faithfully. */
-export type Name = string | number | bigint | boolean | null | Uint8Array | readonly unknown[] | { readonly [key: string]: unknown };
+export type Name =
+  string | number | bigint | boolean | null | Uint8Array | readonly unknown[] | { readonly [key: string]: unknown };
 
 /** A name's table key (the string itself, or its msgpack bytes) and the hash that places it. */
 export interface KeyedName {
@@ -44,7 +45,8 @@ export function checkEncodable(value: unknown, what: string, path = what, seen: 
         let i = 0;
         for (const v of value as Iterable<unknown>) checkEncodable(v, what, `${path}[${i++}]`, seen);
       } else {
-        for (const k of Object.keys(value)) checkEncodable((value as Record<string, unknown>)[k], what, `${path}.${k}`, seen);
+        for (const k of Object.keys(value))
+          checkEncodable((value as Record<string, unknown>)[k], what, `${path}.${k}`, seen);
       }
       seen.delete(value);
       return;
@@ -69,5 +71,7 @@ export function keyOf(name: unknown): KeyedName {
 
 /** A string that identifies a key, for Maps and Sets (bytes compare by identity there). */
 export function keyId(key: string | Uint8Array): string {
-  return typeof key === 'string' ? `s${key}` : `b${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
+  return typeof key === 'string'
+    ? `s${key}`
+    : `b${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
 }

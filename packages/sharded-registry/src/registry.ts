@@ -25,7 +25,16 @@ import {
 } from '@erlmcp/otp';
 import { threadId } from 'node:worker_threads';
 import { coordinator, type ReshardReply } from './coordinator';
-import { BadNameError, DeadPidError, NameTakenError, NotOwnerError, NotRegisteredError, NotRunningError, RegistryArgError, ReshardFailedError } from './errors';
+import {
+  BadNameError,
+  DeadPidError,
+  NameTakenError,
+  NotOwnerError,
+  NotRegisteredError,
+  NotRunningError,
+  RegistryArgError,
+  ReshardFailedError,
+} from './errors';
 import {
   COUNTERS_PER_SHARD,
   C_CUR,
@@ -97,9 +106,20 @@ export class ShardedRegistry<M = unknown> {
     this.maxShards = Atomics.load(this.ctl, C_MAX_SHARDS);
     this.schedulerCount = Atomics.load(this.ctl, C_SCHEDULERS);
     this.cacheEntries = handle.cacheEntries;
-    this.cache = new VersionedCache(handle.cacheEntries, { versionWords: Array.from({ length: this.maxShards }, (_, s) => versionWord(s)), epochWord: C_EPOCH });
-    this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) => this.shardProcessName(shard, scheduler));
-    const slot = claimSlot(this.ctl, this.maxShards, this.schedulerCount, threadId, (id) => Ets.registry.status(id) === 'dead');
+    this.cache = new VersionedCache(handle.cacheEntries, {
+      versionWords: Array.from({ length: this.maxShards }, (_, s) => versionWord(s)),
+      epochWord: C_EPOCH,
+    });
+    this.outbox = new Outbox(this.ctl, this.maxShards, this.schedulerCount, (shard, scheduler) =>
+      this.shardProcessName(shard, scheduler),
+    );
+    const slot = claimSlot(
+      this.ctl,
+      this.maxShards,
+      this.schedulerCount,
+      threadId,
+      (id) => Ets.registry.status(id) === 'dead',
+    );
     if (slot < 0) throw new RegistryArgError(`more than ${MAX_SLOTS} live threads attached to registry ${this.name}`);
     this.slot = slot * this.maxShards * COUNTERS_PER_SHARD;
     this.writers = writerWord(this.maxShards, this.schedulerCount, slot);
@@ -135,10 +155,13 @@ export class ShardedRegistry<M = unknown> {
     const schedulerCount = schedulers().length;
     const shards = options.shards ?? 2 * schedulerCount;
     const maxShards = options.maxShards ?? Math.max(64, shards);
-    if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > 4096) throw new RegistryArgError('maxShards must be an integer in 1..4096');
-    if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) throw new RegistryArgError(`shards must be an integer in 1..${maxShards}`);
+    if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > 4096)
+      throw new RegistryArgError('maxShards must be an integer in 1..4096');
+    if (!Number.isInteger(shards) || shards < 1 || shards > maxShards)
+      throw new RegistryArgError(`shards must be an integer in 1..${maxShards}`);
     const cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
-    if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new RegistryArgError('cacheEntries must be a non-negative integer');
+    if (!Number.isInteger(cacheEntries) || cacheEntries < 0)
+      throw new RegistryArgError('cacheEntries must be a non-negative integer');
     const name = options.name ?? `sharded_registry_${process.pid}_${++unique}`;
     if (typeof name !== 'string' || name.length === 0) throw new RegistryArgError('name must be a non-empty string');
     const control = new SharedArrayBuffer(controlWords(maxShards, schedulerCount) * 4);
@@ -175,11 +198,16 @@ export class ShardedRegistry<M = unknown> {
 
   /** The registry behind a handle that came in a message from another scheduler (one object per thread). */
   static attach<M = unknown>(handle: RegistryHandle): ShardedRegistry<M> {
-    if (handle === null || typeof handle !== 'object' || handle.kind !== 'sharded-registry') throw new RegistryArgError('not a registry handle');
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'sharded-registry')
+      throw new RegistryArgError('not a registry handle');
     const known = attached.get(handle.control);
     if (known !== undefined) return known as ShardedRegistry<M>;
-    if (Atomics.load(new Int32Array(handle.control), C_MAGIC) !== MAGIC) throw new RegistryArgError('the handle does not hold a registry');
-    return new ShardedRegistry<M>(handle, handle.tables.map((h) => Ets.attach<Row>(h)));
+    if (Atomics.load(new Int32Array(handle.control), C_MAGIC) !== MAGIC)
+      throw new RegistryArgError('the handle does not hold a registry');
+    return new ShardedRegistry<M>(
+      handle,
+      handle.tables.map((h) => Ets.attach<Row>(h)),
+    );
   }
 
   handle(): RegistryHandle {
@@ -240,7 +268,9 @@ export class ShardedRegistry<M = unknown> {
 
   private async startSupervisor(linked: boolean): Promise<Pid> {
     const spec = registrySpec(this as ShardedRegistry<unknown>, Atomics.load(this.ctl, C_CUR), this.schedulerCount);
-    const pid = linked ? await Supervisor.startLink(spec, { name: this.name }) : await Supervisor.start(spec, { name: this.name });
+    const pid = linked
+      ? await Supervisor.startLink(spec, { name: this.name })
+      : await Supervisor.start(spec, { name: this.name });
     this.supervisor = pid;
     return pid;
   }
@@ -296,12 +326,15 @@ export class ShardedRegistry<M = unknown> {
     const { prefix, shard } = options;
     if (prefix !== undefined && typeof prefix !== 'string') throw new RegistryArgError('prefix must be a string');
     const current = this.shards;
-    if (shard !== undefined && (!Number.isInteger(shard) || shard < 0 || shard >= current)) throw new RegistryArgError(`shard must be an integer in 0..${current - 1}`);
+    if (shard !== undefined && (!Number.isInteger(shard) || shard < 0 || shard >= current))
+      throw new RegistryArgError(`shard must be an integer in 0..${current - 1}`);
     const seen = new Map<string, Entry<M>>();
     for (;;) {
       const epoch = Atomics.load(this.ctl, C_EPOCH);
       const migrating = (epoch & 1) === 1;
-      const width = migrating ? Math.max(Atomics.load(this.ctl, C_PREV), Atomics.load(this.ctl, C_NEXT)) : Atomics.load(this.ctl, C_CUR);
+      const width = migrating
+        ? Math.max(Atomics.load(this.ctl, C_PREV), Atomics.load(this.ctl, C_NEXT))
+        : Atomics.load(this.ctl, C_CUR);
       // Names only move to tables already holding a copy, so a second pass finds any the first missed.
       for (let pass = 0; pass < (migrating ? 2 : 1); pass++) {
         for (let t = 0; t < width; t++) {
@@ -312,7 +345,12 @@ export class ShardedRegistry<M = unknown> {
             if (seen.has(id)) continue;
             const placed = jumpHash(hashKey(key), current);
             if (shard !== undefined && placed !== shard) continue;
-            seen.set(id, { name: (typeof key === 'string' ? key : row[4]) as Name, pid: new Pid(row[1], row[2]), meta: row[3] as M | undefined, shard: placed });
+            seen.set(id, {
+              name: (typeof key === 'string' ? key : row[4]) as Name,
+              pid: new Pid(row[1], row[2]),
+              meta: row[3] as M | undefined,
+              shard: placed,
+            });
           }
         }
       }
@@ -363,7 +401,9 @@ export class ShardedRegistry<M = unknown> {
     for (let i = 0; i < this.shards; i++) {
       for (let k = 0; k < this.schedulerCount; k++) {
         // A process that is restarting has nothing queued: its next incarnation reads the table.
-        calls.push(GenServer.call(this.shardProcessName(i, k), 'watched' satisfies ShardCall, Infinity).catch(() => undefined));
+        calls.push(
+          GenServer.call(this.shardProcessName(i, k), 'watched' satisfies ShardCall, Infinity).catch(() => undefined),
+        );
       }
     }
     await Promise.all(calls);
@@ -397,7 +437,8 @@ export class ShardedRegistry<M = unknown> {
         try {
           inserted = table.insertNew(row);
         } catch (error) {
-          if (error instanceof TypeError) throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
+          if (error instanceof TypeError)
+            throw new BadNameError(`msgpackr cannot encode the meta of ${describe(name)}`, error);
           throw error;
         }
         if (inserted) {
@@ -525,14 +566,18 @@ export class ShardedRegistry<M = unknown> {
    * every name is where it was).
    */
   async reshard(shards: number): Promise<void> {
-    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards) throw new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`);
+    if (!Number.isInteger(shards) || shards < 1 || shards > this.maxShards)
+      throw new RegistryArgError(`shards must be an integer in 1..${this.maxShards}`);
     let outcome: ReshardReply;
     try {
       outcome = await GenServer.call(GenServer.ref(coordinator, this.coordinatorName()), { shards }, Infinity);
     } catch (error) {
       if (error instanceof NoProcError) throw new NotRunningError(`reshard: the registry ${this.name} is not running`);
       // Stopped during the move: names are back where they were, unless the new count was published first.
-      if (error instanceof CallExitError) throw new NotRunningError(`reshard: the registry ${this.name} stopped during the reshard (its shard count says whether the move took effect)`);
+      if (error instanceof CallExitError)
+        throw new NotRunningError(
+          `reshard: the registry ${this.name} stopped during the reshard (its shard count says whether the move took effect)`,
+        );
       throw error;
     }
     if ('error' in outcome) throw new ReshardFailedError(shards, outcome.error);

@@ -16,5 +16,6 @@ export interface RemoteShardArgs {
 
 export const remoteShardServer = GenServer.define({
   ...shardServer,
-  init: (args: RemoteShardArgs, ctx: ProcessContext) => shardServer.init({ host: ShardedRegistry.attach(args.handle), index: args.index, scheduler: args.scheduler }, ctx),
+  init: (args: RemoteShardArgs, ctx: ProcessContext) =>
+    shardServer.init({ host: ShardedRegistry.attach(args.handle), index: args.index, scheduler: args.scheduler }, ctx),
 });

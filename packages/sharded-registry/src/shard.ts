@@ -8,7 +8,19 @@
  * dies takes this process with it, and the incarnation its supervisor starts
  * on the replacement thread finds the dead holders' rows and removes them.
  */
-import { DownMessage, GenServer, Pid, isPid, isProcessAlive, noreply, ok, reply, schedulerOfPid, type ProcessContext, type Ref } from '@erlmcp/otp';
+import {
+  DownMessage,
+  GenServer,
+  Pid,
+  isPid,
+  isProcessAlive,
+  noreply,
+  ok,
+  reply,
+  schedulerOfPid,
+  type ProcessContext,
+  type Ref,
+} from '@erlmcp/otp';
 import type { Row } from './rows';
 
 /** What a shard process needs of the registry (the registry object of its own thread). */
@@ -25,7 +37,8 @@ export interface ShardHost {
   drain(index: number, scheduler: number): ShardOp[];
 }
 
-export type ShardOp = { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
+export type ShardOp =
+  { op: 'watch'; key: string | Uint8Array; pid: Pid } | { op: 'unwatch'; key: string | Uint8Array; pid: Pid };
 /** One op, or the ops a thread queued for this process since it last yielded to its event loop, in order. */
 export type ShardCast = ShardOp | { op: 'batch'; ops: ShardOp[] };
 export type ShardCall = 'resync' | 'watched';

@@ -8,7 +8,13 @@
 import { C_NEXT_SLOT, MAX_SLOTS, WRITER_THREAD, writerWord } from './layout';
 
 /** Claims a slot for thread `thread`; -1 when every slot belongs to a thread not known to be dead. */
-export function claimSlot(ctl: Int32Array, maxShards: number, schedulers: number, thread: number, isDead: (threadId: number) => boolean): number {
+export function claimSlot(
+  ctl: Int32Array,
+  maxShards: number,
+  schedulers: number,
+  thread: number,
+  isDead: (threadId: number) => boolean,
+): number {
   const fresh = Atomics.add(ctl, C_NEXT_SLOT, 1);
   if (fresh < MAX_SLOTS) {
     Atomics.store(ctl, writerWord(maxShards, schedulers, fresh) + WRITER_THREAD, thread + 1);

@@ -18,7 +18,9 @@ import { shardServer } from './shard';
 import type { remoteShardServer } from './shard-entry';
 
 /** The compiled shard entry, which worker threads load (under ts-jest this file runs from src/, they from dist/). */
-const SHARD_ENTRY = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', 'dist', 'shard-entry.js') : path.join(__dirname, 'shard-entry.js');
+const SHARD_ENTRY = __filename.endsWith('.ts')
+  ? path.resolve(__dirname, '..', 'dist', 'shard-entry.js')
+  : path.join(__dirname, 'shard-entry.js');
 const remoteShard = GenServer.remote<typeof remoteShardServer>(SHARD_ENTRY, 'remoteShardServer');
 
 /** Shard `index`'s process on scheduler `k`: this thread's definition here, the compiled entry elsewhere. */
@@ -29,8 +31,13 @@ function shardProcessSpec(registry: ShardedRegistry<unknown>, index: number, k: 
       const name = registry.shardProcessName(index, k);
       // The start function runs as the shard's supervisor.
       const here = currentPid();
-      if (here !== undefined && schedulerOfPid(here) === k) return GenServer.startLink(shardServer, { host: registry, index, scheduler: k }, { name });
-      return GenServer.startLink(remoteShard, { handle: registry.handle(), index, scheduler: k }, { name, scheduler: k });
+      if (here !== undefined && schedulerOfPid(here) === k)
+        return GenServer.startLink(shardServer, { host: registry, index, scheduler: k }, { name });
+      return GenServer.startLink(
+        remoteShard,
+        { handle: registry.handle(), index, scheduler: k },
+        { name, scheduler: k },
+      );
     },
   };
 }
@@ -43,7 +50,12 @@ export function shardSpec(registry: ShardedRegistry<unknown>, index: number, sch
     period: 5,
     children: Array.from({ length: schedulers }, (_, k) => shardProcessSpec(registry, index, k)),
   };
-  return { id: `shard-${index}`, type: 'supervisor', shutdown: 'infinity', start: () => Supervisor.startLink(spec, { name: registry.shardName(index) }) };
+  return {
+    id: `shard-${index}`,
+    type: 'supervisor',
+    shutdown: 'infinity',
+    start: () => Supervisor.startLink(spec, { name: registry.shardName(index) }),
+  };
 }
 
 /** The whole tree's spec: the shards, then the process that reshards them. */

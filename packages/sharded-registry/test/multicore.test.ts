@@ -1,4 +1,15 @@
-import { GenServer, Node, awaitExit, exit, processInfoAsync, schedulerOfPid, send, spawn, whereis, type Pid } from '@erlmcp/otp';
+import {
+  GenServer,
+  Node,
+  awaitExit,
+  exit,
+  processInfoAsync,
+  schedulerOfPid,
+  send,
+  spawn,
+  whereis,
+  type Pid,
+} from '@erlmcp/otp';
 import { ShardedRegistry } from '@erlmcp/sharded-registry';
 import { collector, eventually, has, idle } from './helpers';
 import { MAX_SLOTS, writerWord } from '../src/layout';
@@ -32,7 +43,11 @@ test('default shard count is twice the schedulers; a handle attaches on schedule
   const c = collector();
   onScheduler1('lookup', { report: c.pid, names: [...names, 'missing'] });
   const { found } = await c.next<{ found: [string, Pid | null, unknown][] }>(has('found'));
-  expect(found.slice(0, 200).every(([, pid, meta]) => pid !== null && pid.equals(a) && (meta as { by: string }).by === 'scheduler-0')).toBe(true);
+  expect(
+    found
+      .slice(0, 200)
+      .every(([, pid, meta]) => pid !== null && pid.equals(a) && (meta as { by: string }).by === 'scheduler-0'),
+  ).toBe(true);
   expect(found[200]).toEqual(['missing', null, null]);
   // Lookups made on scheduler 1 are counted in its own slot and summed here.
   expect(registry.stats().reduce((n, s) => n + s.lookups, 0)).toBe(201);
@@ -161,13 +176,21 @@ test('a scheduler that dies inside a registration (blocked on a table lock) does
   await small.registerName('guarded', holder);
   // Scheduler 2 holds the stripe of 'guarded' until told to let go.
   const flag = new Int32Array(new SharedArrayBuffer(8));
-  send(spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 2 }), { handle: small.handle(), flag: flag.buffer });
+  send(spawn({ module: fixture, export: 'holdStripe' }, { scheduler: 2 }), {
+    handle: small.handle(),
+    flag: flag.buffer,
+  });
   await eventually(() => Atomics.load(flag, 0) === 1);
   // Scheduler 1 registers the same name: it enters the write, then waits on that stripe.
   const c = collector();
-  send(spawn({ module: fixture, export: 'register' }, { scheduler: 1 }), { handle: small.handle(), report: c.pid, names: ['guarded'] });
+  send(spawn({ module: fixture, export: 'register' }, { scheduler: 1 }), {
+    handle: small.handle(),
+    report: c.pid,
+    names: ['guarded'],
+  });
   const ctl = new Int32Array(small.handle().control);
-  const inWrite = () => Array.from({ length: MAX_SLOTS }, (_, t) => Atomics.load(ctl, writerWord(4, 3, t))).some((n) => n !== 0);
+  const inWrite = () =>
+    Array.from({ length: MAX_SLOTS }, (_, t) => Atomics.load(ctl, writerWord(4, 3, t))).some((n) => n !== 0);
   await eventually(inWrite);
   await (node.cluster as unknown as { terminate(k: number): Promise<void> }).terminate(1);
   Atomics.store(flag, 1, 1);
@@ -207,7 +230,13 @@ test('an unwatch note that arrives after the same holder registered the name aga
 test('a watch note that arrives after its holder unregistered the name leaves no monitor; a later holder of the name keeps it when the first exits', async () => {
   const c = collector();
   const flag = new Int32Array(new SharedArrayBuffer(8));
-  const first = onScheduler1('writeOnFlag', { report: c.pid, name: 'late', flag: flag.buffer, first: false, then: 'unregister' });
+  const first = onScheduler1('writeOnFlag', {
+    report: c.pid,
+    name: 'late',
+    flag: flag.buffer,
+    first: false,
+    then: 'unregister',
+  });
   await c.next(has('ready'));
   // Scheduler 0 registers the name for the process on scheduler 1; its watch note stays here while that process unregisters it.
   await registry.registerName('late', first);

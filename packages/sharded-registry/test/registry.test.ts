@@ -41,7 +41,12 @@ describe('registering and looking up', () => {
     expect(registry.whereis('nobody')).toBeUndefined();
     expect(registry.count()).toBe(4);
 
-    expect(registry.list({ prefix: 'session:' }).map((e) => e.name).sort()).toEqual(['session:1', 'session:2']);
+    expect(
+      registry
+        .list({ prefix: 'session:' })
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['session:1', 'session:2']);
     const byShard = Array.from({ length: registry.shards }, (_, s) => registry.list({ shard: s }));
     expect(byShard.flat().length).toBe(4);
     byShard.forEach((entries, s) => entries.forEach((e) => expect(registry.shardOf(e.name)).toBe(s)));
@@ -90,14 +95,18 @@ describe('typed errors leave the registry unchanged', () => {
     cyclic.self = cyclic;
     await expect(registry.registerName(cyclic, a)).rejects.toBeInstanceOf(BadNameError);
     await expect(registry.registerName(undefined as unknown as Name, a)).rejects.toBeInstanceOf(BadNameError);
-    await expect(registry.registerName('fine', a, { role: (() => 'x') as unknown as string })).rejects.toBeInstanceOf(BadNameError);
+    await expect(registry.registerName('fine', a, { role: (() => 'x') as unknown as string })).rejects.toBeInstanceOf(
+      BadNameError,
+    );
     expect(() => registry.whereis((() => 1) as unknown as Name)).toThrow(BadNameError);
 
     const dead = idle();
     exit(dead, 'kill');
     await awaitExit(dead);
     await expect(registry.registerName('ghost', dead)).rejects.toBeInstanceOf(DeadPidError);
-    await expect(registry.registerName('ghost', { id: 1, node: 0 } as unknown as Pid)).rejects.toBeInstanceOf(DeadPidError);
+    await expect(registry.registerName('ghost', { id: 1, node: 0 } as unknown as Pid)).rejects.toBeInstanceOf(
+      DeadPidError,
+    );
 
     await expect(registry.unregisterName('never-registered')).rejects.toBeInstanceOf(NotRegisteredError);
     const other = await GenServer.start(holderDef(registry as ShardedRegistry), undefined);

@@ -16,12 +16,17 @@ function checkPlacement(registry: ShardedRegistry, names: string[]): void {
   const entries = registry.list();
   expect(entries.length).toBe(names.length);
   expect(new Set(entries.map((e) => e.name)).size).toBe(names.length);
-  for (let s = 0; s < registry.shards; s++) for (const e of registry.list({ shard: s })) expect(registry.shardOf(e.name)).toBe(s);
+  for (let s = 0; s < registry.shards; s++)
+    for (const e of registry.list({ shard: s })) expect(registry.shardOf(e.name)).toBe(s);
   expect(registry.stats().reduce((n, s) => n + s.entries, 0)).toBe(names.length);
 }
 
 /** A started registry with `count` names `<prefix>:<i>` held by one idle process. */
-async function registryHolding(options: RegistryOptions, prefix: string, count: number): Promise<{ registry: ShardedRegistry; holder: Pid; names: string[] }> {
+async function registryHolding(
+  options: RegistryOptions,
+  prefix: string,
+  count: number,
+): Promise<{ registry: ShardedRegistry; holder: Pid; names: string[] }> {
   const registry = ShardedRegistry.create(options);
   await registry.start();
   const holder = idle();
@@ -39,7 +44,11 @@ async function expectReleasedOnExit(registry: ShardedRegistry, holder: Pid): Pro
 }
 
 test('growing and shrinking while scheduler 1 and scheduler 0 look up and register: nothing lost, nothing duplicated', async () => {
-  const { registry, holder, names } = await registryHolding({ shards: 4, maxShards: 32, tableBytes: 1 << 23 }, 'user', 5_000);
+  const { registry, holder, names } = await registryHolding(
+    { shards: 4, maxShards: 32, tableBytes: 1 << 23 },
+    'user',
+    5_000,
+  );
 
   // Lookups on scheduler 1, in a loop, for the whole time.
   const c = collector();
@@ -92,7 +101,11 @@ test('growing and shrinking while scheduler 1 and scheduler 0 look up and regist
 });
 
 test('going from N to N+1 shards moves about 1/(N+1) of the registrations, measured in the tables', async () => {
-  const { registry, holder, names } = await registryHolding({ shards: 8, maxShards: 16, tableBytes: 1 << 23 }, 'm', 9_000);
+  const { registry, holder, names } = await registryHolding(
+    { shards: 8, maxShards: 16, tableBytes: 1 << 23 },
+    'm',
+    9_000,
+  );
   const before = new Map(registry.list().map((e) => [e.name as string, e.shard]));
   await registry.reshard(9);
   const after = registry.list();
@@ -121,7 +134,10 @@ test('a reshard that cannot fit (a table would pass its maximum) fails whole: ev
     names.push(name);
   }
   const before = registry.list().map((e) => [e.name, e.shard]);
-  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_REGISTRY_RESHARD_FAILED', reason: { code: 'ERR_ETS_FULL' } });
+  await expect(registry.reshard(1)).rejects.toMatchObject({
+    code: 'ERR_REGISTRY_RESHARD_FAILED',
+    reason: { code: 'ERR_ETS_FULL' },
+  });
   expect(registry.shards).toBe(4);
   checkPlacement(registry, names);
   expect(registry.list().map((e) => [e.name, e.shard])).toEqual(before);
@@ -153,7 +169,7 @@ test('a reshard that fails part way puts back rows still in their old table with
   // Shard 0 full too, then room made for more than one batch of the move (512 rows) but not all: the move of shard 1
   // into it copies and deletes a batch, copies part of the next, then fails.
   const zero: string[] = [];
-  for (;; i++) {
+  for (; ; i++) {
     const name = `n:${String(i).padStart(7, '0')}`;
     if (registry.shardOf(name) !== 0) continue;
     if (!(await registry.registerName(name, holder).then(() => true, refused))) break;
@@ -161,7 +177,10 @@ test('a reshard that fails part way puts back rows still in their old table with
   }
   for (const name of zero.splice(0, 700)) await registry.unregisterName(name);
   names.push(...zero);
-  await expect(registry.reshard(1)).rejects.toMatchObject({ code: 'ERR_REGISTRY_RESHARD_FAILED', reason: { code: 'ERR_ETS_FULL' } });
+  await expect(registry.reshard(1)).rejects.toMatchObject({
+    code: 'ERR_REGISTRY_RESHARD_FAILED',
+    reason: { code: 'ERR_ETS_FULL' },
+  });
   expect(registry.shards).toBe(2);
   checkPlacement(registry, names);
   for (const name of names) expect(registry.whereis(name)?.pid.equals(holder)).toBe(true);
@@ -169,10 +188,20 @@ test('a reshard that fails part way puts back rows still in their old table with
 });
 
 test('reshard from scheduler 1, and from both schedulers at once: each move runs whole, one after another', async () => {
-  const { registry, holder, names } = await registryHolding({ shards: 4, maxShards: 16, tableBytes: 1 << 22 }, 'x', 2_000);
+  const { registry, holder, names } = await registryHolding(
+    { shards: 4, maxShards: 16, tableBytes: 1 << 22 },
+    'x',
+    2_000,
+  );
   const c = collector();
-  const fromOne = (shards: number[]) => send(spawn({ module: fixture, export: 'reshard' }, { scheduler: 1 }), { handle: registry.handle(), report: c.pid, shards });
-  const shardChildren = async () => (await Supervisor.whichChildren(registry.name)).filter((ch) => ch.id.startsWith('shard-')).length;
+  const fromOne = (shards: number[]) =>
+    send(spawn({ module: fixture, export: 'reshard' }, { scheduler: 1 }), {
+      handle: registry.handle(),
+      report: c.pid,
+      shards,
+    });
+  const shardChildren = async () =>
+    (await Supervisor.whichChildren(registry.name)).filter((ch) => ch.id.startsWith('shard-')).length;
 
   fromOne([9, 0]);
   expect(await c.next(has('resharded'))).toEqual({ resharded: ['ok', 'ERR_REGISTRY_BADARG'] });
@@ -199,7 +228,11 @@ test('reshard from scheduler 1, and from both schedulers at once: each move runs
 });
 
 test('a grow whose new shard cannot start fails whole, and leaves no shard behind: the next grow works', async () => {
-  const { registry, holder, names } = await registryHolding({ shards: 2, maxShards: 8, tableBytes: 1 << 20 }, 'grow', 200);
+  const { registry, holder, names } = await registryHolding(
+    { shards: 2, maxShards: 8, tableBytes: 1 << 20 },
+    'grow',
+    200,
+  );
   // Another process holds the name shard 3's supervisor needs: shard 2 starts, shard 3 cannot.
   const squatter = idle();
   register(registry.shardName(3), squatter);
@@ -215,7 +248,11 @@ test('a grow whose new shard cannot start fails whole, and leaves no shard behin
 });
 
 test('a registry stopped during a reshard: the move stops too (every name back where it was), and a reshard after a restart runs alone', async () => {
-  const { registry, holder, names } = await registryHolding({ shards: 2, maxShards: 8, tableBytes: 1 << 22 }, 'stop', 2_000);
+  const { registry, holder, names } = await registryHolding(
+    { shards: 2, maxShards: 8, tableBytes: 1 << 22 },
+    'stop',
+    2_000,
+  );
   // This thread counts as inside a write: the move makes the epoch odd, then waits for it.
   const ctl = new Int32Array(registry.handle().control);
   const writers = writerWord(8, 2, 0);

@@ -126,8 +126,14 @@ export class Arena {
 
   static create(options: ArenaOptions): Arena {
     const maxBytes = roundDown(options.maxBytes, 8);
-    if (!Number.isInteger(options.maxBytes) || maxBytes < HEADER_BYTES + MIN_LARGE_BLOCK || maxBytes > ARENA_MAX_BYTES) {
-      throw new RangeError(`arena: maxBytes must be an integer in ${HEADER_BYTES + MIN_LARGE_BLOCK}..${ARENA_MAX_BYTES}`);
+    if (
+      !Number.isInteger(options.maxBytes) ||
+      maxBytes < HEADER_BYTES + MIN_LARGE_BLOCK ||
+      maxBytes > ARENA_MAX_BYTES
+    ) {
+      throw new RangeError(
+        `arena: maxBytes must be an integer in ${HEADER_BYTES + MIN_LARGE_BLOCK}..${ARENA_MAX_BYTES}`,
+      );
     }
     const initial = roundUp(Math.min(Math.max(options.initialBytes ?? GROW_GRANULE, HEADER_BYTES), maxBytes), 8);
     const buffer = createGrowableSab(Math.min(initial, maxBytes), maxBytes);
@@ -140,7 +146,11 @@ export class Arena {
   }
 
   static attach(handle: ArenaHandle): Arena {
-    return new Arena(handle.buffer, handle.registry ? ThreadRegistry.attach(handle.registry) : undefined, handle.recoverAfterMs);
+    return new Arena(
+      handle.buffer,
+      handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
+      handle.recoverAfterMs,
+    );
   }
 
   private constructor(buffer: SharedArrayBuffer, registry: ThreadRegistry | undefined, recoverAfterMs: number) {
@@ -151,14 +161,20 @@ export class Arena {
     this.buffer = buffer;
     this.w = new Int32Array(buffer, 0, buffer.byteLength >> 2);
     this.maxBytes = this.w[H_MAX_BYTES];
-    if (maxByteLengthOf(buffer) < this.maxBytes) throw new LayoutError('arena: buffer cannot grow to its recorded maxBytes');
+    if (maxByteLengthOf(buffer) < this.maxBytes)
+      throw new LayoutError('arena: buffer cannot grow to its recorded maxBytes');
     this.registry = registry;
     this.recoverAfterMs = recoverAfterMs;
     this.lock = new Mutex(new Int32Array(buffer, 0, HEADER_BYTES >> 2), H_MUTEX, { registry, recoverAfterMs });
   }
 
   handle(): ArenaHandle {
-    return { kind: 'arena', buffer: this.buffer, registry: this.registry?.handle(), recoverAfterMs: this.recoverAfterMs };
+    return {
+      kind: 'arena',
+      buffer: this.buffer,
+      registry: this.registry?.handle(),
+      recoverAfterMs: this.recoverAfterMs,
+    };
   }
 
   /**
@@ -289,7 +305,8 @@ export class Arena {
         freeExtents++;
         largestFreeBlock = Math.max(largestFreeBlock, this.sizeOf(b) - BLOCK_HEADER);
       };
-      for (let c = 0; c < SMALL_CLASSES; c++) for (let b = this.w[H_SMALL_HEADS + c]; b !== 0; b = this.nextOf(b)) visit(b);
+      for (let c = 0; c < SMALL_CLASSES; c++)
+        for (let b = this.w[H_SMALL_HEADS + c]; b !== 0; b = this.nextOf(b)) visit(b);
       for (let b = this.w[H_LARGE_HEAD]; b !== 0; b = this.nextOf(b)) visit(b);
       const tailBytes = this.buffer.byteLength - this.w[H_TOP];
       if (tailBytes > BLOCK_HEADER) {
@@ -308,27 +325,34 @@ export class Arena {
   check(): void {
     this.locked(() => {
       const walk = this.walk();
-      if (walk.usedBytes !== this.w[H_LIVE_BYTES]) throw new ArenaCorruptedError(`liveBytes ${this.w[H_LIVE_BYTES]} != walked ${walk.usedBytes}`);
-      if (walk.usedBlocks !== this.w[H_LIVE_BLOCKS]) throw new ArenaCorruptedError(`liveBlocks ${this.w[H_LIVE_BLOCKS]} != walked ${walk.usedBlocks}`);
-      if (walk.freeBytes !== this.w[H_FREE_LIST_BYTES]) throw new ArenaCorruptedError(`freeListBytes ${this.w[H_FREE_LIST_BYTES]} != walked ${walk.freeBytes}`);
+      if (walk.usedBytes !== this.w[H_LIVE_BYTES])
+        throw new ArenaCorruptedError(`liveBytes ${this.w[H_LIVE_BYTES]} != walked ${walk.usedBytes}`);
+      if (walk.usedBlocks !== this.w[H_LIVE_BLOCKS])
+        throw new ArenaCorruptedError(`liveBlocks ${this.w[H_LIVE_BLOCKS]} != walked ${walk.usedBlocks}`);
+      if (walk.freeBytes !== this.w[H_FREE_LIST_BYTES])
+        throw new ArenaCorruptedError(`freeListBytes ${this.w[H_FREE_LIST_BYTES]} != walked ${walk.freeBytes}`);
       const listed = new Set<number>();
       for (let c = 0; c < SMALL_CLASSES; c++) {
         for (let b = this.w[H_SMALL_HEADS + c]; b !== 0; b = this.nextOf(b)) {
-          if (!walk.freeBlocks.has(b) || listed.has(b)) throw new ArenaCorruptedError(`class ${c} list holds ${b}, not a free block (or listed twice)`);
-          if (this.sizeOf(b) !== MIN_PAYLOAD * 2 ** c + BLOCK_HEADER) throw new ArenaCorruptedError(`block ${b} on the wrong class list`);
+          if (!walk.freeBlocks.has(b) || listed.has(b))
+            throw new ArenaCorruptedError(`class ${c} list holds ${b}, not a free block (or listed twice)`);
+          if (this.sizeOf(b) !== MIN_PAYLOAD * 2 ** c + BLOCK_HEADER)
+            throw new ArenaCorruptedError(`block ${b} on the wrong class list`);
           listed.add(b);
         }
       }
       let prevEnd = 0;
       for (let b = this.w[H_LARGE_HEAD]; b !== 0; b = this.nextOf(b)) {
-        if (!walk.freeBlocks.has(b) || listed.has(b)) throw new ArenaCorruptedError(`large list holds ${b}, not a free block (or listed twice)`);
+        if (!walk.freeBlocks.has(b) || listed.has(b))
+          throw new ArenaCorruptedError(`large list holds ${b}, not a free block (or listed twice)`);
         if (b < prevEnd) throw new ArenaCorruptedError('large free list is not address-ordered');
         if (b === prevEnd) throw new ArenaCorruptedError(`adjacent large free blocks at ${b} were not coalesced`);
         prevEnd = b + this.sizeOf(b);
         listed.add(b);
       }
       if (prevEnd !== 0 && prevEnd === this.w[H_TOP]) throw new ArenaCorruptedError('a free large block ends at top');
-      if (listed.size !== walk.freeBlocks.size) throw new ArenaCorruptedError(`${walk.freeBlocks.size - listed.size} free blocks are on no list`);
+      if (listed.size !== walk.freeBlocks.size)
+        throw new ArenaCorruptedError(`${walk.freeBlocks.size - listed.size} free blocks are on no list`);
     });
   }
 
@@ -450,16 +474,19 @@ export class Arena {
   private walk(): { usedBytes: number; usedBlocks: number; freeBytes: number; freeBlocks: Set<number> } {
     const top = this.w[H_TOP];
     const start = this.w[H_HEAP_START];
-    if (top < start || top > this.buffer.byteLength || top % 8 !== 0) throw new ArenaCorruptedError(`top ${top} is out of range`);
+    if (top < start || top > this.buffer.byteLength || top % 8 !== 0)
+      throw new ArenaCorruptedError(`top ${top} is out of range`);
     let usedBytes = 0;
     let usedBlocks = 0;
     let freeBytes = 0;
     const freeBlocks = new Set<number>();
-    for (let b = start; b < top; ) {
+    for (let b = start; b < top;) {
       const size = this.w[b >> 2];
       const tag = this.w[(b >> 2) + 1];
-      if (size < MIN_PAYLOAD + BLOCK_HEADER || size % 8 !== 0 || b + size > top) throw new ArenaCorruptedError(`block at ${b} has invalid size ${size}`);
-      if (size <= MAX_SMALL_BLOCK && classOf(size) < 0) throw new ArenaCorruptedError(`block at ${b} has non-class size ${size}`);
+      if (size < MIN_PAYLOAD + BLOCK_HEADER || size % 8 !== 0 || b + size > top)
+        throw new ArenaCorruptedError(`block at ${b} has invalid size ${size}`);
+      if (size <= MAX_SMALL_BLOCK && classOf(size) < 0)
+        throw new ArenaCorruptedError(`block at ${b} has non-class size ${size}`);
       if (tag === TAG_USED) {
         usedBytes += size;
         usedBlocks++;
@@ -484,7 +511,7 @@ export class Arena {
     let usedBlocks = 0;
     let freeBytes = 0;
     let lastLarge = 0;
-    for (let b = this.w[H_HEAP_START]; b < top; ) {
+    for (let b = this.w[H_HEAP_START]; b < top;) {
       let size = this.sizeOf(b);
       if (this.w[(b >> 2) + 1] === TAG_USED) {
         usedBytes += size;
@@ -494,7 +521,11 @@ export class Arena {
         freeBytes += size;
       } else {
         // Merge following free large blocks so the rebuilt list is fully coalesced.
-        for (let n = b + size; n < top && this.w[(n >> 2) + 1] === TAG_FREE && this.sizeOf(n) > MAX_SMALL_BLOCK; n = b + size) {
+        for (
+          let n = b + size;
+          n < top && this.w[(n >> 2) + 1] === TAG_FREE && this.sizeOf(n) > MAX_SMALL_BLOCK;
+          n = b + size
+        ) {
           size += this.sizeOf(n);
           this.w[b >> 2] = size;
         }
@@ -532,16 +563,20 @@ export class Arena {
 
   /** Another thread may have grown the buffer since we last looked (checked under the lock). */
   private refreshView(): void {
-    if (this.w.length << 2 !== this.buffer.byteLength) this.w = new Int32Array(this.buffer, 0, this.buffer.byteLength >> 2);
+    if (this.w.length << 2 !== this.buffer.byteLength)
+      this.w = new Int32Array(this.buffer, 0, this.buffer.byteLength >> 2);
   }
 
   private liveBlockAt(offset: number): number {
-    if (!Number.isInteger(offset) || offset % 8 !== 0) throw new InvalidFreeError(offset, 'not an 8-byte aligned integer offset');
+    if (!Number.isInteger(offset) || offset % 8 !== 0)
+      throw new InvalidFreeError(offset, 'not an 8-byte aligned integer offset');
     const b = offset - BLOCK_HEADER;
-    if (b < this.w[H_HEAP_START] || b >= this.w[H_TOP]) throw new InvalidFreeError(offset, 'outside the allocated heap');
+    if (b < this.w[H_HEAP_START] || b >= this.w[H_TOP])
+      throw new InvalidFreeError(offset, 'outside the allocated heap');
     if (this.w[(b >> 2) + 1] !== TAG_USED) throw new InvalidFreeError(offset, 'not a live block (double free?)');
     const size = this.sizeOf(b);
-    if (size < MIN_PAYLOAD + BLOCK_HEADER || b + size > this.w[H_TOP]) throw new InvalidFreeError(offset, 'block header is damaged');
+    if (size < MIN_PAYLOAD + BLOCK_HEADER || b + size > this.w[H_TOP])
+      throw new InvalidFreeError(offset, 'block header is damaged');
     return b;
   }
 
@@ -561,8 +596,10 @@ export class Arena {
 }
 
 function checkSlot(what: string, view: Int32Array, index: number): void {
-  if (!(view instanceof Int32Array) || !isSharedArrayBuffer(view.buffer)) throw new LayoutError(`arena.${what}: the view must be an Int32Array over shared memory`);
-  if (!Number.isInteger(index) || index < 0 || index >= view.length) throw new LayoutError(`arena.${what}: index ${index} is outside the view`);
+  if (!(view instanceof Int32Array) || !isSharedArrayBuffer(view.buffer))
+    throw new LayoutError(`arena.${what}: the view must be an Int32Array over shared memory`);
+  if (!Number.isInteger(index) || index < 0 || index >= view.length)
+    throw new LayoutError(`arena.${what}: index ${index} is outside the view`);
 }
 
 /** Block size (header included) that serves a request of `size` bytes. */

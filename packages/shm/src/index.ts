@@ -26,12 +26,30 @@ export {
   type CodedErrorClass,
   type SerializedError,
 } from './serialized-error';
-export { ThreadRegistry, type ThreadInfo, type ThreadRegistryHandle, type ThreadRegistryOptions, type ThreadStatus } from './thread-registry';
-export { DEFAULT_RECOVER_AFTER_MS, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase, type LockOptions } from './lock-options';
+export {
+  ThreadRegistry,
+  type ThreadInfo,
+  type ThreadRegistryHandle,
+  type ThreadRegistryOptions,
+  type ThreadStatus,
+} from './thread-registry';
+export {
+  DEFAULT_RECOVER_AFTER_MS,
+  DEFAULT_SPIN_TIMEOUT_MS,
+  type LockHandleBase,
+  type LockOptions,
+} from './lock-options';
 export { Mutex, type MutexHandle } from './mutex';
 export { RwLock, type RwLockHandle, type RwLockOptions } from './rwlock';
 export { SeqLock, type SeqLockHandle } from './seqlock';
-export { ARENA_MAX_BYTES, Arena, type ArenaFragmentation, type ArenaHandle, type ArenaOptions, type ArenaStats } from './arena';
+export {
+  ARENA_MAX_BYTES,
+  Arena,
+  type ArenaFragmentation,
+  type ArenaHandle,
+  type ArenaOptions,
+  type ArenaStats,
+} from './arena';
 export {
   RING_MAX_CAPACITY,
   RING_MIN_CAPACITY,

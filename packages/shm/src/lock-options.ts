@@ -36,16 +36,30 @@ export function checkEmbedding(what: string, view: Int32Array, index: number, wo
 
 export function checkHandleOffset(what: string, buffer: SharedArrayBuffer, byteOffset: number, words: number): void {
   if (!isSharedArrayBuffer(buffer)) throw new LayoutError(`${what}: handle.buffer is not a SharedArrayBuffer`);
-  if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + words * 4 > buffer.byteLength) {
-    throw new LayoutError(`${what}: byteOffset ${byteOffset} is not a 4-byte aligned offset with room for ${words} words`);
+  if (
+    !Number.isInteger(byteOffset) ||
+    byteOffset < 0 ||
+    byteOffset % 4 !== 0 ||
+    byteOffset + words * 4 > buffer.byteLength
+  ) {
+    throw new LayoutError(
+      `${what}: byteOffset ${byteOffset} is not a 4-byte aligned offset with room for ${words} words`,
+    );
   }
 }
 
 /** The words a lock handle names and the recovery options it carries, validated: what `attach` rebuilds a lock from. */
-export function attachHandle(what: string, handle: LockHandleBase, words: number): { view: Int32Array; options: LockOptions } {
+export function attachHandle(
+  what: string,
+  handle: LockHandleBase,
+  words: number,
+): { view: Int32Array; options: LockOptions } {
   checkHandleOffset(what, handle.buffer, handle.byteOffset, words);
   return {
     view: new Int32Array(handle.buffer, handle.byteOffset, words),
-    options: { registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined, recoverAfterMs: handle.recoverAfterMs },
+    options: {
+      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
+      recoverAfterMs: handle.recoverAfterMs,
+    },
   };
 }

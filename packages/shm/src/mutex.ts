@@ -194,7 +194,8 @@ export class Mutex {
  */
 function steal(view: Int32Array, base: number, registry: ThreadRegistry, askOs: boolean): number {
   const owner = Atomics.load(view, base + OWNER);
-  if (owner === 0 || owner === SELF_OWNER_ID || !(askOs ? registry.ownerExited(owner) : registry.isOwnerDead(owner))) return 0;
+  if (owner === 0 || owner === SELF_OWNER_ID || !(askOs ? registry.ownerExited(owner) : registry.isOwnerDead(owner)))
+    return 0;
   if (Atomics.compareExchange(view, base + OWNER, owner, SELF_OWNER_ID) !== owner) return -1;
   Atomics.store(view, base + INCONSISTENT, 1);
   Atomics.add(view, base + RECOVERIES, 1);
@@ -238,7 +239,11 @@ class MutexStep implements WaitStep {
   leaveWait(): void {
     Atomics.sub(this.view, this.base + WAITERS, 1);
     // If we were woken but give up (timeout), pass the wake-up on.
-    if (!this.acquired && Atomics.load(this.view, this.base + OWNER) === 0 && Atomics.load(this.view, this.base + WAITERS) > 0) {
+    if (
+      !this.acquired &&
+      Atomics.load(this.view, this.base + OWNER) === 0 &&
+      Atomics.load(this.view, this.base + WAITERS) > 0
+    ) {
       Atomics.notify(this.view, this.base + OWNER, 1);
     }
   }

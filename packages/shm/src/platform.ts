@@ -9,8 +9,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 type WaitAsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<'ok' | 'timed-out'> };
+  { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 
 interface AtomicsWithWaitAsync {
   waitAsync(view: Int32Array, index: number, value: number, timeoutMs?: number): WaitAsyncResult;
@@ -53,7 +52,12 @@ export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer 
  * count a pending waitAsync as a ref'd handle, so without the interval a thread
  * whose only pending work is this wait would exit underneath it.
  */
-export async function waitAsyncRef(view: Int32Array, index: number, value: number, timeoutMs: number): Promise<WaitResult> {
+export async function waitAsyncRef(
+  view: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): Promise<WaitResult> {
   const result = atomics.waitAsync(view, index, value, timeoutMs);
   if (!result.async) return result.value;
   const keepAlive = setInterval(noop, 1 << 30);

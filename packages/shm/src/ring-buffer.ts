@@ -101,15 +101,21 @@ export class RingBuffer {
   }
 
   static attach(handle: RingBufferHandle): RingBuffer {
-    return new RingBuffer(handle.buffer, handle.registry ? ThreadRegistry.attach(handle.registry) : undefined, handle.recoverAfterMs);
+    return new RingBuffer(
+      handle.buffer,
+      handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
+      handle.recoverAfterMs,
+    );
   }
 
   private constructor(buffer: SharedArrayBuffer, registry: ThreadRegistry | undefined, recoverAfterMs: number) {
     if (!isSharedArrayBuffer(buffer)) throw new LayoutError('ring buffer: handle.buffer is not a SharedArrayBuffer');
     const i32 = new Int32Array(buffer);
-    if (buffer.byteLength < HEADER_BYTES || Atomics.load(i32, H_MAGIC) !== MAGIC) throw new LayoutError('ring buffer: buffer does not hold a ring');
+    if (buffer.byteLength < HEADER_BYTES || Atomics.load(i32, H_MAGIC) !== MAGIC)
+      throw new LayoutError('ring buffer: buffer does not hold a ring');
     this.capacity = i32[H_CAPACITY];
-    if (buffer.byteLength < HEADER_BYTES + this.capacity) throw new LayoutError('ring buffer: buffer too small for its capacity');
+    if (buffer.byteLength < HEADER_BYTES + this.capacity)
+      throw new LayoutError('ring buffer: buffer too small for its capacity');
     this.buffer = buffer;
     this.i32 = i32;
     this.u8 = new Uint8Array(buffer, HEADER_BYTES, this.capacity);
@@ -121,7 +127,12 @@ export class RingBuffer {
   }
 
   handle(): RingBufferHandle {
-    return { kind: 'ring-buffer', buffer: this.buffer, registry: this.registry?.handle(), recoverAfterMs: this.recoverAfterMs };
+    return {
+      kind: 'ring-buffer',
+      buffer: this.buffer,
+      registry: this.registry?.handle(),
+      recoverAfterMs: this.recoverAfterMs,
+    };
   }
 
   // ---- producers ----------------------------------------------------------------
@@ -145,12 +156,14 @@ export class RingBuffer {
   write(frame: Uint8Array, timeoutMs = Infinity): void {
     if (this.tryWriteQuiet(frame)) return;
     if (IS_MAIN_THREAD) throw new MainThreadBlockingError('RingBuffer.write', 'tryWrite() or writeAsync()');
-    if (!waitBlocking(new SpaceStep(this, frame), this.noRecovery(timeoutMs))) throw new WaitTimeoutError('RingBuffer.write', timeoutMs);
+    if (!waitBlocking(new SpaceStep(this, frame), this.noRecovery(timeoutMs)))
+      throw new WaitTimeoutError('RingBuffer.write', timeoutMs);
   }
 
   /** Appends `frame`, waiting with Atomics.waitAsync while the ring is full. */
   async writeAsync(frame: Uint8Array, timeoutMs = Infinity): Promise<void> {
-    if (!(await waitAsync(new SpaceStep(this, frame), this.noRecovery(timeoutMs)))) throw new WaitTimeoutError('RingBuffer.writeAsync', timeoutMs);
+    if (!(await waitAsync(new SpaceStep(this, frame), this.noRecovery(timeoutMs))))
+      throw new WaitTimeoutError('RingBuffer.writeAsync', timeoutMs);
   }
 
   /** @internal Attempt used by blocking/async writers: a full ring is not a rejection. */

@@ -87,7 +87,8 @@ export class RwLock {
   /** Uses words `index .. index + RwLock.wordsFor(maxReaders) - 1` of `view`. */
   constructor(view: Int32Array, index = 0, options: RwLockOptions = {}) {
     const maxReaders = options.maxReaders ?? RwLock.DEFAULT_MAX_READERS;
-    if (!Number.isInteger(maxReaders) || maxReaders < 1) throw new RangeError('rwlock: maxReaders must be a positive integer');
+    if (!Number.isInteger(maxReaders) || maxReaders < 1)
+      throw new RangeError('rwlock: maxReaders must be a positive integer');
     checkEmbedding('rwlock', view, index, RwLock.wordsFor(maxReaders));
     this.view = view;
     this.base = index;
@@ -124,19 +125,24 @@ export class RwLock {
   readLock(timeoutMs = Infinity): void {
     if (this.tryReadLock()) return;
     if (IS_MAIN_THREAD) throw new MainThreadBlockingError('RwLock.readLock', 'readLockAsync() or readLockSpin()');
-    if ((Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID) throw new DeadlockError('RwLock.readLock');
-    if (!waitBlocking(this.readStep(), this.policy(timeoutMs))) throw new WaitTimeoutError('RwLock.readLock', timeoutMs);
+    if ((Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID)
+      throw new DeadlockError('RwLock.readLock');
+    if (!waitBlocking(this.readStep(), this.policy(timeoutMs)))
+      throw new WaitTimeoutError('RwLock.readLock', timeoutMs);
   }
 
   /** Spin-then-yield, any thread; for read sections of nanoseconds. */
   readLockSpin(timeoutMs = DEFAULT_SPIN_TIMEOUT_MS): void {
     if (this.tryReadLock()) return;
-    if ((Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID) throw new DeadlockError('RwLock.readLockSpin');
-    if (!waitSpinning(this.readStep(), this.policy(timeoutMs))) throw new WaitTimeoutError('RwLock.readLockSpin', timeoutMs);
+    if ((Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID)
+      throw new DeadlockError('RwLock.readLockSpin');
+    if (!waitSpinning(this.readStep(), this.policy(timeoutMs)))
+      throw new WaitTimeoutError('RwLock.readLockSpin', timeoutMs);
   }
 
   async readLockAsync(timeoutMs = Infinity): Promise<void> {
-    if (!(await waitAsync(this.readStep(), this.policy(timeoutMs)))) throw new WaitTimeoutError('RwLock.readLockAsync', timeoutMs);
+    if (!(await waitAsync(this.readStep(), this.policy(timeoutMs))))
+      throw new WaitTimeoutError('RwLock.readLockAsync', timeoutMs);
   }
 
   readUnlock(): void {
@@ -187,18 +193,21 @@ export class RwLock {
     if (this.tryWriteLock()) return;
     if (IS_MAIN_THREAD) throw new MainThreadBlockingError('RwLock.writeLock', 'writeLockAsync() or writeLockSpin()');
     this.checkNoOwnHold('RwLock.writeLock');
-    if (!waitBlocking(new WriteStep(this), this.policy(timeoutMs))) throw new WaitTimeoutError('RwLock.writeLock', timeoutMs);
+    if (!waitBlocking(new WriteStep(this), this.policy(timeoutMs)))
+      throw new WaitTimeoutError('RwLock.writeLock', timeoutMs);
   }
 
   /** Spin-then-yield, any thread; for write sections of nanoseconds. */
   writeLockSpin(timeoutMs = DEFAULT_SPIN_TIMEOUT_MS): void {
     if (this.tryWriteLock()) return;
     this.checkNoOwnHold('RwLock.writeLockSpin');
-    if (!waitSpinning(new WriteStep(this), this.policy(timeoutMs))) throw new WaitTimeoutError('RwLock.writeLockSpin', timeoutMs);
+    if (!waitSpinning(new WriteStep(this), this.policy(timeoutMs)))
+      throw new WaitTimeoutError('RwLock.writeLockSpin', timeoutMs);
   }
 
   async writeLockAsync(timeoutMs = Infinity): Promise<void> {
-    if (!(await waitAsync(new WriteStep(this), this.policy(timeoutMs)))) throw new WaitTimeoutError('RwLock.writeLockAsync', timeoutMs);
+    if (!(await waitAsync(new WriteStep(this), this.policy(timeoutMs))))
+      throw new WaitTimeoutError('RwLock.writeLockAsync', timeoutMs);
   }
 
   writeUnlock(): void {
@@ -250,7 +259,8 @@ export class RwLock {
 
   /** Declares the protected data repaired. Only the write holder may call it. */
   markConsistent(): void {
-    if (Atomics.load(this.view, this.base + WRITER) !== (SELF_OWNER_ID | ACTIVE)) throw new NotOwnerError('RwLock.markConsistent');
+    if (Atomics.load(this.view, this.base + WRITER) !== (SELF_OWNER_ID | ACTIVE))
+      throw new NotOwnerError('RwLock.markConsistent');
     Atomics.store(this.view, this.base + INCONSISTENT, 0);
   }
 
@@ -292,7 +302,7 @@ export class RwLock {
       const slot = this.slotBase + ((this.hint + i) % this.maxReaders);
       if (Atomics.compareExchange(this.view, slot, 0, SELF_OWNER_ID) === 0) {
         const n = slot - this.slotBase;
-        Atomics.or(this.view, this.maskBase + ((n / BITS) | 0), 1 << n % BITS);
+        Atomics.or(this.view, this.maskBase + ((n / BITS) | 0), 1 << (n % BITS));
         return slot;
       }
     }
@@ -352,7 +362,7 @@ export class RwLock {
 
   private clearBit(slot: number): void {
     const n = slot - this.slotBase;
-    Atomics.and(this.view, this.maskBase + ((n / BITS) | 0), ~(1 << n % BITS));
+    Atomics.and(this.view, this.maskBase + ((n / BITS) | 0), ~(1 << (n % BITS)));
   }
 
   private readStep(): ReadStep {
@@ -360,7 +370,10 @@ export class RwLock {
   }
 
   private checkNoOwnHold(what: string): void {
-    if ((Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID || this.findSlot(SELF_OWNER_ID) >= 0) {
+    if (
+      (Atomics.load(this.view, this.base + WRITER) & OWNER_MASK) === SELF_OWNER_ID ||
+      this.findSlot(SELF_OWNER_ID) >= 0
+    ) {
       throw new DeadlockError(what);
     }
   }

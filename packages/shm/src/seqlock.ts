@@ -15,7 +15,13 @@
  * ordered with respect to the sequence checks on every CPU architecture.
  */
 import { WaitTimeoutError } from './errors';
-import { checkEmbedding, attachHandle, DEFAULT_SPIN_TIMEOUT_MS, type LockHandleBase, type LockOptions } from './lock-options';
+import {
+  checkEmbedding,
+  attachHandle,
+  DEFAULT_SPIN_TIMEOUT_MS,
+  type LockHandleBase,
+  type LockOptions,
+} from './lock-options';
 import { Mutex } from './mutex';
 import { IS_MAIN_THREAD, now, waitAsyncRef } from './platform';
 
@@ -58,7 +64,13 @@ export class SeqLock {
 
   handle(): SeqLockHandle {
     const m = this.writerLock.handle();
-    return { kind: 'seqlock', buffer: m.buffer, byteOffset: this.view.byteOffset + this.base * 4, registry: m.registry, recoverAfterMs: m.recoverAfterMs };
+    return {
+      kind: 'seqlock',
+      buffer: m.buffer,
+      byteOffset: this.view.byteOffset + this.base * 4,
+      registry: m.registry,
+      recoverAfterMs: m.recoverAfterMs,
+    };
   }
 
   /** Current sequence number (odd while a write is in progress). */

@@ -48,7 +48,15 @@ export type CodedErrorClass = (abstract new (...args: never[]) => Error) & { rea
 type ErrorConstructorLike = new (...args: never[]) => Error;
 
 const classes = new Map<string, ErrorConstructorLike>();
-const BUILT_IN: Readonly<Record<string, ErrorConstructorLike>> = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+const BUILT_IN: Readonly<Record<string, ErrorConstructorLike>> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
 /** Properties carried by the fixed fields of SerializedError, not in `fields`. */
 const OWN_SLOTS = new Set(['name', 'message', 'stack', 'cause', 'code']);
 /** A cause chain longer than this is cut (a cycle would be endless). */
@@ -61,7 +69,11 @@ const MAX_CAUSES = 16;
  */
 export function registerErrorClasses(list: Iterable<CodedErrorClass>): void {
   for (const Class of list) {
-    if (typeof Class !== 'function' || typeof (Class as { code?: unknown }).code !== 'string' || Class.code.length === 0) {
+    if (
+      typeof Class !== 'function' ||
+      typeof (Class as { code?: unknown }).code !== 'string' ||
+      Class.code.length === 0
+    ) {
       throw new TypeError('registerErrorClasses: each class needs a static string `code`, the code of its instances');
     }
     classes.set(Class.code, Class as unknown as ErrorConstructorLike);
@@ -81,16 +93,25 @@ function serialize(error: Error, seen: Set<Error>): SerializedError {
   for (const key of Object.keys(error)) {
     if (OWN_SLOTS.has(key) && (key !== 'code' || typeof code === 'string')) continue;
     const value = (error as unknown as Record<string, unknown>)[key];
-    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
+    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      fields[key] = value;
   }
-  const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = { kind: 'error', name: String(error.name), message: String(error.message), fields };
+  const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = {
+    kind: 'error',
+    name: String(error.name),
+    message: String(error.message),
+    fields,
+  };
   if (typeof code === 'string') out.code = code;
   if (typeof error.stack === 'string') out.stack = error.stack;
   if ('cause' in error) {
     const cause = error.cause;
     if (isError(cause)) {
       if (!seen.has(cause) && seen.size < MAX_CAUSES) out.cause = serialize(cause, seen);
-    } else if (cause === null || (typeof cause !== 'object' && typeof cause !== 'function' && typeof cause !== 'symbol')) {
+    } else if (
+      cause === null ||
+      (typeof cause !== 'object' && typeof cause !== 'function' && typeof cause !== 'symbol')
+    ) {
       out.cause = cause;
     }
   }
@@ -120,9 +141,14 @@ export function isSerializedError(value: unknown): value is SerializedError {
 export function deserializeError(data: SerializedError): Error {
   if (!isSerializedError(data)) throw new TypeError('deserializeError: not a serialized error (see serializeError)');
   const Class = (data.code === undefined ? undefined : classes.get(data.code)) ?? BUILT_IN[data.name] ?? Error;
-  const cause = data.cause === undefined ? undefined : isSerializedError(data.cause) ? deserializeError(data.cause) : data.cause;
+  const cause =
+    data.cause === undefined ? undefined : isSerializedError(data.cause) ? deserializeError(data.cause) : data.cause;
   // An Error made by the Error constructor (so a real error object) with the class's prototype.
-  const error = Reflect.construct(Error, cause === undefined ? [data.message] : [data.message, { cause }], Class) as Error;
+  const error = Reflect.construct(
+    Error,
+    cause === undefined ? [data.message] : [data.message, { cause }],
+    Class,
+  ) as Error;
   if (error.name !== data.name) define(error, 'name', data.name, true);
   if (data.code !== undefined) define(error, 'code', data.code, true);
   for (const [key, value] of Object.entries(data.fields)) if (!OWN_SLOTS.has(key)) define(error, key, value, true);

@@ -126,12 +126,15 @@ export class ThreadRegistry {
   }
 
   private constructor(buffer: SharedArrayBuffer) {
-    if (!isSharedArrayBuffer(buffer)) throw new LayoutError('thread registry: handle.buffer is not a SharedArrayBuffer');
+    if (!isSharedArrayBuffer(buffer))
+      throw new LayoutError('thread registry: handle.buffer is not a SharedArrayBuffer');
     const head = new Int32Array(buffer, 0, HEADER_WORDS);
-    if (Atomics.load(head, HDR_MAGIC) !== MAGIC) throw new LayoutError('thread registry: buffer does not hold a registry');
+    if (Atomics.load(head, HDR_MAGIC) !== MAGIC)
+      throw new LayoutError('thread registry: buffer does not hold a registry');
     this.capacity = head[HDR_CAPACITY]!;
     this.deadIds = head[HDR_DEAD_IDS]!;
-    if (buffer.byteLength < ThreadRegistry.byteLengthFor(this.capacity, this.deadIds / 32)) throw new LayoutError('thread registry: buffer too small');
+    if (buffer.byteLength < ThreadRegistry.byteLengthFor(this.capacity, this.deadIds / 32))
+      throw new LayoutError('thread registry: buffer too small');
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, HEADER_WORDS + this.capacity * SLOT_WORDS);
     this.beatTimes = new BigInt64Array(buffer, align8(this.words.byteLength), this.capacity);
@@ -203,7 +206,8 @@ export class ThreadRegistry {
    * Only call it for a thread that can no longer touch shared memory.
    */
   markDead(threadIdValue: number): void {
-    if (!Number.isInteger(threadIdValue) || threadIdValue < 0) throw new RangeError(`markDead: invalid threadId ${threadIdValue}`);
+    if (!Number.isInteger(threadIdValue) || threadIdValue < 0)
+      throw new RangeError(`markDead: invalid threadId ${threadIdValue}`);
     const owner = ownerIdOf(threadIdValue);
     // The bit first: it outlives the record, which a newer thread may take over.
     const known = this.deadBit(threadIdValue);
@@ -306,7 +310,11 @@ export class ThreadRegistry {
   }
 
   private deadBit(threadIdValue: number): boolean {
-    return threadIdValue >= 0 && threadIdValue < this.deadIds && (Atomics.load(this.deadBits, threadIdValue >> 5) & (1 << (threadIdValue & 31))) !== 0;
+    return (
+      threadIdValue >= 0 &&
+      threadIdValue < this.deadIds &&
+      (Atomics.load(this.deadBits, threadIdValue >> 5) & (1 << (threadIdValue & 31))) !== 0
+    );
   }
 
   private findSlot(owner: number): number {

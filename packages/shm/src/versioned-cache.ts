@@ -102,9 +102,12 @@ export class VersionedCache<V> {
 
   constructor(limit: number, options: VersionedCacheOptions) {
     const minSlots = options.minSlots ?? 64;
-    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`VersionedCache: limit must be a non-negative integer, got ${limit}`);
-    if (!Number.isInteger(Math.log2(minSlots))) throw new RangeError(`VersionedCache: minSlots must be a power of two, got ${minSlots}`);
-    if (options.versionWords.length > SOURCE_MASK + 1) throw new RangeError(`VersionedCache: at most ${SOURCE_MASK + 1} sources`);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new RangeError(`VersionedCache: limit must be a non-negative integer, got ${limit}`);
+    if (!Number.isInteger(Math.log2(minSlots)))
+      throw new RangeError(`VersionedCache: minSlots must be a power of two, got ${minSlots}`);
+    if (options.versionWords.length > SOURCE_MASK + 1)
+      throw new RangeError(`VersionedCache: at most ${SOURCE_MASK + 1} sources`);
     this.limit = limit;
     this.maxSlots = slotsFor(limit, minSlots);
     this.versionWords = Int32Array.from(options.versionWords);
@@ -125,7 +128,8 @@ export class VersionedCache<V> {
     const at = this.find(key);
     if (at < 0) return -1;
     const table = this.table;
-    if (Atomics.load(ctl, this.versionWords[(table[at + TAG] as number) & SOURCE_MASK]!) !== table[at + VERSION]) return -1;
+    if (Atomics.load(ctl, this.versionWords[(table[at + TAG] as number) & SOURCE_MASK]!) !== table[at + VERSION])
+      return -1;
     // The epoch after the version: a writer moves the epoch before a version
     // wraps back to an old stamp, so a wrapped version read here comes with the new epoch.
     return Atomics.load(ctl, this.epochWord) === this.epoch ? at : -1;
@@ -168,7 +172,8 @@ export class VersionedCache<V> {
     let at = this.probe(key, hash);
     if (this.table[at + KEY] === null) {
       if (this.count >= this.limit) this.clear();
-      if (this.count + 1 > (this.mask + 1) * MAX_LOAD && this.mask + 1 < this.maxSlots) this.grow(Math.min((this.mask + 1) * GROWTH, this.maxSlots));
+      if (this.count + 1 > (this.mask + 1) * MAX_LOAD && this.mask + 1 < this.maxSlots)
+        this.grow(Math.min((this.mask + 1) * GROWTH, this.maxSlots));
       at = this.probe(key, hash);
       this.count++;
       this.table[at + KEY] = key;

@@ -122,7 +122,12 @@ export async function waitAsync(step: WaitStep, policy: WaitPolicy): Promise<boo
       const elapsed = pass(step, policy, start);
       if (elapsed === DONE || elapsed === TIMED_OUT) return elapsed === DONE;
       if (elapsed === RETRY) continue;
-      await waitAsyncRef(step.view, step.waitIndex, step.waitValue, sliceFor(elapsed, policy.timeoutMs - elapsed, policy));
+      await waitAsyncRef(
+        step.view,
+        step.waitIndex,
+        step.waitValue,
+        sliceFor(elapsed, policy.timeoutMs - elapsed, policy),
+      );
     }
   } finally {
     step.leaveWait();

@@ -109,7 +109,9 @@ describe('Arena (single thread)', () => {
     expect(a.usableSize(x)).toBe(64);
     a.free(x);
     expect(() => b.free(x)).toThrow(InvalidFreeError);
-    expect(() => Arena.attach({ kind: 'arena', buffer: new SharedArrayBuffer(256), recoverAfterMs: 10 })).toThrow(/does not hold an arena/);
+    expect(() => Arena.attach({ kind: 'arena', buffer: new SharedArrayBuffer(256), recoverAfterMs: 10 })).toThrow(
+      /does not hold an arena/,
+    );
   });
 
   it('tryAllocInto records the block in a word; freeFrom frees it through that word, once', () => {
@@ -183,7 +185,9 @@ describe('Arena properties', () => {
           }
         }
         // No two live blocks overlap, and each fits in the buffer.
-        const spans = [...live.keys()].map((off) => [off, off + a.usableSize(off)] as const).sort((x, y) => x[0] - y[0]);
+        const spans = [...live.keys()]
+          .map((off) => [off, off + a.usableSize(off)] as const)
+          .sort((x, y) => x[0] - y[0]);
         for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
         for (const [, end] of spans) expect(end).toBeLessThanOrEqual(a.stats().capacity);
         for (const [off, b] of live) expect(bytes.subarray(off, off + b.size).every((v) => v === b.fill)).toBe(true);
@@ -213,14 +217,17 @@ describe('Arena (workers)', () => {
       if (i % 3 === 0) a.free(mine.shift()!);
       if (i % 50 === 0) await new Promise((r) => setImmediate(r));
     }
-    const results = await Promise.all(ws.map((w) => w.next<{ corrupt: number; ooms: number; live: [number, number][] }>(ofType('done'))));
+    const results = await Promise.all(
+      ws.map((w) => w.next<{ corrupt: number; ooms: number; live: [number, number][] }>(ofType('done'))),
+    );
     expect(results.map((r) => r.corrupt)).toEqual([0, 0, 0]);
     expect(results.map((r) => r.ooms)).toEqual([0, 0, 0]);
     const spans = results
       .flatMap((r) => r.live)
       .concat(mine.map((o) => [o, 24]))
       .sort((x, y) => x[0] - y[0]);
-    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![0] + spans[i - 1]![1]);
+    for (let i = 1; i < spans.length; i++)
+      expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![0] + spans[i - 1]![1]);
     expect(a.stats().liveBlocks).toBe(spans.length);
     expect(a.stats().grows).toBeGreaterThan(0);
     expectBalanced(a);

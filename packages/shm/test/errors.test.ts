@@ -34,7 +34,11 @@ interface Expected {
 describe('shm errors posted from a worker', () => {
   it('arrive as plain Errors without their code, and whole through serializeError', async () => {
     const w = startWorker('error-poster', {});
-    const { raw, serialized, expected } = await w.next<{ raw: Error[]; serialized: SerializedError[]; expected: Expected[] }>(ofType('errors'));
+    const { raw, serialized, expected } = await w.next<{
+      raw: Error[];
+      serialized: SerializedError[];
+      expected: Expected[];
+    }>(ofType('errors'));
     expect(expected.map((e) => e.name)).toEqual(['NotOwnerError', 'OutOfMemoryError', 'DeadlockError']);
     // What postMessage alone delivers (V8's structured clone of an Error): the class and the code are gone.
     for (const [i, error] of raw.entries()) {
@@ -65,18 +69,31 @@ describe('serializeError / deserializeError', () => {
   it('survives JSON and structured cloning, cause included', () => {
     const inner = new OutOfMemoryError(100, 64);
     const outer = new Error('outer', { cause: inner });
-    for (const copy of [structuredClone(serializeError(outer)), JSON.parse(JSON.stringify(serializeError(outer))) as unknown]) {
+    for (const copy of [
+      structuredClone(serializeError(outer)),
+      JSON.parse(JSON.stringify(serializeError(outer))) as unknown,
+    ]) {
       expect(isSerializedError(copy)).toBe(true);
       const back = deserializeError(copy as SerializedError);
       expect(back).toBeInstanceOf(Error);
       expect(back.message).toBe('outer');
       expect(back.cause).toBeInstanceOf(OutOfMemoryError);
-      expect(back.cause).toMatchObject({ code: 'ERR_SHM_OUT_OF_MEMORY', requested: 100, maxBytes: 64, message: inner.message });
+      expect(back.cause).toMatchObject({
+        code: 'ERR_SHM_OUT_OF_MEMORY',
+        requested: 100,
+        maxBytes: 64,
+        message: inner.message,
+      });
     }
   });
 
   it('an error of a class nobody registered keeps its name, code and plain fields, as an Error', () => {
-    const error = Object.assign(new RangeError('no such thing'), { code: 'ERR_ELSEWHERE', errno: -2, detail: { nested: true }, fn: () => 1 });
+    const error = Object.assign(new RangeError('no such thing'), {
+      code: 'ERR_ELSEWHERE',
+      errno: -2,
+      detail: { nested: true },
+      fn: () => 1,
+    });
     const back = deserializeError(structuredClone(serializeError(error)));
     expect(back).toBeInstanceOf(RangeError);
     expect(back).toMatchObject({ name: 'RangeError', code: 'ERR_ELSEWHERE', errno: -2, message: 'no such thing' });
@@ -84,7 +101,11 @@ describe('serializeError / deserializeError', () => {
     expect(back).not.toHaveProperty('detail');
     expect(back).not.toHaveProperty('fn');
     const custom = Object.assign(new Error('custom'), { name: 'MyError', code: 'ERR_MINE' });
-    expect(deserializeError(serializeError(custom))).toMatchObject({ name: 'MyError', code: 'ERR_MINE', message: 'custom' });
+    expect(deserializeError(serializeError(custom))).toMatchObject({
+      name: 'MyError',
+      code: 'ERR_MINE',
+      message: 'custom',
+    });
   });
 
   it('rebuilds a class registered by the application', () => {
@@ -107,7 +128,9 @@ describe('serializeError / deserializeError', () => {
     expect(() => deserializeError({ name: 'Error' } as unknown as SerializedError)).toThrow(TypeError);
     expect(() => deserializeError(null as unknown as SerializedError)).toThrow(TypeError);
     expect(isSerializedError({ kind: 'error' })).toBe(false);
-    expect(() => registerErrorClasses([class Nameless extends Error {} as unknown as CodedErrorClass])).toThrow(TypeError);
+    expect(() => registerErrorClasses([class Nameless extends Error {} as unknown as CodedErrorClass])).toThrow(
+      TypeError,
+    );
   });
 
   it('a cyclic cause chain ends instead of recursing forever', () => {
@@ -124,7 +147,9 @@ describe('serializeError / deserializeError', () => {
       fc.property(fc.string(), fc.integer(), fc.nat(), (what, timeout, requested) => {
         const errors = [new WaitTimeoutError(what, timeout), new OutOfMemoryError(requested, timeout)];
         for (const error of errors) {
-          const back = deserializeError(JSON.parse(JSON.stringify(structuredClone(serializeError(error)))) as SerializedError);
+          const back = deserializeError(
+            JSON.parse(JSON.stringify(structuredClone(serializeError(error)))) as SerializedError,
+          );
           expect(back).toBeInstanceOf(error.constructor as typeof ShmError);
           expect(back.message).toBe(error.message);
           expect((back as ShmError).code).toBe(error.code);

@@ -2,7 +2,13 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { driveWorker, requireBuilt, type TestWorker } from '../../../test-support/worker-harness';
 
-export { ofType, stopAllWorkers, wallNow, type TestWorker, type WorkerMessage } from '../../../test-support/worker-harness';
+export {
+  ofType,
+  stopAllWorkers,
+  wallNow,
+  type TestWorker,
+  type WorkerMessage,
+} from '../../../test-support/worker-harness';
 
 const DIST_ENTRY = path.join(__dirname, '..', 'dist', 'index.js');
 

@@ -28,7 +28,8 @@ class FrameChecker {
     if (seq !== expected) this.errors.push(`producer ${producerId}: got seq ${seq}, expected ${expected}`);
     this.next.set(producerId, seq + 1);
     const ref = makeFrame(producerId, seq);
-    if (frame.length !== ref.length || !frame.every((b, i) => b === ref[i])) this.errors.push(`producer ${producerId} seq ${seq}: payload differs`);
+    if (frame.length !== ref.length || !frame.every((b, i) => b === ref[i]))
+      this.errors.push(`producer ${producerId} seq ${seq}: payload differs`);
     this.received++;
   }
 }
@@ -100,7 +101,10 @@ describe('RingBuffer (single thread)', () => {
         for (const o of ops) {
           if (o.kind === 'write') {
             if (o.len > ring.maxFrameLength) continue;
-            const frame = Uint8Array.from({ length: o.len }, (_, i) => (o.producer * 64 + seqs[o.producer]! + i) & 0xff);
+            const frame = Uint8Array.from(
+              { length: o.len },
+              (_, i) => (o.producer * 64 + seqs[o.producer]! + i) & 0xff,
+            );
             const ok = ring.tryWrite(frame);
             expect(ok).toBe(used + footprint(o.len) <= capacity);
             if (ok) {
@@ -130,7 +134,14 @@ describe('RingBuffer (workers)', () => {
     const count = 3000;
     const start = new SharedArrayBuffer(4);
     const ws = Array.from({ length: producers }, (_, i) =>
-      startWorker('ring-producer', { handle: ring.handle(), producerId: i + 1, count, mode: 'blocking', start, parties: producers }),
+      startWorker('ring-producer', {
+        handle: ring.handle(),
+        producerId: i + 1,
+        count,
+        mode: 'blocking',
+        start,
+        parties: producers,
+      }),
     );
     const checker = new FrameChecker();
     while (checker.received < producers * count) {
@@ -145,14 +156,20 @@ describe('RingBuffer (workers)', () => {
       [3, count],
     ]);
     expect(ring.read()).toBeNull();
-    expect(ring.stats()).toMatchObject({ usedBytes: 0, framesWritten: producers * count, framesRead: producers * count });
+    expect(ring.stats()).toMatchObject({
+      usedBytes: 0,
+      framesWritten: producers * count,
+      framesRead: producers * count,
+    });
   });
 
   it('tryWrite producers and a main-thread writeAsync producer, blocking worker consumer', async () => {
     const ring = RingBuffer.create({ capacity: 2048 });
     const count = 2000;
     const consumer = startWorker('ring-consumer', { handle: ring.handle(), total: 3 * count });
-    const ws = [1, 2].map((producerId) => startWorker('ring-producer', { handle: ring.handle(), producerId, count, mode: 'try' }));
+    const ws = [1, 2].map((producerId) =>
+      startWorker('ring-producer', { handle: ring.handle(), producerId, count, mode: 'try' }),
+    );
     for (let seq = 0; seq < count; seq++) await ring.writeAsync(makeFrame(3, seq), 30_000);
     await Promise.all(ws.map((w) => w.next(ofType('done'))));
     const result = await consumer.next<{ received: number; errors: string[]; extra: boolean }>(ofType('done'));

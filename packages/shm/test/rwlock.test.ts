@@ -1,4 +1,12 @@
-import { DeadlockError, MainThreadBlockingError, NotOwnerError, RwLock, ThreadRegistry, WaitTimeoutError, currentThreadId } from '@erlmcp/shm';
+import {
+  DeadlockError,
+  MainThreadBlockingError,
+  NotOwnerError,
+  RwLock,
+  ThreadRegistry,
+  WaitTimeoutError,
+  currentThreadId,
+} from '@erlmcp/shm';
 import { ofType, startWorker, stopAllWorkers, wallNow } from './helpers';
 
 afterEach(stopAllWorkers);
@@ -110,7 +118,11 @@ describe('RwLock recovery from dead owners', () => {
     const registry = ThreadRegistry.create();
     const l = RwLock.create({ registry });
     const record = new SharedArrayBuffer(8 * 4);
-    const holder = startWorker('lock-holder', { kind: 'rwlock-write', handle: l.handle(), writeWords: { buffer: record } });
+    const holder = startWorker('lock-holder', {
+      kind: 'rwlock-write',
+      handle: l.handle(),
+      writeWords: { buffer: record },
+    });
     registry.watch(holder.worker);
     await holder.next(ofType('locked'));
     const reading = l.readLockAsync(30_000).then(() => wallNow());

@@ -69,7 +69,9 @@ describe('SeqLock', () => {
     const data = new SharedArrayBuffer(8 * 4);
     const roles = ['writer', 'writer', 'reader', 'reader'];
     const start = new SharedArrayBuffer(4);
-    const ws = roles.map((role) => startWorker('seqlock-user', { handle: s.handle(), data, role, iterations: 5000, start, parties: roles.length }));
+    const ws = roles.map((role) =>
+      startWorker('seqlock-user', { handle: s.handle(), data, role, iterations: 5000, start, parties: roles.length }),
+    );
     const words = new Int32Array(data);
     let mainTorn = 0;
     for (let i = 0; i < 200; i++) {

@@ -69,7 +69,9 @@ describe('ThreadRegistry', () => {
   });
 
   it('rejects a buffer that is not a registry', () => {
-    expect(() => ThreadRegistry.attach({ kind: 'thread-registry', buffer: new SharedArrayBuffer(64) })).toThrow(LayoutError);
+    expect(() => ThreadRegistry.attach({ kind: 'thread-registry', buffer: new SharedArrayBuffer(64) })).toThrow(
+      LayoutError,
+    );
   });
 
   it('watch() marks a worker dead when it exits, and the worker writes to the same table', async () => {

@@ -19,10 +19,28 @@ type Op =
 // Few names, shards, versions and epochs: entries are overwritten, invalidated and refilled often.
 const NAMES = 40;
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), name: fc.nat(NAMES - 1), value: fc.nat(), shard: fc.nat(3), version: fc.nat(2), epoch: fc.nat(1) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      name: fc.nat(NAMES - 1),
+      value: fc.nat(),
+      shard: fc.nat(3),
+      version: fc.nat(2),
+      epoch: fc.nat(1),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), name: fc.nat(NAMES - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('control' as const), epoch: fc.nat(1), shard: fc.nat(3), version: fc.nat(2) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('control' as const),
+      epoch: fc.nat(1),
+      shard: fc.nat(3),
+      version: fc.nat(2),
+    }),
+  },
 );
 
 interface Cached {
@@ -34,43 +52,52 @@ interface Cached {
 
 test('random set / get / clear sequences agree with a Map model, in tables small enough that names share slots and probe', () => {
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 300 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 2, 4), (ops, limit, minSlots) => {
-      const cache = new VersionedCache<{ v: number }>(limit, words(4, minSlots));
-      const model = new Map<string, Cached>();
-      const ctl = new Int32Array(versionWord(4));
-      const name = (n: number) => `n${n}`;
-      for (const o of ops) {
-        if (o.kind === 'set') {
-          const value = { v: o.value };
-          // The cache keeps only entries of one epoch, and at most `limit` of them (emptied when one more would be added).
-          if (model.size > 0 && [...model.values()][0]!.epoch !== o.epoch) model.clear();
-          if (!model.has(name(o.name)) && model.size >= limit) model.clear();
-          model.set(name(o.name), { value, shard: o.shard, version: o.version, epoch: o.epoch });
-          cache.set(name(o.name), value, o.shard, o.version, o.epoch);
-        } else if (o.kind === 'clear') {
-          model.clear();
-          cache.clear();
-        } else if (o.kind === 'control') {
-          ctl[C_EPOCH] = o.epoch;
-          ctl[versionWord(o.shard)] = o.version;
-        }
-        // After every step, every name: found exactly when the model holds it, fresh exactly when its epoch and version still match.
-        for (let n = 0; n < NAMES; n++) {
-          const expected = model.get(name(n));
-          const at = cache.find(name(n));
-          expect(at >= 0).toBe(expected !== undefined);
-          const fresh = cache.fresh(name(n), ctl);
-          if (expected === undefined || ctl[C_EPOCH] !== expected.epoch || ctl[versionWord(expected.shard)] !== expected.version) {
-            expect(fresh).toBe(-1);
-          } else {
-            expect(fresh).toBe(at);
-            expect(cache.sourceAt(fresh)).toBe(expected.shard);
-            expect(cache.valueAt(fresh)).toBe(expected.value);
+    fc.property(
+      fc.array(op, { maxLength: 300 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.constantFrom(1, 2, 4),
+      (ops, limit, minSlots) => {
+        const cache = new VersionedCache<{ v: number }>(limit, words(4, minSlots));
+        const model = new Map<string, Cached>();
+        const ctl = new Int32Array(versionWord(4));
+        const name = (n: number) => `n${n}`;
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            const value = { v: o.value };
+            // The cache keeps only entries of one epoch, and at most `limit` of them (emptied when one more would be added).
+            if (model.size > 0 && [...model.values()][0]!.epoch !== o.epoch) model.clear();
+            if (!model.has(name(o.name)) && model.size >= limit) model.clear();
+            model.set(name(o.name), { value, shard: o.shard, version: o.version, epoch: o.epoch });
+            cache.set(name(o.name), value, o.shard, o.version, o.epoch);
+          } else if (o.kind === 'clear') {
+            model.clear();
+            cache.clear();
+          } else if (o.kind === 'control') {
+            ctl[C_EPOCH] = o.epoch;
+            ctl[versionWord(o.shard)] = o.version;
           }
+          // After every step, every name: found exactly when the model holds it, fresh exactly when its epoch and version still match.
+          for (let n = 0; n < NAMES; n++) {
+            const expected = model.get(name(n));
+            const at = cache.find(name(n));
+            expect(at >= 0).toBe(expected !== undefined);
+            const fresh = cache.fresh(name(n), ctl);
+            if (
+              expected === undefined ||
+              ctl[C_EPOCH] !== expected.epoch ||
+              ctl[versionWord(expected.shard)] !== expected.version
+            ) {
+              expect(fresh).toBe(-1);
+            } else {
+              expect(fresh).toBe(at);
+              expect(cache.sourceAt(fresh)).toBe(expected.shard);
+              expect(cache.valueAt(fresh)).toBe(expected.value);
+            }
+          }
+          expect(cache.size).toBe(model.size);
         }
-        expect(cache.size).toBe(model.size);
-      }
-    }),
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -83,7 +110,8 @@ test('names whose whole hashes collide are told apart by the name itself', () =>
   let pair: [string, string] | undefined;
   for (let x = 0; pair === undefined && x < 0x10000; x++) {
     const other = byTop.get(first(x) >>> 16);
-    if (other !== undefined) pair = [String.fromCharCode(other, 0), String.fromCharCode(x, (first(other) ^ first(x)) & 0xffff)];
+    if (other !== undefined)
+      pair = [String.fromCharCode(other, 0), String.fromCharCode(x, (first(other) ^ first(x)) & 0xffff)];
     byTop.set(first(x) >>> 16, x);
   }
   const [a, b] = pair!;

@@ -36,7 +36,8 @@ export interface ConnectionArgs<R> {
 }
 
 /** What a connection process tells its pool (plain messages, so they are ordered with DOWN). */
-export type ConnectionReport = { tag: 'up'; id: number } | { tag: 'checked'; id: number } | { tag: 'failed'; id: number; reason: unknown };
+export type ConnectionReport =
+  { tag: 'up'; id: number } | { tag: 'checked'; id: number } | { tag: 'failed'; id: number; reason: unknown };
 
 type Cast = { op: 'check'; timeoutMs: number } | { op: 'close' };
 
@@ -80,7 +81,10 @@ export const connectionServer = GenServer.define({
         return new CheckError(`health check of connection ${conn.id} did not answer within ${message.timeoutMs} ms`);
       });
     } catch (error) {
-      return stop({ check_failed: error instanceof CheckError ? error.message : String((error as Error)?.message ?? error) }, state);
+      return stop(
+        { check_failed: error instanceof CheckError ? error.message : String((error as Error)?.message ?? error) },
+        state,
+      );
     }
     send(pool, { tag: 'checked', id: conn.id } satisfies ConnectionReport);
     return noreply(state);
@@ -95,7 +99,12 @@ export const connectionServer = GenServer.define({
         conn.resource = await deadline(connecting, connectTimeoutMs, () => {
           controller.abort();
           // A connect that lost the race may still succeed later: close what it opens.
-          connecting.then((late) => factory.close(late), () => undefined).catch(() => undefined);
+          connecting
+            .then(
+              (late) => factory.close(late),
+              () => undefined,
+            )
+            .catch(() => undefined);
           return new ConnectError(`connect did not succeed within ${connectTimeoutMs} ms`, undefined);
         });
       } catch (error) {
@@ -131,7 +140,11 @@ export const connectionServer = GenServer.define({
     conn.state = 'dead';
     if (!state.connected) return;
     try {
-      await deadline(Promise.resolve().then(() => factory.close(conn.resource)), closeTimeoutMs, () => new Error('close timed out'));
+      await deadline(
+        Promise.resolve().then(() => factory.close(conn.resource)),
+        closeTimeoutMs,
+        () => new Error('close timed out'),
+      );
     } catch {
       // A close that fails or hangs leaves nothing more to do: the process is ending anyway.
     }

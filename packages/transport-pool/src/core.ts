@@ -180,17 +180,30 @@ export class PoolCore<R> {
   }
 
   private wait(signal: AbortSignal | undefined): Promise<PooledConnection<R>> {
-    if (this.waiters.length >= this.options.maxWaiters) return Promise.reject(new WaitersFullError(this.options.maxWaiters));
+    if (this.waiters.length >= this.options.maxWaiters)
+      return Promise.reject(new WaitersFullError(this.options.maxWaiters));
     const pid = currentPid();
     const promise = new Promise<PooledConnection<R>>((resolve, reject) => {
-      const w: Waiter<R> = { resolve, reject, pid, since: coarseNow(), timedFrom: this.sampleWait() ? now() : -1, signal, onAbort: undefined, prev: undefined, next: undefined, queued: false };
+      const w: Waiter<R> = {
+        resolve,
+        reject,
+        pid,
+        since: coarseNow(),
+        timedFrom: this.sampleWait() ? now() : -1,
+        signal,
+        onAbort: undefined,
+        prev: undefined,
+        next: undefined,
+        queued: false,
+      };
       if (signal !== undefined) {
         w.onAbort = () => this.giveUp(w, new AcquireAbortedError(signal.reason));
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.waiters.push(w);
     });
-    if (this.deadlineTimer === undefined && this.options.acquireTimeoutMs !== Infinity) this.armDeadline(this.options.acquireTimeoutMs);
+    if (this.deadlineTimer === undefined && this.options.acquireTimeoutMs !== Infinity)
+      this.armDeadline(this.options.acquireTimeoutMs);
     if (pid !== undefined) GenServer.cast(this.pool, { op: 'watch', pid } as PoolCast as never);
     // At max (counting connects in flight) there is nothing to decide, unless other schedulers hold the shared max.
     if (this.room() > 0 || this.limit !== undefined) this.signalDemand();
@@ -218,17 +231,20 @@ export class PoolCore<R> {
    * waiter would cost more than the acquire).
    */
   private armDeadline(ms: number): void {
-    this.deadlineTimer = setTimeout(() => {
-      this.deadlineTimer = undefined;
-      const limit = this.options.acquireTimeoutMs;
-      const t = coarseNow();
-      for (let w = this.waiters.first(); w !== undefined; w = this.waiters.first()) {
-        const left = w.since + limit - t;
-        if (left > 0) return this.armDeadline(left);
-        this.acquireTimeouts++;
-        this.giveUp(w, new AcquireTimeoutError(limit, this.lastConnectError));
-      }
-    }, Math.max(1, Math.ceil(ms)));
+    this.deadlineTimer = setTimeout(
+      () => {
+        this.deadlineTimer = undefined;
+        const limit = this.options.acquireTimeoutMs;
+        const t = coarseNow();
+        for (let w = this.waiters.first(); w !== undefined; w = this.waiters.first()) {
+          const left = w.since + limit - t;
+          if (left > 0) return this.armDeadline(left);
+          this.acquireTimeouts++;
+          this.giveUp(w, new AcquireTimeoutError(limit, this.lastConnectError));
+        }
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
   }
 
   private unhook(w: Waiter<R>): void {

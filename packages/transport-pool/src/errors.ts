@@ -39,7 +39,11 @@ export class InvalidPoolOptionsError extends PoolError {
 /** No connection became free within acquireTimeoutMs; `cause` is the last connect failure, if any. */
 export class AcquireTimeoutError extends PoolError {
   constructor(timeoutMs: number, lastConnectError: unknown) {
-    super('acquire_timeout', `no connection within ${timeoutMs} ms`, lastConnectError === undefined ? undefined : { cause: lastConnectError });
+    super(
+      'acquire_timeout',
+      `no connection within ${timeoutMs} ms`,
+      lastConnectError === undefined ? undefined : { cause: lastConnectError },
+    );
     this.name = 'AcquireTimeoutError';
   }
 }

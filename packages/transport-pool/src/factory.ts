@@ -64,7 +64,11 @@ const transportCodes = new Set([
 
 /** The default classification: a TransportError, or an error whose `code` (or whose cause's) says the socket is gone. */
 export function isTransportError(error: unknown): boolean {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e !== null && typeof e === 'object' && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if (e instanceof TransportError) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && transportCodes.has(code)) return true;

@@ -89,14 +89,21 @@ export interface ResolvedOptions<R> {
 function count(field: string, value: unknown, fallback: number, { min = 0, infinite = false } = {}): number {
   if (value === undefined) return fallback;
   /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidPoolOptionsError(field, `expected a number, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new InvalidPoolOptionsError(field, `expected a number, got ${String(value)}`);
   /* eslint-enable @typescript-eslint/no-base-to-string */
   if (value === Infinity && infinite) return value;
-  if (!Number.isFinite(value) || value < min) throw new InvalidPoolOptionsError(field, `expected a finite number >= ${min}, got ${String(value)}`);
+  if (!Number.isFinite(value) || value < min)
+    throw new InvalidPoolOptionsError(field, `expected a finite number >= ${min}, got ${String(value)}`);
   return value;
 }
 
-function integer(field: string, value: unknown, fallback: number, options: { min?: number; infinite?: boolean } = {}): number {
+function integer(
+  field: string,
+  value: unknown,
+  fallback: number,
+  options: { min?: number; infinite?: boolean } = {},
+): number {
   const n = count(field, value, fallback, options);
   if (n !== Infinity && !Number.isInteger(n)) throw new InvalidPoolOptionsError(field, `expected an integer, got ${n}`);
   return n;
@@ -104,13 +111,19 @@ function integer(field: string, value: unknown, fallback: number, options: { min
 
 /** Checks every option and fills in the defaults; throws InvalidPoolOptionsError naming the first bad field. */
 export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
-  if (options === null || typeof options !== 'object') throw new InvalidPoolOptionsError('options', 'expected an object');
-  if (options.schedulers !== undefined && options.schedulers !== 'all') throw new InvalidPoolOptionsError('schedulers', `expected 'all', got ${String(options.schedulers)}`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidPoolOptionsError('options', 'expected an object');
+  if (options.schedulers !== undefined && options.schedulers !== 'all')
+    throw new InvalidPoolOptionsError('schedulers', `expected 'all', got ${String(options.schedulers)}`);
   const factorySpec = isFactorySpec(options.factory) ? options.factory : undefined;
   if (options.schedulers === 'all' && factorySpec === undefined) {
-    throw new InvalidPoolOptionsError('factory', "with schedulers: 'all' the factory must be a { module, export, args } spec (functions cannot cross threads)");
+    throw new InvalidPoolOptionsError(
+      'factory',
+      "with schedulers: 'all' the factory must be a { module, export, args } spec (functions cannot cross threads)",
+    );
   }
-  const f = (factorySpec === undefined ? options.factory : loadFactory(factorySpec)) as Partial<ConnectionFactory<R>> | undefined;
+  const f = (factorySpec === undefined ? options.factory : loadFactory(factorySpec)) as
+    Partial<ConnectionFactory<R>> | undefined;
   if (f === null || typeof f !== 'object' || typeof f.connect !== 'function' || typeof f.close !== 'function') {
     throw new InvalidPoolOptionsError('factory', 'expected { kind, connect, close, check?, watch? }');
   }
@@ -121,8 +134,10 @@ export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
   const hc = options.healthCheck;
   let healthCheck: ResolvedOptions<R>['healthCheck'];
   if (hc !== undefined) {
-    if (hc === null || typeof hc !== 'object') throw new InvalidPoolOptionsError('healthCheck', 'expected { intervalMs, timeoutMs? }');
-    if (typeof f.check !== 'function') throw new InvalidPoolOptionsError('healthCheck', `the ${String(f.kind)} factory has no check`);
+    if (hc === null || typeof hc !== 'object')
+      throw new InvalidPoolOptionsError('healthCheck', 'expected { intervalMs, timeoutMs? }');
+    if (typeof f.check !== 'function')
+      throw new InvalidPoolOptionsError('healthCheck', `the ${String(f.kind)} factory has no check`);
     healthCheck = {
       intervalMs: count('healthCheck.intervalMs', hc.intervalMs, NaN, { min: 1 }),
       timeoutMs: count('healthCheck.timeoutMs', hc.timeoutMs, 5000, { min: 1 }),
@@ -134,8 +149,10 @@ export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
     maxMs: count('backoff.maxMs', options.backoff?.maxMs, 10_000, { min: 1 }),
   };
   const highWatermark = count('highWatermark', options.highWatermark, 0.8);
-  if (highWatermark <= 0 || highWatermark > 1) throw new InvalidPoolOptionsError('highWatermark', `expected 0 < x <= 1, got ${highWatermark}`);
-  if (options.prewarm !== undefined && typeof options.prewarm !== 'boolean') throw new InvalidPoolOptionsError('prewarm', 'expected a boolean');
+  if (highWatermark <= 0 || highWatermark > 1)
+    throw new InvalidPoolOptionsError('highWatermark', `expected 0 < x <= 1, got ${highWatermark}`);
+  if (options.prewarm !== undefined && typeof options.prewarm !== 'boolean')
+    throw new InvalidPoolOptionsError('prewarm', 'expected a boolean');
   return {
     factory: f as ConnectionFactory<R>,
     factorySpec,
@@ -152,14 +169,24 @@ export function resolveOptions<R>(options: PoolOptions<R>): ResolvedOptions<R> {
     highWatermark,
     healthCheck,
     backoff,
-    sweepIntervalMs: count('sweepIntervalMs', options.sweepIntervalMs, Math.min(1000, idleTimeoutMs === Infinity ? 1000 : Math.max(1, idleTimeoutMs / 2)), { min: 1 }),
+    sweepIntervalMs: count(
+      'sweepIntervalMs',
+      options.sweepIntervalMs,
+      Math.min(1000, idleTimeoutMs === Infinity ? 1000 : Math.max(1, idleTimeoutMs / 2)),
+      { min: 1 },
+    ),
     telemetry: options.telemetry,
-    name: typeof options.name === 'string' ? options.name : f.kind ?? 'pool',
+    name: typeof options.name === 'string' ? options.name : (f.kind ?? 'pool'),
   };
 }
 
 function isFactorySpec<R>(value: unknown): value is FactorySpec<R> {
-  return typeof value === 'object' && value !== null && typeof (value as FactorySpec<R>).module === 'string' && typeof (value as FactorySpec<R>).export === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FactorySpec<R>).module === 'string' &&
+    typeof (value as FactorySpec<R>).export === 'string'
+  );
 }
 
 /** Builds a factory from its spec on this thread: the export called with `args`, or the export itself when it is a factory. */
@@ -170,7 +197,8 @@ export function loadFactory<R>(spec: FactorySpec<R>): ConnectionFactory<R> {
   } catch (error) {
     throw new InvalidPoolOptionsError('factory', `cannot load ${spec.module}: ${(error as Error).message}`);
   }
-  if (typeof exported === 'function') return (exported as (...args: unknown[]) => ConnectionFactory<R>)(...(spec.args ?? []));
+  if (typeof exported === 'function')
+    return (exported as (...args: unknown[]) => ConnectionFactory<R>)(...(spec.args ?? []));
   if (typeof exported === 'object' && exported !== null) return exported as ConnectionFactory<R>;
   throw new InvalidPoolOptionsError('factory', `${spec.module} has no export ${spec.export}`);
 }

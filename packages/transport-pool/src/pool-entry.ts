@@ -19,5 +19,8 @@ export interface RemotePoolArgs {
 export const remotePoolServer = GenServer.define({
   ...poolServer,
   init: (args: RemotePoolArgs, ctx: ProcessContext) =>
-    poolServer.init({ options: resolveOptions(args.options), events: createPoolEvents(), started: undefined, shared: args.shared }, ctx),
+    poolServer.init(
+      { options: resolveOptions(args.options), events: createPoolEvents(), started: undefined, shared: args.shared },
+      ctx,
+    ),
 });

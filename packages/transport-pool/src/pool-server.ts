@@ -1,4 +1,16 @@
-import { currentNode, DownMessage, DynamicSupervisor, ExitMessage, GenServer, noreply, ok, reply, stop, type Pid, type ProcessContext } from '@erlmcp/otp';
+import {
+  currentNode,
+  DownMessage,
+  DynamicSupervisor,
+  ExitMessage,
+  GenServer,
+  noreply,
+  ok,
+  reply,
+  stop,
+  type Pid,
+  type ProcessContext,
+} from '@erlmcp/otp';
 import { type ConnectionArgs, type ConnectionReport, connectionServer, PooledConnection } from './connection';
 import { coarseNow, PoolCore, type PoolCast } from './core';
 import { ConnectError, PoolClosedError } from './errors';
@@ -65,7 +77,13 @@ function open(state: PoolState, ctx: ProcessContext): PooledConnection<unknown> 
   const conn = new PooledConnection<unknown>(++state.nextId);
   core.conns.set(conn.id, conn);
   core.connecting++;
-  const args: ConnectionArgs<unknown> = { conn, factory: core.options.factory, pool: ctx.self, connectTimeoutMs: core.options.connectTimeoutMs, closeTimeoutMs: 5000 };
+  const args: ConnectionArgs<unknown> = {
+    conn,
+    factory: core.options.factory,
+    pool: ctx.self,
+    connectTimeoutMs: core.options.connectTimeoutMs,
+    closeTimeoutMs: 5000,
+  };
   const self = ctx.self;
   DynamicSupervisor.startChild(state.sup, args).catch((error: unknown) => {
     // The child could not even start (init threw): report it as a failed connect.
@@ -96,7 +114,8 @@ function reconsider(state: PoolState, ctx: ProcessContext): void {
   if (uncovered > 0) {
     grow(state, ctx, uncovered, 'waiters');
     if (core.room() <= 0 && core.connecting + state.wanted < core.waiters.length) askToShed(state, ctx);
-  } else if (coming === 0 && core.conns.size > 0 && core.leased >= o.highWatermark * core.conns.size) grow(state, ctx, 1, 'watermark');
+  } else if (coming === 0 && core.conns.size > 0 && core.leased >= o.highWatermark * core.conns.size)
+    grow(state, ctx, 1, 'watermark');
 }
 
 function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnection<unknown>, reason: unknown): void {
@@ -106,13 +125,19 @@ function connectFailed(state: PoolState, ctx: ProcessContext, conn: PooledConnec
   conn.state = 'dead';
   core.connecting--;
   core.failedConnects++;
-  core.lastConnectError = reason instanceof ConnectError ? reason : new ConnectError(`connect failed: ${describe(reason)}`, reason);
+  core.lastConnectError =
+    reason instanceof ConnectError ? reason : new ConnectError(`connect failed: ${describe(reason)}`, reason);
   state.failureStreak++;
   // Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(max, initial * 2^n)).
   const ceiling = Math.min(core.options.backoff.maxMs, core.options.backoff.initialMs * 2 ** (state.failureStreak - 1));
   const retryInMs = Math.random() * ceiling;
   state.notBefore = now() + retryInMs;
-  core.emit('pool:connect_failed', { pool: core.options.name, size: core.conns.size, reason: describe(reason), retryInMs });
+  core.emit('pool:connect_failed', {
+    pool: core.options.name,
+    size: core.conns.size,
+    reason: describe(reason),
+    retryInMs,
+  });
   // The attempt is not lost: it is wanted again, after the backoff.
   if (core.closed === undefined) state.wanted++;
   settleWarm(state, conn.id);
@@ -159,7 +184,8 @@ function callerDown(state: PoolState, ctx: ProcessContext, pid: Pid): void {
   const { core } = state;
   state.watched.delete(String(pid));
   for (const w of core.waiters.toArray()) if (w.pid !== undefined && w.pid.equals(pid)) core.giveUp(w, undefined);
-  for (const conn of core.conns.values()) if (conn.leased && conn.holder !== undefined && conn.holder.equals(pid)) core.release(conn);
+  for (const conn of core.conns.values())
+    if (conn.leased && conn.holder !== undefined && conn.holder.equals(pid)) core.release(conn);
   afterChange(state, ctx);
 }
 
@@ -176,7 +202,6 @@ function sweep(state: PoolState): void {
     core.retire(conn);
   }
 }
-
 
 function healthCheck(state: PoolState): void {
   const { core } = state;
@@ -196,13 +221,17 @@ export const poolServer = GenServer.define({
     // DynamicSupervisor and waits while each connection process closes its connection.
     ctx.trapExit(true);
     // The node this pool runs on, read before the first await (the current node is set only in a callback's synchronous part).
-    const bus = init.options.telemetry === false ? undefined : init.options.telemetry ?? currentNode().events;
+    const bus = init.options.telemetry === false ? undefined : (init.options.telemetry ?? currentNode().events);
     const { shared } = init;
     const limit = shared === undefined ? undefined : new SharedLimit(shared.buffer, shared.slot, init.options.max);
     // A restarted sub-pool returns the places its dead incarnation held (its connections died with it).
     limit?.reset();
     const sup = await DynamicSupervisor.startLink<[ConnectionArgs<unknown>]>({
-      child: { start: (args) => GenServer.startLink(connectionServer, args as ConnectionArgs<unknown>), restart: 'temporary', shutdown: 5000 },
+      child: {
+        start: (args) => GenServer.startLink(connectionServer, args as ConnectionArgs<unknown>),
+        restart: 'temporary',
+        shutdown: 5000,
+      },
       intensity: 0,
     });
     const core = new PoolCore<unknown>(init.options, ctx.self, init.events, bus, limit);
@@ -259,7 +288,12 @@ export const poolServer = GenServer.define({
     state.drained.push(() => GenServer.reply(from, true));
     return noreply(state);
   },
-  handleCast: (message: PoolCast | { op: 'start_failed'; id: number; reason: unknown } | { op: 'shed'; from: Pid } | { op: 'room' }, state: PoolState, ctx) => {
+  handleCast: (
+    message:
+      PoolCast | { op: 'start_failed'; id: number; reason: unknown } | { op: 'shed'; from: Pid } | { op: 'room' },
+    state: PoolState,
+    ctx,
+  ) => {
     if (message.op === 'demand') {
       state.core.demandPending = false;
       afterChange(state, ctx);
@@ -336,7 +370,8 @@ export const poolServer = GenServer.define({
     const { core } = state;
     core.closed = 'pool_stopped';
     localCores.delete(String(core.pool));
-    if (state.shared !== undefined && localGroups.get(state.shared.group)?.core === core) localGroups.delete(state.shared.group);
+    if (state.shared !== undefined && localGroups.get(state.shared.group)?.core === core)
+      localGroups.delete(state.shared.group);
     for (const w of core.waiters.toArray()) core.giveUp(w, new PoolClosedError('pool_stopped'));
     core.idle.length = 0;
     core.clearDeadline();

@@ -34,7 +34,10 @@ export class Pool<R> {
    * caller is a process). With `prewarm` (the default), resolves once each of
    * the first `min` connects has succeeded or failed.
    */
-  static async start<R>(options: PoolOptions<R>, startOptions: { link?: boolean; name?: string } = {}): Promise<Pool<R>> {
+  static async start<R>(
+    options: PoolOptions<R>,
+    startOptions: { link?: boolean; name?: string } = {},
+  ): Promise<Pool<R>> {
     const resolved = resolveOptions(options);
     if (resolved.schedulers === 'all') {
       const group = groupName(startOptions.name);
@@ -58,7 +61,12 @@ export class Pool<R> {
   static childSpec<R>(id: string, options: PoolOptions<R>, name: string): ChildSpec {
     const resolved = resolveOptions(options);
     const type = resolved.schedulers === 'all' ? 'supervisor' : 'worker';
-    return { id, type, start: async () => (await Pool.start(options, { link: true, name })).pid, shutdown: type === 'supervisor' ? 'infinity' : 10_000 };
+    return {
+      id,
+      type,
+      start: async () => (await Pool.start(options, { link: true, name })).pid,
+      shutdown: type === 'supervisor' ? 'infinity' : 10_000,
+    };
   }
 
   /**
@@ -70,7 +78,10 @@ export class Pool<R> {
     const member = localGroups.get(name);
     if (member !== undefined) {
       const { core, shared } = member;
-      return new Pool(core as PoolCore<R>, whereis(name) ?? core.pool, core.events, { name, schedulers: shared.schedulers });
+      return new Pool(core as PoolCore<R>, whereis(name) ?? core.pool, core.events, {
+        name,
+        schedulers: shared.schedulers,
+      });
     }
     const pid = whereis(name);
     const core = pid === undefined ? undefined : localCores.get(String(pid));
@@ -118,7 +129,11 @@ export class Pool<R> {
 
   /** Each scheduler's sub-pool's stats, in scheduler order (one entry, this pool's, without `schedulers: 'all'`). */
   async schedulerStats(): Promise<PoolStats[]> {
-    return Promise.all(this.members().map((m) => GenServer.call(m as never, 'stats' satisfies PoolCall as never, 5000) as Promise<PoolStats>));
+    return Promise.all(
+      this.members().map(
+        (m) => GenServer.call(m as never, 'stats' satisfies PoolCall as never, 5000) as Promise<PoolStats>,
+      ),
+    );
   }
 
   /** The pool processes: one, or one per scheduler. */
@@ -133,7 +148,9 @@ export class Pool<R> {
     if (this.core.closed === 'pool_stopped') return;
     // Refuse new acquires from now on; the pool process closes what is idle.
     this.core.closed ??= 'pool_draining';
-    await Promise.all(this.members().map((m) => GenServer.call(m as never, 'drain' satisfies PoolCall as never, Infinity)));
+    await Promise.all(
+      this.members().map((m) => GenServer.call(m as never, 'drain' satisfies PoolCall as never, Infinity)),
+    );
   }
 
   /**

@@ -11,7 +11,15 @@
  * and split `min` among them; a caller acquires from its own scheduler's.
  */
 import path from 'node:path';
-import { currentNode, currentPid, GenServer, schedulerOfPid, schedulers, type ChildSpec, type SupervisorSpec } from '@erlmcp/otp';
+import {
+  currentNode,
+  currentPid,
+  GenServer,
+  schedulerOfPid,
+  schedulers,
+  type ChildSpec,
+  type SupervisorSpec,
+} from '@erlmcp/otp';
 import type { PoolOptions, ResolvedOptions } from './options';
 import type { remotePoolServer, RemotePoolArgs } from './pool-entry';
 import { poolServer, type PoolCall } from './pool-server';
@@ -20,12 +28,15 @@ import { sharedLimitBuffer } from './shared-limit';
 import { createPoolEvents } from './telemetry';
 
 /** The compiled entry, which worker threads load (under ts-jest this file runs from src/, they from dist/). */
-const POOL_ENTRY = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', 'dist', 'pool-entry.js') : path.join(__dirname, 'pool-entry.js');
+const POOL_ENTRY = __filename.endsWith('.ts')
+  ? path.resolve(__dirname, '..', 'dist', 'pool-entry.js')
+  : path.join(__dirname, 'pool-entry.js');
 const remotePool = GenServer.remote<typeof remotePoolServer>(POOL_ENTRY, 'remotePoolServer');
 
 let unnamed = 0;
 /** A node-wide unique name for a pool started without one (its sub-pools are found by name from every thread); the counter is this thread's. */
-export const groupName = (name: string | undefined): string => name ?? `transport-pool:${currentNode().schedulerId}:${++unnamed}`;
+export const groupName = (name: string | undefined): string =>
+  name ?? `transport-pool:${currentNode().schedulerId}:${++unnamed}`;
 
 /** Scheduler k's share of `min`: spread evenly, the remainder to the lowest schedulers. */
 export function minShare(min: number, count: number, k: number): number {
@@ -33,7 +44,11 @@ export function minShare(min: number, count: number, k: number): number {
 }
 
 /** The supervisor spec of a shared pool over every scheduler of the node. */
-export function sharedPoolSpec<R>(options: PoolOptions<R>, resolved: ResolvedOptions<R>, group: string): SupervisorSpec {
+export function sharedPoolSpec<R>(
+  options: PoolOptions<R>,
+  resolved: ResolvedOptions<R>,
+  group: string,
+): SupervisorSpec {
   const count = schedulers().length;
   const buffer = sharedLimitBuffer();
   const child = (k: number): ChildSpec => ({
@@ -46,19 +61,36 @@ export function sharedPoolSpec<R>(options: PoolOptions<R>, resolved: ResolvedOpt
       // The start function runs as the supervisor: its own scheduler's sub-pool takes the options as given (a telemetry bus included).
       const here = currentPid();
       if (here !== undefined && schedulerOfPid(here) === k) {
-        return GenServer.startLink(poolServer, { options: { ...resolved, min } as never, events: createPoolEvents(), started: undefined, shared }, { name });
+        return GenServer.startLink(
+          poolServer,
+          { options: { ...resolved, min } as never, events: createPoolEvents(), started: undefined, shared },
+          { name },
+        );
       }
       const args: RemotePoolArgs = {
-        options: { ...options, min, telemetry: options.telemetry === false ? false : undefined } as PoolOptions<unknown>,
+        options: {
+          ...options,
+          min,
+          telemetry: options.telemetry === false ? false : undefined,
+        } as PoolOptions<unknown>,
         shared,
       };
       return GenServer.startLink(remotePool, args, { name, scheduler: k });
     },
   });
-  return { strategy: 'one_for_one', intensity: 10, period: 5, children: Array.from({ length: count }, (_, k) => child(k)) };
+  return {
+    strategy: 'one_for_one',
+    intensity: 10,
+    period: 5,
+    children: Array.from({ length: count }, (_, k) => child(k)),
+  };
 }
 
 /** Resolves when every sub-pool's prewarm has settled. */
 export async function warmAll(group: string, count: number): Promise<void> {
-  await Promise.all(Array.from({ length: count }, (_, k) => GenServer.call(memberName(group, k), 'warm' satisfies PoolCall as never, Infinity)));
+  await Promise.all(
+    Array.from({ length: count }, (_, k) =>
+      GenServer.call(memberName(group, k), 'warm' satisfies PoolCall as never, Infinity),
+    ),
+  );
 }

@@ -21,5 +21,9 @@ export interface PoolStats {
 
 /** Acquire latency in microseconds, 1 µs to 10 min, two significant digits. */
 export function latencyHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 2 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 2,
+  });
 }

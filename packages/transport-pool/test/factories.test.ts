@@ -62,7 +62,10 @@ describe('http', () => {
 
   test('the health check is the request of your choice; a bad status replaces the connection', async () => {
     const pool = await Pool.start({
-      factory: httpFactory({ origin: origin(), check: { method: 'GET', path: '/health', expectStatus: (s) => s === 200 } }),
+      factory: httpFactory({
+        origin: origin(),
+        check: { method: 'GET', path: '/health', expectStatus: (s) => s === 200 },
+      }),
       min: 1,
       max: 1,
       healthCheck: { intervalMs: 5, timeoutMs: 1000 },
@@ -106,7 +109,12 @@ describe('websocket', () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-    const pool = await Pool.start({ factory: websocketFactory({ url }), min: 2, max: 2, healthCheck: { intervalMs: 5, timeoutMs: 1000 } });
+    const pool = await Pool.start({
+      factory: websocketFactory({ url }),
+      min: 2,
+      max: 2,
+      healthCheck: { intervalMs: 5, timeoutMs: 1000 },
+    });
     try {
       // Checks pass (ws answers each ping with a pong): nothing is replaced while the server keeps the sockets.
       await eventually(() => wss.clients.size === 2);
@@ -142,7 +150,9 @@ describe('mcp', () => {
   });
 
   test('pooled MCP sessions: initialized before use, closed when the upstream goes away', async () => {
-    const factory = mcpFactory(() => connectTcp({ port: upstream.address.port, clientInfo: { name: 'pool-test', version: '1.0.0' } }));
+    const factory = mcpFactory(() =>
+      connectTcp({ port: upstream.address.port, clientInfo: { name: 'pool-test', version: '1.0.0' } }),
+    );
     const pool = await Pool.start({ factory, min: 2, max: 2, healthCheck: { intervalMs: 5, timeoutMs: 1000 } });
     try {
       expect(upstream.sessions.size).toBe(2);

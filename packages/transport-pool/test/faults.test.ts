@@ -42,7 +42,13 @@ const fast = { backoff: { initialMs: 1, maxMs: 5 } };
 
 test('upstream refused: acquire fails with AcquireTimeoutError whose cause is the connect error; nothing is handed out', async () => {
   const port = await closedPort();
-  const pool = await start({ factory: tcpFactory({ host: '127.0.0.1', port }), min: 1, max: 2, acquireTimeoutMs: 100, ...fast });
+  const pool = await start({
+    factory: tcpFactory({ host: '127.0.0.1', port }),
+    min: 1,
+    max: 2,
+    acquireTimeoutMs: 100,
+    ...fast,
+  });
   // Nothing is open: whatever counts in size is a retry still connecting (the backoff here is 1 to 5 ms).
   expect(pool.stats()).toMatchObject({ created: 0, idle: 0, inUse: 0 });
   expect(pool.stats().size).toBe(pool.stats().connecting);
@@ -55,7 +61,12 @@ test('upstream refused: acquire fails with AcquireTimeoutError whose cause is th
 
 test('backoff: failed connects are retried with growing, jittered delays, then succeed once the upstream is back', async () => {
   const port = await closedPort();
-  const pool = await start({ factory: tcpFactory({ host: '127.0.0.1', port }), min: 1, max: 1, backoff: { initialMs: 5, maxMs: 40 } });
+  const pool = await start({
+    factory: tcpFactory({ host: '127.0.0.1', port }),
+    min: 1,
+    max: 1,
+    backoff: { initialMs: 5, maxMs: 40 },
+  });
   const delays: number[] = [];
   pool.events.on('pool:connect_failed', (e) => delays.push(e.retryInMs));
   await eventually(() => delays.length >= 6);
@@ -76,7 +87,14 @@ test('backoff: failed connects are retried with growing, jittered delays, then s
 
 test('slow to accept: a connect that does not finish by connectTimeoutMs fails and is counted; a waiter gets a typed error', async () => {
   let connects = 0;
-  const hanging: ConnectionFactory<string> = { kind: 'hang', connect: () => { connects++; return new Promise<string>(() => undefined); }, close: () => undefined };
+  const hanging: ConnectionFactory<string> = {
+    kind: 'hang',
+    connect: () => {
+      connects++;
+      return new Promise<string>(() => undefined);
+    },
+    close: () => undefined,
+  };
   const pool = await start({ factory: hanging, min: 0, max: 1, connectTimeoutMs: 20, acquireTimeoutMs: 150, ...fast });
   const error = await pool.acquire().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AcquireTimeoutError);
@@ -135,7 +153,11 @@ test('answering garbage: a probe answered with garbage fails the check; the conn
   const s = await server((socket, data) => {
     if (data.toString().includes('ping')) socket.write(garbage ? '\x00\xffgarbage' : 'pong\n');
   });
-  const factory = tcpFactory({ host: '127.0.0.1', port: s.port, probe: { send: 'ping\n', expect: (d) => d.toString() === 'pong\n' } });
+  const factory = tcpFactory({
+    host: '127.0.0.1',
+    port: s.port,
+    probe: { send: 'ping\n', expect: (d) => d.toString() === 'pong\n' },
+  });
   const pool = await start({ factory, min: 1, max: 1, healthCheck: { intervalMs: 5, timeoutMs: 1000 } });
   const failed = await nextEvent(pool.events, 'pool:check_failed');
   expect(failed.reason).toMatch(/unexpected probe answer/);

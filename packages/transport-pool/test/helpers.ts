@@ -36,7 +36,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function tcpServer(onData?: (socket: net.Socket, data: Buffer) => void, options: { pauseOnConnect?: boolean } = {}): Promise<TestServer> {
+export async function tcpServer(
+  onData?: (socket: net.Socket, data: Buffer) => void,
+  options: { pauseOnConnect?: boolean } = {},
+): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const state = { accepted: 0 };
   const server = net.createServer({ pauseOnConnect: options.pauseOnConnect ?? false }, (socket) => {

@@ -1,6 +1,15 @@
 import type net from 'node:net';
 import { GenServer, Node, noreply, ok, reply, type Pid } from '@erlmcp/otp';
-import { AcquireAbortedError, AcquireTimeoutError, NotLeasedError, Pool, PoolClosedError, tcpFactory, TransportError, type PooledConnection } from '@erlmcp/transport-pool';
+import {
+  AcquireAbortedError,
+  AcquireTimeoutError,
+  NotLeasedError,
+  Pool,
+  PoolClosedError,
+  tcpFactory,
+  TransportError,
+  type PooledConnection,
+} from '@erlmcp/transport-pool';
 import { eventually, nextEvent, tcpServer, type TestServer } from './helpers';
 
 let node: Node;
@@ -72,10 +81,19 @@ describe('acquire, release, use', () => {
 
   test('use releases the connection when fn throws, and destroys it on a transport error', async () => {
     const pool = await start({ min: 1, max: 1 });
-    await expect(pool.use(() => { throw new Error('app error'); })).rejects.toThrow('app error');
+    await expect(
+      pool.use(() => {
+        throw new Error('app error');
+      }),
+    ).rejects.toThrow('app error');
     expect(pool.stats()).toMatchObject({ idle: 1, inUse: 0, destroyed: 0 });
     let first!: PooledConnection<net.Socket>;
-    await expect(pool.use((_socket, conn) => { first = conn; throw new TransportError('broken pipe'); })).rejects.toThrow('broken pipe');
+    await expect(
+      pool.use((_socket, conn) => {
+        first = conn;
+        throw new TransportError('broken pipe');
+      }),
+    ).rejects.toThrow('broken pipe');
     const next = await pool.acquire();
     expect(next.id).not.toBe(first.id);
     expect(pool.stats().destroyed).toBe(1);
@@ -86,7 +104,12 @@ describe('acquire, release, use', () => {
     const pool = await start({ min: 1, max: 1 });
     const held = await pool.acquire();
     const order: number[] = [];
-    const waits = [1, 2, 3].map((i) => pool.acquire().then((c) => { order.push(i); pool.release(c); }));
+    const waits = [1, 2, 3].map((i) =>
+      pool.acquire().then((c) => {
+        order.push(i);
+        pool.release(c);
+      }),
+    );
     expect(pool.stats().waiters).toBe(3);
     pool.release(held);
     await Promise.all(waits);

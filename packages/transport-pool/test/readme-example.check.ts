@@ -7,15 +7,18 @@ export async function main() {
   const node = Node.start({ schedulers: 1 });
   const pool = await Pool.start({
     factory: tcpFactory({ host: '127.0.0.1', port: 6379 }),
-    min: 2, max: 16,                        // prewarm opens 2 before start() resolves
-    acquireTimeoutMs: 2000, idleTimeoutMs: 30_000,
+    min: 2,
+    max: 16, // prewarm opens 2 before start() resolves
+    acquireTimeoutMs: 2000,
+    idleTimeoutMs: 30_000,
     healthCheck: { intervalMs: 10_000, timeoutMs: 1000 },
-  });                                       // sizing decisions go to node.events too
+  }); // sizing decisions go to node.events too
   const pong = await pool.use(
-    (socket) => new Promise<string>((resolve) => {
-      socket.once('data', (d) => resolve(d.toString()));
-      socket.write('PING\r\n');
-    }),
+    (socket) =>
+      new Promise<string>((resolve) => {
+        socket.once('data', (d) => resolve(d.toString()));
+        socket.write('PING\r\n');
+      }),
   );
   console.log(pong, pool.stats());
   await pool.stop(5000);
@@ -25,7 +28,12 @@ export async function main() {
 // The README's FactorySpec example.
 export async function onEveryScheduler(host: string, port: number) {
   const pool = await Pool.start<net.Socket>(
-    { schedulers: 'all', factory: { module: '@erlmcp/transport-pool', export: 'tcpFactory', args: [{ host, port }] }, min: 4, max: 32 },
+    {
+      schedulers: 'all',
+      factory: { module: '@erlmcp/transport-pool', export: 'tcpFactory', args: [{ host, port }] },
+      min: 4,
+      max: 32,
+    },
     { name: 'redis' },
   );
   // on any scheduler, in a process:

@@ -19,7 +19,11 @@ afterEach(async () => {
   await server.close();
 });
 
-const factory = () => ({ module: '@erlmcp/transport-pool', export: 'tcpFactory', args: [{ host: '127.0.0.1', port: server.port }] });
+const factory = () => ({
+  module: '@erlmcp/transport-pool',
+  export: 'tcpFactory',
+  args: [{ host: '127.0.0.1', port: server.port }],
+});
 const localPorts = () => new Set([...server.sockets].map((s) => s.remotePort));
 
 /** A holder on scheduler 1 that takes `count` connections from its sub-pool of `pool`. */
@@ -33,7 +37,10 @@ function holderOnScheduler1(pool: string, count: number) {
 type Held = { held: { scheduler: number; localPort: number }[]; stats: PoolStats };
 
 test("schedulers: 'all' keeps a sub-pool per scheduler: min is shared out, each caller gets a connection opened on its own scheduler", async () => {
-  const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 4 }, { name: 'shared-a' });
+  const pool = await Pool.start<net.Socket>(
+    { schedulers: 'all', factory: factory(), min: 2, max: 4 },
+    { name: 'shared-a' },
+  );
   try {
     // Prewarm: one connection on each scheduler, before start() resolved.
     expect((await pool.schedulerStats()).map((s) => s.size)).toEqual([1, 1]);
@@ -65,7 +72,10 @@ test("schedulers: 'all' keeps a sub-pool per scheduler: min is shared out, each 
 });
 
 test('max counts every scheduler: at the common max, the scheduler with idle connections closes one so a caller elsewhere gets its own', async () => {
-  const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 0, max: 2, acquireTimeoutMs: 30_000 }, { name: 'shared-b' });
+  const pool = await Pool.start<net.Socket>(
+    { schedulers: 'all', factory: factory(), min: 0, max: 2, acquireTimeoutMs: 30_000 },
+    { name: 'shared-b' },
+  );
   try {
     // Scheduler 0 takes the whole max and gives it back: two idle connections here.
     const a = await pool.acquire();
@@ -88,8 +98,11 @@ test('max counts every scheduler: at the common max, the scheduler with idle con
   }
 });
 
-test("a sub-pool keeps its share of min: it does not close one for another scheduler, whose waiter times out instead", async () => {
-  const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2, acquireTimeoutMs: 300 }, { name: 'shared-d' });
+test('a sub-pool keeps its share of min: it does not close one for another scheduler, whose waiter times out instead', async () => {
+  const pool = await Pool.start<net.Socket>(
+    { schedulers: 'all', factory: factory(), min: 2, max: 2, acquireTimeoutMs: 300 },
+    { name: 'shared-d' },
+  );
   try {
     const { pid, c } = holderOnScheduler1('shared-d', 2);
     expect((await c.next<{ error: string }>(has('error'))).error).toMatch(/^AcquireTimeoutError/);
@@ -105,7 +118,10 @@ test("a sub-pool keeps its share of min: it does not close one for another sched
 });
 
 test("a sub-pool that crashes is restarted by the pool's supervisor and gives back the places its connections held", async () => {
-  const pool = await Pool.start<net.Socket>({ schedulers: 'all', factory: factory(), min: 2, max: 2 }, { name: 'shared-c' });
+  const pool = await Pool.start<net.Socket>(
+    { schedulers: 'all', factory: factory(), min: 2, max: 2 },
+    { name: 'shared-c' },
+  );
   try {
     const before = whereis('shared-c@1')!;
     expect(schedulerOfPid(before)).toBe(1);
@@ -143,7 +159,13 @@ test('shared pools started without a name get distinct ones', async () => {
 });
 
 test("schedulers: 'all' needs a factory spec: functions cannot cross threads", async () => {
-  await expect(Pool.start({ schedulers: 'all', factory: tcpFactory({ host: '127.0.0.1', port: server.port }) })).rejects.toThrow(InvalidPoolOptionsError);
-  await expect(Pool.start({ schedulers: 'all', factory: { module: '@erlmcp/transport-pool', export: 'noSuchFactory' } })).rejects.toMatchObject({ field: 'factory' });
-  await expect(Pool.start({ schedulers: 'every' as never, factory: factory() })).rejects.toMatchObject({ field: 'schedulers' });
+  await expect(
+    Pool.start({ schedulers: 'all', factory: tcpFactory({ host: '127.0.0.1', port: server.port }) }),
+  ).rejects.toThrow(InvalidPoolOptionsError);
+  await expect(
+    Pool.start({ schedulers: 'all', factory: { module: '@erlmcp/transport-pool', export: 'noSuchFactory' } }),
+  ).rejects.toMatchObject({ field: 'factory' });
+  await expect(Pool.start({ schedulers: 'every' as never, factory: factory() })).rejects.toMatchObject({
+    field: 'schedulers',
+  });
 });

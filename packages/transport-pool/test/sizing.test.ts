@@ -1,7 +1,13 @@
 import type net from 'node:net';
 import fc from 'fast-check';
 import { Node } from '@erlmcp/otp';
-import { Pool, tcpFactory, type ConnectionFactory, type PooledConnection, type PoolTelemetryEvents } from '@erlmcp/transport-pool';
+import {
+  Pool,
+  tcpFactory,
+  type ConnectionFactory,
+  type PooledConnection,
+  type PoolTelemetryEvents,
+} from '@erlmcp/transport-pool';
 import { eventually, tcpServer, type TestServer } from './helpers';
 
 let node: Node;
@@ -18,7 +24,9 @@ afterEach(async () => {
 
 test('adaptive sizing: the size follows load up to max and back down to min; each decision is a telemetry event on the node bus', async () => {
   const decisions: string[] = [];
-  const bus = node.events as unknown as { on<E extends keyof PoolTelemetryEvents>(e: E, l: PoolTelemetryEvents[E]): void };
+  const bus = node.events as unknown as {
+    on<E extends keyof PoolTelemetryEvents>(e: E, l: PoolTelemetryEvents[E]): void;
+  };
   bus.on('pool:grow', (e) => decisions.push(`grow:${e.reason}:${e.count}`));
   bus.on('pool:shrink', () => decisions.push('shrink'));
   const pool = await Pool.start({
@@ -63,7 +71,11 @@ test('adaptive sizing: the size follows load up to max and back down to min; eac
 });
 
 test('property: under any sequence of acquires, releases, destroys and connection deaths, no connection is leased twice or handed out while closing, and size stays within max', async () => {
-  type Op = { kind: 'acquire' } | { kind: 'release'; at: number } | { kind: 'destroy'; at: number } | { kind: 'kill'; at: number };
+  type Op =
+    | { kind: 'acquire' }
+    | { kind: 'release'; at: number }
+    | { kind: 'destroy'; at: number }
+    | { kind: 'kill'; at: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.constant({ kind: 'acquire' as const }),
     fc.nat(20).map((at) => ({ kind: 'release' as const, at })),
@@ -71,51 +83,57 @@ test('property: under any sequence of acquires, releases, destroys and connectio
     fc.nat(20).map((at) => ({ kind: 'kill' as const, at })),
   );
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 40 }), async (min, extra, ops) => {
-      const max = min + extra;
-      const lost = new Map<number, (reason: unknown) => void>();
-      let next = 0;
-      const factory: ConnectionFactory<{ n: number }> = {
-        kind: 'obj',
-        connect: async () => ({ n: ++next }),
-        close: () => undefined,
-        watch: (r, onLost) => lost.set(r.n, onLost),
-      };
-      const pool = await Pool.start({ factory, min, max, acquireTimeoutMs: Infinity });
-      const held: PooledConnection<{ n: number }>[] = [];
-      const pending: Promise<unknown>[] = [];
-      let ending = false;
-      try {
-        for (const o of ops) {
-          if (o.kind === 'acquire') {
-            if (pool.stats().waiters < 5) pending.push(pool.acquire().then((c) => (ending ? pool.release(c) : held.push(c))));
-          } else if (held.length > 0) {
-            const c = held.splice(o.at % held.length, 1)[0]!;
-            if (o.kind === 'release') pool.release(c);
-            else if (o.kind === 'destroy') pool.destroy(c);
-            else {
-              lost.get(c.resource.n)!(new Error('peer closed'));
-              pool.release(c);
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(op, { maxLength: 40 }),
+      async (min, extra, ops) => {
+        const max = min + extra;
+        const lost = new Map<number, (reason: unknown) => void>();
+        let next = 0;
+        const factory: ConnectionFactory<{ n: number }> = {
+          kind: 'obj',
+          connect: async () => ({ n: ++next }),
+          close: () => undefined,
+          watch: (r, onLost) => lost.set(r.n, onLost),
+        };
+        const pool = await Pool.start({ factory, min, max, acquireTimeoutMs: Infinity });
+        const held: PooledConnection<{ n: number }>[] = [];
+        const pending: Promise<unknown>[] = [];
+        let ending = false;
+        try {
+          for (const o of ops) {
+            if (o.kind === 'acquire') {
+              if (pool.stats().waiters < 5)
+                pending.push(pool.acquire().then((c) => (ending ? pool.release(c) : held.push(c))));
+            } else if (held.length > 0) {
+              const c = held.splice(o.at % held.length, 1)[0]!;
+              if (o.kind === 'release') pool.release(c);
+              else if (o.kind === 'destroy') pool.destroy(c);
+              else {
+                lost.get(c.resource.n)!(new Error('peer closed'));
+                pool.release(c);
+              }
             }
+            await new Promise((resolve) => setImmediate(resolve));
+            const s = pool.stats();
+            if (s.size > max || s.inUse > max) return false;
+            const ids = held.map((c) => c.id);
+            if (new Set(ids).size !== ids.length) return false;
+            // Nobody holds a connection the pool is closing: a broken one is never handed out.
+            if (held.some((c) => c.state !== 'ready')) return false;
           }
-          await new Promise((resolve) => setImmediate(resolve));
-          const s = pool.stats();
-          if (s.size > max || s.inUse > max) return false;
-          const ids = held.map((c) => c.id);
-          if (new Set(ids).size !== ids.length) return false;
-          // Nobody holds a connection the pool is closing: a broken one is never handed out.
-          if (held.some((c) => c.state !== 'ready')) return false;
+          // Wind down: what is held goes back, and waiters served from now on give theirs straight back.
+          ending = true;
+          for (const c of held.splice(0)) pool.release(c);
+          await Promise.all(pending);
+          await eventually(() => pool.stats().inUse === 0 && pool.stats().size >= min);
+          return pool.stats().size <= max;
+        } finally {
+          await pool.stop(1000);
         }
-        // Wind down: what is held goes back, and waiters served from now on give theirs straight back.
-        ending = true;
-        for (const c of held.splice(0)) pool.release(c);
-        await Promise.all(pending);
-        await eventually(() => pool.stats().inUse === 0 && pool.stats().size >= min);
-        return pool.stats().size <= max;
-      } finally {
-        await pool.stop(1000);
-      }
-    }),
+      },
+    ),
     { numRuns: 200 },
   );
 });

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   const tallied = (await GenServer.call('tally', bump)) as { threadId: number; value: number; outside: string[] };
   console.log(`tally ran on another thread: ${tallied.threadId !== threadId}, counted ${tallied.value}`);
   // The scheduler threads' entry files, and every module they loaded, come from this project.
-  console.log(`modules loaded from outside this project: worker thread ${JSON.stringify(tallied.outside)}, main thread ${JSON.stringify(outsideThisProject())}`);
+  console.log(
+    `modules loaded from outside this project: worker thread ${JSON.stringify(tallied.outside)}, main thread ${JSON.stringify(outsideThisProject())}`,
+  );
   console.log(`hits read on the main thread: ${hits.lookupElement('/home', 2)}`);
 
   const definition = defineServer({ name: 'consumer', version: '1.0.0' })
@@ -59,10 +61,15 @@ async function main(): Promise<void> {
     })
     .build();
   const server = await listenHttp(definition, { port: 0 });
-  const { client, close } = await connectHttp({ url: server.url, clientInfo: { name: 'consumer-client', version: '1.0.0' } });
+  const { client, close } = await connectHttp({
+    url: server.url,
+    clientInfo: { name: 'consumer-client', version: '1.0.0' },
+  });
   const tools = await client.listTools();
   const result = await client.callTool({ name: 'hits', arguments: { key: '/home' } });
-  console.log(`mcp ${new URL(server.url).hostname}: tools ${tools.tools.map((t) => t.name).join(',')}; hits(/home) = ${JSON.stringify(result.content)}`);
+  console.log(
+    `mcp ${new URL(server.url).hostname}: tools ${tools.tools.map((t) => t.name).join(',')}; hits(/home) = ${JSON.stringify(result.content)}`,
+  );
   await close();
   await server.close();
 

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   await close();
   console.log(`client only: forecast ${JSON.stringify(result.structuredContent)}`);
   console.log(`client only: @erlmcp/otp installed: ${installed('@erlmcp/otp')}`);
-  const runtime = Object.keys(require.cache).filter((file) => /[\\/](@erlmcp[\\/]otp|winston|msgpackr|comlink)[\\/]/.test(file));
+  const runtime = Object.keys(require.cache).filter((file) =>
+    /[\\/](@erlmcp[\\/]otp|winston|msgpackr|comlink)[\\/]/.test(file),
+  );
   console.log(`client only: runtime modules loaded: ${JSON.stringify(runtime)}`);
 }
 

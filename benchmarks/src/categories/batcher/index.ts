@@ -16,7 +16,14 @@ export const batcher: Category = {
   peer: 'dataloader 2.2.3',
   readme: path.resolve(__dirname, '../../../../packages/message-batcher/README.md'),
   scenarios: [
-    { name: 'throughput', unit: 'items/s', size: { full: 2_000_000, smoke: 10_000 }, target: 1, ours: throughput.ours, peer: throughput.peer },
+    {
+      name: 'throughput',
+      unit: 'items/s',
+      size: { full: 2_000_000, smoke: 10_000 },
+      target: 1,
+      ours: throughput.ours,
+      peer: throughput.peer,
+    },
     ...[10, 100, 1000].map((n) => ({
       name: `token_savings_${n}`,
       unit: 'input tokens/item',

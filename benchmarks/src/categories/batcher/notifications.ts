@@ -55,12 +55,22 @@ async function run(count: number, coalesce: boolean): Promise<{ writes: number; 
     });
   });
   const send = (m: unknown) => client.write(JSON.stringify(m) + '\n');
-  send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+  send({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  });
   send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   await initialized;
   const before = writes;
   const start = performance.now();
-  send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'count', arguments: { to: count }, _meta: { progressToken: 'p' } } });
+  send({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'count', arguments: { to: count }, _meta: { progressToken: 'p' } },
+  });
   await done;
   const ms = performance.now() - start;
   const progress = buffered.split('\n').filter((l) => l.includes('notifications/progress')).length;
@@ -74,10 +84,14 @@ async function run(count: number, coalesce: boolean): Promise<{ writes: number; 
 }
 
 /** Socket writes per 1,000 notifications (the answer's write included). */
-export const writes = (coalesce: boolean) => async (count: number): Promise<Measurement> => ({ value: ((await run(count, coalesce)).writes * 1000) / count });
+export const writes =
+  (coalesce: boolean) =>
+  async (count: number): Promise<Measurement> => ({ value: ((await run(count, coalesce)).writes * 1000) / count });
 
 /** Notifications per second, from the call sent to its answer read. */
-export const rate = (coalesce: boolean) => async (count: number): Promise<Measurement> => {
-  const { ms } = await run(count, coalesce);
-  return { value: count / (ms / 1000) };
-};
+export const rate =
+  (coalesce: boolean) =>
+  async (count: number): Promise<Measurement> => {
+    const { ms } = await run(count, coalesce);
+    return { value: count / (ms / 1000) };
+  };

@@ -7,7 +7,15 @@
  * on the request as built; the value is input tokens per item.
  */
 import { Node } from '@erlmcp/otp';
-import { corpus, countRequest, individualRequest, llmBatcher, openAiProvider, startLocalLlmServer, type LocalLlmServer } from '@erlmcp/message-batcher';
+import {
+  corpus,
+  countRequest,
+  individualRequest,
+  llmBatcher,
+  openAiProvider,
+  startLocalLlmServer,
+  type LocalLlmServer,
+} from '@erlmcp/message-batcher';
 import type { Measurement } from '../../harness/types';
 
 /** What erlmcp v3 claimed, by batch size (a formula there, quoted here beside the measurement). */
@@ -44,7 +52,8 @@ export function ours(n: number): Promise<Measurement> {
       });
       const byTask: Record<string, number> = {};
       node.events.on('batcher:batch', (e) => {
-        if (e.tokens !== undefined) byTask[String(e.group)] = (byTask[String(e.group)] ?? 0) + e.tokens.batchedInput / n;
+        if (e.tokens !== undefined)
+          byTask[String(e.group)] = (byTask[String(e.group)] ?? 0) + e.tokens.batchedInput / n;
       });
       await llm.start();
       await Promise.all(all.map(({ input }) => llm.add(input)));
@@ -86,7 +95,9 @@ export function peer(n: number): Promise<Measurement> {
 const percent = (saved: number) => `${(saved * 100).toFixed(1)}%`;
 
 /** Savings overall and per task (1 - batched / individual), beside erlmcp's claim. */
-export function note(n: number): (ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>) => string {
+export function note(
+  n: number,
+): (ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>) => string {
   return (o, p, od, pd) => {
     const tasks = corpus.map((t) => `${t.name} ${percent(1 - (od[t.name] ?? NaN) / (pd[t.name] ?? NaN))}`).join(', ');
     return `${percent(1 - o / p)} of input tokens saved at batch size ${n} (${tasks}); erlmcp v3 claimed ${CLAIMED[n]! * 100}%`;

@@ -15,7 +15,11 @@ const LOOKUPS = 200_000;
  * after full collections, before and after) and given in the detail; with
  * `withHeap` it is added to the value (memory_vs_map, whose peer is all heap).
  */
-export async function optimizedBytes(n: number, options: OptimizedTableOptions = {}, withHeap = false): Promise<Measurement> {
+export async function optimizedBytes(
+  n: number,
+  options: OptimizedTableOptions = {},
+  withHeap = false,
+): Promise<Measurement> {
   const heapBefore = heapAfterGc();
   const table = steadyTable(n, options);
   const jsHeap = heapAfterGc() - heapBefore;
@@ -93,7 +97,10 @@ export async function lookups(n: number, which: 'hot' | 'cold', side: 'ours' | '
   const plain = new PlainTables(n).fill(n);
   const idx = which === 'hot' ? hotIndexes(n, LOOKUPS) : coldIndexes(n, Math.min(LOOKUPS, n - Math.floor(n / 10)));
   const keys = Array.from(idx, (i) => workload.key(i));
-  const lookup = side === 'ours' ? (k: string) => table.lookup(k) : (k: string) => plain.of(Number(k.slice(k.lastIndexOf(':') + 1))).lookup(k);
+  const lookup =
+    side === 'ours'
+      ? (k: string) => table.lookup(k)
+      : (k: string) => plain.of(Number(k.slice(k.lastIndexOf(':') + 1))).lookup(k);
   const before = table.hitRates();
   const per = Math.floor(keys.length / ROUNDS);
   let best = 0;
@@ -109,7 +116,14 @@ export async function lookups(n: number, which: 'hot' | 'cold', side: 'ours' | '
   const after = table.hitRates();
   OptimizedTable.delete(table);
   plain.delete();
-  const detail = side === 'ours' ? { hotHits: after.hotHits - before.hotHits, coldHits: after.coldHits - before.coldHits, promotions: after.promotions - before.promotions } : undefined;
+  const detail =
+    side === 'ours'
+      ? {
+          hotHits: after.hotHits - before.hotHits,
+          coldHits: after.coldHits - before.coldHits,
+          promotions: after.promotions - before.promotions,
+        }
+      : undefined;
   return detail === undefined ? { value: best } : { value: best, detail };
 }
 
@@ -163,7 +177,9 @@ export async function readerStall(n: number, compact: boolean): Promise<Measurem
   const table = halfDeleted(n);
   const keys = table.select(() => true, { limit: 20_000 }).map((o) => o[0] as string);
   const stop = new SharedArrayBuffer(4);
-  const worker = new Worker(path.join(__dirname, 'stall-worker.js'), { workerData: { handle: table.handle(), keys, stop } });
+  const worker = new Worker(path.join(__dirname, 'stall-worker.js'), {
+    workerData: { handle: table.handle(), keys, stop },
+  });
   type Report = { type: string; longestMs?: number };
   const messages: Report[] = [];
   const waiters: (() => void)[] = [];

@@ -18,7 +18,14 @@ export class PlainTables {
   readonly tables: Table[];
   constructor(n: number, recordBytes = 5000) {
     const count = Math.max(1, Math.ceil((n * recordBytes) / PLAIN_TABLE_BYTES));
-    this.tables = Array.from({ length: count }, (_, i) => Ets.new(`plain-${i}`, { access: 'public', readConcurrency: true, writeConcurrency: true, maxBytes: PLAIN_TABLE_BYTES }));
+    this.tables = Array.from({ length: count }, (_, i) =>
+      Ets.new(`plain-${i}`, {
+        access: 'public',
+        readConcurrency: true,
+        writeConcurrency: true,
+        maxBytes: PLAIN_TABLE_BYTES,
+      }),
+    );
   }
 
   of(i: number): Table {

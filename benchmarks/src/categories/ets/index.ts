@@ -16,8 +16,21 @@ export const ets: Category = {
   peer: 'baseline',
   readme: path.resolve(__dirname, '../../../../packages/ets/README.md'),
   scenarios: [
-    { name: 'lookup', unit: 'lookups/s', size: { full: 2_000_000, smoke: 2_000 }, target: 1.0, ours: ours.lookup, peer: peer.mapLookup },
-    { name: 'lookup_uncached', unit: 'lookups/s', size: { full: 2_000_000, smoke: 2_000 }, ours: ours.lookupUncached, peer: peer.mapLookup },
+    {
+      name: 'lookup',
+      unit: 'lookups/s',
+      size: { full: 2_000_000, smoke: 2_000 },
+      target: 1.0,
+      ours: ours.lookup,
+      peer: peer.mapLookup,
+    },
+    {
+      name: 'lookup_uncached',
+      unit: 'lookups/s',
+      size: { full: 2_000_000, smoke: 2_000 },
+      ours: ours.lookupUncached,
+      peer: peer.mapLookup,
+    },
     {
       name: 'lookup_2_threads',
       unit: 'lookups/s',

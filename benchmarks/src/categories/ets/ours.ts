@@ -75,8 +75,16 @@ function writeTable(): Table<SessionTuple> {
 export async function insertThreads(size: number, threads: number): Promise<Measurement> {
   const table = writeTable();
   const each = Math.floor(size / threads);
-  const tasks = Array.from({ length: threads }, (_, t) => ({ kind: 'insert' as const, table: table.handle(), from: t * each, count: each }));
-  const value = await runTogether(tasks, tasks.map(() => each));
+  const tasks = Array.from({ length: threads }, (_, t) => ({
+    kind: 'insert' as const,
+    table: table.handle(),
+    from: t * each,
+    count: each,
+  }));
+  const value = await runTogether(
+    tasks,
+    tasks.map(() => each),
+  );
   if (table.size !== each * threads) throw new Error(`inserted ${table.size} of ${each * threads}`);
   Ets.delete(table);
   return { value };
@@ -87,8 +95,17 @@ export async function updateCounterThreads(size: number, threads: number): Promi
   const keys = 1000;
   for (let k = 0; k < keys; k++) table.insert(['counter:' + k, 0]);
   const each = Math.floor(size / threads);
-  const tasks = Array.from({ length: threads }, (_, t) => ({ kind: 'update_counter' as const, table: table.handle(), count: each, keys, seed: t + 1 }));
-  const value = await runTogether(tasks, tasks.map(() => each));
+  const tasks = Array.from({ length: threads }, (_, t) => ({
+    kind: 'update_counter' as const,
+    table: table.handle(),
+    count: each,
+    keys,
+    seed: t + 1,
+  }));
+  const value = await runTogether(
+    tasks,
+    tasks.map(() => each),
+  );
   const total = table.foldl((o, acc) => acc + o[1], 0);
   if (total !== each * threads) throw new Error(`counters sum to ${total}, expected ${each * threads}`);
   Ets.delete(table);

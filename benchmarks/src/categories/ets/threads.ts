@@ -11,7 +11,11 @@ export interface Running {
   result: Promise<WorkerResult>;
 }
 
-export function startWorker(task: WorkerTask, go: SharedArrayBuffer, onMessage?: (worker: Worker, message: unknown) => void): Running {
+export function startWorker(
+  task: WorkerTask,
+  go: SharedArrayBuffer,
+  onMessage?: (worker: Worker, message: unknown) => void,
+): Running {
   const worker = new Worker(WORKER, { workerData: { task, go } });
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));

@@ -15,12 +15,19 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 function tensor(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
 function encode(graph: onnx.IGraphProto, opsets: onnx.IOperatorSetIdProto[]): Uint8Array {
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'erlmcp-bench', opsetImport: opsets, graph })).finish();
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({ irVersion: 8, producerName: 'erlmcp-bench', opsetImport: opsets, graph }),
+  ).finish();
 }
 
 export function attentionGraph(heads: number, d: number): Uint8Array {
@@ -28,10 +35,20 @@ export function attentionGraph(heads: number, d: number): Uint8Array {
     {
       name: 'attention',
       node: [
-        { opType: 'Transpose', input: ['K'], output: ['Kt'], attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 1, 3, 2] }] },
+        {
+          opType: 'Transpose',
+          input: ['K'],
+          output: ['Kt'],
+          attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 1, 3, 2] }],
+        },
         { opType: 'MatMul', input: ['Q', 'Kt'], output: ['S'] },
         { opType: 'Mul', input: ['S', 'scale'], output: ['Ss'] },
-        { opType: 'Softmax', input: ['Ss'], output: ['P'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] },
+        {
+          opType: 'Softmax',
+          input: ['Ss'],
+          output: ['P'],
+          attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }],
+        },
         { opType: 'MatMul', input: ['P', 'V'], output: ['O'] },
       ],
       initializer: [{ name: 'scale', dataType: FLOAT, dims: [], floatData: [1 / Math.sqrt(d)] }],
@@ -67,7 +84,12 @@ export function multiHeadAttention(heads: number, d: number): Uint8Array {
 
 /** A session on `threads` intra-op threads (0: onnxruntime's default, one per core). */
 export function session(model: Uint8Array, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  return ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
 }
 
 export { ort };

@@ -14,7 +14,11 @@ export async function kernel(n: number): Promise<Measurement> {
 }
 
 /** Runs `fn` with a started FlashAttention on a node of `nodeSchedulers` schedulers, its pool `pool`. */
-async function withServer<T>(nodeSchedulers: number, pool: number[], fn: (attention: FlashAttention) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  nodeSchedulers: number,
+  pool: number[],
+  fn: (attention: FlashAttention) => Promise<T>,
+): Promise<T> {
   const node = Node.start({ schedulers: nodeSchedulers, logLevel: 'silent' });
   try {
     const attention = FlashAttention.create({ schedulers: pool });
@@ -66,7 +70,10 @@ export function scratch(n: number): Promise<Measurement> {
   return withServer(2, [1], async (attention) => {
     await attention.compute(inputs(n, 1));
     const stats = await attention.stats();
-    if (stats.memory.live !== stats.scratchBytes) throw new Error(`after the request, ${stats.memory.live} bytes are live, not only the scratch (${stats.scratchBytes})`);
+    if (stats.memory.live !== stats.scratchBytes)
+      throw new Error(
+        `after the request, ${stats.memory.live} bytes are live, not only the scratch (${stats.scratchBytes})`,
+      );
     return { value: stats.scratchBytes };
   });
 }

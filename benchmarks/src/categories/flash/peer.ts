@@ -20,7 +20,8 @@ export async function naiveScratch(n: number): Promise<Measurement> {
 /** (1, heads, n, d) -> (1, n, heads * d), for the MultiHeadAttention op. */
 function packed(t: Float32Array, n: number): Float32Array {
   const out = new Float32Array(t.length);
-  for (let h = 0; h < HEADS; h++) for (let i = 0; i < n; i++) out.set(t.subarray((h * n + i) * D, (h * n + i + 1) * D), (i * HEADS + h) * D);
+  for (let h = 0; h < HEADS; h++)
+    for (let i = 0; i < n; i++) out.set(t.subarray((h * n + i) * D, (h * n + i + 1) * D), (i * HEADS + h) * D);
   return out;
 }
 
@@ -46,7 +47,11 @@ export async function onnxruntime(n: number, threads: number, op: 'graph' | 'mha
 export async function onnxruntimeFirstRow(n: number): Promise<Measurement> {
   const x = inputs(n);
   const s = await session(attentionGraph(HEADS, D), 1);
-  const feeds = { Q: new ort.Tensor('float32', x.q, [1, HEADS, n, D]), K: new ort.Tensor('float32', x.k, [1, HEADS, n, D]), V: new ort.Tensor('float32', x.v, [1, HEADS, n, D]) };
+  const feeds = {
+    Q: new ort.Tensor('float32', x.q, [1, HEADS, n, D]),
+    K: new ort.Tensor('float32', x.k, [1, HEADS, n, D]),
+    V: new ort.Tensor('float32', x.v, [1, HEADS, n, D]),
+  };
   await s.run(feeds);
   const ms = await medianMs(repsFor(n), () => s.run(feeds));
   await s.release();

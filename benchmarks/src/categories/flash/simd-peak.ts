@@ -37,8 +37,12 @@ async function compile(): Promise<Peak> {
   // assemblyscript is ESM only; a Function-built import keeps tsc's CommonJS output from turning it into require().
   const load = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: AscApi }>;
   const { default: asc } = await load('assemblyscript/asc');
-  const out = await asc.compileString({ 'peak.ts': source() }, { optimizeLevel: 3, runtime: 'stub', enable: ['simd', 'relaxed-simd'] });
-  if (out.error || !out.binary) throw new Error(`simd-peak: AssemblyScript failed: ${out.error?.message ?? 'no binary'}\n${String(out.stderr)}`);
+  const out = await asc.compileString(
+    { 'peak.ts': source() },
+    { optimizeLevel: 3, runtime: 'stub', enable: ['simd', 'relaxed-simd'] },
+  );
+  if (out.error || !out.binary)
+    throw new Error(`simd-peak: AssemblyScript failed: ${out.error?.message ?? 'no binary'}\n${String(out.stderr)}`);
   const instance = new wasm.Instance(new wasm.Module(out.binary));
   return instance.exports.peak as Peak;
 }
@@ -52,7 +56,10 @@ interface WasmApi {
 }
 
 interface AscApi {
-  compileString(sources: Record<string, string>, options: Record<string, unknown>): Promise<{ error: Error | null; binary: Uint8Array | null; stderr: unknown }>;
+  compileString(
+    sources: Record<string, string>,
+    options: Record<string, unknown>,
+  ): Promise<{ error: Error | null; binary: Uint8Array | null; stderr: unknown }>;
 }
 
 /** The relaxed-SIMD multiply-add peak on this thread: GFLOP per CPU-second (size = millions of loop iterations). */

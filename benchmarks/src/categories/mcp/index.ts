@@ -56,7 +56,8 @@ export const mcp: Category = {
       size: { full: 5_000, smoke: 50 },
       ours: (size) => rateAtP99Bound('ours', size),
       peer: (size) => rateAtP99Bound('peer', size),
-      note: (ours, peer, o, p) => `best rate of a 1..256-connection sweep with p99 under 10 ms, one server core: ours at ${o.connectionsAtBest ?? '-'} connections, the SDK at ${p.connectionsAtBest ?? '-'}`,
+      note: (ours, peer, o, p) =>
+        `best rate of a 1..256-connection sweep with p99 under 10 ms, one server core: ours at ${o.connectionsAtBest ?? '-'} connections, the SDK at ${p.connectionsAtBest ?? '-'}`,
     },
     {
       name: 'wire_bytes_per_call',
@@ -65,7 +66,8 @@ export const mcp: Category = {
       size: { full: 5_000, smoke: 50 },
       ours: (size) => wireBytesPerCall('ours', size),
       peer: (size) => wireBytesPerCall('peer', size),
-      note: (_o, _p, o, p) => `HTTP bytes on the server's sockets per tools/call: ours ${Math.round(o.in ?? 0)} in, ${Math.round(o.out ?? 0)} out (JSON); the SDK ${Math.round(p.in ?? 0)} in, ${Math.round(p.out ?? 0)} out (SSE)`,
+      note: (_o, _p, o, p) =>
+        `HTTP bytes on the server's sockets per tools/call: ours ${Math.round(o.in ?? 0)} in, ${Math.round(o.out ?? 0)} out (JSON); the SDK ${Math.round(p.in ?? 0)} in, ${Math.round(p.out ?? 0)} out (SSE)`,
     },
     rejectionScenario('rejected_nested_body', nestedBody, 9),
     rejectionScenario('rejected_body_at_end', faultAtEndBody, 21),

@@ -26,7 +26,12 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } },
 });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
-export const ECHO_CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
+export const ECHO_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: 'hello' } },
+});
 
 /** A correct answer to ECHO_CALL, whether sent as JSON or as SSE events. */
 export function isEchoAnswer(body: string): boolean {
@@ -65,15 +70,22 @@ export async function startServer(side: ServerSide): Promise<RunningServer> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
-function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed as idle (its keepAliveTimeout passed while the
       // benchmark measured RSS) resets on reuse; the request never reached it: send it again.
@@ -116,10 +128,26 @@ export interface CannonRun {
   percentilesUs: Record<string, number>;
 }
 
-const PERCENTILES = { '10': 'p10', '25': 'p25', '50': 'p50', '75': 'p75', '90': 'p90', '97.5': 'p97_5', '99': 'p99', '99.9': 'p99_9', max: 'max' } as const;
+const PERCENTILES = {
+  '10': 'p10',
+  '25': 'p25',
+  '50': 'p50',
+  '75': 'p75',
+  '90': 'p90',
+  '97.5': 'p97_5',
+  '99': 'p99',
+  '99.9': 'p99_9',
+  max: 'max',
+} as const;
 
 /** autocannon with `connections` connections, each on its own session, sending tools/call echo `amount` times in all. */
-export async function cannon(server: RunningServer, side: ServerSide, sessions: string[], connections: number, amount: number): Promise<CannonRun> {
+export async function cannon(
+  server: RunningServer,
+  side: ServerSide,
+  sessions: string[],
+  connections: number,
+  amount: number,
+): Promise<CannonRun> {
   let assigned = 0;
   let wrong = 0;
   let lastAnswer = 0;
@@ -141,15 +169,21 @@ export async function cannon(server: RunningServer, side: ServerSide, sessions: 
         },
       },
     ],
-    setupClient: (client) => client.setHeaders({ ...HEADERS, 'mcp-session-id': sessions[assigned++ % sessions.length] }),
+    setupClient: (client) =>
+      client.setHeaders({ ...HEADERS, 'mcp-session-id': sessions[assigned++ % sessions.length] }),
   });
   // Up to the last answer, not until autocannon returns: with `amount` it notices the end only
   // on its next 1 s sample tick, which rounded every run up to whole seconds (40,000 requests
   // read as 40,000/2.02 s or 40,000/3.02 s, whatever the server did in between).
   const seconds = ((lastAnswer > 0 ? lastAnswer : performance.now()) - started) / 1000;
   const failures = result.non2xx + result.errors + result.timeouts + wrong;
-  if (failures > 0) throw new Error(`${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`);
-  const percentilesUs = Object.fromEntries(Object.entries(PERCENTILES).map(([label, key]) => [label, result.latency[key] * 1000]));
+  if (failures > 0)
+    throw new Error(
+      `${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`,
+    );
+  const percentilesUs = Object.fromEntries(
+    Object.entries(PERCENTILES).map(([label, key]) => [label, result.latency[key] * 1000]),
+  );
   return { requests: result.requests.total, requestsPerSecond: result.requests.total / seconds, percentilesUs };
 }
 
@@ -159,7 +193,12 @@ export async function httpToolsCall(side: ServerSide, size: number): Promise<Mea
   try {
     const sessions = await openSessions(server.url, CONNECTIONS);
     const run = await cannon(server, side, sessions, CONNECTIONS, size);
-    return { value: run.requestsPerSecond, p50Us: run.percentilesUs['50'], p99Us: run.percentilesUs['99'], percentilesUs: run.percentilesUs };
+    return {
+      value: run.requestsPerSecond,
+      p50Us: run.percentilesUs['50'],
+      p99Us: run.percentilesUs['99'],
+      percentilesUs: run.percentilesUs,
+    };
   } finally {
     await server.stop();
   }
@@ -207,10 +246,12 @@ export async function wsToolsCall(size: number): Promise<Measurement> {
         ws.once('message', (data) => resolve((data as Buffer).toString())); // binaryType 'nodebuffer'
         ws.send(text);
       });
-    await Promise.all(sockets.map(async (ws) => {
-      await exchange(ws, INITIALIZE);
-      ws.send(INITIALIZED);
-    }));
+    await Promise.all(
+      sockets.map(async (ws) => {
+        await exchange(ws, INITIALIZE);
+        ws.send(INITIALIZED);
+      }),
+    );
     const latencies = new Float64Array(size);
     let next = 0;
     let wrong = 0;

@@ -68,9 +68,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
 /** The SDK's own stateful pattern: one McpServer and one transport per session, SSE replies. */
 async function peer(): Promise<number> {
   // Loaded here, not at the top: neither side pays for the other's modules.
-  const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js') as typeof import('@modelcontextprotocol/sdk/server/mcp.js');
-  const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js');
-  const { isInitializeRequest } = require('@modelcontextprotocol/sdk/types.js') as typeof import('@modelcontextprotocol/sdk/types.js');
+  const { McpServer } =
+    require('@modelcontextprotocol/sdk/server/mcp.js') as typeof import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { StreamableHTTPServerTransport } =
+    require('@modelcontextprotocol/sdk/server/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+  const { isInitializeRequest } =
+    require('@modelcontextprotocol/sdk/types.js') as typeof import('@modelcontextprotocol/sdk/types.js');
   const { z } = require('zod') as typeof import('zod');
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const server: Server = createServer((req, res) => {
@@ -91,7 +94,9 @@ async function peer(): Promise<number> {
         if (transport.sessionId !== undefined) transports.delete(transport.sessionId);
       };
       const mcp = new McpServer({ name: 'bench', version: '1.0.0' });
-      mcp.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
+      mcp.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
+        content: [{ type: 'text', text }],
+      }));
       await mcp.connect(transport);
       await transport.handleRequest(req, res, body);
     })().catch(() => {

@@ -22,7 +22,8 @@ export function eventNotify(size: number): Promise<Measurement> {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const mgr = await GenEvent.start();
-    for (let i = 0; i < HANDLERS; i++) await GenEvent.addHandler(mgr, counting, { last: i === HANDLERS - 1, size, done: finished }, `h${i}`);
+    for (let i = 0; i < HANDLERS; i++)
+      await GenEvent.addHandler(mgr, counting, { last: i === HANDLERS - 1, size, done: finished }, `h${i}`);
     const value = await ratePerSecond(size, async () => {
       for (let i = 0; i < size; i++) GenEvent.notify(mgr, i);
       await done;

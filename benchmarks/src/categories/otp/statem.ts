@@ -9,7 +9,9 @@ const echo = GenStatem.define({
   init: () => GenStatem.ok('ready', 0),
   states: {
     ready: (event: StatemEvent<number>, n: number) =>
-      event.type === 'call' ? GenStatem.keepState(n + 1, [GenStatem.reply(event.from, event.request)]) : GenStatem.keepStateAndData(),
+      event.type === 'call'
+        ? GenStatem.keepState(n + 1, [GenStatem.reply(event.from, event.request)])
+        : GenStatem.keepStateAndData(),
   },
 });
 

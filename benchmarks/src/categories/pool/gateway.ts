@@ -39,7 +39,10 @@ export async function throughGateway(size: number, kind: UpstreamKind): Promise<
   const upstream = await startServer('ours');
   try {
     return await onNode(1, async () => {
-      const gateway = await startGateway({ upstreams: [{ name: 'up', connect: connector(kind, upstream) }], pool: { min: SESSIONS, max: SESSIONS } });
+      const gateway = await startGateway({
+        upstreams: [{ name: 'up', connect: connector(kind, upstream) }],
+        pool: { min: SESSIONS, max: SESSIONS },
+      });
       const endpoint = new URL(gateway.url);
       const callers = new UndiciPool(endpoint.origin, { connections: USERS, pipelining: 1 });
       try {
@@ -58,10 +61,16 @@ export async function throughGateway(size: number, kind: UpstreamKind): Promise<
               'mcp-protocol-version': '2025-06-18',
             },
             // Ids unique across callers: two calls may be in flight on one session.
-            body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: 'up_echo', arguments: { text: 'hello' } } }),
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: ++id,
+              method: 'tools/call',
+              params: { name: 'up_echo', arguments: { text: 'hello' } },
+            }),
           });
           const body = await res.body.text();
-          if (res.statusCode !== 200 || !isEchoAnswer(body)) throw new Error(`unexpected answer ${res.statusCode} ${body}`);
+          if (res.statusCode !== 200 || !isEchoAnswer(body))
+            throw new Error(`unexpected answer ${res.statusCode} ${body}`);
         });
       } finally {
         await callers.close();

@@ -13,14 +13,22 @@ import * as peer from './peer';
  * sessions against a fresh MCP client connection per call to the same upstream,
  * over WebSocket, and (the _http_upstream row) over Streamable HTTP.
  */
-const cpu = (detail: Record<string, number>): string => (detail.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(detail.cpuUsPerRequest)} µs`);
+const cpu = (detail: Record<string, number>): string =>
+  detail.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(detail.cpuUsPerRequest)} µs`;
 
 export const pool: Category = {
   name: 'pool',
   peer: 'generic-pool 3.9.0',
   readme: path.resolve(__dirname, '../../../../packages/transport-pool/README.md'),
   scenarios: [
-    { name: 'acquire_release', unit: 'ops/s', size: { full: 2_000_000, smoke: 2_000 }, target: 2, ours: ours.acquireRelease, peer: peer.acquireRelease },
+    {
+      name: 'acquire_release',
+      unit: 'ops/s',
+      size: { full: 2_000_000, smoke: 2_000 },
+      target: 2,
+      ours: ours.acquireRelease,
+      peer: peer.acquireRelease,
+    },
     {
       name: 'acquire_release_100',
       unit: 'ops/s',
@@ -37,7 +45,8 @@ export const pool: Category = {
       target: 1,
       ours: ours.httpRequests,
       peer: peer.httpRequests,
-      note: (_o, _p, od, pd) => `client CPU per request (this process, user + system): ours ${cpu(od)}, undici's Pool ${cpu(pd)}`,
+      note: (_o, _p, od, pd) =>
+        `client CPU per request (this process, user + system): ours ${cpu(od)}, undici's Pool ${cpu(pd)}`,
     },
     {
       name: 'gateway_tools_call',
@@ -46,7 +55,8 @@ export const pool: Category = {
       size: { full: 4_000, smoke: 50 },
       ours: (size) => gateway.throughGateway(size, 'websocket'),
       peer: (size) => gateway.freshConnection(size, 'websocket'),
-      note: (_o, _p, od, pd) => `upstream over WebSocket; CPU per call in the measuring process (callers and gateway): ${cpu(od)}; fresh connections: ${cpu(pd)}`,
+      note: (_o, _p, od, pd) =>
+        `upstream over WebSocket; CPU per call in the measuring process (callers and gateway): ${cpu(od)}; fresh connections: ${cpu(pd)}`,
     },
     {
       name: 'gateway_tools_call_http_upstream',
@@ -55,7 +65,8 @@ export const pool: Category = {
       size: { full: 1_000, smoke: 20 },
       ours: (size) => gateway.throughGateway(size, 'http'),
       peer: (size) => gateway.freshConnection(size, 'http'),
-      note: (_o, _p, od, pd) => `upstream over Streamable HTTP (@erlmcp/mcp connectHttp, which posts with fetch); CPU per call: ${cpu(od)}; fresh connections: ${cpu(pd)}`,
+      note: (_o, _p, od, pd) =>
+        `upstream over Streamable HTTP (@erlmcp/mcp connectHttp, which posts with fetch); CPU per call: ${cpu(od)}; fresh connections: ${cpu(pd)}`,
     },
     {
       name: 'prewarm',

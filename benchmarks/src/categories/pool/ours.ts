@@ -13,7 +13,11 @@ async function socketPool<T>(fn: (pool: Pool<net.Socket>) => Promise<T>): Promis
   const server = await holdServer();
   try {
     return await onNode(1, async () => {
-      const pool = await Pool.start({ factory: tcpFactory({ host: '127.0.0.1', port: server.port }), min: CONNECTIONS, max: CONNECTIONS });
+      const pool = await Pool.start({
+        factory: tcpFactory({ host: '127.0.0.1', port: server.port }),
+        min: CONNECTIONS,
+        max: CONNECTIONS,
+      });
       try {
         return await fn(pool);
       } finally {
@@ -56,7 +60,11 @@ export async function httpRequests(size: number): Promise<Measurement> {
   const server = await httpServer();
   try {
     return await onNode(1, async () => {
-      const pool = await Pool.start({ factory: httpFactory({ origin: server.origin }), min: CONNECTIONS, max: CONNECTIONS });
+      const pool = await Pool.start({
+        factory: httpFactory({ origin: server.origin }),
+        min: CONNECTIONS,
+        max: CONNECTIONS,
+      });
       try {
         return await timedRequests(size, async () => {
           const conn = await pool.acquire();
@@ -99,7 +107,12 @@ export async function timedRequests(size: number, one: () => Promise<void>): Pro
     ).then(() => undefined),
   );
   const used = process.cpuUsage(cpu);
-  return { value, p50Us: quantile(latencies, 0.5) * 1000, p99Us: quantile(latencies, 0.99) * 1000, detail: { cpuUsPerRequest: (used.user + used.system) / (each * USERS) } };
+  return {
+    value,
+    p50Us: quantile(latencies, 0.5) * 1000,
+    p99Us: quantile(latencies, 0.99) * 1000,
+    detail: { cpuUsPerRequest: (used.user + used.system) / (each * USERS) },
+  };
 }
 
 /** Opens `size` real TCP connections at start (prewarm), `concurrency` at a time; connections/s. */
@@ -109,7 +122,12 @@ export async function prewarm(size: number, concurrency: number): Promise<Measur
     return await onNode(1, async () => {
       let pool: Pool<net.Socket> | undefined;
       const value = await ratePerSecond(size, async () => {
-        pool = await Pool.start({ factory: tcpFactory({ host: '127.0.0.1', port: server.port }), min: size, max: size, connectConcurrency: concurrency });
+        pool = await Pool.start({
+          factory: tcpFactory({ host: '127.0.0.1', port: server.port }),
+          min: size,
+          max: size,
+          connectConcurrency: concurrency,
+        });
       });
       const stats = pool!.stats();
       await pool!.stop(2000);

@@ -9,8 +9,22 @@ export const schedulers: Category = {
   peer: 'postMessage',
   readme: path.resolve(__dirname, '../../../../packages/otp/README.md'),
   scenarios: [
-    { name: 'cross_cast', unit: 'msgs/s', size: { full: 1_000_000, smoke: 5_000 }, target: 5, ours: ours.crossCast, peer: postMessage.cast },
-    { name: 'cross_call', unit: 'calls/s', size: { full: 100_000, smoke: 500 }, target: 3, ours: ours.crossCall, peer: postMessage.call },
+    {
+      name: 'cross_cast',
+      unit: 'msgs/s',
+      size: { full: 1_000_000, smoke: 5_000 },
+      target: 5,
+      ours: ours.crossCast,
+      peer: postMessage.cast,
+    },
+    {
+      name: 'cross_call',
+      unit: 'calls/s',
+      size: { full: 100_000, smoke: 500 },
+      target: 3,
+      ours: ours.crossCall,
+      peer: postMessage.call,
+    },
     {
       name: 'parallel_work',
       unit: 'calls/s',

@@ -8,7 +8,6 @@ const sink = GenServer.remote<never>(remote, 'sink');
 const echo = GenServer.remote<never>(remote, 'echo');
 const cruncher = GenServer.remote<never>(remote, 'cruncher');
 
-
 export function crossCast(size: number): Promise<Measurement> {
   return onNode(2, () =>
     inProcess(async (ctx) => {

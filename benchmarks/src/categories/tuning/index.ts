@@ -24,7 +24,8 @@ export const tuning: Category = {
       runtime: { ours: { execArgv: ['--max-old-space-size=8192'] }, peer: { execArgv: [] } },
       ours: heapLimit,
       peer: heapLimit,
-      note: (ours, peer) => `--max-old-space-size=8192: V8's old-space limit ${(ours / 2 ** 30).toFixed(2)} GiB against ${(peer / 2 ** 30).toFixed(2)} GiB by default`,
+      note: (ours, peer) =>
+        `--max-old-space-size=8192: V8's old-space limit ${(ours / 2 ** 30).toFixed(2)} GiB against ${(peer / 2 ** 30).toFixed(2)} GiB by default`,
     },
     {
       name: 'semi_space_64m',
@@ -34,7 +35,8 @@ export const tuning: Category = {
       runtime: { ours: { execArgv: ['--max-semi-space-size=64'] }, peer: { execArgv: [] } },
       ours: allocationLoad,
       peer: allocationLoad,
-      note: (_o, _p, o, p) => `--max-semi-space-size=64 (MiB): ${o.scavenges} scavenges (${(o.scavengeMs ?? 0).toFixed(0)} ms) against ${p.scavenges} (${(p.scavengeMs ?? 0).toFixed(0)} ms) by default; mark-sweeps ${o.markSweeps} against ${p.markSweeps}`,
+      note: (_o, _p, o, p) =>
+        `--max-semi-space-size=64 (MiB): ${o.scavenges} scavenges (${(o.scavengeMs ?? 0).toFixed(0)} ms) against ${p.scavenges} (${(p.scavengeMs ?? 0).toFixed(0)} ms) by default; mark-sweeps ${o.markSweeps} against ${p.markSweeps}`,
     },
     {
       name: 'threadpool_16',
@@ -44,7 +46,8 @@ export const tuning: Category = {
       runtime: { ours: { execArgv: [], env: { UV_THREADPOOL_SIZE: '16' } }, peer: { execArgv: [] } },
       ours: threadPoolLoad,
       peer: threadPoolLoad,
-      note: () => 'UV_THREADPOOL_SIZE=16: 64 concurrent pbkdf2 + file read + gzip tasks (the thread pool is all they use)',
+      note: () =>
+        'UV_THREADPOOL_SIZE=16: 64 concurrent pbkdf2 + file read + gzip tasks (the thread pool is all they use)',
     },
     {
       name: 'schedulers_per_core',
@@ -54,7 +57,8 @@ export const tuning: Category = {
       runtime: { ours: { execArgv: [] }, peer: { execArgv: [] } },
       ours: (size) => schedulerLoad(size, 'auto'),
       peer: (size) => schedulerLoad(size, 1),
-      note: () => "Node.start({ schedulers: 'auto' }) (the default: one per core) against one scheduler, one CPU-bound server per core",
+      note: () =>
+        "Node.start({ schedulers: 'auto' }) (the default: one per core) against one scheduler, one CPU-bound server per core",
     },
     {
       name: 'schedulers_oversubscribed',
@@ -74,7 +78,8 @@ export const tuning: Category = {
       runtime: { ours: { execArgv: [] }, peer: { execArgv: [] } },
       ours: (size) => connectionLoad(size, 'hard'),
       peer: (size) => connectionLoad(size, 1024),
-      note: (_o, _p, o, p) => `loopback connections opened until one fails: soft limit raised to the hard limit (${o.openFileLimit}) against the common default of ${p.openFileLimit}`,
+      note: (_o, _p, o, p) =>
+        `loopback connections opened until one fails: soft limit raised to the hard limit (${o.openFileLimit}) against the common default of ${p.openFileLimit}`,
     },
   ],
 };

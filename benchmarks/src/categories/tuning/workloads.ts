@@ -25,11 +25,13 @@ export async function heapLimit(): Promise<Measurement> {
 }
 
 /** Counts garbage collections by kind while `fn` runs (perf_hooks 'gc' entries). */
-async function withGcCounts<T>(fn: () => Promise<T> | T): Promise<{ result: T; scavenges: number; scavengeMs: number; markSweeps: number; markSweepMs: number }> {
+async function withGcCounts<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ result: T; scavenges: number; scavengeMs: number; markSweeps: number; markSweepMs: number }> {
   const counts = { scavenges: 0, scavengeMs: 0, markSweeps: 0, markSweepMs: 0 };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind;
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
       if (kind === perf.NODE_PERFORMANCE_GC_MINOR) {
         counts.scavenges += 1;
         counts.scavengeMs += entry.duration;
@@ -53,14 +55,31 @@ async function withGcCounts<T>(fn: () => Promise<T> | T): Promise<{ result: T; s
  * as in-flight requests and session state are. Requests/s, and the collections it cost.
  */
 export async function allocationLoad(size: number): Promise<Measurement> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x'.repeat(512), tags: Array.from({ length: 16 }, (_, i) => `tag-${i}`) } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: {
+      name: 'echo',
+      arguments: { text: 'x'.repeat(512), tags: Array.from({ length: 16 }, (_, i) => `tag-${i}`) },
+    },
+  });
   const live: unknown[] = new Array(2_000);
   let bytes = 0;
   const run = await withGcCounts(() => {
     const start = performance.now();
     for (let i = 0; i < size; i++) {
       const request = JSON.parse(body) as { id: number; params: { arguments: { text: string; tags: string[] } } };
-      const answer = { jsonrpc: '2.0', id: i, result: { content: request.params.arguments.tags.map((t) => ({ type: 'text', text: `${t}:${request.params.arguments.text.length}` })) } };
+      const answer = {
+        jsonrpc: '2.0',
+        id: i,
+        result: {
+          content: request.params.arguments.tags.map((t) => ({
+            type: 'text',
+            text: `${t}:${request.params.arguments.text.length}`,
+          })),
+        },
+      };
       const text = JSON.stringify(answer);
       bytes += text.length;
       live[i % live.length] = answer;
@@ -68,7 +87,16 @@ export async function allocationLoad(size: number): Promise<Measurement> {
     return performance.now() - start;
   });
   if (bytes === 0) throw new Error('no answers built');
-  return { value: size / (run.result / 1000), ms: run.result, detail: { scavenges: run.scavenges, scavengeMs: run.scavengeMs, markSweeps: run.markSweeps, markSweepMs: run.markSweepMs } };
+  return {
+    value: size / (run.result / 1000),
+    ms: run.result,
+    detail: {
+      scavenges: run.scavenges,
+      scavengeMs: run.scavengeMs,
+      markSweeps: run.markSweeps,
+      markSweepMs: run.markSweepMs,
+    },
+  };
 }
 
 /**
@@ -82,7 +110,9 @@ export async function threadPoolLoad(size: number): Promise<Measurement> {
     fs.writeFileSync(file, randomBytes(64 * 1024));
     const payload = randomBytes(16 * 1024);
     const task = async (): Promise<void> => {
-      await new Promise<Buffer>((resolve, reject) => pbkdf2('secret', 'salt', 1_000, 32, 'sha256', (e, key) => (e ? reject(e) : resolve(key))));
+      await new Promise<Buffer>((resolve, reject) =>
+        pbkdf2('secret', 'salt', 1_000, 32, 'sha256', (e, key) => (e ? reject(e) : resolve(key))),
+      );
       await fs.promises.readFile(file);
       await new Promise<Buffer>((resolve, reject) => gzip(payload, (e, out) => (e ? reject(e) : resolve(out))));
     };
@@ -101,7 +131,13 @@ export async function threadPoolLoad(size: number): Promise<Measurement> {
     );
     const seconds = (performance.now() - start) / 1000;
     const distribution = percentiles(latencies);
-    return { value: size / seconds, p50Us: distribution['50'], p99Us: distribution['99'], percentilesUs: distribution, detail: { threads: Number(process.env.UV_THREADPOOL_SIZE ?? 4) } };
+    return {
+      value: size / seconds,
+      p50Us: distribution['50'],
+      p99Us: distribution['99'],
+      percentilesUs: distribution,
+      detail: { threads: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -117,12 +153,20 @@ export function schedulerLoad(size: number, schedulers: number | 'auto'): Promis
   const count = schedulers === 'auto' ? Math.min(os.availableParallelism(), 16) : schedulers;
   const servers = os.availableParallelism();
   return onNode(count, async () => {
-    const pids = (await Promise.all(Array.from({ length: servers }, (_, i) => GenServer.start(cruncher, undefined as never, { scheduler: i % count })))) as Pid[];
+    const pids = (await Promise.all(
+      Array.from({ length: servers }, (_, i) =>
+        GenServer.start(cruncher, undefined as never, { scheduler: i % count }),
+      ),
+    )) as Pid[];
     const each = Math.max(1, Math.ceil(size / (servers * 8)));
     const start = performance.now();
-    await Promise.all(pids.flatMap((pid) => Array.from({ length: 8 }, async () => {
-      for (let i = 0; i < each; i++) await GenServer.call(pid, 200_000 as never, 60_000);
-    })));
+    await Promise.all(
+      pids.flatMap((pid) =>
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < each; i++) await GenServer.call(pid, 200_000 as never, 60_000);
+        }),
+      ),
+    );
     return { value: (each * 8 * servers) / ((performance.now() - start) / 1000), detail: { schedulers: count } };
   });
 }
@@ -156,18 +200,25 @@ export async function connectionLoad(size: number, soft: number | 'hard'): Promi
     while (clients.length < size && refused + dropped === 0) {
       const batch = Math.min(100, size - clients.length);
       await Promise.all(
-        Array.from({ length: batch }, () => new Promise<void>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1');
-          clients.push(socket);
-          let connected = false;
-          socket.once('connect', () => ((connected = true), resolve())).once('error', () => ((refused += 1), resolve()));
-          // Past the limit libuv accepts and closes at once: the client sees its connection end.
-          socket.once('close', () => void (connected && (dropped += 1)));
-        })),
+        Array.from(
+          { length: batch },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = net.connect(port, '127.0.0.1');
+              clients.push(socket);
+              let connected = false;
+              socket
+                .once('connect', () => ((connected = true), resolve()))
+                .once('error', () => ((refused += 1), resolve()));
+              // Past the limit libuv accepts and closes at once: the client sees its connection end.
+              socket.once('close', () => void (connected && (dropped += 1)));
+            }),
+        ),
       );
       // Accepts trail connects (more so on a busy machine): wait for them, up to 2 s.
       const until = performance.now() + 2_000;
-      while (accepted.size + refused + dropped < clients.length && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (accepted.size + refused + dropped < clients.length && performance.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return { value: accepted.size, detail: { openFileLimit: limit, attempted: clients.length, refused, dropped } };
   } finally {

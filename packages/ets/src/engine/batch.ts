@@ -83,7 +83,8 @@ export class Batches<T extends Tuple = Tuple> {
       }
       tx.commit();
       for (const stripe of members) {
-        for (const i of byStripe.get(stripe)!) this.pub.publishPlanned(stripe, mem.i32[slots[i]!]!, mem.i32, slots[i]!, encoded[i], objects[i]);
+        for (const i of byStripe.get(stripe)!)
+          this.pub.publishPlanned(stripe, mem.i32[slots[i]!]!, mem.i32, slots[i]!, encoded[i], objects[i]);
         tx.finish(stripe);
       }
       tx.end();

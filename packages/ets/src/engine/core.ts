@@ -12,7 +12,17 @@
 import type { Arena, ThreadRegistry } from '@erlmcp/shm';
 import { TableFullError } from '../errors';
 import { skipKey } from '../key-codec';
-import { FLAG_MASK, H_KEYPOS, H_MAX_BYTES, H_STRIPES, H_TYPE, RECORD_HEADER, R_LINK, TUPLE, stripeBase } from '../layout';
+import {
+  FLAG_MASK,
+  H_KEYPOS,
+  H_MAX_BYTES,
+  H_STRIPES,
+  H_TYPE,
+  RECORD_HEADER,
+  R_LINK,
+  TUPLE,
+  stripeBase,
+} from '../layout';
 import { TableMemory } from '../memory';
 import type { Replayer } from '../repair';
 import { Stripe } from '../stripe';
@@ -56,7 +66,10 @@ export class TableCore<T extends Tuple = Tuple> {
     this.mem = new TableMemory(arena);
     const n = ctl[H_STRIPES]!;
     this.shift = n === 1 ? 0 : 32 - Math.log2(n);
-    this.stripes = Array.from({ length: n }, (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.ordered, this.bag, registry, replayer));
+    this.stripes = Array.from(
+      { length: n },
+      (_, s) => new Stripe(ctl, stripeBase(s), this.mem, this.ordered, this.bag, registry, replayer),
+    );
     this.codec = new TupleCodec(this.keyPos);
   }
 

@@ -28,7 +28,12 @@ export interface TableEngine<T extends Tuple = Tuple> {
 }
 
 /** @internal Builds the engine of the table whose control buffer and arena these are. */
-export function tableEngine<T extends Tuple>(control: SharedArrayBuffer, arena: Arena, name: string, registry: ThreadRegistry | undefined): TableEngine<T> {
+export function tableEngine<T extends Tuple>(
+  control: SharedArrayBuffer,
+  arena: Arena,
+  name: string,
+  registry: ThreadRegistry | undefined,
+): TableEngine<T> {
   // The stripes need a replayer before the publisher (which needs the stripes) exists.
   let pub: Publisher<T> | undefined;
   const replayer: Replayer = {

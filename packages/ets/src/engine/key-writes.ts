@@ -34,7 +34,15 @@ export class KeyWrites<T extends Tuple = Tuple> {
     return this.insertEncoded(e.h, e.key, e.key.length, e.tuple, e.whole, object, onlyNew);
   }
 
-  private insertEncoded(h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, object: unknown, onlyNew: boolean): boolean {
+  private insertEncoded(
+    h: number,
+    kb: Uint8Array,
+    kl: number,
+    tuple: Uint8Array,
+    whole: boolean,
+    object: unknown,
+    onlyNew: boolean,
+  ): boolean {
     const stripe = this.core.stripeOf(h);
     stripe.writeLock();
     try {

@@ -26,7 +26,7 @@ export function edge(core: TableCore<Tuple>, last: boolean): unknown {
         const count = order.count;
         if (count === 0) continue;
         const key = core.keyBytesOf(order.at(last ? count - 1 : 0));
-        if (best === null || (Buffer.compare(key, best.key) > 0) === last) best = { key, stripe };
+        if (best === null || Buffer.compare(key, best.key) > 0 === last) best = { key, stripe };
       } finally {
         stripe.readUnlock();
       }
@@ -52,7 +52,7 @@ export function step(core: TableCore<Tuple>, key: unknown, backwards: boolean): 
         else if (order.equal) pos += 1;
         if (pos < 0 || pos >= order.count) continue;
         const k = core.keyBytesOf(order.at(pos));
-        if (best === null || (Buffer.compare(k, best.key) < 0) !== backwards) best = { key: k, stripe };
+        if (best === null || Buffer.compare(k, best.key) < 0 !== backwards) best = { key: k, stripe };
       } finally {
         stripe.readUnlock();
       }
@@ -65,7 +65,8 @@ export function step(core: TableCore<Tuple>, key: unknown, backwards: boolean): 
   stripe.readLock();
   try {
     const off = stripe.index.find(codec.h, codec.kw.buf, codec.kl);
-    if (off <= 0) throw new BadArgError(`next: the key is not in table ${core.name} (iteration over a changing hash table)`);
+    if (off <= 0)
+      throw new BadArgError(`next: the key is not in table ${core.name} (iteration over a changing hash table)`);
     slot = stripe.index.slot;
   } finally {
     stripe.readUnlock();

@@ -23,7 +23,15 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
    * (set types) or appends to its chain (bags; a bag skips an object it already
    * holds). True if the key was absent before.
    */
-  put(stripe: Stripe, h: number, kb: Uint8Array, kl: number, tuple: Uint8Array, whole: boolean, object: unknown): boolean {
+  put(
+    stripe: Stripe,
+    h: number,
+    kb: Uint8Array,
+    kl: number,
+    tuple: Uint8Array,
+    whole: boolean,
+    object: unknown,
+  ): boolean {
     const head = stripe.index.find(h, kb, kl);
     const slot = stripe.index.slot;
     if (head > 0 && this.core.bag) {
@@ -72,7 +80,7 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
       if (stripe.order.equal) stripe.order.removeAt(pos);
     }
     stripe.index.remove(slot);
-    for (let cur = head; cur !== 0; ) {
+    for (let cur = head; cur !== 0;) {
       const next = bag ? stripe.link(cur) : 0;
       stripe.release(cur, next);
       cur = next;
@@ -94,7 +102,8 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
     const small: number[] = [];
     for (const head of heads) {
       let hasBig = false;
-      for (let cur = head; cur !== 0 && !hasBig; cur = bag ? stripe.link(cur) : 0) hasBig = (i32[cur >> 2]! & BIG) !== 0;
+      for (let cur = head; cur !== 0 && !hasBig; cur = bag ? stripe.link(cur) : 0)
+        hasBig = (i32[cur >> 2]! & BIG) !== 0;
       if (!hasBig) {
         small.push(head);
         continue;
@@ -105,7 +114,7 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
     stripe.order?.clear();
     stripe.index.clear();
     for (const head of small) {
-      for (let cur = head; cur !== 0; ) {
+      for (let cur = head; cur !== 0;) {
         const next = bag ? stripe.link(cur) : 0;
         stripe.release(cur, next);
         cur = next;
@@ -124,7 +133,7 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
     let removed = 0;
     let prev = 0;
     let first = head;
-    for (let cur = head; cur !== 0; ) {
+    for (let cur = head; cur !== 0;) {
       const next = stripe.link(cur);
       if (matches(core.decodeAt(cur))) {
         if (prev === 0) {
@@ -156,7 +165,14 @@ export class Publisher<T extends Tuple = Tuple> implements Replayer {
    * through its plan entry `view[index]`. `e` and `object` are what the
    * writer encoded, when it is the writer calling.
    */
-  publishPlanned(stripe: Stripe, rec: number, view: Int32Array, index: number, e?: EncodedObject, object?: unknown): void {
+  publishPlanned(
+    stripe: Stripe,
+    rec: number,
+    view: Int32Array,
+    index: number,
+    e?: EncodedObject,
+    object?: unknown,
+  ): void {
     const core = this.core;
     let h: number;
     let kb: Uint8Array;

@@ -9,7 +9,11 @@ import type { SelectOptions, Tuple } from '../types';
 import type { TableCore } from './core';
 
 /** @internal Runs `visit` over every object (ordered_set: in key order; `reverse` walks backwards) until it returns false. */
-export function scan<T extends Tuple>(core: TableCore<T>, options: SelectOptions, visit: (object: T) => boolean | void): void {
+export function scan<T extends Tuple>(
+  core: TableCore<T>,
+  options: SelectOptions,
+  visit: (object: T) => boolean | void,
+): void {
   const ordered = core.ordered;
   if (!ordered && options.range !== undefined) throw new BadArgError('a key range needs an ordered_set table');
   const reverse = options.reverse === true;

@@ -7,7 +7,16 @@
 import { isCacheKey, VersionedCache } from '@erlmcp/shm';
 import { canDeepFreeze, deepFreeze } from '../deep-freeze';
 import { ANOMALY } from '../hash-index';
-import { F_READ_CONCURRENCY, FLAG_MASK, H_CACHE_EPOCH, H_FLAGS, H_READ_CACHE, RECORD_HEADER, R_LINK, TUPLE } from '../layout';
+import {
+  F_READ_CONCURRENCY,
+  FLAG_MASK,
+  H_CACHE_EPOCH,
+  H_FLAGS,
+  H_READ_CACHE,
+  RECORD_HEADER,
+  R_LINK,
+  TUPLE,
+} from '../layout';
 import type { Stripe } from '../stripe';
 import type { Tuple } from '../types';
 import type { TableCore } from './core';
@@ -35,7 +44,12 @@ export class SeqlockReader<T extends Tuple = Tuple> {
     this.readConcurrency = (ctl[H_FLAGS]! & F_READ_CONCURRENCY) !== 0;
     this.readCache = ctl[H_READ_CACHE]!;
     this.cache =
-      this.readCache === 0 ? null : new VersionedCache(this.readCache, { versionWords: core.stripes.map((s) => s.changesIndex), epochWord: H_CACHE_EPOCH });
+      this.readCache === 0
+        ? null
+        : new VersionedCache(this.readCache, {
+            versionWords: core.stripes.map((s) => s.changesIndex),
+            epochWord: H_CACHE_EPOCH,
+          });
   }
 
   /** The objects with this key (at most one for set and ordered_set). */
@@ -99,7 +113,14 @@ export class SeqlockReader<T extends Tuple = Tuple> {
   }
 
   /** Caches a key's objects, read while its stripe's change count was `changes`, if they can be frozen (and then frozen). */
-  private remember(cache: VersionedCache<T | T[]>, key: unknown, objects: T[], stripe: Stripe, changes: number, epoch: number): void {
+  private remember(
+    cache: VersionedCache<T | T[]>,
+    key: unknown,
+    objects: T[],
+    stripe: Stripe,
+    changes: number,
+    epoch: number,
+  ): void {
     if (objects.length === 0 || !isCacheKey(key)) return;
     for (let i = 0; i < objects.length; i++) if (!canDeepFreeze(objects[i])) return;
     for (let i = 0; i < objects.length; i++) deepFreeze(objects[i]);

@@ -20,7 +20,11 @@ run(({ handle, role, keys, deleted, rounds, start, parties, stop }, { Ets }) => 
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
         table.insert([key, { gen, text: payload(key, gen), sum: gen * 7 + key.length }]);
-        if (gen % 3 === 0) table.insertMany([[`${key}/a`, gen], [`${key}/b`, gen]]);
+        if (gen % 3 === 0)
+          table.insertMany([
+            [`${key}/a`, gen],
+            [`${key}/b`, gen],
+          ]);
         table.delete(key);
         Atomics.store(done, i, gen);
       }
@@ -44,7 +48,8 @@ run(({ handle, role, keys, deleted, rounds, start, parties, stop }, { Ets }) => 
         problems.push(`${key} generation ${v.gen} seen after its delete completed (${deletedBefore})`);
       }
       const pair = [table.lookup(`${key}/a`), table.lookup(`${key}/b`)];
-      for (const p of pair) if (p.length > 0 && !Number.isInteger(p[0][1])) problems.push(`torn pair ${JSON.stringify(p)}`);
+      for (const p of pair)
+        if (p.length > 0 && !Number.isInteger(p[0][1])) problems.push(`torn pair ${JSON.stringify(p)}`);
     }
   }
   post({ type: 'done', seen, problems });

@@ -56,7 +56,10 @@ run(({ handle, mode, key }, { Ets }) => {
           table.delete(k);
           break;
         case 3:
-          table.insertMany([[`${k}a`, i, ''], [`${k}b`, i, 'z'.repeat(i % 40)]]);
+          table.insertMany([
+            [`${k}a`, i, ''],
+            [`${k}b`, i, 'z'.repeat(i % 40)],
+          ]);
           break;
         default:
           table.lookup(k);

@@ -27,6 +27,12 @@ run(({ handle, small }, { Ets, serializeError }) => {
     type: 'errors',
     raw: caught,
     serialized: caught.map((e) => serializeError(e)),
-    expected: caught.map((e) => ({ name: e.name, code: e.code, message: e.message, stack: e.stack, maxBytes: e.maxBytes })),
+    expected: caught.map((e) => ({
+      name: e.name,
+      code: e.code,
+      message: e.message,
+      stack: e.stack,
+      maxBytes: e.maxBytes,
+    })),
   });
 });

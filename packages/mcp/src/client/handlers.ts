@@ -17,13 +17,19 @@ export interface ClientRequestContext {
  * input requests of a 2026-07-28 result alike. Each one present declares the matching capability.
  */
 export interface ClientHandlers {
-  createMessage?(params: CreateMessageParams, ctx: ClientRequestContext): CreateMessageResult | Promise<CreateMessageResult>;
+  createMessage?(
+    params: CreateMessageParams,
+    ctx: ClientRequestContext,
+  ): CreateMessageResult | Promise<CreateMessageResult>;
   elicit?(params: ElicitParams, ctx: ClientRequestContext): ElicitResult | Promise<ElicitResult>;
   listRoots?(ctx: ClientRequestContext): Root[] | ListRootsResult | Promise<Root[] | ListRootsResult>;
 }
 
 /** The handler that answers a question of this method, as a wire result; undefined when the client has none. */
-export function handlerFor(handlers: ClientHandlers, method: string): ((params: JsonObject, ctx: ClientRequestContext) => Promise<unknown>) | undefined {
+export function handlerFor(
+  handlers: ClientHandlers,
+  method: string,
+): ((params: JsonObject, ctx: ClientRequestContext) => Promise<unknown>) | undefined {
   switch (method) {
     case 'sampling/createMessage': {
       const handler = handlers.createMessage;

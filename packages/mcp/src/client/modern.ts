@@ -65,20 +65,28 @@ export function readDiscover(raw: JsonObject): DiscoverResult {
     throw new ProtocolViolationError('server/discover result lacks supportedVersions (an array of strings)');
   }
   if (!isPlainObject(raw.capabilities)) throw new ProtocolViolationError('server/discover result lacks capabilities');
-  const result: DiscoverResult = { supportedVersions: versions as string[], capabilities: raw.capabilities as ServerCapabilities };
+  const result: DiscoverResult = {
+    supportedVersions: versions as string[],
+    capabilities: raw.capabilities as ServerCapabilities,
+  };
   if (typeof raw.instructions === 'string') result.instructions = raw.instructions;
   const info = isPlainObject(raw._meta) ? raw._meta[SERVER_INFO_KEY] : undefined;
-  if (isPlainObject(info) && typeof info.name === 'string' && typeof info.version === 'string') result.serverInfo = info as unknown as Implementation;
+  if (isPlainObject(info) && typeof info.name === 'string' && typeof info.version === 'string')
+    result.serverInfo = info as unknown as Implementation;
   return result;
 }
 
 /** A result that asks for input before the request can be answered. */
-export function asksForInput(result: JsonObject): { inputRequests: InputRequests; requestState: string | undefined } | undefined {
+export function asksForInput(
+  result: JsonObject,
+): { inputRequests: InputRequests; requestState: string | undefined } | undefined {
   if (result.resultType !== 'input_required') return undefined;
   const requests = result.inputRequests;
-  if (requests !== undefined && !isPlainObject(requests)) throw new ProtocolViolationError('input_required result: inputRequests must be an object');
+  if (requests !== undefined && !isPlainObject(requests))
+    throw new ProtocolViolationError('input_required result: inputRequests must be an object');
   const state = result.requestState;
-  if (state !== undefined && typeof state !== 'string') throw new ProtocolViolationError('input_required result: requestState must be a string');
+  if (state !== undefined && typeof state !== 'string')
+    throw new ProtocolViolationError('input_required result: requestState must be a string');
   return { inputRequests: (requests ?? {}) as InputRequests, requestState: state };
 }
 
@@ -87,7 +95,9 @@ export type AnswerInput = (request: InputRequest, key: string) => Promise<unknow
 
 /** The answers to every question of an input_required result, under the server's keys. */
 async function answerInputRequests(requests: InputRequests, answer: AnswerInput): Promise<JsonObject> {
-  const entries = await Promise.all(Object.entries(requests).map(async ([key, request]) => [key, await answer(request, key)] as const));
+  const entries = await Promise.all(
+    Object.entries(requests).map(async ([key, request]) => [key, await answer(request, key)] as const),
+  );
   return Object.fromEntries(entries) as JsonObject;
 }
 
@@ -106,7 +116,12 @@ export async function discover(
   clientInfo: Implementation,
   options: RequestOptions | undefined,
 ): Promise<{ era: ModernEra; result: DiscoverResult } | undefined> {
-  const era: ModernEra = { protocolVersion: negotiation === 'auto' ? '2026-07-28' : negotiation.pin, clientCapabilities, clientInfo, logLevel: undefined };
+  const era: ModernEra = {
+    protocolVersion: negotiation === 'auto' ? '2026-07-28' : negotiation.pin,
+    clientCapabilities,
+    clientInfo,
+    logLevel: undefined,
+  };
   let raw: unknown;
   try {
     raw = await peer.request('server/discover', withModernMeta(undefined, era), options);
@@ -138,7 +153,8 @@ export async function requestModern(
     const result = expectResult(await peer.request(method, current, options), method, {});
     const ask = asksForInput(result);
     if (ask === undefined) return result;
-    if (round >= MAX_INPUT_ROUNDS) throw new ProtocolViolationError(`${method}: the server still asks for input after ${MAX_INPUT_ROUNDS} answers`);
+    if (round >= MAX_INPUT_ROUNDS)
+      throw new ProtocolViolationError(`${method}: the server still asks for input after ${MAX_INPUT_ROUNDS} answers`);
     const { requestState: _previous, ...rest } = current;
     current = { ...rest, inputResponses: await answerInputRequests(ask.inputRequests, answer) };
     if (ask.requestState !== undefined) current.requestState = ask.requestState;

@@ -6,7 +6,12 @@ import { type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonLimits } from '../jsonrpc/json-limits';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import { OutputValidationError, ProtocolViolationError, SessionStateError, UnsupportedProtocolVersionError } from '../protocol/errors';
+import {
+  OutputValidationError,
+  ProtocolViolationError,
+  SessionStateError,
+  UnsupportedProtocolVersionError,
+} from '../protocol/errors';
 import { objectParams } from '../protocol/params';
 import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
@@ -178,12 +183,21 @@ export class ClientSession {
       // The spec forbids cancelling initialize, so a timeout or abort sends no notifications/cancelled.
       const raw = await this.peer.request(
         'initialize',
-        { protocolVersion: this.requestedVersion, capabilities: this.capabilities, clientInfo: this.options.clientInfo },
+        {
+          protocolVersion: this.requestedVersion,
+          capabilities: this.capabilities,
+          clientInfo: this.options.clientInfo,
+        },
         options,
         false,
       );
-      const result = expectResult(raw, 'initialize', { protocolVersion: 'string', capabilities: 'object', serverInfo: 'object' });
-      if (!isSupportedProtocolVersion(result.protocolVersion)) throw new UnsupportedProtocolVersionError(result.protocolVersion);
+      const result = expectResult(raw, 'initialize', {
+        protocolVersion: 'string',
+        capabilities: 'object',
+        serverInfo: 'object',
+      });
+      if (!isSupportedProtocolVersion(result.protocolVersion))
+        throw new UnsupportedProtocolVersionError(result.protocolVersion);
       this.version = result.protocolVersion;
       this.initializeResult = result as InitializeResult;
       this.sessionState = 'ready';
@@ -196,7 +210,10 @@ export class ClientSession {
   }
 
   /** 2026-07-28 when the server offers it: no initialize, every request carries the era. */
-  private async discover(negotiation: Exclude<VersionNegotiation, 'legacy'>, options?: Omit<RequestOptions, 'onProgress'>): Promise<ConnectResult | undefined> {
+  private async discover(
+    negotiation: Exclude<VersionNegotiation, 'legacy'>,
+    options?: Omit<RequestOptions, 'onProgress'>,
+  ): Promise<ConnectResult | undefined> {
     const found = await discover(this.peer, negotiation, this.capabilities, this.options.clientInfo, options);
     if (found === undefined) return undefined;
     this.era = found.era;
@@ -217,7 +234,10 @@ export class ClientSession {
 
   /** Follows nextCursor until the server has listed every tool. */
   async listAllTools(options?: RequestOptions): Promise<Tool[]> {
-    return this.collect((cursor) => this.listTools(cursor === undefined ? undefined : { cursor }, options), (page) => page.tools);
+    return this.collect(
+      (cursor) => this.listTools(cursor === undefined ? undefined : { cursor }, options),
+      (page) => page.tools,
+    );
   }
 
   /**
@@ -240,11 +260,19 @@ export class ClientSession {
   }
 
   async listAllResources(options?: RequestOptions): Promise<Resource[]> {
-    return this.collect((cursor) => this.listResources(cursor === undefined ? undefined : { cursor }, options), (page) => page.resources);
+    return this.collect(
+      (cursor) => this.listResources(cursor === undefined ? undefined : { cursor }, options),
+      (page) => page.resources,
+    );
   }
 
-  listResourceTemplates(params?: ListResourceTemplatesParams, options?: RequestOptions): Promise<ListResourceTemplatesResult> {
-    return this.call('resources/templates/list', params, options, { resourceTemplates: 'array' }) as Promise<ListResourceTemplatesResult>;
+  listResourceTemplates(
+    params?: ListResourceTemplatesParams,
+    options?: RequestOptions,
+  ): Promise<ListResourceTemplatesResult> {
+    return this.call('resources/templates/list', params, options, {
+      resourceTemplates: 'array',
+    }) as Promise<ListResourceTemplatesResult>;
   }
 
   async listAllResourceTemplates(options?: RequestOptions): Promise<ResourceTemplate[]> {
@@ -271,7 +299,10 @@ export class ClientSession {
   }
 
   async listAllPrompts(options?: RequestOptions): Promise<Prompt[]> {
-    return this.collect((cursor) => this.listPrompts(cursor === undefined ? undefined : { cursor }, options), (page) => page.prompts);
+    return this.collect(
+      (cursor) => this.listPrompts(cursor === undefined ? undefined : { cursor }, options),
+      (page) => page.prompts,
+    );
   }
 
   getPrompt(params: GetPromptParams, options?: RequestOptions): Promise<GetPromptResult> {
@@ -279,7 +310,9 @@ export class ClientSession {
   }
 
   async complete(params: CompleteParams, options?: RequestOptions): Promise<CompleteResult> {
-    const result = (await this.call('completion/complete', params, options, { completion: 'object' })) as CompleteResult;
+    const result = (await this.call('completion/complete', params, options, {
+      completion: 'object',
+    })) as CompleteResult;
     expectResult(result.completion, 'completion/complete', { values: 'array' });
     return result;
   }
@@ -328,11 +361,18 @@ export class ClientSession {
   ): Promise<JsonObject> {
     const anyState = fields === true;
     if (this.sessionState === 'closed') throw new SessionStateError('Session is closed');
-    if (!anyState && this.sessionState !== 'ready') throw new SessionStateError(`${method} needs a connected session; call connect() first`);
+    if (!anyState && this.sessionState !== 'ready')
+      throw new SessionStateError(`${method} needs a connected session; call connect() first`);
     if (this.era !== undefined) {
-      if (LEGACY_ONLY.has(method)) throw new SessionStateError(`${method} does not exist in ${this.era.protocolVersion}`);
-      const answer = (request: InputRequest, key: string): Promise<unknown> => this.answerInput(request, key, options?.signal);
-      return expectResult(await requestModern(this.peer, this.era, method, params, options, answer), method, anyState ? {} : fields);
+      if (LEGACY_ONLY.has(method))
+        throw new SessionStateError(`${method} does not exist in ${this.era.protocolVersion}`);
+      const answer = (request: InputRequest, key: string): Promise<unknown> =>
+        this.answerInput(request, key, options?.signal);
+      return expectResult(
+        await requestModern(this.peer, this.era, method, params, options, answer),
+        method,
+        anyState ? {} : fields,
+      );
     }
     const result = await this.peer.request(method, params, options);
     return expectResult(result, method, anyState ? {} : fields);
@@ -341,8 +381,13 @@ export class ClientSession {
   /** One question of an input_required result, answered by the handler a server request of that method would reach. */
   private answerInput(request: InputRequest, key: string, signal: AbortSignal | undefined): Promise<unknown> {
     const handler = handlerFor(this.handlers, request.method);
-    if (handler === undefined) throw new ProtocolViolationError(`the server asked ${request.method}, which this client declared no handler for`);
-    return handler((request.params ?? {}) as JsonObject, { requestId: key, signal: signal ?? new AbortController().signal, meta: undefined });
+    if (handler === undefined)
+      throw new ProtocolViolationError(`the server asked ${request.method}, which this client declared no handler for`);
+    return handler((request.params ?? {}) as JsonObject, {
+      requestId: key,
+      signal: signal ?? new AbortController().signal,
+      meta: undefined,
+    });
   }
 
   private async collect<Page extends { nextCursor?: string }, Item>(
@@ -381,7 +426,11 @@ export class ClientSession {
     const handler = handlerFor(this.handlers, request.method);
     if (handler === undefined) throw new MethodNotFoundError(`Method not found: ${request.method}`);
     const params = objectParams(request.params);
-    return handler(params, { requestId: request.id, signal: request.signal, meta: isPlainObject(params._meta) ? (params._meta as Meta) : undefined });
+    return handler(params, {
+      requestId: request.id,
+      signal: request.signal,
+      meta: isPlainObject(params._meta) ? (params._meta as Meta) : undefined,
+    });
   }
 
   private handleNotification(notification: JsonRpcNotification): void {

@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServerDefinition } from '../server/definition';
-import { bodyTimeoutOf, createStreamableHttpHandler, type StreamableHttpOptions } from '../transport/http/streamable-http';
+import {
+  bodyTimeoutOf,
+  createStreamableHttpHandler,
+  type StreamableHttpOptions,
+} from '../transport/http/streamable-http';
 import { createWebSocketHandler, type WebSocketOptions } from '../transport/websocket-server';
 import { SessionHost, type SessionHostOptions } from './session-host';
 
@@ -11,7 +15,9 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 127.0.0.1: reachable from this machine only. */
   hostname?: string;
   /** Also accept WebSocket upgrades (subprotocol "mcp") on this server; `true` serves them at /ws. */
-  websocket?: boolean | Pick<WebSocketOptions, 'path' | 'maxMessageBytes' | 'outboundHighWaterBytes' | 'maxOutboundBytes' | 'onError'>;
+  websocket?:
+    | boolean
+    | Pick<WebSocketOptions, 'path' | 'maxMessageBytes' | 'outboundHighWaterBytes' | 'maxOutboundBytes' | 'onError'>;
   /** Used when given a definition rather than a host: options of the host started for it. */
   hostOptions?: SessionHostOptions;
   /**
@@ -38,14 +44,20 @@ export interface McpHttpServer {
  * Give it a running {@link SessionHost} (one placed in your supervision tree), or a
  * definition, and it starts a host of its own; either way a node must be running.
  */
-export async function listenHttp(target: SessionHost | McpServerDefinition, options: ListenHttpOptions = {}): Promise<McpHttpServer> {
+export async function listenHttp(
+  target: SessionHost | McpServerDefinition,
+  options: ListenHttpOptions = {},
+): Promise<McpHttpServer> {
   // Checked before a host is started that a throw would leave running.
   const bodyTimeoutMs = bodyTimeoutOf(options);
   const owned = target instanceof McpServerDefinition;
   const host = owned ? await new SessionHost(target, options.hostOptions).start() : target;
   const http = createStreamableHttpHandler(host, options);
   const wsOptions = options.websocket === true ? {} : options.websocket === false ? undefined : options.websocket;
-  const ws = wsOptions === undefined ? undefined : createWebSocketHandler(host, { ...options, ...wsOptions, path: wsOptions.path ?? '/ws' });
+  const ws =
+    wsOptions === undefined
+      ? undefined
+      : createWebSocketHandler(host, { ...options, ...wsOptions, path: wsOptions.path ?? '/ws' });
   const server = createServer((req, res) => {
     if (!http(req, res) && options.routes?.(req, res) !== true) {
       req.resume();
@@ -60,13 +72,15 @@ export async function listenHttp(target: SessionHost | McpServerDefinition, opti
   server.headersTimeout = 30_000;
   server.requestTimeout = bodyTimeoutMs === undefined ? 0 : server.headersTimeout + bodyTimeoutMs;
   server.on('upgrade', (req, socket, head) => {
-    if (ws === undefined || !ws(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (ws === undefined || !ws(req, socket, head))
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Answer if we still can, then close. Ending our side alone would leave a half-open socket
     // that a client still sending (a body past requestTimeout) could hold for as long as it likes.
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    if (socket.writable)
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
     else socket.destroy();
   });
   const hostname = options.hostname ?? '127.0.0.1';

@@ -10,7 +10,13 @@ import {
 } from '@erlmcp/otp';
 import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
 import type { McpServerDefinition } from '../server/definition';
-import { type HostedSessionOptions, newSessionId, type SessionChannel, type SessionHosting, SessionLimitError } from '../server/session-hosting';
+import {
+  type HostedSessionOptions,
+  newSessionId,
+  type SessionChannel,
+  type SessionHosting,
+  SessionLimitError,
+} from '../server/session-hosting';
 import { type SessionCast, sessionServer, type SessionProcessArgs, type SessionSummary } from './session-process';
 import { SessionRegistry } from './session-registry';
 import { emitConnection, listening, type McpTransportKind } from '../server/telemetry';
@@ -69,7 +75,8 @@ export class SessionHost implements SessionHosting {
     registry.onUnregister((id) => this.lastSeen.delete(id));
     this.spec = {
       child: {
-        start: (args: SessionProcessArgs<unknown>) => GenServer.startLink(sessionServer, args, { name: via(registry, args.id) }),
+        start: (args: SessionProcessArgs<unknown>) =>
+          GenServer.startLink(sessionServer, args, { name: via(registry, args.id) }),
         // A session's state dies with it: a restarted one would have a new id the client never saw.
         restart: 'temporary',
         shutdown: options.shutdownMs ?? 5000,
@@ -100,20 +107,40 @@ export class SessionHost implements SessionHosting {
    * Starts a session process for this channel; resolves with its new id. Rejects with
    * SessionLimitError when full. A transport that names itself gets an `mcp:connection` event.
    */
-  async startSession<M>(channel: SessionChannel<M>, id = newSessionId(), transport?: McpTransportKind): Promise<string> {
-    const args: SessionProcessArgs<M> = { id, definition: this.definition, channel, sessionOptions: this.sessionOptions };
+  async startSession<M>(
+    channel: SessionChannel<M>,
+    id = newSessionId(),
+    transport?: McpTransportKind,
+  ): Promise<string> {
+    const args: SessionProcessArgs<M> = {
+      id,
+      definition: this.definition,
+      channel,
+      sessionOptions: this.sessionOptions,
+    };
     const timed = transport !== undefined && listening('mcp:connection') !== undefined ? performance.now() : undefined;
     try {
       await DynamicSupervisor.startChild(this.supervisorName, args as SessionProcessArgs<unknown>);
     } catch (error) {
       const full = error instanceof MaxChildrenError;
       if (timed !== undefined) {
-        emitConnection({ transport: transport!, outcome: full ? 'rejected' : 'error', ...(full ? { reason: 'capacity' } : {}), durationMs: performance.now() - timed });
+        emitConnection({
+          transport: transport!,
+          outcome: full ? 'rejected' : 'error',
+          ...(full ? { reason: 'capacity' } : {}),
+          durationMs: performance.now() - timed,
+        });
       }
       if (full) throw new SessionLimitError(error.max, { cause: error });
       throw error;
     }
-    if (timed !== undefined) emitConnection({ transport: transport!, outcome: 'accepted', durationMs: performance.now() - timed, pid: this.registry.whereisName(id) });
+    if (timed !== undefined)
+      emitConnection({
+        transport: transport!,
+        outcome: 'accepted',
+        durationMs: performance.now() - timed,
+        pid: this.registry.whereisName(id),
+      });
     if (this.registry.whereisName(id) !== undefined) {
       this.lastSeen.set(id, this.sweeps);
       this.startSweeping();

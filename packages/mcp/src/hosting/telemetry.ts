@@ -3,10 +3,14 @@
  * TelemetryEvents learns their types, so `node.events.on('mcp:request', ...)` is typed.
  */
 import { currentNode, type Pid } from '@erlmcp/otp';
-import { installTelemetry, type McpConnectionEvent as ConnectionEvent, type McpRequestEvent, type McpTelemetryBus } from '../server/telemetry';
+import {
+  installTelemetry,
+  type McpConnectionEvent as ConnectionEvent,
+  type McpRequestEvent,
+  type McpTelemetryBus,
+} from '../server/telemetry';
 
 export type McpConnectionEvent = ConnectionEvent<Pid>;
-
 
 declare module '@erlmcp/otp' {
   interface TelemetryEvents {

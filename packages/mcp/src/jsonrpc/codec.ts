@@ -38,9 +38,7 @@ export interface DecodeOptions {
 
 export type BatchEntry = { ok: true; message: JsonRpcMessage } | { ok: false; error: InvalidRequestError };
 
-export type DecodedFrame =
-  | { kind: 'single'; message: JsonRpcMessage }
-  | { kind: 'batch'; entries: BatchEntry[] };
+export type DecodedFrame = { kind: 'single'; message: JsonRpcMessage } | { kind: 'batch'; entries: BatchEntry[] };
 
 /**
  * Decodes one frame of text. Throws {@link FrameTooLargeError}, {@link FrameTooComplexError},
@@ -102,7 +100,13 @@ export function parseMessage(value: unknown): JsonRpcMessage {
   const id = value.id;
   const method = value.method;
   const shape: MessageShape =
-    method !== undefined ? (id !== undefined ? 'request' : 'notification') : value.result !== undefined || value.error !== undefined ? 'response' : 'unknown';
+    method !== undefined
+      ? id !== undefined
+        ? 'request'
+        : 'notification'
+      : value.result !== undefined || value.error !== undefined
+        ? 'response'
+        : 'unknown';
 
   if (value.jsonrpc !== '2.0') throw invalid('jsonrpc must be exactly "2.0"', id, shape);
 
@@ -115,22 +119,28 @@ export function parseMessage(value: unknown): JsonRpcMessage {
       throw invalid('params must be an object or an array', id, shape);
     }
     if (shape === 'notification') {
-      return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: params as JsonRpcParams };
+      return params === undefined
+        ? { jsonrpc: '2.0', method }
+        : { jsonrpc: '2.0', method, params: params as JsonRpcParams };
     }
     if (!isRequestId(id)) throw invalid('id must be a string or a number', id, shape);
-    return params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params: params as JsonRpcParams, id };
+    return params === undefined
+      ? { jsonrpc: '2.0', method, id }
+      : { jsonrpc: '2.0', method, params: params as JsonRpcParams, id };
   }
 
   if (shape === 'response') {
     const unexpected = unexpectedMember(value, 'result', 'error');
     if (unexpected !== undefined) throw invalid(`Unexpected member "${unexpected}"`, id, shape);
     const result = value.result;
-    if (result !== undefined && value.error !== undefined) throw invalid('A response must not carry both result and error', id, shape);
+    if (result !== undefined && value.error !== undefined)
+      throw invalid('A response must not carry both result and error', id, shape);
     if (result !== undefined) {
       if (!isRequestId(id)) throw invalid('A result response needs a string or number id', id, shape);
       return { jsonrpc: '2.0', id, result } satisfies JsonRpcSuccessResponse;
     }
-    if (id !== undefined && id !== null && !isRequestId(id)) throw invalid('id must be a string, a number or null', id, shape);
+    if (id !== undefined && id !== null && !isRequestId(id))
+      throw invalid('id must be a string, a number or null', id, shape);
     const error = parseErrorObject(value.error, id, shape);
     const response: JsonRpcErrorResponse = { jsonrpc: '2.0', error };
     if (isRequestId(id)) response.id = id;
@@ -149,9 +159,11 @@ function invalid(message: string, id: unknown, shape: MessageShape): InvalidRequ
 function parseErrorObject(value: unknown, id: unknown, shape: MessageShape): JsonRpcErrorObject {
   if (!isPlainObject(value)) throw invalid('error must be an object', id, shape);
   for (const key of Object.keys(value)) {
-    if (key !== 'code' && key !== 'message' && key !== 'data' && value[key] !== undefined) throw invalid(`Unexpected member "${key}"`, id, shape);
+    if (key !== 'code' && key !== 'message' && key !== 'data' && value[key] !== undefined)
+      throw invalid(`Unexpected member "${key}"`, id, shape);
   }
-  if (typeof value.code !== 'number' || !Number.isInteger(value.code)) throw invalid('error.code must be an integer', id, shape);
+  if (typeof value.code !== 'number' || !Number.isInteger(value.code))
+    throw invalid('error.code must be an integer', id, shape);
   if (typeof value.message !== 'string') throw invalid('error.message must be a string', id, shape);
   const error: JsonRpcErrorObject = { code: value.code, message: value.message };
   if (value.data !== undefined) error.data = value.data;
@@ -230,7 +242,9 @@ export function isErrorResponse(message: JsonRpcMessage): message is JsonRpcErro
 }
 
 export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint';
+  return (
+    typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint'
+  );
 }
 
 export function isPlainObject(value: unknown): value is JsonObject {

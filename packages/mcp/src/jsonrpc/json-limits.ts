@@ -115,7 +115,8 @@ export function scanJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS)
     }
     if (kind === CLOSE) {
       if (depth === 0) return malformed(`unexpected ${String.fromCharCode(c)}`, i);
-      if (inObject !== (c === CLOSE_OBJECT)) return malformed(`${String.fromCharCode(c)} closes ${inObject ? 'an object' : 'an array'}`, i);
+      if (inObject !== (c === CLOSE_OBJECT))
+        return malformed(`${String.fromCharCode(c)} closes ${inObject ? 'an object' : 'an array'}`, i);
       depth--;
       inObject = depth > 0 && kinds[depth - 1] === 1;
       fresh = false;

@@ -113,7 +113,17 @@ function scalarEnd(text: string, at: number): number {
   for (;;) {
     const c = text.charCodeAt(i);
     // Ends at , ] } whitespace, or the end of the text (NaN).
-    if (Number.isNaN(c) || c === 0x2c || c === 0x5d || c === 0x7d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return i;
+    if (
+      Number.isNaN(c) ||
+      c === 0x2c ||
+      c === 0x5d ||
+      c === 0x7d ||
+      c === 0x20 ||
+      c === 0x0a ||
+      c === 0x0d ||
+      c === 0x09
+    )
+      return i;
     i++;
   }
 }

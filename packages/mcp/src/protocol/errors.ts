@@ -19,7 +19,10 @@ export const McpErrorCode = {
  */
 export class UnsupportedProtocolVersionRpcError extends JsonRpcError {
   constructor(requested: string, supported: readonly string[], options: JsonRpcErrorOptions = {}) {
-    super(McpErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', { data: { supported: [...supported], requested }, ...options });
+    super(McpErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', {
+      data: { supported: [...supported], requested },
+      ...options,
+    });
   }
 }
 
@@ -33,7 +36,10 @@ export class HeaderMismatchError extends JsonRpcError {
 /** Handling the request needs a client capability the request's `_meta` did not declare. */
 export class MissingRequiredClientCapabilityError extends JsonRpcError {
   constructor(requiredCapabilities: Record<string, unknown>, options: JsonRpcErrorOptions = {}) {
-    super(McpErrorCode.MissingRequiredClientCapability, 'Missing required client capability', { data: { requiredCapabilities }, ...options });
+    super(McpErrorCode.MissingRequiredClientCapability, 'Missing required client capability', {
+      data: { requiredCapabilities },
+      ...options,
+    });
   }
 }
 
@@ -138,9 +144,18 @@ export class SchemaConversionError extends DefinitionError {
   /** `~standard.vendor`: 'zod', 'valibot', 'arktype'... */
   readonly vendor: string;
 
-  constructor(tool: string, schema: 'inputSchema' | 'outputSchema', vendor: string, reason: string, options?: ErrorOptions) {
+  constructor(
+    tool: string,
+    schema: 'inputSchema' | 'outputSchema',
+    vendor: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
     const option = schema === 'inputSchema' ? 'inputJsonSchema' : 'outputJsonSchema';
-    super(`Tool ${tool}: its ${schema} (${vendor}) cannot be converted to JSON Schema: ${reason}; give ${option} beside it`, options);
+    super(
+      `Tool ${tool}: its ${schema} (${vendor}) cannot be converted to JSON Schema: ${reason}; give ${option} beside it`,
+      options,
+    );
     this.tool = tool;
     this.schema = schema;
     this.vendor = vendor;

@@ -27,7 +27,9 @@ export const MAX_URI_LENGTH = 65_536;
 export function requireUri(params: JsonObject, key: string): string {
   const value = requireString(params, key);
   if (value.length > MAX_URI_LENGTH) {
-    throw new InvalidParamsError(`${key} is longer than ${MAX_URI_LENGTH} characters`, { data: { length: value.length, limit: MAX_URI_LENGTH } });
+    throw new InvalidParamsError(`${key} is longer than ${MAX_URI_LENGTH} characters`, {
+      data: { length: value.length, limit: MAX_URI_LENGTH },
+    });
   }
   return value;
 }

@@ -26,12 +26,7 @@ import type {
 } from '../jsonrpc/types';
 import type { ProgressParams } from '../types/notifications';
 import { RequestTable } from './request-table';
-import {
-  ConnectionClosedError,
-  ProtocolViolationError,
-  RequestCancelledError,
-  RequestTimeoutError,
-} from './errors';
+import { ConnectionClosedError, ProtocolViolationError, RequestCancelledError, RequestTimeoutError } from './errors';
 
 /** Per-request options for requests a session sends to its peer. */
 export interface RequestOptions {
@@ -203,7 +198,12 @@ export class Peer {
     if (!this.closed) this.rejectFrame(error);
   }
 
-  request(method: string, params: object | undefined, options: RequestOptions = {}, cancellable = true): Promise<unknown> {
+  request(
+    method: string,
+    params: object | undefined,
+    options: RequestOptions = {},
+    cancellable = true,
+  ): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionClosedError());
     const { signal, onProgress } = options;
     if (signal?.aborted) return Promise.reject(new RequestCancelledError(method, signal.reason));
@@ -218,7 +218,11 @@ export class Peer {
     return new Promise<unknown>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
-        this.abandon(id, new RequestCancelledError(method, signal?.reason), cancellable ? abortReason(signal) : undefined);
+        this.abandon(
+          id,
+          new RequestCancelledError(method, signal?.reason),
+          cancellable ? abortReason(signal) : undefined,
+        );
       };
       const entry: PendingRequest = {
         method,

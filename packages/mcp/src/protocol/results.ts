@@ -13,10 +13,13 @@ export function expectResult(value: unknown, method: string, fields: { [name: st
   for (const [name, kind] of Object.entries(fields)) {
     const field = value[name];
     const ok =
-      kind === 'array' ? Array.isArray(field)
-      : kind === 'object' ? isPlainObject(field)
-      : kind === 'array|object' ? Array.isArray(field) || isPlainObject(field)
-      : typeof field === kind;
+      kind === 'array'
+        ? Array.isArray(field)
+        : kind === 'object'
+          ? isPlainObject(field)
+          : kind === 'array|object'
+            ? Array.isArray(field) || isPlainObject(field)
+            : typeof field === kind;
     if (!ok) throw new ProtocolViolationError(`${method} returned a result whose ${name} is not of type ${kind}`);
   }
   return value;

@@ -17,5 +17,9 @@ export type Completer = (
 export function normalizeCompletion(outcome: string[] | Completion): Completion {
   const completion = Array.isArray(outcome) ? { values: outcome } : outcome;
   if (completion.values.length <= 100) return completion;
-  return { values: completion.values.slice(0, 100), total: completion.total ?? completion.values.length, hasMore: true };
+  return {
+    values: completion.values.slice(0, 100),
+    total: completion.total ?? completion.values.length,
+    hasMore: true,
+  };
 }

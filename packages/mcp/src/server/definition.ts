@@ -74,8 +74,10 @@ export class McpServerDefinition {
     this.defaultLogLevel = options.defaultLogLevel ?? 'info';
     const ttlMs = options.cache?.ttlMs ?? 0;
     const cacheScope = options.cache?.cacheScope ?? 'private';
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new DefinitionError('cache.ttlMs must be a non-negative integer');
-    if (cacheScope !== 'public' && cacheScope !== 'private') throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0)
+      throw new DefinitionError('cache.ttlMs must be a non-negative integer');
+    if (cacheScope !== 'public' && cacheScope !== 'private')
+      throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
     this.cacheHint = Object.freeze({ ttlMs, cacheScope });
     this.requestStates = new RequestStateSigner(options.requestState);
     this.capabilityOptions = options.capabilities ?? {};
@@ -86,9 +88,11 @@ export class McpServerDefinition {
    * Adds a tool, its handler's `args` typed from its inputSchema and the structuredContent it
    * returns from its outputSchema; both are checked at run time too.
    */
-  addTool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
-    definition: ToolDefinitionOf<Args, I, O>,
-  ): this {
+  addTool<
+    Args extends ToolArguments = never,
+    const I extends ToolSchema = AnyObjectSchema,
+    const O extends ToolSchema | undefined = undefined,
+  >(definition: ToolDefinitionOf<Args, I, O>): this {
     this.tools.add(definition as AnyToolDefinition);
     this.emit({ kind: 'tools' });
     return this;
@@ -143,9 +147,11 @@ export class McpServerDefinition {
     const declare = (option: boolean | undefined, present: boolean): boolean => option ?? present;
     const capabilities: ServerCapabilities = {};
     if (declare(options.tools, this.tools.size > 0)) capabilities.tools = { listChanged: true };
-    if (declare(options.resources, this.resources.size > 0)) capabilities.resources = { subscribe: true, listChanged: true };
+    if (declare(options.resources, this.resources.size > 0))
+      capabilities.resources = { subscribe: true, listChanged: true };
     if (declare(options.prompts, this.prompts.size > 0)) capabilities.prompts = { listChanged: true };
-    if (declare(options.completions, this.prompts.hasCompleters || this.resources.hasCompleters)) capabilities.completions = {};
+    if (declare(options.completions, this.prompts.hasCompleters || this.resources.hasCompleters))
+      capabilities.completions = {};
     if (options.logging !== false) capabilities.logging = {};
     return capabilities;
   }
@@ -194,9 +200,11 @@ export class ServerDefinitionBuilder {
   ) {}
 
   /** See {@link McpServerDefinition.addTool}. */
-  tool<Args extends ToolArguments = never, const I extends ToolSchema = AnyObjectSchema, const O extends ToolSchema | undefined = undefined>(
-    definition: ToolDefinitionOf<Args, I, O>,
-  ): this {
+  tool<
+    Args extends ToolArguments = never,
+    const I extends ToolSchema = AnyObjectSchema,
+    const O extends ToolSchema | undefined = undefined,
+  >(definition: ToolDefinitionOf<Args, I, O>): this {
     this.steps.push((target) => target.addTool(definition));
     return this;
   }
@@ -229,6 +237,7 @@ export function defineServer(info: Implementation, options?: ServerDefinitionOpt
 }
 
 function deepFreeze<T extends object>(value: T): T {
-  for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) deepFreeze(member as object);
+  for (const member of Object.values(value))
+    if (typeof member === 'object' && member !== null) deepFreeze(member as object);
   return Object.freeze(value);
 }

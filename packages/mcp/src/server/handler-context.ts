@@ -53,13 +53,18 @@ export class HandlerContext implements RequestContext {
   get inputRequired(): NonNullable<RequestContext['inputRequired']> {
     return (requests: InputRequests, state?: unknown): InputRequiredResult => {
       if (this.modern === undefined) {
-        throw new SessionStateError('inputRequired answers 2026-07-28 requests; on a 2025 session use ctx.session.elicit, createMessage or listRoots');
+        throw new SessionStateError(
+          'inputRequired answers 2026-07-28 requests; on a 2025 session use ctx.session.elicit, createMessage or listRoots',
+        );
       }
       if (this.retry === undefined) throw new SessionStateError(`${this.method} cannot ask for input here`);
       // mrtr.mdx: never ask what the client did not declare it can answer.
       const missing = missingCapabilities(requests, this.modern.clientCapabilities);
       if (missing !== undefined) throw new MissingRequiredClientCapabilityError(missing);
-      const result: InputRequiredResult = { resultType: 'input_required', requestState: this.owner['definition'].requestStates.sign(this.retry.binding, state) };
+      const result: InputRequiredResult = {
+        resultType: 'input_required',
+        requestState: this.owner['definition'].requestStates.sign(this.retry.binding, state),
+      };
       if (Object.keys(requests).length > 0) result.inputRequests = requests;
       return result;
     };
@@ -78,14 +83,21 @@ export class HandlerContext implements RequestContext {
     return (this.boundProgress ??= (progress, total, message) => {
       const token = this.meta?.progressToken;
       // Progress is only meaningful for a request that is still running, and only grows.
-      if (!isProgressToken(token) || this.request.aborted || !this.owner['peer'].isInFlight(this.requestId) || !(progress > this.lastProgress)) return;
+      if (
+        !isProgressToken(token) ||
+        this.request.aborted ||
+        !this.owner['peer'].isInFlight(this.requestId) ||
+        !(progress > this.lastProgress)
+      )
+        return;
       this.lastProgress = progress;
       this.owner['progressFor'](this.requestId, token, progress, total, message);
     });
   }
 
   get log(): RequestContext['log'] {
-    return (this.boundLog ??= (level, data, logger) => this.owner['logFor'](this.requestId, level, data, logger, this.modern));
+    return (this.boundLog ??= (level, data, logger) =>
+      this.owner['logFor'](this.requestId, level, data, logger, this.modern));
   }
 
   get closeSseStream(): RequestContext['closeSseStream'] {
@@ -137,14 +149,18 @@ function isProgressToken(value: unknown): value is ProgressToken {
 /** handleRequest with an `mcp:request` event when it settles; a synchronous answer stays synchronous. */
 function timedRequest(bus: McpTelemetryBus, session: ServerSession, request: IncomingRequest): unknown {
   const { method } = request;
-  const name = method === 'tools/call' && typeof (request.params as { name?: unknown } | undefined)?.name === 'string' ? (request.params as { name: string }).name : undefined;
+  const name =
+    method === 'tools/call' && typeof (request.params as { name?: unknown } | undefined)?.name === 'string'
+      ? (request.params as { name: string }).name
+      : undefined;
   // Only a tool the server has names a label: a client cannot grow the label set.
   const tool = name !== undefined && session['definition'].tools.has(name) ? name : undefined;
   const started = performance.now();
   const done = (outcome: 'ok' | 'error' | 'tool_error'): void => {
     bus.emit('mcp:request', { method, tool, durationMs: performance.now() - started, outcome });
   };
-  const ok = (result: unknown): 'ok' | 'tool_error' => (method === 'tools/call' && (result as { isError?: unknown } | null)?.isError === true ? 'tool_error' : 'ok');
+  const ok = (result: unknown): 'ok' | 'tool_error' =>
+    method === 'tools/call' && (result as { isError?: unknown } | null)?.isError === true ? 'tool_error' : 'ok';
   let result: unknown;
   try {
     result = session['handleRequest'](request);

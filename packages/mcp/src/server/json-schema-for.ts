@@ -65,8 +65,12 @@ type ObjectSchemaFor<T> = string extends keyof T
   ? IndexedObjectSchemaFor<T>
   : {
       readonly type: 'object';
-      readonly properties: { readonly [K in keyof T]-?: ValueSchemaFor<Exclude<T[K], undefined>> } & { readonly [name: string]: AnySchema };
-    } & ([RequiredKeys<T>] extends [never] ? { readonly required?: readonly string[] } : { readonly required: readonly string[] }) &
+      readonly properties: { readonly [K in keyof T]-?: ValueSchemaFor<Exclude<T[K], undefined>> } & {
+        readonly [name: string]: AnySchema;
+      };
+    } & ([RequiredKeys<T>] extends [never]
+      ? { readonly required?: readonly string[] }
+      : { readonly required: readonly string[] }) &
       OtherKeywords;
 
 /** A record type (`{ [name: string]: V }`): the values must fit through `additionalProperties`. */

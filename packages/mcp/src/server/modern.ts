@@ -39,19 +39,25 @@ export function claimsModernEra(params: JsonObject): boolean {
  */
 export function readModernMeta(params: JsonObject): ModernRequestMeta {
   const meta = params._meta;
-  if (!isPlainObject(meta)) throw new InvalidParamsError(`_meta with "${PROTOCOL_VERSION_KEY}" and "${CLIENT_CAPABILITIES_KEY}" is required`);
+  if (!isPlainObject(meta))
+    throw new InvalidParamsError(`_meta with "${PROTOCOL_VERSION_KEY}" and "${CLIENT_CAPABILITIES_KEY}" is required`);
   const version = meta[PROTOCOL_VERSION_KEY];
   if (typeof version !== 'string') throw new InvalidParamsError(`_meta["${PROTOCOL_VERSION_KEY}"] must be a string`);
   if (!isModernProtocolVersion(version)) throw new UnsupportedProtocolVersionRpcError(version, ALL_PROTOCOL_VERSIONS);
   const capabilities = meta[CLIENT_CAPABILITIES_KEY];
-  if (!isPlainObject(capabilities)) throw new InvalidParamsError(`_meta["${CLIENT_CAPABILITIES_KEY}"] is required and must be an object`);
+  if (!isPlainObject(capabilities))
+    throw new InvalidParamsError(`_meta["${CLIENT_CAPABILITIES_KEY}"] is required and must be an object`);
   const info = meta[CLIENT_INFO_KEY];
-  if (info !== undefined && !(isPlainObject(info) && typeof info.name === 'string' && typeof info.version === 'string')) {
+  if (
+    info !== undefined &&
+    !(isPlainObject(info) && typeof info.name === 'string' && typeof info.version === 'string')
+  ) {
     throw new InvalidParamsError(`_meta["${CLIENT_INFO_KEY}"] needs a name and a version`);
   }
   const level = meta[LOG_LEVEL_KEY];
   /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
-  if (level !== undefined && !isLoggingLevel(level)) throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
+  if (level !== undefined && !isLoggingLevel(level))
+    throw new InvalidParamsError(`Unknown logging level: ${String(level)}`);
   /* eslint-enable @typescript-eslint/no-base-to-string */
   return {
     protocolVersion: version,
@@ -88,7 +94,10 @@ export function modernResult(result: unknown, method: string, serverInfo: Implem
   if (!isPlainObject(result)) return result;
   const out: JsonObject = { ...result };
   if (typeof out.resultType !== 'string') out.resultType = 'complete';
-  out._meta = { ...(isPlainObject(out._meta) ? out._meta : {}), [SERVER_INFO_KEY]: serverInfo as unknown as JsonObject };
+  out._meta = {
+    ...(isPlainObject(out._meta) ? out._meta : {}),
+    [SERVER_INFO_KEY]: serverInfo as unknown as JsonObject,
+  };
   if (CACHEABLE_METHODS.has(method) && out.resultType === 'complete') {
     if (typeof out.ttlMs !== 'number') out.ttlMs = cache.ttlMs;
     if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = cache.cacheScope;
@@ -114,19 +123,30 @@ export interface RetryInput {
  */
 export function readRetry(method: string, params: JsonObject, signer: RequestStateSigner): RetryInput | undefined {
   // mrtr.mdx "Supported Requests": tools/call, prompts/get and resources/read, nothing else.
-  const name = method === 'resources/read' ? params.uri : method === 'tools/call' || method === 'prompts/get' ? params.name : undefined;
+  const name =
+    method === 'resources/read'
+      ? params.uri
+      : method === 'tools/call' || method === 'prompts/get'
+        ? params.name
+        : undefined;
   if (typeof name !== 'string') return undefined;
-  const digest = createHash('sha256').update(canonicalJson(method === 'resources/read' ? {} : (params.arguments ?? {}))).digest('base64url');
+  const digest = createHash('sha256')
+    .update(canonicalJson(method === 'resources/read' ? {} : (params.arguments ?? {})))
+    .digest('base64url');
   const binding = `${method}\n${name}\n${digest}`;
   const responses = params.inputResponses;
-  if (responses !== undefined && !isPlainObject(responses)) throw new InvalidParamsError('inputResponses must be an object');
+  if (responses !== undefined && !isPlainObject(responses))
+    throw new InvalidParamsError('inputResponses must be an object');
   const token = params.requestState;
   if (token !== undefined && typeof token !== 'string') throw new InvalidParamsError('requestState must be a string');
   return { binding, inputResponses: responses, state: token === undefined ? undefined : signer.verify(binding, token) };
 }
 
 /** The capabilities `requests` need that `declared` lacks, or undefined when none is missing. */
-export function missingCapabilities(requests: InputRequests, declared: ClientCapabilities): Record<string, unknown> | undefined {
+export function missingCapabilities(
+  requests: InputRequests,
+  declared: ClientCapabilities,
+): Record<string, unknown> | undefined {
   const missing: Record<string, unknown> = {};
   for (const request of Object.values(requests)) {
     if (request.method === 'sampling/createMessage' && declared.sampling === undefined) missing.sampling = {};
@@ -135,7 +155,8 @@ export function missingCapabilities(requests: InputRequests, declared: ClientCap
       const url = request.params.mode === 'url';
       const caps = declared.elicitation;
       // An empty elicitation capability means form mode (schema.ts, ClientCapabilities examples).
-      const ok = caps !== undefined && (url ? caps.url !== undefined : caps.form !== undefined || caps.url === undefined);
+      const ok =
+        caps !== undefined && (url ? caps.url !== undefined : caps.form !== undefined || caps.url === undefined);
       if (!ok) missing.elicitation = url ? { url: {} } : { form: {} };
     }
   }

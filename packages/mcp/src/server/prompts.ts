@@ -55,7 +55,9 @@ export class PromptRegistry {
     if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${name}`, { data: { name } });
     const missing = (prompt.definition.arguments ?? []).filter((arg) => arg.required && args[arg.name] === undefined);
     if (missing.length > 0) {
-      throw new InvalidParamsError(`Missing required arguments for prompt ${name}: ${missing.map((arg) => arg.name).join(', ')}`);
+      throw new InvalidParamsError(
+        `Missing required arguments for prompt ${name}: ${missing.map((arg) => arg.name).join(', ')}`,
+      );
     }
     const outcome = await prompt.definition.handler(args, ctx);
     if (asksForInput(outcome, ctx)) return outcome as never;
@@ -66,7 +68,13 @@ export class PromptRegistry {
     return result;
   }
 
-  async complete(name: string, argument: string, value: string, context: CompletionContext, ctx: RequestContext): Promise<Completion> {
+  async complete(
+    name: string,
+    argument: string,
+    value: string,
+    context: CompletionContext,
+    ctx: RequestContext,
+  ): Promise<Completion> {
     const prompt = this.prompts.get(name);
     if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${name}`);
     const completer = prompt.definition.complete?.[argument];

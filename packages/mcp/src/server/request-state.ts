@@ -27,14 +27,18 @@ export class RequestStateSigner {
   readonly ttlMs: number;
 
   constructor(options: RequestStateOptions = {}) {
-    if (options.key !== undefined && options.key.byteLength < 32) throw new DefinitionError('requestState.key must be at least 32 bytes');
+    if (options.key !== undefined && options.key.byteLength < 32)
+      throw new DefinitionError('requestState.key must be at least 32 bytes');
     this.key = options.key === undefined ? randomBytes(32) : Buffer.from(options.key);
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
-    if (!(this.ttlMs > 0) || !Number.isSafeInteger(this.ttlMs)) throw new DefinitionError('requestState.ttlMs must be a positive integer');
+    if (!(this.ttlMs > 0) || !Number.isSafeInteger(this.ttlMs))
+      throw new DefinitionError('requestState.ttlMs must be a positive integer');
   }
 
   sign(binding: string, state: unknown, now = Date.now()): string {
-    const payload = Buffer.from(JSON.stringify({ b: binding, e: now + this.ttlMs, s: state ?? null })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ b: binding, e: now + this.ttlMs, s: state ?? null })).toString(
+      'base64url',
+    );
     return `${payload}.${this.mac(payload)}`;
   }
 
@@ -44,7 +48,8 @@ export class RequestStateSigner {
     const payload = token.slice(0, dot);
     const given = Buffer.from(token.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.mac(payload), 'base64url');
-    if (dot < 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('it was not issued by this server or was altered');
+    if (dot < 0 || given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw invalid('it was not issued by this server or was altered');
     let decoded: { b?: unknown; e?: unknown; s?: unknown };
     try {
       decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof decoded;

@@ -64,7 +64,11 @@ export class ResourceRegistry {
     }
     const descriptor: ResourceTemplate = { uriTemplate: definition.uriTemplate, name: definition.name };
     copyFields(definition, descriptor, TEMPLATE_FIELDS);
-    this.templates.set(definition.uriTemplate, { definition, descriptor, template: new UriTemplate(definition.uriTemplate) });
+    this.templates.set(definition.uriTemplate, {
+      definition,
+      descriptor,
+      template: new UriTemplate(definition.uriTemplate),
+    });
   }
 
   removeTemplate(uriTemplate: string): boolean {
@@ -94,7 +98,13 @@ export class ResourceRegistry {
     throw new ResourceNotFoundError(uri);
   }
 
-  async complete(uriTemplate: string, variable: string, value: string, context: CompletionContext, ctx: RequestContext): Promise<Completion> {
+  async complete(
+    uriTemplate: string,
+    variable: string,
+    value: string,
+    context: CompletionContext,
+    ctx: RequestContext,
+  ): Promise<Completion> {
     const registered = this.templates.get(uriTemplate);
     if (!registered) throw new InvalidParamsError(`Unknown resource template: ${uriTemplate}`);
     const completer = registered.definition.complete?.[variable];
@@ -110,7 +120,11 @@ function normalizeRead(uri: string, outcome: unknown, ctx: RequestContext): Read
     throw new InternalError(`Reading ${uri} produced no contents array`);
   }
   for (const item of result.contents) {
-    if (!isPlainObject(item) || typeof item.uri !== 'string' || (typeof item.text !== 'string' && typeof item.blob !== 'string')) {
+    if (
+      !isPlainObject(item) ||
+      typeof item.uri !== 'string' ||
+      (typeof item.text !== 'string' && typeof item.blob !== 'string')
+    ) {
       throw new InternalError(`Reading ${uri} produced contents without uri and text or blob`);
     }
   }

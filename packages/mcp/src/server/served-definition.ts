@@ -11,9 +11,7 @@ import type { ToolRegistry } from './tools';
 // sessions: the two sides of definition.ts and session.ts, so that neither imports the other.
 
 /** A change to a definition at run time, which its live sessions turn into notifications. */
-export type DefinitionChange =
-  | { kind: 'tools' | 'resources' | 'prompts' }
-  | { kind: 'resource-updated'; uri: string };
+export type DefinitionChange = { kind: 'tools' | 'resources' | 'prompts' } | { kind: 'resource-updated'; uri: string };
 
 /** What follows a definition's changes: each live session. */
 export interface DefinitionFollower {

@@ -7,12 +7,31 @@ import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import { CapabilityNotSupportedError, ResourceNotFoundError, SessionStateError, UnsupportedProtocolVersionRpcError } from '../protocol/errors';
+import {
+  CapabilityNotSupportedError,
+  ResourceNotFoundError,
+  SessionStateError,
+  UnsupportedProtocolVersionRpcError,
+} from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
-import { objectParams, optionalObject, optionalString, optionalStringRecord, requireObject, requireString, requireUri } from '../protocol/params';
+import {
+  objectParams,
+  optionalObject,
+  optionalString,
+  optionalStringRecord,
+  requireObject,
+  requireString,
+  requireUri,
+} from '../protocol/params';
 import { asError, type IncomingRequest, Peer, type RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
-import { ALL_PROTOCOL_VERSIONS, MODERN_BASELINE, negotiateProtocolVersion, type ProtocolVersion, versionAtLeast } from '../protocol/versions';
+import {
+  ALL_PROTOCOL_VERSIONS,
+  MODERN_BASELINE,
+  negotiateProtocolVersion,
+  type ProtocolVersion,
+  versionAtLeast,
+} from '../protocol/versions';
 import type { Implementation, Meta, ProgressToken } from '../types/base';
 import type { CompleteResult } from '../types/completion';
 import type { ElicitParams, ElicitResult } from '../types/elicitation';
@@ -25,7 +44,14 @@ import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, ServedDefinition } from './served-definition';
 import { HandlerContext, PeerBinding } from './handler-context';
 import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
-import { claimsModernEra, type ModernRequestMeta, modernResult, PROTOCOL_VERSION_KEY, readModernMeta, readRetry } from './modern';
+import {
+  claimsModernEra,
+  type ModernRequestMeta,
+  modernResult,
+  PROTOCOL_VERSION_KEY,
+  readModernMeta,
+  readRetry,
+} from './modern';
 
 /** awaiting-initialize → initializing (answered initialize) → ready (got notifications/initialized) → closed. */
 export type ServerSessionState = 'awaiting-initialize' | 'initializing' | 'ready' | 'closed';
@@ -93,7 +119,16 @@ export class ServerSession implements ServerSessionHandle {
     this.onError = options.onError ?? ignoreError;
     this.logLevel = definition.defaultLogLevel;
     this.closeRequestStream = options.closeRequestStream;
-    this.peer = new Peer(new PeerBinding(this, options.send, this.onError, options.maxFrameBytes, options.jsonLimits, options.requestTimeoutMs ?? 60_000));
+    this.peer = new Peer(
+      new PeerBinding(
+        this,
+        options.send,
+        this.onError,
+        options.maxFrameBytes,
+        options.jsonLimits,
+        options.requestTimeoutMs ?? 60_000,
+      ),
+    );
     definition.attach(this);
   }
 
@@ -176,13 +211,30 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   createMessage(params: CreateMessageParams, options?: RequestOptions): Promise<CreateMessageResult> {
-    return this.clientRequest('sampling', 'sampling/createMessage', params, options, () => this.clientCaps?.sampling !== undefined)
-      .then((result) => expectResult(result, 'sampling/createMessage', { role: 'string', content: 'array|object', model: 'string' }) as CreateMessageResult);
+    return this.clientRequest(
+      'sampling',
+      'sampling/createMessage',
+      params,
+      options,
+      () => this.clientCaps?.sampling !== undefined,
+    ).then(
+      (result) =>
+        expectResult(result, 'sampling/createMessage', {
+          role: 'string',
+          content: 'array|object',
+          model: 'string',
+        }) as CreateMessageResult,
+    );
   }
 
   elicit(params: ElicitParams, options?: RequestOptions): Promise<ElicitResult> {
     if (this.version !== undefined && !versionAtLeast(this.version, '2025-06-18')) {
-      return Promise.reject(new CapabilityNotSupportedError('elicitation', `Elicitation needs protocol 2025-06-18 or later, not ${this.version}`));
+      return Promise.reject(
+        new CapabilityNotSupportedError(
+          'elicitation',
+          `Elicitation needs protocol 2025-06-18 or later, not ${this.version}`,
+        ),
+      );
     }
     const url = params.mode === 'url';
     const supported = (): boolean => {
@@ -191,13 +243,23 @@ export class ServerSession implements ServerSessionHandle {
       // An empty elicitation capability means form mode only (the pre-2025-11-25 meaning).
       return url ? caps.url !== undefined : caps.form !== undefined || caps.url === undefined;
     };
-    return this.clientRequest(url ? 'elicitation.url' : 'elicitation', 'elicitation/create', params, options, supported)
-      .then((result) => expectResult(result, 'elicitation/create', { action: 'string' }) as ElicitResult);
+    return this.clientRequest(
+      url ? 'elicitation.url' : 'elicitation',
+      'elicitation/create',
+      params,
+      options,
+      supported,
+    ).then((result) => expectResult(result, 'elicitation/create', { action: 'string' }) as ElicitResult);
   }
 
   listRoots(options?: RequestOptions): Promise<ListRootsResult> {
-    return this.clientRequest('roots', 'roots/list', undefined, options, () => this.clientCaps?.roots !== undefined)
-      .then((result) => expectResult(result, 'roots/list', { roots: 'array' }) as ListRootsResult);
+    return this.clientRequest(
+      'roots',
+      'roots/list',
+      undefined,
+      options,
+      () => this.clientCaps?.roots !== undefined,
+    ).then((result) => expectResult(result, 'roots/list', { roots: 'array' }) as ListRootsResult);
   }
 
   async ping(options?: RequestOptions): Promise<void> {
@@ -209,12 +271,27 @@ export class ServerSession implements ServerSessionHandle {
     this.logFor(undefined, level, data, logger);
   }
 
-  private logFor(relatedRequestId: RequestId | undefined, level: LoggingLevel, data: unknown, logger?: string, modern?: ModernRequestMeta): void {
+  private logFor(
+    relatedRequestId: RequestId | undefined,
+    level: LoggingLevel,
+    data: unknown,
+    logger?: string,
+    modern?: ModernRequestMeta,
+  ): void {
     if (this.sessionState === 'closed') return;
     if (modern !== undefined) {
       // 2026-07-28: nothing unless this request asked for a level (RequestMetaObject.logLevel).
-      if (modern.logLevel === undefined || this.definition.capabilities().logging === undefined || !levelPasses(level, modern.logLevel)) return;
-    } else if (this.capabilities.logging === undefined || this.version === undefined || !levelPasses(level, this.logLevel)) {
+      if (
+        modern.logLevel === undefined ||
+        this.definition.capabilities().logging === undefined ||
+        !levelPasses(level, modern.logLevel)
+      )
+        return;
+    } else if (
+      this.capabilities.logging === undefined ||
+      this.version === undefined ||
+      !levelPasses(level, this.logLevel)
+    ) {
       return;
     }
     const params: LoggingMessageParams = { level, data };
@@ -225,7 +302,10 @@ export class ServerSession implements ServerSessionHandle {
   /** The session as a handler sees it: what it sends travels with the request it handles. */
   private handleFor(requestId: RequestId, modern: ModernRequestMeta | undefined): ServerSessionHandle {
     if (modern !== undefined) return this.modernHandleFor(requestId, modern);
-    const related = (options: RequestOptions | undefined): RequestOptions => ({ ...options, relatedRequestId: requestId });
+    const related = (options: RequestOptions | undefined): RequestOptions => ({
+      ...options,
+      relatedRequestId: requestId,
+    });
     // The getters read the live session, not a snapshot (a getter's own `this` is the handle).
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- as said above
     const session = this;
@@ -255,7 +335,11 @@ export class ServerSession implements ServerSessionHandle {
    */
   private modernHandleFor(requestId: RequestId, modern: ModernRequestMeta): ServerSessionHandle {
     const noRequests = (method: string): Promise<never> =>
-      Promise.reject(new SessionStateError(`${method} cannot be sent to a 2026-07-28 client: that revision has no server-to-client requests`));
+      Promise.reject(
+        new SessionStateError(
+          `${method} cannot be sent to a 2026-07-28 client: that revision has no server-to-client requests`,
+        ),
+      );
     return {
       id: this.id,
       protocolVersion: undefined,
@@ -282,7 +366,8 @@ export class ServerSession implements ServerSessionHandle {
     supported: () => boolean,
   ): Promise<unknown> {
     if (this.sessionState === 'closed') return Promise.reject(new SessionStateError('Session is closed'));
-    if (this.clientCaps === undefined) return Promise.reject(new SessionStateError(`${method} needs an initialized session`));
+    if (this.clientCaps === undefined)
+      return Promise.reject(new SessionStateError(`${method} needs an initialized session`));
     if (!supported()) return Promise.reject(new CapabilityNotSupportedError(capability));
     return this.peer.request(method, params, options);
   }
@@ -302,7 +387,12 @@ export class ServerSession implements ServerSessionHandle {
     if (this.sessionState === 'awaiting-initialize') {
       throw new InvalidRequestError(`${method} is not allowed before initialize`);
     }
-    const ctx = new HandlerContext(this, request, isPlainObject(params._meta) ? (params._meta as Meta) : undefined, undefined);
+    const ctx = new HandlerContext(
+      this,
+      request,
+      isPlainObject(params._meta) ? (params._meta as Meta) : undefined,
+      undefined,
+    );
     return this.dispatch(method, params, ctx, this.version as ProtocolVersion, this.capabilities, false);
   }
 
@@ -329,7 +419,14 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   /** The methods both eras share, and those only one of them has. */
-  private dispatch(method: string, params: JsonObject, ctx: HandlerContext, version: ProtocolVersion, capabilities: ServerCapabilities, modern: boolean): unknown {
+  private dispatch(
+    method: string,
+    params: JsonObject,
+    ctx: HandlerContext,
+    version: ProtocolVersion,
+    capabilities: ServerCapabilities,
+    modern: boolean,
+  ): unknown {
     const pageSize = this.definition.pageSize;
     // A method whose capability was not declared does not exist for the client.
     const require = (capability: keyof ServerCapabilities): void => {
@@ -359,7 +456,9 @@ export class ServerSession implements ServerSessionHandle {
       }
       case 'resources/read':
         require('resources');
-        return modern ? readModern(this.definition, requireUri(params, 'uri'), ctx) : this.definition.resources.read(requireUri(params, 'uri'), ctx);
+        return modern
+          ? readModern(this.definition, requireUri(params, 'uri'), ctx)
+          : this.definition.resources.read(requireUri(params, 'uri'), ctx);
       case 'prompts/list': {
         require('prompts');
         const page = paginate(this.definition.prompts.list(), optionalString(params, 'cursor'), pageSize);
@@ -367,7 +466,11 @@ export class ServerSession implements ServerSessionHandle {
       }
       case 'prompts/get':
         require('prompts');
-        return this.definition.prompts.get(requireString(params, 'name'), optionalStringRecord(params, 'arguments') ?? {}, ctx);
+        return this.definition.prompts.get(
+          requireString(params, 'name'),
+          optionalStringRecord(params, 'arguments') ?? {},
+          ctx,
+        );
       case 'completion/complete':
         require('completions');
         return this.complete(params, ctx);
@@ -409,7 +512,11 @@ export class ServerSession implements ServerSessionHandle {
     const filter = honouredFilter(params, capabilities);
     const id = request.id;
     (this.listens ??= new Map()).set(id, filter);
-    this.peer.notify('notifications/subscriptions/acknowledged', { notifications: filter as JsonObject, _meta: { [SUBSCRIPTION_ID_KEY]: id } }, id);
+    this.peer.notify(
+      'notifications/subscriptions/acknowledged',
+      { notifications: filter as JsonObject, _meta: { [SUBSCRIPTION_ID_KEY]: id } },
+      id,
+    );
     return new Promise<never>(() => {
       request.signal.addEventListener('abort', () => this.listens?.delete(id), { once: true });
     });
@@ -417,7 +524,10 @@ export class ServerSession implements ServerSessionHandle {
 
   /** server/discover (DiscoverResult in schema/2026-07-28/schema.ts); serverInfo travels in _meta. */
   private discover(capabilities: ServerCapabilities): JsonObject {
-    const result: JsonObject = { supportedVersions: [...ALL_PROTOCOL_VERSIONS], capabilities: capabilities as JsonObject };
+    const result: JsonObject = {
+      supportedVersions: [...ALL_PROTOCOL_VERSIONS],
+      capabilities: capabilities as JsonObject,
+    };
     if (this.definition.instructions !== undefined) result.instructions = this.definition.instructions;
     return result;
   }
@@ -451,10 +561,14 @@ export class ServerSession implements ServerSessionHandle {
     const value = requireString(argument, 'value');
     const context = { arguments: optionalStringRecord(optionalObject(params, 'context') ?? {}, 'arguments') ?? {} };
     if (ref.type === 'ref/prompt') {
-      return { completion: await this.definition.prompts.complete(requireString(ref, 'name'), name, value, context, ctx) };
+      return {
+        completion: await this.definition.prompts.complete(requireString(ref, 'name'), name, value, context, ctx),
+      };
     }
     if (ref.type === 'ref/resource') {
-      return { completion: await this.definition.resources.complete(requireUri(ref, 'uri'), name, value, context, ctx) };
+      return {
+        completion: await this.definition.resources.complete(requireUri(ref, 'uri'), name, value, context, ctx),
+      };
     }
     throw new InvalidParamsError(`Unknown completion reference type: ${String(ref.type)}`);
   }
@@ -477,7 +591,13 @@ export class ServerSession implements ServerSessionHandle {
   }
 
   /** notifications/progress for a handler's ctx.progress (which checks the request still runs). */
-  private progressFor(requestId: RequestId, token: ProgressToken, progress: number, total: number | undefined, message: string | undefined): void {
+  private progressFor(
+    requestId: RequestId,
+    token: ProgressToken,
+    progress: number,
+    total: number | undefined,
+    message: string | undefined,
+  ): void {
     const notification: ProgressParams = { progressToken: token, progress };
     if (total !== undefined) notification.total = total;
     if (message !== undefined) notification.message = message;

@@ -24,7 +24,8 @@ export function honouredFilter(params: JsonObject, capabilities: ServerCapabilit
   if (!isPlainObject(asked)) throw new InvalidParamsError('subscriptions/listen needs a notifications object');
   const flag = (key: string): boolean => {
     const value = asked[key];
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`notifications.${key} must be a boolean`);
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new InvalidParamsError(`notifications.${key} must be a boolean`);
     return value === true;
   };
   const uris = asked.resourceSubscriptions;
@@ -35,21 +36,34 @@ export function honouredFilter(params: JsonObject, capabilities: ServerCapabilit
   if (flag('toolsListChanged') && capabilities.tools !== undefined) honoured.toolsListChanged = true;
   if (flag('promptsListChanged') && capabilities.prompts !== undefined) honoured.promptsListChanged = true;
   if (flag('resourcesListChanged') && capabilities.resources !== undefined) honoured.resourcesListChanged = true;
-  if (uris !== undefined && capabilities.resources !== undefined) honoured.resourceSubscriptions = [...new Set(uris as string[])];
+  if (uris !== undefined && capabilities.resources !== undefined)
+    honoured.resourceSubscriptions = [...new Set(uris as string[])];
   return honoured;
 }
 
 /** What one change means for one subscription: the notification to send, or nothing. */
-export function notificationFor(filter: SubscriptionFilter, change: DefinitionChange, id: RequestId): { method: string; params: JsonObject } | undefined {
+export function notificationFor(
+  filter: SubscriptionFilter,
+  change: DefinitionChange,
+  id: RequestId,
+): { method: string; params: JsonObject } | undefined {
   const meta = { [SUBSCRIPTION_ID_KEY]: id };
   switch (change.kind) {
     case 'tools':
-      return filter.toolsListChanged ? { method: 'notifications/tools/list_changed', params: { _meta: meta } } : undefined;
+      return filter.toolsListChanged
+        ? { method: 'notifications/tools/list_changed', params: { _meta: meta } }
+        : undefined;
     case 'prompts':
-      return filter.promptsListChanged ? { method: 'notifications/prompts/list_changed', params: { _meta: meta } } : undefined;
+      return filter.promptsListChanged
+        ? { method: 'notifications/prompts/list_changed', params: { _meta: meta } }
+        : undefined;
     case 'resources':
-      return filter.resourcesListChanged ? { method: 'notifications/resources/list_changed', params: { _meta: meta } } : undefined;
+      return filter.resourcesListChanged
+        ? { method: 'notifications/resources/list_changed', params: { _meta: meta } }
+        : undefined;
     case 'resource-updated':
-      return filter.resourceSubscriptions?.includes(change.uri) ? { method: 'notifications/resources/updated', params: { uri: change.uri, _meta: meta } } : undefined;
+      return filter.resourceSubscriptions?.includes(change.uri)
+        ? { method: 'notifications/resources/updated', params: { uri: change.uri, _meta: meta } }
+        : undefined;
   }
 }

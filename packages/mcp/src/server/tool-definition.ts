@@ -92,7 +92,10 @@ export type InferredToolDefinition<I, O> = ToolDescription & {
   /** When set, every successful result must carry structuredContent matching it. */
   outputSchema?: O;
   /** Arguments arrive already validated by inputSchema. A throw becomes an isError result. */
-  handler: (args: NoInfer<ArgumentsOf<I>>, ctx: RequestContext) => Awaitable<ToolHandlerResult<NoInfer<StructuredOf<O>>> | InputRequiredResult>;
+  handler: (
+    args: NoInfer<ArgumentsOf<I>>,
+    ctx: RequestContext,
+  ) => Awaitable<ToolHandlerResult<NoInfer<StructuredOf<O>>> | InputRequiredResult>;
 } & InputJsonSchemaOption<JsonSchemaNeed<I>> &
   OutputJsonSchemaOption<JsonSchemaNeed<O>>;
 

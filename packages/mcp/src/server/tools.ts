@@ -23,7 +23,10 @@ export interface AnyToolDefinition extends ToolDescription {
   inputJsonSchema?: ToolJsonSchema;
   outputSchema?: ToolSchema;
   outputJsonSchema?: ToolJsonSchema;
-  handler(args: ToolArguments, ctx: RequestContext): ToolHandlerResult<unknown> | InputRequiredResult | Promise<ToolHandlerResult<unknown> | InputRequiredResult>;
+  handler(
+    args: ToolArguments,
+    ctx: RequestContext,
+  ): ToolHandlerResult<unknown> | InputRequiredResult | Promise<ToolHandlerResult<unknown> | InputRequiredResult>;
 }
 
 interface RegisteredTool {
@@ -53,12 +56,22 @@ export class ToolRegistry {
     const name = definition.name;
     if (this.tools.has(name)) throw new DefinitionError(`Tool ${name} is already defined`);
     if (definition.inputSchema === undefined && definition.inputJsonSchema !== undefined) {
-      throw new DefinitionError(`Tool ${name}: inputJsonSchema goes beside a Standard Schema inputSchema, and there is none`);
+      throw new DefinitionError(
+        `Tool ${name}: inputJsonSchema goes beside a Standard Schema inputSchema, and there is none`,
+      );
     }
     if (definition.outputSchema === undefined && definition.outputJsonSchema !== undefined) {
-      throw new DefinitionError(`Tool ${name}: outputJsonSchema goes beside a Standard Schema outputSchema, and there is none`);
+      throw new DefinitionError(
+        `Tool ${name}: outputJsonSchema goes beside a Standard Schema outputSchema, and there is none`,
+      );
     }
-    const input = compileToolSchema(name, 'inputSchema', definition.inputSchema ?? ANY_OBJECT, definition.inputJsonSchema, this.validator);
+    const input = compileToolSchema(
+      name,
+      'inputSchema',
+      definition.inputSchema ?? ANY_OBJECT,
+      definition.inputJsonSchema,
+      this.validator,
+    );
     const output =
       definition.outputSchema === undefined
         ? undefined
@@ -108,7 +121,13 @@ export class ToolRegistry {
 }
 
 /** The handler's turn, once the arguments are checked. */
-function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: RequestContext, version: ProtocolVersion): CallToolResult | Promise<CallToolResult> {
+function run(
+  tool: RegisteredTool,
+  args: JsonObject,
+  input: CheckOutcome,
+  ctx: RequestContext,
+  version: ProtocolVersion,
+): CallToolResult | Promise<CallToolResult> {
   const name = tool.definition.name;
   if (!input.valid) {
     const message = `Invalid arguments for tool ${name}: ${input.message}`;
@@ -119,7 +138,8 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   }
   // A Standard Schema validator's output (defaults filled in, transforms applied) is what the handler gets.
   const value = 'value' in input ? (input.value as ToolArguments) : args;
-  let raw: ToolHandlerResult<unknown> | InputRequiredResult | PromiseLike<ToolHandlerResult<unknown> | InputRequiredResult>;
+  let raw:
+    ToolHandlerResult<unknown> | InputRequiredResult | PromiseLike<ToolHandlerResult<unknown> | InputRequiredResult>;
   try {
     raw = tool.definition.handler(value, ctx);
   } catch (error) {
@@ -134,20 +154,27 @@ function run(tool: RegisteredTool, args: JsonObject, input: CheckOutcome, ctx: R
   return asksForInput(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
 }
 
-
 /** Runs a check; a validator that throws or rejects is the server's fault, not the caller's. */
-function check(tool: RegisteredTool, which: 'inputSchema' | 'outputSchema', value: unknown): CheckOutcome | Promise<CheckOutcome> {
+function check(
+  tool: RegisteredTool,
+  which: 'inputSchema' | 'outputSchema',
+  value: unknown,
+): CheckOutcome | Promise<CheckOutcome> {
   let outcome: CheckOutcome | Promise<CheckOutcome>;
   try {
     outcome = (which === 'inputSchema' ? tool.checkInput : tool.checkOutput!)(value);
   } catch (error) {
     return validatorFailed(tool, which, error);
   }
-  return isThenable(outcome) ? Promise.resolve(outcome).catch((error: unknown) => validatorFailed(tool, which, error)) : outcome;
+  return isThenable(outcome)
+    ? Promise.resolve(outcome).catch((error: unknown) => validatorFailed(tool, which, error))
+    : outcome;
 }
 
 function validatorFailed(tool: RegisteredTool, which: 'inputSchema' | 'outputSchema', error: unknown): never {
-  throw new InternalError(`Tool ${tool.definition.name}: its ${which} validator threw: ${error instanceof Error ? error.message : String(error)}`);
+  throw new InternalError(
+    `Tool ${tool.definition.name}: its ${which} validator threw: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** `f(value)`, at once for a plain value, after it settles for a promise. */
@@ -162,19 +189,28 @@ function handlerFailure(error: unknown): CallToolResult {
 }
 
 /** The handler's result, checked against the outputSchema and completed, as the revision knows it. */
-function checkedResult(tool: RegisteredTool, raw: unknown, version: ProtocolVersion): CallToolResult | Promise<CallToolResult> {
+function checkedResult(
+  tool: RegisteredTool,
+  raw: unknown,
+  version: ProtocolVersion,
+): CallToolResult | Promise<CallToolResult> {
   const name = tool.definition.name;
   const result = checkShape(name, raw);
   const refused = nonJsonNumber(name, result.structuredContent);
   if (refused) return refused;
   if (!tool.checkOutput || result.isError) return completed(result, result.structuredContent, version);
   const structured = result.structuredContent;
-  if (structured === undefined) throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
+  if (structured === undefined)
+    throw new InternalError(`Tool ${name} has an outputSchema but returned no structuredContent`);
   return andThen(check(tool, 'outputSchema', structured), (output) => {
-    if (!output.valid) throw new InternalError(`Tool ${name} returned structuredContent not matching its outputSchema: ${output.message}`);
+    if (!output.valid)
+      throw new InternalError(
+        `Tool ${name} returned structuredContent not matching its outputSchema: ${output.message}`,
+      );
     if (!('value' in output) || output.value === structured) return completed(result, structured, version);
     // What a Standard Schema validator made of it (extra keys stripped, defaults filled in) is what is sent.
-    if (!isPlainObject(output.value)) throw new InternalError(`Tool ${name}: its outputSchema validator returned a non-object`);
+    if (!isPlainObject(output.value))
+      throw new InternalError(`Tool ${name}: its outputSchema validator returned a non-object`);
     return nonJsonNumber(name, output.value) ?? completed(result, output.value, version);
   });
 }
@@ -182,7 +218,12 @@ function checkedResult(tool: RegisteredTool, raw: unknown, version: ProtocolVers
 /** JSON would send NaN or ±Infinity as null, which the outputSchema (and so the client) refuses: tell the model instead. */
 function nonJsonNumber(name: string, structured: unknown): CallToolResult | undefined {
   const bad = structured === undefined ? undefined : findNonJsonNumber(structured);
-  return bad && errorResult(`Tool ${name} returned structuredContent with ${String(bad.value)} at ${bad.pointer} (JSON has no NaN or Infinity)`);
+  return (
+    bad &&
+    errorResult(
+      `Tool ${name} returned structuredContent with ${String(bad.value)} at ${bad.pointer} (JSON has no NaN or Infinity)`,
+    )
+  );
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -213,10 +254,17 @@ function checkShape(name: string, raw: unknown): CallToolResult {
  * spec asks this for older clients); structuredContent, new in 2025-06-18, is dropped for
  * older revisions.
  */
-function completed(result: CallToolResult, structured: CallToolResult['structuredContent'], version: ProtocolVersion): CallToolResult {
+function completed(
+  result: CallToolResult,
+  structured: CallToolResult['structuredContent'],
+  version: ProtocolVersion,
+): CallToolResult {
   const keep = structured !== undefined && versionAtLeast(version, '2025-06-18');
-  const content = (result.content as CallToolResult['content'] | undefined) ?? (structured === undefined ? [] : [{ type: 'text' as const, text: JSON.stringify(structured) }]);
-  if (content === result.content && structured === result.structuredContent && (keep || structured === undefined)) return result;
+  const content =
+    (result.content as CallToolResult['content'] | undefined) ??
+    (structured === undefined ? [] : [{ type: 'text' as const, text: JSON.stringify(structured) }]);
+  if (content === result.content && structured === result.structuredContent && (keep || structured === undefined))
+    return result;
   const copy: CallToolResult = { ...result, content };
   if (keep) copy.structuredContent = structured;
   else delete copy.structuredContent;

@@ -142,7 +142,11 @@ export function compile(parts: readonly (string | Expression)[]): Program {
     const { operator, vars } = part;
     if (operator === '?' || operator === '&') {
       // Query parameters: optional and order-independent.
-      b.capture(() => b.run('#'), operator, (raw, result) => readQuery(vars, raw, result));
+      b.capture(
+        () => b.run('#'),
+        operator,
+        (raw, result) => readQuery(vars, raw, result),
+      );
       continue;
     }
     vars.forEach((spec, index) => {
@@ -150,16 +154,24 @@ export function compile(parts: readonly (string | Expression)[]): Program {
       const stop = stopChars(operator, spec, vars.length > 1);
       if (operator === ';') {
         b.literal(spec.name);
-        b.capture(() => b.run(stop), '=', (raw, result) => assign(spec.name, raw, result));
+        b.capture(
+          () => b.run(stop),
+          '=',
+          (raw, result) => assign(spec.name, raw, result),
+        );
         return;
       }
-      b.capture(() => b.run(stop), undefined, (raw, result) => {
-        if (!spec.explode) return assign(spec.name, raw, result);
-        const items = raw.split(RULES[operator].separator).map(decodeValue);
-        if (items.some((item) => item === undefined)) return false;
-        result[spec.name] = items as string[];
-        return true;
-      });
+      b.capture(
+        () => b.run(stop),
+        undefined,
+        (raw, result) => {
+          if (!spec.explode) return assign(spec.name, raw, result);
+          const items = raw.split(RULES[operator].separator).map(decodeValue);
+          if (items.some((item) => item === undefined)) return false;
+          result[spec.name] = items as string[];
+          return true;
+        },
+      );
     });
   }
   return b.build();

@@ -40,7 +40,8 @@ export function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
     match(uri) {
       // Cheap refusals first: most templates a server tries fail on their scheme or host.
       stepCount += prefix.length + suffix.length;
-      if (!uri.startsWith(prefix) || !uri.endsWith(suffix) || uri.length < prefix.length + suffix.length) return undefined;
+      if (!uri.startsWith(prefix) || !uri.endsWith(suffix) || uri.length < prefix.length + suffix.length)
+        return undefined;
       // Past the prefix, the program goes on from its second instruction.
       const start = prefix === '' ? 0 : 1;
       const preferred = viableBranches(program, uri, start, prefix.length, rows, depth);
@@ -54,7 +55,14 @@ export function buildMatcher(parts: readonly (string | Expression)[]): Matcher {
  * reach acceptance from there: bit k % 8 of byte position × stride + k / 8, for the SPLIT
  * numbered k. Undefined when instruction `start` cannot reach acceptance from `from`.
  */
-function viableBranches(program: Program, uri: string, start: number, from: number, rows: Uint8Array, depth: number): Uint8Array | undefined {
+function viableBranches(
+  program: Program,
+  uri: string,
+  start: number,
+  from: number,
+  rows: Uint8Array,
+  depth: number,
+): Uint8Array | undefined {
   const { op, arg, next, text, first, takes, special, split } = program;
   const size = op.length;
   const length = uri.length;
@@ -107,7 +115,13 @@ function viableBranches(program: Program, uri: string, start: number, from: numb
       alive |= ok;
     }
     stepCount += size;
-    if (pos > from && pos < length && isPlain(special, char) && isPlain(special, uri.charCodeAt(pos - 1)) && sameRow(rows, here, later, start, size)) {
+    if (
+      pos > from &&
+      pos < length &&
+      isPlain(special, char) &&
+      isPlain(special, uri.charCodeAt(pos - 1)) &&
+      sameRow(rows, here, later, start, size)
+    ) {
       // On a plain character a row is the same function of the next row. This one is plain
       // and equals the next, so it is a fixed point: the rows of the plain characters before
       // it equal it too. Copy them rather than evaluate them.
@@ -130,7 +144,13 @@ function viableBranches(program: Program, uri: string, start: number, from: numb
 }
 
 /** Follows the preferred path that succeeds, recording where each capture starts and ends. */
-function walk(program: Program, uri: string, start: number, from: number, preferred: Uint8Array): UriVariables | undefined {
+function walk(
+  program: Program,
+  uri: string,
+  start: number,
+  from: number,
+  preferred: Uint8Array,
+): UriVariables | undefined {
   const { op, arg, next, text, split } = program;
   const stride = Math.max(1, Math.ceil(program.splits / 8));
   const positions = new Int32Array(program.captures.length * 2);

@@ -31,7 +31,9 @@ export function backpressureLimits(options: BackpressureOptions): BackpressureLi
   const highWater = options.outboundHighWaterBytes ?? DEFAULT_OUTBOUND_HIGH_WATER_BYTES;
   const max = options.maxOutboundBytes ?? Math.max(DEFAULT_MAX_OUTBOUND_BYTES, highWater);
   if (!(highWater >= 0) || !(max >= highWater)) {
-    throw new RangeError(`Backpressure limits need 0 <= outboundHighWaterBytes (${highWater}) <= maxOutboundBytes (${max})`);
+    throw new RangeError(
+      `Backpressure limits need 0 <= outboundHighWaterBytes (${highWater}) <= maxOutboundBytes (${max})`,
+    );
   }
   return { highWater, max };
 }
@@ -42,7 +44,9 @@ export class OutboundOverflowError extends Error {
     readonly buffered: number,
     readonly limit: number,
   ) {
-    super(`Outbound buffer overflow: ${buffered} bytes unread by the peer, over the limit of ${limit}; connection closed`);
+    super(
+      `Outbound buffer overflow: ${buffered} bytes unread by the peer, over the limit of ${limit}; connection closed`,
+    );
     this.name = 'OutboundOverflowError';
   }
 }
@@ -53,4 +57,7 @@ export class OutboundOverflowError extends Error {
  * client that stopped reading while its own requests wait unread would wait on a server
  * waiting on it, for ever; one that closed would drop every call in flight.
  */
-export const CLIENT_BACKPRESSURE: Required<BackpressureOptions> = { outboundHighWaterBytes: Infinity, maxOutboundBytes: Infinity };
+export const CLIENT_BACKPRESSURE: Required<BackpressureOptions> = {
+  outboundHighWaterBytes: Infinity,
+  maxOutboundBytes: Infinity,
+};

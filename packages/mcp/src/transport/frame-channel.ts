@@ -5,7 +5,8 @@ import type { ServerSession } from '../server/session';
 import type { SessionChannel } from '../server/session-hosting';
 
 /** Input from a message-framed connection (a WebSocket, an NDJSON stream). */
-export type FrameInput = { kind: 'text'; text: string } | { kind: 'frame-error'; error: JsonRpcError } | { kind: 'closed' };
+export type FrameInput =
+  { kind: 'text'; text: string } | { kind: 'frame-error'; error: JsonRpcError } | { kind: 'closed' };
 
 /**
  * A hosted session on one connection that carries whole frames: every frame goes to the

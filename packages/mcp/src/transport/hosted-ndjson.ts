@@ -66,7 +66,8 @@ export async function hostNdjson(
     receiveFrameError: (error) => void deliver({ kind: 'frame-error', error }),
     // End of input: the session answers what it has read (lines already cast come before this
     // cast), then ends, and its ending closes the transport. Closing earlier would drop those answers.
-    drain: () => (deliver({ kind: 'closed' }) ? new Promise<void>((resolve) => transport.onClose(resolve)) : Promise.resolve()),
+    drain: () =>
+      deliver({ kind: 'closed' }) ? new Promise<void>((resolve) => transport.onClose(resolve)) : Promise.resolve(),
     close: () => void deliver({ kind: 'closed' }),
   });
   return { id, transport };
@@ -92,7 +93,10 @@ export interface HostedTcpServer {
 }
 
 /** NDJSON over TCP, each connection a session process in `host` (compare listenTcp, which hosts none). */
-export async function listenTcpHosted(host: SessionHosting, options: ListenTcpHostedOptions = {}): Promise<HostedTcpServer> {
+export async function listenTcpHosted(
+  host: SessionHosting,
+  options: ListenTcpHostedOptions = {},
+): Promise<HostedTcpServer> {
   const { port, hostname, ...transportOptions } = options;
   const sockets = new Set<Socket>();
   const connections = new Set<HostedConnection>();

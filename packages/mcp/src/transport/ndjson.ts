@@ -3,7 +3,12 @@ import { DEFAULT_MAX_FRAME_BYTES, encodePayload } from '../jsonrpc/codec';
 import type { JsonRpcError } from '../jsonrpc/errors';
 import type { JsonRpcPayload } from '../jsonrpc/types';
 import { ConnectionClosedError } from '../protocol/errors';
-import { type BackpressureLimits, backpressureLimits, type BackpressureOptions, OutboundOverflowError } from './backpressure';
+import {
+  type BackpressureLimits,
+  backpressureLimits,
+  type BackpressureOptions,
+  OutboundOverflowError,
+} from './backpressure';
 import { LineSplitter } from './line-splitter';
 
 /** What a transport feeds: both ServerSession and ClientSession are endpoints. */

@@ -25,7 +25,16 @@ export interface StdioClient {
 
 /** Spawns a server process and completes the initialize handshake with it. */
 export async function spawnStdioClient(options: SpawnStdioClientOptions): Promise<StdioClient> {
-  const { command, args = [], cwd, env, stderr = 'inherit', maxLineBytes, shutdownGraceMs = 2000, ...clientOptions } = options;
+  const {
+    command,
+    args = [],
+    cwd,
+    env,
+    stderr = 'inherit',
+    maxLineBytes,
+    shutdownGraceMs = 2000,
+    ...clientOptions
+  } = options;
   const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', stderr] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
@@ -35,7 +44,11 @@ export async function spawnStdioClient(options: SpawnStdioClientOptions): Promis
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  const transport = new NdjsonTransport(child.stdout, child.stdin, { maxLineBytes, ...CLIENT_BACKPRESSURE, onError: clientOptions.onError });
+  const transport = new NdjsonTransport(child.stdout, child.stdin, {
+    maxLineBytes,
+    ...CLIENT_BACKPRESSURE,
+    onError: clientOptions.onError,
+  });
   const client = new ClientSession({ ...clientOptions, send: transport.send });
   transport.attach(client);
 

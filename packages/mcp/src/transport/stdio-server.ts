@@ -22,7 +22,14 @@ export interface StdioServer {
 
 /** Serves one session over stdin/stdout, the MCP stdio transport's server side. */
 export function serveStdio(definition: McpServerDefinition, options: ServeStdioOptions = {}): StdioServer {
-  const { stdin = process.stdin, stdout = process.stdout, maxLineBytes, outboundHighWaterBytes, maxOutboundBytes, ...sessionOptions } = options;
+  const {
+    stdin = process.stdin,
+    stdout = process.stdout,
+    maxLineBytes,
+    outboundHighWaterBytes,
+    maxOutboundBytes,
+    ...sessionOptions
+  } = options;
   const transport = new NdjsonTransport(stdin, stdout, {
     maxLineBytes,
     outboundHighWaterBytes,

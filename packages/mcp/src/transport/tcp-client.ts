@@ -23,7 +23,11 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<TcpClient>
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  const transport = new NdjsonTransport(socket, socket, { maxLineBytes, ...CLIENT_BACKPRESSURE, onError: clientOptions.onError });
+  const transport = new NdjsonTransport(socket, socket, {
+    maxLineBytes,
+    ...CLIENT_BACKPRESSURE,
+    onError: clientOptions.onError,
+  });
   const client = new ClientSession({ ...clientOptions, send: transport.send });
   transport.onClose(() => socket.destroy());
   transport.attach(client);

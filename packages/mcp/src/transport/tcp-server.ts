@@ -22,12 +22,25 @@ export interface TcpServer {
 
 /** NDJSON over TCP: one session per connection. Port 0 picks a free port. */
 export async function listenTcp(definition: McpServerDefinition, options: ListenTcpOptions = {}): Promise<TcpServer> {
-  const { port = 0, host = '127.0.0.1', maxLineBytes, onSession, outboundHighWaterBytes, maxOutboundBytes, ...sessionOptions } = options;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    maxLineBytes,
+    onSession,
+    outboundHighWaterBytes,
+    maxOutboundBytes,
+    ...sessionOptions
+  } = options;
   const sessions = new Set<ServerSession>();
   const transports = new Set<NdjsonTransport>();
   // Half-open: a client that ends its side still gets the answers to what it sent.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const transport = new NdjsonTransport(socket, socket, { maxLineBytes, outboundHighWaterBytes, maxOutboundBytes, onError: sessionOptions.onError });
+    const transport = new NdjsonTransport(socket, socket, {
+      maxLineBytes,
+      outboundHighWaterBytes,
+      maxOutboundBytes,
+      onError: sessionOptions.onError,
+    });
     const session = definition.createSession({ ...sessionOptions, send: transport.send });
     sessions.add(session);
     transports.add(transport);

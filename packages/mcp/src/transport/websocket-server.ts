@@ -10,7 +10,6 @@ import { MCP_WS_SUBPROTOCOL } from './websocket-subprotocol';
 import { WebSocketConnection, type WebSocketConnectionState } from './websocket-connection';
 import { emitConnection } from '../server/telemetry';
 
-
 export interface WebSocketOptions extends SecurityOptions, BackpressureOptions {
   /** The upgrade path. Default '/ws'. */
   path?: string;

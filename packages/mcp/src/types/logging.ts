@@ -1,7 +1,16 @@
 import type { Meta, RequestParams } from './base';
 
 /** RFC 5424 severities, least severe first. */
-export const LOGGING_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export const LOGGING_LEVELS = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+] as const;
 
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
 

@@ -34,7 +34,8 @@ export function findNonJsonNumber(value: unknown): NonJsonNumber | undefined {
     for (const key of keys) {
       const child = current[key];
       if (typeof child === 'number') {
-        if (!Number.isFinite(child)) return { value: child, pointer: pointerOf({ value: child, key: String(key), parent: frame }) };
+        if (!Number.isFinite(child))
+          return { value: child, pointer: pointerOf({ value: child, key: String(key), parent: frame }) };
       } else if (typeof child === 'object' && child !== null) {
         objects.push({ value: child, key: String(key), parent: frame });
       }

@@ -60,7 +60,8 @@ export class JsonSchemaValidator {
       // strict: false accepts the annotation keywords tool authors add; addUsedSchema: false
       // keeps two tools' schemas with the same $id from colliding in one instance.
       const options = { strict: false, allErrors: true, addUsedSchema: false };
-      ajv = dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
+      ajv =
+        dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
       addFormats(ajv);
       this.instances.set(dialect, ajv);
     }

@@ -35,13 +35,18 @@ export function jsonSchemaConverter(schema: StandardSchemaV1): StandardJSONSchem
  */
 export function checkWith(schema: StandardSchemaV1, value: unknown): CheckOutcome | Promise<CheckOutcome> {
   const result = schema['~standard'].validate(value);
-  return typeof (result as Partial<PromiseLike<unknown>>).then === 'function' ? Promise.resolve(result).then(outcomeOf) : outcomeOf(result as StandardSchemaV1.Result<unknown>);
+  return typeof (result as Partial<PromiseLike<unknown>>).then === 'function'
+    ? Promise.resolve(result).then(outcomeOf)
+    : outcomeOf(result as StandardSchemaV1.Result<unknown>);
 }
 
 function outcomeOf(result: StandardSchemaV1.Result<unknown>): CheckOutcome {
   // The spec: a falsy `issues` is success.
   if (!result.issues) return { valid: true, value: (result as StandardSchemaV1.SuccessResult<unknown>).value };
-  return { valid: false, message: result.issues.map((issue) => `${pointerOf(issue.path)} ${issue.message}`).join('; ') };
+  return {
+    valid: false,
+    message: result.issues.map((issue) => `${pointerOf(issue.path)} ${issue.message}`).join('; '),
+  };
 }
 
 function pointerOf(path: StandardSchemaV1.Issue['path']): string {

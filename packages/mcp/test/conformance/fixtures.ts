@@ -36,7 +36,14 @@ export function conformanceDefinition(): McpServerDefinition {
       inputSchema: noArgs,
       handler: () => ({
         content: [
-          { type: 'resource', resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } },
+          {
+            type: 'resource',
+            resource: {
+              uri: 'test://embedded-resource',
+              mimeType: 'text/plain',
+              text: 'This is an embedded resource content.',
+            },
+          },
         ],
       }),
     })
@@ -50,7 +57,11 @@ export function conformanceDefinition(): McpServerDefinition {
           { type: 'image', data: RED_PIXEL_PNG, mimeType: 'image/png' },
           {
             type: 'resource',
-            resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) },
+            resource: {
+              uri: 'test://mixed-content-resource',
+              mimeType: 'application/json',
+              text: JSON.stringify({ test: 'data', value: 123 }),
+            },
           },
         ],
       }),
@@ -122,7 +133,14 @@ export function conformanceDefinition(): McpServerDefinition {
           },
           { signal: ctx.signal },
         );
-        return { content: [{ type: 'text', text: `User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}` }] };
+        return {
+          content: [
+            {
+              type: 'text',
+              text: `User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`,
+            },
+          ],
+        };
       },
     })
     .tool({
@@ -139,7 +157,12 @@ export function conformanceDefinition(): McpServerDefinition {
                 name: { type: 'string', description: 'User name', default: 'John Doe' },
                 age: { type: 'integer', description: 'User age', default: 30 },
                 score: { type: 'number', description: 'User score', default: 95.5 },
-                status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
+                status: {
+                  type: 'string',
+                  description: 'User status',
+                  enum: ['active', 'inactive', 'pending'],
+                  default: 'active',
+                },
                 verified: { type: 'boolean', description: 'Verification status', default: true },
               },
               required: [],
@@ -147,7 +170,14 @@ export function conformanceDefinition(): McpServerDefinition {
           },
           { signal: ctx.signal },
         );
-        return { content: [{ type: 'text', text: `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}` }] };
+        return {
+          content: [
+            {
+              type: 'text',
+              text: `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`,
+            },
+          ],
+        };
       },
     })
     .tool({
@@ -161,7 +191,11 @@ export function conformanceDefinition(): McpServerDefinition {
             requestedSchema: {
               type: 'object',
               properties: {
-                untitledSingle: { type: 'string', description: 'Choose an option', enum: ['option1', 'option2', 'option3'] },
+                untitledSingle: {
+                  type: 'string',
+                  description: 'Choose an option',
+                  enum: ['option1', 'option2', 'option3'],
+                },
                 titledSingle: {
                   type: 'string',
                   description: 'Choose a titled option',
@@ -199,7 +233,14 @@ export function conformanceDefinition(): McpServerDefinition {
           } as never,
           { signal: ctx.signal },
         );
-        return { content: [{ type: 'text', text: `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}` }] };
+        return {
+          content: [
+            {
+              type: 'text',
+              text: `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`,
+            },
+          ],
+        };
       },
     })
     .tool({
@@ -251,7 +292,11 @@ export function conformanceDefinition(): McpServerDefinition {
       description: 'Data for an id',
       mimeType: 'application/json',
       read: (uri, { id }) => [
-        { uri, mimeType: 'application/json', text: JSON.stringify({ id: String(id), templateTest: true, data: `Data for ID: ${String(id)}` }) },
+        {
+          uri,
+          mimeType: 'application/json',
+          text: JSON.stringify({ id: String(id), templateTest: true, data: `Data for ID: ${String(id)}` }),
+        },
       ],
     })
     .prompt({
@@ -266,7 +311,9 @@ export function conformanceDefinition(): McpServerDefinition {
         { name: 'arg1', description: 'First test argument', required: true },
         { name: 'arg2', description: 'Second test argument', required: true },
       ],
-      handler: ({ arg1, arg2 }) => [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+      handler: ({ arg1, arg2 }) => [
+        { role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+      ],
       complete: {
         arg1: (value) => ['paris', 'park', 'party', 'test', 'testing'].filter((word) => word.startsWith(value)),
       },
@@ -276,7 +323,13 @@ export function conformanceDefinition(): McpServerDefinition {
       description: 'A prompt that embeds a resource',
       arguments: [{ name: 'resourceUri', description: 'URI of the resource to embed', required: true }],
       handler: ({ resourceUri }) => [
-        { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+        {
+          role: 'user',
+          content: {
+            type: 'resource',
+            resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+          },
+        },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
       ],
     })

@@ -38,7 +38,8 @@ export const INIT_LINE = JSON.stringify({
 });
 export const INITIALIZED_LINE = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
-export const callLine = (id: number, name: string): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
+export const callLine = (id: number, name: string): string =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
 
 /** Resolves once `condition` holds, checking every few milliseconds; never times out itself. */
 export async function eventually(condition: () => boolean): Promise<void> {

@@ -29,7 +29,12 @@ export function fixtureDefinition(hooks: FixtureHooks = fixtureHooks(), pageSize
     .tool<{ text: string }>({
       name: 'echo',
       description: 'Echoes its text',
-      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+      inputSchema: {
+        type: 'object',
+        properties: { text: { type: 'string' } },
+        required: ['text'],
+        additionalProperties: false,
+      },
       handler: ({ text }) => ({ content: [{ type: 'text', text }] }),
     })
     .tool<{ a: number; b: number }>({
@@ -158,7 +163,9 @@ export function fixtureDefinition(hooks: FixtureHooks = fixtureHooks(), pageSize
         { name: 'name', required: true },
         { name: 'style', required: false },
       ],
-      handler: ({ name, style }) => [{ role: 'user', content: { type: 'text', text: `Greet ${name}${style ? ` in a ${style} way` : ''}` } }],
+      handler: ({ name, style }) => [
+        { role: 'user', content: { type: 'text', text: `Greet ${name}${style ? ` in a ${style} way` : ''}` } },
+      ],
       complete: {
         style: (value) => ['formal', 'friendly', 'funny'].filter((style) => style.startsWith(value)),
         name: () => ({ values: Array.from({ length: 150 }, (_, i) => `name${i}`) }),

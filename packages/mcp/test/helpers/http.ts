@@ -38,7 +38,11 @@ export function messages(res: RawResponse): unknown[] {
 }
 
 /** Initializes a session by hand (under `protocolVersion`); resolves with its id. */
-export async function initialize(url: string, extra: Record<string, string> = {}, protocolVersion = '2025-11-25'): Promise<string> {
+export async function initialize(
+  url: string,
+  extra: Record<string, string> = {},
+  protocolVersion = '2025-11-25',
+): Promise<string> {
   const res = await raw(
     url,
     'POST',
@@ -52,7 +56,12 @@ export async function initialize(url: string, extra: Record<string, string> = {}
   );
   if (res.status !== 200) throw new Error(`initialize: ${res.status} ${res.body}`);
   const id = res.headers['mcp-session-id'] as string;
-  await raw(url, 'POST', { ...JSON_HEADERS, ...extra, 'mcp-session-id': id }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  await raw(
+    url,
+    'POST',
+    { ...JSON_HEADERS, ...extra, 'mcp-session-id': id },
+    JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  );
   return id;
 }
 
@@ -61,7 +70,11 @@ export async function initialize(url: string, extra: Record<string, string> = {}
  * a socket of its own, with `Connection: close`, and resolves with what came back once the
  * server closed it: for requests node's client will not send (two Host headers, a body never sent).
  */
-export function rawExchange(url: string, head: string[], body = ''): Promise<{ status: number; text: string; body: string }> {
+export function rawExchange(
+  url: string,
+  head: string[],
+  body = '',
+): Promise<{ status: number; text: string; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(target.port), target.hostname);
@@ -69,7 +82,13 @@ export function rawExchange(url: string, head: string[], body = ''): Promise<{ s
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => (text += chunk));
     socket.on('error', reject);
-    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text, body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    socket.on('close', () =>
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+        text,
+        body: text.slice(text.indexOf('\r\n\r\n') + 4),
+      }),
+    );
     socket.write(`${[...head, 'Connection: close'].join('\r\n')}\r\n\r\n${body}`);
   });
 }

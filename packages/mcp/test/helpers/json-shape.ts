@@ -20,7 +20,10 @@ export function shapeOf(value: unknown): { depth: number; keys: number; items: n
 }
 
 /** Whether a parsed value is within the limits. */
-export function withinLimits(value: unknown, limits: { maxDepth: number; maxObjectKeys: number; maxArrayItems: number }): boolean {
+export function withinLimits(
+  value: unknown,
+  limits: { maxDepth: number; maxObjectKeys: number; maxArrayItems: number },
+): boolean {
   const shape = shapeOf(value);
   return shape.depth <= limits.maxDepth && shape.keys <= limits.maxObjectKeys && shape.items <= limits.maxArrayItems;
 }

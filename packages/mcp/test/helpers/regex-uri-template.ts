@@ -2,7 +2,14 @@
 // oracle: the linear matcher must agree with it on every URI. Its regexes backtrack,
 // so feed it only short URIs. Parsing and value decoding are the package's own.
 import { decodeValue, parseQuery } from '../../src/server/uri-matcher-program';
-import { type Expression, type Operator, parseTemplate, RULES, type UriVariables, type VarSpec } from '../../src/server/uri-template-syntax';
+import {
+  type Expression,
+  type Operator,
+  parseTemplate,
+  RULES,
+  type UriVariables,
+  type VarSpec,
+} from '../../src/server/uri-template-syntax';
 
 export class RegexUriTemplate {
   private readonly parts: (string | Expression)[];

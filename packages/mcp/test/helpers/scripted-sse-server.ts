@@ -38,14 +38,26 @@ export async function scriptedServer(script: (request: ScriptedRequest) => void)
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
-      const message = JSON.parse(text) as { id?: number | string; method?: string; params?: { protocolVersion?: string } };
+      const message = JSON.parse(text) as {
+        id?: number | string;
+        method?: string;
+        params?: { protocolVersion?: string };
+      };
       if (message.method === 'initialize') {
-        const result = { protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'scripted', version: '1' } };
-        return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'scripted' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+        const result = {
+          protocolVersion: message.params?.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: 'scripted', version: '1' },
+        };
+        return void res
+          .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'scripted' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
       }
       if (message.id === undefined) return void res.writeHead(202).end();
       if (message.method === 'tools/call') return script({ kind: 'call', id: message.id, res });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

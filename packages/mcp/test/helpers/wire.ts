@@ -25,12 +25,15 @@ export class Outbox {
   }
 
   response(id: string | number): Promise<Record<string, unknown>> {
-    return this.next((m) => !Array.isArray(m) && 'id' in m && m.id === id && !('method' in m)) as Promise<unknown> as Promise<Record<string, unknown>>;
+    return this.next(
+      (m) => !Array.isArray(m) && 'id' in m && m.id === id && !('method' in m),
+    ) as Promise<unknown> as Promise<Record<string, unknown>>;
   }
 
   notifications(method: string): Record<string, unknown>[] {
     return this.messages.filter(
-      (m): m is JsonRpcPayload & Record<string, unknown> => !Array.isArray(m) && 'method' in m && !('id' in m) && m.method === method,
+      (m): m is JsonRpcPayload & Record<string, unknown> =>
+        !Array.isArray(m) && 'method' in m && !('id' in m) && m.method === method,
     );
   }
 
@@ -52,7 +55,11 @@ export function initializeRequest(id: number | string = 0, protocolVersion = '20
 export async function readyServer(
   definition: McpServerDefinition,
   options: { protocolVersion?: string; capabilities?: object } & Partial<ServerSessionOptions> = {},
-): Promise<{ session: ServerSession; out: Outbox; request: (method: string, params?: object) => Promise<Record<string, unknown>> }> {
+): Promise<{
+  session: ServerSession;
+  out: Outbox;
+  request: (method: string, params?: object) => Promise<Record<string, unknown>>;
+}> {
   const out = new Outbox();
   const session = definition.createSession({ ...options, send: out.send });
   session.receive(initializeRequest(0, options.protocolVersion, options.capabilities));
@@ -61,7 +68,9 @@ export async function readyServer(
   let nextId = 1;
   const request = (method: string, params?: object): Promise<Record<string, unknown>> => {
     const id = nextId++;
-    session.receive(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: { ...params } });
+    session.receive(
+      params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: { ...params } },
+    );
     return out.response(id);
   };
   return { session, out, request };

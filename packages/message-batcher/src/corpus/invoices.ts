@@ -40,21 +40,29 @@ Rules:
             type: 'array',
             items: {
               type: 'object',
-              properties: { description: { type: 'string' }, quantity: { type: 'number' }, unit_price: { type: 'number' } },
+              properties: {
+                description: { type: 'string' },
+                quantity: { type: 'number' },
+                unit_price: { type: 'number' },
+              },
               required: ['description', 'quantity', 'unit_price'],
             },
           },
           subtotal: { type: 'number' },
           tax: { type: 'number' },
           total: { type: 'number' },
-          needs_review: { type: 'boolean', description: 'True when the amounts do not add up or a field was unreadable.' },
+          needs_review: {
+            type: 'boolean',
+            description: 'True when the amounts do not add up or a field was unreadable.',
+          },
         },
         required: ['vendor', 'invoice_number', 'issue_date', 'currency', 'line_items', 'total'],
       },
     },
     {
       name: 'find_vendor',
-      description: 'Looks up a vendor in the vendor master data by name or VAT number; returns its id, address and default currency.',
+      description:
+        'Looks up a vendor in the vendor master data by name or VAT number; returns its id, address and default currency.',
       parameters: { type: 'object', properties: { name: { type: 'string' }, vat_number: { type: 'string' } } },
     },
   ],
@@ -90,14 +98,23 @@ export function invoices(n: number, seed = 2): string[] {
   return Array.from({ length: n }, () => {
     const [vendor, address, symbol] = r.pick(vendors);
     const european = symbol === '€';
-    const lines = r.some(goods, r.int(1, 4)).map(([description, low, high]) => ({ description, quantity: r.int(1, 12), price: low + r.next() * (high - low) }));
+    const lines = r.some(goods, r.int(1, 4)).map(([description, low, high]) => ({
+      description,
+      quantity: r.int(1, 12),
+      price: low + r.next() * (high - low),
+    }));
     const subtotal = lines.reduce((s, l) => s + l.quantity * l.price, 0);
     const tax = subtotal * r.pick([0, 0.07, 0.19, 0.2]);
     const day = r.int(1, 28);
     const month = r.int(1, 12);
     const date = european ? `${day}.${month}.2026` : `${month}/${day}/2026`;
     const po = r.next() < 0.5 ? `\nYour PO: PO-${r.int(1000, 9999)}` : '';
-    const rows = lines.map((l) => `${l.description}  ${l.quantity} x ${money(l.price, symbol, european)}  ${money(l.quantity * l.price, symbol, european)}`).join('\n');
+    const rows = lines
+      .map(
+        (l) =>
+          `${l.description}  ${l.quantity} x ${money(l.price, symbol, european)}  ${money(l.quantity * l.price, symbol, european)}`,
+      )
+      .join('\n');
     return `${vendor}\n${address}\nINVOICE ${r.pick(['INV-', 'RE-', 'No. ', ''])}${r.int(2026000, 2026999)}\nDate: ${date}   Terms: Net ${r.pick([14, 30, 45])}${po}\n\n${rows}\n\nSubtotal ${money(subtotal, symbol, european)}\nTax ${money(tax, symbol, european)}\nTOTAL DUE ${money(subtotal + tax, symbol, european)}`;
   });
 }

@@ -35,23 +35,36 @@ Rules:
   tools: [
     {
       name: 'lookup_customer',
-      description: 'Finds a customer account by email address or account id and returns its plan, contract type, open tickets and account manager.',
+      description:
+        'Finds a customer account by email address or account id and returns its plan, contract type, open tickets and account manager.',
       parameters: {
         type: 'object',
         properties: {
           email: { type: 'string', description: 'The email address the ticket came from.' },
-          account_id: { type: 'string', description: 'An account id of the form acct_XXXXXXXX, if the ticket names one.' },
+          account_id: {
+            type: 'string',
+            description: 'An account id of the form acct_XXXXXXXX, if the ticket names one.',
+          },
         },
       },
     },
     {
       name: 'get_service_status',
-      description: 'Returns the current status of a Northwind Cloud service in a region: operational, degraded or outage, with the open incident if there is one.',
+      description:
+        'Returns the current status of a Northwind Cloud service in a region: operational, degraded or outage, with the open incident if there is one.',
       parameters: {
         type: 'object',
         properties: {
-          service: { type: 'string', enum: ['postgres', 'storage', 'functions', 'kubernetes', 'console', 'api'], description: 'The service to check.' },
-          region: { type: 'string', enum: ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-1'], description: 'The region to check.' },
+          service: {
+            type: 'string',
+            enum: ['postgres', 'storage', 'functions', 'kubernetes', 'console', 'api'],
+            description: 'The service to check.',
+          },
+          region: {
+            type: 'string',
+            enum: ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-1'],
+            description: 'The region to check.',
+          },
         },
         required: ['service'],
       },
@@ -71,11 +84,13 @@ Rules:
   ],
   examples: [
     {
-      input: 'Subject: charged twice\nHi, my card was charged $49 twice for the March invoice (INV-20931). Please refund one of them. Thanks, Dana',
+      input:
+        'Subject: charged twice\nHi, my card was charged $49 twice for the March invoice (INV-20931). Please refund one of them. Thanks, Dana',
       output: { category: 'billing', priority: 'p3' },
     },
     {
-      input: 'Subject: EVERYTHING IS DOWN\nOur functions in eu-west-1 have returned 502 for the last 20 minutes. Checkout is broken for all our users. Account acct_7F3K2P9Q, enterprise contract.',
+      input:
+        'Subject: EVERYTHING IS DOWN\nOur functions in eu-west-1 have returned 502 for the last 20 minutes. Checkout is broken for all our users. Account acct_7F3K2P9Q, enterprise contract.',
       output: { category: 'outage', priority: 'p1' },
     },
     {
@@ -86,24 +101,78 @@ Rules:
   answer: 'a JSON object {"category": string, "priority": "p1" | "p2" | "p3" | "p4"}',
 };
 
-const services = ['PostgreSQL database', 'object storage bucket', 'serverless function', 'Kubernetes cluster', 'console', 'REST API', 'CLI'];
+const services = [
+  'PostgreSQL database',
+  'object storage bucket',
+  'serverless function',
+  'Kubernetes cluster',
+  'console',
+  'REST API',
+  'CLI',
+];
 const regions = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-1'];
-const names = ['Dana', 'Tomasz', 'Priya', 'Luis', 'Keiko', 'Amara', 'Jonas', 'Fatima', 'Oliver', 'Mei', 'Sven', 'Chidi'];
+const names = [
+  'Dana',
+  'Tomasz',
+  'Priya',
+  'Luis',
+  'Keiko',
+  'Amara',
+  'Jonas',
+  'Fatima',
+  'Oliver',
+  'Mei',
+  'Sven',
+  'Chidi',
+];
 const openings = ['Hi team,', 'Hello,', 'Hey support,', 'Good morning,', 'Hi there,', ''];
 const closings = ['Thanks!', 'Thanks in advance.', 'Please advise.', 'Any help appreciated.', 'Regards', 'Cheers'];
 
 const problems: ((r: Random) => [string, string])[] = [
-  (r) => ['invoice question', `Our invoice ${`INV-${r.int(10000, 99999)}`} shows ${r.int(2, 9)} seats but we only have ${r.int(1, 2)} users. Can you correct it and send a new PDF for our accountant?`],
-  () => ['cannot log in', `Since this morning I cannot log in: the console says "invalid 2FA code" although the codes from my authenticator app worked yesterday. I already synced the clock on my phone.`],
-  (r) => [`${r.pick(services)} errors`, `Our ${r.pick(services)} in ${r.pick(regions)} returns "ECONNRESET" on roughly one request in ${r.int(3, 20)} since ${r.int(1, 11)} am UTC. Nothing changed on our side; the deploy before was ${r.int(2, 9)} days ago.`],
-  (r) => ['slow queries', `Simple primary-key lookups on our database went from ${r.int(1, 3)} ms to ${r.int(40, 400)} ms p99 overnight. CPU on the instance is at ${r.int(5, 20)}%. Is something wrong with the storage layer in ${r.pick(regions)}?`],
-  () => ['how to rotate keys', `How do I rotate the access keys of a storage bucket without downtime? The docs page on keys mentions "staged rotation" but does not say how to stage them from the CLI.`],
-  (r) => ['feature idea', `It would be great if scheduled functions could run more often than once a minute. We would pay more for a ${r.int(5, 30)}-second schedule.`],
-  (r) => ['possible leak', `We accidentally pushed a token that starts with "nwc_live_" to a public GitHub repository about ${r.int(5, 50)} minutes ago. We removed the commit. What should we do next, and can you check whether it was used?`],
-  (r) => ['cluster upgrade failed', `The upgrade of our Kubernetes cluster to ${`1.${r.int(27, 31)}`} has been stuck at "draining nodes" for ${r.int(2, 9)} hours. Workloads still run, but we cannot scale the node pool.`],
-  (r) => ['refund request', `We cancelled our plan on the ${r.int(1, 28)}th but were billed for the full month. Could you refund the unused ${r.int(5, 25)} days?`],
-  () => ['SSO setup', `We are setting up SAML SSO with Okta. After the redirect we land on an error page "audience mismatch". Which entity id should we configure on our side?`],
-  (r) => ['partnership', `I run a consultancy of ${r.int(5, 60)} engineers and we deploy most client projects on Northwind. Is there a partner program with discounts or referral fees?`],
+  (r) => [
+    'invoice question',
+    `Our invoice ${`INV-${r.int(10000, 99999)}`} shows ${r.int(2, 9)} seats but we only have ${r.int(1, 2)} users. Can you correct it and send a new PDF for our accountant?`,
+  ],
+  () => [
+    'cannot log in',
+    `Since this morning I cannot log in: the console says "invalid 2FA code" although the codes from my authenticator app worked yesterday. I already synced the clock on my phone.`,
+  ],
+  (r) => [
+    `${r.pick(services)} errors`,
+    `Our ${r.pick(services)} in ${r.pick(regions)} returns "ECONNRESET" on roughly one request in ${r.int(3, 20)} since ${r.int(1, 11)} am UTC. Nothing changed on our side; the deploy before was ${r.int(2, 9)} days ago.`,
+  ],
+  (r) => [
+    'slow queries',
+    `Simple primary-key lookups on our database went from ${r.int(1, 3)} ms to ${r.int(40, 400)} ms p99 overnight. CPU on the instance is at ${r.int(5, 20)}%. Is something wrong with the storage layer in ${r.pick(regions)}?`,
+  ],
+  () => [
+    'how to rotate keys',
+    `How do I rotate the access keys of a storage bucket without downtime? The docs page on keys mentions "staged rotation" but does not say how to stage them from the CLI.`,
+  ],
+  (r) => [
+    'feature idea',
+    `It would be great if scheduled functions could run more often than once a minute. We would pay more for a ${r.int(5, 30)}-second schedule.`,
+  ],
+  (r) => [
+    'possible leak',
+    `We accidentally pushed a token that starts with "nwc_live_" to a public GitHub repository about ${r.int(5, 50)} minutes ago. We removed the commit. What should we do next, and can you check whether it was used?`,
+  ],
+  (r) => [
+    'cluster upgrade failed',
+    `The upgrade of our Kubernetes cluster to ${`1.${r.int(27, 31)}`} has been stuck at "draining nodes" for ${r.int(2, 9)} hours. Workloads still run, but we cannot scale the node pool.`,
+  ],
+  (r) => [
+    'refund request',
+    `We cancelled our plan on the ${r.int(1, 28)}th but were billed for the full month. Could you refund the unused ${r.int(5, 25)} days?`,
+  ],
+  () => [
+    'SSO setup',
+    `We are setting up SAML SSO with Okta. After the redirect we land on an error page "audience mismatch". Which entity id should we configure on our side?`,
+  ],
+  (r) => [
+    'partnership',
+    `I run a consultancy of ${r.int(5, 60)} engineers and we deploy most client projects on Northwind. Is there a partner program with discounts or referral fees?`,
+  ],
 ];
 
 /** `n` tickets (deterministic). */
@@ -111,8 +180,12 @@ export function tickets(n: number, seed = 1): string[] {
   const r = new Random(seed);
   return Array.from({ length: n }, () => {
     const [subject, body] = r.pick(problems)(r);
-    const enterprise = r.next() < 0.15 ? ` We are on the enterprise contract; our account manager is ${r.pick(names)}.` : '';
+    const enterprise =
+      r.next() < 0.15 ? ` We are on the enterprise contract; our account manager is ${r.pick(names)}.` : '';
     const account = r.next() < 0.5 ? ` Account acct_${r.int(10_000_000, 99_999_999).toString(36).toUpperCase()}.` : '';
-    return `Subject: ${subject}\n${r.pick(openings)} ${body}${enterprise}${account} ${r.pick(closings)} ${r.pick(names)}`.replace(/\n /, '\n');
+    return `Subject: ${subject}\n${r.pick(openings)} ${body}${enterprise}${account} ${r.pick(closings)} ${r.pick(names)}`.replace(
+      /\n /,
+      '\n',
+    );
   });
 }

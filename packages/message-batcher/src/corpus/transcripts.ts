@@ -32,11 +32,26 @@ Do not include personal data beyond the customer's first name: no addresses, acc
 
 const customers = ['Hannah', 'Ravi', 'Marta', 'Joe', 'Aylin', 'Bruno', 'Grace', 'Kwame'];
 const reasons = [
-  ['my last bill is almost twice the usual amount', 'checked the meter readings and found an estimated reading from March'],
-  ['the solar export payments stopped two months ago', 'found that the export meter was not linked to the account after the smart meter swap'],
-  ['I want to move to the fixed tariff you advertised', 'compared the current variable tariff with the 12-month fixed one'],
-  ['the engineer did not show up for the smart meter appointment', 'looked up the appointment and saw it had been cancelled by the field team without notice'],
-  ['my direct debit went up without warning', 'reviewed the usage of the last six months and the new direct debit calculation'],
+  [
+    'my last bill is almost twice the usual amount',
+    'checked the meter readings and found an estimated reading from March',
+  ],
+  [
+    'the solar export payments stopped two months ago',
+    'found that the export meter was not linked to the account after the smart meter swap',
+  ],
+  [
+    'I want to move to the fixed tariff you advertised',
+    'compared the current variable tariff with the 12-month fixed one',
+  ],
+  [
+    'the engineer did not show up for the smart meter appointment',
+    'looked up the appointment and saw it had been cancelled by the field team without notice',
+  ],
+  [
+    'my direct debit went up without warning',
+    'reviewed the usage of the last six months and the new direct debit calculation',
+  ],
 ];
 const fillers = [
   'Sorry, could you repeat that?',
@@ -63,7 +78,8 @@ export function transcripts(n: number, seed = 3): string[] {
       `Agent: Thank you. ${r.pick(fillers)} So I ${check}.`,
       `Customer: ${r.pick(['That would explain it.', 'I had no idea.', 'Why did nobody tell me?', 'Okay, so what happens now?'])}`,
     ];
-    for (let i = 0, extra = r.int(2, 8); i < extra; i++) turns.push(`${i % 2 === 0 ? 'Agent' : 'Customer'}: ${r.pick(fillers)}`);
+    for (let i = 0, extra = r.int(2, 8); i < extra; i++)
+      turns.push(`${i % 2 === 0 ? 'Agent' : 'Customer'}: ${r.pick(fillers)}`);
     turns.push(
       `Agent: What I'll do is ${r.pick(['raise a correction with the billing team', 'book a new engineer visit', 'switch you to the fixed tariff from your next bill', 'link the export meter and back-pay the missing months'])}, and you should hear from us within ${r.int(2, 10)} working days.`,
       `Customer: ${r.pick(['Great, thank you so much.', 'Fine. I hope this time it actually happens.', 'Okay, thanks.', 'Thanks, you have been really helpful.'])}`,

@@ -55,7 +55,11 @@ function topLevelKeys(json: string): string[] {
  * Each of `ids`' answer in `text`. Throws LlmResponseError when the text holds no JSON object at
  * all (every item of the request is then to be sent again).
  */
-export function readAnswers<A>(text: string, ids: readonly string[], validate: (answer: unknown) => A): Map<string, ItemAnswer<A>> {
+export function readAnswers<A>(
+  text: string,
+  ids: readonly string[],
+  validate: (answer: unknown) => A,
+): Map<string, ItemAnswer<A>> {
   const json = jsonObjectText(text);
   if (json === undefined) {
     const why = text.includes('{') ? 'is not valid JSON (an object that never closes)' : 'holds no JSON object';
@@ -67,7 +71,8 @@ export function readAnswers<A>(text: string, ids: readonly string[], validate: (
   } catch (cause) {
     throw new LlmResponseError(`the answer is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new LlmResponseError('the answer is not a JSON object keyed by id');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new LlmResponseError('the answer is not a JSON object keyed by id');
   const record = parsed as Record<string, unknown>;
   const seen = new Map<string, number>();
   for (const key of topLevelKeys(json)) seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -80,7 +85,10 @@ export function readAnswers<A>(text: string, ids: readonly string[], validate: (
       try {
         out.set(id, { ok: true, value: validate(record[id]) });
       } catch (error) {
-        out.set(id, { ok: false, problem: `id ${id} malformed: ${error instanceof Error ? error.message : String(error)}` });
+        out.set(id, {
+          ok: false,
+          problem: `id ${id} malformed: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     }
   }

@@ -34,26 +34,43 @@ function retryable(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
 }
 
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, policy: RetryPolicy, signal?: AbortSignal): Promise<unknown> {
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  policy: RetryPolicy,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const payload = JSON.stringify(body);
   let attempt = 0;
   for (;;) {
     attempt++;
     signal?.throwIfAborted();
-    const attemptSignal = signal === undefined ? AbortSignal.timeout(policy.timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
+    const attemptSignal =
+      signal === undefined
+        ? AbortSignal.timeout(policy.timeoutMs)
+        : AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
     let status = 0;
     let detail: string;
     let wait: number | undefined;
     let cause: unknown;
     try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload, signal: attemptSignal });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+        signal: attemptSignal,
+      });
       status = response.status;
       const text = await response.text();
       if (response.ok) {
         try {
           return JSON.parse(text) as unknown;
         } catch (error) {
-          throw new LlmResponseError(`${url} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`, { cause: error });
+          throw new LlmResponseError(
+            `${url} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`,
+            { cause: error },
+          );
         }
       }
       detail = text.slice(0, 200);
@@ -64,9 +81,13 @@ export async function postJson(url: string, headers: Record<string, string>, bod
       // The caller's abort ends it; our own per-attempt timeout and network failures are retried.
       if (signal?.aborted === true) throw signal.reason;
       cause = error;
-      detail = error instanceof Error ? `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+      detail =
+        error instanceof Error
+          ? `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`
+          : String(error);
     }
-    if (attempt > policy.retries) throw new LlmHttpError(url, status, attempt, detail, cause === undefined ? undefined : { cause });
+    if (attempt > policy.retries)
+      throw new LlmHttpError(url, status, attempt, detail, cause === undefined ? undefined : { cause });
     const backoff = policy.baseBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
     await delay(Math.min(policy.maxBackoffMs, Math.max(wait ?? 0, backoff)), undefined, { signal });
   }

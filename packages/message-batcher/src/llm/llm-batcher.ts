@@ -21,7 +21,10 @@ import { anthropicProvider, openAiProvider, type HttpProviderOptions, type LlmPr
 import { batchedRequest, individualRequest, type LlmInstructions } from './request';
 import { checkEncoding, countRequest, countText, type Encoding } from './tokenizer';
 
-export interface LlmBatcherOptions<A> extends Omit<BatcherOptions<string, A>, 'sink' | 'idOf' | 'groupBy' | 'sizeOf' | 'tokensOf'> {
+export interface LlmBatcherOptions<A> extends Omit<
+  BatcherOptions<string, A>,
+  'sink' | 'idOf' | 'groupBy' | 'sizeOf' | 'tokensOf'
+> {
   /** 'openai' (Chat Completions), 'anthropic' (Messages), or your own provider. */
   provider: LlmProvider | 'openai' | 'anthropic';
   /** Base URL, key and retry policy for 'openai' or 'anthropic' (default: from the environment). */
@@ -58,9 +61,12 @@ const anyAnswer = (answer: unknown): unknown => {
 
 function checkInstructions(value: LlmInstructions | string, where: string): LlmInstructions {
   if (typeof value === 'string') return { system: value };
-  if (value === null || typeof value !== 'object' || typeof value.system !== 'string') throw new BatcherArgError(`${where} must be a string or { system: string, ... }`);
-  if (value.tools !== undefined && !Array.isArray(value.tools)) throw new BatcherArgError(`${where}.tools must be an array`);
-  if (value.examples !== undefined && !Array.isArray(value.examples)) throw new BatcherArgError(`${where}.examples must be an array`);
+  if (value === null || typeof value !== 'object' || typeof value.system !== 'string')
+    throw new BatcherArgError(`${where} must be a string or { system: string, ... }`);
+  if (value.tools !== undefined && !Array.isArray(value.tools))
+    throw new BatcherArgError(`${where}.tools must be an array`);
+  if (value.examples !== undefined && !Array.isArray(value.examples))
+    throw new BatcherArgError(`${where}.examples must be an array`);
   return value;
 }
 
@@ -76,13 +82,29 @@ export class LlmBatcher<A = unknown> {
   private readonly maxResends: number;
 
   constructor(options: LlmBatcherOptions<A>) {
-    if (options === null || typeof options !== 'object') throw new BatcherArgError('llmBatcher options must be an object');
-    const { provider, providerOptions, model, instructions, groupBy, validate, encoding, maxOutputTokens, maxResends, ...rest } = options;
+    if (options === null || typeof options !== 'object')
+      throw new BatcherArgError('llmBatcher options must be an object');
+    const {
+      provider,
+      providerOptions,
+      model,
+      instructions,
+      groupBy,
+      validate,
+      encoding,
+      maxOutputTokens,
+      maxResends,
+      ...rest
+    } = options;
     /* eslint-disable @typescript-eslint/no-base-to-string -- a bad value, shown in the message as String() shows it */
     if (provider === 'openai') this.provider = openAiProvider(providerOptions);
     else if (provider === 'anthropic') this.provider = anthropicProvider(providerOptions);
-    else if (provider !== null && typeof provider === 'object' && typeof provider.complete === 'function') this.provider = provider;
-    else throw new BatcherArgError(`provider must be 'openai', 'anthropic' or an object with complete(), got ${String(provider)}`);
+    else if (provider !== null && typeof provider === 'object' && typeof provider.complete === 'function')
+      this.provider = provider;
+    else
+      throw new BatcherArgError(
+        `provider must be 'openai', 'anthropic' or an object with complete(), got ${String(provider)}`,
+      );
     /* eslint-enable @typescript-eslint/no-base-to-string */
     if (typeof model !== 'string' || model.length === 0) throw new BatcherArgError('model must be a non-empty string');
     this.model = model;
@@ -92,13 +114,16 @@ export class LlmBatcher<A = unknown> {
       const fixed = checkInstructions(instructions, 'instructions');
       this.instructionsFor = () => fixed;
     }
-    if (validate !== undefined && typeof validate !== 'function') throw new BatcherArgError('validate must be a function');
+    if (validate !== undefined && typeof validate !== 'function')
+      throw new BatcherArgError('validate must be a function');
     this.validate = (validate ?? anyAnswer) as (answer: unknown) => A;
     this.encoding = checkEncoding(encoding ?? 'o200k_base');
     this.maxOutputTokens = maxOutputTokens ?? 4096;
-    if (!Number.isInteger(this.maxOutputTokens) || this.maxOutputTokens < 1) throw new BatcherArgError(`maxOutputTokens must be a positive integer, got ${String(maxOutputTokens)}`);
+    if (!Number.isInteger(this.maxOutputTokens) || this.maxOutputTokens < 1)
+      throw new BatcherArgError(`maxOutputTokens must be a positive integer, got ${String(maxOutputTokens)}`);
     this.maxResends = maxResends ?? 2;
-    if (!Number.isInteger(this.maxResends) || this.maxResends < 0) throw new BatcherArgError(`maxResends must be an integer >= 0, got ${String(maxResends)}`);
+    if (!Number.isInteger(this.maxResends) || this.maxResends < 0)
+      throw new BatcherArgError(`maxResends must be an integer >= 0, got ${String(maxResends)}`);
     const encodingName = this.encoding;
     this.batcher = Batcher.create<string, A>({
       sinkTimeoutMs: 120_000,
@@ -111,7 +136,10 @@ export class LlmBatcher<A = unknown> {
 
   /** Asks for `input`'s answer; resolves with this input's own answer. */
   add(input: string, options?: AddOptions): Promise<A> {
-    if (typeof input !== 'string') return Promise.reject(new BatcherArgError(`an LLM input must be a string, got ${input === null ? 'null' : typeof input}`));
+    if (typeof input !== 'string')
+      return Promise.reject(
+        new BatcherArgError(`an LLM input must be a string, got ${input === null ? 'null' : typeof input}`),
+      );
     return this.batcher.add(input, options);
   }
 
@@ -140,7 +168,14 @@ export class LlmBatcher<A = unknown> {
     const enc = this.encoding;
     let individualInput = 0;
     for (const input of inputs) individualInput += countRequest(individualRequest(instructions, input), enc);
-    const usage = { individualInput, batchedInput: 0, individualOutput: 0, batchedOutput: 0, providerInput: 0, providerOutput: 0 };
+    const usage = {
+      individualInput,
+      batchedInput: 0,
+      individualOutput: 0,
+      batchedOutput: 0,
+      providerInput: 0,
+      providerOutput: 0,
+    };
     const results: (A | Error | undefined)[] = new Array<A | Error | undefined>(inputs.length);
     const problems: string[] = new Array<string>(inputs.length);
     let pending: Pending[] = inputs.map((input, pos) => ({ pos, id: String(pos + 1), input }));
@@ -159,7 +194,8 @@ export class LlmBatcher<A = unknown> {
               results[p.pos] = outcome; // an HTTP failure that its retries did not cure
               continue;
             }
-            const answer = outcome instanceof Map ? outcome.get(p.id)! : { ok: false as const, problem: outcome.problem };
+            const answer =
+              outcome instanceof Map ? outcome.get(p.id)! : { ok: false as const, problem: outcome.problem };
             if (answer.ok) {
               results[p.pos] = answer.value;
               usage.individualOutput += countText(render(answer.value), enc);
@@ -191,7 +227,11 @@ export class LlmBatcher<A = unknown> {
     usage.batchedInput += countRequest(request, this.encoding);
     let text: string;
     try {
-      const completion = await this.provider.complete(request, { model: this.model, maxOutputTokens: this.maxOutputTokens, signal: ctx.signal });
+      const completion = await this.provider.complete(request, {
+        model: this.model,
+        maxOutputTokens: this.maxOutputTokens,
+        signal: ctx.signal,
+      });
       text = completion.text;
       if (completion.usage !== undefined) {
         usage.providerInput += completion.usage.input;

@@ -85,16 +85,23 @@ const field = (v: unknown, key: string): unknown => (v as Record<string, unknown
 function content(value: unknown): string | undefined {
   if (isString(value)) return value;
   // Anthropic also takes content as blocks.
-  if (Array.isArray(value) && value.every((b: unknown) => field(b, 'type') === 'text' && isString(field(b, 'text')))) return value.map((b: { text: string }) => b.text).join('');
+  if (Array.isArray(value) && value.every((b: unknown) => field(b, 'type') === 'text' && isString(field(b, 'text'))))
+    return value.map((b: { text: string }) => b.text).join('');
   return undefined;
 }
 
 /** Checks a request body; returns what is wrong, or the request. */
-function parseRequest(api: LocalRequest['api'], body: unknown, headers: IncomingMessage['headers'], index: number): LocalRequest | string {
+function parseRequest(
+  api: LocalRequest['api'],
+  body: unknown,
+  headers: IncomingMessage['headers'],
+  index: number,
+): LocalRequest | string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body is not a JSON object';
   const b = body as Record<string, unknown>;
   if (!isString(b.model) || b.model.length === 0) return 'model missing';
-  if (!Number.isInteger(b.max_tokens) || (b.max_tokens as number) < 1) return 'max_tokens missing or not a positive integer';
+  if (!Number.isInteger(b.max_tokens) || (b.max_tokens as number) < 1)
+    return 'max_tokens missing or not a positive integer';
   if (!Array.isArray(b.messages) || b.messages.length === 0) return 'messages missing or empty';
   let system = '';
   const messages: ChatMessage[] = [];
@@ -106,10 +113,12 @@ function parseRequest(api: LocalRequest['api'], body: unknown, headers: Incoming
       system = text;
       continue;
     }
-    if (message.role !== 'user' && message.role !== 'assistant') return `messages[${i}].role is ${String(message.role)}`;
+    if (message.role !== 'user' && message.role !== 'assistant')
+      return `messages[${i}].role is ${String(message.role)}`;
     messages.push({ role: message.role, content: text });
   }
-  if (messages.length === 0 || messages[messages.length - 1]!.role !== 'user') return 'the last message is not the user\'s';
+  if (messages.length === 0 || messages[messages.length - 1]!.role !== 'user')
+    return "the last message is not the user's";
   let tools: ToolDefinition[] = [];
   if (api === 'anthropic') {
     if (b.system !== undefined) {
@@ -119,11 +128,21 @@ function parseRequest(api: LocalRequest['api'], body: unknown, headers: Incoming
     }
     if (!isString(headers['anthropic-version'])) return 'anthropic-version header missing';
     if (b.tools !== undefined) {
-      if (!Array.isArray(b.tools) || !b.tools.every((t: unknown) => isString(field(t, 'name')) && typeof field(t, 'input_schema') === 'object')) return 'tools are not { name, input_schema }';
-      tools = (b.tools as { name: string; description?: string; input_schema: ToolDefinition['parameters'] }[]).map((t) => ({ name: t.name, description: t.description, parameters: t.input_schema }));
+      if (
+        !Array.isArray(b.tools) ||
+        !b.tools.every((t: unknown) => isString(field(t, 'name')) && typeof field(t, 'input_schema') === 'object')
+      )
+        return 'tools are not { name, input_schema }';
+      tools = (b.tools as { name: string; description?: string; input_schema: ToolDefinition['parameters'] }[]).map(
+        (t) => ({ name: t.name, description: t.description, parameters: t.input_schema }),
+      );
     }
   } else if (b.tools !== undefined) {
-    if (!Array.isArray(b.tools) || !b.tools.every((t: unknown) => field(t, 'type') === 'function' && isString(field(field(t, 'function'), 'name')))) return 'tools are not { type: function, function: { name } }';
+    if (
+      !Array.isArray(b.tools) ||
+      !b.tools.every((t: unknown) => field(t, 'type') === 'function' && isString(field(field(t, 'function'), 'name')))
+    )
+      return 'tools are not { type: function, function: { name } }';
     tools = (b.tools as { function: ToolDefinition }[]).map((t) => t.function);
   }
   const last = messages[messages.length - 1]!.content;
@@ -150,7 +169,10 @@ function parseRequest(api: LocalRequest['api'], body: unknown, headers: Incoming
 }
 
 function reply(res: ServerResponse, request: LocalRequest, text: string): void {
-  const input = countRequest({ system: request.system, messages: request.messages, tools: request.tools }, 'o200k_base');
+  const input = countRequest(
+    { system: request.system, messages: request.messages, tools: request.tools },
+    'o200k_base',
+  );
   const output = countText(text, 'o200k_base');
   const body =
     request.api === 'openai'
@@ -185,8 +207,10 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions = {}): 
         violations.push(`${req.method} ${req.url}: ${why}`);
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: why } }));
       };
-      if (req.method !== 'POST' || api === undefined) return refuse('not a POST to /v1/chat/completions or /v1/messages');
-      if (!String(req.headers['content-type']).startsWith('application/json')) return refuse('content-type is not application/json');
+      if (req.method !== 'POST' || api === undefined)
+        return refuse('not a POST to /v1/chat/completions or /v1/messages');
+      if (!String(req.headers['content-type']).startsWith('application/json'))
+        return refuse('content-type is not application/json');
       let body: unknown;
       try {
         body = JSON.parse(raw);
@@ -201,9 +225,12 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions = {}): 
       if (fault?.kind === 'status') {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
-        return void res.writeHead(fault.status, headers).end(JSON.stringify({ error: { message: `local fault ${fault.status}` } }));
+        return void res
+          .writeHead(fault.status, headers)
+          .end(JSON.stringify({ error: { message: `local fault ${fault.status}` } }));
       }
-      if (fault?.kind === 'body') return void res.writeHead(200, { 'content-type': 'application/json' }).end(fault.body);
+      if (fault?.kind === 'body')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(fault.body);
       if (fault?.kind === 'delay') {
         // A client that gives up closes the connection: stop waiting then, so nothing outlives it.
         const gone = await new Promise<boolean>((resolve) => {

@@ -62,14 +62,23 @@ export function openAiProvider(options: HttpProviderOptions = {}): LlmProvider {
         model,
         max_tokens: maxOutputTokens,
         messages: [{ role: 'system', content: request.system }, ...request.messages],
-        ...(request.tools.length === 0 ? {} : { tools: request.tools.map((fn) => ({ type: 'function', function: fn })), tool_choice: 'none' }),
+        ...(request.tools.length === 0
+          ? {}
+          : { tools: request.tools.map((fn) => ({ type: 'function', function: fn })), tool_choice: 'none' }),
       };
-      const response = (await postJson(url, key === undefined ? {} : { authorization: `Bearer ${key}` }, body, retry, signal)) as {
+      const response = (await postJson(
+        url,
+        key === undefined ? {} : { authorization: `Bearer ${key}` },
+        body,
+        retry,
+        signal,
+      )) as {
         choices?: { message?: { content?: unknown } }[];
         usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
       };
       const text = response?.choices?.[0]?.message?.content;
-      if (typeof text !== 'string') throw new LlmResponseError(`${url}: no choices[0].message.content string in the response`);
+      if (typeof text !== 'string')
+        throw new LlmResponseError(`${url}: no choices[0].message.content string in the response`);
       const input = num(response.usage?.prompt_tokens);
       const output = num(response.usage?.completion_tokens);
       return { text, ...(input === undefined || output === undefined ? {} : { usage: { input, output } }) };
@@ -93,7 +102,14 @@ export function anthropicProvider(options: HttpProviderOptions = {}): LlmProvide
         messages: request.messages,
         ...(request.tools.length === 0
           ? {}
-          : { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters ?? { type: 'object', properties: {} } })), tool_choice: { type: 'none' } }),
+          : {
+              tools: request.tools.map((t) => ({
+                name: t.name,
+                description: t.description,
+                input_schema: t.parameters ?? { type: 'object', properties: {} },
+              })),
+              tool_choice: { type: 'none' },
+            }),
       };
       const headers: Record<string, string> = { 'anthropic-version': '2023-06-01' };
       if (key !== undefined) headers['x-api-key'] = key;
@@ -102,7 +118,10 @@ export function anthropicProvider(options: HttpProviderOptions = {}): LlmProvide
         usage?: { input_tokens?: unknown; output_tokens?: unknown };
       };
       if (!Array.isArray(response?.content)) throw new LlmResponseError(`${url}: no content array in the response`);
-      const text = response.content.filter((b) => b?.type === 'text' && typeof b.text === 'string').map((b) => b.text as string).join('');
+      const text = response.content
+        .filter((b) => b?.type === 'text' && typeof b.text === 'string')
+        .map((b) => b.text as string)
+        .join('');
       const input = num(response.usage?.input_tokens);
       const output = num(response.usage?.output_tokens);
       return { text, ...(input === undefined || output === undefined ? {} : { usage: { input, output } }) };

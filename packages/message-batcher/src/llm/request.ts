@@ -80,8 +80,12 @@ function itemLines(items: readonly { id: string; input: string }[]): string {
 }
 
 /** One request for every item: shared parts once, items numbered, one JSON object keyed by id asked for. */
-export function batchedRequest(instructions: LlmInstructions, items: readonly { id: string; input: string }[]): ChatRequest {
-  const each = instructions.answer === undefined ? "that item's answer" : `that item's answer, which is ${instructions.answer}`;
+export function batchedRequest(
+  instructions: LlmInstructions,
+  items: readonly { id: string; input: string }[],
+): ChatRequest {
+  const each =
+    instructions.answer === undefined ? "that item's answer" : `that item's answer, which is ${instructions.answer}`;
   const system =
     `${instructions.system}\n\n` +
     'You receive several items at once, each with an id. Handle each item on its own, exactly as if it were the only one. ' +
@@ -92,7 +96,10 @@ export function batchedRequest(instructions: LlmInstructions, items: readonly { 
   if (examples.length > 0) {
     const shown = examples.map((e, i) => ({ id: `x${i + 1}`, input: e.input }));
     messages.push({ role: 'user', content: itemLines(shown) });
-    messages.push({ role: 'assistant', content: JSON.stringify(Object.fromEntries(examples.map((e, i) => [`x${i + 1}`, e.output]))) });
+    messages.push({
+      role: 'assistant',
+      content: JSON.stringify(Object.fromEntries(examples.map((e, i) => [`x${i + 1}`, e.output]))),
+    });
   }
   messages.push({ role: 'user', content: itemLines(items) });
   return { system, messages, tools: instructions.tools ?? [] };

@@ -29,7 +29,8 @@ function counter(encoding: Encoding): Counter {
 }
 
 export function checkEncoding(encoding: unknown): Encoding {
-  if (encoding !== 'o200k_base' && encoding !== 'cl100k_base') throw new BatcherArgError(`encoding must be o200k_base or cl100k_base, got ${String(encoding)}`);
+  if (encoding !== 'o200k_base' && encoding !== 'cl100k_base')
+    throw new BatcherArgError(`encoding must be o200k_base or cl100k_base, got ${String(encoding)}`);
   return encoding;
 }
 

@@ -40,13 +40,18 @@ interface Io {
   err(text: string): void;
 }
 
-export async function run(argv: readonly string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+): Promise<number> {
   let code: number = ExitCode.Ok;
   const program = new Command('erlmcp');
   const checkout = (file: string): string | undefined => {
     const found = findCheckout(file, program.opts<{ repo?: string }>().repo);
     if (found === undefined) {
-      io.err(`erlmcp: ${file} not found: run this in an erlmcp-ts checkout built with \`npm run build\` (or give --repo <dir>)\n`);
+      io.err(
+        `erlmcp: ${file} not found: run this in an erlmcp-ts checkout built with \`npm run build\` (or give --repo <dir>)\n`,
+      );
       code = ExitCode.NoCheckout;
     }
     return found;
@@ -57,7 +62,9 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
   };
 
   program
-    .description('erlmcp-ts: run the MCP server, the benchmarks and their report, scaling projections, and open the observer')
+    .description(
+      'erlmcp-ts: run the MCP server, the benchmarks and their report, scaling projections, and open the observer',
+    )
     .version(VERSION)
     .option('--repo <dir>', 'the erlmcp-ts repository checkout, for start, bench, report and project')
     .enablePositionalOptions()
@@ -69,16 +76,23 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
   program
     .command('start')
     .description('run the example MCP server (Streamable HTTP, WebSocket, /metrics, /observer) until Ctrl-C')
-    .addOption(new Option('-p, --port <port>', 'port to listen on (0: any free port)').argParser(integer('port', 0, 65535)).default(3000))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0: any free port)')
+        .argParser(integer('port', 0, 65535))
+        .default(3000),
+    )
     .addHelpText('after', NEEDS_CHECKOUT(SERVER) + EXIT_CODES)
     .action(async (options: { port: number }) => {
       const root = checkout(SERVER);
-      if (root !== undefined) code = await runNode(SERVER, [], { cwd: root, env: { ...process.env, PORT: String(options.port) } });
+      if (root !== undefined)
+        code = await runNode(SERVER, [], { cwd: root, env: { ...process.env, PORT: String(options.port) } });
     });
 
   program
     .command('bench')
-    .description('run the benchmark suite (every category, or those named); options after it go to the suite, e.g. --smoke, --only a,b, --compare baseline.json')
+    .description(
+      'run the benchmark suite (every category, or those named); options after it go to the suite, e.g. --smoke, --only a,b, --compare baseline.json',
+    )
     .argument('[args...]', "the suite's own arguments")
     .allowUnknownOption()
     .passThroughOptions()
@@ -96,16 +110,26 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
 
   program
     .command('project')
-    .description("project nodes, memory, throughput and network for a number of connections from this machine's measured figures")
-    .requiredOption('-c, --connections <n>', 'connections to project for, e.g. 500000', integer('connections', 1, Number.MAX_SAFE_INTEGER))
+    .description(
+      "project nodes, memory, throughput and network for a number of connections from this machine's measured figures",
+    )
+    .requiredOption(
+      '-c, --connections <n>',
+      'connections to project for, e.g. 500000',
+      integer('connections', 1, Number.MAX_SAFE_INTEGER),
+    )
     .addHelpText('after', NEEDS_CHECKOUT(BENCH) + EXIT_CODES)
-    .action(async (options: { connections: number }) => bench(['project', '--connections', String(options.connections)]));
+    .action(async (options: { connections: number }) =>
+      bench(['project', '--connections', String(options.connections)]),
+    );
 
   program
     .command('observer')
     .description("open a running server's observer in the browser")
     .option('-u, --url <url>', "the observer's URL (default: http://127.0.0.1:<port>/observer)")
-    .addOption(new Option('-p, --port <port>', 'port of a local server').argParser(integer('port', 1, 65535)).default(3000))
+    .addOption(
+      new Option('-p, --port <port>', 'port of a local server').argParser(integer('port', 1, 65535)).default(3000),
+    )
     .option('--no-open', 'only check that it answers and print the URL')
     .addHelpText('after', EXIT_CODES)
     .action(async (options: { url?: string; port: number; open: boolean }) => {

@@ -7,9 +7,17 @@ import { ExitCode } from './exit-codes';
  * SIGTERM; resolves with its exit code (128 + signal number when a signal ended it, as
  * shells report it).
  */
-export function runNode(script: string, args: readonly string[], options: { cwd: string; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv }): Promise<number> {
+export function runNode(
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv },
+): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], { cwd: options.cwd, stdio: 'inherit', env: options.env ?? process.env });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
+      cwd: options.cwd,
+      stdio: 'inherit',
+      env: options.env ?? process.env,
+    });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -19,6 +27,8 @@ export function runNode(script: string, args: readonly string[], options: { cwd:
       resolve(code);
     };
     child.on('error', () => done(ExitCode.Failed));
-    child.on('exit', (code, signal) => done(code ?? (signal === null ? ExitCode.Failed : 128 + (constants.signals[signal] ?? 0))));
+    child.on('exit', (code, signal) =>
+      done(code ?? (signal === null ? ExitCode.Failed : 128 + (constants.signals[signal] ?? 0))),
+    );
   });
 }

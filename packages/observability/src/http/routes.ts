@@ -9,7 +9,8 @@ import type { RuntimeMetrics } from '../metrics/runtime-metrics';
 import type { Observer } from '../observer/observer';
 import { observerRoute } from '../observer/route';
 
-export type RouteVerdict = { ok: true } | { ok: false; status: number; message: string; headers?: Record<string, string> };
+export type RouteVerdict =
+  { ok: true } | { ok: false; status: number; message: string; headers?: Record<string, string> };
 
 export interface ObservabilityRoutesOptions {
   /** Serves `metricsPath` when given. */
@@ -30,12 +31,21 @@ function pathOf(req: IncomingMessage): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(text);
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers })
+    .end(text);
 }
 
 /** A request handler: true when the request was for one of its paths (and was answered). */
-export function observabilityRoutes(options: ObservabilityRoutesOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function observabilityRoutes(
+  options: ObservabilityRoutesOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const metricsPath = options.metricsPath ?? '/metrics';
   const observerPath = options.observerPath ?? '/observer';
   const observer = options.observer === undefined ? undefined : observerRoute(options.observer, observerPath);
@@ -61,8 +71,12 @@ export function observabilityRoutes(options: ObservabilityRoutesOptions): (req: 
     }
     const metrics = options.metrics!;
     metrics.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
-      (error: unknown) => sendText(res, 500, `metrics collection failed: ${error instanceof Error ? error.message : String(error)}`),
+      (text) =>
+        res
+          .writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' })
+          .end(req.method === 'HEAD' ? undefined : text),
+      (error: unknown) =>
+        sendText(res, 500, `metrics collection failed: ${error instanceof Error ? error.message : String(error)}`),
     );
     return true;
   };

@@ -77,7 +77,13 @@ export class FastCounter implements Family {
   }
 
   get(): Collected {
-    return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values: this.children.all.map(({ values, child }) => ({ labels: labelsOf(this, values), value: child.value })) };
+    return {
+      name: this.name,
+      help: this.help,
+      type: 'counter',
+      aggregator: 'sum',
+      values: this.children.all.map(({ values, child }) => ({ labels: labelsOf(this, values), value: child.value })),
+    };
   }
 
   reset(): void {}

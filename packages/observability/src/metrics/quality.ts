@@ -10,10 +10,30 @@ import { FastCounter, FastHistogram } from './children';
 import { LATENCY_BUCKETS } from './mcp';
 import type { MetricSources } from './sources';
 
-export function qualityFamilies(node: Node, registers: Registry[], sources: MetricSources): { stop(): void; speedup: Gauge<'kernel'> } {
-  const batches = new FastCounter('erlmcp_batcher_batches_total', 'Batches a message batcher finished, by batcher and outcome (answered, failed, timeout).', ['batcher', 'outcome'], registers);
-  const items = new FastCounter('erlmcp_batcher_items_total', 'Items in finished batches, by batcher.', ['batcher'], registers);
-  const latency = new FastHistogram('erlmcp_batcher_batch_duration_seconds', "A batch's time at its sink, by batcher.", ['batcher'], LATENCY_BUCKETS, registers);
+export function qualityFamilies(
+  node: Node,
+  registers: Registry[],
+  sources: MetricSources,
+): { stop(): void; speedup: Gauge<'kernel'> } {
+  const batches = new FastCounter(
+    'erlmcp_batcher_batches_total',
+    'Batches a message batcher finished, by batcher and outcome (answered, failed, timeout).',
+    ['batcher', 'outcome'],
+    registers,
+  );
+  const items = new FastCounter(
+    'erlmcp_batcher_items_total',
+    'Items in finished batches, by batcher.',
+    ['batcher'],
+    registers,
+  );
+  const latency = new FastHistogram(
+    'erlmcp_batcher_batch_duration_seconds',
+    "A batch's time at its sink, by batcher.",
+    ['batcher'],
+    LATENCY_BUCKETS,
+    registers,
+  );
   const tokens = new FastCounter(
     'erlmcp_batcher_tokens_total',
     'Tokens counted by the tokenizer for LLM batches: as sent batched, and as the same items would have been sent one by one (request=batched|individual; direction=input|output).',
@@ -52,12 +72,13 @@ export function qualityFamilies(node: Node, registers: Registry[], sources: Metr
   });
   new Gauge({
     name: 'erlmcp_registry_entries',
-    help: "Names registered in a sharded registry, per shard.",
+    help: 'Names registered in a sharded registry, per shard.',
     labelNames: ['registry', 'shard'],
     registers,
     collect() {
       this.reset();
-      for (const registry of sources.registries ?? []) for (const s of registry.stats()) this.set({ registry: registry.name, shard: String(s.shard) }, s.entries);
+      for (const registry of sources.registries ?? [])
+        for (const s of registry.stats()) this.set({ registry: registry.name, shard: String(s.shard) }, s.entries);
     },
   });
   new Counter({
@@ -69,7 +90,8 @@ export function qualityFamilies(node: Node, registers: Registry[], sources: Metr
       this.reset();
       for (const a of sources.attention ?? []) {
         const { requests } = await a.stats();
-        for (const outcome of ['started', 'completed', 'failed', 'aborted'] as const) this.inc({ server: a.name, outcome }, requests[outcome]);
+        for (const outcome of ['started', 'completed', 'failed', 'aborted'] as const)
+          this.inc({ server: a.name, outcome }, requests[outcome]);
       }
     },
   });

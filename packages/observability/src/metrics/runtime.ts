@@ -27,15 +27,39 @@ export function memoryLimitBytes(): number {
 
 /** Subscribes to `node.events` and registers the runtime's families; returns the unsubscriber. */
 export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
-  const spawns = new Counter({ name: 'erlmcp_process_spawns_total', help: 'Processes spawned on this scheduler, by behaviour.', labelNames: ['behaviour'], registers });
-  const exits = new Counter({ name: 'erlmcp_process_exits_total', help: 'Processes ended on this scheduler, by how they ended (normal, shutdown, killed, crash).', labelNames: ['reason'], registers });
-  const restarts = new Counter({ name: 'erlmcp_supervisor_restarts_total', help: 'Children restarted by supervisors, by supervisor (registered name or "unnamed").', labelNames: ['supervisor'], registers });
-  const intensity = new Counter({ name: 'erlmcp_supervisor_intensity_exceeded_total', help: 'Supervisors that exceeded their restart intensity and shut down.', registers });
-  const schedulerDowns = new Counter({ name: 'erlmcp_scheduler_down_total', help: 'Scheduler threads that died and were replaced.', registers });
+  const spawns = new Counter({
+    name: 'erlmcp_process_spawns_total',
+    help: 'Processes spawned on this scheduler, by behaviour.',
+    labelNames: ['behaviour'],
+    registers,
+  });
+  const exits = new Counter({
+    name: 'erlmcp_process_exits_total',
+    help: 'Processes ended on this scheduler, by how they ended (normal, shutdown, killed, crash).',
+    labelNames: ['reason'],
+    registers,
+  });
+  const restarts = new Counter({
+    name: 'erlmcp_supervisor_restarts_total',
+    help: 'Children restarted by supervisors, by supervisor (registered name or "unnamed").',
+    labelNames: ['supervisor'],
+    registers,
+  });
+  const intensity = new Counter({
+    name: 'erlmcp_supervisor_intensity_exceeded_total',
+    help: 'Supervisors that exceeded their restart intensity and shut down.',
+    registers,
+  });
+  const schedulerDowns = new Counter({
+    name: 'erlmcp_scheduler_down_total',
+    help: 'Scheduler threads that died and were replaced.',
+    registers,
+  });
 
   const onSpawn = (e: { behaviour: string }): void => spawns.inc({ behaviour: e.behaviour });
   const onExit = (e: { reason: Parameters<typeof exitClass>[0] }): void => exits.inc({ reason: exitClass(e.reason) });
-  const onRestart = (e: { supervisor: Parameters<typeof processInfo>[0] }): void => restarts.inc({ supervisor: processInfo(e.supervisor)?.name ?? 'unnamed' });
+  const onRestart = (e: { supervisor: Parameters<typeof processInfo>[0] }): void =>
+    restarts.inc({ supervisor: processInfo(e.supervisor)?.name ?? 'unnamed' });
   const onIntensity = (): void => intensity.inc();
   const onDown = (): void => schedulerDowns.inc();
   node.events.on('spawn', onSpawn);
@@ -65,7 +89,11 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
       for (const [scheduler, total] of messageTotals) this.inc({ scheduler: String(scheduler) }, total);
     },
   });
-  const perScheduler = (name: string, help: string, read: (s: ReturnType<typeof schedulers>[number]) => number): void => {
+  const perScheduler = (
+    name: string,
+    help: string,
+    read: (s: ReturnType<typeof schedulers>[number]) => number,
+  ): void => {
     new Gauge({
       name,
       help,
@@ -78,8 +106,14 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
     });
   };
   perScheduler('erlmcp_scheduler_run_queue_length', 'Runnable processes waiting on each scheduler.', (s) => s.runQueue);
-  perScheduler('erlmcp_scheduler_utilisation_ratio', "Event-loop utilisation of each scheduler's thread over its last 100 ms, 0 to 1.", (s) => s.utilisation);
-  perScheduler('erlmcp_scheduler_up', 'Whether each scheduler thread is alive (1) or not (0).', (s) => (s.alive ? 1 : 0));
+  perScheduler(
+    'erlmcp_scheduler_utilisation_ratio',
+    "Event-loop utilisation of each scheduler's thread over its last 100 ms, 0 to 1.",
+    (s) => s.utilisation,
+  );
+  perScheduler('erlmcp_scheduler_up', 'Whether each scheduler thread is alive (1) or not (0).', (s) =>
+    s.alive ? 1 : 0,
+  );
   perScheduler('erlmcp_processes', 'Live processes on each scheduler.', (s) => s.processes);
   new Gauge({
     name: 'erlmcp_process_message_queue_messages',
@@ -98,7 +132,11 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
     },
   });
 
-  const perTable = (name: string, help: string, read: (info: ReturnType<ReturnType<typeof Ets.all>[number]['info']>) => number): void => {
+  const perTable = (
+    name: string,
+    help: string,
+    read: (info: ReturnType<ReturnType<typeof Ets.all>[number]['info']>) => number,
+  ): void => {
     new Gauge({
       name,
       help,
@@ -117,10 +155,18 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
       },
     });
   };
-  perTable('erlmcp_ets_table_objects', 'Objects stored in each ETS table this thread created or attached.', (i) => i.size);
+  perTable(
+    'erlmcp_ets_table_objects',
+    'Objects stored in each ETS table this thread created or attached.',
+    (i) => i.size,
+  );
   perTable('erlmcp_ets_table_memory_bytes', 'Bytes in use by each ETS table (records and indexes).', (i) => i.memory);
   perTable('erlmcp_ets_table_capacity_bytes', 'SharedArrayBuffer bytes reserved by each ETS table.', (i) => i.capacity);
-  perTable('erlmcp_ets_table_max_bytes', 'The most bytes each ETS table may reserve (its maxBytes).', (i) => i.maxBytes);
+  perTable(
+    'erlmcp_ets_table_max_bytes',
+    'The most bytes each ETS table may reserve (its maxBytes).',
+    (i) => i.maxBytes,
+  );
 
   new Gauge({
     name: 'erlmcp_array_buffers_bytes',
@@ -130,9 +176,30 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
       this.set(process.memoryUsage().arrayBuffers);
     },
   });
-  new Gauge({ name: 'erlmcp_memory_limit_bytes', help: "The memory this process may use: its cgroup's limit, else the machine's total.", registers, collect() { this.set(memoryLimitBytes()); } });
-  new Gauge({ name: 'erlmcp_heap_limit_bytes', help: "V8's heap size limit (--max-old-space-size and the young generation).", registers, collect() { this.set(getHeapStatistics().heap_size_limit); } });
-  new Gauge({ name: 'erlmcp_heap_used_bytes', help: "V8's used heap, all spaces.", registers, collect() { this.set(getHeapStatistics().used_heap_size); } });
+  new Gauge({
+    name: 'erlmcp_memory_limit_bytes',
+    help: "The memory this process may use: its cgroup's limit, else the machine's total.",
+    registers,
+    collect() {
+      this.set(memoryLimitBytes());
+    },
+  });
+  new Gauge({
+    name: 'erlmcp_heap_limit_bytes',
+    help: "V8's heap size limit (--max-old-space-size and the young generation).",
+    registers,
+    collect() {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
+  });
+  new Gauge({
+    name: 'erlmcp_heap_used_bytes',
+    help: "V8's used heap, all spaces.",
+    registers,
+    collect() {
+      this.set(getHeapStatistics().used_heap_size);
+    },
+  });
 
   return () => {
     node.events.off('spawn', onSpawn);

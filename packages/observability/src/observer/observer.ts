@@ -1,6 +1,18 @@
 import { Ets } from '@erlmcp/ets';
 import type { McpConnectionEvent } from '@erlmcp/mcp/hosting';
-import { allProcesses, currentNode, GenServer, exit, type Node, type Pid, processInfoAsync, schedulers, type ServerName, supervisionTree, type TreeNode } from '@erlmcp/otp';
+import {
+  allProcesses,
+  currentNode,
+  GenServer,
+  exit,
+  type Node,
+  type Pid,
+  processInfoAsync,
+  schedulers,
+  type ServerName,
+  supervisionTree,
+  type TreeNode,
+} from '@erlmcp/otp';
 import type { RegistrySource, SessionCountSource } from '../metrics/sources';
 import type { ProcessView, SessionView, Snapshot, TableView } from './snapshot';
 
@@ -59,7 +71,8 @@ export class Observer {
     const onApp = (e: { name: string; pid: Pid }): void => void this.apps.set(e.name, e.pid);
     const onAppStop = (e: { name: string }): void => void this.apps.delete(e.name);
     const onConnection = (e: McpConnectionEvent): void => {
-      if (e.outcome === 'accepted' && e.pid !== undefined) this.sessions.set(String(e.pid), { pid: e.pid, transport: e.transport, startedAt: Date.now() });
+      if (e.outcome === 'accepted' && e.pid !== undefined)
+        this.sessions.set(String(e.pid), { pid: e.pid, transport: e.transport, startedAt: Date.now() });
     };
     const onExit = (e: { pid: Pid }): void => void this.sessions.delete(String(e.pid));
     events.on('restart', onRestart);
@@ -78,12 +91,20 @@ export class Observer {
 
   async snapshot(): Promise<Snapshot> {
     const memory = process.memoryUsage();
-    const applications = await Promise.all([...this.apps].map(async ([name, root]) => ({ name, tree: await this.tree(root) })));
+    const applications = await Promise.all(
+      [...this.apps].map(async ([name, root]) => ({ name, tree: await this.tree(root) })),
+    );
     return {
       at: Date.now(),
       node: {
         schedulers: schedulers(),
-        memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers },
+        memory: {
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+          heapTotal: memory.heapTotal,
+          external: memory.external,
+          arrayBuffers: memory.arrayBuffers,
+        },
         processes: (await allProcesses()).length,
         uptimeSeconds: (performance.now() - this.started) / 1000,
       },
@@ -115,7 +136,9 @@ export class Observer {
   private async view(node: TreeNode, supervisor: Pid | undefined): Promise<ProcessView | null> {
     const info = await processInfoAsync(node.pid);
     if (info === undefined) return null;
-    const children = (await Promise.all(node.children.map((child) => this.view(child, node.pid)))).filter((c): c is ProcessView => c !== null);
+    const children = (await Promise.all(node.children.map((child) => this.view(child, node.pid)))).filter(
+      (c): c is ProcessView => c !== null,
+    );
     return {
       pid: String(info.pid),
       id: node.id ?? null,
@@ -130,7 +153,10 @@ export class Observer {
       monitoredBy: info.monitoredBy.map(String),
       trapExit: info.trapExit,
       scheduler: info.scheduler,
-      restarts: supervisor === undefined || node.id === undefined ? 0 : (this.restarts.get(`${String(supervisor)}/${node.id}`) ?? 0),
+      restarts:
+        supervisor === undefined || node.id === undefined
+          ? 0
+          : (this.restarts.get(`${String(supervisor)}/${node.id}`) ?? 0),
       children,
     };
   }
@@ -159,7 +185,15 @@ function tables(): TableView[] {
   for (const table of Ets.all()) {
     try {
       const info = table.info();
-      out.push({ name: info.name, type: info.type, size: info.size, memory: info.memory, capacity: info.capacity, owner: String(info.owner), heir: String(info.heir) });
+      out.push({
+        name: info.name,
+        type: info.type,
+        size: info.size,
+        memory: info.memory,
+        capacity: info.capacity,
+        owner: String(info.owner),
+        heir: String(info.heir),
+      });
     } catch {
       // deleted meanwhile
     }

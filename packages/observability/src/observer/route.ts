@@ -31,7 +31,10 @@ const FILES: Record<string, Asset> = {
 export const SNAPSHOT_INTERVAL_MS = 1000;
 const MAX_KILL_BODY = 1024;
 
-export function observerRoute(observer: Observer, base: string): (req: IncomingMessage, res: ServerResponse, rest: string) => void {
+export function observerRoute(
+  observer: Observer,
+  base: string,
+): (req: IncomingMessage, res: ServerResponse, rest: string) => void {
   const cache = new Map<string, Buffer>();
   const asset = (file: string): Buffer => {
     let body = cache.get(file);
@@ -48,7 +51,10 @@ export function observerRoute(observer: Observer, base: string): (req: IncomingM
     if (rest === '/events') return stream(observer, res);
     if (rest === '/snapshot') {
       observer.snapshot().then(
-        (snapshot) => res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(snapshot)),
+        (snapshot) =>
+          res
+            .writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+            .end(JSON.stringify(snapshot)),
         (error: unknown) => sendText(res, 500, String(error)),
       );
       return;
@@ -132,7 +138,12 @@ function kill(observer: Observer, req: IncomingMessage, res: ServerResponse): vo
     if (typeof pid !== 'string') return sendText(res, 400, 'Bad Request: the body must be JSON {"pid": "<0.64.0>"}');
     observer.kill(pid).then(
       () => sendText(res, 200, `killed ${pid}`),
-      (error: unknown) => sendText(res, error instanceof NoSuchProcessError ? 404 : error instanceof KillNotAllowedError ? 403 : 500, error instanceof Error ? error.message : String(error)),
+      (error: unknown) =>
+        sendText(
+          res,
+          error instanceof NoSuchProcessError ? 404 : error instanceof KillNotAllowedError ? 403 : 500,
+          error instanceof Error ? error.message : String(error),
+        ),
     );
   });
 }

@@ -21,7 +21,14 @@ export interface ProcessView {
 }
 
 export interface NodeView {
-  schedulers: { scheduler: number; alive: boolean; processes: number; runQueue: number; utilisation: number; messages: number }[];
+  schedulers: {
+    scheduler: number;
+    alive: boolean;
+    processes: number;
+    runQueue: number;
+    utilisation: number;
+    messages: number;
+  }[];
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   processes: number;
   uptimeSeconds: number;

@@ -82,7 +82,9 @@ export class Cluster implements ClusterControl {
     const api = Comlink.wrap<SchedulerApi>(nodeEndpoint(worker));
     // Alive from now on: its ring buffers what is sent before the thread reads it.
     Atomics.store(this.control, Control.Alive + k, 1);
-    worker.on('error', (error) => this.node.logger.error(`scheduler ${k} thread failed: ${error.message}`, { stack: error.stack }));
+    worker.on('error', (error) =>
+      this.node.logger.error(`scheduler ${k} thread failed: ${error.message}`, { stack: error.stack }),
+    );
     worker.on('exit', (code) => this.onExit(k, worker, code));
     this.threads[k] = { worker, api, shares: channel.port1 };
   }
@@ -101,7 +103,9 @@ export class Cluster implements ClusterControl {
     Atomics.store(this.control, Control.Processes + k, 0);
     Atomics.store(this.control, Control.RunQueue + k, 0);
     const names = this.names.removeWhere((id) => schedulerOf(id) === k);
-    this.node.logger.error(`scheduler ${k} died (exit code ${code}): its processes exited with {scheduler_down: ${k}}; ${names} names released; starting a replacement`);
+    this.node.logger.error(
+      `scheduler ${k} died (exit code ${code}): its processes exited with {scheduler_down: ${k}}; ${names} names released; starting a replacement`,
+    );
     this.peer.broadcastSchedulerDown(k);
     this.replacements++;
     this.node.events.emit('scheduler_down', { scheduler: k, exitCode: code });
@@ -160,7 +164,14 @@ export function startCluster(node: Node, schedulers: number, options: NodeOption
   node.joinCluster(peer);
   installSpawnHandler(node, peer);
   Atomics.store(new Int32Array(handle.control), Control.Alive, 1);
-  const cluster = new Cluster(node, peer, handle, registry, names, options.logger === undefined ? options.logLevel : 'silent');
+  const cluster = new Cluster(
+    node,
+    peer,
+    handle,
+    registry,
+    names,
+    options.logger === undefined ? options.logLevel : 'silent',
+  );
   node.cluster = cluster;
   peer.publishShare = (id, buffer) => cluster.broadcastShare(id, buffer);
   cluster.startWorkers();

@@ -24,10 +24,14 @@ class ShareBox {
 /** The value with every Map and SharedArrayBuffer inside boxed; the same value (no copy) when it holds none. */
 function boxMaps(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 64) return value;
-  if (value instanceof Map) return new MapBox([...value].map(([k, v]) => [boxMaps(k, depth + 1), boxMaps(v, depth + 1)]));
+  if (value instanceof Map)
+    return new MapBox([...value].map(([k, v]) => [boxMaps(k, depth + 1), boxMaps(v, depth + 1)]));
   if (isSharedArrayBuffer(value)) return new ShareBox(value);
   if (isWasmMemory(value)) {
-    if (!isSharedArrayBuffer(value.buffer)) throw new BadArgError('a WebAssembly.Memory that is not shared cannot be sent to another scheduler: create it with shared: true');
+    if (!isSharedArrayBuffer(value.buffer))
+      throw new BadArgError(
+        'a WebAssembly.Memory that is not shared cannot be sent to another scheduler: create it with shared: true',
+      );
     return new ShareBox(value);
   }
   if (Array.isArray(value)) {
@@ -53,8 +57,18 @@ let registered = false;
 function registerExtensions(): void {
   if (registered) return;
   registered = true;
-  addExtension({ Class: Pid, type: 0x50, write: (pid: Pid) => [pid.node, pid.id], read: ([node, id]: [number, number]) => new Pid(node, id) });
-  addExtension({ Class: Ref, type: 0x51, write: (ref: Ref) => [ref.node, ref.id], read: ([node, id]: [number, number]) => new Ref(node, id) });
+  addExtension({
+    Class: Pid,
+    type: 0x50,
+    write: (pid: Pid) => [pid.node, pid.id],
+    read: ([node, id]: [number, number]) => new Pid(node, id),
+  });
+  addExtension({
+    Class: Ref,
+    type: 0x51,
+    write: (ref: Ref) => [ref.node, ref.id],
+    read: ([node, id]: [number, number]) => new Ref(node, id),
+  });
   addExtension({
     Class: ExitMessage,
     type: 0x52,
@@ -92,9 +106,16 @@ function registerExtensions(): void {
       return registry.get(id);
     },
   });
-  addExtension({ Class: MapBox, type: 0x55, write: (box: MapBox) => box.entries, read: (entries: [unknown, unknown][]) => new Map(entries) });
+  addExtension({
+    Class: MapBox,
+    type: 0x55,
+    write: (box: MapBox) => box.entries,
+    read: (entries: [unknown, unknown][]) => new Map(entries),
+  });
   const refuse = (value: unknown): never => {
-    throw new BadArgError(`cannot send ${typeof value === 'function' ? 'a function' : String(value)} to another scheduler: it has no serialized form`);
+    throw new BadArgError(
+      `cannot send ${typeof value === 'function' ? 'a function' : String(value)} to another scheduler: it has no serialized form`,
+    );
   };
   for (const fn of [function () {}, async function () {}, function* () {}, async function* () {}]) {
     addExtension({ Class: fn.constructor as new () => unknown, type: 0x5f, write: refuse, read: refuse });

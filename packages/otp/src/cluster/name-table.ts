@@ -53,7 +53,10 @@ export class NameTable {
   static create(capacity: number, registry?: ThreadRegistry): NameTable {
     let slots = 16;
     while (slots < capacity / 0.7) slots *= 2;
-    return new NameTable({ buffer: new SharedArrayBuffer(HEADER_BYTES + slots * SLOT_BYTES), registry: registry?.handle() });
+    return new NameTable({
+      buffer: new SharedArrayBuffer(HEADER_BYTES + slots * SLOT_BYTES),
+      registry: registry?.handle(),
+    });
   }
 
   constructor(readonly handle: NameTableHandle) {
@@ -61,7 +64,9 @@ export class NameTable {
     this.u8 = new Uint8Array(handle.buffer);
     this.view = new DataView(handle.buffer);
     this.slots = (handle.buffer.byteLength - HEADER_BYTES) / SLOT_BYTES;
-    this.mutex = new Mutex(this.i32, 0, { registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined });
+    this.mutex = new Mutex(this.i32, 0, {
+      registry: handle.registry ? ThreadRegistry.attach(handle.registry) : undefined,
+    });
   }
 
   get size(): number {
@@ -155,9 +160,11 @@ export class NameTable {
   }
 
   private encode(name: string): Uint8Array {
-    if (typeof name !== 'string' || name.length === 0) throw new BadArgError('a registered name must be a non-empty string');
+    if (typeof name !== 'string' || name.length === 0)
+      throw new BadArgError('a registered name must be a non-empty string');
     const bytes = encoder.encode(name);
-    if (bytes.length > MAX_NAME_BYTES) throw new BadArgError(`a registered name may be at most ${MAX_NAME_BYTES} bytes of UTF-8`);
+    if (bytes.length > MAX_NAME_BYTES)
+      throw new BadArgError(`a registered name may be at most ${MAX_NAME_BYTES} bytes of UTF-8`);
     return bytes;
   }
 

@@ -131,7 +131,8 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     let best = alive[0]!;
     let bestLoad = Infinity;
     for (const k of alive) {
-      const load = Atomics.load(this.control, Control.RunQueue + k) * 4 + Atomics.load(this.control, Control.Processes + k);
+      const load =
+        Atomics.load(this.control, Control.RunQueue + k) * 4 + Atomics.load(this.control, Control.Processes + k);
       if (load < bestLoad) [best, bestLoad] = [k, load];
     }
     return best;
@@ -268,7 +269,10 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
 
   /** Asks scheduler k to start something; resolves with its outcome. */
   request(k: number, spawn: SpawnRequest): Promise<SpawnOutcome> {
-    if (!this.isAlive(k)) return Promise.resolve({ error: { code: 'scheduler_down', message: `scheduler ${k} is down`, reason: schedulerDownReason(k) } });
+    if (!this.isAlive(k))
+      return Promise.resolve({
+        error: { code: 'scheduler_down', message: `scheduler ${k} is down`, reason: schedulerDownReason(k) },
+      });
     const ref = this.node.makeRef().id;
     return new Promise((resolve) => {
       this.requests.set(ref, { resolve, scheduler: k });
@@ -522,7 +526,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
 
   publishLoad(runQueue: number, utilisation: number, messages: number): void {
     Atomics.store(this.control, Control.RunQueue + this.id, runQueue);
-    Atomics.store(this.control, Control.Messages + this.id, messages % 2 ** 32 | 0);
+    Atomics.store(this.control, Control.Messages + this.id, (messages % 2 ** 32) | 0);
     Atomics.store(this.control, Control.Utilisation + this.id, Math.round(utilisation * 1000));
   }
 

@@ -58,7 +58,8 @@ const handlers: { [K in Op]: RecordHandler } = {
     if (target === undefined) return;
     if (tag === Tag.System && typeof message === 'object' && message !== null && '$stop' in message) {
       // A spawned function would take the stop for its start and crash: it is left alone.
-      if (target.behaviour !== null) node.deliver(target, new StopRequest((message as { $stop: ExitReason }).$stop), Tag.System);
+      if (target.behaviour !== null)
+        node.deliver(target, new StopRequest((message as { $stop: ExitReason }).$stop), Tag.System);
     } else {
       node.deliver(target, message, tag);
     }
@@ -76,14 +77,16 @@ const handlers: { [K in Op]: RecordHandler } = {
     }
     const from = new From(
       (value: unknown) => peer.reply(source, ref, value),
-      (error: Error) => peer.callFail(source, ref, false, error instanceof CallExitError ? error.reason : error.message),
+      (error: Error) =>
+        peer.callFail(source, ref, false, error instanceof CallExitError ? error.reason : error.message),
       target,
       request,
     );
     attachCall(target, from);
     // A sys request is a system message at its target (see sys.ts).
     if (isSysRequest(request)) {
-      if (target.behaviour === null) from.reply({ error: `${target.self} is a spawned function, not a behaviour: sys needs a behaviour's loop` });
+      if (target.behaviour === null)
+        from.reply({ error: `${target.self} is a spawned function, not a behaviour: sys needs a behaviour's loop` });
       else node.deliver(target, from, Tag.System);
     } else {
       node.deliver(target, from, Tag.Call);

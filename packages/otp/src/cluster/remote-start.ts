@@ -25,7 +25,10 @@ export type SpawnOutcome = { ok: unknown } | { error: { code: string; message: s
 export type SpawnHandler = (request: SpawnRequest) => Promise<SpawnOutcome>;
 
 /** The error a failed remote start reports to its caller, rebuilt from the outcome that crossed threads. */
-export function errorFrom(error: { code: string; message: string; reason?: ExitReason }, name: string | undefined): Error {
+export function errorFrom(
+  error: { code: string; message: string; reason?: ExitReason },
+  name: string | undefined,
+): Error {
   switch (error.code) {
     case 'start_failed':
       return new StartError(error.reason ?? error.message);
@@ -40,7 +43,8 @@ export function errorFrom(error: { code: string; message: string; reason?: ExitR
 
 /** The outcome of a failed remote start, as data that crosses threads. */
 export function outcomeOf(error: unknown): SpawnOutcome {
-  if (error instanceof StartError) return { error: { code: 'start_failed', message: error.message, reason: error.reason } };
+  if (error instanceof StartError)
+    return { error: { code: 'start_failed', message: error.message, reason: error.reason } };
   if (error instanceof OtpError) return { error: { code: error.code, message: error.message } };
   return { error: { code: 'error', message: error instanceof Error ? error.message : String(error) } };
 }

@@ -38,7 +38,12 @@ export interface RemoteSpec {
 export type Placement = number | 'local' | 'round_robin' | 'least_loaded';
 
 export function isRemoteSpec(value: unknown): value is RemoteSpec {
-  return typeof value === 'object' && value !== null && typeof (value as RemoteSpec).module === 'string' && typeof (value as RemoteSpec).export === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RemoteSpec).module === 'string' &&
+    typeof (value as RemoteSpec).export === 'string'
+  );
 }
 
 /** The exit reason of every process of a scheduler thread that died. */

@@ -160,7 +160,8 @@ export class RingTransport {
    * scheduler's current drain returns. The clock is read only while records wait.
    */
   readonly inboxReady = (): boolean =>
-    (!this.applying && this.rings[this.id]!.hasFrames()) || (this.pendingSince !== 0 && performance.now() - this.pendingSince > 0.1);
+    (!this.applying && this.rings[this.id]!.hasFrames()) ||
+    (this.pendingSince !== 0 && performance.now() - this.pendingSince > 0.1);
 
   /** Applies whatever is ready in this scheduler's ring, without waiting. The scheduler calls it as it runs. */
   readonly poll = (): void => {
@@ -182,7 +183,8 @@ export class RingTransport {
       if (frames.length === 0 && this.spinMs > 0) {
         const until = performance.now() + this.spinMs;
         while (frames.length === 0 && performance.now() < until) frames = ring.readBatch(64);
-        this.spinMs = frames.length > 0 ? Math.min(SPIN_MS, this.spinMs * 2) : this.spinMs < 0.004 ? 0 : this.spinMs / 2;
+        this.spinMs =
+          frames.length > 0 ? Math.min(SPIN_MS, this.spinMs * 2) : this.spinMs < 0.004 ? 0 : this.spinMs / 2;
       }
       if (frames.length === 0) {
         const slept = performance.now();

@@ -28,7 +28,11 @@ export function startLoadPublisher(node: Node, peer: SchedulerPeer, keepAlive: b
   let last = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
-    peer.publishLoad(node.scheduler.runQueueLength, performance.eventLoopUtilization(now, last).utilization, node.scheduler.messagesHandled);
+    peer.publishLoad(
+      node.scheduler.runQueueLength,
+      performance.eventLoopUtilization(now, last).utilization,
+      node.scheduler.messagesHandled,
+    );
     last = now;
   }, 100);
   if (!keepAlive) timer.unref();

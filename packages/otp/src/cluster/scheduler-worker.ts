@@ -14,7 +14,12 @@ import type { Shareable } from './shares';
 import { processesOf, startLoadPublisher, toWire, type SchedulerApi } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
 
-const { handle, scheduler, logLevel, shares } = workerData as { handle: ClusterHandle; scheduler: number; logLevel?: string; shares: MessagePort };
+const { handle, scheduler, logLevel, shares } = workerData as {
+  handle: ClusterHandle;
+  scheduler: number;
+  logLevel?: string;
+  shares: MessagePort;
+};
 
 ThreadRegistry.attach(handle.threads).register();
 ThreadRegistry.adoptShared(handle.sharedThreads);

@@ -24,21 +24,39 @@ export function installSpawnHandler(node: Node, peer: SchedulerPeer): void {
       case 'spawn': {
         let process: Process;
         try {
-          process = node.spawnFrom(null, bodyOf({ module: request.module, export: request.export, args: request.args as unknown[] }), { name: request.name, trapExit: request.trapExit }, request.id);
+          process = node.spawnFrom(
+            null,
+            bodyOf({ module: request.module, export: request.export, args: request.args as unknown[] }),
+            { name: request.name, trapExit: request.trapExit },
+            request.id,
+          );
         } catch (error) {
           // The pid was handed out already: the process exists, and exits with the reason, as an
           // Erlang spawn of an undefined function does.
-          process = node.spawnFrom(null, () => {
-            throw error;
-          }, {}, request.id);
+          process = node.spawnFrom(
+            null,
+            () => {
+              throw error;
+            },
+            {},
+            request.id,
+          );
         }
         if (request.parent !== undefined) peer.relationsOf(process).links.add(request.parent);
-        if (request.monitor !== undefined) peer.relationsOf(process).monitoredBy.set(request.monitor.ref, request.monitor.watcher);
+        if (request.monitor !== undefined)
+          peer.relationsOf(process).monitoredBy.set(request.monitor.ref, request.monitor.watcher);
         return { ok: request.id };
       }
       case 'gen_server': {
         const def = loadExport<AnyDef>(request as RemoteSpec);
-        const result = await startServer(node, null, def, request.args, { name: request.name, trapExit: request.trapExit, timeout: request.timeout }, remote);
+        const result = await startServer(
+          node,
+          null,
+          def,
+          request.args,
+          { name: request.name, trapExit: request.trapExit, timeout: request.timeout },
+          remote,
+        );
         return { ok: result === 'ignore' ? 'ignore' : request.id };
       }
       case 'supervisor': {
@@ -49,4 +67,3 @@ export function installSpawnHandler(node: Node, peer: SchedulerPeer): void {
     }
   };
 }
-

@@ -27,4 +27,11 @@ function barrier(sab, parties) {
   for (let seen = Atomics.load(b, 0); seen < parties; seen = Atomics.load(b, 0)) Atomics.wait(b, 0, seen, 50);
 }
 
-module.exports = { run, hang, wallNow, barrier, post: (m) => parentPort.postMessage(m), onMessage: (fn) => parentPort.on('message', fn) };
+module.exports = {
+  run,
+  hang,
+  wallNow,
+  barrier,
+  post: (m) => parentPort.postMessage(m),
+  onMessage: (fn) => parentPort.on('message', fn),
+};

@@ -23,6 +23,13 @@ run((_data, shm) => {
     type: 'errors',
     raw: caught,
     serialized: caught.map((e) => shm.serializeError(e)),
-    expected: caught.map((e) => ({ name: e.name, code: e.code, message: e.message, stack: e.stack, requested: e.requested, maxBytes: e.maxBytes })),
+    expected: caught.map((e) => ({
+      name: e.name,
+      code: e.code,
+      message: e.message,
+      stack: e.stack,
+      requested: e.requested,
+      maxBytes: e.maxBytes,
+    })),
   });
 });

@@ -42,7 +42,12 @@ export function httpFactory(options: HttpFactoryOptions): ConnectionFactory<Clie
       client.once('disconnect', (_origin, _targets, error) => lost(error ?? new Error('disconnected')));
     },
     check: async (client, signal) => {
-      const res = await client.request({ method: check.method ?? 'HEAD', path: check.path ?? '/', signal, reset: false });
+      const res = await client.request({
+        method: check.method ?? 'HEAD',
+        path: check.path ?? '/',
+        signal,
+        reset: false,
+      });
       await res.body.dump();
       const ok = check.expectStatus?.(res.statusCode) ?? res.statusCode < 500;
       if (!ok) throw new CheckError(`health check answered ${res.statusCode}`);

@@ -12,7 +12,9 @@ export interface McpConnection {
  * `connect` uses; each is initialized before it is handed out. The health check
  * is MCP's ping; a session whose transport closes is replaced.
  */
-export function mcpFactory<C extends McpConnection>(connect: (signal: AbortSignal) => Promise<C>): ConnectionFactory<C> {
+export function mcpFactory<C extends McpConnection>(
+  connect: (signal: AbortSignal) => Promise<C>,
+): ConnectionFactory<C> {
   return {
     kind: 'mcp',
     connect,

@@ -20,7 +20,12 @@ export function tcpFactory(options: TcpFactoryOptions): ConnectionFactory<net.So
     kind: 'tcp',
     connect: (signal) =>
       new Promise((resolve, reject) => {
-        const socket = net.connect({ host: options.host, port: options.port, noDelay: options.noDelay ?? true, signal });
+        const socket = net.connect({
+          host: options.host,
+          port: options.port,
+          noDelay: options.noDelay ?? true,
+          signal,
+        });
         const fail = (error: Error) => {
           socket.destroy();
           reject(error);

@@ -67,7 +67,11 @@ function responseIds(data: string, limits: JsonLimits | undefined): RequestId[] 
  * all its requests are answered; one that cannot be resumed (no event id, session gone,
  * retries spent) fails the requests still waiting.
  */
-export async function followStream(endpoint: StreamEndpoint, first: Response, awaiting: Set<RequestId> | undefined): Promise<void> {
+export async function followStream(
+  endpoint: StreamEndpoint,
+  first: Response,
+  awaiting: Set<RequestId> | undefined,
+): Promise<void> {
   const seen = new Set<string>();
   let lastEventId: string | undefined;
   let retryMs: number | undefined;
@@ -86,13 +90,15 @@ export async function followStream(endpoint: StreamEndpoint, first: Response, aw
         lastEventId = event.id;
       }
       if (event.data === '') return;
-      if (awaiting !== undefined && awaiting.size > 0) for (const id of responseIds(event.data, endpoint.jsonLimits)) awaiting.delete(id);
+      if (awaiting !== undefined && awaiting.size > 0)
+        for (const id of responseIds(event.data, endpoint.jsonLimits)) awaiting.delete(id);
       endpoint.deliver(event.data);
     });
 
   const giveUp = (reason: string): void => {
     if (awaiting === undefined) endpoint.report(new Error(`The SSE stream was lost: ${reason}`));
-    else if (awaiting.size > 0) endpoint.fail(awaiting, new JsonRpcError(-32000, `The SSE stream broke before the response: ${reason}`));
+    else if (awaiting.size > 0)
+      endpoint.fail(awaiting, new JsonRpcError(-32000, `The SSE stream broke before the response: ${reason}`));
   };
 
   for (;;) {
@@ -107,7 +113,8 @@ export async function followStream(endpoint: StreamEndpoint, first: Response, aw
     }
     if (endpoint.signal.aborted || (awaiting !== undefined && awaiting.size === 0)) return;
     // A POST stream without an event id cannot be asked for again; the GET stream always can.
-    if (awaiting !== undefined && lastEventId === undefined) return giveUp(`${lastFailure}, and it carried no event id to resume from`);
+    if (awaiting !== undefined && lastEventId === undefined)
+      return giveUp(`${lastFailure}, and it carried no event id to resume from`);
     if (attempt >= endpoint.policy.maxRetries) return giveUp(`${lastFailure}; ${attempt} reconnection attempts failed`);
     if (!(await pause(reconnectDelay(attempt, retryMs, endpoint.policy), endpoint.signal))) return;
     attempt += 1;

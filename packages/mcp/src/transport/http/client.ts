@@ -39,7 +39,8 @@ function requestIds(payload: JsonRpcPayload): RequestId[] {
 function cancelledIds(payload: JsonRpcPayload): RequestId[] {
   const ids: RequestId[] = [];
   for (const message of Array.isArray(payload) ? payload : [payload]) {
-    if (!('method' in message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params)) continue;
+    if (!('method' in message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params))
+      continue;
     const id = message.params.requestId;
     if (isRequestId(id)) ids.push(id);
   }
@@ -47,12 +48,18 @@ function cancelledIds(payload: JsonRpcPayload): RequestId[] {
 }
 
 /** Where `Mcp-Name` comes from, per method (2026-07-28, "Standard Request Headers"). */
-const NAME_SOURCE: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const NAME_SOURCE: Readonly<Record<string, string>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+};
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 
 /** A header value as it stands when it is visible ASCII, else in the `=?base64?…?=` sentinel ("Value Encoding"). */
 function headerValue(value: string): string {
-  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)
+    ? value
+    : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 /**
@@ -124,7 +131,12 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
   const post = async (payload: JsonRpcPayload, ids: RequestId[], awaiting: Set<RequestId>): Promise<void> => {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { ...baseHeaders(), ...modernHeaders(payload), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        ...baseHeaders(),
+        ...modernHeaders(payload),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: encodePayload(payload),
       signal: abort.signal,
     });
@@ -140,7 +152,8 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     ...clientOptions,
     send: (payload) =>
       send(payload).catch((error: unknown) => {
-        if (!abort.signal.aborted) fail(requestIds(payload), new JsonRpcError(-32000, `HTTP request failed: ${String(error)}`));
+        if (!abort.signal.aborted)
+          fail(requestIds(payload), new JsonRpcError(-32000, `HTTP request failed: ${String(error)}`));
       }),
   });
 
@@ -149,10 +162,15 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
     abort.abort();
     signal?.removeEventListener('abort', onAbort);
     client.close();
-    if (sessionId !== undefined) await fetch(url, { method: 'DELETE', headers: baseHeaders() }).then((res) => res.body?.cancel(), () => undefined);
+    if (sessionId !== undefined)
+      await fetch(url, { method: 'DELETE', headers: baseHeaders() }).then(
+        (res) => res.body?.cancel(),
+        () => undefined,
+      );
   };
   const onAbort = (): void => void close();
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('connectHttp: aborted before connecting');
+  if (signal?.aborted)
+    throw signal.reason instanceof Error ? signal.reason : new Error('connectHttp: aborted before connecting');
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();

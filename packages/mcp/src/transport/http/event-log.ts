@@ -52,7 +52,8 @@ export class EventLog {
     if (this.events === undefined || from === undefined) return [];
     const out: LoggedEvent[] = [];
     for (const [id, event] of this.events) {
-      if (event.stream === from.stream && event.data !== '' && parseEventId(id)!.seq > from.seq) out.push({ id, data: event.data });
+      if (event.stream === from.stream && event.data !== '' && parseEventId(id)!.seq > from.seq)
+        out.push({ id, data: event.data });
     }
     return out;
   }

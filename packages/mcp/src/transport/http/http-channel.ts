@@ -216,7 +216,12 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   private idInUse(res: ServerResponse): void {
-    writeJson(res, 400, createErrorResponse(undefined, new InvalidRequestError('Request id already in use')), this.sessionId);
+    writeJson(
+      res,
+      400,
+      createErrorResponse(undefined, new InvalidRequestError('Request id already in use')),
+      this.sessionId,
+    );
   }
 
   /** A POST carrying requests: its stream answers them, then ends. */
@@ -235,7 +240,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     // The client left before this session took its request: its 'close' has passed, so a
     // stream attached to it would stay "connected" (refusing other GETs, never idle).
     if (res.destroyed) return;
-    const resumed = lastEventId === undefined ? undefined : (this.streams.streamOfEvent(lastEventId) ?? this.streamNamedBy(lastEventId));
+    const resumed =
+      lastEventId === undefined
+        ? undefined
+        : (this.streams.streamOfEvent(lastEventId) ?? this.streamNamedBy(lastEventId));
     if (resumed !== undefined && resumed !== STANDALONE) return this.resume(resumed, lastEventId as string, res);
     this.streams.openStandalone(res, resumed === STANDALONE ? (lastEventId as string) : undefined);
   }
@@ -255,7 +263,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   /** A client back for a POST stream it lost: replay what it missed, then carry on there. */
   private resume(streamId: string, lastEventId: string, res: ServerResponse): void {
     let stream = this.streams.queuedStream(streamId);
-    if (stream === undefined) for (const candidate of this.requests.values()) if (candidate.id === streamId) stream = candidate;
+    if (stream === undefined)
+      for (const candidate of this.requests.values()) if (candidate.id === streamId) stream = candidate;
     this.streams.resume(streamId, stream, lastEventId, res);
   }
 
@@ -270,7 +279,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
 
 /** The request a notifications/cancelled names, if the message is one. */
 function cancelledBy(message: JsonRpcMessage): RequestId | undefined {
-  if (!isNotification(message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params)) return undefined;
+  if (!isNotification(message) || message.method !== 'notifications/cancelled' || !isPlainObject(message.params))
+    return undefined;
   const id = message.params.requestId;
   return isRequestId(id) ? id : undefined;
 }

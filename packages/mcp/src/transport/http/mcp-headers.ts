@@ -12,20 +12,33 @@ import type { Tool } from '../../types/tools';
  * `Mcp-Param-{Name}` a tool's inputSchema asks for with `x-mcp-header`. Any failure is a
  * HeaderMismatchError (-32020, HTTP 400).
  */
-export function checkMcpHeaders(headers: IncomingHttpHeaders, method: string, params: JsonObject, version: unknown, tools: ToolRegistry): void {
+export function checkMcpHeaders(
+  headers: IncomingHttpHeaders,
+  method: string,
+  params: JsonObject,
+  version: unknown,
+  tools: ToolRegistry,
+): void {
   const headerVersion = single(headers, 'mcp-protocol-version');
   if (headerVersion === undefined) throw new HeaderMismatchError('the MCP-Protocol-Version header is required');
-  if (headerVersion !== version) throw new HeaderMismatchError(`MCP-Protocol-Version header value '${headerVersion}' does not match body value '${String(version)}'`);
+  if (headerVersion !== version)
+    throw new HeaderMismatchError(
+      `MCP-Protocol-Version header value '${headerVersion}' does not match body value '${String(version)}'`,
+    );
   const headerMethod = single(headers, 'mcp-method');
   if (headerMethod === undefined) throw new HeaderMismatchError('the Mcp-Method header is required');
-  if (headerMethod !== method) throw new HeaderMismatchError(`Mcp-Method header value '${headerMethod}' does not match body value '${method}'`);
+  if (headerMethod !== method)
+    throw new HeaderMismatchError(`Mcp-Method header value '${headerMethod}' does not match body value '${method}'`);
   const nameKey = NAME_SOURCE[method];
   if (nameKey === undefined) return;
   const bodyName = params[nameKey];
   const headerName = single(headers, 'mcp-name');
   if (headerName === undefined) throw new HeaderMismatchError(`the Mcp-Name header is required for ${method}`);
   const decoded = decodeHeaderValue(headerName, 'Mcp-Name');
-  if (decoded !== bodyName) throw new HeaderMismatchError(`Mcp-Name header value '${headerName}' does not match body value '${String(bodyName)}'`);
+  if (decoded !== bodyName)
+    throw new HeaderMismatchError(
+      `Mcp-Name header value '${headerName}' does not match body value '${String(bodyName)}'`,
+    );
   if (method === 'tools/call' && typeof bodyName === 'string') {
     const tool = tools.descriptor(bodyName);
     if (tool !== undefined) checkParamHeaders(headers, tool, isPlainObject(params.arguments) ? params.arguments : {});
@@ -33,7 +46,12 @@ export function checkMcpHeaders(headers: IncomingHttpHeaders, method: string, pa
 }
 
 /** Where `Mcp-Name` comes from, per method (the "Standard Request Headers" table). */
-const NAME_SOURCE: Readonly<Record<string, string | undefined>> = { __proto__: null, 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' } as never;
+const NAME_SOURCE: Readonly<Record<string, string | undefined>> = {
+  __proto__: null,
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+} as never;
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -46,11 +64,13 @@ const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 export function decodeHeaderValue(value: string, header: string): string {
   if (!value.startsWith('=?base64?')) return value;
   const match = SENTINEL.exec(value);
-  if (match === null || match[1].length % 4 !== 0) throw new HeaderMismatchError(`${header} header has a malformed Base64 value`);
+  if (match === null || match[1].length % 4 !== 0)
+    throw new HeaderMismatchError(`${header} header has a malformed Base64 value`);
   const bytes = Buffer.from(match[1], 'base64');
   const text = bytes.toString('utf8');
   // Invalid UTF-8 would decode to U+FFFD and could then match nothing honestly: refuse it.
-  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new HeaderMismatchError(`${header} header is not UTF-8 once decoded`);
+  if (!Buffer.from(text, 'utf8').equals(bytes))
+    throw new HeaderMismatchError(`${header} header is not UTF-8 once decoded`);
   return text;
 }
 
@@ -71,7 +91,8 @@ function paramHeaders(tool: Tool): readonly ParamHeader[] {
       if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return;
       for (const [key, sub] of Object.entries(schema.properties)) {
         if (!isPlainObject(sub)) continue;
-        if (typeof sub['x-mcp-header'] === 'string') out.push({ path: [...path, key], header: `mcp-param-${sub['x-mcp-header'].toLowerCase()}` });
+        if (typeof sub['x-mcp-header'] === 'string')
+          out.push({ path: [...path, key], header: `mcp-param-${sub['x-mcp-header'].toLowerCase()}` });
         walk(sub, [...path, key]);
       }
     };
@@ -89,14 +110,21 @@ function checkParamHeaders(headers: IncomingHttpHeaders, tool: Tool, args: JsonO
     for (const key of path) value = isPlainObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
     if (value === undefined || value === null) continue;
     const raw = single(headers, header);
-    if (raw === undefined) throw new HeaderMismatchError(`the ${header} header is required when arguments.${path.join('.')} is given`);
+    if (raw === undefined)
+      throw new HeaderMismatchError(`the ${header} header is required when arguments.${path.join('.')} is given`);
     const text = decodeHeaderValue(raw, header);
     const same =
-      typeof value === 'string' ? text === value
-      : typeof value === 'boolean' ? text === String(value)
-      // Integers compare as numbers ("42.0" equals 42), as the spec's note suggests.
-      : typeof value === 'number' ? text.trim() !== '' && Number(text) === value
-      : false;
-    if (!same) throw new HeaderMismatchError(`${header} header value '${raw}' does not match body value at arguments.${path.join('.')}`);
+      typeof value === 'string'
+        ? text === value
+        : typeof value === 'boolean'
+          ? text === String(value)
+          : // Integers compare as numbers ("42.0" equals 42), as the spec's note suggests.
+            typeof value === 'number'
+            ? text.trim() !== '' && Number(text) === value
+            : false;
+    if (!same)
+      throw new HeaderMismatchError(
+        `${header} header value '${raw}' does not match body value at arguments.${path.join('.')}`,
+      );
   }
 }

@@ -54,13 +54,20 @@ function repeatedHost(req: IncomingMessage): boolean {
   return false;
 }
 
-export type SecurityVerdict = { ok: true } | { ok: false; status: 400 | 401 | 403; message: string; headers?: Record<string, string> };
+export type SecurityVerdict =
+  { ok: true } | { ok: false; status: 400 | 401 | 403; message: string; headers?: Record<string, string> };
 
 const OK: SecurityVerdict = { ok: true };
 
 /** Checks Host, Origin and the bearer token of one request, before anything else reads it. */
 export function checkRequest(req: IncomingMessage, options: SecurityOptions): SecurityVerdict {
-  return checkRepeatedHost(req, options) ?? checkHost(req.headers.host, options) ?? checkOrigin(req.headers.origin, options) ?? checkBearer(req, options) ?? OK;
+  return (
+    checkRepeatedHost(req, options) ??
+    checkHost(req.headers.host, options) ??
+    checkOrigin(req.headers.origin, options) ??
+    checkBearer(req, options) ??
+    OK
+  );
 }
 
 /**
@@ -103,12 +110,15 @@ function checkHost(host: string | undefined, options: SecurityOptions): Refusal 
   if (options.allowedHosts === false) return undefined;
   const name = host === undefined ? undefined : hostName(host);
   // RFC 9112 §3.2: a Host header with an invalid value gets 400.
-  if (host !== undefined && name === undefined) return { ok: false, status: 400, message: `Bad Request: malformed Host header ${JSON.stringify(host)}` };
+  if (host !== undefined && name === undefined)
+    return { ok: false, status: 400, message: `Bad Request: malformed Host header ${JSON.stringify(host)}` };
   const allowed = options.allowedHosts;
   const ok =
     host !== undefined &&
     name !== undefined &&
-    (allowed === undefined ? LOCAL_HOSTS.has(name) : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === name));
+    (allowed === undefined
+      ? LOCAL_HOSTS.has(name)
+      : allowed.some((entry) => entry.toLowerCase() === host.toLowerCase() || entry.toLowerCase() === name));
   return ok ? undefined : { ok: false, status: 403, message: `Forbidden: host ${String(host)} is not allowed` };
 }
 

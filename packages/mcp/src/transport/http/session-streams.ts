@@ -26,7 +26,14 @@ export interface SessionStreamsOptions {
   onError?: (error: Error) => void;
 }
 
-const SSE_HEAD = ['Content-Type', 'text/event-stream', 'Cache-Control', 'no-cache, no-transform', 'Connection', 'keep-alive'];
+const SSE_HEAD = [
+  'Content-Type',
+  'text/event-stream',
+  'Cache-Control',
+  'no-cache, no-transform',
+  'Connection',
+  'keep-alive',
+];
 
 /**
  * @internal
@@ -171,7 +178,12 @@ export class SessionStreams implements SseStreamOpener {
     }
     if (stream === undefined && this.log.after(lastEventId).length === 0) {
       // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
-      return writeJsonRpcError(res, 400, -32000, 'Bad Request: that stream has ended, and none of its events after Last-Event-ID are kept');
+      return writeJsonRpcError(
+        res,
+        400,
+        -32000,
+        'Bad Request: that stream has ended, and none of its events after Last-Event-ID are kept',
+      );
     }
     this.writeSseHead(res);
     // A stream whose requests are all answered (pending 0) ends once what it is owed is written.
@@ -185,7 +197,12 @@ export class SessionStreams implements SseStreamOpener {
    * A client (back) on `stream`: what it missed goes first (from the log after
    * `lastEventId`, or `replay`), then the stream's queue, all through {@link flush}.
    */
-  private attach(stream: SseStream, res: ServerResponse, lastEventId: string | undefined, replay: QueuedEvent[] = []): void {
+  private attach(
+    stream: SseStream,
+    res: ServerResponse,
+    lastEventId: string | undefined,
+    replay: QueuedEvent[] = [],
+  ): void {
     this.unclaimed.delete(stream);
     const queue = stream.queue ?? [];
     if (lastEventId !== undefined) {
@@ -197,7 +214,8 @@ export class SessionStreams implements SseStreamOpener {
       const have = new Set(replay.map((event) => event.seq));
       for (const event of this.log.after(lastEventId)) {
         const seq = parseEventId(event.id)!.seq;
-        if (seq < before && !have.has(seq)) replay.push(queued(event.id, seq, event.data, sseEvent(event.id, event.data), true));
+        if (seq < before && !have.has(seq))
+          replay.push(queued(event.id, seq, event.data, sseEvent(event.id, event.data), true));
       }
       replay.sort((a, b) => a.seq - b.seq);
       // Events the client says it has are not sent again.
@@ -248,7 +266,10 @@ export class SessionStreams implements SseStreamOpener {
           backlog.push(held);
           this.backlogBytes += held.bytes;
           // The oldest stay in the log only: the last replayEvents, within maxOutbound.
-          while (backlog.length > 1 && (backlog.length > this.options.replayEvents || this.backlogBytes > this.maxOutbound)) {
+          while (
+            backlog.length > 1 &&
+            (backlog.length > this.options.replayEvents || this.backlogBytes > this.maxOutbound)
+          ) {
             this.backlogBytes -= backlog.shift()!.bytes;
           }
         }

@@ -19,7 +19,9 @@ export class SseStreamOverflowError extends OutboundOverflowError {
     this.name = 'SseStreamOverflowError';
     this.message =
       `SSE stream ${streamId} of session ${sessionId}: ${buffered} bytes unread by the client, over the limit of ${limit}; ` +
-      (resumable ? 'stream ended, resume it with Last-Event-ID' : 'stream cut (this protocol revision has no server-ended streams)');
+      (resumable
+        ? 'stream ended, resume it with Last-Event-ID'
+        : 'stream cut (this protocol revision has no server-ended streams)');
   }
 }
 

@@ -55,7 +55,13 @@ export function serveStateless(
     message = parseMessage(body);
     if (!('method' in message)) throw new InvalidRequestError('Only requests and notifications may be posted');
     const params = message.params as JsonObject;
-    checkMcpHeaders(req.headers, message.method, params, (params._meta as JsonObject)[PROTOCOL_VERSION_KEY], definition.tools);
+    checkMcpHeaders(
+      req.headers,
+      message.method,
+      params,
+      (params._meta as JsonObject)[PROTOCOL_VERSION_KEY],
+      definition.tools,
+    );
   } catch (error) {
     const rpc = error instanceof JsonRpcError ? error : new InvalidRequestError('Invalid JSON-RPC message');
     const id = isPlainObject(body) ? (body.id as RequestId | undefined) : undefined;
@@ -89,7 +95,11 @@ export function serveStateless(
       if (!stream) return;
       if (!streaming) {
         streaming = true;
-        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream',
+          'Cache-Control': 'no-cache',
+          'X-Accel-Buffering': 'no',
+        });
       }
       res.write(`event: message\ndata: ${text}\n\n`);
       // A client that stops reading: past the cap the stream (and with it the request or

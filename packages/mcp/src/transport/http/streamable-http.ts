@@ -59,7 +59,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** @internal The body time limit in ms, undefined when off (0 or Infinity); a RangeError for nonsense. */
 export function bodyTimeoutOf(options: StreamableHttpOptions): number | undefined {
   const ms = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  if (!(ms >= 0)) throw new RangeError(`bodyTimeoutMs must be 0 (off), a positive number of ms or Infinity (off); got ${ms}`);
+  if (!(ms >= 0))
+    throw new RangeError(`bodyTimeoutMs must be 0 (off), a positive number of ms or Infinity (off); got ${ms}`);
   return ms > 0 && ms < Infinity ? ms : undefined;
 }
 
@@ -74,7 +75,12 @@ function accepts(req: IncomingMessage, type: string): boolean {
 }
 
 function isInitialize(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { method?: unknown }).method === 'initialize';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    (body as { method?: unknown }).method === 'initialize'
+  );
 }
 
 /**
@@ -84,7 +90,10 @@ function isInitialize(body: unknown): boolean {
  * session. It checks what it can without a session (security, headers, body size, JSON) and
  * passes the rest to the session's process, which answers.
  */
-export function createStreamableHttpHandler(host: SessionHosting, options: StreamableHttpOptions = {}): StreamableHttpHandler {
+export function createStreamableHttpHandler(
+  host: SessionHosting,
+  options: StreamableHttpOptions = {},
+): StreamableHttpHandler {
   const path = options.path ?? '/mcp';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const limits = backpressureLimits(options);
@@ -133,10 +142,12 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
       await host.startSession(channel, id, 'http');
       channels.set(id, channel);
     } catch (error) {
-      if (error instanceof SessionLimitError) return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
+      if (error instanceof SessionLimitError)
+        return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
       return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
     }
-    if (!deliver(id, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+    if (!deliver(id, { kind: 'post', body, res, waiting }))
+      writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
   };
 
   const posted = (text: string, req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
@@ -149,19 +160,28 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
       return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
     }
     if (sessionId !== undefined) {
-      if (!deliver(sessionId, { kind: 'post', body, res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+      if (!deliver(sessionId, { kind: 'post', body, res, waiting }))
+        writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
       return;
     }
     // 2026-07-28: no session; the request says its revision and capabilities itself.
     if (isModernBody(body)) {
-      return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions, { maxOutbound: limits.max, onError: options.onError });
+      return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions, {
+        maxOutbound: limits.max,
+        onError: options.onError,
+      });
     }
     const version = headerValue(req, 'mcp-protocol-version');
     if (version !== undefined && !isSupportedProtocolVersion(version)) {
       return writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
     }
     if (!isInitialize(body)) {
-      return writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (or a 2026-07-28 request with _meta)');
+      return writeJsonRpcError(
+        res,
+        400,
+        TRANSPORT_ERROR,
+        'Bad Request: Mcp-Session-Id header is required (or a 2026-07-28 request with _meta)',
+      );
     }
     startSession(body, res).catch(() => res.destroy());
   };
@@ -169,10 +189,20 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
   const post = (req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
     const contentType = headerValue(req, 'content-type');
     if (contentType === undefined || !contentType.includes('application/json')) {
-      return writeJsonRpcError(res, 415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
+      return writeJsonRpcError(
+        res,
+        415,
+        TRANSPORT_ERROR,
+        'Unsupported Media Type: Content-Type must be application/json',
+      );
     }
     if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
-      return writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list application/json and text/event-stream');
+      return writeJsonRpcError(
+        res,
+        406,
+        TRANSPORT_ERROR,
+        'Not Acceptable: Accept must list application/json and text/event-stream',
+      );
     }
     // The session is known from the header: an unknown one gets its 404 before the body is
     // read, let alone parsed. (It may still end while the body arrives; deliver() then says so.)
@@ -192,11 +222,13 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
         }
       },
       (error) => {
-        if (error instanceof BodyTooLargeError) writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
+        if (error instanceof BodyTooLargeError)
+          writeJsonRpcError(res, 413, TRANSPORT_ERROR, error.message, { Connection: 'close' });
         // Connection: close makes node:http close the socket once the answer is out, and
         // with it the rest of the body. Nothing reaches a session before its body is whole,
         // so no answer can have started; if one somehow had, only closing is left.
-        else if (error instanceof BodyTimeoutError && !res.headersSent) writeJsonRpcError(res, 408, TRANSPORT_ERROR, error.message, { Connection: 'close' });
+        else if (error instanceof BodyTimeoutError && !res.headersSent)
+          writeJsonRpcError(res, 408, TRANSPORT_ERROR, error.message, { Connection: 'close' });
         else res.destroy();
       },
       deadlines,
@@ -218,7 +250,12 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
     const sessionId = headerValue(req, 'mcp-session-id');
     // A POST without a session is checked once its body says which era it speaks (posted()).
     const sessionless = req.method === 'POST' && sessionId === undefined;
-    if (!sessionless && version !== undefined && !isSupportedProtocolVersion(version) && !isModernProtocolVersion(version)) {
+    if (
+      !sessionless &&
+      version !== undefined &&
+      !isSupportedProtocolVersion(version) &&
+      !isModernProtocolVersion(version)
+    ) {
       req.resume();
       writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
       return true;
@@ -239,8 +276,10 @@ export function createStreamableHttpHandler(host: SessionHosting, options: Strea
         return true;
       case 'DELETE':
         req.resume();
-        if (sessionId === undefined) writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-        else if (!deliver(sessionId, { kind: 'delete', res, waiting })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+        if (sessionId === undefined)
+          writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+        else if (!deliver(sessionId, { kind: 'delete', res, waiting }))
+          writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
         return true;
       default:
         req.resume();
