@@ -13,6 +13,7 @@ const untyped = [
   'jest.config.ts',
   // Compiled against the packed tarballs in a temporary project by scripts/consumer-check.mjs.
   'scripts/consumer-app/**',
+  'scripts/consumer-client-app/**',
 ];
 
 export default defineConfig(
@@ -77,9 +78,6 @@ export default defineConfig(
         'error',
         {
           allow: [
-            // otp: cluster/ imports the behaviours, which reach it this way to keep the import
-            // graph acyclic at load time (issue #14 replaces this with an install hook).
-            '^\\./cluster/',
             // message-batcher: a tokenizer's tables are megabytes; loaded on first count only.
             '^gpt-tokenizer/',
           ],
@@ -119,6 +117,11 @@ export default defineConfig(
     files: untyped,
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { parserOptions: { project: false, program: null } },
+  },
+  {
+    // The observer's page script runs in the browser, beside the uPlot bundle it is served with.
+    files: ['packages/observability/src/observer/assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, uPlot: 'readonly' } },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

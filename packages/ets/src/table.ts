@@ -13,7 +13,7 @@
  */
 import { currentPid, Pid } from '@erlmcp/otp';
 import { type Arena, type ThreadRegistry } from '@erlmcp/shm';
-import { edge, END_OF_TABLE, step } from './engine/ordered-walk';
+import { edge, step } from './engine/ordered-walk';
 import { tableEngine } from './engine/engine';
 import { scan } from './engine/scan';
 import type { TableCore } from './engine/core';

@@ -23,6 +23,7 @@ test('a process on another scheduler drives a manager by name, the handler named
     after: [],
   });
   // Here, on the manager's own scheduler, the same handler is found by spec or by its definition.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same CommonJS fixture the other scheduler loads by path
   const { tally } = require('./fixtures/event.js') as { tally: Parameters<typeof GenEvent.addHandler>[1] };
   await GenEvent.addHandler(mgr, GenEvent.spec(fixture, 'tally'), 0);
   await GenEvent.syncNotify(mgr, 'c');

@@ -77,7 +77,7 @@ test('an init longer than the timeout fails the start and the process is killed'
 test('startLink links to the caller and tells the behaviour its parent', async () => {
   let parentSeen: Pid | undefined;
   const linked = new Promise<[Pid, Pid]>((resolve) => {
-    GenServer.start(
+    void GenServer.start(
       GenServer.define({
         init: () => ({ kind: 'ok', state: null }),
         handleCast: async (_m: 'go', s: null, ctx) => {

@@ -193,6 +193,7 @@ function isFactorySpec<R>(value: unknown): value is FactorySpec<R> {
 export function loadFactory<R>(spec: FactorySpec<R>): ConnectionFactory<R> {
   let exported: unknown;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a factory module named by path at run time, loaded on the scheduler that uses it
     exported = (require(spec.module) as Record<string, unknown>)[spec.export];
   } catch (error) {
     throw new InvalidPoolOptionsError('factory', `cannot load ${spec.module}: ${(error as Error).message}`);

@@ -34,7 +34,10 @@ type Peak = (iters: number) => number;
 
 async function compile(): Promise<Peak> {
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  // assemblyscript is ESM only; a Function-built import keeps tsc's CommonJS output from turning it into require().
+  // assemblyscript is ESM only, and a static `import('assemblyscript/asc')` would pull its type
+  // declarations (which declare globals such as `require`) into this program: a Function-built
+  // import keeps both the types and tsc out of it.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant source, see above
   const load = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: AscApi }>;
   const { default: asc } = await load('assemblyscript/asc');
   const out = await asc.compileString(

@@ -35,13 +35,13 @@ export function tableEngine<T extends Tuple>(
   registry: ThreadRegistry | undefined,
 ): TableEngine<T> {
   // The stripes need a replayer before the publisher (which needs the stripes) exists.
-  let pub: Publisher<T> | undefined;
+  // (The replayer's closures run only after `pub` below is initialised.)
   const replayer: Replayer = {
-    publishPlanned: (stripe, rec, view, index) => pub!.publishPlanned(stripe, rec, view, index),
-    clearStripe: (stripe) => pub!.clearStripe(stripe),
+    publishPlanned: (stripe, rec, view, index) => pub.publishPlanned(stripe, rec, view, index),
+    clearStripe: (stripe) => pub.clearStripe(stripe),
   };
   const core = new TableCore<T>(control, arena, name, registry, replayer);
-  pub = new Publisher(core);
+  const pub = new Publisher(core);
   const reader = new SeqlockReader(core);
   const keyWrites = new KeyWrites(core, pub, reader);
   return { core, reader, keyWrites, batches: new Batches(core, pub, keyWrites) };

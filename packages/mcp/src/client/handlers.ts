@@ -32,22 +32,20 @@ export function handlerFor(
 ): ((params: JsonObject, ctx: ClientRequestContext) => Promise<unknown>) | undefined {
   switch (method) {
     case 'sampling/createMessage': {
-      const handler = handlers.createMessage;
-      return handler && (async (params, ctx) => handler(params as unknown as CreateMessageParams, ctx));
+      // Called on the handlers object, so a handler written as a method keeps its `this`.
+      if (handlers.createMessage === undefined) return undefined;
+      return async (params, ctx) => handlers.createMessage!(params as unknown as CreateMessageParams, ctx);
     }
     case 'elicitation/create': {
-      const handler = handlers.elicit;
-      return handler && (async (params, ctx) => handler(params as unknown as ElicitParams, ctx));
+      if (handlers.elicit === undefined) return undefined;
+      return async (params, ctx) => handlers.elicit!(params as unknown as ElicitParams, ctx);
     }
     case 'roots/list': {
-      const handler = handlers.listRoots;
-      return (
-        handler &&
-        (async (_params, ctx) => {
-          const roots = await handler(ctx);
-          return Array.isArray(roots) ? { roots } : roots;
-        })
-      );
+      if (handlers.listRoots === undefined) return undefined;
+      return async (_params, ctx) => {
+        const roots = await handlers.listRoots!(ctx);
+        return Array.isArray(roots) ? { roots } : roots;
+      };
     }
     default:
       return undefined;

@@ -17,7 +17,7 @@ export interface StdioServer {
   transport: NdjsonTransport;
   /** Resolves when stdin ends or close() is called. */
   closed: Promise<void>;
-  close(): void;
+  close: () => void;
 }
 
 /** Serves one session over stdin/stdout, the MCP stdio transport's server side. */

@@ -12,7 +12,7 @@ export interface ConnectTcpOptions extends Omit<ClientSessionOptions, 'send'> {
 export interface TcpClient {
   client: ClientSession;
   socket: Socket;
-  close(): void;
+  close: () => void;
 }
 
 /** Connects and completes the initialize handshake. */

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { ClientSession, type ClientSessionOptions } from '../client/session';
 import { encodePayload } from '../jsonrpc/codec';
 import { MCP_WS_SUBPROTOCOL } from './websocket-subprotocol';
@@ -30,7 +30,7 @@ export async function connectWebSocket(options: ConnectWebSocketOptions): Promis
       socket.send(encodePayload(payload));
     },
   });
-  socket.on('message', (data) => client.receiveText(data.toString()));
+  socket.on('message', (data: RawData) => client.receiveText(rawText(data)));
   socket.on('close', () => client.close());
   socket.on('error', () => undefined);
   const close = (): Promise<void> =>
@@ -47,4 +47,10 @@ export async function connectWebSocket(options: ConnectWebSocketOptions): Promis
     throw error;
   }
   return { client, socket, close };
+}
+
+/** A message's bytes as text: ws hands a Buffer by default, and an array of fragments or an ArrayBuffer with other binaryType settings. */
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
 }

@@ -11,6 +11,7 @@ import { observerAnswers, openInBrowser } from './open-url';
 import { runNode } from './run';
 
 /** This package's version (src/cli and dist/cli are both two levels below its package.json). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir, so it cannot be imported
 const VERSION = (require('../../package.json') as { version: string }).version;
 const SERVER = path.join('examples', 'mcp-server', 'dist', 'main.js');
 const BENCH = path.join('benchmarks', 'dist', 'run.js');
@@ -70,7 +71,7 @@ export async function run(
     .enablePositionalOptions()
     .showHelpAfterError('(erlmcp --help lists the commands)')
     .addHelpText('after', EXIT_CODES)
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
 
   program

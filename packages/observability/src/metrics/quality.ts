@@ -14,7 +14,7 @@ export function qualityFamilies(
   node: Node,
   registers: Registry[],
   sources: MetricSources,
-): { stop(): void; speedup: Gauge<'kernel'> } {
+): { stop: () => void; speedup: Gauge<'kernel'> } {
   const batches = new FastCounter(
     'erlmcp_batcher_batches_total',
     'Batches a message batcher finished, by batcher and outcome (answered, failed, timeout).',

@@ -5,6 +5,7 @@ import { installClusterStarter } from '../node';
 // module itself (worker threads, shared memory, comlink) loads only when a node asks for
 // more than one scheduler.
 installClusterStarter((node, schedulers, options) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: a one-scheduler node never loads worker_threads, shm or comlink
   const { startCluster } = require('./cluster') as typeof import('./cluster');
   startCluster(node, schedulers, options);
 });

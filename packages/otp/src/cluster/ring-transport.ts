@@ -14,8 +14,10 @@ const QUICK_WAKE_MS = 0.2;
 const resolved = Promise.resolve();
 
 /** Thrown inside apply when a record names a shared buffer that has not arrived: park from here. */
-class ParkedAt {
-  constructor(readonly position: number) {}
+class ParkedAt extends Error {
+  constructor(readonly position: number) {
+    super(`parked at ${position}`);
+  }
 }
 
 /** Applies one record of a frame from scheduler `source` (the peer's table of record handlers). */

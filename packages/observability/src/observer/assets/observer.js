@@ -140,7 +140,7 @@
     ];
   }
 
-  function renderProcess(p, path, index) {
+  function renderProcess(p, path) {
     var selected = selectedPath === path;
     if (selected) showInfo(p);
     if (p.children.length === 0) {
@@ -175,7 +175,7 @@
       },
       [summary].concat(
         p.children.map(function (c, i) {
-          return renderProcess(c, path + '/' + (c.id || c.name || '#' + i), i);
+          return renderProcess(c, path + '/' + (c.id || c.name || '#' + i));
         }),
       ),
     );
@@ -261,7 +261,7 @@
       s.applications.map(function (a) {
         return el('div', { class: 'app' }, [
           el('h3', { text: a.name }),
-          a.tree ? renderProcess(a.tree, '', 0) : el('p', { class: 'hint', text: 'not running' }),
+          a.tree ? renderProcess(a.tree, '') : el('p', { class: 'hint', text: 'not running' }),
         ]);
       }),
     );
