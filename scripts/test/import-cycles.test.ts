@@ -7,20 +7,6 @@ const packages = readdirSync(path.join(ROOT, 'packages')).sort();
 
 const show = (found: string[][]) => found.map((cycle) => cycle.join(' -> '));
 
-/**
- * Type-only cycles that were there before this test, in packages other branches are
- * reshaping (issue #14): they may go, but no new one may come. Remove a line once its
- * cycle is gone.
- */
-const KNOWN_TYPE_CYCLES: Record<string, string[]> = {
-  ets: ['repair.ts -> stripe.ts -> repair.ts', 'snapshot.ts -> types.ts -> table.ts -> snapshot.ts'],
-  mcp: [
-    'types/content.ts -> types/resources.ts -> types/content.ts',
-    'server/definition.ts -> server/session.ts -> server/definition.ts',
-  ],
-  'sharded-registry': ['registry.ts -> supervision.ts -> registry.ts'],
-};
-
 describe('imports between the files of a package', () => {
   describe.each(packages)('packages/%s/src', (name) => {
     const edges: ImportEdge[] = importGraph(path.join(ROOT, 'packages', name, 'src'));
@@ -30,8 +16,7 @@ describe('imports between the files of a package', () => {
     });
 
     it('form no cycle through type imports, except where a `// type cycle:` comment says why', () => {
-      const known = new Set(KNOWN_TYPE_CYCLES[name] ?? []);
-      expect(show(cycles(edges.filter((edge) => !edge.explained))).filter((cycle) => !known.has(cycle))).toEqual([]);
+      expect(show(cycles(edges.filter((edge) => !edge.explained)))).toEqual([]);
     });
   });
 });

@@ -1,3 +1,5 @@
+// Past 400 lines by a few: one builder per kind of chart in the report, each plain Chart.js
+// configuration over the result JSONs, sharing the helpers at the top.
 /**
  * The report's charts, as Chart.js configurations built from the result JSONs: plain data,
  * so the page only has to hand them to Chart.js, and a test can check them without a browser.

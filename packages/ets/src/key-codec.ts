@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: the writer, the skipper, the reader and the comparison below are
+// four views of one byte format (the type tags and escapes), kept together so that a change
+// to the format is made in one place.
 /**
  * The canonical, order-preserving encoding of keys.
  *

@@ -42,6 +42,7 @@ import {
 import type { TableMemory } from './memory';
 import { OrderIndex } from './order-index';
 import { RecordHeap } from './record-heap';
+// type cycle: repair.ts and transaction.ts name Stripe as a type only; this is the one run-time edge.
 import { repair, type Replayer } from './repair';
 
 /** How long the main thread spins for a stripe before giving up (workers block). */

@@ -98,6 +98,7 @@ export interface CounterOp {
 /** The message a new owner receives (giveAway, or as heir when the owner exits). */
 export interface EtsTransferMessage<T extends Tuple = Tuple> {
   type: 'ETS-TRANSFER';
+  // type cycle: a handle names its Table's type; table.ts and the engine import these types back.
   table: import('./table').Table<T>;
   from: Owner;
   heirData: unknown;

@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: one decoder of one wire format (what msgpackr writes) and the
+// caches its decode loop reads on every value (short strings, object shapes); the helpers
+// below serve only it.
 /**
  * A msgpack decoder for what msgpackr's packer writes, tuned for small
  * records and safe on memory another thread may be changing.

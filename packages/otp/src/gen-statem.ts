@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: the contract below is the module's documentation, as
+// gen_statem.erl's is; Machine's event loop, postponed events and three kinds of timeout share
+// one queue and one state, so they stay in one class (the types are in gen-statem-types.ts).
 /**
  * GenStatem: OTP's gen_statem.
  *

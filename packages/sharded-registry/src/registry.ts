@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: one class, the registry's client API, in the sections below
+// (supervisor, lookups, writes, what shard processes call, resharding), each over the same
+// shard tables and routing state.
 /**
  * ShardedRegistry: the client side, the same in every thread. Lookups read
  * the shard tables directly; writes are atomic table operations (insertNew,
@@ -61,6 +64,7 @@ import { moveShards } from './reshard';
 import { claimSlot } from './slots';
 import { deleteIfHeld, hashKey, type Row } from './rows';
 import type { ShardCall, ShardOp } from './shard';
+// type cycle: supervision.ts and shard-entry.ts name ShardedRegistry as a type only; this is the one run-time edge.
 import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
 

@@ -1,3 +1,5 @@
+// Past 400 lines on purpose: the producers' and the consumers' halves of one shared layout
+// (the header words below) and the recovery from a dead producer that ties them together.
 /**
  * A bounded multi-producer ring of length-prefixed byte frames in a
  * SharedArrayBuffer, with wake-ups in both directions.

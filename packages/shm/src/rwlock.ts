@@ -1,3 +1,5 @@
+// Past 400 lines on purpose: one lock's protocol on shared words (acquire and release in both
+// modes, writer preference, recovery from a dead holder), which must all agree on the same bits.
 /**
  * A robust, writer-preferring reader-writer lock on Int32 words of a SharedArrayBuffer.
  *

@@ -1,3 +1,7 @@
+// The protocol peer: one JSON-RPC endpoint over any transport (requests in flight both ways,
+// progress, cancellation, batches), under both ServerSession and ClientSession. Past 400 lines
+// on purpose: the dispatch of each message kind reads and writes the same request tables, and
+// it is the path of every message.
 import {
   createErrorResponse,
   createNotification,

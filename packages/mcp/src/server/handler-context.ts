@@ -7,6 +7,7 @@ import type { RequestContext, ServerSessionHandle } from './context';
 import { MissingRequiredClientCapabilityError, SessionStateError } from '../protocol/errors';
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
 import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
+// type cycle: these helpers serve one ServerSession (its type only); session.ts builds them at run time.
 import type { ServerSession } from './session';
 import { listening, type McpTelemetryBus } from './telemetry';
 

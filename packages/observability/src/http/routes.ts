@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RuntimeMetrics } from '../metrics/runtime-metrics';
 import type { Observer } from '../observer/observer';
 import { observerRoute } from '../observer/route';
+import { sendText } from './send-text';
 
 export type RouteVerdict =
   { ok: true } | { ok: false; status: number; message: string; headers?: Record<string, string> };
@@ -29,17 +30,6 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
-}
-
-export function sendText(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): void {
-  res
-    .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers })
-    .end(text);
 }
 
 /** A request handler: true when the request was for one of its paths (and was answered). */

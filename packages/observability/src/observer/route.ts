@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { sendText } from '../http/routes';
+import { sendText } from '../http/send-text';
 import { KillNotAllowedError, NoSuchProcessError, type Observer } from './observer';
 
 /** The page's files stay in src/ (shipped); from src/observer and dist/observer alike. */
