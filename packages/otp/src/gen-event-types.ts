@@ -56,7 +56,7 @@ declare const handlerType: unique symbol;
 /** A handler as a function takes it: its definition (same scheduler) or its spec (any scheduler). */
 export type HandlerRef<E, S, A, C, R> = EventHandler<E, S, A, C, R> | HandlerSpec<EventHandler<E, S, A, C, R>>;
 
-/** @internal The manager holds handlers of every type. */
+/** A handler of any type: what the manager holds (public, as HandlerEntry names it). */
 export type AnyHandler = EventHandler<unknown, unknown, unknown, unknown, unknown>;
 
 /**

@@ -201,12 +201,19 @@ export async function startLink(
   return started(await startSpecial(currentNode(), linkParent('ProcLib.startLink', parent), make, args, startOptions));
 }
 
+/**
+ * proc_lib:stop: a StopRequest to the behaviour; resolves once it has exited with `reason`.
+ * Rejects with NoProcError, or CallTimeoutError after `timeoutMs`.
+ */
+function stop(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopSpecial(server, reason, timeoutMs);
+}
+
 /** proc_lib's contract in one namespace. */
 export const ProcLib = {
   start,
   startLink,
-  /** proc_lib:stop: a StopRequest to the behaviour; resolves once it has exited with `reason`. */
-  stop: stopSpecial,
+  stop,
   InitRequest,
   StopRequest,
 } as const;
