@@ -156,6 +156,22 @@ export class Batch implements EntryBatch, SinkContext {
     return live;
   }
 
+  /**
+   * Settles entry i with results[i] (an Error rejects that item only), run by run: each chunk's
+   * count of unsettled entries is taken down once per run, not once per item.
+   */
+  settleAll(results: readonly unknown[]): void {
+    const entries = this.entries;
+    let i = 0;
+    for (let r = 0; r < this.runChunks.length; r++) {
+      const end = i + this.runCounts[r]!;
+      let settled = 0;
+      for (; i < end; i++) if (entries[i]!.settleInRun(results[i])) settled++;
+      const chunk = this.runChunks[r]!;
+      if ((chunk.pending -= settled) === 0 && settled > 0) chunk.incarnation?.chunks.delete(chunk);
+    }
+  }
+
   /** Calls `record(waitMs, count)` for each arrival run, waits measured to `now`. */
   recordWaits(now: number, record: (ms: number, count: number) => void): void {
     for (let i = 0; i < this.runChunks.length; i++) record(now - this.runChunks[i]!.at, this.runCounts[i]!);
