@@ -12,6 +12,11 @@ import type { GroupKey, ItemId, SinkContext, TokenUsage } from './options';
 
 const NONE: never[] = [];
 
+/** Where a batch records its items' added wait (EfficiencyStats). */
+export interface WaitRecorder {
+  recordWait(ms: number, count: number): void;
+}
+
 export class Batch implements EntryBatch, SinkContext {
   // Empty until the first item: a batch that takes a whole chunk adopts the chunk's arrays.
   entries: Entry[] = NONE;
@@ -156,9 +161,29 @@ export class Batch implements EntryBatch, SinkContext {
     return live;
   }
 
-  /** Calls `record(waitMs, count)` for each arrival run, waits measured to `now`. */
-  recordWaits(now: number, record: (ms: number, count: number) => void): void {
-    for (let i = 0; i < this.runChunks.length; i++) record(now - this.runChunks[i]!.at, this.runCounts[i]!);
+  /**
+   * Settles entry i with results[i] (an Error rejects that item only), run by run: each chunk's
+   * count of unsettled entries is taken down once per run, not once per item.
+   */
+  settleAll(results: readonly unknown[]): void {
+    const entries = this.entries;
+    let i = 0;
+    for (let r = 0; r < this.runChunks.length; r++) {
+      const end = i + this.runCounts[r]!;
+      let settled = 0;
+      for (; i < end; i++) if (entries[i]!.settleInRun(results[i])) settled++;
+      const chunk = this.runChunks[r]!;
+      if ((chunk.pending -= settled) === 0 && settled > 0) chunk.incarnation?.chunks.delete(chunk);
+    }
+  }
+
+  /**
+   * Records each arrival run's wait, measured to `now`. It takes the stats object, not a
+   * callback: a closure per batcher instance would make this call site polymorphic (and the
+   * optimized code deoptimize) whenever a second batcher starts.
+   */
+  recordWaits(now: number, stats: WaitRecorder): void {
+    for (let i = 0; i < this.runChunks.length; i++) stats.recordWait(now - this.runChunks[i]!.at, this.runCounts[i]!);
   }
 
   /** When the oldest item arrived. */

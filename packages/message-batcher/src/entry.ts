@@ -75,6 +75,19 @@ export class Entry<I = unknown, R = unknown> {
     return true;
   }
 
+  /**
+   * Settles the entry (an Error rejects) without its chunk's count: for a caller that settles
+   * a whole run of one chunk and takes the count off once (Batch.settleAll).
+   */
+  settleInRun(value: unknown): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.extra !== undefined) this.dropListener();
+    if (value instanceof Error) this.rejectFn(value);
+    else this.resolveFn(value as R);
+    return true;
+  }
+
   reject(error: unknown): boolean {
     if (this.done) return false;
     this.finish();

@@ -31,11 +31,7 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
       for (const e of entries) e.reject(error);
       return;
     }
-    for (let i = 0; i < entries.length; i++) {
-      const value: unknown = answer[i];
-      if (value instanceof Error) entries[i]!.reject(value);
-      else entries[i]!.resolve(value);
-    }
+    batch.settleAll(answer);
     return;
   }
   let lookup: ((id: ItemId) => { found: boolean; value: unknown }) | undefined;

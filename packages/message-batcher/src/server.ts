@@ -87,7 +87,6 @@ export class BatcherState {
   private readonly groups: Map<GroupKey, Batch> | null;
   /** No groupBy and no byte or token cap. */
   private readonly plain: boolean;
-  private readonly recordWait: (ms: number, count: number) => void;
   /** Closed batches waiting for a sink slot, oldest first. */
   private readonly ready = new Fifo<Batch>();
   /** Batches given to an async sink, in start order (the timeout order). */
@@ -117,7 +116,6 @@ export class BatcherState {
     this.adaptive = this.s.strategy === 'adaptive' ? new AdaptivePolicy(this.s.targetLatencyMs, this.s.maxItems) : null;
     this.groups = this.s.groupBy === undefined ? null : new Map();
     this.clock = new ProcessClock(this.s.clock, ctx);
-    this.recordWait = (ms, count) => this.stats.recordWait(ms, count);
     this.plain = this.groups === null && this.s.maxBytes === Infinity && this.s.maxTokens === Infinity;
   }
 
@@ -345,7 +343,7 @@ export class BatcherState {
       return;
     }
     const now = this.now();
-    batch.recordWaits(now, this.recordWait);
+    batch.recordWaits(now, this.stats);
     const items = batch.items;
     batch.startedAt = now;
     this.inFlight++;

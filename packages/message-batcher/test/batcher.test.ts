@@ -309,6 +309,35 @@ describe('supervision', () => {
     expect(await batcher.add(7)).toBe(7);
   });
 
+  test('a chunk split over two batches is tracked until its last item settles: a crash after the first answered fails only the rest', async () => {
+    const held = gate();
+    let calls = 0;
+    const batcher = Batcher.create<number, number>({
+      maxDelayMs: 0,
+      maxItems: 2,
+      sink: async (items) => {
+        if (++calls > 1) await held.promise;
+        return items.map((n) => n * 10);
+      },
+    });
+    await batcher.start();
+    const first = batcher.pid!;
+    // One synchronous run: one chunk, cut into two batches.
+    const results = [1, 2, 3, 4].map((n) => outcome(batcher.add(n)));
+    expect(await Promise.all(results.slice(0, 2))).toEqual([
+      { ok: true, value: 10 },
+      { ok: true, value: 20 },
+    ]);
+    expect(calls).toBe(2);
+    exit(first, 'kill');
+    for (const r of await Promise.all(results.slice(2))) {
+      expect(r.ok).toBe(false);
+      expect((r as { error: unknown }).error).toBeInstanceOf(BatcherExitedError);
+    }
+    held.open();
+    expect(batcher.efficiency().items).toBe(2);
+  });
+
   test('childSpec puts the batcher in any tree; it emits a telemetry event per batch', async () => {
     const events: BatchEvent[] = [];
     node.events.on('batcher:batch', (e) => events.push(e));
