@@ -183,7 +183,8 @@ export class Result {
     readonly timeout: number | undefined,
     readonly next: Continue | Hibernate | undefined,
     readonly reason: ExitReason | undefined,
-    readonly hasReply: boolean,
+    /** Only on stop results (undefined elsewhere, as on the tuples' plain objects). */
+    readonly hasReply: boolean | undefined,
   ) {}
 }
 
@@ -197,21 +198,21 @@ function nextOf(after: After | undefined): Continue | Hibernate | undefined {
 }
 
 export function ok<S>(state: S, after?: After): InitOk<S> {
-  return new Result('ok', state, undefined, timeoutOf(after), nextOf(after), undefined, false) as InitOk<S>;
+  return new Result('ok', state, undefined, timeoutOf(after), nextOf(after), undefined, undefined) as InitOk<S>;
 }
 
-const ignored = new Result('ignore', undefined, undefined, undefined, undefined, undefined, false) as Ignore;
+const ignored = new Result('ignore', undefined, undefined, undefined, undefined, undefined, undefined) as Ignore;
 
 export function ignore(): Ignore {
   return ignored;
 }
 
 export function reply<S, R>(value: R, state: S, after?: After): ReplyResult<S, R> {
-  return new Result('reply', state, value, timeoutOf(after), nextOf(after), undefined, false) as ReplyResult<S, R>;
+  return new Result('reply', state, value, timeoutOf(after), nextOf(after), undefined, undefined) as ReplyResult<S, R>;
 }
 
 export function noreply<S>(state: S, after?: After): NoReplyResult<S> {
-  return new Result('noreply', state, undefined, timeoutOf(after), nextOf(after), undefined, false) as NoReplyResult<S>;
+  return new Result('noreply', state, undefined, timeoutOf(after), nextOf(after), undefined, undefined) as NoReplyResult<S>;
 }
 
 /** {continue, Arg}, as the last element of ok/reply/noreply: handleContinue(arg, state) runs next. */
