@@ -35,9 +35,7 @@ import { writeHtmlReport } from './html/write';
 import { projectCommand, ProjectionError } from './project/cli';
 import { writeBaseline } from './gate/baseline';
 import { loadMixedApplication } from './harness/mixed/app';
-
-/** The suffix of a mixed-mode row's name. */
-const MIXED = '_mixed';
+import { MIXED, rowNames, runsOf } from './harness/modes';
 
 /** Bad arguments: exit code 2. */
 class UsageError extends Error {
@@ -124,21 +122,6 @@ function flagValue(argv: string[], flag: string): string | undefined {
 }
 
 const VALUE_FLAGS = new Set(['--runs', '--only', '--compare']);
-
-/** A category's rows in table order: each scenario, then its mixed-mode row if it has one. */
-function rowNames(category: Category): string[] {
-  return category.scenarios.flatMap((s) => (s.mixed === undefined ? [s.name] : [s.name, s.name + MIXED]));
-}
-
-/** The (scenario, mode) pairs a run measures, in table order. */
-function runsOf(category: Category, only: Set<string> | undefined, withMixed: boolean): Array<{ scenario: Scenario; mixed: boolean }> {
-  return category.scenarios.flatMap((scenario) => {
-    const modes = [false, ...(withMixed && scenario.mixed !== undefined ? [true] : [])];
-    return modes
-      .filter((mixed) => only === undefined || only.has(scenario.name) || (mixed && only.has(scenario.name + MIXED)))
-      .map((mixed) => ({ scenario, mixed }));
-  });
-}
 
 /** Runs the gate; true when it passed. */
 function gate(baselineFile: string, current: string): boolean {
