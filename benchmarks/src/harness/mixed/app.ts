@@ -126,7 +126,7 @@ export function mixedNode(): Node | undefined {
 
 /**
  * Starts a one-scheduler node, the application on it, the MCP server and the nact actors,
- * and exercises all of them. Idempotent per process.
+ * and exercises all of them. Once per process: a second load is an error.
  */
 export async function loadMixedApplication(): Promise<MixedApplication> {
   if (loaded !== undefined) throw new Error('the mixed application is already loaded');
