@@ -13,13 +13,18 @@
  * --only runs the named scenarios and keeps the category's other rows from its last report,
  * each with the date it was measured (the table shows that date).
  *
+ * A scenario marked `mixed` is measured twice: alone in its child process (`<name>`), and in
+ * the mixed mode (`<name>_mixed`), where the child first loads and exercises a realistic
+ * application (harness/mixed/app.ts). `--only call` runs both, `--only call_mixed` the
+ * mixed one alone; `--no-mixed` skips every mixed row (kept from the last report).
+ *
  * Exit codes: 0 done (gate passed); 1 a regression (gate failed) or a benchmark failed;
  * 2 bad usage or unreadable results.
  */
 import path from 'node:path';
 import { categories } from './categories';
 import { compareResults, formatComparison, GateError } from './gate/compare';
-import { measureInChild, type Side } from './harness/child';
+import { inMixedMode, measureInChild, type Side } from './harness/child';
 import { environment } from './harness/environment';
 import { Progress } from './harness/progress';
 import { mergeReport, readReport, renderTable, resultsDir, updateReadme, writeReport } from './harness/report';
@@ -29,6 +34,8 @@ import type { Category, Measurement, Report, ResultRow, Scenario } from './harne
 import { writeHtmlReport } from './html/write';
 import { projectCommand, ProjectionError } from './project/cli';
 import { writeBaseline } from './gate/baseline';
+import { loadMixedApplication } from './harness/mixed/app';
+import { MIXED, rowNames, runsOf } from './harness/modes';
 
 /** Bad arguments: exit code 2. */
 class UsageError extends Error {
@@ -40,10 +47,15 @@ async function childMain(args: string[]): Promise<void> {
   const scenario = categories.find((c) => c.name === categoryName)?.scenarios.find((s) => s.name === scenarioName);
   if (scenario === undefined) throw new Error(`unknown scenario ${categoryName}/${scenarioName}`);
   const run = side === 'ours' ? scenario.ours : scenario.peer;
+  // The mixed mode: the application is loaded and exercised before the warm-up, on both sides.
+  const mixed = inMixedMode() && scenario.mixed === 'child';
+  if (mixed) await loadMixedApplication();
   // Both sides get the same untimed warm-up, so the JIT has compiled the hot paths of each.
   if (scenario.lowerIsBetter !== true) await run(Math.max(1, Math.floor(Number(size) / 10)));
   const measurement = await run(Number(size));
-  process.send!({ ok: measurement });
+  // The application's listening socket and processes would keep a mixed child alive: it ends here.
+  if (mixed) process.send!({ ok: measurement }, () => process.exit(0));
+  else process.send!({ ok: measurement });
 }
 
 /** The median of each keyed figure over the runs that reported it. */
@@ -66,16 +78,18 @@ async function runScenario(
   smoke: boolean,
   runs: number,
   progress: Progress,
+  mixed: boolean,
 ): Promise<ResultRow> {
   const size = smoke ? scenario.size.smoke : scenario.size.full;
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
+  const name = mixed ? scenario.name + MIXED : scenario.name;
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
-  progress.startScenario(scenario.name, runs * 2);
+  progress.startScenario(name, runs * 2);
   for (let i = 0; i < runs; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
       progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
       results[side].push(
-        await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side]),
+        await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side], mixed),
       );
     }
   }
@@ -83,7 +97,8 @@ async function runScenario(
   const ours = median(results.ours.map((m) => m.value));
   const peerValue = median(results.peer.map((m) => m.value));
   return {
-    name: scenario.name,
+    name,
+    ...(mixed ? { mixed: true as const } : {}),
     unit: scenario.unit,
     ours,
     peer: scenario.peerLabel ?? category.peer,
@@ -130,6 +145,7 @@ function gate(baselineFile: string, current: string): boolean {
 
 async function runBenchmarks(argv: string[]): Promise<number> {
   const smoke = argv.includes('--smoke');
+  const withMixed = !argv.includes('--no-mixed');
   const runsFlag = flagValue(argv, '--runs');
   const runs = runsFlag !== undefined ? Number(runsFlag) : smoke ? 1 : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: ${runsFlag} is not a positive integer`);
@@ -142,7 +158,7 @@ async function runBenchmarks(argv: string[]): Promise<number> {
     throw new UsageError(`unknown category: ${unknown.join(', ')} (have: ${categories.map((c) => c.name).join(', ')})`);
   const selected = wanted.length === 0 ? categories : categories.filter((c) => wanted.includes(c.name));
   if (only !== undefined) {
-    const known = new Set(selected.flatMap((c) => c.scenarios.map((s) => s.name)));
+    const known = new Set(selected.flatMap(rowNames));
     const missing = [...only].filter((name) => !known.has(name));
     if (only.size === 0 || missing.length > 0)
       throw new UsageError(`--only: unknown scenario ${missing.join(', ') || '(none given)'}`);
@@ -150,29 +166,23 @@ async function runBenchmarks(argv: string[]): Promise<number> {
   const progress = new Progress();
   try {
     for (const category of selected) {
-      const scenarios = only === undefined ? category.scenarios : category.scenarios.filter((s) => only.has(s.name));
-      if (scenarios.length === 0) continue;
-      progress.startCategory(category.name, scenarios.length);
+      const planned = runsOf(category, only, withMixed);
+      if (planned.length === 0) continue;
+      progress.startCategory(category.name, planned.length);
       progress.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
       const rows: ResultRow[] = [];
-      for (const scenario of scenarios) {
-        const row = await runScenario(category, scenario, smoke, runs, progress);
+      for (const { scenario, mixed } of planned) {
+        const row = await runScenario(category, scenario, smoke, runs, progress, mixed);
         rows.push(row);
         progress.log(
-          `  ${scenario.name}: ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`,
+          `  ${row.name}: ours ${row.ours.toFixed(0)} vs ${row.peerValue.toFixed(0)} ${row.unit}: ratio ${row.ratio.toFixed(2)}${row.target ? ` (target ${row.target})` : ''}`,
         );
       }
       progress.endCategory();
       const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
-      const previous = only === undefined ? undefined : readReport(category.name, smoke);
-      const report =
-        previous === undefined
-          ? fresh
-          : mergeReport(
-              previous,
-              fresh,
-              category.scenarios.map((s) => s.name),
-            );
+      const partial = only !== undefined || !withMixed;
+      const previous = partial ? readReport(category.name, smoke) : undefined;
+      const report = previous === undefined ? fresh : mergeReport(previous, fresh, rowNames(category));
       progress.log(`  wrote ${writeReport(report)}`);
       if (!smoke && updateReadme(category.readme, report)) progress.log(`  updated ${category.readme}`);
       if (smoke) progress.log('\n' + renderTable(report));

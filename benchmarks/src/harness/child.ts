@@ -3,6 +3,14 @@ import type { Measurement, SideRuntime } from './types';
 
 export type Side = 'ours' | 'peer';
 
+/** Set to '1' in a child's environment (and so its own children's) in the mixed mode. */
+export const MIXED_ENV = 'ERLMCP_BENCH_MIXED';
+
+/** Whether this process runs in the mixed mode. */
+export function inMixedMode(): boolean {
+  return process.env[MIXED_ENV] === '1';
+}
+
 /**
  * Runs one measurement in a fresh Node process, so neither side inherits the
  * other's JIT state, garbage or open handles.
@@ -14,11 +22,13 @@ export function measureInChild(
   side: Side,
   size: number,
   runtime: SideRuntime = {},
+  mixed = false,
 ): Promise<Measurement> {
+  const env = { ...process.env, ...runtime.env, [MIXED_ENV]: mixed ? '1' : '0' };
   return new Promise((resolve, reject) => {
     const child = fork(entry, ['--child', category, scenario, side, String(size)], {
       execArgv: ['--expose-gc', ...(runtime.execArgv ?? ['--max-old-space-size=4096'])],
-      env: runtime.env === undefined ? process.env : { ...process.env, ...runtime.env },
+      env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: Measurement | undefined;

@@ -33,6 +33,13 @@ export interface Scenario {
   maxRuns?: number;
   /** Flags and environment of each side's child process, when not the harness's defaults. */
   runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
+  /**
+   * Also measure it in the mixed mode (row `<name>_mixed`): with the mixed application
+   * (harness/mixed/app.ts) loaded and exercised first, in the measuring child process
+   * ('child') or in the server process the scenario starts ('server', which reads
+   * MIXED_ENV from its environment).
+   */
+  mixed?: 'child' | 'server';
   ours: (size: number) => Promise<Measurement>;
   peer: (size: number) => Promise<Measurement>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
@@ -76,6 +83,8 @@ export interface ResultRow {
   runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
   /** Set when the row is lower-is-better (memory, time): its ratio is peer / ours. */
   lowerIsBetter?: boolean;
+  /** Set on a mixed-mode row (`<name>_mixed`): measured inside the mixed application. */
+  mixed?: true;
 }
 
 export interface Report {

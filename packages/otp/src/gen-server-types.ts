@@ -174,27 +174,61 @@ export interface StartOptions {
 
 // ---- result constructors, named after the tuples they stand for ----------
 
-export function ok<S>(state: S, after?: After): InitOk<S> {
-  if (after === undefined) return { kind: 'ok', state };
-  return typeof after === 'number' ? { kind: 'ok', state, timeout: after } : { kind: 'ok', state, next: after };
+/**
+ * Every result a builder returns (ok, reply, noreply, stop, with or without what follows the
+ * state) is one class with every field present, in one order: the server loop reads `kind`,
+ * `state`, `reply`, `timeout` and `next` from whatever a callback returned, and with one
+ * hidden class those reads stay monomorphic however many servers and result variants a
+ * program uses. Object literals of five shapes per kind made them megamorphic in a real
+ * program (see the README, "Where the runtime is polymorphic").
+ */
+/** @internal */
+export class Result {
+  constructor(
+    readonly kind: 'ok' | 'reply' | 'noreply' | 'stop' | 'ignore',
+    readonly state: unknown,
+    readonly reply: unknown,
+    readonly timeout: number | undefined,
+    readonly next: Continue | Hibernate | undefined,
+    readonly reason: ExitReason | undefined,
+    /** Only on stop results (undefined elsewhere, as on the tuples' plain objects). */
+    readonly hasReply: boolean | undefined,
+  ) {}
 }
 
+/** Splits an After into the timeout and next fields of a Result. */
+function timeoutOf(after: After | undefined): number | undefined {
+  return typeof after === 'number' ? after : undefined;
+}
+
+function nextOf(after: After | undefined): Continue | Hibernate | undefined {
+  return typeof after === 'object' ? after : undefined;
+}
+
+export function ok<S>(state: S, after?: After): InitOk<S> {
+  return new Result('ok', state, undefined, timeoutOf(after), nextOf(after), undefined, undefined) as InitOk<S>;
+}
+
+const ignored = new Result('ignore', undefined, undefined, undefined, undefined, undefined, undefined) as Ignore;
+
 export function ignore(): Ignore {
-  return { kind: 'ignore' };
+  return ignored;
 }
 
 export function reply<S, R>(value: R, state: S, after?: After): ReplyResult<S, R> {
-  if (after === undefined) return { kind: 'reply', reply: value, state };
-  return typeof after === 'number'
-    ? { kind: 'reply', reply: value, state, timeout: after }
-    : { kind: 'reply', reply: value, state, next: after };
+  return new Result('reply', state, value, timeoutOf(after), nextOf(after), undefined, undefined) as ReplyResult<S, R>;
 }
 
 export function noreply<S>(state: S, after?: After): NoReplyResult<S> {
-  if (after === undefined) return { kind: 'noreply', state };
-  return typeof after === 'number'
-    ? { kind: 'noreply', state, timeout: after }
-    : { kind: 'noreply', state, next: after };
+  return new Result(
+    'noreply',
+    state,
+    undefined,
+    timeoutOf(after),
+    nextOf(after),
+    undefined,
+    undefined,
+  ) as NoReplyResult<S>;
 }
 
 /** {continue, Arg}, as the last element of ok/reply/noreply: handleContinue(arg, state) runs next. */
@@ -215,10 +249,10 @@ export function hibernate(): Hibernate {
 }
 
 export function stop<S>(reason: ExitReason, state: S): StopResult<S> {
-  return { kind: 'stop', reason, state, hasReply: false };
+  return new Result('stop', state, undefined, undefined, undefined, reason, false) as StopResult<S>;
 }
 
 /** {stop, Reason, Reply, State}: replies to the caller, then terminates. */
 export function replyAndStop<S, R>(reason: ExitReason, value: R, state: S): StopResult<S, R> {
-  return { kind: 'stop', reason, state, hasReply: true, reply: value };
+  return new Result('stop', state, value, undefined, undefined, reason, true) as StopResult<S, R>;
 }

@@ -32,6 +32,7 @@
  * (the start machinery has moved to proc-lib.ts).
  */
 import { attachCall, From, RemoteFrom } from './call';
+import { Result } from './gen-server-types';
 import type { ChildSpec } from './child-spec';
 import type { Behaviour, LinkOptions, ProcessContext } from './context';
 import { currentNode, running } from './current';
@@ -75,7 +76,14 @@ export { IgnoredError };
 type AnyDef = GenServerDef<unknown, unknown, unknown, unknown, unknown, unknown>;
 type Outcome = CallResult<unknown, unknown> | CastResult<unknown> | InitResult<unknown>;
 
+/**
+ * A callback's result is a promise (an async callback) or a result. The builders' results and
+ * native promises are told apart by class first: reading `then` off every shape of result a
+ * program returns made this read megamorphic; a thenable that is neither still works.
+ */
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  if (value instanceof Result) return false;
+  if (value instanceof Promise) return true;
   return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
@@ -83,6 +91,14 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 class GenServerProcess implements Behaviour {
   readonly kind: string;
   state: unknown = undefined;
+  /**
+   * The definition's message callbacks, copied here: every definition is an object of its own
+   * shape, so `def.handleCall` read in the loop went megamorphic in a program with many
+   * servers, while every GenServerProcess has one shape. Called with `def` as `this`.
+   */
+  private readonly onCall: AnyDef['handleCall'];
+  private readonly onCast: AnyDef['handleCast'];
+  private readonly onInfo: AnyDef['handleInfo'];
   private timer: Timer | undefined;
   private timerToken = 0;
   private viaName: ViaName | undefined;
@@ -96,6 +112,12 @@ class GenServerProcess implements Behaviour {
     private readonly parent: Pid | undefined,
   ) {
     this.kind = def.name === undefined ? 'gen_server' : `gen_server:${def.name}`;
+    // Cached on the process so each call site sees one shape; always invoked as .call(def, ...).
+    /* eslint-disable @typescript-eslint/unbound-method -- called with the definition as `this`, see above */
+    this.onCall = def.handleCall;
+    this.onCast = def.handleCast;
+    this.onInfo = def.handleInfo;
+    /* eslint-enable @typescript-eslint/unbound-method */
   }
 
   handleMessage(message: unknown, ctx: ProcessContext, tag: Tag): void | Promise<void> {
@@ -127,31 +149,31 @@ class GenServerProcess implements Behaviour {
       switch (tag) {
         case Tag.Cast:
           where = 'handleCast';
-          if (def.handleCast === undefined) throw new BadArgError('no handleCast in this server');
-          result = def.handleCast(message, this.state, ctx);
+          if (this.onCast === undefined) throw new BadArgError('no handleCast in this server');
+          result = this.onCast.call(def, message, this.state, ctx);
           break;
         case Tag.Call:
           where = 'handleCall';
           from = message as From;
-          if (def.handleCall === undefined) throw new BadArgError('no handleCall in this server');
-          result = def.handleCall(from.request, from, this.state, ctx);
+          if (this.onCall === undefined) throw new BadArgError('no handleCall in this server');
+          result = this.onCall.call(def, from.request, from, this.state, ctx);
           break;
         case Tag.System:
           if (!(message instanceof InactivityTimeout) || message.token !== this.timerToken) return;
           where = 'handleInfo';
-          if (def.handleInfo === undefined) return;
-          result = def.handleInfo('timeout', this.state, ctx);
+          if (this.onInfo === undefined) return;
+          result = this.onInfo.call(def, 'timeout', this.state, ctx);
           break;
         default:
           where = 'handleInfo';
-          if (def.handleInfo === undefined) {
+          if (this.onInfo === undefined) {
             // As gen_server does without handle_info: log the stray message and carry on.
             processOf(ctx).node.logger.warn(`${ctx.self} (${this.kind}) dropped an unexpected message`, {
               message: String(message),
             });
             return;
           }
-          result = def.handleInfo(message, this.state, ctx);
+          result = this.onInfo.call(def, message, this.state, ctx);
       }
     } catch (error) {
       return this.fail(error, where!, ctx);

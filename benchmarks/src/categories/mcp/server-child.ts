@@ -2,12 +2,16 @@
  * One MCP server under load, in a process of its own so the load generator does not share
  * its event loop: `node server-child.js ours|peer`. It reports { port } over IPC, answers
  * { cmd: 'rss' } with its resident set size after a full GC, { cmd: 'bytes' } with the bytes
- * its sockets have read and written so far, and exits on { cmd: 'stop' }.
+ * its sockets have read and written so far, and exits on { cmd: 'stop' }. In the mixed mode
+ * (MIXED_ENV in its environment) it loads and exercises the mixed application first, for
+ * either side, and our server runs on the application's node.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { inMixedMode } from '../../harness/child';
+import { loadMixedApplication, mixedNode } from '../../harness/mixed/app';
 
 /** Bytes on the wire, counted on every socket the server accepted (closed ones included). */
 const wire = { read: 0, written: 0, open: new Set<Socket>() };
@@ -37,7 +41,7 @@ async function ours(): Promise<number> {
   const { Node } = require('@erlmcp/otp') as typeof import('@erlmcp/otp');
   const { defineServer } = require('@erlmcp/mcp/server') as typeof import('@erlmcp/mcp/server');
   const { listenHttp } = require('@erlmcp/mcp/hosting') as typeof import('@erlmcp/mcp/hosting');
-  Node.start({ schedulers: 1, logLevel: 'silent' });
+  if (mixedNode() === undefined) Node.start({ schedulers: 1, logLevel: 'silent' });
   const definition = defineServer({ name: 'bench', version: '1.0.0' })
     .tool<{ text: string }>({
       name: 'echo',
@@ -111,6 +115,7 @@ async function peer(): Promise<number> {
 
 async function main(): Promise<void> {
   const side = process.argv[2];
+  if (inMixedMode()) await loadMixedApplication();
   const port = side === 'ours' ? await ours() : await peer();
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'rss') {
