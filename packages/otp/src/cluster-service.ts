@@ -8,8 +8,8 @@ import type { SchedulerStats, WireProcessInfo } from './process-info';
 import type { ExitReason } from './reason';
 import type { NameRegistry } from './registry';
 
-/** How a remote start names what it starts. */
-export type RemoteStartKind = 'gen_server' | 'supervisor';
+/** How a remote start names what it starts: a GenServer definition, a supervisor spec, or a ProcLib behaviour factory. */
+export type RemoteStartKind = 'gen_server' | 'supervisor' | 'proc_lib';
 
 /**
  * What a node asks of the other schedulers of a multi-scheduler node. The cluster
@@ -50,7 +50,7 @@ export interface ClusterService {
 
   /** Spawns `spec` on scheduler `k`, linked to `parent` when options ask: the new pid at once. */
   spawnRemote(parent: Process | null, k: number, spec: RemoteSpec, options: SpawnOptions): Pid;
-  /** Starts a GenServer or supervisor on scheduler `k`, linked to `parent`: the remote half of startLink. */
+  /** Starts a GenServer, supervisor or ProcLib behaviour on scheduler `k`, linked to `parent`: the remote half of startLink. */
   startRemote(
     parent: Process | null,
     k: number,

@@ -23,7 +23,8 @@
  * scheduler a handler is named by its spec (notify, syncNotify and whichHandlers need none).
  * A supervised handler (addSupHandler) is tied to the process that added it: when the handler
  * is removed, for any reason, that process gets a GenEventExit message; when that process
- * exits, the handler is removed (terminate gets { stop: reason }).
+ * exits, the handler is removed (terminate gets { stop: reason }). The owner may be on another
+ * scheduler: the monitor crosses, and its GenEventExit names the handler as whichHandlers does there.
  *
  * The manager runs as a GenServer, so start, startLink, names, supervisors, sys and stop are
  * GenServer's; on stop, every handler's terminate runs (with 'stop').
@@ -31,6 +32,7 @@
  * One file past ~400 lines: the manager's loop and the API share the Request protocol; the
  * loop (Manager) is the part to move out first.
  */
+import { schedulerOf } from './cluster/remote';
 import { BadArgError } from './errors';
 import type { ProcessContext } from './context';
 import { currentNode } from './current';
@@ -314,15 +316,16 @@ class Manager {
     const told = (result: unknown): unknown => {
       if (h.owner !== undefined) {
         this.ctx.demonitor(h.owner.ref, { flush: true });
-        if (ownerReason !== undefined)
+        if (ownerReason !== undefined) {
+          // An owner on another scheduler gets the handler as whichHandlers names it there (its
+          // spec, or its name): a definition holds functions, which cannot cross threads.
+          const portable = schedulerOf(h.owner.pid.id) !== schedulerOf(this.ctx.self.id);
+          const handler = portable ? (h.spec ?? label({ handler: h.handler })) : h.handler;
           this.ctx.send(
             h.owner.pid,
-            new GenEventExit(
-              this.ctx.self,
-              h.id === undefined ? { handler: h.handler } : { handler: h.handler, id: h.id },
-              ownerReason,
-            ),
+            new GenEventExit(this.ctx.self, h.id === undefined ? { handler } : { handler, id: h.id }, ownerReason),
           );
+        }
       }
       return result;
     };

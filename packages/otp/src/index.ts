@@ -154,7 +154,13 @@ export type {
 export type { StatemDef, Machine } from './gen-statem';
 export type { SysRequest, SysStatus, SysStatistics, StateFunctionSpec } from './sys';
 export type { SystemView } from './behaviour-system';
-export type { SpecialBehaviour, ProcLibStartOptions } from './proc-lib';
+export type {
+  BehaviourFactory,
+  ProcLibPlacement,
+  ProcLibStartOptions,
+  RemoteBehaviour,
+  SpecialBehaviour,
+} from './proc-lib';
 export type {
   EventHandler,
   HandlerId,

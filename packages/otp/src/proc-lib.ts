@@ -17,9 +17,16 @@
  *
  * Everything else of the contract (system messages for sys, tracing, parent exits, onExit) is
  * the Behaviour interface and behaviour-system.ts; the otp README's "Writing a behaviour"
- * puts it together. A behaviour started here runs on the caller's scheduler.
+ * puts it together.
+ *
+ * On another scheduler (`scheduler: k`), `make` must be a `{ module, export }` spec naming the
+ * factory (ProcLib.remote): functions cannot cross threads, their names can. Scheduler k loads
+ * the factory and starts it there through the same startSpecial, with the pid allocated here
+ * and the link to the parent set before the process exists, so the start keeps every rule above
+ * (a via name cannot cross: use a local name).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isRemoteSpec, type Placement, type RemoteSpec } from './cluster/remote';
 import type { Behaviour, LinkOptions } from './context';
 import { currentNode } from './current';
 import {
@@ -36,7 +43,7 @@ import { linkedStartFailed, linkParent } from './linked-start';
 import { checkTimeout, clearTimer, setTimer, type Timer } from './long-timeout';
 import { Tag } from './mailbox';
 import { checkServerName, describeName, isViaName, type ServerName, type ViaName } from './names';
-import type { Node } from './node';
+import { loadExport, type Node } from './node';
 import { Pid } from './pid';
 import type { Process } from './process';
 import type { ExitReason } from './reason';
@@ -50,6 +57,22 @@ export interface SpecialBehaviour extends Behaviour {
   holdViaName?(name: ViaName): void;
 }
 
+/** Builds the behaviour for its parent's pid (undefined for an unlinked start). */
+export type BehaviourFactory = (parent: Pid | undefined) => SpecialBehaviour;
+
+/** A BehaviourFactory named by module and export, so any scheduler can load it. */
+export type RemoteBehaviour = RemoteSpec & { readonly [remoteBehaviour]?: BehaviourFactory };
+declare const remoteBehaviour: unique symbol;
+
+/**
+ * Names a behaviour factory by module path and export, so it can start on any scheduler:
+ * `ProcLib.remote(require.resolve('./limiter'), 'limiter')`. The module must be loadable by a
+ * worker thread (CommonJS, compiled), and the args passed to start must be serializable.
+ */
+export function remote(module: string, exportName: string): RemoteBehaviour {
+  return { module, export: exportName };
+}
+
 export interface ProcLibStartOptions {
   /** A local name or a `via` name, registered before init runs. */
   name?: ServerName;
@@ -57,6 +80,11 @@ export interface ProcLibStartOptions {
   timeout?: number;
   /** Sets trap_exit before init (so the behaviour sees its parent's shutdown as an ExitMessage). */
   trapExit?: boolean;
+}
+
+export interface ProcLibPlacement {
+  /** The scheduler to start on (see SpawnOptions.scheduler); elsewhere than here, `make` must be a ProcLib.remote spec. */
+  scheduler?: Placement;
 }
 
 /** @internal Where a process started for another scheduler's caller comes from. */
@@ -72,7 +100,7 @@ export interface SpecialOrigin {
 export async function startSpecial(
   node: Node,
   parent: Process | null,
-  make: (parent: Pid | undefined) => SpecialBehaviour,
+  make: BehaviourFactory,
   args: unknown,
   options: ProcLibStartOptions,
   remote?: SpecialOrigin,
@@ -173,6 +201,49 @@ export async function stopSpecial(
   if (outcome !== reason && !isDeepStrictEqual(outcome, reason)) throw new CallExitError(label, outcome);
 }
 
+/**
+ * @internal ProcLib's start on the chosen scheduler: here through startSpecial, elsewhere
+ * through the cluster's spawn handler (which loads the factory and runs startSpecial there).
+ */
+export async function startBehaviour(
+  node: Node,
+  parent: Process | null,
+  make: BehaviourFactory | RemoteBehaviour,
+  args: unknown,
+  options: ProcLibStartOptions & ProcLibPlacement,
+): Promise<Pid | 'ignore'> {
+  const { scheduler, ...startOptions } = options;
+  if (startOptions.timeout !== undefined) checkTimeout('start', startOptions.timeout);
+  if (startOptions.name !== undefined) checkServerName('start', startOptions.name);
+  const k = node.placement(scheduler);
+  if (k !== node.schedulerId) {
+    if (!isRemoteSpec(make))
+      throw new BadArgError(
+        `a behaviour factory cannot start on scheduler ${k}: pass ProcLib.remote(module, export) instead`,
+      );
+    if (startOptions.name !== undefined && typeof startOptions.name !== 'string')
+      throw new BadArgError('a via name cannot cross schedulers: use a local name');
+    return node.remote().startRemote(parent, k, 'proc_lib', make, args, {
+      name: startOptions.name,
+      trapExit: startOptions.trapExit,
+      timeout: startOptions.timeout,
+    });
+  }
+  return startSpecial(node, parent, factoryOf(make), args, startOptions);
+}
+
+/** @internal The factory a spec names, checked: a start on any scheduler loads it through here. */
+export function factoryOf(make: BehaviourFactory | RemoteBehaviour): BehaviourFactory {
+  if (!isRemoteSpec(make)) {
+    if (typeof make !== 'function') throw new BadArgError('ProcLib.start: make must be a function or a remote spec');
+    return make;
+  }
+  const loaded = loadExport<unknown>(make);
+  if (typeof loaded !== 'function')
+    throw new BadArgError(`${make.module} export ${make.export} is not a behaviour factory (a function)`);
+  return loaded as BehaviourFactory;
+}
+
 /** OTP's ignore is a rejection here, as in every start that resolves with a pid. */
 function started(result: Pid | 'ignore'): Pid {
   if (result === 'ignore') throw new IgnoredError();
@@ -181,24 +252,26 @@ function started(result: Pid | 'ignore'): Pid {
 
 /** proc_lib:start: an unlinked behaviour process, once its init has acknowledged. */
 export async function start(
-  make: (parent: Pid | undefined) => SpecialBehaviour,
+  make: BehaviourFactory | RemoteBehaviour,
   args: unknown,
-  options: ProcLibStartOptions = {},
+  options: ProcLibStartOptions & ProcLibPlacement = {},
 ): Promise<Pid> {
-  return started(await startSpecial(currentNode(), null, make, args, options));
+  return started(await startBehaviour(currentNode(), null, make, args, options));
 }
 
 /**
  * proc_lib:start_link: linked to the calling process (a supervisor's child start function is
- * one), or to `parent` (a callback's ctx, after an await).
+ * one), or to `parent` (a callback's ctx, after an await); on another scheduler too.
  */
 export async function startLink(
-  make: (parent: Pid | undefined) => SpecialBehaviour,
+  make: BehaviourFactory | RemoteBehaviour,
   args: unknown,
-  options: ProcLibStartOptions & LinkOptions = {},
+  options: ProcLibStartOptions & ProcLibPlacement & LinkOptions = {},
 ): Promise<Pid> {
   const { parent, ...startOptions } = options;
-  return started(await startSpecial(currentNode(), linkParent('ProcLib.startLink', parent), make, args, startOptions));
+  return started(
+    await startBehaviour(currentNode(), linkParent('ProcLib.startLink', parent), make, args, startOptions),
+  );
 }
 
 /**
@@ -213,6 +286,7 @@ function stop(server: Pid | ServerName, reason: ExitReason = 'normal', timeoutMs
 export const ProcLib = {
   start,
   startLink,
+  remote,
   stop,
   InitRequest,
   StopRequest,

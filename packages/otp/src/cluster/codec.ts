@@ -1,5 +1,6 @@
 import { addExtension, Packr, Unpackr } from 'msgpackr';
 import { BadArgError } from '../errors';
+import { GenEventExit, type HandlerId } from '../gen-event-types';
 import { DownMessage, ExitMessage } from '../messages';
 import { Pid, Ref } from '../pid';
 import { Crash } from '../reason';
@@ -7,7 +8,7 @@ import { MissingShareError, isSharedArrayBuffer, isWasmMemory, threadShares, typ
 
 /**
  * msgpackr, taught the runtime's own values so they cross threads as
- * themselves: pids, refs, EXIT and DOWN messages, crash reasons, Maps,
+ * themselves: pids, refs, EXIT and DOWN messages, GenEventExit, crash reasons, Maps,
  * Sets, and SharedArrayBuffers and shared WebAssembly memories (by reference: see shares.ts). A value msgpackr would silently drop (a function) is refused with a
  * BadArgError instead, so a send never loses part of a message.
  */
@@ -80,6 +81,13 @@ function registerExtensions(): void {
     type: 0x53,
     write: (m: DownMessage) => [m.ref, m.pid, m.reason],
     read: ([ref, pid, reason]: [Ref, DownMessage['pid'], DownMessage['reason']]) => new DownMessage(ref, pid, reason),
+  });
+  addExtension({
+    // A supervised handler's owner on another scheduler (the manager names the handler by spec there).
+    Class: GenEventExit,
+    type: 0x58,
+    write: (m: GenEventExit) => [m.manager, m.handler, m.reason],
+    read: ([manager, handler, reason]: [Pid, HandlerId, unknown]) => new GenEventExit(manager, handler, reason),
   });
   addExtension({
     Class: Crash,

@@ -303,7 +303,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
     return new Pid(this.node.id, id);
   }
 
-  /** Asks scheduler k to start a GenServer or supervisor linked to `parent`; the remote half of startLink. */
+  /** Asks scheduler k to start a GenServer, supervisor or ProcLib behaviour linked to `parent`; the remote half of startLink. */
   async startRemote(
     parent: Process | null,
     k: number,

@@ -6,7 +6,7 @@ import type { ExitReason } from '../reason';
 /** What a Spawn record asks for. */
 export interface SpawnRequest {
   /** What to start; 'info' asks for process info instead (id: one pid, or -1 for all). */
-  kind: 'spawn' | 'gen_server' | 'supervisor' | 'info';
+  kind: 'spawn' | 'gen_server' | 'supervisor' | 'proc_lib' | 'info';
   module: string;
   export: string;
   args: unknown;

@@ -2,6 +2,7 @@ import { startServer } from '../gen-server';
 import type { GenServerDef } from '../gen-server-types';
 import { bodyOf, loadExport, type Node } from '../node';
 import type { Process } from '../process';
+import { factoryOf, startSpecial } from '../proc-lib';
 import { startSupervisorProcess, type SupervisorSpec } from '../supervisor';
 import type { SchedulerPeer } from './peer';
 import type { SpawnOutcome, SpawnRequest } from './remote-start';
@@ -53,6 +54,19 @@ export function installSpawnHandler(node: Node, peer: SchedulerPeer): void {
           node,
           null,
           def,
+          request.args,
+          { name: request.name, trapExit: request.trapExit, timeout: request.timeout },
+          remote,
+        );
+        return { ok: result === 'ignore' ? 'ignore' : request.id };
+      }
+      case 'proc_lib': {
+        // A user's behaviour: its factory loads here, then the start is ProcLib's own.
+        const factory = factoryOf(request as RemoteSpec);
+        const result = await startSpecial(
+          node,
+          null,
+          factory,
           request.args,
           { name: request.name, trapExit: request.trapExit, timeout: request.timeout },
           remote,
