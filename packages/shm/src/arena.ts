@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: one allocator over one shared layout (the header, size classes
+// and slab metadata described below); its allocation, free and dead-owner recovery paths
+// all edit the same words under the same lock, so they stay in one class.
 /**
  * A slab/arena allocator whose memory *and metadata* live in one growable
  * SharedArrayBuffer, so every thread that attaches the handle allocates from
