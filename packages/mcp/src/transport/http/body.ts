@@ -30,11 +30,18 @@ export function readBody(
   let rest: Buffer[] | undefined;
   let size = 0;
   let failed = false;
+  // Too slow: stop reading; the caller answers 408 and closes the connection.
+  const watch = deadlines?.watch(req, (error) => {
+    if (failed) return;
+    failed = true;
+    req.off('data', onData);
+    onError(error);
+  });
   const onData = (chunk: Buffer): void => {
     size += chunk.length;
     if (size > limit) {
       failed = true;
-      deadlines?.unwatch(req);
+      deadlines?.unwatch(watch);
       req.off('data', onData);
       // Drain what remains so the connection can carry the 413.
       req.resume();
@@ -48,7 +55,7 @@ export function readBody(
   // `on`, not `once`: a stream emits each of these at most once, and once() wraps every listener.
   req.on('end', () => {
     if (failed) return;
-    deadlines?.unwatch(req);
+    deadlines?.unwatch(watch);
     const body = rest !== undefined ? Buffer.concat(rest) : first;
     onBody(body === undefined ? '' : body.toString('utf8'));
   });
@@ -56,14 +63,7 @@ export function readBody(
   req.on('error', (error) => {
     if (failed) return;
     failed = true;
-    deadlines?.unwatch(req);
-    onError(error);
-  });
-  // Too slow: stop reading; the caller answers 408 and closes the connection.
-  deadlines?.watch(req, (error) => {
-    if (failed) return;
-    failed = true;
-    req.off('data', onData);
+    deadlines?.unwatch(watch);
     onError(error);
   });
 }
