@@ -21,16 +21,15 @@ import { writeJson, writeJsonRpcError } from './responses';
 import { SessionStreams, type SessionStreamsOptions } from './session-streams';
 import type { SseStreamState } from './sse-overflow';
 import { openLater, SseStream, STANDALONE } from './sse-stream';
+import type { WaitingLink } from './waiting-inputs';
 
 /** What the front door hands a session process for one HTTP request. */
 export type HttpInput = (
   | { kind: 'post'; body: unknown; res: ServerResponse }
   | { kind: 'get'; lastEventId: string | undefined; res: ServerResponse }
   | { kind: 'delete'; res: ServerResponse }
-) & {
-  /** The front door's requests not yet taken by their session's process. */
-  waiting?: Map<ServerResponse, string>;
-};
+) &
+  WaitingLink;
 
 export interface HttpChannelOptions extends SessionStreamsOptions {
   /** 'sse' (default) answers requests on an SSE stream; 'json' with one JSON body. */
@@ -85,7 +84,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
   }
 
   handle(input: HttpInput): 'stop' | void {
-    input.waiting?.delete(input.res);
+    input.waiting?.release(input);
     if (this.closed) {
       writeJsonRpcError(input.res, 404, -32001, 'Session not found');
       return;

@@ -6,6 +6,7 @@ import { newSessionId, type SessionHosting, SessionLimitError } from '../../serv
 import { backpressureLimits, type BackpressureOptions } from '../backpressure';
 import { BodyTooLargeError, readBody } from './body';
 import { BodyDeadlines, BodyTimeoutError } from './body-deadlines';
+import { WaitingInputs } from './waiting-inputs';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
@@ -105,9 +106,9 @@ export function createStreamableHttpHandler(
     maxOutbound: limits.max,
     onError: options.onError,
   } as const;
-  // Requests handed to a session that has not taken them yet (response → session id):
-  // if the session ends first, they get 404.
-  const waiting = new Map<ServerResponse, string>();
+  // Requests handed to a session that has not taken them yet: if the session ends first,
+  // they get 404.
+  const waiting = new WaitingInputs();
   const check = createRequestCheck(options);
   const bodyTimeoutMs = bodyTimeoutOf(options);
   const deadlines = bodyTimeoutMs === undefined ? undefined : new BodyDeadlines(bodyTimeoutMs);
@@ -119,19 +120,15 @@ export function createStreamableHttpHandler(
       channels.delete(id);
       channel.close();
     }
-    for (const [res, owner] of waiting) {
-      if (owner !== id) continue;
-      waiting.delete(res);
-      writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
-    }
+    waiting.releaseSession(id, (res) => writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found'));
   });
 
   /** Hands a request to its session's process; false when no such session is alive. */
   const deliver = (id: string, input: HttpInput): boolean => {
     // The session process takes it out of the table when it handles the request.
-    waiting.set(input.res, id);
+    waiting.hold(input, id);
     if (host.deliver(id, input)) return true;
-    waiting.delete(input.res);
+    waiting.release(input);
     return false;
   };
 
@@ -146,8 +143,7 @@ export function createStreamableHttpHandler(
         return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
       return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
     }
-    if (!deliver(id, { kind: 'post', body, res, waiting }))
-      writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+    if (!deliver(id, { kind: 'post', body, res })) writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
   };
 
   const posted = (text: string, req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
@@ -160,7 +156,7 @@ export function createStreamableHttpHandler(
       return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
     }
     if (sessionId !== undefined) {
-      if (!deliver(sessionId, { kind: 'post', body, res, waiting }))
+      if (!deliver(sessionId, { kind: 'post', body, res }))
         writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
       return;
     }
@@ -270,7 +266,7 @@ export function createStreamableHttpHandler(
           writeJsonRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list text/event-stream');
         } else if (sessionId === undefined) {
           writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-        } else if (!deliver(sessionId, { kind: 'get', lastEventId: headerValue(req, 'last-event-id'), res, waiting })) {
+        } else if (!deliver(sessionId, { kind: 'get', lastEventId: headerValue(req, 'last-event-id'), res })) {
           writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
         }
         return true;
@@ -278,7 +274,7 @@ export function createStreamableHttpHandler(
         req.resume();
         if (sessionId === undefined)
           writeJsonRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required');
-        else if (!deliver(sessionId, { kind: 'delete', res, waiting }))
+        else if (!deliver(sessionId, { kind: 'delete', res }))
           writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
         return true;
       default:
