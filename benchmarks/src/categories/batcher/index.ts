@@ -23,6 +23,9 @@ export const batcher: Category = {
       target: 1,
       ours: throughput.ours,
       peer: throughput.peer,
+      paired: throughput.paired,
+      note: (ours, peer, detail) =>
+        `throughput: ${(ours / peer).toFixed(2)} of medians; per-round ratio median in the first run ${detail['roundRatioMedian']?.toFixed(2)} (each run: both sides in one process, ${throughput.ROUNDS} alternating rounds each)`,
     },
     ...[10, 100, 1000].map((n) => ({
       name: `token_savings_${n}`,
