@@ -81,7 +81,11 @@ function call(to: number, token: string, gate?: string): unknown {
     jsonrpc: '2.0',
     id: 1,
     method: 'tools/call',
-    params: { name: 'steps', arguments: { to, ...(gate === undefined ? {} : { gate }) }, _meta: { progressToken: token } },
+    params: {
+      name: 'steps',
+      arguments: { to, ...(gate === undefined ? {} : { gate }) },
+      _meta: { progressToken: token },
+    },
   };
 }
 
@@ -108,8 +112,7 @@ function messageWaiter(received: Message[]): { push(m: Message): void; answered(
       received.push(m);
       if (m.id === 1 && resolve !== undefined) resolve();
     },
-    answered: () =>
-      received.some((m) => m.id === 1) ? Promise.resolve() : new Promise<void>((r) => (resolve = r)),
+    answered: () => (received.some((m) => m.id === 1) ? Promise.resolve() : new Promise<void>((r) => (resolve = r))),
   };
 }
 

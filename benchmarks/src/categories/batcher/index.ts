@@ -24,8 +24,8 @@ export const batcher: Category = {
       ours: throughput.ours,
       peer: throughput.peer,
       paired: throughput.paired,
-      note: (ours, peer, detail) =>
-        `throughput: ${(ours / peer).toFixed(2)} of medians; per-round ratio median in the first run ${detail['roundRatioMedian']?.toFixed(2)} (each run: both sides in one process, ${throughput.ROUNDS} alternating rounds each)`,
+      note: (ours, peer, detail, peerDetail) =>
+        `throughput: ${(ours / peer).toFixed(2)} of medians (each run: both sides in one process, ${throughput.ROUNDS} alternating rounds each); first run: per-round ratio median ${detail['roundRatioMedian']?.toFixed(2)}, CPU per item ours ${detail['cpuNsPerItem']?.toFixed(0)} ns vs ${peerDetail['cpuNsPerItem']?.toFixed(0)} ns`,
     },
     ...[10, 100, 1000].map((n) => ({
       name: `token_savings_${n}`,

@@ -90,17 +90,25 @@ export function paired(size: number): Promise<{ ours: Measurement; peer: Measure
     // The same untimed warm-up for each, so the JIT has compiled both hot paths.
     for (const side of ['ours', 'peer', 'ours', 'peer'] as const) await sides[side]();
     const rates: Record<'ours' | 'peer', number[]> = { ours: [], peer: [] };
+    // CPU time per item too: less swayed than wall time by other processes on the machine.
+    const cpu: Record<'ours' | 'peer', number[]> = { ours: [], peer: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const side of r % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
         collect();
+        const before = process.cpuUsage();
         rates[side].push(await sides[side]());
+        const used = process.cpuUsage(before);
+        cpu[side].push(((used.user + used.system) * 1000) / round);
       }
     }
     await batcher.stop();
     const ratios = rates.ours.map((rate, i) => rate / rates.peer[i]!);
     return {
-      ours: { value: median(rates.ours), detail: { roundRatioMedian: median(ratios) } },
-      peer: { value: median(rates.peer) },
+      ours: {
+        value: median(rates.ours),
+        detail: { roundRatioMedian: median(ratios), cpuNsPerItem: median(cpu.ours) },
+      },
+      peer: { value: median(rates.peer), detail: { cpuNsPerItem: median(cpu.peer) } },
     };
   });
 }
