@@ -46,6 +46,11 @@ async function childMain(args: string[]): Promise<void> {
   const [categoryName, scenarioName, side, size] = args;
   const scenario = categories.find((c) => c.name === categoryName)?.scenarios.find((s) => s.name === scenarioName);
   if (scenario === undefined) throw new Error(`unknown scenario ${categoryName}/${scenarioName}`);
+  if (side === 'paired') {
+    // Both sides here, in alternating rounds warmed alike (the scenario's own warm-up).
+    process.send!({ ok: await scenario.paired!(Number(size)) });
+    return;
+  }
   const run = side === 'ours' ? scenario.ours : scenario.peer;
   // The mixed mode: the application is loaded and exercised before the warm-up, on both sides.
   const mixed = inMixedMode() && scenario.mixed === 'child';
@@ -84,8 +89,22 @@ async function runScenario(
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const name = mixed ? scenario.name + MIXED : scenario.name;
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
-  progress.startScenario(name, runs * 2);
-  for (let i = 0; i < runs; i++) {
+  progress.startScenario(name, scenario.paired === undefined ? runs * 2 : runs);
+  for (let i = 0; i < runs && scenario.paired !== undefined; i++) {
+    progress.step(`run ${i + 1}/${runs} paired`, runs);
+    const pair = await measureInChild<{ ours: Measurement; peer: Measurement }>(
+      __filename,
+      category.name,
+      scenario.name,
+      'paired',
+      size,
+      undefined,
+      mixed,
+    );
+    results.ours.push(pair.ours);
+    results.peer.push(pair.peer);
+  }
+  for (let i = 0; i < runs && scenario.paired === undefined; i++) {
     for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
       progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
       results[side].push(

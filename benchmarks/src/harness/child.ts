@@ -15,15 +15,15 @@ export function inMixedMode(): boolean {
  * Runs one measurement in a fresh Node process, so neither side inherits the
  * other's JIT state, garbage or open handles.
  */
-export function measureInChild(
+export function measureInChild<T = Measurement>(
   entry: string,
   category: string,
   scenario: string,
-  side: Side,
+  side: Side | 'paired',
   size: number,
   runtime: SideRuntime = {},
   mixed = false,
-): Promise<Measurement> {
+): Promise<T> {
   const env = { ...process.env, ...runtime.env, [MIXED_ENV]: mixed ? '1' : '0' };
   return new Promise((resolve, reject) => {
     const child = fork(entry, ['--child', category, scenario, side, String(size)], {
@@ -31,8 +31,8 @@ export function measureInChild(
       env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let result: Measurement | undefined;
-    child.on('message', (message: { ok?: Measurement; error?: string }) => {
+    let result: T | undefined;
+    child.on('message', (message: { ok?: T; error?: string }) => {
       if (message.error !== undefined) reject(new Error(`${category}/${scenario}/${side}: ${message.error}`));
       else result = message.ok;
     });

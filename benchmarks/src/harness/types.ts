@@ -42,6 +42,12 @@ export interface Scenario {
   mixed?: 'child' | 'server';
   ours: (size: number) => Promise<Measurement>;
   peer: (size: number) => Promise<Measurement>;
+  /**
+   * Both sides in one child process, in alternating rounds that it warms alike and takes the
+   * median of: for a row whose ratio the machine's load would swing if each side ran in a
+   * process of its own minutes apart. Each run is one such child; `ours`/`peer` are unused.
+   */
+  paired?: (size: number) => Promise<{ ours: Measurement; peer: Measurement }>;
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
   note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }

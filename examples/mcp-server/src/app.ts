@@ -25,7 +25,7 @@ export interface McpServerAppOptions extends SecurityOptions {
 export interface McpServerApp {
   app: RunningApplication;
   host: SessionHost;
-  /** Coalesces the writes of NDJSON sessions (stdio): pass it to hostNdjson as `coalescer`. */
+  /** Coalesces the writes of every session (SSE, WebSocket; stdio: pass it to hostNdjson as `coalescer`). */
   outbound: WriteCoalescer;
   /** Set when HTTP is on. */
   urls: ListenerUrls | undefined;
@@ -44,8 +44,9 @@ export const HTTP_LISTENER = 'mcp_http_listener';
  *
  *   mcp-server (one_for_one, registered as mcp_server_top)
  *   ├── tools        supervisor: the tool workers (the calculator)
- *   ├── outbound     a message batcher (under its own supervisor): what a stdio session
- *   │                writes in one window (a burst of progress notifications) leaves in one write
+ *   ├── outbound     a message batcher (under its own supervisor): what a session (stdio,
+ *   │                SSE stream, WebSocket) writes in one window (a burst of progress
+ *   │                notifications) leaves in one socket write, each message still its own
  *   ├── sessions     DynamicSupervisor: one GenServer per MCP session
  *   └── http         worker: Streamable HTTP at /mcp and WebSocket at /ws; beside them
  *                    /metrics (Prometheus) and /observer, under the same Host/Origin checks
@@ -92,7 +93,7 @@ export async function startMcpServer(options: McpServerAppOptions = {}): Promise
       GenServer.childSpec(
         'http',
         httpListener,
-        { host, options: { port, hostname, websocket: true, routes, ...security } },
+        { host, options: { port, hostname, websocket: true, routes, coalescer: outbound, ...security } },
         { name: HTTP_LISTENER, trapExit: true },
       ),
     );

@@ -30,6 +30,11 @@ import { batcherServer, Cancel, type Host } from './server';
 export interface AddOptions {
   /** Cancels the item: before dispatch it leaves its batch; either way its promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Dispatch this item's batch now, without waiting for the rest of its window (an answer
+   * behind a burst of notifications). The batch still takes the items added before it.
+   */
+  flush?: boolean;
 }
 
 const resolved = Promise.resolve();
@@ -145,15 +150,20 @@ export class Batcher<I = unknown, R = unknown> implements Host {
       );
     if (options === null || typeof options !== 'object')
       return Promise.reject(new BatcherArgError('add options must be an object'));
-    const signal = options.signal;
-    if (signal === undefined) return this.add(item);
-    if (!(signal instanceof AbortSignal)) return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
-    if (signal.aborted) return Promise.reject(signal.reason);
+    const { signal, flush } = options;
+    if (flush !== undefined && typeof flush !== 'boolean')
+      return Promise.reject(new BatcherArgError('flush must be a boolean'));
+    if (signal === undefined && flush !== true) return this.add(item);
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     const promise = this.add(item);
     const chunk = this.staged!;
     const entry = chunk.entries[chunk.entries.length - 1]!;
     const extra = entry.more();
     chunk.plain = false;
+    if (flush === true) extra.flush = true;
+    if (signal === undefined) return promise;
     extra.signal = signal;
     extra.onAbort = () => this.cancel(entry);
     signal.addEventListener('abort', extra.onAbort, { once: true });

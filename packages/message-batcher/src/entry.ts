@@ -40,6 +40,8 @@ export interface EntryExtra {
   batch: EntryBatch | null;
   bytes: number;
   tokens: number;
+  /** Its batch leaves as soon as it holds this entry (AddOptions.flush). */
+  flush: boolean;
 }
 
 export class Entry<I = unknown, R = unknown> {
@@ -62,7 +64,7 @@ export class Entry<I = unknown, R = unknown> {
 
   /** The extra fields, made on first use. */
   more(): EntryExtra {
-    return (this.extra ??= { signal: undefined, onAbort: undefined, batch: null, bytes: 0, tokens: 0 });
+    return (this.extra ??= { signal: undefined, onAbort: undefined, batch: null, bytes: 0, tokens: 0, flush: false });
   }
 
   resolve(value: R): boolean {

@@ -210,7 +210,7 @@ export class BatcherState {
       batch.add(e);
       this.queued++;
       accepted++;
-      if (batch.size >= (adaptive ? s.maxItems : batch.target)) {
+      if (batch.size >= (adaptive ? s.maxItems : batch.target) || e.extra?.flush === true) {
         this.close(batch);
         batch = null;
       }

@@ -12,6 +12,8 @@ import { Batcher } from './batcher';
 import { SinkFailedError } from './errors';
 import type { BatcherOptions } from './options';
 
+const FLUSH = { flush: true } as const;
+
 export interface OutboundWrite {
   connection: string;
   text: string;
@@ -42,8 +44,12 @@ export class WriteCoalescer {
     });
   }
 
-  submit(connection: string, text: string, write: (texts: readonly string[]) => void): void {
-    this.batcher.add({ connection, text, write }).catch((error: unknown) => {
+  /**
+   * `urgent` (an answer): its connection's batch leaves with it, so an answer never waits
+   * for the rest of a window.
+   */
+  submit(connection: string, text: string, write: (texts: readonly string[]) => void, urgent = false): void {
+    this.batcher.add({ connection, text, write }, urgent ? FLUSH : undefined).catch((error: unknown) => {
       // Refused, or the batcher went away before writing it: written alone rather than lost. (A
       // write that threw is not tried again: part of it may be on the wire.)
       if (!(error instanceof SinkFailedError)) write([text]);

@@ -66,6 +66,7 @@ test('bad add options, a throwing groupBy and a bad sizeOf reject that item only
     outcome(batcher.add('nan')),
     outcome(batcher.add('x', 5 as never)),
     outcome(batcher.add('y', { signal: 'abort' as never })),
+    outcome(batcher.add('z', { flush: 'yes' as never })),
   ]);
   expect(results[0]).toEqual({ ok: true, value: 'ok' });
   const messages = results.slice(1).map((r) => {
@@ -77,6 +78,7 @@ test('bad add options, a throwing groupBy and a bad sizeOf reject that item only
     'sizeOf gave NaN: expected a number >= 0',
     'add options must be an object',
     'signal must be an AbortSignal',
+    'flush must be a boolean',
   ]);
   expect(await batcher.add('still up')).toBe('still up');
 });

@@ -66,6 +66,24 @@ describe('windows', () => {
     expect(await Promise.all(results)).toEqual([2, 4, 6]);
   });
 
+  test('an item added with { flush: true } takes its batch out at once, with the items before it', async () => {
+    const { batcher, batches, clock } = await recording(double, { strategy: 'count', maxItems: 100 });
+    const held = [1, 2].map((n) => batcher.add(n));
+    await turns();
+    const urgent = batcher.add(3, { flush: true });
+    const after = batcher.add(4);
+    await turns();
+    // No window ever closes a count batch below its cap: only the flag sent this one.
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await Promise.all([...held, urgent])).toEqual([2, 4, 6]);
+    clock.advance(1000);
+    await turns();
+    expect(batches).toHaveLength(1);
+    await batcher.flush();
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+    expect(await after).toBe(8);
+  });
+
   test('maxDelayMs 0 batches what was added in one synchronous run', async () => {
     const batcher = Batcher.create({ sink: double, maxDelayMs: 0, maxItems: 1000 });
     await batcher.start();

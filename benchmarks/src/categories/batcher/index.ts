@@ -7,8 +7,8 @@ import * as tokens from './tokens';
 /**
  * @erlmcp/message-batcher. throughput: against DataLoader 2.2.3 with the same
  * batch function. token_savings_N: llmBatcher against one request per item,
- * on the package's corpus. notification_*: an MCP session's writes through a
- * WriteCoalescer against one write per message. What each row means is in
+ * on the package's corpus. notification_*_<transport>: an MCP session's socket
+ * writes (stdio's NDJSON, an SSE stream, a WebSocket) with a WriteCoalescer and without. What each row means is in
  * packages/message-batcher/README.md.
  */
 export const batcher: Category = {
@@ -23,6 +23,9 @@ export const batcher: Category = {
       target: 1,
       ours: throughput.ours,
       peer: throughput.peer,
+      paired: throughput.paired,
+      note: (ours, peer, detail, peerDetail) =>
+        `${(ours / peer).toFixed(2)} of medians (each run: both sides in one process, ${throughput.ROUNDS} alternating rounds each); first run: per-round ratio median ${detail['roundRatioMedian']?.toFixed(2)}, CPU per item ours ${detail['cpuNsPerItem']?.toFixed(0)} ns vs ${peerDetail['cpuNsPerItem']?.toFixed(0)} ns`,
     },
     ...[10, 100, 1000].map((n) => ({
       name: `token_savings_${n}`,
@@ -35,22 +38,24 @@ export const batcher: Category = {
       peer: tokens.peer,
       note: tokens.note(n),
     })),
-    {
-      name: 'notification_coalescing',
-      unit: 'writes/1000 notifications',
-      lowerIsBetter: true,
-      peerLabel: 'one write per message',
-      size: { full: 10_000, smoke: 200 },
-      ours: notifications.writes(true),
-      peer: notifications.writes(false),
-    },
-    {
-      name: 'notification_rate',
-      unit: 'notifications/s',
-      peerLabel: 'one write per message',
-      size: { full: 10_000, smoke: 200 },
-      ours: notifications.rate(true),
-      peer: notifications.rate(false),
-    },
+    ...notifications.TRANSPORTS.flatMap((transport) => [
+      {
+        name: `notification_coalescing_${transport}`,
+        unit: 'writes/1000 notifications',
+        lowerIsBetter: true,
+        peerLabel: 'no coalescer',
+        size: { full: 2_000, smoke: 100 },
+        ours: notifications.writes(transport, true),
+        peer: notifications.writes(transport, false),
+      },
+      {
+        name: `notification_rate_${transport}`,
+        unit: 'notifications/s',
+        peerLabel: 'no coalescer',
+        size: { full: 2_000, smoke: 100 },
+        ours: notifications.rate(transport, true),
+        peer: notifications.rate(transport, false),
+      },
+    ]),
   ],
 };

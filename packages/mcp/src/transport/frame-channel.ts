@@ -3,6 +3,7 @@ import type { JsonRpcError } from '../jsonrpc/errors';
 import type { JsonRpcPayload } from '../jsonrpc/types';
 import type { ServerSession } from '../server/session';
 import type { SessionChannel } from '../server/session-hosting';
+import { isAnswer } from './outbound-coalescer';
 
 /** Input from a message-framed connection (a WebSocket, an NDJSON stream). */
 export type FrameInput =
@@ -20,14 +21,15 @@ export class FrameChannel implements SessionChannel<FrameInput> {
   private inputOpen = true;
 
   constructor(
-    private readonly write: (text: string) => void,
+    /** `answer`: the message answers requests (a coalescer lets it leave at once). */
+    private readonly write: (text: string, answer: boolean) => void,
     private readonly disconnect: () => void,
     /** Ends the session (its process); called after the input closed and the session drained. */
     private readonly end: () => void,
   ) {}
 
   readonly send = (payload: JsonRpcPayload): void => {
-    if (this.open) this.write(encodePayload(payload));
+    if (this.open) this.write(encodePayload(payload), isAnswer(payload));
   };
 
   bind(session: ServerSession): void {

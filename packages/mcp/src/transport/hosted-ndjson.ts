@@ -45,7 +45,9 @@ export async function hostNdjson(
     void Promise.resolve(flushed).then(close, close);
   };
   const channel = new FrameChannel(
-    coalescer === undefined ? (text) => transport.writeLine(text) : (text) => coalescer.submit(id, text, writeLines),
+    coalescer === undefined
+      ? (text) => transport.writeLine(text)
+      : (text, answer) => coalescer.submit(id, text, writeLines, answer),
     coalescer === undefined ? close : flushThenClose,
     () => void host.end(id),
   );

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { type BackpressureLimits, OutboundOverflowError } from './backpressure';
 import type { FrameInput } from './frame-channel';
@@ -33,6 +34,8 @@ export class WebSocketConnection implements WebSocketConnectionState {
   constructor(
     readonly id: string,
     private readonly ws: WebSocket,
+    /** The upgraded socket under `ws`: corked while a coalesced run of messages is sent. */
+    private readonly socket: Duplex | undefined,
     private readonly limits: BackpressureLimits,
     /** Where input goes when it is not held back. */
     private readonly deliver: (input: FrameInput) => void,
@@ -75,6 +78,25 @@ export class WebSocketConnection implements WebSocketConnectionState {
       this.ws.pause();
     }
   }
+
+  /**
+   * Several messages at once (a coalescer's window): each its own WebSocket message (MCP has
+   * no JSON-RPC batches since 2025-06-18, and RFC 6455 messages are the framing), sent with
+   * the socket corked so that their frames leave in one TCP write.
+   */
+  readonly sendMany = (texts: readonly string[]): void => {
+    const socket = this.socket;
+    if (texts.length === 1 || socket === undefined) {
+      for (const text of texts) this.send(text);
+      return;
+    }
+    socket.cork();
+    try {
+      for (const text of texts) this.send(text);
+    } finally {
+      socket.uncork();
+    }
+  };
 
   private readonly written = (): void => {
     if (!this.paused) return;

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../jsonrpc/codec';
 import { newSessionId, type SessionHosting, SessionLimitError } from '../server/session-hosting';
 import { backpressureLimits, type BackpressureOptions } from './backpressure';
 import { FrameChannel, type FrameInput } from './frame-channel';
+import type { OutboundCoalescer } from './outbound-coalescer';
 import { checkRequest, type SecurityOptions } from './http/security';
 import { MCP_WS_SUBPROTOCOL } from './websocket-subprotocol';
 import { WebSocketConnection, type WebSocketConnectionState } from './websocket-connection';
@@ -17,6 +18,8 @@ export interface WebSocketOptions extends SecurityOptions, BackpressureOptions {
   maxMessageBytes?: number;
   /** Reports transport trouble, such as a connection closed for leaving too much unread. */
   onError?: (error: Error) => void;
+  /** Gathers a session's outbound messages into fewer socket writes (each stays its own WebSocket message). */
+  coalescer?: OutboundCoalescer;
 }
 
 export interface WebSocketUpgradeHandler {
@@ -26,6 +29,18 @@ export interface WebSocketUpgradeHandler {
   connections(): WebSocketConnectionState[];
   /** Closes every connection it accepted. */
   close(): void;
+}
+
+/** The coalescer's flush for `id`; resolves (never rejects) once it is done or failed. */
+function flushed(coalescer: OutboundCoalescer, id: string): Promise<void> {
+  try {
+    return Promise.resolve(coalescer.flush(id)).then(
+      () => undefined,
+      () => undefined,
+    );
+  } catch {
+    return Promise.resolve();
+  }
 }
 
 const REASONS = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' } as const;
@@ -58,7 +73,8 @@ export function createWebSocketHandler(host: SessionHosting, options: WebSocketO
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1011);
   });
 
-  const accept = async (ws: WebSocket): Promise<void> => {
+  const coalescer = options.coalescer;
+  const accept = async (ws: WebSocket, socket: Duplex): Promise<void> => {
     const id = newSessionId();
     // Messages that arrive while the session process starts wait here, in order.
     const early: FrameInput[] = [];
@@ -67,17 +83,26 @@ export function createWebSocketHandler(host: SessionHosting, options: WebSocketO
       if (!started) early.push(message);
       else host.deliver(id, message);
     };
-    const connection = new WebSocketConnection(id, ws, limits, input, (error) => {
+    const connection = new WebSocketConnection(id, ws, socket, limits, input, (error) => {
       options.onError?.(error);
       // Nobody will read the answers of requests still running: end the session now.
       host.end(id);
     });
     open.set(id, connection);
-    const channel = new FrameChannel(
-      (text) => connection.send(text),
-      () => ws.close(1000),
-      () => void host.end(id),
-    );
+    const close = (): void => ws.close(1000);
+    const channel =
+      coalescer === undefined
+        ? new FrameChannel(
+            (text) => connection.send(text),
+            close,
+            () => void host.end(id),
+          )
+        : new FrameChannel(
+            (text, answer) => coalescer.submit(id, text, connection.sendMany, answer),
+            // What the coalescer holds (a last answer) is sent before the close frame.
+            () => void flushed(coalescer, id).then(close),
+            () => void host.end(id),
+          );
     // A binary message is read as UTF-8 text, as a text one is. Once closing, nothing more
     // is answered, so nothing more is read.
     // binaryType 'nodebuffer', the default: a message is one Buffer.
@@ -115,7 +140,7 @@ export function createWebSocketHandler(host: SessionHosting, options: WebSocketO
       refuse(socket, 400, 'Bad Request');
       return true;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void accept(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => void accept(ws, socket));
     return true;
   }) as WebSocketUpgradeHandler;
   handler.connections = () => [...open.values()];

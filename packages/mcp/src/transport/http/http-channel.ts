@@ -116,7 +116,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       this.requests.delete(id as RequestId);
       stream.pending -= 1;
       if (stream.collected !== undefined) stream.collected.push(data);
-      else this.streams.emitData(stream, data, undefined);
+      else this.streams.emitData(stream, data, undefined, true);
       if (stream.pending === 0) this.streams.complete(stream);
       return;
     }
@@ -133,10 +133,10 @@ export class HttpChannel implements SessionChannel<HttpInput> {
         stream.pending -= 1;
       }
     }
-    if (stream === undefined) return this.streams.emitData(this.streams.standalone, data, undefined);
+    if (stream === undefined) return this.streams.emitData(this.streams.standalone, data, undefined, true);
     // JSON.stringify writes an array as "[" + its members joined by "," + "]".
     if (stream.collected !== undefined) stream.collected.push(data.slice(1, -1));
-    else this.streams.emitData(stream, data, undefined);
+    else this.streams.emitData(stream, data, undefined, true);
     if (stream.pending === 0) this.streams.complete(stream);
   };
 

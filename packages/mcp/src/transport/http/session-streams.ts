@@ -10,7 +10,8 @@ import { DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_OUTBOUND_HIGH_WATER_BYTES } from '.
 import { EventLog, parseEventId, sseEvent } from './event-log';
 import { writeJsonRpcError, writeJsonText } from './responses';
 import { SseStreamOverflowError, type SseStreamState } from './sse-overflow';
-import { queued, type QueuedEvent, SseStream, type SseStreamOpener, STANDALONE } from './sse-stream';
+import { CorkWindow, queued, type QueuedEvent, SseStream, type SseStreamOpener, STANDALONE } from './sse-stream';
+import { isAnswer, type OutboundCoalescer } from '../outbound-coalescer';
 
 /** How a session's SSE streams are written; a part of `HttpChannelOptions`. */
 export interface SessionStreamsOptions {
@@ -24,6 +25,8 @@ export interface SessionStreamsOptions {
   maxOutbound?: number;
   /** Told when a stream is ended for overflow. */
   onError?: (error: Error) => void;
+  /** Gathers the events a stream gets in one window into one socket write (each stays its own event). */
+  coalescer?: OutboundCoalescer;
 }
 
 const SSE_HEAD = [
@@ -238,10 +241,11 @@ export class SessionStreams implements SseStreamOpener {
   }
 
   emit(stream: SseStream, payload: JsonRpcPayload): void {
-    this.emitData(stream, encodePayload(payload), undefined);
+    this.emitData(stream, encodePayload(payload), undefined, isAnswer(payload));
   }
 
-  emitData(stream: SseStream, data: string, retryMs: number | undefined): void {
+  /** `answer`: it answers requests, so a coalescing window closes with it. */
+  emitData(stream: SseStream, data: string, retryMs: number | undefined, answer = false): void {
     const log = this.log;
     const id = log.nextId(stream.id);
     const event = sseEvent(id, data, retryMs);
@@ -254,7 +258,8 @@ export class SessionStreams implements SseStreamOpener {
     if (stream.queue === undefined) {
       if (res !== undefined && !this.full(res)) {
         log.record(id, stream.id, data);
-        res.write(event);
+        if (this.options.coalescer === undefined) res.write(event);
+        else this.coalesce(stream, res, event, answer || retryMs !== undefined);
         return;
       }
       if (res === undefined && (stream === this.standaloneStream || stream.orphan)) {
@@ -280,6 +285,21 @@ export class SessionStreams implements SseStreamOpener {
       // of the log by other streams' events before the client is back.
     }
     this.enqueue(stream, queued(id, parseEventId(id)!.seq, data, event, false));
+  }
+
+  /**
+   * Writes an event into the stream's coalescing window (corking its socket if none is
+   * open), and tells the coalescer, which closes the window (uncorks) when it is over:
+   * at once for an answer or a priming event.
+   */
+  private coalesce(stream: SseStream, res: ServerResponse, event: string, urgent: boolean): void {
+    let window = stream.window;
+    if (window === undefined || window.res !== res) {
+      res.cork();
+      window = stream.window = new CorkWindow(stream, res);
+    }
+    res.write(event);
+    this.options.coalescer!.submit(`${this.sessionId}/${stream.id}`, event, window.uncork, urgent);
   }
 
   /** Whether a socket has enough unread: it said so (write() returned false) and holds at least the high-water mark. */

@@ -56,6 +56,8 @@ export class SseStream {
   drainRes: ServerResponse | undefined;
   /** Its client left before it saw an event id: it cannot resume, so nothing is held for it. */
   orphan = false;
+  /** The coalescer's window open on `res` (its socket corked), if any. */
+  window: CorkWindow | undefined;
 
   constructor(
     readonly id: string,
@@ -92,4 +94,25 @@ function openWaiting(): void {
   openScheduled = false;
   const streams = toOpen.splice(0);
   for (const stream of streams) stream.opener.openStream(stream);
+}
+
+/**
+ * @internal
+ * A coalescing window on one response: its socket was corked at the window's first event,
+ * and the events written since wait there, in order; the coalescer calls `uncork` when the
+ * window closes, and they leave in one TCP write. Every event of the window is submitted
+ * with the same `uncork`, which acts once, and not after the response ended (`end()`
+ * uncorks fully, and its socket may carry another response by then).
+ */
+export class CorkWindow {
+  constructor(
+    private readonly stream: SseStream,
+    readonly res: ServerResponse,
+  ) {}
+
+  readonly uncork = (): void => {
+    if (this.stream.window !== this) return;
+    this.stream.window = undefined;
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.uncork();
+  };
 }

@@ -10,6 +10,7 @@ import { WaitingInputs } from './waiting-inputs';
 import { HttpChannel, type HttpInput } from './http-channel';
 import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
+import type { OutboundCoalescer } from '../outbound-coalescer';
 import { isModernBody, serveStateless } from './stateless';
 import type { SseStreamState } from './sse-overflow';
 import { emitConnection } from '../../server/telemetry';
@@ -39,6 +40,11 @@ export interface StreamableHttpOptions extends SecurityOptions, BackpressureOpti
   bodyTimeoutMs?: number;
   /** Told of an SSE stream ended because its client stopped reading (an `SseStreamOverflowError`). */
   onError?: (error: Error) => void;
+  /**
+   * Gathers the events an SSE stream gets in one window (a burst of progress notifications)
+   * into one socket write; each stays its own event. An answer closes the window at once.
+   */
+  coalescer?: OutboundCoalescer;
 }
 
 export interface StreamableHttpHandler {
@@ -105,6 +111,7 @@ export function createStreamableHttpHandler(
     highWater: limits.highWater,
     maxOutbound: limits.max,
     onError: options.onError,
+    coalescer: options.coalescer,
   } as const;
   // Requests handed to a session that has not taken them yet: if the session ends first,
   // they get 404.
