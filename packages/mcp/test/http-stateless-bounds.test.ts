@@ -138,7 +138,8 @@ describe('stateless SSE streams: outboundHighWaterBytes', () => {
 
   /** Opens the stream; reads nothing until `resume()`; resolves the body once the stream ends. */
   function open(): { resume(): void; body: Promise<string> } {
-    let resume: () => void = () => undefined;
+    let reading = false;
+    let resume: () => void = () => void (reading = true);
     const body = new Promise<string>((resolve, reject) => {
       const req = request(url, { agent: false }, (res) => {
         res.pause();
@@ -151,6 +152,7 @@ describe('stateless SSE streams: outboundHighWaterBytes', () => {
           if (!res.complete) reject(new Error('the stream was cut'));
         });
         resume = () => res.resume();
+        if (reading) res.resume();
       });
       req.on('error', reject);
       req.end();
@@ -182,6 +184,20 @@ describe('stateless SSE streams: outboundHighWaterBytes', () => {
       .filter((line) => line.startsWith('data: '))
       .map((line) => (JSON.parse(line.slice(6)) as { n: number | string }).n);
     expect(numbers).toEqual([...Array.from({ length: events }, (_, i) => i), 'answer']);
+  });
+
+  it('a high-water mark of 0 is floored at the socket\'s own: a reading client still gets every event', async () => {
+    respond = (res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const stream = new StatelessSseStream(res, { highWater: 0, maxOutbound: 64 * 1024 * 1024 });
+      for (let i = 0; i < 300; i++) stream.send(`{"n":${i},"pad":"${event}"}`, false);
+      stream.send('{"n":"answer"}', true);
+    };
+    const client = open();
+    client.resume();
+    const lines = (await client.body).split('\n').filter((line) => line.startsWith('data: '));
+    expect(lines).toHaveLength(301);
+    expect(lines[300]).toBe('data: {"n":"answer"}');
   });
 
   it('cuts a stream past maxOutboundBytes, telling onError, and takes nothing more', async () => {

@@ -24,11 +24,18 @@ export class StatelessSseStream {
   /** The answer has been sent: nothing more is taken, and the response ends once the queue is out. */
   private closed = false;
   private draining = false;
+  /**
+   * The limit, floored at the response's own high-water mark: below that a write returns
+   * true, no 'drain' follows, and events held for one would wait for ever.
+   */
+  private readonly highWater: number;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly limits: StatelessStreamLimits,
-  ) {}
+  ) {
+    this.highWater = Math.max(limits.highWater, res.writableHighWaterMark);
+  }
 
   /** Bytes unread by the client: in the socket's buffer and waiting here. */
   get bufferedBytes(): number {
@@ -40,7 +47,7 @@ export class StatelessSseStream {
     if (this.closed || this.res.destroyed) return;
     this.closed = last;
     const event = `event: message\ndata: ${text}\n\n`;
-    if (this.queue.length === 0 && this.res.writableLength <= this.limits.highWater) {
+    if (this.queue.length === 0 && this.res.writableLength <= this.highWater) {
       if (last) this.res.end(event);
       else this.res.write(event);
     } else {
@@ -67,7 +74,7 @@ export class StatelessSseStream {
 
   private flush(): void {
     while (this.queue.length > 0 && !this.res.destroyed) {
-      if (this.res.writableLength > this.limits.highWater) return this.waitForDrain();
+      if (this.res.writableLength > this.highWater) return this.waitForDrain();
       const event = this.queue.shift()!;
       this.queuedBytes -= Buffer.byteLength(event);
       if (this.queue.length === 0 && this.closed) this.res.end(event);
