@@ -8,6 +8,7 @@ export function workersFromEnv(value: string | undefined, cores: number): number
   if (value === undefined || value === '') return 1;
   if (value === 'auto') return cores;
   const workers = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
-  if (!(workers >= 1)) throw new RangeError(`WORKERS must be 'auto' or an integer in 1..999, got ${JSON.stringify(value)}`);
+  if (!(workers >= 1))
+    throw new RangeError(`WORKERS must be 'auto' or an integer in 1..999, got ${JSON.stringify(value)}`);
   return workers;
 }

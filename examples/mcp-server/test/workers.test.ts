@@ -9,7 +9,6 @@ describe('WORKERS', () => {
   });
 
   it('refuses what is not a count, rather than guessing', () => {
-    for (const bad of ['0', '-1', 'two', '1.5', '1000', ' 2'])
-      expect(() => workersFromEnv(bad, 8)).toThrow(RangeError);
+    for (const bad of ['0', '-1', 'two', '1.5', '1000', ' 2']) expect(() => workersFromEnv(bad, 8)).toThrow(RangeError);
   });
 });

@@ -20,10 +20,5 @@ export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './hostin
 export type { McpConnectionEvent } from './hosting/telemetry';
 
 // The multi-process front door: workers sharing one port (node:cluster)
-export {
-  type FrontDoor,
-  type FrontDoorOptions,
-  FrontDoorStartError,
-  startFrontDoor,
-} from './hosting/front-door';
+export { type FrontDoor, type FrontDoorOptions, FrontDoorStartError, startFrontDoor } from './hosting/front-door';
 export { frontDoorWorker, type FrontDoorWorkerInfo } from './hosting/front-door-worker';

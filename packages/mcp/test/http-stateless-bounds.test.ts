@@ -14,7 +14,12 @@ function call(url: string, name: string, id: number, meta: Record<string, unknow
     url,
     'POST',
     { ...JSON_HEADERS, 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': name },
-    JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, _meta: { ...META, ...meta } } }),
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: {}, _meta: { ...META, ...meta } },
+    }),
   );
 }
 
@@ -95,7 +100,14 @@ describe('stateless requests: at most maxStatelessRequests in flight', () => {
         headers: { ...JSON_HEADERS, 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'hold' },
       });
       req.on('error', () => undefined);
-      req.end(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: {}, _meta: META } }));
+      req.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'hold', arguments: {}, _meta: META },
+        }),
+      );
       return req;
     });
     for (let i = 0; i < 400 && started < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -186,7 +198,7 @@ describe('stateless SSE streams: outboundHighWaterBytes', () => {
     expect(numbers).toEqual([...Array.from({ length: events }, (_, i) => i), 'answer']);
   });
 
-  it('a high-water mark of 0 is floored at the socket\'s own: a reading client still gets every event', async () => {
+  it("a high-water mark of 0 is floored at the socket's own: a reading client still gets every event", async () => {
     respond = (res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       const stream = new StatelessSseStream(res, { highWater: 0, maxOutbound: 64 * 1024 * 1024 });

@@ -28,7 +28,7 @@ async function ours(): Promise<number> {
   return server.address.port;
 }
 
-async function oursDoor(workers: number): Promise<{ port: number; stop(): Promise<void> }> {
+async function oursDoor(workers: number): Promise<{ port: number; stop: () => Promise<void> }> {
   const { startFrontDoor } = require('@erlmcp/mcp/hosting') as typeof import('@erlmcp/mcp/hosting');
   const door = await startFrontDoor({ exec: __filename, args: ['ours-worker'], workers, execArgv: [] });
   return { port: door.port, stop: () => door.close() };

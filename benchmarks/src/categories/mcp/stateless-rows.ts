@@ -36,6 +36,7 @@ export const statelessRows: Scenario[] = [
     target: 1.6,
     ours: (size) => statelessToolsCall('ours-door:2', size),
     peer: (size) => statelessToolsCall('ours', size),
-    note: (_o, _p, o, p) => `front door with 2 workers vs listenHttp in one process; client in its own process; ${load(o, p)}`,
+    note: (_o, _p, o, p) =>
+      `front door with 2 workers vs listenHttp in one process; client in its own process; ${load(o, p)}`,
   },
 ];

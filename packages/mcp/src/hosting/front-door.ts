@@ -79,7 +79,12 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const maxRestarts = options.maxRestarts ?? 5;
   const key = randomBytes(32).toString('base64');
-  cluster.setupPrimary({ exec: options.exec ?? process.argv[1], args: options.args, execArgv: options.execArgv });
+  // Only what was given: an undefined key would replace node's default (process.execArgv) with nothing.
+  cluster.setupPrimary({
+    exec: options.exec ?? process.argv[1],
+    ...(options.args === undefined ? {} : { args: options.args }),
+    ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
+  });
 
   let port = options.port ?? 0;
   let closing = false;
@@ -122,7 +127,8 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
         broadcast({ erlmcpFrontDoor: 'routes', ports });
       }
       if (closing) return;
-      if (!listening) return failed?.(new FrontDoorStartError(`worker ${index} exited (${code ?? signal}) before listening`));
+      if (!listening)
+        return failed?.(new FrontDoorStartError(`worker ${index} exited (${code ?? signal}) before listening`));
       readyCount -= 1;
       options.onWorkerExit?.({ index, pid: worker.process.pid ?? 0, code, signal });
       const now = Date.now();
@@ -136,7 +142,9 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
 
   const stopAll = async (): Promise<void> => {
     closing = true;
-    const alive = workers.filter((worker): worker is Worker => worker !== undefined && worker.process.exitCode === null);
+    const alive = workers.filter(
+      (worker): worker is Worker => worker !== undefined && worker.process.exitCode === null,
+    );
     await Promise.all(
       alive.map(
         (worker) =>
