@@ -152,6 +152,40 @@ describe('front door: cluster workers sharing one port', () => {
   });
 });
 
+describe('front door: a worker that crashes', () => {
+  it('is restarted in its place; the front door goes on serving from two processes', async () => {
+    const exits: { index: number; code: number | null }[] = [];
+    const door = await startFrontDoor({
+      exec: WORKER,
+      workers: 2,
+      execArgv: [],
+      stopTimeoutMs: 20_000,
+      onWorkerExit: ({ index, code }) => exits.push({ index, code }),
+    });
+    try {
+      const before = door.pids();
+      await raw(door.url, 'POST', modern('crash', 1).headers, modern('crash', 1).body).catch(() => undefined);
+      for (let i = 0; i < 600 && !(exits.length === 1 && door.pids().length === 2); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(exits).toEqual([{ index: expect.any(Number), code: 7 }]);
+      const after = door.pids();
+      expect(after).toHaveLength(2);
+      expect(after.filter((pid) => !before.includes(pid))).toHaveLength(1);
+      // The new worker takes connections once it listens: both processes answer again.
+      const served = new Set<number>();
+      for (let i = 0; i < 200 && served.size < 2; i++) {
+        const res = await raw(door.url, 'POST', modern('whoami', i).headers, modern('whoami', i).body);
+        const answers = messages(res) as Answer[];
+        served.add(answers[answers.length - 1]!.result!.structuredContent!.pid as number);
+        if (served.size < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect([...served].sort()).toEqual([...after].sort());
+    } finally {
+      await door.close();
+    }
+  }, 120_000);
+});
+
 describe('front door: shutdown', () => {
   it('stops every worker, and none is left running', async () => {
     const door = await startFrontDoor({ exec: WORKER, workers: 2, execArgv: [], stopTimeoutMs: 20_000 });

@@ -7,8 +7,9 @@ const load = (o: Record<string, number>, p: Record<string, number>): string =>
   `1-min load ${(o.load1 ?? 0).toFixed(1)} / ${(p.load1 ?? 0).toFixed(1)} at the start of each side's run, ${CORES} cores`;
 
 /**
- * The 2026-07-28 (stateless) rows, issue 20. The load client (autocannon, 50 keep-alive
- * connections) runs in the measuring process; each server in processes of its own.
+ * The 2026-07-28 (stateless) rows, issue 20: 10,000 calls after 2,000 of warm-up. The load
+ * client (autocannon, 50 keep-alive connections) runs in the measuring process; each server
+ * in processes of its own.
  *
  * http_stateless_tools_call: our front door with every core (one worker per core) against
  * the official `@modelcontextprotocol/server` 2.x in its stateless pattern, which serves from
@@ -21,7 +22,7 @@ export const statelessRows: Scenario[] = [
     name: 'http_stateless_tools_call',
     unit: 'requests/s',
     peerLabel: '@modelcontextprotocol/server 2.4.0 (stateless)',
-    size: { full: 40_000, smoke: 200 },
+    size: { full: 10_000, smoke: 200 },
     target: 4,
     ours: (size) => statelessToolsCall(`ours-door:${CORES}`, size),
     peer: (size) => statelessToolsCall('peer', size),
@@ -32,7 +33,7 @@ export const statelessRows: Scenario[] = [
     name: 'stateless_two_cores',
     unit: 'requests/s',
     peerLabel: 'ours, one process',
-    size: { full: 40_000, smoke: 200 },
+    size: { full: 10_000, smoke: 200 },
     target: 1.6,
     ours: (size) => statelessToolsCall('ours-door:2', size),
     peer: (size) => statelessToolsCall('ours', size),

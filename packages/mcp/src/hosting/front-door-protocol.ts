@@ -16,7 +16,7 @@ export interface FrontDoorEnv {
   /** This worker's place, 0..workers-1: the prefix of the session ids it issues. */
   index: number;
   workers: number;
-  /** The shared port (0 until the first worker has bound it) and address. */
+  /** The shared port as the front door was asked for it (0: the one node:cluster picked) and address. */
   port: number;
   hostname: string;
 }

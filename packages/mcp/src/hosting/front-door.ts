@@ -53,7 +53,7 @@ export interface FrontDoor {
   /** http://<hostname>:<port><path> */
   url: string;
   port: number;
-  /** The worker processes now up, by index. */
+  /** The worker processes serving the port now, by index (a restarted one once it listens). */
   pids(): number[];
   /** Stops every worker (each closes its server and exits; killed past `stopTimeoutMs`). */
   close(): Promise<void>;
@@ -86,12 +86,20 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
     ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
   });
 
-  let port = options.port ?? 0;
+  /**
+   * What every worker, a restarted one too, passes to listen(): node:cluster shares one handle
+   * per (address, port) as asked, so a restart asking for the bound port instead of 0 would
+   * try a second bind and fail with EADDRINUSE.
+   */
+  const asked = options.port ?? 0;
+  let port = asked;
   let closing = false;
   const workers: (Worker | undefined)[] = new Array<Worker | undefined>(count).fill(undefined);
   const ports: number[] = new Array<number>(count).fill(0);
   /** Workers that have joined (they listen for 'stop'); one that has not is sent SIGTERM instead. */
   const joined = new WeakSet<Worker>();
+  /** Workers that serve the shared port. */
+  const serving = new WeakSet<Worker>();
   const restarts: number[] = [];
   let readyCount = 0;
   let ready: (() => void) | undefined;
@@ -102,7 +110,7 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   };
 
   const fork = (index: number): void => {
-    const env: FrontDoorEnv = { index, workers: count, port, hostname };
+    const env: FrontDoorEnv = { index, workers: count, port: asked, hostname };
     const worker = cluster.fork({ ...options.env, [FRONT_DOOR_ENV]: JSON.stringify(env), [FRONT_DOOR_KEY_ENV]: key });
     workers[index] = worker;
     let listening = false;
@@ -115,7 +123,8 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
         broadcast({ erlmcpFrontDoor: 'routes', ports });
       } else if (told.erlmcpFrontDoor === 'listening' && !listening) {
         listening = true;
-        port = told.port; // a restarted worker binds the same one
+        serving.add(worker);
+        port = told.port;
         readyCount += 1;
         if (readyCount === count) ready?.();
       }
@@ -187,7 +196,10 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   return {
     url: `http://${base}${options.path ?? '/mcp'}`,
     port,
-    pids: () => workers.flatMap((worker) => (worker?.process.pid === undefined ? [] : [worker.process.pid])),
+    pids: () =>
+      workers.flatMap((worker) =>
+        worker === undefined || !serving.has(worker) || worker.process.pid === undefined ? [] : [worker.process.pid],
+      ),
     close: () => (closed ??= stopAll()),
   };
 }
