@@ -110,7 +110,7 @@ export default defineConfig(
   {
     // The benchmark's server child loads only the side it runs (ours or the SDK), so that
     // neither pays for the other's modules.
-    files: ['benchmarks/src/categories/mcp/server-child.ts'],
+    files: ['benchmarks/src/categories/mcp/server-child.ts', 'benchmarks/src/categories/mcp/stateless-child.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

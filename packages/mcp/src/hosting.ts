@@ -18,3 +18,7 @@ export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './hostin
 
 // Telemetry: `mcp:connection` and `mcp:request` on the node's bus (node.events)
 export type { McpConnectionEvent } from './hosting/telemetry';
+
+// The multi-process front door: workers sharing one port (node:cluster)
+export { type FrontDoor, type FrontDoorOptions, FrontDoorStartError, startFrontDoor } from './hosting/front-door';
+export { frontDoorWorker, type FrontDoorWorkerInfo } from './hosting/front-door-worker';

@@ -3,6 +3,7 @@ import type { Category } from '../../harness/types';
 import { rateAtP99Bound, wireBytesPerCall } from './capacity';
 import { httpToolsCall, sessionMemory, wsToolsCall } from './load';
 import { faultAtEndBody, nestedBody, rejectionScenario } from './rejection';
+import { statelessRows } from './stateless-rows';
 
 /**
  * Our MCP server (sessions as processes, Streamable HTTP on node:http) against the official
@@ -78,5 +79,6 @@ export const mcp: Category = {
     },
     rejectionScenario('rejected_nested_body', nestedBody, 9),
     rejectionScenario('rejected_body_at_end', faultAtEndBody, 21),
+    ...statelessRows,
   ],
 };

@@ -4,9 +4,11 @@ import { McpServerDefinition } from '../server/definition';
 import {
   bodyTimeoutOf,
   createStreamableHttpHandler,
+  type StreamableHttpHandler,
   type StreamableHttpOptions,
 } from '../transport/http/streamable-http';
 import { createWebSocketHandler, type WebSocketOptions } from '../transport/websocket-server';
+import { frontDoorEnv, joinFrontDoor, type FrontDoorMembership } from './front-door-worker';
 import { SessionHost, type SessionHostOptions } from './session-host';
 
 export interface ListenHttpOptions extends StreamableHttpOptions {
@@ -25,6 +27,12 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
    * return true when it answered. It does its own Host and Origin checks (`checkRequest`).
    */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * In a worker of `startFrontDoor`: true (default) joins it, serving its shared port and
+   * address (`port` and `hostname` are overridden) and forwarding other workers' sessions;
+   * false serves on its own. Ignored in any other process.
+   */
+  frontDoor?: boolean;
 }
 
 export interface McpHttpServer {
@@ -52,17 +60,29 @@ export async function listenHttp(
   const bodyTimeoutMs = bodyTimeoutOf(options);
   const owned = target instanceof McpServerDefinition;
   const host = owned ? await new SessionHost(target, options.hostOptions).start() : target;
-  const http = createStreamableHttpHandler(host, options);
+  const door = options.frontDoor === false ? undefined : frontDoorEnv();
+  let member: FrontDoorMembership | undefined;
+  const prefix = door === undefined ? undefined : `${door.index}.`;
+  let http: StreamableHttpHandler;
+  try {
+    http = createStreamableHttpHandler(host, { ...options, sessionIdPrefix: prefix });
+  } catch (error) {
+    if (owned) await host.stop();
+    throw error;
+  }
   const wsOptions = options.websocket === true ? {} : options.websocket === false ? undefined : options.websocket;
   const ws =
     wsOptions === undefined
       ? undefined
       : createWebSocketHandler(host, { ...options, ...wsOptions, path: wsOptions.path ?? '/ws' });
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (!http(req, res) && options.routes?.(req, res) !== true) {
       req.resume();
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
     }
+  };
+  const server = createServer((req, res) => {
+    if (member?.route(req, res) !== true) serve(req, res);
   });
   // Requests go to session processes; a slow client must not pin sockets forever. The MCP
   // endpoint times its POST bodies itself (bodyTimeoutMs, answered with a JSON-RPC 408);
@@ -83,16 +103,19 @@ export async function listenHttp(
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
     else socket.destroy();
   });
-  const hostname = options.hostname ?? '127.0.0.1';
+  const hostname = door?.hostname ?? options.hostname ?? '127.0.0.1';
   try {
+    // A front-door worker opens its private port and learns the others' before it takes the shared one.
+    if (door !== undefined) member = await joinFrontDoor(door, serve);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, hostname, () => {
+      server.listen(door?.port ?? options.port ?? 0, hostname, () => {
         server.off('error', reject);
         resolve();
       });
     });
   } catch (error) {
+    await member?.close();
     http.dispose();
     ws?.close();
     if (owned) await host.stop();
@@ -101,7 +124,7 @@ export async function listenHttp(
   const address = server.address() as AddressInfo;
   const base = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`;
   let closing: Promise<void> | undefined;
-  return {
+  const running: McpHttpServer = {
     server,
     address,
     url: `http://${base}${options.path ?? '/mcp'}`,
@@ -115,7 +138,11 @@ export async function listenHttp(
         http.dispose();
         // SSE streams of sessions someone else hosts are connections too: end them.
         server.closeAllConnections();
+        await member?.close();
         await closed;
       })()),
   };
+  member?.onStop(() => running.close());
+  member?.listening(address.port);
+  return running;
 }

@@ -2,12 +2,21 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import { DefinitionError } from '../protocol/errors';
 
+/**
+ * The key shared by the workers of a front door (`startFrontDoor` of @erlmcp/mcp/hosting puts
+ * it in their environment), so that any of them verifies what another signed.
+ */
+function frontDoorKey(): Buffer | undefined {
+  const key = process.env.ERLMCP_FRONT_DOOR_KEY;
+  return key === undefined ? undefined : Buffer.from(key, 'base64');
+}
+
 /** Options of a definition's `requestState` protection. */
 export interface RequestStateOptions {
   /**
-   * The HMAC-SHA256 key, at least 32 bytes. Default: 32 random bytes per definition, so state
-   * signed by one server process is refused by another: give every process of a cluster the
-   * same key.
+   * The HMAC-SHA256 key, at least 32 bytes. Default: in a worker of a front door, the key its
+   * workers share; elsewhere 32 random bytes per definition, so state signed by one server
+   * process is refused by another: give every process of a cluster of your own the same key.
    */
   key?: Uint8Array;
   /** How long a signed state stays valid, in ms. Default 10 minutes. */
@@ -29,7 +38,7 @@ export class RequestStateSigner {
   constructor(options: RequestStateOptions = {}) {
     if (options.key !== undefined && options.key.byteLength < 32)
       throw new DefinitionError('requestState.key must be at least 32 bytes');
-    this.key = options.key === undefined ? randomBytes(32) : Buffer.from(options.key);
+    this.key = options.key === undefined ? (frontDoorKey() ?? randomBytes(32)) : Buffer.from(options.key);
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
     if (!(this.ttlMs > 0) || !Number.isSafeInteger(this.ttlMs))
       throw new DefinitionError('requestState.ttlMs must be a positive integer');

@@ -7,9 +7,9 @@ import type { HostedSessionOptions } from '../../server/session-hosting';
 import type { McpServerDefinition } from '../../server/definition';
 import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
 import { ServerSession } from '../../server/session';
-import { OutboundOverflowError } from '../backpressure';
 import { checkMcpHeaders } from './mcp-headers';
 import { writeJson, writeJsonText } from './responses';
+import { StatelessSseStream, type StatelessStreamLimits } from './stateless-stream';
 
 /** A body that names its revision in `_meta`: a 2026-07-28 request, served without a session. */
 export function isModernBody(body: unknown): boolean {
@@ -48,7 +48,7 @@ export function serveStateless(
   res: ServerResponse,
   responseMode: 'sse' | 'json',
   sessionOptions: HostedSessionOptions,
-  limits: { maxOutbound: number; onError?: (error: Error) => void },
+  limits: StatelessStreamLimits,
 ): void {
   let message;
   try {
@@ -76,7 +76,7 @@ export function serveStateless(
   const requestId = message.id;
   // A subscription is a stream by nature, whatever the answers' mode.
   const stream = responseMode === 'sse' || message.method === 'subscriptions/listen';
-  let streaming = false;
+  let streaming: StatelessSseStream | undefined;
   let answered = false;
   const session = new ServerSession(definition, {
     ...sessionOptions,
@@ -86,28 +86,25 @@ export function serveStateless(
       const final = !Array.isArray(payload) && !('method' in payload) && payload.id === requestId;
       if (final) {
         answered = true;
-        if (streaming) res.end(`event: message\ndata: ${text}\n\n`);
+        if (streaming !== undefined) streaming.send(text, true);
         else writeJsonText(res, statusOf(payload), text);
         queueMicrotask(() => session.close());
         return;
       }
       // Progress and log messages of this request: they need a stream, which JSON mode has not.
       if (!stream) return;
-      if (!streaming) {
-        streaming = true;
+      if (streaming === undefined) {
+        streaming = new StatelessSseStream(res, limits);
         res.writeHead(200, {
           'Content-Type': 'text/event-stream',
           'Cache-Control': 'no-cache',
           'X-Accel-Buffering': 'no',
         });
       }
-      res.write(`event: message\ndata: ${text}\n\n`);
-      // A client that stops reading: past the cap the stream (and with it the request or
-      // subscription) ends, as no session is there to keep its events for a resume.
-      if (res.writableLength > limits.maxOutbound) {
-        limits.onError?.(new OutboundOverflowError(res.writableLength, limits.maxOutbound));
-        res.destroy();
-      }
+      // Past the high-water mark its events wait for the socket to drain; past the cap the
+      // stream (and with it the request or subscription) ends, as no session is there to keep
+      // its events for a resume.
+      streaming.send(text, false);
     },
   });
   // Closing the response stream is the cancellation of a 2026-07-28 request.

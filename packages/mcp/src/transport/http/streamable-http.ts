@@ -12,6 +12,7 @@ import { writeJson, writeJsonRpcError } from './responses';
 import { createRequestCheck, type SecurityOptions } from './security';
 import type { OutboundCoalescer } from '../outbound-coalescer';
 import { isModernBody, serveStateless } from './stateless';
+import { DEFAULT_MAX_STATELESS_REQUESTS, StatelessGate } from './stateless-gate';
 import type { SseStreamState } from './sse-overflow';
 import { emitConnection } from '../../server/telemetry';
 
@@ -45,6 +46,14 @@ export interface StreamableHttpOptions extends SecurityOptions, BackpressureOpti
    * into one socket write; each stays its own event. An answer closes the window at once.
    */
   coalescer?: OutboundCoalescer;
+  /**
+   * 2026-07-28 requests in flight at once (an open `subscriptions/listen` counts until it
+   * closes); past it they get 503 with `Retry-After: 1` (`StatelessLimitError`). They run
+   * outside the `SessionHost`, so its `maxSessions` does not count them. Default 10000.
+   */
+  maxStatelessRequests?: number;
+  /** @internal Put before every session id this handler issues (the front door's worker index). */
+  sessionIdPrefix?: string;
 }
 
 export interface StreamableHttpHandler {
@@ -119,6 +128,8 @@ export function createStreamableHttpHandler(
   const check = createRequestCheck(options);
   const bodyTimeoutMs = bodyTimeoutOf(options);
   const deadlines = bodyTimeoutMs === undefined ? undefined : new BodyDeadlines(bodyTimeoutMs);
+  const stateless = new StatelessGate(options.maxStatelessRequests ?? DEFAULT_MAX_STATELESS_REQUESTS, 1);
+  const idPrefix = options.sessionIdPrefix ?? '';
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
   const stopListening = host.onSessionEnd((id) => {
@@ -140,7 +151,7 @@ export function createStreamableHttpHandler(
   };
 
   const startSession = async (body: unknown, res: ServerResponse): Promise<void> => {
-    const id = newSessionId();
+    const id = idPrefix + newSessionId();
     const channel = new HttpChannel(id, channelOptions);
     try {
       await host.startSession(channel, id, 'http');
@@ -169,7 +180,9 @@ export function createStreamableHttpHandler(
     }
     // 2026-07-28: no session; the request says its revision and capabilities itself.
     if (isModernBody(body)) {
+      if (!stateless.admit(res)) return;
       return serveStateless(host.definition, body, req, res, channelOptions.responseMode, host.sessionOptions, {
+        highWater: limits.highWater,
         maxOutbound: limits.max,
         onError: options.onError,
       });

@@ -1,0 +1,43 @@
+import { availableParallelism } from 'node:os';
+import type { Scenario } from '../../harness/types';
+import { statelessToolsCall } from './stateless';
+
+const CORES = availableParallelism();
+const load = (o: Record<string, number>, p: Record<string, number>): string =>
+  `1-min load ${(o.load1 ?? 0).toFixed(1)} / ${(p.load1 ?? 0).toFixed(1)} at the start of each side's run, ${CORES} cores`;
+
+/**
+ * The 2026-07-28 (stateless) rows, issue 20: 10,000 calls after 2,000 of warm-up. The load
+ * client (autocannon, 50 keep-alive connections) runs in the measuring process; each server
+ * in processes of its own.
+ *
+ * http_stateless_tools_call: our front door with every core (one worker per core) against
+ * the official `@modelcontextprotocol/server` 2.x in its stateless pattern, which serves from
+ * one process. stateless_two_cores: our front door with two workers against our single
+ * process: how far a second core carries stateless traffic. Both need idle cores to mean
+ * anything: re-run them alone on a quiet machine (`--only <row>`).
+ */
+export const statelessRows: Scenario[] = [
+  {
+    name: 'http_stateless_tools_call',
+    unit: 'requests/s',
+    peerLabel: '@modelcontextprotocol/server 2.4.0 (stateless)',
+    size: { full: 10_000, smoke: 200 },
+    target: 4,
+    ours: (size) => statelessToolsCall(`ours-door:${CORES}`, size),
+    peer: (size) => statelessToolsCall('peer', size),
+    note: (_o, _p, o, p) =>
+      `ours: the front door, ${CORES} workers; the SDK: one process, a server and transport per request; client in its own process; ${load(o, p)}`,
+  },
+  {
+    name: 'stateless_two_cores',
+    unit: 'requests/s',
+    peerLabel: 'ours, one process',
+    size: { full: 10_000, smoke: 200 },
+    target: 1.6,
+    ours: (size) => statelessToolsCall('ours-door:2', size),
+    peer: (size) => statelessToolsCall('ours', size),
+    note: (_o, _p, o, p) =>
+      `front door with 2 workers vs listenHttp in one process; client in its own process; ${load(o, p)}`,
+  },
+];

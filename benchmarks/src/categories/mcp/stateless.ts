@@ -1,0 +1,112 @@
+import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type { Measurement } from '../../harness/types';
+import { isEchoAnswer } from './load';
+
+/** `ours` one process; `ours-door:<n>` the front door with n workers; `peer` the official 2.x server. */
+export type StatelessSide = 'ours' | `ours-door:${number}` | 'peer';
+
+const CONNECTIONS = 50;
+const VERSION = '2026-07-28';
+/** A 2026-07-28 tools/call: the revision in `_meta`, and the standard headers that must agree with it. */
+const BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'echo',
+    arguments: { text: 'hello' },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': VERSION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+    },
+  },
+});
+const HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': VERSION,
+  'mcp-method': 'tools/call',
+  'mcp-name': 'echo',
+};
+
+async function startStateless(side: StatelessSide): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = fork(path.join(__dirname, 'stateless-child.js'), [side], {
+    execArgv: ['--max-old-space-size=4096'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${side} server exited (${String(code)}) before listening`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    stop: async () => {
+      child.send({ cmd: 'stop' });
+      await exited;
+    },
+  };
+}
+
+/**
+ * 50 keep-alive connections sending the 2026-07-28 tools/call echo, `amount` in all; every
+ * answer checked. The client (autocannon) runs in this measuring process, the server in
+ * processes of its own. `load1` in the detail is the machine's 1-minute load average when
+ * the run began: the two-core figures mean something only when it is below the core count.
+ */
+export async function statelessToolsCall(side: StatelessSide, amount: number): Promise<Measurement> {
+  const server = await startStateless(side);
+  try {
+    const load1 = loadavg()[0]!;
+    // Warm-up: each connection's first requests, and the JIT, out of the measured run.
+    await fire(server.url, Math.min(amount, 2_000));
+    let wrong = 0;
+    let lastAnswer = 0;
+    const started = performance.now();
+    const result = await autocannon({
+      url: server.url,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      amount: Math.max(amount, CONNECTIONS),
+      timeout: 30,
+      requests: [
+        {
+          method: 'POST',
+          headers: HEADERS,
+          body: BODY,
+          onResponse: (status, body) => {
+            lastAnswer = performance.now();
+            if (status !== 200 || !isEchoAnswer(body)) wrong++;
+          },
+        },
+      ],
+    });
+    const seconds = ((lastAnswer > 0 ? lastAnswer : performance.now()) - started) / 1000;
+    const failures = result.non2xx + result.errors + result.timeouts + wrong;
+    if (failures > 0)
+      throw new Error(
+        `${side}: ${failures} failed responses (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, wrong answers ${wrong})`,
+      );
+    return {
+      value: result.requests.total / seconds,
+      p50Us: result.latency.p50 * 1000,
+      p99Us: result.latency.p99 * 1000,
+      detail: { load1 },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function fire(url: string, amount: number): Promise<void> {
+  await autocannon({
+    url,
+    connections: CONNECTIONS,
+    amount: Math.max(amount, CONNECTIONS),
+    requests: [{ method: 'POST', headers: HEADERS, body: BODY }],
+  });
+}
