@@ -27,7 +27,13 @@ describe('the example MCP server, in process', () => {
   it('serves its tools, resources and prompt to the official SDK client over Streamable HTTP', async () => {
     const client = new Client({ name: 'example-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info', 'count']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'echo',
+      'calculate',
+      'runtime_info',
+      'count',
+      'cart',
+    ]);
     expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({
       content: [{ type: 'text', text: 'hello' }],
     });

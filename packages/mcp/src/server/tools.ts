@@ -106,6 +106,17 @@ export class ToolRegistry {
     });
   }
 
+  /** How the tool runs as a task, if it does (its definition's `task`). */
+  taskMode(name: string): 'optional' | 'required' | undefined {
+    return this.tools.get(name)?.definition.task;
+  }
+
+  /** True when a tool runs as a task: the server then offers the tasks extension. */
+  get hasTaskTools(): boolean {
+    for (const { definition } of this.tools.values()) if (definition.task !== undefined) return true;
+    return false;
+  }
+
   /**
    * Runs a tool. When the handler and the validators are synchronous, the result is returned
    * as it is, not wrapped in a promise: the answer can then go out in the same turn as the
