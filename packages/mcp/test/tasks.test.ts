@@ -67,8 +67,9 @@ function server(options: { maxPerClient?: number } = {}) {
 }
 
 /** Resolves when the task reaches `status` (told by the store, no polling loop). */
-function reaches(definition: McpServerDefinition, taskId: string, status: string): Promise<void> {
+function reaches(definition: McpServerDefinition, taskId: string, status: string, principal = 'alice'): Promise<void> {
   return new Promise((resolve) => {
+    if (definition.tasks.get(principal, taskId).status === status) return resolve();
     const stop = definition.tasks.onChange((task) => {
       if (task.taskId === taskId && task.status === status) {
         stop();
