@@ -6,7 +6,10 @@ import { modernMeta, modernWire } from './helpers/modern-wire';
 
 const NAME = {
   method: 'elicitation/create' as const,
-  params: { message: 'Name?', requestedSchema: { type: 'object' as const, properties: { name: { type: 'string' as const } } } },
+  params: {
+    message: 'Name?',
+    requestedSchema: { type: 'object' as const, properties: { name: { type: 'string' as const } } },
+  },
 };
 const COLOUR = { ...NAME, params: { ...NAME.params, message: 'Colour?' } };
 
@@ -22,7 +25,9 @@ function definition() {
         if (second.status === 'input_required') return second.result;
         const name = (first.responses.name as { content: { v: string } }).content.v;
         const colour = (second.responses.colour as { content: { v: string } }).content.v;
-        return { content: [{ type: 'text', text: `${name} likes ${colour} (state ${JSON.stringify(ctx.requestState)})` }] };
+        return {
+          content: [{ type: 'text', text: `${name} likes ${colour} (state ${JSON.stringify(ctx.requestState)})` }],
+        };
       },
     })
     .build();
@@ -41,7 +46,11 @@ describe('ctx.ask', () => {
     wire.session.receive({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const answer = wire.call('tools/call', { name: 'greet' }, 'g');
     const answerNext = async (expected: string, value: string) => {
-      for (let i = 0; i < 1000 && !wire.sent.some((m) => m.method === 'elicitation/create' && m.params.message === expected); i++)
+      for (
+        let i = 0;
+        i < 1000 && !wire.sent.some((m) => m.method === 'elicitation/create' && m.params.message === expected);
+        i++
+      )
         await new Promise((resolve) => setImmediate(resolve));
       const request = wire.sent.find((m) => m.method === 'elicitation/create' && m.params.message === expected)!;
       expect(request).toBeDefined();
@@ -54,7 +63,11 @@ describe('ctx.ask', () => {
 
   it('on a 2025 session without the capability: the handler gets the error, as elicit would give it', async () => {
     const wire = modernWire(definition());
-    await wire.call('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } });
+    await wire.call('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'c', version: '1' },
+    });
     wire.session.receive({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const answer = await wire.call('tools/call', { name: 'greet' });
     expect(answer.result).toMatchObject({ isError: true });
@@ -84,7 +97,10 @@ describe('ctx.ask', () => {
       })
     ).result!;
     // The handler sees its own state, not what ask added to it.
-    expect(done).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'ada likes teal (state {"step":2})' }] });
+    expect(done).toMatchObject({
+      resultType: 'complete',
+      content: [{ type: 'text', text: 'ada likes teal (state {"step":2})' }],
+    });
     // The carried answers are signed: a state from another round trip with altered answers is refused.
     const tampered = (second.requestState as string).replace(/^./, (c) => (c === 'e' ? 'f' : 'e'));
     const refused = await wire.call('tools/call', {
@@ -96,6 +112,9 @@ describe('ctx.ask', () => {
     expect(refused.error?.code).toBe(-32602);
     // Without the capability, asking is -32021.
     const missing = await wire.call('tools/call', { name: 'greet', _meta: modernMeta() });
-    expect(missing.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: { form: {} } } } });
+    expect(missing.error).toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { elicitation: { form: {} } } },
+    });
   });
 });

@@ -96,9 +96,17 @@ describe('handles on a session', () => {
     const second = modernWire(definition);
     const made = await first.call('tools/call', { name: 'cart', arguments: { add: 'tea' }, _meta: modernMeta() });
     const cart = made.result!.structuredContent.cart as string;
-    const stolen = await second.call('tools/call', { name: 'cart', arguments: { cart, add: 'x' }, _meta: modernMeta() });
+    const stolen = await second.call('tools/call', {
+      name: 'cart',
+      arguments: { cart, add: 'x' },
+      _meta: modernMeta(),
+    });
     expect(stolen.error).toMatchObject({ code: -32602, message: 'Unknown or expired handle' });
-    const again = await first.call('tools/call', { name: 'cart', arguments: { cart, add: 'milk' }, _meta: modernMeta() });
+    const again = await first.call('tools/call', {
+      name: 'cart',
+      arguments: { cart, add: 'milk' },
+      _meta: modernMeta(),
+    });
     expect(again.result!.structuredContent).toEqual({ cart, items: ['tea', 'milk'] });
   });
 });
@@ -128,9 +136,17 @@ describe('handles over Streamable HTTP, bound to the Authorization header', () =
         'mcp-method': 'tools/call',
         'mcp-name': 'cart',
       },
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cart', arguments: args, _meta: modernMeta() } }),
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'cart', arguments: args, _meta: modernMeta() },
+      }),
     );
-    return messages(res)[0] as { result?: { structuredContent: { cart: string; items: string[] } }; error?: { code: number } };
+    return messages(res)[0] as {
+      result?: { structuredContent: { cart: string; items: string[] } };
+      error?: { code: number };
+    };
   };
 
   it('each stateless request with the same token reaches the cart; another token gets -32602', async () => {

@@ -112,7 +112,11 @@ describe('ServerSession.endSubscriptions', () => {
   it('answers each open listen with its result; other requests are unaffected', async () => {
     const wire = modernWire(definition());
     const one = wire.call('subscriptions/listen', { notifications: {}, _meta: modernMeta() }, 'a');
-    const two = wire.call('subscriptions/listen', { notifications: { toolsListChanged: true }, _meta: modernMeta() }, 'b');
+    const two = wire.call(
+      'subscriptions/listen',
+      { notifications: { toolsListChanged: true }, _meta: modernMeta() },
+      'b',
+    );
     expect((await wire.call('tools/call', { name: 't', _meta: modernMeta() })).result!.resultType).toBe('complete');
     wire.session.endSubscriptions();
     expect((await one).result!._meta['io.modelcontextprotocol/subscriptionId']).toBe('a');

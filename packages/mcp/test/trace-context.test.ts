@@ -10,7 +10,13 @@ const PARENT = '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01';
 
 describe('readTraceContext', () => {
   it('reads a valid traceparent with its tracestate and baggage', () => {
-    expect(readTraceContext({ traceparent: PARENT, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7', baggage: 'user=ada;x=1, k=v' })).toEqual({
+    expect(
+      readTraceContext({
+        traceparent: PARENT,
+        tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+        baggage: 'user=ada;x=1, k=v',
+      }),
+    ).toEqual({
       traceparent: PARENT,
       traceId: '0af7651916cd43dd8448eb211c80319c',
       parentId: '00f067aa0ba902b7',
@@ -21,7 +27,9 @@ describe('readTraceContext', () => {
     });
     expect(readTraceContext({ traceparent: PARENT.replace(/01$/, '00') })?.sampled).toBe(false);
     // A later version may append fields; a version-00 reader takes the first four.
-    expect(readTraceContext({ traceparent: `01${PARENT.slice(2)}-future` })?.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(readTraceContext({ traceparent: `01${PARENT.slice(2)}-future` })?.traceId).toBe(
+      '0af7651916cd43dd8448eb211c80319c',
+    );
   });
 
   it.each([
@@ -47,12 +55,17 @@ describe('readTraceContext', () => {
 
   it('never throws, and yields only well-formed contexts (property)', () => {
     const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
-    const near = fc
-      .tuple(hex(2), hex(32), hex(16), hex(2))
-      .map(([v, t, p, f]) => `${v}-${t}-${p}-${f}`);
+    const near = fc.tuple(hex(2), hex(32), hex(16), hex(2)).map(([v, t, p, f]) => `${v}-${t}-${p}-${f}`);
     fc.assert(
       fc.property(
-        fc.record({ traceparent: fc.oneof(near, fc.string(), fc.jsonValue()), tracestate: fc.oneof(fc.string(), fc.jsonValue()), baggage: fc.oneof(fc.string(), fc.jsonValue()) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            traceparent: fc.oneof(near, fc.string(), fc.jsonValue()),
+            tracestate: fc.oneof(fc.string(), fc.jsonValue()),
+            baggage: fc.oneof(fc.string(), fc.jsonValue()),
+          },
+          { requiredKeys: [] },
+        ),
         (meta) => {
           const context = readTraceContext(meta);
           if (context === undefined) return;
@@ -98,7 +111,11 @@ describe('trace context on requests', () => {
     const wire = modernWire(definition);
     await wire.call('tools/call', { name: 'look', _meta: modernMeta({}, { traceparent: PARENT, tracestate: 'k=v' }) });
     await wire.call('tools/call', { name: 'look', _meta: modernMeta({}, { traceparent: 'garbage' }) });
-    expect(seen[0]).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', parentId: '00f067aa0ba902b7', tracestate: 'k=v' });
+    expect(seen[0]).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      parentId: '00f067aa0ba902b7',
+      tracestate: 'k=v',
+    });
     expect(seen[1]).toBe('none');
     expect(events[0]).toMatchObject({
       method: 'tools/call',
@@ -114,7 +131,11 @@ describe('trace context on requests', () => {
 
   it('a 2025 session reads the same keys', async () => {
     const wire = modernWire(definition);
-    await wire.call('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } });
+    await wire.call('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'c', version: '1' },
+    });
     wire.session.receive({ jsonrpc: '2.0', method: 'notifications/initialized' });
     await wire.call('tools/call', { name: 'look', _meta: { traceparent: PARENT } });
     expect(seen[0]).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', sampled: true });

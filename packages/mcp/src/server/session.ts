@@ -433,7 +433,12 @@ export class ServerSession implements ServerSessionHandle {
     const { info, cacheHint } = this.definition;
     if (method === 'subscriptions/listen') return this.listen(request, params, capabilities, modern);
     if (method.startsWith('tasks/'))
-      return modernResult(taskRequest(this.definition, method, params, modern, this.principal), method, info, cacheHint);
+      return modernResult(
+        taskRequest(this.definition, method, params, modern, this.principal),
+        method,
+        info,
+        cacheHint,
+      );
     const task =
       method === 'tools/call' && capabilities.tools !== undefined
         ? maybeStartTask(this.definition, params, modern, this.principal, request.id)

@@ -194,7 +194,8 @@ export class TaskStore {
       ['pollIntervalMs', this.pollIntervalMs],
       ['maxPerClient', this.maxPerClient],
     ] as const) {
-      if (!Number.isSafeInteger(value) || value <= 0) throw new DefinitionError(`tasks.${name} must be a positive integer`);
+      if (!Number.isSafeInteger(value) || value <= 0)
+        throw new DefinitionError(`tasks.${name} must be a positive integer`);
     }
   }
 
@@ -286,7 +287,9 @@ export class TaskStore {
 
 /** True when a request's capabilities declare the tasks extension. */
 export function declaresTasks(capabilities: unknown): boolean {
-  return isPlainObject(capabilities) && isPlainObject(capabilities.extensions) && TASKS_EXTENSION in capabilities.extensions;
+  return (
+    isPlainObject(capabilities) && isPlainObject(capabilities.extensions) && TASKS_EXTENSION in capabilities.extensions
+  );
 }
 
 /** `requiredCapabilities` of the -32021 a request without the extension gets. */

@@ -54,7 +54,14 @@ export function readTraceContext(meta: unknown): TraceContext | undefined {
   if (typeof parent !== 'string' || parent.length > 512) return undefined;
   const match = TRACEPARENT.exec(parent);
   if (match === null) return undefined;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, parentId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (traceId === ZERO_TRACE || parentId === ZERO_SPAN) return undefined;
   const context: {
