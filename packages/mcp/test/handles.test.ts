@@ -82,6 +82,28 @@ describe('HandleStore', () => {
     expect(() => store.scope('p').create(1, { ttlMs: -5 })).toThrow(RangeError);
   });
 
+  it('bounds all principals together (maxHandles, oldest dropped) and forgets a principal whole', () => {
+    const store = new HandleStore({ maxHandles: 3 });
+    const handles = ['a', 'b', 'c', 'd'].map((who) => store.mint(who, who));
+    expect(store.size).toBe(3);
+    expect(() => store.scope('a').get(handles[0]!)).toThrow('Unknown or expired handle');
+    expect(store.scope('d').get(handles[3]!)).toBe('d');
+    store.mint('d', 'd2');
+    store.forget('d');
+    expect(() => store.scope('d').get(handles[3]!)).toThrow('Unknown or expired handle');
+    expect(store.size).toBe(1);
+    expect(() => new HandleStore({ maxHandles: 0 })).toThrow('handles.maxHandles');
+  });
+
+  it("a session's own handles go when it closes", async () => {
+    const definition = cartServer();
+    const wire = modernWire(definition);
+    await wire.call('tools/call', { name: 'cart', arguments: { add: 'x' }, _meta: modernMeta() });
+    expect(definition.handles.size).toBe(1);
+    wire.session.close();
+    expect(definition.handles.size).toBe(0);
+  });
+
   it('principalOf hashes a credential: equal credentials give equal principals, and the credential is not in it', () => {
     expect(principalOf('Bearer a')).toBe(principalOf('Bearer a'));
     expect(principalOf('Bearer a')).not.toBe(principalOf('Bearer b'));

@@ -302,6 +302,24 @@ describe('TaskStore', () => {
     store.clear();
   });
 
+  it("maxTasks bounds all principals together; forget cancels and drops one principal's tasks", () => {
+    const store = new TaskStore({ maxTasks: 2 });
+    const a = store.create('a')!;
+    store.create('b')!;
+    expect(store.create('c')).toBeUndefined();
+    a.complete({ content: [] });
+    // Only a's own finished task makes room for a.
+    expect(store.create('c')).toBeUndefined();
+    expect(store.create('a')).toBeDefined();
+    const running = store.create('b');
+    expect(running).toBeUndefined();
+    store.forget('a');
+    expect(store.size).toBe(1);
+    expect(store.create('c')).toBeDefined();
+    store.clear();
+    expect(store.size).toBe(0);
+  });
+
   it('rejects options that are not positive integers', () => {
     expect(() => new TaskStore({ ttlMs: 0 })).toThrow('tasks.ttlMs');
     expect(() => new TaskStore({ maxPerClient: 1.5 })).toThrow('tasks.maxPerClient');

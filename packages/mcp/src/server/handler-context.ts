@@ -66,14 +66,16 @@ export class HandlerContext implements RequestContext {
     return (this.handleScope ??= this.owner['definition'].handles.scope(this.owner['principal']));
   }
 
-  ask(requests: InputRequests, state?: unknown): Promise<AskOutcome> {
-    if (this.modern === undefined) return askSession(this.session, requests);
-    try {
-      const known = answersSoFar(this.retry?.state, this.retry?.inputResponses);
-      return Promise.resolve(askModern(requests, state, known, this.inputRequired));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  get ask(): RequestContext['ask'] {
+    return (requests: InputRequests, state?: unknown): Promise<AskOutcome> => {
+      if (this.modern === undefined) return askSession(this.session, requests);
+      try {
+        const known = answersSoFar(this.retry?.state, this.retry?.inputResponses);
+        return Promise.resolve(askModern(requests, state, known, this.inputRequired));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
   }
 
   get inputRequired(): NonNullable<RequestContext['inputRequired']> {

@@ -14,6 +14,11 @@ export interface HandleStoreOptions {
   ttlMs?: number;
   /** Live handles one principal may hold; minting past it drops that principal's oldest. Default 1000. */
   maxPerClient?: number;
+  /**
+   * Live handles of all principals together; minting past it drops the oldest of anyone's, so
+   * that many principals (say, random Authorization headers) cannot grow the store. Default 100,000.
+   */
+  maxHandles?: number;
 }
 
 /** What a handler can do with handles, bound to the principal of its request. */
@@ -58,10 +63,14 @@ export class HandleStore {
   private readonly byPrincipal = new Map<string, Set<string>>();
   readonly ttlMs: number;
   readonly maxPerClient: number;
+  readonly maxHandles: number;
 
   constructor(options: HandleStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? 30 * 60_000;
     this.maxPerClient = options.maxPerClient ?? 1000;
+    this.maxHandles = options.maxHandles ?? 100_000;
+    if (!Number.isSafeInteger(this.maxHandles) || this.maxHandles <= 0)
+      throw new DefinitionError('handles.maxHandles must be a positive integer');
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs <= 0)
       throw new DefinitionError('handles.ttlMs must be a positive integer');
     if (!Number.isSafeInteger(this.maxPerClient) || this.maxPerClient <= 0)
@@ -104,10 +113,19 @@ export class HandleStore {
       const oldest = owned.values().next().value as string;
       this.drop(oldest, this.entries.get(oldest)!);
     }
+    while (this.entries.size >= this.maxHandles) {
+      const [oldest, entry] = this.entries.entries().next().value as [string, Entry];
+      this.drop(oldest, entry);
+    }
     const handle = PREFIX + randomBytes(16).toString('base64url');
     this.entries.set(handle, { principal, value, expiresAt: now + ttlMs, ttlMs });
     owned.add(handle);
     return handle;
+  }
+
+  /** Drops every handle of `principal` (a session that ended: its principal cannot come back). */
+  forget(principal: string): void {
+    for (const handle of [...(this.byPrincipal.get(principal) ?? [])]) this.drop(handle, this.entries.get(handle)!);
   }
 
   private resolve(principal: string, handle: unknown): Entry {

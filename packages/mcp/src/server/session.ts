@@ -1,6 +1,7 @@
 // One file past ~400 lines on purpose: the dispatch of both eras (2025 sessions, 2026-07-28
 // stateless requests) reads the session state it sits beside. Its per-request helpers live in
-// handler-context.ts, the 2026-07-28 _meta and result shapes in modern.ts.
+// handler-context.ts, the 2026-07-28 _meta and result shapes in modern.ts, the tasks extension
+// in task-runner.ts and task-listen.ts: what stays here is the routing to them.
 import { randomUUID } from 'node:crypto';
 import { type DecodedFrame, isPlainObject } from '../jsonrpc/codec';
 import type { JsonLimits } from '../jsonrpc/json-limits';
@@ -223,6 +224,11 @@ export class ServerSession implements ServerSessionHandle {
   close(): void {
     if (this.sessionState === 'closed') return;
     this.sessionState = 'closed';
+    // A principal that was this session alone cannot come back: its handles and tasks go with it.
+    if (this.principal === `session:${this.id}`) {
+      this.definition.handles.forget(this.principal);
+      this.definition.tasks.forget(this.principal);
+    }
     this.definition.detach(this);
     this.peer.close();
     this.events?.emit('close', undefined);

@@ -130,26 +130,23 @@ class TaskHandlerContext implements RequestContext {
     return this.task.abort.signal;
   }
 
-  inputRequired(): InputRequiredResult {
+  // Properties, not methods: `const { ask, progress } = ctx` works as on any ctx.
+  readonly inputRequired = (): InputRequiredResult => {
     throw new SessionStateError('a task asks with ctx.ask (tasks/update answers), not inputRequired');
-  }
+  };
 
-  ask(requests: InputRequests): Promise<AskOutcome> {
+  readonly ask = (requests: InputRequests): Promise<AskOutcome> => {
     const missing = missingCapabilities(requests, this.modern.clientCapabilities);
     if (missing !== undefined) return Promise.reject(new MissingRequiredClientCapabilityError(missing));
-    try {
-      return this.task.ask(requests).then((responses) => ({ status: 'answered', responses }));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
+    return this.task.ask(requests).then((responses) => ({ status: 'answered', responses }));
+  };
 
-  progress(progress: number, total?: number, message?: string): void {
+  readonly progress = (progress: number, total?: number, message?: string): void => {
     const of = total === undefined ? '' : `/${total}`;
     this.task.setStatusMessage(message ?? `${progress}${of}`);
-  }
+  };
 
-  closeSseStream(): void {}
+  readonly closeSseStream = (): void => undefined;
 
-  log(): void {}
+  readonly log = (): void => undefined;
 }

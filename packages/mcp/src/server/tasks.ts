@@ -26,6 +26,8 @@ export interface TaskStoreOptions {
    * `required` one with -32603. Default 64.
    */
   maxPerClient?: number;
+  /** Tasks of all principals together; past it no task is created (as for a full share). Default 10,000. */
+  maxTasks?: number;
 }
 
 /** What a task-run handler sees of its task (`ctx.task`). */
@@ -184,12 +186,15 @@ export class TaskStore {
   readonly ttlMs: number;
   readonly pollIntervalMs: number;
   readonly maxPerClient: number;
+  readonly maxTasks: number;
 
   constructor(options: TaskStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? 60 * 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxPerClient = options.maxPerClient ?? 64;
+    this.maxTasks = options.maxTasks ?? 10_000;
     for (const [name, value] of [
+      ['maxTasks', this.maxTasks],
       ['ttlMs', this.ttlMs],
       ['pollIntervalMs', this.pollIntervalMs],
       ['maxPerClient', this.maxPerClient],
@@ -209,9 +214,13 @@ export class TaskStore {
     this.sweep(now);
     let owned = this.byPrincipal.get(principal);
     if (owned === undefined) this.byPrincipal.set(principal, (owned = new Set()));
-    if (owned.size >= this.maxPerClient) {
+    // At its share, or with the store full: only this principal's oldest finished task makes room.
+    if (owned.size >= this.maxPerClient || this.tasks.size >= this.maxTasks) {
       const finished = [...owned].find((id) => this.tasks.get(id)!.terminal);
-      if (finished === undefined) return undefined;
+      if (finished === undefined) {
+        if (owned.size === 0) this.byPrincipal.delete(principal);
+        return undefined;
+      }
       this.drop(this.tasks.get(finished)!);
     }
     // 128 random bits: a task id is a bearer reference (tasks.md, "Task ID unguessability").
@@ -238,6 +247,11 @@ export class TaskStore {
       throw new InvalidParamsError('Failed to retrieve task: Task has expired');
     }
     return task;
+  }
+
+  /** Cancels and drops every task of `principal` (a session that ended: its principal cannot come back). */
+  forget(principal: string): void {
+    for (const id of [...(this.byPrincipal.get(principal) ?? [])]) this.expire(this.tasks.get(id)!);
   }
 
   /** Told of every change of every task (notifications/tasks on subscriptions/listen). */
