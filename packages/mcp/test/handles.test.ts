@@ -93,6 +93,11 @@ describe('HandleStore', () => {
     expect(() => store.scope('d').get(handles[3]!)).toThrow('Unknown or expired handle');
     expect(store.size).toBe(1);
     expect(() => new HandleStore({ maxHandles: 0 })).toThrow('handles.maxHandles');
+    // A share of one: each mint replaces the last, and the count stays right.
+    const single = new HandleStore({ maxPerClient: 1 });
+    const minted = [1, 2, 3].map((n) => single.mint('p', n));
+    expect(single.size).toBe(1);
+    expect(single.scope('p').get(minted[2]!)).toBe(3);
   });
 
   it("a session's own handles go when it closes", async () => {

@@ -119,7 +119,8 @@ export class HandleStore {
     }
     const handle = PREFIX + randomBytes(16).toString('base64url');
     this.entries.set(handle, { principal, value, expiresAt: now + ttlMs, ttlMs });
-    owned.add(handle);
+    // drop() forgets a principal whose set empties: register the set again.
+    this.byPrincipal.set(principal, owned.add(handle));
     return handle;
   }
 

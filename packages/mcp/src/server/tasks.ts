@@ -228,7 +228,8 @@ export class TaskStore {
       this.emit(t),
     );
     this.tasks.set(task.taskId, task);
-    owned.add(task.taskId);
+    // drop() forgets a principal whose set empties: register the set again.
+    this.byPrincipal.set(principal, owned.add(task.taskId));
     this.sweeper ??= setInterval(() => this.sweep(Date.now()), Math.min(this.ttlMs, 60_000)).unref();
     return task;
   }
