@@ -1,5 +1,9 @@
+import { Node } from '@erlmcp/otp';
 import { InvalidParamsError } from '../src/jsonrpc/errors';
+import { listenHttp } from '../src/hosting';
+import { JSON_HEADERS, messages, raw } from './helpers/http';
 import { defineServer, type McpServerDefinition } from '../src/server';
+import { principalOf } from '../src/server/handles';
 import { TaskStore } from '../src/server/tasks';
 import { deferred } from './helpers/fixture';
 import { modernMeta, modernWire, WITH_TASKS } from './helpers/modern-wire';
@@ -277,6 +281,52 @@ describe('tasks extension', () => {
   });
 });
 
+describe('tasks over Streamable HTTP (stateless requests)', () => {
+  it('the task outlives its request; tasks/get needs Mcp-Name = taskId and the same Authorization', async () => {
+    const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const { definition, release } = server();
+    const http = await listenHttp(definition);
+    try {
+      const post = async (token: string, method: string, name: string, params: Record<string, unknown>) => {
+        const res = await raw(
+          http.url,
+          'POST',
+          {
+            ...JSON_HEADERS,
+            authorization: `Bearer ${token}`,
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': method,
+            'mcp-name': name,
+          },
+          JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        );
+        return {
+          status: res.status,
+          answer: messages(res)[0] as { result?: Record<string, any>; error?: { code: number } },
+        };
+      };
+      const created = await post('a', 'tools/call', 'slow', call('slow', { text: 'h' }));
+      expect(created.answer.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const taskId = created.answer.result!.taskId as string;
+      const done = reaches(definition, taskId, 'completed', principalOf('Bearer a'));
+      release.resolve();
+      await done;
+      const got = await post('a', 'tasks/get', taskId, task(taskId));
+      expect(got.answer.result).toMatchObject({
+        status: 'completed',
+        result: { content: [{ type: 'text', text: 'done h' }] },
+      });
+      const mismatch = await post('a', 'tasks/get', 'other', task(taskId));
+      expect([mismatch.status, mismatch.answer.error?.code]).toEqual([400, -32020]);
+      const foreign = await post('b', 'tasks/get', taskId, task(taskId));
+      expect(foreign.answer.error?.code).toBe(-32602);
+    } finally {
+      await http.close();
+      await node.stop();
+    }
+  });
+});
+
 describe('TaskStore', () => {
   it('a task past its TTL is "expired" once, then unknown, and its handler is aborted', () => {
     const store = new TaskStore({ ttlMs: 1000 });
@@ -318,6 +368,14 @@ describe('TaskStore', () => {
     expect(store.create('c')).toBeDefined();
     store.clear();
     expect(store.size).toBe(0);
+  });
+
+  it('a tool whose task option is neither optional nor required is refused at definition time', () => {
+    expect(() =>
+      defineServer({ name: 'x', version: '1' })
+        .tool({ name: 'bad', task: 'always' as never, handler: () => ({ content: [] }) })
+        .build(),
+    ).toThrow("Tool bad: task must be 'optional' or 'required'");
   });
 
   it('rejects options that are not positive integers', () => {

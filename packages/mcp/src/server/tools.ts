@@ -55,6 +55,9 @@ export class ToolRegistry {
   add(definition: AnyToolDefinition): void {
     const name = definition.name;
     if (this.tools.has(name)) throw new DefinitionError(`Tool ${name} is already defined`);
+    const task = definition.task as unknown;
+    if (task !== undefined && task !== 'optional' && task !== 'required')
+      throw new DefinitionError(`Tool ${name}: task must be 'optional' or 'required'`);
     if (definition.inputSchema === undefined && definition.inputJsonSchema !== undefined) {
       throw new DefinitionError(
         `Tool ${name}: inputJsonSchema goes beside a Standard Schema inputSchema, and there is none`,
