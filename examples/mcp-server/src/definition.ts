@@ -13,6 +13,9 @@ import { defineServer, type McpServerDefinition } from '@erlmcp/mcp/server';
 import { sessionServer } from '@erlmcp/mcp/hosting';
 import { type Calculation, CALCULATOR, type CalculatorCall } from './calculator';
 
+/** Items one cart may hold: a client cannot grow the server's memory through one handle. */
+const MAX_CART_ITEMS = 100;
+
 /** Registered name of the application's top supervisor. */
 export const TOP = 'mcp_server_top';
 
@@ -88,7 +91,7 @@ export function serverDefinition(): McpServerDefinition {
     { name: 'erlmcp-example', title: 'erlmcp example server', version: '0.1.0' },
     {
       instructions:
-        'Tools: echo, calculate, runtime_info, count. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.',
+        'Tools: echo, calculate, runtime_info, count, cart. Resources: erlmcp://runtime/tree, erlmcp://about. Prompt: explain_tree.',
     },
   )
     .tool<{ text: string }>({
@@ -165,6 +168,32 @@ export function serverDefinition(): McpServerDefinition {
       handler: ({ to }, ctx) => {
         for (let i = 1; i <= to; i++) ctx.progress(i, to);
         return { content: [{ type: 'text', text: `counted to ${to}` }] };
+      },
+    })
+    .tool<{ cart?: string; add?: string }>({
+      name: 'cart',
+      title: 'Cart',
+      description:
+        'A list kept across calls. Without `cart` it starts one and returns its handle; pass that handle back as `cart` (with `add` to append an item). A handle is unguessable, works only for the credentials that made it, and expires 30 minutes after its last change.',
+      inputSchema: {
+        type: 'object',
+        properties: { cart: { type: 'string' }, add: { type: 'string', minLength: 1, maxLength: 200 } },
+        additionalProperties: false,
+      },
+      handler: ({ cart, add }, ctx) => {
+        // The 2026-07-28 replacement of session state: a server-minted handle, passed as an argument.
+        const handle = cart ?? ctx.handles.create([]);
+        // Another client's handle, an altered or an expired one: -32602, as if it never existed.
+        const items = ctx.handles.get<string[]>(handle);
+        if (add !== undefined) {
+          if (items.length >= MAX_CART_ITEMS) throw new RangeError(`a cart holds at most ${MAX_CART_ITEMS} items`);
+          ctx.handles.set(handle, [...items, add]);
+        }
+        const now = ctx.handles.get<string[]>(handle);
+        return {
+          content: [{ type: 'text', text: `cart ${handle}: ${now.length === 0 ? '(empty)' : now.join(', ')}` }],
+          structuredContent: { cart: handle, items: now },
+        };
       },
     })
     .resource({

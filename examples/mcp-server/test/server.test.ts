@@ -27,7 +27,13 @@ describe('the example MCP server, in process', () => {
   it('serves its tools, resources and prompt to the official SDK client over Streamable HTTP', async () => {
     const client = new Client({ name: 'example-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'calculate', 'runtime_info', 'count']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'echo',
+      'calculate',
+      'runtime_info',
+      'count',
+      'cart',
+    ]);
     expect(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })).toEqual({
       content: [{ type: 'text', text: 'hello' }],
     });
@@ -58,6 +64,33 @@ describe('the example MCP server, in process', () => {
       /^Explain this .* to an Erlang developer:\nmcp-server/,
     );
     await client.close();
+  });
+
+  it('keeps a cart behind a handle: its own client reaches it on each call, another client gets -32602', async () => {
+    const connect = async () => {
+      const client = new Client({ name: 'example-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.urls!.url)));
+      return client;
+    };
+    const owner = await connect();
+    const made = (await owner.callTool({ name: 'cart', arguments: { add: 'tea' } })) as unknown as {
+      structuredContent: { cart: string; items: string[] };
+    };
+    const cart = made.structuredContent.cart;
+    expect(cart).toMatch(/^mcph_[A-Za-z0-9_-]{22}$/);
+    expect(await owner.callTool({ name: 'cart', arguments: { cart, add: 'milk' } })).toMatchObject({
+      structuredContent: { cart, items: ['tea', 'milk'] },
+    });
+    // Another session is another principal: the handle does not exist for it.
+    const other = await connect();
+    await expect(other.callTool({ name: 'cart', arguments: { cart, add: 'x' } })).rejects.toMatchObject({
+      code: -32602,
+    });
+    expect(await owner.callTool({ name: 'cart', arguments: { cart } })).toMatchObject({
+      structuredContent: { items: ['tea', 'milk'] },
+    });
+    await other.close();
+    await owner.close();
   });
 
   it('answers what its schemas cannot carry with errors: a non-finite result is a tool error, an unknown process -32002', async () => {

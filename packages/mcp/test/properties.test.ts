@@ -11,6 +11,8 @@ import type { ServerSession } from '../src/server';
 import { fixtureDefinition, fixtureHooks } from './helpers/fixture';
 import { withinLimits } from './helpers/json-shape';
 import { Outbox, readyServer } from './helpers/wire';
+import { defineServer } from '../src/server';
+import { modernMeta, modernWire, WITH_TASKS } from './helpers/modern-wire';
 
 /** JSON turns -0 into 0; keep generated values in the set JSON can carry exactly. */
 function jsonSafe<T>(value: T): T {
@@ -387,5 +389,107 @@ describe('2026-07-28 requests with random _meta, on a session that never saw ini
       content: [{ type: 'text', text: 'ok' }],
       resultType: 'complete',
     });
+  });
+});
+
+describe('tasks and handles under random input (2026-07-28 tasks extension, server-minted handles)', () => {
+  const ANSWER_CODES = [
+    ErrorCode.InvalidParams,
+    ErrorCode.MethodNotFound,
+    McpErrorCode.MissingRequiredClientCapability,
+  ];
+
+  function target() {
+    return defineServer(
+      { name: 'fuzz-tasks', version: '1' },
+      { tasks: { maxPerClient: 4 }, handles: { maxPerClient: 4 } },
+    )
+      .tool({
+        name: 'work',
+        task: 'optional',
+        handler: async (_args, ctx) => {
+          const asked = await ctx.ask({ q: { method: 'roots/list' } });
+          return { content: [{ type: 'text', text: JSON.stringify(asked.status) }] };
+        },
+      })
+      .tool<{ handle?: string }>({
+        name: 'hold',
+        inputSchema: { type: 'object', properties: { handle: { type: 'string' } } },
+        handler: ({ handle }, ctx) => {
+          const h = handle ?? ctx.handles.create({ n: 1 });
+          return { structuredContent: { handle: h, value: ctx.handles.get(h) } };
+        },
+      })
+      .build();
+  }
+
+  /** A real id with one character changed, or anything at all. */
+  const mutated = (real: string) =>
+    fc.oneof(
+      fc
+        .tuple(fc.nat({ max: real.length - 1 }), fc.constantFrom(...'AZaz09-_'.split('')))
+        .map(([at, c]) => real.slice(0, at) + c + real.slice(at + 1)),
+      fc.string({ maxLength: 30 }),
+      json,
+    );
+
+  test("foreign, tampered and random task ids and handles get one -32602/-32601/-32021 answer each; the owner's task and handle stay intact", async () => {
+    const definition = target();
+    const owner = modernWire(definition, 'owner');
+    const caps = { ...WITH_TASKS, roots: {} };
+    const created = (await owner.call('tools/call', { name: 'work', _meta: modernMeta(caps) })).result!;
+    expect(created.resultType).toBe('task');
+    const held = (await owner.call('tools/call', { name: 'hold', _meta: modernMeta() })).result!;
+    const handle = held.structuredContent.handle as string;
+    const taskId = created.taskId as string;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('owner', 'mallory', 'eve'),
+        fc.constantFrom(
+          'tasks/get',
+          'tasks/update',
+          'tasks/cancel',
+          'tasks/list',
+          'tasks/result',
+          'io.example/unknown',
+          'hold',
+        ),
+        fc.oneof(fc.constant(taskId), mutated(taskId)),
+        fc.oneof(fc.constant(handle), mutated(handle)),
+        fc.oneof(fc.constant(caps), fc.constant({}), json),
+        json,
+        async (who, method, id, h, capabilities, responses) => {
+          const wire = modernWire(definition, who);
+          const params =
+            method === 'hold'
+              ? { name: 'hold', arguments: { handle: h }, _meta: modernMeta(capabilities as never) }
+              : { taskId: id, inputResponses: responses, _meta: modernMeta(capabilities as never) };
+          // The owner cancelling or answering its own task is legitimate: only others are fuzzed on it.
+          if (who === 'owner' && method !== 'hold' && id === taskId) return;
+          const answer = await wire.call(method === 'hold' ? 'tools/call' : method, params, `f-${run++}`);
+          expect(wire.sent.filter((m) => 'id' in m && !('method' in m))).toHaveLength(1);
+          if (answer.error !== undefined) expect(ANSWER_CODES).toContain(answer.error.code);
+          // A handle that is not a string fails the inputSchema: a tool error, as 2025-11-25 reports those.
+          else if (method === 'hold')
+            expect(answer.result!.isError === true ? typeof h !== 'string' : h === handle && who === 'owner').toBe(
+              true,
+            );
+          else expect(who === 'owner' && id === taskId).toBe(true);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Still the owner's, still waiting for its question, and the handle still holds its value.
+    expect((await owner.call('tasks/get', { taskId, _meta: modernMeta(caps) })).result).toMatchObject({
+      status: 'input_required',
+      inputRequests: { q: { method: 'roots/list' } },
+    });
+    expect(
+      (await owner.call('tools/call', { name: 'hold', arguments: { handle }, _meta: modernMeta() })).result!
+        .structuredContent,
+    ).toEqual({ handle, value: { n: 1 } });
+    expect(definition.tasks.size).toBe(1);
+    definition.tasks.clear();
   });
 });

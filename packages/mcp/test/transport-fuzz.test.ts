@@ -52,7 +52,10 @@ const modernMethod = fc.oneof(
     'subscriptions/listen',
     'tasks/get',
     'tasks/update',
+    'tasks/cancel',
+    'tasks/list',
     'io.modelcontextprotocol/tasks',
+    'com.example/unknown',
     'resources/subscribe',
   ),
 );
@@ -64,6 +67,7 @@ const modernParams = fc.record(
     arguments: fc.oneof(fc.constant({ text: 't' }), json),
     inputResponses: json,
     requestState: json,
+    taskId: fc.oneof(fc.string({ maxLength: 24 }), json),
   },
   { requiredKeys: ['_meta'] },
 );
@@ -112,12 +116,14 @@ const RUNS = { numRuns: 20 };
 const BATCH = { minLength: 50, maxLength: 100 };
 
 function definition(): McpServerDefinition {
+  // `job` runs as a task, so that tasks/* exist and get fuzzed task ids.
   return defineServer({ name: 'fuzz', version: '1.0.0' })
     .tool<{ text: string }>({
       name: 'echo',
       inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
       handler: ({ text }) => ({ content: [{ type: 'text', text }] }),
     })
+    .tool({ name: 'job', task: 'optional', handler: () => ({ content: [] }) })
     .build();
 }
 

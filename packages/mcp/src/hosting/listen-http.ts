@@ -132,6 +132,7 @@ export async function listenHttp(
     host,
     close: () =>
       (closing ??= (async () => {
+        await http.endSubscriptions();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         ws?.close();
         if (owned) await host.stop();

@@ -9,6 +9,17 @@ import type { ListRootsResult } from '../types/roots';
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
 import type { ModernRequestMeta } from './modern';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
+import type { HandleScope } from './handles';
+import type { TaskHandle } from './tasks';
+import type { TraceContext } from './trace-context';
+
+/**
+ * What {@link RequestContext.ask} settles with: the client's answers, keyed as asked, or (on
+ * the first attempt of a 2026-07-28 request) the input_required result the handler returns.
+ */
+export type AskOutcome =
+  | { readonly status: 'answered'; readonly responses: Readonly<Record<string, unknown>> }
+  | { readonly status: 'input_required'; readonly result: InputRequiredResult };
 
 /** What a handler may know about, and ask of, the client on the other end of its session. */
 export interface ServerSessionHandle {
@@ -57,6 +68,28 @@ export interface RequestContext {
    */
   inputRequired?(requests: InputRequests, state?: unknown): InputRequiredResult;
   readonly session: ServerSessionHandle;
+  /**
+   * The W3C trace context of the request's `_meta` (`traceparent`, `tracestate`, `baggage`),
+   * checked; undefined when it carried none or an invalid traceparent.
+   */
+  readonly trace: TraceContext | undefined;
+  /**
+   * Server-minted handles for state that spans requests, bound to this request's principal
+   * (see the README: an `Authorization` header's hash on HTTP, the connection elsewhere).
+   */
+  readonly handles: HandleScope;
+  /** Set when the handler runs as a task of the tasks extension (`io.modelcontextprotocol/tasks`). */
+  readonly task?: TaskHandle;
+  /**
+   * Asks the client, in whichever way the request's era allows, so a tool written once works
+   * on both: on a 2025 session it sends `elicitation/create`, `sampling/createMessage` or
+   * `roots/list` and waits for the answers; on a 2026-07-28 request it settles with the
+   * retry's `inputResponses` when they answer every key, and otherwise with the
+   * `input_required` result to return (`state` comes back as {@link requestState}); in a task
+   * it moves the task to `input_required` until `tasks/update` answers. Errors as the
+   * underlying calls (-32021 for a capability the request did not declare).
+   */
+  ask(requests: InputRequests, state?: unknown): Promise<AskOutcome>;
   /**
    * Sends notifications/progress when the request carried `_meta.progressToken`.
    * Values that do not increase are dropped, as the spec requires progress to grow.

@@ -6,7 +6,9 @@ import { JsonSchemaValidator } from '../validation/json-schema';
 import { PromptRegistry, type PromptDefinition } from './prompts';
 import { ResourceRegistry, type ResourceDefinition, type ResourceTemplateDefinition } from './resources';
 import type { CacheHint } from './modern';
+import { HandleStore, type HandleStoreOptions } from './handles';
 import { RequestStateSigner, type RequestStateOptions } from './request-state';
+import { TaskStore, type TaskStoreOptions } from './tasks';
 import type { DefinitionChange, DefinitionFollower } from './served-definition';
 import { ServerSession, type ServerSessionOptions } from './session';
 import type { AnyObjectSchema, ToolArguments, ToolDefinitionOf, ToolSchema } from './tool-definition';
@@ -37,6 +39,10 @@ export interface ServerDefinitionOptions {
   cache?: Partial<CacheHint>;
   /** How the `requestState` of multi round-trip requests is signed (key, lifetime). */
   requestState?: RequestStateOptions;
+  /** Lifetime, poll interval and per-client bound of tasks (tools defined with `task`). */
+  tasks?: TaskStoreOptions;
+  /** Lifetime and per-client bound of server-minted handles (`ctx.handles`). */
+  handles?: HandleStoreOptions;
 }
 
 /**
@@ -55,6 +61,10 @@ export class McpServerDefinition {
   readonly cacheHint: Readonly<CacheHint>;
   /** Signs and checks `requestState` for this server's multi round-trip requests. */
   readonly requestStates: RequestStateSigner;
+  /** Tasks of tools that run as tasks (2026-07-28 tasks extension), per principal. */
+  readonly tasks: TaskStore;
+  /** Server-minted handles (`ctx.handles`), per principal. */
+  readonly handles: HandleStore;
   readonly tools: ToolRegistry;
   readonly resources = new ResourceRegistry();
   readonly prompts = new PromptRegistry();
@@ -80,6 +90,8 @@ export class McpServerDefinition {
       throw new DefinitionError("cache.cacheScope must be 'public' or 'private'");
     this.cacheHint = Object.freeze({ ttlMs, cacheScope });
     this.requestStates = new RequestStateSigner(options.requestState);
+    this.tasks = new TaskStore(options.tasks);
+    this.handles = new HandleStore(options.handles);
     this.capabilityOptions = options.capabilities ?? {};
     this.tools = new ToolRegistry(new JsonSchemaValidator());
   }

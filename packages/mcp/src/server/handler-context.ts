@@ -3,13 +3,16 @@ import type { JsonRpcNotification, RequestId, SendFn } from '../jsonrpc/types';
 import type { IncomingRequest, PeerOptions } from '../protocol/peer';
 import { allowsBatches } from '../protocol/versions';
 import type { Meta, ProgressToken } from '../types/base';
-import type { RequestContext, ServerSessionHandle } from './context';
+import type { AskOutcome, RequestContext, ServerSessionHandle } from './context';
+import { answersSoFar, askModern, askSession, handlerState } from './ask';
+import type { HandleScope } from './handles';
+import { readTraceContext, type TraceContext } from './trace-context';
 import { MissingRequiredClientCapabilityError, SessionStateError } from '../protocol/errors';
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
 import { missingCapabilities, type ModernRequestMeta, type RetryInput } from './modern';
 // type cycle: these helpers serve one ServerSession (its type only); session.ts builds them at run time.
 import type { ServerSession } from './session';
-import { listening, type McpTelemetryBus } from './telemetry';
+import { listening, type McpRequestEvent, type McpTelemetryBus } from './telemetry';
 
 // The two per-session helper objects of ServerSession, apart so that session.ts holds the
 // protocol alone. Both reach the session's private members by bracket access: they are
@@ -31,6 +34,8 @@ export class HandlerContext implements RequestContext {
   private boundProgress: RequestContext['progress'] | undefined;
   private boundLog: RequestContext['log'] | undefined;
   private boundClose: RequestContext['closeSseStream'] | undefined;
+  private traceContext: TraceContext | undefined | null = null;
+  private handleScope: HandleScope | undefined;
 
   constructor(
     private readonly owner: ServerSession,
@@ -47,8 +52,30 @@ export class HandlerContext implements RequestContext {
     return this.retry?.inputResponses;
   }
 
+  /** The handler's state: what ctx.ask adds to it for its own rounds is taken off. */
   get requestState(): unknown {
-    return this.retry?.state;
+    return handlerState(this.retry?.state);
+  }
+
+  get trace(): TraceContext | undefined {
+    if (this.traceContext === null) this.traceContext = readTraceContext(this.meta);
+    return this.traceContext;
+  }
+
+  get handles(): HandleScope {
+    return (this.handleScope ??= this.owner['definition'].handles.scope(this.owner['principal']));
+  }
+
+  get ask(): RequestContext['ask'] {
+    return (requests: InputRequests, state?: unknown): Promise<AskOutcome> => {
+      if (this.modern === undefined) return askSession(this.session, requests);
+      try {
+        const known = answersSoFar(this.retry?.state, this.retry?.inputResponses);
+        return Promise.resolve(askModern(requests, state, known, this.inputRequired));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
   }
 
   get inputRequired(): NonNullable<RequestContext['inputRequired']> {
@@ -156,9 +183,16 @@ function timedRequest(bus: McpTelemetryBus, session: ServerSession, request: Inc
       : undefined;
   // Only a tool the server has names a label: a client cannot grow the label set.
   const tool = name !== undefined && session['definition'].tools.has(name) ? name : undefined;
+  const trace = readTraceContext((request.params as { _meta?: unknown } | undefined)?._meta);
   const started = performance.now();
   const done = (outcome: 'ok' | 'error' | 'tool_error'): void => {
-    bus.emit('mcp:request', { method, tool, durationMs: performance.now() - started, outcome });
+    const event: McpRequestEvent = { method, tool, durationMs: performance.now() - started, outcome };
+    if (trace !== undefined) {
+      event.traceId = trace.traceId;
+      event.parentSpanId = trace.parentId;
+      event.sampled = trace.sampled;
+    }
+    bus.emit('mcp:request', event);
   };
   const ok = (result: unknown): 'ok' | 'tool_error' =>
     method === 'tools/call' && (result as { isError?: unknown } | null)?.isError === true ? 'tool_error' : 'ok';

@@ -3,7 +3,9 @@ import type { ServerCapabilities } from '../types/lifecycle';
 import type { LoggingLevel } from '../types/logging';
 import type { CacheHint } from './modern';
 import type { PromptRegistry } from './prompts';
+import type { HandleStore } from './handles';
 import type { RequestStateSigner } from './request-state';
+import type { TaskStore } from './tasks';
 import type { ResourceRegistry } from './resources';
 import type { ToolRegistry } from './tools';
 
@@ -28,6 +30,10 @@ export interface ServedDefinition {
   readonly cacheHint: Readonly<CacheHint>;
   /** Signs and checks `requestState` for multi round-trip requests. */
   readonly requestStates: RequestStateSigner;
+  /** Tasks of the tasks extension, per principal. */
+  readonly tasks: TaskStore;
+  /** Server-minted handles, per principal. */
+  readonly handles: HandleStore;
   readonly tools: ToolRegistry;
   readonly resources: ResourceRegistry;
   readonly prompts: PromptRegistry;

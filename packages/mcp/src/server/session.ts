@@ -1,6 +1,7 @@
 // One file past ~400 lines on purpose: the dispatch of both eras (2025 sessions, 2026-07-28
 // stateless requests) reads the session state it sits beside. Its per-request helpers live in
-// handler-context.ts, the 2026-07-28 _meta and result shapes in modern.ts.
+// handler-context.ts, the 2026-07-28 _meta and result shapes in modern.ts, the tasks extension
+// in task-runner.ts and task-listen.ts: what stays here is the routing to them.
 import { randomUUID } from 'node:crypto';
 import { type DecodedFrame, isPlainObject } from '../jsonrpc/codec';
 import type { JsonLimits } from '../jsonrpc/json-limits';
@@ -44,6 +45,9 @@ import type { RequestContext, ServerSessionHandle } from './context';
 import type { DefinitionChange, ServedDefinition } from './served-definition';
 import { HandlerContext, PeerBinding } from './handler-context';
 import { honouredFilter, notificationFor, SUBSCRIPTION_ID_KEY, type SubscriptionFilter } from './subscriptions';
+import { listenToTasks } from './task-listen';
+import { TASKS_EXTENSION } from './tasks';
+import { maybeStartTask, taskRequest } from './task-runner';
 import {
   claimsModernEra,
   type ModernRequestMeta,
@@ -78,6 +82,12 @@ export interface ServerSessionOptions {
    * Transports without such streams leave it out, and `ctx.closeSseStream()` does nothing.
    */
   closeRequestStream?: (requestId: RequestId) => void;
+  /**
+   * Whom this session's requests act for: handles and tasks are bound to it. Transports set
+   * it from what authenticates a request (HTTP: a hash of the `Authorization` header). Default:
+   * this session alone (`session:<id>`), so a connection's handles are its own.
+   */
+  principal?: string;
 }
 
 export interface ServerSessionEvents {
@@ -101,8 +111,9 @@ export class ServerSession implements ServerSessionHandle {
   private events: Emitter<ServerSessionEvents> | undefined;
   private readonly onError: (error: Error) => void;
   private subscriptions: Set<string> | undefined;
-  /** Open subscriptions/listen requests (2026-07-28), by request id. */
-  private listens: Map<RequestId, SubscriptionFilter> | undefined;
+  /** Open subscriptions/listen requests (2026-07-28), by request id, with what ends each gracefully. */
+  private listens: Map<RequestId, { filter: SubscriptionFilter; end: () => void }> | undefined;
+  private readonly principal: string;
   private sessionState: ServerSessionState = 'awaiting-initialize';
   private version: ProtocolVersion | undefined;
   private client: Implementation | undefined;
@@ -119,6 +130,7 @@ export class ServerSession implements ServerSessionHandle {
     this.onError = options.onError ?? ignoreError;
     this.logLevel = definition.defaultLogLevel;
     this.closeRequestStream = options.closeRequestStream;
+    this.principal = options.principal ?? `session:${this.id}`;
     this.peer = new Peer(
       new PeerBinding(
         this,
@@ -200,10 +212,23 @@ export class ServerSession implements ServerSessionHandle {
     return this.peer.drain();
   }
 
+  /**
+   * Ends every open subscriptions/listen gracefully: each gets its SubscriptionsListenResult
+   * (`_meta` naming the subscription), as the revision asks of a server shutting down.
+   */
+  endSubscriptions(): void {
+    for (const { end } of [...(this.listens?.values() ?? [])]) end();
+  }
+
   /** Aborts in-flight handlers, rejects pending server-to-client requests, stops notifications. */
   close(): void {
     if (this.sessionState === 'closed') return;
     this.sessionState = 'closed';
+    // A principal that was this session alone cannot come back: its handles and tasks go with it.
+    if (this.principal === `session:${this.id}`) {
+      this.definition.handles.forget(this.principal);
+      this.definition.tasks.forget(this.principal);
+    }
     this.definition.detach(this);
     this.peer.close();
     this.events?.emit('close', undefined);
@@ -412,7 +437,19 @@ export class ServerSession implements ServerSessionHandle {
     const ctx = new HandlerContext(this, request, params._meta as Meta, modern, retry);
     const capabilities = this.definition.capabilities();
     const { info, cacheHint } = this.definition;
-    if (method === 'subscriptions/listen') return this.listen(request, params, capabilities);
+    if (method === 'subscriptions/listen') return this.listen(request, params, capabilities, modern);
+    if (method.startsWith('tasks/'))
+      return modernResult(
+        taskRequest(this.definition, method, params, modern, this.principal),
+        method,
+        info,
+        cacheHint,
+      );
+    const task =
+      method === 'tools/call' && capabilities.tools !== undefined
+        ? maybeStartTask(this.definition, params, modern, this.principal, request.id)
+        : undefined;
+    if (task !== undefined) return modernResult(task, method, info, cacheHint);
     const result = this.dispatch(method, params, ctx, MODERN_BASELINE, capabilities, true);
     if (result instanceof Promise) return result.then((value) => modernResult(value, method, info, cacheHint));
     return modernResult(result, method, info, cacheHint);
@@ -508,25 +545,49 @@ export class ServerSession implements ServerSessionHandle {
    * or notifications/cancelled on stdio) or the session ends. The request is never answered
    * otherwise: its pending promise is the subscription.
    */
-  private listen(request: IncomingRequest, params: JsonObject, capabilities: ServerCapabilities): Promise<never> {
+  private listen(
+    request: IncomingRequest,
+    params: JsonObject,
+    capabilities: ServerCapabilities,
+    modern: ModernRequestMeta,
+  ): Promise<unknown> {
     const filter = honouredFilter(params, capabilities);
     const id = request.id;
-    (this.listens ??= new Map()).set(id, filter);
-    this.peer.notify(
-      'notifications/subscriptions/acknowledged',
-      { notifications: filter as JsonObject, _meta: { [SUBSCRIPTION_ID_KEY]: id } },
-      id,
+    // notifications/tasks for the task ids the client names (tasks extension): checked before the ack.
+    const tasks = listenToTasks(this.definition, params, modern, this.principal, (method, notification) =>
+      this.peer.notify(method, { ...notification, _meta: { [SUBSCRIPTION_ID_KEY]: id } }, id),
     );
-    return new Promise<never>(() => {
-      request.signal.addEventListener('abort', () => this.listens?.delete(id), { once: true });
+    const acknowledged: JsonObject = { ...(filter as JsonObject) };
+    if (tasks !== undefined) acknowledged.taskIds = tasks.taskIds;
+    return new Promise((resolve) => {
+      const stop = (): void => {
+        this.listens?.delete(id);
+        tasks?.stop();
+      };
+      const end = (): void => {
+        stop();
+        const { info, cacheHint } = this.definition;
+        resolve(modernResult({ _meta: { [SUBSCRIPTION_ID_KEY]: id } }, 'subscriptions/listen', info, cacheHint));
+      };
+      (this.listens ??= new Map()).set(id, { filter, end });
+      request.signal.addEventListener('abort', stop, { once: true });
+      this.peer.notify(
+        'notifications/subscriptions/acknowledged',
+        { notifications: acknowledged, _meta: { [SUBSCRIPTION_ID_KEY]: id } },
+        id,
+      );
     });
   }
 
   /** server/discover (DiscoverResult in schema/2026-07-28/schema.ts); serverInfo travels in _meta. */
   private discover(capabilities: ServerCapabilities): JsonObject {
+    // The tasks extension is offered to 2026-07-28 clients only (it has no 2025 form).
+    const offered = this.definition.tools.hasTaskTools
+      ? { ...capabilities, extensions: { ...(capabilities.extensions as object), [TASKS_EXTENSION]: {} } }
+      : capabilities;
     const result: JsonObject = {
       supportedVersions: [...ALL_PROTOCOL_VERSIONS],
-      capabilities: capabilities as JsonObject,
+      capabilities: offered as JsonObject,
     };
     if (this.definition.instructions !== undefined) result.instructions = this.definition.instructions;
     return result;
@@ -607,7 +668,7 @@ export class ServerSession implements ServerSessionHandle {
   /** @internal Called by the definition this session serves. */
   definitionChanged(change: DefinitionChange): void {
     if (this.listens !== undefined && this.sessionState !== 'closed') {
-      for (const [id, filter] of this.listens) {
+      for (const [id, { filter }] of this.listens) {
         const notification = notificationFor(filter, change, id);
         if (notification !== undefined) this.peer.notify(notification.method, notification.params, id);
       }

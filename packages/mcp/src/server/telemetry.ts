@@ -31,6 +31,13 @@ export interface McpRequestEvent {
   durationMs: number;
   /** error: a JSON-RPC error; tool_error: a tools/call result with isError. */
   outcome: 'ok' | 'error' | 'tool_error';
+  /**
+   * From the request's `_meta` trace context (`traceparent`, W3C Trace Context), when it
+   * carried a valid one: the trace, and the caller's span that this request is a child of.
+   */
+  traceId?: string;
+  parentSpanId?: string;
+  sampled?: boolean;
 }
 
 export type McpTelemetryEvent = 'mcp:connection' | 'mcp:request';

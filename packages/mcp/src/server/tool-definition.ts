@@ -55,6 +55,13 @@ export interface ToolDescription {
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: Meta;
+  /**
+   * Runs the tool as a task of the tasks extension (`io.modelcontextprotocol/tasks`,
+   * 2026-07-28): the call is answered at once with a task the client polls. 'optional': only
+   * when the request declares the extension (otherwise, and when the client's task share is
+   * full, the call is answered inline); 'required': a request without it gets -32021.
+   */
+  task?: 'optional' | 'required';
 }
 
 type Awaitable<T> = T | Promise<T>;

@@ -55,6 +55,9 @@ export class ToolRegistry {
   add(definition: AnyToolDefinition): void {
     const name = definition.name;
     if (this.tools.has(name)) throw new DefinitionError(`Tool ${name} is already defined`);
+    const task = definition.task as unknown;
+    if (task !== undefined && task !== 'optional' && task !== 'required')
+      throw new DefinitionError(`Tool ${name}: task must be 'optional' or 'required'`);
     if (definition.inputSchema === undefined && definition.inputJsonSchema !== undefined) {
       throw new DefinitionError(
         `Tool ${name}: inputJsonSchema goes beside a Standard Schema inputSchema, and there is none`,
@@ -104,6 +107,17 @@ export class ToolRegistry {
       const { outputSchema: _dropped, ...older } = descriptor;
       return older;
     });
+  }
+
+  /** How the tool runs as a task, if it does (its definition's `task`). */
+  taskMode(name: string): 'optional' | 'required' | undefined {
+    return this.tools.get(name)?.definition.task;
+  }
+
+  /** True when a tool runs as a task: the server then offers the tasks extension. */
+  get hasTaskTools(): boolean {
+    for (const { definition } of this.tools.values()) if (definition.task !== undefined) return true;
+    return false;
   }
 
   /**

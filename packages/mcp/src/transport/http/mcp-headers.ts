@@ -51,6 +51,10 @@ const NAME_SOURCE: Readonly<Record<string, string | undefined>> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
+  // The tasks extension (tasks.md, "Streamable HTTP: Routing Headers"): Mcp-Name is the task id.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
 } as never;
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {

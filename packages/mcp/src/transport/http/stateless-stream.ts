@@ -63,6 +63,16 @@ export class StatelessSseStream {
     }
   }
 
+  /**
+   * A keep-alive comment line, written only when nothing waits and the socket is below the
+   * high-water mark: it exists to show the connection is alive, and a stream with events
+   * queued shows that already.
+   */
+  keepAlive(): void {
+    if (this.closed || this.res.destroyed || this.queue.length > 0) return;
+    if (this.res.writableLength <= this.highWater) this.res.write(':\n\n');
+  }
+
   private waitForDrain(): void {
     if (this.draining) return;
     this.draining = true;

@@ -5,6 +5,7 @@ import type { JsonObject, JsonRpcPayload, RequestId } from '../../jsonrpc/types'
 import { McpErrorCode } from '../../protocol/errors';
 import type { HostedSessionOptions } from '../../server/session-hosting';
 import type { McpServerDefinition } from '../../server/definition';
+import { principalOf } from '../../server/handles';
 import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
 import { ServerSession } from '../../server/session';
 import { checkMcpHeaders } from './mcp-headers';
@@ -48,7 +49,12 @@ export function serveStateless(
   res: ServerResponse,
   responseMode: 'sse' | 'json',
   sessionOptions: HostedSessionOptions,
-  limits: StatelessStreamLimits,
+  limits: StatelessStreamLimits & {
+    /** SSE comment (`:`) every this many ms on a subscriptions/listen stream; 0 or absent: none. */
+    keepAliveMs?: number;
+    /** Sessions holding an open subscriptions/listen, so a shutdown can end them gracefully. */
+    listens?: Map<ServerSession, ServerResponse>;
+  },
 ): void {
   let message;
   try {
@@ -78,14 +84,19 @@ export function serveStateless(
   const stream = responseMode === 'sse' || message.method === 'subscriptions/listen';
   let streaming: StatelessSseStream | undefined;
   let answered = false;
+  let keepAlive: NodeJS.Timeout | undefined;
+  const listening = message.method === 'subscriptions/listen';
   const session = new ServerSession(definition, {
     ...sessionOptions,
+    principal: principalFor(req),
     send: (payload) => {
       if (answered || res.writableEnded || res.destroyed) return;
       const text = encodePayload(payload);
       const final = !Array.isArray(payload) && !('method' in payload) && payload.id === requestId;
       if (final) {
         answered = true;
+        if (keepAlive !== undefined) clearInterval(keepAlive);
+        limits.listens?.delete(session);
         if (streaming !== undefined) streaming.send(text, true);
         else writeJsonText(res, statusOf(payload), text);
         queueMicrotask(() => session.close());
@@ -100,6 +111,13 @@ export function serveStateless(
           'Cache-Control': 'no-cache',
           'X-Accel-Buffering': 'no',
         });
+        // streamable-http.mdx: a comment line now and then keeps a quiet listen stream from
+        // being closed by intermediaries or idle timeouts.
+        if (listening && limits.keepAliveMs !== undefined && limits.keepAliveMs > 0) {
+          const opened = streaming;
+          keepAlive = setInterval(() => opened.keepAlive(), limits.keepAliveMs);
+          keepAlive.unref();
+        }
       }
       // Past the high-water mark its events wait for the socket to drain; past the cap the
       // stream (and with it the request or subscription) ends, as no session is there to keep
@@ -109,7 +127,20 @@ export function serveStateless(
   });
   // Closing the response stream is the cancellation of a 2026-07-28 request.
   res.once('close', () => {
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    limits.listens?.delete(session);
     if (!answered) session.close();
   });
+  if (listening) limits.listens?.set(session, res);
   session.receiveDecoded({ kind: 'single', message });
+}
+
+/**
+ * Whom a stateless request acts for (its handles and tasks): a SHA-256 of its `Authorization`
+ * header when it has one, so only the same credentials reach them; 'anonymous' otherwise,
+ * where a handle or task id is a bearer reference that only its 128 random bits protect.
+ */
+function principalFor(req: IncomingMessage): string {
+  const authorization = req.headers.authorization;
+  return authorization === undefined || authorization === '' ? 'anonymous' : principalOf(authorization);
 }

@@ -15,6 +15,7 @@ import { isModernBody, serveStateless } from './stateless';
 import { DEFAULT_MAX_STATELESS_REQUESTS, StatelessGate } from './stateless-gate';
 import type { SseStreamState } from './sse-overflow';
 import { emitConnection } from '../../server/telemetry';
+import type { ServerSession } from '../../server/session';
 
 /**
  * `outboundHighWaterBytes` and `maxOutboundBytes` bound each SSE stream: above the first its
@@ -39,6 +40,11 @@ export interface StreamableHttpOptions extends SecurityOptions, BackpressureOpti
    * limited. Default 30000; 0 or Infinity turns the limit off; negative or NaN is a RangeError.
    */
   bodyTimeoutMs?: number;
+  /**
+   * An SSE comment line every this many ms on a 2026-07-28 `subscriptions/listen` stream, so a
+   * quiet one is not closed by proxies or idle timeouts. Default 15000; 0 turns it off.
+   */
+  keepAliveMs?: number;
   /** Told of an SSE stream ended because its client stopped reading (an `SseStreamOverflowError`). */
   onError?: (error: Error) => void;
   /**
@@ -63,6 +69,12 @@ export interface StreamableHttpHandler {
   dispose(): void;
   /** The SSE streams of every session that have a client or hold events for one. */
   streams(): SseStreamState[];
+  /**
+   * Ends every open 2026-07-28 `subscriptions/listen` gracefully (its result, then the end of
+   * its stream) and resolves once they are written, or after `graceMs` (default 1000) for
+   * clients that stopped reading. Call before closing connections on shutdown.
+   */
+  endSubscriptions(graceMs?: number): Promise<void>;
 }
 
 /** Protocol errors before a request reaches a session use the SDK's codes: -32000, -32001 (no session), -32700. */
@@ -132,6 +144,8 @@ export function createStreamableHttpHandler(
   const idPrefix = options.sessionIdPrefix ?? '';
   // A process killed outright runs no terminate: its streams are ended here instead.
   const channels = new Map<string, HttpChannel>();
+  // Stateless subscriptions/listen streams, ended with their result by dispose().
+  const listens = new Map<ServerSession, ServerResponse>();
   const stopListening = host.onSessionEnd((id) => {
     const channel = channels.get(id);
     if (channel !== undefined) {
@@ -185,6 +199,8 @@ export function createStreamableHttpHandler(
         highWater: limits.highWater,
         maxOutbound: limits.max,
         onError: options.onError,
+        keepAliveMs: options.keepAliveMs ?? 15_000,
+        listens,
       });
     }
     const version = headerValue(req, 'mcp-protocol-version');
@@ -304,7 +320,27 @@ export function createStreamableHttpHandler(
     }
   }) as StreamableHttpHandler;
   handler.streams = () => [...channels.values()].flatMap((channel) => channel.streamStates());
+  handler.endSubscriptions = async (graceMs = 1000) => {
+    const ending = [...listens].map(([session, res]) => {
+      const done = new Promise<void>((resolve) => {
+        if (res.writableFinished || res.destroyed) return resolve();
+        res.once('finish', resolve);
+        res.once('close', resolve);
+      });
+      session.endSubscriptions();
+      return done;
+    });
+    if (ending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(ending),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs).unref())),
+    ]);
+    clearTimeout(timer);
+  };
   handler.dispose = () => {
+    // A graceful end for each open subscription: its SubscriptionsListenResult, then the stream closes.
+    for (const session of [...listens.keys()]) session.endSubscriptions();
     stopListening();
     deadlines?.dispose();
   };
