@@ -122,7 +122,11 @@ describe('Mcp-Param headers against our server, which checks them against the bo
           type: 'object',
           properties: {
             region: { type: 'string', 'x-mcp-header': 'Region' },
-            shard: { type: 'object', properties: { id: { type: 'integer', 'x-mcp-header': 'Shard' } } },
+            shard: {
+              type: 'object',
+              properties: { id: { type: 'integer', 'x-mcp-header': 'Shard' } },
+              required: ['id'],
+            },
             query: { type: 'string' },
           },
           required: ['region', 'query'],

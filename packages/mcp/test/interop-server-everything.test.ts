@@ -113,7 +113,9 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
     expect(text(await client.callTool({ name: 'get-sum', arguments: { a: 20, b: 22 } }))).toContain('42');
     expect(text(await client.callTool({ name: 'get-env', arguments: {} }))).toContain('everything-env');
     const image = await client.callTool({ name: 'get-tiny-image', arguments: {} });
-    expect(image.content).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'image', mimeType: 'image/png' })]));
+    expect(image.content).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'image', mimeType: 'image/png' })]),
+    );
     const annotated = await client.callTool({
       name: 'get-annotated-message',
       arguments: { messageType: 'error', includeImage: true },
@@ -127,14 +129,25 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
       arguments: { resourceType: 'Text', resourceId: 2 },
     });
     expect(reference.content).toEqual(
-      expect.arrayContaining([expect.objectContaining({ type: 'resource', resource: expect.objectContaining({ uri: expect.stringContaining('2') }) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'resource',
+          resource: expect.objectContaining({ uri: expect.stringContaining('2') }),
+        }),
+      ]),
     );
     // Checked by our client against the outputSchema it saw in listTools.
     const weather = await client.callTool({ name: 'get-structured-content', arguments: { location: 'New York' } });
-    expect(weather.structuredContent).toMatchObject({ temperature: expect.any(Number), conditions: expect.any(String) });
+    expect(weather.structuredContent).toMatchObject({
+      temperature: expect.any(Number),
+      conditions: expect.any(String),
+    });
     const gzip = await client.callTool({
       name: 'gzip-file-as-resource',
-      arguments: { name: 'hello.txt.gz', data: `data:text/plain;base64,${Buffer.from('hello '.repeat(50)).toString('base64')}` },
+      arguments: {
+        name: 'hello.txt.gz',
+        data: `data:text/plain;base64,${Buffer.from('hello '.repeat(50)).toString('base64')}`,
+      },
     });
     const gzLink = gzip.content.find((block) => block.type === 'resource_link') as { uri: string } | undefined;
     expect(gzLink?.uri).toBe('demo://resource/session/hello.txt.gz');
@@ -157,12 +170,19 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
   });
 
   test("the server's own requests: sampling, elicitation (form and URL), roots", async () => {
-    expect(text(await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'Say hi', maxTokens: 10 } }))).toContain(
-      'scripted answer',
+    expect(
+      text(await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'Say hi', maxTokens: 10 } })),
+    ).toContain('scripted answer');
+    expect(asked.sampling.at(-1)?.messages[0]).toMatchObject({
+      role: 'user',
+      content: { type: 'text', text: expect.stringContaining('Say hi') },
+    });
+    expect(text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }))).toContain(
+      'Ada Lovelace',
     );
-    expect(asked.sampling.at(-1)?.messages[0]).toMatchObject({ role: 'user', content: { type: 'text', text: expect.stringContaining('Say hi') } });
-    expect(text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }))).toContain('Ada Lovelace');
-    expect(asked.elicit.at(-1)?.requestedSchema).toMatchObject({ required: ['name'] });
+    expect((asked.elicit.at(-1) as { requestedSchema?: unknown } | undefined)?.requestedSchema).toMatchObject({
+      required: ['name'],
+    });
     const url = await client.callTool({
       name: 'trigger-url-elicitation',
       arguments: { url: 'https://example.com/consent', message: 'Open this' },
@@ -179,7 +199,10 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
     expect(resources.length).toBeGreaterThan(0);
     const templates = (await client.listAllResourceTemplates()).map((t) => t.uriTemplate);
     expect(templates).toEqual(
-      expect.arrayContaining(['demo://resource/dynamic/text/{resourceId}', 'demo://resource/dynamic/blob/{resourceId}']),
+      expect.arrayContaining([
+        'demo://resource/dynamic/text/{resourceId}',
+        'demo://resource/dynamic/blob/{resourceId}',
+      ]),
     );
     expect((await client.readResource({ uri: 'demo://resource/dynamic/text/7' })).contents[0]).toMatchObject({
       uri: 'demo://resource/dynamic/text/7',
@@ -195,11 +218,16 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
 
   test('prompts and completion', async () => {
     const prompts = (await client.listAllPrompts()).map((p) => p.name);
-    expect(prompts).toEqual(expect.arrayContaining(['simple-prompt', 'args-prompt', 'completable-prompt', 'resource-prompt']));
+    expect(prompts).toEqual(
+      expect.arrayContaining(['simple-prompt', 'args-prompt', 'completable-prompt', 'resource-prompt']),
+    );
     expect((await client.getPrompt({ name: 'simple-prompt' })).messages.length).toBeGreaterThan(0);
     const args = await client.getPrompt({ name: 'args-prompt', arguments: { city: 'Lyon' } });
     expect(JSON.stringify(args.messages)).toContain('Lyon');
-    const withResource = await client.getPrompt({ name: 'resource-prompt', arguments: { resourceType: 'Text', resourceId: '3' } });
+    const withResource = await client.getPrompt({
+      name: 'resource-prompt',
+      arguments: { resourceType: 'Text', resourceId: '3' },
+    });
     expect(withResource.messages.some((m) => (m.content as { type: string }).type === 'resource')).toBe(true);
     const departments = await client.complete({
       ref: { type: 'ref/prompt', name: 'completable-prompt' },
@@ -221,14 +249,20 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
 
   test('logging at the level the client set, and resource subscriptions', async () => {
     await client.setLoggingLevel('debug');
-    const logged = first<{ level: string }>((l) => client.on('notifications/message', l), () => true);
+    const logged = first<{ level: string }>(
+      (l) => client.on('notifications/message', l),
+      () => true,
+    );
     await client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
     expect((await logged).level).toEqual(expect.any(String));
     await client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
 
     const uri = 'demo://resource/dynamic/text/1';
     await client.subscribeResource(uri);
-    const updated = first<{ uri: string }>((l) => client.on('notifications/resources/updated', l), (u) => u.uri === uri);
+    const updated = first<{ uri: string }>(
+      (l) => client.on('notifications/resources/updated', l),
+      (u) => u.uri === uri,
+    );
     await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
     expect(await updated).toMatchObject({ uri });
     await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });

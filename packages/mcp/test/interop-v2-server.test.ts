@@ -10,7 +10,9 @@ import { jsFixture, REPO_ROOT } from './helpers/child';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { v2Server } = require('./fixtures/v2-server.cjs') as {
-  v2Server: (changed: (server: unknown, uri: string) => Promise<void>) => ReturnType<Parameters<typeof createMcpHandler>[0]>;
+  v2Server: (
+    changed: (server: unknown, uri: string) => Promise<void>,
+  ) => ReturnType<Parameters<typeof createMcpHandler>[0]>;
 };
 
 const INFO = { name: 'erlmcp-client', version: '1.0.0' };
