@@ -95,6 +95,22 @@ describe('ClientSession.listen over Streamable HTTP (our server)', () => {
     await close();
   });
 
+  test('a server that goes away mid-subscription fails it (streams of this revision are not resumed)', async () => {
+    const errors: Error[] = [];
+    const { client, close } = await connectHttp({
+      url: server.url,
+      clientInfo: INFO,
+      versionNegotiation: 'auto',
+      onError: (error) => errors.push(error),
+    });
+    const subscription = await client.listen({ toolsListChanged: true });
+    await server.close();
+    const end = await subscription.ended;
+    expect(end.reason).toBe('failed');
+    expect(end.reason === 'failed' && end.error.message).toMatch(/not resumed|stream/);
+    await close();
+  });
+
   test('a malformed filter is the server error; a 2025 session has no listen', async () => {
     const modern = await connectHttp({ url: server.url, clientInfo: INFO, versionNegotiation: 'auto' });
     await expect(
