@@ -111,14 +111,36 @@ describe('ClientSession.listen over Streamable HTTP (our server)', () => {
     await close();
   });
 
-  test('a malformed filter is the server error; a 2025 session has no listen', async () => {
+  test('a malformed filter is the server error', async () => {
     const modern = await connectHttp({ url: server.url, clientInfo: INFO, versionNegotiation: 'auto' });
     await expect(
       modern.client.listen({ resourceSubscriptions: 'memo://readme' as unknown as string[] }),
     ).rejects.toMatchObject({ code: -32602 });
     await modern.close();
-    const legacy = await connectHttp({ url: server.url, clientInfo: INFO, openGetStream: false });
-    await expect(legacy.client.listen({ toolsListChanged: true })).rejects.toThrow(/2026-07-28/);
+  });
+
+  test('on a 2025 session the same API filters the session notifications and uses resources/(un)subscribe', async () => {
+    const legacy = await connectHttp({ url: server.url, clientInfo: INFO });
+    const { client } = legacy;
+    expect(client.protocolVersion).toBe('2025-11-25');
+    const subscription = await client.listen({ toolsListChanged: true, resourceSubscriptions: ['memo://readme'] });
+    expect(subscription.honoured).toEqual({ toolsListChanged: true, resourceSubscriptions: ['memo://readme'] });
+    const definition = server.host.definition;
+    definition.removePrompt(definition.prompts.list()[0].name);
+    definition.notifyResourceUpdated('memo://other');
+    definition.addTool({ name: 'late', handler: () => ({ content: [] }) });
+    definition.notifyResourceUpdated('memo://readme');
+    expect(await next(subscription)).toEqual({ method: 'notifications/tools/list_changed' });
+    expect(await next(subscription)).toEqual({ method: 'notifications/resources/updated', uri: 'memo://readme' });
+    const subscribed = (): ReadonlySet<string> | undefined =>
+      (server.host.definition as unknown as { sessions: Set<{ subscribedResources: ReadonlySet<string> }> }).sessions
+        .values()
+        .next().value?.subscribedResources;
+    expect(subscribed()?.has('memo://readme')).toBe(true);
+    subscription.close();
+    expect(await subscription.ended).toEqual({ reason: 'closed' });
+    // The server was told: its session no longer holds the URI.
+    await until(() => subscribed()?.has('memo://readme') === false, 'resources/unsubscribe');
     await legacy.close();
   });
 });

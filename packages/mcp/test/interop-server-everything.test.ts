@@ -257,16 +257,20 @@ describe('our client ↔ @modelcontextprotocol/server-everything over stdio', ()
     expect((await logged).level).toEqual(expect.any(String));
     await client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
 
+    // resources/subscribe, through listen() as a 2026-07-28 client would write it.
     const uri = 'demo://resource/dynamic/text/1';
-    await client.subscribeResource(uri);
-    const updated = first<{ uri: string }>(
-      (l) => client.on('notifications/resources/updated', l),
-      (u) => u.uri === uri,
-    );
+    const subscription = await client.listen({ resourceSubscriptions: [uri], toolsListChanged: true });
+    expect(subscription.honoured.resourceSubscriptions).toEqual([uri]);
     await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
-    expect(await updated).toMatchObject({ uri });
+    expect(await subscription[Symbol.asyncIterator]().next()).toEqual({
+      done: false,
+      value: { method: 'notifications/resources/updated', uri },
+    });
     await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
-    await client.unsubscribeResource(uri);
+    subscription.close();
+    // And directly.
+    await client.subscribeResource('demo://resource/dynamic/text/2');
+    await client.unsubscribeResource('demo://resource/dynamic/text/2');
   });
 
   test('a task-augmented tool call (SEP-1686): created, polled with tasks/get, its result from tasks/result', async () => {

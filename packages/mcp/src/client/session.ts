@@ -8,7 +8,9 @@ import type { JsonLimits } from '../jsonrpc/json-limits';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
 import {
+  ConnectionClosedError,
   OutputValidationError,
+  RequestCancelledError,
   ProtocolViolationError,
   SessionStateError,
   UnsupportedProtocolVersionError,
@@ -43,6 +45,7 @@ import type { CallToolParams, CallToolResult, ListToolsParams, ListToolsResult, 
 import type { InputRequest } from '../types/input-requests';
 import { JsonSchemaValidator, type Validator } from '../validation/json-schema';
 import { type ClientHandlers, handlerFor } from './handlers';
+import { LegacyListens } from './legacy-listens';
 import { Listens } from './listens';
 import { type ParamHeader, paramHeaderValues, readParamHeaders } from './param-headers';
 import { ResultCache, type ResultCacheOption } from './result-cache';
@@ -120,6 +123,7 @@ export class ClientSession {
   private era: ModernEra | undefined;
   private discovered: DiscoverResult | undefined;
   private readonly listens: Listens;
+  private readonly legacyListens: LegacyListens;
   private readonly cache: ResultCache | undefined;
   /** The `x-mcp-header` annotations of the tools seen in listTools, by tool name. */
   private readonly paramHeaders = new Map<string, readonly ParamHeader[]>();
@@ -149,6 +153,11 @@ export class ClientSession {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     });
     this.listens = new Listens(this.peer);
+    this.legacyListens = new LegacyListens({
+      subscribe: (uri) => this.subscribeResource(uri),
+      unsubscribe: (uri) => this.unsubscribeResource(uri),
+      report: this.onError,
+    });
     this.cache = options.cache === false ? undefined : new ResultCache(options.cache);
   }
 
@@ -369,14 +378,21 @@ export class ClientSession {
    * `filter` (each one opt-in) and resolves once the server acknowledged it, with
    * `honoured` saying what it will send. Iterate it with `for await`, or `on(listener)`;
    * `close()` or aborting `options.signal` ends it. The notifications also reach `on(method)`.
+   * On a 2025 session the same API filters the session's notifications, honours what the
+   * server's capabilities declare, and subscribes to the URIs with resources/subscribe.
    */
   async listen(filter: SubscriptionFilter, options?: ListenOptions): Promise<Subscription> {
     if (this.sessionState !== 'ready') throw new SessionStateError('subscriptions/listen needs a connected client');
-    if (this.era === undefined)
-      throw new SessionStateError(
-        `subscriptions/listen is a 2026-07-28 request; in ${this.version} use subscribeResource and the list_changed events`,
-      );
-    return this.listens.listen(this.era, filter, options);
+    if (this.era !== undefined) return this.listens.listen(this.era, filter, options);
+    const signal = options?.signal;
+    if (signal?.aborted) throw new RequestCancelledError('subscriptions/listen', signal.reason);
+    const subscription = await this.legacyListens.listen(filter, this.serverCapabilities);
+    if (signal !== undefined) {
+      const onAbort = (): void => subscription.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void subscription.ended.then(() => signal.removeEventListener('abort', onAbort));
+    }
+    return subscription;
   }
 
   /** Drops every cached result (see the `cache` option). */
@@ -416,6 +432,7 @@ export class ClientSession {
     if (this.sessionState === 'closed') return;
     this.sessionState = 'closed';
     this.peer.close();
+    this.legacyListens.closed(new ConnectionClosedError());
     this.events.emit('close', undefined);
     this.events.clear();
   }
@@ -519,7 +536,8 @@ export class ClientSession {
   private handleNotification(notification: JsonRpcNotification): void {
     const method = notification.method;
     const params = isPlainObject(notification.params) ? notification.params : undefined;
-    this.listens.notification(method, params);
+    if (this.era === undefined) this.legacyListens.notification(method, params);
+    else this.listens.notification(method, params);
     this.cache?.notified(method, params);
     if (isServerNotification(method)) {
       this.events.emit(method, params as ClientSessionEvents[typeof method]);
