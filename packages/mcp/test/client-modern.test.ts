@@ -118,6 +118,73 @@ describe('ClientSession in 2026-07-28', () => {
   });
 });
 
+describe('ClientSession 2026-07-28 multi round-trip against a scripted server', () => {
+  test('every question of a round answered at once; a state-only round (load shedding) is retried with the state alone', async () => {
+    const sent: { id: number; method: string; params: Record<string, unknown> }[] = [];
+    const client = new ClientSession({
+      clientInfo: INFO,
+      versionNegotiation: { pin: '2026-07-28' },
+      handlers: {
+        elicit: () => ({ action: 'accept', content: { ok: true } }),
+        createMessage: (params) => ({
+          role: 'assistant',
+          content: { type: 'text', text: `re: ${JSON.stringify(params.messages[0].content)}` },
+          model: 'm',
+        }),
+        listRoots: () => [{ uri: 'file:///r' }],
+      },
+      send: (message) => {
+        if (!Array.isArray(message) && 'method' in message) sent.push(message as never);
+      },
+    });
+    const answer = (result: Record<string, unknown>): void =>
+      client.receive({ jsonrpc: '2.0', id: sent.at(-1)!.id, result: { resultType: 'complete', ...result } as never });
+    const waitSent = async (count: number): Promise<void> => {
+      for (let i = 0; i < 500 && sent.length < count; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const connecting = client.connect();
+    await waitSent(1);
+    answer({ supportedVersions: ['2026-07-28'], capabilities: { prompts: {} } });
+    await connecting;
+    const got = client.getPrompt({ name: 'p' });
+    await waitSent(2);
+    answer({
+      resultType: 'input_required',
+      inputRequests: {
+        a: {
+          method: 'elicitation/create',
+          params: { message: 'ok?', requestedSchema: { type: 'object', properties: {} } },
+        },
+        b: {
+          method: 'sampling/createMessage',
+          params: { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 },
+        },
+        c: { method: 'roots/list' },
+      },
+      requestState: 'round-1',
+    });
+    await waitSent(3);
+    expect(sent[2].params).toMatchObject({
+      name: 'p',
+      requestState: 'round-1',
+      inputResponses: {
+        a: { action: 'accept', content: { ok: true } },
+        b: { role: 'assistant', content: { type: 'text', text: 're: {"type":"text","text":"hi"}' } },
+        c: { roots: [{ uri: 'file:///r' }] },
+      },
+    });
+    // Busy: no questions, only state to come back with.
+    answer({ resultType: 'input_required', requestState: 'round-2' });
+    await waitSent(4);
+    expect(sent[3].params.requestState).toBe('round-2');
+    expect(sent[3].params).not.toHaveProperty('inputResponses');
+    answer({ messages: [] });
+    expect(await got).toMatchObject({ messages: [] });
+    expect(sent.map((m) => m.method)).toEqual(['server/discover', 'prompts/get', 'prompts/get', 'prompts/get']);
+    client.close();
+  });
+});
+
 describe('ClientSession 2026-07-28 against a server without it (the official SDK 1.x McpServer over stdio)', () => {
   test("'auto' falls back to the initialize handshake", async () => {
     const { client, close } = await spawnStdioClient({

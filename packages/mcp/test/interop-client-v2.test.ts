@@ -34,6 +34,36 @@ describe('the @modelcontextprotocol/client 2.x Client over Streamable HTTP', () 
       await client.close();
     });
   }
+
+  it('listens to a subscription in 2026-07-28: acknowledged, opted-in changes only, closed by the client', async () => {
+    const client = new Client({ name: 'v2', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const transport = new StreamableHTTPClientTransport(new URL(fixtureServer().url));
+    await client.connect(transport);
+    const heard: string[] = [];
+    const waiting: (() => void)[] = [];
+    const hear = (what: string): void => {
+      heard.push(what);
+      waiting.shift()?.();
+    };
+    const heardCount = async (count: number): Promise<void> => {
+      while (heard.length < count) await new Promise<void>((resolve) => waiting.push(resolve));
+    };
+    client.setNotificationHandler('notifications/tools/list_changed', () => hear('tools'));
+    client.setNotificationHandler('notifications/prompts/list_changed', () => hear('prompts'));
+    client.setNotificationHandler('notifications/resources/updated', (n) => hear(`updated ${n.params.uri}`));
+    const subscription = await client.listen({ toolsListChanged: true, resourceSubscriptions: ['memo://readme'] });
+    expect(subscription.honoredFilter).toEqual({ toolsListChanged: true, resourceSubscriptions: ['memo://readme'] });
+    const definition = fixtureServer().host.definition;
+    definition.removePrompt(definition.prompts.list()[0].name);
+    definition.notifyResourceUpdated('memo://other');
+    definition.addTool({ name: 'late', handler: () => ({ content: [] }) });
+    definition.notifyResourceUpdated('memo://readme');
+    await heardCount(2);
+    expect(heard).toEqual(['tools', 'updated memo://readme']);
+    await subscription.close();
+    expect(await subscription.closed).toBe('local');
+    await client.close();
+  });
 });
 
 async function exercise(client: Client): Promise<void> {

@@ -155,8 +155,11 @@ export async function requestModern(
     if (ask === undefined) return result;
     if (round >= MAX_INPUT_ROUNDS)
       throw new ProtocolViolationError(`${method}: the server still asks for input after ${MAX_INPUT_ROUNDS} answers`);
-    const { requestState: _previous, ...rest } = current;
-    current = { ...rest, inputResponses: await answerInputRequests(ask.inputRequests, answer) };
+    const { requestState: _previous, inputResponses: _answered, ...rest } = current;
+    current = rest;
+    // A round with no questions (only state, as a busy server sends) is retried without answers.
+    if (Object.keys(ask.inputRequests).length > 0)
+      current.inputResponses = await answerInputRequests(ask.inputRequests, answer);
     if (ask.requestState !== undefined) current.requestState = ask.requestState;
   }
 }

@@ -1,13 +1,16 @@
 // The client side of a session in one class, as ServerSession is the server side: 2025
 // handshakes and 2026-07-28 requests share its methods (the era's details are in modern.ts,
-// the answers to the server's questions in handlers.ts), which keeps it a little past 400 lines.
+// the answers to the server's questions in handlers.ts, subscriptions in listens.ts, the
+// cache in result-cache.ts), which keeps it past 400 lines: its methods are the client API.
 import { isPlainObject } from '../jsonrpc/codec';
-import { type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
+import { JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonLimits } from '../jsonrpc/json-limits';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
 import {
+  ConnectionClosedError,
   OutputValidationError,
+  RequestCancelledError,
   ProtocolViolationError,
   SessionStateError,
   UnsupportedProtocolVersionError,
@@ -42,7 +45,13 @@ import type { CallToolParams, CallToolResult, ListToolsParams, ListToolsResult, 
 import type { InputRequest } from '../types/input-requests';
 import { JsonSchemaValidator, type Validator } from '../validation/json-schema';
 import { type ClientHandlers, handlerFor } from './handlers';
+import { LegacyListens } from './legacy-listens';
+import { Listens } from './listens';
+import { type ParamHeader, paramHeaderValues, readParamHeaders } from './param-headers';
+import { ResultCache, type ResultCacheOption } from './result-cache';
 import { type DiscoverResult, discover, type ModernEra, requestModern, type VersionNegotiation } from './modern';
+import type { ListenOptions, Subscription } from './subscription';
+import type { SubscriptionFilter } from '../types/subscriptions';
 
 export interface ClientSessionOptions {
   send: SendFn;
@@ -66,6 +75,17 @@ export interface ClientSessionOptions {
   requestTimeoutMs?: number;
   /** Check structuredContent against the outputSchema seen in listTools (default true). */
   validateToolOutput?: boolean;
+  /**
+   * 2026-07-28: keep cacheable results (the lists, resources/read) for the `ttlMs` the
+   * server gave them, dropped early by the matching list_changed or resources/updated
+   * notification. Default on (256 results); `false` turns it off.
+   */
+  cache?: ResultCacheOption;
+  /**
+   * @internal Set by connectHttp: tools whose `x-mcp-header` annotations are invalid are left
+   * out of listTools, and a -32020 answer to tools/call re-lists the tools and retries once.
+   */
+  mirrorParamHeaders?: boolean;
 }
 
 export type ClientSessionState = 'new' | 'connecting' | 'ready' | 'closed';
@@ -102,6 +122,11 @@ export class ClientSession {
   /** Set when connect() chose 2026-07-28: every request then carries it in its `_meta`. */
   private era: ModernEra | undefined;
   private discovered: DiscoverResult | undefined;
+  private readonly listens: Listens;
+  private readonly legacyListens: LegacyListens;
+  private readonly cache: ResultCache | undefined;
+  /** The `x-mcp-header` annotations of the tools seen in listTools, by tool name. */
+  private readonly paramHeaders = new Map<string, readonly ParamHeader[]>();
 
   constructor(private readonly options: ClientSessionOptions) {
     this.onError = options.onError ?? (() => undefined);
@@ -115,7 +140,10 @@ export class ClientSession {
     if (this.handlers.listRoots && !capabilities.roots) capabilities.roots = { listChanged: true };
     this.capabilities = capabilities;
     this.peer = new Peer({
-      send: options.send,
+      send: (payload, related) => {
+        this.listens.sent(payload);
+        return options.send(payload, related);
+      },
       onRequest: (request) => this.handleRequest(request),
       onNotification: (notification) => this.handleNotification(notification),
       onError: this.onError,
@@ -124,6 +152,13 @@ export class ClientSession {
       jsonLimits: options.jsonLimits,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     });
+    this.listens = new Listens(this.peer);
+    this.legacyListens = new LegacyListens({
+      subscribe: (uri) => this.subscribeResource(uri),
+      unsubscribe: (uri) => this.unsubscribeResource(uri),
+      report: this.onError,
+    });
+    this.cache = options.cache === false ? undefined : new ResultCache(options.cache);
   }
 
   get state(): ClientSessionState {
@@ -229,6 +264,8 @@ export class ClientSession {
   async listTools(params?: ListToolsParams, options?: RequestOptions): Promise<ListToolsResult> {
     const result = (await this.call('tools/list', params, options, { tools: 'array' })) as ListToolsResult;
     this.rememberOutputSchemas(result.tools);
+    if (this.era !== undefined && this.options.mirrorParamHeaders)
+      result.tools = this.rememberParamHeaders(result.tools);
     return result;
   }
 
@@ -245,7 +282,17 @@ export class ClientSession {
    * tool, bad params) reject with a JsonRpcError subclass.
    */
   async callTool(params: CallToolParams, options?: RequestOptions): Promise<CallToolResult> {
-    const result = (await this.call('tools/call', params, options, { content: 'array' })) as CallToolResult;
+    let result: CallToolResult;
+    try {
+      result = (await this.call('tools/call', params, options, { content: 'array' })) as CallToolResult;
+    } catch (error) {
+      // "Client Behavior": a HeaderMismatch may mean the tool's schema changed; list again, retry once.
+      if (!(error instanceof JsonRpcError && error.code === -32020 && this.era && this.options.mirrorParamHeaders))
+        throw error;
+      this.cache?.notified('notifications/tools/list_changed', undefined);
+      await this.listAllTools(options);
+      result = (await this.call('tools/call', params, options, { content: 'array' })) as CallToolResult;
+    }
     const validate = this.validateOutput ? this.outputValidators.get(params.name) : undefined;
     if (validate && !result.isError) {
       if (result.structuredContent === undefined) throw new OutputValidationError(params.name, 'no structuredContent');
@@ -326,6 +373,42 @@ export class ClientSession {
     await this.call('logging/setLevel', { level }, options);
   }
 
+  /**
+   * 2026-07-28 `subscriptions/listen`: opens a subscription to the notification types in
+   * `filter` (each one opt-in) and resolves once the server acknowledged it, with
+   * `honoured` saying what it will send. Iterate it with `for await`, or `on(listener)`;
+   * `close()` or aborting `options.signal` ends it. The notifications also reach `on(method)`.
+   * On a 2025 session the same API filters the session's notifications, honours what the
+   * server's capabilities declare, and subscribes to the URIs with resources/subscribe.
+   */
+  async listen(filter: SubscriptionFilter, options?: ListenOptions): Promise<Subscription> {
+    if (this.sessionState !== 'ready') throw new SessionStateError('subscriptions/listen needs a connected client');
+    if (this.era !== undefined) return this.listens.listen(this.era, filter, options);
+    const signal = options?.signal;
+    if (signal?.aborted) throw new RequestCancelledError('subscriptions/listen', signal.reason);
+    const subscription = await this.legacyListens.listen(filter, this.serverCapabilities);
+    if (signal !== undefined) {
+      const onAbort = (): void => subscription.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void subscription.ended.then(() => signal.removeEventListener('abort', onAbort));
+    }
+    return subscription;
+  }
+
+  /** Drops every cached result (see the `cache` option). */
+  clearCache(): void {
+    this.cache?.clear();
+  }
+
+  /**
+   * @internal The `Mcp-Param-{Name}` headers of a tools/call (connectHttp adds them), from
+   * the annotations of the tool as listTools last saw it.
+   */
+  toolParamHeaders(params: JsonObject): Record<string, string> {
+    const headers = typeof params.name === 'string' ? this.paramHeaders.get(params.name) : undefined;
+    return headers === undefined || headers.length === 0 ? {} : paramHeaderValues(headers, params.arguments);
+  }
+
   /** Tells the server the roots changed (it will then ask roots/list). */
   notifyRootsListChanged(): void {
     this.peer.notify('notifications/roots/list_changed');
@@ -349,6 +432,7 @@ export class ClientSession {
     if (this.sessionState === 'closed') return;
     this.sessionState = 'closed';
     this.peer.close();
+    this.legacyListens.closed(new ConnectionClosedError());
     this.events.emit('close', undefined);
     this.events.clear();
   }
@@ -368,11 +452,13 @@ export class ClientSession {
         throw new SessionStateError(`${method} does not exist in ${this.era.protocolVersion}`);
       const answer = (request: InputRequest, key: string): Promise<unknown> =>
         this.answerInput(request, key, options?.signal);
-      return expectResult(
-        await requestModern(this.peer, this.era, method, params, options, answer),
-        method,
-        anyState ? {} : fields,
-      );
+      const asked = (params ?? {}) as JsonObject;
+      const cache = this.cache !== undefined && ResultCache.cacheable(method, asked) ? this.cache : undefined;
+      const cached = cache?.get(method, asked);
+      if (cached !== undefined) return expectResult(cached, method, anyState ? {} : fields);
+      const result = await requestModern(this.peer, this.era, method, params, options, answer);
+      cache?.put(method, asked, result);
+      return expectResult(result, method, anyState ? {} : fields);
     }
     const result = await this.peer.request(method, params, options);
     return expectResult(result, method, anyState ? {} : fields);
@@ -408,6 +494,20 @@ export class ClientSession {
     return all;
   }
 
+  /** Keeps each tool's header annotations; a tool whose annotations are invalid is left out ("Schema Extension"). */
+  private rememberParamHeaders(tools: Tool[]): Tool[] {
+    return tools.filter((tool) => {
+      const read = readParamHeaders(tool);
+      if ('headers' in read) {
+        this.paramHeaders.set(tool.name, read.headers);
+        return true;
+      }
+      this.paramHeaders.delete(tool.name);
+      this.onError(new ProtocolViolationError(`tool '${tool.name}' left out: ${read.invalid}`));
+      return false;
+    });
+  }
+
   private rememberOutputSchemas(tools: Tool[]): void {
     for (const tool of tools) {
       this.outputValidators.delete(tool.name);
@@ -435,8 +535,11 @@ export class ClientSession {
 
   private handleNotification(notification: JsonRpcNotification): void {
     const method = notification.method;
+    const params = isPlainObject(notification.params) ? notification.params : undefined;
+    if (this.era === undefined) this.legacyListens.notification(method, params);
+    else this.listens.notification(method, params);
+    this.cache?.notified(method, params);
     if (isServerNotification(method)) {
-      const params = isPlainObject(notification.params) ? notification.params : undefined;
       this.events.emit(method, params as ClientSessionEvents[typeof method]);
     }
     this.events.emit('notification', notification);
@@ -452,6 +555,7 @@ const SERVER_NOTIFICATIONS: ReadonlySet<string> = new Set<keyof ServerNotificati
   'notifications/tools/list_changed',
   'notifications/prompts/list_changed',
   'notifications/elicitation/complete',
+  'notifications/subscriptions/acknowledged',
 ]);
 
 function isServerNotification(method: string): method is keyof ServerNotificationMap {

@@ -11,3 +11,4 @@ export * from './roots';
 export * from './sampling';
 export * from './tools';
 export * from './input-requests';
+export * from './subscriptions';

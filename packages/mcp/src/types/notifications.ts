@@ -2,6 +2,7 @@ import type { Meta, ProgressToken } from './base';
 import type { RequestId } from '../jsonrpc/types';
 import type { LoggingMessageParams } from './logging';
 import type { ResourceUpdatedParams } from './resources';
+import type { SubscriptionFilter } from './subscriptions';
 
 export interface ProgressParams {
   progressToken: ProgressToken;
@@ -31,6 +32,8 @@ export interface ServerNotificationMap {
   'notifications/tools/list_changed': ListChangedParams | undefined;
   'notifications/prompts/list_changed': ListChangedParams | undefined;
   'notifications/elicitation/complete': { elicitationId: string };
+  /** 2026-07-28: the part of a subscriptions/listen filter the server will honour. */
+  'notifications/subscriptions/acknowledged': { notifications: SubscriptionFilter; _meta?: Meta };
 }
 
 /** Notifications a client sends, by method, with their params. */

@@ -21,6 +21,8 @@ export interface StreamEndpoint {
   fail(ids: Iterable<RequestId>, error: JsonRpcError): void;
   /** Reports trouble that fails no request (the GET stream lost, a reconnection refused). */
   report(error: Error): void;
+  /** False for 2026-07-28 streams, which cannot be resumed ("Resumable SSE streams ... are not supported"). */
+  readonly resumable?: boolean;
 }
 
 /** Event ids remembered per stream to drop replayed duplicates; ids only grow, so the recent ones suffice. */
@@ -112,6 +114,7 @@ export async function followStream(
       response = undefined;
     }
     if (endpoint.signal.aborted || (awaiting !== undefined && awaiting.size === 0)) return;
+    if (endpoint.resumable === false) return giveUp(`${lastFailure}, and streams of this revision are not resumed`);
     // A POST stream without an event id cannot be asked for again; the GET stream always can.
     if (awaiting !== undefined && lastEventId === undefined)
       return giveUp(`${lastFailure}, and it carried no event id to resume from`);

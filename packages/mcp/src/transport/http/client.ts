@@ -1,3 +1,4 @@
+import { encodeHeaderValue } from '../../client/param-headers';
 import { ClientSession, type ClientSessionOptions } from '../../client/session';
 import { createErrorResponse, encodePayload, isPlainObject, isRequestId } from '../../jsonrpc/codec';
 import { JsonRpcError } from '../../jsonrpc/errors';
@@ -55,13 +56,6 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
 };
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 
-/** A header value as it stands when it is visible ASCII, else in the `=?base64?…?=` sentinel ("Value Encoding"). */
-function headerValue(value: string): string {
-  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)
-    ? value
-    : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
 /**
  * The request metadata headers of a 2026-07-28 request (one whose `_meta` names its
  * revision): `MCP-Protocol-Version`, `Mcp-Method` and, for tools/call, prompts/get and
@@ -75,7 +69,7 @@ function modernHeaders(payload: JsonRpcPayload): Record<string, string> {
   const out: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': payload.method };
   const nameKey = NAME_SOURCE[payload.method];
   const name = nameKey === undefined ? undefined : payload.params[nameKey];
-  if (typeof name === 'string') out['mcp-name'] = headerValue(name);
+  if (typeof name === 'string') out['mcp-name'] = encodeHeaderValue(name);
   return out;
 }
 
@@ -114,42 +108,77 @@ export async function connectHttp(options: ConnectHttpOptions): Promise<HttpClie
   // client cancels (or gives up on) leaves its stream's set: no answer will come for it, so
   // a stream that ends owing nothing else is not resumed for it.
   const owed = new Map<RequestId, Set<RequestId>>();
+  // 2026-07-28 ("Cancellation"): closing a request's response stream is its cancellation, and
+  // no notifications/cancelled is posted. Each POST of that revision can be closed on its own.
+  const posts = new Map<RequestId, AbortController>();
   const send = async (payload: JsonRpcPayload): Promise<void> => {
-    for (const id of cancelledIds(payload)) {
+    const cancelled = cancelledIds(payload);
+    for (const id of cancelled) {
       owed.get(id)?.delete(id);
       owed.delete(id);
+    }
+    if (isModernProtocolVersion(client.protocolVersion) && cancelled.length > 0) {
+      for (const id of cancelled) posts.get(id)?.abort();
+      return;
     }
     const ids = requestIds(payload);
     const awaiting = new Set(ids);
     for (const id of ids) owed.set(id, awaiting);
+    const own = new AbortController();
+    const onClose = (): void => own.abort();
+    abort.signal.addEventListener('abort', onClose, { once: true });
+    for (const id of ids) posts.set(id, own);
     try {
-      await post(payload, ids, awaiting);
+      await post(payload, ids, awaiting, own.signal);
+    } catch (error) {
+      // A POST closed on purpose (its request cancelled, or the client closed) fails nothing more.
+      if (!own.signal.aborted) throw error;
     } finally {
-      for (const id of ids) if (owed.get(id) === awaiting) owed.delete(id);
+      abort.signal.removeEventListener('abort', onClose);
+      for (const id of ids) {
+        if (owed.get(id) === awaiting) owed.delete(id);
+        if (posts.get(id) === own) posts.delete(id);
+      }
     }
   };
-  const post = async (payload: JsonRpcPayload, ids: RequestId[], awaiting: Set<RequestId>): Promise<void> => {
+  const post = async (
+    payload: JsonRpcPayload,
+    ids: RequestId[],
+    awaiting: Set<RequestId>,
+    signal: AbortSignal,
+  ): Promise<void> => {
+    const modern = Object.keys(modernHeaders(payload)).length > 0;
     const res = await fetch(url, {
       method: 'POST',
       headers: {
         ...baseHeaders(),
         ...modernHeaders(payload),
+        ...paramHeaders(payload),
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
       },
       body: encodePayload(payload),
-      signal: abort.signal,
+      signal,
     });
     sessionId = res.headers.get('mcp-session-id') ?? sessionId;
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 202 || res.body === null) return;
     if (!res.ok) return fail(ids, await errorOf(res));
-    if (type.includes('text/event-stream')) return followStream(endpoint, res, awaiting);
+    // A 2026-07-28 stream is not resumable: it ends with its request, or is closed to cancel it.
+    if (type.includes('text/event-stream'))
+      return followStream({ ...endpoint, signal, resumable: !modern }, res, awaiting);
     client.receiveText(await res.text());
+  };
+  /** `Mcp-Param-{Name}` for the tool's `x-mcp-header` arguments, as the client learnt them from tools/list. */
+  const paramHeaders = (payload: JsonRpcPayload): Record<string, string> => {
+    if (Array.isArray(payload) || !('method' in payload) || payload.method !== 'tools/call') return {};
+    if (!isModernProtocolVersion(client.protocolVersion) || !isPlainObject(payload.params)) return {};
+    return client.toolParamHeaders(payload.params);
   };
 
   const client: ClientSession = new ClientSession({
     ...clientOptions,
+    mirrorParamHeaders: true,
     send: (payload) =>
       send(payload).catch((error: unknown) => {
         if (!abort.signal.aborted)

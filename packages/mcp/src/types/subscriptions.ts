@@ -1,0 +1,10 @@
+// subscriptions/listen (schema/2026-07-28/schema.ts: SubscriptionFilter).
+
+/** The notification types a 2026-07-28 client opts in to on a subscription; every one is off unless asked for. */
+export interface SubscriptionFilter {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  /** URIs whose `notifications/resources/updated` the client wants (replaces resources/subscribe). */
+  resourceSubscriptions?: string[];
+}
