@@ -71,6 +71,7 @@ export {
 } from './transport/http/streamable-http';
 export { BodyTimeoutError } from './transport/http/body-deadlines';
 export { SseStreamOverflowError, type SseStreamState } from './transport/http/sse-overflow';
+export { ClientSessionLimitError } from './transport/http/client-sessions';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';
 export {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { currentNode, type Pid } from '@erlmcp/otp';
 import { McpServerDefinition } from '../server/definition';
 import {
   bodyTimeoutOf,
@@ -25,6 +26,12 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
    * return true when it answered. It does its own Host and Origin checks (`checkRequest`).
    */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * The process that owns the port, as an Erlang port has an owner: when it exits, however it
+   * exits (a supervisor's 'kill', a crashed scheduler, where no terminate runs), the server
+   * closes, so the owner's restart can listen on the same port again.
+   */
+  owner?: Pid;
 }
 
 export interface McpHttpServer {
@@ -101,7 +108,8 @@ export async function listenHttp(
   const address = server.address() as AddressInfo;
   const base = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`;
   let closing: Promise<void> | undefined;
-  return {
+  const stopWatching = options.owner === undefined ? undefined : closeWithOwner(options.owner, () => void mcp.close());
+  const mcp: McpHttpServer = {
     server,
     address,
     url: `http://${base}${options.path ?? '/mcp'}`,
@@ -109,6 +117,7 @@ export async function listenHttp(
     host,
     close: () =>
       (closing ??= (async () => {
+        stopWatching?.();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         ws?.close();
         if (owned) await host.stop();
@@ -118,4 +127,17 @@ export async function listenHttp(
         await closed;
       })()),
   };
+  return mcp;
+}
+
+/** Calls `close` once when `owner` exits; returns what stops the watch. */
+function closeWithOwner(owner: Pid, close: () => void): () => void {
+  const events = currentNode().events;
+  const onExit = (event: { pid: Pid }): void => {
+    if (!event.pid.equals(owner)) return;
+    events.off('exit', onExit);
+    close();
+  };
+  events.on('exit', onExit);
+  return () => events.off('exit', onExit);
 }

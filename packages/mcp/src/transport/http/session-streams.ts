@@ -26,6 +26,9 @@ export interface SessionStreamsOptions {
   onError?: (error: Error) => void;
 }
 
+/** Ended streams whose events are kept for a late resume (see SessionStreams.forgetLater). */
+const KEEP_ENDED = 2;
+
 const SSE_HEAD = [
   'Content-Type',
   'text/event-stream',
@@ -44,6 +47,8 @@ const SSE_HEAD = [
  */
 export class SessionStreams implements SseStreamOpener {
   private eventLog: EventLog | undefined;
+  /** The last streams that ended, whose events the log still keeps (see forgetLater). */
+  private recentlyEnded: string[] | undefined;
   private standaloneStream: SseStream | undefined;
   /** Standalone events written while no GET stream was open, delivered when one opens. */
   private backlog: QueuedEvent[] | undefined;
@@ -340,7 +345,7 @@ export class SessionStreams implements SseStreamOpener {
     if (stream.pending === 0 && stream !== this.standaloneStream && !stream.json) {
       // Everything it was owed has now been written.
       stream.res = undefined;
-      this.eventLog?.forget(stream.id);
+      this.forgetLater(stream.id);
       res.end();
     }
   }
@@ -449,8 +454,21 @@ export class SessionStreams implements SseStreamOpener {
     // Events still held back: the stream ends when flush() has written them.
     if (stream.queue !== undefined) return;
     stream.res = undefined;
-    this.eventLog?.forget(stream.id);
+    this.forgetLater(stream.id);
     this.finish(stream, res);
+  }
+
+  /**
+   * An ended stream's events stay in the log until KEEP_ENDED streams have ended after it.
+   * Written is not received: a connection cut after the server wrote the answer (into node's
+   * buffer or the kernel's) loses it, and the client resumes with Last-Event-ID for it.
+   */
+  private forgetLater(streamId: string): void {
+    const log = this.eventLog;
+    if (log === undefined) return;
+    const ended = (this.recentlyEnded ??= []);
+    ended.push(streamId);
+    if (ended.length > KEEP_ENDED) log.forget(ended.shift()!);
   }
 
   /** A POST stream answered in full, its client away: held until it resumes, within the {@link unclaimed} bound. */
