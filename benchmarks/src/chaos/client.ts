@@ -86,21 +86,26 @@ export class ChaosClient {
       this.sessionId = undefined;
       return outcome;
     }
-    // notifications/initialized: 202, no body.
-    try {
-      const res = await request(this.url, {
-        dispatcher: this.dispatcher,
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-      });
-      await res.body.dump();
-      if (res.statusCode !== 202) return { kind: 'failed', cause: `initialized_http_${res.statusCode}` };
-    } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      return { kind: 'failed', cause: 'initialized_connection' };
+    // notifications/initialized: 202, no body; sent again while the listener is down (it is idempotent).
+    while (performance.now() < deadline) {
+      try {
+        const res = await request(this.url, {
+          dispatcher: this.dispatcher,
+          method: 'POST',
+          headers: this.headers(),
+          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        });
+        await res.body.dump();
+        if (res.statusCode === 202) return outcome;
+        this.sessionId = undefined;
+        return { kind: 'failed', cause: res.statusCode === 404 ? 'session_gone' : `initialized_http_${res.statusCode}` };
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        await pause(20);
+      }
     }
-    return outcome;
+    this.sessionId = undefined;
+    return { kind: 'lost' };
   }
 
   /** tools/call `work`; the answer must carry back `text`. */

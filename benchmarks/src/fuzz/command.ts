@@ -1,7 +1,8 @@
 /**
- * npm run bench -- fuzz [--smoke] [--frames N]: N hostile frames (default one million; smoke
- * 4,000) across Streamable HTTP, WebSocket, TCP and stdio, from the mutation fuzzer over valid
- * traffic, with a ping every 100 frames that must be answered. Writes
+ * npm run bench -- fuzz [--smoke] [--frames N] [--probe-every K]: N hostile frames (default one
+ * million; smoke 4,000) across Streamable HTTP, WebSocket, TCP and stdio, from the mutation
+ * fuzzer over valid traffic, with a ping every K frames (default 500; smoke 100) that must be
+ * answered. Writes
  * benchmarks/results/fuzz.json (smoke: results/smoke/fuzz.json); exits 1 on a crash (the
  * server process exited), a hang, or output that is not JSON-RPC.
  */
@@ -29,7 +30,7 @@ export interface FuzzRun {
 }
 
 /** Runs the fuzzer over every transport with `total` frames; `seed` makes it reproducible. */
-export async function runFuzz(total: number, seed: number, probeTimeoutMs = 15_000): Promise<FuzzRun> {
+export async function runFuzz(total: number, seed: number, probeEvery = 100, probeTimeoutMs = 30_000): Promise<FuzzRun> {
   const crashes: string[] = [];
   const child = fork(SERVER_CHILD, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let stopping = false;
@@ -43,14 +44,14 @@ export async function runFuzz(total: number, seed: number, probeTimeoutMs = 15_0
   const options = (share: number, offset: number): DriveOptions => ({
     frames: Math.max(1, Math.round(total * share)),
     seed: seed + offset,
-    probeEvery: 100,
+    probeEvery,
     probeTimeoutMs,
     crashed: () => crashes.length > 0,
   });
-  const agent = new Agent({ connections: 8 });
+  const agent = new Agent({ connections: 32 });
   const tallies: FuzzTally[] = [];
   try {
-    tallies.push(await driveHttp(addresses.http, agent, 8, options(SHARES.http, 1)));
+    tallies.push(await driveHttp(addresses.http, agent, 32, options(SHARES.http, 1)));
     tallies.push(await driveStream('websocket', () => openWebSocket(addresses.ws), options(SHARES.websocket, 2)));
     tallies.push(await driveStream('tcp', () => openTcp(addresses.tcpPort), options(SHARES.tcp, 3)));
     let stdioEnded = false;
@@ -92,9 +93,13 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const i = argv.indexOf('--frames');
   const total = i >= 0 ? Number(argv[i + 1]) : smoke ? 4_000 : 1_000_000;
   if (!(Number.isInteger(total) && total > 0)) throw new Error(`--frames: ${argv[i + 1]} is not a positive integer`);
+  const p = argv.indexOf('--probe-every');
+  const probeEvery = p >= 0 ? Number(argv[p + 1]) : smoke ? 100 : 500;
+  if (!(Number.isInteger(probeEvery) && probeEvery > 0))
+    throw new Error(`--probe-every: ${argv[p + 1]} is not a positive integer`);
   const seed = Date.now() % 1_000_000;
   const loadBefore = machineLoad();
-  const run = await runFuzz(total, seed);
+  const run = await runFuzz(total, seed, probeEvery);
   const problems = fuzzProblems(run);
   const frames = run.tallies.reduce((sum, t) => sum + t.frames, 0);
   const file = path.join(smoke ? path.join(resultsDir, 'smoke') : resultsDir, 'fuzz.json');
@@ -105,6 +110,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     ...environment(),
     smoke,
     seed,
+    probeEvery,
     loadBefore,
     loadAfter: machineLoad(),
     passed: problems.length === 0,

@@ -112,7 +112,7 @@ describe('maxSessionsPerClient (Streamable HTTP)', () => {
       );
       expect(refused.status).toBe(429);
       expect(messages(refused)).toEqual([
-        { jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringContaining('Too Many Requests') } },
+        { jsonrpc: '2.0', error: { code: -32000, message: expect.stringContaining('Too Many Requests') } },
       ]);
       expect(errors).toEqual([expect.any(ClientSessionLimitError)]);
       expect((errors[0] as ClientSessionLimitError).limit).toBe(2);

@@ -414,8 +414,8 @@ export class SessionStreams implements SseStreamOpener {
   /** Ends a stream: in one write with a Content-Length when nothing was sent yet. */
   private finish(stream: SseStream, res: ServerResponse): void {
     const buffered = stream.buffered;
-    stream.buffered = undefined;
-    stream.unlogged = undefined;
+    // Logged too, for a client whose connection breaks under this one write (see forgetLater).
+    this.logBuffered(stream);
     if (res.writableEnded || res.destroyed) return;
     if (buffered === undefined) {
       res.end();
