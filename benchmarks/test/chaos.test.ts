@@ -18,7 +18,7 @@ const SMALL: ChaosConfig = {
   dropRate: 0.2,
   workMs: 2,
   deadlineMs: 30_000,
-  handlerTimeoutMs: 300,
+  handlerTimeoutMs: 2_000,
 };
 
 describe('chaos under load', () => {

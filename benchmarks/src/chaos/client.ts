@@ -6,7 +6,7 @@ export type Outcome =
   | { kind: 'answered'; resumed: boolean; retried: boolean }
   | { kind: 'failed'; cause: string }
   | { kind: 'mismatched'; detail: string }
-  | { kind: 'lost' };
+  | { kind: 'lost'; detail: string };
 
 export interface CallOptions {
   /** Abort the stream once its first event is in, and resume it with Last-Event-ID. */
@@ -35,6 +35,9 @@ function isConnectionError(error: unknown): boolean {
     code === 'UND_ERR_CLOSED' ||
     code === 'ECONNABORTED' ||
     code === 'UND_ERR_ABORTED' ||
+    // The request's own deadline (headersTimeout, bodyTimeout): the loop ends it as lost.
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
     (error as Error | null)?.name === 'AbortError'
   );
 }
@@ -105,7 +108,7 @@ export class ChaosClient {
       }
     }
     this.sessionId = undefined;
-    return { kind: 'lost' };
+    return { kind: 'lost', detail: 'notifications/initialized: posting' };
   }
 
   /** tools/call `work`; the answer must carry back `text`. */
@@ -125,7 +128,9 @@ export class ChaosClient {
     let retried = false;
     let resumed = false;
     let dropped = !options.drop;
+    let stage = 'never sent';
     while (performance.now() < options.deadline) {
+      stage = `${method}: posting${retried ? ' again' : ''}`;
       const id = this.nextId++;
       let read: Read;
       try {
@@ -141,6 +146,7 @@ export class ChaosClient {
       while (read.kind === 'cut' && performance.now() < options.deadline) {
         if (read.lastEventId === undefined) break;
         resumed = true;
+        stage = `${method}: resuming after ${read.lastEventId}`;
         try {
           read = await this.resume(id, read.lastEventId, options.deadline);
         } catch (error) {
@@ -158,7 +164,7 @@ export class ChaosClient {
       if (read.kind === 'status') return { kind: 'failed', cause: statusCause(read.status, read.reply) };
       return classify(read.reply, check, resumed, retried);
     }
-    return { kind: 'lost' };
+    return { kind: 'lost', detail: stage };
   }
 
   /** POSTs one request and reads its answer; `onFirstEvent` asks for the stream to be cut after its first event. */

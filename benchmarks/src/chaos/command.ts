@@ -24,7 +24,7 @@ const FULL: ChaosConfig = {
   dropRate: 0.1,
   workMs: 2,
   deadlineMs: 30_000,
-  handlerTimeoutMs: 1_000,
+  handlerTimeoutMs: 5_000,
 };
 
 const SMOKE: ChaosConfig = {
@@ -34,12 +34,13 @@ const SMOKE: ChaosConfig = {
   faultMs: 3_000,
   faultEveryMs: 150,
   calmMs: 1_500,
+  handlerTimeoutMs: 2_000,
 };
 
 /** The problems a report shows; empty when the run passed. */
 export function verdict(report: ChaosReport): string[] {
   const problems: string[] = [];
-  if (report.all.lost > 0) problems.push(`${report.all.lost} requests lost`);
+  if (report.all.lost > 0) problems.push(`${report.all.lost} requests lost: ${report.lostDetails.join('; ')}`);
   if (report.all.mismatched > 0) problems.push(`${report.all.mismatched} answers mismatched: ${report.mismatches.join('; ')}`);
   const controlFailed = Object.values(report.control.failed).reduce((a, b) => a + b, 0);
   if (controlFailed > 0) problems.push(`control users saw ${controlFailed} errors: ${JSON.stringify(report.control.failed)}`);

@@ -56,6 +56,8 @@ export interface ChaosReport {
   memory: { heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number; gc: boolean };
   durationMs: number;
   mismatches: string[];
+  /** What the first lost requests were doing when their deadline passed. */
+  lostDetails: string[];
 }
 
 const tally = (): Tally => ({ sent: 0, answered: 0, resumed: 0, retried: 0, failed: {}, mismatched: 0, lost: 0 });
@@ -110,6 +112,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   const all = tally();
   const control = tally();
   const mismatches: string[] = [];
+  const lostDetails: string[] = [];
   const faults: Record<string, number> = {};
   let drops = 0;
   let faulting = false;
@@ -123,15 +126,21 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     while (running) {
       const deadline = performance.now() + config.deadlineMs;
       let outcome: Outcome;
-      if (client.sessionId === undefined) outcome = await client.initialize(deadline);
-      else {
-        const drop = faulting && Math.random() < config.dropRate;
-        if (drop) drops++;
-        outcome = await client.callWork(shard, `u${index}.${n++}`, config.workMs, { drop, deadline });
+      try {
+        if (client.sessionId === undefined) outcome = await client.initialize(deadline);
+        else {
+          const drop = faulting && Math.random() < config.dropRate;
+          if (drop) drops++;
+          outcome = await client.callWork(shard, `u${index}.${n++}`, config.workMs, { drop, deadline });
+        }
+      } catch (error) {
+        // The client's own failure: counted by its name, so that nothing goes unaccounted.
+        outcome = { kind: 'failed', cause: `client_${(error as Error).name}` };
       }
       record(all, outcome);
       if (isControl) record(control, outcome);
       if (outcome.kind === 'mismatched' && mismatches.length < 10) mismatches.push(`user ${index}: ${outcome.detail}`);
+      if (outcome.kind === 'lost' && lostDetails.length < 10) lostDetails.push(`user ${index}: ${outcome.detail}`);
       if (outcome.kind === 'failed' && outcome.cause === 'session_gone') client.sessionId = undefined;
       if (outcome.kind !== 'answered') await sleep(10);
     }
@@ -181,6 +190,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       memory,
       durationMs: performance.now() - started,
       mismatches,
+      lostDetails,
     };
   } finally {
     running = false;

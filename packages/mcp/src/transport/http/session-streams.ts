@@ -179,7 +179,12 @@ export class SessionStreams implements SseStreamOpener {
    */
   resume(streamId: string, stream: SseStream | undefined, lastEventId: string, res: ServerResponse): void {
     if (stream !== undefined && stream.res !== undefined) {
-      return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
+      // A client resumes only a stream it lost: the connection this server still holds for it
+      // is dead (its close not seen yet). The new one takes over; what was written to the old
+      // one is in the log and is replayed after Last-Event-ID.
+      const old = stream.res;
+      stream.res = undefined;
+      old.destroy();
     }
     if (stream === undefined && this.log.after(lastEventId).length === 0) {
       // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
