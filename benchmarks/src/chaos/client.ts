@@ -101,7 +101,10 @@ export class ChaosClient {
         await res.body.dump();
         if (res.statusCode === 202) return outcome;
         this.sessionId = undefined;
-        return { kind: 'failed', cause: res.statusCode === 404 ? 'session_gone' : `initialized_http_${res.statusCode}` };
+        return {
+          kind: 'failed',
+          cause: res.statusCode === 404 ? 'session_gone' : `initialized_http_${res.statusCode}`,
+        };
       } catch (error) {
         if (!isConnectionError(error)) throw error;
         await pause(20);
@@ -220,7 +223,7 @@ export class ChaosClient {
     const events = new SseEvents();
     let last = lastEventId;
     try {
-      for await (const chunk of res.body) {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
         for (const event of events.push(chunk.toString('utf8'))) {
           if (event.id !== undefined) last = event.id;
           const reply = event.data === '' ? undefined : parseReply(event.data);

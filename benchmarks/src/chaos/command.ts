@@ -41,9 +41,11 @@ const SMOKE: ChaosConfig = {
 export function verdict(report: ChaosReport): string[] {
   const problems: string[] = [];
   if (report.all.lost > 0) problems.push(`${report.all.lost} requests lost: ${report.lostDetails.join('; ')}`);
-  if (report.all.mismatched > 0) problems.push(`${report.all.mismatched} answers mismatched: ${report.mismatches.join('; ')}`);
+  if (report.all.mismatched > 0)
+    problems.push(`${report.all.mismatched} answers mismatched: ${report.mismatches.join('; ')}`);
   const controlFailed = Object.values(report.control.failed).reduce((a, b) => a + b, 0);
-  if (controlFailed > 0) problems.push(`control users saw ${controlFailed} errors: ${JSON.stringify(report.control.failed)}`);
+  if (controlFailed > 0)
+    problems.push(`control users saw ${controlFailed} errors: ${JSON.stringify(report.control.failed)}`);
   if (report.restoredShards !== report.config.shards)
     problems.push(`${report.config.shards - report.restoredShards} shard workers did not come back`);
   if (!report.listenerRestored) problems.push('the listener did not come back');
@@ -64,7 +66,16 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   const problems = verdict(report);
   const file = path.join(smoke ? path.join(resultsDir, 'smoke') : resultsDir, 'chaos.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const out = { kind: 'erlmcp-chaos', ...environment(), smoke, loadBefore, loadAfter: machineLoad(), passed: problems.length === 0, problems, ...report };
+  const out = {
+    kind: 'erlmcp-chaos',
+    ...environment(),
+    smoke,
+    loadBefore,
+    loadAfter: machineLoad(),
+    passed: problems.length === 0,
+    problems,
+    ...report,
+  };
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   const { all, control } = report;
   console.log(

@@ -1,6 +1,6 @@
-import { exit, GenServer, spawn, whereis } from '@erlmcp/otp';
+import { exit, GenServer, isPid, spawn, Supervisor, whereis } from '@erlmcp/otp';
 import type { SessionHost } from '@erlmcp/mcp/hosting';
-import { LISTENER, SHARD_MODULE, shardName } from './tree';
+import { LISTENER, SHARD_MODULE, shardName, TOOLS } from './tree';
 
 /** The faults the driver injects (dropping client streams is the client's, per request). */
 export type FaultKind = 'session' | 'worker' | 'listener' | 'scheduler' | 'stall';
@@ -22,7 +22,7 @@ const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(Math.ra
  * Injects one fault; returns what it hit (a session id, a shard), or undefined when there
  * was nothing to hit. Every kill is 'kill': untrappable, no terminate runs, as a crash would.
  */
-export function inject(kind: FaultKind, targets: FaultTargets): string | undefined {
+export async function inject(kind: FaultKind, targets: FaultTargets): Promise<string | undefined> {
   switch (kind) {
     case 'session': {
       const id = pick(targets.exposedSessions());
@@ -32,9 +32,11 @@ export function inject(kind: FaultKind, targets: FaultTargets): string | undefin
       return id;
     }
     case 'worker': {
+      // By the supervisor's children: a worker on scheduler 1 is registered there, not here.
       const shard = pick(targets.faultedShards);
-      const pid = shard === undefined ? undefined : whereis(shardName(shard));
-      if (pid === undefined) return undefined;
+      const children = await Supervisor.whichChildren(TOOLS);
+      const pid = children.find((child) => child.id === `shard_${shard}`)?.pid;
+      if (!isPid(pid)) return undefined;
       exit(pid, 'kill');
       return `shard ${shard}`;
     }

@@ -107,7 +107,10 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   });
   const agent = new Agent({ connections: Math.max(8, config.vus), keepAliveTimeout: 10_000 });
   const controls = Math.max(1, Math.floor(config.vus / 4));
-  const faultedShards = Array.from({ length: config.shards - config.controlShards }, (_, i) => config.controlShards + i);
+  const faultedShards = Array.from(
+    { length: config.shards - config.controlShards },
+    (_, i) => config.controlShards + i,
+  );
   const clients = Array.from({ length: config.vus }, () => new ChaosClient(server.url, agent));
   const all = tally();
   const control = tally();
@@ -156,8 +159,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       host: server.host,
       stalled: server.stalled,
       faultedShards,
-      exposedSessions: () =>
-        clients.slice(controls).flatMap((c) => (c.sessionId === undefined ? [] : [c.sessionId])),
+      exposedSessions: () => clients.slice(controls).flatMap((c) => (c.sessionId === undefined ? [] : [c.sessionId])),
       stallMs: config.handlerTimeoutMs * 1.5,
     };
     const faultsEnd = performance.now() + config.faultMs;
@@ -165,7 +167,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     while (performance.now() < faultsEnd) {
       // Round robin over the kinds, so a short run still injects each one.
       const kind = config.faults[turn++ % config.faults.length]!;
-      if (inject(kind, targets) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
+      if ((await inject(kind, targets)) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
       await sleep(config.faultEveryMs);
     }
     faulting = false;
@@ -177,7 +179,13 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     // The users' sessions end with the agent's sockets closed; memory is measured with them still held.
     await sleep(Math.min(1000, config.calmMs));
     const after = memoryNow();
-    memory = { heapBefore: before.heap, heapAfter: after.heap, rssBefore: before.rss, rssAfter: after.rss, gc: after.gc };
+    memory = {
+      heapBefore: before.heap,
+      heapAfter: after.heap,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      gc: after.gc,
+    };
     return {
       config,
       all,

@@ -48,7 +48,11 @@ const listener = GenServer.define({
     args.port.value = server.address.port;
     return ok(server);
   },
-  handleCall: (_request: 'url', _from, server: McpHttpServer) => ({ kind: 'reply' as const, reply: server.url, state: server }),
+  handleCall: (_request: 'url', _from, server: McpHttpServer) => ({
+    kind: 'reply' as const,
+    reply: server.url,
+    state: server,
+  }),
   terminate: async (_reason, server: McpHttpServer) => {
     await server.close();
   },
@@ -107,7 +111,11 @@ export async function startChaosServer(options: ChaosServerOptions): Promise<Cha
         intensity: 1000,
         period: 5,
         children: [
-          Supervisor.childSpec('tools', { strategy: 'one_for_one', intensity: 10_000, period: 5, children: shards }, { name: TOOLS }),
+          Supervisor.childSpec(
+            'tools',
+            { strategy: 'one_for_one', intensity: 10_000, period: 5, children: shards },
+            { name: TOOLS },
+          ),
           host.childSpec('sessions'),
           GenServer.childSpec('http', listener, args, { name: LISTENER, trapExit: true }),
         ],

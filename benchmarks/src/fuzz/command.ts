@@ -30,7 +30,12 @@ export interface FuzzRun {
 }
 
 /** Runs the fuzzer over every transport with `total` frames; `seed` makes it reproducible. */
-export async function runFuzz(total: number, seed: number, probeEvery = 100, probeTimeoutMs = 30_000): Promise<FuzzRun> {
+export async function runFuzz(
+  total: number,
+  seed: number,
+  probeEvery = 100,
+  probeTimeoutMs = 30_000,
+): Promise<FuzzRun> {
   const crashes: string[] = [];
   const child = fork(SERVER_CHILD, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let stopping = false;
@@ -81,9 +86,11 @@ export function fuzzProblems(run: FuzzRun): string[] {
   for (const t of run.tallies) {
     if (t.hangs > 0) problems.push(`${t.transport}: ${t.hangs} probes hung`);
     if (t.badOutput > 0) problems.push(`${t.transport}: ${t.badOutput} frames from the server are not JSON-RPC`);
-    if (t.probesAnswered !== t.probes) problems.push(`${t.transport}: ${t.probes - t.probesAnswered} probes unanswered`);
+    if (t.probesAnswered !== t.probes)
+      problems.push(`${t.transport}: ${t.probes - t.probesAnswered} probes unanswered`);
     const errors5xx = Object.entries(t.statuses).filter(([status]) => status.startsWith('5'));
-    if (errors5xx.length > 0) problems.push(`${t.transport}: server errors ${JSON.stringify(Object.fromEntries(errors5xx))}`);
+    if (errors5xx.length > 0)
+      problems.push(`${t.transport}: server errors ${JSON.stringify(Object.fromEntries(errors5xx))}`);
   }
   return problems;
 }
@@ -128,7 +135,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       `fuzz ${t.transport}: ${t.frames} frames at ${t.framesPerSecond}/s, ${t.probesAnswered}/${t.probes} probes answered, ` +
         `${t.hangs} hangs, ${t.reconnects} reconnects${Object.keys(t.statuses).length > 0 ? `, statuses ${JSON.stringify(t.statuses)}` : ''}`,
     );
-  console.log(`fuzz: ${frames} frames, ${out.crashes} crashes, ${out.hangs} hangs (seed ${seed}, load ${loadBefore.loadavg.join(' ')}); wrote ${file}`);
+  console.log(
+    `fuzz: ${frames} frames, ${out.crashes} crashes, ${out.hangs} hangs (seed ${seed}, load ${loadBefore.loadavg.join(' ')}); wrote ${file}`,
+  );
   for (const problem of problems) console.error(`fuzz: ${problem}`);
   return problems.length === 0 ? 0 : 1;
 }

@@ -64,7 +64,7 @@ function wellFormedOutput(text: string): { ok: boolean; ids: unknown[] } {
     if (typeof item !== 'object' || item === null || (item as { jsonrpc?: unknown }).jsonrpc !== '2.0')
       return { ok: false, ids };
     const m = item as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
-    if (m.method === undefined && ('result' in m) === ('error' in m)) return { ok: false, ids };
+    if (m.method === undefined && 'result' in m === 'error' in m) return { ok: false, ids };
     ids.push(m.id);
   }
   return { ok: true, ids };
@@ -186,7 +186,7 @@ export async function driveHttp(
     const res = await post(HEADERS, INIT);
     await res.body.dump();
     const id = String(res.headers['mcp-session-id']);
-    (await post({ ...HEADERS, 'mcp-session-id': id }, INITIALIZED)).body.dump();
+    await (await post({ ...HEADERS, 'mcp-session-id': id }, INITIALIZED)).body.dump();
     return id;
   };
   const lane = async (lane: number): Promise<void> => {
@@ -198,7 +198,10 @@ export async function driveHttp(
         const headers: Record<string, string> = { ...HEADERS, 'mcp-session-id': session };
         const roll = random();
         if (roll < 0.03) delete headers['mcp-session-id'];
-        else if (roll < 0.05) headers['mcp-protocol-version'] = mutant(random).slice(0, 20).replace(/[^\x20-\x7e]/g, '');
+        else if (roll < 0.05)
+          headers['mcp-protocol-version'] = mutant(random)
+            .slice(0, 20)
+            .replace(/[^\x20-\x7e]/g, '');
         else if (roll < 0.06) headers['content-type'] = 'text/plain';
         try {
           await readAnswer(await post(headers, mutant(random)), t);
@@ -210,7 +213,10 @@ export async function driveHttp(
       t.probes++;
       const id = `probe-${lane}-${t.probes}`;
       try {
-        const res = await post({ ...HEADERS, 'mcp-session-id': session }, JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }));
+        const res = await post(
+          { ...HEADERS, 'mcp-session-id': session },
+          JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }),
+        );
         if (res.statusCode === 404) {
           // A hostile frame may end a session only as the spec lets it (a DELETE cannot be a body): counted, reopened.
           await res.body.dump();

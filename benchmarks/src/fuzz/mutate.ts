@@ -18,12 +18,22 @@ export const CORPUS: readonly string[] = [
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 'a', method: 'tools/list', params: { cursor: 'x' } },
   { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } },
-  { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' }, _meta: { progressToken: 7 } } },
+  {
+    jsonrpc: '2.0',
+    id: 4,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { text: 'hi' }, _meta: { progressToken: 7 } },
+  },
   { jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'fuzz://about' } },
   { jsonrpc: '2.0', id: 6, method: 'resources/subscribe', params: { uri: 'fuzz://about' } },
   { jsonrpc: '2.0', id: 7, method: 'logging/setLevel', params: { level: 'debug' } },
   { jsonrpc: '2.0', id: 8, method: 'prompts/get', params: { name: 'p', arguments: {} } },
-  { jsonrpc: '2.0', id: 9, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: '' } } },
+  {
+    jsonrpc: '2.0',
+    id: 9,
+    method: 'completion/complete',
+    params: { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: '' } },
+  },
   { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3, reason: 'x' } },
   { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 7, progress: 1 } },
   { jsonrpc: '2.0', id: 10, result: {} },
@@ -111,7 +121,10 @@ export function mutant(random: () => number): string {
         break;
       }
       case 7:
-        text = text.replace(/"(jsonrpc|id|method|params|result|error)"/, `"${['jsonrpc', 'id', 'method', 'params', 'result', 'error', 'ID', ''][int(8)]}"`);
+        text = text.replace(
+          /"(jsonrpc|id|method|params|result|error)"/,
+          `"${['jsonrpc', 'id', 'method', 'params', 'result', 'error', 'ID', ''][int(8)]}"`,
+        );
         break;
       default:
         text = text.slice(0, at) + String.fromCharCode(int(0x80)) + text.slice(at);

@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   }
   Node.start({ schedulers: 1, logLevel: 'error' });
   const host = await new SessionHost(def, { maxSessions: 10_000, idleTimeoutMs: 30_000 }).start();
-  const http = await listenHttp(host, { maxBodyBytes: LIMITS.maxBodyBytes, websocket: { maxMessageBytes: LIMITS.maxLineBytes } });
+  const http = await listenHttp(host, {
+    maxBodyBytes: LIMITS.maxBodyBytes,
+    websocket: { maxMessageBytes: LIMITS.maxLineBytes },
+  });
   const tcp = await listenTcpHosted(host, { maxLineBytes: LIMITS.maxLineBytes });
   const addresses: FuzzAddresses = { http: http.url, ws: http.wsUrl!, tcpPort: tcp.address.port };
   process.send!(addresses);

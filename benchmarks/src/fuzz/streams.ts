@@ -67,7 +67,7 @@ export function openWebSocket(url: string): Promise<Conn> {
             await new Promise((done) => setTimeout(done, 1));
         },
       });
-      ws.on('message', (data) => conn.onFrame(String(data)));
+      ws.on('message', (data: Buffer) => conn.onFrame(data.toString('utf8')));
       resolve(conn);
     });
   });

@@ -84,7 +84,9 @@ describe('resuming a POST stream that has ended', () => {
           },
         );
         req.on('error', reject);
-        req.end(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'held', arguments: {} } }));
+        req.end(
+          JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'held', arguments: {} } }),
+        );
       });
       const resumed = raw(server.url, 'GET', {
         accept: 'text/event-stream',

@@ -118,7 +118,12 @@ describe('session isolation over Streamable HTTP, every session a process', () =
       // A new TCP connection (raw() uses no agent) with a's id reads a's data, and only a's.
       const get = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get","arguments":{}}}';
       const res = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': a.sessionId! }, get);
-      expect(messages(res)).toEqual([expect.objectContaining({ id: 7, result: expect.objectContaining({ content: [{ type: 'text', text: 'a-secret' }] }) })]);
+      expect(messages(res)).toEqual([
+        expect.objectContaining({
+          id: 7,
+          result: expect.objectContaining({ content: [{ type: 'text', text: 'a-secret' }] }),
+        }),
+      ]);
       await a.close();
       await b.close();
     } finally {
@@ -136,7 +141,16 @@ describe('session isolation over Streamable HTTP, every session a process', () =
       const live = await initialize(server.url);
       // One character off a live id, an ended id, fresh random ids, junk.
       const flipped = live.slice(0, -1) + (live.endsWith('A') ? 'B' : 'A');
-      const ids = [ended, flipped, newSessionId(), newSessionId(), 'x', '0'.repeat(200), '../../etc', live.toUpperCase()];
+      const ids = [
+        ended,
+        flipped,
+        newSessionId(),
+        newSessionId(),
+        'x',
+        '0'.repeat(200),
+        '../../etc',
+        live.toUpperCase(),
+      ];
       for (const id of ids) {
         const ping = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
         const post = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': id }, ping);

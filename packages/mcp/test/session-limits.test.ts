@@ -56,10 +56,10 @@ describe('maxInFlightRequests', () => {
   test('limits that make no sense are a RangeError when the session is made', () => {
     const { definition } = gated();
     for (const bad of [0, -1, 1.5, NaN])
-      expect(() => definition.createSession({ send: () => true, maxInFlightRequests: bad })).toThrow(RangeError);
+      expect(() => definition.createSession({ send: () => undefined, maxInFlightRequests: bad })).toThrow(RangeError);
     for (const bad of [-1, NaN])
-      expect(() => definition.createSession({ send: () => true, handlerTimeoutMs: bad })).toThrow(RangeError);
-    expect(() => definition.createSession({ send: () => true, maxInFlightRequests: Infinity })).not.toThrow();
+      expect(() => definition.createSession({ send: () => undefined, handlerTimeoutMs: bad })).toThrow(RangeError);
+    expect(() => definition.createSession({ send: () => undefined, maxInFlightRequests: Infinity })).not.toThrow();
   });
 });
 
@@ -117,7 +117,12 @@ describe('maxSessionsPerClient (Streamable HTTP)', () => {
       expect(errors).toEqual([expect.any(ClientSessionLimitError)]);
       expect((errors[0] as ClientSessionLimitError).limit).toBe(2);
       // The sessions it holds still work.
-      const ping = await raw(server.url, 'POST', { ...JSON_HEADERS, 'mcp-session-id': a }, '{"jsonrpc":"2.0","id":1,"method":"ping"}');
+      const ping = await raw(
+        server.url,
+        'POST',
+        { ...JSON_HEADERS, 'mcp-session-id': a },
+        '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      );
       expect(messages(ping)).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
       const ended = new Promise<void>((resolve) => server.host.onSessionEnd(() => resolve()));
       expect((await raw(server.url, 'DELETE', { 'mcp-session-id': a })).status).toBe(200);
@@ -149,7 +154,11 @@ describe('a listener process that owns its port', () => {
       args.held?.push(server);
       return ok(server);
     },
-    handleCall: (_r: 'port', _f, server: McpHttpServer) => ({ kind: 'reply' as const, reply: server.address.port, state: server }),
+    handleCall: (_r: 'port', _f, server: McpHttpServer) => ({
+      kind: 'reply' as const,
+      reply: server.address.port,
+      state: server,
+    }),
   });
 
   test('killed outright (no terminate runs), its port closes: a new listener takes the same port', async () => {
@@ -167,7 +176,12 @@ describe('a listener process that owns its port', () => {
     expect(second).toBeDefined();
     expect(whereis('l1')).toBeUndefined();
     // The session lives in the host, not the listener: it is still served on the new one.
-    const ping = await raw(`http://127.0.0.1:${port}/mcp`, 'POST', { ...JSON_HEADERS, 'mcp-session-id': session }, '{"jsonrpc":"2.0","id":1,"method":"ping"}');
+    const ping = await raw(
+      `http://127.0.0.1:${port}/mcp`,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-session-id': session },
+      '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    );
     expect(messages(ping)).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
     await host.stop();
   });

@@ -653,6 +653,8 @@ function withCursor<T extends object>(result: T, nextCursor: string | undefined)
 function checkedLimit(name: string, value: number | undefined, min: number): number | undefined {
   if (value === undefined || value === Infinity) return undefined;
   if (!(typeof value === 'number' && value >= min && (min === 0 || Number.isInteger(value))))
-    throw new RangeError(`${name} must be ${min === 0 ? 'a non-negative number' : 'a positive integer'} or Infinity, not ${String(value)}`);
+    throw new RangeError(
+      `${name} must be ${min === 0 ? 'a non-negative number' : 'a positive integer'} or Infinity, not ${String(value)}`,
+    );
   return value === 0 && min === 0 ? undefined : value;
 }
