@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 
 /** A message transport to the fuzzed server: frames out, frames (lines, messages) in. */
@@ -13,6 +14,20 @@ export interface Conn {
   close(): void;
   /** Resolves once what was sent so far has been handed to the OS (backpressure). */
   drained(): Promise<void>;
+}
+
+/** Resolves when `stream` has drained (or closed); its listeners are removed either way. */
+function drainOf(stream: Writable): Promise<void> {
+  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 function wire(conn: Omit<Conn, 'onFrame'> & { onFrame?: Conn['onFrame'] }): Conn {
@@ -33,13 +48,7 @@ export function openTcp(port: number): Promise<Conn> {
         send: (text) => void socket.write(text + '\n'),
         closed,
         close: () => socket.destroy(),
-        drained: () =>
-          socket.writableNeedDrain && !socket.destroyed
-            ? new Promise((done) => {
-                socket.once('drain', done);
-                socket.once('close', done);
-              })
-            : Promise.resolve(),
+        drained: () => drainOf(socket),
       });
       createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => conn.onFrame(line));
       resolve(conn);
@@ -89,13 +98,7 @@ export function openStdio(script: string, onExit: (code: number | null, signal: 
       stdin.end();
       child.kill();
     },
-    drained: () =>
-      stdin.writableNeedDrain && !stdin.destroyed
-        ? new Promise((done) => {
-            stdin.once('drain', done);
-            stdin.once('close', done);
-          })
-        : Promise.resolve(),
+    drained: () => drainOf(stdin),
   });
   createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => conn.onFrame(line));
   return Promise.resolve(conn);
