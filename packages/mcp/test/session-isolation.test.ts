@@ -59,6 +59,9 @@ describe('session isolation over Streamable HTTP, every session a process', () =
     const N = 24;
     const ROUNDS = 5;
     const server = await listenHttp(isolatedServer());
+    // On a loaded machine a client's idle keep-alive socket can be closed by the server (5 s by
+    // default) just as the client reuses it: fetch then fails. Not what this test is about.
+    server.server.keepAliveTimeout = 120_000;
     const clients: HttpClient[] = [];
     try {
       for (let i = 0; i < N; i++)
