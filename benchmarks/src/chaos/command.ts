@@ -18,7 +18,7 @@ const FULL: ChaosConfig = {
   warmupMs: 5_000,
   faultMs: 60_000,
   faultEveryMs: 250,
-  calmMs: 10_000,
+  calmMs: 20_000,
   faults: ['session', 'worker', 'listener', 'stall', 'scheduler', 'worker', 'session', 'stall'],
   remoteShards: true,
   dropRate: 0.1,
