@@ -4,6 +4,8 @@
  * npm run bench -- compare <baseline.json> [<current>] the regression gate alone
  * npm run bench -- baseline [<out.json>]              bundles the results into a baseline
  * npm run bench -- project --connections N [...]      the scaling projection (see project/cli.ts)
+ * npm run bench -- chaos [--smoke]                     faults under load (see chaos/command.ts)
+ * npm run bench -- fuzz [--smoke] [--frames N]         hostile frames at every transport (see fuzz/command.ts)
  *
  * Runs each scenario of each category in fresh child processes, ours and the peer
  * alternating, and reports the median. Writes benchmarks/results/<category>.json, the table
@@ -33,6 +35,8 @@ import { median } from './harness/stats';
 import type { Category, Measurement, Report, ResultRow, Scenario } from './harness/types';
 import { writeHtmlReport } from './html/write';
 import { projectCommand, ProjectionError } from './project/cli';
+import { chaosCommand } from './chaos/command';
+import { fuzzCommand } from './fuzz/command';
 import { writeBaseline } from './gate/baseline';
 import { loadMixedApplication } from './harness/mixed/app';
 import { MIXED, rowNames, runsOf } from './harness/modes';
@@ -215,6 +219,11 @@ async function runBenchmarks(argv: string[]): Promise<number> {
     // So the projection cannot rot: on the committed full results, since smoke sizes measure
     // nothing a projection could use (a 50-request step's p99 is the JIT's).
     for (const connections of ['50K', '500K', '5M']) await projectCommand(['--connections', connections]);
+    // The chaos and fuzz runs are commands, not ours-against-a-peer categories: their smoke runs here.
+    if (wanted.length === 0) {
+      if ((await chaosCommand(['--smoke'])) !== 0) return 1;
+      if ((await fuzzCommand(['--smoke'])) !== 0) return 1;
+    }
   }
   if (baseline !== undefined && !gate(baseline, dir)) return 1;
   return 0;
@@ -241,6 +250,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'project':
       return projectCommand(argv.slice(1));
+    case 'chaos':
+      return chaosCommand(argv.slice(1));
+    case 'fuzz':
+      return fuzzCommand(argv.slice(1));
     default:
       return runBenchmarks(argv);
   }

@@ -98,6 +98,7 @@ export {
   UnsupportedProtocolVersionError,
   UnsupportedProtocolVersionRpcError,
 } from './protocol/errors';
+export { HandlerTimeoutError, InFlightLimitError, LimitErrorCode } from './protocol/limit-errors';
 export type { RequestOptions } from './protocol/peer';
 export { MAX_URI_LENGTH } from './protocol/params';
 export * from './types';

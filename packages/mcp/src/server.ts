@@ -72,6 +72,7 @@ export {
 export { BodyTimeoutError } from './transport/http/body-deadlines';
 export { SseStreamOverflowError, type SseStreamState } from './transport/http/sse-overflow';
 export { StatelessLimitError } from './transport/http/stateless-gate';
+export { ClientSessionLimitError } from './transport/http/client-sessions';
 export { HttpChannel, type HttpChannelOptions, type HttpInput } from './transport/http/http-channel';
 export { FrameChannel, type FrameInput } from './transport/frame-channel';
 export {

@@ -78,13 +78,15 @@ describe('Streamable HTTP resumability (SSE event ids and Last-Event-ID)', () =>
     const lastEventId = [...first.body.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]).pop() as string;
     release();
     const resume = { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId };
-    // The first resumption gets the rest; its stream is then delivered and forgotten.
-    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual({
-      jsonrpc: '2.0',
-      id: 2,
-      result: { content: [{ type: 'text', text: 'finally' }] },
-    });
-    // A client whose resumed connection broke before it read that asks again: there is nothing left to send it.
+    const answer = { jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'finally' }] } };
+    // The first resumption gets the rest; its stream is then delivered.
+    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual(answer);
+    // A client whose resumed connection broke before it read that asks again, and gets it
+    // again: an ended stream is kept until two more of the session's streams have ended.
+    expect(messages(await raw(server.url, 'GET', resume))).toContainEqual(answer);
+    for (const id of [3, 4])
+      await raw(server.url, 'POST', headers, JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }));
+    // Then it is forgotten: there is nothing left to send.
     const abort = new AbortController();
     const again = await fetch(server.url, { headers: resume, signal: abort.signal });
     const seen = { status: again.status, type: again.headers.get('content-type') };

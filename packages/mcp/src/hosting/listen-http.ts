@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { currentNode, type Pid } from '@erlmcp/otp';
 import { McpServerDefinition } from '../server/definition';
 import {
   bodyTimeoutOf,
@@ -33,6 +34,12 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
    * false serves on its own. Ignored in any other process.
    */
   frontDoor?: boolean;
+  /**
+   * The process that owns the port, as an Erlang port has an owner: when it exits, however it
+   * exits (a supervisor's 'kill', a crashed scheduler, where no terminate runs), the server
+   * closes, so the owner's restart can listen on the same port again.
+   */
+  owner?: Pid;
 }
 
 export interface McpHttpServer {
@@ -124,6 +131,8 @@ export async function listenHttp(
   const address = server.address() as AddressInfo;
   const base = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`;
   let closing: Promise<void> | undefined;
+  const stopWatching =
+    options.owner === undefined ? undefined : closeWithOwner(options.owner, () => void running.close());
   const running: McpHttpServer = {
     server,
     address,
@@ -132,6 +141,7 @@ export async function listenHttp(
     host,
     close: () =>
       (closing ??= (async () => {
+        stopWatching?.();
         await http.endSubscriptions();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         ws?.close();
@@ -146,4 +156,16 @@ export async function listenHttp(
   member?.onStop(() => running.close());
   member?.listening(address.port);
   return running;
+}
+
+/** Calls `close` once when `owner` exits; returns what stops the watch. */
+function closeWithOwner(owner: Pid, close: () => void): () => void {
+  const events = currentNode().events;
+  const onExit = (event: { pid: Pid }): void => {
+    if (!event.pid.equals(owner)) return;
+    events.off('exit', onExit);
+    close();
+  };
+  events.on('exit', onExit);
+  return () => events.off('exit', onExit);
 }

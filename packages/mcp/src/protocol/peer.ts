@@ -17,6 +17,7 @@ import {
 } from '../jsonrpc/codec';
 import { InternalError, InvalidRequestError, JsonRpcError } from '../jsonrpc/errors';
 import { type JsonLimits, resolveJsonLimits } from '../jsonrpc/json-limits';
+import { HandlerTimeoutError, InFlightLimitError } from './limit-errors';
 import type {
   JsonObject,
   JsonRpcMessage,
@@ -71,6 +72,10 @@ export interface PeerOptions {
   requestTimeoutMs: number;
   /** Methods whose cancellation is ignored (a client must not cancel initialize). */
   uncancellable?: ReadonlySet<string>;
+  /** Incoming requests beyond this many at once are answered with InFlightLimitError, not run. */
+  maxInFlightRequests?: number;
+  /** An incoming request not settled after this long is answered with HandlerTimeoutError. */
+  handlerTimeoutMs?: number;
 }
 
 interface PendingRequest {
@@ -314,6 +319,12 @@ export class Peer {
       batch?.settle();
       return;
     }
+    const max = this.options.maxInFlightRequests;
+    if (max !== undefined && this.inFlight.size >= max) {
+      this.reply(createErrorResponse(id, new InFlightLimitError(max)), batch);
+      batch?.settle();
+      return;
+    }
     const incoming = new InFlightRequest(id, method, request.params);
     this.inFlight.set(id, incoming);
     let outcome: unknown;
@@ -327,13 +338,32 @@ export class Peer {
       this.finish(incoming, createSuccessResponse(id, outcome), batch);
       return;
     }
+    // One timer per asynchronous request, and only when a timeout is set: a stalled handler
+    // gets its caller an answer, and leaves the in-flight table (the limit above counts it no more).
+    const timeoutMs = this.options.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      timer = setTimeout(() => {
+        const error = new HandlerTimeoutError(timeoutMs);
+        this.finish(incoming, createErrorResponse(id, error), batch);
+        incoming.abort(error);
+      }, timeoutMs);
+    }
     outcome.then(
-      (result) => this.finish(incoming, createSuccessResponse(id, result), batch),
-      (error: unknown) => this.finish(incoming, createErrorResponse(id, toJsonRpcError(error)), batch),
+      (result) => {
+        clearTimeout(timer);
+        this.finish(incoming, createSuccessResponse(id, result), batch);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        this.finish(incoming, createErrorResponse(id, toJsonRpcError(error)), batch);
+      },
     );
   }
 
   private finish(incoming: InFlightRequest, response: JsonRpcResponse, batch: BatchReply | undefined): void {
+    // Already answered (its handler timed out): a later settle has nothing left to do.
+    if (this.inFlight.get(incoming.id) !== incoming) return;
     this.inFlight.delete(incoming.id);
     // A cancelled request is never answered; the peer has already forgotten it.
     if (!incoming.aborted && !this.closed) this.reply(response, batch);

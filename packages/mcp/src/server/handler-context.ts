@@ -147,6 +147,8 @@ export class PeerBinding implements PeerOptions {
     readonly maxFrameBytes: number | undefined,
     readonly jsonLimits: JsonLimits | undefined,
     readonly requestTimeoutMs: number,
+    readonly maxInFlightRequests: number | undefined,
+    readonly handlerTimeoutMs: number | undefined,
   ) {}
 
   get uncancellable(): ReadonlySet<string> {

@@ -77,6 +77,17 @@ export interface ServerSessionOptions {
   /** Timeout for server-to-client requests (sampling, elicitation, roots, ping); default 60 s, 0 for none. */
   requestTimeoutMs?: number;
   /**
+   * Requests the session runs at once; one more is answered with `InFlightLimitError`
+   * (-32005) and not run. Default: no limit.
+   */
+  maxInFlightRequests?: number;
+  /**
+   * A request whose handler has not settled after this long (ms) is answered with
+   * `HandlerTimeoutError` (-32001) and its signal aborted: a stalled tool cannot hold its
+   * caller for ever. Default: none (a long tool reports progress and runs as long as it needs).
+   */
+  handlerTimeoutMs?: number;
+  /**
    * Ends the stream carrying a request's answer while the request keeps running (Streamable
    * HTTP's SSE polling, SEP-1699); what follows is replayed when the client reconnects.
    * Transports without such streams leave it out, and `ctx.closeSseStream()` does nothing.
@@ -139,6 +150,8 @@ export class ServerSession implements ServerSessionHandle {
         options.maxFrameBytes,
         options.jsonLimits,
         options.requestTimeoutMs ?? 60_000,
+        checkedLimit('maxInFlightRequests', options.maxInFlightRequests, 1),
+        checkedLimit('handlerTimeoutMs', options.handlerTimeoutMs, 0),
       ),
     );
     definition.attach(this);
@@ -695,4 +708,14 @@ async function readModern(definition: ServedDefinition, uri: string, ctx: Reques
 
 function withCursor<T extends object>(result: T, nextCursor: string | undefined): T & { nextCursor?: string } {
   return nextCursor === undefined ? result : { ...result, nextCursor };
+}
+
+/** A limit option: undefined, Infinity, or a number of at least `min`; else a RangeError when the session is made. */
+function checkedLimit(name: string, value: number | undefined, min: number): number | undefined {
+  if (value === undefined || value === Infinity) return undefined;
+  if (!(typeof value === 'number' && value >= min && (min === 0 || Number.isInteger(value))))
+    throw new RangeError(
+      `${name} must be ${min === 0 ? 'a non-negative number' : 'a positive integer'} or Infinity, not ${String(value)}`,
+    );
+  return value === 0 && min === 0 ? undefined : value;
 }

@@ -29,6 +29,9 @@ export interface SessionStreamsOptions {
   coalescer?: OutboundCoalescer;
 }
 
+/** Ended streams whose events are kept for a late resume (see SessionStreams.forgetLater). */
+const KEEP_ENDED = 2;
+
 const SSE_HEAD = [
   'Content-Type',
   'text/event-stream',
@@ -47,6 +50,8 @@ const SSE_HEAD = [
  */
 export class SessionStreams implements SseStreamOpener {
   private eventLog: EventLog | undefined;
+  /** The last streams that ended, whose events the log still keeps (see forgetLater). */
+  private recentlyEnded: string[] | undefined;
   private standaloneStream: SseStream | undefined;
   /** Standalone events written while no GET stream was open, delivered when one opens. */
   private backlog: QueuedEvent[] | undefined;
@@ -177,7 +182,12 @@ export class SessionStreams implements SseStreamOpener {
    */
   resume(streamId: string, stream: SseStream | undefined, lastEventId: string, res: ServerResponse): void {
     if (stream !== undefined && stream.res !== undefined) {
-      return writeJsonRpcError(res, 409, -32000, 'Conflict: that stream is still open');
+      // A client resumes only a stream it lost: the connection this server still holds for it
+      // is dead (its close not seen yet). The new one takes over; what was written to the old
+      // one is in the log and is replayed after Last-Event-ID.
+      const old = stream.res;
+      stream.res = undefined;
+      old.destroy();
     }
     if (stream === undefined && this.log.after(lastEventId).length === 0) {
       // Ended, and nothing of it is left to send: an empty stream would only be asked for again.
@@ -360,7 +370,7 @@ export class SessionStreams implements SseStreamOpener {
     if (stream.pending === 0 && stream !== this.standaloneStream && !stream.json) {
       // Everything it was owed has now been written.
       stream.res = undefined;
-      this.eventLog?.forget(stream.id);
+      this.forgetLater(stream.id);
       res.end();
     }
   }
@@ -429,8 +439,8 @@ export class SessionStreams implements SseStreamOpener {
   /** Ends a stream: in one write with a Content-Length when nothing was sent yet. */
   private finish(stream: SseStream, res: ServerResponse): void {
     const buffered = stream.buffered;
-    stream.buffered = undefined;
-    stream.unlogged = undefined;
+    // Logged too, for a client whose connection breaks under this one write (see forgetLater).
+    this.logBuffered(stream);
     if (res.writableEnded || res.destroyed) return;
     if (buffered === undefined) {
       res.end();
@@ -469,8 +479,21 @@ export class SessionStreams implements SseStreamOpener {
     // Events still held back: the stream ends when flush() has written them.
     if (stream.queue !== undefined) return;
     stream.res = undefined;
-    this.eventLog?.forget(stream.id);
+    this.forgetLater(stream.id);
     this.finish(stream, res);
+  }
+
+  /**
+   * An ended stream's events stay in the log until KEEP_ENDED streams have ended after it.
+   * Written is not received: a connection cut after the server wrote the answer (into node's
+   * buffer or the kernel's) loses it, and the client resumes with Last-Event-ID for it.
+   */
+  private forgetLater(streamId: string): void {
+    const log = this.eventLog;
+    if (log === undefined) return;
+    const ended = (this.recentlyEnded ??= []);
+    ended.push(streamId);
+    if (ended.length > KEEP_ENDED) log.forget(ended.shift()!);
   }
 
   /** A POST stream answered in full, its client away: held until it resumes, within the {@link unclaimed} bound. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientSessions } from './client-sessions';
 import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, parseFrameText } from '../../jsonrpc/codec';
 import { FrameTooComplexError } from '../../jsonrpc/errors';
 import { isModernProtocolVersion, isSupportedProtocolVersion } from '../../protocol/versions';
@@ -45,6 +46,12 @@ export interface StreamableHttpOptions extends SecurityOptions, BackpressureOpti
    * quiet one is not closed by proxies or idle timeouts. Default 15000; 0 turns it off.
    */
   keepAliveMs?: number;
+  /**
+   * Sessions one client address (the socket's remote address) may hold at once; one more
+   * initialize gets HTTP 429 with a JSON-RPC error (-32000). Default: no limit. Behind a
+   * proxy every client shares its address: set the limit there, or leave it off.
+   */
+  maxSessionsPerClient?: number;
   /** Told of an SSE stream ended because its client stopped reading (an `SseStreamOverflowError`). */
   onError?: (error: Error) => void;
   /**
@@ -146,7 +153,10 @@ export function createStreamableHttpHandler(
   const channels = new Map<string, HttpChannel>();
   // Stateless subscriptions/listen streams, ended with their result by dispose().
   const listens = new Map<ServerSession, ServerResponse>();
+  const perClient =
+    options.maxSessionsPerClient === undefined ? undefined : new ClientSessions(options.maxSessionsPerClient);
   const stopListening = host.onSessionEnd((id) => {
+    perClient?.ended(id);
     const channel = channels.get(id);
     if (channel !== undefined) {
       channels.delete(id);
@@ -164,13 +174,21 @@ export function createStreamableHttpHandler(
     return false;
   };
 
-  const startSession = async (body: unknown, res: ServerResponse): Promise<void> => {
+  const startSession = async (body: unknown, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const address = req.socket.remoteAddress ?? '';
+    const refused = perClient?.reserve(address);
+    if (refused !== undefined) {
+      options.onError?.(refused);
+      return writeJsonRpcError(res, 429, TRANSPORT_ERROR, `Too Many Requests: ${refused.message}`);
+    }
     const id = idPrefix + newSessionId();
     const channel = new HttpChannel(id, channelOptions);
     try {
       await host.startSession(channel, id, 'http');
       channels.set(id, channel);
+      perClient?.started(id, address);
     } catch (error) {
+      perClient?.release(address);
       if (error instanceof SessionLimitError)
         return writeJsonRpcError(res, 503, TRANSPORT_ERROR, 'Service Unavailable: too many sessions');
       return writeJsonRpcError(res, 500, TRANSPORT_ERROR, 'Internal error: the session could not start');
@@ -215,7 +233,7 @@ export function createStreamableHttpHandler(
         'Bad Request: Mcp-Session-Id header is required (or a 2026-07-28 request with _meta)',
       );
     }
-    startSession(body, res).catch(() => res.destroy());
+    startSession(body, req, res).catch(() => res.destroy());
   };
 
   const post = (req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void => {
