@@ -8,6 +8,7 @@
  *   and transport per request, no session id), in this one process.
  * It reports { port } over IPC and exits on { cmd: 'stop' } (stopping its workers first).
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -28,11 +29,24 @@ async function ours(): Promise<number> {
   return server.address.port;
 }
 
-async function oursDoor(workers: number): Promise<{ port: number; stop: () => Promise<void> }> {
+async function oursDoor(workers: number): Promise<{ port: number; stop: () => Promise<void>; pids: () => number[] }> {
   const { startFrontDoor } = require('@erlmcp/mcp/hosting') as typeof import('@erlmcp/mcp/hosting');
   const door = await startFrontDoor({ exec: __filename, args: ['ours-worker'], workers, execArgv: [] });
-  return { port: door.port, stop: () => door.close() };
+  return { port: door.port, stop: () => door.close(), pids: () => door.pids() };
 }
+
+/** CPU time (user + system, µs) a process has used, from /proc (Linux); 0 where unreadable. */
+function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
 
 /**
  * The official 2.x server's 2026-07-28 entry: `createMcpHandler` with a fresh McpServer per
@@ -68,14 +82,19 @@ async function main(): Promise<void> {
     return;
   }
   let stop = (): Promise<void> => Promise.resolve();
+  let pids = (): number[] => [];
   let port: number;
   if (side.startsWith('ours-door:')) {
     const door = await oursDoor(Number(side.slice('ours-door:'.length)));
     port = door.port;
     stop = door.stop;
+    pids = door.pids;
   } else port = side === 'ours' ? await ours() : await peer();
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'stop') void stop().finally(() => process.exit(0));
+    // The CPU every process of this server has used so far: this one and its workers.
+    else if (message.cmd === 'cpu')
+      process.send!({ cpuUs: [process.pid, ...pids()].reduce((sum, pid) => sum + cpuMicros(pid), 0) });
   });
   process.send!({ port });
 }

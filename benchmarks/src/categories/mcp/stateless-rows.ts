@@ -4,6 +4,7 @@ import { statelessToolsCall } from './stateless';
 
 const CORES = availableParallelism();
 const load = (o: Record<string, number>, p: Record<string, number>): string =>
+  `server CPU per request ${Math.round(o.cpuUsPerRequest ?? 0)} µs / ${Math.round(p.cpuUsPerRequest ?? 0)} µs; ` +
   `1-min load ${(o.load1 ?? 0).toFixed(1)} / ${(p.load1 ?? 0).toFixed(1)} at the start of each side's run, ${CORES} cores`;
 
 /**

@@ -33,7 +33,9 @@ const HEADERS = {
   'mcp-name': 'echo',
 };
 
-async function startStateless(side: StatelessSide): Promise<{ url: string; stop(): Promise<void> }> {
+async function startStateless(
+  side: StatelessSide,
+): Promise<{ url: string; cpuUs: () => Promise<number>; stop: () => Promise<void> }> {
   const child = fork(path.join(__dirname, 'stateless-child.js'), [side], {
     execArgv: ['--max-old-space-size=4096'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -45,6 +47,11 @@ async function startStateless(side: StatelessSide): Promise<{ url: string; stop(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    cpuUs: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: { cpuUs: number }) => resolve(message.cpuUs));
+        child.send({ cmd: 'cpu' });
+      }),
     stop: async () => {
       child.send({ cmd: 'stop' });
       await exited;
@@ -57,6 +64,8 @@ async function startStateless(side: StatelessSide): Promise<{ url: string; stop(
  * answer checked. The client (autocannon) runs in this measuring process, the server in
  * processes of its own. `load1` in the detail is the machine's 1-minute load average when
  * the run began: the two-core figures mean something only when it is below the core count.
+ * `cpuUsPerRequest` is the CPU time the server's processes (all of them) used per request
+ * during the run: on a loaded machine, what a request costs when the rate cannot say.
  */
 export async function statelessToolsCall(side: StatelessSide, amount: number): Promise<Measurement> {
   const server = await startStateless(side);
@@ -66,6 +75,7 @@ export async function statelessToolsCall(side: StatelessSide, amount: number): P
     await fire(server.url, Math.min(amount, 2_000));
     let wrong = 0;
     let lastAnswer = 0;
+    const cpuBefore = await server.cpuUs();
     const started = performance.now();
     const result = await autocannon({
       url: server.url,
@@ -86,6 +96,7 @@ export async function statelessToolsCall(side: StatelessSide, amount: number): P
       ],
     });
     const seconds = ((lastAnswer > 0 ? lastAnswer : performance.now()) - started) / 1000;
+    const cpuUsPerRequest = ((await server.cpuUs()) - cpuBefore) / result.requests.total;
     const failures = result.non2xx + result.errors + result.timeouts + wrong;
     if (failures > 0)
       throw new Error(
@@ -95,7 +106,7 @@ export async function statelessToolsCall(side: StatelessSide, amount: number): P
       value: result.requests.total / seconds,
       p50Us: result.latency.p50 * 1000,
       p99Us: result.latency.p99 * 1000,
-      detail: { load1 },
+      detail: { load1, cpuUsPerRequest },
     };
   } finally {
     await server.stop();
