@@ -95,6 +95,16 @@ describe('ClientSession.listen over Streamable HTTP (our server)', () => {
     await close();
   });
 
+  test('a server that shuts down ends the subscription with its result (reason server)', async () => {
+    const { client, close } = await connectHttp({ url: server.url, clientInfo: INFO, versionNegotiation: 'auto' });
+    const subscription = await client.listen({ toolsListChanged: true });
+    // close() sends each listen its SubscriptionsListenResult before the stream ends.
+    await server.close();
+    const end = await subscription.ended;
+    expect(end.reason).toBe('server');
+    await close();
+  });
+
   test('a server that goes away mid-subscription fails it (streams of this revision are not resumed)', async () => {
     const errors: Error[] = [];
     const { client, close } = await connectHttp({
@@ -104,7 +114,8 @@ describe('ClientSession.listen over Streamable HTTP (our server)', () => {
       onError: (error) => errors.push(error),
     });
     const subscription = await client.listen({ toolsListChanged: true });
-    await server.close();
+    // Gone without a word: the connections cut, no result sent.
+    server.server.closeAllConnections();
     const end = await subscription.ended;
     expect(end.reason).toBe('failed');
     expect(end.reason === 'failed' && end.error.message).toMatch(/not resumed|stream/);
