@@ -1,0 +1,94 @@
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { spawn, type ProcessContext } from '@erlmcp/otp';
+import type { JoinOptions } from '@erlmcp/distribution';
+
+/** The CommonJS fixtures other nodes load by module and export. */
+export const CODE = path.join(__dirname, 'fixtures', 'code.cjs');
+const PEER = path.join(__dirname, 'fixtures', 'peer.cjs');
+
+/** Heartbeats for tests: a node is down after 3 s of silence, long enough for a loaded machine's pauses. */
+export const TIMING = { heartbeatMs: 250, missedHeartbeats: 12 } as const;
+
+/** A node in its own OS process (the compiled packages: `npm test` builds them first). */
+export class Peer {
+  private constructor(
+    readonly name: string,
+    readonly id: number,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static start(options: JoinOptions): Promise<Peer> {
+    const child = spawnChild(process.execPath, [PEER, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
+    });
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`peer ${options.name} not ready in 60 s: ${err}`));
+      }, 60_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /ready (\d+)/.exec(out);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(new Peer(options.name, Number(match[1]), child));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`peer ${options.name} exited (${code}) before ready: ${err}`));
+      });
+    });
+  }
+
+  /** Ends the process abruptly (SIGKILL): no bye, the others find out by missed heartbeats. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Leaves the cluster cleanly (SIGTERM), or kills it after 10 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `body` as a process of the current node; resolves with what it returns, rejects with what it throws. */
+export function inProcess<T>(
+  body: (ctx: ProcessContext) => Promise<T>,
+  options: { trapExit?: boolean } = {},
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    spawn(
+      async (ctx) => {
+        try {
+          resolve(await body(ctx));
+        } catch (error) {
+          reject(error as Error);
+        }
+      },
+      { trapExit: options.trapExit },
+    );
+  });
+}
+
+/** Polls `check` every 50 ms until it is true; rejects after `timeoutMs` (bounded, for a loaded machine). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
