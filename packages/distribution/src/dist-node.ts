@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   awaitExit,
   send,

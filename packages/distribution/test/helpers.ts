@@ -20,7 +20,7 @@ export class Peer {
 
   static start(options: JoinOptions): Promise<Peer> {
     const child = spawnChild(process.execPath, [PEER, JSON.stringify(options)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
     });
     let out = '';
@@ -43,6 +43,25 @@ export class Peer {
         clearTimeout(timer);
         reject(new Error(`peer ${options.name} exited (${code}) before ready: ${err}`));
       });
+    });
+  }
+
+  /** Sends a command line ("disconnect", "reconnect") and resolves once the peer has done it. */
+  command(command: 'disconnect' | 'reconnect'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`peer ${this.name}: no answer to ${command}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(`ok ${command}`) || out.includes(`failed ${command}`)) {
+          clearTimeout(timer);
+          this.child.stdout!.off('data', onData);
+          if (out.includes(`ok ${command}`)) resolve();
+          else reject(new Error(`peer ${this.name}: ${out.trim()}`));
+        }
+      };
+      this.child.stdout!.on('data', onData);
+      this.child.stdin!.write(`${command}\n`);
     });
   }
 

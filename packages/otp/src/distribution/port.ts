@@ -3,9 +3,10 @@
 // pending calls, watches, spawn requests and relations, which splitting would scatter.
 import { attachCall, From } from '../call';
 import { CallExitError, NoCurrentProcessError, NoProcError, OtpError } from '../errors';
+import { NodeDownError } from './node-down-error';
 import { Tag } from '../mailbox';
 import { DownMessage } from '../messages';
-import { bodyOf, loadExport, type Node } from '../node';
+import type { Node } from '../node';
 import { Pid, Ref } from '../pid';
 import type { Process } from '../process';
 import type { ExitReason } from '../reason';
@@ -15,39 +16,14 @@ import { running } from '../current';
 import type { DistributionService } from '../distribution-service';
 import { Codec } from '../cluster/codec';
 import type { RemoteSpec } from '../cluster/remote';
-import { errorFrom, outcomeOf } from '../cluster/remote-start';
-import { BatchReader, BatchWriter, Op } from '../cluster/wire';
-import { startServer } from '../gen-server';
-import type { GenServerDef } from '../gen-server-types';
-import { keyOf, NodeRelations, type NodeSpawnOutcome, type NodeSpawnRequest } from './relations';
+import { errorFrom } from '../cluster/remote-start';
+import { BatchReader, Op } from '../cluster/wire';
+import { NodeBatches } from './batches';
+import { keyOf, NodeRelations, type FrameTransport, type NodeSpawnOutcome, type NodeSpawnRequest } from './relations';
+import { startFor } from './spawn-handler';
 
-type AnyDef = GenServerDef<unknown, unknown, unknown, unknown, unknown, unknown>;
-
-/** How frames leave this node: the transport (NATS in @erlmcp/distribution) delivers them to node `node`'s `receive`. */
-export interface FrameTransport {
-  /** Sends one frame; the bytes are the transport's to keep. */
-  send(node: number, frame: Uint8Array): void;
-}
-
-/** Record kinds only nodes exchange (after the scheduler ones of cluster/wire.ts). */
-const enum NodeOp {
-  /** The sender considers this node down: drop every relation with it, as it did. */
-  Disconnect = 40,
-}
-
-/** A frame bigger than this is sent at once rather than grown further (NATS's default max payload is 1 MiB). */
-const FLUSH_BYTES = 256 * 1024;
-
-/** A call or a request to a node that is not connected, or that went down before answering. */
-export class NodeDownError extends CallExitError {
-  constructor(
-    target: string,
-    readonly node: number,
-  ) {
-    super(target, 'noconnection');
-    this.name = 'NodeDownError';
-  }
-}
+/** The one record kind only nodes exchange: the sender considers this node down; drop every relation with it, as it did. */
+const DISCONNECT = 40 as Op;
 
 /**
  * One node's side of distribution: it routes sends, calls, links, monitors, exit signals and
@@ -62,9 +38,7 @@ export class NodeDownError extends CallExitError {
 export class DistributionPort implements DistributionService {
   private readonly codec = new Codec();
   private readonly connected = new Set<number>();
-  private readonly writers = new Map<number, BatchWriter>();
-  private readonly dirty = new Set<number>();
-  private flushQueued = false;
+  private readonly batches: NodeBatches;
   private readonly relations = new Map<Process, NodeRelations>();
   private readonly calls = new Map<number, { from: From; node: number }>();
   private readonly watches = new Map<number, { onExit: (reason: ExitReason) => void; target: Pid }>();
@@ -76,12 +50,22 @@ export class DistributionPort implements DistributionService {
   private detached = false;
   /** Frames received and records applied, for the transport's stats. */
   framesIn = 0;
-  framesOut = 0;
 
   private constructor(
     readonly node: Node,
-    private readonly transport: FrameTransport,
-  ) {}
+    transport: FrameTransport,
+  ) {
+    this.batches = new NodeBatches(this.codec, node.id, (to, frame) => transport.send(to, frame));
+  }
+
+  get framesOut(): number {
+    return this.batches.framesOut;
+  }
+
+  /** Sends every pending batch now (they go out at the end of the current turn of the event loop anyway). */
+  flush(): void {
+    this.batches.flush();
+  }
 
   /** Installs a port on `node` (it must have one scheduler: worker schedulers do not route to other nodes). */
   static attach(node: Node, transport: FrameTransport): DistributionPort {
@@ -116,12 +100,11 @@ export class DistributionPort implements DistributionService {
   nodeDown(node: number, reason: ExitReason = 'noconnection', tell = false): void {
     if (!this.connected.has(node)) return;
     if (tell) {
-      this.record(node, (w) => w.op(NodeOp.Disconnect as unknown as Op));
-      this.flushTo(node);
+      this.batches.record(node, (w) => w.op(DISCONNECT));
+      this.batches.flushTo(node);
     }
     this.connected.delete(node);
-    this.writers.delete(node);
-    this.dirty.delete(node);
+    this.batches.drop(node);
     for (const [ref, call] of this.calls) {
       if (call.node !== node) continue;
       this.calls.delete(ref);
@@ -172,7 +155,7 @@ export class DistributionPort implements DistributionService {
 
   send(target: Pid, tag: Tag, message: unknown): void {
     if (!this.connected.has(target.node)) return; // as Erlang: a send to an unreachable node is dropped
-    const w = this.writer(target.node);
+    const w = this.batches.writer(target.node);
     const pos = w.pos;
     const records = w.records;
     w.op(Op.Send);
@@ -184,7 +167,7 @@ export class DistributionPort implements DistributionService {
       w.rewind(pos, records);
       throw error;
     }
-    this.written(target.node, w);
+    this.batches.written(target.node, w);
   }
 
   call(target: Pid, from: From, request: unknown): void {
@@ -193,7 +176,7 @@ export class DistributionPort implements DistributionService {
       return;
     }
     const ref = this.node.makeRef().id;
-    this.record(target.node, (w) => {
+    this.batches.record(target.node, (w) => {
       w.op(Op.Call);
       w.id(target.id);
       w.id(ref);
@@ -213,7 +196,7 @@ export class DistributionPort implements DistributionService {
       return;
     }
     this.relationsOf(from).links.set(keyOf(to.node, to.id), to);
-    this.record(to.node, (w) => {
+    this.batches.record(to.node, (w) => {
       w.op(Op.Link);
       w.id(from.self.id);
       w.id(to.id);
@@ -223,7 +206,7 @@ export class DistributionPort implements DistributionService {
   unlink(from: Process, to: Pid): void {
     this.relations.get(from)?.links.delete(keyOf(to.node, to.id));
     if (!this.connected.has(to.node)) return;
-    this.record(to.node, (w) => {
+    this.batches.record(to.node, (w) => {
       w.op(Op.Unlink);
       w.id(from.self.id);
       w.id(to.id);
@@ -232,7 +215,7 @@ export class DistributionPort implements DistributionService {
 
   exit(from: Pid, to: Pid, reason: ExitReason, viaLink: boolean): void {
     if (!this.connected.has(to.node)) return;
-    this.record(to.node, (w) => {
+    this.batches.record(to.node, (w) => {
       w.op(Op.Exit);
       w.id(from.id);
       w.id(to.id);
@@ -361,7 +344,7 @@ export class DistributionPort implements DistributionService {
     const ref = this.node.makeRef().id;
     return new Promise((resolve) => {
       this.requests.set(ref, { resolve, node, onOk });
-      this.record(node, (w) => {
+      this.batches.record(node, (w) => {
         w.op(Op.Spawn);
         w.id(ref);
         w.value(request);
@@ -370,7 +353,7 @@ export class DistributionPort implements DistributionService {
   }
 
   private sendMonitor(ref: number, watcher: number, target: Pid): void {
-    this.record(target.node, (w) => {
+    this.batches.record(target.node, (w) => {
       w.op(Op.Monitor);
       w.id(ref);
       w.id(watcher);
@@ -380,7 +363,7 @@ export class DistributionPort implements DistributionService {
 
   private sendDemonitor(ref: number, target: Pid): void {
     if (!this.connected.has(target.node)) return;
-    this.record(target.node, (w) => {
+    this.batches.record(target.node, (w) => {
       w.op(Op.Demonitor);
       w.id(ref);
       w.id(target.id);
@@ -389,7 +372,7 @@ export class DistributionPort implements DistributionService {
 
   private sendDown(ref: number, watcher: Pid, target: number, reason: ExitReason): void {
     if (!this.connected.has(watcher.node)) return;
-    this.record(watcher.node, (w) => {
+    this.batches.record(watcher.node, (w) => {
       w.op(Op.Down);
       w.id(ref);
       w.id(watcher.id);
@@ -401,7 +384,7 @@ export class DistributionPort implements DistributionService {
   private reply(node: number, ref: number, value: unknown): void {
     if (!this.connected.has(node)) return;
     try {
-      this.record(node, (w) => {
+      this.batches.record(node, (w) => {
         w.op(Op.Reply);
         w.id(ref);
         w.value(value);
@@ -413,7 +396,7 @@ export class DistributionPort implements DistributionService {
 
   private callFail(node: number, ref: number, noproc: boolean, reason: ExitReason): void {
     if (!this.connected.has(node)) return;
-    this.record(node, (w) => {
+    this.batches.record(node, (w) => {
       w.op(Op.CallFail);
       w.id(ref);
       w.u8(noproc ? 1 : 0);
@@ -421,69 +404,24 @@ export class DistributionPort implements DistributionService {
     });
   }
 
-  private relationsOf(process: Process): NodeRelations {
+  /** @internal A local process's relations with other nodes' processes (allocated on first use). */
+  relationsOf(process: Process): NodeRelations {
     let relations = this.relations.get(process);
     if (relations === undefined) this.relations.set(process, (relations = new NodeRelations()));
     return relations;
   }
 
-  // ---- batching ---------------------------------------------------------------
-
-  private writer(node: number): BatchWriter {
-    let w = this.writers.get(node);
-    if (w === undefined) {
-      w = new BatchWriter(this.codec);
-      this.writers.set(node, w);
-    }
-    if (w.empty && w.pos === 0) {
-      w.begin(0);
-      w.id(this.node.id);
-    }
-    return w;
-  }
-
-  /** Writes one record for node `node` (rewound if its value cannot be encoded). */
-  private record(node: number, write: (w: BatchWriter) => void): void {
-    const w = this.writer(node);
-    const pos = w.pos;
-    const records = w.records;
-    try {
-      write(w);
-    } catch (error) {
-      w.rewind(pos, records);
-      throw error;
-    }
-    this.written(node, w);
-  }
-
-  private written(node: number, w: BatchWriter): void {
-    if (w.pos >= FLUSH_BYTES) {
-      this.flushTo(node);
+  private answerSpawn(source: number, ref: number, outcome: NodeSpawnOutcome): void {
+    if (!this.connected.has(source)) {
+      // The requester is gone: nobody will use the process.
+      if ('ok' in outcome && typeof outcome.ok === 'number') this.node.exit(new Pid(this.node.id, outcome.ok), 'kill');
       return;
     }
-    this.dirty.add(node);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flush);
-    }
-  }
-
-  /** Sends every pending batch (once per turn of the event loop; also callable directly). */
-  readonly flush = (): void => {
-    this.flushQueued = false;
-    for (const node of this.dirty) this.flushTo(node);
-    this.dirty.clear();
-  };
-
-  private flushTo(node: number): void {
-    const w = this.writers.get(node);
-    if (w === undefined || w.empty) return;
-    const frame = w.bytes().slice();
-    w.begin(0);
-    w.id(this.node.id);
-    this.dirty.delete(node);
-    this.framesOut++;
-    this.transport.send(node, frame);
+    this.batches.record(source, (w) => {
+      w.op(Op.Spawned);
+      w.id(ref);
+      w.value(outcome);
+    });
   }
 
   // ---- incoming ---------------------------------------------------------------
@@ -498,7 +436,7 @@ export class DistributionPort implements DistributionService {
     let lastId = -1;
     let last: Process | undefined;
     while (!r.done) {
-      const op = r.u8();
+      const op = r.u8() as Op;
       if (op === Op.Send) {
         // The hot path: a burst of sends to one process looks it up once.
         const tag = r.u8() as Tag;
@@ -525,7 +463,7 @@ export class DistributionPort implements DistributionService {
     }
   }
 
-  private apply(op: number, r: BatchReader, source: number): void {
+  private apply(op: Op, r: BatchReader, source: number): void {
     const node = this.node;
     switch (op) {
       case Op.Call: {
@@ -625,7 +563,9 @@ export class DistributionPort implements DistributionService {
       case Op.Spawn: {
         const ref = r.id();
         const request = r.value() as NodeSpawnRequest;
-        void this.handleSpawn(source, ref, request);
+        const outcome = startFor(this.node, this, source, request);
+        if (outcome instanceof Promise) void outcome.then((settled) => this.answerSpawn(source, ref, settled));
+        else this.answerSpawn(source, ref, outcome);
         return;
       }
       case Op.Spawned: {
@@ -640,60 +580,11 @@ export class DistributionPort implements DistributionService {
           this.exit(node.pid, new Pid(source, outcome.ok), 'kill', false); // nobody waits for it: no orphan
         return;
       }
-      case NodeOp.Disconnect:
+      case DISCONNECT:
         this.nodeDown(source);
         return;
       default:
         throw new OtpError('corrupt_frame', `unknown record ${op} from node ${source}`);
     }
-  }
-
-  /** Starts what a Spawn record asks for, and answers with a Spawned record. */
-  private async handleSpawn(source: number, ref: number, request: NodeSpawnRequest): Promise<void> {
-    let outcome: NodeSpawnOutcome;
-    try {
-      // A spawn answers in the same turn, before the new process runs: its exit cannot overtake the answer.
-      outcome = request.kind === 'spawn' ? this.startSpawn(source, request) : await this.startGen(source, request);
-    } catch (error) {
-      outcome = outcomeOf(error) as NodeSpawnOutcome;
-    }
-    if (!this.connected.has(source)) {
-      if ('ok' in outcome && typeof outcome.ok === 'number') this.node.exit(new Pid(this.node.id, outcome.ok), 'kill');
-      return;
-    }
-    this.record(source, (w) => {
-      w.op(Op.Spawned);
-      w.id(ref);
-      w.value(outcome);
-    });
-  }
-
-  private startSpawn(source: number, request: NodeSpawnRequest): NodeSpawnOutcome {
-    const spec: RemoteSpec = { module: request.module, export: request.export, args: request.args as unknown[] };
-    const process = this.node.spawnFrom(null, bodyOf(spec), { name: request.name, trapExit: request.trapExit });
-    return this.hold(source, request, process);
-  }
-
-  private async startGen(source: number, request: NodeSpawnRequest): Promise<NodeSpawnOutcome> {
-    const def = loadExport<AnyDef>({ module: request.module, export: request.export });
-    const pid = await startServer(this.node, null, def, request.args, { name: request.name, timeout: request.timeout });
-    if (pid === 'ignore') return { ok: 'ignore' };
-    const process = this.node.lookupId(pid.id);
-    if (process === undefined || !process.alive)
-      return { error: { code: 'start_failed', message: `${pid} exited as it started` } };
-    return this.hold(source, request, process);
-  }
-
-  private hold(source: number, request: NodeSpawnRequest, process: Process): NodeSpawnOutcome {
-    // The requester's link and monitor, held before the process runs (a GenServer: once its init returned).
-    if (request.parent !== undefined) {
-      const parent = new Pid(source, request.parent);
-      this.relationsOf(process).links.set(keyOf(source, parent.id), parent);
-    }
-    if (request.monitor !== undefined) {
-      const { ref, watcher } = request.monitor;
-      this.relationsOf(process).monitoredBy.set(keyOf(source, ref), { watcher: new Pid(source, watcher), ref });
-    }
-    return { ok: process.self.id };
   }
 }

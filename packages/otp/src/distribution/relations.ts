@@ -41,3 +41,9 @@ export interface NodeSpawnRequest {
 
 export type NodeSpawnOutcome =
   { ok: number | 'ignore' } | { error: { code: string; message: string; reason?: unknown } };
+
+/** How frames leave this node: the transport (NATS in @erlmcp/distribution) delivers them to node `node`'s `receive`. */
+export interface FrameTransport {
+  /** Sends one frame; the bytes are the transport's to keep. */
+  send(node: number, frame: Uint8Array): void;
+}
