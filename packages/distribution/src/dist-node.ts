@@ -86,6 +86,7 @@ export class DistNode {
   private readonly listeners = new Set<(event: NodeEvent) => void>();
   private readonly nodeMonitors = new Map<string, Set<Pid>>();
   private left = false;
+  private reconnecting = false;
   private heartbeatsIn = 0;
   private nodeDowns = 0;
 
@@ -155,8 +156,9 @@ export class DistNode {
     return pid.node === this.node.id || this.port.isConnected(pid.node);
   }
 
+  /** True while this node's NATS connection is up (false while it reconnects, after `disconnect`, after `leave`). */
   get connected(): boolean {
-    return this.nc !== null && !this.nc.isClosed() && !this.left;
+    return this.nc !== null && !this.nc.isClosed() && !this.left && !this.reconnecting;
   }
 
   /** Resolves once every named node is connected; rejects with UnknownNodeError after `timeoutMs`. */
@@ -274,8 +276,13 @@ export class DistNode {
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
       if (this.nc !== nc) return;
-      if (status.type === 'disconnect') this.lostNats();
-      else if (status.type === 'reconnect') this.beat();
+      if (status.type === 'disconnect') {
+        this.reconnecting = true;
+        this.lostNats();
+      } else if (status.type === 'reconnect') {
+        this.reconnecting = false;
+        this.beat();
+      }
     }
   }
 

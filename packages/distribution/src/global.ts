@@ -171,6 +171,8 @@ export class GlobalRegistry implements NameService<string> {
 
   /** Node `id` went down: drop the names its processes held (every node tries, one succeeds). */
   private async dropNode(id: number): Promise<void> {
+    // Cut off ourselves, we cannot tell who is gone: the nodes still connected do the cleaning.
+    if (!this.dist.connected) return;
     const stale = [...this.cache].filter(([, h]) => h.pid.node === id);
     await Promise.all(stale.map(([name, h]) => this.drop(name, h.revision)));
   }
