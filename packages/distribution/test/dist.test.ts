@@ -11,6 +11,7 @@ import {
   spawn,
   type ProcessContext,
 } from '@erlmcp/otp';
+import { connect } from '@nats-io/transport-node';
 import { DistNode, NodeDownError, UnknownNodeError } from '@erlmcp/distribution';
 import { NatsServer } from '../../../test-support/nats-server';
 import { CODE, inProcess, Peer, TIMING } from './helpers';
@@ -156,6 +157,22 @@ test('a pid of another node cannot take a local name', async () => {
   const { pid } = await a.spawn('b', { module: CODE, export: 'echo' });
   expect(() => register('remote-name', pid)).toThrow(/another node/);
   send(pid, 'stop');
+});
+
+test('garbage on the node and heartbeat subjects is dropped; the node keeps working', async () => {
+  const nc = await connect({ servers: server.url });
+  const junk = [new Uint8Array(0), new Uint8Array([1]), new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])];
+  for (const bytes of junk) {
+    nc.publish(`${cluster}.n.${a.node.id}`, bytes);
+    nc.publish(`${cluster}.hb`, bytes);
+  }
+  nc.publish(`${cluster}.hb`, new TextEncoder().encode('{"id":"x"}'));
+  await nc.flush();
+  await nc.close();
+  const pid = (await a.startServer('b', { module: CODE, export: 'counter' }, 1)) as Pid;
+  expect(await GenServer.call(pid, { add: 1 })).toBe(2);
+  expect(a.nodes()).toEqual(['b']);
+  await GenServer.stop(pid);
 });
 
 test('NodeDownError is a CallExitError with reason noconnection', () => {
