@@ -87,6 +87,7 @@ export class DistNode {
   private readonly nodeMonitors = new Map<string, Set<Pid>>();
   private left = false;
   private reconnecting = false;
+  private lastTick = performance.now();
   private heartbeatsIn = 0;
   private nodeDowns = 0;
 
@@ -359,8 +360,14 @@ export class DistNode {
   }
 
   private tick(): void {
+    const now = performance.now();
+    const late = now - this.lastTick > this.heartbeatMs * 2;
+    this.lastTick = now;
     this.beat();
-    const deadline = performance.now() - this.heartbeatMs * this.missed;
+    // This node was stalled (a long synchronous task, a loaded machine): the heartbeats that came
+    // meanwhile wait unread behind this timer, so judge the others on the next tick, not now.
+    if (late) return;
+    const deadline = now - this.heartbeatMs * this.missed;
     for (const member of this.members.silentSince(deadline)) {
       this.members.remove(member);
       this.down(member, 'noconnection', true);

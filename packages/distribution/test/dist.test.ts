@@ -14,7 +14,7 @@ import {
 import { connect } from '@nats-io/transport-node';
 import { DistNode, NodeDownError, UnknownNodeError } from '@erlmcp/distribution';
 import { NatsServer } from '../../../test-support/nats-server';
-import { CODE, inProcess, Peer, TIMING } from './helpers';
+import { CODE, inProcess, Peer, PATIENT } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -25,8 +25,8 @@ const cluster = 'runtime';
 
 beforeAll(async () => {
   server = await NatsServer.start();
-  a = await DistNode.start({ servers: server.url, name: 'a', cluster, ...TIMING, node: { logLevel: 'silent' } });
-  b = await Peer.start({ servers: server.url, name: 'b', cluster, ...TIMING });
+  a = await DistNode.start({ servers: server.url, name: 'a', cluster, ...PATIENT, node: { logLevel: 'silent' } });
+  b = await Peer.start({ servers: server.url, name: 'b', cluster, ...PATIENT });
   await a.waitForNodes(['b'], 30_000);
 });
 

@@ -7,8 +7,11 @@ import type { JoinOptions } from '@erlmcp/distribution';
 export const CODE = path.join(__dirname, 'fixtures', 'code.cjs');
 const PEER = path.join(__dirname, 'fixtures', 'peer.cjs');
 
-/** Heartbeats for tests: a node is down after 3 s of silence, long enough for a loaded machine's pauses. */
-export const TIMING = { heartbeatMs: 250, missedHeartbeats: 12 } as const;
+/** Heartbeats for tests that kill nodes: one is down after 6 s of silence, longer than a loaded machine's pauses. */
+export const TIMING = { heartbeatMs: 250, missedHeartbeats: 24 } as const;
+
+/** Heartbeats for tests where no node should go down: 15 s of silence, so a stalled jest worker is not taken for a dead node. */
+export const PATIENT = { heartbeatMs: 250, missedHeartbeats: 60 } as const;
 
 /** A node in its own OS process (the compiled packages: `npm test` builds them first). */
 export class Peer {
