@@ -1,12 +1,23 @@
 import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import { awaitExit, exit, Pid, type NameService } from '@erlmcp/otp';
-import type { DistNode } from './dist-node';
 import { DistBadArgError } from './errors';
 
 /** The reason a process that held a global name gets when another holder won it (as Erlang's global conflict resolution). */
 export interface GlobalNameConflict {
   global_name_conflict: string;
+}
+
+/** What the registry needs of its node (DistNode is one): kept here so the two files import one way. */
+export interface RegistryHost {
+  readonly prefix: string;
+  readonly node: { readonly id: number };
+  /** True while this node's NATS connection is up. */
+  readonly connected: boolean;
+  isReachable(pid: Pid): boolean;
+  /** Throws NotConnectedError when off NATS. */
+  requireConnected(what: string): unknown;
+  onNodeEvent(listener: (event: { kind: 'nodeup' | 'nodedown'; id: number }) => void): () => void;
 }
 
 interface Holder {
@@ -61,12 +72,12 @@ export class GlobalRegistry implements NameService<string> {
   private unsubscribe: (() => void) | null = null;
 
   private constructor(
-    private readonly dist: DistNode,
+    private readonly dist: RegistryHost,
     private kv: KV,
   ) {}
 
   /** @internal Opens (or creates) the bucket and starts watching it; resolves once the current names are loaded. */
-  static async open(dist: DistNode, nc: NatsConnection): Promise<GlobalRegistry> {
+  static async open(dist: RegistryHost, nc: NatsConnection): Promise<GlobalRegistry> {
     const kv = await new Kvm(nc).create(`${dist.prefix}-global`, { history: 1 });
     const registry = new GlobalRegistry(dist, kv);
     await registry.watch();
