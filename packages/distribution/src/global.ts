@@ -133,7 +133,9 @@ export class GlobalRegistry implements NameService<string> {
     const holder = this.owned.get(name) ?? this.cache.get(name);
     if (holder === undefined) return;
     this.owned.delete(name);
-    await this.drop(name, holder.revision);
+    // Our own delete: this copy need not wait for the watch to say so.
+    if ((await this.drop(name, holder.revision)) && this.cache.get(name)?.revision === holder.revision)
+      this.cache.delete(name);
   }
 
   /** global:whereis_name/1, from this node's copy of the bucket. */
@@ -172,11 +174,13 @@ export class GlobalRegistry implements NameService<string> {
   }
 
   /** Deletes `name` if it still has `revision` (someone else may have won it meanwhile). */
-  private async drop(name: string, revision: number): Promise<void> {
+  private async drop(name: string, revision: number): Promise<boolean> {
     try {
       await this.kv.delete(keyOf(name), { previousSeq: revision });
+      return true;
     } catch {
       // Changed since, or no connection: whoever holds it now keeps it; a node down is cleaned by the others.
+      return false;
     }
   }
 

@@ -9,6 +9,7 @@ import {
   register,
   send,
   spawn,
+  via,
   type ProcessContext,
 } from '@erlmcp/otp';
 import { connect } from '@nats-io/transport-node';
@@ -172,6 +173,19 @@ test('garbage on the node and heartbeat subjects is dropped; the node keeps work
   const pid = (await a.startServer('b', { module: CODE, export: 'counter' }, 1)) as Pid;
   expect(await GenServer.call(pid, { add: 1 })).toBe(2);
   expect(a.nodes()).toEqual(['b']);
+  await GenServer.stop(pid);
+});
+
+test('via(global): GenServer.call and cast by a global name reach a server on another node', async () => {
+  const pid = (await a.startServer('b', { module: CODE, export: 'counter' }, 3)) as Pid;
+  expect(await a.global!.registerName('counter-on-b', pid)).toBe(true);
+  expect(await a.global!.registerName('counter-on-b', pid)).toBe(false); // taken, by a live process
+  const name = via(a.global!, 'counter-on-b');
+  GenServer.cast(name, { add: 1 });
+  expect(await GenServer.call(name, 'get')).toBe(4);
+  expect(a.global!.registeredNames()).toContain('counter-on-b');
+  await a.global!.unregisterName('counter-on-b');
+  expect(a.global!.whereisName('counter-on-b')).toBeUndefined();
   await GenServer.stop(pid);
 });
 
