@@ -512,7 +512,7 @@ export function call(server: Pid | ServerName, request: unknown, timeoutMs = 500
     // On another scheduler: the From stays here (with its timeout); the reply comes back as a record.
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
-      node.remote().call(target, from, request);
+      node.remote(target).call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     });
   }
@@ -534,7 +534,7 @@ export function cast<T extends Pid | ServerName>(server: T, message: CastFor<T>)
 export function cast(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const target = node.route(server);
-  if (target instanceof Pid) node.remote().send(target, Tag.Cast, message);
+  if (target instanceof Pid) node.remote(target).send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliver(target, message, Tag.Cast);
   else if (!(server instanceof Pid) && !isServerName(server)) throw badName('cast', server);
 }
@@ -550,7 +550,7 @@ export function castInline<T extends Pid | ServerName>(server: T, message: CastF
 export function castInline(server: Pid | ServerName, message: unknown): void {
   const node = currentNode();
   const target = node.route(server);
-  if (target instanceof Pid) node.remote().send(target, Tag.Cast, message);
+  if (target instanceof Pid) node.remote(target).send(target, Tag.Cast, message);
   else if (target !== undefined) node.deliverNow(target, message, Tag.Cast);
   else if (!(server instanceof Pid) && !isServerName(server)) throw badName('castInline', server);
 }

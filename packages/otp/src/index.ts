@@ -11,6 +11,8 @@
  */
 import * as m_pid from './pid';
 import * as m_node from './node';
+import * as m_dist_port from './distribution/port';
+import * as m_node_down from './distribution/node-down-error';
 import * as m_messages from './messages';
 import * as m_reason from './reason';
 import * as m_call from './call';
@@ -36,6 +38,9 @@ import * as m_proc_lib from './proc-lib';
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;
 export import Node = m_node.Node;
+/** One node's side of distribution (driven by a transport: @erlmcp/distribution over NATS). */
+export import DistributionPort = m_dist_port.DistributionPort;
+export import NodeDownError = m_node_down.NodeDownError;
 export import ExitMessage = m_messages.ExitMessage;
 export import DownMessage = m_messages.DownMessage;
 export import Crash = m_reason.Crash;
@@ -219,4 +224,5 @@ export type { Logger } from './logger';
 export type { SchedulerOptions } from './scheduler';
 export type { SchedulerStats } from './cluster/scheduler-api';
 export type { RemoteSpec, Placement, SchedulerDown } from './cluster/remote';
+export type { FrameTransport } from './distribution/relations';
 export type { RemoteDef, RemoteOrigin } from './gen-server';

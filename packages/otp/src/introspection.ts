@@ -87,6 +87,7 @@ export async function processInfoAsync(target: Pid | ServerName): Promise<Proces
   const routed = node.route(target);
   if (routed === undefined) return undefined;
   if (!(routed instanceof Pid)) return infoOf(routed);
+  if (routed.node !== node.id) return undefined; // another node's process: only that node can describe it
   const info = (await node.remote().remoteInfo(schedulerOf(routed.id), routed.id)) as WireProcessInfo | null;
   return info === null ? undefined : fromWire(node, info);
 }

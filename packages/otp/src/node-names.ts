@@ -27,6 +27,8 @@ export class NodeNames {
 
   register(name: string, pid: Pid): true {
     checkLocalName('register', name);
+    if (pid.node !== this.node.pidOf(0).node)
+      throw new BadArgError(`register: ${pid} is a process of another node: register it where it runs, or globally`);
     const holder = this.registry.whereis(name);
     if (holder !== undefined) throw new AlreadyRegisteredError(name, this.node.pidOf(holder));
     const target = this.node.route(pid);

@@ -7,6 +7,7 @@ import type { Behaviour, ProcessBody, SpawnOptions } from './context';
 import { receive, runBodyStep, StartBody } from './body-process';
 import { CallTimeouts } from './call';
 import type { ClusterControl, ClusterService } from './cluster-service';
+import type { DistributionService } from './distribution-service';
 import { isRemoteSpec, MAX_SCHEDULERS, schedulerOf, type RemoteSpec } from './cluster/remote';
 import { running } from './current';
 import { AlreadyRegisteredError, BadArgError, NoCurrentProcessError, NoProcError } from './errors';
@@ -83,6 +84,8 @@ export class Node {
   readonly pid: Pid;
   /** @internal Routes to other schedulers; null on a one-scheduler node. Installed by {@link joinCluster}. */
   peer: ClusterService | null = null;
+  /** @internal Routes to processes of other nodes; null until a distribution joins ({@link joinDistribution}). */
+  dist: DistributionService | null = null;
   /** @internal On the main thread of a multi-scheduler node: the worker threads. */
   cluster: ClusterControl | null = null;
   /** @internal */
@@ -146,6 +149,11 @@ export class Node {
     this.scheduler.inboxReady = peer.inboxReady;
   }
 
+  /** @internal Routes pids of other nodes through `dist` (null: they route nowhere again). */
+  joinDistribution(dist: DistributionService | null): void {
+    this.dist = dist;
+  }
+
   get isRunning(): boolean {
     return running.node === this && !this.stopping;
   }
@@ -186,7 +194,11 @@ export class Node {
    * routes a pid elsewhere or places a process elsewhere, so a call here on a one-scheduler
    * node is a runtime bug, not a user's mistake.
    */
-  remote(): ClusterService {
+  remote(): ClusterService;
+  /** @internal The route to `target`: the distribution for a pid of another node, else the cluster. */
+  remote(target: Pid): DistributionService;
+  remote(target?: Pid): ClusterService | DistributionService {
+    if (target !== undefined && target.node !== this.id && this.dist !== null) return this.dist;
     if (this.peer === null) throw new Error('internal: another scheduler was addressed on a one-scheduler node');
     return this.peer;
   }
@@ -279,7 +291,8 @@ export class Node {
       if (id === undefined) return undefined;
       pid = this.pidOf(id);
     } else if (isViaName(target)) pid = target.via.whereisName(target.name);
-    if (pid === undefined || pid.node !== this.id) return undefined;
+    if (pid === undefined) return undefined;
+    if (pid.node !== this.id) return this.dist !== null ? pid : undefined;
     if (schedulerOf(pid.id) === this.schedulerId) return this.table.get(pid.id);
     return this.peer !== null ? pid : undefined;
   }
@@ -339,7 +352,7 @@ export class Node {
     if (message === undefined) throw new BadArgError('cannot send undefined');
     const target = this.route(to);
     if (target instanceof Process) this.deliver(target, message, tag);
-    else if (target !== undefined) this.remote().send(target, tag, message);
+    else if (target !== undefined) this.remote(target).send(target, tag, message);
     else if (!(to instanceof Pid)) {
       checkServerName('send', to);
       throw new NoProcError(describeName(to));
@@ -516,6 +529,7 @@ export class Node {
     await this.cluster?.stop();
     this.killAll();
     await this.peer?.shutdown();
+    this.dist = null;
     if (running.node === this) running.node = null;
   }
 

@@ -188,7 +188,7 @@ export async function stopSpecial(
     throw new BadArgError(`${label} is a spawned function, not a behaviour: use exit(pid, reason)`);
   const pid = target instanceof Pid ? target : target.self;
   const exited = node.awaitExit(pid);
-  if (target instanceof Pid) node.remote().stop(target, reason);
+  if (target instanceof Pid) node.remote(target).stop(target, reason);
   else node.deliver(target, new StopRequest(reason), Tag.System);
   let timer: Timer | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {

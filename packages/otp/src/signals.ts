@@ -1,4 +1,5 @@
 import type { ClusterService } from './cluster-service';
+import type { DistributionService } from './distribution-service';
 import { failPendingCalls } from './call';
 import { schedulerDownReason, schedulerOf } from './cluster/remote';
 import { running } from './current';
@@ -22,9 +23,11 @@ export interface SignalHost {
   readonly logger: Logger;
   readonly events: TelemetryBus;
   readonly peer: ClusterService | null;
+  readonly dist: DistributionService | null;
   readonly timers: NodeTimers;
   route(target: Pid | ServerName): Process | Pid | undefined;
   remote(): ClusterService;
+  remote(target: Pid): DistributionService;
   deliver(process: Process, message: unknown, tag?: Tag): void;
   makeRef(): Ref;
   /** Takes an ended process out of the process table and the name registry. */
@@ -47,7 +50,7 @@ export class Signals {
     const target = this.node.route(pid);
     if (target instanceof Pid) {
       const k = schedulerOf(pid.id);
-      const peer = this.node.remote();
+      const peer = this.node.remote(pid);
       if (!peer.isAlive(k)) this.signal(process, pid, schedulerDownReason(k), true);
       else peer.link(process, pid);
       return;
@@ -67,7 +70,7 @@ export class Signals {
 
   unlink(process: Process, pid: Pid): void {
     const target = this.node.route(pid);
-    if (target instanceof Pid) return this.node.remote().unlink(process, pid);
+    if (target instanceof Pid) return this.node.remote(target).unlink(process, pid);
     if (target === undefined) return;
     process.links?.delete(target);
     target.links?.delete(process);
@@ -78,7 +81,7 @@ export class Signals {
     const routed = this.node.route(target);
     if (routed instanceof Pid) {
       const k = schedulerOf(routed.id);
-      const peer = this.node.remote();
+      const peer = this.node.remote(routed);
       if (peer.isAlive(k)) peer.monitor(watcher, routed, ref);
       else this.node.deliver(watcher, new DownMessage(ref, routed, schedulerDownReason(k)));
       return ref;
@@ -104,7 +107,8 @@ export class Signals {
         }
       }
     }
-    if (target === undefined) return this.node.peer?.demonitor(watcher, ref) ?? false;
+    if (target === undefined)
+      return (this.node.peer?.demonitor(watcher, ref) ?? false) || (this.node.dist?.demonitor(watcher, ref) ?? false);
     watcher.monitoring!.delete(ref);
     dropWatcher(target, ref);
     return true;
@@ -116,7 +120,7 @@ export class Signals {
    */
   watch(pid: Pid, onExit: (reason: ExitReason) => void): () => void {
     const target = this.node.route(pid);
-    if (target instanceof Pid) return this.node.remote().watch(target, onExit);
+    if (target instanceof Pid) return this.node.remote(target).watch(target, onExit);
     if (target === undefined || (target.flags & Flag.Dead) !== 0) {
       onExit(target?.reason ?? 'noproc');
       return () => {};
@@ -135,7 +139,7 @@ export class Signals {
   exit(pid: Pid, reason: ExitReason, from?: Pid): void {
     const sender = from ?? running.process?.self ?? this.node.pid;
     const target = this.node.route(pid);
-    if (target instanceof Pid) this.node.remote().exit(sender, target, reason, false);
+    if (target instanceof Pid) this.node.remote(target).exit(sender, target, reason, false);
     else if (target !== undefined) this.signal(target, sender, reason, false);
   }
 
@@ -198,6 +202,7 @@ export class Signals {
       }
     }
     this.node.peer?.onExit(process, reason);
+    this.node.dist?.onExit(process, reason);
     if (reason instanceof Crash) {
       this.node.logger.error(
         `crash report: ${process.self}${process.name ? ` (${process.name})` : ''} exited: ${reason.message}`,

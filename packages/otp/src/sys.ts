@@ -86,7 +86,7 @@ function systemCall(server: Pid | ServerName, request: SysRequest, timeoutMs: nu
     }
     return new Promise((resolve, reject) => {
       const from = new RemoteFrom(resolve, reject, target, request);
-      node.remote().call(target, from, request);
+      node.remote(target).call(target, from, request);
       if (timeoutMs !== Infinity) node.timeouts.add(from, timeoutMs);
     }).then(unwrap);
   }

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { Category } from '../../harness/types';
+import * as ours from './ours';
+import * as peer from './peer';
+
+/**
+ * @erlmcp/distribution against bare NATS between the same two processes (this one and node
+ * 'bench-b', each side with its own nats-server): what the runtime adds over the transport.
+ * cross_node_call: GenServer.call round trips one at a time vs nc.request/msg.respond.
+ * cross_node_cast: GenServer.cast to a server that counts them vs nc.publish to a counting
+ * subscriber (ours batches the casts of one turn of the event loop into one NATS message
+ * per node; the bare side publishes one NATS message each).
+ */
+export const cluster: Category = {
+  name: 'cluster',
+  peer: 'bare NATS (@nats-io/transport-node 3.4.0)',
+  readme: path.resolve(__dirname, '../../../../packages/distribution/README.md'),
+  scenarios: [
+    {
+      name: 'cross_node_call',
+      unit: 'calls/s',
+      size: { full: 20_000, smoke: 200 },
+      target: 0.8,
+      ours: ours.crossNodeCall,
+      peer: peer.crossNodeCall,
+    },
+    {
+      name: 'cross_node_cast',
+      unit: 'msgs/s',
+      size: { full: 500_000, smoke: 2_000 },
+      target: 0.8,
+      ours: ours.crossNodeCast,
+      peer: peer.crossNodeCast,
+    },
+  ],
+};

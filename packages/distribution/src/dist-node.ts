@@ -1,0 +1,429 @@
+import { randomInt } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  awaitExit,
+  send,
+  DistributionPort,
+  Node,
+  type ExitReason,
+  type NodeOptions,
+  type Pid,
+  type ProcessContext,
+  type Ref,
+  type RemoteSpec,
+} from '@erlmcp/otp';
+import { DistBadArgError, NotConnectedError, UnknownNodeError } from './errors';
+import { GlobalRegistry } from './global';
+import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
+
+export interface JoinOptions {
+  /** NATS server URL(s), e.g. 'nats://127.0.0.1:4222'. */
+  servers: string | string[];
+  /** This node's name, unique in the cluster (Erlang's node name). */
+  name: string;
+  /** The subject prefix every node of one cluster shares (several clusters can share a NATS server). Default 'erlmcp'. */
+  cluster?: string;
+  /** How often each node publishes a heartbeat. Default 1000 ms. */
+  heartbeatMs?: number;
+  /** A node that misses this many heartbeats in a row is down ('noconnection'). Default 3. */
+  missedHeartbeats?: number;
+  /** Keep the global registry in a JetStream KV bucket (the server needs -js). Default true. */
+  global?: boolean;
+}
+
+export interface RemoteSpawnOptions {
+  /** Link the new process to the caller (or `parent`) before it runs. */
+  link?: boolean;
+  /** Monitor it from the caller (or `parent`): the ref comes back with the pid. */
+  monitor?: boolean;
+  /** A local name on its node. */
+  name?: string;
+  trapExit?: boolean;
+  /** The process that links or monitors, when the call is made after an await (module-level self() is gone then). */
+  parent?: ProcessContext;
+}
+
+/** The message a `monitorNode` watcher gets, as Erlang's {nodedown, Node}. */
+export interface NodeDownMessage {
+  nodedown: string;
+}
+
+export type NodeEvent = { kind: 'nodeup' | 'nodedown'; node: string; id: number; reason?: ExitReason };
+
+/** What `stats()` reports: counted, not estimated. */
+export interface DistStats {
+  nodes: number;
+  framesIn: number;
+  framesOut: number;
+  heartbeatsIn: number;
+  nodeDowns: number;
+}
+
+/** A random node number: pids carry it, and a restarted node gets a new one, so old pids never reach its new processes. */
+function freshNodeId(): number {
+  return randomInt(1, 2 ** 31 - 1);
+}
+
+/**
+ * This node's membership in a cluster over NATS. It installs a DistributionPort on the
+ * node, so pids of other nodes route like local ones (send, GenServer.call/cast, link,
+ * monitor, exit); frames go to `<cluster>.n.<nodeId>` subjects, heartbeats to
+ * `<cluster>.hb`. Start one with `DistNode.start` (a new node) or `DistNode.join` (a node
+ * already running, whose id is unique in the cluster).
+ */
+export class DistNode {
+  readonly name: string;
+  readonly prefix: string;
+  readonly port: DistributionPort;
+  /** The global registry (null when started with `global: false`). */
+  global: GlobalRegistry | null = null;
+  private nc: NatsConnection | null = null;
+  private readonly members: Membership;
+  private session = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+  private readonly missed: number;
+  private readonly listeners = new Set<(event: NodeEvent) => void>();
+  private readonly nodeMonitors = new Map<string, Set<Pid>>();
+  private left = false;
+  private reconnecting = false;
+  private lastTick = performance.now();
+  private heartbeatsIn = 0;
+  private nodeDowns = 0;
+
+  private constructor(
+    readonly node: Node,
+    private readonly options: JoinOptions,
+  ) {
+    if (typeof options.name !== 'string' || !/^[A-Za-z0-9_.@-]{1,128}$/.test(options.name))
+      throw new DistBadArgError(`node name must be 1-128 of [A-Za-z0-9_.@-]: ${String(options.name)}`);
+    this.name = options.name;
+    this.prefix = options.cluster ?? 'erlmcp';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.prefix))
+      throw new DistBadArgError(`cluster must be 1-64 of [A-Za-z0-9_-]: ${this.prefix}`);
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.missed = options.missedHeartbeats ?? 3;
+    if (!(this.heartbeatMs >= 10) || !(this.missed >= 1))
+      throw new DistBadArgError('heartbeatMs must be >= 10 and missedHeartbeats >= 1');
+    this.members = new Membership(node.id);
+    this.port = DistributionPort.attach(node, { send: (to, frame) => this.publishFrame(to, frame) });
+  }
+
+  /** Starts a one-scheduler node with a fresh node number and joins the cluster with it. */
+  static async start(options: JoinOptions & { node?: Omit<NodeOptions, 'id' | 'schedulers'> }): Promise<DistNode> {
+    const node = Node.start({ ...options.node, id: freshNodeId(), schedulers: 1 });
+    try {
+      return await DistNode.join(node, options);
+    } catch (error) {
+      await node.stop();
+      throw error;
+    }
+  }
+
+  /** Joins `node` (one scheduler, an id no other node of the cluster has) to the cluster. */
+  static async join(node: Node, options: JoinOptions): Promise<DistNode> {
+    const dist = new DistNode(node, options);
+    try {
+      await dist.open();
+      if (options.global !== false) dist.global = await GlobalRegistry.open(dist, dist.nc!);
+    } catch (error) {
+      await dist.leave();
+      throw error;
+    }
+    return dist;
+  }
+
+  // ---- membership -------------------------------------------------------------
+
+  /** Names of the nodes this node is connected to (Erlang's nodes()). */
+  nodes(): string[] {
+    return this.members.members().map((m) => m.name);
+  }
+
+  /** The number in pids of node `name`. */
+  nodeId(name: string): number {
+    const member = this.members.named(name);
+    if (member === undefined) throw new UnknownNodeError(name);
+    return member.id;
+  }
+
+  /** The name of node number `id` (this node's included), or undefined for one not connected. */
+  nodeName(id: number): string | undefined {
+    return id === this.node.id ? this.name : this.members.get(id)?.name;
+  }
+
+  /** True when `pid`'s node is this node or a connected one. */
+  isReachable(pid: Pid): boolean {
+    return pid.node === this.node.id || this.port.isConnected(pid.node);
+  }
+
+  /** True while this node's NATS connection is up (false while it reconnects, after `disconnect`, after `leave`). */
+  get connected(): boolean {
+    return this.nc !== null && !this.nc.isClosed() && !this.left && !this.reconnecting;
+  }
+
+  /** Resolves once every named node is connected; rejects with UnknownNodeError after `timeoutMs`. */
+  async waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
+    const missing = () => names.filter((n) => n !== this.name && this.members.named(n) === undefined);
+    if (missing().length === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new UnknownNodeError(missing().join(', ')));
+      }, timeoutMs);
+      const check = () => {
+        if (missing().length > 0) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve();
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  /** Calls `listener` on every nodeup and nodedown; returns a function that removes it. */
+  onNodeEvent(listener: (event: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * erlang:monitor_node(Node, true): `watcher` gets `{ nodedown: name }` once when node `name`
+   * goes down, at once if it is not connected now. Each call adds one monitor; `false` removes them.
+   */
+  monitorNode(name: string, watcher: Pid, flag = true): void {
+    if (!flag) {
+      this.nodeMonitors.get(name)?.delete(watcher);
+      return;
+    }
+    if (this.members.named(name) === undefined) {
+      send(watcher, { nodedown: name } satisfies NodeDownMessage);
+      return;
+    }
+    let watchers = this.nodeMonitors.get(name);
+    if (watchers === undefined) this.nodeMonitors.set(name, (watchers = new Set()));
+    watchers.add(watcher);
+    if (watcher.node === this.node.id) void awaitExit(watcher).then(() => this.nodeMonitors.get(name)?.delete(watcher));
+  }
+
+  // ---- spawning on other nodes ----------------------------------------------
+
+  /**
+   * erlang:spawn/4 on node `nodeName` (this node's own name spawns here): `spec` names a module
+   * (an absolute path or package name that loads there) and an export. With `link` or
+   * `monitor`, the calling process (or `parent`: pass `ctx` after an await) links or monitors
+   * before the new process runs.
+   */
+  async spawn(nodeName: string, spec: RemoteSpec, options: RemoteSpawnOptions = {}): Promise<{ pid: Pid; ref?: Ref }> {
+    return this.port.spawn(this.idOf(nodeName), spec, { ...options, parent: options.parent?.self });
+  }
+
+  /** Starts a GenServer named by module and export on node `nodeName`; with `link`, linked to the caller. */
+  startServer(
+    nodeName: string,
+    spec: RemoteSpec,
+    args: unknown,
+    options: { link?: boolean; name?: string; timeout?: number; parent?: ProcessContext } = {},
+  ): Promise<Pid | 'ignore'> {
+    return this.port.startServer(this.idOf(nodeName), spec, args, { ...options, parent: options.parent?.self });
+  }
+
+  private idOf(nodeName: string): number {
+    return nodeName === this.name ? this.node.id : this.nodeId(nodeName);
+  }
+
+  stats(): DistStats {
+    return {
+      nodes: this.members.members().length,
+      framesIn: this.port.framesIn,
+      framesOut: this.port.framesOut,
+      heartbeatsIn: this.heartbeatsIn,
+      nodeDowns: this.nodeDowns,
+    };
+  }
+
+  // ---- connection -------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.servers,
+      name: `erlmcp-${this.name}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+      pingInterval: Math.max(1000, this.heartbeatMs * this.missed),
+      maxPingOut: 2,
+    });
+    this.nc = nc;
+    nc.subscribe(`${this.prefix}.n.${this.node.id}`, {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        try {
+          this.port.receive(msg.data);
+        } catch (failure) {
+          this.node.logger.error(`dist ${this.name}: dropped a frame: ${(failure as Error).message}`);
+        }
+      },
+    });
+    nc.subscribe(`${this.prefix}.hb`, {
+      callback: (error, msg) => {
+        if (error === null) this.onHeartbeat(msg.data);
+      },
+    });
+    void this.watchStatus(nc);
+    this.beat();
+    this.timer ??= setInterval(() => this.tick(), this.heartbeatMs);
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (this.nc !== nc) return;
+      if (status.type === 'disconnect') {
+        this.reconnecting = true;
+        this.lostNats();
+      } else if (status.type === 'reconnect') {
+        this.reconnecting = false;
+        this.beat();
+      }
+    }
+  }
+
+  /** NATS is gone: every node is down from here, and peers that still hold relations with us drop them when they hear our new session. */
+  private lostNats(): void {
+    this.session++;
+    for (const member of this.members.clear()) this.down(member, 'noconnection', false);
+  }
+
+  /**
+   * Cuts this node off NATS, as a partition would: every other node is down for it (and it for
+   * them, once they miss its heartbeats). `reconnect` heals it.
+   */
+  async disconnect(): Promise<void> {
+    const nc = this.nc;
+    if (nc === null) return;
+    this.nc = null;
+    this.lostNats();
+    await nc.close();
+  }
+
+  /** Connects again after `disconnect`. */
+  async reconnect(): Promise<void> {
+    if (this.nc !== null || this.left) return;
+    await this.open();
+    await this.global?.reopen(this.nc!);
+  }
+
+  /** Leaves the cluster, then stops the node (for a node made by `DistNode.start`). */
+  async stop(): Promise<void> {
+    await this.leave();
+    await this.node.stop();
+  }
+
+  /** Says bye, drops every relation with other nodes ('noconnection'), and closes the NATS connection. */
+  async leave(): Promise<void> {
+    if (this.left) return;
+    this.left = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    const nc = this.nc;
+    this.nc = null;
+    await this.global?.close();
+    if (nc !== null && !nc.isClosed()) {
+      try {
+        this.port.flush();
+        nc.publish(`${this.prefix}.hb`, encodeHeartbeat({ ...this.heartbeat(), bye: true }));
+        await nc.drain();
+      } catch {
+        // A connection that is already failing closes anyway.
+      }
+    }
+    for (const member of this.members.clear()) this.down(member, 'noconnection', false);
+    this.port.detach();
+  }
+
+  private publishFrame(to: number, frame: Uint8Array): void {
+    const nc = this.nc;
+    if (nc === null || nc.isClosed()) return;
+    nc.publish(`${this.prefix}.n.${to}`, frame);
+  }
+
+  private heartbeat(): Heartbeat {
+    return { id: this.node.id, name: this.name, session: this.session };
+  }
+
+  private beat(): void {
+    const nc = this.nc;
+    if (nc === null || nc.isClosed()) return;
+    try {
+      nc.publish(`${this.prefix}.hb`, encodeHeartbeat(this.heartbeat()));
+    } catch {
+      // Reconnecting: the next tick tries again.
+    }
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const late = now - this.lastTick > this.heartbeatMs * 2;
+    this.lastTick = now;
+    this.beat();
+    // This node was stalled (a long synchronous task, a loaded machine): the heartbeats that came
+    // meanwhile wait unread behind this timer, so judge the others on the next tick, not now.
+    if (late) return;
+    const deadline = now - this.heartbeatMs * this.missed;
+    for (const member of this.members.silentSince(deadline)) {
+      this.members.remove(member);
+      this.down(member, 'noconnection', true);
+    }
+  }
+
+  private onHeartbeat(bytes: Uint8Array): void {
+    const hb = decodeHeartbeat(bytes);
+    if (hb === undefined || this.nc === null) return;
+    this.heartbeatsIn++;
+    const effect = this.members.heard(hb, performance.now());
+    switch (effect.kind) {
+      case 'seen':
+        return;
+      case 'down':
+        return this.down(effect.member, 'noconnection', false);
+      case 'reset':
+        // It lost NATS meanwhile and dropped its relations with us: drop ours, then it is up again.
+        this.down(effect.member, 'noconnection', false);
+        return this.up(effect.member);
+      case 'up':
+        if (effect.replaced !== undefined) this.down(effect.replaced, 'noconnection', false);
+        return this.up(effect.member);
+    }
+  }
+
+  private up(member: Member): void {
+    this.port.nodeUp(member.id);
+    // It may not know us yet: our heartbeat goes out before any frame, so it never drops our first records.
+    this.beat();
+    this.emit({ kind: 'nodeup', node: member.name, id: member.id });
+  }
+
+  private down(member: Member, reason: ExitReason, tell: boolean): void {
+    if (!this.port.isConnected(member.id)) return;
+    this.nodeDowns++;
+    this.port.nodeDown(member.id, reason, tell);
+    const watchers = this.nodeMonitors.get(member.name);
+    this.nodeMonitors.delete(member.name);
+    for (const watcher of watchers ?? []) send(watcher, { nodedown: member.name } satisfies NodeDownMessage);
+    this.emit({ kind: 'nodedown', node: member.name, id: member.id, reason });
+  }
+
+  private emit(event: NodeEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.node.logger.error(`dist ${this.name}: a node event listener threw: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** @internal Throws NotConnectedError when this node is off NATS. */
+  requireConnected(what: string): NatsConnection {
+    if (this.nc === null || this.nc.isClosed()) throw new NotConnectedError(what);
+    return this.nc;
+  }
+}

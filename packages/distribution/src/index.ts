@@ -1,0 +1,7 @@
+// The public API of @erlmcp/distribution: any new export here becomes public API.
+export { DistNode } from './dist-node';
+export type { JoinOptions, NodeDownMessage, NodeEvent, DistStats, RemoteSpawnOptions } from './dist-node';
+export { GlobalRegistry } from './global';
+export type { GlobalNameConflict } from './global';
+export { UnknownNodeError, NotConnectedError, DistBadArgError } from './errors';
+export { NodeDownError } from '@erlmcp/otp';
