@@ -4,7 +4,7 @@ import { checkLocalName } from './names';
 import type { Pid } from './pid';
 import { Flag, Process } from './process';
 import { LocalNames, type NameRegistry } from './registry';
-import type { TelemetryBus } from './telemetry';
+import { LOOKUP_SAMPLE_EVERY, type TelemetryBus } from './telemetry';
 
 /** What the names need of their node. */
 export interface NameHost {
@@ -56,7 +56,30 @@ export class NodeNames {
     return true;
   }
 
+  /** Lookups until the next one is timed (registry:lookup). */
+  private sampleIn = LOOKUP_SAMPLE_EVERY;
+
   whereis(name: string): Pid | undefined {
+    if (--this.sampleIn === 0) return this.timedWhereis(name);
+    return this.lookup(name);
+  }
+
+  /** One lookup in LOOKUP_SAMPLE_EVERY: timed while someone listens, so an unwatched lookup costs a decrement. */
+  private timedWhereis(name: string): Pid | undefined {
+    this.sampleIn = LOOKUP_SAMPLE_EVERY;
+    const events = this.node.events;
+    if (events.listenerCount('registry:lookup') === 0) return this.lookup(name);
+    const start = performance.now();
+    const pid = this.lookup(name);
+    events.emit('registry:lookup', {
+      registry: 'local',
+      durationMs: performance.now() - start,
+      sampleEvery: LOOKUP_SAMPLE_EVERY,
+    });
+    return pid;
+  }
+
+  private lookup(name: string): Pid | undefined {
     checkLocalName('whereis', name);
     const id = this.registry.whereis(name);
     return id === undefined ? undefined : this.node.pidOf(id);

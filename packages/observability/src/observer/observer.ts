@@ -146,6 +146,8 @@ export class Observer {
       kind: node.kind,
       behaviour: info.behaviour,
       status: info.status,
+      currentCallback: info.currentCallback,
+      memory: info.memory,
       messageQueueLen: info.messageQueueLen,
       messagesHandled: info.messagesHandled,
       links: info.links.map(String),
