@@ -15,3 +15,13 @@ export function forwardTelemetry(
 ): () => void {
   return node.cluster?.forwardTelemetry?.(events) ?? (() => {});
 }
+
+/**
+ * Has `node`'s whereis time one lookup in LOOKUP_SAMPLE_EVERY for the `registry:lookup` event
+ * (registry 'local'), until the release. Without it, a lookup is not timed and costs nothing
+ * more. Worker schedulers do it themselves while the main thread has them forward
+ * `registry:lookup` (forwardTelemetry).
+ */
+export function timeLookups(node: Node = currentNode()): () => void {
+  return node.names.timeLookups();
+}

@@ -22,9 +22,9 @@ export interface TelemetryEvents {
   'application:start': (event: { name: string; pid: Pid }) => void;
   'application:stop': (event: { name: string; reason: ExitReason }) => void;
   /**
-   * A registry lookup, timed: one lookup in `sampleEvery` is, and only while someone listens
-   * (timing each would cost more than the lookup). `registry` is 'local' for the node's own
-   * names (whereis), else the sharded registry's name.
+   * A registry lookup, timed: one lookup in `sampleEvery` is (timing each would cost more than
+   * the lookup). `registry` is 'local' for the node's own names (whereis, while someone holds
+   * timeLookups), else the sharded registry's name (while someone listens).
    */
   'registry:lookup': (event: { registry: string; durationMs: number; sampleEvery: number }) => void;
   /** Events a worker scheduler could not forward to the main thread (its buffer was full, or a payload had no serialized form). */

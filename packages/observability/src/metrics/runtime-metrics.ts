@@ -1,4 +1,4 @@
-import { currentNode, forwardTelemetry, type Node } from '@erlmcp/otp';
+import { currentNode, forwardTelemetry, timeLookups, type Node } from '@erlmcp/otp';
 import { collectDefaultMetrics, type Gauge, Registry } from 'prom-client';
 import { cacheFamilies } from './caches';
 import { latencyFamilies } from './latency';
@@ -59,6 +59,8 @@ export class RuntimeMetrics {
     processFamilies(registers);
     // Processes on worker schedulers emit on their threads' buses: have those events brought here.
     this.stops.push(forwardTelemetry(FORWARDED_EVENTS, node));
+    // whereis is timed (one in 64) only while someone asks for it: the metrics do.
+    this.stops.push(timeLookups(node));
   }
 
   /** The Prometheus text exposition (format 0.0.4) of every family. */

@@ -41,7 +41,17 @@ peer.start();
 const stopPublisher = startLoadPublisher(node, peer, true);
 telemetry.unref();
 const forwarder = new TelemetryForwarder(node.events, telemetry);
-forwarder.set(telemetryEvents);
+// Lookups on this scheduler are timed only while the main thread wants registry:lookup.
+let untimeLookups: (() => void) | undefined;
+const forward = (events: string[]): void => {
+  forwarder.set(events);
+  if (events.includes('registry:lookup')) untimeLookups ??= node.names.timeLookups();
+  else {
+    untimeLookups?.();
+    untimeLookups = undefined;
+  }
+};
+forward(telemetryEvents);
 
 const api: SchedulerApi = {
   processes: () => processesOf(node),
@@ -49,7 +59,7 @@ const api: SchedulerApi = {
     const process = node.lookupId(id);
     return process === undefined ? undefined : toWire(infoOf(process, true));
   },
-  telemetry: (events) => forwarder.set(events),
+  telemetry: forward,
   stop: async () => {
     stopPublisher();
     node.killAll();
