@@ -39,13 +39,13 @@ function supervisorName(pid: Pid): string {
 export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
   const spawns = new Counter({
     name: 'erlmcp_process_spawns_total',
-    help: 'Processes spawned on this scheduler, by behaviour.',
+    help: 'Processes spawned on every scheduler (worker schedulers forward their events), by behaviour.',
     labelNames: ['behaviour'],
     registers,
   });
   const exits = new Counter({
     name: 'erlmcp_process_exits_total',
-    help: 'Processes ended on this scheduler, by how they ended (normal, shutdown, killed, crash).',
+    help: 'Processes ended on every scheduler, by how they ended (normal, shutdown, killed, crash).',
     labelNames: ['reason'],
     registers,
   });
