@@ -1,5 +1,5 @@
-import { GenServer, Node, schedulers, type Pid } from '@erlmcp/otp';
-import { RuntimeMetrics } from '@erlmcp/observability';
+import { exit, GenServer, Node, schedulers, Supervisor, whereis, type Pid } from '@erlmcp/otp';
+import { Observer, RuntimeMetrics, type ProcessView } from '@erlmcp/observability';
 import { sample } from './sample';
 
 /** Runs on scheduler 1 (a worker thread, compiled code): see fixtures/worker.js. */
@@ -19,9 +19,11 @@ describe("telemetry of a worker scheduler's processes reaches the metrics on the
   let node: Node;
   let metrics: RuntimeMetrics;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     node = Node.start({ schedulers: 2, logLevel: 'silent' });
     metrics = new RuntimeMetrics({ node, defaultMetrics: false });
+    // The workers learn what to forward by a message: events before it stay on their threads.
+    await metrics.ready;
   });
 
   afterEach(async () => {
@@ -75,5 +77,32 @@ describe("telemetry of a worker scheduler's processes reaches the metrics on the
     );
     expect(idle).toBeGreaterThan(0);
     GenServer.cast(pid, 'stop');
+  });
+
+  it("shows a restart under a supervisor on scheduler 1 in the observer's tree, with the supervisor's name in the metrics", async () => {
+    const sup = await Supervisor.start(
+      { module: require.resolve('./fixtures/worker.js'), export: 'tree' },
+      {
+        scheduler: 1,
+        name: 'metrics_tree_sup',
+      },
+    );
+    const own = new Observer({ node, applications: [{ name: 'far', root: sup }] });
+    await own.ready;
+    exit(whereis('metrics_tree_counter')!, 'kill');
+    const restarts = await until(
+      async () => sample(await scrape(), 'erlmcp_supervisor_restarts_total', { supervisor: 'metrics_tree_sup' }),
+      0,
+    );
+    expect(restarts).toBe(1);
+    let child: ProcessView | undefined;
+    for (let i = 0; i < 200 && child?.restarts !== 1; i++) {
+      child = (await own.snapshot()).applications[0]?.tree?.children[0];
+      if (child?.restarts !== 1) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(child).toMatchObject({ id: 'worker-counter', scheduler: 1, restarts: 1, currentCallback: null });
+    expect(child!.memory).toBeGreaterThan(0);
+    own.close();
+    await GenServer.stop(sup);
   });
 });

@@ -70,5 +70,5 @@ export interface ClusterService {
 export interface ClusterControl {
   stop(): Promise<void>;
   /** Has every worker scheduler forward these events of its bus to the main thread's; returns the release. */
-  forwardTelemetry?(events: readonly string[]): () => void;
+  forwardTelemetry?(events: readonly string[]): (() => void) & { ready: Promise<void> };
 }

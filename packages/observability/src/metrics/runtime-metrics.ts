@@ -41,6 +41,8 @@ export interface RuntimeMetricsOptions {
  */
 export class RuntimeMetrics {
   readonly registry = new Registry();
+  /** Resolves once every worker scheduler forwards the events counted here (at once on one scheduler). */
+  readonly ready: Promise<void>;
   private readonly stops: (() => void)[] = [];
   private readonly speedup: Gauge<'kernel'>;
 
@@ -58,7 +60,9 @@ export class RuntimeMetrics {
     cacheFamilies(registers, sources);
     processFamilies(registers);
     // Processes on worker schedulers emit on their threads' buses: have those events brought here.
-    this.stops.push(forwardTelemetry(FORWARDED_EVENTS, node));
+    const forwarding = forwardTelemetry(FORWARDED_EVENTS, node);
+    this.ready = forwarding.ready;
+    this.stops.push(forwarding);
     // whereis is timed (one in 64) only while someone asks for it: the metrics do.
     this.stops.push(timeLookups(node));
   }

@@ -105,11 +105,11 @@ export class Cluster implements ClusterControl {
   }
 
   /** Has every worker (and every replacement) forward these events to this thread's bus; returns the release. */
-  forwardTelemetry(events: readonly string[]): () => void {
+  forwardTelemetry(events: readonly string[]): (() => void) & { ready: Promise<void> } {
     for (const event of events) this.forwarded.set(event, (this.forwarded.get(event) ?? 0) + 1);
-    this.pushTelemetry();
+    const ready = this.pushTelemetry();
     let released = false;
-    return () => {
+    const release = (): void => {
       if (released) return;
       released = true;
       for (const event of events) {
@@ -117,14 +117,16 @@ export class Cluster implements ClusterControl {
         if (n <= 0) this.forwarded.delete(event);
         else this.forwarded.set(event, n);
       }
-      this.pushTelemetry();
+      void this.pushTelemetry();
     };
+    return Object.assign(release, { ready });
   }
 
-  private pushTelemetry(): void {
+  /** Tells every worker what to forward; resolves once each has it (a thread that died meanwhile counts as done). */
+  private async pushTelemetry(): Promise<void> {
     if (this.stopping) return;
     const events = [...this.forwarded.keys()];
-    for (const thread of this.threads) thread?.api.telemetry(events).catch(() => undefined);
+    await Promise.all(this.threads.map((thread) => thread?.api.telemetry(events).catch(() => undefined)));
   }
 
   /** Hands a buffer to every worker thread except `except`. */
