@@ -126,7 +126,11 @@ export class Cluster implements ClusterControl {
   private async pushTelemetry(): Promise<void> {
     if (this.stopping) return;
     const events = [...this.forwarded.keys()];
-    await Promise.all(this.threads.map((thread) => thread?.api.telemetry(events).catch(() => undefined)));
+    await Promise.all(
+      this.threads
+        .filter((thread): thread is SchedulerThread => thread !== undefined)
+        .map((thread) => thread.api.telemetry(events).catch(() => undefined)),
+    );
   }
 
   /** Hands a buffer to every worker thread except `except`. */
