@@ -73,6 +73,13 @@ describe('the flagship serves /metrics beside the MCP endpoint', () => {
     expect(sample(during, 'erlmcp_mcp_requests_total', { method: 'initialize', outcome: 'ok' })).toBe(1);
     expect(sample(during, 'erlmcp_mcp_request_duration_seconds', { method: 'tools/call' })).toBe(2);
     expect(sample(during, 'erlmcp_process_spawns_total', { behaviour: 'gen_server:mcp_session' })).toBe(1);
+    // Each request the session received, and each answer it handed its transport, were timed.
+    expect(
+      sample(during, 'erlmcp_mcp_transport_duration_seconds', { transport: 'http', direction: 'receive' }),
+    ).toBeGreaterThanOrEqual(4);
+    expect(
+      sample(during, 'erlmcp_mcp_transport_duration_seconds', { transport: 'http', direction: 'send' }),
+    ).toBeGreaterThanOrEqual(4);
     await client.close();
   });
 

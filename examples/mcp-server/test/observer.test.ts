@@ -73,6 +73,12 @@ describe('the observer page at /observer, in a real browser', () => {
     // A process's info, on click.
     await calculator.click();
     await page.locator('#process').getByText('messages handled').waitFor();
+    // Its current callback (none: it waits for a message) and its memory, counted in bytes.
+    await page.locator('#process').getByText('none (waiting for a message)').waitFor();
+    await page
+      .locator('#process tr', { hasText: 'memory (state and mailbox)' })
+      .getByText(/^\d+ B$/)
+      .waitFor();
     expect(await page.locator('.uplot canvas').count()).toBeGreaterThanOrEqual(3);
 
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -96,4 +96,4 @@ export {
 export type { OutboundCoalescer } from './transport/outbound-coalescer';
 
 // Telemetry: events the server side emits on the bus the hosting installs
-export type { McpRequestEvent, McpTransportKind } from './server/telemetry';
+export type { McpRequestEvent, McpTransportEvent, McpTransportKind } from './server/telemetry';

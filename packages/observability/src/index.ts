@@ -4,7 +4,15 @@
  * Any new export here becomes public API.
  */
 export { RuntimeMetrics, type RuntimeMetricsOptions } from './metrics/runtime-metrics';
-export type { AttentionSource, MetricSources, RegistrySource, SessionCountSource } from './metrics/sources';
+export type {
+  AttentionSource,
+  CacheSource,
+  MetricSources,
+  RegistrySource,
+  SessionCountSource,
+} from './metrics/sources';
+export { LOOKUP_BUCKETS, TRANSPORT_BUCKETS } from './metrics/latency';
+export { MAX_NAMED_PROCESSES } from './metrics/processes';
 export { memoryLimitBytes } from './metrics/runtime';
 export { LATENCY_BUCKETS } from './metrics/mcp';
 export { observabilityRoutes, type ObservabilityRoutesOptions, type RouteVerdict } from './http/routes';

@@ -69,4 +69,6 @@ export interface ClusterService {
 /** The main thread's hold on the worker scheduler threads: the node stops them as it stops. */
 export interface ClusterControl {
   stop(): Promise<void>;
+  /** Has every worker scheduler forward these events of its bus to the main thread's; returns the release. */
+  forwardTelemetry?(events: readonly string[]): (() => void) & { ready: Promise<void> };
 }

@@ -220,6 +220,10 @@ export type { DynamicSupervisorSpec, ChildTemplate, DynamicSupervisorRef } from 
 export type { ApplicationSpec } from './application';
 export type { ProcessInfo, ProcessStatus, TreeNode } from './introspection';
 export type { TelemetryEvents, TelemetryBus } from './telemetry';
+export { LOOKUP_SAMPLE_EVERY } from './telemetry';
+export { forwardTelemetry, timeLookups } from './forward-telemetry';
+export { TELEMETRY_FLUSH_MS } from './cluster/telemetry-forward';
+export { MEMORY_WALK_LIMIT, type ProcessMemory } from './process-memory';
 export type { Logger } from './logger';
 export type { SchedulerOptions } from './scheduler';
 export type { SchedulerStats } from './cluster/scheduler-api';

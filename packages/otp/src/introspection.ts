@@ -2,12 +2,21 @@ import { currentNode } from './current';
 import { call } from './gen-server';
 import type { ServerName } from './names';
 import { Pid } from './pid';
-import { Flag, type Process } from './process';
+import { BUSY_TAG_SHIFT, Flag, type Process } from './process';
 import type { ChildInfo } from './supervisor';
 import { schedulerOf } from './cluster/remote';
 import type { ProcessInfo, ProcessStatus, SchedulerStats, WireProcessInfo } from './process-info';
+import { processMemory } from './process-memory';
 
 export type { ProcessInfo, ProcessStatus } from './process-info';
+
+const CALLBACKS = ['handleInfo', 'handleCast', 'handleCall', 'system'] as const;
+
+function currentCallbackOf(process: Process): string | null {
+  if (process.behaviour === null) return process.waiter === null && process.alive ? 'body' : null;
+  if ((process.flags & Flag.Busy) === 0) return null;
+  return CALLBACKS[(process.flags & Flag.BusyTag) >> BUSY_TAG_SHIFT]!;
+}
 
 function statusOf(process: Process): ProcessStatus {
   if ((process.flags & Flag.Busy) !== 0) return 'running';
@@ -16,7 +25,8 @@ function statusOf(process: Process): ProcessStatus {
   return 'waiting';
 }
 
-export function infoOf(process: Process): ProcessInfo {
+/** A process's info; `withMemory` walks its state and mailbox for `memory` (else null). */
+export function infoOf(process: Process, withMemory = false): ProcessInfo {
   const monitoredBy: Pid[] = [];
   for (const watcher of process.monitoredBy?.values() ?? [])
     if (typeof watcher !== 'function') monitoredBy.push(watcher.self);
@@ -32,6 +42,8 @@ export function infoOf(process: Process): ProcessInfo {
     monitoredBy,
     trapExit: process.trapsExits,
     scheduler: process.node.schedulerId,
+    currentCallback: currentCallbackOf(process),
+    memory: withMemory ? processMemory(process).bytes : null,
   };
 }
 
@@ -58,7 +70,7 @@ export function isProcessAlive(pid: Pid): boolean | undefined {
 /** Information on a live process, or undefined if it is not alive. */
 export function processInfo(target: Pid | ServerName): ProcessInfo | undefined {
   const process = currentNode().resolve(target);
-  return process === undefined ? undefined : infoOf(process);
+  return process === undefined ? undefined : infoOf(process, true);
 }
 
 /** erlang:processes/0 */
@@ -86,7 +98,7 @@ export async function processInfoAsync(target: Pid | ServerName): Promise<Proces
   const node = currentNode();
   const routed = node.route(target);
   if (routed === undefined) return undefined;
-  if (!(routed instanceof Pid)) return infoOf(routed);
+  if (!(routed instanceof Pid)) return infoOf(routed, true);
   if (routed.node !== node.id) return undefined; // another node's process: only that node can describe it
   const info = (await node.remote().remoteInfo(schedulerOf(routed.id), routed.id)) as WireProcessInfo | null;
   return info === null ? undefined : fromWire(node, info);
@@ -95,7 +107,7 @@ export async function processInfoAsync(target: Pid | ServerName): Promise<Proces
 /** Every process on every scheduler of the node, with the scheduler each runs on. */
 export async function allProcesses(): Promise<ProcessInfo[]> {
   const node = currentNode();
-  const local = node.processes().map(infoOf);
+  const local = node.processes().map((p) => infoOf(p));
   const peer = node.peer;
   if (peer === null) return local;
   const others = await Promise.all(

@@ -4,7 +4,7 @@ import { checkLocalName } from './names';
 import type { Pid } from './pid';
 import { Flag, Process } from './process';
 import { LocalNames, type NameRegistry } from './registry';
-import type { TelemetryBus } from './telemetry';
+import { LOOKUP_SAMPLE_EVERY, type TelemetryBus } from './telemetry';
 
 /** What the names need of their node. */
 export interface NameHost {
@@ -62,6 +62,43 @@ export class NodeNames {
     checkLocalName('whereis', name);
     const id = this.registry.whereis(name);
     return id === undefined ? undefined : this.node.pidOf(id);
+  }
+
+  /** Holders of timeLookups. */
+  private timing = 0;
+
+  /**
+   * Times one whereis in LOOKUP_SAMPLE_EVERY for `registry:lookup` until the release. The timed
+   * lookup is an own method put over the class's while someone asks: a node nobody watches runs
+   * the class's whereis, unchanged, with no check per lookup.
+   */
+  timeLookups(): () => void {
+    if (this.timing++ === 0) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with this object (untimed.call)
+      const untimed = NodeNames.prototype.whereis;
+      const events = this.node.events;
+      let left = LOOKUP_SAMPLE_EVERY;
+      this.whereis = (name) => {
+        if (--left !== 0) return untimed.call(this, name);
+        left = LOOKUP_SAMPLE_EVERY;
+        const start = performance.now();
+        const pid = untimed.call(this, name);
+        events.emit('registry:lookup', {
+          registry: 'local',
+          durationMs: performance.now() - start,
+          sampleEvery: LOOKUP_SAMPLE_EVERY,
+        });
+        return pid;
+      };
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // Assigned back rather than deleted: a delete would turn this object's properties slow.
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on the object it came from
+      if (--this.timing === 0) this.whereis = NodeNames.prototype.whereis;
+    };
   }
 
   registered(): string[] {

@@ -21,6 +21,17 @@ export interface ProcessInfo {
   monitoredBy: Pid[];
   trapExit: boolean;
   scheduler: number;
+  /**
+   * The callback an async callback of the process is running: 'handleCall', 'handleCast',
+   * 'handleInfo' or 'system' (init, stop, timeouts); 'body' for a spawned function that is not
+   * waiting in receive. null when it waits for a message (Erlang shows gen_server:loop there).
+   */
+  currentCallback: string | null;
+  /**
+   * Bytes of its state and mailbox (process-memory.ts says how they are counted), for the
+   * info of one process; null in the listing of every process (allProcesses), which skips the walk.
+   */
+  memory: number | null;
 }
 
 /** A process's info with pids as ids, so it crosses threads by structured clone. */

@@ -15,7 +15,12 @@ export const enum Flag {
   Busy = 2,
   Dead = 4,
   TrapExit = 8,
+  /** While Busy: the Tag of the message whose async callback runs (bits 4-5), for processInfo's currentCallback. */
+  BusyTag = 48,
 }
+
+/** Where Flag.BusyTag starts. */
+export const BUSY_TAG_SHIFT = 4;
 
 /** A pending `ctx.receive()` of a body process. */
 export interface Waiter {

@@ -1,6 +1,6 @@
 import { running } from './current';
 import type { Tag } from './mailbox';
-import { Flag, type Process } from './process';
+import { BUSY_TAG_SHIFT, Flag, type Process } from './process';
 import { Queue } from './queue';
 
 const resolved = Promise.resolve();
@@ -167,7 +167,7 @@ export class Scheduler {
           return;
         }
         if (result !== undefined && typeof result.then === 'function') {
-          process.flags |= Flag.Busy;
+          process.flags |= Flag.Busy | (tag << BUSY_TAG_SHIFT);
           result.then(
             () => this.settled(process),
             (error: unknown) => this.settledWithError(process, error),
@@ -223,7 +223,7 @@ export class Scheduler {
         return true;
       }
       if (result !== undefined && typeof result.then === 'function') {
-        process.flags |= Flag.Busy;
+        process.flags |= Flag.Busy | (tag << BUSY_TAG_SHIFT);
         result.then(
           () => this.settled(process),
           (error: unknown) => this.settledWithError(process, error),
@@ -237,12 +237,12 @@ export class Scheduler {
   }
 
   private settled(process: Process): void {
-    process.flags &= ~Flag.Busy;
+    process.flags &= ~(Flag.Busy | Flag.BusyTag);
     if ((process.flags & Flag.Dead) === 0 && process.mailbox!.length > 0) this.enqueue(process);
   }
 
   private settledWithError(process: Process, error: unknown): void {
-    process.flags &= ~Flag.Busy;
+    process.flags &= ~(Flag.Busy | Flag.BusyTag);
     if ((process.flags & Flag.Dead) === 0) this.onCrash(process, error, 'handleMessage');
   }
 }

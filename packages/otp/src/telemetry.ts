@@ -21,7 +21,18 @@ export interface TelemetryEvents {
   scheduler_down: (event: { scheduler: number; exitCode: number }) => void;
   'application:start': (event: { name: string; pid: Pid }) => void;
   'application:stop': (event: { name: string; reason: ExitReason }) => void;
+  /**
+   * A registry lookup, timed: one lookup in `sampleEvery` is (timing each would cost more than
+   * the lookup). `registry` is 'local' for the node's own names (whereis, while someone holds
+   * timeLookups), else the sharded registry's name (while someone listens).
+   */
+  'registry:lookup': (event: { registry: string; durationMs: number; sampleEvery: number }) => void;
+  /** Events a worker scheduler could not forward to the main thread (its buffer was full, or a payload had no serialized form). */
+  'telemetry:dropped': (event: { scheduler: number; events: number }) => void;
 }
+
+/** One registry lookup in this many is timed for `registry:lookup`. */
+export const LOOKUP_SAMPLE_EVERY = 64;
 
 export type TelemetryBus = EventEmitter<TelemetryEvents>;
 

@@ -70,11 +70,12 @@ export function controlWords(maxShards: number, schedulers: number): number {
 }
 
 /**
- * Stat counters: a slot per thread, each with (lookups, writes) per shard.
+ * Stat counters: a slot per thread, each with (table lookups, writes, lookups answered by the
+ * thread's cache) per shard.
  * Only the owning thread writes a slot, so increments need no atomics; a
  * Float64 counts exactly up to 2^53. Readers sum the slots.
  */
-export const COUNTERS_PER_SHARD = 2;
+export const COUNTERS_PER_SHARD = 3;
 
 export function counterWords(maxShards: number): number {
   return MAX_SLOTS * maxShards * COUNTERS_PER_SHARD;

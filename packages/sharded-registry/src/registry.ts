@@ -13,6 +13,8 @@ import { VersionedCache } from '@erlmcp/shm';
 import {
   CallExitError,
   GenServer,
+  LOOKUP_SAMPLE_EVERY,
+  currentNode,
   NoProcError,
   Pid,
   Supervisor,
@@ -86,6 +88,8 @@ export class ShardedRegistry<M = unknown> {
   readonly nameService: NameService<Name>;
   private readonly ctl: Int32Array;
   private readonly counts: Float64Array;
+  /** Lookups until the next one is timed for `registry:lookup`. */
+  private sampleIn = LOOKUP_SAMPLE_EVERY;
   /** Index of this thread's first counter in `counts`. */
   private readonly slot: number;
   /** This thread's word of writers inside a write, in `ctl`. */
@@ -283,11 +287,37 @@ export class ShardedRegistry<M = unknown> {
 
   /** The pid and meta registered under `name`, read from shared memory without a message. */
   whereis(name: Name): Registration<M> | undefined {
+    if (--this.sampleIn === 0) return this.timedWhereis(name);
+    return this.find(name);
+  }
+
+  /** One lookup in LOOKUP_SAMPLE_EVERY: timed for `registry:lookup` while someone listens on this thread's bus. */
+  private timedWhereis(name: Name): Registration<M> | undefined {
+    this.sampleIn = LOOKUP_SAMPLE_EVERY;
+    let events;
+    try {
+      events = currentNode().events;
+    } catch {
+      return this.find(name); // no node on this thread
+    }
+    if (events.listenerCount('registry:lookup') === 0) return this.find(name);
+    const start = performance.now();
+    const found = this.find(name);
+    events.emit('registry:lookup', {
+      registry: this.name,
+      durationMs: performance.now() - start,
+      sampleEvery: LOOKUP_SAMPLE_EVERY,
+    });
+    return found;
+  }
+
+  private find(name: Name): Registration<M> | undefined {
     if (typeof name === 'string' && this.cacheEntries > 0) {
       const cache = this.cache;
       const at = cache.fresh(name, this.ctl);
       if (at >= 0) {
-        this.counts[this.slot + cache.sourceAt(at) * COUNTERS_PER_SHARD]++;
+        // Counted apart from table reads (stats() adds them to lookups): the cache's hit rate.
+        this.counts[this.slot + cache.sourceAt(at) * COUNTERS_PER_SHARD + 2]++;
         return cache.valueAt(at);
       }
     }
@@ -384,11 +414,14 @@ export class ShardedRegistry<M = unknown> {
     for (let s = 0; s < shards; s++) {
       let lookups = 0;
       let writes = 0;
+      let cacheHits = 0;
       for (let t = 0; t < slots; t++) {
-        lookups += this.counts[t * stride + s * COUNTERS_PER_SHARD]!;
+        const cached = this.counts[t * stride + s * COUNTERS_PER_SHARD + 2]!;
+        lookups += this.counts[t * stride + s * COUNTERS_PER_SHARD]! + cached;
         writes += this.counts[t * stride + s * COUNTERS_PER_SHARD + 1]!;
+        cacheHits += cached;
       }
-      out.push({ shard: s, entries: this.tables[s]!.size, lookups, writes });
+      out.push({ shard: s, entries: this.tables[s]!.size, lookups, writes, cacheHits });
     }
     return out;
   }

@@ -44,6 +44,8 @@ export interface ShardStats {
   entries: number;
   lookups: number;
   writes: number;
+  /** Of the lookups, those the calling thread's cache answered (no table read). */
+  cacheHits: number;
 }
 
 /** `registry.handle()`: plain data and SharedArrayBuffers, sent in a message to attach on another scheduler. */

@@ -117,6 +117,7 @@ export class SessionHost implements SessionHosting {
       definition: this.definition,
       channel,
       sessionOptions: this.sessionOptions,
+      ...(transport === undefined ? {} : { transport }),
     };
     const timed = transport !== undefined && listening('mcp:connection') !== undefined ? performance.now() : undefined;
     try {
@@ -206,7 +207,11 @@ export class SessionHost implements SessionHosting {
     const pid = this.registry.whereisName(id);
     if (pid === undefined) return false;
     this.lastSeen.set(id, this.sweeps);
-    GenServer.castInline(pid, { kind: 'input', message } satisfies SessionCast<M>);
+    const input: SessionCast<M> =
+      listening('mcp:transport') === undefined
+        ? { kind: 'input', message }
+        : { kind: 'input', message, at: performance.now() };
+    GenServer.castInline(pid, input);
     return true;
   }
 

@@ -2,17 +2,36 @@ import { GenServer, noreply, ok, stop, reply, type ExitReason } from '@erlmcp/ot
 import type { McpServerDefinition } from '../server/definition';
 import type { ServerSession, ServerSessionState } from '../server/session';
 import type { HostedSessionOptions, SessionChannel } from '../server/session-hosting';
+import { emitTransport, listening, type McpTransportKind } from '../server/telemetry';
+import type { SendFn } from '../jsonrpc/types';
 
 export interface SessionProcessArgs<M> {
   id: string;
   definition: McpServerDefinition;
   channel: SessionChannel<M>;
   sessionOptions: HostedSessionOptions;
+  /** The transport, for `mcp:transport` timings (none without it). */
+  transport?: McpTransportKind;
 }
 
 export interface SessionProcessState<M> {
   readonly session: ServerSession;
   readonly channel: SessionChannel<M>;
+  readonly transport?: McpTransportKind;
+}
+
+/** The channel's send, timed for `mcp:transport` while someone listens. */
+function timedSend(send: SendFn, transport: McpTransportKind | undefined): SendFn {
+  if (transport === undefined) return send;
+  return (payload, relatedRequestId) => {
+    const bus = listening('mcp:transport');
+    if (bus === undefined) return send(payload, relatedRequestId);
+    const start = performance.now();
+    const sent = send(payload, relatedRequestId);
+    if (sent instanceof Promise) return sent.finally(() => emitTransport(bus, transport, 'send', start));
+    emitTransport(bus, transport, 'send', start);
+    return sent;
+  };
 }
 
 /**
@@ -20,7 +39,14 @@ export interface SessionProcessState<M> {
  * host's note that no input came for the idle timeout (the session ends unless something
  * is open or running).
  */
-export type SessionCast<M> = { kind: 'input'; message: M } | { kind: 'close' } | { kind: 'idle' };
+export type SessionCast<M> =
+  | {
+      kind: 'input';
+      message: M;
+      /** When the host took it (performance.now()), while `mcp:transport` is watched. */ at?: number;
+    }
+  | { kind: 'close' }
+  | { kind: 'idle' };
 
 export interface SessionSummary {
   id: string;
@@ -46,17 +72,23 @@ export const sessionServer = GenServer.define({
     const session = args.definition.createSession({
       ...args.sessionOptions,
       id: args.id,
-      send: channel.send,
+      send: timedSend(channel.send, args.transport),
       closeRequestStream: channel.closeRequestStream,
     });
     channel.bind(session);
-    const state: SessionProcessState<unknown> = { session, channel };
+    const state: SessionProcessState<unknown> = { session, channel, transport: args.transport };
     return ok(state);
   },
   handleCast(message: SessionCast<unknown>, state: SessionProcessState<unknown>) {
     switch (message.kind) {
-      case 'input':
-        return state.channel.handle(message.message) === 'stop' ? stop('normal', state) : noreply(state);
+      case 'input': {
+        const outcome = state.channel.handle(message.message);
+        if (message.at !== undefined && state.transport !== undefined) {
+          const bus = listening('mcp:transport');
+          if (bus !== undefined) emitTransport(bus, state.transport, 'receive', message.at);
+        }
+        return outcome === 'stop' ? stop('normal', state) : noreply(state);
+      }
       case 'close':
         return stop('normal', state);
       case 'idle':

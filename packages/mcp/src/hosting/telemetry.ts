@@ -8,6 +8,7 @@ import {
   type McpConnectionEvent as ConnectionEvent,
   type McpRequestEvent,
   type McpTelemetryBus,
+  type McpTransportEvent,
 } from '../server/telemetry';
 
 export type McpConnectionEvent = ConnectionEvent<Pid>;
@@ -16,6 +17,7 @@ declare module '@erlmcp/otp' {
   interface TelemetryEvents {
     'mcp:connection': (event: McpConnectionEvent) => void;
     'mcp:request': (event: McpRequestEvent) => void;
+    'mcp:transport': (event: McpTransportEvent) => void;
   }
 }
 

@@ -40,12 +40,25 @@ export interface McpRequestEvent {
   sampled?: boolean;
 }
 
-export type McpTelemetryEvent = 'mcp:connection' | 'mcp:request';
+/** A hosted session's transport at work, timed. */
+export interface McpTransportEvent {
+  transport: McpTransportKind;
+  /**
+   * receive: from the transport handing an input to the session (SessionHost.deliver) to the
+   * session process having parsed and dispatched it, the wait in its mailbox included;
+   * send: from the session handing a message to its transport to the transport taking it
+   * (written to its socket or stream; under backpressure, once the send's promise settles).
+   */
+  direction: 'send' | 'receive';
+  durationMs: number;
+}
+
+export type McpTelemetryEvent = 'mcp:connection' | 'mcp:request' | 'mcp:transport';
 
 /** The part of an event bus the server side uses (an eventemitter3 emitter has it). */
 export interface McpTelemetryBus {
   listenerCount(event: McpTelemetryEvent): number;
-  emit(event: McpTelemetryEvent, payload: McpConnectionEvent | McpRequestEvent): boolean;
+  emit(event: McpTelemetryEvent, payload: McpConnectionEvent | McpRequestEvent | McpTransportEvent): boolean;
 }
 
 let currentBus: (() => McpTelemetryBus | undefined) | undefined;
@@ -59,6 +72,16 @@ export function installTelemetry(bus: () => McpTelemetryBus | undefined): void {
 export function listening(event: McpTelemetryEvent): McpTelemetryBus | undefined {
   const bus = currentBus?.();
   return bus !== undefined && bus.listenerCount(event) > 0 ? bus : undefined;
+}
+
+/** Emits a transport timing that began at `start` (performance.now()) on `bus`. */
+export function emitTransport(
+  bus: McpTelemetryBus,
+  transport: McpTransportKind,
+  direction: McpTransportEvent['direction'],
+  start: number,
+): void {
+  bus.emit('mcp:transport', { transport, direction, durationMs: performance.now() - start });
 }
 
 export function emitConnection(event: McpConnectionEvent): void {

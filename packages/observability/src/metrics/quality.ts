@@ -70,6 +70,18 @@ export function qualityFamilies(
       }
     },
   });
+  new Counter({
+    name: 'erlmcp_registry_cache_hits_total',
+    help: "A sharded registry's lookups answered by the calling thread's cache without a table read, per shard, summed over every thread's counters (a part of the lookups in erlmcp_registry_operations_total).",
+    labelNames: ['registry', 'shard'],
+    registers,
+    collect() {
+      this.reset();
+      for (const registry of sources.registries ?? [])
+        for (const s of registry.stats())
+          if (s.cacheHits !== undefined) this.inc({ registry: registry.name, shard: String(s.shard) }, s.cacheHits);
+    },
+  });
   new Gauge({
     name: 'erlmcp_registry_entries',
     help: 'Names registered in a sharded registry, per shard.',

@@ -1,9 +1,25 @@
-import { currentNode, type Node } from '@erlmcp/otp';
+import { currentNode, forwardTelemetry, timeLookups, type Node } from '@erlmcp/otp';
 import { collectDefaultMetrics, type Gauge, Registry } from 'prom-client';
+import { cacheFamilies } from './caches';
+import { latencyFamilies } from './latency';
 import { mcpFamilies } from './mcp';
+import { processFamilies } from './processes';
 import { qualityFamilies } from './quality';
 import { runtimeFamilies } from './runtime';
 import type { MetricSources } from './sources';
+
+/** The events the metrics count, which worker schedulers forward to the main thread. */
+const FORWARDED_EVENTS = [
+  'spawn',
+  'exit',
+  'restart',
+  'intensity',
+  'mcp:connection',
+  'mcp:request',
+  'mcp:transport',
+  'batcher:batch',
+  'registry:lookup',
+] as const;
 
 export interface RuntimeMetricsOptions {
   /** The node whose bus to subscribe to; default the current node. */
@@ -25,6 +41,8 @@ export interface RuntimeMetricsOptions {
  */
 export class RuntimeMetrics {
   readonly registry = new Registry();
+  /** Resolves once every worker scheduler forwards the events counted here (at once on one scheduler). */
+  readonly ready: Promise<void>;
   private readonly stops: (() => void)[] = [];
   private readonly speedup: Gauge<'kernel'>;
 
@@ -38,6 +56,15 @@ export class RuntimeMetrics {
     const quality = qualityFamilies(node, registers, sources);
     this.stops.push(quality.stop);
     this.speedup = quality.speedup;
+    this.stops.push(latencyFamilies(node, registers));
+    cacheFamilies(registers, sources);
+    processFamilies(registers);
+    // Processes on worker schedulers emit on their threads' buses: have those events brought here.
+    const forwarding = forwardTelemetry(FORWARDED_EVENTS, node);
+    this.ready = forwarding.ready;
+    this.stops.push(forwarding);
+    // whereis is timed (one in 64) only while someone asks for it: the metrics do.
+    this.stops.push(timeLookups(node));
   }
 
   /** The Prometheus text exposition (format 0.0.4) of every family. */

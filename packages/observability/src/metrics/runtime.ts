@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { Ets } from '@erlmcp/ets';
-import { allProcesses, processInfo, schedulers, type Node } from '@erlmcp/otp';
+import { allProcesses, type Pid, processInfo, registered, schedulers, whereis, type Node } from '@erlmcp/otp';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { exitClass } from './labels';
 
@@ -25,17 +25,27 @@ export function memoryLimitBytes(): number {
   return totalmem();
 }
 
+/**
+ * A supervisor's registered name. One on a worker scheduler (its restart event was forwarded)
+ * is not in this thread's process table: its name is found in the node's shared names.
+ */
+function supervisorName(pid: Pid): string {
+  const local = processInfo(pid);
+  if (local !== undefined) return local.name ?? 'unnamed';
+  return registered().find((name) => whereis(name)?.id === pid.id) ?? 'unnamed';
+}
+
 /** Subscribes to `node.events` and registers the runtime's families; returns the unsubscriber. */
 export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
   const spawns = new Counter({
     name: 'erlmcp_process_spawns_total',
-    help: 'Processes spawned on this scheduler, by behaviour.',
+    help: 'Processes spawned on every scheduler (worker schedulers forward their events), by behaviour.',
     labelNames: ['behaviour'],
     registers,
   });
   const exits = new Counter({
     name: 'erlmcp_process_exits_total',
-    help: 'Processes ended on this scheduler, by how they ended (normal, shutdown, killed, crash).',
+    help: 'Processes ended on every scheduler, by how they ended (normal, shutdown, killed, crash).',
     labelNames: ['reason'],
     registers,
   });
@@ -58,8 +68,7 @@ export function runtimeFamilies(node: Node, registers: Registry[]): () => void {
 
   const onSpawn = (e: { behaviour: string }): void => spawns.inc({ behaviour: e.behaviour });
   const onExit = (e: { reason: Parameters<typeof exitClass>[0] }): void => exits.inc({ reason: exitClass(e.reason) });
-  const onRestart = (e: { supervisor: Parameters<typeof processInfo>[0] }): void =>
-    restarts.inc({ supervisor: processInfo(e.supervisor)?.name ?? 'unnamed' });
+  const onRestart = (e: { supervisor: Pid }): void => restarts.inc({ supervisor: supervisorName(e.supervisor) });
   const onIntensity = (): void => intensity.inc();
   const onDown = (): void => schedulerDowns.inc();
   node.events.on('spawn', onSpawn);

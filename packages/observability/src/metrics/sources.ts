@@ -12,7 +12,7 @@ export interface SessionCountSource {
 /** A ShardedRegistry (`@erlmcp/sharded-registry`): per-shard entries and counted operations. */
 export interface RegistrySource {
   readonly name: string;
-  stats(): ReadonlyArray<{ shard: number; entries: number; lookups: number; writes: number }>;
+  stats(): ReadonlyArray<{ shard: number; entries: number; lookups: number; writes: number; cacheHits?: number }>;
 }
 
 /** A FlashAttention server's `stats()` (`@erlmcp/flash-attention-stream`), the parts exported. */
@@ -27,8 +27,16 @@ export interface AttentionSource {
   }>;
 }
 
+/** An ets-optimizer OptimizedTable with hot/cold tiers (`@erlmcp/ets-optimizer`): its counted reads. */
+export interface CacheSource {
+  readonly name: string;
+  hitRates(): { hotHits: number; coldHits: number; misses: number; promotions: number; demotions: number };
+}
+
 export interface MetricSources {
   sessions?: SessionCountSource;
   registries?: RegistrySource[];
   attention?: AttentionSource[];
+  /** Tables whose hot/cold hit rates to expose (an OptimizedTable fits). */
+  caches?: CacheSource[];
 }

@@ -5,6 +5,7 @@ import {
   currentNode,
   GenServer,
   exit,
+  forwardTelemetry,
   type Node,
   type Pid,
   processInfoAsync,
@@ -50,6 +51,8 @@ export class NoSuchProcessError extends Error {
  */
 export class Observer {
   readonly canKill: boolean;
+  /** Resolves once every worker scheduler forwards the events the observer follows. */
+  readonly ready: Promise<void>;
   private readonly node: Node;
   private readonly apps: Map<string, Pid | ServerName>;
   /** "supervisor pid/child id" → restarts. */
@@ -80,6 +83,13 @@ export class Observer {
     events.on('application:stop', onAppStop);
     events.on('mcp:connection', onConnection);
     events.on('exit', onExit);
+    // Restarts, applications and sessions on worker schedulers are on their own buses: bring them here.
+    const forwarding = forwardTelemetry(
+      ['restart', 'application:start', 'application:stop', 'mcp:connection', 'exit'],
+      this.node,
+    );
+    this.ready = forwarding.ready;
+    this.stops.push(forwarding);
     this.stops.push(() => {
       events.off('restart', onRestart);
       events.off('application:start', onApp);
@@ -146,6 +156,8 @@ export class Observer {
       kind: node.kind,
       behaviour: info.behaviour,
       status: info.status,
+      currentCallback: info.currentCallback,
+      memory: info.memory,
       messageQueueLen: info.messageQueueLen,
       messagesHandled: info.messagesHandled,
       links: info.links.map(String),

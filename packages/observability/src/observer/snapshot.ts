@@ -8,6 +8,10 @@ export interface ProcessView {
   kind: 'supervisor' | 'worker';
   behaviour: string;
   status: string;
+  /** handleCall, handleCast, handleInfo, system or body while a callback runs; null while it waits for a message. */
+  currentCallback: string | null;
+  /** Bytes of its state and mailbox, counted by walking them (processInfo's memory). */
+  memory: number | null;
   messageQueueLen: number;
   messagesHandled: number;
   links: string[];
@@ -55,7 +59,10 @@ export interface Snapshot {
   node: NodeView;
   applications: { name: string; tree: ProcessView | null }[];
   ets: TableView[];
-  registries: { name: string; shards: { shard: number; entries: number; lookups: number; writes: number }[] }[];
+  registries: {
+    name: string;
+    shards: { shard: number; entries: number; lookups: number; writes: number; cacheHits?: number }[];
+  }[];
   sessions: { count: number; shown: SessionView[] };
   canKill: boolean;
 }

@@ -11,6 +11,7 @@ import { schedulerOf } from './remote';
 import type { Shareable } from './shares';
 import { startLoadPublisher, type SchedulerApi, type SchedulerStats } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
+import { telemetryReceiver } from './telemetry-forward';
 
 /** Bytes of each scheduler's inbound ring. */
 const RING_BYTES = 4 * 1024 * 1024;
@@ -27,6 +28,8 @@ interface SchedulerThread {
   api: Comlink.Remote<SchedulerApi>;
   /** Carries shared buffers (postMessage can share them; rings cannot). */
   shares: MessagePort;
+  /** Brings its telemetry, batched (telemetry-forward.ts). */
+  telemetry: MessagePort;
 }
 
 /** A buffer published by one thread, for the others. */
@@ -46,6 +49,8 @@ export class Cluster implements ClusterControl {
   private readonly control: Int32Array;
   /** How many scheduler threads died and were replaced. */
   replacements = 0;
+  /** Events the workers forward, with how many callers asked for each. */
+  private readonly forwarded = new Map<string, number>();
 
   constructor(
     private readonly node: Node,
@@ -64,11 +69,21 @@ export class Cluster implements ClusterControl {
 
   private startWorker(k: number): void {
     const channel = new MessageChannel();
+    const telemetry = new MessageChannel();
     const handle: ClusterHandle = { ...this.handle, shares: this.peer.shares.entries() };
     const worker = new Worker(workerEntry(), {
-      workerData: { handle, scheduler: k, logLevel: this.logLevel, shares: channel.port2 },
-      transferList: [channel.port2],
+      workerData: {
+        handle,
+        scheduler: k,
+        logLevel: this.logLevel,
+        shares: channel.port2,
+        telemetry: telemetry.port2,
+        telemetryEvents: [...this.forwarded.keys()],
+      },
+      transferList: [channel.port2, telemetry.port2],
     });
+    telemetry.port1.on('message', telemetryReceiver(this.node.events, k));
+    telemetry.port1.unref();
     // A buffer a worker shares: keep it, and pass it to every other worker.
     channel.port1.on('message', ({ id, buffer }: ShareMessage) => {
       this.peer.shares.receive(id, buffer);
@@ -86,7 +101,36 @@ export class Cluster implements ClusterControl {
       this.node.logger.error(`scheduler ${k} thread failed: ${error.message}`, { stack: error.stack }),
     );
     worker.on('exit', (code) => this.onExit(k, worker, code));
-    this.threads[k] = { worker, api, shares: channel.port1 };
+    this.threads[k] = { worker, api, shares: channel.port1, telemetry: telemetry.port1 };
+  }
+
+  /** Has every worker (and every replacement) forward these events to this thread's bus; returns the release. */
+  forwardTelemetry(events: readonly string[]): (() => void) & { ready: Promise<void> } {
+    for (const event of events) this.forwarded.set(event, (this.forwarded.get(event) ?? 0) + 1);
+    const ready = this.pushTelemetry();
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const event of events) {
+        const n = (this.forwarded.get(event) ?? 1) - 1;
+        if (n <= 0) this.forwarded.delete(event);
+        else this.forwarded.set(event, n);
+      }
+      void this.pushTelemetry();
+    };
+    return Object.assign(release, { ready });
+  }
+
+  /** Tells every worker what to forward; resolves once each has it (a thread that died meanwhile counts as done). */
+  private async pushTelemetry(): Promise<void> {
+    if (this.stopping) return;
+    const events = [...this.forwarded.keys()];
+    await Promise.all(
+      this.threads
+        .filter((thread): thread is SchedulerThread => thread !== undefined)
+        .map((thread) => thread.api.telemetry(events).catch(() => undefined)),
+    );
   }
 
   /** Hands a buffer to every worker thread except `except`. */
@@ -138,6 +182,7 @@ export class Cluster implements ClusterControl {
       threads.map(async (t) => {
         t.api[Comlink.releaseProxy]();
         t.shares.close();
+        t.telemetry.close();
         await t.worker.terminate();
       }),
     );

@@ -9,6 +9,8 @@ export type { SchedulerStats, WireProcessInfo } from '../process-info';
 export interface SchedulerApi {
   processes(): WireProcessInfo[];
   processInfo(id: number): WireProcessInfo | undefined;
+  /** Forwards exactly these events of this scheduler's bus to the main thread (telemetry-forward.ts). */
+  telemetry(events: string[]): void;
   /** Kills this scheduler's processes, flushes what they sent, and stops reading its ring. */
   stop(): Promise<void>;
 }

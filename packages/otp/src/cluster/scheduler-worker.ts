@@ -13,12 +13,16 @@ import { SchedulerPeer, type ClusterHandle } from './peer';
 import type { Shareable } from './shares';
 import { processesOf, startLoadPublisher, toWire, type SchedulerApi } from './scheduler-api';
 import { installSpawnHandler } from './spawn-handler';
+import { TelemetryForwarder } from './telemetry-forward';
 
-const { handle, scheduler, logLevel, shares } = workerData as {
+const { handle, scheduler, logLevel, shares, telemetry, telemetryEvents } = workerData as {
   handle: ClusterHandle;
   scheduler: number;
   logLevel?: string;
   shares: MessagePort;
+  /** Where this scheduler's telemetry goes, batched; the events the main thread wants. */
+  telemetry: MessagePort;
+  telemetryEvents: string[];
 };
 
 ThreadRegistry.attach(handle.threads).register();
@@ -35,18 +39,34 @@ shares.unref();
 peer.start();
 // Keeps this thread alive while it waits on its ring (Atomics.waitAsync alone does not).
 const stopPublisher = startLoadPublisher(node, peer, true);
+telemetry.unref();
+const forwarder = new TelemetryForwarder(node.events, telemetry);
+// Lookups on this scheduler are timed only while the main thread wants registry:lookup.
+let untimeLookups: (() => void) | undefined;
+const forward = (events: string[]): void => {
+  forwarder.set(events);
+  if (events.includes('registry:lookup')) untimeLookups ??= node.names.timeLookups();
+  else {
+    untimeLookups?.();
+    untimeLookups = undefined;
+  }
+};
+forward(telemetryEvents);
 
 const api: SchedulerApi = {
   processes: () => processesOf(node),
   processInfo: (id) => {
     const process = node.lookupId(id);
-    return process === undefined ? undefined : toWire(infoOf(process));
+    return process === undefined ? undefined : toWire(infoOf(process, true));
   },
+  telemetry: forward,
   stop: async () => {
     stopPublisher();
     node.killAll();
     await peer.shutdown();
+    forwarder.stop();
     shares.close();
+    telemetry.close();
     running.node = null;
   },
 };

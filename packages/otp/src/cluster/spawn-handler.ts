@@ -20,7 +20,7 @@ export function installSpawnHandler(node: Node, peer: SchedulerPeer): void {
       case 'info': {
         if (request.id === -1) return { ok: processesOf(node) };
         const process = node.lookupId(request.id);
-        return { ok: process === undefined ? null : toWire(infoOf(process)) };
+        return { ok: process === undefined ? null : toWire(infoOf(process, true)) };
       }
       case 'spawn': {
         let process: Process;

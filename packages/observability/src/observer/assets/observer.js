@@ -194,6 +194,8 @@
       ['registered name', p.name || '-'],
       ['behaviour', p.behaviour],
       ['status', p.status],
+      ['current callback', p.currentCallback || 'none (waiting for a message)'],
+      ['memory (state and mailbox)', p.memory === null ? '-' : p.memory + ' B'],
       ['message queue', p.messageQueueLen],
       ['messages handled', p.messagesHandled],
       ['links', p.links.join(' ') || '-'],
@@ -274,7 +276,14 @@
     var shardRows = [];
     s.registries.forEach(function (r) {
       r.shards.forEach(function (x) {
-        shardRows.push([r.name, x.shard, x.entries, x.lookups, x.writes]);
+        shardRows.push([
+          r.name,
+          x.shard,
+          x.entries,
+          x.lookups,
+          x.cacheHits === undefined ? '-' : x.cacheHits,
+          x.writes,
+        ]);
       });
     });
     fillTable('registries', shardRows);
