@@ -13,7 +13,7 @@ import * as peer from './peer';
  */
 export const cluster: Category = {
   name: 'cluster',
-  peer: 'bare NATS (@nats-io/transport-node 3.4.0)',
+  peer: 'bare NATS (@nats-io/transport-node 3.3.1)',
   readme: path.resolve(__dirname, '../../../../packages/distribution/README.md'),
   scenarios: [
     {

@@ -34,10 +34,15 @@ const definition = defineServer({ name: 'counting', version: '1.0.0' })
   })
   .build();
 
-/** The transports as a worker: init opens the port, terminate (it traps exits) closes it. */
+/**
+ * The transports as a worker: init opens the port, terminate (it traps exits) closes it. It
+ * owns the port (`owner`): killed outright, where no terminate runs, the port closes too, and
+ * its restart can listen there again.
+ */
 const httpListener = GenServer.define({
   name: 'http_listener',
-  init: async ({ host, port }: { host: SessionHost; port: number }) => ok(await listenHttp(host, { port })),
+  init: async ({ host, port }: { host: SessionHost; port: number }, ctx) =>
+    ok(await listenHttp(host, { port, owner: ctx.self })),
   handleCall: (_request: 'url', _from, server: McpHttpServer) => reply<McpHttpServer, string>(server.url, server),
   terminate: async (_reason, server: McpHttpServer) => {
     await server.close();
