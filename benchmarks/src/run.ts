@@ -47,6 +47,7 @@ async function childMain(args: string[]): Promise<void> {
   const scenario = categories.find((c) => c.name === categoryName)?.scenarios.find((s) => s.name === scenarioName);
   if (scenario === undefined) throw new Error(`unknown scenario ${categoryName}/${scenarioName}`);
   const run = side === 'ours' ? scenario.ours : scenario.peer;
+  if (run === undefined) throw new Error(`${categoryName}/${scenarioName} has no ${side} side`);
   // The mixed mode: the application is loaded and exercised before the warm-up, on both sides.
   const mixed = inMixedMode() && scenario.mixed === 'child';
   if (mixed) await loadMixedApplication();
@@ -84,10 +85,12 @@ async function runScenario(
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const name = mixed ? scenario.name + MIXED : scenario.name;
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
-  progress.startScenario(name, runs * 2);
+  // A claim is a published figure: only our side runs.
+  const sides: Side[] = scenario.claim === undefined ? ['ours', 'peer'] : ['ours'];
+  progress.startScenario(name, runs * sides.length);
   for (let i = 0; i < runs; i++) {
-    for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
-      progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
+    for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+      progress.step(`run ${i + 1}/${runs} ${side}`, runs * sides.length);
       results[side].push(
         await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side], mixed),
       );
@@ -95,13 +98,14 @@ async function runScenario(
   }
   progress.endScenario();
   const ours = median(results.ours.map((m) => m.value));
-  const peerValue = median(results.peer.map((m) => m.value));
+  const peerValue = scenario.claim?.value ?? median(results.peer.map((m) => m.value));
   return {
     name,
     ...(mixed ? { mixed: true as const } : {}),
+    ...(scenario.claim === undefined ? {} : { claimed: true as const }),
     unit: scenario.unit,
     ours,
-    peer: scenario.peerLabel ?? category.peer,
+    peer: scenario.claim?.label ?? scenario.peerLabel ?? category.peer,
     peerValue,
     ratio: scenario.lowerIsBetter === true ? peerValue / ours : ours / peerValue,
     ...(scenario.lowerIsBetter === true ? { lowerIsBetter: true } : {}),

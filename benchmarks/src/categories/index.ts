@@ -9,6 +9,7 @@ import { etsOptimizer } from './ets-optimizer';
 import { flash } from './flash';
 import { pool } from './pool';
 import { tuning } from './tuning';
+import { scale } from './scale';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool, tuning];
+export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool, tuning, scale];

@@ -41,7 +41,13 @@ export interface Scenario {
    */
   mixed?: 'child' | 'server';
   ours: (size: number) => Promise<Measurement>;
-  peer: (size: number) => Promise<Measurement>;
+  /** The peer measured in the same run; a scenario with a `claim` has none. */
+  peer?: (size: number) => Promise<Measurement>;
+  /**
+   * A figure someone published rather than a peer run here (erlmcp's targets, issue 19): the
+   * row's peer column is this value, labelled as a claim, and no peer child runs.
+   */
+  claim?: { label: string; value: number };
   /** A line printed under the table, from the row's medians (what a ratio means in the unit people quote). */
   note?(ours: number, peer: number, oursDetail: Record<string, number>, peerDetail: Record<string, number>): string;
 }
@@ -85,6 +91,8 @@ export interface ResultRow {
   lowerIsBetter?: boolean;
   /** Set on a mixed-mode row (`<name>_mixed`): measured inside the mixed application. */
   mixed?: true;
+  /** Set when the peer column is a published claim, not a measurement of this run. */
+  claimed?: true;
 }
 
 export interface Report {

@@ -1,0 +1,88 @@
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface ServerChildOptions {
+  /** The host's session limit (its default is 100,000): the scale rows raise it. */
+  maxSessions?: number;
+}
+
+export interface ServerAddresses {
+  /** Streamable HTTP, SSE replies. */
+  sseUrl: string;
+  /** Streamable HTTP, JSON replies. */
+  jsonUrl: string;
+  wsUrl: string;
+  tcpPort: number;
+}
+
+export interface ServerStats {
+  rss: number;
+  sessions: number;
+}
+
+export interface ServerUnderTest {
+  addresses: ServerAddresses;
+  pid: number;
+  /** RSS and live sessions; `gc` runs a full collection first (so RSS is what is held). */
+  stats(gc?: boolean): Promise<ServerStats>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Raises the open-file limit (soft and hard) of process `pid` with prlimit(1); a process may
+ * raise its hard limit only with CAP_SYS_RESOURCE (root), otherwise the soft one to the hard.
+ * Returns the soft limit now in force.
+ */
+export function raiseFileLimit(pid: number, wanted: number): number {
+  const read = (): number => {
+    const out = execFileSync('prlimit', ['--pid', String(pid), '--nofile', '--raw', '--noheadings', '--output=SOFT'], {
+      encoding: 'utf8',
+    });
+    return Number(out.trim());
+  };
+  for (const spec of [`${wanted}:${wanted}`, `${wanted}:`]) {
+    try {
+      execFileSync('prlimit', ['--pid', String(pid), `--nofile=${spec}`], { stdio: 'ignore' });
+      return read();
+    } catch {
+      // not allowed (or past the hard limit): try the next, then report what is in force
+    }
+  }
+  return read();
+}
+
+/** Starts the server under test (server/child.ts) in its own process, with `fileLimit` open files. */
+export async function startServerUnderTest(options: ServerChildOptions = {}, fileLimit = 0): Promise<ServerUnderTest> {
+  const child: ChildProcess = fork(path.join(__dirname, 'child.js'), [JSON.stringify(options)], {
+    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
+    child.once('message', (message: { ready: ServerAddresses }) => resolve(message.ready));
+    child.once('exit', (code) => reject(new Error(`the server under test exited (${String(code)}) before listening`)));
+  });
+  if (fileLimit > 0) raiseFileLimit(child.pid!, fileLimit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    addresses,
+    pid: child.pid!,
+    stats: (gc = false) =>
+      new Promise((resolve, reject) => {
+        const onExit = (): void => reject(new Error('the server under test exited'));
+        child.once('exit', onExit);
+        child.once('message', (message: { stats: ServerStats }) => {
+          child.off('exit', onExit);
+          resolve(message.stats);
+        });
+        child.send({ cmd: 'stats', gc });
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.send({ cmd: 'stop' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
