@@ -34,7 +34,14 @@ export async function saturationRate(
   durationMs: number,
 ): Promise<{ rate: number; tally: Tally }> {
   const tally = new Tally();
-  const { elapsedMs } = await runEngine({ sessions, operations, durationMs, rate: undefined, timeoutMs: 10_000, tally });
+  const { elapsedMs } = await runEngine({
+    sessions,
+    operations,
+    durationMs,
+    rate: undefined,
+    timeoutMs: 10_000,
+    tally,
+  });
   if (tally.failedTotal > 0) throw new Error(`saturation probe: ${tally.failedTotal} failed (${tally.samples[0]})`);
   return { rate: tally.counts.ok / (elapsedMs / 1000), tally };
 }

@@ -55,7 +55,9 @@ export class HttpSession implements VuSession {
     private readonly pools: HttpPools,
   ) {}
 
-  private async post(body: string): Promise<{ status: number; contentType: string | undefined; text: string; sessionId: string | undefined }> {
+  private async post(
+    body: string,
+  ): Promise<{ status: number; contentType: string | undefined; text: string; sessionId: string | undefined }> {
     const headers: Record<string, string> =
       this.sessionId === undefined ? HEADERS : { ...HEADERS, 'mcp-session-id': this.sessionId };
     let res: Dispatcher.ResponseData;

@@ -92,7 +92,12 @@ export function operationRequest(op: Operation, id: number, vu: number): Outgoin
       return {
         id,
         op,
-        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text } },
+        }),
         check: (answer) => {
           const e = envelope(answer, id);
           if (typeof e === 'string') return e;

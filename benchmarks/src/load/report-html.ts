@@ -81,7 +81,10 @@ export function renderLoadPage(r: LoadResult): string {
     ['mode', r.mode === 'open' ? `open loop, ${r.rate}/s` : 'closed loop'],
     ['duration', `${(r.durationMs / 1000).toFixed(1)} s`],
     ['sent / ok', `${c.sent} / ${c.ok}`],
-    ['mismatched / bad status / transport / lost', `${c.failed.mismatch} / ${c.failed.status} / ${c.failed.transport} / ${c.failed.lost}`],
+    [
+      'mismatched / bad status / transport / lost',
+      `${c.failed.mismatch} / ${c.failed.status} / ${c.failed.transport} / ${c.failed.lost}`,
+    ],
     ['throughput', `${r.throughput.toFixed(0)} answers/s`],
     [
       'latency p50 / p95 / p99 / p99.9 / max',

@@ -20,7 +20,13 @@ export const SOAK_FRACTION = 0.8;
 export const RSS_GROWTH_LIMIT = 0.05;
 
 /** Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. */
-async function churn(pools: HttpPools, tally: Tally, everyMs: number, until: Promise<void>, first: number): Promise<number> {
+async function churn(
+  pools: HttpPools,
+  tally: Tally,
+  everyMs: number,
+  until: Promise<void>,
+  first: number,
+): Promise<number> {
   let done = false;
   void until.then(() => (done = true));
   let vu = first;
@@ -43,7 +49,10 @@ async function churn(pools: HttpPools, tally: Tally, everyMs: number, until: Pro
 export async function runSoak(options: LoadOptions): Promise<LoadResult> {
   const loadStart = os.loadavg();
   const progress = new ProgressLine('soak', Math.round(options.durationMs / 1000));
-  const server = await startServerUnderTest({ maxSessions: Math.max(100_000, options.vus * 2) }, options.vus * 2 + 1024);
+  const server = await startServerUnderTest(
+    { maxSessions: Math.max(100_000, options.vus * 2) },
+    options.vus * 2 + 1024,
+  );
   const tally = new Tally();
   const factory = new UserFactory(server.addresses, tally);
   const churnPools = new HttpPools(server.addresses.sseUrl, 4);
@@ -76,8 +85,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       onSecond: (second) => {
         tally.tick(second);
         progress.update(second, tally);
-        if (second === warmupSeconds)
-          sampling = server.stats(true).then((s) => void (rssAfterWarmup = s.rss));
+        if (second === warmupSeconds) sampling = server.stats(true).then((s) => void (rssAfterWarmup = s.rss));
         else if (second % 10 === 0) sampling = server.stats(false).then((s) => void rssSamples.push(s.rss));
       },
     });

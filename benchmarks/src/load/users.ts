@@ -78,7 +78,11 @@ export async function openUsers(
   count: number,
   make: (vu: number) => VuSession,
   tally: Tally,
-  { first = 0, concurrency = OPEN_CONCURRENCY, onOpened }: { first?: number; concurrency?: number; onOpened?(n: number): void } = {},
+  {
+    first = 0,
+    concurrency = OPEN_CONCURRENCY,
+    onOpened,
+  }: { first?: number; concurrency?: number; onOpened?: (n: number) => void } = {},
 ): Promise<OpenedUsers> {
   const sessions: VuSession[] = [];
   const initialize = new LatencyHistogram();

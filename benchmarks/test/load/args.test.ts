@@ -3,7 +3,13 @@ import { LoadUsageError, parseDuration, parseLoadArgs } from '../../src/load/arg
 describe('parseLoadArgs', () => {
   it('reads a scenario and its flags', () => {
     const o = parseLoadArgs(['ws', '--vus', '2K', '--duration', '10m', '--rate', '500', '--ops', 'call,read']);
-    expect(o).toMatchObject({ scenario: 'ws', vus: 2000, durationMs: 600_000, rate: 500, operations: ['call', 'read'] });
+    expect(o).toMatchObject({
+      scenario: 'ws',
+      vus: 2000,
+      durationMs: 600_000,
+      rate: 500,
+      operations: ['call', 'read'],
+    });
   });
 
   it('defaults to a closed loop of every operation; smoke runs are short', () => {

@@ -20,17 +20,29 @@ function answer(rpc: Rpc, behaviour: Behaviour): unknown {
   const id = behaviour === 'wrong-id' && rpc.method !== 'initialize' ? (rpc.id ?? 0) + 1000 : rpc.id;
   switch (rpc.method) {
     case 'initialize':
-      return { jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'fake', version: '0' } } };
+      return {
+        jsonrpc: '2.0',
+        id,
+        result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'fake', version: '0' } },
+      };
     case 'tools/list':
       return { jsonrpc: '2.0', id, result: { tools: [{ name: behaviour === 'wrong-content' ? 'other' : 'echo' }] } };
     case 'tools/call': {
       const text = rpc.params?.arguments?.text ?? '';
-      return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: behaviour === 'wrong-content' ? `${text}!` : text }] } };
+      return {
+        jsonrpc: '2.0',
+        id,
+        result: { content: [{ type: 'text', text: behaviour === 'wrong-content' ? `${text}!` : text }] },
+      };
     }
     default: {
       const uri = rpc.params?.uri ?? '';
       const n = uri.split('/').pop();
-      return { jsonrpc: '2.0', id, result: { contents: [{ uri, text: behaviour === 'wrong-content' ? 'nothing' : `item ${n}` }] } };
+      return {
+        jsonrpc: '2.0',
+        id,
+        result: { contents: [{ uri, text: behaviour === 'wrong-content' ? 'nothing' : `item ${n}` }] },
+      };
     }
   }
 }
@@ -47,7 +59,10 @@ async function fakeHttp(behaviour: Behaviour, sse: boolean): Promise<{ url: stri
       if (behaviour === 'silent' && rpc.method !== 'initialize') return; // never answers
       const reply = JSON.stringify(answer(rpc, behaviour));
       const headers: Record<string, string> = { 'mcp-session-id': 'fake-session' };
-      if (sse) res.writeHead(200, { ...headers, 'content-type': 'text/event-stream' }).end(`event: message\ndata: ${reply}\n\n`);
+      if (sse)
+        res
+          .writeHead(200, { ...headers, 'content-type': 'text/event-stream' })
+          .end(`event: message\ndata: ${reply}\n\n`);
       else res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(reply);
     });
   });
@@ -121,7 +136,14 @@ describe('the load generator checks every answer', () => {
     const session = new WsSession(0, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, (a) => tally.stray(a));
     try {
       await session.open();
-      await runEngine({ sessions: [session], operations: ['call'], durationMs: 200, rate: undefined, timeoutMs: 300, tally });
+      await runEngine({
+        sessions: [session],
+        operations: ['call'],
+        durationMs: 200,
+        rate: undefined,
+        timeoutMs: 300,
+        tally,
+      });
     } finally {
       await session.close();
       await new Promise((resolve) => wss.close(resolve));

@@ -42,7 +42,13 @@ export async function p99AtLoad(size: number): Promise<Measurement> {
       value: summary.p99Us / 1000,
       p50Us: summary.p50Us,
       p99Us: summary.p99Us,
-      percentilesUs: { '50': summary.p50Us, '95': summary.p95Us, '99': summary.p99Us, '99.9': summary.p999Us, max: summary.maxUs },
+      percentilesUs: {
+        '50': summary.p50Us,
+        '95': summary.p95Us,
+        '99': summary.p99Us,
+        '99.9': summary.p999Us,
+        max: summary.maxUs,
+      },
       detail,
     };
   } finally {

@@ -27,7 +27,7 @@ export const BURST = 2_000;
  * between bursts so the sinks (and the ring to another scheduler) drain as it goes.
  */
 export async function producer(_ctx: unknown, targets: Pid[], count: number): Promise<void> {
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     const end = Math.min(count, sent + BURST);
     for (const target of targets) for (let i = sent; i < end; i++) GenServer.cast(target, i as never);
     sent = end;

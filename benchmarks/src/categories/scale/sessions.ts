@@ -81,7 +81,9 @@ export async function concurrentSessions(size: number): Promise<Measurement> {
     const wsAnswered = await callEach(ws, tally);
     const failedOpen = http.failed + opened.failed;
     if (failedOpen > 0 || tally.failedTotal > 0)
-      log(`${failedOpen} sessions failed to open, ${tally.failedTotal} failures in all: ${tally.samples.slice(0, 3).join('; ')}`);
+      log(
+        `${failedOpen} sessions failed to open, ${tally.failedTotal} failures in all: ${tally.samples.slice(0, 3).join('; ')}`,
+      );
     return {
       value: httpAnswered,
       detail: {

@@ -1,4 +1,5 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface ServerChildOptions {
@@ -28,27 +29,35 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
+/** The soft open-file limit of process `pid`, from /proc (Linux); 0 when it cannot be read. */
+function softFileLimit(pid: number): number {
+  try {
+    const line = fs
+      .readFileSync(`/proc/${pid}/limits`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const value = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isFinite(value) ? value : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Raises the open-file limit (soft and hard) of process `pid` with prlimit(1); a process may
- * raise its hard limit only with CAP_SYS_RESOURCE (root), otherwise the soft one to the hard.
- * Returns the soft limit now in force.
+ * Raises the open-file limit (soft and hard) of process `pid` with prlimit(1) (util-linux);
+ * raising the hard limit needs CAP_SYS_RESOURCE (root), so failing that it raises the soft
+ * one as far as it may. Returns the soft limit now in force: the caller checks it is enough.
  */
 export function raiseFileLimit(pid: number, wanted: number): number {
-  const read = (): number => {
-    const out = execFileSync('prlimit', ['--pid', String(pid), '--nofile', '--raw', '--noheadings', '--output=SOFT'], {
-      encoding: 'utf8',
-    });
-    return Number(out.trim());
-  };
   for (const spec of [`${wanted}:${wanted}`, `${wanted}:`]) {
     try {
       execFileSync('prlimit', ['--pid', String(pid), `--nofile=${spec}`], { stdio: 'ignore' });
-      return read();
+      break;
     } catch {
-      // not allowed (or past the hard limit): try the next, then report what is in force
+      // not allowed, past the hard limit, or no prlimit: what is in force is reported below
     }
   }
-  return read();
+  return softFileLimit(pid);
 }
 
 /** Starts the server under test (server/child.ts) in its own process, with `fileLimit` open files. */
