@@ -70,6 +70,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     }
     const warmupSeconds = Math.max(1, Math.round(options.durationMs / 5000));
     let rssAfterWarmup = 0;
+    let heapAfterWarmup = 0;
     let sampling: Promise<void> = Promise.resolve();
     let stopChurn!: () => void;
     const churnDone = new Promise<void>((resolve) => (stopChurn = resolve));
@@ -85,7 +86,11 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       onSecond: (second) => {
         tally.tick(second);
         progress.update(second, tally);
-        if (second === warmupSeconds) sampling = server.stats(true).then((s) => void (rssAfterWarmup = s.rss));
+        if (second === warmupSeconds)
+          sampling = server.stats(true).then((s) => {
+            rssAfterWarmup = s.rss;
+            heapAfterWarmup = s.heapUsed;
+          });
         else if (second % 10 === 0) sampling = server.stats(false).then((s) => void rssSamples.push(s.rss));
       },
     });
@@ -107,6 +112,9 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       rssAfterWarmupBytes: rssAfterWarmup,
       rssEndBytes: end.rss,
       rssGrowth: growth,
+      // Beside RSS, what the program holds: flat heap with growing RSS is the allocator, not a leak.
+      heapAfterWarmupBytes: heapAfterWarmup,
+      heapEndBytes: end.heapUsed,
       sessionsOpenedAndClosed: cycles,
       ...(rssSamples.length === 0 ? {} : { rssMaxSampledBytes: Math.max(...rssSamples) }),
     };

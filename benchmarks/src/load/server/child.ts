@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   process.on('message', (message: { cmd: string; gc?: boolean }) => {
     if (message.cmd === 'stats') {
       if (message.gc === true) for (let i = 0; i < 3; i++) global.gc?.();
-      const stats: ServerStats = { rss: process.memoryUsage().rss, sessions: host.sessionCount };
+      const memory = process.memoryUsage();
+      const stats: ServerStats = { rss: memory.rss, heapUsed: memory.heapUsed, sessions: host.sessionCount };
       process.send!({ stats });
     } else if (message.cmd === 'stop') {
       void (async () => {

@@ -18,6 +18,8 @@ export interface ServerAddresses {
 
 export interface ServerStats {
   rss: number;
+  /** V8 heap in use: what the program holds, without the allocator's and V8's retained pages. */
+  heapUsed: number;
   sessions: number;
 }
 
