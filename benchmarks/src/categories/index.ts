@@ -12,4 +12,16 @@ import { tuning } from './tuning';
 import { scale } from './scale';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
-export const categories: Category[] = [otp, schedulers, mcp, ets, registry, etsOptimizer, batcher, flash, pool, tuning, scale];
+export const categories: Category[] = [
+  otp,
+  schedulers,
+  mcp,
+  ets,
+  registry,
+  etsOptimizer,
+  batcher,
+  flash,
+  pool,
+  tuning,
+  scale,
+];

@@ -8,9 +8,9 @@ import { runEngine } from './engine';
 import { HttpPools, HttpSession } from './http-session';
 import { ProgressLine } from './progress';
 import { buildResult, type LoadResult } from './result';
-import { startServerUnderTest, type ServerUnderTest } from './server/spawn';
+import { raiseFileLimit, startServerUnderTest, type ServerUnderTest } from './server/spawn';
 import { Tally } from './tally';
-import { openUsers, transportOf, UserFactory } from './users';
+import { openUsers, PER_SOURCE_ADDRESS, transportOf, UserFactory } from './users';
 
 export interface RunHooks {
   /** Resolves to stop the run early. */
@@ -32,8 +32,12 @@ export async function runScenario(options: LoadOptions, hooks: RunHooks = {}): P
       const p = (pools = new HttpPools(url, Math.min(64, options.vus)));
       make = (vu: number) => new HttpSession(vu, p);
     } else {
-      server = await startServerUnderTest({ maxSessions: Math.max(100_000, options.vus * 2) }, options.vus * 2 + 1024);
-      const f = (factory = new UserFactory(server.addresses, tally));
+      const files = options.vus * 2 + 1024;
+      server = await startServerUnderTest({ maxSessions: Math.max(100_000, options.vus * 2) }, files);
+      // A connection per WebSocket or TCP user: enough open files here too, and past one
+      // loopback address's ~28K ephemeral ports, more source addresses.
+      raiseFileLimit(process.pid, files);
+      const f = (factory = new UserFactory(server.addresses, tally, Math.ceil(options.vus / PER_SOURCE_ADDRESS)));
       make = (vu: number) => f.create(transportOf(options.scenario, vu), vu);
     }
     const rssStart = server === undefined ? 0 : (await server.stats(true)).rss;

@@ -22,6 +22,8 @@ export function transportOf(scenario: ScenarioName, vu: number): TransportKind {
 /** Connections of the HTTP pools, and how many sessions open at once. */
 export const HTTP_CONNECTIONS = 64;
 export const OPEN_CONCURRENCY = 64;
+/** Connections per loopback source address: below the ~28K ephemeral ports of one. */
+export const PER_SOURCE_ADDRESS = 20_000;
 
 export class UserFactory {
   private readonly pools = new Map<'http' | 'http-json', HttpPools>();

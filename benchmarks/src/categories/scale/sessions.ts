@@ -11,12 +11,10 @@ import { operationRequest } from '../../load/protocol';
 import { raiseFileLimit, startServerUnderTest } from '../../load/server/spawn';
 import { sourceAddress, type VuSession } from '../../load/session';
 import { Tally } from '../../load/tally';
-import { openUsers } from '../../load/users';
+import { openUsers, PER_SOURCE_ADDRESS } from '../../load/users';
 import { WsSession } from '../../load/ws-session';
 import type { Measurement } from '../../harness/types';
 
-/** Connections per source address: below the ~28K ephemeral ports of one. */
-const PER_ADDRESS = 20_000;
 const CONCURRENCY = 256;
 
 /** One tools/call on every session, CONCURRENCY at a time; how many answered right. */
@@ -62,7 +60,7 @@ export async function concurrentSessions(size: number): Promise<Measurement> {
       onOpened: (n) => n % 20_000 === 0 && log(`${n} open`),
     });
     const afterHttp = await server.stats(true);
-    const addresses = Math.max(1, Math.ceil(wsCount / PER_ADDRESS));
+    const addresses = Math.max(1, Math.ceil(wsCount / PER_SOURCE_ADDRESS));
     log(`opening ${wsCount} WebSocket sessions from ${addresses} source address(es)`);
     const opened = await openUsers(
       wsCount,

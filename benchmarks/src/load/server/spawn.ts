@@ -51,6 +51,8 @@ function softFileLimit(pid: number): number {
  * one as far as it may. Returns the soft limit now in force: the caller checks it is enough.
  */
 export function raiseFileLimit(pid: number, wanted: number): number {
+  const now = softFileLimit(pid);
+  if (now >= wanted) return now; // never lowers it
   for (const spec of [`${wanted}:${wanted}`, `${wanted}:`]) {
     try {
       execFileSync('prlimit', ['--pid', String(pid), `--nofile=${spec}`], { stdio: 'ignore' });
