@@ -26,6 +26,8 @@ export interface ServerStats {
 export interface ServerUnderTest {
   addresses: ServerAddresses;
   pid: number;
+  /** Its soft open-file limit, after raising it as asked (it cannot pass the hard limit without CAP_SYS_RESOURCE). */
+  fileLimit: number;
   /** RSS and live sessions; `gc` runs a full collection first (so RSS is what is held). */
   stats(gc?: boolean): Promise<ServerStats>;
   stop(): Promise<void>;
@@ -74,11 +76,12 @@ export async function startServerUnderTest(options: ServerChildOptions = {}, fil
     child.once('message', (message: { ready: ServerAddresses }) => resolve(message.ready));
     child.once('exit', (code) => reject(new Error(`the server under test exited (${String(code)}) before listening`)));
   });
-  if (fileLimit > 0) raiseFileLimit(child.pid!, fileLimit);
+  const limit = fileLimit > 0 ? raiseFileLimit(child.pid!, fileLimit) : softFileLimit(child.pid!);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     addresses,
     pid: child.pid!,
+    fileLimit: limit,
     stats: (gc = false) =>
       new Promise((resolve, reject) => {
         const onExit = (): void => reject(new Error('the server under test exited'));
