@@ -71,6 +71,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const warmupSeconds = Math.max(1, Math.round(options.durationMs / 5000));
     let rssAfterWarmup = 0;
     let heapAfterWarmup = 0;
+    let externalAfterWarmup = 0;
     let sampling: Promise<void> = Promise.resolve();
     let stopChurn!: () => void;
     const churnDone = new Promise<void>((resolve) => (stopChurn = resolve));
@@ -90,6 +91,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
           sampling = server.stats(true).then((s) => {
             rssAfterWarmup = s.rss;
             heapAfterWarmup = s.heapUsed;
+            externalAfterWarmup = s.external;
           });
         else if (second % 10 === 0) sampling = server.stats(false).then((s) => void rssSamples.push(s.rss));
       },
@@ -115,6 +117,8 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       // Beside RSS, what the program holds: flat heap with growing RSS is the allocator, not a leak.
       heapAfterWarmupBytes: heapAfterWarmup,
       heapEndBytes: end.heapUsed,
+      externalAfterWarmupBytes: externalAfterWarmup,
+      externalEndBytes: end.external,
       sessionsOpenedAndClosed: cycles,
       ...(rssSamples.length === 0 ? {} : { rssMaxSampledBytes: Math.max(...rssSamples) }),
     };

@@ -37,7 +37,12 @@ async function main(): Promise<void> {
     if (message.cmd === 'stats') {
       if (message.gc === true) for (let i = 0; i < 3; i++) global.gc?.();
       const memory = process.memoryUsage();
-      const stats: ServerStats = { rss: memory.rss, heapUsed: memory.heapUsed, sessions: host.sessionCount };
+      const stats: ServerStats = {
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        external: memory.external,
+        sessions: host.sessionCount,
+      };
       process.send!({ stats });
     } else if (message.cmd === 'stop') {
       void (async () => {

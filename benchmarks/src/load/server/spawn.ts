@@ -20,6 +20,8 @@ export interface ServerStats {
   rss: number;
   /** V8 heap in use: what the program holds, without the allocator's and V8's retained pages. */
   heapUsed: number;
+  /** Memory of C++ objects bound to JS ones (Buffers, ArrayBuffers): native memory V8 knows of. */
+  external: number;
   sessions: number;
 }
 
