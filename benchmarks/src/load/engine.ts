@@ -50,9 +50,17 @@ export async function exchange(
     timer = setTimeout(() => resolve('lost'), timeoutMs);
   });
   try {
-    const answer = await Promise.race([user.session.send(request), timeout]);
+    const sent = user.session.send(request);
+    const answer = await Promise.race([sent, timeout]);
     if (answer === 'lost') {
-      (user.session as Forgetful).forget?.(request.id);
+      const forget = (user.session as Forgetful).forget;
+      // Multiplexed transports count a late answer themselves; an HTTP request's own promise says.
+      if (forget !== undefined) forget.call(user.session, request.id);
+      else
+        sent.then(
+          () => void (tally.counts.late += 1),
+          () => undefined,
+        );
       tally.fail('lost', `${op} ${request.id} of vu ${user.session.vu}: no answer in ${timeoutMs} ms`);
       return;
     }

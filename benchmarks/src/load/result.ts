@@ -89,7 +89,7 @@ export function formatResult(r: LoadResult): string {
   const c = r.counts;
   const lines = [
     `scenario ${r.scenario}: ${r.vus} virtual users, ${r.mode} loop${r.rate === undefined ? '' : ` at ${r.rate}/s`}, ${(r.durationMs / 1000).toFixed(1)} s (load average ${r.loadAverage.start.map((l) => l.toFixed(1)).join(' ')})`,
-    `requests: sent ${c.sent}, ok ${c.ok}, mismatched ${c.failed.mismatch}, bad status ${c.failed.status}, transport ${c.failed.transport}, lost ${c.failed.lost}${c.dropped > 0 ? `, not sent (generator limit) ${c.dropped}` : ''}`,
+    `requests: sent ${c.sent}, ok ${c.ok}, mismatched ${c.failed.mismatch}, bad status ${c.failed.status}, transport ${c.failed.transport}, lost ${c.failed.lost}${c.late > 0 ? ` (${c.late} of them answered after the timeout)` : ''}${c.dropped > 0 ? `, not sent (generator limit) ${c.dropped}` : ''}`,
     `throughput: ${r.throughput.toFixed(0)} answers/s`,
     `latency (ms): p50 ${ms(r.latency.p50Us)}  p95 ${ms(r.latency.p95Us)}  p99 ${ms(r.latency.p99Us)}  p99.9 ${ms(r.latency.p999Us)}  max ${ms(r.latency.maxUs)}`,
     ...Object.entries(r.byOperation).map(

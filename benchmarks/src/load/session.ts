@@ -36,8 +36,13 @@ export function sourceAddress(index: number, addresses: number): string | undefi
  */
 export class PendingAnswers {
   private readonly waiting = new Map<number, { resolve(answer: unknown): void; reject(error: Error): void }>();
+  /** Requests given up on (timed out): their answer, if it comes, is late, not a stray. */
+  private readonly abandoned = new Set<number>();
 
-  constructor(private readonly onStray: (answer: unknown) => void) {}
+  constructor(
+    private readonly onStray: (answer: unknown) => void,
+    private readonly onLate: () => void = () => undefined,
+  ) {}
 
   expect(id: number): Promise<unknown> {
     return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
@@ -58,8 +63,10 @@ export class PendingAnswers {
       return;
     }
     const w = this.waiting.get(id);
-    if (w === undefined) this.onStray(answer);
-    else {
+    if (w === undefined) {
+      if (this.abandoned.delete(id)) this.onLate();
+      else this.onStray(answer);
+    } else {
       this.waiting.delete(id);
       w.resolve(answer);
     }
@@ -71,6 +78,6 @@ export class PendingAnswers {
   }
 
   forget(id: number): void {
-    this.waiting.delete(id);
+    if (this.waiting.delete(id)) this.abandoned.add(id);
   }
 }

@@ -16,6 +16,8 @@ export interface Counts {
   dropped: number;
   /** Answers no request was waiting for (multiplexed transports). */
   strays: number;
+  /** Lost requests whose answer came after all, past the timeout: slow, not dropped. */
+  late: number;
 }
 
 export interface TimelinePoint {
@@ -32,6 +34,7 @@ export class Tally {
     failed: { mismatch: 0, status: 0, transport: 0, lost: 0 },
     dropped: 0,
     strays: 0,
+    late: 0,
   };
   readonly latency = new LatencyHistogram();
   readonly byOperation = new Map<Operation, LatencyHistogram>();

@@ -13,8 +13,9 @@ export class TcpSession implements VuSession {
     private readonly port: number,
     onStray: (answer: unknown) => void,
     private readonly localAddress?: string,
+    onLate?: () => void,
   ) {
-    this.pending = new PendingAnswers(onStray);
+    this.pending = new PendingAnswers(onStray, onLate);
   }
 
   async open(): Promise<void> {

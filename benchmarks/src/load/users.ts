@@ -48,14 +48,15 @@ export class UserFactory {
 
   create(kind: TransportKind, vu: number): VuSession {
     const stray = (answer: unknown): void => this.tally.stray(answer);
+    const late = (): void => void (this.tally.counts.late += 1);
     switch (kind) {
       case 'http':
       case 'http-json':
         return new HttpSession(vu, this.pool(kind));
       case 'ws':
-        return new WsSession(vu, this.addresses.wsUrl, stray, sourceAddress(vu, this.sourceAddresses));
+        return new WsSession(vu, this.addresses.wsUrl, stray, sourceAddress(vu, this.sourceAddresses), late);
       case 'tcp':
-        return new TcpSession(vu, this.addresses.tcpPort, stray, sourceAddress(vu, this.sourceAddresses));
+        return new TcpSession(vu, this.addresses.tcpPort, stray, sourceAddress(vu, this.sourceAddresses), late);
     }
   }
 

@@ -12,8 +12,9 @@ export class WsSession implements VuSession {
     private readonly url: string,
     onStray: (answer: unknown) => void,
     private readonly localAddress?: string,
+    onLate?: () => void,
   ) {
-    this.pending = new PendingAnswers(onStray);
+    this.pending = new PendingAnswers(onStray, onLate);
   }
 
   get isOpen(): boolean {

@@ -8,7 +8,7 @@ import { Tally } from '../../src/load/tally';
 import { WsSession } from '../../src/load/ws-session';
 
 /** How a fake server answers: right, with the wrong content, or to the wrong id. */
-type Behaviour = 'right' | 'wrong-content' | 'wrong-id' | 'silent';
+type Behaviour = 'right' | 'wrong-content' | 'wrong-id' | 'silent' | 'slow';
 
 interface Rpc {
   id?: number;
@@ -59,6 +59,11 @@ async function fakeHttp(behaviour: Behaviour, sse: boolean): Promise<{ url: stri
       if (behaviour === 'silent' && rpc.method !== 'initialize') return; // never answers
       const reply = JSON.stringify(answer(rpc, behaviour));
       const headers: Record<string, string> = { 'mcp-session-id': 'fake-session' };
+      if (behaviour === 'slow' && rpc.method !== 'initialize') {
+        // Right, but after the load generator's timeout (loadHttp's 500 ms).
+        setTimeout(() => res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(reply), 900);
+        return;
+      }
       if (sse)
         res
           .writeHead(200, { ...headers, 'content-type': 'text/event-stream' })
@@ -70,7 +75,12 @@ async function fakeHttp(behaviour: Behaviour, sse: boolean): Promise<{ url: stri
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server };
 }
 
-async function loadHttp(behaviour: Behaviour, sse: boolean, rate?: number): Promise<Tally> {
+async function loadHttp(
+  behaviour: Behaviour,
+  sse: boolean,
+  rate?: number,
+  afterRun?: (tally: Tally) => Promise<void>,
+): Promise<Tally> {
   const { url, server } = await fakeHttp(behaviour, sse);
   const pools = new HttpPools(url, 4);
   const tally = new Tally();
@@ -78,6 +88,7 @@ async function loadHttp(behaviour: Behaviour, sse: boolean, rate?: number): Prom
     const sessions = [new HttpSession(0, pools), new HttpSession(1, pools)];
     for (const s of sessions) await s.open();
     await runEngine({ sessions, operations: ['list', 'call', 'read'], durationMs: 300, rate, timeoutMs: 500, tally });
+    await afterRun?.(tally);
   } finally {
     // A request never answered holds its connection: end them, then the pools can close.
     server.closeAllConnections();
@@ -114,6 +125,17 @@ describe('the load generator checks every answer', () => {
     const tally = await loadHttp('silent', false);
     expect(tally.counts.sent).toBeGreaterThan(0);
     expect(tally.counts.failed.lost).toBe(tally.counts.sent);
+  });
+
+  it('counts an answer past the timeout as lost, and says it came late', async () => {
+    // The late answers arrive after the run: wait for them (bounded) before the server closes.
+    const tally = await loadHttp('slow', false, undefined, async (t) => {
+      for (let i = 0; i < 50 && t.counts.late < t.counts.sent; i++) await new Promise((r) => setTimeout(r, 100));
+    });
+    expect(tally.counts.sent).toBeGreaterThan(0);
+    expect(tally.counts.ok).toBe(0);
+    expect(tally.counts.failed.lost).toBe(tally.counts.sent);
+    expect(tally.counts.late).toBe(tally.counts.sent);
   });
 
   it('open loop: sends on schedule and checks each answer', async () => {
