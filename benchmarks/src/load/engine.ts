@@ -53,9 +53,9 @@ export async function exchange(
     const sent = user.session.send(request);
     const answer = await Promise.race([sent, timeout]);
     if (answer === 'lost') {
-      const forget = (user.session as Forgetful).forget;
+      const session = user.session as Forgetful;
       // Multiplexed transports count a late answer themselves; an HTTP request's own promise says.
-      if (forget !== undefined) forget.call(user.session, request.id);
+      if ('forget' in session) session.forget?.(request.id);
       else
         sent.then(
           () => void (tally.counts.late += 1),
