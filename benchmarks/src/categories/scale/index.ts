@@ -47,7 +47,7 @@ export const scale: Category = {
       claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
       ours: p99AtLoad,
       note: (_o, _p, d) =>
-        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s`,
+        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}`,
     },
     {
       name: 'message_throughput',
