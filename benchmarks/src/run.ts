@@ -56,6 +56,7 @@ async function childMain(args: string[]): Promise<void> {
     return;
   }
   const run = side === 'ours' ? scenario.ours : scenario.peer;
+  if (run === undefined) throw new Error(`${categoryName}/${scenarioName} has no ${side} side`);
   // The mixed mode: the application is loaded and exercised before the warm-up, on both sides.
   const mixed = inMixedMode() && scenario.mixed === 'child';
   if (mixed) await loadMixedApplication();
@@ -93,7 +94,9 @@ async function runScenario(
   if (!smoke && scenario.maxRuns !== undefined) runs = Math.min(runs, scenario.maxRuns);
   const name = mixed ? scenario.name + MIXED : scenario.name;
   const results: Record<Side, Measurement[]> = { ours: [], peer: [] };
-  progress.startScenario(name, scenario.paired === undefined ? runs * 2 : runs);
+  // A claim is a published figure: only our side runs.
+  const sides: Side[] = scenario.claim === undefined ? ['ours', 'peer'] : ['ours'];
+  progress.startScenario(name, scenario.paired === undefined ? runs * sides.length : runs);
   for (let i = 0; i < runs && scenario.paired !== undefined; i++) {
     progress.step(`run ${i + 1}/${runs} paired`, runs);
     const pair = await measureInChild<{ ours: Measurement; peer: Measurement }>(
@@ -109,8 +112,8 @@ async function runScenario(
     results.peer.push(pair.peer);
   }
   for (let i = 0; i < runs && scenario.paired === undefined; i++) {
-    for (const side of (i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) as Side[]) {
-      progress.step(`run ${i + 1}/${runs} ${side}`, runs * 2);
+    for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+      progress.step(`run ${i + 1}/${runs} ${side}`, runs * sides.length);
       results[side].push(
         await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side], mixed),
       );
@@ -118,13 +121,14 @@ async function runScenario(
   }
   progress.endScenario();
   const ours = median(results.ours.map((m) => m.value));
-  const peerValue = median(results.peer.map((m) => m.value));
+  const peerValue = scenario.claim?.value ?? median(results.peer.map((m) => m.value));
   return {
     name,
     ...(mixed ? { mixed: true as const } : {}),
+    ...(scenario.claim === undefined ? {} : { claimed: true as const }),
     unit: scenario.unit,
     ours,
-    peer: scenario.peerLabel ?? category.peer,
+    peer: scenario.claim?.label ?? scenario.peerLabel ?? category.peer,
     peerValue,
     ratio: scenario.lowerIsBetter === true ? peerValue / ours : ours / peerValue,
     ...(scenario.lowerIsBetter === true ? { lowerIsBetter: true } : {}),

@@ -10,6 +10,7 @@ import { flash } from './flash';
 import { pool } from './pool';
 import { tuning } from './tuning';
 import { cluster } from './cluster';
+import { scale } from './scale';
 
 /** Every benchmark category, in the order `npm run bench` runs them. */
 export const categories: Category[] = [
@@ -24,4 +25,5 @@ export const categories: Category[] = [
   pool,
   tuning,
   cluster,
+  scale,
 ];

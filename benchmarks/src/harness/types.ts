@@ -41,7 +41,13 @@ export interface Scenario {
    */
   mixed?: 'child' | 'server';
   ours: (size: number) => Promise<Measurement>;
-  peer: (size: number) => Promise<Measurement>;
+  /** The peer measured in the same run; a scenario with a `claim` has none. */
+  peer?: (size: number) => Promise<Measurement>;
+  /**
+   * A figure someone published rather than a peer run here (erlmcp's targets, issue 19): the
+   * row's peer column is this value, labelled as a claim, and no peer child runs.
+   */
+  claim?: { label: string; value: number };
   /**
    * Both sides in one child process, in alternating rounds that it warms alike and takes the
    * median of: for a row whose ratio the machine's load would swing if each side ran in a
@@ -91,6 +97,8 @@ export interface ResultRow {
   lowerIsBetter?: boolean;
   /** Set on a mixed-mode row (`<name>_mixed`): measured inside the mixed application. */
   mixed?: true;
+  /** Set when the peer column is a published claim, not a measurement of this run. */
+  claimed?: true;
 }
 
 export interface Report {

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Category } from '../../harness/types';
+import { p99AtLoad } from './load-p99';
+import { messageThroughput } from './messages';
+import { concurrentSessions } from './sessions';
+
+/** erlmcp v3's published figures, which these rows measure on this machine (issue 19). */
+export const ERLMCP = {
+  sessions: 100_000,
+  p99Ms: 10,
+  messagesPerSecond: 5_000_000,
+  registryMessagesPerSecond: 553_000,
+  queueMessagesPerSecond: 971_000,
+} as const;
+
+const k = (n: number | undefined): string => (n === undefined ? '-' : `${Math.round(n / 1000)}K`);
+
+/**
+ * erlmcp's headline targets measured on one node. Three rows stand beside erlmcp's claim (a
+ * target it published, not something run here: the row's `claim`); `scaling` is measured
+ * against the same workload on one scheduler. The load generator (benchmarks/src/load)
+ * drives the MCP rows against the server under test in a process of its own.
+ */
+export const scale: Category = {
+  name: 'scale',
+  peer: "erlmcp v3's claim",
+  readme: path.resolve(__dirname, '../../../README.md'),
+  scenarios: [
+    {
+      name: 'concurrent_sessions',
+      unit: 'sessions',
+      size: { full: 100_000, smoke: 200 },
+      maxRuns: 1,
+      target: 1,
+      claim: { label: 'erlmcp v3 claim: 100K+ connections per node', value: ERLMCP.sessions },
+      ours: concurrentSessions,
+      note: (_o, _p, d) =>
+        `initialized Streamable HTTP sessions held at once, each answering a tools/call at the end: ${Math.round(d.httpRssPerSession ?? 0)} B RSS per session, opened at ${Math.round(d.httpOpenPerSecond ?? 0)}/s; beside them ${d.wsConnections ?? '-'} WebSocket sessions${(d.wsConnections ?? 0) < (d.wsWanted ?? 0) ? ` (of ${d.wsWanted} asked: the open-file limit here is ${d.fileLimit} and cannot be raised)` : ''} (${d.wsAnswered ?? '-'} answered, ${Math.round(d.wsRssPerConnection ?? 0)} B RSS each, ${Math.round(d.wsOpenPerSecond ?? 0)}/s, from ${d.sourceAddresses ?? '-'} source addresses); the server held ${d.serverSessions ?? '-'} sessions in ${((d.serverRssBytes ?? 0) / 2 ** 30).toFixed(2)} GiB`,
+    },
+    {
+      name: 'p99_at_load',
+      unit: 'ms',
+      lowerIsBetter: true,
+      size: { full: 10_000, smoke: 300 },
+      maxRuns: 1,
+      target: 1,
+      claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
+      ours: p99AtLoad,
+      note: (_o, _p, d) =>
+        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}`,
+    },
+    {
+      name: 'message_throughput',
+      unit: 'msgs/s',
+      size: { full: 1_000_000, smoke: 5_000 },
+      target: 1,
+      claim: { label: 'erlmcp v3 target: 5M msgs/s', value: ERLMCP.messagesPerSecond },
+      ours: (size) => messageThroughput(size, 2),
+      note: (ours, _p, d) =>
+        `casts on 2 schedulers, half local and half cross-scheduler (batched ring frames): ${k(ours / (d.schedulers ?? 2))} per core; erlmcp measured ${k(ERLMCP.registryMessagesPerSecond)} (registry) and ${k(ERLMCP.queueMessagesPerSecond)} (queue): ours is ${(ours / ERLMCP.queueMessagesPerSecond).toFixed(1)}x its queue figure`,
+    },
+    {
+      name: 'scaling',
+      unit: 'msgs/s',
+      peerLabel: 'the same on 1 scheduler',
+      size: { full: 1_000_000, smoke: 5_000 },
+      target: 1.7,
+      ours: (size) => messageThroughput(size, 2),
+      peer: (size) => messageThroughput(size, 1),
+      note: (ours, peer) =>
+        `2 schedulers / 1 scheduler = ${(ours / peer).toFixed(2)} (per-core efficiency ${(ours / peer / 2).toFixed(2)}); the projection to 10x and 100x: benchmarks/README.md, "Scale"`,
+    },
+  ],
+};
