@@ -94,6 +94,41 @@ describe('front door: cluster workers sharing one port', () => {
     expect(crossed).toBeGreaterThan(0);
   });
 
+  it('routes tasks/* to the worker that holds the task, whichever worker takes the connection', async () => {
+    const tasks = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': tasks };
+    const madeBy = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const create = modern('slowtask', i);
+      const body = JSON.parse(create.body) as { params: { _meta: Record<string, unknown> } };
+      body.params._meta['io.modelcontextprotocol/clientCapabilities'] = tasks;
+      const created = JSON.parse((await raw(door.url, 'POST', create.headers, JSON.stringify(body))).body) as Answer;
+      const taskId = created.result!.taskId as string;
+      expect(created.result!.resultType).toBe('task');
+      madeBy.add(taskId.split('.')[0]!);
+      // Each poll on a connection of its own: the round robin hands some to the other worker.
+      let status = 'working';
+      for (let poll = 0; poll < 200 && status === 'working'; poll++) {
+        const got = await raw(
+          door.url,
+          'POST',
+          { ...JSON_HEADERS, 'mcp-protocol-version': V, 'mcp-method': 'tasks/get', 'mcp-name': taskId },
+          JSON.stringify({ jsonrpc: '2.0', id: 100 + poll, method: 'tasks/get', params: { taskId, _meta: meta } }),
+        );
+        const answer = JSON.parse(got.body) as Answer;
+        expect(answer.error).toBeUndefined();
+        status = answer.result!.status as string;
+        if (status === 'completed')
+          expect(pids).toContain(
+            (answer.result!.result as { structuredContent: { ranIn: number } }).structuredContent.ranIn,
+          );
+        else await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(status).toBe('completed');
+    }
+    expect([...madeBy].every((index) => index === '0' || index === '1')).toBe(true);
+  });
+
   it('keeps 2025 sessions with the worker that owns them, whichever worker takes the connection', async () => {
     // Each initialize on a connection of its own: the sessions land on both workers.
     const sessions = await Promise.all([0, 1, 2, 3].map(() => initialize(door.url)));

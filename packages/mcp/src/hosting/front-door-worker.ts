@@ -86,8 +86,8 @@ export async function joinFrontDoor(env: FrontDoorEnv, serve: RequestListener): 
   return {
     sessionIdPrefix,
     route: (req, res) => {
-      const id = req.headers['mcp-session-id'];
-      if (typeof id !== 'string') return false;
+      const id = ownedId(req);
+      if (id === undefined) return false;
       const dot = id.indexOf('.');
       const owner = dot > 0 && dot < 4 ? Number(id.slice(0, dot)) : NaN;
       // Ours, or no worker's (a forged or stale id): answered here, with 404 if unknown.
@@ -104,4 +104,17 @@ export async function joinFrontDoor(env: FrontDoorEnv, serve: RequestListener): 
       await new Promise<void>((resolve) => inside.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The id that names the worker a request belongs to: its session's (2025), or for a 2026-07-28
+ * `tasks/*` request the task's, which `Mcp-Name` carries (the tasks extension's routing rule;
+ * task ids made in a worker start with its index, as session ids do).
+ */
+function ownedId(req: IncomingMessage): string | undefined {
+  const session = req.headers['mcp-session-id'];
+  if (typeof session === 'string') return session;
+  const method = req.headers['mcp-method'];
+  const name = req.headers['mcp-name'];
+  return typeof method === 'string' && method.startsWith('tasks/') && typeof name === 'string' ? name : undefined;
 }

@@ -177,8 +177,25 @@ export class Task implements TaskHandle {
   }
 }
 
+/**
+ * In a worker of a front door (node:cluster, `startFrontDoor` of @erlmcp/mcp/hosting puts
+ * its place in the environment), `<index>.`: task ids then name the worker that holds the
+ * task, and any worker forwards a `tasks/*` request (its `Mcp-Name` is the task id) to it.
+ */
+function frontDoorPrefix(): string {
+  const env = process.env.ERLMCP_FRONT_DOOR;
+  if (env === undefined) return '';
+  try {
+    const index = (JSON.parse(env) as { index?: unknown }).index;
+    return Number.isSafeInteger(index) ? `${index as number}.` : '';
+  } catch {
+    return '';
+  }
+}
+
 /** The tasks of one definition, in memory and bounded per principal. */
 export class TaskStore {
+  private readonly idPrefix = frontDoorPrefix();
   private readonly tasks = new Map<string, Task>();
   private readonly byPrincipal = new Map<string, Set<string>>();
   private readonly listeners = new Set<Listener>();
@@ -224,8 +241,13 @@ export class TaskStore {
       this.drop(this.tasks.get(finished)!);
     }
     // 128 random bits: a task id is a bearer reference (tasks.md, "Task ID unguessability").
-    const task = new Task(randomBytes(16).toString('base64url'), principal, now, this.ttlMs, this.pollIntervalMs, (t) =>
-      this.emit(t),
+    const task = new Task(
+      this.idPrefix + randomBytes(16).toString('base64url'),
+      principal,
+      now,
+      this.ttlMs,
+      this.pollIntervalMs,
+      (t) => this.emit(t),
     );
     this.tasks.set(task.taskId, task);
     // drop() forgets a principal whose set empties: register the set again.
