@@ -26,7 +26,7 @@
 import path from 'node:path';
 import { categories } from './categories';
 import { compareResults, formatComparison, GateError } from './gate/compare';
-import { inMixedMode, measureInChild, type Side } from './harness/child';
+import { measureInChild, type Side } from './harness/child';
 import { environment } from './harness/environment';
 import { Progress } from './harness/progress';
 import { mergeReport, readReport, renderTable, resultsDir, updateReadme, writeReport } from './harness/report';
@@ -38,34 +38,14 @@ import { projectCommand, ProjectionError } from './project/cli';
 import { chaosCommand } from './chaos/command';
 import { fuzzCommand } from './fuzz/command';
 import { writeBaseline } from './gate/baseline';
-import { loadMixedApplication } from './harness/mixed/app';
-import { MIXED, rowNames, runsOf } from './harness/modes';
+import { MIXED, type MixedRows, rowNames, runsOf } from './harness/modes';
+
+/** What a benchmark child runs: one scenario's side, with only its category loaded. */
+const CHILD_ENTRY = path.join(__dirname, 'child-main.js');
 
 /** Bad arguments: exit code 2. */
 class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-async function childMain(args: string[]): Promise<void> {
-  const [categoryName, scenarioName, side, size] = args;
-  const scenario = categories.find((c) => c.name === categoryName)?.scenarios.find((s) => s.name === scenarioName);
-  if (scenario === undefined) throw new Error(`unknown scenario ${categoryName}/${scenarioName}`);
-  if (side === 'paired') {
-    // Both sides here, in alternating rounds warmed alike (the scenario's own warm-up).
-    process.send!({ ok: await scenario.paired!(Number(size)) });
-    return;
-  }
-  const run = side === 'ours' ? scenario.ours : scenario.peer;
-  if (run === undefined) throw new Error(`${categoryName}/${scenarioName} has no ${side} side`);
-  // The mixed mode: the application is loaded and exercised before the warm-up, on both sides.
-  const mixed = inMixedMode() && scenario.mixed === 'child';
-  if (mixed) await loadMixedApplication();
-  // Both sides get the same untimed warm-up, so the JIT has compiled the hot paths of each.
-  if (scenario.lowerIsBetter !== true) await run(Math.max(1, Math.floor(Number(size) / 10)));
-  const measurement = await run(Number(size));
-  // The application's listening socket and processes would keep a mixed child alive: it ends here.
-  if (mixed) process.send!({ ok: measurement }, () => process.exit(0));
-  else process.send!({ ok: measurement });
 }
 
 /** The median of each keyed figure over the runs that reported it. */
@@ -100,7 +80,7 @@ async function runScenario(
   for (let i = 0; i < runs && scenario.paired !== undefined; i++) {
     progress.step(`run ${i + 1}/${runs} paired`, runs);
     const pair = await measureInChild<{ ours: Measurement; peer: Measurement }>(
-      __filename,
+      CHILD_ENTRY,
       category.name,
       scenario.name,
       'paired',
@@ -115,7 +95,7 @@ async function runScenario(
     for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
       progress.step(`run ${i + 1}/${runs} ${side}`, runs * sides.length);
       results[side].push(
-        await measureInChild(__filename, category.name, scenario.name, side, size, scenario.runtime?.[side], mixed),
+        await measureInChild(CHILD_ENTRY, category.name, scenario.name, side, size, scenario.runtime?.[side], mixed),
       );
     }
   }
@@ -172,7 +152,9 @@ function gate(baselineFile: string, current: string): boolean {
 
 async function runBenchmarks(argv: string[]): Promise<number> {
   const smoke = argv.includes('--smoke');
-  const withMixed = !argv.includes('--no-mixed');
+  // A smoke run measures one mixed row per category: the mixed application's start is most of a
+  // mixed child's time, and one row keeps that code from rotting.
+  const mixedRows: MixedRows = argv.includes('--no-mixed') ? 'none' : smoke ? 'first' : 'all';
   const runsFlag = flagValue(argv, '--runs');
   const runs = runsFlag !== undefined ? Number(runsFlag) : smoke ? 1 : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: ${runsFlag} is not a positive integer`);
@@ -193,7 +175,7 @@ async function runBenchmarks(argv: string[]): Promise<number> {
   const progress = new Progress();
   try {
     for (const category of selected) {
-      const planned = runsOf(category, only, withMixed);
+      const planned = runsOf(category, only, mixedRows);
       if (planned.length === 0) continue;
       progress.startCategory(category.name, planned.length);
       progress.log(`\n== ${category.name} (peer: ${category.peer}${smoke ? ', smoke' : ''}) ==`);
@@ -207,7 +189,7 @@ async function runBenchmarks(argv: string[]): Promise<number> {
       }
       progress.endCategory();
       const fresh: Report = { category: category.name, ...environment(), smoke, results: rows };
-      const partial = only !== undefined || !withMixed;
+      const partial = only !== undefined || mixedRows !== 'all';
       const previous = partial ? readReport(category.name, smoke) : undefined;
       const report = previous === undefined ? fresh : mergeReport(previous, fresh, rowNames(category));
       progress.log(`  wrote ${writeReport(report)}`);
@@ -234,10 +216,6 @@ async function runBenchmarks(argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--child') {
-    await childMain(argv.slice(1));
-    return 0;
-  }
   switch (argv[0]) {
     case 'report': {
       console.log(`wrote ${writeHtmlReport(argv[1] ?? resultsDir)}`);

@@ -1,4 +1,4 @@
-import { MIXED, rowNames, runsOf } from '../src/harness/modes';
+import { MIXED, type MixedRows, rowNames, runsOf } from '../src/harness/modes';
 import type { Category, Scenario } from '../src/harness/types';
 
 const scenario = (name: string, mixed?: 'child' | 'server'): Scenario => ({
@@ -16,8 +16,8 @@ const category: Category = {
   readme: '/nowhere',
   scenarios: [scenario('a', 'child'), scenario('b'), scenario('c', 'server')],
 };
-const planned = (only: string[] | undefined, withMixed = true) =>
-  runsOf(category, only === undefined ? undefined : new Set(only), withMixed).map(
+const planned = (only: string[] | undefined, mixedRows: MixedRows = 'all') =>
+  runsOf(category, only === undefined ? undefined : new Set(only), mixedRows).map(
     (r) => r.scenario.name + (r.mixed ? MIXED : ''),
   );
 
@@ -33,6 +33,12 @@ test('--only names rows: a scenario selects both modes, <name>_mixed the mixed o
 });
 
 test('--no-mixed leaves the mixed rows out', () => {
-  expect(planned(undefined, false)).toEqual(['a', 'b', 'c']);
-  expect(planned(['a_mixed'], false)).toEqual([]);
+  expect(planned(undefined, 'none')).toEqual(['a', 'b', 'c']);
+  expect(planned(['a_mixed'], 'none')).toEqual([]);
+});
+
+test('the smoke run measures only the first mixed row of a category, unless --only names another', () => {
+  expect(planned(undefined, 'first')).toEqual(['a', 'a_mixed', 'b', 'c']);
+  expect(planned(['c'], 'first')).toEqual(['c']);
+  expect(planned(['c_mixed'], 'first')).toEqual(['c_mixed']);
 });

@@ -26,7 +26,7 @@ export function measureInChild<T = Measurement>(
 ): Promise<T> {
   const env = { ...process.env, ...runtime.env, [MIXED_ENV]: mixed ? '1' : '0' };
   return new Promise((resolve, reject) => {
-    const child = fork(entry, ['--child', category, scenario, side, String(size)], {
+    const child = fork(entry, [category, scenario, side, String(size)], {
       execArgv: ['--expose-gc', ...(runtime.execArgv ?? ['--max-old-space-size=4096'])],
       env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
