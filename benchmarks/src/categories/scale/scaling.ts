@@ -28,6 +28,8 @@ export const ROUNDS = 5;
 interface Round {
   rate: number;
   cpuNsPerMessage: number;
+  /** CPU time over wall time: the cores the process kept busy (V8's GC helper threads included). */
+  coresBusy: number;
 }
 
 /** `size` casts in each of PAIRS pairs placed round-robin on `workers`: messages/s and CPU ns per message. */
@@ -48,7 +50,8 @@ async function round(ctx: ProcessContext, size: number, workers: number[]): Prom
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(before);
   const messages = PAIRS * size;
-  return { rate: messages / seconds, cpuNsPerMessage: ((used.user + used.system) * 1000) / messages };
+  const cpuUs = used.user + used.system;
+  return { rate: messages / seconds, cpuNsPerMessage: (cpuUs * 1000) / messages, coresBusy: cpuUs / 1e6 / seconds };
 }
 
 /** Both sides in one node and one process, alternating rounds; each side's value is its median round. */
@@ -77,6 +80,7 @@ export function scalingPaired(size: number): Promise<{ ours: Measurement; peer: 
             schedulers: sides[side].length,
             perScheduler: value / sides[side].length,
             cpuNsPerMessage: median(rounds[side].map((x) => x.cpuNsPerMessage)),
+            coresBusy: median(rounds[side].map((x) => x.coresBusy)),
             ...(side === 'ours'
               ? { roundRatioMedian: median(ratios), loadAverage1m: Math.max(load, os.loadavg()[0]!) }
               : {}),
