@@ -5,7 +5,7 @@ import path from 'node:path';
 import { resultSet } from '../src/harness/results';
 import type { Report, ResultRow } from '../src/harness/types';
 import { parseCount } from '../src/project/cli';
-import { projectionInputs } from '../src/project/inputs';
+import { efficiencySource, projectionInputs } from '../src/project/inputs';
 import { project, ProjectionError, type NodeShape, type ProjectionInputs } from '../src/project/projection';
 
 const at = (value: number, source: string) => ({ value, source, measuredOn: '2026-12-06T20:00:00.000Z' });
@@ -165,6 +165,20 @@ describe('the projection inputs', () => {
     expect(read.connectionsMeasured).toBe(256);
     expect(read.coreEfficiency.value).toBeCloseTo(0.9, 10);
     expect(read.coresMeasured).toBe(2);
+  });
+
+  test('--efficiency-from scale/scaling takes the per-core efficiency from the message-passing row', () => {
+    const withScale: Report[] = [
+      ...fixtureReports,
+      { ...fixtureReports[1]!, category: 'scale', results: [row('scaling', 7_000_000, { ratio: 1.5 })] },
+    ];
+    const read = projectionInputs(withScale, efficiencySource('scale/scaling'));
+    expect(read.coreEfficiency.value).toBeCloseTo(0.75, 10);
+    expect(read.coreEfficiency.source).toBe('scale/scaling (ours / 1 scheduler, per core)');
+    expect(() => efficiencySource('scale/message_throughput')).toThrow(ProjectionError);
+    expect(() => projectionInputs(fixtureReports, efficiencySource('scale/scaling'))).toThrow(
+      /npm run bench -- scale --only scaling/,
+    );
   });
 
   test('a missing input names the command that measures it', () => {

@@ -1,6 +1,7 @@
 /**
  * npm run bench -- project --connections N [--rate R] [--cores C] [--memory-gib G]
  *                  [--fd-limit F] [--headroom H] [--results <dir|file>] [--json]
+ *                  [--efficiency-from schedulers/parallel_work | scale/scaling]
  *
  * N accepts 50K, 500K, 5M. The node defaults to the machine the inputs were measured on
  * (its cores, this machine's memory, this process's open-file limit); the rate per
@@ -12,12 +13,21 @@ import { openFileLimit } from '../harness/limits';
 import { resultsDir } from '../harness/report';
 import { loadReports } from '../harness/results';
 import { formatProjection } from './format';
-import { coresOf, projectionInputs, SOURCES } from './inputs';
+import { coresOf, efficiencySource, projectionInputs, SOURCES } from './inputs';
 import { project, ProjectionError, type NodeShape, type Projection, type ProjectionInputs } from './projection';
 
 export { ProjectionError };
 
-const FLAGS = new Set(['--connections', '--rate', '--cores', '--memory-gib', '--fd-limit', '--headroom', '--results']);
+const FLAGS = new Set([
+  '--connections',
+  '--rate',
+  '--cores',
+  '--memory-gib',
+  '--fd-limit',
+  '--headroom',
+  '--results',
+  '--efficiency-from',
+]);
 
 /** 50K, 500k, 5M, 5000000. */
 export function parseCount(text: string): number {
@@ -60,13 +70,16 @@ export function runProjection(args: string[]): ProjectionRun {
   const connectionsText = flags.get('--connections');
   if (connectionsText === undefined) throw new ProjectionError('project: --connections N is required (50K, 500K, 5M)');
   const reports = loadReports(flags.get('--results') ?? resultsDir);
-  const inputs = projectionInputs(reports);
+  const efficiencyFrom = flags.has('--efficiency-from')
+    ? efficiencySource(flags.get('--efficiency-from')!)
+    : SOURCES.coreEfficiency;
+  const inputs = projectionInputs(reports, efficiencyFrom);
   const fdLimit = number(flags, '--fd-limit') ?? openFileLimit();
   if (fdLimit === undefined)
     throw new ProjectionError('project: cannot read the open-file limit here; give --fd-limit');
   const memoryGib = number(flags, '--memory-gib');
   const cores = number(flags, '--cores');
-  const measuredOn = reports.find((r) => r.category === SOURCES.coreEfficiency[0])!;
+  const measuredOn = reports.find((r) => r.category === efficiencyFrom[0])!;
   const node: NodeShape = {
     cores: cores ?? coresOf(measuredOn),
     memoryBytes: memoryGib === undefined ? os.totalmem() : memoryGib * 2 ** 30,

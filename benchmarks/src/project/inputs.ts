@@ -33,12 +33,30 @@ export function coresOf(report: Report): number {
   return cores;
 }
 
+/**
+ * Rows whose ratio is throughput on 2 schedulers over the same work on 1, so ratio / 2 is a
+ * per-core efficiency: the projection's default, and scale/scaling (message passing split over
+ * two worker schedulers), which `--efficiency-from scale/scaling` picks instead.
+ */
+export const EFFICIENCY_ROWS = ['schedulers/parallel_work', 'scale/scaling'] as const;
+
+/** Parses `category/row` for --efficiency-from: one of EFFICIENCY_ROWS. */
+export function efficiencySource(text: string): readonly [string, string] {
+  if (!(EFFICIENCY_ROWS as readonly string[]).includes(text))
+    throw new ProjectionError(`--efficiency-from: ${text} is not one of ${EFFICIENCY_ROWS.join(', ')}`);
+  const [category, row] = text.split('/');
+  return [category!, row!];
+}
+
 /** The measured inputs of the projection, each with the result it came from and its date. */
-export function projectionInputs(reports: Report[]): ProjectionInputs {
+export function projectionInputs(
+  reports: Report[],
+  efficiencyFrom: readonly [string, string] = SOURCES.coreEfficiency,
+): ProjectionInputs {
   const memory = find(reports, SOURCES.memoryPerSession);
   const rate = find(reports, SOURCES.requestsPerCore);
   const bytes = find(reports, SOURCES.bytesPerRequest);
-  const cores = find(reports, SOURCES.coreEfficiency);
+  const cores = find(reports, efficiencyFrom);
   if (!(rate.row.ours > 0))
     throw new ProjectionError(`${SOURCES.requestsPerCore.join('/')}: no step of the sweep kept p99 under 10 ms`);
   const coresMeasured = coresOf(cores.report);
@@ -48,7 +66,7 @@ export function projectionInputs(reports: Report[]): ProjectionInputs {
     requestsPerCore: measured(rate.report, rate.row, rate.row.ours),
     connectionsMeasured: rate.row.oursDetail?.connectionsSwept ?? 1,
     bytesPerRequest: measured(bytes.report, bytes.row, bytes.row.ours),
-    // parallel_work: ours is 2 schedulers, its peer the same work on 1, so ratio / 2 is the efficiency.
+    // Both rows: ours is 2 schedulers, its peer the same work on 1, so ratio / 2 is the efficiency.
     coreEfficiency: measured(cores.report, cores.row, cores.row.ratio / 2, 'ours / 1 scheduler, per core'),
     coresMeasured,
   };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Category } from '../../harness/types';
 import { p99AtLoad } from './load-p99';
 import { messageThroughput } from './messages';
+import { PAIRS, scalingPaired } from './scaling';
 import { concurrentSessions } from './sessions';
 
 /** erlmcp v3's published figures, which these rows measure on this machine (issue 19). */
@@ -57,18 +58,18 @@ export const scale: Category = {
       claim: { label: 'erlmcp v3 target: 5M msgs/s', value: ERLMCP.messagesPerSecond },
       ours: (size) => messageThroughput(size, 2),
       note: (ours, _p, d) =>
-        `casts on 2 schedulers, half local and half cross-scheduler (batched ring frames): ${k(ours / (d.schedulers ?? 2))} per core; erlmcp measured ${k(ERLMCP.registryMessagesPerSecond)} (registry) and ${k(ERLMCP.queueMessagesPerSecond)} (queue): ours is ${(ours / ERLMCP.queueMessagesPerSecond).toFixed(1)}x its queue figure`,
+        `casts on 2 schedulers, half local and half cross-scheduler (batched ring frames): ${k(ours / (d.schedulers ?? 2))} per core; erlmcp measured ${k(ERLMCP.registryMessagesPerSecond)} (registry) and ${k(ERLMCP.queueMessagesPerSecond)} (queue): ours is ${(ours / ERLMCP.queueMessagesPerSecond).toFixed(1)}x its queue figure; first run: CPU ${Math.round(d.cpuNsPerMessage ?? 0)} ns a message (all threads), load average ${(d.loadAverage1m ?? 0).toFixed(1)}`,
     },
     {
       name: 'scaling',
       unit: 'msgs/s',
-      peerLabel: 'the same on 1 scheduler',
-      size: { full: 1_000_000, smoke: 5_000 },
+      peerLabel: 'the same work on 1 scheduler',
+      size: { full: 1_000_000, smoke: 2_000 },
       target: 1.7,
-      ours: (size) => messageThroughput(size, 2),
-      peer: (size) => messageThroughput(size, 1),
-      note: (ours, peer) =>
-        `2 schedulers / 1 scheduler = ${(ours / peer).toFixed(2)} (per-core efficiency ${(ours / peer / 2).toFixed(2)}); the projection to 10x and 100x: benchmarks/README.md, "Scale"`,
+      ours: async (size) => (await scalingPaired(size)).ours,
+      paired: scalingPaired,
+      note: (ours, peer, d, p) =>
+        `${PAIRS} producer → sink pairs of local casts on worker schedulers, split over 2 against all on 1 (the main thread idle on both sides), alternating rounds in one process: 2 / 1 = ${(ours / peer).toFixed(2)} (per-core efficiency ${(ours / peer / 2).toFixed(2)}); first run: median of the rounds' own ratios ${(d.roundRatioMedian ?? 0).toFixed(2)}, CPU per message ${Math.round(d.cpuNsPerMessage ?? 0)} ns on 2, ${Math.round(p.cpuNsPerMessage ?? 0)} ns on 1; cores kept busy (CPU time / wall time, GC helper threads included) ${(d.coresBusy ?? 0).toFixed(2)} on 2, ${(p.coresBusy ?? 0).toFixed(2)} on 1, load average ${(d.loadAverage1m ?? 0).toFixed(1)} (2 cores: the 2-scheduler side needs both free); the projection to 10x and 100x: benchmarks/README.md, "Scale"`,
     },
   ],
 };

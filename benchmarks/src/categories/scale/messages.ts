@@ -5,6 +5,7 @@
  * the first send to the last sink done. With one scheduler the same four processes all run
  * on scheduler 0: the scaling row's 1-scheduler side.
  */
+import os from 'node:os';
 import { GenServer, spawn, type Pid } from '@erlmcp/otp';
 import { inProcess, onNode } from '../../harness/node';
 import type { Measurement } from '../../harness/types';
@@ -26,16 +27,26 @@ export function messageThroughput(size: number, schedulers: 1 | 2): Promise<Meas
         startSink(on(0)),
         startSink(on(1)),
       ]);
+      const load = os.loadavg()[0]!;
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       spawn({ module: remote, export: 'producer', args: [[local0, cross1], size] }, { scheduler: on(0) });
       spawn({ module: remote, export: 'producer', args: [[local1, cross0], size] }, { scheduler: on(1) });
       for (let i = 0; i < 4; i++) await ctx.receive((m) => m === 'sink_done', 600_000);
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
       const total = 4 * size;
       return {
         value: total / seconds,
         ms: seconds * 1000,
-        detail: { messages: total, schedulers, perScheduler: total / seconds / schedulers },
+        detail: {
+          messages: total,
+          schedulers,
+          perScheduler: total / seconds / schedulers,
+          // Every thread's CPU time over the run: less swayed than the rate by other work on the cores.
+          cpuNsPerMessage: ((cpu.user + cpu.system) * 1000) / total,
+          loadAverage1m: Math.max(load, os.loadavg()[0]!),
+        },
       };
     }),
   );
