@@ -139,10 +139,28 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
     });
   });
 
-  it('missing or malformed _meta fields are -32602, and the server goes on serving', async () => {
+  it('missing or malformed _meta fields are -32602 with HTTP 400 and the request id, and the server goes on serving', async () => {
     const noCaps = modern('tools/list');
     delete (noCaps.body.params._meta as Record<string, unknown>)['io.modelcontextprotocol/clientCapabilities'];
-    expect(json(await send(noCaps)).error).toMatchObject({ code: -32602 });
+    const refused = await send(noCaps);
+    expect(refused.status).toBe(400);
+    expect(json(refused)).toMatchObject({ id: noCaps.body.id, error: { code: -32602 } });
+    // Told 2026-07-28 by its header (or by server/discover, a method only that revision has) but
+    // without _meta, or without the version in it: malformed, not a 2025 request wanting a session.
+    const headerOnly = modern('server/discover');
+    for (const params of [{}, { _meta: { 'io.modelcontextprotocol/clientCapabilities': {} } }]) {
+      const res = await send({ ...headerOnly, body: { ...headerOnly.body, id: 77, params } });
+      expect(res.status).toBe(400);
+      expect(json(res)).toMatchObject({ id: 77, error: { code: -32602 } });
+      const bare = await raw(
+        server.url,
+        'POST',
+        JSON_HEADERS,
+        JSON.stringify({ jsonrpc: '2.0', id: 78, method: 'server/discover', params }),
+      );
+      expect(bare.status).toBe(400);
+      expect(json(bare)).toMatchObject({ id: 78, error: { code: -32602 } });
+    }
     expect(
       json(await send(modern('tools/list', {}, { 'io.modelcontextprotocol/clientCapabilities': [] }))).error,
     ).toMatchObject({ code: -32602 });
