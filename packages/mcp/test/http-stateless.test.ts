@@ -220,6 +220,16 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
       json(await send(bare, { 'mcp-param-region': `=?base64?${Buffer.from('Hello, 世界').toString('base64')}?=` }))
         .result,
     ).toMatchObject({ resultType: 'complete' });
+    // Without the `?=` suffix (or the prefix) a value is literal, not Base64 ("Value Encoding").
+    for (const literal of ['=?base64?SGVsbG8=', 'base64?SGVsbG8=?=', '=?base64?=']) {
+      const call = modern('tools/call', { name: 'execute_sql', arguments: { region: literal } });
+      expect(json(await send(call, { 'mcp-param-region': literal })).result).toMatchObject({ resultType: 'complete' });
+    }
+    // With both, a value that is not Base64 is malformed.
+    const broken = await send(modern('tools/call', { name: 'execute_sql', arguments: { region: 'x' } }), {
+      'mcp-param-region': '=?base64?not*base64?=',
+    });
+    expect([broken.status, json(broken).error?.code]).toEqual([400, -32020]);
   });
 
   it('ping, logging/setLevel, resources/subscribe and initialize (with 2026 _meta) are not 2026-07-28 methods: 404 with -32601', async () => {
