@@ -3,7 +3,8 @@
 // 0.2.0 pre-releases carry (installed as @modelcontextprotocol/conformance-2026, pinned to
 // 0.2.0-alpha.12), against our conformance server (test/conformance/server.ts): every
 // scenario `--requirements 2026-07-28` runs (the revision's own, and the tasks extension's,
-// which it runs unscored). A failure fails the run unless KNOWN_FAILURES names its scenario
+// which it runs unscored); then our client (test/conformance/client.ts) through each 2026-07-28
+// client scenario but OAuth's. A failure fails the run unless KNOWN_FAILURES names its scenario
 // with the reason; a known failure that passes fails it too (the list must be kept true).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -80,8 +81,73 @@ function runSuite(url) {
   });
 }
 
+/** The 2026-07-28 client scenarios (`list`), less auth/*: our client has no OAuth flow. */
+const CLIENT_SCENARIOS = [
+  'tools_call',
+  'request-metadata',
+  'sep-2322-client-request-state',
+  'http-standard-headers',
+  'http-custom-headers',
+  'http-invalid-tool-headers',
+  'json-schema-ref-no-deref',
+  'json-schema-2020-12-preservation',
+];
+
+/** One client scenario with our client; resolves with its checks' count and whether it passed. */
+function runClientScenario(scenario) {
+  const client = [
+    process.execPath,
+    '-r',
+    require.resolve('ts-node/register/transpile-only'),
+    path.join(here, '../test/conformance/client.ts'),
+  ].join(' ');
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        path.join(here, 'fs-glob-register.mjs'),
+        cli,
+        'client',
+        '--command',
+        client,
+        '--scenario',
+        scenario,
+        '--spec-version',
+        '2026-07-28',
+      ],
+      {
+        cwd: scratch,
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'),
+          TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }),
+        },
+        // The client command prints its verdict on stderr.
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let checks = { passed: 0, failed: 0 };
+    let overall = false;
+    let output = '';
+    const read = (line) => {
+      output += `${line}\n`;
+      const result = /^Passed: (\d+)\/\d+, (\d+) failed/.exec(line);
+      if (result) checks = { passed: Number(result[1]), failed: Number(result[2]) };
+      if (line.includes('OVERALL: PASSED')) overall = true;
+    };
+    createInterface({ input: child.stdout }).on('line', read);
+    createInterface({ input: child.stderr }).on('line', read);
+    child.once('exit', (code) => {
+      const ok = code === 0 && overall && checks.passed > 0;
+      if (!ok) process.stdout.write(output);
+      resolve({ ...checks, ok });
+    });
+  });
+}
+
 const { child, url } = await startServer();
-let problems = [];
+const problems = [];
 let passes = 0;
 try {
   const run = await runSuite(url);
@@ -97,9 +163,21 @@ try {
 } finally {
   child.stdin.end();
   child.kill('SIGTERM');
+}
+let clientPasses = 0;
+try {
+  for (const scenario of CLIENT_SCENARIOS) {
+    const run = await runClientScenario(scenario);
+    clientPasses += run.passed;
+    console.log(`${run.ok ? '✓' : '✗'} client ${scenario}: ${run.passed} passed, ${run.failed} failed`);
+    if (!run.ok) problems.push(`client ${scenario} failed`);
+  }
+} finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 for (const [name, why] of KNOWN_FAILURES) console.log(`known failure: ${name}: ${why}`);
 for (const problem of problems) console.log(`conformance-2026: ${problem}`);
-console.log(`\nconformance-2026 (server): ${passes} checks passed: ${problems.length === 0 ? 'PASS' : 'FAIL'}`);
+console.log(
+  `\nconformance-2026: server ${passes} checks passed, client ${clientPasses}: ${problems.length === 0 ? 'PASS' : 'FAIL'}`,
+);
 process.exit(problems.length === 0 ? 0 : 1);
