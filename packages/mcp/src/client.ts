@@ -8,6 +8,7 @@
 export type { ClientHandlers, ClientRequestContext } from './client/handlers';
 export type { DiscoverResult, VersionNegotiation } from './client/modern';
 export type { ListenOptions, Subscription, SubscriptionEnd, SubscriptionNotification } from './client/subscription';
+export type { TaskCallOutcome, WaitForTaskOptions } from './client/tasks';
 export {
   type ConnectResult,
   ClientSession,

@@ -95,6 +95,7 @@ export {
   SchemaConversionError,
   SessionError,
   SessionStateError,
+  TaskCancelledError,
   UnsupportedProtocolVersionError,
   UnsupportedProtocolVersionRpcError,
 } from './protocol/errors';

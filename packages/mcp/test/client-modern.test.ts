@@ -185,6 +185,61 @@ describe('ClientSession 2026-07-28 multi round-trip against a scripted server', 
   });
 });
 
+describe('ClientSession 2026-07-28: server/discover answered -32022 (basic/versioning.mdx)', () => {
+  /** A server answering server/discover with -32022 listing `supported`, `rejections` times, then a discover result. */
+  function scripted(supported: string[], rejections: number, negotiation: 'auto' | { pin: '2026-07-28' }) {
+    const seen: { method: string; version: unknown }[] = [];
+    let left = rejections;
+    const client: ClientSession = new ClientSession({
+      clientInfo: INFO,
+      versionNegotiation: negotiation,
+      requestTimeoutMs: 5000,
+      send: (message) => {
+        const m = message as { id: number; method: string; params?: { _meta?: Record<string, unknown> } };
+        seen.push({ method: m.method, version: m.params?._meta?.['io.modelcontextprotocol/protocolVersion'] });
+        const answer =
+          m.method === 'server/discover' && left-- > 0
+            ? {
+                jsonrpc: '2.0' as const,
+                id: m.id,
+                error: {
+                  code: -32022,
+                  message: 'Unsupported protocol version',
+                  data: { supported, requested: '2026-07-28' },
+                },
+              }
+            : m.method === 'server/discover'
+              ? { jsonrpc: '2.0' as const, id: m.id, result: { supportedVersions: supported, capabilities: {} } }
+              : {
+                  jsonrpc: '2.0' as const,
+                  id: m.id,
+                  result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: INFO },
+                };
+        setImmediate(() => client.receive(answer));
+      },
+    });
+    return { client, seen };
+  }
+
+  test('a list holding 2026-07-28 is asked again with it, once', async () => {
+    const { client, seen } = scripted(['2026-07-28'], 1, { pin: '2026-07-28' });
+    await expect(client.connect()).resolves.toMatchObject({ protocolVersion: '2026-07-28' });
+    expect(seen.map((s) => s.method)).toEqual(['server/discover', 'server/discover']);
+  });
+
+  test('a server that keeps refusing is asked twice, then the pin rejects with its error', async () => {
+    const { client, seen } = scripted(['2026-07-28'], 5, { pin: '2026-07-28' });
+    await expect(client.connect()).rejects.toMatchObject({ code: -32022 });
+    expect(seen).toHaveLength(2);
+  });
+
+  test("a list of 2025 revisions only: 'auto' runs initialize", async () => {
+    const { client, seen } = scripted(['2025-11-25'], 1, 'auto');
+    await expect(client.connect()).resolves.toMatchObject({ protocolVersion: '2025-11-25' });
+    expect(seen.map((s) => s.method)).toEqual(['server/discover', 'initialize', 'notifications/initialized']);
+  });
+});
+
 describe('ClientSession 2026-07-28 against a server without it (the official SDK 1.x McpServer over stdio)', () => {
   test("'auto' falls back to the initialize handshake", async () => {
     const { client, close } = await spawnStdioClient({

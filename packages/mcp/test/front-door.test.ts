@@ -129,6 +129,55 @@ describe('front door: cluster workers sharing one port', () => {
     expect([...madeBy].every((index) => index === '0' || index === '1')).toBe(true);
   });
 
+  it('routes a handle to the worker that minted it by its Mcp-Param header, for its principal only', async () => {
+    type Cart = { cart: string; items: string[]; servedBy: number };
+    const call = async (args: Record<string, string>, id: number, extra: Record<string, string> = {}) => {
+      const { headers, body } = modern('cart', id);
+      const parsed = JSON.parse(body) as { params: { arguments: Record<string, string> } };
+      parsed.params.arguments = args;
+      const res = await raw(door.url, 'POST', { ...headers, ...extra }, JSON.stringify(parsed));
+      return { status: res.status, answer: JSON.parse(res.body) as Answer };
+    };
+    // Mint until both workers hold a cart (each request on a connection of its own).
+    const carts = new Map<string, Cart>();
+    for (let i = 0; i < 40 && carts.size < 2; i++) {
+      const made = (await call({}, i)).answer.result!.structuredContent as Cart;
+      expect(made.cart).toMatch(/^mcph_[01]\.[A-Za-z0-9_-]{22}$/);
+      carts.set(made.cart.slice(5, 6), made);
+    }
+    expect([...carts.keys()].sort()).toEqual(['0', '1']);
+    for (const made of carts.values()) {
+      // Six calls, each on a new connection: the round robin gives some to the other worker,
+      // which forwards them; every one is served where the handle lives and sees its items.
+      for (let n = 0; n < 6; n++) {
+        const { answer } = await call({ cart: made.cart, add: `item${n}` }, 100 + n, { 'mcp-param-cart': made.cart });
+        expect(answer.error).toBeUndefined();
+        const got = answer.result!.structuredContent as Cart;
+        expect(got.servedBy).toBe(made.servedBy);
+        expect(got.items).toEqual(Array.from({ length: n + 1 }, (_, k) => `item${k}`));
+      }
+    }
+    const [zero, one] = [carts.get('0')!, carts.get('1')!];
+    // Another principal (another Authorization header) reaches the owner and is told the handle does not exist.
+    for (let n = 0; n < 4; n++) {
+      const { answer } = await call({ cart: zero.cart }, 200 + n, {
+        'mcp-param-cart': zero.cart,
+        authorization: 'Bearer someone-else',
+      });
+      expect(answer.error).toMatchObject({ code: -32602, message: 'Unknown or expired handle' });
+    }
+    // A header naming one worker's handle over a body holding the other's: the owner named by the header refuses it.
+    const forged = await call({ cart: one.cart }, 300, { 'mcp-param-cart': zero.cart });
+    expect(forged.status).toBe(400);
+    expect(forged.answer.error).toMatchObject({ code: -32020 });
+    // Without the header the server refuses the call (the tool annotates its handle argument).
+    const bare = await call({ cart: zero.cart }, 301);
+    expect(bare.answer.error).toMatchObject({ code: -32020 });
+    // The state is intact and still served.
+    const last = (await call({ cart: zero.cart }, 302, { 'mcp-param-cart': zero.cart })).answer;
+    expect((last.result!.structuredContent as Cart).items).toHaveLength(6);
+  });
+
   it('keeps 2025 sessions with the worker that owns them, whichever worker takes the connection', async () => {
     // Each initialize on a connection of its own: the sessions land on both workers.
     const sessions = await Promise.all([0, 1, 2, 3].map(() => initialize(door.url)));

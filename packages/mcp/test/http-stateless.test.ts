@@ -139,10 +139,28 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
     });
   });
 
-  it('missing or malformed _meta fields are -32602, and the server goes on serving', async () => {
+  it('missing or malformed _meta fields are -32602 with HTTP 400 and the request id, and the server goes on serving', async () => {
     const noCaps = modern('tools/list');
     delete (noCaps.body.params._meta as Record<string, unknown>)['io.modelcontextprotocol/clientCapabilities'];
-    expect(json(await send(noCaps)).error).toMatchObject({ code: -32602 });
+    const refused = await send(noCaps);
+    expect(refused.status).toBe(400);
+    expect(json(refused)).toMatchObject({ id: noCaps.body.id, error: { code: -32602 } });
+    // Told 2026-07-28 by its header (or by server/discover, a method only that revision has) but
+    // without _meta, or without the version in it: malformed, not a 2025 request wanting a session.
+    const headerOnly = modern('server/discover');
+    for (const params of [{}, { _meta: { 'io.modelcontextprotocol/clientCapabilities': {} } }]) {
+      const res = await send({ ...headerOnly, body: { ...headerOnly.body, id: 77, params } });
+      expect(res.status).toBe(400);
+      expect(json(res)).toMatchObject({ id: 77, error: { code: -32602 } });
+      const bare = await raw(
+        server.url,
+        'POST',
+        JSON_HEADERS,
+        JSON.stringify({ jsonrpc: '2.0', id: 78, method: 'server/discover', params }),
+      );
+      expect(bare.status).toBe(400);
+      expect(json(bare)).toMatchObject({ id: 78, error: { code: -32602 } });
+    }
     expect(
       json(await send(modern('tools/list', {}, { 'io.modelcontextprotocol/clientCapabilities': [] }))).error,
     ).toMatchObject({ code: -32602 });
@@ -202,6 +220,16 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
       json(await send(bare, { 'mcp-param-region': `=?base64?${Buffer.from('Hello, 世界').toString('base64')}?=` }))
         .result,
     ).toMatchObject({ resultType: 'complete' });
+    // Without the `?=` suffix (or the prefix) a value is literal, not Base64 ("Value Encoding").
+    for (const literal of ['=?base64?SGVsbG8=', 'base64?SGVsbG8=?=', '=?base64?=']) {
+      const call = modern('tools/call', { name: 'execute_sql', arguments: { region: literal } });
+      expect(json(await send(call, { 'mcp-param-region': literal })).result).toMatchObject({ resultType: 'complete' });
+    }
+    // With both, a value that is not Base64 is malformed.
+    const broken = await send(modern('tools/call', { name: 'execute_sql', arguments: { region: 'x' } }), {
+      'mcp-param-region': '=?base64?not*base64?=',
+    });
+    expect([broken.status, json(broken).error?.code]).toEqual([400, -32020]);
   });
 
   it('ping, logging/setLevel, resources/subscribe and initialize (with 2026 _meta) are not 2026-07-28 methods: 404 with -32601', async () => {

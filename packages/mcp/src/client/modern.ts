@@ -4,7 +4,7 @@ import type { JsonObject } from '../jsonrpc/types';
 import { ProtocolViolationError, UnsupportedProtocolVersionError } from '../protocol/errors';
 import type { Peer, RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
-import type { ModernProtocolVersion } from '../protocol/versions';
+import { isModernProtocolVersion, type ModernProtocolVersion } from '../protocol/versions';
 import type { Implementation } from '../types/base';
 import type { InputRequest, InputRequests } from '../types/input-requests';
 import type { ClientCapabilities, ServerCapabilities } from '../types/lifecycle';
@@ -38,7 +38,7 @@ export interface DiscoverResult {
 
 /** The revision of the answers to a request: the state a 2025 session held, per request. */
 export interface ModernEra {
-  readonly protocolVersion: ModernProtocolVersion;
+  protocolVersion: ModernProtocolVersion;
   readonly clientCapabilities: ClientCapabilities;
   readonly clientInfo: Implementation;
   /** Sent as `_meta` logLevel once `setLoggingLevel` was called: otherwise the server sends no logs. */
@@ -123,16 +123,33 @@ export async function discover(
     logLevel: undefined,
   };
   let raw: unknown;
-  try {
-    raw = await peer.request('server/discover', withModernMeta(undefined, era), options);
-  } catch (error) {
-    if (negotiation === 'auto' && error instanceof JsonRpcError) return undefined;
-    throw error;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      raw = await peer.request('server/discover', withModernMeta(undefined, era), options);
+      break;
+    } catch (error) {
+      // -32022 lists what the server speaks (basic/versioning.mdx): a revision of ours there is
+      // asked for again, once; a list without one is a 2025 server to 'auto'.
+      const offered = attempt === 0 ? modernVersionIn(error) : undefined;
+      if (offered !== undefined && (negotiation === 'auto' || negotiation.pin === offered)) {
+        era.protocolVersion = offered;
+        continue;
+      }
+      if (negotiation === 'auto' && error instanceof JsonRpcError) return undefined;
+      throw error;
+    }
   }
   const result = readDiscover(expectResult(raw, 'server/discover', {}));
   if (result.supportedVersions.includes(era.protocolVersion)) return { era, result };
   if (negotiation === 'auto') return undefined;
   throw new UnsupportedProtocolVersionError(result.supportedVersions.join(', '));
+}
+
+/** The first revision of ours in the `supported` list of an UnsupportedProtocolVersion (-32022) error. */
+function modernVersionIn(error: unknown): ModernProtocolVersion | undefined {
+  if (!(error instanceof JsonRpcError) || error.code !== -32022 || !isPlainObject(error.data)) return undefined;
+  const supported = error.data.supported;
+  return Array.isArray(supported) ? supported.find(isModernProtocolVersion) : undefined;
 }
 
 /**

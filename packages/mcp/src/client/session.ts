@@ -1,7 +1,8 @@
 // The client side of a session in one class, as ServerSession is the server side: 2025
 // handshakes and 2026-07-28 requests share its methods (the era's details are in modern.ts,
 // the answers to the server's questions in handlers.ts, subscriptions in listens.ts, the
-// cache in result-cache.ts), which keeps it past 400 lines: its methods are the client API.
+// cache in result-cache.ts, tasks in tasks.ts), which keeps it past 400 lines: its methods are
+// the client API.
 import { isPlainObject } from '../jsonrpc/codec';
 import { JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonLimits } from '../jsonrpc/json-limits';
@@ -51,6 +52,8 @@ import { type ParamHeader, paramHeaderValues, readParamHeaders } from './param-h
 import { ResultCache, type ResultCacheOption } from './result-cache';
 import { type DiscoverResult, discover, type ModernEra, requestModern, type VersionNegotiation } from './modern';
 import type { ListenOptions, Subscription } from './subscription';
+import { readDetailedTask, readTaskOutcome, type TaskCallOutcome, waitForTask, type WaitForTaskOptions } from './tasks';
+import { type DetailedTask, TASKS_EXTENSION_ID } from '../types/tasks';
 import type { SubscriptionFilter } from '../types/subscriptions';
 
 export interface ClientSessionOptions {
@@ -293,13 +296,58 @@ export class ClientSession {
       await this.listAllTools(options);
       result = (await this.call('tools/call', params, options, { content: 'array' })) as CallToolResult;
     }
-    const validate = this.validateOutput ? this.outputValidators.get(params.name) : undefined;
-    if (validate && !result.isError) {
-      if (result.structuredContent === undefined) throw new OutputValidationError(params.name, 'no structuredContent');
-      const outcome = validate(result.structuredContent);
-      if (!outcome.valid) throw new OutputValidationError(params.name, outcome.message);
-    }
-    return result;
+    return this.checkOutput(params.name, result);
+  }
+
+  /**
+   * 2026-07-28, the tasks extension: calls a tool declaring `io.modelcontextprotocol/tasks` in
+   * this request's capabilities, so the server may answer with a task (`kind: 'task'`, to follow
+   * with {@link waitForTask} or {@link getTask}) or with the result (`kind: 'result'`). On a 2025
+   * session, where the extension has no form, it is `callTool`.
+   */
+  async callToolAsTask(params: CallToolParams, options?: RequestOptions): Promise<TaskCallOutcome> {
+    if (this.era === undefined) return { kind: 'result', result: await this.callTool(params, options) };
+    const outcome = readTaskOutcome(await this.call('tools/call', params, options, {}, this.withTasks()));
+    if (outcome.kind === 'result') this.checkOutput(params.name, outcome.result);
+    return outcome;
+  }
+
+  /** {@link callToolAsTask}, then, if it became a task, {@link waitForTask}: the tool's result either way. */
+  async callToolAndWait(params: CallToolParams, options: WaitForTaskOptions = {}): Promise<CallToolResult> {
+    const outcome = await this.callToolAsTask(params, { signal: options.signal, timeoutMs: options.timeoutMs });
+    if (outcome.kind === 'result') return outcome.result;
+    return this.checkOutput(params.name, await this.waitForTask(outcome.task.taskId, options));
+  }
+
+  /** `tasks/get`: the task's state, with its questions, result or error as its status carries. */
+  async getTask(taskId: string, options?: RequestOptions): Promise<DetailedTask> {
+    return readDetailedTask(await this.taskRequest('tasks/get', { taskId }, options));
+  }
+
+  /** `tasks/update`: answers to the task's outstanding `inputRequests`, by key. */
+  async updateTask(taskId: string, inputResponses: Record<string, unknown>, options?: RequestOptions): Promise<void> {
+    await this.taskRequest('tasks/update', { taskId, inputResponses: inputResponses as JsonObject }, options);
+  }
+
+  /** `tasks/cancel`: asks the server to stop the task (cooperative: it may still complete). */
+  async cancelTask(taskId: string, options?: RequestOptions): Promise<void> {
+    await this.taskRequest('tasks/cancel', { taskId }, options);
+  }
+
+  /**
+   * Follows a task to its end, polling `tasks/get` at the server's `pollIntervalMs`: its
+   * result; a `JsonRpcError` if it failed; `TaskCancelledError` if cancelled. Its questions are
+   * answered through the client's `handlers` (each key once) and sent with `tasks/update`.
+   */
+  waitForTask(taskId: string, options?: WaitForTaskOptions): Promise<CallToolResult> {
+    return waitForTask(
+      {
+        request: (method, params, requestOptions) => this.taskRequest(method, params, requestOptions),
+        answer: (request, key, signal) => this.answerInput(request, key, signal),
+      },
+      taskId,
+      options,
+    );
   }
 
   listResources(params?: ListResourcesParams, options?: RequestOptions): Promise<ListResourcesResult> {
@@ -442,26 +490,53 @@ export class ClientSession {
     params: object | undefined,
     options: RequestOptions | undefined,
     fields: Parameters<typeof expectResult>[2] | true = {},
+    era = this.era,
   ): Promise<JsonObject> {
     const anyState = fields === true;
     if (this.sessionState === 'closed') throw new SessionStateError('Session is closed');
     if (!anyState && this.sessionState !== 'ready')
       throw new SessionStateError(`${method} needs a connected session; call connect() first`);
-    if (this.era !== undefined) {
-      if (LEGACY_ONLY.has(method))
-        throw new SessionStateError(`${method} does not exist in ${this.era.protocolVersion}`);
+    if (era !== undefined) {
+      if (LEGACY_ONLY.has(method)) throw new SessionStateError(`${method} does not exist in ${era.protocolVersion}`);
       const answer = (request: InputRequest, key: string): Promise<unknown> =>
         this.answerInput(request, key, options?.signal);
       const asked = (params ?? {}) as JsonObject;
       const cache = this.cache !== undefined && ResultCache.cacheable(method, asked) ? this.cache : undefined;
       const cached = cache?.get(method, asked);
       if (cached !== undefined) return expectResult(cached, method, anyState ? {} : fields);
-      const result = await requestModern(this.peer, this.era, method, params, options, answer);
+      const result = await requestModern(this.peer, era, method, params, options, answer);
       cache?.put(method, asked, result);
       return expectResult(result, method, anyState ? {} : fields);
     }
     const result = await this.peer.request(method, params, options);
     return expectResult(result, method, anyState ? {} : fields);
+  }
+
+  /** The era with the tasks extension declared: only on the requests that need it, as the extension asks. */
+  private withTasks(): ModernEra {
+    const era = this.era!;
+    const capabilities = era.clientCapabilities;
+    const extensions = isPlainObject(capabilities.extensions) ? capabilities.extensions : {};
+    return {
+      ...era,
+      clientCapabilities: { ...capabilities, extensions: { ...extensions, [TASKS_EXTENSION_ID]: {} } },
+    };
+  }
+
+  private taskRequest(method: string, params: JsonObject, options: RequestOptions | undefined): Promise<JsonObject> {
+    if (this.era === undefined)
+      throw new SessionStateError(`${method}: the tasks extension needs 2026-07-28 (versionNegotiation)`);
+    return this.call(method, params, options, {}, this.withTasks());
+  }
+
+  private checkOutput(name: string, result: CallToolResult): CallToolResult {
+    const validate = this.validateOutput ? this.outputValidators.get(name) : undefined;
+    if (validate && !result.isError) {
+      if (result.structuredContent === undefined) throw new OutputValidationError(name, 'no structuredContent');
+      const outcome = validate(result.structuredContent);
+      if (!outcome.valid) throw new OutputValidationError(name, outcome.message);
+    }
+    return result;
   }
 
   /** One question of an input_required result, answered by the handler a server request of that method would reach. */

@@ -1,5 +1,12 @@
 import cluster from 'node:cluster';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forwardingAgent, forwardToOwner } from './front-door-proxy';
 import {
@@ -107,14 +114,37 @@ export async function joinFrontDoor(env: FrontDoorEnv, serve: RequestListener): 
 }
 
 /**
- * The id that names the worker a request belongs to: its session's (2025), or for a 2026-07-28
- * `tasks/*` request the task's, which `Mcp-Name` carries (the tasks extension's routing rule;
- * task ids made in a worker start with its index, as session ids do).
+ * The id that names the worker a request belongs to: its session's (2025); for a 2026-07-28
+ * `tasks/*` request the task's, which `Mcp-Name` carries (the tasks extension's routing rule);
+ * for a `tools/call`, a server-minted handle in an `Mcp-Param-*` header (a tool argument
+ * annotated with `x-mcp-header`, which the owner checks against the body). Task ids and
+ * handles made in a worker start with its index, as session ids do. Headers only: the body
+ * is the owner's to read.
  */
 function ownedId(req: IncomingMessage): string | undefined {
-  const session = req.headers['mcp-session-id'];
+  const headers = req.headers;
+  const session = headers['mcp-session-id'];
   if (typeof session === 'string') return session;
-  const method = req.headers['mcp-method'];
-  const name = req.headers['mcp-name'];
-  return typeof method === 'string' && method.startsWith('tasks/') && typeof name === 'string' ? name : undefined;
+  const method = headers['mcp-method'];
+  if (typeof method !== 'string') return undefined;
+  if (method === 'tools/call') return handleIn(headers);
+  const name = headers['mcp-name'];
+  return method.startsWith('tasks/') && typeof name === 'string' ? name : undefined;
+}
+
+const HANDLE_PREFIX = 'mcph_';
+const SENTINEL = '=?base64?';
+
+/** The first `Mcp-Param-*` value that is a handle (`mcph_<index>.…`), less `mcph_`. */
+function handleIn(headers: IncomingHttpHeaders): string | undefined {
+  for (const name in headers) {
+    if (!name.startsWith('mcp-param-')) continue;
+    const raw = headers[name];
+    let value = Array.isArray(raw) ? raw[0] : raw;
+    // A client may send any value in the Base64 sentinel ("Value Encoding").
+    if (value?.startsWith(SENTINEL) === true && value.endsWith('?='))
+      value = Buffer.from(value.slice(SENTINEL.length, -2), 'base64').toString('utf8');
+    if (value?.startsWith(HANDLE_PREFIX) === true) return value.slice(HANDLE_PREFIX.length);
+  }
+  return undefined;
 }

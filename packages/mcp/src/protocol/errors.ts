@@ -61,6 +61,18 @@ export class SessionError extends Error {
   }
 }
 
+/** A task the client waited on ended `cancelled` (by `tasks/cancel`, or by the server). */
+export class TaskCancelledError extends SessionError {
+  readonly taskId: string;
+  readonly statusMessage: string | undefined;
+
+  constructor(taskId: string, statusMessage?: string) {
+    super(`Task ${taskId} was cancelled${statusMessage === undefined ? '' : `: ${statusMessage}`}`);
+    this.taskId = taskId;
+    this.statusMessage = statusMessage;
+  }
+}
+
 /** The session or its transport closed while a request was outstanding. */
 export class ConnectionClosedError extends SessionError {
   constructor(message = 'Connection closed') {

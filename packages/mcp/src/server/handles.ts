@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import { DefinitionError } from '../protocol/errors';
+import { frontDoorPrefix } from './front-door-prefix';
 
 // Server-minted handles (2026-07-28 changelog, major change 1, SEP-2567; basic/index.mdx,
 // "Statelessness"): state that must span requests is referenced by an explicit identifier the
 // client passes on each request, as an ordinary tool argument. A handle is a bearer reference
 // to server state, so it is unguessable (128 random bits) and bound to the principal that
-// minted it: presented by anyone else it does not exist.
+// minted it: presented by anyone else it does not exist. In a front-door worker a handle
+// names the worker that holds it (`mcph_<index>.`), and a tool argument annotated with
+// `x-mcp-header` carries it in an `Mcp-Param-*` header, which the front door routes by.
 
 /** Options of a definition's handle store. */
 export interface HandleStoreOptions {
@@ -45,8 +48,8 @@ interface Entry {
 }
 
 const PREFIX = 'mcph_';
-/** 16 random bytes: 128 bits, base64url. */
-const HANDLE = /^mcph_[A-Za-z0-9_-]{22}$/;
+/** 16 random bytes: 128 bits, base64url; in a front-door worker after its index (`mcph_1.…`). */
+const HANDLE = /^mcph_(?:\d{1,3}\.)?[A-Za-z0-9_-]{22}$/;
 
 /**
  * The principal a request acts for, as a handle or task key: a SHA-256 of what authenticates
@@ -58,6 +61,7 @@ export function principalOf(credential: string): string {
 
 /** Handles of one definition, in memory: a process restart, or another process, does not know them. */
 export class HandleStore {
+  private readonly prefix = PREFIX + frontDoorPrefix();
   private readonly entries = new Map<string, Entry>();
   /** Per principal, its handles in minting order (oldest first), for the per-client bound. */
   private readonly byPrincipal = new Map<string, Set<string>>();
@@ -117,7 +121,7 @@ export class HandleStore {
       const [oldest, entry] = this.entries.entries().next().value as [string, Entry];
       this.drop(oldest, entry);
     }
-    const handle = PREFIX + randomBytes(16).toString('base64url');
+    const handle = this.prefix + randomBytes(16).toString('base64url');
     this.entries.set(handle, { principal, value, expiresAt: now + ttlMs, ttlMs });
     // drop() forgets a principal whose set empties: register the set again.
     this.byPrincipal.set(principal, owned.add(handle));

@@ -4,6 +4,7 @@ import { InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
 import { DefinitionError, SessionStateError } from '../protocol/errors';
 import type { InputRequest, InputRequests } from '../types/input-requests';
+import { frontDoorPrefix } from './front-door-prefix';
 
 // The tasks extension (io.modelcontextprotocol/tasks, ext-tasks specification/2026-07-28/tasks.md,
 // SEP-2663): a tools/call may be answered with a task handle (resultType "task") that the client
@@ -174,22 +175,6 @@ export class Task implements TaskHandle {
   private touch(): void {
     this.lastUpdatedAt = Math.max(Date.now(), this.lastUpdatedAt);
     this.changed(this);
-  }
-}
-
-/**
- * In a worker of a front door (node:cluster, `startFrontDoor` of @erlmcp/mcp/hosting puts
- * its place in the environment), `<index>.`: task ids then name the worker that holds the
- * task, and any worker forwards a `tasks/*` request (its `Mcp-Name` is the task id) to it.
- */
-function frontDoorPrefix(): string {
-  const env = process.env.ERLMCP_FRONT_DOOR;
-  if (env === undefined) return '';
-  try {
-    const index = (JSON.parse(env) as { index?: unknown }).index;
-    return Number.isSafeInteger(index) ? `${index as number}.` : '';
-  } catch {
-    return '';
   }
 }
 

@@ -12,3 +12,4 @@ export * from './sampling';
 export * from './tools';
 export * from './input-requests';
 export * from './subscriptions';
+export * from './tasks';

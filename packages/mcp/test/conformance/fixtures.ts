@@ -1,6 +1,8 @@
 // The server the official conformance suite (@modelcontextprotocol/conformance 0.1.16) tests:
-// every tool, resource and prompt its server scenarios call, doing what each scenario checks.
+// every tool, resource and prompt its server scenarios call, doing what each scenario checks;
+// fixtures-2026.ts adds those of the 2026-07-28 scenarios (0.2.0-alpha.12).
 import { defineServer, type McpServerDefinition } from '../../src/server';
+import { with2026Fixtures } from './fixtures-2026';
 
 /** A 1×1 red PNG. */
 const RED_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
@@ -11,7 +13,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const noArgs = { type: 'object', properties: {} } as const;
 
 export function conformanceDefinition(): McpServerDefinition {
-  return defineServer({ name: 'erlmcp-conformance', version: '0.1.0' }, { capabilities: { completions: true } })
+  const builder = defineServer(
+    { name: 'erlmcp-conformance', version: '0.1.0' },
+    { capabilities: { completions: true } },
+  )
     .tool({
       name: 'test_simple_text',
       description: 'Returns simple text',
@@ -249,8 +254,25 @@ export function conformanceDefinition(): McpServerDefinition {
       inputSchema: {
         $schema: 'https://json-schema.org/draft/2020-12/schema',
         type: 'object',
-        $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
-        properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+        $defs: {
+          address: {
+            $anchor: 'addressDef',
+            type: 'object',
+            properties: { street: { type: 'string' }, city: { type: 'string' } },
+          },
+        },
+        properties: {
+          name: { type: 'string' },
+          address: { $ref: '#/$defs/address' },
+          contactMethod: { type: 'string', enum: ['phone', 'email'] },
+          phone: { type: 'string' },
+          email: { type: 'string' },
+        },
+        // SEP-2106 (the 2026 scenario): composition and conditional keywords are listed as given.
+        allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+        if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+        then: { required: ['phone'] },
+        else: { required: ['email'] },
         additionalProperties: false,
       },
       handler: (args) => ({ content: [{ type: 'text', text: `Received: ${JSON.stringify(args)}` }] }),
@@ -340,6 +362,7 @@ export function conformanceDefinition(): McpServerDefinition {
         { role: 'user', content: { type: 'image', data: RED_PIXEL_PNG, mimeType: 'image/png' } },
         { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
       ],
-    })
-    .build();
+    });
+  const definition: McpServerDefinition = with2026Fixtures(builder, () => definition).build();
+  return definition;
 }

@@ -53,6 +53,10 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
+  // The tasks extension ("Streamable HTTP: Routing Headers"): a load balancer routes by the task id.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
 };
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 

@@ -64,9 +64,12 @@ function single(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
-/** A header value with the `=?base64?…?=` sentinel decoded ("Value Encoding"). */
+/**
+ * A header value with the `=?base64?…?=` sentinel decoded ("Value Encoding"). Only a value with
+ * both the prefix and the `?=` suffix is Base64; any other value is literal, `=?base64?x` too.
+ */
 export function decodeHeaderValue(value: string, header: string): string {
-  if (!value.startsWith('=?base64?')) return value;
+  if (value.length < 11 || !value.startsWith('=?base64?') || !value.endsWith('?=')) return value;
   const match = SENTINEL.exec(value);
   if (match === null || match[1].length % 4 !== 0)
     throw new HeaderMismatchError(`${header} header has a malformed Base64 value`);

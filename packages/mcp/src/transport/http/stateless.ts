@@ -6,7 +6,7 @@ import { McpErrorCode } from '../../protocol/errors';
 import type { HostedSessionOptions } from '../../server/session-hosting';
 import type { McpServerDefinition } from '../../server/definition';
 import { principalOf } from '../../server/handles';
-import { claimsModernEra, PROTOCOL_VERSION_KEY } from '../../server/modern';
+import { claimsModernEra, PROTOCOL_VERSION_KEY, readModernMeta } from '../../server/modern';
 import { ServerSession } from '../../server/session';
 import { checkMcpHeaders } from './mcp-headers';
 import { writeJson, writeJsonText } from './responses';
@@ -57,6 +57,7 @@ export function serveStateless(
   },
 ): void {
   let message;
+  let malformedMeta = false;
   try {
     message = parseMessage(body);
     if (!('method' in message)) throw new InvalidRequestError('Only requests and notifications may be posted');
@@ -68,11 +69,15 @@ export function serveStateless(
       (params._meta as JsonObject)[PROTOCOL_VERSION_KEY],
       definition.tools,
     );
+    // basic/index.mdx: a request missing a required _meta field is -32602, and on HTTP 400.
+    malformedMeta = true;
+    readModernMeta(params);
   } catch (error) {
     const rpc = error instanceof JsonRpcError ? error : new InvalidRequestError('Invalid JSON-RPC message');
     const id = isPlainObject(body) ? (body.id as RequestId | undefined) : undefined;
     const response = createErrorResponse(rpc.requestId ?? id, rpc);
-    return writeJson(res, rpc.code === McpErrorCode.HeaderMismatch ? 400 : statusOf(response), response);
+    const status = rpc.code === McpErrorCode.HeaderMismatch || malformedMeta ? 400 : statusOf(response);
+    return writeJson(res, status, response);
   }
   if (!isRequest(message)) {
     // The revision defines no client notifications over HTTP: accepted and dropped.

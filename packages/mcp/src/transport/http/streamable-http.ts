@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientSessions } from './client-sessions';
-import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, parseFrameText } from '../../jsonrpc/codec';
-import { FrameTooComplexError } from '../../jsonrpc/errors';
+import { createErrorResponse, DEFAULT_MAX_FRAME_BYTES, isPlainObject, parseFrameText } from '../../jsonrpc/codec';
+import { FrameTooComplexError, InvalidParamsError } from '../../jsonrpc/errors';
+import type { RequestId } from '../../jsonrpc/types';
+import { PROTOCOL_VERSION_KEY } from '../../server/modern';
 import { isModernProtocolVersion, isSupportedProtocolVersion } from '../../protocol/versions';
 import { newSessionId, type SessionHosting, SessionLimitError } from '../../server/session-hosting';
 import { backpressureLimits, type BackpressureOptions } from '../backpressure';
@@ -110,12 +112,17 @@ function accepts(req: IncomingMessage, type: string): boolean {
 }
 
 function isInitialize(body: unknown): boolean {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    !Array.isArray(body) &&
-    (body as { method?: unknown }).method === 'initialize'
-  );
+  return methodOf(body) === 'initialize';
+}
+
+function methodOf(body: unknown): unknown {
+  return isPlainObject(body) ? body.method : undefined;
+}
+
+/** A body's id when it is one a response may carry. */
+function idOf(body: unknown): RequestId | undefined {
+  const id = isPlainObject(body) ? body.id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 /**
@@ -222,6 +229,12 @@ export function createStreamableHttpHandler(
       });
     }
     const version = headerValue(req, 'mcp-protocol-version');
+    if (!isInitialize(body) && (isModernProtocolVersion(version) || methodOf(body) === 'server/discover')) {
+      // A 2026-07-28 request (by its header, or a method only that revision has) without the
+      // _meta it requires: malformed, -32602 and HTTP 400 (basic/index.mdx, "_meta").
+      const error = new InvalidParamsError(`_meta["${PROTOCOL_VERSION_KEY}"] is required`);
+      return writeJson(res, 400, createErrorResponse(idOf(body), error));
+    }
     if (version !== undefined && !isSupportedProtocolVersion(version)) {
       return writeJsonRpcError(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version ${version}`);
     }
