@@ -86,7 +86,12 @@ class Balancer {
     return this.next++ % this.urls.length;
   }
 
-  post(index: number, headers: Record<string, string>, body: string): Promise<Answer> {
+  /**
+   * One request on a kept-alive connection. A connection the node closed as it was reused (its
+   * keep-alive timeout passed during a stall) is retried once on a new one, as Node's
+   * documentation advises and balancers do: the node read nothing of it.
+   */
+  post(index: number, headers: Record<string, string>, body: string, fresh = false): Promise<Answer> {
     const target = new URL(this.urls[index]!);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -113,7 +118,11 @@ class Balancer {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (!fresh && req.reusedSocket && error.code === 'ECONNRESET')
+          this.post(index, headers, body, true).then(resolve, reject);
+        else reject(error);
+      });
       req.end(body);
     });
   }

@@ -98,7 +98,12 @@ interface Answer {
   body: string;
 }
 
-function post(agent: Agent, url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+/**
+ * One request on a kept-alive connection. A connection the server closed as it was reused (its
+ * keep-alive timeout passed during a stall of the loaded machine) is retried once on a new one,
+ * as Node's documentation advises: the server read nothing of it.
+ */
+function post(agent: Agent | false, url: string, headers: Record<string, string>, body: string): Promise<Answer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -117,7 +122,11 @@ function post(agent: Agent, url: string, headers: Record<string, string>, body: 
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (agent !== false && req.reusedSocket && error.code === 'ECONNRESET')
+        post(false, url, headers, body).then(resolve, reject);
+      else reject(error);
+    });
     req.end(body);
   });
 }

@@ -25,6 +25,37 @@ interface Outgoing {
   owner: Pid;
 }
 
+/** The body of a forwarded request is kept until its answer starts, up to this much, so it can be sent again. */
+const MAX_REPLAY_BYTES = 1024 * 1024;
+
+/** A request another node passed here, as replayed against this node's server. */
+class Incoming {
+  upstream!: ClientRequest;
+  ended = false;
+  /** The body so far, while the request may still be sent again (once, before any answer); null after. */
+  private sent: Buffer[] | null = [];
+  private bytes = 0;
+
+  keep(chunk: Buffer): void {
+    if (this.sent === null) return;
+    this.bytes += chunk.length;
+    // Past the limit the body is not kept: such a request is not sent again.
+    if (this.bytes > MAX_REPLAY_BYTES) this.sent = null;
+    else this.sent.push(chunk);
+  }
+
+  answered(): void {
+    this.sent = null;
+  }
+
+  /** The body to send again, once; null when the request may not be sent again. */
+  replay(): Buffer[] | null {
+    const body = this.sent;
+    this.sent = null;
+    return body;
+  }
+}
+
 function keyOf(pid: Pid): string {
   return `${pid.node}.${pid.id}`;
 }
@@ -51,7 +82,7 @@ export class SessionForwarder {
   private localPort = 0;
   private nextRef = 1;
   private readonly outgoing = new Map<number, Outgoing>();
-  private readonly incoming = new Map<string, ClientRequest>();
+  private readonly incoming = new Map<string, Incoming>();
   /** Owners (relay side) and relays (owner side) this process monitors, by pid key. */
   private readonly watched = new Set<string>();
   private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
@@ -97,7 +128,7 @@ export class SessionForwarder {
     this.stopped = true;
     exit(this.pid, 'kill');
     for (const { res } of this.outgoing.values()) res.destroy();
-    for (const upstream of this.incoming.values()) upstream.destroy();
+    for (const entry of this.incoming.values()) entry.upstream.destroy();
     this.outgoing.clear();
     this.incoming.clear();
     this.agent.destroy();
@@ -178,13 +209,18 @@ export class SessionForwarder {
   private onOwnerMessage(message: ToOwner, ctx: ProcessContext): void {
     const key = `${keyOf(message.relay)}/${message.ref}`;
     if (message.mcpFwd === 'open') return this.open(message, key, ctx);
-    const upstream = this.incoming.get(key);
-    if (upstream === undefined) return;
-    if (message.mcpFwd === 'body') upstream.write(asBuffer(message.chunk));
-    else if (message.mcpFwd === 'end') upstream.end();
-    else {
+    const entry = this.incoming.get(key);
+    if (entry === undefined) return;
+    if (message.mcpFwd === 'body') {
+      const chunk = asBuffer(message.chunk);
+      entry.keep(chunk);
+      entry.upstream.write(chunk);
+    } else if (message.mcpFwd === 'end') {
+      entry.ended = true;
+      entry.upstream.end();
+    } else {
       this.incoming.delete(key);
-      upstream.destroy();
+      entry.upstream.destroy();
     }
   }
 
@@ -194,40 +230,58 @@ export class SessionForwarder {
     if (this.localPort === 0) return toRelay({ mcpFwd: 'fail', ref });
     this.watch(relay, ctx);
     this.counts.forwardedIn++;
-    const upstream = request(
-      {
-        host: '127.0.0.1',
-        port: this.localPort,
-        method: message.method,
-        path: message.url,
-        headers: message.headers,
-        agent: this.agent,
-      },
-      (answer) => {
-        if (this.incoming.get(key) !== upstream) return void answer.destroy();
-        toRelay({ mcpFwd: 'head', ref, status: answer.statusCode ?? 502, headers: endToEnd(answer.headers) });
-        answer.on('data', (chunk: Buffer) => toRelay({ mcpFwd: 'data', ref, chunk }));
-        answer.once('end', () => {
-          if (this.incoming.delete(key)) toRelay({ mcpFwd: 'done', ref });
-        });
-        answer.once('error', () => {
-          if (this.incoming.delete(key)) toRelay({ mcpFwd: 'fail', ref });
-        });
-      },
-    );
-    upstream.once('error', () => {
-      if (this.incoming.delete(key)) toRelay({ mcpFwd: 'fail', ref });
-    });
-    this.incoming.set(key, upstream);
+    const entry = new Incoming();
+    const start = (fresh: boolean): ClientRequest => {
+      const upstream = request(
+        {
+          host: '127.0.0.1',
+          port: this.localPort,
+          method: message.method,
+          path: message.url,
+          headers: message.headers,
+          // A retry takes a connection of its own.
+          agent: fresh ? false : this.agent,
+        },
+        (answer) => {
+          if (this.incoming.get(key) !== entry || entry.upstream !== upstream) return void answer.destroy();
+          entry.answered();
+          toRelay({ mcpFwd: 'head', ref, status: answer.statusCode ?? 502, headers: endToEnd(answer.headers) });
+          answer.on('data', (chunk: Buffer) => toRelay({ mcpFwd: 'data', ref, chunk }));
+          answer.once('end', () => {
+            if (this.incoming.delete(key)) toRelay({ mcpFwd: 'done', ref });
+          });
+          answer.once('error', () => {
+            if (this.incoming.delete(key)) toRelay({ mcpFwd: 'fail', ref });
+          });
+        },
+      );
+      upstream.once('error', (error: NodeJS.ErrnoException) => {
+        if (this.incoming.get(key) !== entry || entry.upstream !== upstream) return;
+        // A kept-alive connection our own server closed as we reused it (a stall past its keep-alive
+        // timeout): nothing was answered, so the request goes again, once, on a new connection.
+        const body = upstream.reusedSocket && error.code === 'ECONNRESET' ? entry.replay() : null;
+        if (body !== null) {
+          entry.upstream = start(true);
+          for (const chunk of body) entry.upstream.write(chunk);
+          if (entry.ended) entry.upstream.end();
+          return;
+        }
+        this.incoming.delete(key);
+        toRelay({ mcpFwd: 'fail', ref });
+      });
+      return upstream;
+    };
+    entry.upstream = start(false);
+    this.incoming.set(key, entry);
   }
 
   /** A relay's forwarder is gone: the streams it was relaying have no client any more. */
   private relayDown(relay: Pid): void {
     const prefix = `${keyOf(relay)}/`;
-    for (const [key, upstream] of this.incoming) {
+    for (const [key, entry] of this.incoming) {
       if (!key.startsWith(prefix)) continue;
       this.incoming.delete(key);
-      upstream.destroy();
+      entry.upstream.destroy();
     }
   }
 
