@@ -21,6 +21,10 @@ async function main(): Promise<void> {
     name,
     cluster: process.env.CLUSTER ?? 'example',
     global: false,
+    // A node is taken for dead after HEARTBEAT_MS × MISSED_HEARTBEATS of silence (default 1 s × 10):
+    // on a shared machine a stalled node must not be, or its sessions' requests would be answered 404.
+    heartbeatMs: Number(process.env.HEARTBEAT_MS ?? 1000),
+    missedHeartbeats: Number(process.env.MISSED_HEARTBEATS ?? 10),
     node: { logLevel: 'warn' },
   });
   // Set once listening; a request cannot arrive before.

@@ -44,7 +44,7 @@ export const cluster: Category = {
       ours: (size) => mcpThroughNodes(3, size),
       peer: (size) => mcpThroughNodes(1, size),
       note: (_ours, _peer, detail) =>
-        `mcp_three_nodes: ${Math.round((detail.forwardedShare ?? 0) * 100)}% of all calls through three nodes (half are session calls) reached a node that did not own their session and were forwarded over NATS; on a 2-core machine three nodes and nats-server share the cores one node had, so the ratio shows what forwarding costs, not what more machines add.`,
+        `${Math.round((detail.forwardedShare ?? 0) * 100)}% of all calls through three nodes (half are session calls) reached a node that did not own their session and were forwarded over NATS; on a 2-core machine three nodes and nats-server share the cores one node had, so the ratio shows what forwarding costs, not what more machines add.`,
     },
   ],
 };

@@ -9,7 +9,17 @@ import { listenClusterHttp } from '@erlmcp/distribution/mcp';
 
 async function main(): Promise<void> {
   const [url, cluster, name, others] = process.argv.slice(2) as [string, string, string, string];
-  const dist = await DistNode.start({ servers: url, name, cluster, global: false, node: { logLevel: 'silent' } });
+  // Patient heartbeats (down after 10 s of silence): on a loaded machine a node stalled for a few
+  // seconds must not be taken for a dead one, which would answer its sessions' requests 404.
+  const dist = await DistNode.start({
+    servers: url,
+    name,
+    cluster,
+    global: false,
+    heartbeatMs: 500,
+    missedHeartbeats: 20,
+    node: { logLevel: 'silent' },
+  });
   // The key must be shared for requestState to cross nodes; the echo tool asks nothing, so any key will do here.
   const definition = defineServer(
     { name: 'bench-cluster', version: '1.0.0' },
