@@ -14,6 +14,25 @@ let b: McpNode;
 let c: McpNode;
 const cluster = 'mcp';
 
+/** Opens a session's GET SSE stream through `url`; resolves once the stream is open, with a promise of its end. */
+function openStream(url: string, session: string): Promise<{ ended: Promise<void> }> {
+  const headers = { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY };
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'GET', headers, agent: false },
+      (res: IncomingMessage) => {
+        if (res.statusCode !== 200) return reject(new Error(`GET stream: ${res.statusCode}`));
+        res.resume();
+        // Ended or cut (the relay destroys it when the owner's node is gone): either way it is over.
+        resolve({ ended: new Promise<void>((ended) => res.once('close', () => ended())) });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function finalOf(reply: { status: number; headers: Record<string, unknown>; body: string }): Message {
   const all = messages(reply as Parameters<typeof messages>[0]);
   return all[all.length - 1]!;
@@ -111,7 +130,14 @@ test("killing a loses only a's sessions: 404 through b, then a new session works
   const onA = await initialize(a.url);
   const onB = await initialize(b.url);
   expect((await sessionCall(c.url, onA, 'whoami', 1)).status).toBe(200);
+  // A GET stream of a's session, open through c: it must end when a goes, not hang.
+  const stream = await openStream(c.url, onA);
+  let over = false;
+  void stream.ended.then(() => (over = true));
+  expect((await sessionCall(b.url, onA, 'whoami', 11)).status).toBe(200);
+  expect(over).toBe(false); // an open stream stays open while its owner lives
   await a.kill();
+  await stream.ended;
   // Until b notices a is gone (missed heartbeats) the request waits; then the client is told the session is gone.
   const lost = await sessionCall(b.url, onA, 'whoami', 2);
   expect(lost.status).toBe(404);
