@@ -12,6 +12,7 @@ const config: Config = {
     '^@erlmcp/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     // @erlmcp/mcp's role entries (client, server, hosting): src/<role>.ts.
     '^@erlmcp/mcp/(client|server|hosting)$': '<rootDir>/packages/mcp/src/$1.ts',
+    '^@erlmcp/distribution/mcp$': '<rootDir>/packages/distribution/src/mcp.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],

@@ -15,6 +15,7 @@ export {
   type SessionSummary,
 } from './hosting/session-process';
 export { listenHttp, type ListenHttpOptions, type McpHttpServer } from './hosting/listen-http';
+export type { SessionRouter } from './hosting/session-router';
 
 // Telemetry: `mcp:connection` and `mcp:request` on the node's bus (node.events)
 export type { McpConnectionEvent } from './hosting/telemetry';

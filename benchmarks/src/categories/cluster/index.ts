@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
+import { mcpThroughNodes } from './mcp-three-nodes';
 import * as ours from './ours';
 import * as peer from './peer';
 
@@ -10,6 +11,9 @@ import * as peer from './peer';
  * cross_node_cast: GenServer.cast to a server that counts them vs nc.publish to a counting
  * subscriber (ours batches the casts of one turn of the event loop into one NATS message
  * per node; the bare side publishes one NATS message each).
+ * mcp_three_nodes: MCP tools/call (half in 2025 sessions, half 2026-07-28 stateless) from a
+ * round-robin balancer through three node processes, sessions forwarded to their owner over
+ * NATS as needed, against the same traffic to one node.
  */
 export const cluster: Category = {
   name: 'cluster',
@@ -31,6 +35,16 @@ export const cluster: Category = {
       target: 0.8,
       ours: ours.crossNodeCast,
       peer: peer.crossNodeCast,
+    },
+    {
+      name: 'mcp_three_nodes',
+      unit: 'calls/s',
+      size: { full: 6_000, smoke: 40 },
+      peerLabel: 'one node (the same server, a cluster of one)',
+      ours: (size) => mcpThroughNodes(3, size),
+      peer: (size) => mcpThroughNodes(1, size),
+      note: (_ours, _peer, detail) =>
+        `${Math.round((detail.forwardedShare ?? 0) * 100)}% of all calls through three nodes (half are session calls) reached a node that did not own their session and were forwarded over NATS; on a 2-core machine three nodes and nats-server share the cores one node had, so the ratio shows what forwarding costs, not what more machines add.`,
     },
   ],
 };

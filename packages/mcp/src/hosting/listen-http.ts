@@ -11,6 +11,7 @@ import {
 import { createWebSocketHandler, type WebSocketOptions } from '../transport/websocket-server';
 import { frontDoorEnv, joinFrontDoor, type FrontDoorMembership } from './front-door-worker';
 import { SessionHost, type SessionHostOptions } from './session-host';
+import type { SessionRouter } from './session-router';
 
 export interface ListenHttpOptions extends StreamableHttpOptions {
   /** Default 0: a free port. */
@@ -34,6 +35,11 @@ export interface ListenHttpOptions extends StreamableHttpOptions {
    * false serves on its own. Ignored in any other process.
    */
   frontDoor?: boolean;
+  /**
+   * Sessions served across machines (`@erlmcp/distribution/mcp`): session ids issued here start
+   * with its prefix, and it sees each request first, to pass another server's on. Not in a front door.
+   */
+  router?: SessionRouter;
   /**
    * The process that owns the port, as an Erlang port has an owner: when it exits, however it
    * exits (a supervisor's 'kill', a crashed scheduler, where no terminate runs), the server
@@ -69,7 +75,7 @@ export async function listenHttp(
   const host = owned ? await new SessionHost(target, options.hostOptions).start() : target;
   const door = options.frontDoor === false ? undefined : frontDoorEnv();
   let member: FrontDoorMembership | undefined;
-  const prefix = door === undefined ? undefined : `${door.index}.`;
+  const prefix = door === undefined ? options.router?.sessionIdPrefix : `${door.index}.`;
   let http: StreamableHttpHandler;
   try {
     http = createStreamableHttpHandler(host, { ...options, sessionIdPrefix: prefix });
@@ -89,7 +95,8 @@ export async function listenHttp(
     }
   };
   const server = createServer((req, res) => {
-    if (member?.route(req, res) !== true) serve(req, res);
+    if (member?.route(req, res) !== true && (member !== undefined || options.router?.route(req, res) !== true))
+      serve(req, res);
   });
   // Requests go to session processes; a slow client must not pin sockets forever. The MCP
   // endpoint times its POST bodies itself (bodyTimeoutMs, answered with a JSON-RPC 408);

@@ -1,0 +1,210 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import path from 'node:path';
+import { quantile } from '../../harness/stats';
+import type { Measurement } from '../../harness/types';
+import { startNats } from './nats-server';
+
+/**
+ * mcp_three_nodes: MCP tools/call through N node processes (each its own port, joined over
+ * one nats-server) from a round-robin balancer (this process picks the next port for every
+ * request). Half the calls are 2025-11-25 calls in sessions (a session lives on the node its
+ * initialize reached, so 2 of 3 calls through three nodes are forwarded to the owner), half
+ * 2026-07-28 stateless calls (answered where they land). `ours` runs three nodes, the peer
+ * one node of the same kind (a cluster of one: nothing to forward).
+ */
+const SESSIONS = 16;
+const IN_FLIGHT = 32;
+const LEGACY = '2025-11-25';
+const MODERN = '2026-07-28';
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const MODERN_HEADERS = {
+  ...JSON_HEADERS,
+  'mcp-protocol-version': MODERN,
+  'mcp-method': 'tools/call',
+  'mcp-name': 'echo',
+};
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+};
+
+function callBody(id: number, meta?: Record<string, unknown>): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { text: 'hello' }, ...(meta === undefined ? {} : { _meta: meta }) },
+  });
+}
+
+interface Nodes {
+  urls: string[];
+  stop(): Promise<void>;
+}
+
+async function startNodes(count: number): Promise<Nodes> {
+  const nats = await startNats();
+  const cluster = `mcpbench${count}`;
+  const names = Array.from({ length: count }, (_, i) => `mcp${i + 1}`);
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.stdin!.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    await nats.stop();
+  };
+  try {
+    const ports = await Promise.all(
+      names.map((name) => {
+        const others = names.filter((n) => n !== name).join(',');
+        const child = spawn(process.execPath, [path.join(__dirname, 'mcp-node.js'), nats.url, cluster, name, others], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+          env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
+        });
+        children.push(child);
+        return new Promise<number>((resolve, reject) => {
+          let out = '';
+          const timer = setTimeout(() => reject(new Error(`${name} not ready in 120 s`)), 120_000);
+          child.stdout!.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /ready (\d+)/.exec(out);
+            if (match === null) return;
+            clearTimeout(timer);
+            resolve(Number(match[1]));
+          });
+          child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+        });
+      }),
+    );
+    return { urls: ports.map((port) => `http://127.0.0.1:${port}/mcp`), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface Answer {
+  status: number;
+  session: string | undefined;
+  body: string;
+}
+
+/**
+ * One request on a kept-alive connection. A connection the server closed as it was reused (its
+ * keep-alive timeout passed during a stall of the loaded machine) is retried once on a new one,
+ * as Node's documentation advises: the server read nothing of it.
+ */
+function post(agent: Agent | false, url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            session: res.headers['mcp-session-id'] as string | undefined,
+            body: text,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (agent !== false && req.reusedSocket && error.code === 'ECONNRESET')
+        post(false, url, headers, body).then(resolve, reject);
+      else reject(error);
+    });
+    req.end(body);
+  });
+}
+
+function isEcho(answer: Answer): boolean {
+  return answer.status === 200 && answer.body.includes('"text":"hello"') && !answer.body.includes('"error"');
+}
+
+/** `size` tools/call (half in sessions, half stateless), round robin across `count` nodes. */
+export async function mcpThroughNodes(count: number, size: number): Promise<Measurement> {
+  const nodes = await startNodes(count);
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  let next = 0;
+  const pick = (): string => nodes.urls[next++ % nodes.urls.length]!;
+  try {
+    const sessions: { id: string; owner: string }[] = [];
+    for (let s = 0; s < SESSIONS; s++) {
+      const owner = pick();
+      const init = await post(
+        agent,
+        owner,
+        JSON_HEADERS,
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } },
+        }),
+      );
+      if (init.status !== 200 || init.session === undefined) throw new Error(`initialize: ${init.status} ${init.body}`);
+      const note = await post(
+        agent,
+        pick(),
+        { ...JSON_HEADERS, 'mcp-session-id': init.session, 'mcp-protocol-version': LEGACY },
+        JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      );
+      if (note.status !== 202) throw new Error(`notifications/initialized: ${note.status} ${note.body}`);
+      sessions.push({ id: init.session, owner });
+    }
+    const one = async (i: number): Promise<{ forwarded: boolean }> => {
+      const url = pick();
+      if (i % 2 === 0) {
+        const answer = await post(agent, url, MODERN_HEADERS, callBody(i + 1, MODERN_META));
+        if (!isEcho(answer)) throw new Error(`stateless tools/call: ${answer.status} ${answer.body}`);
+        return { forwarded: false };
+      }
+      const session = sessions[(i >> 1) % SESSIONS]!;
+      const headers = { ...JSON_HEADERS, 'mcp-session-id': session.id, 'mcp-protocol-version': LEGACY };
+      const answer = await post(agent, url, headers, callBody(i + 1));
+      if (!isEcho(answer)) throw new Error(`session tools/call: ${answer.status} ${answer.body}`);
+      return { forwarded: url !== session.owner };
+    };
+    // Warm every node and path (JIT, keep-alive sockets, the forwarders' monitors) before timing.
+    const warm = Math.min(size, 200);
+    for (let i = 0; i < warm; i++) await one(i);
+    const latencies = new Float64Array(size);
+    let forwarded = 0;
+    let issued = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: Math.min(IN_FLIGHT, size) }, async () => {
+        while (issued < size) {
+          const i = issued++;
+          const began = performance.now();
+          if ((await one(i)).forwarded) forwarded++;
+          latencies[i] = (performance.now() - began) * 1000;
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    return {
+      value: size / seconds,
+      p50Us: quantile(latencies, 0.5),
+      p99Us: quantile(latencies, 0.99),
+      detail: { nodes: count, forwardedShare: forwarded / size },
+    };
+  } finally {
+    agent.destroy();
+    await nodes.stop();
+  }
+}
