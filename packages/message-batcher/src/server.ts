@@ -143,23 +143,25 @@ export class BatcherState {
   // ---- taking items ---------------------------------------------------------
 
   private accept(chunk: Chunk): void {
-    if (this.plain && chunk.plain && chunk.pending === chunk.entries.length) this.acceptPlain(chunk);
+    if (this.plain && chunk.entries === null) this.acceptPlain(chunk);
     else this.acceptEach(chunk);
     this.pump();
   }
 
   /**
-   * The hot path: no groups, no byte or token caps, and no entry of the chunk with a signal or
-   * settled: the chunk is cut into runs that fill the open batch, without a per-item step.
+   * The hot path: no groups, no byte or token caps, and no item of the chunk with an Entry: the
+   * chunk is cut into runs that fill the open batch, without a per-item step.
    */
   private acceptPlain(chunk: Chunk): void {
     const s = this.s;
-    const n = chunk.entries.length;
+    const n = chunk.items.length;
     let accepted = n;
     if (this.queued + n > s.maxQueued) {
       accepted = Math.max(0, s.maxQueued - this.queued);
       const error = new BatcherOverloadError(s.name, s.maxQueued);
-      for (let i = accepted; i < n; i++) chunk.entries[i]!.reject(error);
+      for (let i = accepted; i < n; i++) chunk.rejects[i]!(error);
+      chunk.pending -= n - accepted;
+      if (chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
     }
     const cap = this.adaptive !== null ? s.maxItems : undefined;
     let from = 0;
@@ -184,15 +186,20 @@ export class BatcherState {
     const adaptive = this.adaptive !== null;
     let accepted = 0;
     let batch = this.single;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (e.done) continue; // cancelled while it travelled
+    for (let i = 0; i < chunk.items.length; i++) {
+      // A plain item here (no Entry) is one of a batcher without groups or caps: see Batcher.add.
+      const e = entries === null ? undefined : entries[i];
+      if (e?.done === true) continue; // cancelled while it travelled
       if (this.queued >= s.maxQueued) {
-        e.reject(new BatcherOverloadError(s.name, s.maxQueued));
+        const error = new BatcherOverloadError(s.name, s.maxQueued);
+        if (e !== undefined) e.reject(error);
+        else {
+          chunk.rejects[i]!(error);
+          if (--chunk.pending === 0) chunk.incarnation?.chunks.delete(chunk);
+        }
         continue;
       }
-      if (this.plain) {
-        // No groups and no byte or token caps: the hot path.
+      if (this.plain || e === undefined) {
         if (batch === null) batch = this.openFor(undefined, at);
       } else {
         const group = measure(this.s, e);
@@ -207,10 +214,10 @@ export class BatcherState {
           batch = this.openFor(group, at);
         }
       }
-      batch.add(e);
+      batch.add(chunk, i);
       this.queued++;
       accepted++;
-      if (batch.size >= (adaptive ? s.maxItems : batch.target) || e.extra?.flush === true) {
+      if (batch.size >= (adaptive ? s.maxItems : batch.target) || e?.extra?.flush === true) {
         this.close(batch);
         batch = null;
       }
@@ -383,10 +390,9 @@ export class BatcherState {
     const latency = this.adaptive !== null || listening ? this.now() - batch.startedAt : 0;
     if (outcome === 'answered') applyAnswer(batch, answer);
     else {
-      const failure = outcome === 'timeout' ? error : new SinkFailedError(batch.batch, error);
-      for (const e of batch.entries) e.reject(failure);
+      batch.failAll(outcome === 'timeout' ? error : new SinkFailedError(batch.batch, error));
     }
-    const size = batch.entries.length;
+    const size = batch.size;
     this.adaptive?.finished(size, latency);
     this.stats.recordBatch(size, outcome !== 'answered', batch.usage);
     if (listening) {
