@@ -21,11 +21,12 @@ import {
 } from '@erlmcp/otp';
 import type { Batch } from './batch';
 import { EfficiencyStats, type Efficiency } from './efficiency';
-import { Chunk, type Entry, type Incarnation } from './entry';
+import { Chunk, promiseIn, type Entry, type Incarnation } from './entry';
 import { BatcherArgError, BatcherExitedError, BatcherNotRunningError, BatcherStoppedError } from './errors';
 import type { Fifo } from './fifo';
 import { settle, type BatcherOptions, type Settings } from './options';
-import { batcherServer, Cancel, type Host } from './server';
+import { Cancel, type Host } from './messages';
+import { batcherServer } from './server';
 
 export interface AddOptions {
   /** Cancels the item: before dispatch it leaves its batch; either way its promise rejects with the signal's reason. */
@@ -126,7 +127,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
     const chunk = this.staged ?? this.newChunk();
     chunk.items.push(item);
     if (chunk.entries !== null) chunk.entries.push(undefined);
-    return chunk.promise<R>();
+    return promiseIn<R>(chunk);
   }
 
   private addSlow(item: I, options: AddOptions | undefined): Promise<R> {
@@ -150,7 +151,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
     const chunk = this.staged ?? this.newChunk();
     const i = chunk.items.length;
     chunk.items.push(item);
-    const promise = chunk.promise<R>();
+    const promise = promiseIn<R>(chunk);
     // A plain batcher's item with no option stays plain; others get an Entry (sized, grouped, cancelled).
     if (this.plain && signal === undefined && flush !== true) {
       if (chunk.entries !== null) chunk.entries.push(undefined);

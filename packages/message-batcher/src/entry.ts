@@ -39,6 +39,12 @@ function capture(resolve: Resolve, reject: Reject): void {
   filling!.rejects.push(reject);
 }
 
+/** A new item's promise, its resolve and reject appended to `chunk`'s columns (the caller pushes the item). */
+export function promiseIn<R>(chunk: Chunk): Promise<R> {
+  filling = chunk;
+  return new Promise<R>(capture as (resolve: (value: R) => void, reject: Reject) => void);
+}
+
 export class Chunk {
   readonly items: unknown[] = [];
   readonly resolves: Resolve[] = [];
@@ -54,12 +60,6 @@ export class Chunk {
   incarnation: Incarnation | null = null;
 
   constructor(readonly at: number) {}
-
-  /** A new item's promise, its resolve and reject appended to the columns (the item is pushed by the caller). */
-  promise<R>(): Promise<R> {
-    filling = this;
-    return new Promise<R>(capture as (resolve: (value: R) => void, reject: Reject) => void);
-  }
 
   /** Gives item i (the last one added) an Entry. */
   entryAt(i: number): Entry {
