@@ -356,6 +356,56 @@ describe('supervision', () => {
     expect(batcher.efficiency().items).toBe(2);
   });
 
+  test('a crash fails plain items and items with a signal of one chunk alike, each once; a cancelled one keeps its reason', async () => {
+    const held = gate();
+    let calls = 0;
+    const batcher = Batcher.create<number, number>({
+      maxDelayMs: 0,
+      maxItems: 3,
+      sink: async (items) => {
+        if (++calls > 1) await held.promise;
+        return items.map((n) => n * 10);
+      },
+    });
+    await batcher.start();
+    const first = batcher.pid!;
+    const controllers = [new AbortController(), new AbortController()];
+    // One run: plain items (no Entry) and items with a signal (an Entry) in one chunk, three batches.
+    const promises = [
+      batcher.add(1),
+      batcher.add(2, { signal: controllers[0]!.signal }),
+      batcher.add(3),
+      batcher.add(4),
+      batcher.add(5, { signal: controllers[1]!.signal }),
+      batcher.add(6),
+      batcher.add(7),
+    ];
+    const counts = promises.map(() => 0);
+    const results = promises.map((p, i) =>
+      outcome(p).then((r) => {
+        counts[i]!++;
+        return r;
+      }),
+    );
+    expect(await Promise.all(results.slice(0, 3))).toEqual([
+      { ok: true, value: 10 },
+      { ok: true, value: 20 },
+      { ok: true, value: 30 },
+    ]);
+    controllers[1]!.abort('gave up');
+    expect(await results[4]).toEqual({ ok: false, error: 'gave up' });
+    exit(first, 'kill');
+    for (const i of [3, 5, 6]) {
+      const r = await results[i]!;
+      expect(r.ok).toBe(false);
+      expect((r as { error: unknown }).error).toBeInstanceOf(BatcherExitedError);
+    }
+    controllers[0]!.abort('late'); // settled long ago: nothing happens
+    held.open();
+    await turns(5);
+    expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
   test('childSpec puts the batcher in any tree; it emits a telemetry event per batch', async () => {
     const events: BatchEvent[] = [];
     node.events.on('batcher:batch', (e) => events.push(e));
