@@ -226,6 +226,43 @@ describe('answers', () => {
   });
 });
 
+describe('efficiency', () => {
+  test('efficiency() counts batches and items, mean and max size, failed batches and the added wait per item', async () => {
+    let calls = 0;
+    const { batcher, clock } = await recording(
+      (items: number[]) => {
+        if (++calls === 3) throw new Error('third batch fails');
+        return items;
+      },
+      { maxItems: 4, maxDelayMs: 10 },
+    );
+    // Batch 1: four items in one run, full at once (no wait).
+    const first = [1, 2, 3, 4].map((n) => batcher.add(n));
+    await turns();
+    // Batch 2: two items, sent when the window closes 10 ms later.
+    const second = [5, 6].map((n) => batcher.add(n));
+    await turns();
+    clock.advance(10);
+    await turns();
+    // Batch 3: one item, 10 ms again, and the sink throws.
+    const third = outcome(batcher.add(7));
+    await turns();
+    clock.advance(10);
+    await turns();
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await third).ok).toBe(false);
+    const e = batcher.efficiency();
+    expect(e).toMatchObject({ batches: 3, items: 7, maxBatchSize: 4, failedBatches: 1 });
+    expect(e.meanBatchSize).toBeCloseTo(7 / 3, 10);
+    // Waits: 0 ms for four items, 10 ms for three: p50 is 0, p99 and max are 10, mean 30/7.
+    expect(e.addedWaitMs.p50).toBe(0);
+    expect(e.addedWaitMs.p99).toBeCloseTo(10, 1);
+    expect(e.addedWaitMs.max).toBeCloseTo(10, 1);
+    expect(e.addedWaitMs.mean).toBeCloseTo(30 / 7, 1);
+    expect(e.tokens).toBeUndefined();
+  });
+});
+
 describe('cancellation, overload, stop', () => {
   test('an item cancelled before dispatch leaves its batch and rejects with the signal reason', async () => {
     const { batcher, batches } = await recording(double, { maxItems: 10 });
