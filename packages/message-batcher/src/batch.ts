@@ -3,11 +3,13 @@
  * sink slot), then started (at the sink), then done. It is also the sink's
  * `ctx`; its AbortController is made only if the sink reads `ctx.signal`.
  *
- * The items array the sink gets is built as entries arrive, and the entries'
- * arrival is kept as runs (one per chunk), so starting a batch walks no list
- * unless an entry that may be cancelled is in it.
+ * It keeps its items in the columns a chunk has (entry.ts): the items array the
+ * sink gets, and each item's resolve and reject, built as items arrive (a batch
+ * that takes a whole chunk adopts its arrays). Their arrival is kept as runs
+ * (one per chunk), so starting a batch walks no list unless an entry that may
+ * be cancelled is in it, and settling takes each chunk's count down per run.
  */
-import type { Chunk, Entry, EntryBatch } from './entry';
+import type { Chunk, Entry, EntryBatch, Reject, Resolve } from './entry';
 import type { GroupKey, ItemId, SinkContext, TokenUsage } from './options';
 
 const NONE: never[] = [];
@@ -18,10 +20,13 @@ export interface WaitRecorder {
 }
 
 export class Batch implements EntryBatch, SinkContext {
-  // Empty until the first item: a batch that takes a whole chunk adopts the chunk's arrays.
-  entries: Entry[] = NONE;
+  // Empty until the first item: a batch that takes a whole chunk adopts the chunk's columns.
   items: unknown[] = NONE;
-  /** Arrival runs: entries runCounts[i] came in chunk runChunks[i]. */
+  private resolves: Resolve[] = NONE;
+  private rejects: Reject[] = NONE;
+  /** entries[i] for item i when any of its items has an Entry (else null): see entry.ts. */
+  private entries: (Entry | undefined)[] | null = null;
+  /** Arrival runs: items runCounts[i] came in chunk runChunks[i]. */
   private runChunks: Chunk[] = NONE;
   private runCounts: number[] = NONE;
   /** Entries with a signal (they may be settled before the batch starts). */
@@ -41,6 +46,8 @@ export class Batch implements EntryBatch, SinkContext {
   failed = false;
   private controller: AbortController | undefined = undefined;
   private idList: ItemId[] | undefined = undefined;
+  /** True while the columns are a chunk's own arrays. */
+  private adopted = false;
 
   constructor(
     readonly batch: number,
@@ -54,20 +61,19 @@ export class Batch implements EntryBatch, SinkContext {
   ) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.items.length;
   }
 
-  /** True while `entries` and `items` are a chunk's own arrays. */
-  private adopted = false;
-
-  /** Makes the arrays this batch's own before it changes them (copy on write of an adopted chunk's). */
+  /** Makes the columns this batch's own before it changes them (copy on write of an adopted chunk's). */
   private own(): void {
-    if (this.entries === NONE) {
-      this.entries = [];
+    if (this.items === NONE) {
       this.items = [];
+      this.resolves = [];
+      this.rejects = [];
     } else if (this.adopted) {
-      this.entries = this.entries.slice();
       this.items = this.items.slice();
+      this.resolves = this.resolves.slice();
+      this.rejects = this.rejects.slice();
       this.adopted = false;
     }
     if (this.runChunks === NONE) {
@@ -76,17 +82,23 @@ export class Batch implements EntryBatch, SinkContext {
     }
   }
 
-  add(e: Entry): void {
+  /** Adds item i of a chunk (an Entry's, or a plain one's). */
+  add(chunk: Chunk, i: number): void {
     this.own();
-    this.entries.push(e);
-    this.items.push(e.item);
+    const e = chunk.entries === null ? undefined : chunk.entries[i];
+    if (e !== undefined && this.entries === null)
+      this.entries = new Array<Entry | undefined>(this.items.length).fill(undefined);
+    this.items.push(chunk.items[i]);
+    this.resolves.push(chunk.resolves[i]!);
+    this.rejects.push(chunk.rejects[i]!);
+    if (this.entries !== null) this.entries.push(e);
     const n = this.runChunks.length;
-    if (n > 0 && this.runChunks[n - 1] === e.chunk) this.runCounts[n - 1]!++;
+    if (n > 0 && this.runChunks[n - 1] === chunk) this.runCounts[n - 1]!++;
     else {
-      this.runChunks.push(e.chunk);
+      this.runChunks.push(chunk);
       this.runCounts.push(1);
     }
-    const extra = e.extra;
+    const extra = e?.extra;
     if (extra !== undefined) {
       this.bytes += extra.bytes;
       this.tokens += extra.tokens;
@@ -98,30 +110,34 @@ export class Batch implements EntryBatch, SinkContext {
   }
 
   /**
-   * Adds entries [from, to) of a chunk none of whose entries has a signal or a size (the
-   * plain path): an empty batch that takes a whole chunk adopts its arrays.
+   * Adds items [from, to) of a chunk with no Entry (the plain path): an empty batch that takes
+   * a whole chunk adopts its columns.
    */
   addRun(chunk: Chunk, from: number, to: number): void {
-    if (this.entries.length === 0) {
-      if (from === 0 && to === chunk.entries.length) {
-        this.entries = chunk.entries;
+    if (this.items.length === 0) {
+      if (from === 0 && to === chunk.items.length) {
         this.items = chunk.items;
+        this.resolves = chunk.resolves;
+        this.rejects = chunk.rejects;
         this.adopted = true;
       } else {
         // slice is a block copy; a push per item costs several times more.
-        this.entries = chunk.entries.slice(from, to);
         this.items = chunk.items.slice(from, to);
+        this.resolves = chunk.resolves.slice(from, to);
+        this.rejects = chunk.rejects.slice(from, to);
       }
       this.runChunks = [chunk];
       this.runCounts = [to - from];
       return;
     }
     this.own();
+    const { items, resolves, rejects } = this;
     const entries = this.entries;
-    const items = this.items;
     for (let i = from; i < to; i++) {
-      entries.push(chunk.entries[i]!);
       items.push(chunk.items[i]);
+      resolves.push(chunk.resolves[i]!);
+      rejects.push(chunk.rejects[i]!);
+      if (entries !== null) entries.push(undefined);
     }
     this.runChunks.push(chunk);
     this.runCounts.push(to - from);
@@ -129,49 +145,100 @@ export class Batch implements EntryBatch, SinkContext {
 
   /** Takes out an entry cancelled before the batch started. */
   remove(e: Entry): boolean {
-    const i = this.entries.indexOf(e);
+    const i = this.entries === null ? -1 : this.entries.indexOf(e);
     if (i < 0) return false;
     this.own();
-    this.entries.splice(i, 1);
     this.items.splice(i, 1);
+    this.resolves.splice(i, 1);
+    this.rejects.splice(i, 1);
+    this.entries!.splice(i, 1);
     const extra = e.extra!;
     this.bytes -= extra.bytes;
     this.tokens -= extra.tokens;
     extra.batch = null;
     this.cancellable--;
-    this.rebuildRuns();
+    this.rebuildRuns(e.chunk, i);
     return true;
   }
 
   /** Drops entries settled elsewhere (their cancel still in the mailbox); returns how many remain. */
   compact(): number {
-    if (this.cancellable === 0) return this.entries.length;
     const entries = this.entries;
+    if (this.cancellable === 0 || entries === null) return this.items.length;
+    const { items, resolves, rejects } = this;
+    const counts = this.runCounts;
     let live = 0;
-    for (let i = 0; i < entries.length; i++) {
-      if (entries[i]!.done) continue;
-      entries[live] = entries[i]!;
-      this.items[live++] = entries[i]!.item;
+    let run = 0;
+    let left = counts[0] ?? 0;
+    for (let i = 0; i < items.length; i++) {
+      while (left === 0) left = counts[++run]!;
+      left--;
+      if (entries[i]?.done === true) {
+        counts[run]!--;
+        continue;
+      }
+      items[live] = items[i];
+      resolves[live] = resolves[i]!;
+      rejects[live] = rejects[i]!;
+      entries[live++] = entries[i];
     }
-    if (live !== entries.length) {
-      entries.length = live;
-      this.items.length = live;
-      this.rebuildRuns();
+    if (live !== items.length) {
+      items.length = resolves.length = rejects.length = entries.length = live;
+      this.dropEmptyRuns();
     }
     return live;
   }
 
   /**
-   * Settles entry i with results[i] (an Error rejects that item only), run by run: each chunk's
-   * count of unsettled entries is taken down once per run, not once per item.
+   * Settles item i with results[i] (an Error rejects that item only), run by run: each chunk's
+   * count of unsettled items is taken down once per run, not once per item.
    */
   settleAll(results: readonly unknown[]): void {
-    const entries = this.entries;
+    const { resolves, rejects, entries } = this;
     let i = 0;
     for (let r = 0; r < this.runChunks.length; r++) {
       const end = i + this.runCounts[r]!;
       let settled = 0;
-      for (; i < end; i++) if (entries[i]!.settleInRun(results[i])) settled++;
+      if (entries === null) {
+        // Plain items: nothing else settles them while the process lives.
+        for (; i < end; i++) {
+          const value = results[i];
+          if (value instanceof Error) rejects[i]!(value);
+          else resolves[i]!(value);
+        }
+        settled = this.runCounts[r]!;
+      } else {
+        for (; i < end; i++) {
+          const e = entries[i];
+          const value = results[i];
+          if (e !== undefined) {
+            if (e.settleInRun(value)) settled++;
+          } else {
+            if (value instanceof Error) rejects[i]!(value);
+            else resolves[i]!(value);
+            settled++;
+          }
+        }
+      }
+      const chunk = this.runChunks[r]!;
+      if ((chunk.pending -= settled) === 0 && settled > 0) chunk.incarnation?.chunks.delete(chunk);
+    }
+  }
+
+  /** Rejects every item not settled yet with `error` (any value, as the sink threw it). */
+  failAll(error: unknown): void {
+    const { rejects, entries } = this;
+    let i = 0;
+    for (let r = 0; r < this.runChunks.length; r++) {
+      const end = i + this.runCounts[r]!;
+      let settled = 0;
+      for (; i < end; i++) {
+        const e = entries === null ? undefined : entries[i];
+        if (e === undefined) {
+          rejects[i]!(error);
+          settled++;
+        } else if (e.rejectInRun(error)) settled++;
+      }
       const chunk = this.runChunks[r]!;
       if ((chunk.pending -= settled) === 0 && settled > 0) chunk.incarnation?.chunks.delete(chunk);
     }
@@ -191,15 +258,27 @@ export class Batch implements EntryBatch, SinkContext {
     return this.runChunks.length === 0 ? this.openedAt : this.runChunks[0]!.at;
   }
 
-  private rebuildRuns(): void {
+  /** After item i (of `chunk`) left: takes it off its run. */
+  private rebuildRuns(chunk: Chunk, i: number): void {
+    let end = 0;
+    for (let r = 0; r < this.runCounts.length; r++) {
+      end += this.runCounts[r]!;
+      if (i < end && this.runChunks[r] === chunk) {
+        this.runCounts[r]!--;
+        break;
+      }
+    }
+    this.dropEmptyRuns();
+  }
+
+  private dropEmptyRuns(): void {
+    if (!this.runCounts.includes(0)) return;
     const chunks: Chunk[] = [];
     const counts: number[] = [];
-    for (const e of this.entries) {
-      if (chunks.length > 0 && chunks[chunks.length - 1] === e.chunk) counts[counts.length - 1]!++;
-      else {
-        chunks.push(e.chunk);
-        counts.push(1);
-      }
+    for (let r = 0; r < this.runCounts.length; r++) {
+      if (this.runCounts[r] === 0) continue;
+      chunks.push(this.runChunks[r]!);
+      counts.push(this.runCounts[r]!);
     }
     this.runChunks = chunks;
     this.runCounts = counts;
@@ -238,9 +317,11 @@ export class Batch implements EntryBatch, SinkContext {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 
-  /** True once every entry was settled elsewhere (cancelled): nobody wants the sink's work any more. */
+  /** True once every item was settled elsewhere (cancelled): nobody wants the sink's work any more. */
   allSettled(): boolean {
-    for (const e of this.entries) if (!e.done) return false;
+    const entries = this.entries;
+    if (entries === null) return this.items.length === 0;
+    for (const e of entries) if (e === undefined || !e.done) return false;
     return true;
   }
 }

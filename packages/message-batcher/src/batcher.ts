@@ -21,11 +21,12 @@ import {
 } from '@erlmcp/otp';
 import type { Batch } from './batch';
 import { EfficiencyStats, type Efficiency } from './efficiency';
-import { Chunk, Entry, type Incarnation } from './entry';
+import { Chunk, promiseIn, type Entry, type Incarnation } from './entry';
 import { BatcherArgError, BatcherExitedError, BatcherNotRunningError, BatcherStoppedError } from './errors';
 import type { Fifo } from './fifo';
 import { settle, type BatcherOptions, type Settings } from './options';
-import { batcherServer, Cancel, type Host } from './server';
+import { Cancel, type Host } from './messages';
+import { batcherServer } from './server';
 
 export interface AddOptions {
   /** Cancels the item: before dispatch it leaves its batch; either way its promise rejects with the signal's reason. */
@@ -38,20 +39,6 @@ export interface AddOptions {
 }
 
 const resolved = Promise.resolve();
-
-/**
- * One executor for every add(): it leaves the promise's settle functions here, to be taken
- * at once. A closure per add() would cost two more allocations (the function and its
- * context) on the hot path.
- */
-const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = {
-  resolve: () => undefined,
-  reject: () => undefined,
-};
-function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  captured.resolve = resolve as (value: unknown) => void;
-  captured.reject = reject;
-}
 
 interface Running extends Incarnation {
   readonly pid: Pid;
@@ -72,10 +59,13 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   private stopping: Promise<void> | undefined;
   private supervisor: Pid | undefined;
   private readonly push = () => this.pushStaged();
+  /** No groups and no byte or token caps: a plain add() needs no Entry (see entry.ts). */
+  private readonly plain: boolean;
 
   private constructor(settings: Settings<I, R>) {
     this.settings = settings as unknown as Settings<unknown, unknown>;
     this.name = settings.name;
+    this.plain = settings.groupBy === undefined && settings.maxBytes === Infinity && settings.maxTokens === Infinity;
   }
 
   /** Checks the options (a BatcherArgError names a bad one). Start it with `start()` or `childSpec()`. */
@@ -132,14 +122,12 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   /** Adds an item; resolves with this item's own result from the sink, or rejects with its own error. */
   add(item: I, options?: AddOptions): Promise<R> {
     // Kept small so V8 inlines it into the caller's loop; options and refusals go the slow way.
-    if (options !== undefined || this.closed || this.current === null) return this.addSlow(item, options);
+    if (options !== undefined || !this.plain || this.closed || this.current === null)
+      return this.addSlow(item, options);
     const chunk = this.staged ?? this.newChunk();
-    const promise = new Promise<R>(capture);
-    const entry = new Entry<I, R>(item, chunk, captured.resolve as (value: R) => void, captured.reject);
-    chunk.entries.push(entry as Entry);
     chunk.items.push(item);
-    chunk.pending++;
-    return promise;
+    if (chunk.entries !== null) chunk.entries.push(undefined);
+    return promiseIn<R>(chunk);
   }
 
   private addSlow(item: I, options: AddOptions | undefined): Promise<R> {
@@ -148,22 +136,31 @@ export class Batcher<I = unknown, R = unknown> implements Host {
       return Promise.reject(
         new BatcherNotRunningError(this.name, this.everStarted ? 'restarting after an exit' : 'not started'),
       );
-    if (options === null || typeof options !== 'object')
-      return Promise.reject(new BatcherArgError('add options must be an object'));
-    const { signal, flush } = options;
-    if (flush !== undefined && typeof flush !== 'boolean')
-      return Promise.reject(new BatcherArgError('flush must be a boolean'));
-    if (signal === undefined && flush !== true) return this.add(item);
-    if (signal !== undefined && !(signal instanceof AbortSignal))
-      return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
-    const promise = this.add(item);
-    const chunk = this.staged!;
-    const entry = chunk.entries[chunk.entries.length - 1]!;
-    const extra = entry.more();
-    chunk.plain = false;
-    if (flush === true) extra.flush = true;
+    let signal: AbortSignal | undefined;
+    let flush: boolean | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object')
+        return Promise.reject(new BatcherArgError('add options must be an object'));
+      ({ signal, flush } = options);
+      if (flush !== undefined && typeof flush !== 'boolean')
+        return Promise.reject(new BatcherArgError('flush must be a boolean'));
+      if (signal !== undefined && !(signal instanceof AbortSignal))
+        return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
+    }
+    const chunk = this.staged ?? this.newChunk();
+    const i = chunk.items.length;
+    chunk.items.push(item);
+    const promise = promiseIn<R>(chunk);
+    // A plain batcher's item with no option stays plain; others get an Entry (sized, grouped, cancelled).
+    if (this.plain && signal === undefined && flush !== true) {
+      if (chunk.entries !== null) chunk.entries.push(undefined);
+      return promise;
+    }
+    const entry = chunk.entryAt(i);
+    if (flush === true) entry.more().flush = true;
     if (signal === undefined) return promise;
+    const extra = entry.more();
     extra.signal = signal;
     extra.onAbort = () => this.cancel(entry);
     signal.addEventListener('abort', extra.onAbort, { once: true });
@@ -228,18 +225,18 @@ export class Batcher<I = unknown, R = unknown> implements Host {
     if (this.current === running) this.current = null;
     const error = new BatcherExitedError(this.name, reason);
     for (const batch of running.started) if (!batch.done) batch.abort(error);
-    for (const chunk of [...running.chunks]) for (const e of chunk.entries) e.reject(error);
+    for (const chunk of [...running.chunks]) chunk.failAll(error);
   }
 
   private pushStaged(): void {
     const chunk = this.staged;
     if (chunk === null) return;
     this.staged = null;
-    if (chunk.pending === 0) return; // every entry was cancelled meanwhile
+    // Entries settled meanwhile (cancelled) took themselves off already.
+    if ((chunk.pending += chunk.items.length) === 0) return;
     const running = this.current;
     if (running === null) {
-      const error = new BatcherNotRunningError(this.name, 'exited before the item reached it');
-      for (const e of chunk.entries) e.reject(error);
+      chunk.failAll(new BatcherNotRunningError(this.name, 'exited before the item reached it'));
       return;
     }
     chunk.incarnation = running;

@@ -14,21 +14,12 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value)})` : typeof value;
 }
 
-function settleOne(entry: Batch['entries'][number], value: unknown): void {
-  if (value instanceof Error) entry.reject(value);
-  else entry.resolve(value);
-}
-
 /** Settles every entry of `batch` from `answer`. */
 export function applyAnswer(batch: Batch, answer: unknown): void {
-  const entries = batch.entries;
+  const size = batch.size;
   if (Array.isArray(answer)) {
-    if (answer.length !== entries.length) {
-      const error = new SinkResultError(
-        batch.batch,
-        `the sink returned ${answer.length} results for ${entries.length} items`,
-      );
-      for (const e of entries) e.reject(error);
+    if (answer.length !== size) {
+      batch.failAll(new SinkResultError(batch.batch, `the sink returned ${answer.length} results for ${size} items`));
       return;
     }
     batch.settleAll(answer);
@@ -44,28 +35,30 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
     lookup = (id) => ({ found: Object.hasOwn(record, String(id)), value: record[String(id)] });
     keys = () => Object.keys(record);
   } else {
-    const error = new SinkResultError(
-      batch.batch,
-      `the sink returned ${describe(answer)}: expected an array of ${entries.length} results or a Map by item id`,
+    batch.failAll(
+      new SinkResultError(
+        batch.batch,
+        `the sink returned ${describe(answer)}: expected an array of ${size} results or a Map by item id`,
+      ),
     );
-    for (const e of entries) e.reject(error);
     return;
   }
   let ids: readonly ItemId[];
   try {
     ids = batch.ids;
   } catch (cause) {
-    for (const e of entries)
-      e.reject(
-        new SinkResultError(batch.batch, `idOf threw: ${cause instanceof Error ? cause.message : String(cause)}`),
-      );
+    batch.failAll(
+      new SinkResultError(batch.batch, `idOf threw: ${cause instanceof Error ? cause.message : String(cause)}`),
+    );
     return;
   }
+  // Each item's outcome (an Error rejects it), then settled in one pass.
+  const results = new Array<unknown>(size);
   let unknown: string | undefined;
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < size; i++) {
     const { found, value } = lookup(ids[i]!);
     if (found) {
-      settleOne(entries[i]!, value);
+      results[i] = value;
       continue;
     }
     if (unknown === undefined) {
@@ -76,8 +69,7 @@ export function applyAnswer(batch: Batch, answer: unknown): void {
           ? ''
           : `; it answered unknown ids ${extra.slice(0, 5).map(String).join(', ')}${extra.length > 5 ? ', ...' : ''}`;
     }
-    entries[i]!.reject(
-      new SinkResultError(batch.batch, `the sink gave no result for item id ${String(ids[i])}${unknown}`),
-    );
+    results[i] = new SinkResultError(batch.batch, `the sink gave no result for item id ${String(ids[i])}${unknown}`);
   }
+  batch.settleAll(results);
 }

@@ -226,6 +226,43 @@ describe('answers', () => {
   });
 });
 
+describe('efficiency', () => {
+  test('efficiency() counts batches and items, mean and max size, failed batches and the added wait per item', async () => {
+    let calls = 0;
+    const { batcher, clock } = await recording(
+      (items: number[]) => {
+        if (++calls === 3) throw new Error('third batch fails');
+        return items;
+      },
+      { maxItems: 4, maxDelayMs: 10 },
+    );
+    // Batch 1: four items in one run, full at once (no wait).
+    const first = [1, 2, 3, 4].map((n) => batcher.add(n));
+    await turns();
+    // Batch 2: two items, sent when the window closes 10 ms later.
+    const second = [5, 6].map((n) => batcher.add(n));
+    await turns();
+    clock.advance(10);
+    await turns();
+    // Batch 3: one item, 10 ms again, and the sink throws.
+    const third = outcome(batcher.add(7));
+    await turns();
+    clock.advance(10);
+    await turns();
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await third).ok).toBe(false);
+    const e = batcher.efficiency();
+    expect(e).toMatchObject({ batches: 3, items: 7, maxBatchSize: 4, failedBatches: 1 });
+    expect(e.meanBatchSize).toBeCloseTo(7 / 3, 10);
+    // Waits: 0 ms for four items, 10 ms for three: p50 is 0, p99 and max are 10, mean 30/7.
+    expect(e.addedWaitMs.p50).toBe(0);
+    expect(e.addedWaitMs.p99).toBeCloseTo(10, 1);
+    expect(e.addedWaitMs.max).toBeCloseTo(10, 1);
+    expect(e.addedWaitMs.mean).toBeCloseTo(30 / 7, 1);
+    expect(e.tokens).toBeUndefined();
+  });
+});
+
 describe('cancellation, overload, stop', () => {
   test('an item cancelled before dispatch leaves its batch and rejects with the signal reason', async () => {
     const { batcher, batches } = await recording(double, { maxItems: 10 });
@@ -354,6 +391,56 @@ describe('supervision', () => {
     }
     held.open();
     expect(batcher.efficiency().items).toBe(2);
+  });
+
+  test('a crash fails plain items and items with a signal of one chunk alike, each once; a cancelled one keeps its reason', async () => {
+    const held = gate();
+    let calls = 0;
+    const batcher = Batcher.create<number, number>({
+      maxDelayMs: 0,
+      maxItems: 3,
+      sink: async (items) => {
+        if (++calls > 1) await held.promise;
+        return items.map((n) => n * 10);
+      },
+    });
+    await batcher.start();
+    const first = batcher.pid!;
+    const controllers = [new AbortController(), new AbortController()];
+    // One run: plain items (no Entry) and items with a signal (an Entry) in one chunk, three batches.
+    const promises = [
+      batcher.add(1),
+      batcher.add(2, { signal: controllers[0]!.signal }),
+      batcher.add(3),
+      batcher.add(4),
+      batcher.add(5, { signal: controllers[1]!.signal }),
+      batcher.add(6),
+      batcher.add(7),
+    ];
+    const counts = promises.map(() => 0);
+    const results = promises.map((p, i) =>
+      outcome(p).then((r) => {
+        counts[i]!++;
+        return r;
+      }),
+    );
+    expect(await Promise.all(results.slice(0, 3))).toEqual([
+      { ok: true, value: 10 },
+      { ok: true, value: 20 },
+      { ok: true, value: 30 },
+    ]);
+    controllers[1]!.abort('gave up');
+    expect(await results[4]).toEqual({ ok: false, error: 'gave up' });
+    exit(first, 'kill');
+    for (const i of [3, 5, 6]) {
+      const r = await results[i]!;
+      expect(r.ok).toBe(false);
+      expect((r as { error: unknown }).error).toBeInstanceOf(BatcherExitedError);
+    }
+    controllers[0]!.abort('late'); // settled long ago: nothing happens
+    held.open();
+    await turns(5);
+    expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1]);
   });
 
   test('childSpec puts the batcher in any tree; it emits a telemetry event per batch', async () => {

@@ -218,6 +218,23 @@ describe('HTTP faults', () => {
     // The batch's aborted signal reached the HTTP request: the server saw the client leave.
     await eventually(() => server.requests.at(-1)!.abandoned === true);
   });
+
+  test("the callers' abort reaches the request: once every item of a sent batch is cancelled, the connection is dropped", async () => {
+    faults = () => ({ kind: 'delay', ms: 5_000 });
+    const llm = make('anthropic', { name: 'abandoned' });
+    await llm.start();
+    const controllers = [new AbortController(), new AbortController()];
+    const results = ['first', 'second'].map((input, i) => outcome(llm.add(input, { signal: controllers[i]!.signal })));
+    await eventually(() => server.requests.length === 1);
+    controllers[0]!.abort('no longer needed');
+    controllers[1]!.abort('no longer needed');
+    expect(await Promise.all(results)).toEqual([
+      { ok: false, error: 'no longer needed' },
+      { ok: false, error: 'no longer needed' },
+    ]);
+    await eventually(() => server.requests[0]!.abandoned === true);
+    await llm.stop();
+  });
 });
 
 test('base URL and key come from OPENAI_* / ANTHROPIC_* when not given; cl100k_base counts with its own encoding', async () => {

@@ -91,3 +91,89 @@ test("no item is lost, answered twice or given another item's answer", async () 
     { numRuns: 60 },
   );
 });
+
+interface PlainItem {
+  id: number;
+  fate: 'answer' | 'error' | 'poison';
+  /** How it is added: plain (no options: no Entry), with a signal it may fire, or with flush. */
+  how: 'plain' | 'signal' | 'flush';
+  cancelAfter: number;
+}
+
+const plainItemArb = fc.record({
+  fate: fc.constantFrom<PlainItem['fate']>('answer', 'answer', 'answer', 'error', 'poison'),
+  how: fc.constantFrom<PlainItem['how']>('plain', 'plain', 'signal', 'flush'),
+  cancelAfter: fc.integer({ min: -1, max: 3 }),
+});
+
+// A batcher without groups or size caps keeps a plain item in columns (no Entry) and gives the
+// others an Entry: both kinds share chunks and batches, answered by array or by Map.
+test('without groups, plain items and items with a signal or flush share batches: each settles once, with its own answer', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(plainItemArb, fc.boolean()), { minLength: 1, maxLength: 60 }),
+      fc.integer({ min: 1, max: 7 }),
+      fc.constantFrom(1, 2, Infinity),
+      fc.constantFrom<'array' | 'map' | 'async-map'>('array', 'map', 'async-map'),
+      async (script, maxItems, maxInFlight, shape) => {
+        const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+        try {
+          const batcher = Batcher.create<PlainItem, string>({
+            maxItems,
+            maxInFlight,
+            maxDelayMs: 0,
+            idOf: (item) => item.id,
+            sink: (items) => {
+              if (items.some((i) => i.fate === 'poison')) throw new Error('poisoned batch');
+              const answer = (i: PlainItem) => (i.fate === 'error' ? new Error(`item ${i.id}`) : `answer ${i.id}`);
+              if (shape === 'array') return items.map(answer);
+              const map = new Map(items.map((i) => [i.id, answer(i)]));
+              return shape === 'map' ? map : Promise.resolve(map);
+            },
+          });
+          await batcher.start();
+          const settled = new Map<number, number>();
+          const checks: Promise<void>[] = [];
+          let id = 0;
+          for (const [shape, yieldAfter] of script) {
+            const item: PlainItem = { ...shape, id: id++ };
+            const controller = new AbortController();
+            const promise =
+              item.how === 'plain'
+                ? batcher.add(item)
+                : batcher.add(item, item.how === 'flush' ? { flush: true } : { signal: controller.signal });
+            if (item.how === 'signal' && item.cancelAfter >= 0)
+              void turns(item.cancelAfter).then(() => controller.abort(`cancelled ${item.id}`));
+            checks.push(
+              promise.then(
+                (value) => {
+                  settled.set(item.id, (settled.get(item.id) ?? 0) + 1);
+                  expect(value).toBe(`answer ${item.id}`);
+                  expect(item.fate).toBe('answer');
+                },
+                (error: unknown) => {
+                  settled.set(item.id, (settled.get(item.id) ?? 0) + 1);
+                  if (error === `cancelled ${item.id}`) return expect(item.how).toBe('signal');
+                  if (error instanceof SinkFailedError)
+                    return expect((error.cause as Error).message).toBe('poisoned batch');
+                  expect(item.fate).toBe('error');
+                  expect((error as Error).message).toBe(`item ${item.id}`);
+                },
+              ),
+            );
+            if (yieldAfter) await turns(1);
+          }
+          await batcher.flush();
+          await Promise.all(checks);
+          await turns(5);
+          expect(settled.size).toBe(id);
+          for (const count of settled.values()) expect(count).toBe(1);
+          await batcher.stop();
+        } finally {
+          await node.stop();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
