@@ -21,7 +21,8 @@ export class Peer {
     private readonly child: ChildProcess,
   ) {}
 
-  static start(options: JoinOptions): Promise<Peer> {
+  /** `schedulers` > 1 gives the peer worker-thread schedulers. */
+  static start(options: JoinOptions & { schedulers?: number }): Promise<Peer> {
     const child = spawnChild(process.execPath, [PEER, JSON.stringify(options)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
