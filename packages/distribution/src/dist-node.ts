@@ -20,6 +20,7 @@ import {
   type RemoteSpec,
 } from '@erlmcp/otp';
 import { DistBadArgError, NotConnectedError, UnknownNodeError } from './errors';
+import { NodeDirectory } from './directory';
 import { GlobalRegistry } from './global';
 import { remoteChild, type RemoteChildSpec } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
@@ -254,6 +255,11 @@ export class DistNode {
     options: RemoteStartOptions = {},
   ): Promise<Pid | 'ignore'> {
     return this.port.startServer(this.idOf(nodeName), spec, args, { ...options, parent: options.parent?.self });
+  }
+
+  /** Where each node's process for service `key` is, through the global registry (directory.ts). */
+  directory(key: string): NodeDirectory {
+    return new NodeDirectory(this, key);
   }
 
   /** A supervisor child that runs a GenServer on node `spec.node`, linked to the supervisor (remote-child.ts). */

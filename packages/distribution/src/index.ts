@@ -9,6 +9,7 @@ export type {
   RemoteStartOptions,
 } from './dist-node';
 export { remoteChild } from './remote-child';
+export { NodeDirectory } from './directory';
 export type { RemoteChildSpec, RemoteStarter } from './remote-child';
 export { GlobalRegistry } from './global';
 export type { GlobalNameConflict } from './global';
