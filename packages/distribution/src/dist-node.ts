@@ -22,7 +22,7 @@ import {
 import { DistBadArgError, NotConnectedError, UnknownNodeError } from './errors';
 import { NodeDirectory } from './directory';
 import { GlobalRegistry } from './global';
-import { remoteChild, type RemoteChildSpec } from './remote-child';
+import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
 
 export interface JoinOptions {
@@ -49,19 +49,6 @@ export interface RemoteSpawnOptions {
   name?: string;
   trapExit?: boolean;
   /** The process that links or monitors, when the call is made after an await (module-level self() is gone then). */
-  parent?: ProcessContext;
-  /** Which scheduler of the other node runs it: a number, or that node's pick (default 'round_robin'). */
-  scheduler?: RemotePlacement;
-}
-
-/** Options of `startServer` on another node. */
-export interface RemoteStartOptions {
-  /** Link to the caller (or `parent`) once its init has returned. */
-  link?: boolean;
-  /** A local name on its node. */
-  name?: string;
-  /** How long its init may take, in ms. */
-  timeout?: number;
   parent?: ProcessContext;
   /** Which scheduler of the other node runs it: a number, or that node's pick (default 'round_robin'). */
   scheduler?: RemotePlacement;

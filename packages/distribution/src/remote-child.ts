@@ -1,5 +1,17 @@
-import type { ChildSpec, Pid, RemotePlacement, RemoteSpec, RestartType, Shutdown } from '@erlmcp/otp';
-import type { RemoteStartOptions } from './dist-node';
+import type { ChildSpec, Pid, ProcessContext, RemotePlacement, RemoteSpec, RestartType, Shutdown } from '@erlmcp/otp';
+
+/** Options of `startServer` on another node. */
+export interface RemoteStartOptions {
+  /** Link to the caller (or `parent`) once its init has returned. */
+  link?: boolean;
+  /** A local name on its node. */
+  name?: string;
+  /** How long its init may take, in ms. */
+  timeout?: number;
+  parent?: ProcessContext;
+  /** Which scheduler of the other node runs it: a number, or that node's pick (default 'round_robin'). */
+  scheduler?: RemotePlacement;
+}
 
 /** A supervisor child that runs on another node: a GenServer definition named by module and export there. */
 export interface RemoteChildSpec {

@@ -5,10 +5,8 @@ import { BatchWriter } from '../cluster/wire';
 const FLUSH_BYTES = 256 * 1024;
 
 /** Destination scheduler bytes that ask the receiving node to place the records (spawn requests) on a scheduler it picks. */
-export const enum Place {
-  RoundRobin = 255,
-  LeastLoaded = 254,
-}
+export const PLACE_ROUND_ROBIN = 255;
+export const PLACE_LEAST_LOADED = 254;
 
 /** One batch key per (node, scheduler): node ids stay below 2^45, so the product is an exact integer. */
 function keyOf(node: number, scheduler: number): number {
@@ -18,7 +16,7 @@ function keyOf(node: number, scheduler: number): number {
 /**
  * The outgoing records of one scheduler of a node, batched per destination node and
  * scheduler: a frame is the sending scheduler (u8), the sending node's id, the destination
- * scheduler (u8, or a Place), then records back to back (cluster/wire.ts). Every batch
+ * scheduler (u8, or a PLACE_ byte), then records back to back (cluster/wire.ts). Every batch
  * written during one turn of the event loop goes out together at its end (a microtask), so
  * a burst of sends costs one transport message per destination, and a lone call is not delayed.
  */

@@ -19,7 +19,7 @@ import type { RemoteSpec } from '../cluster/remote';
 import { errorFrom } from '../cluster/remote-start';
 import { MAX_SCHEDULERS, schedulerDownReason, schedulerOf } from '../cluster/remote';
 import { BatchReader, Op } from '../cluster/wire';
-import { NodeBatches, Place } from './batches';
+import { NodeBatches, PLACE_LEAST_LOADED, PLACE_ROUND_ROBIN } from './batches';
 import { keyOf, NodeRelations, type FrameTransport, type NodeSpawnOutcome, type NodeSpawnRequest } from './relations';
 import { toWorkers, type DistControl } from './relay';
 import { startFor } from './spawn-handler';
@@ -35,8 +35,8 @@ const DEST_BYTE = 9;
 export type RemotePlacement = number | 'round_robin' | 'least_loaded';
 
 function placeByte(placement: RemotePlacement | undefined): number {
-  if (placement === undefined || placement === 'round_robin') return Place.RoundRobin;
-  if (placement === 'least_loaded') return Place.LeastLoaded;
+  if (placement === undefined || placement === 'round_robin') return PLACE_ROUND_ROBIN;
+  if (placement === 'least_loaded') return PLACE_LEAST_LOADED;
   if (!Number.isInteger(placement) || placement < 0 || placement >= MAX_SCHEDULERS)
     throw new OtpError('badarg', `scheduler must be 0..${MAX_SCHEDULERS - 1}, round_robin or least_loaded`);
   return placement;
@@ -580,8 +580,8 @@ export class DistributionPort implements DistributionService {
   private forward(frame: Uint8Array, dest: number): boolean {
     const peer = this.node.peer!;
     let k = dest;
-    if (dest === Place.RoundRobin || dest === Place.LeastLoaded) {
-      k = this.node.placement(dest === Place.RoundRobin ? 'round_robin' : 'least_loaded');
+    if (dest === PLACE_ROUND_ROBIN || dest === PLACE_LEAST_LOADED) {
+      k = this.node.placement(dest === PLACE_ROUND_ROBIN ? 'round_robin' : 'least_loaded');
     } else if (dest >= peer.schedulers || !peer.isAlive(dest)) k = this.node.schedulerId;
     if (k === this.node.schedulerId) return true;
     const copy = frame.slice();
