@@ -153,6 +153,25 @@ export class BatchWriter {
     }
   }
 
+  /**
+   * A Send record, written inline (the hot path of every send and cast between schedulers
+   * and between nodes: no closure per record); a message that cannot be encoded leaves the
+   * batch as it was and throws.
+   */
+  send(tag: number, target: number, message: unknown): void {
+    const pos = this.pos;
+    const records = this.records;
+    this.op(Op.Send);
+    this.u8(tag);
+    this.id(target);
+    try {
+      this.value(message);
+    } catch (error) {
+      this.rewind(pos, records);
+      throw error;
+    }
+  }
+
   /** Drops a partly written record (its payload could not be encoded). */
   rewind(pos: number, records: number): void {
     this.pos = pos;

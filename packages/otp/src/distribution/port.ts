@@ -255,17 +255,7 @@ export class DistributionPort implements DistributionService {
     if (!this.connected.has(target.node)) return; // as Erlang: a send to an unreachable node is dropped
     const k = schedulerOf(target.id);
     const w = this.batches.writer(target.node, k);
-    const pos = w.pos;
-    const records = w.records;
-    w.op(Op.Send);
-    w.u8(tag);
-    w.id(target.id);
-    try {
-      w.value(message);
-    } catch (error) {
-      w.rewind(pos, records);
-      throw error;
-    }
+    w.send(tag, target.id, message);
     this.batches.written(target.node, k, w);
   }
 
