@@ -6,7 +6,7 @@ import { Pid, Supervisor, send, spawn, type ProcessContext } from '@erlmcp/otp';
 import { DistNode } from '@erlmcp/distribution';
 import { NameTakenError, NodeShards, ShardedRegistry } from '@erlmcp/sharded-registry';
 import { NatsServer } from '../../../test-support/nats-server';
-import { inProcess, Peer, TIMING, waitFor } from '../../distribution/test/helpers';
+import { inProcess, Peer, PATIENT, waitFor } from '../../distribution/test/helpers';
 
 jest.setTimeout(180_000);
 
@@ -26,13 +26,13 @@ beforeAll(async () => {
     servers: server.url,
     name: 'a',
     cluster: 'shards',
-    ...TIMING,
+    ...PATIENT,
     node: { logLevel: 'silent' },
   });
   registry = ShardedRegistry.create({ shards: 4 });
   shards = new NodeShards(registry, a.directory('registry'), { shards: 16 });
   sup = await Supervisor.start({ children: [registry.childSpec(), shards.childSpec()] });
-  b = await Peer.start({ servers: server.url, name: 'b', cluster: 'shards', ...TIMING }, PEER);
+  b = await Peer.start({ servers: server.url, name: 'b', cluster: 'shards', ...PATIENT }, PEER);
   await a.waitForNodes(['b'], 60_000);
   await waitFor(() => a.directory('registry').router('b') !== undefined, "b's router published");
 });
