@@ -1,6 +1,8 @@
 // Past 400 lines on purpose: as in cluster/peer.ts, each outgoing method is the sending half of
 // one record kind and the incoming switch right below holds the receiving halves; both share the
-// pending calls, watches, spawn requests and relations, which splitting would scatter.
+// pending calls, watches, spawn requests and relations, which splitting would scatter. The
+// gateway's part (forward, schedulerLost, broadcast) shares the connected set and the batches;
+// the ring records it relays through are relay.ts and worker-port.ts.
 import { attachCall, From } from '../call';
 import { CallExitError, NoCurrentProcessError, NoProcError, OtpError } from '../errors';
 import { NodeDownError } from './node-down-error';
