@@ -1,8 +1,14 @@
+// Past 400 lines on purpose: membership (heartbeats, nodeup/nodedown), the NATS connection
+// (partition, reconnect, leave) and the port that routes pids are one state machine; each
+// nodedown must be seen by all three at once, which splitting would spread over files that
+// call back into each other. The registry (global.ts), the heartbeat table (membership.ts)
+// and supervised remote children (remote-child.ts) live apart.
 import { randomInt } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   awaitExit,
   send,
+  type ChildSpec,
   DistributionPort,
   Node,
   type ExitReason,
@@ -10,10 +16,13 @@ import {
   type Pid,
   type ProcessContext,
   type Ref,
+  type RemotePlacement,
   type RemoteSpec,
 } from '@erlmcp/otp';
 import { DistBadArgError, NotConnectedError, UnknownNodeError } from './errors';
+import { NodeDirectory } from './directory';
 import { GlobalRegistry } from './global';
+import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
 
 export interface JoinOptions {
@@ -41,6 +50,8 @@ export interface RemoteSpawnOptions {
   trapExit?: boolean;
   /** The process that links or monitors, when the call is made after an await (module-level self() is gone then). */
   parent?: ProcessContext;
+  /** Which scheduler of the other node runs it: a number, or that node's pick (default 'round_robin'). */
+  scheduler?: RemotePlacement;
 }
 
 /** The message a `monitorNode` watcher gets, as Erlang's {nodedown, Node}. */
@@ -55,6 +66,8 @@ export interface DistStats {
   nodes: number;
   framesIn: number;
   framesOut: number;
+  /** Frames of worker schedulers relayed through scheduler 0 (both ways). */
+  framesRelayed: number;
   heartbeatsIn: number;
   nodeDowns: number;
 }
@@ -109,9 +122,12 @@ export class DistNode {
     this.port = DistributionPort.attach(node, { send: (to, frame) => this.publishFrame(to, frame) });
   }
 
-  /** Starts a one-scheduler node with a fresh node number and joins the cluster with it. */
-  static async start(options: JoinOptions & { node?: Omit<NodeOptions, 'id' | 'schedulers'> }): Promise<DistNode> {
-    const node = Node.start({ ...options.node, id: freshNodeId(), schedulers: 1 });
+  /**
+   * Starts a node with a fresh node number and joins the cluster with it. `node.schedulers`
+   * (default 1) gives it worker-thread schedulers: pids on every one are reachable from other nodes.
+   */
+  static async start(options: JoinOptions & { node?: Omit<NodeOptions, 'id'> }): Promise<DistNode> {
+    const node = Node.start({ ...options.node, id: freshNodeId(), schedulers: options.node?.schedulers ?? 1 });
     try {
       return await DistNode.join(node, options);
     } catch (error) {
@@ -120,7 +136,7 @@ export class DistNode {
     }
   }
 
-  /** Joins `node` (one scheduler, an id no other node of the cluster has) to the cluster. */
+  /** Joins `node` (started on this thread, scheduler 0, with an id no other node of the cluster has) to the cluster. */
   static async join(node: Node, options: JoinOptions): Promise<DistNode> {
     const dist = new DistNode(node, options);
     try {
@@ -223,9 +239,19 @@ export class DistNode {
     nodeName: string,
     spec: RemoteSpec,
     args: unknown,
-    options: { link?: boolean; name?: string; timeout?: number; parent?: ProcessContext } = {},
+    options: RemoteStartOptions = {},
   ): Promise<Pid | 'ignore'> {
     return this.port.startServer(this.idOf(nodeName), spec, args, { ...options, parent: options.parent?.self });
+  }
+
+  /** Where each node's process for service `key` is, through the global registry (directory.ts). */
+  directory(key: string): NodeDirectory {
+    return new NodeDirectory(this, key);
+  }
+
+  /** A supervisor child that runs a GenServer on node `spec.node`, linked to the supervisor (remote-child.ts). */
+  childSpec(spec: RemoteChildSpec): ChildSpec {
+    return remoteChild(this, spec);
   }
 
   private idOf(nodeName: string): number {
@@ -237,6 +263,7 @@ export class DistNode {
       nodes: this.members.members().length,
       framesIn: this.port.framesIn,
       framesOut: this.port.framesOut,
+      framesRelayed: this.port.framesRelayed,
       heartbeatsIn: this.heartbeatsIn,
       nodeDowns: this.nodeDowns,
     };

@@ -1,6 +1,9 @@
 // The public API of @erlmcp/distribution: any new export here becomes public API.
 export { DistNode } from './dist-node';
 export type { JoinOptions, NodeDownMessage, NodeEvent, DistStats, RemoteSpawnOptions } from './dist-node';
+export { remoteChild } from './remote-child';
+export { NodeDirectory } from './directory';
+export type { RemoteChildSpec, RemoteStarter, RemoteStartOptions } from './remote-child';
 export { GlobalRegistry } from './global';
 export type { GlobalNameConflict } from './global';
 export { UnknownNodeError, NotConnectedError, DistBadArgError } from './errors';

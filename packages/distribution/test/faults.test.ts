@@ -198,7 +198,59 @@ test('a partitioned node (NATS connection closed) is down for the others; healed
   expect(await holderExit).toEqual({ global_name_conflict: 'leader' });
 });
 
-test('nats-server restarted: nodes see each other go and come back; calls work again', async () => {
+test('a partition in mid-traffic: a pending call fails with NodeDownError before its timeout; sends across the partition and the heal arrive at most once, in order', async () => {
+  const f = await peer('f');
+  const counter = (await a.startServer('f', { module: CODE, export: 'counter' }, 0)) as Pid;
+  const { pid: echo } = await a.spawn('f', { module: CODE, export: 'echo' });
+  const control = { stop: false, sent: 0 };
+  // Numbered sends every 10 ms through the partition and after the heal; the echo answers each it gets.
+  const traffic = inProcess(async (ctx) => {
+    const echoes: Echo[] = [];
+    let sent = 0;
+    for (; !control.stop && sent < 20_000; sent++) {
+      control.sent = sent;
+      ctx.send(echo, { from: ctx.self, body: sent });
+      for (;;) {
+        const m = await ctx.receive<Echo | undefined>(undefined, 10);
+        if (m === undefined) break;
+        echoes.push(m);
+      }
+    }
+    for (;;) {
+      const m = await ctx.receive<Echo | undefined>(undefined, 2000);
+      if (m === undefined) return { echoes, sent };
+      echoes.push(m);
+    }
+  });
+  const started = Date.now();
+  const pending = GenServer.call(counter, { slow: 200_000 }, 220_000).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await f.command('disconnect');
+  const failure = await pending;
+  expect(failure).toBeInstanceOf(NodeDownError);
+  expect(Date.now() - started).toBeLessThan(220_000);
+  await waitFor(() => !a.nodes().includes('f'), 'a sees f down', 60_000);
+  await f.command('reconnect');
+  await a.waitForNodes(['f'], 60_000);
+  // Healed: the same echo process answers again; let some traffic through, then stop.
+  const sentAtHeal = control.sent;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  control.stop = true;
+  const { echoes, sent } = await traffic;
+  const bodies = echoes.map((m) => m.echo as number);
+  // At most once and in order: strictly increasing bodies, and the echo's own count never repeats.
+  for (let i = 1; i < bodies.length; i++) expect(bodies[i]!).toBeGreaterThan(bodies[i - 1]!);
+  for (let i = 1; i < echoes.length; i++) expect(echoes[i]!.seq).toBeGreaterThan(echoes[i - 1]!.seq);
+  expect(bodies.length).toBeLessThan(sent); // the sends made while cut off were dropped, as Erlang drops them
+  // Traffic flows again after the heal, to the same processes.
+  expect(bodies.some((body) => body >= sentAtHeal)).toBe(true);
+  expect(await GenServer.call(counter, { add: 2 }, 30_000)).toBe(2);
+});
+
+test('nats-server restarted: nodes see each other go and come back; a call in flight fails with NodeDownError; calls work again', async () => {
   await a.waitForNodes(['c'], 60_000);
   const server1 = (await a.startServer('c', { module: CODE, export: 'counter' }, 1)) as Pid;
   const reason = inProcess(
@@ -208,8 +260,15 @@ test('nats-server restarted: nodes see each other go and come back; calls work a
     },
     { trapExit: true },
   );
+  // A call in flight when the server goes: it fails with the typed error, long before its own timeout.
+  const pending = GenServer.call(server1, { slow: 200_000 }, 220_000).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
   await server.restart();
   expect(await reason).toBe('noconnection');
+  expect(await pending).toBeInstanceOf(NodeDownError);
   await a.waitForNodes(['c'], 60_000);
   const server2 = (await a.startServer('c', { module: CODE, export: 'counter' }, 41)) as Pid;
   expect(await GenServer.call(server2, { add: 1 }, 30_000)).toBe(42);

@@ -21,8 +21,9 @@ export class Peer {
     private readonly child: ChildProcess,
   ) {}
 
-  static start(options: JoinOptions): Promise<Peer> {
-    const child = spawnChild(process.execPath, [PEER, JSON.stringify(options)], {
+  /** `schedulers` > 1 gives the peer worker-thread schedulers; `script` runs another peer script (it prints "ready <id>" too). */
+  static start(options: JoinOptions & { schedulers?: number }, script = PEER): Promise<Peer> {
+    const child = spawnChild(process.execPath, [script, JSON.stringify(options)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
     });

@@ -1,6 +1,7 @@
 import type { From } from './call';
 import type { SpawnOptions } from './context';
 import type { RemoteRelations, RemoteSpec } from './cluster/remote';
+import type { BatchWriter } from './cluster/wire';
 import type { Tag } from './mailbox';
 import type { Pid, Ref } from './pid';
 import type { Process } from './process';
@@ -63,6 +64,8 @@ export interface ClusterService {
   remoteInfo(k: number, id: number): Promise<WireProcessInfo[] | WireProcessInfo | null>;
   /** Every scheduler's figures, from the shared control block. */
   stats(): SchedulerStats[];
+  /** Writes one record to scheduler k's ring (distribution relays frames this way). */
+  record(k: number, write: (w: BatchWriter) => void): void;
   shutdown(): Promise<void>;
 }
 

@@ -229,4 +229,5 @@ export type { SchedulerOptions } from './scheduler';
 export type { SchedulerStats } from './cluster/scheduler-api';
 export type { RemoteSpec, Placement, SchedulerDown } from './cluster/remote';
 export type { FrameTransport } from './distribution/relations';
+export type { RemotePlacement } from './distribution/port';
 export type { RemoteDef, RemoteOrigin } from './gen-server';

@@ -4,6 +4,8 @@
  * tables from any thread without a message; shard processes monitor holders.
  */
 export { ShardedRegistry } from './registry';
+export { NodeShards } from './nodes';
+export type { NodeDirectory, NodeShardsOptions } from './nodes';
 export {
   BadNameError,
   DeadPidError,

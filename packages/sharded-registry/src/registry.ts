@@ -22,7 +22,6 @@ import {
   isPid,
   isProcessAlive,
   processInfoAsync,
-  schedulerOfPid,
   schedulers,
   whereis,
   type ChildSpec,
@@ -65,7 +64,7 @@ import { Outbox } from './outbox';
 import { moveShards } from './reshard';
 import { claimSlot } from './slots';
 import { deleteIfHeld, hashKey, type Row } from './rows';
-import type { ShardCall, ShardOp } from './shard';
+import { watcherScheduler, type ShardCall, type ShardOp } from './shard';
 // type cycle: supervision.ts and shard-entry.ts name ShardedRegistry as a type only; this is the one run-time edge.
 import { registrySpec, shardSpec } from './supervision';
 import type { Entry, ListOptions, Registration, RegistryHandle, RegistryOptions, ShardStats } from './types';
@@ -458,8 +457,9 @@ export class ShardedRegistry<M = unknown> {
     const key = typeof name === 'string' ? name : keyOf(name).key;
     checkEncodable(meta, 'meta');
     if (!isPid(pid)) throw new DeadPidError(pid);
-    // A process of this thread is checked without a message; one on another scheduler is asked.
-    const alive = isProcessAlive(pid) ?? (await processInfoAsync(pid)) !== undefined;
+    // A process of this thread is checked without a message; one on another scheduler is asked. Another
+    // node's process is taken as alive: its monitor (through the distribution) answers noproc if it is not.
+    const alive = pid.node !== currentNode().id || (isProcessAlive(pid) ?? (await processInfoAsync(pid)) !== undefined);
     if (!alive) throw new DeadPidError(pid);
     if (!this.tryAcquire()) await this.acquire();
     let shard: number;
@@ -570,7 +570,7 @@ export class ShardedRegistry<M = unknown> {
 
   /** Tells shard `shard`'s process on the holder's scheduler, so the monitor is taken where the holder runs. */
   private tell(shard: number, holder: Pid, op: ShardOp): void {
-    this.outbox.tell(shard, schedulerOfPid(holder), op);
+    this.outbox.tell(shard, watcherScheduler(holder), op);
   }
 
   private tryAcquire(): boolean {

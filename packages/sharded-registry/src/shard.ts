@@ -12,6 +12,7 @@ import {
   DownMessage,
   GenServer,
   Pid,
+  currentNode,
   isPid,
   isProcessAlive,
   noreply,
@@ -63,7 +64,8 @@ export interface ShardState {
   readonly index: number;
   readonly scheduler: number;
   /** By pid id: every holder here is a process of this node. */
-  watches: Map<number, Watch>;
+  /** By watchKey of the holder. */
+  watches: Map<number | string, Watch>;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -78,6 +80,16 @@ function remove(w: Watch, key: string | Uint8Array): void {
   else w.bytes?.delete(hex(key));
 }
 
+/** A holder's key among the watches: its id for a process of this node, node/id for another node's (ids repeat across nodes). */
+function watchKey(pid: Pid): number | string {
+  return pid.node === currentNode().id ? pid.id : `${pid.node}/${pid.id}`;
+}
+
+/** The scheduler whose shard process monitors `pid`: its own for a process of this node, 0 for another node's (any scheduler can, 0 always exists). */
+export function watcherScheduler(pid: Pid): number {
+  return pid.node === currentNode().id ? schedulerOfPid(pid) : 0;
+}
+
 const empty = (w: Watch): boolean => w.names.size === 0 && (w.bytes === undefined || w.bytes.size === 0);
 
 /**
@@ -86,42 +98,42 @@ const empty = (w: Watch): boolean => w.names.size === 0 && (w.bytes === undefine
  * DOWN that would queue behind calls already waiting (settle's).
  */
 function watch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): boolean {
-  let w = state.watches.get(pid.id);
+  let w = state.watches.get(watchKey(pid));
   if (w === undefined) {
     if (isProcessAlive(pid) === false) return false;
     w = { pid, ref: ctx.monitor(pid), names: new Set(), bytes: undefined };
-    state.watches.set(pid.id, w);
+    state.watches.set(watchKey(pid), w);
   }
   add(w, key);
   return true;
 }
 
 function unwatch(state: ShardState, ctx: ProcessContext, pid: Pid, key: string | Uint8Array): void {
-  const w = state.watches.get(pid.id);
+  const w = state.watches.get(watchKey(pid));
   if (w === undefined) return;
   remove(w, key);
   if (empty(w)) {
     ctx.demonitor(w.ref, { flush: true });
-    state.watches.delete(pid.id);
+    state.watches.delete(watchKey(pid));
   }
 }
 
 /** Monitors exactly the holders (on this scheduler) of the rows in this shard's table, keeping monitors it already has. */
 function resync(state: ShardState, ctx: ProcessContext): void {
   const old = state.watches;
-  const next = new Map<number, Watch>();
+  const next = new Map<number | string, Watch>();
   for (const row of state.host.rowsOf(state.index)) {
-    const id = row[2];
-    let w = next.get(id);
+    const key = watchKey(new Pid(row[1], row[2]));
+    let w = next.get(key);
     if (w === undefined) {
-      const pid = old.get(id)?.pid ?? new Pid(row[1], id);
-      if (schedulerOfPid(pid) !== state.scheduler) continue;
-      w = { pid, ref: old.get(id)?.ref ?? ctx.monitor(pid), names: new Set(), bytes: undefined };
-      next.set(id, w);
+      const pid = old.get(key)?.pid ?? new Pid(row[1], row[2]);
+      if (watcherScheduler(pid) !== state.scheduler) continue;
+      w = { pid, ref: old.get(key)?.ref ?? ctx.monitor(pid), names: new Set(), bytes: undefined };
+      next.set(key, w);
     }
     add(w, row[0]);
   }
-  for (const [id, w] of old) if (!next.has(id)) ctx.demonitor(w.ref, { flush: true });
+  for (const [key, w] of old) if (!next.has(key)) ctx.demonitor(w.ref, { flush: true });
   state.watches = next;
 }
 
@@ -141,7 +153,7 @@ async function apply(state: ShardState, ctx: ProcessContext, ops: readonly Shard
   for (const op of ops) {
     if (op.op === 'unwatch') {
       if (!host.holds(index, op.key, op.pid)) unwatch(state, ctx, op.pid, op.key);
-    } else if (state.watches.has(op.pid.id) || host.holds(index, op.key, op.pid)) {
+    } else if (state.watches.has(watchKey(op.pid)) || host.holds(index, op.key, op.pid)) {
       if (!watch(state, ctx, op.pid, op.key)) await host.removeHeld([op.key], op.pid);
     }
   }
@@ -167,9 +179,9 @@ export const shardServer = GenServer.define({
   },
   handleInfo: async (message: unknown, state: ShardState) => {
     if (message instanceof DownMessage && isPid(message.pid)) {
-      const w = state.watches.get(message.pid.id);
+      const w = state.watches.get(watchKey(message.pid));
       if (w !== undefined && w.ref.id === message.ref.id) {
-        state.watches.delete(message.pid.id);
+        state.watches.delete(watchKey(message.pid));
         await state.host.removeHeld(w.names, w.pid);
         if (w.bytes !== undefined) await state.host.removeHeld(w.bytes.values(), w.pid);
       }

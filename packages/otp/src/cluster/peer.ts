@@ -152,17 +152,7 @@ export class SchedulerPeer implements ClusterService, RecordPeer {
   send(target: Pid, tag: Tag, message: unknown): void {
     const k = schedulerOf(target.id);
     const w = this.transport.writer(k);
-    const pos = w.pos;
-    const records = w.records;
-    w.op(Op.Send);
-    w.u8(tag);
-    w.id(target.id);
-    try {
-      w.value(message);
-    } catch (error) {
-      w.rewind(pos, records);
-      throw error;
-    }
+    w.send(tag, target.id, message);
     this.transport.written(k, w);
   }
 

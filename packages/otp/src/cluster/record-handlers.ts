@@ -8,6 +8,8 @@ import type { Process } from '../process';
 import type { ExitReason } from '../reason';
 import { StopRequest } from '../system-messages';
 import { isSysRequest } from '../sys';
+import type { DistControl } from '../distribution/relay';
+import { applyControl, relayIn, relayOut } from '../distribution/worker-port';
 import type { NameTable } from './name-table';
 import type { RemoteRelations } from './remote';
 import type { SpawnOutcome, SpawnRequest } from './remote-start';
@@ -215,6 +217,15 @@ const handlers: { [K in Op]: RecordHandler } = {
     peer.cancels.delete(ref);
     pending?.resolve(left);
   },
+  // Distribution on a multi-scheduler node: frames between worker schedulers and other nodes pass scheduler 0.
+  [Op.DistOut]: (r, _source, peer) => {
+    const to = r.id();
+    relayOut(peer.node, to, r.value() as Uint8Array);
+  },
+
+  [Op.DistIn]: (r, _source, peer) => relayIn(peer.node, r.value() as Uint8Array),
+
+  [Op.DistControl]: (r, _source, peer) => applyControl(peer.node, peer, r.value() as DistControl),
 };
 
 /** The handlers by op code, for a lookup per record without a switch; undefined for a byte no record kind has. */

@@ -82,14 +82,7 @@ export class RingTransport {
   /** Writes one record; if its payload cannot be encoded, the batch is left as it was and the error thrown. */
   record(k: number, write: (w: BatchWriter) => void): void {
     const w = this.writer(k);
-    const pos = w.pos;
-    const records = w.records;
-    try {
-      write(w);
-    } catch (error) {
-      w.rewind(pos, records);
-      throw error;
-    }
+    w.record(write);
     this.written(k, w);
   }
 

@@ -37,6 +37,12 @@ export const enum Op {
   CancelTimer = 15,
   /** request ref, milliseconds left or false */
   TimerCancelled = 16,
+  /** Worker to scheduler 0 of a distributed node: destination node id, a frame for it (distribution/relay.ts). */
+  DistOut = 17,
+  /** Scheduler 0 to a worker: a frame another node sent it. */
+  DistIn = 18,
+  /** Scheduler 0 to a worker: a DistControl (attach, node up or down, detach). */
+  DistControl = 19,
 }
 
 const enum Kind {
@@ -132,6 +138,37 @@ export class BatchWriter {
         this.buf.set(packed, this.pos + 5);
         this.pos += 5 + packed.length;
       }
+    }
+  }
+
+  /** Writes one record; if its payload cannot be encoded, the batch is left as it was and the error thrown. */
+  record(write: (w: BatchWriter) => void): void {
+    const pos = this.pos;
+    const records = this.records;
+    try {
+      write(this);
+    } catch (error) {
+      this.rewind(pos, records);
+      throw error;
+    }
+  }
+
+  /**
+   * A Send record, written inline (the hot path of every send and cast between schedulers
+   * and between nodes: no closure per record); a message that cannot be encoded leaves the
+   * batch as it was and throws.
+   */
+  send(tag: number, target: number, message: unknown): void {
+    const pos = this.pos;
+    const records = this.records;
+    this.op(Op.Send);
+    this.u8(tag);
+    this.id(target);
+    try {
+      this.value(message);
+    } catch (error) {
+      this.rewind(pos, records);
+      throw error;
     }
   }
 

@@ -1,6 +1,8 @@
 // Past 400 lines on purpose: as in cluster/peer.ts, each outgoing method is the sending half of
 // one record kind and the incoming switch right below holds the receiving halves; both share the
-// pending calls, watches, spawn requests and relations, which splitting would scatter.
+// pending calls, watches, spawn requests and relations, which splitting would scatter. The
+// gateway's part (forward, schedulerLost, broadcast) shares the connected set and the batches;
+// the ring records it relays through are relay.ts and worker-port.ts.
 import { attachCall, From } from '../call';
 import { CallExitError, NoCurrentProcessError, NoProcError, OtpError } from '../errors';
 import { NodeDownError } from './node-down-error';
@@ -17,13 +19,30 @@ import type { DistributionService } from '../distribution-service';
 import { Codec } from '../cluster/codec';
 import type { RemoteSpec } from '../cluster/remote';
 import { errorFrom } from '../cluster/remote-start';
+import { MAX_SCHEDULERS, schedulerDownReason, schedulerOf } from '../cluster/remote';
 import { BatchReader, Op } from '../cluster/wire';
-import { NodeBatches } from './batches';
+import { NodeBatches, PLACE_LEAST_LOADED, PLACE_ROUND_ROBIN } from './batches';
 import { keyOf, NodeRelations, type FrameTransport, type NodeSpawnOutcome, type NodeSpawnRequest } from './relations';
+import { toWorkers, type DistControl } from './relay';
 import { startFor } from './spawn-handler';
 
-/** The one record kind only nodes exchange: the sender considers this node down; drop every relation with it, as it did. */
+/** A record kind only nodes exchange: the sender considers this node down; drop every relation with it, as it did. */
 const DISCONNECT = 40 as Op;
+/** A record kind only nodes exchange: scheduler u8 of the sender died, and its processes with it. */
+const SCHEDULER_GONE = 41 as Op;
+/** Where a frame's destination scheduler byte sits: after the source scheduler (u8) and the source node (f64). */
+const DEST_BYTE = 9;
+
+/** Where a remote spawn or start lands on the other node: a scheduler number, or the node's own pick. */
+export type RemotePlacement = number | 'round_robin' | 'least_loaded';
+
+function placeByte(placement: RemotePlacement | undefined): number {
+  if (placement === undefined || placement === 'round_robin') return PLACE_ROUND_ROBIN;
+  if (placement === 'least_loaded') return PLACE_LEAST_LOADED;
+  if (!Number.isInteger(placement) || placement < 0 || placement >= MAX_SCHEDULERS)
+    throw new OtpError('badarg', `scheduler must be 0..${MAX_SCHEDULERS - 1}, round_robin or least_loaded`);
+  return placement;
+}
 
 /**
  * One node's side of distribution: it routes sends, calls, links, monitors, exit signals and
@@ -34,13 +53,19 @@ const DISCONNECT = 40 as Op;
  * processes deliver 'noconnection' exit signals, monitors DOWN 'noconnection', and calls to it
  * fail with NodeDownError, as in Erlang. Records between two nodes keep their order when the
  * transport keeps the order of frames (NATS does, per publisher and subject).
+ *
+ * On a multi-scheduler node every scheduler has a port of its own (its processes' relations,
+ * calls and watches), batching per destination node and scheduler (a pid's id names its
+ * scheduler). Scheduler 0 is the gateway: it owns the transport, relays the workers' frames
+ * out and the frames for them in (relay.ts, through the rings, so order holds per pair of
+ * processes), places remote spawns on a scheduler, and tells the workers which nodes are up.
  */
 export class DistributionPort implements DistributionService {
   private readonly codec = new Codec();
   private readonly connected = new Set<number>();
   private readonly batches: NodeBatches;
   private readonly relations = new Map<Process, NodeRelations>();
-  private readonly calls = new Map<number, { from: From; node: number }>();
+  private readonly calls = new Map<number, { from: From; target: Pid }>();
   private readonly watches = new Map<number, { onExit: (reason: ExitReason) => void; target: Pid }>();
   /** Spawn requests by ref; `onOk` runs as the answer is read, before any later record from that node (the new process's exit). */
   private readonly requests = new Map<
@@ -48,14 +73,20 @@ export class DistributionPort implements DistributionService {
     { resolve: (outcome: NodeSpawnOutcome) => void; node: number; onOk?: (id: number) => void }
   >();
   private detached = false;
+  /** True on scheduler 0 of a multi-scheduler node: frames of the other schedulers pass through here. */
+  private readonly gateway: boolean;
+  private stopWatchingSchedulers: (() => void) | undefined;
   /** Frames received and records applied, for the transport's stats. */
   framesIn = 0;
+  /** Frames relayed for worker schedulers (both ways), counted on the gateway. */
+  framesRelayed = 0;
 
   private constructor(
     readonly node: Node,
-    transport: FrameTransport,
+    private readonly transport: FrameTransport,
   ) {
-    this.batches = new NodeBatches(this.codec, node.id, (to, frame) => transport.send(to, frame));
+    this.gateway = node.schedulerId === 0 && node.peer !== null && node.peer.schedulers > 1;
+    this.batches = new NodeBatches(this.codec, node.id, node.schedulerId, (to, frame) => transport.send(to, frame));
   }
 
   get framesOut(): number {
@@ -67,14 +98,50 @@ export class DistributionPort implements DistributionService {
     this.batches.flush();
   }
 
-  /** Installs a port on `node` (it must have one scheduler: worker schedulers do not route to other nodes). */
+  /**
+   * Installs a port on `node`. On scheduler 0 of a multi-scheduler node it also installs one on
+   * every worker scheduler (and on a replacement of one that died), whose frames it relays.
+   */
   static attach(node: Node, transport: FrameTransport): DistributionPort {
     if (node.dist !== null) throw new OtpError('already_distributed', `node ${node.id} already has a distribution`);
-    if (node.peer !== null)
-      throw new OtpError('not_supported', 'distribution needs a one-scheduler node (schedulers: 1) in this version');
     const port = new DistributionPort(node, transport);
     node.joinDistribution(port);
+    if (port.gateway) {
+      port.broadcast({ kind: 'attach', nodes: [] });
+      const onSchedulerDown = ({ scheduler }: { scheduler: number }) => port.schedulerLost(scheduler);
+      node.events.on('scheduler_down', onSchedulerDown);
+      port.stopWatchingSchedulers = () => node.events.off('scheduler_down', onSchedulerDown);
+    }
     return port;
+  }
+
+  /** Scheduler 0: tells every live worker scheduler's port. */
+  private broadcast(control: DistControl, only?: number): void {
+    const peer = this.node.peer;
+    if (!this.gateway || peer === null) return;
+    for (let k = 1; k < peer.schedulers; k++)
+      if ((only === undefined || k === only) && peer.isAlive(k)) toWorkers(peer, k, control);
+  }
+
+  /** Scheduler 0: worker scheduler k died; the nodes that hold relations with its processes fire them, and its replacement gets a port. */
+  private schedulerLost(k: number): void {
+    if (this.detached) return;
+    for (const node of this.connected) {
+      this.batches.record(node, 0, (w) => {
+        w.op(SCHEDULER_GONE);
+        w.u8(k);
+      });
+    }
+    // The replacement reads its ring once started: it attaches with the nodes that are up now.
+    const peer = this.node.peer!;
+    toWorkers(peer, k, { kind: 'attach', nodes: [...this.connected] });
+  }
+
+  /** @internal Scheduler 0: a worker's frame for node `to`, out through the transport. */
+  relayOut(to: number, frame: Uint8Array): void {
+    if (!this.connected.has(to) || this.detached) return;
+    this.framesRelayed++;
+    this.transport.send(to, frame);
   }
 
   // ---- membership (driven by the transport) ---------------------------------
@@ -89,7 +156,9 @@ export class DistributionPort implements DistributionService {
   }
 
   nodeUp(node: number): void {
-    if (node !== this.node.id) this.connected.add(node);
+    if (node === this.node.id || this.connected.has(node)) return;
+    this.connected.add(node);
+    this.broadcast({ kind: 'up', node });
   }
 
   /**
@@ -100,36 +169,48 @@ export class DistributionPort implements DistributionService {
   nodeDown(node: number, reason: ExitReason = 'noconnection', tell = false): void {
     if (!this.connected.has(node)) return;
     if (tell) {
-      this.batches.record(node, (w) => w.op(DISCONNECT));
-      this.batches.flushTo(node);
+      this.batches.record(node, 0, (w) => w.op(DISCONNECT));
+      this.batches.flushTo(node, 0);
     }
     this.connected.delete(node);
     this.batches.drop(node);
+    this.broadcast({ kind: 'down', node, reason });
+    this.lost(node, undefined, reason);
+  }
+
+  /** Fails what waits on processes of `node` (on scheduler `scheduler`, or any) and fires links and monitors with `reason`. */
+  private lost(node: number, scheduler: number | undefined, reason: ExitReason): void {
+    const gone = (pid: Pid) => pid.node === node && (scheduler === undefined || schedulerOf(pid.id) === scheduler);
     for (const [ref, call] of this.calls) {
-      if (call.node !== node) continue;
+      if (!gone(call.target)) continue;
       this.calls.delete(ref);
-      call.from.fail(new NodeDownError(`a process on node ${node}`, node));
+      call.from.fail(
+        scheduler === undefined
+          ? new NodeDownError(`a process on node ${node}`, node)
+          : new CallExitError(`a process on node ${node}`, reason),
+      );
     }
-    for (const [ref, request] of this.requests) {
-      if (request.node !== node) continue;
-      this.requests.delete(ref);
-      request.resolve({ error: { code: 'noconnection', message: `node ${node} went down`, reason } });
+    if (scheduler === undefined) {
+      for (const [ref, request] of this.requests) {
+        if (request.node !== node) continue;
+        this.requests.delete(ref);
+        request.resolve({ error: { code: 'noconnection', message: `node ${node} went down`, reason } });
+      }
     }
     for (const [ref, watch] of this.watches) {
-      if (watch.target.node !== node) continue;
+      if (!gone(watch.target)) continue;
       this.watches.delete(ref);
       watch.onExit(reason);
     }
     for (const [process, relations] of [...this.relations]) {
-      for (const [key, { watcher }] of relations.monitoredBy)
-        if (watcher.node === node) relations.monitoredBy.delete(key);
+      for (const [key, { watcher }] of relations.monitoredBy) if (gone(watcher)) relations.monitoredBy.delete(key);
       for (const [ref, entry] of relations.monitoring) {
-        if (entry.target.node !== node) continue;
+        if (!gone(entry.target)) continue;
         relations.monitoring.delete(ref);
         this.node.deliver(process, new DownMessage(entry.ref, entry.target, reason));
       }
       for (const [key, pid] of relations.links) {
-        if (pid.node !== node) continue;
+        if (!gone(pid)) continue;
         relations.links.delete(key);
         this.node.signal(process, pid, reason, true);
       }
@@ -142,8 +223,27 @@ export class DistributionPort implements DistributionService {
     if (this.detached) return;
     this.flush();
     for (const node of [...this.connected]) this.nodeDown(node, reason);
+    this.broadcast({ kind: 'detach', reason });
+    this.stopWatchingSchedulers?.();
     this.detached = true;
     if (this.node.dist === this) this.node.joinDistribution(null);
+  }
+
+  /** @internal On a worker scheduler: what scheduler 0 says of the cluster (relay.ts). */
+  control(control: DistControl): void {
+    switch (control.kind) {
+      case 'attach':
+        for (const node of control.nodes) this.nodeUp(node);
+        return;
+      case 'up':
+        return this.nodeUp(control.node);
+      case 'down':
+        return this.nodeDown(control.node, control.reason);
+      case 'scheduler_gone':
+        return this.lost(control.node, control.scheduler, schedulerDownReason(control.scheduler));
+      case 'detach':
+        return this.detach(control.reason);
+    }
   }
 
   // ---- outgoing ---------------------------------------------------------------
@@ -155,19 +255,10 @@ export class DistributionPort implements DistributionService {
 
   send(target: Pid, tag: Tag, message: unknown): void {
     if (!this.connected.has(target.node)) return; // as Erlang: a send to an unreachable node is dropped
-    const w = this.batches.writer(target.node);
-    const pos = w.pos;
-    const records = w.records;
-    w.op(Op.Send);
-    w.u8(tag);
-    w.id(target.id);
-    try {
-      w.value(message);
-    } catch (error) {
-      w.rewind(pos, records);
-      throw error;
-    }
-    this.batches.written(target.node, w);
+    const k = schedulerOf(target.id);
+    const w = this.batches.writer(target.node, k);
+    w.send(tag, target.id, message);
+    this.batches.written(target.node, k, w);
   }
 
   call(target: Pid, from: From, request: unknown): void {
@@ -176,13 +267,13 @@ export class DistributionPort implements DistributionService {
       return;
     }
     const ref = this.node.makeRef().id;
-    this.batches.record(target.node, (w) => {
+    this.batches.record(target.node, schedulerOf(target.id), (w) => {
       w.op(Op.Call);
       w.id(target.id);
       w.id(ref);
       w.value(request);
     });
-    this.calls.set(ref, { from, node: target.node });
+    this.calls.set(ref, { from, target });
     from.onSettle = () => this.calls.delete(ref);
   }
 
@@ -196,7 +287,7 @@ export class DistributionPort implements DistributionService {
       return;
     }
     this.relationsOf(from).links.set(keyOf(to.node, to.id), to);
-    this.batches.record(to.node, (w) => {
+    this.batches.record(to.node, schedulerOf(to.id), (w) => {
       w.op(Op.Link);
       w.id(from.self.id);
       w.id(to.id);
@@ -206,7 +297,7 @@ export class DistributionPort implements DistributionService {
   unlink(from: Process, to: Pid): void {
     this.relations.get(from)?.links.delete(keyOf(to.node, to.id));
     if (!this.connected.has(to.node)) return;
-    this.batches.record(to.node, (w) => {
+    this.batches.record(to.node, schedulerOf(to.id), (w) => {
       w.op(Op.Unlink);
       w.id(from.self.id);
       w.id(to.id);
@@ -215,7 +306,7 @@ export class DistributionPort implements DistributionService {
 
   exit(from: Pid, to: Pid, reason: ExitReason, viaLink: boolean): void {
     if (!this.connected.has(to.node)) return;
-    this.batches.record(to.node, (w) => {
+    this.batches.record(to.node, schedulerOf(to.id), (w) => {
       w.op(Op.Exit);
       w.id(from.id);
       w.id(to.id);
@@ -249,7 +340,8 @@ export class DistributionPort implements DistributionService {
     }
     const ref = this.node.makeRef().id;
     this.watches.set(ref, { onExit, target });
-    this.sendMonitor(ref, 0, target);
+    // The watcher id is this scheduler's own (<N.k.0>): below MAX_SCHEDULERS, no process has it.
+    this.sendMonitor(ref, this.node.schedulerId, target);
     return () => {
       if (this.watches.delete(ref)) this.sendDemonitor(ref, target);
     };
@@ -277,8 +369,16 @@ export class DistributionPort implements DistributionService {
   async spawn(
     node: number,
     spec: RemoteSpec,
-    options: { link?: boolean; monitor?: boolean; name?: string; trapExit?: boolean; parent?: Pid } = {},
+    options: {
+      link?: boolean;
+      monitor?: boolean;
+      name?: string;
+      trapExit?: boolean;
+      parent?: Pid;
+      scheduler?: RemotePlacement;
+    } = {},
   ): Promise<{ pid: Pid; ref?: Ref }> {
+    const place = placeByte(options.scheduler);
     const parent = this.parentOf(options.parent);
     if ((options.link === true || options.monitor === true) && parent === null)
       throw new NoCurrentProcessError(options.link === true ? 'spawnLink' : 'spawnMonitor');
@@ -288,7 +388,7 @@ export class DistributionPort implements DistributionService {
       if (options.link === true) this.relationsOf(parent!).links.set(keyOf(node, id), pid);
       if (ref !== undefined) this.relationsOf(parent!).monitoring.set(ref.id, { ref, target: pid });
     };
-    const outcome = await this.request(node, holdRelations, {
+    const outcome = await this.request(node, place, holdRelations, {
       kind: 'spawn',
       module: spec.module,
       export: spec.export,
@@ -310,14 +410,15 @@ export class DistributionPort implements DistributionService {
     node: number,
     spec: RemoteSpec,
     args: unknown,
-    options: { link?: boolean; name?: string; timeout?: number; parent?: Pid } = {},
+    options: { link?: boolean; name?: string; timeout?: number; parent?: Pid; scheduler?: RemotePlacement } = {},
   ): Promise<Pid | 'ignore'> {
+    const place = placeByte(options.scheduler);
     const parent = this.parentOf(options.parent);
     if (options.link === true && parent === null) throw new NoCurrentProcessError('startLink');
     const link = (id: number): void => {
       if (options.link === true) this.relationsOf(parent!).links.set(keyOf(node, id), new Pid(node, id));
     };
-    const outcome = await this.request(node, link, {
+    const outcome = await this.request(node, place, link, {
       kind: 'gen_server',
       module: spec.module,
       export: spec.export,
@@ -338,13 +439,18 @@ export class DistributionPort implements DistributionService {
     return process;
   }
 
-  private request(node: number, onOk: (id: number) => void, request: NodeSpawnRequest): Promise<NodeSpawnOutcome> {
+  private request(
+    node: number,
+    place: number,
+    onOk: (id: number) => void,
+    request: NodeSpawnRequest,
+  ): Promise<NodeSpawnOutcome> {
     if (!this.connected.has(node))
       return Promise.resolve({ error: { code: 'noconnection', message: `node ${node} is not connected` } });
     const ref = this.node.makeRef().id;
     return new Promise((resolve) => {
       this.requests.set(ref, { resolve, node, onOk });
-      this.batches.record(node, (w) => {
+      this.batches.record(node, place, (w) => {
         w.op(Op.Spawn);
         w.id(ref);
         w.value(request);
@@ -353,7 +459,7 @@ export class DistributionPort implements DistributionService {
   }
 
   private sendMonitor(ref: number, watcher: number, target: Pid): void {
-    this.batches.record(target.node, (w) => {
+    this.batches.record(target.node, schedulerOf(target.id), (w) => {
       w.op(Op.Monitor);
       w.id(ref);
       w.id(watcher);
@@ -363,7 +469,7 @@ export class DistributionPort implements DistributionService {
 
   private sendDemonitor(ref: number, target: Pid): void {
     if (!this.connected.has(target.node)) return;
-    this.batches.record(target.node, (w) => {
+    this.batches.record(target.node, schedulerOf(target.id), (w) => {
       w.op(Op.Demonitor);
       w.id(ref);
       w.id(target.id);
@@ -372,7 +478,7 @@ export class DistributionPort implements DistributionService {
 
   private sendDown(ref: number, watcher: Pid, target: number, reason: ExitReason): void {
     if (!this.connected.has(watcher.node)) return;
-    this.batches.record(watcher.node, (w) => {
+    this.batches.record(watcher.node, schedulerOf(watcher.id), (w) => {
       w.op(Op.Down);
       w.id(ref);
       w.id(watcher.id);
@@ -381,22 +487,23 @@ export class DistributionPort implements DistributionService {
     });
   }
 
-  private reply(node: number, ref: number, value: unknown): void {
+  /** Answers a call from scheduler `scheduler` of `node` (the caller's: the ref is its). */
+  private reply(node: number, scheduler: number, ref: number, value: unknown): void {
     if (!this.connected.has(node)) return;
     try {
-      this.batches.record(node, (w) => {
+      this.batches.record(node, scheduler, (w) => {
         w.op(Op.Reply);
         w.id(ref);
         w.value(value);
       });
     } catch (error) {
-      this.callFail(node, ref, false, (error as Error).message);
+      this.callFail(node, scheduler, ref, false, (error as Error).message);
     }
   }
 
-  private callFail(node: number, ref: number, noproc: boolean, reason: ExitReason): void {
+  private callFail(node: number, scheduler: number, ref: number, noproc: boolean, reason: ExitReason): void {
     if (!this.connected.has(node)) return;
-    this.batches.record(node, (w) => {
+    this.batches.record(node, scheduler, (w) => {
       w.op(Op.CallFail);
       w.id(ref);
       w.u8(noproc ? 1 : 0);
@@ -411,13 +518,13 @@ export class DistributionPort implements DistributionService {
     return relations;
   }
 
-  private answerSpawn(source: number, ref: number, outcome: NodeSpawnOutcome): void {
+  private answerSpawn(source: number, scheduler: number, ref: number, outcome: NodeSpawnOutcome): void {
     if (!this.connected.has(source)) {
       // The requester is gone: nobody will use the process.
       if ('ok' in outcome && typeof outcome.ok === 'number') this.node.exit(new Pid(this.node.id, outcome.ok), 'kill');
       return;
     }
-    this.batches.record(source, (w) => {
+    this.batches.record(source, scheduler, (w) => {
       w.op(Op.Spawned);
       w.id(ref);
       w.value(outcome);
@@ -429,9 +536,11 @@ export class DistributionPort implements DistributionService {
   /** Applies a frame another node sent; one from a node not connected (a straggler from before a nodedown) is dropped. */
   receive(frame: Uint8Array): void {
     const r = new BatchReader(frame, this.codec);
-    r.u8();
+    const sourceScheduler = r.u8();
     const source = r.id();
+    const dest = r.u8();
     if (!this.connected.has(source) || this.detached) return;
+    if (dest !== this.node.schedulerId && this.gateway && !this.forward(frame, dest)) return;
     this.framesIn++;
     let lastId = -1;
     let last: Process | undefined;
@@ -448,10 +557,30 @@ export class DistributionPort implements DistributionService {
         const message = r.value();
         if (last !== undefined && last.alive) this.deliverSend(last, tag, message);
       } else {
-        this.apply(op, r, source);
+        this.apply(op, r, source, sourceScheduler);
         if (!this.connected.has(source)) return; // a Disconnect: the rest of the frame belongs to the old connection
       }
     }
+  }
+
+  /**
+   * Scheduler 0: a frame for a worker goes there through its ring (false); one to be placed (a
+   * remote spawn) goes to the scheduler picked, which may be this one (true: apply it here). A
+   * frame for a scheduler this node does not have, or that is down, is applied here, where its
+   * records find no process: calls fail noproc, links and monitors answer noproc.
+   */
+  private forward(frame: Uint8Array, dest: number): boolean {
+    const peer = this.node.peer!;
+    let k = dest;
+    if (dest === PLACE_ROUND_ROBIN || dest === PLACE_LEAST_LOADED) {
+      k = this.node.placement(dest === PLACE_ROUND_ROBIN ? 'round_robin' : 'least_loaded');
+    } else if (dest >= peer.schedulers || !peer.isAlive(dest)) k = this.node.schedulerId;
+    if (k === this.node.schedulerId) return true;
+    const copy = frame.slice();
+    copy[DEST_BYTE] = k;
+    this.framesRelayed++;
+    toWorkers(peer, k, copy);
+    return false;
   }
 
   private deliverSend(target: Process, tag: Tag, message: unknown): void {
@@ -463,18 +592,24 @@ export class DistributionPort implements DistributionService {
     }
   }
 
-  private apply(op: Op, r: BatchReader, source: number): void {
+  private apply(op: Op, r: BatchReader, source: number, sourceScheduler: number): void {
     const node = this.node;
     switch (op) {
       case Op.Call: {
         const target = node.lookupId(r.id());
         const ref = r.id();
         const request = r.value();
-        if (target === undefined || !target.alive) return this.callFail(source, ref, true, 'noproc');
+        if (target === undefined || !target.alive) return this.callFail(source, sourceScheduler, ref, true, 'noproc');
         const from = new From(
-          (value: unknown) => this.reply(source, ref, value),
+          (value: unknown) => this.reply(source, sourceScheduler, ref, value),
           (error: Error) =>
-            this.callFail(source, ref, false, error instanceof CallExitError ? error.reason : error.message),
+            this.callFail(
+              source,
+              sourceScheduler,
+              ref,
+              false,
+              error instanceof CallExitError ? error.reason : error.message,
+            ),
           target,
           request,
         );
@@ -546,7 +681,7 @@ export class DistributionPort implements DistributionService {
         const watcherId = r.id();
         const target = new Pid(source, r.id());
         const reason = r.value() as ExitReason;
-        if (watcherId === 0) {
+        if (watcherId < MAX_SCHEDULERS) {
           const watch = this.watches.get(ref);
           this.watches.delete(ref);
           watch?.onExit(reason);
@@ -564,8 +699,9 @@ export class DistributionPort implements DistributionService {
         const ref = r.id();
         const request = r.value() as NodeSpawnRequest;
         const outcome = startFor(this.node, this, source, request);
-        if (outcome instanceof Promise) void outcome.then((settled) => this.answerSpawn(source, ref, settled));
-        else this.answerSpawn(source, ref, outcome);
+        if (outcome instanceof Promise)
+          void outcome.then((settled) => this.answerSpawn(source, sourceScheduler, ref, settled));
+        else this.answerSpawn(source, sourceScheduler, ref, outcome);
         return;
       }
       case Op.Spawned: {
@@ -583,6 +719,12 @@ export class DistributionPort implements DistributionService {
       case DISCONNECT:
         this.nodeDown(source);
         return;
+      case SCHEDULER_GONE: {
+        const k = r.u8();
+        this.broadcast({ kind: 'scheduler_gone', node: source, scheduler: k });
+        this.lost(source, k, schedulerDownReason(k));
+        return;
+      }
       default:
         throw new OtpError('corrupt_frame', `unknown record ${op} from node ${source}`);
     }
