@@ -17,6 +17,8 @@ const load = (o: Record<string, number>, p: Record<string, number>): string =>
 const ceiling = (single: number, p: Record<string, number>): string => {
   const perRequest = (p.cpuUsPerRequest ?? 0) + (p.generatorCpuUsPerRequest ?? 0);
   if (!(perRequest > 0) || !(single > 0)) return '';
+  // Other work on the cores takes what the bound assumes is ours: it means nothing then.
+  if (!((p.load1 ?? Infinity) < CORES)) return `; no bound from this run: the cores were busy with other work`;
   const rate = (CORES * 1e6) / perRequest;
   return `; bound on these ${CORES} cores at the single process's costs: ${Math.round(rate)} requests/s, ratio ${(rate / single).toFixed(2)}`;
 };
