@@ -134,6 +134,55 @@ describe('multi round-trip tools/call', () => {
   });
 });
 
+describe('a tool that changes its arguments before it asks', () => {
+  let node: Node;
+  let server: McpHttpServer;
+
+  beforeEach(async () => {
+    node = Node.start({ schedulers: 1, logLevel: 'silent' });
+    const definition = defineServer({ name: 'mutating', version: '1.0.0' })
+      .tool<{ text: string }>({
+        name: 'shout',
+        inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+        handler: (args, ctx) => {
+          // The digest of the arguments is taken lazily: it must still be that of what the client sent.
+          args.text = args.text.toUpperCase();
+          if (ctx.inputResponses?.ok === undefined) return ctx.inputRequired!({}, { seen: args.text });
+          return { content: [{ type: 'text', text: `${args.text} ${JSON.stringify(ctx.requestState)}` }] };
+        },
+      })
+      .build();
+    server = await listenHttp(definition);
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await node.stop();
+  });
+
+  const call = (id: number, extra: Record<string, unknown>, text: string): Promise<RawResponse> =>
+    raw(
+      server.url,
+      'POST',
+      { ...JSON_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'shout' },
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'shout', arguments: { text }, ...extra, _meta: META },
+      }),
+    );
+
+  it('signs the arguments the client sent: the retry with them completes, one with other arguments is refused', async () => {
+    const first = JSON.parse((await call(1, {}, 'hi')).body) as { result: { requestState: string } };
+    const retry = { inputResponses: { ok: { action: 'accept' } }, requestState: first.result.requestState };
+    expect(JSON.parse((await call(2, retry, 'hi')).body)).toMatchObject({
+      result: { resultType: 'complete', content: [{ type: 'text', text: 'HI {"seen":"HI"}' }] },
+    });
+    expect(JSON.parse((await call(3, retry, 'HI')).body)).toMatchObject({ error: { code: -32602 } });
+  });
+});
+
 describe('multi round-trip prompts/get and resources/read', () => {
   const ask = {
     who: {

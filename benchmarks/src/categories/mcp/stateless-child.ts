@@ -31,7 +31,8 @@ async function ours(): Promise<number> {
 
 async function oursDoor(workers: number): Promise<{ port: number; stop: () => Promise<void>; pids: () => number[] }> {
   const { startFrontDoor } = require('@erlmcp/mcp/hosting') as typeof import('@erlmcp/mcp/hosting');
-  const door = await startFrontDoor({ exec: __filename, args: ['ours-worker'], workers, execArgv: [] });
+  // The workers run with this process's flags (the heap size the single-process side has too).
+  const door = await startFrontDoor({ exec: __filename, args: ['ours-worker'], workers, execArgv: process.execArgv });
   return { port: door.port, stop: () => door.close(), pids: () => door.pids() };
 }
 

@@ -3,9 +3,25 @@ import type { Scenario } from '../../harness/types';
 import { statelessToolsCall } from './stateless';
 
 const CORES = availableParallelism();
+const us = (detail: Record<string, number>, key: string): number => Math.round(detail[key] ?? 0);
 const load = (o: Record<string, number>, p: Record<string, number>): string =>
-  `server CPU per request ${Math.round(o.cpuUsPerRequest ?? 0)} µs / ${Math.round(p.cpuUsPerRequest ?? 0)} µs; ` +
+  `server CPU per request ${us(o, 'cpuUsPerRequest')} µs / ${us(p, 'cpuUsPerRequest')} µs; ` +
+  `load generator (autocannon, the same on both sides, on the same cores) ${us(o, 'generatorCpuUsPerRequest')} µs / ${us(p, 'generatorCpuUsPerRequest')} µs; ` +
   `1-min load ${(o.load1 ?? 0).toFixed(1)} / ${(p.load1 ?? 0).toFixed(1)} at the start of each side's run, ${CORES} cores`;
+
+/**
+ * What the cores allow, from the single process's measured costs: with the generator on the
+ * same cores, n processes serve at most CORES s of CPU per second / (server + generator CPU
+ * per request), however well they scale. A bound derived from measured figures, not a rate.
+ */
+const ceiling = (single: number, p: Record<string, number>): string => {
+  const perRequest = (p.cpuUsPerRequest ?? 0) + (p.generatorCpuUsPerRequest ?? 0);
+  if (!(perRequest > 0) || !(single > 0)) return '';
+  // Other work on the cores takes what the bound assumes is ours: it means nothing then.
+  if (!((p.load1 ?? Infinity) < CORES)) return `; no bound from this run: the cores were busy with other work`;
+  const rate = (CORES * 1e6) / perRequest;
+  return `; bound on these ${CORES} cores at the single process's costs: ${Math.round(rate)} requests/s, ratio ${(rate / single).toFixed(2)}`;
+};
 
 /**
  * The 2026-07-28 (stateless) rows, issue 20: 10,000 calls after 2,000 of warm-up. The load
@@ -38,7 +54,7 @@ export const statelessRows: Scenario[] = [
     target: 1.6,
     ours: (size) => statelessToolsCall('ours-door:2', size),
     peer: (size) => statelessToolsCall('ours', size),
-    note: (_o, _p, o, p) =>
-      `front door with 2 workers vs listenHttp in one process; client in its own process; ${load(o, p)}`,
+    note: (_o, single, o, p) =>
+      `front door with 2 workers vs listenHttp in one process; client in its own process; ${load(o, p)}${ceiling(single, p)}`,
   },
 ];

@@ -10,6 +10,9 @@ import {
   type ToWorker,
 } from './front-door-protocol';
 
+/** A worker that cannot be told is exiting: its 'exit' updates the table and the others. */
+const ignoreSendError = (): void => undefined;
+
 /**
  * The multi-process front door: node:cluster workers share one port, each a whole server
  * (its own node, host and definition, built by the `exec` script), so 2026-07-28 requests,
@@ -106,7 +109,9 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   let failed: ((error: Error) => void) | undefined;
 
   const broadcast = (message: ToWorker): void => {
-    for (const worker of workers) if (worker?.isConnected()) worker.send(message);
+    // With a callback a failed send (a worker whose channel is closing: EPIPE) is reported
+    // there, not as an 'error' event that, unheard, would crash the primary.
+    for (const worker of workers) if (worker?.isConnected()) worker.send(message, ignoreSendError);
   };
 
   const fork = (index: number): void => {
@@ -164,7 +169,8 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
               clearTimeout(timer);
               resolve();
             });
-            if (worker.isConnected() && joined.has(worker)) worker.send({ erlmcpFrontDoor: 'stop' } satisfies ToWorker);
+            if (worker.isConnected() && joined.has(worker))
+              worker.send({ erlmcpFrontDoor: 'stop' } satisfies ToWorker, ignoreSendError);
             else worker.process.kill('SIGTERM');
           }),
       ),

@@ -92,17 +92,35 @@ export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
  */
 export function modernResult(result: unknown, method: string, serverInfo: Implementation, cache: CacheHint): unknown {
   if (!isPlainObject(result)) return result;
+  // A copy: a handler may return a shared or frozen object. Built by assignment: a spread
+  // followed by a computed key made V8 take its slow path, the largest of our costs per call.
   const out: JsonObject = { ...result };
   if (typeof out.resultType !== 'string') out.resultType = 'complete';
-  out._meta = {
-    ...(isPlainObject(out._meta) ? out._meta : {}),
-    [SERVER_INFO_KEY]: serverInfo as unknown as JsonObject,
-  };
-  if (CACHEABLE_METHODS.has(method) && out.resultType === 'complete') {
+  out._meta = isPlainObject(out._meta) ? withServerInfo({ ...out._meta }, serverInfo) : serverInfoMeta(serverInfo);
+  if (out.resultType === 'complete' && CACHEABLE_METHODS.has(method)) {
     if (typeof out.ttlMs !== 'number') out.ttlMs = cache.ttlMs;
     if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = cache.cacheScope;
   }
   return out;
+}
+
+function withServerInfo(meta: JsonObject, serverInfo: Implementation): JsonObject {
+  meta[SERVER_INFO_KEY] = serverInfo as unknown as JsonObject;
+  return meta;
+}
+
+/**
+ * The `_meta` of a result that brought none: the same frozen object for every result of one
+ * server (it is only serialized), rather than one per call.
+ */
+const serverInfoMetas = new WeakMap<Implementation, JsonObject>();
+function serverInfoMeta(serverInfo: Implementation): JsonObject {
+  let meta = serverInfoMetas.get(serverInfo);
+  if (meta === undefined) {
+    meta = Object.freeze(withServerInfo({}, serverInfo));
+    serverInfoMetas.set(serverInfo, meta);
+  }
+  return meta;
 }
 
 /** An interim input_required answer, which only a 2026-07-28 request may get (made by ctx.inputRequired). */
@@ -120,6 +138,10 @@ export interface RetryInput {
 /**
  * The request identity a `requestState` is bound to (mrtr.mdx, server requirement 5): method,
  * tool name and a digest of the arguments. Only tools/call asks for input here, for now.
+ * The digest is taken only when something needs it (a retry's `requestState` to verify, or a
+ * handler asking for input): most calls never do, and the SHA-256 was a few percent of a
+ * stateless call's CPU. The arguments' canonical text is taken now, so a handler that changes
+ * its arguments before it asks still signs what the client sent.
  */
 export function readRetry(method: string, params: JsonObject, signer: RequestStateSigner): RetryInput | undefined {
   // mrtr.mdx "Supported Requests": tools/call, prompts/get and resources/read, nothing else.
@@ -130,16 +152,35 @@ export function readRetry(method: string, params: JsonObject, signer: RequestSta
         ? params.name
         : undefined;
   if (typeof name !== 'string') return undefined;
-  const digest = createHash('sha256')
-    .update(canonicalJson(method === 'resources/read' ? {} : (params.arguments ?? {})))
-    .digest('base64url');
-  const binding = `${method}\n${name}\n${digest}`;
   const responses = params.inputResponses;
   if (responses !== undefined && !isPlainObject(responses))
     throw new InvalidParamsError('inputResponses must be an object');
   const token = params.requestState;
   if (token !== undefined && typeof token !== 'string') throw new InvalidParamsError('requestState must be a string');
-  return { binding, inputResponses: responses, state: token === undefined ? undefined : signer.verify(binding, token) };
+  const retry = new Retry(
+    method,
+    name,
+    canonicalJson(method === 'resources/read' ? {} : (params.arguments ?? {})),
+    responses,
+  );
+  if (token !== undefined) retry.state = signer.verify(retry.binding, token);
+  return retry;
+}
+
+class Retry implements RetryInput {
+  state: unknown = undefined;
+  private digested: string | undefined;
+
+  constructor(
+    private readonly method: string,
+    private readonly name: string,
+    private readonly argumentsText: string,
+    readonly inputResponses: Readonly<Record<string, unknown>> | undefined,
+  ) {}
+
+  get binding(): string {
+    return (this.digested ??= `${this.method}\n${this.name}\n${createHash('sha256').update(this.argumentsText).digest('base64url')}`);
+  }
 }
 
 /** The capabilities `requests` need that `declared` lacks, or undefined when none is missing. */

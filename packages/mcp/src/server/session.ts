@@ -99,6 +99,12 @@ export interface ServerSessionOptions {
    * this session alone (`session:<id>`), so a connection's handles are its own.
    */
   principal?: string;
+  /**
+   * @internal A session made for one 2026-07-28 request (Streamable HTTP's stateless path):
+   * it follows the definition's changes only while a subscriptions/listen is open, the one
+   * request of that revision they reach, rather than joining and leaving its set every call.
+   */
+  perRequest?: boolean;
 }
 
 export interface ServerSessionEvents {
@@ -154,7 +160,7 @@ export class ServerSession implements ServerSessionHandle {
         checkedLimit('handlerTimeoutMs', options.handlerTimeoutMs, 0),
       ),
     );
-    definition.attach(this);
+    if (options.perRequest !== true) definition.attach(this);
   }
 
   get state(): ServerSessionState {
@@ -570,6 +576,8 @@ export class ServerSession implements ServerSessionHandle {
     const tasks = listenToTasks(this.definition, params, modern, this.principal, (method, notification) =>
       this.peer.notify(method, { ...notification, _meta: { [SUBSCRIPTION_ID_KEY]: id } }, id),
     );
+    // Idempotent: a session made for this one request (perRequest) joins the definition's set now.
+    this.definition.attach(this);
     const acknowledged: JsonObject = { ...(filter as JsonObject) };
     if (tasks !== undefined) acknowledged.taskIds = tasks.taskIds;
     return new Promise((resolve) => {

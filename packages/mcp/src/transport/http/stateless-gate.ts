@@ -46,7 +46,8 @@ export class StatelessGate {
       return false;
     }
     this.inFlight += 1;
-    res.once('close', () => (this.inFlight -= 1));
+    // `on`: a response closes once; once() would wrap the listener on every request.
+    res.on('close', () => (this.inFlight -= 1));
     return true;
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createErrorResponse, encodePayload, isPlainObject, isRequest, parseMessage } from '../../jsonrpc/codec';
 import { InvalidRequestError, JsonRpcError } from '../../jsonrpc/errors';
@@ -93,7 +94,9 @@ export function serveStateless(
   const listening = message.method === 'subscriptions/listen';
   const session = new ServerSession(definition, {
     ...sessionOptions,
+    id: statelessId(),
     principal: principalFor(req),
+    perRequest: true,
     send: (payload) => {
       if (answered || res.writableEnded || res.destroyed) return;
       const text = encodePayload(payload);
@@ -130,14 +133,26 @@ export function serveStateless(
       streaming.send(text, false);
     },
   });
-  // Closing the response stream is the cancellation of a 2026-07-28 request.
-  res.once('close', () => {
+  // Closing the response stream is the cancellation of a 2026-07-28 request. (`on`: a
+  // response closes once, and once() would wrap the listener on every request.)
+  res.on('close', () => {
     if (keepAlive !== undefined) clearInterval(keepAlive);
     limits.listens?.delete(session);
     if (!answered) session.close();
   });
   if (listening) limits.listens?.set(session, res);
   session.receiveDecoded({ kind: 'single', message });
+}
+
+/**
+ * The id of a request's session (`ctx.session.id`): unique without a random UUID per call,
+ * one random prefix per process (so front-door workers never collide) and a counter.
+ */
+let statelessIdPrefix: string | undefined;
+let statelessCount = 0;
+function statelessId(): string {
+  statelessIdPrefix ??= `${randomUUID()}-`;
+  return statelessIdPrefix + (statelessCount++).toString(36);
 }
 
 /**
