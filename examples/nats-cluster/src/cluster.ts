@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import path from 'node:path';
-import { startNats, type RunningNats } from './nats';
+import { NatsServer } from '@erlmcp/distribution';
 
 export interface ClusterOptions {
   /** Nodes to start (default 3), named n1..nN. */
@@ -106,8 +106,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startCluster(options: ClusterOptions = {}): Promise<RunningCluster> {
   const count = options.nodes ?? 3;
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
-  let nats: RunningNats | undefined;
-  const natsUrl = options.natsUrl ?? (nats = await startNats()).url;
+  let nats: NatsServer | undefined;
+  const natsUrl = options.natsUrl ?? (nats = await NatsServer.start()).url;
   const key = randomBytes(32).toString('base64');
   const cluster = `example${randomBytes(4).toString('hex')}`;
   const settled = await Promise.allSettled(

@@ -1,5 +1,5 @@
 import { startCluster } from './cluster';
-import { NatsServerNotFoundError } from './nats';
+import { NatsServerNotFoundError } from '@erlmcp/distribution';
 import { trafficFromEnv } from './options';
 import { formatReport, runTraffic } from './traffic';
 

@@ -1,4 +1,4 @@
-import { NatsServerNotFoundError } from './nats';
+import { NatsServerNotFoundError } from '@erlmcp/distribution';
 import { startCluster } from './cluster';
 
 /**

@@ -8,3 +8,4 @@ export { GlobalRegistry } from './global';
 export type { GlobalNameConflict } from './global';
 export { UnknownNodeError, NotConnectedError, DistBadArgError } from './errors';
 export { NodeDownError } from '@erlmcp/otp';
+export { NatsServer, NatsServerNotFoundError, findNatsServer, freePort } from './nats-server';

@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { quantile } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
-import { startNats } from './nats-server';
+import { NatsServer } from '@erlmcp/distribution';
 
 /**
  * mcp_three_nodes: MCP tools/call through N node processes (each its own port, joined over
@@ -45,7 +45,7 @@ interface Nodes {
 }
 
 async function startNodes(count: number): Promise<Nodes> {
-  const nats = await startNats();
+  const nats = await NatsServer.start();
   const cluster = `mcpbench${count}`;
   const names = Array.from({ length: count }, (_, i) => `mcp${i + 1}`);
   const children: ChildProcess[] = [];

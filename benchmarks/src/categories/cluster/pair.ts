@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { startNats } from './nats-server';
+import { NatsServer } from '@erlmcp/distribution';
 
 /** The two-process setup both sides measure across: a nats-server and node 'bench-b' (remote-node.ts) in its own process. */
 export interface Pair {
@@ -15,7 +15,7 @@ export interface Pair {
 export const CLUSTER = 'bench';
 
 export async function startPair(): Promise<Pair> {
-  const nats = await startNats();
+  const nats = await NatsServer.start();
   const child = spawn(process.execPath, [path.join(__dirname, 'remote-node.js'), nats.url, CLUSTER], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
