@@ -106,7 +106,10 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   let failed: ((error: Error) => void) | undefined;
 
   const broadcast = (message: ToWorker): void => {
-    for (const worker of workers) if (worker?.isConnected()) worker.send(message);
+    // A worker exiting at the same time (all of them, on close) may have closed its end of the
+    // channel while still connected here: its EPIPE would be an unhandled 'error' that takes
+    // the primary down. It needs no routes any more; its own exit is handled below.
+    for (const worker of workers) if (worker?.isConnected()) worker.send(message, () => undefined);
   };
 
   const fork = (index: number): void => {
