@@ -1,4 +1,5 @@
 import os from 'node:os';
+import v8 from 'node:v8';
 import { Agent } from 'undici';
 import { ChaosClient, type Outcome } from './client';
 import { type FaultKind, inject, restored } from './faults';
@@ -53,7 +54,16 @@ export interface ChaosReport {
   listenerRestored: boolean;
   sessionsAtEnd: number;
   /** Heap after a full GC (bytes) at the end of the warm-up and after the calm; RSS the same. */
-  memory: { heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number; gc: boolean };
+  memory: {
+    heapBefore: number;
+    heapAfter: number;
+    rssBefore: number;
+    rssAfter: number;
+    gc: boolean;
+    /** Bytes in use per V8 heap space after the GC (old_space, code_space, ...): which one grew. */
+    spacesBefore: Record<string, number>;
+    spacesAfter: Record<string, number>;
+  };
   durationMs: number;
   mismatches: string[];
   /** What the first lost requests were doing when their deadline passed. */
@@ -83,12 +93,14 @@ function record(t: Tally, outcome: Outcome): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function memoryNow(): { heap: number; rss: number; gc: boolean } {
+function memoryNow(): { heap: number; rss: number; gc: boolean; spaces: Record<string, number> } {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
   const usage = process.memoryUsage();
-  return { heap: usage.heapUsed, rss: usage.rss, gc: gc !== undefined };
+  const spaces: Record<string, number> = {};
+  for (const space of v8.getHeapSpaceStatistics()) spaces[space.space_name] = space.space_used_size;
+  return { heap: usage.heapUsed, rss: usage.rss, gc: gc !== undefined, spaces };
 }
 
 /**
@@ -185,6 +197,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       rssBefore: before.rss,
       rssAfter: after.rss,
       gc: after.gc,
+      spacesBefore: before.spaces,
+      spacesAfter: after.spaces,
     };
     return {
       config,
