@@ -12,7 +12,7 @@ import { memoryStats } from './memory-stats';
 
 async function main(): Promise<void> {
   const maxSessions = Number(process.env.LOAD_MAX_SESSIONS ?? 100_000);
-  const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+  Node.start({ schedulers: 1, logLevel: 'silent' });
   const host = await new SessionHost(loadServerDefinition(), { maxSessions, idleTimeoutMs: Infinity }).start();
   process.on('message', (message: { cmd?: string; gc?: boolean }) => {
     if (message.cmd !== 'stats') return;
@@ -21,7 +21,6 @@ async function main(): Promise<void> {
   // Joins the front door: stops (closing the server, then this host) when the primary says so.
   const http = await listenHttp(host, { websocket: true, responseMode: 'sse' });
   http.server.keepAliveTimeout = 60_000;
-  process.once('exit', () => void node.stop());
 }
 
 main().catch((error: unknown) => {
