@@ -98,10 +98,7 @@ function ask<T>(child: ChildProcess, key: string, message: object): Promise<T> {
 /** Starts the server under test (server/child.ts) in its own process, with `fileLimit` open files. */
 export async function startServerUnderTest(options: ServerChildOptions = {}, fileLimit = 0): Promise<ServerUnderTest> {
   const child: ChildProcess = fork(path.join(__dirname, 'child.js'), [JSON.stringify(options)], {
-    execArgv: [
-      '--expose-gc',
-      '--max-old-space-size=8192',
-    ],
+    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
