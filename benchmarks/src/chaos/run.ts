@@ -18,6 +18,12 @@ export interface ChaosConfig {
   faultEveryMs: number;
   /** Load alone after the faults (ms), then the load stops and memory is measured again. */
   calmMs: number;
+  /**
+   * Fault periods, each followed by its calm (default 1). With 2, the heap after the second
+   * calm against the first tells growth that repeats (retained state) from a one-time cost
+   * (code compiled for the fault paths when they first run).
+   */
+  rounds?: number;
   /** The faults to draw from. 'scheduler' needs `remoteShards` (a node with two schedulers). */
   faults: FaultKind[];
   remoteShards: boolean;
@@ -63,6 +69,9 @@ export interface ChaosReport {
     /** Bytes in use per V8 heap space after the GC (old_space, code_space, ...): which one grew. */
     spacesBefore: Record<string, number>;
     spacesAfter: Record<string, number>;
+    /** Heap in use after each round's calm (after a full GC, users still running). */
+    heapAfterRounds: number[];
+    spacesAfterRounds: Record<string, number>[];
   };
   durationMs: number;
   mismatches: string[];
@@ -166,7 +175,6 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   try {
     await sleep(config.warmupMs);
     const before = memoryNow();
-    faulting = true;
     const targets = {
       host: server.host,
       stalled: server.stalled,
@@ -174,16 +182,21 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       exposedSessions: () => clients.slice(controls).flatMap((c) => (c.sessionId === undefined ? [] : [c.sessionId])),
       stallMs: config.handlerTimeoutMs * 1.5,
     };
-    const faultsEnd = performance.now() + config.faultMs;
+    const rounds: ReturnType<typeof memoryNow>[] = [];
     let turn = 0;
-    while (performance.now() < faultsEnd) {
-      // Round robin over the kinds, so a short run still injects each one.
-      const kind = config.faults[turn++ % config.faults.length]!;
-      if ((await inject(kind, targets)) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
-      await sleep(config.faultEveryMs);
+    for (let round = 0; round < (config.rounds ?? 1); round++) {
+      faulting = true;
+      const faultsEnd = performance.now() + config.faultMs;
+      while (performance.now() < faultsEnd) {
+        // Round robin over the kinds, so a short run still injects each one.
+        const kind = config.faults[turn++ % config.faults.length]!;
+        if ((await inject(kind, targets)) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
+        await sleep(config.faultEveryMs);
+      }
+      faulting = false;
+      await sleep(config.calmMs);
+      rounds.push(memoryNow());
     }
-    faulting = false;
-    await sleep(config.calmMs);
     running = false;
     await Promise.all(users);
     const back = await restored(config.shards, 15_000);
@@ -199,6 +212,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       gc: after.gc,
       spacesBefore: before.spaces,
       spacesAfter: after.spaces,
+      heapAfterRounds: rounds.map((r) => r.heap),
+      spacesAfterRounds: rounds.map((r) => r.spaces),
     };
     return {
       config,
