@@ -21,7 +21,8 @@ async function childMain([categoryName, scenarioName, side, size]: string[]): Pr
   const mixed = inMixedMode() && scenario.mixed === 'child';
   if (mixed) await (await import('./harness/mixed/app.js')).loadMixedApplication();
   // Both sides get the same untimed warm-up, so the JIT has compiled the hot paths of each.
-  if (scenario.lowerIsBetter !== true) await run(Math.max(1, Math.floor(Number(size) / 10)));
+  if (scenario.lowerIsBetter !== true && scenario.warmUp !== false)
+    await run(Math.max(1, Math.floor(Number(size) / 10)));
   const measurement = await run(Number(size));
   // The application's listening socket and processes would keep a mixed child alive: it ends here.
   if (mixed) process.send!({ ok: measurement }, () => process.exit(0));

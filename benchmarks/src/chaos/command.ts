@@ -19,6 +19,7 @@ const FULL: ChaosConfig = {
   faultMs: 60_000,
   faultEveryMs: 250,
   calmMs: 20_000,
+  rounds: 2,
   faults: ['session', 'worker', 'listener', 'stall', 'scheduler', 'worker', 'session', 'stall'],
   remoteShards: true,
   dropRate: 0.1,
@@ -34,8 +35,18 @@ const SMOKE: ChaosConfig = {
   faultMs: 3_000,
   faultEveryMs: 150,
   calmMs: 1_500,
+  rounds: 1,
   handlerTimeoutMs: 2_000,
 };
+
+/** Each heap space's change in use, in KiB, largest first: where a heap that did not come back grew. */
+function grown(before: Record<string, number>, after: Record<string, number>): string {
+  return Object.keys(after)
+    .map((name) => [name, ((after[name] ?? 0) - (before[name] ?? 0)) / 1024] as const)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .map(([name, kib]) => `${name} ${kib >= 0 ? '+' : ''}${kib.toFixed(0)} KiB`)
+    .join(', ');
+}
 
 /** The problems a report shows; empty when the run passed. */
 export function verdict(report: ChaosReport): string[] {
@@ -82,7 +93,7 @@ export async function chaosCommand(argv: string[]): Promise<number> {
     `chaos${smoke ? ' (smoke)' : ''}: ${all.sent} requests: ${all.answered} answered (${all.resumed} resumed, ${all.retried} retried), ` +
       `failed ${JSON.stringify(all.failed)}, lost ${all.lost}, mismatched ${all.mismatched}; ` +
       `control users ${control.sent} sent, ${control.answered} answered; faults ${JSON.stringify(report.faults)}, ${report.drops} streams dropped; ` +
-      `heap ${(report.memory.heapBefore / 2 ** 20).toFixed(1)} → ${(report.memory.heapAfter / 2 ** 20).toFixed(1)} MiB; load ${loadBefore.loadavg.join(' ')}`,
+      `heap ${(report.memory.heapBefore / 2 ** 20).toFixed(1)} → ${(report.memory.heapAfter / 2 ** 20).toFixed(1)} MiB (${grown(report.memory.spacesBefore, report.memory.spacesAfter)}); after each round's calm ${report.memory.heapAfterRounds.map((h) => (h / 2 ** 20).toFixed(1)).join(', ')} MiB${report.memory.spacesAfterRounds.length > 1 ? ` (from the first to the last: ${grown(report.memory.spacesAfterRounds[0]!, report.memory.spacesAfterRounds.at(-1)!)})` : ''}; load ${loadBefore.loadavg.join(' ')}`,
   );
   console.log(`wrote ${file}`);
   for (const problem of problems) console.error(`chaos: ${problem}`);

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import v8 from 'node:v8';
 import { Agent } from 'undici';
 import { ChaosClient, type Outcome } from './client';
 import { type FaultKind, inject, restored } from './faults';
@@ -17,6 +18,12 @@ export interface ChaosConfig {
   faultEveryMs: number;
   /** Load alone after the faults (ms), then the load stops and memory is measured again. */
   calmMs: number;
+  /**
+   * Fault periods, each followed by its calm (default 1). With 2, the heap after the second
+   * calm against the first tells growth that repeats (retained state) from a one-time cost
+   * (code compiled for the fault paths when they first run).
+   */
+  rounds?: number;
   /** The faults to draw from. 'scheduler' needs `remoteShards` (a node with two schedulers). */
   faults: FaultKind[];
   remoteShards: boolean;
@@ -53,7 +60,19 @@ export interface ChaosReport {
   listenerRestored: boolean;
   sessionsAtEnd: number;
   /** Heap after a full GC (bytes) at the end of the warm-up and after the calm; RSS the same. */
-  memory: { heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number; gc: boolean };
+  memory: {
+    heapBefore: number;
+    heapAfter: number;
+    rssBefore: number;
+    rssAfter: number;
+    gc: boolean;
+    /** Bytes in use per V8 heap space after the GC (old_space, code_space, ...): which one grew. */
+    spacesBefore: Record<string, number>;
+    spacesAfter: Record<string, number>;
+    /** Heap in use after each round's calm (after a full GC, users still running). */
+    heapAfterRounds: number[];
+    spacesAfterRounds: Record<string, number>[];
+  };
   durationMs: number;
   mismatches: string[];
   /** What the first lost requests were doing when their deadline passed. */
@@ -83,12 +102,14 @@ function record(t: Tally, outcome: Outcome): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function memoryNow(): { heap: number; rss: number; gc: boolean } {
+function memoryNow(): { heap: number; rss: number; gc: boolean; spaces: Record<string, number> } {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
   const usage = process.memoryUsage();
-  return { heap: usage.heapUsed, rss: usage.rss, gc: gc !== undefined };
+  const spaces: Record<string, number> = {};
+  for (const space of v8.getHeapSpaceStatistics()) spaces[space.space_name] = space.space_used_size;
+  return { heap: usage.heapUsed, rss: usage.rss, gc: gc !== undefined, spaces };
 }
 
 /**
@@ -154,7 +175,6 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   try {
     await sleep(config.warmupMs);
     const before = memoryNow();
-    faulting = true;
     const targets = {
       host: server.host,
       stalled: server.stalled,
@@ -162,16 +182,21 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       exposedSessions: () => clients.slice(controls).flatMap((c) => (c.sessionId === undefined ? [] : [c.sessionId])),
       stallMs: config.handlerTimeoutMs * 1.5,
     };
-    const faultsEnd = performance.now() + config.faultMs;
+    const rounds: ReturnType<typeof memoryNow>[] = [];
     let turn = 0;
-    while (performance.now() < faultsEnd) {
-      // Round robin over the kinds, so a short run still injects each one.
-      const kind = config.faults[turn++ % config.faults.length]!;
-      if ((await inject(kind, targets)) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
-      await sleep(config.faultEveryMs);
+    for (let round = 0; round < (config.rounds ?? 1); round++) {
+      faulting = true;
+      const faultsEnd = performance.now() + config.faultMs;
+      while (performance.now() < faultsEnd) {
+        // Round robin over the kinds, so a short run still injects each one.
+        const kind = config.faults[turn++ % config.faults.length]!;
+        if ((await inject(kind, targets)) !== undefined) faults[kind] = (faults[kind] ?? 0) + 1;
+        await sleep(config.faultEveryMs);
+      }
+      faulting = false;
+      await sleep(config.calmMs);
+      rounds.push(memoryNow());
     }
-    faulting = false;
-    await sleep(config.calmMs);
     running = false;
     await Promise.all(users);
     const back = await restored(config.shards, 15_000);
@@ -185,6 +210,10 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       rssBefore: before.rss,
       rssAfter: after.rss,
       gc: after.gc,
+      spacesBefore: before.spaces,
+      spacesAfter: after.spaces,
+      heapAfterRounds: rounds.map((r) => r.heap),
+      spacesAfterRounds: rounds.map((r) => r.spaces),
     };
     return {
       config,

@@ -31,6 +31,11 @@ export interface Scenario {
   peerLabel?: string;
   /** Repetitions of a full run, when fewer than the run's (a scenario that takes many minutes). */
   maxRuns?: number;
+  /**
+   * false: no untimed warm-up run first (a scenario that starts a fresh server process for
+   * each run warms nothing that the measured run keeps, and would only add minutes).
+   */
+  warmUp?: boolean;
   /** Flags and environment of each side's child process, when not the harness's defaults. */
   runtime?: Partial<Record<'ours' | 'peer', SideRuntime>>;
   /**

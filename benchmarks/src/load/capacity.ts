@@ -68,7 +68,9 @@ export async function measureCapacity(
   sessions: readonly VuSession[],
   operations: readonly Operation[],
   stepMs: number,
-  onStep?: (step: RateStep) => void,
+  onStep?: (step: RateStep) => void | Promise<void>,
+  /** Awaited before each open-loop step (p99_at_load resets its loop monitors there). */
+  beforeStep?: () => Promise<void>,
 ): Promise<Capacity> {
   // Warm the server's JIT first, then the probe that counts.
   await saturationRate(sessions, operations, Math.min(stepMs, 2_000));
@@ -77,9 +79,10 @@ export async function measureCapacity(
   let maxRateUnderBound = 0;
   for (const fraction of STEP_FRACTIONS) {
     const rate = Math.max(1, Math.round(saturation * fraction));
+    await beforeStep?.();
     const { tally: _t, ...step } = await rateStep(sessions, operations, rate, stepMs);
     steps.push(step);
-    onStep?.(step);
+    await onStep?.(step);
     if (step.p99Us < P99_BOUND_US && step.failed === 0) maxRateUnderBound = Math.max(maxRateUnderBound, rate);
   }
   return { saturation, steps, maxRateUnderBound };

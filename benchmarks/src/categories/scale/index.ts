@@ -32,11 +32,12 @@ export const scale: Category = {
       unit: 'sessions',
       size: { full: 100_000, smoke: 200 },
       maxRuns: 1,
+      warmUp: false, // every run starts its own server processes
       target: 1,
       claim: { label: 'erlmcp v3 claim: 100K+ connections per node', value: ERLMCP.sessions },
       ours: concurrentSessions,
       note: (_o, _p, d) =>
-        `initialized Streamable HTTP sessions held at once, each answering a tools/call at the end: ${Math.round(d.httpRssPerSession ?? 0)} B RSS per session, opened at ${Math.round(d.httpOpenPerSecond ?? 0)}/s; beside them ${d.wsConnections ?? '-'} WebSocket sessions${(d.wsConnections ?? 0) < (d.wsWanted ?? 0) ? ` (of ${d.wsWanted} asked: the open-file limit here is ${d.fileLimit} and cannot be raised)` : ''} (${d.wsAnswered ?? '-'} answered, ${Math.round(d.wsRssPerConnection ?? 0)} B RSS each, ${Math.round(d.wsOpenPerSecond ?? 0)}/s, from ${d.sourceAddresses ?? '-'} source addresses); the server held ${d.serverSessions ?? '-'} sessions in ${((d.serverRssBytes ?? 0) / 2 ** 30).toFixed(2)} GiB`,
+        `initialized Streamable HTTP sessions held at once by one server process, each answering a tools/call at the end: ${Math.round(d.httpRssPerSession ?? 0)} B RSS per session, opened at ${Math.round(d.httpOpenPerSecond ?? 0)}/s; then ${d.wsConnections ?? '-'} of ${d.wsWanted ?? '-'} WebSocket sessions held at once by one node, a front door with ${d.wsWorkers ?? '-'} worker processes (${d.wsWorkerMinSessions ?? '-'} to ${d.wsWorkerMaxSessions ?? '-'} each: one process may hold ${d.fileLimit ?? '-'} descriptors here), from ${d.wsHolders ?? '-'} client processes on ${d.sourceAddresses ?? '-'} loopback source addresses: ${d.wsAnswered ?? '-'} answered, ${Math.round(d.wsRssPerConnection ?? 0)} B RSS each summed over the node's processes, opened at ${Math.round(d.wsOpenPerSecond ?? 0)}/s`,
     },
     {
       name: 'p99_at_load',

@@ -6,12 +6,15 @@
  */
 import { measureCapacity, rateStep } from '../../load/capacity';
 import { HttpPools, HttpSession } from '../../load/http-session';
+import { LoopMonitor } from '../../load/loop-monitor';
 import { startServerUnderTest } from '../../load/server/spawn';
 import { Tally } from '../../load/tally';
 import { openUsers } from '../../load/users';
 import type { Measurement } from '../../harness/types';
 
 export const LOAD_FRACTION = 0.8;
+const ms = (us: number): string => (us / 1000).toFixed(2);
+const log = (text: string): void => void process.stderr.write(`[scale p99_at_load] ${text}\n`);
 const SESSIONS = 64;
 
 /** `size`: milliseconds each rate step lasts (the 80% run lasts twice that). */
@@ -22,17 +25,46 @@ export async function p99AtLoad(size: number): Promise<Measurement> {
     const tally = new Tally();
     const users = await openUsers(SESSIONS, (vu) => new HttpSession(vu, pools), tally);
     if (users.failed > 0) throw new Error(`sessions failed to open: ${tally.samples[0]}`);
-    const capacity = await measureCapacity(users.sessions, ['call'], size, (step) =>
-      process.stderr.write(
-        `[scale p99_at_load] ${step.rate}/s: ${step.achieved.toFixed(0)}/s, p99 ${(step.p99Us / 1000).toFixed(2)} ms${step.failed > 0 ? `, ${step.failed} failed` : ''}\n`,
-      ),
+    // Where the tail comes from, step by step: the server's event loop and GC pauses, and the
+    // generator's own loop (a request it sends late is timed from when it was due).
+    const generator = new LoopMonitor();
+    const loops: Record<string, number> = {};
+    const reset = async (): Promise<void> => {
+      generator.take();
+      await server.loop();
+    };
+    const note = async (rate: number, label: string): Promise<string> => {
+      const s = await server.loop();
+      const g = generator.take();
+      loops[`serverLoopP99Us_at_${rate}`] = s.loopP99Us;
+      loops[`serverLoopMaxUs_at_${rate}`] = s.loopMaxUs;
+      loops[`serverGcPauseMaxUs_at_${rate}`] = s.gcPauseMaxUs;
+      loops[`serverGcPauseTotalUs_at_${rate}`] = s.gcPauseTotalUs;
+      loops[`generatorLoopP99Us_at_${rate}`] = g.loopP99Us;
+      loops[`generatorLoopMaxUs_at_${rate}`] = g.loopMaxUs;
+      return `${label}; server loop p99 ${ms(s.loopP99Us)} max ${ms(s.loopMaxUs)}, GC ${s.gcCount} (max ${ms(s.gcPauseMaxUs)}, total ${ms(s.gcPauseTotalUs)}); generator loop p99 ${ms(g.loopP99Us)} max ${ms(g.loopMaxUs)} (ms)`;
+    };
+    const capacity = await measureCapacity(
+      users.sessions,
+      ['call'],
+      size,
+      async (step) =>
+        log(
+          await note(
+            step.rate,
+            `${step.rate}/s: ${step.achieved.toFixed(0)}/s, p99 ${ms(step.p99Us)} ms${step.failed > 0 ? `, ${step.failed} failed` : ''}`,
+          ),
+        ),
+      reset,
     );
     const rate = Math.max(1, Math.round(capacity.saturation * LOAD_FRACTION));
+    await reset();
     const atLoad = await rateStep(users.sessions, ['call'], rate, size * 2);
+    log(await note(rate, `at load ${rate}/s: p99 ${ms(atLoad.p99Us)} ms`));
+    generator.stop();
     // Requests not sent (more than the generator keeps in flight) or failed at this rate are
     // kept in the row's detail: its p99 is of the answered ones, and the note says how many were not.
-    if (atLoad.failed > 0)
-      process.stderr.write(`[scale p99_at_load] ${atLoad.failed} requests failed or not sent at ${rate}/s\n`);
+    if (atLoad.failed > 0) log(`${atLoad.failed} requests failed or not sent at ${rate}/s`);
     const summary = atLoad.tally.latency.summary();
     const detail: Record<string, number> = {
       saturationRate: capacity.saturation,
@@ -43,6 +75,7 @@ export async function p99AtLoad(size: number): Promise<Measurement> {
       sentAtLoad: atLoad.tally.counts.sent + atLoad.tally.counts.dropped,
     };
     for (const step of capacity.steps) detail[`p99Us_at_${step.rate}`] = step.p99Us;
+    Object.assign(detail, loops);
     return {
       value: summary.p99Us / 1000,
       p50Us: summary.p50Us,

@@ -5,14 +5,17 @@
  * HTTP with JSON replies on another, and NDJSON over TCP on a third; all on 127.0.0.1.
  *
  * argv[2] is its options as JSON ({ maxSessions }). It reports { ready: ServerAddresses }
- * over IPC, answers { cmd: 'stats' } with its RSS (after a full GC when asked) and session
- * count, and exits on { cmd: 'stop' }.
+ * over IPC, answers { cmd: 'stats' } with its memory (after a full GC when asked) and session
+ * count, { cmd: 'loop' } with its event-loop delay and GC pauses since the last ask, and
+ * exits on { cmd: 'stop' }.
  */
 import { Node } from '@erlmcp/otp';
 import { listenHttp, SessionHost } from '@erlmcp/mcp/hosting';
 import { listenTcpHosted } from '@erlmcp/mcp/server';
+import { LoopMonitor } from '../loop-monitor';
 import { loadServerDefinition } from './definition';
-import type { ServerAddresses, ServerChildOptions, ServerStats } from './spawn';
+import { memoryStats } from './memory-stats';
+import type { ServerAddresses, ServerChildOptions } from './spawn';
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as ServerChildOptions;
@@ -33,17 +36,12 @@ async function main(): Promise<void> {
     wsUrl: sse.wsUrl!,
     tcpPort: tcp.address.port,
   };
+  const loop = new LoopMonitor();
   process.on('message', (message: { cmd: string; gc?: boolean }) => {
-    if (message.cmd === 'stats') {
-      if (message.gc === true) for (let i = 0; i < 3; i++) global.gc?.();
-      const memory = process.memoryUsage();
-      const stats: ServerStats = {
-        rss: memory.rss,
-        heapUsed: memory.heapUsed,
-        external: memory.external,
-        sessions: host.sessionCount,
-      };
-      process.send!({ stats });
+    if (message.cmd === 'loop') {
+      process.send!({ loop: loop.take() });
+    } else if (message.cmd === 'stats') {
+      process.send!({ stats: memoryStats(host.sessionCount, message.gc === true) });
     } else if (message.cmd === 'stop') {
       void (async () => {
         await Promise.all([sse.close(), json.close(), tcp.close()]);

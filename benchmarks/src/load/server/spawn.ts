@@ -1,6 +1,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LoopStats } from '../loop-monitor';
 
 export interface ServerChildOptions {
   /** The host's session limit (its default is 100,000): the scale rows raise it. */
@@ -22,6 +23,14 @@ export interface ServerStats {
   heapUsed: number;
   /** Memory of C++ objects bound to JS ones (Buffers, ArrayBuffers): native memory V8 knows of. */
   external: number;
+  /** V8 heap committed (its spaces' sizes): pages V8 keeps after a GC count in RSS. */
+  heapTotal: number;
+  /** Of `external`, the ArrayBuffers' (socket and stream Buffers among them). */
+  arrayBuffers: number;
+  /** Resident bytes of each V8 heap space (new_space, old_space, code_space, ...): their share of RSS. */
+  spaces: Record<string, number>;
+  /** Open descriptors (Linux; 0 elsewhere): sockets left open would show here. */
+  fds: number;
   sessions: number;
 }
 
@@ -32,6 +41,8 @@ export interface ServerUnderTest {
   fileLimit: number;
   /** RSS and live sessions; `gc` runs a full collection first (so RSS is what is held). */
   stats(gc?: boolean): Promise<ServerStats>;
+  /** Its event-loop delay and GC pauses since the last call (or its start). */
+  loop(): Promise<LoopStats>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +79,22 @@ export function raiseFileLimit(pid: number, wanted: number): number {
   return softFileLimit(pid);
 }
 
+/** Sends `message` and resolves with the next answer that carries `key`. */
+function ask<T>(child: ChildProcess, key: string, message: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (): void => reject(new Error('the server under test exited'));
+    const onMessage = (answer: Record<string, unknown>): void => {
+      if (!(key in answer)) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(answer[key] as T);
+    };
+    child.once('exit', onExit);
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
 /** Starts the server under test (server/child.ts) in its own process, with `fileLimit` open files. */
 export async function startServerUnderTest(options: ServerChildOptions = {}, fileLimit = 0): Promise<ServerUnderTest> {
   const child: ChildProcess = fork(path.join(__dirname, 'child.js'), [JSON.stringify(options)], {
@@ -84,16 +111,8 @@ export async function startServerUnderTest(options: ServerChildOptions = {}, fil
     addresses,
     pid: child.pid!,
     fileLimit: limit,
-    stats: (gc = false) =>
-      new Promise((resolve, reject) => {
-        const onExit = (): void => reject(new Error('the server under test exited'));
-        child.once('exit', onExit);
-        child.once('message', (message: { stats: ServerStats }) => {
-          child.off('exit', onExit);
-          resolve(message.stats);
-        });
-        child.send({ cmd: 'stats', gc });
-      }),
+    stats: (gc = false) => ask<ServerStats>(child, 'stats', { cmd: 'stats', gc }),
+    loop: () => ask<LoopStats>(child, 'loop', { cmd: 'loop' }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.send({ cmd: 'stop' });
