@@ -196,65 +196,12 @@ export type StateHandler<St, D, C, R, Ca, I> = {
 
 // ---- constructors ------------------------------------------------------------
 
-/**
- * @internal Every result a builder returns is this one class with every field present, in one
- * order, as GenServer's results are (Result in gen-server-types.ts): the statem's loop reads
- * `kind`, `data` and `actions` from whatever a handler returned, and object literals of four
- * shapes (next_state, keep_state/repeat_state, stop, stop_and_reply) made those reads
- * polymorphic in a program whose statems return several kinds. Fields a kind does not have are
- * undefined, as on the literals, so a result still compares equal to its literal.
- */
-export class StatemResult {
-  // Declared, and assigned in the constructor: emitted class fields would define each one
-  // as undefined first (ES2022 [[Define]] semantics), twice the stores for every result.
-  declare readonly kind: 'ok' | 'next_state' | 'keep_state' | 'repeat_state' | 'stop' | 'stop_and_reply';
-  declare readonly state: unknown;
-  declare readonly data: unknown;
-  declare readonly keepData: boolean | undefined;
-  declare readonly actions: readonly Action<unknown>[] | undefined;
-  declare readonly reason: ExitReason | undefined;
-  declare readonly replies: readonly ReplyAction<unknown>[] | undefined;
-  constructor(
-    kind: StatemResult['kind'],
-    state: unknown,
-    data: unknown,
-    keepData: boolean | undefined,
-    actions: readonly Action<unknown>[] | undefined,
-    reason: ExitReason | undefined,
-    replies: readonly ReplyAction<unknown>[] | undefined,
-  ) {
-    this.kind = kind;
-    this.state = state;
-    this.data = data;
-    this.keepData = keepData;
-    this.actions = actions;
-    this.reason = reason;
-    this.replies = replies;
-  }
-}
-
-/**
- * @internal A reply action: a class of its own, so the loop tells it from the other actions with
- * one `instanceof` and reads `from` and `reply` off one shape (the actions of all kinds are
- * literals of six shapes). A literal `{ type: 'reply', from, reply }` still works.
- */
-export class ReplyRecord<R> implements ReplyAction<R> {
-  declare readonly type: 'reply';
-  declare readonly from: From;
-  declare readonly reply: R;
-  constructor(from: From, reply: R) {
-    this.type = 'reply';
-    this.from = from;
-    this.reply = reply;
-  }
-}
-
 const none: readonly never[] = [];
 
 // Results and actions with nothing of their own are shared: they are immutable, and a handler
 // that keeps its state and data then allocates nothing for its result.
-const keptAll = new StatemResult('keep_state', undefined, undefined, true, none, undefined, undefined);
-const repeatedAll = new StatemResult('repeat_state', undefined, undefined, true, none, undefined, undefined);
+const keptAll: KeepState<never, never> = { kind: 'keep_state', data: undefined, keepData: true, actions: none };
+const repeatedAll: RepeatState<never, never> = { kind: 'repeat_state', data: undefined, keepData: true, actions: none };
 const postponeAction: PostponeAction = { type: 'postpone' };
 const hibernateAction: HibernateAction = { type: 'hibernate' };
 
@@ -263,57 +210,47 @@ export function statemOk<St, D, R = never>(
   data: D,
   actions: readonly Action<R>[] = none,
 ): StatemInitOk<St, D, R> {
-  return new StatemResult('ok', state, data, undefined, actions, undefined, undefined) as StatemInitOk<St, D, R>;
+  return { kind: 'ok', state, data, actions };
 }
 export function nextState<St, D, R = never>(
   state: St,
   data: D,
   actions: readonly Action<R>[] = none,
 ): NextState<St, D, R> {
-  return new StatemResult('next_state', state, data, undefined, actions, undefined, undefined) as NextState<St, D, R>;
+  return { kind: 'next_state', state, data, actions };
 }
 export function keepState<D, R = never>(data: D, actions: readonly Action<R>[] = none): KeepState<D, R> {
-  return new StatemResult('keep_state', undefined, data, false, actions, undefined, undefined) as KeepState<D, R>;
+  return { kind: 'keep_state', data, keepData: false, actions };
 }
 export function keepStateAndData<R = never>(actions: readonly Action<R>[] = none): KeepState<never, R> {
-  if (actions === none || actions.length === 0) return keptAll as KeepState<never, R>;
-  return new StatemResult('keep_state', undefined, undefined, true, actions, undefined, undefined) as KeepState<
-    never,
-    R
-  >;
+  if (actions.length === 0) return keptAll;
+  return { kind: 'keep_state', data: undefined, keepData: true, actions };
 }
 export function repeatState<D, R = never>(data: D, actions: readonly Action<R>[] = none): RepeatState<D, R> {
-  return new StatemResult('repeat_state', undefined, data, false, actions, undefined, undefined) as RepeatState<D, R>;
+  return { kind: 'repeat_state', data, keepData: false, actions };
 }
 export function repeatStateAndData<R = never>(actions: readonly Action<R>[] = none): RepeatState<never, R> {
-  if (actions === none || actions.length === 0) return repeatedAll as RepeatState<never, R>;
-  return new StatemResult('repeat_state', undefined, undefined, true, actions, undefined, undefined) as RepeatState<
-    never,
-    R
-  >;
+  if (actions.length === 0) return repeatedAll;
+  return { kind: 'repeat_state', data: undefined, keepData: true, actions };
 }
 /** {stop, Reason} without data, or {stop, Reason, Data}. */
 export function statemStop<D = never>(reason: ExitReason, ...data: [D] | []): StatemStop<D> {
-  return (
-    data.length === 0
-      ? new StatemResult('stop', undefined, undefined, true, undefined, reason, undefined)
-      : new StatemResult('stop', undefined, data[0], false, undefined, reason, undefined)
-  ) as StatemStop<D>;
+  return data.length === 0
+    ? { kind: 'stop', reason, data: undefined, keepData: true }
+    : { kind: 'stop', reason, data: data[0], keepData: false };
 }
 export function stopAndReply<R, D = never>(
   reason: ExitReason,
   replies: readonly ReplyAction<R>[],
   ...data: [D] | []
 ): StatemStopAndReply<D, R> {
-  return (
-    data.length === 0
-      ? new StatemResult('stop_and_reply', undefined, undefined, true, undefined, reason, replies)
-      : new StatemResult('stop_and_reply', undefined, data[0], false, undefined, reason, replies)
-  ) as StatemStopAndReply<D, R>;
+  return data.length === 0
+    ? { kind: 'stop_and_reply', reason, replies, data: undefined, keepData: true }
+    : { kind: 'stop_and_reply', reason, replies, data: data[0], keepData: false };
 }
 
 export function replyAction<R>(from: From, value: R): ReplyAction<R> {
-  return new ReplyRecord(from, value);
+  return { type: 'reply', from, reply: value };
 }
 export function postpone(): PostponeAction {
   return postponeAction;

@@ -63,7 +63,6 @@ import {
 } from './gen-server-types';
 import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
 import * as t from './gen-statem-types';
-import { ReplyRecord, StatemResult } from './gen-statem-types';
 import type {
   Action,
   EnterEvent,
@@ -89,9 +88,7 @@ type Outcome = CastResult<Machine>;
 /** Sent to itself by a statem in init, so its start work runs even if no message comes. */
 const startWork = Symbol('gen_statem start');
 
-/** A handler's result or its promise: the builders' class first, so `then` is not read off every result. */
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  if (value instanceof StatemResult) return false;
   return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
@@ -292,16 +289,16 @@ export class Machine {
    * Returns false, having changed nothing, for anything else.
    */
   private keptWithReply(result: AnyResult): boolean {
-    if (!(result instanceof StatemResult) || result.kind !== 'keep_state') return false;
-    const actions = result.actions!;
-    let reply: ReplyRecord<unknown> | undefined;
+    if (result?.kind !== 'keep_state') return false;
+    const actions = result.actions;
+    let reply: t.ReplyAction<unknown> | undefined;
     if (actions.length === 1) {
       const only = actions[0];
-      if (!(only instanceof ReplyRecord)) return false;
+      if (only?.type !== 'reply') return false;
       reply = only;
     } else if (actions.length !== 0) return false;
     if (!result.keepData) this.data = result.data;
-    if (reply !== undefined) reply.from.reply(reply.reply);
+    if (reply !== undefined) (reply.from as From<unknown>).reply(reply.reply);
     return true;
   }
 
@@ -317,10 +314,6 @@ export class Machine {
     this.postponing = false;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
-      if (action instanceof ReplyRecord) {
-        action.from.reply(action.reply);
-        continue;
-      }
       switch (action?.type) {
         case 'reply':
           (action.from as From<unknown>).reply(action.reply);

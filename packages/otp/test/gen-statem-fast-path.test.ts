@@ -3,7 +3,7 @@
  * keepState result with no action or one reply is applied without the general loop. These
  * check that it behaves as the general path does, and that everything else still takes it.
  */
-import { GenStatem, Node, sys, type From, type StatemEvent } from '@erlmcp/otp';
+import { GenStatem, Node, sys, type EventResult, type From, type StatemEvent } from '@erlmcp/otp';
 import { startNode } from './helpers';
 import { ManualClock } from './statem-clock';
 
@@ -14,15 +14,17 @@ beforeEach(() => {
 afterEach(() => node.stop());
 
 type Req = 'count' | 'hold' | 'release' | { timeoutMs: number } | 'literal' | 'async';
+type Data = { n: number; held: From[]; timeouts: number };
+type Result = EventResult<'ready', Data, unknown>;
 
 /** A counter: every call counts; what the reply looks like depends on the request. */
 const counter = (clock: ManualClock) =>
   GenStatem.define({
     callbackMode: 'state_functions',
     timers: clock,
-    init: () => GenStatem.ok('ready', { n: 0, held: [] as From[], timeouts: 0 }),
+    init: () => GenStatem.ok<'ready', Data>('ready', { n: 0, held: [], timeouts: 0 }),
     states: {
-      ready(event: StatemEvent<Req, never, never>, data: { n: number; held: From[]; timeouts: number }) {
+      ready(event: StatemEvent<Req, never, never>, data: Data): Result | Promise<Result> {
         if (event.type === 'timeout') return GenStatem.keepState({ ...data, timeouts: data.timeouts + 1 });
         if (event.type !== 'call') return GenStatem.keepStateAndData();
         const n = data.n + 1;
@@ -31,9 +33,9 @@ const counter = (clock: ManualClock) =>
         if (req === 'hold') return GenStatem.keepState({ ...data, n, held: [...data.held, event.from] });
         if (req === 'release')
           // Two replies and more: the general path, in order.
-          return GenStatem.keepState({ ...data, n, held: [] }, [
-            ...data.held.map((from) => GenStatem.reply(from, 'released')),
-            GenStatem.reply(event.from, data.held.length),
+          return GenStatem.keepState<Data, unknown>({ ...data, n, held: [] }, [
+            ...data.held.map((from) => GenStatem.reply<unknown>(from, 'released')),
+            GenStatem.reply<unknown>(event.from, data.held.length),
           ]);
         if (req === 'literal')
           // A result from plain JavaScript: literals, not the builders' classes.
