@@ -284,7 +284,7 @@ export class Machine {
   }
 
   /**
-   * keepState with no action or one reply, made by the builders (the common result of a call):
+   * keepState with no action or one reply (the common result of a call), a builder's or a literal:
    * applied here, as the general path would, without the checks that cannot apply to it.
    * Returns false, having changed nothing, for anything else.
    */
