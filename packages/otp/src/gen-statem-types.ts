@@ -198,6 +198,13 @@ export type StateHandler<St, D, C, R, Ca, I> = {
 
 const none: readonly never[] = [];
 
+// Results and actions with nothing of their own are shared: they are immutable, and a handler
+// that keeps its state and data then allocates nothing for its result.
+const keptAll: KeepState<never, never> = { kind: 'keep_state', data: undefined, keepData: true, actions: none };
+const repeatedAll: RepeatState<never, never> = { kind: 'repeat_state', data: undefined, keepData: true, actions: none };
+const postponeAction: PostponeAction = { type: 'postpone' };
+const hibernateAction: HibernateAction = { type: 'hibernate' };
+
 export function statemOk<St, D, R = never>(
   state: St,
   data: D,
@@ -216,12 +223,14 @@ export function keepState<D, R = never>(data: D, actions: readonly Action<R>[] =
   return { kind: 'keep_state', data, keepData: false, actions };
 }
 export function keepStateAndData<R = never>(actions: readonly Action<R>[] = none): KeepState<never, R> {
+  if (actions.length === 0) return keptAll;
   return { kind: 'keep_state', data: undefined, keepData: true, actions };
 }
 export function repeatState<D, R = never>(data: D, actions: readonly Action<R>[] = none): RepeatState<D, R> {
   return { kind: 'repeat_state', data, keepData: false, actions };
 }
 export function repeatStateAndData<R = never>(actions: readonly Action<R>[] = none): RepeatState<never, R> {
+  if (actions.length === 0) return repeatedAll;
   return { kind: 'repeat_state', data: undefined, keepData: true, actions };
 }
 /** {stop, Reason} without data, or {stop, Reason, Data}. */
@@ -244,10 +253,10 @@ export function replyAction<R>(from: From, value: R): ReplyAction<R> {
   return { type: 'reply', from, reply: value };
 }
 export function postpone(): PostponeAction {
-  return { type: 'postpone' };
+  return postponeAction;
 }
 export function hibernate(): HibernateAction {
-  return { type: 'hibernate' };
+  return hibernateAction;
 }
 export function nextEvent(type: 'internal' | 'cast' | 'info', message: unknown): NextEventAction {
   return {

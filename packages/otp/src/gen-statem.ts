@@ -65,6 +65,7 @@ import { TimeoutFired, StatemTimeouts } from './gen-statem-timeouts';
 import * as t from './gen-statem-types';
 import type {
   Action,
+  EnterEvent,
   EventResult,
   HandleEventDef,
   StateFunctionsDef,
@@ -89,6 +90,19 @@ const startWork = Symbol('gen_statem start');
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/**
+ * The enter call's event, made by the loop only: a class, so the loop tells it from the
+ * others with `instanceof` instead of reading `type` off events of seven shapes.
+ */
+class EnterRecord<St> implements EnterEvent<St> {
+  declare readonly type: 'enter';
+  declare readonly oldState: St;
+  constructor(oldState: St) {
+    this.type = 'enter';
+    this.oldState = oldState;
+  }
 }
 
 function sameState(a: unknown, b: unknown): boolean {
@@ -123,8 +137,24 @@ export class Machine {
   /** init's actions, then the initial enter call, both run as the start work. */
   begin(actions: readonly Action<unknown>[]): void {
     const inserted = this.actions(actions, false, 'init');
-    if (this.def.stateEnter === true) this.queue.push({ type: 'enter', oldState: this.state });
+    if (this.def.stateEnter === true) this.queue.push(new EnterRecord(this.state));
     if (inserted !== null) this.queue.push(...inserted);
+  }
+
+  /**
+   * A call, cast or message from the mailbox. With nothing queued before it and a result that
+   * only keeps the state (with a reply, or none), the event is handled here and the loop
+   * below is skipped: nothing can have been queued, no event timeout or hibernation asked for.
+   */
+  handle(event: AnyEvent): MaybePromise<Outcome> {
+    if (this.queue.length !== 0) return this.drive(event);
+    // Any event cancels the event timeout, running or about to start (init's, before the start work runs).
+    this.pendingEventTimeout = undefined;
+    if (this.timeouts.eventTimeoutRunning) this.timeouts.cancel('timeout');
+    const result = this.invoke(event);
+    if (isPromise(result)) return this.resume(result, event, null);
+    if (this.keptWithReply(result)) return this.carryOn;
+    return this.apply(result, event) ?? this.drive(null);
   }
 
   /** Handles the queued events, then `event` (if any) and whatever it queues. */
@@ -137,16 +167,13 @@ export class Machine {
         event = null;
       }
       const current = next;
-      if (current.type !== 'enter') {
+      if (!(current instanceof EnterRecord)) {
         // Any event cancels the event timeout, running or about to start.
         this.pendingEventTimeout = undefined;
         if (this.timeouts.eventTimeoutRunning) this.timeouts.cancel('timeout');
       }
       const result = this.invoke(current);
-      if (isPromise(result)) {
-        const rest = event;
-        return result.then((r) => this.apply(r, current) ?? this.drive(rest));
-      }
+      if (isPromise(result)) return this.resume(result, current, event);
       const stopped = this.apply(result, current);
       if (stopped !== undefined) return stopped;
     }
@@ -160,6 +187,15 @@ export class Machine {
       return this.carryOnHibernating;
     }
     return this.carryOn;
+  }
+
+  /**
+   * An async handler's result: applied once it settles, then the loop goes on. Out of drive,
+   * so drive captures nothing in a closure (a captured loop variable costs a context object
+   * on every event, async or not).
+   */
+  private resume(result: Promise<AnyResult>, current: AnyEvent, rest: AnyEvent | null): Promise<Outcome> {
+    return result.then((r) => this.apply(r, current) ?? this.drive(rest));
   }
 
   /**
@@ -193,7 +229,8 @@ export class Machine {
 
   /** Applies a handler's result; returns the GenServer outcome if the statem stops. */
   private apply(result: AnyResult, event: AnyEvent): Outcome | undefined {
-    const enter = event.type === 'enter';
+    if (this.keptWithReply(result)) return undefined;
+    const enter = event instanceof EnterRecord;
     switch (result?.kind) {
       case 'stop':
         if (!result.keepData) this.data = result.data;
@@ -241,9 +278,28 @@ export class Machine {
     // repeatState from an enter call is keepState: the enter call does not run again.
     const entering = (changed || (result.kind === 'repeat_state' && !enter)) && this.def.stateEnter === true;
     if (inserted !== null)
-      this.queue = entering ? [{ type: 'enter', oldState }, ...inserted, ...this.queue] : [...inserted, ...this.queue];
-    else if (entering) this.queue.unshift({ type: 'enter', oldState });
+      this.queue = entering ? [new EnterRecord(oldState), ...inserted, ...this.queue] : [...inserted, ...this.queue];
+    else if (entering) this.queue.unshift(new EnterRecord(oldState));
     return undefined;
+  }
+
+  /**
+   * keepState with no action or one reply (the common result of a call), a builder's or a literal:
+   * applied here, as the general path would, without the checks that cannot apply to it.
+   * Returns false, having changed nothing, for anything else.
+   */
+  private keptWithReply(result: AnyResult): boolean {
+    if (result?.kind !== 'keep_state') return false;
+    const actions = result.actions;
+    let reply: t.ReplyAction<unknown> | undefined;
+    if (actions.length === 1) {
+      const only = actions[0];
+      if (only?.type !== 'reply') return false;
+      reply = only;
+    } else if (actions.length !== 0) return false;
+    if (!result.keepData) this.data = result.data;
+    if (reply !== undefined) (reply.from as From<unknown>).reply(reply.reply);
+    return true;
   }
 
   /** Runs replies and timeouts now; returns the events nextEvent inserts, in order. */
@@ -256,7 +312,8 @@ export class Machine {
     if (changed) this.timeouts.cancel('state_timeout');
     let inserted: AnyEvent[] | null = null;
     this.postponing = false;
-    for (const action of actions) {
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i];
       switch (action?.type) {
         case 'reply':
           (action.from as From<unknown>).reply(action.reply);
@@ -319,8 +376,8 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
       const result = def.init(args, ctx);
       return isPromise(result) ? result.then((r) => started(r, ctx)) : started(result, ctx);
     },
-    handleCall: (request, from, machine) => machine.drive({ type: 'call', request, from }),
-    handleCast: (message, machine) => machine.drive({ type: 'cast', message }),
+    handleCall: (request, from, machine) => machine.handle({ type: 'call', request, from }),
+    handleCast: (message, machine) => machine.handle({ type: 'cast', message }),
     handleInfo(message: InfoMessage<unknown>, machine) {
       if (message === startWork) return machine.drive(null);
       if (message instanceof TimeoutFired) {
@@ -331,7 +388,7 @@ export function define(def: AnyStatemDef): GenServerDef<Machine, unknown, unknow
             : { type: message.kind, message: message.message };
         return machine.drive(event);
       }
-      return machine.drive({ type: 'info', message });
+      return machine.handle({ type: 'info', message });
     },
     // sys sees { state, data }, as gen_statem's [State, Data].
     systemState: {
