@@ -21,7 +21,7 @@ export class Peer {
     private readonly child: ChildProcess,
   ) {}
 
-  /** `schedulers` > 1 gives the peer worker-thread schedulers; `script` runs another peer script (it prints "ready <id>" too). */
+  /** `schedulers` > 1 gives the peer worker-thread schedulers; `script` runs another peer script (it prints "ready <n>" too: its node id, or for mcp-node.cjs its HTTP port). */
   static start(options: JoinOptions & { schedulers?: number }, script = PEER): Promise<Peer> {
     const child = spawnChild(process.execPath, [script, JSON.stringify(options)], {
       stdio: ['pipe', 'pipe', 'pipe'],

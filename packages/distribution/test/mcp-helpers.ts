@@ -1,90 +1,38 @@
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import path from 'node:path';
 import type { JoinOptions } from '@erlmcp/distribution';
+import { Peer } from './helpers';
+import { JSON_HEADERS, messages as sseMessages, raw, type RawResponse } from '../../../test-support/http-raw';
 
 const MCP_NODE = path.join(__dirname, 'fixtures', 'mcp-node.cjs');
 
-/** A node serving MCP in its own OS process (fixtures/mcp-node.cjs, the compiled packages). */
+/** A node serving MCP in its own OS process (fixtures/mcp-node.cjs, the compiled packages): a `Peer` whose "ready" line names its HTTP port. */
 export class McpNode {
   private constructor(
     readonly name: string,
     readonly url: string,
-    private readonly child: ChildProcess,
+    private readonly peer: Peer,
   ) {}
 
-  static start(options: JoinOptions): Promise<McpNode> {
-    const child = spawnChild(process.execPath, [MCP_NODE, JSON.stringify(options)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
-    });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`mcp node ${options.name} not ready in 60 s: ${err}`));
-      }, 60_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /ready (\d+)/.exec(out);
-        if (match !== null) {
-          clearTimeout(timer);
-          resolve(new McpNode(options.name, `http://127.0.0.1:${match[1]}/mcp`, child));
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`mcp node ${options.name} exited (${code}) before ready: ${err}`));
-      });
-    });
+  static async start(options: JoinOptions): Promise<McpNode> {
+    const peer = await Peer.start(options, MCP_NODE);
+    return new McpNode(options.name, `http://127.0.0.1:${peer.id}/mcp`, peer);
   }
 
   /** SIGKILL: no goodbye; the others find out by missed heartbeats. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.peer.kill();
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.peer.stop();
   }
-}
-
-export interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
 }
 
 /** One HTTP request with exactly these headers, on a connection of its own. */
-export function post(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method, headers, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+export const post = raw;
+export type Reply = RawResponse;
+export { JSON_HEADERS };
 
-export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 export const LEGACY = '2025-11-25';
 export const MODERN = '2026-07-28';
 
@@ -97,13 +45,7 @@ export type Message = {
 };
 
 /** The JSON-RPC messages of an answer: its one JSON body, or the events of its SSE stream. */
-export function messages(reply: Reply): Message[] {
-  if (String(reply.headers['content-type']).startsWith('application/json')) return [JSON.parse(reply.body) as Message];
-  return reply.body
-    .split('\n')
-    .filter((line) => line.startsWith('data: ') && line.length > 6)
-    .map((line) => JSON.parse(line.slice(6)) as Message);
-}
+export const messages = (reply: Reply): Message[] => sseMessages<Message>(reply);
 
 /** Opens a 2025-11-25 session on the node at `url`; resolves with its id. */
 export async function initialize(url: string): Promise<string> {

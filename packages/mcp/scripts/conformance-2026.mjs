@@ -6,22 +6,13 @@
 // which it runs unscored); then our client (test/conformance/client.ts) through each 2026-07-28
 // client scenario but OAuth's. A failure fails the run unless KNOWN_FAILURES names its scenario
 // with the reason; a known failure that passes fails it too (the list must be kept true).
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { here, require, scratchDir, spawnSuite, startServer, suiteCli, tsNodeEnv } from './conformance-common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-const require = createRequire(import.meta.url);
-const cli = path.join(
-  path.dirname(require.resolve('@modelcontextprotocol/conformance-2026/package.json')),
-  'dist/index.js',
-);
-const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-2026-'));
+const cli = suiteCli('@modelcontextprotocol/conformance-2026');
+const scratch = scratchDir('mcp-conformance-2026-');
 
 /** Scenarios we know fail, and why. */
 const KNOWN_FAILURES = new Map([
@@ -32,42 +23,13 @@ const KNOWN_FAILURES = new Map([
   ],
 ]);
 
-function startServer() {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(here, '../test/conformance/server.ts')],
-    {
-      env: {
-        ...process.env,
-        TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'),
-        TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }),
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`conformance server exited (${code}) before listening`)));
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ child, url: JSON.parse(line).url }));
-  });
-}
-
 /** Runs the suite; resolves with each scenario's verdict from its summary ("✓ name: 3 passed, 0 failed"). */
 function runSuite(url) {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        path.join(here, 'fs-glob-register.mjs'),
-        cli,
-        'server',
-        '--url',
-        url,
-        '--requirements',
-        '2026-07-28',
-      ],
-      { cwd: scratch, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawnSuite(cli, ['server', '--url', url, '--requirements', '2026-07-28'], {
+      cwd: scratch,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const scenarios = new Map();
     let total;
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -102,27 +64,12 @@ function runClientScenario(scenario) {
     path.join(here, '../test/conformance/client.ts'),
   ].join(' ');
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        path.join(here, 'fs-glob-register.mjs'),
-        cli,
-        'client',
-        '--command',
-        client,
-        '--scenario',
-        scenario,
-        '--spec-version',
-        '2026-07-28',
-      ],
+    const child = spawnSuite(
+      cli,
+      ['client', '--command', client, '--scenario', scenario, '--spec-version', '2026-07-28'],
       {
         cwd: scratch,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'),
-          TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }),
-        },
+        env: { ...process.env, ...tsNodeEnv },
         // The client command prints its verdict on stderr.
         stdio: ['ignore', 'pipe', 'pipe'],
       },

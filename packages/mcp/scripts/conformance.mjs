@@ -4,56 +4,26 @@
 // json-schema-2020-12 and server-sse-polling), stops the server, and exits non-zero if any
 // check failed. Node 20 lacks fs.globSync, which the suite imports: fs-glob-register.mjs
 // supplies it.
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { rmSync } from 'node:fs';
+import { scratchDir, spawnSuite, startServer, suiteCli } from './conformance-common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-const require = createRequire(import.meta.url);
-const cli = path.join(path.dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist/index.js');
+const cli = suiteCli('@modelcontextprotocol/conformance');
 // The suite writes results/ under its working directory: keep that out of the tree.
-const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-'));
+const scratch = scratchDir('mcp-conformance-');
 const runs = [
   ['--suite', 'active'],
   ['--scenario', 'json-schema-2020-12'],
   ['--scenario', 'server-sse-polling'],
 ];
 
-function startServer() {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(here, '../test/conformance/server.ts')],
-    {
-      env: {
-        ...process.env,
-        TS_NODE_PROJECT: path.join(root, 'tsconfig.test.json'),
-        TS_NODE_COMPILER_OPTIONS: JSON.stringify({ rootDir: root }),
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`conformance server exited (${code}) before listening`)));
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ child, url: JSON.parse(line).url }));
-  });
-}
-
 /** Runs the suite once; resolves with its exit code and the failures its summary counted. */
 function runSuite(url, args) {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', path.join(here, 'fs-glob-register.mjs'), cli, 'server', '--url', url, ...args],
-      {
-        cwd: scratch,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawnSuite(cli, ['server', '--url', url, ...args], {
+      cwd: scratch,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let failures = 0;
     let passes = 0;
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -23,3 +23,6 @@ export type { McpConnectionEvent } from './hosting/telemetry';
 // The multi-process front door: workers sharing one port (node:cluster)
 export { type FrontDoor, type FrontDoorOptions, FrontDoorStartError, startFrontDoor } from './hosting/front-door';
 export { frontDoorWorker, type FrontDoorWorkerInfo } from './hosting/front-door-worker';
+
+// For proxies of MCP traffic (the front door, @erlmcp/distribution's forwarder)
+export { endToEndHeaders } from './hosting/end-to-end-headers';

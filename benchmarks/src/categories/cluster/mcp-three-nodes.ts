@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import path from 'node:path';
+import { post, type PostAnswer } from '../../harness/http-post';
 import { quantile } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 import { NatsServer } from '@erlmcp/distribution';
@@ -92,46 +93,7 @@ async function startNodes(count: number): Promise<Nodes> {
   }
 }
 
-interface Answer {
-  status: number;
-  session: string | undefined;
-  body: string;
-}
-
-/**
- * One request on a kept-alive connection. A connection the server closed as it was reused (its
- * keep-alive timeout passed during a stall of the loaded machine) is retried once on a new one,
- * as Node's documentation advises: the server read nothing of it.
- */
-function post(agent: Agent | false, url: string, headers: Record<string, string>, body: string): Promise<Answer> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            session: res.headers['mcp-session-id'] as string | undefined,
-            body: text,
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (agent !== false && req.reusedSocket && error.code === 'ECONNRESET')
-        post(false, url, headers, body).then(resolve, reject);
-      else reject(error);
-    });
-    req.end(body);
-  });
-}
-
-function isEcho(answer: Answer): boolean {
+function isEcho(answer: PostAnswer): boolean {
   return answer.status === 200 && answer.body.includes('"text":"hello"') && !answer.body.includes('"error"');
 }
 
@@ -146,7 +108,6 @@ export async function mcpThroughNodes(count: number, size: number): Promise<Meas
     for (let s = 0; s < SESSIONS; s++) {
       const owner = pick();
       const init = await post(
-        agent,
         owner,
         JSON_HEADERS,
         JSON.stringify({
@@ -155,27 +116,30 @@ export async function mcpThroughNodes(count: number, size: number): Promise<Meas
           method: 'initialize',
           params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } },
         }),
-      );
-      if (init.status !== 200 || init.session === undefined) throw new Error(`initialize: ${init.status} ${init.body}`);
-      const note = await post(
         agent,
+      );
+      const session = init.headers['mcp-session-id'];
+      if (init.status !== 200 || typeof session !== 'string')
+        throw new Error(`initialize: ${init.status} ${init.body}`);
+      const note = await post(
         pick(),
-        { ...JSON_HEADERS, 'mcp-session-id': init.session, 'mcp-protocol-version': LEGACY },
+        { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': LEGACY },
         JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        agent,
       );
       if (note.status !== 202) throw new Error(`notifications/initialized: ${note.status} ${note.body}`);
-      sessions.push({ id: init.session, owner });
+      sessions.push({ id: session, owner });
     }
     const one = async (i: number): Promise<{ forwarded: boolean }> => {
       const url = pick();
       if (i % 2 === 0) {
-        const answer = await post(agent, url, MODERN_HEADERS, callBody(i + 1, MODERN_META));
+        const answer = await post(url, MODERN_HEADERS, callBody(i + 1, MODERN_META), agent);
         if (!isEcho(answer)) throw new Error(`stateless tools/call: ${answer.status} ${answer.body}`);
         return { forwarded: false };
       }
       const session = sessions[(i >> 1) % SESSIONS]!;
       const headers = { ...JSON_HEADERS, 'mcp-session-id': session.id, 'mcp-protocol-version': LEGACY };
-      const answer = await post(agent, url, headers, callBody(i + 1));
+      const answer = await post(url, headers, callBody(i + 1), agent);
       if (!isEcho(answer)) throw new Error(`session tools/call: ${answer.status} ${answer.body}`);
       return { forwarded: url !== session.owner };
     };

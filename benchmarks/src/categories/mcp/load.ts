@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
+import { post as postText } from '../../harness/http-post';
 import { percentiles } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 
@@ -70,31 +71,7 @@ export async function startServer(side: ServerSide): Promise<RunningServer> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      // A kept-alive socket the server closed as idle (its keepAliveTimeout passed while the
-      // benchmark measured RSS) resets on reuse; the request never reached it: send it again.
-      if (req.reusedSocket && error.code === 'ECONNRESET') post(url, headers, body).then(resolve, reject);
-      else reject(error);
-    });
-    req.end(body);
-  });
-}
+const post = (url: string, headers: Record<string, string>, body: string) => postText(url, headers, body, agent);
 
 /** initialize + notifications/initialized; the new session's id. */
 export async function openSession(url: string): Promise<string> {

@@ -32,24 +32,6 @@ export function isForwardMessage(message: unknown): message is ForwardMessage {
   return typeof message === 'object' && message !== null && 'mcpFwd' in message;
 }
 
-/** Hop-by-hop headers (RFC 9110 7.6.1): they describe one connection, not the message. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-export function endToEnd<H extends Record<string, unknown>>(headers: H): H {
-  const kept: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (!HOP_BY_HOP.has(name) && value !== undefined) kept[name] = value;
-  return kept as H;
-}
-
 /** A chunk as it came off the wire (msgpackr gives a Uint8Array or a Buffer) as a Buffer, without a copy. */
 export function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

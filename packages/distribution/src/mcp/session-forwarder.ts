@@ -1,7 +1,8 @@
 import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { DownMessage, exit, isPid, send, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
 import type { DistNode } from '../dist-node';
-import { asBuffer, endToEnd, isForwardMessage, type ToOwner, type ToRelay, type Watch } from './forward-protocol';
+import { endToEndHeaders } from '@erlmcp/mcp/hosting';
+import { asBuffer, isForwardMessage, type ToOwner, type ToRelay, type Watch } from './forward-protocol';
 import { ownerOf, ownerPrefix } from './owner-id';
 
 /** What a forwarder counted: requests it passed to other nodes, and requests it answered for them. */
@@ -150,7 +151,7 @@ export class SessionForwarder {
       relay,
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      headers: endToEnd(req.headers),
+      headers: endToEndHeaders(req.headers),
     });
     req.on('data', (chunk: Buffer) => {
       if (this.outgoing.has(ref)) toOwner({ mcpFwd: 'body', ref, relay, chunk });
@@ -245,7 +246,7 @@ export class SessionForwarder {
         (answer) => {
           if (this.incoming.get(key) !== entry || entry.upstream !== upstream) return void answer.destroy();
           entry.answered();
-          toRelay({ mcpFwd: 'head', ref, status: answer.statusCode ?? 502, headers: endToEnd(answer.headers) });
+          toRelay({ mcpFwd: 'head', ref, status: answer.statusCode ?? 502, headers: endToEndHeaders(answer.headers) });
           answer.on('data', (chunk: Buffer) => toRelay({ mcpFwd: 'data', ref, chunk }));
           answer.once('end', () => {
             if (this.incoming.delete(key)) toRelay({ mcpFwd: 'done', ref });

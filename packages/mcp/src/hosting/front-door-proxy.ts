@@ -1,22 +1,6 @@
-import { Agent, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { writeJsonRpcError } from '../transport/http/responses';
-
-/** Hop-by-hop headers (RFC 9110 7.6.1): they describe one connection, not the message. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const kept: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) kept[name] = value;
-  return kept;
-}
+import { endToEndHeaders } from './end-to-end-headers';
 
 /**
  * @internal
@@ -28,10 +12,10 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
  */
 export function forwardToOwner(req: IncomingMessage, res: ServerResponse, port: number, agent: Agent): void {
   const upstream = request(
-    { host: '127.0.0.1', port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
+    { host: '127.0.0.1', port, method: req.method, path: req.url, headers: endToEndHeaders(req.headers), agent },
     (answer) => {
       if (res.destroyed) return answer.destroy();
-      res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+      res.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.headers));
       // An SSE stream's events must not wait for a buffer to fill: flush the head now.
       res.flushHeaders();
       answer.pipe(res);

@@ -1,41 +1,8 @@
-import { request } from 'node:http';
 import { connect } from 'node:net';
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+import { JSON_HEADERS, messages, raw, type RawResponse } from '../../../../test-support/http-raw';
 
-/** One HTTP request with exactly these headers (fetch would add or forbid some, like Host). */
-export function raw(url: string, method: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method, headers, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-/** The JSON-RPC messages in an SSE body (or the one JSON body). */
-export function messages(res: RawResponse): unknown[] {
-  if (String(res.headers['content-type']).startsWith('application/json')) return [JSON.parse(res.body)];
-  return res.body
-    .split('\n')
-    .filter((line) => line.startsWith('data: ') && line.length > 6)
-    .map((line) => JSON.parse(line.slice(6)) as unknown);
-}
+export { JSON_HEADERS, messages, raw, type RawResponse };
 
 /** Initializes a session by hand (under `protocolVersion`); resolves with its id. */
 export async function initialize(
