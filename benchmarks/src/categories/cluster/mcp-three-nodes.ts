@@ -5,6 +5,7 @@ import { post, type PostAnswer } from '../../harness/http-post';
 import { quantile } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 import { NatsServer } from '@erlmcp/distribution';
+import { endNode } from './end-node';
 
 /**
  * mcp_three_nodes: MCP tools/call through N node processes (each its own port, joined over
@@ -51,16 +52,7 @@ async function startNodes(count: number): Promise<Nodes> {
   const names = Array.from({ length: count }, (_, i) => `mcp${i + 1}`);
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.stdin!.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(children.map(endNode));
     await nats.stop();
   };
   try {

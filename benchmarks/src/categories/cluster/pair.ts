@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { NatsServer } from '@erlmcp/distribution';
+import { endNode } from './end-node';
 
 /** The two-process setup both sides measure across: a nats-server and node 'bench-b' (remote-node.ts) in its own process. */
 export interface Pair {
@@ -21,13 +22,7 @@ export async function startPair(): Promise<Pair> {
     env: { ...process.env, ERLMCP_LOG_LEVEL: 'silent' },
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await endNode(child);
     await nats.stop();
   };
   try {
