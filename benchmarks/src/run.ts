@@ -85,7 +85,7 @@ async function runScenario(
       scenario.name,
       'paired',
       size,
-      undefined,
+      scenario.runtime?.ours, // both sides run in this one child: it takes our side's flags
       mixed,
     );
     results.ours.push(pair.ours);

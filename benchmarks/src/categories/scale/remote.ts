@@ -3,6 +3,7 @@
  * and export (this file, compiled next to the runner in dist/).
  */
 import { GenServer, noreply, ok, send, type Pid } from '@erlmcp/otp';
+import { ownThreadId } from '../../harness/thread-time';
 
 interface SinkState {
   notify: Pid;
@@ -10,9 +11,17 @@ interface SinkState {
   n: number;
 }
 
+/** A sink's thread, sent to `notify` as it starts when asked (`reportThread`). */
+export interface SinkThread {
+  sinkThread: number | undefined;
+}
+
 /** Counts casts; tells `notify` once `expected` have arrived. */
 export const sink = GenServer.define({
-  init: ({ notify, expected }: { notify: Pid; expected: number }) => ok<SinkState>({ notify, expected, n: 0 }),
+  init: ({ notify, expected, reportThread }: { notify: Pid; expected: number; reportThread?: boolean }) => {
+    if (reportThread === true) send(notify, { sinkThread: ownThreadId() } satisfies SinkThread);
+    return ok<SinkState>({ notify, expected, n: 0 });
+  },
   handleCast: (_message: number, s: SinkState) => {
     if (++s.n === s.expected) send(s.notify, 'sink_done');
     return noreply(s);
