@@ -210,7 +210,7 @@ test('tampered, forged and unknown task ids are -32602 through any node, which s
   expect((await modern(a.url, 'tasks/cancel', { taskId }, 7)).answer.result).toMatchObject({ resultType: 'complete' });
 });
 
-test("a handle minted on a is served by a through every node, for its principal only; altered it is -32602", async () => {
+test('a handle minted on a is served by a through every node, for its principal only; altered it is -32602', async () => {
   const prefix = await prefixOf(a);
   const first = await modern(a.url, 'tools/call', { name: 'cart', arguments: {} }, 1);
   const cart = first.answer.result!.structuredContent.cart as string;
@@ -230,7 +230,13 @@ test("a handle minted on a is served by a through every node, for its principal 
   });
   notFound(mallory.answer);
   const altered = `${cart.slice(0, -1)}${cart.endsWith('A') ? 'B' : 'A'}`;
-  notFound((await modern(b.url, 'tools/call', { name: 'cart', arguments: { cart: altered } }, 21, { 'mcp-param-cart': altered })).answer);
+  notFound(
+    (
+      await modern(b.url, 'tools/call', { name: 'cart', arguments: { cart: altered } }, 21, {
+        'mcp-param-cart': altered,
+      })
+    ).answer,
+  );
 });
 
 test('a forwarded SSE stream whose reader stops: bounded memory at owner and relay, other sessions served, nothing lost or reordered', async () => {
@@ -291,7 +297,8 @@ test("killing a loses only a's sessions: 404 through b, then a new session works
   const onB = await initialize(b.url);
   expect((await sessionCall(c.url, onA, 'whoami', 1)).status).toBe(200);
   // a's task and handle, and a call carrying the handle in flight through b when a goes.
-  const taskId = (await modern(a.url, 'tools/call', { name: 'waits', arguments: {} }, 1)).answer.result!.taskId as string;
+  const taskId = (await modern(a.url, 'tools/call', { name: 'waits', arguments: {} }, 1)).answer.result!
+    .taskId as string;
   const cart = (await modern(a.url, 'tools/call', { name: 'cart', arguments: {} }, 2)).answer.result!.structuredContent
     .cart as string;
   const hanging = modern(b.url, 'tools/call', { name: 'cart', arguments: { cart, hang: true } }, 3, {
@@ -315,7 +322,9 @@ test("killing a loses only a's sessions: 404 through b, then a new session works
   notFound((await hanging).answer);
   notFound((await modern(b.url, 'tasks/get', { taskId }, 4)).answer);
   notFound((await modern(c.url, 'tasks/cancel', { taskId }, 5)).answer);
-  notFound((await modern(c.url, 'tools/call', { name: 'cart', arguments: { cart } }, 6, { 'mcp-param-cart': cart })).answer);
+  notFound(
+    (await modern(c.url, 'tools/call', { name: 'cart', arguments: { cart } }, 6, { 'mcp-param-cart': cart })).answer,
+  );
   // As the spec says: a client told 404 starts a new session, on whichever node it reaches.
   const fresh = await initialize(c.url);
   expect(finalOf(await sessionCall(b.url, fresh, 'whoami', 4)).result?.structuredContent).toEqual({ node: 'c' });

@@ -14,10 +14,10 @@ import { NatsServer } from '@erlmcp/distribution';
  * one node of the same kind (a cluster of one: nothing to forward).
  */
 const SESSIONS = 16;
-const IN_FLIGHT = 32;
+export const IN_FLIGHT = 32;
 const LEGACY = '2025-11-25';
-const MODERN = '2026-07-28';
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+export const MODERN = '2026-07-28';
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const MODERN_HEADERS = {
   ...JSON_HEADERS,
   'mcp-protocol-version': MODERN,
@@ -39,12 +39,12 @@ function callBody(id: number, meta?: Record<string, unknown>): string {
   });
 }
 
-interface Nodes {
+export interface Nodes {
   urls: string[];
   stop(): Promise<void>;
 }
 
-async function startNodes(count: number): Promise<Nodes> {
+export async function startNodes(count: number): Promise<Nodes> {
   const nats = await NatsServer.start();
   const cluster = `mcpbench${count}`;
   const names = Array.from({ length: count }, (_, i) => `mcp${i + 1}`);
@@ -92,7 +92,7 @@ async function startNodes(count: number): Promise<Nodes> {
   }
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   session: string | undefined;
   body: string;
@@ -103,7 +103,12 @@ interface Answer {
  * keep-alive timeout passed during a stall of the loaded machine) is retried once on a new one,
  * as Node's documentation advises: the server read nothing of it.
  */
-function post(agent: Agent | false, url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+export function post(
+  agent: Agent | false,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Answer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(

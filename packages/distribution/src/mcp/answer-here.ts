@@ -22,7 +22,12 @@ export function sessionGone(res: ServerResponse): void {
 }
 
 /** The rest of a request's body after `read`, then `then` with all of it; past MAX_REPLAY_BYTES the client is dropped. */
-export function readRest(req: IncomingMessage, res: ServerResponse, read: Buffer[], then: (body: Buffer[]) => void): void {
+export function readRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  read: Buffer[],
+  then: (body: Buffer[]) => void,
+): void {
   if (req.complete) return then(read);
   let bytes = read.reduce((sum, chunk) => sum + chunk.length, 0);
   req.on('data', (chunk: Buffer) => {

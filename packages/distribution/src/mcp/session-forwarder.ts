@@ -62,7 +62,9 @@ export class SessionForwarder {
 
   constructor(private readonly dist: DistNode) {
     if (dist.global === null)
-      throw new DistBadArgError('MCP across nodes finds owners through the global registry: start the node with global');
+      throw new DistBadArgError(
+        'MCP across nodes finds owners through the global registry: start the node with global',
+      );
     this.lookup = new ForwarderLookup(dist, dist.global);
     this.pid = spawn((ctx) => this.loop(ctx));
     this.sessionIdPrefix = ownerPrefix(this.pid.node);
@@ -76,7 +78,9 @@ export class SessionForwarder {
   async register(): Promise<void> {
     const name = forwarderName(this.dist.name);
     if (!(await this.global.registerName(name, this.pid)))
-      throw new DistBadArgError(`${name} is held by a live process: is another server of node ${this.dist.name} running?`);
+      throw new DistBadArgError(
+        `${name} is held by a live process: is another server of node ${this.dist.name} running?`,
+      );
     this.registered = true;
   }
 
