@@ -20,9 +20,6 @@ const POLL_MS = 20;
  * restarted node (same name, new number) never gets its previous run's sessions.
  */
 export class ForwarderLookup {
-  /** Forwarders this node saw go down, in case the registry's copy still names them. */
-  private readonly down = new Set<string>();
-
   constructor(
     private readonly dist: DistNode,
     private readonly global: GlobalRegistry,
@@ -33,7 +30,7 @@ export class ForwarderLookup {
     const name = this.dist.nodeName(node);
     if (name === undefined) return 'gone';
     const pid = this.global.whereisName(forwarderName(name));
-    if (pid === undefined || pid.node !== node || this.down.has(`${pid.node}.${pid.id}`)) return undefined;
+    if (pid === undefined || pid.node !== node) return undefined;
     return pid;
   }
 
@@ -49,10 +46,5 @@ export class ForwarderLookup {
       if (Date.now() >= deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-  }
-
-  /** A forwarder's monitor fired: it is not used again, whatever the copy says until the watch catches up. */
-  forwarderDown(pid: Pid): void {
-    this.down.add(`${pid.node}.${pid.id}`);
   }
 }

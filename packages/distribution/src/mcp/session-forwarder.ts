@@ -234,7 +234,9 @@ export class SessionForwarder {
 
   /** An owner's forwarder is gone (its node went down, or it stopped): what it held is gone. */
   private ownerDown(owner: Pid): void {
-    this.lookup.forwarderDown(owner);
+    // Not remembered as dead: after a partition heals the same forwarder serves its sessions again;
+    // a forwarder that stopped leaves the registry, and until the watch says so a request sent to
+    // it is answered here at once (a monitor of a dead process fires at once).
     for (const [ref, entry] of this.outgoing) {
       if (!entry.owner.equals(owner)) continue;
       this.outgoing.delete(ref);
