@@ -359,3 +359,27 @@ test("a restarted a (same name, a new number) never gets its predecessor's sessi
     await again.stop();
   }
 });
+
+test("a partition of c and its healing: c's sessions are 404 through b while c is away, and served through b again after", async () => {
+  const onC = await initialize(c.url);
+  expect(finalOf(await sessionCall(b.url, onC, 'whoami', 1)).result?.structuredContent).toEqual({ node: 'c' });
+  await c.command('disconnect');
+  // Once b misses c's heartbeats, c is gone for it: its sessions are 404 (no hang).
+  const deadline = Date.now() + 60_000;
+  while ((await sessionCall(b.url, onC, 'whoami', 2)).status !== 404) {
+    if (Date.now() > deadline) throw new Error('b never saw c go');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await c.command('reconnect');
+  // Healed: the same forwarder, registered again, serves the same session through b.
+  const healed = Date.now() + 60_000;
+  for (;;) {
+    const reply = await sessionCall(b.url, onC, 'whoami', 3);
+    if (reply.status === 200) {
+      expect(finalOf(reply).result?.structuredContent).toEqual({ node: 'c' });
+      break;
+    }
+    if (Date.now() > healed) throw new Error(`b never reached c again: ${reply.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+});

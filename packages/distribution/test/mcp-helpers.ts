@@ -41,6 +41,24 @@ export class McpNode {
     });
   }
 
+  /** Sends "disconnect" or "reconnect" (a partition, its healing) and resolves once the node has done it. */
+  command(command: 'disconnect' | 'reconnect'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`mcp node ${this.name}: no answer to ${command}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (!out.includes(`ok ${command}`) && !out.includes(`failed ${command}`)) return;
+        clearTimeout(timer);
+        this.child.stdout!.off('data', onData);
+        if (out.includes(`ok ${command}`)) resolve();
+        else reject(new Error(`mcp node ${this.name}: ${out.trim()}`));
+      };
+      this.child.stdout!.on('data', onData);
+      this.child.stdin!.write(`${command}\n`);
+    });
+  }
+
   /** SIGKILL: no goodbye; the others find out by missed heartbeats. */
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
