@@ -20,10 +20,25 @@ const POLL_MS = 20;
  * restarted node (same name, new number) never gets its previous run's sessions.
  */
 export class ForwarderLookup {
+  /** When each node was last seen coming up: only a node that came up lately may have a registration on its way. */
+  private readonly upAt = new Map<number, number>();
+  private readonly unsubscribe: () => void;
+
   constructor(
     private readonly dist: DistNode,
     private readonly global: GlobalRegistry,
-  ) {}
+  ) {
+    const now = Date.now();
+    for (const name of dist.nodes()) this.upAt.set(dist.nodeId(name), now);
+    this.unsubscribe = dist.onNodeEvent((event) => {
+      if (event.kind === 'nodeup') this.upAt.set(event.id, Date.now());
+      else this.upAt.delete(event.id);
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
 
   /** The forwarder now; 'gone' when its node is not connected; undefined while the registry's copy does not name it. */
   find(node: number): Pid | 'gone' | undefined {
@@ -35,10 +50,12 @@ export class ForwarderLookup {
   }
 
   /**
-   * As {@link find}, waiting (bounded) while the node is connected but the copy does not name
-   * its forwarder yet: a node that just started, whose registration the watch is bringing.
+   * As {@link find}, waiting while the node is connected but the copy does not name its
+   * forwarder yet, if it came up less than 5 s ago (its registration may be on its way in the
+   * watch); a node connected for longer without one serves no MCP: no wait.
    */
-  async resolve(node: number, deadline = Date.now() + REGISTRY_WAIT_MS): Promise<Pid | undefined> {
+  async resolve(node: number): Promise<Pid | undefined> {
+    const deadline = (this.upAt.get(node) ?? 0) + REGISTRY_WAIT_MS;
     for (;;) {
       const found = this.find(node);
       if (found === 'gone') return undefined;

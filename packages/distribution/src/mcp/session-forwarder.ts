@@ -131,7 +131,7 @@ export class SessionForwarder {
       this.forward(req, res, found, owned.kind);
       return true;
     }
-    // A connected node whose forwarder this node's copy of the registry does not name yet: wait for it (bounded).
+    // A connected node whose forwarder this node's copy of the registry does not name (yet): see resolve().
     void this.lookup.resolve(node).then((owner) => {
       if (res.destroyed) return;
       if (owner !== undefined && !this.stopped) return this.forward(req, res, owner, owned.kind);
@@ -150,6 +150,7 @@ export class SessionForwarder {
     if (this.stopped) return;
     this.stopped = true;
     if (this.registered) void this.global.unregisterName(forwarderName(this.dist.name)).catch(() => undefined);
+    this.lookup.stop();
     exit(this.pid, 'kill');
     for (const { res } of this.outgoing.values()) res.destroy();
     for (const entry of this.incoming.values()) entry.upstream.destroy();
