@@ -20,7 +20,6 @@ async function main(): Promise<void> {
     servers: required('NATS_URL'),
     name,
     cluster: process.env.CLUSTER ?? 'example',
-    global: false,
     // A node is taken for dead after HEARTBEAT_MS × MISSED_HEARTBEATS of silence (default 1 s × 10):
     // on a shared machine a stalled node must not be, or its sessions' requests would be answered 404.
     heartbeatMs: Number(process.env.HEARTBEAT_MS ?? 1000),

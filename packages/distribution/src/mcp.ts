@@ -6,5 +6,7 @@
  * Any export added here becomes public API.
  */
 export { listenClusterHttp, type ClusterHttpOptions, type ClusterHttpServer } from './mcp/listen-cluster';
-export { SessionForwarder, type ForwarderStats } from './mcp/session-forwarder';
-export { ownerOf } from './mcp/owner-id';
+export { SessionForwarder } from './mcp/session-forwarder';
+export type { ForwarderStats } from './mcp/forwarder-stats';
+export { ownerNodeOf, ownedBy, type OwnedBy } from './mcp/owner-id';
+export { forwarderName } from './mcp/forwarder-lookup';

@@ -18,6 +18,11 @@ export class McpNode {
     return new McpNode(options.name, `http://127.0.0.1:${peer.id}/mcp`, peer);
   }
 
+  /** Sends "disconnect" or "reconnect" (a partition, its healing) and resolves once the node has done it. */
+  command(command: 'disconnect' | 'reconnect'): Promise<void> {
+    return this.peer.command(command);
+  }
+
   /** SIGKILL: no goodbye; the others find out by missed heartbeats. */
   kill(): Promise<void> {
     return this.peer.kill();
@@ -108,4 +113,60 @@ export function statelessCall(url: string, tool: string, id: number) {
       },
     }),
   );
+}
+
+/** Client capabilities that declare the tasks extension (and elicitation, which the `asks` task uses). */
+export const WITH_TASKS = { elicitation: {}, extensions: { 'io.modelcontextprotocol/tasks': {} } };
+
+export type Answer = {
+  id?: number;
+  result?: Record<string, any>;
+  error?: { code: number; message: string; data?: unknown };
+};
+
+/**
+ * A 2026-07-28 request through the node at `url`: `Mcp-Name` is the tool's name for tools/call
+ * and the task id for tasks/* (the tasks extension's routing rule); `headers` adds others
+ * (`Mcp-Param-*`, `Authorization`). Resolves with the HTTP status and the JSON-RPC answer.
+ */
+export async function modern(
+  url: string,
+  method: string,
+  params: Record<string, unknown>,
+  id: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; answer: Answer }> {
+  const name = method === 'tools/call' ? params.name : params.taskId;
+  const reply = await post(
+    url,
+    'POST',
+    {
+      ...JSON_HEADERS,
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...(typeof name === 'string' ? { 'mcp-name': name } : {}),
+      ...headers,
+    },
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': WITH_TASKS,
+          'io.modelcontextprotocol/clientInfo': { name: 'test', version: '1' },
+        },
+      },
+    }),
+  );
+  const all = messages(reply);
+  return { status: reply.status, answer: all[all.length - 1] as Answer };
+}
+
+/** This node's forwarder stats and flood state (the fixture's `probe` tool, a 2026-07-28 call answered where it lands). */
+export async function probe(url: string): Promise<Record<string, any>> {
+  const { answer } = await modern(url, 'tools/call', { name: 'probe', arguments: {} }, 1);
+  return answer.result!.structuredContent as Record<string, any>;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
 import { mcpThroughNodes } from './mcp-three-nodes';
+import { mcpTaskPoll } from './mcp-task-poll';
 import * as ours from './ours';
 import * as peer from './peer';
 
@@ -14,6 +15,8 @@ import * as peer from './peer';
  * mcp_three_nodes: MCP tools/call (half in 2025 sessions, half 2026-07-28 stateless) from a
  * round-robin balancer through three node processes, sessions forwarded to their owner over
  * NATS as needed, against the same traffic to one node.
+ * mcp_task_poll: 2026-07-28 tasks/get of tasks held on three nodes, round robin (forwarded to
+ * the task's node when it lands elsewhere) against each poll sent to the task's own node.
  */
 export const cluster: Category = {
   name: 'cluster',
@@ -45,6 +48,16 @@ export const cluster: Category = {
       peer: (size) => mcpThroughNodes(1, size),
       note: (_ours, _peer, detail) =>
         `${Math.round((detail.forwardedShare ?? 0) * 100)}% of all calls through three nodes (half are session calls) reached a node that did not own their session and were forwarded over NATS; on a 2-core machine three nodes and nats-server share the cores one node had, so the ratio shows what forwarding costs, not what more machines add.`,
+    },
+    {
+      name: 'mcp_task_poll',
+      unit: 'polls/s',
+      size: { full: 6_000, smoke: 40 },
+      peerLabel: "each poll to the task's own node (affinity: nothing forwarded)",
+      ours: (size) => mcpTaskPoll(true, size),
+      peer: (size) => mcpTaskPoll(false, size),
+      note: (_ours, _peer, detail) =>
+        `${Math.round((detail.forwardedShare ?? 0) * 100)}% of the round-robin polls reached a node that did not hold their task and were forwarded over NATS to the one that does; both sides run three nodes on the same 2 cores.`,
     },
   ],
 };

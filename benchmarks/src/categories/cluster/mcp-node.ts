@@ -1,6 +1,6 @@
 // One MCP node of the mcp_three_nodes benchmark, in its own process:
 //   node mcp-node.js <nats url> <cluster> <name> <other names, comma-separated or ''>
-// It joins the cluster, serves an echo tool with listenClusterHttp on a free port, waits
+// It joins the cluster, serves an echo tool and a task tool (hold) with listenClusterHttp on a free port, waits
 // until it sees the other nodes, prints "ready <port>", and leaves when stdin closes.
 import { randomBytes } from 'node:crypto';
 import { defineServer } from '@erlmcp/mcp/server';
@@ -15,7 +15,6 @@ async function main(): Promise<void> {
     servers: url,
     name,
     cluster,
-    global: false,
     heartbeatMs: 500,
     missedHeartbeats: 20,
     node: { logLevel: 'silent' },
@@ -29,6 +28,14 @@ async function main(): Promise<void> {
       name: 'echo',
       inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
       handler: async (args) => ({ content: [{ type: 'text', text: String(args.text) }] }),
+    })
+    .tool({
+      name: 'hold',
+      task: 'optional',
+      inputSchema: { type: 'object', properties: {} },
+      // A task that runs until cancelled: mcp_task_poll reads its status through every node.
+      handler: (_args, ctx) =>
+        new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('cancelled')))),
     })
     .build();
   const server = await listenClusterHttp(dist, definition, { maxStatelessRequests: 100_000 });

@@ -16,10 +16,10 @@ import { endNode } from './end-node';
  * one node of the same kind (a cluster of one: nothing to forward).
  */
 const SESSIONS = 16;
-const IN_FLIGHT = 32;
+export const IN_FLIGHT = 32;
 const LEGACY = '2025-11-25';
-const MODERN = '2026-07-28';
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+export const MODERN = '2026-07-28';
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const MODERN_HEADERS = {
   ...JSON_HEADERS,
   'mcp-protocol-version': MODERN,
@@ -41,12 +41,12 @@ function callBody(id: number, meta?: Record<string, unknown>): string {
   });
 }
 
-interface Nodes {
+export interface Nodes {
   urls: string[];
   stop(): Promise<void>;
 }
 
-async function startNodes(count: number): Promise<Nodes> {
+export async function startNodes(count: number): Promise<Nodes> {
   const nats = await NatsServer.start();
   const cluster = `mcpbench${count}`;
   const names = Array.from({ length: count }, (_, i) => `mcp${i + 1}`);

@@ -13,7 +13,9 @@ export type ToOwner =
   | { mcpFwd: 'body'; ref: number; relay: Pid; chunk: Uint8Array }
   | { mcpFwd: 'end'; ref: number; relay: Pid }
   /** The client went away (or the relay gave up on it): end the request at the owner. */
-  | { mcpFwd: 'abort'; ref: number; relay: Pid };
+  | { mcpFwd: 'abort'; ref: number; relay: Pid }
+  /** The client's socket took `bytes` more of the answer: the owner may send that much more (flow control). */
+  | { mcpFwd: 'credit'; ref: number; relay: Pid; bytes: number };
 
 /** @internal */
 export type ToRelay =

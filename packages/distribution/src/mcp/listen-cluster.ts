@@ -1,7 +1,8 @@
 import { listenHttp, type ListenHttpOptions, type McpHttpServer, type SessionHost } from '@erlmcp/mcp/hosting';
-import type { McpServerDefinition } from '@erlmcp/mcp/server';
+import { McpServerDefinition } from '@erlmcp/mcp/server';
 import type { DistNode } from '../dist-node';
-import { SessionForwarder, type ForwarderStats } from './session-forwarder';
+import type { ForwarderStats } from './forwarder-stats';
+import { SessionForwarder } from './session-forwarder';
 
 export type ClusterHttpOptions = Omit<ListenHttpOptions, 'router' | 'frontDoor'>;
 
@@ -31,6 +32,12 @@ export async function listenClusterHttp(
   const forwarder = new SessionForwarder(dist);
   let server: McpHttpServer;
   try {
+    // Registered before any id is minted: every node can find the owner of whatever this one makes.
+    await forwarder.register();
+    // Task ids and handles start with this node's number too, so that any node routes them here.
+    const definition = target instanceof McpServerDefinition ? target : target.definition;
+    definition.tasks.setIdPrefix(forwarder.sessionIdPrefix);
+    definition.handles.setIdPrefix(forwarder.sessionIdPrefix);
     server = await listenHttp(target, { ...options, frontDoor: false, router: forwarder });
   } catch (error) {
     forwarder.stop();

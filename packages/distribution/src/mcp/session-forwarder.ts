@@ -2,84 +2,52 @@ import { Agent, request, type ClientRequest, type IncomingMessage, type ServerRe
 import { DownMessage, exit, isPid, send, spawn, type Pid, type ProcessContext } from '@erlmcp/otp';
 import type { DistNode } from '../dist-node';
 import { endToEndHeaders } from '@erlmcp/mcp/hosting';
+import { DistBadArgError } from '../errors';
+import type { GlobalRegistry } from '../global';
 import { asBuffer, isForwardMessage, type ToOwner, type ToRelay, type Watch } from './forward-protocol';
-import { ownerOf, ownerPrefix } from './owner-id';
+import { ANSWER_HERE, answerHere, answerHereToken, readRest, sessionGone } from './answer-here';
+import { ForwarderLookup, forwarderName } from './forwarder-lookup';
+import type { ForwarderStats } from './forwarder-stats';
+import { CREDIT_WINDOW, Incoming, ReplayableBody } from './incoming';
+import { ownedBy, ownerNodeOf, ownerPrefix, type OwnedBy } from './owner-id';
 
-/** What a forwarder counted: requests it passed to other nodes, and requests it answered for them. */
-export interface ForwarderStats {
-  /** Requests taken here and passed to the node that owns their session. */
-  forwardedOut: number;
-  /** Requests other nodes passed here, answered by this node's server. */
-  forwardedIn: number;
-  /** Requests answered 404 here because the owner's node is gone. */
-  ownerGone: number;
-  /** Forwarded requests in flight, both ways. */
-  inFlight: number;
-}
-
-/** Past this much unsent answer for one slow client, the relay drops the client (no backpressure across NATS). */
+/** Past this much unsent answer for one client, the relay drops it (an owner that ignores credit). */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** The relay grants credit in steps of this much, taken by the client's socket. */
+const CREDIT_STEP = CREDIT_WINDOW / 4;
 
 interface Outgoing {
   req: IncomingMessage;
   res: ServerResponse;
   owner: Pid;
-}
-
-/** The body of a forwarded request is kept until its answer starts, up to this much, so it can be sent again. */
-const MAX_REPLAY_BYTES = 1024 * 1024;
-
-/** A request another node passed here, as replayed against this node's server. */
-class Incoming {
-  upstream!: ClientRequest;
-  ended = false;
-  /** The body so far, while the request may still be sent again (once, before any answer); null after. */
-  private sent: Buffer[] | null = [];
-  private bytes = 0;
-
-  keep(chunk: Buffer): void {
-    if (this.sent === null) return;
-    this.bytes += chunk.length;
-    // Past the limit the body is not kept: such a request is not sent again.
-    if (this.bytes > MAX_REPLAY_BYTES) this.sent = null;
-    else this.sent.push(chunk);
-  }
-
-  answered(): void {
-    this.sent = null;
-  }
-
-  /** The body to send again, once; null when the request may not be sent again. */
-  replay(): Buffer[] | null {
-    const body = this.sent;
-    this.sent = null;
-    return body;
-  }
+  kind: OwnedBy['kind'];
+  /** A task's or handle's request, kept to be answered here if the owner is lost before it answers. */
+  body: ReplayableBody;
+  /** Taken by the client's socket and not granted to the owner yet. */
+  ungranted: number;
 }
 
 function keyOf(pid: Pid): string {
   return `${pid.node}.${pid.id}`;
 }
 
-function sessionGone(res: ServerResponse): void {
-  if (res.headersSent || res.writableEnded) return void res.destroy();
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
-  res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
-}
-
 /**
  * One per node that serves MCP in a cluster: a process that plays both sides of a forwarded
  * request. As the relay (the node a balancer gave the request to) it streams the request to
- * the forwarder that owns the session and writes the answer it streams back, an SSE stream
- * event by event. As the owner it replays the request against its own server on 127.0.0.1,
- * so every check (Host, Origin, body limits, the session itself) runs where the session lives.
- * Each side monitors the other: the owner's node going down answers the relay's waiting
- * clients 404 (the session is gone, as the spec wants), the relay's ends its streams at the owner.
+ * the forwarder of the node that owns its session, task or handle (found through the global
+ * registry, `mcp_forwarder:<node>`) and writes the answer it streams back, an SSE stream event
+ * by event, granting credit as its client's socket takes it. As the owner it replays the
+ * request against its own server on 127.0.0.1, so every check (Host, Origin, body limits, the
+ * session, the principal of a task or handle) runs where the state lives, and sends the answer
+ * no faster than the relay's credit allows. Each side monitors the other: the owner's node
+ * going down answers the relay's waiting session requests 404 and its task and handle
+ * requests here (the spec's not-found errors); the relay's going down ends its streams at the owner.
  */
 export class SessionForwarder {
   readonly pid: Pid;
-  /** Session ids of this node's server start with this: the owner's name, read by every node. */
+  /** Ids this node's server mints (sessions, tasks, handles) start with this: its node number, read by every node. */
   readonly sessionIdPrefix: string;
+  private readonly lookup: ForwarderLookup;
   private localPort = 0;
   private nextRef = 1;
   private readonly outgoing = new Map<number, Outgoing>();
@@ -87,12 +55,34 @@ export class SessionForwarder {
   /** Owners (relay side) and relays (owner side) this process monitors, by pid key. */
   private readonly watched = new Set<string>();
   private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
-  private counts = { forwardedOut: 0, forwardedIn: 0, ownerGone: 0 };
+  private counts = { forwardedOut: 0, forwardedIn: 0, ownerGone: 0, peakUncredited: 0 };
   private stopped = false;
+  private registered = false;
+  /** Marks the requests this forwarder sends its own server to be answered there, not routed again. */
+  private readonly token = answerHereToken();
 
   constructor(private readonly dist: DistNode) {
+    if (dist.global === null)
+      throw new DistBadArgError(
+        'MCP across nodes finds owners through the global registry: start the node with global',
+      );
+    this.lookup = new ForwarderLookup(dist, dist.global);
     this.pid = spawn((ctx) => this.loop(ctx));
-    this.sessionIdPrefix = ownerPrefix(this.pid);
+    this.sessionIdPrefix = ownerPrefix(this.pid.node);
+  }
+
+  private get global(): GlobalRegistry {
+    return this.dist.global!;
+  }
+
+  /** Registers this forwarder as its node's (`mcp_forwarder:<node>`), before the server mints any id. */
+  async register(): Promise<void> {
+    const name = forwarderName(this.dist.name);
+    if (!(await this.global.registerName(name, this.pid)))
+      throw new DistBadArgError(
+        `${name} is held by a live process: is another server of node ${this.dist.name} running?`,
+      );
+    this.registered = true;
   }
 
   /** The port of this node's own server, which forwarded requests are replayed against. */
@@ -101,25 +91,58 @@ export class SessionForwarder {
   }
 
   stats(): ForwarderStats {
-    return { ...this.counts, inFlight: this.outgoing.size + this.incoming.size };
+    let awaitingCredit = 0;
+    let heldForCredit = 0;
+    let relayBuffered = 0;
+    for (const entry of this.incoming.values()) {
+      awaitingCredit += entry.unacked;
+      if (entry.paused) heldForCredit++;
+    }
+    for (const { res } of this.outgoing.values()) relayBuffered += res.writableLength;
+    return {
+      ...this.counts,
+      inFlight: this.outgoing.size + this.incoming.size,
+      awaitingCredit,
+      heldForCredit,
+      relayBuffered,
+    };
   }
 
   /**
-   * `listenHttp`'s router: a request whose session another live node owns goes there; one whose
-   * owner's node is gone is answered 404 here; anything else (ours, no session) is left to this server.
+   * `listenHttp`'s router: a request whose session, task or handle another live node owns goes
+   * there. One whose owner is gone: a session's is answered 404 here, a task's or handle's is
+   * left to this server (which answers the spec's -32602, as for any unknown id); so is
+   * anything of ours, or of no node's.
    */
   route(req: IncomingMessage, res: ServerResponse): boolean {
-    const session = req.headers['mcp-session-id'];
-    if (typeof session !== 'string' || this.stopped) return false;
-    const owner = ownerOf(session);
-    if (owner === undefined || owner.node === this.pid.node) return false;
-    if (!this.dist.isReachable(owner)) {
+    if (this.stopped || req.headers[ANSWER_HERE] === this.token) return false;
+    const owned = ownedBy(req.headers);
+    if (owned === undefined) return false;
+    const node = ownerNodeOf(owned.id);
+    if (node === undefined || node === this.pid.node) return false;
+    const found = this.lookup.find(node);
+    if (found === 'gone') {
       this.counts.ownerGone++;
+      if (owned.kind !== 'session') return false;
       req.resume();
       sessionGone(res);
       return true;
     }
-    this.forward(req, res, owner);
+    if (found !== undefined) {
+      this.forward(req, res, found, owned.kind);
+      return true;
+    }
+    // A connected node whose forwarder this node's copy of the registry does not name (yet): see resolve().
+    void this.lookup.resolve(node).then((owner) => {
+      if (res.destroyed) return;
+      if (owner !== undefined && !this.stopped) return this.forward(req, res, owner, owned.kind);
+      this.counts.ownerGone++;
+      if (owned.kind === 'session') {
+        req.resume();
+        return sessionGone(res);
+      }
+      readRest(req, res, [], (body) => answerHere(this.localPort, this.token, req, res, body));
+    });
     return true;
   }
 
@@ -127,6 +150,8 @@ export class SessionForwarder {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.registered) void this.global.unregisterName(forwarderName(this.dist.name)).catch(() => undefined);
+    this.lookup.stop();
     exit(this.pid, 'kill');
     for (const { res } of this.outgoing.values()) res.destroy();
     for (const entry of this.incoming.values()) entry.upstream.destroy();
@@ -137,11 +162,14 @@ export class SessionForwarder {
 
   // ---- relay side: the node a client's request reached -------------------------------
 
-  private forward(req: IncomingMessage, res: ServerResponse, owner: Pid): void {
+  private forward(req: IncomingMessage, res: ServerResponse, owner: Pid, kind: OwnedBy['kind']): void {
     const ref = this.nextRef++;
     const relay = this.pid;
     this.counts.forwardedOut++;
-    this.outgoing.set(ref, { req, res, owner });
+    const entry: Outgoing = { req, res, owner, kind, body: new ReplayableBody(), ungranted: 0 };
+    // A session's request is not answered anywhere else: its body need not be kept.
+    if (kind === 'session') entry.body.drop();
+    this.outgoing.set(ref, entry);
     // The monitor is set up by the process before the owner can answer (messages to one process keep their order).
     if (!this.watched.has(keyOf(owner))) send(relay, { mcpFwd: 'watch', owner } satisfies Watch);
     const toOwner = (message: ToOwner): void => send(owner, message);
@@ -154,55 +182,86 @@ export class SessionForwarder {
       headers: endToEndHeaders(req.headers),
     });
     req.on('data', (chunk: Buffer) => {
-      if (this.outgoing.has(ref)) toOwner({ mcpFwd: 'body', ref, relay, chunk });
+      entry.body.keep(chunk);
+      if (this.outgoing.get(ref) === entry) toOwner({ mcpFwd: 'body', ref, relay, chunk });
     });
     req.once('end', () => {
-      if (this.outgoing.has(ref)) toOwner({ mcpFwd: 'end', ref, relay });
+      if (this.outgoing.get(ref) === entry) toOwner({ mcpFwd: 'end', ref, relay });
     });
     res.once('close', () => {
-      if (!this.outgoing.delete(ref) || res.writableFinished) return;
+      if (this.outgoing.get(ref) !== entry) return;
+      this.outgoing.delete(ref);
       // The client went away before the answer ended (an SSE stream closed): end it at the owner too.
-      toOwner({ mcpFwd: 'abort', ref, relay });
+      if (!res.writableFinished) toOwner({ mcpFwd: 'abort', ref, relay });
     });
   }
 
   private onRelayMessage(message: ToRelay): void {
-    const entry = this.outgoing.get(message.ref);
+    const ref = message.ref;
+    const entry = this.outgoing.get(ref);
     if (entry === undefined) return;
     const { res } = entry;
     switch (message.mcpFwd) {
       case 'head':
+        entry.body.drop();
         res.writeHead(message.status, message.headers);
         // An SSE stream's events must not wait for a buffer to fill.
         res.flushHeaders();
         return;
-      case 'data':
-        res.write(asBuffer(message.chunk));
+      case 'data': {
+        const chunk = asBuffer(message.chunk);
+        // Credit goes back as the client's socket takes the bytes, a step at a time.
+        res.write(chunk, () => {
+          if (this.outgoing.get(ref) !== entry) return;
+          entry.ungranted += chunk.length;
+          if (entry.ungranted < CREDIT_STEP) return;
+          send(entry.owner, { mcpFwd: 'credit', ref, relay: this.pid, bytes: entry.ungranted } satisfies ToOwner);
+          entry.ungranted = 0;
+        });
         if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
         return;
+      }
       case 'done':
-        this.outgoing.delete(message.ref);
+        this.outgoing.delete(ref);
         // The owner answered before reading all of the body (a 413): what is left is not forwarded.
         if (!entry.req.complete) entry.req.removeAllListeners('data').resume();
         res.end();
         return;
       case 'fail':
-        this.outgoing.delete(message.ref);
-        entry.req.resume();
-        sessionGone(res);
+        this.outgoing.delete(ref);
+        this.ownerLost(entry);
         return;
     }
   }
 
-  /** An owner's forwarder is gone (its node went down, or it stopped): its sessions are gone. */
+  /** An owner's forwarder is gone (its node went down, or it stopped): what it held is gone. */
   private ownerDown(owner: Pid): void {
+    // Not remembered as dead: after a partition heals the same forwarder serves its sessions again;
+    // a forwarder that stopped leaves the registry, and until the watch says so a request sent to
+    // it is answered here at once (a monitor of a dead process fires at once).
     for (const [ref, entry] of this.outgoing) {
       if (!entry.owner.equals(owner)) continue;
       this.outgoing.delete(ref);
       this.counts.ownerGone++;
-      entry.req.resume();
-      sessionGone(entry.res);
+      this.ownerLost(entry);
     }
+  }
+
+  /**
+   * The owner cannot answer. A session's request: 404 (-32001), the client starts a new
+   * session. A task's or handle's, not answered yet: this node's server answers it (the
+   * task or handle is unknown here: the spec's -32602 with the request's id), once its body is in.
+   */
+  private ownerLost(entry: Outgoing): void {
+    const { req, res } = entry;
+    if (entry.kind === 'session' || res.headersSent) {
+      req.resume();
+      return sessionGone(res);
+    }
+    const body = entry.body.take();
+    if (body === null) return void res.destroy();
+    req.removeAllListeners('data');
+    readRest(req, res, body, (all) => answerHere(this.localPort, this.token, req, res, all));
   }
 
   // ---- owner side: the node whose server holds the session ---------------------------
@@ -214,11 +273,13 @@ export class SessionForwarder {
     if (entry === undefined) return;
     if (message.mcpFwd === 'body') {
       const chunk = asBuffer(message.chunk);
-      entry.keep(chunk);
+      entry.body.keep(chunk);
       entry.upstream.write(chunk);
     } else if (message.mcpFwd === 'end') {
       entry.ended = true;
       entry.upstream.end();
+    } else if (message.mcpFwd === 'credit') {
+      if (typeof message.bytes === 'number') entry.credit(message.bytes);
     } else {
       this.incoming.delete(key);
       entry.upstream.destroy();
@@ -245,9 +306,14 @@ export class SessionForwarder {
         },
         (answer) => {
           if (this.incoming.get(key) !== entry || entry.upstream !== upstream) return void answer.destroy();
-          entry.answered();
+          entry.body.drop();
+          entry.answer = answer;
           toRelay({ mcpFwd: 'head', ref, status: answer.statusCode ?? 502, headers: endToEndHeaders(answer.headers) });
-          answer.on('data', (chunk: Buffer) => toRelay({ mcpFwd: 'data', ref, chunk }));
+          answer.on('data', (chunk: Buffer) => {
+            toRelay({ mcpFwd: 'data', ref, chunk });
+            entry.sent(chunk.length);
+            if (entry.unacked > this.counts.peakUncredited) this.counts.peakUncredited = entry.unacked;
+          });
           answer.once('end', () => {
             if (this.incoming.delete(key)) toRelay({ mcpFwd: 'done', ref });
           });
@@ -260,7 +326,7 @@ export class SessionForwarder {
         if (this.incoming.get(key) !== entry || entry.upstream !== upstream) return;
         // A kept-alive connection our own server closed as we reused it (a stall past its keep-alive
         // timeout): nothing was answered, so the request goes again, once, on a new connection.
-        const body = upstream.reusedSocket && error.code === 'ECONNRESET' ? entry.replay() : null;
+        const body = upstream.reusedSocket && error.code === 'ECONNRESET' ? entry.body.take() : null;
         if (body !== null) {
           entry.upstream = start(true);
           for (const chunk of body) entry.upstream.write(chunk);
@@ -316,6 +382,7 @@ export class SessionForwarder {
           case 'body':
           case 'end':
           case 'abort':
+          case 'credit':
             this.onOwnerMessage(message, ctx);
             break;
           default:

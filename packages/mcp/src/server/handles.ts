@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import { DefinitionError } from '../protocol/errors';
-import { frontDoorPrefix } from './front-door-prefix';
+import { checkedIdPrefix, frontDoorPrefix } from './front-door-prefix';
 
 // Server-minted handles (2026-07-28 changelog, major change 1, SEP-2567; basic/index.mdx,
 // "Statelessness"): state that must span requests is referenced by an explicit identifier the
@@ -48,8 +48,8 @@ interface Entry {
 }
 
 const PREFIX = 'mcph_';
-/** 16 random bytes: 128 bits, base64url; in a front-door worker after its index (`mcph_1.…`). */
-const HANDLE = /^mcph_(?:\d{1,3}\.)?[A-Za-z0-9_-]{22}$/;
+/** 16 random bytes: 128 bits, base64url; in a front-door worker after its index (`mcph_1.…`), in a cluster its node's. */
+const HANDLE = /^mcph_(?:[0-9a-z]{1,13}\.)?[A-Za-z0-9_-]{22}$/;
 
 /**
  * The principal a request acts for, as a handle or task key: a SHA-256 of what authenticates
@@ -61,7 +61,7 @@ export function principalOf(credential: string): string {
 
 /** Handles of one definition, in memory: a process restart, or another process, does not know them. */
 export class HandleStore {
-  private readonly prefix = PREFIX + frontDoorPrefix();
+  private prefix = PREFIX + frontDoorPrefix();
   private readonly entries = new Map<string, Entry>();
   /** Per principal, its handles in minting order (oldest first), for the per-client bound. */
   private readonly byPrincipal = new Map<string, Set<string>>();
@@ -79,6 +79,11 @@ export class HandleStore {
       throw new DefinitionError('handles.ttlMs must be a positive integer');
     if (!Number.isSafeInteger(this.maxPerClient) || this.maxPerClient <= 0)
       throw new DefinitionError('handles.maxPerClient must be a positive integer');
+  }
+
+  /** Handles minted from now on start with `mcph_` and `prefix` (`<owner>.`): a host across machines routes by it. */
+  setIdPrefix(prefix: string): void {
+    this.prefix = PREFIX + checkedIdPrefix(prefix);
   }
 
   /** Live handles, all principals (expired ones are counted until something touches them). */

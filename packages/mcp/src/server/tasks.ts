@@ -4,7 +4,7 @@ import { InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
 import { DefinitionError, SessionStateError } from '../protocol/errors';
 import type { InputRequest, InputRequests } from '../types/input-requests';
-import { frontDoorPrefix } from './front-door-prefix';
+import { checkedIdPrefix, frontDoorPrefix } from './front-door-prefix';
 
 // The tasks extension (io.modelcontextprotocol/tasks, ext-tasks specification/2026-07-28/tasks.md,
 // SEP-2663): a tools/call may be answered with a task handle (resultType "task") that the client
@@ -180,7 +180,7 @@ export class Task implements TaskHandle {
 
 /** The tasks of one definition, in memory and bounded per principal. */
 export class TaskStore {
-  private readonly idPrefix = frontDoorPrefix();
+  private idPrefix = frontDoorPrefix();
   private readonly tasks = new Map<string, Task>();
   private readonly byPrincipal = new Map<string, Set<string>>();
   private readonly listeners = new Set<Listener>();
@@ -204,6 +204,11 @@ export class TaskStore {
       if (!Number.isSafeInteger(value) || value <= 0)
         throw new DefinitionError(`tasks.${name} must be a positive integer`);
     }
+  }
+
+  /** Task ids made from now on start with `prefix` (`<owner>.`): a host across machines routes `tasks/*` by it. */
+  setIdPrefix(prefix: string): void {
+    this.idPrefix = checkedIdPrefix(prefix);
   }
 
   /** Tasks held, all principals. */
