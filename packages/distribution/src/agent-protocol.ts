@@ -1,8 +1,9 @@
 import { OtpError, Pid, type ExitReason } from '@erlmcp/otp';
 import { DistBadArgError, NotConnectedError, NotDistributedError, UnknownNodeError } from './errors';
 
-// The messages between a worker scheduler's WorkerDist (its mirror process) and the DistAgent
-// process on scheduler 0: plain objects, so they cross the rings as any message does.
+// What a worker scheduler's WorkerDist and the DistAgent on scheduler 0 exchange: asks are
+// messages to the agent process; answers and events are notes of the distribution port
+// (DistributionPort.tellWorkers), applied as the worker reads its ring, in order.
 
 /** The local name of the agent on scheduler 0 (the node's name table is shared by every scheduler). */
 export const AGENT_NAME = '$erlmcp_dist_agent';
@@ -10,10 +11,10 @@ export const AGENT_NAME = '$erlmcp_dist_agent';
 export type AgentRequest =
   { kind: 'subscribe' } | { kind: 'register'; name: string; pid: Pid } | { kind: 'unregister'; name: string };
 
-/** A worker's question: the answer goes to `replyTo` (its mirror), after every event sent before it. */
+/** A worker's question: the answer goes to scheduler `scheduler`'s port, after every event sent before it. */
 export interface AgentAsk {
   distAsk: number;
-  replyTo: Pid;
+  scheduler: number;
   request: AgentRequest;
 }
 
@@ -44,7 +45,7 @@ export function isAsk(m: unknown): m is AgentAsk {
     typeof ask === 'object' &&
     ask !== null &&
     typeof ask.distAsk === 'number' &&
-    ask.replyTo instanceof Pid &&
+    typeof ask.scheduler === 'number' &&
     typeof ask.request === 'object' &&
     ask.request !== null
   );

@@ -1,4 +1,4 @@
-import type { Node, Pid } from '@erlmcp/otp';
+import type { DistributionPort, Node } from '@erlmcp/otp';
 import {
   AGENT_NAME,
   isAsk,
@@ -16,6 +16,7 @@ import { internals, type LocalProcess, type NodeInternals } from './node-interna
 /** What the agent needs of its DistNode. */
 export interface AgentHost {
   readonly node: Node;
+  readonly port: DistributionPort;
   readonly name: string;
   readonly connected: boolean;
   readonly global: GlobalRegistry | null;
@@ -26,16 +27,19 @@ export interface AgentHost {
 
 /**
  * The main thread's DistNode for the worker schedulers of its node: a process on scheduler 0
- * (registered as AGENT_NAME) that answers their WorkerDists' questions (global register and
- * unregister) and streams them what their copies need (nodeup, nodedown, global name changes).
- * Every event and answer goes from scheduler 0 to a worker's mirror through one ring, so the
- * mirror sees them in the order they happened here: an answer never overtakes an event before it.
+ * (registered as AGENT_NAME) that answers their WorkerDists' asks (a snapshot, global register
+ * and unregister), and streams them what their copies need (nodeup, nodedown, global name
+ * changes). Answers and events are notes of the port (`tellWorkers`): they travel the ring
+ * with the port's own controls and are applied as the worker reads them, so a worker's copy
+ * changes in the order things happened here, right after its port heard of a nodedown, and
+ * before any message sent after the change reaches a process there.
  */
 export class DistAgent {
-  private readonly mirrors = new Set<Pid>();
   private readonly process: LocalProcess;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly node: NodeInternals;
+  /** Events go out once a worker has asked for a snapshot (none are made for a node whose workers never use the API). */
+  private streaming = false;
 
   constructor(private readonly host: AgentHost) {
     this.node = internals(host.node);
@@ -44,8 +48,12 @@ export class DistAgent {
       async (ctx) => {
         for (;;) {
           const message = await ctx.receive();
-          if (isAsk(message)) this.answer(message);
-          else host.node.logger.warn(`dist ${host.name}: the agent dropped a message it does not know`);
+          try {
+            if (isAsk(message)) this.answer(message);
+            else host.node.logger.warn(`dist ${host.name}: the agent dropped a message it does not know`);
+          } catch (error) {
+            host.node.logger.error(`dist ${host.name}: the agent could not answer: ${(error as Error).message}`);
+          }
         }
       },
       { name: AGENT_NAME },
@@ -67,28 +75,23 @@ export class DistAgent {
       );
   }
 
-  get pid(): Pid {
-    return this.process.self;
-  }
-
-  /** Ends the agent: the mirrors see it exit and close (their node left). */
+  /** Ends the agent: the workers' WorkerDists see it exit and close (their node left). */
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off();
-    this.mirrors.clear();
     if (this.process.alive) this.node.exit(this.process.self, 'shutdown');
   }
 
   private broadcast(event: AgentEvent): void {
-    for (const mirror of this.mirrors) this.node.send(mirror, event);
+    if (this.streaming) this.host.port.tellWorkers(event);
   }
 
-  private answer({ distAsk, replyTo, request }: AgentAsk): void {
+  private answer({ distAsk, scheduler, request }: AgentAsk): void {
     const reply = (outcome: { ok: unknown } | { error: unknown }) =>
-      this.node.send(
-        replyTo,
+      this.host.port.tellWorkers(
         ('ok' in outcome
           ? { distAnswer: distAsk, ok: outcome.ok }
           : { distAnswer: distAsk, error: wireError(outcome.error) }) satisfies AgentAnswer,
+        scheduler,
       );
     const global = this.host.global;
     const run = (work: () => Promise<unknown>) =>
@@ -98,10 +101,7 @@ export class DistAgent {
       );
     switch (request.kind) {
       case 'subscribe':
-        if (!this.mirrors.has(replyTo)) {
-          this.mirrors.add(replyTo);
-          void this.node.awaitExit(replyTo).then(() => this.mirrors.delete(replyTo));
-        }
+        this.streaming = true;
         return reply({ ok: this.snapshot() });
       case 'register':
         if (global === null) return reply({ error: new DistBadArgError('this node has no global registry') });

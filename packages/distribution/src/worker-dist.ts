@@ -21,7 +21,7 @@ import type { DistApi, GlobalNames } from './dist-api';
 import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-node';
 import { NodeDirectory } from './directory';
 import { DistBadArgError, NotDistributedError, UnknownNodeError } from './errors';
-import { internals, type LocalProcess, type NodeInternals } from './node-internals';
+import { internals, type NodeInternals } from './node-internals';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 
 /** How long a worker waits for the main thread's DistNode to answer (register, unregister, joining). Default 30 s. */
@@ -36,13 +36,15 @@ const opened = new Map<Node, Promise<WorkerDist>>();
  * this scheduler's own port (so links and monitors the caller asks for live here, and fire
  * here); global registration and unregistration are forwarded to the main thread's DistNode
  * (its DistAgent), with a timeout; membership, `whereisName` and `monitorNode` answer from
- * this thread's copy, which a mirror process keeps from the agent's events. Every answer
- * reaches the mirror after the events sent before it, so after `registerName` resolves,
- * `whereisName` on this thread sees the name.
+ * this thread's copy, kept from the agent's events. Events and answers are notes of the port,
+ * applied as this thread reads its ring: an answer never overtakes an event sent before it
+ * (after `registerName` resolves, `whereisName` here sees the name), and a nodedown reaches
+ * the copy right after this thread's port fired its links, before any later message.
  */
 export class WorkerDist implements DistApi {
-  readonly name: string;
-  readonly global: WorkerGlobal | null;
+  name = '';
+  global: WorkerGlobal | null = null;
+  private ready = false;
   private readonly members = new Map<string, number>();
   /** @internal The copy of the global names. */
   readonly names = new Map<string, Pid>();
@@ -61,16 +63,9 @@ export class WorkerDist implements DistApi {
   private constructor(
     node: Node,
     private readonly agent: Pid,
-    private readonly mirror: LocalProcess,
     private readonly timeoutMs: number,
-    snapshot: Snapshot,
   ) {
     this.node = internals(node);
-    this.name = snapshot.self;
-    this.linked = snapshot.connected;
-    for (const [name, id] of snapshot.members) this.members.set(name, id);
-    for (const [name, pid] of snapshot.names) this.names.set(name, pid);
-    this.global = snapshot.global ? new WorkerGlobal(this) : null;
   }
 
   /** @internal The WorkerDist of worker scheduler `node` (one per thread, made on first use). */
@@ -87,43 +82,29 @@ export class WorkerDist implements DistApi {
   private static async make(on: Node, timeoutMs: number): Promise<WorkerDist> {
     const node = internals(on);
     const agent = node.whereis(AGENT_NAME);
-    if (agent === undefined || !(node.dist instanceof DistributionPort))
+    const port = node.dist;
+    if (agent === undefined || !(port instanceof DistributionPort))
       throw new NotDistributedError(`the DistNode API on scheduler ${node.schedulerId}`);
-    // Until the WorkerDist exists the mirror keeps what comes after the snapshot (events), then replays it.
-    const early: unknown[] = [];
-    let handle: (message: unknown) => void = (message) => early.push(message);
-    const mirror = node.spawnFrom(null, async (ctx) => {
-      for (;;) {
-        // Not `handle(await ...)`: that reads `handle` before the await, and would miss its change.
-        const message = await ctx.receive();
-        handle(message);
-      }
-    });
-    const snapshot = await new Promise<Snapshot>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        node.exit(mirror.self, 'kill');
-        reject(new CallTimeoutError(`the DistNode of node ${node.id}`, timeoutMs));
-      }, timeoutMs);
-      handle = (message) => {
-        const answer = message as Partial<AgentAnswer> | null;
-        if (answer?.distAnswer !== 0) return; // nothing is streamed to a mirror before it subscribed
-        clearTimeout(timer);
-        handle = (later) => early.push(later);
-        if ('error' in answer && answer.error !== undefined) reject(errorOf(answer.error));
-        else resolve((answer as { ok: Snapshot }).ok);
-      };
-      node.send(agent, { distAsk: 0, replyTo: mirror.self, request: { kind: 'subscribe' } } satisfies AgentAsk);
-    }).catch((error: unknown) => {
-      if (mirror.alive) node.exit(mirror.self, 'kill');
+    const dist = new WorkerDist(on, agent, timeoutMs);
+    // Notes before the snapshot's answer are events this copy has not started from: dropped (the snapshot has them).
+    port.onNote((note) => dist.onNote(note));
+    try {
+      dist.apply((await dist.ask({ kind: 'subscribe' })) as Snapshot);
+    } catch (error) {
+      port.onNote(null);
       throw error;
-    });
-    const self = new WorkerDist(on, agent, mirror, timeoutMs, snapshot);
-    handle = (message) => self.onMessage(message);
-    for (const message of early.splice(0)) self.onMessage(message);
-    const dist = self;
+    }
     void awaitExit(agent).then(() => dist.close());
-    void awaitExit(mirror.self).then(() => dist.close());
     return dist;
+  }
+
+  private apply(snapshot: Snapshot): void {
+    this.name = snapshot.self;
+    this.linked = snapshot.connected;
+    for (const [name, id] of snapshot.members) this.members.set(name, id);
+    for (const [name, pid] of snapshot.names) this.names.set(name, pid);
+    this.global = snapshot.global ? new WorkerGlobal(this) : null;
+    this.ready = true;
   }
 
   // ---- membership, from this thread's copy --------------------------------------
@@ -239,12 +220,13 @@ export class WorkerDist implements DistApi {
         reject(new CallTimeoutError(`the DistNode of node ${this.node.id} (${request.kind})`, this.timeoutMs));
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.node.send(this.agent, { distAsk: id, replyTo: this.mirror.self, request } satisfies AgentAsk);
+      this.node.send(this.agent, { distAsk: id, scheduler: this.node.schedulerId, request } satisfies AgentAsk);
     });
   }
 
-  private onMessage(message: unknown): void {
-    const answer = message as Partial<AgentAnswer> | null;
+  /** A note of the port from the agent: an answer, or an event for this thread's copy. */
+  private onNote(note: unknown): void {
+    const answer = note as Partial<AgentAnswer> | null;
     if (typeof answer?.distAnswer === 'number') {
       const waiting = this.pending.get(answer.distAnswer);
       if (waiting === undefined) return; // timed out meanwhile
@@ -254,7 +236,8 @@ export class WorkerDist implements DistApi {
       else waiting.resolve((answer as { ok: unknown }).ok);
       return;
     }
-    const event = message as AgentEvent | null;
+    if (!this.ready) return;
+    const event = note as AgentEvent | null;
     switch (event?.distEvent) {
       case 'name':
         if (event.pid === null) this.names.delete(event.name);
@@ -286,20 +269,21 @@ export class WorkerDist implements DistApi {
     }
   }
 
-  /** The main thread's DistNode left (its agent exited), or the mirror died: every node is down from here. */
+  /** The main thread's DistNode left (its agent exited): every node is down from here. */
   private close(): void {
     if (this.closed) return;
+    for (const [name, id] of [...this.members])
+      this.onNote({ distEvent: 'nodedown', node: name, id, connected: false });
     this.closed = true;
     opened.delete(this.node as unknown as Node);
+    const port = this.node.dist;
+    if (port instanceof DistributionPort) port.onNote(null);
     for (const [id, waiting] of this.pending) {
       this.pending.delete(id);
       clearTimeout(waiting.timer);
       waiting.reject(new NotDistributedError('the main thread DistNode left'));
     }
-    for (const [name, id] of [...this.members])
-      this.onMessage({ distEvent: 'nodedown', node: name, id, connected: false });
     this.names.clear();
-    if (this.mirror.alive) this.node.exit(this.mirror.self, 'kill');
   }
 }
 

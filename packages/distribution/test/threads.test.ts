@@ -4,7 +4,9 @@
 // monitorNode. Peer 'b' (2 schedulers) stays up; peer 'c' is killed by the last test.
 import path from 'node:path';
 import fc from 'fast-check';
-import { GenServer, Pid, spawn, Supervisor, type ProcessContext } from '@erlmcp/otp';
+import { connect } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { DownMessage, GenServer, Pid, spawn, Supervisor, type ProcessContext } from '@erlmcp/otp';
 import { DistNode, type NodeDownMessage } from '@erlmcp/distribution';
 import { NatsServer } from '../../../test-support/nats-server';
 import { CODE, inProcess, Peer, PATIENT, TIMING, waitFor } from './helpers';
@@ -292,6 +294,63 @@ test('names held by processes of a worker thread go when the process exits, and 
     again.stop();
   });
   await waitFor(() => a.global!.whereisName('after') === undefined, 'after dropped once its user stopped');
+});
+
+/** The holder of `name` in the bucket itself (a NATS connection of the test's own, so it answers while node a is cut off). */
+async function bucketHolder(name: string): Promise<Pid | null> {
+  const nc = await connect({ servers: server.url });
+  try {
+    const kv = await new Kvm(nc).open(`${cluster}-global`);
+    const entry = await kv.get(`n.${Buffer.from(name, 'utf8').toString('base64url')}`);
+    if (entry === null || entry.operation !== 'PUT') return null;
+    const { node, id } = entry.json<{ node: number; id: number }>();
+    return new Pid(node, id);
+  } finally {
+    await nc.close();
+  }
+}
+
+test('this multi-scheduler node partitioned and healed: worker threads see it, a call from one fails typed, registering while cut off is typed, and a worker holder that lost its name exits with the conflict', async () => {
+  const counter = (await a.startServer('c', { module: CODE, export: 'counter' }, 0)) as Pid;
+  const outcome = await inProcess(async (ctx) => {
+    const users = await Users.start(ctx, [1, 2]);
+    const holder = spawn({ module: THREADS, export: 'exitWith' }, { scheduler: 1 }) as Pid;
+    const ref = ctx.monitor(holder);
+    expect(await users.ok(0, { op: 'register', name: 'contested', pid: holder })).toBe(true);
+    // Node c wants the name too: it tries until the name is free (it is, for c, once a is down there).
+    await a.spawn('c', { module: THREADS, export: 'persistentHolder', args: ['contested'] });
+    // A call from thread 2 to c that would wait 200 s: in flight when the partition comes.
+    const callSeq = ++seqs;
+    ctx.send(users.pids[1]!, { op: 'call', pid: counter, request: { slow: 200_000 }, timeout: 220_000, seq: callSeq });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await a.disconnect();
+    const call = (await ctx.receive((m) => (m as Answer | null)?.seq === callSeq)) as Answer;
+    // Thread 1 sees every node down and the node off NATS; registering now is a typed error.
+    const cutInfo = await users.ok(0, { op: 'info' });
+    const cutRegister = await users.ask(0, { op: 'register', name: 'while-cut' });
+    // c finds a silent, drops its names, and its holder takes 'contested'.
+    const deadline = Date.now() + 120_000;
+    let taker = await bucketHolder('contested');
+    while (taker?.node !== c.id && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      taker = await bucketHolder('contested');
+    }
+    await a.reconnect();
+    await a.waitForNodes(['b', 'c'], 60_000);
+    // Healed: the holder on thread 1 lost the name and exits with the conflict; every thread agrees on c's.
+    const down = (await ctx.receive((m) => m instanceof DownMessage && m.ref.id === ref.id)) as DownMessage;
+    for (const i of [0, 1]) await users.whereisSettles(i, 'contested', taker);
+    const healedInfo = await users.ok(1, { op: 'info' });
+    users.stop();
+    return { call, cutInfo, cutRegister, taker, down: down.reason, healedInfo };
+  });
+  expect(outcome.call).toMatchObject({ error: 'NodeDownError' });
+  expect(outcome.cutInfo).toMatchObject({ nodes: [], connected: false });
+  expect(outcome.cutRegister).toMatchObject({ error: 'NotConnectedError', code: 'noconnection' });
+  expect(outcome.taker?.node).toBe(c.id);
+  expect(outcome.down).toEqual({ global_name_conflict: 'contested' });
+  expect(outcome.healedInfo).toMatchObject({ nodes: ['b', 'c'], connected: true });
+  expect(a.global!.whereisName('contested')).toEqual(outcome.taker);
 });
 
 test('monitorNode on worker threads: { nodedown } reaches each watcher on its own thread when the node is killed', async () => {
