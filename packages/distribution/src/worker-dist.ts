@@ -1,5 +1,4 @@
 import {
-  awaitExit,
   CallTimeoutError,
   DistributionPort,
   Pid,
@@ -24,8 +23,11 @@ import { DistBadArgError, NotDistributedError, UnknownNodeError } from './errors
 import { internals, type NodeInternals } from './node-internals';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 
-/** How long a worker waits for the main thread's DistNode to answer (register, unregister, joining). Default 30 s. */
 export interface WorkerDistOptions {
+  /**
+   * How long a worker thread waits for the main thread's DistNode to answer (the snapshot,
+   * register, unregister), in ms; default 30 s. Taken by the first `here()` on a thread.
+   */
   timeoutMs?: number;
 }
 
@@ -94,7 +96,7 @@ export class WorkerDist implements DistApi {
       port.onNote(null);
       throw error;
     }
-    void awaitExit(agent).then(() => dist.close());
+    void node.awaitExit(agent).then(() => dist.close());
     return dist;
   }
 
