@@ -112,6 +112,9 @@ test('every scheduler thread sees the membership the main thread sees', async ()
     // waitForNodes on a worker thread: resolves at once for nodes up, rejects typed for an unknown one.
     got.push(await users.ok(1, { op: 'waitForNodes', names: ['b', 'c'], timeoutMs: 1000 }));
     got.push(await users.ask(2, { op: 'waitForNodes', names: ['nobody'], timeoutMs: 200 }));
+    // A node directory on a worker thread: published there, read back there at once.
+    got.push(await users.ok(1, { op: 'directory', key: 'svc' }));
+    got.push(users.pids[1]);
     users.stop();
     return got;
   });
@@ -121,6 +124,7 @@ test('every scheduler thread sees the membership the main thread sees', async ()
   expect(infos[2]).toEqual({ ...expected, scheduler: 2, kind: 'WorkerDist' });
   expect(infos[3]).toEqual(['b', 'c']);
   expect(infos[4]).toMatchObject({ error: 'UnknownNodeError', code: 'unknown_node' });
+  expect(infos[5]).toEqual({ members: ['a', 'b', 'c'], router: infos[6] });
 });
 
 test('global names registered from worker threads: visible on every thread and on the other node, via works, conflicts and bad input are typed', async () => {
@@ -260,7 +264,7 @@ test('property: register, unregister and whereis from processes on every thread 
           for (const name of names) for (const i of [0, 1, 2]) await users.whereisSettles(i, name, null);
         }
       }),
-      { numRuns: 12 },
+      { numRuns: 20 },
     );
     users.stop();
   });
