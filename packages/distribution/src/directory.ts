@@ -1,11 +1,11 @@
 import type { Pid } from '@erlmcp/otp';
 import { DistBadArgError, NotConnectedError } from './errors';
-import type { GlobalRegistry } from './global';
+import type { GlobalNames } from './dist-api';
 
 /** What a directory needs of its node (DistNode is one). */
 export interface DirectoryHost {
   readonly name: string;
-  readonly global: GlobalRegistry | null;
+  readonly global: GlobalNames | null;
   nodes(): string[];
   onNodeEvent(listener: () => void): () => void;
 }

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   awaitExit,
+  currentNode,
   send,
   type ChildSpec,
   DistributionPort,
@@ -19,11 +20,18 @@ import {
   type RemotePlacement,
   type RemoteSpec,
 } from '@erlmcp/otp';
-import { DistBadArgError, NotConnectedError, UnknownNodeError } from './errors';
+import { DistAgent } from './agent';
+import type { DistApi } from './dist-api';
+import { DistBadArgError, NotConnectedError, NotDistributedError, UnknownNodeError } from './errors';
 import { NodeDirectory } from './directory';
 import { GlobalRegistry } from './global';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
+import { internals } from './node-internals';
+import { WorkerDist, type WorkerDistOptions } from './worker-dist';
+
+/** The DistNode of each node joined on this thread, for `DistNode.here()`. */
+const joined = new Map<Node, DistNode>();
 
 export interface JoinOptions {
   /** NATS server URL(s), e.g. 'nats://127.0.0.1:4222'. */
@@ -84,7 +92,7 @@ function freshNodeId(): number {
  * `<cluster>.hb`. Start one with `DistNode.start` (a new node) or `DistNode.join` (a node
  * already running, whose id is unique in the cluster).
  */
-export class DistNode {
+export class DistNode implements DistApi {
   readonly name: string;
   readonly prefix: string;
   readonly port: DistributionPort;
@@ -103,6 +111,8 @@ export class DistNode {
   private lastTick = performance.now();
   private heartbeatsIn = 0;
   private nodeDowns = 0;
+  /** On a node with worker schedulers: the process that serves their WorkerDists (agent.ts). */
+  private agent: DistAgent | null = null;
 
   private constructor(
     readonly node: Node,
@@ -142,11 +152,26 @@ export class DistNode {
     try {
       await dist.open();
       if (options.global !== false) dist.global = await GlobalRegistry.open(dist, dist.nc!);
+      if ((internals(node).peer?.schedulers ?? 1) > 1) dist.agent = new DistAgent(dist);
+      joined.set(node, dist);
     } catch (error) {
       await dist.leave();
       throw error;
     }
     return dist;
+  }
+
+  /**
+   * The distribution of the calling code's node, on any scheduler thread: this thread's
+   * DistNode on the main thread, a WorkerDist (the same API, forwarded to the main thread's
+   * DistNode) on a worker scheduler. Rejects with NotDistributedError when the node has none.
+   */
+  static async here(options: WorkerDistOptions = {}): Promise<DistApi> {
+    const node = currentNode();
+    const dist = joined.get(node);
+    if (dist !== undefined) return dist;
+    if (node.schedulerId > 0) return WorkerDist.open(node, options);
+    throw new NotDistributedError('DistNode.here()');
   }
 
   // ---- membership -------------------------------------------------------------
@@ -363,6 +388,9 @@ export class DistNode {
       }
     }
     for (const member of this.members.clear()) this.down(member, 'noconnection', false);
+    this.agent?.stop();
+    this.agent = null;
+    if (joined.get(this.node) === this) joined.delete(this.node);
     this.port.detach();
   }
 

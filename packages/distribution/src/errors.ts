@@ -23,3 +23,11 @@ export class DistBadArgError extends OtpError {
     this.name = 'DistBadArgError';
   }
 }
+
+/** No DistNode runs on this node (never joined, or it left): what needs the cluster cannot be done. */
+export class NotDistributedError extends OtpError {
+  constructor(what: string) {
+    super('not_distributed', `${what}: this node has no DistNode (not joined, or it left)`);
+    this.name = 'NotDistributedError';
+  }
+}

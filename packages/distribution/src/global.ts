@@ -1,6 +1,7 @@
 import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import { awaitExit, exit, Pid, type NameService } from '@erlmcp/otp';
+import type { GlobalNames } from './dist-api';
 import { DistBadArgError } from './errors';
 
 /** The reason a process that held a global name gets when another holder won it (as Erlang's global conflict resolution). */
@@ -23,6 +24,28 @@ export interface RegistryHost {
 interface Holder {
   pid: Pid;
   revision: number;
+}
+
+/** The node's copy of the bucket: tells `onChange` when a name's holder changes (the worker schedulers' copies follow it). */
+class Holders extends Map<string, Holder> {
+  readonly listeners = new Set<(name: string, pid: Pid | undefined) => void>();
+
+  override set(name: string, holder: Holder): this {
+    const before = super.get(name);
+    super.set(name, holder);
+    if (before === undefined || !before.pid.equals(holder.pid)) this.emit(name, holder.pid);
+    return this;
+  }
+
+  override delete(name: string): boolean {
+    const had = super.delete(name);
+    if (had) this.emit(name, undefined);
+    return had;
+  }
+
+  private emit(name: string, pid: Pid | undefined): void {
+    for (const listener of this.listeners) listener(name, pid);
+  }
 }
 
 interface Stored {
@@ -64,8 +87,8 @@ function decode(bytes: Uint8Array): Stored | undefined {
  * heals and a name turns out held by another process, the local holder that lost gets an
  * exit signal `{ global_name_conflict: name }`.
  */
-export class GlobalRegistry implements NameService<string> {
-  private readonly cache = new Map<string, Holder>();
+export class GlobalRegistry implements NameService<string>, GlobalNames {
+  private readonly cache = new Holders();
   /** Names this node registered for its own processes, and the revision it wrote. */
   private readonly owned = new Map<string, Holder>();
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
@@ -146,6 +169,12 @@ export class GlobalRegistry implements NameService<string> {
   /** global:registered_names/0. */
   registeredNames(): string[] {
     return [...this.cache.keys()];
+  }
+
+  /** @internal Calls `listener` whenever this node's copy says a name's holder changed (undefined: the name went). */
+  onChange(listener: (name: string, pid: Pid | undefined) => void): () => void {
+    this.cache.listeners.add(listener);
+    return () => this.cache.listeners.delete(listener);
   }
 
   /** Watches the holder of a name: its exit drops the name (if the name still is its). */

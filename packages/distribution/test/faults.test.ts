@@ -276,3 +276,56 @@ test('nats-server restarted: nodes see each other go and come back; a call in fl
   const fresh = await inProcess(async (ctx) => a.global!.registerName('after-restart', ctx.self));
   expect(fresh).toBe(true);
 });
+
+test('nats-server restarted mid-traffic: sends before, across and after the restart arrive at most once and in order; calls to the node fail typed while it is away', async () => {
+  await a.waitForNodes(['c'], 60_000);
+  const { pid: echo } = await a.spawn('c', { module: CODE, export: 'echo' });
+  const counter = (await a.startServer('c', { module: CODE, export: 'counter' }, 0)) as Pid;
+  const control = { stop: false, sent: 0 };
+  // Numbered sends every 10 ms from before the restart until after both nodes are back.
+  const traffic = inProcess(async (ctx) => {
+    const echoes: Echo[] = [];
+    let sent = 0;
+    for (; !control.stop && sent < 20_000; sent++) {
+      control.sent = sent;
+      ctx.send(echo, { from: ctx.self, body: sent });
+      for (;;) {
+        const m = await ctx.receive<Echo | undefined>(undefined, 10);
+        if (m === undefined) break;
+        echoes.push(m);
+      }
+    }
+    for (;;) {
+      const m = await ctx.receive<Echo | undefined>(undefined, 2000);
+      if (m === undefined) return { echoes, sent };
+      echoes.push(m);
+    }
+  });
+  // A call in flight across the restart fails with the typed error, long before its own timeout.
+  const pending = GenServer.call(counter, { slow: 200_000 }, 220_000).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  const downs: string[] = [];
+  const off = a.onNodeEvent((event) => {
+    if (event.kind === 'nodedown') downs.push(event.node);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sentBefore = control.sent;
+  await server.restart();
+  expect(await pending).toBeInstanceOf(NodeDownError);
+  await waitFor(() => downs.includes('c'), 'a saw c go down', 60_000);
+  off();
+  await a.waitForNodes(['c'], 60_000);
+  const sentAtHeal = control.sent;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  control.stop = true;
+  const { echoes, sent } = await traffic;
+  const bodies = echoes.map((m) => m.echo);
+  for (let i = 1; i < bodies.length; i++) expect(bodies[i]!).toBeGreaterThan(bodies[i - 1]!); // none twice, in order
+  for (let i = 1; i < echoes.length; i++) expect(echoes[i]!.seq).toBeGreaterThan(echoes[i - 1]!.seq);
+  expect(bodies.length).toBeLessThanOrEqual(sent);
+  expect(bodies.some((body) => body < sentBefore)).toBe(true); // flowed before
+  expect(bodies.some((body) => body >= sentAtHeal)).toBe(true); // and after, to the same process
+  expect(await GenServer.call(counter, { add: 3 }, 30_000)).toBe(3);
+});

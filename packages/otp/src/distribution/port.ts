@@ -73,6 +73,7 @@ export class DistributionPort implements DistributionService {
     { resolve: (outcome: NodeSpawnOutcome) => void; node: number; onOk?: (id: number) => void }
   >();
   private detached = false;
+  private noteListener: ((note: unknown) => void) | null = null;
   /** True on scheduler 0 of a multi-scheduler node: frames of the other schedulers pass through here. */
   private readonly gateway: boolean;
   private stopWatchingSchedulers: (() => void) | undefined;
@@ -229,6 +230,22 @@ export class DistributionPort implements DistributionService {
     if (this.node.dist === this) this.node.joinDistribution(null);
   }
 
+  /**
+   * Scheduler 0 of a multi-scheduler node: hands `note` (any value the codec carries) to the
+   * note listener of worker scheduler `only`, or of every live worker. A note travels the ring
+   * with the frames and controls, and is applied as the worker reads it, before any message
+   * sent after it reaches a process there: the transport's API on the workers keeps its state
+   * in step with the port's.
+   */
+  tellWorkers(note: unknown, only?: number): void {
+    this.broadcast({ kind: 'note', note }, only);
+  }
+
+  /** On a worker scheduler: where the notes of `tellWorkers` go (null: dropped). */
+  onNote(listener: ((note: unknown) => void) | null): void {
+    this.noteListener = listener;
+  }
+
   /** @internal On a worker scheduler: what scheduler 0 says of the cluster (relay.ts). */
   control(control: DistControl): void {
     switch (control.kind) {
@@ -243,6 +260,8 @@ export class DistributionPort implements DistributionService {
         return this.lost(control.node, control.scheduler, schedulerDownReason(control.scheduler));
       case 'detach':
         return this.detach(control.reason);
+      case 'note':
+        return this.noteListener?.(control.note);
     }
   }
 

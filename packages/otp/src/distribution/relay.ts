@@ -10,7 +10,9 @@ export type DistControl =
   | { kind: 'down'; node: number; reason: ExitReason }
   /** Scheduler `scheduler` of node `node` died, and its processes with it. */
   | { kind: 'scheduler_gone'; node: number; scheduler: number }
-  | { kind: 'detach'; reason: ExitReason };
+  | { kind: 'detach'; reason: ExitReason }
+  /** For the transport's own API on the worker (@erlmcp/distribution's WorkerDist): applied as the ring is read, in order. */
+  | { kind: 'note'; note: unknown };
 
 /**
  * Scheduler 0 to worker scheduler k, through its ring: a frame from another node (DistIn), or
