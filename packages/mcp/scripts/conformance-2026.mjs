@@ -24,13 +24,7 @@ const cli = path.join(
 const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-2026-'));
 
 /** Scenarios we know fail, and why. */
-const KNOWN_FAILURES = new Map([
-  [
-    'tasks-mrtr-composition',
-    'a task tool asked by a request declaring the extension becomes a task at once; ' +
-      'a multi round-trip exchange before the task is created is not supported (the retry is answered inline)',
-  ],
-]);
+const KNOWN_FAILURES = new Map([]);
 
 function startServer() {
   const child = spawn(
