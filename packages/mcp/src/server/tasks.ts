@@ -309,8 +309,7 @@ export class TaskStore {
 
 /**
  * The CreateTaskResults `ctx.runAsTask` made. A handler returning one of these is answered
- * with it as it is; any other object is checked as a tool result, so a handler cannot forge
- * a task it did not start.
+ * with it as it is; any other object is checked (output schema, content) as a tool result.
  */
 const createdTasks = new WeakSet<object>();
 
