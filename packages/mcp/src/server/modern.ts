@@ -54,9 +54,10 @@ export function modernOnLegacySession(
   if (method !== 'server/discover' && (object === undefined || !claimsModernEra(object))) return undefined;
   const meta = object?._meta;
   const requested = isPlainObject(meta) ? meta[PROTOCOL_VERSION_KEY] : undefined;
-  return new UnsupportedProtocolVersionRpcError(typeof requested === 'string' ? requested : MODERN_PROTOCOL_VERSIONS[0], [
-    sessionVersion,
-  ]);
+  return new UnsupportedProtocolVersionRpcError(
+    typeof requested === 'string' ? requested : MODERN_PROTOCOL_VERSIONS[0],
+    [sessionVersion],
+  );
 }
 
 /**

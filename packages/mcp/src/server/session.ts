@@ -8,11 +8,7 @@ import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import {
-  CapabilityNotSupportedError,
-  ResourceNotFoundError,
-  SessionStateError,
-} from '../protocol/errors';
+import { CapabilityNotSupportedError, ResourceNotFoundError, SessionStateError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
 import {
   objectParams,

@@ -184,7 +184,8 @@ export class HttpChannel implements SessionChannel<HttpInput> {
       if (!isRequest(message)) return this.accept(frame, res, cancelledBy(message));
       // A 2026-07-28 request on this 2025 session: its -32022 is answered as the revision's
       // errors are, one JSON body with status 400, not on an SSE stream opened with 200.
-      const mismatch = version === undefined ? undefined : modernOnLegacySession(message.method, message.params, version);
+      const mismatch =
+        version === undefined ? undefined : modernOnLegacySession(message.method, message.params, version);
       if (mismatch !== undefined) return writeJson(res, 400, createErrorResponse(message.id, mismatch), this.sessionId);
       if (this.requests.has(message.id)) return this.idInUse(res);
       return this.openPost(frame, [message.id], res, false);
