@@ -33,7 +33,10 @@ function tasksServer(pollIntervalMs: number) {
       task: 'required',
       handler: async (_args, ctx) => {
         const asked = await ctx.ask({
-          who: { method: 'elicitation/create', params: { message: 'Who?', requestedSchema: { type: 'object' } } },
+          who: {
+            method: 'elicitation/create',
+            params: { message: 'Who?', requestedSchema: { type: 'object', properties: { n: { type: 'string' } } } },
+          },
         });
         if (asked.status !== 'answered') return asked.result;
         return {
