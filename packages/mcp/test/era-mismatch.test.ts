@@ -126,6 +126,19 @@ describe('a 2026-07-28 request on a 2025 session: -32022 on every transport', ()
             { jsonrpc: '2.0', id: body.id + 100, result: { content: [{ type: 'text', text: 'still here' }] } },
           ]);
         }
+        // A plain 2025 body whose MCP-Protocol-Version header says 2026-07-28: the same error.
+        const byHeader = await raw(
+          server.url,
+          'POST',
+          { ...headers, 'mcp-protocol-version': '2026-07-28' },
+          JSON.stringify(echo(20, 'header')),
+        );
+        expect(byHeader.status).toBe(400);
+        expect(JSON.parse(byHeader.body)).toEqual(mismatch(20, '2025-06-18'));
+        const after = await raw(server.url, 'POST', headers, JSON.stringify(echo(21, 'still')));
+        expect(messages(after)).toEqual([
+          { jsonrpc: '2.0', id: 21, result: { content: [{ type: 'text', text: 'still' }] } },
+        ]);
         // And a stateless 2026-07-28 request beside it is served.
         const modern = await raw(
           server.url,
