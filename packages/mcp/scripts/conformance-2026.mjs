@@ -15,13 +15,7 @@ const cli = suiteCli('@modelcontextprotocol/conformance-2026');
 const scratch = scratchDir('mcp-conformance-2026-');
 
 /** Scenarios we know fail, and why. */
-const KNOWN_FAILURES = new Map([
-  [
-    'tasks-mrtr-composition',
-    'a task tool asked by a request declaring the extension becomes a task at once; ' +
-      'a multi round-trip exchange before the task is created is not supported (the retry is answered inline)',
-  ],
-]);
+const KNOWN_FAILURES = new Map([]);
 
 /** Runs the suite; resolves with each scenario's verdict from its summary ("✓ name: 3 passed, 0 failed"). */
 function runSuite(url) {

@@ -96,6 +96,7 @@ export {
   SessionError,
   SessionStateError,
   TaskCancelledError,
+  TaskExpiredError,
   UnsupportedProtocolVersionError,
   UnsupportedProtocolVersionRpcError,
 } from './protocol/errors';

@@ -169,8 +169,8 @@ describe('2026-07-28 bad input over Streamable HTTP: the revision errors, everyo
         name: 'a 2026-07-28 request on a 2025 session',
         send: () =>
           post(server.url, 'tools/call', { name: 'echo', arguments: {}, _meta: META }, { 'mcp-session-id': session }),
-        // The session answers it, on its own SSE stream (opened with 200 before the answer is known).
-        status: 200,
+        // As every UnsupportedProtocolVersionError on HTTP: one JSON body, status 400.
+        status: 400,
         code: -32022,
       },
     ];

@@ -282,6 +282,7 @@ describe('Streamable HTTP, revision 2026-07-28: stateless requests beside 2025 s
   it("a 2026-07-28 request on a 2025 session gets -32022 naming the session's revision; both keep working", async () => {
     const session = await initialize(server.url);
     const res = await send(modern('tools/list'), { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' });
+    expect(res.status).toBe(400);
     expect(messages(res)).toEqual([
       {
         jsonrpc: '2.0',

@@ -1,7 +1,9 @@
 import { request } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { LineSplitter } from '@erlmcp/mcp';
 import { Node } from '@erlmcp/otp';
 import { listenHttp, type McpHttpServer } from '../src/hosting';
-import { defineServer } from '../src/server';
+import { defineServer, serveStdio } from '../src/server';
 import { JSON_HEADERS } from './helpers/http';
 import { modernMeta, modernWire } from './helpers/modern-wire';
 
@@ -125,5 +127,35 @@ describe('ServerSession.endSubscriptions', () => {
     const before = wire.sent.length;
     wire.session.endSubscriptions();
     expect(wire.sent.length).toBe(before);
+  });
+});
+
+describe('serveStdio close()', () => {
+  it('ends each open listen with its SubscriptionsListenResult before the pipe closes', async () => {
+    const toServer = new PassThrough();
+    const fromServer = new PassThrough();
+    const served = serveStdio(definition(), { stdin: toServer, stdout: fromServer });
+    const lines: Record<string, any>[] = [];
+    const splitter = new LineSplitter({
+      maxLineBytes: 1 << 20,
+      onLine: (line) => void lines.push(JSON.parse(line) as Record<string, any>),
+      onOversize: () => undefined,
+    });
+    fromServer.on('data', (chunk: Buffer) => splitter.push(chunk));
+    const ended = new Promise((resolve) => fromServer.once('end', resolve));
+    fromServer.resume();
+    toServer.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: modernMeta() } })}\n`,
+    );
+    for (let i = 0; i < 2000 && lines.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(lines[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged' });
+    served.close();
+    await ended;
+    await served.closed;
+    expect(lines.at(-1)).toMatchObject({
+      jsonrpc: '2.0',
+      id: 7,
+      result: { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': 7 } },
+    });
   });
 });

@@ -493,3 +493,75 @@ describe('tasks and handles under random input (2026-07-28 tasks extension, serv
     definition.tasks.clear();
   });
 });
+
+describe('multi round-trip, then a task (taskStart: handler), under random retries', () => {
+  test('each retry gets one answer: -32602/-32021, input_required, a task only to a request declaring the extension, or complete; the server keeps serving', async () => {
+    const definition = defineServer({ name: 'fuzz-compose', version: '1' }, { tasks: { maxPerClient: 4 } })
+      .tool({
+        name: 'later',
+        task: 'optional',
+        taskStart: 'handler',
+        handler: async (_args, ctx) => {
+          const asked = await ctx.ask({ user_name: { method: 'roots/list' } });
+          if (asked.status === 'input_required') return asked.result;
+          return ctx.runAsTask(() => ({ content: [{ type: 'text', text: JSON.stringify(asked.responses) }] }));
+        },
+      })
+      .build();
+    const wire = modernWire(definition, 'fuzzer');
+    const caps = { ...WITH_TASKS, roots: {} };
+    const first = (await wire.call('tools/call', { name: 'later', arguments: {}, _meta: modernMeta(caps) })).result!;
+    expect(first.resultType).toBe('input_required');
+    const state = first.requestState as string;
+    let run = 0;
+    let tasks = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(caps), fc.constant({ roots: {} }), fc.constant({}), json),
+        fc.option(fc.oneof(fc.constant({ user_name: { roots: [] } }), json), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            fc.constant(state),
+            fc
+              .tuple(fc.nat({ max: state.length - 1 }), fc.constantFrom(...'AZaz09-_.'.split('')))
+              .map(([at, c]) => state.slice(0, at) + c + state.slice(at + 1)),
+            json,
+          ),
+          { nil: undefined },
+        ),
+        async (capabilities, inputResponses, requestState) => {
+          const before = wire.sent.length;
+          const params: Record<string, unknown> = {
+            name: 'later',
+            arguments: {},
+            _meta: modernMeta(capabilities as never),
+          };
+          if (inputResponses !== undefined) params.inputResponses = inputResponses;
+          if (requestState !== undefined) params.requestState = requestState;
+          const answer = await wire.call('tools/call', params, `c-${run++}`);
+          expect(wire.sent.slice(before).filter((m) => 'id' in m && !('method' in m))).toHaveLength(1);
+          if (answer.error !== undefined) {
+            expect([ErrorCode.InvalidParams, McpErrorCode.MissingRequiredClientCapability]).toContain(
+              answer.error.code,
+            );
+            return;
+          }
+          const kind = answer.result!.resultType as string;
+          expect(['input_required', 'task', 'complete']).toContain(kind);
+          if (kind === 'task') {
+            tasks += 1;
+            expect(capabilities).toBe(caps);
+            expect(answer.result).not.toHaveProperty('requestState');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Some retries did become tasks (about one in twenty), and no more are held than were answered.
+    expect(tasks).toBeGreaterThan(0);
+    expect(definition.tasks.size).toBeLessThanOrEqual(tasks);
+    const clean = await wire.call('tools/call', { name: 'later', arguments: {}, _meta: modernMeta(caps) }, 'last');
+    expect(clean.result!.resultType).toBe('input_required');
+    definition.tasks.clear();
+  });
+});

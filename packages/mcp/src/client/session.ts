@@ -52,6 +52,7 @@ import { type ParamHeader, paramHeaderValues, readParamHeaders } from './param-h
 import { ResultCache, type ResultCacheOption } from './result-cache';
 import { type DiscoverResult, discover, type ModernEra, requestModern, type VersionNegotiation } from './modern';
 import type { ListenOptions, Subscription } from './subscription';
+import { openTaskWatch } from './task-watch';
 import { readDetailedTask, readTaskOutcome, type TaskCallOutcome, waitForTask, type WaitForTaskOptions } from './tasks';
 import { type DetailedTask, TASKS_EXTENSION_ID } from '../types/tasks';
 import type { SubscriptionFilter } from '../types/subscriptions';
@@ -335,15 +336,24 @@ export class ClientSession {
   }
 
   /**
-   * Follows a task to its end, polling `tasks/get` at the server's `pollIntervalMs`: its
-   * result; a `JsonRpcError` if it failed; `TaskCancelledError` if cancelled. Its questions are
-   * answered through the client's `handlers` (each key once) and sent with `tasks/update`.
+   * Follows a task to its end: its result; a `JsonRpcError` if it failed; `TaskCancelledError`
+   * if cancelled; `TaskExpiredError` if still unfinished past its `ttlMs`. The task's states
+   * come by `notifications/tasks` on a `subscriptions/listen` naming it when the server
+   * honours that (a backstop `tasks/get` every ten poll intervals), else by polling `tasks/get`
+   * at the server's `pollIntervalMs` (`options.notifications: false` polls only). Its questions
+   * are answered through the client's `handlers` (each key once) and sent with `tasks/update`.
    */
   waitForTask(taskId: string, options?: WaitForTaskOptions): Promise<CallToolResult> {
     return waitForTask(
       {
         request: (method, params, requestOptions) => this.taskRequest(method, params, requestOptions),
         answer: (request, key, signal) => this.answerInput(request, key, signal),
+        watch: (id, requestOptions) =>
+          this.era === undefined || this.sessionState !== 'ready'
+            ? Promise.resolve(undefined)
+            : openTaskWatch(id, requestOptions, (signal) =>
+                this.listens.listen(this.withTasks(), { taskIds: [id] }, { signal }),
+              ),
       },
       taskId,
       options,

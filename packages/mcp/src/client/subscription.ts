@@ -1,6 +1,8 @@
 import { isPlainObject } from '../jsonrpc/codec';
 import type { JsonObject, RequestId } from '../jsonrpc/types';
 import type { SubscriptionFilter } from '../types/subscriptions';
+import type { DetailedTask } from '../types/tasks';
+import { readDetailedTask } from './tasks';
 
 // The client end of subscriptions/listen (schema/2026-07-28/schema.ts: SubscriptionFilter,
 // SubscriptionsListenRequest, SubscriptionsAcknowledgedNotification, SubscriptionsListenResult).
@@ -15,7 +17,9 @@ export const SUBSCRIPTION_ID_KEY = 'io.modelcontextprotocol/subscriptionId';
 export type SubscriptionNotification =
   | { method: 'notifications/tools/list_changed' | 'notifications/prompts/list_changed' }
   | { method: 'notifications/resources/list_changed' }
-  | { method: 'notifications/resources/updated'; uri: string };
+  | { method: 'notifications/resources/updated'; uri: string }
+  /** The tasks extension: the whole state of a task named in the filter's `taskIds`. */
+  | { method: 'notifications/tasks'; task: DetailedTask };
 
 /**
  * How a subscription ended: `'closed'` by this client, `'server'` when the server ended it
@@ -35,6 +39,7 @@ const CHANGE_METHODS: ReadonlySet<string> = new Set([
   'notifications/prompts/list_changed',
   'notifications/resources/list_changed',
   'notifications/resources/updated',
+  'notifications/tasks',
 ]);
 
 /** The subscription id a notification's `_meta` names, if any. */
@@ -54,6 +59,7 @@ export function readHonoured(params: JsonObject | undefined): SubscriptionFilter
   if (raw.resourcesListChanged === true) out.resourcesListChanged = true;
   if (Array.isArray(raw.resourceSubscriptions))
     out.resourceSubscriptions = raw.resourceSubscriptions.filter((uri): uri is string => typeof uri === 'string');
+  if (Array.isArray(raw.taskIds)) out.taskIds = raw.taskIds.filter((id): id is string => typeof id === 'string');
   return out;
 }
 
@@ -122,6 +128,14 @@ export class Subscription implements AsyncIterable<SubscriptionNotification> {
     if (method === 'notifications/resources/updated') {
       if (typeof params?.uri !== 'string') return;
       notification = { method, uri: params.uri };
+    } else if (method === 'notifications/tasks') {
+      // A malformed state is dropped: tasks/get still tells the truth to whoever polls.
+      try {
+        const { _meta: _subscription, ...task } = params ?? {};
+        notification = { method, task: readDetailedTask(task, method) };
+      } catch {
+        return;
+      }
     } else {
       notification = { method } as SubscriptionNotification;
     }
@@ -138,7 +152,10 @@ export class Subscription implements AsyncIterable<SubscriptionNotification> {
       waiter({ value: notification, done: false });
       return;
     }
-    if (!this.queue.some((queued) => sameNotification(queued, notification))) this.queue.push(notification);
+    // A task's newer state replaces its queued one; other kinds queue once.
+    const queued = this.queue.findIndex((entry) => sameNotification(entry, notification));
+    if (queued < 0) this.queue.push(notification);
+    else if (notification.method === 'notifications/tasks') this.queue[queued] = notification;
   }
 
   /** @internal The listen request settled (the server's result, an error, or the connection closed). */
@@ -154,5 +171,7 @@ export class Subscription implements AsyncIterable<SubscriptionNotification> {
 }
 
 function sameNotification(a: SubscriptionNotification, b: SubscriptionNotification): boolean {
+  if (a.method === 'notifications/tasks' || b.method === 'notifications/tasks')
+    return a.method === b.method && 'task' in a && 'task' in b && a.task.taskId === b.task.taskId;
   return a.method === b.method && ('uri' in a ? a.uri : undefined) === ('uri' in b ? b.uri : undefined);
 }

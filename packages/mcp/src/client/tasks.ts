@@ -1,7 +1,12 @@
 import { isPlainObject } from '../jsonrpc/codec';
 import { JsonRpcError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
-import { ProtocolViolationError, RequestCancelledError, TaskCancelledError } from '../protocol/errors';
+import {
+  ProtocolViolationError,
+  RequestCancelledError,
+  TaskCancelledError,
+  TaskExpiredError,
+} from '../protocol/errors';
 import type { RequestOptions } from '../protocol/peer';
 import { expectResult } from '../protocol/results';
 import type { InputRequest, InputRequests } from '../types/input-requests';
@@ -9,23 +14,39 @@ import type { CreateTaskResult, DetailedTask, TaskStatus } from '../types/tasks'
 import type { CallToolResult } from '../types/tools';
 
 // The client side of the tasks extension (ext-tasks specification/2026-07-28/tasks.md): reading
-// what the server says of a task, and following one to its end by polling tasks/get, answering
-// its inputRequests with tasks/update on the way.
+// what the server says of a task, and following one to its end by notifications/tasks or by
+// polling tasks/get, answering its inputRequests with tasks/update on the way.
 
 /** How a `tools/call` that declared the tasks extension was answered: at once, or as a task to follow. */
 export type TaskCallOutcome = { kind: 'result'; result: CallToolResult } | { kind: 'task'; task: CreateTaskResult };
 
 export interface WaitForTaskOptions {
-  /** Stops waiting: rejects with `RequestCancelledError`, and sends `tasks/cancel` unless `cancelOnAbort` is false. */
+  /**
+   * Stops waiting: rejects with `RequestCancelledError`, closes the subscription, and sends
+   * `tasks/cancel` unless `cancelOnAbort` is false.
+   */
   signal?: AbortSignal;
   /** Default true. */
   cancelOnAbort?: boolean;
-  /** Timeout of each `tasks/get` and `tasks/update` request (the session's default otherwise). */
+  /** Timeout of each `tasks/get` and `tasks/update` request, and of opening the subscription (the session's default otherwise). */
   timeoutMs?: number;
-  /** Each state a poll saw, in order. */
+  /** Each state seen (polled or notified), in order. */
   onStatus?: (task: DetailedTask) => void;
   /** Between polls when the server suggests no `pollIntervalMs`; default 1000 ms. The server's value wins. */
   pollIntervalMs?: number;
+  /**
+   * Default true: follow the task by `notifications/tasks` on a `subscriptions/listen` naming
+   * it, when the server honours that, polling only as a backstop (every ten poll intervals);
+   * false, or a server that does not honour it: poll every `pollIntervalMs`.
+   */
+  notifications?: boolean;
+}
+
+/** A subscription's view of one task: the states the server notifies, as they come. */
+export interface TaskWatch {
+  /** The next notified state; undefined when none came within `ms`; 'ended' when the subscription ended. */
+  next(ms: number, signal: AbortSignal | undefined): Promise<DetailedTask | undefined | 'ended'>;
+  close(): void;
 }
 
 /** What the waiting loop needs of the client: extension-declaring requests, and its handlers for questions. */
@@ -36,6 +57,8 @@ export interface TaskRequester {
     options: RequestOptions,
   ): Promise<JsonObject>;
   answer(request: InputRequest, key: string, signal: AbortSignal | undefined): Promise<unknown>;
+  /** Opens `notifications/tasks` for the task; undefined when the server does not honour it. */
+  watch?(taskId: string, options: RequestOptions): Promise<TaskWatch | undefined>;
 }
 
 const STATUSES: ReadonlySet<string> = new Set<TaskStatus>([
@@ -86,6 +109,9 @@ export function readTaskOutcome(raw: JsonObject): TaskCallOutcome {
   return { kind: 'result', result: raw as CallToolResult };
 }
 
+/** setTimeout's largest delay: a longer one would fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
@@ -93,16 +119,23 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
     signal?.addEventListener('abort', done, { once: true });
   });
 }
 
+/** With notifications flowing, a poll every this many poll intervals still checks (a lost notification, a dropped stream). */
+const BACKSTOP_INTERVALS = 10;
+
 /**
- * Polls `tasks/get` every `pollIntervalMs` until the task ends: its result when completed, the
- * JSON-RPC error it failed with (a `JsonRpcError`), or `TaskCancelledError`. A question the task
- * asks (`input_required`) is answered once per key through the client's handlers, all of a
- * poll's new keys in one `tasks/update`.
+ * Follows a task until it ends: its result when completed, the JSON-RPC error it failed with
+ * (a `JsonRpcError`), `TaskCancelledError`, or `TaskExpiredError` when it is still unfinished
+ * a poll interval past its `ttlMs`. The task's states come from `notifications/tasks` when
+ * the client can watch it (a `subscriptions/listen` naming it, opened before the first
+ * `tasks/get`, so no change is missed), with a backstop poll; otherwise from polling
+ * `tasks/get` every `pollIntervalMs` (the server's, which may change as the task runs). A
+ * question the task asks (`input_required`) is answered once per key through the client's
+ * handlers, all of a state's new keys in one `tasks/update`.
  */
 export async function waitForTask(
   client: TaskRequester,
@@ -112,10 +145,16 @@ export async function waitForTask(
   const { signal } = options;
   const requestOptions: RequestOptions = { signal, timeoutMs: options.timeoutMs };
   const answered = new Set<string>();
+  const poll = async (): Promise<DetailedTask> => {
+    if (signal?.aborted) throw new RequestCancelledError('tasks/get', signal.reason);
+    return readDetailedTask(await client.request('tasks/get', { taskId }, requestOptions));
+  };
+  let watch: TaskWatch | undefined;
   try {
+    if (options.notifications !== false && client.watch !== undefined)
+      watch = await client.watch(taskId, requestOptions).catch(() => undefined);
+    let task = await poll();
     for (;;) {
-      if (signal?.aborted) throw new RequestCancelledError('tasks/get', signal.reason);
-      const task = readDetailedTask(await client.request('tasks/get', { taskId }, requestOptions));
       options.onStatus?.(task);
       if (task.status === 'completed') return task.result;
       if (task.status === 'failed')
@@ -133,10 +172,24 @@ export async function waitForTask(
             { taskId, inputResponses: Object.fromEntries(answers) as JsonObject },
             requestOptions,
           );
+          task = await poll();
           continue;
         }
       }
-      await sleep(task.pollIntervalMs ?? options.pollIntervalMs ?? 1000, signal);
+      const interval = task.pollIntervalMs ?? options.pollIntervalMs ?? 1000;
+      const left = timeLeft(task, interval);
+      if (left <= 0) throw new TaskExpiredError(taskId);
+      if (watch !== undefined) {
+        const notified = await watch.next(Math.min(interval * BACKSTOP_INTERVALS, left), signal);
+        if (notified === 'ended') watch = undefined;
+        else if (notified !== undefined) {
+          task = notified;
+          continue;
+        }
+      } else {
+        await sleep(Math.min(interval, left), signal);
+      }
+      task = await poll();
     }
   } catch (error) {
     if (signal?.aborted && options.cancelOnAbort !== false) {
@@ -144,5 +197,17 @@ export async function waitForTask(
       client.request('tasks/cancel', { taskId }, { timeoutMs: options.timeoutMs }).catch(() => undefined);
     }
     throw error;
+  } finally {
+    watch?.close();
   }
+}
+
+/**
+ * Until the task's `createdAt` + `ttlMs`, plus one poll interval of grace (the clocks of client
+ * and server differ); Infinity when its ttlMs is null (unlimited) or its createdAt unreadable.
+ */
+function timeLeft(task: DetailedTask, interval: number): number {
+  const created = Date.parse(task.createdAt);
+  if (task.ttlMs === null || Number.isNaN(created)) return Infinity;
+  return created + task.ttlMs + interval - Date.now();
 }

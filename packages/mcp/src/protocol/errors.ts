@@ -61,6 +61,19 @@ export class SessionError extends Error {
   }
 }
 
+/**
+ * A task the client waited on was still unfinished past its `ttlMs` from `createdAt` (and one
+ * poll interval of grace): the extension lets the client consider it no longer usable.
+ */
+export class TaskExpiredError extends SessionError {
+  readonly taskId: string;
+
+  constructor(taskId: string) {
+    super(`Task ${taskId} outlived its ttlMs without finishing`);
+    this.taskId = taskId;
+  }
+}
+
 /** A task the client waited on ended `cancelled` (by `tasks/cancel`, or by the server). */
 export class TaskCancelledError extends SessionError {
   readonly taskId: string;

@@ -10,6 +10,7 @@ import type { InputRequests, InputRequiredResult } from '../types/input-requests
 import type { ModernRequestMeta } from './modern';
 import type { CreateMessageParams, CreateMessageResult } from '../types/sampling';
 import type { HandleScope } from './handles';
+import type { CreateTaskResult } from '../types/tasks';
 import type { TaskHandle } from './tasks';
 import type { TraceContext } from './trace-context';
 
@@ -90,6 +91,19 @@ export interface RequestContext {
    * underlying calls (-32021 for a capability the request did not declare).
    */
   ask(requests: InputRequests, state?: unknown): Promise<AskOutcome>;
+  /**
+   * Runs `work` as a task of the tasks extension when this tools/call may become one (a 2026-07-28
+   * request declaring `io.modelcontextprotocol/tasks`, to a tool with a `task` option, not
+   * already in a task): the task is made, `work` runs in it with the task's `ctx` (its signal,
+   * `progress` as its statusMessage, `ask` through `tasks/update`; answers already gathered by
+   * multi round-trip are known to it), and the promise settles at once with the
+   * `CreateTaskResult` for the handler to return. Anywhere else (a 2025 session, a request
+   * without the extension, a handler already in a task, an `optional` tool whose client has
+   * no room for another task) `work` runs inline with this `ctx` and the promise settles with
+   * its result. A `required` tool whose client has no room: -32603. See the tool option
+   * `taskStart: 'handler'`.
+   */
+  runAsTask<R extends object>(work: (ctx: RequestContext) => R | PromiseLike<R>): Promise<R | CreateTaskResult>;
   /**
    * Sends notifications/progress when the request carried `_meta.progressToken`.
    * Values that do not increase are dropped, as the spec requires progress to grow.

@@ -1,11 +1,13 @@
 import type { JsonLimits } from '../jsonrpc/json-limits';
 import type { JsonRpcNotification, RequestId, SendFn } from '../jsonrpc/types';
 import type { IncomingRequest, PeerOptions } from '../protocol/peer';
+import { objectParams } from '../protocol/params';
 import { allowsBatches } from '../protocol/versions';
 import type { Meta, ProgressToken } from '../types/base';
 import type { AskOutcome, RequestContext, ServerSessionHandle } from './context';
 import { answersSoFar, askModern, askSession, handlerState } from './ask';
 import type { HandleScope } from './handles';
+import { runAsTask } from './task-runner';
 import { readTraceContext, type TraceContext } from './trace-context';
 import { MissingRequiredClientCapabilityError, SessionStateError } from '../protocol/errors';
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
@@ -96,6 +98,18 @@ export class HandlerContext implements RequestContext {
       if (Object.keys(requests).length > 0) result.inputRequests = requests;
       return result;
     };
+  }
+
+  get runAsTask(): RequestContext['runAsTask'] {
+    return (work) =>
+      runAsTask(
+        this,
+        this.owner['definition'],
+        this.owner['principal'],
+        objectParams(this.request.params),
+        answersSoFar(this.retry?.state, this.retry?.inputResponses),
+        work,
+      );
   }
 
   get signal(): AbortSignal {

@@ -3,7 +3,12 @@ import { isPlainObject } from '../jsonrpc/codec';
 import { InvalidParamsError } from '../jsonrpc/errors';
 import type { JsonObject } from '../jsonrpc/types';
 import { UnsupportedProtocolVersionRpcError } from '../protocol/errors';
-import { ALL_PROTOCOL_VERSIONS, isModernProtocolVersion, type ModernProtocolVersion } from '../protocol/versions';
+import {
+  ALL_PROTOCOL_VERSIONS,
+  isModernProtocolVersion,
+  MODERN_PROTOCOL_VERSIONS,
+  type ModernProtocolVersion,
+} from '../protocol/versions';
 import type { Implementation } from '../types/base';
 import type { ClientCapabilities } from '../types/lifecycle';
 import type { InputRequests } from '../types/input-requests';
@@ -31,6 +36,28 @@ export interface ModernRequestMeta {
 export function claimsModernEra(params: JsonObject): boolean {
   const meta = params._meta;
   return isPlainObject(meta) && PROTOCOL_VERSION_KEY in meta;
+}
+
+/**
+ * A 2026-07-28 request (its `_meta` names a version, or it is `server/discover`, a method only
+ * that revision has) sent on a 2025 session: initialize chose legacy semantics there
+ * (basic/versioning.mdx, dual-era), so it is -32022 listing the session's revision, the one
+ * served on it. Undefined for any other request. Streamable HTTP answers it with status 400,
+ * as every UnsupportedProtocolVersionError (basic/transports/streamable-http.mdx).
+ */
+export function modernOnLegacySession(
+  method: string,
+  params: unknown,
+  sessionVersion: string,
+): UnsupportedProtocolVersionRpcError | undefined {
+  const object = isPlainObject(params) ? params : undefined;
+  if (method !== 'server/discover' && (object === undefined || !claimsModernEra(object))) return undefined;
+  const meta = object?._meta;
+  const requested = isPlainObject(meta) ? meta[PROTOCOL_VERSION_KEY] : undefined;
+  return new UnsupportedProtocolVersionRpcError(
+    typeof requested === 'string' ? requested : MODERN_PROTOCOL_VERSIONS[0],
+    [sessionVersion],
+  );
 }
 
 /**

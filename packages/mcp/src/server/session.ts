@@ -8,12 +8,7 @@ import type { JsonLimits } from '../jsonrpc/json-limits';
 import { InvalidParamsError, InvalidRequestError, type JsonRpcError, MethodNotFoundError } from '../jsonrpc/errors';
 import type { JsonObject, JsonRpcNotification, JsonRpcPayload, RequestId, SendFn } from '../jsonrpc/types';
 import { Emitter } from '../protocol/emitter';
-import {
-  CapabilityNotSupportedError,
-  ResourceNotFoundError,
-  SessionStateError,
-  UnsupportedProtocolVersionRpcError,
-} from '../protocol/errors';
+import { CapabilityNotSupportedError, ResourceNotFoundError, SessionStateError } from '../protocol/errors';
 import { paginate } from '../protocol/pagination';
 import {
   objectParams,
@@ -51,8 +46,8 @@ import { maybeStartTask, taskRequest } from './task-runner';
 import {
   claimsModernEra,
   type ModernRequestMeta,
+  modernOnLegacySession,
   modernResult,
-  PROTOCOL_VERSION_KEY,
   readModernMeta,
   readRetry,
 } from './modern';
@@ -447,8 +442,7 @@ export class ServerSession implements ServerSessionHandle {
   private handleModern(request: IncomingRequest, params: JsonObject): unknown {
     if (this.sessionState !== 'awaiting-initialize') {
       // initialize chose legacy semantics for this session: only its revision is served here.
-      const meta = isPlainObject(params._meta) ? params._meta : {};
-      throw new UnsupportedProtocolVersionRpcError(String(meta[PROTOCOL_VERSION_KEY]), [this.version as string]);
+      throw modernOnLegacySession(request.method, params, this.version as string)!;
     }
     const modern = readModernMeta(params);
     const { method } = request;

@@ -5,11 +5,12 @@ import { MissingRequiredClientCapabilityError, SessionStateError } from '../prot
 import { MODERN_BASELINE } from '../protocol/versions';
 import type { Meta } from '../types/base';
 import type { InputRequests, InputRequiredResult } from '../types/input-requests';
+import type { CreateTaskResult } from '../types/tasks';
 import type { AskOutcome, RequestContext, ServerSessionHandle } from './context';
 import type { HandleScope } from './handles';
 import { missingCapabilities, type ModernRequestMeta, modernResult } from './modern';
 import type { ServedDefinition } from './served-definition';
-import { declaresTasks, type Task, TASKS_REQUIRED } from './tasks';
+import { declaresTasks, markCreatedTask, type Task, TASKS_REQUIRED } from './tasks';
 import { readTraceContext, type TraceContext } from './trace-context';
 
 // The server side of the tasks extension: which tools/call becomes a task, running it apart
@@ -38,17 +39,70 @@ export function maybeStartTask(
     if (mode === 'required') throw new MissingRequiredClientCapabilityError(TASKS_REQUIRED);
     return undefined;
   }
+  // The handler starts the task itself (ctx.runAsTask), after any multi round-trip exchange.
+  if (definition.tools.taskStart(name) === 'handler') return undefined;
   // A retry of a multi round-trip exchange is answered inline: the exchange ends before a task starts.
   if (params.inputResponses !== undefined || params.requestState !== undefined) return undefined;
   const task = definition.tasks.create(principal);
   if (task === undefined) {
-    if (mode === 'required') throw new InternalError('Too many tasks for this client: let some finish first');
+    if (mode === 'required') throw new InternalError(TOO_MANY_TASKS);
     return undefined;
   }
   const ctx = new TaskHandlerContext(task, requestId, params._meta as Meta | undefined, modern, definition, principal);
-  // Run on a later turn: the CreateTaskResult goes out first, and tasks/get already finds the task.
+  return startWork(task, definition, () => definition.tools.call(params, ctx, MODERN_BASELINE));
+}
+
+const TOO_MANY_TASKS = 'Too many tasks for this client: let some finish first';
+
+/**
+ * `ctx.runAsTask` of a request's handler: a task when this tools/call may become one, `work`
+ * inline otherwise (see RequestContext.runAsTask). `known`: the answers the request's multi
+ * round-trip exchange gathered, which the task's `ask` does not ask again.
+ */
+export function runAsTask<R extends object>(
+  ctx: RequestContext,
+  definition: ServedDefinition,
+  principal: string,
+  params: JsonObject,
+  known: Readonly<Record<string, unknown>>,
+  work: (ctx: RequestContext) => R | PromiseLike<R>,
+): Promise<R | CreateTaskResult> {
+  const { modern } = ctx;
+  const name = params.name;
+  if (modern === undefined || ctx.method !== 'tools/call' || typeof name !== 'string') return inline(work, ctx);
+  const mode = definition.tools.taskMode(name);
+  if (mode === undefined || !declaresTasks(modern.clientCapabilities)) return inline(work, ctx);
+  const task = definition.tasks.create(principal);
+  if (task === undefined) {
+    if (mode === 'required') return Promise.reject(new InternalError(TOO_MANY_TASKS));
+    return inline(work, ctx);
+  }
+  const earlier = { inputResponses: ctx.inputResponses, requestState: ctx.requestState, known };
+  const taskCtx = new TaskHandlerContext(task, ctx.requestId, ctx.meta, modern, definition, principal, earlier);
+  const created = startWork(task, definition, () =>
+    definition.tools.settle(name, () => work(taskCtx), MODERN_BASELINE),
+  );
+  // Marked: the tool's result pipeline passes it through instead of checking it as a CallToolResult.
+  return Promise.resolve(markCreatedTask(created) as CreateTaskResult);
+}
+
+/** `work` with this ctx, its throw a rejection. */
+function inline<R>(work: (ctx: RequestContext) => R | PromiseLike<R>, ctx: RequestContext): Promise<R> {
+  try {
+    return Promise.resolve(work(ctx));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/**
+ * Runs a task's work on a later turn (the CreateTaskResult goes out first, and tasks/get
+ * already finds the task), completing or failing the task with its outcome; returns the
+ * CreateTaskResult.
+ */
+function startWork(task: Task, definition: ServedDefinition, run: () => unknown): JsonObject {
   void Promise.resolve()
-    .then(() => definition.tools.call(params, ctx, MODERN_BASELINE))
+    .then(run)
     .then(
       (result) => {
         if (!task.abort.signal.aborted)
@@ -101,6 +155,11 @@ class TaskHandlerContext implements RequestContext {
   readonly handles: HandleScope;
   readonly session: ServerSessionHandle;
 
+  readonly inputResponses: Readonly<Record<string, unknown>> | undefined;
+  readonly requestState: unknown;
+  /** Answers the request's multi round-trip exchange gathered before the task began. */
+  private readonly known: Readonly<Record<string, unknown>>;
+
   constructor(
     readonly task: Task,
     readonly requestId: RequestId,
@@ -108,7 +167,15 @@ class TaskHandlerContext implements RequestContext {
     readonly modern: ModernRequestMeta,
     definition: ServedDefinition,
     principal: string,
+    earlier?: {
+      inputResponses: Readonly<Record<string, unknown>> | undefined;
+      requestState: unknown;
+      known: Readonly<Record<string, unknown>>;
+    },
   ) {
+    this.inputResponses = earlier?.inputResponses;
+    this.requestState = earlier?.requestState;
+    this.known = earlier?.known ?? {};
     this.trace = readTraceContext(meta);
     this.handles = definition.handles.scope(principal);
     const none = (what: string): Promise<never> =>
@@ -136,10 +203,21 @@ class TaskHandlerContext implements RequestContext {
   };
 
   readonly ask = (requests: InputRequests): Promise<AskOutcome> => {
-    const missing = missingCapabilities(requests, this.modern.clientCapabilities);
+    // Keys answered before the task began are not asked again (a key names one question).
+    const answered: Record<string, unknown> = {};
+    const open: InputRequests = {};
+    for (const [key, request] of Object.entries(requests)) {
+      if (key in this.known) answered[key] = this.known[key];
+      else open[key] = request;
+    }
+    const missing = missingCapabilities(open, this.modern.clientCapabilities);
     if (missing !== undefined) return Promise.reject(new MissingRequiredClientCapabilityError(missing));
-    return this.task.ask(requests).then((responses) => ({ status: 'answered', responses }));
+    return this.task.ask(open).then((responses) => ({ status: 'answered', responses: { ...answered, ...responses } }));
   };
+
+  /** Already in a task: `work` runs here, in it. */
+  readonly runAsTask = <R extends object>(work: (ctx: RequestContext) => R | PromiseLike<R>): Promise<R> =>
+    inline(work, this);
 
   readonly progress = (progress: number, total?: number, message?: string): void => {
     const of = total === undefined ? '' : `/${total}`;

@@ -312,6 +312,21 @@ export class TaskStore {
   }
 }
 
+/**
+ * The CreateTaskResults `ctx.runAsTask` made. A handler returning one of these is answered
+ * with it as it is; any other object is checked (output schema, content) as a tool result.
+ */
+const createdTasks = new WeakSet<object>();
+
+export function markCreatedTask<T extends object>(result: T): T {
+  createdTasks.add(result);
+  return result;
+}
+
+export function isCreatedTask(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && createdTasks.has(value);
+}
+
 /** True when a request's capabilities declare the tasks extension. */
 export function declaresTasks(capabilities: unknown): boolean {
   return (

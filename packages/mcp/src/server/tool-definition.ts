@@ -62,6 +62,15 @@ export interface ToolDescription {
    * full, the call is answered inline); 'required': a request without it gets -32021.
    */
   task?: 'optional' | 'required';
+  /**
+   * When a task tool's task starts. 'call' (the default): as soon as the call arrives, and the
+   * handler runs in it (it asks through `tasks/update`). 'handler': the handler runs in the
+   * request first, where it may ask by multi round-trip (`ctx.ask`, answered `input_required`,
+   * then retried), and becomes a task when it returns `ctx.runAsTask(work)`: the call is then
+   * answered with the task, and `work` runs in it (tasks.md: MRTR exchanges before a task is
+   * created are resolved synchronously, before the `CreateTaskResult`).
+   */
+  taskStart?: 'call' | 'handler';
 }
 
 type Awaitable<T> = T | Promise<T>;

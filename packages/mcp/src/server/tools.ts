@@ -1,4 +1,5 @@
 import { asksForInput } from './modern';
+import { isCreatedTask } from './tasks';
 import type { InputRequiredResult } from '../types/input-requests';
 import { isPlainObject } from '../jsonrpc/codec';
 import { InternalError, InvalidParamsError, JsonRpcError } from '../jsonrpc/errors';
@@ -58,6 +59,9 @@ export class ToolRegistry {
     const task = definition.task as unknown;
     if (task !== undefined && task !== 'optional' && task !== 'required')
       throw new DefinitionError(`Tool ${name}: task must be 'optional' or 'required'`);
+    const taskStart = definition.taskStart as unknown;
+    if (taskStart !== undefined && (task === undefined || (taskStart !== 'call' && taskStart !== 'handler')))
+      throw new DefinitionError(`Tool ${name}: taskStart must be 'call' or 'handler', beside a task option`);
     if (definition.inputSchema === undefined && definition.inputJsonSchema !== undefined) {
       throw new DefinitionError(
         `Tool ${name}: inputJsonSchema goes beside a Standard Schema inputSchema, and there is none`,
@@ -114,6 +118,32 @@ export class ToolRegistry {
     return this.tools.get(name)?.definition.task;
   }
 
+  /** When the tool's task starts: at the call (the default) or when its handler returns `ctx.runAsTask`. */
+  taskStart(name: string): 'call' | 'handler' {
+    return this.tools.get(name)?.definition.taskStart ?? 'call';
+  }
+
+  /**
+   * A tool's result made apart from its handler's return (the work of `ctx.runAsTask`): checked
+   * and completed as a handler's result is, a throw reported as a handler's throw is.
+   */
+  settle(name: string, produce: () => unknown, version: ProtocolVersion): CallToolResult | Promise<CallToolResult> {
+    const tool = this.tools.get(name);
+    if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
+    let raw: unknown;
+    try {
+      raw = produce();
+    } catch (error) {
+      return handlerFailure(error);
+    }
+    if (isThenable(raw))
+      return Promise.resolve(raw).then(
+        (result) => checkedResult(tool, result, version),
+        (error: unknown) => handlerFailure(error),
+      );
+    return checkedResult(tool, raw, version);
+  }
+
   /** True when a tool runs as a task: the server then offers the tasks extension. */
   get hasTaskTools(): boolean {
     for (const { definition } of this.tools.values()) if (definition.task !== undefined) return true;
@@ -161,11 +191,16 @@ function run(
   }
   if (isThenable(raw)) {
     return Promise.resolve(raw).then(
-      (result) => (asksForInput(result, ctx) ? (result as never) : checkedResult(tool, result, version)),
+      (result) => (passesThrough(result, ctx) ? (result as never) : checkedResult(tool, result, version)),
       (error: unknown) => handlerFailure(error),
     );
   }
-  return asksForInput(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
+  return passesThrough(raw, ctx) ? (raw as never) : checkedResult(tool, raw, version);
+}
+
+/** An input_required result, or the CreateTaskResult of `ctx.runAsTask`: sent as they are, not checked as a tool result. */
+function passesThrough(raw: unknown, ctx: RequestContext): boolean {
+  return asksForInput(raw, ctx) || isCreatedTask(raw);
 }
 
 /** Runs a check; a validator that throws or rejects is the server's fault, not the caller's. */

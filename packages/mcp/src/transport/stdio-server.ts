@@ -17,6 +17,7 @@ export interface StdioServer {
   transport: NdjsonTransport;
   /** Resolves when stdin ends or close() is called. */
   closed: Promise<void>;
+  /** Ends each open subscriptions/listen with its result, then closes the transport. */
   close: () => void;
 }
 
@@ -40,5 +41,11 @@ export function serveStdio(definition: McpServerDefinition, options: ServeStdioO
   const session = definition.createSession({ ...sessionOptions, send: transport.send });
   const closed = new Promise<void>((resolve) => transport.onClose(resolve));
   transport.attach(session);
-  return { session, transport, closed, close: () => transport.close() };
+  const close = (): void => {
+    // Each open subscriptions/listen ends gracefully (its SubscriptionsListenResult), as on
+    // Streamable HTTP: the answers are sent a few microtasks on, so the pipe closes after them.
+    session.endSubscriptions();
+    setImmediate(() => transport.close());
+  };
+  return { session, transport, closed, close };
 }

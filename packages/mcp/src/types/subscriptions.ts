@@ -7,4 +7,9 @@ export interface SubscriptionFilter {
   resourcesListChanged?: boolean;
   /** URIs whose `notifications/resources/updated` the client wants (replaces resources/subscribe). */
   resourceSubscriptions?: string[];
+  /**
+   * The tasks extension (`io.modelcontextprotocol/tasks`, tasks.md "Task Status Notifications"):
+   * task ids whose `notifications/tasks` the client wants; the request must declare the extension.
+   */
+  taskIds?: string[];
 }

@@ -357,6 +357,23 @@ export function with2026Fixtures(
         },
       })
       .tool({
+        // tasks-mrtr-composition: asks by multi round-trip first, then becomes a task.
+        name: 'test_tool_with_task',
+        description: 'Conformance fixture test_tool_with_task',
+        task: 'required',
+        taskStart: 'handler',
+        inputSchema: noArgs,
+        handler: async (_args, ctx) => {
+          const asked = await ctx.ask({ user_name: ASK_NAME });
+          if (asked.status === 'input_required') return asked.result;
+          const name = (asked.responses.user_name as Answer)?.content?.name;
+          return ctx.runAsTask(async (task) => {
+            await sleep(100, task.signal);
+            return text(`Hello, ${typeof name === 'string' ? name : 'stranger'}!`);
+          });
+        },
+      })
+      .tool({
         name: 'multi_input',
         description: 'Conformance fixture multi_input',
         task: 'optional',

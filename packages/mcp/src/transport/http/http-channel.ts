@@ -13,7 +13,9 @@ import {
 import { InvalidRequestError, JsonRpcError } from '../../jsonrpc/errors';
 import type { JsonRpcMessage, JsonRpcPayload, JsonRpcResponse, RequestId } from '../../jsonrpc/types';
 import { RequestTable } from '../../protocol/request-table';
-import { allowsBatches, versionAtLeast } from '../../protocol/versions';
+import { UnsupportedProtocolVersionRpcError } from '../../protocol/errors';
+import { allowsBatches, isModernProtocolVersion, versionAtLeast } from '../../protocol/versions';
+import { modernOnLegacySession } from '../../server/modern';
 import type { ServerSession } from '../../server/session';
 import type { SessionChannel } from '../../server/session-hosting';
 import { parseEventId } from './event-log';
@@ -25,7 +27,13 @@ import type { WaitingLink } from './waiting-inputs';
 
 /** What the front door hands a session process for one HTTP request. */
 export type HttpInput = (
-  | { kind: 'post'; body: unknown; res: ServerResponse }
+  | {
+      kind: 'post';
+      body: unknown;
+      res: ServerResponse;
+      /** The request's MCP-Protocol-Version header: a 2026-07-28 one on this 2025 session is -32022. */
+      protocolVersion?: string;
+    }
   | { kind: 'get'; lastEventId: string | undefined; res: ServerResponse }
   | { kind: 'delete'; res: ServerResponse }
 ) &
@@ -91,7 +99,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     }
     switch (input.kind) {
       case 'post':
-        this.post(input.body, input.res);
+        this.post(input.body, input.res, input.protocolVersion);
         // Only an initialize starts a session (and it is answered at once): if it failed, the
         // session has no client, and its id must not live on until the idle timeout.
         return this.session.state === 'awaiting-initialize' ? 'stop' : undefined;
@@ -167,7 +175,7 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     this.requests.clear();
   }
 
-  private post(body: unknown, res: ServerResponse): void {
+  private post(body: unknown, res: ServerResponse, headerVersion: string | undefined): void {
     const version = this.session.protocolVersion;
     let frame: DecodedFrame;
     try {
@@ -181,6 +189,17 @@ export class HttpChannel implements SessionChannel<HttpInput> {
     if (frame.kind === 'single') {
       const message = frame.message;
       if (!isRequest(message)) return this.accept(frame, res, cancelledBy(message));
+      // A 2026-07-28 request on this 2025 session (by its _meta, its method, or its
+      // MCP-Protocol-Version header): its -32022 is answered as the revision's errors are, one
+      // JSON body with status 400, not on an SSE stream opened with 200.
+      const mismatch =
+        version === undefined
+          ? undefined
+          : (modernOnLegacySession(message.method, message.params, version) ??
+            (isModernProtocolVersion(headerVersion)
+              ? new UnsupportedProtocolVersionRpcError(headerVersion, [version])
+              : undefined));
+      if (mismatch !== undefined) return writeJson(res, 400, createErrorResponse(message.id, mismatch), this.sessionId);
       if (this.requests.has(message.id)) return this.idInUse(res);
       return this.openPost(frame, [message.id], res, false);
     }

@@ -213,7 +213,8 @@ export function createStreamableHttpHandler(
       return writeJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the body is not JSON');
     }
     if (sessionId !== undefined) {
-      if (!deliver(sessionId, { kind: 'post', body, res }))
+      const protocolVersion = headerValue(req, 'mcp-protocol-version');
+      if (!deliver(sessionId, { kind: 'post', body, res, protocolVersion }))
         writeJsonRpcError(res, 404, SESSION_NOT_FOUND, 'Session not found');
       return;
     }
