@@ -29,7 +29,10 @@ export function findTaskset(paths: readonly string[] = TASKSET_PATHS): string | 
 export function affinityOf(pid: number, taskset: string | null = findTaskset()): string | undefined {
   if (taskset === null) return undefined;
   try {
-    const out = execFileSync(taskset, ['-c', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(taskset, ['-c', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return /:\s*(\S+)\s*$/.exec(out.trim())?.[1];
   } catch {
     return undefined;

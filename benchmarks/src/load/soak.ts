@@ -76,7 +76,10 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     options.vus * 2 + 1024,
     cpus?.server,
   );
-  let generatorPinned: PinResult = { pinned: false, reason: plan !== undefined && 'reason' in plan ? plan.reason : 'not asked' };
+  let generatorPinned: PinResult = {
+    pinned: false,
+    reason: plan !== undefined && 'reason' in plan ? plan.reason : 'not asked',
+  };
   if (cpus !== undefined) generatorPinned = pinProcess(process.pid, cpus.generator);
   if (options.pin)
     progress.note(
@@ -162,7 +165,9 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     result.memory = memory;
     const schedule = tally.schedule.summary();
     const kept = keptSchedule(schedule);
-    progress.note(`${describeSchedule(schedule)}${kept ? '' : ': the generator FELL BEHIND, so the latencies include its lag'}`);
+    progress.note(
+      `${describeSchedule(schedule)}${kept ? '' : ': the generator FELL BEHIND, so the latencies include its lag'}`,
+    );
     result.extra = {
       saturationRate: Math.round(saturation),
       maxSustainableRate: maxSustainable,

@@ -23,6 +23,9 @@ describe('LoopMonitor', () => {
       expect(seen.loopP99Us).toBeLessThanOrEqual(seen.loopMaxUs);
       expect(seen.gcCount).toBeGreaterThan(0);
       expect(seen.gcPauseMaxUs).toBeLessThanOrEqual(seen.gcPauseTotalUs);
+      // The 60 ms busy loop is CPU time of this process, inside the interval's wall time.
+      expect(seen.cpuUs).toBeGreaterThanOrEqual(50_000);
+      expect(seen.wallUs).toBeGreaterThanOrEqual(60_000);
       const next = monitor.take();
       expect(next.gcCount).toBe(0);
       expect(next.loopMaxUs).toBeLessThan(seen.loopMaxUs);

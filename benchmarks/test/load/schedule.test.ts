@@ -106,7 +106,14 @@ describe('the open-loop engine', () => {
   it('sends the first arrival at once, not one interval late', async () => {
     const tally = new Tally();
     // 2/s for 100 ms: only arrival 0 (due at the start) falls in the run.
-    await runEngine({ sessions: [new EchoSession(1)], operations: ['call'], durationMs: 100, rate: 2, timeoutMs: 10_000, tally });
+    await runEngine({
+      sessions: [new EchoSession(1)],
+      operations: ['call'],
+      durationMs: 100,
+      rate: 2,
+      timeoutMs: 10_000,
+      tally,
+    });
     expect(tally.counts.sent).toBe(1);
     expect(tally.counts.ok).toBe(1);
   });
@@ -119,13 +126,28 @@ describe('the open-loop engine', () => {
       close: () => Promise.resolve(),
     };
     const tally = new Tally();
-    await runEngine({ sessions: [never], operations: ['call'], durationMs: 200, rate: 100, timeoutMs: 300, tally, maxInFlight: 2 });
+    await runEngine({
+      sessions: [never],
+      operations: ['call'],
+      durationMs: 200,
+      rate: 100,
+      timeoutMs: 300,
+      tally,
+      maxInFlight: 2,
+    });
     const s = tally.schedule.summary();
     expect(s.notSent).toBe(tally.counts.dropped);
     expect(s.notSent).toBeGreaterThan(0);
     expect(keptSchedule(s)).toBe(false);
     const closed = new Tally();
-    await runEngine({ sessions: [new EchoSession(1)], operations: ['call'], durationMs: 50, rate: undefined, timeoutMs: 1_000, tally: closed });
+    await runEngine({
+      sessions: [new EchoSession(1)],
+      operations: ['call'],
+      durationMs: 50,
+      rate: undefined,
+      timeoutMs: 1_000,
+      tally: closed,
+    });
     expect(closed.schedule.summary().due).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
 import { pinningPlan, pinProcess, affinityOf, type PinResult } from '../../load/affinity';
 import { measureCapacity, rateAtLoad, rateStep } from '../../load/capacity';
 import { HttpPools, HttpSession } from '../../load/http-session';
-import { LoopMonitor } from '../../load/loop-monitor';
+import { LoopMonitor, type LoopStats } from '../../load/loop-monitor';
 import { describeSchedule, keptSchedule } from '../../load/schedule-lag';
 import { startServerUnderTest } from '../../load/server/spawn';
 import { Tally } from '../../load/tally';
@@ -33,12 +33,17 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
   const cpus = plan !== undefined && 'server' in plan ? plan : undefined;
   const server = await startServerUnderTest({}, 0, cpus?.server);
   const restore = affinityOf(process.pid);
-  let generatorPinned: PinResult = { pinned: false, reason: plan !== undefined && 'reason' in plan ? plan.reason : 'not asked' };
+  let generatorPinned: PinResult = {
+    pinned: false,
+    reason: plan !== undefined && 'reason' in plan ? plan.reason : 'not asked',
+  };
   if (cpus !== undefined) generatorPinned = pinProcess(process.pid, cpus.generator);
   if (pinned) {
     const failed = [generatorPinned, server.pinned].find((p): p is { pinned: false; reason: string } => !p.pinned);
     const why = failed?.reason ?? '';
-    log(why === '' ? `server pinned to CPU ${cpus!.server}, generator to CPU ${cpus!.generator}` : `NOT pinned: ${why}`);
+    log(
+      why === '' ? `server pinned to CPU ${cpus!.server}, generator to CPU ${cpus!.generator}` : `NOT pinned: ${why}`,
+    );
   }
   const pools = new HttpPools(server.addresses.sseUrl, SESSIONS);
   try {
@@ -62,7 +67,12 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
       loops[`serverGcPauseTotalUs_at_${rate}`] = s.gcPauseTotalUs;
       loops[`generatorLoopP99Us_at_${rate}`] = g.loopP99Us;
       loops[`generatorLoopMaxUs_at_${rate}`] = g.loopMaxUs;
-      return `${label}; server loop p99 ${ms(s.loopP99Us)} max ${ms(s.loopMaxUs)}, GC ${s.gcCount} (max ${ms(s.gcPauseMaxUs)}, total ${ms(s.gcPauseTotalUs)}); generator loop p99 ${ms(g.loopP99Us)} max ${ms(g.loopMaxUs)} (ms)`;
+      // Each process's share of a core (CPU time of all its threads over wall time): a server
+      // near 1.0 queues; a generator near 1.0 cannot keep its schedule.
+      const busy = (x: LoopStats): number => (x.wallUs > 0 ? x.cpuUs / x.wallUs : 0);
+      loops[`serverCores_at_${rate}`] = busy(s);
+      loops[`generatorCores_at_${rate}`] = busy(g);
+      return `${label}; server loop p99 ${ms(s.loopP99Us)} max ${ms(s.loopMaxUs)}, GC ${s.gcCount} (max ${ms(s.gcPauseMaxUs)}, total ${ms(s.gcPauseTotalUs)}), cores busy ${busy(s).toFixed(2)}; generator loop p99 ${ms(g.loopP99Us)} max ${ms(g.loopMaxUs)}, cores busy ${busy(g).toFixed(2)} (ms)`;
     };
     const capacity = await measureCapacity(
       users.sessions,

@@ -100,15 +100,17 @@ function ask<T>(child: ChildProcess, key: string, message: object): Promise<T> {
 
 /**
  * Starts the server under test (server/child.ts) in its own process, with `fileLimit` open
- * files, and all its threads pinned to `cpus` (a taskset list, "0") when given and possible.
+ * files, all its threads pinned to `cpus` (a taskset list, "0") when given and possible, and
+ * `flags` added to its Node flags (a row whose figure depends on one is named for it).
  */
 export async function startServerUnderTest(
   options: ServerChildOptions = {},
   fileLimit = 0,
   cpus?: string,
+  flags: readonly string[] = [],
 ): Promise<ServerUnderTest> {
   const child: ChildProcess = fork(path.join(__dirname, 'child.js'), [JSON.stringify(options)], {
-    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    execArgv: ['--expose-gc', '--max-old-space-size=8192', ...flags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
