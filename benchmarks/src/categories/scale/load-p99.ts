@@ -58,7 +58,8 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
       generator.take();
       await server.loop();
     };
-    const note = async (rate: number, label: string): Promise<string> => {
+    /** `achieved`: answers/s in the step, for each side's CPU time per call. */
+    const note = async (rate: number, label: string, achieved: number): Promise<string> => {
       const s = await server.loop();
       const g = generator.take();
       loops[`serverLoopP99Us_at_${rate}`] = s.loopP99Us;
@@ -72,7 +73,11 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
       const busy = (x: LoopStats): number => (x.wallUs > 0 ? x.cpuUs / x.wallUs : 0);
       loops[`serverCores_at_${rate}`] = busy(s);
       loops[`generatorCores_at_${rate}`] = busy(g);
-      return `${label}; server loop p99 ${ms(s.loopP99Us)} max ${ms(s.loopMaxUs)}, GC ${s.gcCount} (max ${ms(s.gcPauseMaxUs)}, total ${ms(s.gcPauseTotalUs)}), cores busy ${busy(s).toFixed(2)}; generator loop p99 ${ms(g.loopP99Us)} max ${ms(g.loopMaxUs)}, cores busy ${busy(g).toFixed(2)} (ms)`;
+      // CPU per call, µs (the interval holds the step and a little IPC around it).
+      const perCall = (x: LoopStats): number => (achieved > 0 ? (busy(x) * 1e6) / achieved : 0);
+      loops[`serverCpuUsPerCall_at_${rate}`] = perCall(s);
+      loops[`generatorCpuUsPerCall_at_${rate}`] = perCall(g);
+      return `${label}; server loop p99 ${ms(s.loopP99Us)} max ${ms(s.loopMaxUs)}, GC ${s.gcCount} (max ${ms(s.gcPauseMaxUs)}, total ${ms(s.gcPauseTotalUs)}) ms, cores busy ${busy(s).toFixed(2)}, ${perCall(s).toFixed(0)} µs CPU a call; generator loop p99 ${ms(g.loopP99Us)} max ${ms(g.loopMaxUs)} ms, cores busy ${busy(g).toFixed(2)}, ${perCall(g).toFixed(0)} µs CPU a call`;
     };
     const capacity = await measureCapacity(
       users.sessions,
@@ -83,6 +88,7 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
           await note(
             step.rate,
             `${step.rate}/s: ${step.achieved.toFixed(0)}/s, p99 ${ms(step.p99Us)} ms${step.failed > 0 ? `, ${step.failed} failed` : ''}, ${step.held ? 'sustained' : 'NOT sustained'}; ${describeSchedule(step.schedule)}`,
+            step.achieved,
           ),
         ),
       reset,
@@ -96,6 +102,7 @@ export async function p99AtLoad(size: number, pinned = false): Promise<Measureme
       await note(
         rate,
         `at load ${rate}/s: p99 ${ms(atLoad.p99Us)} ms; ${describeSchedule(atLoad.schedule)}${kept ? '' : ' — the generator fell behind: this p99 includes its lag'}`,
+        atLoad.achieved,
       ),
     );
     generator.stop();
