@@ -28,7 +28,7 @@ export interface LoadOptions {
   /** An MCP endpoint to load instead of starting the server under test (http scenarios only). */
   target: string | undefined;
   /** Soak: the server under test on one CPU, the generator on another (taskset; unpinned if missing). */
-  pin: boolean;
+  pin?: boolean;
 }
 
 export class LoadUsageError extends Error {

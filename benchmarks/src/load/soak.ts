@@ -15,7 +15,7 @@ import { ProgressLine } from './progress';
 import { describeSchedule, keptSchedule } from './schedule-lag';
 import { buildResult, type LoadResult } from './result';
 import { type ServerStats, startServerUnderTest } from './server/spawn';
-import { Tally } from './tally';
+import { type FailureCause, Tally } from './tally';
 import { openUsers, transportOf, UserFactory } from './users';
 
 export const SOAK_FRACTION = 0.8;
@@ -39,10 +39,13 @@ function flatten(s: ServerStats): Record<string, number> {
   return out;
 }
 
-/** Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. */
+/**
+ * Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. Each
+ * cycle counts in `tally()`: the rate search's tally while it runs, then the soak's.
+ */
 async function churn(
   pools: HttpPools,
-  tally: Tally,
+  tally: () => Tally,
   everyMs: number,
   until: Promise<void>,
   first: number,
@@ -55,11 +58,11 @@ async function churn(
     const session = new HttpSession(vu++, pools);
     try {
       await session.open();
-      await exchange({ session, nextId: 1 }, 'call', tally, 10_000);
+      await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
       await session.close();
       cycles += 1;
     } catch (error) {
-      tally.fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
+      tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
@@ -98,7 +101,11 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     if (users.failed > 0) throw new Error(`soak: ${users.failed} sessions failed to open: ${tally.samples[0]}`);
     // Sessions open and close from here on, through the rate search as through the soak: the
     // rate is what this mix sustains, churn included.
-    churned = churn(churnPools, tally, options.smoke ? 50 : 100, churnDone, 1_000_000);
+    // While the rate is searched, the churn's calls count apart (their latencies at the
+    // search's overloaded steps are not the soak's); their failures join the soak's below.
+    const searchChurn = new Tally();
+    let churnTally = searchChurn;
+    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, 1_000_000);
     let rate = options.rate;
     let saturation = 0;
     let maxSustainable = 0;
@@ -119,6 +126,9 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
         `saturation ${saturation.toFixed(0)} answers/s, highest rate sustained ${sustainedStepFound ? `${maxSustainable}/s` : 'none (80% of the lowest step)'}: soaking at ${rate}/s`,
       );
     }
+    churnTally = tally;
+    for (const [cause, n] of Object.entries(searchChurn.counts.failed)) tally.counts.failed[cause as FailureCause] += n;
+    tally.samples.push(...searchChurn.samples.slice(0, Math.max(0, 10 - tally.samples.length)));
     const seconds = Math.max(1, Math.round(options.durationMs / 1000));
     const warmupSeconds = Math.max(1, Math.round(seconds / 5));
     // After full GCs, a tenth of the run apart: a trajectory tells growth that levels off
