@@ -7,11 +7,13 @@
 import { LatencyHistogram } from './histogram';
 
 /**
- * The lag (send time less scheduled time) at p99 that still counts as on schedule. The pump
- * runs off a 1 ms timer, so up to about 1 ms is its granularity; 2 ms is a fifth of the 10 ms
- * target a latency figure is judged against.
+ * The lag (send time less scheduled time) at p99 that still counts as on schedule: the pump
+ * runs off a 1 ms timer, so an arrival waits up to about 1 ms for it, plus 2 ms of the
+ * generator being late (a fifth of the 10 ms target a latency figure is judged against). The
+ * quiet-window run of 2026-12-07 04:47 saw the generator's 1 ms timer late by 1.3 to 2.1 ms at
+ * p99 with the server beside it on the same 2 cores.
  */
-export const LAG_BOUND_US = 2_000;
+export const LAG_BOUND_US = 3_000;
 
 export interface ScheduleSummary {
   /** Arrivals due in the run (sent, or not sent for the in-flight limit). */
