@@ -185,8 +185,10 @@ describe('CPU pinning', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 20_000)'], { stdio: 'ignore' });
     try {
       await new Promise<void>((resolve) => child.once('spawn', () => resolve()));
-      expect(pinProcess(child.pid!, '0', taskset)).toEqual({ pinned: true });
-      expect(expandCpuList(affinityOf(child.pid!, taskset) ?? '')).toEqual([0]);
+      // The first CPU this process may use (not always CPU 0 in a container).
+      const cpu = expandCpuList(affinityOf(process.pid, taskset) ?? '0')[0]!;
+      expect(pinProcess(child.pid!, String(cpu), taskset)).toEqual({ pinned: true });
+      expect(expandCpuList(affinityOf(child.pid!, taskset) ?? '')).toEqual([cpu]);
     } finally {
       child.kill();
     }
