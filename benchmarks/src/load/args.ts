@@ -27,6 +27,8 @@ export interface LoadOptions {
   outDir: string | undefined;
   /** An MCP endpoint to load instead of starting the server under test (http scenarios only). */
   target: string | undefined;
+  /** Soak: the server under test on one CPU, the generator on another (taskset; unpinned if missing). */
+  pin?: boolean;
 }
 
 export class LoadUsageError extends Error {
@@ -52,7 +54,7 @@ export function parseCount(flag: string, text: string): number {
 }
 
 const FLAGS = new Set(['--vus', '--duration', '--rate', '--ops', '--timeout', '--out', '--target']);
-const SWITCHES = new Set(['--smoke']);
+const SWITCHES = new Set(['--smoke', '--pin']);
 
 /** Hard bounds: this generator stays on loopback and ends. */
 export const MAX_VUS = 200_000;
@@ -97,6 +99,8 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
     if (!isLoopback(url.hostname)) throw new LoadUsageError(`--target: loopback addresses only, not ${url.hostname}`);
     if (!scenario.startsWith('http')) throw new LoadUsageError('--target: only the http scenarios load a given URL');
   }
+  const pin = flags.has('--pin');
+  if (pin && scenario !== 'soak') throw new LoadUsageError('--pin: only the soak pins the server and the generator');
   return {
     scenario: scenario as ScenarioName,
     vus,
@@ -107,6 +111,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
     smoke,
     outDir: get('--out'),
     target,
+    pin,
   };
 }
 

@@ -1,19 +1,39 @@
 /**
  * The server's capacity under the load generator: its saturation throughput (closed loop,
- * every user one request in flight) and the open-loop rates at which p99 stays under a bound.
- * The soak runs at 80% of the saturation rate; the scale category's p99_at_load row reads both.
+ * every user one request in flight), the open-loop rates at which p99 stays under a bound,
+ * and the highest open-loop rate that was sustained (every arrival sent on schedule and
+ * answered, the answers keeping pace). The soak and the pinned p99 row run at 80% of the
+ * sustained rate; p99_at_load at 80% of the saturation rate, as it always has.
  */
 import type { Operation } from './args';
 import { runEngine } from './engine';
+import { keptSchedule, type ScheduleSummary } from './schedule-lag';
 import type { VuSession } from './session';
 import { Tally } from './tally';
 
 export interface RateStep {
   rate: number;
-  /** Answers/s achieved. */
+  /** Answers/s achieved (the drain of the last requests in flight included). */
   achieved: number;
   p99Us: number;
   failed: number;
+  /** How late the generator sent against its schedule. */
+  schedule: ScheduleSummary;
+  /** Sustained: see `stepHeld`. */
+  held: boolean;
+}
+
+/** A step whose answers fell further behind than this share of its arrivals was not sustained. */
+export const HELD_FRACTION = 0.95;
+
+/**
+ * A rate is sustained when nothing failed or went unsent, the generator kept its schedule
+ * (so the step measured the server, not the generator's backlog), and the answers kept pace
+ * with the arrivals (a queue building in the server stretches the step's drain and lowers
+ * the achieved rate).
+ */
+export function stepHeld(step: Pick<RateStep, 'rate' | 'achieved' | 'failed' | 'schedule'>): boolean {
+  return step.failed === 0 && keptSchedule(step.schedule) && step.achieved >= HELD_FRACTION * step.rate;
 }
 
 export interface Capacity {
@@ -22,6 +42,8 @@ export interface Capacity {
   steps: RateStep[];
   /** The highest open-loop rate whose p99 stayed under the bound with no failure (0 if none). */
   maxRateUnderBound: number;
+  /** The highest open-loop rate sustained (`stepHeld`; 0 if none was). */
+  maxSustainable: number;
 }
 
 export const P99_BOUND_US = 10_000;
@@ -55,13 +77,14 @@ export async function rateStep(
 ): Promise<RateStep & { tally: Tally }> {
   const tally = new Tally();
   const { elapsedMs } = await runEngine({ sessions, operations, durationMs, rate, timeoutMs: 10_000, tally });
-  return {
+  const step = {
     rate,
     achieved: tally.counts.ok / (elapsedMs / 1000),
     p99Us: tally.latency.percentile(99),
     failed: tally.failedTotal + tally.counts.dropped,
-    tally,
+    schedule: tally.schedule.summary(),
   };
+  return { ...step, held: stepHeld(step), tally };
 }
 
 export async function measureCapacity(
@@ -77,6 +100,7 @@ export async function measureCapacity(
   const { rate: saturation } = await saturationRate(sessions, operations, stepMs);
   const steps: RateStep[] = [];
   let maxRateUnderBound = 0;
+  let maxSustainable = 0;
   for (const fraction of STEP_FRACTIONS) {
     const rate = Math.max(1, Math.round(saturation * fraction));
     await beforeStep?.();
@@ -84,6 +108,17 @@ export async function measureCapacity(
     steps.push(step);
     await onStep?.(step);
     if (step.p99Us < P99_BOUND_US && step.failed === 0) maxRateUnderBound = Math.max(maxRateUnderBound, rate);
+    if (step.held) maxSustainable = Math.max(maxSustainable, rate);
   }
-  return { saturation, steps, maxRateUnderBound };
+  return { saturation, steps, maxRateUnderBound, maxSustainable };
+}
+
+/**
+ * The rate a latency figure is taken at: `fraction` of the highest sustained rate; when no
+ * step was sustained (a machine too busy for the generator to keep any schedule), of the
+ * lowest step, and `sustained` says so.
+ */
+export function rateAtLoad(capacity: Capacity, fraction: number): { rate: number; sustained: boolean } {
+  const base = capacity.maxSustainable > 0 ? capacity.maxSustainable : Math.min(...capacity.steps.map((s) => s.rate));
+  return { rate: Math.max(1, Math.round(base * fraction)), sustained: capacity.maxSustainable > 0 };
 }

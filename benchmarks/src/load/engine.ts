@@ -110,8 +110,11 @@ export async function runEngine(options: EngineOptions): Promise<{ elapsedMs: nu
             resolve();
             return;
           }
-          // Every request due by now leaves now, each timed from when it was due.
-          const due = Math.floor(((now - started) / 1000) * rate);
+          // Every request due by now leaves now, each timed from when it was due (so the
+          // latency includes any lag of this loop; tally.schedule says how much there was).
+          // Arrival i is due at started + i / rate: by now, those up to floor(elapsed * rate).
+          const due = Math.floor(((now - started) / 1000) * rate) + 1;
+          tally.schedule.backlog(due - issued);
           while (issued < due) {
             const scheduled = started + (issued / rate) * 1000;
             const user = users[issued % users.length]!;
@@ -119,8 +122,10 @@ export async function runEngine(options: EngineOptions): Promise<{ elapsedMs: nu
             issued += 1;
             if (inFlight.size >= maxInFlight) {
               tally.counts.dropped += 1;
+              tally.schedule.dropped();
               continue;
             }
+            tally.schedule.sent((performance.now() - scheduled) * 1000);
             const p = exchange(user, op, tally, timeoutMs, scheduled);
             inFlight.add(p);
             void p.then(() => inFlight.delete(p));

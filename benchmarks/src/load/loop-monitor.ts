@@ -9,6 +9,9 @@ export interface LoopStats {
   gcCount: number;
   gcPauseTotalUs: number;
   gcPauseMaxUs: number;
+  /** CPU time of the process (every thread: user + system) and wall time over the interval, µs: its share of a core. */
+  cpuUs: number;
+  wallUs: number;
 }
 
 /**
@@ -22,6 +25,8 @@ export class LoopMonitor {
   private gcCount = 0;
   private gcTotalMs = 0;
   private gcMaxMs = 0;
+  private cpu = process.cpuUsage();
+  private wall = performance.now();
 
   constructor() {
     this.delay.enable();
@@ -43,7 +48,13 @@ export class LoopMonitor {
       gcCount: this.gcCount,
       gcPauseTotalUs: this.gcTotalMs * 1000,
       gcPauseMaxUs: this.gcMaxMs * 1000,
+      cpuUs: 0,
+      wallUs: (performance.now() - this.wall) * 1000,
     };
+    const cpu = process.cpuUsage(this.cpu);
+    stats.cpuUs = cpu.user + cpu.system;
+    this.cpu = process.cpuUsage();
+    this.wall = performance.now();
     this.delay.reset();
     this.gcCount = this.gcTotalMs = this.gcMaxMs = 0;
     return stats;

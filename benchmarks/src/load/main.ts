@@ -1,6 +1,6 @@
 /**
  * npm run load -- <http|http-json|ws|tcp|mix|soak> [--vus N] [--duration D] [--rate R]
- *                 [--ops list,call,read] [--timeout D] [--out DIR] [--target URL] [--smoke]
+ *                 [--ops list,call,read] [--timeout D] [--out DIR] [--target URL] [--smoke] [--pin]
  *
  * The load generator (the k6 equivalent of erlmcp's scripts): virtual users each with their
  * own MCP session against the server under test (server/child.ts, started in its own
@@ -26,9 +26,10 @@ async function main(argv: string[]): Promise<number> {
   console.log(`wrote ${files.json}\nwrote ${files.html}`);
   const c = result.counts;
   const wrong = c.failed.lost + c.failed.mismatch + c.failed.status + c.failed.transport > 0;
-  // A smoke soak is too short to judge memory growth or a p99: only correctness fails it.
+  // A smoke soak is too short to judge memory growth, a p99 or the generator's schedule (CI's
+  // cores are shared): only correctness fails it.
   const verdictsFailed = Object.entries(result.verdicts ?? {}).some(
-    ([name, passed]) => !passed && (!options.smoke || !/p99|RSS/.test(name)),
+    ([name, passed]) => !passed && (!options.smoke || !/p99|RSS|schedule/.test(name)),
   );
   return wrong || verdictsFailed ? 1 : 0;
 }

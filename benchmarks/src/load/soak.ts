@@ -7,13 +7,15 @@
  */
 import os from 'node:os';
 import type { LoadOptions } from './args';
-import { P99_BOUND_US, saturationRate } from './capacity';
+import { pinningPlan, pinProcess, type PinResult } from './affinity';
+import { measureCapacity, P99_BOUND_US, rateAtLoad } from './capacity';
 import { exchange, runEngine } from './engine';
 import { HttpPools, HttpSession } from './http-session';
 import { ProgressLine } from './progress';
+import { describeSchedule, keptSchedule, LAG_BOUND_US } from './schedule-lag';
 import { buildResult, type LoadResult } from './result';
 import { type ServerStats, startServerUnderTest } from './server/spawn';
-import { Tally } from './tally';
+import { type FailureCause, Tally } from './tally';
 import { openUsers, transportOf, UserFactory } from './users';
 
 export const SOAK_FRACTION = 0.8;
@@ -37,10 +39,13 @@ function flatten(s: ServerStats): Record<string, number> {
   return out;
 }
 
-/** Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. */
+/**
+ * Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. Each
+ * cycle counts in `tally()`: the rate search's tally while it runs, then the soak's.
+ */
 async function churn(
   pools: HttpPools,
-  tally: Tally,
+  tally: () => Tally,
   everyMs: number,
   until: Promise<void>,
   first: number,
@@ -53,11 +58,11 @@ async function churn(
     const session = new HttpSession(vu++, pools);
     try {
       await session.open();
-      await exchange({ session, nextId: 1 }, 'call', tally, 10_000);
+      await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
       await session.close();
       cycles += 1;
     } catch (error) {
-      tally.fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
+      tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
@@ -67,25 +72,63 @@ async function churn(
 export async function runSoak(options: LoadOptions): Promise<LoadResult> {
   const loadStart = os.loadavg();
   const progress = new ProgressLine('soak', Math.round(options.durationMs / 1000));
+  const plan = options.pin ? pinningPlan() : undefined;
+  const cpus = plan !== undefined && 'server' in plan ? plan : undefined;
   const server = await startServerUnderTest(
     { maxSessions: Math.max(100_000, options.vus * 2) },
     options.vus * 2 + 1024,
+    cpus?.server,
   );
+  let generatorPinned: PinResult = {
+    pinned: false,
+    reason: plan !== undefined && 'reason' in plan ? plan.reason : 'not asked',
+  };
+  if (cpus !== undefined) generatorPinned = pinProcess(process.pid, cpus.generator);
+  if (options.pin)
+    progress.note(
+      generatorPinned.pinned && server.pinned.pinned
+        ? `server pinned to CPU ${cpus!.server}, generator to CPU ${cpus!.generator}`
+        : `NOT pinned: ${[generatorPinned, server.pinned].map((p) => (p.pinned ? '' : p.reason)).find((r) => r !== '')}`,
+    );
   const tally = new Tally();
   const factory = new UserFactory(server.addresses, tally);
   const churnPools = new HttpPools(server.addresses.sseUrl, 4);
+  let stopChurn!: () => void;
+  const churnDone = new Promise<void>((resolve) => (stopChurn = resolve));
+  let churned: Promise<number> = Promise.resolve(0);
   try {
     const users = await openUsers(options.vus, (vu) => factory.create(transportOf('mix', vu), vu), tally);
     if (users.failed > 0) throw new Error(`soak: ${users.failed} sessions failed to open: ${tally.samples[0]}`);
+    // Sessions open and close from here on, through the rate search as through the soak: the
+    // rate is what this mix sustains, churn included.
+    // While the rate is searched, the churn's calls count apart (their latencies at the
+    // search's overloaded steps are not the soak's); their failures join the soak's below.
+    const searchChurn = new Tally();
+    let churnTally = searchChurn;
+    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, 1_000_000);
     let rate = options.rate;
     let saturation = 0;
+    let maxSustainable = 0;
+    let sustainedStepFound = true;
     if (rate === undefined) {
-      const probeMs = options.smoke ? 1_000 : 15_000;
-      await saturationRate(users.sessions, options.operations, Math.min(probeMs, 3_000)); // JIT warm-up
-      saturation = (await saturationRate(users.sessions, options.operations, probeMs)).rate;
-      rate = Math.max(1, Math.round(saturation * SOAK_FRACTION));
-      progress.note(`saturation ${saturation.toFixed(0)} answers/s: soaking at ${rate}/s`);
+      const stepMs = options.smoke ? 300 : 5_000;
+      const capacity = await measureCapacity(users.sessions, options.operations, stepMs, (step) =>
+        progress.note(
+          `step ${step.rate}/s: ${step.achieved.toFixed(0)}/s, p99 ${(step.p99Us / 1000).toFixed(1)} ms, ${step.held ? 'sustained' : 'NOT sustained'}; ${describeSchedule(step.schedule)}`,
+        ),
+      );
+      saturation = capacity.saturation;
+      maxSustainable = capacity.maxSustainable;
+      const atLoad = rateAtLoad(capacity, SOAK_FRACTION);
+      rate = atLoad.rate;
+      sustainedStepFound = atLoad.sustained;
+      progress.note(
+        `saturation ${saturation.toFixed(0)} answers/s, highest rate sustained ${sustainedStepFound ? `${maxSustainable}/s` : 'none (80% of the lowest step)'}: soaking at ${rate}/s`,
+      );
     }
+    churnTally = tally;
+    for (const [cause, n] of Object.entries(searchChurn.counts.failed)) tally.counts.failed[cause as FailureCause] += n;
+    tally.samples.push(...searchChurn.samples.slice(0, Math.max(0, 10 - tally.samples.length)));
     const seconds = Math.max(1, Math.round(options.durationMs / 1000));
     const warmupSeconds = Math.max(1, Math.round(seconds / 5));
     // After full GCs, a tenth of the run apart: a trajectory tells growth that levels off
@@ -94,9 +137,6 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const memory: Array<Record<string, number>> = [];
     let atWarmup: ServerStats | undefined;
     let sampling: Promise<void> = Promise.resolve();
-    let stopChurn!: () => void;
-    const churnDone = new Promise<void>((resolve) => (stopChurn = resolve));
-    const churned = churn(churnPools, tally, options.smoke ? 50 : 100, churnDone, 1_000_000);
     const record = (second: number, s: ServerStats): void => void memory.push({ second, ...flatten(s) });
     const { elapsedMs } = await runEngine({
       sessions: users.sessions,
@@ -133,9 +173,23 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const growth = (outsideYoung(end) - outsideYoung(start)) / outsideYoung(start);
     result.server = { rssStart: start.rss, rssEnd: end.rss, sessionsEnd: end.sessions };
     result.memory = memory;
+    const schedule = tally.schedule.summary();
+    const kept = keptSchedule(schedule);
+    progress.note(
+      `${describeSchedule(schedule)}${kept ? '' : ': the generator FELL BEHIND, so the latencies include its lag'}`,
+    );
     result.extra = {
       saturationRate: Math.round(saturation),
+      maxSustainableRate: maxSustainable,
+      sustainedStepFound: sustainedStepFound ? 1 : 0,
       soakRate: rate,
+      pinned: generatorPinned.pinned && server.pinned.pinned ? 1 : 0,
+      generatorLagP50Us: schedule.lagP50Us,
+      generatorLagP99Us: schedule.lagP99Us,
+      generatorLagMaxUs: schedule.lagMaxUs,
+      generatorSentLate: schedule.sentLate,
+      generatorMaxBehind: schedule.maxBehind,
+      generatorNotSent: schedule.notSent,
       rssAfterWarmupBytes: start.rss,
       rssEndBytes: end.rss,
       rssGrowth: rawGrowth,
@@ -162,13 +216,17 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       'no request lost': c.failed.lost === 0,
       'no answer mismatched': c.failed.mismatch === 0,
       'no request failed': tally.failedTotal === 0 && c.dropped === 0,
-      'p99 under 10 ms': result.latency.p99Us < P99_BOUND_US,
+      [`the generator kept its schedule (lag p99 <= ${LAG_BOUND_US / 1000} ms, every arrival sent)`]: kept,
+      // A p99 taken while the generator was behind is its backlog's, not the server's.
+      'p99 under 10 ms, with the generator on schedule': kept && result.latency.p99Us < P99_BOUND_US,
       'RSS after warm-up, less the young generation, grew < 5%': growth < RSS_GROWTH_LIMIT,
       'no closed session left behind': end.sessions === users.sessions.length,
     };
     await Promise.all(users.sessions.map((s) => s.close().catch(() => undefined)));
     return result;
   } finally {
+    stopChurn();
+    await churned.catch(() => undefined);
     await churnPools.close();
     await factory.close();
     await server.stop();

@@ -4,6 +4,7 @@
  */
 import type { Operation } from './args';
 import { LatencyHistogram, type LatencySummary } from './histogram';
+import { ScheduleLag } from './schedule-lag';
 
 export type FailureCause = 'mismatch' | 'status' | 'transport' | 'lost';
 
@@ -37,6 +38,8 @@ export class Tally {
     late: 0,
   };
   readonly latency = new LatencyHistogram();
+  /** Open loop: how late each arrival left against its schedule (the generator's own lag). */
+  readonly schedule = new ScheduleLag();
   readonly byOperation = new Map<Operation, LatencyHistogram>();
   /** The current second's answers, for the timeline and the progress line. */
   private readonly window = new LatencyHistogram();

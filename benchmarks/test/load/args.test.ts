@@ -19,6 +19,8 @@ describe('parseLoadArgs', () => {
     expect(o.smoke).toBe(true);
     expect(o.durationMs).toBeLessThanOrEqual(5_000);
     expect(parseLoadArgs(['soak']).durationMs).toBe(600_000);
+    expect(o.pin).toBe(false);
+    expect(parseLoadArgs(['soak', '--pin']).pin).toBe(true);
   });
 
   it.each([
@@ -33,6 +35,7 @@ describe('parseLoadArgs', () => {
     [['http', '--vus', '999999']],
     [['http', '--target', 'http://example.com/mcp']],
     [['ws', '--target', 'http://127.0.0.1:1/mcp']],
+    [['http', '--pin']],
   ])('refuses %j with a LoadUsageError', (argv) => {
     expect(() => parseLoadArgs(argv)).toThrow(LoadUsageError);
   });

@@ -8,8 +8,15 @@ describe('LoopMonitor', () => {
       // Let the 1 ms sampling timer run, then block the loop for 60 ms: however fast the machine,
       // the timer that was due during the block runs at least ~60 ms late.
       await new Promise((resolve) => setTimeout(resolve, 20));
+      // Until both 60 ms of wall time and 60 ms of this process's CPU time have passed: a
+      // loaded machine may deschedule the loop, which stretches the wall time, never the CPU.
       const until = performance.now() + 60;
-      while (performance.now() < until);
+      const cpu0 = process.cpuUsage();
+      const cpuMs = (): number => {
+        const c = process.cpuUsage(cpu0);
+        return (c.user + c.system) / 1000;
+      };
+      while (performance.now() < until || cpuMs() < 60);
       await new Promise((resolve) => setTimeout(resolve, 20));
       const gc = (globalThis as { gc?: () => void }).gc;
       const garbage: object[] = [];
@@ -23,6 +30,9 @@ describe('LoopMonitor', () => {
       expect(seen.loopP99Us).toBeLessThanOrEqual(seen.loopMaxUs);
       expect(seen.gcCount).toBeGreaterThan(0);
       expect(seen.gcPauseMaxUs).toBeLessThanOrEqual(seen.gcPauseTotalUs);
+      // The busy loop's 60 ms of CPU time are in the interval, and so its wall time.
+      expect(seen.cpuUs).toBeGreaterThanOrEqual(50_000);
+      expect(seen.wallUs).toBeGreaterThanOrEqual(60_000);
       const next = monitor.take();
       expect(next.gcCount).toBe(0);
       expect(next.loopMaxUs).toBeLessThan(seen.loopMaxUs);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Category } from '../../harness/types';
+import { LAG_BOUND_US } from '../../load/schedule-lag';
 import { p99AtLoad } from './load-p99';
 import { messageThroughput } from './messages';
 import { PAIRS, scalingPaired } from './scaling';
@@ -23,6 +24,12 @@ function coresNote(d: Record<string, number>, p: Record<string, number>): string
     `${f2(x.coresBusy)} busy: scheduler threads running ${f2(x.schedulersRunning)}, runnable but waiting for a core ${f2(x.schedulersWaiting)}, asleep ${f2(x.schedulersAsleep)}; other threads (V8 helpers, main) ${f2(x.otherThreads)}`;
   return `first run, in cores, on 2: ${side(d)}; on 1: ${side(p)}; CPU per message ${Math.round(d.cpuNsPerMessage ?? 0)} ns on 2, ${Math.round(p.cpuNsPerMessage ?? 0)} ns on 1; load average ${(d.loadAverage1m ?? 0).toFixed(1)} (2 cores: the 2-scheduler side needs both free)`;
 }
+
+/** The generator's lag at the row's rate: whether its p99 is the server's. */
+const lagNote = (d: Record<string, number>): string =>
+  d.generatorKeptSchedule === undefined
+    ? 'generator lag not recorded'
+    : `generator lag at that rate p99 ${((d.generatorLagP99UsAtLoad ?? 0) / 1000).toFixed(1)} ms, max ${((d.generatorLagMaxUsAtLoad ?? 0) / 1000).toFixed(1)} ms${d.generatorKeptSchedule === 1 ? ' (kept its schedule)' : `: it FELL BEHIND (${d.generatorSentLateAtLoad} sent > ${LAG_BOUND_US / 1000} ms late, at most ${d.generatorMaxBehindAtLoad} behind), so this p99 includes its lag`}`;
 
 /**
  * erlmcp's headline targets measured on one node. Three rows stand beside erlmcp's claim (a
@@ -57,7 +64,19 @@ export const scale: Category = {
       claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
       ours: p99AtLoad,
       note: (_o, _p, d) =>
-        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}`,
+        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}; ${lagNote(d)}; server and generator share the cores (p99_at_load_pinned separates them)`,
+    },
+    {
+      name: 'p99_at_load_pinned',
+      unit: 'ms',
+      lowerIsBetter: true,
+      size: { full: 10_000, smoke: 300 },
+      maxRuns: 1,
+      target: 1,
+      claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
+      ours: (size) => p99AtLoad(size, true),
+      note: (_o, _p, d) =>
+        `${d.pinned === 1 ? `the server pinned to CPU ${d.serverCpu} and the load generator to CPU ${d.generatorCpu} (taskset, every thread of each process)` : 'NOT pinned (taskset missing, or fewer than 2 CPUs): measured like p99_at_load'}; tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the highest rate sustained${d.sustainedStepFound === 1 ? '' : ' (none was: 80% of the lowest step)'} (every arrival sent on schedule and answered in pace): ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.maxSustainableRate ?? 0)}/s (closed-loop saturation ${Math.round(d.saturationRate ?? 0)}/s); the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s; ${lagNote(d)}`,
     },
     {
       name: 'message_throughput',

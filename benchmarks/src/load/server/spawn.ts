@@ -1,6 +1,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pinProcess, type PinResult } from '../affinity';
 import type { LoopStats } from '../loop-monitor';
 
 export interface ServerChildOptions {
@@ -43,6 +44,8 @@ export interface ServerUnderTest {
   stats(gc?: boolean): Promise<ServerStats>;
   /** Its event-loop delay and GC pauses since the last call (or its start). */
   loop(): Promise<LoopStats>;
+  /** Whether it was pinned to the CPUs asked for (`cpus`), and why not. */
+  pinned: PinResult;
   stop(): Promise<void>;
 }
 
@@ -95,10 +98,19 @@ function ask<T>(child: ChildProcess, key: string, message: object): Promise<T> {
   });
 }
 
-/** Starts the server under test (server/child.ts) in its own process, with `fileLimit` open files. */
-export async function startServerUnderTest(options: ServerChildOptions = {}, fileLimit = 0): Promise<ServerUnderTest> {
+/**
+ * Starts the server under test (server/child.ts) in its own process, with `fileLimit` open
+ * files, all its threads pinned to `cpus` (a taskset list, "0") when given and possible, and
+ * `flags` added to its Node flags (a row whose figure depends on one is named for it).
+ */
+export async function startServerUnderTest(
+  options: ServerChildOptions = {},
+  fileLimit = 0,
+  cpus?: string,
+  flags: readonly string[] = [],
+): Promise<ServerUnderTest> {
   const child: ChildProcess = fork(path.join(__dirname, 'child.js'), [JSON.stringify(options)], {
-    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    execArgv: ['--expose-gc', '--max-old-space-size=8192', ...flags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
@@ -106,11 +118,14 @@ export async function startServerUnderTest(options: ServerChildOptions = {}, fil
     child.once('exit', (code) => reject(new Error(`the server under test exited (${String(code)}) before listening`)));
   });
   const limit = fileLimit > 0 ? raiseFileLimit(child.pid!, fileLimit) : softFileLimit(child.pid!);
+  // After it is listening: its threads all exist by then, and any it starts later inherit the mask.
+  const pinned: PinResult = cpus === undefined ? { pinned: false, reason: 'not asked' } : pinProcess(child.pid!, cpus);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     addresses,
     pid: child.pid!,
     fileLimit: limit,
+    pinned,
     stats: (gc = false) => ask<ServerStats>(child, 'stats', { cmd: 'stats', gc }),
     loop: () => ask<LoopStats>(child, 'loop', { cmd: 'loop' }),
     stop: async () => {
