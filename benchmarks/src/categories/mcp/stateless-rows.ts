@@ -21,20 +21,27 @@ const load = (o: Record<string, number>, p: Record<string, number>, generator = 
  * What the cores allow, from the single process's measured costs: with the generator on the
  * same cores, n processes serve at most CORES s of CPU per second / (server + generator CPU
  * per request), however well they scale. A bound derived from measured figures, not a rate.
+ * From the costs alone, if the single process had a core to itself (1 / server CPU per
+ * request), the ratio is at most CORES × server / (server + generator): printed in every run,
+ * since it needs no idle cores to compute, though a loaded run's costs are a loaded run's.
  */
 const ceiling = (single: number, p: Record<string, number>): string => {
-  const perRequest = (p.cpuUsPerRequest ?? 0) + (p.generatorCpuUsPerRequest ?? 0);
+  const server = p.cpuUsPerRequest ?? 0;
+  const perRequest = server + (p.generatorCpuUsPerRequest ?? 0);
   if (!(perRequest > 0) || !(single > 0)) return '';
-  // Other work on the cores takes what the bound assumes is ours: it means nothing then.
-  if (!((p.load1 ?? Infinity) < CORES)) return `; no bound from this run: the cores were busy with other work`;
+  const costs = `bound from the costs alone: ${CORES} × ${Math.round(server)} / ${Math.round(perRequest)} = ${((CORES * server) / perRequest).toFixed(2)}`;
+  // Other work on the cores takes what the rate bound assumes is ours: it means nothing then.
+  if (!((p.load1 ?? Infinity) < CORES))
+    return `; ${costs}; no rate bound from this run: the cores were busy with other work (which also shares them out by process, two workers getting two shares)`;
   const rate = (CORES * 1e6) / perRequest;
-  return `; bound on these ${CORES} cores at the single process's costs: ${Math.round(rate)} requests/s, ratio ${(rate / single).toFixed(2)}`;
+  return `; bound on these ${CORES} cores at the single process's costs: ${Math.round(rate)} requests/s, ratio ${(rate / single).toFixed(2)}; ${costs}`;
 };
 
 /**
  * The 2026-07-28 (stateless) rows, issue 20, 50 keep-alive connections; each server in
  * processes of its own. http_stateless_tools_call: 10,000 calls after 2,000 of warm-up from
- * autocannon in the measuring process. stateless_two_cores: 5 s after a 1 s warm-up from wrk
+ * autocannon in the measuring process. stateless_two_cores: 5 s after a warm-up of
+ * 30,000 requests per server process from wrk
  * (wrk.ts), which costs the cores the server shares with it less per request; without wrk
  * the row fails (WrkMissingError) rather than measure another generator's share.
  *
@@ -60,7 +67,7 @@ export const statelessRows: Scenario[] = [
     name: 'stateless_two_cores',
     unit: 'requests/s',
     peerLabel: 'ours, one process',
-    // Seconds of wrk (after a 1 s warm-up), not requests: wrk runs for a duration.
+    // Seconds of wrk (after the warm-up), not requests: wrk runs for a duration.
     size: { full: 5, smoke: 1 },
     target: 1.6,
     ours: (seconds) => statelessToolsCallWrk('ours-door:2', seconds),

@@ -151,21 +151,35 @@ const WRK_REQUEST: WrkRequest = {
   reject: '"error"',
 };
 
+/** Requests each server process serves before the measured run, per second of it. */
+const WARM_UP_REQUESTS_PER_SECOND = 6_000;
+
 /**
  * {@link statelessToolsCall} with wrk (one thread, the same 50 keep-alive connections) as the
- * load generator, for `seconds` after a 1 s warm-up run; every answer checked by the wrk
+ * load generator, for `seconds` after a warm-up (below); every answer checked by the wrk
  * script, any failure fails the row. wrk costs the shared cores less per request than
  * autocannon. The detail adds each server process's CPU per request of the whole run
  * (`process<i>CpuUsPerRequest`: 0 the process the bench started, the front door's primary;
- * 1.. its workers) and wrk's requests per second of its own measured duration.
+ * 1.. its workers); the rate is wrk's requests over its own measured duration.
  */
 export async function statelessToolsCallWrk(side: StatelessSide, seconds: number): Promise<Measurement> {
   const server = await startStateless(side);
   try {
     const load1 = loadavg()[0]!;
     const run = { url: server.url, request: WRK_REQUEST, connections: CONNECTIONS };
-    // Warm-up: the connections' first requests, and the JIT, out of the measured run.
-    assertAllRight(await runWrk({ ...run, seconds: 1 }), `${side} warm-up`);
+    // Warm-up: the connections' first requests, and the JIT, out of the measured run. Every
+    // process compiles the same code for itself: a worker warmed by 2 s of load (about 1,500
+    // requests, under load average 20) used 2.5x the CPU per request of one warmed by 12 s
+    // (README), so each server process gets about 6,000 requests per measured second first
+    // (30,000 for the full 5 s), in 1 s rounds, at most 3 per measured second.
+    const processes = (await server.cpu()).perProcessUs.length;
+    const wanted = WARM_UP_REQUESTS_PER_SECOND * seconds * (processes > 1 ? processes - 1 : 1);
+    let warmed = 0;
+    for (let round = 0; round < 3 * seconds && warmed < wanted; round++) {
+      const warm = await runWrk({ ...run, seconds: 1 });
+      assertAllRight(warm, `${side} warm-up`);
+      warmed += warm.requests;
+    }
     const before = await server.cpu();
     const result = await runWrk({ ...run, seconds });
     const after = await server.cpu();
