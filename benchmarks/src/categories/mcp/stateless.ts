@@ -168,8 +168,8 @@ export async function statelessToolsCallWrk(side: StatelessSide, seconds: number
     const load1 = loadavg()[0]!;
     const run = { url: server.url, request: WRK_REQUEST, connections: CONNECTIONS };
     // Warm-up: the connections' first requests, and the JIT, out of the measured run. Every
-    // process compiles the same code for itself: a worker warmed by 2 s of load (about 1,500
-    // requests, under load average 20) used 2.5x the CPU per request of one warmed by 12 s
+    // process compiles the same code for itself: workers warmed by 2 s of load (under 1,000
+    // requests each, under load average 20) used 2.5x the CPU per request of ones warmed by 12 s
     // (README), so each server process gets about 6,000 requests per measured second first
     // (30,000 for the full 5 s), in 1 s rounds, at most 3 per measured second.
     const processes = (await server.cpu()).perProcessUs.length;
