@@ -6,7 +6,9 @@
  * - `ours-door:<n>`: startFrontDoor with n workers, each this script as `ours-worker`;
  * - `peer`: the official `@modelcontextprotocol/server` 2.x in its stateless pattern (a server
  *   and transport per request, no session id), in this one process.
- * It reports { port } over IPC and exits on { cmd: 'stop' } (stopping its workers first).
+ * It reports { port } over IPC, answers { cmd: 'cpu' } with the CPU its processes have used
+ * ({ cpuUs, perProcessUs }: the total, and this process's then each worker's), and exits on
+ * { cmd: 'stop' } (stopping its workers first).
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -93,9 +95,11 @@ async function main(): Promise<void> {
   } else port = side === 'ours' ? await ours() : await peer();
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'stop') void stop().finally(() => process.exit(0));
-    // The CPU every process of this server has used so far: this one and its workers.
-    else if (message.cmd === 'cpu')
-      process.send!({ cpuUs: [process.pid, ...pids()].reduce((sum, pid) => sum + cpuMicros(pid), 0) });
+    // The CPU every process of this server has used so far: this one, then its workers by index.
+    else if (message.cmd === 'cpu') {
+      const perProcessUs = [process.pid, ...pids()].map(cpuMicros);
+      process.send!({ cpuUs: perProcessUs.reduce((sum, us) => sum + us, 0), perProcessUs });
+    }
   });
   process.send!({ port });
 }

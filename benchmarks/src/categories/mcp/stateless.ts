@@ -4,11 +4,14 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Measurement } from '../../harness/types';
 import { isEchoAnswer } from './load';
+import { assertAllRight, runWrk, wrkCpuUsPerRequest } from './wrk';
+import type { WrkRequest } from './wrk-script';
 
 /** `ours` one process; `ours-door:<n>` the front door with n workers; `peer` the official 2.x server. */
 export type StatelessSide = 'ours' | `ours-door:${number}` | 'peer';
 
-const CONNECTIONS = 50;
+/** Keep-alive connections the load generator keeps busy, one request at a time each. */
+export const CONNECTIONS = 50;
 const VERSION = '2026-07-28';
 /** A 2026-07-28 tools/call: the revision in `_meta`, and the standard headers that must agree with it. */
 const BODY = JSON.stringify({
@@ -33,9 +36,15 @@ const HEADERS = {
   'mcp-name': 'echo',
 };
 
+/** CPU (µs) the server's processes have used so far: in all, and this process's then each worker's. */
+interface ServerCpu {
+  cpuUs: number;
+  perProcessUs: number[];
+}
+
 async function startStateless(
   side: StatelessSide,
-): Promise<{ url: string; cpuUs: () => Promise<number>; stop: () => Promise<void> }> {
+): Promise<{ url: string; cpu: () => Promise<ServerCpu>; cpuUs: () => Promise<number>; stop: () => Promise<void> }> {
   const child = fork(path.join(__dirname, 'stateless-child.js'), [side], {
     execArgv: ['--max-old-space-size=4096'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -45,13 +54,15 @@ async function startStateless(
     child.once('exit', (code) => reject(new Error(`${side} server exited (${String(code)}) before listening`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const cpu = (): Promise<ServerCpu> =>
+    new Promise((resolve) => {
+      child.once('message', (message: ServerCpu) => resolve(message));
+      child.send({ cmd: 'cpu' });
+    });
   return {
     url: `http://127.0.0.1:${port}/mcp`,
-    cpuUs: () =>
-      new Promise((resolve) => {
-        child.once('message', (message: { cpuUs: number }) => resolve(message.cpuUs));
-        child.send({ cmd: 'cpu' });
-      }),
+    cpu,
+    cpuUs: async () => (await cpu()).cpuUs,
     stop: async () => {
       child.send({ cmd: 'stop' });
       await exited;
@@ -127,4 +138,70 @@ async function fire(url: string, amount: number): Promise<void> {
     amount: Math.max(amount, CONNECTIONS),
     requests: [{ method: 'POST', headers: HEADERS, body: BODY }],
   });
+}
+
+/** The same request for wrk, and what every right answer holds (what `isEchoAnswer` checks). */
+const WRK_REQUEST: WrkRequest = {
+  method: 'POST',
+  path: '/mcp',
+  headers: HEADERS,
+  body: BODY,
+  status: 200,
+  expect: '"result":{"content":[{"type":"text","text":"hello"}]',
+  reject: '"error"',
+};
+
+/** Requests each server process serves before the measured run, per second of it. */
+const WARM_UP_REQUESTS_PER_SECOND = 6_000;
+
+/**
+ * {@link statelessToolsCall} with wrk (one thread, the same 50 keep-alive connections) as the
+ * load generator, for `seconds` after a warm-up (below); every answer checked by the wrk
+ * script, any failure fails the row. wrk costs the shared cores less per request than
+ * autocannon. The detail adds each server process's CPU per request of the whole run
+ * (`process<i>CpuUsPerRequest`: 0 the process the bench started, the front door's primary;
+ * 1.. its workers); the rate is wrk's requests over its own measured duration.
+ */
+export async function statelessToolsCallWrk(side: StatelessSide, seconds: number): Promise<Measurement> {
+  const server = await startStateless(side);
+  try {
+    const load1 = loadavg()[0]!;
+    const run = { url: server.url, request: WRK_REQUEST, connections: CONNECTIONS };
+    // Warm-up: the connections' first requests, and the JIT, out of the measured run. Every
+    // process compiles the same code for itself: workers warmed by 2 s of load (under 1,000
+    // requests each, under load average 20) used 2.5x the CPU per request of ones warmed by 12 s
+    // (README), so each server process gets about 6,000 requests per measured second first
+    // (30,000 for the full 5 s), in 1 s rounds, at most 3 per measured second.
+    const processes = (await server.cpu()).perProcessUs.length;
+    const wanted = WARM_UP_REQUESTS_PER_SECOND * seconds * (processes > 1 ? processes - 1 : 1);
+    let warmed = 0;
+    for (let round = 0; round < 3 * seconds && warmed < wanted; round++) {
+      const warm = await runWrk({ ...run, seconds: 1 });
+      assertAllRight(warm, `${side} warm-up`);
+      warmed += warm.requests;
+    }
+    const before = await server.cpu();
+    const result = await runWrk({ ...run, seconds });
+    const after = await server.cpu();
+    assertAllRight(result, side);
+    const perRequest = (us: number): number => us / result.requests;
+    const detail: Record<string, number> = {
+      load1,
+      cpuUsPerRequest: perRequest(after.cpuUs - before.cpuUs),
+    };
+    after.perProcessUs.forEach((us, i) => {
+      if (after.perProcessUs.length > 1)
+        detail[`process${i}CpuUsPerRequest`] = perRequest(us - (before.perProcessUs[i] ?? 0));
+    });
+    const generator = wrkCpuUsPerRequest(result);
+    if (generator !== undefined) detail.generatorCpuUsPerRequest = generator;
+    return {
+      value: result.requests / (result.durationUs / 1e6),
+      p50Us: result.latencyUs.p50,
+      p99Us: result.latencyUs.p99,
+      detail,
+    };
+  } finally {
+    await server.stop();
+  }
 }
