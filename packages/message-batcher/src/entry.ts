@@ -40,11 +40,18 @@ function capture(resolve: Resolve, reject: Reject): void {
   captured.reject = reject;
 }
 
-/** A new item's promise, its resolve and reject appended to `chunk`'s columns (the caller pushes the item). */
+/**
+ * A new item's promise, its resolve and reject appended to `chunk`'s columns (the caller pushes the item).
+ * Appended by index, not push(): TurboFan (Node 20) left these two push() calls as calls to the
+ * Array.prototype.push builtin (about 130 instructions per item under callgrind, against none for
+ * DataLoader's push of its callback object, which it inlines); an indexed store past the end is inlined.
+ */
 export function promiseIn<R>(chunk: Chunk): Promise<R> {
   const promise = new Promise<R>(capture as (resolve: (value: R) => void, reject: Reject) => void);
-  chunk.resolves.push(captured.resolve);
-  chunk.rejects.push(captured.reject);
+  const resolves = chunk.resolves;
+  const rejects = chunk.rejects;
+  resolves[resolves.length] = captured.resolve;
+  rejects[rejects.length] = captured.reject;
   return promise;
 }
 
