@@ -21,7 +21,7 @@ import {
 } from '@erlmcp/otp';
 import type { Batch } from './batch';
 import { EfficiencyStats, type Efficiency } from './efficiency';
-import { Chunk, promiseIn, type Entry, type Incarnation } from './entry';
+import { Chunk, promiseIn, sealed, type Entry, type Incarnation } from './entry';
 import { BatcherArgError, BatcherExitedError, BatcherNotRunningError, BatcherStoppedError } from './errors';
 import type { Fifo } from './fifo';
 import { settle, type BatcherOptions, type Settings } from './options';
@@ -232,6 +232,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
     const chunk = this.staged;
     if (chunk === null) return;
     this.staged = null;
+    sealed(chunk);
     // Entries settled meanwhile (cancelled) took themselves off already.
     if ((chunk.pending += chunk.items.length) === 0) return;
     const running = this.current;

@@ -177,3 +177,54 @@ test('without groups, plain items and items with a signal or flush share batches
     { numRuns: 60 },
   );
 });
+
+// Every item's promise leaves its settle functions in the chunk of the batcher it was added to
+// (entry.ts: one executor for all promises, told the chunk per add). Batchers whose adds
+// interleave in one synchronous run, with other promises made between, must not swap them.
+test("batchers whose adds interleave each give every caller its own batcher's answer, once", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 80 }),
+      fc.integer({ min: 1, max: 7 }),
+      async (script, maxItems) => {
+        const node = Node.start({ schedulers: 1, logLevel: 'silent' });
+        try {
+          const batchers = [0, 1, 2].map((b) =>
+            Batcher.create<number, string>({
+              name: `interleaved_${b}`,
+              maxItems,
+              maxDelayMs: 0,
+              sink: async (items) => items.map((i) => `${b}:${i}`),
+            }),
+          );
+          for (const batcher of batchers) await batcher.start();
+          const settled = new Map<number, number>();
+          const checks: Promise<void>[] = [];
+          let id = 0;
+          for (const [b, otherPromise, yieldAfter] of script) {
+            const item = id++;
+            const promise = batchers[b]!.add(item);
+            // A promise made by someone else between two adds uses its own executor.
+            if (otherPromise) void new Promise<void>((resolve) => resolve());
+            checks.push(
+              promise.then((value) => {
+                settled.set(item, (settled.get(item) ?? 0) + 1);
+                expect(value).toBe(`${b}:${item}`);
+              }),
+            );
+            if (yieldAfter) await turns(1);
+          }
+          for (const batcher of batchers) await batcher.flush();
+          await Promise.all(checks);
+          await turns(3);
+          expect(settled.size).toBe(id);
+          for (const count of settled.values()) expect(count).toBe(1);
+          for (const batcher of batchers) await batcher.stop();
+        } finally {
+          await node.stop();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
