@@ -42,7 +42,11 @@ export interface Capacity {
   steps: RateStep[];
   /** The highest open-loop rate whose p99 stayed under the bound with no failure (0 if none). */
   maxRateUnderBound: number;
-  /** The highest open-loop rate sustained (`stepHeld`; 0 if none was). */
+  /**
+   * The highest open-loop rate sustained (`stepHeld`) with every lower step sustained too (0
+   * if the first was not): a step that holds above one that failed was a lucky window, not a
+   * rate the server and generator keep.
+   */
   maxSustainable: number;
 }
 
@@ -100,7 +104,6 @@ export async function measureCapacity(
   const { rate: saturation } = await saturationRate(sessions, operations, stepMs);
   const steps: RateStep[] = [];
   let maxRateUnderBound = 0;
-  let maxSustainable = 0;
   for (const fraction of STEP_FRACTIONS) {
     const rate = Math.max(1, Math.round(saturation * fraction));
     await beforeStep?.();
@@ -108,9 +111,18 @@ export async function measureCapacity(
     steps.push(step);
     await onStep?.(step);
     if (step.p99Us < P99_BOUND_US && step.failed === 0) maxRateUnderBound = Math.max(maxRateUnderBound, rate);
-    if (step.held) maxSustainable = Math.max(maxSustainable, rate);
   }
-  return { saturation, steps, maxRateUnderBound, maxSustainable };
+  return { saturation, steps, maxRateUnderBound, maxSustainable: maxSustainableRate(steps) };
+}
+
+/** The highest step rate with it and every lower step held (0 if the lowest did not hold). */
+export function maxSustainableRate(steps: readonly Pick<RateStep, 'rate' | 'held'>[]): number {
+  let max = 0;
+  for (const step of [...steps].sort((a, b) => a.rate - b.rate)) {
+    if (!step.held) break;
+    max = step.rate;
+  }
+  return max;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { affinityOf, expandCpuList, findTaskset, pinningPlan, pinProcess } from '../../src/load/affinity';
-import { stepHeld } from '../../src/load/capacity';
+import { maxSustainableRate, stepHeld } from '../../src/load/capacity';
 import { runEngine } from '../../src/load/engine';
 import { echoText, type OutgoingRequest } from '../../src/load/protocol';
 import { keptSchedule, LAG_BOUND_US, ScheduleLag } from '../../src/load/schedule-lag';
@@ -77,6 +77,21 @@ describe('ScheduleLag', () => {
     expect(stepHeld({ ...base, schedule: { ...onTime, notSent: 1 } })).toBe(false);
     expect(stepHeld({ ...base, achieved: 800, schedule: onTime })).toBe(false); // answers fell behind
     expect(stepHeld({ ...base, failed: 1, schedule: onTime })).toBe(false);
+  });
+
+  it('the maximum sustainable rate is the top of the held steps from the lowest up: a step holding above a failed one does not count', () => {
+    const steps = (held: boolean[]) => held.map((h, i) => ({ rate: (i + 1) * 1000, held: h }));
+    expect(maxSustainableRate(steps([true, true, false, true]))).toBe(2000);
+    expect(maxSustainableRate(steps([false, true, true]))).toBe(0);
+    expect(maxSustainableRate(steps([true, true, true]))).toBe(3000);
+    expect(maxSustainableRate([])).toBe(0);
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 10 }), (held) => {
+        const max = maxSustainableRate(steps(held).reverse()); // order given does not matter
+        const prefix = held.findIndex((h) => !h);
+        expect(max).toBe((prefix === -1 ? held.length : prefix) * 1000);
+      }),
+    );
   });
 });
 

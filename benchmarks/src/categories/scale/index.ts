@@ -64,7 +64,7 @@ export const scale: Category = {
       claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
       ours: p99AtLoad,
       note: (_o, _p, d) =>
-        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the saturation rate: ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.saturationRate ?? 0)}/s; the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}; ${lagNote(d)}; server and generator share the cores (p99_at_load_pinned separates them)`,
+        `tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the maximum sustainable rate${d.sustainedStepFound === 1 ? '' : ' (no step was sustained: 80% of the lowest step)'} (the highest sweep step with it and every step below it sustained: every arrival sent on schedule, none failed, answers in pace): ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.maxSustainableRate ?? 0)}/s (closed-loop saturation ${Math.round(d.saturationRate ?? 0)}/s); the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s${(d.failedAtLoad ?? 0) > 0 ? `; at 80%, ${d.failedAtLoad} of ${d.sentAtLoad} requests failed or were not sent (the generator's in-flight limit): the p99 is of those answered` : ''}; ${lagNote(d)}; server and generator share the cores (p99_at_load_pinned separates them)`,
     },
     {
       name: 'p99_at_load_pinned',
@@ -76,7 +76,7 @@ export const scale: Category = {
       claim: { label: 'erlmcp v3 target: p99 < 10 ms', value: ERLMCP.p99Ms },
       ours: (size) => p99AtLoad(size, true),
       note: (_o, _p, d) =>
-        `${d.pinned === 1 ? `the server pinned to CPU ${d.serverCpu} and the load generator to CPU ${d.generatorCpu} (taskset, every thread of each process)` : 'NOT pinned (taskset missing, or fewer than 2 CPUs): measured like p99_at_load'}; tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the highest rate sustained${d.sustainedStepFound === 1 ? '' : ' (none was: 80% of the lowest step)'} (every arrival sent on schedule and answered in pace): ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.maxSustainableRate ?? 0)}/s (closed-loop saturation ${Math.round(d.saturationRate ?? 0)}/s); the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s; ${lagNote(d)}`,
+        `${d.pinned === 1 ? `the server pinned to CPU ${d.serverCpu} and the load generator to CPU ${d.generatorCpu} (taskset, every thread of each process)` : 'NOT pinned (taskset missing, or fewer than 2 CPUs): measured like p99_at_load'}; tools/call over Streamable HTTP (SSE), 64 sessions, open loop at 80% of the maximum sustainable rate${d.sustainedStepFound === 1 ? '' : ' (no step was sustained: 80% of the lowest step)'} (the highest sweep step with it and every step below it sustained): ${Math.round(d.rateAtLoad ?? 0)}/s of ${Math.round(d.maxSustainableRate ?? 0)}/s (closed-loop saturation ${Math.round(d.saturationRate ?? 0)}/s); the highest step rate with p99 under 10 ms: ${Math.round(d.maxRateP99Under10ms ?? 0)}/s; ${lagNote(d)}`,
     },
     {
       name: 'message_throughput',
