@@ -87,9 +87,14 @@ function stdioClient(definition: ReturnType<typeof tasksServer>['definition']) {
 
 const count = (sent: string[], method: string): number => sent.filter((m) => m === method).length;
 
-/** Waits (bounded by count, not by time) until `check` holds. */
+/**
+ * Waits until `check` holds, looking every 5 ms for up to 60 s: what it waits for may be
+ * behind a real timer (a poll every pollIntervalMs), which a count of event-loop turns
+ * could outrun on an idle machine; the bound is only there so a broken build fails.
+ */
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + 60_000;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!check()) throw new Error(`never saw ${what}`);
 }
 
