@@ -8,7 +8,7 @@ import {
   type AgentEvent,
   type Snapshot,
 } from './agent-protocol';
-import type { NodeEvent } from './dist-node';
+import type { NodeEvent } from './dist-types';
 import { DistBadArgError } from './errors';
 import type { GlobalRegistry } from './global';
 import { internals, type LocalProcess, type NodeInternals } from './node-internals';

@@ -1,5 +1,6 @@
 import type { Pid } from '@erlmcp/otp';
 import { DistBadArgError, NotConnectedError } from './errors';
+// type cycle: DistApi names NodeDirectory as what `directory()` returns, and a directory reads the API's global names: types only.
 import type { GlobalNames } from './dist-api';
 
 /** What a directory needs of its node (DistNode is one). */

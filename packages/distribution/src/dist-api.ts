@@ -1,6 +1,6 @@
 import type { ChildSpec, NameService, Pid, RemoteSpec, Ref } from '@erlmcp/otp';
 import type { NodeDirectory } from './directory';
-import type { NodeEvent, RemoteSpawnOptions } from './dist-node';
+import type { NodeEvent, RemoteSpawnOptions } from './dist-types';
 import type { RemoteChildSpec, RemoteStartOptions } from './remote-child';
 
 /** The global registry as every scheduler thread sees it (GlobalRegistry on the main thread, its mirror on a worker). */

@@ -15,12 +15,11 @@ import {
   type ExitReason,
   type NodeOptions,
   type Pid,
-  type ProcessContext,
   type Ref,
-  type RemotePlacement,
   type RemoteSpec,
 } from '@erlmcp/otp';
 import { DistAgent } from './agent';
+import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
 import type { DistApi } from './dist-api';
 import { DistBadArgError, NotConnectedError, NotDistributedError, UnknownNodeError } from './errors';
 import { NodeDirectory } from './directory';
@@ -48,26 +47,7 @@ export interface JoinOptions {
   global?: boolean;
 }
 
-export interface RemoteSpawnOptions {
-  /** Link the new process to the caller (or `parent`) before it runs. */
-  link?: boolean;
-  /** Monitor it from the caller (or `parent`): the ref comes back with the pid. */
-  monitor?: boolean;
-  /** A local name on its node. */
-  name?: string;
-  trapExit?: boolean;
-  /** The process that links or monitors, when the call is made after an await (module-level self() is gone then). */
-  parent?: ProcessContext;
-  /** Which scheduler of the other node runs it: a number, or that node's pick (default 'round_robin'). */
-  scheduler?: RemotePlacement;
-}
-
-/** The message a `monitorNode` watcher gets, as Erlang's {nodedown, Node}. */
-export interface NodeDownMessage {
-  nodedown: string;
-}
-
-export type NodeEvent = { kind: 'nodeup' | 'nodedown'; node: string; id: number; reason?: ExitReason };
+export type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
 
 /** What `stats()` reports: counted, not estimated. */
 export interface DistStats {

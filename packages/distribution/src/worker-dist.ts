@@ -17,7 +17,7 @@ import {
   type Snapshot,
 } from './agent-protocol';
 import type { DistApi, GlobalNames } from './dist-api';
-import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-node';
+import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
 import { NodeDirectory } from './directory';
 import { DistBadArgError, NotDistributedError, UnknownNodeError } from './errors';
 import { internals, type NodeInternals } from './node-internals';
