@@ -18,6 +18,7 @@ import {
   type Ref,
   type RemoteSpec,
 } from '@erlmcp/otp';
+import { awaitNodes } from './await-nodes';
 import { DistAgent } from './agent';
 import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
 import type { DistApi } from './dist-api';
@@ -184,22 +185,12 @@ export class DistNode implements DistApi {
   }
 
   /** Resolves once every named node is connected; rejects with UnknownNodeError after `timeoutMs`. */
-  async waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
-    const missing = () => names.filter((n) => n !== this.name && this.members.named(n) === undefined);
-    if (missing().length === 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new UnknownNodeError(missing().join(', ')));
-      }, timeoutMs);
-      const check = () => {
-        if (missing().length > 0) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      this.listeners.add(check);
-    });
+  waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
+    return awaitNodes(
+      this.listeners,
+      () => names.filter((n) => n !== this.name && this.members.named(n) === undefined),
+      timeoutMs,
+    );
   }
 
   /** Calls `listener` on every nodeup and nodedown; returns a function that removes it. */

@@ -7,6 +7,7 @@ import {
   type Ref,
   type RemoteSpec,
 } from '@erlmcp/otp';
+import { awaitNodes } from './await-nodes';
 import {
   AGENT_NAME,
   errorOf,
@@ -135,22 +136,8 @@ export class WorkerDist implements DistApi {
     return pid.node === this.node.id || this.port().isConnected(pid.node);
   }
 
-  async waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
-    const missing = () => names.filter((n) => n !== this.name && !this.members.has(n));
-    if (missing().length === 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new UnknownNodeError(missing().join(', ')));
-      }, timeoutMs);
-      const check = () => {
-        if (missing().length > 0) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      this.listeners.add(check);
-    });
+  waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
+    return awaitNodes(this.listeners, () => names.filter((n) => n !== this.name && !this.members.has(n)), timeoutMs);
   }
 
   onNodeEvent(listener: (event: NodeEvent) => void): () => void {
