@@ -26,3 +26,4 @@ export { frontDoorWorker, type FrontDoorWorkerInfo } from './hosting/front-door-
 
 // For proxies of MCP traffic (the front door, @erlmcp/distribution's forwarder)
 export { endToEndHeaders } from './hosting/end-to-end-headers';
+export { ownedBy, type OwnedBy } from './hosting/owned-by';

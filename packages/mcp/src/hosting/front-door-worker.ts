@@ -1,14 +1,8 @@
 import cluster from 'node:cluster';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forwardingAgent, forwardToOwner } from './front-door-proxy';
+import { ownedBy } from './owned-by';
 import {
   FRONT_DOOR_ENV,
   type FromWorker,
@@ -93,7 +87,7 @@ export async function joinFrontDoor(env: FrontDoorEnv, serve: RequestListener): 
   return {
     sessionIdPrefix,
     route: (req, res) => {
-      const id = ownedId(req);
+      const id = ownedBy(req.headers)?.id;
       if (id === undefined) return false;
       const dot = id.indexOf('.');
       const owner = dot > 0 && dot < 4 ? Number(id.slice(0, dot)) : NaN;
@@ -111,40 +105,4 @@ export async function joinFrontDoor(env: FrontDoorEnv, serve: RequestListener): 
       await new Promise<void>((resolve) => inside.close(() => resolve()));
     },
   };
-}
-
-/**
- * The id that names the worker a request belongs to: its session's (2025); for a 2026-07-28
- * `tasks/*` request the task's, which `Mcp-Name` carries (the tasks extension's routing rule);
- * for a `tools/call`, a server-minted handle in an `Mcp-Param-*` header (a tool argument
- * annotated with `x-mcp-header`, which the owner checks against the body). Task ids and
- * handles made in a worker start with its index, as session ids do. Headers only: the body
- * is the owner's to read.
- */
-function ownedId(req: IncomingMessage): string | undefined {
-  const headers = req.headers;
-  const session = headers['mcp-session-id'];
-  if (typeof session === 'string') return session;
-  const method = headers['mcp-method'];
-  if (typeof method !== 'string') return undefined;
-  if (method === 'tools/call') return handleIn(headers);
-  const name = headers['mcp-name'];
-  return method.startsWith('tasks/') && typeof name === 'string' ? name : undefined;
-}
-
-const HANDLE_PREFIX = 'mcph_';
-const SENTINEL = '=?base64?';
-
-/** The first `Mcp-Param-*` value that is a handle (`mcph_<index>.…`), less `mcph_`. */
-function handleIn(headers: IncomingHttpHeaders): string | undefined {
-  for (const name in headers) {
-    if (!name.startsWith('mcp-param-')) continue;
-    const raw = headers[name];
-    let value = Array.isArray(raw) ? raw[0] : raw;
-    // A client may send any value in the Base64 sentinel ("Value Encoding").
-    if (value?.startsWith(SENTINEL) === true && value.endsWith('?='))
-      value = Buffer.from(value.slice(SENTINEL.length, -2), 'base64').toString('utf8');
-    if (value?.startsWith(HANDLE_PREFIX) === true) return value.slice(HANDLE_PREFIX.length);
-  }
-  return undefined;
 }
