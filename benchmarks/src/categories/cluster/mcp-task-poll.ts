@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
-import { quantile } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 import { post } from '../../harness/http-post';
+import { driveForwarded } from './drive';
 import { IN_FLIGHT, JSON_HEADERS, MODERN, startNodes } from './mcp-three-nodes';
 
 /**
@@ -47,32 +47,16 @@ export async function mcpTaskPoll(roundRobin: boolean, size: number): Promise<Me
         throw new Error(`tasks/get: ${answer.status} ${answer.body}`);
       return through !== task.owner;
     };
-    // Warm every node and path (JIT, keep-alive sockets, the forwarders' monitors) before timing.
-    for (let i = 0; i < Math.min(size, 200); i++) await one(i);
-    const latencies = new Float64Array(size);
-    let forwarded = 0;
-    let issued = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: Math.min(IN_FLIGHT, size) }, async () => {
-        while (issued < size) {
-          const i = issued++;
-          const began = performance.now();
-          if (await one(i)) forwarded++;
-          latencies[i] = (performance.now() - began) * 1000;
-        }
-      }),
-    );
-    const seconds = (performance.now() - start) / 1000;
+    const run = await driveForwarded(size, IN_FLIGHT, one);
     for (const task of tasks) {
       const cancel = request('tasks/cancel', task.id, 1, { taskId: task.id });
       await post(nodes.urls[task.owner]!, cancel.headers, cancel.body, agent);
     }
     return {
-      value: size / seconds,
-      p50Us: quantile(latencies, 0.5),
-      p99Us: quantile(latencies, 0.99),
-      detail: { forwardedShare: forwarded / size },
+      value: run.perSecond,
+      p50Us: run.p50Us,
+      p99Us: run.p99Us,
+      detail: { forwardedShare: run.forwardedShare },
     };
   } finally {
     agent.destroy();

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import path from 'node:path';
 import { post, type PostAnswer } from '../../harness/http-post';
-import { quantile } from '../../harness/stats';
 import type { Measurement } from '../../harness/types';
 import { NatsServer } from '@erlmcp/distribution';
+import { driveForwarded } from './drive';
 import { endNode } from './end-node';
 
 /**
@@ -122,42 +122,25 @@ export async function mcpThroughNodes(count: number, size: number): Promise<Meas
       if (note.status !== 202) throw new Error(`notifications/initialized: ${note.status} ${note.body}`);
       sessions.push({ id: session, owner });
     }
-    const one = async (i: number): Promise<{ forwarded: boolean }> => {
+    const one = async (i: number): Promise<boolean> => {
       const url = pick();
       if (i % 2 === 0) {
         const answer = await post(url, MODERN_HEADERS, callBody(i + 1, MODERN_META), agent);
         if (!isEcho(answer)) throw new Error(`stateless tools/call: ${answer.status} ${answer.body}`);
-        return { forwarded: false };
+        return false;
       }
       const session = sessions[(i >> 1) % SESSIONS]!;
       const headers = { ...JSON_HEADERS, 'mcp-session-id': session.id, 'mcp-protocol-version': LEGACY };
       const answer = await post(url, headers, callBody(i + 1), agent);
       if (!isEcho(answer)) throw new Error(`session tools/call: ${answer.status} ${answer.body}`);
-      return { forwarded: url !== session.owner };
+      return url !== session.owner;
     };
-    // Warm every node and path (JIT, keep-alive sockets, the forwarders' monitors) before timing.
-    const warm = Math.min(size, 200);
-    for (let i = 0; i < warm; i++) await one(i);
-    const latencies = new Float64Array(size);
-    let forwarded = 0;
-    let issued = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: Math.min(IN_FLIGHT, size) }, async () => {
-        while (issued < size) {
-          const i = issued++;
-          const began = performance.now();
-          if ((await one(i)).forwarded) forwarded++;
-          latencies[i] = (performance.now() - began) * 1000;
-        }
-      }),
-    );
-    const seconds = (performance.now() - start) / 1000;
+    const run = await driveForwarded(size, IN_FLIGHT, one);
     return {
-      value: size / seconds,
-      p50Us: quantile(latencies, 0.5),
-      p99Us: quantile(latencies, 0.99),
-      detail: { nodes: count, forwardedShare: forwarded / size },
+      value: run.perSecond,
+      p50Us: run.p50Us,
+      p99Us: run.p99Us,
+      detail: { nodes: count, forwardedShare: run.forwardedShare },
     };
   } finally {
     agent.destroy();
