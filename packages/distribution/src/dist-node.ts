@@ -6,9 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  awaitExit,
   currentNode,
-  send,
   type ChildSpec,
   DistributionPort,
   Node,
@@ -18,9 +16,8 @@ import {
   type Ref,
   type RemoteSpec,
 } from '@erlmcp/otp';
-import { awaitNodes } from './await-nodes';
 import { DistAgent } from './agent';
-import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
+import type { NodeEvent, RemoteSpawnOptions } from './dist-types';
 import type { DistApi } from './dist-api';
 import { DistBadArgError, NotConnectedError, NotDistributedError, UnknownNodeError } from './errors';
 import { NodeDirectory } from './directory';
@@ -28,6 +25,7 @@ import { GlobalRegistry } from './global';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
 import { internals } from './node-internals';
+import { NodeWatchers } from './node-watchers';
 import { WorkerDist, type WorkerDistOptions } from './worker-dist';
 
 /** The DistNode of each node joined on this thread, for `DistNode.here()`. */
@@ -85,8 +83,7 @@ export class DistNode implements DistApi {
   private timer: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
   private readonly missed: number;
-  private readonly listeners = new Set<(event: NodeEvent) => void>();
-  private readonly nodeMonitors = new Map<string, Set<Pid>>();
+  private readonly watchers: NodeWatchers;
   private left = false;
   private reconnecting = false;
   private lastTick = performance.now();
@@ -110,6 +107,7 @@ export class DistNode implements DistApi {
     if (!(this.heartbeatMs >= 10) || !(this.missed >= 1))
       throw new DistBadArgError('heartbeatMs must be >= 10 and missedHeartbeats >= 1');
     this.members = new Membership(node.id);
+    this.watchers = new NodeWatchers(internals(node), () => this.name);
     this.port = DistributionPort.attach(node, { send: (to, frame) => this.publishFrame(to, frame) });
   }
 
@@ -186,8 +184,7 @@ export class DistNode implements DistApi {
 
   /** Resolves once every named node is connected; rejects with UnknownNodeError after `timeoutMs`. */
   waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
-    return awaitNodes(
-      this.listeners,
+    return this.watchers.waitFor(
       () => names.filter((n) => n !== this.name && this.members.named(n) === undefined),
       timeoutMs,
     );
@@ -195,8 +192,7 @@ export class DistNode implements DistApi {
 
   /** Calls `listener` on every nodeup and nodedown; returns a function that removes it. */
   onNodeEvent(listener: (event: NodeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.watchers.onNodeEvent(listener);
   }
 
   /**
@@ -204,18 +200,7 @@ export class DistNode implements DistApi {
    * goes down, at once if it is not connected now. Each call adds one monitor; `false` removes them.
    */
   monitorNode(name: string, watcher: Pid, flag = true): void {
-    if (!flag) {
-      this.nodeMonitors.get(name)?.delete(watcher);
-      return;
-    }
-    if (this.members.named(name) === undefined) {
-      send(watcher, { nodedown: name } satisfies NodeDownMessage);
-      return;
-    }
-    let watchers = this.nodeMonitors.get(name);
-    if (watchers === undefined) this.nodeMonitors.set(name, (watchers = new Set()));
-    watchers.add(watcher);
-    if (watcher.node === this.node.id) void awaitExit(watcher).then(() => this.nodeMonitors.get(name)?.delete(watcher));
+    this.watchers.monitor(name, watcher, flag, this.members.named(name) !== undefined);
   }
 
   // ---- spawning on other nodes ----------------------------------------------
@@ -424,27 +409,14 @@ export class DistNode implements DistApi {
     this.port.nodeUp(member.id);
     // It may not know us yet: our heartbeat goes out before any frame, so it never drops our first records.
     this.beat();
-    this.emit({ kind: 'nodeup', node: member.name, id: member.id });
+    this.watchers.nodeUp({ kind: 'nodeup', node: member.name, id: member.id });
   }
 
   private down(member: Member, reason: ExitReason, tell: boolean): void {
     if (!this.port.isConnected(member.id)) return;
     this.nodeDowns++;
     this.port.nodeDown(member.id, reason, tell);
-    const watchers = this.nodeMonitors.get(member.name);
-    this.nodeMonitors.delete(member.name);
-    for (const watcher of watchers ?? []) send(watcher, { nodedown: member.name } satisfies NodeDownMessage);
-    this.emit({ kind: 'nodedown', node: member.name, id: member.id, reason });
-  }
-
-  private emit(event: NodeEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.node.logger.error(`dist ${this.name}: a node event listener threw: ${(error as Error).message}`);
-      }
-    }
+    this.watchers.nodeDown({ kind: 'nodedown', node: member.name, id: member.id, reason });
   }
 
   /** @internal Throws NotConnectedError when this node is off NATS. */

@@ -7,7 +7,7 @@ import {
   type Ref,
   type RemoteSpec,
 } from '@erlmcp/otp';
-import { awaitNodes } from './await-nodes';
+import { NodeWatchers } from './node-watchers';
 import {
   AGENT_NAME,
   errorOf,
@@ -18,7 +18,7 @@ import {
   type Snapshot,
 } from './agent-protocol';
 import type { DistApi, GlobalNames } from './dist-api';
-import type { NodeDownMessage, NodeEvent, RemoteSpawnOptions } from './dist-types';
+import type { NodeEvent, RemoteSpawnOptions } from './dist-types';
 import { NodeDirectory } from './directory';
 import { DistBadArgError, NotDistributedError, UnknownNodeError } from './errors';
 import { internals, type NodeInternals } from './node-internals';
@@ -58,8 +58,7 @@ export class WorkerDist implements DistApi {
     { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
   private nextAsk = 1;
-  private readonly listeners = new Set<(event: NodeEvent) => void>();
-  private readonly nodeMonitors = new Map<string, Set<Pid>>();
+  private readonly watchers: NodeWatchers;
 
   private readonly node: NodeInternals;
 
@@ -69,6 +68,7 @@ export class WorkerDist implements DistApi {
     private readonly timeoutMs: number,
   ) {
     this.node = internals(node);
+    this.watchers = new NodeWatchers(this.node, () => this.name);
   }
 
   /** @internal The WorkerDist of worker scheduler `node` (one per thread, made on first use). */
@@ -137,30 +137,16 @@ export class WorkerDist implements DistApi {
   }
 
   waitForNodes(names: string[], timeoutMs = 10_000): Promise<void> {
-    return awaitNodes(this.listeners, () => names.filter((n) => n !== this.name && !this.members.has(n)), timeoutMs);
+    return this.watchers.waitFor(() => names.filter((n) => n !== this.name && !this.members.has(n)), timeoutMs);
   }
 
   onNodeEvent(listener: (event: NodeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.watchers.onNodeEvent(listener);
   }
 
   /** erlang:monitor_node/2, as on the main thread: `{ nodedown: name }` is sent from this thread. */
   monitorNode(name: string, watcher: Pid, flag = true): void {
-    if (!(watcher instanceof Pid)) throw new DistBadArgError(`monitorNode ${name}: not a pid: ${String(watcher)}`);
-    if (!flag) {
-      this.nodeMonitors.get(name)?.delete(watcher);
-      return;
-    }
-    if (!this.members.has(name)) {
-      this.node.send(watcher, { nodedown: name } satisfies NodeDownMessage);
-      return;
-    }
-    let watchers = this.nodeMonitors.get(name);
-    if (watchers === undefined) this.nodeMonitors.set(name, (watchers = new Set()));
-    watchers.add(watcher);
-    if (watcher.node === this.node.id)
-      void this.node.awaitExit(watcher).then(() => this.nodeMonitors.get(name)?.delete(watcher));
+    this.watchers.monitor(name, watcher, flag, this.members.has(name));
   }
 
   // ---- spawning, through this scheduler's port ---------------------------------
@@ -235,25 +221,11 @@ export class WorkerDist implements DistApi {
       case 'nodeup':
         this.linked = event.connected;
         this.members.set(event.node, event.id);
-        return this.emit({ kind: 'nodeup', node: event.node, id: event.id });
+        return this.watchers.nodeUp({ kind: 'nodeup', node: event.node, id: event.id });
       case 'nodedown': {
         this.linked = event.connected;
         if (this.members.get(event.node) === event.id) this.members.delete(event.node);
-        const watchers = this.nodeMonitors.get(event.node);
-        this.nodeMonitors.delete(event.node);
-        for (const watcher of watchers ?? [])
-          this.node.send(watcher, { nodedown: event.node } satisfies NodeDownMessage);
-        return this.emit({ kind: 'nodedown', node: event.node, id: event.id, reason: event.reason });
-      }
-    }
-  }
-
-  private emit(event: NodeEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.node.logger.error(`dist ${this.name}: a node event listener threw: ${(error as Error).message}`);
+        return this.watchers.nodeDown({ kind: 'nodedown', node: event.node, id: event.id, reason: event.reason });
       }
     }
   }
