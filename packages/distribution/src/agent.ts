@@ -1,4 +1,4 @@
-import type { DistributionPort, Node } from '@erlmcp/otp';
+import { type DistributionPort, type Node, nodeRuntime, type NodeRuntime, type RuntimeProcess } from '@erlmcp/otp';
 import {
   AGENT_NAME,
   isAsk,
@@ -11,7 +11,6 @@ import {
 import type { NodeEvent } from './dist-types';
 import { DistBadArgError } from './errors';
 import type { GlobalRegistry } from './global';
-import { internals, type LocalProcess, type NodeInternals } from './node-internals';
 
 /** What the agent needs of its DistNode. */
 export interface AgentHost {
@@ -35,14 +34,14 @@ export interface AgentHost {
  * before any message sent after the change reaches a process there.
  */
 export class DistAgent {
-  private readonly process: LocalProcess;
+  private readonly process: RuntimeProcess;
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly node: NodeInternals;
+  private readonly node: NodeRuntime;
   /** Events go out once a worker has asked for a snapshot (none are made for a node whose workers never use the API). */
   private streaming = false;
 
   constructor(private readonly host: AgentHost) {
-    this.node = internals(host.node);
+    this.node = nodeRuntime(host.node);
     this.process = this.node.spawnFrom(
       null,
       async (ctx) => {

@@ -15,6 +15,7 @@ import {
   type Pid,
   type Ref,
   type RemoteSpec,
+  nodeRuntime,
 } from '@erlmcp/otp';
 import { DistAgent } from './agent';
 import type { NodeEvent, RemoteSpawnOptions } from './dist-types';
@@ -24,7 +25,6 @@ import { NodeDirectory } from './directory';
 import { GlobalRegistry } from './global';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 import { decodeHeartbeat, encodeHeartbeat, Membership, type Heartbeat, type Member } from './membership';
-import { internals } from './node-internals';
 import { NodeWatchers } from './node-watchers';
 import { WorkerDist, type WorkerDistOptions } from './worker-dist';
 
@@ -107,7 +107,7 @@ export class DistNode implements DistApi {
     if (!(this.heartbeatMs >= 10) || !(this.missed >= 1))
       throw new DistBadArgError('heartbeatMs must be >= 10 and missedHeartbeats >= 1');
     this.members = new Membership(node.id);
-    this.watchers = new NodeWatchers(internals(node), () => this.name);
+    this.watchers = new NodeWatchers(nodeRuntime(node), () => this.name);
     this.port = DistributionPort.attach(node, { send: (to, frame) => this.publishFrame(to, frame) });
   }
 
@@ -131,7 +131,7 @@ export class DistNode implements DistApi {
     try {
       await dist.open();
       if (options.global !== false) dist.global = await GlobalRegistry.open(dist, dist.nc!);
-      if ((internals(node).peer?.schedulers ?? 1) > 1) dist.agent = new DistAgent(dist);
+      if ((nodeRuntime(node).peer?.schedulers ?? 1) > 1) dist.agent = new DistAgent(dist);
       joined.set(node, dist);
     } catch (error) {
       await dist.leave();

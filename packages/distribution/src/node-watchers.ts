@@ -1,8 +1,7 @@
-import { Pid } from '@erlmcp/otp';
+import { Pid, type NodeRuntime } from '@erlmcp/otp';
 import { awaitNodes } from './await-nodes';
 import type { NodeDownMessage, NodeEvent } from './dist-types';
 import { DistBadArgError } from './errors';
-import type { NodeInternals } from './node-internals';
 
 /**
  * Who hears of nodes coming and going on one thread: `onNodeEvent` listeners and the
@@ -15,7 +14,7 @@ export class NodeWatchers {
 
   /** `label` names the node in the log line of a listener that throws. */
   constructor(
-    private readonly node: NodeInternals,
+    private readonly node: NodeRuntime,
     private readonly label: () => string,
   ) {}
 

@@ -6,6 +6,8 @@ import {
   type Node,
   type Ref,
   type RemoteSpec,
+  nodeRuntime,
+  type NodeRuntime,
 } from '@erlmcp/otp';
 import { NodeWatchers } from './node-watchers';
 import {
@@ -21,7 +23,6 @@ import type { DistApi, GlobalNames } from './dist-api';
 import type { NodeEvent, RemoteSpawnOptions } from './dist-types';
 import { NodeDirectory } from './directory';
 import { DistBadArgError, NotDistributedError, UnknownNodeError } from './errors';
-import { internals, type NodeInternals } from './node-internals';
 import { remoteChild, type RemoteChildSpec, type RemoteStartOptions } from './remote-child';
 
 export interface WorkerDistOptions {
@@ -60,14 +61,14 @@ export class WorkerDist implements DistApi {
   private nextAsk = 1;
   private readonly watchers: NodeWatchers;
 
-  private readonly node: NodeInternals;
+  private readonly node: NodeRuntime;
 
   private constructor(
     node: Node,
     private readonly agent: Pid,
     private readonly timeoutMs: number,
   ) {
-    this.node = internals(node);
+    this.node = nodeRuntime(node);
     this.watchers = new NodeWatchers(this.node, () => this.name);
   }
 
@@ -83,7 +84,7 @@ export class WorkerDist implements DistApi {
   }
 
   private static async make(on: Node, timeoutMs: number): Promise<WorkerDist> {
-    const node = internals(on);
+    const node = nodeRuntime(on);
     const agent = node.whereis(AGENT_NAME);
     const port = node.dist;
     if (agent === undefined || !(port instanceof DistributionPort))

@@ -34,6 +34,7 @@ import * as m_current from './current';
 // The cluster installs its starter into Node (loaded lazily, only when schedulers > 1).
 import './cluster/install';
 import * as m_proc_lib from './proc-lib';
+import * as m_node_runtime from './node-runtime';
 
 export import Pid = m_pid.Pid;
 export import Ref = m_pid.Ref;
@@ -107,6 +108,7 @@ export const continueWith = m_gen_server_types.continueWith;
 export const hibernate = m_gen_server_types.hibernate;
 export const GenStatem = m_gen_statem.GenStatem;
 export const ProcLib = m_proc_lib.ProcLib;
+export const nodeRuntime = m_node_runtime.nodeRuntime;
 export const sys = m_sys.sys;
 export const GenEvent = m_gen_event.GenEvent;
 export const isSysRequest = m_sys.isSysRequest;
@@ -231,3 +233,4 @@ export type { RemoteSpec, Placement, SchedulerDown } from './cluster/remote';
 export type { FrameTransport } from './distribution/relations';
 export type { RemotePlacement } from './distribution/port';
 export type { RemoteDef, RemoteOrigin } from './gen-server';
+export type { NodeRuntime, RuntimeProcess } from './node-runtime';
