@@ -32,6 +32,42 @@ afterAll(async () => {
 
 type Echo = { echo: number; seq: number };
 
+/**
+ * Numbered sends to `echo` every 10 ms (at most 20,000) from a process of this node, collecting
+ * the echoes; `stop()` ends the sends, collects what still comes within 2 s and resolves with
+ * the echoes and how many were sent. `sent` is the count so far.
+ */
+function numberedTraffic(echo: Pid): { readonly sent: number; stop(): Promise<{ echoes: Echo[]; sent: number }> } {
+  const control = { stop: false, sent: 0 };
+  const done = inProcess(async (ctx) => {
+    const echoes: Echo[] = [];
+    let sent = 0;
+    for (; !control.stop && sent < 20_000; sent++) {
+      control.sent = sent;
+      ctx.send(echo, { from: ctx.self, body: sent });
+      for (;;) {
+        const m = await ctx.receive<Echo | undefined>(undefined, 10);
+        if (m === undefined) break;
+        echoes.push(m);
+      }
+    }
+    for (;;) {
+      const m = await ctx.receive<Echo | undefined>(undefined, 2000);
+      if (m === undefined) return { echoes, sent };
+      echoes.push(m);
+    }
+  });
+  return {
+    get sent() {
+      return control.sent;
+    },
+    stop: () => {
+      control.stop = true;
+      return done;
+    },
+  };
+}
+
 test('a node killed mid-traffic: links, monitors and monitorNode fire noconnection; a pending call fails with NodeDownError before its timeout; nothing arrives twice', async () => {
   const b = await peer('b');
   const counterPid = (await a.startServer('b', { module: CODE, export: 'counter' }, 0)) as Pid;
@@ -209,26 +245,8 @@ test('a partition in mid-traffic: a pending call fails with NodeDownError before
   const f = await peer('f');
   const counter = (await a.startServer('f', { module: CODE, export: 'counter' }, 0)) as Pid;
   const { pid: echo } = await a.spawn('f', { module: CODE, export: 'echo' });
-  const control = { stop: false, sent: 0 };
   // Numbered sends every 10 ms through the partition and after the heal; the echo answers each it gets.
-  const traffic = inProcess(async (ctx) => {
-    const echoes: Echo[] = [];
-    let sent = 0;
-    for (; !control.stop && sent < 20_000; sent++) {
-      control.sent = sent;
-      ctx.send(echo, { from: ctx.self, body: sent });
-      for (;;) {
-        const m = await ctx.receive<Echo | undefined>(undefined, 10);
-        if (m === undefined) break;
-        echoes.push(m);
-      }
-    }
-    for (;;) {
-      const m = await ctx.receive<Echo | undefined>(undefined, 2000);
-      if (m === undefined) return { echoes, sent };
-      echoes.push(m);
-    }
-  });
+  const traffic = numberedTraffic(echo);
   const started = Date.now();
   const pending = GenServer.call(counter, { slow: 200_000 }, 220_000).then(
     () => null,
@@ -243,10 +261,9 @@ test('a partition in mid-traffic: a pending call fails with NodeDownError before
   await f.command('reconnect');
   await a.waitForNodes(['f'], 60_000);
   // Healed: the same echo process answers again; let some traffic through, then stop.
-  const sentAtHeal = control.sent;
+  const sentAtHeal = traffic.sent;
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  control.stop = true;
-  const { echoes, sent } = await traffic;
+  const { echoes, sent } = await traffic.stop();
   const bodies = echoes.map((m) => m.echo as number);
   // At most once and in order: strictly increasing bodies, and the echo's own count never repeats.
   for (let i = 1; i < bodies.length; i++) expect(bodies[i]!).toBeGreaterThan(bodies[i - 1]!);
@@ -288,26 +305,8 @@ test('nats-server restarted mid-traffic: sends before, across and after the rest
   await a.waitForNodes(['c'], 60_000);
   const { pid: echo } = await a.spawn('c', { module: CODE, export: 'echo' });
   const counter = (await a.startServer('c', { module: CODE, export: 'counter' }, 0)) as Pid;
-  const control = { stop: false, sent: 0 };
   // Numbered sends every 10 ms from before the restart until after both nodes are back.
-  const traffic = inProcess(async (ctx) => {
-    const echoes: Echo[] = [];
-    let sent = 0;
-    for (; !control.stop && sent < 20_000; sent++) {
-      control.sent = sent;
-      ctx.send(echo, { from: ctx.self, body: sent });
-      for (;;) {
-        const m = await ctx.receive<Echo | undefined>(undefined, 10);
-        if (m === undefined) break;
-        echoes.push(m);
-      }
-    }
-    for (;;) {
-      const m = await ctx.receive<Echo | undefined>(undefined, 2000);
-      if (m === undefined) return { echoes, sent };
-      echoes.push(m);
-    }
-  });
+  const traffic = numberedTraffic(echo);
   // A call in flight across the restart fails with the typed error, long before its own timeout.
   const pending = GenServer.call(counter, { slow: 200_000 }, 220_000).then(
     () => null,
@@ -318,16 +317,15 @@ test('nats-server restarted mid-traffic: sends before, across and after the rest
     if (event.kind === 'nodedown') downs.push(event.node);
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const sentBefore = control.sent;
+  const sentBefore = traffic.sent;
   await server.restart();
   expect(await pending).toBeInstanceOf(NodeDownError);
   await waitFor(() => downs.includes('c'), 'a saw c go down', 60_000);
   off();
   await a.waitForNodes(['c'], 60_000);
-  const sentAtHeal = control.sent;
+  const sentAtHeal = traffic.sent;
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  control.stop = true;
-  const { echoes, sent } = await traffic;
+  const { echoes, sent } = await traffic.stop();
   const bodies = echoes.map((m) => m.echo);
   for (let i = 1; i < bodies.length; i++) expect(bodies[i]!).toBeGreaterThan(bodies[i - 1]!); // none twice, in order
   for (let i = 1; i < echoes.length; i++) expect(echoes[i]!.seq).toBeGreaterThan(echoes[i - 1]!.seq);
