@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LoadOptions } from './args';
 import type { LatencySummary } from './histogram';
 import { renderLoadPage } from './report-html';
+import type { SoakTrace } from './soak-trace';
 import type { Counts, Tally, TimelinePoint } from './tally';
 
 export interface LoadResult {
@@ -27,6 +28,8 @@ export interface LoadResult {
   throughput: number;
   latency: LatencySummary;
   byOperation: Record<string, LatencySummary>;
+  /** The soak: latency per transport of the steady sessions, and of the churn's calls. */
+  byClass?: Record<string, LatencySummary>;
   initialize: LatencySummary;
   distribution: Array<[number, number]>;
   timeline: TimelinePoint[];
@@ -38,6 +41,8 @@ export interface LoadResult {
   /** Figures a scenario adds (soak: the rate it ran at, RSS after warm-up, growth). */
   extra?: Record<string, number>;
   failures: string[];
+  /** The soak: both processes' stalls, GC pauses and memory samples, and the slow seconds beside them. */
+  trace?: SoakTrace;
 }
 
 export function buildResult(

@@ -17,9 +17,13 @@ import { buildResult, type LoadResult } from './result';
 import { type ServerStats, startServerUnderTest } from './server/spawn';
 import { type FailureCause, Tally } from './tally';
 import { openUsers, transportOf, UserFactory } from './users';
+import { StallTrace } from './stall-trace';
+import { slowSeconds, type SoakTrace, traceFigures } from './soak-trace';
 
 export const SOAK_FRACTION = 0.8;
 export const RSS_GROWTH_LIMIT = 0.05;
+/** The churn's sessions are numbered from here (the steady ones from 0). */
+const CHURN_FIRST_VU = 1_000_000;
 
 /**
  * RSS less V8's young generation (its resident pages). V8 sizes new space by the allocation
@@ -49,6 +53,7 @@ async function churn(
   everyMs: number,
   until: Promise<void>,
   first: number,
+  closedAt: number[],
 ): Promise<number> {
   let done = false;
   void until.then(() => (done = true));
@@ -60,6 +65,7 @@ async function churn(
       await session.open();
       await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
       await session.close();
+      closedAt.push(Date.now());
       cycles += 1;
     } catch (error) {
       tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
@@ -71,6 +77,8 @@ async function churn(
 
 export async function runSoak(options: LoadOptions): Promise<LoadResult> {
   const loadStart = os.loadavg();
+  const generatorTrace = new StallTrace();
+  const churnClosedAt: number[] = [];
   const progress = new ProgressLine('soak', Math.round(options.durationMs / 1000));
   const plan = options.pin ? pinningPlan() : undefined;
   const cpus = plan !== undefined && 'server' in plan ? plan : undefined;
@@ -105,7 +113,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     // search's overloaded steps are not the soak's); their failures join the soak's below.
     const searchChurn = new Tally();
     let churnTally = searchChurn;
-    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, 1_000_000);
+    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, CHURN_FIRST_VU, churnClosedAt);
     let rate = options.rate;
     let saturation = 0;
     let maxSustainable = 0;
@@ -138,6 +146,8 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     let atWarmup: ServerStats | undefined;
     let sampling: Promise<void> = Promise.resolve();
     const record = (second: number, s: ServerStats): void => void memory.push({ second, ...flatten(s) });
+    tally.classify = (vu) => (vu >= CHURN_FIRST_VU ? 'churn' : transportOf('soak', vu));
+    const startedAt = Date.now();
     const { elapsedMs } = await runEngine({
       sessions: users.sessions,
       operations: options.operations,
@@ -172,6 +182,17 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const rawGrowth = (end.rss - start.rss) / start.rss;
     const growth = (outsideYoung(end) - outsideYoung(start)) / outsideYoung(start);
     result.server = { rssStart: start.rss, rssEnd: end.rss, sessionsEnd: end.sessions };
+    result.byClass = tally.classes();
+    const serverLog = await server.trace();
+    const generatorLog = generatorTrace.take();
+    const trace: SoakTrace = {
+      startedAt,
+      server: serverLog,
+      generator: generatorLog,
+      churnClosedAt,
+      slowSeconds: slowSeconds(tally.timeline, startedAt, serverLog, generatorLog, churnClosedAt, P99_BOUND_US),
+    };
+    result.trace = trace;
     result.memory = memory;
     const schedule = tally.schedule.summary();
     const kept = keptSchedule(schedule);
@@ -210,6 +231,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       fdsAfterWarmup: start.fds,
       fdsEnd: end.fds,
       sessionsOpenedAndClosed: cycles,
+      ...traceFigures(trace),
     };
     const c = tally.counts;
     result.verdicts = {
@@ -225,6 +247,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     await Promise.all(users.sessions.map((s) => s.close().catch(() => undefined)));
     return result;
   } finally {
+    generatorTrace.stop();
     stopChurn();
     await churned.catch(() => undefined);
     await churnPools.close();
