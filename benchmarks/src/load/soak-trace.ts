@@ -47,7 +47,8 @@ const r1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 export function slowSeconds(
   timeline: readonly TimelinePoint[],
-  startedAt: number,
+  /** Wall-clock ms at which each second of the timeline closed (index 0: the start). */
+  secondEnds: readonly number[],
   server: TraceLog,
   generator: TraceLog,
   churnClosedAt: readonly number[],
@@ -56,8 +57,8 @@ export function slowSeconds(
   return timeline
     .filter((p) => p.p99Us > boundUs)
     .map((p) => {
-      const from = startedAt + (p.second - 2) * 1000;
-      const to = startedAt + p.second * 1000;
+      const to = secondEnds[p.second] ?? secondEnds[secondEnds.length - 1]!;
+      const from = to - 2000;
       const sGc = longest(inWindow(server.gcs, from, to));
       const gGc = longest(inWindow(generator.gcs, from, to));
       return {

@@ -44,6 +44,38 @@ function flatten(s: ServerStats): Record<string, number> {
 }
 
 /**
+ * Holds the churn still while the server's memory is sampled: `hold()` resolves once the
+ * cycle in progress is done, and no new one starts until `release()`.
+ */
+class ChurnGate {
+  private opened: Promise<void> = Promise.resolve();
+  private reopen: (() => void) | undefined;
+  private cycle: Promise<void> = Promise.resolve();
+
+  /** The churn waits here before each cycle, then tells the gate of the cycle it runs. */
+  pass(): Promise<void> {
+    return this.opened;
+  }
+
+  running(cycle: Promise<unknown>): void {
+    this.cycle = cycle.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  async hold(): Promise<void> {
+    this.opened = new Promise((resolve) => (this.reopen = resolve));
+    await this.cycle;
+  }
+
+  release(): void {
+    this.reopen?.();
+    this.reopen = undefined;
+  }
+}
+
+/**
  * Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. Each
  * cycle counts in `tally()`: the rate search's tally while it runs, then the soak's.
  */
@@ -54,22 +86,28 @@ async function churn(
   until: Promise<void>,
   first: number,
   closedAt: number[],
+  gate: ChurnGate,
 ): Promise<number> {
   let done = false;
   void until.then(() => (done = true));
   let vu = first;
   let cycles = 0;
   while (!done) {
+    await gate.pass();
     const session = new HttpSession(vu++, pools);
-    try {
-      await session.open();
-      await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
-      await session.close();
-      closedAt.push(Date.now());
-      cycles += 1;
-    } catch (error) {
-      tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
-    }
+    const cycle = (async () => {
+      try {
+        await session.open();
+        await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
+        await session.close();
+        closedAt.push(Date.now());
+        cycles += 1;
+      } catch (error) {
+        tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
+      }
+    })();
+    gate.running(cycle);
+    await cycle;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return cycles;
@@ -79,6 +117,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
   const loadStart = os.loadavg();
   const generatorTrace = new StallTrace();
   const churnClosedAt: number[] = [];
+  const gate = new ChurnGate();
   const progress = new ProgressLine('soak', Math.round(options.durationMs / 1000));
   const plan = options.pin ? pinningPlan() : undefined;
   const cpus = plan !== undefined && 'server' in plan ? plan : undefined;
@@ -113,7 +152,15 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     // search's overloaded steps are not the soak's); their failures join the soak's below.
     const searchChurn = new Tally();
     let churnTally = searchChurn;
-    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, CHURN_FIRST_VU, churnClosedAt);
+    churned = churn(
+      churnPools,
+      () => churnTally,
+      options.smoke ? 50 : 100,
+      churnDone,
+      CHURN_FIRST_VU,
+      churnClosedAt,
+      gate,
+    );
     let rate = options.rate;
     let saturation = 0;
     let maxSustainable = 0;
@@ -144,11 +191,12 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const sampleEvery = Math.max(1, Math.round(seconds / 10));
     const memory: Array<Record<string, number>> = [];
     let atWarmup: ServerStats | undefined;
-    let sampling: Promise<void> = Promise.resolve();
     const record = (second: number, s: ServerStats): void => void memory.push({ second, ...flatten(s) });
     tally.classify = (vu) => (vu >= CHURN_FIRST_VU ? 'churn' : transportOf('soak', vu));
     const startedAt = Date.now();
-    const { elapsedMs } = await runEngine({
+    // When each second of the timeline closed, wall clock: the trace's logs are laid beside it.
+    const secondEnds: number[] = [startedAt];
+    const run = await runEngine({
       sessions: users.sessions,
       operations: options.operations,
       durationMs: options.durationMs,
@@ -156,20 +204,30 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       timeoutMs: options.timeoutMs,
       tally,
       onSecond: (second) => {
+        secondEnds[second] = Date.now();
         tally.tick(second);
         progress.update(second, tally);
-        if (second === warmupSeconds || second % sampleEvery === 0)
-          sampling = sampling.then(() =>
-            server.stats(true).then((s) => {
-              if (second === warmupSeconds) atWarmup = s;
-              record(second, s);
-            }),
-          );
       },
+      // Each sample's full GCs hold the server's loop for up to a few hundred ms (the trace's
+      // marks say how long): taken in a pause of the schedule, with nothing in flight and the
+      // churn held, they delay no request. The end's sample is taken after the load.
+      pauseFor: (second) =>
+        second === warmupSeconds || second % sampleEvery === 0
+          ? async () => {
+              await gate.hold();
+              try {
+                const s = await server.stats(true);
+                if (second === warmupSeconds) atWarmup = s;
+                record(second, s);
+              } finally {
+                gate.release();
+              }
+            }
+          : undefined,
     });
+    const { elapsedMs } = run;
     stopChurn();
     const cycles = await churned;
-    await sampling;
     progress.done();
     const end = await server.stats(true);
     record(Math.round(elapsedMs / 1000), end);
@@ -190,7 +248,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       server: serverLog,
       generator: generatorLog,
       churnClosedAt,
-      slowSeconds: slowSeconds(tally.timeline, startedAt, serverLog, generatorLog, churnClosedAt, P99_BOUND_US),
+      slowSeconds: slowSeconds(tally.timeline, secondEnds, serverLog, generatorLog, churnClosedAt, P99_BOUND_US),
     };
     result.trace = trace;
     result.memory = memory;
@@ -231,6 +289,8 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       fdsAfterWarmup: start.fds,
       fdsEnd: end.fds,
       sessionsOpenedAndClosed: cycles,
+      memorySamplePauses: run.pauses,
+      memorySamplePausedMs: Math.round(run.pausedMs),
       ...traceFigures(trace),
     };
     const c = tally.counts;
