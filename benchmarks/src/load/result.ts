@@ -103,6 +103,9 @@ export function formatResult(r: LoadResult): string {
       ([op, s]) => `  ${op.padEnd(10)} n ${s.count}  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us)}  p99.9 ${ms(s.p999Us)}`,
     ),
     `  ${'initialize'.padEnd(10)} n ${r.initialize.count}  p50 ${ms(r.initialize.p50Us)}  p99 ${ms(r.initialize.p99Us)}`,
+    ...Object.entries(r.byClass ?? {}).map(
+      ([name, s]) => `  ${name.padEnd(10)} n ${s.count}  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us)}  p99.9 ${ms(s.p999Us)}`,
+    ),
   ];
   if (r.server !== undefined)
     lines.push(

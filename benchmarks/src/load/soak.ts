@@ -8,7 +8,7 @@
 import os from 'node:os';
 import type { LoadOptions } from './args';
 import { pinningPlan, pinProcess, type PinResult } from './affinity';
-import { measureCapacity, P99_BOUND_US, rateAtLoad } from './capacity';
+import { measureCapacity, P99_BOUND_US, rateAtLoad, rateStep } from './capacity';
 import { exchange, runEngine } from './engine';
 import { HttpPools, HttpSession } from './http-session';
 import { ProgressLine } from './progress';
@@ -165,6 +165,18 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     let saturation = 0;
     let maxSustainable = 0;
     let sustainedStepFound = true;
+    if (rate !== undefined && !options.smoke) {
+      // A given rate skips the sweep, which is what warms the server (its JIT, and V8's young
+      // generation, which starts at 1 MiB and grows under a steady allocation rate): without
+      // it, the first 20 s at the quiet window's 12,433/s ran overloaded (4,096 in flight).
+      // So a ramp to the rate, 5 s a step, counted apart as the sweep is.
+      for (const fraction of [0.25, 0.5, 0.75, 1]) {
+        const step = await rateStep(users.sessions, options.operations, Math.round(rate * fraction), 5_000);
+        progress.note(
+          `warm-up ${step.rate}/s: ${step.achieved.toFixed(0)}/s, p99 ${(step.p99Us / 1000).toFixed(1)} ms; ${describeSchedule(step.schedule)}`,
+        );
+      }
+    }
     if (rate === undefined) {
       const stepMs = options.smoke ? 300 : 5_000;
       const capacity = await measureCapacity(users.sessions, options.operations, stepMs, (step) =>
@@ -239,6 +251,8 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     const start = atWarmup ?? end;
     const rawGrowth = (end.rss - start.rss) / start.rss;
     const growth = (outsideYoung(end) - outsideYoung(start)) / outsideYoung(start);
+    // A run with the processes pinned is its own row (load-soak-pinned.json); the default keeps load-soak.json.
+    if (options.pin) result.scenario = 'soak-pinned';
     result.server = { rssStart: start.rss, rssEnd: end.rss, sessionsEnd: end.sessions };
     result.byClass = tally.classes();
     const serverLog = await server.trace();
