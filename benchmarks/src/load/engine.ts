@@ -23,21 +23,6 @@ export interface EngineOptions {
   onSecond?(second: number): void;
   /** Stops early when it resolves (a signal, a test). */
   stop?: Promise<void>;
-  /**
-   * Open loop: asked at each second; a job it returns runs in a pause of the schedule: the
-   * engine stops sending, waits for every answer, runs the job, then goes on with the
-   * schedule shifted by the pause. No arrival is skipped or dropped: none is scheduled in it.
-   * The soak samples the server's memory after forced full GCs this way: those GCs stop the
-   * server's world for hundreds of ms, a stall of the instrument, not of the server.
-   */
-  pauseFor?(second: number): (() => Promise<void>) | undefined;
-}
-
-export interface EngineRun {
-  /** Wall time less the pauses: the time requests were scheduled in. */
-  elapsedMs: number;
-  pauses: number;
-  pausedMs: number;
 }
 
 /** Per virtual user: its next request id (0 was initialize) and its turn in the operations. */
@@ -90,29 +75,22 @@ export async function exchange(
   }
 }
 
-export async function runEngine(options: EngineOptions): Promise<EngineRun> {
+export async function runEngine(options: EngineOptions): Promise<{ elapsedMs: number }> {
   const { sessions, operations, durationMs, rate, timeoutMs, tally } = options;
   if (sessions.length === 0) throw new RangeError('no sessions to load');
   const users: UserState[] = sessions.map((session) => ({ session, nextId: 1 }));
-  const began = performance.now();
-  // The schedule's origin: each pause moves it on by the pause's length.
-  let started = began;
-  let pausedMs = 0;
-  let pauses = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
   let stopped = false;
   void options.stop?.then(() => (stopped = true));
   let second = 0;
-  let pending: (() => Promise<void>) | undefined;
-  const tick = (): void => {
+  const ticker = setInterval(() => {
     second += 1;
     options.onSecond?.(second);
-    if (rate !== undefined) pending ??= options.pauseFor?.(second);
-  };
-  let ticker = setInterval(tick, 1000);
+  }, 1000);
   try {
     if (rate === undefined) {
       // Closed loop: each user alternates the operations, one request in flight.
-      const deadline = started + durationMs;
       await Promise.all(
         users.map(async (user, u) => {
           let turn = u;
@@ -125,28 +103,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineRun> {
       const maxInFlight = options.maxInFlight ?? Math.max(1024, sessions.length * 64);
       const inFlight = new Set<Promise<void>>();
       let issued = 0;
-      const pause = async (job: () => Promise<void>): Promise<void> => {
-        clearInterval(ticker);
-        const t0 = performance.now();
-        await Promise.all(inFlight);
-        await job();
-        const gap = performance.now() - t0;
-        started += gap;
-        pausedMs += gap;
-        pauses += 1;
-        ticker = setInterval(tick, 1000);
-      };
       await new Promise<void>((resolve) => {
         const pump = (): void => {
           const now = performance.now();
-          if (stopped || now >= started + durationMs) {
+          if (stopped || now >= deadline) {
             resolve();
-            return;
-          }
-          if (pending !== undefined) {
-            const job = pending;
-            pending = undefined;
-            void pause(job).then(pump, pump);
             return;
           }
           // Every request due by now leaves now, each timed from when it was due (so the
@@ -178,5 +139,5 @@ export async function runEngine(options: EngineOptions): Promise<EngineRun> {
   } finally {
     clearInterval(ticker);
   }
-  return { elapsedMs: performance.now() - began - pausedMs, pauses, pausedMs };
+  return { elapsedMs: performance.now() - started };
 }

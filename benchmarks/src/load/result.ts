@@ -36,7 +36,7 @@ export interface LoadResult {
   server?: { rssStart: number; rssEnd: number; sessionsEnd: number };
   /** Soak and other verdicts: name to passed. */
   verdicts?: Record<string, boolean>;
-  /** The soak: the server's memory after full GCs, a tenth of the run apart (bytes; `second` of the run). */
+  /** The soak: the server's memory after the warm-up and at the end after full GCs (`forcedGc` 1), and a tenth of the run apart as it is (bytes; `second` of the run). */
   memory?: Array<Record<string, number>>;
   /** Figures a scenario adds (soak: the rate it ran at, RSS after warm-up, growth). */
   extra?: Record<string, number>;
@@ -114,10 +114,10 @@ export function formatResult(r: LoadResult): string {
   const mib = (b: number | undefined): string => ((b ?? 0) / 2 ** 20).toFixed(1);
   if (r.memory !== undefined && r.memory.length > 0)
     lines.push(
-      'server memory after GC (MiB): second  rss  heap used / committed  new space (resident)  external  arrayBuffers  fds',
+      'server memory (MiB; forced GC first where gc 1): second  gc  rss  heap used / committed  new space (resident)  external  arrayBuffers  fds',
       ...r.memory.map(
         (m) =>
-          `  ${String(m.second).padStart(5)}  ${mib(m.rss)}  ${mib(m.heapUsed)} / ${mib(m.heapTotal)}  ${mib(m.new_space)}  ${mib(m.external)}  ${mib(m.arrayBuffers)}  ${m.fds}`,
+          `  ${String(m.second).padStart(5)}  ${m.forcedGc ?? 1}  ${mib(m.rss)}  ${mib(m.heapUsed)} / ${mib(m.heapTotal)}  ${mib(m.new_space)}  ${mib(m.external)}  ${mib(m.arrayBuffers)}  ${m.fds}`,
       ),
     );
   for (const [k, v] of Object.entries(r.extra ?? {})) lines.push(`${k}: ${Number.isInteger(v) ? v : v.toFixed(3)}`);

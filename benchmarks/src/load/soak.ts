@@ -1,10 +1,11 @@
 /**
- * The soak: the mix of transports at 80% of the server's saturation rate (measured first,
- * unless --rate gives the rate) for the duration, while sessions keep opening, answering a
- * call and closing beside the steady users. It passes when no request is lost or mismatched,
- * p99 stays under 10 ms, the server's RSS after a full GC (less V8's young generation) grows by less than 5% from the end
- * of the warm-up (the first fifth) to the end, and no closed session is left behind.
- */
+ * The soak: the mix of transports at 80% of the highest rate the mix sustains (measured
+ * first, unless --rate gives the rate) for the duration, while sessions keep opening,
+ * answering a call and closing beside the steady users. It passes when no request is lost or
+ * mismatched, p99 stays under 10 ms with the generator on schedule, the server's RSS after
+ * full GCs (less V8's young generation) grows by less than 5% from the end of the warm-up
+ * (the sweep or the ramp: sampled before the soak is timed) to the end, and no closed session
+ * is left behind. */
 import os from 'node:os';
 import type { LoadOptions } from './args';
 import { pinningPlan, pinProcess, type PinResult } from './affinity';
@@ -24,6 +25,8 @@ export const SOAK_FRACTION = 0.8;
 export const RSS_GROWTH_LIMIT = 0.05;
 /** The churn's sessions are numbered from here (the steady ones from 0). */
 const CHURN_FIRST_VU = 1_000_000;
+/** After the warm-up's forced GCs, this long at the soak's rate before the soak is timed. */
+const SETTLE_MS = 10_000;
 
 /**
  * RSS less V8's young generation (its resident pages). V8 sizes new space by the allocation
@@ -44,38 +47,6 @@ function flatten(s: ServerStats): Record<string, number> {
 }
 
 /**
- * Holds the churn still while the server's memory is sampled: `hold()` resolves once the
- * cycle in progress is done, and no new one starts until `release()`.
- */
-class ChurnGate {
-  private opened: Promise<void> = Promise.resolve();
-  private reopen: (() => void) | undefined;
-  private cycle: Promise<void> = Promise.resolve();
-
-  /** The churn waits here before each cycle, then tells the gate of the cycle it runs. */
-  pass(): Promise<void> {
-    return this.opened;
-  }
-
-  running(cycle: Promise<unknown>): void {
-    this.cycle = cycle.then(
-      () => undefined,
-      () => undefined,
-    );
-  }
-
-  async hold(): Promise<void> {
-    this.opened = new Promise((resolve) => (this.reopen = resolve));
-    await this.cycle;
-  }
-
-  release(): void {
-    this.reopen?.();
-    this.reopen = undefined;
-  }
-}
-
-/**
  * Opens a session, sends one call, closes it; every `everyMs` until `until` resolves. Each
  * cycle counts in `tally()`: the rate search's tally while it runs, then the soak's.
  */
@@ -86,28 +57,22 @@ async function churn(
   until: Promise<void>,
   first: number,
   closedAt: number[],
-  gate: ChurnGate,
 ): Promise<number> {
   let done = false;
   void until.then(() => (done = true));
   let vu = first;
   let cycles = 0;
   while (!done) {
-    await gate.pass();
     const session = new HttpSession(vu++, pools);
-    const cycle = (async () => {
-      try {
-        await session.open();
-        await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
-        await session.close();
-        closedAt.push(Date.now());
-        cycles += 1;
-      } catch (error) {
-        tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
-      }
-    })();
-    gate.running(cycle);
-    await cycle;
+    try {
+      await session.open();
+      await exchange({ session, nextId: 1 }, 'call', tally(), 10_000);
+      await session.close();
+      closedAt.push(Date.now());
+      cycles += 1;
+    } catch (error) {
+      tally().fail('transport', `churn session ${session.vu}: ${(error as Error).message}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return cycles;
@@ -117,7 +82,6 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
   const loadStart = os.loadavg();
   const generatorTrace = new StallTrace();
   const churnClosedAt: number[] = [];
-  const gate = new ChurnGate();
   const progress = new ProgressLine('soak', Math.round(options.durationMs / 1000));
   const plan = options.pin ? pinningPlan() : undefined;
   const cpus = plan !== undefined && 'server' in plan ? plan : undefined;
@@ -159,7 +123,6 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       churnDone,
       CHURN_FIRST_VU,
       churnClosedAt,
-      gate,
     );
     let rate = options.rate;
     let saturation = 0;
@@ -193,22 +156,37 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
         `saturation ${saturation.toFixed(0)} answers/s, highest rate sustained ${sustainedStepFound ? `${maxSustainable}/s` : 'none (80% of the lowest step)'}: soaking at ${rate}/s`,
       );
     }
+    const memory: Array<Record<string, number>> = [];
+    const record = (second: number, s: ServerStats, forcedGc: boolean): void =>
+      void memory.push({ second, forcedGc: forcedGc ? 1 : 0, ...flatten(s) });
+    // Memory after the warm-up (the sweep, or the ramp, warmed the server and grew V8's young
+    // generation), sampled between it and the soak after forced full GCs; the end's sample is
+    // taken the same way after the load. No GC is forced while the soak runs: three forced
+    // full GCs held the server's loop 35-120 ms, and left it slow for 0.3-0.8 s after, however
+    // the load was paused around them (the trace of 2026-12-07 09:33-09:49 UTC); every tenth
+    // of the run, they were the soak's p99. The forced GCs are followed by a settle at the
+    // soak's rate, counted apart as the sweep is.
+    const atWarmup = await server.stats(true);
+    record(0, atWarmup, true);
+    if (!options.smoke) {
+      const settle = await rateStep(users.sessions, options.operations, rate, SETTLE_MS);
+      progress.note(
+        `settle after the warm-up's memory sample ${settle.rate}/s: ${settle.achieved.toFixed(0)}/s, p99 ${(settle.p99Us / 1000).toFixed(1)} ms`,
+      );
+    }
     churnTally = tally;
     for (const [cause, n] of Object.entries(searchChurn.counts.failed)) tally.counts.failed[cause as FailureCause] += n;
     tally.samples.push(...searchChurn.samples.slice(0, Math.max(0, 10 - tally.samples.length)));
     const seconds = Math.max(1, Math.round(options.durationMs / 1000));
-    const warmupSeconds = Math.max(1, Math.round(seconds / 5));
-    // After full GCs, a tenth of the run apart: a trajectory tells growth that levels off
-    // (the young generation and the allocator settling) from a leak, which goes on rising.
+    // A tenth of the run apart, as they are (no GC forced): a trajectory of RSS, the heap's
+    // committed spaces and descriptors, garbage included.
     const sampleEvery = Math.max(1, Math.round(seconds / 10));
-    const memory: Array<Record<string, number>> = [];
-    let atWarmup: ServerStats | undefined;
-    const record = (second: number, s: ServerStats): void => void memory.push({ second, ...flatten(s) });
     tally.classify = (vu) => (vu >= CHURN_FIRST_VU ? 'churn' : transportOf('soak', vu));
     const startedAt = Date.now();
     // When each second of the timeline closed, wall clock: the trace's logs are laid beside it.
     const secondEnds: number[] = [startedAt];
-    const run = await runEngine({
+    let sampling: Promise<void> = Promise.resolve();
+    const { elapsedMs } = await runEngine({
       sessions: users.sessions,
       operations: options.operations,
       durationMs: options.durationMs,
@@ -219,36 +197,22 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
         secondEnds[second] = Date.now();
         tally.tick(second);
         progress.update(second, tally);
+        if (second % sampleEvery === 0)
+          sampling = sampling.then(() => server.stats(false).then((s) => record(second, s, false)));
       },
-      // Each sample's full GCs hold the server's loop for up to a few hundred ms (the trace's
-      // marks say how long): taken in a pause of the schedule, with nothing in flight and the
-      // churn held, they delay no request. The end's sample is taken after the load.
-      pauseFor: (second) =>
-        second === warmupSeconds || second % sampleEvery === 0
-          ? async () => {
-              await gate.hold();
-              try {
-                const s = await server.stats(true);
-                if (second === warmupSeconds) atWarmup = s;
-                record(second, s);
-              } finally {
-                gate.release();
-              }
-            }
-          : undefined,
     });
-    const { elapsedMs } = run;
+    await sampling;
     stopChurn();
     const cycles = await churned;
     progress.done();
     const end = await server.stats(true);
-    record(Math.round(elapsedMs / 1000), end);
+    record(Math.round(elapsedMs / 1000), end, true);
     const result = buildResult({ ...options, rate }, tally, {
       elapsedMs,
       loadStart,
       initialize: users.initialize.summary(),
     });
-    const start = atWarmup ?? end;
+    const start = atWarmup;
     const rawGrowth = (end.rss - start.rss) / start.rss;
     const growth = (outsideYoung(end) - outsideYoung(start)) / outsideYoung(start);
     // A run with the processes pinned is its own row (load-soak-pinned.json); the default keeps load-soak.json.
@@ -303,8 +267,6 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
       fdsAfterWarmup: start.fds,
       fdsEnd: end.fds,
       sessionsOpenedAndClosed: cycles,
-      memorySamplePauses: run.pauses,
-      memorySamplePausedMs: Math.round(run.pausedMs),
       ...traceFigures(trace),
     };
     const c = tally.counts;
