@@ -116,14 +116,7 @@ export async function runSoak(options: LoadOptions): Promise<LoadResult> {
     // search's overloaded steps are not the soak's); their failures join the soak's below.
     const searchChurn = new Tally();
     let churnTally = searchChurn;
-    churned = churn(
-      churnPools,
-      () => churnTally,
-      options.smoke ? 50 : 100,
-      churnDone,
-      CHURN_FIRST_VU,
-      churnClosedAt,
-    );
+    churned = churn(churnPools, () => churnTally, options.smoke ? 50 : 100, churnDone, CHURN_FIRST_VU, churnClosedAt);
     let rate = options.rate;
     let saturation = 0;
     let maxSustainable = 0;
