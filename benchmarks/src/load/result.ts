@@ -36,7 +36,10 @@ export interface LoadResult {
   server?: { rssStart: number; rssEnd: number; sessionsEnd: number };
   /** Soak and other verdicts: name to passed. */
   verdicts?: Record<string, boolean>;
-  /** The soak: the server's memory after the warm-up and at the end after full GCs (`forcedGc` 1), and a tenth of the run apart as it is (bytes; `second` of the run). */
+  /**
+   * The soak: the server's memory, a tenth of the run apart and at its end as it is, and
+   * before the soak and after the load after forced full GCs (`forcedGc` 1); bytes, `second` of the run.
+   */
   memory?: Array<Record<string, number>>;
   /** Figures a scenario adds (soak: the rate it ran at, RSS after warm-up, growth). */
   extra?: Record<string, number>;
