@@ -65,7 +65,7 @@ export async function exchange(
       return;
     }
     const wrong = request.check(answer);
-    if (wrong === undefined) tally.ok(op, (performance.now() - startedAt) * 1000);
+    if (wrong === undefined) tally.ok(op, (performance.now() - startedAt) * 1000, user.session.vu);
     else tally.fail('mismatch', `${op} of vu ${user.session.vu}: ${wrong}`);
   } catch (error) {
     const cause = error instanceof TransportFailure ? error.cause_ : 'transport';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LoadOptions } from './args';
 import type { LatencySummary } from './histogram';
 import { renderLoadPage } from './report-html';
+import type { SoakTrace } from './soak-trace';
 import type { Counts, Tally, TimelinePoint } from './tally';
 
 export interface LoadResult {
@@ -27,17 +28,24 @@ export interface LoadResult {
   throughput: number;
   latency: LatencySummary;
   byOperation: Record<string, LatencySummary>;
+  /** The soak: latency per transport of the steady sessions, and of the churn's calls. */
+  byClass?: Record<string, LatencySummary>;
   initialize: LatencySummary;
   distribution: Array<[number, number]>;
   timeline: TimelinePoint[];
   server?: { rssStart: number; rssEnd: number; sessionsEnd: number };
   /** Soak and other verdicts: name to passed. */
   verdicts?: Record<string, boolean>;
-  /** The soak: the server's memory after full GCs, a tenth of the run apart (bytes; `second` of the run). */
+  /**
+   * The soak: the server's memory, a tenth of the run apart and at its end as it is, and
+   * before the soak and after the load after forced full GCs (`forcedGc` 1); bytes, `second` of the run.
+   */
   memory?: Array<Record<string, number>>;
   /** Figures a scenario adds (soak: the rate it ran at, RSS after warm-up, growth). */
   extra?: Record<string, number>;
   failures: string[];
+  /** The soak: both processes' stalls, GC pauses and memory samples, and the slow seconds beside them. */
+  trace?: SoakTrace;
 }
 
 export function buildResult(
@@ -98,6 +106,9 @@ export function formatResult(r: LoadResult): string {
       ([op, s]) => `  ${op.padEnd(10)} n ${s.count}  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us)}  p99.9 ${ms(s.p999Us)}`,
     ),
     `  ${'initialize'.padEnd(10)} n ${r.initialize.count}  p50 ${ms(r.initialize.p50Us)}  p99 ${ms(r.initialize.p99Us)}`,
+    ...Object.entries(r.byClass ?? {}).map(
+      ([name, s]) => `  ${name.padEnd(10)} n ${s.count}  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us)}  p99.9 ${ms(s.p999Us)}`,
+    ),
   ];
   if (r.server !== undefined)
     lines.push(
@@ -106,10 +117,10 @@ export function formatResult(r: LoadResult): string {
   const mib = (b: number | undefined): string => ((b ?? 0) / 2 ** 20).toFixed(1);
   if (r.memory !== undefined && r.memory.length > 0)
     lines.push(
-      'server memory after GC (MiB): second  rss  heap used / committed  new space (resident)  external  arrayBuffers  fds',
+      'server memory (MiB; forced GC first where gc 1): second  gc  rss  heap used / committed  new space (resident)  external  arrayBuffers  fds',
       ...r.memory.map(
         (m) =>
-          `  ${String(m.second).padStart(5)}  ${mib(m.rss)}  ${mib(m.heapUsed)} / ${mib(m.heapTotal)}  ${mib(m.new_space)}  ${mib(m.external)}  ${mib(m.arrayBuffers)}  ${m.fds}`,
+          `  ${String(m.second).padStart(5)}  ${m.forcedGc ?? 1}  ${mib(m.rss)}  ${mib(m.heapUsed)} / ${mib(m.heapTotal)}  ${mib(m.new_space)}  ${mib(m.external)}  ${mib(m.arrayBuffers)}  ${m.fds}`,
       ),
     );
   for (const [k, v] of Object.entries(r.extra ?? {})) lines.push(`${k}: ${Number.isInteger(v) ? v : v.toFixed(3)}`);

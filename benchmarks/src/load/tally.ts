@@ -41,19 +41,28 @@ export class Tally {
   /** Open loop: how late each arrival left against its schedule (the generator's own lag). */
   readonly schedule = new ScheduleLag();
   readonly byOperation = new Map<Operation, LatencyHistogram>();
+  /** When set, answers count per class of their virtual user too (the soak: its transport, or churn). */
+  classify: ((vu: number) => string) | undefined;
+  readonly byClass = new Map<string, LatencyHistogram>();
   /** The current second's answers, for the timeline and the progress line. */
   private readonly window = new LatencyHistogram();
   readonly timeline: TimelinePoint[] = [];
   /** A few failure messages, to say what went wrong. */
   readonly samples: string[] = [];
 
-  ok(op: Operation, us: number): void {
+  ok(op: Operation, us: number, vu?: number): void {
     this.counts.ok += 1;
     this.latency.record(us);
     this.window.record(us);
     let h = this.byOperation.get(op);
     if (h === undefined) this.byOperation.set(op, (h = new LatencyHistogram()));
     h.record(us);
+    if (this.classify !== undefined && vu !== undefined) {
+      const name = this.classify(vu);
+      let c = this.byClass.get(name);
+      if (c === undefined) this.byClass.set(name, (c = new LatencyHistogram()));
+      c.record(us);
+    }
   }
 
   fail(cause: FailureCause, message: string): void {
@@ -81,5 +90,9 @@ export class Tally {
 
   operations(): Record<string, LatencySummary> {
     return Object.fromEntries([...this.byOperation].map(([op, h]) => [op, h.summary()]));
+  }
+
+  classes(): Record<string, LatencySummary> {
+    return Object.fromEntries([...this.byClass].map(([name, h]) => [name, h.summary()]));
   }
 }

@@ -6,8 +6,9 @@
  *
  * argv[2] is its options as JSON ({ maxSessions }). It reports { ready: ServerAddresses }
  * over IPC, answers { cmd: 'stats' } with its memory (after a full GC when asked) and session
- * count, { cmd: 'loop' } with its event-loop delay and GC pauses since the last ask, and
- * exits on { cmd: 'stop' }.
+ * count, { cmd: 'loop' } with its event-loop delay and GC pauses since the last ask,
+ * { cmd: 'trace' } with its log of loop stalls, GC pauses and memory samples since it
+ * started (stall-trace.ts), and exits on { cmd: 'stop' }.
  */
 import { Node } from '@erlmcp/otp';
 import { listenHttp, SessionHost } from '@erlmcp/mcp/hosting';
@@ -15,6 +16,7 @@ import { listenTcpHosted } from '@erlmcp/mcp/server';
 import { LoopMonitor } from '../loop-monitor';
 import { loadServerDefinition } from './definition';
 import { memoryStats } from './memory-stats';
+import { StallTrace } from '../stall-trace';
 import type { ServerAddresses, ServerChildOptions } from './spawn';
 
 async function main(): Promise<void> {
@@ -37,11 +39,17 @@ async function main(): Promise<void> {
     tcpPort: tcp.address.port,
   };
   const loop = new LoopMonitor();
+  const trace = new StallTrace();
   process.on('message', (message: { cmd: string; gc?: boolean }) => {
     if (message.cmd === 'loop') {
       process.send!({ loop: loop.take() });
     } else if (message.cmd === 'stats') {
-      process.send!({ stats: memoryStats(host.sessionCount, message.gc === true) });
+      const gc = message.gc === true;
+      process.send!({
+        stats: trace.mark(gc ? 'memory sample, full GCs' : 'memory sample', () => memoryStats(host.sessionCount, gc)),
+      });
+    } else if (message.cmd === 'trace') {
+      process.send!({ trace: trace.take() });
     } else if (message.cmd === 'stop') {
       void (async () => {
         await Promise.all([sse.close(), json.close(), tcp.close()]);

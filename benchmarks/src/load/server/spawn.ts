@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pinProcess, type PinResult } from '../affinity';
 import type { LoopStats } from '../loop-monitor';
+import type { TraceLog } from '../stall-trace';
 
 export interface ServerChildOptions {
   /** The host's session limit (its default is 100,000): the scale rows raise it. */
@@ -44,6 +45,8 @@ export interface ServerUnderTest {
   stats(gc?: boolean): Promise<ServerStats>;
   /** Its event-loop delay and GC pauses since the last call (or its start). */
   loop(): Promise<LoopStats>;
+  /** Its log of event-loop stalls, GC pauses and memory samples since it started. */
+  trace(): Promise<TraceLog>;
   /** Whether it was pinned to the CPUs asked for (`cpus`), and why not. */
   pinned: PinResult;
   stop(): Promise<void>;
@@ -128,6 +131,7 @@ export async function startServerUnderTest(
     pinned,
     stats: (gc = false) => ask<ServerStats>(child, 'stats', { cmd: 'stats', gc }),
     loop: () => ask<LoopStats>(child, 'loop', { cmd: 'loop' }),
+    trace: () => ask<TraceLog>(child, 'trace', { cmd: 'trace' }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.send({ cmd: 'stop' });

@@ -18,7 +18,8 @@ export interface TcpClient {
 /** Connects and completes the initialize handshake. */
 export async function connectTcp(options: ConnectTcpOptions): Promise<TcpClient> {
   const { port, host = '127.0.0.1', maxLineBytes, ...clientOptions } = options;
-  const socket = connect(port, host);
+  // No Nagle: a request must not wait for the ACK of the one before it (see listenTcpHosted).
+  const socket = connect({ port, host, noDelay: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);

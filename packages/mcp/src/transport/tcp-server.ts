@@ -33,8 +33,9 @@ export async function listenTcp(definition: McpServerDefinition, options: Listen
   } = options;
   const sessions = new Set<ServerSession>();
   const transports = new Set<NdjsonTransport>();
-  // Half-open: a client that ends its side still gets the answers to what it sent.
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
+  // Half-open: a client that ends its side still gets the answers to what it sent. No Nagle
+  // (as node:http and ws): an answer must not wait for the client's delayed ACK (hosted-ndjson.ts).
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     const transport = new NdjsonTransport(socket, socket, {
       maxLineBytes,
       outboundHighWaterBytes,
