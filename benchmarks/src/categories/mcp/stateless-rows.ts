@@ -57,8 +57,10 @@ const ceiling = (single: number, p: Record<string, number>): string => {
  * http_stateless_tools_call: our front door with every core (one worker per core) against
  * the official `@modelcontextprotocol/server` 2.x in its stateless pattern, which serves from
  * one process. stateless_two_cores: our front door with two workers against our single
- * process: how far a second core carries stateless traffic. Both need idle cores to mean
- * anything: re-run them alone on a quiet machine (`--only <row>`).
+ * process: how far a second core carries stateless traffic, wrk under SCHED_BATCH on both
+ * sides. stateless_two_cores_pipelined: the same with 4 requests pipelined per connection, a
+ * load shape of its own (no target). All need idle cores to mean anything: re-run them alone
+ * on a quiet machine (`--only <row>`).
  */
 export const statelessRows: Scenario[] = [
   {

@@ -163,7 +163,8 @@ const WARM_UP_REQUESTS_PER_SECOND = 6_000;
  * script, any failure fails the row. wrk costs the shared cores less per request than
  * autocannon. The detail adds each server process's CPU per request of the whole run
  * (`process<i>CpuUsPerRequest`: 0 the process the bench started, the front door's primary;
- * 1.. its workers); the rate is wrk's requests over its own measured duration.
+ * 1.. its workers); the rate is wrk's requests over its own measured duration. `shape`:
+ * wrk's scheduling policy and pipelining depth, for warm-up and run alike.
  */
 export async function statelessToolsCallWrk(
   side: StatelessSide,
