@@ -11,7 +11,7 @@ import {
   type WrkResult,
   wrkFailures,
 } from '../src/categories/mcp/wrk';
-import { luaString, WRK_RESULT_MARKER, type WrkRequest } from '../src/categories/mcp/wrk-script';
+import { luaString, WRK_RESULT_MARKER, type WrkRequest, wrkScript } from '../src/categories/mcp/wrk-script';
 
 // wrk (the Debian package; .ci/run installs it) against fake servers on 127.0.0.1: the
 // script's response() check must count every wrong answer a server sends on purpose.
@@ -145,6 +145,39 @@ describe('wrk with the checking script', () => {
     await expect(runWrk({ url, request: REQUEST, connections: 1, seconds: 1 })).rejects.toThrow(WrkOutputError);
   }, 30_000);
 
+  test('pipelined under SCHED_BATCH: every answer of every batch checked, wrong ones counted', async () => {
+    const kinds: Answer[] = ['right', 'right', 'wrongBody', 'right', 'errorBody'];
+    const fake = await fakeServer((n) => kinds[(n - 1) % kinds.length]!);
+    try {
+      const result = await runWrk({
+        url: fake.url,
+        request: REQUEST,
+        connections: CONNECTIONS,
+        seconds: 1,
+        pipeline: 3,
+        batchScheduling: true,
+      });
+      const sentWrong = fake.sent.wrongBody + fake.sent.errorBody;
+      const sentAll = sentWrong + fake.sent.right;
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.checked).toBe(result.requests);
+      // wrk stops with at most one batch per connection sent but not read.
+      expect(result.requests).toBeLessThanOrEqual(sentAll);
+      expect(result.requests).toBeGreaterThanOrEqual(sentAll - 3 * CONNECTIONS);
+      expect(result.wrong).toBeLessThanOrEqual(sentWrong);
+      expect(result.wrong).toBeGreaterThanOrEqual(sentWrong - 3 * CONNECTIONS);
+      expect([...fake.bodies]).toEqual([BODY]);
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
+
+  test('a pipelining depth that is not a whole number from 1 to 1000: RangeError', () => {
+    for (const pipeline of [0, 1.5, 1001, NaN]) expect(() => wrkScript(REQUEST, pipeline)).toThrow(RangeError);
+    expect(wrkScript(REQUEST, 1)).not.toMatch(/function request\(\)/);
+    expect(wrkScript(REQUEST, 4)).toMatch(/string\.rep\(wrk\.format\(\), 4\)/);
+  });
+
   test('no wrk: a WrkMissingError, not a silent skip', async () => {
     await expect(
       runWrk({
@@ -153,6 +186,17 @@ describe('wrk with the checking script', () => {
         connections: 1,
         seconds: 1,
         binary: '/nonexistent/wrk',
+      }),
+    ).rejects.toThrow(WrkMissingError);
+    // Under chrt, which runs and then cannot find wrk.
+    await expect(
+      runWrk({
+        url: 'http://127.0.0.1:1/mcp',
+        request: REQUEST,
+        connections: 1,
+        seconds: 1,
+        binary: '/nonexistent/wrk',
+        batchScheduling: true,
       }),
     ).rejects.toThrow(WrkMissingError);
   });

@@ -1,8 +1,17 @@
 import { availableParallelism } from 'node:os';
 import type { Scenario } from '../../harness/types';
-import { CONNECTIONS, statelessToolsCall, statelessToolsCallWrk } from './stateless';
+import { CONNECTIONS, statelessToolsCall, statelessToolsCallWrk, type WrkShape } from './stateless';
 
 const CORES = availableParallelism();
+/**
+ * wrk under SCHED_BATCH for both sides (wrk.ts, `batchScheduling`): on the two cores it shares
+ * with the front door's two workers it then reads the answers in batches instead of being
+ * woken, ahead of a worker, for each one; beside the single process it has a core to itself
+ * and runs as before.
+ */
+const TWO_CORES_WRK: WrkShape = { batchScheduling: true };
+const PIPELINED_WRK = { ...TWO_CORES_WRK, pipeline: 4 } satisfies WrkShape;
+const WRK = 'wrk 4.1 under SCHED_BATCH (chrt --batch 0)';
 const us = (detail: Record<string, number>, key: string): number => Math.round(detail[key] ?? 0);
 /** Each process's share of the server's CPU per request (the primary, then the workers), when it has several. */
 const processes = (d: Record<string, number>): string => {
@@ -48,8 +57,10 @@ const ceiling = (single: number, p: Record<string, number>): string => {
  * http_stateless_tools_call: our front door with every core (one worker per core) against
  * the official `@modelcontextprotocol/server` 2.x in its stateless pattern, which serves from
  * one process. stateless_two_cores: our front door with two workers against our single
- * process: how far a second core carries stateless traffic. Both need idle cores to mean
- * anything: re-run them alone on a quiet machine (`--only <row>`).
+ * process: how far a second core carries stateless traffic, wrk under SCHED_BATCH on both
+ * sides. stateless_two_cores_pipelined: the same with 4 requests pipelined per connection, a
+ * load shape of its own (no target). All need idle cores to mean anything: re-run them alone
+ * on a quiet machine (`--only <row>`).
  */
 export const statelessRows: Scenario[] = [
   {
@@ -70,9 +81,20 @@ export const statelessRows: Scenario[] = [
     // Seconds of wrk (after the warm-up), not requests: wrk runs for a duration.
     size: { full: 5, smoke: 1 },
     target: 1.6,
-    ours: (seconds) => statelessToolsCallWrk('ours-door:2', seconds),
-    peer: (seconds) => statelessToolsCallWrk('ours', seconds),
+    ours: (seconds) => statelessToolsCallWrk('ours-door:2', seconds, TWO_CORES_WRK),
+    peer: (seconds) => statelessToolsCallWrk('ours', seconds, TWO_CORES_WRK),
     note: (_o, single, o, p) =>
-      `front door with 2 workers vs listenHttp in one process; wrk 4.1 (1 thread, ${CONNECTIONS} connections, every answer checked) in its own process; ${load(o, p, 'wrk')}${ceiling(single, p)}`,
+      `front door with 2 workers vs listenHttp in one process; ${WRK} (1 thread, ${CONNECTIONS} connections, one request at a time on each, every answer checked) in its own process; ${load(o, p, 'wrk')}${ceiling(single, p)}`,
+  },
+  {
+    // Not the issue's figure: the same request with HTTP/1.1 pipelining, a different load shape.
+    name: 'stateless_two_cores_pipelined',
+    unit: 'requests/s',
+    peerLabel: 'ours, one process',
+    size: { full: 5, smoke: 1 },
+    ours: (seconds) => statelessToolsCallWrk('ours-door:2', seconds, PIPELINED_WRK),
+    peer: (seconds) => statelessToolsCallWrk('ours', seconds, PIPELINED_WRK),
+    note: (_o, single, o, p) =>
+      `stateless_two_cores with ${PIPELINED_WRK.pipeline} requests pipelined on each of the ${CONNECTIONS} connections (HTTP/1.1), every answer checked; ${WRK}; ${load(o, p, 'wrk')}${ceiling(single, p)}`,
   },
 ];

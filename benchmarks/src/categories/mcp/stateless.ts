@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Measurement } from '../../harness/types';
 import { isEchoAnswer } from './load';
-import { assertAllRight, runWrk, wrkCpuUsPerRequest } from './wrk';
+import { assertAllRight, runWrk, type WrkRun, wrkCpuUsPerRequest } from './wrk';
 import type { WrkRequest } from './wrk-script';
 
 /** `ours` one process; `ours-door:<n>` the front door with n workers; `peer` the official 2.x server. */
@@ -151,6 +151,9 @@ const WRK_REQUEST: WrkRequest = {
   reject: '"error"',
 };
 
+/** How wrk runs for a row (see {@link WrkRun}): its scheduling policy and pipelining depth. */
+export type WrkShape = Pick<WrkRun, 'batchScheduling' | 'pipeline'>;
+
 /** Requests each server process serves before the measured run, per second of it. */
 const WARM_UP_REQUESTS_PER_SECOND = 6_000;
 
@@ -160,13 +163,18 @@ const WARM_UP_REQUESTS_PER_SECOND = 6_000;
  * script, any failure fails the row. wrk costs the shared cores less per request than
  * autocannon. The detail adds each server process's CPU per request of the whole run
  * (`process<i>CpuUsPerRequest`: 0 the process the bench started, the front door's primary;
- * 1.. its workers); the rate is wrk's requests over its own measured duration.
+ * 1.. its workers); the rate is wrk's requests over its own measured duration. `shape`:
+ * wrk's scheduling policy and pipelining depth, for warm-up and run alike.
  */
-export async function statelessToolsCallWrk(side: StatelessSide, seconds: number): Promise<Measurement> {
+export async function statelessToolsCallWrk(
+  side: StatelessSide,
+  seconds: number,
+  shape: WrkShape = {},
+): Promise<Measurement> {
   const server = await startStateless(side);
   try {
     const load1 = loadavg()[0]!;
-    const run = { url: server.url, request: WRK_REQUEST, connections: CONNECTIONS };
+    const run = { url: server.url, request: WRK_REQUEST, connections: CONNECTIONS, ...shape };
     // Warm-up: the connections' first requests, and the JIT, out of the measured run. Every
     // process compiles the same code for itself: workers warmed by 2 s of load (under 1,000
     // requests each, under load average 20) used 2.5x the CPU per request of ones warmed by 12 s
