@@ -39,6 +39,8 @@ export interface AddOptions {
 }
 
 const resolved = Promise.resolve();
+/** The most slots a chunk's columns are made with before they grow as arrays do. */
+const MAX_CAPACITY = 4096;
 
 interface Running extends Incarnation {
   readonly pid: Pid;
@@ -53,7 +55,17 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   /** @internal */
   readonly stats = new EfficiencyStats();
   private current: Running | null = null;
+  /** The first chunk of this synchronous run (the cast), and the one items go to now (its last). */
   private staged: Chunk | null = null;
+  private tail: Chunk | null = null;
+  /**
+   * A run's items go in chunks of at most maxItems: an empty batch then adopts a whole chunk's
+   * columns (no copy), and no column grows past a batch's size (callgrind: a run of 1,000 items
+   * in one chunk cost about 35 instructions per item more, in array growth and slices).
+   */
+  private readonly segment: number;
+  /** Items in the last run: the size a new chunk's columns are made at (up to `segment`). */
+  private lastRun = 0;
   private everStarted = false;
   private closed = false;
   private stopping: Promise<void> | undefined;
@@ -61,11 +73,14 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   private readonly push = () => this.pushStaged();
   /** No groups and no byte or token caps: a plain add() needs no Entry (see entry.ts). */
   private readonly plain: boolean;
+  /** plain, not closed, and running: add() takes the short path (one test instead of three). */
+  private fast = false;
 
   private constructor(settings: Settings<I, R>) {
     this.settings = settings as unknown as Settings<unknown, unknown>;
     this.name = settings.name;
     this.plain = settings.groupBy === undefined && settings.maxBytes === Infinity && settings.maxTokens === Infinity;
+    this.segment = settings.maxItems;
   }
 
   /** Checks the options (a BatcherArgError names a bad one). Start it with `start()` or `childSpec()`. */
@@ -122,10 +137,10 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   /** Adds an item; resolves with this item's own result from the sink, or rejects with its own error. */
   add(item: I, options?: AddOptions): Promise<R> {
     // Kept small so V8 inlines it into the caller's loop; options and refusals go the slow way.
-    if (options !== undefined || !this.plain || this.closed || this.current === null)
-      return this.addSlow(item, options);
-    const chunk = this.staged ?? this.newChunk();
-    chunk.items.push(item);
+    if (options !== undefined || !this.fast) return this.addSlow(item, options);
+    let chunk = this.tail;
+    if (chunk === null || chunk.count >= this.segment) chunk = this.newChunk();
+    chunk.items[chunk.count] = item;
     if (chunk.entries !== null) chunk.entries.push(undefined);
     return promiseIn<R>(chunk);
   }
@@ -148,9 +163,10 @@ export class Batcher<I = unknown, R = unknown> implements Host {
         return Promise.reject(new BatcherArgError('signal must be an AbortSignal'));
       if (signal?.aborted === true) return Promise.reject(signal.reason);
     }
-    const chunk = this.staged ?? this.newChunk();
-    const i = chunk.items.length;
-    chunk.items.push(item);
+    let chunk = this.tail;
+    if (chunk === null || chunk.count >= this.segment) chunk = this.newChunk();
+    const i = chunk.count;
+    chunk.items[i] = item;
     const promise = promiseIn<R>(chunk);
     // A plain batcher's item with no option stays plain; others get an Entry (sized, grouped, cancelled).
     if (this.plain && signal === undefined && flush !== true) {
@@ -168,9 +184,18 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   }
 
   private newChunk(): Chunk {
-    const chunk = (this.staged = new Chunk(
-      this.settings.clock === undefined ? performance.now() : this.settings.clock.now(),
-    ));
+    const tail = this.tail;
+    // Runs tend to be alike (the same callers): the columns are made at the last run's size.
+    const capacity = Math.min(this.segment, Math.max(16, this.lastRun), MAX_CAPACITY);
+    if (tail !== null) {
+      // The run goes on: the same arrival time, and the same cast.
+      const chunk = (this.tail = tail.next = new Chunk(tail.at, capacity));
+      return chunk;
+    }
+    const chunk =
+      (this.staged =
+      this.tail =
+        new Chunk(this.settings.clock === undefined ? performance.now() : this.settings.clock.now(), capacity));
     // A resolved promise's then() reaches V8's microtask queue directly; queueMicrotask goes
     // through an AsyncResource per callback.
     void resolved.then(this.push);
@@ -197,6 +222,7 @@ export class Batcher<I = unknown, R = unknown> implements Host {
 
   private async drainAndStop(): Promise<void> {
     this.closed = true;
+    this.fast = false;
     await this.flush();
     const supervisor = this.supervisor;
     this.supervisor = undefined;
@@ -218,33 +244,42 @@ export class Batcher<I = unknown, R = unknown> implements Host {
   attach(pid: Pid, started: Fifo<Batch>): void {
     const running: Running = { pid, chunks: new Set(), started };
     this.current = running;
+    this.fast = this.plain && !this.closed;
     void awaitExit(pid).then((reason) => this.exited(running, reason));
   }
 
   private exited(running: Running, reason: ExitReason): void {
     if (this.current === running) this.current = null;
+    this.fast = this.plain && !this.closed && this.current !== null;
     const error = new BatcherExitedError(this.name, reason);
     for (const batch of running.started) if (!batch.done) batch.abort(error);
     for (const chunk of [...running.chunks]) chunk.failAll(error);
   }
 
   private pushStaged(): void {
-    const chunk = this.staged;
-    if (chunk === null) return;
-    this.staged = null;
-    sealed(chunk);
-    // Entries settled meanwhile (cancelled) took themselves off already.
-    if ((chunk.pending += chunk.items.length) === 0) return;
+    const first = this.staged;
+    if (first === null) return;
+    this.staged = this.tail = null;
     const running = this.current;
-    if (running === null) {
-      chunk.failAll(new BatcherNotRunningError(this.name, 'exited before the item reached it'));
-      return;
+    let live = false;
+    let run = 0;
+    for (let chunk: Chunk | null = first; chunk !== null; chunk = chunk.next) {
+      sealed(chunk);
+      run += chunk.count;
+      // Entries settled meanwhile (cancelled) took themselves off already.
+      if ((chunk.pending += chunk.count) === 0) continue;
+      live = true;
+      if (running === null) chunk.failAll(new BatcherNotRunningError(this.name, 'exited before the item reached it'));
+      else {
+        chunk.incarnation = running;
+        running.chunks.add(chunk);
+      }
     }
-    chunk.incarnation = running;
-    running.chunks.add(chunk);
-    // From a microtask, not a process: when the batcher is idle it takes the chunk right here
+    this.lastRun = run;
+    if (!live || running === null) return;
+    // From a microtask, not a process: when the batcher is idle it takes the chunks right here
     // (as itself: crashes and links as usual), saving a trip through the run queue.
-    GenServer.castInline(running.pid, chunk);
+    GenServer.castInline(running.pid, first);
   }
 
   private cancel(entry: Entry): void {
