@@ -81,17 +81,9 @@ export class BatcherState {
 
   // ---- taking items ---------------------------------------------------------
 
-  /** The chunks of one run (see Batcher.add), in order. */
-  private accept(first: Chunk): void {
-    let chunk: Chunk | null = first;
-    while (chunk !== null) {
-      if (this.plain && chunk.entries === null) this.acceptPlain(chunk);
-      else this.acceptEach(chunk);
-      // Unlinked once taken, so a chunk its batch keeps does not keep the rest of the run.
-      const next: Chunk | null = chunk.next;
-      chunk.next = null;
-      chunk = next;
-    }
+  private accept(chunk: Chunk): void {
+    if (this.plain && chunk.entries === null) this.acceptPlain(chunk);
+    else this.acceptEach(chunk);
     this.pump();
   }
 

@@ -82,16 +82,21 @@ export class Chunk {
    */
   pending = 0;
   incarnation: Incarnation | null = null;
-  /** The next chunk of the same run (a run is cut at maxItems items): one cast carries them all. */
-  next: Chunk | null = null;
 
+  /**
+   * `blank` is an array of holes at the size wanted. The columns are copies of it, not `new
+   * Array(n)`: arrays made by `new` carry V8's allocation-site feedback, and columns that live
+   * until their batch settles got pretenured (made in the old generation) after a full
+   * collection, so every store of a young resolve into them was an old-to-new write and the
+   * throughput row fell to a fifth. A copy made by the `slice` builtin carries no such site.
+   */
   constructor(
     readonly at: number,
-    capacity: number,
+    blank: readonly unknown[],
   ) {
-    this.items = new Array<unknown>(capacity);
-    this.resolves = new Array<Resolve>(capacity);
-    this.rejects = new Array<Reject>(capacity);
+    this.items = blank.slice();
+    this.resolves = blank.slice() as Resolve[];
+    this.rejects = blank.slice() as Reject[];
   }
 
   /** Gives item i (the last one added) an Entry. */
