@@ -84,11 +84,8 @@ export class Chunk {
   incarnation: Incarnation | null = null;
 
   /**
-   * `blank` is an array of holes at the size wanted. The columns are copies of it, not `new
-   * Array(n)`: arrays made by `new` carry V8's allocation-site feedback, and columns that live
-   * until their batch settles got pretenured (made in the old generation) after a full
-   * collection, so every store of a young resolve into them was an old-to-new write and the
-   * throughput row fell to a fifth. A copy made by the `slice` builtin carries no such site.
+   * `blank` is an array of holes at the size wanted, shared by the chunks of a batcher: each
+   * column is a copy of it (a block copy by the `slice` builtin).
    */
   constructor(
     readonly at: number,

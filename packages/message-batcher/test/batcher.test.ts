@@ -393,7 +393,7 @@ describe('supervision', () => {
     expect(batcher.efficiency().items).toBe(2);
   });
 
-  test('runs longer than maxItems, of changing sizes, with cancelled items across chunk boundaries: each item gets its own answer once', async () => {
+  test('runs longer than maxItems, of changing sizes, with cancelled items across batch boundaries: each item gets its own answer once', async () => {
     const batches: number[][] = [];
     const batcher = Batcher.create<number, number>({
       maxDelayMs: 0,
