@@ -393,6 +393,40 @@ describe('supervision', () => {
     expect(batcher.efficiency().items).toBe(2);
   });
 
+  test('runs longer than maxItems, of changing sizes, with cancelled items across batch boundaries: each item gets its own answer once', async () => {
+    const batches: number[][] = [];
+    const batcher = Batcher.create<number, number>({
+      maxDelayMs: 0,
+      maxItems: 5,
+      sink: (items) => {
+        batches.push([...items]);
+        return items.map((n) => n * 10);
+      },
+    });
+    await batcher.start();
+    let next = 0;
+    for (const size of [7, 40, 1, 23, 12]) {
+      const controller = new AbortController();
+      const keys = Array.from({ length: size }, () => next++);
+      // Every fourth item can be cancelled; those at 4, 12, 20 ... are, before the run is sent.
+      const results = keys.map((k, i) =>
+        outcome(i % 4 === 0 ? batcher.add(k, { signal: i % 8 === 4 ? controller.signal : undefined }) : batcher.add(k)),
+      );
+      controller.abort(new Error('cancelled'));
+      const settled = await Promise.all(results);
+      settled.forEach((r, i) => {
+        if (i % 8 === 4) expect(r).toEqual({ ok: false, error: new Error('cancelled') });
+        else expect(r).toEqual({ ok: true, value: keys[i]! * 10 });
+      });
+    }
+    for (const b of batches) expect(b.length).toBeLessThanOrEqual(5);
+    const sent = batches.flat();
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(sent).toEqual([...sent].sort((a, b) => a - b));
+    await batcher.stop();
+    expect(batcher.efficiency().items).toBe(sent.length);
+  });
+
   test('a crash fails plain items and items with a signal of one chunk alike, each once; a cancelled one keeps its reason', async () => {
     const held = gate();
     let calls = 0;
