@@ -60,6 +60,24 @@ export class Batch implements EntryBatch, SinkContext {
     private readonly idOf: ((item: unknown) => ItemId) | undefined,
   ) {}
 
+  /**
+   * Lets go of what a finished batch holds (items, settle functions, arrival runs, the answer),
+   * so that the state can keep it as a shape keeper (batcher-state.ts) at no cost. Its fields
+   * change value, not kind, so its hidden class stays the one live batches have.
+   */
+  release(): void {
+    this.items = NONE;
+    this.resolves = NONE;
+    this.rejects = NONE;
+    this.entries = null;
+    this.runChunks = NONE;
+    this.runCounts = NONE;
+    this.answer = undefined;
+    this.error = undefined;
+    this.usage = undefined;
+    this.idList = undefined;
+  }
+
   get size(): number {
     return this.items.length;
   }

@@ -34,6 +34,8 @@ export class BatcherState {
   private readonly adaptive: AdaptivePolicy | null;
   /** The open batch when there is no groupBy. */
   private single: Batch | null = null;
+  /** The last batch whose sink settled, emptied: it keeps the Batch hidden class alive (see finish). */
+  private shapeKeeper: Batch | null = null;
   private readonly groups: Map<GroupKey, Batch> | null;
   /** No groupBy and no byte or token cap. */
   private readonly plain: boolean;
@@ -332,6 +334,12 @@ export class BatcherState {
     }
     while (this.started.peek()?.done === true) this.started.shift();
     this.waiters.gone(batch);
+    // A settled sink no longer reads its batch: keep it, emptied, so that a Batch's hidden class
+    // outlives a full GC between bursts (see CHUNK_SHAPE in entry.ts: the same deopts otherwise).
+    if (outcome !== 'timeout') {
+      batch.release();
+      this.shapeKeeper = batch;
+    }
     this.pump();
   }
 

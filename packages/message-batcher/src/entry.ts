@@ -119,6 +119,15 @@ export class Chunk {
   }
 }
 
+/**
+ * A chunk that lives as long as the class: V8 builds a Chunk's hidden class by transitions from
+ * the constructor's initial map, held only weakly, so a full GC at a moment when no chunk is
+ * alive (a batcher between bursts) freed it, and with it every optimized function that had
+ * embedded it (`--trace-deopt`: "weak objects", the whole add path after each full GC, at 2.5
+ * times the CPU per item until it was optimized again). One instance keeps the map alive.
+ */
+export const CHUNK_SHAPE = new Chunk(performance.now(), []);
+
 /** Where an entry is, on the process side. */
 export interface EntryBatch {
   readonly started: boolean;
